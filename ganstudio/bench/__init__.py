@@ -1,0 +1,1 @@
+"""`ganstudio bench`: every measurement the README reports, one subcommand each."""

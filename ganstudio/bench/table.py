@@ -1,0 +1,36 @@
+"""Plain-text tables and JSON output for bench results."""
+
+from __future__ import annotations
+
+import json
+import platform
+import time
+from pathlib import Path
+
+import numpy as np
+
+
+def machine_line() -> str:
+    import os
+
+    return f"{platform.machine()} {os.cpu_count()} cores, {platform.system()} {platform.release()}, Python {platform.python_version()}"
+
+
+def format_table(headers: list[str], rows: list[list]) -> str:
+    cells = [[str(h) for h in headers]] + [[c if isinstance(c, str) else f"{c:,.2f}" if isinstance(c, float) else str(c)
+                                             for c in row] for row in rows]
+    widths = [max(len(r[i]) for r in cells) for i in range(len(headers))]
+    lines = ["| " + " | ".join(c.ljust(w) for c, w in zip(row, widths)) + " |" for row in cells]
+    lines.insert(1, "|" + "|".join("-" * (w + 2) for w in widths) + "|")
+    return "\n".join(lines)
+
+
+def write_json(path: str | Path | None, name: str, results: dict) -> None:
+    if not path:
+        return
+    payload = {"bench": name, "date": time.strftime("%Y-%m-%d"), "machine": machine_line(), **results}
+    Path(path).write_text(json.dumps(payload, indent=2), encoding="utf-8")
+
+
+def median(values) -> float:
+    return float(np.median(np.asarray(values, dtype=np.float64))) if len(values) else float("nan")

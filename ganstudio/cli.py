@@ -1,0 +1,194 @@
+"""The one entry point: no arguments opens the window; subcommands train and measure headless."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from ganstudio import __version__
+from ganstudio.core.config import PRESET_SUMMARIES, ConfigError, RunConfig, load_config, preset
+
+EXIT_USAGE = 2
+EXIT_INTERRUPTED = 130
+
+
+class CliError(Exception):
+    """One clear line for the user; no traceback."""
+
+
+def _user_errors() -> tuple[type[BaseException], ...]:
+    from ganstudio.core.checkpoint import CheckpointError
+    from ganstudio.core.data import DataError
+    from ganstudio.core.device import DeviceError
+    from ganstudio.core.runlog import RunError
+
+    return (CliError, ConfigError, DataError, DeviceError, CheckpointError, RunError)
+
+
+def _config_from_args(args: argparse.Namespace) -> RunConfig:
+    if args.preset and args.config:
+        raise CliError("give --preset or --config, not both")
+    config = load_config(args.config) if args.config else preset(args.preset or "fashion-dcgan")
+    if args.steps is not None:
+        config.train.steps = args.steps
+    if args.seed is not None:
+        config.train.seed = args.seed
+    if args.device:
+        config.train.device = args.device
+    from ganstudio.core.config import check
+
+    return check(config)
+
+
+def cmd_train(args: argparse.Namespace) -> int:
+    from tqdm import tqdm
+
+    from ganstudio.core.paths import default_runs_dir
+    from ganstudio.core.runlog import RunDirectory
+    from ganstudio.core.session import TrainingSession
+
+    if args.resume:
+        if args.preset or args.config:
+            raise CliError("--resume continues a run with its own config; drop --preset/--config")
+        session = TrainingSession.resume(RunDirectory.open(args.resume), total_steps=args.steps, device=args.device)
+    else:
+        config = _config_from_args(args)
+        run = RunDirectory.at(args.out) if args.out else RunDirectory.create(default_runs_dir(), config.preset or "run")
+        session = TrainingSession.start(config, run)
+    print(f"run folder: {session.run.path}")
+    print(f"data: {session.trainer.data.describe()}; device: {session.trainer.device}")
+    bar = tqdm(total=session.total_steps, initial=session.step, unit="step", dynamic_ncols=True, file=sys.stderr)
+    try:
+        while not session.done:
+            progress = session.advance()
+            if progress.stats:
+                last = progress.stats[-1]
+                bar.set_postfix(loss_d=f"{last.loss_d:.3f}", loss_g=f"{last.loss_g:.3f}", refresh=False)
+                bar.update(last.step - bar.n)
+                if not last.is_finite():
+                    session.save_checkpoint()
+                    bar.close()
+                    raise CliError(f"loss became NaN/Inf at step {last.step}; stopped (checkpoint saved). "
+                                   "Try a lower learning rate or another loss")
+    except KeyboardInterrupt:
+        path = session.save_checkpoint()
+        bar.close()
+        print(f"\ninterrupted at step {session.step}; checkpoint saved to {path}\n"
+              f"continue with: ganstudio train --resume {session.run.path} --steps {session.total_steps}")
+        return EXIT_INTERRUPTED
+    bar.update(session.step - bar.n)
+    bar.close()
+    path = session.save_checkpoint()
+    print(f"done: {session.step} steps; checkpoint {path}; samples in {session.run.samples_dir}")
+    return 0
+
+
+def cmd_sample(args: argparse.Namespace) -> int:
+    import numpy as np
+
+    from ganstudio.core.imaging import image_grid, save_png
+    from ganstudio.core.sampling import load_generator, seeded_latents
+
+    if args.n < 1:
+        raise CliError("--n must be at least 1")
+    snapshot = load_generator(args.checkpoint, device=args.device or "cpu")
+    z = seeded_latents(args.seed, args.n, snapshot.latent_dim)
+    out = Path(args.out)
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise CliError(f"cannot create {out}: {exc.strerror}") from None
+    if snapshot.is_toy:
+        target = out / "samples.npy"
+        if target.exists() and not args.force:
+            raise CliError(f"{target} exists; use --force to overwrite")
+        np.save(target, snapshot.generate(z).numpy())
+        print(f"wrote {args.n} points to {target}")
+        return 0
+    images = snapshot.images(z)
+    names = [out / f"sample_{i:04d}.png" for i in range(args.n)] + [out / "grid.png"]
+    taken = [p for p in names if p.exists()]
+    if taken and not args.force:
+        raise CliError(f"{taken[0]} exists (and {len(taken) - 1} more); use --force to overwrite")
+    for path, image in zip(names, images):
+        save_png(image[0] if image.shape[0] == 1 else image.transpose(1, 2, 0), path)
+    save_png(image_grid(images), names[-1])
+    print(f"wrote {args.n} images and grid.png to {out} (step {snapshot.step}, seed {args.seed})")
+    return 0
+
+
+def cmd_presets(_args: argparse.Namespace) -> int:
+    width = max(map(len, PRESET_SUMMARIES))
+    for name, summary in PRESET_SUMMARIES.items():
+        print(f"{name.ljust(width)}  {summary}")
+    return 0
+
+
+def cmd_bench(args: argparse.Namespace) -> int:
+    if args.what == "speed":
+        from ganstudio.bench.speed import run_speed
+
+        names = args.preset or ["fashion-dcgan", "paper-mlp-fashion"]
+        for name in names:
+            preset(name)
+        print(run_speed(names, steps=args.steps, chunk=args.chunk, json_path=args.json))
+        return 0
+    raise CliError(f"unknown bench {args.what!r}")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="ganstudio", description="Train and explore GANs. No command opens the window.")
+    parser.add_argument("--version", action="version", version=f"ganstudio {__version__}")
+    sub = parser.add_subparsers(dest="command")
+
+    train = sub.add_parser("train", help="train headless, writing a run folder")
+    train.add_argument("--preset", help="a preset name (see `ganstudio presets`)")
+    train.add_argument("--config", help="a config JSON file (as written to a run's config.json)")
+    train.add_argument("--steps", type=int, help="the run's total number of generator steps")
+    train.add_argument("--seed", type=int, help="random seed (default: the config's)")
+    train.add_argument("--out", help="run folder to create (default: a new folder in the runs folder)")
+    train.add_argument("--device", help="auto, cpu, cuda, cuda:N or mps")
+    train.add_argument("--resume", metavar="RUN_DIR", help="continue a run from its latest checkpoint")
+    train.set_defaults(func=cmd_train)
+
+    sample = sub.add_parser("sample", help="generate images (or points) from a checkpoint")
+    sample.add_argument("checkpoint")
+    sample.add_argument("--n", type=int, default=64)
+    sample.add_argument("--seed", type=int, default=0)
+    sample.add_argument("--out", required=True)
+    sample.add_argument("--device", help="default: cpu")
+    sample.add_argument("--force", action="store_true", help="overwrite existing files")
+    sample.set_defaults(func=cmd_sample)
+
+    presets = sub.add_parser("presets", help="list the presets")
+    presets.set_defaults(func=cmd_presets)
+
+    bench = sub.add_parser("bench", help="measure speed and more; prints a table")
+    bench.add_argument("what", choices=["speed"])
+    bench.add_argument("--preset", action="append", help="preset to measure (repeatable)")
+    bench.add_argument("--steps", type=int, default=200, help="steps per side")
+    bench.add_argument("--chunk", type=int, default=20, help="steps per alternating chunk")
+    bench.add_argument("--json", help="also write the results to this JSON file")
+    bench.set_defaults(func=cmd_bench)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    if args.command is None:
+        from ganstudio.gui.app import run_app
+
+        return run_app()
+    try:
+        return args.func(args)
+    except _user_errors() as exc:
+        print(f"ganstudio: error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        print("ganstudio: interrupted", file=sys.stderr)
+        return EXIT_INTERRUPTED
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,254 @@
+"""Run configuration: dataclasses, validation, presets and JSON io.
+
+Deliberately free of torch imports so the GUI can build its setup form (and
+paint its first window) before the heavy engine is loaded.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import math
+from dataclasses import asdict, dataclass, field, fields
+from pathlib import Path
+from typing import Any
+
+TOY_DATASETS = ("gaussian-1d", "ring-8", "grid-25", "spiral", "two-moons")
+IMAGE_DATASETS = (
+    "fashion-mnist",  # the bundled 10,000-image split
+    "fashion-mnist-full",  # idx files on disk (Debian's dataset-fashion-mnist or a chosen folder)
+    "mnist",  # torchvision
+    "fashion-mnist-torchvision",
+    "cifar10",
+    "image-folder",
+)
+DATASETS = TOY_DATASETS + IMAGE_DATASETS
+ARCHITECTURES = ("mlp", "dcgan")
+DCGAN_IMAGE_SIZES = (28, 32, 64)
+LOSSES = ("minimax", "non-saturating", "least-squares")
+OPTIMIZERS = ("adam", "sgd")
+
+
+class ConfigError(ValueError):
+    """A configuration value that cannot be used, naming the field and why."""
+
+    def __init__(self, problems: list[tuple[str, str]]):
+        self.problems = problems
+        super().__init__("; ".join(f"{name}: {reason}" for name, reason in problems))
+
+
+@dataclass
+class DataConfig:
+    dataset: str = "fashion-mnist"
+    path: str | None = None  # folder for image-folder, fashion-mnist-full and torchvision sets
+    image_size: int = 28
+    channels: int = 1
+
+    @property
+    def is_toy(self) -> bool:
+        return self.dataset in TOY_DATASETS
+
+    @property
+    def toy_dim(self) -> int:
+        return 1 if self.dataset == "gaussian-1d" else 2
+
+
+@dataclass
+class ModelConfig:
+    arch: str = "dcgan"
+    latent_dim: int = 100
+    width: int = 64  # base channel count (DCGAN) or hidden units (MLP)
+
+
+@dataclass
+class LossConfig:
+    kind: str = "non-saturating"
+
+
+@dataclass
+class OptimConfig:
+    name: str = "adam"
+    lr_g: float = 2e-4
+    lr_d: float = 2e-4
+    beta1: float = 0.5
+    beta2: float = 0.999
+    momentum: float = 0.5  # SGD only
+
+
+@dataclass
+class TrainConfig:
+    steps: int = 5000
+    batch_size: int = 64
+    k: int = 1  # discriminator steps per generator step (Algorithm 1)
+    seed: int = 0
+    device: str = "auto"
+    log_every: int = 10
+    sample_every: int = 250
+    checkpoint_every: int = 1000
+
+
+@dataclass
+class RunConfig:
+    data: DataConfig = field(default_factory=DataConfig)
+    model: ModelConfig = field(default_factory=ModelConfig)
+    loss: LossConfig = field(default_factory=LossConfig)
+    optim: OptimConfig = field(default_factory=OptimConfig)
+    train: TrainConfig = field(default_factory=TrainConfig)
+    preset: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    def to_json(self) -> str:
+        return json.dumps(self.to_dict(), indent=2, sort_keys=True)
+
+    @classmethod
+    def from_dict(cls, raw: dict[str, Any]) -> RunConfig:
+        if not isinstance(raw, dict):
+            raise ConfigError([("config", "must be a JSON object")])
+        sections = {"data": DataConfig, "model": ModelConfig, "loss": LossConfig,
+                    "optim": OptimConfig, "train": TrainConfig}
+        problems: list[tuple[str, str]] = []
+        built: dict[str, Any] = {}
+        for key in raw:
+            if key not in sections and key != "preset":
+                problems.append((key, "unknown section"))
+        for name, section_cls in sections.items():
+            values = raw.get(name, {})
+            if not isinstance(values, dict):
+                problems.append((name, "must be an object"))
+                continue
+            known = {f.name for f in fields(section_cls)}
+            for key in values:
+                if key not in known:
+                    problems.append((f"{name}.{key}", "unknown field"))
+            built[name] = section_cls(**{k: v for k, v in values.items() if k in known})
+        if problems:
+            raise ConfigError(problems)
+        return cls(preset=raw.get("preset"), **built)
+
+    @classmethod
+    def from_json(cls, text: str) -> RunConfig:
+        try:
+            raw = json.loads(text)
+        except json.JSONDecodeError as exc:
+            raise ConfigError([("config", f"not valid JSON ({exc.msg} at line {exc.lineno})")]) from None
+        return cls.from_dict(raw)
+
+    def copy(self) -> RunConfig:
+        return copy.deepcopy(self)
+
+
+def _is_int(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _positive_finite(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value) and value > 0
+
+
+def validate(config: RunConfig) -> list[tuple[str, str]]:
+    """Every problem with the config as (field, reason); empty when it can run."""
+    problems: list[tuple[str, str]] = []
+
+    def need(ok: bool, name: str, reason: str) -> None:
+        if not ok:
+            problems.append((name, reason))
+
+    d, m, lo, o, t = config.data, config.model, config.loss, config.optim, config.train
+    need(d.dataset in DATASETS, "data.dataset", f"unknown dataset {d.dataset!r} (one of {', '.join(DATASETS)})")
+    need(d.dataset != "image-folder" or bool(d.path), "data.path", "an image folder needs a path")
+    need(_is_int(d.channels) and d.channels in (1, 3), "data.channels", "must be 1 (grayscale) or 3 (RGB)")
+    need(m.arch in ARCHITECTURES, "model.arch", f"must be one of {', '.join(ARCHITECTURES)}")
+    if m.arch == "dcgan":
+        need(not d.is_toy, "model.arch", "DCGAN needs an image dataset; use the MLP for toy distributions")
+        need(d.image_size in DCGAN_IMAGE_SIZES, "data.image_size",
+             f"DCGAN supports {', '.join(map(str, DCGAN_IMAGE_SIZES))} px, not {d.image_size}")
+    else:
+        need(_is_int(d.image_size) and 8 <= d.image_size <= 64, "data.image_size", "must be between 8 and 64 px")
+    need(_is_int(m.latent_dim) and 1 <= m.latent_dim <= 1024, "model.latent_dim", "must be an integer from 1 to 1024")
+    need(_is_int(m.width) and 4 <= m.width <= 2048, "model.width", "must be an integer from 4 to 2048")
+    need(lo.kind in LOSSES, "loss.kind", f"must be one of {', '.join(LOSSES)}")
+    need(o.name in OPTIMIZERS, "optim.name", f"must be one of {', '.join(OPTIMIZERS)}")
+    need(_positive_finite(o.lr_g), "optim.lr_g", "learning rate must be finite and > 0")
+    need(_positive_finite(o.lr_d), "optim.lr_d", "learning rate must be finite and > 0")
+    for name in ("beta1", "beta2", "momentum"):
+        value = getattr(o, name)
+        need(isinstance(value, (int, float)) and 0 <= value < 1, f"optim.{name}", "must be in [0, 1)")
+    need(_is_int(t.steps) and t.steps >= 1, "train.steps", "must be an integer >= 1")
+    need(_is_int(t.batch_size) and 1 <= t.batch_size <= 65536, "train.batch_size", "must be an integer from 1 to 65536")
+    need(_is_int(t.k) and 1 <= t.k <= 100, "train.k", "discriminator steps per generator step must be from 1 to 100")
+    need(_is_int(t.seed) and 0 <= t.seed < 2**63, "train.seed", "must be a non-negative integer")
+    need(isinstance(t.device, str) and (t.device in ("auto", "cpu", "mps", "cuda") or t.device.startswith("cuda:")),
+         "train.device", "must be auto, cpu, mps, cuda or cuda:N")
+    for name in ("log_every", "sample_every", "checkpoint_every"):
+        need(_is_int(getattr(t, name)) and getattr(t, name) >= 1, f"train.{name}", "must be an integer >= 1")
+    return problems
+
+
+def check(config: RunConfig) -> RunConfig:
+    problems = validate(config)
+    if problems:
+        raise ConfigError(problems)
+    return config
+
+
+def load_config(path: str | Path) -> RunConfig:
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ConfigError([("config", f"file not found: {path}")]) from None
+    except OSError as exc:
+        raise ConfigError([("config", f"cannot read {path}: {exc.strerror}")]) from None
+    return check(RunConfig.from_json(text))
+
+
+def _toy_preset(name: str, dataset: str, steps: int) -> RunConfig:
+    return RunConfig(
+        data=DataConfig(dataset=dataset, image_size=28, channels=1),
+        model=ModelConfig(arch="mlp", latent_dim=8, width=128),
+        loss=LossConfig(kind="non-saturating"),
+        optim=OptimConfig(name="adam", lr_g=1e-3, lr_d=1e-3, beta1=0.5, beta2=0.999),
+        train=TrainConfig(steps=steps, batch_size=256, k=1, log_every=10, sample_every=100, checkpoint_every=1000),
+        preset=name,
+    )
+
+
+PRESET_SUMMARIES = {
+    "fashion-dcgan": "DCGAN 28 px on the bundled Fashion-MNIST, non-saturating loss, Adam 2e-4 (beta1 0.5), batch 64",
+    "paper-mlp-fashion": "The 2014 paper's MLP on flattened 28x28 Fashion-MNIST, SGD with momentum, k = 1",
+    "ring-8": "MLP on 8 Gaussians in a ring (mode-collapse test bed), Adam 1e-3, batch 256",
+    "grid-25": "MLP on a 5x5 grid of Gaussians (harder mode-collapse test), Adam 1e-3, batch 256",
+    "gaussian-1d": "MLP on the 2014 paper's 1D Gaussian, the picture of G and D moving along one axis",
+}
+
+
+def preset(name: str) -> RunConfig:
+    """A fresh copy of a named preset; unknown names raise ConfigError."""
+    if name == "fashion-dcgan":
+        cfg = RunConfig(preset=name)
+    elif name == "paper-mlp-fashion":
+        cfg = RunConfig(
+            data=DataConfig(dataset="fashion-mnist"),
+            model=ModelConfig(arch="mlp", latent_dim=100, width=512),
+            loss=LossConfig(kind="non-saturating"),
+            optim=OptimConfig(name="sgd", lr_g=0.02, lr_d=0.02, momentum=0.7),
+            train=TrainConfig(steps=5000, batch_size=100, k=1),
+            preset=name,
+        )
+    elif name == "ring-8":
+        cfg = _toy_preset(name, "ring-8", 3000)
+    elif name == "grid-25":
+        cfg = _toy_preset(name, "grid-25", 5000)
+    elif name == "gaussian-1d":
+        cfg = _toy_preset(name, "gaussian-1d", 2000)
+        cfg.model.latent_dim = 1
+        cfg.model.width = 32
+    else:
+        raise ConfigError([("preset", f"unknown preset {name!r} (one of {', '.join(PRESET_SUMMARIES)})")])
+    return check(cfg)
+
+
+PRESETS = tuple(PRESET_SUMMARIES)
+DEFAULT_PRESET = "fashion-dcgan"

@@ -1,0 +1,182 @@
+"""Image datasets: bundled Fashion-MNIST, idx folders, torchvision sets and image folders.
+
+Each loader returns a uint8 array (N, C, H, W); ImageSource keeps it as one tensor on the
+training device and batches by random indices, so a step does no DataLoader or PIL work.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+from ganstudio.core.data.idx import IdxError, read_idx
+from ganstudio.core.paths import user_data_dir
+
+DEBIAN_FASHION_DIR = Path("/usr/share/datasets/fashion-mnist")
+IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".bmp", ".gif", ".webp", ".tif", ".tiff", ".ppm", ".pgm"}
+
+
+class DataError(RuntimeError):
+    """A dataset that cannot be loaded, with what to do about it."""
+
+
+@dataclass
+class LoadedImages:
+    images: np.ndarray  # (N, C, H, W) uint8
+    description: str
+    skipped: int = 0
+
+
+def bundled_fashion_images() -> np.ndarray:
+    folder = resources.files("ganstudio.resources").joinpath("fashion-mnist")
+    with resources.as_file(folder.joinpath("t10k-images-idx3-ubyte.gz")) as path:
+        return read_idx(path)[:, None]
+
+
+def bundled_fashion_labels() -> np.ndarray:
+    folder = resources.files("ganstudio.resources").joinpath("fashion-mnist")
+    with resources.as_file(folder.joinpath("t10k-labels-idx1-ubyte.gz")) as path:
+        return read_idx(path)
+
+
+def find_fashion_full(path: str | None = None) -> Path | None:
+    """The folder holding a Fashion-MNIST training split in idx form, if there is one."""
+    for folder in ([Path(path).expanduser()] if path else [DEBIAN_FASHION_DIR]):
+        if folder.is_dir() and sorted(folder.glob("train-images-idx3-ubyte*")):
+            return folder
+    return None
+
+
+def load_idx_folder(path: str | None) -> LoadedImages:
+    folder = find_fashion_full(path)
+    where = path or str(DEBIAN_FASHION_DIR)
+    if folder is None:
+        raise DataError(
+            f"no Fashion-MNIST training split (train-images-idx3-ubyte[.gz]) in {where}; "
+            "install Debian's dataset-fashion-mnist or choose the folder holding the idx files")
+    file = sorted(folder.glob("train-images-idx3-ubyte*"))[0]
+    try:
+        images = read_idx(file)
+    except IdxError as exc:
+        raise DataError(str(exc)) from None
+    if images.ndim != 3:
+        raise DataError(f"{file} holds {images.shape}, expected (N, H, W) images")
+    return LoadedImages(images[:, None], f"Fashion-MNIST ({len(images):,} images from {folder})")
+
+
+TORCHVISION_SETS = {"mnist": "MNIST", "fashion-mnist-torchvision": "FashionMNIST", "cifar10": "CIFAR10"}
+
+
+def torchvision_root(path: str | None) -> Path:
+    return Path(path).expanduser() if path else user_data_dir() / "datasets"
+
+
+def load_torchvision(name: str, path: str | None) -> LoadedImages:
+    """Loads from disk; downloads only when the files are missing, with a clear error offline."""
+    from torchvision import datasets
+
+    cls_name = TORCHVISION_SETS[name]
+    cls = getattr(datasets, cls_name)
+    root = torchvision_root(path)
+    try:
+        ds = cls(str(root), train=True, download=False)
+    except RuntimeError:
+        try:
+            root.mkdir(parents=True, exist_ok=True)
+            ds = cls(str(root), train=True, download=True)
+        except Exception as exc:  # noqa: BLE001 - urllib, ssl, socket and checksum errors all mean "not available"
+            where = root / (cls_name if cls_name != "CIFAR10" else "cifar-10-batches-py")
+            raise DataError(
+                f"{cls_name} is not on disk and could not be downloaded ({type(exc).__name__}: {exc}). "
+                f"Put torchvision's {cls_name} files under {where} (or choose another folder) and try again"
+            ) from None
+    data = ds.data
+    array = data.numpy() if isinstance(data, torch.Tensor) else np.asarray(data)
+    array = array[:, None] if array.ndim == 3 else array.transpose(0, 3, 1, 2)
+    return LoadedImages(np.ascontiguousarray(array), f"{cls_name} ({len(array):,} images from {root})")
+
+
+def _center_square(image, size: int):
+    from PIL import Image
+
+    w, h = image.size
+    side = min(w, h)
+    left, top = (w - side) // 2, (h - side) // 2
+    return image.crop((left, top, left + side, top + side)).resize((size, size), Image.Resampling.BICUBIC)
+
+
+def load_image_folder(path: str | None, size: int, channels: int) -> LoadedImages:
+    """Any folder of images, flat or with class subfolders; unreadable files are skipped and counted."""
+    from PIL import Image, UnidentifiedImageError
+
+    if not path:
+        raise DataError("choose an image folder")
+    folder = Path(path).expanduser()
+    if not folder.is_dir():
+        raise DataError(f"image folder not found: {folder}")
+    mode = "L" if channels == 1 else "RGB"
+    images, skipped = [], 0
+    for root, _dirs, files in sorted(os.walk(folder)):
+        for name in sorted(files):
+            if Path(name).suffix.lower() not in IMAGE_SUFFIXES:
+                continue
+            try:
+                with Image.open(Path(root) / name) as im:
+                    square = _center_square(im.convert(mode), size)
+            except (OSError, UnidentifiedImageError, ValueError, Image.DecompressionBombError):
+                skipped += 1
+                continue
+            arr = np.asarray(square, dtype=np.uint8)
+            images.append(arr[None] if arr.ndim == 2 else arr.transpose(2, 0, 1))
+    if not images:
+        extra = f" ({skipped} unreadable files skipped)" if skipped else ""
+        raise DataError(f"no readable image in {folder}{extra}")
+    note = f", {skipped} unreadable skipped" if skipped else ""
+    return LoadedImages(np.stack(images), f"image folder {folder} ({len(images):,} images{note})", skipped)
+
+
+def fit_images(images: np.ndarray, size: int, channels: int) -> torch.Tensor:
+    """Converts channels and resizes once at load time, returning a uint8 tensor."""
+    tensor = torch.from_numpy(np.ascontiguousarray(images))
+    if tensor.shape[1] != channels:
+        if channels == 3:
+            tensor = tensor.expand(-1, 3, -1, -1)
+        else:
+            weights = torch.tensor([0.299, 0.587, 0.114]).view(1, 3, 1, 1)
+            tensor = (tensor.float() * weights).sum(1, keepdim=True).round().clamp(0, 255).to(torch.uint8)
+    if tensor.shape[-1] != size or tensor.shape[-2] != size:
+        resized = F.interpolate(tensor.float(), size=(size, size), mode="bilinear", antialias=True, align_corners=False)
+        tensor = resized.round().clamp(0, 255).to(torch.uint8)
+    return tensor.contiguous()
+
+
+class ImageSource:
+    """An in-memory image dataset on the training device, batched by random indices."""
+
+    def __init__(self, loaded: LoadedImages, size: int, channels: int, device: torch.device):
+        self.images = fit_images(loaded.images, size, channels).to(device)
+        self.device = device
+        self.shape = tuple(self.images.shape[1:])
+        self.skipped = loaded.skipped
+        self._description = loaded.description
+
+    def __len__(self) -> int:
+        return len(self.images)
+
+    def describe(self) -> str:
+        return self._description
+
+    def sample(self, n: int, generator: torch.Generator) -> torch.Tensor:
+        idx = torch.randint(len(self.images), (n,), generator=generator, device=self.device)
+        return self.images[idx].float().div_(127.5).sub_(1.0)
+
+    def real_batch_uint8(self, n: int, seed: int = 0) -> np.ndarray:
+        g = torch.Generator().manual_seed(seed)
+        idx = torch.randint(len(self.images), (n,), generator=g)
+        return self.images[idx.to(self.device)].cpu().numpy()

@@ -1,0 +1,75 @@
+"""Toy distributions in 1D and 2D, sampled on demand on the training device.
+
+Their mode centres and spreads are public so the mode-collapse metrics use the
+exact same numbers as the sampler.
+"""
+
+from __future__ import annotations
+
+import math
+
+import torch
+
+RING_RADIUS = 1.0
+RING_STD = 0.01
+GRID_STD = 0.05
+GAUSSIAN_1D_MEAN = 2.0
+GAUSSIAN_1D_STD = 0.5
+
+
+def ring_centres(n: int = 8, radius: float = RING_RADIUS) -> torch.Tensor:
+    """Centres at angle 2*pi*i/n (not linspace(0, 2pi, n), which repeats the first one)."""
+    angles = torch.arange(n, dtype=torch.float64) * (2 * math.pi / n)
+    return torch.stack([radius * torch.cos(angles), radius * torch.sin(angles)], dim=1).float()
+
+
+def grid_centres() -> torch.Tensor:
+    values = torch.tensor([-4.0, -2.0, 0.0, 2.0, 4.0])
+    xs, ys = torch.meshgrid(values, values, indexing="ij")
+    return torch.stack([xs.reshape(-1), ys.reshape(-1)], dim=1)
+
+
+def mode_centres(name: str) -> tuple[torch.Tensor, float] | None:
+    """(centres, std) for the distributions made of well-separated modes."""
+    if name == "ring-8":
+        return ring_centres(), RING_STD
+    if name == "grid-25":
+        return grid_centres(), GRID_STD
+    return None
+
+
+class ToyDistribution:
+    """Seeded sampler of one named toy distribution; every draw goes through the caller's generator."""
+
+    def __init__(self, name: str, device: torch.device):
+        self.name = name
+        self.device = device
+        self.dim = 1 if name == "gaussian-1d" else 2
+        modes = mode_centres(name)
+        self._centres = modes[0].to(device) if modes else None
+        self._std = modes[1] if modes else 0.0
+
+    def describe(self) -> str:
+        return f"toy distribution {self.name} ({self.dim}D)"
+
+    def sample(self, n: int, generator: torch.Generator) -> torch.Tensor:
+        dev = self.device
+        if self.name == "gaussian-1d":
+            return GAUSSIAN_1D_MEAN + GAUSSIAN_1D_STD * torch.randn(n, 1, generator=generator, device=dev)
+        if self._centres is not None:
+            idx = torch.randint(len(self._centres), (n,), generator=generator, device=dev)
+            return self._centres[idx] + self._std * torch.randn(n, 2, generator=generator, device=dev)
+        if self.name == "spiral":
+            t = torch.rand(n, generator=generator, device=dev)
+            angle = 3 * math.pi * t
+            radius = 0.2 + 1.8 * t
+            pts = torch.stack([radius * torch.cos(angle), radius * torch.sin(angle)], dim=1)
+            return pts + 0.04 * torch.randn(n, 2, generator=generator, device=dev)
+        if self.name == "two-moons":
+            t = math.pi * torch.rand(n, generator=generator, device=dev)
+            upper = torch.rand(n, generator=generator, device=dev) < 0.5
+            x = torch.where(upper, torch.cos(t), 1 - torch.cos(t))
+            y = torch.where(upper, torch.sin(t), 0.5 - torch.sin(t))
+            pts = torch.stack([x - 0.5, y - 0.25], dim=1)
+            return pts + 0.05 * torch.randn(n, 2, generator=generator, device=dev)
+        raise ValueError(f"unknown toy distribution {self.name!r}")

@@ -1,0 +1,67 @@
+"""Pictures as numpy arrays: sample grids, toy scatter plots, PNG files."""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import numpy as np
+
+from ganstudio.core.checkpoint import atomic_write
+
+
+def image_grid(images: np.ndarray, nrow: int | None = None, pad: int = 2, fill: int = 0) -> np.ndarray:
+    """uint8 (N, C, H, W) -> one uint8 (H', W') or (H', W', 3) picture, row-major."""
+    n, c, h, w = images.shape
+    nrow = nrow or max(1, math.ceil(math.sqrt(n)))
+    rows = math.ceil(n / nrow)
+    out = np.full((rows * (h + pad) + pad, nrow * (w + pad) + pad, c), fill, dtype=np.uint8)
+    for i in range(n):
+        r, col = divmod(i, nrow)
+        y, x = pad + r * (h + pad), pad + col * (w + pad)
+        out[y:y + h, x:x + w] = images[i].transpose(1, 2, 0)
+    return np.ascontiguousarray(out[..., 0] if c == 1 else out)
+
+
+def scatter_image(real: np.ndarray, fake: np.ndarray, size: int = 256) -> np.ndarray:
+    """Real (grey) and generated (orange) points of a 1D or 2D toy model, as an RGB picture."""
+    pts = np.concatenate([real, fake]).astype(np.float64)
+    if pts.shape[1] == 1:
+        real = np.concatenate([real, np.full_like(real, -0.5)], axis=1)
+        fake = np.concatenate([fake, np.full_like(fake, 0.5)], axis=1)
+        pts = np.concatenate([real, fake])
+    finite = pts[np.isfinite(pts).all(axis=1)]
+    lo = finite.min(axis=0) if len(finite) else np.array([-1.0, -1.0])
+    hi = finite.max(axis=0) if len(finite) else np.array([1.0, 1.0])
+    span = np.maximum(hi - lo, 1e-6) * 1.1
+    centre = (hi + lo) / 2
+    canvas = np.full((size, size, 3), 255, dtype=np.uint8)
+    for points, colour in ((real, (150, 150, 150)), (fake, (230, 110, 20))):
+        points = points[np.isfinite(points).all(axis=1)]
+        xy = ((points - centre) / span + 0.5) * (size - 1)
+        cols = np.clip(xy[:, 0].round().astype(int), 0, size - 1)
+        rows = np.clip((size - 1 - xy[:, 1]).round().astype(int), 0, size - 1)
+        for dy in (-1, 0, 1):
+            for dx in (-1, 0, 1):
+                canvas[np.clip(rows + dy, 0, size - 1), np.clip(cols + dx, 0, size - 1)] = colour
+    return canvas
+
+
+def upscale_nearest(picture: np.ndarray, factor: int) -> np.ndarray:
+    if factor == 1:
+        return picture
+    return np.ascontiguousarray(picture.repeat(factor, axis=0).repeat(factor, axis=1))
+
+
+def save_png(picture: np.ndarray, path: str | Path) -> Path:
+    from PIL import Image
+
+    image = Image.fromarray(picture)
+    return atomic_write(path, lambda tmp: image.save(tmp, format="PNG"))
+
+
+def load_png(path: str | Path) -> np.ndarray:
+    from PIL import Image
+
+    with Image.open(path) as im:
+        return np.asarray(im).copy()

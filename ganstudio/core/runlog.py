@@ -1,0 +1,161 @@
+"""The run directory, GAN Studio's unit of persistence, shared by the CLI and the GUI.
+
+    config.json, metrics.jsonl (one JSON object per logged step), samples/step_000500.png,
+    checkpoints/latest.pt and checkpoints/step_001000.pt
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import time
+from pathlib import Path
+
+import numpy as np
+
+from ganstudio.core.checkpoint import atomic_write
+from ganstudio.core.config import ConfigError, RunConfig, check
+from ganstudio.core.stats import StepStats
+
+
+class RunError(RuntimeError):
+    pass
+
+
+_SAMPLE_RE = re.compile(r"step_(\d+)\.png$")
+
+
+class RunDirectory:
+    def __init__(self, path: str | Path):
+        self.path = Path(path)
+
+    @classmethod
+    def create(cls, root: str | Path, name: str) -> RunDirectory:
+        """A new, empty run folder under root named name-YYYYmmdd-HHMMSS (suffixed if taken)."""
+        root = Path(root).expanduser()
+        stamp = time.strftime("%Y%m%d-%H%M%S")
+        base = f"{name}-{stamp}"
+        for i in range(1000):
+            path = root / (base if i == 0 else f"{base}-{i}")
+            try:
+                path.mkdir(parents=True, exist_ok=False)
+                return cls(path)
+            except FileExistsError:
+                continue
+            except OSError as exc:
+                raise RunError(f"cannot create a run folder in {root}: {exc.strerror}") from None
+        raise RunError(f"cannot find a free run folder name in {root}")
+
+    @classmethod
+    def at(cls, path: str | Path) -> RunDirectory:
+        """Uses path as the run folder (the CLI's --out): created if missing, must be empty of runs."""
+        path = Path(path).expanduser()
+        if (path / "config.json").exists():
+            raise RunError(f"{path} already holds a run; use --resume {path} to continue it or choose another --out")
+        try:
+            path.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise RunError(f"cannot create {path}: {exc.strerror}") from None
+        return cls(path)
+
+    @classmethod
+    def open(cls, path: str | Path) -> RunDirectory:
+        run = cls(Path(path).expanduser())
+        if not (run.path / "config.json").is_file():
+            raise RunError(f"{run.path} is not a GAN Studio run folder (no config.json)")
+        return run
+
+    @property
+    def config_path(self) -> Path:
+        return self.path / "config.json"
+
+    @property
+    def metrics_path(self) -> Path:
+        return self.path / "metrics.jsonl"
+
+    @property
+    def samples_dir(self) -> Path:
+        return self.path / "samples"
+
+    @property
+    def checkpoints_dir(self) -> Path:
+        return self.path / "checkpoints"
+
+    @property
+    def latest_checkpoint(self) -> Path:
+        return self.checkpoints_dir / "latest.pt"
+
+    def write_config(self, config: RunConfig) -> None:
+        atomic_write(self.config_path, lambda tmp: Path(tmp).write_text(config.to_json(), encoding="utf-8"))
+
+    def read_config(self) -> RunConfig:
+        try:
+            return check(RunConfig.from_json(self.config_path.read_text(encoding="utf-8")))
+        except ConfigError as exc:
+            raise RunError(f"{self.config_path}: {exc}") from None
+
+    def append_metrics(self, stats: list[StepStats], extra: dict | None = None) -> None:
+        if not stats:
+            return
+        lines = []
+        for s in stats:
+            record = s.to_record()
+            if extra:
+                record.update(extra)
+            lines.append(json.dumps(record))
+        with open(self.metrics_path, "a", encoding="utf-8") as fh:
+            fh.write("\n".join(lines) + "\n")
+
+    def append_event(self, event: dict) -> None:
+        with open(self.metrics_path, "a", encoding="utf-8") as fh:
+            fh.write(json.dumps(event) + "\n")
+
+    def read_metrics(self) -> list[StepStats]:
+        """Logged steps in order; a torn last line (crash mid-write) is ignored."""
+        if not self.metrics_path.exists():
+            return []
+        out = []
+        for line in self.metrics_path.read_text(encoding="utf-8").splitlines():
+            try:
+                record = json.loads(line)
+            except json.JSONDecodeError:
+                continue
+            if isinstance(record, dict) and "loss_d" in record and "step" in record:
+                out.append(StepStats.from_record(record))
+        return out
+
+    def truncate_metrics(self, last_step: int) -> None:
+        """Drops records past last_step, so a resumed run does not log the same steps twice."""
+        if not self.metrics_path.exists():
+            return
+        kept = []
+        for line in self.metrics_path.read_text(encoding="utf-8").splitlines():
+            try:
+                record = json.loads(line)
+            except json.JSONDecodeError:
+                continue
+            if not isinstance(record, dict) or int(record.get("step", 0)) <= last_step:
+                kept.append(line)
+        text = "\n".join(kept) + ("\n" if kept else "")
+        atomic_write(self.metrics_path, lambda tmp: Path(tmp).write_text(text, encoding="utf-8"))
+
+    def sample_path(self, step: int) -> Path:
+        return self.samples_dir / f"step_{step:06d}.png"
+
+    def save_samples(self, step: int, picture: np.ndarray) -> Path:
+        from ganstudio.core.imaging import save_png
+
+        return save_png(picture, self.sample_path(step))
+
+    def sample_files(self) -> list[tuple[int, Path]]:
+        if not self.samples_dir.is_dir():
+            return []
+        found = []
+        for p in self.samples_dir.iterdir():
+            m = _SAMPLE_RE.search(p.name)
+            if m:
+                found.append((int(m.group(1)), p))
+        return sorted(found)
+
+    def step_checkpoint(self, step: int) -> Path:
+        return self.checkpoints_dir / f"step_{step:06d}.pt"

@@ -1,0 +1,110 @@
+"""A training run tied to its run directory: the loop body that the CLI and the GUI worker share.
+
+The caller owns the loop (so it can check its own stop and pause flags between steps); a
+session does one step at a time and does the logging, sample grids and checkpoints on cadence.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from ganstudio.core.checkpoint import load_checkpoint, save_checkpoint
+from ganstudio.core.config import RunConfig, check
+from ganstudio.core.imaging import image_grid, scatter_image
+from ganstudio.core.runlog import RunDirectory
+from ganstudio.core.stats import StepStats
+from ganstudio.core.trainer import Trainer
+
+TOY_REAL_POINTS = 512
+
+
+@dataclass
+class Progress:
+    stats: list[StepStats]  # drained at this step (empty between log points)
+    picture: np.ndarray | None  # a new sample grid (uint8), when one was made
+
+
+class TrainingSession:
+    def __init__(self, trainer: Trainer, run: RunDirectory, total_steps: int | None = None):
+        self.trainer = trainer
+        self.run = run
+        self.total_steps = total_steps or trainer.config.train.steps
+        self._toy_real: np.ndarray | None = None
+
+    @classmethod
+    def start(cls, config: RunConfig, run: RunDirectory, device: str | None = None) -> TrainingSession:
+        check(config)
+        trainer = Trainer(config, device=device)
+        run.write_config(config)
+        return cls(trainer, run)
+
+    @classmethod
+    def resume(cls, run: RunDirectory, total_steps: int | None = None, device: str | None = None) -> TrainingSession:
+        """Continues from checkpoints/latest.pt; metrics past that step are dropped, not duplicated."""
+        config = run.read_config()
+        trainer = Trainer(config, device=device)
+        if run.latest_checkpoint.exists():
+            trainer.load_state_dict(load_checkpoint(run.latest_checkpoint, map_location=trainer.device))
+        run.truncate_metrics(trainer.step_count)
+        if total_steps is not None and total_steps != config.train.steps:
+            config.train.steps = total_steps
+            run.write_config(config)
+        return cls(trainer, run, total_steps)
+
+    @property
+    def step(self) -> int:
+        return self.trainer.step_count
+
+    @property
+    def done(self) -> bool:
+        return self.step >= self.total_steps
+
+    def advance(self) -> Progress:
+        t = self.trainer
+        t.step()
+        cfg = t.config.train
+        stats: list[StepStats] = []
+        if t.step_count % cfg.log_every == 0 or self.done:
+            stats = self.flush_stats()
+        picture = None
+        if t.step_count % cfg.sample_every == 0 or self.done:
+            picture = self.picture()
+            self.run.save_samples(t.step_count, picture)
+        if t.step_count % cfg.checkpoint_every == 0:
+            self.save_checkpoint(keep_step_copy=True)
+        return Progress(stats, picture)
+
+    def flush_stats(self) -> list[StepStats]:
+        stats = self.trainer.drain_stats()
+        self.run.append_metrics(stats)
+        return stats
+
+    def picture(self) -> np.ndarray:
+        """The fixed-noise sample grid (8x8), or real-vs-generated scatter for toy data."""
+        samples = self.trainer.fixed_samples()
+        if not self.trainer.is_toy:
+            return image_grid(samples, nrow=8)
+        return scatter_image(self.toy_real(), self.trainer.sample(self.toy_noise()).numpy())
+
+    def toy_real(self) -> np.ndarray:
+        if self._toy_real is None:
+            g = torch.Generator(device=self.trainer.device).manual_seed(12345)
+            self._toy_real = self.trainer.data.sample(TOY_REAL_POINTS, g).cpu().numpy()
+        return self._toy_real
+
+    def toy_noise(self) -> torch.Tensor:
+        g = torch.Generator().manual_seed(self.trainer.config.train.seed + 2)
+        return torch.randn(TOY_REAL_POINTS, self.trainer.config.model.latent_dim, generator=g)
+
+    def save_checkpoint(self, keep_step_copy: bool = False) -> Path:
+        """Writes latest.pt (and a per-step copy); pending stats are logged first so nothing is lost."""
+        self.flush_stats()
+        state = self.trainer.state_dict()
+        path = save_checkpoint(state, self.run.latest_checkpoint)
+        if keep_step_copy:
+            save_checkpoint(state, self.run.step_checkpoint(self.step))
+        return path

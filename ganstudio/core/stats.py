@@ -1,0 +1,36 @@
+"""Per-step statistics: plain floats, safe to send across threads and to write as JSON."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import asdict, dataclass, fields
+
+
+@dataclass(frozen=True)
+class StepStats:
+    step: int
+    loss_d: float
+    loss_g: float
+    d_real: float  # mean D(x)
+    d_fake: float  # mean D(G(z))
+    grad_norm_d: float
+    grad_norm_g: float
+    seconds: float  # wall time of this step on the host
+
+    def is_finite(self) -> bool:
+        return all(math.isfinite(v) for v in (self.loss_d, self.loss_g, self.grad_norm_d, self.grad_norm_g))
+
+    def to_record(self) -> dict:
+        """JSON-safe: non-finite values become null (JSON has no NaN)."""
+        return {k: (v if not isinstance(v, float) or math.isfinite(v) else None) for k, v in asdict(self).items()}
+
+    @classmethod
+    def from_record(cls, record: dict) -> StepStats:
+        values = {}
+        for f in fields(cls):
+            v = record.get(f.name)
+            values[f.name] = int(v) if f.name == "step" else (math.nan if v is None else float(v))
+        return cls(**values)
+
+
+STAT_FIELDS = tuple(f.name for f in fields(StepStats))

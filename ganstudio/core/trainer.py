@@ -1,0 +1,158 @@
+"""The Trainer: Algorithm 1 of Goodfellow et al. (2014) with modern loss and optimizer choices.
+
+It owns G, D, both optimizers and one random generator through which every draw (noise,
+data indices) goes, so a saved state resumes bit for bit on the CPU. Per-step stats stay
+on the device until drain_stats(), which syncs once for many steps.
+"""
+
+from __future__ import annotations
+
+import time
+
+import numpy as np
+import torch
+from torch import nn
+
+from ganstudio.core import losses
+from ganstudio.core.config import RunConfig, check
+from ganstudio.core.data import DataSource, build_data_source
+from ganstudio.core.device import select_device
+from ganstudio.core.models import build_models
+from ganstudio.core.stats import StepStats
+
+CHECKPOINT_FORMAT = "ganstudio-checkpoint"
+CHECKPOINT_VERSION = 1
+FIXED_NOISE_SIZE = 64
+
+
+def _make_optimizer(params, name: str, lr: float, config) -> torch.optim.Optimizer:
+    if name == "sgd":
+        return torch.optim.SGD(params, lr=lr, momentum=config.momentum)
+    return torch.optim.Adam(params, lr=lr, betas=(config.beta1, config.beta2))
+
+
+def _grad_norm(module: nn.Module) -> torch.Tensor:
+    grads = [p.grad for p in module.parameters() if p.grad is not None]
+    return torch.nn.utils.get_total_norm(grads)
+
+
+class Trainer:
+    def __init__(self, config: RunConfig, data: DataSource | None = None, device: torch.device | str | None = None):
+        self.config = check(config)
+        self.device = torch.device(device) if device is not None else select_device(config.train.device)
+        seed = config.train.seed
+        with torch.random.fork_rng(devices=[]):
+            torch.manual_seed(seed)
+            g, d = build_models(config)
+        self.G = g.to(self.device)
+        self.D = d.to(self.device)
+        o = config.optim
+        self.opt_g = _make_optimizer(self.G.parameters(), o.name, o.lr_g, o)
+        self.opt_d = _make_optimizer(self.D.parameters(), o.name, o.lr_d, o)
+        self.rng = torch.Generator(device=self.device).manual_seed(seed)
+        fixed = torch.Generator().manual_seed(seed + 1)
+        self.fixed_noise = torch.randn(FIXED_NOISE_SIZE, config.model.latent_dim, generator=fixed).to(self.device)
+        self.data = data if data is not None else build_data_source(config.data, self.device)
+        self.step_count = 0
+        self._pending: list[torch.Tensor] = []
+        self._pending_meta: list[tuple[int, float]] = []
+
+    @property
+    def is_toy(self) -> bool:
+        return self.config.data.is_toy
+
+    def noise(self, n: int) -> torch.Tensor:
+        return torch.randn(n, self.config.model.latent_dim, generator=self.rng, device=self.device)
+
+    def step(self) -> None:
+        """One generator update preceded by k discriminator updates."""
+        started = time.perf_counter()
+        cfg = self.config
+        batch, kind = cfg.train.batch_size, cfg.loss.kind
+        for _ in range(cfg.train.k):
+            real = self.data.sample(batch, self.rng)
+            with torch.no_grad():
+                fake = self.G(self.noise(batch))
+            real_logits = self.D(real)
+            fake_logits = self.D(fake)
+            loss_d = losses.d_loss(kind, real_logits, fake_logits)
+            self.opt_d.zero_grad(set_to_none=True)
+            loss_d.backward()
+            grad_d = _grad_norm(self.D)
+            self.opt_d.step()
+
+        self.D.requires_grad_(False)  # G's update needs gradients through D, not for D
+        try:
+            fake_logits_g = self.D(self.G(self.noise(batch)))
+            loss_g = losses.g_loss(kind, fake_logits_g)
+            self.opt_g.zero_grad(set_to_none=True)
+            loss_g.backward()
+            grad_g = _grad_norm(self.G)
+            self.opt_g.step()
+        finally:
+            self.D.requires_grad_(True)
+
+        with torch.no_grad():
+            self._pending.append(torch.stack([
+                loss_d.detach(), loss_g.detach(),
+                losses.d_output(kind, real_logits).mean(), losses.d_output(kind, fake_logits).mean(),
+                grad_d, grad_g,
+            ]).float())
+        self.step_count += 1
+        self._pending_meta.append((self.step_count, time.perf_counter() - started))
+
+    def drain_stats(self) -> list[StepStats]:
+        """Stats of the steps since the last drain, with one device sync for all of them."""
+        if not self._pending:
+            return []
+        values = torch.stack(self._pending).cpu().tolist()
+        out = [StepStats(step, *row, seconds=secs) for (step, secs), row in zip(self._pending_meta, values)]
+        self._pending.clear()
+        self._pending_meta.clear()
+        return out
+
+    @torch.no_grad()
+    def sample(self, z: torch.Tensor) -> torch.Tensor:
+        """G(z) in eval mode (BatchNorm running statistics), on the CPU; training state is untouched."""
+        was_training = self.G.training
+        self.G.eval()
+        try:
+            return self.G(z.to(self.device)).float().cpu()
+        finally:
+            self.G.train(was_training)
+
+    def fixed_samples(self) -> np.ndarray:
+        """The fixed noise batch through G: uint8 (N, C, H, W) images, or float (N, dim) points for toy data."""
+        out = self.sample(self.fixed_noise)
+        return out.numpy() if self.is_toy else to_uint8(out)
+
+    def state_dict(self) -> dict:
+        return {
+            "format": CHECKPOINT_FORMAT,
+            "version": CHECKPOINT_VERSION,
+            "config": self.config.to_dict(),
+            "step": self.step_count,
+            "generator": self.G.state_dict(),
+            "discriminator": self.D.state_dict(),
+            "opt_g": self.opt_g.state_dict(),
+            "opt_d": self.opt_d.state_dict(),
+            "rng": self.rng.get_state(),
+            "fixed_noise": self.fixed_noise.cpu(),
+        }
+
+    def load_state_dict(self, state: dict) -> None:
+        self.G.load_state_dict(state["generator"])
+        self.D.load_state_dict(state["discriminator"])
+        self.opt_g.load_state_dict(state["opt_g"])
+        self.opt_d.load_state_dict(state["opt_d"])
+        self.rng.set_state(state["rng"])
+        self.fixed_noise = state["fixed_noise"].to(self.device)
+        self.step_count = int(state["step"])
+        self._pending.clear()
+        self._pending_meta.clear()
+
+
+def to_uint8(images: torch.Tensor) -> np.ndarray:
+    """[-1, 1] float images to a C-contiguous uint8 numpy copy (N, C, H, W)."""
+    scaled = ((images.detach().float().cpu().clamp(-1, 1) + 1) * 127.5).round().to(torch.uint8)
+    return np.ascontiguousarray(scaled.numpy())
