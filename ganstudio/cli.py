@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import signal
 import sys
 from pathlib import Path
 
@@ -56,11 +57,11 @@ def cmd_train(args: argparse.Namespace) -> int:
         config = _config_from_args(args)
         run = RunDirectory.at(args.out) if args.out else RunDirectory.create(default_runs_dir(), config.preset or "run")
         session = TrainingSession.start(config, run)
-    print(f"run folder: {session.run.path}")
-    print(f"data: {session.trainer.data.describe()}; device: {session.trainer.device}")
     bar = tqdm(total=session.total_steps, initial=session.step, unit="step", dynamic_ncols=True, file=sys.stderr)
-    try:
-        while not session.done:
+    with _StopOnInterrupt() as stop:
+        print(f"run folder: {session.run.path}", flush=True)
+        print(f"data: {session.trainer.data.describe()}; device: {session.trainer.device}", flush=True)
+        while not session.done and not stop.requested:
             progress = session.advance()
             if progress.stats:
                 last = progress.stats[-1]
@@ -71,17 +72,35 @@ def cmd_train(args: argparse.Namespace) -> int:
                     bar.close()
                     raise CliError(f"loss became NaN/Inf at step {last.step}; stopped (checkpoint saved). "
                                    "Try a lower learning rate or another loss")
-    except KeyboardInterrupt:
-        path = session.save_checkpoint()
-        bar.close()
-        print(f"\ninterrupted at step {session.step}; checkpoint saved to {path}\n"
-              f"continue with: ganstudio train --resume {session.run.path} --steps {session.total_steps}")
-        return EXIT_INTERRUPTED
     bar.update(session.step - bar.n)
     bar.close()
     path = session.save_checkpoint()
+    if stop.requested:
+        print(f"interrupted at step {session.step}; checkpoint saved to {path}\n"
+              f"continue with: ganstudio train --resume {session.run.path} --steps {session.total_steps}", flush=True)
+        return EXIT_INTERRUPTED
     print(f"done: {session.step} steps; checkpoint {path}; samples in {session.run.samples_dir}")
     return 0
+
+
+class _StopOnInterrupt:
+    """The first Ctrl-C asks the loop to stop between steps (so the checkpoint is consistent); a second one aborts."""
+
+    def __init__(self):
+        self.requested = False
+
+    def _handle(self, signum, frame):
+        if self.requested:
+            raise KeyboardInterrupt
+        self.requested = True
+
+    def __enter__(self):
+        self._previous = signal.signal(signal.SIGINT, self._handle)
+        return self
+
+    def __exit__(self, *exc):
+        signal.signal(signal.SIGINT, self._previous)
+        return False
 
 
 def cmd_sample(args: argparse.Namespace) -> int:

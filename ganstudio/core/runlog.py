@@ -65,6 +65,13 @@ class RunDirectory:
             raise RunError(f"{run.path} is not a GAN Studio run folder (no config.json)")
         return run
 
+    def remove_if_empty(self) -> None:
+        """Undoes create()/at() when a run fails before writing anything."""
+        try:
+            self.path.rmdir()
+        except OSError:
+            pass
+
     @property
     def config_path(self) -> Path:
         return self.path / "config.json"

@@ -38,7 +38,11 @@ class TrainingSession:
     @classmethod
     def start(cls, config: RunConfig, run: RunDirectory, device: str | None = None) -> TrainingSession:
         check(config)
-        trainer = Trainer(config, device=device)
+        try:
+            trainer = Trainer(config, device=device)
+        except BaseException:
+            run.remove_if_empty()
+            raise
         run.write_config(config)
         return cls(trainer, run)
 

@@ -92,8 +92,9 @@ def load_torchvision(name: str, path: str | None) -> LoadedImages:
             ds = cls(str(root), train=True, download=True)
         except Exception as exc:  # noqa: BLE001 - urllib, ssl, socket and checksum errors all mean "not available"
             where = root / (cls_name if cls_name != "CIFAR10" else "cifar-10-batches-py")
+            reason = (str(exc).strip().splitlines() or [type(exc).__name__])[0].rstrip(":")
             raise DataError(
-                f"{cls_name} is not on disk and could not be downloaded ({type(exc).__name__}: {exc}). "
+                f"{cls_name} is not on disk and could not be downloaded (offline? {reason}). "
                 f"Put torchvision's {cls_name} files under {where} (or choose another folder) and try again"
             ) from None
     data = ds.data

@@ -1,0 +1,132 @@
+import json
+import os
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+
+from ganstudio.cli import main
+from ganstudio.core.checkpoint import load_checkpoint
+from ganstudio.core.imaging import load_png
+from tests.conftest import tiny_image_config, tiny_toy_config
+
+
+def write_config(tmp_path, cfg, name="cfg.json") -> str:
+    path = tmp_path / name
+    path.write_text(cfg.to_json())
+    return str(path)
+
+
+def test_train_and_sample_end_to_end(tmp_path, capsys):
+    cfg = write_config(tmp_path, tiny_image_config(steps=20))
+    out = tmp_path / "run"
+    assert main(["train", "--config", cfg, "--out", str(out)]) == 0
+    assert (out / "config.json").is_file()
+    records = [json.loads(line) for line in (out / "metrics.jsonl").read_text().splitlines()]
+    assert [r["step"] for r in records] == list(range(1, 21))
+    assert {"loss_d", "loss_g", "d_real", "d_fake", "grad_norm_d", "grad_norm_g", "seconds"} <= set(records[0])
+    assert sorted(p.name for p in (out / "samples").iterdir()) == ["step_000010.png", "step_000020.png"]
+    assert load_png(out / "samples" / "step_000020.png").shape == (8 * 30 + 2, 8 * 30 + 2)
+    assert {"latest.pt", "step_000010.pt", "step_000020.pt"} == {p.name for p in (out / "checkpoints").iterdir()}
+
+    assert main(["sample", str(out / "checkpoints" / "latest.pt"), "--n", "5", "--seed", "7", "--out", str(tmp_path / "s")]) == 0
+    files = sorted(p.name for p in (tmp_path / "s").iterdir())
+    assert files == ["grid.png"] + [f"sample_{i:04d}.png" for i in range(5)]
+    first = load_png(tmp_path / "s" / "sample_0000.png")
+    assert first.shape == (28, 28) and first.dtype == np.uint8
+    assert main(["sample", str(out / "checkpoints" / "latest.pt"), "--n", "5", "--seed", "7", "--out", str(tmp_path / "s2")]) == 0
+    assert np.array_equal(first, load_png(tmp_path / "s2" / "sample_0000.png"))
+    assert main(["sample", str(out / "checkpoints" / "latest.pt"), "--n", "5", "--out", str(tmp_path / "s")]) == 2
+    assert "exists" in capsys.readouterr().err
+
+
+def test_toy_sample_writes_npy(tmp_path):
+    cfg = write_config(tmp_path, tiny_toy_config(steps=10))
+    assert main(["train", "--config", cfg, "--out", str(tmp_path / "run")]) == 0
+    assert main(["sample", str(tmp_path / "run" / "checkpoints" / "latest.pt"), "--n", "33", "--out", str(tmp_path / "s")]) == 0
+    assert np.load(tmp_path / "s" / "samples.npy").shape == (33, 2)
+
+
+def test_resume_ends_with_the_same_weights_as_one_run(tmp_path):
+    cfg = write_config(tmp_path, tiny_image_config(steps=15, checkpoint_every=1000))
+    assert main(["train", "--config", cfg, "--out", str(tmp_path / "a"), "--steps", "7"]) == 0
+    assert main(["train", "--resume", str(tmp_path / "a"), "--steps", "15"]) == 0
+    assert main(["train", "--config", cfg, "--out", str(tmp_path / "b")]) == 0
+    a = load_checkpoint(tmp_path / "a" / "checkpoints" / "latest.pt")
+    b = load_checkpoint(tmp_path / "b" / "checkpoints" / "latest.pt")
+    assert a["step"] == b["step"] == 15
+    for key in b["generator"]:
+        assert torch.equal(a["generator"][key], b["generator"][key]), key
+    for key in b["discriminator"]:
+        assert torch.equal(a["discriminator"][key], b["discriminator"][key]), key
+    steps = [json.loads(line)["step"] for line in (tmp_path / "a" / "metrics.jsonl").read_text().splitlines()]
+    assert steps == list(range(1, 16))
+
+
+@pytest.mark.parametrize(
+    "argv, message",
+    [
+        (["train", "--preset", "nope"], "unknown preset"),
+        (["train", "--config", "/nonexistent/cfg.json"], "file not found"),
+        (["train", "--preset", "ring-8", "--steps", "0"], "train.steps"),
+        (["train", "--resume", "/nonexistent/run"], "not a GAN Studio run folder"),
+        (["sample", "/nonexistent.pt", "--out", "x"], "checkpoint not found"),
+        (["train", "--preset", "ring-8", "--device", "cuda:7"], "CUDA"),
+    ],
+)
+def test_bad_input_is_one_clear_line(argv, message, capsys, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    assert main(argv) == 2
+    err = capsys.readouterr().err.strip()
+    assert message in err and err.startswith("ganstudio: error:") and "Traceback" not in err
+    assert len(err.splitlines()) == 1
+
+
+def test_bad_json_config(tmp_path, capsys):
+    bad = tmp_path / "bad.json"
+    bad.write_text('{"train": {"batch_size": 0}}')
+    assert main(["train", "--config", str(bad), "--out", str(tmp_path / "r")]) == 2
+    assert "train.batch_size" in capsys.readouterr().err
+    assert not (tmp_path / "r").exists()
+
+
+def test_presets_lists_one_line_each(capsys):
+    assert main(["presets"]) == 0
+    lines = capsys.readouterr().out.strip().splitlines()
+    assert [line.split()[0] for line in lines][:4] == ["fashion-dcgan", "paper-mlp-fashion", "ring-8", "grid-25"]
+
+
+def test_ctrl_c_saves_a_checkpoint_and_exits_cleanly(tmp_path):
+    cfg = write_config(tmp_path, tiny_image_config(steps=100000, log_every=1))
+    out = tmp_path / "run"
+    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+    proc = subprocess.Popen([sys.executable, "-m", "ganstudio", "train", "--config", cfg, "--out", str(out)],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+    assert proc.stdout.readline().startswith("run folder:")
+    assert proc.stdout.readline().startswith("data:")
+    proc.send_signal(signal.SIGINT)
+    stdout, stderr = proc.communicate(timeout=60)
+    assert proc.returncode == 130, stderr
+    assert "interrupted at step" in stdout and "Traceback" not in stderr
+    state = load_checkpoint(out / "checkpoints" / "latest.pt")
+    logged = [json.loads(line)["step"] for line in (out / "metrics.jsonl").read_text().splitlines()]
+    assert logged[-1] == state["step"]
+
+
+def test_installed_package_finds_its_resources(tmp_path):
+    """Runs isolated from the source tree (-I, another cwd): resources must come from the installed package."""
+    code = ("import ganstudio, sys; from ganstudio.core.data.images import bundled_fashion_images, bundled_fashion_labels;"
+            "from importlib import resources;"
+            "assert bundled_fashion_images().shape == (10000, 1, 28, 28);"
+            "assert bundled_fashion_labels().shape == (10000,);"
+            "assert resources.files('ganstudio.resources').joinpath('fashion-mnist/LICENSE.txt').is_file();"
+            "print(ganstudio.__file__)")
+    result = subprocess.run([sys.executable, "-I", "-c", code], cwd=tmp_path, capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    script = Path(sys.executable).with_name("ganstudio")
+    listed = subprocess.run([str(script), "presets"], cwd=tmp_path, capture_output=True, text=True)
+    assert listed.returncode == 0 and "fashion-dcgan" in listed.stdout

@@ -1,0 +1,39 @@
+import os
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+import pytest  # noqa: E402
+
+from ganstudio.core.config import DataConfig, ModelConfig, RunConfig, TrainConfig, preset  # noqa: E402
+
+
+def tiny_image_config(**train) -> RunConfig:
+    """A DCGAN small enough that a step takes milliseconds on 2 cores."""
+    cfg = preset("fashion-dcgan")
+    cfg.model = ModelConfig(arch="dcgan", latent_dim=8, width=8)
+    cfg.train = TrainConfig(steps=20, batch_size=8, k=1, seed=3, device="cpu",
+                            log_every=5, sample_every=10, checkpoint_every=10)
+    for key, value in train.items():
+        setattr(cfg.train, key, value)
+    return cfg
+
+
+def tiny_toy_config(dataset: str = "ring-8", **train) -> RunConfig:
+    cfg = preset("ring-8")
+    cfg.data = DataConfig(dataset=dataset)
+    cfg.model.width = 16
+    cfg.train = TrainConfig(steps=20, batch_size=32, k=1, seed=5, device="cpu",
+                            log_every=5, sample_every=10, checkpoint_every=10)
+    for key, value in train.items():
+        setattr(cfg.train, key, value)
+    return cfg
+
+
+@pytest.fixture
+def tiny_image() -> RunConfig:
+    return tiny_image_config()
+
+
+@pytest.fixture
+def tiny_toy() -> RunConfig:
+    return tiny_toy_config()

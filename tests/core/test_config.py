@@ -1,0 +1,96 @@
+import json
+import math
+
+import pytest
+
+from ganstudio.core.config import (
+    PRESETS,
+    ConfigError,
+    RunConfig,
+    check,
+    load_config,
+    preset,
+    validate,
+)
+
+
+def fields_of(config: RunConfig) -> set[str]:
+    return {name for name, _ in validate(config)}
+
+
+@pytest.mark.parametrize("name", PRESETS)
+def test_presets_are_valid(name):
+    assert validate(preset(name)) == []
+
+
+@pytest.mark.parametrize(
+    "section, field, value, named",
+    [
+        ("train", "batch_size", 0, "train.batch_size"),
+        ("train", "k", 0, "train.k"),
+        ("train", "steps", -5, "train.steps"),
+        ("optim", "lr_g", float("nan"), "optim.lr_g"),
+        ("optim", "lr_d", 0.0, "optim.lr_d"),
+        ("optim", "lr_d", float("inf"), "optim.lr_d"),
+        ("optim", "beta1", 1.0, "optim.beta1"),
+        ("data", "image_size", 48, "data.image_size"),
+        ("data", "dataset", "imagenet", "data.dataset"),
+        ("data", "channels", 2, "data.channels"),
+        ("train", "device", "tpu", "train.device"),
+    ],
+)
+def test_invalid_values_are_named(section, field, value, named):
+    cfg = preset("fashion-dcgan")
+    setattr(getattr(cfg, section), field, value)
+    assert named in fields_of(cfg)
+    with pytest.raises(ConfigError) as err:
+        check(cfg)
+    assert named in str(err.value)
+
+
+def test_dcgan_refuses_toy_data():
+    cfg = preset("fashion-dcgan")
+    cfg.data.dataset = "ring-8"
+    assert "model.arch" in fields_of(cfg)
+
+
+def test_image_folder_needs_a_path():
+    cfg = preset("fashion-dcgan")
+    cfg.data.dataset = "image-folder"
+    assert "data.path" in fields_of(cfg)
+
+
+def test_json_round_trip(tmp_path):
+    cfg = preset("paper-mlp-fashion")
+    cfg.train.seed = 1234
+    path = tmp_path / "c.json"
+    path.write_text(cfg.to_json())
+    assert load_config(path) == cfg
+
+
+def test_unknown_fields_and_bad_json_are_clear(tmp_path):
+    bad = tmp_path / "bad.json"
+    bad.write_text("{not json")
+    with pytest.raises(ConfigError, match="not valid JSON"):
+        load_config(bad)
+    raw = preset("ring-8").to_dict()
+    raw["train"]["batchsize"] = 3
+    with pytest.raises(ConfigError, match="train.batchsize: unknown field"):
+        RunConfig.from_dict(raw)
+    with pytest.raises(ConfigError, match="file not found"):
+        load_config(tmp_path / "missing.json")
+
+
+def test_unknown_preset():
+    with pytest.raises(ConfigError, match="unknown preset"):
+        preset("nope")
+
+
+def test_presets_match_the_issue():
+    cfg = preset("fashion-dcgan")
+    assert (cfg.data.dataset, cfg.model.arch, cfg.loss.kind, cfg.optim.name) == \
+        ("fashion-mnist", "dcgan", "non-saturating", "adam")
+    assert math.isclose(cfg.optim.lr_g, 2e-4) and cfg.optim.beta1 == 0.5 and cfg.train.batch_size == 64
+    paper = preset("paper-mlp-fashion")
+    assert paper.model.arch == "mlp" and paper.optim.name == "sgd" and paper.optim.momentum > 0 and paper.train.k == 1
+    assert json.loads(cfg.to_json())["preset"] == "fashion-dcgan"

@@ -1,0 +1,96 @@
+import math
+
+import pytest
+import torch
+
+from ganstudio.core import losses
+from ganstudio.core.config import PRESETS, preset
+from ganstudio.core.trainer import Trainer
+from tests.conftest import tiny_image_config, tiny_toy_config
+
+
+def params(module):
+    return torch.cat([p.detach().flatten() for p in module.parameters()])
+
+
+@pytest.mark.parametrize("name", PRESETS)
+def test_every_preset_trains_a_few_steps(name):
+    cfg = preset(name)
+    cfg.train.device = "cpu"
+    t = Trainer(cfg)
+    before_g, before_d = params(t.G).clone(), params(t.D).clone()
+    for _ in range(3):
+        t.step()
+    stats = t.drain_stats()
+    assert [s.step for s in stats] == [1, 2, 3]
+    assert all(s.is_finite() for s in stats)
+    assert not torch.equal(before_g, params(t.G)) and not torch.equal(before_d, params(t.D))
+    assert t.drain_stats() == []
+
+
+def test_equilibrium_d_loss_is_two_ln_two():
+    zero = torch.zeros(10)
+    assert math.isclose(losses.EQUILIBRIUM_D_LOSS, 2 * math.log(2))
+    for kind in ("minimax", "non-saturating"):
+        assert math.isclose(losses.d_loss(kind, zero, zero).item(), 2 * math.log(2), rel_tol=1e-6)
+
+
+def test_generator_losses_follow_the_paper():
+    logits = torch.tensor([-2.0, 0.5, 3.0])
+    d = torch.sigmoid(logits)
+    assert torch.allclose(losses.g_loss("minimax", logits), torch.log(1 - d).mean(), atol=1e-6)
+    assert torch.allclose(losses.g_loss("non-saturating", logits), -torch.log(d).mean(), atol=1e-6)
+    assert torch.allclose(losses.g_loss("least-squares", logits), 0.5 * ((logits - 1) ** 2).mean())
+
+
+def test_k_discriminator_steps_per_generator_step():
+    cfg = tiny_toy_config()
+    cfg.train.k = 3
+    t = Trainer(cfg)
+    t.step()
+    assert t.opt_d.state[next(iter(t.D.parameters()))]["step"].item() == 3
+    assert t.opt_g.state[next(iter(t.G.parameters()))]["step"].item() == 1
+
+
+def test_sampling_leaves_training_state_alone():
+    t = Trainer(tiny_image_config())
+    t.step()
+    state_before = {k: v.clone() for k, v in t.G.state_dict().items()}
+    a = t.fixed_samples()
+    b = t.fixed_samples()
+    assert a.dtype.name == "uint8" and a.shape == (64, 1, 28, 28) and (a == b).all()
+    assert all(torch.equal(v, t.G.state_dict()[k]) for k, v in state_before.items())
+    assert t.G.training
+
+
+@pytest.mark.parametrize("make", [tiny_image_config, tiny_toy_config])
+def test_state_round_trip_and_resume_equal_uninterrupted(make):
+    straight = Trainer(make())
+    for _ in range(8):
+        straight.step()
+
+    first = Trainer(make())
+    for _ in range(4):
+        first.step()
+    state = first.state_dict()
+    resumed = Trainer(make())
+    resumed.load_state_dict(state)
+    assert resumed.step_count == 4
+    assert torch.equal(params(resumed.G), params(first.G))
+    for _ in range(4):
+        resumed.step()
+    assert torch.equal(params(resumed.G), params(straight.G))
+    assert torch.equal(params(resumed.D), params(straight.D))
+    assert [s.loss_d for s in resumed.drain_stats()] == [s.loss_d for s in straight.drain_stats()[4:]]
+
+
+def test_same_seed_same_weights_other_seed_differs():
+    a, b = Trainer(tiny_toy_config()), Trainer(tiny_toy_config())
+    c_cfg = tiny_toy_config()
+    c_cfg.train.seed = 99
+    c = Trainer(c_cfg)
+    for t in (a, b, c):
+        for _ in range(3):
+            t.step()
+    assert torch.equal(params(a.G), params(b.G))
+    assert not torch.equal(params(a.G), params(c.G))
