@@ -13,3 +13,14 @@ def user_data_dir() -> Path:
 
 def default_runs_dir() -> Path:
     return user_data_dir() / "runs"
+
+
+DEBIAN_FASHION_DIR = Path("/usr/share/datasets/fashion-mnist")
+
+
+def find_fashion_full(path: str | None = None) -> Path | None:
+    """The folder holding a Fashion-MNIST training split in idx form, if there is one."""
+    folder = Path(path).expanduser() if path else DEBIAN_FASHION_DIR
+    if folder.is_dir() and sorted(folder.glob("train-images-idx3-ubyte*")):
+        return folder
+    return None

@@ -16,9 +16,8 @@ import torch
 import torch.nn.functional as F
 
 from ganstudio.core.data.idx import IdxError, read_idx
-from ganstudio.core.paths import user_data_dir
+from ganstudio.core.paths import DEBIAN_FASHION_DIR, find_fashion_full, user_data_dir
 
-DEBIAN_FASHION_DIR = Path("/usr/share/datasets/fashion-mnist")
 IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".bmp", ".gif", ".webp", ".tif", ".tiff", ".ppm", ".pgm"}
 
 
@@ -43,14 +42,6 @@ def bundled_fashion_labels() -> np.ndarray:
     folder = resources.files("ganstudio.resources").joinpath("fashion-mnist")
     with resources.as_file(folder.joinpath("t10k-labels-idx1-ubyte.gz")) as path:
         return read_idx(path)
-
-
-def find_fashion_full(path: str | None = None) -> Path | None:
-    """The folder holding a Fashion-MNIST training split in idx form, if there is one."""
-    for folder in ([Path(path).expanduser()] if path else [DEBIAN_FASHION_DIR]):
-        if folder.is_dir() and sorted(folder.glob("train-images-idx3-ubyte*")):
-            return folder
-    return None
 
 
 def load_idx_folder(path: str | None) -> LoadedImages:

@@ -1,0 +1,1 @@
+"""The Qt desktop app. Imports ganstudio.core; core never imports this package."""

@@ -1,0 +1,23 @@
+"""Starting the desktop app: QApplication, the main window, a clean exit code."""
+
+from __future__ import annotations
+
+import sys
+
+
+def run_app(argv: list[str] | None = None) -> int:
+    try:
+        from PySide6.QtWidgets import QApplication
+    except ImportError as exc:
+        print(f"ganstudio: error: the window needs PySide6 ({exc}); headless commands still work: ganstudio --help",
+              file=sys.stderr)
+        return 2
+    app = QApplication.instance() or QApplication(argv if argv is not None else sys.argv)
+    app.setApplicationName("GAN Studio")
+    app.setOrganizationName("GAN Studio")
+    app.setApplicationVersion(__import__("ganstudio").__version__)
+    from ganstudio.gui.main_window import MainWindow
+
+    window = MainWindow()
+    window.show()
+    return app.exec()

@@ -1,0 +1,481 @@
+"""The main window: setup panel, run controls, live plots and samples, menus and settings."""
+
+from __future__ import annotations
+
+import threading
+import time
+from pathlib import Path
+
+from PySide6.QtCore import QObject, Qt, QTimer, Signal
+from PySide6.QtGui import QAction, QCloseEvent, QDragEnterEvent, QDropEvent, QKeySequence
+from PySide6.QtWidgets import (
+    QFileDialog,
+    QHBoxLayout,
+    QLabel,
+    QMainWindow,
+    QMessageBox,
+    QProgressBar,
+    QPushButton,
+    QScrollArea,
+    QSplitter,
+    QTabWidget,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from ganstudio import __version__
+from ganstudio.core.config import DEFAULT_PRESET, RunConfig, preset
+from ganstudio.core.paths import find_fashion_full
+from ganstudio.core.runlog import RunDirectory, RunError
+from ganstudio.gui.settings import AppSettings
+from ganstudio.gui.widgets.metric_plots import MetricPlots
+from ganstudio.gui.widgets.preferences import PreferencesDialog
+from ganstudio.gui.widgets.sample_view import SampleView
+from ganstudio.gui.widgets.setup_form import SetupForm
+from ganstudio.gui.worker import RunInfo, SampleFrame, TrainingController
+
+
+class DeviceProbe(QObject):
+    """Lists devices on a background thread: that needs torch, which takes over a second to import."""
+
+    found = Signal(object)
+
+    def start(self) -> None:
+        threading.Thread(target=self._probe, name="DeviceProbe", daemon=True).start()
+
+    def _probe(self) -> None:
+        from ganstudio.core.device import available_devices
+
+        self.found.emit(available_devices())
+
+
+class MainWindow(QMainWindow):
+    def __init__(self, settings: AppSettings | None = None):
+        super().__init__()
+        self.settings = settings or AppSettings()
+        self.setWindowTitle("GAN Studio")
+        self.setObjectName("mainWindow")
+        self.setAcceptDrops(True)
+        self.devices: list[tuple[str, str]] = [("auto", "Auto"), ("cpu", "CPU")]
+        self.controller = TrainingController(self)
+        self.state = "idle"  # idle | starting | running | paused | stopping
+        self.continuable: RunDirectory | None = None  # an opened or stopped run that Start continues
+        self.run_dir: str | None = None
+        self.error_dialog: QMessageBox | None = None
+        self._rate_mark: tuple[float, int] | None = None
+        self._rate = 0.0
+        self._total = 1
+
+        self._build_setup()
+        self._build_central()
+        self._build_controls()
+        self._build_menus()
+        self._build_status()
+        self._connect()
+
+        config = self.settings.last_config() or preset(DEFAULT_PRESET)
+        if self.settings.last_config() is None:
+            config.train.device = self.settings.default_device
+        self.form.set_config(config)
+        geometry = self.settings.geometry()
+        if geometry is None or not self.restoreGeometry(geometry):
+            self.resize(1280, 800)
+        state = self.settings.window_state()
+        if state is not None:
+            self.restoreState(state)
+        self._update_controls()
+        self.probe = DeviceProbe(self)
+        self.probe.found.connect(self._on_devices)
+        QTimer.singleShot(0, self.probe.start)
+
+    # --- layout ------------------------------------------------------------------------------
+    def _build_setup(self) -> None:
+        self.form = SetupForm(fashion_full_found=find_fashion_full() is not None)
+        scroll = QScrollArea()
+        scroll.setWidget(self.form)
+        scroll.setWidgetResizable(True)
+        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        scroll.setMinimumWidth(360)
+        self.setup_scroll = scroll
+
+    def _build_central(self) -> None:
+        self.plots = MetricPlots()
+        self.samples = SampleView()
+        self.banner = QLabel(objectName="alarmBanner")
+        self.banner.setWordWrap(True)
+        self.banner.setStyleSheet("background: #fdecea; color: #611a15; padding: 6px; border: 1px solid #f5c6cb;")
+        self.banner_close = QToolButton(text="x")
+        self.banner_close.setToolTip("Dismiss")
+        self.banner_close.clicked.connect(self._hide_banner)
+        banner_row = QWidget()
+        row = QHBoxLayout(banner_row)
+        row.setContentsMargins(0, 0, 0, 0)
+        row.addWidget(self.banner, 1)
+        row.addWidget(self.banner_close)
+        self.banner_row = banner_row
+        banner_row.hide()
+
+        training = QSplitter(Qt.Orientation.Horizontal)
+        training.addWidget(self.plots)
+        training.addWidget(self.samples)
+        training.setSizes([640, 480])
+        self.tabs = QTabWidget(objectName="mainTabs")
+        self.tabs.addTab(training, "Training")
+
+        splitter = QSplitter(Qt.Orientation.Horizontal)
+        splitter.addWidget(self.setup_scroll)
+        right = QWidget()
+        self.right_layout = QVBoxLayout(right)
+        self.right_layout.setContentsMargins(0, 0, 0, 0)
+        self.right_layout.addWidget(banner_row)
+        self.right_layout.addWidget(self.tabs, 1)
+        splitter.addWidget(right)
+        splitter.setStretchFactor(1, 1)
+        splitter.setSizes([370, 910])
+        self.setCentralWidget(splitter)
+
+    def _build_controls(self) -> None:
+        self.start_button = QPushButton("Start", objectName="startButton")
+        self.start_button.setToolTip("Start training with these settings (Ctrl+Return)")
+        self.pause_button = QPushButton("Pause", objectName="pauseButton")
+        self.pause_button.setToolTip("Pause or resume training between steps (Space)")
+        self.step_button = QPushButton("Step", objectName="stepButton")
+        self.step_button.setToolTip("While paused: one generator step with its k discriminator steps")
+        self.stop_button = QPushButton("Stop", objectName="stopButton")
+        self.stop_button.setToolTip("Stop the run, saving a checkpoint; Start then continues it")
+        self.progress = QProgressBar(objectName="progressBar")
+        self.progress.setFormat("%v / %m steps")
+        self.progress.setToolTip("Generator steps done out of the run's total")
+        self.rate_label = QLabel("", objectName="rateLabel")
+        self.rate_label.setMinimumWidth(200)
+        bar = QWidget()
+        layout = QHBoxLayout(bar)
+        layout.setContentsMargins(6, 4, 6, 4)
+        for button in (self.start_button, self.pause_button, self.step_button, self.stop_button):
+            layout.addWidget(button)
+        layout.addWidget(self.progress, 1)
+        layout.addWidget(self.rate_label)
+        self.right_layout.insertWidget(0, bar)
+
+    def _build_menus(self) -> None:
+        file_menu = self.menuBar().addMenu("&File")
+        self.new_action = self._action(file_menu, "&New run", QKeySequence.StandardKey.New, self.new_run,
+                                       "Forget the current run and set up a new one")
+        self.open_action = self._action(file_menu, "&Open run folder...", QKeySequence.StandardKey.Open,
+                                        self.ask_open_run, "Open a run folder written by the app or the CLI")
+        self.save_action = self._action(file_menu, "&Save checkpoint", QKeySequence.StandardKey.Save,
+                                        self.save_checkpoint, "Write checkpoints/latest.pt now")
+        file_menu.addSeparator()
+        self.prefs_action = self._action(file_menu, "&Preferences...", QKeySequence.StandardKey.Preferences,
+                                         self.show_preferences, "Runs folder and default device")
+        file_menu.addSeparator()
+        self._action(file_menu, "&Quit", QKeySequence.StandardKey.Quit, self.close, "Quit (a running run is saved)")
+
+        run_menu = self.menuBar().addMenu("&Run")
+        self.start_action = self._action(run_menu, "&Start", QKeySequence("Ctrl+Return"), self.start, "Start training")
+        self.start_action.setShortcuts([QKeySequence("Ctrl+Return"), QKeySequence("Ctrl+Enter")])
+        self.pause_action = self._action(run_menu, "&Pause/Resume", QKeySequence(Qt.Key.Key_Space), self.toggle_pause,
+                                         "Pause or resume training")
+        self.step_action = self._action(run_menu, "S&tep", QKeySequence("Ctrl+T"), self.step_once, "One step while paused")
+        self.stop_action = self._action(run_menu, "St&op", QKeySequence("Ctrl+."), self.stop, "Stop the run")
+
+        help_menu = self.menuBar().addMenu("&Help")
+        self._action(help_menu, "&About GAN Studio", None, self._about, "Version and credits")
+
+    def _action(self, menu, text, shortcut, slot, tip) -> QAction:
+        action = QAction(text, self)
+        if shortcut is not None:
+            action.setShortcut(shortcut)
+        action.setStatusTip(tip)
+        action.setToolTip(tip)
+        action.triggered.connect(slot)
+        menu.addAction(action)
+        self.addAction(action)
+        return action
+
+    def _build_status(self) -> None:
+        self.device_label = QLabel("Device: detecting...", objectName="deviceLabel")
+        self.state_label = QLabel("Idle", objectName="stateLabel")
+        self.statusBar().addPermanentWidget(self.device_label)
+        self.statusBar().addPermanentWidget(self.state_label)
+
+    def _connect(self) -> None:
+        self.start_button.clicked.connect(self.start)
+        self.pause_button.clicked.connect(self.toggle_pause)
+        self.step_button.clicked.connect(self.step_once)
+        self.stop_button.clicked.connect(self.stop)
+        self.form.config_changed.connect(self._on_form_changed)
+        c = self.controller
+        c.started_run.connect(self._on_started)
+        c.stats_ready.connect(self._on_stats)
+        c.frame_ready.connect(self._on_frame)
+        c.state_changed.connect(self._on_state)
+        c.alarm.connect(self._on_alarm)
+        c.checkpoint_saved.connect(lambda path: self.statusBar().showMessage(f"Checkpoint saved: {path}", 5000))
+        c.failed.connect(self._on_failed)
+        c.finished.connect(self._on_finished)
+
+    # --- actions -----------------------------------------------------------------------------
+    def start(self) -> None:
+        if self.state != "idle":
+            return
+        problems = self.form.problems()
+        if problems:
+            self.statusBar().showMessage("Cannot start: " + "; ".join(f"{f}: {r}" for f, r in problems), 8000)
+            return
+        config = self.form.config()
+        self.settings.set_last_config(config)
+        from ganstudio.core.session import TrainingSession
+
+        if self.continuable is not None:
+            run, steps, device = self.continuable, config.train.steps, config.train.device
+            make = lambda: TrainingSession.resume(run, total_steps=steps, device=device)  # noqa: E731
+        else:
+            runs_root = self.settings.runs_dir
+            self.plots.clear()
+            self.samples.clear()
+
+            def make():
+                run = RunDirectory.create(runs_root, config.preset or "run")
+                return TrainingSession.start(config, run)
+        self._hide_banner()
+        self._set_state("starting")
+        self._rate_mark = None
+        self.controller.start(make)
+
+    def toggle_pause(self) -> None:
+        if self.state in ("running", "paused"):
+            self.controller.pause(self.state == "running")
+
+    def step_once(self) -> None:
+        if self.state == "paused":
+            self.controller.step_once()
+
+    def stop(self) -> None:
+        if self.state in ("running", "paused", "starting"):
+            self._set_state("stopping")
+            self.controller.stop()
+
+    def save_checkpoint(self) -> None:
+        if self.state in ("running", "paused"):
+            self.controller.save_checkpoint()
+        else:
+            self.statusBar().showMessage("No run in progress: checkpoints are saved when a run stops", 5000)
+
+    def new_run(self) -> None:
+        if self.state != "idle":
+            self.statusBar().showMessage("Stop the current run first", 5000)
+            return
+        self.continuable = None
+        self.run_dir = None
+        self.plots.clear()
+        self.samples.clear()
+        self.progress.setValue(0)
+        self.rate_label.setText("")
+        self._update_controls()
+
+    def ask_open_run(self) -> None:
+        folder = QFileDialog.getExistingDirectory(self, "Open run folder", self.settings.runs_dir)
+        if folder:
+            self.open_run(folder)
+
+    def open_run(self, folder: str | Path) -> bool:
+        """Restores a run's config, metric history and sample grids; Start then continues it."""
+        if self.state != "idle":
+            self.statusBar().showMessage("Stop the current run first", 5000)
+            return False
+        try:
+            run = RunDirectory.open(folder)
+            config = run.read_config()
+            metrics = run.read_metrics()
+            pictures = run.sample_files()
+        except (RunError, OSError) as exc:
+            self._show_error("Cannot open run", str(exc))
+            return False
+        from ganstudio.core.imaging import load_png
+
+        self.plots.clear()
+        self.samples.clear()
+        self.plots.add_stats(metrics)
+        self.plots.flush()
+        for step, path in pictures:
+            try:
+                self.samples.add_frame(SampleFrame(step, image=load_png(path), saved=True))
+            except OSError:
+                continue
+        self.form.set_config(config)
+        self.continuable = run
+        self.run_dir = str(run.path)
+        last = metrics[-1].step if metrics else 0
+        self._total = max(1, config.train.steps)
+        self.progress.setRange(0, self._total)
+        self.progress.setValue(min(last, self._total))
+        self.setWindowTitle(f"GAN Studio - {run.path.name}")
+        self.statusBar().showMessage(f"Opened {run.path} at step {last:,}; Start continues it", 8000)
+        self._update_controls()
+        return True
+
+    def show_preferences(self) -> None:
+        dialog = PreferencesDialog(self.settings.runs_dir, self.settings.default_device, self.devices, self)
+        if dialog.exec():
+            if dialog.runs_dir:
+                self.settings.runs_dir = dialog.runs_dir
+            self.settings.default_device = dialog.device
+
+    def _about(self) -> None:
+        QMessageBox.about(self, "About GAN Studio",
+                          f"GAN Studio {__version__}\nTrain and explore Generative Adversarial Networks.\n"
+                          "After Goodfellow et al. (2014) and what came after.")
+
+    # --- worker signals ----------------------------------------------------------------------
+    def _on_started(self, info: RunInfo) -> None:
+        self.run_dir = info.run_dir
+        self._total = max(1, info.total_steps)
+        self.progress.setRange(0, self._total)
+        self.progress.setValue(info.start_step)
+        self.device_label.setText(f"Device: {info.device}")
+        self.setWindowTitle(f"GAN Studio - {Path(info.run_dir).name}")
+        self.statusBar().showMessage(f"Training on {info.data}; writing {info.run_dir}", 8000)
+
+    def _on_stats(self, stats: list) -> None:
+        self.plots.add_stats(stats)
+        step = stats[-1].step
+        self.progress.setValue(min(step, self._total))
+        now = time.monotonic()
+        if self._rate_mark is not None and now - self._rate_mark[0] > 0.5:
+            instant = (step - self._rate_mark[1]) / (now - self._rate_mark[0])
+            self._rate = instant if self._rate == 0 else 0.7 * self._rate + 0.3 * instant
+            self._rate_mark = (now, step)
+        elif self._rate_mark is None:
+            self._rate_mark = (now, step)
+        if self._rate > 0:
+            eta = (self._total - step) / self._rate
+            self.rate_label.setText(f"{self._rate:,.1f} steps/s - ETA {_duration(eta)}")
+
+    def _on_frame(self, frame: SampleFrame) -> None:
+        self.samples.add_frame(frame)
+
+    def _on_state(self, state: str) -> None:
+        if self.state != "stopping":
+            self._set_state(state)
+            if state == "paused":
+                self._rate_mark = None
+
+    def _on_alarm(self, message: str) -> None:
+        self.banner.setText(message)
+        self.banner_row.show()
+        self.statusBar().showMessage(message, 10000)
+
+    def _on_failed(self, text: str) -> None:
+        last = text.strip().splitlines()[-1] if text.strip() else "unknown error"
+        self._show_error("Training failed", last, details=text)
+
+    def _on_finished(self, reason: str) -> None:
+        if reason in ("stopped",) and self.run_dir:
+            self.continuable = RunDirectory(self.run_dir)
+        elif reason == "done":
+            self.continuable = None
+            self.statusBar().showMessage(f"Run finished: {self.run_dir}", 10000)
+        self._set_state("idle")
+
+    # --- state -------------------------------------------------------------------------------
+    def _set_state(self, state: str) -> None:
+        self.state = state
+        self.state_label.setText(state.capitalize())
+        self._update_controls()
+
+    def _on_form_changed(self, valid: bool) -> None:
+        if self.continuable is not None and self.state == "idle":
+            try:
+                saved = self.continuable.read_config()
+            except RunError:
+                saved = None
+            current = self.form.config()
+            if saved is not None:  # a continued run keeps its config; only its length and device may change
+                current.train.steps = saved.train.steps
+                current.train.device = saved.train.device
+                current.preset = saved.preset
+            if saved is None or current != saved:
+                self.continuable = None
+                self.statusBar().showMessage("Settings changed: Start begins a new run", 5000)
+        self._update_controls()
+
+    def _update_controls(self) -> None:
+        idle = self.state == "idle"
+        active = self.state in ("running", "paused")
+        valid = self.form.is_valid()
+        self.start_button.setEnabled(idle and valid)
+        self.start_action.setEnabled(idle and valid)
+        self.start_button.setText("Continue" if self.continuable is not None else "Start")
+        self.pause_button.setEnabled(active)
+        self.pause_action.setEnabled(active)
+        self.pause_button.setText("Resume" if self.state == "paused" else "Pause")
+        self.step_button.setEnabled(self.state == "paused")
+        self.step_action.setEnabled(self.state == "paused")
+        self.stop_button.setEnabled(self.state in ("running", "paused", "starting"))
+        self.stop_action.setEnabled(self.stop_button.isEnabled())
+        self.save_action.setEnabled(active)
+        self.form.setEnabled(idle)
+        self.new_action.setEnabled(idle)
+        self.open_action.setEnabled(idle)
+
+    def _show_error(self, title: str, text: str, details: str | None = None) -> None:
+        box = QMessageBox(QMessageBox.Icon.Critical, title, text, QMessageBox.StandardButton.Ok, self)
+        box.setObjectName("errorDialog")
+        if details:
+            box.setDetailedText(details)
+        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        self.error_dialog = box
+        box.finished.connect(lambda _=None: setattr(self, "error_dialog", None))
+        box.open()
+
+    def _hide_banner(self) -> None:
+        self.banner_row.hide()
+
+    def _on_devices(self, devices: list[tuple[str, str]]) -> None:
+        self.devices = devices
+        self.form.set_devices(devices)
+        if self.state == "idle":
+            from ganstudio.core.device import describe_device, select_device
+
+            self.device_label.setText(f"Device: {describe_device(select_device('auto'))} available")
+
+    # --- window events -----------------------------------------------------------------------
+    def dragEnterEvent(self, event: QDragEnterEvent) -> None:
+        if self.state == "idle" and _dropped_folder(event) is not None:
+            event.acceptProposedAction()
+
+    def dropEvent(self, event: QDropEvent) -> None:
+        folder = _dropped_folder(event)
+        if folder is None:
+            return
+        if (Path(folder) / "config.json").is_file():
+            self.open_run(folder)
+        else:
+            self.form.set_image_folder(folder)
+        event.acceptProposedAction()
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        if self.controller.running:
+            self.statusBar().showMessage("Saving a checkpoint and stopping...")
+            self.controller.stop_and_wait()
+        self.settings.set_last_config(self.form.config())
+        self.settings.set_window(self.saveGeometry(), self.saveState())
+        self.settings.sync()
+        event.accept()
+
+
+def _dropped_folder(event) -> str | None:
+    urls = event.mimeData().urls() if event.mimeData().hasUrls() else []
+    for url in urls:
+        if url.isLocalFile() and Path(url.toLocalFile()).is_dir():
+            return url.toLocalFile()
+    return None
+
+
+def _duration(seconds: float) -> str:
+    seconds = int(max(0, seconds))
+    hours, rest = divmod(seconds, 3600)
+    minutes, secs = divmod(rest, 60)
+    return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes:02d}:{secs:02d}"

@@ -1,0 +1,130 @@
+"""The live sample grid (or real-vs-generated scatter for toy data) and a slider through its history.
+
+The live frame arrives up to a few times a second; the frames saved to samples/ are the
+history the slider scrubs (kept as small uint8 arrays, a few hundred KB for a long run).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QSlider, QVBoxLayout, QWidget
+
+from ganstudio.gui.worker import SampleFrame
+
+
+class SampleView(QWidget):
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.view = pg.PlotWidget()
+        self.view.setObjectName("sampleView")
+        self.view.setBackground("w")
+        self.view.setToolTip("The generator's output for a fixed batch of noise; it sharpens as training goes")
+        self.image_item = pg.ImageItem(axisOrder="row-major")
+        self.real_item = pg.ScatterPlotItem(size=4, pen=None, brush=pg.mkBrush(120, 120, 120, 160), name="real")
+        self.fake_item = pg.ScatterPlotItem(size=4, pen=None, brush=pg.mkBrush(230, 110, 20, 200), name="generated")
+        self.view.addItem(self.image_item)
+        self.view.addItem(self.real_item)
+        self.view.addItem(self.fake_item)
+        self.legend = self.view.addLegend(offset=(10, 10))
+        self.legend.addItem(self.real_item, "real")
+        self.legend.addItem(self.fake_item, "generated")
+
+        self.history_slider = QSlider(Qt.Orientation.Horizontal, objectName="historySlider")
+        self.history_slider.setToolTip("Scrub back through this run's saved sample grids; far right follows live")
+        self.history_slider.setRange(0, 0)
+        self.history_slider.valueChanged.connect(self._show_selected)
+        self.caption = QLabel("no samples yet", objectName="sampleCaption")
+        row = QHBoxLayout()
+        row.addWidget(self.history_slider, 1)
+        row.addWidget(self.caption)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.view, 1)
+        layout.addLayout(row)
+
+        self.history: list[SampleFrame] = []
+        self.live: SampleFrame | None = None
+        self.shown: SampleFrame | None = None
+        self._mode: str | None = None
+        self._set_mode("image")
+
+    def clear(self) -> None:
+        self.history.clear()
+        self.live = None
+        self.shown = None
+        self.image_item.clear()
+        self.real_item.clear()
+        self.fake_item.clear()
+        self._set_mode("image")
+        self.history_slider.setRange(0, 0)
+        self.caption.setText("no samples yet")
+
+    @property
+    def following_live(self) -> bool:
+        return self.history_slider.value() == self.history_slider.maximum()
+
+    def add_frame(self, frame: SampleFrame) -> None:
+        follow = self.following_live
+        if frame.saved and (not self.history or self.history[-1].step != frame.step):
+            self.history.append(frame)
+        self.live = frame
+        self.history_slider.blockSignals(True)
+        self.history_slider.setRange(0, len(self.history))
+        if follow:
+            self.history_slider.setValue(len(self.history))
+        self.history_slider.blockSignals(False)
+        if follow:
+            self._show(frame, live=True)
+
+    def _show_selected(self, index: int) -> None:
+        if index >= len(self.history):
+            if self.live is not None:
+                self._show(self.live, live=True)
+        else:
+            self._show(self.history[index], live=False)
+
+    def _show(self, frame: SampleFrame, live: bool) -> None:
+        self.shown = frame
+        self.caption.setText(f"step {frame.step:,}" + (" (live)" if live else ""))
+        if frame.image is not None:
+            self._set_mode("image")
+            self.image_item.setImage(frame.image, autoLevels=False, levels=(0, 255))
+        else:
+            self._set_mode("points")
+            real, fake = _as_2d(frame.real, -0.5), _as_2d(frame.fake, 0.5)
+            self.real_item.setData(real[:, 0], real[:, 1])
+            finite = np.isfinite(fake).all(axis=1)
+            self.fake_item.setData(fake[finite, 0], fake[finite, 1])
+
+    def _set_mode(self, mode: str) -> None:
+        if mode == self._mode:
+            return
+        self._mode = mode
+        image = mode == "image"
+        item = self.view.getPlotItem()
+        for axis in ("left", "bottom"):
+            item.showAxis(axis, not image)
+        self.legend.setVisible(not image)
+        self.view.setAspectLocked(True)
+        self.view.invertY(image)
+        self.image_item.setVisible(image)
+        self.real_item.setVisible(not image)
+        self.fake_item.setVisible(not image)
+        if image:
+            self.real_item.clear()
+            self.fake_item.clear()
+        else:
+            self.image_item.clear()
+        self.view.enableAutoRange()
+
+    def current_pixels(self) -> np.ndarray | None:
+        return None if self.shown is None else self.shown.image
+
+
+def _as_2d(points: np.ndarray, row: float) -> np.ndarray:
+    """1D samples are drawn on a horizontal line (real below, generated above)."""
+    if points.shape[1] == 2:
+        return points
+    return np.concatenate([points, np.full_like(points, row)], axis=1)

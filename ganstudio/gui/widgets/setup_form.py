@@ -1,0 +1,388 @@
+"""The setup panel: every field of a RunConfig, validated as the user types.
+
+The form never holds an invalid config silently: each problem from core.config.validate
+is shown in red beside its field and `config_changed` carries whether the config can run.
+"""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (
+    QComboBox,
+    QFileDialog,
+    QFormLayout,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QSpinBox,
+    QVBoxLayout,
+    QWidget,
+)
+from superqt import QCollapsible
+
+from ganstudio.core.config import (
+    PRESET_SUMMARIES,
+    PRESETS,
+    TOY_DATASETS,
+    DataConfig,
+    LossConfig,
+    ModelConfig,
+    OptimConfig,
+    RunConfig,
+    TrainConfig,
+    preset,
+    validate,
+)
+
+DATASET_LABELS = {
+    "fashion-mnist": "Fashion-MNIST (bundled, 10,000 images)",
+    "fashion-mnist-full": "Fashion-MNIST full (idx files)",
+    "mnist": "MNIST (torchvision)",
+    "fashion-mnist-torchvision": "Fashion-MNIST (torchvision)",
+    "cifar10": "CIFAR-10 (torchvision)",
+    "image-folder": "Image folder...",
+    "gaussian-1d": "Toy: 1D Gaussian (2014 paper)",
+    "ring-8": "Toy: ring of 8 Gaussians",
+    "grid-25": "Toy: grid of 25 Gaussians",
+    "spiral": "Toy: spiral",
+    "two-moons": "Toy: two moons",
+}
+FOLDER_DATASETS = ("fashion-mnist-full", "mnist", "fashion-mnist-torchvision", "cifar10", "image-folder")
+LOSS_LABELS = {"non-saturating": "Non-saturating (-log D(G(z)))", "minimax": "Minimax (log(1 - D(G(z))), 2014)",
+               "least-squares": "Least squares (LSGAN)"}
+CUSTOM = "custom"
+
+
+def _error_label() -> QLabel:
+    label = QLabel()
+    label.setStyleSheet("color: #c0392b;")
+    label.setWordWrap(True)
+    label.hide()
+    return label
+
+
+class SetupForm(QWidget):
+    config_changed = Signal(bool)  # whether the current config is valid
+
+    def __init__(self, parent: QWidget | None = None, fashion_full_found: bool = False):
+        super().__init__(parent)
+        self._loading = False
+        self._errors: dict[str, QLabel] = {}
+        self._rows: dict[str, tuple[QFormLayout, QWidget]] = {}
+        outer = QVBoxLayout(self)
+        form = QFormLayout()
+        form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
+        outer.addLayout(form)
+
+        self.preset_combo = QComboBox(objectName="presetCombo")
+        for name in PRESETS:
+            self.preset_combo.addItem(name, name)
+            self.preset_combo.setItemData(self.preset_combo.count() - 1, PRESET_SUMMARIES[name], Qt.ItemDataRole.ToolTipRole)
+        self.preset_combo.addItem("(custom)", CUSTOM)
+        self.preset_combo.setToolTip("Start from a named, tested configuration; editing any field makes it custom")
+        form.addRow("Preset", self.preset_combo)
+
+        self.dataset_combo = QComboBox(objectName="datasetCombo")
+        for key, label in DATASET_LABELS.items():
+            if key == "fashion-mnist-full" and not fashion_full_found:
+                continue
+            self.dataset_combo.addItem(label, key)
+        self.dataset_combo.setToolTip("What the generator learns to imitate. Toy distributions train in seconds; "
+                                      "you can also drop an image folder onto the window")
+        self._add(form, "Dataset", self.dataset_combo, "data.dataset")
+
+        self.path_edit = QLineEdit(objectName="datasetPathEdit")
+        self.path_edit.setPlaceholderText("folder")
+        self.path_edit.setToolTip("Folder holding the dataset's files (image folder, idx files or torchvision data)")
+        self.browse_button = QPushButton("Browse...", objectName="browseButton")
+        self.browse_button.setToolTip("Choose the folder")
+        path_row = QWidget()
+        path_layout = QHBoxLayout(path_row)
+        path_layout.setContentsMargins(0, 0, 0, 0)
+        path_layout.addWidget(self.path_edit)
+        path_layout.addWidget(self.browse_button)
+        self.path_row = path_row
+        self._add(form, "Folder", path_row, "data.path")
+
+        self.arch_combo = QComboBox(objectName="archCombo")
+        self.arch_combo.addItem("DCGAN (convolutional)", "dcgan")
+        self.arch_combo.addItem("MLP (2014 paper)", "mlp")
+        self.arch_combo.setToolTip("DCGAN for images; the MLP for toy data or flattened images as in the 2014 paper")
+        self._add(form, "Model", self.arch_combo, "model.arch")
+
+        self.size_combo = QComboBox(objectName="imageSizeCombo")
+        for size in (28, 32, 64):
+            self.size_combo.addItem(f"{size} px", size)
+        self.size_combo.setToolTip("Images are resized to this side; DCGAN supports 28, 32 and 64 px")
+        self.channels_combo = QComboBox(objectName="channelsCombo")
+        self.channels_combo.addItem("Grayscale", 1)
+        self.channels_combo.addItem("RGB", 3)
+        self.channels_combo.setToolTip("Colour channels the generator produces")
+        size_row = QWidget()
+        size_layout = QHBoxLayout(size_row)
+        size_layout.setContentsMargins(0, 0, 0, 0)
+        size_layout.addWidget(self.size_combo)
+        size_layout.addWidget(self.channels_combo)
+        self.size_row = size_row
+        self._add(form, "Images", size_row, "data.image_size", extra_fields=("data.channels",))
+
+        self.latent_spin = self._spin(1, 1024, "latentSpin", "Size of the noise vector z the generator starts from")
+        self._add(form, "Latent size", self.latent_spin, "model.latent_dim")
+        self.width_spin = self._spin(4, 2048, "widthSpin", "Base channel count (DCGAN) or hidden units (MLP)")
+        self._add(form, "Width", self.width_spin, "model.width")
+
+        self.loss_combo = QComboBox(objectName="lossCombo")
+        for key, label in LOSS_LABELS.items():
+            self.loss_combo.addItem(label, key)
+        self.loss_combo.setToolTip("Minimax is the 2014 game; non-saturating gives G strong gradients early "
+                                   "(the paper's practical advice); least squares is LSGAN (Mao et al. 2017)")
+        self._add(form, "Loss", self.loss_combo, "loss.kind")
+
+        self.optim_combo = QComboBox(objectName="optimizerCombo")
+        self.optim_combo.addItem("Adam", "adam")
+        self.optim_combo.addItem("SGD with momentum", "sgd")
+        self.optim_combo.setToolTip("The optimizer used for both networks, each with its own learning rate")
+        self._add(form, "Optimizer", self.optim_combo, "optim.name")
+
+        self.lr_g_edit = self._number_edit("lrGEdit", "Generator learning rate, e.g. 2e-4")
+        self._add(form, "lr G", self.lr_g_edit, "optim.lr_g")
+        self.lr_d_edit = self._number_edit("lrDEdit", "Discriminator learning rate, e.g. 2e-4")
+        self._add(form, "lr D", self.lr_d_edit, "optim.lr_d")
+
+        self.k_spin = self._spin(1, 100, "kSpin", "Discriminator steps per generator step (k in Algorithm 1)")
+        self._add(form, "k (D steps)", self.k_spin, "train.k")
+        self.batch_spin = self._spin(1, 65536, "batchSpin", "Minibatch size m")
+        self._add(form, "Batch size", self.batch_spin, "train.batch_size")
+        self.steps_spin = self._spin(1, 10_000_000, "stepsSpin", "Total generator steps of the run")
+        self.steps_spin.setSingleStep(100)
+        self._add(form, "Steps", self.steps_spin, "train.steps")
+        self.seed_spin = self._spin(0, 2_000_000_000, "seedSpin", "Random seed: the same seed gives the same run (CPU)")
+        self._add(form, "Seed", self.seed_spin, "train.seed")
+
+        self.device_combo = QComboBox(objectName="deviceCombo")
+        self.device_combo.addItem("Auto", "auto")
+        self.device_combo.addItem("CPU", "cpu")
+        self.device_combo.setToolTip("Where training runs: Auto picks CUDA, then Apple MPS, then the CPU")
+        self._add(form, "Device", self.device_combo, "train.device")
+
+        advanced = QCollapsible("Advanced")
+        advanced.setObjectName("advancedOptions")
+        adv_widget = QWidget()
+        adv = QFormLayout(adv_widget)
+        self.beta1_edit = self._number_edit("beta1Edit", "Adam's beta1 (0.5 in DCGAN)")
+        self._add(adv, "Adam beta1", self.beta1_edit, "optim.beta1")
+        self.beta2_edit = self._number_edit("beta2Edit", "Adam's beta2")
+        self._add(adv, "Adam beta2", self.beta2_edit, "optim.beta2")
+        self.momentum_edit = self._number_edit("momentumEdit", "SGD momentum (the 2014 paper used 0.5 rising to 0.7)")
+        self._add(adv, "SGD momentum", self.momentum_edit, "optim.momentum")
+        self.log_spin = self._spin(1, 100000, "logEverySpin", "Steps between device syncs for statistics")
+        self._add(adv, "Log every", self.log_spin, "train.log_every")
+        self.sample_spin = self._spin(1, 1_000_000, "sampleEverySpin", "Steps between sample grids saved to samples/")
+        self._add(adv, "Save grid every", self.sample_spin, "train.sample_every")
+        self.ckpt_spin = self._spin(1, 10_000_000, "checkpointEverySpin", "Steps between kept checkpoints")
+        self._add(adv, "Checkpoint every", self.ckpt_spin, "train.checkpoint_every")
+        advanced.addWidget(adv_widget)
+        outer.addWidget(advanced)
+        self.general_error = _error_label()
+        outer.addWidget(self.general_error)
+        outer.addStretch(1)
+
+        self.preset_combo.currentIndexChanged.connect(self._on_preset)
+        self.browse_button.clicked.connect(self.browse_folder)
+        self.dataset_combo.currentIndexChanged.connect(self._on_dataset)
+        for widget in self._inputs():
+            signal = widget.textChanged if isinstance(widget, QLineEdit) else (
+                widget.valueChanged if isinstance(widget, QSpinBox) else widget.currentIndexChanged)
+            signal.connect(self._on_edit)
+        self.set_config(preset("fashion-dcgan"))
+
+    # --- building helpers --------------------------------------------------------------------
+    def _spin(self, lo: int, hi: int, name: str, tip: str) -> QSpinBox:
+        spin = QSpinBox(objectName=name)
+        spin.setRange(lo, hi)
+        spin.setToolTip(tip)
+        spin.setKeyboardTracking(False)
+        return spin
+
+    def _number_edit(self, name: str, tip: str) -> QLineEdit:
+        edit = QLineEdit(objectName=name)
+        edit.setToolTip(tip)
+        return edit
+
+    def _add(self, form: QFormLayout, label: str, widget: QWidget, field: str, extra_fields=()) -> None:
+        error = _error_label()
+        error.setObjectName(f"error_{field.replace('.', '_')}")
+        box = QWidget()
+        layout = QVBoxLayout(box)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(1)
+        layout.addWidget(widget)
+        layout.addWidget(error)
+        form.addRow(label, box)
+        self._rows[field] = (form, box)
+        for name in (field, *extra_fields):
+            self._errors[name] = error
+
+    def _inputs(self) -> list[QWidget]:
+        return [self.dataset_combo, self.path_edit, self.arch_combo, self.size_combo, self.channels_combo,
+                self.latent_spin, self.width_spin, self.loss_combo, self.optim_combo, self.lr_g_edit, self.lr_d_edit,
+                self.k_spin, self.batch_spin, self.steps_spin, self.seed_spin, self.device_combo, self.beta1_edit,
+                self.beta2_edit, self.momentum_edit, self.log_spin, self.sample_spin, self.ckpt_spin]
+
+    # --- reading and writing the config ------------------------------------------------------
+    def set_config(self, config: RunConfig) -> None:
+        self._loading = True
+        try:
+            self._select(self.preset_combo, config.preset if config.preset in PRESETS else CUSTOM)
+            self._select(self.dataset_combo, config.data.dataset)
+            self.path_edit.setText(config.data.path or "")
+            self._select(self.arch_combo, config.model.arch)
+            self._select(self.size_combo, config.data.image_size)
+            self._select(self.channels_combo, config.data.channels)
+            self.latent_spin.setValue(config.model.latent_dim)
+            self.width_spin.setValue(config.model.width)
+            self._select(self.loss_combo, config.loss.kind)
+            self._select(self.optim_combo, config.optim.name)
+            self.lr_g_edit.setText(_fmt(config.optim.lr_g))
+            self.lr_d_edit.setText(_fmt(config.optim.lr_d))
+            self.beta1_edit.setText(_fmt(config.optim.beta1))
+            self.beta2_edit.setText(_fmt(config.optim.beta2))
+            self.momentum_edit.setText(_fmt(config.optim.momentum))
+            t = config.train
+            self.k_spin.setValue(t.k)
+            self.batch_spin.setValue(t.batch_size)
+            self.steps_spin.setValue(t.steps)
+            self.seed_spin.setValue(t.seed)
+            if self.device_combo.findData(t.device) < 0:
+                self.device_combo.addItem(t.device, t.device)
+            self._select(self.device_combo, t.device)
+            self.log_spin.setValue(t.log_every)
+            self.sample_spin.setValue(t.sample_every)
+            self.ckpt_spin.setValue(t.checkpoint_every)
+        finally:
+            self._loading = False
+        self._refresh()
+
+    def config(self) -> RunConfig:
+        """The config the fields describe (possibly invalid: see problems())."""
+        name = self.preset_combo.currentData()
+        return RunConfig(
+            data=DataConfig(dataset=self.dataset_combo.currentData(),
+                            path=self.path_edit.text().strip() or None,
+                            image_size=self.size_combo.currentData(), channels=self.channels_combo.currentData()),
+            model=ModelConfig(arch=self.arch_combo.currentData(), latent_dim=self.latent_spin.value(),
+                              width=self.width_spin.value()),
+            loss=LossConfig(kind=self.loss_combo.currentData()),
+            optim=OptimConfig(name=self.optim_combo.currentData(), lr_g=_num(self.lr_g_edit), lr_d=_num(self.lr_d_edit),
+                              beta1=_num(self.beta1_edit), beta2=_num(self.beta2_edit), momentum=_num(self.momentum_edit)),
+            train=TrainConfig(steps=self.steps_spin.value(), batch_size=self.batch_spin.value(), k=self.k_spin.value(),
+                              seed=self.seed_spin.value(), device=self.device_combo.currentData(),
+                              log_every=self.log_spin.value(), sample_every=self.sample_spin.value(),
+                              checkpoint_every=self.ckpt_spin.value()),
+            preset=None if name == CUSTOM else name,
+        )
+
+    def problems(self) -> list[tuple[str, str]]:
+        return validate(self.config())
+
+    def is_valid(self) -> bool:
+        return not self.problems()
+
+    def set_devices(self, devices: list[tuple[str, str]]) -> None:
+        current = self.device_combo.currentData()
+        self.device_combo.blockSignals(True)
+        self.device_combo.clear()
+        for value, label in devices:
+            self.device_combo.addItem(label, value)
+        index = self.device_combo.findData(current)
+        self.device_combo.setCurrentIndex(max(0, index))
+        self.device_combo.blockSignals(False)
+        self._refresh()
+
+    def set_image_folder(self, path: str) -> None:
+        self.path_edit.setText(path)  # first, so choosing the dataset does not open the folder picker
+        self._select(self.dataset_combo, "image-folder")
+
+    def browse_folder(self) -> None:
+        start = self.path_edit.text() or str(Path.home())
+        folder = QFileDialog.getExistingDirectory(self, "Choose the dataset folder", start)
+        if folder:
+            self.path_edit.setText(folder)
+
+    # --- reactions ---------------------------------------------------------------------------
+    def _on_preset(self) -> None:
+        name = self.preset_combo.currentData()
+        if self._loading or name == CUSTOM:
+            return
+        keep_device = self.device_combo.currentData()
+        cfg = preset(name)
+        cfg.train.device = keep_device
+        self.set_config(cfg)
+
+    def _on_dataset(self) -> None:
+        if self._loading:
+            return
+        key = self.dataset_combo.currentData()
+        toy = key in TOY_DATASETS
+        if toy and self.arch_combo.currentData() == "dcgan":
+            self._select(self.arch_combo, "mlp")
+        if key == "cifar10":
+            self._select(self.channels_combo, 3)
+            if self.size_combo.currentData() == 28:
+                self._select(self.size_combo, 32)
+        if key == "image-folder" and not self.path_edit.text():
+            self.browse_folder()
+
+    def _on_edit(self) -> None:
+        if self._loading:
+            return
+        name = self.preset_combo.currentData()
+        if name != CUSTOM:
+            current, reference = self.config(), preset(name)
+            reference.train.device = current.train.device  # the device is a machine choice, not part of a preset
+            if current != reference:
+                self._loading = True
+                self._select(self.preset_combo, CUSTOM)
+                self._loading = False
+        self._refresh()
+
+    def _refresh(self) -> None:
+        key = self.dataset_combo.currentData()
+        toy = key in TOY_DATASETS
+        self._set_row_visible("data.path", key in FOLDER_DATASETS)
+        self._set_row_visible("data.image_size", not toy)
+        problems = self.problems()
+        shown: dict[QLabel, list[str]] = {}
+        for field, reason in problems:
+            label = self._errors.get(field, self.general_error)
+            shown.setdefault(label, []).append(reason if label is not self.general_error else f"{field}: {reason}")
+        for label in {*self._errors.values(), self.general_error}:
+            reasons = shown.get(label)
+            label.setVisible(bool(reasons))
+            label.setText("\n".join(reasons or []))
+        self.config_changed.emit(not problems)
+
+    def _set_row_visible(self, field: str, visible: bool) -> None:
+        form, box = self._rows[field]
+        form.setRowVisible(box, visible)
+
+    @staticmethod
+    def _select(combo: QComboBox, value) -> None:
+        index = combo.findData(value)
+        if index >= 0:
+            combo.setCurrentIndex(index)
+
+
+def _num(edit: QLineEdit) -> float:
+    try:
+        return float(edit.text().strip())
+    except ValueError:
+        return math.nan
+
+
+def _fmt(value: float) -> str:
+    return f"{value:g}"

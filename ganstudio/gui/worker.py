@@ -1,0 +1,283 @@
+"""TrainingWorker (a QObject living in a QThread) and the controller the window talks to.
+
+The worker owns the TrainingSession. The window never touches the live model: it gets
+lists of StepStats (plain floats) and SampleFrames (numpy copies), rate-limited. Control
+goes the other way through thread-safe flags checked between steps, never through
+queued slots (a slot queued to a busy worker would never run) and never terminate().
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+import traceback
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+from PySide6.QtCore import QObject, Qt, QThread, Signal, Slot
+
+STATS_INTERVAL_S = 0.1  # <= 10 stats signals a second
+PICTURE_INTERVAL_S = 0.5  # live sample grid refreshes; each costs one G forward on the fixed batch
+STOP_WAIT_MS = 2000
+
+
+@dataclass(frozen=True)
+class SampleFrame:
+    """One sample picture for the view: an image grid, or real and generated points for toy data."""
+
+    step: int
+    image: np.ndarray | None = None  # uint8 (H, W) or (H, W, 3), C-contiguous
+    real: np.ndarray | None = None  # float (N, dim)
+    fake: np.ndarray | None = None
+    saved: bool = False  # True for the grids written to samples/ (the history the slider scrubs)
+
+
+@dataclass(frozen=True)
+class RunInfo:
+    run_dir: str
+    device: str
+    data: str
+    start_step: int
+    total_steps: int
+    is_toy: bool
+
+
+class TrainingWorker(QObject):
+    started_run = Signal(object)  # RunInfo
+    stats_ready = Signal(object)  # list[StepStats]
+    frame_ready = Signal(object)  # SampleFrame
+    state_changed = Signal(str)  # "running" | "paused"
+    alarm = Signal(str)  # a reason the run paused by itself (NaN/Inf)
+    checkpoint_saved = Signal(str)
+    snapshot_ready = Signal(object)  # generator state_dict copy + config, for the explorer
+    failed = Signal(str)  # traceback text
+    finished = Signal(str)  # "done" | "stopped" | "error"
+
+    def __init__(self, make_session: Callable[[], object]):
+        super().__init__()
+        self._make_session = make_session
+        self._stop = threading.Event()
+        self._paused = threading.Event()
+        self._wake = threading.Event()
+        self._save_requested = threading.Event()
+        self._snapshot_requested = threading.Event()
+        self._lock = threading.Lock()
+        self._single_steps = 0
+
+    # --- control, callable from any thread -------------------------------------------------
+    def request_stop(self) -> None:
+        self._stop.set()
+        self._wake.set()
+
+    def request_pause(self, paused: bool) -> None:
+        if paused:
+            self._paused.set()
+        else:
+            self._paused.clear()
+        self._wake.set()
+
+    def request_step(self) -> None:
+        with self._lock:
+            self._single_steps += 1
+        self._wake.set()
+
+    def request_checkpoint(self) -> None:
+        self._save_requested.set()
+        self._wake.set()
+
+    def request_snapshot(self) -> None:
+        self._snapshot_requested.set()
+        self._wake.set()
+
+    @property
+    def is_paused(self) -> bool:
+        return self._paused.is_set()
+
+    # --- the loop, in the worker thread ----------------------------------------------------
+    @Slot()
+    def run(self) -> None:
+        reason = "error"
+        session = None
+        try:
+            session = self._make_session()
+            trainer = session.trainer
+            from ganstudio.core.device import describe_device
+
+            self.started_run.emit(RunInfo(str(session.run.path), describe_device(trainer.device),
+                                          trainer.data.describe(), session.step, session.total_steps, trainer.is_toy))
+            self.state_changed.emit("paused" if self._paused.is_set() else "running")
+            self._emit_picture(session, saved=False)
+            self._snapshot(session)
+            reason = self._loop(session)
+        except Exception:  # noqa: BLE001 - every failure must reach the window, not kill the thread
+            self.failed.emit(traceback.format_exc())
+            reason = "error"
+        finally:
+            if session is not None and reason != "error":
+                self._save(session)
+            self.finished.emit(reason)
+
+    def _loop(self, session) -> str:
+        last_stats = last_picture = time.monotonic()
+        was_paused = self._paused.is_set()
+        while True:
+            if self._stop.is_set():
+                return "stopped"
+            if self._save_requested.is_set():
+                self._save_requested.clear()
+                self._save(session)
+            if self._snapshot_requested.is_set():
+                self._snapshot_requested.clear()
+                self._snapshot(session)
+            paused = self._paused.is_set()
+            if paused != was_paused:
+                if paused:  # the window shows every finished step before it says "paused"
+                    self._emit_stats(session.flush_stats())
+                self.state_changed.emit("paused" if paused else "running")
+                was_paused = paused
+            if session.done:
+                return "done"
+            if paused:
+                with self._lock:
+                    stepping = self._single_steps > 0
+                    self._single_steps = max(0, self._single_steps - 1)
+                if not stepping:
+                    self._wake.wait(0.1)
+                    self._wake.clear()
+                    continue
+
+            progress = session.advance()
+            if progress.picture is not None:
+                self._emit_picture(session, saved=True)
+            now = time.monotonic()
+            stats = progress.stats
+            if paused or now - last_stats >= STATS_INTERVAL_S:
+                stats = stats + session.flush_stats()
+                last_stats = now
+            self._emit_stats(stats)
+            if paused or now - last_picture >= PICTURE_INTERVAL_S:
+                self._emit_picture(session, saved=False)
+                last_picture = now
+
+    def _emit_stats(self, stats: list) -> None:
+        if not stats:
+            return
+        self.stats_ready.emit(stats)
+        bad = next((s for s in stats if not s.is_finite()), None)
+        if bad is not None and not self._paused.is_set():
+            self._paused.set()
+            self.alarm.emit(f"Loss became NaN or Inf at step {bad.step}: training paused. "
+                            "Lower the learning rates or try another loss, then resume or start again.")
+
+    def _frame(self, session, saved: bool) -> SampleFrame:
+        trainer = session.trainer
+        if trainer.is_toy:
+            fake = trainer.sample(session.toy_noise()).numpy()
+            return SampleFrame(trainer.step_count, real=np.ascontiguousarray(session.toy_real()),
+                               fake=np.ascontiguousarray(fake), saved=saved)
+        from ganstudio.core.imaging import image_grid
+
+        return SampleFrame(trainer.step_count, image=image_grid(trainer.fixed_samples(), nrow=8), saved=saved)
+
+    def _emit_picture(self, session, saved: bool) -> None:
+        self.frame_ready.emit(self._frame(session, saved))
+
+    def _save(self, session) -> None:
+        path = session.save_checkpoint()
+        self.checkpoint_saved.emit(str(path))
+
+    def _snapshot(self, session) -> None:
+        trainer = session.trainer
+        state = {k: v.detach().to("cpu", copy=True) for k, v in trainer.G.state_dict().items()}
+        self.snapshot_ready.emit({"generator": state, "config": trainer.config.to_dict(), "step": trainer.step_count})
+
+
+class TrainingController(QObject):
+    """Owns one worker thread at a time and forwards its signals; the window connects to these."""
+
+    started_run = Signal(object)
+    stats_ready = Signal(object)
+    frame_ready = Signal(object)
+    state_changed = Signal(str)
+    alarm = Signal(str)
+    checkpoint_saved = Signal(str)
+    snapshot_ready = Signal(object)
+    failed = Signal(str)
+    finished = Signal(str)
+
+    def __init__(self, parent: QObject | None = None):
+        super().__init__(parent)
+        self._thread: QThread | None = None
+        self._worker: TrainingWorker | None = None
+
+    @property
+    def running(self) -> bool:
+        return self._thread is not None
+
+    @property
+    def paused(self) -> bool:
+        return self._worker is not None and self._worker.is_paused
+
+    def start(self, make_session: Callable[[], object], paused: bool = False) -> None:
+        if self.running:
+            raise RuntimeError("a run is already in progress")
+        thread = QThread()
+        thread.setObjectName("TrainingThread")
+        worker = TrainingWorker(make_session)
+        worker.request_pause(paused)
+        worker.moveToThread(thread)
+        for name in ("started_run", "stats_ready", "frame_ready", "state_changed", "alarm",
+                     "checkpoint_saved", "snapshot_ready", "failed"):
+            getattr(worker, name).connect(getattr(self, name))
+        # Direct: quit the thread's event loop from the worker itself, so stop_and_wait() can join it
+        # while the GUI thread is blocked; the queued _on_finished then tidies up and re-emits.
+        worker.finished.connect(thread.quit, Qt.ConnectionType.DirectConnection)
+        worker.finished.connect(self._on_finished)
+        thread.started.connect(worker.run)
+        self._thread, self._worker = thread, worker
+        thread.start()
+
+    def pause(self, paused: bool) -> None:
+        if self._worker:
+            self._worker.request_pause(paused)
+
+    def step_once(self) -> None:
+        if self._worker:
+            self._worker.request_step()
+
+    def save_checkpoint(self) -> None:
+        if self._worker:
+            self._worker.request_checkpoint()
+
+    def request_snapshot(self) -> None:
+        if self._worker:
+            self._worker.request_snapshot()
+
+    def stop(self) -> None:
+        if self._worker:
+            self._worker.request_stop()
+
+    def stop_and_wait(self, timeout_ms: int = STOP_WAIT_MS) -> bool:
+        """Stops (saving a checkpoint) and joins the thread; True when it ended in time."""
+        if not self.running:
+            return True
+        thread = self._thread
+        self.stop()
+        ended = thread.wait(timeout_ms)
+        if ended:
+            self._cleanup()
+        return ended
+
+    def _on_finished(self, reason: str) -> None:
+        if self._thread is not None:
+            self._thread.wait()
+        self._cleanup()
+        self.finished.emit(reason)
+
+    def _cleanup(self) -> None:
+        if self._worker is not None:
+            self._worker.deleteLater()
+        if self._thread is not None:
+            self._thread.deleteLater()
+        self._thread = self._worker = None

@@ -1,0 +1,214 @@
+import json
+import time
+from pathlib import Path
+
+import numpy as np
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QProgressBar, QPushButton, QSlider
+
+from ganstudio.core.runlog import RunDirectory
+from ganstudio.core.session import TrainingSession
+from tests.conftest import tiny_image_config, tiny_toy_config
+
+
+def test_named_controls_exist(make_window):
+    w = make_window()
+    for name in ("presetCombo", "datasetCombo", "lossPlot", "probPlot", "sampleView"):
+        assert w.findChild(object, name) is not None, name
+    for name in ("startButton", "pauseButton", "stepButton", "stopButton"):
+        assert isinstance(w.findChild(QPushButton, name), QPushButton), name
+    assert isinstance(w.findChild(QProgressBar, "progressBar"), QProgressBar)
+    assert isinstance(w.findChild(QSlider, "historySlider"), QSlider)
+
+
+def test_a_tiny_run_streams_stats_and_samples(qtbot, make_window):
+    w = make_window(tiny_image_config(steps=40, sample_every=10))
+    stats_batches = []
+    w.controller.stats_ready.connect(stats_batches.append)
+    with qtbot.waitSignal(w.controller.finished, timeout=60000) as done:
+        qtbot.mouseClick(w.start_button, Qt.MouseButton.LeftButton)
+    assert done.args == ["done"]
+    w.plots.flush()
+    steps = w.plots.series.column("step")
+    assert list(steps) == list(range(1, 41))
+    assert len(stats_batches) < 40  # batched, not a signal per step
+    x, y = w.plots.curves["loss_d"].getData()
+    assert len(x) > 0 and np.isfinite(y).all()
+    pixels = w.samples.current_pixels()
+    assert pixels is not None and pixels.dtype == np.uint8 and pixels.shape == (242, 242)
+    assert pixels.flags["C_CONTIGUOUS"]
+    assert len(w.samples.history) == 4  # steps 10, 20, 30, 40 were saved to samples/
+    assert w.progress.value() == 40 and w.progress.maximum() == 40
+    run = Path(w.run_dir)
+    assert run.parent == Path(w.settings.runs_dir)
+    assert (run / "checkpoints" / "latest.pt").is_file() and (run / "config.json").is_file()
+    assert len((run / "metrics.jsonl").read_text().splitlines()) == 40
+    assert w.state == "idle" and w.start_button.isEnabled()
+
+
+def test_history_slider_scrubs_back(qtbot, make_window):
+    w = make_window(tiny_image_config(steps=30, sample_every=10))
+    with qtbot.waitSignal(w.controller.finished, timeout=60000):
+        w.start()
+    slider = w.samples.history_slider
+    assert slider.maximum() == 3
+    slider.setValue(0)
+    assert w.samples.shown.step == 10 and "step 10" in w.samples.caption.text()
+    slider.setValue(slider.maximum())
+    assert "(live)" in w.samples.caption.text()
+
+
+def test_pause_step_resume_stop(qtbot, make_window):
+    w = make_window(tiny_image_config(steps=100000))
+    with qtbot.waitSignal(w.controller.stats_ready, timeout=30000):
+        w.start()
+    with qtbot.waitSignal(w.controller.state_changed, timeout=10000, check_params_cb=lambda s: s == "paused"):
+        qtbot.mouseClick(w.pause_button, Qt.MouseButton.LeftButton)
+    assert w.pause_button.text() == "Resume" and w.step_button.isEnabled()
+    before = w.progress.value()
+    with qtbot.waitSignal(w.controller.stats_ready, timeout=10000) as stepped:
+        qtbot.mouseClick(w.step_button, Qt.MouseButton.LeftButton)
+    assert stepped.args[0][-1].step == before + 1
+    with qtbot.waitSignal(w.controller.state_changed, timeout=10000, check_params_cb=lambda s: s == "running"):
+        qtbot.mouseClick(w.pause_button, Qt.MouseButton.LeftButton)
+    with qtbot.waitSignal(w.controller.stats_ready, timeout=10000) as more:
+        pass
+    assert more.args[0][-1].step > before + 1
+    with qtbot.waitSignal(w.controller.finished, timeout=10000) as done:
+        qtbot.mouseClick(w.stop_button, Qt.MouseButton.LeftButton)
+    assert done.args == ["stopped"]
+    assert (Path(w.run_dir) / "checkpoints" / "latest.pt").is_file()
+    assert w.start_button.text() == "Continue"
+
+
+def test_worker_error_shows_a_dialog_and_a_second_run_works(qtbot, make_window, tmp_path):
+    empty = tmp_path / "no-images"
+    empty.mkdir()
+    cfg = tiny_image_config(steps=10)
+    cfg.data.dataset, cfg.data.path = "image-folder", str(empty)
+    w = make_window(cfg)
+    with qtbot.waitSignal(w.controller.finished, timeout=30000) as done:
+        w.start()
+    assert done.args == ["error"]
+    assert w.error_dialog is not None and w.error_dialog.isVisible()
+    assert "no readable image" in w.error_dialog.text()
+    assert "Traceback" in w.error_dialog.detailedText()
+    w.error_dialog.accept()
+    assert w.state == "idle"
+    w.form.set_config(tiny_image_config(steps=10))
+    with qtbot.waitSignal(w.controller.finished, timeout=30000) as again:
+        w.start()
+    assert again.args == ["done"] and w.progress.value() == 10
+
+
+def test_nan_pauses_the_run_and_says_so(qtbot, make_window):
+    cfg = tiny_toy_config(steps=100000, log_every=1)
+    cfg.optim.name, cfg.optim.lr_g, cfg.optim.lr_d, cfg.optim.momentum = "sgd", 1e20, 1e20, 0.9
+    w = make_window(cfg)
+    with qtbot.waitSignal(w.controller.alarm, timeout=30000) as alarm:
+        w.start()
+    assert "NaN" in alarm.args[0]
+    qtbot.waitUntil(lambda: w.state == "paused", timeout=10000)
+    assert w.banner_row.isVisible() and "NaN" in w.banner.text()
+
+
+def test_closing_during_training_saves_and_stops_fast(qtbot, make_window):
+    w = make_window(tiny_image_config(steps=100000))
+    with qtbot.waitSignal(w.controller.stats_ready, timeout=30000):
+        w.start()
+    run = Path(w.run_dir)
+    started = time.monotonic()
+    w.close()
+    assert time.monotonic() - started < 2.0
+    assert not w.controller.running
+    state_step = json.loads((run / "metrics.jsonl").read_text().splitlines()[-1])["step"]
+    from ganstudio.core.checkpoint import load_checkpoint
+
+    assert load_checkpoint(run / "checkpoints" / "latest.pt")["step"] == state_step
+
+
+def test_invalid_form_values_are_refused(qtbot, make_window):
+    w = make_window()
+    w.form.lr_g_edit.setText("0")
+    error = w.form.findChild(object, "error_optim_lr_g")
+    assert error.isVisibleTo(w.form) and "learning rate" in error.text()
+    assert not w.start_button.isEnabled()
+    w.start()
+    assert not w.controller.running and w.state == "idle"
+    w.form.lr_g_edit.setText("abc")
+    assert not w.start_button.isEnabled()
+    w.form.lr_g_edit.setText("2e-4")
+    assert not error.isVisibleTo(w.form) and w.start_button.isEnabled()
+
+
+def test_open_run_restores_plots_and_continues(qtbot, make_window, tmp_path):
+    cfg = tiny_image_config(steps=20, sample_every=10)
+    session = TrainingSession.start(cfg, RunDirectory.at(tmp_path / "cli-run"))
+    while not session.done:
+        session.advance()
+    session.save_checkpoint()
+
+    w = make_window()
+    assert w.open_run(tmp_path / "cli-run")
+    w.plots.flush()
+    assert list(w.plots.series.column("step")) == list(range(1, 21))
+    assert len(w.samples.history) == 2
+    assert w.form.config() == cfg and w.start_button.text() == "Continue"
+    w.form.steps_spin.setValue(30)
+    assert w.start_button.text() == "Continue"
+    with qtbot.waitSignal(w.controller.finished, timeout=30000) as done:
+        w.start()
+    assert done.args == ["done"]
+    assert w.run_dir == str(tmp_path / "cli-run")
+    steps = [json.loads(line)["step"] for line in (tmp_path / "cli-run" / "metrics.jsonl").read_text().splitlines()]
+    assert steps == list(range(1, 31))
+    w.plots.flush()
+    assert list(w.plots.series.column("step")) == list(range(1, 31))
+
+
+def test_toy_run_shows_real_and_generated_points(qtbot, make_window):
+    w = make_window(tiny_toy_config(steps=20))
+    with qtbot.waitSignal(w.controller.finished, timeout=30000):
+        w.start()
+    frame = w.samples.shown
+    assert frame.image is None and frame.real.shape[1] == 2 and frame.fake.shape[1] == 2
+    xs, ys = w.samples.fake_item.getData()
+    assert len(xs) == len(frame.fake)
+
+
+def test_settings_remember_config_and_geometry(qtbot, make_window, app_settings):
+    cfg = tiny_toy_config(steps=77)
+    w = make_window(cfg)
+    w.resize(900, 700)
+    w.close()
+    again = make_window(cfg.copy(), settings=app_settings)
+    again.form.set_config(app_settings.last_config())
+    assert again.form.config().train.steps == 77
+    assert app_settings.geometry() is not None
+
+
+def test_dropping_a_folder_selects_it(qtbot, make_window, tmp_path):
+    from PySide6.QtCore import QMimeData, QPointF, QUrl
+    from PySide6.QtGui import QDropEvent
+
+    w = make_window()
+    mime = QMimeData()
+    mime.setUrls([QUrl.fromLocalFile(str(tmp_path))])
+    event = QDropEvent(QPointF(10, 10), Qt.DropAction.CopyAction, mime, Qt.MouseButton.NoButton,
+                       Qt.KeyboardModifier.NoModifier)
+    w.dropEvent(event)
+    cfg = w.form.config()
+    assert cfg.data.dataset == "image-folder" and cfg.data.path == str(tmp_path)
+
+
+def test_export_csv_and_png(qtbot, make_window, tmp_path):
+    w = make_window(tiny_image_config(steps=10))
+    with qtbot.waitSignal(w.controller.finished, timeout=30000):
+        w.start()
+    w.plots.export_csv(tmp_path / "m.csv")
+    lines = (tmp_path / "m.csv").read_text().splitlines()
+    assert lines[0].startswith("step,loss_d,loss_g") and len(lines) == 11
+    w.plots.export_png(tmp_path / "p.png")
+    from ganstudio.core.imaging import load_png
+
+    assert load_png(tmp_path / "p.png").shape[0] > 100
