@@ -153,6 +153,13 @@ def cmd_bench(args: argparse.Namespace) -> int:
             preset(name)
         print(run_speed(names, steps=args.steps, chunk=args.chunk, json_path=args.json))
         return 0
+    if args.what == "gui":
+        from ganstudio.bench.gui_lag import run_gui_bench
+
+        name = (args.preset or ["fashion-dcgan"])[0]
+        preset(name)
+        print(run_gui_bench(name, seconds=args.seconds, rounds=args.rounds, json_path=args.json))
+        return 0
     raise CliError(f"unknown bench {args.what!r}")
 
 
@@ -184,10 +191,12 @@ def build_parser() -> argparse.ArgumentParser:
     presets.set_defaults(func=cmd_presets)
 
     bench = sub.add_parser("bench", help="measure speed and more; prints a table")
-    bench.add_argument("what", choices=["speed"])
+    bench.add_argument("what", choices=["speed", "gui"])
     bench.add_argument("--preset", action="append", help="preset to measure (repeatable)")
     bench.add_argument("--steps", type=int, default=200, help="steps per side")
     bench.add_argument("--chunk", type=int, default=20, help="steps per alternating chunk")
+    bench.add_argument("--seconds", type=float, default=15.0, help="gui: seconds per alternating chunk")
+    bench.add_argument("--rounds", type=int, default=3, help="gui: alternating rounds")
     bench.add_argument("--json", help="also write the results to this JSON file")
     bench.set_defaults(func=cmd_bench)
     return parser

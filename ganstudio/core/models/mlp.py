@@ -25,6 +25,10 @@ class MLPGenerator(nn.Module):
     def forward(self, z: torch.Tensor) -> torch.Tensor:
         return self.net(z).view(z.shape[0], *self.out_shape)
 
+    def features(self, z: torch.Tensor) -> torch.Tensor:
+        """The first hidden layer, for GANSpace-style directions."""
+        return self.net[:2](z)
+
 
 class MLPDiscriminator(nn.Module):
     """Returns logits; losses apply the sigmoid inside stable BCE-with-logits maths."""

@@ -29,7 +29,8 @@ def _plot(name: str, title: str, y_label: str) -> pg.PlotWidget:
     plot.showGrid(x=True, y=True, alpha=0.25)
     plot.setLabel("bottom", "step")
     plot.setLabel("left", y_label)
-    plot.addLegend(offset=(-10, 10))
+    legend = plot.addLegend(offset=(-10, 10), brush=pg.mkBrush(255, 255, 255, 220), pen=pg.mkPen("#ccc"))
+    legend.setZValue(1000)  # above the curves
     plot.setDownsampling(auto=True, mode="peak")
     plot.setClipToView(True)
     return plot
