@@ -22,9 +22,10 @@ def _user_errors() -> tuple[type[BaseException], ...]:
     from ganstudio.core.checkpoint import CheckpointError
     from ganstudio.core.data import DataError
     from ganstudio.core.device import DeviceError
+    from ganstudio.core.export import ExportError
     from ganstudio.core.runlog import RunError
 
-    return (CliError, ConfigError, DataError, DeviceError, CheckpointError, RunError)
+    return (CliError, ConfigError, DataError, DeviceError, CheckpointError, RunError, ExportError)
 
 
 def _config_from_args(args: argparse.Namespace) -> RunConfig:
@@ -109,6 +110,16 @@ def cmd_sample(args: argparse.Namespace) -> int:
     from ganstudio.core.imaging import image_grid, save_png
     from ganstudio.core.sampling import load_generator, seeded_latents
 
+    if args.manifest:
+        if args.checkpoint:
+            raise CliError("give a checkpoint or --manifest, not both")
+        from ganstudio.core.export import regenerate
+
+        path = regenerate(args.manifest, args.out)
+        print(f"regenerated the image set into {path}")
+        return 0
+    if not args.checkpoint:
+        raise CliError("give a checkpoint (or --manifest FILE)")
     if args.n < 1:
         raise CliError("--n must be at least 1")
     snapshot = load_generator(args.checkpoint, device=args.device or "cpu")
@@ -179,7 +190,8 @@ def build_parser() -> argparse.ArgumentParser:
     train.set_defaults(func=cmd_train)
 
     sample = sub.add_parser("sample", help="generate images (or points) from a checkpoint")
-    sample.add_argument("checkpoint")
+    sample.add_argument("checkpoint", nargs="?")
+    sample.add_argument("--manifest", help="regenerate an image set saved from the explorer (its manifest.json)")
     sample.add_argument("--n", type=int, default=64)
     sample.add_argument("--seed", type=int, default=0)
     sample.add_argument("--out", required=True)

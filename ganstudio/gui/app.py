@@ -20,4 +20,18 @@ def run_app(argv: list[str] | None = None) -> int:
 
     window = MainWindow()
     window.show()
+    _close_on_signals(window)
     return app.exec()
+
+
+def _close_on_signals(window) -> None:
+    """Ctrl-C in the terminal or a polite kill closes the window the normal way (saving a running run)."""
+    import signal
+
+    from PySide6.QtCore import QTimer
+
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, lambda *_: window.close())
+    heartbeat = QTimer(window)  # Python runs signal handlers only when the interpreter gets control
+    heartbeat.timeout.connect(lambda: None)
+    heartbeat.start(250)

@@ -29,11 +29,15 @@ from ganstudio.core.config import DEFAULT_PRESET, RunConfig, preset
 from ganstudio.core.paths import find_fashion_full
 from ganstudio.core.runlog import RunDirectory, RunError
 from ganstudio.gui.settings import AppSettings
+from ganstudio.gui.widgets.explorer import ExplorerPanel
 from ganstudio.gui.widgets.metric_plots import MetricPlots
 from ganstudio.gui.widgets.preferences import PreferencesDialog
 from ganstudio.gui.widgets.sample_view import SampleView
 from ganstudio.gui.widgets.setup_form import SetupForm
 from ganstudio.gui.worker import RunInfo, SampleFrame, TrainingController
+
+
+SNAPSHOT_INTERVAL_MS = 5000
 
 
 class DeviceProbe(QObject):
@@ -122,6 +126,11 @@ class MainWindow(QMainWindow):
         training.setSizes([640, 480])
         self.tabs = QTabWidget(objectName="mainTabs")
         self.tabs.addTab(training, "Training")
+        self.explorer = ExplorerPanel()
+        self.tabs.addTab(self.explorer, "Explorer")
+        self.snapshot_timer = QTimer(self)
+        self.snapshot_timer.setInterval(SNAPSHOT_INTERVAL_MS)
+        self.snapshot_timer.timeout.connect(self._refresh_live_snapshot)
 
         splitter = QSplitter(Qt.Orientation.Horizontal)
         splitter.addWidget(self.setup_scroll)
@@ -164,6 +173,8 @@ class MainWindow(QMainWindow):
                                        "Forget the current run and set up a new one")
         self.open_action = self._action(file_menu, "&Open run folder...", QKeySequence.StandardKey.Open,
                                         self.ask_open_run, "Open a run folder written by the app or the CLI")
+        self.open_ckpt_action = self._action(file_menu, "Open &checkpoint to explore...", QKeySequence("Ctrl+E"),
+                                             self.ask_explore_checkpoint, "Explore the generator in a checkpoint file")
         self.save_action = self._action(file_menu, "&Save checkpoint", QKeySequence.StandardKey.Save,
                                         self.save_checkpoint, "Write checkpoints/latest.pt now")
         file_menu.addSeparator()
@@ -214,6 +225,8 @@ class MainWindow(QMainWindow):
         c.alarm.connect(self._on_alarm)
         c.checkpoint_saved.connect(lambda path: self.statusBar().showMessage(f"Checkpoint saved: {path}", 5000))
         c.failed.connect(self._on_failed)
+        c.snapshot_ready.connect(self.explorer.set_live_state)
+        self.explorer.snapshot_wanted.connect(self.controller.request_snapshot)
         c.finished.connect(self._on_finished)
 
     # --- actions -----------------------------------------------------------------------------
@@ -316,6 +329,28 @@ class MainWindow(QMainWindow):
         self._update_controls()
         return True
 
+    def ask_explore_checkpoint(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(self, "Open checkpoint", self.settings.runs_dir,
+                                              "GAN Studio checkpoints (*.pt)")
+        if path:
+            self.explore_checkpoint(path)
+
+    def explore_checkpoint(self, path: str | Path) -> bool:
+        from ganstudio.core.checkpoint import CheckpointError
+
+        try:
+            self.explorer.open_checkpoint(path)
+        except CheckpointError as exc:
+            self._show_error("Cannot open checkpoint", str(exc))
+            return False
+        self.explorer.default_folder = str(Path(path).resolve().parent)
+        self.tabs.setCurrentWidget(self.explorer)
+        return True
+
+    def _refresh_live_snapshot(self) -> None:
+        if self.state == "running" and self.tabs.currentWidget() is self.explorer:
+            self.controller.request_snapshot()
+
     def show_preferences(self) -> None:
         dialog = PreferencesDialog(self.settings.runs_dir, self.settings.default_device, self.devices, self)
         if dialog.exec():
@@ -331,6 +366,8 @@ class MainWindow(QMainWindow):
     # --- worker signals ----------------------------------------------------------------------
     def _on_started(self, info: RunInfo) -> None:
         self.run_dir = info.run_dir
+        self.explorer.default_folder = info.run_dir
+        self.snapshot_timer.start()
         self._total = max(1, info.total_steps)
         self.progress.setRange(0, self._total)
         self.progress.setValue(info.start_step)
@@ -372,6 +409,7 @@ class MainWindow(QMainWindow):
         self._show_error("Training failed", last, details=text)
 
     def _on_finished(self, reason: str) -> None:
+        self.snapshot_timer.stop()
         if reason in ("stopped",) and self.run_dir:
             self.continuable = RunDirectory(self.run_dir)
         elif reason == "done":

@@ -190,7 +190,10 @@ class TrainingWorker(QObject):
     def _snapshot(self, session) -> None:
         trainer = session.trainer
         state = {k: v.detach().to("cpu", copy=True) for k, v in trainer.G.state_dict().items()}
-        self.snapshot_ready.emit({"generator": state, "config": trainer.config.to_dict(), "step": trainer.step_count})
+        from ganstudio.core.trainer import CHECKPOINT_FORMAT, CHECKPOINT_VERSION
+
+        self.snapshot_ready.emit({"format": CHECKPOINT_FORMAT, "version": CHECKPOINT_VERSION, "generator": state,
+                                  "config": trainer.config.to_dict(), "step": trainer.step_count})
 
 
 class TrainingController(QObject):

@@ -1,0 +1,97 @@
+"""The "Save image set..." dialog: what to save, how big, and where."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+from PySide6.QtWidgets import (
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QFileDialog,
+    QFormLayout,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QSpinBox,
+    QWidget,
+)
+
+from ganstudio.core.export import ImageSetSpec
+
+KINDS = {
+    "random": "N random samples from a seed",
+    "neighbours": "The current image and its neighbours",
+    "interpolation": "Interpolation A -> B",
+    "sweep": "Sweep along one direction",
+}
+
+
+class ImageSetDialog(QDialog):
+    def __init__(self, folder: str, has_ab: bool, direction_count: int, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.setWindowTitle("Save image set")
+        self.setObjectName("imageSetDialog")
+        self.kind_combo = QComboBox(objectName="imageSetKindCombo")
+        for key, label in KINDS.items():
+            self.kind_combo.addItem(label, key)
+            if (key == "interpolation" and not has_ab) or (key == "sweep" and direction_count == 0):
+                self.kind_combo.model().item(self.kind_combo.count() - 1).setEnabled(False)
+        self.kind_combo.setToolTip("Interpolation needs A and B set; a sweep needs the principal directions")
+        self.count_spin = QSpinBox(objectName="imageSetCountSpin")
+        self.count_spin.setRange(1, 10000)
+        self.count_spin.setValue(16)
+        self.count_spin.setToolTip("Number of samples, neighbours or frames")
+        self.seed_spin = QSpinBox(objectName="imageSetSeedSpin")
+        self.seed_spin.setRange(0, 2_000_000_000)
+        self.seed_spin.setToolTip("Seed of the random samples")
+        self.direction_spin = QSpinBox(objectName="imageSetDirectionSpin")
+        self.direction_spin.setRange(0, max(0, direction_count - 1))
+        self.direction_spin.setToolTip("Which principal direction to sweep along, from -3 to +3 sigma")
+        self.scale_combo = QComboBox(objectName="imageSetScaleCombo")
+        for factor in (1, 2, 4):
+            self.scale_combo.addItem("native" if factor == 1 else f"x{factor} (nearest)", factor)
+        self.folder_edit = QLineEdit(folder, objectName="imageSetFolderEdit")
+        self.folder_edit.setToolTip("The set is written into a new folder inside this one")
+        browse = QPushButton("Browse...")
+        browse.clicked.connect(self._browse)
+        self.name_edit = QLineEdit(f"imageset-{time.strftime('%Y%m%d-%H%M%S')}", objectName="imageSetNameEdit")
+        self.name_edit.setToolTip("Name of the new folder; an existing one is never overwritten")
+        row = QWidget()
+        layout = QHBoxLayout(row)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.folder_edit)
+        layout.addWidget(browse)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel)
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+        form = QFormLayout(self)
+        form.addRow("Kind", self.kind_combo)
+        form.addRow("Count / frames", self.count_spin)
+        form.addRow("Seed", self.seed_spin)
+        form.addRow("Direction", self.direction_spin)
+        form.addRow("Size", self.scale_combo)
+        form.addRow("Into folder", row)
+        form.addRow("Set name", self.name_edit)
+        form.addRow(QLabel("Writes one PNG per image, contact_sheet.png, latents.npy, manifest.json\n"
+                           "(and animation.gif for interpolations and sweeps)."))
+        form.addRow(buttons)
+
+    def _browse(self) -> None:
+        folder = QFileDialog.getExistingDirectory(self, "Save image set into", self.folder_edit.text())
+        if folder:
+            self.folder_edit.setText(folder)
+
+    def destination(self) -> Path:
+        return Path(self.folder_edit.text().strip()).expanduser() / self.name_edit.text().strip()
+
+    def fill(self, spec: ImageSetSpec) -> ImageSetSpec:
+        """The user's choices on top of the explorer's current state."""
+        spec.mode = self.kind_combo.currentData()
+        spec.count = self.count_spin.value()
+        spec.seed = self.seed_spin.value()
+        spec.direction_index = self.direction_spin.value()
+        spec.scale = self.scale_combo.currentData()
+        return spec
