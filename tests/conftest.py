@@ -1,4 +1,5 @@
 import os
+from pathlib import Path
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
@@ -37,3 +38,16 @@ def tiny_image() -> RunConfig:
 @pytest.fixture
 def tiny_toy() -> RunConfig:
     return tiny_toy_config()
+
+
+@pytest.fixture
+def read_only_folder(tmp_path):
+    """A folder this process cannot write into: chmod for normal users; root ignores modes, so /sys."""
+    if os.geteuid() == 0:
+        yield Path("/sys")
+        return
+    folder = tmp_path / "read-only"
+    folder.mkdir()
+    folder.chmod(0o500)
+    yield folder
+    folder.chmod(0o700)

@@ -1,0 +1,144 @@
+import json
+import os
+
+import numpy as np
+import pytest
+import torch
+
+from ganstudio.core.checkpoint import save_checkpoint
+from ganstudio.core.export import ExportError, ImageSetSpec, latents_for, regenerate, write_image_set
+from ganstudio.core.imaging import load_png
+from ganstudio.core.latent import LatentEdit, principal_directions, seeded_z, slerp
+from ganstudio.core.sampling import load_generator
+from ganstudio.core.trainer import Trainer
+from tests.conftest import tiny_image_config
+
+
+@pytest.fixture(scope="module")
+def checkpoint(tmp_path_factory):
+    cfg = tiny_image_config()
+    cfg.model.latent_dim = 20
+    t = Trainer(cfg)
+    for _ in range(5):
+        t.step()
+    path = tmp_path_factory.mktemp("ckpt") / "g.pt"
+    save_checkpoint(t.state_dict(), path)
+    return path
+
+
+def test_directions_are_orthonormal_and_ordered_by_variance(checkpoint):
+    snap = load_generator(checkpoint)
+    d = principal_directions(snap, samples=600)
+    assert d.vectors.shape == (16, 20)
+    assert np.allclose(d.vectors @ d.vectors.T, np.eye(16), atol=1e-8)
+    assert np.all(np.diff(d.variances) <= 1e-12) and d.variances[0] > d.variances[-1]
+
+
+def test_first_direction_moves_the_features_most(checkpoint):
+    snap = load_generator(checkpoint)
+    d = principal_directions(snap, samples=600)
+    z = torch.randn(200, 20, generator=torch.Generator().manual_seed(3))
+    with torch.no_grad():
+        base = snap.generator.features(z)
+        moved = [(snap.generator.features(z + torch.from_numpy(v).float()) - base).norm(dim=1).mean().item()
+                 for v in d.vectors[[0, -1]]]
+    assert moved[0] > moved[1]
+
+
+def test_slerp_endpoints_and_norm():
+    a, b = seeded_z(1, 64), seeded_z(2, 64)
+    assert np.allclose(slerp(a, b, 0.0), a) and np.allclose(slerp(a, b, 1.0), b)
+    mid = slerp(a, b, 0.5)
+    assert abs(np.linalg.norm(mid) - (np.linalg.norm(a) + np.linalg.norm(b)) / 2) < 0.15 * np.linalg.norm(a)
+    assert np.linalg.norm(mid) > np.linalg.norm((a + b) / 2)  # linear interpolation shrinks toward 0
+
+
+def test_same_seed_same_latent_and_truncation_scales():
+    assert np.array_equal(seeded_z(7, 10), seeded_z(7, 10))
+    edit = LatentEdit(seed=7, truncation=0.5)
+    assert np.allclose(edit.compose(10, None), 0.5 * seeded_z(7, 10))
+
+
+@pytest.mark.parametrize("mode", ["random", "neighbours", "interpolation", "sweep"])
+def test_image_set_writes_everything_and_regenerates_bit_for_bit(checkpoint, tmp_path, mode):
+    snap = load_generator(checkpoint)
+    dirs = principal_directions(snap, samples=300).vectors.tolist()
+    spec = ImageSetSpec(mode=mode, count=5, seed=11, edit=LatentEdit(seed=3, direction_values=[1.0] + [0.0] * 15,
+                                                                    raw_values={2: 0.5}, truncation=0.8),
+                        directions=dirs, a=seeded_z(1, 20).tolist(), b=seeded_z(2, 20).tolist(), scale=2)
+    out = write_image_set(snap, spec, tmp_path / "set", checkpoint=checkpoint)
+    files = sorted(p.name for p in out.iterdir())
+    n = 6 if mode == "neighbours" else 5
+    expected = {f"image_{i:04d}.png" for i in range(n)} | {"contact_sheet.png", "latents.npy", "manifest.json"}
+    if mode in ("interpolation", "sweep"):
+        expected.add("animation.gif")
+    assert set(files) == expected
+    assert load_png(out / "image_0000.png").shape == (56, 56)
+    manifest = json.loads((out / "manifest.json").read_text())
+    for key in ("checkpoint", "checkpoint_sha256", "step", "spec", "version"):
+        assert key in manifest
+    assert manifest["spec"]["edit"]["truncation"] == 0.8 and manifest["spec"]["directions"] == dirs
+    again = regenerate(out / "manifest.json", tmp_path / "again")
+    assert np.array_equal(np.load(out / "latents.npy"), np.load(again / "latents.npy"))
+    for i in range(n):
+        assert np.array_equal(load_png(out / f"image_{i:04d}.png"), load_png(again / f"image_{i:04d}.png"))
+
+
+def test_live_snapshot_set_carries_its_generator(checkpoint, tmp_path):
+    snap = load_generator(checkpoint)
+    out = write_image_set(snap, ImageSetSpec(count=3), tmp_path / "live")
+    assert (out / "generator.pt").is_file()
+    again = regenerate(out / "manifest.json", tmp_path / "again")
+    assert np.array_equal(load_png(out / "image_0002.png"), load_png(again / "image_0002.png"))
+
+
+def test_existing_destination_is_never_overwritten(checkpoint, tmp_path):
+    snap = load_generator(checkpoint)
+    (tmp_path / "taken").mkdir()
+    (tmp_path / "taken" / "keep.txt").write_text("mine")
+    with pytest.raises(ExportError, match="already exists"):
+        write_image_set(snap, ImageSetSpec(count=2), tmp_path / "taken", checkpoint=checkpoint)
+    assert os.listdir(tmp_path / "taken") == ["keep.txt"]
+
+
+def test_unwritable_destination_leaves_nothing(checkpoint, read_only_folder):
+    snap = load_generator(checkpoint)
+    before = sorted(os.listdir(read_only_folder))
+    with pytest.raises(ExportError, match="cannot write"):
+        write_image_set(snap, ImageSetSpec(count=2), read_only_folder / "ganstudio-set", checkpoint=checkpoint)
+    assert sorted(os.listdir(read_only_folder)) == before
+
+
+def test_failure_midway_removes_the_partial_set(checkpoint, tmp_path, monkeypatch):
+    import ganstudio.core.export as export
+
+    snap = load_generator(checkpoint)
+
+    def disk_full(*args, **kwargs):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(export.np, "save", disk_full)
+    with pytest.raises(ExportError, match="disk is full"):
+        write_image_set(snap, ImageSetSpec(count=2), tmp_path / "set", checkpoint=checkpoint)
+    assert os.listdir(tmp_path) == []
+
+
+def test_tampered_checkpoint_is_refused_on_regenerate(checkpoint, tmp_path):
+    import shutil
+
+    copy = tmp_path / "copy.pt"
+    shutil.copy(checkpoint, copy)
+    out = write_image_set(load_generator(copy), ImageSetSpec(count=2), tmp_path / "set", checkpoint=copy)
+    with open(copy, "ab") as fh:
+        fh.write(b"x")
+    with pytest.raises(ExportError, match="SHA-256"):
+        regenerate(out / "manifest.json", tmp_path / "again")
+
+
+def test_latents_for_rejects_bad_specs():
+    with pytest.raises(ExportError):
+        latents_for(ImageSetSpec(mode="interpolation"), 8)
+    with pytest.raises(ExportError):
+        latents_for(ImageSetSpec(mode="sweep"), 8)
+    with pytest.raises(ExportError):
+        latents_for(ImageSetSpec(scale=3), 8)

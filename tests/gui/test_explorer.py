@@ -1,0 +1,177 @@
+import json
+import os
+
+import numpy as np
+import pytest
+from PySide6.QtCore import QPoint, Qt
+from PySide6.QtWidgets import QPushButton, QSlider, QSpinBox
+
+from ganstudio.core.checkpoint import save_checkpoint
+from ganstudio.core.export import ImageSetSpec
+from ganstudio.core.imaging import load_png
+from ganstudio.core.trainer import Trainer
+from tests.conftest import tiny_image_config, tiny_toy_config
+
+
+@pytest.fixture(scope="module")
+def checkpoint(tmp_path_factory):
+    cfg = tiny_image_config()
+    cfg.model.latent_dim = 24
+    t = Trainer(cfg)
+    for _ in range(5):
+        t.step()
+    path = tmp_path_factory.mktemp("explorer") / "latest.pt"
+    save_checkpoint(t.state_dict(), path)
+    return path
+
+
+@pytest.fixture
+def explorer(qtbot, make_window, checkpoint):
+    w = make_window()
+    with qtbot.waitSignal(w.explorer.finder.found, timeout=30000):
+        assert w.explore_checkpoint(checkpoint)
+    qtbot.waitUntil(lambda: w.explorer.directions is not None, timeout=10000)
+    e = w.explorer
+    e.render()
+    return e
+
+
+def pixels(e):
+    e.render()
+    return e.current_image.copy()
+
+
+def test_named_controls(explorer):
+    for name in ("explorerView", "truncationSlider", "interpSlider"):
+        assert explorer.findChild(object, name) is not None, name
+    assert isinstance(explorer.findChild(QSpinBox, "seedSpin"), QSpinBox)
+    for name in ("randomizeButton", "resetButton", "saveImageSetButton"):
+        assert isinstance(explorer.findChild(QPushButton, name), QPushButton)
+    for i in range(16):
+        assert explorer.findChild(object, f"directionSlider_{i}") is not None
+    assert isinstance(explorer.findChild(QSlider, "interpSlider"), QSlider)
+
+
+def test_direction_slider_changes_the_image_and_reset_restores_it(explorer):
+    before = pixels(explorer)
+    explorer.findChild(object, "directionSlider_0").setValue(2.5)
+    moved = pixels(explorer)
+    assert not np.array_equal(before, moved)
+    explorer.findChild(QPushButton, "resetButton").click()
+    assert np.array_equal(before, pixels(explorer))
+
+
+def test_double_click_resets_one_slider(qtbot, explorer):
+    slider = explorer.direction_sliders[1]
+    slider.setValue(1.5)
+    inner = slider._slider
+    qtbot.mouseDClick(inner, Qt.MouseButton.LeftButton, pos=QPoint(5, inner.height() // 2))
+    assert slider.value() == 0.0
+
+
+def test_same_seed_gives_identical_pixels(explorer):
+    explorer.seed_spin.setValue(42)
+    first = pixels(explorer)
+    explorer.seed_spin.setValue(43)
+    assert not np.array_equal(first, pixels(explorer))
+    explorer.seed_spin.setValue(42)
+    assert np.array_equal(first, pixels(explorer))
+
+
+def test_truncation_zero_gives_the_mean_image_for_every_seed(explorer):
+    explorer.truncation_slider.setValue(0.0)
+    a = pixels(explorer)
+    explorer.seed_spin.setValue(99)
+    assert np.array_equal(a, pixels(explorer))
+
+
+def test_raw_dimension_slider_sets_the_coordinate(explorer):
+    slider = explorer.add_raw_slider(3)
+    slider.setValue(2.75)
+    explorer.render()
+    assert explorer.current_z[3] == pytest.approx(2.75)
+
+
+def test_drag_renders_only_the_latest_value(qtbot, explorer):
+    renders = []
+    explorer.rendered.connect(renders.append)
+    for value in np.linspace(-3, 3, 40):
+        explorer.direction_sliders[0].setValue(float(value))
+    qtbot.waitUntil(lambda: len(renders) >= 1, timeout=5000)
+    qtbot.wait(50)
+    assert len(renders) == 1
+    explorer.direction_sliders[0].setValue(3.0)
+    latest = pixels(explorer)
+    assert np.array_equal(latest, explorer.current_image)
+
+
+def test_interpolation_reaches_a_and_b(explorer):
+    explorer.seed_spin.setValue(1)
+    a = pixels(explorer)
+    explorer.set_endpoint("a")
+    explorer.seed_spin.setValue(2)
+    b = pixels(explorer)
+    explorer.set_endpoint("b")
+    explorer.interp_slider.setValue(0)
+    explorer.interp_slider.setValue(100)
+    assert np.array_equal(pixels(explorer), b)
+    explorer.interp_slider.setValue(0)
+    assert np.array_equal(pixels(explorer), a)
+
+
+def test_save_image_set_and_regenerate_matches(explorer, tmp_path, capsys):
+    explorer.direction_sliders[2].setValue(1.0)
+    current = pixels(explorer)
+    spec = explorer.current_spec()
+    spec.mode, spec.count = "neighbours", 4
+    out = explorer.save_image_set(tmp_path / "set", spec)
+    assert out is not None
+    assert np.array_equal(load_png(out / "image_0000.png"), current)
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert manifest["spec"]["edit"]["direction_values"][2] == 1.0
+    from ganstudio.cli import main
+
+    assert main(["sample", "--manifest", str(out / "manifest.json"), "--out", str(tmp_path / "again")]) == 0
+    for i in range(5):
+        assert np.array_equal(load_png(out / f"image_{i:04d}.png"), load_png(tmp_path / "again" / f"image_{i:04d}.png"))
+
+
+def test_saving_into_a_read_only_folder_shows_an_error(explorer, read_only_folder):
+    before = sorted(os.listdir(read_only_folder))
+    assert explorer.save_image_set(read_only_folder / "ganstudio-set", ImageSetSpec(count=2)) is None
+    assert explorer.error_dialog is not None and explorer.error_dialog.isVisible()
+    assert "cannot write" in explorer.error_dialog.text()
+    assert sorted(os.listdir(read_only_folder)) == before
+
+
+def test_explorer_follows_a_live_run(qtbot, make_window):
+    w = make_window(tiny_image_config(steps=100000))
+    with qtbot.waitSignal(w.controller.snapshot_ready, timeout=30000):
+        w.start()
+    qtbot.waitUntil(lambda: w.explorer.snapshot is not None and w.explorer.current_image is not None, timeout=30000)
+    first_step = w.explorer.snapshot.step
+    qtbot.waitUntil(lambda: w.progress.value() > first_step + 5, timeout=30000)
+    with qtbot.waitSignal(w.controller.snapshot_ready, timeout=10000):
+        w.explorer.refresh_button.click()
+    assert w.explorer.snapshot.step > first_step
+    w.stop()
+
+
+def test_toy_model_shows_where_z_lands(qtbot, make_window, tmp_path):
+    t = Trainer(tiny_toy_config())
+    t.step()
+    save_checkpoint(t.state_dict(), tmp_path / "toy.pt")
+    w = make_window()
+    assert w.explore_checkpoint(tmp_path / "toy.pt")
+    w.explorer.render()
+    xs, ys = w.explorer.point_item.getData()
+    assert len(xs) == 1 and np.isfinite(xs[0]) and w.explorer.current_image is None
+    assert not w.explorer.save_button.isEnabled()
+
+
+def test_a_bad_checkpoint_is_a_clear_error(make_window, tmp_path):
+    bad = tmp_path / "bad.pt"
+    bad.write_bytes(b"nope")
+    w = make_window()
+    assert not w.explore_checkpoint(bad)
+    assert w.error_dialog is not None and "not a readable checkpoint" in w.error_dialog.text()
