@@ -171,6 +171,11 @@ def cmd_bench(args: argparse.Namespace) -> int:
         preset(name)
         print(run_gui_bench(name, seconds=args.seconds, rounds=args.rounds, json_path=args.json))
         return 0
+    if args.what == "explorer":
+        from ganstudio.bench.explorer_latency import run_explorer_bench
+
+        print(run_explorer_bench(seconds=args.seconds, rounds=args.rounds, drags=args.drags, json_path=args.json))
+        return 0
     raise CliError(f"unknown bench {args.what!r}")
 
 
@@ -203,12 +208,13 @@ def build_parser() -> argparse.ArgumentParser:
     presets.set_defaults(func=cmd_presets)
 
     bench = sub.add_parser("bench", help="measure speed and more; prints a table")
-    bench.add_argument("what", choices=["speed", "gui"])
+    bench.add_argument("what", choices=["speed", "gui", "explorer"])
     bench.add_argument("--preset", action="append", help="preset to measure (repeatable)")
     bench.add_argument("--steps", type=int, default=200, help="steps per side")
     bench.add_argument("--chunk", type=int, default=20, help="steps per alternating chunk")
-    bench.add_argument("--seconds", type=float, default=15.0, help="gui: seconds per alternating chunk")
-    bench.add_argument("--rounds", type=int, default=3, help="gui: alternating rounds")
+    bench.add_argument("--seconds", type=float, default=15.0, help="gui, explorer: seconds per alternating chunk")
+    bench.add_argument("--rounds", type=int, default=3, help="gui, explorer: alternating rounds")
+    bench.add_argument("--drags", type=int, default=300, help="explorer: slider moves timed per model size")
     bench.add_argument("--json", help="also write the results to this JSON file")
     bench.set_defaults(func=cmd_bench)
     return parser

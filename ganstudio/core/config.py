@@ -13,7 +13,7 @@ from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
-TOY_DATASETS = ("gaussian-1d", "ring-8", "grid-25", "spiral", "two-moons")
+TOY_DATASETS = ("gaussian-1d", "ring-8", "grid-25", "spiral", "two-moons", "drawn")
 IMAGE_DATASETS = (
     "fashion-mnist",  # the bundled 10,000-image split
     "fashion-mnist-full",  # idx files on disk (Debian's dataset-fashion-mnist or a chosen folder)
@@ -40,7 +40,7 @@ class ConfigError(ValueError):
 @dataclass
 class DataConfig:
     dataset: str = "fashion-mnist"
-    path: str | None = None  # folder for image-folder, fashion-mnist-full and torchvision sets
+    path: str | None = None  # folder (image-folder, fashion-mnist-full, torchvision sets) or .npy (drawn)
     image_size: int = 28
     channels: int = 1
 
@@ -85,6 +85,7 @@ class TrainConfig:
     log_every: int = 10
     sample_every: int = 250
     checkpoint_every: int = 1000
+    metrics_every: int = 250  # mode-collapse metrics on ring-8 / grid-25
 
 
 @dataclass
@@ -158,6 +159,7 @@ def validate(config: RunConfig) -> list[tuple[str, str]]:
     d, m, lo, o, t = config.data, config.model, config.loss, config.optim, config.train
     need(d.dataset in DATASETS, "data.dataset", f"unknown dataset {d.dataset!r} (one of {', '.join(DATASETS)})")
     need(d.dataset != "image-folder" or bool(d.path), "data.path", "an image folder needs a path")
+    need(d.dataset != "drawn" or bool(d.path), "data.path", "a drawn distribution needs its .npy file of points")
     need(_is_int(d.channels) and d.channels in (1, 3), "data.channels", "must be 1 (grayscale) or 3 (RGB)")
     need(m.arch in ARCHITECTURES, "model.arch", f"must be one of {', '.join(ARCHITECTURES)}")
     if m.arch == "dcgan":
@@ -181,7 +183,7 @@ def validate(config: RunConfig) -> list[tuple[str, str]]:
     need(_is_int(t.seed) and 0 <= t.seed < 2**63, "train.seed", "must be a non-negative integer")
     need(isinstance(t.device, str) and (t.device in ("auto", "cpu", "mps", "cuda") or t.device.startswith("cuda:")),
          "train.device", "must be auto, cpu, mps, cuda or cuda:N")
-    for name in ("log_every", "sample_every", "checkpoint_every"):
+    for name in ("log_every", "sample_every", "checkpoint_every", "metrics_every"):
         need(_is_int(getattr(t, name)) and getattr(t, name) >= 1, f"train.{name}", "must be an integer >= 1")
     return problems
 

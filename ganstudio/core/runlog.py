@@ -117,6 +117,20 @@ class RunDirectory:
         with open(self.metrics_path, "a", encoding="utf-8") as fh:
             fh.write(json.dumps(event) + "\n")
 
+    def read_events(self, event: str) -> list[dict]:
+        """Records of one kind written with append_event (for example the "modes" metrics)."""
+        if not self.metrics_path.exists():
+            return []
+        out = []
+        for line in self.metrics_path.read_text(encoding="utf-8").splitlines():
+            try:
+                record = json.loads(line)
+            except json.JSONDecodeError:
+                continue
+            if isinstance(record, dict) and record.get("event") == event:
+                out.append(record)
+        return out
+
     def read_metrics(self) -> list[StepStats]:
         """Logged steps in order; a torn last line (crash mid-write) is ignored."""
         if not self.metrics_path.exists():
@@ -127,7 +141,7 @@ class RunDirectory:
                 record = json.loads(line)
             except json.JSONDecodeError:
                 continue
-            if isinstance(record, dict) and "loss_d" in record and "step" in record:
+            if isinstance(record, dict) and "loss_d" in record and "step" in record and "event" not in record:
                 out.append(StepStats.from_record(record))
         return out
 

@@ -14,7 +14,9 @@ import torch
 
 from ganstudio.core.checkpoint import load_checkpoint, save_checkpoint
 from ganstudio.core.config import RunConfig, check
+from ganstudio.core.data.toy import mode_centres
 from ganstudio.core.imaging import image_grid, scatter_image
+from ganstudio.core.metrics import PROTOCOL_SAMPLES, ModeMetrics, mode_metrics
 from ganstudio.core.runlog import RunDirectory
 from ganstudio.core.stats import StepStats
 from ganstudio.core.trainer import Trainer
@@ -26,6 +28,7 @@ TOY_REAL_POINTS = 512
 class Progress:
     stats: list[StepStats]  # drained at this step (empty between log points)
     picture: np.ndarray | None  # a new sample grid (uint8), when one was made
+    modes: ModeMetrics | None = None  # mode-collapse metrics, every metrics_every steps on ring-8 / grid-25
 
 
 class TrainingSession:
@@ -78,9 +81,25 @@ class TrainingSession:
         if t.step_count % cfg.sample_every == 0 or self.done:
             picture = self.picture()
             self.run.save_samples(t.step_count, picture)
+        modes = None
+        if t.step_count % cfg.metrics_every == 0 or self.done:
+            modes = self.measure_modes()
+            if modes is not None:
+                self.run.append_event({"step": t.step_count, "event": "modes", **modes.to_record()})
         if t.step_count % cfg.checkpoint_every == 0:
             self.save_checkpoint(keep_step_copy=True)
-        return Progress(stats, picture)
+        return Progress(stats, picture, modes)
+
+    def measure_modes(self) -> ModeMetrics | None:
+        """The VEEGAN/PacGAN protocol on 2,500 samples from fixed noise; None for other datasets."""
+        modes = mode_centres(self.trainer.config.data.dataset)
+        if modes is None:
+            return None
+        centres, std = modes
+        real = self.trainer.data.sample(PROTOCOL_SAMPLES, torch.Generator(device=self.trainer.device).manual_seed(777))
+        z = torch.randn(PROTOCOL_SAMPLES, self.trainer.config.model.latent_dim,
+                        generator=torch.Generator().manual_seed(self.trainer.config.train.seed + 3))
+        return mode_metrics(real.cpu().numpy(), self.trainer.sample(z).numpy(), centres.numpy(), std)
 
     def flush_stats(self) -> list[StepStats]:
         stats = self.trainer.drain_stats()

@@ -64,40 +64,44 @@ class Trainer:
     def noise(self, n: int) -> torch.Tensor:
         return torch.randn(n, self.config.model.latent_dim, generator=self.rng, device=self.device)
 
-    def step(self) -> None:
-        """One generator update preceded by k discriminator updates."""
-        started = time.perf_counter()
-        cfg = self.config
-        batch, kind = cfg.train.batch_size, cfg.loss.kind
-        for _ in range(cfg.train.k):
-            real = self.data.sample(batch, self.rng)
-            with torch.no_grad():
-                fake = self.G(self.noise(batch))
-            real_logits = self.D(real)
-            fake_logits = self.D(fake)
-            loss_d = losses.d_loss(kind, real_logits, fake_logits)
-            self.opt_d.zero_grad(set_to_none=True)
-            loss_d.backward()
-            grad_d = _grad_norm(self.D)
-            self.opt_d.step()
+    def discriminator_step(self) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]:
+        """One update of D on a real and a generated minibatch: (loss, mean D(x), mean D(G(z)), grad norm)."""
+        batch, kind = self.config.train.batch_size, self.config.loss.kind
+        real = self.data.sample(batch, self.rng)
+        with torch.no_grad():
+            fake = self.G(self.noise(batch))
+        real_logits = self.D(real)
+        fake_logits = self.D(fake)
+        loss = losses.d_loss(kind, real_logits, fake_logits)
+        self.opt_d.zero_grad(set_to_none=True)
+        loss.backward()
+        grad = _grad_norm(self.D)
+        self.opt_d.step()
+        with torch.no_grad():
+            return (loss.detach(), losses.d_output(kind, real_logits).mean(),
+                    losses.d_output(kind, fake_logits).mean(), grad)
 
+    def generator_step(self) -> tuple[torch.Tensor, torch.Tensor]:
+        """One update of G through a frozen D: (loss, grad norm)."""
+        batch, kind = self.config.train.batch_size, self.config.loss.kind
         self.D.requires_grad_(False)  # G's update needs gradients through D, not for D
         try:
-            fake_logits_g = self.D(self.G(self.noise(batch)))
-            loss_g = losses.g_loss(kind, fake_logits_g)
+            loss = losses.g_loss(kind, self.D(self.G(self.noise(batch))))
             self.opt_g.zero_grad(set_to_none=True)
-            loss_g.backward()
-            grad_g = _grad_norm(self.G)
+            loss.backward()
+            grad = _grad_norm(self.G)
             self.opt_g.step()
         finally:
             self.D.requires_grad_(True)
+        return loss.detach(), grad
 
-        with torch.no_grad():
-            self._pending.append(torch.stack([
-                loss_d.detach(), loss_g.detach(),
-                losses.d_output(kind, real_logits).mean(), losses.d_output(kind, fake_logits).mean(),
-                grad_d, grad_g,
-            ]).float())
+    def step(self) -> None:
+        """One generator update preceded by k discriminator updates (Algorithm 1)."""
+        started = time.perf_counter()
+        for _ in range(self.config.train.k):
+            loss_d, d_real, d_fake, grad_d = self.discriminator_step()
+        loss_g, grad_g = self.generator_step()
+        self._pending.append(torch.stack([loss_d, loss_g, d_real, d_fake, grad_d, grad_g]).float())
         self.step_count += 1
         self._pending_meta.append((self.step_count, time.perf_counter() - started))
 

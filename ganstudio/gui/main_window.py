@@ -25,10 +25,12 @@ from PySide6.QtWidgets import (
 )
 
 from ganstudio import __version__
-from ganstudio.core.config import DEFAULT_PRESET, RunConfig, preset
+from ganstudio.core.config import DEFAULT_PRESET, TOY_DATASETS, preset
+from ganstudio.core.metrics import ModeMetrics
 from ganstudio.core.paths import find_fashion_full
 from ganstudio.core.runlog import RunDirectory, RunError
 from ganstudio.gui.settings import AppSettings
+from ganstudio.gui.widgets.distribution_view import DistributionView
 from ganstudio.gui.widgets.explorer import ExplorerPanel
 from ganstudio.gui.widgets.metric_plots import MetricPlots
 from ganstudio.gui.widgets.preferences import PreferencesDialog
@@ -128,6 +130,8 @@ class MainWindow(QMainWindow):
         self.tabs.addTab(training, "Training")
         self.explorer = ExplorerPanel()
         self.tabs.addTab(self.explorer, "Explorer")
+        self.distribution = DistributionView()
+        self.tabs.addTab(self.distribution, "Distribution")
         self.snapshot_timer = QTimer(self)
         self.snapshot_timer.setInterval(SNAPSHOT_INTERVAL_MS)
         self.snapshot_timer.timeout.connect(self._refresh_live_snapshot)
@@ -226,6 +230,10 @@ class MainWindow(QMainWindow):
         c.checkpoint_saved.connect(lambda path: self.statusBar().showMessage(f"Checkpoint saved: {path}", 5000))
         c.failed.connect(self._on_failed)
         c.snapshot_ready.connect(self.explorer.set_live_state)
+        c.distribution_ready.connect(self.distribution.show_frame)
+        c.modes_ready.connect(self.distribution.add_modes)
+        self.distribution.step_requested.connect(self.step_once)
+        self.distribution.train_on_drawing.connect(self.train_on_drawing)
         self.explorer.snapshot_wanted.connect(self.controller.request_snapshot)
         c.finished.connect(self._on_finished)
 
@@ -248,6 +256,7 @@ class MainWindow(QMainWindow):
             runs_root = self.settings.runs_dir
             self.plots.clear()
             self.samples.clear()
+            self.distribution.clear()
 
             def make():
                 run = RunDirectory.create(runs_root, config.preset or "run")
@@ -261,9 +270,31 @@ class MainWindow(QMainWindow):
         if self.state in ("running", "paused"):
             self.controller.pause(self.state == "running")
 
-    def step_once(self) -> None:
+    def step_once(self, which: str = "both") -> None:
         if self.state == "paused":
-            self.controller.step_once()
+            self.controller.step_once(which if isinstance(which, str) else "both")
+
+    def train_on_drawing(self, points) -> None:
+        """Saves the painted points as a dataset file and starts a new run on them."""
+        if self.state != "idle":
+            self.statusBar().showMessage("Stop the current run first", 5000)
+            return
+        if len(points) < 2:
+            self.statusBar().showMessage("Paint some points first (tick Draw, then drag on the plot)", 5000)
+            return
+        import numpy as np
+
+        folder = Path(self.settings.runs_dir).expanduser()
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+            path = folder / f"drawn-{time.strftime('%Y%m%d-%H%M%S')}.npy"
+            np.save(path, np.asarray(points, dtype=np.float32))
+        except OSError as exc:
+            self._show_error("Cannot save the drawing", f"{folder}: {exc.strerror}")
+            return
+        self.continuable = None
+        self.form.set_drawn(str(path))
+        self.start()
 
     def stop(self) -> None:
         if self.state in ("running", "paused", "starting"):
@@ -312,6 +343,10 @@ class MainWindow(QMainWindow):
         self.samples.clear()
         self.plots.add_stats(metrics)
         self.plots.flush()
+        self.distribution.clear()
+        for record in run.read_events("modes"):
+            self.distribution.add_modes(int(record["step"]), ModeMetrics(int(record["modes"]), int(record["modes_total"]),
+                                                                         float(record["high_quality"]), float(record["js"])))
         for step, path in pictures:
             try:
                 self.samples.add_frame(SampleFrame(step, image=load_png(path), saved=True))
@@ -394,6 +429,7 @@ class MainWindow(QMainWindow):
         self.samples.add_frame(frame)
 
     def _on_state(self, state: str) -> None:
+        self.distribution.set_paused(state == "paused")
         if self.state != "stopping":
             self._set_state(state)
             if state == "paused":
@@ -415,6 +451,7 @@ class MainWindow(QMainWindow):
         elif reason == "done":
             self.continuable = None
             self.statusBar().showMessage(f"Run finished: {self.run_dir}", 10000)
+        self.distribution.set_paused(False)
         self._set_state("idle")
 
     # --- state -------------------------------------------------------------------------------
@@ -424,6 +461,8 @@ class MainWindow(QMainWindow):
         self._update_controls()
 
     def _on_form_changed(self, valid: bool) -> None:
+        toy = self.form.dataset_combo.currentData() in TOY_DATASETS
+        self.tabs.setTabVisible(self.tabs.indexOf(self.distribution), toy)
         if self.continuable is not None and self.state == "idle":
             try:
                 saved = self.continuable.read_config()

@@ -51,6 +51,8 @@ class TrainingWorker(QObject):
     alarm = Signal(str)  # a reason the run paused by itself (NaN/Inf)
     checkpoint_saved = Signal(str)
     snapshot_ready = Signal(object)  # generator state_dict copy + config, for the explorer
+    distribution_ready = Signal(object)  # DistributionFrame (toy data only)
+    modes_ready = Signal(int, object)  # step, ModeMetrics (ring-8 / grid-25)
     failed = Signal(str)  # traceback text
     finished = Signal(str)  # "done" | "stopped" | "error"
 
@@ -63,7 +65,7 @@ class TrainingWorker(QObject):
         self._save_requested = threading.Event()
         self._snapshot_requested = threading.Event()
         self._lock = threading.Lock()
-        self._single_steps = 0
+        self._single_steps: list[str] = []  # "both", "d" or "g", queued while paused
 
     # --- control, callable from any thread -------------------------------------------------
     def request_stop(self) -> None:
@@ -77,9 +79,10 @@ class TrainingWorker(QObject):
             self._paused.clear()
         self._wake.set()
 
-    def request_step(self) -> None:
+    def request_step(self, which: str = "both") -> None:
+        """While paused: one full step ("both": k D steps and a G step), or one D or one G update."""
         with self._lock:
-            self._single_steps += 1
+            self._single_steps.append(which)
         self._wake.set()
 
     def request_checkpoint(self) -> None:
@@ -140,14 +143,19 @@ class TrainingWorker(QObject):
                 return "done"
             if paused:
                 with self._lock:
-                    stepping = self._single_steps > 0
-                    self._single_steps = max(0, self._single_steps - 1)
-                if not stepping:
+                    which = self._single_steps.pop(0) if self._single_steps else None
+                if which is None:
                     self._wake.wait(0.1)
                     self._wake.clear()
                     continue
+                if which in ("d", "g"):
+                    (session.trainer.discriminator_step if which == "d" else session.trainer.generator_step)()
+                    self._emit_picture(session, saved=False)
+                    continue
 
             progress = session.advance()
+            if progress.modes is not None:
+                self.modes_ready.emit(session.step, progress.modes)
             if progress.picture is not None:
                 self._emit_picture(session, saved=True)
             now = time.monotonic()
@@ -182,6 +190,11 @@ class TrainingWorker(QObject):
 
     def _emit_picture(self, session, saved: bool) -> None:
         self.frame_ready.emit(self._frame(session, saved))
+        if session.trainer.is_toy:
+            from ganstudio.core.distribution import LAB_POINTS, distribution_frame
+
+            real = session.toy_real()[:LAB_POINTS]
+            self.distribution_ready.emit(distribution_frame(session.trainer, real, session.toy_noise()[:LAB_POINTS]))
 
     def _save(self, session) -> None:
         path = session.save_checkpoint()
@@ -206,6 +219,8 @@ class TrainingController(QObject):
     alarm = Signal(str)
     checkpoint_saved = Signal(str)
     snapshot_ready = Signal(object)
+    distribution_ready = Signal(object)
+    modes_ready = Signal(int, object)
     failed = Signal(str)
     finished = Signal(str)
 
@@ -231,7 +246,7 @@ class TrainingController(QObject):
         worker.request_pause(paused)
         worker.moveToThread(thread)
         for name in ("started_run", "stats_ready", "frame_ready", "state_changed", "alarm",
-                     "checkpoint_saved", "snapshot_ready", "failed"):
+                     "checkpoint_saved", "snapshot_ready", "distribution_ready", "modes_ready", "failed"):
             getattr(worker, name).connect(getattr(self, name))
         # Direct: quit the thread's event loop from the worker itself, so stop_and_wait() can join it
         # while the GUI thread is blocked; the queued _on_finished then tidies up and re-emits.
@@ -245,9 +260,9 @@ class TrainingController(QObject):
         if self._worker:
             self._worker.request_pause(paused)
 
-    def step_once(self) -> None:
+    def step_once(self, which: str = "both") -> None:
         if self._worker:
-            self._worker.request_step()
+            self._worker.request_step(which)
 
     def save_checkpoint(self) -> None:
         if self._worker:

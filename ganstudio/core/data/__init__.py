@@ -5,9 +5,9 @@ from __future__ import annotations
 import torch
 
 from ganstudio.core.config import DataConfig
+from ganstudio.core.data.errors import DataError
 from ganstudio.core.data.images import (
     TORCHVISION_SETS,
-    DataError,
     ImageSource,
     LoadedImages,
     bundled_fashion_images,
@@ -36,7 +36,7 @@ def load_images(config: DataConfig) -> LoadedImages:
 
 def build_data_source(config: DataConfig, device: torch.device) -> DataSource:
     if config.is_toy:
-        return ToyDistribution(config.dataset, device)
+        return ToyDistribution(config.dataset, device, path=config.path)
     return ImageSource(load_images(config), config.image_size, config.channels, device)
 
 

@@ -15,14 +15,11 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
+from ganstudio.core.data.errors import DataError
 from ganstudio.core.data.idx import IdxError, read_idx
 from ganstudio.core.paths import DEBIAN_FASHION_DIR, find_fashion_full, user_data_dir
 
 IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".bmp", ".gif", ".webp", ".tif", ".tiff", ".ppm", ".pgm"}
-
-
-class DataError(RuntimeError):
-    """A dataset that cannot be loaded, with what to do about it."""
 
 
 @dataclass

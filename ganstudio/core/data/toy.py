@@ -15,6 +15,24 @@ RING_STD = 0.01
 GRID_STD = 0.05
 GAUSSIAN_1D_MEAN = 2.0
 GAUSSIAN_1D_STD = 0.5
+DRAWN_STD = 0.01
+
+
+def load_drawn(path: str | None) -> torch.Tensor:
+    """Points painted in the distribution lab, saved as an (N, 2) .npy file."""
+    import numpy as np
+
+    from ganstudio.core.data.errors import DataError
+
+    if not path:
+        raise DataError("a drawn distribution needs its .npy file of points")
+    try:
+        points = np.load(path, allow_pickle=False)
+    except (OSError, ValueError) as exc:
+        raise DataError(f"cannot read the drawn points in {path}: {exc}") from None
+    if points.ndim != 2 or points.shape[1] != 2 or len(points) < 2 or not np.isfinite(points).all():
+        raise DataError(f"{path} must hold at least 2 finite (x, y) points")
+    return torch.from_numpy(points.astype(np.float32))
 
 
 def ring_centres(n: int = 8, radius: float = RING_RADIUS) -> torch.Tensor:
@@ -41,13 +59,14 @@ def mode_centres(name: str) -> tuple[torch.Tensor, float] | None:
 class ToyDistribution:
     """Seeded sampler of one named toy distribution; every draw goes through the caller's generator."""
 
-    def __init__(self, name: str, device: torch.device):
+    def __init__(self, name: str, device: torch.device, path: str | None = None):
         self.name = name
         self.device = device
         self.dim = 1 if name == "gaussian-1d" else 2
         modes = mode_centres(name)
         self._centres = modes[0].to(device) if modes else None
         self._std = modes[1] if modes else 0.0
+        self._drawn = load_drawn(path).to(device) if name == "drawn" else None
 
     def describe(self) -> str:
         return f"toy distribution {self.name} ({self.dim}D)"
@@ -65,6 +84,9 @@ class ToyDistribution:
             radius = 0.2 + 1.8 * t
             pts = torch.stack([radius * torch.cos(angle), radius * torch.sin(angle)], dim=1)
             return pts + 0.04 * torch.randn(n, 2, generator=generator, device=dev)
+        if self._drawn is not None:
+            idx = torch.randint(len(self._drawn), (n,), generator=generator, device=dev)
+            return self._drawn[idx] + DRAWN_STD * torch.randn(n, 2, generator=generator, device=dev)
         if self.name == "two-moons":
             t = math.pi * torch.rand(n, generator=generator, device=dev)
             upper = torch.rand(n, generator=generator, device=dev) < 0.5

@@ -40,6 +40,7 @@ NEIGHBOURS = 8
 SIGMA_RANGE = 3.0
 INTERP_STEPS = 100
 TOY_CLOUD = 1500
+STRIP_DELAY_MS = 200
 
 
 class _ResetOnDoubleClick(QObject):
@@ -106,6 +107,10 @@ class ExplorerPanel(QWidget):
         self._render_timer.setSingleShot(True)
         self._render_timer.setInterval(0)
         self._render_timer.timeout.connect(self.render)
+        self._strip_timer = QTimer(self)
+        self._strip_timer.setSingleShot(True)
+        self._strip_timer.setInterval(STRIP_DELAY_MS)
+        self._strip_timer.timeout.connect(self.render_neighbours)
         self._play_timer = QTimer(self)
         self._play_timer.setInterval(40)
         self._play_timer.timeout.connect(self._advance_play)
@@ -448,29 +453,39 @@ class ExplorerPanel(QWidget):
             self._render_timer.start()
 
     def render(self) -> None:
-        """Draws the latest latent only; earlier slider positions that were never drawn are skipped."""
+        """Draws the latest latent only; earlier slider positions that were never drawn are skipped.
+
+        The main image is drawn at once; the neighbour strip (8 more images) waits until the
+        sliders rest, so a drag costs one generator forward per frame.
+        """
         since, self._dirty_since = self._dirty_since, None
         z = self.latent()
         if z is None:
             return
         snap = self.snapshot
-        batch = np.concatenate([z[None], neighbours(z, NEIGHBOURS)]).astype(np.float32)
-        out = snap.generate(torch.from_numpy(batch))
+        out = snap.generate(torch.from_numpy(z[None].astype(np.float32)))
         self.current_z = z
         if snap.is_toy:
             self._draw_point(out.numpy())
         else:
-            from ganstudio.core.imaging import image_grid
             from ganstudio.core.trainer import to_uint8
 
-            images = to_uint8(out)
-            main = images[0]
+            main = to_uint8(out)[0]
             self.current_image = np.ascontiguousarray(main[0] if main.shape[0] == 1 else main.transpose(1, 2, 0))
             self.image_item.setImage(self.current_image, autoLevels=False, levels=(0, 255))
-            self.strip_item.setImage(image_grid(images[1:], nrow=NEIGHBOURS, fill=255), autoLevels=False,
-                                     levels=(0, 255))
+            self._strip_timer.start()
         if since is not None:
             self.rendered.emit((time.perf_counter() - since) * 1000)
+
+    def render_neighbours(self) -> None:
+        if self.current_z is None or self.snapshot is None or self.snapshot.is_toy:
+            return
+        from ganstudio.core.imaging import image_grid
+        from ganstudio.core.trainer import to_uint8
+
+        batch = neighbours(self.current_z, NEIGHBOURS).astype(np.float32)
+        images = to_uint8(self.snapshot.generate(torch.from_numpy(batch)))
+        self.strip_item.setImage(image_grid(images, nrow=NEIGHBOURS, fill=255), autoLevels=False, levels=(0, 255))
 
     def _draw_point(self, points: np.ndarray) -> None:
         cloud = self._toy_cloud

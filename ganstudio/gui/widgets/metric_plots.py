@@ -7,6 +7,7 @@ peak downsampling and clip-to-view, so a million points stay smooth.
 from __future__ import annotations
 
 import csv
+import time
 from pathlib import Path
 
 import numpy as np
@@ -19,6 +20,8 @@ from ganstudio.core.stats import STAT_FIELDS, StepStats
 from ganstudio.gui.widgets.series import GrowingSeries
 
 REDRAW_MS = 100
+MAX_REDRAW_MS = 2000
+REDRAW_COST_FACTOR = 10  # wait ten times as long as a redraw took before the next one
 COLOURS = {"loss_d": "#1f77b4", "loss_g": "#ff7f0e", "d_real": "#2ca02c", "d_fake": "#d62728"}
 
 
@@ -26,7 +29,6 @@ def _plot(name: str, title: str, y_label: str) -> pg.PlotWidget:
     plot = pg.PlotWidget(title=title)
     plot.setObjectName(name)
     plot.setBackground("w")
-    plot.showGrid(x=True, y=True, alpha=0.25)
     plot.setLabel("bottom", "step")
     plot.setLabel("left", y_label)
     legend = plot.addLegend(offset=(-10, 10), brush=pg.mkBrush(255, 255, 255, 220), pen=pg.mkPen("#ccc"))
@@ -51,10 +53,10 @@ class MetricPlots(QWidget):
         self.prob_plot = _plot("probPlot", "Discriminator outputs", "mean D")
         self.prob_plot.setXLink(self.loss_plot)
         self.curves = {
-            "loss_d": self.loss_plot.plot(name="D loss (real + fake)", pen=pg.mkPen(COLOURS["loss_d"], width=1.5)),
-            "loss_g": self.loss_plot.plot(name="G loss", pen=pg.mkPen(COLOURS["loss_g"], width=1.5)),
-            "d_real": self.prob_plot.plot(name="D(x), real", pen=pg.mkPen(COLOURS["d_real"], width=1.5)),
-            "d_fake": self.prob_plot.plot(name="D(G(z)), generated", pen=pg.mkPen(COLOURS["d_fake"], width=1.5)),
+            "loss_d": self.loss_plot.plot(name="D loss (real + fake)", pen=pg.mkPen(COLOURS["loss_d"], width=1)),
+            "loss_g": self.loss_plot.plot(name="G loss", pen=pg.mkPen(COLOURS["loss_g"], width=1)),
+            "d_real": self.prob_plot.plot(name="D(x), real", pen=pg.mkPen(COLOURS["d_real"], width=1)),
+            "d_fake": self.prob_plot.plot(name="D(G(z)), generated", pen=pg.mkPen(COLOURS["d_fake"], width=1)),
         }
         self.equilibrium_line = _reference(self.loss_plot, EQUILIBRIUM_D_LOSS, "2 ln 2 = 1.386 (D at equilibrium)")
         self.half_line = _reference(self.prob_plot, 0.5, "D = 1/2")
@@ -100,12 +102,17 @@ class MetricPlots(QWidget):
         self._dirty = True
 
     def _redraw(self) -> None:
+        """Pushes the buffers to the curves; the interval stretches with the cost so that even a
+        million points leave the GUI thread mostly idle."""
         if not self._dirty:
             return
         self._dirty = False
+        started = time.perf_counter()
         steps = self.series.column("step")
         for name, curve in self.curves.items():
             curve.setData(steps, self.series.column(name), connect="finite")
+        cost_ms = (time.perf_counter() - started) * 1000
+        self._timer.setInterval(int(min(MAX_REDRAW_MS, max(REDRAW_MS, REDRAW_COST_FACTOR * cost_ms))))
 
     def flush(self) -> None:
         """Redraw now (tests and exports want the latest data on screen)."""

@@ -50,8 +50,9 @@ DATASET_LABELS = {
     "grid-25": "Toy: grid of 25 Gaussians",
     "spiral": "Toy: spiral",
     "two-moons": "Toy: two moons",
+    "drawn": "Toy: drawn in the Distribution tab",
 }
-FOLDER_DATASETS = ("fashion-mnist-full", "mnist", "fashion-mnist-torchvision", "cifar10", "image-folder")
+FOLDER_DATASETS = ("fashion-mnist-full", "mnist", "fashion-mnist-torchvision", "cifar10", "image-folder", "drawn")
 LOSS_LABELS = {"non-saturating": "Non-saturating (-log D(G(z)))", "minimax": "Minimax (log(1 - D(G(z))), 2014)",
                "least-squares": "Least squares (LSGAN)"}
 CUSTOM = "custom"
@@ -306,6 +307,11 @@ class SetupForm(QWidget):
     def set_image_folder(self, path: str) -> None:
         self.path_edit.setText(path)  # first, so choosing the dataset does not open the folder picker
         self._select(self.dataset_combo, "image-folder")
+
+    def set_drawn(self, path: str) -> None:
+        self.path_edit.setText(path)
+        self._select(self.dataset_combo, "drawn")
+        self._select(self.arch_combo, "mlp")
 
     def browse_folder(self) -> None:
         start = self.path_edit.text() or str(Path.home())

@@ -1,0 +1,122 @@
+"""Explorer responsiveness: slider-to-pixels latency, and training throughput while someone drags.
+
+Latency runs from setting a slider value to the repainted view (render + synchronous paint),
+measured per drag event. The throughput part alternates chunks of undisturbed training with
+chunks where a slider moves every 16 ms (60 Hz), in one process.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+import time
+
+import numpy as np
+
+from ganstudio.bench.table import format_table, median, write_json
+
+DRAG_MS = 16
+
+
+def _snapshot_for(size: int):
+    from ganstudio.core.config import preset
+    from ganstudio.core.models import build_models
+    from ganstudio.core.sampling import GeneratorSnapshot
+
+    config = preset("fashion-dcgan")
+    config.data.image_size = size
+    generator, _ = build_models(config)
+    generator.eval().requires_grad_(False)
+    import torch
+
+    return GeneratorSnapshot(generator, config, 0, torch.device("cpu"))
+
+
+def _latency(app, panel, drags: int) -> list[float]:
+    values = np.sin(np.linspace(0, 6 * np.pi, drags)) * 3
+    out = []
+    for value in values:
+        started = time.perf_counter()
+        panel.direction_sliders[0].setValue(float(value))
+        app.processEvents()  # the zero-delay render timer fires here
+        panel.view.repaint()
+        panel.strip.repaint()
+        out.append((time.perf_counter() - started) * 1000)
+    return out
+
+
+def run_explorer_bench(seconds: float, rounds: int, drags: int, json_path: str | None) -> str:
+    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    from PySide6.QtCore import QEventLoop, QSettings, QTimer
+    from PySide6.QtWidgets import QApplication
+
+    from ganstudio.core.config import preset
+    from ganstudio.gui.main_window import MainWindow
+    from ganstudio.gui.settings import AppSettings
+    from ganstudio.gui.widgets.explorer import ExplorerPanel
+
+    app = QApplication.instance() or QApplication([])
+    rows, results = [], {}
+    for size in (28, 64):
+        panel = ExplorerPanel()
+        panel.resize(1000, 700)
+        panel.show()
+        snapshot = _snapshot_for(size)
+        panel.set_snapshot(snapshot)
+        while panel.directions is None:
+            app.processEvents()
+        _latency(app, panel, 20)
+        lat = np.asarray(_latency(app, panel, drags))
+        results[f"{size}px"] = {"p50_ms": float(np.percentile(lat, 50)), "p95_ms": float(np.percentile(lat, 95)),
+                                "drags": drags}
+        rows.append([f"slider -> pixels, {size} px", f"{np.percentile(lat, 50):.1f} ms", f"{np.percentile(lat, 95):.1f} ms"])
+        panel.close()
+
+    def spin(ms: float) -> None:
+        loop = QEventLoop()
+        QTimer.singleShot(int(ms), loop.quit)
+        loop.exec()
+
+    tmp = tempfile.TemporaryDirectory(prefix="ganstudio-bench-")
+    settings = AppSettings(QSettings(os.path.join(tmp.name, "s.ini"), QSettings.Format.IniFormat))
+    settings.runs_dir = tmp.name
+    window = MainWindow(settings)
+    config = preset("fashion-dcgan")
+    config.train.steps, config.train.device = 10_000_000, "cpu"
+    window.form.set_config(config)
+    window.show()
+    steps = [0]
+    window.controller.stats_ready.connect(lambda stats: steps.__setitem__(0, stats[-1].step))
+    window.start()
+    while window.explorer.snapshot is None or window.explorer.directions is None:
+        spin(100)
+    window.tabs.setCurrentWidget(window.explorer)
+    phase = [0.0]
+
+    def drag() -> None:
+        phase[0] += 0.15
+        window.explorer.direction_sliders[0].setValue(float(3 * np.sin(phase[0])))
+
+    dragger = QTimer()
+    dragger.setInterval(DRAG_MS)
+    dragger.timeout.connect(drag)
+    quiet, dragging = [], []
+    for _ in range(rounds):
+        for rates, active in ((quiet, False), (dragging, True)):
+            if active:
+                dragger.start()
+            spin(300)
+            first, started = steps[0], time.perf_counter()
+            spin(seconds * 1000)
+            rates.append((steps[0] - first) / (time.perf_counter() - started))
+            dragger.stop()
+    window.controller.stop_and_wait(10000)
+    window.close()
+    tmp.cleanup()
+    q, d = median(quiet), median(dragging)
+    results["training_steps_per_s_quiet"] = q
+    results["training_steps_per_s_dragging"] = d
+    results["ratio"] = d / q
+    rows.append(["training while dragging / undisturbed (fashion-dcgan)", f"{d:.2f} / {q:.2f} steps/s", f"{d / q:.2f}"])
+    write_json(json_path, "explorer", results)
+    return format_table(["measure", "p50 (or value)", "p95 (or ratio)"], rows)

@@ -1,0 +1,98 @@
+"""What the distribution lab draws for a toy model: densities, D over the plane, G's gradient field.
+
+Computed in the training thread (it needs D, which the window never touches) and sent as
+plain numpy arrays.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+
+from ganstudio.core import losses
+
+LAB_POINTS = 1000
+GRID_1D = 200
+GRID_2D = 80
+ARROWS = 150
+MANIFOLD_SIDE = 15
+
+
+@dataclass(frozen=True)
+class DistributionFrame:
+    step: int
+    dim: int
+    real: np.ndarray  # (N, dim)
+    fake: np.ndarray  # (N, dim)
+    d_label: str  # "D(x)" or "D score" (least squares)
+    xs: np.ndarray | None = None  # 1D: the x axis
+    d_curve: np.ndarray | None = None  # 1D: D along xs
+    z_values: np.ndarray | None = None  # 1D: a regular z line and where G sends it
+    x_of_z: np.ndarray | None = None
+    extent: tuple[float, float, float, float] | None = None  # 2D: xmin, xmax, ymin, ymax of d_map
+    d_map: np.ndarray | None = None  # 2D: (GRID, GRID) D over the plane, row = y
+    arrow_from: np.ndarray | None = None  # 2D: generated points and where D pushes them
+    arrow_vec: np.ndarray | None = None
+    manifold: np.ndarray | None = None  # 2D: (side, side, 2) image of a regular z grid
+
+
+def _bounds(real: np.ndarray, fake: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    lo, hi = real.min(axis=0), real.max(axis=0)
+    span = np.maximum(hi - lo, 1e-3)
+    finite = fake[np.isfinite(fake).all(axis=1)]
+    if len(finite):
+        lo = np.maximum(np.minimum(lo, np.percentile(finite, 1, axis=0)), lo - span)
+        hi = np.minimum(np.maximum(hi, np.percentile(finite, 99, axis=0)), hi + span)
+    margin = 0.15 * np.maximum(hi - lo, 1e-3)
+    return lo - margin, hi + margin
+
+
+def _regular_z(trainer, side: int) -> torch.Tensor:
+    """A regular grid over the first one or two latent coordinates (others held at 0), +-2.5 sigma."""
+    latent = trainer.config.model.latent_dim
+    axis = torch.linspace(-2.5, 2.5, side)
+    if latent == 1 or trainer.data.dim == 1:
+        z = torch.zeros(side, latent)
+        z[:, 0] = axis
+        return z
+    gy, gx = torch.meshgrid(axis, axis, indexing="ij")
+    z = torch.zeros(side * side, latent)
+    z[:, 0], z[:, 1] = gx.reshape(-1), gy.reshape(-1)
+    return z
+
+
+def distribution_frame(trainer, real: np.ndarray, z: torch.Tensor) -> DistributionFrame:
+    """A picture of the game now: real points (given), G(z), and D around them."""
+    kind = trainer.config.loss.kind
+    dev = trainer.device
+    fake = trainer.sample(z).numpy()
+    label = "D score" if kind == "least-squares" else "D(x)"
+    lo, hi = _bounds(real, fake)
+    D = trainer.D
+    if trainer.data.dim == 1:
+        xs = np.linspace(lo[0], hi[0], GRID_1D)
+        with torch.no_grad():
+            d = losses.d_output(kind, D(torch.from_numpy(xs[:, None]).float().to(dev))).cpu().numpy()
+        zline = _regular_z(trainer, 40)
+        return DistributionFrame(trainer.step_count, 1, real, fake, label, xs=xs, d_curve=d,
+                                 z_values=zline[:, 0].numpy(), x_of_z=trainer.sample(zline).numpy()[:, 0])
+    gx = np.linspace(lo[0], hi[0], GRID_2D)
+    gy = np.linspace(lo[1], hi[1], GRID_2D)
+    mx, my = np.meshgrid(gx, gy)
+    plane = torch.from_numpy(np.stack([mx.ravel(), my.ravel()], axis=1)).float().to(dev)
+    with torch.no_grad():
+        d_map = losses.d_output(kind, D(plane)).cpu().numpy().reshape(GRID_2D, GRID_2D)
+    points = torch.from_numpy(np.nan_to_num(fake[:ARROWS])).float().to(dev).requires_grad_(True)
+    with torch.enable_grad():
+        g_loss = losses.g_loss(kind, D(points)).sum() * len(points)
+        (grad,) = torch.autograd.grad(g_loss, points)
+    D.zero_grad(set_to_none=True)
+    push = -grad.detach().cpu().numpy()  # G moves its samples down its loss, toward where D says "real"
+    norms = np.linalg.norm(push, axis=1, keepdims=True)
+    scale = 0.06 * float(np.max(hi - lo)) / max(float(np.percentile(norms, 90)), 1e-12)
+    manifold = trainer.sample(_regular_z(trainer, MANIFOLD_SIDE)).numpy().reshape(MANIFOLD_SIDE, MANIFOLD_SIDE, 2)
+    return DistributionFrame(trainer.step_count, 2, real, fake, label,
+                             extent=(float(lo[0]), float(hi[0]), float(lo[1]), float(hi[1])), d_map=d_map,
+                             arrow_from=points.detach().cpu().numpy(), arrow_vec=push * scale, manifold=manifold)
