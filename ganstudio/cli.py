@@ -171,6 +171,17 @@ def cmd_bench(args: argparse.Namespace) -> int:
         preset(name)
         print(run_gui_bench(name, seconds=args.seconds, rounds=args.rounds, json_path=args.json))
         return 0
+    if args.what == "modes":
+        from ganstudio.bench.modes import run_modes
+
+        if args.dataset not in ("ring-8", "grid-25"):
+            raise CliError("bench modes needs --dataset ring-8 or grid-25")
+        name = args.preset[0] if args.preset else None
+        if name:
+            preset(name)
+        print(run_modes(args.dataset, name, runs=args.runs, steps=args.steps if args.steps != 200 else None,
+                        json_path=args.json))
+        return 0
     if args.what == "explorer":
         from ganstudio.bench.explorer_latency import run_explorer_bench
 
@@ -208,9 +219,12 @@ def build_parser() -> argparse.ArgumentParser:
     presets.set_defaults(func=cmd_presets)
 
     bench = sub.add_parser("bench", help="measure speed and more; prints a table")
-    bench.add_argument("what", choices=["speed", "gui", "explorer"])
+    bench.add_argument("what", choices=["speed", "gui", "explorer", "modes"])
+    bench.add_argument("--dataset", default="ring-8", help="modes: ring-8 or grid-25")
+    bench.add_argument("--runs", type=int, default=5, help="modes: seeds to average over")
     bench.add_argument("--preset", action="append", help="preset to measure (repeatable)")
-    bench.add_argument("--steps", type=int, default=200, help="steps per side")
+    bench.add_argument("--steps", type=int, default=200, help="speed: steps per side; modes: training steps "
+                       "(default: the preset's)")
     bench.add_argument("--chunk", type=int, default=20, help="steps per alternating chunk")
     bench.add_argument("--seconds", type=float, default=15.0, help="gui, explorer: seconds per alternating chunk")
     bench.add_argument("--rounds", type=int, default=3, help="gui, explorer: alternating rounds")

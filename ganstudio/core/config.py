@@ -86,6 +86,7 @@ class TrainConfig:
     sample_every: int = 250
     checkpoint_every: int = 1000
     metrics_every: int = 250  # mode-collapse metrics on ring-8 / grid-25
+    ema_decay: float = 0.0  # exponential moving average of G's weights for samples (0 = off), e.g. 0.999
 
 
 @dataclass
@@ -183,6 +184,8 @@ def validate(config: RunConfig) -> list[tuple[str, str]]:
     need(_is_int(t.seed) and 0 <= t.seed < 2**63, "train.seed", "must be a non-negative integer")
     need(isinstance(t.device, str) and (t.device in ("auto", "cpu", "mps", "cuda") or t.device.startswith("cuda:")),
          "train.device", "must be auto, cpu, mps, cuda or cuda:N")
+    need(isinstance(t.ema_decay, (int, float)) and 0 <= t.ema_decay < 1, "train.ema_decay",
+         "must be in [0, 1) (0 turns the EMA generator off)")
     for name in ("log_every", "sample_every", "checkpoint_every", "metrics_every"):
         need(_is_int(getattr(t, name)) and getattr(t, name) >= 1, f"train.{name}", "must be an integer >= 1")
     return problems

@@ -51,7 +51,7 @@ def snapshot_from_state(state: dict, device: str | torch.device = "cpu") -> Gene
     except (ConfigError, KeyError) as exc:
         raise CheckpointError(f"the checkpoint's config is not usable: {exc}") from None
     generator, _ = build_models(config)
-    generator.load_state_dict(state["generator"])
+    generator.load_state_dict(state.get("generator_ema", state["generator"]))  # the EMA copy when there is one
     generator.to(device).eval().requires_grad_(False)
     return GeneratorSnapshot(generator, config, int(state.get("step", 0)), torch.device(device))
 

@@ -31,6 +31,18 @@ class Progress:
     modes: ModeMetrics | None = None  # mode-collapse metrics, every metrics_every steps on ring-8 / grid-25
 
 
+def measure_modes(trainer: Trainer) -> ModeMetrics | None:
+    """The VEEGAN/PacGAN protocol on 2,500 samples from fixed noise; None for datasets without modes."""
+    modes = mode_centres(trainer.config.data.dataset)
+    if modes is None:
+        return None
+    centres, std = modes
+    real = trainer.data.sample(PROTOCOL_SAMPLES, torch.Generator(device=trainer.device).manual_seed(777))
+    z = torch.randn(PROTOCOL_SAMPLES, trainer.config.model.latent_dim,
+                    generator=torch.Generator().manual_seed(trainer.config.train.seed + 3))
+    return mode_metrics(real.cpu().numpy(), trainer.sample(z).numpy(), centres.numpy(), std)
+
+
 class TrainingSession:
     def __init__(self, trainer: Trainer, run: RunDirectory, total_steps: int | None = None):
         self.trainer = trainer
@@ -91,15 +103,7 @@ class TrainingSession:
         return Progress(stats, picture, modes)
 
     def measure_modes(self) -> ModeMetrics | None:
-        """The VEEGAN/PacGAN protocol on 2,500 samples from fixed noise; None for other datasets."""
-        modes = mode_centres(self.trainer.config.data.dataset)
-        if modes is None:
-            return None
-        centres, std = modes
-        real = self.trainer.data.sample(PROTOCOL_SAMPLES, torch.Generator(device=self.trainer.device).manual_seed(777))
-        z = torch.randn(PROTOCOL_SAMPLES, self.trainer.config.model.latent_dim,
-                        generator=torch.Generator().manual_seed(self.trainer.config.train.seed + 3))
-        return mode_metrics(real.cpu().numpy(), self.trainer.sample(z).numpy(), centres.numpy(), std)
+        return measure_modes(self.trainer)
 
     def flush_stats(self) -> list[StepStats]:
         stats = self.trainer.drain_stats()

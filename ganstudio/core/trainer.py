@@ -7,6 +7,7 @@ on the device until drain_stats(), which syncs once for many steps.
 
 from __future__ import annotations
 
+import copy
 import time
 
 import numpy as np
@@ -46,6 +47,7 @@ class Trainer:
             g, d = build_models(config)
         self.G = g.to(self.device)
         self.D = d.to(self.device)
+        self.G_ema = copy.deepcopy(self.G).eval().requires_grad_(False) if config.train.ema_decay > 0 else None
         o = config.optim
         self.opt_g = _make_optimizer(self.G.parameters(), o.name, o.lr_g, o)
         self.opt_d = _make_optimizer(self.D.parameters(), o.name, o.lr_d, o)
@@ -93,7 +95,17 @@ class Trainer:
             self.opt_g.step()
         finally:
             self.D.requires_grad_(True)
+        if self.G_ema is not None:
+            self._update_ema()
         return loss.detach(), grad
+
+    @torch.no_grad()
+    def _update_ema(self) -> None:
+        """G_ema <- decay * G_ema + (1 - decay) * G; BatchNorm statistics are copied as they are."""
+        ema_params = list(self.G_ema.parameters())
+        torch._foreach_lerp_(ema_params, list(self.G.parameters()), 1.0 - self.config.train.ema_decay)
+        for ema_buf, buf in zip(self.G_ema.buffers(), self.G.buffers()):
+            ema_buf.copy_(buf)
 
     def step(self) -> None:
         """One generator update preceded by k discriminator updates (Algorithm 1)."""
@@ -115,15 +127,21 @@ class Trainer:
         self._pending_meta.clear()
         return out
 
+    @property
+    def sampling_generator(self) -> nn.Module:
+        """The EMA generator when there is one (smoother samples), else G."""
+        return self.G_ema if self.G_ema is not None else self.G
+
     @torch.no_grad()
     def sample(self, z: torch.Tensor) -> torch.Tensor:
         """G(z) in eval mode (BatchNorm running statistics), on the CPU; training state is untouched."""
-        was_training = self.G.training
-        self.G.eval()
+        g = self.sampling_generator
+        was_training = g.training
+        g.eval()
         try:
-            return self.G(z.to(self.device)).float().cpu()
+            return g(z.to(self.device)).float().cpu()
         finally:
-            self.G.train(was_training)
+            g.train(was_training)
 
     def fixed_samples(self) -> np.ndarray:
         """The fixed noise batch through G: uint8 (N, C, H, W) images, or float (N, dim) points for toy data."""
@@ -137,6 +155,7 @@ class Trainer:
             "config": self.config.to_dict(),
             "step": self.step_count,
             "generator": self.G.state_dict(),
+            **({"generator_ema": self.G_ema.state_dict()} if self.G_ema is not None else {}),
             "discriminator": self.D.state_dict(),
             "opt_g": self.opt_g.state_dict(),
             "opt_d": self.opt_d.state_dict(),
@@ -146,6 +165,8 @@ class Trainer:
 
     def load_state_dict(self, state: dict) -> None:
         self.G.load_state_dict(state["generator"])
+        if self.G_ema is not None:
+            self.G_ema.load_state_dict(state.get("generator_ema", state["generator"]))
         self.D.load_state_dict(state["discriminator"])
         self.opt_g.load_state_dict(state["opt_g"])
         self.opt_d.load_state_dict(state["opt_d"])

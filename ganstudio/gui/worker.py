@@ -202,7 +202,7 @@ class TrainingWorker(QObject):
 
     def _snapshot(self, session) -> None:
         trainer = session.trainer
-        state = {k: v.detach().to("cpu", copy=True) for k, v in trainer.G.state_dict().items()}
+        state = {k: v.detach().to("cpu", copy=True) for k, v in trainer.sampling_generator.state_dict().items()}
         from ganstudio.core.trainer import CHECKPOINT_FORMAT, CHECKPOINT_VERSION
 
         self.snapshot_ready.emit({"format": CHECKPOINT_FORMAT, "version": CHECKPOINT_VERSION, "generator": state,

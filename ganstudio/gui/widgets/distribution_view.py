@@ -68,26 +68,30 @@ class DistributionView(QWidget):
         self.plot.setObjectName("distributionPlot")
         self.plot.setBackground("w")
         self.plot.showGrid(x=True, y=True, alpha=0.2)
-        self.plot.addLegend(offset=(10, 10), brush=pg.mkBrush(255, 255, 255, 220))
+        self.legend = self.plot.addLegend(offset=(10, 10), brush=pg.mkBrush(255, 255, 255, 220))
+        self.legend.setZValue(1000)
+        self._legend_dim: int | None = None
         self.heatmap = pg.ImageItem(axisOrder="row-major")
         self.heatmap.setColorMap(pg.colormap.get("CET-D1A"))  # blue (fake) .. red (real)
         self.heatmap.setOpacity(0.55)
-        self.real_item = pg.ScatterPlotItem(size=4, pen=None, brush=pg.mkBrush(90, 90, 90, 150), name="real")
-        self.fake_item = pg.ScatterPlotItem(size=4, pen=None, brush=pg.mkBrush(240, 120, 20, 200), name="generated")
-        self.arrows = pg.PlotDataItem(pen=pg.mkPen(30, 30, 30, 170, width=1), connect="pairs", name="G's gradient")
-        self.manifold = pg.PlotDataItem(pen=pg.mkPen(20, 120, 200, 160, width=1), connect="finite", name="G(z grid)")
-        self.real_density = pg.PlotDataItem(pen=pg.mkPen("k", width=2, style=Qt.PenStyle.DotLine), name="data density")
-        self.fake_density = pg.PlotDataItem(pen=pg.mkPen("#2ca02c", width=2), name="G density")
-        self.d_curve = pg.PlotDataItem(pen=pg.mkPen("#1f77b4", width=2, style=Qt.PenStyle.DashLine), name="D(x)")
+        self.real_item = pg.ScatterPlotItem(size=4, pen=None, brush=pg.mkBrush(90, 90, 90, 150))
+        self.fake_item = pg.ScatterPlotItem(size=4, pen=None, brush=pg.mkBrush(240, 120, 20, 200))
+        self.arrows = pg.PlotDataItem(pen=pg.mkPen(30, 30, 30, 170, width=1), connect="pairs")
+        self.manifold = pg.PlotDataItem(pen=pg.mkPen(20, 120, 200, 160, width=1), connect="finite")
+        self.real_density = pg.PlotDataItem(pen=pg.mkPen("k", width=2, style=Qt.PenStyle.DotLine))
+        self.fake_density = pg.PlotDataItem(pen=pg.mkPen("#2ca02c", width=2))
+        self.d_curve = pg.PlotDataItem(pen=pg.mkPen("#1f77b4", width=2, style=Qt.PenStyle.DashLine))
         self.z_lines = pg.PlotDataItem(pen=pg.mkPen(120, 120, 120, 140), connect="pairs")
-        self.drawn_item = pg.ScatterPlotItem(size=4, pen=None, brush=pg.mkBrush(150, 40, 200, 200), name="drawn")
+        self.drawn_item = pg.ScatterPlotItem(size=4, pen=None, brush=pg.mkBrush(150, 40, 200, 200))
         for item in (self.heatmap, self.manifold, self.real_item, self.fake_item, self.arrows, self.real_density,
                      self.fake_density, self.d_curve, self.z_lines, self.drawn_item):
             self.plot.addItem(item)
         self.heatmap.setZValue(-10)
 
         self.layer_checks: dict[str, QCheckBox] = {}
-        layers = QHBoxLayout()
+        self.layers_row = QWidget()
+        layers = QHBoxLayout(self.layers_row)
+        layers.setContentsMargins(0, 0, 0, 0)
         for key, label, tip in (("real", "Real", "Real samples"), ("fake", "Generated", "Generated samples"),
                                 ("heatmap", "D heatmap", "D's output over the plane: red says real, blue fake"),
                                 ("arrows", "Gradient field", "Where D's gradient pushes generated points"),
@@ -141,11 +145,12 @@ class DistributionView(QWidget):
         self.js_curve = self.modes_plot.plot(pen=pg.mkPen("#17becf", width=2), name="JS divergence / ln 2")
         self.modes_plot.setYRange(0, 1.05)
         self.modes_label = QLabel("", objectName="modesLabel")
+        self.modes_plot.hide()
 
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addLayout(controls)
-        layout.addLayout(layers)
+        layout.addWidget(self.layers_row)
         layout.addWidget(self.plot, 1)
         layout.addWidget(self.modes_label)
         layout.addWidget(self.modes_plot)
@@ -166,10 +171,12 @@ class DistributionView(QWidget):
             item.setData([], [])
         self.heatmap.clear()
         self.modes_label.setText("")
+        self.modes_plot.hide()
 
     # --- live frames ------------------------------------------------------------------------
     def show_frame(self, frame: DistributionFrame) -> None:
         self.frame = frame
+        self._set_legend(frame.dim)
         fake = frame.fake[np.isfinite(frame.fake).all(axis=1)]
         if frame.dim == 1:
             self._show_1d(frame, fake)
@@ -219,6 +226,18 @@ class DistributionView(QWidget):
         for item in (self.real_density, self.fake_density, self.d_curve, self.z_lines):
             item.setVisible(False)
 
+    def _set_legend(self, dim: int) -> None:
+        if dim == self._legend_dim:
+            return
+        self._legend_dim = dim
+        self.legend.clear()
+        items = ((self.real_density, "data density"), (self.fake_density, "G density"), (self.d_curve, "D(x)")) \
+            if dim == 1 else ((self.real_item, "real"), (self.fake_item, "generated"), (self.arrows, "G's gradient"),
+                              (self.manifold, "G(z grid)"))
+        for item, name in items:
+            self.legend.addItem(item, name)
+        self.layers_row.setVisible(dim == 2)
+
     def _apply_layers(self) -> None:
         if self.frame is None or self.frame.dim == 1:
             for item in (self.real_density, self.fake_density, self.d_curve, self.z_lines):
@@ -229,6 +248,7 @@ class DistributionView(QWidget):
             item.setVisible(self.layer_checks[key].isChecked())
 
     def add_modes(self, step: int, metrics: ModeMetrics) -> None:
+        self.modes_plot.show()
         self.modes.extend([[step, metrics.modes_captured / metrics.modes_total, metrics.high_quality,
                             metrics.js / np.log(2)]])
         steps = self.modes.column("step")

@@ -186,6 +186,13 @@ class SetupForm(QWidget):
         self._add(adv, "Save grid every", self.sample_spin, "train.sample_every")
         self.ckpt_spin = self._spin(1, 10_000_000, "checkpointEverySpin", "Steps between kept checkpoints")
         self._add(adv, "Checkpoint every", self.ckpt_spin, "train.checkpoint_every")
+        self.metrics_spin = self._spin(1, 10_000_000, "metricsEverySpin",
+                                       "Steps between mode-collapse measurements (ring-8 and grid-25)")
+        self._add(adv, "Mode metrics every", self.metrics_spin, "train.metrics_every")
+        self.ema_edit = self._number_edit("emaEdit", "Exponential moving average of G's weights, used for samples "
+                                          "and the explorer (0 = off; 0.999 is typical). Karras et al. 2018, "
+                                          "Yazici et al. 2019")
+        self._add(adv, "EMA decay", self.ema_edit, "train.ema_decay")
         advanced.addWidget(adv_widget)
         outer.addWidget(advanced)
         self.general_error = _error_label()
@@ -232,7 +239,8 @@ class SetupForm(QWidget):
         return [self.dataset_combo, self.path_edit, self.arch_combo, self.size_combo, self.channels_combo,
                 self.latent_spin, self.width_spin, self.loss_combo, self.optim_combo, self.lr_g_edit, self.lr_d_edit,
                 self.k_spin, self.batch_spin, self.steps_spin, self.seed_spin, self.device_combo, self.beta1_edit,
-                self.beta2_edit, self.momentum_edit, self.log_spin, self.sample_spin, self.ckpt_spin]
+                self.beta2_edit, self.momentum_edit, self.log_spin, self.sample_spin, self.ckpt_spin, self.metrics_spin,
+                self.ema_edit]
 
     # --- reading and writing the config ------------------------------------------------------
     def set_config(self, config: RunConfig) -> None:
@@ -264,6 +272,8 @@ class SetupForm(QWidget):
             self.log_spin.setValue(t.log_every)
             self.sample_spin.setValue(t.sample_every)
             self.ckpt_spin.setValue(t.checkpoint_every)
+            self.metrics_spin.setValue(t.metrics_every)
+            self.ema_edit.setText(_fmt(t.ema_decay))
         finally:
             self._loading = False
         self._refresh()
@@ -283,7 +293,8 @@ class SetupForm(QWidget):
             train=TrainConfig(steps=self.steps_spin.value(), batch_size=self.batch_spin.value(), k=self.k_spin.value(),
                               seed=self.seed_spin.value(), device=self.device_combo.currentData(),
                               log_every=self.log_spin.value(), sample_every=self.sample_spin.value(),
-                              checkpoint_every=self.ckpt_spin.value()),
+                              checkpoint_every=self.ckpt_spin.value(), metrics_every=self.metrics_spin.value(),
+                              ema_decay=_num(self.ema_edit)),
             preset=None if name == CUSTOM else name,
         )
 

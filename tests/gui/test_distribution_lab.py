@@ -1,0 +1,77 @@
+import numpy as np
+from PySide6.QtCore import Qt
+
+from tests.conftest import tiny_toy_config
+
+
+def test_2d_view_updates_during_a_toy_run(qtbot, make_window):
+    w = make_window(tiny_toy_config(steps=40, metrics_every=20))
+    assert w.tabs.isTabVisible(w.tabs.indexOf(w.distribution))
+    frames, modes = [], []
+    w.controller.distribution_ready.connect(frames.append)
+    w.controller.modes_ready.connect(lambda step, m: modes.append((step, m)))
+    with qtbot.waitSignal(w.controller.finished, timeout=30000):
+        w.start()
+    assert len(frames) >= 2
+    frame = w.distribution.frame
+    assert frame.dim == 2 and frame.d_map.shape == (80, 80)
+    assert np.all((frame.d_map >= 0) & (frame.d_map <= 1))
+    assert frame.arrow_from.shape == frame.arrow_vec.shape and np.isfinite(frame.arrow_vec).all()
+    assert frame.manifold.shape == (15, 15, 2)
+    xs, ys = w.distribution.fake_item.getData()
+    assert len(xs) > 0
+    assert [s for s, _ in modes] == [20, 40]
+    assert w.distribution.modes_curve.getData()[0].tolist() == [20, 40]
+    w.distribution.layer_checks["heatmap"].setChecked(False)
+    assert not w.distribution.heatmap.isVisible()
+
+
+def test_1d_view_draws_densities_d_and_the_z_line(qtbot, make_window):
+    w = make_window(tiny_toy_config(dataset="gaussian-1d", steps=10))
+    with qtbot.waitSignal(w.controller.finished, timeout=30000):
+        w.start()
+    frame = w.distribution.frame
+    assert frame.dim == 1 and len(frame.xs) == len(frame.d_curve)
+    x, y = w.distribution.d_curve.getData()
+    assert len(x) == len(frame.xs)
+    zx, zy = w.distribution.z_lines.getData()
+    assert len(zx) == 2 * len(frame.z_values) and set(np.round(zy, 2)) == {-0.35, -0.05}
+
+
+def test_step_d_only_changes_d_not_g(qtbot, make_window):
+    w = make_window(tiny_toy_config(steps=100000))
+    with qtbot.waitSignal(w.controller.stats_ready, timeout=30000):
+        w.start()
+    with qtbot.waitSignal(w.controller.state_changed, timeout=10000, check_params_cb=lambda s: s == "paused"):
+        w.toggle_pause()
+    assert w.distribution.step_d_button.isEnabled()
+    with qtbot.waitSignal(w.controller.distribution_ready, timeout=10000) as before:
+        w.distribution.step_both_button.click()
+    with qtbot.waitSignal(w.controller.distribution_ready, timeout=10000) as after_d:
+        qtbot.mouseClick(w.distribution.step_d_button, Qt.MouseButton.LeftButton)
+    a, b = before.args[0], after_d.args[0]
+    assert np.array_equal(a.fake, b.fake)  # G untouched
+    assert not np.array_equal(a.d_map, b.d_map)  # D moved
+    with qtbot.waitSignal(w.controller.distribution_ready, timeout=10000) as after_g:
+        w.distribution.step_g_button.click()
+    assert not np.array_equal(b.fake, after_g.args[0].fake)
+    w.stop()
+
+
+def test_a_drawn_distribution_becomes_a_dataset_that_trains(qtbot, make_window):
+    cfg = tiny_toy_config(steps=30)
+    w = make_window(cfg)
+    view = w.distribution
+    view.draw_check.setChecked(True)
+    for x, y in [(-1.0, 0.0), (-0.9, 0.1), (1.0, 1.0), (1.1, 0.9)]:
+        view.add_stroke(x, y)
+    points = view.drawn_points()
+    assert points.shape == (48, 2)
+    with qtbot.waitSignal(w.controller.finished, timeout=30000) as done:
+        view.train_drawn_button.click()
+    assert done.args == ["done"]
+    cfg = w.form.config()
+    assert cfg.data.dataset == "drawn" and cfg.data.path.endswith(".npy")
+    assert np.allclose(np.load(cfg.data.path), points.astype(np.float32))
+    real = w.distribution.frame.real
+    assert real.min() > points.min() - 0.1 and real.max() < points.max() + 0.1
