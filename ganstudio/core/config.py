@@ -25,7 +25,8 @@ IMAGE_DATASETS = (
 DATASETS = TOY_DATASETS + IMAGE_DATASETS
 ARCHITECTURES = ("mlp", "dcgan")
 DCGAN_IMAGE_SIZES = (28, 32, 64)
-LOSSES = ("minimax", "non-saturating", "least-squares")
+LOSSES = ("minimax", "non-saturating", "least-squares", "hinge", "wgan", "wgan-gp")
+ACTIVATIONS = ("leaky_relu", "relu")
 OPTIMIZERS = ("adam", "sgd")
 
 
@@ -58,11 +59,19 @@ class ModelConfig:
     arch: str = "dcgan"
     latent_dim: int = 100
     width: int = 64  # base channel count (DCGAN) or hidden units (MLP)
+    d_activation: str = "leaky_relu"  # D's hidden activation: leaky_relu or relu
+    spectral_norm: bool = False  # on D's layers (Miyato et al. 2018)
+    minibatch_std: bool = False  # D sees the batch's spread (Karras et al. 2018)
+    pack: int = 1  # PacGAN: D judges this many samples at once (Lin et al. 2018)
 
 
 @dataclass
 class LossConfig:
     kind: str = "non-saturating"
+    gp_weight: float = 10.0  # wgan-gp's lambda (Gulrajani et al. 2017)
+    clip_value: float = 0.01  # wgan's weight clipping (Arjovsky et al. 2017)
+    r1_gamma: float = 0.0  # R1 penalty on real data (Mescheder et al. 2018); 0 = off
+    label_smoothing: float = 0.0  # one-sided: real target 1 - s (Salimans et al. 2016); 0 = off
 
 
 @dataclass
@@ -87,6 +96,9 @@ class TrainConfig:
     checkpoint_every: int = 1000
     metrics_every: int = 250  # mode-collapse metrics on ring-8 / grid-25
     ema_decay: float = 0.0  # exponential moving average of G's weights for samples (0 = off), e.g. 0.999
+    instance_noise: float = 0.0  # std of Gaussian noise on D's inputs (Sønderby et al. 2017); 0 = off
+    noise_anneal_steps: int = 0  # instance noise falls linearly to 0 over these steps; 0 = constant
+    unrolled_steps: int = 0  # unrolled GAN: G's loss through K unrolled D steps (Metz et al. 2017); 0 = off
 
 
 @dataclass
@@ -172,6 +184,16 @@ def validate(config: RunConfig) -> list[tuple[str, str]]:
     need(_is_int(m.latent_dim) and 1 <= m.latent_dim <= 1024, "model.latent_dim", "must be an integer from 1 to 1024")
     need(_is_int(m.width) and 4 <= m.width <= 2048, "model.width", "must be an integer from 4 to 2048")
     need(lo.kind in LOSSES, "loss.kind", f"must be one of {', '.join(LOSSES)}")
+    need(_positive_finite(lo.gp_weight), "loss.gp_weight", "must be finite and > 0")
+    need(_positive_finite(lo.clip_value), "loss.clip_value", "must be finite and > 0")
+    need(isinstance(lo.r1_gamma, (int, float)) and math.isfinite(lo.r1_gamma) and lo.r1_gamma >= 0, "loss.r1_gamma",
+         "must be finite and >= 0 (0 turns R1 off)")
+    need(isinstance(lo.label_smoothing, (int, float)) and 0 <= lo.label_smoothing < 0.5, "loss.label_smoothing",
+         "must be in [0, 0.5)")
+    need(m.d_activation in ACTIVATIONS, "model.d_activation", f"must be one of {', '.join(ACTIVATIONS)}")
+    need(_is_int(m.pack) and 1 <= m.pack <= 16, "model.pack", "must be an integer from 1 to 16")
+    need(not _is_int(m.pack) or not _is_int(t.batch_size) or t.batch_size % m.pack == 0, "train.batch_size",
+         f"must be a multiple of the PacGAN pack size ({m.pack})")
     need(o.name in OPTIMIZERS, "optim.name", f"must be one of {', '.join(OPTIMIZERS)}")
     need(_positive_finite(o.lr_g), "optim.lr_g", "learning rate must be finite and > 0")
     need(_positive_finite(o.lr_d), "optim.lr_d", "learning rate must be finite and > 0")
@@ -186,6 +208,10 @@ def validate(config: RunConfig) -> list[tuple[str, str]]:
          "train.device", "must be auto, cpu, mps, cuda or cuda:N")
     need(isinstance(t.ema_decay, (int, float)) and 0 <= t.ema_decay < 1, "train.ema_decay",
          "must be in [0, 1) (0 turns the EMA generator off)")
+    need(isinstance(t.instance_noise, (int, float)) and math.isfinite(t.instance_noise) and t.instance_noise >= 0,
+         "train.instance_noise", "must be finite and >= 0")
+    need(_is_int(t.noise_anneal_steps) and t.noise_anneal_steps >= 0, "train.noise_anneal_steps", "must be >= 0")
+    need(_is_int(t.unrolled_steps) and 0 <= t.unrolled_steps <= 50, "train.unrolled_steps", "must be from 0 to 50")
     for name in ("log_every", "sample_every", "checkpoint_every", "metrics_every"):
         need(_is_int(getattr(t, name)) and getattr(t, name) >= 1, f"train.{name}", "must be an integer >= 1")
     return problems

@@ -1,4 +1,4 @@
-"""GAN loss families on discriminator logits, each a small pure function.
+"""GAN loss families and penalties on discriminator outputs, each a small pure function.
 
 D's loss is the sum of its real and fake terms, so at the 2014 equilibrium (D = 1/2
 everywhere) the minimax and non-saturating families report 2 ln 2.
@@ -12,14 +12,22 @@ import torch
 import torch.nn.functional as F
 
 EQUILIBRIUM_D_LOSS = 2 * math.log(2)  # ~1.386
+BCE_LOSSES = ("minimax", "non-saturating")
+CRITIC_LOSSES = ("wgan", "wgan-gp", "hinge")  # D outputs an unbounded score, not a probability
 
 
-def d_loss(kind: str, real_logits: torch.Tensor, fake_logits: torch.Tensor) -> torch.Tensor:
-    if kind in ("minimax", "non-saturating"):
-        # -log D(x) - log(1 - D(G(z))), written with softplus for stability
-        return F.softplus(-real_logits).mean() + F.softplus(fake_logits).mean()
+def d_loss(kind: str, real_logits: torch.Tensor, fake_logits: torch.Tensor, smoothing: float = 0.0) -> torch.Tensor:
+    """D's loss; `smoothing` is one-sided label smoothing (real target 1 - s; Salimans et al. 2016)."""
+    if kind in BCE_LOSSES:
+        # -[(1-s) log D(x) + s log(1 - D(x))] - log(1 - D(G(z))), written with softplus for stability
+        real = (1 - smoothing) * F.softplus(-real_logits) + smoothing * F.softplus(real_logits)
+        return real.mean() + F.softplus(fake_logits).mean()
     if kind == "least-squares":
-        return 0.5 * ((real_logits - 1) ** 2).mean() + 0.5 * (fake_logits ** 2).mean()
+        return 0.5 * ((real_logits - (1 - smoothing)) ** 2).mean() + 0.5 * (fake_logits ** 2).mean()
+    if kind == "hinge":
+        return F.relu(1 - real_logits).mean() + F.relu(1 + fake_logits).mean()
+    if kind in ("wgan", "wgan-gp"):
+        return fake_logits.mean() - real_logits.mean()
     raise ValueError(f"unknown loss {kind!r}")
 
 
@@ -30,9 +38,26 @@ def g_loss(kind: str, fake_logits: torch.Tensor) -> torch.Tensor:
         return F.softplus(-fake_logits).mean()  # -log D(G(z))
     if kind == "least-squares":
         return 0.5 * ((fake_logits - 1) ** 2).mean()
+    if kind in CRITIC_LOSSES:
+        return -fake_logits.mean()
     raise ValueError(f"unknown loss {kind!r}")
 
 
 def d_output(kind: str, logits: torch.Tensor) -> torch.Tensor:
-    """What the plots call D(x): a probability for BCE losses, the raw score for least squares."""
-    return logits if kind == "least-squares" else torch.sigmoid(logits)
+    """What the plots call D(x): a probability for BCE losses, the raw score otherwise."""
+    return torch.sigmoid(logits) if kind in BCE_LOSSES else logits
+
+
+def gradient_penalty(D, real: torch.Tensor, fake: torch.Tensor, generator: torch.Generator) -> torch.Tensor:
+    """WGAN-GP (Gulrajani et al. 2017): E[(||grad D(x_hat)|| - 1)^2] on random interpolates x_hat."""
+    alpha = torch.rand(real.shape[0], *([1] * (real.dim() - 1)), generator=generator, device=real.device)
+    x_hat = (alpha * real.detach() + (1 - alpha) * fake.detach()).requires_grad_(True)
+    (grad,) = torch.autograd.grad(D(x_hat).sum(), x_hat, create_graph=True)
+    return ((grad.flatten(1).norm(dim=1) - 1) ** 2).mean()
+
+
+def r1_penalty(D, real: torch.Tensor) -> torch.Tensor:
+    """R1 (Mescheder et al. 2018): E[||grad D(x)||^2] on real data; the trainer scales it by gamma / 2."""
+    x = real.detach().requires_grad_(True)
+    (grad,) = torch.autograd.grad(D(x).sum(), x, create_graph=True)
+    return grad.flatten(1).pow(2).sum(dim=1).mean()

@@ -66,35 +66,88 @@ class Trainer:
     def noise(self, n: int) -> torch.Tensor:
         return torch.randn(n, self.config.model.latent_dim, generator=self.rng, device=self.device)
 
+    def instance_noise_std(self) -> float:
+        """Instance noise now: the configured std, falling linearly to zero when annealed."""
+        t = self.config.train
+        if t.instance_noise <= 0:
+            return 0.0
+        if t.noise_anneal_steps <= 0:
+            return t.instance_noise
+        return t.instance_noise * max(0.0, 1.0 - self.step_count / t.noise_anneal_steps)
+
+    def _d_input(self, x: torch.Tensor) -> torch.Tensor:
+        """What D sees: instance noise added, then PacGAN packing of m samples into one (along dim 1)."""
+        std = self.instance_noise_std()
+        if std > 0:
+            x = x + std * torch.randn(x.shape, generator=self.rng, device=x.device, dtype=x.dtype)
+        m = self.config.model.pack
+        if m > 1:
+            x = x.reshape(x.shape[0] // m, m * x.shape[1], *x.shape[2:])
+        return x
+
+    def _d_loss(self, D: nn.Module, real: torch.Tensor, fake: torch.Tensor):
+        lo = self.config.loss
+        real_in, fake_in = self._d_input(real), self._d_input(fake)
+        real_logits, fake_logits = D(real_in), D(fake_in)
+        loss = losses.d_loss(lo.kind, real_logits, fake_logits, lo.label_smoothing)
+        if lo.kind == "wgan-gp":
+            loss = loss + lo.gp_weight * losses.gradient_penalty(D, real_in, fake_in, self.rng)
+        if lo.r1_gamma > 0:
+            loss = loss + 0.5 * lo.r1_gamma * losses.r1_penalty(D, real_in)
+        return loss, real_logits, fake_logits
+
     def discriminator_step(self) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]:
         """One update of D on a real and a generated minibatch: (loss, mean D(x), mean D(G(z)), grad norm)."""
         batch, kind = self.config.train.batch_size, self.config.loss.kind
         real = self.data.sample(batch, self.rng)
         with torch.no_grad():
             fake = self.G(self.noise(batch))
-        real_logits = self.D(real)
-        fake_logits = self.D(fake)
-        loss = losses.d_loss(kind, real_logits, fake_logits)
+        loss, real_logits, fake_logits = self._d_loss(self.D, real, fake)
         self.opt_d.zero_grad(set_to_none=True)
         loss.backward()
         grad = _grad_norm(self.D)
         self.opt_d.step()
+        if kind == "wgan":
+            with torch.no_grad():
+                torch._foreach_clamp_min_(list(self.D.parameters()), -self.config.loss.clip_value)
+                torch._foreach_clamp_max_(list(self.D.parameters()), self.config.loss.clip_value)
         with torch.no_grad():
             return (loss.detach(), losses.d_output(kind, real_logits).mean(),
                     losses.d_output(kind, fake_logits).mean(), grad)
 
+    def _unrolled_discriminator(self) -> nn.Module:
+        """A copy of D (and its optimizer state) moved K steps ahead; D's own weights stay untouched.
+
+        First-order unrolling: G's gradient flows through the unrolled copy, not through the
+        K updates themselves (Metz et al. 2017 also back-propagate through them).
+        """
+        D = copy.deepcopy(self.D)
+        opt = type(self.opt_d)(D.parameters(), **self.opt_d.defaults)
+        opt.load_state_dict(copy.deepcopy(self.opt_d.state_dict()))  # its moments must not alias D's
+        batch = self.config.train.batch_size
+        for _ in range(self.config.train.unrolled_steps):
+            real = self.data.sample(batch, self.rng)
+            with torch.no_grad():
+                fake = self.G(self.noise(batch))
+            loss, _, _ = self._d_loss(D, real, fake)
+            opt.zero_grad(set_to_none=True)
+            loss.backward()
+            opt.step()
+        return D
+
     def generator_step(self) -> tuple[torch.Tensor, torch.Tensor]:
-        """One update of G through a frozen D: (loss, grad norm)."""
+        """One update of G through a frozen D (or an unrolled copy of it): (loss, grad norm)."""
         batch, kind = self.config.train.batch_size, self.config.loss.kind
-        self.D.requires_grad_(False)  # G's update needs gradients through D, not for D
+        D = self._unrolled_discriminator() if self.config.train.unrolled_steps > 0 else self.D
+        D.requires_grad_(False)  # G's update needs gradients through D, not for D
         try:
-            loss = losses.g_loss(kind, self.D(self.G(self.noise(batch))))
+            loss = losses.g_loss(kind, D(self._d_input(self.G(self.noise(batch)))))
             self.opt_g.zero_grad(set_to_none=True)
             loss.backward()
             grad = _grad_norm(self.G)
             self.opt_g.step()
         finally:
-            self.D.requires_grad_(True)
+            D.requires_grad_(True)
         if self.G_ema is not None:
             self._update_ema()
         return loss.detach(), grad

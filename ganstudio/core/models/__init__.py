@@ -30,13 +30,32 @@ def build_models(config: RunConfig) -> tuple[nn.Module, nn.Module]:
     shape = sample_shape(config)
     if m.arch == "dcgan":
         g: nn.Module = DCGANGenerator(m.latent_dim, d.channels, d.image_size, m.width)
-        dis: nn.Module = DCGANDiscriminator(d.channels, d.image_size, m.width)
+        # Gradient penalties need per-sample gradients, which BatchNorm in D would mix across the batch.
+        dis: nn.Module = DCGANDiscriminator(d.channels, d.image_size, m.width, m.d_activation, m.minibatch_std,
+                                            m.pack, batch_norm=not needs_per_sample_d(config))
     else:
         g = MLPGenerator(m.latent_dim, shape, m.width, image_output=not d.is_toy)
-        dis = MLPDiscriminator(shape, m.width)
+        dis = MLPDiscriminator(shape, m.width, m.d_activation, m.minibatch_std, m.pack)
     g.apply(init_weights)
     dis.apply(init_weights)
+    if m.spectral_norm:
+        apply_spectral_norm(dis)
     return g, dis
+
+
+def needs_per_sample_d(config: RunConfig) -> bool:
+    return config.loss.kind == "wgan-gp" or config.loss.r1_gamma > 0 or config.model.spectral_norm
+
+
+def apply_spectral_norm(module: nn.Module) -> None:
+    """Spectral normalisation (Miyato et al. 2018) on every conv and linear layer of D."""
+    from torch.nn.utils.parametrizations import spectral_norm
+
+    for name, child in list(module.named_children()):
+        if isinstance(child, (nn.Conv2d, nn.Linear)):
+            setattr(module, name, spectral_norm(child))
+        else:
+            apply_spectral_norm(child)
 
 
 __all__ = ["build_models", "init_weights", "sample_shape"]

@@ -5,6 +5,8 @@ from __future__ import annotations
 import torch
 from torch import nn
 
+from ganstudio.core.models.layers import MinibatchStd
+
 
 def _base_size(image_size: int) -> tuple[int, int]:
     """(starting side, number of 2x up/down-samplings) that reach image_size."""
@@ -41,14 +43,22 @@ class DCGANGenerator(nn.Module):
 
 
 class DCGANDiscriminator(nn.Module):
-    def __init__(self, channels: int, image_size: int, width: int):
+    """With pack = m (PacGAN) the input is m images stacked along the channels."""
+
+    def __init__(self, channels: int, image_size: int, width: int, activation: str = "leaky_relu",
+                 minibatch_std: bool = False, pack: int = 1, batch_norm: bool = True):
         super().__init__()
         base, downs = _base_size(image_size)
-        layers: list[nn.Module] = [nn.Conv2d(channels, width, 4, 2, 1), nn.LeakyReLU(0.2, True)]  # (B, W, s/2, s/2)
+        act = (lambda: nn.LeakyReLU(0.2, True)) if activation == "leaky_relu" else (lambda: nn.ReLU(True))
+        layers: list[nn.Module] = [nn.Conv2d(channels * pack, width, 4, 2, 1), act()]  # (B, W, s/2, s/2)
         ch = width
         for _ in range(downs - 1):
-            layers += [nn.Conv2d(ch, ch * 2, 4, 2, 1, bias=False), nn.BatchNorm2d(ch * 2), nn.LeakyReLU(0.2, True)]
+            norm = [nn.BatchNorm2d(ch * 2)] if batch_norm else []
+            layers += [nn.Conv2d(ch, ch * 2, 4, 2, 1, bias=not batch_norm), *norm, act()]
             ch *= 2
+        if minibatch_std:
+            layers.append(MinibatchStd())  # (B, ch + 1, base, base)
+            ch += 1
         self.body = nn.Sequential(*layers)  # (B, ch, base, base)
         self.head = nn.Linear(ch * base * base, 1)
 

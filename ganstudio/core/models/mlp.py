@@ -7,6 +7,8 @@ import math
 import torch
 from torch import nn
 
+from ganstudio.core.models.layers import MinibatchStd
+
 
 class MLPGenerator(nn.Module):
     def __init__(self, latent_dim: int, out_shape: tuple[int, ...], width: int, image_output: bool):
@@ -31,14 +33,20 @@ class MLPGenerator(nn.Module):
 
 
 class MLPDiscriminator(nn.Module):
-    """Returns logits; losses apply the sigmoid inside stable BCE-with-logits maths."""
+    """Returns logits; losses apply the sigmoid inside stable BCE-with-logits maths.
 
-    def __init__(self, in_shape: tuple[int, ...], width: int):
+    With pack = m (PacGAN) the input is m samples concatenated along the features.
+    """
+
+    def __init__(self, in_shape: tuple[int, ...], width: int, activation: str = "leaky_relu",
+                 minibatch_std: bool = False, pack: int = 1):
         super().__init__()
+        act = (lambda: nn.LeakyReLU(0.2)) if activation == "leaky_relu" else nn.ReLU
         self.net = nn.Sequential(
             nn.Flatten(),
-            nn.Linear(math.prod(in_shape), width), nn.LeakyReLU(0.2),
-            nn.Linear(width, width), nn.LeakyReLU(0.2),
+            nn.Linear(pack * math.prod(in_shape), width), act(),  # (B, width)
+            *([MinibatchStd()] if minibatch_std else []),  # (B, width + 1)
+            nn.Linear(width + int(minibatch_std), width), act(),
             nn.Linear(width, 1),
         )
 
