@@ -38,8 +38,10 @@ def _config_from_args(args: argparse.Namespace) -> RunConfig:
         config.train.seed = args.seed
     if args.device:
         config.train.device = args.device
-    from ganstudio.core.config import check
+    from ganstudio.core.config import apply_override, check
 
+    for assignment in args.set or []:
+        apply_override(config, assignment)
     return check(config)
 
 
@@ -203,6 +205,9 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--out", help="run folder to create (default: a new folder in the runs folder)")
     train.add_argument("--device", help="auto, cpu, cuda, cuda:N or mps")
     train.add_argument("--resume", metavar="RUN_DIR", help="continue a run from its latest checkpoint")
+    train.add_argument("--set", action="append", metavar="SECTION.FIELD=VALUE",
+                       help="override one config field, e.g. --set loss.kind=wgan-gp --set model.spectral_norm=true "
+                            "(repeatable)")
     train.set_defaults(func=cmd_train)
 
     sample = sub.add_parser("sample", help="generate images (or points) from a checkpoint")

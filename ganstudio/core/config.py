@@ -224,6 +224,21 @@ def check(config: RunConfig) -> RunConfig:
     return config
 
 
+def apply_override(config: RunConfig, assignment: str) -> None:
+    """`section.field=value` (value read as JSON when it parses, else as text), e.g. loss.kind=hinge."""
+    key, sep, text = assignment.partition("=")
+    section_name, dot, field_name = key.strip().partition(".")
+    section = getattr(config, section_name, None) if dot else None
+    if not sep or section is None or not hasattr(section, field_name) or section_name == "preset":
+        raise ConfigError([(key.strip() or assignment, "expected section.field=value with a known field "
+                            "(sections: data, model, loss, optim, train)")])
+    try:
+        value = json.loads(text)
+    except json.JSONDecodeError:
+        value = text
+    setattr(section, field_name, value)
+
+
 def load_config(path: str | Path) -> RunConfig:
     path = Path(path)
     try:
@@ -252,6 +267,9 @@ PRESET_SUMMARIES = {
     "ring-8": "MLP on 8 Gaussians in a ring (mode-collapse test bed), Adam 1e-3, batch 256",
     "grid-25": "MLP on a 5x5 grid of Gaussians (harder mode-collapse test), Adam 1e-3, batch 256",
     "gaussian-1d": "MLP on the 2014 paper's 1D Gaussian, the picture of G and D moving along one axis",
+    "fashion-ttur": "fashion-dcgan with the two time-scale update rule: lr D 4e-4, lr G 1e-4 (Heusel et al. 2017)",
+    "fashion-wgan-gp": "DCGAN 28 px, WGAN-GP (lambda 10, n_critic k = 5), Adam 1e-4, betas (0, 0.9) (Gulrajani et al.)",
+    "fashion-hinge-sn": "DCGAN 28 px, hinge loss with spectral normalisation in D and an EMA generator",
 }
 
 
@@ -276,6 +294,18 @@ def preset(name: str) -> RunConfig:
         cfg = _toy_preset(name, "gaussian-1d", 2000)
         cfg.model.latent_dim = 1
         cfg.model.width = 32
+    elif name == "fashion-ttur":
+        cfg = RunConfig(preset=name)
+        cfg.optim.lr_d, cfg.optim.lr_g = 4e-4, 1e-4
+    elif name == "fashion-wgan-gp":
+        cfg = RunConfig(preset=name, loss=LossConfig(kind="wgan-gp", gp_weight=10.0),
+                        optim=OptimConfig(name="adam", lr_g=1e-4, lr_d=1e-4, beta1=0.0, beta2=0.9))
+        cfg.train.k = 5
+    elif name == "fashion-hinge-sn":
+        cfg = RunConfig(preset=name, loss=LossConfig(kind="hinge"),
+                        optim=OptimConfig(name="adam", lr_g=2e-4, lr_d=2e-4, beta1=0.0, beta2=0.9))
+        cfg.model.spectral_norm = True
+        cfg.train.ema_decay = 0.999
     else:
         raise ConfigError([("preset", f"unknown preset {name!r} (one of {', '.join(PRESET_SUMMARIES)})")])
     return check(cfg)

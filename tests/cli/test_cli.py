@@ -130,3 +130,18 @@ def test_installed_package_finds_its_resources(tmp_path):
     script = Path(sys.executable).with_name("ganstudio")
     listed = subprocess.run([str(script), "presets"], cwd=tmp_path, capture_output=True, text=True)
     assert listed.returncode == 0 and "fashion-dcgan" in listed.stdout
+
+
+def test_set_overrides_config_fields(tmp_path):
+    cfg = write_config(tmp_path, tiny_toy_config(steps=5))
+    out = tmp_path / "run"
+    assert main(["train", "--config", cfg, "--out", str(out), "--set", "loss.kind=hinge",
+                 "--set", "model.spectral_norm=true", "--set", "train.instance_noise=0.1"]) == 0
+    saved = json.loads((out / "config.json").read_text())
+    assert saved["loss"]["kind"] == "hinge" and saved["model"]["spectral_norm"] is True
+    assert saved["train"]["instance_noise"] == 0.1
+
+
+def test_bad_set_is_a_clear_error(tmp_path, capsys):
+    assert main(["train", "--preset", "ring-8", "--set", "loss.nope=1", "--out", str(tmp_path / "r")]) == 2
+    assert "loss.nope" in capsys.readouterr().err

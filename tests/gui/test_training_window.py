@@ -212,3 +212,19 @@ def test_export_csv_and_png(qtbot, make_window, tmp_path):
     from ganstudio.core.imaging import load_png
 
     assert load_png(tmp_path / "p.png").shape[0] > 100
+
+
+def test_form_round_trips_every_field(make_window):
+    from ganstudio.core.config import preset
+
+    w = make_window()
+    for name in ("fashion-wgan-gp", "fashion-hinge-sn", "paper-mlp-fashion"):
+        cfg = preset(name)
+        w.form.set_config(cfg)
+        assert w.form.config() == cfg, name
+    cfg = tiny_toy_config(steps=33, metrics_every=7, ema_decay=0.99, instance_noise=0.3, noise_anneal_steps=9,
+                          unrolled_steps=2)
+    cfg.model.pack, cfg.model.minibatch_std, cfg.model.d_activation = 4, True, "relu"
+    cfg.loss.r1_gamma, cfg.loss.label_smoothing, cfg.loss.kind = 5.0, 0.1, "wgan-gp"
+    w.form.set_config(cfg)
+    assert w.form.config() == cfg

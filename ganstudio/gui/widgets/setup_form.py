@@ -11,6 +11,7 @@ from pathlib import Path
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
+    QCheckBox,
     QComboBox,
     QFileDialog,
     QFormLayout,
@@ -54,7 +55,8 @@ DATASET_LABELS = {
 }
 FOLDER_DATASETS = ("fashion-mnist-full", "mnist", "fashion-mnist-torchvision", "cifar10", "image-folder", "drawn")
 LOSS_LABELS = {"non-saturating": "Non-saturating (-log D(G(z)))", "minimax": "Minimax (log(1 - D(G(z))), 2014)",
-               "least-squares": "Least squares (LSGAN)"}
+               "least-squares": "Least squares (LSGAN)", "hinge": "Hinge", "wgan": "Wasserstein, weight clipping (WGAN)",
+               "wgan-gp": "Wasserstein, gradient penalty (WGAN-GP)"}
 CUSTOM = "custom"
 
 
@@ -140,7 +142,9 @@ class SetupForm(QWidget):
         for key, label in LOSS_LABELS.items():
             self.loss_combo.addItem(label, key)
         self.loss_combo.setToolTip("Minimax is the 2014 game; non-saturating gives G strong gradients early "
-                                   "(the paper's practical advice); least squares is LSGAN (Mao et al. 2017)")
+                                   "(the paper's practical advice); least squares is LSGAN (Mao et al. 2017); hinge "
+                                   "(Lim & Ye 2017; Miyato et al. 2018); WGAN with weight clipping (Arjovsky et al. "
+                                   "2017) and with gradient penalty (Gulrajani et al. 2017): use k = 5 (n_critic)")
         self._add(form, "Loss", self.loss_combo, "loss.kind")
 
         self.optim_combo = QComboBox(objectName="optimizerCombo")
@@ -195,6 +199,44 @@ class SetupForm(QWidget):
         self._add(adv, "EMA decay", self.ema_edit, "train.ema_decay")
         advanced.addWidget(adv_widget)
         outer.addWidget(advanced)
+
+        remedies = QCollapsible("Stabilisation")
+        remedies.setObjectName("stabilisationOptions")
+        rem_widget = QWidget()
+        rem = QFormLayout(rem_widget)
+        self.sn_check = self._check("spectralNormCheck", "Spectral normalisation on D's layers (Miyato et al. 2018)")
+        self._add(rem, "Spectral norm", self.sn_check, "model.spectral_norm")
+        self.r1_edit = self._number_edit("r1Edit", "R1 penalty weight gamma on real data (Mescheder et al. 2018); 0 = off")
+        self._add(rem, "R1 gamma", self.r1_edit, "loss.r1_gamma")
+        self.gp_edit = self._number_edit("gpEdit", "WGAN-GP's gradient-penalty weight lambda (Gulrajani et al. 2017)")
+        self._add(rem, "GP weight", self.gp_edit, "loss.gp_weight")
+        self.clip_edit = self._number_edit("clipEdit", "WGAN's weight clipping range c (Arjovsky et al. 2017)")
+        self._add(rem, "WGAN clip", self.clip_edit, "loss.clip_value")
+        self.noise_edit = self._number_edit("instanceNoiseEdit", "Std of Gaussian noise added to D's inputs "
+                                            "(instance noise, Sønderby et al. 2017; Arjovsky & Bottou 2017); 0 = off")
+        self._add(rem, "Instance noise", self.noise_edit, "train.instance_noise")
+        self.anneal_spin = self._spin(0, 10_000_000, "noiseAnnealSpin", "Steps over which instance noise falls "
+                                      "linearly to zero; 0 keeps it constant")
+        self._add(rem, "Noise anneal steps", self.anneal_spin, "train.noise_anneal_steps")
+        self.smooth_edit = self._number_edit("labelSmoothingEdit", "One-sided label smoothing: D's real target is "
+                                             "1 - s (Salimans et al. 2016); 0 = off")
+        self._add(rem, "Label smoothing", self.smooth_edit, "loss.label_smoothing")
+        self.unroll_spin = self._spin(0, 50, "unrolledSpin", "Unrolled GAN: G's loss through K unrolled D steps "
+                                      "(Metz et al. 2017), D's own weights untouched; 0 = off")
+        self._add(rem, "Unrolled D steps", self.unroll_spin, "train.unrolled_steps")
+        self.pack_spin = self._spin(1, 16, "packSpin", "PacGAN: D judges m samples at once (Lin et al. 2018); 1 = off")
+        self._add(rem, "PacGAN pack", self.pack_spin, "model.pack")
+        self.mbstd_check = self._check("minibatchStdCheck", "Minibatch standard-deviation layer in D "
+                                       "(Karras et al. 2018): D sees how varied the batch is")
+        self._add(rem, "Minibatch std", self.mbstd_check, "model.minibatch_std")
+        self.act_combo = QComboBox(objectName="activationCombo")
+        self.act_combo.addItem("LeakyReLU (0.2)", "leaky_relu")
+        self.act_combo.addItem("ReLU", "relu")
+        self.act_combo.setToolTip("D's hidden activation: LeakyReLU keeps gradients flowing for negative inputs "
+                                  "(Radford et al. 2016)")
+        self._add(rem, "D activation", self.act_combo, "model.d_activation")
+        remedies.addWidget(rem_widget)
+        outer.addWidget(remedies)
         self.general_error = _error_label()
         outer.addWidget(self.general_error)
         outer.addStretch(1)
@@ -204,7 +246,8 @@ class SetupForm(QWidget):
         self.dataset_combo.currentIndexChanged.connect(self._on_dataset)
         for widget in self._inputs():
             signal = widget.textChanged if isinstance(widget, QLineEdit) else (
-                widget.valueChanged if isinstance(widget, QSpinBox) else widget.currentIndexChanged)
+                widget.valueChanged if isinstance(widget, QSpinBox) else
+                widget.toggled if isinstance(widget, QCheckBox) else widget.currentIndexChanged)
             signal.connect(self._on_edit)
         self.set_config(preset("fashion-dcgan"))
 
@@ -215,6 +258,11 @@ class SetupForm(QWidget):
         spin.setToolTip(tip)
         spin.setKeyboardTracking(False)
         return spin
+
+    def _check(self, name: str, tip: str) -> QCheckBox:
+        check = QCheckBox(objectName=name)
+        check.setToolTip(tip)
+        return check
 
     def _number_edit(self, name: str, tip: str) -> QLineEdit:
         edit = QLineEdit(objectName=name)
@@ -240,7 +288,8 @@ class SetupForm(QWidget):
                 self.latent_spin, self.width_spin, self.loss_combo, self.optim_combo, self.lr_g_edit, self.lr_d_edit,
                 self.k_spin, self.batch_spin, self.steps_spin, self.seed_spin, self.device_combo, self.beta1_edit,
                 self.beta2_edit, self.momentum_edit, self.log_spin, self.sample_spin, self.ckpt_spin, self.metrics_spin,
-                self.ema_edit]
+                self.ema_edit, self.sn_check, self.r1_edit, self.gp_edit, self.clip_edit, self.noise_edit,
+                self.anneal_spin, self.smooth_edit, self.unroll_spin, self.pack_spin, self.mbstd_check, self.act_combo]
 
     # --- reading and writing the config ------------------------------------------------------
     def set_config(self, config: RunConfig) -> None:
@@ -274,6 +323,17 @@ class SetupForm(QWidget):
             self.ckpt_spin.setValue(t.checkpoint_every)
             self.metrics_spin.setValue(t.metrics_every)
             self.ema_edit.setText(_fmt(t.ema_decay))
+            self.sn_check.setChecked(config.model.spectral_norm)
+            self.r1_edit.setText(_fmt(config.loss.r1_gamma))
+            self.gp_edit.setText(_fmt(config.loss.gp_weight))
+            self.clip_edit.setText(_fmt(config.loss.clip_value))
+            self.noise_edit.setText(_fmt(t.instance_noise))
+            self.anneal_spin.setValue(t.noise_anneal_steps)
+            self.smooth_edit.setText(_fmt(config.loss.label_smoothing))
+            self.unroll_spin.setValue(t.unrolled_steps)
+            self.pack_spin.setValue(config.model.pack)
+            self.mbstd_check.setChecked(config.model.minibatch_std)
+            self._select(self.act_combo, config.model.d_activation)
         finally:
             self._loading = False
         self._refresh()
@@ -286,15 +346,20 @@ class SetupForm(QWidget):
                             path=self.path_edit.text().strip() or None,
                             image_size=self.size_combo.currentData(), channels=self.channels_combo.currentData()),
             model=ModelConfig(arch=self.arch_combo.currentData(), latent_dim=self.latent_spin.value(),
-                              width=self.width_spin.value()),
-            loss=LossConfig(kind=self.loss_combo.currentData()),
+                              width=self.width_spin.value(), d_activation=self.act_combo.currentData(),
+                              spectral_norm=self.sn_check.isChecked(), minibatch_std=self.mbstd_check.isChecked(),
+                              pack=self.pack_spin.value()),
+            loss=LossConfig(kind=self.loss_combo.currentData(), gp_weight=_num(self.gp_edit),
+                            clip_value=_num(self.clip_edit), r1_gamma=_num(self.r1_edit),
+                            label_smoothing=_num(self.smooth_edit)),
             optim=OptimConfig(name=self.optim_combo.currentData(), lr_g=_num(self.lr_g_edit), lr_d=_num(self.lr_d_edit),
                               beta1=_num(self.beta1_edit), beta2=_num(self.beta2_edit), momentum=_num(self.momentum_edit)),
             train=TrainConfig(steps=self.steps_spin.value(), batch_size=self.batch_spin.value(), k=self.k_spin.value(),
                               seed=self.seed_spin.value(), device=self.device_combo.currentData(),
                               log_every=self.log_spin.value(), sample_every=self.sample_spin.value(),
                               checkpoint_every=self.ckpt_spin.value(), metrics_every=self.metrics_spin.value(),
-                              ema_decay=_num(self.ema_edit)),
+                              ema_decay=_num(self.ema_edit), instance_noise=_num(self.noise_edit),
+                              noise_anneal_steps=self.anneal_spin.value(), unrolled_steps=self.unroll_spin.value()),
             preset=None if name == CUSTOM else name,
         )
 
