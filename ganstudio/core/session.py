@@ -65,9 +65,12 @@ class TrainingSession:
     def resume(cls, run: RunDirectory, total_steps: int | None = None, device: str | None = None) -> TrainingSession:
         """Continues from checkpoints/latest.pt; metrics past that step are dropped, not duplicated."""
         config = run.read_config()
+        state = load_checkpoint(run.latest_checkpoint, map_location="cpu") if run.latest_checkpoint.exists() else None
+        if state is not None:  # hyperparameters changed mid-run live in the checkpoint's copy of the config
+            config = check(RunConfig.from_dict(state["config"]))
         trainer = Trainer(config, device=device)
-        if run.latest_checkpoint.exists():
-            trainer.load_state_dict(load_checkpoint(run.latest_checkpoint, map_location=trainer.device))
+        if state is not None:
+            trainer.load_state_dict(state)
         run.truncate_metrics(trainer.step_count)
         if total_steps is not None and total_steps != config.train.steps:
             config.train.steps = total_steps

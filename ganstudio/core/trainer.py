@@ -66,6 +66,33 @@ class Trainer:
     def noise(self, n: int) -> torch.Tensor:
         return torch.randn(n, self.config.model.latent_dim, generator=self.rng, device=self.device)
 
+    LIVE_FIELDS = ("lr_g", "lr_d", "k", "instance_noise", "ema_decay")
+
+    def apply_changes(self, changes: dict) -> dict:
+        """Changes hyperparameters between steps (learning rates, k, instance noise, EMA decay).
+
+        Returns what was applied; raises ValueError naming a bad field, leaving everything as it was.
+        """
+        from ganstudio.core.config import check
+
+        unknown = set(changes) - set(self.LIVE_FIELDS)
+        if unknown:
+            raise ValueError(f"cannot change {', '.join(sorted(unknown))} during a run")
+        trial = self.config.copy()
+        for name, value in changes.items():
+            setattr(trial.optim if name.startswith("lr_") else trial.train, name, value)
+        check(trial)
+        self.config = trial
+        for group in self.opt_g.param_groups:
+            group["lr"] = trial.optim.lr_g
+        for group in self.opt_d.param_groups:
+            group["lr"] = trial.optim.lr_d
+        if trial.train.ema_decay > 0 and self.G_ema is None:
+            self.G_ema = copy.deepcopy(self.G).eval().requires_grad_(False)
+        elif trial.train.ema_decay == 0:
+            self.G_ema = None
+        return dict(changes)
+
     def instance_noise_std(self) -> float:
         """Instance noise now: the configured std, falling linearly to zero when annealed."""
         t = self.config.train

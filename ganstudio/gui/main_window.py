@@ -32,6 +32,7 @@ from ganstudio.core.runlog import RunDirectory, RunError
 from ganstudio.gui.settings import AppSettings
 from ganstudio.gui.widgets.distribution_view import DistributionView
 from ganstudio.gui.widgets.explorer import ExplorerPanel
+from ganstudio.gui.widgets.live_changes import LiveChangesPanel
 from ganstudio.gui.widgets.metric_plots import MetricPlots
 from ganstudio.gui.widgets.preferences import PreferencesDialog
 from ganstudio.gui.widgets.sample_view import SampleView
@@ -98,8 +99,15 @@ class MainWindow(QMainWindow):
     # --- layout ------------------------------------------------------------------------------
     def _build_setup(self) -> None:
         self.form = SetupForm(fashion_full_found=find_fashion_full() is not None)
+        self.live = LiveChangesPanel()
+        self.live.setEnabled(False)
+        panel = QWidget()
+        column = QVBoxLayout(panel)
+        column.setContentsMargins(0, 0, 0, 0)
+        column.addWidget(self.form)
+        column.addWidget(self.live)
         scroll = QScrollArea()
-        scroll.setWidget(self.form)
+        scroll.setWidget(panel)
         scroll.setWidgetResizable(True)
         scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         scroll.setMinimumWidth(360)
@@ -230,6 +238,8 @@ class MainWindow(QMainWindow):
         c.checkpoint_saved.connect(lambda path: self.statusBar().showMessage(f"Checkpoint saved: {path}", 5000))
         c.failed.connect(self._on_failed)
         c.snapshot_ready.connect(self.explorer.set_live_state)
+        c.changed.connect(self._on_changed)
+        self.live.changes_requested.connect(self.controller.change)
         c.distribution_ready.connect(self.distribution.show_frame)
         c.modes_ready.connect(self.distribution.add_modes)
         self.distribution.step_requested.connect(self.step_once)
@@ -262,6 +272,7 @@ class MainWindow(QMainWindow):
                 run = RunDirectory.create(runs_root, config.preset or "run")
                 return TrainingSession.start(config, run)
         self._hide_banner()
+        self.live.load(config)
         self._set_state("starting")
         self._rate_mark = None
         self.controller.start(make)
@@ -344,6 +355,9 @@ class MainWindow(QMainWindow):
         self.plots.add_stats(metrics)
         self.plots.flush()
         self.distribution.clear()
+        for record in run.read_events("change"):
+            changes = {k: v for k, v in record.items() if k not in ("step", "event")}
+            self.plots.mark(int(record["step"]), ", ".join(f"{k}={v:g}" for k, v in changes.items()))
         for record in run.read_events("modes"):
             self.distribution.add_modes(int(record["step"]), ModeMetrics(int(record["modes"]), int(record["modes_total"]),
                                                                          float(record["high_quality"]), float(record["js"])))
@@ -425,6 +439,12 @@ class MainWindow(QMainWindow):
             eta = (self._total - step) / self._rate
             self.rate_label.setText(f"{self._rate:,.1f} steps/s - ETA {_duration(eta)}")
 
+    def _on_changed(self, step: int, changes: dict) -> None:
+        self.live.applied(changes)
+        text = ", ".join(f"{k}={v:g}" for k, v in changes.items())
+        self.plots.mark(step, text)
+        self.statusBar().showMessage(f"Step {step:,}: {text}", 8000)
+
     def _on_frame(self, frame: SampleFrame) -> None:
         self.samples.add_frame(frame)
 
@@ -494,6 +514,7 @@ class MainWindow(QMainWindow):
         self.stop_action.setEnabled(self.stop_button.isEnabled())
         self.save_action.setEnabled(active)
         self.form.setEnabled(idle)
+        self.live.setEnabled(active)
         self.new_action.setEnabled(idle)
         self.open_action.setEnabled(idle)
 

@@ -53,6 +53,7 @@ class TrainingWorker(QObject):
     snapshot_ready = Signal(object)  # generator state_dict copy + config, for the explorer
     distribution_ready = Signal(object)  # DistributionFrame (toy data only)
     modes_ready = Signal(int, object)  # step, ModeMetrics (ring-8 / grid-25)
+    changed = Signal(int, object)  # step, dict of hyperparameters changed mid-run
     failed = Signal(str)  # traceback text
     finished = Signal(str)  # "done" | "stopped" | "error"
 
@@ -66,6 +67,7 @@ class TrainingWorker(QObject):
         self._snapshot_requested = threading.Event()
         self._lock = threading.Lock()
         self._single_steps: list[str] = []  # "both", "d" or "g", queued while paused
+        self._changes: list[dict] = []
 
     # --- control, callable from any thread -------------------------------------------------
     def request_stop(self) -> None:
@@ -83,6 +85,12 @@ class TrainingWorker(QObject):
         """While paused: one full step ("both": k D steps and a G step), or one D or one G update."""
         with self._lock:
             self._single_steps.append(which)
+        self._wake.set()
+
+    def request_changes(self, changes: dict) -> None:
+        """Hyperparameter changes, applied before the next step."""
+        with self._lock:
+            self._changes.append(dict(changes))
         self._wake.set()
 
     def request_checkpoint(self) -> None:
@@ -130,6 +138,10 @@ class TrainingWorker(QObject):
             if self._save_requested.is_set():
                 self._save_requested.clear()
                 self._save(session)
+            with self._lock:
+                changes, self._changes = self._changes, []
+            for change in changes:
+                self._apply(session, change)
             if self._snapshot_requested.is_set():
                 self._snapshot_requested.clear()
                 self._snapshot(session)
@@ -167,6 +179,16 @@ class TrainingWorker(QObject):
             if paused or now - last_picture >= PICTURE_INTERVAL_S:
                 self._emit_picture(session, saved=False)
                 last_picture = now
+
+    def _apply(self, session, change: dict) -> None:
+        try:
+            applied = session.trainer.apply_changes(change)
+        except Exception as exc:  # noqa: BLE001 - a refused change is reported, the run goes on
+            self.alarm.emit(f"Change refused: {exc}")
+            return
+        self._emit_stats(session.flush_stats())
+        session.run.append_event({"step": session.step, "event": "change", **applied})
+        self.changed.emit(session.step, applied)
 
     def _emit_stats(self, stats: list) -> None:
         if not stats:
@@ -221,6 +243,7 @@ class TrainingController(QObject):
     snapshot_ready = Signal(object)
     distribution_ready = Signal(object)
     modes_ready = Signal(int, object)
+    changed = Signal(int, object)
     failed = Signal(str)
     finished = Signal(str)
 
@@ -246,7 +269,7 @@ class TrainingController(QObject):
         worker.request_pause(paused)
         worker.moveToThread(thread)
         for name in ("started_run", "stats_ready", "frame_ready", "state_changed", "alarm",
-                     "checkpoint_saved", "snapshot_ready", "distribution_ready", "modes_ready", "failed"):
+                     "checkpoint_saved", "snapshot_ready", "distribution_ready", "modes_ready", "changed", "failed"):
             getattr(worker, name).connect(getattr(self, name))
         # Direct: quit the thread's event loop from the worker itself, so stop_and_wait() can join it
         # while the GUI thread is blocked; the queued _on_finished then tidies up and re-emits.
@@ -267,6 +290,10 @@ class TrainingController(QObject):
     def save_checkpoint(self) -> None:
         if self._worker:
             self._worker.request_checkpoint()
+
+    def change(self, changes: dict) -> None:
+        if self._worker:
+            self._worker.request_changes(changes)
 
     def request_snapshot(self) -> None:
         if self._worker:

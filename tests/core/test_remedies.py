@@ -133,3 +133,20 @@ def test_pack_must_divide_the_batch():
     cfg = tiny_toy_config()
     cfg.model.pack = 5
     assert "train.batch_size" in {f for f, _ in validate(cfg)}
+
+
+def test_a_change_applies_on_the_next_step():
+    t = Trainer(tiny_toy_config())
+    t.step()
+    t.apply_changes({"lr_g": 1e-5, "k": 3, "instance_noise": 0.05, "ema_decay": 0.9})
+    assert t.opt_g.param_groups[0]["lr"] == 1e-5 and t.G_ema is not None
+    first_d = next(iter(t.D.parameters()))
+    before = t.opt_d.state[first_d]["step"].item()
+    t.step()
+    assert t.opt_d.state[first_d]["step"].item() == before + 3
+    assert t.instance_noise_std() == 0.05
+    with pytest.raises(ValueError):
+        t.apply_changes({"batch_size": 3})
+    with pytest.raises(Exception, match="optim.lr_d"):
+        t.apply_changes({"lr_d": -1.0})
+    assert t.opt_d.param_groups[0]["lr"] == 1e-3  # a refused change leaves everything as it was

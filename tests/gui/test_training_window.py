@@ -228,3 +228,24 @@ def test_form_round_trips_every_field(make_window):
     cfg.loss.r1_gamma, cfg.loss.label_smoothing, cfg.loss.kind = 5.0, 0.1, "wgan-gp"
     w.form.set_config(cfg)
     assert w.form.config() == cfg
+
+
+def test_a_change_mid_run_is_applied_marked_and_recorded(qtbot, make_window):
+    w = make_window(tiny_toy_config(steps=100000))
+    with qtbot.waitSignal(w.controller.stats_ready, timeout=30000):
+        w.start()
+    assert w.live.isEnabled()
+    w.live.lr_g.setText("5e-05")
+    w.live.k.setValue(2)
+    with qtbot.waitSignal(w.controller.changed, timeout=10000) as changed:
+        w.live.apply_button.click()
+    step, changes = changed.args
+    assert changes == {"lr_g": 5e-05, "k": 2}
+    assert len(w.plots.marks) == 2
+    records = [json.loads(line) for line in (Path(w.run_dir) / "metrics.jsonl").read_text().splitlines()]
+    events = [r for r in records if r.get("event") == "change"]
+    assert events == [{"step": step, "event": "change", "lr_g": 5e-05, "k": 2}]
+    w.live.lr_d.setText("abc")
+    w.live.apply_button.click()
+    assert "lr_d" in w.live.error.text()
+    w.stop()

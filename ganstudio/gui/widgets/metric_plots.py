@@ -49,6 +49,7 @@ class MetricPlots(QWidget):
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
         self.series = GrowingSeries(STAT_FIELDS)
+        self.marks: list[tuple[pg.PlotWidget, pg.InfiniteLine]] = []
         self.loss_plot = _plot("lossPlot", "Losses", "loss")
         self.prob_plot = _plot("probPlot", "Discriminator outputs", "mean D")
         self.prob_plot.setXLink(self.loss_plot)
@@ -90,7 +91,19 @@ class MetricPlots(QWidget):
         self._timer.timeout.connect(self._redraw)
         self._timer.start()
 
+    def mark(self, step: int, text: str) -> None:
+        """A vertical line at a step where something changed (a hyperparameter, an alarm)."""
+        for plot in (self.loss_plot, self.prob_plot):
+            line = pg.InfiniteLine(pos=step, angle=90, pen=pg.mkPen("#9467bd", width=1, style=Qt.PenStyle.DotLine),
+                                   label=text if plot is self.loss_plot else None,
+                                   labelOpts={"position": 0.95, "color": "#9467bd", "rotateAxis": (1, 0)})
+            plot.addItem(line)
+            self.marks.append((plot, line))
+
     def clear(self) -> None:
+        for plot, line in self.marks:
+            plot.removeItem(line)
+        self.marks.clear()
         self.series.clear()
         self._dirty = True
         self._redraw()
