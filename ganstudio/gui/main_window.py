@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import threading
 import time
 from pathlib import Path
@@ -126,6 +127,8 @@ class MainWindow(QMainWindow):
         row = QHBoxLayout(banner_row)
         row.setContentsMargins(0, 0, 0, 0)
         row.addWidget(self.banner, 1)
+        self.remedy_row = QHBoxLayout()
+        row.addLayout(self.remedy_row)
         row.addWidget(self.banner_close)
         self.banner_row = banner_row
         banner_row.hide()
@@ -239,6 +242,8 @@ class MainWindow(QMainWindow):
         c.failed.connect(self._on_failed)
         c.snapshot_ready.connect(self.explorer.set_live_state)
         c.changed.connect(self._on_changed)
+        c.health_alarm.connect(self._on_health_alarm)
+        c.rewound.connect(self._on_rewound)
         self.live.changes_requested.connect(self.controller.change)
         c.distribution_ready.connect(self.distribution.show_frame)
         c.modes_ready.connect(self.distribution.add_modes)
@@ -456,9 +461,53 @@ class MainWindow(QMainWindow):
                 self._rate_mark = None
 
     def _on_alarm(self, message: str) -> None:
+        self._show_banner(message, ())
+
+    def _on_health_alarm(self, alarm) -> None:
+        paused = " Training paused." if alarm.kind == "nan" else ""
+        self._show_banner(f"{alarm.message}{paused} Try:", alarm.remedies)
+        self.plots.mark(alarm.step, alarm.kind)
+
+    def _show_banner(self, message: str, remedies) -> None:
+        while self.remedy_row.count():
+            item = self.remedy_row.takeAt(0)
+            if item.widget():
+                item.widget().deleteLater()
+        self.remedy_buttons = []
+        for i, remedy in enumerate(remedies):
+            button = QPushButton(remedy.label, objectName=f"remedyButton_{i}")
+            button.setToolTip("Applies on the next step" if remedy.live or remedy.rewind
+                              else "Changes the setup; takes effect in the next run")
+            button.clicked.connect(lambda _=False, r=remedy: self.apply_remedy(r))
+            self.remedy_row.addWidget(button)
+            self.remedy_buttons.append(button)
         self.banner.setText(message)
         self.banner_row.show()
         self.statusBar().showMessage(message, 10000)
+
+    def apply_remedy(self, remedy) -> None:
+        from ganstudio.core.config import ConfigError, apply_override, check
+
+        if remedy.rewind:
+            self.controller.rewind()
+        if remedy.live:
+            self.controller.change(remedy.live)
+        if remedy.config:
+            config = self.form.config()
+            try:
+                for key, value in remedy.config.items():
+                    apply_override(config, f"{key}={json.dumps(value)}")
+                check(config)
+            except ConfigError as exc:
+                self.statusBar().showMessage(f"Cannot apply: {exc}", 8000)
+                return
+            self.form.set_config(config)
+            self.statusBar().showMessage(f"{remedy.label}: set for the next run", 8000)
+        self._hide_banner()
+
+    def _on_rewound(self, step: int) -> None:
+        self.plots.mark(step, "rewind")
+        self.statusBar().showMessage(f"Rewound to step {step:,}", 8000)
 
     def _on_failed(self, text: str) -> None:
         last = text.strip().splitlines()[-1] if text.strip() else "unknown error"

@@ -20,6 +20,7 @@ from PySide6.QtCore import QObject, Qt, QThread, Signal, Slot
 STATS_INTERVAL_S = 0.1  # <= 10 stats signals a second
 PICTURE_INTERVAL_S = 0.5  # live sample grid refreshes; each costs one G forward on the fixed batch
 STOP_WAIT_MS = 2000
+REWIND_EVERY = 200  # steps between in-memory snapshots that "rewind" can go back to
 
 
 @dataclass(frozen=True)
@@ -54,6 +55,8 @@ class TrainingWorker(QObject):
     distribution_ready = Signal(object)  # DistributionFrame (toy data only)
     modes_ready = Signal(int, object)  # step, ModeMetrics (ring-8 / grid-25)
     changed = Signal(int, object)  # step, dict of hyperparameters changed mid-run
+    health_alarm = Signal(object)  # core.health.Alarm
+    rewound = Signal(int)  # the step training went back to
     failed = Signal(str)  # traceback text
     finished = Signal(str)  # "done" | "stopped" | "error"
 
@@ -68,6 +71,10 @@ class TrainingWorker(QObject):
         self._lock = threading.Lock()
         self._single_steps: list[str] = []  # "both", "d" or "g", queued while paused
         self._changes: list[dict] = []
+        self._rewind_requested = threading.Event()
+        self._good_state: dict | None = None
+        self._good_step = -REWIND_EVERY
+        self.monitor = None
 
     # --- control, callable from any thread -------------------------------------------------
     def request_stop(self) -> None:
@@ -91,6 +98,11 @@ class TrainingWorker(QObject):
         """Hyperparameter changes, applied before the next step."""
         with self._lock:
             self._changes.append(dict(changes))
+        self._wake.set()
+
+    def request_rewind(self) -> None:
+        """Go back to the last in-memory snapshot whose stats were all finite."""
+        self._rewind_requested.set()
         self._wake.set()
 
     def request_checkpoint(self) -> None:
@@ -118,6 +130,7 @@ class TrainingWorker(QObject):
             self.started_run.emit(RunInfo(str(session.run.path), describe_device(trainer.device),
                                           trainer.data.describe(), session.step, session.total_steps, trainer.is_toy))
             self.state_changed.emit("paused" if self._paused.is_set() else "running")
+            self.monitor = self._make_monitor(session)
             self._emit_picture(session, saved=False)
             self._snapshot(session)
             reason = self._loop(session)
@@ -142,13 +155,16 @@ class TrainingWorker(QObject):
                 changes, self._changes = self._changes, []
             for change in changes:
                 self._apply(session, change)
+            if self._rewind_requested.is_set():
+                self._rewind_requested.clear()
+                self._rewind(session)
             if self._snapshot_requested.is_set():
                 self._snapshot_requested.clear()
                 self._snapshot(session)
             paused = self._paused.is_set()
             if paused != was_paused:
                 if paused:  # the window shows every finished step before it says "paused"
-                    self._emit_stats(session.flush_stats())
+                    self._emit_stats(session.flush_stats(), session)
                 self.state_changed.emit("paused" if paused else "running")
                 was_paused = paused
             if session.done:
@@ -168,6 +184,7 @@ class TrainingWorker(QObject):
             progress = session.advance()
             if progress.modes is not None:
                 self.modes_ready.emit(session.step, progress.modes)
+                self._raise(session, self.monitor.observe_modes(session.step, progress.modes.modes_captured))
             if progress.picture is not None:
                 self._emit_picture(session, saved=True)
             now = time.monotonic()
@@ -175,7 +192,7 @@ class TrainingWorker(QObject):
             if paused or now - last_stats >= STATS_INTERVAL_S:
                 stats = stats + session.flush_stats()
                 last_stats = now
-            self._emit_stats(stats)
+            self._emit_stats(stats, session)
             if paused or now - last_picture >= PICTURE_INTERVAL_S:
                 self._emit_picture(session, saved=False)
                 last_picture = now
@@ -186,29 +203,69 @@ class TrainingWorker(QObject):
         except Exception as exc:  # noqa: BLE001 - a refused change is reported, the run goes on
             self.alarm.emit(f"Change refused: {exc}")
             return
-        self._emit_stats(session.flush_stats())
+        self._emit_stats(session.flush_stats(), session)
         session.run.append_event({"step": session.step, "event": "change", **applied})
+        self.monitor.set_learning_rates(session.trainer.config.optim.lr_g, session.trainer.config.optim.lr_d)
         self.changed.emit(session.step, applied)
 
-    def _emit_stats(self, stats: list) -> None:
+    def _make_monitor(self, session):
+        from ganstudio.core.health import HealthMonitor, mean_pairwise_distance
+
+        trainer = session.trainer
+        import torch
+
+        real = trainer.data.sample(64, torch.Generator(device=trainer.device).manual_seed(99)).cpu().numpy()
+        return HealthMonitor(trainer.config.loss.kind, (trainer.config.optim.lr_g, trainer.config.optim.lr_d),
+                             mean_pairwise_distance(real))
+
+    def _raise(self, session, alarms: list) -> None:
+        for alarm in alarms:
+            session.run.append_event(alarm.to_record())
+            if alarm.kind == "nan" and not self._paused.is_set():
+                self._paused.set()
+            self.health_alarm.emit(alarm)
+
+    def _emit_stats(self, stats: list, session) -> None:
         if not stats:
             return
         self.stats_ready.emit(stats)
-        bad = next((s for s in stats if not s.is_finite()), None)
-        if bad is not None and not self._paused.is_set():
-            self._paused.set()
-            self.alarm.emit(f"Loss became NaN or Inf at step {bad.step}: training paused. "
-                            "Lower the learning rates or try another loss, then resume or start again.")
+        if self.monitor is not None:
+            self._raise(session, self.monitor.observe_stats(stats))
+        if all(s.is_finite() for s in stats) and session.step - self._good_step >= REWIND_EVERY:
+            import copy
+
+            self._good_state = copy.deepcopy({k: v for k, v in session.trainer.state_dict().items()})
+            self._good_step = session.step
+
+    def _rewind(self, session) -> None:
+        if self._good_state is None:
+            self.alarm.emit("No good snapshot to rewind to yet")
+            return
+        import copy
+
+        session.trainer.load_state_dict(copy.deepcopy(self._good_state))  # the optimizers would alias it
+        session.run.truncate_metrics(session.step)
+        session.run.append_event({"step": session.step, "event": "rewind"})
+        self.rewound.emit(session.step)
 
     def _frame(self, session, saved: bool) -> SampleFrame:
+        from ganstudio.core.health import mean_pairwise_distance
+
         trainer = session.trainer
         if trainer.is_toy:
             fake = trainer.sample(session.toy_noise()).numpy()
-            return SampleFrame(trainer.step_count, real=np.ascontiguousarray(session.toy_real()),
-                               fake=np.ascontiguousarray(fake), saved=saved)
-        from ganstudio.core.imaging import image_grid
+            diverse = fake[:64]
+            frame = SampleFrame(trainer.step_count, real=np.ascontiguousarray(session.toy_real()),
+                                fake=np.ascontiguousarray(fake), saved=saved)
+        else:
+            from ganstudio.core.imaging import image_grid
 
-        return SampleFrame(trainer.step_count, image=image_grid(trainer.fixed_samples(), nrow=8), saved=saved)
+            images = trainer.fixed_samples()
+            diverse = images.astype(np.float32) / 127.5 - 1
+            frame = SampleFrame(trainer.step_count, image=image_grid(images, nrow=8), saved=saved)
+        if self.monitor is not None and trainer.step_count > 0:
+            self._raise(session, self.monitor.observe_diversity(trainer.step_count, mean_pairwise_distance(diverse)))
+        return frame
 
     def _emit_picture(self, session, saved: bool) -> None:
         self.frame_ready.emit(self._frame(session, saved))
@@ -244,6 +301,8 @@ class TrainingController(QObject):
     distribution_ready = Signal(object)
     modes_ready = Signal(int, object)
     changed = Signal(int, object)
+    health_alarm = Signal(object)
+    rewound = Signal(int)
     failed = Signal(str)
     finished = Signal(str)
 
@@ -269,7 +328,7 @@ class TrainingController(QObject):
         worker.request_pause(paused)
         worker.moveToThread(thread)
         for name in ("started_run", "stats_ready", "frame_ready", "state_changed", "alarm",
-                     "checkpoint_saved", "snapshot_ready", "distribution_ready", "modes_ready", "changed", "failed"):
+                     "checkpoint_saved", "snapshot_ready", "distribution_ready", "modes_ready", "changed", "health_alarm", "rewound", "failed"):
             getattr(worker, name).connect(getattr(self, name))
         # Direct: quit the thread's event loop from the worker itself, so stop_and_wait() can join it
         # while the GUI thread is blocked; the queued _on_finished then tidies up and re-emits.
@@ -290,6 +349,10 @@ class TrainingController(QObject):
     def save_checkpoint(self) -> None:
         if self._worker:
             self._worker.request_checkpoint()
+
+    def rewind(self) -> None:
+        if self._worker:
+            self._worker.request_rewind()
 
     def change(self, changes: dict) -> None:
         if self._worker:

@@ -105,11 +105,15 @@ def test_nan_pauses_the_run_and_says_so(qtbot, make_window):
     cfg = tiny_toy_config(steps=100000, log_every=1)
     cfg.optim.name, cfg.optim.lr_g, cfg.optim.lr_d, cfg.optim.momentum = "sgd", 1e20, 1e20, 0.9
     w = make_window(cfg)
-    with qtbot.waitSignal(w.controller.alarm, timeout=30000) as alarm:
+    with qtbot.waitSignal(w.controller.health_alarm, timeout=30000) as alarm:
         w.start()
-    assert "NaN" in alarm.args[0]
+    assert alarm.args[0].kind == "nan"
     qtbot.waitUntil(lambda: w.state == "paused", timeout=10000)
     assert w.banner_row.isVisible() and "NaN" in w.banner.text()
+    labels = [b.text() for b in w.remedy_buttons]
+    assert labels[0].startswith("Rewind") and len(labels) == 3
+    records = (Path(w.run_dir) / "metrics.jsonl").read_text()
+    assert '"event": "alarm", "kind": "nan"' in records
 
 
 def test_closing_during_training_saves_and_stops_fast(qtbot, make_window):
@@ -249,3 +253,12 @@ def test_a_change_mid_run_is_applied_marked_and_recorded(qtbot, make_window):
     w.live.apply_button.click()
     assert "lr_d" in w.live.error.text()
     w.stop()
+
+
+def test_a_config_remedy_goes_into_the_setup_form(make_window):
+    from ganstudio.core.health import Remedy
+
+    w = make_window(tiny_toy_config())
+    w._show_banner("collapsed", (Remedy("PacGAN", config={"model.pack": 4}),))
+    w.remedy_buttons[0].click()
+    assert w.form.config().model.pack == 4 and not w.banner_row.isVisible()

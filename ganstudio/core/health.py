@@ -1,0 +1,142 @@
+"""Training-health alarms: cheap checks on the stats the trainer already reports.
+
+Each alarm says what was seen and suggests up to three remedies. A remedy is either a live
+change (applied to the running trainer on the next step) or a config change for the next run.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import deque
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from ganstudio.core.stats import StepStats
+
+WINDOW = 50
+COOLDOWN_STEPS = 500
+COLLAPSE_RATIO = 0.25  # fixed-batch diversity below this fraction of real data's
+
+
+@dataclass(frozen=True)
+class Remedy:
+    label: str
+    live: dict = field(default_factory=dict)  # trainer.apply_changes() fields
+    config: dict = field(default_factory=dict)  # "section.field" -> value, for the next run
+    rewind: bool = False
+
+
+@dataclass(frozen=True)
+class Alarm:
+    kind: str  # "nan" | "vanishing-gradients" | "mode-collapse" | "divergence" | "oscillation"
+    step: int
+    message: str
+    remedies: tuple[Remedy, ...]
+
+    def to_record(self) -> dict:
+        return {"step": self.step, "event": "alarm", "kind": self.kind, "message": self.message}
+
+
+def mean_pairwise_distance(samples: np.ndarray) -> float:
+    """Diversity of a batch: the mean Euclidean distance between two different samples."""
+    flat = np.asarray(samples, dtype=np.float64).reshape(len(samples), -1)
+    sq = (flat ** 2).sum(axis=1)
+    d2 = np.maximum(sq[:, None] + sq[None, :] - 2 * flat @ flat.T, 0.0)
+    n = len(flat)
+    return float(np.sqrt(d2).sum() / max(1, n * (n - 1)))
+
+
+class HealthMonitor:
+    def __init__(self, loss_kind: str, config_lrs: tuple[float, float], real_diversity: float | None = None):
+        self.loss_kind = loss_kind
+        self.lr_g, self.lr_d = config_lrs
+        self.real_diversity = real_diversity
+        self.recent: deque[StepStats] = deque(maxlen=WINDOW)
+        self.grad_g_reference = 0.0
+        self.grad_reference: deque[float] = deque(maxlen=500)
+        self.last_raised: dict[str, int] = {}
+        self.best_modes = 0
+        self.best_diversity = 0.0
+
+    def _raise(self, kind: str, step: int, message: str, remedies: tuple[Remedy, ...]) -> list[Alarm]:
+        if kind != "nan" and step - self.last_raised.get(kind, -COOLDOWN_STEPS) < COOLDOWN_STEPS:
+            return []
+        self.last_raised[kind] = step
+        return [Alarm(kind, step, message, remedies)]
+
+    def set_learning_rates(self, lr_g: float, lr_d: float) -> None:
+        self.lr_g, self.lr_d = lr_g, lr_d
+
+    def observe_stats(self, stats: list[StepStats]) -> list[Alarm]:
+        alarms: list[Alarm] = []
+        for s in stats:
+            if not s.is_finite():
+                return alarms + self._raise("nan", s.step, f"Loss or gradient became NaN/Inf at step {s.step}.", (
+                    Remedy("Rewind to the last good snapshot", rewind=True),
+                    Remedy("Halve both learning rates", live={"lr_g": self.lr_g / 2, "lr_d": self.lr_d / 2}),
+                    Remedy("Spectral norm in D (next run)", config={"model.spectral_norm": True}),
+                ))
+            self.recent.append(s)
+            self.grad_reference.append(s.grad_norm_d + s.grad_norm_g)
+        if len(self.recent) < WINDOW:
+            return alarms
+        step = self.recent[-1].step
+        d_real = np.mean([s.d_real for s in self.recent])
+        d_fake = np.mean([s.d_fake for s in self.recent])
+        grad_g = np.mean([s.grad_norm_g for s in self.recent])
+        self.grad_g_reference = max(self.grad_g_reference, grad_g)
+        probabilities = self.loss_kind in ("minimax", "non-saturating")
+        if probabilities and d_real > 0.95 and d_fake < 0.05 and grad_g < 0.05 * self.grad_g_reference:
+            alarms += self._raise("vanishing-gradients", step,
+                                  f"D is near-perfect (D(x) {d_real:.2f}, D(G(z)) {d_fake:.2f}) and G's gradient "
+                                  f"has collapsed to {grad_g:.2g}: G gets no signal.", (
+                                      Remedy("Instance noise 0.1 on D's inputs", live={"instance_noise": 0.1}),
+                                      Remedy("Halve D's learning rate", live={"lr_d": self.lr_d / 2}),
+                                      Remedy("Non-saturating loss (next run)", config={"loss.kind": "non-saturating"}),
+                                  ))
+        losses = np.array([[s.loss_d, s.loss_g] for s in self.recent])
+        median_grad = float(np.median(self.grad_reference))
+        latest_grad = self.recent[-1].grad_norm_d + self.recent[-1].grad_norm_g
+        if np.abs(losses).max() > 1e4 or (len(self.grad_reference) >= 200 and latest_grad > 100 * median_grad):
+            alarms += self._raise("divergence", step, "Losses or gradient norms are exploding.", (
+                Remedy("Halve both learning rates", live={"lr_g": self.lr_g / 2, "lr_d": self.lr_d / 2}),
+                Remedy("R1 penalty gamma = 10 (next run)", config={"loss.r1_gamma": 10.0}),
+                Remedy("Spectral norm in D (next run)", config={"model.spectral_norm": True}),
+            ))
+        loss_g = losses[:, 1]
+        swings = np.count_nonzero(np.diff(np.sign(np.array([s.d_fake for s in self.recent]) - 0.5)))
+        if probabilities and loss_g.std() > max(1.0, 1.5 * abs(loss_g.mean())) and swings > WINDOW // 5:
+            alarms += self._raise("oscillation", step, "G and D are oscillating instead of converging.", (
+                Remedy("Two time-scale rates: D 4x G", live={"lr_d": 4 * self.lr_g}),
+                Remedy("EMA of G's weights (0.999)", live={"ema_decay": 0.999}),
+                Remedy("Halve both learning rates", live={"lr_g": self.lr_g / 2, "lr_d": self.lr_d / 2}),
+            ))
+        return alarms
+
+    def observe_diversity(self, step: int, diversity: float) -> list[Alarm]:
+        if self.real_diversity is None or not math.isfinite(diversity):
+            return []
+        self.best_diversity = max(self.best_diversity, diversity)
+        # "Falling": a fresh generator's outputs are all alike too, which is not a collapse.
+        fell = diversity < 0.5 * self.best_diversity
+        if fell and diversity < COLLAPSE_RATIO * self.real_diversity:
+            return self._raise("mode-collapse", step,
+                               f"The fixed-noise batch has collapsed: diversity {diversity:.3g} against "
+                               f"{self.real_diversity:.3g} for real data.", self._collapse_remedies())
+        return []
+
+    def observe_modes(self, step: int, captured: int) -> list[Alarm]:
+        self.best_modes = max(self.best_modes, captured)
+        if self.best_modes >= 2 and captured <= self.best_modes // 2:
+            return self._raise("mode-collapse", step,
+                               f"Modes captured dropped to {captured} (it was {self.best_modes}).",
+                               self._collapse_remedies())
+        return []
+
+    def _collapse_remedies(self) -> tuple[Remedy, ...]:
+        return (
+            Remedy("Minibatch std layer in D (next run)", config={"model.minibatch_std": True}),
+            Remedy("PacGAN, pack 4 (next run)", config={"model.pack": 4}),
+            Remedy("Unrolled D, 5 steps (next run)", config={"train.unrolled_steps": 5}),
+        )

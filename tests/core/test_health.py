@@ -1,0 +1,83 @@
+import numpy as np
+
+from ganstudio.core.health import HealthMonitor, mean_pairwise_distance
+from ganstudio.core.stats import StepStats
+from ganstudio.core.trainer import Trainer
+from tests.conftest import tiny_toy_config
+
+
+def stats(step, loss_d=1.3, loss_g=0.7, d_real=0.55, d_fake=0.45, gd=1.0, gg=1.0):
+    return StepStats(step, loss_d, loss_g, d_real, d_fake, gd, gg, 0.01)
+
+
+def healthy(n, start=1):
+    rng = np.random.default_rng(0)
+    return [stats(i, 1.3 + 0.05 * rng.standard_normal(), 0.7 + 0.05 * rng.standard_normal(),
+                  gd=1 + 0.1 * rng.random(), gg=1 + 0.1 * rng.random()) for i in range(start, start + n)]
+
+
+def test_no_alarm_on_healthy_stats():
+    m = HealthMonitor("non-saturating", (2e-4, 2e-4), real_diversity=10.0)
+    assert m.observe_stats(healthy(400)) == []
+    assert m.observe_diversity(400, 9.0) == []
+
+
+def test_nan_alarm_offers_rewind():
+    m = HealthMonitor("non-saturating", (2e-4, 2e-4))
+    alarms = m.observe_stats(healthy(10) + [stats(11, loss_d=float("nan"))])
+    assert [a.kind for a in alarms] == ["nan"] and alarms[0].remedies[0].rewind
+    assert alarms[0].remedies[1].live == {"lr_g": 1e-4, "lr_d": 1e-4}
+
+
+def test_saturated_d_with_vanishing_generator_gradient():
+    m = HealthMonitor("minimax", (2e-4, 2e-4))
+    m.observe_stats(healthy(60))
+    saturated = [stats(i, loss_d=0.01, loss_g=-0.001, d_real=0.99, d_fake=0.01, gg=0.001) for i in range(61, 130)]
+    alarms = m.observe_stats(saturated)
+    assert [a.kind for a in alarms] == ["vanishing-gradients"]
+    assert any(r.live.get("instance_noise") for r in alarms[0].remedies)
+
+
+def test_collapsed_batch_raises_mode_collapse():
+    m = HealthMonitor("non-saturating", (2e-4, 2e-4), real_diversity=10.0)
+    rng = np.random.default_rng(1)
+    diverse = rng.standard_normal((64, 100))
+    collapsed = np.tile(rng.standard_normal((1, 100)), (64, 1)) + 0.01 * rng.standard_normal((64, 100))
+    assert m.observe_diversity(100, mean_pairwise_distance(diverse)) == []
+    alarms = m.observe_diversity(600, mean_pairwise_distance(collapsed))
+    assert [a.kind for a in alarms] == ["mode-collapse"]
+    assert m.observe_diversity(700, mean_pairwise_distance(collapsed)) == []  # cooldown: no spam
+
+
+def test_a_fresh_generator_is_not_a_collapse():
+    m = HealthMonitor("non-saturating", (2e-4, 2e-4), real_diversity=10.0)
+    assert m.observe_diversity(1, 0.1) == []
+
+
+def test_exploding_losses_raise_divergence():
+    m = HealthMonitor("non-saturating", (2e-4, 2e-4))
+    alarms = m.observe_stats(healthy(60) + [stats(61, loss_d=5e4)])
+    assert "divergence" in [a.kind for a in alarms]
+
+
+def test_dropping_modes_raise_mode_collapse():
+    m = HealthMonitor("non-saturating", (2e-4, 2e-4))
+    assert m.observe_modes(250, 8) == []
+    assert [a.kind for a in m.observe_modes(500, 2)] == ["mode-collapse"]
+
+
+def test_pairwise_distance():
+    pts = np.array([[0.0, 0.0], [3.0, 4.0]])
+    assert mean_pairwise_distance(pts) == 5.0
+
+
+def test_no_alarm_on_a_real_healthy_toy_run():
+    t = Trainer(tiny_toy_config(steps=400))
+    real = t.data.sample(64, __import__("torch").Generator().manual_seed(0)).numpy()
+    m = HealthMonitor("non-saturating", (1e-3, 1e-3), mean_pairwise_distance(real))
+    alarms = []
+    for i in range(400):
+        t.step()
+        if (i + 1) % 50 == 0:
+            alarms += m.observe_stats(t.drain_stats())
+    assert [a.kind for a in alarms] == []
