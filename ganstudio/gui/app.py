@@ -16,7 +16,14 @@ def run_app(argv: list[str] | None = None) -> int:
     app.setApplicationName("GAN Studio")
     app.setOrganizationName("GAN Studio")
     app.setApplicationVersion(__import__("ganstudio").__version__)
+    from importlib import resources
+
+    from PySide6.QtGui import QIcon
+
     from ganstudio.gui.main_window import MainWindow
+
+    with resources.as_file(resources.files("ganstudio.resources").joinpath("icons/ganstudio.svg")) as icon:
+        app.setWindowIcon(QIcon(str(icon)))
 
     window = MainWindow()
     window.show()

@@ -162,9 +162,9 @@ class ExplorerPanel(QWidget):
         self.save_button = QPushButton("Save image set...", objectName="saveImageSetButton")
         self.save_button.setToolTip("Save PNGs, a contact sheet, latents and a manifest that regenerates them exactly")
         self.save_button.clicked.connect(self.ask_save)
-        top = QHBoxLayout()
-        for b in (self.open_button, self.refresh_button, self.find_button, self.save_button):
-            top.addWidget(b)
+        top = QGridLayout()
+        for i, b in enumerate((self.open_button, self.refresh_button, self.find_button, self.save_button)):
+            top.addWidget(b, i // 2, i % 2)
 
         self.seed_spin = QSpinBox(objectName="seedSpin")
         self.seed_spin.setRange(0, 2_000_000_000)
@@ -247,7 +247,8 @@ class ExplorerPanel(QWidget):
         scroll.setWidget(controls)
         scroll.setWidgetResizable(True)
         scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        scroll.setMinimumWidth(470)
+        scroll.setMinimumWidth(440)
+        controls.setMaximumWidth(440)
 
         layout = QHBoxLayout(self)
         layout.addLayout(left, 1)
