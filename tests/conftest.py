@@ -51,3 +51,19 @@ def read_only_folder(tmp_path):
     folder.chmod(0o500)
     yield folder
     folder.chmod(0o700)
+
+
+@pytest.fixture(scope="session")
+def small_checkpoint(tmp_path_factory):
+    """A DCGAN checkpoint after 5 tiny steps (latent size 24), shared by the explorer and export tests."""
+    from ganstudio.core.checkpoint import save_checkpoint
+    from ganstudio.core.trainer import Trainer
+
+    cfg = tiny_image_config()
+    cfg.model.latent_dim = 24
+    t = Trainer(cfg)
+    for _ in range(5):
+        t.step()
+    path = tmp_path_factory.mktemp("checkpoint") / "latest.pt"
+    save_checkpoint(t.state_dict(), path)
+    return path

@@ -117,8 +117,8 @@ class RunDirectory:
         with open(self.metrics_path, "a", encoding="utf-8") as fh:
             fh.write(json.dumps(event) + "\n")
 
-    def read_events(self, event: str) -> list[dict]:
-        """Records of one kind written with append_event (for example the "modes" metrics)."""
+    def _records(self) -> list[tuple[str, dict]]:
+        """(line, record) for every readable JSON object; a torn last line (crash mid-write) is skipped."""
         if not self.metrics_path.exists():
             return []
         out = []
@@ -127,36 +127,24 @@ class RunDirectory:
                 record = json.loads(line)
             except json.JSONDecodeError:
                 continue
-            if isinstance(record, dict) and record.get("event") == event:
-                out.append(record)
+            if isinstance(record, dict):
+                out.append((line, record))
         return out
 
+    def read_events(self, event: str) -> list[dict]:
+        """Records of one kind written with append_event (for example the "modes" metrics)."""
+        return [r for _, r in self._records() if r.get("event") == event]
+
     def read_metrics(self) -> list[StepStats]:
-        """Logged steps in order; a torn last line (crash mid-write) is ignored."""
-        if not self.metrics_path.exists():
-            return []
-        out = []
-        for line in self.metrics_path.read_text(encoding="utf-8").splitlines():
-            try:
-                record = json.loads(line)
-            except json.JSONDecodeError:
-                continue
-            if isinstance(record, dict) and "loss_d" in record and "step" in record and "event" not in record:
-                out.append(StepStats.from_record(record))
-        return out
+        """Logged steps in order."""
+        return [StepStats.from_record(r) for _, r in self._records()
+                if "loss_d" in r and "step" in r and "event" not in r]
 
     def truncate_metrics(self, last_step: int) -> None:
         """Drops records past last_step, so a resumed run does not log the same steps twice."""
         if not self.metrics_path.exists():
             return
-        kept = []
-        for line in self.metrics_path.read_text(encoding="utf-8").splitlines():
-            try:
-                record = json.loads(line)
-            except json.JSONDecodeError:
-                continue
-            if not isinstance(record, dict) or int(record.get("step", 0)) <= last_step:
-                kept.append(line)
+        kept = [line for line, r in self._records() if int(r.get("step", 0)) <= last_step]
         text = "\n".join(kept) + ("\n" if kept else "")
         atomic_write(self.metrics_path, lambda tmp: Path(tmp).write_text(text, encoding="utf-8"))
 

@@ -14,22 +14,15 @@ from ganstudio.core.trainer import Trainer
 from tests.conftest import tiny_image_config
 
 
-@pytest.fixture(scope="module")
-def checkpoint(tmp_path_factory):
-    cfg = tiny_image_config()
-    cfg.model.latent_dim = 20
-    t = Trainer(cfg)
-    for _ in range(5):
-        t.step()
-    path = tmp_path_factory.mktemp("ckpt") / "g.pt"
-    save_checkpoint(t.state_dict(), path)
-    return path
+@pytest.fixture
+def checkpoint(small_checkpoint):
+    return small_checkpoint
 
 
 def test_directions_are_orthonormal_and_ordered_by_variance(checkpoint):
     snap = load_generator(checkpoint)
     d = principal_directions(snap, samples=600)
-    assert d.vectors.shape == (16, 20)
+    assert d.vectors.shape == (16, 24)
     assert np.allclose(d.vectors @ d.vectors.T, np.eye(16), atol=1e-8)
     assert np.all(np.diff(d.variances) <= 1e-12) and d.variances[0] > d.variances[-1]
 
@@ -37,7 +30,7 @@ def test_directions_are_orthonormal_and_ordered_by_variance(checkpoint):
 def test_first_direction_moves_the_features_most(checkpoint):
     snap = load_generator(checkpoint)
     d = principal_directions(snap, samples=600)
-    z = torch.randn(200, 20, generator=torch.Generator().manual_seed(3))
+    z = torch.randn(200, 24, generator=torch.Generator().manual_seed(3))
     with torch.no_grad():
         base = snap.generator.features(z)
         moved = [(snap.generator.features(z + torch.from_numpy(v).float()) - base).norm(dim=1).mean().item()
@@ -65,7 +58,7 @@ def test_image_set_writes_everything_and_regenerates_bit_for_bit(checkpoint, tmp
     dirs = principal_directions(snap, samples=300).vectors.tolist()
     spec = ImageSetSpec(mode=mode, count=5, seed=11, edit=LatentEdit(seed=3, direction_values=[1.0] + [0.0] * 15,
                                                                     raw_values={2: 0.5}, truncation=0.8),
-                        directions=dirs, a=seeded_z(1, 20).tolist(), b=seeded_z(2, 20).tolist(), scale=2)
+                        directions=dirs, a=seeded_z(1, 24).tolist(), b=seeded_z(2, 24).tolist(), scale=2)
     out = write_image_set(snap, spec, tmp_path / "set", checkpoint=checkpoint)
     files = sorted(p.name for p in out.iterdir())
     n = 6 if mode == "neighbours" else 5

@@ -13,16 +13,9 @@ from ganstudio.core.trainer import Trainer
 from tests.conftest import tiny_image_config, tiny_toy_config
 
 
-@pytest.fixture(scope="module")
-def checkpoint(tmp_path_factory):
-    cfg = tiny_image_config()
-    cfg.model.latent_dim = 24
-    t = Trainer(cfg)
-    for _ in range(5):
-        t.step()
-    path = tmp_path_factory.mktemp("explorer") / "latest.pt"
-    save_checkpoint(t.state_dict(), path)
-    return path
+@pytest.fixture
+def checkpoint(small_checkpoint):
+    return small_checkpoint
 
 
 @pytest.fixture
