@@ -38,6 +38,7 @@ def run_gui_bench(preset_name: str, seconds: float, rounds: int, json_path: str 
     config.train.device = "cpu"
     window.form.set_config(config)
     window.show()
+    app.processEvents()  # paint once before measuring
     headless = Trainer(config.copy())
 
     def spin(ms: float) -> None:

@@ -5,13 +5,10 @@ import numpy as np
 import pytest
 import torch
 
-from ganstudio.core.checkpoint import save_checkpoint
 from ganstudio.core.export import ExportError, ImageSetSpec, latents_for, regenerate, write_image_set
 from ganstudio.core.imaging import load_png
 from ganstudio.core.latent import LatentEdit, principal_directions, seeded_z, slerp
 from ganstudio.core.sampling import load_generator
-from ganstudio.core.trainer import Trainer
-from tests.conftest import tiny_image_config
 
 
 @pytest.fixture

@@ -32,7 +32,6 @@ from PySide6.QtWidgets import (
 from superqt import QLabeledDoubleSlider
 
 from ganstudio.core.export import ImageSetSpec
-from ganstudio.core.export import ImageSetSpec
 from ganstudio.core.latent import MAX_DIRECTIONS, Directions, LatentEdit, compose_latent, neighbours, seeded_z, slerp
 from ganstudio.core.sampling import GeneratorSnapshot, seeded_latents
 
