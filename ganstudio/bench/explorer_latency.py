@@ -87,10 +87,10 @@ def run_explorer_bench(seconds: float, rounds: int, drags: int, json_path: str |
     window.show()
     steps = [0]
     window.controller.stats_ready.connect(lambda stats: steps.__setitem__(0, stats[-1].step))
+    window.tabs.setCurrentWidget(window.explorer)
     window.start()
     while window.explorer.snapshot is None or window.explorer.directions is None:
         spin(100)
-    window.tabs.setCurrentWidget(window.explorer)
     phase = [0.0]
 
     def drag() -> None:

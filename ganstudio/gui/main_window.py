@@ -32,7 +32,7 @@ from ganstudio.core.paths import find_fashion_full
 from ganstudio.core.runlog import RunDirectory, RunError
 from ganstudio.gui.settings import AppSettings
 from ganstudio.gui.widgets.distribution_view import DistributionView
-from ganstudio.gui.widgets.explorer import ExplorerPanel
+from ganstudio.gui.widgets.explorer import TRAINING_RENDER_INTERVAL_MS, ExplorerPanel
 from ganstudio.gui.widgets.live_changes import LiveChangesPanel
 from ganstudio.gui.widgets.metric_plots import MetricPlots
 from ganstudio.gui.widgets.preferences import PreferencesDialog
@@ -421,6 +421,7 @@ class MainWindow(QMainWindow):
     def _on_started(self, info: RunInfo) -> None:
         self.run_dir = info.run_dir
         self.explorer.default_folder = info.run_dir
+        self.explorer.min_interval_ms = TRAINING_RENDER_INTERVAL_MS
         self.snapshot_timer.start()
         self._total = max(1, info.total_steps)
         self.progress.setRange(0, self._total)
@@ -515,6 +516,7 @@ class MainWindow(QMainWindow):
 
     def _on_finished(self, reason: str) -> None:
         self.snapshot_timer.stop()
+        self.explorer.min_interval_ms = 0
         if reason in ("stopped",) and self.run_dir:
             self.continuable = RunDirectory(self.run_dir)
         elif reason == "done":

@@ -39,6 +39,7 @@ NEIGHBOURS = 8
 SIGMA_RANGE = 3.0
 INTERP_STEPS = 100
 TOY_CLOUD = 1500
+TRAINING_RENDER_INTERVAL_MS = 33  # about 30 renders a second while training shares the CPU
 STRIP_DELAY_MS = 200
 
 
@@ -97,6 +98,9 @@ class ExplorerPanel(QWidget):
         self.current_z: np.ndarray | None = None
         self.current_image: np.ndarray | None = None
         self._dirty_since: float | None = None
+        self._last_render = 0.0
+        self.min_interval_ms = 0  # set while training runs (see MainWindow)
+        self._directions_wanted = False
         self._loading = False
         self.finder = DirectionFinder(self)
         self.finder.found.connect(self._on_directions)
@@ -279,8 +283,15 @@ class ExplorerPanel(QWidget):
             self._toy_cloud = snapshot.generate(seeded_latents(0, TOY_CLOUD, snapshot.latent_dim)).numpy()
         if not same_model or checkpoint:
             self.directions = None
-            self.find_directions()
+            self._directions_wanted = True
+            if self.isVisible():  # otherwise on first show: the PCA costs a training run seconds of CPU
+                self.find_directions()
         self.request_render()
+
+    def showEvent(self, event) -> None:
+        super().showEvent(event)
+        if self._directions_wanted and self.snapshot is not None:
+            self.find_directions()
 
     def set_live_state(self, payload: dict) -> None:
         from ganstudio.core.sampling import snapshot_from_state
@@ -290,6 +301,7 @@ class ExplorerPanel(QWidget):
     def find_directions(self) -> None:
         if self.snapshot is None:
             return
+        self._directions_wanted = False
         for slider in self.direction_sliders:
             slider.setEnabled(False)
         self.find_button.setEnabled(False)
@@ -447,10 +459,14 @@ class ExplorerPanel(QWidget):
         return compose_latent(self._base_z(), self.current_edit(), dirs)
 
     def request_render(self) -> None:
+        """Schedules one render of the latest state: at once, or, while a training run shares the CPU,
+        no sooner than min_interval_ms after the previous one (so a drag costs training less)."""
+        now = time.perf_counter()
         if self._dirty_since is None:
-            self._dirty_since = time.perf_counter()
+            self._dirty_since = now
         if not self._render_timer.isActive():
-            self._render_timer.start()
+            wait_ms = self.min_interval_ms - (now - self._last_render) * 1000
+            self._render_timer.start(max(0, int(wait_ms)))
 
     def render(self) -> None:
         """Draws the latest latent only; earlier slider positions that were never drawn are skipped.
@@ -459,6 +475,7 @@ class ExplorerPanel(QWidget):
         sliders rest, so a drag costs one generator forward per frame.
         """
         since, self._dirty_since = self._dirty_since, None
+        self._last_render = time.perf_counter()
         z = self.latent()
         if z is None:
             return
