@@ -182,7 +182,7 @@ def cmd_bench(args: argparse.Namespace) -> int:
         if name:
             preset(name)
         print(run_modes(args.dataset, name, runs=args.runs, steps=args.steps if args.steps != 200 else None,
-                        json_path=args.json))
+                        json_path=args.json, overrides=args.set))
         return 0
     if args.what == "explorer":
         from ganstudio.bench.explorer_latency import run_explorer_bench
@@ -227,6 +227,8 @@ def build_parser() -> argparse.ArgumentParser:
     bench.add_argument("what", choices=["speed", "gui", "explorer", "modes"])
     bench.add_argument("--dataset", default="ring-8", help="modes: ring-8 or grid-25")
     bench.add_argument("--runs", type=int, default=5, help="modes: seeds to average over")
+    bench.add_argument("--set", action="append", metavar="SECTION.FIELD=VALUE",
+                       help="modes: config override on top of the preset, e.g. --set model.pack=4 (repeatable)")
     bench.add_argument("--preset", action="append", help="preset to measure (repeatable)")
     bench.add_argument("--steps", type=int, default=200, help="speed: steps per side; modes: training steps "
                        "(default: the preset's)")

@@ -7,7 +7,7 @@ import time
 import numpy as np
 
 from ganstudio.bench.table import format_table, write_json
-from ganstudio.core.config import preset
+from ganstudio.core.config import apply_override, check, preset
 from ganstudio.core.session import measure_modes
 from ganstudio.core.trainer import Trainer
 
@@ -25,11 +25,16 @@ def _mean_std(values) -> str:
     return f"{arr.mean():.1f} +- {arr.std():.1f}"
 
 
-def run_modes(dataset: str, preset_name: str | None, runs: int, steps: int | None, json_path: str | None) -> str:
+def run_modes(dataset: str, preset_name: str | None, runs: int, steps: int | None, json_path: str | None,
+              overrides: list[str] | None = None) -> str:
     name = preset_name or dataset
+    label = " ".join([name, *(overrides or [])])
     per_run = []
     for seed in range(runs):
         cfg = preset(name)
+        for assignment in overrides or []:
+            apply_override(cfg, assignment)
+        check(cfg)
         cfg.data.dataset = dataset
         cfg.train.seed = seed
         cfg.train.device = "cpu"
@@ -49,10 +54,10 @@ def run_modes(dataset: str, preset_name: str | None, runs: int, steps: int | Non
     js = [r["js"] for r in per_run]
     secs = [r["seconds"] for r in per_run]
     total = per_run[0]["modes_total"]
-    rows = [[f"{name} (this machine)", dataset, f"{_mean_std(modes)} / {total}", _mean_std(hq),
+    rows = [[f"{label} (this machine)", dataset, f"{_mean_std(modes)} / {total}", _mean_std(hq),
              f"{np.mean(js):.3f} +- {np.std(js):.3f}", f"{np.mean(secs):.0f} s"]]
     column = 2 if dataset == "ring-8" else 4
     for method, source, *values in PUBLISHED:
         rows.append([f"{method}, {source}", dataset, f"{values[column - 2]} / {total}", f"{values[column - 1]}", "", ""])
-    write_json(json_path, "modes", {"dataset": dataset, "preset": name, "runs": per_run})
+    write_json(json_path, "modes", {"dataset": dataset, "preset": name, "overrides": overrides or [], "runs": per_run})
     return format_table(["method", "dataset", "modes captured", "% high-quality", "JS", "time/run"], rows)
