@@ -113,10 +113,6 @@ class TrainingWorker(QObject):
         self._snapshot_requested.set()
         self._wake.set()
 
-    @property
-    def is_paused(self) -> bool:
-        return self._paused.is_set()
-
     # --- the loop, in the worker thread ----------------------------------------------------
     @Slot()
     def run(self) -> None:
@@ -314,10 +310,6 @@ class TrainingController(QObject):
     @property
     def running(self) -> bool:
         return self._thread is not None
-
-    @property
-    def paused(self) -> bool:
-        return self._worker is not None and self._worker.is_paused
 
     def start(self, make_session: Callable[[], object], paused: bool = False) -> None:
         if self.running:

@@ -164,8 +164,3 @@ class ImageSource:
     def sample(self, n: int, generator: torch.Generator) -> torch.Tensor:
         idx = torch.randint(len(self.images), (n,), generator=generator, device=self.device)
         return self.images[idx].float().div_(127.5).sub_(1.0)
-
-    def real_batch_uint8(self, n: int, seed: int = 0) -> np.ndarray:
-        g = torch.Generator().manual_seed(seed)
-        idx = torch.randint(len(self.images), (n,), generator=g)
-        return self.images[idx.to(self.device)].cpu().numpy()
