@@ -184,6 +184,11 @@ def cmd_bench(args: argparse.Namespace) -> int:
         print(run_modes(args.dataset, name, runs=args.runs, steps=args.steps if args.steps != 200 else None,
                         json_path=args.json, overrides=args.set))
         return 0
+    if args.what == "startup":
+        from ganstudio.bench.startup import run_startup_bench
+
+        print(run_startup_bench(runs=args.runs, json_path=args.json))
+        return 0
     if args.what == "explorer":
         from ganstudio.bench.explorer_latency import run_explorer_bench
 
@@ -224,9 +229,9 @@ def build_parser() -> argparse.ArgumentParser:
     presets.set_defaults(func=cmd_presets)
 
     bench = sub.add_parser("bench", help="measure speed and more; prints a table")
-    bench.add_argument("what", choices=["speed", "gui", "explorer", "modes"])
+    bench.add_argument("what", choices=["speed", "gui", "explorer", "modes", "startup"])
     bench.add_argument("--dataset", default="ring-8", help="modes: ring-8 or grid-25")
-    bench.add_argument("--runs", type=int, default=5, help="modes: seeds to average over")
+    bench.add_argument("--runs", type=int, default=5, help="modes: seeds to average over; startup: launches")
     bench.add_argument("--set", action="append", metavar="SECTION.FIELD=VALUE",
                        help="modes: config override on top of the preset, e.g. --set model.pack=4 (repeatable)")
     bench.add_argument("--preset", action="append", help="preset to measure (repeatable)")

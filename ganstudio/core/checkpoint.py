@@ -6,34 +6,18 @@ and never loaded with full unpickling (a checkpoint from the internet could run 
 
 from __future__ import annotations
 
-import os
 import pickle
-import tempfile
 import zipfile
 from pathlib import Path
 
 import torch
 
+from ganstudio.core.atomic import atomic_write
 from ganstudio.core.trainer import CHECKPOINT_FORMAT, CHECKPOINT_VERSION
 
 
 class CheckpointError(RuntimeError):
     pass
-
-
-def atomic_write(path: str | Path, write) -> Path:
-    """Calls write(temp_path) for a temp file in the same folder, then renames it over path."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    os.close(fd)
-    try:
-        write(tmp)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return path
 
 
 def save_checkpoint(state: dict, path: str | Path) -> Path:

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ganstudio.core.checkpoint import atomic_write
+from ganstudio.core.atomic import atomic_write
 
 
 def image_grid(images: np.ndarray, nrow: int | None = None, pad: int = 2, fill: int = 0) -> np.ndarray:

@@ -7,11 +7,12 @@ compute bit-identical latents from the same description.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import numpy as np
-import torch
 
-from ganstudio.core.sampling import GeneratorSnapshot
+if TYPE_CHECKING:  # torch loads lazily: the window imports this module before it is painted
+    from ganstudio.core.sampling import GeneratorSnapshot
 
 MAX_DIRECTIONS = 16
 DIRECTION_SAMPLES = 3000
@@ -25,6 +26,8 @@ class Directions:
 
 def seeded_z(seed: int, latent_dim: int) -> np.ndarray:
     """One standard-normal latent from a seed (torch's CPU generator, as `ganstudio sample` uses)."""
+    import torch
+
     g = torch.Generator().manual_seed(int(seed))
     return torch.randn(1, latent_dim, generator=g)[0].double().numpy()
 
@@ -37,6 +40,8 @@ def principal_directions(snapshot: GeneratorSnapshot, count: int = MAX_DIRECTION
     direction is the latent change that moves the features along one component; the
     directions are then orthonormalised in order of explained variance.
     """
+    import torch
+
     latent = snapshot.latent_dim
     count = min(count, latent)
     g = torch.Generator().manual_seed(seed)

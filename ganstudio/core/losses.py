@@ -6,12 +6,12 @@ everywhere) the minimax and non-saturating families report 2 ln 2.
 
 from __future__ import annotations
 
-import math
-
 import torch
 import torch.nn.functional as F
 
-EQUILIBRIUM_D_LOSS = 2 * math.log(2)  # ~1.386
+from ganstudio.core import stats
+
+EQUILIBRIUM_D_LOSS = stats.EQUILIBRIUM_D_LOSS  # D's loss when D = 1/2 everywhere: 2 ln 2
 BCE_LOSSES = ("minimax", "non-saturating")
 CRITIC_LOSSES = ("wgan", "wgan-gp", "hinge")  # D outputs an unbounded score, not a probability
 

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ganstudio.core.checkpoint import atomic_write
+from ganstudio.core.atomic import atomic_write
 from ganstudio.core.config import ConfigError, RunConfig, check
 from ganstudio.core.stats import StepStats
 

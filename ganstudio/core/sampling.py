@@ -33,10 +33,10 @@ class GeneratorSnapshot:
         return self.config.model.latent_dim
 
     @torch.no_grad()
-    def generate(self, z: torch.Tensor) -> torch.Tensor:
-        return self.generator(z.to(self.device, torch.float32)).float().cpu()
+    def generate(self, z: torch.Tensor | np.ndarray) -> torch.Tensor:
+        return self.generator(torch.as_tensor(z).to(self.device, torch.float32)).float().cpu()
 
-    def images(self, z: torch.Tensor) -> np.ndarray:
+    def images(self, z: torch.Tensor | np.ndarray) -> np.ndarray:
         return to_uint8(self.generate(z))
 
 

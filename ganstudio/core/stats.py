@@ -5,6 +5,8 @@ from __future__ import annotations
 import math
 from dataclasses import asdict, dataclass, fields
 
+EQUILIBRIUM_D_LOSS = 2 * math.log(2)  # D's real + fake BCE at the 2014 equilibrium D = 1/2, ~1.386
+
 
 @dataclass(frozen=True)
 class StepStats:

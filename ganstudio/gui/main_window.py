@@ -42,6 +42,7 @@ from ganstudio.gui.worker import RunInfo, SampleFrame, TrainingController
 
 
 SNAPSHOT_INTERVAL_MS = 5000
+PROBE_DELAY_MS = 150
 
 
 class DeviceProbe(QObject):
@@ -95,7 +96,7 @@ class MainWindow(QMainWindow):
         self._update_controls()
         self.probe = DeviceProbe(self)
         self.probe.found.connect(self._on_devices)
-        QTimer.singleShot(0, self.probe.start)
+        QTimer.singleShot(PROBE_DELAY_MS, self.probe.start)  # after the first paint: importing torch takes ~1 s
 
     # --- layout ------------------------------------------------------------------------------
     def _build_setup(self) -> None:
@@ -608,7 +609,10 @@ class MainWindow(QMainWindow):
     def closeEvent(self, event: QCloseEvent) -> None:
         if self.controller.running:
             self.statusBar().showMessage("Saving a checkpoint and stopping...")
-            self.controller.stop_and_wait()
+            if not self.controller.stop_and_wait():
+                # A step or a dataset load is still running: leave the screen, but never kill the thread.
+                self.hide()
+                self.controller.stop_and_wait(None)
         self.settings.set_last_config(self.form.config())
         self.settings.set_window(self.saveGeometry(), self.saveState())
         self.settings.sync()

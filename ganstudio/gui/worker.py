@@ -358,13 +358,13 @@ class TrainingController(QObject):
         if self._worker:
             self._worker.request_stop()
 
-    def stop_and_wait(self, timeout_ms: int = STOP_WAIT_MS) -> bool:
-        """Stops (saving a checkpoint) and joins the thread; True when it ended in time."""
+    def stop_and_wait(self, timeout_ms: int | None = STOP_WAIT_MS) -> bool:
+        """Stops (saving a checkpoint) and joins the thread; True when it ended in time (None: no limit)."""
         if not self.running:
             return True
         thread = self._thread
         self.stop()
-        ended = thread.wait(timeout_ms)
+        ended = thread.wait() if timeout_ms is None else thread.wait(timeout_ms)
         if ended:
             self._cleanup()
         return ended

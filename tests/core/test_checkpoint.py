@@ -3,7 +3,8 @@ import os
 import pytest
 import torch
 
-from ganstudio.core.checkpoint import CheckpointError, atomic_write, load_checkpoint, save_checkpoint
+from ganstudio.core.atomic import atomic_write
+from ganstudio.core.checkpoint import CheckpointError, load_checkpoint, save_checkpoint
 from ganstudio.core.trainer import Trainer
 from tests.conftest import tiny_image_config
 

@@ -20,3 +20,9 @@ def test_config_imports_no_torch():
     """The GUI builds its form from config before torch is loaded, so config must stay light."""
     code = "import sys, ganstudio.core.config, ganstudio.core.stats; sys.exit('torch' in sys.modules)"
     assert subprocess.run([sys.executable, "-c", code]).returncode == 0
+
+
+def test_the_window_module_imports_no_torch():
+    """The window is painted before torch loads (torch takes over a second to import)."""
+    code = "import sys, ganstudio.gui.main_window; sys.exit('torch' in sys.modules)"
+    assert subprocess.run([sys.executable, "-c", code]).returncode == 0

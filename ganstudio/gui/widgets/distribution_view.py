@@ -8,6 +8,8 @@ the mode-collapse metrics for ring-8 and grid-25.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt, Signal
@@ -21,9 +23,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ganstudio.core.distribution import DistributionFrame
 from ganstudio.core.metrics import ModeMetrics
 from ganstudio.gui.widgets.series import GrowingSeries
+
+if TYPE_CHECKING:  # the engine (and torch) load in the background, after the window is painted
+    from ganstudio.core.distribution import DistributionFrame
 
 BRUSH_POINTS = 12
 

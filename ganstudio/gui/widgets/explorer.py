@@ -11,9 +11,10 @@ import threading
 import time
 from pathlib import Path
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 import pyqtgraph as pg
-import torch
 from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
 from PySide6.QtWidgets import (
     QFileDialog,
@@ -31,9 +32,11 @@ from PySide6.QtWidgets import (
 )
 from superqt import QLabeledDoubleSlider
 
-from ganstudio.core.export import ImageSetSpec
 from ganstudio.core.latent import MAX_DIRECTIONS, Directions, LatentEdit, compose_latent, neighbours, seeded_z, slerp
-from ganstudio.core.sampling import GeneratorSnapshot, seeded_latents
+
+if TYPE_CHECKING:  # the engine (and torch) load after the window is painted
+    from ganstudio.core.export import ImageSetSpec
+    from ganstudio.core.sampling import GeneratorSnapshot
 
 NEIGHBOURS = 8
 SIGMA_RANGE = 3.0
@@ -91,7 +94,6 @@ class ExplorerPanel(QWidget):
         self.default_folder = str(Path.home())
         self.error_dialog: QMessageBox | None = None
         self.directions: Directions | None = None
-        self.edit = LatentEdit()
         self.point_a: np.ndarray | None = None
         self.point_b: np.ndarray | None = None
         self.interp_t: float | None = None
@@ -280,6 +282,8 @@ class ExplorerPanel(QWidget):
         source = Path(checkpoint).name if checkpoint else "the running training"
         self.info.setText(f"Generator at step {snapshot.step:,} from {source}")
         if snapshot.is_toy:
+            from ganstudio.core.sampling import seeded_latents
+
             self._toy_cloud = snapshot.generate(seeded_latents(0, TOY_CLOUD, snapshot.latent_dim)).numpy()
         if not same_model or checkpoint:
             self.directions = None
@@ -412,6 +416,8 @@ class ExplorerPanel(QWidget):
 
     # --- saving ------------------------------------------------------------------------------
     def current_spec(self) -> ImageSetSpec:
+        from ganstudio.core.export import ImageSetSpec
+
         return ImageSetSpec(
             edit=self.current_edit(),
             directions=self.directions.vectors.tolist() if self.directions is not None else None,
@@ -480,7 +486,7 @@ class ExplorerPanel(QWidget):
         if z is None:
             return
         snap = self.snapshot
-        out = snap.generate(torch.from_numpy(z[None].astype(np.float32)))
+        out = snap.generate(z[None].astype(np.float32))
         self.current_z = z
         if snap.is_toy:
             self._draw_point(out.numpy())
@@ -501,7 +507,7 @@ class ExplorerPanel(QWidget):
         from ganstudio.core.trainer import to_uint8
 
         batch = neighbours(self.current_z, NEIGHBOURS).astype(np.float32)
-        images = to_uint8(self.snapshot.generate(torch.from_numpy(batch)))
+        images = to_uint8(self.snapshot.generate(batch))
         self.strip_item.setImage(image_grid(images, nrow=NEIGHBOURS, fill=255), autoLevels=False, levels=(0, 255))
 
     def _draw_point(self, points: np.ndarray) -> None:

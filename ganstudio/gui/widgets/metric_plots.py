@@ -15,8 +15,7 @@ import pyqtgraph as pg
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QCheckBox, QFileDialog, QHBoxLayout, QPushButton, QVBoxLayout, QWidget
 
-from ganstudio.core.losses import EQUILIBRIUM_D_LOSS
-from ganstudio.core.stats import STAT_FIELDS, StepStats
+from ganstudio.core.stats import EQUILIBRIUM_D_LOSS, STAT_FIELDS, StepStats
 from ganstudio.gui.widgets.series import GrowingSeries
 
 REDRAW_MS = 100

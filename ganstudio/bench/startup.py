@@ -1,0 +1,64 @@
+"""Launch to first painted window, in fresh processes (warm disk cache after the first)."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+
+from ganstudio.bench.table import format_table, median, write_json
+
+CHILD = r"""
+import sys, time
+started = float(sys.argv[1])
+from PySide6.QtCore import QEvent, QObject, QTimer
+from PySide6.QtWidgets import QApplication
+app = QApplication([])
+from ganstudio.gui.main_window import MainWindow
+from ganstudio.gui.settings import AppSettings
+from PySide6.QtCore import QSettings
+settings = AppSettings(QSettings(sys.argv[2], QSettings.Format.IniFormat))
+window = MainWindow(settings)
+
+class FirstPaint(QObject):
+    def eventFilter(self, obj, event):
+        if event.type() == QEvent.Type.Paint and not hasattr(self, "seen"):
+            self.seen = time.time() - started
+            torch_loaded = "torch" in sys.modules
+            QTimer.singleShot(0, lambda: (print(f"{self.seen:.4f} {int(torch_loaded)}"), app.quit()))
+        return False
+
+spy = FirstPaint()
+window.installEventFilter(spy)
+window.show()
+app.exec()
+"""
+
+
+def run_startup_bench(runs: int, json_path: str | None) -> str:
+    import tempfile
+
+    env = {**os.environ}
+    env.setdefault("QT_QPA_PLATFORM", "offscreen")
+    times, torch_before_paint = [], 0
+    with tempfile.TemporaryDirectory(prefix="ganstudio-bench-") as tmp:
+        for i in range(runs + 1):  # the first run warms the disk cache and is not counted
+            started = time.time()
+            out = subprocess.run([sys.executable, "-c", CHILD, repr(started), os.path.join(tmp, "s.ini")],
+                                 capture_output=True, text=True, env=env, timeout=120)
+            fields = out.stdout.split()
+            if out.returncode != 0 or len(fields) != 2:
+                raise RuntimeError(f"start-up probe failed: {out.stderr.strip()[-500:]}")
+            if i:
+                times.append(float(fields[0]))
+                torch_before_paint += int(fields[1])
+    result = {"runs": runs, "median_s": median(times), "max_s": max(times),
+              "torch_imported_before_paint": torch_before_paint, "platform": env["QT_QPA_PLATFORM"]}
+    write_json(json_path, "startup", result)
+    return format_table(["measure", "value"], [
+        ["launch to first paint, median", f"{result['median_s']:.2f} s"],
+        ["launch to first paint, worst", f"{result['max_s']:.2f} s"],
+        ["runs with torch imported before the paint", f"{torch_before_paint} of {runs}"],
+        ["Qt platform", result["platform"]],
+    ])
