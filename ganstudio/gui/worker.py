@@ -181,15 +181,16 @@ class TrainingWorker(QObject):
             if progress.modes is not None:
                 self.modes_ready.emit(session.step, progress.modes)
                 self._raise(session, self.monitor.observe_modes(session.step, progress.modes.modes_captured))
+            now = time.monotonic()
             if progress.picture is not None:
                 self._emit_picture(session, saved=True)
-            now = time.monotonic()
+                last_picture = now
             stats = progress.stats
             if paused or now - last_stats >= STATS_INTERVAL_S:
                 stats = stats + session.flush_stats()
                 last_stats = now
             self._emit_stats(stats, session)
-            if paused or now - last_picture >= PICTURE_INTERVAL_S:
+            if last_picture != now and (paused or now - last_picture >= PICTURE_INTERVAL_S):
                 self._emit_picture(session, saved=False)
                 last_picture = now
 
