@@ -70,6 +70,7 @@ class MainWindow(QMainWindow):
         self.controller = TrainingController(self)
         self.state = "idle"  # idle | starting | running | paused | stopping
         self.continuable: RunDirectory | None = None  # an opened or stopped run that Start continues
+        self._continuable_config = None  # its config.json, read once, compared on every form edit
         self.run_dir: str | None = None
         self.error_dialog: QMessageBox | None = None
         self._rate_mark: tuple[float, int] | None = None
@@ -309,7 +310,7 @@ class MainWindow(QMainWindow):
         except OSError as exc:
             self._show_error("Cannot save the drawing", f"{folder}: {exc.strerror}")
             return
-        self.continuable = None
+        self._set_continuable(None)
         self.form.set_drawn(str(path))
         self.start()
 
@@ -328,7 +329,7 @@ class MainWindow(QMainWindow):
         if self.state != "idle":
             self.statusBar().showMessage("Stop the current run first", 5000)
             return
-        self.continuable = None
+        self._set_continuable(None)
         self.run_dir = None
         self.plots.clear()
         self.samples.clear()
@@ -373,7 +374,7 @@ class MainWindow(QMainWindow):
             except OSError:
                 continue
         self.form.set_config(config)
-        self.continuable = run
+        self._set_continuable(run, config)
         self.run_dir = str(run.path)
         last = metrics[-1].step if metrics else 0
         self._total = max(1, config.train.steps)
@@ -519,14 +520,22 @@ class MainWindow(QMainWindow):
         self.snapshot_timer.stop()
         self.explorer.min_interval_ms = 0
         if reason in ("stopped",) and self.run_dir:
-            self.continuable = RunDirectory(self.run_dir)
+            run = RunDirectory(self.run_dir)
+            try:
+                self._set_continuable(run, run.read_config())
+            except RunError:
+                self._set_continuable(None)
         elif reason == "done":
-            self.continuable = None
+            self._set_continuable(None)
             self.statusBar().showMessage(f"Run finished: {self.run_dir}", 10000)
         self.distribution.set_paused(False)
         self._set_state("idle")
 
     # --- state -------------------------------------------------------------------------------
+    def _set_continuable(self, run: RunDirectory | None, config=None) -> None:
+        self.continuable = run
+        self._continuable_config = config if run is not None else None
+
     def _set_state(self, state: str) -> None:
         self.state = state
         self.state_label.setText(state.capitalize())
@@ -535,18 +544,15 @@ class MainWindow(QMainWindow):
     def _on_form_changed(self, valid: bool) -> None:
         toy = self.form.dataset_combo.currentData() in TOY_DATASETS
         self.tabs.setTabVisible(self.tabs.indexOf(self.distribution), toy)
+        saved = self._continuable_config
         if self.continuable is not None and self.state == "idle":
-            try:
-                saved = self.continuable.read_config()
-            except RunError:
-                saved = None
             current = self.form.config()
-            if saved is not None:  # a continued run keeps its config; only its length and device may change
-                current.train.steps = saved.train.steps
-                current.train.device = saved.train.device
-                current.preset = saved.preset
-            if saved is None or current != saved:
-                self.continuable = None
+            # a continued run keeps its config; only its length and device may change
+            current.train.steps = saved.train.steps
+            current.train.device = saved.train.device
+            current.preset = saved.preset
+            if current != saved:
+                self._set_continuable(None)
                 self.statusBar().showMessage("Settings changed: Start begins a new run", 5000)
         self._update_controls()
 
