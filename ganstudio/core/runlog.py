@@ -100,6 +100,8 @@ class RunDirectory:
             return check(RunConfig.from_json(self.config_path.read_text(encoding="utf-8")))
         except ConfigError as exc:
             raise RunError(f"{self.config_path}: {exc}") from None
+        except OSError as exc:
+            raise RunError(f"cannot read {self.config_path}: {exc.strerror}") from None
 
     def append_metrics(self, stats: list[StepStats], extra: dict | None = None) -> None:
         if not stats:

@@ -94,3 +94,10 @@ def test_same_seed_same_weights_other_seed_differs():
             t.step()
     assert torch.equal(params(a.G), params(b.G))
     assert not torch.equal(params(a.G), params(c.G))
+
+
+def test_a_vanished_run_folder_is_a_run_error(tmp_path):
+    from ganstudio.core.runlog import RunDirectory, RunError
+
+    with pytest.raises(RunError, match="cannot read"):
+        RunDirectory(tmp_path / "gone").read_config()
