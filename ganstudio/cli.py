@@ -23,9 +23,10 @@ def _user_errors() -> tuple[type[BaseException], ...]:
     from ganstudio.core.data import DataError
     from ganstudio.core.device import DeviceError
     from ganstudio.core.export import ExportError
+    from ganstudio.core.quality.errors import QualityError
     from ganstudio.core.runlog import RunError
 
-    return (CliError, ConfigError, DataError, DeviceError, CheckpointError, RunError, ExportError)
+    return (CliError, ConfigError, DataError, DeviceError, CheckpointError, RunError, ExportError, QualityError)
 
 
 def _config_from_args(args: argparse.Namespace) -> RunConfig:
@@ -60,12 +61,24 @@ def cmd_train(args: argparse.Namespace) -> int:
         config = _config_from_args(args)
         run = RunDirectory.at(args.out) if args.out else RunDirectory.create(default_runs_dir(), config.preset or "run")
         session = TrainingSession.start(config, run)
+    from ganstudio.core.device import describe_device
+    from ganstudio.core.fast_path import apply_threads
+
+    if session.trainer.device.type == "cpu":
+        apply_threads(session.trainer.config.perf.threads, gui=False)
     bar = tqdm(total=session.total_steps, initial=session.step, unit="step", dynamic_ncols=True, file=sys.stderr)
     with _StopOnInterrupt() as stop:
         print(f"run folder: {session.run.path}", flush=True)
-        print(f"data: {session.trainer.data.describe()}; device: {session.trainer.device}", flush=True)
+        print(f"data: {session.trainer.data.describe()}; device: {describe_device(session.trainer.device)}; "
+              f"{session.trainer.fast.describe()}", flush=True)
         while not session.done and not stop.requested:
             progress = session.advance()
+            if progress.quality is not None:
+                q = progress.quality
+                bar.write(f"step {session.step:,}: FD {q.frechet:.2f}, precision {q.precision:.2f}, "
+                          f"recall {q.recall:.2f}, coverage {q.coverage:.2f}"
+                          + (" (best so far; checkpoints/best.pt)" if progress.best and
+                             session.trainer.config.quality.keep_best else ""))
             if progress.stats:
                 last = progress.stats[-1]
                 bar.set_postfix(loss_d=f"{last.loss_d:.3f}", loss_g=f"{last.loss_g:.3f}", refresh=False)
@@ -150,6 +163,40 @@ def cmd_sample(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_eval(args: argparse.Namespace) -> int:
+    import json
+
+    from ganstudio.core.quality.evaluator import evaluate_checkpoint
+    from ganstudio.core.quality.inception import download_inception
+
+    if args.n < 50:
+        raise CliError("--n must be at least 50")
+    if args.download_inception:
+        print(f"Inception v3 weights in {download_inception()}")
+    with_inception = bool(args.inception or args.inception_weights or args.download_inception)
+    report = evaluate_checkpoint(args.checkpoint, args.n, device=args.device or "cpu",
+                                 inception_weights=args.inception_weights, with_inception=with_inception)
+    rows = [
+        ("Fréchet distance (GAN Studio features)", f"{report.frechet:.3f}", "lower is better; two real halves give ~0"),
+        ("KID x 1000", f"{1000 * report.kid:.2f} +- {1000 * report.kid_std:.2f}", "lower is better"),
+        ("precision (k=3)", f"{report.precision:.3f}", "fakes inside the real manifold"),
+        ("recall (k=3)", f"{report.recall:.3f}", "reals inside the fake manifold"),
+        ("density (k=5)", f"{report.density:.3f}", "~1 for real data"),
+        ("coverage (k=5)", f"{report.coverage:.3f}", "~0.97 for real data"),
+        ("memorisation ratio", f"{report.memorisation_ratio:.3f}", "fake / real nearest-training distance; << 1 copies"),
+        ("memorised fraction", f"{report.memorised_fraction:.3f}", "fakes closer to training than 99 % of reals"),
+    ]
+    if report.inception_fid is not None:
+        rows.insert(0, ("Inception FID (torchvision weights)", f"{report.inception_fid:.2f}", "lower is better"))
+    from ganstudio.bench.table import format_table
+
+    print(f"{args.checkpoint}: {report.samples:,} generated images, {report.seconds:.1f} s")
+    print(format_table(["metric", "value", "reading"], [list(r) for r in rows]))
+    if args.json:
+        Path(args.json).write_text(json.dumps(report.to_record(), indent=2) + "\n")
+    return 0
+
+
 def cmd_presets(_args: argparse.Namespace) -> int:
     width = max(map(len, PRESET_SUMMARIES))
     for name, summary in PRESET_SUMMARIES.items():
@@ -183,6 +230,14 @@ def cmd_bench(args: argparse.Namespace) -> int:
             preset(name)
         print(run_modes(args.dataset, name, runs=args.runs, steps=args.steps if args.steps != 200 else None,
                         json_path=args.json, overrides=args.set))
+        return 0
+    if args.what == "quality":
+        from ganstudio.bench.quality import DEFAULT_PRESETS, run_quality
+
+        names = args.preset or list(DEFAULT_PRESETS)
+        for name in names:
+            preset(name)
+        print(run_quality(names, minutes=args.minutes, samples=args.samples, json_path=args.json, overrides=args.set))
         return 0
     if args.what == "startup":
         from ganstudio.bench.startup import run_startup_bench
@@ -225,11 +280,24 @@ def build_parser() -> argparse.ArgumentParser:
     sample.add_argument("--force", action="store_true", help="overwrite existing files")
     sample.set_defaults(func=cmd_sample)
 
+    evaluate = sub.add_parser("eval", help="score a checkpoint's samples: FD, KID, precision/recall, "
+                              "density/coverage, memorisation")
+    evaluate.add_argument("checkpoint")
+    evaluate.add_argument("--n", type=int, default=5000, help="generated images (and real images) to compare")
+    evaluate.add_argument("--device", help="default: cpu")
+    evaluate.add_argument("--inception", action="store_true",
+                          help="also torchvision-Inception FID (weights must be in torch hub's cache)")
+    evaluate.add_argument("--inception-weights", metavar="FILE", help="an inception_v3_google-*.pth file to use")
+    evaluate.add_argument("--download-inception", action="store_true",
+                          help="fetch the Inception weights into torch hub's cache first (needs the network)")
+    evaluate.add_argument("--json", help="also write the metrics to this JSON file")
+    evaluate.set_defaults(func=cmd_eval)
+
     presets = sub.add_parser("presets", help="list the presets")
     presets.set_defaults(func=cmd_presets)
 
     bench = sub.add_parser("bench", help="measure speed and more; prints a table")
-    bench.add_argument("what", choices=["speed", "gui", "explorer", "modes", "startup"])
+    bench.add_argument("what", choices=["speed", "gui", "explorer", "modes", "startup", "quality"])
     bench.add_argument("--dataset", default="ring-8", help="modes: ring-8 or grid-25")
     bench.add_argument("--runs", type=int, default=5, help="modes: seeds to average over; startup: launches")
     bench.add_argument("--set", action="append", metavar="SECTION.FIELD=VALUE",
@@ -241,6 +309,8 @@ def build_parser() -> argparse.ArgumentParser:
     bench.add_argument("--seconds", type=float, default=15.0, help="gui, explorer: seconds per alternating chunk")
     bench.add_argument("--rounds", type=int, default=3, help="gui, explorer: alternating rounds")
     bench.add_argument("--drags", type=int, default=300, help="explorer: slider moves timed per model size")
+    bench.add_argument("--minutes", type=float, default=3.0, help="quality: training budget per preset")
+    bench.add_argument("--samples", type=int, default=5000, help="quality: images scored per preset")
     bench.add_argument("--json", help="also write the results to this JSON file")
     bench.set_defaults(func=cmd_bench)
     return parser

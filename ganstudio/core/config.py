@@ -102,12 +102,43 @@ class TrainConfig:
 
 
 @dataclass
+class QualityConfig:
+    """Sample-quality scoring in the shipped feature space while training (image datasets only)."""
+
+    every: int = 500  # steps between evaluations; 0 = off. 500 costs ~5 % of a fashion-dcgan run on a CPU
+    samples: int = 2000  # generated (and real) images per evaluation
+    keep_best: bool = True  # save checkpoints/best.pt whenever the Fréchet distance improves
+    inception: bool = False  # also torchvision-Inception FID (needs its weights on disk; slow on a CPU)
+    inception_weights: str | None = None  # inception_v3_google-*.pth; None = look in torch hub's cache
+
+
+FAST_PATH_AUTO = ("auto", "on", "off")
+AUTOCAST_MODES = ("auto", "off", "bf16", "fp16")
+OPTIMIZER_IMPLS = ("auto", "fused", "foreach", "for-loop")
+
+
+@dataclass
+class PerfConfig:
+    """The fast path. Each switch keeps results equal to the plain path within float tolerance;
+    "auto" picks what measured fastest for the device (see core/fast_path.py)."""
+
+    channels_last: str = "auto"  # NHWC memory format for conv models; auto = on for CUDA
+    autocast: str = "auto"  # mixed precision; auto = bf16 on CUDA with bf16 support, off on the CPU
+    optimizer_impl: str = "auto"  # auto = fused on CUDA, foreach on the CPU
+    compile: bool = False  # torch.compile G and D (opt-in; falls back to eager when compiling fails)
+    cudnn_benchmark: bool = True  # let cuDNN pick the fastest conv algorithms (CUDA only)
+    threads: int = 0  # CPU intra-op threads; 0 = auto (all cores headless, one fewer with the window open)
+
+
+@dataclass
 class RunConfig:
     data: DataConfig = field(default_factory=DataConfig)
     model: ModelConfig = field(default_factory=ModelConfig)
     loss: LossConfig = field(default_factory=LossConfig)
     optim: OptimConfig = field(default_factory=OptimConfig)
     train: TrainConfig = field(default_factory=TrainConfig)
+    quality: QualityConfig = field(default_factory=QualityConfig)
+    perf: PerfConfig = field(default_factory=PerfConfig)
     preset: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
@@ -121,7 +152,8 @@ class RunConfig:
         if not isinstance(raw, dict):
             raise ConfigError([("config", "must be a JSON object")])
         sections = {"data": DataConfig, "model": ModelConfig, "loss": LossConfig,
-                    "optim": OptimConfig, "train": TrainConfig}
+                    "optim": OptimConfig, "train": TrainConfig, "quality": QualityConfig,
+                    "perf": PerfConfig}
         problems: list[tuple[str, str]] = []
         built: dict[str, Any] = {}
         for key in raw:
@@ -214,6 +246,20 @@ def validate(config: RunConfig) -> list[tuple[str, str]]:
     need(_is_int(t.unrolled_steps) and 0 <= t.unrolled_steps <= 50, "train.unrolled_steps", "must be from 0 to 50")
     for name in ("log_every", "sample_every", "checkpoint_every", "metrics_every"):
         need(_is_int(getattr(t, name)) and getattr(t, name) >= 1, f"train.{name}", "must be an integer >= 1")
+    q = config.quality
+    need(_is_int(q.every) and q.every >= 0, "quality.every", "must be an integer >= 0 (0 turns scoring off)")
+    need(_is_int(q.samples) and 50 <= q.samples <= 50000, "quality.samples", "must be an integer from 50 to 50,000")
+    need(isinstance(q.keep_best, bool), "quality.keep_best", "must be true or false")
+    need(isinstance(q.inception, bool), "quality.inception", "must be true or false")
+    p = config.perf
+    need(p.channels_last in FAST_PATH_AUTO, "perf.channels_last", f"must be one of {', '.join(FAST_PATH_AUTO)}")
+    need(p.autocast in AUTOCAST_MODES, "perf.autocast", f"must be one of {', '.join(AUTOCAST_MODES)}")
+    need(p.autocast != "fp16" or (lo.kind != "wgan-gp" and not lo.r1_gamma), "perf.autocast",
+         "fp16 cannot carry the gradient penalties (wgan-gp, R1) through its loss scaling; use bf16")
+    need(p.optimizer_impl in OPTIMIZER_IMPLS, "perf.optimizer_impl", f"must be one of {', '.join(OPTIMIZER_IMPLS)}")
+    need(isinstance(p.compile, bool), "perf.compile", "must be true or false")
+    need(isinstance(p.cudnn_benchmark, bool), "perf.cudnn_benchmark", "must be true or false")
+    need(_is_int(p.threads) and 0 <= p.threads <= 1024, "perf.threads", "must be an integer from 0 (auto) to 1024")
     return problems
 
 
@@ -231,7 +277,7 @@ def apply_override(config: RunConfig, assignment: str) -> None:
     section = getattr(config, section_name, None) if dot else None
     if not sep or section is None or not hasattr(section, field_name) or section_name == "preset":
         raise ConfigError([(key.strip() or assignment, "expected section.field=value with a known field "
-                            "(sections: data, model, loss, optim, train)")])
+                            "(sections: data, model, loss, optim, train, quality, perf)")])
     try:
         value = json.loads(text)
     except json.JSONDecodeError:
@@ -268,6 +314,7 @@ PRESET_SUMMARIES = {
     "grid-25": "MLP on a 5x5 grid of Gaussians (harder mode-collapse test), Adam 1e-3, batch 256",
     "gaussian-1d": "MLP on the 2014 paper's 1D Gaussian, the picture of G and D moving along one axis",
     "ring-8-ema": "ring-8 trained 4x longer with an EMA generator (0.999): the recommended toy preset so far",
+    "fashion-minimax": "fashion-dcgan with the 2014 paper's minimax generator loss log(1 - D(G(z))), which saturates",
     "fashion-ttur": "fashion-dcgan with the two time-scale update rule: lr D 4e-4, lr G 1e-4 (Heusel et al. 2017)",
     "fashion-wgan-gp": "DCGAN 28 px, WGAN-GP (lambda 10, n_critic k = 5), Adam 1e-4, betas (0, 0.9) (Gulrajani et al.)",
     "fashion-hinge-sn": "DCGAN 28 px, hinge loss with spectral normalisation in D and an EMA generator",
@@ -298,6 +345,8 @@ def preset(name: str) -> RunConfig:
         cfg = _toy_preset(name, "gaussian-1d", 2000)
         cfg.model.latent_dim = 1
         cfg.model.width = 32
+    elif name == "fashion-minimax":
+        cfg = RunConfig(preset=name, loss=LossConfig(kind="minimax"))
     elif name == "fashion-ttur":
         cfg = RunConfig(preset=name)
         cfg.optim.lr_d, cfg.optim.lr_g = 4e-4, 1e-4

@@ -168,5 +168,9 @@ class RunDirectory:
                 found.append((int(m.group(1)), p))
         return sorted(found)
 
+    @property
+    def best_checkpoint(self) -> Path:
+        return self.checkpoints_dir / "best.pt"
+
     def step_checkpoint(self, step: int) -> Path:
         return self.checkpoints_dir / f"step_{step:06d}.pt"

@@ -13,10 +13,11 @@ import numpy as np
 import torch
 
 from ganstudio.core.checkpoint import load_checkpoint, save_checkpoint
-from ganstudio.core.config import RunConfig, check
+from ganstudio.core.config import ConfigError, RunConfig, check
 from ganstudio.core.data.toy import mode_centres
 from ganstudio.core.imaging import image_grid, scatter_image
 from ganstudio.core.metrics import PROTOCOL_SAMPLES, ModeMetrics, mode_metrics
+from ganstudio.core.quality.scores import QualityReport
 from ganstudio.core.runlog import RunDirectory
 from ganstudio.core.stats import StepStats
 from ganstudio.core.trainer import Trainer
@@ -29,6 +30,8 @@ class Progress:
     stats: list[StepStats]  # drained at this step (empty between log points)
     picture: np.ndarray | None  # a new sample grid (uint8), when one was made
     modes: ModeMetrics | None = None  # mode-collapse metrics, every metrics_every steps on ring-8 / grid-25
+    quality: QualityReport | None = None  # sample-quality scores, every quality.every steps on image data
+    best: bool = False  # this quality report is the run's best so far (and best.pt was saved when asked)
 
 
 def measure_modes(trainer: Trainer) -> ModeMetrics | None:
@@ -43,16 +46,33 @@ def measure_modes(trainer: Trainer) -> ModeMetrics | None:
     return mode_metrics(real.cpu().numpy(), trainer.sample(z).numpy(), centres.numpy(), std)
 
 
+def check_inception(config: RunConfig) -> Path | None:
+    """The Inception weights a run asks for; asked for without weights on disk is a config problem,
+    said before training starts rather than at the first evaluation."""
+    if not (config.quality.inception and config.quality.every and not config.data.is_toy):
+        return None
+    from ganstudio.core.quality.inception_weights import find_inception_weights
+
+    path, reason = find_inception_weights(config.quality.inception_weights)
+    if path is None:
+        raise ConfigError([("quality.inception", reason)])
+    return path
+
+
 class TrainingSession:
     def __init__(self, trainer: Trainer, run: RunDirectory, total_steps: int | None = None):
         self.trainer = trainer
         self.run = run
         self.total_steps = total_steps or trainer.config.train.steps
         self._toy_real: np.ndarray | None = None
+        self._quality = None  # QualityEvaluator, built on first use (it loads the feature network)
+        past = [r["frechet"] for r in run.read_events("quality") if r.get("step", 0) <= trainer.step_count]
+        self.best_frechet = min(past, default=float("inf"))
 
     @classmethod
     def start(cls, config: RunConfig, run: RunDirectory, device: str | None = None) -> TrainingSession:
         check(config)
+        check_inception(config)
         try:
             trainer = Trainer(config, device=device)
         except BaseException:
@@ -101,12 +121,40 @@ class TrainingSession:
             modes = self.measure_modes()
             if modes is not None:
                 self.run.append_event({"step": t.step_count, "event": "modes", **modes.to_record()})
+        quality, best = None, False
+        every = t.config.quality.every
+        if every and not t.is_toy and (t.step_count % every == 0 or self.done):
+            quality, best = self.measure_quality()
         if t.step_count % cfg.checkpoint_every == 0:
             self.save_checkpoint(keep_step_copy=True)
-        return Progress(stats, picture, modes)
+        return Progress(stats, picture, modes, quality, best)
 
     def measure_modes(self) -> ModeMetrics | None:
         return measure_modes(self.trainer)
+
+    def quality_evaluator(self):
+        if self._quality is None:
+            from ganstudio.core.quality.evaluator import QualityEvaluator
+            from ganstudio.core.quality.inception import load_inception
+
+            weights = check_inception(self.trainer.config)
+            inception = load_inception(weights, self.trainer.device) if weights is not None else None
+            self._quality = QualityEvaluator(self.trainer.data.images, self.trainer.config.quality.samples,
+                                             self.trainer.device, inception=inception)
+        return self._quality
+
+    def measure_quality(self) -> tuple[QualityReport, bool]:
+        """Scores the EMA generator (or G) on quality.samples images; saves best.pt on a new best."""
+        t = self.trainer
+        report = self.quality_evaluator().evaluate(t.sample, t.config.model.latent_dim, seed=t.config.train.seed + 4)
+        best = report.is_finite() and report.frechet < self.best_frechet
+        if best:
+            self.best_frechet = report.frechet
+            if t.config.quality.keep_best:
+                self.flush_stats()
+                save_checkpoint(t.state_dict(), self.run.best_checkpoint)
+        self.run.append_event({"step": t.step_count, "event": "quality", "best": best, **report.to_record()})
+        return report, best
 
     def flush_stats(self) -> list[StepStats]:
         stats = self.trainer.drain_stats()

@@ -18,6 +18,7 @@ from ganstudio.core import losses
 from ganstudio.core.config import RunConfig, check
 from ganstudio.core.data import DataSource, build_data_source
 from ganstudio.core.device import select_device
+from ganstudio.core.fast_path import CompiledOrEager, FastPath, resolve_fast_path
 from ganstudio.core.models import build_models
 from ganstudio.core.stats import StepStats
 
@@ -26,10 +27,10 @@ CHECKPOINT_VERSION = 1
 FIXED_NOISE_SIZE = 64
 
 
-def _make_optimizer(params, name: str, lr: float, config) -> torch.optim.Optimizer:
+def _make_optimizer(params, name: str, lr: float, config, impl: dict) -> torch.optim.Optimizer:
     if name == "sgd":
-        return torch.optim.SGD(params, lr=lr, momentum=config.momentum)
-    return torch.optim.Adam(params, lr=lr, betas=(config.beta1, config.beta2))
+        return torch.optim.SGD(params, lr=lr, momentum=config.momentum, **impl)
+    return torch.optim.Adam(params, lr=lr, betas=(config.beta1, config.beta2), **impl)
 
 
 def _grad_norm(module: nn.Module) -> torch.Tensor:
@@ -45,12 +46,25 @@ class Trainer:
         with torch.random.fork_rng(devices=[]):
             torch.manual_seed(seed)
             g, d = build_models(config)
-        self.G = g.to(self.device)
-        self.D = d.to(self.device)
+        self.fast: FastPath = resolve_fast_path(config.perf, self.device, conv=config.model.arch == "dcgan")
+        memory_format = torch.channels_last if self.fast.channels_last else torch.contiguous_format
+        self.G = g.to(self.device, memory_format=memory_format)
+        self.D = d.to(self.device, memory_format=memory_format)
+        if self.fast.cudnn_benchmark:
+            torch.backends.cudnn.benchmark = True
         self.G_ema = copy.deepcopy(self.G).eval().requires_grad_(False) if config.train.ema_decay > 0 else None
         o = config.optim
-        self.opt_g = _make_optimizer(self.G.parameters(), o.name, o.lr_g, o)
-        self.opt_d = _make_optimizer(self.D.parameters(), o.name, o.lr_d, o)
+        impl = self.fast.optimizer_kwargs()
+        self.opt_g = _make_optimizer(self.G.parameters(), o.name, o.lr_g, o, impl)
+        self.opt_d = _make_optimizer(self.D.parameters(), o.name, o.lr_d, o, impl)
+        # fp16 loss scaling from 2^10, not 2^16: GAN gradients are large and 2^16 overflows at once
+        self.scaler_g = torch.amp.GradScaler(self.device.type, init_scale=2.0**10) if self.fast.needs_scaler else None
+        self.scaler_d = torch.amp.GradScaler(self.device.type, init_scale=2.0**10) if self.fast.needs_scaler else None
+        # Forward passes of the training step; compiled when asked. Gradient penalties need double
+        # backward, which compiled graphs do not support, so D stays eager with them.
+        penalties = config.loss.kind == "wgan-gp" or config.loss.r1_gamma > 0
+        self._g = CompiledOrEager(self.G) if self.fast.compile else self.G
+        self._d = CompiledOrEager(self.D) if self.fast.compile and not penalties else self.D
         self.rng = torch.Generator(device=self.device).manual_seed(seed)
         fixed = torch.Generator().manual_seed(seed + 1)
         self.fixed_noise = torch.randn(FIXED_NOISE_SIZE, config.model.latent_dim, generator=fixed).to(self.device)
@@ -112,28 +126,49 @@ class Trainer:
             x = x.reshape(x.shape[0] // m, m * x.shape[1], *x.shape[2:])
         return x
 
-    def _d_loss(self, D: nn.Module, real: torch.Tensor, fake: torch.Tensor):
+    def _real_batch(self, batch: int) -> torch.Tensor:
+        real = self.data.sample(batch, self.rng)
+        return real.contiguous(memory_format=torch.channels_last) if self.fast.channels_last else real
+
+    def _d_loss(self, D: nn.Module, real: torch.Tensor, fake: torch.Tensor, forward=None):
+        """D's loss; forward is D's compiled form when there is one (the penalties use D itself)."""
         lo = self.config.loss
         real_in, fake_in = self._d_input(real), self._d_input(fake)
-        real_logits, fake_logits = D(real_in), D(fake_in)
-        loss = losses.d_loss(lo.kind, real_logits, fake_logits, lo.label_smoothing)
-        if lo.kind == "wgan-gp":
-            loss = loss + lo.gp_weight * losses.gradient_penalty(D, real_in, fake_in, self.rng)
-        if lo.r1_gamma > 0:
-            loss = loss + 0.5 * lo.r1_gamma * losses.r1_penalty(D, real_in)
+        with self.fast.autocast():
+            real_logits, fake_logits = (forward or D)(real_in).float(), (forward or D)(fake_in).float()
+            loss = losses.d_loss(lo.kind, real_logits, fake_logits, lo.label_smoothing)
+            if lo.kind == "wgan-gp":
+                loss = loss + lo.gp_weight * losses.gradient_penalty(D, real_in, fake_in, self.rng)
+            if lo.r1_gamma > 0:
+                loss = loss + 0.5 * lo.r1_gamma * losses.r1_penalty(D, real_in)
         return loss, real_logits, fake_logits
+
+    def _update(self, loss: torch.Tensor, module: nn.Module, optimizer: torch.optim.Optimizer,
+                scaler: torch.amp.GradScaler | None) -> torch.Tensor:
+        """Backward and step (through the fp16 loss scaler when there is one); returns the gradient norm."""
+        optimizer.zero_grad(set_to_none=True)
+        if scaler is None:
+            loss.backward()
+            grad = _grad_norm(module)
+            optimizer.step()
+            return grad
+        scaler.scale(loss).backward()
+        scaler.unscale_(optimizer)
+        grad = _grad_norm(module)
+        scaler.step(optimizer)
+        scaler.update()
+        # An overflowed step is skipped by the scaler (nothing was updated); report 0 rather than
+        # the inf that would read as divergence, without syncing to ask.
+        return torch.where(torch.isfinite(grad), grad, torch.zeros_like(grad))
 
     def discriminator_step(self) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]:
         """One update of D on a real and a generated minibatch: (loss, mean D(x), mean D(G(z)), grad norm)."""
         batch, kind = self.config.train.batch_size, self.config.loss.kind
-        real = self.data.sample(batch, self.rng)
-        with torch.no_grad():
-            fake = self.G(self.noise(batch))
-        loss, real_logits, fake_logits = self._d_loss(self.D, real, fake)
-        self.opt_d.zero_grad(set_to_none=True)
-        loss.backward()
-        grad = _grad_norm(self.D)
-        self.opt_d.step()
+        real = self._real_batch(batch)
+        with torch.no_grad(), self.fast.autocast():
+            fake = self._g(self.noise(batch))
+        loss, real_logits, fake_logits = self._d_loss(self.D, real, fake, self._d)
+        grad = self._update(loss, self.D, self.opt_d, self.scaler_d)
         if kind == "wgan":
             with torch.no_grad():
                 torch._foreach_clamp_min_(list(self.D.parameters()), -self.config.loss.clip_value)
@@ -153,9 +188,9 @@ class Trainer:
         opt.load_state_dict(copy.deepcopy(self.opt_d.state_dict()))  # its moments must not alias D's
         batch = self.config.train.batch_size
         for _ in range(self.config.train.unrolled_steps):
-            real = self.data.sample(batch, self.rng)
-            with torch.no_grad():
-                fake = self.G(self.noise(batch))
+            real = self._real_batch(batch)
+            with torch.no_grad(), self.fast.autocast():
+                fake = self._g(self.noise(batch))
             loss, _, _ = self._d_loss(D, real, fake)
             opt.zero_grad(set_to_none=True)
             loss.backward()
@@ -165,14 +200,14 @@ class Trainer:
     def generator_step(self) -> tuple[torch.Tensor, torch.Tensor]:
         """One update of G through a frozen D (or an unrolled copy of it): (loss, grad norm)."""
         batch, kind = self.config.train.batch_size, self.config.loss.kind
-        D = self._unrolled_discriminator() if self.config.train.unrolled_steps > 0 else self.D
+        unrolled = self.config.train.unrolled_steps > 0
+        D = self._unrolled_discriminator() if unrolled else self.D
         D.requires_grad_(False)  # G's update needs gradients through D, not for D
         try:
-            loss = losses.g_loss(kind, D(self._d_input(self.G(self.noise(batch)))))
-            self.opt_g.zero_grad(set_to_none=True)
-            loss.backward()
-            grad = _grad_norm(self.G)
-            self.opt_g.step()
+            with self.fast.autocast():
+                logits = (D if unrolled else self._d)(self._d_input(self._g(self.noise(batch)))).float()
+                loss = losses.g_loss(kind, logits)
+            grad = self._update(loss, self.G, self.opt_g, self.scaler_g)
         finally:
             D.requires_grad_(True)
         if self.G_ema is not None:
@@ -241,6 +276,8 @@ class Trainer:
             "opt_d": self.opt_d.state_dict(),
             "rng": self.rng.get_state(),
             "fixed_noise": self.fixed_noise.cpu(),
+            **({"scaler_g": self.scaler_g.state_dict(), "scaler_d": self.scaler_d.state_dict()}
+               if self.scaler_g is not None else {}),
         }
 
     def load_state_dict(self, state: dict) -> None:
@@ -251,6 +288,9 @@ class Trainer:
         self.opt_g.load_state_dict(state["opt_g"])
         self.opt_d.load_state_dict(state["opt_d"])
         self.rng.set_state(state["rng"])
+        if self.scaler_g is not None and "scaler_g" in state:
+            self.scaler_g.load_state_dict(state["scaler_g"])
+            self.scaler_d.load_state_dict(state["scaler_d"])
         self.fixed_noise = state["fixed_noise"].to(self.device)
         self.step_count = int(state["step"])
         self._pending.clear()

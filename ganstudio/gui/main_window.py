@@ -249,6 +249,7 @@ class MainWindow(QMainWindow):
         self.live.changes_requested.connect(self.controller.change)
         c.distribution_ready.connect(self.distribution.show_frame)
         c.modes_ready.connect(self.distribution.add_modes)
+        c.quality_ready.connect(self._on_quality)
         self.distribution.step_requested.connect(self.step_once)
         self.distribution.train_on_drawing.connect(self.train_on_drawing)
         self.explorer.snapshot_wanted.connect(self.controller.request_snapshot)
@@ -368,6 +369,8 @@ class MainWindow(QMainWindow):
         for record in run.read_events("modes"):
             self.distribution.add_modes(int(record["step"]), ModeMetrics(int(record["modes"]), int(record["modes_total"]),
                                                                          float(record["high_quality"]), float(record["js"])))
+        for record in run.read_events("quality"):
+            self.plots.quality.add(int(record["step"]), record, bool(record.get("best")))
         for step, path in pictures:
             try:
                 self.samples.add_frame(SampleFrame(step, image=load_png(path), saved=True))
@@ -446,6 +449,12 @@ class MainWindow(QMainWindow):
         if self._rate > 0:
             eta = (self._total - step) / self._rate
             self.rate_label.setText(f"{self._rate:,.1f} steps/s - ETA {_duration(eta)}")
+
+    def _on_quality(self, step: int, record: dict, best: bool) -> None:
+        self.plots.quality.add(step, record, best)
+        if best and self.form.config().quality.keep_best:
+            self.statusBar().showMessage(f"New best FD {record['frechet']:.2f} at step {step:,}: saved checkpoints/best.pt",
+                                         5000)
 
     def _on_changed(self, step: int, changes: dict) -> None:
         self.live.applied(changes)

@@ -54,6 +54,7 @@ class TrainingWorker(QObject):
     snapshot_ready = Signal(object)  # generator state_dict copy + config, for the explorer
     distribution_ready = Signal(object)  # DistributionFrame (toy data only)
     modes_ready = Signal(int, object)  # step, ModeMetrics (ring-8 / grid-25)
+    quality_ready = Signal(int, object, bool)  # step, QualityReport.to_record() dict, whether it is the best so far
     changed = Signal(int, object)  # step, dict of hyperparameters changed mid-run
     health_alarm = Signal(object)  # core.health.Alarm
     rewound = Signal(int)  # the step training went back to
@@ -122,8 +123,12 @@ class TrainingWorker(QObject):
             session = self._make_session()
             trainer = session.trainer
             from ganstudio.core.device import describe_device
+            from ganstudio.core.fast_path import apply_threads
 
-            self.started_run.emit(RunInfo(str(session.run.path), describe_device(trainer.device),
+            if trainer.device.type == "cpu":
+                apply_threads(trainer.config.perf.threads, gui=True)
+            device = f"{describe_device(trainer.device)}; {trainer.fast.describe()}"
+            self.started_run.emit(RunInfo(str(session.run.path), device,
                                           trainer.data.describe(), session.step, session.total_steps, trainer.is_toy))
             self.state_changed.emit("paused" if self._paused.is_set() else "running")
             self.monitor = self._make_monitor(session)
@@ -181,6 +186,8 @@ class TrainingWorker(QObject):
             if progress.modes is not None:
                 self.modes_ready.emit(session.step, progress.modes)
                 self._raise(session, self.monitor.observe_modes(session.step, progress.modes.modes_captured))
+            if progress.quality is not None:
+                self.quality_ready.emit(session.step, progress.quality.to_record(), progress.best)
             now = time.monotonic()
             if progress.picture is not None:
                 self._emit_picture(session, saved=True)
@@ -297,6 +304,7 @@ class TrainingController(QObject):
     snapshot_ready = Signal(object)
     distribution_ready = Signal(object)
     modes_ready = Signal(int, object)
+    quality_ready = Signal(int, object, bool)
     changed = Signal(int, object)
     health_alarm = Signal(object)
     rewound = Signal(int)
@@ -321,7 +329,7 @@ class TrainingController(QObject):
         worker.request_pause(paused)
         worker.moveToThread(thread)
         for name in ("started_run", "stats_ready", "frame_ready", "state_changed", "alarm",
-                     "checkpoint_saved", "snapshot_ready", "distribution_ready", "modes_ready", "changed", "health_alarm", "rewound", "failed"):
+                     "checkpoint_saved", "snapshot_ready", "distribution_ready", "modes_ready", "quality_ready", "changed", "health_alarm", "rewound", "failed"):
             getattr(worker, name).connect(getattr(self, name))
         # Direct: quit the thread's event loop from the worker itself, so stop_and_wait() can join it
         # while the GUI thread is blocked; the queued _on_finished then tidies up and re-emits.

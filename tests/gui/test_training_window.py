@@ -230,6 +230,10 @@ def test_form_round_trips_every_field(make_window):
                           unrolled_steps=2)
     cfg.model.pack, cfg.model.minibatch_std, cfg.model.d_activation = 4, True, "relu"
     cfg.loss.r1_gamma, cfg.loss.label_smoothing, cfg.loss.kind = 5.0, 0.1, "wgan-gp"
+    cfg.quality.every, cfg.quality.samples, cfg.quality.keep_best = 123, 456, False
+    cfg.quality.inception_weights = "/somewhere/inception.pth"
+    cfg.perf.channels_last, cfg.perf.autocast, cfg.perf.optimizer_impl = "on", "bf16", "for-loop"
+    cfg.perf.compile, cfg.perf.cudnn_benchmark, cfg.perf.threads = True, False, 3
     w.form.set_config(cfg)
     assert w.form.config() == cfg
 

@@ -16,6 +16,7 @@ from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QCheckBox, QFileDialog, QHBoxLayout, QPushButton, QVBoxLayout, QWidget
 
 from ganstudio.core.stats import EQUILIBRIUM_D_LOSS, STAT_FIELDS, StepStats
+from ganstudio.gui.widgets.quality_plot import QualityPlot
 from ganstudio.gui.widgets.series import GrowingSeries
 
 REDRAW_MS = 100
@@ -61,6 +62,8 @@ class MetricPlots(QWidget):
         self.equilibrium_line = _reference(self.loss_plot, EQUILIBRIUM_D_LOSS, "2 ln 2 = 1.386 (D at equilibrium)")
         self.half_line = _reference(self.prob_plot, 0.5, "D = 1/2")
         self.prob_plot.setYRange(0, 1)
+        self.quality = QualityPlot()
+        self.quality.plot.setXLink(self.loss_plot)
 
         self.auto_range = QCheckBox("Auto-range", objectName="autoRangeCheck")
         self.auto_range.setChecked(True)
@@ -83,6 +86,7 @@ class MetricPlots(QWidget):
         layout.addLayout(bar)
         layout.addWidget(self.loss_plot, 3)
         layout.addWidget(self.prob_plot, 2)
+        layout.addWidget(self.quality, 2)
 
         self._dirty = False
         self._timer = QTimer(self)
@@ -104,6 +108,7 @@ class MetricPlots(QWidget):
             plot.removeItem(line)
         self.marks.clear()
         self.series.clear()
+        self.quality.clear()
         self._dirty = True
         self._redraw()
 

@@ -26,6 +26,9 @@ from PySide6.QtWidgets import (
 from superqt import QCollapsible
 
 from ganstudio.core.config import (
+    AUTOCAST_MODES,
+    FAST_PATH_AUTO,
+    OPTIMIZER_IMPLS,
     PRESET_SUMMARIES,
     PRESETS,
     TOY_DATASETS,
@@ -33,11 +36,14 @@ from ganstudio.core.config import (
     LossConfig,
     ModelConfig,
     OptimConfig,
+    PerfConfig,
+    QualityConfig,
     RunConfig,
     TrainConfig,
     preset,
     validate,
 )
+from ganstudio.core.quality.inception_weights import find_inception_weights
 
 DATASET_LABELS = {
     "fashion-mnist": "Fashion-MNIST (bundled, 10,000 images)",
@@ -74,6 +80,7 @@ class SetupForm(QWidget):
     def __init__(self, parent: QWidget | None = None, fashion_full_found: bool = False):
         super().__init__(parent)
         self._loading = False
+        self._inception_reason = ""
         self._errors: dict[str, QLabel] = {}
         self._rows: dict[str, tuple[QFormLayout, QWidget]] = {}
         outer = QVBoxLayout(self)
@@ -237,6 +244,61 @@ class SetupForm(QWidget):
         self._add(rem, "D activation", self.act_combo, "model.d_activation")
         remedies.addWidget(rem_widget)
         outer.addWidget(remedies)
+
+        quality = QCollapsible("Quality metrics")
+        quality.setObjectName("qualityOptions")
+        q_widget = QWidget()
+        q = QFormLayout(q_widget)
+        self.quality_every_spin = self._spin(0, 10_000_000, "qualityEverySpin",
+                                             "Steps between sample-quality evaluations (Fréchet distance, KID, "
+                                             "precision/recall, density/coverage) in the shipped feature space; "
+                                             "0 = off. Image datasets only")
+        self.quality_every_spin.setSpecialValueText("off")
+        self._add(q, "Score every", self.quality_every_spin, "quality.every")
+        self.quality_samples_spin = self._spin(50, 50_000, "qualitySamplesSpin",
+                                               "Generated (and real) images per evaluation: more is steadier and slower")
+        self._add(q, "Images scored", self.quality_samples_spin, "quality.samples")
+        self.keep_best_check = self._check("keepBestCheck", "Save checkpoints/best.pt whenever the Fréchet "
+                                           "distance reaches a new low")
+        self._add(q, "Keep best checkpoint", self.keep_best_check, "quality.keep_best")
+        self.inception_check = self._check("inceptionCheck", "")
+        self._add(q, "Inception FID", self.inception_check, "quality.inception")
+        self.inception_edit = QLineEdit(objectName="inceptionWeightsEdit")
+        self.inception_edit.setPlaceholderText("torch hub cache")
+        self.inception_edit.setToolTip("An inception_v3_google-*.pth file; empty looks in torch hub's cache. "
+                                       "Nothing is ever downloaded during training")
+        self._add(q, "Inception weights", self.inception_edit, "quality.inception_weights")
+        quality.addWidget(q_widget)
+        outer.addWidget(quality)
+
+        perf = QCollapsible("Performance")
+        perf.setObjectName("performanceOptions")
+        p_widget = QWidget()
+        pf = QFormLayout(p_widget)
+        self.channels_last_combo = self._choice("channelsLastCombo", FAST_PATH_AUTO,
+                                                "NHWC memory format for the DCGAN's convolutions. Auto: on for CUDA "
+                                                "(tensor cores), off on the CPU where it measured slower")
+        self._add(pf, "Channels-last", self.channels_last_combo, "perf.channels_last")
+        self.autocast_combo = self._choice("autocastCombo", AUTOCAST_MODES,
+                                           "Mixed precision. Auto: bf16 on GPUs that support it, off on the CPU. "
+                                           "fp16 adds loss scaling and cannot carry gradient penalties")
+        self._add(pf, "Autocast", self.autocast_combo, "perf.autocast")
+        self.optimizer_impl_combo = self._choice("optimizerImplCombo", OPTIMIZER_IMPLS,
+                                                 "How Adam/SGD update the weights: fused kernels (auto on CUDA), "
+                                                 "foreach over all tensors at once (auto on the CPU) or a plain loop")
+        self._add(pf, "Optimizer kernels", self.optimizer_impl_combo, "perf.optimizer_impl")
+        self.compile_check = self._check("compileCheck", "torch.compile G and D: the first step takes a minute or "
+                                         "more to compile; falls back to normal execution if compiling fails")
+        self._add(pf, "torch.compile", self.compile_check, "perf.compile")
+        self.cudnn_check = self._check("cudnnBenchmarkCheck", "Let cuDNN time its convolution algorithms on the "
+                                       "first steps and keep the fastest (CUDA only)")
+        self._add(pf, "cuDNN autotune", self.cudnn_check, "perf.cudnn_benchmark")
+        self.threads_spin = self._spin(0, 1024, "threadsSpin", "CPU threads for training. Auto: one fewer than "
+                                       "the cores while the window is open, so plots and sliders stay smooth")
+        self.threads_spin.setSpecialValueText("auto")
+        self._add(pf, "CPU threads", self.threads_spin, "perf.threads")
+        perf.addWidget(p_widget)
+        outer.addWidget(perf)
         self.general_error = _error_label()
         outer.addWidget(self.general_error)
         outer.addStretch(1)
@@ -258,6 +320,13 @@ class SetupForm(QWidget):
         spin.setToolTip(tip)
         spin.setKeyboardTracking(False)
         return spin
+
+    def _choice(self, name: str, values: tuple[str, ...], tip: str) -> QComboBox:
+        combo = QComboBox(objectName=name)
+        for value in values:
+            combo.addItem(value, value)
+        combo.setToolTip(tip)
+        return combo
 
     def _check(self, name: str, tip: str) -> QCheckBox:
         check = QCheckBox(objectName=name)
@@ -289,7 +358,10 @@ class SetupForm(QWidget):
                 self.k_spin, self.batch_spin, self.steps_spin, self.seed_spin, self.device_combo, self.beta1_edit,
                 self.beta2_edit, self.momentum_edit, self.log_spin, self.sample_spin, self.ckpt_spin, self.metrics_spin,
                 self.ema_edit, self.sn_check, self.r1_edit, self.gp_edit, self.clip_edit, self.noise_edit,
-                self.anneal_spin, self.smooth_edit, self.unroll_spin, self.pack_spin, self.mbstd_check, self.act_combo]
+                self.anneal_spin, self.smooth_edit, self.unroll_spin, self.pack_spin, self.mbstd_check, self.act_combo,
+                self.quality_every_spin, self.quality_samples_spin, self.keep_best_check, self.inception_check,
+                self.inception_edit, self.channels_last_combo, self.autocast_combo, self.optimizer_impl_combo,
+                self.compile_check, self.cudnn_check, self.threads_spin]
 
     # --- reading and writing the config ------------------------------------------------------
     def set_config(self, config: RunConfig) -> None:
@@ -333,6 +405,19 @@ class SetupForm(QWidget):
             self.unroll_spin.setValue(t.unrolled_steps)
             self.pack_spin.setValue(config.model.pack)
             self.mbstd_check.setChecked(config.model.minibatch_std)
+            qc = config.quality
+            self.quality_every_spin.setValue(qc.every)
+            self.quality_samples_spin.setValue(qc.samples)
+            self.keep_best_check.setChecked(qc.keep_best)
+            self.inception_check.setChecked(qc.inception)
+            self.inception_edit.setText(qc.inception_weights or "")
+            pc = config.perf
+            self._select(self.channels_last_combo, pc.channels_last)
+            self._select(self.autocast_combo, pc.autocast)
+            self._select(self.optimizer_impl_combo, pc.optimizer_impl)
+            self.compile_check.setChecked(pc.compile)
+            self.cudnn_check.setChecked(pc.cudnn_benchmark)
+            self.threads_spin.setValue(pc.threads)
             self._select(self.act_combo, config.model.d_activation)
         finally:
             self._loading = False
@@ -360,11 +445,22 @@ class SetupForm(QWidget):
                               checkpoint_every=self.ckpt_spin.value(), metrics_every=self.metrics_spin.value(),
                               ema_decay=_num(self.ema_edit), instance_noise=_num(self.noise_edit),
                               noise_anneal_steps=self.anneal_spin.value(), unrolled_steps=self.unroll_spin.value()),
+            quality=QualityConfig(every=self.quality_every_spin.value(), samples=self.quality_samples_spin.value(),
+                                  keep_best=self.keep_best_check.isChecked(), inception=self.inception_check.isChecked(),
+                                  inception_weights=self.inception_edit.text().strip() or None),
+            perf=PerfConfig(channels_last=self.channels_last_combo.currentData(),
+                            autocast=self.autocast_combo.currentData(),
+                            optimizer_impl=self.optimizer_impl_combo.currentData(), compile=self.compile_check.isChecked(),
+                            cudnn_benchmark=self.cudnn_check.isChecked(), threads=self.threads_spin.value()),
             preset=None if name == CUSTOM else name,
         )
 
     def problems(self) -> list[tuple[str, str]]:
-        return validate(self.config())
+        config = self.config()
+        problems = validate(config)
+        if config.quality.inception and self._inception_reason:
+            problems.append(("quality.inception", self._inception_reason))
+        return problems
 
     def is_valid(self) -> bool:
         return not self.problems()
@@ -432,7 +528,17 @@ class SetupForm(QWidget):
                 self._loading = False
         self._refresh()
 
+    def _check_inception(self) -> None:
+        """The Inception FID box is usable only when its weights are on disk; the tooltip says why not."""
+        _, reason = find_inception_weights(self.inception_edit.text().strip() or None)
+        self._inception_reason = reason
+        self.inception_check.setEnabled(not reason or self.inception_check.isChecked())
+        self.inception_check.setToolTip(
+            "Also compute standard FID with torchvision's Inception v3 (2048-d pool features; slow on a CPU)"
+            if not reason else f"Unavailable: {reason}")
+
     def _refresh(self) -> None:
+        self._check_inception()
         key = self.dataset_combo.currentData()
         toy = key in TOY_DATASETS
         self._set_row_visible("data.path", key in FOLDER_DATASETS)

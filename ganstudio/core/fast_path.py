@@ -1,0 +1,127 @@
+"""The fast path: concrete choices for a device from the config's perf switches.
+
+Every switch must leave results equal to the plain path within float tolerance (tests compare
+a few steps with each switch on and off, on the CPU). "auto" means what was measured to be
+fastest: on CUDA channels-last, bf16 autocast, fused optimizers and cuDNN autotuning; on a CPU
+foreach optimizers only — bf16 and channels-last were slower on this project's 2-core x86 CPU
+(see README, `ganstudio bench speed`).
+"""
+
+from __future__ import annotations
+
+import os
+import warnings
+from contextlib import nullcontext
+from dataclasses import dataclass
+
+import torch
+from torch import nn
+
+from ganstudio.core.config import PerfConfig
+
+AMP_DTYPES = {"bf16": torch.bfloat16, "fp16": torch.float16}
+
+
+@dataclass(frozen=True)
+class FastPath:
+    device_type: str
+    channels_last: bool
+    amp_dtype: torch.dtype | None
+    optimizer_impl: str  # "fused" | "foreach" | "for-loop"
+    compile: bool
+    cudnn_benchmark: bool
+
+    @property
+    def needs_scaler(self) -> bool:
+        """fp16 gradients underflow without loss scaling; bf16 has fp32's range and needs none."""
+        return self.amp_dtype == torch.float16
+
+    def autocast(self):
+        if self.amp_dtype is None:
+            return nullcontext()
+        return torch.autocast(device_type=self.device_type, dtype=self.amp_dtype)
+
+    def optimizer_kwargs(self) -> dict:
+        return {"fused": {"fused": True}, "foreach": {"foreach": True}, "for-loop": {"foreach": False}}[
+            self.optimizer_impl]
+
+    def describe(self) -> str:
+        parts = [f"{self.optimizer_impl} optimizers"]
+        if self.channels_last:
+            parts.append("channels-last")
+        if self.amp_dtype is not None:
+            parts.append(f"{str(self.amp_dtype).removeprefix('torch.')} autocast")
+        if self.compile:
+            parts.append("torch.compile")
+        if self.cudnn_benchmark:
+            parts.append("cuDNN autotune")
+        return ", ".join(parts)
+
+
+def resolve_fast_path(perf: PerfConfig, device: torch.device, conv: bool) -> FastPath:
+    cuda = device.type == "cuda"
+    if perf.autocast == "auto":
+        amp = torch.bfloat16 if cuda and torch.cuda.is_bf16_supported() else None
+    else:
+        amp = AMP_DTYPES.get(perf.autocast)
+    impl = perf.optimizer_impl if perf.optimizer_impl != "auto" else ("fused" if cuda else "foreach")
+    return FastPath(
+        device_type=device.type,
+        channels_last=conv and (perf.channels_last == "on" or (perf.channels_last == "auto" and cuda)),
+        amp_dtype=amp,
+        optimizer_impl=impl,
+        compile=perf.compile,
+        cudnn_benchmark=cuda and perf.cudnn_benchmark,
+    )
+
+
+def usable_cores() -> int:
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # macOS and Windows have no affinity call
+        return os.cpu_count() or 1
+
+
+def choose_threads(requested: int, gui: bool) -> int:
+    """Intra-op threads for CPU training: all cores headless; with the window open, one core is
+    left to the GUI thread so plots and sliders stay smooth (never fewer than one)."""
+    if requested > 0:
+        return requested
+    cores = usable_cores()
+    return max(1, cores - 1) if gui else cores
+
+
+def apply_threads(requested: int, gui: bool) -> int:
+    threads = choose_threads(requested, gui)
+    if torch.get_num_threads() != threads:
+        torch.set_num_threads(threads)
+    return threads
+
+
+class CompiledOrEager:
+    """torch.compile'd forward that falls back to the eager module for good when compiling fails.
+
+    Compilation happens lazily on the first call, so that is where failures (no C++ compiler,
+    an unsupported op) surface; the parameters are the module's own either way.
+    """
+
+    def __init__(self, module: nn.Module, backend: str = "inductor"):
+        self.module = module
+        self.failure: str | None = None
+        try:
+            self._compiled = torch.compile(module, backend=backend)
+        except Exception as exc:  # noqa: BLE001 - any failure means: run eager
+            self._fail(exc)
+
+    def _fail(self, exc: BaseException) -> None:
+        self.failure = f"{type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}"
+        warnings.warn(f"torch.compile failed, training continues without it ({self.failure})", RuntimeWarning,
+                      stacklevel=3)
+
+    def __call__(self, *args):
+        if self.failure is None:
+            try:
+                return self._compiled(*args)
+            except Exception as exc:  # noqa: BLE001
+                self._fail(exc)
+        return self.module(*args)

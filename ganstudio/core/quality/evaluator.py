@@ -1,0 +1,99 @@
+"""Scores a generator against a dataset in the shipped feature space.
+
+The real side (features of a fixed random subset, plus a disjoint subset as the memorisation
+reference) is computed once per evaluator, so an evaluation during training only generates M
+images and passes them through the feature network.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+
+import torch
+from torch import nn
+
+from ganstudio.core.quality.errors import QualityError
+from ganstudio.core.quality.feature_net import FeatureNet, load_feature_net
+from ganstudio.core.quality.scores import QualityReport, frechet_distance, score_features
+
+BATCH = 500
+REAL_SEED = 2024
+
+
+@torch.no_grad()
+def extract(net: Callable[[torch.Tensor], torch.Tensor], images: torch.Tensor, device: torch.device) -> torch.Tensor:
+    """Features of images in [-1, 1] (or uint8), in batches, returned on the CPU as float64."""
+    out = []
+    for i in range(0, len(images), BATCH):
+        batch = images[i:i + BATCH].to(device)
+        if batch.dtype == torch.uint8:
+            batch = batch.float().div(127.5).sub(1.0)
+        out.append(net(batch).double().cpu())
+    return torch.cat(out)
+
+
+class QualityEvaluator:
+    def __init__(self, real_images: torch.Tensor, samples: int, device: str | torch.device = "cpu",
+                 feature_net: FeatureNet | None = None, inception: nn.Module | None = None):
+        """real_images: the training images (N, C, H, W), uint8 or in [-1, 1]."""
+        self.device = torch.device(device)
+        self.net = feature_net or load_feature_net(device=self.device)
+        self.inception = inception
+        self.samples = samples
+        order = torch.randperm(len(real_images), generator=torch.Generator().manual_seed(REAL_SEED))
+        n = min(samples, len(real_images) // 2)
+        if n < 10:
+            raise QualityError(f"quality metrics need at least 20 real images, the dataset has {len(real_images)}")
+        self.real_index, self.train_index = order[:n], order[n:2 * n]  # compared against; memorisation reference
+        real = real_images[self.real_index.to(real_images.device)]
+        train = real_images[self.train_index.to(real_images.device)]
+        self.real_features = extract(self.net.features, real, self.device)
+        self.train_features = extract(self.net.features, train, self.device)
+        self.real_inception = extract(self.inception, real, self.device) if self.inception is not None else None
+
+    @property
+    def real_count(self) -> int:
+        return len(self.real_features)
+
+    def evaluate(self, generate: Callable[[torch.Tensor], torch.Tensor], latent_dim: int, seed: int = 0) -> QualityReport:
+        """generate(z) -> images in [-1, 1]; z is drawn from a fixed seed so evaluations are comparable."""
+        started = time.perf_counter()
+        z = torch.randn(self.samples, latent_dim, generator=torch.Generator().manual_seed(seed))
+        with torch.no_grad():
+            fake = torch.cat([generate(z[i:i + BATCH]).cpu() for i in range(0, len(z), BATCH)])
+        report = self.score_images(fake)
+        report.seconds = time.perf_counter() - started
+        return report
+
+    def score_images(self, fake: torch.Tensor) -> QualityReport:
+        started = time.perf_counter()
+        report = score_features(self.real_features, extract(self.net.features, fake, self.device), self.train_features)
+        if self.inception is not None:
+            report.inception_fid = frechet_distance(self.real_inception, extract(self.inception, fake, self.device))
+        report.seconds = time.perf_counter() - started
+        return report
+
+
+def evaluate_checkpoint(path: str, samples: int, device: str | torch.device = "cpu",
+                        inception_weights: str | None = None, with_inception: bool = False) -> QualityReport:
+    """Scores a checkpoint's generator (its EMA copy when it has one) against its own dataset."""
+    from ganstudio.core.data import load_images
+    from ganstudio.core.data.images import fit_images
+    from ganstudio.core.quality.inception import InceptionError, load_inception
+    from ganstudio.core.quality.inception_weights import find_inception_weights
+    from ganstudio.core.sampling import load_generator
+
+    snapshot = load_generator(path, device=device)
+    if snapshot.is_toy:
+        raise QualityError("quality metrics are for image datasets; toy runs have mode metrics (ganstudio bench modes)")
+    data = snapshot.config.data
+    real = fit_images(load_images(data).images, data.image_size, data.channels)
+    inception = None
+    if with_inception:
+        weights, reason = find_inception_weights(inception_weights)
+        if weights is None:
+            raise InceptionError(reason)
+        inception = load_inception(weights, device)
+    evaluator = QualityEvaluator(real, samples, device, inception=inception)
+    return evaluator.evaluate(snapshot.generate, snapshot.latent_dim, seed=snapshot.config.train.seed + 4)

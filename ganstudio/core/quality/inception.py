@@ -1,0 +1,69 @@
+"""Standard (torchvision Inception v3) FID, offered only when its weights are already on disk.
+
+GAN Studio never downloads during training: the weights are looked up in torch hub's cache or
+taken from a file the user names; `ganstudio eval --download-inception` is the one explicit way
+to fetch them. The pool features (2048-d) are torchvision's port of the Google network, so the
+figures are close to, not identical with, TF-Inception FIDs in papers.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from ganstudio.core.quality.errors import QualityError
+from ganstudio.core.quality.inception_weights import find_inception_weights, hub_checkpoints_dir
+
+INPUT_SIZE = 299
+
+
+class InceptionError(QualityError):
+    """Inception weights missing, unreadable or not downloadable."""
+
+
+class InceptionFeatures(nn.Module):
+    """Images in [-1, 1] (any size, 1 or 3 channels) -> 2048-d pool features."""
+
+    num_features = 2048
+
+    def __init__(self, state_dict: dict) -> None:
+        from torchvision.models import inception_v3
+
+        super().__init__()
+        net = inception_v3(weights=None, aux_logits=True, init_weights=False, transform_input=False)
+        net.load_state_dict(state_dict)
+        net.fc = nn.Identity()
+        self.net = net.eval().requires_grad_(False)
+
+    def forward(self, images: torch.Tensor) -> torch.Tensor:
+        images = images.float()
+        if images.shape[1] == 1:
+            images = images.expand(-1, 3, -1, -1)
+        images = F.interpolate(images, size=(INPUT_SIZE, INPUT_SIZE), mode="bilinear", align_corners=False)
+        return self.net(images)  # the Google weights expect [-1, 1] inputs, which is what G makes
+
+
+def load_inception(path: str | Path, device: str | torch.device = "cpu") -> InceptionFeatures:
+    try:
+        state = torch.load(path, map_location="cpu", weights_only=True)
+        return InceptionFeatures(state).to(device)
+    except Exception as exc:  # noqa: BLE001 - any unusable file gets one clear message
+        raise InceptionError(f"{path} is not an Inception v3 weights file: {exc}") from None
+
+
+def download_inception() -> Path:
+    """Fetches torchvision's Inception v3 weights into torch hub's cache (the user asked for it)."""
+    from torchvision.models import Inception_V3_Weights
+
+    try:
+        Inception_V3_Weights.IMAGENET1K_V1.get_state_dict(progress=True)
+    except OSError as exc:
+        raise InceptionError(f"could not download the Inception v3 weights ({exc}); "
+                             f"copy inception_v3_google-*.pth into {hub_checkpoints_dir()} by hand") from None
+    path, reason = find_inception_weights()
+    if path is None:
+        raise InceptionError(reason)
+    return path

@@ -1,0 +1,90 @@
+"""Quality scoring through the session (metrics.jsonl, best.pt), `ganstudio eval` and `bench quality`."""
+
+import json
+
+import torch
+
+from ganstudio.cli import main
+from ganstudio.core.checkpoint import load_checkpoint
+from ganstudio.core.runlog import RunDirectory
+from ganstudio.core.session import TrainingSession
+from tests.conftest import tiny_image_config, tiny_toy_config
+
+
+def quality_config(steps=10):
+    cfg = tiny_image_config(steps=steps)
+    cfg.quality.every = 5
+    cfg.quality.samples = 60
+    return cfg
+
+
+def test_a_run_scores_itself_and_keeps_its_best_checkpoint(tmp_path):
+    run = RunDirectory.at(tmp_path / "run")
+    session = TrainingSession.start(quality_config(), run)
+    reports = [p for p in (session.advance() for _ in range(10)) if p.quality is not None]
+    assert [r.quality.samples for r in reports] == [60, 60]
+    events = run.read_events("quality")
+    assert [e["step"] for e in events] == [5, 10]
+    assert {"frechet", "kid", "precision", "recall", "density", "coverage", "memorisation_ratio"} <= set(events[0])
+    best = min(events, key=lambda e: e["frechet"])
+    assert [e["best"] for e in events] == [True, best["step"] == 10]
+    assert load_checkpoint(run.best_checkpoint)["step"] == best["step"]
+
+    session.save_checkpoint()
+    again = TrainingSession.resume(run, total_steps=15)
+    assert again.best_frechet == best["frechet"]  # a continued run only keeps a better best.pt
+
+
+def test_train_prints_quality_lines(tmp_path, capsys):
+    path = tmp_path / "cfg.json"
+    path.write_text(quality_config().to_json())
+    assert main(["train", "--config", str(path), "--out", str(tmp_path / "run")]) == 0
+    out = capsys.readouterr().out
+    assert "step 5: FD" in out and "best so far" in out
+
+
+def test_eval_prints_every_metric(small_checkpoint, tmp_path, capsys):
+    out = tmp_path / "scores.json"
+    assert main(["eval", str(small_checkpoint), "--n", "60", "--json", str(out)]) == 0
+    printed = capsys.readouterr().out
+    for name in ("Fréchet distance", "KID", "precision", "recall", "density", "coverage", "memorisation"):
+        assert name in printed
+    record = json.loads(out.read_text())
+    assert record["samples"] == 60 and record["frechet"] > 0
+
+
+def test_eval_refuses_toy_checkpoints_and_missing_inception_weights(small_checkpoint, tmp_path, capsys, monkeypatch):
+    from ganstudio.core.checkpoint import save_checkpoint
+    from ganstudio.core.trainer import Trainer
+
+    toy = tmp_path / "toy.pt"
+    save_checkpoint(Trainer(tiny_toy_config()).state_dict(), toy)
+    assert main(["eval", str(toy), "--n", "60"]) == 2
+    assert "for image datasets" in capsys.readouterr().err
+    monkeypatch.setenv("TORCH_HOME", str(tmp_path / "empty-cache"))
+    assert main(["eval", str(small_checkpoint), "--n", "60", "--inception"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("ganstudio: error: Inception v3 weights are not on disk") and "--download-inception" in err
+
+
+def test_inception_fid_from_a_weights_file(small_checkpoint, tmp_path, capsys):
+    """A weights file with torchvision's layout (random values here: the real ones are not on this machine)."""
+    from torchvision.models import inception_v3
+
+    weights = tmp_path / "inception_v3_google-test.pth"
+    torch.save(inception_v3(weights=None, aux_logits=True, init_weights=False).state_dict(), weights)
+    out = tmp_path / "scores.json"
+    assert main(["eval", str(small_checkpoint), "--n", "50", "--inception-weights", str(weights),
+                 "--json", str(out)]) == 0
+    assert "Inception FID" in capsys.readouterr().out
+    assert json.loads(out.read_text())["inception_fid"] >= 0
+
+
+def test_bench_quality_prints_a_table_beside_the_published_fids(capsys, tmp_path):
+    out = tmp_path / "quality.json"
+    assert main(["bench", "quality", "--preset", "fashion-dcgan", "--minutes", "0.01", "--samples", "60",
+                 "--json", str(out)]) == 0
+    printed = capsys.readouterr().out
+    assert "fashion-dcgan" in printed and "Lucic et al. 2018" in printed and "26.5" in printed
+    result = json.loads(out.read_text())["results"][0]
+    assert result["preset"] == "fashion-dcgan" and result["steps"] >= 1
