@@ -211,14 +211,14 @@ def cmd_bench(args: argparse.Namespace) -> int:
         names = args.preset or ["fashion-dcgan", "paper-mlp-fashion"]
         for name in names:
             preset(name)
-        print(run_speed(names, steps=args.steps, chunk=args.chunk, json_path=args.json))
+        print(run_speed(names, steps=args.steps, chunk=args.chunk, json_path=args.json, compile_too=not args.no_compile))
         return 0
     if args.what == "gui":
         from ganstudio.bench.gui_lag import run_gui_bench
 
         name = (args.preset or ["fashion-dcgan"])[0]
         preset(name)
-        print(run_gui_bench(name, seconds=args.seconds, rounds=args.rounds, json_path=args.json))
+        print(run_gui_bench(name, seconds=args.seconds, rounds=args.rounds, json_path=args.json, overrides=args.set))
         return 0
     if args.what == "modes":
         from ganstudio.bench.modes import run_modes
@@ -238,6 +238,16 @@ def cmd_bench(args: argparse.Namespace) -> int:
         for name in names:
             preset(name)
         print(run_quality(names, minutes=args.minutes, samples=args.samples, json_path=args.json, overrides=args.set))
+        return 0
+    if args.what == "memory":
+        from ganstudio.bench.memory import run_memory_bench
+
+        name = (args.preset or ["fashion-dcgan"])[0]
+        preset(name)
+        steps = args.steps if args.steps != 200 else 10_000
+        if steps < 2000:
+            raise CliError("bench memory needs --steps of at least 2,000 (it compares against step 1,000)")
+        print(run_memory_bench(name, steps=steps, json_path=args.json, overrides=args.set))
         return 0
     if args.what == "startup":
         from ganstudio.bench.startup import run_startup_bench
@@ -297,18 +307,21 @@ def build_parser() -> argparse.ArgumentParser:
     presets.set_defaults(func=cmd_presets)
 
     bench = sub.add_parser("bench", help="measure speed and more; prints a table")
-    bench.add_argument("what", choices=["speed", "gui", "explorer", "modes", "startup", "quality"])
+    bench.add_argument("what", choices=["speed", "gui", "explorer", "modes", "startup", "quality", "memory"])
     bench.add_argument("--dataset", default="ring-8", help="modes: ring-8 or grid-25")
     bench.add_argument("--runs", type=int, default=5, help="modes: seeds to average over; startup: launches")
     bench.add_argument("--set", action="append", metavar="SECTION.FIELD=VALUE",
-                       help="modes: config override on top of the preset, e.g. --set model.pack=4 (repeatable)")
+                       help="modes, gui, quality: config override on top of the preset, e.g. --set model.pack=4 "
+                       "(repeatable)")
     bench.add_argument("--preset", action="append", help="preset to measure (repeatable)")
     bench.add_argument("--steps", type=int, default=200, help="speed: steps per side; modes: training steps "
-                       "(default: the preset's)")
+                       "(default: the preset's); memory: run length (default 10,000)")
     bench.add_argument("--chunk", type=int, default=20, help="steps per alternating chunk")
     bench.add_argument("--seconds", type=float, default=15.0, help="gui, explorer: seconds per alternating chunk")
     bench.add_argument("--rounds", type=int, default=3, help="gui, explorer: alternating rounds")
     bench.add_argument("--drags", type=int, default=300, help="explorer: slider moves timed per model size")
+    bench.add_argument("--no-compile", action="store_true", help="speed: skip the torch.compile variant "
+                       "(its first step compiles for a minute or more)")
     bench.add_argument("--minutes", type=float, default=3.0, help="quality: training budget per preset")
     bench.add_argument("--samples", type=int, default=5000, help="quality: images scored per preset")
     bench.add_argument("--json", help="also write the results to this JSON file")

@@ -18,12 +18,14 @@ from ganstudio.bench.table import format_table, median, write_json
 TIMER_MS = 10
 
 
-def run_gui_bench(preset_name: str, seconds: float, rounds: int, json_path: str | None) -> str:
+def run_gui_bench(preset_name: str, seconds: float, rounds: int, json_path: str | None,
+                  overrides: list[str] | None = None) -> str:
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     from PySide6.QtCore import QElapsedTimer, QEventLoop, QSettings, QTimer
     from PySide6.QtWidgets import QApplication
 
-    from ganstudio.core.config import preset
+    from ganstudio.core.config import apply_override, check, preset
+    from ganstudio.core.fast_path import apply_threads
     from ganstudio.core.trainer import Trainer
     from ganstudio.gui.main_window import MainWindow
     from ganstudio.gui.settings import AppSettings
@@ -34,8 +36,11 @@ def run_gui_bench(preset_name: str, seconds: float, rounds: int, json_path: str 
     settings.runs_dir = tmp.name
     window = MainWindow(settings)
     config = preset(preset_name)
+    for assignment in overrides or []:
+        apply_override(config, assignment)
     config.train.steps = 10_000_000
     config.train.device = "cpu"
+    check(config)
     window.form.set_config(config)
     window.show()
     app.processEvents()  # paint once before measuring
@@ -66,7 +71,9 @@ def run_gui_bench(preset_name: str, seconds: float, rounds: int, json_path: str 
     while steps_seen[0] < 3:
         spin(100)
     gui_rates, headless_rates = [], []
+    threads = {"gui": 0, "headless": 0}
     for _ in range(rounds):
+        threads["gui"] = apply_threads(config.perf.threads, gui=True)  # what the worker chose at start
         window.controller.pause(False)
         spin(500)
         first = steps_seen[0]
@@ -79,6 +86,7 @@ def run_gui_bench(preset_name: str, seconds: float, rounds: int, json_path: str 
         gui_rates.append((steps_seen[0] - first) / (time.perf_counter() - started))
         window.controller.pause(True)
         spin(500)
+        threads["headless"] = apply_threads(config.perf.threads, gui=False)  # what `ganstudio train` uses
         started, n = time.perf_counter(), 0
         while time.perf_counter() - started < seconds:
             headless.step()
@@ -96,9 +104,12 @@ def run_gui_bench(preset_name: str, seconds: float, rounds: int, json_path: str 
         "preset": preset_name, "rounds": rounds, "seconds_per_chunk": seconds,
         "lag_ms_p50": float(np.percentile(lag, 50)), "lag_ms_p99": float(np.percentile(lag, 99)),
         "lag_samples": int(len(lag)), "gui_steps_per_s": g, "headless_steps_per_s": h, "ratio": g / h,
+        "gui_threads": threads["gui"], "headless_threads": threads["headless"], "overrides": overrides or [],
     }
     write_json(json_path, "gui", results)
     return format_table(
-        ["preset", "lag p50 ms", "lag p99 ms", "GUI img/s", "headless img/s", "GUI / headless"],
-        [[preset_name, f"{results['lag_ms_p50']:.1f}", f"{results['lag_ms_p99']:.1f}", f"{g * batch:,.0f}",
+        ["preset", "threads GUI / headless", "lag p50 ms", "lag p99 ms", "GUI img/s", "headless img/s",
+         "GUI / headless"],
+        [[" ".join([preset_name, *(overrides or [])]), f"{threads['gui']} / {threads['headless']}",
+          f"{results['lag_ms_p50']:.1f}", f"{results['lag_ms_p99']:.1f}", f"{g * batch:,.0f}",
           f"{h * batch:,.0f}", f"{g / h:.2f}"]])

@@ -69,24 +69,61 @@ def _chunk_rate(step, steps: int, batch: int) -> float:
     return steps * batch / (time.perf_counter() - started)
 
 
-def run_speed(preset_names: list[str], steps: int, chunk: int, json_path: str | None) -> str:
-    rows, results = [], {}
-    for name in preset_names:
+# Each fast-path switch flipped away from the automatic choice, one at a time.
+SWITCHES = [
+    ("autocast off", {"autocast": "off"}), ("autocast bf16", {"autocast": "bf16"}),
+    ("channels-last off", {"channels_last": "off"}), ("channels-last on", {"channels_last": "on"}),
+    ("optimizer for-loop", {"optimizer_impl": "for-loop"}), ("optimizer foreach", {"optimizer_impl": "foreach"}),
+    ("optimizer fused", {"optimizer_impl": "fused"}), ("torch.compile", {"compile": True}),
+]
+
+
+def _variants(name: str, compile_too: bool) -> list[tuple[str, Trainer, float]]:
+    """(label, trainer, warm-up seconds): the automatic fast path first, then every distinct flip."""
+    out, seen = [], set()
+    for label, perf in [("engine, auto", {})] + SWITCHES:
+        if perf.get("compile") and not compile_too:
+            continue
         cfg = preset(name)
         cfg.train.device = "cpu"
-        engine = Trainer(cfg)
+        for key, value in perf.items():
+            setattr(cfg.perf, key, value)
+        trainer = Trainer(cfg)
+        if trainer.fast in seen:
+            continue
+        seen.add(trainer.fast)
+        started = time.perf_counter()
+        trainer.step()
+        trainer.step()  # a compiled step recompiles once for G's update (D frozen)
+        out.append((label, trainer, time.perf_counter() - started))
+    return out
+
+
+def run_speed(preset_names: list[str], steps: int, chunk: int, json_path: str | None,
+              compile_too: bool = True) -> str:
+    rows, results = [], {}
+    for name in preset_names:
+        variants = _variants(name, compile_too)
+        engine = variants[0][1]
         plain = PlainLoop(engine)
-        batch = cfg.train.batch_size
-        for warm in (engine.step, plain.step):
-            warm()
-        engine_rates, plain_rates = [], []
+        plain.step()
+        batch = engine.config.train.batch_size
+        rates: dict[str, list[float]] = {label: [] for label, _, _ in variants}
+        plain_rates = []
         for _ in range(max(1, steps // chunk)):
-            engine_rates.append(_chunk_rate(engine.step, chunk, batch))
-            engine.drain_stats()
             plain_rates.append(_chunk_rate(plain.step, chunk, batch))
-        e, p = median(engine_rates), median(plain_rates)
-        rows.append([name, f"{p:,.0f}", f"{e:,.0f}", f"{e / p:.2f}x", str(len(engine_rates))])
-        results[name] = {"plain_images_per_s": p, "engine_images_per_s": e, "ratio": e / p,
-                         "chunks": len(engine_rates), "chunk_steps": chunk}
+            for label, trainer, _ in variants:
+                rates[label].append(_chunk_rate(trainer.step, chunk, batch))
+                trainer.drain_stats()
+        p = median(plain_rates)
+        rows.append([name, "plain PyTorch loop", "", f"{p:,.0f}", "1.00x", ""])
+        results[name] = {"plain_images_per_s": p, "chunks": len(plain_rates), "chunk_steps": chunk, "variants": {}}
+        for label, trainer, warm in variants:
+            e = median(rates[label])
+            failed = getattr(trainer._g, "failure", None)
+            rows.append([name, label, trainer.fast.describe(), f"{e:,.0f}", f"{e / p:.2f}x",
+                         f"{warm:.1f} s" + (" (compile failed: eager)" if failed else "")])
+            results[name]["variants"][label] = {"fast_path": trainer.fast.describe(), "images_per_s": e,
+                                                "ratio": e / p, "warm_up_s": warm, "compile_failure": failed}
     write_json(json_path, "speed", {"threads": torch.get_num_threads(), "results": results})
-    return format_table(["preset", "plain loop img/s", "engine img/s", "ratio", "chunks"], rows)
+    return format_table(["preset", "variant", "fast path", "img/s", "vs plain", "first 2 steps"], rows)

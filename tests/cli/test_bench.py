@@ -5,13 +5,33 @@ import json
 from ganstudio.cli import main
 
 
-def test_bench_speed_prints_both_sides_and_writes_json(tmp_path, capsys):
+def test_bench_speed_measures_the_plain_loop_and_each_fast_path_switch(tmp_path, capsys):
     out = tmp_path / "speed.json"
-    assert main(["bench", "speed", "--preset", "ring-8", "--steps", "4", "--chunk", "2", "--json", str(out)]) == 0
+    assert main(["bench", "speed", "--preset", "ring-8", "--steps", "4", "--chunk", "2", "--no-compile",
+                 "--json", str(out)]) == 0
     table = capsys.readouterr().out
-    assert "plain loop img/s" in table and "ring-8" in table
+    assert "plain PyTorch loop" in table and "engine, auto" in table and "optimizer for-loop" in table
     result = json.loads(out.read_text())["results"]["ring-8"]
-    assert result["engine_images_per_s"] > 0 and result["plain_images_per_s"] > 0 and result["chunks"] == 2
+    assert result["plain_images_per_s"] > 0 and result["chunks"] == 2
+    variants = result["variants"]
+    assert variants["engine, auto"]["images_per_s"] > 0
+    assert "channels-last on" not in variants  # an MLP has no convolutions: the same fast path, not measured twice
+    assert "torch.compile" not in variants
+    assert len({v["fast_path"] for v in variants.values()}) == len(variants)
+
+
+def test_bench_memory_reads_resident_memory_every_thousand_steps(qtbot, tmp_path, capsys):
+    out = tmp_path / "memory.json"
+    assert main(["bench", "memory", "--preset", "ring-8", "--steps", "2000", "--json", str(out)]) == 0
+    assert "resident MB" in capsys.readouterr().out
+    result = json.loads(out.read_text())
+    assert [m["step"] // 1000 for m in result["marks"]] == [1, 2]
+    assert all(m["resident_mb"] > 50 for m in result["marks"])
+
+
+def test_bench_memory_needs_a_long_enough_run(capsys):
+    assert main(["bench", "memory", "--steps", "1500"]) == 2
+    assert "at least 2,000" in capsys.readouterr().err
 
 
 def test_bench_modes_runs_the_protocol(tmp_path, capsys):

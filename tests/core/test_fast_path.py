@@ -4,7 +4,13 @@ import pytest
 import torch
 
 from ganstudio.core.config import PerfConfig, validate
-from ganstudio.core.fast_path import CompiledOrEager, choose_threads, resolve_fast_path, usable_cores
+from ganstudio.core.fast_path import (
+    CompiledOrEager,
+    choose_threads,
+    cpu_has_native_bf16,
+    resolve_fast_path,
+    usable_cores,
+)
 from ganstudio.core.trainer import Trainer
 from tests.conftest import tiny_image_config, tiny_toy_config
 
@@ -87,7 +93,10 @@ def test_compile_falls_back_to_eager_when_compiling_fails():
 
 def test_automatic_choices_per_device():
     cpu = resolve_fast_path(PerfConfig(), torch.device("cpu"), conv=True)
-    assert (cpu.channels_last, cpu.amp_dtype, cpu.optimizer_impl, cpu.cudnn_benchmark) == (False, None, "foreach", False)
+    native_bf16 = cpu_has_native_bf16()
+    assert cpu.amp_dtype == (torch.bfloat16 if native_bf16 else None)
+    assert cpu.channels_last == (not native_bf16)  # channels-last helps fp32 runs, nothing on top of bf16
+    assert (cpu.optimizer_impl, cpu.cudnn_benchmark) == ("fused", False)
     cuda = resolve_fast_path(PerfConfig(), torch.device("cuda"), conv=True)  # the same logic, resolved without a GPU
     assert (cuda.channels_last, cuda.optimizer_impl, cuda.cudnn_benchmark) == (True, "fused", True)
     assert resolve_fast_path(PerfConfig(), torch.device("cuda"), conv=False).channels_last is False
@@ -95,11 +104,15 @@ def test_automatic_choices_per_device():
     assert forced.amp_dtype == torch.bfloat16 and forced.channels_last
 
 
-def test_thread_choice_leaves_the_gui_a_core():
-    cores = usable_cores()
-    assert choose_threads(0, gui=False) == cores
-    assert choose_threads(0, gui=True) == max(1, cores - 1)
+def test_thread_choice_leaves_the_gui_a_core_where_there_are_enough(monkeypatch):
+    import ganstudio.core.fast_path as fast_path
+
+    for cores, gui_threads in ((1, 1), (2, 2), (3, 3), (4, 3), (16, 15)):
+        monkeypatch.setattr(fast_path, "usable_cores", lambda cores=cores: cores)
+        assert choose_threads(0, gui=False) == cores
+        assert choose_threads(0, gui=True) == gui_threads
     assert choose_threads(3, gui=True) == 3
+    assert usable_cores() >= 1
 
 
 def test_fp16_with_gradient_penalties_is_refused():

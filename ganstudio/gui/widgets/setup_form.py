@@ -277,15 +277,16 @@ class SetupForm(QWidget):
         pf = QFormLayout(p_widget)
         self.channels_last_combo = self._choice("channelsLastCombo", FAST_PATH_AUTO,
                                                 "NHWC memory format for the DCGAN's convolutions. Auto: on for CUDA "
-                                                "(tensor cores), off on the CPU where it measured slower")
+                                                "and for fp32 runs on the CPU (no gain on top of bf16)")
         self._add(pf, "Channels-last", self.channels_last_combo, "perf.channels_last")
         self.autocast_combo = self._choice("autocastCombo", AUTOCAST_MODES,
-                                           "Mixed precision. Auto: bf16 on GPUs that support it, off on the CPU. "
-                                           "fp16 adds loss scaling and cannot carry gradient penalties")
+                                           "Mixed precision. Auto: bf16 on GPUs and on CPUs with native bf16 "
+                                           "(AVX512-BF16, AMX), else off. fp16 adds loss scaling and cannot carry "
+                                           "gradient penalties")
         self._add(pf, "Autocast", self.autocast_combo, "perf.autocast")
         self.optimizer_impl_combo = self._choice("optimizerImplCombo", OPTIMIZER_IMPLS,
-                                                 "How Adam/SGD update the weights: fused kernels (auto on CUDA), "
-                                                 "foreach over all tensors at once (auto on the CPU) or a plain loop")
+                                                 "How Adam/SGD update the weights: fused kernels (auto on CUDA and "
+                                                 "the CPU), foreach over all tensors at once, or a plain loop")
         self._add(pf, "Optimizer kernels", self.optimizer_impl_combo, "perf.optimizer_impl")
         self.compile_check = self._check("compileCheck", "torch.compile G and D: the first step takes a minute or "
                                          "more to compile; falls back to normal execution if compiling fails")
@@ -293,8 +294,8 @@ class SetupForm(QWidget):
         self.cudnn_check = self._check("cudnnBenchmarkCheck", "Let cuDNN time its convolution algorithms on the "
                                        "first steps and keep the fastest (CUDA only)")
         self._add(pf, "cuDNN autotune", self.cudnn_check, "perf.cudnn_benchmark")
-        self.threads_spin = self._spin(0, 1024, "threadsSpin", "CPU threads for training. Auto: one fewer than "
-                                       "the cores while the window is open, so plots and sliders stay smooth")
+        self.threads_spin = self._spin(0, 1024, "threadsSpin", "CPU threads for training. Auto: every core; with "
+                                       "4 or more, one is left to the window so plots and sliders stay smooth")
         self.threads_spin.setSpecialValueText("auto")
         self._add(pf, "CPU threads", self.threads_spin, "perf.threads")
         perf.addWidget(p_widget)
