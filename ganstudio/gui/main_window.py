@@ -26,7 +26,7 @@ from PySide6.QtWidgets import (
 )
 
 from ganstudio import __version__
-from ganstudio.core.config import DEFAULT_PRESET, TOY_DATASETS, preset
+from ganstudio.core.config import DEFAULT_PRESET, TOY_DATASETS, RunConfig, preset
 from ganstudio.core.metrics import ModeMetrics
 from ganstudio.core.paths import find_fashion_full
 from ganstudio.core.runlog import RunDirectory, RunError
@@ -517,7 +517,8 @@ class MainWindow(QMainWindow):
             self.statusBar().showMessage(f"{remedy.label}: set for the next run", 8000)
         self._hide_banner()
 
-    def _on_rewound(self, step: int) -> None:
+    def _on_rewound(self, step: int, config: dict) -> None:
+        self.live.load(RunConfig.from_dict(config))
         self.plots.mark(step, "rewind")
         self.statusBar().showMessage(f"Rewound to step {step:,}", 8000)
 

@@ -57,7 +57,7 @@ class TrainingWorker(QObject):
     quality_ready = Signal(int, object, bool)  # step, QualityReport.to_record() dict, whether it is the best so far
     changed = Signal(int, object)  # step, dict of hyperparameters changed mid-run
     health_alarm = Signal(object)  # core.health.Alarm
-    rewound = Signal(int)  # the step training went back to
+    rewound = Signal(int, object)  # the step training went back to, and its config (as a dict)
     failed = Signal(str)  # traceback text
     finished = Signal(str)  # "done" | "stopped" | "error"
 
@@ -247,10 +247,15 @@ class TrainingWorker(QObject):
             return
         import copy
 
-        session.trainer.load_state_dict(copy.deepcopy(self._good_state))  # the optimizers would alias it
+        from ganstudio.core.config import RunConfig
+
+        trainer = session.trainer
+        trainer.load_state_dict(copy.deepcopy(self._good_state))  # the optimizers would alias it
+        trainer.config = RunConfig.from_dict(self._good_state["config"])  # a change that broke the run is undone
+        self.monitor.set_learning_rates(trainer.config.optim.lr_g, trainer.config.optim.lr_d)
         session.run.truncate_metrics(session.step)
         session.run.append_event({"step": session.step, "event": "rewind"})
-        self.rewound.emit(session.step)
+        self.rewound.emit(session.step, trainer.config.to_dict())
 
     def _frame(self, session, saved: bool) -> SampleFrame:
         from ganstudio.core.health import mean_pairwise_distance
@@ -307,7 +312,7 @@ class TrainingController(QObject):
     quality_ready = Signal(int, object, bool)
     changed = Signal(int, object)
     health_alarm = Signal(object)
-    rewound = Signal(int)
+    rewound = Signal(int, object)
     failed = Signal(str)
     finished = Signal(str)
 

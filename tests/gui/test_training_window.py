@@ -266,3 +266,31 @@ def test_a_config_remedy_goes_into_the_setup_form(make_window):
     w._show_banner("collapsed", (Remedy("PacGAN", config={"model.pack": 4}),))
     w.remedy_buttons[0].click()
     assert w.form.config().model.pack == 4 and not w.banner_row.isVisible()
+
+
+def test_rewind_after_a_nan_goes_back_to_the_last_good_snapshot(qtbot, make_window):
+    from ganstudio.gui.worker import REWIND_EVERY
+
+    cfg = tiny_toy_config(steps=100000, log_every=1)
+    cfg.optim.name, cfg.optim.lr_g, cfg.optim.lr_d, cfg.optim.momentum = "sgd", 0.01, 0.01, 0.5
+    w = make_window(cfg)
+    w.start()
+    qtbot.waitUntil(lambda: len(w.plots.series) and w.plots.series.column("step")[-1] > REWIND_EVERY + 20,
+                    timeout=60000)
+    with qtbot.waitSignal(w.controller.health_alarm, timeout=30000,
+                          check_params_cb=lambda alarm: alarm.kind == "nan") as alarm:
+        w.controller.change({"lr_g": 1e20, "lr_d": 1e20})
+    nan_step = alarm.args[0].step
+    qtbot.waitUntil(lambda: w.state == "paused", timeout=10000)
+    with qtbot.waitSignal(w.controller.rewound, timeout=10000) as rewound:
+        qtbot.mouseClick(w.remedy_buttons[0], Qt.MouseButton.LeftButton)
+    step, config = rewound.args
+    assert REWIND_EVERY <= step < nan_step
+    assert config["optim"]["lr_g"] == 0.01  # the change that broke the run is undone too
+    assert w.live.lr_g.text() == "0.01"
+    with qtbot.waitSignal(w.controller.stats_ready, timeout=30000,
+                          check_params_cb=lambda stats: stats[-1].step > step + 5) as more:
+        w.toggle_pause()
+    assert all(s.is_finite() for s in more.args[0])
+    records = (Path(w.run_dir) / "metrics.jsonl").read_text()
+    assert f'{{"step": {step}, "event": "rewind"}}' in records
