@@ -123,7 +123,7 @@ class PerfConfig:
     "auto" picks what measured fastest for the device (see core/fast_path.py)."""
 
     channels_last: str = "auto"  # NHWC memory format for conv models; auto = on for CUDA and fp32 CPU runs
-    autocast: str = "auto"  # mixed precision; auto = bf16 on GPUs and CPUs with native bf16, else off
+    autocast: str = "auto"  # mixed precision; auto = bf16 for image models on GPUs and CPUs with native bf16
     optimizer_impl: str = "auto"  # auto = fused on CUDA and the CPU, foreach elsewhere
     compile: bool = False  # torch.compile G and D (opt-in; falls back to eager when compiling fails)
     cudnn_benchmark: bool = True  # let cuDNN pick the fastest conv algorithms (CUDA only)

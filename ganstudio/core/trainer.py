@@ -46,7 +46,8 @@ class Trainer:
         with torch.random.fork_rng(devices=[]):
             torch.manual_seed(seed)
             g, d = build_models(config)
-        self.fast: FastPath = resolve_fast_path(config.perf, self.device, conv=config.model.arch == "dcgan")
+        self.fast: FastPath = resolve_fast_path(config.perf, self.device, conv=config.model.arch == "dcgan",
+                                                toy=config.data.is_toy)
         memory_format = torch.channels_last if self.fast.channels_last else torch.contiguous_format
         self.G = g.to(self.device, memory_format=memory_format)
         self.D = d.to(self.device, memory_format=memory_format)

@@ -100,6 +100,7 @@ def test_automatic_choices_per_device():
     cuda = resolve_fast_path(PerfConfig(), torch.device("cuda"), conv=True)  # the same logic, resolved without a GPU
     assert (cuda.channels_last, cuda.optimizer_impl, cuda.cudnn_benchmark) == (True, "fused", True)
     assert resolve_fast_path(PerfConfig(), torch.device("cuda"), conv=False).channels_last is False
+    assert resolve_fast_path(PerfConfig(), torch.device("cpu"), conv=False, toy=True).amp_dtype is None
     forced = resolve_fast_path(PerfConfig(autocast="bf16", channels_last="on"), torch.device("cpu"), conv=True)
     assert forced.amp_dtype == torch.bfloat16 and forced.channels_last
 

@@ -280,9 +280,9 @@ class SetupForm(QWidget):
                                                 "and for fp32 runs on the CPU (no gain on top of bf16)")
         self._add(pf, "Channels-last", self.channels_last_combo, "perf.channels_last")
         self.autocast_combo = self._choice("autocastCombo", AUTOCAST_MODES,
-                                           "Mixed precision. Auto: bf16 on GPUs and on CPUs with native bf16 "
-                                           "(AVX512-BF16, AMX), else off. fp16 adds loss scaling and cannot carry "
-                                           "gradient penalties")
+                                           "Mixed precision. Auto: bf16 for image models on GPUs and on CPUs "
+                                           "with native bf16 (AVX512-BF16, AMX); toy data stays fp32. fp16 adds "
+                                           "loss scaling and cannot carry gradient penalties")
         self._add(pf, "Autocast", self.autocast_combo, "perf.autocast")
         self.optimizer_impl_combo = self._choice("optimizerImplCombo", OPTIMIZER_IMPLS,
                                                  "How Adam/SGD update the weights: fused kernels (auto on CUDA and "
