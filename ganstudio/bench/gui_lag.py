@@ -1,14 +1,13 @@
 """How the window feels while training: event-loop lag and throughput with the GUI attached.
 
 Lag is the lateness of a 10 ms QTimer on the GUI thread while fashion-dcgan trains at full
-speed in the worker. Throughput with the GUI attached is compared with a headless loop in
+speed in the worker. Throughput with the GUI attached is compared with what `ganstudio train`
+does headless (a TrainingSession writing its own run folder: metrics, grids, checkpoints) in
 the same process, alternating chunks so both see the same machine drift.
 """
 
 from __future__ import annotations
 
-import os
-import tempfile
 import time
 
 import numpy as np
@@ -20,31 +19,16 @@ TIMER_MS = 10
 
 def run_gui_bench(preset_name: str, seconds: float, rounds: int, json_path: str | None,
                   overrides: list[str] | None = None) -> str:
-    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-    from PySide6.QtCore import QElapsedTimer, QEventLoop, QSettings, QTimer
-    from PySide6.QtWidgets import QApplication
+    from PySide6.QtCore import QElapsedTimer, QEventLoop, QTimer
 
-    from ganstudio.core.config import apply_override, check, preset
+    from ganstudio.bench.window import bench_window
     from ganstudio.core.fast_path import apply_threads
-    from ganstudio.core.trainer import Trainer
-    from ganstudio.gui.main_window import MainWindow
-    from ganstudio.gui.settings import AppSettings
+    from ganstudio.core.runlog import RunDirectory
+    from ganstudio.core.session import TrainingSession
 
-    app = QApplication.instance() or QApplication([])
-    tmp = tempfile.TemporaryDirectory(prefix="ganstudio-bench-")
-    settings = AppSettings(QSettings(os.path.join(tmp.name, "s.ini"), QSettings.Format.IniFormat))
-    settings.runs_dir = tmp.name
-    window = MainWindow(settings)
-    config = preset(preset_name)
-    for assignment in overrides or []:
-        apply_override(config, assignment)
-    config.train.steps = 10_000_000
-    config.train.device = "cpu"
-    check(config)
-    window.form.set_config(config)
-    window.show()
+    app, window, config, tmp = bench_window(preset_name, 10_000_000, overrides)
     app.processEvents()  # paint once before measuring
-    headless = Trainer(config.copy())
+    headless = TrainingSession.start(config.copy(), RunDirectory.create(tmp.name, "headless"))
 
     def spin(ms: float) -> None:
         loop = QEventLoop()
@@ -89,9 +73,9 @@ def run_gui_bench(preset_name: str, seconds: float, rounds: int, json_path: str 
         threads["headless"] = apply_threads(config.perf.threads, gui=False)  # what `ganstudio train` uses
         started, n = time.perf_counter(), 0
         while time.perf_counter() - started < seconds:
-            headless.step()
+            headless.advance()
             n += 1
-        headless.drain_stats()
+        headless.flush_stats()
         headless_rates.append(n / (time.perf_counter() - started))
     window.controller.stop_and_wait(10000)
     window.close()

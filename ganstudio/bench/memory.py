@@ -8,7 +8,6 @@ at every 1,000th step and the figure that matters is growth after the first 1,00
 from __future__ import annotations
 
 import os
-import tempfile
 import time
 
 from ganstudio.bench.table import format_table, write_json
@@ -30,26 +29,11 @@ def resident_mb() -> float:
 
 
 def run_memory_bench(preset_name: str, steps: int, json_path: str | None, overrides: list[str] | None = None) -> str:
-    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-    from PySide6.QtCore import QEventLoop, QSettings, QTimer
-    from PySide6.QtWidgets import QApplication
+    from PySide6.QtCore import QEventLoop, QTimer
 
-    from ganstudio.core.config import apply_override, check, preset
-    from ganstudio.gui.main_window import MainWindow
-    from ganstudio.gui.settings import AppSettings
+    from ganstudio.bench.window import bench_window
 
-    app = QApplication.instance() or QApplication([])
-    tmp = tempfile.TemporaryDirectory(prefix="ganstudio-bench-")
-    settings = AppSettings(QSettings(os.path.join(tmp.name, "s.ini"), QSettings.Format.IniFormat))
-    settings.runs_dir = tmp.name
-    window = MainWindow(settings)
-    config = preset(preset_name)
-    for assignment in overrides or []:
-        apply_override(config, assignment)
-    config.train.steps = steps
-    config.train.device = "cpu"
-    window.form.set_config(check(config))
-    window.show()
+    app, window, _config, tmp = bench_window(preset_name, steps, overrides)
     marks: list[tuple[int, float, float]] = []  # step, resident MB, seconds since start
     started = time.perf_counter()
 
