@@ -36,6 +36,7 @@ class QualityPlot(QWidget):
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.plot, 1)
         layout.addWidget(self.label)
+        self.setMaximumHeight(240)  # the losses and D outputs keep most of the column
         self.hide()
 
     def clear(self) -> None:
