@@ -2,6 +2,15 @@
 
 Data lives in growable numpy buffers and curves are redrawn at most ~10 times a second with
 peak downsampling and clip-to-view, so a million points stay smooth.
+
+While "Auto-range" is ticked the ranges are set by us from the buffers (steps: first to last;
+values: finite min to max), never by pyqtgraph's auto-range: with clip-to-view and downsampling
+the curves' bounds depend on the view and the view on the bounds, and once there were more
+points than pixels that loop repainted forever (the GUI thread went from 7 s to 50 s of CPU per
+1,000 steps). Setting the ranges before the paint also saves the second paint pyqtgraph's
+deferred auto-range costs on every redraw. The linked plots' left axes
+share one width that only grows, so their step axes line up and no axis flips width between
+frames.
 """
 
 from __future__ import annotations
@@ -21,12 +30,26 @@ from ganstudio.gui.widgets.series import GrowingSeries
 
 REDRAW_MS = 100
 MAX_REDRAW_MS = 2000
-REDRAW_COST_FACTOR = 10  # wait ten times as long as a redraw took before the next one
+REDRAW_COST_FACTOR = 10  # wait ten times as long as a redraw (with its paint) took: plots use <= 1/10 of the GUI thread
+AXIS_TEXT_WIDTH = 34  # px for the left axes' tick labels; grows to the widest label seen in a run
+PADDING = 0.02
 COLOURS = {"loss_d": "#1f77b4", "loss_g": "#ff7f0e", "d_real": "#2ca02c", "d_fake": "#d62728"}
 
 
+class TimedPlotWidget(pg.PlotWidget):
+    """Remembers how long its last paint took: the redraw interval counts painting too, which
+    costs more than handing the data over."""
+
+    last_paint_s = 0.0
+
+    def paintEvent(self, event) -> None:
+        started = time.perf_counter()
+        super().paintEvent(event)
+        self.last_paint_s = time.perf_counter() - started
+
+
 def _plot(name: str, title: str, y_label: str) -> pg.PlotWidget:
-    plot = pg.PlotWidget(title=title)
+    plot = TimedPlotWidget(title=title)
     plot.setObjectName(name)
     plot.setBackground("w")
     plot.setLabel("bottom", "step")
@@ -35,7 +58,18 @@ def _plot(name: str, title: str, y_label: str) -> pg.PlotWidget:
     legend.setZValue(1000)  # above the curves
     plot.setDownsampling(auto=True, mode="peak")
     plot.setClipToView(True)
+    plot.hideButtons()  # pyqtgraph's "A" button would hand the step axis back to its auto-range
     return plot
+
+
+def _finite_range(*columns: np.ndarray) -> tuple[float, float] | None:
+    """The smallest and largest finite value over the columns (None when there is none)."""
+    values = np.concatenate(columns)
+    values = values[np.isfinite(values)]
+    if not len(values):
+        return None
+    low, high = float(values.min()), float(values.max())
+    return (low, high) if high > low else (low - 0.5, high + 0.5)
 
 
 def _reference(plot: pg.PlotWidget, y: float, text: str) -> pg.InfiniteLine:
@@ -61,13 +95,22 @@ class MetricPlots(QWidget):
         }
         self.equilibrium_line = _reference(self.loss_plot, EQUILIBRIUM_D_LOSS, "2 ln 2 = 1.386 (D at equilibrium)")
         self.half_line = _reference(self.prob_plot, 0.5, "D = 1/2")
-        self.prob_plot.setYRange(0, 1)
+        self.prob_plot.setYRange(0, 1)  # D's outputs are probabilities; a WGAN critic's scores widen it
         self.quality = QualityPlot()
         self.quality.plot.setXLink(self.loss_plot)
+        self.linked = (self.loss_plot, self.prob_plot, self.quality.plot)
+        self._text_width = 0
+        self._reset_text_width()
+        self.loss_plot.disableAutoRange()
+        self.prob_plot.disableAutoRange()
+        self.quality.plot.enableAutoRange(x=False)  # its few points keep pyqtgraph's y auto-range
+        for plot in self.linked:
+            plot.getViewBox().sigRangeChangedManually.connect(self._zoomed_by_hand)
 
         self.auto_range = QCheckBox("Auto-range", objectName="autoRangeCheck")
         self.auto_range.setChecked(True)
-        self.auto_range.setToolTip("Follow the data; untick to keep the zoom you set with the mouse")
+        self.auto_range.setToolTip("Follow the data; zooming or panning with the mouse unticks it, "
+                                   "tick it to follow the newest steps again")
         self.auto_range.toggled.connect(self._set_auto_range)
         self.export_png_button = QPushButton("Export PNG...", objectName="exportPngButton")
         self.export_png_button.setToolTip("Save both plots as one PNG picture")
@@ -109,6 +152,7 @@ class MetricPlots(QWidget):
         self.marks.clear()
         self.series.clear()
         self.quality.clear()
+        self._reset_text_width()
         self._dirty = True
         self._redraw()
 
@@ -128,7 +172,10 @@ class MetricPlots(QWidget):
         steps = self.series.column("step")
         for name, curve in self.curves.items():
             curve.setData(steps, self.series.column(name), connect="finite")
-        cost_ms = (time.perf_counter() - started) * 1000
+        if len(steps) and self.auto_range.isChecked():
+            self._fit_ranges(steps)
+        self._grow_text_width()
+        cost_ms = (time.perf_counter() - started + self.loss_plot.last_paint_s + self.prob_plot.last_paint_s) * 1000
         self._timer.setInterval(int(min(MAX_REDRAW_MS, max(REDRAW_MS, REDRAW_COST_FACTOR * cost_ms))))
 
     def flush(self) -> None:
@@ -136,12 +183,39 @@ class MetricPlots(QWidget):
         self._dirty = True
         self._redraw()
 
+    def _fit_ranges(self, steps: np.ndarray) -> None:
+        self.loss_plot.setXRange(steps[0], max(steps[-1], steps[0] + 1), padding=PADDING)
+        loss = _finite_range(self.series.column("loss_d"), self.series.column("loss_g"))
+        if loss is not None:
+            self.loss_plot.setYRange(*loss, padding=PADDING)
+        probability = _finite_range(self.series.column("d_real"), self.series.column("d_fake"), np.array([0.0, 1.0]))
+        self.prob_plot.setYRange(*probability, padding=PADDING)
+        for plot in self.linked:
+            plot.getViewBox().updateMatrix()  # now, not in the paint, which would then schedule a second one
+
+    def _apply_text_width(self, width: int) -> None:
+        self._text_width = width
+        for plot in self.linked:
+            plot.getAxis("left").setStyle(autoExpandTextSpace=False, tickTextWidth=width)
+
+    def _reset_text_width(self) -> None:
+        for plot in self.linked:
+            plot.getAxis("left").textWidth = 0  # forget the last run's labels
+        self._apply_text_width(AXIS_TEXT_WIDTH)
+
+    def _grow_text_width(self) -> None:
+        """One tick-label width for all linked plots (measured at their last paint); it only grows
+        within a run, so no axis flips between two widths."""
+        needed = int(max(plot.getAxis("left").textWidth for plot in self.linked))
+        if needed > self._text_width:
+            self._apply_text_width(needed)
+
+    def _zoomed_by_hand(self, *_) -> None:
+        self.auto_range.setChecked(False)
+
     def _set_auto_range(self, on: bool) -> None:
-        for plot in (self.loss_plot, self.prob_plot):
-            if on:
-                plot.enableAutoRange()
-            else:
-                plot.disableAutoRange()
+        if on:
+            self.flush()
 
     def export_csv(self, path: str | Path) -> None:
         with open(path, "w", newline="", encoding="utf-8") as fh:

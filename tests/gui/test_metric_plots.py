@@ -1,0 +1,118 @@
+"""The live loss and D-output plots: ranges that follow the data, one paint per redraw, aligned axes."""
+
+import numpy as np
+import pytest
+from PySide6.QtCore import QEvent, QObject, QPoint, QPointF, Qt
+from PySide6.QtGui import QWheelEvent
+from PySide6.QtWidgets import QApplication
+
+from ganstudio.core.stats import StepStats
+from ganstudio.gui.widgets.metric_plots import MetricPlots
+
+
+class PaintCounter(QObject):
+    def __init__(self, widget):
+        super().__init__()
+        self.count = 0
+        widget.viewport().installEventFilter(self)
+
+    def eventFilter(self, watched, event):
+        if event.type() == QEvent.Type.Paint:
+            self.count += 1
+        return False
+
+
+def stats(first, last, loss_scale=1.0, d_low=0.0, d_high=1.0, seed=0):
+    rng = np.random.default_rng(seed)
+    return [StepStats(step, *(loss_scale * rng.uniform(0.1, 1.0, 2)), *rng.uniform(d_low, d_high, 2), 1.0, 1.0, 0.01)
+            for step in range(first, last + 1)]
+
+
+@pytest.fixture
+def plots(qtbot):
+    widget = MetricPlots()
+    qtbot.addWidget(widget)
+    widget.resize(640, 700)
+    widget.show()
+    qtbot.waitExposed(widget)
+    return widget
+
+
+def test_ranges_follow_the_data(plots):
+    batch = stats(10, 5000, loss_scale=12.0)
+    plots.add_stats(batch)
+    plots.flush()
+    (x0, x1), (y0, y1) = plots.loss_plot.viewRange()
+    assert x0 <= 10 and x1 >= 5000 and x1 - x0 < 1.1 * 4990
+    losses = [v for s in batch for v in (s.loss_d, s.loss_g)]
+    assert y0 <= min(losses) and y1 >= max(losses) and y1 - y0 < 1.1 * (max(losses) - min(losses))
+    (p0, p1) = plots.prob_plot.viewRange()[1]
+    assert p0 <= 0.0 and p1 >= 1.0 and p1 - p0 < 1.1  # probabilities: the 0..1 frame
+    assert plots.prob_plot.viewRange()[0] == pytest.approx([x0, x1], rel=1e-6)
+
+
+def test_critic_scores_outside_zero_one_widen_the_d_plot(plots):
+    plots.add_stats(stats(1, 200, d_low=-3.0, d_high=5.0))
+    plots.flush()
+    p0, p1 = plots.prob_plot.viewRange()[1]
+    assert p0 < -2.5 and p1 > 4.5
+
+
+def test_one_paint_per_redraw_and_none_while_idle(plots, qtbot):
+    counter = PaintCounter(plots.loss_plot)
+    for last in range(100, 1100, 100):  # past the point where there are more steps than pixels
+        plots.add_stats(stats(last - 99, last, seed=last))
+        counter.count = 0
+        plots.flush()
+        for _ in range(5):
+            QApplication.processEvents()
+        assert counter.count == 1, f"{counter.count} paints for one redraw at {last} steps"
+    counter.count = 0
+    qtbot.wait(500)
+    assert counter.count == 0
+
+
+def test_linked_plots_share_one_left_axis_width(plots):
+    plots.add_stats(stats(1, 300, loss_scale=1500.0))  # loss labels like "1400" are wider than "0.8"
+    plots.flush()
+    QApplication.processEvents()
+    plots.flush()  # the width measured at the first paint is applied to every linked plot
+    QApplication.processEvents()
+    widths = {round(plot.getAxis("left").width()) for plot in (plots.loss_plot, plots.prob_plot)}
+    assert len(widths) == 1
+    lefts = {plot.getViewBox().mapToDevice(plot.getViewBox().boundingRect().topLeft()).x()
+             for plot in (plots.loss_plot, plots.prob_plot)}
+    assert max(lefts) - min(lefts) < 1.0  # the step axes line up pixel for pixel
+    assert plots.loss_plot.getAxis("left").textWidth <= plots.loss_plot.getAxis("left").style["tickTextWidth"]
+
+
+def test_zooming_by_hand_unticks_auto_range_and_ticking_follows_again(plots, qtbot):
+    plots.add_stats(stats(1, 500))
+    plots.flush()
+    viewport = plots.loss_plot.viewport()
+    centre = QPointF(viewport.width() / 2, viewport.height() / 2)
+    wheel = QWheelEvent(centre, viewport.mapToGlobal(centre), QPoint(0, 0), QPoint(0, 240),
+                        Qt.MouseButton.NoButton, Qt.KeyboardModifier.NoModifier, Qt.ScrollPhase.NoScrollPhase, False)
+    QApplication.sendEvent(viewport, wheel)
+    assert not plots.auto_range.isChecked()
+    zoomed = plots.loss_plot.viewRange()[0]
+    assert zoomed[1] - zoomed[0] < 450
+    plots.add_stats(stats(501, 2000))
+    plots.flush()
+    assert plots.loss_plot.viewRange()[0] == pytest.approx(zoomed)
+    plots.auto_range.setChecked(True)
+    assert plots.loss_plot.viewRange()[0][1] >= 2000
+
+
+def test_clear_forgets_the_last_runs_label_width(plots):
+    plots.add_stats(stats(1, 300, loss_scale=150000.0))
+    for _ in range(2):
+        plots.flush()
+        QApplication.processEvents()
+    wide = plots.loss_plot.getAxis("left").width()
+    plots.clear()
+    plots.add_stats(stats(1, 300))
+    for _ in range(2):
+        plots.flush()
+        QApplication.processEvents()
+    assert plots.loss_plot.getAxis("left").width() < wide
