@@ -18,7 +18,7 @@ import numpy as np
 from PySide6.QtCore import QObject, Qt, QThread, Signal, Slot
 
 STATS_INTERVAL_S = 0.1  # <= 10 stats signals a second
-PICTURE_INTERVAL_S = 0.5  # live sample grid refreshes; each costs one G forward on the fixed batch
+PICTURE_INTERVAL_S = 1.0  # live sample grid refreshes; each costs one G forward on the fixed batch
 STOP_WAIT_MS = 2000
 REWIND_EVERY = 200  # steps between in-memory snapshots that "rewind" can go back to
 

@@ -1,7 +1,9 @@
 """Live loss and D-output plots, with the 2014 paper's equilibrium marked.
 
-Data lives in growable numpy buffers and curves are redrawn at most ~10 times a second with
-peak downsampling and clip-to-view, so a million points stay smooth.
+Data lives in growable numpy buffers and curves are redrawn at most 4 times a second with
+peak downsampling and clip-to-view, so a million points stay smooth. On a 2-core CPU every
+millisecond the GUI thread paints stalls the training threads too (`ganstudio bench gui`:
+redrawing at 10 Hz kept 0.73-0.76 of headless throughput, 4 Hz with pictures at 1 Hz 0.81-0.94).
 
 While "Auto-range" is ticked the ranges are set by us from the buffers (steps: first to last;
 values: finite min to max), never by pyqtgraph's auto-range: with clip-to-view and downsampling
@@ -28,9 +30,9 @@ from ganstudio.core.stats import EQUILIBRIUM_D_LOSS, STAT_FIELDS, StepStats
 from ganstudio.gui.widgets.quality_plot import QualityPlot
 from ganstudio.gui.widgets.series import GrowingSeries
 
-REDRAW_MS = 100
+REDRAW_MS = 250
 MAX_REDRAW_MS = 2000
-REDRAW_COST_FACTOR = 10  # wait ten times as long as a redraw (with its paint) took: plots use <= 1/10 of the GUI thread
+REDRAW_COST_FACTOR = 40  # wait 40 times as long as a redraw (with its paint) took: plots use <= 1/40 of a core
 AXIS_TEXT_WIDTH = 34  # px for the left axes' tick labels; grows to the widest label seen in a run
 PADDING = 0.02
 COLOURS = {"loss_d": "#1f77b4", "loss_g": "#ff7f0e", "d_real": "#2ca02c", "d_fake": "#d62728"}
