@@ -8,7 +8,6 @@ chunks where a slider moves every 16 ms (60 Hz), in one process.
 from __future__ import annotations
 
 import os
-import tempfile
 import time
 
 import numpy as np
@@ -47,12 +46,10 @@ def _latency(app, panel, drags: int) -> list[float]:
 
 def run_explorer_bench(seconds: float, rounds: int, drags: int, json_path: str | None) -> str:
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-    from PySide6.QtCore import QEventLoop, QSettings, QTimer
+    from PySide6.QtCore import QEventLoop, QTimer
     from PySide6.QtWidgets import QApplication
 
-    from ganstudio.core.config import preset
-    from ganstudio.gui.main_window import MainWindow
-    from ganstudio.gui.settings import AppSettings
+    from ganstudio.bench.window import bench_window
     from ganstudio.gui.widgets.explorer import ExplorerPanel
 
     app = QApplication.instance() or QApplication([])
@@ -77,14 +74,7 @@ def run_explorer_bench(seconds: float, rounds: int, drags: int, json_path: str |
         QTimer.singleShot(int(ms), loop.quit)
         loop.exec()
 
-    tmp = tempfile.TemporaryDirectory(prefix="ganstudio-bench-")
-    settings = AppSettings(QSettings(os.path.join(tmp.name, "s.ini"), QSettings.Format.IniFormat))
-    settings.runs_dir = tmp.name
-    window = MainWindow(settings)
-    config = preset("fashion-dcgan")
-    config.train.steps, config.train.device = 10_000_000, "cpu"
-    window.form.set_config(config)
-    window.show()
+    _app, window, _config, tmp = bench_window("fashion-dcgan", 10_000_000)
     steps = [0]
     window.controller.stats_ready.connect(lambda stats: steps.__setitem__(0, stats[-1].step))
     window.tabs.setCurrentWidget(window.explorer)

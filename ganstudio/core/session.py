@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import torch
@@ -21,6 +22,9 @@ from ganstudio.core.quality.scores import QualityReport
 from ganstudio.core.runlog import RunDirectory
 from ganstudio.core.stats import StepStats
 from ganstudio.core.trainer import Trainer
+
+if TYPE_CHECKING:  # torchmetrics loads only when a run scores quality
+    from ganstudio.core.quality.evaluator import QualityEvaluator
 
 TOY_REAL_POINTS = 512
 
@@ -132,7 +136,8 @@ class TrainingSession:
     def measure_modes(self) -> ModeMetrics | None:
         return measure_modes(self.trainer)
 
-    def quality_evaluator(self):
+    def quality_evaluator(self) -> QualityEvaluator:
+        """Built on first use: the real side's features cost a few seconds once per run."""
         if self._quality is None:
             from ganstudio.core.quality.evaluator import QualityEvaluator
             from ganstudio.core.quality.inception import load_inception

@@ -76,6 +76,7 @@ class MainWindow(QMainWindow):
         self._rate_mark: tuple[float, int] | None = None
         self._rate = 0.0
         self._total = 1
+        self._keep_best = True  # the running config's quality.keep_best, read once at Start
 
         self._build_setup()
         self._build_central()
@@ -281,6 +282,7 @@ class MainWindow(QMainWindow):
                 return TrainingSession.start(config, run)
         self._hide_banner()
         self.live.load(config)
+        self._keep_best = config.quality.keep_best
         self._set_state("starting")
         self._rate_mark = None
         self.controller.start(make)
@@ -452,7 +454,7 @@ class MainWindow(QMainWindow):
 
     def _on_quality(self, step: int, record: dict, best: bool) -> None:
         self.plots.quality.add(step, record, best)
-        if best and self.form.config().quality.keep_best:
+        if best and self._keep_best:
             self.statusBar().showMessage(f"New best FD {record['frechet']:.2f} at step {step:,}: saved checkpoints/best.pt",
                                          5000)
 
