@@ -17,7 +17,7 @@ from dataclasses import dataclass
 import numpy as np
 from PySide6.QtCore import QObject, Qt, QThread, Signal, Slot
 
-STATS_INTERVAL_S = 0.1  # <= 10 stats signals a second
+STATS_INTERVAL_S = 0.25  # <= 4 stats signals a second, as often as the plots redraw
 PICTURE_INTERVAL_S = 1.0  # live sample grid refreshes; each costs one G forward on the fixed batch
 STOP_WAIT_MS = 2000
 REWIND_EVERY = 200  # steps between in-memory snapshots that "rewind" can go back to
