@@ -116,3 +116,20 @@ def test_clear_forgets_the_last_runs_label_width(plots):
         plots.flush()
         QApplication.processEvents()
     assert plots.loss_plot.getAxis("left").width() < wide
+
+
+def test_series_bounds_skip_non_finite_values_and_reset_on_clear():
+    from ganstudio.gui.widgets.series import GrowingSeries
+
+    series = GrowingSeries(("step", "a", "b"), capacity=2)
+    assert series.bounds("a") is None
+    series.extend([[1, np.nan, 5.0], [2, 3.0, np.inf]])
+    series.extend([[3, -2.0, 4.0], [4, np.nan, -np.inf], [5, 7.0, 6.0]])  # grows past the capacity
+    assert series.bounds("a") == (-2.0, 7.0)
+    assert series.bounds("b") == (4.0, 6.0)
+    assert series.bounds("a", "b") == (-2.0, 7.0)
+    assert series.bounds("step") == (1.0, 5.0)
+    series.clear()
+    assert series.bounds("a") is None
+    series.extend([[1, 0.5, 0.5]])
+    assert series.bounds("a", "b") == (0.5, 0.5)

@@ -6,7 +6,7 @@ millisecond the GUI thread paints stalls the training threads too (`ganstudio be
 redrawing at 10 Hz kept 0.73-0.76 of headless throughput, 4 Hz with pictures at 1 Hz 0.81-0.94).
 
 While "Auto-range" is ticked the ranges are set by us from the buffers (steps: first to last;
-values: finite min to max), never by pyqtgraph's auto-range: with clip-to-view and downsampling
+values: the finite min to max the series keeps as rows arrive), never by pyqtgraph's auto-range: with clip-to-view and downsampling
 the curves' bounds depend on the view and the view on the bounds, and once there were more
 points than pixels that loop repainted forever (the GUI thread went from 7 s to 50 s of CPU per
 1,000 steps). Setting the ranges before the paint also saves the second paint pyqtgraph's
@@ -64,13 +64,8 @@ def _plot(name: str, title: str, y_label: str) -> pg.PlotWidget:
     return plot
 
 
-def _finite_range(*columns: np.ndarray) -> tuple[float, float] | None:
-    """The smallest and largest finite value over the columns (None when there is none)."""
-    values = np.concatenate(columns)
-    values = values[np.isfinite(values)]
-    if not len(values):
-        return None
-    low, high = float(values.min()), float(values.max())
+def _span(low: float, high: float) -> tuple[float, float]:
+    """A range pyqtgraph can draw: a flat series gets one unit around its value."""
     return (low, high) if high > low else (low - 0.5, high + 0.5)
 
 
@@ -101,7 +96,6 @@ class MetricPlots(QWidget):
         self.quality = QualityPlot()
         self.quality.plot.setXLink(self.loss_plot)
         self.linked = (self.loss_plot, self.prob_plot, self.quality.plot)
-        self._text_width = 0
         self._reset_text_width()
         self.loss_plot.disableAutoRange()
         self.prob_plot.disableAutoRange()
@@ -187,16 +181,15 @@ class MetricPlots(QWidget):
 
     def _fit_ranges(self, steps: np.ndarray) -> None:
         self.loss_plot.setXRange(steps[0], max(steps[-1], steps[0] + 1), padding=PADDING)
-        loss = _finite_range(self.series.column("loss_d"), self.series.column("loss_g"))
+        loss = self.series.bounds("loss_d", "loss_g")
         if loss is not None:
-            self.loss_plot.setYRange(*loss, padding=PADDING)
-        probability = _finite_range(self.series.column("d_real"), self.series.column("d_fake"), np.array([0.0, 1.0]))
-        self.prob_plot.setYRange(*probability, padding=PADDING)
+            self.loss_plot.setYRange(*_span(*loss), padding=PADDING)
+        low, high = self.series.bounds("d_real", "d_fake") or (0.0, 1.0)
+        self.prob_plot.setYRange(min(low, 0.0), max(high, 1.0), padding=PADDING)
         for plot in self.linked:
             plot.getViewBox().updateMatrix()  # now, not in the paint, which would then schedule a second one
 
     def _apply_text_width(self, width: int) -> None:
-        self._text_width = width
         for plot in self.linked:
             plot.getAxis("left").setStyle(autoExpandTextSpace=False, tickTextWidth=width)
 
@@ -209,7 +202,7 @@ class MetricPlots(QWidget):
         """One tick-label width for all linked plots (measured at their last paint); it only grows
         within a run, so no axis flips between two widths."""
         needed = int(max(plot.getAxis("left").textWidth for plot in self.linked))
-        if needed > self._text_width:
+        if needed > self.loss_plot.getAxis("left").style["tickTextWidth"]:
             self._apply_text_width(needed)
 
     def _zoomed_by_hand(self, *_) -> None:

@@ -1,4 +1,5 @@
-"""A growable column store for plot data: amortised O(1) appends, views without copies."""
+"""A growable column store for plot data: amortised O(1) appends, views without copies, and each
+column's finite minimum and maximum kept as rows arrive, so following the data never rescans it."""
 
 from __future__ import annotations
 
@@ -10,15 +11,21 @@ class GrowingSeries:
         self.columns = columns
         self._data = np.empty((capacity, len(columns)), dtype=np.float64)
         self._n = 0
+        self._low = np.full(len(columns), np.inf)
+        self._high = np.full(len(columns), -np.inf)
 
     def __len__(self) -> int:
         return self._n
 
     def clear(self) -> None:
         self._n = 0
+        self._low.fill(np.inf)
+        self._high.fill(-np.inf)
 
     def extend(self, rows: np.ndarray) -> None:
         rows = np.asarray(rows, dtype=np.float64).reshape(-1, len(self.columns))
+        if not len(rows):
+            return
         need = self._n + len(rows)
         if need > len(self._data):
             grown = np.empty((max(need, 2 * len(self._data)), len(self.columns)), dtype=np.float64)
@@ -26,9 +33,18 @@ class GrowingSeries:
             self._data = grown
         self._data[self._n:need] = rows
         self._n = need
+        finite = np.where(np.isfinite(rows), rows, np.nan)  # fmin/fmax skip NaN
+        self._low = np.fmin(self._low, np.fmin.reduce(finite, axis=0))
+        self._high = np.fmax(self._high, np.fmax.reduce(finite, axis=0))
 
     def column(self, name: str) -> np.ndarray:
         return self._data[: self._n, self.columns.index(name)]
 
     def rows(self) -> np.ndarray:
         return self._data[: self._n]
+
+    def bounds(self, *names: str) -> tuple[float, float] | None:
+        """The smallest and largest finite value over these columns; None when there is none."""
+        index = [self.columns.index(name) for name in names]
+        low, high = float(self._low[index].min()), float(self._high[index].max())
+        return (low, high) if low <= high else None
