@@ -34,7 +34,7 @@ def build_models(config: RunConfig) -> tuple[nn.Module, nn.Module]:
         dis: nn.Module = DCGANDiscriminator(d.channels, d.image_size, m.width, m.d_activation, m.minibatch_std,
                                             m.pack, batch_norm=not needs_per_sample_d(config))
     else:
-        g = MLPGenerator(m.latent_dim, shape, m.width, image_output=not d.is_toy)
+        g = MLPGenerator(m.latent_dim, shape, m.width, image_output=not d.is_toy, components=m.latent_components)
         dis = MLPDiscriminator(shape, m.width, m.d_activation, m.minibatch_std, m.pack)
     g.apply(init_weights)
     dis.apply(init_weights)

@@ -11,10 +11,20 @@ from ganstudio.core.models.layers import MinibatchStd
 
 
 class MLPGenerator(nn.Module):
-    def __init__(self, latent_dim: int, out_shape: tuple[int, ...], width: int, image_output: bool):
+    """With components = C > 0 the first latent coordinate also picks one of C equally likely
+    components (its normal CDF cut into C equal slices), each adding its own learned offset to
+    the first layer. A generator continuous in z maps the connected Gaussian onto a connected
+    set, so it must put samples between separated modes; the cut lets its image fall apart into
+    C pieces (Khayatkhoei et al. 2018) while z stays N(0, I) for every other part of the app.
+    """
+
+    def __init__(self, latent_dim: int, out_shape: tuple[int, ...], width: int, image_output: bool,
+                 components: int = 0):
         super().__init__()
         self.out_shape = out_shape
         out_features = math.prod(out_shape)
+        self.components = components
+        self.embed = nn.Embedding(components, width) if components else None  # (C, width)
         layers: list[nn.Module] = [
             nn.Linear(latent_dim, width), nn.ReLU(),
             nn.Linear(width, width), nn.ReLU(),
@@ -24,12 +34,20 @@ class MLPGenerator(nn.Module):
             layers.append(nn.Tanh())  # images live in [-1, 1]
         self.net = nn.Sequential(*layers)
 
-    def forward(self, z: torch.Tensor) -> torch.Tensor:
-        return self.net(z).view(z.shape[0], *self.out_shape)
+    def component(self, z: torch.Tensor) -> torch.Tensor:
+        """(B,) index of the component each latent belongs to."""
+        cdf = 0.5 * (1 + torch.erf(z[:, 0].float() / math.sqrt(2)))
+        return (cdf * self.components).long().clamp_(0, self.components - 1)
 
     def features(self, z: torch.Tensor) -> torch.Tensor:
         """The first hidden layer, for GANSpace-style directions."""
-        return self.net[:2](z)
+        h = self.net[0](z)
+        if self.embed is not None:
+            h = h + self.embed(self.component(z)).to(h.dtype)
+        return self.net[1](h)
+
+    def forward(self, z: torch.Tensor) -> torch.Tensor:
+        return self.net[2:](self.features(z)).view(z.shape[0], *self.out_shape)
 
 
 class MLPDiscriminator(nn.Module):
