@@ -98,15 +98,26 @@ class Trainer:
             setattr(trial.optim if name.startswith("lr_") else trial.train, name, value)
         check(trial)
         self.config = trial
-        for group in self.opt_g.param_groups:
-            group["lr"] = trial.optim.lr_g
-        for group in self.opt_d.param_groups:
-            group["lr"] = trial.optim.lr_d
+        self._set_learning_rates()
         if trial.train.ema_decay > 0 and self.G_ema is None:
             self.G_ema = copy.deepcopy(self.G).eval().requires_grad_(False)
         elif trial.train.ema_decay == 0:
             self.G_ema = None
         return dict(changes)
+
+    def learning_rate_factor(self) -> float:
+        """1, then over the run's last lr_decay fraction falling linearly towards 0: late steps that
+        only jitter settled points (a toy generator's pieces between modes) become small ones."""
+        o, t = self.config.optim, self.config.train
+        if o.lr_decay <= 0:
+            return 1.0
+        return min(1.0, max(0.0, (t.steps - self.step_count) / (t.steps * o.lr_decay)))
+
+    def _set_learning_rates(self) -> None:
+        factor = self.learning_rate_factor()
+        for opt, lr in ((self.opt_g, self.config.optim.lr_g), (self.opt_d, self.config.optim.lr_d)):
+            for group in opt.param_groups:
+                group["lr"] = lr * factor
 
     def instance_noise_std(self) -> float:
         """Instance noise now: the configured std, falling linearly to zero when annealed."""
@@ -226,6 +237,8 @@ class Trainer:
     def step(self) -> None:
         """One generator update preceded by k discriminator updates (Algorithm 1)."""
         started = time.perf_counter()
+        if self.config.optim.lr_decay > 0:
+            self._set_learning_rates()
         for _ in range(self.config.train.k):
             loss_d, d_real, d_fake, grad_d = self.discriminator_step()
         loss_g, grad_g = self.generator_step()

@@ -150,3 +150,28 @@ def test_a_change_applies_on_the_next_step():
     with pytest.raises(Exception, match="optim.lr_d"):
         t.apply_changes({"lr_d": -1.0})
     assert t.opt_d.param_groups[0]["lr"] == 1e-3  # a refused change leaves everything as it was
+
+
+def test_learning_rates_stay_then_fall_linearly_over_the_decay_fraction():
+    cfg = tiny_toy_config(steps=10)
+    cfg.optim.lr_decay = 0.5
+    t = Trainer(cfg)
+    used_g, used_d = [], []
+    for _ in range(10):
+        t.step()
+        used_g.append(t.opt_g.param_groups[0]["lr"])
+        used_d.append(t.opt_d.param_groups[0]["lr"])
+    lr = cfg.optim.lr_g
+    assert used_g == pytest.approx([lr] * 6 + [lr * f for f in (0.8, 0.6, 0.4, 0.2)])
+    assert used_d == pytest.approx(used_g)
+
+
+def test_a_live_learning_rate_change_keeps_the_decay_schedule():
+    cfg = tiny_toy_config(steps=4)
+    cfg.optim.lr_decay = 1.0
+    t = Trainer(cfg)
+    t.step()
+    t.step()
+    t.apply_changes({"lr_g": 0.01})
+    assert t.opt_g.param_groups[0]["lr"] == pytest.approx(0.01 * 0.5)
+    assert t.opt_d.param_groups[0]["lr"] == pytest.approx(cfg.optim.lr_d * 0.5)
