@@ -63,6 +63,7 @@ class ModelConfig:
     spectral_norm: bool = False  # on D's layers (Miyato et al. 2018)
     minibatch_std: bool = False  # D sees the batch's spread (Karras et al. 2018)
     pack: int = 1  # PacGAN: D judges this many samples at once (Lin et al. 2018)
+    latent_components: int = 0  # MLP G: z's first coordinate picks one of this many pieces (0 = off)
 
 
 @dataclass
@@ -82,6 +83,7 @@ class OptimConfig:
     beta1: float = 0.5
     beta2: float = 0.999
     momentum: float = 0.5  # SGD only
+    lr_decay: float = 0.0  # over this last fraction of the run both learning rates fall linearly towards 0
 
 
 @dataclass
@@ -224,6 +226,10 @@ def validate(config: RunConfig) -> list[tuple[str, str]]:
          "must be in [0, 0.5)")
     need(m.d_activation in ACTIVATIONS, "model.d_activation", f"must be one of {', '.join(ACTIVATIONS)}")
     need(_is_int(m.pack) and 1 <= m.pack <= 16, "model.pack", "must be an integer from 1 to 16")
+    need(_is_int(m.latent_components) and 0 <= m.latent_components <= 1024, "model.latent_components",
+         "must be an integer from 0 (off) to 1024")
+    need(m.arch == "mlp" or not m.latent_components, "model.latent_components",
+         "latent pieces are built into the MLP generator; set 0 for DCGAN")
     need(not _is_int(m.pack) or not _is_int(t.batch_size) or t.batch_size % m.pack == 0, "train.batch_size",
          f"must be a multiple of the PacGAN pack size ({m.pack})")
     need(o.name in OPTIMIZERS, "optim.name", f"must be one of {', '.join(OPTIMIZERS)}")
@@ -232,6 +238,8 @@ def validate(config: RunConfig) -> list[tuple[str, str]]:
     for name in ("beta1", "beta2", "momentum"):
         value = getattr(o, name)
         need(isinstance(value, (int, float)) and 0 <= value < 1, f"optim.{name}", "must be in [0, 1)")
+    need(isinstance(o.lr_decay, (int, float)) and 0 <= o.lr_decay <= 1, "optim.lr_decay",
+         "must be from 0 (constant learning rates) to 1 (falling over the whole run)")
     need(_is_int(t.steps) and t.steps >= 1, "train.steps", "must be an integer >= 1")
     need(_is_int(t.batch_size) and 1 <= t.batch_size <= 65536, "train.batch_size", "must be an integer from 1 to 65536")
     need(_is_int(t.k) and 1 <= t.k <= 100, "train.k", "discriminator steps per generator step must be from 1 to 100")
@@ -313,7 +321,9 @@ PRESET_SUMMARIES = {
     "ring-8": "MLP on 8 Gaussians in a ring (mode-collapse test bed), Adam 1e-3, batch 256",
     "grid-25": "MLP on a 5x5 grid of Gaussians (harder mode-collapse test), Adam 1e-3, batch 256",
     "gaussian-1d": "MLP on the 2014 paper's 1D Gaussian, the picture of G and D moving along one axis",
-    "ring-8-ema": "ring-8 trained 4x longer with an EMA generator (0.999): the recommended toy preset so far",
+    "ring-8-ema": "ring-8 trained 4x longer with an EMA generator (0.999)",
+    "toy-pieces": "The recommended toy preset: MLP whose latent picks one of 100 pieces, EMA 0.99, instance noise "
+                  "0.1, R1 0.01, learning rates falling over the last half, 12,000 steps (ring-8 and grid-25)",
     "fashion-minimax": "fashion-dcgan with the 2014 paper's minimax generator loss log(1 - D(G(z))), which saturates",
     "fashion-ttur": "fashion-dcgan with the two time-scale update rule: lr D 4e-4, lr G 1e-4 (Heusel et al. 2017)",
     "fashion-wgan-gp": "DCGAN 28 px, WGAN-GP (lambda 10, n_critic k = 5), Adam 1e-4, betas (0, 0.9) (Gulrajani et al.)",
@@ -341,6 +351,13 @@ def preset(name: str) -> RunConfig:
     elif name == "ring-8-ema":
         cfg = _toy_preset(name, "ring-8", 12000)
         cfg.train.ema_decay = 0.999
+    elif name == "toy-pieces":
+        cfg = _toy_preset(name, "grid-25", 12000)
+        cfg.model.latent_components = 100
+        cfg.train.ema_decay = 0.99
+        cfg.train.instance_noise = 0.1
+        cfg.loss.r1_gamma = 0.01
+        cfg.optim.lr_decay = 0.5
     elif name == "gaussian-1d":
         cfg = _toy_preset(name, "gaussian-1d", 2000)
         cfg.model.latent_dim = 1

@@ -229,6 +229,7 @@ def test_form_round_trips_every_field(make_window):
     cfg = tiny_toy_config(steps=33, metrics_every=7, ema_decay=0.99, instance_noise=0.3, noise_anneal_steps=9,
                           unrolled_steps=2)
     cfg.model.pack, cfg.model.minibatch_std, cfg.model.d_activation = 4, True, "relu"
+    cfg.model.latent_components, cfg.optim.lr_decay = 12, 0.25
     cfg.loss.r1_gamma, cfg.loss.label_smoothing, cfg.loss.kind = 5.0, 0.1, "wgan-gp"
     cfg.quality.every, cfg.quality.samples, cfg.quality.keep_best = 123, 456, False
     cfg.quality.inception_weights = "/somewhere/inception.pth"
@@ -294,3 +295,27 @@ def test_rewind_after_a_nan_goes_back_to_the_last_good_snapshot(qtbot, make_wind
     assert all(s.is_finite() for s in more.args[0])
     records = (Path(w.run_dir) / "metrics.jsonl").read_text()
     assert f'{{"step": {step}, "event": "rewind"}}' in records
+
+
+def test_live_pictures_wait_in_proportion_to_what_they_cost(qtbot, tmp_path):
+    """On a CPU a live picture's forward passes come out of training: 100x its cost, within 1-2 s."""
+    from ganstudio.gui.worker import PICTURE_INTERVAL_S, TrainingWorker
+
+    session = TrainingSession.start(tiny_image_config(steps=5), RunDirectory.create(str(tmp_path), "r"))
+    worker = TrainingWorker(lambda: session)
+    frames = []
+    worker.frame_ready.connect(frames.append)
+    fixed_samples = session.trainer.fixed_samples
+
+    def slowed(seconds):
+        return lambda: (time.sleep(seconds), fixed_samples())[1]
+
+    worker._emit_picture(session, saved=False)
+    assert PICTURE_INTERVAL_S[0] <= worker.picture_interval <= PICTURE_INTERVAL_S[1]
+    session.trainer.fixed_samples = slowed(0.013)
+    worker._emit_picture(session, saved=False)
+    assert 1.3 <= worker.picture_interval <= PICTURE_INTERVAL_S[1]
+    session.trainer.fixed_samples = slowed(0.05)
+    worker._emit_picture(session, saved=False)
+    assert worker.picture_interval == PICTURE_INTERVAL_S[1]
+    assert len(frames) == 3 and frames[-1].image is not None

@@ -191,6 +191,9 @@ class SetupForm(QWidget):
         self._add(adv, "Adam beta2", self.beta2_edit, "optim.beta2")
         self.momentum_edit = self._number_edit("momentumEdit", "SGD momentum (the 2014 paper used 0.5 rising to 0.7)")
         self._add(adv, "SGD momentum", self.momentum_edit, "optim.momentum")
+        self.lr_decay_edit = self._number_edit("lrDecayEdit", "Over this last fraction of the run both learning "
+                                               "rates fall linearly towards 0 (0.5 = the second half); 0 = constant")
+        self._add(adv, "LR decay", self.lr_decay_edit, "optim.lr_decay")
         self.log_spin = self._spin(1, 100000, "logEverySpin", "Steps between device syncs for statistics")
         self._add(adv, "Log every", self.log_spin, "train.log_every")
         self.sample_spin = self._spin(1, 1_000_000, "sampleEverySpin", "Steps between sample grids saved to samples/")
@@ -233,6 +236,10 @@ class SetupForm(QWidget):
         self._add(rem, "Unrolled D steps", self.unroll_spin, "train.unrolled_steps")
         self.pack_spin = self._spin(1, 16, "packSpin", "PacGAN: D judges m samples at once (Lin et al. 2018); 1 = off")
         self._add(rem, "PacGAN pack", self.pack_spin, "model.pack")
+        self.components_spin = self._spin(0, 1024, "latentComponentsSpin", "MLP generator only: the first latent "
+                                          "number also picks one of N pieces, so G can leave the gaps between "
+                                          "separate modes empty (Khayatkhoei et al. 2018); 0 = off")
+        self._add(rem, "Latent pieces", self.components_spin, "model.latent_components")
         self.mbstd_check = self._check("minibatchStdCheck", "Minibatch standard-deviation layer in D "
                                        "(Karras et al. 2018): D sees how varied the batch is")
         self._add(rem, "Minibatch std", self.mbstd_check, "model.minibatch_std")
@@ -357,9 +364,10 @@ class SetupForm(QWidget):
         return [self.dataset_combo, self.path_edit, self.arch_combo, self.size_combo, self.channels_combo,
                 self.latent_spin, self.width_spin, self.loss_combo, self.optim_combo, self.lr_g_edit, self.lr_d_edit,
                 self.k_spin, self.batch_spin, self.steps_spin, self.seed_spin, self.device_combo, self.beta1_edit,
-                self.beta2_edit, self.momentum_edit, self.log_spin, self.sample_spin, self.ckpt_spin, self.metrics_spin,
+                self.beta2_edit, self.momentum_edit, self.lr_decay_edit, self.log_spin, self.sample_spin, self.ckpt_spin, self.metrics_spin,
                 self.ema_edit, self.sn_check, self.r1_edit, self.gp_edit, self.clip_edit, self.noise_edit,
-                self.anneal_spin, self.smooth_edit, self.unroll_spin, self.pack_spin, self.mbstd_check, self.act_combo,
+                self.anneal_spin, self.smooth_edit, self.unroll_spin, self.pack_spin, self.components_spin,
+                self.mbstd_check, self.act_combo,
                 self.quality_every_spin, self.quality_samples_spin, self.keep_best_check, self.inception_check,
                 self.inception_edit, self.channels_last_combo, self.autocast_combo, self.optimizer_impl_combo,
                 self.compile_check, self.cudnn_check, self.threads_spin]
@@ -383,6 +391,7 @@ class SetupForm(QWidget):
             self.beta1_edit.setText(_fmt(config.optim.beta1))
             self.beta2_edit.setText(_fmt(config.optim.beta2))
             self.momentum_edit.setText(_fmt(config.optim.momentum))
+            self.lr_decay_edit.setText(_fmt(config.optim.lr_decay))
             t = config.train
             self.k_spin.setValue(t.k)
             self.batch_spin.setValue(t.batch_size)
@@ -405,6 +414,7 @@ class SetupForm(QWidget):
             self.smooth_edit.setText(_fmt(config.loss.label_smoothing))
             self.unroll_spin.setValue(t.unrolled_steps)
             self.pack_spin.setValue(config.model.pack)
+            self.components_spin.setValue(config.model.latent_components)
             self.mbstd_check.setChecked(config.model.minibatch_std)
             qc = config.quality
             self.quality_every_spin.setValue(qc.every)
@@ -434,12 +444,13 @@ class SetupForm(QWidget):
             model=ModelConfig(arch=self.arch_combo.currentData(), latent_dim=self.latent_spin.value(),
                               width=self.width_spin.value(), d_activation=self.act_combo.currentData(),
                               spectral_norm=self.sn_check.isChecked(), minibatch_std=self.mbstd_check.isChecked(),
-                              pack=self.pack_spin.value()),
+                              pack=self.pack_spin.value(), latent_components=self.components_spin.value()),
             loss=LossConfig(kind=self.loss_combo.currentData(), gp_weight=_num(self.gp_edit),
                             clip_value=_num(self.clip_edit), r1_gamma=_num(self.r1_edit),
                             label_smoothing=_num(self.smooth_edit)),
             optim=OptimConfig(name=self.optim_combo.currentData(), lr_g=_num(self.lr_g_edit), lr_d=_num(self.lr_d_edit),
-                              beta1=_num(self.beta1_edit), beta2=_num(self.beta2_edit), momentum=_num(self.momentum_edit)),
+                              beta1=_num(self.beta1_edit), beta2=_num(self.beta2_edit), momentum=_num(self.momentum_edit),
+                              lr_decay=_num(self.lr_decay_edit)),
             train=TrainConfig(steps=self.steps_spin.value(), batch_size=self.batch_spin.value(), k=self.k_spin.value(),
                               seed=self.seed_spin.value(), device=self.device_combo.currentData(),
                               log_every=self.log_spin.value(), sample_every=self.sample_spin.value(),
