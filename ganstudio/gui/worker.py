@@ -18,7 +18,8 @@ import numpy as np
 from PySide6.QtCore import QObject, Qt, QThread, Signal, Slot
 
 STATS_INTERVAL_S = 0.25  # <= 4 stats signals a second, as often as the plots redraw
-PICTURE_INTERVAL_S = 1.0  # live sample grid refreshes; each costs one G forward on the fixed batch
+PICTURE_INTERVAL_S = (1.0, 2.0)  # live pictures at most once a second, at least every 2 s ...
+PICTURE_COST_FACTOR = 100  # ... waiting 100x what the last one took in between: ~1 % of training
 STOP_WAIT_MS = 2000
 REWIND_EVERY = 200  # steps between in-memory snapshots that "rewind" can go back to
 
@@ -75,6 +76,7 @@ class TrainingWorker(QObject):
         self._rewind_requested = threading.Event()
         self._good_state: dict | None = None
         self._good_step = -REWIND_EVERY
+        self.picture_interval = PICTURE_INTERVAL_S[0]
         self.monitor = None
 
     # --- control, callable from any thread -------------------------------------------------
@@ -197,7 +199,7 @@ class TrainingWorker(QObject):
                 stats = stats + session.flush_stats()
                 last_stats = now
             self._emit_stats(stats, session)
-            if last_picture != now and (paused or now - last_picture >= PICTURE_INTERVAL_S):
+            if last_picture != now and (paused or now - last_picture >= self.picture_interval):
                 self._emit_picture(session, saved=False)
                 last_picture = now
 
@@ -277,12 +279,17 @@ class TrainingWorker(QObject):
         return frame
 
     def _emit_picture(self, session, saved: bool) -> None:
+        """A live picture. On a CPU its forward passes come out of training, so the next one waits
+        100x what this took, within 1-2 s (a 28 px DCGAN grid takes ~15 ms: one every ~1.5 s)."""
+        started = time.perf_counter()
         self.frame_ready.emit(self._frame(session, saved))
         if session.trainer.is_toy:
             from ganstudio.core.distribution import LAB_POINTS, distribution_frame
 
             real = session.toy_real()[:LAB_POINTS]
             self.distribution_ready.emit(distribution_frame(session.trainer, real, session.toy_noise()[:LAB_POINTS]))
+        fastest, slowest = PICTURE_INTERVAL_S
+        self.picture_interval = min(slowest, max(fastest, PICTURE_COST_FACTOR * (time.perf_counter() - started)))
 
     def _save(self, session) -> None:
         path = session.save_checkpoint()
