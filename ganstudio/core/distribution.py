@@ -36,6 +36,7 @@ class DistributionFrame:
     arrow_from: np.ndarray | None = None  # 2D: generated points and where D pushes them
     arrow_vec: np.ndarray | None = None
     manifold: np.ndarray | None = None  # 2D: (side, side, 2) image of a regular z grid
+    manifold_pieces: np.ndarray | None = None  # 2D: (side, side) latent piece of each grid z; None without pieces
 
 
 def _bounds(real: np.ndarray, fake: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -92,7 +93,12 @@ def distribution_frame(trainer, real: np.ndarray, z: torch.Tensor) -> Distributi
     push = -grad.detach().cpu().numpy()  # G moves its samples down its loss, toward where D says "real"
     norms = np.linalg.norm(push, axis=1, keepdims=True)
     scale = 0.06 * float(np.max(hi - lo)) / max(float(np.percentile(norms, 90)), 1e-12)
-    manifold = trainer.sample(_regular_z(trainer, MANIFOLD_SIDE)).numpy().reshape(MANIFOLD_SIDE, MANIFOLD_SIDE, 2)
+    grid_z = _regular_z(trainer, MANIFOLD_SIDE)
+    manifold = trainer.sample(grid_z).numpy().reshape(MANIFOLD_SIDE, MANIFOLD_SIDE, 2)
+    pieces = None
+    if trainer.config.model.latent_components:  # G jumps between pieces: the view must not join them
+        pieces = trainer.G.component(grid_z).numpy().reshape(MANIFOLD_SIDE, MANIFOLD_SIDE)
     return DistributionFrame(trainer.step_count, 2, real, fake, label,
                              extent=(float(lo[0]), float(hi[0]), float(lo[1]), float(hi[1])), d_map=d_map,
-                             arrow_from=points.detach().cpu().numpy(), arrow_vec=push * scale, manifold=manifold)
+                             arrow_from=points.detach().cpu().numpy(), arrow_vec=push * scale, manifold=manifold,
+                             manifold_pieces=pieces)

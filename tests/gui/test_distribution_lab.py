@@ -75,3 +75,28 @@ def test_a_drawn_distribution_becomes_a_dataset_that_trains(qtbot, make_window):
     assert np.allclose(np.load(cfg.data.path), points.astype(np.float32))
     real = w.distribution.frame.real
     assert real.min() > points.min() - 0.1 and real.max() < points.max() + 0.1
+
+
+def test_the_manifold_breaks_between_latent_pieces(qtbot, make_window):
+    """Drawn as one polyline G's image would show lines through the gaps its pieces leave empty."""
+    from ganstudio.gui.widgets.distribution_view import grid_lines
+
+    cfg = tiny_toy_config(steps=6, metrics_every=6)
+    cfg.model.latent_components = 4
+    w = make_window(cfg)
+    with qtbot.waitSignal(w.controller.finished, timeout=30000):
+        w.start()
+    frame = w.distribution.frame
+    pieces = frame.manifold_pieces
+    assert pieces.shape == (15, 15) and set(np.unique(pieces)) == {0, 1, 2, 3}
+    points, joins = grid_lines(frame.manifold, pieces)
+    rows = joins[:225].reshape(15, 15)
+    assert rows[:, :-1].sum() == (pieces[:, :-1] == pieces[:, 1:]).sum() < 14 * 15
+    assert not rows[:, -1].any()
+    assert joins[225:].reshape(15, 15)[:, :-1].all()  # down a column z0, so the piece, stays the same
+    assert np.allclose(w.distribution.manifold.getData()[0], points[:, 0])
+
+    grid = np.arange(18, dtype=float).reshape(3, 3, 2)
+    grid[1, 1] = np.nan
+    _, plain = grid_lines(grid, None)
+    assert plain.reshape(2, 3, 3)[:, :, :-1].tolist() == [[[True, True], [False, False], [True, True]]] * 2

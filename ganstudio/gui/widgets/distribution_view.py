@@ -32,6 +32,20 @@ if TYPE_CHECKING:  # the engine (and torch) load in the background, after the wi
 BRUSH_POINTS = 12
 
 
+def grid_lines(grid: np.ndarray, pieces: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
+    """The rows then the columns of a (side, side, 2) grid of points as one polyline, and for each
+    point whether it joins the next: not at the end of a row or column, nor between two latent
+    pieces (G jumps there; a line would draw samples it never makes), nor to a non-finite point."""
+    parts, joins = [], []
+    for g, p in ((grid, pieces), (grid.transpose(1, 0, 2), None if pieces is None else pieces.T)):
+        join = np.zeros(g.shape[:2], dtype=bool)
+        finite = np.isfinite(g).all(axis=2)
+        join[:, :-1] = finite[:, :-1] & finite[:, 1:] & (True if p is None else p[:, :-1] == p[:, 1:])
+        parts.append(np.nan_to_num(g).reshape(-1, 2))
+        joins.append(join.reshape(-1))
+    return np.concatenate(parts), np.concatenate(joins)
+
+
 class DrawingViewBox(pg.ViewBox):
     """A view box that turns left-button drags into painted points while drawing is on."""
 
@@ -81,7 +95,7 @@ class DistributionView(QWidget):
         self.real_item = pg.ScatterPlotItem(size=4, pen=None, brush=pg.mkBrush(90, 90, 90, 150))
         self.fake_item = pg.ScatterPlotItem(size=4, pen=None, brush=pg.mkBrush(240, 120, 20, 200))
         self.arrows = pg.PlotDataItem(pen=pg.mkPen(30, 30, 30, 170, width=1), connect="pairs")
-        self.manifold = pg.PlotDataItem(pen=pg.mkPen(20, 120, 200, 160, width=1), connect="finite")
+        self.manifold = pg.PlotDataItem(pen=pg.mkPen(20, 120, 200, 160, width=1))
         self.real_density = pg.PlotDataItem(pen=pg.mkPen("k", width=2, style=Qt.PenStyle.DotLine))
         self.fake_density = pg.PlotDataItem(pen=pg.mkPen("#2ca02c", width=2))
         self.d_curve = pg.PlotDataItem(pen=pg.mkPen("#1f77b4", width=2, style=Qt.PenStyle.DashLine))
@@ -222,11 +236,8 @@ class DistributionView(QWidget):
         xs[0::2], xs[1::2] = start[:, 0], start[:, 0] + vec[:, 0]
         ys[0::2], ys[1::2] = start[:, 1], start[:, 1] + vec[:, 1]
         self.arrows.setData(xs, ys)
-        m = frame.manifold
-        rows = np.concatenate([m, np.full((m.shape[0], 1, 2), np.nan)], axis=1).reshape(-1, 2)
-        cols = np.concatenate([m.transpose(1, 0, 2), np.full((m.shape[1], 1, 2), np.nan)], axis=1).reshape(-1, 2)
-        lines = np.concatenate([rows, cols])
-        self.manifold.setData(lines[:, 0], lines[:, 1])
+        points, connect = grid_lines(frame.manifold, frame.manifold_pieces)
+        self.manifold.setData(points[:, 0], points[:, 1], connect=connect)
         for item in (self.real_density, self.fake_density, self.d_curve, self.z_lines):
             item.setVisible(False)
 
