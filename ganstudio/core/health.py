@@ -129,9 +129,13 @@ class HealthMonitor:
     def observe_modes(self, step: int, captured: int) -> list[Alarm]:
         self.best_modes = max(self.best_modes, captured)
         if self.best_modes >= 2 and captured <= self.best_modes // 2:
+            # Only toy runs (MLP) count modes: offer what reached every mode there (bench modes, README).
             return self._raise("mode-collapse", step,
-                               f"Modes captured dropped to {captured} (it was {self.best_modes}).",
-                               self._collapse_remedies())
+                               f"Modes captured dropped to {captured} (it was {self.best_modes}).", (
+                                   Remedy("Latent pieces, 100 (next run)", config={"model.latent_components": 100}),
+                                   Remedy("EMA of G's weights (0.99)", live={"ema_decay": 0.99}),
+                                   Remedy("Unrolled D, 5 steps (next run)", config={"train.unrolled_steps": 5}),
+                               ))
         return []
 
     def _collapse_remedies(self) -> tuple[Remedy, ...]:

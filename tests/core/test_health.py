@@ -1,5 +1,6 @@
 import numpy as np
 
+from ganstudio.core.config import apply_override, validate
 from ganstudio.core.health import HealthMonitor, mean_pairwise_distance
 from ganstudio.core.stats import StepStats
 from ganstudio.core.trainer import Trainer
@@ -63,7 +64,14 @@ def test_exploding_losses_raise_divergence():
 def test_dropping_modes_raise_mode_collapse():
     m = HealthMonitor("non-saturating", (2e-4, 2e-4))
     assert m.observe_modes(250, 8) == []
-    assert [a.kind for a in m.observe_modes(500, 2)] == ["mode-collapse"]
+    (alarm,) = m.observe_modes(500, 2)
+    assert alarm.kind == "mode-collapse"
+    remedies = {r.label: (r.config, r.live) for r in alarm.remedies}
+    assert remedies["Latent pieces, 100 (next run)"][0] == {"model.latent_components": 100}
+    cfg = tiny_toy_config()
+    for name, value in remedies["Latent pieces, 100 (next run)"][0].items():
+        apply_override(cfg, f"{name}={value}")
+    assert validate(cfg) == []  # the offered change is one a toy run accepts
 
 
 def test_pairwise_distance():
