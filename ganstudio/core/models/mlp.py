@@ -23,7 +23,6 @@ class MLPGenerator(nn.Module):
         super().__init__()
         self.out_shape = out_shape
         out_features = math.prod(out_shape)
-        self.components = components
         self.embed = nn.Embedding(components, width) if components else None  # (C, width)
         layers: list[nn.Module] = [
             nn.Linear(latent_dim, width), nn.ReLU(),
@@ -37,7 +36,8 @@ class MLPGenerator(nn.Module):
     def component(self, z: torch.Tensor) -> torch.Tensor:
         """(B,) index of the component each latent belongs to."""
         cdf = 0.5 * (1 + torch.erf(z[:, 0].float() / math.sqrt(2)))
-        return (cdf * self.components).long().clamp_(0, self.components - 1)
+        count = self.embed.num_embeddings
+        return (cdf * count).long().clamp_(0, count - 1)
 
     def features(self, z: torch.Tensor) -> torch.Tensor:
         """The first hidden layer, for GANSpace-style directions."""

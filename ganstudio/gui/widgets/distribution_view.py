@@ -41,7 +41,7 @@ def grid_lines(grid: np.ndarray, pieces: np.ndarray | None) -> tuple[np.ndarray,
         join = np.zeros(g.shape[:2], dtype=bool)
         finite = np.isfinite(g).all(axis=2)
         join[:, :-1] = finite[:, :-1] & finite[:, 1:] & (True if p is None else p[:, :-1] == p[:, 1:])
-        parts.append(np.nan_to_num(g).reshape(-1, 2))
+        parts.append(np.nan_to_num(g, nan=0.0, posinf=0.0, neginf=0.0).reshape(-1, 2))  # unjoined; keeps bounds sane
         joins.append(join.reshape(-1))
     return np.concatenate(parts), np.concatenate(joins)
 

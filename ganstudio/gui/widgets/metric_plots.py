@@ -6,8 +6,8 @@ millisecond the GUI thread paints stalls the training threads too (`ganstudio be
 redrawing at 10 Hz kept 0.73-0.76 of headless throughput, 4 Hz with pictures at 1 Hz 0.81-0.94).
 
 While "Auto-range" is ticked the ranges are set by us from the buffers (steps: first to last;
-values: the finite min to max the series keeps as rows arrive), never by pyqtgraph's auto-range: with clip-to-view and downsampling
-the curves' bounds depend on the view and the view on the bounds, and once there were more
+values: the finite min to max the series keeps as rows arrive), never by pyqtgraph's auto-range:
+with clip-to-view and downsampling the curves' bounds depend on the view and the view on the bounds, and once there were more
 points than pixels that loop repainted forever (the GUI thread went from 7 s to 50 s of CPU per
 1,000 steps). Setting the ranges before the paint also saves the second paint pyqtgraph's
 deferred auto-range costs on every redraw. The linked plots' left axes
