@@ -6,6 +6,12 @@ does headless (a TrainingSession writing its own run folder: metrics, grids, che
 the same process, alternating chunks so both see the same machine drift. The probe timer wakes
 the GUI thread 100 times a second, which the app alone never does, so throughput is measured in
 chunks without it and lag in chunks of their own (whose throughput is reported too).
+
+The window's rate is read from when its stats batches arrive (a batch ends at an exact step,
+about every 0.25 s), not from steps counted over the chunk's clock, which ended mid-batch and
+was off by up to a batch at each end (+-3 % of a 10 s chunk). This machine's speed drifts by
++-5 % between chunks, so the ratio is the median of each round's window / headless pair; the
+GUI thread's CPU share (what it takes from the two training threads) is reported beside it.
 """
 
 from __future__ import annotations
@@ -50,28 +56,33 @@ def run_gui_bench(preset_name: str, seconds: float, rounds: int, json_path: str 
         last[0] = now
 
     timer.timeout.connect(tick)
-    steps_seen = [0]
-    window.controller.stats_ready.connect(lambda stats: steps_seen.__setitem__(0, stats[-1].step))
+    arrivals: list[tuple[float, int]] = []  # (when, last step) of each stats batch
+    window.controller.stats_ready.connect(lambda stats: arrivals.append((time.perf_counter(), stats[-1].step)))
+    gui_cpu: list[float] = []
 
     def gui_chunk(probe: bool) -> float:
         """Steps/s of the window's run over one chunk, with or without the lag probe."""
         window.controller.pause(False)
         spin(500)
-        first = steps_seen[0]
         if probe:
             clock.start()
             last[0] = 0
             timer.start()
-        started = time.perf_counter()
+        arrivals.clear()
+        started, cpu = time.perf_counter(), time.thread_time()
         spin(seconds * 1000)
+        while len(arrivals) < 2:  # a rate needs two batches, however short the chunk
+            spin(50)
         timer.stop()
-        rate = (steps_seen[0] - first) / (time.perf_counter() - started)
+        if not probe:
+            gui_cpu.append((time.thread_time() - cpu) / (time.perf_counter() - started))
+        (t0, s0), (t1, s1) = arrivals[0], arrivals[-1]
         window.controller.pause(True)
         spin(500)
-        return rate
+        return (s1 - s0) / (t1 - t0)
 
     window.start()
-    while steps_seen[0] < 3:
+    while not arrivals or arrivals[-1][1] < 3:
         spin(100)
     gui_rates, probed_rates, headless_rates = [], [], []
     threads = {"gui": 0, "headless": 0}
@@ -93,18 +104,23 @@ def run_gui_bench(preset_name: str, seconds: float, rounds: int, json_path: str 
     lag = np.asarray(lateness)
     batch = config.train.batch_size
     g, p, h = median(gui_rates), median(probed_rates), median(headless_rates)
+    ratio = median([a / b for a, b in zip(gui_rates, headless_rates)])
+    probed_ratio = median([a / b for a, b in zip(probed_rates, headless_rates)])
+    cpu_share = median(gui_cpu)
     results = {
         "preset": preset_name, "rounds": rounds, "seconds_per_chunk": seconds,
         "lag_ms_p50": float(np.percentile(lag, 50)), "lag_ms_p99": float(np.percentile(lag, 99)),
-        "lag_samples": int(len(lag)), "gui_steps_per_s": g, "headless_steps_per_s": h, "ratio": g / h,
-        "gui_probed_steps_per_s": p, "probed_ratio": p / h,
+        "lag_samples": int(len(lag)), "gui_steps_per_s": g, "headless_steps_per_s": h, "ratio": ratio,
+        "ratio_of_medians": g / h, "gui_thread_cpu_share": cpu_share,
+        "gui_probed_steps_per_s": p, "probed_ratio": probed_ratio,
         "chunks_steps_per_s": {"gui": gui_rates, "gui_probed": probed_rates, "headless": headless_rates},
+        "chunks_gui_thread_cpu_share": gui_cpu,
         "gui_threads": threads["gui"], "headless_threads": threads["headless"], "overrides": overrides or [],
     }
     write_json(json_path, "gui", results)
     return format_table(
         ["preset", "threads GUI / headless", "lag p50 ms", "lag p99 ms", "GUI img/s", "headless img/s",
-         "GUI / headless", "with lag probe"],
+         "GUI / headless", "GUI thread CPU", "with lag probe"],
         [[" ".join([preset_name, *(overrides or [])]), f"{threads['gui']} / {threads['headless']}",
           f"{results['lag_ms_p50']:.1f}", f"{results['lag_ms_p99']:.1f}", f"{g * batch:,.0f}",
-          f"{h * batch:,.0f}", f"{g / h:.2f}", f"{p * batch:,.0f} img/s, {p / h:.2f}"]])
+          f"{h * batch:,.0f}", f"{ratio:.2f}", f"{100 * cpu_share:.1f} %", f"{p * batch:,.0f} img/s, {probed_ratio:.2f}"]])

@@ -54,6 +54,7 @@ def test_bench_gui_measures_lag_and_throughput(qtbot, tmp_path, capsys):
     assert main(["bench", "gui", "--preset", "ring-8", "--seconds", "0.5", "--rounds", "1", "--json", str(out)]) == 0
     result = json.loads(out.read_text())
     assert result["lag_samples"] > 0 and result["gui_steps_per_s"] > 0 and result["headless_steps_per_s"] > 0
+    assert 0 < result["gui_thread_cpu_share"] < 1 and result["ratio"] > 0
 
 
 def test_bench_startup_paints_before_torch(tmp_path, capsys):

@@ -43,12 +43,30 @@ def test_ranges_follow_the_data(plots):
     plots.add_stats(batch)
     plots.flush()
     (x0, x1), (y0, y1) = plots.loss_plot.viewRange()
-    assert x0 <= 10 and x1 >= 5000 and x1 - x0 < 1.1 * 4990
+    assert x0 <= 10 and x1 >= 5000 and x1 - x0 < 1.2 * 4990  # an eighth of headroom, 2 % padding
     losses = [v for s in batch for v in (s.loss_d, s.loss_g)]
     assert y0 <= min(losses) and y1 >= max(losses) and y1 - y0 < 1.1 * (max(losses) - min(losses))
     (p0, p1) = plots.prob_plot.viewRange()[1]
     assert p0 <= 0.0 and p1 >= 1.0 and p1 - p0 < 1.1  # probabilities: the 0..1 frame
     assert plots.prob_plot.viewRange()[0] == pytest.approx([x0, x1], rel=1e-6)
+
+
+def test_step_axis_stays_put_while_new_steps_fit_and_moves_when_they_reach_its_end(plots):
+    plots.add_stats(stats(1, 1000))
+    plots.flush()
+    first = plots.loss_plot.viewRange()[0]
+    assert 1000 < first[1] < 1200
+    plots.add_stats(stats(1001, 1100))
+    plots.flush()
+    assert plots.loss_plot.viewRange()[0] == first  # the axis keeps its ticks (and cached picture)
+    plots.add_stats(stats(1101, 1400))
+    plots.flush()
+    moved = plots.loss_plot.viewRange()[0]
+    assert moved[1] > 1400 and moved[0] < 1
+    plots.clear()
+    plots.add_stats(stats(1, 50))
+    plots.flush()
+    assert plots.loss_plot.viewRange()[0][1] < 100  # a new run starts from a fresh step range
 
 
 def test_critic_scores_outside_zero_one_widen_the_d_plot(plots):
