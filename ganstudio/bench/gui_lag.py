@@ -12,6 +12,9 @@ about every 0.25 s), not from steps counted over the chunk's clock, which ended 
 was off by up to a batch at each end (+-3 % of a 10 s chunk). This machine's speed drifts by
 +-5 % between chunks, so the ratio is the median of each round's window / headless pair; the
 GUI thread's CPU share (what it takes from the two training threads) is reported beside it.
+Quality scoring is off unless `--set quality.every=N` asks for it: it is the same work with or
+without the window, but its several-second pauses land in whichever chunk reaches step 1,000 first
+(twice as often in the window's, which runs two chunks a round), which measured the pause, not the window.
 """
 
 from __future__ import annotations
@@ -23,6 +26,7 @@ import numpy as np
 from ganstudio.bench.table import format_table, median, write_json
 
 TIMER_MS = 10
+QUALITY_OFF = "quality.every=0"
 
 
 def run_gui_bench(preset_name: str, seconds: float, rounds: int, json_path: str | None,
@@ -34,6 +38,9 @@ def run_gui_bench(preset_name: str, seconds: float, rounds: int, json_path: str 
     from ganstudio.core.runlog import RunDirectory
     from ganstudio.core.session import TrainingSession
 
+    overrides = list(overrides or [])
+    if not any(o.startswith("quality.every=") for o in overrides):
+        overrides.insert(0, QUALITY_OFF)
     app, window, config, tmp = bench_window(preset_name, 10_000_000, overrides)
     app.processEvents()  # paint once before measuring
     headless = TrainingSession.start(config.copy(), RunDirectory.create(tmp.name, "headless"))
@@ -86,10 +93,13 @@ def run_gui_bench(preset_name: str, seconds: float, rounds: int, json_path: str 
         spin(100)
     gui_rates, probed_rates, headless_rates = [], [], []
     threads = {"gui": 0, "headless": 0}
-    for _ in range(rounds):
+
+    def window_side() -> None:
         threads["gui"] = apply_threads(config.perf.threads, gui=True)  # what the worker chose at start
         gui_rates.append(gui_chunk(probe=False))
         probed_rates.append(gui_chunk(probe=True))
+
+    def headless_side() -> None:
         threads["headless"] = apply_threads(config.perf.threads, gui=False)  # what `ganstudio train` uses
         started, n = time.perf_counter(), 0
         while time.perf_counter() - started < seconds:
@@ -97,6 +107,10 @@ def run_gui_bench(preset_name: str, seconds: float, rounds: int, json_path: str 
             n += 1
         headless.flush_stats()
         headless_rates.append(n / (time.perf_counter() - started))
+
+    for round_index in range(rounds):  # the sides take turns going first, so neither gains from the order
+        for side in (window_side, headless_side)[:: 1 if round_index % 2 == 0 else -1]:
+            side()
     window.controller.stop_and_wait(10000)
     window.close()
     tmp.cleanup()
@@ -115,12 +129,12 @@ def run_gui_bench(preset_name: str, seconds: float, rounds: int, json_path: str 
         "gui_probed_steps_per_s": p, "probed_ratio": probed_ratio,
         "chunks_steps_per_s": {"gui": gui_rates, "gui_probed": probed_rates, "headless": headless_rates},
         "chunks_gui_thread_cpu_share": gui_cpu,
-        "gui_threads": threads["gui"], "headless_threads": threads["headless"], "overrides": overrides or [],
+        "gui_threads": threads["gui"], "headless_threads": threads["headless"], "overrides": overrides,
     }
     write_json(json_path, "gui", results)
     return format_table(
         ["preset", "threads GUI / headless", "lag p50 ms", "lag p99 ms", "GUI img/s", "headless img/s",
          "GUI / headless", "GUI thread CPU", "with lag probe"],
-        [[" ".join([preset_name, *(overrides or [])]), f"{threads['gui']} / {threads['headless']}",
+        [[" ".join([preset_name, *overrides]), f"{threads['gui']} / {threads['headless']}",
           f"{results['lag_ms_p50']:.1f}", f"{results['lag_ms_p99']:.1f}", f"{g * batch:,.0f}",
           f"{h * batch:,.0f}", f"{ratio:.2f}", f"{100 * cpu_share:.1f} %", f"{p * batch:,.0f} img/s, {probed_ratio:.2f}"]])

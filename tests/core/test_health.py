@@ -1,4 +1,5 @@
 import numpy as np
+import pytest
 
 from ganstudio.core.config import apply_override, validate
 from ganstudio.core.health import HealthMonitor, mean_pairwise_distance
@@ -77,6 +78,13 @@ def test_dropping_modes_raise_mode_collapse():
 def test_pairwise_distance():
     pts = np.array([[0.0, 0.0], [3.0, 4.0]])
     assert mean_pairwise_distance(pts) == 5.0
+
+
+def test_pairwise_distance_of_a_picture_batch_matches_the_definition():
+    images = np.random.default_rng(3).uniform(-1, 1, (64, 1, 28, 28)).astype(np.float32)  # as the live grid's
+    flat = images.reshape(64, -1).astype(np.float64)
+    pairs = [np.linalg.norm(flat[i] - flat[j]) for i in range(64) for j in range(64) if i != j]
+    assert mean_pairwise_distance(images) == pytest.approx(np.mean(pairs), rel=1e-9)
 
 
 def test_no_alarm_on_a_real_healthy_toy_run():
