@@ -11,6 +11,7 @@ from collections import deque
 from dataclasses import dataclass, field
 
 import numpy as np
+import torch
 
 from ganstudio.core.stats import StepStats
 
@@ -46,8 +47,6 @@ def mean_pairwise_distance(samples: np.ndarray) -> float:
     cores (a 0.3 ms product took 5-7 ms, and training chunks that ran it once per live picture
     were 4-6 % slower; README, bench gui).
     """
-    import torch
-
     flat = torch.as_tensor(np.asarray(samples, dtype=np.float64)).reshape(len(samples), -1)
     n = len(flat)
     distances = torch.cdist(flat, flat, compute_mode="donot_use_mm_for_euclid_dist")

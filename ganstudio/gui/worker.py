@@ -17,6 +17,8 @@ from dataclasses import dataclass
 import numpy as np
 from PySide6.QtCore import QObject, Qt, QThread, Signal, Slot
 
+from ganstudio.gui.pacing import paced_interval
+
 STATS_INTERVAL_S = 0.25  # <= 4 stats signals a second, as often as the plots redraw
 PICTURE_INTERVAL_S = (1.0, 2.0)  # live pictures at most once a second, at least every 2 s ...
 PICTURE_COST_FACTOR = 100  # ... waiting 100x what the last one took in between: ~1 % of training
@@ -288,8 +290,7 @@ class TrainingWorker(QObject):
 
             real = session.toy_real()[:LAB_POINTS]
             self.distribution_ready.emit(distribution_frame(session.trainer, real, session.toy_noise()[:LAB_POINTS]))
-        fastest, slowest = PICTURE_INTERVAL_S
-        self.picture_interval = min(slowest, max(fastest, PICTURE_COST_FACTOR * (time.perf_counter() - started)))
+        self.picture_interval = paced_interval(time.perf_counter() - started, PICTURE_COST_FACTOR, *PICTURE_INTERVAL_S)
 
     def _save(self, session) -> None:
         path = session.save_checkpoint()

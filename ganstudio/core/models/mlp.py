@@ -35,7 +35,7 @@ class MLPGenerator(nn.Module):
 
     def component(self, z: torch.Tensor) -> torch.Tensor:
         """(B,) index of the component each latent belongs to."""
-        cdf = 0.5 * (1 + torch.erf(z[:, 0].float() / math.sqrt(2)))
+        cdf = torch.special.ndtr(z[:, 0].float())  # the normal CDF
         count = self.embed.num_embeddings
         return (cdf * count).long().clamp_(0, count - 1)
 

@@ -31,6 +31,7 @@ from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QCheckBox, QFileDialog, QHBoxLayout, QPushButton, QVBoxLayout, QWidget
 
 from ganstudio.core.stats import EQUILIBRIUM_D_LOSS, STAT_FIELDS, StepStats
+from ganstudio.gui.pacing import paced_interval
 from ganstudio.gui.widgets.quality_plot import QualityPlot
 from ganstudio.gui.widgets.series import GrowingSeries
 
@@ -179,7 +180,7 @@ class MetricPlots(QWidget):
             self._fit_ranges(steps)
         self._grow_text_width()
         cost_ms = (time.perf_counter() - started + self.loss_plot.last_paint_s + self.prob_plot.last_paint_s) * 1000
-        self._timer.setInterval(int(min(MAX_REDRAW_MS, max(REDRAW_MS, REDRAW_COST_FACTOR * cost_ms))))
+        self._timer.setInterval(int(paced_interval(cost_ms, REDRAW_COST_FACTOR, REDRAW_MS, MAX_REDRAW_MS)))
 
     def flush(self) -> None:
         """Redraw now (tests and exports want the latest data on screen)."""
