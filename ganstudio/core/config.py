@@ -9,6 +9,7 @@ from __future__ import annotations
 import copy
 import json
 import math
+import re
 from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 from typing import Any
@@ -28,6 +29,10 @@ DCGAN_IMAGE_SIZES = (28, 32, 64)
 LOSSES = ("minimax", "non-saturating", "least-squares", "hinge", "wgan", "wgan-gp")
 ACTIVATIONS = ("leaky_relu", "relu")
 OPTIMIZERS = ("adam", "sgd")
+
+
+MAX_STEPS = 100_000_000
+MAX_CONFIG_BYTES = 1 << 20
 
 
 class ConfigError(ValueError):
@@ -143,6 +148,9 @@ class RunConfig:
     perf: PerfConfig = field(default_factory=PerfConfig)
     preset: str | None = None
 
+    def sections(self) -> dict[str, Any]:
+        return {name: getattr(self, name) for name in SECTIONS}
+
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
 
@@ -153,15 +161,12 @@ class RunConfig:
     def from_dict(cls, raw: dict[str, Any]) -> RunConfig:
         if not isinstance(raw, dict):
             raise ConfigError([("config", "must be a JSON object")])
-        sections = {"data": DataConfig, "model": ModelConfig, "loss": LossConfig,
-                    "optim": OptimConfig, "train": TrainConfig, "quality": QualityConfig,
-                    "perf": PerfConfig}
         problems: list[tuple[str, str]] = []
         built: dict[str, Any] = {}
         for key in raw:
-            if key not in sections and key != "preset":
+            if key not in SECTIONS and key != "preset":
                 problems.append((key, "unknown section"))
-        for name, section_cls in sections.items():
+        for name, section_cls in SECTIONS.items():
             values = raw.get(name, {})
             if not isinstance(values, dict):
                 problems.append((name, "must be an object"))
@@ -177,14 +182,63 @@ class RunConfig:
 
     @classmethod
     def from_json(cls, text: str) -> RunConfig:
-        try:
-            raw = json.loads(text)
-        except json.JSONDecodeError as exc:
-            raise ConfigError([("config", f"not valid JSON ({exc.msg} at line {exc.lineno})")]) from None
-        return cls.from_dict(raw)
+        return cls.from_dict(parse_json(text, "config"))
 
     def copy(self) -> RunConfig:
         return copy.deepcopy(self)
+
+
+SECTIONS: dict[str, type] = {"data": DataConfig, "model": ModelConfig, "loss": LossConfig, "optim": OptimConfig,
+                             "train": TrainConfig, "quality": QualityConfig, "perf": PerfConfig}
+MAX_TEXT = 4096  # longest string field (a path); longer is a mistake or an attack, not a folder name
+PRESET_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")  # a run folder is named after it: no separators
+
+
+def parse_json(text: str, what: str) -> Any:
+    """json.loads whose every failure is a ConfigError: bad syntax, a 5,000-digit integer (ValueError)
+    and nesting deep enough to exhaust the stack (RecursionError) alike."""
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise ConfigError([(what, f"not valid JSON ({exc.msg} at line {exc.lineno})")]) from None
+    except (ValueError, RecursionError) as exc:
+        raise ConfigError([(what, f"not usable JSON ({type(exc).__name__}: {str(exc)[:120]})")]) from None
+
+
+def _type_ok(kind: str, value: Any) -> bool:
+    if kind == "int":
+        return _is_int(value) and abs(value) < 2**63
+    if kind == "float":
+        return isinstance(value, (int, float)) and not isinstance(value, bool) and _finite(value)
+    if kind == "bool":
+        return isinstance(value, bool)
+    text_ok = isinstance(value, str) and len(value) <= MAX_TEXT and "\0" not in value
+    return text_ok or (kind == "str | None" and value is None)
+
+
+_TYPE_WORDS = {"int": "an integer", "float": "a finite number", "bool": "true or false", "str": "text",
+               "str | None": "text or null"}
+
+
+def type_problems(config: RunConfig) -> list[tuple[str, str]]:
+    """Each field against its declared type; the range checks after it may then compare safely."""
+    problems = []
+    for name, section in config.sections().items():
+        for f in fields(section):
+            value = getattr(section, f.name)
+            if not _type_ok(f.type, value):
+                shown = repr(value) if len(repr(value)) <= 40 else f"a {type(value).__name__}"
+                problems.append((f"{name}.{f.name}", f"must be {_TYPE_WORDS[f.type]}, not {shown}"))
+    if config.preset is not None and not (isinstance(config.preset, str) and PRESET_NAME.fullmatch(config.preset)):
+        problems.append(("preset", "must be a plain name (letters, digits, '.', '_', '-'), as it names the run folder"))
+    return problems
+
+
+def _finite(value: Any) -> bool:
+    try:
+        return math.isfinite(value)
+    except OverflowError:  # an integer too large for a float
+        return False
 
 
 def _is_int(value: Any) -> bool:
@@ -197,7 +251,9 @@ def _positive_finite(value: Any) -> bool:
 
 def validate(config: RunConfig) -> list[tuple[str, str]]:
     """Every problem with the config as (field, reason); empty when it can run."""
-    problems: list[tuple[str, str]] = []
+    problems = type_problems(config)
+    if problems:
+        return problems
 
     def need(ok: bool, name: str, reason: str) -> None:
         if not ok:
@@ -240,8 +296,10 @@ def validate(config: RunConfig) -> list[tuple[str, str]]:
         need(isinstance(value, (int, float)) and 0 <= value < 1, f"optim.{name}", "must be in [0, 1)")
     need(isinstance(o.lr_decay, (int, float)) and 0 <= o.lr_decay <= 1, "optim.lr_decay",
          "must be from 0 (constant learning rates) to 1 (falling over the whole run)")
-    need(_is_int(t.steps) and t.steps >= 1, "train.steps", "must be an integer >= 1")
+    need(_is_int(t.steps) and 1 <= t.steps <= MAX_STEPS, "train.steps", f"must be an integer from 1 to {MAX_STEPS:,}")
     need(_is_int(t.batch_size) and 1 <= t.batch_size <= 65536, "train.batch_size", "must be an integer from 1 to 65536")
+    need(m.arch != "dcgan" or not _is_int(t.batch_size) or t.batch_size // max(1, m.pack) >= 2, "train.batch_size",
+         "DCGAN's batch normalisation needs at least 2 samples per discriminator batch (batch / pack)")
     need(_is_int(t.k) and 1 <= t.k <= 100, "train.k", "discriminator steps per generator step must be from 1 to 100")
     need(_is_int(t.seed) and 0 <= t.seed < 2**63, "train.seed", "must be a non-negative integer")
     need(isinstance(t.device, str) and (t.device in ("auto", "cpu", "mps", "cuda") or t.device.startswith("cuda:")),
@@ -253,9 +311,10 @@ def validate(config: RunConfig) -> list[tuple[str, str]]:
     need(_is_int(t.noise_anneal_steps) and t.noise_anneal_steps >= 0, "train.noise_anneal_steps", "must be >= 0")
     need(_is_int(t.unrolled_steps) and 0 <= t.unrolled_steps <= 50, "train.unrolled_steps", "must be from 0 to 50")
     for name in ("log_every", "sample_every", "checkpoint_every", "metrics_every"):
-        need(_is_int(getattr(t, name)) and getattr(t, name) >= 1, f"train.{name}", "must be an integer >= 1")
+        need(1 <= getattr(t, name) <= MAX_STEPS, f"train.{name}", f"must be an integer from 1 to {MAX_STEPS:,}")
+    need(t.noise_anneal_steps <= MAX_STEPS, "train.noise_anneal_steps", f"must be at most {MAX_STEPS:,}")
     q = config.quality
-    need(_is_int(q.every) and q.every >= 0, "quality.every", "must be an integer >= 0 (0 turns scoring off)")
+    need(_is_int(q.every) and 0 <= q.every <= MAX_STEPS, "quality.every", "must be an integer >= 0 (0 turns scoring off)")
     need(_is_int(q.samples) and 50 <= q.samples <= 50000, "quality.samples", "must be an integer from 50 to 50,000")
     need(isinstance(q.keep_best, bool), "quality.keep_best", "must be true or false")
     need(isinstance(q.inception, bool), "quality.inception", "must be true or false")
@@ -271,6 +330,18 @@ def validate(config: RunConfig) -> list[tuple[str, str]]:
     return problems
 
 
+def check_data(data: DataConfig) -> DataConfig:
+    """An image dataset named on its own (eval's --dataset): known, and with a folder where it needs one."""
+    problems = []
+    if data.dataset not in IMAGE_DATASETS:
+        problems.append(("--dataset", f"must be an image dataset: one of {', '.join(IMAGE_DATASETS)}"))
+    elif data.dataset == "image-folder" and not data.path:
+        problems.append(("--data-path", "an image folder needs a path"))
+    if problems:
+        raise ConfigError(problems)
+    return data
+
+
 def check(config: RunConfig) -> RunConfig:
     problems = validate(config)
     if problems:
@@ -278,27 +349,39 @@ def check(config: RunConfig) -> RunConfig:
     return config
 
 
-def apply_override(config: RunConfig, assignment: str) -> None:
-    """`section.field=value` (value read as JSON when it parses, else as text), e.g. loss.kind=hinge."""
+def parse_override(assignment: str) -> tuple[str, str, Any]:
+    """`section.field=value` as (section, field, value); only declared fields, never attributes such as
+    properties or dunders. The value is read as JSON when it parses, else as text."""
     key, sep, text = assignment.partition("=")
     section_name, dot, field_name = key.strip().partition(".")
-    section = getattr(config, section_name, None) if dot else None
-    if not sep or section is None or not hasattr(section, field_name) or section_name == "preset":
-        raise ConfigError([(key.strip() or assignment, "expected section.field=value with a known field "
-                            "(sections: data, model, loss, optim, train, quality, perf)")])
+    section_cls = SECTIONS.get(section_name) if dot else None
+    if not sep or section_cls is None or field_name not in {f.name for f in fields(section_cls)}:
+        raise ConfigError([(key.strip()[:80] or assignment[:80], "expected section.field=value with a declared field "
+                            "(sections: data, model, loss, optim, train, quality, perf; see README)")])
     try:
-        value = json.loads(text)
-    except json.JSONDecodeError:
+        value = parse_json(text, key.strip())
+    except ConfigError:
         value = text
-    setattr(section, field_name, value)
+    return section_name, field_name, value
+
+
+def apply_override(config: RunConfig, assignment: str) -> None:
+    section_name, field_name, value = parse_override(assignment)
+    setattr(getattr(config, section_name), field_name, value)
 
 
 def load_config(path: str | Path) -> RunConfig:
     path = Path(path)
     try:
+        if path.exists() and not path.is_file():
+            raise ConfigError([("config", f"{path} is not a regular file")])
+        if path.is_file() and path.stat().st_size > MAX_CONFIG_BYTES:
+            raise ConfigError([("config", f"{path} is over {MAX_CONFIG_BYTES // 1024} KiB; a config is a few KiB")])
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
         raise ConfigError([("config", f"file not found: {path}")]) from None
+    except UnicodeDecodeError:
+        raise ConfigError([("config", f"{path} is not UTF-8 text")]) from None
     except OSError as exc:
         raise ConfigError([("config", f"cannot read {path}: {exc.strerror}")]) from None
     return check(RunConfig.from_json(text))

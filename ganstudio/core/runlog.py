@@ -13,9 +13,9 @@ from pathlib import Path
 
 import numpy as np
 
-from ganstudio.core.atomic import atomic_write
-from ganstudio.core.config import ConfigError, RunConfig, check
-from ganstudio.core.stats import StepStats
+from ganstudio.core.atomic import atomic_write, remove_stale_temp_files
+from ganstudio.core.config import MAX_CONFIG_BYTES, PRESET_NAME, ConfigError, RunConfig, check, parse_json
+from ganstudio.core.stats import STAT_FIELDS, StepStats
 
 
 class RunError(RuntimeError):
@@ -23,6 +23,35 @@ class RunError(RuntimeError):
 
 
 _SAMPLE_RE = re.compile(r"step_(\d+)\.png$")
+
+# The numbers each kind of metrics.jsonl record must carry to be shown; a record without them
+# (hand-edited, or from a tampered file) is skipped like a torn line, never a crash.
+EVENT_FIELDS = {
+    "modes": ("modes", "modes_total", "high_quality", "js"),
+    "quality": ("samples", "frechet", "kid", "kid_std", "precision", "recall", "density", "coverage",
+                "memorisation_ratio", "memorised_fraction"),
+}
+
+
+def _is_step(value: object) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and 0 <= value < 2**63
+
+
+def _is_number(value: object) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and abs(value) < 1e300
+
+
+def _well_formed(record: dict) -> bool:
+    """A record GAN Studio itself could have written: an integer step, and numbers where numbers go."""
+    if not _is_step(record.get("step")):
+        return False
+    event = record.get("event")
+    if event is None:
+        return all(record.get(name) is None or _is_number(record.get(name)) for name in STAT_FIELDS) \
+            and "loss_d" in record
+    if event == "change":
+        return all(_is_number(v) for k, v in record.items() if k not in ("step", "event"))
+    return all(_is_number(record.get(name)) for name in EVENT_FIELDS.get(event, ()))
 
 
 class RunDirectory:
@@ -33,6 +62,7 @@ class RunDirectory:
     def create(cls, root: str | Path, name: str) -> RunDirectory:
         """A new, empty run folder under root named name-YYYYmmdd-HHMMSS (suffixed if taken)."""
         root = Path(root).expanduser()
+        name = name if PRESET_NAME.fullmatch(name) else "run"
         stamp = time.strftime("%Y%m%d-%H%M%S")
         base = f"{name}-{stamp}"
         for i in range(1000):
@@ -92,14 +122,24 @@ class RunDirectory:
     def latest_checkpoint(self) -> Path:
         return self.checkpoints_dir / "latest.pt"
 
+    def remove_stale_temp_files(self) -> int:
+        """Temp files that killed writers left in the folder, its checkpoints and samples."""
+        return sum(remove_stale_temp_files(folder) for folder in (self.path, self.checkpoints_dir, self.samples_dir))
+
     def write_config(self, config: RunConfig) -> None:
+        """Only a config that passes validation is written, so the folder can always be loaded again."""
+        check(config)
         atomic_write(self.config_path, lambda tmp: Path(tmp).write_text(config.to_json(), encoding="utf-8"))
 
     def read_config(self) -> RunConfig:
         try:
-            return check(RunConfig.from_json(self.config_path.read_text(encoding="utf-8")))
+            if self.config_path.stat().st_size > MAX_CONFIG_BYTES:
+                raise ConfigError([("config", f"over {MAX_CONFIG_BYTES // 1024} KiB; a config is a few KiB")])
+            return check(RunConfig.from_dict(parse_json(self.config_path.read_text(encoding="utf-8"), "config")))
         except ConfigError as exc:
             raise RunError(f"{self.config_path}: {exc}") from None
+        except UnicodeDecodeError:
+            raise RunError(f"{self.config_path} is not UTF-8 text") from None
         except OSError as exc:
             raise RunError(f"cannot read {self.config_path}: {exc.strerror}") from None
 
@@ -120,17 +160,20 @@ class RunDirectory:
             fh.write(json.dumps(event) + "\n")
 
     def _records(self) -> list[tuple[str, dict]]:
-        """(line, record) for every readable JSON object; a torn last line (crash mid-write) is skipped."""
-        if not self.metrics_path.exists():
+        """(line, record) for every well-formed record; a torn last line (crash mid-write), bytes that are
+        not UTF-8 and records with missing or non-numeric fields are skipped."""
+        if not self.metrics_path.is_file():
             return []
         out = []
-        for line in self.metrics_path.read_text(encoding="utf-8").splitlines():
-            try:
-                record = json.loads(line)
-            except json.JSONDecodeError:
-                continue
-            if isinstance(record, dict):
-                out.append((line, record))
+        with open(self.metrics_path, encoding="utf-8", errors="replace") as fh:
+            for line in fh:
+                line = line.rstrip("\n")
+                try:
+                    record = parse_json(line, "metrics")
+                except ConfigError:
+                    continue
+                if isinstance(record, dict) and _well_formed(record):
+                    out.append((line, record))
         return out
 
     def read_events(self, event: str) -> list[dict]:
@@ -139,16 +182,24 @@ class RunDirectory:
 
     def read_metrics(self) -> list[StepStats]:
         """Logged steps in order."""
-        return [StepStats.from_record(r) for _, r in self._records()
-                if "loss_d" in r and "step" in r and "event" not in r]
+        return [StepStats.from_record(r) for _, r in self._records() if "event" not in r]
 
     def truncate_metrics(self, last_step: int) -> None:
         """Drops records past last_step, so a resumed run does not log the same steps twice."""
         if not self.metrics_path.exists():
             return
-        kept = [line for line, r in self._records() if int(r.get("step", 0)) <= last_step]
+        kept = [line for line, r in self._records() if r["step"] <= last_step]
         text = "\n".join(kept) + ("\n" if kept else "")
         atomic_write(self.metrics_path, lambda tmp: Path(tmp).write_text(text, encoding="utf-8"))
+
+    def clear_history(self) -> None:
+        """Metrics, sample grids and checkpoints go; config.json stays (a restart trains it over)."""
+        self.metrics_path.unlink(missing_ok=True)
+        for _step, path in self.sample_files():
+            path.unlink(missing_ok=True)
+        if self.checkpoints_dir.is_dir():
+            for path in self.checkpoints_dir.glob("*.pt"):
+                path.unlink(missing_ok=True)
 
     def sample_path(self, step: int) -> Path:
         return self.samples_dir / f"step_{step:06d}.png"
