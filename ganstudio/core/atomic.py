@@ -4,19 +4,69 @@ from __future__ import annotations
 
 import os
 import tempfile
+import time
+from collections.abc import Callable
 from pathlib import Path
 
+TMP_SUFFIX = ".tmp"
+STALE_SECONDS = 60.0  # a temp file older than any write takes was left by a killed process
 
-def atomic_write(path: str | Path, write) -> Path:
-    """Calls write(temp_path) for a temp file in the same folder, then renames it over path."""
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+def _fsync_folder(folder: Path) -> None:
+    """The rename itself lives in the folder: without this a power cut can undo it."""
+    try:
+        fd = os.open(folder, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass  # some filesystems (and Windows) cannot sync a folder; the file itself is synced
+    finally:
+        os.close(fd)
+
+
+def atomic_write(path: str | Path, write: Callable[[str], object]) -> Path:
+    """Calls write(temp_path) for a temp file in the same folder, syncs it, then renames it over path.
+
+    The file gets the mode a plain open() would give (mkstemp's 0600 would hide it from the user's
+    group); on any failure the temp file is removed and path is untouched."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=TMP_SUFFIX, dir=path.parent)
     os.close(fd)
     try:
         write(tmp)
+        os.chmod(tmp, 0o666 & ~_umask())
+        with open(tmp, "rb") as fh:
+            os.fsync(fh.fileno())
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+    _fsync_folder(path.parent)
     return path
+
+
+def remove_stale_temp_files(folder: str | Path, older_than: float = STALE_SECONDS) -> int:
+    """Deletes the temp files atomic_write leaves when its process is killed mid-write; returns how many.
+    Only names of its own pattern (.NAME.XXXX.tmp), and only old ones, so a write in flight is safe."""
+    folder = Path(folder)
+    if not folder.is_dir():
+        return 0
+    removed = 0
+    cutoff = time.time() - older_than
+    for p in folder.glob(f".*{TMP_SUFFIX}"):
+        try:
+            if p.is_file() and not p.is_symlink() and p.stat().st_mtime < cutoff:
+                p.unlink()
+                removed += 1
+        except OSError:
+            continue
+    return removed

@@ -1,45 +1,152 @@
-"""Checkpoint files: atomic writes and safe loads.
+"""Checkpoint files: atomic writes and safe, bounded loads.
 
-A checkpoint is never written in place (a crash mid-write would lose the last good one),
-and never loaded with full unpickling (a checkpoint from the internet could run code).
+A checkpoint is never written in place (a crash mid-write would lose the last good one), and
+never loaded with full unpickling (a checkpoint from the internet could run code). A file from
+elsewhere is also checked before it is read and before it touches a model: its declared size
+(a few MB of compressed zeros can unpack to gigabytes), its fields' types, and its tensors'
+names and shapes against the model its config describes — every failure one CheckpointError.
 """
 
 from __future__ import annotations
 
+import errno
 import pickle
 import zipfile
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import torch
+from torch import nn
 
 from ganstudio.core.atomic import atomic_write
 from ganstudio.core.trainer import CHECKPOINT_FORMAT, CHECKPOINT_VERSION
+
+if TYPE_CHECKING:
+    from ganstudio.core.trainer import Trainer
+
+# torch.save stores its entries uncompressed, so a real checkpoint unpacks to its own size. The
+# largest model the memory check accepts (core/footprint.py) with its EMA copy and Adam's two
+# moments fits under this.
+MAX_CHECKPOINT_BYTES = 4 << 30
 
 
 class CheckpointError(RuntimeError):
     pass
 
 
+def _write_reason(exc: BaseException) -> str:
+    if isinstance(exc, OSError) and exc.errno == errno.ENOSPC or "No space left" in str(exc):
+        return "the disk is full"
+    if isinstance(exc, OSError) and exc.strerror:
+        return exc.strerror
+    return str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+
+
 def save_checkpoint(state: dict, path: str | Path) -> Path:
-    return atomic_write(path, lambda tmp: torch.save(state, tmp))
+    """A failed write (full disk, read-only folder) leaves the previous file as it was."""
+    try:
+        return atomic_write(path, lambda tmp: torch.save(state, tmp))
+    except (OSError, RuntimeError) as exc:  # torch.save reports a full disk as a RuntimeError
+        raise CheckpointError(f"could not save the checkpoint {path}: {_write_reason(exc)}; "
+                              "the previous checkpoint is kept") from None
+
+
+def _check_declared_size(path: Path) -> None:
+    """Refuses before reading: what the zip says it unpacks to must fit the file and the limit."""
+    try:
+        with zipfile.ZipFile(path) as archive:
+            entries = archive.infolist()
+    except (zipfile.BadZipFile, OSError, ValueError) as exc:
+        raise CheckpointError(f"{path} is not a readable checkpoint (corrupt or truncated): {exc}") from None
+    declared = sum(e.file_size for e in entries)
+    if any(e.compress_type != zipfile.ZIP_STORED for e in entries) or declared > path.stat().st_size:
+        raise CheckpointError(f"{path} was refused: it holds compressed data that would unpack to "
+                              f"{declared / 2**20:,.0f} MB (GAN Studio checkpoints are never compressed)")
+    if declared > MAX_CHECKPOINT_BYTES:
+        raise CheckpointError(f"{path} was refused: {declared / 2**30:.1f} GB is over the "
+                              f"{MAX_CHECKPOINT_BYTES / 2**30:.0f} GB that the largest model GAN Studio trains needs")
+
+
+def _is_count(value: object) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and 0 <= value < 2**63
+
+
+def _is_tensor_dict(value: object) -> bool:
+    return isinstance(value, dict) and all(isinstance(k, str) and isinstance(v, torch.Tensor) for k, v in value.items())
+
+
+def _check_fields(path: Path, state: object) -> dict:
+    if not isinstance(state, dict) or state.get("format") != CHECKPOINT_FORMAT:
+        raise CheckpointError(f"{path} is not a GAN Studio checkpoint")
+    if not _is_count(state.get("version")):
+        raise CheckpointError(f"{path}: its format version is not a whole number")
+    if state["version"] > CHECKPOINT_VERSION:
+        raise CheckpointError(f"{path} was written by a newer GAN Studio (format {state['version']})")
+    if not _is_count(state.get("step")):
+        raise CheckpointError(f"{path}: its step is not a whole number >= 0")
+    if not isinstance(state.get("config"), dict):
+        raise CheckpointError(f"{path}: it holds no config")
+    for key in ("generator", "generator_ema", "discriminator"):
+        if (key in state or key == "generator") and not _is_tensor_dict(state.get(key)):
+            raise CheckpointError(f"{path}: its {key} weights are missing or not tensors")
+    return state
 
 
 def load_checkpoint(path: str | Path, map_location: str | torch.device = "cpu") -> dict:
     path = Path(path)
     if not path.is_file():
-        raise CheckpointError(f"checkpoint not found: {path}")
+        raise CheckpointError(f"checkpoint not found: {path}" if not path.exists() else f"{path} is not a regular file")
     if not zipfile.is_zipfile(path):
         raise CheckpointError(f"{path} is not a readable checkpoint (corrupt, truncated or not a torch file)")
+    _check_declared_size(path)
     try:
         state = torch.load(path, map_location=map_location, weights_only=True)
     except pickle.UnpicklingError as exc:
         reason = next((line.strip() for line in str(exc).splitlines() if "Unsupported global" in line),
                       "objects other than tensors and plain data")
         raise CheckpointError(f"{path} was refused: it holds code a safe load will not run ({reason})") from None
-    except (RuntimeError, EOFError, zipfile.BadZipFile, ValueError, OSError) as exc:
-        raise CheckpointError(f"{path} is not a readable checkpoint (corrupt or truncated): {exc}") from None
-    if not isinstance(state, dict) or state.get("format") != CHECKPOINT_FORMAT:
-        raise CheckpointError(f"{path} is not a GAN Studio checkpoint")
-    if int(state.get("version", 0)) > CHECKPOINT_VERSION:
-        raise CheckpointError(f"{path} was written by a newer GAN Studio (format {state['version']})")
-    return state
+    except (RuntimeError, EOFError, zipfile.BadZipFile, ValueError, OSError, KeyError, TypeError,
+            AttributeError, IndexError, RecursionError, MemoryError) as exc:
+        raise CheckpointError(f"{path} is not a readable checkpoint (corrupt or truncated): "
+                              f"{str(exc).splitlines()[0] if str(exc) else type(exc).__name__}") from None
+    return _check_fields(path, state)
+
+
+def load_module_state(module: nn.Module, weights: dict, what: str) -> None:
+    """load_state_dict with every mismatch said in one line: missing and unexpected names, wrong shapes."""
+    expected = module.state_dict()
+    missing = sorted(set(expected) - set(weights))
+    extra = sorted(set(weights) - set(expected))
+    shapes = [name for name in expected if name in weights and tuple(weights[name].shape) != tuple(expected[name].shape)]
+    problems = []
+    if missing:
+        problems.append(f"missing {', '.join(missing[:3])}" + (f" and {len(missing) - 3} more" if len(missing) > 3 else ""))
+    if extra:
+        problems.append(f"unexpected {', '.join(extra[:3])}" + (f" and {len(extra) - 3} more" if len(extra) > 3 else ""))
+    for name in shapes[:2]:
+        problems.append(f"{name} is {list(weights[name].shape)} in the file, {list(expected[name].shape)} in the model")
+    if problems:
+        raise CheckpointError(f"the checkpoint's {what} does not fit the model its config describes: "
+                              + "; ".join(problems))
+    try:
+        module.load_state_dict(weights)
+    except (RuntimeError, TypeError, ValueError) as exc:
+        raise CheckpointError(f"the checkpoint's {what} could not be loaded: {str(exc).splitlines()[0]}") from None
+
+
+def restore_trainer(trainer: Trainer, state: dict) -> None:
+    """Trainer.load_state_dict for a state read from disk: networks checked by name and shape first,
+    then optimizer, random-generator and noise state, any failure a CheckpointError."""
+    load_module_state(trainer.G, state["generator"], "generator")
+    if "discriminator" not in state:
+        raise CheckpointError("the checkpoint holds only a generator (an exported one?); it can be sampled and "
+                              "explored but not trained on")
+    load_module_state(trainer.D, state["discriminator"], "discriminator")
+    noise = state.get("fixed_noise")
+    if not isinstance(noise, torch.Tensor) or tuple(noise.shape) != tuple(trainer.fixed_noise.shape):
+        raise CheckpointError("the checkpoint's fixed noise does not match its latent size")
+    try:
+        trainer.load_state_dict(state)
+    except (RuntimeError, KeyError, TypeError, ValueError, IndexError, AttributeError) as exc:
+        raise CheckpointError(f"the checkpoint's training state could not be restored: "
+                              f"{type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}") from None

@@ -9,7 +9,7 @@ import numpy as np
 import torch
 from torch import nn
 
-from ganstudio.core.checkpoint import CheckpointError, load_checkpoint
+from ganstudio.core.checkpoint import CheckpointError, load_checkpoint, load_module_state
 from ganstudio.core.config import ConfigError, RunConfig, check
 from ganstudio.core.models import build_models
 from ganstudio.core.trainer import to_uint8
@@ -50,8 +50,12 @@ def snapshot_from_state(state: dict, device: str | torch.device = "cpu") -> Gene
         config = check(RunConfig.from_dict(state["config"]))
     except (ConfigError, KeyError) as exc:
         raise CheckpointError(f"the checkpoint's config is not usable: {exc}") from None
+    from ganstudio.core.footprint import check_footprint
+
+    check_footprint(config, torch.device("cpu"), training=False)
     generator, _ = build_models(config)
-    generator.load_state_dict(state.get("generator_ema", state["generator"]))  # the EMA copy when there is one
+    ema = "generator_ema" in state  # the EMA copy when there is one
+    load_module_state(generator, state["generator_ema" if ema else "generator"], "EMA generator" if ema else "generator")
     generator.to(device).eval().requires_grad_(False)
     return GeneratorSnapshot(generator, config, int(state.get("step", 0)), torch.device(device))
 

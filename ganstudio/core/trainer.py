@@ -19,6 +19,7 @@ from ganstudio.core.config import RunConfig, check
 from ganstudio.core.data import DataSource, build_data_source
 from ganstudio.core.device import select_device
 from ganstudio.core.fast_path import CompiledOrEager, FastPath, resolve_fast_path
+from ganstudio.core.footprint import check_footprint
 from ganstudio.core.models import build_models
 from ganstudio.core.stats import StepStats
 
@@ -41,7 +42,9 @@ def _grad_norm(module: nn.Module) -> torch.Tensor:
 class Trainer:
     def __init__(self, config: RunConfig, data: DataSource | None = None, device: torch.device | str | None = None):
         self.config = check(config)
-        self.device = torch.device(device) if device is not None else select_device(config.train.device)
+        # A device name goes through select_device, so "auto" (the window's default) means the same everywhere
+        self.device = device if isinstance(device, torch.device) else select_device(device or config.train.device)
+        check_footprint(config, self.device)
         seed = config.train.seed
         with torch.random.fork_rng(devices=[]):
             torch.manual_seed(seed)
@@ -307,6 +310,7 @@ class Trainer:
             self.scaler_d.load_state_dict(state["scaler_d"])
         self.fixed_noise = state["fixed_noise"].to(self.device)
         self.step_count = int(state["step"])
+        self._set_learning_rates()  # the config's rates, which a resume may have changed, not the saved groups'
         self._pending.clear()
         self._pending_meta.clear()
 
