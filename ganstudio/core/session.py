@@ -13,13 +13,14 @@ from typing import TYPE_CHECKING
 import numpy as np
 import torch
 
-from ganstudio.core.checkpoint import load_checkpoint, save_checkpoint
+from ganstudio.core.checkpoint import CheckpointError, load_checkpoint, restore_trainer, save_checkpoint
 from ganstudio.core.config import ConfigError, RunConfig, check
 from ganstudio.core.data.toy import mode_centres
 from ganstudio.core.imaging import image_grid, scatter_image
 from ganstudio.core.metrics import PROTOCOL_SAMPLES, ModeMetrics, mode_metrics
 from ganstudio.core.quality.scores import QualityReport
-from ganstudio.core.runlog import RunDirectory
+from ganstudio.core.resume import resume_changes
+from ganstudio.core.runlog import RunDirectory, RunError
 from ganstudio.core.stats import StepStats
 from ganstudio.core.trainer import Trainer
 
@@ -68,9 +69,11 @@ class TrainingSession:
         self.trainer = trainer
         self.run = run
         self.total_steps = total_steps or trainer.config.train.steps
+        self.resume_notes: list[str] = []  # what a resume changed, for the front end to say
+        self._saved_config = trainer.config.to_dict()  # as config.json holds it
         self._toy_real: np.ndarray | None = None
         self._quality = None  # QualityEvaluator, built on first use (it loads the feature network)
-        past = [r["frechet"] for r in run.read_events("quality") if r.get("step", 0) <= trainer.step_count]
+        past = [r["frechet"] for r in run.read_events("quality") if r["step"] <= trainer.step_count]
         self.best_frechet = min(past, default=float("inf"))
 
     @classmethod
@@ -79,27 +82,50 @@ class TrainingSession:
         check_inception(config)
         try:
             trainer = Trainer(config, device=device)
+            run.write_config(config)
         except BaseException:
             run.remove_if_empty()
             raise
-        run.write_config(config)
+        run.remove_stale_temp_files()
         return cls(trainer, run)
 
     @classmethod
-    def resume(cls, run: RunDirectory, total_steps: int | None = None, device: str | None = None) -> TrainingSession:
-        """Continues from checkpoints/latest.pt; metrics past that step are dropped, not duplicated."""
-        config = run.read_config()
-        state = load_checkpoint(run.latest_checkpoint, map_location="cpu") if run.latest_checkpoint.exists() else None
-        if state is not None:  # hyperparameters changed mid-run live in the checkpoint's copy of the config
-            config = check(RunConfig.from_dict(state["config"]))
+    def resume(cls, run: RunDirectory, total_steps: int | None = None, device: str | None = None,
+               overrides: list[str] | None = None) -> TrainingSession:
+        """Continues from checkpoints/latest.pt; metrics past that step are dropped, not duplicated.
+
+        The checkpoint's config is the truth (live changes live in it); config.json edits and
+        overrides (section.field=value) apply where resume_changes allows, and are refused by name
+        elsewhere. Nothing in the folder is written until everything has been checked."""
+        on_disk = run.read_config()
+        if not run.latest_checkpoint.exists():
+            raise RunError(f"{run.path} has no checkpoint yet (stopped before its first save?): continuing would "
+                           "start again at step 0 and erase its metrics; train it over with --restart")
+        state = load_checkpoint(run.latest_checkpoint, map_location="cpu")
+        try:
+            saved = check(RunConfig.from_dict(state["config"]))
+        except ConfigError as exc:
+            raise CheckpointError(f"{run.latest_checkpoint}: its config is not usable: {exc}") from None
+        config, notes = resume_changes(saved, on_disk, overrides or [], total_steps, state["step"])
         trainer = Trainer(config, device=device)
-        if state is not None:
-            trainer.load_state_dict(state)
+        restore_trainer(trainer, state)
         run.truncate_metrics(trainer.step_count)
-        if total_steps is not None and total_steps != config.train.steps:
-            config.train.steps = total_steps
+        if config.to_dict() != on_disk.to_dict():
             run.write_config(config)
-        return cls(trainer, run, total_steps)
+        run.remove_stale_temp_files()
+        session = cls(trainer, run)
+        session.resume_notes = notes
+        return session
+
+    @classmethod
+    def restart(cls, run: RunDirectory, device: str | None = None) -> TrainingSession:
+        """Trains a run folder over from step 0 with its config.json: its metrics, sample grids and
+        checkpoints go (the user asked for this by name; resume never does it by itself)."""
+        config = run.read_config()
+        trainer = Trainer(config, device=device)
+        run.clear_history()
+        run.remove_stale_temp_files()
+        return cls(trainer, run)
 
     @property
     def step(self) -> int:
@@ -132,6 +158,12 @@ class TrainingSession:
         if t.step_count % cfg.checkpoint_every == 0:
             self.save_checkpoint(keep_step_copy=True)
         return Progress(stats, picture, modes, quality, best)
+
+    def write_config_if_changed(self) -> None:
+        current = self.trainer.config.to_dict()
+        if current != self._saved_config:
+            self.run.write_config(self.trainer.config)
+            self._saved_config = current
 
     def measure_modes(self) -> ModeMetrics | None:
         return measure_modes(self.trainer)
@@ -184,8 +216,10 @@ class TrainingSession:
         return torch.randn(TOY_REAL_POINTS, self.trainer.config.model.latent_dim, generator=g)
 
     def save_checkpoint(self, keep_step_copy: bool = False) -> Path:
-        """Writes latest.pt (and a per-step copy); pending stats are logged first so nothing is lost."""
+        """Writes latest.pt (and a per-step copy); pending stats are logged first so nothing is lost, and
+        config.json first takes any live change, so it never disagrees with the checkpoint."""
         self.flush_stats()
+        self.write_config_if_changed()
         state = self.trainer.state_dict()
         path = save_checkpoint(state, self.run.latest_checkpoint)
         if keep_step_copy:
