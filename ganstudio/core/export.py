@@ -12,11 +12,12 @@ from __future__ import annotations
 import errno
 import hashlib
 import json
+import math
 import os
 import shutil
 import tempfile
 import time
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 
 import numpy as np
@@ -32,8 +33,51 @@ MODES = ("random", "neighbours", "interpolation", "sweep")
 SCALES = (1, 2, 4)
 
 
+MAX_LATENT = 1024  # the config's largest latent size
+MAX_MANIFEST_BYTES = 4 << 20
+
+
 class ExportError(RuntimeError):
     pass
+
+
+def _mapping(value: object, name: str, allowed: set[str] | None) -> dict:
+    if not isinstance(value, dict):
+        raise ExportError(f"{name} must be an object")
+    unknown = sorted(str(k) for k in value if allowed is not None and k not in allowed)
+    if unknown:
+        raise ExportError(f"{name}: unknown field {unknown[0]!r}")
+    return value
+
+
+def _typed(raw: dict, key: str, kind: type, default: object) -> object:
+    value = raw.get(key, default)
+    if not isinstance(value, kind):
+        raise ExportError(f"spec.{key} must be {kind.__name__}")
+    return value
+
+
+def _integer(raw: dict, key: str, default: int) -> int:
+    value = raw.get(key, default)
+    if not isinstance(value, int) or isinstance(value, bool) or not 0 <= value < 2**63:
+        raise ExportError(f"{key} must be a whole number >= 0")
+    return value
+
+
+def _number(value: object, name: str) -> float:
+    if not isinstance(value, (int, float)) or isinstance(value, bool) or not math.isfinite(value) or abs(value) > 1e6:
+        raise ExportError(f"{name} must be a finite number")
+    return float(value)
+
+
+def _sized(value: object, name: str) -> list:
+    if not isinstance(value, list) or len(value) > MAX_LATENT:
+        raise ExportError(f"{name} must be a list of at most {MAX_LATENT} entries")
+    return value
+
+
+def _vector(value: object, name: str) -> list[float]:
+    return [_number(v, name) for v in _sized(value, name)]
 
 
 @dataclass
@@ -55,11 +99,28 @@ class ImageSetSpec:
         return d
 
     @classmethod
-    def from_dict(cls, raw: dict) -> ImageSetSpec:
-        raw = dict(raw)
-        edit = dict(raw.pop("edit", {}))
-        edit["raw_values"] = {int(k): float(v) for k, v in edit.get("raw_values", {}).items()}
-        return cls(edit=LatentEdit(**edit), **raw)
+    def from_dict(cls, raw: object) -> ImageSetSpec:
+        """A spec from a manifest, which may have been edited by hand: every field's type and size checked."""
+        raw = _mapping(raw, "spec", {f.name for f in fields(cls)})
+        edit = _mapping(raw.get("edit", {}), "spec.edit", {f.name for f in fields(LatentEdit)})
+        raw_values = _mapping(edit.get("raw_values", {}), "spec.edit.raw_values", None)
+        if not all(k.isdigit() and int(k) < MAX_LATENT for k in raw_values):
+            raise ExportError("spec.edit.raw_values: its keys must be latent indices")
+        spec = cls(
+            mode=_typed(raw, "mode", str, "random"), count=_integer(raw, "count", 16), seed=_integer(raw, "seed", 0),
+            edit=LatentEdit(seed=_integer(edit, "seed", 0),
+                            direction_values=_vector(edit.get("direction_values", []), "spec.edit.direction_values"),
+                            raw_values={int(k): _number(v, f"spec.edit.raw_values.{k}") for k, v in raw_values.items()},
+                            truncation=_number(edit.get("truncation", 1.0), "spec.edit.truncation")),
+            directions=None if raw.get("directions") is None else
+            [_vector(d, "spec.directions") for d in _sized(raw["directions"], "spec.directions")],
+            a=None if raw.get("a") is None else _vector(raw["a"], "spec.a"),
+            b=None if raw.get("b") is None else _vector(raw["b"], "spec.b"),
+            direction_index=_integer(raw, "direction_index", 0),
+            sweep_range=_number(raw.get("sweep_range", 3.0), "spec.sweep_range"),
+            scale=_integer(raw, "scale", 1),
+        )
+        return spec
 
     def validate(self, latent_dim: int) -> None:
         if self.mode not in MODES:
@@ -75,6 +136,14 @@ class ImageSetSpec:
         for latent in (self.a, self.b):
             if latent is not None and len(latent) != latent_dim:
                 raise ExportError("interpolation endpoints do not match the generator's latent size")
+        if any(len(d) != latent_dim for d in self.directions or []):
+            raise ExportError("the directions do not match the generator's latent size")
+        if any(not 0 <= i < latent_dim for i in self.edit.raw_values):
+            raise ExportError("a slider's latent index is outside the generator's latent size")
+        if len(self.edit.direction_values) > len(self.directions or []):
+            raise ExportError("there are more direction values than directions")
+        if not 0 < self.edit.truncation <= 10 or abs(self.sweep_range) > 1000:
+            raise ExportError("truncation must be in (0, 10] and the sweep range at most 1,000")
 
 
 def latents_for(spec: ImageSetSpec, latent_dim: int) -> np.ndarray:
@@ -182,28 +251,46 @@ def write_image_set(snapshot: GeneratorSnapshot, spec: ImageSetSpec, dest: str |
 
 def read_manifest(path: str | Path) -> dict:
     path = Path(path)
+    if not path.is_file():
+        raise ExportError(f"manifest not found: {path}" if not path.exists() else f"{path} is not a regular file")
+    if path.stat().st_size > MAX_MANIFEST_BYTES:
+        raise ExportError(f"{path} is over {MAX_MANIFEST_BYTES >> 20} MB; a manifest is a few KB")
     try:
         manifest = json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise ExportError(f"manifest not found: {path}") from None
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise ExportError(f"{path} is not a valid manifest: {exc}") from None
+    except (ValueError, RecursionError) as exc:  # bad JSON, bad UTF-8, a 5,000-digit number, deep nesting
+        raise ExportError(f"{path} is not a valid manifest: {str(exc)[:160]}") from None
     if not isinstance(manifest, dict) or manifest.get("format") != "ganstudio-image-set":
         raise ExportError(f"{path} is not a GAN Studio image-set manifest")
+    if not isinstance(manifest.get("checkpoint"), str) or not manifest["checkpoint"]:
+        raise ExportError(f"{path}: its checkpoint must be a file name")
+    digest = manifest.get("checkpoint_sha256")
+    if not isinstance(digest, str) or len(digest) != 64 or any(c not in "0123456789abcdef" for c in digest):
+        raise ExportError(f"{path}: its checkpoint_sha256 must be 64 hexadecimal digits")
     return manifest
+
+
+def manifest_checkpoint(manifest_path: Path, manifest: dict) -> Path:
+    """The checkpoint a manifest names, checked before a byte of it is hashed: a regular file of at most a
+    checkpoint's size (a manifest must not make us read a FIFO, a device or a terabyte file)."""
+    from ganstudio.core.checkpoint import MAX_CHECKPOINT_BYTES
+
+    checkpoint = Path(manifest["checkpoint"]).expanduser()
+    if not checkpoint.is_absolute():
+        checkpoint = manifest_path.parent / checkpoint
+    if not checkpoint.is_file():
+        raise ExportError(f"the manifest's checkpoint is missing or not a regular file: {checkpoint}")
+    if checkpoint.stat().st_size > MAX_CHECKPOINT_BYTES:
+        raise ExportError(f"the manifest's checkpoint {checkpoint} is larger than any GAN Studio checkpoint")
+    return checkpoint
 
 
 def regenerate(manifest_path: str | Path, out: str | Path) -> Path:
     """Rebuilds an image set from its manifest (checking the checkpoint's SHA-256 first)."""
     manifest_path = Path(manifest_path)
     manifest = read_manifest(manifest_path)
-    checkpoint = Path(manifest["checkpoint"])
-    if not checkpoint.is_absolute():
-        checkpoint = manifest_path.parent / checkpoint
-    if not checkpoint.is_file():
-        raise ExportError(f"the manifest's checkpoint is missing: {checkpoint}")
-    if sha256_file(checkpoint) != manifest.get("checkpoint_sha256"):
+    spec = ImageSetSpec.from_dict(manifest.get("spec"))
+    checkpoint = manifest_checkpoint(manifest_path, manifest)
+    if sha256_file(checkpoint) != manifest["checkpoint_sha256"]:
         raise ExportError(f"{checkpoint} has changed since the set was saved (SHA-256 differs)")
-    spec = ImageSetSpec.from_dict(manifest["spec"])
     snapshot = load_generator(checkpoint, device="cpu")
     return write_image_set(snapshot, spec, out, checkpoint=checkpoint)

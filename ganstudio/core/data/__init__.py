@@ -20,7 +20,8 @@ from ganstudio.core.data.toy import ToyDistribution
 DataSource = ToyDistribution | ImageSource
 
 
-def load_images(config: DataConfig) -> LoadedImages:
+def load_images(config: DataConfig, download: bool = True) -> LoadedImages:
+    """download=False for data that a file from elsewhere named: read what is on disk, fetch nothing."""
     name = config.dataset
     if name == "fashion-mnist":
         images = bundled_fashion_images()
@@ -28,7 +29,7 @@ def load_images(config: DataConfig) -> LoadedImages:
     if name == "fashion-mnist-full":
         return load_idx_folder(config.path)
     if name in TORCHVISION_SETS:
-        return load_torchvision(name, config.path)
+        return load_torchvision(name, config.path, download)
     if name == "image-folder":
         return load_image_folder(config.path, config.image_size, config.channels)
     raise DataError(f"unknown image dataset {name!r}")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gzip
+import zlib
 from pathlib import Path
 
 import numpy as np
@@ -11,18 +12,25 @@ _DTYPES = {0x08: np.uint8, 0x09: np.int8, 0x0B: np.dtype(">i2"), 0x0C: np.dtype(
            0x0D: np.dtype(">f4"), 0x0E: np.dtype(">f8")}
 
 
+MAX_IDX_BYTES = 2 << 30  # the full Fashion-MNIST training split is 47 MB; more is a gzip bomb or a mistake
+
+
 class IdxError(ValueError):
     pass
 
 
 def read_idx(path: str | Path) -> np.ndarray:
     path = Path(path)
+    if not path.is_file():  # a FIFO or device would block the read forever
+        raise IdxError(f"{path} is not a regular file")
     opener = gzip.open if path.suffix == ".gz" else open
     try:
         with opener(path, "rb") as fh:
-            raw = fh.read()
-    except (OSError, EOFError) as exc:
+            raw = fh.read(MAX_IDX_BYTES + 1)
+    except (OSError, EOFError, zlib.error) as exc:  # gzip.BadGzipFile is an OSError
         raise IdxError(f"cannot read {path}: {exc}") from None
+    if len(raw) > MAX_IDX_BYTES:
+        raise IdxError(f"{path} unpacks to more than {MAX_IDX_BYTES >> 30} GB; that is no image dataset")
     if len(raw) < 4 or raw[0] != 0 or raw[1] != 0 or raw[2] not in _DTYPES:
         raise IdxError(f"{path} is not an idx file")
     dtype = np.dtype(_DTYPES[raw[2]])

@@ -7,6 +7,7 @@ training device and batches by random indices, so a step does no DataLoader or P
 from __future__ import annotations
 
 import os
+import stat
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
@@ -65,8 +66,9 @@ def torchvision_root(path: str | None) -> Path:
     return Path(path).expanduser() if path else user_data_dir() / "datasets"
 
 
-def load_torchvision(name: str, path: str | None) -> LoadedImages:
-    """Loads from disk; downloads only when the files are missing, with a clear error offline."""
+def load_torchvision(name: str, path: str | None, download: bool = True) -> LoadedImages:
+    """Loads from disk; downloads only when the files are missing and download is allowed, with a clear
+    error offline."""
     from torchvision import datasets
 
     cls_name = TORCHVISION_SETS[name]
@@ -75,6 +77,9 @@ def load_torchvision(name: str, path: str | None) -> LoadedImages:
     try:
         ds = cls(str(root), train=True, download=False)
     except RuntimeError:
+        if not download:
+            raise DataError(f"{cls_name} is not on disk under {root}; nothing is downloaded here: "
+                            "put torchvision's files there or choose another --data-path") from None
         try:
             root.mkdir(parents=True, exist_ok=True)
             ds = cls(str(root), train=True, download=True)
@@ -89,6 +94,14 @@ def load_torchvision(name: str, path: str | None) -> LoadedImages:
     array = data.numpy() if isinstance(data, torch.Tensor) else np.asarray(data)
     array = array[:, None] if array.ndim == 3 else array.transpose(0, 3, 1, 2)
     return LoadedImages(np.ascontiguousarray(array), f"{cls_name} ({len(array):,} images from {root})")
+
+
+def is_regular_file(path: Path) -> bool:
+    """A plain file (symlinks followed), never a FIFO, socket or device that open() could block on."""
+    try:
+        return stat.S_ISREG(path.stat().st_mode)
+    except OSError:
+        return False
 
 
 def _center_square(image, size: int):
@@ -113,10 +126,14 @@ def load_image_folder(path: str | None, size: int, channels: int) -> LoadedImage
     images, skipped = [], 0
     for root, _dirs, files in sorted(os.walk(folder)):
         for name in sorted(files):
+            file = Path(root) / name
             if Path(name).suffix.lower() not in IMAGE_SUFFIXES:
                 continue
+            if not is_regular_file(file):  # a FIFO or device would block open() forever
+                skipped += 1
+                continue
             try:
-                with Image.open(Path(root) / name) as im:
+                with Image.open(file) as im:
                     square = _center_square(im.convert(mode), size)
             except (OSError, UnidentifiedImageError, ValueError, Image.DecompressionBombError):
                 skipped += 1

@@ -7,6 +7,7 @@ exact same numbers as the sampler.
 from __future__ import annotations
 
 import math
+from pathlib import Path
 
 import torch
 
@@ -26,6 +27,8 @@ def load_drawn(path: str | None) -> torch.Tensor:
 
     if not path:
         raise DataError("a drawn distribution needs its .npy file of points")
+    if not Path(path).expanduser().is_file():  # a FIFO would block np.load forever
+        raise DataError(f"the drawn points file is missing or not a regular file: {path}")
     try:
         points = np.load(path, allow_pickle=False)
     except (OSError, ValueError) as exc:

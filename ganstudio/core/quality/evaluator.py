@@ -9,10 +9,12 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from pathlib import Path
 
 import torch
 from torch import nn
 
+from ganstudio.core.config import ConfigError, DataConfig, RunConfig, check_data
 from ganstudio.core.quality.errors import QualityError
 from ganstudio.core.quality.feature_net import FeatureNet, load_feature_net
 from ganstudio.core.quality.scores import QualityReport, frechet_distance, score_features
@@ -75,9 +77,44 @@ class QualityEvaluator:
         return report
 
 
-def evaluate_checkpoint(path: str, samples: int, device: str | torch.device = "cpu",
-                        inception_weights: str | None = None, with_inception: bool = False) -> QualityReport:
-    """Scores a checkpoint's generator (its EMA copy when it has one) against its own dataset."""
+def real_data_for(checkpoint: str | Path, config: RunConfig, dataset: str | None = None,
+                  data_path: str | None = None) -> tuple[DataConfig, str]:
+    """The real images to compare a checkpoint with, and where that choice came from.
+
+    A checkpoint may come from anywhere, so the data its config names is used only when that
+    is the bundled set (nothing to read but GAN Studio's own files). Otherwise the user names it
+    (--dataset/--data-path), or the run folder the checkpoint lives in does."""
+    data = config.data
+    if dataset is not None:
+        chosen = DataConfig(dataset=dataset, path=data_path, image_size=data.image_size, channels=data.channels)
+        try:
+            check_data(chosen)
+        except ConfigError as exc:
+            raise QualityError(str(exc)) from None
+        return chosen, "--dataset"
+    run_folder = Path(checkpoint).resolve().parent.parent
+    if Path(checkpoint).resolve().parent.name == "checkpoints" and (run_folder / "config.json").is_file():
+        from ganstudio.core.runlog import RunDirectory, RunError
+
+        try:
+            run_data = RunDirectory(run_folder).read_config().data
+        except RunError:
+            run_data = None
+        if run_data is not None and (run_data.dataset, run_data.image_size, run_data.channels) == \
+                (data.dataset, data.image_size, data.channels):
+            return run_data, f"the run folder {run_folder}"
+    if data.dataset == "fashion-mnist":
+        return data, "the bundled Fashion-MNIST split"
+    where = f" at {data.path}" if data.path else ""
+    raise QualityError(f"the checkpoint was trained on {data.dataset}{where}, and a checkpoint from elsewhere does not "
+                       f"choose what is read: name the real images with --dataset {data.dataset} --data-path FOLDER")
+
+
+def evaluate_checkpoint(path: str, samples: int, data: DataConfig | None = None, device: str | torch.device = "cpu",
+                        inception_weights: str | None = None, with_inception: bool = False,
+                        progress: Callable[[str], None] = lambda _line: None) -> QualityReport:
+    """Scores a checkpoint's generator (its EMA copy when it has one) against data (default: real_data_for's
+    choice); progress gets a line before each stage that takes seconds. Nothing is downloaded."""
     from ganstudio.core.data import load_images
     from ganstudio.core.data.images import fit_images
     from ganstudio.core.quality.inception import InceptionError, load_inception
@@ -87,13 +124,19 @@ def evaluate_checkpoint(path: str, samples: int, device: str | torch.device = "c
     snapshot = load_generator(path, device=device)
     if snapshot.is_toy:
         raise QualityError("quality metrics are for image datasets; toy runs have mode metrics (ganstudio bench modes)")
-    data = snapshot.config.data
-    real = fit_images(load_images(data).images, data.image_size, data.channels)
+    if data is None:
+        data, source = real_data_for(path, snapshot.config)
+        progress(f"real images: {data.dataset} (from {source})")
+    progress("reading the real images...")
+    real = fit_images(load_images(data, download=False).images, snapshot.config.data.image_size,
+                      snapshot.config.data.channels)
     inception = None
     if with_inception:
         weights, reason = find_inception_weights(inception_weights)
         if weights is None:
             raise InceptionError(reason)
         inception = load_inception(weights, device)
+    progress(f"features of {min(samples, len(real) // 2) * 2:,} real images...")
     evaluator = QualityEvaluator(real, samples, device, inception=inception)
+    progress(f"generating and scoring {samples:,} images...")
     return evaluator.evaluate(snapshot.generate, snapshot.latent_dim, seed=snapshot.config.train.seed + 4)

@@ -1,0 +1,79 @@
+"""`ganstudio sample`'s output: PNGs and a grid, or samples.npy for toy data, all or nothing.
+
+Everything is written into a hidden temporary folder inside the destination and moved into
+place only once it is complete: a full disk or a Ctrl-C leaves no partial PNG or empty .npy that
+would then block a rerun ("exists; use --force"). Generation runs in chunks, so a large count
+needs the memory of one chunk, not of all the images at once.
+"""
+
+from __future__ import annotations
+
+import errno
+import os
+import shutil
+import tempfile
+from pathlib import Path
+
+import numpy as np
+
+from ganstudio.core.export import ExportError
+from ganstudio.core.imaging import image_grid, save_png
+from ganstudio.core.sampling import GeneratorSnapshot, seeded_latents
+
+CHUNK = 256
+MAX_IMAGES = 100_000
+MAX_POINTS = 10_000_000
+GRID_IMAGES = 256  # grid.png shows the first ones: a grid of 100,000 would be gigapixels
+
+
+def output_names(snapshot: GeneratorSnapshot, n: int) -> list[str]:
+    if snapshot.is_toy:
+        return ["samples.npy"]
+    return [f"sample_{i:04d}.png" for i in range(n)] + ["grid.png"]
+
+
+def check_count(snapshot: GeneratorSnapshot, n: int) -> None:
+    most = MAX_POINTS if snapshot.is_toy else MAX_IMAGES
+    if not 1 <= n <= most:
+        raise ExportError(f"--n must be from 1 to {most:,} for this checkpoint, not {n:,}")
+
+
+def _write_into(folder: Path, snapshot: GeneratorSnapshot, seed: int, n: int) -> None:
+    z = seeded_latents(seed, n, snapshot.latent_dim)
+    if snapshot.is_toy:
+        points = np.concatenate([snapshot.generate(z[i:i + CHUNK]).numpy() for i in range(0, n, CHUNK)])
+        np.save(folder / "samples.npy", points)
+        return
+    grid = []
+    for start in range(0, n, CHUNK):
+        images = snapshot.images(z[start:start + CHUNK])
+        for i, image in enumerate(images, start):
+            save_png(image[0] if image.shape[0] == 1 else image.transpose(1, 2, 0), folder / f"sample_{i:04d}.png")
+        grid.extend(images[:max(0, GRID_IMAGES - start)])
+    save_png(image_grid(np.stack(grid)), folder / "grid.png")
+
+
+def write_samples(snapshot: GeneratorSnapshot, seed: int, n: int, out: str | Path, force: bool = False) -> list[Path]:
+    """Writes the samples for (seed, n) into out; the same seed gives the same files on every machine."""
+    check_count(snapshot, n)
+    out = Path(out).expanduser()
+    targets = [out / name for name in output_names(snapshot, n)]
+    taken = [p for p in targets if p.exists()]
+    if taken and not force:
+        raise ExportError(f"{taken[0]} exists" + (f" (and {len(taken) - 1} more)" if len(taken) > 1 else "")
+                          + "; use --force to overwrite")
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        tmp = Path(tempfile.mkdtemp(prefix=".samples.partial-", dir=out))
+    except OSError as exc:
+        raise ExportError(f"cannot write to {out}: {exc.strerror}") from None
+    try:
+        _write_into(tmp, snapshot, seed, n)
+        for target in targets:
+            os.replace(tmp / target.name, target)
+    except OSError as exc:
+        reason = "the disk is full" if exc.errno == errno.ENOSPC else (exc.strerror or str(exc))
+        raise ExportError(f"could not write the samples to {out}: {reason}; nothing was left behind") from None
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    return targets
