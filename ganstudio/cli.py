@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import argparse
+import errno
 import signal
 import sys
+import traceback
 from pathlib import Path
+from typing import NoReturn
 
 from ganstudio import __version__
 from ganstudio.core.config import PRESET_SUMMARIES, ConfigError, RunConfig, load_config, preset
@@ -16,6 +19,13 @@ EXIT_INTERRUPTED = 130
 
 class CliError(Exception):
     """One clear line for the user; no traceback."""
+
+
+class OneLineParser(argparse.ArgumentParser):
+    """argparse's usage errors as the one line every other error gets, with the way to more help."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(EXIT_USAGE, f"ganstudio: error: {message} (see: {self.prog} --help)\n")
 
 
 def _user_errors() -> tuple[type[BaseException], ...]:
@@ -46,28 +56,43 @@ def _config_from_args(args: argparse.Namespace) -> RunConfig:
     return check(config)
 
 
-def cmd_train(args: argparse.Namespace) -> int:
-    from tqdm import tqdm
-
+def _session_for(args: argparse.Namespace):
     from ganstudio.core.paths import default_runs_dir
     from ganstudio.core.runlog import RunDirectory
     from ganstudio.core.session import TrainingSession
 
-    if args.resume:
-        if args.preset or args.config:
-            raise CliError("--resume continues a run with its own config; drop --preset/--config")
-        session = TrainingSession.resume(RunDirectory.open(args.resume), total_steps=args.steps, device=args.device)
-    else:
+    if args.restart and not args.resume:
+        raise CliError("--restart trains a run folder over: give it with --resume RUN_DIR")
+    if not args.resume:
         config = _config_from_args(args)
         run = RunDirectory.at(args.out) if args.out else RunDirectory.create(default_runs_dir(), config.preset or "run")
-        session = TrainingSession.start(config, run)
+        return TrainingSession.start(config, run)
+    if args.preset or args.config or args.out:
+        raise CliError("--resume continues a run with its own config; drop --preset/--config/--out")
+    if args.seed is not None:
+        raise CliError("--seed cannot change when a run continues (its random state is in the checkpoint); "
+                       "start a new run with --seed")
+    run = RunDirectory.open(args.resume)
+    if args.restart:
+        if args.set or args.steps is not None:
+            raise CliError("--restart trains the folder's config.json as it is; edit it instead of --set/--steps")
+        return TrainingSession.restart(run, device=args.device)
+    session = TrainingSession.resume(run, total_steps=args.steps, device=args.device, overrides=args.set)
+    for note in session.resume_notes:
+        print(f"changed on resume: {note}", flush=True)
+    return session
+
+
+def cmd_train(args: argparse.Namespace) -> int:
+    from ganstudio.cli_progress import TrainingProgress
+
+    session = _session_for(args)
     from ganstudio.core.device import describe_device
     from ganstudio.core.fast_path import apply_threads
 
     if session.trainer.device.type == "cpu":
         apply_threads(session.trainer.config.perf.threads, gui=False)
-    bar = tqdm(total=session.total_steps, initial=session.step, unit="step", dynamic_ncols=True, file=sys.stderr)
-    with _StopOnInterrupt() as stop:
+    with _StopOnInterrupt() as stop, TrainingProgress(session.total_steps, session.step) as bar:
         print(f"run folder: {session.run.path}", flush=True)
         print(f"data: {session.trainer.data.describe()}; device: {describe_device(session.trainer.device)}; "
               f"{session.trainer.fast.describe()}", flush=True)
@@ -81,50 +106,49 @@ def cmd_train(args: argparse.Namespace) -> int:
                              session.trainer.config.quality.keep_best else ""))
             if progress.stats:
                 last = progress.stats[-1]
-                bar.set_postfix(loss_d=f"{last.loss_d:.3f}", loss_g=f"{last.loss_g:.3f}", refresh=False)
-                bar.update(last.step - bar.n)
+                bar.update(last.step, loss_d=last.loss_d, loss_g=last.loss_g)
                 if not last.is_finite():
                     session.save_checkpoint()
-                    bar.close()
                     raise CliError(f"loss became NaN/Inf at step {last.step}; stopped (checkpoint saved). "
                                    "Try a lower learning rate or another loss")
-    bar.update(session.step - bar.n)
-    bar.close()
+        bar.update(session.step)
     path = session.save_checkpoint()
     if stop.requested:
-        print(f"interrupted at step {session.step}; checkpoint saved to {path}\n"
-              f"continue with: ganstudio train --resume {session.run.path} --steps {session.total_steps}", flush=True)
+        print(f"{stop.reason} at step {session.step}; checkpoint saved to {path}\n"
+              f"continue with: ganstudio train --resume {session.run.path}", flush=True)
         return EXIT_INTERRUPTED
     print(f"done: {session.step} steps; checkpoint {path}; samples in {session.run.samples_dir}")
     return 0
 
 
 class _StopOnInterrupt:
-    """The first Ctrl-C asks the loop to stop between steps (so the checkpoint is consistent); a second one aborts."""
+    """Ctrl-C, SIGTERM (a scheduler, `kill`) and SIGHUP (a closed terminal) ask the loop to stop between
+    steps, so the checkpoint is consistent and nothing trained is lost; a second one aborts."""
+
+    SIGNALS = tuple(getattr(signal, name) for name in ("SIGINT", "SIGTERM", "SIGHUP") if hasattr(signal, name))
 
     def __init__(self):
         self.requested = False
+        self.reason = ""
+        self._previous: dict[int, object] = {}
 
     def _handle(self, signum, frame):
         if self.requested:
             raise KeyboardInterrupt
         self.requested = True
+        self.reason = "interrupted" if signum == signal.SIGINT else f"stopped by {signal.Signals(signum).name}"
 
     def __enter__(self):
-        self._previous = signal.signal(signal.SIGINT, self._handle)
+        self._previous = {sig: signal.signal(sig, self._handle) for sig in self.SIGNALS}
         return self
 
     def __exit__(self, *exc):
-        signal.signal(signal.SIGINT, self._previous)
+        for sig, previous in self._previous.items():
+            signal.signal(sig, previous)
         return False
 
 
 def cmd_sample(args: argparse.Namespace) -> int:
-    import numpy as np
-
-    from ganstudio.core.imaging import image_grid, save_png
-    from ganstudio.core.sampling import load_generator, seeded_latents
-
     if args.manifest:
         if args.checkpoint:
             raise CliError("give a checkpoint or --manifest, not both")
@@ -135,31 +159,15 @@ def cmd_sample(args: argparse.Namespace) -> int:
         return 0
     if not args.checkpoint:
         raise CliError("give a checkpoint (or --manifest FILE)")
-    if args.n < 1:
-        raise CliError("--n must be at least 1")
+    from ganstudio.core.sample_files import write_samples
+    from ganstudio.core.sampling import load_generator
+
     snapshot = load_generator(args.checkpoint, device=args.device or "cpu")
-    z = seeded_latents(args.seed, args.n, snapshot.latent_dim)
-    out = Path(args.out)
-    try:
-        out.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise CliError(f"cannot create {out}: {exc.strerror}") from None
+    written = write_samples(snapshot, args.seed, args.n, args.out, force=args.force)
     if snapshot.is_toy:
-        target = out / "samples.npy"
-        if target.exists() and not args.force:
-            raise CliError(f"{target} exists; use --force to overwrite")
-        np.save(target, snapshot.generate(z).numpy())
-        print(f"wrote {args.n} points to {target}")
-        return 0
-    images = snapshot.images(z)
-    names = [out / f"sample_{i:04d}.png" for i in range(args.n)] + [out / "grid.png"]
-    taken = [p for p in names if p.exists()]
-    if taken and not args.force:
-        raise CliError(f"{taken[0]} exists (and {len(taken) - 1} more); use --force to overwrite")
-    for path, image in zip(names, images):
-        save_png(image[0] if image.shape[0] == 1 else image.transpose(1, 2, 0), path)
-    save_png(image_grid(images), names[-1])
-    print(f"wrote {args.n} images and grid.png to {out} (step {snapshot.step}, seed {args.seed})")
+        print(f"wrote {args.n} points to {written[0]}")
+    else:
+        print(f"wrote {args.n} images and grid.png to {args.out} (step {snapshot.step}, seed {args.seed})")
     return 0
 
 
@@ -169,13 +177,22 @@ def cmd_eval(args: argparse.Namespace) -> int:
     from ganstudio.core.quality.evaluator import evaluate_checkpoint
     from ganstudio.core.quality.inception import download_inception
 
-    if args.n < 50:
-        raise CliError("--n must be at least 50")
+    if not 50 <= args.n <= 50_000:
+        raise CliError("--n must be from 50 to 50,000")
+    if args.data_path and not args.dataset:
+        raise CliError("--data-path needs --dataset")
     if args.download_inception:
         print(f"Inception v3 weights in {download_inception()}")
     with_inception = bool(args.inception or args.inception_weights or args.download_inception)
-    report = evaluate_checkpoint(args.checkpoint, args.n, device=args.device or "cpu",
-                                 inception_weights=args.inception_weights, with_inception=with_inception)
+    data = None
+    if args.dataset:
+        from ganstudio.core.quality.evaluator import real_data_for
+        from ganstudio.core.sampling import load_generator
+
+        data, _ = real_data_for(args.checkpoint, load_generator(args.checkpoint).config, args.dataset, args.data_path)
+    report = evaluate_checkpoint(args.checkpoint, args.n, data=data, device=args.device or "cpu",
+                                 inception_weights=args.inception_weights, with_inception=with_inception,
+                                 progress=lambda line: print(line, file=sys.stderr, flush=True))
     rows = [
         ("Fréchet distance (GAN Studio features)", f"{report.frechet:.3f}", "lower is better; two real halves give ~0"),
         ("KID x 1000", f"{1000 * report.kid:.2f} +- {1000 * report.kid_std:.2f}", "lower is better"),
@@ -193,7 +210,10 @@ def cmd_eval(args: argparse.Namespace) -> int:
     print(f"{args.checkpoint}: {report.samples:,} generated images, {report.seconds:.1f} s")
     print(format_table(["metric", "value", "reading"], [list(r) for r in rows]))
     if args.json:
-        Path(args.json).write_text(json.dumps(report.to_record(), indent=2) + "\n")
+        from ganstudio.core.atomic import atomic_write
+
+        text = json.dumps(report.to_record(), indent=2) + "\n"
+        atomic_write(args.json, lambda tmp: Path(tmp).write_text(text, encoding="utf-8"))
     return 0
 
 
@@ -263,9 +283,10 @@ def cmd_bench(args: argparse.Namespace) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="ganstudio", description="Train and explore GANs. No command opens the window.")
+    parser = OneLineParser(prog="ganstudio", description="Train and explore GANs. Run `ganstudio` with no command to "
+                           "open the window; the commands below work headless.")
     parser.add_argument("--version", action="version", version=f"ganstudio {__version__}")
-    sub = parser.add_subparsers(dest="command")
+    sub = parser.add_subparsers(dest="command", parser_class=OneLineParser)
 
     train = sub.add_parser("train", help="train headless, writing a run folder")
     train.add_argument("--preset", help="a preset name (see `ganstudio presets`)")
@@ -274,18 +295,23 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--seed", type=int, help="random seed (default: the config's)")
     train.add_argument("--out", help="run folder to create (default: a new folder in the runs folder)")
     train.add_argument("--device", help="auto, cpu, cuda, cuda:N or mps")
-    train.add_argument("--resume", metavar="RUN_DIR", help="continue a run from its latest checkpoint")
+    train.add_argument("--resume", metavar="RUN_DIR", help="continue a run from its latest checkpoint; --steps, "
+                       "and --set for learning rates, k, noise, EMA, intervals, quality and perf fields, may change")
+    train.add_argument("--restart", action="store_true", help="with --resume: train the folder over from step 0 "
+                       "with its config.json (its metrics, samples and checkpoints are deleted)")
     train.add_argument("--set", action="append", metavar="SECTION.FIELD=VALUE",
                        help="override one config field, e.g. --set loss.kind=wgan-gp --set model.spectral_norm=true "
                             "(repeatable)")
     train.set_defaults(func=cmd_train)
 
-    sample = sub.add_parser("sample", help="generate images (or points) from a checkpoint")
-    sample.add_argument("checkpoint", nargs="?")
+    sample = sub.add_parser("sample", help="generate images (or points) from a checkpoint",
+                            description="Writes sample_NNNN.png and grid.png (toy runs: samples.npy) into --out. "
+                            "The same checkpoint, --seed and --n give the same files on every machine.")
+    sample.add_argument("checkpoint", nargs="?", help="a .pt file, e.g. RUN_DIR/checkpoints/latest.pt")
     sample.add_argument("--manifest", help="regenerate an image set saved from the explorer (its manifest.json)")
-    sample.add_argument("--n", type=int, default=64)
-    sample.add_argument("--seed", type=int, default=0)
-    sample.add_argument("--out", required=True)
+    sample.add_argument("--n", type=int, default=64, help="how many images (or toy points) to generate (default: 64)")
+    sample.add_argument("--seed", type=int, default=0, help="seed of the latent noise (default: 0)")
+    sample.add_argument("--out", required=True, help="folder to write into (created if missing)")
     sample.add_argument("--device", help="default: cpu")
     sample.add_argument("--force", action="store_true", help="overwrite existing files")
     sample.set_defaults(func=cmd_sample)
@@ -293,7 +319,11 @@ def build_parser() -> argparse.ArgumentParser:
     evaluate = sub.add_parser("eval", help="score a checkpoint's samples: FD, KID, precision/recall, "
                               "density/coverage, memorisation")
     evaluate.add_argument("checkpoint")
-    evaluate.add_argument("--n", type=int, default=5000, help="generated images (and real images) to compare")
+    evaluate.add_argument("--n", type=int, default=5000, help="generated images (and real images) to compare "
+                          "(default: 5000)")
+    evaluate.add_argument("--dataset", help="the real images to compare with (default: the run folder's, or the "
+                          "bundled Fashion-MNIST); a checkpoint from elsewhere never picks a path or a download")
+    evaluate.add_argument("--data-path", help="folder of the --dataset's files")
     evaluate.add_argument("--device", help="default: cpu")
     evaluate.add_argument("--inception", action="store_true",
                           help="also torchvision-Inception FID (weights must be in torch hub's cache)")
@@ -329,6 +359,26 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _io_reason(exc: OSError) -> str:
+    if exc.errno == errno.ENOSPC:
+        return "the disk is full"
+    where = f"{exc.filename}: " if exc.filename else ""
+    return f"{where}{exc.strerror or exc}"
+
+
+def _crash_report() -> str:
+    """The traceback of an unexpected error goes to a file, so the terminal gets one line to report."""
+    import tempfile
+
+    try:
+        fd, path = tempfile.mkstemp(prefix="ganstudio-crash-", suffix=".txt")
+        with open(fd, "w", encoding="utf-8") as fh:
+            fh.write(traceback.format_exc())
+        return path
+    except OSError:
+        return "(could not be written)"
+
+
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     if args.command is None:
@@ -340,9 +390,16 @@ def main(argv: list[str] | None = None) -> int:
     except _user_errors() as exc:
         print(f"ganstudio: error: {exc}", file=sys.stderr)
         return EXIT_USAGE
+    except OSError as exc:  # a full disk, a read-only folder, a vanished file
+        print(f"ganstudio: error: {_io_reason(exc)}", file=sys.stderr)
+        return EXIT_USAGE
     except KeyboardInterrupt:
         print("ganstudio: interrupted", file=sys.stderr)
         return EXIT_INTERRUPTED
+    except Exception as exc:  # noqa: BLE001 - a bug: one line here, the traceback in a file
+        print(f"ganstudio: internal error: {type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''} "
+              f"(a bug; traceback in {_crash_report()})", file=sys.stderr)
+        return 1
 
 
 if __name__ == "__main__":
