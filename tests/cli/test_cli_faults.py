@@ -1,0 +1,113 @@
+"""The CLI under real faults, in real subprocesses: signals, a full disk, output to a file."""
+
+import hashlib
+import json
+import os
+import resource
+import signal
+import subprocess
+import sys
+import time
+
+import pytest
+
+from ganstudio.cli import main
+from ganstudio.core.checkpoint import load_checkpoint
+from tests.conftest import tiny_toy_config
+
+FILE_LIMIT = 300_000  # bytes: a toy checkpoint of width 256 is larger, config.json and a few metrics are not
+
+
+def ganstudio(*args, limit_files: bool = False, **kwargs) -> subprocess.Popen:
+    def full_disk():
+        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # writes past the limit then fail with EFBIG, like ENOSPC
+        resource.setrlimit(resource.RLIMIT_FSIZE, (FILE_LIMIT, FILE_LIMIT))
+
+    return subprocess.Popen([sys.executable, "-m", "ganstudio", *args], stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True, preexec_fn=full_disk if limit_files else None,
+                            **kwargs)
+
+
+def wide_toy_config(tmp_path, **train):
+    cfg = tiny_toy_config(**train)
+    cfg.model.width = 256
+    path = tmp_path / "cfg.json"
+    path.write_text(cfg.to_json())
+    return str(path)
+
+
+@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGHUP])
+def test_sigterm_and_sighup_save_like_ctrl_c(tmp_path, sig):
+    run = tmp_path / "run"
+    proc = ganstudio("train", "--config", wide_toy_config(tmp_path, steps=1_000_000, checkpoint_every=100_000),
+                     "--out", str(run))
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline and proc.poll() is None:
+        metrics = run / "metrics.jsonl"
+        if metrics.exists() and len(metrics.read_text().splitlines()) >= 3:
+            break
+        time.sleep(0.2)
+    proc.send_signal(sig)
+    out, err = proc.communicate(timeout=120)
+    assert proc.returncode == 130, err
+    assert f"stopped by {signal.Signals(sig).name}" in out
+    state = load_checkpoint(run / "checkpoints" / "latest.pt")
+    logged = [json.loads(line)["step"] for line in (run / "metrics.jsonl").read_text().splitlines()]
+    assert state["step"] >= 3 and max(logged) == state["step"]  # every step trained is in the checkpoint
+
+
+def test_a_full_disk_during_train_keeps_the_last_checkpoint(tmp_path):
+    run = tmp_path / "run"
+    assert main(["train", "--config", wide_toy_config(tmp_path, steps=2, checkpoint_every=2), "--out", str(run)]) == 0
+    latest = run / "checkpoints" / "latest.pt"
+    assert latest.stat().st_size > FILE_LIMIT
+    before = hashlib.sha256(latest.read_bytes()).hexdigest()
+    proc = ganstudio("train", "--resume", str(run), "--steps", "4", limit_files=True)
+    _out, err = proc.communicate(timeout=120)
+    assert proc.returncode == 2, err
+    lines = err.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("ganstudio: error: could not save the checkpoint"), err
+    assert hashlib.sha256(latest.read_bytes()).hexdigest() == before
+    assert not [p for p in run.rglob("*.tmp")]
+
+
+def test_a_full_disk_during_sample_leaves_no_partial_file(tmp_path):
+    run = tmp_path / "run"
+    assert main(["train", "--config", wide_toy_config(tmp_path, steps=2), "--out", str(run)]) == 0
+    out = tmp_path / "samples"
+    proc = ganstudio("sample", str(run / "checkpoints" / "latest.pt"), "--n", "100000", "--out", str(out),
+                     limit_files=True)
+    _out, err = proc.communicate(timeout=120)
+    assert proc.returncode == 2 and len(err.strip().splitlines()) == 1, err
+    assert list(out.iterdir()) == []
+    assert main(["sample", str(run / "checkpoints" / "latest.pt"), "--n", "100000", "--out", str(out)]) == 0
+
+
+def test_progress_written_to_a_file_is_plain_lines(tmp_path):
+    log = tmp_path / "log.txt"
+    with open(log, "w") as fh:
+        rc = subprocess.run([sys.executable, "-m", "ganstudio", "train", "--preset", "gaussian-1d", "--steps", "40",
+                             "--out", str(tmp_path / "run")], stdout=fh, stderr=subprocess.STDOUT, timeout=120,
+                            env={**os.environ, "COLUMNS": "80"}).returncode
+    text = log.read_text()
+    assert rc == 0 and "\r" not in text
+    assert "step 40 / 40 (100 %)" in text and len(text) < 2000
+
+
+def test_help_says_how_to_open_the_window_and_what_sample_options_mean(capsys):
+    with pytest.raises(SystemExit):
+        main(["--help"])
+    assert "with no command to open the window" in capsys.readouterr().out.replace("\n", " ")
+    with pytest.raises(SystemExit):
+        main(["sample", "--help"])
+    text = " ".join(capsys.readouterr().out.split())
+    assert "how many images (or toy points) to generate (default: 64)" in text
+    assert "seed of the latent noise (default: 0)" in text
+
+
+def test_eval_says_what_it_is_doing(tmp_path, small_checkpoint, capsys):
+    assert main(["eval", str(small_checkpoint), "--n", "50", "--json", str(tmp_path / "q.json")]) == 0
+    err = capsys.readouterr().err
+    assert "real images: fashion-mnist (from the bundled Fashion-MNIST split)" in err
+    assert "generating and scoring 50 images" in err
+    assert json.loads((tmp_path / "q.json").read_text())["samples"] == 50

@@ -1,0 +1,130 @@
+"""Faults: killed writes, blocking files, inflating checkpoints, resume rules, full disks."""
+
+import json
+import os
+import stat
+import time
+import zipfile
+
+import numpy as np
+import pytest
+import torch
+from PIL import Image
+
+from ganstudio.core.atomic import atomic_write, remove_stale_temp_files
+from ganstudio.core.checkpoint import CheckpointError, load_checkpoint
+from ganstudio.core.config import ConfigError, preset
+from ganstudio.core.data.images import load_image_folder
+from ganstudio.core.quality.errors import QualityError
+from ganstudio.core.quality.evaluator import real_data_for
+from ganstudio.core.runlog import RunDirectory, RunError
+from ganstudio.core.session import TrainingSession
+from tests.conftest import tiny_image_config, tiny_toy_config
+
+
+def train(folder, cfg):
+    session = TrainingSession.start(cfg, RunDirectory.at(folder))
+    while not session.done:
+        session.advance()
+    session.save_checkpoint()
+    return session
+
+
+def test_atomic_write_gives_the_users_mode_and_cleans_only_stale_temp_files(tmp_path):
+    old = os.umask(0o022)
+    try:
+        path = atomic_write(tmp_path / "a.txt", lambda tmp: open(tmp, "w").write("x"))
+    finally:
+        os.umask(old)
+    assert stat.S_IMODE(path.stat().st_mode) == 0o644
+    stale, fresh, other = tmp_path / ".latest.pt.abc.tmp", tmp_path / ".latest.pt.def.tmp", tmp_path / "keep.tmp"
+    for p in (stale, fresh, other):
+        p.write_text("partial")
+    os.utime(stale, (time.time() - 3600, time.time() - 3600))
+    os.utime(other, (time.time() - 3600, time.time() - 3600))
+    assert remove_stale_temp_files(tmp_path) == 1
+    assert not stale.exists() and fresh.exists() and other.exists()
+
+
+def test_a_run_start_removes_what_killed_writers_left(tmp_path):
+    folder = tmp_path / "run"
+    train(folder, tiny_toy_config(steps=2, checkpoint_every=2))
+    left = folder / "checkpoints" / ".latest.pt.x1y2.tmp"
+    left.write_bytes(b"half a checkpoint")
+    os.utime(left, (time.time() - 3600, time.time() - 3600))
+    TrainingSession.resume(RunDirectory.open(folder), total_steps=4)
+    assert not left.exists()
+
+
+def test_a_fifo_in_an_image_folder_is_skipped_not_waited_on(tmp_path):
+    Image.fromarray(np.full((8, 8), 200, np.uint8)).save(tmp_path / "a.png")
+    os.mkfifo(tmp_path / "blocked.png")
+    loaded = load_image_folder(str(tmp_path), 8, 1)
+    assert len(loaded.images) == 1 and loaded.skipped == 1
+
+
+def test_a_compressed_checkpoint_is_refused_before_it_is_inflated(tmp_path):
+    plain, bomb = tmp_path / "plain.pt", tmp_path / "bomb.pt"
+    torch.save({"format": "ganstudio-checkpoint", "big": torch.zeros(50_000_000)}, plain)
+    with zipfile.ZipFile(plain) as src, zipfile.ZipFile(bomb, "w", zipfile.ZIP_DEFLATED) as dst:
+        for info in src.infolist():
+            dst.writestr(info.filename, src.read(info.filename))
+    assert bomb.stat().st_size < 1_000_000
+    with pytest.raises(CheckpointError, match="unpack to 191 MB"):
+        load_checkpoint(bomb)
+
+
+def test_resume_without_a_checkpoint_is_refused_and_erases_nothing(tmp_path):
+    run = RunDirectory.at(tmp_path / "run")
+    cfg = tiny_toy_config(steps=5)
+    run.write_config(cfg)
+    run.metrics_path.write_text('{"step": 1, "loss_d": 1.0}\n')
+    with pytest.raises(RunError, match="--restart"):
+        TrainingSession.resume(run)
+    assert run.metrics_path.read_text() == '{"step": 1, "loss_d": 1.0}\n'
+    session = TrainingSession.restart(run)
+    assert session.step == 0 and not run.metrics_path.exists()
+
+
+def test_resume_applies_config_json_edits_that_may_change_and_says_so(tmp_path):
+    folder = tmp_path / "run"
+    train(folder, tiny_toy_config(steps=3, checkpoint_every=3))
+    raw = json.loads((folder / "config.json").read_text())
+    raw["optim"]["lr_g"] = 5e-4
+    (folder / "config.json").write_text(json.dumps(raw))
+    session = TrainingSession.resume(RunDirectory.open(folder), total_steps=6, overrides=["train.k=2"])
+    assert session.trainer.config.optim.lr_g == 5e-4 and session.trainer.config.train.k == 2
+    assert session.trainer.opt_g.param_groups[0]["lr"] == 5e-4
+    assert any("optim.lr_g" in note for note in session.resume_notes)
+    assert any("train.k" in note for note in session.resume_notes)
+    on_disk = RunDirectory.open(folder).read_config()
+    assert (on_disk.train.k, on_disk.train.steps) == (2, 6)
+
+
+def test_a_live_change_reaches_config_json_with_the_next_checkpoint(tmp_path):
+    session = train(tmp_path / "run", tiny_toy_config(steps=2, checkpoint_every=100))
+    session.trainer.apply_changes({"lr_d": 3e-4})
+    session.save_checkpoint()
+    assert RunDirectory.open(tmp_path / "run").read_config().optim.lr_d == 3e-4
+
+
+def test_a_config_the_loader_refuses_is_never_written(tmp_path):
+    run = RunDirectory.at(tmp_path / "run")
+    cfg = tiny_toy_config()
+    cfg.train.steps = 0
+    with pytest.raises(ConfigError):
+        run.write_config(cfg)
+    assert not run.config_path.exists()
+
+
+def test_eval_never_takes_a_path_or_download_from_a_checkpoint_from_elsewhere(tmp_path):
+    cfg = preset("fashion-dcgan")
+    cfg.data.dataset, cfg.data.path = "cifar10", str(tmp_path / "would-be-created")
+    cfg.data.channels, cfg.data.image_size = 3, 32
+    with pytest.raises(QualityError, match="--dataset cifar10"):
+        real_data_for(tmp_path / "loose.pt", cfg)
+    assert not (tmp_path / "would-be-created").exists()
+    bundled = tiny_image_config()
+    assert real_data_for(tmp_path / "loose.pt", bundled)[0].dataset == "fashion-mnist"
+    chosen, source = real_data_for(tmp_path / "loose.pt", cfg, "image-folder", str(tmp_path))
+    assert (chosen.dataset, chosen.path, source) == ("image-folder", str(tmp_path), "--dataset")
