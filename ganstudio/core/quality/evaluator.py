@@ -124,18 +124,18 @@ def evaluate_checkpoint(path: str, samples: int, data: DataConfig | None = None,
     snapshot = load_generator(path, device=device)
     if snapshot.is_toy:
         raise QualityError("quality metrics are for image datasets; toy runs have mode metrics (ganstudio bench modes)")
+    weights = None
+    if with_inception:  # a missing file is said before minutes of work, not after
+        weights, reason = find_inception_weights(inception_weights)
+        if weights is None:
+            raise InceptionError(reason)
     if data is None:
         data, source = real_data_for(path, snapshot.config)
         progress(f"real images: {data.dataset} (from {source})")
     progress("reading the real images...")
     real = fit_images(load_images(data, download=False).images, snapshot.config.data.image_size,
                       snapshot.config.data.channels)
-    inception = None
-    if with_inception:
-        weights, reason = find_inception_weights(inception_weights)
-        if weights is None:
-            raise InceptionError(reason)
-        inception = load_inception(weights, device)
+    inception = load_inception(weights, device) if weights is not None else None
     progress(f"features of {min(samples, len(real) // 2) * 2:,} real images...")
     evaluator = QualityEvaluator(real, samples, device, inception=inception)
     progress(f"generating and scoring {samples:,} images...")
