@@ -9,7 +9,7 @@ from __future__ import annotations
 import math
 from pathlib import Path
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QEvent, QObject, QSize, Qt, Signal
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QLineEdit,
     QPushButton,
+    QScrollArea,
     QSpinBox,
     QVBoxLayout,
     QWidget,
@@ -64,6 +65,7 @@ LOSS_LABELS = {"non-saturating": "Non-saturating (-log D(G(z)))", "minimax": "Mi
                "least-squares": "Least squares (LSGAN)", "hinge": "Hinge", "wgan": "Wasserstein, weight clipping (WGAN)",
                "wgan-gp": "Wasserstein, gradient penalty (WGAN-GP)"}
 CUSTOM = "custom"
+COMBO_MIN_CHARS = 10
 
 
 def _error_label() -> QLabel:
@@ -72,6 +74,32 @@ def _error_label() -> QLabel:
     label.setWordWrap(True)
     label.hide()
     return label
+
+
+class VerticalScrollArea(QScrollArea):
+    """Scrolls up and down only: it asks for the width its content needs plus the scroll bar, so
+    the content is never narrower than its minimum and focus moving along the fields never
+    scrolls sideways (which had cut the labels to "reset" and "ataset")."""
+
+    def __init__(self, content: QWidget, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.setWidget(content)
+        self.setWidgetResizable(True)
+        self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+
+    def minimumSizeHint(self) -> QSize:
+        content = self.widget().minimumSizeHint().width()
+        chrome = self.verticalScrollBar().sizeHint().width() + 2 * self.frameWidth()
+        return QSize(content + chrome, super().minimumSizeHint().height())
+
+    def sizeHint(self) -> QSize:
+        hint = super().sizeHint()
+        return QSize(max(hint.width(), self.minimumSizeHint().width()), hint.height())
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if watched is self.widget() and event.type() == QEvent.Type.LayoutRequest:
+            self.updateGeometry()  # a fold opened or a row appeared: the needed width may have changed
+        return super().eventFilter(watched, event)
 
 
 class SetupForm(QWidget):
@@ -310,6 +338,12 @@ class SetupForm(QWidget):
         self.general_error = _error_label()
         outer.addWidget(self.general_error)
         outer.addStretch(1)
+        for combo in self.findChildren(QComboBox):
+            # long item texts ("Fashion-MNIST (bundled, 10,000 images)") would otherwise set the panel's
+            # minimum width; the closed box elides them and its popup still shows them whole
+            combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+            longest = max((len(combo.itemText(i)) for i in range(combo.count())), default=0)
+            combo.setMinimumContentsLength(min(COMBO_MIN_CHARS, longest))
 
         self.preset_combo.currentIndexChanged.connect(self._on_preset)
         self.browse_button.clicked.connect(self.browse_folder)

@@ -1,0 +1,71 @@
+"""The window at the default 1280x800: the setup panel never scrolls sideways, Apply stays on
+screen, Enter applies a live change, and the plots keep their titles and curves readable."""
+
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QAbstractSpinBox, QApplication, QCheckBox, QComboBox, QLineEdit
+from superqt import QCollapsible
+
+from ganstudio.core.config import preset
+from ganstudio.gui.widgets.live_changes import LiveChangesPanel
+
+SIZES = [(1280, 800), (1920, 1080)]
+
+
+def settle(qtbot, window):
+    """Lets layouts and scroll bars catch up with a resize or a fold."""
+    qtbot.waitUntil(lambda: window.isVisible(), timeout=5000)
+    QApplication.processEvents()
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_the_setup_panel_never_scrolls_sideways(qtbot, make_window, tmp_path, size):
+    w = make_window()
+    w.resize(*size)
+    w.form.set_image_folder(str(tmp_path))  # shows the Folder row with its Browse button
+    for fold in w.form.findChildren(QCollapsible):
+        fold.expand(animate=False)
+    settle(qtbot, w)
+    scroll = w.setup_scroll
+    bar = scroll.horizontalScrollBar()
+    assert scroll.widget().minimumSizeHint().width() <= scroll.viewport().width()
+    assert bar.maximum() == 0
+    fields = [f for kind in (QComboBox, QLineEdit, QAbstractSpinBox, QCheckBox) for f in w.form.findChildren(kind)
+              if f.isVisibleTo(w.form) and f.focusPolicy() != Qt.FocusPolicy.NoFocus]
+    assert len(fields) > 40
+    for field in fields:
+        field.setFocus()
+        scroll.ensureWidgetVisible(field)  # what Tab does when focus lands outside the viewport
+        QApplication.processEvents()
+        assert bar.value() == 0, field.objectName()
+        right = field.mapTo(scroll.viewport(), field.rect().topRight()).x()
+        assert right < scroll.viewport().width(), f"{field.objectName()} is cut off on the right"
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_apply_is_on_screen_with_every_fold_open(qtbot, make_window, size):
+    w = make_window()
+    w.resize(*size)
+    for fold in w.form.findChildren(QCollapsible):
+        fold.expand(animate=False)
+    settle(qtbot, w)
+    apply = w.live.apply_button
+    assert apply.isVisible() and not apply.visibleRegion().isEmpty()
+    corner = apply.mapTo(w, apply.rect().bottomRight())
+    assert w.rect().contains(corner)
+    assert apply.visibleRegion().boundingRect() == apply.rect()  # not clipped by a scroll area
+
+
+@pytest.mark.parametrize("field", ["liveLrGEdit", "liveLrDEdit", "liveKSpin", "liveNoiseEdit", "liveEmaEdit"])
+def test_enter_in_any_live_field_applies(qtbot, field):
+    panel = LiveChangesPanel()
+    qtbot.addWidget(panel)
+    panel.load(preset("fashion-dcgan"))
+    panel.show()
+    widget = panel.findChild(QAbstractSpinBox, field) or panel.findChild(QLineEdit, field)
+    editor = widget.lineEdit() if isinstance(widget, QAbstractSpinBox) else widget
+    editor.selectAll()
+    qtbot.keyClicks(editor, "3")
+    with qtbot.waitSignal(panel.changes_requested, timeout=2000) as blocker:
+        qtbot.keyClick(editor, Qt.Key.Key_Return)
+    assert list(blocker.args[0].values()) == [3]
