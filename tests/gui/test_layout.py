@@ -1,13 +1,16 @@
 """The window at the default 1280x800: the setup panel never scrolls sideways, Apply stays on
 screen, Enter applies a live change, and the plots keep their titles and curves readable."""
 
+import pyqtgraph as pg
 import pytest
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QRectF, Qt
 from PySide6.QtWidgets import QAbstractSpinBox, QApplication, QCheckBox, QComboBox, QLineEdit
 from superqt import QCollapsible
 
 from ganstudio.core.config import preset
+from ganstudio.core.stats import StepStats
 from ganstudio.gui.widgets.live_changes import LiveChangesPanel
+from ganstudio.gui.widgets.metric_plots import CURVE_NAMES
 
 SIZES = [(1280, 800), (1920, 1080)]
 
@@ -69,3 +72,35 @@ def test_enter_in_any_live_field_applies(qtbot, field):
     with qtbot.waitSignal(panel.changes_requested, timeout=2000) as blocker:
         qtbot.keyClick(editor, Qt.Key.Key_Return)
     assert list(blocker.args[0].values()) == [3]
+
+
+QUALITY_RECORD = {"frechet": 100.0, "kid": 0.01, "precision": 0.5, "recall": 0.5, "density": 0.5, "coverage": 0.5,
+                  "memorisation_ratio": 1.5}
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_plots_with_the_quality_chart_stay_readable(qtbot, make_window, size):
+    w = make_window()
+    w.resize(*size)
+    w.plots.add_stats(stats_rows(1, 200))
+    w.plots.quality.add(100, QUALITY_RECORD, True)
+    w.plots.quality.add(200, {**QUALITY_RECORD, "frechet": 120.0}, False)
+    w.plots.flush()
+    settle(qtbot, w)
+    assert w.plots.quality.isVisible()
+    for plot in w.plots.linked:
+        title = plot.plotItem.titleLabel.item
+        shown = QRectF(plot.viewport().rect())
+        assert shown.contains(title.mapRectToScene(title.boundingRect())), f"{plot.objectName()}'s title is cut"
+        box = plot.getViewBox().sceneBoundingRect()
+        assert box.height() >= 100, f"{plot.objectName()} is squashed to {box.height():.0f} px"
+        covering = [item for item in plot.scene().items()
+                    if isinstance(item, pg.LegendItem) and item.isVisible() and item.sceneBoundingRect().intersects(box)]
+        assert not covering, f"a legend covers {plot.objectName()}'s curves"
+    for key, name in CURVE_NAMES.items():
+        plot = w.plots.loss_plot if key.startswith("loss") else w.plots.prob_plot
+        assert name in plot.plotItem.titleLabel.text  # the legend moved into the title row
+
+
+def stats_rows(first, last):
+    return [StepStats(step, 1.0, 1.2, 0.6, 0.4, 1.0, 1.0, 0.01) for step in range(first, last + 1)]
