@@ -4,7 +4,7 @@ screen, Enter applies a live change, and the plots keep their titles and curves 
 import pyqtgraph as pg
 import pytest
 from PySide6.QtCore import QRectF, Qt
-from PySide6.QtWidgets import QAbstractSpinBox, QApplication, QCheckBox, QComboBox, QLineEdit
+from PySide6.QtWidgets import QAbstractSpinBox, QApplication, QCheckBox, QComboBox, QLabel, QLineEdit
 from superqt import QCollapsible
 
 from ganstudio.core.config import preset
@@ -43,6 +43,22 @@ def test_the_setup_panel_never_scrolls_sideways(qtbot, make_window, tmp_path, si
         assert bar.value() == 0, field.objectName()
         right = field.mapTo(scroll.viewport(), field.rect().topRight()).x()
         assert right < scroll.viewport().width(), f"{field.objectName()} is cut off on the right"
+
+
+def test_a_long_folder_path_in_a_reason_wraps_inside_the_panel(qtbot, make_window, tmp_path):
+    w = make_window()
+    w.resize(1280, 800)
+    settle(qtbot, w)
+    width = w.setup_scroll.width()
+    missing = tmp_path / ("afoldernamewithnowheretobreakit" * 4) / "deeper"
+    w.form.set_image_folder(str(missing))
+    error = w.form.findChild(QLabel, "error_data_path")
+    qtbot.waitUntil(lambda: error.isVisibleTo(w), timeout=30000)
+    QApplication.processEvents()
+    assert error.text().replace("\u200b", "") == f"image folder not found: {missing}"
+    assert w.setup_scroll.width() == width
+    assert w.setup_scroll.horizontalScrollBar().maximum() == 0
+    assert error.geometry().right() <= w.setup_scroll.viewport().width()
 
 
 @pytest.mark.parametrize("size", SIZES)

@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QPushButton,
     QScrollArea,
+    QSizePolicy,
     QSpinBox,
     QVBoxLayout,
     QWidget,
@@ -91,8 +92,16 @@ def _error_label() -> QLabel:
     label = QLabel()
     label.setStyleSheet("color: #c0392b;")
     label.setWordWrap(True)
+    # a reason naming a long folder must wrap inside the panel, not widen it
+    label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
     label.hide()
     return label
+
+
+def _breakable(text: str) -> str:
+    """Lets a path wrap after each separator (a zero-width space), as a word-wrapped label cannot
+    break "/a/long/folder/name" otherwise."""
+    return text.replace("/", "/\u200b").replace("\\", "\\\u200b")
 
 
 class VerticalScrollArea(QScrollArea):
@@ -669,7 +678,7 @@ class SetupForm(QWidget):
         for label in {*self._errors.values(), self.general_error}:
             reasons = shown.get(label)
             label.setVisible(bool(reasons))
-            label.setText("\n".join(reasons or []))
+            label.setText(_breakable("\n".join(reasons or [])))
         self.config_changed.emit(not problems)
 
     def _set_row_visible(self, field: str, visible: bool) -> None:
