@@ -3,7 +3,8 @@ screen, Enter applies a live change, and the plots keep their titles and curves 
 
 import pyqtgraph as pg
 import pytest
-from PySide6.QtCore import QRectF, Qt
+from PySide6.QtCore import QPoint, QPointF, QRectF, Qt
+from PySide6.QtGui import QWheelEvent
 from PySide6.QtWidgets import QAbstractSpinBox, QApplication, QCheckBox, QComboBox, QLabel, QLineEdit
 from superqt import QCollapsible
 
@@ -43,6 +44,32 @@ def test_the_setup_panel_never_scrolls_sideways(qtbot, make_window, tmp_path, si
         assert bar.value() == 0, field.objectName()
         right = field.mapTo(scroll.viewport(), field.rect().topRight()).x()
         assert right < scroll.viewport().width(), f"{field.objectName()} is cut off on the right"
+
+
+def test_the_wheel_over_a_field_scrolls_the_panel_and_leaves_the_value(qtbot, make_window):
+    w = make_window()
+    w.resize(1280, 800)
+    for fold in w.form.findChildren(QCollapsible):
+        fold.expand(animate=False)
+    settle(qtbot, w)
+    steps, loss = w.form.steps_spin, w.form.loss_combo
+    before = (steps.value(), loss.currentIndex())
+    bar = w.setup_scroll.verticalScrollBar()
+    assert bar.value() == 0 and bar.maximum() > 0
+    for field in (steps, loss):
+        centre = QPointF(field.rect().center())
+        wheel = QWheelEvent(centre, QPointF(field.mapToGlobal(field.rect().center())), QPoint(0, 0), QPoint(0, -120),
+                            Qt.MouseButton.NoButton, Qt.KeyboardModifier.NoModifier, Qt.ScrollPhase.NoScrollPhase,
+                            False)
+        QApplication.sendEvent(field, wheel)
+    assert (steps.value(), loss.currentIndex()) == before
+    assert bar.value() > 0
+    steps.setFocus()  # a field the user clicked into still takes the wheel
+    wheel = QWheelEvent(QPointF(steps.rect().center()), QPointF(steps.mapToGlobal(steps.rect().center())),
+                        QPoint(0, 0), QPoint(0, 120), Qt.MouseButton.NoButton, Qt.KeyboardModifier.NoModifier,
+                        Qt.ScrollPhase.NoScrollPhase, False)
+    QApplication.sendEvent(steps, wheel)
+    assert steps.value() == before[0] + steps.singleStep()
 
 
 def test_a_long_folder_path_in_a_reason_wraps_inside_the_panel(qtbot, make_window, tmp_path):

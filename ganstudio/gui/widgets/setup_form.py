@@ -11,6 +11,8 @@ from pathlib import Path
 
 from PySide6.QtCore import QEvent, QObject, QSize, Qt, QTimer, Signal
 from PySide6.QtWidgets import (
+    QAbstractSpinBox,
+    QApplication,
     QCheckBox,
     QComboBox,
     QFileDialog,
@@ -107,13 +109,19 @@ def _breakable(text: str) -> str:
 class VerticalScrollArea(QScrollArea):
     """Scrolls up and down only: it asks for the width its content needs plus the scroll bar, so
     the content is never narrower than its minimum and focus moving along the fields never
-    scrolls sideways (which had cut the labels to "reset" and "ataset")."""
+    scrolls sideways (which had cut the labels to "reset" and "ataset"). The mouse wheel scrolls
+    the panel even over a spin box or a list: only a field that has focus takes the wheel, so
+    scrolling past the Seed never changes it."""
 
     def __init__(self, content: QWidget, parent: QWidget | None = None):
         super().__init__(parent)
         self.setWidget(content)
         self.setWidgetResizable(True)
         self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self._wheel_fields = {*content.findChildren(QAbstractSpinBox), *content.findChildren(QComboBox)}
+        for field in self._wheel_fields:
+            field.setFocusPolicy(Qt.FocusPolicy.StrongFocus)  # a wheel turn no longer focuses it
+            field.installEventFilter(self)
 
     def minimumSizeHint(self) -> QSize:
         content = self.widget().minimumSizeHint().width()
@@ -127,6 +135,9 @@ class VerticalScrollArea(QScrollArea):
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
         if watched is self.widget() and event.type() == QEvent.Type.LayoutRequest:
             self.updateGeometry()  # a fold opened or a row appeared: the needed width may have changed
+        if event.type() == QEvent.Type.Wheel and watched in self._wheel_fields and not watched.hasFocus():
+            QApplication.sendEvent(self.verticalScrollBar(), event)
+            return True
         return super().eventFilter(watched, event)
 
 
