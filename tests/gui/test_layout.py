@@ -137,8 +137,8 @@ def test_plots_with_the_quality_chart_stay_readable(qtbot, make_window, size):
         assert shown.contains(title.mapRectToScene(title.boundingRect())), f"{plot.objectName()}'s title is cut"
         box = plot.getViewBox().sceneBoundingRect()
         assert box.height() >= 100, f"{plot.objectName()} is squashed to {box.height():.0f} px"
-        covering = [item for item in plot.scene().items()
-                    if isinstance(item, pg.LegendItem) and item.isVisible() and item.sceneBoundingRect().intersects(box)]
+        legends = [item for item in plot.scene().items() if isinstance(item, pg.LegendItem) and item.isVisible()]
+        covering = [legend for legend in legends if legend.sceneBoundingRect().intersects(box)]
         assert not covering, f"a legend covers {plot.objectName()}'s curves"
     for key, name in CURVE_NAMES.items():
         plot = w.plots.loss_plot if key.startswith("loss") else w.plots.prob_plot

@@ -151,7 +151,7 @@ class FolderCount:
 def count_readable_images(path: str | None, limit: int = 100, max_files: int = 10_000) -> FolderCount:
     """Counts what load_image_folder would read, stopping at `limit` readable images or `max_files`
     files, so a form can refuse a folder when it is chosen (not at Start) and a huge folder costs
-    at most `limit` decodes. Only regular files are opened: a FIFO named *.png would block forever."""
+    a bounded walk. Only regular files are opened: a FIFO named *.png would block forever."""
     from PIL import Image, UnidentifiedImageError
 
     if not path:
