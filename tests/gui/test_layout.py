@@ -147,3 +147,15 @@ def test_plots_with_the_quality_chart_stay_readable(qtbot, make_window, size):
 
 def stats_rows(first, last):
     return [StepStats(step, 1.0, 1.2, 0.6, 0.4, 1.0, 1.0, 0.01) for step in range(first, last + 1)]
+
+
+def test_a_change_marks_label_stays_inside_the_loss_plot(qtbot, make_window):
+    w = make_window()
+    w.resize(1280, 800)
+    w.plots.add_stats(stats_rows(1, 200))
+    w.plots.flush()
+    w.plots.mark(190, "lr_g=0.0001, lr_d=0.0004")
+    settle(qtbot, w)
+    label = w.plots.marks[0][1].label
+    box = w.plots.loss_plot.getViewBox().sceneBoundingRect()
+    assert box.contains(label.mapRectToScene(label.boundingRect())), "the mark's text runs off the plot"

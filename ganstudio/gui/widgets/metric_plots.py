@@ -167,7 +167,10 @@ class MetricPlots(QWidget):
         for plot in (self.loss_plot, self.prob_plot):
             line = pg.InfiniteLine(pos=step, angle=90, pen=pg.mkPen("#9467bd", width=1, style=Qt.PenStyle.DotLine),
                                    label=text if plot is self.loss_plot else None,
-                                   labelOpts={"position": 0.95, "color": "#9467bd", "rotateAxis": (1, 0)})
+                                   # the text's end sits near the top and the rest runs down the line inside
+                                   # the plot (centred on that point, half of it ran off the top)
+                                   labelOpts={"position": 0.95, "color": "#9467bd", "rotateAxis": (1, 0),
+                                              "anchors": [(1, 0), (1, 1)]})
             plot.addItem(line)
             self.marks.append((plot, line))
 
