@@ -17,7 +17,6 @@ from PySide6.QtWidgets import (
     QMessageBox,
     QProgressBar,
     QPushButton,
-    QScrollArea,
     QSplitter,
     QTabWidget,
     QToolButton,
@@ -37,7 +36,7 @@ from ganstudio.gui.widgets.live_changes import LiveChangesPanel
 from ganstudio.gui.widgets.metric_plots import MetricPlots
 from ganstudio.gui.widgets.preferences import PreferencesDialog
 from ganstudio.gui.widgets.sample_view import SampleView
-from ganstudio.gui.widgets.setup_form import SetupForm
+from ganstudio.gui.widgets.setup_form import SetupForm, VerticalScrollArea
 from ganstudio.gui.worker import RunInfo, SampleFrame, TrainingController
 
 
@@ -105,17 +104,15 @@ class MainWindow(QMainWindow):
         self.form = SetupForm(fashion_full_found=find_fashion_full() is not None)
         self.live = LiveChangesPanel()
         self.live.setEnabled(False)
-        panel = QWidget()
+        self.setup_scroll = VerticalScrollArea(self.form)
+        self.setup_scroll.setObjectName("setupScroll")
+        # the live panel sits below the scrolling form, not inside it, so Apply is always on screen
+        panel = QWidget(objectName="setupPanel")
         column = QVBoxLayout(panel)
         column.setContentsMargins(0, 0, 0, 0)
-        column.addWidget(self.form)
+        column.addWidget(self.setup_scroll, 1)
         column.addWidget(self.live)
-        scroll = QScrollArea()
-        scroll.setWidget(panel)
-        scroll.setWidgetResizable(True)
-        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        scroll.setMinimumWidth(360)
-        self.setup_scroll = scroll
+        self.setup_panel = panel
 
     def _build_central(self) -> None:
         self.plots = MetricPlots()
@@ -151,7 +148,7 @@ class MainWindow(QMainWindow):
         self.snapshot_timer.timeout.connect(self._refresh_live_snapshot)
 
         splitter = QSplitter(Qt.Orientation.Horizontal)
-        splitter.addWidget(self.setup_scroll)
+        splitter.addWidget(self.setup_panel)
         right = QWidget()
         self.right_layout = QVBoxLayout(right)
         self.right_layout.setContentsMargins(0, 0, 0, 0)

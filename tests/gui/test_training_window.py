@@ -3,6 +3,7 @@ import time
 from pathlib import Path
 
 import numpy as np
+from PIL import Image
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QProgressBar, QPushButton, QSlider
 
@@ -82,11 +83,14 @@ def test_pause_step_resume_stop(qtbot, make_window):
 
 
 def test_worker_error_shows_a_dialog_and_a_second_run_works(qtbot, make_window, tmp_path):
-    empty = tmp_path / "no-images"
-    empty.mkdir()
+    emptied = tmp_path / "emptied-after-the-check"
+    emptied.mkdir()
+    Image.fromarray(np.zeros((28, 28), dtype=np.uint8)).save(emptied / "0.png")
     cfg = tiny_image_config(steps=10)
-    cfg.data.dataset, cfg.data.path = "image-folder", str(empty)
+    cfg.data.dataset, cfg.data.path = "image-folder", str(emptied)
     w = make_window(cfg)
+    qtbot.waitUntil(w.start_button.isEnabled, timeout=30000)  # the form counted one readable image
+    (emptied / "0.png").unlink()  # gone before Start: only the worker can find out
     with qtbot.waitSignal(w.controller.finished, timeout=30000) as done:
         w.start()
     assert done.args == ["error"]

@@ -147,6 +147,55 @@ def load_image_folder(path: str | None, size: int, channels: int) -> LoadedImage
     return LoadedImages(np.stack(images), f"image folder {folder} ({len(images):,} images{note})", skipped)
 
 
+@dataclass(frozen=True)
+class FolderCount:
+    folder: Path
+    readable: int  # images that decode, at most the limit asked for
+    unreadable: int  # files named like images that do not
+    seen: int  # files looked at, images or not
+    complete: bool  # False when a bound stopped the count: the folder may hold more
+
+    def problem(self) -> str:
+        """Why training on this folder would fail, in load_image_folder's words; "" when it would not."""
+        if self.readable:
+            return ""
+        if not self.complete:
+            return f"no image among the first {self.seen:,} files in {self.folder}"
+        extra = f" ({self.unreadable} unreadable files skipped)" if self.unreadable else ""
+        return f"no readable image in {self.folder}{extra}"
+
+
+def count_readable_images(path: str | None, limit: int = 100, max_files: int = 10_000) -> FolderCount:
+    """Counts what load_image_folder would read, stopping at `limit` readable images or `max_files`
+    files, so a form can refuse a folder when it is chosen (not at Start) and a huge folder costs
+    a bounded walk. Only regular files are opened: a FIFO named *.png would block forever."""
+    from PIL import Image, UnidentifiedImageError
+
+    if not path:
+        raise DataError("choose an image folder")
+    folder = Path(path).expanduser()
+    if not folder.is_dir():
+        raise DataError(f"image folder not found: {folder}")
+    readable = unreadable = seen = 0
+    for root, _dirs, files in os.walk(folder):
+        for name in files:
+            if readable >= limit or seen >= max_files:
+                return FolderCount(folder, readable, unreadable, seen, False)
+            seen += 1
+            file = Path(root) / name
+            if file.suffix.lower() not in IMAGE_SUFFIXES or not file.is_file():
+                continue
+            try:
+                with Image.open(file) as im:
+                    im.draft("RGB", (64, 64))  # JPEGs decode at a fraction of their size
+                    im.convert("RGB")
+            except (OSError, UnidentifiedImageError, ValueError, Image.DecompressionBombError):
+                unreadable += 1
+            else:
+                readable += 1
+    return FolderCount(folder, readable, unreadable, seen, True)
+
+
 def fit_images(images: np.ndarray, size: int, channels: int) -> torch.Tensor:
     """Converts channels and resizes once at load time, returning a uint8 tensor."""
     tensor = torch.from_numpy(np.ascontiguousarray(images))

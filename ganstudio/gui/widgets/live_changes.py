@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 
 from PySide6.QtCore import Signal
-from PySide6.QtWidgets import QFormLayout, QGroupBox, QLabel, QLineEdit, QPushButton, QSpinBox, QWidget
+from PySide6.QtWidgets import QGridLayout, QGroupBox, QLabel, QLineEdit, QPushButton, QSpinBox, QWidget
 
 from ganstudio.core.config import RunConfig
 
@@ -30,19 +30,28 @@ class LiveChangesPanel(QGroupBox):
         self.ema = QLineEdit(objectName="liveEmaEdit")
         self.ema.setToolTip("EMA decay of G's weights for samples and the explorer (0 = off)")
         self.apply_button = QPushButton("Apply", objectName="applyChangesButton")
-        self.apply_button.setToolTip("Apply the changed values on the next step")
+        self.apply_button.setToolTip("Apply the changed values on the next step (Enter in any field)")
         self.apply_button.clicked.connect(self.apply)
         self.error = QLabel(objectName="liveChangesError")
         self.error.setStyleSheet("color: #c0392b;")
         self.error.setWordWrap(True)
-        form = QFormLayout(self)
-        form.addRow("lr G", self.lr_g)
-        form.addRow("lr D", self.lr_d)
-        form.addRow("k", self.k)
-        form.addRow("Instance noise", self.noise)
-        form.addRow("EMA decay", self.ema)
-        form.addRow(self.apply_button)
-        form.addRow(self.error)
+        # Two fields a row keeps the panel short enough to sit below the scrolling setup form, so
+        # Apply stays on screen at 1280x800 whatever the form's folds do.
+        grid = QGridLayout(self)
+        grid.setColumnStretch(1, 1)
+        grid.setColumnStretch(3, 1)
+        for row, pairs in enumerate(((("lr G", self.lr_g), ("lr D", self.lr_d)),
+                                     (("k", self.k), ("Instance noise", self.noise)),
+                                     (("EMA decay", self.ema),))):
+            for col, (text, field) in enumerate(pairs):
+                label = QLabel(text)
+                label.setBuddy(field)
+                grid.addWidget(label, row, 2 * col)
+                grid.addWidget(field, row, 2 * col + 1)
+        grid.addWidget(self.apply_button, 2, 2, 1, 2)
+        grid.addWidget(self.error, 3, 0, 1, 4)
+        for edit in (self.lr_g, self.lr_d, self.noise, self.ema, self.k.lineEdit()):
+            edit.returnPressed.connect(self.apply)
         self._current: dict = {}
 
     def load(self, config: RunConfig) -> None:

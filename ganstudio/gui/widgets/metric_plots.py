@@ -22,12 +22,13 @@ frames.
 from __future__ import annotations
 
 import csv
+import html
 import time
 from pathlib import Path
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import Qt, QTimer
+from PySide6.QtCore import QEvent, QObject, Qt, QTimer
 from PySide6.QtWidgets import QCheckBox, QFileDialog, QHBoxLayout, QPushButton, QVBoxLayout, QWidget
 
 from ganstudio.core.stats import EQUILIBRIUM_D_LOSS, STAT_FIELDS, StepStats
@@ -42,6 +43,8 @@ AXIS_TEXT_WIDTH = 34  # px for the left axes' tick labels; grows to the widest l
 PADDING = 0.02
 STEP_HEADROOM = 0.125  # the step axis ends this fraction of the span past the newest step
 COLOURS = {"loss_d": "#1f77b4", "loss_g": "#ff7f0e", "d_real": "#2ca02c", "d_fake": "#d62728"}
+CURVE_NAMES = {"loss_d": "D loss (real + fake)", "loss_g": "G loss", "d_real": "D(x), real",
+               "d_fake": "D(G(z)), generated"}
 
 
 class TimedPlotWidget(pg.PlotWidget):
@@ -56,14 +59,24 @@ class TimedPlotWidget(pg.PlotWidget):
         self.last_paint_s = time.perf_counter() - started
 
 
-def _plot(name: str, title: str, y_label: str) -> pg.PlotWidget:
-    plot = TimedPlotWidget(title=title)
+def legend_title(title: str, entries: list[tuple[str, str]]) -> str:
+    """The legend lives in the title row: a legend box inside the plot sat on the newest points,
+    which arrive at the top right where pyqtgraph puts it."""
+    keys = "&nbsp;&nbsp;".join(f"<span style='color: {colour};'>&#9473;&nbsp;{html.escape(text)}</span>"
+                               for colour, text in entries)
+    return f"{html.escape(title)}&nbsp;&nbsp;&nbsp;{keys}"
+
+
+def _entries(*keys: str) -> list[tuple[str, str]]:
+    return [(COLOURS[key], CURVE_NAMES[key]) for key in keys]
+
+
+def _plot(name: str, title: str, y_label: str, entries: list[tuple[str, str]]) -> pg.PlotWidget:
+    plot = TimedPlotWidget(title=legend_title(title, entries))
     plot.setObjectName(name)
     plot.setBackground("w")
     plot.setLabel("bottom", "step")
     plot.setLabel("left", y_label)
-    legend = plot.addLegend(offset=(-10, 10), brush=pg.mkBrush(255, 255, 255, 220), pen=pg.mkPen("#ccc"))
-    legend.setZValue(1000)  # above the curves
     plot.setDownsampling(auto=True, mode="peak")
     plot.setClipToView(True)
     plot.hideButtons()  # pyqtgraph's "A" button would hand the step axis back to its auto-range
@@ -87,20 +100,24 @@ class MetricPlots(QWidget):
         super().__init__(parent)
         self.series = GrowingSeries(STAT_FIELDS)
         self.marks: list[tuple[pg.PlotWidget, pg.InfiniteLine]] = []
-        self.loss_plot = _plot("lossPlot", "Losses", "loss")
-        self.prob_plot = _plot("probPlot", "Discriminator outputs", "mean D")
+        self.loss_plot = _plot("lossPlot", "Losses", "loss", _entries("loss_d", "loss_g"))
+        self.prob_plot = _plot("probPlot", "D outputs", "mean D", _entries("d_real", "d_fake"))
         self.prob_plot.setXLink(self.loss_plot)
         self.curves = {
-            "loss_d": self.loss_plot.plot(name="D loss (real + fake)", pen=pg.mkPen(COLOURS["loss_d"], width=1)),
-            "loss_g": self.loss_plot.plot(name="G loss", pen=pg.mkPen(COLOURS["loss_g"], width=1)),
-            "d_real": self.prob_plot.plot(name="D(x), real", pen=pg.mkPen(COLOURS["d_real"], width=1)),
-            "d_fake": self.prob_plot.plot(name="D(G(z)), generated", pen=pg.mkPen(COLOURS["d_fake"], width=1)),
+            key: (self.loss_plot if key.startswith("loss") else self.prob_plot).plot(
+                name=CURVE_NAMES[key], pen=pg.mkPen(COLOURS[key], width=1))
+            for key in COLOURS
         }
         self.equilibrium_line = _reference(self.loss_plot, EQUILIBRIUM_D_LOSS, "2 ln 2 = 1.386 (D at equilibrium)")
         self.half_line = _reference(self.prob_plot, 0.5, "D = 1/2")
         self.prob_plot.setYRange(0, 1)  # D's outputs are probabilities; a WGAN critic's scores widen it
         self.quality = QualityPlot()
         self.quality.plot.setXLink(self.loss_plot)
+        # Only the lowest plot names the shared step axis: at 1280x800 each "step" line took ~10 %
+        # of a plot's height once the Quality chart shared the column.
+        self.loss_plot.getAxis("bottom").showLabel(False)
+        self.prob_plot.getAxis("bottom").showLabel(self.quality.isHidden())
+        self.quality.installEventFilter(self)
         self.linked = (self.loss_plot, self.prob_plot, self.quality.plot)
         self._reset_text_width()
         self.loss_plot.disableAutoRange()
@@ -140,12 +157,20 @@ class MetricPlots(QWidget):
         self._timer.timeout.connect(self._redraw)
         self._timer.start()
 
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if watched is self.quality and event.type() in (QEvent.Type.Show, QEvent.Type.Hide):
+            self.prob_plot.getAxis("bottom").showLabel(self.quality.isHidden())
+        return super().eventFilter(watched, event)
+
     def mark(self, step: int, text: str) -> None:
         """A vertical line at a step where something changed (a hyperparameter, an alarm)."""
         for plot in (self.loss_plot, self.prob_plot):
             line = pg.InfiniteLine(pos=step, angle=90, pen=pg.mkPen("#9467bd", width=1, style=Qt.PenStyle.DotLine),
                                    label=text if plot is self.loss_plot else None,
-                                   labelOpts={"position": 0.95, "color": "#9467bd", "rotateAxis": (1, 0)})
+                                   # the text's end sits near the top and the rest runs down the line inside
+                                   # the plot (centred on that point, half of it ran off the top)
+                                   labelOpts={"position": 0.95, "color": "#9467bd", "rotateAxis": (1, 0),
+                                              "anchors": [(1, 0), (1, 1)]})
             plot.addItem(line)
             self.marks.append((plot, line))
 

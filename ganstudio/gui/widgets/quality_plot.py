@@ -19,13 +19,14 @@ class QualityPlot(QWidget):
         super().__init__(parent)
         self.series = GrowingSeries(COLUMNS, capacity=256)
         self.best: tuple[int, float] | None = None
-        self.plot = pg.PlotWidget(title="Quality: Fréchet distance in GAN Studio's features (lower is better)")
+        self.plot = pg.PlotWidget(title="Quality: Fréchet distance (lower is better)")
         self.plot.setObjectName("qualityPlot")
         self.plot.setBackground("w")
         self.plot.setLabel("bottom", "step")
         self.plot.setLabel("left", "FD")
-        self.plot.setToolTip("Every quality.every steps the EMA generator (or G) is scored on quality.samples images "
-                             "with the shipped Fashion-MNIST feature network; the star marks the best step")
+        self.plot.setToolTip("Fréchet distance in GAN Studio's own feature space: every quality.every steps the EMA "
+                             "generator (or G) is scored on quality.samples images with the shipped Fashion-MNIST "
+                             "feature network; the star marks the best step")
         self.curve = self.plot.plot(pen=pg.mkPen("#1f77b4", width=1), symbol="o", symbolSize=5,
                                     symbolBrush="#1f77b4", symbolPen=None)
         self.best_marker = pg.ScatterPlotItem(symbol="star", size=16, brush=pg.mkBrush("#ff7f0e"), pen=pg.mkPen("#333"))

@@ -9,8 +9,10 @@ from __future__ import annotations
 import math
 from pathlib import Path
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QEvent, QObject, QSize, Qt, QTimer, Signal
 from PySide6.QtWidgets import (
+    QAbstractSpinBox,
+    QApplication,
     QCheckBox,
     QComboBox,
     QFileDialog,
@@ -19,11 +21,14 @@ from PySide6.QtWidgets import (
     QLabel,
     QLineEdit,
     QPushButton,
+    QScrollArea,
+    QSizePolicy,
     QSpinBox,
     QVBoxLayout,
     QWidget,
 )
 from superqt import QCollapsible
+from superqt.utils import create_worker
 
 from ganstudio.core.config import (
     AUTOCAST_MODES,
@@ -64,14 +69,76 @@ LOSS_LABELS = {"non-saturating": "Non-saturating (-log D(G(z)))", "minimax": "Mi
                "least-squares": "Least squares (LSGAN)", "hinge": "Hinge", "wgan": "Wasserstein, weight clipping (WGAN)",
                "wgan-gp": "Wasserstein, gradient penalty (WGAN-GP)"}
 CUSTOM = "custom"
+COMBO_MIN_CHARS = 10
+FOLDER_COUNT_LIMIT = 100  # readable images counted before a chosen folder is accepted
+CHECKING_FOLDER = "checking the folder for images..."
+FOLDER_CHECK_DELAY_MS = 300  # after the last keystroke in the folder field
+
+
+def _count_folder(path: str) -> tuple[str, str, int]:
+    """Runs on a pool thread: (path, why it cannot train or "", readable images found). The import
+    is here because images.py loads torch, which the window must not wait for."""
+    from ganstudio.core.data.errors import DataError
+    from ganstudio.core.data.images import count_readable_images
+
+    try:
+        count = count_readable_images(path, FOLDER_COUNT_LIMIT)
+    except DataError as exc:
+        return path, str(exc), 0
+    except Exception as exc:  # noqa: BLE001 - whatever stops the count would stop training: say it, never hang
+        return path, f"cannot read {path}: {exc}", 0
+    return path, count.problem(), count.readable
 
 
 def _error_label() -> QLabel:
     label = QLabel()
     label.setStyleSheet("color: #c0392b;")
     label.setWordWrap(True)
+    # a reason naming a long folder must wrap inside the panel, not widen it
+    label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
     label.hide()
     return label
+
+
+def _breakable(text: str) -> str:
+    """Lets a path wrap after each separator (a zero-width space), as a word-wrapped label cannot
+    break "/a/long/folder/name" otherwise."""
+    return text.replace("/", "/\u200b").replace("\\", "\\\u200b")
+
+
+class VerticalScrollArea(QScrollArea):
+    """Scrolls up and down only: it asks for the width its content needs plus the scroll bar, so
+    the content is never narrower than its minimum and focus moving along the fields never
+    scrolls sideways (which had cut the labels to "reset" and "ataset"). The mouse wheel scrolls
+    the panel even over a spin box or a list: only a field that has focus takes the wheel, so
+    scrolling past the Seed never changes it."""
+
+    def __init__(self, content: QWidget, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.setWidget(content)
+        self.setWidgetResizable(True)
+        self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self._wheel_fields = {*content.findChildren(QAbstractSpinBox), *content.findChildren(QComboBox)}
+        for field in self._wheel_fields:
+            field.setFocusPolicy(Qt.FocusPolicy.StrongFocus)  # a wheel turn no longer focuses it
+            field.installEventFilter(self)
+
+    def minimumSizeHint(self) -> QSize:
+        content = self.widget().minimumSizeHint().width()
+        chrome = self.verticalScrollBar().sizeHint().width() + 2 * self.frameWidth()
+        return QSize(content + chrome, super().minimumSizeHint().height())
+
+    def sizeHint(self) -> QSize:
+        hint = super().sizeHint()
+        return QSize(max(hint.width(), self.minimumSizeHint().width()), hint.height())
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if watched is self.widget() and event.type() == QEvent.Type.LayoutRequest:
+            self.updateGeometry()  # a fold opened or a row appeared: the needed width may have changed
+        if event.type() == QEvent.Type.Wheel and watched in self._wheel_fields and not watched.hasFocus():
+            QApplication.sendEvent(self.verticalScrollBar(), event)
+            return True
+        return super().eventFilter(watched, event)
 
 
 class SetupForm(QWidget):
@@ -83,6 +150,10 @@ class SetupForm(QWidget):
         self._inception_reason = ""
         self._errors: dict[str, QLabel] = {}
         self._rows: dict[str, tuple[QFormLayout, QWidget]] = {}
+        self._folder_checks: dict[str, tuple[str, int]] = {}  # image folder -> (problem or "", images found)
+        self._folder_checking: set[str] = set()
+        self._folder_timer = QTimer(self, singleShot=True, interval=FOLDER_CHECK_DELAY_MS)
+        self._folder_timer.timeout.connect(self._start_folder_count)
         outer = QVBoxLayout(self)
         form = QFormLayout()
         form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
@@ -116,7 +187,13 @@ class SetupForm(QWidget):
         path_layout.addWidget(self.path_edit)
         path_layout.addWidget(self.browse_button)
         self.path_row = path_row
-        self._add(form, "Folder", path_row, "data.path")
+        self.folder_note = QLabel(objectName="folderNote")
+        self.folder_note.setStyleSheet("color: #666;")
+        self.folder_note.setWordWrap(True)
+        self.folder_note.setToolTip("How many readable images the chosen image folder holds (counted up to "
+                                    f"{FOLDER_COUNT_LIMIT}); Start waits for the count")
+        self.folder_note.hide()
+        self._add(form, "Folder", path_row, "data.path", note=self.folder_note)
 
         self.arch_combo = QComboBox(objectName="archCombo")
         self.arch_combo.addItem("DCGAN (convolutional)", "dcgan")
@@ -310,6 +387,12 @@ class SetupForm(QWidget):
         self.general_error = _error_label()
         outer.addWidget(self.general_error)
         outer.addStretch(1)
+        for combo in self.findChildren(QComboBox):
+            # long item texts ("Fashion-MNIST (bundled, 10,000 images)") would otherwise set the panel's
+            # minimum width; the closed box elides them and its popup still shows them whole
+            combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+            longest = max((len(combo.itemText(i)) for i in range(combo.count())), default=0)
+            combo.setMinimumContentsLength(min(COMBO_MIN_CHARS, longest))
 
         self.preset_combo.currentIndexChanged.connect(self._on_preset)
         self.browse_button.clicked.connect(self.browse_folder)
@@ -346,7 +429,8 @@ class SetupForm(QWidget):
         edit.setToolTip(tip)
         return edit
 
-    def _add(self, form: QFormLayout, label: str, widget: QWidget, field: str, extra_fields=()) -> None:
+    def _add(self, form: QFormLayout, label: str, widget: QWidget, field: str, extra_fields=(),
+             note: QLabel | None = None) -> None:
         error = _error_label()
         error.setObjectName(f"error_{field.replace('.', '_')}")
         box = QWidget()
@@ -354,6 +438,8 @@ class SetupForm(QWidget):
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(1)
         layout.addWidget(widget)
+        if note is not None:
+            layout.addWidget(note)
         layout.addWidget(error)
         form.addRow(label, box)
         self._rows[field] = (form, box)
@@ -473,6 +559,10 @@ class SetupForm(QWidget):
         problems = validate(config)
         if config.quality.inception and self._inception_reason:
             problems.append(("quality.inception", self._inception_reason))
+        if config.data.dataset == "image-folder" and config.data.path:
+            reason, _ = self._folder_checks.get(config.data.path, (CHECKING_FOLDER, 0))
+            if reason:
+                problems.append(("data.path", reason))
         return problems
 
     def is_valid(self) -> bool:
@@ -490,8 +580,10 @@ class SetupForm(QWidget):
         self._refresh()
 
     def set_image_folder(self, path: str) -> None:
+        self._folder_checks.pop(path, None)  # chosen again: its files may have changed since the last count
         self.path_edit.setText(path)  # first, so choosing the dataset does not open the folder picker
         self._select(self.dataset_combo, "image-folder")
+        self._refresh()
 
     def set_drawn(self, path: str) -> None:
         self.path_edit.setText(path)
@@ -502,7 +594,9 @@ class SetupForm(QWidget):
         start = self.path_edit.text() or str(Path.home())
         folder = QFileDialog.getExistingDirectory(self, "Choose the dataset folder", start)
         if folder:
+            self._folder_checks.pop(folder, None)
             self.path_edit.setText(folder)
+            self._refresh()
 
     # --- reactions ---------------------------------------------------------------------------
     def _on_preset(self) -> None:
@@ -550,21 +644,52 @@ class SetupForm(QWidget):
             "Also compute standard FID with torchvision's Inception v3 (2048-d pool features; slow on a CPU)"
             if not reason else f"Unavailable: {reason}")
 
+    def _check_folder(self) -> None:
+        """Counts the chosen image folder's readable images on a pool thread (a folder of a million
+        files must not freeze the window); Start stays disabled until the count is in."""
+        path = self.path_edit.text().strip()
+        checking = self.dataset_combo.currentData() == "image-folder" and bool(path)
+        if checking and path not in self._folder_checks and path not in self._folder_checking:
+            self._folder_timer.start()  # again on every keystroke: a half-typed path is never counted
+        reason, found = self._folder_checks.get(path, (CHECKING_FOLDER, 0))
+        if checking and reason == CHECKING_FOLDER:
+            self.folder_note.setText("Counting readable images...")
+        elif checking and not reason:
+            more = "+" if found >= FOLDER_COUNT_LIMIT else ""
+            self.folder_note.setText("1 readable image" if found == 1 else f"{found:,}{more} readable images")
+        self.folder_note.setVisible(checking and (reason == CHECKING_FOLDER or not reason))
+
+    def _start_folder_count(self) -> None:
+        path = self.path_edit.text().strip()
+        if self.dataset_combo.currentData() != "image-folder" or not path or path in self._folder_checking:
+            return
+        self._folder_checking.add(path)
+        create_worker(_count_folder, path, _start_thread=True, _connect={"returned": self._on_folder_counted})
+
+    def _on_folder_counted(self, result: tuple[str, str, int]) -> None:
+        path, reason, found = result
+        self._folder_checking.discard(path)
+        self._folder_checks[path] = (reason, found)
+        self._refresh()
+
     def _refresh(self) -> None:
         self._check_inception()
         key = self.dataset_combo.currentData()
         toy = key in TOY_DATASETS
         self._set_row_visible("data.path", key in FOLDER_DATASETS)
         self._set_row_visible("data.image_size", not toy)
+        self._check_folder()
         problems = self.problems()
         shown: dict[QLabel, list[str]] = {}
         for field, reason in problems:
+            if reason == CHECKING_FOLDER:
+                continue  # said in grey by the folder note: waiting is not an error
             label = self._errors.get(field, self.general_error)
             shown.setdefault(label, []).append(reason if label is not self.general_error else f"{field}: {reason}")
         for label in {*self._errors.values(), self.general_error}:
             reasons = shown.get(label)
             label.setVisible(bool(reasons))
-            label.setText("\n".join(reasons or []))
+            label.setText(_breakable("\n".join(reasons or [])))
         self.config_changed.emit(not problems)
 
     def _set_row_visible(self, field: str, visible: bool) -> None:

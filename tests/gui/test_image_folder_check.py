@@ -1,0 +1,74 @@
+"""Choosing an image folder counts its readable images in the background and refuses a folder
+without any, beside the field, before Start (which used to fail with a traceback)."""
+
+import numpy as np
+from PIL import Image
+from PySide6.QtWidgets import QLabel
+
+from tests.conftest import tiny_image_config
+from tests.gui.conftest import wait_finished
+
+
+def choose(qtbot, window, folder):
+    """Picks the folder as Browse or a drop does; the count is not in yet when this returns."""
+    window.form.set_image_folder(str(folder))
+    note = window.form.findChild(QLabel, "folderNote")
+    assert note.isVisibleTo(window) and note.text() == "Counting readable images..."
+    assert not window.start_button.isEnabled()
+    qtbot.waitUntil(lambda: not (note.isVisibleTo(window) and note.text() == "Counting readable images..."),
+                    timeout=30000)
+    return note, window.form.findChild(QLabel, "error_data_path")
+
+
+def shown(label):
+    """The label's text without the zero-width spaces that let a path wrap."""
+    return label.text().replace("\u200b", "")
+
+
+def test_an_empty_folder_is_refused_beside_the_field(qtbot, make_window, tmp_path):
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    w = make_window()
+    note, error = choose(qtbot, w, empty)
+    assert not note.isVisibleTo(w)
+    assert error.isVisibleTo(w) and shown(error) == f"no readable image in {empty}"
+    assert not w.start_button.isEnabled()
+    w.start()
+    assert w.state == "idle" and w.error_dialog is None
+
+
+def test_a_folder_of_non_images_is_refused(qtbot, make_window, tmp_path):
+    junk = tmp_path / "junk"
+    junk.mkdir()
+    (junk / "notes.txt").write_text("not an image")
+    (junk / "photo.png").write_bytes(b"not a PNG either")
+    w = make_window()
+    _, error = choose(qtbot, w, junk)
+    assert error.isVisibleTo(w) and shown(error) == f"no readable image in {junk} (1 unreadable files skipped)"
+    assert not w.start_button.isEnabled()
+
+
+def test_a_folder_with_a_few_pngs_is_accepted_and_trains(qtbot, make_window, tmp_path):
+    pictures = tmp_path / "pictures"
+    pictures.mkdir()
+    rng = np.random.default_rng(1)
+    for i in range(3):
+        Image.fromarray(rng.integers(0, 256, (28, 28), dtype=np.uint8)).save(pictures / f"{i}.png")
+    w = make_window(tiny_image_config(steps=4))
+    note, error = choose(qtbot, w, pictures)
+    assert note.isVisibleTo(w) and note.text() == "3 readable images"
+    assert not error.isVisibleTo(w) and w.start_button.isEnabled()
+    w.start()
+    assert wait_finished(qtbot, w) == "done" and w.progress.value() == 4
+
+
+def test_choosing_the_folder_again_counts_it_again(qtbot, make_window, tmp_path):
+    folder = tmp_path / "filled-later"
+    folder.mkdir()
+    w = make_window()
+    choose(qtbot, w, folder)
+    assert not w.start_button.isEnabled()
+    Image.fromarray(np.zeros((28, 28), dtype=np.uint8)).save(folder / "0.png")
+    note, error = choose(qtbot, w, folder)
+    assert note.text() == "1 readable image" and not error.isVisibleTo(w)
+    assert w.start_button.isEnabled()

@@ -1,0 +1,161 @@
+"""The window at the default 1280x800: the setup panel never scrolls sideways, Apply stays on
+screen, Enter applies a live change, and the plots keep their titles and curves readable."""
+
+import pyqtgraph as pg
+import pytest
+from PySide6.QtCore import QPoint, QPointF, QRectF, Qt
+from PySide6.QtGui import QWheelEvent
+from PySide6.QtWidgets import QAbstractSpinBox, QApplication, QCheckBox, QComboBox, QLabel, QLineEdit
+from superqt import QCollapsible
+
+from ganstudio.core.config import preset
+from ganstudio.core.stats import StepStats
+from ganstudio.gui.widgets.live_changes import LiveChangesPanel
+from ganstudio.gui.widgets.metric_plots import CURVE_NAMES
+
+SIZES = [(1280, 800), (1920, 1080)]
+
+
+def settle(qtbot, window):
+    """Lets layouts and scroll bars catch up with a resize or a fold."""
+    qtbot.waitUntil(lambda: window.isVisible(), timeout=5000)
+    QApplication.processEvents()
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_the_setup_panel_never_scrolls_sideways(qtbot, make_window, tmp_path, size):
+    w = make_window()
+    w.resize(*size)
+    w.form.set_image_folder(str(tmp_path))  # shows the Folder row with its Browse button
+    for fold in w.form.findChildren(QCollapsible):
+        fold.expand(animate=False)
+    settle(qtbot, w)
+    scroll = w.setup_scroll
+    bar = scroll.horizontalScrollBar()
+    assert scroll.widget().minimumSizeHint().width() <= scroll.viewport().width()
+    assert bar.maximum() == 0
+    fields = [f for kind in (QComboBox, QLineEdit, QAbstractSpinBox, QCheckBox) for f in w.form.findChildren(kind)
+              if f.isVisibleTo(w.form) and f.focusPolicy() != Qt.FocusPolicy.NoFocus]
+    assert len(fields) > 40
+    for field in fields:
+        field.setFocus()
+        scroll.ensureWidgetVisible(field)  # what Tab does when focus lands outside the viewport
+        QApplication.processEvents()
+        assert bar.value() == 0, field.objectName()
+        right = field.mapTo(scroll.viewport(), field.rect().topRight()).x()
+        assert right < scroll.viewport().width(), f"{field.objectName()} is cut off on the right"
+
+
+def test_the_wheel_over_a_field_scrolls_the_panel_and_leaves_the_value(qtbot, make_window):
+    w = make_window()
+    w.resize(1280, 800)
+    for fold in w.form.findChildren(QCollapsible):
+        fold.expand(animate=False)
+    settle(qtbot, w)
+    steps, loss = w.form.steps_spin, w.form.loss_combo
+    before = (steps.value(), loss.currentIndex())
+    bar = w.setup_scroll.verticalScrollBar()
+    assert bar.value() == 0 and bar.maximum() > 0
+    for field in (steps, loss):
+        centre = QPointF(field.rect().center())
+        wheel = QWheelEvent(centre, QPointF(field.mapToGlobal(field.rect().center())), QPoint(0, 0), QPoint(0, -120),
+                            Qt.MouseButton.NoButton, Qt.KeyboardModifier.NoModifier, Qt.ScrollPhase.NoScrollPhase,
+                            False)
+        QApplication.sendEvent(field, wheel)
+    assert (steps.value(), loss.currentIndex()) == before
+    assert bar.value() > 0
+    steps.setFocus()  # a field the user clicked into still takes the wheel
+    wheel = QWheelEvent(QPointF(steps.rect().center()), QPointF(steps.mapToGlobal(steps.rect().center())),
+                        QPoint(0, 0), QPoint(0, 120), Qt.MouseButton.NoButton, Qt.KeyboardModifier.NoModifier,
+                        Qt.ScrollPhase.NoScrollPhase, False)
+    QApplication.sendEvent(steps, wheel)
+    assert steps.value() == before[0] + steps.singleStep()
+
+
+def test_a_long_folder_path_in_a_reason_wraps_inside_the_panel(qtbot, make_window, tmp_path):
+    w = make_window()
+    w.resize(1280, 800)
+    settle(qtbot, w)
+    width = w.setup_scroll.width()
+    missing = tmp_path / ("afoldernamewithnowheretobreakit" * 4) / "deeper"
+    w.form.set_image_folder(str(missing))
+    error = w.form.findChild(QLabel, "error_data_path")
+    qtbot.waitUntil(lambda: error.isVisibleTo(w), timeout=30000)
+    QApplication.processEvents()
+    assert error.text().replace("\u200b", "") == f"image folder not found: {missing}"
+    assert w.setup_scroll.width() == width
+    assert w.setup_scroll.horizontalScrollBar().maximum() == 0
+    assert error.geometry().right() <= w.setup_scroll.viewport().width()
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_apply_is_on_screen_with_every_fold_open(qtbot, make_window, size):
+    w = make_window()
+    w.resize(*size)
+    for fold in w.form.findChildren(QCollapsible):
+        fold.expand(animate=False)
+    settle(qtbot, w)
+    apply = w.live.apply_button
+    assert apply.isVisible() and not apply.visibleRegion().isEmpty()
+    corner = apply.mapTo(w, apply.rect().bottomRight())
+    assert w.rect().contains(corner)
+    assert apply.visibleRegion().boundingRect() == apply.rect()  # not clipped by a scroll area
+
+
+@pytest.mark.parametrize("field", ["liveLrGEdit", "liveLrDEdit", "liveKSpin", "liveNoiseEdit", "liveEmaEdit"])
+def test_enter_in_any_live_field_applies(qtbot, field):
+    panel = LiveChangesPanel()
+    qtbot.addWidget(panel)
+    panel.load(preset("fashion-dcgan"))
+    panel.show()
+    widget = panel.findChild(QAbstractSpinBox, field) or panel.findChild(QLineEdit, field)
+    editor = widget.lineEdit() if isinstance(widget, QAbstractSpinBox) else widget
+    editor.selectAll()
+    qtbot.keyClicks(editor, "3")
+    with qtbot.waitSignal(panel.changes_requested, timeout=2000) as blocker:
+        qtbot.keyClick(editor, Qt.Key.Key_Return)
+    assert list(blocker.args[0].values()) == [3]
+
+
+QUALITY_RECORD = {"frechet": 100.0, "kid": 0.01, "precision": 0.5, "recall": 0.5, "density": 0.5, "coverage": 0.5,
+                  "memorisation_ratio": 1.5}
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_plots_with_the_quality_chart_stay_readable(qtbot, make_window, size):
+    w = make_window()
+    w.resize(*size)
+    w.plots.add_stats(stats_rows(1, 200))
+    w.plots.quality.add(100, QUALITY_RECORD, True)
+    w.plots.quality.add(200, {**QUALITY_RECORD, "frechet": 120.0}, False)
+    w.plots.flush()
+    settle(qtbot, w)
+    assert w.plots.quality.isVisible()
+    for plot in w.plots.linked:
+        title = plot.plotItem.titleLabel.item
+        shown = QRectF(plot.viewport().rect())
+        assert shown.contains(title.mapRectToScene(title.boundingRect())), f"{plot.objectName()}'s title is cut"
+        box = plot.getViewBox().sceneBoundingRect()
+        assert box.height() >= 100, f"{plot.objectName()} is squashed to {box.height():.0f} px"
+        legends = [item for item in plot.scene().items() if isinstance(item, pg.LegendItem) and item.isVisible()]
+        covering = [legend for legend in legends if legend.sceneBoundingRect().intersects(box)]
+        assert not covering, f"a legend covers {plot.objectName()}'s curves"
+    for key, name in CURVE_NAMES.items():
+        plot = w.plots.loss_plot if key.startswith("loss") else w.plots.prob_plot
+        assert name in plot.plotItem.titleLabel.text  # the legend moved into the title row
+
+
+def stats_rows(first, last):
+    return [StepStats(step, 1.0, 1.2, 0.6, 0.4, 1.0, 1.0, 0.01) for step in range(first, last + 1)]
+
+
+def test_a_change_marks_label_stays_inside_the_loss_plot(qtbot, make_window):
+    w = make_window()
+    w.resize(1280, 800)
+    w.plots.add_stats(stats_rows(1, 200))
+    w.plots.flush()
+    w.plots.mark(190, "lr_g=0.0001, lr_d=0.0004")
+    settle(qtbot, w)
+    label = w.plots.marks[0][1].label
+    box = w.plots.loss_plot.getViewBox().sceneBoundingRect()
+    assert box.contains(label.mapRectToScene(label.boundingRect())), "the mark's text runs off the plot"
