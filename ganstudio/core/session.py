@@ -16,6 +16,7 @@ import torch
 from ganstudio.core.checkpoint import load_checkpoint, save_checkpoint
 from ganstudio.core.config import ConfigError, RunConfig, check
 from ganstudio.core.data.toy import mode_centres
+from ganstudio.core.device import select_device
 from ganstudio.core.imaging import image_grid, scatter_image
 from ganstudio.core.metrics import PROTOCOL_SAMPLES, ModeMetrics, mode_metrics
 from ganstudio.core.quality.scores import QualityReport
@@ -63,6 +64,12 @@ def check_inception(config: RunConfig) -> Path | None:
     return path
 
 
+def resolve_device(device: str | torch.device | None) -> torch.device | None:
+    """A device name as the form, a config or --device spell it ("auto" included), made a torch.device
+    once here, so every way into a run (start, continue, CLI or window) accepts the same names."""
+    return select_device(device) if isinstance(device, str) else device
+
+
 class TrainingSession:
     def __init__(self, trainer: Trainer, run: RunDirectory, total_steps: int | None = None):
         self.trainer = trainer
@@ -78,7 +85,7 @@ class TrainingSession:
         check(config)
         check_inception(config)
         try:
-            trainer = Trainer(config, device=device)
+            trainer = Trainer(config, device=resolve_device(device))
         except BaseException:
             run.remove_if_empty()
             raise
@@ -92,7 +99,7 @@ class TrainingSession:
         state = load_checkpoint(run.latest_checkpoint, map_location="cpu") if run.latest_checkpoint.exists() else None
         if state is not None:  # hyperparameters changed mid-run live in the checkpoint's copy of the config
             config = check(RunConfig.from_dict(state["config"]))
-        trainer = Trainer(config, device=device)
+        trainer = Trainer(config, device=resolve_device(device))
         if state is not None:
             trainer.load_state_dict(state)
         run.truncate_metrics(trainer.step_count)
