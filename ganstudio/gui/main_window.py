@@ -7,7 +7,7 @@ import threading
 import time
 from pathlib import Path
 
-from PySide6.QtCore import QObject, Qt, QTimer, Signal
+from PySide6.QtCore import QCoreApplication, QObject, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QDragEnterEvent, QDropEvent, QKeySequence
 from PySide6.QtWidgets import (
     QFileDialog,
@@ -77,6 +77,8 @@ class MainWindow(QMainWindow):
         self._rate = 0.0
         self._total = 1
         self._keep_best = True  # the running config's quality.keep_best, read once at Start
+        self._run_failed = False  # the current run reported a failure (shown in a dialog)
+        self._close_when_finished = False  # a close waits for the training thread to end
 
         self._build_setup()
         self._build_central()
@@ -285,6 +287,7 @@ class MainWindow(QMainWindow):
         self._keep_best = config.quality.keep_best
         self._set_state("starting")
         self._rate_mark = None
+        self._run_failed = False
         self.controller.start(make)
 
     def toggle_pause(self) -> None:
@@ -525,6 +528,7 @@ class MainWindow(QMainWindow):
         self.statusBar().showMessage(f"Rewound to step {step:,}", 8000)
 
     def _on_failed(self, text: str) -> None:
+        self._run_failed = True
         last = text.strip().splitlines()[-1] if text.strip() else "unknown error"
         self._show_error("Training failed", last, details=text)
 
@@ -542,6 +546,10 @@ class MainWindow(QMainWindow):
             self.statusBar().showMessage(f"Run finished: {self.run_dir}", 10000)
         self.distribution.set_paused(False)
         self._set_state("idle")
+        if self._close_when_finished:
+            self._close_when_finished = False
+            if not self._run_failed:
+                QTimer.singleShot(0, self.close)
 
     # --- state -------------------------------------------------------------------------------
     def _set_continuable(self, run: RunDirectory | None, config=None) -> None:
@@ -627,10 +635,17 @@ class MainWindow(QMainWindow):
     def closeEvent(self, event: QCloseEvent) -> None:
         if self.controller.running:
             self.statusBar().showMessage("Saving a checkpoint and stopping...")
+            self._set_state("stopping")
             if not self.controller.stop_and_wait():
-                # A step or a dataset load is still running: leave the screen, but never kill the thread.
-                self.hide()
-                self.controller.stop_and_wait(None)
+                # A step or a dataset load is still running: close when it ends, never kill the thread.
+                self._close_when_finished = True
+                self.statusBar().showMessage("Closing when the current step ends...")
+                event.ignore()
+                return
+            QCoreApplication.sendPostedEvents(self.controller)  # the worker's last words: a failed save
+            if self._run_failed:  # the reason stays on screen; closing again quits
+                event.ignore()
+                return
         self.settings.set_last_config(self.form.config())
         self.settings.set_window(self.saveGeometry(), self.saveState())
         self.settings.sync()

@@ -15,7 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
-from PySide6.QtCore import QObject, Qt, QThread, Signal, Slot
+from PySide6.QtCore import QObject, Qt, QThread, QTimer, Signal, Slot
 
 from ganstudio.gui.pacing import paced_interval
 
@@ -23,6 +23,7 @@ STATS_INTERVAL_S = 0.25  # <= 4 stats signals a second, as often as the plots re
 PICTURE_INTERVAL_S = (1.0, 2.0)  # live pictures at most once a second, at least every 2 s ...
 PICTURE_COST_FACTOR = 100  # ... waiting 100x what the last one took in between: ~1 % of training
 STOP_WAIT_MS = 2000
+FINISH_RETRY_MS = 100  # a worker that said `finished` is returning from run(); look again this soon
 REWIND_EVERY = 200  # steps between in-memory snapshots that "rewind" can go back to
 
 
@@ -143,9 +144,19 @@ class TrainingWorker(QObject):
             self.failed.emit(traceback.format_exc())
             reason = "error"
         finally:
-            if session is not None and reason != "error":
-                self._save(session)
-            self.finished.emit(reason)
+            try:
+                if session is not None and reason != "error":
+                    self._shut_down(session)
+            finally:
+                self.finished.emit(reason)  # always: the window waits for it to let the thread go
+
+    def _shut_down(self, session) -> None:
+        """The run's last checkpoint. A failure here (a full disk) is said, not raised: raised, it would
+        skip `finished` and leave the thread, and a window closing on it, waiting for ever."""
+        try:
+            self._save(session)
+        except Exception as exc:  # noqa: BLE001 - reported to the window with its cause
+            self.failed.emit(f"{traceback.format_exc()}\nThe final checkpoint was not saved: {exc}")
 
     def _loop(self, session) -> str:
         last_stats = last_picture = time.monotonic()
@@ -380,20 +391,21 @@ class TrainingController(QObject):
         if self._worker:
             self._worker.request_stop()
 
-    def stop_and_wait(self, timeout_ms: int | None = STOP_WAIT_MS) -> bool:
-        """Stops (saving a checkpoint) and joins the thread; True when it ended in time (None: no limit)."""
+    def stop_and_wait(self, timeout_ms: int = STOP_WAIT_MS) -> bool:
+        """Stops (saving a checkpoint) and joins the thread for at most timeout_ms; True when it ended."""
         if not self.running:
             return True
         thread = self._thread
         self.stop()
-        ended = thread.wait() if timeout_ms is None else thread.wait(timeout_ms)
+        ended = thread.wait(timeout_ms)
         if ended:
             self._cleanup()
         return ended
 
     def _on_finished(self, reason: str) -> None:
-        if self._thread is not None:
-            self._thread.wait()
+        if self._thread is not None and not self._thread.wait(FINISH_RETRY_MS):
+            QTimer.singleShot(FINISH_RETRY_MS, lambda: self._on_finished(reason))
+            return
         self._cleanup()
         self.finished.emit(reason)
 
