@@ -596,6 +596,14 @@ class MainWindow(QMainWindow):
         self.new_action.setEnabled(idle)
         self.open_action.setEnabled(idle)
 
+    def show_unexpected_error(self, summary: str, details: str) -> None:
+        """An exception nothing caught (see gui.errors): a dialog, or the status line while one is open,
+        so an error that repeats on every render does not stack dialogs."""
+        if self.error_dialog is not None and self.error_dialog.isVisible():
+            self.statusBar().showMessage(f"Unexpected error: {summary}", 10000)
+        else:
+            self._show_error("Unexpected error", summary, details=details)
+
     def _show_error(self, title: str, text: str, details: str | None = None) -> None:
         box = QMessageBox(QMessageBox.Icon.Critical, title, text, QMessageBox.StandardButton.Ok, self)
         box.setObjectName("errorDialog")
