@@ -255,7 +255,7 @@ class MainWindow(QMainWindow):
         c.quality_ready.connect(self._on_quality)
         self.distribution.step_requested.connect(self.step_once)
         self.distribution.train_on_drawing.connect(self.train_on_drawing)
-        self.explorer.snapshot_wanted.connect(self.controller.request_snapshot)
+        self.explorer.snapshot_wanted.connect(self.refresh_explorer)
         c.finished.connect(self._on_finished)
 
     # --- actions -----------------------------------------------------------------------------
@@ -337,6 +337,7 @@ class MainWindow(QMainWindow):
             return
         self._set_continuable(None)
         self.run_dir = None
+        self.explorer.run_folder = None
         self.plots.clear()
         self.samples.clear()
         self.progress.setValue(0)
@@ -384,6 +385,8 @@ class MainWindow(QMainWindow):
         self.form.set_config(config)
         self._set_continuable(run, config)
         self.run_dir = str(run.path)
+        self.explorer.run_folder = self.run_dir
+        self._explore_latest(run)
         last = metrics[-1].step if metrics else 0
         self._total = max(1, config.train.steps)
         self.progress.setRange(0, self._total)
@@ -394,7 +397,7 @@ class MainWindow(QMainWindow):
         return True
 
     def ask_explore_checkpoint(self) -> None:
-        path, _ = QFileDialog.getOpenFileName(self, "Open checkpoint", self.settings.runs_dir,
+        path, _ = QFileDialog.getOpenFileName(self, "Open checkpoint", self.explorer.checkpoint_folder(),
                                               "GAN Studio checkpoints (*.pt)")
         if path:
             self.explore_checkpoint(path)
@@ -410,6 +413,25 @@ class MainWindow(QMainWindow):
         self.explorer.default_folder = str(Path(path).resolve().parent)
         self.tabs.setCurrentWidget(self.explorer)
         return True
+
+    def refresh_explorer(self) -> None:
+        """*Refresh from training*: a copy from the worker while a run is on, else the run's latest checkpoint."""
+        if self.controller.running:
+            self.controller.request_snapshot()
+        elif self.run_dir:
+            self._explore_latest(RunDirectory(self.run_dir))
+        else:
+            self.statusBar().showMessage("No run to refresh from: start one, or open a run folder", 5000)
+
+    def _explore_latest(self, run: RunDirectory) -> None:
+        from ganstudio.core.checkpoint import CheckpointError
+
+        if not run.latest_checkpoint.is_file():
+            return
+        try:
+            self.explorer.open_checkpoint(run.latest_checkpoint)
+        except CheckpointError as exc:
+            self.statusBar().showMessage(f"Explorer: {exc}", 8000)
 
     def _refresh_live_snapshot(self) -> None:
         if self.state == "running" and self.tabs.currentWidget() is self.explorer:
@@ -431,6 +453,7 @@ class MainWindow(QMainWindow):
     def _on_started(self, info: RunInfo) -> None:
         self.run_dir = info.run_dir
         self.explorer.default_folder = info.run_dir
+        self.explorer.run_folder = info.run_dir
         self.explorer.min_interval_ms = TRAINING_RENDER_INTERVAL_MS
         self.snapshot_timer.start()
         self._total = max(1, info.total_steps)

@@ -36,6 +36,7 @@ class SampleFrame:
     real: np.ndarray | None = None  # float (N, dim)
     fake: np.ndarray | None = None
     saved: bool = False  # True for the grids written to samples/ (the history the slider scrubs)
+    final: bool = False  # True for the picture of the step the run ended at
 
 
 @dataclass(frozen=True)
@@ -151,12 +152,19 @@ class TrainingWorker(QObject):
                 self.finished.emit(reason)  # always: the window waits for it to let the thread go
 
     def _shut_down(self, session) -> None:
-        """The run's last checkpoint. A failure here (a full disk) is said, not raised: raised, it would
-        skip `finished` and leave the thread, and a window closing on it, waiting for ever."""
+        """The run's last checkpoint, and its last picture and generator copy for the views (live ones
+        lag by up to a few seconds, and the explorer's may be from step 0). A failure here (a full
+        disk) is said, not raised: raised, it would skip `finished` and leave the thread, and a
+        window closing on it, waiting for ever."""
         try:
             self._save(session)
         except Exception as exc:  # noqa: BLE001 - reported to the window with its cause
             self.failed.emit(f"{traceback.format_exc()}\nThe final checkpoint was not saved: {exc}")
+        try:
+            self._emit_picture(session, saved=False, final=True)
+            self._snapshot(session, final=True)
+        except Exception:  # noqa: BLE001 - reported; the run is over either way
+            self.failed.emit(traceback.format_exc())
 
     def _loop(self, session) -> str:
         last_stats = last_picture = time.monotonic()
@@ -272,7 +280,7 @@ class TrainingWorker(QObject):
         session.run.append_event({"step": session.step, "event": "rewind"})
         self.rewound.emit(session.step, trainer.config.to_dict())
 
-    def _frame(self, session, saved: bool) -> SampleFrame:
+    def _frame(self, session, saved: bool, final: bool = False) -> SampleFrame:
         from ganstudio.core.health import mean_pairwise_distance
 
         trainer = session.trainer
@@ -280,22 +288,22 @@ class TrainingWorker(QObject):
             fake = trainer.sample(session.toy_noise()).numpy()
             diverse = fake[:64]
             frame = SampleFrame(trainer.step_count, real=np.ascontiguousarray(session.toy_real()),
-                                fake=np.ascontiguousarray(fake), saved=saved)
+                                fake=np.ascontiguousarray(fake), saved=saved, final=final)
         else:
             from ganstudio.core.imaging import image_grid
 
             images = trainer.fixed_samples()
             diverse = images.astype(np.float32) / 127.5 - 1
-            frame = SampleFrame(trainer.step_count, image=image_grid(images, nrow=8), saved=saved)
+            frame = SampleFrame(trainer.step_count, image=image_grid(images, nrow=8), saved=saved, final=final)
         if self.monitor is not None and trainer.step_count > 0:
             self._raise(session, self.monitor.observe_diversity(trainer.step_count, mean_pairwise_distance(diverse)))
         return frame
 
-    def _emit_picture(self, session, saved: bool) -> None:
+    def _emit_picture(self, session, saved: bool, final: bool = False) -> None:
         """A live picture. On a CPU its forward passes come out of training, so the next one waits
         100x what this took, within 1-2 s (a 28 px DCGAN grid takes ~15 ms: one every ~1.5 s)."""
         started = time.perf_counter()
-        self.frame_ready.emit(self._frame(session, saved))
+        self.frame_ready.emit(self._frame(session, saved, final))
         if session.trainer.is_toy:
             from ganstudio.core.distribution import LAB_POINTS, distribution_frame
 
@@ -307,13 +315,13 @@ class TrainingWorker(QObject):
         path = session.save_checkpoint()
         self.checkpoint_saved.emit(str(path))
 
-    def _snapshot(self, session) -> None:
+    def _snapshot(self, session, final: bool = False) -> None:
         trainer = session.trainer
         state = {k: v.detach().to("cpu", copy=True) for k, v in trainer.sampling_generator.state_dict().items()}
         from ganstudio.core.trainer import CHECKPOINT_FORMAT, CHECKPOINT_VERSION
 
         self.snapshot_ready.emit({"format": CHECKPOINT_FORMAT, "version": CHECKPOINT_VERSION, "generator": state,
-                                  "config": trainer.config.to_dict(), "step": trainer.step_count})
+                                  "config": trainer.config.to_dict(), "step": trainer.step_count, "final": final})
 
 
 class TrainingController(QObject):
