@@ -30,6 +30,7 @@ from ganstudio.core.config import DEFAULT_PRESET, TOY_DATASETS, RunConfig, prese
 from ganstudio.core.metrics import ModeMetrics
 from ganstudio.core.paths import find_fashion_full
 from ganstudio.core.runlog import RunDirectory, RunError
+from ganstudio.gui.rate import RateMeter
 from ganstudio.gui.settings import AppSettings
 from ganstudio.gui.widgets.distribution_view import DistributionView
 from ganstudio.gui.widgets.explorer import TRAINING_RENDER_INTERVAL_MS, ExplorerPanel
@@ -73,8 +74,7 @@ class MainWindow(QMainWindow):
         self._continuable_config = None  # its config.json, read once, compared on every form edit
         self.run_dir: str | None = None
         self.error_dialog: QMessageBox | None = None
-        self._rate_mark: tuple[float, int] | None = None
-        self._rate = 0.0
+        self.rate_meter = RateMeter()
         self._total = 1
         self._keep_best = True  # the running config's quality.keep_best, read once at Start
         self._run_failed = False  # the current run reported a failure (shown in a dialog)
@@ -286,7 +286,7 @@ class MainWindow(QMainWindow):
         self.live.load(config)
         self._keep_best = config.quality.keep_best
         self._set_state("starting")
-        self._rate_mark = None
+        self._reset_rate()
         self._run_failed = False
         self.controller.start(make)
 
@@ -341,7 +341,7 @@ class MainWindow(QMainWindow):
         self.plots.clear()
         self.samples.clear()
         self.progress.setValue(0)
-        self.rate_label.setText("")
+        self._reset_rate()
         self._update_controls()
 
     def ask_open_run(self) -> None:
@@ -385,6 +385,7 @@ class MainWindow(QMainWindow):
         self.form.set_config(config)
         self._set_continuable(run, config)
         self.run_dir = str(run.path)
+        self._reset_rate()
         self.explorer.run_folder = self.run_dir
         self._explore_latest(run)
         last = metrics[-1].step if metrics else 0
@@ -467,16 +468,8 @@ class MainWindow(QMainWindow):
         self.plots.add_stats(stats)
         step = stats[-1].step
         self.progress.setValue(min(step, self._total))
-        now = time.monotonic()
-        if self._rate_mark is not None and now - self._rate_mark[0] > 0.5:
-            instant = (step - self._rate_mark[1]) / (now - self._rate_mark[0])
-            self._rate = instant if self._rate == 0 else 0.7 * self._rate + 0.3 * instant
-            self._rate_mark = (now, step)
-        elif self._rate_mark is None:
-            self._rate_mark = (now, step)
-        if self._rate > 0:
-            eta = (self._total - step) / self._rate
-            self.rate_label.setText(f"{self._rate:,.1f} steps/s - ETA {_duration(eta)}")
+        self.rate_meter.observe(step, time.monotonic())
+        self.rate_label.setText(self.rate_meter.text(step, self._total))
 
     def _on_quality(self, step: int, record: dict, best: bool) -> None:
         self.plots.quality.add(step, record, best)
@@ -495,20 +488,22 @@ class MainWindow(QMainWindow):
 
     def _on_state(self, state: str) -> None:
         self.distribution.set_paused(state == "paused")
+        self.rate_meter.set_paused(state == "paused")
+        self.rate_label.setText(self.rate_meter.text(self.progress.value(), self._total))
         if self.state != "stopping":
             self._set_state(state)
-            if state == "paused":
-                self._rate_mark = None
 
-    def _on_alarm(self, message: str) -> None:
-        self._show_banner(message, ())
+    def _on_alarm(self, step: int, message: str) -> None:
+        self._show_banner(step, message, ())
 
     def _on_health_alarm(self, alarm) -> None:
         paused = " Training paused." if alarm.kind == "nan" else ""
-        self._show_banner(f"{alarm.message}{paused} Try:", alarm.remedies)
+        self._show_banner(alarm.step, f"{alarm.message}{paused} Try:", alarm.remedies)
         self.plots.mark(alarm.step, alarm.kind)
 
-    def _show_banner(self, message: str, remedies) -> None:
+    def _show_banner(self, step: int, message: str, remedies) -> None:
+        """The banner stays until dismissed, so it says the step it is about: the run goes on meanwhile."""
+        message = f"Step {step:,}: {message}"
         while self.remedy_row.count():
             item = self.remedy_row.takeAt(0)
             if item.widget():
@@ -568,6 +563,7 @@ class MainWindow(QMainWindow):
             self._set_continuable(None)
             self.statusBar().showMessage(f"Run finished: {self.run_dir}", 10000)
         self.distribution.set_paused(False)
+        self._reset_rate()
         self._set_state("idle")
         if self._close_when_finished:
             self._close_when_finished = False
@@ -578,6 +574,10 @@ class MainWindow(QMainWindow):
     def _set_continuable(self, run: RunDirectory | None, config=None) -> None:
         self.continuable = run
         self._continuable_config = config if run is not None else None
+
+    def _reset_rate(self) -> None:
+        self.rate_meter.reset()
+        self.rate_label.setText("")
 
     def _set_state(self, state: str) -> None:
         self.state = state
@@ -690,9 +690,3 @@ def _dropped_folder(event) -> str | None:
             return url.toLocalFile()
     return None
 
-
-def _duration(seconds: float) -> str:
-    seconds = int(max(0, seconds))
-    hours, rest = divmod(seconds, 3600)
-    minutes, secs = divmod(rest, 60)
-    return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes:02d}:{secs:02d}"

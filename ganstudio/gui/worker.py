@@ -54,7 +54,7 @@ class TrainingWorker(QObject):
     stats_ready = Signal(object)  # list[StepStats]
     frame_ready = Signal(object)  # SampleFrame
     state_changed = Signal(str)  # "running" | "paused"
-    alarm = Signal(str)  # a reason the run paused by itself (NaN/Inf)
+    alarm = Signal(int, str)  # the step, and a request the worker refused (a bad change, nothing to rewind to)
     checkpoint_saved = Signal(str)
     snapshot_ready = Signal(object)  # generator state_dict copy + config, for the explorer
     distribution_ready = Signal(object)  # DistributionFrame (toy data only)
@@ -228,7 +228,7 @@ class TrainingWorker(QObject):
         try:
             applied = session.trainer.apply_changes(change)
         except Exception as exc:  # noqa: BLE001 - a refused change is reported, the run goes on
-            self.alarm.emit(f"Change refused: {exc}")
+            self.alarm.emit(session.step, f"Change refused: {exc}")
             return
         self._emit_stats(session.flush_stats(), session)
         session.run.append_event({"step": session.step, "event": "change", **applied})
@@ -266,7 +266,7 @@ class TrainingWorker(QObject):
 
     def _rewind(self, session) -> None:
         if self._good_state is None:
-            self.alarm.emit("No good snapshot to rewind to yet")
+            self.alarm.emit(session.step, "No good snapshot to rewind to yet")
             return
         import copy
 
@@ -331,7 +331,7 @@ class TrainingController(QObject):
     stats_ready = Signal(object)
     frame_ready = Signal(object)
     state_changed = Signal(str)
-    alarm = Signal(str)
+    alarm = Signal(int, str)
     checkpoint_saved = Signal(str)
     snapshot_ready = Signal(object)
     distribution_ready = Signal(object)
