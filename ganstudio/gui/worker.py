@@ -157,6 +157,7 @@ class TrainingWorker(QObject):
         disk) is said, not raised: raised, it would skip `finished` and leave the thread, and a
         window closing on it, waiting for ever."""
         try:
+            self._emit_stats(session.flush_stats(), session)  # the window's progress ends where the run did
             self._save(session)
         except Exception as exc:  # noqa: BLE001 - reported to the window with its cause
             self.failed.emit(f"{traceback.format_exc()}\nThe final checkpoint was not saved: {exc}")
@@ -187,8 +188,10 @@ class TrainingWorker(QObject):
                 self._snapshot(session)
             paused = self._paused.is_set()
             if paused != was_paused:
-                if paused:  # the window shows every finished step before it says "paused"
+                if paused:  # the window shows every finished step, and its picture, before it says "paused"
                     self._emit_stats(session.flush_stats(), session)
+                    self._emit_picture(session, saved=False)
+                    last_picture = time.monotonic()
                 self.state_changed.emit("paused" if paused else "running")
                 was_paused = paused
             if session.done:

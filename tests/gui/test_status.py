@@ -23,6 +23,7 @@ def test_the_rate_says_paused_while_paused_even_when_stepping(qtbot, make_window
     with qtbot.waitSignal(w.controller.state_changed, timeout=10000, check_params_cb=lambda s: s == "paused"):
         qtbot.mouseClick(w.pause_button, Qt.MouseButton.LeftButton)
     assert w.rate_label.text() == "paused"
+    assert w.samples.shown.step == w.progress.value()  # the picture of the step it paused at
     for _ in range(3):
         with qtbot.waitSignal(w.controller.stats_ready, timeout=10000):
             qtbot.mouseClick(w.step_button, Qt.MouseButton.LeftButton)
@@ -46,14 +47,14 @@ def test_opening_another_run_clears_the_previous_runs_rate(qtbot, make_window, t
 
 
 def test_the_sample_caption_says_the_step_its_picture_is_from(qtbot, make_window):
-    w = make_window(tiny_image_config(steps=100000, sample_every=100000))
+    w = make_window(tiny_image_config(steps=100000, sample_every=100000, log_every=1000))
     w.start()
     qtbot.waitUntil(lambda: w.samples.shown is not None and w.progress.value() > w.samples.shown.step + 20,
                     timeout=30000)
     with qtbot.waitSignal(w.controller.finished, timeout=30000):
         w.stop()
     stopped_at = load_checkpoint(Path(w.run_dir) / "checkpoints" / "latest.pt")["step"]
-    assert w.samples.shown.step == stopped_at
+    assert w.samples.shown.step == stopped_at == w.progress.value()
     assert w.samples.caption.text() == f"step {stopped_at:,} (end of run)"
 
 
