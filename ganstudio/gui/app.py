@@ -25,7 +25,10 @@ def run_app(argv: list[str] | None = None) -> int:
     with resources.as_file(resources.files("ganstudio.resources").joinpath("icons/ganstudio.svg")) as icon:
         app.setWindowIcon(QIcon(str(icon)))
 
+    from ganstudio.gui.errors import ErrorReporter
+
     window = MainWindow()
+    ErrorReporter(window.show_unexpected_error, window).install()
     window.show()
     _close_on_signals(window)
     return app.exec()

@@ -7,7 +7,7 @@ import threading
 import time
 from pathlib import Path
 
-from PySide6.QtCore import QObject, Qt, QTimer, Signal
+from PySide6.QtCore import QCoreApplication, QObject, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QDragEnterEvent, QDropEvent, QKeySequence
 from PySide6.QtWidgets import (
     QFileDialog,
@@ -29,6 +29,7 @@ from ganstudio.core.config import DEFAULT_PRESET, TOY_DATASETS, RunConfig, prese
 from ganstudio.core.metrics import ModeMetrics
 from ganstudio.core.paths import find_fashion_full
 from ganstudio.core.runlog import RunDirectory, RunError
+from ganstudio.gui.rate import RateMeter
 from ganstudio.gui.settings import AppSettings
 from ganstudio.gui.widgets.distribution_view import DistributionView
 from ganstudio.gui.widgets.explorer import TRAINING_RENDER_INTERVAL_MS, ExplorerPanel
@@ -72,10 +73,11 @@ class MainWindow(QMainWindow):
         self._continuable_config = None  # its config.json, read once, compared on every form edit
         self.run_dir: str | None = None
         self.error_dialog: QMessageBox | None = None
-        self._rate_mark: tuple[float, int] | None = None
-        self._rate = 0.0
+        self.rate_meter = RateMeter()
         self._total = 1
         self._keep_best = True  # the running config's quality.keep_best, read once at Start
+        self._run_failed = False  # the current run reported a failure (shown in a dialog)
+        self._close_when_finished = False  # a close waits for the training thread to end
 
         self._build_setup()
         self._build_central()
@@ -250,7 +252,7 @@ class MainWindow(QMainWindow):
         c.quality_ready.connect(self._on_quality)
         self.distribution.step_requested.connect(self.step_once)
         self.distribution.train_on_drawing.connect(self.train_on_drawing)
-        self.explorer.snapshot_wanted.connect(self.controller.request_snapshot)
+        self.explorer.snapshot_wanted.connect(self.refresh_explorer)
         c.finished.connect(self._on_finished)
 
     # --- actions -----------------------------------------------------------------------------
@@ -281,7 +283,8 @@ class MainWindow(QMainWindow):
         self.live.load(config)
         self._keep_best = config.quality.keep_best
         self._set_state("starting")
-        self._rate_mark = None
+        self._reset_rate()
+        self._run_failed = False
         self.controller.start(make)
 
     def toggle_pause(self) -> None:
@@ -331,10 +334,11 @@ class MainWindow(QMainWindow):
             return
         self._set_continuable(None)
         self.run_dir = None
+        self.explorer.run_folder = None
         self.plots.clear()
         self.samples.clear()
         self.progress.setValue(0)
-        self.rate_label.setText("")
+        self._reset_rate()
         self._update_controls()
 
     def ask_open_run(self) -> None:
@@ -378,6 +382,9 @@ class MainWindow(QMainWindow):
         self.form.set_config(config)
         self._set_continuable(run, config)
         self.run_dir = str(run.path)
+        self._reset_rate()
+        self.explorer.run_folder = self.run_dir
+        self._explore_latest(run)
         last = metrics[-1].step if metrics else 0
         self._total = max(1, config.train.steps)
         self.progress.setRange(0, self._total)
@@ -388,7 +395,7 @@ class MainWindow(QMainWindow):
         return True
 
     def ask_explore_checkpoint(self) -> None:
-        path, _ = QFileDialog.getOpenFileName(self, "Open checkpoint", self.settings.runs_dir,
+        path, _ = QFileDialog.getOpenFileName(self, "Open checkpoint", self.explorer.checkpoint_folder(),
                                               "GAN Studio checkpoints (*.pt)")
         if path:
             self.explore_checkpoint(path)
@@ -404,6 +411,25 @@ class MainWindow(QMainWindow):
         self.explorer.default_folder = str(Path(path).resolve().parent)
         self.tabs.setCurrentWidget(self.explorer)
         return True
+
+    def refresh_explorer(self) -> None:
+        """*Refresh from training*: a copy from the worker while a run is on, else the run's latest checkpoint."""
+        if self.controller.running:
+            self.controller.request_snapshot()
+        elif self.run_dir:
+            self._explore_latest(RunDirectory(self.run_dir))
+        else:
+            self.statusBar().showMessage("No run to refresh from: start one, or open a run folder", 5000)
+
+    def _explore_latest(self, run: RunDirectory) -> None:
+        from ganstudio.core.checkpoint import CheckpointError
+
+        if not run.latest_checkpoint.is_file():
+            return
+        try:
+            self.explorer.open_checkpoint(run.latest_checkpoint)
+        except CheckpointError as exc:
+            self.statusBar().showMessage(f"Explorer: {exc}", 8000)
 
     def _refresh_live_snapshot(self) -> None:
         if self.state == "running" and self.tabs.currentWidget() is self.explorer:
@@ -425,6 +451,7 @@ class MainWindow(QMainWindow):
     def _on_started(self, info: RunInfo) -> None:
         self.run_dir = info.run_dir
         self.explorer.default_folder = info.run_dir
+        self.explorer.run_folder = info.run_dir
         self.explorer.min_interval_ms = TRAINING_RENDER_INTERVAL_MS
         self.snapshot_timer.start()
         self._total = max(1, info.total_steps)
@@ -438,16 +465,8 @@ class MainWindow(QMainWindow):
         self.plots.add_stats(stats)
         step = stats[-1].step
         self.progress.setValue(min(step, self._total))
-        now = time.monotonic()
-        if self._rate_mark is not None and now - self._rate_mark[0] > 0.5:
-            instant = (step - self._rate_mark[1]) / (now - self._rate_mark[0])
-            self._rate = instant if self._rate == 0 else 0.7 * self._rate + 0.3 * instant
-            self._rate_mark = (now, step)
-        elif self._rate_mark is None:
-            self._rate_mark = (now, step)
-        if self._rate > 0:
-            eta = (self._total - step) / self._rate
-            self.rate_label.setText(f"{self._rate:,.1f} steps/s - ETA {_duration(eta)}")
+        self.rate_meter.observe(step, time.monotonic())
+        self.rate_label.setText(self.rate_meter.text(step, self._total))
 
     def _on_quality(self, step: int, record: dict, best: bool) -> None:
         self.plots.quality.add(step, record, best)
@@ -466,20 +485,22 @@ class MainWindow(QMainWindow):
 
     def _on_state(self, state: str) -> None:
         self.distribution.set_paused(state == "paused")
+        self.rate_meter.set_paused(state == "paused")
+        self.rate_label.setText(self.rate_meter.text(self.progress.value(), self._total))
         if self.state != "stopping":
             self._set_state(state)
-            if state == "paused":
-                self._rate_mark = None
 
-    def _on_alarm(self, message: str) -> None:
-        self._show_banner(message, ())
+    def _on_alarm(self, step: int, message: str) -> None:
+        self._show_banner(step, message, ())
 
     def _on_health_alarm(self, alarm) -> None:
         paused = " Training paused." if alarm.kind == "nan" else ""
-        self._show_banner(f"{alarm.message}{paused} Try:", alarm.remedies)
+        self._show_banner(alarm.step, f"{alarm.message}{paused} Try:", alarm.remedies)
         self.plots.mark(alarm.step, alarm.kind)
 
-    def _show_banner(self, message: str, remedies) -> None:
+    def _show_banner(self, step: int, message: str, remedies) -> None:
+        """The banner stays until dismissed, so it says the step it is about: the run goes on meanwhile."""
+        message = f"Step {step:,}: {message}"
         while self.remedy_row.count():
             item = self.remedy_row.takeAt(0)
             if item.widget():
@@ -522,6 +543,7 @@ class MainWindow(QMainWindow):
         self.statusBar().showMessage(f"Rewound to step {step:,}", 8000)
 
     def _on_failed(self, text: str) -> None:
+        self._run_failed = True
         last = text.strip().splitlines()[-1] if text.strip() else "unknown error"
         self._show_error("Training failed", last, details=text)
 
@@ -538,12 +560,21 @@ class MainWindow(QMainWindow):
             self._set_continuable(None)
             self.statusBar().showMessage(f"Run finished: {self.run_dir}", 10000)
         self.distribution.set_paused(False)
+        self._reset_rate()
         self._set_state("idle")
+        if self._close_when_finished:
+            self._close_when_finished = False
+            if not self._run_failed:
+                QTimer.singleShot(0, self.close)
 
     # --- state -------------------------------------------------------------------------------
     def _set_continuable(self, run: RunDirectory | None, config=None) -> None:
         self.continuable = run
         self._continuable_config = config if run is not None else None
+
+    def _reset_rate(self) -> None:
+        self.rate_meter.reset()
+        self.rate_label.setText("")
 
     def _set_state(self, state: str) -> None:
         self.state = state
@@ -585,6 +616,14 @@ class MainWindow(QMainWindow):
         self.new_action.setEnabled(idle)
         self.open_action.setEnabled(idle)
 
+    def show_unexpected_error(self, summary: str, details: str) -> None:
+        """An exception nothing caught (see gui.errors): a dialog, or the status line while one is open,
+        so an error that repeats on every render does not stack dialogs."""
+        if self.error_dialog is not None and self.error_dialog.isVisible():
+            self.statusBar().showMessage(f"Unexpected error: {summary}", 10000)
+        else:
+            self._show_error("Unexpected error", summary, details=details)
+
     def _show_error(self, title: str, text: str, details: str | None = None) -> None:
         box = QMessageBox(QMessageBox.Icon.Critical, title, text, QMessageBox.StandardButton.Ok, self)
         box.setObjectName("errorDialog")
@@ -624,10 +663,17 @@ class MainWindow(QMainWindow):
     def closeEvent(self, event: QCloseEvent) -> None:
         if self.controller.running:
             self.statusBar().showMessage("Saving a checkpoint and stopping...")
+            self._set_state("stopping")
             if not self.controller.stop_and_wait():
-                # A step or a dataset load is still running: leave the screen, but never kill the thread.
-                self.hide()
-                self.controller.stop_and_wait(None)
+                # A step or a dataset load is still running: close when it ends, never kill the thread.
+                self._close_when_finished = True
+                self.statusBar().showMessage("Closing when the current step ends...")
+                event.ignore()
+                return
+            QCoreApplication.sendPostedEvents(self.controller)  # the worker's last words: a failed save
+            if self._run_failed:  # the reason stays on screen; closing again quits
+                event.ignore()
+                return
         self.settings.set_last_config(self.form.config())
         self.settings.set_window(self.saveGeometry(), self.saveState())
         self.settings.sync()
@@ -641,9 +687,3 @@ def _dropped_folder(event) -> str | None:
             return url.toLocalFile()
     return None
 
-
-def _duration(seconds: float) -> str:
-    seconds = int(max(0, seconds))
-    hours, rest = divmod(seconds, 3600)
-    minutes, secs = divmod(rest, 60)
-    return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes:02d}:{secs:02d}"

@@ -15,7 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
-from PySide6.QtCore import QObject, Qt, QThread, Signal, Slot
+from PySide6.QtCore import QObject, Qt, QThread, QTimer, Signal, Slot
 
 from ganstudio.gui.pacing import paced_interval
 
@@ -23,6 +23,7 @@ STATS_INTERVAL_S = 0.25  # <= 4 stats signals a second, as often as the plots re
 PICTURE_INTERVAL_S = (1.0, 2.0)  # live pictures at most once a second, at least every 2 s ...
 PICTURE_COST_FACTOR = 100  # ... waiting 100x what the last one took in between: ~1 % of training
 STOP_WAIT_MS = 2000
+FINISH_RETRY_MS = 100  # a worker that said `finished` is returning from run(); look again this soon
 REWIND_EVERY = 200  # steps between in-memory snapshots that "rewind" can go back to
 
 
@@ -35,6 +36,7 @@ class SampleFrame:
     real: np.ndarray | None = None  # float (N, dim)
     fake: np.ndarray | None = None
     saved: bool = False  # True for the grids written to samples/ (the history the slider scrubs)
+    final: bool = False  # True for the picture of the step the run ended at
 
 
 @dataclass(frozen=True)
@@ -52,7 +54,7 @@ class TrainingWorker(QObject):
     stats_ready = Signal(object)  # list[StepStats]
     frame_ready = Signal(object)  # SampleFrame
     state_changed = Signal(str)  # "running" | "paused"
-    alarm = Signal(str)  # a reason the run paused by itself (NaN/Inf)
+    alarm = Signal(int, str)  # the step, and a request the worker refused (a bad change, nothing to rewind to)
     checkpoint_saved = Signal(str)
     snapshot_ready = Signal(object)  # generator state_dict copy + config, for the explorer
     distribution_ready = Signal(object)  # DistributionFrame (toy data only)
@@ -143,9 +145,27 @@ class TrainingWorker(QObject):
             self.failed.emit(traceback.format_exc())
             reason = "error"
         finally:
-            if session is not None and reason != "error":
-                self._save(session)
-            self.finished.emit(reason)
+            try:
+                if session is not None and reason != "error":
+                    self._shut_down(session)
+            finally:
+                self.finished.emit(reason)  # always: the window waits for it to let the thread go
+
+    def _shut_down(self, session) -> None:
+        """The run's last checkpoint, and its last picture and generator copy for the views (live ones
+        lag by up to a few seconds, and the explorer's may be from step 0). A failure here (a full
+        disk) is said, not raised: raised, it would skip `finished` and leave the thread, and a
+        window closing on it, waiting for ever."""
+        try:
+            self._emit_stats(session.flush_stats(), session)  # the window's progress ends where the run did
+            self._save(session)
+        except Exception as exc:  # noqa: BLE001 - reported to the window with its cause
+            self.failed.emit(f"{traceback.format_exc()}\nThe final checkpoint was not saved: {exc}")
+        try:
+            self._emit_picture(session, saved=False, final=True)
+            self._snapshot(session, final=True)
+        except Exception:  # noqa: BLE001 - reported; the run is over either way
+            self.failed.emit(traceback.format_exc())
 
     def _loop(self, session) -> str:
         last_stats = last_picture = time.monotonic()
@@ -168,8 +188,10 @@ class TrainingWorker(QObject):
                 self._snapshot(session)
             paused = self._paused.is_set()
             if paused != was_paused:
-                if paused:  # the window shows every finished step before it says "paused"
+                if paused:  # the window shows every finished step, and its picture, before it says "paused"
                     self._emit_stats(session.flush_stats(), session)
+                    self._emit_picture(session, saved=False)
+                    last_picture = time.monotonic()
                 self.state_changed.emit("paused" if paused else "running")
                 was_paused = paused
             if session.done:
@@ -209,7 +231,7 @@ class TrainingWorker(QObject):
         try:
             applied = session.trainer.apply_changes(change)
         except Exception as exc:  # noqa: BLE001 - a refused change is reported, the run goes on
-            self.alarm.emit(f"Change refused: {exc}")
+            self.alarm.emit(session.step, f"Change refused: {exc}")
             return
         self._emit_stats(session.flush_stats(), session)
         session.run.append_event({"step": session.step, "event": "change", **applied})
@@ -247,7 +269,7 @@ class TrainingWorker(QObject):
 
     def _rewind(self, session) -> None:
         if self._good_state is None:
-            self.alarm.emit("No good snapshot to rewind to yet")
+            self.alarm.emit(session.step, "No good snapshot to rewind to yet")
             return
         import copy
 
@@ -261,7 +283,7 @@ class TrainingWorker(QObject):
         session.run.append_event({"step": session.step, "event": "rewind"})
         self.rewound.emit(session.step, trainer.config.to_dict())
 
-    def _frame(self, session, saved: bool) -> SampleFrame:
+    def _frame(self, session, saved: bool, final: bool = False) -> SampleFrame:
         from ganstudio.core.health import mean_pairwise_distance
 
         trainer = session.trainer
@@ -269,22 +291,22 @@ class TrainingWorker(QObject):
             fake = trainer.sample(session.toy_noise()).numpy()
             diverse = fake[:64]
             frame = SampleFrame(trainer.step_count, real=np.ascontiguousarray(session.toy_real()),
-                                fake=np.ascontiguousarray(fake), saved=saved)
+                                fake=np.ascontiguousarray(fake), saved=saved, final=final)
         else:
             from ganstudio.core.imaging import image_grid
 
             images = trainer.fixed_samples()
             diverse = images.astype(np.float32) / 127.5 - 1
-            frame = SampleFrame(trainer.step_count, image=image_grid(images, nrow=8), saved=saved)
+            frame = SampleFrame(trainer.step_count, image=image_grid(images, nrow=8), saved=saved, final=final)
         if self.monitor is not None and trainer.step_count > 0:
             self._raise(session, self.monitor.observe_diversity(trainer.step_count, mean_pairwise_distance(diverse)))
         return frame
 
-    def _emit_picture(self, session, saved: bool) -> None:
+    def _emit_picture(self, session, saved: bool, final: bool = False) -> None:
         """A live picture. On a CPU its forward passes come out of training, so the next one waits
         100x what this took, within 1-2 s (a 28 px DCGAN grid takes ~15 ms: one every ~1.5 s)."""
         started = time.perf_counter()
-        self.frame_ready.emit(self._frame(session, saved))
+        self.frame_ready.emit(self._frame(session, saved, final))
         if session.trainer.is_toy:
             from ganstudio.core.distribution import LAB_POINTS, distribution_frame
 
@@ -296,13 +318,13 @@ class TrainingWorker(QObject):
         path = session.save_checkpoint()
         self.checkpoint_saved.emit(str(path))
 
-    def _snapshot(self, session) -> None:
+    def _snapshot(self, session, final: bool = False) -> None:
         trainer = session.trainer
         state = {k: v.detach().to("cpu", copy=True) for k, v in trainer.sampling_generator.state_dict().items()}
         from ganstudio.core.trainer import CHECKPOINT_FORMAT, CHECKPOINT_VERSION
 
         self.snapshot_ready.emit({"format": CHECKPOINT_FORMAT, "version": CHECKPOINT_VERSION, "generator": state,
-                                  "config": trainer.config.to_dict(), "step": trainer.step_count})
+                                  "config": trainer.config.to_dict(), "step": trainer.step_count, "final": final})
 
 
 class TrainingController(QObject):
@@ -312,7 +334,7 @@ class TrainingController(QObject):
     stats_ready = Signal(object)
     frame_ready = Signal(object)
     state_changed = Signal(str)
-    alarm = Signal(str)
+    alarm = Signal(int, str)
     checkpoint_saved = Signal(str)
     snapshot_ready = Signal(object)
     distribution_ready = Signal(object)
@@ -380,20 +402,21 @@ class TrainingController(QObject):
         if self._worker:
             self._worker.request_stop()
 
-    def stop_and_wait(self, timeout_ms: int | None = STOP_WAIT_MS) -> bool:
-        """Stops (saving a checkpoint) and joins the thread; True when it ended in time (None: no limit)."""
+    def stop_and_wait(self, timeout_ms: int = STOP_WAIT_MS) -> bool:
+        """Stops (saving a checkpoint) and joins the thread for at most timeout_ms; True when it ended."""
         if not self.running:
             return True
         thread = self._thread
         self.stop()
-        ended = thread.wait() if timeout_ms is None else thread.wait(timeout_ms)
+        ended = thread.wait(timeout_ms)
         if ended:
             self._cleanup()
         return ended
 
     def _on_finished(self, reason: str) -> None:
-        if self._thread is not None:
-            self._thread.wait()
+        if self._thread is not None and not self._thread.wait(FINISH_RETRY_MS):
+            QTimer.singleShot(FINISH_RETRY_MS, lambda: self._on_finished(reason))
+            return
         self._cleanup()
         self.finished.emit(reason)
 

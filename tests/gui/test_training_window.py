@@ -56,7 +56,7 @@ def test_history_slider_scrubs_back(qtbot, make_window):
     slider.setValue(0)
     assert w.samples.shown.step == 10 and "step 10" in w.samples.caption.text()
     slider.setValue(slider.maximum())
-    assert "(live)" in w.samples.caption.text()
+    assert w.samples.caption.text() == "step 30 (end of run)"
 
 
 def test_pause_step_resume_stop(qtbot, make_window):
@@ -268,7 +268,7 @@ def test_a_config_remedy_goes_into_the_setup_form(make_window):
     from ganstudio.core.health import Remedy
 
     w = make_window(tiny_toy_config())
-    w._show_banner("collapsed", (Remedy("PacGAN", config={"model.pack": 4}),))
+    w._show_banner(300, "collapsed", (Remedy("PacGAN", config={"model.pack": 4}),))
     w.remedy_buttons[0].click()
     assert w.form.config().model.pack == 4 and not w.banner_row.isVisible()
 

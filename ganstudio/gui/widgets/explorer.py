@@ -7,7 +7,6 @@ dirty; one zero-delay timer renders the latest values, so a fast drag never buil
 
 from __future__ import annotations
 
-import threading
 import time
 from pathlib import Path
 
@@ -33,6 +32,7 @@ from PySide6.QtWidgets import (
 from superqt import QLabeledDoubleSlider
 
 from ganstudio.core.latent import MAX_DIRECTIONS, Directions, LatentEdit, compose_latent, neighbours, seeded_z, slerp
+from ganstudio.gui.widgets.direction_finder import DirectionFinder
 
 if TYPE_CHECKING:  # the engine (and torch) load after the window is painted
     from ganstudio.core.export import ImageSetSpec
@@ -69,18 +69,9 @@ def _slider(name: str, lo: float, hi: float, value: float, tip: str) -> QLabeled
     return slider
 
 
-class DirectionFinder(QObject):
-    """GANSpace PCA on a background thread (about a second for the 28 px DCGAN)."""
-
-    found = Signal(object, object)  # snapshot, Directions
-
-    def find(self, snapshot: GeneratorSnapshot) -> None:
-        threading.Thread(target=self._run, args=(snapshot,), name="DirectionFinder", daemon=True).start()
-
-    def _run(self, snapshot: GeneratorSnapshot) -> None:
-        from ganstudio.core.latent import principal_directions
-
-        self.found.emit(snapshot, principal_directions(snapshot))
+def _model_of(snapshot: GeneratorSnapshot) -> tuple:
+    """What the latents, directions and views depend on: another run of the same model can reuse them."""
+    return snapshot.config.model, snapshot.config.data
 
 
 class ExplorerPanel(QWidget):
@@ -92,8 +83,12 @@ class ExplorerPanel(QWidget):
         self.snapshot: GeneratorSnapshot | None = None
         self.checkpoint_path: str | None = None
         self.default_folder = str(Path.home())
+        self.run_folder: str | None = None  # the window's current run: where Open checkpoint... looks first
         self.error_dialog: QMessageBox | None = None
         self.directions: Directions | None = None
+        self.directions_step: int | None = None  # the generator step the directions were found on
+        self._source = ""  # "from the running training", "from latest.pt", ...
+        self._status = ""  # what the directions are doing
         self.point_a: np.ndarray | None = None
         self.point_b: np.ndarray | None = None
         self.interp_t: float | None = None
@@ -105,6 +100,7 @@ class ExplorerPanel(QWidget):
         self._directions_wanted = False
         self._loading = False
         self.finder = DirectionFinder(self)
+        self.finder.searching.connect(self._on_searching)
         self.finder.found.connect(self._on_directions)
 
         self._build()
@@ -159,10 +155,12 @@ class ExplorerPanel(QWidget):
         self.open_button.setToolTip("Explore the generator in a checkpoint file (.pt)")
         self.open_button.clicked.connect(self.ask_checkpoint)
         self.refresh_button = QPushButton("Refresh from training", objectName="refreshSnapshotButton")
-        self.refresh_button.setToolTip("Take a fresh copy of the generator being trained (also every few seconds)")
+        self.refresh_button.setToolTip("Take a fresh copy of the generator being trained (also every few seconds), "
+                                       "or of the run's latest checkpoint once it has stopped")
         self.refresh_button.clicked.connect(self.snapshot_wanted)
         self.find_button = QPushButton("Find directions", objectName="findDirectionsButton")
-        self.find_button.setToolTip("Recompute the 16 principal directions (GANSpace: PCA of an early layer)")
+        self.find_button.setToolTip("Recompute the 16 principal directions now (GANSpace: PCA of an early layer); "
+                                    "a newer generator gets them by itself every few seconds")
         self.find_button.clicked.connect(self.find_directions)
         self.save_button = QPushButton("Save image set...", objectName="saveImageSetButton")
         self.save_button.setToolTip("Save PNGs, a contact sheet, latents and a manifest that regenerates them exactly")
@@ -217,6 +215,7 @@ class ExplorerPanel(QWidget):
         self.raw_layout.addWidget(self.raw_dim_spin, 0, 0)
         self.raw_layout.addWidget(self.add_raw_button, 0, 1)
         self.raw_sliders: dict[int, QLabeledDoubleSlider] = {}
+        self._raw_labels: list[QLabel] = []
 
         interp_box = QGroupBox("Interpolation A -> B (spherical)")
         interp = QGridLayout(interp_box)
@@ -260,10 +259,24 @@ class ExplorerPanel(QWidget):
         layout.addWidget(scroll)
 
     # --- sources -----------------------------------------------------------------------------
+    def checkpoint_folder(self) -> str:
+        """Where Open checkpoint... starts: the current run's checkpoints, else the folder last used."""
+        if self.run_folder:
+            folder = Path(self.run_folder) / "checkpoints"
+            return str(folder if folder.is_dir() else self.run_folder)
+        return self.default_folder
+
     def ask_checkpoint(self) -> None:
-        path, _ = QFileDialog.getOpenFileName(self, "Open checkpoint", "", "GAN Studio checkpoints (*.pt)")
-        if path:
+        from ganstudio.core.checkpoint import CheckpointError
+
+        path, _ = QFileDialog.getOpenFileName(self, "Open checkpoint", self.checkpoint_folder(),
+                                              "GAN Studio checkpoints (*.pt)")
+        if not path:
+            return
+        try:
             self.open_checkpoint(path)
+        except CheckpointError as exc:
+            self._show_error("checkpointError", "Cannot open checkpoint", str(exc))
 
     def open_checkpoint(self, path: str | Path) -> None:
         """Raises CheckpointError for a file that is not a usable checkpoint."""
@@ -272,50 +285,70 @@ class ExplorerPanel(QWidget):
         snapshot = load_generator(path, device="cpu")
         self.set_snapshot(snapshot, checkpoint=str(Path(path).resolve()))
 
-    def set_snapshot(self, snapshot: GeneratorSnapshot, checkpoint: str | None = None) -> None:
-        """A new generator copy; directions are recomputed only when the model itself changes."""
-        same_model = self.snapshot is not None and self.snapshot.config == snapshot.config and self.directions
+    def set_snapshot(self, snapshot: GeneratorSnapshot, checkpoint: str | None = None, source: str | None = None) -> None:
+        """A new generator copy. Another model (an image run after a toy run) starts the explorer afresh:
+        latents, endpoints and raw sliders of the old one would not fit it. A newer copy of the same
+        model keeps them, and its directions are refreshed in the background."""
+        new_model = self.snapshot is None or _model_of(self.snapshot) != _model_of(snapshot)
+        if new_model:
+            self._reset_for_model()
         self.snapshot = snapshot
         self.checkpoint_path = checkpoint
         self.raw_dim_spin.setRange(0, snapshot.latent_dim - 1)
         self._set_enabled(True)
-        source = Path(checkpoint).name if checkpoint else "the running training"
-        self.info.setText(f"Generator at step {snapshot.step:,} from {source}")
+        self._source = source or (f"from {Path(checkpoint).name}" if checkpoint else "from the running training")
+        self._show_info()
         if snapshot.is_toy:
             from ganstudio.core.sampling import seeded_latents
 
             self._toy_cloud = snapshot.generate(seeded_latents(0, TOY_CLOUD, snapshot.latent_dim)).numpy()
-        if not same_model or checkpoint:
+        if new_model or checkpoint:
             self.directions = None
-            self._directions_wanted = True
-            if self.isVisible():  # otherwise on first show: the PCA costs a training run seconds of CPU
-                self.find_directions()
+            self.directions_step = None
+        self._directions_wanted = True
+        if self.isVisible():  # otherwise on first show: the PCA costs a training run seconds of CPU
+            self._want_directions()
         self.request_render()
 
     def showEvent(self, event) -> None:
         super().showEvent(event)
         if self._directions_wanted and self.snapshot is not None:
-            self.find_directions()
+            self._want_directions()
 
     def set_live_state(self, payload: dict) -> None:
+        """A generator copy from the worker; its last one, when the run ends, says so."""
         from ganstudio.core.sampling import snapshot_from_state
 
-        self.set_snapshot(snapshot_from_state(payload, device="cpu"))
+        source = "where the run ended" if payload.get("final") else "from the running training"
+        self.set_snapshot(snapshot_from_state(payload, device="cpu"), source=source)
+
+    def _want_directions(self) -> None:
+        """At once when there are none for this model; for a newer generator, on the finder's schedule."""
+        self._directions_wanted = False
+        if self.directions is None:
+            self.finder.find(self.snapshot)
+        elif self.snapshot.step != self.directions_step:
+            self.finder.refresh(self.snapshot)
 
     def find_directions(self) -> None:
-        if self.snapshot is None:
-            return
-        self._directions_wanted = False
-        for slider in self.direction_sliders:
-            slider.setEnabled(False)
+        if self.snapshot is not None:
+            self._directions_wanted = False
+            self.finder.find(self.snapshot)
+
+    def _on_searching(self, snapshot: GeneratorSnapshot) -> None:
+        if self.directions is None:  # sliders along directions of another generator would mislead
+            for slider in self.direction_sliders:
+                slider.setEnabled(False)
         self.find_button.setEnabled(False)
-        self.info.setText(self.info.text().split(" - ")[0] + " - finding principal directions...")
-        self.finder.find(self.snapshot)
+        self._status = f"finding principal directions at step {snapshot.step:,}..."
+        self._show_info()
 
     def _on_directions(self, snapshot: GeneratorSnapshot, directions: Directions) -> None:
-        if snapshot is not self.snapshot and (self.snapshot is None or snapshot.config != self.snapshot.config):
+        self.find_button.setEnabled(self.snapshot is not None)
+        if self.snapshot is None or _model_of(snapshot) != _model_of(self.snapshot):
             return
         self.directions = directions
+        self.directions_step = snapshot.step
         count = len(directions.vectors)
         total = float(directions.variances.sum()) or 1.0
         for i, (slider, label) in enumerate(zip(self.direction_sliders, self.direction_labels)):
@@ -324,9 +357,40 @@ class ExplorerPanel(QWidget):
             label.setVisible(i < count)
             if i < count:
                 label.setText(f"{i} ({100 * directions.variances[i] / total:.0f}%)")
-        self.find_button.setEnabled(True)
-        self.info.setText(self.info.text().split(" - ")[0] + f" - {count} directions ready")
+        self._status = f"{count} directions from step {snapshot.step:,}"
+        self._show_info()
         self.request_render()
+
+    def _show_info(self) -> None:
+        if self.snapshot is not None:
+            text = f"Generator at step {self.snapshot.step:,} {self._source}"
+            self.info.setText(f"{text} - {self._status}" if self._status else text)
+
+    def _reset_for_model(self) -> None:
+        """Forgets everything tied to the previous model's latent space and picture."""
+        self._loading = True
+        try:
+            self.play_button.setChecked(False)
+            self.interp_slider.setValue(0)
+            for slider in self.direction_sliders:
+                slider.setValue(0.0)
+        finally:
+            self._loading = False
+        self.point_a = self.point_b = None
+        self.interp_t = None
+        self.set_a_button.setText("Set A")
+        self.set_b_button.setText("Set B")
+        for widget in [*self.raw_sliders.values(), *self._raw_labels]:
+            self.raw_layout.removeWidget(widget)
+            widget.deleteLater()
+        self.raw_sliders.clear()
+        self._raw_labels.clear()
+        self.directions = None
+        self.directions_step = None
+        self._status = ""
+        self.current_z = self.current_image = None
+        for item in (self.image_item, self.strip_item, self.cloud_item, self.point_item):
+            item.clear()
 
     # --- edits -------------------------------------------------------------------------------
     def _on_slider(self) -> None:
@@ -365,9 +429,11 @@ class ExplorerPanel(QWidget):
         slider.setValue(float(np.clip(start, -SIGMA_RANGE, SIGMA_RANGE)))
         slider.valueChanged.connect(self._on_slider)
         row = len(self.raw_sliders) + 1
-        self.raw_layout.addWidget(QLabel(f"z[{index}]"), row, 0)
+        label = QLabel(f"z[{index}]")
+        self.raw_layout.addWidget(label, row, 0)
         self.raw_layout.addWidget(slider, row, 1)
         self.raw_sliders[index] = slider
+        self._raw_labels.append(label)
         self.request_render()
         return slider
 
@@ -442,15 +508,17 @@ class ExplorerPanel(QWidget):
         try:
             path = write_image_set(self.snapshot, spec, dest, checkpoint=self.checkpoint_path)
         except ExportError as exc:
-            box = QMessageBox(QMessageBox.Icon.Critical, "Image set not saved", str(exc), QMessageBox.StandardButton.Ok,
-                              self)
-            box.setObjectName("imageSetError")
-            box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-            self.error_dialog = box
-            box.open()
+            self._show_error("imageSetError", "Image set not saved", str(exc))
             return None
         self.info.setText(f"Saved {spec.mode} set to {path}")
         return path
+
+    def _show_error(self, name: str, title: str, text: str) -> None:
+        box = QMessageBox(QMessageBox.Icon.Critical, title, text, QMessageBox.StandardButton.Ok, self)
+        box.setObjectName(name)
+        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        self.error_dialog = box
+        box.open()
 
     # --- rendering ---------------------------------------------------------------------------
     def _base_z(self) -> np.ndarray | None:

@@ -36,6 +36,8 @@ class SampleView(QWidget):
         self.history_slider.setRange(0, 0)
         self.history_slider.valueChanged.connect(self._show_selected)
         self.caption = QLabel("no samples yet", objectName="sampleCaption")
+        self.caption.setToolTip("The step the picture shown is from: a grid saved to samples/, the latest live "
+                                "picture (1-2 s old while training), or the step the run ended at")
         row = QHBoxLayout()
         row.addWidget(self.history_slider, 1)
         row.addWidget(self.caption)
@@ -76,18 +78,18 @@ class SampleView(QWidget):
             self.history_slider.setValue(len(self.history))
         self.history_slider.blockSignals(False)
         if follow:
-            self._show(frame, live=True)
+            self._show(frame)
 
     def _show_selected(self, index: int) -> None:
         if index >= len(self.history):
             if self.live is not None:
-                self._show(self.live, live=True)
+                self._show(self.live)
         else:
-            self._show(self.history[index], live=False)
+            self._show(self.history[index])
 
-    def _show(self, frame: SampleFrame, live: bool) -> None:
+    def _show(self, frame: SampleFrame) -> None:
         self.shown = frame
-        self.caption.setText(f"step {frame.step:,}" + (" (live)" if live else ""))
+        self.caption.setText(f"step {frame.step:,} ({_kind(frame)})")
         if frame.image is not None:
             self._set_mode("image")
             self.image_item.setImage(frame.image, autoLevels=False, levels=(0, 255))
@@ -121,6 +123,13 @@ class SampleView(QWidget):
 
     def current_pixels(self) -> np.ndarray | None:
         return None if self.shown is None else self.shown.image
+
+
+def _kind(frame: SampleFrame) -> str:
+    """Which picture this is: a live one lags training by a second or two, a saved one may be long past."""
+    if frame.final:
+        return "end of run"
+    return "saved" if frame.saved else "live"
 
 
 def _as_2d(points: np.ndarray, row: float) -> np.ndarray:

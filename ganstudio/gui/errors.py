@@ -1,0 +1,53 @@
+"""Exceptions that nothing caught, brought to the window.
+
+In a desktop app an exception raised in a slot, a timer or a background thread goes only to
+stderr, which nobody reads: the view just stops working. These hooks keep printing it there and
+also hand it, through a queued signal (they may run on any thread), to a callback on the GUI thread.
+"""
+
+from __future__ import annotations
+
+import sys
+import threading
+import traceback
+from collections.abc import Callable
+from types import TracebackType
+
+from PySide6.QtCore import QObject, Qt, Signal
+
+
+class ErrorReporter(QObject):
+    reported = Signal(str, str)  # the exception's last line, the whole traceback
+
+    def __init__(self, show: Callable[[str, str], None], parent: QObject | None = None):
+        super().__init__(parent)
+        self.reported.connect(show, Qt.ConnectionType.QueuedConnection)
+        self._previous: tuple | None = None
+
+    def install(self) -> ErrorReporter:
+        self._previous = (sys.excepthook, threading.excepthook)
+        sys.excepthook = self._on_exception
+        threading.excepthook = self._on_thread_exception
+        return self
+
+    def uninstall(self) -> None:
+        if self._previous is not None:
+            sys.excepthook, threading.excepthook = self._previous
+            self._previous = None
+
+    def _on_exception(self, kind: type[BaseException], value: BaseException, tb: TracebackType | None) -> None:
+        self._report("".join(traceback.format_exception(kind, value, tb)))
+
+    def _on_thread_exception(self, args: threading.ExceptHookArgs) -> None:
+        if args.exc_type is SystemExit:
+            return
+        name = args.thread.name if args.thread is not None else "a background thread"
+        text = "".join(traceback.format_exception(args.exc_type, args.exc_value, args.exc_traceback))
+        self._report(f"In {name}:\n{text}")
+
+    def _report(self, text: str) -> None:
+        print(text, file=sys.stderr, end="")
+        try:
+            self.reported.emit(text.strip().splitlines()[-1], text)
+        except RuntimeError:  # the window is already gone (the app is closing): stderr is all there is
+            pass

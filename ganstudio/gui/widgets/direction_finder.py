@@ -1,0 +1,93 @@
+"""The explorer's principal directions, found on a background thread and kept fresh.
+
+GANSpace's PCA costs about 2 s of CPU for the 28 px DCGAN on 2 busy cores, and while a run trains
+it shares them with training. Directions found on an early generator say little about a later
+one, so a newer generator of the same model gets new ones, one search at a time, each waiting 10x
+what the last took (within 5-60 s: ~20 s for that DCGAN, 10 % of a core); a new model (or the
+*Find directions* button) gets them at once.
+"""
+
+from __future__ import annotations
+
+import math
+import threading
+import time
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import QObject, QTimer, Signal
+
+from ganstudio.gui.pacing import paced_interval
+
+if TYPE_CHECKING:
+    from ganstudio.core.sampling import GeneratorSnapshot
+
+DIRECTIONS_REFRESH_S = (5.0, 60.0)  # the shortest and longest wait between two searches ...
+DIRECTIONS_COST_FACTOR = 10  # ... waiting 10x what the last one took in between
+
+
+class DirectionFinder(QObject):
+    searching = Signal(object)  # the snapshot a search has started on
+    found = Signal(object, object)  # snapshot, Directions
+    _done = Signal(object, object, float)  # from the search thread: snapshot, Directions (None: failed), seconds
+
+    def __init__(self, parent: QObject | None = None):
+        super().__init__(parent)
+        self.busy = False
+        self._pending: GeneratorSnapshot | None = None
+        self._urgent = False
+        self._last_start = -math.inf
+        self.interval = DIRECTIONS_REFRESH_S[0]  # seconds from one search's start to the next refresh's
+        self._timer = QTimer(self)
+        self._timer.setSingleShot(True)
+        self._timer.timeout.connect(self._start_pending)
+        self._done.connect(self._on_done)
+
+    def find(self, snapshot: GeneratorSnapshot) -> None:
+        """Directions for this generator as soon as the current search (if any) ends."""
+        self._pending, self._urgent = snapshot, True
+        self._schedule()
+
+    def refresh(self, snapshot: GeneratorSnapshot) -> None:
+        """Directions for a newer generator of the same model, no sooner than `interval` after the
+        last search started."""
+        self._pending = snapshot
+        self._schedule()
+
+    def _schedule(self) -> None:
+        if self.busy or self._pending is None:
+            return
+        wait = 0.0 if self._urgent else self.interval - (time.monotonic() - self._last_start)
+        if wait <= 0:
+            self._timer.stop()
+            self._start_pending()
+        elif not self._timer.isActive():
+            self._timer.start(math.ceil(wait * 1000))
+
+    def _start_pending(self) -> None:
+        if self.busy or self._pending is None:
+            return
+        snapshot, self._pending, self._urgent = self._pending, None, False
+        self.busy = True
+        self._last_start = time.monotonic()
+        self.searching.emit(snapshot)
+        threading.Thread(target=self._run, args=(snapshot,), name="DirectionFinder", daemon=True).start()
+
+    def _run(self, snapshot: GeneratorSnapshot) -> None:
+        from ganstudio.core.latent import principal_directions
+
+        directions = None
+        started = time.perf_counter()
+        try:
+            directions = principal_directions(snapshot)
+        finally:  # a failure still frees the finder; the exception goes on to the thread's excepthook
+            try:
+                self._done.emit(snapshot, directions, time.perf_counter() - started)
+            except RuntimeError:  # the explorer was closed while this ran
+                pass
+
+    def _on_done(self, snapshot: GeneratorSnapshot, directions, seconds: float) -> None:
+        self.busy = False
+        self.interval = paced_interval(seconds, DIRECTIONS_COST_FACTOR, *DIRECTIONS_REFRESH_S)
+        if directions is not None:
+            self.found.emit(snapshot, directions)
+        self._schedule()

@@ -1,0 +1,47 @@
+"""Continue with the default device (Auto): after Stop, and for a run folder opened from disk."""
+
+from pathlib import Path
+
+from PySide6.QtCore import Qt
+
+from ganstudio.core.checkpoint import load_checkpoint
+from ganstudio.core.runlog import RunDirectory
+from ganstudio.core.session import TrainingSession
+from tests.conftest import tiny_toy_config
+
+
+def auto_config(**train):
+    cfg = tiny_toy_config(**train)
+    cfg.train.device = "auto"  # the form's default
+    return cfg
+
+
+def test_continue_after_stop_with_auto_device(qtbot, make_window):
+    w = make_window(auto_config(steps=100000))
+    with qtbot.waitSignal(w.controller.stats_ready, timeout=30000):
+        w.start()
+    with qtbot.waitSignal(w.controller.finished, timeout=30000) as stopped:
+        qtbot.mouseClick(w.stop_button, Qt.MouseButton.LeftButton)
+    assert stopped.args == ["stopped"] and w.start_button.text() == "Continue"
+    stopped_at = load_checkpoint(Path(w.run_dir) / "checkpoints" / "latest.pt")["step"]
+    w.form.steps_spin.setValue(stopped_at + 15)
+    assert w.form.config().train.device == "auto" and w.start_button.text() == "Continue"
+    with qtbot.waitSignal(w.controller.finished, timeout=30000) as done:
+        qtbot.mouseClick(w.start_button, Qt.MouseButton.LeftButton)
+    assert done.args == ["done"], w.error_dialog and w.error_dialog.detailedText()
+    assert load_checkpoint(Path(w.run_dir) / "checkpoints" / "latest.pt")["step"] == stopped_at + 15
+
+
+def test_continue_an_opened_run_folder_with_auto_device(qtbot, make_window, tmp_path):
+    session = TrainingSession.start(auto_config(steps=10), RunDirectory.at(tmp_path / "cli-run"))
+    while not session.done:
+        session.advance()
+    session.save_checkpoint()
+    w = make_window()
+    assert w.open_run(tmp_path / "cli-run")
+    assert w.form.config().train.device == "auto"
+    w.form.steps_spin.setValue(25)
+    with qtbot.waitSignal(w.controller.finished, timeout=30000) as done:
+        qtbot.mouseClick(w.start_button, Qt.MouseButton.LeftButton)
+    assert done.args == ["done"], w.error_dialog and w.error_dialog.detailedText()
+    assert load_checkpoint(tmp_path / "cli-run" / "checkpoints" / "latest.pt")["step"] == 25

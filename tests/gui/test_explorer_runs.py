@@ -1,0 +1,138 @@
+"""The explorer follows the window's runs: the generator a run ended with, the run's folder,
+another model after a switch, and directions refreshed for a newer generator."""
+
+import time
+from pathlib import Path
+
+import pytest
+import torch
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QFileDialog
+
+from ganstudio.core.checkpoint import load_checkpoint
+from ganstudio.core.runlog import RunDirectory
+from ganstudio.core.session import TrainingSession
+from ganstudio.core.trainer import Trainer
+from ganstudio.gui.widgets.direction_finder import DIRECTIONS_REFRESH_S
+from tests.conftest import tiny_image_config, tiny_toy_config
+
+
+def image_config(**train):
+    cfg = tiny_image_config(**train)
+    cfg.model.latent_dim = 24  # unlike the toy model's 8: a stale latent cannot fit both
+    return cfg
+
+
+def same_weights(module, state):
+    return all(torch.equal(value, state[name]) for name, value in module.state_dict().items())
+
+
+def test_after_a_finished_run_the_explorer_has_its_last_ema_generator(qtbot, make_window):
+    w = make_window(image_config(steps=30, ema_decay=0.9))
+    assert w.tabs.currentIndex() == 0  # the Training tab stays in front the whole run
+    with qtbot.waitSignal(w.controller.finished, timeout=60000):
+        w.start()
+    state = load_checkpoint(Path(w.run_dir) / "checkpoints" / "latest.pt")
+    snapshot = w.explorer.snapshot
+    assert snapshot.step == 30 == state["step"]
+    assert same_weights(snapshot.generator, state["generator_ema"])
+    assert not same_weights(snapshot.generator, state["generator"])
+    assert "step 30 " in w.explorer.info.text()
+
+
+def test_after_stop_the_explorer_has_the_stopped_generator_and_refresh_reloads_it(qtbot, make_window,
+                                                                                 small_checkpoint):
+    w = make_window(image_config(steps=100000))
+    with qtbot.waitSignal(w.controller.stats_ready, timeout=30000):
+        w.start()
+    qtbot.waitUntil(lambda: w.progress.value() >= 20, timeout=30000)
+    with qtbot.waitSignal(w.controller.finished, timeout=30000):
+        w.stop()
+    latest = Path(w.run_dir) / "checkpoints" / "latest.pt"
+    stopped_at = load_checkpoint(latest)["step"]
+    assert w.explorer.snapshot.step == stopped_at >= 20
+    assert w.explore_checkpoint(small_checkpoint)
+    assert w.explorer.snapshot.step == 5
+    qtbot.mouseClick(w.explorer.refresh_button, Qt.MouseButton.LeftButton)
+    assert w.explorer.snapshot.step == stopped_at
+    assert w.explorer.checkpoint_path == str(latest.resolve())
+
+
+def test_an_opened_run_shows_its_generator_and_checkpoint_dialogs_open_in_its_folder(qtbot, make_window, tmp_path,
+                                                                                    monkeypatch):
+    session = TrainingSession.start(tiny_toy_config(steps=10), RunDirectory.at(tmp_path / "cli-run"))
+    while not session.done:
+        session.advance()
+    session.save_checkpoint()
+    w = make_window()
+    assert w.open_run(tmp_path / "cli-run")
+    assert w.explorer.snapshot.step == 10
+    asked = []
+    monkeypatch.setattr(QFileDialog, "getOpenFileName", lambda *args: (asked.append(args[2]), ("", ""))[1])
+    w.tabs.setCurrentWidget(w.explorer)
+    qtbot.mouseClick(w.explorer.open_button, Qt.MouseButton.LeftButton)
+    w.open_ckpt_action.trigger()
+    assert asked == [str(tmp_path / "cli-run" / "checkpoints")] * 2
+
+
+def test_switching_between_image_and_toy_runs_rebuilds_the_explorer(qtbot, make_window):
+    w = make_window(image_config(steps=10))
+    w.tabs.setCurrentWidget(w.explorer)
+    e = w.explorer
+    with qtbot.waitSignal(w.controller.finished, timeout=60000):
+        w.start()
+    qtbot.waitUntil(lambda: e.directions is not None, timeout=30000)
+    e.seed_spin.setValue(1)
+    e.set_endpoint("a")
+    e.seed_spin.setValue(2)
+    e.set_endpoint("b")
+    e.interp_slider.setValue(50)
+    e.add_raw_slider(20).setValue(1.0)
+    e.render()
+    assert e.current_image.shape == (28, 28)
+
+    w.form.set_config(tiny_toy_config(steps=10))
+    with qtbot.waitSignal(w.controller.finished, timeout=60000):
+        w.start()
+    assert e.snapshot.is_toy and e.snapshot.latent_dim == 8
+    e.render()
+    xs, _ys = e.point_item.getData()
+    assert len(xs) == 1 and e.current_z.shape == (8,) and e.current_image is None
+    assert e.raw_sliders == {} and e.point_a is None and e.set_a_button.text() == "Set A"
+    qtbot.waitUntil(lambda: e.directions is not None and e.directions.vectors.shape[1] == 8, timeout=30000)
+
+    w.form.set_config(image_config(steps=10))
+    with qtbot.waitSignal(w.controller.finished, timeout=60000):
+        w.start()
+    e.render()
+    assert e.current_image.shape == (28, 28) and not e.cloud_item.isVisible()
+    qtbot.waitUntil(lambda: e.directions is not None and e.directions.vectors.shape[1] == 24, timeout=30000)
+    e.direction_sliders[0].setValue(2.0)
+    e.render()
+    assert e.current_z.shape == (24,)
+
+
+def test_a_newer_generator_gets_new_directions_but_not_too_often(qtbot, make_window):
+    w = make_window()
+    w.tabs.setCurrentWidget(w.explorer)
+    e = w.explorer
+    starts = []
+    e.finder.searching.connect(lambda snapshot: starts.append((time.monotonic(), snapshot.step,
+                                                               e.direction_sliders[0].isEnabled())))
+    trainer = Trainer(image_config())
+    with qtbot.waitSignal(e.finder.found, timeout=30000):
+        e.set_live_state(trainer.state_dict())
+    untrained = e.directions.vectors.copy()
+    assert e.directions_step == 0
+    for _ in range(5):
+        trainer.step()
+    e.set_live_state(trainer.state_dict())
+    trainer.step()
+    e.set_live_state(trainer.state_dict())
+    assert e.snapshot.step == 6
+    qtbot.waitUntil(lambda: e.directions_step == 6, timeout=int(DIRECTIONS_REFRESH_S[1] * 1000) + 30000)
+    assert [step for _t, step, _enabled in starts] == [0, 6]  # step 5 was overtaken while it waited
+    assert starts[1][0] - starts[0][0] >= DIRECTIONS_REFRESH_S[0] - 0.05
+    assert starts[1][2], "the sliders stay usable while newer directions are found"
+    assert not pytest.approx(untrained) == e.directions.vectors
+    assert "from step 6" in e.info.text()
