@@ -338,6 +338,7 @@ class MainWindow(QMainWindow):
         self._set_continuable(None)
         self.run_dir = None
         self.explorer.run_folder = None
+        self._hide_banner()
         self.plots.clear()
         self.samples.clear()
         self.progress.setValue(0)
@@ -386,6 +387,7 @@ class MainWindow(QMainWindow):
         self._set_continuable(run, config)
         self.run_dir = str(run.path)
         self._reset_rate()
+        self._hide_banner()
         self.explorer.run_folder = self.run_dir
         self._explore_latest(run)
         last = metrics[-1].step if metrics else 0

@@ -357,7 +357,7 @@ class ExplorerPanel(QWidget):
             label.setVisible(i < count)
             if i < count:
                 label.setText(f"{i} ({100 * directions.variances[i] / total:.0f}%)")
-        self._status = f"{count} directions from step {snapshot.step:,}"
+        self._status = f"{count} direction{'s' if count != 1 else ''} from step {snapshot.step:,}"
         self._show_info()
         self.request_render()
 
