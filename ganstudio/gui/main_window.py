@@ -677,6 +677,8 @@ class MainWindow(QMainWindow):
                 return
             QCoreApplication.sendPostedEvents(self.controller)  # the worker's last words: a failed save
             if self._run_failed:  # the reason stays on screen; closing again quits
+                self.statusBar().showMessage("Not closed: the run ended with an error (see the message); "
+                                             "close again to quit")
                 event.ignore()
                 return
         self.settings.set_last_config(self.form.config())
