@@ -335,6 +335,7 @@ class MainWindow(QMainWindow):
         self._set_continuable(None)
         self.run_dir = None
         self.explorer.run_folder = None
+        self._hide_banner()
         self.plots.clear()
         self.samples.clear()
         self.progress.setValue(0)
@@ -383,6 +384,7 @@ class MainWindow(QMainWindow):
         self._set_continuable(run, config)
         self.run_dir = str(run.path)
         self._reset_rate()
+        self._hide_banner()
         self.explorer.run_folder = self.run_dir
         self._explore_latest(run)
         last = metrics[-1].step if metrics else 0
@@ -672,6 +674,8 @@ class MainWindow(QMainWindow):
                 return
             QCoreApplication.sendPostedEvents(self.controller)  # the worker's last words: a failed save
             if self._run_failed:  # the reason stays on screen; closing again quits
+                self.statusBar().showMessage("Not closed: the run ended with an error (see the message); "
+                                             "close again to quit")
                 event.ignore()
                 return
         self.settings.set_last_config(self.form.config())

@@ -67,6 +67,13 @@ def test_resume_ends_with_the_same_weights_as_one_run(tmp_path):
     assert steps == list(range(1, 16))
 
 
+def test_resume_with_device_auto(tmp_path):
+    cfg = write_config(tmp_path, tiny_toy_config(steps=5))
+    assert main(["train", "--config", cfg, "--out", str(tmp_path / "a")]) == 0
+    assert main(["train", "--resume", str(tmp_path / "a"), "--steps", "10", "--device", "auto"]) == 0
+    assert load_checkpoint(tmp_path / "a" / "checkpoints" / "latest.pt")["step"] == 10
+
+
 @pytest.mark.parametrize(
     "argv, message",
     [

@@ -47,6 +47,7 @@ def test_closing_with_a_failing_final_save_ends_the_thread_and_shows_why(qtbot, 
     assert w.isVisible(), "the window stays open so the reason can be read"
     assert w.error_dialog is not None and w.error_dialog.isVisible()
     assert "final checkpoint was not saved" in w.error_dialog.text()
+    assert "close again" in w.statusBar().currentMessage()
     w.error_dialog.accept()
     w.close()
     assert not w.isVisible()

@@ -33,7 +33,7 @@ def test_the_rate_says_paused_while_paused_even_when_stepping(qtbot, make_window
     qtbot.waitUntil(lambda: "steps/s" in w.rate_label.text(), timeout=30000)
 
 
-def test_opening_another_run_clears_the_previous_runs_rate(qtbot, make_window, tmp_path):
+def test_opening_another_run_clears_the_previous_runs_rate_and_banner(qtbot, make_window, tmp_path):
     session = TrainingSession.start(tiny_toy_config(steps=10), RunDirectory.at(tmp_path / "other"))
     while not session.done:
         session.advance()
@@ -42,8 +42,10 @@ def test_opening_another_run_clears_the_previous_runs_rate(qtbot, make_window, t
     run_until_rate_shows(qtbot, w)
     with qtbot.waitSignal(w.controller.finished, timeout=30000):
         w.stop()
+    w.controller.health_alarm.emit(Alarm("mode-collapse", 1200, "Samples are collapsing.", ()))
     assert w.open_run(tmp_path / "other")
     assert w.rate_label.text() == ""
+    assert not w.banner_row.isVisible(), "an alarm about the previous run"
 
 
 def test_the_sample_caption_says_the_step_its_picture_is_from(qtbot, make_window):

@@ -285,7 +285,8 @@ class ExplorerPanel(QWidget):
         snapshot = load_generator(path, device="cpu")
         self.set_snapshot(snapshot, checkpoint=str(Path(path).resolve()))
 
-    def set_snapshot(self, snapshot: GeneratorSnapshot, checkpoint: str | None = None, source: str | None = None) -> None:
+    def set_snapshot(self, snapshot: GeneratorSnapshot, checkpoint: str | None = None,
+                     source: str | None = None) -> None:
         """A new generator copy. Another model (an image run after a toy run) starts the explorer afresh:
         latents, endpoints and raw sliders of the old one would not fit it. A newer copy of the same
         model keeps them, and its directions are refreshed in the background."""
@@ -357,7 +358,7 @@ class ExplorerPanel(QWidget):
             label.setVisible(i < count)
             if i < count:
                 label.setText(f"{i} ({100 * directions.variances[i] / total:.0f}%)")
-        self._status = f"{count} directions from step {snapshot.step:,}"
+        self._status = f"{count} direction{'s' if count != 1 else ''} from step {snapshot.step:,}"
         self._show_info()
         self.request_render()
 
@@ -374,6 +375,7 @@ class ExplorerPanel(QWidget):
             self.interp_slider.setValue(0)
             for slider in self.direction_sliders:
                 slider.setValue(0.0)
+                slider.setEnabled(False)  # until this model's directions are found
         finally:
             self._loading = False
         self.point_a = self.point_b = None
