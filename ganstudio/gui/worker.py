@@ -276,8 +276,8 @@ class TrainingWorker(QObject):
         from ganstudio.core.config import RunConfig
 
         trainer = session.trainer
-        trainer.load_state_dict(copy.deepcopy(self._good_state))  # the optimizers would alias it
         trainer.config = RunConfig.from_dict(self._good_state["config"])  # a change that broke the run is undone
+        trainer.load_state_dict(copy.deepcopy(self._good_state))  # the optimizers would alias it
         self.monitor.set_learning_rates(trainer.config.optim.lr_g, trainer.config.optim.lr_d)
         session.run.truncate_metrics(session.step)
         session.run.append_event({"step": session.step, "event": "rewind"})
