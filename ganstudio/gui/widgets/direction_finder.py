@@ -14,7 +14,7 @@ import threading
 import time
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QObject, QTimer, Signal
+from PySide6.QtCore import QObject, Qt, QTimer, Signal
 
 from ganstudio.gui.pacing import paced_interval
 
@@ -39,6 +39,7 @@ class DirectionFinder(QObject):
         self.interval = DIRECTIONS_REFRESH_S[0]  # seconds from one search's start to the next refresh's
         self._timer = QTimer(self)
         self._timer.setSingleShot(True)
+        self._timer.setTimerType(Qt.TimerType.PreciseTimer)  # a coarse timer may fire 5 % early
         self._timer.timeout.connect(self._start_pending)
         self._done.connect(self._on_done)
 
