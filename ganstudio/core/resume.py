@@ -53,7 +53,7 @@ def resume_changes(saved: RunConfig, on_disk: RunConfig, overrides: list[str], t
                             "What may change: learning rates, k, noise, EMA, steps, intervals, quality, perf")])
     if config.train.steps <= step:
         raise ConfigError([("train.steps", f"{config.train.steps:,} does not go past the checkpoint's step {step:,}; "
-                                           "give --steps larger than that")])
+                                           "give more steps (--steps, or Steps in the window)")])
     check(config)
     after = _flat(config)
     notes = [f"{key}: {before[key]!r} -> {after[key]!r}" for key in sorted(after) if after[key] != before[key]]
