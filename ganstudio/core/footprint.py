@@ -52,7 +52,7 @@ def _leaf_outputs(module: nn.Module, counts: list[int]) -> list:
 
 def estimate(config: RunConfig) -> Footprint:
     with torch.device("meta"):
-        g, d = build_models(config)
+        g, d = build_models(config, init=False)
     counts: list[int] = []
     hooks = _leaf_outputs(g, counts) + _leaf_outputs(d, counts)
     pack = config.model.pack

@@ -25,7 +25,9 @@ def init_weights(module: nn.Module) -> None:
         nn.init.zeros_(module.bias)
 
 
-def build_models(config: RunConfig) -> tuple[nn.Module, nn.Module]:
+def build_models(config: RunConfig, init: bool = True) -> tuple[nn.Module, nn.Module]:
+    """init=False skips weight initialisation and spectral norm (same shapes), for counting on the meta
+    device: random init there goes through torch's reference ops, whose import costs seconds."""
     m, d = config.model, config.data
     shape = sample_shape(config)
     if m.arch == "dcgan":
@@ -36,6 +38,8 @@ def build_models(config: RunConfig) -> tuple[nn.Module, nn.Module]:
     else:
         g = MLPGenerator(m.latent_dim, shape, m.width, image_output=not d.is_toy, components=m.latent_components)
         dis = MLPDiscriminator(shape, m.width, m.d_activation, m.minibatch_std, m.pack)
+    if not init:
+        return g, dis
     g.apply(init_weights)
     dis.apply(init_weights)
     if m.spectral_norm:
