@@ -100,7 +100,7 @@ class TrainingSession:
         on_disk = run.read_config()
         if not run.latest_checkpoint.exists():
             raise RunError(f"{run.path} has no checkpoint yet (stopped before its first save?): continuing would "
-                           "start again at step 0 and erase its metrics; train it over with --restart")
+                           "start again at step 0 and erase its metrics; train it over with --restart (or start a new run)")
         state = load_checkpoint(run.latest_checkpoint, map_location="cpu")
         try:
             saved = check(RunConfig.from_dict(state["config"]))
