@@ -20,6 +20,7 @@ from ganstudio.core.imaging import image_grid, scatter_image
 from ganstudio.core.metrics import PROTOCOL_SAMPLES, ModeMetrics, mode_metrics
 from ganstudio.core.quality.scores import QualityReport
 from ganstudio.core.resume import resume_changes
+from ganstudio.core.run_lock import RunLock
 from ganstudio.core.runlog import RunDirectory, RunError
 from ganstudio.core.stats import StepStats
 from ganstudio.core.trainer import Trainer
@@ -65,9 +66,11 @@ def check_inception(config: RunConfig) -> Path | None:
 
 
 class TrainingSession:
-    def __init__(self, trainer: Trainer, run: RunDirectory, total_steps: int | None = None):
+    def __init__(self, trainer: Trainer, run: RunDirectory, total_steps: int | None = None,
+                 lock: RunLock | None = None):
         self.trainer = trainer
         self.run = run
+        self.lock = lock  # held from start/resume/restart until close(): one process trains a folder
         self.total_steps = total_steps or trainer.config.train.steps
         self.resume_notes: list[str] = []  # what a resume changed, for the front end to say
         self._saved_config = trainer.config.to_dict()  # as config.json holds it
@@ -80,14 +83,16 @@ class TrainingSession:
     def start(cls, config: RunConfig, run: RunDirectory, device: str | None = None) -> TrainingSession:
         check(config)
         check_inception(config)
+        lock = RunLock.acquire(run.path)
         try:
             trainer = Trainer(config, device=device)
             run.write_config(config)
         except BaseException:
+            lock.close()
             run.remove_if_empty()
             raise
         run.remove_stale_temp_files()
-        return cls(trainer, run)
+        return cls(trainer, run, lock=lock)
 
     @classmethod
     def resume(cls, run: RunDirectory, total_steps: int | None = None, device: str | None = None,
@@ -97,6 +102,18 @@ class TrainingSession:
         The checkpoint's config is the truth (live changes live in it); config.json edits and
         overrides (section.field=value) apply where resume_changes allows, and are refused by name
         elsewhere. Nothing in the folder is written until everything has been checked."""
+        lock = RunLock.acquire(run.path)
+        try:
+            session = cls._resume(run, total_steps, device, overrides)
+        except BaseException:
+            lock.close()
+            raise
+        session.lock = lock
+        return session
+
+    @classmethod
+    def _resume(cls, run: RunDirectory, total_steps: int | None, device: str | None,
+                overrides: list[str] | None) -> TrainingSession:
         on_disk = run.read_config()
         if not run.latest_checkpoint.exists():
             raise RunError(f"{run.path} has no checkpoint yet (stopped before its first save?): continuing would "
@@ -121,11 +138,20 @@ class TrainingSession:
     def restart(cls, run: RunDirectory, device: str | None = None) -> TrainingSession:
         """Trains a run folder over from step 0 with its config.json: its metrics, sample grids and
         checkpoints go (the user asked for this by name; resume never does it by itself)."""
-        config = run.read_config()
-        trainer = Trainer(config, device=device)
-        run.clear_history()
+        lock = RunLock.acquire(run.path)
+        try:
+            trainer = Trainer(run.read_config(), device=device)
+            run.clear_history()
+        except BaseException:
+            lock.close()
+            raise
         run.remove_stale_temp_files()
-        return cls(trainer, run)
+        return cls(trainer, run, lock=lock)
+
+    def close(self) -> None:
+        """Lets another process (or this one, again) train the folder; idempotent, and safe without a lock."""
+        if self.lock is not None:
+            self.lock.close()
 
     @property
     def step(self) -> int:
