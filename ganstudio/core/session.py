@@ -20,6 +20,7 @@ from ganstudio.core.imaging import image_grid, scatter_image
 from ganstudio.core.metrics import PROTOCOL_SAMPLES, ModeMetrics, mode_metrics
 from ganstudio.core.quality.scores import QualityReport
 from ganstudio.core.resume import resume_changes
+from ganstudio.core.run_data import adopt_drawn, data_in_folder, discard_drawn
 from ganstudio.core.run_lock import RunLock
 from ganstudio.core.runlog import RunDirectory, RunError
 from ganstudio.core.stats import StepStats
@@ -65,6 +66,18 @@ def check_inception(config: RunConfig) -> Path | None:
     return path
 
 
+def build_trainer(config: RunConfig, run: RunDirectory, device: str | None = None) -> Trainer:
+    """A Trainer whose drawn points come from the run folder, wherever it has been moved to."""
+    data = data_in_folder(config.data, run.path)
+    if data is config.data:
+        return Trainer(config, device=device)
+    from ganstudio.core.data import build_data_source
+    from ganstudio.core.device import select_device
+
+    chosen = select_device(device or config.train.device)
+    return Trainer(config, data=build_data_source(data, chosen), device=chosen)
+
+
 class TrainingSession:
     def __init__(self, trainer: Trainer, run: RunDirectory, total_steps: int | None = None,
                  lock: RunLock | None = None):
@@ -85,10 +98,12 @@ class TrainingSession:
         check_inception(config)
         lock = RunLock.acquire(run.path)
         try:
-            trainer = Trainer(config, device=device)
+            config = adopt_drawn(config, run.path)
+            trainer = build_trainer(config, run, device)
             run.write_config(config)
         except BaseException:
             lock.close()
+            discard_drawn(run.path)
             run.remove_if_empty()
             raise
         run.remove_stale_temp_files()
@@ -124,7 +139,7 @@ class TrainingSession:
         except ConfigError as exc:
             raise CheckpointError(f"{run.latest_checkpoint}: its config is not usable: {exc}") from None
         config, notes = resume_changes(saved, on_disk, overrides or [], total_steps, state["step"])
-        trainer = Trainer(config, device=device)
+        trainer = build_trainer(config, run, device)
         restore_trainer(trainer, state)
         run.truncate_metrics(trainer.step_count)
         if config.to_dict() != on_disk.to_dict():
@@ -140,7 +155,7 @@ class TrainingSession:
         checkpoints go (the user asked for this by name; resume never does it by itself)."""
         lock = RunLock.acquire(run.path)
         try:
-            trainer = Trainer(run.read_config(), device=device)
+            trainer = build_trainer(run.read_config(), run, device)
             run.clear_history()
         except BaseException:
             lock.close()
