@@ -116,11 +116,14 @@ def _refusal(folder: Path, holder: Holder | None, age: float) -> RunError:
     if holder is None:
         return RunError(f"{folder} is being locked for training by another process right now "
                         f"({folder / LOCK_NAME}); try again in a moment")
+    who = "another process"
+    if (holder.pid, holder.host) == (os.getpid(), socket.gethostname()):
+        who = "another run in this process"
     where = ""
     if holder.host != socket.gethostname():
         where = (f"; if that process is gone, its lock is taken over {STALE_AFTER_S:.0f} s after its last "
                  f"heartbeat ({age:.0f} s ago)")
-    return RunError(f"{folder} is being trained by another process ({holder.describe()}); stop it or wait for "
+    return RunError(f"{folder} is being trained by {who} ({holder.describe()}); stop it or wait for "
                     f"it to finish, then try again{where}")
 
 

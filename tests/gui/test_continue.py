@@ -37,6 +37,7 @@ def test_continue_an_opened_run_folder_with_auto_device(qtbot, make_window, tmp_
     while not session.done:
         session.advance()
     session.save_checkpoint()
+    session.close()
     w = make_window()
     assert w.open_run(tmp_path / "cli-run")
     assert w.form.config().train.device == "auto"
