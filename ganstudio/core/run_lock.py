@@ -128,7 +128,8 @@ def _refusal(folder: Path, holder: Holder | None, age: float) -> RunError:
 
 
 def _read(fd: int) -> bytes:
-    return os.pread(fd, MAX_LOCK_BYTES, 0) if hasattr(os, "pread") else os.read(fd, MAX_LOCK_BYTES)
+    os.lseek(fd, 0, os.SEEK_SET)
+    return os.read(fd, MAX_LOCK_BYTES)
 
 
 def _write(fd: int, data: bytes) -> None:
@@ -155,6 +156,14 @@ def _same_file(fd: int, path: Path) -> bool:
     except OSError:
         return False
     return (mine.st_dev, mine.st_ino) == (there.st_dev, there.st_ino)
+
+
+def _open(path: Path) -> tuple[int, bool]:
+    """The lock file, and whether this call created it (O_EXCL: of two callers, only one does)."""
+    try:
+        return os.open(path, os.O_RDWR | os.O_CREAT | os.O_EXCL, 0o644), True
+    except FileExistsError:
+        return os.open(path, os.O_RDWR), False
 
 
 class _State:
@@ -212,14 +221,11 @@ class RunLock:
         me = Holder.this_process()
         for _ in range(_ATTEMPTS):
             try:
-                fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_EXCL, 0o644)
-                created = True
-            except FileExistsError:
-                try:
-                    fd = os.open(path, os.O_RDWR)
-                except FileNotFoundError:
+                fd, created = _open(path)
+            except FileNotFoundError:
+                if folder.is_dir():
                     continue  # released between the two opens
-                created = False
+                raise RunError(f"cannot lock {folder} for training: it is not a folder") from None
             except OSError as exc:
                 raise RunError(f"cannot lock {folder} for training: {exc.strerror}") from None
             try:
@@ -252,7 +258,10 @@ class RunLock:
                 path.unlink(missing_ok=True)
             raise RunError(f"cannot lock {path.parent} for training: {exc.strerror}") from None
         # Without an flock between them, two machines may take over one stale lock at once: the later write wins
-        return Holder.parse(path.read_bytes()) == me
+        try:
+            return Holder.parse(path.read_bytes()) == me
+        except OSError:
+            return False
 
     @property
     def held(self) -> bool:
