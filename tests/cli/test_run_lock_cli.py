@@ -48,6 +48,8 @@ def test_a_second_train_of_a_folder_in_training_is_refused_in_one_line(tmp_path)
         assert f"pid {first.pid} on {socket.gethostname()} since " in lines[0]
         assert (run / "config.json").read_bytes() == config
         assert json.loads((run / LOCK_NAME).read_text())["pid"] == first.pid
+        # looking at a run in training needs no lock
+        assert main(["sample", str(run / "checkpoints" / "latest.pt"), "--n", "10", "--out", str(tmp_path / "s")]) == 0
     finally:
         first.send_signal(signal.SIGTERM)
         first.communicate(timeout=120)

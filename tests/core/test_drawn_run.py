@@ -5,6 +5,7 @@ import json
 import shutil
 
 import numpy as np
+import pytest
 
 from ganstudio.cli import main
 from ganstudio.core.checkpoint import load_checkpoint
@@ -58,3 +59,18 @@ def test_a_run_started_from_a_drawn_runs_config_copies_the_points_again(tmp_path
     TrainingSession.start(again, RunDirectory.at(second)).close()
     assert RunDirectory.open(second).read_config().data.path == DRAWN_COPY
     np.testing.assert_array_equal(np.load(second / DRAWN_COPY), np.load(first / DRAWN_COPY))
+
+
+def test_a_drawn_run_that_fails_to_start_leaves_no_folder_behind(tmp_path, monkeypatch):
+    from ganstudio.core import session as session_module
+
+    def fail(*_args, **_kwargs):
+        raise RuntimeError("the model does not fit")
+
+    drawing = tmp_path / "mine.npy"
+    np.save(drawing, np.random.default_rng(2).normal(size=(20, 2)))
+    monkeypatch.setattr(session_module, "build_trainer", fail)
+    folder = tmp_path / "run"
+    with pytest.raises(RuntimeError, match="does not fit"):
+        TrainingSession.start(drawn_config(drawing), RunDirectory.at(folder))
+    assert not folder.exists()
