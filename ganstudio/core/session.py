@@ -103,7 +103,8 @@ class TrainingSession:
             run.write_config(config)
         except BaseException:
             lock.close()
-            discard_drawn(run.path)
+            if config.data.dataset == "drawn":
+                discard_drawn(run.path)
             run.remove_if_empty()
             raise
         run.remove_stale_temp_files()
@@ -116,7 +117,8 @@ class TrainingSession:
 
         The checkpoint's config is the truth (live changes live in it); config.json edits and
         overrides (section.field=value) apply where resume_changes allows, and are refused by name
-        elsewhere. Nothing in the folder is written until everything has been checked."""
+        elsewhere. Nothing in the folder is written until everything has been checked, and nothing is
+        read before the lock is ours: a folder another process trains is refused as it is."""
         lock = RunLock.acquire(run.path)
         try:
             session = cls._resume(run, total_steps, device, overrides)

@@ -124,3 +124,28 @@ def test_a_refused_resume_releases_the_lock_it_took(tmp_path):
     with pytest.raises(RunError, match="no checkpoint yet"):
         TrainingSession.resume(RunDirectory.open(folder))
     assert not (folder / LOCK_NAME).exists()
+
+
+def test_the_heartbeat_touches_the_lock_file(tmp_path):
+    """What keeps another host from taking over a live run's lock; one beat, run in this thread."""
+    import threading
+
+    class OneBeat(threading.Event):
+        waits = 0
+
+        def wait(self, timeout=None):
+            self.waits += 1
+            return self.waits > 1
+
+    path = tmp_path / LOCK_NAME
+    path.write_text("{}")
+    old = time.time() - STALE_AFTER_S - 5
+    os.utime(path, (old, old))
+    fd = os.open(path, os.O_RDWR)
+    try:
+        state = run_lock._State(fd, path, "mine")
+        state.stop = OneBeat()
+        run_lock._heartbeat(state)
+    finally:
+        os.close(fd)
+    assert time.time() - path.stat().st_mtime < STALE_AFTER_S
