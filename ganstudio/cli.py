@@ -84,9 +84,15 @@ def _session_for(args: argparse.Namespace):
 
 
 def cmd_train(args: argparse.Namespace) -> int:
-    from ganstudio.cli_progress import TrainingProgress
-
     session = _session_for(args)
+    try:
+        return _train(session)
+    finally:
+        session.close()  # the folder's lock: free for the next train --resume, even in this process
+
+
+def _train(session) -> int:
+    from ganstudio.cli_progress import TrainingProgress
     from ganstudio.core.device import describe_device
     from ganstudio.core.fast_path import apply_threads
 

@@ -20,6 +20,8 @@ from ganstudio.core.imaging import image_grid, scatter_image
 from ganstudio.core.metrics import PROTOCOL_SAMPLES, ModeMetrics, mode_metrics
 from ganstudio.core.quality.scores import QualityReport
 from ganstudio.core.resume import resume_changes
+from ganstudio.core.run_data import adopt_drawn, data_in_folder, discard_drawn
+from ganstudio.core.run_lock import RunLock
 from ganstudio.core.runlog import RunDirectory, RunError
 from ganstudio.core.stats import StepStats
 from ganstudio.core.trainer import Trainer
@@ -64,10 +66,24 @@ def check_inception(config: RunConfig) -> Path | None:
     return path
 
 
+def build_trainer(config: RunConfig, run: RunDirectory, device: str | None = None) -> Trainer:
+    """A Trainer whose drawn points come from the run folder, wherever it has been moved to."""
+    data = data_in_folder(config.data, run.path)
+    if data is config.data:
+        return Trainer(config, device=device)
+    from ganstudio.core.data import build_data_source
+    from ganstudio.core.device import select_device
+
+    chosen = select_device(device or config.train.device)
+    return Trainer(config, data=build_data_source(data, chosen), device=chosen)
+
+
 class TrainingSession:
-    def __init__(self, trainer: Trainer, run: RunDirectory, total_steps: int | None = None):
+    def __init__(self, trainer: Trainer, run: RunDirectory, total_steps: int | None = None,
+                 lock: RunLock | None = None):
         self.trainer = trainer
         self.run = run
+        self.lock = lock  # held from start/resume/restart until close(): one process trains a folder
         self.total_steps = total_steps or trainer.config.train.steps
         self.resume_notes: list[str] = []  # what a resume changed, for the front end to say
         self._saved_config = trainer.config.to_dict()  # as config.json holds it
@@ -80,14 +96,19 @@ class TrainingSession:
     def start(cls, config: RunConfig, run: RunDirectory, device: str | None = None) -> TrainingSession:
         check(config)
         check_inception(config)
+        lock = RunLock.acquire(run.path)
         try:
-            trainer = Trainer(config, device=device)
+            config = adopt_drawn(config, run.path)
+            trainer = build_trainer(config, run, device)
             run.write_config(config)
         except BaseException:
+            lock.close()
+            if config.data.dataset == "drawn":
+                discard_drawn(run.path)
             run.remove_if_empty()
             raise
         run.remove_stale_temp_files()
-        return cls(trainer, run)
+        return cls(trainer, run, lock=lock)
 
     @classmethod
     def resume(cls, run: RunDirectory, total_steps: int | None = None, device: str | None = None,
@@ -96,7 +117,20 @@ class TrainingSession:
 
         The checkpoint's config is the truth (live changes live in it); config.json edits and
         overrides (section.field=value) apply where resume_changes allows, and are refused by name
-        elsewhere. Nothing in the folder is written until everything has been checked."""
+        elsewhere. Nothing in the folder is written until everything has been checked, and nothing is
+        read before the lock is ours: a folder another process trains is refused as it is."""
+        lock = RunLock.acquire(run.path)
+        try:
+            session = cls._resume(run, total_steps, device, overrides)
+        except BaseException:
+            lock.close()
+            raise
+        session.lock = lock
+        return session
+
+    @classmethod
+    def _resume(cls, run: RunDirectory, total_steps: int | None, device: str | None,
+                overrides: list[str] | None) -> TrainingSession:
         on_disk = run.read_config()
         if not run.latest_checkpoint.exists():
             raise RunError(f"{run.path} has no checkpoint yet (stopped before its first save?): continuing would "
@@ -107,7 +141,7 @@ class TrainingSession:
         except ConfigError as exc:
             raise CheckpointError(f"{run.latest_checkpoint}: its config is not usable: {exc}") from None
         config, notes = resume_changes(saved, on_disk, overrides or [], total_steps, state["step"])
-        trainer = Trainer(config, device=device)
+        trainer = build_trainer(config, run, device)
         restore_trainer(trainer, state)
         run.truncate_metrics(trainer.step_count)
         if config.to_dict() != on_disk.to_dict():
@@ -121,11 +155,20 @@ class TrainingSession:
     def restart(cls, run: RunDirectory, device: str | None = None) -> TrainingSession:
         """Trains a run folder over from step 0 with its config.json: its metrics, sample grids and
         checkpoints go (the user asked for this by name; resume never does it by itself)."""
-        config = run.read_config()
-        trainer = Trainer(config, device=device)
-        run.clear_history()
+        lock = RunLock.acquire(run.path)
+        try:
+            trainer = build_trainer(run.read_config(), run, device)
+            run.clear_history()
+        except BaseException:
+            lock.close()
+            raise
         run.remove_stale_temp_files()
-        return cls(trainer, run)
+        return cls(trainer, run, lock=lock)
+
+    def close(self) -> None:
+        """Lets another process (or this one, again) train the folder; idempotent, and safe without a lock."""
+        if self.lock is not None:
+            self.lock.close()
 
     @property
     def step(self) -> int:

@@ -28,6 +28,7 @@ from ganstudio import __version__
 from ganstudio.core.config import DEFAULT_PRESET, TOY_DATASETS, RunConfig, preset
 from ganstudio.core.metrics import ModeMetrics
 from ganstudio.core.paths import find_fashion_full
+from ganstudio.core.run_data import config_in_folder
 from ganstudio.core.runlog import RunDirectory, RunError
 from ganstudio.gui.rate import RateMeter
 from ganstudio.gui.settings import AppSettings
@@ -354,7 +355,7 @@ class MainWindow(QMainWindow):
             return False
         try:
             run = RunDirectory.open(folder)
-            config = run.read_config()
+            config = config_in_folder(run.read_config(), run.path)
             metrics = run.read_metrics()
             pictures = run.sample_files()
         except (RunError, OSError) as exc:
@@ -555,7 +556,10 @@ class MainWindow(QMainWindow):
         if reason in ("stopped",) and self.run_dir:
             run = RunDirectory(self.run_dir)
             try:
-                self._set_continuable(run, run.read_config())
+                config = config_in_folder(run.read_config(), run.path)
+                self._set_continuable(run, config)
+                if config.data.dataset == "drawn":  # its points are now the run folder's own copy
+                    self.form.set_drawn(config.data.path)
             except RunError:
                 self._set_continuable(None)
         elif reason == "done":

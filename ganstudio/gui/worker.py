@@ -149,6 +149,8 @@ class TrainingWorker(QObject):
                 if session is not None and reason != "error":
                     self._shut_down(session)
             finally:
+                if session is not None:
+                    session.close()  # the folder is free again, for this window's Continue or another process
                 self.finished.emit(reason)  # always: the window waits for it to let the thread go
 
     def _shut_down(self, session) -> None:

@@ -31,6 +31,7 @@ def test_a_run_scores_itself_and_keeps_its_best_checkpoint(tmp_path):
     assert load_checkpoint(run.best_checkpoint)["step"] == best["step"]
 
     session.save_checkpoint()
+    session.close()
     again = TrainingSession.resume(run, total_steps=15)
     assert again.best_frechet == best["frechet"]  # a continued run only keeps a better best.pt
 

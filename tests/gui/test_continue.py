@@ -37,6 +37,7 @@ def test_continue_an_opened_run_folder_with_auto_device(qtbot, make_window, tmp_
     while not session.done:
         session.advance()
     session.save_checkpoint()
+    session.close()
     w = make_window()
     assert w.open_run(tmp_path / "cli-run")
     assert w.form.config().train.device == "auto"
@@ -45,3 +46,25 @@ def test_continue_an_opened_run_folder_with_auto_device(qtbot, make_window, tmp_
         qtbot.mouseClick(w.start_button, Qt.MouseButton.LeftButton)
     assert done.args == ["done"], w.error_dialog and w.error_dialog.detailedText()
     assert load_checkpoint(tmp_path / "cli-run" / "checkpoints" / "latest.pt")["step"] == 25
+
+
+def test_continue_of_a_folder_another_run_trains_is_refused_and_says_who(qtbot, make_window, tmp_path):
+    import os
+
+    from ganstudio.core.run_lock import LOCK_NAME
+
+    session = TrainingSession.start(auto_config(steps=4, checkpoint_every=4), RunDirectory.at(tmp_path / "busy"))
+    while not session.done:
+        session.advance()
+    session.save_checkpoint()
+    w = make_window()
+    assert w.open_run(tmp_path / "busy")  # looking needs no lock
+    w.form.steps_spin.setValue(8)
+    metrics = (tmp_path / "busy" / "metrics.jsonl").read_bytes()
+    with qtbot.waitSignal(w.controller.finished, timeout=30000) as refused:
+        qtbot.mouseClick(w.start_button, Qt.MouseButton.LeftButton)
+    assert refused.args == ["error"]
+    assert f"being trained by another run in this process (pid {os.getpid()}" in w.error_dialog.text()
+    assert (tmp_path / "busy" / "metrics.jsonl").read_bytes() == metrics
+    session.close()
+    assert not (tmp_path / "busy" / LOCK_NAME).exists()

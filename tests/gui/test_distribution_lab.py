@@ -1,3 +1,5 @@
+import json
+
 import numpy as np
 from PySide6.QtCore import Qt
 
@@ -75,6 +77,35 @@ def test_a_drawn_distribution_becomes_a_dataset_that_trains(qtbot, make_window):
     assert np.allclose(np.load(cfg.data.path), points.astype(np.float32))
     real = w.distribution.frame.real
     assert real.min() > points.min() - 0.1 and real.max() < points.max() + 0.1
+
+
+def test_a_drawn_run_trains_on_its_own_copy_and_continues_after_stop(qtbot, make_window):
+    from pathlib import Path
+
+    from ganstudio.core.checkpoint import load_checkpoint
+    from ganstudio.core.run_data import DRAWN_COPY
+
+    w = make_window(tiny_toy_config(steps=100000))
+    w.distribution.draw_check.setChecked(True)
+    for x, y in [(-1.0, 0.0), (1.0, 1.0)]:
+        w.distribution.add_stroke(x, y)
+    with qtbot.waitSignal(w.controller.stats_ready, timeout=30000):
+        w.distribution.train_drawn_button.click()
+    drawing = w.form.config().data.path
+    with qtbot.waitSignal(w.controller.finished, timeout=30000):
+        w.stop()
+    run = Path(w.run_dir)
+    assert json.loads((run / "config.json").read_text())["data"]["path"] == DRAWN_COPY
+    np.testing.assert_array_equal(np.load(run / DRAWN_COPY), np.load(drawing))
+    assert w.form.config().data.path == str(run / DRAWN_COPY)
+    Path(drawing).unlink()
+    stopped_at = load_checkpoint(run / "checkpoints" / "latest.pt")["step"]
+    w.form.steps_spin.setValue(stopped_at + 10)
+    assert w.start_button.text() == "Continue"
+    with qtbot.waitSignal(w.controller.finished, timeout=30000) as done:
+        w.start()
+    assert done.args == ["done"], w.error_dialog and w.error_dialog.detailedText()
+    assert load_checkpoint(run / "checkpoints" / "latest.pt")["step"] == stopped_at + 10
 
 
 def test_the_manifold_breaks_between_latent_pieces(qtbot, make_window):

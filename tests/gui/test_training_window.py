@@ -155,6 +155,7 @@ def test_open_run_restores_plots_and_continues(qtbot, make_window, tmp_path):
     while not session.done:
         session.advance()
     session.save_checkpoint()
+    session.close()
 
     w = make_window()
     assert w.open_run(tmp_path / "cli-run")

@@ -1,0 +1,61 @@
+"""A drawn dataset lives in its run folder, so a run never depends on a file somewhere else.
+
+When a run starts, the painted points are copied to RUN/data/drawn.npy and config.json names the copy
+by a path relative to the run folder ("data/drawn.npy"). It is resolved against wherever the folder is
+when the run is loaded, so a folder that was moved or copied elsewhere still continues. Image folders
+and datasets stay where the user keeps them, named in config.json as given.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+
+from ganstudio.core.atomic import atomic_write
+from ganstudio.core.config import DataConfig, RunConfig
+
+DRAWN_COPY = "data/drawn.npy"
+
+
+def _save_points(points, path: str) -> None:
+    import numpy as np
+
+    with open(path, "wb") as fh:  # np.save given a name would add ".npy" to the temp file's
+        np.save(fh, points, allow_pickle=False)
+
+
+def adopt_drawn(config: RunConfig, folder: Path) -> RunConfig:
+    """The config to train and save: for a drawn dataset, its points copied into folder and named there."""
+    if config.data.dataset != "drawn":
+        return config
+    from ganstudio.core.data.toy import load_drawn  # torch, which the window loads only when it trains
+
+    points = load_drawn(str(Path(config.data.path).expanduser())).numpy()
+    atomic_write(folder / DRAWN_COPY, lambda tmp: _save_points(points, tmp))
+    adopted = config.copy()
+    adopted.data.path = DRAWN_COPY
+    return adopted
+
+
+def discard_drawn(folder: Path) -> None:
+    """Undoes adopt_drawn for a run that failed to start, so its folder can be removed as empty."""
+    copy = folder / DRAWN_COPY
+    copy.unlink(missing_ok=True)
+    try:
+        copy.parent.rmdir()
+    except OSError:
+        pass
+
+
+def data_in_folder(data: DataConfig, folder: Path) -> DataConfig:
+    """data with a drawn dataset's relative path resolved against the run folder it belongs to."""
+    if data.dataset != "drawn" or not data.path or Path(data.path).expanduser().is_absolute():
+        return data
+    return dataclasses.replace(data, path=str(folder / data.path))
+
+
+def config_in_folder(config: RunConfig, folder: Path) -> RunConfig:
+    """A run's config as a front end shows it: its data named where it is now, ready for a new run too."""
+    resolved = config.copy()
+    resolved.data = data_in_folder(config.data, folder)
+    return resolved

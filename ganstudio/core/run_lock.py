@@ -1,0 +1,272 @@
+"""One process at a time trains a run folder: RUN/lock.json names it, and is taken over once it has died.
+
+Two processes training one folder interleave their steps in metrics.jsonl and overwrite each other's
+checkpoints, so the second one is refused with who holds the folder (pid, host, since when).
+
+lock.json is created with O_CREAT|O_EXCL and, where fcntl exists, its holder keeps an flock on it. The
+flock is what decides on one machine: the kernel drops it when the holder dies, even by kill -9, so a
+live holder is never taken for a dead one (nor a dead one for live, whatever its pid became), and two
+processes that find the same stale lock cannot both take it over, since only one gets the flock. The
+file's JSON says who holds it, for the message, and decides what an flock cannot see:
+
+- same host: stale when its pid is gone, or is now another process (Linux: another boot id or start
+  time in /proc; elsewhere the pid alone);
+- another host (a shared or network folder): stale when the file's mtime, which a thread of the holder
+  touches every HEARTBEAT_S seconds, is older than STALE_AFTER_S. The heartbeat is a thread rather than
+  a step of training, so a paused run or a minute-long evaluation still counts as alive. The margin
+  also covers network filesystems' attribute caches and clocks a minute apart.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import threading
+import time
+import uuid
+import weakref
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+from ganstudio import __version__
+from ganstudio.core.runlog import RunError
+
+try:
+    import fcntl
+except ImportError:  # Windows: the JSON rules alone
+    fcntl = None
+
+LOCK_NAME = "lock.json"
+HEARTBEAT_S = 10.0
+STALE_AFTER_S = 120.0
+CREATING_GRACE_S = 10.0  # an empty lock file this young is a holder between creating and writing it
+MAX_LOCK_BYTES = 4096
+_ATTEMPTS = 5  # a lock released while we looked at it: look again, a few times
+
+
+@dataclass(frozen=True)
+class Holder:
+    pid: int
+    host: str
+    started: str  # ISO 8601, UTC
+    process: str | None  # boot id and start time of pid (Linux), so a recycled pid is not taken for the holder
+    version: str
+    token: str  # tells this holder's file from a later one with the same pid
+
+    @classmethod
+    def this_process(cls) -> Holder:
+        return cls(os.getpid(), socket.gethostname(), time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+                   process_identity(os.getpid()), __version__, uuid.uuid4().hex)
+
+    @classmethod
+    def parse(cls, data: bytes) -> Holder | None:
+        """None for an empty or garbled file: whoever wrote it is not known."""
+        try:
+            raw = json.loads(data.decode("utf-8"))
+            holder = cls(**{name: raw.get(name) for name in cls.__dataclass_fields__})
+        except (ValueError, TypeError, AttributeError):
+            return None
+        ok = isinstance(holder.pid, int) and all(isinstance(getattr(holder, name), str)
+                                                 for name in ("host", "started", "version", "token"))
+        return holder if ok else None
+
+    def to_bytes(self) -> bytes:
+        return (json.dumps(asdict(self), indent=2) + "\n").encode("utf-8")
+
+    def describe(self) -> str:
+        return f"pid {self.pid} on {self.host} since {self.started.replace('T', ' ').replace('Z', ' UTC')}"
+
+
+def process_identity(pid: int) -> str | None:
+    """Boot id and start time (clock ticks since boot): together they name one process for ever."""
+    try:
+        boot = Path("/proc/sys/kernel/random/boot_id").read_text().strip()
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return None
+    fields = stat.rpartition(")")[2].split()  # the command name may hold spaces and parentheses
+    return f"{boot}:{fields[19]}" if len(fields) > 19 else None
+
+
+def _alive_here(holder: Holder) -> bool:
+    if os.name != "posix":
+        return True  # os.kill would end the process on Windows; only a heartbeat can say it died
+    try:
+        os.kill(holder.pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        pass  # another user's process
+    if holder.process is None:
+        return True
+    now = process_identity(holder.pid)
+    return now is None or now == holder.process
+
+
+def _stale(holder: Holder | None, age: float) -> bool:
+    if holder is None:
+        return age > CREATING_GRACE_S
+    if holder.host == socket.gethostname():
+        return not _alive_here(holder)
+    return age > STALE_AFTER_S
+
+
+def _refusal(folder: Path, holder: Holder | None, age: float) -> RunError:
+    if holder is None:
+        return RunError(f"{folder} is being locked for training by another process right now "
+                        f"({folder / LOCK_NAME}); try again in a moment")
+    who = "another process"
+    if (holder.pid, holder.host) == (os.getpid(), socket.gethostname()):
+        who = "another run in this process"
+    where = ""
+    if holder.host != socket.gethostname():
+        where = (f"; if that process is gone, its lock is taken over {STALE_AFTER_S:.0f} s after its last "
+                 f"heartbeat ({age:.0f} s ago)")
+    return RunError(f"{folder} is being trained by {who} ({holder.describe()}); stop it or wait for "
+                    f"it to finish, then try again{where}")
+
+
+def _read(fd: int) -> bytes:
+    os.lseek(fd, 0, os.SEEK_SET)
+    return os.read(fd, MAX_LOCK_BYTES)
+
+
+def _write(fd: int, data: bytes) -> None:
+    os.ftruncate(fd, 0)
+    os.lseek(fd, 0, os.SEEK_SET)
+    os.write(fd, data)
+    os.fsync(fd)
+
+
+def _flock(fd: int, wait: bool) -> bool:
+    if fcntl is None:
+        return True
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX if wait else fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        return False
+    return True
+
+
+def _same_file(fd: int, path: Path) -> bool:
+    """False when the file we opened was released (unlinked) and perhaps replaced meanwhile."""
+    try:
+        mine, there = os.fstat(fd), os.stat(path)
+    except OSError:
+        return False
+    return (mine.st_dev, mine.st_ino) == (there.st_dev, there.st_ino)
+
+
+def _open(path: Path) -> tuple[int, bool]:
+    """The lock file, and whether this call created it (O_EXCL: of two callers, only one does)."""
+    try:
+        return os.open(path, os.O_RDWR | os.O_CREAT | os.O_EXCL, 0o644), True
+    except FileExistsError:
+        return os.open(path, os.O_RDWR), False
+
+
+class _State:
+    """What release needs, apart from the RunLock, so that a finalizer can run it after the lock is gone."""
+
+    def __init__(self, fd: int, path: Path, token: str):
+        self.fd: int | None = fd
+        self.path = path
+        self.token = token
+        self.stop = threading.Event()
+        self.beat: threading.Thread | None = None
+
+
+def _heartbeat(state: _State) -> None:
+    target = state.fd if os.utime in os.supports_fd else state.path
+    while not state.stop.wait(HEARTBEAT_S):
+        try:
+            os.utime(target)
+        except OSError:
+            pass  # a vanished network folder: training will say so itself
+
+
+def _release(state: _State) -> None:
+    state.stop.set()
+    if state.beat is not None and state.beat is not threading.current_thread():
+        state.beat.join(timeout=5)  # the heartbeat touches fd: it must be done before fd is closed
+    fd, state.fd = state.fd, None
+    if fd is None:
+        return
+    try:
+        holder = Holder.parse(_read(fd))
+        if _same_file(fd, state.path) and holder is not None and holder.token == state.token:
+            state.path.unlink()  # before the flock goes, so nobody takes a lock that is then deleted
+    except OSError:
+        pass  # a lock that cannot be removed is stale once we are gone
+    finally:
+        os.close(fd)
+
+
+class RunLock:
+    """Held while this process trains one run folder; released by close(), when dropped, and at exit."""
+
+    def __init__(self, state: _State, holder: Holder):
+        self.path = state.path
+        self.holder = holder
+        self._finalize = weakref.finalize(self, _release, state)
+        state.beat = threading.Thread(target=_heartbeat, args=(state,), name="run-lock-heartbeat", daemon=True)
+        state.beat.start()
+
+    @classmethod
+    def acquire(cls, folder: str | Path) -> RunLock:
+        """Raises RunError naming the holder when another live process trains folder; writes nothing then."""
+        folder = Path(folder)
+        path = folder / LOCK_NAME
+        me = Holder.this_process()
+        for _ in range(_ATTEMPTS):
+            try:
+                fd, created = _open(path)
+            except FileNotFoundError:
+                if folder.is_dir():
+                    continue  # released between the two opens
+                raise RunError(f"cannot lock {folder} for training: it is not a folder") from None
+            except OSError as exc:
+                raise RunError(f"cannot lock {folder} for training: {exc.strerror}") from None
+            try:
+                taken = cls._take(fd, path, me, created)
+            except BaseException:
+                os.close(fd)
+                raise
+            if taken:
+                return cls(_State(fd, path, me.token), me)
+            os.close(fd)
+        raise RunError(f"cannot lock {folder} for training: its {LOCK_NAME} keeps changing; try again")
+
+    @staticmethod
+    def _take(fd: int, path: Path, me: Holder, created: bool) -> bool:
+        """True once fd is ours; False to look again; RunError when a live process holds it."""
+        # Whoever holds the flock of a file we just created is only looking at it, and lets go at once
+        locked = _flock(fd, wait=created)
+        if not _same_file(fd, path):
+            return False
+        holder = Holder.parse(_read(fd))
+        age = max(0.0, time.time() - os.fstat(fd).st_mtime)
+        if not locked:
+            raise _refusal(path.parent, holder, age)
+        if not created and not _stale(holder, age):
+            raise _refusal(path.parent, holder, age)
+        try:
+            _write(fd, me.to_bytes())
+        except OSError as exc:
+            if created:
+                path.unlink(missing_ok=True)
+            raise RunError(f"cannot lock {path.parent} for training: {exc.strerror}") from None
+        # Without an flock between them, two machines may take over one stale lock at once: the later write wins
+        try:
+            return Holder.parse(path.read_bytes()) == me
+        except OSError:
+            return False
+
+    @property
+    def held(self) -> bool:
+        return self._finalize.alive
+
+    def close(self) -> None:
+        """Idempotent: a session closed twice, or closed and then dropped, releases once."""
+        self._finalize()

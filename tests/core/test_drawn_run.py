@@ -1,0 +1,76 @@
+"""A drawn dataset is copied into its run folder, so the folder continues after the drawing is gone and
+after the folder itself has moved."""
+
+import json
+import shutil
+
+import numpy as np
+import pytest
+
+from ganstudio.cli import main
+from ganstudio.core.checkpoint import load_checkpoint
+from ganstudio.core.config import DataConfig
+from ganstudio.core.run_data import DRAWN_COPY, config_in_folder
+from ganstudio.core.runlog import RunDirectory
+from ganstudio.core.session import TrainingSession
+from tests.conftest import tiny_toy_config
+
+
+def drawn_config(path, **train):
+    cfg = tiny_toy_config(**train)
+    cfg.data = DataConfig(dataset="drawn", path=str(path))
+    return cfg
+
+
+def test_a_drawn_run_keeps_its_points_and_resumes_after_its_folder_moved(tmp_path, monkeypatch):
+    points = np.random.default_rng(0).normal(size=(50, 2))
+    drawing = tmp_path / "drawings" / "mine.npy"
+    drawing.parent.mkdir()
+    np.save(drawing, points)
+    folder = tmp_path / "runs" / "drawn"
+    session = TrainingSession.start(drawn_config(drawing, steps=4, checkpoint_every=4), RunDirectory.at(folder))
+    while not session.done:
+        session.advance()
+    session.save_checkpoint()
+    session.close()
+    assert json.loads((folder / "config.json").read_text())["data"]["path"] == DRAWN_COPY
+    assert load_checkpoint(folder / "checkpoints" / "latest.pt")["config"]["data"]["path"] == DRAWN_COPY
+    np.testing.assert_array_equal(np.load(folder / DRAWN_COPY), points.astype(np.float32))
+
+    drawing.unlink()
+    moved = tmp_path / "elsewhere" / "moved-run"
+    shutil.move(str(folder), str(moved))
+    monkeypatch.chdir(tmp_path / "drawings")
+    resumed = TrainingSession.resume(RunDirectory.open(moved), total_steps=6)
+    np.testing.assert_array_equal(resumed.trainer.data._drawn.numpy(), points.astype(np.float32))
+    resumed.close()
+    assert main(["train", "--resume", str(moved), "--steps", "8"]) == 0
+    assert load_checkpoint(moved / "checkpoints" / "latest.pt")["step"] == 8
+    assert config_in_folder(RunDirectory.open(moved).read_config(), moved).data.path == str(moved / DRAWN_COPY)
+
+
+def test_a_run_started_from_a_drawn_runs_config_copies_the_points_again(tmp_path):
+    drawing = tmp_path / "mine.npy"
+    np.save(drawing, np.random.default_rng(1).normal(size=(20, 2)))
+    first = tmp_path / "first"
+    TrainingSession.start(drawn_config(drawing, steps=2), RunDirectory.at(first)).close()
+    again = config_in_folder(RunDirectory.open(first).read_config(), first)  # what Open run folder shows
+    second = tmp_path / "second"
+    TrainingSession.start(again, RunDirectory.at(second)).close()
+    assert RunDirectory.open(second).read_config().data.path == DRAWN_COPY
+    np.testing.assert_array_equal(np.load(second / DRAWN_COPY), np.load(first / DRAWN_COPY))
+
+
+def test_a_drawn_run_that_fails_to_start_leaves_no_folder_behind(tmp_path, monkeypatch):
+    from ganstudio.core import session as session_module
+
+    def fail(*_args, **_kwargs):
+        raise RuntimeError("the model does not fit")
+
+    drawing = tmp_path / "mine.npy"
+    np.save(drawing, np.random.default_rng(2).normal(size=(20, 2)))
+    monkeypatch.setattr(session_module, "build_trainer", fail)
+    folder = tmp_path / "run"
+    with pytest.raises(RuntimeError, match="does not fit"):
+        TrainingSession.start(drawn_config(drawing), RunDirectory.at(folder))
+    assert not folder.exists()

@@ -1,0 +1,151 @@
+"""The run folder's lock in one process: who is refused, what counts as stale, and that close() lets go."""
+
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+
+import pytest
+
+from ganstudio.core import run_lock
+from ganstudio.core.run_lock import LOCK_NAME, STALE_AFTER_S, Holder, RunLock, process_identity
+from ganstudio.core.runlog import RunDirectory, RunError
+from ganstudio.core.session import TrainingSession
+from tests.conftest import tiny_toy_config
+
+
+def write_lock(folder, **fields):
+    holder = {"pid": os.getpid(), "host": socket.gethostname(), "started": "2026-01-02T03:04:05Z",
+              "process": process_identity(os.getpid()), "version": "0.0.1", "token": "theirs", **fields}
+    (folder / LOCK_NAME).write_text(json.dumps(holder))
+    return holder
+
+
+def dead_pid() -> int:
+    proc = subprocess.Popen([sys.executable, "-c", "pass"])
+    proc.wait()
+    return proc.pid
+
+
+def test_a_second_lock_is_refused_with_who_holds_it_and_close_lets_go(tmp_path):
+    lock = RunLock.acquire(tmp_path)
+    held = (tmp_path / LOCK_NAME).read_bytes()
+    assert json.loads(held)["pid"] == os.getpid()
+    with pytest.raises(RunError, match=rf"pid {os.getpid()} on {socket.gethostname()} since \d{{4}}-"):
+        RunLock.acquire(tmp_path)
+    assert (tmp_path / LOCK_NAME).read_bytes() == held  # refused: nothing written
+    lock.close()
+    lock.close()
+    assert not (tmp_path / LOCK_NAME).exists() and not lock.held
+    RunLock.acquire(tmp_path).close()
+
+
+def test_a_dropped_lock_is_released(tmp_path):
+    RunLock.acquire(tmp_path)  # no reference kept: its finalizer runs at once
+    assert not (tmp_path / LOCK_NAME).exists()
+
+
+def test_a_lock_left_by_a_dead_process_is_taken_over(tmp_path):
+    write_lock(tmp_path, pid=dead_pid(), process=None)
+    lock = RunLock.acquire(tmp_path)
+    assert json.loads((tmp_path / LOCK_NAME).read_text())["pid"] == os.getpid()
+    lock.close()
+
+
+@pytest.mark.skipif(process_identity(os.getpid()) is None, reason="needs /proc to tell a recycled pid")
+def test_a_recycled_pid_does_not_keep_a_folder_locked(tmp_path):
+    write_lock(tmp_path, process="another-boot:12345")  # this process's pid, but not this process
+    RunLock.acquire(tmp_path).close()
+
+
+@pytest.mark.skipif(run_lock.fcntl is None, reason="flock is POSIX")
+def test_a_live_holders_flock_wins_over_what_its_file_says(tmp_path):
+    import fcntl
+
+    write_lock(tmp_path, pid=dead_pid(), process=None, token="forged")
+    with open(tmp_path / LOCK_NAME) as held:
+        fcntl.flock(held, fcntl.LOCK_EX)
+        with pytest.raises(RunError, match="being trained by another process"):
+            RunLock.acquire(tmp_path)
+
+
+def test_another_hosts_lock_holds_while_its_heartbeat_is_fresh(tmp_path):
+    write_lock(tmp_path, host="elsewhere.example", pid=1)
+    with pytest.raises(RunError, match=r"pid 1 on elsewhere.example .*taken over 120 s after its last heartbeat"):
+        RunLock.acquire(tmp_path)
+    old = time.time() - STALE_AFTER_S - 5
+    os.utime(tmp_path / LOCK_NAME, (old, old))
+    lock = RunLock.acquire(tmp_path)
+    assert json.loads((tmp_path / LOCK_NAME).read_text())["host"] == socket.gethostname()
+    lock.close()
+
+
+def test_an_empty_lock_file_is_a_holder_writing_it_until_it_is_old(tmp_path):
+    (tmp_path / LOCK_NAME).write_bytes(b"")
+    with pytest.raises(RunError, match="right now"):
+        RunLock.acquire(tmp_path)
+    old = time.time() - run_lock.CREATING_GRACE_S - 5
+    os.utime(tmp_path / LOCK_NAME, (old, old))
+    RunLock.acquire(tmp_path).close()
+
+
+def test_garbled_lock_json_is_not_a_holder():
+    assert Holder.parse(b'{"pid": "7", "host": 3}') is None
+    assert Holder.parse(b"\xff not json") is None
+    assert Holder.parse(b"[1, 2]") is None
+
+
+def test_a_session_holds_its_folder_until_closed(tmp_path):
+    folder = tmp_path / "run"
+    session = TrainingSession.start(tiny_toy_config(steps=2, checkpoint_every=2), RunDirectory.at(folder))
+    while not session.done:
+        session.advance()
+    session.save_checkpoint()
+    metrics = (folder / "metrics.jsonl").read_bytes()
+    with pytest.raises(RunError, match=f"pid {os.getpid()}"):
+        TrainingSession.resume(RunDirectory.open(folder), total_steps=4)
+    with pytest.raises(RunError, match=f"pid {os.getpid()}"):
+        TrainingSession.restart(RunDirectory.open(folder))
+    assert (folder / "metrics.jsonl").read_bytes() == metrics
+    session.close()
+    session.close()
+    assert not (folder / LOCK_NAME).exists()
+    resumed = TrainingSession.resume(RunDirectory.open(folder), total_steps=4)
+    assert (folder / LOCK_NAME).exists()
+    resumed.close()
+    assert not (folder / LOCK_NAME).exists()
+
+
+def test_a_refused_resume_releases_the_lock_it_took(tmp_path):
+    folder = tmp_path / "run"
+    TrainingSession.start(tiny_toy_config(steps=2), RunDirectory.at(folder)).close()
+    with pytest.raises(RunError, match="no checkpoint yet"):
+        TrainingSession.resume(RunDirectory.open(folder))
+    assert not (folder / LOCK_NAME).exists()
+
+
+def test_the_heartbeat_touches_the_lock_file(tmp_path):
+    """What keeps another host from taking over a live run's lock; one beat, run in this thread."""
+    import threading
+
+    class OneBeat(threading.Event):
+        waits = 0
+
+        def wait(self, timeout=None):
+            self.waits += 1
+            return self.waits > 1
+
+    path = tmp_path / LOCK_NAME
+    path.write_text("{}")
+    old = time.time() - STALE_AFTER_S - 5
+    os.utime(path, (old, old))
+    fd = os.open(path, os.O_RDWR)
+    try:
+        state = run_lock._State(fd, path, "mine")
+        state.stop = OneBeat()
+        run_lock._heartbeat(state)
+    finally:
+        os.close(fd)
+    assert time.time() - path.stat().st_mtime < STALE_AFTER_S
