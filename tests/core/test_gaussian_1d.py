@@ -4,8 +4,13 @@ import numpy as np
 import pytest
 import torch
 
+from ganstudio.core.config import preset
 from ganstudio.core.data.toy import GAUSSIAN_1D_MEAN, GAUSSIAN_1D_STD, ToyDistribution, gaussian_1d_quantiles
 from ganstudio.core.metrics import wasserstein_1d
+from ganstudio.core.session import measure_match
+from ganstudio.core.trainer import Trainer
+
+W1_MATCHED = 0.1  # a fifth of the data's std: README's threshold for "G's density is on the data's"
 
 
 def test_wasserstein_1d_by_hand():
@@ -25,3 +30,25 @@ def test_the_quantiles_stand_for_the_gaussian():
     samples = ToyDistribution("gaussian-1d", torch.device("cpu")).sample(20000, torch.Generator().manual_seed(0))
     assert wasserstein_1d(samples.numpy(), q) < 0.02
     assert wasserstein_1d(q + 0.3, q) == pytest.approx(0.3)
+
+
+@pytest.fixture
+def one_thread():
+    """Layers 32 wide run fastest on one thread; the others only add hand-offs."""
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(threads)
+
+
+def test_the_gaussian_1d_preset_ends_on_the_data(one_thread):
+    """The whole preset, as the window runs it: G's density on the data's and D at 1/2 because of it."""
+    cfg = preset("gaussian-1d")
+    cfg.train.device = "cpu"
+    trainer = Trainer(cfg)
+    for _ in range(cfg.train.steps):
+        trainer.step()
+    match = measure_match(trainer)
+    assert match.w1 < W1_MATCHED
+    assert match.d_real == pytest.approx(0.5, abs=0.05) and match.d_fake == pytest.approx(0.5, abs=0.05)
+    assert match.d_loss == pytest.approx(2 * math.log(2), abs=0.05)
