@@ -321,8 +321,8 @@ PRESET_SUMMARIES = {
     "ring-8": "MLP on 8 Gaussians in a ring (mode-collapse test bed), Adam 1e-3, batch 256",
     "grid-25": "MLP on a 5x5 grid of Gaussians (harder mode-collapse test), Adam 1e-3, batch 256",
     "gaussian-1d": "MLP on the 2014 paper's 1D Gaussian, the picture of G and D moving along one axis: k = 5, "
-                   "spectral norm in D, lr D 2e-3, lr G 5e-4 falling over the second half, 1,200 steps; "
-                   "ends with G on the data",
+                   "spectral norm in D, lr D 2e-3, lr G 5e-4 falling over the second half, 1,200 steps, one "
+                   "thread; ends with G on the data",
     "ring-8-ema": "ring-8 trained 4x longer with an EMA generator (0.999)",
     "toy-pieces": "The recommended toy preset: MLP whose latent picks one of 100 pieces, EMA 0.99, instance noise "
                   "0.1, R1 0.01, learning rates falling over the last half, 12,000 steps (ring-8 and grid-25)",
@@ -370,6 +370,7 @@ def preset(name: str) -> RunConfig:
         cfg.train.k = 5
         cfg.optim.lr_d, cfg.optim.lr_g = 2e-3, 5e-4
         cfg.optim.lr_decay = 0.5  # the last half settles G on the data instead of circling it
+        cfg.perf.threads = 1  # 32-wide layers: a second thread only adds hand-offs (14x slower on a busy 2-core CPU)
     elif name == "fashion-minimax":
         cfg = RunConfig(preset=name, loss=LossConfig(kind="minimax"))
     elif name == "fashion-ttur":

@@ -33,18 +33,17 @@ def test_the_quantiles_stand_for_the_gaussian():
 
 
 @pytest.fixture
-def one_thread():
-    """Layers 32 wide run fastest on one thread; the others only add hand-offs."""
+def restore_threads():
     threads = torch.get_num_threads()
-    torch.set_num_threads(1)
     yield
     torch.set_num_threads(threads)
 
 
-def test_the_gaussian_1d_preset_ends_on_the_data(one_thread):
+def test_the_gaussian_1d_preset_ends_on_the_data(restore_threads):
     """The whole preset, as the window runs it: G's density on the data's and D at 1/2 because of it."""
     cfg = preset("gaussian-1d")
     cfg.train.device = "cpu"
+    torch.set_num_threads(cfg.perf.threads)
     trainer = Trainer(cfg)
     for _ in range(cfg.train.steps):
         trainer.step()
