@@ -370,7 +370,7 @@ def preset(name: str) -> RunConfig:
         cfg.train.k = 5
         cfg.optim.lr_d, cfg.optim.lr_g = 2e-3, 5e-4
         cfg.optim.lr_decay = 0.5  # the last half settles G on the data instead of circling it
-        cfg.perf.threads = 1  # 32-wide layers: a second thread only adds hand-offs (14x slower on a busy 2-core CPU)
+        cfg.perf.threads = 1  # 32-wide layers: a second thread only adds hand-offs (README, Distribution lab)
     elif name == "fashion-minimax":
         cfg = RunConfig(preset=name, loss=LossConfig(kind="minimax"))
     elif name == "fashion-ttur":

@@ -52,9 +52,9 @@ def measure_modes(trainer: Trainer) -> ModeMetrics | None:
 
 
 def measure_match(trainer: Trainer) -> MatchMetrics | None:
-    """W1 from 2,500 samples (the modes protocol's fixed noise) to the data's quantiles, with D's mean
-    outputs and loss on 2,500 real and those generated points; None unless the data is 1D and known
-    in closed form."""
+    """W1 from G's samples of the modes protocol's fixed noise to the data's quantiles, with D's mean
+    outputs and loss on as many real points and those samples: one fixed yardstick for every seed.
+    None unless the data is 1D and known in closed form."""
     quantiles = trainer.data.quantiles(PROTOCOL_SAMPLES) if trainer.data.dim == 1 else None
     if quantiles is None:
         return None
