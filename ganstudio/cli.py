@@ -249,8 +249,8 @@ def cmd_bench(args: argparse.Namespace) -> int:
     if args.what == "modes":
         from ganstudio.bench.modes import run_modes
 
-        if args.dataset not in ("ring-8", "grid-25"):
-            raise CliError("bench modes needs --dataset ring-8 or grid-25")
+        if args.dataset not in ("ring-8", "grid-25", "gaussian-1d"):
+            raise CliError("bench modes needs --dataset ring-8 or grid-25 (modes), or gaussian-1d (W1 to the data)")
         name = args.preset[0] if args.preset else None
         if name:
             preset(name)

@@ -1,4 +1,5 @@
-"""`ganstudio bench modes`: mode collapse on ring-8 / grid-25 over several seeds, in the papers' form."""
+"""`ganstudio bench modes`: mode collapse on ring-8 / grid-25 over several seeds, in the papers' form;
+on gaussian-1d, how far G ends from the data (W1) and what D says then."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ import numpy as np
 
 from ganstudio.bench.table import format_table, write_json
 from ganstudio.core.config import apply_override, check, preset
-from ganstudio.core.session import measure_modes
+from ganstudio.core.session import measure_match, measure_modes
 from ganstudio.core.trainer import Trainer
 
 # (method, source, ring-8 modes, ring-8 % high-quality, grid-25 modes, grid-25 % high-quality)
@@ -25,28 +26,36 @@ def _mean_std(values) -> str:
     return f"{arr.mean():.1f} +- {arr.std():.1f}"
 
 
+def _trained(name: str, dataset: str, seed: int, steps: int | None,
+             overrides: list[str] | None) -> tuple[Trainer, float]:
+    """A trainer after a whole run of the preset (with overrides) on the CPU, and the seconds it took."""
+    cfg = preset(name)
+    for assignment in overrides or []:
+        apply_override(cfg, assignment)
+    check(cfg)
+    cfg.data.dataset = dataset
+    cfg.train.seed = seed
+    cfg.train.device = "cpu"
+    if steps:
+        cfg.train.steps = steps
+    trainer = Trainer(cfg)
+    started = time.perf_counter()
+    for i in range(cfg.train.steps):
+        trainer.step()
+        if i % 500 == 0:
+            trainer.drain_stats()
+    return trainer, time.perf_counter() - started
+
+
 def run_modes(dataset: str, preset_name: str | None, runs: int, steps: int | None, json_path: str | None,
               overrides: list[str] | None = None) -> str:
     name = preset_name or dataset
+    if dataset == "gaussian-1d":
+        return run_match(dataset, name, runs, steps, json_path, overrides)
     label = " ".join([name, *(overrides or [])])
     per_run = []
     for seed in range(runs):
-        cfg = preset(name)
-        for assignment in overrides or []:
-            apply_override(cfg, assignment)
-        check(cfg)
-        cfg.data.dataset = dataset
-        cfg.train.seed = seed
-        cfg.train.device = "cpu"
-        if steps:
-            cfg.train.steps = steps
-        trainer = Trainer(cfg)
-        started = time.perf_counter()
-        for i in range(cfg.train.steps):
-            trainer.step()
-            if i % 500 == 0:
-                trainer.drain_stats()
-        seconds = time.perf_counter() - started
+        trainer, seconds = _trained(name, dataset, seed, steps, overrides)
         metrics = measure_modes(trainer)
         per_run.append({"seed": seed, "seconds": seconds, **metrics.to_record()})
     modes = [r["modes"] for r in per_run]
@@ -61,3 +70,24 @@ def run_modes(dataset: str, preset_name: str | None, runs: int, steps: int | Non
         rows.append([f"{method}, {source}", dataset, f"{values[column - 2]} / {total}", f"{values[column - 1]}", "", ""])
     write_json(json_path, "modes", {"dataset": dataset, "preset": name, "overrides": overrides or [], "runs": per_run})
     return format_table(["method", "dataset", "modes captured", "% high-quality", "JS", "time/run"], rows)
+
+
+def run_match(dataset: str, name: str, runs: int, steps: int | None, json_path: str | None,
+              overrides: list[str] | None = None) -> str:
+    """One row per seed, then mean +- std and the median: a student should see the spread, not only
+    a mean that one lucky seed can carry."""
+    per_run = []
+    for seed in range(runs):
+        trainer, seconds = _trained(name, dataset, seed, steps, overrides)
+        per_run.append({"seed": seed, "seconds": seconds, **measure_match(trainer).to_record()})
+    columns = ("w1", "d_real", "d_fake", "d_loss", "seconds")
+    rows = [[str(r["seed"]), *(f"{r[c]:.3f}" for c in columns[:-1]), f"{r['seconds']:.1f} s"] for r in per_run]
+    values = {c: np.array([r[c] for r in per_run], dtype=np.float64) for c in columns}
+    rows.append(["mean +- std", *(f"{values[c].mean():.3f} +- {values[c].std():.3f}" for c in columns[:-1]),
+                 f"{values['seconds'].mean():.1f} s"])
+    rows.append(["median", *(f"{np.median(values[c]):.3f}" for c in columns[:-1]),
+                 f"{np.median(values['seconds']):.1f} s"])
+    label = " ".join([name, *(overrides or [])])
+    write_json(json_path, "modes", {"dataset": dataset, "preset": name, "overrides": overrides or [], "runs": per_run})
+    return f"{label} on {dataset}, {runs} seeds\n" + format_table(
+        ["seed", "W1 to the data", "mean D(x)", "mean D(G(z))", "D loss (2 ln 2 = 1.386)", "time/run"], rows)

@@ -29,6 +29,7 @@ class DistributionFrame:
     d_label: str  # "D(x)" or "D score" (least squares)
     xs: np.ndarray | None = None  # 1D: the x axis
     d_curve: np.ndarray | None = None  # 1D: D along xs
+    data_density: np.ndarray | None = None  # 1D: the data's exact density along xs; None when not in closed form
     z_values: np.ndarray | None = None  # 1D: a regular z line and where G sends it
     x_of_z: np.ndarray | None = None
     extent: tuple[float, float, float, float] | None = None  # 2D: xmin, xmax, ymin, ymax of d_map
@@ -78,6 +79,7 @@ def distribution_frame(trainer, real: np.ndarray, z: torch.Tensor) -> Distributi
             d = losses.d_output(kind, D(torch.from_numpy(xs[:, None]).float().to(dev))).cpu().numpy()
         zline = _regular_z(trainer, 40)
         return DistributionFrame(trainer.step_count, 1, real, fake, label, xs=xs, d_curve=d,
+                                 data_density=trainer.data.density(xs),
                                  z_values=zline[:, 0].numpy(), x_of_z=trainer.sample(zline).numpy()[:, 0])
     gx = np.linspace(lo[0], hi[0], GRID_2D)
     gy = np.linspace(lo[1], hi[1], GRID_2D)

@@ -13,11 +13,12 @@ from typing import TYPE_CHECKING
 import numpy as np
 import torch
 
+from ganstudio.core import losses
 from ganstudio.core.checkpoint import CheckpointError, load_checkpoint, restore_trainer, save_checkpoint
 from ganstudio.core.config import ConfigError, RunConfig, check
 from ganstudio.core.data.toy import mode_centres
 from ganstudio.core.imaging import image_grid, scatter_image
-from ganstudio.core.metrics import PROTOCOL_SAMPLES, ModeMetrics, mode_metrics
+from ganstudio.core.metrics import PROTOCOL_SAMPLES, MatchMetrics, ModeMetrics, mode_metrics, wasserstein_1d
 from ganstudio.core.quality.scores import QualityReport
 from ganstudio.core.resume import resume_changes
 from ganstudio.core.run_data import adopt_drawn, data_in_folder, discard_drawn
@@ -51,6 +52,26 @@ def measure_modes(trainer: Trainer) -> ModeMetrics | None:
     z = torch.randn(PROTOCOL_SAMPLES, trainer.config.model.latent_dim,
                     generator=torch.Generator().manual_seed(trainer.config.train.seed + 3))
     return mode_metrics(real.cpu().numpy(), trainer.sample(z).numpy(), centres.numpy(), std)
+
+
+def measure_match(trainer: Trainer) -> MatchMetrics | None:
+    """W1 from G's samples of the modes protocol's fixed noise to the data's quantiles, with D's mean
+    outputs and loss on as many real points and those samples: one fixed yardstick for every seed.
+    None unless the data is 1D and known in closed form."""
+    quantiles = trainer.data.quantiles(PROTOCOL_SAMPLES) if trainer.data.dim == 1 else None
+    if quantiles is None:
+        return None
+    z = torch.randn(PROTOCOL_SAMPLES, trainer.config.model.latent_dim,
+                    generator=torch.Generator().manual_seed(trainer.config.train.seed + 3))
+    fake = trainer.sample(z)
+    real = trainer.data.sample(PROTOCOL_SAMPLES, torch.Generator(device=trainer.device).manual_seed(777))
+    kind = trainer.config.loss.kind
+    with torch.no_grad():
+        real_logits, fake_logits = trainer.D(real).float(), trainer.D(fake.to(trainer.device)).float()
+        d_loss = float(losses.d_loss(kind, real_logits, fake_logits))
+        d_real = float(losses.d_output(kind, real_logits).mean())
+        d_fake = float(losses.d_output(kind, fake_logits).mean())
+    return MatchMetrics(wasserstein_1d(fake.numpy(), quantiles), d_real, d_fake, d_loss)
 
 
 def check_inception(config: RunConfig) -> Path | None:

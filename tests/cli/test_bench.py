@@ -44,6 +44,16 @@ def test_bench_modes_runs_the_protocol(tmp_path, capsys):
     assert [r["seed"] for r in runs] == [0, 1] and all(0 <= r["high_quality"] <= 1 for r in runs)
 
 
+def test_bench_modes_on_gaussian_1d_reports_w1_and_d_per_seed(tmp_path, capsys):
+    out = tmp_path / "match.json"
+    assert main(["bench", "modes", "--dataset", "gaussian-1d", "--runs", "2", "--steps", "10", "--json", str(out)]) == 0
+    table = capsys.readouterr().out
+    assert "W1 to the data" in table and "mean +- std" in table and "median" in table
+    runs = json.loads(out.read_text())["runs"]
+    assert [r["seed"] for r in runs] == [0, 1]
+    assert all(r["w1"] > 0 and 0 < r["d_real"] < 1 and r["d_loss"] > 0 for r in runs)
+
+
 def test_bench_modes_refuses_other_datasets(capsys):
     assert main(["bench", "modes", "--dataset", "spiral"]) == 2
     assert "ring-8 or grid-25" in capsys.readouterr().err

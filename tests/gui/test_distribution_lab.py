@@ -1,6 +1,7 @@
 import json
 
 import numpy as np
+import pytest
 from PySide6.QtCore import Qt
 
 from tests.conftest import tiny_toy_config
@@ -26,6 +27,11 @@ def test_2d_view_updates_during_a_toy_run(qtbot, make_window):
     assert w.distribution.modes_curve.getData()[0].tolist() == [20, 40]
     w.distribution.layer_checks["heatmap"].setChecked(False)
     assert not w.distribution.heatmap.isVisible()
+    w.tabs.setCurrentWidget(w.distribution)
+    box = w.distribution.box
+    qtbot.waitUntil(lambda: box.width() > 0)
+    per_pixel_x, per_pixel_y = box.viewPixelSize()
+    assert box.state["aspectLocked"] and per_pixel_x == pytest.approx(per_pixel_y, rel=1e-3)  # ring-8 stays round
 
 
 def test_1d_view_draws_densities_d_and_the_z_line(qtbot, make_window):
@@ -38,6 +44,23 @@ def test_1d_view_draws_densities_d_and_the_z_line(qtbot, make_window):
     assert len(x) == len(frame.xs)
     zx, zy = w.distribution.z_lines.getData()
     assert len(zx) == 2 * len(frame.z_values) and set(np.round(zy, 2)) == {-0.35, -0.05}
+    assert not w.distribution.box.state["aspectLocked"]  # y is density and D(x), not a length
+
+
+def test_1d_data_density_is_the_gaussian_formula_not_a_histogram(qtbot, make_window):
+    w = make_window(tiny_toy_config(dataset="gaussian-1d", steps=4))
+    with qtbot.waitSignal(w.controller.finished, timeout=30000):
+        w.start()
+    frame = w.distribution.frame
+    x, y = w.distribution.real_density.getData()
+    assert np.array_equal(x, frame.xs)  # one point per x of the frame, not per histogram bin
+    pdf = np.exp(-((x - 2.0) ** 2) / (2 * 0.5**2)) / (0.5 * np.sqrt(2 * np.pi))  # N(2, 0.5^2)
+    scale = y[np.argmax(pdf)] / pdf.max()  # drawn on the G density's scale; the shape is the formula's
+    for i in (0, len(x) // 4, np.argmin(np.abs(x - 1.5)), np.argmin(np.abs(x - 2.3)), len(x) - 1):
+        assert y[i] == pytest.approx(scale * pdf[i], rel=1e-6, abs=1e-12)
+    peak = int(np.argmax(y))
+    assert np.all(np.diff(y[:peak + 1]) >= 0) and np.all(np.diff(y[peak:]) <= 0)  # smooth: one hump, no jags
+    assert abs(x[peak] - 2.0) <= x[1] - x[0]
 
 
 def test_step_d_only_changes_d_not_g(qtbot, make_window):

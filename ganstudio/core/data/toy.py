@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import math
 from pathlib import Path
+from statistics import NormalDist
 
+import numpy as np
 import torch
 
 RING_RADIUS = 1.0
@@ -21,8 +23,6 @@ DRAWN_STD = 0.01
 
 def load_drawn(path: str | None) -> torch.Tensor:
     """Points painted in the distribution lab, saved as an (N, 2) .npy file."""
-    import numpy as np
-
     from ganstudio.core.data.errors import DataError
 
     if not path:
@@ -36,6 +36,20 @@ def load_drawn(path: str | None) -> torch.Tensor:
     if points.ndim != 2 or points.shape[1] != 2 or len(points) < 2 or not np.isfinite(points).all():
         raise DataError(f"{path} must hold at least 2 finite (x, y) points")
     return torch.from_numpy(points.astype(np.float32))
+
+
+def gaussian_1d_pdf(x: np.ndarray) -> np.ndarray:
+    """The exact density of gaussian-1d: the lab draws this, so a smooth curve stands for the data
+    rather than a histogram's sampling noise."""
+    u = (np.asarray(x, dtype=np.float64) - GAUSSIAN_1D_MEAN) / GAUSSIAN_1D_STD
+    return np.exp(-0.5 * u * u) / (GAUSSIAN_1D_STD * math.sqrt(2 * math.pi))
+
+
+def gaussian_1d_quantiles(n: int) -> np.ndarray:
+    """n points standing for gaussian-1d exactly: its quantiles at (i + 1/2) / n. A distance to them
+    has no sampling noise on the data's side, so two runs differ only by what G did."""
+    normal = NormalDist(GAUSSIAN_1D_MEAN, GAUSSIAN_1D_STD)
+    return np.array([normal.inv_cdf((i + 0.5) / n) for i in range(n)])
 
 
 def ring_centres(n: int = 8, radius: float = RING_RADIUS) -> torch.Tensor:
@@ -70,6 +84,14 @@ class ToyDistribution:
         self._centres = modes[0].to(device) if modes else None
         self._std = modes[1] if modes else 0.0
         self._drawn = load_drawn(path).to(device) if name == "drawn" else None
+
+    def density(self, x: np.ndarray) -> np.ndarray | None:
+        """The data's density along x for a 1D distribution known in closed form; None otherwise."""
+        return gaussian_1d_pdf(x) if self.name == "gaussian-1d" else None
+
+    def quantiles(self, n: int) -> np.ndarray | None:
+        """n points spread as the data's quantiles, for a 1D distribution known in closed form."""
+        return gaussian_1d_quantiles(n) if self.name == "gaussian-1d" else None
 
     def describe(self) -> str:
         return f"toy distribution {self.name} ({self.dim}D)"

@@ -1,9 +1,10 @@
 """The distribution lab: the 2014 paper's picture of G and D, live, in 1D and 2D.
 
-1D: real density, generated density, D(x), and the z line with lines to where G sends each z.
+1D: the data's density (from its formula where known), generated density, D(x), and the z line
+with lines to where G sends each z.
 2D: real and generated samples, D over the plane as a heatmap, the gradient field that pushes
-generated points, and the image of a regular z grid. Plus painting your own distribution and
-the mode-collapse metrics for ring-8 and grid-25.
+generated points, and the image of a regular z grid, at one scale across and up. Plus painting
+your own distribution and the mode-collapse metrics for ring-8 and grid-25.
 """
 
 from __future__ import annotations
@@ -195,6 +196,8 @@ class DistributionView(QWidget):
     def show_frame(self, frame: DistributionFrame) -> None:
         self.frame = frame
         self._set_legend(frame.dim)
+        # 2D: one data unit is as long across as up (a ring stays round); 1D: y is density and D, not x
+        self.box.setAspectLocked(frame.dim == 2)
         fake = frame.fake[np.isfinite(frame.fake).all(axis=1)]
         if frame.dim == 1:
             self._show_1d(frame, fake)
@@ -206,10 +209,13 @@ class DistributionView(QWidget):
         xs = frame.xs
         edges = np.linspace(xs[0], xs[-1], 61)
         centres = (edges[:-1] + edges[1:]) / 2
-        real_h, _ = np.histogram(frame.real[:, 0], bins=edges, density=True)
+        if frame.data_density is not None:  # the exact curve: a histogram of samples would add its own noise
+            real_x, real_y = xs, frame.data_density
+        else:
+            real_x, real_y = centres, np.histogram(frame.real[:, 0], bins=edges, density=True)[0]
         fake_h, _ = np.histogram(fake[:, 0], bins=edges, density=True) if len(fake) else (np.zeros(60), None)
-        top = max(real_h.max(), fake_h.max(), 1e-9)
-        self.real_density.setData(centres, real_h / top)
+        top = max(real_y.max(), fake_h.max(), 1e-9)  # one scale for both, so their heights compare
+        self.real_density.setData(real_x, real_y / top)
         self.fake_density.setData(centres, fake_h / top)
         self.d_curve.setData(xs, frame.d_curve)
         # z line at y = -0.35: z scaled onto the x range, with a line up to G(z) at y = -0.05
@@ -277,6 +283,8 @@ class DistributionView(QWidget):
     def _set_drawing(self, on: bool) -> None:
         self.box.drawing = on
         self.box.setMouseEnabled(not on, not on)
+        if on:
+            self.box.setAspectLocked(True)  # a painted circle stays a circle
         if on and self.frame is None and not self.drawn:
             self.box.setRange(xRange=(-2, 2), yRange=(-2, 2))
 
