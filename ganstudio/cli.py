@@ -15,6 +15,7 @@ from ganstudio.core.config import PRESET_SUMMARIES, ConfigError, RunConfig, load
 
 EXIT_USAGE = 2
 EXIT_INTERRUPTED = 130
+EXIT_ALARM = 2  # a headless run stopped by a health alarm (see --on-alarm)
 
 
 class CliError(Exception):
@@ -85,39 +86,70 @@ def _session_for(args: argparse.Namespace):
 
 def cmd_train(args: argparse.Namespace) -> int:
     from ganstudio.cli_progress import TrainingProgress
+    from ganstudio.core.events import (
+        Alarm,
+        Changed,
+        CheckpointSaved,
+        Failed,
+        Finished,
+        FinishReason,
+        QualityScored,
+        Refused,
+        Rewound,
+        RunInfo,
+        StatsBatch,
+    )
+    from ganstudio.core.supervisor import Supervisor
+    from ganstudio.core.unattended import OnAlarm, Unattended
 
     session = _session_for(args)
-    from ganstudio.core.device import describe_device
-    from ganstudio.core.fast_path import apply_threads
-
-    if session.trainer.device.type == "cpu":
-        apply_threads(session.trainer.config.perf.threads, gui=False)
+    supervisor = Supervisor(lambda: session)
+    unattended = Unattended(OnAlarm(args.on_alarm))
+    failure: Failed | None = None
+    finished = Finished(FinishReason.ERROR, session.step)
+    saved = ""
     with _StopOnInterrupt() as stop, TrainingProgress(session.total_steps, session.step) as bar:
-        print(f"run folder: {session.run.path}", flush=True)
-        print(f"data: {session.trainer.data.describe()}; device: {describe_device(session.trainer.device)}; "
-              f"{session.trainer.fast.describe()}", flush=True)
-        while not session.done and not stop.requested:
-            progress = session.advance()
-            if progress.quality is not None:
-                q = progress.quality
-                bar.write(f"step {session.step:,}: FD {q.frechet:.2f}, precision {q.precision:.2f}, "
-                          f"recall {q.recall:.2f}, coverage {q.coverage:.2f}"
-                          + (" (best so far; checkpoints/best.pt)" if progress.best and
-                             session.trainer.config.quality.keep_best else ""))
-            if progress.stats:
-                last = progress.stats[-1]
-                bar.update(last.step, loss_d=last.loss_d, loss_g=last.loss_g)
-                if not last.is_finite():
-                    session.save_checkpoint()
-                    raise CliError(f"loss became NaN/Inf at step {last.step}; stopped (checkpoint saved). "
-                                   "Try a lower learning rate or another loss")
+        supervisor.add_command_source(stop.commands)
+        for event in supervisor.run():
+            match event:
+                case RunInfo():
+                    print(f"run folder: {event.run_dir}", flush=True)
+                    print(f"data: {event.data}; device: {event.device}", flush=True)
+                case StatsBatch(stats=stats):
+                    bar.update(stats[-1].step, loss_d=stats[-1].loss_d, loss_g=stats[-1].loss_g)
+                case QualityScored(step=step, scores=q, best=best):
+                    bar.write(f"step {step:,}: FD {q['frechet']:.2f}, precision {q['precision']:.2f}, "
+                              f"recall {q['recall']:.2f}, coverage {q['coverage']:.2f}"
+                              + (" (best so far; checkpoints/best.pt)" if best and
+                                 session.trainer.config.quality.keep_best else ""))
+                case Alarm():
+                    bar.write(f"alarm at step {event.step:,}: {event.message} "
+                              f"(remedies: {'; '.join(r.label for r in event.remedies) or 'none'})")
+                    for command in unattended.commands_for(event, supervisor.rewind_step):
+                        supervisor.submit(command)
+                case Changed(step=step, changes=changes):
+                    bar.write(f"step {step:,}: changed {', '.join(f'{k}={v:g}' for k, v in changes.items())}")
+                case Rewound(step=step):
+                    bar.write(f"rewound to step {step:,}")
+                case Refused(step=step, message=message):
+                    bar.write(f"step {step:,}: {message}")
+                case CheckpointSaved(path=path):
+                    saved = path
+                case Failed():
+                    failure = failure or event
+                case Finished():
+                    finished = event
         bar.update(session.step)
-    path = session.save_checkpoint()
-    if stop.requested:
-        print(f"{stop.reason} at step {session.step}; checkpoint saved to {path}\n"
+    if failure is not None:
+        raise failure.error if failure.error is not None else CliError(failure.message.strip().splitlines()[-1])
+    if finished.reason is FinishReason.NAN or unattended.stop_message is not None:
+        print(f"ganstudio: {unattended.stop_message}; checkpoint saved to {saved}", file=sys.stderr, flush=True)
+        return EXIT_ALARM
+    if finished.reason is FinishReason.STOPPED:
+        print(f"{stop.reason} at step {session.step}; checkpoint saved to {saved}\n"
               f"continue with: ganstudio train --resume {session.run.path}", flush=True)
         return EXIT_INTERRUPTED
-    print(f"done: {session.step} steps; checkpoint {path}; samples in {session.run.samples_dir}")
+    print(f"done: {session.step} steps; checkpoint {saved}; samples in {session.run.samples_dir}")
     return 0
 
 
@@ -131,6 +163,13 @@ class _StopOnInterrupt:
         self.requested = False
         self.reason = ""
         self._previous: dict[int, object] = {}
+
+    def commands(self) -> list:
+        """A command source for the supervisor: a stop, once one was asked for (handlers only set a flag:
+        a handler that touched the command queue could deadlock on its lock)."""
+        from ganstudio.core.events import Command, CommandKind
+
+        return [Command(CommandKind.STOP.value)] if self.requested else []
 
     def _handle(self, signum, frame):
         if self.requested:
@@ -302,6 +341,10 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--set", action="append", metavar="SECTION.FIELD=VALUE",
                        help="override one config field, e.g. --set loss.kind=wgan-gp --set model.spectral_norm=true "
                             "(repeatable)")
+    train.add_argument("--on-alarm", choices=["remedy", "stop", "ignore"], default="remedy",
+                       help="with nobody watching: remedy (default): on NaN rewind and halve the learning rates, at "
+                       "most 3 times, then stop; stop: stop on any alarm; ignore: go on (NaN still stops). Stops "
+                       "save a checkpoint and exit 2")
     train.set_defaults(func=cmd_train)
 
     sample = sub.add_parser("sample", help="generate images (or points) from a checkpoint",
