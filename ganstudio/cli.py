@@ -108,6 +108,7 @@ def cmd_train(args: argparse.Namespace) -> int:
     failure: Failed | None = None
     finished = Finished(FinishReason.ERROR, session.step)
     saved = ""
+    log_every = session.trainer.config.train.log_every
     with _StopOnInterrupt() as stop, TrainingProgress(session.total_steps, session.step) as bar:
         supervisor.add_command_source(stop.commands)
         for event in supervisor.run():
@@ -115,8 +116,10 @@ def cmd_train(args: argparse.Namespace) -> int:
                 case RunInfo():
                     print(f"run folder: {event.run_dir}", flush=True)
                     print(f"data: {event.data}; device: {event.device}", flush=True)
-                case StatsBatch(stats=stats):
-                    bar.update(stats[-1].step, loss_d=stats[-1].loss_d, loss_g=stats[-1].loss_g)
+                case StatsBatch(stats=stats):  # the display moves at log points, as the log does
+                    logged = [s for s in stats if s.step % log_every == 0 or s.step == session.total_steps]
+                    if logged:
+                        bar.update(logged[-1].step, loss_d=logged[-1].loss_d, loss_g=logged[-1].loss_g)
                 case QualityScored(step=step, scores=q, best=best):
                     bar.write(f"step {step:,}: FD {q['frechet']:.2f}, precision {q['precision']:.2f}, "
                               f"recall {q['recall']:.2f}, coverage {q['coverage']:.2f}"
@@ -139,7 +142,8 @@ def cmd_train(args: argparse.Namespace) -> int:
                     failure = failure or event
                 case Finished():
                     finished = event
-        bar.update(session.step)
+        if finished.reason is not FinishReason.ERROR:  # a failed run's error line is the last word
+            bar.update(session.step)
     if failure is not None:
         raise failure.error if failure.error is not None else CliError(failure.message.strip().splitlines()[-1])
     if finished.reason is FinishReason.NAN or unattended.stop_message is not None:
