@@ -276,6 +276,13 @@ def cmd_bench(args: argparse.Namespace) -> int:
             preset(name)
         print(run_speed(names, steps=args.steps, chunk=args.chunk, json_path=args.json, compile_too=not args.no_compile))
         return 0
+    if args.what == "supervisor":
+        from ganstudio.bench.supervisor import run_supervisor_bench
+
+        name = (args.preset or ["fashion-dcgan"])[0]
+        preset(name)
+        print(run_supervisor_bench(name, steps=args.steps, chunk=args.chunk, json_path=args.json, overrides=args.set))
+        return 0
     if args.what == "gui":
         from ganstudio.bench.gui_lag import run_gui_bench
 
@@ -384,14 +391,15 @@ def build_parser() -> argparse.ArgumentParser:
     presets.set_defaults(func=cmd_presets)
 
     bench = sub.add_parser("bench", help="measure speed and more; prints a table")
-    bench.add_argument("what", choices=["speed", "gui", "explorer", "modes", "startup", "quality", "memory"])
+    bench.add_argument("what", choices=["speed", "supervisor", "gui", "explorer", "modes", "startup", "quality",
+                                          "memory"])
     bench.add_argument("--dataset", default="ring-8", help="modes: ring-8 or grid-25")
     bench.add_argument("--runs", type=int, default=5, help="modes: seeds to average over; startup: launches")
     bench.add_argument("--set", action="append", metavar="SECTION.FIELD=VALUE",
-                       help="modes, gui, quality: config override on top of the preset, e.g. --set model.pack=4 "
+                       help="modes, gui, quality, supervisor: config override on top of the preset, e.g. --set model.pack=4 "
                        "(repeatable)")
     bench.add_argument("--preset", action="append", help="preset to measure (repeatable)")
-    bench.add_argument("--steps", type=int, default=200, help="speed: steps per side; modes: training steps "
+    bench.add_argument("--steps", type=int, default=200, help="speed, supervisor: steps per side; modes: training steps "
                        "(default: the preset's); memory: run length (default 10,000)")
     bench.add_argument("--chunk", type=int, default=20, help="steps per alternating chunk")
     bench.add_argument("--seconds", type=float, default=15.0, help="gui, explorer: seconds per alternating chunk")
