@@ -99,11 +99,11 @@ def cmd_train(args: argparse.Namespace) -> int:
         RunInfo,
         StatsBatch,
     )
-    from ganstudio.core.supervisor import Supervisor
+    from ganstudio.core.supervisor import HEADLESS_PICTURE_INTERVAL_S, Supervisor
     from ganstudio.core.unattended import OnAlarm, Unattended
 
     session = _session_for(args)
-    supervisor = Supervisor(lambda: session)
+    supervisor = Supervisor(lambda: session, picture_interval_s=HEADLESS_PICTURE_INTERVAL_S)
     unattended = Unattended(OnAlarm(args.on_alarm))
     failure: Failed | None = None
     finished = Finished(FinishReason.ERROR, session.step)

@@ -20,7 +20,7 @@ from ganstudio.core.config import apply_override, check, preset
 from ganstudio.core.events import Event
 from ganstudio.core.runlog import RunDirectory
 from ganstudio.core.session import TrainingSession
-from ganstudio.core.supervisor import Supervisor
+from ganstudio.core.supervisor import HEADLESS_PICTURE_INTERVAL_S, Supervisor
 
 RUN_STEPS = 10_000_000  # never reached: the bench stops after its chunks
 
@@ -59,7 +59,7 @@ def run_supervisor_bench(name: str, steps: int, chunk: int, json_path: str | Non
         supervised = _session(name, Path(tmp) / "supervised", overrides)
         apply_threads(bare.trainer.config.perf.threads, gui=False)  # the supervisor does the same at its start
         batch = bare.trainer.config.train.batch_size
-        supervisor = Supervisor(lambda: supervised)
+        supervisor = Supervisor(lambda: supervised, picture_interval_s=HEADLESS_PICTURE_INTERVAL_S)  # as `train`
         events = supervisor.run()
         next(events)  # RunInfo: the session is made
         _supervised_chunk(supervisor, events, 2, batch)  # its set-up (health reference, first picture) is not a step

@@ -51,14 +51,18 @@ if TYPE_CHECKING:
 STATS_INTERVAL_S = 0.25  # <= 4 stats batches a second, as often as the window's plots redraw
 PICTURE_INTERVAL_S = (1.0, 2.0)  # live pictures at most once a second, at least every 2 s ...
 PICTURE_COST_FACTOR = 100  # ... waiting 100x what the last one took in between: ~1 % of training
+HEADLESS_PICTURE_INTERVAL_S = (1.0, 60.0)  # nobody watching live: only the 1 % duty cycle bounds them
 REWIND_EVERY = 200  # steps between in-memory snapshots that "rewind" can go back to
 POLL_INTERVAL_S = 0.25  # command sources at most this often; a paused loop wakes this often to look
 
 
 class Supervisor:
-    def __init__(self, make_session: Callable[[], TrainingSession], paused: bool = False, gui: bool = False):
+    def __init__(self, make_session: Callable[[], TrainingSession], paused: bool = False, gui: bool = False,
+                 picture_interval_s: tuple[float, float] = PICTURE_INTERVAL_S):
         """make_session runs in run(), on the supervisor's thread (loading data takes seconds);
-        gui: a window shares the CPU, so training takes one thread fewer (fast_path.choose_threads)."""
+        gui: a window shares the CPU, so training takes one thread fewer (fast_path.choose_threads);
+        picture_interval_s: the fastest and slowest live pictures. The window's 2 s ceiling cost a headless
+        fashion-dcgan run 4-6 % (bench supervisor, README); with HEADLESS_PICTURE_INTERVAL_S, 1 %."""
         self._make_session = make_session
         self._gui = gui
         self._commands: queue.Queue[Command] = queue.Queue()
@@ -68,7 +72,8 @@ class Supervisor:
         self.session: TrainingSession | None = None
         self.monitor: HealthMonitor | None = None
         self.paused = paused
-        self.picture_interval = PICTURE_INTERVAL_S[0]
+        self.picture_intervals = picture_interval_s
+        self.picture_interval = picture_interval_s[0]
         self._stop: FinishReason | None = None
         self._nan_pause = False
         self._good_state: dict | None = None
@@ -321,7 +326,8 @@ class Supervisor:
 
             real = session.toy_real()[:LAB_POINTS]
             self._emit(DistributionShown(distribution_frame(session.trainer, real, session.toy_noise()[:LAB_POINTS])))
-        self.picture_interval = paced_interval(time.perf_counter() - started, PICTURE_COST_FACTOR, *PICTURE_INTERVAL_S)
+        self.picture_interval = paced_interval(time.perf_counter() - started, PICTURE_COST_FACTOR,
+                                               *self.picture_intervals)
 
     def _frame(self, saved: bool, final: bool) -> SampleFrame:
         import numpy as np
