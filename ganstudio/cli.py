@@ -15,6 +15,7 @@ from ganstudio.core.config import PRESET_SUMMARIES, ConfigError, RunConfig, load
 
 EXIT_USAGE = 2
 EXIT_INTERRUPTED = 130
+EXIT_ALARM = 2  # a headless run stopped by a health alarm (see --on-alarm)
 
 
 class CliError(Exception):
@@ -86,44 +87,80 @@ def _session_for(args: argparse.Namespace):
 def cmd_train(args: argparse.Namespace) -> int:
     session = _session_for(args)
     try:
-        return _train(session)
+        return _train(session, args.on_alarm)
     finally:
         session.close()  # the folder's lock: free for the next train --resume, even in this process
 
 
-def _train(session) -> int:
+def _train(session, on_alarm: str) -> int:
     from ganstudio.cli_progress import TrainingProgress
-    from ganstudio.core.device import describe_device
-    from ganstudio.core.fast_path import apply_threads
+    from ganstudio.core.events import (
+        Alarm,
+        Changed,
+        CheckpointSaved,
+        Failed,
+        Finished,
+        FinishReason,
+        QualityScored,
+        Refused,
+        Rewound,
+        RunInfo,
+        StatsBatch,
+    )
+    from ganstudio.core.supervisor import HEADLESS_PICTURE_INTERVAL_S, Supervisor
+    from ganstudio.core.unattended import OnAlarm, Unattended
 
-    if session.trainer.device.type == "cpu":
-        apply_threads(session.trainer.config.perf.threads, gui=False)
+    supervisor = Supervisor(lambda: session, picture_interval_s=HEADLESS_PICTURE_INTERVAL_S)
+    unattended = Unattended(OnAlarm(on_alarm))
+    failure: Failed | None = None
+    finished = Finished(FinishReason.ERROR, session.step)
+    saved = ""
+    log_every = session.trainer.config.train.log_every
     with _StopOnInterrupt() as stop, TrainingProgress(session.total_steps, session.step) as bar:
-        print(f"run folder: {session.run.path}", flush=True)
-        print(f"data: {session.trainer.data.describe()}; device: {describe_device(session.trainer.device)}; "
-              f"{session.trainer.fast.describe()}", flush=True)
-        while not session.done and not stop.requested:
-            progress = session.advance()
-            if progress.quality is not None:
-                q = progress.quality
-                bar.write(f"step {session.step:,}: FD {q.frechet:.2f}, precision {q.precision:.2f}, "
-                          f"recall {q.recall:.2f}, coverage {q.coverage:.2f}"
-                          + (" (best so far; checkpoints/best.pt)" if progress.best and
-                             session.trainer.config.quality.keep_best else ""))
-            if progress.stats:
-                last = progress.stats[-1]
-                bar.update(last.step, loss_d=last.loss_d, loss_g=last.loss_g)
-                if not last.is_finite():
-                    session.save_checkpoint()
-                    raise CliError(f"loss became NaN/Inf at step {last.step}; stopped (checkpoint saved). "
-                                   "Try a lower learning rate or another loss")
-        bar.update(session.step)
-    path = session.save_checkpoint()
-    if stop.requested:
-        print(f"{stop.reason} at step {session.step}; checkpoint saved to {path}\n"
+        supervisor.add_command_source(stop.commands)
+        for event in supervisor.run():
+            match event:
+                case RunInfo():
+                    print(f"run folder: {event.run_dir}", flush=True)
+                    print(f"data: {event.data}; device: {event.device}", flush=True)
+                case StatsBatch(stats=stats):  # the display moves at log points, as the log does
+                    logged = [s for s in stats if s.step % log_every == 0 or s.step == session.total_steps]
+                    if logged:
+                        bar.update(logged[-1].step, loss_d=logged[-1].loss_d, loss_g=logged[-1].loss_g)
+                case QualityScored(step=step, scores=q, best=best):
+                    bar.write(f"step {step:,}: FD {q['frechet']:.2f}, precision {q['precision']:.2f}, "
+                              f"recall {q['recall']:.2f}, coverage {q['coverage']:.2f}"
+                              + (" (best so far; checkpoints/best.pt)" if best and
+                                 session.trainer.config.quality.keep_best else ""))
+                case Alarm():
+                    bar.write(f"alarm at step {event.step:,}: {event.message} "
+                              f"(remedies: {'; '.join(r.label for r in event.remedies) or 'none'})")
+                    for command in unattended.commands_for(event, supervisor.rewind_step):
+                        supervisor.submit(command)
+                case Changed(step=step, changes=changes):
+                    bar.write(f"step {step:,}: changed {', '.join(f'{k}={v:g}' for k, v in changes.items())}")
+                case Rewound(step=step):
+                    bar.write(f"rewound to step {step:,}")
+                case Refused(step=step, message=message):
+                    bar.write(f"step {step:,}: {message}")
+                case CheckpointSaved(path=path):
+                    saved = path
+                case Failed():
+                    failure = failure or event
+                case Finished():
+                    finished = event
+        if finished.reason is not FinishReason.ERROR:  # a failed run's error line is the last word
+            bar.update(session.step)
+    if failure is not None:
+        raise failure.error if failure.error is not None else CliError(failure.message.strip().splitlines()[-1])
+    if finished.reason is FinishReason.NAN or unattended.stop_message is not None:
+        print(f"ganstudio: {unattended.stop_message}; checkpoint saved to {saved}", file=sys.stderr, flush=True)
+        return EXIT_ALARM
+    if finished.reason is FinishReason.STOPPED:
+        print(f"{stop.reason} at step {session.step}; checkpoint saved to {saved}\n"
               f"continue with: ganstudio train --resume {session.run.path}", flush=True)
         return EXIT_INTERRUPTED
-    print(f"done: {session.step} steps; checkpoint {path}; samples in {session.run.samples_dir}")
+    print(f"done: {session.step} steps; checkpoint {saved}; samples in {session.run.samples_dir}")
     return 0
 
 
@@ -137,6 +174,13 @@ class _StopOnInterrupt:
         self.requested = False
         self.reason = ""
         self._previous: dict[int, object] = {}
+
+    def commands(self) -> list:
+        """A command source for the supervisor: a stop, once one was asked for (handlers only set a flag:
+        a handler that touched the command queue could deadlock on its lock)."""
+        from ganstudio.core.events import Command, CommandKind
+
+        return [Command(CommandKind.STOP.value)] if self.requested else []
 
     def _handle(self, signum, frame):
         if self.requested:
@@ -239,6 +283,13 @@ def cmd_bench(args: argparse.Namespace) -> int:
             preset(name)
         print(run_speed(names, steps=args.steps, chunk=args.chunk, json_path=args.json, compile_too=not args.no_compile))
         return 0
+    if args.what == "supervisor":
+        from ganstudio.bench.supervisor import run_supervisor_bench
+
+        name = (args.preset or ["fashion-dcgan"])[0]
+        preset(name)
+        print(run_supervisor_bench(name, steps=args.steps, chunk=args.chunk, json_path=args.json, overrides=args.set))
+        return 0
     if args.what == "gui":
         from ganstudio.bench.gui_lag import run_gui_bench
 
@@ -308,6 +359,10 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--set", action="append", metavar="SECTION.FIELD=VALUE",
                        help="override one config field, e.g. --set loss.kind=wgan-gp --set model.spectral_norm=true "
                             "(repeatable)")
+    train.add_argument("--on-alarm", choices=["remedy", "stop", "ignore"], default="remedy",
+                       help="with nobody watching: remedy (default): on NaN rewind and halve the learning rates, at "
+                       "most 3 times, then stop; stop: stop on any alarm; ignore: go on (NaN still stops). Stops "
+                       "save a checkpoint and exit 2")
     train.set_defaults(func=cmd_train)
 
     sample = sub.add_parser("sample", help="generate images (or points) from a checkpoint",
@@ -343,14 +398,15 @@ def build_parser() -> argparse.ArgumentParser:
     presets.set_defaults(func=cmd_presets)
 
     bench = sub.add_parser("bench", help="measure speed and more; prints a table")
-    bench.add_argument("what", choices=["speed", "gui", "explorer", "modes", "startup", "quality", "memory"])
+    bench.add_argument("what", choices=["speed", "supervisor", "gui", "explorer", "modes", "startup", "quality",
+                                          "memory"])
     bench.add_argument("--dataset", default="ring-8", help="modes: ring-8 or grid-25")
     bench.add_argument("--runs", type=int, default=5, help="modes: seeds to average over; startup: launches")
     bench.add_argument("--set", action="append", metavar="SECTION.FIELD=VALUE",
-                       help="modes, gui, quality: config override on top of the preset, e.g. --set model.pack=4 "
+                       help="modes, gui, quality, supervisor: config override on top of the preset, e.g. --set model.pack=4 "
                        "(repeatable)")
     bench.add_argument("--preset", action="append", help="preset to measure (repeatable)")
-    bench.add_argument("--steps", type=int, default=200, help="speed: steps per side; modes: training steps "
+    bench.add_argument("--steps", type=int, default=200, help="speed, supervisor: steps per side; modes: training steps "
                        "(default: the preset's); memory: run length (default 10,000)")
     bench.add_argument("--chunk", type=int, default=20, help="steps per alternating chunk")
     bench.add_argument("--seconds", type=float, default=15.0, help="gui, explorer: seconds per alternating chunk")

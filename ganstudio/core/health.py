@@ -2,41 +2,23 @@
 
 Each alarm says what was seen and suggests up to three remedies. A remedy is either a live
 change (applied to the running trainer on the next step) or a config change for the next run.
+Alarm and Remedy are run events (core.events), imported here where they are raised.
 """
 
 from __future__ import annotations
 
 import math
 from collections import deque
-from dataclasses import dataclass, field
 
 import numpy as np
 import torch
 
+from ganstudio.core.events import Alarm, Remedy
 from ganstudio.core.stats import StepStats
 
 WINDOW = 50
 COOLDOWN_STEPS = 500
 COLLAPSE_RATIO = 0.25  # fixed-batch diversity below this fraction of real data's
-
-
-@dataclass(frozen=True)
-class Remedy:
-    label: str
-    live: dict = field(default_factory=dict)  # trainer.apply_changes() fields
-    config: dict = field(default_factory=dict)  # "section.field" -> value, for the next run
-    rewind: bool = False
-
-
-@dataclass(frozen=True)
-class Alarm:
-    kind: str  # "nan" | "vanishing-gradients" | "mode-collapse" | "divergence" | "oscillation"
-    step: int
-    message: str
-    remedies: tuple[Remedy, ...]
-
-    def to_record(self) -> dict:
-        return {"step": self.step, "event": "alarm", "kind": self.kind, "message": self.message}
 
 
 def mean_pairwise_distance(samples: np.ndarray) -> float:

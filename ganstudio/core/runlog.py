@@ -15,6 +15,7 @@ import numpy as np
 
 from ganstudio.core.atomic import atomic_write, remove_stale_temp_files
 from ganstudio.core.config import MAX_CONFIG_BYTES, PRESET_NAME, ConfigError, RunConfig, check, parse_json
+from ganstudio.core.events import Event, StatsBatch, event_from_record
 from ganstudio.core.stats import STAT_FIELDS, StepStats
 
 
@@ -179,6 +180,18 @@ class RunDirectory:
     def read_events(self, event: str) -> list[dict]:
         """Records of one kind written with append_event (for example the "modes" metrics)."""
         return [r for _, r in self._records() if r.get("event") == event]
+
+    def history(self) -> list[Event]:
+        """The run's log as the events that wrote it, in order; consecutive stats lines come as one batch,
+        and kinds this version does not know are left out."""
+        out: list[Event] = []
+        for _, record in self._records():
+            event = event_from_record(record)
+            if isinstance(event, StatsBatch) and out and isinstance(out[-1], StatsBatch):
+                out[-1].stats.extend(event.stats)
+            elif event is not None:
+                out.append(event)
+        return out
 
     def read_metrics(self) -> list[StepStats]:
         """Logged steps in order."""

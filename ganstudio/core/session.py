@@ -17,6 +17,7 @@ from ganstudio.core import losses
 from ganstudio.core.checkpoint import CheckpointError, load_checkpoint, restore_trainer, save_checkpoint
 from ganstudio.core.config import ConfigError, RunConfig, check
 from ganstudio.core.data.toy import mode_centres
+from ganstudio.core.events import Event, ModesMeasured, QualityScored
 from ganstudio.core.imaging import image_grid, scatter_image
 from ganstudio.core.metrics import PROTOCOL_SAMPLES, MatchMetrics, ModeMetrics, mode_metrics, wasserstein_1d
 from ganstudio.core.quality.scores import QualityReport
@@ -214,7 +215,7 @@ class TrainingSession:
         if t.step_count % cfg.metrics_every == 0 or self.done:
             modes = self.measure_modes()
             if modes is not None:
-                self.run.append_event({"step": t.step_count, "event": "modes", **modes.to_record()})
+                self.log(ModesMeasured(t.step_count, modes))
         quality, best = None, False
         every = t.config.quality.every
         if every and not t.is_toy and (t.step_count % every == 0 or self.done):
@@ -254,8 +255,13 @@ class TrainingSession:
             if t.config.quality.keep_best:
                 self.flush_stats()
                 save_checkpoint(t.state_dict(), self.run.best_checkpoint)
-        self.run.append_event({"step": t.step_count, "event": "quality", "best": best, **report.to_record()})
+        self.log(QualityScored(t.step_count, report.to_record(), best))
         return report, best
+
+    def log(self, event: Event) -> None:
+        """Appends what metrics.jsonl keeps of an event (a change, an alarm, a rewind, ...)."""
+        for record in event.to_records():
+            self.run.append_event(record)
 
     def flush_stats(self) -> list[StepStats]:
         stats = self.trainer.drain_stats()

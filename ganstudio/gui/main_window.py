@@ -26,7 +26,7 @@ from PySide6.QtWidgets import (
 
 from ganstudio import __version__
 from ganstudio.core.config import DEFAULT_PRESET, TOY_DATASETS, RunConfig, preset
-from ganstudio.core.metrics import ModeMetrics
+from ganstudio.core.events import Changed, ModesMeasured, QualityScored, RunInfo, SampleFrame, StatsBatch
 from ganstudio.core.paths import find_fashion_full
 from ganstudio.core.run_data import config_in_folder
 from ganstudio.core.runlog import RunDirectory, RunError
@@ -39,7 +39,7 @@ from ganstudio.gui.widgets.metric_plots import MetricPlots
 from ganstudio.gui.widgets.preferences import PreferencesDialog
 from ganstudio.gui.widgets.sample_view import SampleView
 from ganstudio.gui.widgets.setup_form import SetupForm, VerticalScrollArea
-from ganstudio.gui.worker import RunInfo, SampleFrame, TrainingController
+from ganstudio.gui.worker import TrainingController
 
 
 SNAPSHOT_INTERVAL_MS = 5000
@@ -356,7 +356,7 @@ class MainWindow(QMainWindow):
         try:
             run = RunDirectory.open(folder)
             config = config_in_folder(run.read_config(), run.path)
-            metrics = run.read_metrics()
+            history = run.history()
             pictures = run.sample_files()
         except (RunError, OSError) as exc:
             self._show_error("Cannot open run", str(exc))
@@ -365,17 +365,20 @@ class MainWindow(QMainWindow):
 
         self.plots.clear()
         self.samples.clear()
-        self.plots.add_stats(metrics)
-        self.plots.flush()
         self.distribution.clear()
-        for record in run.read_events("change"):
-            changes = {k: v for k, v in record.items() if k not in ("step", "event")}
-            self.plots.mark(int(record["step"]), ", ".join(f"{k}={v:g}" for k, v in changes.items()))
-        for record in run.read_events("modes"):
-            self.distribution.add_modes(int(record["step"]), ModeMetrics(int(record["modes"]), int(record["modes_total"]),
-                                                                         float(record["high_quality"]), float(record["js"])))
-        for record in run.read_events("quality"):
-            self.plots.quality.add(int(record["step"]), record, bool(record.get("best")))
+        last = 0
+        for event in history:
+            match event:
+                case StatsBatch(stats=stats):
+                    self.plots.add_stats(stats)
+                    last = stats[-1].step
+                case Changed(step=step, changes=changes):
+                    self.plots.mark(step, ", ".join(f"{k}={v:g}" for k, v in changes.items()))
+                case ModesMeasured(step=step, modes=modes):
+                    self.distribution.add_modes(step, modes)
+                case QualityScored(step=step, scores=scores, best=best):
+                    self.plots.quality.add(step, scores, best)
+        self.plots.flush()
         for step, path in pictures:
             try:
                 self.samples.add_frame(SampleFrame(step, image=load_png(path), saved=True))
@@ -388,7 +391,6 @@ class MainWindow(QMainWindow):
         self._hide_banner()
         self.explorer.run_folder = self.run_dir
         self._explore_latest(run)
-        last = metrics[-1].step if metrics else 0
         self._total = max(1, config.train.steps)
         self.progress.setRange(0, self._total)
         self.progress.setValue(min(last, self._total))

@@ -72,3 +72,12 @@ def test_bench_startup_paints_before_torch(tmp_path, capsys):
     assert main(["bench", "startup", "--runs", "1", "--json", str(out)]) == 0
     result = json.loads(out.read_text())
     assert 0 < result["median_s"] < 60 and result["torch_imported_before_paint"] == 0
+
+
+def test_bench_supervisor_pairs_the_bare_loop_with_the_supervisor(tmp_path, capsys):
+    out = tmp_path / "supervisor.json"
+    assert main(["bench", "supervisor", "--preset", "ring-8", "--steps", "6", "--chunk", "3", "--json", str(out)]) == 0
+    assert "bare session loop" in capsys.readouterr().out
+    result = json.loads(out.read_text())
+    assert result["chunks"] == 2 and len(result["supervised_images_per_s"]) == 2
+    assert result["median_paired_ratio"] > 0

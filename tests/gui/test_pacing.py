@@ -2,7 +2,7 @@
 
 import pytest
 
-from ganstudio.gui.pacing import paced_interval
+from ganstudio.core.pacing import paced_interval
 
 
 @pytest.mark.parametrize("cost, expected", [(0.001, 1.0), (0.015, 1.5), (0.5, 2.0)])

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, Qt, QTimer, Signal
 
-from ganstudio.gui.pacing import paced_interval
+from ganstudio.core.pacing import paced_interval
 
 if TYPE_CHECKING:
     from ganstudio.core.sampling import GeneratorSnapshot

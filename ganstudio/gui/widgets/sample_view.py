@@ -11,7 +11,7 @@ import pyqtgraph as pg
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QSlider, QVBoxLayout, QWidget
 
-from ganstudio.gui.worker import SampleFrame
+from ganstudio.core.events import SampleFrame
 
 
 class SampleView(QWidget):

@@ -1,4 +1,4 @@
-"""Duty-cycle pacing for the work the window does while training runs.
+"""Duty-cycle pacing for the work done beside training (live pictures, plot redraws, direction searches).
 
 On a 2-core CPU whatever the live views cost comes out of training, so each periodic job (plot
 redraws, live pictures) waits a multiple of what its last run took: a factor of 100 holds it to

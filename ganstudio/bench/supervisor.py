@@ -1,0 +1,78 @@
+"""`ganstudio bench supervisor`: what the run supervisor costs a headless run.
+
+Two runs of one preset in one process: the bare session loop (what `ganstudio train` ran before
+the supervisor: session.advance() until done) and the supervisor's generator, consumed as the CLI
+consumes it. They train in alternating chunks because this machine's speed drifts from minute to
+minute; the figure is the median of the paired chunk ratios. Both do the same logging, sample grids
+and checkpoints; the supervisor adds its command queue, health checks, rewind snapshots and paced
+live pictures. Quality scoring is off on both sides: seconds per evaluation would drown the rest.
+"""
+
+from __future__ import annotations
+
+import tempfile
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+from ganstudio.bench.table import format_table, median, write_json
+from ganstudio.core.config import apply_override, check, preset
+from ganstudio.core.events import Event
+from ganstudio.core.runlog import RunDirectory
+from ganstudio.core.session import TrainingSession
+from ganstudio.core.supervisor import HEADLESS_PICTURE_INTERVAL_S, Supervisor
+
+RUN_STEPS = 10_000_000  # never reached: the bench stops after its chunks
+
+
+def _session(name: str, folder: Path, overrides: list[str] | None) -> TrainingSession:
+    config = preset(name)
+    config.train.device, config.train.steps, config.quality.every = "cpu", RUN_STEPS, 0
+    for assignment in overrides or []:
+        apply_override(config, assignment)
+    return TrainingSession.start(check(config), RunDirectory.at(folder))
+
+
+def _bare_chunk(session: TrainingSession, steps: int, batch: int) -> float:
+    started = time.perf_counter()
+    target = session.step + steps
+    while session.step < target:
+        session.advance()
+    return steps * batch / (time.perf_counter() - started)
+
+
+def _supervised_chunk(supervisor: Supervisor, events: Iterator[Event], steps: int, batch: int) -> float:
+    started = time.perf_counter()
+    target = supervisor.session.step + steps
+    for _event in events:
+        if supervisor.session.step >= target:
+            break
+    return steps * batch / (time.perf_counter() - started)
+
+
+def run_supervisor_bench(name: str, steps: int, chunk: int, json_path: str | None,
+                         overrides: list[str] | None = None) -> str:
+    from ganstudio.core.fast_path import apply_threads
+
+    with tempfile.TemporaryDirectory(prefix="ganstudio-bench-") as tmp:
+        bare = _session(name, Path(tmp) / "bare", overrides)
+        supervised = _session(name, Path(tmp) / "supervised", overrides)
+        apply_threads(bare.trainer.config.perf.threads, gui=False)  # the supervisor does the same at its start
+        batch = bare.trainer.config.train.batch_size
+        supervisor = Supervisor(lambda: supervised, picture_interval_s=HEADLESS_PICTURE_INTERVAL_S)  # as `train`
+        events = supervisor.run()
+        next(events)  # RunInfo: the session is made
+        _supervised_chunk(supervisor, events, 2, batch)  # its set-up (health reference, first picture) is not a step
+        _bare_chunk(bare, 2, batch)
+        bare_rates, supervised_rates = [], []
+        for _ in range(max(1, steps // chunk)):
+            bare_rates.append(_bare_chunk(bare, chunk, batch))
+            supervised_rates.append(_supervised_chunk(supervisor, events, chunk, batch))
+        events.close()
+    ratio = median([s / b for s, b in zip(supervised_rates, bare_rates)])
+    rows = [[name, "bare session loop", f"{median(bare_rates):,.0f}", "1.00"],
+            [name, "supervisor (CLI)", f"{median(supervised_rates):,.0f}", f"{ratio:.3f}"]]
+    write_json(json_path, "supervisor", {"preset": name, "chunks": len(bare_rates), "chunk_steps": chunk,
+                                         "bare_images_per_s": bare_rates, "supervised_images_per_s": supervised_rates,
+                                         "median_paired_ratio": ratio})
+    return format_table(["preset", "loop", "img/s (median)", "ratio (median of pairs)"], rows)

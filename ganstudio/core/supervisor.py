@@ -1,0 +1,366 @@
+"""One run supervisor for every front end: commands in, typed events out.
+
+The window's worker thread, the CLI loop (and a watched run folder, through the hooks) all drive a
+TrainingSession through this class, so health alarms, rewind, live changes, snapshots and the
+pacing of pictures follow one set of rules. Commands arrive through one thread-safe queue and are
+handled in arrival order between steps; while paused the loop blocks on that queue. Events come
+out of `run()`, a generator, and go to every listener on the way.
+
+No torch import at module level: the window imports this before torch has loaded.
+"""
+
+from __future__ import annotations
+
+import copy
+import queue
+import time
+import traceback
+from collections import deque
+from collections.abc import Callable, Iterator
+from typing import TYPE_CHECKING
+
+from ganstudio.core.events import (
+    Alarm,
+    Changed,
+    CheckpointSaved,
+    Command,
+    CommandKind,
+    DistributionShown,
+    Event,
+    Failed,
+    Finished,
+    FinishReason,
+    ModesMeasured,
+    QualityScored,
+    Refused,
+    Rewound,
+    RunInfo,
+    RunState,
+    SampleFrame,
+    Snapshot,
+    StateChanged,
+    StatsBatch,
+)
+from ganstudio.core.pacing import paced_interval
+from ganstudio.core.stats import StepStats
+
+if TYPE_CHECKING:
+    from ganstudio.core.health import HealthMonitor
+    from ganstudio.core.session import TrainingSession
+
+STATS_INTERVAL_S = 0.25  # <= 4 stats batches a second, as often as the window's plots redraw
+PICTURE_INTERVAL_S = (1.0, 2.0)  # live pictures at most once a second, at least every 2 s ...
+PICTURE_COST_FACTOR = 100  # ... waiting 100x what the last one took in between: ~1 % of training
+HEADLESS_PICTURE_INTERVAL_S = (1.0, 60.0)  # nobody watching live: only the 1 % duty cycle bounds them
+REWIND_EVERY = 200  # steps between in-memory snapshots that "rewind" can go back to
+POLL_INTERVAL_S = 0.25  # command sources at most this often; a paused loop wakes this often to look
+
+
+class Supervisor:
+    def __init__(self, make_session: Callable[[], TrainingSession], paused: bool = False, gui: bool = False,
+                 picture_interval_s: tuple[float, float] = PICTURE_INTERVAL_S):
+        """make_session runs in run(), on the supervisor's thread (loading data takes seconds);
+        gui: a window shares the CPU, so training takes one thread fewer (fast_path.choose_threads);
+        picture_interval_s: the fastest and slowest live pictures. The window's 2 s ceiling cost a headless
+        fashion-dcgan run 4-6 % (bench supervisor, README); with HEADLESS_PICTURE_INTERVAL_S, 1 %."""
+        self._make_session = make_session
+        self._gui = gui
+        self._commands: queue.Queue[Command] = queue.Queue()
+        self._sources: list[Callable[[], list[Command]]] = []
+        self._listeners: list[Callable[[Event], None]] = []
+        self._pending: deque[Event] = deque()
+        self.session: TrainingSession | None = None
+        self.monitor: HealthMonitor | None = None
+        self.paused = paused
+        self.picture_intervals = picture_interval_s
+        self.picture_interval = picture_interval_s[0]
+        self._stop: FinishReason | None = None
+        self._nan_pause = False
+        self._good_state: dict | None = None
+        self._good_step = -REWIND_EVERY
+        self._last_poll = -POLL_INTERVAL_S
+        self._last_stats = 0.0
+        self._last_picture = 0.0
+
+    # --- from any thread ---------------------------------------------------------------------
+    def submit(self, command: Command) -> None:
+        self._commands.put(command)
+
+    def add_command_source(self, poll: Callable[[], list[Command]]) -> None:
+        """poll runs on the supervisor's thread between steps (at most every POLL_INTERVAL_S) and while paused."""
+        self._sources.append(poll)
+
+    def add_listener(self, callback: Callable[[Event], None]) -> None:
+        """callback runs on the supervisor's thread for every event, as it happens."""
+        self._listeners.append(callback)
+
+    # --- on the supervisor's thread ----------------------------------------------------------
+    @property
+    def rewind_step(self) -> int | None:
+        """The step a rewind would go back to; None before the first good snapshot."""
+        return self._good_step if self._good_state is not None else None
+
+    def run(self) -> Iterator[Event]:
+        """Trains until done or stopped, yielding every event; always ends with Finished, and the session
+        closed (its folder lock released) even when the consumer gives up on the generator."""
+        reason = FinishReason.ERROR
+        try:
+            try:
+                self._begin()
+                yield from self._drain()
+                reason = yield from self._loop()
+            except Exception as exc:  # noqa: BLE001 - every failure must reach the front end as an event
+                self._emit(Failed(traceback.format_exc(), exc))
+                reason = FinishReason.ERROR
+            if self.session is not None and reason is not FinishReason.ERROR:
+                self._shut_down()
+            self._emit(Finished(reason, self.session.step if self.session is not None else 0))
+        finally:
+            close = getattr(self.session, "close", None)
+            if close is not None:
+                close()
+        yield from self._drain()
+
+    def _begin(self) -> None:
+        from ganstudio.core.device import describe_device
+        from ganstudio.core.fast_path import apply_threads
+
+        session = self.session = self._make_session()
+        trainer = session.trainer
+        if trainer.device.type == "cpu":
+            apply_threads(trainer.config.perf.threads, gui=self._gui)
+        self._emit(RunInfo(str(session.run.path), f"{describe_device(trainer.device)}; {trainer.fast.describe()}",
+                           trainer.data.describe(), session.step, session.total_steps, trainer.is_toy))
+        self._emit(StateChanged(RunState.PAUSED if self.paused else RunState.RUNNING))
+        self.monitor = self._make_monitor()
+        self._picture(saved=False)
+        self._snapshot()
+        self._last_stats = self._last_picture = time.monotonic()
+
+    def _loop(self) -> Iterator[Event]:
+        while True:
+            if self._nan_pause:
+                self._nan_pause = False
+                self._set_paused(True)
+            self._take_commands(wait=self.paused)
+            yield from self._drain()
+            if self._stop is not None:
+                return self._stop
+            if self.session.done:
+                return FinishReason.DONE
+            if not self.paused:
+                self._step()
+                yield from self._drain()
+
+    def _drain(self) -> Iterator[Event]:
+        while self._pending:
+            yield self._pending.popleft()
+
+    def _emit(self, event: Event) -> None:
+        for listener in self._listeners:
+            listener(event)
+        self._pending.append(event)
+
+    def _record(self, event: Event) -> None:
+        """An event metrics.jsonl keeps: logged by the session, then emitted."""
+        self.session.log(event)
+        self._emit(event)
+
+    # --- commands ----------------------------------------------------------------------------
+    def _take_commands(self, wait: bool) -> None:
+        """Every command waiting, in arrival order; wait: block up to POLL_INTERVAL_S for the first one."""
+        now = time.monotonic()
+        if wait or now - self._last_poll >= POLL_INTERVAL_S:
+            self._last_poll = now
+            for poll in self._sources:
+                for command in poll():
+                    self._commands.put(command)
+        try:
+            command = self._commands.get(timeout=POLL_INTERVAL_S) if wait else self._commands.get_nowait()
+        except queue.Empty:
+            return
+        while self._stop is None:
+            self._handle(command)
+            try:
+                command = self._commands.get_nowait()
+            except queue.Empty:
+                return
+
+    def _handle(self, command: Command) -> None:
+        fields = command.fields or {}
+        match CommandKind(command.kind):
+            case CommandKind.PAUSE:
+                self._set_paused(True)
+            case CommandKind.RESUME:
+                self._set_paused(False)
+            case CommandKind.STEP | CommandKind.STEP_D | CommandKind.STEP_G if self.paused and not self.session.done:
+                self._single_step(CommandKind(command.kind))
+            case CommandKind.CHANGE:
+                self._apply(fields)
+            case CommandKind.REWIND:
+                self._rewind()
+            case CommandKind.SAVE:
+                self._save()
+            case CommandKind.SNAPSHOT:
+                self._snapshot()
+            case CommandKind.STOP:
+                self._stop = FinishReason.NAN if fields.get("why") == FinishReason.NAN.value else FinishReason.STOPPED
+
+    def _set_paused(self, paused: bool) -> None:
+        if paused == self.paused:
+            return
+        self.paused = paused
+        if paused:  # the front end shows every finished step, and its picture, before it says "paused"
+            self._emit_stats(self.session.flush_stats())
+            self._picture(saved=False)
+            self._last_picture = time.monotonic()
+        self._emit(StateChanged(RunState.PAUSED if paused else RunState.RUNNING))
+
+    def _single_step(self, kind: CommandKind) -> None:
+        """While paused: a full step, or one D or one G update (these two log no stats: no step is counted)."""
+        trainer = self.session.trainer
+        if kind is CommandKind.STEP:
+            self._step()
+        else:
+            (trainer.discriminator_step if kind is CommandKind.STEP_D else trainer.generator_step)()
+            self._picture(saved=False)
+
+    def _apply(self, changes: dict) -> None:
+        session = self.session
+        try:
+            applied = session.trainer.apply_changes(changes)
+        except Exception as exc:  # noqa: BLE001 - a refused change is reported, the run goes on
+            self._emit(Refused(session.step, f"Change refused: {exc}"))
+            return
+        self._emit_stats(session.flush_stats())
+        session.write_config_if_changed()  # config.json is the config the next step uses
+        self._record(Changed(session.step, applied))
+        self.monitor.set_learning_rates(session.trainer.config.optim.lr_g, session.trainer.config.optim.lr_d)
+
+    def _rewind(self) -> None:
+        """Back to the last in-memory snapshot whose stats were all finite, with the config it ran with."""
+        session = self.session
+        if self._good_state is None:
+            self._emit(Refused(session.step, "No good snapshot to rewind to yet"))
+            return
+        from ganstudio.core.config import RunConfig
+
+        trainer = session.trainer
+        trainer.config = RunConfig.from_dict(self._good_state["config"])  # a change that broke the run is undone
+        trainer.load_state_dict(copy.deepcopy(self._good_state))  # the optimizers would alias it
+        self.monitor.set_learning_rates(trainer.config.optim.lr_g, trainer.config.optim.lr_d)
+        session.run.truncate_metrics(session.step)
+        session.write_config_if_changed()
+        self._record(Rewound(session.step, trainer.config.to_dict()))
+
+    def _save(self) -> None:
+        self._emit_stats(self.session.flush_stats())  # what the checkpoint holds, the front end has seen
+        path = self.session.save_checkpoint()
+        self._emit(CheckpointSaved(self.session.step, str(path)))
+
+    def _snapshot(self, final: bool = False) -> None:
+        from ganstudio.core.trainer import CHECKPOINT_FORMAT, CHECKPOINT_VERSION
+
+        trainer = self.session.trainer
+        state = {k: v.detach().to("cpu", copy=True) for k, v in trainer.sampling_generator.state_dict().items()}
+        self._emit(Snapshot(trainer.step_count, {"format": CHECKPOINT_FORMAT, "version": CHECKPOINT_VERSION,
+                                                 "generator": state, "config": trainer.config.to_dict(),
+                                                 "step": trainer.step_count, "final": final}))
+
+    # --- training ----------------------------------------------------------------------------
+    def _step(self) -> None:
+        session = self.session
+        progress = session.advance()
+        if progress.modes is not None:
+            self._emit(ModesMeasured(session.step, progress.modes))
+            self._raise(self.monitor.observe_modes(session.step, progress.modes.modes_captured))
+        if progress.quality is not None:
+            self._emit(QualityScored(session.step, progress.quality.to_record(), progress.best))
+        now = time.monotonic()
+        if progress.picture is not None:
+            self._picture(saved=True)
+            self._last_picture = now
+        stats = progress.stats
+        if self.paused or now - self._last_stats >= STATS_INTERVAL_S:
+            stats = stats + session.flush_stats()
+            self._last_stats = now
+        self._emit_stats(stats)
+        if self._last_picture != now and (self.paused or now - self._last_picture >= self.picture_interval):
+            self._picture(saved=False)
+            self._last_picture = now
+
+    def _emit_stats(self, stats: list[StepStats]) -> None:
+        if not stats:
+            return
+        self._emit(StatsBatch(stats))
+        self._raise(self.monitor.observe_stats(stats))
+        if all(s.is_finite() for s in stats) and self.session.step - self._good_step >= REWIND_EVERY:
+            self._good_state = copy.deepcopy(self.session.trainer.state_dict())
+            self._good_step = self.session.step
+
+    def _raise(self, alarms: list[Alarm]) -> None:
+        for alarm in alarms:
+            self._record(alarm)
+            if alarm.kind == "nan":
+                self._nan_pause = True  # before the next step: nothing trains on NaN weights unasked
+
+    def _make_monitor(self) -> HealthMonitor:
+        import torch
+
+        from ganstudio.core.health import HealthMonitor, mean_pairwise_distance
+
+        trainer = self.session.trainer
+        real = trainer.data.sample(64, torch.Generator(device=trainer.device).manual_seed(99)).cpu().numpy()
+        return HealthMonitor(trainer.config.loss.kind, (trainer.config.optim.lr_g, trainer.config.optim.lr_d),
+                             mean_pairwise_distance(real))
+
+    # --- pictures ----------------------------------------------------------------------------
+    def _picture(self, saved: bool, final: bool = False) -> None:
+        """A live picture. On a CPU its forward passes come out of training, so the next one waits
+        100x what this took, within 1-2 s (a 28 px DCGAN grid takes ~15 ms: one every ~1.5 s)."""
+        started = time.perf_counter()
+        session = self.session
+        self._emit(self._frame(saved, final))
+        if session.trainer.is_toy:
+            from ganstudio.core.distribution import LAB_POINTS, distribution_frame
+
+            real = session.toy_real()[:LAB_POINTS]
+            self._emit(DistributionShown(distribution_frame(session.trainer, real, session.toy_noise()[:LAB_POINTS])))
+        self.picture_interval = paced_interval(time.perf_counter() - started, PICTURE_COST_FACTOR,
+                                               *self.picture_intervals)
+
+    def _frame(self, saved: bool, final: bool) -> SampleFrame:
+        import numpy as np
+
+        from ganstudio.core.health import mean_pairwise_distance
+
+        session = self.session
+        trainer = session.trainer
+        if trainer.is_toy:
+            fake = trainer.sample(session.toy_noise()).numpy()
+            diverse = fake[:64]
+            frame = SampleFrame(trainer.step_count, real=np.ascontiguousarray(session.toy_real()),
+                                fake=np.ascontiguousarray(fake), saved=saved, final=final)
+        else:
+            from ganstudio.core.imaging import image_grid
+
+            images = trainer.fixed_samples()
+            diverse = images.astype(np.float32) / 127.5 - 1
+            frame = SampleFrame(trainer.step_count, image=image_grid(images, nrow=8), saved=saved, final=final)
+        if trainer.step_count > 0:
+            self._raise(self.monitor.observe_diversity(trainer.step_count, mean_pairwise_distance(diverse)))
+        return frame
+
+    def _shut_down(self) -> None:
+        """The run's last checkpoint, and its last picture and generator copy for the views (live ones
+        lag by up to a few seconds, and the explorer's may be from step 0). A failure here (a full
+        disk) is said, not raised: raised, it would skip Finished and leave a window waiting for ever."""
+        try:
+            self._save()
+        except Exception as exc:  # noqa: BLE001 - reported to the front end with its cause
+            self._emit(Failed(f"{traceback.format_exc()}\nThe final checkpoint was not saved: {exc}", exc))
+        try:
+            self._picture(saved=False, final=True)
+            self._snapshot(final=True)
+        except Exception as exc:  # noqa: BLE001 - reported; the run is over either way
+            self._emit(Failed(traceback.format_exc(), exc))

@@ -1,0 +1,57 @@
+"""What `ganstudio train` does on a health alarm with nobody watching (--on-alarm)."""
+
+import json
+
+from ganstudio.cli import EXIT_ALARM, main
+from ganstudio.core.checkpoint import load_checkpoint
+from ganstudio.core.events import Alarm, Remedy
+from ganstudio.core.unattended import MAX_REWINDS, OnAlarm, Unattended
+from tests.conftest import tiny_toy_config
+
+DIVERGING = ["--set", "optim.name=sgd", "--set", "optim.lr_g=1000", "--set", "optim.lr_d=1000",
+             "--set", "optim.momentum=0.9", "--set", "train.log_every=1"]  # NaN by step 3
+
+
+def train(tmp_path, *extra):
+    cfg = tmp_path / "cfg.json"
+    cfg.write_text(tiny_toy_config(steps=300).to_json())
+    return main(["train", "--config", str(cfg), "--out", str(tmp_path / "run"), *DIVERGING, *extra])
+
+
+def records(tmp_path):
+    return [json.loads(line) for line in (tmp_path / "run" / "metrics.jsonl").read_text().splitlines()]
+
+
+def test_remedy_rewinds_and_halves_the_rates_three_times_then_stops(tmp_path, capsys):
+    assert train(tmp_path) == EXIT_ALARM
+    out, err = capsys.readouterr()
+    assert out.count("rewound to step 1") == MAX_REWINDS + 1  # three remedies, and the last good state to stop at
+    assert out.count("alarm at step") == MAX_REWINDS + 1
+    assert [line.split("changed ")[1] for line in out.splitlines() if "changed" in line] == \
+        ["lr_g=500, lr_d=500", "lr_g=250, lr_d=250", "lr_g=125, lr_d=125"]
+    last = err.splitlines()[-1]  # the lines before it are the progress display's
+    assert last.startswith("ganstudio: loss became NaN/Inf") and "after 3 rewinds" in last
+    assert "checkpoint saved to" in last
+    checkpoint = load_checkpoint(tmp_path / "run" / "checkpoints" / "latest.pt")
+    assert checkpoint["step"] == 1  # the last good snapshot, not NaN weights
+    assert [r.get("event", "stats") for r in records(tmp_path)] == ["stats"] + ["rewind", "change"] * 3 + ["rewind"]
+    assert json.loads((tmp_path / "run" / "config.json").read_text()) == checkpoint["config"]
+
+
+def test_stop_and_ignore_stop_at_the_first_nan(tmp_path, capsys):
+    for policy in ("stop", "ignore"):
+        folder = tmp_path / policy
+        folder.mkdir()
+        assert train(folder, "--on-alarm", policy) == EXIT_ALARM
+        out, err = capsys.readouterr()
+        assert out.count("alarm at step") == 1 and "changed" not in out
+        assert "NaN/Inf" in err.splitlines()[-1] and "rewound to step 1 and stopped" in err
+
+
+def test_other_alarms_stop_the_run_only_under_stop():
+    collapse = Alarm("mode-collapse", 900, "collapsed", (Remedy("EMA", live={"ema_decay": 0.99}),))
+    assert Unattended(OnAlarm.REMEDY).commands_for(collapse, 800) == []
+    assert Unattended(OnAlarm.IGNORE).commands_for(collapse, 800) == []
+    stop = Unattended(OnAlarm.STOP)
+    assert [c.kind for c in stop.commands_for(collapse, 800)] == ["stop"]
+    assert "mode-collapse" in stop.stop_message

@@ -1,0 +1,208 @@
+"""The run supervisor, without Qt: commands in arrival order, NaN -> alarm -> rewind, live changes
+that reach config.json, pausing that blocks and stops promptly, and the picture pacing rule."""
+
+import json
+import queue
+import threading
+import time
+
+import torch
+
+from ganstudio.core.events import (
+    Alarm,
+    Changed,
+    Command,
+    Finished,
+    FinishReason,
+    Refused,
+    Rewound,
+    RunState,
+    SampleFrame,
+    Snapshot,
+    StateChanged,
+    StatsBatch,
+)
+from ganstudio.core.runlog import RunDirectory
+from ganstudio.core.session import TrainingSession
+from ganstudio.core.supervisor import PICTURE_INTERVAL_S, Supervisor
+from tests.conftest import tiny_image_config, tiny_toy_config
+
+
+def supervisor_for(tmp_path, cfg, paused=False) -> Supervisor:
+    run = RunDirectory.at(tmp_path / "run")
+    return Supervisor(lambda: TrainingSession.start(cfg, run), paused=paused)
+
+
+def diverging(steps=300):
+    """SGD at lr 10 on ring-8: finite for the first steps, NaN by about step 11."""
+    cfg = tiny_toy_config(steps=steps, log_every=1)
+    cfg.optim.name, cfg.optim.lr_g, cfg.optim.lr_d, cfg.optim.momentum = "sgd", 10.0, 10.0, 0.9
+    return cfg
+
+
+def until(events, kind, check=lambda e: True):
+    """The events up to and including the first of this kind that passes check."""
+    seen = []
+    for event in events:
+        seen.append(event)
+        if isinstance(event, kind) and check(event):
+            return seen
+    raise AssertionError(f"the run ended before a {kind.__name__}: {seen[-3:]}")
+
+
+def test_nan_raises_an_alarm_pauses_and_rewinds_to_the_last_good_snapshot(tmp_path):
+    sup = supervisor_for(tmp_path, diverging())
+    events = sup.run()
+    alarm = until(events, Alarm, lambda a: a.kind == "nan")[-1]
+    assert alarm.remedies[0].rewind
+    until(events, StateChanged, lambda s: s.state is RunState.PAUSED)
+    good = sup.rewind_step
+    assert good is not None and good < alarm.step
+    sup.submit(Command("rewind"))
+    rewound = until(events, Rewound)[-1]
+    assert rewound.step == good and sup.session.step == good
+    sup.submit(Command("stop"))
+    assert until(events, Finished)[-1].reason is FinishReason.STOPPED
+    records = [json.loads(line) for line in (tmp_path / "run" / "metrics.jsonl").read_text().splitlines()]
+    assert {"step": good, "event": "rewind"} in records
+    assert max(r["step"] for r in records) == good  # the NaN steps are gone from the log
+
+
+def test_a_change_applies_on_the_next_step_and_lands_in_config_json(tmp_path):
+    sup = supervisor_for(tmp_path, tiny_image_config(steps=100), paused=True)
+    events = sup.run()
+    until(events, Snapshot)  # set up: the loop now waits for commands
+    sup.submit(Command("change", {"lr_g": 1e-5, "k": 2}))
+    sup.submit(Command("step"))
+    seen = until(events, StatsBatch)
+    changed = next(e for e in seen if isinstance(e, Changed))
+    assert changed.changes == {"lr_g": 1e-5, "k": 2} and changed.step == 0
+    assert sup.session.trainer.opt_g.param_groups[0]["lr"] == 1e-5
+    on_disk = json.loads((tmp_path / "run" / "config.json").read_text())
+    assert on_disk["optim"]["lr_g"] == 1e-5 and on_disk["train"]["k"] == 2
+    records = [json.loads(line) for line in (tmp_path / "run" / "metrics.jsonl").read_text().splitlines()]
+    assert {"step": 0, "event": "change", "lr_g": 1e-5, "k": 2} in records
+    sup.submit(Command("change", {"lr_g": -1.0}))
+    assert "Change refused" in until(events, Refused)[-1].message
+    assert json.loads((tmp_path / "run" / "config.json").read_text())["optim"]["lr_g"] == 1e-5
+    sup.submit(Command("stop"))
+    until(events, Finished)
+
+
+def test_commands_are_handled_in_arrival_order(tmp_path):
+    sup = supervisor_for(tmp_path, tiny_image_config(steps=100, log_every=1), paused=True)
+    events = sup.run()
+    until(events, Snapshot)  # set up: the loop now waits for commands
+    for command in (Command("change", {"k": 2}), Command("step"), Command("change", {"k": 3}), Command("step"),
+                    Command("stop")):
+        sup.submit(command)
+    seen = [e for e in until(events, Finished) if isinstance(e, (Changed, StatsBatch))]
+    order = [("k", e.changes["k"]) if isinstance(e, Changed) else ("step", e.stats[-1].step) for e in seen]
+    assert order[:4] == [("k", 2), ("step", 1), ("k", 3), ("step", 2)]
+
+
+def test_step_d_and_step_g_update_one_network_while_paused(tmp_path):
+    sup = supervisor_for(tmp_path, tiny_toy_config(steps=100), paused=True)
+    events = sup.run()
+    until(events, Snapshot)  # set up: the loop now waits for commands
+    trainer = sup.session.trainer
+
+    def weights():
+        return ([p.detach().clone() for p in trainer.D.parameters()], [p.detach().clone() for p in trainer.G.parameters()])
+
+    def moved(before, after):
+        return any(not torch.equal(a, b) for a, b in zip(before, after))
+
+    d0, g0 = weights()
+    sup.submit(Command("step_d"))
+    until(events, SampleFrame)
+    d1, g1 = weights()
+    assert moved(d0, d1) and not moved(g0, g1) and trainer.step_count == 0
+    sup.submit(Command("step_g"))
+    until(events, SampleFrame)
+    d2, g2 = weights()
+    assert not moved(d1, d2) and moved(g1, g2) and trainer.step_count == 0
+    sup.submit(Command("step"))
+    assert until(events, StatsBatch)[-1].stats[-1].step == 1
+    sup.submit(Command("stop"))
+    until(events, Finished)
+
+
+def test_stop_while_paused_ends_promptly(tmp_path):
+    """A paused loop blocks on its queue, so a stop from another thread wakes it at once."""
+    sup = supervisor_for(tmp_path, tiny_image_config(steps=100), paused=True)
+    out: queue.Queue = queue.Queue()
+    thread = threading.Thread(target=lambda: [out.put(e) for e in sup.run()])
+    thread.start()
+    while not isinstance(out.get(timeout=60), StateChanged):
+        pass
+    while not isinstance(out.get(timeout=60), SampleFrame):  # the first picture: setup is over, the loop waits
+        pass
+    asked = time.monotonic()
+    sup.submit(Command("stop"))
+    thread.join(timeout=30)
+    assert not thread.is_alive()
+    assert time.monotonic() - asked < 1.0  # the final save and picture included
+    events = []
+    while not out.empty():
+        events.append(out.get())
+    assert events[-1] == Finished(FinishReason.STOPPED, 0)
+
+
+def test_command_sources_and_listeners(tmp_path):
+    """The hooks a run folder attaches through: polled commands in, every event out on the same thread."""
+    sup = supervisor_for(tmp_path, tiny_image_config(steps=3000))
+    heard, threads = [], set()
+    polls = []
+
+    def poll():
+        polls.append(time.monotonic())
+        return [Command("stop", id="from-the-folder")] if len(heard) > 30 else []
+
+    def listen(event):
+        heard.append(event)
+        threads.add(threading.get_ident())
+
+    sup.add_command_source(poll)
+    sup.add_listener(listen)
+    yielded = list(sup.run())
+    assert heard == yielded and threads == {threading.get_ident()}
+    assert yielded[-1].reason is FinishReason.STOPPED
+    gaps = [b - a for a, b in zip(polls, polls[1:])]
+    assert polls and min(gaps, default=1.0) >= 0.2  # polled between steps, not before every one
+
+
+def test_a_finished_supervisor_closes_its_session(tmp_path):
+    closed = []
+    run = RunDirectory.at(tmp_path / "run")
+
+    def make():
+        session = TrainingSession.start(tiny_toy_config(steps=3), run)
+        session.close = lambda: closed.append(True)
+        return session
+
+    assert list(Supervisor(make).run())[-1].reason is FinishReason.DONE
+    assert closed == [True]
+
+
+def test_live_pictures_wait_in_proportion_to_what_they_cost(tmp_path):
+    """On a CPU a live picture's forward passes come out of training: 100x its cost, within 1-2 s."""
+    sup = supervisor_for(tmp_path, tiny_image_config(steps=5), paused=True)
+    events = sup.run()
+    until(events, Snapshot)
+    assert PICTURE_INTERVAL_S[0] <= sup.picture_interval <= PICTURE_INTERVAL_S[1]
+    fixed_samples = sup.session.trainer.fixed_samples
+
+    def slowed(seconds):
+        return lambda: (time.sleep(seconds), fixed_samples())[1]
+
+    sup.session.trainer.fixed_samples = slowed(0.013)
+    sup.submit(Command("step_d"))
+    until(events, SampleFrame)
+    assert 1.3 <= sup.picture_interval <= PICTURE_INTERVAL_S[1]
+    sup.session.trainer.fixed_samples = slowed(0.05)
+    sup.submit(Command("step_d"))
+    frame = until(events, SampleFrame)[-1]
+    assert sup.picture_interval == PICTURE_INTERVAL_S[1] and frame.image is not None
+    sup.submit(Command("stop"))
+    until(events, Finished)
