@@ -1,0 +1,50 @@
+"""Following metrics.jsonl as another process writes it."""
+
+import json
+
+from ganstudio.core.follow import MetricsFollower
+from ganstudio.core.health import Alarm, Remedy
+from ganstudio.core.runlog import RunDirectory
+from ganstudio.core.stats import StepStats
+
+
+def stats(step: int) -> StepStats:
+    return StepStats(step, 1.3, 0.7, 0.5, 0.5, 1.0, 1.0, 0.01)
+
+
+def test_only_new_complete_lines_are_read(tmp_path):
+    run = RunDirectory(tmp_path)
+    follower = MetricsFollower(run.metrics_path)
+    assert follower.records() == (False, [])
+    run.append_metrics([stats(1), stats(2)])
+    restarted, records = follower.records()
+    assert not restarted and [r["step"] for r in records] == [1, 2]
+    assert follower.records() == (False, [])
+    with open(run.metrics_path, "a") as fh:
+        fh.write('{"step": 3, "loss_d": 1.0, "loss_g"')
+    assert follower.records() == (False, [])
+    with open(run.metrics_path, "a") as fh:
+        fh.write(': 2.0}\nnot json\n{"step": "x", "event": "modes"}\n')
+    assert [r["step"] for r in follower.records()[1]] == [3]
+
+
+def test_a_rewritten_file_starts_over(tmp_path):
+    run = RunDirectory(tmp_path)
+    follower = MetricsFollower(run.metrics_path)
+    run.append_metrics([stats(s) for s in range(1, 11)])
+    follower.records()
+    run.truncate_metrics(4)  # what a rewind or a resume does: a new file renamed into place
+    restarted, records = follower.records()
+    assert restarted and [r["step"] for r in records] == [1, 2, 3, 4]
+    run.append_event({"step": 4, "event": "rewind"})
+    assert follower.records() == (False, [{"step": 4, "event": "rewind"}])
+
+
+def test_alarm_records_carry_their_remedies():
+    alarm = Alarm("nan", 40, "NaN at step 40.", (Remedy("Rewind", rewind=True), Remedy("Halve", live={"lr_g": 1e-4}),
+                                                 Remedy("SN", config={"model.spectral_norm": True})))
+    record = json.loads(json.dumps(alarm.to_record()))
+    assert Alarm.from_record(record) == alarm
+    assert Alarm.from_record({"step": 1, "kind": "nan", "message": "m", "remedies": 7}).remedies == ()
+    assert Alarm.from_record({"step": 1, "kind": "nan", "message": "m"}).remedies == ()
+    assert Alarm.from_record({"step": 1, "kind": 3, "message": "m"}) is None
