@@ -40,8 +40,8 @@ LIVE_PICTURE_INTERVAL_S = 1.0
 MAX_LINE_BYTES = 4096  # a command is ~100 bytes; a longer line is not one of ours
 MAX_READ_BYTES = 1 << 20  # per poll, so a huge file appended at once cannot stall a step
 _ID = re.compile(r"[A-Za-z0-9_-]{1,64}")
-_HEARTBEAT_STATES = ("starting", "running", "paused", "stopping", "stopped", "done", "error")
-ENDED_STATES = ("stopped", "done", "error")
+_HEARTBEAT_STATES = ("starting", "running", "paused", "stopping", "stopped", "done", "error", "nan")
+ENDED_STATES = ("stopped", "done", "error", "nan")
 
 
 @dataclass(frozen=True)
@@ -208,22 +208,19 @@ def read_heartbeat(run_dir: str | Path) -> Heartbeat | None:
     return Heartbeat(pid, host, step, state, float(when), picture)
 
 
-def _view(event: object, name: str) -> Any:
-    """An event's field, whether the event is an object or a mapping."""
-    if isinstance(event, dict):
-        return event.get(name)
-    return getattr(event, name, None)
+def _value(value: object) -> object:
+    """An enum member as its plain value ("paused", not RunState.PAUSED), for JSON and comparisons."""
+    return getattr(value, "value", value)
 
 
 class FolderBridge:
     """The training side of the folder protocol, attached to a supervisor through its two hooks.
 
-    poll() runs on the training thread between steps: a stat of the control file when nothing was
-    appended. on_event() sees every event there too and reads only these fields of it: `step`;
-    `stats` (StepStats, the last one's step); `state` ("running" | "paused"); `reason` of the run's
-    end ("done" | "stopped" | "error"); a sample picture as `image` (uint8) or `real`/`fake` points;
-    a generator copy as `generator` (with `config`, `step`: written as snapshot.pt). A thread of its
-    own rewrites heartbeat.json every second, so a long step or an evaluation never looks like death.
+    poll() runs on the training thread between steps: one stat of the control file when nothing was
+    appended. on_event() sees every event there too; it knows the events of core/events.py by name
+    (StatsBatch, StateChanged, SampleFrame, Snapshot, Alarm, Refused, Finished) and takes the step
+    from any event that has one. A thread of its own rewrites heartbeat.json every second, so a long
+    step or an evaluation never looks like a dead writer.
     """
 
     def __init__(self, run: RunDirectory | str | Path):
@@ -247,51 +244,48 @@ class FolderBridge:
         commands, refused = self.reader.read()
         for command in commands:
             self.run.append_event({"step": self.step, "event": "command", "id": command.id, "kind": command.kind})
+            if command.kind == "stop":
+                self.state = "stopping"
         for ident, reason in refused:
             if ident is not None:
                 self.run.append_event({"step": self.step, "event": "command", "id": ident, "refused": reason})
         return commands
 
     def on_event(self, event: object) -> None:
-        stats = _view(event, "stats")
-        step = _view(event, "step")
+        name = type(event).__name__
+        step = getattr(event, "step", getattr(event, "start_step", None))
+        if name == "StatsBatch" and event.stats:
+            step = event.stats[-1].step
         if isinstance(step, int):
             self.step = step
-        elif stats:
-            self.step = int(stats[-1].step)
-        state, reason = _view(event, "state"), _view(event, "reason")
-        if state in ("running", "paused"):
-            self.state = state
-        if reason in ENDED_STATES:
-            self.close(reason)
-            return
-        if isinstance(_view(event, "generator"), dict):
-            self._write_snapshot(event)
-        elif _view(event, "image") is not None or _view(event, "fake") is not None:
+        if name == "StateChanged" and self.state != "stopping":
+            self.state = str(_value(event.state))
+        elif name == "SampleFrame":
             self._write_picture(event)
+        elif name == "Snapshot":
+            from ganstudio.core.checkpoint import save_checkpoint
+
+            save_checkpoint(event.payload, snapshot_path(self.run.path))
+        elif name == "Alarm":  # the log's alarm record has no remedies; a watching window offers them
+            self.run.append_event({"step": event.step, "event": "remedies", "kind": event.kind,
+                                   "remedies": [{"label": r.label, "live": r.live, "config": r.config,
+                                                 "rewind": r.rewind} for r in event.remedies]})
+        elif name == "Refused":
+            self.run.append_event({"step": event.step, "event": "refused", "message": event.message})
+        elif name == "Finished":
+            self.close(str(_value(event.reason)))
 
     def _write_picture(self, event: object) -> None:
         """At most once a second: the supervisor paces its pictures already; this bounds the disk."""
         now = time.monotonic()
-        if now - self._last_picture < LIVE_PICTURE_INTERVAL_S and not _view(event, "final"):
+        if now - self._last_picture < LIVE_PICTURE_INTERVAL_S and not event.final:
             return
         from ganstudio.core.imaging import save_png, scatter_image
 
-        image = _view(event, "image")
-        if image is None:
-            image = scatter_image(_view(event, "real"), _view(event, "fake"))
+        image = event.image if event.image is not None else scatter_image(event.real, event.fake)
         save_png(image, live_picture_path(self.run.path))
         self._last_picture = now
-        self.picture_step = self.step
-
-    def _write_snapshot(self, event: object) -> None:
-        from ganstudio.core.checkpoint import save_checkpoint
-        from ganstudio.core.trainer import CHECKPOINT_FORMAT, CHECKPOINT_VERSION
-
-        step = _view(event, "step")
-        save_checkpoint({"format": CHECKPOINT_FORMAT, "version": CHECKPOINT_VERSION, "generator": _view(event, "generator"),
-                         "config": _view(event, "config"), "step": step if isinstance(step, int) else self.step},
-                        snapshot_path(self.run.path))
+        self.picture_step = event.step
 
     def heartbeat(self) -> Heartbeat:
         return Heartbeat(os.getpid(), self._host, self.step, self.state, time.time(), self.picture_step)

@@ -52,3 +52,18 @@ class MetricsFollower(LineFollower):
         """(whether to start the picture again, the well-formed new records in order)."""
         restarted, lines = self.read()
         return restarted, [r for r in map(parse_record, lines) if r is not None]
+
+
+def remedies_from_record(record: dict) -> tuple:
+    """The remedies a FolderBridge wrote beside an alarm ("event": "remedies"); malformed ones are left
+    out, and a click on one only writes a command or a setup change, each checked again on its way."""
+    from ganstudio.core.health import Remedy
+
+    listed = record.get("remedies")
+    out = []
+    for raw in listed if isinstance(listed, list) else []:
+        if isinstance(raw, dict) and isinstance(raw.get("label"), str) and isinstance(raw.get("live", {}), dict) \
+                and isinstance(raw.get("config", {}), dict):
+            out.append(Remedy(raw["label"][:80], dict(raw.get("live", {})), dict(raw.get("config", {})),
+                              raw.get("rewind") is True))
+    return tuple(out[:3])

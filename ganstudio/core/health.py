@@ -36,26 +36,7 @@ class Alarm:
     remedies: tuple[Remedy, ...]
 
     def to_record(self) -> dict:
-        """With its remedies, so a window watching the run from another process can offer them too."""
-        return {"step": self.step, "event": "alarm", "kind": self.kind, "message": self.message,
-                "remedies": [{"label": r.label, "live": r.live, "config": r.config, "rewind": r.rewind}
-                             for r in self.remedies]}
-
-    @classmethod
-    def from_record(cls, record: dict) -> Alarm | None:
-        """None for a record that is not a readable alarm; remedies that are not well-formed are left
-        out (clicking one only writes a command or a setup change, each checked again on its way)."""
-        kind, message, step = record.get("kind"), record.get("message"), record.get("step")
-        if not (isinstance(kind, str) and isinstance(message, str) and isinstance(step, int)):
-            return None
-        remedies = []
-        listed = record.get("remedies")
-        for raw in listed if isinstance(listed, list) else []:
-            if isinstance(raw, dict) and isinstance(raw.get("label"), str) and isinstance(raw.get("live", {}), dict) \
-                    and isinstance(raw.get("config", {}), dict):
-                remedies.append(Remedy(raw["label"][:80], dict(raw.get("live", {})), dict(raw.get("config", {})),
-                                       raw.get("rewind") is True))
-        return cls(kind[:40], step, message[:1000], tuple(remedies[:3]))
+        return {"step": self.step, "event": "alarm", "kind": self.kind, "message": self.message}
 
 
 def mean_pairwise_distance(samples: np.ndarray) -> float:

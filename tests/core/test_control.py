@@ -104,29 +104,59 @@ def test_each_command_is_one_line_written_in_one_write(tmp_path, monkeypatch):
     assert set(record) == {"id", "kind", "fields", "time"}
 
 
-@dataclass
-class Stats:
+# Stand-ins for the events of core/events.py, by the names and fields the bridge reads.
+@dataclass(frozen=True)
+class StatsBatch:
     stats: list
 
 
-@dataclass
-class Frame:
+@dataclass(frozen=True)
+class StateChanged:
+    state: str
+
+
+@dataclass(frozen=True)
+class SampleFrame:
     step: int
     image: np.ndarray | None = None
     real: np.ndarray | None = None
     fake: np.ndarray | None = None
+    saved: bool = False
+    final: bool = False
 
 
-@dataclass
+@dataclass(frozen=True)
 class Snapshot:
     step: int
-    generator: dict
-    config: dict
+    payload: dict
 
 
-@dataclass
+@dataclass(frozen=True)
+class Remedy:
+    label: str
+    live: dict = field(default_factory=dict)
+    config: dict = field(default_factory=dict)
+    rewind: bool = False
+
+
+@dataclass(frozen=True)
+class Alarm:
+    kind: str
+    step: int
+    message: str
+    remedies: tuple = ()
+
+
+@dataclass(frozen=True)
+class Refused:
+    step: int
+    message: str
+
+
+@dataclass(frozen=True)
 class Finished:
     reason: str
+    step: int
 
 
 @dataclass
@@ -161,22 +191,34 @@ def test_folder_bridge_hands_commands_over_and_answers_them(tmp_path):
     try:
         beat = read_heartbeat(tmp_path)
         assert beat.pid == os.getpid() and beat.state == "starting" and beat.host
-        supervisor.emit({"state": "running"})
-        supervisor.emit(Stats([stats_at(1), stats_at(2), stats_at(3)]))
+        supervisor.emit(StateChanged("running"))
+        supervisor.emit(StatsBatch([stats_at(1), stats_at(2), stats_at(3)]))
         assert supervisor.poll() == []
         pause = append_command(tmp_path, "pause")
         change = append_command(tmp_path, "change", {"lr_g": 5e-4})
         raw_append(tmp_path, '{"id": "evil1", "kind": "change", "fields": {"loss.kind": "wgan"}}\n')
         assert supervisor.poll() == [Command("pause", None, pause.id), Command("change", {"lr_g": 5e-4}, change.id)]
-        supervisor.emit({"state": "paused", "step": 3})
+        supervisor.emit(StateChanged("paused"))
         bridge.beat()
         assert read_heartbeat(tmp_path).state == "paused" and read_heartbeat(tmp_path).step == 3
         answers = run.read_events("command")
         assert [(a["id"], a.get("kind"), a["step"]) for a in answers[:2]] == [(pause.id, "pause", 3), (change.id, "change", 3)]
         assert answers[2]["id"] == "evil1" and "loss.kind" in answers[2]["refused"]
         assert supervisor.poll() == []
+        supervisor.emit(Alarm("nan", 3, "NaN.", (Remedy("Rewind", rewind=True), Remedy("Halve", live={"lr_g": 1e-4}))))
+        supervisor.emit(Refused(3, "Change refused: lr_g must be > 0"))
+        remedies = run.read_events("remedies")
+        assert remedies == [{"step": 3, "event": "remedies", "kind": "nan", "remedies": [
+            {"label": "Rewind", "live": {}, "config": {}, "rewind": True},
+            {"label": "Halve", "live": {"lr_g": 1e-4}, "config": {}, "rewind": False}]}]
+        assert run.read_events("refused")[0]["message"].startswith("Change refused")
+        stop = append_command(tmp_path, "stop")
+        assert supervisor.poll() == [Command("stop", None, stop.id)]
+        supervisor.emit(StateChanged("running"))
+        bridge.beat()
+        assert read_heartbeat(tmp_path).state == "stopping"
     finally:
-        supervisor.emit(Finished("stopped"))
+        supervisor.emit(Finished("stopped", 3))
     assert read_heartbeat(tmp_path).state == "stopped"
     assert not bridge._thread.is_alive()
     assert list(tmp_path.glob(".*.tmp")) == []
@@ -187,9 +229,9 @@ def test_folder_bridge_writes_live_pictures_at_most_once_a_second(tmp_path):
     bridge = attach_folder(supervisor, tmp_path)
     try:
         grid = np.full((20, 30), 200, np.uint8)
-        supervisor.emit(Frame(5, image=grid))
+        supervisor.emit(SampleFrame(5, image=grid))
         first = live_picture_path(tmp_path).stat().st_mtime_ns
-        supervisor.emit(Frame(6, image=np.zeros((20, 30), np.uint8)))
+        supervisor.emit(SampleFrame(6, image=np.zeros((20, 30), np.uint8)))
         assert live_picture_path(tmp_path).stat().st_mtime_ns == first
         assert bridge.picture_step == 5
         from ganstudio.core.imaging import load_png
@@ -197,7 +239,7 @@ def test_folder_bridge_writes_live_pictures_at_most_once_a_second(tmp_path):
         assert np.array_equal(load_png(live_picture_path(tmp_path)), grid)
         bridge._last_picture -= 2  # a second and more later
         points = np.random.default_rng(0).normal(size=(50, 2)).astype(np.float32)
-        supervisor.emit(Frame(7, real=points, fake=points))
+        supervisor.emit(SampleFrame(7, real=points, fake=points))
         assert load_png(live_picture_path(tmp_path)).ndim == 3
         assert bridge.picture_step == 7
     finally:
@@ -214,7 +256,11 @@ def test_folder_bridge_writes_a_snapshot_the_explorer_can_load(tmp_path):
     supervisor = FakeSupervisor()
     bridge = attach_folder(supervisor, tmp_path)
     try:
-        supervisor.emit(Snapshot(12, {k: v.clone() for k, v in generator.state_dict().items()}, cfg.to_dict()))
+        from ganstudio.core.trainer import CHECKPOINT_FORMAT, CHECKPOINT_VERSION
+
+        weights = {k: v.clone() for k, v in generator.state_dict().items()}
+        supervisor.emit(Snapshot(12, {"format": CHECKPOINT_FORMAT, "version": CHECKPOINT_VERSION, "generator": weights,
+                                      "config": cfg.to_dict(), "step": 12, "final": False}))
     finally:
         bridge.close()
     snapshot = load_generator(snapshot_path(tmp_path))
