@@ -217,6 +217,16 @@ def cmd_eval(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_watch(args: argparse.Namespace) -> int:
+    """Checked here, so a wrong folder is one line in the terminal rather than a window with an error."""
+    from ganstudio.core.runlog import RunDirectory
+
+    run = RunDirectory.open(args.run_dir)
+    from ganstudio.gui.app import run_app
+
+    return run_app([sys.argv[0]], watch=str(run.path))
+
+
 def cmd_presets(_args: argparse.Namespace) -> int:
     width = max(map(len, PRESET_SUMMARIES))
     for name, summary in PRESET_SUMMARIES.items():
@@ -332,6 +342,10 @@ def build_parser() -> argparse.ArgumentParser:
                           help="fetch the Inception weights into torch hub's cache first (needs the network)")
     evaluate.add_argument("--json", help="also write the metrics to this JSON file")
     evaluate.set_defaults(func=cmd_eval)
+
+    watch = sub.add_parser("watch", help="open the window on a run another process is training, to follow and steer it")
+    watch.add_argument("run_dir", metavar="RUN_DIR", help="the run folder (on this machine or a shared one)")
+    watch.set_defaults(func=cmd_watch)
 
     presets = sub.add_parser("presets", help="list the presets")
     presets.set_defaults(func=cmd_presets)

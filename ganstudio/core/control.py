@@ -260,6 +260,7 @@ class FolderBridge:
             self.step = step
         if name == "StateChanged" and self.state != "stopping":
             self.state = str(_value(event.state))
+            self.beat()  # a watcher shows Paused when the run is, not a second later
         elif name == "SampleFrame":
             self._write_picture(event)
         elif name == "Snapshot":

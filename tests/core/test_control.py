@@ -2,8 +2,6 @@
 
 import json
 import os
-from dataclasses import dataclass, field
-
 import numpy as np
 import pytest
 
@@ -21,6 +19,17 @@ from ganstudio.core.control import (
 )
 from ganstudio.core.runlog import RunDirectory
 from ganstudio.core.stats import StepStats
+from tests.fake_supervisor import (
+    Alarm,
+    FakeSupervisor,
+    Finished,
+    Refused,
+    Remedy,
+    SampleFrame,
+    Snapshot,
+    StateChanged,
+    StatsBatch,
+)
 
 
 def raw_append(run_dir, text: str) -> None:
@@ -102,82 +111,6 @@ def test_each_command_is_one_line_written_in_one_write(tmp_path, monkeypatch):
     assert len(writes) == 1 and writes[0].endswith(b"\n") and writes[0].count(b"\n") == 1
     record = json.loads(writes[0])
     assert set(record) == {"id", "kind", "fields", "time"}
-
-
-# Stand-ins for the events of core/events.py, by the names and fields the bridge reads.
-@dataclass(frozen=True)
-class StatsBatch:
-    stats: list
-
-
-@dataclass(frozen=True)
-class StateChanged:
-    state: str
-
-
-@dataclass(frozen=True)
-class SampleFrame:
-    step: int
-    image: np.ndarray | None = None
-    real: np.ndarray | None = None
-    fake: np.ndarray | None = None
-    saved: bool = False
-    final: bool = False
-
-
-@dataclass(frozen=True)
-class Snapshot:
-    step: int
-    payload: dict
-
-
-@dataclass(frozen=True)
-class Remedy:
-    label: str
-    live: dict = field(default_factory=dict)
-    config: dict = field(default_factory=dict)
-    rewind: bool = False
-
-
-@dataclass(frozen=True)
-class Alarm:
-    kind: str
-    step: int
-    message: str
-    remedies: tuple = ()
-
-
-@dataclass(frozen=True)
-class Refused:
-    step: int
-    message: str
-
-
-@dataclass(frozen=True)
-class Finished:
-    reason: str
-    step: int
-
-
-@dataclass
-class FakeSupervisor:
-    """Implements only the two hooks the bridge uses, the way the supervisor's contract states them."""
-
-    sources: list = field(default_factory=list)
-    listeners: list = field(default_factory=list)
-
-    def add_command_source(self, poll) -> None:
-        self.sources.append(poll)
-
-    def add_listener(self, callback) -> None:
-        self.listeners.append(callback)
-
-    def emit(self, event) -> None:
-        for listener in self.listeners:
-            listener(event)
-
-    def poll(self) -> list:
-        return [c for source in self.sources for c in source()]
 
 
 def stats_at(step: int) -> StepStats:
