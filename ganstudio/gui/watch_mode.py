@@ -17,9 +17,6 @@ from ganstudio.gui.watch import FolderSteering, RunWatcher
 if TYPE_CHECKING:
     from ganstudio.gui.main_window import MainWindow
 
-ACKNOWLEDGED = {"pause": "pause", "resume": "resume", "step": "one step", "step_d": "one D step",
-                "step_g": "one G step", "change": "the change", "rewind": "rewind", "save": "save",
-                "snapshot": "a generator copy", "stop": "stop"}
 
 
 def _describe(beat: Heartbeat | None) -> str:
@@ -77,12 +74,14 @@ class WatchMode(QObject):
         watcher.snapshot_ready.connect(self._on_snapshot)
         w._set_state("starting")
         self._show_label()
-        w._explore_latest(run)
+        self._explore_newest()
+        w.snapshot_timer.start()
         watcher.start()
         return True
 
     def stop(self) -> None:
         """Stops following the folder; the run itself goes on in its own process."""
+        self.window.snapshot_timer.stop()
         if self.watcher is not None:
             self.watcher.stop()
             self.watcher.deleteLater()
@@ -139,8 +138,8 @@ class WatchMode(QObject):
         elif kind == "refused" and news:
             w.statusBar().showMessage(f"Step {step:,}: the run refused: {record.get('message', '')}", 10000)
         elif kind == "command" and news:
-            what = ACKNOWLEDGED.get(record.get("kind"), "a command")
-            said = f"refused a command: {record['refused']}" if "refused" in record else f"received {what}"
+            said = f"refused a command: {record['refused']}" if "refused" in record \
+                else f"got the {record.get('kind', '')} command"
             w.statusBar().showMessage(f"Step {step:,}: the run {said}", 5000)
 
     def _show_alarm(self, step: int, kind: str, message: str) -> None:
@@ -194,19 +193,33 @@ class WatchMode(QObject):
         self._offer_continue(f"{who} has not been heard from for {seconds:.0f} s: it has probably died.")
 
     def _offer_continue(self, message: str) -> None:
-        """The run is on disk up to its last checkpoint: this window can carry it on."""
+        """The run is on disk up to its last checkpoint: this window can carry it on, with the config
+        it has now (config.json holds the live changes made while it was watched)."""
         w = self.window
+        w._set_continuable(None)
         try:
-            w._set_continuable(self.run, self.run.read_config())
-        except RunError:
-            w._set_continuable(None)
-            w._show_banner(w.progress.value(), message, ())
+            config = self.run.read_config()
+        except RunError as exc:
+            w._show_banner(w.progress.value(), f"{message} {exc}", ())
             return
+        if not self.run.latest_checkpoint.is_file():
+            w._show_banner(w.progress.value(), f"{message} It saved no checkpoint: there is nothing to continue.", ())
+            return
+        w.form.set_config(config)
+        w._set_continuable(self.run, config)
         w._show_banner(w.progress.value(), message, ())
         button = w.add_banner_button("Continue here", "continueHereButton",
                                      "Carry the run on in this window from its latest checkpoint")
         button.clicked.connect(w.continue_here)
         w._update_controls()
+
+    def _explore_newest(self) -> None:
+        """The newer of the run's last generator copy and its latest checkpoint."""
+        from ganstudio.core.control import snapshot_path
+
+        candidates = [p for p in (snapshot_path(self.run.path), self.run.latest_checkpoint) if p.is_file()]
+        if candidates:
+            self._on_snapshot(str(max(candidates, key=lambda p: p.stat().st_mtime_ns)))
 
     def _on_snapshot(self, path: str) -> None:
         from ganstudio.core.checkpoint import CheckpointError
