@@ -8,6 +8,16 @@ import numpy as np
 
 # Stand-ins for the events of core/events.py, by the names and fields the bridge reads.
 @dataclass(frozen=True)
+class RunInfo:
+    run_dir: str
+    device: str
+    data: str
+    start_step: int
+    total_steps: int
+    is_toy: bool
+
+
+@dataclass(frozen=True)
 class StatsBatch:
     stats: list
 

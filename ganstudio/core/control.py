@@ -180,6 +180,7 @@ class Heartbeat:
     state: str
     time: float
     picture_step: int | None = None
+    device: str = ""  # as the writer describes it ("CUDA: NVIDIA H200", "CPU (2 threads)")
 
     @property
     def ended(self) -> bool:
@@ -187,7 +188,7 @@ class Heartbeat:
 
     def to_record(self) -> dict:
         return {"pid": self.pid, "host": self.host, "step": self.step, "state": self.state, "time": self.time,
-                "picture_step": self.picture_step}
+                "picture_step": self.picture_step, "device": self.device}
 
 
 def read_heartbeat(run_dir: str | Path) -> Heartbeat | None:
@@ -200,12 +201,12 @@ def read_heartbeat(run_dir: str | Path) -> Heartbeat | None:
     if not isinstance(record, dict):
         return None
     pid, host, step, state, when = (record.get(k) for k in ("pid", "host", "step", "state", "time"))
-    picture = record.get("picture_step")
+    picture, device = record.get("picture_step"), record.get("device", "")
     if not (isinstance(pid, int) and isinstance(step, int) and isinstance(host, str) and len(host) <= MAX_TEXT
             and state in _HEARTBEAT_STATES and _is_number(when) and step >= 0
-            and (picture is None or isinstance(picture, int))):
+            and (picture is None or isinstance(picture, int)) and isinstance(device, str) and len(device) <= MAX_TEXT):
         return None
-    return Heartbeat(pid, host, step, state, float(when), picture)
+    return Heartbeat(pid, host, step, state, float(when), picture, device)
 
 
 def _value(value: object) -> object:
@@ -218,7 +219,7 @@ class FolderBridge:
 
     poll() runs on the training thread between steps: one stat of the control file when nothing was
     appended. on_event() sees every event there too; it knows the events of core/events.py by name
-    (StatsBatch, StateChanged, SampleFrame, Snapshot, Alarm, Refused, Finished) and takes the step
+    (RunInfo, StatsBatch, StateChanged, SampleFrame, Snapshot, Alarm, Refused, Finished) and takes the step
     from any event that has one. A thread of its own rewrites heartbeat.json every second, so a long
     step or an evaluation never looks like a dead writer.
     """
@@ -229,6 +230,7 @@ class FolderBridge:
         self.step = 0
         self.state = "starting"
         self.picture_step: int | None = None
+        self.device = ""
         self._last_picture = -math.inf
         self._host = socket.gethostname()
         self._lock = threading.Lock()
@@ -258,7 +260,9 @@ class FolderBridge:
             step = event.stats[-1].step
         if isinstance(step, int):
             self.step = step
-        if name == "StateChanged" and self.state != "stopping":
+        if name == "RunInfo":
+            self.device = str(event.device)
+        elif name == "StateChanged" and self.state != "stopping":
             self.state = str(_value(event.state))
             self.beat()  # a watcher shows Paused when the run is, not a second later
         elif name == "SampleFrame":
@@ -289,7 +293,7 @@ class FolderBridge:
         self.picture_step = event.step
 
     def heartbeat(self) -> Heartbeat:
-        return Heartbeat(os.getpid(), self._host, self.step, self.state, time.time(), self.picture_step)
+        return Heartbeat(os.getpid(), self._host, self.step, self.state, time.time(), self.picture_step, self.device)
 
     def beat(self) -> None:
         text = json.dumps(self.heartbeat().to_record()) + "\n"

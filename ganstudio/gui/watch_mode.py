@@ -157,6 +157,8 @@ class WatchMode(QObject):
     def _on_heartbeat(self, beat: Heartbeat) -> None:
         w = self.window
         self._show_label()
+        if beat.device:
+            w.device_label.setText(f"Device: {beat.device} (on {beat.host})")
         if w.state == "idle" and not beat.ended:  # a writer came back (or a new one took the run on)
             w._hide_banner()
             w._set_continuable(None)
@@ -182,7 +184,8 @@ class WatchMode(QObject):
         if beat.state == "done":
             w.statusBar().showMessage(f"The watched run finished at step {beat.step:,}", 10000)
             return
-        self._offer_continue(f"The run stopped at step {beat.step:,} ({_describe(beat)}).")
+        how = {"nan": "stopped on a NaN/Inf loss", "error": "failed"}.get(beat.state, "stopped")
+        self._offer_continue(f"The run {how} at step {beat.step:,} ({_describe(beat)}).")
 
     def _on_lost(self, seconds: float) -> None:
         w = self.window
@@ -206,6 +209,7 @@ class WatchMode(QObject):
             w._show_banner(w.progress.value(), f"{message} It saved no checkpoint: there is nothing to continue.", ())
             return
         w.form.set_config(config)
+        w.live.load(config)
         w._set_continuable(self.run, config)
         w._show_banner(w.progress.value(), message, ())
         button = w.add_banner_button("Continue here", "continueHereButton",

@@ -25,6 +25,7 @@ from tests.fake_supervisor import (
     Finished,
     Refused,
     Remedy,
+    RunInfo,
     SampleFrame,
     Snapshot,
     StateChanged,
@@ -124,7 +125,9 @@ def test_folder_bridge_hands_commands_over_and_answers_them(tmp_path):
     try:
         beat = read_heartbeat(tmp_path)
         assert beat.pid == os.getpid() and beat.state == "starting" and beat.host
+        supervisor.emit(RunInfo(str(tmp_path), "CUDA: NVIDIA H200", "ring-8", 0, 100, True))
         supervisor.emit(StateChanged("running"))
+        assert read_heartbeat(tmp_path).device == "CUDA: NVIDIA H200"
         supervisor.emit(StatsBatch([stats_at(1), stats_at(2), stats_at(3)]))
         assert supervisor.poll() == []
         pause = append_command(tmp_path, "pause")

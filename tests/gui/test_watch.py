@@ -13,7 +13,7 @@ from ganstudio.core.control import FolderBridge, control_path, read_heartbeat
 from ganstudio.core.runlog import RunDirectory
 from ganstudio.core.stats import StepStats
 from tests.conftest import tiny_image_config
-from tests.fake_supervisor import Alarm, FakeSupervisor, Finished, Remedy, StateChanged, StatsBatch
+from tests.fake_supervisor import Alarm, FakeSupervisor, Finished, Remedy, RunInfo, StateChanged, StatsBatch
 
 TIMEOUT = 10000
 
@@ -38,6 +38,7 @@ def writer(tmp_path):
 
 def test_a_watched_run_fills_the_window_and_its_controls_write_commands(qtbot, make_window, writer):
     run, supervisor, bridge = writer
+    supervisor.emit(RunInfo(str(run.path), "CUDA: NVIDIA H200", "Fashion-MNIST", 0, 1000, False))
     supervisor.emit(StateChanged("running"))
     run.append_metrics(stats(1, 10))
     supervisor.emit(StatsBatch(stats(1, 10)))
@@ -46,6 +47,7 @@ def test_a_watched_run_fills_the_window_and_its_controls_write_commands(qtbot, m
     qtbot.waitUntil(lambda: len(w.plots.series) == 10 and w.state == "running", timeout=TIMEOUT)
     assert w.watch_label.isVisible() and f"pid {os.getpid()} on " in w.watch_label.text()
     assert "watching" in w.windowTitle() and not w.form.isEnabled()
+    assert w.device_label.text().startswith("Device: CUDA: NVIDIA H200 (on ")
 
     run.append_metrics(stats(11, 15))
     supervisor.emit(StatsBatch(stats(11, 15)))
