@@ -171,7 +171,7 @@ class WatchMode(QObject):
         w.rate_meter.observe(beat.step, beat.time)  # the writer's clock: the watcher's lag does not count
         w.rate_label.setText(w.rate_meter.text(beat.step, w._total))
         w.distribution.set_paused(paused)
-        if beat.step:
+        if beat.step > w.progress.value():  # a heartbeat can be a second older than the log: never go back
             w.progress.setValue(min(beat.step, w._total))
         if not (w.state == "stopping" and beat.state in ("running", "paused")):
             w._set_state(beat.state)
@@ -179,13 +179,14 @@ class WatchMode(QObject):
     def _on_ended(self, beat: Heartbeat) -> None:
         w = self.window
         self.watcher.tick()  # what the run wrote after its last heartbeat
+        w.progress.setValue(min(beat.step, w._total))
         w._reset_rate()
         w._set_state("idle")
         if beat.state == "done":
             w.statusBar().showMessage(f"The watched run finished at step {beat.step:,}", 10000)
             return
         how = {"nan": "stopped on a NaN/Inf loss", "error": "failed"}.get(beat.state, "stopped")
-        self._offer_continue(f"The run {how} at step {beat.step:,} ({_describe(beat)}).")
+        self._offer_continue(beat.step, f"The run {how} ({_describe(beat)}).")
 
     def _on_lost(self, seconds: float) -> None:
         w = self.window
@@ -193,9 +194,10 @@ class WatchMode(QObject):
         w._reset_rate()
         w._set_state("idle")
         who = f"The process writing this run ({_describe(beat)})" if beat else "Nothing"
-        self._offer_continue(f"{who} has not been heard from for {seconds:.0f} s: it has probably died.")
+        self._offer_continue(w.progress.value(), f"{who} has not been heard from for {seconds:.0f} s: "
+                             "it has probably died.")
 
-    def _offer_continue(self, message: str) -> None:
+    def _offer_continue(self, step: int, message: str) -> None:
         """The run is on disk up to its last checkpoint: this window can carry it on, with the config
         it has now (config.json holds the live changes made while it was watched)."""
         w = self.window
@@ -203,15 +205,15 @@ class WatchMode(QObject):
         try:
             config = self.run.read_config()
         except RunError as exc:
-            w._show_banner(w.progress.value(), f"{message} {exc}", ())
+            w._show_banner(step, f"{message} {exc}", ())
             return
         if not self.run.latest_checkpoint.is_file():
-            w._show_banner(w.progress.value(), f"{message} It saved no checkpoint: there is nothing to continue.", ())
+            w._show_banner(step, f"{message} It saved no checkpoint: there is nothing to continue.", ())
             return
         w.form.set_config(config)
         w.live.load(config)
         w._set_continuable(self.run, config)
-        w._show_banner(w.progress.value(), message, ())
+        w._show_banner(step, message, ())
         button = w.add_banner_button("Continue here", "continueHereButton",
                                      "Carry the run on in this window from its latest checkpoint")
         button.clicked.connect(w.continue_here)

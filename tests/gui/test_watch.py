@@ -53,6 +53,11 @@ def test_a_watched_run_fills_the_window_and_its_controls_write_commands(qtbot, m
     supervisor.emit(StatsBatch(stats(11, 15)))
     qtbot.waitUntil(lambda: len(w.plots.series) == 15, timeout=TIMEOUT)
     assert w.progress.value() == 15
+    bridge.step = 12
+    bridge.beat()  # a heartbeat can be a second older than the log's last lines
+    qtbot.waitUntil(lambda: w.watch.watcher.last_beat.step == 12, timeout=TIMEOUT)
+    assert w.progress.value() == 15
+    bridge.step = 15
 
     qtbot.mouseClick(w.pause_button, qtbot_button())
     [pause] = supervisor.poll()
@@ -91,7 +96,7 @@ def test_a_watched_run_fills_the_window_and_its_controls_write_commands(qtbot, m
     assert [c.kind for c in supervisor.poll()] == ["stop"]
     supervisor.emit(Finished("stopped", 15))
     qtbot.waitUntil(lambda: w.state == "idle", timeout=TIMEOUT)
-    assert "stopped at step 15" in w.banner.text()
+    assert w.banner.text().startswith("Step 15: The run stopped (pid ")
     assert "saved no checkpoint" in w.banner.text() and w.remedy_buttons == []  # nothing to continue from
     assert w.start_button.text() == "Start"
     acks = [(r["kind"], r["step"]) for r in run.read_events("command")]

@@ -77,7 +77,8 @@ def test_a_window_watches_pauses_changes_and_stops_a_training_process(qtbot, mak
     from ganstudio.core.checkpoint import load_checkpoint
 
     assert load_checkpoint(out / "checkpoints" / "latest.pt")["step"] == beat.step > paused_at
-    assert w.start_button.text() == "Continue" and "stopped at step" in w.banner.text()
+    assert w.start_button.text() == "Continue" and "The run stopped (pid" in w.banner.text()
+    assert w.progress.value() == beat.step == w.plots.series.column("step")[-1]  # the run's last steps are shown
 
 
 def state_of(out: Path) -> str | None:
