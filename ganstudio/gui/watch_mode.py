@@ -193,9 +193,12 @@ class WatchMode(QObject):
         beat = self.watcher.last_beat
         w._reset_rate()
         w._set_state("idle")
-        who = f"The process writing this run ({_describe(beat)})" if beat else "Nothing"
-        self._offer_continue(w.progress.value(), f"{who} has not been heard from for {seconds:.0f} s: "
-                             "it has probably died.")
+        if beat is not None:
+            message = (f"The process writing this run ({_describe(beat)}) has not been heard from for "
+                       f"{seconds:.0f} s: it has probably died.")
+        else:
+            message = f"Nothing has written to this run for {seconds:.0f} s, and no process says it trains it."
+        self._offer_continue(w.progress.value(), message)
 
     def _offer_continue(self, step: int, message: str) -> None:
         """The run is on disk up to its last checkpoint: this window can carry it on, with the config

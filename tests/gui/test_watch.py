@@ -148,3 +148,16 @@ def qtbot_button():
     from PySide6.QtCore import Qt
 
     return Qt.MouseButton.LeftButton
+
+
+def test_a_run_nobody_writes_is_said_after_the_timeout(qtbot, make_window, tmp_path):
+    run = RunDirectory.at(tmp_path / "run")
+    run.write_config(tiny_image_config(steps=1000))
+    w = make_window()
+    w.watch_run(run.path)
+    w.watch.watcher.timeout_s = 0.5
+    qtbot.waitUntil(lambda: w.banner_row.isVisible(), timeout=TIMEOUT)
+    assert "no process says it trains it" in w.banner.text() and "no heartbeat yet" in w.watch_label.text()
+    assert w.state == "idle" and w.remedy_buttons == []  # no checkpoint: nothing to continue
+    w.stop_watching()
+    assert not w.watch_label.isVisible() and w.new_action.isEnabled()
