@@ -94,6 +94,7 @@ def cmd_train(args: argparse.Namespace) -> int:
 
 def _train(session, on_alarm: str) -> int:
     from ganstudio.cli_progress import TrainingProgress
+    from ganstudio.core.control import attach_folder
     from ganstudio.core.events import (
         Alarm,
         Changed,
@@ -111,6 +112,7 @@ def _train(session, on_alarm: str) -> int:
     from ganstudio.core.unattended import OnAlarm, Unattended
 
     supervisor = Supervisor(lambda: session, picture_interval_s=HEADLESS_PICTURE_INTERVAL_S)
+    attach_folder(supervisor, session.run)  # a window watching the folder can see and steer this run
     unattended = Unattended(OnAlarm(on_alarm))
     failure: Failed | None = None
     finished = Finished(FinishReason.ERROR, session.step)
@@ -267,6 +269,16 @@ def cmd_eval(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_watch(args: argparse.Namespace) -> int:
+    """Checked here, so a wrong folder is one line in the terminal rather than a window with an error."""
+    from ganstudio.core.runlog import RunDirectory
+
+    run = RunDirectory.open(args.run_dir)
+    from ganstudio.gui.app import run_app
+
+    return run_app([sys.argv[0]], watch=str(run.path))
+
+
 def cmd_presets(_args: argparse.Namespace) -> int:
     width = max(map(len, PRESET_SUMMARIES))
     for name, summary in PRESET_SUMMARIES.items():
@@ -393,6 +405,10 @@ def build_parser() -> argparse.ArgumentParser:
                           help="fetch the Inception weights into torch hub's cache first (needs the network)")
     evaluate.add_argument("--json", help="also write the metrics to this JSON file")
     evaluate.set_defaults(func=cmd_eval)
+
+    watch = sub.add_parser("watch", help="open the window on a run another process is training, to follow and steer it")
+    watch.add_argument("run_dir", metavar="RUN_DIR", help="the run folder (on this machine or a shared one)")
+    watch.set_defaults(func=cmd_watch)
 
     presets = sub.add_parser("presets", help="list the presets")
     presets.set_defaults(func=cmd_presets)

@@ -33,6 +33,9 @@ OPTIMIZERS = ("adam", "sgd")
 
 MAX_STEPS = 100_000_000
 MAX_CONFIG_BYTES = 1 << 20
+# What may change during a run (Trainer.apply_changes): kept here, torch-free, so a control file
+# can be checked against it by a process that never trains.
+LIVE_FIELDS = ("lr_g", "lr_d", "k", "instance_noise", "ema_decay")
 
 
 class ConfigError(ValueError):

@@ -55,6 +55,15 @@ def _well_formed(record: dict) -> bool:
     return all(_is_number(record.get(name)) for name in EVENT_FIELDS.get(event, ()))
 
 
+def parse_record(line: str) -> dict | None:
+    """One metrics.jsonl line as a record, or None for a torn, foreign or malformed one."""
+    try:
+        record = parse_json(line, "metrics")
+    except ConfigError:
+        return None
+    return record if isinstance(record, dict) and _well_formed(record) else None
+
+
 class RunDirectory:
     def __init__(self, path: str | Path):
         self.path = Path(path)

@@ -15,7 +15,7 @@ import torch
 from torch import nn
 
 from ganstudio.core import losses
-from ganstudio.core.config import RunConfig, check
+from ganstudio.core.config import LIVE_FIELDS, RunConfig, check
 from ganstudio.core.data import DataSource, build_data_source
 from ganstudio.core.device import select_device
 from ganstudio.core.fast_path import CompiledOrEager, FastPath, resolve_fast_path
@@ -84,7 +84,7 @@ class Trainer:
     def noise(self, n: int) -> torch.Tensor:
         return torch.randn(n, self.config.model.latent_dim, generator=self.rng, device=self.device)
 
-    LIVE_FIELDS = ("lr_g", "lr_d", "k", "instance_noise", "ema_decay")
+    LIVE_FIELDS = LIVE_FIELDS
 
     def apply_changes(self, changes: dict) -> dict:
         """Changes hyperparameters between steps (learning rates, k, instance noise, EMA decay).

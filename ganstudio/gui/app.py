@@ -5,7 +5,8 @@ from __future__ import annotations
 import sys
 
 
-def run_app(argv: list[str] | None = None) -> int:
+def run_app(argv: list[str] | None = None, watch: str | None = None) -> int:
+    """watch: a run folder that another process trains, followed from the start (`ganstudio watch`)."""
     try:
         from PySide6.QtWidgets import QApplication
     except ImportError as exc:
@@ -30,6 +31,8 @@ def run_app(argv: list[str] | None = None) -> int:
     window = MainWindow()
     ErrorReporter(window.show_unexpected_error, window).install()
     window.show()
+    if watch is not None:
+        window.watch_run(watch)
     _close_on_signals(window)
     return app.exec()
 

@@ -32,6 +32,7 @@ from ganstudio.core.run_data import config_in_folder
 from ganstudio.core.runlog import RunDirectory, RunError
 from ganstudio.gui.rate import RateMeter
 from ganstudio.gui.settings import AppSettings
+from ganstudio.gui.watch_mode import WatchMode
 from ganstudio.gui.widgets.distribution_view import DistributionView
 from ganstudio.gui.widgets.explorer import TRAINING_RENDER_INTERVAL_MS, ExplorerPanel
 from ganstudio.gui.widgets.live_changes import LiveChangesPanel
@@ -85,6 +86,7 @@ class MainWindow(QMainWindow):
         self._build_controls()
         self._build_menus()
         self._build_status()
+        self.watch = WatchMode(self)
         self._connect()
 
         config = self.settings.last_config() or preset(DEFAULT_PRESET)
@@ -193,6 +195,11 @@ class MainWindow(QMainWindow):
                                         self.ask_open_run, "Open a run folder written by the app or the CLI")
         self.open_ckpt_action = self._action(file_menu, "Open &checkpoint to explore...", QKeySequence("Ctrl+E"),
                                              self.ask_explore_checkpoint, "Explore the generator in a checkpoint file")
+        self.watch_action = self._action(file_menu, "&Watch run folder...", QKeySequence("Ctrl+Shift+O"),
+                                         self.ask_watch_run, "Follow and steer a run that another process is "
+                                         "training (a terminal, another machine writing a shared folder)")
+        self.stop_watching_action = self._action(file_menu, "Stop watc&hing", None, self.stop_watching,
+                                                 "Stop following the watched run; it goes on in its own process")
         self.save_action = self._action(file_menu, "&Save checkpoint", QKeySequence.StandardKey.Save,
                                         self.save_checkpoint, "Write checkpoints/latest.pt now")
         file_menu.addSeparator()
@@ -226,6 +233,10 @@ class MainWindow(QMainWindow):
     def _build_status(self) -> None:
         self.device_label = QLabel("Device: detecting...", objectName="deviceLabel")
         self.state_label = QLabel("Idle", objectName="stateLabel")
+        self.watch_label = QLabel("", objectName="watchLabel")
+        self.watch_label.setToolTip("The run folder this window follows, and the process that writes it")
+        self.watch_label.hide()
+        self.statusBar().addPermanentWidget(self.watch_label)
         self.statusBar().addPermanentWidget(self.device_label)
         self.statusBar().addPermanentWidget(self.state_label)
 
@@ -247,7 +258,7 @@ class MainWindow(QMainWindow):
         c.changed.connect(self._on_changed)
         c.health_alarm.connect(self._on_health_alarm)
         c.rewound.connect(self._on_rewound)
-        self.live.changes_requested.connect(self.controller.change)
+        self.live.changes_requested.connect(lambda changes: self._steering().change(changes))
         c.distribution_ready.connect(self.distribution.show_frame)
         c.modes_ready.connect(self.distribution.add_modes)
         c.quality_ready.connect(self._on_quality)
@@ -257,9 +268,14 @@ class MainWindow(QMainWindow):
         c.finished.connect(self._on_finished)
 
     # --- actions -----------------------------------------------------------------------------
+    def _steering(self):
+        """Who the run controls talk to: the worker of this window's run, or a watched run's folder."""
+        return self.watch.steering if self.watch.steering is not None else self.controller
+
     def start(self) -> None:
         if self.state != "idle":
             return
+        self.watch.stop()
         problems = self.form.problems()
         if problems:
             self.statusBar().showMessage("Cannot start: " + "; ".join(f"{f}: {r}" for f, r in problems), 8000)
@@ -290,11 +306,11 @@ class MainWindow(QMainWindow):
 
     def toggle_pause(self) -> None:
         if self.state in ("running", "paused"):
-            self.controller.pause(self.state == "running")
+            self._steering().pause(self.state == "running")
 
     def step_once(self, which: str = "both") -> None:
         if self.state == "paused":
-            self.controller.step_once(which if isinstance(which, str) else "both")
+            self._steering().step_once(which if isinstance(which, str) else "both")
 
     def train_on_drawing(self, points) -> None:
         """Saves the painted points as a dataset file and starts a new run on them."""
@@ -321,11 +337,11 @@ class MainWindow(QMainWindow):
     def stop(self) -> None:
         if self.state in ("running", "paused", "starting"):
             self._set_state("stopping")
-            self.controller.stop()
+            self._steering().stop()
 
     def save_checkpoint(self) -> None:
         if self.state in ("running", "paused"):
-            self.controller.save_checkpoint()
+            self._steering().save_checkpoint()
         else:
             self.statusBar().showMessage("No run in progress: checkpoints are saved when a run stops", 5000)
 
@@ -333,6 +349,7 @@ class MainWindow(QMainWindow):
         if self.state != "idle":
             self.statusBar().showMessage("Stop the current run first", 5000)
             return
+        self.watch.stop()
         self._set_continuable(None)
         self.run_dir = None
         self.explorer.run_folder = None
@@ -348,11 +365,37 @@ class MainWindow(QMainWindow):
         if folder:
             self.open_run(folder)
 
+    def ask_watch_run(self) -> None:
+        folder = QFileDialog.getExistingDirectory(self, "Watch run folder", self.settings.runs_dir)
+        if folder:
+            self.watch_run(folder)
+
+    def watch_run(self, folder: str | Path) -> bool:
+        """Follows a run another process trains; the run controls then steer it through its folder."""
+        if self.state != "idle":
+            self.statusBar().showMessage("Stop the current run first", 5000)
+            return False
+        self.watch.stop()
+        return self.watch.start(folder)
+
+    def stop_watching(self) -> None:
+        if self.watch.active:
+            self.watch.stop()
+            self._reset_rate()
+            self._set_state("idle")
+            self.statusBar().showMessage("Stopped watching; the run goes on in its own process", 8000)
+
+    def continue_here(self) -> None:
+        """A watched run whose writer stopped or died, carried on by this window."""
+        self._hide_banner()
+        self.start()
+
     def open_run(self, folder: str | Path) -> bool:
         """Restores a run's config, metric history and sample grids; Start then continues it."""
         if self.state != "idle":
             self.statusBar().showMessage("Stop the current run first", 5000)
             return False
+        self.watch.stop()
         try:
             run = RunDirectory.open(folder)
             config = config_in_folder(run.read_config(), run.path)
@@ -419,8 +462,8 @@ class MainWindow(QMainWindow):
 
     def refresh_explorer(self) -> None:
         """*Refresh from training*: a copy from the worker while a run is on, else the run's latest checkpoint."""
-        if self.controller.running:
-            self.controller.request_snapshot()
+        if self.controller.running or (self.watch.active and self.state in ("running", "paused")):
+            self._steering().request_snapshot()
         elif self.run_dir:
             self._explore_latest(RunDirectory(self.run_dir))
         else:
@@ -438,7 +481,7 @@ class MainWindow(QMainWindow):
 
     def _refresh_live_snapshot(self) -> None:
         if self.state == "running" and self.tabs.currentWidget() is self.explorer:
-            self.controller.request_snapshot()
+            self._steering().request_snapshot()
 
     def show_preferences(self) -> None:
         dialog = PreferencesDialog(self.settings.runs_dir, self.settings.default_device, self.devices, self)
@@ -512,23 +555,29 @@ class MainWindow(QMainWindow):
                 item.widget().deleteLater()
         self.remedy_buttons = []
         for i, remedy in enumerate(remedies):
-            button = QPushButton(remedy.label, objectName=f"remedyButton_{i}")
-            button.setToolTip("Applies on the next step" if remedy.live or remedy.rewind
-                              else "Changes the setup; takes effect in the next run")
+            button = self.add_banner_button(remedy.label, f"remedyButton_{i}", "Applies on the next step"
+                                            if remedy.live or remedy.rewind
+                                            else "Changes the setup; takes effect in the next run")
             button.clicked.connect(lambda _=False, r=remedy: self.apply_remedy(r))
-            self.remedy_row.addWidget(button)
-            self.remedy_buttons.append(button)
         self.banner.setText(message)
         self.banner_row.show()
         self.statusBar().showMessage(message, 10000)
+
+    def add_banner_button(self, text: str, name: str, tip: str) -> QPushButton:
+        """An action beside the banner's message (the remedies are some)."""
+        button = QPushButton(text, objectName=name)
+        button.setToolTip(tip)
+        self.remedy_row.addWidget(button)
+        self.remedy_buttons.append(button)
+        return button
 
     def apply_remedy(self, remedy) -> None:
         from ganstudio.core.config import ConfigError, apply_override, check
 
         if remedy.rewind:
-            self.controller.rewind()
+            self._steering().rewind()
         if remedy.live:
-            self.controller.change(remedy.live)
+            self._steering().change(remedy.live)
         if remedy.config:
             config = self.form.config()
             try:
@@ -623,6 +672,8 @@ class MainWindow(QMainWindow):
         self.live.setEnabled(active)
         self.new_action.setEnabled(idle)
         self.open_action.setEnabled(idle)
+        self.watch_action.setEnabled(idle)
+        self.stop_watching_action.setEnabled(self.watch.active)
 
     def show_unexpected_error(self, summary: str, details: str) -> None:
         """An exception nothing caught (see gui.errors): a dialog, or the status line while one is open,
@@ -669,6 +720,7 @@ class MainWindow(QMainWindow):
         event.acceptProposedAction()
 
     def closeEvent(self, event: QCloseEvent) -> None:
+        self.watch.stop()  # the watched run goes on: it belongs to its own process
         if self.controller.running:
             self.statusBar().showMessage("Saving a checkpoint and stopping...")
             self._set_state("stopping")

@@ -153,3 +153,15 @@ def test_set_overrides_config_fields(tmp_path):
 def test_bad_set_is_a_clear_error(tmp_path, capsys):
     assert main(["train", "--preset", "ring-8", "--set", "loss.nope=1", "--out", str(tmp_path / "r")]) == 2
     assert "loss.nope" in capsys.readouterr().err
+
+
+def test_watch_opens_the_window_on_a_run_folder(tmp_path, monkeypatch, capsys):
+    import ganstudio.gui.app
+
+    opened = []
+    monkeypatch.setattr(ganstudio.gui.app, "run_app", lambda argv=None, watch=None: opened.append(watch) or 0)
+    assert main(["watch", str(tmp_path)]) == 2
+    assert "not a GAN Studio run folder" in capsys.readouterr().err and opened == []
+    (tmp_path / "config.json").write_text(tiny_image_config().to_json())
+    assert main(["watch", str(tmp_path)]) == 0
+    assert opened == [str(tmp_path)]

@@ -1,0 +1,323 @@
+"""Steering a run from another process through files in its run folder.
+
+A window (or anything else) appends commands to RUN/control.jsonl; the training process reads
+them between steps through a FolderBridge attached to its supervisor, answers each one in
+metrics.jsonl, and says it is alive in RUN/heartbeat.json. Files, not sockets, because the run
+folder is what every front end already shares, on this machine or on a network or synced folder.
+
+The control file is untrusted input: a line is a command only if its kind is one of COMMAND_KINDS
+and its fields are what that kind takes ("change": live fields with numbers), so whatever the
+file holds, the trainer never does anything a button in the window could not ask for.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import re
+import socket
+import threading
+import time
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from ganstudio.core.atomic import atomic_write
+from ganstudio.core.config import LIVE_FIELDS, MAX_TEXT, ConfigError, parse_json
+from ganstudio.core.events import Command, CommandKind
+from ganstudio.core.runlog import RunDirectory
+
+CONTROL_FILE = "control.jsonl"
+HEARTBEAT_FILE = "heartbeat.json"
+LIVE_PICTURE_FILE = "live.png"
+SNAPSHOT_FILE = "snapshot.pt"
+
+COMMAND_KINDS = tuple(kind.value for kind in CommandKind)
+HEARTBEAT_INTERVAL_S = 1.0
+WRITER_TIMEOUT_S = 10.0  # a heartbeat unchanged this long: the writer is gone
+LIVE_PICTURE_INTERVAL_S = 1.0
+MAX_LINE_BYTES = 4096  # a command is ~100 bytes; a longer line is not one of ours
+MAX_READ_BYTES = 1 << 20  # per poll, so a huge file appended at once cannot stall a step
+_ID = re.compile(r"[A-Za-z0-9_-]{1,64}")
+_HEARTBEAT_STATES = ("starting", "running", "paused", "stopping", "stopped", "done", "error", "nan")
+ENDED_STATES = ("stopped", "done", "error", "nan")
+
+
+class CommandError(ValueError):
+    """A control-file line that is not a command this process will carry out."""
+
+
+def control_path(run_dir: str | Path) -> Path:
+    return Path(run_dir) / CONTROL_FILE
+
+
+def heartbeat_path(run_dir: str | Path) -> Path:
+    return Path(run_dir) / HEARTBEAT_FILE
+
+
+def live_picture_path(run_dir: str | Path) -> Path:
+    return Path(run_dir) / LIVE_PICTURE_FILE
+
+
+def snapshot_path(run_dir: str | Path) -> Path:
+    return Path(run_dir) / SNAPSHOT_FILE
+
+
+def _is_number(value: object) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+
+
+def check_fields(kind: str, fields: object) -> dict | None:
+    """Only "change" carries fields, and only live fields with numbers (k a whole number): the
+    ranges are the trainer's to check, as for a change typed into the window."""
+    if kind != "change":
+        if fields not in (None, {}):
+            raise CommandError(f"{kind} takes no fields")
+        return None
+    if not isinstance(fields, dict) or not fields:
+        raise CommandError("change needs fields")
+    unknown = sorted(str(k)[:40] for k in fields if k not in LIVE_FIELDS)
+    if unknown:
+        raise CommandError(f"cannot change {', '.join(unknown)} during a run (live: {', '.join(LIVE_FIELDS)})")
+    for name, value in fields.items():
+        whole = isinstance(value, int) and not isinstance(value, bool)
+        if not _is_number(value) or (name == "k" and not whole) or abs(value) > 1e12:
+            raise CommandError(f"change {name}: {'a whole number' if name == 'k' else 'a finite number'} expected")
+    return dict(fields)
+
+
+def command_from_record(record: object) -> Command:
+    if not isinstance(record, dict):
+        raise CommandError("not a JSON object")
+    ident = record.get("id")
+    if not isinstance(ident, str) or not _ID.fullmatch(ident):
+        raise CommandError("no usable id")
+    kind = record.get("kind")
+    if kind not in COMMAND_KINDS:
+        raise CommandError(f"unknown kind {str(kind)[:40]!r}")
+    return Command(kind, check_fields(kind, record.get("fields")), ident)
+
+
+def append_command(run_dir: str | Path, kind: str, fields: dict | None = None) -> Command:
+    """Checked as the reader will check it, then appended in one O_APPEND write: two windows
+    appending at once never interleave inside a line, and nothing already there is rewritten."""
+    if kind not in COMMAND_KINDS:
+        raise CommandError(f"unknown kind {kind!r}")
+    command = Command(kind, check_fields(kind, fields), uuid.uuid4().hex[:16])
+    line = json.dumps({"id": command.id, "kind": kind, "fields": command.fields or {}, "time": time.time()}) + "\n"
+    fd = os.open(control_path(run_dir), os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o666)
+    try:
+        os.write(fd, line.encode("utf-8"))
+    finally:
+        os.close(fd)
+    return command
+
+
+class ControlReader:
+    """Reads the commands appended since the last read. The first read starts at the end of what
+    is there when it is made (a command from an earlier session is not carried out again); an
+    unfinished last line waits for its newline; a line that is not a command is refused."""
+
+    def __init__(self, path: str | Path, from_start: bool = False):
+        self.path = Path(path)
+        self.offset = 0 if from_start else self._size()
+
+    def _size(self) -> int:
+        try:
+            return self.path.stat().st_size
+        except OSError:
+            return 0
+
+    def read(self) -> tuple[list[Command], list[tuple[str | None, str]]]:
+        """(commands, refused lines as (id when readable, reason))."""
+        size = self._size()
+        if size < self.offset:  # a new file in its place: all of it is new
+            self.offset = 0
+        if size == self.offset:
+            return [], []
+        try:
+            with open(self.path, "rb") as fh:
+                fh.seek(self.offset)
+                chunk = fh.read(min(size - self.offset, MAX_READ_BYTES))
+        except OSError:
+            return [], []
+        end = chunk.rfind(b"\n") + 1
+        if end == 0:
+            if len(chunk) <= MAX_LINE_BYTES:
+                return [], []  # a line still being written
+            end = len(chunk)  # no newline in a megabyte: not a command; skip it
+        self.offset += end
+        commands: list[Command] = []
+        refused: list[tuple[str | None, str]] = []
+        for raw in chunk[:end].splitlines():
+            if not raw.strip():
+                continue
+            record = None
+            try:
+                if len(raw) > MAX_LINE_BYTES:
+                    raise CommandError("line too long")
+                record = parse_json(raw.decode("utf-8"), "control")
+                commands.append(command_from_record(record))
+            except (CommandError, ConfigError, UnicodeDecodeError) as exc:
+                ident = record.get("id") if isinstance(record, dict) else None
+                refused.append((ident if isinstance(ident, str) and _ID.fullmatch(ident) else None, str(exc)))
+        return commands, refused
+
+
+@dataclass(frozen=True)
+class Heartbeat:
+    pid: int
+    host: str
+    step: int
+    state: str
+    time: float
+    picture_step: int | None = None
+    device: str = ""  # as the writer describes it ("CUDA: NVIDIA H200", "CPU (2 threads)")
+
+    @property
+    def ended(self) -> bool:
+        return self.state in ENDED_STATES
+
+    def to_record(self) -> dict:
+        return {"pid": self.pid, "host": self.host, "step": self.step, "state": self.state, "time": self.time,
+                "picture_step": self.picture_step, "device": self.device}
+
+
+def read_heartbeat(run_dir: str | Path) -> Heartbeat | None:
+    """None for a missing, torn or foreign file: the watcher then simply has no news."""
+    try:
+        raw = heartbeat_path(run_dir).read_bytes()[:MAX_LINE_BYTES]
+        record = parse_json(raw.decode("utf-8"), "heartbeat")
+    except (OSError, ConfigError, UnicodeDecodeError):
+        return None
+    if not isinstance(record, dict):
+        return None
+    pid, host, step, state, when = (record.get(k) for k in ("pid", "host", "step", "state", "time"))
+    picture, device = record.get("picture_step"), record.get("device", "")
+    if not (isinstance(pid, int) and isinstance(step, int) and isinstance(host, str) and len(host) <= MAX_TEXT
+            and state in _HEARTBEAT_STATES and _is_number(when) and step >= 0
+            and (picture is None or isinstance(picture, int)) and isinstance(device, str) and len(device) <= MAX_TEXT):
+        return None
+    return Heartbeat(pid, host, step, state, float(when), picture, device)
+
+
+def _value(value: object) -> object:
+    """An enum member as its plain value ("paused", not RunState.PAUSED), for JSON and comparisons."""
+    return getattr(value, "value", value)
+
+
+class FolderBridge:
+    """The training side of the folder protocol, attached to a supervisor through its two hooks.
+
+    poll() runs on the training thread between steps: one stat of the control file when nothing was
+    appended. on_event() sees every event there too; it knows the events of core/events.py by name
+    (RunInfo, StatsBatch, StateChanged, SampleFrame, Snapshot, Alarm, Refused, Finished) and takes the step
+    from any event that has one. A thread of its own rewrites heartbeat.json every second, so a long
+    step or an evaluation never looks like a dead writer.
+    """
+
+    def __init__(self, run: RunDirectory | str | Path):
+        self.run = run if isinstance(run, RunDirectory) else RunDirectory(run)
+        self.reader = ControlReader(control_path(self.run.path))
+        self.step = 0
+        self.state = "starting"
+        self.picture_step: int | None = None
+        self.device = ""
+        self._last_picture = -math.inf
+        self._host = socket.gethostname()
+        self._lock = threading.Lock()
+        self._closed = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def start(self) -> None:
+        self.beat()
+        self._thread = threading.Thread(target=self._beat_loop, name="FolderBridgeHeartbeat", daemon=True)
+        self._thread.start()
+
+    def poll(self) -> list[Command]:
+        commands, refused = self.reader.read()
+        for command in commands:
+            self.run.append_event({"step": self.step, "event": "command", "id": command.id, "kind": command.kind})
+            if command.kind == "stop":
+                self.state = "stopping"
+        for ident, reason in refused:
+            if ident is not None:
+                self.run.append_event({"step": self.step, "event": "command", "id": ident, "refused": reason})
+        return commands
+
+    def on_event(self, event: object) -> None:
+        name = type(event).__name__
+        step = getattr(event, "step", getattr(event, "start_step", None))
+        if name == "StatsBatch" and event.stats:
+            step = event.stats[-1].step
+        if isinstance(step, int):
+            self.step = step
+        if name == "RunInfo":
+            self.device = str(event.device)
+        elif name == "StateChanged" and self.state != "stopping":
+            self.state = str(_value(event.state))
+            self.beat()  # a watcher shows Paused when the run is, not a second later
+        elif name == "SampleFrame":
+            self._write_picture(event)
+        elif name == "Snapshot":
+            from ganstudio.core.checkpoint import save_checkpoint
+
+            save_checkpoint(event.payload, snapshot_path(self.run.path))
+        elif name == "Alarm":  # the log's alarm record has no remedies; a watching window offers them
+            self.run.append_event({"step": event.step, "event": "remedies", "kind": event.kind,
+                                   "remedies": [{"label": r.label, "live": r.live, "config": r.config,
+                                                 "rewind": r.rewind} for r in event.remedies]})
+        elif name == "Refused":
+            self.run.append_event({"step": event.step, "event": "refused", "message": event.message})
+        elif name == "Finished":
+            self.close(str(_value(event.reason)))
+
+    def _write_picture(self, event: object) -> None:
+        """At most once a second: the supervisor paces its pictures already; this bounds the disk."""
+        now = time.monotonic()
+        if now - self._last_picture < LIVE_PICTURE_INTERVAL_S and not event.final:
+            return
+        from ganstudio.core.imaging import save_png, scatter_image
+
+        image = event.image if event.image is not None else scatter_image(event.real, event.fake)
+        save_png(image, live_picture_path(self.run.path))
+        self._last_picture = now
+        self.picture_step = event.step
+
+    def heartbeat(self) -> Heartbeat:
+        return Heartbeat(os.getpid(), self._host, self.step, self.state, time.time(), self.picture_step, self.device)
+
+    def beat(self) -> None:
+        text = json.dumps(self.heartbeat().to_record()) + "\n"
+        with self._lock:
+            atomic_write(heartbeat_path(self.run.path), lambda tmp: Path(tmp).write_text(text, encoding="utf-8"))
+
+    def _beat_loop(self) -> None:
+        while not self._closed.wait(HEARTBEAT_INTERVAL_S):
+            try:
+                self.beat()
+            except OSError:
+                continue  # a full disk or a network folder gone for a moment: try again next second
+
+    def close(self, state: str = "stopped") -> None:
+        """The last heartbeat says how the run ended, so a watcher tells an end from a death."""
+        if self._closed.is_set():
+            return
+        self._closed.set()
+        if self._thread is not None:
+            self._thread.join()
+        self.state = state
+        self.beat()
+
+
+def attach_folder(supervisor: Any, run: RunDirectory | str | Path) -> FolderBridge:
+    """What makes a run steerable from its folder: cmd_train calls this once on its supervisor, so a
+    window watching the folder (`ganstudio watch RUN`) can pause, change, save and stop the run."""
+    bridge = FolderBridge(run)
+    supervisor.add_command_source(bridge.poll)
+    supervisor.add_listener(bridge.on_event)
+    bridge.start()
+    return bridge
+

@@ -1,0 +1,69 @@
+"""Following a file another process appends to: only the new bytes, and nothing when nothing changed.
+
+A watcher calls read() a few times a second for as long as a run lasts, so the quiet case is one
+stat(). A file replaced under the same name (a rewind or a resume rewrites metrics.jsonl through a
+rename) or shorter than what was read starts again from its first byte, and says so.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from ganstudio.core.runlog import parse_record
+
+MAX_READ_BYTES = 8 << 20  # per read: a long run's history arrives over a few ticks, not in one stall
+
+
+class LineFollower:
+    def __init__(self, path: str | Path):
+        self.path = Path(path)
+        self.offset = 0
+        self._identity: tuple[int, int] | None = None
+
+    def read(self) -> tuple[bool, list[str]]:
+        """(whether the file started over, the complete lines appended since the last read)."""
+        try:
+            st = os.stat(self.path)
+        except OSError:
+            return False, []
+        identity = (st.st_dev, st.st_ino)
+        restarted = self._identity is not None and (identity != self._identity or st.st_size < self.offset)
+        if restarted:
+            self.offset = 0
+        self._identity = identity
+        if st.st_size == self.offset:
+            return restarted, []
+        try:
+            with open(self.path, "rb") as fh:
+                fh.seek(self.offset)
+                chunk = fh.read(min(st.st_size - self.offset, MAX_READ_BYTES))
+        except OSError:
+            return restarted, []
+        end = chunk.rfind(b"\n") + 1  # an unfinished last line is read when its newline arrives
+        if end == 0 and len(chunk) == MAX_READ_BYTES:
+            end = len(chunk)  # no newline in 8 MB: not a record of ours, and it must not block the rest
+        self.offset += end
+        return restarted, chunk[:end].decode("utf-8", errors="replace").splitlines()
+
+
+class MetricsFollower(LineFollower):
+    def records(self) -> tuple[bool, list[dict]]:
+        """(whether to start the picture again, the well-formed new records in order)."""
+        restarted, lines = self.read()
+        return restarted, [r for r in map(parse_record, lines) if r is not None]
+
+
+def remedies_from_record(record: dict) -> tuple:
+    """The remedies a FolderBridge wrote beside an alarm ("event": "remedies"); malformed ones are left
+    out, and a click on one only writes a command or a setup change, each checked again on its way."""
+    from ganstudio.core.health import Remedy
+
+    listed = record.get("remedies")
+    out = []
+    for raw in listed if isinstance(listed, list) else []:
+        if isinstance(raw, dict) and isinstance(raw.get("label"), str) and isinstance(raw.get("live", {}), dict) \
+                and isinstance(raw.get("config", {}), dict):
+            out.append(Remedy(raw["label"][:80], dict(raw.get("live", {})), dict(raw.get("config", {})),
+                              raw.get("rewind") is True))
+    return tuple(out[:3])

@@ -1,0 +1,189 @@
+"""Following a run folder that another process writes, and steering it through its control file.
+
+RunWatcher looks at the folder twice a second: one stat per file, and a read only of what grew, so
+watching a quiet run costs nothing. A timer rather than QFileSystemWatcher because the folder may
+be on a network or synced filesystem, where change notifications do not arrive.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+from PySide6.QtCore import QObject, QTimer, Signal
+
+from ganstudio.core.control import (
+    WRITER_TIMEOUT_S,
+    CommandError,
+    Heartbeat,
+    append_command,
+    heartbeat_path,
+    live_picture_path,
+    read_heartbeat,
+    snapshot_path,
+)
+from ganstudio.core.follow import MetricsFollower
+from ganstudio.core.runlog import RunDirectory
+from ganstudio.core.stats import StepStats
+from ganstudio.gui.worker import SampleFrame
+
+WATCH_INTERVAL_MS = 500
+
+
+def _stamp(path: Path) -> tuple[int, int, int] | None:
+    """What changes when a file is written or replaced; None when it is not there."""
+    try:
+        st = os.stat(path)
+    except OSError:
+        return None
+    return st.st_mtime_ns, st.st_size, st.st_ino
+
+
+class RunWatcher(QObject):
+    stats_ready = Signal(object)  # list[StepStats], in step order
+    record = Signal(object, bool)  # an event record of metrics.jsonl, and whether it is news (not history)
+    restarted = Signal()  # metrics.jsonl was rewritten (a rewind, a resume): its history follows again
+    frame_ready = Signal(object)  # SampleFrame: live.png, or a new grid in samples/
+    heartbeat = Signal(object)  # Heartbeat, each time it changes
+    writer_lost = Signal(float)  # seconds without a heartbeat (or, from a writer that never beat, without growth)
+    snapshot_ready = Signal(str)  # snapshot.pt was (re)written
+
+    def __init__(self, run_dir: str | Path, parent: QObject | None = None, timeout_s: float = WRITER_TIMEOUT_S,
+                 clock: Callable[[], float] = time.monotonic):
+        super().__init__(parent)
+        self.run = RunDirectory(run_dir)
+        self.timeout_s = timeout_s
+        self._clock = clock
+        self.follower = MetricsFollower(self.run.metrics_path)
+        self.last_beat: Heartbeat | None = None
+        self.step = 0
+        self.lost = False
+        self._stamps: dict[str, tuple | None] = {"live": None, "samples": None, "heartbeat": None,
+                                                  "snapshot": _stamp(snapshot_path(self.run.path))}
+        self._seen_samples: set[int] = set()
+        self._caught_up = False
+        self._last_news = clock()
+        self.timer = QTimer(self)
+        self.timer.setInterval(WATCH_INTERVAL_MS)
+        self.timer.timeout.connect(self.tick)
+
+    def start(self) -> None:
+        self.tick()
+        self.timer.start()
+
+    def stop(self) -> None:
+        self.timer.stop()
+
+    def _changed(self, name: str, path: Path) -> bool:
+        stamp = _stamp(path)
+        if stamp == self._stamps[name]:
+            return False
+        self._stamps[name] = stamp
+        return stamp is not None
+
+    def tick(self) -> None:
+        """One look at the folder; the first one reads the run's history, as Open run folder does."""
+        grew = self._read_metrics()
+        self._read_samples()
+        if self._changed("heartbeat", heartbeat_path(self.run.path)):
+            beat = read_heartbeat(self.run.path)
+            if beat is not None and beat != self.last_beat:
+                self.last_beat = beat
+                self._news()
+                self.heartbeat.emit(beat)
+        elif grew and self.last_beat is None:
+            self._news()  # a writer without a heartbeat (an older GAN Studio): alive while its log grows
+        if self._changed("live", live_picture_path(self.run.path)):
+            self._emit_picture(live_picture_path(self.run.path), saved=False)
+        if self._changed("snapshot", snapshot_path(self.run.path)):
+            self.snapshot_ready.emit(str(snapshot_path(self.run.path)))
+        self._caught_up = True
+        silent = self._clock() - self._last_news
+        ended = self.last_beat is not None and self.last_beat.ended
+        if not self.lost and not ended and silent > self.timeout_s:
+            self.lost = True
+            self.writer_lost.emit(silent)
+
+    def _news(self) -> None:
+        self._last_news = self._clock()
+        self.lost = False
+
+    def _read_metrics(self) -> bool:
+        restarted, records = self.follower.records()
+        live = self._caught_up and not restarted
+        if restarted:
+            self.restarted.emit()
+        stats: list[StepStats] = []
+        for record in records:
+            if "event" not in record:
+                stats.append(StepStats.from_record(record))
+                continue
+            if stats:
+                self._emit_stats(stats)
+                stats = []
+            self.record.emit(record, live)
+        self._emit_stats(stats)
+        return bool(records)
+
+    def _emit_stats(self, stats: list[StepStats]) -> None:
+        if stats:
+            self.step = stats[-1].step
+            self.stats_ready.emit(stats)
+
+    def _read_samples(self) -> None:
+        if not self._changed("samples", self.run.samples_dir):
+            return
+        for step, path in self.run.sample_files():
+            if step not in self._seen_samples:
+                self._seen_samples.add(step)
+                self._emit_picture(path, saved=True, step=step)
+
+    def _emit_picture(self, path: Path, saved: bool, step: int | None = None) -> None:
+        from ganstudio.core.imaging import load_png
+
+        try:
+            image = load_png(path)
+        except OSError:
+            return  # replaced between the stat and the read; the next tick sees the new one
+        if step is None:
+            beat = self.last_beat
+            step = beat.picture_step if beat is not None and beat.picture_step is not None else self.step
+        self.frame_ready.emit(SampleFrame(step, image=image, saved=saved))
+
+
+class FolderSteering:
+    """The run controls of a watched run: the TrainingController's methods, each writing one command
+    to the run's control file; what the run did about it comes back through metrics.jsonl."""
+
+    def __init__(self, run_dir: str | Path, report: Callable[[str], None]):
+        self.run_dir = Path(run_dir)
+        self._report = report
+
+    def _send(self, kind: str, fields: dict | None = None) -> None:
+        try:
+            append_command(self.run_dir, kind, fields)
+        except (CommandError, OSError) as exc:
+            self._report(f"Cannot send {kind} to the run: {exc}")
+
+    def pause(self, paused: bool) -> None:
+        self._send("pause" if paused else "resume")
+
+    def step_once(self, which: str = "both") -> None:
+        self._send({"d": "step_d", "g": "step_g"}.get(which, "step"))
+
+    def save_checkpoint(self) -> None:
+        self._send("save")
+
+    def rewind(self) -> None:
+        self._send("rewind")
+
+    def change(self, changes: dict) -> None:
+        self._send("change", changes)
+
+    def request_snapshot(self) -> None:
+        self._send("snapshot")
+
+    def stop(self) -> None:
+        self._send("stop")

@@ -1,0 +1,239 @@
+"""The main window in watch mode: a run another process writes fills the same widgets as a run of its
+own, and the run controls write commands to the run's folder instead of talking to a worker."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import QObject
+
+from ganstudio.core.config import RunConfig
+from ganstudio.core.control import Heartbeat
+from ganstudio.core.metrics import ModeMetrics
+from ganstudio.core.runlog import RunDirectory, RunError
+from ganstudio.gui.watch import FolderSteering, RunWatcher
+
+if TYPE_CHECKING:
+    from ganstudio.gui.main_window import MainWindow
+
+
+
+def _describe(beat: Heartbeat | None) -> str:
+    return f"pid {beat.pid} on {beat.host}" if beat is not None else "no heartbeat yet"
+
+
+class WatchMode(QObject):
+    def __init__(self, window: MainWindow):
+        super().__init__(window)
+        self.window = window
+        self.watcher: RunWatcher | None = None
+        self.steering: FolderSteering | None = None
+        self.run: RunDirectory | None = None
+        self.config: RunConfig | None = None
+        self._alarm: tuple[int, str] | None = None  # the banner's alarm, for the remedies that follow it
+        self._message = ""
+        self._remedies: dict[tuple[int, str], tuple] = {}
+
+    @property
+    def active(self) -> bool:
+        return self.watcher is not None
+
+    def start(self, folder: str | Path) -> bool:
+        w = self.window
+        try:
+            run = RunDirectory.open(folder)
+            config = run.read_config()
+        except (RunError, OSError) as exc:
+            w._show_error("Cannot watch run", str(exc))
+            return False
+        self.run, self.config = run, config
+        w.plots.clear()
+        w.samples.clear()
+        w.distribution.clear()
+        w._hide_banner()
+        w._reset_rate()
+        w._set_continuable(None)
+        w.form.set_config(config)
+        w.live.load(config)
+        w.run_dir = str(run.path)
+        w.explorer.run_folder = w.run_dir
+        w.explorer.default_folder = w.run_dir
+        w._total = max(1, config.train.steps)
+        w.progress.setRange(0, w._total)
+        w.progress.setValue(0)
+        w.setWindowTitle(f"GAN Studio - watching {run.path.name}")
+        self.steering = FolderSteering(run.path, lambda text: w.statusBar().showMessage(text, 8000))
+        watcher = self.watcher = RunWatcher(run.path, self)
+        watcher.stats_ready.connect(self._on_stats)
+        watcher.record.connect(self._on_record)
+        watcher.restarted.connect(self._on_restarted)
+        watcher.frame_ready.connect(w.samples.add_frame)
+        watcher.heartbeat.connect(self._on_heartbeat)
+        watcher.writer_lost.connect(self._on_lost)
+        watcher.snapshot_ready.connect(self._on_snapshot)
+        w._set_state("starting")
+        self._show_label()
+        self._explore_newest()
+        w.snapshot_timer.start()
+        watcher.start()
+        return True
+
+    def stop(self) -> None:
+        """Stops following the folder; the run itself goes on in its own process."""
+        self.window.snapshot_timer.stop()
+        if self.watcher is not None:
+            self.watcher.stop()
+            self.watcher.deleteLater()
+        self.watcher = self.steering = None
+        self.window.watch_label.hide()
+
+    def _show_label(self) -> None:
+        beat = self.watcher.last_beat if self.watcher else None
+        label = self.window.watch_label
+        label.setText(f"watching {self.run.path} ({_describe(beat)})")
+        label.show()
+
+    # --- what the folder says ------------------------------------------------------------------
+    def _on_stats(self, stats: list) -> None:
+        w = self.window
+        w.plots.add_stats(stats)
+        w.progress.setValue(min(stats[-1].step, w._total))
+
+    def _on_restarted(self) -> None:
+        w = self.window
+        w.plots.clear()
+        w.distribution.clear()
+
+    def _on_record(self, record: dict, news: bool) -> None:
+        w = self.window
+        kind, step = record["event"], int(record["step"])
+        if kind == "change":
+            changes = {k: v for k, v in record.items() if k not in ("step", "event")}
+            if news:
+                w._on_changed(step, changes)
+            else:
+                w.plots.mark(step, ", ".join(f"{k}={v:g}" for k, v in changes.items()))
+        elif kind == "rewind":
+            w.plots.mark(step, "rewind")
+            if news:
+                self._reload_live_config()
+                w.statusBar().showMessage(f"Rewound to step {step:,}", 8000)
+        elif kind == "modes":
+            w.distribution.add_modes(step, ModeMetrics(int(record["modes"]), int(record["modes_total"]),
+                                                       float(record["high_quality"]), float(record["js"])))
+        elif kind == "quality":
+            w.plots.quality.add(step, record, bool(record.get("best")))
+        elif kind == "alarm":
+            w.plots.mark(step, str(record.get("kind", "alarm")))
+            if news:
+                self._show_alarm(step, str(record.get("kind", "")), str(record.get("message", "")))
+        elif kind == "remedies":
+            from ganstudio.core.follow import remedies_from_record
+
+            key = (step, str(record.get("kind", "")))
+            self._remedies[key] = remedies_from_record(record)
+            if news and self._alarm == key:
+                self._show_alarm(*key, self._message)
+        elif kind == "refused" and news:
+            w.statusBar().showMessage(f"Step {step:,}: the run refused: {record.get('message', '')}", 10000)
+        elif kind == "command" and news:
+            said = f"refused a command: {record['refused']}" if "refused" in record \
+                else f"got the {record.get('kind', '')} command"
+            w.statusBar().showMessage(f"Step {step:,}: the run {said}", 5000)
+
+    def _show_alarm(self, step: int, kind: str, message: str) -> None:
+        self._alarm, self._message = (step, kind), message
+        remedies = self._remedies.get((step, kind), ())
+        self.window._show_banner(step, f"{message} Try:" if remedies else message, remedies)
+
+    def _reload_live_config(self) -> None:
+        """After a rewind the run goes on with the config it had then; config.json says which."""
+        try:
+            self.window.live.load(self.run.read_config())
+        except RunError:
+            pass
+
+    def _on_heartbeat(self, beat: Heartbeat) -> None:
+        w = self.window
+        self._show_label()
+        if beat.device:
+            w.device_label.setText(f"Device: {beat.device} (on {beat.host})")
+        if w.state == "idle" and not beat.ended:  # a writer came back (or a new one took the run on)
+            w._hide_banner()
+            w._set_continuable(None)
+        if beat.ended:
+            self._on_ended(beat)
+            return
+        paused = beat.state == "paused"
+        if paused != w.rate_meter.paused:
+            w.rate_meter.set_paused(paused)
+        w.rate_meter.observe(beat.step, beat.time)  # the writer's clock: the watcher's lag does not count
+        w.rate_label.setText(w.rate_meter.text(beat.step, w._total))
+        w.distribution.set_paused(paused)
+        if beat.step > w.progress.value():  # a heartbeat can be a second older than the log: never go back
+            w.progress.setValue(min(beat.step, w._total))
+        if not (w.state == "stopping" and beat.state in ("running", "paused")):
+            w._set_state(beat.state)
+
+    def _on_ended(self, beat: Heartbeat) -> None:
+        w = self.window
+        self.watcher.tick()  # what the run wrote after its last heartbeat
+        w.progress.setValue(min(beat.step, w._total))
+        w._reset_rate()
+        w._set_state("idle")
+        if beat.state == "done":
+            w.statusBar().showMessage(f"The watched run finished at step {beat.step:,}", 10000)
+            return
+        how = {"nan": "stopped on a NaN/Inf loss", "error": "failed"}.get(beat.state, "stopped")
+        self._offer_continue(beat.step, f"The run {how} ({_describe(beat)}).")
+
+    def _on_lost(self, seconds: float) -> None:
+        w = self.window
+        beat = self.watcher.last_beat
+        w._reset_rate()
+        w._set_state("idle")
+        if beat is not None:
+            message = (f"The process writing this run ({_describe(beat)}) has not been heard from for "
+                       f"{seconds:.0f} s: it has probably died.")
+        else:
+            message = f"Nothing has written to this run for {seconds:.0f} s, and no process says it trains it."
+        self._offer_continue(w.progress.value(), message)
+
+    def _offer_continue(self, step: int, message: str) -> None:
+        """The run is on disk up to its last checkpoint: this window can carry it on, with the config
+        it has now (config.json holds the live changes made while it was watched)."""
+        w = self.window
+        w._set_continuable(None)
+        try:
+            config = self.run.read_config()
+        except RunError as exc:
+            w._show_banner(step, f"{message} {exc}", ())
+            return
+        if not self.run.latest_checkpoint.is_file():
+            w._show_banner(step, f"{message} It saved no checkpoint: there is nothing to continue.", ())
+            return
+        w.form.set_config(config)
+        w.live.load(config)
+        w._set_continuable(self.run, config)
+        w._show_banner(step, message, ())
+        button = w.add_banner_button("Continue here", "continueHereButton",
+                                     "Carry the run on in this window from its latest checkpoint")
+        button.clicked.connect(w.continue_here)
+        w._update_controls()
+
+    def _explore_newest(self) -> None:
+        """The newer of the run's last generator copy and its latest checkpoint."""
+        from ganstudio.core.control import snapshot_path
+
+        candidates = [p for p in (snapshot_path(self.run.path), self.run.latest_checkpoint) if p.is_file()]
+        if candidates:
+            self._on_snapshot(str(max(candidates, key=lambda p: p.stat().st_mtime_ns)))
+
+    def _on_snapshot(self, path: str) -> None:
+        from ganstudio.core.checkpoint import CheckpointError
+
+        try:
+            self.window.explorer.open_checkpoint(path)
+        except CheckpointError as exc:
+            self.window.statusBar().showMessage(f"Explorer: {exc}", 8000)

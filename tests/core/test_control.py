@@ -1,0 +1,212 @@
+"""The control file and the FolderBridge, without Qt and without the real supervisor."""
+
+import json
+import os
+import numpy as np
+import pytest
+
+from ganstudio.core.control import (
+    Command,
+    CommandError,
+    ControlReader,
+    append_command,
+    attach_folder,
+    control_path,
+    heartbeat_path,
+    live_picture_path,
+    read_heartbeat,
+    snapshot_path,
+)
+from ganstudio.core.runlog import RunDirectory
+from ganstudio.core.stats import StepStats
+from tests.fake_supervisor import (
+    Alarm,
+    FakeSupervisor,
+    Finished,
+    Refused,
+    Remedy,
+    RunInfo,
+    SampleFrame,
+    Snapshot,
+    StateChanged,
+    StatsBatch,
+)
+
+
+def raw_append(run_dir, text: str) -> None:
+    with open(control_path(run_dir), "a", encoding="utf-8") as fh:
+        fh.write(text)
+
+
+def test_reader_returns_each_appended_command_once(tmp_path):
+    reader = ControlReader(control_path(tmp_path))
+    assert reader.read() == ([], [])
+    first = append_command(tmp_path, "pause")
+    second = append_command(tmp_path, "change", {"lr_g": 1e-4, "k": 2})
+    commands, refused = reader.read()
+    assert commands == [first, second] and refused == []
+    assert commands[1] == Command("change", {"lr_g": 1e-4, "k": 2}, second.id)
+    assert reader.read() == ([], [])
+    third = append_command(tmp_path, "stop")
+    assert reader.read()[0] == [third]
+    assert reader.offset == control_path(tmp_path).stat().st_size
+
+
+def test_a_new_reader_skips_commands_of_an_earlier_session(tmp_path):
+    append_command(tmp_path, "stop")
+    reader = ControlReader(control_path(tmp_path))
+    assert reader.read() == ([], [])
+    resume = append_command(tmp_path, "resume")
+    assert reader.read()[0] == [resume]
+
+
+def test_a_torn_line_waits_for_its_newline(tmp_path):
+    reader = ControlReader(control_path(tmp_path))
+    raw_append(tmp_path, '{"id": "a1", "kind": "sa')
+    assert reader.read() == ([], [])
+    raw_append(tmp_path, 've", "fields": {}}\n')
+    assert reader.read() == ([Command("save", None, "a1")], [])
+
+
+def test_lines_that_are_not_commands_are_refused_and_the_rest_still_run(tmp_path):
+    reader = ControlReader(control_path(tmp_path))
+    bad = [
+        "not json at all",
+        '{"id": "b1", "kind": "shell", "fields": {"cmd": "rm -rf /"}}',
+        '{"id": "b2", "kind": "change", "fields": {"steps": 10}}',
+        '{"id": "b3", "kind": "change", "fields": {"model.latent_dim": 4}}',
+        '{"id": "b4", "kind": "change", "fields": {"lr_g": "1e-3"}}',
+        '{"id": "b5", "kind": "change", "fields": {"k": 2.5}}',
+        '{"id": "b6", "kind": "change", "fields": {"lr_d": NaN}}',
+        '{"id": "b7", "kind": "change", "fields": {}}',
+        '{"id": "b8", "kind": "pause", "fields": {"lr_g": 1}}',
+        '{"id": "../../x", "kind": "stop"}',
+        '{"kind": "stop"}',
+        "[1, 2, 3]",
+        '{"id": "b9", "kind": "change", "fields": {"lr_g": true}}',
+    ]
+    raw_append(tmp_path, "\n".join(bad) + "\n")
+    with open(control_path(tmp_path), "ab") as fh:
+        fh.write(b"\xff\xfe\n" + b"x" * 10_000 + b"\n")
+    good = append_command(tmp_path, "pause")
+    commands, refused = reader.read()
+    assert commands == [good]
+    assert len(refused) == len(bad) + 2
+    assert [ident for ident, _ in refused if ident] == ["b1", "b2", "b3", "b4", "b5", "b6", "b7", "b8", "b9"]
+    assert "steps" in dict(refused)["b2"] and "live" in dict(refused)["b3"]
+
+
+def test_append_command_refuses_before_writing(tmp_path):
+    for kind, fields in (("explode", None), ("change", {"batch_size": 4}), ("change", {"lr_g": float("inf")}),
+                         ("stop", {"now": 1})):
+        with pytest.raises(CommandError):
+            append_command(tmp_path, kind, fields)
+    assert not control_path(tmp_path).exists()
+
+
+def test_each_command_is_one_line_written_in_one_write(tmp_path, monkeypatch):
+    writes = []
+    real_write = os.write
+    monkeypatch.setattr(os, "write", lambda fd, data: writes.append(data) or real_write(fd, data))
+    append_command(tmp_path, "change", {"lr_g": 2e-4, "lr_d": 4e-4, "k": 3, "instance_noise": 0.1, "ema_decay": 0.99})
+    assert len(writes) == 1 and writes[0].endswith(b"\n") and writes[0].count(b"\n") == 1
+    record = json.loads(writes[0])
+    assert set(record) == {"id", "kind", "fields", "time"}
+
+
+def stats_at(step: int) -> StepStats:
+    return StepStats(step, 1.3, 0.7, 0.5, 0.5, 1.0, 1.0, 0.01)
+
+
+def test_folder_bridge_hands_commands_over_and_answers_them(tmp_path):
+    run = RunDirectory(tmp_path)
+    supervisor = FakeSupervisor()
+    bridge = attach_folder(supervisor, run)
+    try:
+        beat = read_heartbeat(tmp_path)
+        assert beat.pid == os.getpid() and beat.state == "starting" and beat.host
+        supervisor.emit(RunInfo(str(tmp_path), "CUDA: NVIDIA H200", "ring-8", 0, 100, True))
+        supervisor.emit(StateChanged("running"))
+        assert read_heartbeat(tmp_path).device == "CUDA: NVIDIA H200"
+        supervisor.emit(StatsBatch([stats_at(1), stats_at(2), stats_at(3)]))
+        assert supervisor.poll() == []
+        pause = append_command(tmp_path, "pause")
+        change = append_command(tmp_path, "change", {"lr_g": 5e-4})
+        raw_append(tmp_path, '{"id": "evil1", "kind": "change", "fields": {"loss.kind": "wgan"}}\n')
+        assert supervisor.poll() == [Command("pause", None, pause.id), Command("change", {"lr_g": 5e-4}, change.id)]
+        supervisor.emit(StateChanged("paused"))
+        bridge.beat()
+        assert read_heartbeat(tmp_path).state == "paused" and read_heartbeat(tmp_path).step == 3
+        answers = run.read_events("command")
+        assert [(a["id"], a.get("kind"), a["step"]) for a in answers[:2]] == [(pause.id, "pause", 3), (change.id, "change", 3)]
+        assert answers[2]["id"] == "evil1" and "loss.kind" in answers[2]["refused"]
+        assert supervisor.poll() == []
+        supervisor.emit(Alarm("nan", 3, "NaN.", (Remedy("Rewind", rewind=True), Remedy("Halve", live={"lr_g": 1e-4}))))
+        supervisor.emit(Refused(3, "Change refused: lr_g must be > 0"))
+        remedies = run.read_events("remedies")
+        assert remedies == [{"step": 3, "event": "remedies", "kind": "nan", "remedies": [
+            {"label": "Rewind", "live": {}, "config": {}, "rewind": True},
+            {"label": "Halve", "live": {"lr_g": 1e-4}, "config": {}, "rewind": False}]}]
+        assert run.read_events("refused")[0]["message"].startswith("Change refused")
+        stop = append_command(tmp_path, "stop")
+        assert supervisor.poll() == [Command("stop", None, stop.id)]
+        supervisor.emit(StateChanged("running"))
+        bridge.beat()
+        assert read_heartbeat(tmp_path).state == "stopping"
+    finally:
+        supervisor.emit(Finished("stopped", 3))
+    assert read_heartbeat(tmp_path).state == "stopped"
+    assert not bridge._thread.is_alive()
+    assert list(tmp_path.glob(".*.tmp")) == []
+
+
+def test_folder_bridge_writes_live_pictures_at_most_once_a_second(tmp_path):
+    supervisor = FakeSupervisor()
+    bridge = attach_folder(supervisor, tmp_path)
+    try:
+        grid = np.full((20, 30), 200, np.uint8)
+        supervisor.emit(SampleFrame(5, image=grid))
+        first = live_picture_path(tmp_path).stat().st_mtime_ns
+        supervisor.emit(SampleFrame(6, image=np.zeros((20, 30), np.uint8)))
+        assert live_picture_path(tmp_path).stat().st_mtime_ns == first
+        assert bridge.picture_step == 5
+        from ganstudio.core.imaging import load_png
+
+        assert np.array_equal(load_png(live_picture_path(tmp_path)), grid)
+        bridge._last_picture -= 2  # a second and more later
+        points = np.random.default_rng(0).normal(size=(50, 2)).astype(np.float32)
+        supervisor.emit(SampleFrame(7, real=points, fake=points))
+        assert load_png(live_picture_path(tmp_path)).ndim == 3
+        assert bridge.picture_step == 7
+    finally:
+        bridge.close()
+
+
+def test_folder_bridge_writes_a_snapshot_the_explorer_can_load(tmp_path):
+    from ganstudio.core.models import build_models
+    from ganstudio.core.sampling import load_generator
+    from tests.conftest import tiny_image_config
+
+    cfg = tiny_image_config()
+    generator, _ = build_models(cfg)
+    supervisor = FakeSupervisor()
+    bridge = attach_folder(supervisor, tmp_path)
+    try:
+        from ganstudio.core.trainer import CHECKPOINT_FORMAT, CHECKPOINT_VERSION
+
+        weights = {k: v.clone() for k, v in generator.state_dict().items()}
+        supervisor.emit(Snapshot(12, {"format": CHECKPOINT_FORMAT, "version": CHECKPOINT_VERSION, "generator": weights,
+                                      "config": cfg.to_dict(), "step": 12, "final": False}))
+    finally:
+        bridge.close()
+    snapshot = load_generator(snapshot_path(tmp_path))
+    assert snapshot.step == 12 and snapshot.latent_dim == cfg.model.latent_dim
+
+
+def test_heartbeat_reader_ignores_torn_and_foreign_files(tmp_path):
+    assert read_heartbeat(tmp_path) is None
+    for text in ('{"pid": 1, "host": "a", "step": 3, "state": "runn', '{"pid": 1, "host": "a", "step": -1, '
+                 '"state": "running", "time": 1}', '{"pid": 1, "host": "a", "step": 1, "state": "hacked", "time": 1}',
+                 "[]"):
+        heartbeat_path(tmp_path).write_text(text)
+        assert read_heartbeat(tmp_path) is None

@@ -1,0 +1,163 @@
+"""Watching and steering a run that another process writes.
+
+The writer here is this test, speaking the folder protocol through a FolderBridge on a stand-in
+supervisor, so each step of the conversation can be checked; test_watch_subprocess.py does the same
+with a real `ganstudio train`.
+"""
+
+import os
+
+import pytest
+
+from ganstudio.core.control import FolderBridge, control_path, read_heartbeat
+from ganstudio.core.runlog import RunDirectory
+from ganstudio.core.stats import StepStats
+from tests.conftest import tiny_image_config
+from tests.fake_supervisor import Alarm, FakeSupervisor, Finished, Remedy, RunInfo, StateChanged, StatsBatch
+
+TIMEOUT = 10000
+
+
+def stats(first: int, last: int) -> list[StepStats]:
+    return [StepStats(s, 1.3, 0.7, 0.5, 0.5, 1.0, 1.0, 0.01) for s in range(first, last + 1)]
+
+
+@pytest.fixture
+def writer(tmp_path):
+    """A run folder, and the training side of the protocol that the test drives by hand."""
+    run = RunDirectory.at(tmp_path / "run")
+    run.write_config(tiny_image_config(steps=1000))
+    supervisor = FakeSupervisor()
+    bridge = FolderBridge(run)
+    supervisor.add_command_source(bridge.poll)
+    supervisor.add_listener(bridge.on_event)
+    bridge.beat()
+    yield run, supervisor, bridge
+    bridge.close()
+
+
+def test_a_watched_run_fills_the_window_and_its_controls_write_commands(qtbot, make_window, writer):
+    run, supervisor, bridge = writer
+    supervisor.emit(RunInfo(str(run.path), "CUDA: NVIDIA H200", "Fashion-MNIST", 0, 1000, False))
+    supervisor.emit(StateChanged("running"))
+    run.append_metrics(stats(1, 10))
+    supervisor.emit(StatsBatch(stats(1, 10)))
+    w = make_window()
+    assert w.watch_run(run.path)
+    qtbot.waitUntil(lambda: len(w.plots.series) == 10 and w.state == "running", timeout=TIMEOUT)
+    assert w.watch_label.isVisible() and f"pid {os.getpid()} on " in w.watch_label.text()
+    assert "watching" in w.windowTitle() and not w.form.isEnabled()
+    assert w.device_label.text().startswith("Device: CUDA: NVIDIA H200 (on ")
+
+    run.append_metrics(stats(11, 15))
+    supervisor.emit(StatsBatch(stats(11, 15)))
+    qtbot.waitUntil(lambda: len(w.plots.series) == 15, timeout=TIMEOUT)
+    assert w.progress.value() == 15
+    bridge.step = 12
+    bridge.beat()  # a heartbeat can be a second older than the log's last lines
+    qtbot.waitUntil(lambda: w.watch.watcher.last_beat.step == 12, timeout=TIMEOUT)
+    assert w.progress.value() == 15
+    bridge.step = 15
+
+    qtbot.mouseClick(w.pause_button, qtbot_button())
+    [pause] = supervisor.poll()
+    assert pause.kind == "pause"
+    supervisor.emit(StateChanged("paused"))
+    qtbot.waitUntil(lambda: w.state == "paused", timeout=TIMEOUT)
+    assert w.pause_button.text() == "Resume" and w.step_button.isEnabled()
+    qtbot.mouseClick(w.step_button, qtbot_button())
+    assert [c.kind for c in supervisor.poll()] == ["step"]
+
+    w.live.lr_g.setText("0.0005")
+    qtbot.mouseClick(w.live.apply_button, qtbot_button())
+    [change] = supervisor.poll()
+    assert (change.kind, change.fields) == ("change", {"lr_g": 0.0005})
+    marks = len(w.plots.marks)
+    run.append_event({"step": 15, "event": "change", "lr_g": 0.0005})  # what the supervisor logs when it applies it
+    qtbot.waitUntil(lambda: len(w.plots.marks) > marks, timeout=TIMEOUT)
+    assert "lr_g=0.0005" in w.statusBar().currentMessage()
+
+    run.append_event({"step": 15, "event": "alarm", "kind": "divergence", "message": "Losses are exploding."})
+    supervisor.emit(Alarm("divergence", 15, "Losses are exploding.",
+                          (Remedy("Halve both learning rates", live={"lr_g": 2.5e-4, "lr_d": 1e-4}),
+                           Remedy("Spectral norm in D (next run)", config={"model.spectral_norm": True}))))
+    qtbot.waitUntil(lambda: w.banner_row.isVisible() and len(getattr(w, "remedy_buttons", [])) == 2, timeout=TIMEOUT)
+    assert "exploding" in w.banner.text()
+    qtbot.mouseClick(w.remedy_buttons[0], qtbot_button())
+    [remedy] = supervisor.poll()
+    assert (remedy.kind, remedy.fields) == ("change", {"lr_g": 2.5e-4, "lr_d": 1e-4})
+
+    w.save_checkpoint()
+    w.refresh_explorer()
+    assert [c.kind for c in supervisor.poll()] == ["save", "snapshot"]
+
+    qtbot.mouseClick(w.stop_button, qtbot_button())
+    assert w.state == "stopping"
+    assert [c.kind for c in supervisor.poll()] == ["stop"]
+    supervisor.emit(Finished("stopped", 15))
+    qtbot.waitUntil(lambda: w.state == "idle", timeout=TIMEOUT)
+    assert w.banner.text().startswith("Step 15: The run stopped (pid ")
+    assert "saved no checkpoint" in w.banner.text() and w.remedy_buttons == []  # nothing to continue from
+    assert w.start_button.text() == "Start"
+    acks = [(r["kind"], r["step"]) for r in run.read_events("command")]
+    assert acks == [("pause", 15), ("step", 15), ("change", 15), ("change", 15), ("save", 15), ("snapshot", 15),
+                    ("stop", 15)]
+
+
+def test_a_command_file_that_cannot_be_written_is_said_not_raised(qtbot, make_window, writer):
+    run, supervisor, _ = writer
+    supervisor.emit(StateChanged("running"))
+    w = make_window()
+    w.watch_run(run.path)
+    qtbot.waitUntil(lambda: w.state == "running", timeout=TIMEOUT)
+    control_path(run.path).mkdir()  # not a file: every append fails
+    w.toggle_pause()
+    assert "Cannot send pause" in w.statusBar().currentMessage()
+
+
+def test_a_writer_that_stops_beating_is_reported_and_the_run_continues_here(qtbot, make_window, tmp_path):
+    from ganstudio.cli import main
+    from tests.gui.conftest import wait_finished
+
+    cfg = tmp_path / "cfg.json"
+    cfg.write_text(tiny_image_config(steps=10).to_json())
+    assert main(["train", "--config", str(cfg), "--out", str(tmp_path / "run")]) == 0
+    run = RunDirectory.open(tmp_path / "run")
+    run.write_config(tiny_image_config(steps=20))  # the window's Continue carries it on to 20
+    bridge = FolderBridge(run)
+    bridge.state = "running"
+    bridge.beat()  # and never again: the writer was killed
+
+    w = make_window()
+    w.watch_run(run.path)
+    w.watch.watcher.timeout_s = 1.0
+    qtbot.waitUntil(lambda: w.state == "running", timeout=TIMEOUT)
+    qtbot.waitUntil(lambda: w.banner_row.isVisible(), timeout=TIMEOUT)
+    assert "has not been heard from" in w.banner.text() and f"pid {os.getpid()}" in w.banner.text()
+    assert w.state == "idle" and w.start_button.text() == "Continue"
+    continue_here = w.remedy_buttons[-1]
+    assert continue_here.objectName() == "continueHereButton"
+    qtbot.mouseClick(continue_here, qtbot_button())
+    assert not w.watch.active
+    assert wait_finished(qtbot, w) == "done"
+    assert read_heartbeat(run.path).state == "running"  # this window trained it; the old writer's file is as it was
+    assert [s.step for s in run.read_metrics()] == list(range(1, 21))
+
+
+def qtbot_button():
+    from PySide6.QtCore import Qt
+
+    return Qt.MouseButton.LeftButton
+
+
+def test_a_run_nobody_writes_is_said_after_the_timeout(qtbot, make_window, tmp_path):
+    run = RunDirectory.at(tmp_path / "run")
+    run.write_config(tiny_image_config(steps=1000))
+    w = make_window()
+    w.watch_run(run.path)
+    w.watch.watcher.timeout_s = 0.5
+    qtbot.waitUntil(lambda: w.banner_row.isVisible(), timeout=TIMEOUT)
+    assert "no process says it trains it" in w.banner.text() and "no heartbeat yet" in w.watch_label.text()
+    assert w.state == "idle" and w.remedy_buttons == []  # no checkpoint: nothing to continue
+    w.stop_watching()
+    assert not w.watch_label.isVisible() and w.new_action.isEnabled()
