@@ -1,4 +1,7 @@
 import os
+import subprocess
+import time
+from collections.abc import Callable
 from pathlib import Path
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
@@ -68,3 +71,18 @@ def small_checkpoint(tmp_path_factory):
     path = tmp_path_factory.mktemp("checkpoint") / "latest.pt"
     save_checkpoint(t.state_dict(), path)
     return path
+
+
+def wait_for_subprocess(proc: subprocess.Popen, ready: Callable[[], bool], what: str, timeout: float = 120.0) -> None:
+    """Waits, bounded, until ready() holds for another process's files (there is no signal to wait on);
+    each pause is a wait on the process itself, so its early death fails the test at once."""
+    deadline = time.monotonic() + timeout
+    while not ready():
+        try:
+            proc.wait(timeout=0.2)
+        except subprocess.TimeoutExpired:
+            if time.monotonic() > deadline:
+                proc.kill()
+                raise AssertionError(f"timed out waiting for {what}") from None
+            continue
+        raise AssertionError(f"the process exited while waiting for {what}: {proc.communicate()}")

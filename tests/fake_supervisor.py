@@ -1,19 +1,7 @@
-"""A stand-in for core/supervisor.py's two hooks, with the real events, so the folder protocol is
-tested without the real loop."""
+"""A stand-in for core/supervisor.py's two hooks, so the folder protocol is tested with the real events
+but without the real loop."""
 
 from dataclasses import dataclass, field
-
-from ganstudio.core.events import (  # noqa: F401 - the events tests hand to the bridge
-    Alarm,
-    Finished,
-    Refused,
-    Remedy,
-    RunInfo,
-    SampleFrame,
-    Snapshot,
-    StateChanged,
-    StatsBatch,
-)
 
 
 @dataclass

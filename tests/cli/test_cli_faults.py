@@ -7,13 +7,12 @@ import resource
 import signal
 import subprocess
 import sys
-import time
 
 import pytest
 
 from ganstudio.cli import main
 from ganstudio.core.checkpoint import load_checkpoint
-from tests.conftest import tiny_toy_config
+from tests.conftest import tiny_toy_config, wait_for_subprocess
 
 FILE_LIMIT = 300_000  # bytes: a toy checkpoint of width 256 is larger, config.json and a few metrics are not
 
@@ -41,12 +40,9 @@ def test_sigterm_and_sighup_save_like_ctrl_c(tmp_path, sig):
     run = tmp_path / "run"
     proc = ganstudio("train", "--config", wide_toy_config(tmp_path, steps=1_000_000, checkpoint_every=100_000),
                      "--out", str(run))
-    deadline = time.monotonic() + 120
-    while time.monotonic() < deadline and proc.poll() is None:
-        metrics = run / "metrics.jsonl"
-        if metrics.exists() and len(metrics.read_text().splitlines()) >= 3:
-            break
-        time.sleep(0.2)
+    metrics = run / "metrics.jsonl"
+    wait_for_subprocess(proc, lambda: metrics.exists() and len(metrics.read_text().splitlines()) >= 3,
+                        "the first logged steps")
     proc.send_signal(sig)
     out, err = proc.communicate(timeout=120)
     assert proc.returncode == 130, err

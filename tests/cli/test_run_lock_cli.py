@@ -6,12 +6,11 @@ import signal
 import socket
 import subprocess
 import sys
-import time
 
 from ganstudio.cli import main
 from ganstudio.core.checkpoint import load_checkpoint
 from ganstudio.core.run_lock import LOCK_NAME
-from tests.conftest import tiny_toy_config
+from tests.conftest import tiny_toy_config, wait_for_subprocess
 
 
 def start_training(tmp_path):
@@ -21,13 +20,7 @@ def start_training(tmp_path):
     run = tmp_path / "run"
     proc = subprocess.Popen([sys.executable, "-m", "ganstudio", "train", "--config", str(config), "--out", str(run)],
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    deadline = time.monotonic() + 120
-    while not (run / "checkpoints" / "latest.pt").exists():
-        assert proc.poll() is None, proc.communicate()
-        if time.monotonic() > deadline:
-            proc.kill()
-            raise AssertionError("the first train never saved a checkpoint")
-        time.sleep(0.2)
+    wait_for_subprocess(proc, (run / "checkpoints" / "latest.pt").exists, "the first train's checkpoint")
     return proc, run
 
 

@@ -2,6 +2,7 @@
 
 import json
 import os
+
 import numpy as np
 import pytest
 
@@ -19,9 +20,8 @@ from ganstudio.core.control import (
 )
 from ganstudio.core.runlog import RunDirectory
 from ganstudio.core.stats import StepStats
-from tests.fake_supervisor import (
+from ganstudio.core.events import (
     Alarm,
-    FakeSupervisor,
     Finished,
     Refused,
     Remedy,
@@ -31,6 +31,7 @@ from tests.fake_supervisor import (
     StateChanged,
     StatsBatch,
 )
+from tests.fake_supervisor import FakeSupervisor
 
 
 def raw_append(run_dir, text: str) -> None:

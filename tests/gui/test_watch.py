@@ -10,10 +10,11 @@ import os
 import pytest
 
 from ganstudio.core.control import FolderBridge, control_path, read_heartbeat
+from ganstudio.core.events import Alarm, Finished, Remedy, RunInfo, StateChanged, StatsBatch
 from ganstudio.core.runlog import RunDirectory
 from ganstudio.core.stats import StepStats
 from tests.conftest import tiny_image_config
-from tests.fake_supervisor import Alarm, FakeSupervisor, Finished, Remedy, RunInfo, StateChanged, StatsBatch
+from tests.fake_supervisor import FakeSupervisor
 
 TIMEOUT = 10000
 
