@@ -26,7 +26,19 @@ from typing import Any
 
 from ganstudio.core.atomic import atomic_write
 from ganstudio.core.config import LIVE_FIELDS, MAX_TEXT, ConfigError, parse_json
-from ganstudio.core.events import Command, CommandKind
+from ganstudio.core.events import (
+    Alarm,
+    Command,
+    CommandKind,
+    Event,
+    Finished,
+    Refused,
+    RunInfo,
+    SampleFrame,
+    Snapshot,
+    StateChanged,
+    StatsBatch,
+)
 from ganstudio.core.runlog import RunDirectory
 
 CONTROL_FILE = "control.jsonl"
@@ -247,34 +259,34 @@ class FolderBridge:
                 self.run.append_event({"step": self.step, "event": "command", "id": ident, "refused": reason})
         return commands
 
-    def on_event(self, event: object) -> None:
-        name = type(event).__name__
+    def on_event(self, event: Event) -> None:
         step = getattr(event, "step", getattr(event, "start_step", None))
-        if name == "StatsBatch" and event.stats:
+        if isinstance(event, StatsBatch) and event.stats:
             step = event.stats[-1].step
         if isinstance(step, int):
             self.step = step
-        if name == "RunInfo":
-            self.device = str(event.device)
-        elif name == "StateChanged" and self.state != "stopping":
-            self.state = str(_value(event.state))
-            self.beat()  # a watcher shows Paused when the run is, not a second later
-        elif name == "SampleFrame":
-            self._write_picture(event)
-        elif name == "Snapshot":
-            from ganstudio.core.checkpoint import save_checkpoint
+        match event:
+            case RunInfo():
+                self.device = str(event.device)
+            case StateChanged() if self.state != "stopping":
+                self.state = str(_value(event.state))
+                self.beat()  # a watcher shows Paused when the run is, not a second later
+            case SampleFrame():
+                self._write_picture(event)
+            case Snapshot():
+                from ganstudio.core.checkpoint import save_checkpoint
 
-            save_checkpoint(event.payload, snapshot_path(self.run.path))
-        elif name == "Alarm":  # the log's alarm record has no remedies; a watching window offers them
-            self.run.append_event({"step": event.step, "event": "remedies", "kind": event.kind,
-                                   "remedies": [{"label": r.label, "live": r.live, "config": r.config,
-                                                 "rewind": r.rewind} for r in event.remedies]})
-        elif name == "Refused":
-            self.run.append_event({"step": event.step, "event": "refused", "message": event.message})
-        elif name == "Finished":
-            self.close(str(_value(event.reason)))
+                save_checkpoint(event.payload, snapshot_path(self.run.path))
+            case Alarm():  # the log's alarm record has no remedies; a watching window offers them
+                self.run.append_event({"step": event.step, "event": "remedies", "kind": event.kind,
+                                       "remedies": [{"label": r.label, "live": r.live, "config": r.config,
+                                                     "rewind": r.rewind} for r in event.remedies]})
+            case Refused():
+                self.run.append_event({"step": event.step, "event": "refused", "message": event.message})
+            case Finished():
+                self.close(str(_value(event.reason)))
 
-    def _write_picture(self, event: object) -> None:
+    def _write_picture(self, event: SampleFrame) -> None:
         """At most once a second: the supervisor paces its pictures already; this bounds the disk."""
         now = time.monotonic()
         if now - self._last_picture < LIVE_PICTURE_INTERVAL_S and not event.final:
