@@ -36,10 +36,10 @@ def _latency(app, panel, drags: int) -> list[float]:
     out = []
     for value in values:
         started = time.perf_counter()
-        panel.direction_sliders[0].setValue(float(value))
+        panel.sliders.direction_sliders[0].setValue(float(value))
         app.processEvents()  # the zero-delay render timer fires here
-        panel.view.repaint()
-        panel.strip.repaint()
+        panel.canvas.view.repaint()
+        panel.canvas.strip.repaint()
         out.append((time.perf_counter() - started) * 1000)
     return out
 
@@ -60,7 +60,7 @@ def run_explorer_bench(seconds: float, rounds: int, drags: int, json_path: str |
         panel.show()
         snapshot = _snapshot_for(size)
         panel.set_snapshot(snapshot)
-        while panel.directions is None:
+        while panel.state.directions is None:
             app.processEvents()
         _latency(app, panel, 20)
         lat = np.asarray(_latency(app, panel, drags))
@@ -79,13 +79,13 @@ def run_explorer_bench(seconds: float, rounds: int, drags: int, json_path: str |
     window.controller.stats_ready.connect(lambda stats: steps.__setitem__(0, stats[-1].step))
     window.tabs.setCurrentWidget(window.explorer)
     window.start()
-    while window.explorer.snapshot is None or window.explorer.directions is None:
+    while window.explorer.state.snapshot is None or window.explorer.state.directions is None:
         spin(100)
     phase = [0.0]
 
     def drag() -> None:
         phase[0] += 0.15
-        window.explorer.direction_sliders[0].setValue(float(3 * np.sin(phase[0])))
+        window.explorer.sliders.direction_sliders[0].setValue(float(3 * np.sin(phase[0])))
 
     dragger = QTimer()
     dragger.setInterval(DRAG_MS)

@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import json
-import threading
 import time
 from pathlib import Path
 
-from PySide6.QtCore import QCoreApplication, QObject, Qt, QTimer, Signal
+from PySide6.QtCore import QCoreApplication, Qt, QTimer
 from PySide6.QtGui import QAction, QCloseEvent, QDragEnterEvent, QDropEvent, QKeySequence
 from PySide6.QtWidgets import (
     QFileDialog,
@@ -23,6 +22,7 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
     QWidget,
 )
+from superqt.utils import create_worker
 
 from ganstudio import __version__
 from ganstudio.core.config import DEFAULT_PRESET, TOY_DATASETS, RunConfig, preset
@@ -47,18 +47,10 @@ SNAPSHOT_INTERVAL_MS = 5000
 PROBE_DELAY_MS = 150
 
 
-class DeviceProbe(QObject):
-    """Lists devices on a background thread: that needs torch, which takes over a second to import."""
+def _list_devices() -> list[tuple[str, str]]:
+    from ganstudio.core.device import available_devices
 
-    found = Signal(object)
-
-    def start(self) -> None:
-        threading.Thread(target=self._probe, name="DeviceProbe", daemon=True).start()
-
-    def _probe(self) -> None:
-        from ganstudio.core.device import available_devices
-
-        self.found.emit(available_devices())
+    return available_devices()
 
 
 class MainWindow(QMainWindow):
@@ -100,9 +92,7 @@ class MainWindow(QMainWindow):
         if state is not None:
             self.restoreState(state)
         self._update_controls()
-        self.probe = DeviceProbe(self)
-        self.probe.found.connect(self._on_devices)
-        QTimer.singleShot(PROBE_DELAY_MS, self.probe.start)  # after the first paint: importing torch takes ~1 s
+        QTimer.singleShot(PROBE_DELAY_MS, self._probe_devices)  # after the first paint: importing torch takes ~1 s
 
     # --- layout ------------------------------------------------------------------------------
     def _build_setup(self) -> None:
@@ -500,7 +490,7 @@ class MainWindow(QMainWindow):
         self.run_dir = info.run_dir
         self.explorer.default_folder = info.run_dir
         self.explorer.run_folder = info.run_dir
-        self.explorer.min_interval_ms = TRAINING_RENDER_INTERVAL_MS
+        self.explorer.set_min_interval(TRAINING_RENDER_INTERVAL_MS)
         self.snapshot_timer.start()
         self._total = max(1, info.total_steps)
         self.progress.setRange(0, self._total)
@@ -603,7 +593,7 @@ class MainWindow(QMainWindow):
 
     def _on_finished(self, reason: str) -> None:
         self.snapshot_timer.stop()
-        self.explorer.min_interval_ms = 0
+        self.explorer.set_min_interval(0)
         if reason in ("stopped",) and self.run_dir:
             run = RunDirectory(self.run_dir)
             try:
@@ -695,6 +685,10 @@ class MainWindow(QMainWindow):
 
     def _hide_banner(self) -> None:
         self.banner_row.hide()
+
+    def _probe_devices(self) -> None:
+        """Lists devices on a pool thread: that needs torch, which takes over a second to import."""
+        create_worker(_list_devices, _connect={"returned": self._on_devices})
 
     def _on_devices(self, devices: list[tuple[str, str]]) -> None:
         self.devices = devices

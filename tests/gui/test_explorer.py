@@ -23,7 +23,7 @@ def explorer(qtbot, make_window, checkpoint):
     w = make_window()
     with qtbot.waitSignal(w.explorer.finder.found, timeout=30000):
         assert w.explore_checkpoint(checkpoint)
-    qtbot.waitUntil(lambda: w.explorer.directions is not None, timeout=10000)
+    qtbot.waitUntil(lambda: w.explorer.state.directions is not None, timeout=10000)
     e = w.explorer
     e.render()
     return e
@@ -55,7 +55,7 @@ def test_direction_slider_changes_the_image_and_reset_restores_it(explorer):
 
 
 def test_double_click_resets_one_slider(qtbot, explorer):
-    slider = explorer.direction_sliders[1]
+    slider = explorer.sliders.direction_sliders[1]
     slider.setValue(1.5)
     inner = slider._slider
     qtbot.mouseDClick(inner, Qt.MouseButton.LeftButton, pos=QPoint(5, inner.height() // 2))
@@ -63,18 +63,18 @@ def test_double_click_resets_one_slider(qtbot, explorer):
 
 
 def test_same_seed_gives_identical_pixels(explorer):
-    explorer.seed_spin.setValue(42)
+    explorer.sliders.seed_spin.setValue(42)
     first = pixels(explorer)
-    explorer.seed_spin.setValue(43)
+    explorer.sliders.seed_spin.setValue(43)
     assert not np.array_equal(first, pixels(explorer))
-    explorer.seed_spin.setValue(42)
+    explorer.sliders.seed_spin.setValue(42)
     assert np.array_equal(first, pixels(explorer))
 
 
 def test_truncation_zero_gives_the_mean_image_for_every_seed(explorer):
-    explorer.truncation_slider.setValue(0.0)
+    explorer.sliders.truncation_slider.setValue(0.0)
     a = pixels(explorer)
-    explorer.seed_spin.setValue(99)
+    explorer.sliders.seed_spin.setValue(99)
     assert np.array_equal(a, pixels(explorer))
 
 
@@ -89,31 +89,31 @@ def test_drag_renders_only_the_latest_value(qtbot, explorer):
     renders = []
     explorer.rendered.connect(renders.append)
     for value in np.linspace(-3, 3, 40):
-        explorer.direction_sliders[0].setValue(float(value))
+        explorer.sliders.direction_sliders[0].setValue(float(value))
     qtbot.waitUntil(lambda: len(renders) >= 1, timeout=5000)
     qtbot.wait(50)
     assert len(renders) == 1
-    explorer.direction_sliders[0].setValue(3.0)
+    explorer.sliders.direction_sliders[0].setValue(3.0)
     latest = pixels(explorer)
     assert np.array_equal(latest, explorer.current_image)
 
 
 def test_interpolation_reaches_a_and_b(explorer):
-    explorer.seed_spin.setValue(1)
+    explorer.sliders.seed_spin.setValue(1)
     a = pixels(explorer)
     explorer.set_endpoint("a")
-    explorer.seed_spin.setValue(2)
+    explorer.sliders.seed_spin.setValue(2)
     b = pixels(explorer)
     explorer.set_endpoint("b")
-    explorer.interp_slider.setValue(0)
-    explorer.interp_slider.setValue(100)
+    explorer.interpolation.slider.setValue(0)
+    explorer.interpolation.slider.setValue(100)
     assert np.array_equal(pixels(explorer), b)
-    explorer.interp_slider.setValue(0)
+    explorer.interpolation.slider.setValue(0)
     assert np.array_equal(pixels(explorer), a)
 
 
 def test_save_image_set_and_regenerate_matches(explorer, tmp_path, capsys):
-    explorer.direction_sliders[2].setValue(1.0)
+    explorer.sliders.direction_sliders[2].setValue(1.0)
     current = pixels(explorer)
     spec = explorer.current_spec()
     spec.mode, spec.count = "neighbours", 4
@@ -132,8 +132,8 @@ def test_save_image_set_and_regenerate_matches(explorer, tmp_path, capsys):
 def test_saving_into_a_read_only_folder_shows_an_error(explorer, read_only_folder):
     before = sorted(os.listdir(read_only_folder))
     assert explorer.save_image_set(read_only_folder / "ganstudio-set", ImageSetSpec(count=2)) is None
-    assert explorer.error_dialog is not None and explorer.error_dialog.isVisible()
-    assert "cannot write" in explorer.error_dialog.text()
+    assert explorer.saver.error_dialog is not None and explorer.saver.error_dialog.isVisible()
+    assert "cannot write" in explorer.saver.error_dialog.text()
     assert sorted(os.listdir(read_only_folder)) == before
 
 
@@ -141,12 +141,12 @@ def test_explorer_follows_a_live_run(qtbot, make_window):
     w = make_window(tiny_image_config(steps=100000))
     with qtbot.waitSignal(w.controller.snapshot_ready, timeout=30000):
         w.start()
-    qtbot.waitUntil(lambda: w.explorer.snapshot is not None and w.explorer.current_image is not None, timeout=30000)
-    first_step = w.explorer.snapshot.step
+    qtbot.waitUntil(lambda: w.explorer.state.snapshot is not None and w.explorer.current_image is not None, timeout=30000)
+    first_step = w.explorer.state.snapshot.step
     qtbot.waitUntil(lambda: w.progress.value() > first_step + 5, timeout=30000)
     with qtbot.waitSignal(w.controller.snapshot_ready, timeout=10000):
         w.explorer.refresh_button.click()
-    assert w.explorer.snapshot.step > first_step
+    assert w.explorer.state.snapshot.step > first_step
     w.stop()
 
 
@@ -157,7 +157,7 @@ def test_toy_model_shows_where_z_lands(qtbot, make_window, tmp_path):
     w = make_window()
     assert w.explore_checkpoint(tmp_path / "toy.pt")
     w.explorer.render()
-    xs, ys = w.explorer.point_item.getData()
+    xs, ys = w.explorer.canvas.point_item.getData()
     assert len(xs) == 1 and np.isfinite(xs[0]) and w.explorer.current_image is None
     assert not w.explorer.save_button.isEnabled()
 

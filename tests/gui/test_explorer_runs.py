@@ -33,7 +33,7 @@ def test_after_a_finished_run_the_explorer_has_its_last_ema_generator(qtbot, mak
     with qtbot.waitSignal(w.controller.finished, timeout=60000):
         w.start()
     state = load_checkpoint(Path(w.run_dir) / "checkpoints" / "latest.pt")
-    snapshot = w.explorer.snapshot
+    snapshot = w.explorer.state.snapshot
     assert snapshot.step == 30 == state["step"]
     assert same_weights(snapshot.generator, state["generator_ema"])
     assert not same_weights(snapshot.generator, state["generator"])
@@ -50,12 +50,12 @@ def test_after_stop_the_explorer_has_the_stopped_generator_and_refresh_reloads_i
         w.stop()
     latest = Path(w.run_dir) / "checkpoints" / "latest.pt"
     stopped_at = load_checkpoint(latest)["step"]
-    assert w.explorer.snapshot.step == stopped_at >= 20
+    assert w.explorer.state.snapshot.step == stopped_at >= 20
     assert w.explore_checkpoint(small_checkpoint)
-    assert w.explorer.snapshot.step == 5
+    assert w.explorer.state.snapshot.step == 5
     qtbot.mouseClick(w.explorer.refresh_button, Qt.MouseButton.LeftButton)
-    assert w.explorer.snapshot.step == stopped_at
-    assert w.explorer.checkpoint_path == str(latest.resolve())
+    assert w.explorer.state.snapshot.step == stopped_at
+    assert w.explorer.state.checkpoint_path == str(latest.resolve())
 
 
 def test_an_opened_run_shows_its_generator_and_checkpoint_dialogs_open_in_its_folder(qtbot, make_window, tmp_path,
@@ -66,7 +66,7 @@ def test_an_opened_run_shows_its_generator_and_checkpoint_dialogs_open_in_its_fo
     session.save_checkpoint()
     w = make_window()
     assert w.open_run(tmp_path / "cli-run")
-    assert w.explorer.snapshot.step == 10
+    assert w.explorer.state.snapshot.step == 10
     asked = []
     monkeypatch.setattr(QFileDialog, "getOpenFileName", lambda *args: (asked.append(args[2]), ("", ""))[1])
     w.tabs.setCurrentWidget(w.explorer)
@@ -81,12 +81,12 @@ def test_switching_between_image_and_toy_runs_rebuilds_the_explorer(qtbot, make_
     e = w.explorer
     with qtbot.waitSignal(w.controller.finished, timeout=60000):
         w.start()
-    qtbot.waitUntil(lambda: e.directions is not None, timeout=30000)
-    e.seed_spin.setValue(1)
+    qtbot.waitUntil(lambda: e.state.directions is not None, timeout=30000)
+    e.sliders.seed_spin.setValue(1)
     e.set_endpoint("a")
-    e.seed_spin.setValue(2)
+    e.sliders.seed_spin.setValue(2)
     e.set_endpoint("b")
-    e.interp_slider.setValue(50)
+    e.interpolation.slider.setValue(50)
     e.add_raw_slider(20).setValue(1.0)
     e.render()
     assert e.current_image.shape == (28, 28)
@@ -94,20 +94,20 @@ def test_switching_between_image_and_toy_runs_rebuilds_the_explorer(qtbot, make_
     w.form.set_config(tiny_toy_config(steps=10))
     with qtbot.waitSignal(w.controller.finished, timeout=60000):
         w.start()
-    assert e.snapshot.is_toy and e.snapshot.latent_dim == 8
+    assert e.state.snapshot.is_toy and e.state.snapshot.latent_dim == 8
     e.render()
-    xs, _ys = e.point_item.getData()
+    xs, _ys = e.canvas.point_item.getData()
     assert len(xs) == 1 and e.current_z.shape == (8,) and e.current_image is None
-    assert e.raw_sliders == {} and e.point_a is None and e.set_a_button.text() == "Set A"
-    qtbot.waitUntil(lambda: e.directions is not None and e.directions.vectors.shape[1] == 8, timeout=30000)
+    assert e.sliders.raw_sliders == {} and e.state.point_a is None and e.interpolation.set_a_button.text() == "Set A"
+    qtbot.waitUntil(lambda: e.state.directions is not None and e.state.directions.vectors.shape[1] == 8, timeout=30000)
 
     w.form.set_config(image_config(steps=10))
     with qtbot.waitSignal(w.controller.finished, timeout=60000):
         w.start()
     e.render()
-    assert e.current_image.shape == (28, 28) and not e.cloud_item.isVisible()
-    qtbot.waitUntil(lambda: e.directions is not None and e.directions.vectors.shape[1] == 24, timeout=30000)
-    e.direction_sliders[0].setValue(2.0)
+    assert e.current_image.shape == (28, 28) and not e.canvas.cloud_item.isVisible()
+    qtbot.waitUntil(lambda: e.state.directions is not None and e.state.directions.vectors.shape[1] == 24, timeout=30000)
+    e.sliders.direction_sliders[0].setValue(2.0)
     e.render()
     assert e.current_z.shape == (24,)
 
@@ -118,21 +118,21 @@ def test_a_newer_generator_gets_new_directions_but_not_too_often(qtbot, make_win
     e = w.explorer
     starts = []
     e.finder.searching.connect(lambda snapshot: starts.append((time.monotonic(), snapshot.step,
-                                                               e.direction_sliders[0].isEnabled())))
+                                                               e.sliders.direction_sliders[0].isEnabled())))
     trainer = Trainer(image_config())
     with qtbot.waitSignal(e.finder.found, timeout=30000):
         e.set_live_state(trainer.state_dict())
-    untrained = e.directions.vectors.copy()
-    assert e.directions_step == 0
+    untrained = e.state.directions.vectors.copy()
+    assert e.state.directions_step == 0
     for _ in range(5):
         trainer.step()
     e.set_live_state(trainer.state_dict())
     trainer.step()
     e.set_live_state(trainer.state_dict())
-    assert e.snapshot.step == 6
-    qtbot.waitUntil(lambda: e.directions_step == 6, timeout=int(DIRECTIONS_REFRESH_S[1] * 1000) + 30000)
+    assert e.state.snapshot.step == 6
+    qtbot.waitUntil(lambda: e.state.directions_step == 6, timeout=int(DIRECTIONS_REFRESH_S[1] * 1000) + 30000)
     assert [step for _t, step, _enabled in starts] == [0, 6]  # step 5 was overtaken while it waited
     assert starts[1][0] - starts[0][0] >= DIRECTIONS_REFRESH_S[0] - 0.05
     assert starts[1][2], "the sliders stay usable while newer directions are found"
-    assert not pytest.approx(untrained) == e.directions.vectors
+    assert not pytest.approx(untrained) == e.state.directions.vectors
     assert "from step 6" in e.info.text()

@@ -66,8 +66,8 @@ def test_a_window_watches_pauses_changes_and_stops_a_training_process(qtbot, mak
     qtbot.mouseClick(w.pause_button, Qt.MouseButton.LeftButton)  # Resume
     qtbot.waitUntil(lambda: w.state == "running" and read_heartbeat(out).step > paused_at, timeout=TIMEOUT)
     w.refresh_explorer()  # asks the process for its generator through the control file
-    qtbot.waitUntil(lambda: w.explorer.snapshot is not None and w.explorer.snapshot.step > paused_at, timeout=TIMEOUT)
-    assert w.explorer.checkpoint_path.endswith("snapshot.pt")
+    qtbot.waitUntil(lambda: w.explorer.state.snapshot is not None and w.explorer.state.snapshot.step > paused_at, timeout=TIMEOUT)
+    assert w.explorer.state.checkpoint_path.endswith("snapshot.pt")
 
     qtbot.mouseClick(w.stop_button, Qt.MouseButton.LeftButton)
     proc.wait(60)

@@ -1,4 +1,4 @@
-"""The explorer's principal directions, found on a background thread and kept fresh.
+"""The explorer's principal directions, found on a pool thread (a superqt worker) and kept fresh.
 
 GANSpace's PCA costs about 2 s of CPU for the 28 px DCGAN on 2 busy cores, and while a run trains
 it shares them with training. Directions found on an early generator say little about a later
@@ -10,25 +10,33 @@ what the last took (within 5-60 s: ~20 s for that DCGAN, 10 % of a core); a new 
 from __future__ import annotations
 
 import math
-import threading
 import time
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, Qt, QTimer, Signal
+from superqt.utils import create_worker
 
 from ganstudio.core.pacing import paced_interval
 
 if TYPE_CHECKING:
+    from ganstudio.core.latent import Directions
     from ganstudio.core.sampling import GeneratorSnapshot
 
 DIRECTIONS_REFRESH_S = (5.0, 60.0)  # the shortest and longest wait between two searches ...
 DIRECTIONS_COST_FACTOR = 10  # ... waiting 10x what the last one took in between
 
 
+def _search(snapshot: GeneratorSnapshot) -> tuple[GeneratorSnapshot, Directions, float]:
+    from ganstudio.core.latent import principal_directions
+
+    started = time.perf_counter()
+    directions = principal_directions(snapshot)
+    return snapshot, directions, time.perf_counter() - started
+
+
 class DirectionFinder(QObject):
     searching = Signal(object)  # the snapshot a search has started on
     found = Signal(object, object)  # snapshot, Directions
-    _done = Signal(object, object, float)  # from the search thread: snapshot, Directions (None: failed), seconds
 
     def __init__(self, parent: QObject | None = None):
         super().__init__(parent)
@@ -37,11 +45,10 @@ class DirectionFinder(QObject):
         self._urgent = False
         self._last_start = -math.inf
         self.interval = DIRECTIONS_REFRESH_S[0]  # seconds from one search's start to the next refresh's
-        self._timer = QTimer(self)
+        self._timer = QTimer(self)  # paces the next search; a coalescing timer would not wait for the last
         self._timer.setSingleShot(True)
         self._timer.setTimerType(Qt.TimerType.PreciseTimer)  # a coarse timer may fire 5 % early
         self._timer.timeout.connect(self._start_pending)
-        self._done.connect(self._on_done)
 
     def find(self, snapshot: GeneratorSnapshot) -> None:
         """Directions for this generator as soon as the current search (if any) ends."""
@@ -71,24 +78,21 @@ class DirectionFinder(QObject):
         self.busy = True
         self._last_start = time.monotonic()
         self.searching.emit(snapshot)
-        threading.Thread(target=self._run, args=(snapshot,), name="DirectionFinder", daemon=True).start()
+        # bound methods of this QObject: the worker's signals reach them queued, on the GUI thread
+        create_worker(_search, snapshot, _connect={"returned": self._on_found, "errored": self._on_failed})
 
-    def _run(self, snapshot: GeneratorSnapshot) -> None:
-        from ganstudio.core.latent import principal_directions
+    def _on_found(self, result: tuple[GeneratorSnapshot, Directions, float]) -> None:
+        snapshot, directions, seconds = result
+        self._finished(seconds)
+        self.found.emit(snapshot, directions)
+        self._schedule()
 
-        directions = None
-        started = time.perf_counter()
-        try:
-            directions = principal_directions(snapshot)
-        finally:  # a failure still frees the finder; the exception goes on to the thread's excepthook
-            try:
-                self._done.emit(snapshot, directions, time.perf_counter() - started)
-            except RuntimeError:  # the explorer was closed while this ran
-                pass
+    def _on_failed(self, error: Exception) -> None:
+        """Frees the finder for the next generator, then lets the window's error hook show why."""
+        self._finished(time.monotonic() - self._last_start)
+        self._schedule()
+        raise error
 
-    def _on_done(self, snapshot: GeneratorSnapshot, directions, seconds: float) -> None:
+    def _finished(self, seconds: float) -> None:
         self.busy = False
         self.interval = paced_interval(seconds, DIRECTIONS_COST_FACTOR, *DIRECTIONS_REFRESH_S)
-        if directions is not None:
-            self.found.emit(snapshot, directions)
-        self._schedule()

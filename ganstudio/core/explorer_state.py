@@ -1,0 +1,139 @@
+"""What the latent explorer is looking at, apart from how it is shown.
+
+The window's explorer view only mirrors this: the generator copy, the edit the sliders describe,
+the interpolation endpoints and the directions found for the model. Keeping it free of Qt lets
+the same rules (which latent to draw, what a new model forgets) be tested and reused without a
+window, and gives a later addition (a class for conditional generators) one place to live: the
+edit, beside the seed.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from ganstudio.core.latent import MAX_DIRECTIONS, Directions, LatentEdit, compose_latent, seeded_z, slerp
+
+if TYPE_CHECKING:  # torch loads lazily: the window imports this module before it is painted
+    from ganstudio.core.config import DataConfig, ModelConfig
+    from ganstudio.core.export import ImageSetSpec
+    from ganstudio.core.sampling import GeneratorSnapshot
+
+
+class Endpoint(StrEnum):
+    A = "a"
+    B = "b"
+
+
+def model_of(snapshot: GeneratorSnapshot) -> tuple[ModelConfig, DataConfig]:
+    """What latents, directions and views depend on: another copy of the same model can reuse them."""
+    return snapshot.config.model, snapshot.config.data
+
+
+@dataclass
+class ExplorerState:
+    snapshot: GeneratorSnapshot | None = None
+    checkpoint_path: str | None = None  # the file the snapshot came from; None for a live copy
+    seed: int = 0
+    truncation: float = 1.0
+    direction_values: list[float] = field(default_factory=lambda: [0.0] * MAX_DIRECTIONS)  # sigma units
+    raw_values: dict[int, float] = field(default_factory=dict)  # latent index -> value
+    directions: Directions | None = None
+    directions_step: int | None = None  # the generator step the directions were found on
+    point_a: np.ndarray | None = None
+    point_b: np.ndarray | None = None
+    interp_t: float | None = None  # None: show the edit; else a point between A and B
+
+    def set_snapshot(self, snapshot: GeneratorSnapshot, checkpoint: str | None = None) -> bool:
+        """Takes a new generator copy; True when it is another model, which forgets everything tied
+        to the old latent space. A checkpoint's directions are found afresh as well."""
+        new_model = self.snapshot is None or model_of(self.snapshot) != model_of(snapshot)
+        if new_model:
+            self.forget_model()
+        if new_model or checkpoint:
+            self.directions = None
+            self.directions_step = None
+        self.snapshot = snapshot
+        self.checkpoint_path = checkpoint
+        return new_model
+
+    def forget_model(self) -> None:
+        self.direction_values = [0.0] * MAX_DIRECTIONS
+        self.raw_values.clear()
+        self.point_a = self.point_b = None
+        self.interp_t = None
+        self.directions = None
+        self.directions_step = None
+
+    def accept_directions(self, snapshot: GeneratorSnapshot, directions: Directions) -> bool:
+        """Directions found on `snapshot`; False when the explorer has moved on to another model."""
+        if self.snapshot is None or model_of(snapshot) != model_of(self.snapshot):
+            return False
+        self.directions = directions
+        self.directions_step = snapshot.step
+        return True
+
+    def needs_directions(self) -> bool:
+        return self.directions is None
+
+    def directions_stale(self) -> bool:
+        return self.snapshot is not None and self.snapshot.step != self.directions_step
+
+    def reset_edits(self) -> None:
+        self.direction_values = [0.0] * MAX_DIRECTIONS
+        self.raw_values = dict.fromkeys(self.raw_values, 0.0)
+        self.truncation = 1.0
+        self.interp_t = None
+
+    @property
+    def direction_count(self) -> int:
+        return len(self.directions.vectors) if self.directions is not None else 0
+
+    def edit(self) -> LatentEdit:
+        """The edit the sliders describe, with one value per direction found."""
+        return LatentEdit(seed=self.seed, direction_values=self.direction_values[:self.direction_count],
+                          raw_values=dict(self.raw_values), truncation=self.truncation)
+
+    def base_z(self) -> np.ndarray | None:
+        return None if self.snapshot is None else seeded_z(self.seed, self.snapshot.latent_dim)
+
+    def set_endpoint(self, which: Endpoint | str) -> np.ndarray | None:
+        z = self.latent()
+        if z is not None:
+            if Endpoint(which) is Endpoint.A:
+                self.point_a = z
+            else:
+                self.point_b = z
+        return z
+
+    @property
+    def has_endpoints(self) -> bool:
+        return self.point_a is not None and self.point_b is not None
+
+    def latent(self) -> np.ndarray | None:
+        """The latent to draw: a point between A and B while interpolating, else the edited seed."""
+        base = self.base_z()
+        if base is None:
+            return None
+        if self.interp_t is not None and self.point_a is not None and self.point_b is not None:
+            return slerp(self.point_a, self.point_b, self.interp_t)
+        vectors = self.directions.vectors if self.directions is not None else None
+        return compose_latent(base, self.edit(), vectors)
+
+    def spec(self) -> ImageSetSpec:
+        """An image set's description of what is on screen (the save dialog fills in the rest)."""
+        from ganstudio.core.export import ImageSetSpec
+
+        return ImageSetSpec(
+            edit=self.edit(),
+            directions=self.directions.vectors.tolist() if self.directions is not None else None,
+            a=self.point_a.tolist() if self.point_a is not None else None,
+            b=self.point_b.tolist() if self.point_b is not None else None,
+        )
+
+    def source_name(self) -> str:
+        return f"from {Path(self.checkpoint_path).name}" if self.checkpoint_path else "from the running training"

@@ -1,0 +1,55 @@
+"""The explorer's *Save image set...*: ask what to save, write it, and say where it went or why not."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import QObject, Qt, Signal
+from PySide6.QtWidgets import QMessageBox, QWidget
+
+from ganstudio.core.explorer_state import ExplorerState
+
+if TYPE_CHECKING:
+    from ganstudio.core.export import ImageSetSpec
+
+
+class ImageSetSaver(QObject):
+    saved = Signal(str)  # a line for the explorer's info label
+
+    def __init__(self, state: ExplorerState, parent: QWidget):
+        super().__init__(parent)
+        self.state = state
+        self.window_parent = parent  # dialogs open over the explorer
+        self.error_dialog: QMessageBox | None = None
+
+    def ask(self, folder: str) -> None:
+        if self.state.snapshot is None:
+            return
+        from ganstudio.gui.widgets.image_set_dialog import ImageSetDialog
+
+        dialog = ImageSetDialog(folder, self.state.has_endpoints, self.state.direction_count, self.window_parent)
+        if dialog.exec():
+            self.save(dialog.destination(), dialog.fill(self.state.spec()))
+
+    def save(self, dest: str | Path, spec: ImageSetSpec) -> Path | None:
+        """Writes the set; a failure shows an error and leaves nothing behind."""
+        from ganstudio.core.export import ExportError, write_image_set
+
+        snapshot = self.state.snapshot
+        if snapshot is None:
+            return None
+        try:
+            path = write_image_set(snapshot, spec, dest, checkpoint=self.state.checkpoint_path)
+        except ExportError as exc:
+            self.show_error("imageSetError", "Image set not saved", str(exc))
+            return None
+        self.saved.emit(f"Saved {spec.mode} set to {path}")
+        return path
+
+    def show_error(self, name: str, title: str, text: str) -> None:
+        box = QMessageBox(QMessageBox.Icon.Critical, title, text, QMessageBox.StandardButton.Ok, self.window_parent)
+        box.setObjectName(name)
+        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        self.error_dialog = box
+        box.open()
