@@ -30,8 +30,16 @@ if TYPE_CHECKING:
 MAX_CHECKPOINT_BYTES = 4 << 30
 
 
+MAX_CLASSES = 10_000  # an image folder's subfolders; more is a mistake, not a dataset
+
+
 class CheckpointError(RuntimeError):
     pass
+
+
+def class_names_of(state: dict) -> tuple[str, ...]:
+    """The classes a checkpoint's model was conditioned on (empty for an unconditional one)."""
+    return tuple(state.get("class_names", []))
 
 
 def _write_reason(exc: BaseException) -> str:
@@ -86,6 +94,10 @@ def _check_fields(path: Path, state: object) -> dict:
         raise CheckpointError(f"{path}: its step is not a whole number >= 0")
     if not isinstance(state.get("config"), dict):
         raise CheckpointError(f"{path}: it holds no config")
+    names = state.get("class_names", [])
+    if not isinstance(names, list) or len(names) > MAX_CLASSES or not all(
+            isinstance(n, str) and 0 < len(n) <= 200 for n in names):
+        raise CheckpointError(f"{path}: its class names must be a list of at most {MAX_CLASSES:,} short names")
     for key in ("generator", "generator_ema", "discriminator"):
         if (key in state or key == "generator") and not _is_tensor_dict(state.get(key)):
             raise CheckpointError(f"{path}: its {key} weights are missing or not tensors")
@@ -136,7 +148,15 @@ def load_module_state(module: nn.Module, weights: dict, what: str) -> None:
 
 def restore_trainer(trainer: Trainer, state: dict) -> None:
     """Trainer.load_state_dict for a state read from disk: networks checked by name and shape first,
-    then optimizer, random-generator and noise state, any failure a CheckpointError."""
+    then optimizer, random-generator and noise state, any failure a CheckpointError. A conditional
+    checkpoint's classes must be the data's, name for name and in order: class 3 of the weights
+    must mean class 3 of the images it goes on training on."""
+    saved = class_names_of(state)
+    if saved != trainer.class_names:
+        def shown(names: tuple[str, ...]) -> str:
+            return ", ".join(names[:6]) + (", ..." if len(names) > 6 else "") if names else "none"
+
+        raise CheckpointError(f"the checkpoint's classes ({shown(saved)}) are not the data's ({shown(trainer.class_names)})")
     load_module_state(trainer.G, state["generator"], "generator")
     if "discriminator" not in state:
         raise CheckpointError("the checkpoint holds only a generator (an exported one?); it can be sampled and "

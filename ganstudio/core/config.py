@@ -29,6 +29,13 @@ DCGAN_IMAGE_SIZES = (28, 32, 64)
 LOSSES = ("minimax", "non-saturating", "least-squares", "hinge", "wgan", "wgan-gp")
 ACTIVATIONS = ("leaky_relu", "relu")
 OPTIMIZERS = ("adam", "sgd")
+# Class-conditional models p(x | c): off, the projection discriminator (Miyato & Koyama 2018) with a
+# conditional-BatchNorm generator, input concatenation (Mirza & Osindero 2014), or an auxiliary
+# classifier head (AC-GAN, Odena et al. 2017). The class count comes from the data, never the config.
+CONDITIONAL_KINDS = ("off", "projection", "concat", "acgan")
+# Toy sets whose samples carry a class: the mode index (ring-8, grid-25) or the moon (two-moons).
+# spiral, gaussian-1d and drawn points have no natural classes and are refused by name.
+LABELLED_TOY_DATASETS = ("ring-8", "grid-25", "two-moons")
 
 
 MAX_STEPS = 100_000_000
@@ -72,6 +79,11 @@ class ModelConfig:
     minibatch_std: bool = False  # D sees the batch's spread (Karras et al. 2018)
     pack: int = 1  # PacGAN: D judges this many samples at once (Lin et al. 2018)
     latent_components: int = 0  # MLP G: z's first coordinate picks one of this many pieces (0 = off)
+    conditional: str = "off"  # off, projection, concat or acgan; classes and their names come from the data
+
+    @property
+    def is_conditional(self) -> bool:
+        return self.conditional != "off"
 
 
 @dataclass
@@ -291,6 +303,14 @@ def validate(config: RunConfig) -> list[tuple[str, str]]:
          "latent pieces are built into the MLP generator; set 0 for DCGAN")
     need(not _is_int(m.pack) or not _is_int(t.batch_size) or t.batch_size % m.pack == 0, "train.batch_size",
          f"must be a multiple of the PacGAN pack size ({m.pack})")
+    need(m.conditional in CONDITIONAL_KINDS, "model.conditional", f"must be one of {', '.join(CONDITIONAL_KINDS)}")
+    if m.conditional != "off":
+        need(not d.is_toy or d.dataset in LABELLED_TOY_DATASETS, "model.conditional",
+             f"{d.dataset} has no classes; conditional toy models need one of {', '.join(LABELLED_TOY_DATASETS)}")
+        need(m.pack == 1, "model.conditional",
+             "PacGAN (model.pack > 1) would pack samples of different classes into one judgement; set pack 1")
+        need(not m.latent_components, "model.conditional",
+             "latent pieces and classes both split the generator; set model.latent_components 0")
     need(o.name in OPTIMIZERS, "optim.name", f"must be one of {', '.join(OPTIMIZERS)}")
     need(_positive_finite(o.lr_g), "optim.lr_g", "learning rate must be finite and > 0")
     need(_positive_finite(o.lr_d), "optim.lr_d", "learning rate must be finite and > 0")
@@ -416,6 +436,9 @@ PRESET_SUMMARIES = {
     "fashion-ttur": "fashion-dcgan with the two time-scale update rule: lr D 4e-4, lr G 1e-4 (Heusel et al. 2017)",
     "fashion-wgan-gp": "DCGAN 28 px, WGAN-GP (lambda 10, n_critic k = 5), Adam 1e-4, betas (0, 0.9) (Gulrajani et al.)",
     "fashion-hinge-sn": "DCGAN 28 px, hinge loss with spectral normalisation in D and an EMA generator",
+    "fashion-cdcgan": "The recommended conditional preset: fashion-dcgan drawing one of the ten classes, a "
+                      "conditional-BatchNorm generator and a projection discriminator (Miyato & Koyama 2018)",
+    "ring-8-conditional": "ring-8 with the mode index as the class: a conditional MLP puts each class on its mode",
 }
 
 
@@ -471,6 +494,12 @@ def preset(name: str) -> RunConfig:
                         optim=OptimConfig(name="adam", lr_g=2e-4, lr_d=2e-4, beta1=0.0, beta2=0.9))
         cfg.model.spectral_norm = True
         cfg.train.ema_decay = 0.999
+    elif name == "fashion-cdcgan":
+        cfg = RunConfig(preset=name)
+        cfg.model.conditional = "projection"
+    elif name == "ring-8-conditional":
+        cfg = _toy_preset(name, "ring-8", 3000)
+        cfg.model.conditional = "projection"
     else:
         raise ConfigError([("preset", f"unknown preset {name!r} (one of {', '.join(PRESET_SUMMARIES)})")])
     return check(cfg)

@@ -65,11 +65,27 @@ def _regular_z(trainer, side: int) -> torch.Tensor:
     return z
 
 
+def _d_map(trainer, plane: torch.Tensor) -> torch.Tensor:
+    """D(x) over the plane; for a conditional D the most real class's value at each point, so every
+    class's mode shows as a bright spot."""
+    kind = trainer.config.loss.kind
+    if not trainer.num_classes:
+        return losses.d_output(kind, trainer.realness(plane))
+    per_class = [losses.d_output(kind, trainer.realness(plane, torch.full((len(plane),), c, device=plane.device)))
+                 for c in range(trainer.num_classes)]
+    return torch.stack(per_class).amax(dim=0)
+
+
+def _one_class(trainer, n: int) -> torch.Tensor | None:
+    """Class 0 for every latent of the manifold grid (a conditional G maps z to one class at a time)."""
+    return torch.zeros(n, dtype=torch.long) if trainer.num_classes else None
+
+
 def distribution_frame(trainer, real: np.ndarray, z: torch.Tensor) -> DistributionFrame:
     """A picture of the game now: real points (given), G(z), and D around them."""
     kind = trainer.config.loss.kind
     dev = trainer.device
-    fake = trainer.sample(z).numpy()
+    fake = trainer.sample_spread(z).numpy()
     label = "D score" if kind == "least-squares" else "D(x)"
     lo, hi = _bounds(real, fake)
     D = trainer.D
@@ -86,17 +102,17 @@ def distribution_frame(trainer, real: np.ndarray, z: torch.Tensor) -> Distributi
     mx, my = np.meshgrid(gx, gy)
     plane = torch.from_numpy(np.stack([mx.ravel(), my.ravel()], axis=1)).float().to(dev)
     with torch.no_grad():
-        d_map = losses.d_output(kind, D(plane)).cpu().numpy().reshape(GRID_2D, GRID_2D)
+        d_map = _d_map(trainer, plane).cpu().numpy().reshape(GRID_2D, GRID_2D)
     points = torch.from_numpy(np.nan_to_num(fake[:ARROWS])).float().to(dev).requires_grad_(True)
     with torch.enable_grad():
-        g_loss = losses.g_loss(kind, D(points)).sum() * len(points)
+        g_loss = losses.g_loss(kind, trainer.realness(points, trainer.spread_labels(len(points)))).sum() * len(points)
         (grad,) = torch.autograd.grad(g_loss, points)
     D.zero_grad(set_to_none=True)
     push = -grad.detach().cpu().numpy()  # G moves its samples down its loss, toward where D says "real"
     norms = np.linalg.norm(push, axis=1, keepdims=True)
     scale = 0.06 * float(np.max(hi - lo)) / max(float(np.percentile(norms, 90)), 1e-12)
     grid_z = _regular_z(trainer, MANIFOLD_SIDE)
-    manifold = trainer.sample(grid_z).numpy().reshape(MANIFOLD_SIDE, MANIFOLD_SIDE, 2)
+    manifold = trainer.sample(grid_z, _one_class(trainer, len(grid_z))).numpy().reshape(MANIFOLD_SIDE, MANIFOLD_SIDE, 2)
     pieces = None
     if trainer.config.model.latent_components:  # G jumps between pieces: the view must not join them
         pieces = trainer.G.component(grid_z).numpy().reshape(MANIFOLD_SIDE, MANIFOLD_SIDE)

@@ -2,7 +2,8 @@
 
 The manifest describes the latents (seeds, slider values, directions) rather than only
 listing them, and both the GUI and `ganstudio sample --manifest` turn that description into
-latents with the same function, so a set regenerates bit for bit on the CPU.
+latents (and, for a conditional generator, class weights) with the same functions, so a set
+regenerates bit for bit on the CPU. The manifest also names each image's class.
 A set is written to a temporary folder beside the destination and renamed into place at the
 end: a failure leaves nothing behind, and an existing folder is never overwritten.
 """
@@ -26,10 +27,13 @@ import torch
 from ganstudio import __version__
 from ganstudio.core.imaging import image_grid, upscale_nearest
 from ganstudio.core.latent import LatentEdit, neighbours, slerp
-from ganstudio.core.sampling import GeneratorSnapshot, load_generator
+from ganstudio.core.sampling import GeneratorSnapshot, class_mix, load_generator
 
 MANIFEST_VERSION = 1
-MODES = ("random", "neighbours", "interpolation", "sweep")
+# class-morph: z fixed, the class embedding from `label` to `label_b`; class-sweep: one row per class,
+# columns stepping along a direction (conditional generators only)
+MODES = ("random", "neighbours", "interpolation", "sweep", "class-morph", "class-sweep")
+CLASS_MODES = ("class-morph", "class-sweep")
 SCALES = (1, 2, 4)
 
 
@@ -92,6 +96,8 @@ class ImageSetSpec:
     direction_index: int = 0  # sweep
     sweep_range: float = 3.0
     scale: int = 1
+    label: int | None = None  # the class of every image (conditional generators); class-morph's start
+    label_b: int | None = None  # class-morph's end
 
     def to_dict(self) -> dict:
         d = asdict(self)
@@ -119,19 +125,33 @@ class ImageSetSpec:
             direction_index=_integer(raw, "direction_index", 0),
             sweep_range=_number(raw.get("sweep_range", 3.0), "spec.sweep_range"),
             scale=_integer(raw, "scale", 1),
+            label=None if raw.get("label") is None else _integer(raw, "label", 0),
+            label_b=None if raw.get("label_b") is None else _integer(raw, "label_b", 0),
         )
         return spec
 
-    def validate(self, latent_dim: int) -> None:
+    def validate(self, latent_dim: int, num_classes: int = 0) -> None:
         if self.mode not in MODES:
             raise ExportError(f"unknown image-set kind {self.mode!r}")
+        if num_classes:
+            if self.label is None and self.mode != "class-sweep":
+                raise ExportError("a conditional generator's image set needs a class (label)")
+            for label in (self.label, self.label_b):
+                if label is not None and not 0 <= label < num_classes:
+                    raise ExportError(f"class {label} is outside the generator's {num_classes} classes")
+            if self.mode == "class-morph" and self.label_b is None:
+                raise ExportError("a class morph needs the class it ends at (label_b)")
+            if self.mode == "class-sweep" and self.count * num_classes > 10000:
+                raise ExportError("a class sweep makes classes x steps images: at most 10,000")
+        elif self.mode in CLASS_MODES or self.label is not None or self.label_b is not None:
+            raise ExportError("classes need a class-conditional generator")
         if not 1 <= self.count <= 10000:
             raise ExportError("the number of images must be from 1 to 10,000")
         if self.scale not in SCALES:
             raise ExportError("scale must be 1, 2 or 4")
         if self.mode == "interpolation" and (self.a is None or self.b is None):
             raise ExportError("an interpolation needs both A and B")
-        if self.mode == "sweep" and (not self.directions or not 0 <= self.direction_index < len(self.directions)):
+        if self.mode in ("sweep", "class-sweep") and (not self.directions or not 0 <= self.direction_index < len(self.directions)):
             raise ExportError("a sweep needs a direction")
         for latent in (self.a, self.b):
             if latent is not None and len(latent) != latent_dim:
@@ -146,9 +166,9 @@ class ImageSetSpec:
             raise ExportError("truncation must be in (0, 10] and the sweep range at most 1,000")
 
 
-def latents_for(spec: ImageSetSpec, latent_dim: int) -> np.ndarray:
+def latents_for(spec: ImageSetSpec, latent_dim: int, num_classes: int = 0) -> np.ndarray:
     """(N, latent_dim) float32 latents the spec describes; the single source of truth for regeneration."""
-    spec.validate(latent_dim)
+    spec.validate(latent_dim, num_classes)
     dirs = np.asarray(spec.directions, dtype=np.float64) if spec.directions else None
     if spec.mode == "random":
         g = torch.Generator().manual_seed(int(spec.seed))
@@ -160,11 +180,46 @@ def latents_for(spec: ImageSetSpec, latent_dim: int) -> np.ndarray:
         a, b = np.asarray(spec.a, dtype=np.float64), np.asarray(spec.b, dtype=np.float64)
         ts = np.linspace(0.0, 1.0, spec.count) if spec.count > 1 else np.zeros(1)
         z = np.stack([slerp(a, b, float(t)) for t in ts])
+    elif spec.mode == "class-morph":
+        z = np.repeat(spec.edit.compose(latent_dim, dirs)[None], spec.count, axis=0)
     else:
         centre = spec.edit.compose(latent_dim, dirs)
         values = np.linspace(-spec.sweep_range, spec.sweep_range, spec.count)
         z = np.stack([centre + v * dirs[spec.direction_index] * spec.edit.truncation for v in values])
+        if spec.mode == "class-sweep":
+            z = np.tile(z, (num_classes, 1))  # rows: classes, columns: steps
     return np.ascontiguousarray(z.astype(np.float32))
+
+
+def morph_steps(count: int) -> np.ndarray:
+    """t from 0 to 1 over count frames (one frame: t = 0)."""
+    return np.linspace(0.0, 1.0, count) if count > 1 else np.zeros(1)
+
+
+def class_weights_for(spec: ImageSetSpec, num_classes: int) -> np.ndarray | None:
+    """(N, C) float32 class weights for each image of the set (one-hot but for a class morph's
+    frames); None for an unconditional generator."""
+    if not num_classes:
+        return None
+    if spec.mode == "class-morph":
+        return np.stack([class_mix(spec.label, spec.label_b, float(t), num_classes) for t in morph_steps(spec.count)])
+    if spec.mode == "class-sweep":
+        labels = np.repeat(np.arange(num_classes), spec.count)
+    else:
+        labels = np.full(spec.count + (1 if spec.mode == "neighbours" else 0), spec.label)
+    return np.eye(num_classes, dtype=np.float32)[labels]
+
+
+def image_classes(spec: ImageSetSpec, class_names: tuple[str, ...]) -> list[dict]:
+    """Each image's class as the manifest records it: {"class": name}, or for a morph frame
+    {"class": A, "towards": B, "t": t}."""
+    weights = class_weights_for(spec, len(class_names))
+    if weights is None:
+        return []
+    if spec.mode == "class-morph":
+        a, b = class_names[spec.label], class_names[spec.label_b]
+        return [{"class": a, "towards": b, "t": float(t)} for t in morph_steps(spec.count)]
+    return [{"class": class_names[int(i)]} for i in weights.argmax(axis=1)]
 
 
 def sha256_file(path: str | Path) -> str:
@@ -175,8 +230,9 @@ def sha256_file(path: str | Path) -> str:
     return digest.hexdigest()
 
 
-def _pictures(snapshot: GeneratorSnapshot, z: np.ndarray, scale: int) -> list[np.ndarray]:
-    images = snapshot.images(torch.from_numpy(z))  # (N, C, H, W) uint8
+def _pictures(snapshot: GeneratorSnapshot, z: np.ndarray, weights: np.ndarray | None, scale: int) -> list[np.ndarray]:
+    latents = torch.from_numpy(z)
+    images = snapshot.images(latents) if weights is None else snapshot.images_mixed(latents, torch.from_numpy(weights))
     out = []
     for image in images:
         picture = image[0] if image.shape[0] == 1 else image.transpose(1, 2, 0)
@@ -184,7 +240,7 @@ def _pictures(snapshot: GeneratorSnapshot, z: np.ndarray, scale: int) -> list[np
     return out
 
 
-def _write_files(folder: Path, pictures: list[np.ndarray], z: np.ndarray, animate: bool) -> list[str]:
+def _write_files(folder: Path, pictures: list[np.ndarray], z: np.ndarray, animate: bool, nrow: int) -> list[str]:
     from PIL import Image
 
     names = []
@@ -193,7 +249,7 @@ def _write_files(folder: Path, pictures: list[np.ndarray], z: np.ndarray, animat
         Image.fromarray(picture).save(folder / name, format="PNG")
         names.append(name)
     stack = np.stack([p[None] if p.ndim == 2 else p.transpose(2, 0, 1) for p in pictures])
-    Image.fromarray(image_grid(stack, nrow=min(8, len(pictures)), fill=255)).save(folder / "contact_sheet.png")
+    Image.fromarray(image_grid(stack, nrow=min(nrow, len(pictures)), fill=255)).save(folder / "contact_sheet.png")
     np.save(folder / "latents.npy", z)
     if animate:
         frames = [Image.fromarray(p) for p in pictures]
@@ -212,7 +268,8 @@ def write_image_set(snapshot: GeneratorSnapshot, spec: ImageSetSpec, dest: str |
     parent = dest.parent
     if not parent.is_dir():
         raise ExportError(f"folder not found: {parent}")
-    z = latents_for(spec, snapshot.latent_dim)
+    z = latents_for(spec, snapshot.latent_dim, snapshot.num_classes)
+    weights = class_weights_for(spec, snapshot.num_classes)
     try:
         tmp = Path(tempfile.mkdtemp(prefix=f".{dest.name}.partial-", dir=parent))
     except OSError as exc:
@@ -224,18 +281,22 @@ def write_image_set(snapshot: GeneratorSnapshot, spec: ImageSetSpec, dest: str |
 
             save_checkpoint({"format": CHECKPOINT_FORMAT, "version": CHECKPOINT_VERSION,
                              "config": snapshot.config.to_dict(), "step": snapshot.step,
+                             "class_names": list(snapshot.class_names),
                              "generator": snapshot.generator.state_dict()}, tmp / "generator.pt")
             checkpoint_ref, checkpoint_file = "generator.pt", tmp / "generator.pt"
         else:
             checkpoint_file = Path(checkpoint).resolve()
             checkpoint_ref = str(checkpoint_file)
-        pictures = _pictures(snapshot, z, spec.scale)
-        names = _write_files(tmp, pictures, z, animate=spec.mode in ("interpolation", "sweep"))
+        pictures = _pictures(snapshot, z, weights, spec.scale)
+        names = _write_files(tmp, pictures, z, animate=spec.mode in ("interpolation", "sweep", "class-morph"),
+                             nrow=spec.count if spec.mode == "class-sweep" else 8)
         manifest = {
             "format": "ganstudio-image-set", "version": MANIFEST_VERSION, "ganstudio": __version__,
             "created": time.strftime("%Y-%m-%dT%H:%M:%S"), "checkpoint": checkpoint_ref,
             "checkpoint_sha256": sha256_file(checkpoint_file), "step": snapshot.step, "spec": spec.to_dict(),
             "images": names,
+            **({"class_names": list(snapshot.class_names),
+                "image_classes": image_classes(spec, snapshot.class_names)} if snapshot.is_conditional else {}),
         }
         (tmp / "manifest.json").write_text(json.dumps(manifest, indent=2), encoding="utf-8")
         os.rename(tmp, dest)
@@ -293,4 +354,6 @@ def regenerate(manifest_path: str | Path, out: str | Path) -> Path:
     if sha256_file(checkpoint) != manifest["checkpoint_sha256"]:
         raise ExportError(f"{checkpoint} has changed since the set was saved (SHA-256 differs)")
     snapshot = load_generator(checkpoint, device="cpu")
+    if manifest.get("class_names", []) != list(snapshot.class_names):
+        raise ExportError(f"the manifest's classes are not those of {checkpoint}")
     return write_image_set(snapshot, spec, out, checkpoint=checkpoint)

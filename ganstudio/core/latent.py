@@ -33,8 +33,11 @@ def seeded_z(seed: int, latent_dim: int) -> np.ndarray:
 
 
 def principal_directions(snapshot: GeneratorSnapshot, count: int = MAX_DIRECTIONS,
-                         samples: int = DIRECTION_SAMPLES, seed: int = 0) -> Directions:
+                         samples: int = DIRECTION_SAMPLES, seed: int = 0, label: int = 0) -> Directions:
     """GANSpace (Härkönen et al. 2020): PCA of an early feature layer over many z, mapped back to z-space.
+
+    A conditional generator's directions are found with its class fixed (label): they are latent
+    directions, so they keep working when the class changes (a style shared by the classes).
 
     The principal components of the features are regressed onto z (least squares), so each
     direction is the latent change that moves the features along one component; the
@@ -47,8 +50,10 @@ def principal_directions(snapshot: GeneratorSnapshot, count: int = MAX_DIRECTION
     g = torch.Generator().manual_seed(seed)
     z = torch.randn(samples, latent, generator=g)
     features_fn = getattr(snapshot.generator, "features", None)
+    classes = (snapshot.class_weights(label, samples).to(snapshot.device),) if snapshot.is_conditional else ()
     with torch.no_grad():
-        feats = (features_fn(z.to(snapshot.device)) if features_fn else snapshot.generator(z.to(snapshot.device)))
+        feats = (features_fn(z.to(snapshot.device), *classes) if features_fn
+                 else snapshot.generator(z.to(snapshot.device), *classes))
     feats = feats.reshape(samples, -1).double().cpu()
     centred = feats - feats.mean(dim=0, keepdim=True)
     if centred.shape[1] <= 512:

@@ -61,3 +61,14 @@ def r1_penalty(D, real: torch.Tensor) -> torch.Tensor:
     x = real.detach().requires_grad_(True)
     (grad,) = torch.autograd.grad(D(x).sum(), x, create_graph=True)
     return grad.flatten(1).pow(2).sum(dim=1).mean()
+
+
+def cross_entropy(class_logits: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
+    """AC-GAN's class term: how badly the auxiliary classifier names the class."""
+    return F.cross_entropy(class_logits, labels)
+
+
+def auxiliary_class_loss(real_classes: torch.Tensor, fake_classes: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
+    """AC-GAN's D term (Odena et al. 2017): classify both reals and fakes as the class they carry.
+    Rewarding G for fakes that are easy to classify is what narrows each class's variety."""
+    return F.cross_entropy(real_classes, labels) + F.cross_entropy(fake_classes, labels)

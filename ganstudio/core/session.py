@@ -52,7 +52,7 @@ def measure_modes(trainer: Trainer) -> ModeMetrics | None:
     real = trainer.data.sample(PROTOCOL_SAMPLES, torch.Generator(device=trainer.device).manual_seed(777))
     z = torch.randn(PROTOCOL_SAMPLES, trainer.config.model.latent_dim,
                     generator=torch.Generator().manual_seed(trainer.config.train.seed + 3))
-    return mode_metrics(real.cpu().numpy(), trainer.sample(z).numpy(), centres.numpy(), std)
+    return mode_metrics(real.cpu().numpy(), trainer.sample_spread(z).numpy(), centres.numpy(), std)
 
 
 def measure_match(trainer: Trainer) -> MatchMetrics | None:
@@ -248,7 +248,8 @@ class TrainingSession:
     def measure_quality(self) -> tuple[QualityReport, bool]:
         """Scores the EMA generator (or G) on quality.samples images; saves best.pt on a new best."""
         t = self.trainer
-        report = self.quality_evaluator().evaluate(t.sample, t.config.model.latent_dim, seed=t.config.train.seed + 4)
+        report = self.quality_evaluator().evaluate(t.sample_spread, t.config.model.latent_dim,
+                                                   seed=t.config.train.seed + 4)
         best = report.is_finite() and report.frechet < self.best_frechet
         if best:
             self.best_frechet = report.frechet
@@ -273,7 +274,7 @@ class TrainingSession:
         samples = self.trainer.fixed_samples()
         if not self.trainer.is_toy:
             return image_grid(samples, nrow=8)
-        return scatter_image(self.toy_real(), self.trainer.sample(self.toy_noise()).numpy())
+        return scatter_image(self.toy_real(), self.trainer.sample_spread(self.toy_noise()).numpy())
 
     def toy_real(self) -> np.ndarray:
         if self._toy_real is None:

@@ -265,6 +265,7 @@ class Supervisor:
         state = {k: v.detach().to("cpu", copy=True) for k, v in trainer.sampling_generator.state_dict().items()}
         self._emit(Snapshot(trainer.step_count, {"format": CHECKPOINT_FORMAT, "version": CHECKPOINT_VERSION,
                                                  "generator": state, "config": trainer.config.to_dict(),
+                                                 "class_names": list(trainer.class_names),
                                                  "step": trainer.step_count, "final": final}))
 
     # --- training ----------------------------------------------------------------------------
@@ -337,7 +338,7 @@ class Supervisor:
         session = self.session
         trainer = session.trainer
         if trainer.is_toy:
-            fake = trainer.sample(session.toy_noise()).numpy()
+            fake = trainer.sample_spread(session.toy_noise()).numpy()
             diverse = fake[:64]
             frame = SampleFrame(trainer.step_count, real=np.ascontiguousarray(session.toy_real()),
                                 fake=np.ascontiguousarray(fake), saved=saved, final=final)

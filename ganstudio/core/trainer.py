@@ -17,15 +17,19 @@ from torch import nn
 from ganstudio.core import losses
 from ganstudio.core.config import LIVE_FIELDS, RunConfig, check
 from ganstudio.core.data import DataSource, build_data_source
+from ganstudio.core.data.classes import balanced_labels
 from ganstudio.core.device import select_device
 from ganstudio.core.fast_path import CompiledOrEager, FastPath, resolve_fast_path
 from ganstudio.core.footprint import check_footprint
 from ganstudio.core.models import build_models
+from ganstudio.core.models.conditional import one_hot, split_judgement
 from ganstudio.core.stats import StepStats
 
 CHECKPOINT_FORMAT = "ganstudio-checkpoint"
 CHECKPOINT_VERSION = 1
 FIXED_NOISE_SIZE = 64
+FIXED_COLUMNS = 8  # conditional fixed samples: this many styles (z) per class row
+MAX_FIXED_ROWS = 16  # and at most this many classes (the first ones), so a 100-class folder keeps a small grid
 
 
 def _make_optimizer(params, name: str, lr: float, config, impl: dict) -> torch.optim.Optimizer:
@@ -46,9 +50,14 @@ class Trainer:
         self.device = device if isinstance(device, torch.device) else select_device(device or config.train.device)
         check_footprint(config, self.device)
         seed = config.train.seed
+        conditional = config.model.is_conditional
+        self.data = data if data is not None else build_data_source(config.data, self.device, labelled=conditional)
+        self.class_names: tuple[str, ...] = tuple(self.data.class_names) if conditional else ()
+        if conditional and not self.class_names:
+            raise ValueError("a conditional model needs labelled data")
         with torch.random.fork_rng(devices=[]):
             torch.manual_seed(seed)
-            g, d = build_models(config)
+            g, d = build_models(config, num_classes=self.num_classes)
         self.fast: FastPath = resolve_fast_path(config.perf, self.device, conv=config.model.arch == "dcgan",
                                                 toy=config.data.is_toy)
         memory_format = torch.channels_last if self.fast.channels_last else torch.contiguous_format
@@ -71,8 +80,15 @@ class Trainer:
         self._d = CompiledOrEager(self.D) if self.fast.compile and not penalties else self.D
         self.rng = torch.Generator(device=self.device).manual_seed(seed)
         fixed = torch.Generator().manual_seed(seed + 1)
-        self.fixed_noise = torch.randn(FIXED_NOISE_SIZE, config.model.latent_dim, generator=fixed).to(self.device)
-        self.data = data if data is not None else build_data_source(config.data, self.device)
+        if conditional:
+            # One row per class, the same FIXED_COLUMNS latents in every row: a column is one style in each class
+            rows = min(self.num_classes, MAX_FIXED_ROWS)
+            styles = torch.randn(FIXED_COLUMNS, config.model.latent_dim, generator=fixed)
+            self.fixed_noise = styles.repeat(rows, 1).to(self.device)  # (rows * columns, latent)
+            self.fixed_labels: torch.Tensor | None = torch.arange(rows).repeat_interleave(FIXED_COLUMNS).to(self.device)
+        else:
+            self.fixed_noise = torch.randn(FIXED_NOISE_SIZE, config.model.latent_dim, generator=fixed).to(self.device)
+            self.fixed_labels = None
         self.step_count = 0
         self._pending: list[torch.Tensor] = []
         self._pending_meta: list[tuple[int, float]] = []
@@ -81,8 +97,35 @@ class Trainer:
     def is_toy(self) -> bool:
         return self.config.data.is_toy
 
+    @property
+    def num_classes(self) -> int:
+        """Classes the model is conditioned on; 0 for an unconditional model."""
+        return len(self.class_names)
+
+    @property
+    def conditional(self) -> str:
+        return self.config.model.conditional
+
     def noise(self, n: int) -> torch.Tensor:
         return torch.randn(n, self.config.model.latent_dim, generator=self.rng, device=self.device)
+
+    def _labels(self, n: int) -> torch.Tensor | None:
+        """A class-balanced draw for one batch (None when unconditional); reals and fakes share it."""
+        return balanced_labels(n, self.num_classes, self.rng, self.device) if self.num_classes else None
+
+    def spread_labels(self, n: int) -> torch.Tensor | None:
+        """n labels cycling through the classes (0, 1, ..., C-1, 0, ...), for evaluations that need
+        every class equally and no random draw; None when unconditional."""
+        return torch.arange(n, device=self.device) % self.num_classes if self.num_classes else None
+
+    def _classes(self, labels: torch.Tensor | None) -> tuple[torch.Tensor, ...]:
+        """G's extra arguments: the labels as one-hot class weights, or nothing."""
+        return () if labels is None else (one_hot(labels, self.num_classes),)
+
+    def _judge(self, D, x: torch.Tensor, labels: torch.Tensor | None) -> tuple[torch.Tensor, torch.Tensor | None]:
+        """D's realness logits (float) and, for AC-GAN, its class logits."""
+        logits, class_logits = split_judgement(D(x) if labels is None else D(x, labels))
+        return logits.float(), None if class_logits is None else class_logits.float()
 
     LIVE_FIELDS = LIVE_FIELDS
 
@@ -141,21 +184,30 @@ class Trainer:
             x = x.reshape(x.shape[0] // m, m * x.shape[1], *x.shape[2:])
         return x
 
-    def _real_batch(self, batch: int) -> torch.Tensor:
-        real = self.data.sample(batch, self.rng)
-        return real.contiguous(memory_format=torch.channels_last) if self.fast.channels_last else real
+    def _real_batch(self, batch: int) -> tuple[torch.Tensor, torch.Tensor | None]:
+        """Real data and its labels: for a conditional run a class-balanced draw of labels first, then
+        one real sample of each of those classes (G gets the same labels for the fakes)."""
+        labels = self._labels(batch)
+        real = self.data.sample(batch, self.rng) if labels is None else self.data.sample_classes(labels, self.rng)
+        return (real.contiguous(memory_format=torch.channels_last) if self.fast.channels_last else real), labels
 
-    def _d_loss(self, D: nn.Module, real: torch.Tensor, fake: torch.Tensor, forward=None):
-        """D's loss; forward is D's compiled form when there is one (the penalties use D itself)."""
+    def _d_loss(self, D: nn.Module, real: torch.Tensor, fake: torch.Tensor, forward=None,
+                labels: torch.Tensor | None = None):
+        """D's loss; forward is D's compiled form when there is one (the penalties use D itself).
+        labels: the classes of both the real and the fake batch (the same ones), when conditional."""
         lo = self.config.loss
         real_in, fake_in = self._d_input(real), self._d_input(fake)
+        judged = D if labels is None else (lambda x: split_judgement(D(x, labels))[0])
         with self.fast.autocast():
-            real_logits, fake_logits = (forward or D)(real_in).float(), (forward or D)(fake_in).float()
+            real_logits, real_classes = self._judge(forward or D, real_in, labels)
+            fake_logits, fake_classes = self._judge(forward or D, fake_in, labels)
             loss = losses.d_loss(lo.kind, real_logits, fake_logits, lo.label_smoothing)
+            if real_classes is not None and fake_classes is not None:
+                loss = loss + losses.auxiliary_class_loss(real_classes, fake_classes, labels)
             if lo.kind == "wgan-gp":
-                loss = loss + lo.gp_weight * losses.gradient_penalty(D, real_in, fake_in, self.rng)
+                loss = loss + lo.gp_weight * losses.gradient_penalty(judged, real_in, fake_in, self.rng)
             if lo.r1_gamma > 0:
-                loss = loss + 0.5 * lo.r1_gamma * losses.r1_penalty(D, real_in)
+                loss = loss + 0.5 * lo.r1_gamma * losses.r1_penalty(judged, real_in)
         return loss, real_logits, fake_logits
 
     def _update(self, loss: torch.Tensor, module: nn.Module, optimizer: torch.optim.Optimizer,
@@ -179,10 +231,10 @@ class Trainer:
     def discriminator_step(self) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]:
         """One update of D on a real and a generated minibatch: (loss, mean D(x), mean D(G(z)), grad norm)."""
         batch, kind = self.config.train.batch_size, self.config.loss.kind
-        real = self._real_batch(batch)
+        real, labels = self._real_batch(batch)
         with torch.no_grad(), self.fast.autocast():
-            fake = self._g(self.noise(batch))
-        loss, real_logits, fake_logits = self._d_loss(self.D, real, fake, self._d)
+            fake = self._g(self.noise(batch), *self._classes(labels))
+        loss, real_logits, fake_logits = self._d_loss(self.D, real, fake, self._d, labels)
         grad = self._update(loss, self.D, self.opt_d, self.scaler_d)
         if kind == "wgan":
             with torch.no_grad():
@@ -203,10 +255,10 @@ class Trainer:
         opt.load_state_dict(copy.deepcopy(self.opt_d.state_dict()))  # its moments must not alias D's
         batch = self.config.train.batch_size
         for _ in range(self.config.train.unrolled_steps):
-            real = self._real_batch(batch)
+            real, labels = self._real_batch(batch)
             with torch.no_grad(), self.fast.autocast():
-                fake = self._g(self.noise(batch))
-            loss, _, _ = self._d_loss(D, real, fake)
+                fake = self._g(self.noise(batch), *self._classes(labels))
+            loss, _, _ = self._d_loss(D, real, fake, labels=labels)
             opt.zero_grad(set_to_none=True)
             loss.backward()
             opt.step()
@@ -218,10 +270,14 @@ class Trainer:
         unrolled = self.config.train.unrolled_steps > 0
         D = self._unrolled_discriminator() if unrolled else self.D
         D.requires_grad_(False)  # G's update needs gradients through D, not for D
+        labels = self._labels(batch)
         try:
             with self.fast.autocast():
-                logits = (D if unrolled else self._d)(self._d_input(self._g(self.noise(batch)))).float()
+                fake = self._g(self.noise(batch), *self._classes(labels))
+                logits, class_logits = self._judge(D if unrolled else self._d, self._d_input(fake), labels)
                 loss = losses.g_loss(kind, logits)
+                if class_logits is not None:
+                    loss = loss + losses.cross_entropy(class_logits, labels)
             grad = self._update(loss, self.G, self.opt_g, self.scaler_g)
         finally:
             D.requires_grad_(True)
@@ -265,19 +321,35 @@ class Trainer:
         return self.G_ema if self.G_ema is not None else self.G
 
     @torch.no_grad()
-    def sample(self, z: torch.Tensor) -> torch.Tensor:
-        """G(z) in eval mode (BatchNorm running statistics), on the CPU; training state is untouched."""
+    def sample(self, z: torch.Tensor, y: torch.Tensor | None = None) -> torch.Tensor:
+        """G(z) (or G(z, y): y the (N,) class indices, required when conditional) in eval mode (BatchNorm
+        running statistics), on the CPU; training state is untouched."""
+        if self.num_classes and y is None:
+            raise ValueError("this model is class-conditional: sample(z, y) needs the class of each z")
+        if y is not None and not self.num_classes:
+            raise ValueError("this model is not class-conditional: sample(z) takes no classes")
         g = self.sampling_generator
         was_training = g.training
         g.eval()
         try:
-            return g(z.to(self.device)).float().cpu()
+            labels = None if y is None else torch.as_tensor(y).to(self.device, torch.long)
+            return g(z.to(self.device), *self._classes(labels)).float().cpu()
         finally:
             g.train(was_training)
 
+    def sample_spread(self, z: torch.Tensor) -> torch.Tensor:
+        """sample(z) with the classes cycling over the latents (every class equally), for views and
+        metrics that look at the whole distribution; plain sample(z) for an unconditional model."""
+        return self.sample(z, self.spread_labels(z.shape[0]))
+
+    def realness(self, x: torch.Tensor, labels: torch.Tensor | None = None) -> torch.Tensor:
+        """D's realness logits for x (with their labels when conditional), without AC-GAN's class logits."""
+        return self._judge(self.D, x, labels)[0]
+
     def fixed_samples(self) -> np.ndarray:
-        """The fixed noise batch through G: uint8 (N, C, H, W) images, or float (N, dim) points for toy data."""
-        out = self.sample(self.fixed_noise)
+        """The fixed noise batch through G: uint8 (N, C, H, W) images, or float (N, dim) points for toy data.
+        Conditional: row-major, one row of FIXED_COLUMNS per class, the same latents in every row."""
+        out = self.sample(self.fixed_noise, self.fixed_labels)
         return out.numpy() if self.is_toy else to_uint8(out)
 
     def state_dict(self) -> dict:
@@ -285,6 +357,7 @@ class Trainer:
             "format": CHECKPOINT_FORMAT,
             "version": CHECKPOINT_VERSION,
             "config": self.config.to_dict(),
+            "class_names": list(self.class_names),
             "step": self.step_count,
             "generator": self.G.state_dict(),
             **({"generator_ema": self.G_ema.state_dict()} if self.G_ema is not None else {}),

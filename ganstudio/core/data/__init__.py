@@ -10,7 +10,7 @@ from ganstudio.core.data.images import (
     TORCHVISION_SETS,
     ImageSource,
     LoadedImages,
-    bundled_fashion_images,
+    bundled_fashion,
     load_idx_folder,
     load_image_folder,
     load_torchvision,
@@ -24,8 +24,7 @@ def load_images(config: DataConfig, download: bool = True) -> LoadedImages:
     """download=False for data that a file from elsewhere named: read what is on disk, fetch nothing."""
     name = config.dataset
     if name == "fashion-mnist":
-        images = bundled_fashion_images()
-        return LoadedImages(images, f"Fashion-MNIST, bundled ({len(images):,} images)")
+        return bundled_fashion()
     if name == "fashion-mnist-full":
         return load_idx_folder(config.path)
     if name in TORCHVISION_SETS:
@@ -35,10 +34,20 @@ def load_images(config: DataConfig, download: bool = True) -> LoadedImages:
     raise DataError(f"unknown image dataset {name!r}")
 
 
-def build_data_source(config: DataConfig, device: torch.device) -> DataSource:
+def build_data_source(config: DataConfig, device: torch.device, labelled: bool = False) -> DataSource:
+    """labelled=True (a conditional run) refuses a source without classes, saying why it has none."""
     if config.is_toy:
-        return ToyDistribution(config.dataset, device, path=config.path)
-    return ImageSource(load_images(config), config.image_size, config.channels, device)
+        toy = ToyDistribution(config.dataset, device, path=config.path)
+        if labelled and not toy.num_classes:
+            raise DataError(f"{config.dataset} has no classes; a conditional model needs labelled data")
+        return toy
+    source = ImageSource(load_images(config), config.image_size, config.channels, device)
+    if labelled and not source.num_classes:
+        raise DataError(f"a conditional model needs labelled data: {source.unlabelled_reason}")
+    empty = source.empty_classes() if labelled else []
+    if empty:
+        raise DataError(f"a conditional model needs images of every class; none of {', '.join(empty[:5])}")
+    return source
 
 
 __all__ = ["DataError", "DataSource", "ImageSource", "ToyDistribution", "build_data_source", "load_images"]

@@ -16,6 +16,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
+from ganstudio.core.data.classes import FASHION_CLASSES
 from ganstudio.core.data.errors import DataError
 from ganstudio.core.data.idx import IdxError, read_idx
 from ganstudio.core.paths import DEBIAN_FASHION_DIR, find_fashion_full, user_data_dir
@@ -28,6 +29,9 @@ class LoadedImages:
     images: np.ndarray  # (N, C, H, W) uint8
     description: str
     skipped: int = 0
+    labels: np.ndarray | None = None  # (N,) int64 class indices, None when the source has no classes
+    class_names: tuple[str, ...] = ()
+    unlabelled_reason: str = ""  # why labels is None, in words a refusal can quote
 
 
 def bundled_fashion_images() -> np.ndarray:
@@ -42,6 +46,12 @@ def bundled_fashion_labels() -> np.ndarray:
         return read_idx(path)
 
 
+def bundled_fashion() -> LoadedImages:
+    images = bundled_fashion_images()
+    return LoadedImages(images, f"Fashion-MNIST, bundled ({len(images):,} images)",
+                        labels=bundled_fashion_labels().astype(np.int64), class_names=FASHION_CLASSES)
+
+
 def load_idx_folder(path: str | None) -> LoadedImages:
     folder = find_fashion_full(path)
     where = path or str(DEBIAN_FASHION_DIR)
@@ -50,13 +60,19 @@ def load_idx_folder(path: str | None) -> LoadedImages:
             f"no Fashion-MNIST training split (train-images-idx3-ubyte[.gz]) in {where}; "
             "install Debian's dataset-fashion-mnist or choose the folder holding the idx files")
     file = sorted(folder.glob("train-images-idx3-ubyte*"))[0]
+    label_files = sorted(folder.glob("train-labels-idx1-ubyte*"))
     try:
         images = read_idx(file)
+        labels = read_idx(label_files[0]).astype(np.int64) if label_files else None
     except IdxError as exc:
         raise DataError(str(exc)) from None
     if images.ndim != 3:
         raise DataError(f"{file} holds {images.shape}, expected (N, H, W) images")
-    return LoadedImages(images[:, None], f"Fashion-MNIST ({len(images):,} images from {folder})")
+    if labels is not None and (labels.shape != (len(images),) or labels.min() < 0 or labels.max() >= 10):
+        raise DataError(f"{label_files[0]} does not hold one class from 0 to 9 per image of {file}")
+    return LoadedImages(images[:, None], f"Fashion-MNIST ({len(images):,} images from {folder})", labels=labels,
+                        class_names=FASHION_CLASSES if labels is not None else (),
+                        unlabelled_reason=f"no train-labels-idx1-ubyte file beside the images in {folder}")
 
 
 TORCHVISION_SETS = {"mnist": "MNIST", "fashion-mnist-torchvision": "FashionMNIST", "cifar10": "CIFAR10"}
@@ -93,7 +109,9 @@ def load_torchvision(name: str, path: str | None, download: bool = True) -> Load
     data = ds.data
     array = data.numpy() if isinstance(data, torch.Tensor) else np.asarray(data)
     array = array[:, None] if array.ndim == 3 else array.transpose(0, 3, 1, 2)
-    return LoadedImages(np.ascontiguousarray(array), f"{cls_name} ({len(array):,} images from {root})")
+    labels = np.asarray(ds.targets, dtype=np.int64)
+    return LoadedImages(np.ascontiguousarray(array), f"{cls_name} ({len(array):,} images from {root})",
+                        labels=labels, class_names=tuple(str(name) for name in ds.classes))
 
 
 def is_regular_file(path: Path) -> bool:
@@ -124,6 +142,7 @@ def load_image_folder(path: str | None, size: int, channels: int) -> LoadedImage
         raise DataError(f"image folder not found: {folder}")
     mode = "L" if channels == 1 else "RGB"
     images, skipped = [], 0
+    folders: list[str] = []  # each image's first-level subfolder ("" for one lying in the folder itself)
     for root, _dirs, files in sorted(os.walk(folder)):
         for name in sorted(files):
             file = Path(root) / name
@@ -140,11 +159,22 @@ def load_image_folder(path: str | None, size: int, channels: int) -> LoadedImage
                 continue
             arr = np.asarray(square, dtype=np.uint8)
             images.append(arr[None] if arr.ndim == 2 else arr.transpose(2, 0, 1))
+            relative = file.relative_to(folder).parts
+            folders.append(relative[0] if len(relative) > 1 else "")
     if not images:
         extra = f" ({skipped} unreadable files skipped)" if skipped else ""
         raise DataError(f"no readable image in {folder}{extra}")
     note = f", {skipped} unreadable skipped" if skipped else ""
-    return LoadedImages(np.stack(images), f"image folder {folder} ({len(images):,} images{note})", skipped)
+    description = f"image folder {folder} ({len(images):,} images{note})"
+    loose = folders.count("")
+    if loose:
+        reason = (f"{folder} is a flat folder: put each class's images in a subfolder named after it"
+                  if loose == len(folders) else
+                  f"{loose} images lie directly in {folder}, outside any class subfolder")
+        return LoadedImages(np.stack(images), description, skipped, unlabelled_reason=reason)
+    names = tuple(sorted(set(folders)))
+    labels = np.array([names.index(name) for name in folders], dtype=np.int64)
+    return LoadedImages(np.stack(images), description, skipped, labels=labels, class_names=names)
 
 
 @dataclass(frozen=True)
@@ -212,7 +242,11 @@ def fit_images(images: np.ndarray, size: int, channels: int) -> torch.Tensor:
 
 
 class ImageSource:
-    """An in-memory image dataset on the training device, batched by random indices."""
+    """An in-memory image dataset on the training device, batched by random indices.
+
+    With labels, images are also drawn for given classes: the indices sorted by class, so a class's
+    images are one contiguous slice and a batch of classes is one gather, no per-class loop.
+    """
 
     def __init__(self, loaded: LoadedImages, size: int, channels: int, device: torch.device):
         self.images = fit_images(loaded.images, size, channels).to(device)
@@ -220,6 +254,43 @@ class ImageSource:
         self.shape = tuple(self.images.shape[1:])
         self.skipped = loaded.skipped
         self._description = loaded.description
+        self.class_names: tuple[str, ...] = loaded.class_names if loaded.labels is not None else ()
+        self.unlabelled_reason = loaded.unlabelled_reason
+        self.labels: torch.Tensor | None = None
+        if loaded.labels is not None:
+            labels = torch.from_numpy(np.asarray(loaded.labels, dtype=np.int64))
+            counts = torch.bincount(labels, minlength=len(self.class_names))
+            self.labels = labels.to(device)
+            self._by_class = torch.argsort(labels, stable=True).to(device)
+            self._counts = counts.to(device)
+            self._starts = (torch.cumsum(counts, 0) - counts).to(device)
+
+    @property
+    def num_classes(self) -> int:
+        """0 for an unlabelled source."""
+        return len(self.class_names)
+
+    def empty_classes(self) -> list[str]:
+        if self.labels is None:
+            return []
+        return [name for name, count in zip(self.class_names, self._counts.tolist()) if count == 0]
+
+    def sample_labelled(self, n: int, generator: torch.Generator) -> tuple[torch.Tensor, torch.Tensor]:
+        """(images, their class indices) drawn as the data holds them (not class-balanced)."""
+        if self.labels is None:
+            raise DataError(f"this dataset has no classes: {self.unlabelled_reason}")
+        idx = torch.randint(len(self.images), (n,), generator=generator, device=self.device)
+        return self.images[idx].float().div_(127.5).sub_(1.0), self.labels[idx]
+
+    def sample_classes(self, labels: torch.Tensor, generator: torch.Generator) -> torch.Tensor:
+        """One random image of each given class: (len(labels), C, H, W) in [-1, 1]."""
+        if self.labels is None:
+            raise DataError(f"this dataset has no classes: {self.unlabelled_reason}")
+        u = torch.rand(labels.shape[0], generator=generator, device=self.device)
+        counts = self._counts[labels]
+        offset = torch.minimum((u * counts).long(), counts - 1)
+        idx = self._by_class[self._starts[labels] + offset]
+        return self.images[idx].float().div_(127.5).sub_(1.0)
 
     def __len__(self) -> int:
         return len(self.images)

@@ -85,6 +85,46 @@ class ToyDistribution:
         self._std = modes[1] if modes else 0.0
         self._drawn = load_drawn(path).to(device) if name == "drawn" else None
 
+    @property
+    def num_classes(self) -> int:
+        """The mode index is the class (ring-8, grid-25), or the moon (two-moons); 0 for the rest."""
+        if self._centres is not None:
+            return len(self._centres)
+        return 2 if self.name == "two-moons" else 0
+
+    @property
+    def class_names(self) -> tuple[str, ...]:
+        if self.name == "two-moons":
+            return ("upper moon", "lower moon")
+        if self._centres is None:
+            return ()
+        return tuple(f"mode {i} ({x:+.0f}, {y:+.0f})" if self.name == "grid-25" else f"mode {i}"
+                     for i, (x, y) in enumerate(self._centres.tolist()))
+
+    def sample_labelled(self, n: int, generator: torch.Generator) -> tuple[torch.Tensor, torch.Tensor]:
+        """(points, their class indices), classes equally likely as in the data."""
+        if not self.num_classes:
+            raise ValueError(f"{self.name} has no classes")
+        labels = torch.randint(self.num_classes, (n,), generator=generator, device=self.device)
+        return self.sample_classes(labels, generator), labels
+
+    def sample_classes(self, labels: torch.Tensor, generator: torch.Generator) -> torch.Tensor:
+        """One point of each given class: around its mode, or on its moon."""
+        n, dev = labels.shape[0], self.device
+        if self._centres is not None:
+            return self._centres[labels] + self._std * torch.randn(n, 2, generator=generator, device=dev)
+        if self.name != "two-moons":
+            raise ValueError(f"{self.name} has no classes")
+        t = math.pi * torch.rand(n, generator=generator, device=dev)
+        return self._moons(t, labels == 0, generator)
+
+    def _moons(self, t: torch.Tensor, upper: torch.Tensor, generator: torch.Generator) -> torch.Tensor:
+        """Points at angles t on the upper or the lower moon, with the moons' noise."""
+        x = torch.where(upper, torch.cos(t), 1 - torch.cos(t))
+        y = torch.where(upper, torch.sin(t), 0.5 - torch.sin(t))
+        pts = torch.stack([x - 0.5, y - 0.25], dim=1)
+        return pts + 0.05 * torch.randn(t.shape[0], 2, generator=generator, device=self.device)
+
     def density(self, x: np.ndarray) -> np.ndarray | None:
         """The data's density along x for a 1D distribution known in closed form; None otherwise."""
         return gaussian_1d_pdf(x) if self.name == "gaussian-1d" else None
@@ -114,9 +154,5 @@ class ToyDistribution:
             return self._drawn[idx] + DRAWN_STD * torch.randn(n, 2, generator=generator, device=dev)
         if self.name == "two-moons":
             t = math.pi * torch.rand(n, generator=generator, device=dev)
-            upper = torch.rand(n, generator=generator, device=dev) < 0.5
-            x = torch.where(upper, torch.cos(t), 1 - torch.cos(t))
-            y = torch.where(upper, torch.sin(t), 0.5 - torch.sin(t))
-            pts = torch.stack([x - 0.5, y - 0.25], dim=1)
-            return pts + 0.05 * torch.randn(n, 2, generator=generator, device=dev)
+            return self._moons(t, torch.rand(n, generator=generator, device=dev) < 0.5, generator)
         raise ValueError(f"unknown toy distribution {self.name!r}")

@@ -20,24 +20,34 @@ def init_weights(module: nn.Module) -> None:
         nn.init.normal_(module.weight, 0.0, 0.02)
         if module.bias is not None:
             nn.init.zeros_(module.bias)
-    elif isinstance(module, (nn.BatchNorm1d, nn.BatchNorm2d)):
+    elif isinstance(module, (nn.BatchNorm1d, nn.BatchNorm2d)) and module.affine:
         nn.init.normal_(module.weight, 1.0, 0.02)
         nn.init.zeros_(module.bias)
+    elif isinstance(module, nn.Embedding):
+        nn.init.normal_(module.weight, 0.0, 0.02)
 
 
-def build_models(config: RunConfig, init: bool = True) -> tuple[nn.Module, nn.Module]:
+def build_models(config: RunConfig, init: bool = True, num_classes: int = 0) -> tuple[nn.Module, nn.Module]:
     """init=False skips weight initialisation and spectral norm (same shapes), for counting on the meta
-    device: random init there goes through torch's reference ops, whose import costs seconds."""
+    device: random init there goes through torch's reference ops, whose import costs seconds.
+
+    num_classes comes from the data (or a checkpoint's class names); a conditional config with
+    num_classes = 0 builds the unconditional shapes, which is what the memory estimate counts.
+    """
     m, d = config.model, config.data
     shape = sample_shape(config)
+    classes = num_classes if m.conditional != "off" else 0
     if m.arch == "dcgan":
-        g: nn.Module = DCGANGenerator(m.latent_dim, d.channels, d.image_size, m.width)
+        g: nn.Module = DCGANGenerator(m.latent_dim, d.channels, d.image_size, m.width, classes,
+                                      "concat" if m.conditional == "concat" else "cbn")
         # Gradient penalties need per-sample gradients, which BatchNorm in D would mix across the batch.
         dis: nn.Module = DCGANDiscriminator(d.channels, d.image_size, m.width, m.d_activation, m.minibatch_std,
-                                            m.pack, batch_norm=not needs_per_sample_d(config))
+                                            m.pack, batch_norm=not needs_per_sample_d(config), num_classes=classes,
+                                            conditional=m.conditional)
     else:
-        g = MLPGenerator(m.latent_dim, shape, m.width, image_output=not d.is_toy, components=m.latent_components)
-        dis = MLPDiscriminator(shape, m.width, m.d_activation, m.minibatch_std, m.pack)
+        g = MLPGenerator(m.latent_dim, shape, m.width, image_output=not d.is_toy, components=m.latent_components,
+                         num_classes=classes)
+        dis = MLPDiscriminator(shape, m.width, m.d_activation, m.minibatch_std, m.pack, classes, m.conditional)
     if not init:
         return g, dis
     g.apply(init_weights)
@@ -52,11 +62,11 @@ def needs_per_sample_d(config: RunConfig) -> bool:
 
 
 def apply_spectral_norm(module: nn.Module) -> None:
-    """Spectral normalisation (Miyato et al. 2018) on every conv and linear layer of D."""
+    """Spectral normalisation (Miyato et al. 2018) on every conv, linear and class-embedding layer of D."""
     from torch.nn.utils.parametrizations import spectral_norm
 
     for name, child in list(module.named_children()):
-        if isinstance(child, (nn.Conv2d, nn.Linear)):
+        if isinstance(child, (nn.Conv2d, nn.Linear, nn.Embedding)):
             setattr(module, name, spectral_norm(child))
         else:
             apply_spectral_norm(child)

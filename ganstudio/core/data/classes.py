@@ -1,0 +1,31 @@
+"""Class labels shared by every labelled data source: names, and the class-balanced draw.
+
+A conditional run draws its labels class-balanced and uses the same labels for the real and the
+generated half of D's batch, so D cannot tell real from fake by how often a class appears.
+"""
+
+from __future__ import annotations
+
+import torch
+
+FASHION_CLASSES = ("T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt", "Sneaker", "Bag",
+                   "Ankle boot")
+
+
+def balanced_labels(n: int, num_classes: int, generator: torch.Generator, device: torch.device) -> torch.Tensor:
+    """(n,) int64 labels in which every class appears floor(n / C) or ceil(n / C) times; a random offset
+    decides which classes get the extra ones, so no class is favoured over many batches."""
+    offset = torch.randint(num_classes, (1,), generator=generator, device=device)
+    return (torch.arange(n, device=device) + offset) % num_classes
+
+
+def class_index(name_or_index: str, class_names: tuple[str, ...]) -> int:
+    """A class given by its name (case-insensitive) or its index, as the CLI and manifests name them."""
+    text = name_or_index.strip()
+    lowered = [name.lower() for name in class_names]
+    if text.lower() in lowered:
+        return lowered.index(text.lower())
+    if text.isdigit() and int(text) < len(class_names):
+        return int(text)
+    shown = ", ".join(class_names[:12]) + (", ..." if len(class_names) > 12 else "")
+    raise ValueError(f"unknown class {text!r}: give a name ({shown}) or an index from 0 to {len(class_names) - 1}")
