@@ -144,12 +144,12 @@ class TrainConfig:
                                     at_most=MAX_STEPS, fold=ADVANCED)
     metrics_every: int = setting(250, "Mode metrics every", "Steps between mode-collapse measurements (ring-8 and "
                                  "grid-25)", at_least=1, at_most=MAX_STEPS, fold=ADVANCED)
-    ema_decay: float = setting(0.0, "EMA decay", "Exponential moving average of G's weights, used for samples and "
-                               "the explorer (0 = off; 0.999 is typical). Karras et al. 2018, Yazici et al. 2019",
-                               at_least=0, below=1, zero="off", fold=ADVANCED, live=True)
     instance_noise: float = setting(0.0, "Instance noise", "Std of Gaussian noise added to D's inputs (instance "
                                     "noise, Sønderby et al. 2017; Arjovsky & Bottou 2017); 0 = off", at_least=0,
                                     zero="off", fold=STABILISATION, live=True)
+    ema_decay: float = setting(0.0, "EMA decay", "Exponential moving average of G's weights, used for samples and "
+                               "the explorer (0 = off; 0.999 is typical). Karras et al. 2018, Yazici et al. 2019",
+                               at_least=0, below=1, zero="off", fold=ADVANCED, live=True)
     noise_anneal_steps: int = setting(0, "Noise anneal steps", "Steps over which instance noise falls linearly to "
                                       "zero; 0 keeps it constant", at_least=0, at_most=MAX_STEPS, zero="constant",
                                       fold=STABILISATION)

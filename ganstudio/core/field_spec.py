@@ -37,25 +37,27 @@ class FieldSpec:
             if value in self.choices:
                 return None
             shown = repr(value) if len(repr(value)) <= 40 else "that"
-            return f"must be one of {', '.join(map(str, self.choices))}, not {shown}"
+            return f"must be {self.allowed(kind)}, not {shown}"
         fits = ((self.low is None or value > self.low or (not self.open_low and value == self.low))
                 and (self.high is None or value < self.high or (not self.open_high and value == self.high)))
-        return None if fits else self.describe_range(kind)
+        return None if fits else f"{self.what + ' ' if self.what else ''}must be {self.allowed(kind)}"
 
-    def describe_range(self, kind: str) -> str:
+    def allowed(self, kind: str) -> str:
+        """The values the checks accept, in words ("an integer from 1 to 1,024"); "" when any of its type."""
         zero = f" (0 = {self.zero})" if self.zero else ""
+        if self.choices is not None and self.choices_checked:
+            return f"one of {', '.join(map(str, self.choices))}"
         if kind == "int" and self.low is not None and self.high is not None:
             low = f"0 ({self.zero})" if self.low == 0 and self.zero else f"{self.low:,}"
-            words, zero = f"an integer from {low} to {self.high:,}", ""
-        elif kind == "int":
-            words = f"an integer >= {self.low:,}" if self.low is not None else f"an integer <= {self.high:,}"
-        elif self.low is not None and self.high is not None:
-            words = f"in {'(' if self.open_low else '['}{self.low:g}, {self.high:g}{')' if self.open_high else ']'}"
-        elif self.low is not None:
-            words = f"{'>' if self.open_low else '>='} {self.low:g}"
-        else:
-            words = f"{'<' if self.open_high else '<='} {self.high:g}"
-        return f"{self.what + ' ' if self.what else ''}must be {words}{zero}"
+            return f"an integer from {low} to {self.high:,}"
+        if kind == "int" and self.low is not None:
+            return f"an integer >= {self.low:,}{zero}"
+        if self.low is not None and self.high is not None:
+            low, high = "(" if self.open_low else "[", ")" if self.open_high else "]"
+            return f"in {low}{self.low:g}, {self.high:g}{high}{zero}"
+        if self.low is not None:
+            return f"{'>' if self.open_low else '>='} {self.low:g}{zero}"
+        return ""
 
 
 def setting(default: T, label: str, help: str, *, at_least: float | None = None, more_than: float | None = None,
