@@ -10,7 +10,7 @@ import traceback
 from pathlib import Path
 from typing import NoReturn
 
-from ganstudio import __version__
+from ganstudio import __version__, cli_config
 from ganstudio.core.config import PRESET_SUMMARIES, ConfigError, RunConfig, load_config, preset
 
 EXIT_USAGE = 2
@@ -412,6 +412,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     presets = sub.add_parser("presets", help="list the presets")
     presets.set_defaults(func=cmd_presets)
+    cli_config.add_arguments(sub.add_parser("config", help=cli_config.HELP, description=cli_config.HELP))
 
     bench = sub.add_parser("bench", help="measure speed and more; prints a table")
     bench.add_argument("what", choices=["speed", "supervisor", "gui", "explorer", "modes", "startup", "quality",

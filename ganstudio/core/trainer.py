@@ -15,7 +15,7 @@ import torch
 from torch import nn
 
 from ganstudio.core import losses
-from ganstudio.core.config import LIVE_FIELDS, RunConfig, check
+from ganstudio.core.config import LIVE_FIELDS, LIVE_SECTIONS, RunConfig, check
 from ganstudio.core.data import DataSource, build_data_source
 from ganstudio.core.data.classes import balanced_labels
 from ganstudio.core.device import select_device
@@ -141,7 +141,7 @@ class Trainer:
             raise ValueError(f"cannot change {', '.join(sorted(unknown))} during a run")
         trial = self.config.copy()
         for name, value in changes.items():
-            setattr(trial.optim if name.startswith("lr_") else trial.train, name, value)
+            setattr(getattr(trial, LIVE_SECTIONS[name]), name, value)
         check(trial)
         self.config = trial
         self._set_learning_rates()

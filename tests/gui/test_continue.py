@@ -24,7 +24,7 @@ def test_continue_after_stop_with_auto_device(qtbot, make_window):
         qtbot.mouseClick(w.stop_button, Qt.MouseButton.LeftButton)
     assert stopped.args == ["stopped"] and w.start_button.text() == "Continue"
     stopped_at = load_checkpoint(Path(w.run_dir) / "checkpoints" / "latest.pt")["step"]
-    w.form.steps_spin.setValue(stopped_at + 15)
+    w.form.widget("train.steps").setValue(stopped_at + 15)
     assert w.form.config().train.device == "auto" and w.start_button.text() == "Continue"
     with qtbot.waitSignal(w.controller.finished, timeout=30000) as done:
         qtbot.mouseClick(w.start_button, Qt.MouseButton.LeftButton)
@@ -41,7 +41,7 @@ def test_continue_an_opened_run_folder_with_auto_device(qtbot, make_window, tmp_
     w = make_window()
     assert w.open_run(tmp_path / "cli-run")
     assert w.form.config().train.device == "auto"
-    w.form.steps_spin.setValue(25)
+    w.form.widget("train.steps").setValue(25)
     with qtbot.waitSignal(w.controller.finished, timeout=30000) as done:
         qtbot.mouseClick(w.start_button, Qt.MouseButton.LeftButton)
     assert done.args == ["done"], w.error_dialog and w.error_dialog.detailedText()
@@ -59,7 +59,7 @@ def test_continue_of_a_folder_another_run_trains_is_refused_and_says_who(qtbot, 
     session.save_checkpoint()
     w = make_window()
     assert w.open_run(tmp_path / "busy")  # looking needs no lock
-    w.form.steps_spin.setValue(8)
+    w.form.widget("train.steps").setValue(8)
     metrics = (tmp_path / "busy" / "metrics.jsonl").read_bytes()
     with qtbot.waitSignal(w.controller.finished, timeout=30000) as refused:
         qtbot.mouseClick(w.start_button, Qt.MouseButton.LeftButton)

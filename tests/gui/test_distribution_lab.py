@@ -123,7 +123,7 @@ def test_a_drawn_run_trains_on_its_own_copy_and_continues_after_stop(qtbot, make
     assert w.form.config().data.path == str(run / DRAWN_COPY)
     Path(drawing).unlink()
     stopped_at = load_checkpoint(run / "checkpoints" / "latest.pt")["step"]
-    w.form.steps_spin.setValue(stopped_at + 10)
+    w.form.widget("train.steps").setValue(stopped_at + 10)
     assert w.start_button.text() == "Continue"
     with qtbot.waitSignal(w.controller.finished, timeout=30000) as done:
         w.start()

@@ -8,7 +8,7 @@ from PySide6.QtGui import QWheelEvent
 from PySide6.QtWidgets import QAbstractSpinBox, QApplication, QCheckBox, QComboBox, QLabel, QLineEdit
 from superqt import QCollapsible
 
-from ganstudio.core.config import preset
+from ganstudio.core.config import LIVE_SECTIONS, preset
 from ganstudio.core.stats import StepStats
 from ganstudio.gui.widgets.live_changes import LiveChangesPanel
 from ganstudio.gui.widgets.metric_plots import CURVE_NAMES
@@ -52,7 +52,7 @@ def test_the_wheel_over_a_field_scrolls_the_panel_and_leaves_the_value(qtbot, ma
     for fold in w.form.findChildren(QCollapsible):
         fold.expand(animate=False)
     settle(qtbot, w)
-    steps, loss = w.form.steps_spin, w.form.loss_combo
+    steps, loss = w.form.widget("train.steps"), w.form.widget("loss.kind")
     before = (steps.value(), loss.currentIndex())
     bar = w.setup_scroll.verticalScrollBar()
     assert bar.value() == 0 and bar.maximum() > 0
@@ -102,7 +102,7 @@ def test_apply_is_on_screen_with_every_fold_open(qtbot, make_window, size):
     assert apply.visibleRegion().boundingRect() == apply.rect()  # not clipped by a scroll area
 
 
-@pytest.mark.parametrize("field", ["liveLrGEdit", "liveLrDEdit", "liveKSpin", "liveNoiseEdit", "liveEmaEdit"])
+@pytest.mark.parametrize("field", [f"live.{section}.{name}" for name, section in LIVE_SECTIONS.items()])
 def test_enter_in_any_live_field_applies(qtbot, field):
     panel = LiveChangesPanel()
     qtbot.addWidget(panel)

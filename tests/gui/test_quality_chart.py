@@ -37,15 +37,15 @@ def test_quality_points_arrive_during_a_run_and_come_back_with_the_run(qtbot, ma
 def test_inception_fid_is_offered_only_with_weights_on_disk(make_window, monkeypatch, tmp_path):
     monkeypatch.setenv("TORCH_HOME", str(tmp_path / "torch"))
     w = make_window()
-    box = w.findChild(QCheckBox, "inceptionCheck")
+    box = w.findChild(QCheckBox, "quality.inception")
     assert not box.isEnabled()
     assert box.toolTip().startswith("Unavailable: Inception v3 weights are not on disk")
     weights = tmp_path / "torch" / "hub" / "checkpoints" / "inception_v3_google-0cc3c7bd.pth"
     weights.parent.mkdir(parents=True)
     weights.write_bytes(b"stand-in")
-    w.form.inception_edit.setText(str(weights))
+    w.form.widget("quality.inception_weights").setText(str(weights))
     assert box.isEnabled() and "slow on a CPU" in box.toolTip()
     box.setChecked(True)
-    w.form.inception_edit.setText(str(tmp_path / "missing.pth"))
+    w.form.widget("quality.inception_weights").setText(str(tmp_path / "missing.pth"))
     assert ("quality.inception", f"no Inception weights file at {tmp_path / 'missing.pth'}") in w.form.problems()
     assert not w.start_button.isEnabled()

@@ -14,7 +14,7 @@ from tests.conftest import tiny_image_config, tiny_toy_config
 
 def test_named_controls_exist(make_window):
     w = make_window()
-    for name in ("presetCombo", "datasetCombo", "lossPlot", "probPlot", "sampleView"):
+    for name in ("presetCombo", "data.dataset", "lossPlot", "probPlot", "sampleView"):
         assert w.findChild(object, name) is not None, name
     for name in ("startButton", "pauseButton", "stepButton", "stopButton"):
         assert isinstance(w.findChild(QPushButton, name), QPushButton), name
@@ -137,15 +137,15 @@ def test_closing_during_training_saves_and_stops_fast(qtbot, make_window):
 
 def test_invalid_form_values_are_refused(qtbot, make_window):
     w = make_window()
-    w.form.lr_g_edit.setText("0")
+    w.form.widget("optim.lr_g").setText("0")
     error = w.form.findChild(object, "error_optim_lr_g")
     assert error.isVisibleTo(w.form) and "learning rate" in error.text()
     assert not w.start_button.isEnabled()
     w.start()
     assert not w.controller.running and w.state == "idle"
-    w.form.lr_g_edit.setText("abc")
+    w.form.widget("optim.lr_g").setText("abc")
     assert not w.start_button.isEnabled()
-    w.form.lr_g_edit.setText("2e-4")
+    w.form.widget("optim.lr_g").setText("2e-4")
     assert not error.isVisibleTo(w.form) and w.start_button.isEnabled()
 
 
@@ -163,7 +163,7 @@ def test_open_run_restores_plots_and_continues(qtbot, make_window, tmp_path):
     assert list(w.plots.series.column("step")) == list(range(1, 21))
     assert len(w.samples.history) == 2
     assert w.form.config() == cfg and w.start_button.text() == "Continue"
-    w.form.steps_spin.setValue(30)
+    w.form.widget("train.steps").setValue(30)
     assert w.start_button.text() == "Continue"
     with qtbot.waitSignal(w.controller.finished, timeout=30000) as done:
         w.start()
@@ -249,8 +249,8 @@ def test_a_change_mid_run_is_applied_marked_and_recorded(qtbot, make_window):
     with qtbot.waitSignal(w.controller.stats_ready, timeout=30000):
         w.start()
     assert w.live.isEnabled()
-    w.live.lr_g.setText("5e-05")
-    w.live.k.setValue(2)
+    w.live.widget("lr_g").setText("5e-05")
+    w.live.widget("k").setValue(2)
     with qtbot.waitSignal(w.controller.changed, timeout=10000) as changed:
         w.live.apply_button.click()
     step, changes = changed.args
@@ -259,7 +259,7 @@ def test_a_change_mid_run_is_applied_marked_and_recorded(qtbot, make_window):
     records = [json.loads(line) for line in (Path(w.run_dir) / "metrics.jsonl").read_text().splitlines()]
     events = [r for r in records if r.get("event") == "change"]
     assert events == [{"step": step, "event": "change", "lr_g": 5e-05, "k": 2}]
-    w.live.lr_d.setText("abc")
+    w.live.widget("lr_d").setText("abc")
     w.live.apply_button.click()
     assert "lr_d" in w.live.error.text()
     w.stop()
@@ -293,7 +293,7 @@ def test_rewind_after_a_nan_goes_back_to_the_last_good_snapshot(qtbot, make_wind
     step, config = rewound.args
     assert REWIND_EVERY <= step < nan_step
     assert config["optim"]["lr_g"] == 0.01  # the change that broke the run is undone too
-    assert w.live.lr_g.text() == "0.01"
+    assert w.live.widget("lr_g").text() == "0.01"
     with qtbot.waitSignal(w.controller.stats_ready, timeout=30000,
                           check_params_cb=lambda stats: stats[-1].step > step + 5) as more:
         w.toggle_pause()

@@ -69,7 +69,7 @@ def test_a_watched_run_fills_the_window_and_its_controls_write_commands(qtbot, m
     qtbot.mouseClick(w.step_button, qtbot_button())
     assert [c.kind for c in supervisor.poll()] == ["step"]
 
-    w.live.lr_g.setText("0.0005")
+    w.live.widget("lr_g").setText("0.0005")
     qtbot.mouseClick(w.live.apply_button, qtbot_button())
     [change] = supervisor.poll()
     assert (change.kind, change.fields) == ("change", {"lr_g": 0.0005})

@@ -57,7 +57,7 @@ def test_a_window_watches_pauses_changes_and_stops_a_training_process(qtbot, mak
     assert RunDirectory(out).read_metrics()[-1].step == paused_at
 
     marks = len(w.plots.marks)
-    w.live.lr_g.setText("0.00037")
+    w.live.widget("lr_g").setText("0.00037")
     qtbot.mouseClick(w.live.apply_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: len(w.plots.marks) > marks, timeout=TIMEOUT)
     assert [r["lr_g"] for r in RunDirectory(out).read_events("change")] == [0.00037]

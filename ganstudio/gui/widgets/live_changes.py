@@ -1,13 +1,18 @@
-"""Change while running: learning rates, k, instance noise and EMA decay, applied on the next step."""
+"""Change while running: the fields marked live in the config (learning rates, k, instance noise, EMA
+decay), applied on the next step."""
 
 from __future__ import annotations
 
 import math
+from typing import Any
 
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QGridLayout, QGroupBox, QLabel, QLineEdit, QPushButton, QSpinBox, QWidget
 
-from ganstudio.core.config import RunConfig
+from ganstudio.core.config import CONFIG_FIELDS, RunConfig
+from ganstudio.gui.widgets.field_binders import FieldBinder, binder_for
+
+LIVE_PREFIX = "live."  # a live control's objectName is this and the field's dotted name: "live.optim.lr_g"
 
 
 class LiveChangesPanel(QGroupBox):
@@ -18,17 +23,7 @@ class LiveChangesPanel(QGroupBox):
         self.setObjectName("liveChanges")
         self.setToolTip("Each change takes effect on the next step, is marked on the loss plot and "
                         "recorded in metrics.jsonl")
-        self.lr_g = QLineEdit(objectName="liveLrGEdit")
-        self.lr_g.setToolTip("Generator learning rate")
-        self.lr_d = QLineEdit(objectName="liveLrDEdit")
-        self.lr_d.setToolTip("Discriminator learning rate (TTUR: often 4x G's)")
-        self.k = QSpinBox(objectName="liveKSpin")
-        self.k.setRange(1, 100)
-        self.k.setToolTip("Discriminator steps per generator step")
-        self.noise = QLineEdit(objectName="liveNoiseEdit")
-        self.noise.setToolTip("Instance-noise std on D's inputs (0 = off)")
-        self.ema = QLineEdit(objectName="liveEmaEdit")
-        self.ema.setToolTip("EMA decay of G's weights for samples and the explorer (0 = off)")
+        self.binders: dict[str, FieldBinder] = {f.name: binder_for(f, LIVE_PREFIX) for f in CONFIG_FIELDS if f.spec.live}
         self.apply_button = QPushButton("Apply", objectName="applyChangesButton")
         self.apply_button.setToolTip("Apply the changed values on the next step (Enter in any field)")
         self.apply_button.clicked.connect(self.apply)
@@ -40,45 +35,37 @@ class LiveChangesPanel(QGroupBox):
         grid = QGridLayout(self)
         grid.setColumnStretch(1, 1)
         grid.setColumnStretch(3, 1)
-        for row, pairs in enumerate(((("lr G", self.lr_g), ("lr D", self.lr_d)),
-                                     (("k", self.k), ("Instance noise", self.noise)),
-                                     (("EMA decay", self.ema),))):
-            for col, (text, field) in enumerate(pairs):
-                label = QLabel(text)
-                label.setBuddy(field)
-                grid.addWidget(label, row, 2 * col)
-                grid.addWidget(field, row, 2 * col + 1)
-        grid.addWidget(self.apply_button, 2, 2, 1, 2)
-        grid.addWidget(self.error, 3, 0, 1, 4)
-        for edit in (self.lr_g, self.lr_d, self.noise, self.ema, self.k.lineEdit()):
-            edit.returnPressed.connect(self.apply)
-        self._current: dict = {}
+        for i, binder in enumerate(self.binders.values()):
+            label = QLabel(binder.field.spec.label)
+            label.setBuddy(binder.widget)
+            grid.addWidget(label, i // 2, 2 * (i % 2))
+            grid.addWidget(binder.widget, i // 2, 2 * (i % 2) + 1)
+            editor = binder.widget.lineEdit() if isinstance(binder.widget, QSpinBox) else binder.widget
+            if isinstance(editor, QLineEdit):
+                editor.returnPressed.connect(self.apply)
+        count = len(self.binders)
+        grid.addWidget(self.apply_button, count // 2, 2 if count % 2 else 0, 1, 2)
+        grid.addWidget(self.error, count // 2 + 1, 0, 1, 4)
+        self._current: dict[str, Any] = {}
+
+    def widget(self, name: str) -> QWidget:
+        """The control of a live field by its name in a change ("lr_g")."""
+        return self.binders[name].widget
 
     def load(self, config: RunConfig) -> None:
-        self._current = {"lr_g": config.optim.lr_g, "lr_d": config.optim.lr_d, "k": config.train.k,
-                         "instance_noise": config.train.instance_noise, "ema_decay": config.train.ema_decay}
-        self.lr_g.setText(f"{config.optim.lr_g:g}")
-        self.lr_d.setText(f"{config.optim.lr_d:g}")
-        self.k.setValue(config.train.k)
-        self.noise.setText(f"{config.train.instance_noise:g}")
-        self.ema.setText(f"{config.train.ema_decay:g}")
+        self._current = {name: getattr(getattr(config, b.field.section), name) for name, b in self.binders.items()}
+        for name, binder in self.binders.items():
+            binder.set_value(self._current[name])
         self.error.setText("")
 
-    def changes(self) -> dict:
-        values = {"lr_g": self.lr_g.text(), "lr_d": self.lr_d.text(), "instance_noise": self.noise.text(),
-                  "ema_decay": self.ema.text()}
-        out: dict = {}
-        for name, text in values.items():
-            try:
-                value = float(text)
-            except ValueError:
-                raise ValueError(f"{name}: not a number") from None
-            if not math.isfinite(value):
-                raise ValueError(f"{name}: must be finite")
+    def changes(self) -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        for name, binder in self.binders.items():
+            value = binder.value()
+            if isinstance(value, float) and not math.isfinite(value):
+                raise ValueError(f"{name}: not a finite number")
             if value != self._current.get(name):
                 out[name] = value
-        if self.k.value() != self._current.get("k"):
-            out["k"] = self.k.value()
         return out
 
     def apply(self) -> None:
@@ -91,5 +78,5 @@ class LiveChangesPanel(QGroupBox):
         if changes:
             self.changes_requested.emit(changes)
 
-    def applied(self, changes: dict) -> None:
+    def applied(self, changes: dict[str, Any]) -> None:
         self._current.update(changes)

@@ -1,0 +1,149 @@
+"""One small binder per kind of config field, in the spirit of magicgui's per-control wrappers: each
+makes its widget from the field's metadata (name, tooltip, range, choices) and reads and writes the
+field's value, so the setup form and the live-changes panel never name a widget by hand."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from typing import Any
+
+from PySide6.QtWidgets import QCheckBox, QComboBox, QLineEdit, QSpinBox, QWidget
+
+from ganstudio.core.field_spec import ConfigField
+
+SPIN_MAX = 2**31 - 1  # a QSpinBox holds a C int; the validator's larger bounds are for files and --set
+
+
+class FieldBinder:
+    """A widget bound to one config field; `object_prefix` keeps a second copy's name distinct."""
+
+    widget: QWidget
+
+    def __init__(self, field: ConfigField, object_prefix: str = ""):
+        self.field = field
+        self.widget = self._make(field)
+        self.widget.setObjectName(object_prefix + field.path)
+        self.widget.setToolTip(field.spec.help)
+
+    def _make(self, field: ConfigField) -> QWidget:
+        raise NotImplementedError
+
+    def value(self) -> Any:
+        raise NotImplementedError
+
+    def set_value(self, value: Any) -> None:
+        raise NotImplementedError
+
+    def on_change(self, callback: Callable[[], None]) -> None:
+        raise NotImplementedError
+
+
+class IntBinder(FieldBinder):
+    widget: QSpinBox
+
+    def _make(self, field: ConfigField) -> QSpinBox:
+        spin = QSpinBox()
+        spec = field.spec
+        spin.setRange(int(spec.low if spec.low is not None else -SPIN_MAX), int(min(spec.high if spec.high is not None else SPIN_MAX, SPIN_MAX)))
+        spin.setSingleStep(spec.step)
+        spin.setKeyboardTracking(False)
+        if spec.zero and spec.low == 0:
+            spin.setSpecialValueText(spec.zero)
+        return spin
+
+    def value(self) -> int:
+        return self.widget.value()
+
+    def set_value(self, value: Any) -> None:
+        self.widget.setValue(value)
+
+    def on_change(self, callback: Callable[[], None]) -> None:
+        self.widget.valueChanged.connect(callback)
+
+
+class FloatBinder(FieldBinder):
+    """A text field rather than a spin box: learning rates are typed as 2e-4, and a spin box would round them."""
+
+    widget: QLineEdit
+
+    def _make(self, field: ConfigField) -> QLineEdit:
+        return QLineEdit()
+
+    def value(self) -> float:
+        """The number typed, or NaN when it is not one (the validator names the field)."""
+        try:
+            return float(self.widget.text().strip())
+        except ValueError:
+            return math.nan
+
+    def set_value(self, value: Any) -> None:
+        self.widget.setText(f"{value:g}")
+
+    def on_change(self, callback: Callable[[], None]) -> None:
+        self.widget.textChanged.connect(callback)
+
+
+class ChoiceBinder(FieldBinder):
+    widget: QComboBox
+
+    def _make(self, field: ConfigField) -> QComboBox:
+        combo = QComboBox()
+        for value, label in (field.spec.choices or {}).items():
+            combo.addItem(label, value)
+        return combo
+
+    def value(self) -> Any:
+        return self.widget.currentData()
+
+    def set_value(self, value: Any) -> None:
+        """Selects the value; one the list does not offer leaves the selection as it was."""
+        index = self.widget.findData(value)
+        if index >= 0:
+            self.widget.setCurrentIndex(index)
+
+    def on_change(self, callback: Callable[[], None]) -> None:
+        self.widget.currentIndexChanged.connect(callback)
+
+
+class BoolBinder(FieldBinder):
+    widget: QCheckBox
+
+    def _make(self, field: ConfigField) -> QCheckBox:
+        return QCheckBox()
+
+    def value(self) -> bool:
+        return self.widget.isChecked()
+
+    def set_value(self, value: Any) -> None:
+        self.widget.setChecked(bool(value))
+
+    def on_change(self, callback: Callable[[], None]) -> None:
+        self.widget.toggled.connect(callback)
+
+
+class TextBinder(FieldBinder):
+    """Free text such as a path; empty reads as None where the field may be null."""
+
+    widget: QLineEdit
+
+    def _make(self, field: ConfigField) -> QLineEdit:
+        return QLineEdit()
+
+    def value(self) -> str | None:
+        text = self.widget.text().strip()
+        return text or (None if self.field.kind == "str | None" else "")
+
+    def set_value(self, value: Any) -> None:
+        self.widget.setText(value or "")
+
+    def on_change(self, callback: Callable[[], None]) -> None:
+        self.widget.textChanged.connect(callback)
+
+
+def binder_for(field: ConfigField, object_prefix: str = "") -> FieldBinder:
+    """The binder that suits the field: its choices as a list, else by its type."""
+    if field.spec.choices is not None:
+        return ChoiceBinder(field, object_prefix)
+    kinds: dict[str, type[FieldBinder]] = {"int": IntBinder, "float": FloatBinder, "bool": BoolBinder}
+    return kinds.get(field.kind, TextBinder)(field, object_prefix)
