@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import sys
 
+POOL_WAIT_MS = 10000
+
 
 def run_app(argv: list[str] | None = None, watch: str | None = None) -> int:
     """watch: a run folder that another process trains, followed from the start (`ganstudio watch`)."""
@@ -29,12 +31,17 @@ def run_app(argv: list[str] | None = None, watch: str | None = None) -> int:
     from ganstudio.gui.errors import ErrorReporter
 
     window = MainWindow()
-    ErrorReporter(window.show_unexpected_error, window).install()
+    ErrorReporter(window.errors.show_unexpected, window).install()
     window.show()
     if watch is not None:
-        window.watch_run(watch)
+        window.files.watch_run(watch)
     _close_on_signals(window)
-    return app.exec()
+    code = app.exec()
+    from PySide6.QtCore import QThreadPool
+
+    # the superqt workers (a direction search, the device probe) end before Python tears down what they use
+    QThreadPool.globalInstance().waitForDone(POOL_WAIT_MS)
+    return code
 
 
 def _close_on_signals(window) -> None:

@@ -14,6 +14,7 @@ from collections.abc import Callable
 from types import TracebackType
 
 from PySide6.QtCore import QObject, Qt, Signal
+from PySide6.QtWidgets import QMessageBox, QWidget
 
 
 class ErrorReporter(QObject):
@@ -51,3 +52,33 @@ class ErrorReporter(QObject):
             self.reported.emit(text.strip().splitlines()[-1], text)
         except RuntimeError:  # the window is already gone (the app is closing): stderr is all there is
             pass
+
+
+class ErrorDialogs:
+    """The window's error dialogs: one at a time for the same unexpected error, each deleted on close."""
+
+    def __init__(self, parent: QWidget, show_status: Callable[[str], None]):
+        self.parent = parent
+        self.show_status = show_status
+        self.dialog: QMessageBox | None = None  # the one on screen
+
+    def show_unexpected(self, summary: str, details: str) -> None:
+        """An exception nothing caught: a dialog, or the status line while one is open, so an error
+        that repeats on every render does not stack dialogs."""
+        if self.dialog is not None and self.dialog.isVisible():
+            self.show_status(f"Unexpected error: {summary}")
+        else:
+            self.show("Unexpected error", summary, details=details)
+
+    def show(self, title: str, text: str, details: str | None = None) -> None:
+        box = QMessageBox(QMessageBox.Icon.Critical, title, text, QMessageBox.StandardButton.Ok, self.parent)
+        box.setObjectName("errorDialog")
+        if details:
+            box.setDetailedText(details)
+        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        self.dialog = box
+        box.finished.connect(self._on_closed)
+        box.open()
+
+    def _on_closed(self) -> None:
+        self.dialog = None

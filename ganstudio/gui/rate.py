@@ -13,13 +13,15 @@ SMOOTHING = 0.3  # weight of the newest measurement
 
 class RateMeter:
     def __init__(self) -> None:
-        self.reset()
+        self.rate = 0.0  # steps per second, smoothed; 0 until measured
+        self.paused = False
+        self._mark: tuple[float, int] | None = None  # (time, step) the next measurement starts from
 
     def reset(self) -> None:
         """Another run (or none): nothing measured yet."""
         self.rate = 0.0
         self.paused = False
-        self._mark: tuple[float, int] | None = None
+        self._mark = None
 
     def set_paused(self, paused: bool) -> None:
         """Pausing keeps the last rate for when training resumes; the time spent paused is not measured."""

@@ -24,6 +24,7 @@ from ganstudio.core.control import (
     read_heartbeat,
     snapshot_path,
 )
+from ganstudio.core.events import CommandKind
 from ganstudio.core.follow import MetricsFollower
 from ganstudio.core.runlog import RunDirectory
 from ganstudio.core.stats import StepStats
@@ -161,29 +162,29 @@ class FolderSteering:
         self.run_dir = Path(run_dir)
         self._report = report
 
-    def _send(self, kind: str, fields: dict | None = None) -> None:
+    def _send(self, kind: CommandKind, fields: dict | None = None) -> None:
         try:
-            append_command(self.run_dir, kind, fields)
+            append_command(self.run_dir, kind.value, fields)
         except (CommandError, OSError) as exc:
-            self._report(f"Cannot send {kind} to the run: {exc}")
+            self._report(f"Cannot send {kind.value} to the run: {exc}")
 
     def pause(self, paused: bool) -> None:
-        self._send("pause" if paused else "resume")
+        self._send(CommandKind.PAUSE if paused else CommandKind.RESUME)
 
-    def step_once(self, which: str = "both") -> None:
-        self._send({"d": "step_d", "g": "step_g"}.get(which, "step"))
+    def step_once(self, kind: CommandKind = CommandKind.STEP) -> None:
+        self._send(kind)
 
     def save_checkpoint(self) -> None:
-        self._send("save")
+        self._send(CommandKind.SAVE)
 
     def rewind(self) -> None:
-        self._send("rewind")
+        self._send(CommandKind.REWIND)
 
     def change(self, changes: dict) -> None:
-        self._send("change", changes)
+        self._send(CommandKind.CHANGE, changes)
 
     def request_snapshot(self) -> None:
-        self._send("snapshot")
+        self._send(CommandKind.SNAPSHOT)
 
     def stop(self) -> None:
-        self._send("stop")
+        self._send(CommandKind.STOP)

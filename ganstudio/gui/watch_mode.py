@@ -12,6 +12,7 @@ from ganstudio.core.config import RunConfig
 from ganstudio.core.control import Heartbeat
 from ganstudio.core.metrics import ModeMetrics
 from ganstudio.core.runlog import RunDirectory, RunError
+from ganstudio.gui.run_phase import RunPhase
 from ganstudio.gui.watch import FolderSteering, RunWatcher
 
 if TYPE_CHECKING:
@@ -45,23 +46,21 @@ class WatchMode(QObject):
             run = RunDirectory.open(folder)
             config = run.read_config()
         except (RunError, OSError) as exc:
-            w._show_error("Cannot watch run", str(exc))
+            w.errors.show("Cannot watch run", str(exc))
             return False
         self.run, self.config = run, config
         w.plots.clear()
         w.samples.clear()
         w.distribution.clear()
-        w._hide_banner()
-        w._reset_rate()
-        w._set_continuable(None)
+        w.banner.hide()
+        w.controls.reset_rate()
+        w.files.set_continuable(None)
         w.form.set_config(config)
         w.live.load(config)
         w.run_dir = str(run.path)
         w.explorer.run_folder = w.run_dir
         w.explorer.default_folder = w.run_dir
-        w._total = max(1, config.train.steps)
-        w.progress.setRange(0, w._total)
-        w.progress.setValue(0)
+        w.controls.set_run(config.train.steps, 0)
         w.setWindowTitle(f"GAN Studio - watching {run.path.name}")
         self.steering = FolderSteering(run.path, lambda text: w.statusBar().showMessage(text, 8000))
         watcher = self.watcher = RunWatcher(run.path, self)
@@ -72,7 +71,7 @@ class WatchMode(QObject):
         watcher.heartbeat.connect(self._on_heartbeat)
         watcher.writer_lost.connect(self._on_lost)
         watcher.snapshot_ready.connect(self._on_snapshot)
-        w._set_state("starting")
+        w.set_phase(RunPhase.STARTING)
         self._show_label()
         self._explore_newest()
         w.snapshot_timer.start()
@@ -98,7 +97,7 @@ class WatchMode(QObject):
     def _on_stats(self, stats: list) -> None:
         w = self.window
         w.plots.add_stats(stats)
-        w.progress.setValue(min(stats[-1].step, w._total))
+        w.controls.progress.setValue(min(stats[-1].step, w.controls.total))
 
     def _on_restarted(self) -> None:
         w = self.window
@@ -111,7 +110,7 @@ class WatchMode(QObject):
         if kind == "change":
             changes = {k: v for k, v in record.items() if k not in ("step", "event")}
             if news:
-                w._on_changed(step, changes)
+                w.on_changed(step, changes)
             else:
                 w.plots.mark(step, ", ".join(f"{k}={v:g}" for k, v in changes.items()))
         elif kind == "rewind":
@@ -145,7 +144,7 @@ class WatchMode(QObject):
     def _show_alarm(self, step: int, kind: str, message: str) -> None:
         self._alarm, self._message = (step, kind), message
         remedies = self._remedies.get((step, kind), ())
-        self.window._show_banner(step, f"{message} Try:" if remedies else message, remedies)
+        self.window.show_alarm(step, f"{message} Try:" if remedies else message, remedies)
 
     def _reload_live_config(self) -> None:
         """After a rewind the run goes on with the config it had then; config.json says which."""
@@ -159,29 +158,27 @@ class WatchMode(QObject):
         self._show_label()
         if beat.device:
             w.device_label.setText(f"Device: {beat.device} (on {beat.host})")
-        if w.state == "idle" and not beat.ended:  # a writer came back (or a new one took the run on)
-            w._hide_banner()
-            w._set_continuable(None)
+        if w.state is RunPhase.IDLE and not beat.ended:  # a writer came back (or a new one took the run on)
+            w.banner.hide()
+            w.files.set_continuable(None)
         if beat.ended:
             self._on_ended(beat)
             return
-        paused = beat.state == "paused"
-        if paused != w.rate_meter.paused:
-            w.rate_meter.set_paused(paused)
-        w.rate_meter.observe(beat.step, beat.time)  # the writer's clock: the watcher's lag does not count
-        w.rate_label.setText(w.rate_meter.text(beat.step, w._total))
+        phase = RunPhase(beat.state)  # a writer's state before it ends is one of the window's phases
+        paused = phase is RunPhase.PAUSED
+        if paused != w.controls.rate_meter.paused:
+            w.controls.set_paused(paused)
         w.distribution.set_paused(paused)
-        if beat.step > w.progress.value():  # a heartbeat can be a second older than the log: never go back
-            w.progress.setValue(min(beat.step, w._total))
-        if not (w.state == "stopping" and beat.state in ("running", "paused")):
-            w._set_state(beat.state)
+        w.controls.show_beat(beat.step, beat.time)
+        if not (w.state is RunPhase.STOPPING and phase in (RunPhase.RUNNING, RunPhase.PAUSED)):
+            w.set_phase(phase)
 
     def _on_ended(self, beat: Heartbeat) -> None:
         w = self.window
         self.watcher.tick()  # what the run wrote after its last heartbeat
-        w.progress.setValue(min(beat.step, w._total))
-        w._reset_rate()
-        w._set_state("idle")
+        w.controls.progress.setValue(min(beat.step, w.controls.total))
+        w.controls.reset_rate()
+        w.set_phase(RunPhase.IDLE)
         if beat.state == "done":
             w.statusBar().showMessage(f"The watched run finished at step {beat.step:,}", 10000)
             return
@@ -191,36 +188,36 @@ class WatchMode(QObject):
     def _on_lost(self, seconds: float) -> None:
         w = self.window
         beat = self.watcher.last_beat
-        w._reset_rate()
-        w._set_state("idle")
+        w.controls.reset_rate()
+        w.set_phase(RunPhase.IDLE)
         if beat is not None:
             message = (f"The process writing this run ({_describe(beat)}) has not been heard from for "
                        f"{seconds:.0f} s: it has probably died.")
         else:
             message = f"Nothing has written to this run for {seconds:.0f} s, and no process says it trains it."
-        self._offer_continue(w.progress.value(), message)
+        self._offer_continue(w.controls.step, message)
 
     def _offer_continue(self, step: int, message: str) -> None:
         """The run is on disk up to its last checkpoint: this window can carry it on, with the config
         it has now (config.json holds the live changes made while it was watched)."""
         w = self.window
-        w._set_continuable(None)
+        w.files.set_continuable(None)
         try:
             config = self.run.read_config()
         except RunError as exc:
-            w._show_banner(step, f"{message} {exc}", ())
+            w.show_alarm(step, f"{message} {exc}")
             return
         if not self.run.latest_checkpoint.is_file():
-            w._show_banner(step, f"{message} It saved no checkpoint: there is nothing to continue.", ())
+            w.show_alarm(step, f"{message} It saved no checkpoint: there is nothing to continue.")
             return
         w.form.set_config(config)
         w.live.load(config)
-        w._set_continuable(self.run, config)
-        w._show_banner(step, message, ())
-        button = w.add_banner_button("Continue here", "continueHereButton",
+        w.files.set_continuable(self.run, config)
+        w.show_alarm(step, message)
+        button = w.banner.add_button("Continue here", "continueHereButton",
                                      "Carry the run on in this window from its latest checkpoint")
-        button.clicked.connect(w.continue_here)
-        w._update_controls()
+        button.clicked.connect(w.files.continue_here)
+        w.update_controls()
 
     def _explore_newest(self) -> None:
         """The newer of the run's last generator copy and its latest checkpoint."""

@@ -22,6 +22,7 @@ from ganstudio.core.events import (
     DistributionShown,
     Event,
     Failed,
+    FinishReason,
     Finished,
     ModesMeasured,
     QualityScored,
@@ -37,7 +38,6 @@ from ganstudio.core.supervisor import Supervisor
 
 STOP_WAIT_MS = 2000
 FINISH_RETRY_MS = 100  # a thread that said Finished is returning from run(); look again this soon
-STEP_COMMANDS = {"both": CommandKind.STEP, "d": CommandKind.STEP_D, "g": CommandKind.STEP_G}
 
 
 class TrainingThread(QThread):
@@ -61,7 +61,7 @@ class TrainingController(QObject):
     started_run = Signal(object)  # RunInfo
     stats_ready = Signal(object)  # list[StepStats]
     frame_ready = Signal(object)  # SampleFrame
-    state_changed = Signal(str)  # "running" | "paused"
+    state_changed = Signal(object)  # RunState
     alarm = Signal(int, str)  # the step, and a request the run refused (a bad change, nothing to rewind to)
     checkpoint_saved = Signal(str)
     snapshot_ready = Signal(object)  # generator state_dict copy + config, for the explorer
@@ -72,12 +72,12 @@ class TrainingController(QObject):
     health_alarm = Signal(object)  # core.events.Alarm
     rewound = Signal(int, object)  # the step training went back to, and its config (as a dict)
     failed = Signal(str)  # traceback text
-    finished = Signal(str)  # "done" | "stopped" | "error"
+    finished = Signal(object)  # FinishReason
 
     def __init__(self, parent: QObject | None = None):
         super().__init__(parent)
         self._thread: TrainingThread | None = None
-        self._reason = ""
+        self._reason = FinishReason.ERROR  # what the run said when it ended; a thread that died said nothing
 
     @property
     def running(self) -> bool:
@@ -89,7 +89,7 @@ class TrainingController(QObject):
         thread = TrainingThread(Supervisor(make_session, paused=paused, gui=True))
         thread.event.connect(self._route)  # queued: this object lives in the GUI thread
         thread.finished.connect(self._on_thread_finished)
-        self._thread, self._reason = thread, "error"
+        self._thread, self._reason = thread, FinishReason.ERROR
         thread.start()
 
     def _route(self, event: Event) -> None:
@@ -101,7 +101,7 @@ class TrainingController(QObject):
             case SampleFrame():
                 self.frame_ready.emit(event)
             case StateChanged(state=state):
-                self.state_changed.emit(state.value)
+                self.state_changed.emit(state)
             case Refused(step=step, message=message):
                 self.alarm.emit(step, message)
             case CheckpointSaved(path=path):
@@ -123,7 +123,7 @@ class TrainingController(QObject):
             case Failed(message=message):
                 self.failed.emit(message)
             case Finished(reason=reason):
-                self._reason = reason.value
+                self._reason = reason
 
     def _submit(self, kind: CommandKind, fields: dict | None = None) -> None:
         if self._thread is not None:
@@ -132,9 +132,9 @@ class TrainingController(QObject):
     def pause(self, paused: bool) -> None:
         self._submit(CommandKind.PAUSE if paused else CommandKind.RESUME)
 
-    def step_once(self, which: str = "both") -> None:
-        """While paused: one full step ("both": k D steps and a G step), or one D ("d") or G ("g") update."""
-        self._submit(STEP_COMMANDS[which])
+    def step_once(self, kind: CommandKind = CommandKind.STEP) -> None:
+        """While paused: one full step (STEP: k D steps and a G step), or one D (STEP_D) or G (STEP_G) update."""
+        self._submit(kind)
 
     def save_checkpoint(self) -> None:
         self._submit(CommandKind.SAVE)

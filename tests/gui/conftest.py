@@ -1,5 +1,5 @@
 import pytest
-from PySide6.QtCore import QSettings
+from PySide6.QtCore import QSettings, QThreadPool
 
 from ganstudio.gui.main_window import MainWindow
 from ganstudio.gui.settings import AppSettings
@@ -31,6 +31,7 @@ def make_window(qtbot, app_settings):
         window.controller.stop_and_wait(5000)
         window.close()
         assert not window.controller.running
+    assert QThreadPool.globalInstance().waitForDone(30000), "a background worker outlived its test"
 
 
 def wait_finished(qtbot, window, timeout=60000):

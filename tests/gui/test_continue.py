@@ -21,14 +21,14 @@ def test_continue_after_stop_with_auto_device(qtbot, make_window):
     with qtbot.waitSignal(w.controller.stats_ready, timeout=30000):
         w.start()
     with qtbot.waitSignal(w.controller.finished, timeout=30000) as stopped:
-        qtbot.mouseClick(w.stop_button, Qt.MouseButton.LeftButton)
-    assert stopped.args == ["stopped"] and w.start_button.text() == "Continue"
+        qtbot.mouseClick(w.controls.stop_button, Qt.MouseButton.LeftButton)
+    assert stopped.args == ["stopped"] and w.controls.start_button.text() == "Continue"
     stopped_at = load_checkpoint(Path(w.run_dir) / "checkpoints" / "latest.pt")["step"]
     w.form.widget("train.steps").setValue(stopped_at + 15)
-    assert w.form.config().train.device == "auto" and w.start_button.text() == "Continue"
+    assert w.form.config().train.device == "auto" and w.controls.start_button.text() == "Continue"
     with qtbot.waitSignal(w.controller.finished, timeout=30000) as done:
-        qtbot.mouseClick(w.start_button, Qt.MouseButton.LeftButton)
-    assert done.args == ["done"], w.error_dialog and w.error_dialog.detailedText()
+        qtbot.mouseClick(w.controls.start_button, Qt.MouseButton.LeftButton)
+    assert done.args == ["done"], w.errors.dialog and w.errors.dialog.detailedText()
     assert load_checkpoint(Path(w.run_dir) / "checkpoints" / "latest.pt")["step"] == stopped_at + 15
 
 
@@ -39,12 +39,12 @@ def test_continue_an_opened_run_folder_with_auto_device(qtbot, make_window, tmp_
     session.save_checkpoint()
     session.close()
     w = make_window()
-    assert w.open_run(tmp_path / "cli-run")
+    assert w.files.open_run(tmp_path / "cli-run")
     assert w.form.config().train.device == "auto"
     w.form.widget("train.steps").setValue(25)
     with qtbot.waitSignal(w.controller.finished, timeout=30000) as done:
-        qtbot.mouseClick(w.start_button, Qt.MouseButton.LeftButton)
-    assert done.args == ["done"], w.error_dialog and w.error_dialog.detailedText()
+        qtbot.mouseClick(w.controls.start_button, Qt.MouseButton.LeftButton)
+    assert done.args == ["done"], w.errors.dialog and w.errors.dialog.detailedText()
     assert load_checkpoint(tmp_path / "cli-run" / "checkpoints" / "latest.pt")["step"] == 25
 
 
@@ -58,13 +58,13 @@ def test_continue_of_a_folder_another_run_trains_is_refused_and_says_who(qtbot, 
         session.advance()
     session.save_checkpoint()
     w = make_window()
-    assert w.open_run(tmp_path / "busy")  # looking needs no lock
+    assert w.files.open_run(tmp_path / "busy")  # looking needs no lock
     w.form.widget("train.steps").setValue(8)
     metrics = (tmp_path / "busy" / "metrics.jsonl").read_bytes()
     with qtbot.waitSignal(w.controller.finished, timeout=30000) as refused:
-        qtbot.mouseClick(w.start_button, Qt.MouseButton.LeftButton)
+        qtbot.mouseClick(w.controls.start_button, Qt.MouseButton.LeftButton)
     assert refused.args == ["error"]
-    assert f"being trained by another run in this process (pid {os.getpid()}" in w.error_dialog.text()
+    assert f"being trained by another run in this process (pid {os.getpid()}" in w.errors.dialog.text()
     assert (tmp_path / "busy" / "metrics.jsonl").read_bytes() == metrics
     session.close()
     assert not (tmp_path / "busy" / LOCK_NAME).exists()

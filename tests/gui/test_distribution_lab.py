@@ -124,10 +124,10 @@ def test_a_drawn_run_trains_on_its_own_copy_and_continues_after_stop(qtbot, make
     Path(drawing).unlink()
     stopped_at = load_checkpoint(run / "checkpoints" / "latest.pt")["step"]
     w.form.widget("train.steps").setValue(stopped_at + 10)
-    assert w.start_button.text() == "Continue"
+    assert w.controls.start_button.text() == "Continue"
     with qtbot.waitSignal(w.controller.finished, timeout=30000) as done:
         w.start()
-    assert done.args == ["done"], w.error_dialog and w.error_dialog.detailedText()
+    assert done.args == ["done"], w.errors.dialog and w.errors.dialog.detailedText()
     assert load_checkpoint(run / "checkpoints" / "latest.pt")["step"] == stopped_at + 10
 
 

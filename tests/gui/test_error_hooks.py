@@ -11,7 +11,7 @@ from ganstudio.gui.errors import ErrorReporter
 @pytest.fixture
 def reporting_window(make_window):
     w = make_window()
-    reporter = ErrorReporter(w.show_unexpected_error, w).install()
+    reporter = ErrorReporter(w.errors.show_unexpected, w).install()
     yield w
     reporter.uninstall()
 
@@ -28,9 +28,9 @@ def raise_in_thread():
 def test_an_exception_in_a_slot_shows_a_dialog(qtbot, reporting_window, capsys):
     w = reporting_window
     QTimer.singleShot(0, raise_in_slot)
-    qtbot.waitUntil(lambda: w.error_dialog is not None and w.error_dialog.isVisible(), timeout=5000)
-    assert w.error_dialog.text() == "ValueError: boom in a slot"
-    assert "Traceback" in w.error_dialog.detailedText() and "raise_in_slot" in w.error_dialog.detailedText()
+    qtbot.waitUntil(lambda: w.errors.dialog is not None and w.errors.dialog.isVisible(), timeout=5000)
+    assert w.errors.dialog.text() == "ValueError: boom in a slot"
+    assert "Traceback" in w.errors.dialog.detailedText() and "raise_in_slot" in w.errors.dialog.detailedText()
     assert "boom in a slot" in capsys.readouterr().err  # still in the terminal too
 
 
@@ -38,13 +38,13 @@ def test_an_exception_in_a_slot_shows_a_dialog(qtbot, reporting_window, capsys):
 def test_an_exception_in_a_thread_shows_a_dialog_then_the_status_line(qtbot, reporting_window):
     w = reporting_window
     threading.Thread(target=raise_in_thread, name="SomeFinder").start()
-    qtbot.waitUntil(lambda: w.error_dialog is not None and w.error_dialog.isVisible(), timeout=5000)
-    assert w.error_dialog.text() == "OSError: boom in a thread"
-    assert "SomeFinder" in w.error_dialog.detailedText()
-    first = w.error_dialog
+    qtbot.waitUntil(lambda: w.errors.dialog is not None and w.errors.dialog.isVisible(), timeout=5000)
+    assert w.errors.dialog.text() == "OSError: boom in a thread"
+    assert "SomeFinder" in w.errors.dialog.detailedText()
+    first = w.errors.dialog
     QTimer.singleShot(0, raise_in_slot)  # while a dialog is open, another error goes to the status line
     qtbot.waitUntil(lambda: "boom in a slot" in w.statusBar().currentMessage(), timeout=5000)
-    assert w.error_dialog is first
+    assert w.errors.dialog is first
 
 
 def test_uninstall_puts_the_previous_hooks_back(make_window):
@@ -52,7 +52,7 @@ def test_uninstall_puts_the_previous_hooks_back(make_window):
 
     before = (sys.excepthook, threading.excepthook)
     w = make_window()
-    reporter = ErrorReporter(w.show_unexpected_error, w).install()
+    reporter = ErrorReporter(w.errors.show_unexpected, w).install()
     assert sys.excepthook != before[0] and threading.excepthook != before[1]
     reporter.uninstall()
     assert (sys.excepthook, threading.excepthook) == before

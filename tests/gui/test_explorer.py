@@ -22,7 +22,7 @@ def checkpoint(small_checkpoint):
 def explorer(qtbot, make_window, checkpoint):
     w = make_window()
     with qtbot.waitSignal(w.explorer.finder.found, timeout=30000):
-        assert w.explore_checkpoint(checkpoint)
+        assert w.files.explore_checkpoint(checkpoint)
     qtbot.waitUntil(lambda: w.explorer.state.directions is not None, timeout=10000)
     e = w.explorer
     e.render()
@@ -141,9 +141,10 @@ def test_explorer_follows_a_live_run(qtbot, make_window):
     w = make_window(tiny_image_config(steps=100000))
     with qtbot.waitSignal(w.controller.snapshot_ready, timeout=30000):
         w.start()
-    qtbot.waitUntil(lambda: w.explorer.state.snapshot is not None and w.explorer.current_image is not None, timeout=30000)
+    qtbot.waitUntil(lambda: w.explorer.state.snapshot is not None and w.explorer.current_image is not None,
+                    timeout=30000)
     first_step = w.explorer.state.snapshot.step
-    qtbot.waitUntil(lambda: w.progress.value() > first_step + 5, timeout=30000)
+    qtbot.waitUntil(lambda: w.controls.progress.value() > first_step + 5, timeout=30000)
     with qtbot.waitSignal(w.controller.snapshot_ready, timeout=10000):
         w.explorer.refresh_button.click()
     assert w.explorer.state.snapshot.step > first_step
@@ -155,7 +156,7 @@ def test_toy_model_shows_where_z_lands(qtbot, make_window, tmp_path):
     t.step()
     save_checkpoint(t.state_dict(), tmp_path / "toy.pt")
     w = make_window()
-    assert w.explore_checkpoint(tmp_path / "toy.pt")
+    assert w.files.explore_checkpoint(tmp_path / "toy.pt")
     w.explorer.render()
     xs, ys = w.explorer.canvas.point_item.getData()
     assert len(xs) == 1 and np.isfinite(xs[0]) and w.explorer.current_image is None
@@ -166,5 +167,5 @@ def test_a_bad_checkpoint_is_a_clear_error(make_window, tmp_path):
     bad = tmp_path / "bad.pt"
     bad.write_bytes(b"nope")
     w = make_window()
-    assert not w.explore_checkpoint(bad)
-    assert w.error_dialog is not None and "not a readable checkpoint" in w.error_dialog.text()
+    assert not w.files.explore_checkpoint(bad)
+    assert w.errors.dialog is not None and "not a readable checkpoint" in w.errors.dialog.text()

@@ -45,13 +45,13 @@ def test_after_stop_the_explorer_has_the_stopped_generator_and_refresh_reloads_i
     w = make_window(image_config(steps=100000))
     with qtbot.waitSignal(w.controller.stats_ready, timeout=30000):
         w.start()
-    qtbot.waitUntil(lambda: w.progress.value() >= 20, timeout=30000)
+    qtbot.waitUntil(lambda: w.controls.progress.value() >= 20, timeout=30000)
     with qtbot.waitSignal(w.controller.finished, timeout=30000):
         w.stop()
     latest = Path(w.run_dir) / "checkpoints" / "latest.pt"
     stopped_at = load_checkpoint(latest)["step"]
     assert w.explorer.state.snapshot.step == stopped_at >= 20
-    assert w.explore_checkpoint(small_checkpoint)
+    assert w.files.explore_checkpoint(small_checkpoint)
     assert w.explorer.state.snapshot.step == 5
     qtbot.mouseClick(w.explorer.refresh_button, Qt.MouseButton.LeftButton)
     assert w.explorer.state.snapshot.step == stopped_at
@@ -65,13 +65,13 @@ def test_an_opened_run_shows_its_generator_and_checkpoint_dialogs_open_in_its_fo
         session.advance()
     session.save_checkpoint()
     w = make_window()
-    assert w.open_run(tmp_path / "cli-run")
+    assert w.files.open_run(tmp_path / "cli-run")
     assert w.explorer.state.snapshot.step == 10
     asked = []
     monkeypatch.setattr(QFileDialog, "getOpenFileName", lambda *args: (asked.append(args[2]), ("", ""))[1])
     w.tabs.setCurrentWidget(w.explorer)
     qtbot.mouseClick(w.explorer.open_button, Qt.MouseButton.LeftButton)
-    w.open_ckpt_action.trigger()
+    w.menu_actions.open_ckpt_action.trigger()
     assert asked == [str(tmp_path / "cli-run" / "checkpoints")] * 2
 
 

@@ -5,6 +5,7 @@ import numpy as np
 from PIL import Image
 from PySide6.QtWidgets import QLabel
 
+from ganstudio.gui.run_phase import RunPhase
 from tests.conftest import tiny_image_config
 from tests.gui.conftest import wait_finished
 
@@ -14,7 +15,7 @@ def choose(qtbot, window, folder):
     window.form.set_image_folder(str(folder))
     note = window.form.findChild(QLabel, "folderNote")
     assert note.isVisibleTo(window) and note.text() == "Counting readable images..."
-    assert not window.start_button.isEnabled()
+    assert not window.controls.start_button.isEnabled()
     qtbot.waitUntil(lambda: not (note.isVisibleTo(window) and note.text() == "Counting readable images..."),
                     timeout=30000)
     return note, window.form.findChild(QLabel, "error_data_path")
@@ -32,9 +33,9 @@ def test_an_empty_folder_is_refused_beside_the_field(qtbot, make_window, tmp_pat
     note, error = choose(qtbot, w, empty)
     assert not note.isVisibleTo(w)
     assert error.isVisibleTo(w) and shown(error) == f"no readable image in {empty}"
-    assert not w.start_button.isEnabled()
+    assert not w.controls.start_button.isEnabled()
     w.start()
-    assert w.state == "idle" and w.error_dialog is None
+    assert w.state is RunPhase.IDLE and w.errors.dialog is None
 
 
 def test_a_folder_of_non_images_is_refused(qtbot, make_window, tmp_path):
@@ -45,7 +46,7 @@ def test_a_folder_of_non_images_is_refused(qtbot, make_window, tmp_path):
     w = make_window()
     _, error = choose(qtbot, w, junk)
     assert error.isVisibleTo(w) and shown(error) == f"no readable image in {junk} (1 unreadable files skipped)"
-    assert not w.start_button.isEnabled()
+    assert not w.controls.start_button.isEnabled()
 
 
 def test_a_folder_with_a_few_pngs_is_accepted_and_trains(qtbot, make_window, tmp_path):
@@ -57,9 +58,9 @@ def test_a_folder_with_a_few_pngs_is_accepted_and_trains(qtbot, make_window, tmp
     w = make_window(tiny_image_config(steps=4))
     note, error = choose(qtbot, w, pictures)
     assert note.isVisibleTo(w) and note.text() == "3 readable images"
-    assert not error.isVisibleTo(w) and w.start_button.isEnabled()
+    assert not error.isVisibleTo(w) and w.controls.start_button.isEnabled()
     w.start()
-    assert wait_finished(qtbot, w) == "done" and w.progress.value() == 4
+    assert wait_finished(qtbot, w) == "done" and w.controls.progress.value() == 4
 
 
 def test_choosing_the_folder_again_counts_it_again(qtbot, make_window, tmp_path):
@@ -67,8 +68,8 @@ def test_choosing_the_folder_again_counts_it_again(qtbot, make_window, tmp_path)
     folder.mkdir()
     w = make_window()
     choose(qtbot, w, folder)
-    assert not w.start_button.isEnabled()
+    assert not w.controls.start_button.isEnabled()
     Image.fromarray(np.zeros((28, 28), dtype=np.uint8)).save(folder / "0.png")
     note, error = choose(qtbot, w, folder)
     assert note.text() == "1 readable image" and not error.isVisibleTo(w)
-    assert w.start_button.isEnabled()
+    assert w.controls.start_button.isEnabled()

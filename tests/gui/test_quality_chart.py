@@ -48,4 +48,4 @@ def test_inception_fid_is_offered_only_with_weights_on_disk(make_window, monkeyp
     box.setChecked(True)
     w.form.widget("quality.inception_weights").setText(str(tmp_path / "missing.pth"))
     assert ("quality.inception", f"no Inception weights file at {tmp_path / 'missing.pth'}") in w.form.problems()
-    assert not w.start_button.isEnabled()
+    assert not w.controls.start_button.isEnabled()

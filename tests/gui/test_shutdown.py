@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 from PySide6.QtCore import Qt
 
+from ganstudio.gui.run_phase import RunPhase
 from tests.conftest import tiny_toy_config
 
 
@@ -30,11 +31,11 @@ def start_long_run(qtbot, make_window):
 def test_stop_with_a_failing_final_save_finishes_and_says_why(qtbot, make_window):
     w = start_long_run(qtbot, make_window)
     with qtbot.waitSignal(w.controller.finished, timeout=15000):
-        qtbot.mouseClick(w.stop_button, Qt.MouseButton.LeftButton)
-    assert not w.controller.running and w.state == "idle"
-    assert w.error_dialog is not None and w.error_dialog.isVisible()
-    assert "final checkpoint was not saved" in w.error_dialog.text()
-    assert "checkpoints" in w.error_dialog.text()
+        qtbot.mouseClick(w.controls.stop_button, Qt.MouseButton.LeftButton)
+    assert not w.controller.running and w.state is RunPhase.IDLE
+    assert w.errors.dialog is not None and w.errors.dialog.isVisible()
+    assert "final checkpoint was not saved" in w.errors.dialog.text()
+    assert "checkpoints" in w.errors.dialog.text()
 
 
 @pytest.mark.timeout(60, method="thread")  # the bug this guards against hangs the GUI thread in a C++ wait
@@ -45,9 +46,9 @@ def test_closing_with_a_failing_final_save_ends_the_thread_and_shows_why(qtbot, 
     assert time.monotonic() - started < 5.0
     assert not w.controller.running
     assert w.isVisible(), "the window stays open so the reason can be read"
-    assert w.error_dialog is not None and w.error_dialog.isVisible()
-    assert "final checkpoint was not saved" in w.error_dialog.text()
+    assert w.errors.dialog is not None and w.errors.dialog.isVisible()
+    assert "final checkpoint was not saved" in w.errors.dialog.text()
     assert "close again" in w.statusBar().currentMessage()
-    w.error_dialog.accept()
+    w.errors.dialog.accept()
     w.close()
     assert not w.isVisible()

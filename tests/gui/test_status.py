@@ -14,23 +14,23 @@ from tests.conftest import tiny_image_config, tiny_toy_config
 
 def run_until_rate_shows(qtbot, w):
     w.start()
-    qtbot.waitUntil(lambda: "steps/s" in w.rate_label.text(), timeout=30000)
+    qtbot.waitUntil(lambda: "steps/s" in w.controls.rate_label.text(), timeout=30000)
 
 
 def test_the_rate_says_paused_while_paused_even_when_stepping(qtbot, make_window):
     w = make_window(tiny_toy_config(steps=100000, log_every=1))
     run_until_rate_shows(qtbot, w)
     with qtbot.waitSignal(w.controller.state_changed, timeout=10000, check_params_cb=lambda s: s == "paused"):
-        qtbot.mouseClick(w.pause_button, Qt.MouseButton.LeftButton)
-    assert w.rate_label.text() == "paused"
-    assert w.samples.shown.step == w.progress.value()  # the picture of the step it paused at
+        qtbot.mouseClick(w.controls.pause_button, Qt.MouseButton.LeftButton)
+    assert w.controls.rate_label.text() == "paused"
+    assert w.samples.shown.step == w.controls.progress.value()  # the picture of the step it paused at
     for _ in range(3):
         with qtbot.waitSignal(w.controller.stats_ready, timeout=10000):
-            qtbot.mouseClick(w.step_button, Qt.MouseButton.LeftButton)
-        assert w.rate_label.text() == "paused"
+            qtbot.mouseClick(w.controls.step_button, Qt.MouseButton.LeftButton)
+        assert w.controls.rate_label.text() == "paused"
     with qtbot.waitSignal(w.controller.state_changed, timeout=10000, check_params_cb=lambda s: s == "running"):
-        qtbot.mouseClick(w.pause_button, Qt.MouseButton.LeftButton)
-    qtbot.waitUntil(lambda: "steps/s" in w.rate_label.text(), timeout=30000)
+        qtbot.mouseClick(w.controls.pause_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: "steps/s" in w.controls.rate_label.text(), timeout=30000)
 
 
 def test_opening_another_run_clears_the_previous_runs_rate_and_banner(qtbot, make_window, tmp_path):
@@ -43,32 +43,32 @@ def test_opening_another_run_clears_the_previous_runs_rate_and_banner(qtbot, mak
     with qtbot.waitSignal(w.controller.finished, timeout=30000):
         w.stop()
     w.controller.health_alarm.emit(Alarm("mode-collapse", 1200, "Samples are collapsing.", ()))
-    assert w.open_run(tmp_path / "other")
-    assert w.rate_label.text() == ""
-    assert not w.banner_row.isVisible(), "an alarm about the previous run"
+    assert w.files.open_run(tmp_path / "other")
+    assert w.controls.rate_label.text() == ""
+    assert not w.banner.isVisible(), "an alarm about the previous run"
 
 
 def test_the_sample_caption_says_the_step_its_picture_is_from(qtbot, make_window):
     w = make_window(tiny_image_config(steps=100000, sample_every=100000, log_every=1000))
     w.start()
-    qtbot.waitUntil(lambda: w.samples.shown is not None and w.progress.value() > w.samples.shown.step + 20,
+    qtbot.waitUntil(lambda: w.samples.shown is not None and w.controls.progress.value() > w.samples.shown.step + 20,
                     timeout=30000)
     with qtbot.waitSignal(w.controller.finished, timeout=30000):
         w.stop()
     stopped_at = load_checkpoint(Path(w.run_dir) / "checkpoints" / "latest.pt")["step"]
-    assert w.samples.shown.step == stopped_at == w.progress.value()
+    assert w.samples.shown.step == stopped_at == w.controls.progress.value()
     assert w.samples.caption.text() == f"step {stopped_at:,} (end of run)"
 
 
 def test_the_banner_says_the_step_its_alarm_was_raised_at(qtbot, make_window):
     w = make_window(tiny_toy_config(steps=100000))
     w.controller.health_alarm.emit(Alarm("mode-collapse", 1200, "Samples are collapsing.", ()))
-    assert w.banner_row.isVisible()
-    assert w.banner.text().startswith("Step 1,200: Samples are collapsing.")
+    assert w.banner.isVisible()
+    assert w.banner.message.text().startswith("Step 1,200: Samples are collapsing.")
     with qtbot.waitSignal(w.controller.stats_ready, timeout=30000):
         w.start()
     with qtbot.waitSignal(w.controller.alarm, timeout=10000):
         w.controller.change({"lr_g": -1.0})
-    match = re.match(r"Step ([\d,]+): Change refused", w.banner.text())
-    assert match and 0 < int(match.group(1).replace(",", "")) <= w.progress.value() + 1000
+    match = re.match(r"Step ([\d,]+): Change refused", w.banner.message.text())
+    assert match and 0 < int(match.group(1).replace(",", "")) <= w.controls.progress.value() + 1000
     w.stop()

@@ -9,6 +9,7 @@ from PySide6.QtWidgets import QProgressBar, QPushButton, QSlider
 
 from ganstudio.core.runlog import RunDirectory
 from ganstudio.core.session import TrainingSession
+from ganstudio.gui.run_phase import RunPhase
 from tests.conftest import tiny_image_config, tiny_toy_config
 
 
@@ -27,7 +28,7 @@ def test_a_tiny_run_streams_stats_and_samples(qtbot, make_window):
     stats_batches = []
     w.controller.stats_ready.connect(stats_batches.append)
     with qtbot.waitSignal(w.controller.finished, timeout=60000) as done:
-        qtbot.mouseClick(w.start_button, Qt.MouseButton.LeftButton)
+        qtbot.mouseClick(w.controls.start_button, Qt.MouseButton.LeftButton)
     assert done.args == ["done"]
     w.plots.flush()
     steps = w.plots.series.column("step")
@@ -39,12 +40,12 @@ def test_a_tiny_run_streams_stats_and_samples(qtbot, make_window):
     assert pixels is not None and pixels.dtype == np.uint8 and pixels.shape == (242, 242)
     assert pixels.flags["C_CONTIGUOUS"]
     assert len(w.samples.history) == 4  # steps 10, 20, 30, 40 were saved to samples/
-    assert w.progress.value() == 40 and w.progress.maximum() == 40
+    assert w.controls.progress.value() == 40 and w.controls.progress.maximum() == 40
     run = Path(w.run_dir)
     assert run.parent == Path(w.settings.runs_dir)
     assert (run / "checkpoints" / "latest.pt").is_file() and (run / "config.json").is_file()
     assert len((run / "metrics.jsonl").read_text().splitlines()) == 40
-    assert w.state == "idle" and w.start_button.isEnabled()
+    assert w.state is RunPhase.IDLE and w.controls.start_button.isEnabled()
 
 
 def test_history_slider_scrubs_back(qtbot, make_window):
@@ -64,22 +65,22 @@ def test_pause_step_resume_stop(qtbot, make_window):
     with qtbot.waitSignal(w.controller.stats_ready, timeout=30000):
         w.start()
     with qtbot.waitSignal(w.controller.state_changed, timeout=10000, check_params_cb=lambda s: s == "paused"):
-        qtbot.mouseClick(w.pause_button, Qt.MouseButton.LeftButton)
-    assert w.pause_button.text() == "Resume" and w.step_button.isEnabled()
-    before = w.progress.value()
+        qtbot.mouseClick(w.controls.pause_button, Qt.MouseButton.LeftButton)
+    assert w.controls.pause_button.text() == "Resume" and w.controls.step_button.isEnabled()
+    before = w.controls.progress.value()
     with qtbot.waitSignal(w.controller.stats_ready, timeout=10000) as stepped:
-        qtbot.mouseClick(w.step_button, Qt.MouseButton.LeftButton)
+        qtbot.mouseClick(w.controls.step_button, Qt.MouseButton.LeftButton)
     assert stepped.args[0][-1].step == before + 1
     with qtbot.waitSignal(w.controller.state_changed, timeout=10000, check_params_cb=lambda s: s == "running"):
-        qtbot.mouseClick(w.pause_button, Qt.MouseButton.LeftButton)
+        qtbot.mouseClick(w.controls.pause_button, Qt.MouseButton.LeftButton)
     with qtbot.waitSignal(w.controller.stats_ready, timeout=10000) as more:
         pass
     assert more.args[0][-1].step > before + 1
     with qtbot.waitSignal(w.controller.finished, timeout=10000) as done:
-        qtbot.mouseClick(w.stop_button, Qt.MouseButton.LeftButton)
+        qtbot.mouseClick(w.controls.stop_button, Qt.MouseButton.LeftButton)
     assert done.args == ["stopped"]
     assert (Path(w.run_dir) / "checkpoints" / "latest.pt").is_file()
-    assert w.start_button.text() == "Continue"
+    assert w.controls.start_button.text() == "Continue"
 
 
 def test_worker_error_shows_a_dialog_and_a_second_run_works(qtbot, make_window, tmp_path):
@@ -89,20 +90,20 @@ def test_worker_error_shows_a_dialog_and_a_second_run_works(qtbot, make_window, 
     cfg = tiny_image_config(steps=10)
     cfg.data.dataset, cfg.data.path = "image-folder", str(emptied)
     w = make_window(cfg)
-    qtbot.waitUntil(w.start_button.isEnabled, timeout=30000)  # the form counted one readable image
+    qtbot.waitUntil(w.controls.start_button.isEnabled, timeout=30000)  # the form counted one readable image
     (emptied / "0.png").unlink()  # gone before Start: only the worker can find out
     with qtbot.waitSignal(w.controller.finished, timeout=30000) as done:
         w.start()
     assert done.args == ["error"]
-    assert w.error_dialog is not None and w.error_dialog.isVisible()
-    assert "no readable image" in w.error_dialog.text()
-    assert "Traceback" in w.error_dialog.detailedText()
-    w.error_dialog.accept()
-    assert w.state == "idle"
+    assert w.errors.dialog is not None and w.errors.dialog.isVisible()
+    assert "no readable image" in w.errors.dialog.text()
+    assert "Traceback" in w.errors.dialog.detailedText()
+    w.errors.dialog.accept()
+    assert w.state is RunPhase.IDLE
     w.form.set_config(tiny_image_config(steps=10))
     with qtbot.waitSignal(w.controller.finished, timeout=30000) as again:
         w.start()
-    assert again.args == ["done"] and w.progress.value() == 10
+    assert again.args == ["done"] and w.controls.progress.value() == 10
 
 
 def test_nan_pauses_the_run_and_says_so(qtbot, make_window):
@@ -112,9 +113,9 @@ def test_nan_pauses_the_run_and_says_so(qtbot, make_window):
     with qtbot.waitSignal(w.controller.health_alarm, timeout=30000) as alarm:
         w.start()
     assert alarm.args[0].kind == "nan"
-    qtbot.waitUntil(lambda: w.state == "paused", timeout=10000)
-    assert w.banner_row.isVisible() and "NaN" in w.banner.text()
-    labels = [b.text() for b in w.remedy_buttons]
+    qtbot.waitUntil(lambda: w.state is RunPhase.PAUSED, timeout=10000)
+    assert w.banner.isVisible() and "NaN" in w.banner.message.text()
+    labels = [b.text() for b in w.banner.remedy_buttons]
     assert labels[0].startswith("Rewind") and len(labels) == 3
     records = (Path(w.run_dir) / "metrics.jsonl").read_text()
     assert '"event": "alarm", "kind": "nan"' in records
@@ -140,13 +141,13 @@ def test_invalid_form_values_are_refused(qtbot, make_window):
     w.form.widget("optim.lr_g").setText("0")
     error = w.form.findChild(object, "error_optim_lr_g")
     assert error.isVisibleTo(w.form) and "learning rate" in error.text()
-    assert not w.start_button.isEnabled()
+    assert not w.controls.start_button.isEnabled()
     w.start()
-    assert not w.controller.running and w.state == "idle"
+    assert not w.controller.running and w.state is RunPhase.IDLE
     w.form.widget("optim.lr_g").setText("abc")
-    assert not w.start_button.isEnabled()
+    assert not w.controls.start_button.isEnabled()
     w.form.widget("optim.lr_g").setText("2e-4")
-    assert not error.isVisibleTo(w.form) and w.start_button.isEnabled()
+    assert not error.isVisibleTo(w.form) and w.controls.start_button.isEnabled()
 
 
 def test_open_run_restores_plots_and_continues(qtbot, make_window, tmp_path):
@@ -158,13 +159,13 @@ def test_open_run_restores_plots_and_continues(qtbot, make_window, tmp_path):
     session.close()
 
     w = make_window()
-    assert w.open_run(tmp_path / "cli-run")
+    assert w.files.open_run(tmp_path / "cli-run")
     w.plots.flush()
     assert list(w.plots.series.column("step")) == list(range(1, 21))
     assert len(w.samples.history) == 2
-    assert w.form.config() == cfg and w.start_button.text() == "Continue"
+    assert w.form.config() == cfg and w.controls.start_button.text() == "Continue"
     w.form.widget("train.steps").setValue(30)
-    assert w.start_button.text() == "Continue"
+    assert w.controls.start_button.text() == "Continue"
     with qtbot.waitSignal(w.controller.finished, timeout=30000) as done:
         w.start()
     assert done.args == ["done"]
@@ -269,9 +270,9 @@ def test_a_config_remedy_goes_into_the_setup_form(make_window):
     from ganstudio.core.health import Remedy
 
     w = make_window(tiny_toy_config())
-    w._show_banner(300, "collapsed", (Remedy("PacGAN", config={"model.pack": 4}),))
-    w.remedy_buttons[0].click()
-    assert w.form.config().model.pack == 4 and not w.banner_row.isVisible()
+    w.show_alarm(300, "collapsed", (Remedy("PacGAN", config={"model.pack": 4}),))
+    w.banner.remedy_buttons[0].click()
+    assert w.form.config().model.pack == 4 and not w.banner.isVisible()
 
 
 def test_rewind_after_a_nan_goes_back_to_the_last_good_snapshot(qtbot, make_window):
@@ -287,9 +288,9 @@ def test_rewind_after_a_nan_goes_back_to_the_last_good_snapshot(qtbot, make_wind
                           check_params_cb=lambda alarm: alarm.kind == "nan") as alarm:
         w.controller.change({"lr_g": 1e20, "lr_d": 1e20})
     nan_step = alarm.args[0].step
-    qtbot.waitUntil(lambda: w.state == "paused", timeout=10000)
+    qtbot.waitUntil(lambda: w.state is RunPhase.PAUSED, timeout=10000)
     with qtbot.waitSignal(w.controller.rewound, timeout=10000) as rewound:
-        qtbot.mouseClick(w.remedy_buttons[0], Qt.MouseButton.LeftButton)
+        qtbot.mouseClick(w.banner.remedy_buttons[0], Qt.MouseButton.LeftButton)
     step, config = rewound.args
     assert REWIND_EVERY <= step < nan_step
     assert config["optim"]["lr_g"] == 0.01  # the change that broke the run is undone too

@@ -13,6 +13,7 @@ from ganstudio.core.control import FolderBridge, control_path, read_heartbeat
 from ganstudio.core.events import Alarm, Finished, Remedy, RunInfo, StateChanged, StatsBatch
 from ganstudio.core.runlog import RunDirectory
 from ganstudio.core.stats import StepStats
+from ganstudio.gui.run_phase import RunPhase
 from tests.conftest import tiny_image_config
 from tests.fake_supervisor import FakeSupervisor
 
@@ -44,8 +45,8 @@ def test_a_watched_run_fills_the_window_and_its_controls_write_commands(qtbot, m
     run.append_metrics(stats(1, 10))
     supervisor.emit(StatsBatch(stats(1, 10)))
     w = make_window()
-    assert w.watch_run(run.path)
-    qtbot.waitUntil(lambda: len(w.plots.series) == 10 and w.state == "running", timeout=TIMEOUT)
+    assert w.files.watch_run(run.path)
+    qtbot.waitUntil(lambda: len(w.plots.series) == 10 and w.state is RunPhase.RUNNING, timeout=TIMEOUT)
     assert w.watch_label.isVisible() and f"pid {os.getpid()} on " in w.watch_label.text()
     assert "watching" in w.windowTitle() and not w.form.isEnabled()
     assert w.device_label.text().startswith("Device: CUDA: NVIDIA H200 (on ")
@@ -53,20 +54,20 @@ def test_a_watched_run_fills_the_window_and_its_controls_write_commands(qtbot, m
     run.append_metrics(stats(11, 15))
     supervisor.emit(StatsBatch(stats(11, 15)))
     qtbot.waitUntil(lambda: len(w.plots.series) == 15, timeout=TIMEOUT)
-    assert w.progress.value() == 15
+    assert w.controls.progress.value() == 15
     bridge.step = 12
     bridge.beat()  # a heartbeat can be a second older than the log's last lines
     qtbot.waitUntil(lambda: w.watch.watcher.last_beat.step == 12, timeout=TIMEOUT)
-    assert w.progress.value() == 15
+    assert w.controls.progress.value() == 15
     bridge.step = 15
 
-    qtbot.mouseClick(w.pause_button, qtbot_button())
+    qtbot.mouseClick(w.controls.pause_button, qtbot_button())
     [pause] = supervisor.poll()
     assert pause.kind == "pause"
     supervisor.emit(StateChanged("paused"))
-    qtbot.waitUntil(lambda: w.state == "paused", timeout=TIMEOUT)
-    assert w.pause_button.text() == "Resume" and w.step_button.isEnabled()
-    qtbot.mouseClick(w.step_button, qtbot_button())
+    qtbot.waitUntil(lambda: w.state is RunPhase.PAUSED, timeout=TIMEOUT)
+    assert w.controls.pause_button.text() == "Resume" and w.controls.step_button.isEnabled()
+    qtbot.mouseClick(w.controls.step_button, qtbot_button())
     assert [c.kind for c in supervisor.poll()] == ["step"]
 
     w.live.widget("lr_g").setText("0.0005")
@@ -82,24 +83,24 @@ def test_a_watched_run_fills_the_window_and_its_controls_write_commands(qtbot, m
     supervisor.emit(Alarm("divergence", 15, "Losses are exploding.",
                           (Remedy("Halve both learning rates", live={"lr_g": 2.5e-4, "lr_d": 1e-4}),
                            Remedy("Spectral norm in D (next run)", config={"model.spectral_norm": True}))))
-    qtbot.waitUntil(lambda: w.banner_row.isVisible() and len(getattr(w, "remedy_buttons", [])) == 2, timeout=TIMEOUT)
-    assert "exploding" in w.banner.text()
-    qtbot.mouseClick(w.remedy_buttons[0], qtbot_button())
+    qtbot.waitUntil(lambda: w.banner.isVisible() and len(w.banner.remedy_buttons) == 2, timeout=TIMEOUT)
+    assert "exploding" in w.banner.message.text()
+    qtbot.mouseClick(w.banner.remedy_buttons[0], qtbot_button())
     [remedy] = supervisor.poll()
     assert (remedy.kind, remedy.fields) == ("change", {"lr_g": 2.5e-4, "lr_d": 1e-4})
 
     w.save_checkpoint()
-    w.refresh_explorer()
+    w.files.refresh_explorer()
     assert [c.kind for c in supervisor.poll()] == ["save", "snapshot"]
 
-    qtbot.mouseClick(w.stop_button, qtbot_button())
-    assert w.state == "stopping"
+    qtbot.mouseClick(w.controls.stop_button, qtbot_button())
+    assert w.state is RunPhase.STOPPING
     assert [c.kind for c in supervisor.poll()] == ["stop"]
     supervisor.emit(Finished("stopped", 15))
-    qtbot.waitUntil(lambda: w.state == "idle", timeout=TIMEOUT)
-    assert w.banner.text().startswith("Step 15: The run stopped (pid ")
-    assert "saved no checkpoint" in w.banner.text() and w.remedy_buttons == []  # nothing to continue from
-    assert w.start_button.text() == "Start"
+    qtbot.waitUntil(lambda: w.state is RunPhase.IDLE, timeout=TIMEOUT)
+    assert w.banner.message.text().startswith("Step 15: The run stopped (pid ")
+    assert "saved no checkpoint" in w.banner.message.text() and w.banner.remedy_buttons == []  # nothing to continue from
+    assert w.controls.start_button.text() == "Start"
     acks = [(r["kind"], r["step"]) for r in run.read_events("command")]
     assert acks == [("pause", 15), ("step", 15), ("change", 15), ("change", 15), ("save", 15), ("snapshot", 15),
                     ("stop", 15)]
@@ -109,8 +110,8 @@ def test_a_command_file_that_cannot_be_written_is_said_not_raised(qtbot, make_wi
     run, supervisor, _ = writer
     supervisor.emit(StateChanged("running"))
     w = make_window()
-    w.watch_run(run.path)
-    qtbot.waitUntil(lambda: w.state == "running", timeout=TIMEOUT)
+    w.files.watch_run(run.path)
+    qtbot.waitUntil(lambda: w.state is RunPhase.RUNNING, timeout=TIMEOUT)
     control_path(run.path).mkdir()  # not a file: every append fails
     w.toggle_pause()
     assert "Cannot send pause" in w.statusBar().currentMessage()
@@ -130,13 +131,13 @@ def test_a_writer_that_stops_beating_is_reported_and_the_run_continues_here(qtbo
     bridge.beat()  # and never again: the writer was killed
 
     w = make_window()
-    w.watch_run(run.path)
+    w.files.watch_run(run.path)
     w.watch.watcher.timeout_s = 1.0
-    qtbot.waitUntil(lambda: w.state == "running", timeout=TIMEOUT)
-    qtbot.waitUntil(lambda: w.banner_row.isVisible(), timeout=TIMEOUT)
-    assert "has not been heard from" in w.banner.text() and f"pid {os.getpid()}" in w.banner.text()
-    assert w.state == "idle" and w.start_button.text() == "Continue"
-    continue_here = w.remedy_buttons[-1]
+    qtbot.waitUntil(lambda: w.state is RunPhase.RUNNING, timeout=TIMEOUT)
+    qtbot.waitUntil(lambda: w.banner.isVisible(), timeout=TIMEOUT)
+    assert "has not been heard from" in w.banner.message.text() and f"pid {os.getpid()}" in w.banner.message.text()
+    assert w.state is RunPhase.IDLE and w.controls.start_button.text() == "Continue"
+    continue_here = w.banner.remedy_buttons[-1]
     assert continue_here.objectName() == "continueHereButton"
     qtbot.mouseClick(continue_here, qtbot_button())
     assert not w.watch.active
@@ -155,10 +156,10 @@ def test_a_run_nobody_writes_is_said_after_the_timeout(qtbot, make_window, tmp_p
     run = RunDirectory.at(tmp_path / "run")
     run.write_config(tiny_image_config(steps=1000))
     w = make_window()
-    w.watch_run(run.path)
+    w.files.watch_run(run.path)
     w.watch.watcher.timeout_s = 0.5
-    qtbot.waitUntil(lambda: w.banner_row.isVisible(), timeout=TIMEOUT)
-    assert "no process says it trains it" in w.banner.text() and "no heartbeat yet" in w.watch_label.text()
-    assert w.state == "idle" and w.remedy_buttons == []  # no checkpoint: nothing to continue
+    qtbot.waitUntil(lambda: w.banner.isVisible(), timeout=TIMEOUT)
+    assert "no process says it trains it" in w.banner.message.text() and "no heartbeat yet" in w.watch_label.text()
+    assert w.state is RunPhase.IDLE and w.banner.remedy_buttons == []  # no checkpoint: nothing to continue
     w.stop_watching()
-    assert not w.watch_label.isVisible() and w.new_action.isEnabled()
+    assert not w.watch_label.isVisible() and w.menu_actions.new_action.isEnabled()

@@ -10,6 +10,7 @@ from PySide6.QtCore import Qt
 
 from ganstudio.core.control import read_heartbeat
 from ganstudio.core.runlog import RunDirectory
+from ganstudio.gui.run_phase import RunPhase
 from tests.conftest import tiny_image_config
 
 pytest.importorskip("ganstudio.core.supervisor", reason="needs core/supervisor.py (issue #16, part 1) with cmd_train "
@@ -38,13 +39,13 @@ def test_a_window_watches_pauses_changes_and_stops_a_training_process(qtbot, mak
     proc, out = train_process
     qtbot.waitUntil(lambda: proc.poll() is None and state_of(out) == "running", timeout=START_TIMEOUT)
     w = make_window()
-    assert w.watch_run(out)
-    qtbot.waitUntil(lambda: len(w.plots.series) >= 20 and w.state == "running", timeout=TIMEOUT)
+    assert w.files.watch_run(out)
+    qtbot.waitUntil(lambda: len(w.plots.series) >= 20 and w.state is RunPhase.RUNNING, timeout=TIMEOUT)
     assert f"pid {proc.pid} on " in w.watch_label.text()
     qtbot.waitUntil(lambda: w.samples.live is not None, timeout=TIMEOUT)
 
-    qtbot.mouseClick(w.pause_button, Qt.MouseButton.LeftButton)
-    qtbot.waitUntil(lambda: w.state == "paused", timeout=TIMEOUT)
+    qtbot.mouseClick(w.controls.pause_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: w.state is RunPhase.PAUSED, timeout=TIMEOUT)
     paused_at = read_heartbeat(out).step
     beats = set()
 
@@ -63,22 +64,22 @@ def test_a_window_watches_pauses_changes_and_stops_a_training_process(qtbot, mak
     assert [r["lr_g"] for r in RunDirectory(out).read_events("change")] == [0.00037]
     assert RunDirectory(out).read_config().optim.lr_g == 0.00037
 
-    qtbot.mouseClick(w.pause_button, Qt.MouseButton.LeftButton)  # Resume
-    qtbot.waitUntil(lambda: w.state == "running" and read_heartbeat(out).step > paused_at, timeout=TIMEOUT)
-    w.refresh_explorer()  # asks the process for its generator through the control file
+    qtbot.mouseClick(w.controls.pause_button, Qt.MouseButton.LeftButton)  # Resume
+    qtbot.waitUntil(lambda: w.state is RunPhase.RUNNING and read_heartbeat(out).step > paused_at, timeout=TIMEOUT)
+    w.files.refresh_explorer()  # asks the process for its generator through the control file
     qtbot.waitUntil(lambda: w.explorer.state.snapshot is not None and w.explorer.state.snapshot.step > paused_at, timeout=TIMEOUT)
     assert w.explorer.state.checkpoint_path.endswith("snapshot.pt")
 
-    qtbot.mouseClick(w.stop_button, Qt.MouseButton.LeftButton)
+    qtbot.mouseClick(w.controls.stop_button, Qt.MouseButton.LeftButton)
     proc.wait(60)
-    qtbot.waitUntil(lambda: w.state == "idle", timeout=TIMEOUT)
+    qtbot.waitUntil(lambda: w.state is RunPhase.IDLE, timeout=TIMEOUT)
     beat = read_heartbeat(out)
     assert beat.state == "stopped"
     from ganstudio.core.checkpoint import load_checkpoint
 
     assert load_checkpoint(out / "checkpoints" / "latest.pt")["step"] == beat.step > paused_at
-    assert w.start_button.text() == "Continue" and "The run stopped (pid" in w.banner.text()
-    assert w.progress.value() == beat.step == w.plots.series.column("step")[-1]  # the run's last steps are shown
+    assert w.controls.start_button.text() == "Continue" and "The run stopped (pid" in w.banner.message.text()
+    assert w.controls.progress.value() == beat.step == w.plots.series.column("step")[-1]  # the run's last steps are shown
 
 
 def state_of(out: Path) -> str | None:

@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from ganstudio.core.events import CommandKind
 from ganstudio.core.metrics import ModeMetrics
 from ganstudio.gui.widgets.series import GrowingSeries
 
@@ -72,7 +73,7 @@ class DrawingViewBox(pg.ViewBox):
 
 
 class DistributionView(QWidget):
-    step_requested = Signal(str)  # "d", "g" or "both"
+    step_requested = Signal(object)  # CommandKind.STEP_D, STEP_G or STEP
     train_on_drawing = Signal(object)  # (N, 2) float array of painted points
 
     def __init__(self, parent: QWidget | None = None):
@@ -129,8 +130,9 @@ class DistributionView(QWidget):
         self.step_g_button.setToolTip("While paused: one generator update")
         self.step_both_button = QPushButton("Step both", objectName="stepBothButton")
         self.step_both_button.setToolTip("While paused: k discriminator updates then one generator update")
-        for button, which in ((self.step_d_button, "d"), (self.step_g_button, "g"), (self.step_both_button, "both")):
-            button.clicked.connect(lambda _=False, w=which: self.step_requested.emit(w))
+        for button, kind in ((self.step_d_button, CommandKind.STEP_D), (self.step_g_button, CommandKind.STEP_G),
+                             (self.step_both_button, CommandKind.STEP)):
+            button.clicked.connect(lambda _=False, k=kind: self.step_requested.emit(k))
         self.draw_check = QCheckBox("Draw", objectName="drawCheck")
         self.draw_check.setToolTip("Paint your own 2D distribution with the left mouse button")
         self.draw_check.toggled.connect(self._set_drawing)

@@ -16,7 +16,16 @@ from typing import TYPE_CHECKING
 import numpy as np
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QShowEvent
-from PySide6.QtWidgets import QGridLayout, QHBoxLayout, QLabel, QPushButton, QScrollArea, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QFileDialog,
+    QGridLayout,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QScrollArea,
+    QVBoxLayout,
+    QWidget,
+)
 from superqt import QLabeledDoubleSlider
 from superqt.utils import qdebounced, qthrottled
 
@@ -62,18 +71,10 @@ class ExplorerPanel(QWidget):
         # trailing edge only: a burst of edits in one event-loop pass draws once, with the last values
         self._render_soon = qthrottled(self.render, timeout=0, leading=False)
         self._render_strip_later = qdebounced(self.render_neighbours, timeout=STRIP_DELAY_MS)
-        self._build()
-        self._set_enabled(False)
-
-    def _build(self) -> None:
         self.canvas = ExplorerCanvas()
         self.info = QLabel("Open a checkpoint, or start training, to explore its generator", objectName="explorerInfo")
         self.info.setWordWrap(True)
         self.saver.saved.connect(self.info.setText)
-        left = QVBoxLayout()
-        left.addWidget(self.canvas, 1)
-        left.addWidget(self.info)
-
         self.open_button = QPushButton("Open checkpoint...", objectName="openCheckpointButton")
         self.open_button.setToolTip("Explore the generator in a checkpoint file (.pt)")
         self.open_button.clicked.connect(self.ask_checkpoint)
@@ -88,10 +89,6 @@ class ExplorerPanel(QWidget):
         self.save_button = QPushButton("Save image set...", objectName="saveImageSetButton")
         self.save_button.setToolTip("Save PNGs, a contact sheet, latents and a manifest that regenerates them exactly")
         self.save_button.clicked.connect(self.ask_save)
-        top = QGridLayout()
-        for i, b in enumerate((self.open_button, self.refresh_button, self.find_button, self.save_button)):
-            top.addWidget(b, i // 2, i % 2)
-
         self.sliders = LatentSliders(self.state)
         self.sliders.edited.connect(self.request_render)
         self.sliders.reset_button.clicked.connect(self.reset_all)
@@ -100,6 +97,18 @@ class ExplorerPanel(QWidget):
         self.interpolation.endpoint_wanted.connect(self.set_endpoint)
         self.interpolation.moved.connect(self._on_interp)
         self.interpolation.play_refused.connect(lambda: self.info.setText("Set A and B first"))
+
+        self._lay_out()
+        self._set_enabled(False)
+
+    def _lay_out(self) -> None:
+        left = QVBoxLayout()
+        left.addWidget(self.canvas, 1)
+        left.addWidget(self.info)
+
+        top = QGridLayout()
+        for i, b in enumerate((self.open_button, self.refresh_button, self.find_button, self.save_button)):
+            top.addWidget(b, i // 2, i % 2)
 
         controls = QWidget()
         right = QVBoxLayout(controls)
@@ -127,8 +136,6 @@ class ExplorerPanel(QWidget):
         return self.default_folder
 
     def ask_checkpoint(self) -> None:
-        from PySide6.QtWidgets import QFileDialog
-
         from ganstudio.core.checkpoint import CheckpointError
 
         path, _ = QFileDialog.getOpenFileName(self, "Open checkpoint", self.checkpoint_folder(),

@@ -1,0 +1,247 @@
+"""What the window opens: a new run, a run folder to continue or watch, a checkpoint to explore, a
+drawing to train on. Each fills the window's views from files; none of it runs while a run does."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import QObject
+from PySide6.QtGui import QDragEnterEvent, QDropEvent
+from PySide6.QtWidgets import QFileDialog
+
+from ganstudio.core.config import RunConfig
+from ganstudio.core.events import Changed, ModesMeasured, QualityScored, SampleFrame, StatsBatch
+from ganstudio.core.run_data import config_in_folder
+from ganstudio.core.runlog import RunDirectory, RunError
+from ganstudio.gui.run_phase import RunAction, RunPhase
+
+if TYPE_CHECKING:
+    from ganstudio.core.session import TrainingSession
+    from ganstudio.gui.main_window import MainWindow
+
+
+class RunFiles(QObject):
+    def __init__(self, window: MainWindow):
+        super().__init__(window)
+        self.window = window
+        self.continuable: RunDirectory | None = None  # an opened or stopped run that Start continues
+        self.continuable_config: RunConfig | None = None  # its config.json, read once, compared on every form edit
+
+    def set_continuable(self, run: RunDirectory | None, config: RunConfig | None = None) -> None:
+        self.continuable = run
+        self.continuable_config = config if run is not None else None
+
+    def keep_stopped(self, run_dir: str) -> None:
+        """A stopped run is what Start continues, with the config it stopped with."""
+        run = RunDirectory(run_dir)
+        try:
+            config = config_in_folder(run.read_config(), run.path)
+        except RunError:
+            self.set_continuable(None)
+            return
+        self.set_continuable(run, config)
+        if config.data.dataset == "drawn":  # its points are now the run folder's own copy
+            self.window.form.set_drawn(config.data.path)
+
+    def check_continuable(self) -> None:
+        """After a form edit: a continued run keeps its config (only its length and device may change),
+        so other settings make Start begin a new run."""
+        saved = self.continuable_config
+        if saved is None:
+            return
+        current = self.window.form.config()
+        current.train.steps = saved.train.steps
+        current.train.device = saved.train.device
+        current.preset = saved.preset
+        if current != saved:
+            self.set_continuable(None)
+            self.window.statusBar().showMessage("Settings changed: Start begins a new run", 5000)
+
+    def _refuse_while_running(self) -> bool:
+        if self.window.state.allows(RunAction.EDIT_SETUP):
+            return False
+        self.window.statusBar().showMessage("Stop the current run first", 5000)
+        return True
+
+    def session_maker(self, config: RunConfig) -> Callable[[], TrainingSession]:
+        """How the worker makes the session Start asked for: the continuable run carried on, or a new one."""
+        from ganstudio.core.session import TrainingSession
+
+        w = self.window
+        if self.continuable is not None:
+            run, steps, device = self.continuable, config.train.steps, config.train.device
+            return lambda: TrainingSession.resume(run, total_steps=steps, device=device)
+        runs_root = w.settings.runs_dir
+        return lambda: TrainingSession.start(config, RunDirectory.create(runs_root, config.preset or "run"))
+
+    def new_run(self) -> None:
+        if self._refuse_while_running():
+            return
+        w = self.window
+        w.watch.stop()
+        self.set_continuable(None)
+        w.run_dir = None
+        w.explorer.run_folder = None
+        w.banner.hide()
+        w.plots.clear()
+        w.samples.clear()
+        w.controls.progress.setValue(0)
+        w.controls.reset_rate()
+        w.update_controls()
+
+    def ask_open_run(self) -> None:
+        folder = QFileDialog.getExistingDirectory(self.window, "Open run folder", self.window.settings.runs_dir)
+        if folder:
+            self.open_run(folder)
+
+    def open_run(self, folder: str | Path) -> bool:
+        """Restores a run's config, metric history and sample grids; Start then continues it."""
+        if self._refuse_while_running():
+            return False
+        w = self.window
+        w.watch.stop()
+        try:
+            run = RunDirectory.open(folder)
+            config = config_in_folder(run.read_config(), run.path)
+            history = run.history()
+            pictures = run.sample_files()
+        except (RunError, OSError) as exc:
+            w.errors.show("Cannot open run", str(exc))
+            return False
+        from ganstudio.core.imaging import load_png
+
+        w.plots.clear()
+        w.samples.clear()
+        w.distribution.clear()
+        last = 0
+        for event in history:
+            match event:
+                case StatsBatch(stats=stats):
+                    w.plots.add_stats(stats)
+                    last = stats[-1].step
+                case Changed(step=step, changes=changes):
+                    w.plots.mark(step, ", ".join(f"{k}={v:g}" for k, v in changes.items()))
+                case ModesMeasured(step=step, modes=modes):
+                    w.distribution.add_modes(step, modes)
+                case QualityScored(step=step, scores=scores, best=best):
+                    w.plots.quality.add(step, scores, best)
+        w.plots.flush()
+        for step, path in pictures:
+            try:
+                w.samples.add_frame(SampleFrame(step, image=load_png(path), saved=True))
+            except OSError:
+                continue
+        w.form.set_config(config)
+        self.set_continuable(run, config)
+        w.run_dir = str(run.path)
+        w.controls.reset_rate()
+        w.banner.hide()
+        w.explorer.run_folder = w.run_dir
+        self.explore_latest(run)
+        w.controls.set_run(config.train.steps, last)
+        w.setWindowTitle(f"GAN Studio - {run.path.name}")
+        w.statusBar().showMessage(f"Opened {run.path} at step {last:,}; Start continues it", 8000)
+        w.update_controls()
+        return True
+
+    def ask_watch_run(self) -> None:
+        folder = QFileDialog.getExistingDirectory(self.window, "Watch run folder", self.window.settings.runs_dir)
+        if folder:
+            self.watch_run(folder)
+
+    def watch_run(self, folder: str | Path) -> bool:
+        """Follows a run another process trains; the run controls then steer it through its folder."""
+        if self._refuse_while_running():
+            return False
+        self.window.watch.stop()
+        return self.window.watch.start(folder)
+
+    def continue_here(self) -> None:
+        """A watched run whose writer stopped or died, carried on by this window."""
+        self.window.banner.hide()
+        self.window.start()
+
+    def train_on_drawing(self, points: list) -> None:
+        """Saves the painted points as a dataset file and starts a new run on them."""
+        w = self.window
+        if self._refuse_while_running():
+            return
+        if len(points) < 2:
+            w.statusBar().showMessage("Paint some points first (tick Draw, then drag on the plot)", 5000)
+            return
+        import numpy as np
+
+        folder = Path(w.settings.runs_dir).expanduser()
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+            path = folder / f"drawn-{time.strftime('%Y%m%d-%H%M%S')}.npy"
+            np.save(path, np.asarray(points, dtype=np.float32))
+        except OSError as exc:
+            w.errors.show("Cannot save the drawing", f"{folder}: {exc.strerror}")
+            return
+        self.set_continuable(None)
+        w.form.set_drawn(str(path))
+        w.start()
+
+    # --- the explorer's generator ----------------------------------------------------------------
+    def ask_explore_checkpoint(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(self.window, "Open checkpoint", self.window.explorer.checkpoint_folder(),
+                                              "GAN Studio checkpoints (*.pt)")
+        if path:
+            self.explore_checkpoint(path)
+
+    def explore_checkpoint(self, path: str | Path) -> bool:
+        from ganstudio.core.checkpoint import CheckpointError
+
+        w = self.window
+        try:
+            w.explorer.open_checkpoint(path)
+        except CheckpointError as exc:
+            w.errors.show("Cannot open checkpoint", str(exc))
+            return False
+        w.explorer.default_folder = str(Path(path).resolve().parent)
+        w.tabs.setCurrentWidget(w.explorer)
+        return True
+
+    def refresh_explorer(self) -> None:
+        """*Refresh from training*: a copy from the worker while a run is on, else the run's latest checkpoint."""
+        w = self.window
+        if w.controller.running or (w.watch.active and w.state in (RunPhase.RUNNING, RunPhase.PAUSED)):
+            w.steering().request_snapshot()
+        elif w.run_dir:
+            self.explore_latest(RunDirectory(w.run_dir))
+        else:
+            w.statusBar().showMessage("No run to refresh from: start one, or open a run folder", 5000)
+
+    def explore_latest(self, run: RunDirectory) -> None:
+        from ganstudio.core.checkpoint import CheckpointError
+
+        if not run.latest_checkpoint.is_file():
+            return
+        try:
+            self.window.explorer.open_checkpoint(run.latest_checkpoint)
+        except CheckpointError as exc:
+            self.window.statusBar().showMessage(f"Explorer: {exc}", 8000)
+
+    # --- drag and drop ---------------------------------------------------------------------------
+    @staticmethod
+    def dropped_folder(event: QDragEnterEvent | QDropEvent) -> str | None:
+        urls = event.mimeData().urls() if event.mimeData().hasUrls() else []
+        for url in urls:
+            if url.isLocalFile() and Path(url.toLocalFile()).is_dir():
+                return url.toLocalFile()
+        return None
+
+    def drop(self, event: QDropEvent) -> bool:
+        """A run folder opens; any other folder becomes the image-folder dataset."""
+        folder = self.dropped_folder(event)
+        if folder is None:
+            return False
+        if (Path(folder) / "config.json").is_file():
+            self.open_run(folder)
+        else:
+            self.window.form.set_image_folder(folder)
+        return True

@@ -1,0 +1,60 @@
+"""The alarm banner above the tabs: what went wrong at which step, and buttons for the remedies."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from PySide6.QtCore import Signal
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QToolButton, QWidget
+
+from ganstudio.core.events import Remedy
+
+STYLE = "background: #fdecea; color: #611a15; padding: 6px; border: 1px solid #f5c6cb;"
+
+
+class AlarmBanner(QWidget):
+    remedy_chosen = Signal(object)  # the Remedy whose button was pressed
+
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.setObjectName("alarmBannerRow")
+        self.message = QLabel(objectName="alarmBanner")
+        self.message.setWordWrap(True)
+        self.message.setStyleSheet(STYLE)
+        self.close_button = QToolButton(text="x", objectName="alarmBannerClose")
+        self.close_button.setToolTip("Dismiss")
+        self.close_button.clicked.connect(self.hide)
+        self.remedy_buttons: list[QPushButton] = []
+        self.remedy_row = QHBoxLayout()
+        row = QHBoxLayout(self)
+        row.setContentsMargins(0, 0, 0, 0)
+        row.addWidget(self.message, 1)
+        row.addLayout(self.remedy_row)
+        row.addWidget(self.close_button)
+        self.hide()
+
+    def show_alarm(self, step: int, message: str, remedies: Iterable[Remedy] = ()) -> str:
+        """Shows the banner until dismissed, so it says the step it is about (the run goes on meanwhile);
+        returns the line it shows."""
+        text = f"Step {step:,}: {message}"
+        while self.remedy_row.count():
+            item = self.remedy_row.takeAt(0)
+            if item.widget():
+                item.widget().deleteLater()
+        self.remedy_buttons = []
+        for i, remedy in enumerate(remedies):
+            button = self.add_button(remedy.label, f"remedyButton_{i}", "Applies on the next step"
+                                     if remedy.live or remedy.rewind
+                                     else "Changes the setup; takes effect in the next run")
+            button.clicked.connect(lambda _=False, r=remedy: self.remedy_chosen.emit(r))
+        self.message.setText(text)
+        self.show()
+        return text
+
+    def add_button(self, text: str, name: str, tip: str) -> QPushButton:
+        """An action beside the message (the remedies are some)."""
+        button = QPushButton(text, objectName=name)
+        button.setToolTip(tip)
+        self.remedy_row.addWidget(button)
+        self.remedy_buttons.append(button)
+        return button

@@ -1,0 +1,93 @@
+"""The window's menus and their actions (each also a shortcut), enabled by what the run's phase allows."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtWidgets import QMenu, QMessageBox
+
+from ganstudio import __version__
+from ganstudio.gui.run_phase import RunAction, RunPhase
+from ganstudio.gui.widgets.preferences import PreferencesDialog
+
+if TYPE_CHECKING:
+    from ganstudio.gui.main_window import MainWindow
+
+Slot = Callable[[], object]
+
+
+class WindowActions:
+    """Builds File, Run and Help on `window`; the slots are the window's (or its helpers')."""
+
+    def __init__(self, window: MainWindow, slots: dict[str, Slot]):
+        self.window = window
+        bar = window.menuBar()
+        file_menu = bar.addMenu("&File")
+        self.new_action = self._add(file_menu, "&New run", QKeySequence.StandardKey.New, slots["new_run"],
+                                    "Forget the current run and set up a new one")
+        self.open_action = self._add(file_menu, "&Open run folder...", QKeySequence.StandardKey.Open,
+                                     slots["open_run"], "Open a run folder written by the app or the CLI")
+        self.open_ckpt_action = self._add(file_menu, "Open &checkpoint to explore...", QKeySequence("Ctrl+E"),
+                                          slots["explore_checkpoint"], "Explore the generator in a checkpoint file")
+        self.watch_action = self._add(file_menu, "&Watch run folder...", QKeySequence("Ctrl+Shift+O"),
+                                      slots["watch_run"], "Follow and steer a run that another process is "
+                                      "training (a terminal, another machine writing a shared folder)")
+        self.stop_watching_action = self._add(file_menu, "Stop watc&hing", None, slots["stop_watching"],
+                                              "Stop following the watched run; it goes on in its own process")
+        self.save_action = self._add(file_menu, "&Save checkpoint", QKeySequence.StandardKey.Save,
+                                     slots["save_checkpoint"], "Write checkpoints/latest.pt now")
+        file_menu.addSeparator()
+        self.prefs_action = self._add(file_menu, "&Preferences...", QKeySequence.StandardKey.Preferences,
+                                      self.show_preferences, "Runs folder and default device")
+        file_menu.addSeparator()
+        self.quit_action = self._add(file_menu, "&Quit", QKeySequence.StandardKey.Quit, window.close,
+                                     "Quit (a running run is saved)")
+
+        run_menu = bar.addMenu("&Run")
+        self.start_action = self._add(run_menu, "&Start", QKeySequence("Ctrl+Return"), slots["start"], "Start training")
+        self.start_action.setShortcuts([QKeySequence("Ctrl+Return"), QKeySequence("Ctrl+Enter")])
+        self.pause_action = self._add(run_menu, "&Pause/Resume", QKeySequence(Qt.Key.Key_Space), slots["pause"],
+                                      "Pause or resume training")
+        self.step_action = self._add(run_menu, "S&tep", QKeySequence("Ctrl+T"), slots["step"], "One step while paused")
+        self.stop_action = self._add(run_menu, "St&op", QKeySequence("Ctrl+."), slots["stop"], "Stop the run")
+
+        help_menu = bar.addMenu("&Help")
+        self.about_action = self._add(help_menu, "&About GAN Studio", None, self.show_about, "Version and credits")
+
+    def _add(self, menu: QMenu, text: str, shortcut: QKeySequence | QKeySequence.StandardKey | None, slot: Slot,
+             tip: str) -> QAction:
+        action = QAction(text, self.window)
+        if shortcut is not None:
+            action.setShortcut(shortcut)
+        action.setStatusTip(tip)
+        action.setToolTip(tip)
+        action.triggered.connect(lambda _checked=False: slot())
+        menu.addAction(action)
+        self.window.addAction(action)
+        return action
+
+    def show_preferences(self) -> None:
+        w = self.window
+        dialog = PreferencesDialog(w.settings.runs_dir, w.settings.default_device, w.devices, w)
+        if dialog.exec():
+            if dialog.runs_dir:
+                w.settings.runs_dir = dialog.runs_dir
+            w.settings.default_device = dialog.device
+
+    def show_about(self) -> None:
+        QMessageBox.about(self.window, "About GAN Studio",
+                          f"GAN Studio {__version__}\nTrain and explore Generative Adversarial Networks.\n"
+                          "After Goodfellow et al. (2014) and what came after.")
+
+    def show_phase(self, phase: RunPhase, can_start: bool, watching: bool) -> None:
+        self.start_action.setEnabled(can_start)
+        self.pause_action.setEnabled(phase.allows(RunAction.PAUSE))
+        self.step_action.setEnabled(phase.allows(RunAction.STEP))
+        self.stop_action.setEnabled(phase.allows(RunAction.STOP))
+        self.save_action.setEnabled(phase.allows(RunAction.SAVE))
+        for action in (self.new_action, self.open_action, self.watch_action):
+            action.setEnabled(phase.allows(RunAction.EDIT_SETUP))
+        self.stop_watching_action.setEnabled(watching)
