@@ -16,7 +16,6 @@ from pathlib import Path
 from typing import Any
 
 from ganstudio.core.field_spec import ADVANCED, PERFORMANCE, QUALITY, STABILISATION, ConfigField, setting
-from ganstudio.core.presets import DEFAULT_PRESET as DEFAULT_PRESET
 from ganstudio.core.presets import PRESET_TABLE
 
 TOY_DATASETS = ("gaussian-1d", "ring-8", "grid-25", "spiral", "two-moons", "drawn")
@@ -396,8 +395,9 @@ def parse_override(assignment: str) -> tuple[str, str, Any]:
     section_name, dot, field_name = key.strip().partition(".")
     section_cls = SECTIONS.get(section_name) if dot else None
     if not sep or section_cls is None or field_name not in {f.name for f in fields(section_cls)}:
-        raise ConfigError([(key.strip()[:80] or assignment[:80], "expected section.field=value with a declared field "
-                            f"(sections: {', '.join(SECTIONS)}; see `ganstudio config --fields`)")])
+        reason = (f"expected section.field=value with a declared field (sections: {', '.join(SECTIONS)}; see "
+                  "`ganstudio config --fields`)")
+        raise ConfigError([(key.strip()[:80] or assignment[:80], reason)])
     try:
         value = parse_json(text, key.strip())
     except ConfigError:
@@ -428,6 +428,7 @@ def load_config(path: str | Path) -> RunConfig:
 
 
 PRESETS = tuple(PRESET_TABLE)
+DEFAULT_PRESET = "fashion-dcgan"
 PRESET_SUMMARIES = {name: summary for name, (summary, _) in PRESET_TABLE.items()}
 
 

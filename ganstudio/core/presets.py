@@ -24,8 +24,8 @@ PRESET_TABLE: dict[str, tuple[str, tuple[str, ...]]] = {
     # Lipschitz D (spectral norm) cannot pile every kink onto one edge; the decay over the last half settles
     # G on the data instead of circling it; 32-wide layers gain nothing from a second thread.
     "gaussian-1d": (
-        "MLP on the 2014 paper's 1D Gaussian, the picture of G and D moving along one axis: k = 5, spectral norm "
-        "in D, lr D 2e-3, lr G 5e-4 falling over the second half, 1,200 steps, one thread; ends with G on the data",
+        ("MLP on the 2014 paper's 1D Gaussian, the picture of G and D moving along one axis: k = 5, spectral norm "
+         "in D, lr D 2e-3, lr G 5e-4 falling over the second half, 1,200 steps, one thread; ends with G on the data"),
         (*_TOY, "data.dataset=gaussian-1d", "train.steps=1200", "model.latent_dim=1", "model.width=32",
          "model.spectral_norm=true", "train.k=5", "optim.lr_d=2e-3", "optim.lr_g=5e-4", "optim.lr_decay=0.5",
          "perf.threads=1")),
@@ -33,8 +33,8 @@ PRESET_TABLE: dict[str, tuple[str, tuple[str, ...]]] = {
         "ring-8 trained 4x longer with an EMA generator (0.999)",
         (*_TOY, "data.dataset=ring-8", "train.steps=12000", "train.ema_decay=0.999")),
     "toy-pieces": (
-        "The recommended toy preset: MLP whose latent picks one of 100 pieces, EMA 0.99, instance noise 0.1, R1 0.01, "
-        "learning rates falling over the last half, 12,000 steps (ring-8 and grid-25)",
+        ("The recommended toy preset: MLP whose latent picks one of 100 pieces, EMA 0.99, instance noise 0.1, "
+         "R1 0.01, learning rates falling over the last half, 12,000 steps (ring-8 and grid-25)"),
         (*_TOY, "data.dataset=grid-25", "train.steps=12000", "model.latent_components=100", "train.ema_decay=0.99",
          "train.instance_noise=0.1", "loss.r1_gamma=0.01", "optim.lr_decay=0.5")),
     "fashion-minimax": (
@@ -59,4 +59,3 @@ PRESET_TABLE: dict[str, tuple[str, tuple[str, ...]]] = {
         "ring-8 with the mode index as the class: a conditional MLP puts each class on its mode",
         (*_TOY, "data.dataset=ring-8", "train.steps=3000", "model.conditional=projection")),
 }
-DEFAULT_PRESET = "fashion-dcgan"

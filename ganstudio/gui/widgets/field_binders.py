@@ -141,6 +141,22 @@ class TextBinder(FieldBinder):
         self.widget.textChanged.connect(callback)
 
 
+class DeviceBinder(ChoiceBinder):
+    """train.device: Auto and CPU until the probe lists this machine's devices (SetupForm.set_devices); a
+    config naming another one adds it to the list."""
+
+    def _make(self, field: ConfigField) -> QComboBox:
+        combo = QComboBox()
+        for value, label in (("auto", "Auto"), ("cpu", "CPU")):
+            combo.addItem(label, value)
+        return combo
+
+    def set_value(self, value: Any) -> None:
+        if self.widget.findData(value) < 0:
+            self.widget.addItem(value, value)
+        super().set_value(value)
+
+
 def binder_for(field: ConfigField, object_prefix: str = "") -> FieldBinder:
     """The binder that suits the field: its choices as a list, else by its type."""
     if field.spec.choices is not None:

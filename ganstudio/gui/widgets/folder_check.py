@@ -39,7 +39,8 @@ class FolderCheck(QObject):
         self._path = ""
         self._timer = QTimer(self, singleShot=True, interval=FOLDER_CHECK_DELAY_MS)
         self._timer.timeout.connect(self._start_count)
-        self.note = QLabel(objectName="folderNote")
+        self.note = QLabel()
+        self.note.setObjectName("folderNote")
         self.note.setStyleSheet("color: #666;")
         self.note.setWordWrap(True)
         self.note.setToolTip("How many readable images the chosen image folder holds (counted up to "

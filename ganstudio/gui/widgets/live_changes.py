@@ -24,10 +24,12 @@ class LiveChangesPanel(QGroupBox):
         self.setToolTip("Each change takes effect on the next step, is marked on the loss plot and "
                         "recorded in metrics.jsonl")
         self.binders: dict[str, FieldBinder] = {f.name: binder_for(f, LIVE_PREFIX) for f in CONFIG_FIELDS if f.spec.live}
-        self.apply_button = QPushButton("Apply", objectName="applyChangesButton")
+        self.apply_button = QPushButton("Apply")
+        self.apply_button.setObjectName("applyChangesButton")
         self.apply_button.setToolTip("Apply the changed values on the next step (Enter in any field)")
         self.apply_button.clicked.connect(self.apply)
-        self.error = QLabel(objectName="liveChangesError")
+        self.error = QLabel()
+        self.error.setObjectName("liveChangesError")
         self.error.setStyleSheet("color: #c0392b;")
         self.error.setWordWrap(True)
         # Two fields a row keeps the panel short enough to sit below the scrolling setup form, so

@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
     QFormLayout,
     QHBoxLayout,
     QLabel,
+    QLineEdit,
     QPushButton,
     QScrollArea,
     QSizePolicy,
@@ -41,13 +42,12 @@ from ganstudio.core.config import (
 )
 from ganstudio.core.field_spec import ADVANCED, PERFORMANCE, QUALITY, STABILISATION, ConfigField
 from ganstudio.core.quality.inception_weights import find_inception_weights
-from ganstudio.gui.widgets.field_binders import ChoiceBinder, FieldBinder, binder_for
+from ganstudio.gui.widgets.field_binders import DeviceBinder, FieldBinder, binder_for
 from ganstudio.gui.widgets.folder_check import CHECKING_FOLDER, FolderCheck
 
 FOLDS = {ADVANCED: "advancedOptions", STABILISATION: "stabilisationOptions", QUALITY: "qualityOptions",
          PERFORMANCE: "performanceOptions"}  # in the order the panel shows them, below the top fields
 FOLDER_DATASETS = ("fashion-mnist-full", "mnist", "fashion-mnist-torchvision", "cifar10", "image-folder", "drawn")
-DEVICES = (("auto", "Auto"), ("cpu", "CPU"))  # until the probe (set_devices) says what else there is
 CUSTOM = "custom"
 COMBO_MIN_CHARS = 10
 
@@ -66,21 +66,6 @@ def _breakable(text: str) -> str:
     """Lets a path wrap after each separator (a zero-width space), as a word-wrapped label cannot
     break "/a/long/folder/name" otherwise."""
     return text.replace("/", "/\u200b").replace("\\", "\\\u200b")
-
-
-class DeviceBinder(ChoiceBinder):
-    """The devices found on this machine; a config naming another one adds it to the list."""
-
-    def _make(self, field: ConfigField) -> QComboBox:
-        combo = QComboBox()
-        for value, label in DEVICES:
-            combo.addItem(label, value)
-        return combo
-
-    def set_value(self, value: Any) -> None:
-        if self.widget.findData(value) < 0:
-            self.widget.addItem(value, value)
-        super().set_value(value)
 
 
 class VerticalScrollArea(QScrollArea):
@@ -130,12 +115,16 @@ class SetupForm(QWidget):
         self._rows: dict[str, tuple[QFormLayout, QWidget]] = {}
         self.folder_check = FolderCheck(self)
         self.folder_check.counted.connect(self._refresh)
+        self.browse_button = QPushButton("Browse...")
+        self.browse_button.setObjectName("browseButton")
+        self.browse_button.setToolTip("Choose the folder")
         outer = QVBoxLayout(self)
         top = QFormLayout()
         top.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
         outer.addLayout(top)
 
-        self.preset_combo = QComboBox(objectName="presetCombo")
+        self.preset_combo = QComboBox()
+        self.preset_combo.setObjectName("presetCombo")
         for name in PRESETS:
             self.preset_combo.addItem(name, name)
             self.preset_combo.setItemData(self.preset_combo.count() - 1, PRESET_SUMMARIES[name],
@@ -154,11 +143,14 @@ class SetupForm(QWidget):
         outer.addWidget(self.general_error)
         outer.addStretch(1)
 
-        dataset = self.binders["data.dataset"].widget
+        dataset = self.dataset_combo = self.binders["data.dataset"].widget
         assert isinstance(dataset, QComboBox)
-        self.dataset_combo = dataset
         if not fashion_full_found:
             dataset.removeItem(dataset.findData("fashion-mnist-full"))
+        for path, placeholder in (("data.path", "folder"), ("quality.inception_weights", "torch hub cache")):
+            edit = self.widget(path)
+            assert isinstance(edit, QLineEdit)
+            edit.setPlaceholderText(placeholder)
         for combo in self.findChildren(QComboBox):
             # long item texts ("Fashion-MNIST (bundled, 10,000 images)") would otherwise set the panel's
             # minimum width; the closed box elides them and its popup still shows them whole
@@ -179,6 +171,7 @@ class SetupForm(QWidget):
     # --- building --------------------------------------------------------------------------
     def _add_fields(self, form: QFormLayout, fold: str) -> None:
         row: QHBoxLayout | None = None
+        previous = ""
         for field in CONFIG_FIELDS:
             if field.spec.fold != fold:
                 continue
@@ -191,16 +184,9 @@ class SetupForm(QWidget):
             row = QHBoxLayout()
             row.setContentsMargins(0, 0, 0, 0)
             row.addWidget(binder.widget)
-            note = None
             if field.path == "data.path":
-                binder.widget.setPlaceholderText("folder")
-                self.browse_button = QPushButton("Browse...", objectName="browseButton")
-                self.browse_button.setToolTip("Choose the folder")
                 row.addWidget(self.browse_button)
-                note = self.folder_check.note
-            if field.path == "quality.inception_weights":
-                binder.widget.setPlaceholderText("torch hub cache")
-            self._add_row(form, field, row, note)
+            self._add_row(form, field, row, self.folder_check.note if field.path == "data.path" else None)
             previous = field.path
 
     def _add_row(self, form: QFormLayout, field: ConfigField, row: QHBoxLayout, note: QLabel | None) -> None:
