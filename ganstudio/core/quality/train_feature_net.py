@@ -25,7 +25,7 @@ from ganstudio.core.data.images import bundled_fashion_images, bundled_fashion_l
 from ganstudio.core.paths import find_fashion_full
 from ganstudio.core.quality.feature_net import CARD_NAME, WEIGHTS_NAME, FeatureNet, sha256_of
 
-DEFAULT_OUT = Path(__file__).resolve().parents[2] / "resources" / "feature-net"
+DEFAULT_OUT = Path(__file__).resolve().parents[3] / "resources" / "feature-net"
 
 
 def to_unit_range(images: np.ndarray) -> torch.Tensor:
