@@ -118,13 +118,13 @@ def run_gui_bench(preset_name: str, seconds: float, rounds: int, json_path: str 
     lag = np.asarray(lateness)
     batch = config.train.batch_size
     g, p, h = median(gui_rates), median(probed_rates), median(headless_rates)
-    ratio = median([a / b for a, b in zip(gui_rates, headless_rates)])
-    probed_ratio = median([a / b for a, b in zip(probed_rates, headless_rates)])
+    ratio = median([a / b for a, b in zip(gui_rates, headless_rates, strict=True)])
+    probed_ratio = median([a / b for a, b in zip(probed_rates, headless_rates, strict=True)])
     cpu_share = median(gui_cpu)
     results = {
         "preset": preset_name, "rounds": rounds, "seconds_per_chunk": seconds,
         "lag_ms_p50": float(np.percentile(lag, 50)), "lag_ms_p99": float(np.percentile(lag, 99)),
-        "lag_samples": int(len(lag)), "gui_steps_per_s": g, "headless_steps_per_s": h, "ratio": ratio,
+        "lag_samples": len(lag), "gui_steps_per_s": g, "headless_steps_per_s": h, "ratio": ratio,
         "ratio_of_medians": g / h, "gui_thread_cpu_share": cpu_share,
         "gui_probed_steps_per_s": p, "probed_ratio": probed_ratio,
         "chunks_steps_per_s": {"gui": gui_rates, "gui_probed": probed_rates, "headless": headless_rates},

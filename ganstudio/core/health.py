@@ -72,7 +72,7 @@ class HealthMonitor:
         step = self.recent[-1].step
         d_real = np.mean([s.d_real for s in self.recent])
         d_fake = np.mean([s.d_fake for s in self.recent])
-        grad_g = np.mean([s.grad_norm_g for s in self.recent])
+        grad_g = float(np.mean([s.grad_norm_g for s in self.recent]))
         self.grad_g_reference = max(self.grad_g_reference, grad_g)
         probabilities = self.loss_kind in ("minimax", "non-saturating")
         if probabilities and d_real > 0.95 and d_fake < 0.05 and grad_g < 0.05 * self.grad_g_reference:

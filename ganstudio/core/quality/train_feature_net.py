@@ -13,6 +13,7 @@ import sys
 import time
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import torch
@@ -49,7 +50,7 @@ def accuracy(net: FeatureNet, images: torch.Tensor, labels: torch.Tensor) -> flo
     return correct / len(images)
 
 
-def train(data: str | None, epochs: int, batch_size: int, seed: int, out: Path) -> dict:
+def train(data: str | None, epochs: int, batch_size: int, seed: int, out: Path) -> dict[str, Any]:
     folder = find_fashion_full(data)
     if folder is None:
         raise DataError(f"no Fashion-MNIST training split in {data or '/usr/share/datasets/fashion-mnist'}")
@@ -70,7 +71,7 @@ def train(data: str | None, epochs: int, batch_size: int, seed: int, out: Path) 
         order = torch.randperm(len(train_images), generator=generator)
         for i in range(steps_per_epoch):
             index = order[i * batch_size:(i + 1) * batch_size]
-            loss = F.cross_entropy(net(augment(train_images[index], generator)), train_labels[index])
+            loss: torch.Tensor = F.cross_entropy(net(augment(train_images[index], generator)), train_labels[index])
             optimizer.zero_grad(set_to_none=True)
             loss.backward()
             optimizer.step()

@@ -292,7 +292,7 @@ class DistributionView(QWidget):
         radius = self.brush_spin.value()
         angle = self._rng.uniform(0, 2 * np.pi, BRUSH_POINTS)
         r = radius * np.sqrt(self._rng.uniform(0, 1, BRUSH_POINTS))
-        self.drawn.extend(zip(x + r * np.cos(angle), y + r * np.sin(angle)))
+        self.drawn.extend(zip(x + r * np.cos(angle), y + r * np.sin(angle), strict=True))
         pts = self.drawn_points()
         self.drawn_item.setData(pts[:, 0], pts[:, 1])
 
