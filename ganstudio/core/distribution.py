@@ -7,16 +7,11 @@ plain numpy arrays.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
 import numpy as np
 import torch
 
 from ganstudio.core import losses
-from ganstudio.core.data.toy import ToyDistribution
-
-if TYPE_CHECKING:
-    from ganstudio.core.trainer import Trainer
 
 LAB_POINTS = 1000
 GRID_1D = 200
@@ -56,10 +51,11 @@ def _bounds(real: np.ndarray, fake: np.ndarray) -> tuple[np.ndarray, np.ndarray]
     return lo - margin, hi + margin
 
 
-def _regular_z(latent: int, dim: int, side: int) -> torch.Tensor:
+def _regular_z(trainer, side: int) -> torch.Tensor:
     """A regular grid over the first one or two latent coordinates (others held at 0), +-2.5 sigma."""
+    latent = trainer.config.model.latent_dim
     axis = torch.linspace(-2.5, 2.5, side)
-    if latent == 1 or dim == 1:
+    if latent == 1 or trainer.data.dim == 1:
         z = torch.zeros(side, latent)
         z[:, 0] = axis
         return z
@@ -69,25 +65,21 @@ def _regular_z(latent: int, dim: int, side: int) -> torch.Tensor:
     return z
 
 
-def distribution_frame(trainer: Trainer, real: np.ndarray, z: torch.Tensor) -> DistributionFrame:
+def distribution_frame(trainer, real: np.ndarray, z: torch.Tensor) -> DistributionFrame:
     """A picture of the game now: real points (given), G(z), and D around them."""
-    data = trainer.data
-    if not isinstance(data, ToyDistribution):
-        raise TypeError("the distribution lab pictures toy datasets only")
     kind = trainer.config.loss.kind
-    latent = trainer.config.model.latent_dim
     dev = trainer.device
     fake = trainer.sample(z).numpy()
     label = "D score" if kind == "least-squares" else "D(x)"
     lo, hi = _bounds(real, fake)
     D = trainer.D
-    if data.dim == 1:
+    if trainer.data.dim == 1:
         xs = np.linspace(lo[0], hi[0], GRID_1D)
         with torch.no_grad():
             d = losses.d_output(kind, D(torch.from_numpy(xs[:, None]).float().to(dev))).cpu().numpy()
-        zline = _regular_z(latent, data.dim, 40)
+        zline = _regular_z(trainer, 40)
         return DistributionFrame(trainer.step_count, 1, real, fake, label, xs=xs, d_curve=d,
-                                 data_density=data.density(xs),
+                                 data_density=trainer.data.density(xs),
                                  z_values=zline[:, 0].numpy(), x_of_z=trainer.sample(zline).numpy()[:, 0])
     gx = np.linspace(lo[0], hi[0], GRID_2D)
     gy = np.linspace(lo[1], hi[1], GRID_2D)
@@ -103,7 +95,7 @@ def distribution_frame(trainer: Trainer, real: np.ndarray, z: torch.Tensor) -> D
     push = -grad.detach().cpu().numpy()  # G moves its samples down its loss, toward where D says "real"
     norms = np.linalg.norm(push, axis=1, keepdims=True)
     scale = 0.06 * float(np.max(hi - lo)) / max(float(np.percentile(norms, 90)), 1e-12)
-    grid_z = _regular_z(latent, data.dim, MANIFOLD_SIDE)
+    grid_z = _regular_z(trainer, MANIFOLD_SIDE)
     manifold = trainer.sample(grid_z).numpy().reshape(MANIFOLD_SIDE, MANIFOLD_SIDE, 2)
     pieces = None
     if trainer.config.model.latent_components:  # G jumps between pieces: the view must not join them

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 import torch
@@ -35,8 +34,7 @@ class GeneratorSnapshot:
 
     @torch.no_grad()
     def generate(self, z: torch.Tensor | np.ndarray) -> torch.Tensor:
-        out: torch.Tensor = self.generator(torch.as_tensor(z).to(self.device, torch.float32))
-        return out.float().cpu()
+        return self.generator(torch.as_tensor(z).to(self.device, torch.float32)).float().cpu()
 
     def images(self, z: torch.Tensor | np.ndarray) -> np.ndarray:
         return to_uint8(self.generate(z))
@@ -47,7 +45,7 @@ def seeded_latents(seed: int, n: int, latent_dim: int) -> torch.Tensor:
     return torch.randn(n, latent_dim, generator=torch.Generator().manual_seed(seed))
 
 
-def snapshot_from_state(state: dict[str, Any], device: str | torch.device = "cpu") -> GeneratorSnapshot:
+def snapshot_from_state(state: dict, device: str | torch.device = "cpu") -> GeneratorSnapshot:
     try:
         config = check(RunConfig.from_dict(state["config"]))
     except (ConfigError, KeyError) as exc:
