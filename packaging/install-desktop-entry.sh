@@ -3,7 +3,7 @@
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 icon="$(python3 -c 'from importlib import resources; print(resources.files("ganstudio.resources").joinpath("icons/ganstudio.svg"))' 2>/dev/null \
-        || echo "$here/../ganstudio/resources/icons/ganstudio.svg")"
+        || echo "$here/../resources/icons/ganstudio.svg")"
 mkdir -p "$HOME/.local/share/applications" "$HOME/.local/share/icons/hicolor/scalable/apps"
 cp "$icon" "$HOME/.local/share/icons/hicolor/scalable/apps/ganstudio.svg"
 cp "$here/ganstudio.desktop" "$HOME/.local/share/applications/ganstudio.desktop"

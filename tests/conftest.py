@@ -6,9 +6,9 @@ from pathlib import Path
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
-import pytest  # noqa: E402
+import pytest
 
-from ganstudio.core.config import DataConfig, ModelConfig, RunConfig, TrainConfig, preset  # noqa: E402
+from ganstudio.core.config import DataConfig, ModelConfig, RunConfig, TrainConfig, preset
 
 
 def tiny_image_config(**train) -> RunConfig:

@@ -8,9 +8,9 @@ the GUI thread 100 times a second, which the app alone never does, so throughput
 chunks without it and lag in chunks of their own (whose throughput is reported too).
 
 The window's rate is read from when its stats batches arrive (a batch ends at an exact step,
-about every 0.25 s), not from steps counted over the chunk's clock, which ended mid-batch and
-was off by up to a batch at each end (+-3 % of a 10 s chunk). This machine's speed drifts by
-up to +-15 % between chunks, so the ratio is the median of each round's window / headless pair; the
+about every 0.25 s), not from steps counted over the chunk's clock, which ends mid-batch and is
+off by up to a batch at each end. A shared machine's speed drifts between chunks more than the
+difference being measured, so the ratio is the median of each round's window / headless pair; the
 GUI thread's CPU share (what it takes from the two training threads) is reported beside it.
 Quality scoring is off unless `--set quality.every=N` asks for it: it is the same work with or
 without the window, but its several-second pauses land in whichever chunk reaches step 1,000 first
@@ -118,13 +118,13 @@ def run_gui_bench(preset_name: str, seconds: float, rounds: int, json_path: str 
     lag = np.asarray(lateness)
     batch = config.train.batch_size
     g, p, h = median(gui_rates), median(probed_rates), median(headless_rates)
-    ratio = median([a / b for a, b in zip(gui_rates, headless_rates)])
-    probed_ratio = median([a / b for a, b in zip(probed_rates, headless_rates)])
+    ratio = median([a / b for a, b in zip(gui_rates, headless_rates, strict=True)])
+    probed_ratio = median([a / b for a, b in zip(probed_rates, headless_rates, strict=True)])
     cpu_share = median(gui_cpu)
     results = {
         "preset": preset_name, "rounds": rounds, "seconds_per_chunk": seconds,
         "lag_ms_p50": float(np.percentile(lag, 50)), "lag_ms_p99": float(np.percentile(lag, 99)),
-        "lag_samples": int(len(lag)), "gui_steps_per_s": g, "headless_steps_per_s": h, "ratio": ratio,
+        "lag_samples": len(lag), "gui_steps_per_s": g, "headless_steps_per_s": h, "ratio": ratio,
         "ratio_of_medians": g / h, "gui_thread_cpu_share": cpu_share,
         "gui_probed_steps_per_s": p, "probed_ratio": probed_ratio,
         "chunks_steps_per_s": {"gui": gui_rates, "gui_probed": probed_rates, "headless": headless_rates},

@@ -46,7 +46,7 @@ def run_memory_bench(preset_name: str, steps: int, json_path: str | None, overri
     done = QEventLoop()
     window.controller.finished.connect(lambda _reason: done.quit())
     window.start()
-    QTimer.singleShot(int(4 * 3600 * 1000), done.quit)  # never hang a bench forever
+    QTimer.singleShot(4 * 3600 * 1000, done.quit)  # never hang a bench forever
     done.exec()
     app.processEvents()
     final = resident_mb()

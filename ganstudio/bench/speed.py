@@ -81,7 +81,7 @@ SWITCHES = [
 def _variants(name: str, compile_too: bool) -> list[tuple[str, Trainer, float]]:
     """(label, trainer, warm-up seconds): the automatic fast path first, then every distinct flip."""
     out, seen = [], set()
-    for label, perf in [("engine, auto", {})] + SWITCHES:
+    for label, perf in [("engine, auto", {}), *SWITCHES]:
         if perf.get("compile") and not compile_too:
             continue
         cfg = preset(name)

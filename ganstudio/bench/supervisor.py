@@ -69,7 +69,7 @@ def run_supervisor_bench(name: str, steps: int, chunk: int, json_path: str | Non
             bare_rates.append(_bare_chunk(bare, chunk, batch))
             supervised_rates.append(_supervised_chunk(supervisor, events, chunk, batch))
         events.close()
-    ratio = median([s / b for s, b in zip(supervised_rates, bare_rates)])
+    ratio = median([s / b for s, b in zip(supervised_rates, bare_rates, strict=True)])
     rows = [[name, "bare session loop", f"{median(bare_rates):,.0f}", "1.00"],
             [name, "supervisor (CLI)", f"{median(supervised_rates):,.0f}", f"{ratio:.3f}"]]
     write_json(json_path, "supervisor", {"preset": name, "chunks": len(bare_rates), "chunk_steps": chunk,

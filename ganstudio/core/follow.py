@@ -9,8 +9,12 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from ganstudio.core.runlog import parse_record
+
+if TYPE_CHECKING:
+    from ganstudio.core.events import Remedy
 
 MAX_READ_BYTES = 8 << 20  # per read: a long run's history arrives over a few ticks, not in one stall
 
@@ -48,16 +52,16 @@ class LineFollower:
 
 
 class MetricsFollower(LineFollower):
-    def records(self) -> tuple[bool, list[dict]]:
+    def records(self) -> tuple[bool, list[dict[str, Any]]]:
         """(whether to start the picture again, the well-formed new records in order)."""
         restarted, lines = self.read()
         return restarted, [r for r in map(parse_record, lines) if r is not None]
 
 
-def remedies_from_record(record: dict) -> tuple:
+def remedies_from_record(record: dict[str, Any]) -> tuple[Remedy, ...]:
     """The remedies a FolderBridge wrote beside an alarm ("event": "remedies"); malformed ones are left
     out, and a click on one only writes a command or a setup change, each checked again on its way."""
-    from ganstudio.core.health import Remedy
+    from ganstudio.core.events import Remedy
 
     listed = record.get("remedies")
     out = []

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 import torch
 from torch import nn
+from torch.utils.hooks import RemovableHandle
 
 from ganstudio.core.config import ConfigError, RunConfig
 from ganstudio.core.models import build_models, sample_shape
@@ -42,8 +43,8 @@ class Footprint:
         return FLOAT_BYTES * (self.generator_parameters + batch * self.activations_per_sample)
 
 
-def _leaf_outputs(module: nn.Module, counts: list[int]) -> list:
-    def record(_module, _inputs, output):
+def _leaf_outputs(module: nn.Module, counts: list[int]) -> list[RemovableHandle]:
+    def record(_module: nn.Module, _inputs: object, output: object) -> None:
         if isinstance(output, torch.Tensor):
             counts.append(output.numel())
 

@@ -24,10 +24,9 @@ COLLAPSE_RATIO = 0.25  # fixed-batch diversity below this fraction of real data'
 def mean_pairwise_distance(samples: np.ndarray) -> float:
     """Diversity of a batch: the mean Euclidean distance between two different samples.
 
-    Computed by torch on its own intra-op threads: numpy's matmul hands a 64 x 784 product to
-    OpenBLAS's separate thread pool, which on a 2-core CPU fought the training threads for the
-    cores (a 0.3 ms product took 5-7 ms, and training chunks that ran it once per live picture
-    were 4-6 % slower; README, bench gui).
+    Computed by torch on its own intra-op threads: numpy's matmul hands the product to OpenBLAS's
+    separate thread pool, which on a 2-core CPU fought the training threads for the cores and
+    slowed training (CHANGELOG, bench gui).
     """
     flat = torch.as_tensor(np.asarray(samples, dtype=np.float64)).reshape(len(samples), -1)
     n = len(flat)
@@ -72,7 +71,7 @@ class HealthMonitor:
         step = self.recent[-1].step
         d_real = np.mean([s.d_real for s in self.recent])
         d_fake = np.mean([s.d_fake for s in self.recent])
-        grad_g = np.mean([s.grad_norm_g for s in self.recent])
+        grad_g = float(np.mean([s.grad_norm_g for s in self.recent]))
         self.grad_g_reference = max(self.grad_g_reference, grad_g)
         probabilities = self.loss_kind in ("minimax", "non-saturating")
         if probabilities and d_real > 0.95 and d_fake < 0.05 and grad_g < 0.05 * self.grad_g_reference:

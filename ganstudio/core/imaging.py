@@ -64,4 +64,5 @@ def load_png(path: str | Path) -> np.ndarray:
     from PIL import Image
 
     with Image.open(path) as im:
-        return np.asarray(im).copy()
+        picture: np.ndarray = np.asarray(im).copy()
+    return picture

@@ -24,7 +24,7 @@ class ModeMetrics:
     high_quality: float  # fraction of samples within 3 std of their nearest centre
     js: float  # Jensen-Shannon divergence (nats, 0 .. ln 2)
 
-    def to_record(self) -> dict:
+    def to_record(self) -> dict[str, float]:
         return {"modes": self.modes_captured, "modes_total": self.modes_total,
                 "high_quality": self.high_quality, "js": self.js}
 
@@ -39,7 +39,7 @@ def mode_coverage(samples: np.ndarray, centres: np.ndarray, std: float) -> tuple
     dist = np.linalg.norm(pts[:, None, :] - np.asarray(centres, dtype=np.float64)[None], axis=2)
     nearest = dist.argmin(axis=1)
     good = dist[np.arange(len(pts)), nearest] <= HIGH_QUALITY_STDS * std
-    return int(len(np.unique(nearest[good]))), float(good.sum() / len(samples))
+    return len(np.unique(nearest[good])), float(good.sum() / len(samples))
 
 
 def js_divergence(real: np.ndarray, fake: np.ndarray, bins: int = 50) -> float:
@@ -52,7 +52,7 @@ def js_divergence(real: np.ndarray, fake: np.ndarray, bins: int = 50) -> float:
     fake = np.asarray(fake, dtype=np.float64)
     lo, hi = real.min(axis=0), real.max(axis=0)
     margin = 0.1 * np.maximum(hi - lo, 1e-6)
-    edges = [np.linspace(a, b, bins + 1) for a, b in zip(lo - margin, hi + margin)]
+    edges = [np.linspace(a, b, bins + 1) for a, b in zip(lo - margin, hi + margin, strict=True)]
 
     def density(points: np.ndarray) -> np.ndarray:
         finite = points[np.isfinite(points).all(axis=1)]
@@ -85,7 +85,7 @@ class MatchMetrics:
     d_fake: float  # mean D(G(z))
     d_loss: float  # D's loss, real and fake terms summed (2 ln 2 at equilibrium)
 
-    def to_record(self) -> dict:
+    def to_record(self) -> dict[str, float]:
         return {"w1": self.w1, "d_real": self.d_real, "d_fake": self.d_fake, "d_loss": self.d_loss}
 
 

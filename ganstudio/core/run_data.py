@@ -10,14 +10,18 @@ from __future__ import annotations
 
 import dataclasses
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from ganstudio.core.atomic import atomic_write
 from ganstudio.core.config import DataConfig, RunConfig
 
+if TYPE_CHECKING:
+    import numpy as np
+
 DRAWN_COPY = "data/drawn.npy"
 
 
-def _save_points(points, path: str) -> None:
+def _save_points(points: np.ndarray, path: str) -> None:
     import numpy as np
 
     with open(path, "wb") as fh:  # np.save given a name would add ".npy" to the temp file's
@@ -26,7 +30,7 @@ def _save_points(points, path: str) -> None:
 
 def adopt_drawn(config: RunConfig, folder: Path) -> RunConfig:
     """The config to train and save: for a drawn dataset, its points copied into folder and named there."""
-    if config.data.dataset != "drawn":
+    if config.data.dataset != "drawn" or config.data.path is None:  # check() refuses a drawn set without one
         return config
     from ganstudio.core.data.toy import load_drawn  # torch, which the window loads only when it trains
 

@@ -35,7 +35,7 @@ from ganstudio.core.runlog import RunError
 try:
     import fcntl
 except ImportError:  # Windows: the JSON rules alone
-    fcntl = None
+    fcntl = None  # type: ignore[assignment]
 
 LOCK_NAME = "lock.json"
 HEARTBEAT_S = 10.0
@@ -178,7 +178,7 @@ class _State:
 
 
 def _heartbeat(state: _State) -> None:
-    target = state.fd if os.utime in os.supports_fd else state.path
+    target: int | Path = state.fd if state.fd is not None and os.utime in os.supports_fd else state.path
     while not state.stop.wait(HEARTBEAT_S):
         try:
             os.utime(target)

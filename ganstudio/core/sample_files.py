@@ -44,7 +44,7 @@ def _write_into(folder: Path, snapshot: GeneratorSnapshot, seed: int, n: int) ->
         points = np.concatenate([snapshot.generate(z[i:i + CHUNK]).numpy() for i in range(0, n, CHUNK)])
         np.save(folder / "samples.npy", points)
         return
-    grid = []
+    grid: list[np.ndarray] = []
     for start in range(0, n, CHUNK):
         images = snapshot.images(z[start:start + CHUNK])
         for i, image in enumerate(images, start):

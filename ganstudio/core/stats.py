@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import asdict, dataclass, fields
+from typing import Any
 
 EQUILIBRIUM_D_LOSS = 2 * math.log(2)  # D's real + fake BCE at the 2014 equilibrium D = 1/2, ~1.386
 
@@ -22,16 +23,17 @@ class StepStats:
     def is_finite(self) -> bool:
         return all(math.isfinite(v) for v in (self.loss_d, self.loss_g, self.grad_norm_d, self.grad_norm_g))
 
-    def to_record(self) -> dict:
+    def to_record(self) -> dict[str, Any]:
         """JSON-safe: non-finite values become null (JSON has no NaN)."""
         return {k: (v if not isinstance(v, float) or math.isfinite(v) else None) for k, v in asdict(self).items()}
 
     @classmethod
-    def from_record(cls, record: dict) -> StepStats:
-        values = {}
+    def from_record(cls, record: dict[str, Any]) -> StepStats:
+        values: dict[str, Any] = {}
         for f in fields(cls):
             v = record.get(f.name)
-            values[f.name] = int(v) if f.name == "step" else (math.nan if v is None else float(v))
+            values[f.name] = math.nan if v is None else float(v)
+        values["step"] = int(record["step"])
         return cls(**values)
 
 

@@ -15,7 +15,7 @@ import pytest
 import torch
 
 from ganstudio.cli import main
-from ganstudio.core.checkpoint import load_checkpoint, save_checkpoint
+from ganstudio.core.checkpoint import load_checkpoint
 from ganstudio.core.config import SECTIONS, RunConfig
 from ganstudio.core.export import ImageSetSpec, write_image_set
 from ganstudio.core.runlog import RunDirectory
@@ -56,7 +56,7 @@ def bad_config_texts(rng: random.Random) -> list[tuple[str, bytes]]:
                 continue
             pool = BAD_BY_TYPE[kind.replace(" | None", "")]
             for value in rng.sample(pool, k=min(4, len(pool))):
-                if kind == "str | None" and value is None or (kind == "str" and value == "a" * 5000 and name == "path"):
+                if (kind == "str | None" and value is None) or (kind == "str" and value == "a" * 5000 and name == "path"):
                     continue
                 raw = copy.deepcopy(base)
                 raw[section][name] = value

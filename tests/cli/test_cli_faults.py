@@ -64,7 +64,7 @@ def test_a_full_disk_during_train_keeps_the_last_checkpoint(tmp_path):
     lines = err.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("ganstudio: error: could not save the checkpoint"), err
     assert hashlib.sha256(latest.read_bytes()).hexdigest() == before
-    assert not [p for p in run.rglob("*.tmp")]
+    assert not list(run.rglob("*.tmp"))
 
 
 def test_a_full_disk_during_sample_leaves_no_partial_file(tmp_path):

@@ -27,7 +27,7 @@ def test_round_trip_is_bit_exact(tmp_path):
     loaded = load_checkpoint(tmp_path / "c.pt")
     u = Trainer(tiny_image_config())
     u.load_state_dict(loaded)
-    for (k, v), (k2, v2) in zip(t.state_dict()["generator"].items(), u.state_dict()["generator"].items()):
+    for (k, v), (k2, v2) in zip(t.state_dict()["generator"].items(), u.state_dict()["generator"].items(), strict=True):
         assert k == k2 and torch.equal(v, v2)
     assert torch.equal(t.rng.get_state(), u.rng.get_state())
     assert u.step_count == 3

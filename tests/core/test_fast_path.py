@@ -29,7 +29,7 @@ def run(perf: dict, steps: int = 3, config=None, optimizer: str | None = None):
         trainer.step()
     stats = torch.tensor([[s.loss_d, s.loss_g, s.d_real, s.d_fake, s.grad_norm_d, s.grad_norm_g]
                           for s in trainer.drain_stats()])
-    update = torch.cat([(p.detach() - p0).flatten() for p, p0 in zip(trainer.G.parameters(), start)])
+    update = torch.cat([(p.detach() - p0).flatten() for p, p0 in zip(trainer.G.parameters(), start, strict=True)])
     return trainer, stats, update
 
 

@@ -26,7 +26,7 @@ def test_no_alarm_on_healthy_stats():
 
 def test_nan_alarm_offers_rewind():
     m = HealthMonitor("non-saturating", (2e-4, 2e-4))
-    alarms = m.observe_stats(healthy(10) + [stats(11, loss_d=float("nan"))])
+    alarms = m.observe_stats([*healthy(10), stats(11, loss_d=float("nan"))])
     assert [a.kind for a in alarms] == ["nan"] and alarms[0].remedies[0].rewind
     assert alarms[0].remedies[1].live == {"lr_g": 1e-4, "lr_d": 1e-4}
 
@@ -58,7 +58,7 @@ def test_a_fresh_generator_is_not_a_collapse():
 
 def test_exploding_losses_raise_divergence():
     m = HealthMonitor("non-saturating", (2e-4, 2e-4))
-    alarms = m.observe_stats(healthy(60) + [stats(61, loss_d=5e4)])
+    alarms = m.observe_stats([*healthy(60), stats(61, loss_d=5e4)])
     assert "divergence" in [a.kind for a in alarms]
 
 

@@ -88,3 +88,18 @@ def test_a_report_round_trips_through_its_record():
     again = QualityReport.from_record(report.to_record())
     assert again.samples == 120 and math.isclose(again.frechet, report.frechet, rel_tol=1e-5)
     assert again.inception_fid is None and report.is_finite()
+
+
+@pytest.mark.parametrize("k", [3, 5])
+def test_precision_recall_density_coverage_match_the_prdc_package(k):
+    """prdc (Naeem et al. 2020's own code) on a fixed sample: a shifted, narrower fake cloud."""
+    import prdc  # the test extra installs it
+    generator = torch.Generator().manual_seed(21)
+    real = torch.randn(300, 8, generator=generator, dtype=torch.float64)
+    fake = 0.7 * torch.randn(250, 8, generator=generator, dtype=torch.float64) + 0.4
+    reference = prdc.compute_prdc(real_features=real.numpy(), fake_features=fake.numpy(), nearest_k=k)
+    precision, recall = precision_recall(real, fake, k=k)
+    density, coverage = density_coverage(real, fake, k=k)
+    ours = {"precision": precision, "recall": recall, "density": density, "coverage": coverage}
+    assert ours == pytest.approx({name: float(reference[name]) for name in ours}, abs=1e-6)  # ours sums in float32
+    assert min(ours.values()) > 0.0 and max(precision, recall, coverage) < 1.0  # no answer is trivially 0 or 1

@@ -5,6 +5,7 @@ import os
 import stat
 import time
 import zipfile
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -33,7 +34,7 @@ def train(folder, cfg):
 def test_atomic_write_gives_the_users_mode_and_cleans_only_stale_temp_files(tmp_path):
     old = os.umask(0o022)
     try:
-        path = atomic_write(tmp_path / "a.txt", lambda tmp: open(tmp, "w").write("x"))
+        path = atomic_write(tmp_path / "a.txt", lambda tmp: Path(tmp).write_text("x"))
     finally:
         os.umask(old)
     assert stat.S_IMODE(path.stat().st_mode) == 0o644

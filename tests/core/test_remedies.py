@@ -147,7 +147,7 @@ def test_a_change_applies_on_the_next_step():
     assert t.instance_noise_std() == 0.05
     with pytest.raises(ValueError):
         t.apply_changes({"batch_size": 3})
-    with pytest.raises(Exception, match="optim.lr_d"):
+    with pytest.raises(Exception, match=r"optim\.lr_d"):
         t.apply_changes({"lr_d": -1.0})
     assert t.opt_d.param_groups[0]["lr"] == 1e-3  # a refused change leaves everything as it was
 

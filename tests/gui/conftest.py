@@ -1,9 +1,18 @@
 import pytest
-from PySide6.QtCore import QSettings, QThreadPool
+from PySide6.QtCore import QEvent, QSettings, Qt, QThreadPool
+from PySide6.QtWidgets import QApplication
 
 from ganstudio.gui.main_window import MainWindow
 from ganstudio.gui.settings import AppSettings
 from tests.conftest import tiny_image_config
+
+
+@pytest.hookimpl(wrapper=True, tryfirst=True)
+def pytest_runtest_makereport(item, call):
+    """Keeps each phase's report on the test, so a fixture's teardown can tell whether the test failed."""
+    report = yield
+    setattr(item, f"report_{report.when}", report)
+    return report
 
 
 @pytest.fixture
@@ -14,14 +23,19 @@ def app_settings(tmp_path):
 
 
 @pytest.fixture
-def make_window(qtbot, app_settings):
-    """Creates main windows that are always stopped and closed at teardown, so no thread outlives a test."""
+def make_window(qtbot, app_settings, request):
+    """Creates main windows that are always stopped, closed and deleted at teardown, so no thread outlives
+    a test; then fails the test if any top-level widget it made is still alive (napari's make_napari_viewer
+    does the same): a dialog or window nobody parents or deletes is a leak in the app too."""
+    before = set(QApplication.topLevelWidgets())
     windows = []
 
-    def make(config=None, settings=None):
+    def make(config=None, settings=None, restored=False):
+        """restored: keep the config the window restored from settings instead of setting one."""
         window = MainWindow(settings or app_settings)
         qtbot.addWidget(window)
-        window.form.set_config(config or tiny_image_config(steps=40))
+        if not restored:
+            window.form.set_config(config or tiny_image_config(steps=40))
         window.show()
         windows.append(window)
         return window
@@ -31,6 +45,15 @@ def make_window(qtbot, app_settings):
         window.controller.stop_and_wait(5000)
         window.close()
         assert not window.controller.running
+        window.deleteLater()
+    QApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
+    call = getattr(request.node, "report_call", None)
+    if call is not None and call.passed:
+        # Popups are left out: pyqtgraph's context menus (and their combo boxes' lists) have no parent
+        # and live as long as Python keeps their plots, which is its design, not a leak of ours.
+        leaked = [w for w in QApplication.topLevelWidgets()
+                  if w not in before and w.windowType() != Qt.WindowType.Popup]
+        assert not leaked, f"top-level widgets outlived the test: {leaked}"
     assert QThreadPool.globalInstance().waitForDone(30000), "a background worker outlived its test"
 
 

@@ -21,7 +21,7 @@ def test_2d_view_updates_during_a_toy_run(qtbot, make_window):
     assert np.all((frame.d_map >= 0) & (frame.d_map <= 1))
     assert frame.arrow_from.shape == frame.arrow_vec.shape and np.isfinite(frame.arrow_vec).all()
     assert frame.manifold.shape == (15, 15, 2)
-    xs, ys = w.distribution.fake_item.getData()
+    xs, _ys = w.distribution.fake_item.getData()
     assert len(xs) > 0
     assert [s for s, _ in modes] == [20, 40]
     assert w.distribution.modes_curve.getData()[0].tolist() == [20, 40]
@@ -40,7 +40,7 @@ def test_1d_view_draws_densities_d_and_the_z_line(qtbot, make_window):
         w.start()
     frame = w.distribution.frame
     assert frame.dim == 1 and len(frame.xs) == len(frame.d_curve)
-    x, y = w.distribution.d_curve.getData()
+    x, _y = w.distribution.d_curve.getData()
     assert len(x) == len(frame.xs)
     zx, zy = w.distribution.z_lines.getData()
     assert len(zx) == 2 * len(frame.z_values) and set(np.round(zy, 2)) == {-0.35, -0.05}

@@ -91,7 +91,8 @@ def test_drag_renders_only_the_latest_value(qtbot, explorer):
     for value in np.linspace(-3, 3, 40):
         explorer.sliders.direction_sliders[0].setValue(float(value))
     qtbot.waitUntil(lambda: len(renders) >= 1, timeout=5000)
-    qtbot.wait(50)
+    with qtbot.assertNotEmitted(explorer.rendered, wait=50):
+        pass
     assert len(renders) == 1
     explorer.sliders.direction_sliders[0].setValue(3.0)
     latest = pixels(explorer)

@@ -182,19 +182,24 @@ def test_toy_run_shows_real_and_generated_points(qtbot, make_window):
         w.start()
     frame = w.samples.shown
     assert frame.image is None and frame.real.shape[1] == 2 and frame.fake.shape[1] == 2
-    xs, ys = w.samples.fake_item.getData()
+    xs, _ys = w.samples.fake_item.getData()
     assert len(xs) == len(frame.fake)
 
 
 def test_settings_remember_config_and_geometry(qtbot, make_window, app_settings):
+    from ganstudio.core.config import DEFAULT_PRESET, preset
+
     cfg = tiny_toy_config(steps=77)
+    fallback = preset(DEFAULT_PRESET)  # what a window shows when nothing was restored
+    assert (cfg.data.dataset, cfg.train.steps) != (fallback.data.dataset, fallback.train.steps)
     w = make_window(cfg)
-    w.resize(900, 700)
+    assert w.height() != 640
+    w.resize(w.width(), 640)  # within the offscreen screen's 800 px, which a restore clamps to
     w.close()
-    again = make_window(cfg.copy(), settings=app_settings)
-    again.form.set_config(app_settings.last_config())
-    assert again.form.config().train.steps == 77
-    assert app_settings.geometry() is not None
+    again = make_window(settings=app_settings, restored=True)
+    restored = again.form.config()
+    assert (restored.data.dataset, restored.train.steps) == ("ring-8", 77)
+    assert again.height() == 640
 
 
 def test_dropping_a_folder_selects_it(qtbot, make_window, tmp_path):

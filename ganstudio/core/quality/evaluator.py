@@ -71,7 +71,7 @@ class QualityEvaluator:
     def score_images(self, fake: torch.Tensor) -> QualityReport:
         started = time.perf_counter()
         report = score_features(self.real_features, extract(self.net.features, fake, self.device), self.train_features)
-        if self.inception is not None:
+        if self.inception is not None and self.real_inception is not None:
             report.inception_fid = frechet_distance(self.real_inception, extract(self.inception, fake, self.device))
         report.seconds = time.perf_counter() - started
         return report

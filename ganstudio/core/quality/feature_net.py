@@ -11,6 +11,7 @@ import hashlib
 import json
 from importlib import resources
 from pathlib import Path
+from typing import Any
 
 import torch
 import torch.nn.functional as F
@@ -48,10 +49,12 @@ class FeatureNet(nn.Module):
         self.head = nn.Linear(self.num_features, 10)
 
     def features(self, images: torch.Tensor) -> torch.Tensor:
-        return self.hidden(self.body(prepare_images(images)))
+        features: torch.Tensor = self.hidden(self.body(prepare_images(images)))
+        return features
 
     def forward(self, images: torch.Tensor) -> torch.Tensor:
-        return self.head(self.dropout(self.features(images)))
+        logits: torch.Tensor = self.head(self.dropout(self.features(images)))
+        return logits
 
 
 def prepare_images(images: torch.Tensor) -> torch.Tensor:
@@ -76,7 +79,7 @@ def sha256_of(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
-def shipped_weights() -> tuple[Path, dict]:
+def shipped_weights() -> tuple[Path, dict[str, Any]]:
     folder = resources.files("ganstudio.resources").joinpath("feature-net")
     weights = Path(str(folder.joinpath(WEIGHTS_NAME)))
     card_path = Path(str(folder.joinpath(CARD_NAME)))

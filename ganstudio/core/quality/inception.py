@@ -29,7 +29,7 @@ class InceptionFeatures(nn.Module):
 
     num_features = 2048
 
-    def __init__(self, state_dict: dict) -> None:
+    def __init__(self, state_dict: dict[str, torch.Tensor]) -> None:
         from torchvision.models import inception_v3
 
         super().__init__()
@@ -43,7 +43,8 @@ class InceptionFeatures(nn.Module):
         if images.shape[1] == 1:
             images = images.expand(-1, 3, -1, -1)
         images = F.interpolate(images, size=(INPUT_SIZE, INPUT_SIZE), mode="bilinear", align_corners=False)
-        return self.net(images)  # the Google weights expect [-1, 1] inputs, which is what G makes
+        features: torch.Tensor = self.net(images)  # the Google weights expect [-1, 1] inputs, which G makes
+        return features
 
 
 def load_inception(path: str | Path, device: str | torch.device = "cpu") -> InceptionFeatures:

@@ -13,6 +13,7 @@ from __future__ import annotations
 import math
 import warnings
 from dataclasses import asdict, dataclass
+from typing import Any
 
 import torch
 from torch import nn
@@ -119,12 +120,12 @@ class QualityReport:
     inception_fid: float | None = None
     seconds: float = 0.0
 
-    def to_record(self) -> dict:
+    def to_record(self) -> dict[str, Any]:
         return {key: (round(value, 6) if isinstance(value, float) else value) for key, value in asdict(self).items()
                 if value is not None}
 
     @classmethod
-    def from_record(cls, record: dict) -> QualityReport:
+    def from_record(cls, record: dict[str, Any]) -> QualityReport:
         return cls(**{name: record[name] for name in cls.__dataclass_fields__ if name in record})
 
     def is_finite(self) -> bool:

@@ -13,6 +13,7 @@ import sys
 import time
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import torch
@@ -25,7 +26,7 @@ from ganstudio.core.data.images import bundled_fashion_images, bundled_fashion_l
 from ganstudio.core.paths import find_fashion_full
 from ganstudio.core.quality.feature_net import CARD_NAME, WEIGHTS_NAME, FeatureNet, sha256_of
 
-DEFAULT_OUT = Path(__file__).resolve().parents[2] / "resources" / "feature-net"
+DEFAULT_OUT = Path(__file__).resolve().parents[3] / "resources" / "feature-net"
 
 
 def to_unit_range(images: np.ndarray) -> torch.Tensor:
@@ -49,7 +50,7 @@ def accuracy(net: FeatureNet, images: torch.Tensor, labels: torch.Tensor) -> flo
     return correct / len(images)
 
 
-def train(data: str | None, epochs: int, batch_size: int, seed: int, out: Path) -> dict:
+def train(data: str | None, epochs: int, batch_size: int, seed: int, out: Path) -> dict[str, Any]:
     folder = find_fashion_full(data)
     if folder is None:
         raise DataError(f"no Fashion-MNIST training split in {data or '/usr/share/datasets/fashion-mnist'}")
@@ -70,7 +71,7 @@ def train(data: str | None, epochs: int, batch_size: int, seed: int, out: Path) 
         order = torch.randperm(len(train_images), generator=generator)
         for i in range(steps_per_epoch):
             index = order[i * batch_size:(i + 1) * batch_size]
-            loss = F.cross_entropy(net(augment(train_images[index], generator)), train_labels[index])
+            loss: torch.Tensor = F.cross_entropy(net(augment(train_images[index], generator)), train_labels[index])
             optimizer.zero_grad(set_to_none=True)
             loss.backward()
             optimizer.step()

@@ -208,7 +208,8 @@ class DistributionView(QWidget):
         self._apply_layers()
 
     def _show_1d(self, frame: DistributionFrame, fake: np.ndarray) -> None:
-        xs = frame.xs
+        xs, z, x_of_z = frame.xs, frame.z_values, frame.x_of_z
+        assert xs is not None and z is not None and x_of_z is not None, "a 1-d frame carries its curves"
         edges = np.linspace(xs[0], xs[-1], 61)
         centres = (edges[:-1] + edges[1:]) / 2
         if frame.data_density is not None:  # the exact curve: a histogram of samples would add its own noise
@@ -221,11 +222,10 @@ class DistributionView(QWidget):
         self.fake_density.setData(centres, fake_h / top)
         self.d_curve.setData(xs, frame.d_curve)
         # z line at y = -0.35: z scaled onto the x range, with a line up to G(z) at y = -0.05
-        z = frame.z_values
         z_on_x = xs[0] + (z - z.min()) / max(float(np.ptp(z)), 1e-9) * (xs[-1] - xs[0])
         pairs_x = np.empty(2 * len(z))
         pairs_y = np.empty(2 * len(z))
-        pairs_x[0::2], pairs_x[1::2] = z_on_x, np.clip(frame.x_of_z, xs[0], xs[-1])
+        pairs_x[0::2], pairs_x[1::2] = z_on_x, np.clip(x_of_z, xs[0], xs[-1])
         pairs_y[0::2], pairs_y[1::2] = -0.35, -0.05
         self.z_lines.setData(pairs_x, pairs_y)
         for item in (self.real_item, self.fake_item, self.arrows, self.manifold):
@@ -233,18 +233,20 @@ class DistributionView(QWidget):
         self.heatmap.setVisible(False)
 
     def _show_2d(self, frame: DistributionFrame, fake: np.ndarray) -> None:
+        extent, start, vec, manifold = frame.extent, frame.arrow_from, frame.arrow_vec, frame.manifold
+        assert extent is not None and start is not None and vec is not None and manifold is not None, \
+            "a 2-d frame carries all its layers"
         self.real_item.setData(frame.real[:, 0], frame.real[:, 1])
         self.fake_item.setData(fake[:, 0], fake[:, 1])
-        x0, x1, y0, y1 = frame.extent
+        x0, x1, y0, y1 = extent
         self.heatmap.setImage(frame.d_map, levels=(0, 1) if frame.d_label == "D(x)" else None)
         self.heatmap.setRect(x0, y0, x1 - x0, y1 - y0)
-        start, vec = frame.arrow_from, frame.arrow_vec
         xs = np.empty(2 * len(start))
         ys = np.empty(2 * len(start))
         xs[0::2], xs[1::2] = start[:, 0], start[:, 0] + vec[:, 0]
         ys[0::2], ys[1::2] = start[:, 1], start[:, 1] + vec[:, 1]
         self.arrows.setData(xs, ys)
-        points, connect = grid_lines(frame.manifold, frame.manifold_pieces)
+        points, connect = grid_lines(manifold, frame.manifold_pieces)
         self.manifold.setData(points[:, 0], points[:, 1], connect=connect)
         for item in (self.real_density, self.fake_density, self.d_curve, self.z_lines):
             item.setVisible(False)
@@ -294,7 +296,7 @@ class DistributionView(QWidget):
         radius = self.brush_spin.value()
         angle = self._rng.uniform(0, 2 * np.pi, BRUSH_POINTS)
         r = radius * np.sqrt(self._rng.uniform(0, 1, BRUSH_POINTS))
-        self.drawn.extend(zip(x + r * np.cos(angle), y + r * np.sin(angle)))
+        self.drawn.extend(zip(x + r * np.cos(angle), y + r * np.sin(angle), strict=True))
         pts = self.drawn_points()
         self.drawn_item.setData(pts[:, 0], pts[:, 1])
 

@@ -3,20 +3,18 @@
 Data lives in growable numpy buffers and curves are redrawn with peak downsampling and
 clip-to-view, so a million points stay smooth. On a 2-core CPU every millisecond the GUI thread
 paints stalls the training threads too, so the redraw interval stretches with what a redraw
-costs: the plots take at most 1 % of a core (redrawing at 10 Hz had kept 0.73-0.76 of headless
-throughput in `ganstudio bench gui`).
+costs (core/pacing.py) instead of a fixed rate, whose cost grows with the run (CHANGELOG).
 
 While "Auto-range" is ticked the ranges are set by us from the buffers (steps: first to last;
 values: the finite min to max the series keeps as rows arrive), never by pyqtgraph's auto-range:
-with clip-to-view and downsampling the curves' bounds depend on the view and the view on the bounds, and once there were more
-points than pixels that loop repainted forever (the GUI thread went from 7 s to 50 s of CPU per
-1,000 steps). Setting the ranges before the paint also saves the second paint pyqtgraph's
-deferred auto-range costs on every redraw. The step axis runs an eighth of the span ahead of the
-newest step and moves only when the data reaches its end: an axis whose range changes lays out
-its ticks and labels again, a third of a redraw's cost (10.8 against 7.1 ms with 2,000 steps
-drawn); one whose range stays put paints a cached picture. The linked plots' left axes
-share one width that only grows, so their step axes line up and no axis flips width between
-frames.
+with clip-to-view and downsampling the curves' bounds depend on the view and the view on the
+bounds, and once there were more points than pixels that loop repainted forever. Setting the
+ranges before the paint also saves the second paint pyqtgraph's deferred auto-range costs on
+every redraw. The step axis runs an eighth of the span ahead of the newest step and moves only
+when the data reaches its end: an axis whose range changes lays out its ticks and labels again,
+a large share of a redraw's cost; one whose range stays put paints a cached picture. The linked
+plots' left axes share one width that only grows, so their step axes line up and no axis flips
+width between frames.
 """
 
 from __future__ import annotations
@@ -31,8 +29,8 @@ import pyqtgraph as pg
 from PySide6.QtCore import QEvent, QObject, Qt, QTimer
 from PySide6.QtWidgets import QCheckBox, QFileDialog, QHBoxLayout, QPushButton, QVBoxLayout, QWidget
 
-from ganstudio.core.stats import EQUILIBRIUM_D_LOSS, STAT_FIELDS, StepStats
 from ganstudio.core.pacing import paced_interval
+from ganstudio.core.stats import EQUILIBRIUM_D_LOSS, STAT_FIELDS, StepStats
 from ganstudio.gui.widgets.quality_plot import QualityPlot
 from ganstudio.gui.widgets.series import GrowingSeries
 

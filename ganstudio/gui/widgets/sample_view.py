@@ -95,6 +95,7 @@ class SampleView(QWidget):
             self.image_item.setImage(frame.image, autoLevels=False, levels=(0, 255))
         else:
             self._set_mode("points")
+            assert frame.real is not None and frame.fake is not None, "a frame without an image holds points"
             real, fake = _as_2d(frame.real, -0.5), _as_2d(frame.fake, 0.5)
             self.real_item.setData(real[:, 0], real[:, 1])
             finite = np.isfinite(fake).all(axis=1)

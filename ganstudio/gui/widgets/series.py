@@ -4,6 +4,7 @@ column's finite minimum and maximum kept as rows arrive, so following the data n
 from __future__ import annotations
 
 import numpy as np
+from numpy.typing import ArrayLike
 
 
 class GrowingSeries:
@@ -22,8 +23,8 @@ class GrowingSeries:
         self._low.fill(np.inf)
         self._high.fill(-np.inf)
 
-    def extend(self, rows: np.ndarray) -> None:
-        rows = np.asarray(rows, dtype=np.float64).reshape(-1, len(self.columns))
+    def extend(self, values: ArrayLike) -> None:
+        rows = np.asarray(values, dtype=np.float64).reshape(-1, len(self.columns))
         if not len(rows):
             return
         need = self._n + len(rows)
