@@ -8,14 +8,22 @@ import signal
 import sys
 import traceback
 from pathlib import Path
+from types import ModuleType
 from typing import NoReturn
 
 from ganstudio import __version__, cli_config
+from ganstudio.bench import explorer_latency, gui_lag, memory, modes, quality, speed, startup, supervisor
 from ganstudio.core.config import PRESET_SUMMARIES, ConfigError, RunConfig, load_config, preset
 
 EXIT_USAGE = 2
 EXIT_INTERRUPTED = 130
 EXIT_ALARM = 2  # a headless run stopped by a health alarm (see --on-alarm)
+
+# `ganstudio bench NAME`: each module adds its options (add_arguments) and runs (main); torch loads in main
+BENCHES: dict[str, ModuleType] = {
+    "speed": speed, "supervisor": supervisor, "gui": gui_lag, "explorer": explorer_latency, "modes": modes,
+    "startup": startup, "quality": quality, "memory": memory,
+}
 
 
 class CliError(Exception):
@@ -286,71 +294,6 @@ def cmd_presets(_args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_bench(args: argparse.Namespace) -> int:
-    if args.what == "speed":
-        from ganstudio.bench.speed import run_speed
-
-        names = args.preset or ["fashion-dcgan", "paper-mlp-fashion"]
-        for name in names:
-            preset(name)
-        print(run_speed(names, steps=args.steps, chunk=args.chunk, json_path=args.json, compile_too=not args.no_compile))
-        return 0
-    if args.what == "supervisor":
-        from ganstudio.bench.supervisor import run_supervisor_bench
-
-        name = (args.preset or ["fashion-dcgan"])[0]
-        preset(name)
-        print(run_supervisor_bench(name, steps=args.steps, chunk=args.chunk, json_path=args.json, overrides=args.set))
-        return 0
-    if args.what == "gui":
-        from ganstudio.bench.gui_lag import run_gui_bench
-
-        name = (args.preset or ["fashion-dcgan"])[0]
-        preset(name)
-        print(run_gui_bench(name, seconds=args.seconds, rounds=args.rounds, json_path=args.json, overrides=args.set))
-        return 0
-    if args.what == "modes":
-        from ganstudio.bench.modes import run_modes
-
-        if args.dataset not in ("ring-8", "grid-25", "gaussian-1d"):
-            raise CliError("bench modes needs --dataset ring-8 or grid-25 (modes), or gaussian-1d (W1 to the data)")
-        name = args.preset[0] if args.preset else None
-        if name:
-            preset(name)
-        print(run_modes(args.dataset, name, runs=args.runs, steps=args.steps if args.steps != 200 else None,
-                        json_path=args.json, overrides=args.set))
-        return 0
-    if args.what == "quality":
-        from ganstudio.bench.quality import DEFAULT_PRESETS, run_quality
-
-        names = args.preset or list(DEFAULT_PRESETS)
-        for name in names:
-            preset(name)
-        print(run_quality(names, minutes=args.minutes, samples=args.samples, json_path=args.json, overrides=args.set))
-        return 0
-    if args.what == "memory":
-        from ganstudio.bench.memory import run_memory_bench
-
-        name = (args.preset or ["fashion-dcgan"])[0]
-        preset(name)
-        steps = args.steps if args.steps != 200 else 10_000
-        if steps < 2000:
-            raise CliError("bench memory needs --steps of at least 2,000 (it compares against step 1,000)")
-        print(run_memory_bench(name, steps=steps, json_path=args.json, overrides=args.set))
-        return 0
-    if args.what == "startup":
-        from ganstudio.bench.startup import run_startup_bench
-
-        print(run_startup_bench(runs=args.runs, json_path=args.json))
-        return 0
-    if args.what == "explorer":
-        from ganstudio.bench.explorer_latency import run_explorer_bench
-
-        print(run_explorer_bench(seconds=args.seconds, rounds=args.rounds, drags=args.drags, json_path=args.json))
-        return 0
-    raise CliError(f"unknown bench {args.what!r}")
-
-
 def build_parser() -> argparse.ArgumentParser:
     parser = OneLineParser(prog="ganstudio", description="Train and explore GANs. Run `ganstudio` with no command to "
                            "open the window; the commands below work headless.")
@@ -414,27 +357,14 @@ def build_parser() -> argparse.ArgumentParser:
     presets.set_defaults(func=cmd_presets)
     cli_config.add_arguments(sub.add_parser("config", help=cli_config.HELP, description=cli_config.HELP))
 
-    bench = sub.add_parser("bench", help="measure speed and more; prints a table")
-    bench.add_argument("what", choices=["speed", "supervisor", "gui", "explorer", "modes", "startup", "quality",
-                                          "memory"])
-    bench.add_argument("--dataset", default="ring-8", help="modes: ring-8 or grid-25")
-    bench.add_argument("--runs", type=int, default=5, help="modes: seeds to average over; startup: launches")
-    bench.add_argument("--set", action="append", metavar="SECTION.FIELD=VALUE",
-                       help="modes, gui, quality, supervisor: config override on top of the preset, e.g. --set model.pack=4 "
-                       "(repeatable)")
-    bench.add_argument("--preset", action="append", help="preset to measure (repeatable)")
-    bench.add_argument("--steps", type=int, default=200, help="speed, supervisor: steps per side; modes: training steps "
-                       "(default: the preset's); memory: run length (default 10,000)")
-    bench.add_argument("--chunk", type=int, default=20, help="steps per alternating chunk")
-    bench.add_argument("--seconds", type=float, default=15.0, help="gui, explorer: seconds per alternating chunk")
-    bench.add_argument("--rounds", type=int, default=3, help="gui, explorer: alternating rounds")
-    bench.add_argument("--drags", type=int, default=300, help="explorer: slider moves timed per model size")
-    bench.add_argument("--no-compile", action="store_true", help="speed: skip the torch.compile variant "
-                       "(its first step compiles for a minute or more)")
-    bench.add_argument("--minutes", type=float, default=3.0, help="quality: training budget per preset")
-    bench.add_argument("--samples", type=int, default=5000, help="quality: images scored per preset")
-    bench.add_argument("--json", help="also write the results to this JSON file")
-    bench.set_defaults(func=cmd_bench)
+    bench = sub.add_parser("bench", help="measure speed and more; prints a table",
+                           description="Each bench trains or launches for real and prints a table "
+                           "(and --json FILE writes its figures). `ganstudio bench NAME --help` for its options.")
+    kinds = bench.add_subparsers(dest="bench", metavar="BENCH", required=True, parser_class=OneLineParser)
+    for name, module in BENCHES.items():
+        kind = kinds.add_parser(name, help=module.HELP, description=module.HELP)
+        module.add_arguments(kind)
+        kind.set_defaults(func=module.main)
     return parser
 
 

@@ -7,14 +7,31 @@ chunks where a slider moves every 16 ms (60 Hz), in one process.
 
 from __future__ import annotations
 
+import argparse
 import os
 import time
 
 import numpy as np
 
+from ganstudio.bench.arguments import add_json, positive_float, positive_int
 from ganstudio.bench.table import format_table, median, write_json
 
 DRAG_MS = 16
+HELP = "explorer responsiveness: slider-to-pixels latency, and training while someone drags"
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--seconds", type=positive_float, default=15.0,
+                        help="seconds per alternating chunk (default: 15)")
+    parser.add_argument("--rounds", type=positive_int, default=3, help="alternating rounds (default: 3)")
+    parser.add_argument("--drags", type=positive_int, default=300, help="slider moves timed per model size "
+                        "(default: 300)")
+    add_json(parser)
+
+
+def main(args: argparse.Namespace) -> int:
+    print(run_explorer_bench(seconds=args.seconds, rounds=args.rounds, drags=args.drags, json_path=args.json))
+    return 0
 
 
 def _snapshot_for(size: int):

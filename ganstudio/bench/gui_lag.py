@@ -19,16 +19,33 @@ without the window, but its several-second pauses land in whichever chunk reache
 
 from __future__ import annotations
 
+import argparse
 import time
 
 import numpy as np
 
+from ganstudio.bench.arguments import add_json, add_preset, add_set, positive_float, positive_int
 from ganstudio.bench.table import format_table, median, write_json
 
 TIMER_MS = 10
 QUALITY_OFF = "quality.every=0"
+HELP = "how the window feels while training: event-loop lag, and throughput against headless"
+DEFAULT_PRESET = "fashion-dcgan"
 
 
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    add_preset(parser, DEFAULT_PRESET)
+    parser.add_argument("--seconds", type=positive_float, default=15.0,
+                        help="seconds per alternating chunk (default: 15)")
+    parser.add_argument("--rounds", type=positive_int, default=3, help="alternating rounds (default: 3)")
+    add_set(parser)
+    add_json(parser)
+
+
+def main(args: argparse.Namespace) -> int:
+    print(run_gui_bench(args.preset or DEFAULT_PRESET, seconds=args.seconds, rounds=args.rounds,
+                        json_path=args.json, overrides=args.set))
+    return 0
 def run_gui_bench(preset_name: str, seconds: float, rounds: int, json_path: str | None,
                   overrides: list[str] | None = None) -> str:
     from PySide6.QtCore import QElapsedTimer, QEventLoop, QTimer

@@ -7,12 +7,30 @@ at every 1,000th step and the figure that matters is growth after the first 1,00
 
 from __future__ import annotations
 
+import argparse
 import os
 import time
 
+from ganstudio.bench.arguments import add_json, add_preset, add_set, at_least
 from ganstudio.bench.table import format_table, write_json
 
 MARK_EVERY = 1000
+MIN_STEPS = 2 * MARK_EVERY  # growth is measured from the first mark to a later one
+HELP = "resident memory while the window streams a long run"
+DEFAULT_PRESET = "fashion-dcgan"
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    add_preset(parser, DEFAULT_PRESET)
+    parser.add_argument("--steps", type=at_least(MIN_STEPS, f" (growth is measured from step {MARK_EVERY:,})"),
+                        default=10_000, help=f"run length, at least {MIN_STEPS:,} (default: 10,000)")
+    add_set(parser)
+    add_json(parser)
+
+
+def main(args: argparse.Namespace) -> int:
+    print(run_memory_bench(args.preset or DEFAULT_PRESET, steps=args.steps, json_path=args.json, overrides=args.set))
+    return 0
 
 
 def resident_mb() -> float:

@@ -3,14 +3,38 @@ on gaussian-1d, how far G ends from the data (W1) and what D says then."""
 
 from __future__ import annotations
 
+import argparse
 import time
+from typing import TYPE_CHECKING
 
 import numpy as np
 
+from ganstudio.bench.arguments import add_json, add_preset, add_set, positive_int
 from ganstudio.bench.table import format_table, write_json
 from ganstudio.core.config import apply_override, check, preset
-from ganstudio.core.session import measure_match, measure_modes
-from ganstudio.core.trainer import Trainer
+
+if TYPE_CHECKING:  # torch loads when the bench runs, not when the CLI parses its arguments
+    from ganstudio.core.trainer import Trainer
+
+HELP = "mode collapse on ring-8 / grid-25 over several seeds; W1 to the data on gaussian-1d"
+DATASETS = ("ring-8", "grid-25", "gaussian-1d")
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--dataset", choices=DATASETS, default="ring-8",
+                        help="ring-8 or grid-25 (modes captured), or gaussian-1d (W1 to the data); default: ring-8")
+    add_preset(parser, None)
+    parser.add_argument("--runs", type=positive_int, default=5, help="seeds to average over (default: 5)")
+    parser.add_argument("--steps", type=positive_int, default=None,
+                        help="training steps per run (default: the preset's)")
+    add_set(parser)
+    add_json(parser)
+
+
+def main(args: argparse.Namespace) -> int:
+    print(run_modes(args.dataset, args.preset, runs=args.runs, steps=args.steps, json_path=args.json,
+                    overrides=args.set))
+    return 0
 
 # (method, source, ring-8 modes, ring-8 % high-quality, grid-25 modes, grid-25 % high-quality)
 PUBLISHED = [
@@ -29,6 +53,8 @@ def _mean_std(values) -> str:
 def _trained(name: str, dataset: str, seed: int, steps: int | None,
              overrides: list[str] | None) -> tuple[Trainer, float]:
     """A trainer after a whole run of the preset (with overrides) on the CPU, and the seconds it took."""
+    from ganstudio.core.trainer import Trainer
+
     cfg = preset(name)
     for assignment in overrides or []:
         apply_override(cfg, assignment)
@@ -53,6 +79,8 @@ def run_modes(dataset: str, preset_name: str | None, runs: int, steps: int | Non
     if dataset == "gaussian-1d":
         return run_match(dataset, name, runs, steps, json_path, overrides)
     label = " ".join([name, *(overrides or [])])
+    from ganstudio.core.session import measure_modes
+
     per_run = []
     for seed in range(runs):
         trainer, seconds = _trained(name, dataset, seed, steps, overrides)
@@ -76,6 +104,8 @@ def run_match(dataset: str, name: str, runs: int, steps: int | None, json_path: 
               overrides: list[str] | None = None) -> str:
     """One row per seed, then mean +- std and the median: a student should see the spread, not only
     a mean that one lucky seed can carry."""
+    from ganstudio.core.session import measure_match
+
     per_run = []
     for seed in range(runs):
         trainer, seconds = _trained(name, dataset, seed, steps, overrides)

@@ -2,20 +2,41 @@
 
 from __future__ import annotations
 
+import argparse
 import time
+from typing import TYPE_CHECKING
 
+from ganstudio.bench.arguments import add_json, add_preset, add_set, positive_float, positive_int, presets_or
 from ganstudio.bench.table import format_table, write_json
 from ganstudio.core.config import apply_override, check, preset
-from ganstudio.core.quality.evaluator import QualityEvaluator
-from ganstudio.core.trainer import Trainer
 
+if TYPE_CHECKING:  # torch loads when the bench runs, not when the CLI parses its arguments
+    from ganstudio.core.trainer import Trainer
+
+HELP = "image quality: each preset trained for the same wall-clock budget, then scored"
 DEFAULT_PRESETS = ("fashion-minimax", "fashion-dcgan", "fashion-hinge-sn")
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    add_preset(parser, DEFAULT_PRESETS, many=True)
+    parser.add_argument("--minutes", type=positive_float, default=3.0, help="training budget per preset (default: 3)")
+    parser.add_argument("--samples", type=positive_int, default=5000, help="images scored per preset (default: 5000)")
+    add_set(parser)
+    add_json(parser)
+
+
+def main(args: argparse.Namespace) -> int:
+    print(run_quality(presets_or(args, DEFAULT_PRESETS), minutes=args.minutes, samples=args.samples,
+                      json_path=args.json, overrides=args.set))
+    return 0
 
 # Inception FID on Fashion-MNIST, Lucic et al. 2018 ("Are GANs created equal?"), best model per loss
 PUBLISHED_FID = [("non-saturating GAN", 26.5), ("WGAN", 21.5), ("WGAN-GP", 24.5)]
 
 
 def train_for(name: str, minutes: float, overrides: list[str] | None, seed: int) -> Trainer:
+    from ganstudio.core.trainer import Trainer
+
     cfg = preset(name)
     for assignment in overrides or []:
         apply_override(cfg, assignment)
@@ -32,6 +53,8 @@ def train_for(name: str, minutes: float, overrides: list[str] | None, seed: int)
 
 def run_quality(names: list[str], minutes: float, samples: int, json_path: str | None,
                 overrides: list[str] | None = None, seed: int = 0) -> str:
+    from ganstudio.core.quality.evaluator import QualityEvaluator
+
     rows, results, evaluator = [], [], None
     for name in names:
         trainer = train_for(name, minutes, overrides, seed)

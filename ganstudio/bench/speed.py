@@ -1,65 +1,38 @@
-"""Engine vs a plain PyTorch loop, side by side in one process.
-
-The plain loop is what a user would write: same networks, batch and optimizers, a
-DataLoader over a TensorDataset with shuffling, BCEWithLogitsLoss. The two run in
-alternating short chunks because this machine's speed drifts from minute to minute.
+"""`ganstudio bench speed`: the engine vs a plain PyTorch loop (bench.plain_loop), side by side in one
+process. The two run in alternating short chunks because this machine's speed drifts from minute
+to minute.
 """
 
 from __future__ import annotations
 
+import argparse
 import time
+from typing import TYPE_CHECKING
 
-import torch
-from torch import nn
-from torch.utils.data import DataLoader, TensorDataset
-
+from ganstudio.bench.arguments import add_json, add_preset, positive_int, presets_or
 from ganstudio.bench.table import format_table, median, write_json
 from ganstudio.core.config import preset
-from ganstudio.core.data import ImageSource
-from ganstudio.core.models import build_models
-from ganstudio.core.trainer import Trainer
+
+if TYPE_CHECKING:  # torch loads when the bench runs, not when the CLI parses its arguments
+    from ganstudio.core.trainer import Trainer
+
+HELP = "training speed: the engine's fast paths against a plain PyTorch loop"
+DEFAULT_PRESETS = ("fashion-dcgan", "paper-mlp-fashion")
 
 
-class PlainLoop:
-    def __init__(self, trainer: Trainer):
-        cfg = trainer.config
-        torch.manual_seed(cfg.train.seed)
-        self.G, self.D = build_models(cfg)
-        o = cfg.optim
-        make = (lambda p, lr: torch.optim.Adam(p, lr=lr, betas=(o.beta1, o.beta2))) if o.name == "adam" else \
-            (lambda p, lr: torch.optim.SGD(p, lr=lr, momentum=o.momentum))
-        self.opt_g, self.opt_d = make(self.G.parameters(), o.lr_g), make(self.D.parameters(), o.lr_d)
-        self.latent, self.batch, self.k = cfg.model.latent_dim, cfg.train.batch_size, cfg.train.k
-        self.criterion = nn.BCEWithLogitsLoss()
-        if isinstance(trainer.data, ImageSource):
-            images = trainer.data.images.cpu().float() / 127.5 - 1
-        else:
-            images = trainer.data.sample(60000, torch.Generator().manual_seed(0)).cpu()
-        self.loader = DataLoader(TensorDataset(images), batch_size=self.batch, shuffle=True, drop_last=True)
-        self.batches = iter(self.loader)
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    add_preset(parser, DEFAULT_PRESETS, many=True)
+    parser.add_argument("--steps", type=positive_int, default=200, help="steps per side (default: 200)")
+    parser.add_argument("--chunk", type=positive_int, default=20, help="steps per alternating chunk (default: 20)")
+    parser.add_argument("--no-compile", action="store_true", help="skip the torch.compile variant "
+                        "(its first step compiles for a minute or more)")
+    add_json(parser)
 
-    def _next(self) -> torch.Tensor:
-        try:
-            return next(self.batches)[0]
-        except StopIteration:
-            self.batches = iter(self.loader)
-            return next(self.batches)[0]
 
-    def step(self) -> None:
-        ones, zeros = torch.ones(self.batch), torch.zeros(self.batch)
-        for _ in range(self.k):
-            real = self._next()
-            fake = self.G(torch.randn(self.batch, self.latent))
-            loss_d = self.criterion(self.D(real), ones) + self.criterion(self.D(fake.detach()), zeros)
-            self.opt_d.zero_grad()
-            loss_d.backward()
-            self.opt_d.step()
-        fake = self.G(torch.randn(self.batch, self.latent))
-        loss_g = self.criterion(self.D(fake), ones)
-        self.opt_g.zero_grad()
-        loss_g.backward()
-        self.opt_g.step()
-        self.last = (loss_d.item(), loss_g.item())  # what a plain loop prints or logs each step
+def main(args: argparse.Namespace) -> int:
+    print(run_speed(presets_or(args, DEFAULT_PRESETS), steps=args.steps, chunk=args.chunk, json_path=args.json,
+                    compile_too=not args.no_compile))
+    return 0
 
 
 def _chunk_rate(step, steps: int, batch: int) -> float:
@@ -80,6 +53,8 @@ SWITCHES = [
 
 def _variants(name: str, compile_too: bool) -> list[tuple[str, Trainer, float]]:
     """(label, trainer, warm-up seconds): the automatic fast path first, then every distinct flip."""
+    from ganstudio.core.trainer import Trainer
+
     out, seen = [], set()
     for label, perf in [("engine, auto", {}), *SWITCHES]:
         if perf.get("compile") and not compile_too:
@@ -101,6 +76,10 @@ def _variants(name: str, compile_too: bool) -> list[tuple[str, Trainer, float]]:
 
 def run_speed(preset_names: list[str], steps: int, chunk: int, json_path: str | None,
               compile_too: bool = True) -> str:
+    import torch
+
+    from ganstudio.bench.plain_loop import PlainLoop
+
     rows, results = [], {}
     for name in preset_names:
         variants = _variants(name, compile_too)

@@ -2,12 +2,26 @@
 
 from __future__ import annotations
 
+import argparse
 import os
 import subprocess
 import sys
 import time
 
+from ganstudio.bench.arguments import add_json, positive_int
 from ganstudio.bench.table import format_table, median, write_json
+
+HELP = "launch to first painted window, in fresh processes"
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--runs", type=positive_int, default=5, help="launches to time (default: 5)")
+    add_json(parser)
+
+
+def main(args: argparse.Namespace) -> int:
+    print(run_startup_bench(runs=args.runs, json_path=args.json))
+    return 0
 
 CHILD = r"""
 import sys, time

@@ -10,22 +10,46 @@ live pictures. Quality scoring is off on both sides: seconds per evaluation woul
 
 from __future__ import annotations
 
+import argparse
 import tempfile
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
+from ganstudio.bench.arguments import add_json, add_preset, add_set, positive_int
 from ganstudio.bench.table import format_table, median, write_json
 from ganstudio.core.config import apply_override, check, preset
 from ganstudio.core.events import Event
 from ganstudio.core.runlog import RunDirectory
-from ganstudio.core.session import TrainingSession
 from ganstudio.core.supervisor import HEADLESS_PICTURE_INTERVAL_S, Supervisor
+
+if TYPE_CHECKING:  # torch loads when the bench runs, not when the CLI parses its arguments
+    from ganstudio.core.session import TrainingSession
+
+HELP = "what the run supervisor costs a headless run"
+DEFAULT_PRESET = "fashion-dcgan"
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    add_preset(parser, DEFAULT_PRESET)
+    parser.add_argument("--steps", type=positive_int, default=200, help="steps per side (default: 200)")
+    parser.add_argument("--chunk", type=positive_int, default=20, help="steps per alternating chunk (default: 20)")
+    add_set(parser)
+    add_json(parser)
+
+
+def main(args: argparse.Namespace) -> int:
+    print(run_supervisor_bench(args.preset or DEFAULT_PRESET, steps=args.steps, chunk=args.chunk,
+                               json_path=args.json, overrides=args.set))
+    return 0
 
 RUN_STEPS = 10_000_000  # never reached: the bench stops after its chunks
 
 
 def _session(name: str, folder: Path, overrides: list[str] | None) -> TrainingSession:
+    from ganstudio.core.session import TrainingSession
+
     config = preset(name)
     config.train.device, config.train.steps, config.quality.every = "cpu", RUN_STEPS, 0
     for assignment in overrides or []:

@@ -10,6 +10,7 @@ from PySide6.QtCore import QObject
 
 from ganstudio.core.config import RunConfig
 from ganstudio.core.control import Heartbeat
+from ganstudio.core.events import FinishReason
 from ganstudio.core.metrics import ModeMetrics
 from ganstudio.core.runlog import RunDirectory, RunError
 from ganstudio.gui.run_phase import RunPhase
@@ -179,10 +180,11 @@ class WatchMode(QObject):
         w.controls.progress.setValue(min(beat.step, w.controls.total))
         w.controls.reset_rate()
         w.set_phase(RunPhase.IDLE)
-        if beat.state == "done":
+        reason = FinishReason(beat.state)  # an ended writer's state says why it ended
+        if reason is FinishReason.DONE:
             w.statusBar().showMessage(f"The watched run finished at step {beat.step:,}", 10000)
             return
-        how = {"nan": "stopped on a NaN/Inf loss", "error": "failed"}.get(beat.state, "stopped")
+        how = {FinishReason.NAN: "stopped on a NaN/Inf loss", FinishReason.ERROR: "failed"}.get(reason, "stopped")
         self._offer_continue(beat.step, f"The run {how} ({_describe(beat)}).")
 
     def _on_lost(self, seconds: float) -> None:

@@ -2,7 +2,18 @@
 
 import json
 
-from ganstudio.cli import main
+import pytest
+
+from ganstudio.cli import build_parser, main
+
+
+def usage_error(argv, capsys) -> str:
+    """argparse refuses `argv` with exit status 2 and one line on stderr, which is returned."""
+    with pytest.raises(SystemExit) as exited:
+        main(argv)
+    err = capsys.readouterr().err
+    assert exited.value.code == 2 and err.startswith("ganstudio: error: ") and err.count("\n") == 1
+    return err
 
 
 def test_bench_speed_measures_the_plain_loop_and_each_fast_path_switch(tmp_path, capsys):
@@ -30,8 +41,22 @@ def test_bench_memory_reads_resident_memory_every_thousand_steps(qtbot, tmp_path
 
 
 def test_bench_memory_needs_a_long_enough_run(capsys):
-    assert main(["bench", "memory", "--steps", "1500"]) == 2
-    assert "at least 2,000" in capsys.readouterr().err
+    assert "at least 2,000" in usage_error(["bench", "memory", "--steps", "1500"], capsys)
+
+
+def test_a_given_step_count_is_never_mistaken_for_the_default(capsys):
+    """200 used to be both speed's default and the "not given" mark, so memory ran 10,000 steps for it."""
+    assert "--steps: must be at least 2,000" in usage_error(["bench", "memory", "--steps", "200"], capsys)
+    parse = build_parser().parse_args
+    assert parse(["bench", "memory"]).steps == 10_000 and parse(["bench", "modes"]).steps is None
+    assert parse(["bench", "modes", "--steps", "200"]).steps == 200
+
+
+def test_bench_presets_come_from_the_preset_table(capsys):
+    err = usage_error(["bench", "speed", "--preset", "nope"], capsys)
+    assert "invalid choice: 'nope'" in err and "fashion-dcgan" in err
+    assert usage_error(["bench", "quality", "--samples", "0"], capsys).endswith("must be at least 1, not 0 "
+                                                                              "(see: ganstudio bench quality --help)\n")
 
 
 def test_bench_modes_runs_the_protocol(tmp_path, capsys):
@@ -55,8 +80,8 @@ def test_bench_modes_on_gaussian_1d_reports_w1_and_d_per_seed(tmp_path, capsys):
 
 
 def test_bench_modes_refuses_other_datasets(capsys):
-    assert main(["bench", "modes", "--dataset", "spiral"]) == 2
-    assert "ring-8 or grid-25" in capsys.readouterr().err
+    err = usage_error(["bench", "modes", "--dataset", "spiral"], capsys)
+    assert "invalid choice: 'spiral' (choose from 'ring-8', 'grid-25', 'gaussian-1d')" in err
 
 
 def test_bench_gui_measures_lag_and_throughput(qtbot, tmp_path, capsys):

@@ -26,3 +26,11 @@ def test_the_window_module_imports_no_torch():
     """The window is painted before torch loads (torch takes over a second to import)."""
     code = "import sys, ganstudio.gui.main_window; sys.exit('torch' in sys.modules)"
     assert subprocess.run([sys.executable, "-c", code]).returncode == 0
+
+
+def test_the_cli_parser_and_every_bench_module_import_no_torch():
+    """`ganstudio presets` or a usage error answers at once: benches import torch only when they run."""
+    code = ("import sys, ganstudio.cli as cli\n"
+            "cli.build_parser().parse_args(['bench', 'speed', '--steps', '4'])\n"
+            "sys.exit('torch' in sys.modules)")
+    assert subprocess.run([sys.executable, "-c", code]).returncode == 0

@@ -27,10 +27,10 @@ def test_quality_points_arrive_during_a_run_and_come_back_with_the_run(qtbot, ma
     assert (Path(w.run_dir) / "checkpoints" / "best.pt").is_file()
 
     other = make_window()
-    assert other.open_run(w.run_dir)
+    assert other.files.open_run(w.run_dir)
     assert list(other.plots.quality.series.column("step")) == [5, 10]
     assert other.plots.quality.best == chart.best
-    other.new_run()
+    other.files.new_run()
     assert not other.plots.quality.isVisible()
 
 
