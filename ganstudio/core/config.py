@@ -138,6 +138,7 @@ class PerfConfig:
     compile: bool = False  # torch.compile G and D (opt-in; falls back to eager when compiling fails)
     cudnn_benchmark: bool = True  # let cuDNN pick the fastest conv algorithms (CUDA only)
     threads: int = 0  # CPU intra-op threads; 0 = auto (all cores; one fewer with the window open on >= 4 cores)
+    processes: int = 1  # > 1: train through torchrun on this many processes (one per GPU, or CPU processes)
 
 
 @dataclass
@@ -330,6 +331,10 @@ def validate(config: RunConfig) -> list[tuple[str, str]]:
     need(isinstance(p.compile, bool), "perf.compile", "must be true or false")
     need(isinstance(p.cudnn_benchmark, bool), "perf.cudnn_benchmark", "must be true or false")
     need(_is_int(p.threads) and 0 <= p.threads <= 1024, "perf.threads", "must be an integer from 0 (auto) to 1024")
+    need(_is_int(p.processes) and 1 <= p.processes <= 1024, "perf.processes", "must be an integer from 1 to 1024")
+    need(not _is_int(p.processes) or not _is_int(t.batch_size) or not _is_int(m.pack)
+         or p.processes < 1 or t.batch_size % (p.processes * max(1, m.pack)) == 0, "train.batch_size",
+         f"must split evenly over the {p.processes} processes (a multiple of processes x pack size)")
     return problems
 
 

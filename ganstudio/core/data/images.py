@@ -220,6 +220,13 @@ class ImageSource:
         self.shape = tuple(self.images.shape[1:])
         self.skipped = loaded.skipped
         self._description = loaded.description
+        self._shard: torch.Tensor | None = None  # under torchrun: the indices this rank draws from
+
+    def shard(self, rank: int, world_size: int) -> None:
+        """Draws only from rank's disjoint share of the images (self.images stays whole, for scoring)."""
+        from ganstudio.core.distributed import shard_indices
+
+        self._shard = shard_indices(len(self.images), rank, world_size).to(self.device)
 
     def __len__(self) -> int:
         return len(self.images)
@@ -228,5 +235,8 @@ class ImageSource:
         return self._description
 
     def sample(self, n: int, generator: torch.Generator) -> torch.Tensor:
-        idx = torch.randint(len(self.images), (n,), generator=generator, device=self.device)
+        if self._shard is None:
+            idx = torch.randint(len(self.images), (n,), generator=generator, device=self.device)
+        else:
+            idx = self._shard[torch.randint(len(self._shard), (n,), generator=generator, device=self.device)]
         return self.images[idx].float().div_(127.5).sub_(1.0)
