@@ -380,6 +380,10 @@ def cmd_bench(args: argparse.Namespace) -> int:
 
         print(run_explorer_bench(seconds=args.seconds, rounds=args.rounds, drags=args.drags, json_path=args.json))
         return 0
+    if args.what == "scale":
+        from ganstudio.bench import scale
+
+        return scale.main(args)
     raise CliError(f"unknown bench {args.what!r}")
 
 
@@ -451,7 +455,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     bench = sub.add_parser("bench", help="measure speed and more; prints a table")
     bench.add_argument("what", choices=["speed", "supervisor", "gui", "explorer", "modes", "startup", "quality",
-                                          "memory"])
+                                          "memory", "scale"])
     bench.add_argument("--dataset", default="ring-8", help="modes: ring-8 or grid-25")
     bench.add_argument("--runs", type=int, default=5, help="modes: seeds to average over; startup: launches")
     bench.add_argument("--set", action="append", metavar="SECTION.FIELD=VALUE",
@@ -469,6 +473,9 @@ def build_parser() -> argparse.ArgumentParser:
     bench.add_argument("--minutes", type=float, default=3.0, help="quality: training budget per preset")
     bench.add_argument("--samples", type=int, default=5000, help="quality: images scored per preset")
     bench.add_argument("--json", help="also write the results to this JSON file")
+    from ganstudio.bench import scale
+
+    scale.add_arguments(bench)
     bench.set_defaults(func=cmd_bench)
     return parser
 

@@ -124,17 +124,6 @@ def _device_request(args: argparse.Namespace) -> str:
     return _config_from_args(args).train.device
 
 
-def _spread_cpu_threads(local_rank: int, local_world: int) -> None:
-    """On the CPU, each of a machine's ranks trains on its own slice of the cores, so N processes
-    do not fight over every core (the trainer's automatic thread count then sees the slice)."""
-    if not hasattr(os, "sched_setaffinity"):
-        return
-    cores = sorted(os.sched_getaffinity(0))
-    share = max(1, len(cores) // local_world)
-    mine = cores[local_rank * share:(local_rank + 1) * share] or cores[-share:]
-    os.sched_setaffinity(0, mine)
-
-
 def _ignore_signals() -> None:
     """Ranks other than 0 let rank 0 decide how to end (it saves, then tells them); torchrun's
     SIGKILL after its grace period is the hard stop."""
@@ -145,7 +134,7 @@ def _ignore_signals() -> None:
 
 def train_on_ranks(args: argparse.Namespace) -> int:
     """One rank's part of `torchrun ... -m ganstudio train`."""
-    from ganstudio.core.distributed import RankGroup, RankInfo
+    from ganstudio.core.distributed import RankGroup, RankInfo, spread_cpu_threads
 
     info = RankInfo.from_env()
     assert info is not None  # under_torchrun() said so
@@ -153,7 +142,7 @@ def train_on_ranks(args: argparse.Namespace) -> int:
     ranks = RankGroup.join(info, request)
     try:
         if ranks.device.type == "cpu":
-            _spread_cpu_threads(info.local_rank, info.local_world_size)
+            spread_cpu_threads(info)
         if ranks.is_leader:
             return _lead(args, ranks)
         _ignore_signals()

@@ -96,6 +96,17 @@ def shard_indices(n: int, rank: int, world_size: int) -> torch.Tensor:
     return torch.arange(rank, n, world_size)
 
 
+def spread_cpu_threads(info: RankInfo) -> None:
+    """On the CPU, each of a machine's ranks trains on its own slice of the cores, so N processes
+    do not fight over every core (the trainer's automatic thread count then sees the slice)."""
+    if not hasattr(os, "sched_setaffinity"):
+        return
+    cores = sorted(os.sched_getaffinity(0))
+    share = max(1, len(cores) // info.local_world_size)
+    mine = cores[info.local_rank * share:(info.local_rank + 1) * share] or cores[-share:]
+    os.sched_setaffinity(0, mine)
+
+
 def _buffers(modules: Iterable[nn.Module]) -> list[torch.Tensor]:
     return [b for m in modules for b in m.buffers() if b.is_floating_point()]
 
