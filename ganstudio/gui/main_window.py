@@ -32,6 +32,7 @@ from ganstudio.core.run_data import config_in_folder
 from ganstudio.core.runlog import RunDirectory, RunError
 from ganstudio.gui.rate import RateMeter
 from ganstudio.gui.settings import AppSettings
+from ganstudio.gui.distributed_launch import DistributedLaunch
 from ganstudio.gui.watch_mode import WatchMode
 from ganstudio.gui.widgets.distribution_view import DistributionView
 from ganstudio.gui.widgets.explorer import TRAINING_RENDER_INTERVAL_MS, ExplorerPanel
@@ -87,6 +88,7 @@ class MainWindow(QMainWindow):
         self._build_menus()
         self._build_status()
         self.watch = WatchMode(self)
+        self.launcher = DistributedLaunch(self)  # torch17: runs on many processes, watched through their folder
         self._connect()
 
         config = self.settings.last_config() or preset(DEFAULT_PRESET)
@@ -282,6 +284,9 @@ class MainWindow(QMainWindow):
             return
         config = self.form.config()
         self.settings.set_last_config(config)
+        if config.perf.processes > 1:  # torch17: torchrun trains it in child processes; the window watches
+            self.launcher.start(config, self.continuable, self.settings.runs_dir)
+            return
         from ganstudio.core.session import TrainingSession
 
         if self.continuable is not None:
@@ -720,6 +725,9 @@ class MainWindow(QMainWindow):
         event.acceptProposedAction()
 
     def closeEvent(self, event: QCloseEvent) -> None:
+        if not self.launcher.may_close():  # torch17: stop a run on many processes, or leave it training
+            event.ignore()
+            return
         self.watch.stop()  # the watched run goes on: it belongs to its own process
         if self.controller.running:
             self.statusBar().showMessage("Saving a checkpoint and stopping...")
