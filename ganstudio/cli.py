@@ -85,14 +85,18 @@ def _session_for(args: argparse.Namespace):
 
 
 def _processes_asked(args: argparse.Namespace) -> int:
-    """--nproc, else the config's perf.processes (a run folder's, when continuing one)."""
+    """--nproc, else the config's perf.processes (a run folder's, when continuing one). A config that
+    cannot be read counts as 1: _session_for then says what is wrong with it, as it always has."""
     if args.nproc is not None:
         return args.nproc
-    if args.resume:
-        from ganstudio.core.runlog import RunDirectory
+    try:
+        if args.resume:
+            from ganstudio.core.runlog import RunDirectory
 
-        return RunDirectory.open(args.resume).read_config().perf.processes
-    return _config_from_args(args).perf.processes
+            return RunDirectory.open(args.resume).read_config().perf.processes
+        return _config_from_args(args).perf.processes
+    except _user_errors():
+        return 1
 
 
 def cmd_train(args: argparse.Namespace) -> int:

@@ -67,14 +67,18 @@ def launch(args: argparse.Namespace, nproc: int) -> int:
 
     if not 2 <= nproc <= 1024:
         raise CliError("--nproc must be from 1 to 1024")
+    from ganstudio.cli import _config_from_args
+    from ganstudio.core.config import check
+
+    # What rank 0 would refuse is refused here, in one line, before torchrun starts N processes.
+    config = RunDirectory.open(args.resume).read_config() if args.resume else _config_from_args(args)
+    config.perf.processes = nproc
+    check(config)
     if args.resume:
         run_dir = str(RunDirectory.open(args.resume).path)
     else:
-        if args.out is None:  # fixed here, so a restarted rank 0 finds the same folder
-            from ganstudio.cli import _config_from_args
-
-            args.out = str(RunDirectory.create(default_runs_dir(), _config_from_args(args).preset or "run").path)
-        run_dir = args.out
+        run = RunDirectory.at(args.out) if args.out else RunDirectory.create(default_runs_dir(), config.preset or "run")
+        args.out = run_dir = str(run.path)  # fixed here, so a restarted rank 0 finds the same folder
     child = subprocess.Popen(torchrun_command(nproc, forwarded_arguments(args)), start_new_session=True)
 
     def forward(signum: int, _frame: FrameType | None) -> None:

@@ -42,13 +42,18 @@ def logged_steps(run: Path) -> list[int]:
     return [r["step"] for r in records(run) if "event" not in r]
 
 
-def test_a_command_in_the_control_file_reaches_both_ranks_at_the_same_step(tmp_path):
-    """The change is applied on rank 0 and announced to rank 1 before the next step; were it applied at
-    another step (or not at all), the weights would differ and the save's hash check would fail the run."""
+def test_commands_in_the_control_file_reach_both_ranks_at_the_same_step(tmp_path):
+    """A change, a rewind and a save are carried out on rank 0 and announced to rank 1 before the next
+    step; were one applied at another step (or not at all), the weights would differ and the save's
+    hash check would fail the run."""
     proc, run = torchrun(tmp_path)
     wait_for_subprocess(proc, running_at(run, 5), "two ranks training")
     append_command(run, "change", {"lr_d": 5e-4})
     wait_for_subprocess(proc, lambda: any(r.get("event") == "change" for r in records(run)), "the change")
+    append_command(run, "save")
+    wait_for_subprocess(proc, running_at(run, read_heartbeat(run).step + 5), "steps after the save")
+    append_command(run, "rewind")
+    wait_for_subprocess(proc, lambda: any(r.get("event") == "rewind" for r in records(run)), "the rewind")
     append_command(run, "save")
     append_command(run, "stop")
     out, _ = proc.communicate(timeout=120)
@@ -57,7 +62,7 @@ def test_a_command_in_the_control_file_reaches_both_ranks_at_the_same_step(tmp_p
     state = load_checkpoint(run / "checkpoints" / "latest.pt")
     assert state["world_size"] == 2 and len(state["rank_rng"]) == 2
     assert not state["rank_rng"][0].equal(state["rank_rng"][1])  # each rank its own noise
-    assert state["config"]["optim"]["lr_d"] == 5e-4
+    assert state["config"]["optim"]["lr_d"] != 5e-4  # the rewind went back to before the change, on both ranks
     steps = logged_steps(run)
     assert steps == sorted(set(steps)), "one writer: every step logged once, in order"
     assert {p.name for p in run.iterdir()} <= {"config.json", "metrics.jsonl", "heartbeat.json", "control.jsonl",
