@@ -14,6 +14,11 @@ import signal
 import subprocess
 import sys
 from types import FrameType
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from ganstudio.core.distributed import RankGroup
+    from ganstudio.core.session import TrainingSession
 
 TORCHRUN_ENV = "WORLD_SIZE"
 
@@ -94,7 +99,7 @@ def launch(args: argparse.Namespace, nproc: int) -> int:
     return exit_status(run_dir, status)
 
 
-def _leader_session(args: argparse.Namespace, device: str):
+def _leader_session(args: argparse.Namespace, device: str) -> TrainingSession:
     """Rank 0's session: as one process's, except that a group restarted by torchrun continues the
     folder it was training (from its last checkpoint, or from step 0 if there was none yet)."""
     from ganstudio.cli import CliError, _session_for
@@ -155,7 +160,7 @@ def train_on_ranks(args: argparse.Namespace) -> int:
         ranks.close()
 
 
-def _lead(args: argparse.Namespace, ranks) -> int:
+def _lead(args: argparse.Namespace, ranks: RankGroup) -> int:
     from ganstudio.cli import EXIT_ALARM, EXIT_INTERRUPTED, _train
     from ganstudio.core.distributed import local_batch, to_cpu
     from ganstudio.core.rank_leader import checkpoint_check
@@ -187,7 +192,7 @@ def _lead(args: argparse.Namespace, ranks) -> int:
     return 0 if status in (EXIT_INTERRUPTED, EXIT_ALARM) else status
 
 
-def _follow(ranks) -> int:
+def _follow(ranks: RankGroup) -> int:
     from ganstudio.cli import EXIT_USAGE
     from ganstudio.core.config import RunConfig
     from ganstudio.core.distributed import rank_seed

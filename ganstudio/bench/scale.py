@@ -53,7 +53,7 @@ def _measure(count: int, name: str, batch: int, steps: int, warmup: int, device:
                   "--warmup", str(warmup), "--device", device, "--json", str(out)]
         launcher = [sys.executable] if count == 1 else [sys.executable, "-m", "torch.distributed.run", "--standalone",
                                                          f"--nproc-per-node={count}"]
-        done = subprocess.run(launcher + worker, capture_output=True, text=True, timeout=RUN_TIMEOUT_S)
+        done = subprocess.run(launcher + worker, capture_output=True, text=True, timeout=RUN_TIMEOUT_S, check=False)
         if done.returncode != 0 or not out.exists():
             tail = (done.stderr or done.stdout).strip().splitlines()[-1:] or ["no output"]
             raise RuntimeError(f"{count} processes failed: {tail[0]}")

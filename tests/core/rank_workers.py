@@ -91,7 +91,7 @@ def traps(ranks: RankGroup) -> None:
     """The known traps of averaging GAN gradients, each a few steps with the ranks checked after:
     BatchNorm in D with two forwards (real, fake) before one backward, R1 and WGAN-GP (double
     backward through D), an unrolled D copy, k D steps per G step, and a live change."""
-    rank, world = ranks.rank, ranks.world_size
+    rank = ranks.rank
     cases: list[tuple[str, RunConfig]] = []
     bn = tiny_image_config(batch_size=8, k=2, ema_decay=0.9)
     cases.append(("BatchNorm D, k = 2, EMA", bn))
@@ -118,7 +118,7 @@ def traps(ranks: RankGroup) -> None:
 def resume_same_world(ranks: RankGroup) -> None:
     """A rank's state and random stream restored (as a checkpoint keeps them, rank_rng) give the
     same steps bit for bit on the CPU."""
-    rank, world = ranks.rank, ranks.world_size
+    rank = ranks.rank
     cfg = tiny_image_config(batch_size=8)
     trainer = Trainer(cfg)
     trainer.join(ranks)
