@@ -164,7 +164,8 @@ class RankGroup:
             torch.cuda.set_device(device)
             dist.init_process_group("cpu:gloo,cuda:nccl", timeout=timeout, rank=info.rank,
                                     world_size=info.world_size)
-            control = dist.new_group(backend="gloo", timeout=timeout)
+            group = dist.new_group(backend="gloo", timeout=timeout)
+            control = group if isinstance(group, dist.ProcessGroup) else None
         else:
             dist.init_process_group("gloo", timeout=timeout, rank=info.rank, world_size=info.world_size)
             control = None  # the default group is gloo already
@@ -218,8 +219,10 @@ class RankGroup:
     def receive(self) -> tuple[str, object]:
         message: list[object] = [None]
         dist.broadcast_object_list(message, src=0, group=self._control)
-        op, payload = message[0]  # type: ignore[misc]
-        return str(op), payload
+        received = message[0]
+        if not (isinstance(received, tuple) and len(received) == 2):
+            raise DistributedError(f"rank 0 sent {type(received).__name__}, not a message (ranks of different versions?)")
+        return str(received[0]), received[1]
 
     def share(self, state: object) -> object:
         """Rank 0's state (moved to the CPU) on every rank."""

@@ -7,7 +7,7 @@ rank 0 alone owns the run folder.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from ganstudio.core.rank_leader import synced_modules
 
@@ -16,7 +16,7 @@ if TYPE_CHECKING:
     from ganstudio.core.trainer import Trainer
 
 
-def restore_shared(trainer: Trainer, state: dict) -> None:
+def restore_shared(trainer: Trainer, state: dict[str, Any]) -> None:
     """Rank 0's weights, optimizers and config; this rank's own random stream goes on."""
     from ganstudio.core.config import RunConfig
 

@@ -28,11 +28,11 @@ def synced_modules(trainer: Trainer) -> list[nn.Module]:
     return [trainer.G, trainer.D] + ([trainer.G_ema] if trainer.G_ema is not None else [])
 
 
-def checkpoint_check(session: TrainingSession, ranks: RankGroup) -> Callable[[dict], dict]:
+def checkpoint_check(session: TrainingSession, ranks: RankGroup) -> Callable[[dict[str, Any]], dict[str, Any]]:
     """session.prepare_checkpoint for rank 0: the ranks compare weight hashes (failing loudly when
     one differs), and the checkpoint keeps every rank's random state, for a resume on as many."""
 
-    def prepare(state: dict) -> dict:
+    def prepare(state: dict[str, Any]) -> dict[str, Any]:
         ranks.announce("save")
         rngs = ranks.check_agree(synced_modules(session.trainer), session.trainer.rng.get_state())
         return {**state, "world_size": ranks.world_size, "rank_rng": rngs}
@@ -69,7 +69,8 @@ class LeaderSupervisor(Supervisor):
             self.ranks.announce(kind.value)
         super()._single_step(kind)
 
-    def _apply(self, changes: dict) -> None:
+    def _apply(self, changes: dict[str, Any]) -> None:
+        assert self.session is not None
         trainer = self.session.trainer
         before = trainer.config.to_dict()
         super()._apply(changes)
@@ -82,5 +83,6 @@ class LeaderSupervisor(Supervisor):
             return
         self.ranks.announce("rewind")
         super()._rewind()
+        assert self.session is not None
         state = self.session.trainer.state_dict()
         self.ranks.share(state)
