@@ -12,7 +12,7 @@ from types import ModuleType
 from typing import NoReturn
 
 from ganstudio import __version__, cli_config
-from ganstudio.bench import explorer_latency, gui_lag, memory, modes, quality, speed, startup, supervisor
+from ganstudio.bench import explorer_latency, gui_lag, memory, modes, quality, scale, speed, startup, supervisor
 from ganstudio.core.config import PRESET_SUMMARIES, ConfigError, RunConfig, load_config, preset
 
 EXIT_USAGE = 2
@@ -22,7 +22,7 @@ EXIT_ALARM = 2  # a headless run stopped by a health alarm (see --on-alarm)
 # `ganstudio bench NAME`: each module adds its options (add_arguments) and runs (main); torch loads in main
 BENCHES: dict[str, ModuleType] = {
     "speed": speed, "supervisor": supervisor, "gui": gui_lag, "explorer": explorer_latency, "modes": modes,
-    "startup": startup, "quality": quality, "memory": memory,
+    "startup": startup, "quality": quality, "memory": memory, "scale": scale,
 }
 
 
@@ -92,15 +92,41 @@ def _session_for(args: argparse.Namespace):
     return session
 
 
+def _processes_asked(args: argparse.Namespace) -> int:
+    """--nproc, else the config's perf.processes (a run folder's, when continuing one). A config that
+    cannot be read counts as 1: _session_for then says what is wrong with it, as it always has."""
+    if args.nproc is not None:
+        return args.nproc
+    try:
+        if args.resume:
+            from ganstudio.core.runlog import RunDirectory
+
+            return RunDirectory.open(args.resume).read_config().perf.processes
+        return _config_from_args(args).perf.processes
+    except _user_errors():
+        return 1
+
+
 def cmd_train(args: argparse.Namespace) -> int:
+    from ganstudio import cli_distributed
+
+    if cli_distributed.under_torchrun():
+        return cli_distributed.train_on_ranks(args)
+    nproc = _processes_asked(args)
+    if nproc != 1:
+        return cli_distributed.launch(args, nproc)
     session = _session_for(args)
     try:
+        if session.resumed_world_size != 1 and session.step > 0:
+            print(f"ganstudio: warning: resuming on 1 process a run saved on {session.resumed_world_size}: the weights "
+                  "and optimizer states carry over; the data order and noise differ from an uninterrupted run",
+                  file=sys.stderr, flush=True)
         return _train(session, args.on_alarm)
     finally:
         session.close()  # the folder's lock: free for the next train --resume, even in this process
 
 
-def _train(session, on_alarm: str) -> int:
+def _train(session, on_alarm: str, ranks=None) -> int:
     from ganstudio.cli_progress import TrainingProgress
     from ganstudio.core.control import attach_folder
     from ganstudio.core.events import (
@@ -119,14 +145,19 @@ def _train(session, on_alarm: str) -> int:
     from ganstudio.core.supervisor import HEADLESS_PICTURE_INTERVAL_S, Supervisor
     from ganstudio.core.unattended import OnAlarm, Unattended
 
-    supervisor = Supervisor(lambda: session, picture_interval_s=HEADLESS_PICTURE_INTERVAL_S)
+    if ranks is None:
+        supervisor = Supervisor(lambda: session, picture_interval_s=HEADLESS_PICTURE_INTERVAL_S)
+    else:  # rank 0 of a run under torchrun (cli_distributed)
+        from ganstudio.core.rank_leader import LeaderSupervisor
+
+        supervisor = LeaderSupervisor(lambda: session, ranks, picture_interval_s=HEADLESS_PICTURE_INTERVAL_S)
     attach_folder(supervisor, session.run)  # a window watching the folder can see and steer this run
     unattended = Unattended(OnAlarm(on_alarm))
     failure: Failed | None = None
     finished = Finished(FinishReason.ERROR, session.step)
     saved = ""
     log_every = session.trainer.config.train.log_every
-    with _StopOnInterrupt() as stop, TrainingProgress(session.total_steps, session.step) as bar:
+    with _StopOnInterrupt(abort_on_repeat=ranks is None) as stop, TrainingProgress(session.total_steps, session.step) as bar:
         supervisor.add_command_source(stop.commands)
         for event in supervisor.run():
             match event:
@@ -180,7 +211,10 @@ class _StopOnInterrupt:
 
     SIGNALS = tuple(getattr(signal, name) for name in ("SIGINT", "SIGTERM", "SIGHUP") if hasattr(signal, name))
 
-    def __init__(self):
+    def __init__(self, abort_on_repeat: bool = True):
+        """abort_on_repeat=False under torchrun: a Ctrl-C reaches rank 0 from the terminal and again from
+        torchrun, and must not abort the save; torchrun's SIGKILL after its grace period is the hard stop."""
+        self.abort_on_repeat = abort_on_repeat
         self.requested = False
         self.reason = ""
         self._previous: dict[int, object] = {}
@@ -194,6 +228,8 @@ class _StopOnInterrupt:
 
     def _handle(self, signum, frame):
         if self.requested:
+            if not self.abort_on_repeat:
+                return
             raise KeyboardInterrupt
         self.requested = True
         self.reason = "interrupted" if signum == signal.SIGINT else f"stopped by {signal.Signals(signum).name}"
@@ -318,6 +354,10 @@ def build_parser() -> argparse.ArgumentParser:
                        help="with nobody watching: remedy (default): on NaN rewind and halve the learning rates, at "
                        "most 3 times, then stop; stop: stop on any alarm; ignore: go on (NaN still stops). Stops "
                        "save a checkpoint and exit 2")
+    train.add_argument("--nproc", type=int, metavar="N",
+                       help="train on N processes on this machine through torchrun (one per GPU, or CPU processes "
+                       "sharing the cores); the global batch is split over them (default: the config's "
+                       "perf.processes, 1). For many machines run torchrun yourself (README)")
     train.set_defaults(func=cmd_train)
 
     sample = sub.add_parser("sample", help="generate images (or points) from a checkpoint",

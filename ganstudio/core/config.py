@@ -211,6 +211,10 @@ class PerfConfig:
     threads: int = setting(0, "CPU threads", "CPU threads for training. Auto: every core; with 4 or more, one is left "
                            "to the window so plots and sliders stay smooth", at_least=0, at_most=1024, zero="auto",
                            fold=PERFORMANCE)
+    processes: int = setting(1, "Processes", "Train on this many processes through torchrun: one per GPU, or CPU "
+                             "processes; the global batch is split between them. With more than one, Start "
+                             "launches torchrun and the window watches the run folder", at_least=1, at_most=1024,
+                             fold=PERFORMANCE)
 
 
 @dataclass
@@ -366,6 +370,8 @@ def validate(config: RunConfig) -> list[tuple[str, str]]:
          "train.device", "must be auto, cpu, mps, cuda or cuda:N")
     need(config.perf.autocast != "fp16" or (lo.kind != "wgan-gp" and not lo.r1_gamma), "perf.autocast",
          "fp16 cannot carry the gradient penalties (wgan-gp, R1) through its loss scaling; use bf16")
+    need(t.batch_size % (config.perf.processes * m.pack) == 0, "train.batch_size",
+         f"must split evenly over the {config.perf.processes} processes (a multiple of processes x pack size)")
     return problems
 
 

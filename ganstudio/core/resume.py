@@ -17,7 +17,7 @@ RESUMABLE_FIELDS = frozenset({
     "train.checkpoint_every", "train.metrics_every",
 }) | {f"quality.{name}" for name in ("every", "samples", "keep_best", "inception", "inception_weights")} \
    | {f"perf.{name}" for name in ("channels_last", "autocast", "optimizer_impl", "compile", "cudnn_benchmark",
-                                  "threads")}
+                                  "threads", "processes")}
 
 
 def _flat(config: RunConfig) -> dict[str, object]:

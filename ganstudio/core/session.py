@@ -6,6 +6,7 @@ session does one step at a time and does the logging, sample grids and checkpoin
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -108,6 +109,10 @@ class TrainingSession:
         self.lock = lock  # held from start/resume/restart until close(): one process trains a folder
         self.total_steps = total_steps or trainer.config.train.steps
         self.resume_notes: list[str] = []  # what a resume changed, for the front end to say
+        self.resumed_world_size = 1  # processes that trained the checkpoint resumed from (torchrun)
+        self.resumed_rank_rng: list[torch.Tensor] | None = None  # their random states, rank by rank
+        # Under torchrun, rank 0's check that every rank agrees, adding their random states to the state
+        self.prepare_checkpoint: Callable[[dict], dict] | None = None
         self._saved_config = trainer.config.to_dict()  # as config.json holds it
         self._toy_real: np.ndarray | None = None
         self._quality = None  # QualityEvaluator, built on first use (it loads the feature network)
@@ -171,6 +176,8 @@ class TrainingSession:
         run.remove_stale_temp_files()
         session = cls(trainer, run)
         session.resume_notes = notes
+        session.resumed_world_size = int(state.get("world_size", 1))
+        session.resumed_rank_rng = state.get("rank_rng")
         return session
 
     @classmethod
@@ -292,6 +299,8 @@ class TrainingSession:
         self.flush_stats()
         self.write_config_if_changed()
         state = self.trainer.state_dict()
+        if self.prepare_checkpoint is not None:
+            state = self.prepare_checkpoint(state)
         path = save_checkpoint(state, self.run.latest_checkpoint)
         if keep_step_copy:
             save_checkpoint(state, self.run.step_checkpoint(self.step))

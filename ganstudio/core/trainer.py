@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import copy
 import time
+from typing import TYPE_CHECKING
 
 import numpy as np
 import torch
@@ -24,6 +25,9 @@ from ganstudio.core.footprint import check_footprint
 from ganstudio.core.models import build_models
 from ganstudio.core.models.conditional import one_hot, split_judgement
 from ganstudio.core.stats import StepStats
+
+if TYPE_CHECKING:  # torch.distributed loads only for a run on many processes
+    from ganstudio.core.distributed import RankGroup
 
 CHECKPOINT_FORMAT = "ganstudio-checkpoint"
 CHECKPOINT_VERSION = 1
@@ -90,8 +94,21 @@ class Trainer:
             self.fixed_noise = torch.randn(FIXED_NOISE_SIZE, config.model.latent_dim, generator=fixed).to(self.device)
             self.fixed_labels = None
         self.step_count = 0
+        self.ranks: RankGroup | None = None  # set by join(): one of many processes under torchrun
+        self.local_batch = config.train.batch_size
         self._pending: list[torch.Tensor] = []
         self._pending_meta: list[tuple[int, float]] = []
+
+    def join(self, ranks: RankGroup) -> None:
+        """Trains as one rank of many: its share of the batch from its own shard of the images, and
+        gradients averaged over ranks at every update. The random stream is the caller's to set."""
+        from ganstudio.core.distributed import local_batch
+
+        self.local_batch = local_batch(self.config.train.batch_size, ranks.world_size, self.config.model.pack)
+        shard = getattr(self.data, "shard", None)
+        if shard is not None:
+            shard(ranks.rank, ranks.world_size)
+        self.ranks = ranks
 
     @property
     def is_toy(self) -> bool:
@@ -216,10 +233,12 @@ class Trainer:
         optimizer.zero_grad(set_to_none=True)
         if scaler is None:
             loss.backward()
+            self._average(module)
             grad = _grad_norm(module)
             optimizer.step()
             return grad
         scaler.scale(loss).backward()
+        self._average(module)  # scaled: an overflow on any rank is inf on all, so every scaler skips alike
         scaler.unscale_(optimizer)
         grad = _grad_norm(module)
         scaler.step(optimizer)
@@ -228,9 +247,14 @@ class Trainer:
         # the inf that would read as divergence, without syncing to ask.
         return torch.where(torch.isfinite(grad), grad, torch.zeros_like(grad))
 
+    def _average(self, module: nn.Module) -> None:
+        """Under torchrun: module's gradients, and G's and D's BatchNorm statistics, averaged over ranks."""
+        if self.ranks is not None:
+            self.ranks.average(module, buffers_of=(self.G, self.D))
+
     def discriminator_step(self) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]:
         """One update of D on a real and a generated minibatch: (loss, mean D(x), mean D(G(z)), grad norm)."""
-        batch, kind = self.config.train.batch_size, self.config.loss.kind
+        batch, kind = self.local_batch, self.config.loss.kind
         real, labels = self._real_batch(batch)
         with torch.no_grad(), self.fast.autocast():
             fake = self._g(self.noise(batch), *self._classes(labels))
@@ -253,7 +277,7 @@ class Trainer:
         D = copy.deepcopy(self.D)
         opt = type(self.opt_d)(D.parameters(), **self.opt_d.defaults)
         opt.load_state_dict(copy.deepcopy(self.opt_d.state_dict()))  # its moments must not alias D's
-        batch = self.config.train.batch_size
+        batch = self.local_batch
         for _ in range(self.config.train.unrolled_steps):
             real, labels = self._real_batch(batch)
             with torch.no_grad(), self.fast.autocast():
@@ -261,12 +285,14 @@ class Trainer:
             loss, _, _ = self._d_loss(D, real, fake, labels=labels)
             opt.zero_grad(set_to_none=True)
             loss.backward()
+            if self.ranks is not None:
+                self.ranks.average(D)
             opt.step()
         return D
 
     def generator_step(self) -> tuple[torch.Tensor, torch.Tensor]:
         """One update of G through a frozen D (or an unrolled copy of it): (loss, grad norm)."""
-        batch, kind = self.config.train.batch_size, self.config.loss.kind
+        batch, kind = self.local_batch, self.config.loss.kind
         unrolled = self.config.train.unrolled_steps > 0
         D = self._unrolled_discriminator() if unrolled else self.D
         D.requires_grad_(False)  # G's update needs gradients through D, not for D
@@ -301,7 +327,8 @@ class Trainer:
         for _ in range(self.config.train.k):
             loss_d, d_real, d_fake, grad_d = self.discriminator_step()
         loss_g, grad_g = self.generator_step()
-        self._pending.append(torch.stack([loss_d, loss_g, d_real, d_fake, grad_d, grad_g]).float())
+        row = torch.stack([loss_d, loss_g, d_real, d_fake, grad_d, grad_g]).float()
+        self._pending.append(row if self.ranks is None else self.ranks.mean(row))
         self.step_count += 1
         self._pending_meta.append((self.step_count, time.perf_counter() - started))
 

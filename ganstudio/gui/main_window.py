@@ -18,6 +18,7 @@ from superqt.utils import create_worker
 from ganstudio.core.config import DEFAULT_PRESET, TOY_DATASETS, RunConfig, preset
 from ganstudio.core.events import Alarm, CommandKind, FinishReason, Remedy, RunInfo, RunState
 from ganstudio.core.paths import find_fashion_full
+from ganstudio.gui.distributed_launch import DistributedLaunch
 from ganstudio.gui.errors import ErrorDialogs
 from ganstudio.gui.run_files import RunFiles
 from ganstudio.gui.run_phase import RunAction, RunPhase
@@ -81,6 +82,7 @@ class MainWindow(QMainWindow):
         self._lay_out()
         self.files = RunFiles(self)
         self.watch = WatchMode(self)
+        self.launcher = DistributedLaunch(self)  # runs on many processes, watched through their folder
         self.menu_actions = WindowActions(self, {
             "new_run": self.files.new_run, "open_run": self.files.ask_open_run,
             "explore_checkpoint": self.files.ask_explore_checkpoint, "watch_run": self.files.ask_watch_run,
@@ -176,6 +178,9 @@ class MainWindow(QMainWindow):
             return
         config = self.form.config()
         self.settings.set_last_config(config)
+        if config.perf.processes > 1:  # torchrun trains it in child processes; the window watches its folder
+            self.launcher.start(config, self.files.continuable, self.settings.runs_dir)
+            return
         if self.files.continuable is None:  # a new run: the views start empty
             self.plots.clear()
             self.samples.clear()
@@ -351,6 +356,9 @@ class MainWindow(QMainWindow):
             event.acceptProposedAction()
 
     def closeEvent(self, event: QCloseEvent) -> None:
+        if not self.launcher.may_close():  # stop a run on many processes, or leave it training
+            event.ignore()
+            return
         self.watch.stop()  # the watched run goes on: it belongs to its own process
         if self.controller.running:
             self.statusBar().showMessage("Saving a checkpoint and stopping...")

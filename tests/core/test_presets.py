@@ -18,7 +18,7 @@ DEFAULTS = {
     'quality.samples': 2000, 'quality.keep_best': True, 'quality.inception': False,
     'quality.inception_weights': None, 'perf.channels_last': 'auto', 'perf.autocast': 'auto',
     'perf.optimizer_impl': 'auto', 'perf.compile': False, 'perf.cudnn_benchmark': True, 'perf.threads': 0,
-    'model.conditional': 'off',
+    'model.conditional': 'off', 'perf.processes': 1,
 }
 PRESET_CHANGES = {
     'fashion-dcgan': {

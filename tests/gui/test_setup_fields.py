@@ -20,7 +20,7 @@ CHANGED = ["data.dataset=cifar10", "data.path=/data/cifar", "data.image_size=32"
            "train.noise_anneal_steps=300", "train.unrolled_steps=3", "quality.every=0", "quality.samples=100",
            "quality.keep_best=false", "quality.inception=false", "quality.inception_weights=/w/inception.pth",
            "perf.channels_last=on", "perf.autocast=bf16", "perf.optimizer_impl=foreach", "perf.compile=true",
-           "perf.cudnn_benchmark=false", "perf.threads=2"]
+           "perf.cudnn_benchmark=false", "perf.threads=2", "perf.processes=2"]
 
 
 def test_every_field_has_a_named_control_with_its_help_and_an_error_label(qtbot):

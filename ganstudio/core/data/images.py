@@ -257,13 +257,31 @@ class ImageSource:
         self.class_names: tuple[str, ...] = loaded.class_names if loaded.labels is not None else ()
         self.unlabelled_reason = loaded.unlabelled_reason
         self.labels: torch.Tensor | None = None
+        self._shard: torch.Tensor | None = None  # under torchrun: the indices this rank draws from
         if loaded.labels is not None:
-            labels = torch.from_numpy(np.asarray(loaded.labels, dtype=np.int64))
-            counts = torch.bincount(labels, minlength=len(self.class_names))
-            self.labels = labels.to(device)
-            self._by_class = torch.argsort(labels, stable=True).to(device)
-            self._counts = counts.to(device)
-            self._starts = (torch.cumsum(counts, 0) - counts).to(device)
+            self.labels = torch.from_numpy(np.asarray(loaded.labels, dtype=np.int64)).to(device)
+            self._index_classes(torch.arange(len(self.images), device=device))
+
+    def _index_classes(self, pool: torch.Tensor) -> None:
+        """The pool's indices grouped by class, so a class-balanced draw stays inside the pool."""
+        assert self.labels is not None
+        labels = self.labels[pool]
+        self._counts = torch.bincount(labels, minlength=len(self.class_names))
+        self._by_class = pool[torch.argsort(labels, stable=True)]
+        self._starts = torch.cumsum(self._counts, 0) - self._counts
+
+    def shard(self, rank: int, world_size: int) -> None:
+        """Draws only from rank's disjoint share of the images (self.images stays whole, for scoring)."""
+        from ganstudio.core.distributed import shard_indices
+
+        self._shard = shard_indices(len(self.images), rank, world_size).to(self.device)
+        if self.labels is not None:
+            self._index_classes(self._shard)
+
+    def _indices(self, n: int, generator: torch.Generator) -> torch.Tensor:
+        if self._shard is None:
+            return torch.randint(len(self.images), (n,), generator=generator, device=self.device)
+        return self._shard[torch.randint(len(self._shard), (n,), generator=generator, device=self.device)]
 
     @property
     def num_classes(self) -> int:
@@ -273,13 +291,13 @@ class ImageSource:
     def empty_classes(self) -> list[str]:
         if self.labels is None:
             return []
-        return [name for name, count in zip(self.class_names, self._counts.tolist()) if count == 0]
+        return [name for name, count in zip(self.class_names, self._counts.tolist(), strict=True) if count == 0]
 
     def sample_labelled(self, n: int, generator: torch.Generator) -> tuple[torch.Tensor, torch.Tensor]:
         """(images, their class indices) drawn as the data holds them (not class-balanced)."""
         if self.labels is None:
             raise DataError(f"this dataset has no classes: {self.unlabelled_reason}")
-        idx = torch.randint(len(self.images), (n,), generator=generator, device=self.device)
+        idx = self._indices(n, generator)
         return self.images[idx].float().div_(127.5).sub_(1.0), self.labels[idx]
 
     def sample_classes(self, labels: torch.Tensor, generator: torch.Generator) -> torch.Tensor:
@@ -299,5 +317,4 @@ class ImageSource:
         return self._description
 
     def sample(self, n: int, generator: torch.Generator) -> torch.Tensor:
-        idx = torch.randint(len(self.images), (n,), generator=generator, device=self.device)
-        return self.images[idx].float().div_(127.5).sub_(1.0)
+        return self.images[self._indices(n, generator)].float().div_(127.5).sub_(1.0)

@@ -1,0 +1,218 @@
+"""`ganstudio train` on many processes: as one rank under torchrun, or starting torchrun itself.
+
+Under torchrun (WORLD_SIZE > 1 in the environment) rank 0 opens the run folder and runs the one
+supervisor (core/rank_leader.py); the other ranks get the config and the weights from it and follow
+(core/rank_follower.py). `--nproc N` runs `python -m torch.distributed.run --standalone` on this
+machine, in a session of its own so that a Ctrl-C reaches the run once, through torchrun.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import signal
+import subprocess
+import sys
+from types import FrameType
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from ganstudio.core.distributed import RankGroup
+    from ganstudio.core.session import TrainingSession
+
+TORCHRUN_ENV = "WORLD_SIZE"
+
+
+def under_torchrun() -> bool:
+    return int(os.environ.get(TORCHRUN_ENV, "1")) > 1
+
+
+def forwarded_arguments(args: argparse.Namespace) -> list[str]:
+    """The train arguments each rank gets: the user's, without --nproc."""
+    out = ["train"]
+    for flag, value in (("--preset", args.preset), ("--config", args.config), ("--steps", args.steps),
+                        ("--seed", args.seed), ("--out", args.out), ("--device", args.device),
+                        ("--resume", args.resume)):
+        if value is not None:
+            out += [flag, str(value)]
+    if args.restart:
+        out.append("--restart")
+    for assignment in args.set or []:
+        out += ["--set", assignment]
+    return out + ["--on-alarm", args.on_alarm]
+
+
+def torchrun_command(nproc: int, train_args: list[str], max_restarts: int = 0) -> list[str]:
+    return [sys.executable, "-m", "torch.distributed.run", "--standalone", f"--nproc-per-node={nproc}",
+            f"--max-restarts={max_restarts}", "-m", "ganstudio", *train_args]
+
+
+def exit_status(run_dir: str, torchrun_status: int) -> int:
+    """The status one process would have ended with, read from how the run's heartbeat says it ended:
+    ranks end a stop or an alarm with 0, or torchrun would restart them (with --max-restarts)."""
+    from ganstudio.cli import EXIT_ALARM, EXIT_INTERRUPTED
+    from ganstudio.core.control import read_heartbeat
+
+    beat = read_heartbeat(run_dir)
+    state = beat.state if beat is not None else ""
+    if state == "done":
+        return 0
+    if state == "stopped":
+        return EXIT_INTERRUPTED
+    if state == "nan":
+        return EXIT_ALARM
+    return torchrun_status or 1
+
+
+def launch(args: argparse.Namespace, nproc: int) -> int:
+    """Starts torchrun with nproc ranks on this machine and waits for it; signals are passed on once."""
+    from ganstudio.cli import CliError
+    from ganstudio.core.paths import default_runs_dir
+    from ganstudio.core.runlog import RunDirectory
+
+    if not 2 <= nproc <= 1024:
+        raise CliError("--nproc must be from 1 to 1024")
+    from ganstudio.cli import _config_from_args
+    from ganstudio.core.config import check
+
+    # What rank 0 would refuse is refused here, in one line, before torchrun starts N processes.
+    config = RunDirectory.open(args.resume).read_config() if args.resume else _config_from_args(args)
+    config.perf.processes = nproc
+    check(config)
+    if args.resume:
+        run_dir = str(RunDirectory.open(args.resume).path)
+    else:
+        run = RunDirectory.at(args.out) if args.out else RunDirectory.create(default_runs_dir(), config.preset or "run")
+        args.out = run_dir = str(run.path)  # fixed here, so a restarted rank 0 finds the same folder
+    child = subprocess.Popen(torchrun_command(nproc, forwarded_arguments(args)), start_new_session=True)
+
+    def forward(signum: int, _frame: FrameType | None) -> None:
+        child.send_signal(signum)
+
+    names = ("SIGINT", "SIGTERM", "SIGHUP")
+    previous = {sig: signal.signal(sig, forward) for sig in (getattr(signal, n) for n in names if hasattr(signal, n))}
+    try:
+        status = child.wait()
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+    return exit_status(run_dir, status)
+
+
+def _leader_session(args: argparse.Namespace, device: str) -> TrainingSession:
+    """Rank 0's session: as one process's, except that a group restarted by torchrun continues the
+    folder it was training (from its last checkpoint, or from step 0 if there was none yet)."""
+    from ganstudio.cli import CliError, _session_for
+    from ganstudio.core.distributed import restart_count
+    from ganstudio.core.runlog import RunDirectory
+    from ganstudio.core.session import TrainingSession
+
+    if not args.resume and not args.out:
+        raise CliError("under torchrun give --out RUN_DIR (a restarted group must find the same folder)")
+    args.device = device
+    if restart_count() > 0:
+        folder = args.resume or args.out
+        run = RunDirectory(folder)
+        if (run.path / "config.json").exists():
+            if run.latest_checkpoint.exists():
+                return TrainingSession.resume(run, device=device)
+            return TrainingSession.restart(run, device=device)
+    return _session_for(args)
+
+
+def _device_request(args: argparse.Namespace) -> str:
+    """The same answer on every rank, before any of them has a config from rank 0."""
+    if args.device:
+        return str(args.device)
+    if args.resume:
+        from ganstudio.core.runlog import RunDirectory
+
+        return RunDirectory.open(args.resume).read_config().train.device
+    from ganstudio.cli import _config_from_args
+
+    return _config_from_args(args).train.device
+
+
+def _ignore_signals() -> None:
+    """Ranks other than 0 let rank 0 decide how to end (it saves, then tells them); torchrun's
+    SIGKILL after its grace period is the hard stop."""
+    for name in ("SIGINT", "SIGTERM", "SIGHUP"):
+        if hasattr(signal, name):
+            signal.signal(getattr(signal, name), signal.SIG_IGN)
+
+
+def train_on_ranks(args: argparse.Namespace) -> int:
+    """One rank's part of `torchrun ... -m ganstudio train`."""
+    from ganstudio.core.distributed import RankGroup, RankInfo, spread_cpu_threads
+
+    info = RankInfo.from_env()
+    assert info is not None  # under_torchrun() said so
+    request = _device_request(args)
+    ranks = RankGroup.join(info, request)
+    try:
+        if ranks.device.type == "cpu":
+            spread_cpu_threads(info)
+        if ranks.is_leader:
+            return _lead(args, ranks)
+        _ignore_signals()
+        return _follow(ranks)
+    finally:
+        ranks.close()
+
+
+def _lead(args: argparse.Namespace, ranks: RankGroup) -> int:
+    from ganstudio.cli import EXIT_ALARM, EXIT_INTERRUPTED, _train
+    from ganstudio.core.distributed import local_batch, to_cpu
+    from ganstudio.core.rank_leader import checkpoint_check
+
+    try:
+        session = _leader_session(args, str(ranks.device))
+        config = session.trainer.config
+        local_batch(config.train.batch_size, ranks.world_size, config.model.pack)
+    except BaseException as exc:
+        ranks.announce("error", str(exc))
+        raise
+    try:
+        trainer = session.trainer
+        trainer.join(ranks)
+        same_world = session.resumed_world_size == ranks.world_size
+        if session.step > 0 and not same_world:
+            print(f"ganstudio: warning: resuming on {ranks.world_size} processes a run saved on "
+                  f"{session.resumed_world_size}: the weights and optimizer states carry over; the data order and "
+                  "noise differ from an uninterrupted run (new shards and random streams)", file=sys.stderr, flush=True)
+        ranks.announce("start", to_cpu({"config": trainer.config.to_dict(), "state": trainer.state_dict(),
+                                        "rank_rng": session.resumed_rank_rng if same_world else None,
+                                        "run": str(session.run.path)}))
+        session.prepare_checkpoint = checkpoint_check(session, ranks)
+        status = _train(session, args.on_alarm, ranks=ranks)
+    finally:
+        session.close()
+    # A deliberate end is a success to torchrun, which would otherwise restart the group (--max-restarts);
+    # the heartbeat says stopped or nan, which `train --nproc` turns back into 130 or 2.
+    return 0 if status in (EXIT_INTERRUPTED, EXIT_ALARM) else status
+
+
+def _follow(ranks: RankGroup) -> int:
+    from ganstudio.cli import EXIT_USAGE
+    from ganstudio.core.config import RunConfig
+    from ganstudio.core.distributed import rank_seed
+    from ganstudio.core.fast_path import apply_threads
+    from ganstudio.core.rank_follower import follow
+    from ganstudio.core.runlog import RunDirectory
+    from ganstudio.core.session import build_trainer
+
+    op, payload = ranks.receive()
+    if op != "start":
+        return EXIT_USAGE  # rank 0 said why, in one line
+    config = RunConfig.from_dict(payload["config"])
+    trainer = build_trainer(config, RunDirectory(payload["run"]), device=str(ranks.device))
+    if trainer.device.type == "cpu":
+        apply_threads(config.perf.threads, gui=False)
+    trainer.join(ranks)
+    state = payload["state"]
+    trainer.load_state_dict(state)
+    if payload["rank_rng"] is not None:
+        trainer.rng.set_state(payload["rank_rng"][ranks.rank])
+    else:
+        trainer.rng.manual_seed(rank_seed(config.train.seed, ranks.rank, int(state["step"])))
+    return follow(trainer, ranks)

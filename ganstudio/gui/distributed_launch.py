@@ -1,0 +1,119 @@
+"""Start from the window a run on many processes, and watch it through its run folder.
+
+With Processes > 1 the window does not train in its own thread: it starts `ganstudio train --nproc N`
+as a child process (which starts torchrun, which starts the ranks) and follows the run folder in
+watch mode, as it would follow a run started anywhere else. Closing the window asks whether to stop
+the run (through its control file: a checkpoint is saved) or to leave it training on its own.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import QObject, QTimer
+from PySide6.QtWidgets import QMessageBox
+
+from ganstudio.core.config import RunConfig
+from ganstudio.core.runlog import RunDirectory, RunError
+
+if TYPE_CHECKING:
+    from ganstudio.gui.main_window import MainWindow
+
+POLL_MS = 250
+START_TIMEOUT_MS = 180_000  # torch imports in N fresh processes, and the dataset loads, before config.json
+STOP_WAIT_S = 60.0  # closing with "stop": the checkpoint is saved within this, or the run ends on its own
+
+
+class DistributedLaunch(QObject):
+    def __init__(self, window: MainWindow):
+        super().__init__(window)
+        self.window = window
+        self.process: subprocess.Popen[bytes] | None = None
+        self.run: RunDirectory | None = None
+        self._config_file: str | None = None
+        self._waited_ms = 0
+        self._timer = QTimer(self, interval=POLL_MS)
+        self._timer.timeout.connect(self._watch_when_ready)
+
+    @property
+    def running(self) -> bool:
+        return self.process is not None and self.process.poll() is None
+
+    def start(self, config: RunConfig, continuing: RunDirectory | None, runs_root: str) -> bool:
+        """Starts the child; the window watches the folder once rank 0 has written config.json."""
+        w = self.window
+        try:
+            if continuing is not None:
+                run = continuing
+                command = ["--resume", str(run.path), "--steps", str(config.train.steps)]
+            else:
+                run = RunDirectory.create(runs_root, config.preset or "run")
+                fd, self._config_file = tempfile.mkstemp(prefix="ganstudio-config-", suffix=".json")
+                with os.fdopen(fd, "w", encoding="utf-8") as fh:
+                    fh.write(config.to_json())
+                command = ["--config", self._config_file, "--out", str(run.path)]
+        except (OSError, RunError) as exc:
+            w.errors.show("Cannot start the run", str(exc))
+            return False
+        self.run = run
+        args = [sys.executable, "-m", "ganstudio", "train", "--nproc", str(config.perf.processes), *command]
+        self.process = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        self._waited_ms = 0
+        w.statusBar().showMessage(f"Starting {config.perf.processes} processes through torchrun in {run.path}...")
+        self._timer.start()
+        return True
+
+    def _watch_when_ready(self) -> None:
+        """config.json written by rank 0 means the run is there to watch; a child that ended first failed."""
+        assert self.run is not None and self.process is not None
+        self._waited_ms += POLL_MS
+        if (self.run.path / "config.json").exists():
+            self._timer.stop()
+            self._forget_config_file()
+            self.window.files.watch_run(self.run.path)
+        elif self.process.poll() is not None or self._waited_ms > START_TIMEOUT_MS:
+            self._timer.stop()
+            self._forget_config_file()
+            self.window.errors.show("The run did not start", f"`ganstudio train --nproc` ended with status "
+                                    f"{self.process.poll()} before writing {self.run.path}; run it in a terminal "
+                                    "to see why")
+
+    def _forget_config_file(self) -> None:
+        if self._config_file is not None:
+            Path(self._config_file).unlink(missing_ok=True)
+            self._config_file = None
+
+    def ask(self) -> str:
+        box = QMessageBox(QMessageBox.Icon.Question, "A run is training",
+                          f"The run in {self.run.path if self.run else ''} trains in processes of its own.\n"
+                          "Stop it (a checkpoint is saved), or leave it training? A window can watch it again "
+                          "later with File > Watch run folder.", parent=self.window)
+        stop = box.addButton("Stop the run", QMessageBox.ButtonRole.DestructiveRole)
+        leave = box.addButton("Leave it training", QMessageBox.ButtonRole.AcceptRole)
+        box.addButton(QMessageBox.StandardButton.Cancel)
+        box.exec()
+        return "stop" if box.clickedButton() is stop else "leave" if box.clickedButton() is leave else "cancel"
+
+    def may_close(self, ask: Callable[[], str] | None = None) -> bool:
+        """Whether the window may close: always with no child running; else as the user answers."""
+        if not self.running:
+            return True
+        answer = (ask or self.ask)()
+        if answer == "cancel":
+            return False
+        if answer == "stop":
+            from ganstudio.core.control import append_command
+
+            assert self.run is not None and self.process is not None
+            append_command(self.run.path, "stop")
+            try:
+                self.process.wait(timeout=STOP_WAIT_S)
+            except subprocess.TimeoutExpired:
+                pass  # the stop is in the control file: the run saves and ends on its own
+        return True

@@ -1,0 +1,105 @@
+"""A run on 2 CPU processes started by torchrun (and by `train --nproc`): real processes, real files."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+from ganstudio.cli import main
+from ganstudio.core.checkpoint import load_checkpoint
+from ganstudio.core.control import append_command, read_heartbeat
+from tests.conftest import tiny_toy_config, wait_for_subprocess
+
+ENV = {**os.environ, "GANSTUDIO_DIST_TIMEOUT_S": "90"}
+
+
+def torchrun(tmp_path: Path, *extra: str, steps: int = 1_000_000, checkpoint_every: int = 200) -> tuple[subprocess.Popen, Path]:
+    config = tmp_path / "cfg.json"
+    config.write_text(tiny_toy_config(steps=steps, log_every=5, checkpoint_every=checkpoint_every).to_json())
+    run = tmp_path / "run"
+    proc = subprocess.Popen([sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc-per-node=2",
+                             *extra, "-m", "ganstudio", "train", "--config", str(config), "--out", str(run)],
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=ENV)
+    return proc, run
+
+
+def running_at(run: Path, step: int):
+    def ready() -> bool:
+        beat = read_heartbeat(run)
+        return beat is not None and beat.state == "running" and beat.step >= step
+    return ready
+
+
+def records(run: Path) -> list[dict]:
+    return [json.loads(line) for line in (run / "metrics.jsonl").read_text().splitlines()]
+
+
+def logged_steps(run: Path) -> list[int]:
+    return [r["step"] for r in records(run) if "event" not in r]
+
+
+def test_commands_in_the_control_file_reach_both_ranks_at_the_same_step(tmp_path):
+    """A change, a rewind and a save are carried out on rank 0 and announced to rank 1 before the next
+    step; were one applied at another step (or not at all), the weights would differ and the save's
+    hash check would fail the run."""
+    proc, run = torchrun(tmp_path)
+    wait_for_subprocess(proc, running_at(run, 5), "two ranks training")
+    append_command(run, "change", {"lr_d": 5e-4})
+    wait_for_subprocess(proc, lambda: any(r.get("event") == "change" for r in records(run)), "the change")
+    append_command(run, "save")
+    wait_for_subprocess(proc, running_at(run, read_heartbeat(run).step + 5), "steps after the save")
+    append_command(run, "rewind")
+    wait_for_subprocess(proc, lambda: any(r.get("event") == "rewind" for r in records(run)), "the rewind")
+    append_command(run, "save")
+    append_command(run, "stop")
+    out, _ = proc.communicate(timeout=120)
+    assert proc.returncode == 0, out  # a deliberate stop: torchrun must not take it for a failure to restart
+    assert read_heartbeat(run).state == "stopped"
+    state = load_checkpoint(run / "checkpoints" / "latest.pt")
+    assert state["world_size"] == 2 and len(state["rank_rng"]) == 2
+    assert not state["rank_rng"][0].equal(state["rank_rng"][1])  # each rank its own noise
+    assert state["config"]["optim"]["lr_d"] != 5e-4  # the rewind went back to before the change, on both ranks
+    steps = logged_steps(run)
+    assert steps == sorted(set(steps)), "one writer: every step logged once, in order"
+    assert {p.name for p in run.iterdir()} <= {"config.json", "metrics.jsonl", "heartbeat.json", "control.jsonl",
+                                                "live.png", "snapshot.pt", "samples", "checkpoints", "lock.json"}
+
+
+def _children(pid: int) -> list[int]:
+    text = Path(f"/proc/{pid}/task/{pid}/children").read_text()
+    return [int(p) for p in text.split()]
+
+
+def test_a_killed_rank_ends_the_group_and_torchrun_resumes_from_the_last_checkpoint(tmp_path):
+    proc, run = torchrun(tmp_path, "--max-restarts=2", steps=400, checkpoint_every=50)
+    wait_for_subprocess(proc, (run / "checkpoints" / "latest.pt").exists, "the first checkpoint")
+    leader = read_heartbeat(run).pid
+    follower = next(pid for pid in _children(proc.pid) if pid != leader)
+    os.kill(follower, signal.SIGKILL)
+    out, _ = proc.communicate(timeout=180)
+    assert proc.returncode == 0, out
+    beat = read_heartbeat(run)
+    assert beat.state == "done" and beat.step == 400 and beat.pid != leader  # a new rank 0 finished it
+    assert logged_steps(run) == list(range(1, 401))  # resumed from the checkpoint: nothing lost, nothing twice
+    assert load_checkpoint(run / "checkpoints" / "latest.pt")["step"] == 400
+
+
+def test_nproc_starts_torchrun_and_sigterm_saves_one_checkpoint(tmp_path, capsys):
+    config = tmp_path / "cfg.json"
+    config.write_text(tiny_toy_config(steps=1_000_000, log_every=5, checkpoint_every=100_000).to_json())
+    run = tmp_path / "run"
+    proc = subprocess.Popen([sys.executable, "-m", "ganstudio", "train", "--nproc", "2", "--config", str(config),
+                             "--out", str(run)], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=ENV)
+    wait_for_subprocess(proc, running_at(run, 5), "two ranks training")
+    proc.send_signal(signal.SIGTERM)
+    out, _ = proc.communicate(timeout=120)
+    assert proc.returncode == 130, out  # as one process would end: stopped, checkpoint saved
+    state = load_checkpoint(run / "checkpoints" / "latest.pt")
+    assert state["world_size"] == 2 and state["step"] == read_heartbeat(run).step
+    assert main(["train", "--resume", str(run), "--steps", str(state["step"] + 3)]) == 0
+    err = capsys.readouterr().err
+    assert "resuming on 1 process a run saved on 2" in err and "data order and noise differ" in err

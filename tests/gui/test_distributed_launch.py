@@ -1,0 +1,22 @@
+"""From the window: a run on 2 CPU processes started through torchrun, watched, and stopped on close."""
+
+from ganstudio.core.control import read_heartbeat
+from tests.conftest import tiny_toy_config
+
+START_TIMEOUT = 180000  # torchrun and two ranks import torch on a shared 2-core CPU
+
+
+def test_start_on_two_processes_watches_the_run_and_close_can_stop_it(qtbot, make_window, tmp_path, monkeypatch):
+    monkeypatch.setenv("GANSTUDIO_DIST_TIMEOUT_S", "90")
+    config = tiny_toy_config(steps=1_000_000, log_every=5, checkpoint_every=1_000_000)
+    config.perf.processes = 2
+    w = make_window(config)
+    assert w.launcher.start(config, None, str(tmp_path / "runs"))
+    qtbot.waitUntil(lambda: w.watch.active and w.state == "running", timeout=START_TIMEOUT)
+    qtbot.waitUntil(lambda: len(w.plots.series) >= 5, timeout=60000)
+    run = w.launcher.run.path
+    assert w.launcher.may_close(ask=lambda: "cancel") is False and w.launcher.running
+    assert w.launcher.may_close(ask=lambda: "stop") is True
+    assert w.launcher.process.returncode == 130  # stopped as asked, its checkpoint saved
+    beat = read_heartbeat(run)
+    assert beat.state == "stopped" and (run / "checkpoints" / "latest.pt").is_file()
