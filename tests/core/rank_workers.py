@@ -32,8 +32,8 @@ class ScriptedTrainer(Trainer):
     def noise(self, n: int) -> torch.Tensor:
         return self._global(n, (self.config.model.latent_dim,))
 
-    def _real_batch(self, batch: int) -> torch.Tensor:
-        return self._global(batch, tuple(self.data.sample(1, self.rng).shape[1:]))
+    def _real_batch(self, batch: int) -> tuple[torch.Tensor, None]:
+        return self._global(batch, tuple(self.data.sample(1, self.rng).shape[1:])), None
 
 
 def _join(rank: int, world: int, port: int) -> RankGroup:
