@@ -241,15 +241,16 @@ class TrainingSession:
 
             weights = check_inception(self.trainer.config)
             inception = load_inception(weights, self.trainer.device) if weights is not None else None
-            self._quality = QualityEvaluator(self.trainer.data.images, self.trainer.config.quality.samples,
-                                             self.trainer.device, inception=inception)
+            data = self.trainer.data
+            self._quality = QualityEvaluator(data.images, self.trainer.config.quality.samples, self.trainer.device,
+                                             inception=inception, real_labels=getattr(data, "labels", None),
+                                             class_names=self.trainer.class_names)
         return self._quality
 
     def measure_quality(self) -> tuple[QualityReport, bool]:
         """Scores the EMA generator (or G) on quality.samples images; saves best.pt on a new best."""
         t = self.trainer
-        report = self.quality_evaluator().evaluate(t.sample_spread, t.config.model.latent_dim,
-                                                   seed=t.config.train.seed + 4)
+        report = self.quality_evaluator().evaluate(t.sample, t.config.model.latent_dim, seed=t.config.train.seed + 4)
         best = report.is_finite() and report.frechet < self.best_frechet
         if best:
             self.best_frechet = report.frechet
