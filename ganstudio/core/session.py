@@ -52,7 +52,9 @@ def measure_modes(trainer: Trainer) -> ModeMetrics | None:
     real = trainer.data.sample(PROTOCOL_SAMPLES, torch.Generator(device=trainer.device).manual_seed(777))
     z = torch.randn(PROTOCOL_SAMPLES, trainer.config.model.latent_dim,
                     generator=torch.Generator().manual_seed(trainer.config.train.seed + 3))
-    return mode_metrics(real.cpu().numpy(), trainer.sample_spread(z).numpy(), centres.numpy(), std)
+    labels = trainer.spread_labels(PROTOCOL_SAMPLES)
+    return mode_metrics(real.cpu().numpy(), trainer.sample(z, labels).numpy(), centres.numpy(), std,
+                        None if labels is None else labels.cpu().numpy())
 
 
 def measure_match(trainer: Trainer) -> MatchMetrics | None:
