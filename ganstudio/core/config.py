@@ -33,6 +33,15 @@ OPTIMIZERS = ("adam", "sgd")
 # conditional-BatchNorm generator, input concatenation (Mirza & Osindero 2014), or an auxiliary
 # classifier head (AC-GAN, Odena et al. 2017). The class count comes from the data, never the config.
 CONDITIONAL_KINDS = ("off", "projection", "concat", "acgan")
+CONDITIONAL_HELP = {  # the setup form's tooltip for each choice
+    "off": "Unconditional: G draws from the whole dataset; labels are ignored",
+    "projection": "Recommended. G's BatchNorms take a per-class scale and shift; D adds <embed(class), features> "
+                  "to its score (Miyato & Koyama 2018)",
+    "concat": "The first conditional GAN: the class joins G's noise and D's input as a one-hot vector "
+              "(Mirza & Osindero 2014)",
+    "acgan": "D also classifies every image and G is rewarded when its fakes are classified as their class "
+             "(AC-GAN, Odena et al. 2017); known to lose diversity within a class",
+}
 # Toy sets whose samples carry a class: the mode index (ring-8, grid-25) or the moon (two-moons).
 # spiral, gaussian-1d and drawn points have no natural classes and are refused by name.
 LABELLED_TOY_DATASETS = ("ring-8", "grid-25", "two-moons")
@@ -79,7 +88,8 @@ class ModelConfig:
     minibatch_std: bool = False  # D sees the batch's spread (Karras et al. 2018)
     pack: int = 1  # PacGAN: D judges this many samples at once (Lin et al. 2018)
     latent_components: int = 0  # MLP G: z's first coordinate picks one of this many pieces (0 = off)
-    conditional: str = "off"  # off, projection, concat or acgan; classes and their names come from the data
+    # off, projection, concat or acgan (CONDITIONAL_HELP); the classes and their names come from the data
+    conditional: str = "off"
 
     @property
     def is_conditional(self) -> bool:
