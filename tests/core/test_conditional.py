@@ -5,6 +5,7 @@ import pytest
 import torch
 
 from ganstudio.core.checkpoint import CheckpointError, restore_trainer
+from ganstudio.core.class_support import why_no_classes
 from ganstudio.core.config import check, preset, validate
 from ganstudio.core.data import DataError, build_data_source
 from ganstudio.core.data.classes import FASHION_CLASSES, balanced_labels, class_index
@@ -86,9 +87,15 @@ def test_data_sources_carry_classes(tmp_path):
     cfg = preset("fashion-cdcgan").data
     cfg.dataset, cfg.path = "image-folder", str(tmp_path / "tree")
     assert build_data_source(cfg, cpu, labelled=True).class_names == ("cats", "dogs")
+    assert why_no_classes(cfg) == ""
     cfg.path = str(tmp_path / "flat")
     with pytest.raises(DataError, match="flat folder"):
         build_data_source(cfg, cpu, labelled=True)
+    assert "flat folder" in why_no_classes(cfg)  # what the setup form greys the choice with
+    assert why_no_classes(preset("fashion-cdcgan").data) == ""
+    spiral = preset("ring-8").data
+    spiral.dataset = "spiral"
+    assert why_no_classes(spiral) == "spiral has no classes"
 
 
 def test_options_that_cannot_combine_are_refused_by_name():
@@ -109,7 +116,7 @@ def test_labels_reach_d_for_reals_and_fakes_and_reals_are_of_those_classes():
     hook = trainer.D.register_forward_pre_hook(lambda _m, args: calls.append((args[0].detach(), args[1].clone())))
     trainer.discriminator_step()
     hook.remove()
-    (real, real_labels), (fake, fake_labels) = calls
+    (real, real_labels), (_fake, fake_labels) = calls
     assert torch.equal(real_labels, fake_labels)  # fakes judged with the labels G was given
     centres = ring_centres()
     assert torch.linalg.norm(real - centres[real_labels], dim=1).max() < 0.1  # each real point is of its class

@@ -72,7 +72,9 @@ def class_scores(real_features: torch.Tensor, real_labels: torch.Tensor, real_lo
                  fake_features: torch.Tensor, fake_labels: torch.Tensor, fake_logits: torch.Tensor | None,
                  class_names: tuple[str, ...]) -> ClassScores:
     """Every class score from precomputed features (and classifier logits when the classifier knows the classes)."""
-    accuracy, per_class, real_accuracy = None, {}, None
+    accuracy: float | None = None
+    real_accuracy: float | None = None
+    per_class: dict[str, float] = {}
     if real_logits is not None and fake_logits is not None:
         accuracy, per_class = accuracy_by_class(predicted_classes(fake_logits), fake_labels, class_names)
         real_accuracy, _ = accuracy_by_class(predicted_classes(real_logits), real_labels, class_names)

@@ -19,7 +19,11 @@ from ganstudio.core.data.images import LoadedImages
 from ganstudio.core.quality.class_scores import class_scores, classifier_knows
 from ganstudio.core.quality.errors import QualityError
 from ganstudio.core.quality.feature_net import FeatureNet, load_feature_net
-from ganstudio.core.quality.scores import QualityReport, frechet_distance, score_features
+from ganstudio.core.quality.scores import (
+    QualityReport,
+    frechet_distance,
+    score_features,
+)
 
 BATCH = 500
 REAL_SEED = 2024
