@@ -76,3 +76,23 @@ def test_own_mode_fractions():
     swapped = centres[(labels + 1) % 8]
     assert own_mode_fractions(on_mode, labels, centres, RING_STD) == (1.0,) * 8
     assert own_mode_fractions(swapped, labels, centres, RING_STD) == (0.0,) * 8
+
+
+def test_bench_verdicts_say_met_or_not():
+    from ganstudio.bench.modes import own_mode_verdict
+    from ganstudio.bench.quality import conditional_verdict
+    from ganstudio.core.quality.scores import QualityReport
+
+    runs = [{"seed": 0, "own_mode": [0.99] * 8, "own_mode_min": 0.99},
+            {"seed": 1, "own_mode": [0.99] * 7 + [0.9], "own_mode_min": 0.9}]
+    assert own_mode_verdict(runs).endswith("NOT met") and "seed 1: worst class 7 90.0 %" in own_mode_verdict(runs)
+    assert own_mode_verdict(runs[:1]).endswith(": met")
+
+    def report(frechet: float, accuracy: float | None) -> QualityReport:
+        return QualityReport(100, frechet, 0, 0, 0, 0, 0, 0, 1, 0, label_accuracy=accuracy, real_label_accuracy=0.92,
+                             cas=0.7, cas_real=0.8)
+
+    text = conditional_verdict({"fashion-dcgan": report(10.0, None), "fashion-cdcgan": report(9.0, 0.9)})
+    assert "goal >= 85 %: met" in text and "no worse: met" in text
+    assert "NOT met" in conditional_verdict({"fashion-dcgan": report(10.0, None), "fashion-cdcgan": report(11.0, 0.9)})
+    assert conditional_verdict({"fashion-cdcgan": report(9.0, 0.9)}) == ""
