@@ -28,7 +28,8 @@ def why_no_classes(data: DataConfig) -> str:
 
 
 def _folder_without_classes(folder: Path) -> str:
-    from ganstudio.core.data.images import IMAGE_SUFFIXES  # torch comes with it: only once a folder is chosen
+    # torch comes with this import: paid only once an image folder is chosen
+    from ganstudio.core.data.images import IMAGE_SUFFIXES
 
     try:
         entries = list(os.scandir(folder))
