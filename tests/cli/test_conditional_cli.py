@@ -89,3 +89,12 @@ def test_pack_with_classes_is_refused(tmp_path, capsys):
 def test_cas_needs_a_conditional_checkpoint(small_checkpoint, capsys):
     assert main(["eval", str(small_checkpoint), "--n", "50", "--cas"]) == 2
     assert "--cas needs a class-conditional checkpoint" in one_error_line(capsys)
+
+
+def test_eval_prints_the_class_scores(small_conditional_checkpoint, tmp_path, capsys):
+    assert main(["eval", str(small_conditional_checkpoint), "--n", "200", "--json", str(tmp_path / "m.json")]) == 0
+    out = capsys.readouterr().out
+    assert "label accuracy" in out and "intra-FD" in out and "Ankle boot" in out
+    record = json.loads((tmp_path / "m.json").read_text())
+    assert 0 <= record["label_accuracy"] <= 1 and record["real_label_accuracy"] > 0.85
+    assert set(record["class_label_accuracy"]) >= {"T-shirt/top", "Bag"}

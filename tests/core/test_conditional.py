@@ -172,3 +172,20 @@ def test_checkpoint_classes_must_match_the_data():
     state["class_names"] = []
     with pytest.raises(CheckpointError, match="class names do not match"):
         snapshot_from_state(state)
+
+
+@pytest.mark.parametrize("overrides", [
+    {"loss.kind": "wgan-gp"}, {"loss.r1_gamma": 1.0}, {"train.unrolled_steps": 2}, {"train.instance_noise": 0.1},
+    {"model.minibatch_std": True}, {"model.spectral_norm": True}, {"train.ema_decay": 0.9},
+    {"loss.label_smoothing": 0.1}, {"loss.kind": "hinge"}, {"loss.kind": "wgan", "train.k": 2},
+])
+def test_every_remedy_trains_with_classes(overrides):
+    cfg = tiny_toy_config(batch_size=16)
+    cfg.model.conditional = "acgan" if "train.ema_decay" in overrides else "projection"
+    for key, value in overrides.items():
+        section, name = key.split(".")
+        setattr(getattr(cfg, section), name, value)
+    trainer = Trainer(check(cfg))
+    for _ in range(2):
+        trainer.step()
+    assert all(np.isfinite([s.loss_d, s.loss_g]).all() for s in trainer.drain_stats())
