@@ -259,12 +259,30 @@ def cmd_sample(args: argparse.Namespace) -> int:
     from ganstudio.core.sampling import load_generator
 
     snapshot = load_generator(args.checkpoint, device=args.device or "cpu")
-    written = write_samples(snapshot, args.seed, args.n, args.out, force=args.force)
+    classes = _chosen_classes(args.class_, snapshot.class_names)
+    written = write_samples(snapshot, args.seed, args.n, args.out, force=args.force, classes=classes)
     if snapshot.is_toy:
         print(f"wrote {args.n} points to {written[0]}")
     else:
         print(f"wrote {args.n} images and grid.png to {args.out} (step {snapshot.step}, seed {args.seed})")
+    if snapshot.is_conditional:
+        shown = [snapshot.class_names[i] for i in classes] if classes else ["every class, balanced"]
+        print(f"classes: {', '.join(shown)} (each file's class in {written[-1].name})")
     return 0
+
+
+def _chosen_classes(given: list[str] | None, class_names: tuple[str, ...]) -> list[int] | None:
+    """--class NAME|INDEX (repeatable) as class indices; None when none was given."""
+    if not given:
+        return None
+    if not class_names:
+        raise CliError("--class needs a class-conditional checkpoint; this one's model.conditional is off")
+    from ganstudio.core.data.classes import class_index
+
+    try:
+        return [class_index(text, class_names) for text in given]
+    except ValueError as exc:
+        raise CliError(str(exc)) from None
 
 
 def cmd_eval(args: argparse.Namespace) -> int:
@@ -288,7 +306,7 @@ def cmd_eval(args: argparse.Namespace) -> int:
         data, _ = real_data_for(args.checkpoint, load_generator(args.checkpoint).config, args.dataset, args.data_path)
     report = evaluate_checkpoint(args.checkpoint, args.n, data=data, device=args.device or "cpu",
                                  inception_weights=args.inception_weights, with_inception=with_inception,
-                                 progress=lambda line: print(line, file=sys.stderr, flush=True))
+                                 progress=lambda line: print(line, file=sys.stderr, flush=True), cas=args.cas)
     rows = [
         ("Fréchet distance (GAN Studio features)", f"{report.frechet:.3f}", "lower is better; two real halves give ~0"),
         ("KID x 1000", f"{1000 * report.kid:.2f} +- {1000 * report.kid_std:.2f}", "lower is better"),
@@ -301,16 +319,38 @@ def cmd_eval(args: argparse.Namespace) -> int:
     ]
     if report.inception_fid is not None:
         rows.insert(0, ("Inception FID (torchvision weights)", f"{report.inception_fid:.2f}", "lower is better"))
+    rows += _class_rows(report)
     from ganstudio.bench.table import format_table
 
     print(f"{args.checkpoint}: {report.samples:,} generated images, {report.seconds:.1f} s")
     print(format_table(["metric", "value", "reading"], [list(r) for r in rows]))
+    if report.class_intra_fd or report.class_label_accuracy:
+        accuracy, intra = report.class_label_accuracy or {}, report.class_intra_fd or {}
+        per_class = [[name, f"{100 * accuracy[name]:.1f} %" if name in accuracy else "",
+                      f"{intra[name]:.2f}" if name in intra else ""] for name in dict.fromkeys([*accuracy, *intra])]
+        print(format_table(["class", "label accuracy", "intra-FD"], per_class))
     if args.json:
         from ganstudio.core.atomic import atomic_write
 
         text = json.dumps(report.to_record(), indent=2) + "\n"
         atomic_write(args.json, lambda tmp: Path(tmp).write_text(text, encoding="utf-8"))
     return 0
+
+
+def _class_rows(report) -> list[tuple[str, str, str]]:
+    """eval's rows for a class-conditional checkpoint (none for an unconditional one)."""
+    rows = []
+    if report.label_accuracy is not None:
+        real = f"; real images {100 * report.real_label_accuracy:.1f} %" if report.real_label_accuracy is not None else ""
+        rows.append(("label accuracy", f"{100 * report.label_accuracy:.1f} %",
+                     f"fakes the shipped classifier puts in their class{real}"))
+    if report.intra_fd is not None:
+        rows.append(("intra-FD (mean over classes)", f"{report.intra_fd:.3f}",
+                     "Fréchet distance within each class; ~1/C of the samples each, so noisier than FD"))
+    if report.cas is not None:
+        rows.append(("CAS", f"{100 * report.cas:.1f} %",
+                     f"classifier trained on fakes, tested on reals; trained on reals: {100 * report.cas_real:.1f} %"))
+    return rows
 
 
 def cmd_watch(args: argparse.Namespace) -> int:
@@ -370,6 +410,9 @@ def build_parser() -> argparse.ArgumentParser:
     sample.add_argument("--out", required=True, help="folder to write into (created if missing)")
     sample.add_argument("--device", help="default: cpu")
     sample.add_argument("--force", action="store_true", help="overwrite existing files")
+    sample.add_argument("--class", dest="class_", action="append", metavar="NAME|INDEX",
+                        help="conditional checkpoints: generate this class (a name such as Sneaker, or an index); "
+                        "repeat for several, the samples cycle through them (default: every class, balanced)")
     sample.set_defaults(func=cmd_sample)
 
     evaluate = sub.add_parser("eval", help="score a checkpoint's samples: FD, KID, precision/recall, "
@@ -387,6 +430,9 @@ def build_parser() -> argparse.ArgumentParser:
     evaluate.add_argument("--download-inception", action="store_true",
                           help="fetch the Inception weights into torch hub's cache first (needs the network)")
     evaluate.add_argument("--json", help="also write the metrics to this JSON file")
+    evaluate.add_argument("--cas", action="store_true",
+                          help="conditional checkpoints: also the classification accuracy score (a small classifier "
+                          "trained only on generated images, tested on real ones; about a minute on a CPU)")
     evaluate.set_defaults(func=cmd_eval)
 
     watch = sub.add_parser("watch", help="open the window on a run another process is training, to follow and steer it")

@@ -86,3 +86,27 @@ def wait_for_subprocess(proc: subprocess.Popen, ready: Callable[[], bool], what:
                 raise AssertionError(f"timed out waiting for {what}") from None
             continue
         raise AssertionError(f"the process exited while waiting for {what}: {proc.communicate()}")
+
+
+def tiny_conditional_config(**train) -> RunConfig:
+    """tiny_image_config drawing Fashion-MNIST's ten classes (conditional BatchNorm G, projection D)."""
+    cfg = tiny_image_config(**train)
+    cfg.model.conditional = "projection"
+    cfg.preset = "fashion-cdcgan"
+    return cfg
+
+
+@pytest.fixture(scope="session")
+def small_conditional_checkpoint(tmp_path_factory):
+    """A conditional DCGAN checkpoint after 5 tiny steps (latent size 24, ten named classes)."""
+    from ganstudio.core.checkpoint import save_checkpoint
+    from ganstudio.core.trainer import Trainer
+
+    cfg = tiny_conditional_config()
+    cfg.model.latent_dim = 24
+    t = Trainer(cfg)
+    for _ in range(5):
+        t.step()
+    path = tmp_path_factory.mktemp("conditional") / "latest.pt"
+    save_checkpoint(t.state_dict(), path)
+    return path

@@ -97,7 +97,26 @@ def run_modes(dataset: str, preset_name: str | None, runs: int, steps: int | Non
     for method, source, *values in PUBLISHED:
         rows.append([f"{method}, {source}", dataset, f"{values[column - 2]} / {total}", f"{values[column - 1]}", "", ""])
     write_json(json_path, "modes", {"dataset": dataset, "preset": name, "overrides": overrides or [], "runs": per_run})
-    return format_table(["method", "dataset", "modes captured", "% high-quality", "JS", "time/run"], rows)
+    return format_table(["method", "dataset", "modes captured", "% high-quality", "JS", "time/run"], rows) + \
+        own_mode_verdict(per_run)
+
+
+OWN_MODE_GOAL = 0.95
+
+
+def own_mode_verdict(per_run: list[dict]) -> str:
+    """A conditional preset's goal: in every seed, every class puts >= 95 % of its samples within
+    3 std of its own mode. One line per seed with its worst class, then the verdict."""
+    if not per_run or "own_mode" not in per_run[0]:
+        return ""
+    lines = ["", "conditional: share of each class's samples within 3 std of its own mode"]
+    for run in per_run:
+        worst = min(range(len(run["own_mode"])), key=lambda c: run["own_mode"][c])
+        lines.append(f"  seed {run['seed']}: worst class {worst} {100 * run['own_mode'][worst]:.1f} %, "
+                     f"mean {100 * float(np.mean(run['own_mode'])):.1f} %")
+    met = all(run["own_mode_min"] >= OWN_MODE_GOAL for run in per_run)
+    lines.append(f"goal: every class >= {100 * OWN_MODE_GOAL:.0f} % in every seed: {'met' if met else 'NOT met'}")
+    return "\n".join(lines)
 
 
 def run_match(dataset: str, name: str, runs: int, steps: int | None, json_path: str | None,

@@ -93,10 +93,11 @@ class ModelConfig:
     d_activation: str = setting("leaky_relu", "D activation", "D's hidden activation: LeakyReLU keeps gradients "
                                 "flowing for negative inputs (Radford et al. 2016)", fold=STABILISATION,
                                 choices={"leaky_relu": "LeakyReLU (0.2)", "relu": "ReLU"})
-    conditional: str = setting("off", "Conditional", "Generate p(x | class): the class count and names come from the "
-                               "data. Projection: a conditional-BatchNorm G and a projection D (Miyato & Koyama "
-                               "2018), the recommended one; concat: the class joined to the inputs (Mirza & "
-                               "Osindero 2014); AC-GAN: D also classifies (Odena et al. 2017), known to lose "
+    conditional: str = setting("off", "Conditional", "Generate p(x | class); the class count and names come from the "
+                               "data. Projection (recommended): G's BatchNorms take a per-class scale and shift, D "
+                               "adds <embed(class), features> to its score (Miyato & Koyama 2018). Concatenation: "
+                               "the class joins G's noise and D's input as a one-hot vector (Mirza & Osindero "
+                               "2014). AC-GAN: D also classifies every image (Odena et al. 2017); known to lose "
                                "diversity within a class",
                                choices={"off": "Off", "projection": "Projection", "concat": "Concatenation",
                                         "acgan": "AC-GAN"})

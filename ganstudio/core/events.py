@@ -114,11 +114,30 @@ class ModesMeasured(Event):
         return [{"step": self.step, "event": "modes", **self.modes.to_record()}]
 
 
+# Keys a class-conditional run adds to QualityScored.scores (absent for an unconditional one):
+# numbers in [0, 1] (accuracies) or Fréchet distances, and per-class tables {class name: value}.
+CLASS_SCORES = ("label_accuracy", "real_label_accuracy", "intra_fd")
+CLASS_TABLES = ("class_label_accuracy", "class_intra_fd")
+
+
 @dataclass(frozen=True)
 class QualityScored(Event):
     step: int
-    scores: dict  # QualityReport.to_record()
+    scores: dict  # QualityReport.to_record(); with CLASS_SCORES and CLASS_TABLES for conditional runs
     best: bool
+
+    def class_scores(self) -> dict[str, float]:
+        """The conditional scores this evaluation has (label accuracy, its real-data reference, mean
+        intra-FD); empty for an unconditional run."""
+        return {key: float(self.scores[key]) for key in CLASS_SCORES if key in self.scores}
+
+    def class_table(self) -> dict[str, dict[str, float]]:
+        """Per class name: {"label_accuracy": ..., "intra_fd": ...} as far as measured."""
+        table: dict[str, dict[str, float]] = {}
+        for key in CLASS_TABLES:
+            for name, value in (self.scores.get(key) or {}).items():
+                table.setdefault(str(name), {})[key.removeprefix("class_")] = float(value)
+        return table
 
     def to_records(self) -> list[dict]:
         return [{"step": self.step, "event": "quality", "best": self.best, **self.scores}]
@@ -213,8 +232,10 @@ def event_from_record(record: dict) -> Event | None:
     if kind == "alarm":
         return Alarm(str(record.get("kind", "")), step, str(record.get("message", "")))
     if kind == "modes":
+        own = record.get("own_mode")
         return ModesMeasured(step, ModeMetrics(int(record["modes"]), int(record["modes_total"]),
-                                               float(record["high_quality"]), float(record["js"])))
+                                               float(record["high_quality"]), float(record["js"]),
+                                               tuple(float(v) for v in own) if isinstance(own, list) else None))
     if kind == "quality":
         rest.pop("best", None)
         return QualityScored(step, rest, bool(record.get("best")))

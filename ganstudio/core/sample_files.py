@@ -3,7 +3,9 @@
 Everything is written into a hidden temporary folder inside the destination and moved into
 place only once it is complete: a full disk or a Ctrl-C leaves no partial PNG or empty .npy that
 would then block a rerun ("exists; use --force"). Generation runs in chunks, so a large count
-needs the memory of one chunk, not of all the images at once.
+needs the memory of one chunk, not of all the images at once. A conditional generator's samples
+cycle through the chosen classes (default: every class, balanced), and labels.csv (toy data:
+labels.npy) says which image is which class.
 """
 
 from __future__ import annotations
@@ -27,9 +29,21 @@ GRID_IMAGES = 256  # grid.png shows the first ones: a grid of 100,000 would be g
 
 
 def output_names(snapshot: GeneratorSnapshot, n: int) -> list[str]:
+    labels = ["labels.npy" if snapshot.is_toy else "labels.csv"] if snapshot.is_conditional else []
     if snapshot.is_toy:
-        return ["samples.npy"]
-    return [f"sample_{i:04d}.png" for i in range(n)] + ["grid.png"]
+        return ["samples.npy", *labels]
+    return [f"sample_{i:04d}.png" for i in range(n)] + ["grid.png", *labels]
+
+
+def sample_labels(snapshot: GeneratorSnapshot, n: int, classes: list[int] | None) -> np.ndarray | None:
+    """Each sample's class: cycling through the chosen classes, or through all of them (balanced);
+    None for an unconditional generator (which refuses chosen classes)."""
+    if not snapshot.is_conditional:
+        if classes:
+            raise ExportError("--class needs a class-conditional checkpoint; this one's model.conditional is off")
+        return None
+    chosen = np.asarray(classes if classes else range(snapshot.num_classes), dtype=np.int64)
+    return chosen[np.arange(n) % len(chosen)]
 
 
 def check_count(snapshot: GeneratorSnapshot, n: int) -> None:
@@ -38,24 +52,40 @@ def check_count(snapshot: GeneratorSnapshot, n: int) -> None:
         raise ExportError(f"--n must be from 1 to {most:,} for this checkpoint, not {n:,}")
 
 
-def _write_into(folder: Path, snapshot: GeneratorSnapshot, seed: int, n: int) -> None:
+def _write_into(folder: Path, snapshot: GeneratorSnapshot, seed: int, n: int, labels: np.ndarray | None) -> None:
     z = seeded_latents(seed, n, snapshot.latent_dim)
+
+    def chunk_labels(start: int) -> np.ndarray | None:
+        return None if labels is None else labels[start:start + CHUNK]
+
     if snapshot.is_toy:
-        points = np.concatenate([snapshot.generate(z[i:i + CHUNK]).numpy() for i in range(0, n, CHUNK)])
+        points = np.concatenate([snapshot.generate(z[i:i + CHUNK], chunk_labels(i)).numpy() for i in range(0, n, CHUNK)])
         np.save(folder / "samples.npy", points)
+        if labels is not None:
+            np.save(folder / "labels.npy", labels)
         return
+    if labels is not None:
+        rows = [f"sample_{i:04d}.png,{label},{_csv_field(snapshot.class_names[label])}" for i, label in enumerate(labels)]
+        (folder / "labels.csv").write_text("file,class_index,class\n" + "\n".join(rows) + "\n", encoding="utf-8")
     grid: list[np.ndarray] = []
     for start in range(0, n, CHUNK):
-        images = snapshot.images(z[start:start + CHUNK])
+        images = snapshot.images(z[start:start + CHUNK], chunk_labels(start))
         for i, image in enumerate(images, start):
             save_png(image[0] if image.shape[0] == 1 else image.transpose(1, 2, 0), folder / f"sample_{i:04d}.png")
         grid.extend(images[:max(0, GRID_IMAGES - start)])
     save_png(image_grid(np.stack(grid)), folder / "grid.png")
 
 
-def write_samples(snapshot: GeneratorSnapshot, seed: int, n: int, out: str | Path, force: bool = False) -> list[Path]:
-    """Writes the samples for (seed, n) into out; the same seed gives the same files on every machine."""
+def _csv_field(text: str) -> str:
+    return '"' + text.replace('"', '""') + '"' if any(c in text for c in ',"\n') else text
+
+
+def write_samples(snapshot: GeneratorSnapshot, seed: int, n: int, out: str | Path, force: bool = False,
+                  classes: list[int] | None = None) -> list[Path]:
+    """Writes the samples for (seed, n) into out; the same seed gives the same files on every machine.
+    classes: the class indices to cycle through (conditional generators; default all of them)."""
     check_count(snapshot, n)
+    labels = sample_labels(snapshot, n, classes)
     out = Path(out).expanduser()
     targets = [out / name for name in output_names(snapshot, n)]
     taken = [p for p in targets if p.exists()]
@@ -68,7 +98,7 @@ def write_samples(snapshot: GeneratorSnapshot, seed: int, n: int, out: str | Pat
     except OSError as exc:
         raise ExportError(f"cannot write to {out}: {exc.strerror}") from None
     try:
-        _write_into(tmp, snapshot, seed, n)
+        _write_into(tmp, snapshot, seed, n, labels)
         for target in targets:
             os.replace(tmp / target.name, target)
     except OSError as exc:

@@ -53,7 +53,9 @@ def measure_modes(trainer: Trainer) -> ModeMetrics | None:
     real = trainer.data.sample(PROTOCOL_SAMPLES, torch.Generator(device=trainer.device).manual_seed(777))
     z = torch.randn(PROTOCOL_SAMPLES, trainer.config.model.latent_dim,
                     generator=torch.Generator().manual_seed(trainer.config.train.seed + 3))
-    return mode_metrics(real.cpu().numpy(), trainer.sample_spread(z).numpy(), centres.numpy(), std)
+    labels = trainer.spread_labels(PROTOCOL_SAMPLES)
+    return mode_metrics(real.cpu().numpy(), trainer.sample(z, labels).numpy(), centres.numpy(), std,
+                        None if labels is None else labels.cpu().numpy())
 
 
 def measure_match(trainer: Trainer) -> MatchMetrics | None:
@@ -248,15 +250,16 @@ class TrainingSession:
 
             weights = check_inception(self.trainer.config)
             inception = load_inception(weights, self.trainer.device) if weights is not None else None
-            self._quality = QualityEvaluator(self.trainer.data.images, self.trainer.config.quality.samples,
-                                             self.trainer.device, inception=inception)
+            data = self.trainer.data
+            self._quality = QualityEvaluator(data.images, self.trainer.config.quality.samples, self.trainer.device,
+                                             inception=inception, real_labels=getattr(data, "labels", None),
+                                             class_names=self.trainer.class_names)
         return self._quality
 
     def measure_quality(self) -> tuple[QualityReport, bool]:
         """Scores the EMA generator (or G) on quality.samples images; saves best.pt on a new best."""
         t = self.trainer
-        report = self.quality_evaluator().evaluate(t.sample_spread, t.config.model.latent_dim,
-                                                   seed=t.config.train.seed + 4)
+        report = self.quality_evaluator().evaluate(t.sample, t.config.model.latent_dim, seed=t.config.train.seed + 4)
         best = report.is_finite() and report.frechet < self.best_frechet
         if best:
             self.best_frechet = report.frechet

@@ -72,8 +72,8 @@ PRESET_CHANGES = {
     },
     'ring-8-conditional': {
         'data.dataset': 'ring-8', 'model.arch': 'mlp', 'model.latent_dim': 8, 'model.width': 128,
-        'optim.lr_g': 0.001, 'optim.lr_d': 0.001, 'train.steps': 3000, 'train.batch_size': 256,
-        'train.sample_every': 100, 'model.conditional': 'projection',
+        'optim.lr_g': 0.001, 'optim.lr_d': 0.001, 'optim.lr_decay': 0.5, 'train.steps': 4000,
+        'train.batch_size': 256, 'train.sample_every': 100, 'train.ema_decay': 0.99, 'model.conditional': 'projection',
     },
 }
 

@@ -29,3 +29,4 @@ def class_index(name_or_index: str, class_names: tuple[str, ...]) -> int:
         return int(text)
     shown = ", ".join(class_names[:12]) + (", ..." if len(class_names) > 12 else "")
     raise ValueError(f"unknown class {text!r}: give a name ({shown}) or an index from 0 to {len(class_names) - 1}")
+

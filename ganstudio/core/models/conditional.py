@@ -31,7 +31,7 @@ class ConditionalBatchNorm(nn.Module):
         self.shift = nn.Parameter(torch.zeros(num_classes, features))  # (C, F)
 
     def forward(self, x: torch.Tensor, classes: torch.Tensor) -> torch.Tensor:
-        h = self.norm(x)
+        h: torch.Tensor = self.norm(x)
         c = classes.to(h.dtype)
         scale, shift = c @ self.scale.to(h.dtype), c @ self.shift.to(h.dtype)  # (B, F)
         if h.dim() == 4:
@@ -63,7 +63,8 @@ class ClassHead(nn.Module):
     def forward(self, h: torch.Tensor, logit: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
         """(B,) logits, or (B, 1 + C) for AC-GAN: the realness logit then the class logits."""
         if self.embed is not None:
-            return logit + (self.embed(labels).to(h.dtype) * h).sum(dim=1)
+            embedded: torch.Tensor = self.embed(labels)
+            return logit + (embedded.to(h.dtype) * h).sum(dim=1)
         if self.classifier is not None:
             return torch.cat([logit[:, None], self.classifier(h)], dim=1)
         return logit

@@ -15,9 +15,15 @@ import torch
 from torch import nn
 
 from ganstudio.core.config import ConfigError, DataConfig, RunConfig, check_data
+from ganstudio.core.data.images import LoadedImages
+from ganstudio.core.quality.class_scores import class_scores, classifier_knows
 from ganstudio.core.quality.errors import QualityError
 from ganstudio.core.quality.feature_net import FeatureNet, load_feature_net
-from ganstudio.core.quality.scores import QualityReport, frechet_distance, score_features
+from ganstudio.core.quality.scores import (
+    QualityReport,
+    frechet_distance,
+    score_features,
+)
 
 BATCH = 500
 REAL_SEED = 2024
@@ -37,8 +43,10 @@ def extract(net: Callable[[torch.Tensor], torch.Tensor], images: torch.Tensor, d
 
 class QualityEvaluator:
     def __init__(self, real_images: torch.Tensor, samples: int, device: str | torch.device = "cpu",
-                 feature_net: FeatureNet | None = None, inception: nn.Module | None = None):
-        """real_images: the training images (N, C, H, W), uint8 or in [-1, 1]."""
+                 feature_net: FeatureNet | None = None, inception: nn.Module | None = None,
+                 real_labels: torch.Tensor | None = None, class_names: tuple[str, ...] = ()):
+        """real_images: the training images (N, C, H, W), uint8 or in [-1, 1]. With real_labels and the
+        class names of a conditional generator, fakes are generated class-balanced and scored per class."""
         self.device = torch.device(device)
         self.net = feature_net or load_feature_net(device=self.device)
         self.inception = inception
@@ -53,26 +61,48 @@ class QualityEvaluator:
         self.real_features = extract(self.net.features, real, self.device)
         self.train_features = extract(self.net.features, train, self.device)
         self.real_inception = extract(self.inception, real, self.device) if self.inception is not None else None
+        self.class_names = tuple(class_names) if real_labels is not None else ()
+        self.real_labels = real_labels[self.real_index.to(real_labels.device)].cpu() if self.class_names else None
+        self.real_logits = self._logits(self.real_features) if classifier_knows(self.class_names) else None
+
+    @torch.no_grad()
+    def _logits(self, features: torch.Tensor) -> torch.Tensor:
+        """The shipped classifier's logits from features already extracted (its head after the features)."""
+        return self.net.head(features.float().to(self.device)).cpu()
 
     @property
     def real_count(self) -> int:
         return len(self.real_features)
 
-    def evaluate(self, generate: Callable[[torch.Tensor], torch.Tensor], latent_dim: int, seed: int = 0) -> QualityReport:
-        """generate(z) -> images in [-1, 1]; z is drawn from a fixed seed so evaluations are comparable."""
+    def evaluate(self, generate: Callable[..., torch.Tensor], latent_dim: int, seed: int = 0,
+                 conditional: bool | None = None) -> QualityReport:
+        """generate(z) -> images in [-1, 1], or generate(z, y) with class indices y cycling through the
+        classes when conditional (default: when the evaluator has class names); z is drawn from a
+        fixed seed so evaluations are comparable."""
         started = time.perf_counter()
         z = torch.randn(self.samples, latent_dim, generator=torch.Generator().manual_seed(seed))
+        with_classes = bool(self.class_names) if conditional is None else conditional and bool(self.class_names)
+        labels = torch.arange(self.samples) % len(self.class_names) if with_classes else None
         with torch.no_grad():
-            fake = torch.cat([generate(z[i:i + BATCH]).cpu() for i in range(0, len(z), BATCH)])
-        report = self.score_images(fake)
+            fake = torch.cat([(generate(z[i:i + BATCH]) if labels is None else generate(z[i:i + BATCH], labels[i:i + BATCH]))
+                              .cpu() for i in range(0, len(z), BATCH)])
+        report = self.score_images(fake, labels)
         report.seconds = time.perf_counter() - started
         return report
 
-    def score_images(self, fake: torch.Tensor) -> QualityReport:
+    def score_images(self, fake: torch.Tensor, labels: torch.Tensor | None = None) -> QualityReport:
+        """labels: each fake's class, for the class scores (only with the evaluator's class names)."""
         started = time.perf_counter()
-        report = score_features(self.real_features, extract(self.net.features, fake, self.device), self.train_features)
+        features = extract(self.net.features, fake, self.device)
+        report = score_features(self.real_features, features, self.train_features)
         if self.inception is not None and self.real_inception is not None:
             report.inception_fid = frechet_distance(self.real_inception, extract(self.inception, fake, self.device))
+        if labels is not None and self.real_labels is not None:
+            scores = class_scores(self.real_features, self.real_labels, self.real_logits, features, labels,
+                                  self._logits(features) if self.real_logits is not None else None, self.class_names)
+            report.label_accuracy, report.real_label_accuracy = scores.label_accuracy, scores.real_label_accuracy
+            report.class_label_accuracy = scores.class_label_accuracy or None
+            report.intra_fd, report.class_intra_fd = scores.intra_fd, scores.class_intra_fd or None
         report.seconds = time.perf_counter() - started
         return report
 
@@ -112,7 +142,7 @@ def real_data_for(checkpoint: str | Path, config: RunConfig, dataset: str | None
 
 def evaluate_checkpoint(path: str, samples: int, data: DataConfig | None = None, device: str | torch.device = "cpu",
                         inception_weights: str | None = None, with_inception: bool = False,
-                        progress: Callable[[str], None] = lambda _line: None) -> QualityReport:
+                        progress: Callable[[str], None] = lambda _line: None, cas: bool = False) -> QualityReport:
     """Scores a checkpoint's generator (its EMA copy when it has one) against data (default: real_data_for's
     choice); progress gets a line before each stage that takes seconds. Nothing is downloaded."""
     from ganstudio.core.data import load_images
@@ -124,6 +154,8 @@ def evaluate_checkpoint(path: str, samples: int, data: DataConfig | None = None,
     snapshot = load_generator(path, device=device)
     if snapshot.is_toy:
         raise QualityError("quality metrics are for image datasets; toy runs have mode metrics (ganstudio bench modes)")
+    if cas and not snapshot.is_conditional:
+        raise QualityError("--cas needs a class-conditional checkpoint (its model.conditional is off)")
     weights = None
     if with_inception:  # a missing file is said before minutes of work, not after
         weights, reason = find_inception_weights(inception_weights)
@@ -133,10 +165,31 @@ def evaluate_checkpoint(path: str, samples: int, data: DataConfig | None = None,
         data, source = real_data_for(path, snapshot.config)
         progress(f"real images: {data.dataset} (from {source})")
     progress("reading the real images...")
-    real = fit_images(load_images(data, download=False).images, snapshot.config.data.image_size,
-                      snapshot.config.data.channels)
+    loaded = load_images(data, download=False)
+    real = fit_images(loaded.images, snapshot.config.data.image_size, snapshot.config.data.channels)
+    labels = real_labels_for(snapshot.class_names, loaded) if snapshot.is_conditional else None
     inception = load_inception(weights, device) if weights is not None else None
     progress(f"features of {min(samples, len(real) // 2) * 2:,} real images...")
-    evaluator = QualityEvaluator(real, samples, device, inception=inception)
+    evaluator = QualityEvaluator(real, samples, device, inception=inception, real_labels=labels,
+                                 class_names=snapshot.class_names)
     progress(f"generating and scoring {samples:,} images...")
-    return evaluator.evaluate(snapshot.generate, snapshot.latent_dim, seed=snapshot.config.train.seed + 4)
+    report = evaluator.evaluate(snapshot.generate, snapshot.latent_dim, seed=snapshot.config.train.seed + 4)
+    if cas and labels is not None:
+        from ganstudio.core.quality.cas import classification_accuracy_score
+
+        result = classification_accuracy_score(snapshot.generate, snapshot.latent_dim, real.float().div(127.5).sub(1.0),
+                                               labels, snapshot.num_classes, device,
+                                               seed=snapshot.config.train.seed + 5, progress=progress)
+        report.cas, report.cas_real = result.cas, result.real_baseline
+    return report
+
+
+def real_labels_for(class_names: tuple[str, ...], loaded: LoadedImages) -> torch.Tensor:
+    """The real images' labels, when they carry the generator's classes (same names, same order)."""
+    if loaded.labels is None:
+        raise QualityError(f"the checkpoint is class-conditional but the real images have no classes: "
+                           f"{loaded.unlabelled_reason}")
+    if tuple(loaded.class_names) != tuple(class_names):
+        raise QualityError("the real images' classes are not the checkpoint's: "
+                           f"{', '.join(loaded.class_names[:4])}... against {', '.join(class_names[:4])}...")
+    return torch.from_numpy(loaded.labels)

@@ -119,10 +119,24 @@ class QualityReport:
     memorised_fraction: float
     inception_fid: float | None = None
     seconds: float = 0.0
+    # Class-conditional generators (core/quality/class_scores.py, cas.py); None otherwise
+    label_accuracy: float | None = None  # share of fakes the shipped classifier assigns to their class
+    real_label_accuracy: float | None = None  # the same classifier on the real images compared against
+    intra_fd: float | None = None  # mean per-class Fréchet distance
+    class_label_accuracy: dict[str, float] | None = None  # class name -> label accuracy
+    class_intra_fd: dict[str, float] | None = None  # class name -> Fréchet distance within the class
+    cas: float | None = None  # classification accuracy score (ganstudio eval --cas)
+    cas_real: float | None = None  # its reference: the same classifier trained on real images
 
     def to_record(self) -> dict[str, Any]:
-        return {key: (round(value, 6) if isinstance(value, float) else value) for key, value in asdict(self).items()
-                if value is not None}
+        def rounded(value: object) -> object:
+            if isinstance(value, float):
+                return round(value, 6)
+            if isinstance(value, dict):
+                return {key: rounded(inner) for key, inner in value.items()}
+            return value
+
+        return {key: rounded(value) for key, value in asdict(self).items() if value is not None}
 
     @classmethod
     def from_record(cls, record: dict[str, Any]) -> QualityReport:
