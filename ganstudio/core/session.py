@@ -97,7 +97,7 @@ def build_trainer(config: RunConfig, run: RunDirectory, device: str | None = Non
     from ganstudio.core.device import select_device
 
     chosen = select_device(device or config.train.device)
-    return Trainer(config, data=build_data_source(data, chosen), device=chosen)
+    return Trainer(config, data=build_data_source(data, chosen, seed=config.train.seed), device=chosen)
 
 
 class TrainingSession:

@@ -15,6 +15,7 @@ from ganstudio.core.data.images import (
     load_image_folder,
     load_torchvision,
 )
+from ganstudio.core.data.subset import limit_images
 from ganstudio.core.data.toy import ToyDistribution
 
 DataSource = ToyDistribution | ImageSource
@@ -34,14 +35,15 @@ def load_images(config: DataConfig, download: bool = True) -> LoadedImages:
     raise DataError(f"unknown image dataset {name!r}")
 
 
-def build_data_source(config: DataConfig, device: torch.device, labelled: bool = False) -> DataSource:
-    """labelled=True (a conditional run) refuses a source without classes, saying why it has none."""
+def build_data_source(config: DataConfig, device: torch.device, labelled: bool = False, seed: int = 0) -> DataSource:
+    """labelled=True (a conditional run) refuses a source without classes, saying why it has none;
+    seed picks data.limit's subset."""
     if config.is_toy:
         toy = ToyDistribution(config.dataset, device, path=config.path)
         if labelled and not toy.num_classes:
             raise DataError(f"{config.dataset} has no classes; a conditional model needs labelled data")
         return toy
-    source = ImageSource(load_images(config), config.image_size, config.channels, device)
+    source = ImageSource(limit_images(load_images(config), config.limit, seed), config.image_size, config.channels, device)
     if labelled and not source.num_classes:
         raise DataError(f"a conditional model needs labelled data: {source.unlabelled_reason}")
     empty = source.empty_classes() if labelled else []
