@@ -6,6 +6,7 @@ import time
 
 from ganstudio.bench.table import format_table, write_json
 from ganstudio.core.config import apply_override, check, preset
+from ganstudio.core.data import scoring_images
 from ganstudio.core.quality.evaluator import QualityEvaluator
 from ganstudio.core.trainer import Trainer
 
@@ -36,7 +37,8 @@ def run_quality(names: list[str], minutes: float, samples: int, json_path: str |
     for name in names:
         trainer = train_for(name, minutes, overrides, seed)
         if evaluator is None:
-            evaluator = QualityEvaluator(trainer.data.images, samples)
+            real = scoring_images(trainer.data, trainer.config.data, trainer.device)  # all images, even with data.limit
+            evaluator = QualityEvaluator(real, samples)
         report = evaluator.evaluate(trainer.sample, trainer.config.model.latent_dim, seed=seed + 4)
         results.append({"preset": name, "steps": trainer.step_count, **report.to_record()})
         rows.append([name, f"{trainer.step_count:,}", f"{report.frechet:.2f}", f"{1000 * report.kid:.1f}",

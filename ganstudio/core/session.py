@@ -236,12 +236,14 @@ class TrainingSession:
     def quality_evaluator(self) -> QualityEvaluator:
         """Built on first use: the real side's features cost a few seconds once per run."""
         if self._quality is None:
+            from ganstudio.core.data import scoring_images
             from ganstudio.core.quality.evaluator import QualityEvaluator
             from ganstudio.core.quality.inception import load_inception
 
             weights = check_inception(self.trainer.config)
             inception = load_inception(weights, self.trainer.device) if weights is not None else None
-            self._quality = QualityEvaluator(self.trainer.data.images, self.trainer.config.quality.samples,
+            real = scoring_images(self.trainer.data, self.trainer.config.data, self.trainer.device)
+            self._quality = QualityEvaluator(real, self.trainer.config.quality.samples,
                                              self.trainer.device, inception=inception)
         return self._quality
 

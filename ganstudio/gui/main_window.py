@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QCoreApplication, Qt, QTimer, Signal
@@ -61,6 +60,13 @@ class MainWindow(QMainWindow):
     everything before returning (tests, watch mode)."""
 
     views_ready = Signal()
+    # the views built by _build_views
+    form: SetupForm
+    setup_scroll: VerticalScrollArea
+    plots: MetricPlots
+    samples: SampleView
+    explorer: ExplorerPanel
+    distribution: DistributionView
 
     def __init__(self, settings: AppSettings | None = None, deferred: bool = False):
         super().__init__()
@@ -102,6 +108,7 @@ class MainWindow(QMainWindow):
             self.resize(1280, 800)
         self.controls.show_phase(self.state, False, False)  # Start waits for the setup form
         self.menu_actions.show_phase(self.state, False, False)
+        self.menuBar().setEnabled(False)  # its actions open runs into the views: usable once they exist
         if not deferred:
             self._build_views()
 
@@ -139,6 +146,7 @@ class MainWindow(QMainWindow):
         if state is not None:
             self.restoreState(state)
         self.built = True
+        self.menuBar().setEnabled(True)
         self.update_controls()
         QTimer.singleShot(PROBE_DELAY_MS, self._probe_devices)  # after the first paint: importing torch takes ~1 s
         self.views_ready.emit()

@@ -172,3 +172,12 @@ def _limited(limit: int):
     cfg = tiny_image_config()
     cfg.data.limit = limit
     return cfg
+
+
+def test_scores_compare_with_the_whole_set_when_training_sees_a_subset():
+    from ganstudio.core.data import scoring_images
+
+    t = Trainer(_limited(500))
+    assert scoring_images(t.data, t.config.data, t.device).shape[0] == 10000
+    full = Trainer(tiny_image_config())
+    assert scoring_images(full.data, full.config.data, full.device) is full.data.images

@@ -52,4 +52,13 @@ def build_data_source(config: DataConfig, device: torch.device, labelled: bool =
     return source
 
 
-__all__ = ["DataError", "DataSource", "ImageSource", "ToyDistribution", "build_data_source", "load_images"]
+def scoring_images(source: ImageSource, config: DataConfig, device: torch.device) -> torch.Tensor:
+    """The real images quality scores compare G with: the whole set even when training sees a
+    data.limit subset, so runs on subsets of different sizes are scored against the same reference
+    (and a G that copies its few training images does not score as if it had learnt the data)."""
+    if not config.limit:
+        return source.images
+    return ImageSource(load_images(config), config.image_size, config.channels, device).images
+
+
+__all__ = ["DataError", "DataSource", "ImageSource", "ToyDistribution", "build_data_source", "load_images", "scoring_images"]
