@@ -175,14 +175,13 @@ class TrainConfig:
     augment_translation: bool = setting(False, "Translation", "DiffAugment (Zhao et al. 2020): every image D sees, "
                                         "real and generated, shifted by up to 1/8 of its side", fold=AUGMENTATION)
     augment_cutout: bool = setting(False, "Cutout", "DiffAugment: a square hole of half the side at a random place "
-                                   "in every image D sees", fold=AUGMENTATION, beside=True)
+                                   "in every image D sees", fold=AUGMENTATION)
     augment_brightness: bool = setting(False, "Brightness", "DiffAugment: every image D sees brightened or darkened "
                                        "by up to 0.5", fold=AUGMENTATION)
     augment_contrast: bool = setting(False, "Contrast", "DiffAugment: every image D sees with its contrast scaled by "
-                                     "0.5 to 1.5", fold=AUGMENTATION, beside=True)
+                                     "0.5 to 1.5", fold=AUGMENTATION)
     augment_saturation: bool = setting(False, "Saturation", "DiffAugment: colour saturation scaled by 0 to 2. RGB "
-                                       "only: on grayscale it changes nothing and is refused", fold=AUGMENTATION,
-                                       beside=True)
+                                       "only: on grayscale it changes nothing and is refused", fold=AUGMENTATION)
     augment_adaptive: bool = setting(False, "Adaptive strength", "Adaptive augmentation in the spirit of ADA "
                                      "(Karras et al. 2020): each image is augmented with probability p, raised while "
                                      "D is sure of the real images (E[sign D(x)] above the target) and lowered "
@@ -192,7 +191,7 @@ class TrainConfig:
                                     fold=AUGMENTATION)
     augment_cap: float = setting(0.8, "Cap on p", "The highest augmentation probability the adaptive strength may "
                                  "reach, so p cannot run away and let augmentations leak into G's images",
-                                 more_than=0, at_most=1, fold=AUGMENTATION, beside=True)
+                                 more_than=0, at_most=1, fold=AUGMENTATION)
 
     @property
     def augment_policies(self) -> tuple[str, ...]:
