@@ -55,6 +55,7 @@ def train_for(name: str, minutes: float, overrides: list[str] | None, seed: int)
 
 def run_quality(names: list[str], minutes: float, samples: int, json_path: str | None,
                 overrides: list[str] | None = None, seed: int = 0) -> str:
+    from ganstudio.core.data import scoring_set
     from ganstudio.core.quality.cas import classification_accuracy_score
     from ganstudio.core.quality.evaluator import QualityEvaluator
 
@@ -63,15 +64,15 @@ def run_quality(names: list[str], minutes: float, samples: int, json_path: str |
     for name in names:
         trainer = train_for(name, minutes, overrides, seed)
         if evaluator is None:
-            evaluator = QualityEvaluator(trainer.data.images, samples, real_labels=trainer.data.labels,
-                                         class_names=trainer.data.class_names)
+            real, labels = scoring_set(trainer.data, trainer.config.data, trainer.device)  # all, even with data.limit
+            evaluator = QualityEvaluator(real, samples, real_labels=labels, class_names=trainer.data.class_names)
         conditional = bool(trainer.num_classes)
         report = evaluator.evaluate(trainer.sample, trainer.config.model.latent_dim, seed=seed + 4,
                                     conditional=conditional)
         if conditional:
             result = classification_accuracy_score(trainer.sample, trainer.config.model.latent_dim,
-                                                   trainer.data.images.cpu().float().div(127.5).sub(1.0),
-                                                   trainer.data.labels.cpu(), trainer.num_classes, seed=seed + 5)
+                                                   real.cpu().float().div(127.5).sub(1.0), labels.cpu(),
+                                                   trainer.num_classes, seed=seed + 5)
             report.cas, report.cas_real = result.cas, result.real_baseline
         results.append({"preset": name, "steps": trainer.step_count, **report.to_record()})
         reports[name] = report

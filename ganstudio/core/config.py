@@ -15,7 +15,7 @@ from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
-from ganstudio.core.field_spec import ADVANCED, PERFORMANCE, QUALITY, STABILISATION, ConfigField, setting
+from ganstudio.core.field_spec import ADVANCED, AUGMENTATION, PERFORMANCE, QUALITY, STABILISATION, ConfigField, setting
 from ganstudio.core.presets import PRESET_TABLE
 
 TOY_DATASETS = ("gaussian-1d", "ring-8", "grid-25", "spiral", "two-moons", "drawn")
@@ -63,6 +63,9 @@ class DataConfig:
                               choices_checked=False)
     channels: int = setting(1, "Channels", "Colour channels the generator produces",
                             choices={1: "Grayscale", 3: "RGB"}, beside=True)
+    limit: int = setting(0, "Image limit", "Train on a fixed, class-balanced subset of this many images, chosen by "
+                         "the seed (the same subset for a seed), to see how a method copes with little data; "
+                         "0 = all", at_least=0, at_most=MAX_STEPS, zero="all", fold=AUGMENTATION, step=1000)
 
     @property
     def is_toy(self) -> bool:
@@ -170,6 +173,32 @@ class TrainConfig:
     unrolled_steps: int = setting(0, "Unrolled D steps", "Unrolled GAN: G's loss through K unrolled D steps (Metz "
                                   "et al. 2017), D's own weights untouched; 0 = off", at_least=0, at_most=50,
                                   zero="off", fold=STABILISATION)
+    augment_translation: bool = setting(False, "Translation", "DiffAugment (Zhao et al. 2020): every image D sees, "
+                                        "real and generated, shifted by up to 1/8 of its side", fold=AUGMENTATION)
+    augment_cutout: bool = setting(False, "Cutout", "DiffAugment: a square hole of half the side at a random place "
+                                   "in every image D sees", fold=AUGMENTATION)
+    augment_brightness: bool = setting(False, "Brightness", "DiffAugment: every image D sees brightened or darkened "
+                                       "by up to 0.5", fold=AUGMENTATION)
+    augment_contrast: bool = setting(False, "Contrast", "DiffAugment: every image D sees with its contrast scaled by "
+                                     "0.5 to 1.5", fold=AUGMENTATION)
+    augment_saturation: bool = setting(False, "Saturation", "DiffAugment: colour saturation scaled by 0 to 2. RGB "
+                                       "only: on grayscale it changes nothing and is refused", fold=AUGMENTATION)
+    augment_adaptive: bool = setting(False, "Adaptive strength", "Adaptive augmentation in the spirit of ADA "
+                                     "(Karras et al. 2020): each image is augmented with probability p, raised while "
+                                     "D is sure of the real images (E[sign D(x)] above the target) and lowered "
+                                     "otherwise; p is plotted with D's outputs", fold=AUGMENTATION)
+    augment_target: float = setting(0.6, "Target r_t", "The adaptive strength's target for E[sign D(real)]: 0 = D "
+                                    "unsure, 1 = sure of every real image (0.6 in ADA)", more_than=0, below=1,
+                                    fold=AUGMENTATION)
+    augment_cap: float = setting(0.8, "Cap on p", "The highest augmentation probability the adaptive strength may "
+                                 "reach, so p cannot run away and let augmentations leak into G's images",
+                                 more_than=0, at_most=1, fold=AUGMENTATION)
+
+    @property
+    def augment_policies(self) -> tuple[str, ...]:
+        """The DiffAugment transforms switched on, in the order they are applied."""
+        names = ("translation", "cutout", "brightness", "contrast", "saturation")
+        return tuple(name for name in names if getattr(self, f"augment_{name}"))
 
 
 @dataclass
@@ -369,6 +398,13 @@ def validate(config: RunConfig) -> list[tuple[str, str]]:
          "DCGAN's batch normalisation needs at least 2 samples per discriminator batch (batch / pack)")
     need(t.device in ("auto", "cpu", "mps", "cuda") or re.fullmatch(r"cuda:\d+", t.device) is not None,
          "train.device", "must be auto, cpu, mps, cuda or cuda:N")
+    if t.augment_policies or t.augment_adaptive:
+        need(not d.is_toy, f"train.augment_{t.augment_policies[0]}" if t.augment_policies else "train.augment_adaptive",
+             "augmentation transforms images; toy distributions have none")
+    need(not t.augment_saturation or d.channels == 3, "train.augment_saturation",
+         "saturation changes nothing on grayscale images (one channel); use it with RGB data")
+    need(not t.augment_adaptive or bool(t.augment_policies), "train.augment_adaptive",
+         "the adaptive strength needs at least one augmentation switched on (translation, cutout, ...)")
     need(config.perf.autocast != "fp16" or (lo.kind != "wgan-gp" and not lo.r1_gamma), "perf.autocast",
          "fp16 cannot carry the gradient penalties (wgan-gp, R1) through its loss scaling; use bf16")
     need(t.batch_size % (config.perf.processes * m.pack) == 0, "train.batch_size",

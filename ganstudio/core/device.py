@@ -44,3 +44,10 @@ def available_devices() -> list[tuple[str, str]]:
     if getattr(torch.backends, "mps", None) and torch.backends.mps.is_available():
         found.append(("mps", "Apple MPS"))
     return found
+
+
+def warm_engine() -> None:
+    """Pays the first-use costs of training ahead of Start: the first optimizer built imports
+    torch._dynamo (over a second), once per process."""
+    weight = torch.zeros(1, requires_grad=True)
+    torch.optim.Adam([weight])

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 ADVANCED, STABILISATION, QUALITY, PERFORMANCE = "Advanced", "Stabilisation", "Quality metrics", "Performance"
+AUGMENTATION = "Augmentation (small data)"
 T = TypeVar("T")
 
 

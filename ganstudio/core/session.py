@@ -100,7 +100,7 @@ def build_trainer(config: RunConfig, run: RunDirectory, device: str | None = Non
     from ganstudio.core.device import select_device
 
     chosen = select_device(device or config.train.device)
-    return Trainer(config, data=build_data_source(data, chosen), device=chosen)
+    return Trainer(config, data=build_data_source(data, chosen, seed=config.train.seed), device=chosen)
 
 
 class TrainingSession:
@@ -245,14 +245,15 @@ class TrainingSession:
     def quality_evaluator(self) -> QualityEvaluator:
         """Built on first use: the real side's features cost a few seconds once per run."""
         if self._quality is None:
+            from ganstudio.core.data import scoring_set
             from ganstudio.core.quality.evaluator import QualityEvaluator
             from ganstudio.core.quality.inception import load_inception
 
             weights = check_inception(self.trainer.config)
             inception = load_inception(weights, self.trainer.device) if weights is not None else None
-            data = self.trainer.data
-            self._quality = QualityEvaluator(data.images, self.trainer.config.quality.samples, self.trainer.device,
-                                             inception=inception, real_labels=getattr(data, "labels", None),
+            real, labels = scoring_set(self.trainer.data, self.trainer.config.data, self.trainer.device)
+            self._quality = QualityEvaluator(real, self.trainer.config.quality.samples, self.trainer.device,
+                                             inception=inception, real_labels=labels,
                                              class_names=self.trainer.class_names)
         return self._quality
 

@@ -7,6 +7,7 @@ from dataclasses import asdict, dataclass, fields
 from typing import Any
 
 EQUILIBRIUM_D_LOSS = 2 * math.log(2)  # D's real + fake BCE at the 2014 equilibrium D = 1/2, ~1.386
+OPTIONAL_FIELDS = ("augment_p",)  # present only in runs that have them
 
 
 @dataclass(frozen=True)
@@ -19,13 +20,18 @@ class StepStats:
     grad_norm_d: float
     grad_norm_g: float
     seconds: float  # wall time of this step on the host
+    augment_p: float = math.nan  # adaptive augmentation's probability; NaN (left out of records) when off
 
     def is_finite(self) -> bool:
         return all(math.isfinite(v) for v in (self.loss_d, self.loss_g, self.grad_norm_d, self.grad_norm_g))
 
     def to_record(self) -> dict[str, Any]:
-        """JSON-safe: non-finite values become null (JSON has no NaN)."""
-        return {k: (v if not isinstance(v, float) or math.isfinite(v) else None) for k, v in asdict(self).items()}
+        """JSON-safe: non-finite values become null (JSON has no NaN); optional stats that are off are left out."""
+        record = asdict(self)
+        for name in OPTIONAL_FIELDS:
+            if math.isnan(record[name]):
+                del record[name]
+        return {k: (v if not isinstance(v, float) or math.isfinite(v) else None) for k, v in record.items()}
 
     @classmethod
     def from_record(cls, record: dict[str, Any]) -> StepStats:

@@ -16,6 +16,7 @@ import torch
 from torch import nn
 
 from ganstudio.core import losses
+from ganstudio.core.augment import Augmenter
 from ganstudio.core.config import LIVE_FIELDS, LIVE_SECTIONS, RunConfig, check
 from ganstudio.core.data import DataSource, build_data_source
 from ganstudio.core.data.classes import balanced_labels
@@ -55,7 +56,8 @@ class Trainer:
         check_footprint(config, self.device)
         seed = config.train.seed
         conditional = config.model.is_conditional
-        self.data = data if data is not None else build_data_source(config.data, self.device, labelled=conditional)
+        self.data = data if data is not None else build_data_source(config.data, self.device, labelled=conditional,
+                                                                         seed=seed)
         self.class_names: tuple[str, ...] = tuple(self.data.class_names) if conditional else ()
         if conditional and not self.class_names:
             raise ValueError("a conditional model needs labelled data")
@@ -83,6 +85,7 @@ class Trainer:
         self._g = CompiledOrEager(self.G) if self.fast.compile else self.G
         self._d = CompiledOrEager(self.D) if self.fast.compile and not penalties else self.D
         self.rng = torch.Generator(device=self.device).manual_seed(seed)
+        self.augment = Augmenter.for_run(config.train, self.device)  # what D sees; G's samples never pass it
         fixed = torch.Generator().manual_seed(seed + 1)
         if conditional:
             # One row per class, the same FIXED_COLUMNS latents in every row: a column is one style in each class
@@ -192,7 +195,9 @@ class Trainer:
         return t.instance_noise * max(0.0, 1.0 - self.step_count / t.noise_anneal_steps)
 
     def _d_input(self, x: torch.Tensor) -> torch.Tensor:
-        """What D sees: instance noise added, then PacGAN packing of m samples into one (along dim 1)."""
+        """What D sees: DiffAugment's transforms (when on), instance noise added, then PacGAN packing of m
+        samples into one (along dim 1)."""
+        x = self.augment(x, self.rng)
         std = self.instance_noise_std()
         if std > 0:
             x = x + std * torch.randn(x.shape, generator=self.rng, device=x.device, dtype=x.dtype)
@@ -259,6 +264,7 @@ class Trainer:
         with torch.no_grad(), self.fast.autocast():
             fake = self._g(self.noise(batch), *self._classes(labels))
         loss, real_logits, fake_logits = self._d_loss(self.D, real, fake, self._d, labels)
+        self.augment.observe(real_logits)
         grad = self._update(loss, self.D, self.opt_d, self.scaler_d)
         if kind == "wgan":
             with torch.no_grad():
@@ -327,7 +333,8 @@ class Trainer:
         for _ in range(self.config.train.k):
             loss_d, d_real, d_fake, grad_d = self.discriminator_step()
         loss_g, grad_g = self.generator_step()
-        row = torch.stack([loss_d, loss_g, d_real, d_fake, grad_d, grad_g]).float()
+        self.augment.end_step()
+        row = torch.stack([loss_d, loss_g, d_real, d_fake, grad_d, grad_g, self.augment.reported_p()]).float()
         self._pending.append(row if self.ranks is None else self.ranks.mean(row))
         self.step_count += 1
         self._pending_meta.append((self.step_count, time.perf_counter() - started))
@@ -337,7 +344,8 @@ class Trainer:
         if not self._pending:
             return []
         values = torch.stack(self._pending).cpu().tolist()
-        out = [StepStats(step, *row, seconds=secs) for (step, secs), row in zip(self._pending_meta, values)]
+        out = [StepStats(step, *row[:6], seconds=secs, augment_p=row[6])
+               for (step, secs), row in zip(self._pending_meta, values)]
         self._pending.clear()
         self._pending_meta.clear()
         return out
@@ -393,6 +401,7 @@ class Trainer:
             "opt_d": self.opt_d.state_dict(),
             "rng": self.rng.get_state(),
             "fixed_noise": self.fixed_noise.cpu(),
+            **({"augment": self.augment.state_dict()} if self.config.train.augment_adaptive else {}),
             **({"scaler_g": self.scaler_g.state_dict(), "scaler_d": self.scaler_d.state_dict()}
                if self.scaler_g is not None else {}),
         }
@@ -409,6 +418,8 @@ class Trainer:
             self.scaler_g.load_state_dict(state["scaler_g"])
             self.scaler_d.load_state_dict(state["scaler_d"])
         self.fixed_noise = state["fixed_noise"].to(self.device)
+        if "augment" in state:
+            self.augment.load_state_dict(state["augment"])
         self.step_count = int(state["step"])
         self._set_learning_rates()  # the config's rates, which a resume may have changed, not the saved groups'
         self._pending.clear()

@@ -30,7 +30,9 @@ def run_app(argv: list[str] | None = None, watch: str | None = None) -> int:
 
     from ganstudio.gui.errors import ErrorReporter
 
-    window = MainWindow()
+    # Painted with plain Qt first, the plots and the form built once the event loop runs; watching a run
+    # needs the views at once
+    window = MainWindow(deferred=watch is None)
     ErrorReporter(window.errors.show_unexpected, window).install()
     window.show()
     if watch is not None:

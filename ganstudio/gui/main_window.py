@@ -9,11 +9,11 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QCoreApplication, Qt, QTimer
-from PySide6.QtGui import QCloseEvent, QDragEnterEvent, QDropEvent
+from PySide6.QtCore import QCoreApplication, Qt, QTimer, Signal
+from PySide6.QtGui import QCloseEvent, QDragEnterEvent, QDropEvent, QPaintEvent
 from PySide6.QtWidgets import QLabel, QMainWindow, QSplitter, QTabWidget, QVBoxLayout, QWidget
-from superqt.utils import create_worker
 
 from ganstudio.core.config import DEFAULT_PRESET, TOY_DATASETS, RunConfig, preset
 from ganstudio.core.events import Alarm, CommandKind, FinishReason, Remedy, RunInfo, RunState
@@ -26,15 +26,17 @@ from ganstudio.gui.settings import AppSettings
 from ganstudio.gui.watch import FolderSteering
 from ganstudio.gui.watch_mode import WatchMode
 from ganstudio.gui.widgets.alarm_banner import AlarmBanner
-from ganstudio.gui.widgets.distribution_view import DistributionView
-from ganstudio.gui.widgets.explorer import TRAINING_RENDER_INTERVAL_MS, ExplorerPanel
 from ganstudio.gui.widgets.live_changes import LiveChangesPanel
-from ganstudio.gui.widgets.metric_plots import MetricPlots
 from ganstudio.gui.widgets.run_controls import RunControls
-from ganstudio.gui.widgets.sample_view import SampleView
-from ganstudio.gui.widgets.setup_form import SetupForm, VerticalScrollArea
 from ganstudio.gui.window_actions import WindowActions
 from ganstudio.gui.worker import TrainingController
+
+if TYPE_CHECKING:  # built once the event loop runs (views.py): pyqtgraph and superqt load after the first paint
+    from ganstudio.gui.widgets.distribution_view import DistributionView
+    from ganstudio.gui.widgets.explorer import ExplorerPanel
+    from ganstudio.gui.widgets.metric_plots import MetricPlots
+    from ganstudio.gui.widgets.sample_view import SampleView
+    from ganstudio.gui.widgets.setup_form import SetupForm, VerticalScrollArea
 
 SNAPSHOT_INTERVAL_MS = 5000
 PROBE_DELAY_MS = 150
@@ -46,8 +48,28 @@ def _list_devices() -> list[tuple[str, str]]:
     return available_devices()
 
 
+def _warm_engine() -> None:
+    from ganstudio.core.device import warm_engine
+
+    warm_engine()
+
+
 class MainWindow(QMainWindow):
-    def __init__(self, settings: AppSettings | None = None):
+    """deferred=True (the app): the window paints first with plain Qt and placeholders of the views' size,
+    then builds the plots, samples, explorer, distribution lab and setup form (pyqtgraph, superqt) once
+    the event loop runs, and emits views_ready; Start stays disabled until then. deferred=False builds
+    everything before returning (tests, watch mode)."""
+
+    views_ready = Signal()
+    # the views built by _build_views
+    form: SetupForm
+    setup_scroll: VerticalScrollArea
+    plots: MetricPlots
+    samples: SampleView
+    explorer: ExplorerPanel
+    distribution: DistributionView
+
+    def __init__(self, settings: AppSettings | None = None, deferred: bool = False):
         super().__init__()
         self.settings = settings or AppSettings()
         self.setWindowTitle("GAN Studio")
@@ -62,15 +84,10 @@ class MainWindow(QMainWindow):
         self._run_failed = False  # the current run reported a failure (shown in a dialog)
         self._close_when_finished = False  # a close waits for the training thread to end
 
-        self.form = SetupForm(fashion_full_found=find_fashion_full() is not None)
+        self.built = False
+        self._deferred = deferred
         self.live = LiveChangesPanel()
         self.live.setEnabled(False)
-        self.setup_scroll = VerticalScrollArea(self.form)
-        self.setup_scroll.setObjectName("setupScroll")
-        self.plots = MetricPlots()
-        self.samples = SampleView()
-        self.explorer = ExplorerPanel()
-        self.distribution = DistributionView()
         self.tabs = QTabWidget(objectName="mainTabs")
         self.controls = RunControls()
         self.banner = AlarmBanner()
@@ -88,35 +105,74 @@ class MainWindow(QMainWindow):
             "explore_checkpoint": self.files.ask_explore_checkpoint, "watch_run": self.files.ask_watch_run,
             "stop_watching": self.stop_watching, "save_checkpoint": self.save_checkpoint,
             "start": self.start, "pause": self.toggle_pause, "step": self.step_once, "stop": self.stop})
-        self._connect()
+        geometry = self.settings.geometry()
+        if geometry is None or not self.restoreGeometry(geometry):
+            self.resize(1280, 800)
+        self.controls.show_phase(self.state, False, False)  # Start waits for the setup form
+        self.menu_actions.show_phase(self.state, False, False)
+        self.menuBar().setEnabled(False)  # its actions open runs into the views: usable once they exist
+        if not deferred:
+            self._build_views()
 
+    def paintEvent(self, event: QPaintEvent) -> None:
+        super().paintEvent(event)
+        if self._deferred and not self.built:
+            self._deferred = False
+            QTimer.singleShot(0, self._build_views)  # after this paint reaches the screen
+
+    def _build_views(self) -> None:
+        """The views that need pyqtgraph or superqt, put where their placeholders were, then the
+        config, the connections and the device probe."""
+        from ganstudio.gui.views import build_views
+
+        views = build_views(fashion_full_found=find_fashion_full() is not None)
+        self.form, self.setup_scroll = views.form, views.setup_scroll
+        self.plots, self.samples = views.plots, views.samples
+        self.explorer, self.distribution = views.explorer, views.distribution
+        self._setup_column.replaceWidget(self._placeholders["setup"], self.setup_scroll)
+        self._training.replaceWidget(0, self.plots)
+        self._training.replaceWidget(1, self.samples)
+        for name, widget in (("explorer", self.explorer), ("distribution", self.distribution)):
+            index = self.tabs.indexOf(self._placeholders[name])
+            self.tabs.removeTab(index)
+            self.tabs.insertTab(index, widget, name.capitalize())
+        self.tabs.setCurrentIndex(0)
+        for placeholder in self._placeholders.values():
+            placeholder.deleteLater()
+        self._connect()
         config = self.settings.last_config() or preset(DEFAULT_PRESET)
         if self.settings.last_config() is None:
             config.train.device = self.settings.default_device
         self.form.set_config(config)
-        geometry = self.settings.geometry()
-        if geometry is None or not self.restoreGeometry(geometry):
-            self.resize(1280, 800)
         state = self.settings.window_state()
         if state is not None:
             self.restoreState(state)
+        self.built = True
+        self.menuBar().setEnabled(True)
         self.update_controls()
         QTimer.singleShot(PROBE_DELAY_MS, self._probe_devices)  # after the first paint: importing torch takes ~1 s
+        self.views_ready.emit()
 
     def _lay_out(self) -> None:
+        # Placeholders hold the places of the views built after the first paint (_build_views); the
+        # splitters give them the sizes the views get, so nothing moves when they arrive.
+        self._placeholders = {name: QWidget(objectName=f"{name}Placeholder")
+                              for name in ("setup", "plots", "samples", "explorer", "distribution")}
         # the live panel sits below the scrolling form, not inside it, so Apply is always on screen
         setup = QWidget(objectName="setupPanel")
-        column = QVBoxLayout(setup)
+        column = self._setup_column = QVBoxLayout(setup)
         column.setContentsMargins(0, 0, 0, 0)
-        column.addWidget(self.setup_scroll, 1)
+        column.addWidget(self._placeholders["setup"], 1)
         column.addWidget(self.live)
-        training = QSplitter(Qt.Orientation.Horizontal)
-        training.addWidget(self.plots)
-        training.addWidget(self.samples)
+        training = self._training = QSplitter(Qt.Orientation.Horizontal)
+        training.addWidget(self._placeholders["plots"])
+        training.addWidget(self._placeholders["samples"])
         training.setSizes([640, 480])
         self.tabs.addTab(training, "Training")
-        self.tabs.addTab(self.explorer, "Explorer")
-        self.tabs.addTab(self.distribution, "Distribution")
+        self.tabs.addTab(self._placeholders["explorer"], "Explorer")
+        self.tabs.addTab(self._placeholders["distribution"], "Distribution")
+        last = self.settings.last_config() or preset(DEFAULT_PRESET)  # its tab shows for toy data only
+        self.tabs.setTabVisible(2, last.data.dataset in TOY_DATASETS)
         right = QWidget()
         right_column = QVBoxLayout(right)
         right_column.setContentsMargins(0, 0, 0, 0)
@@ -250,6 +306,8 @@ class MainWindow(QMainWindow):
         self.run_dir = info.run_dir
         self.explorer.default_folder = info.run_dir
         self.explorer.run_folder = info.run_dir
+        from ganstudio.gui.widgets.explorer import TRAINING_RENDER_INTERVAL_MS
+
         self.explorer.set_min_interval(TRAINING_RENDER_INTERVAL_MS)
         self.snapshot_timer.start()
         self.controls.set_run(info.total_steps, info.start_step)
@@ -323,8 +381,12 @@ class MainWindow(QMainWindow):
             self.device_label.setText(f"Device: {describe_device(select_device('auto'))} available")
 
     def _probe_devices(self) -> None:
-        """Lists devices on a pool thread: that needs torch, which takes over a second to import."""
+        """Lists devices on a pool thread: that needs torch, which takes over a second to import; then
+        warms the engine there too, so Start -> first step does not wait for it."""
+        from superqt.utils import create_worker
+
         create_worker(_list_devices, _connect={"returned": self._on_devices})
+        create_worker(_warm_engine)
 
     # --- state -------------------------------------------------------------------------------
     def set_phase(self, phase: RunPhase) -> None:
@@ -340,6 +402,8 @@ class MainWindow(QMainWindow):
         self.update_controls()
 
     def update_controls(self) -> None:
+        if not self.built:
+            return
         can_start = self.state.allows(RunAction.START) and self.form.is_valid()
         self.controls.show_phase(self.state, can_start, self.files.continuable is not None)
         self.menu_actions.show_phase(self.state, can_start, self.watch.active)
@@ -348,7 +412,7 @@ class MainWindow(QMainWindow):
 
     # --- window events -----------------------------------------------------------------------
     def dragEnterEvent(self, event: QDragEnterEvent) -> None:
-        if self.state.allows(RunAction.EDIT_SETUP) and self.files.dropped_folder(event) is not None:
+        if self.built and self.state.allows(RunAction.EDIT_SETUP) and self.files.dropped_folder(event) is not None:
             event.acceptProposedAction()
 
     def dropEvent(self, event: QDropEvent) -> None:
@@ -375,7 +439,8 @@ class MainWindow(QMainWindow):
                                              "close again to quit")
                 event.ignore()
                 return
-        self.settings.set_last_config(self.form.config())
+        if self.built:
+            self.settings.set_last_config(self.form.config())
         self.settings.set_window(self.saveGeometry(), self.saveState())
         self.settings.sync()
         event.accept()

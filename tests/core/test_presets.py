@@ -18,6 +18,9 @@ DEFAULTS = {
     'quality.samples': 2000, 'quality.keep_best': True, 'quality.inception': False,
     'quality.inception_weights': None, 'perf.channels_last': 'auto', 'perf.autocast': 'auto',
     'perf.optimizer_impl': 'auto', 'perf.compile': False, 'perf.cudnn_benchmark': True, 'perf.threads': 0,
+    'data.limit': 0, 'train.augment_translation': False, 'train.augment_cutout': False,
+    'train.augment_brightness': False, 'train.augment_contrast': False, 'train.augment_saturation': False,
+    'train.augment_adaptive': False, 'train.augment_target': 0.6, 'train.augment_cap': 0.8,
     'model.conditional': 'off', 'perf.processes': 1,
 }
 PRESET_CHANGES = {

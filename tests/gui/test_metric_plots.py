@@ -153,3 +153,16 @@ def test_series_bounds_skip_non_finite_values_and_reset_on_clear():
     assert series.bounds("a") is None
     series.extend([[1, 0.5, 0.5]])
     assert series.bounds("a", "b") == (0.5, 0.5)
+
+
+def test_adaptive_augmentation_p_is_plotted_with_d_outputs_only_when_a_run_reports_it(plots):
+    plots.add_stats(stats(1, 20))
+    plots.flush()
+    assert not plots.showing_p and "augmentation" not in plots.prob_plot.plotItem.titleLabel.text
+    plots.add_stats([StepStats(21 + i, 1.0, 1.0, 0.5, 0.5, 1.0, 1.0, 0.01, augment_p=0.01 * i) for i in range(10)])
+    plots.flush()
+    assert plots.showing_p and "p, augmentation" in plots.prob_plot.plotItem.titleLabel.text
+    _, y = plots.curves["augment_p"].getData()
+    assert y is not None and np.nanmax(y) == pytest.approx(0.09)
+    plots.clear()
+    assert not plots.showing_p

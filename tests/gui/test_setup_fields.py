@@ -17,7 +17,10 @@ CHANGED = ["data.dataset=cifar10", "data.path=/data/cifar", "data.image_size=32"
            "optim.lr_decay=0.25", "train.k=2", "train.batch_size=32", "train.steps=777", "train.seed=9",
            "train.device=cpu", "train.log_every=5", "train.sample_every=50", "train.checkpoint_every=70",
            "train.metrics_every=30", "train.ema_decay=0.99", "train.instance_noise=0.05",
-           "train.noise_anneal_steps=300", "train.unrolled_steps=3", "quality.every=0", "quality.samples=100",
+           "train.noise_anneal_steps=300", "train.unrolled_steps=3",
+           "data.limit=2000", "train.augment_translation=true", "train.augment_cutout=true",
+           "train.augment_brightness=true", "train.augment_contrast=true", "train.augment_saturation=true",
+           "train.augment_adaptive=true", "train.augment_target=0.5", "train.augment_cap=0.9", "quality.every=0", "quality.samples=100",
            "quality.keep_best=false", "quality.inception=false", "quality.inception_weights=/w/inception.pth",
            "perf.channels_last=on", "perf.autocast=bf16", "perf.optimizer_impl=foreach", "perf.compile=true",
            "perf.cudnn_benchmark=false", "perf.threads=2", "perf.processes=2"]

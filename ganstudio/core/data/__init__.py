@@ -15,6 +15,7 @@ from ganstudio.core.data.images import (
     load_image_folder,
     load_torchvision,
 )
+from ganstudio.core.data.subset import limit_images
 from ganstudio.core.data.toy import ToyDistribution
 
 DataSource = ToyDistribution | ImageSource
@@ -34,14 +35,15 @@ def load_images(config: DataConfig, download: bool = True) -> LoadedImages:
     raise DataError(f"unknown image dataset {name!r}")
 
 
-def build_data_source(config: DataConfig, device: torch.device, labelled: bool = False) -> DataSource:
-    """labelled=True (a conditional run) refuses a source without classes, saying why it has none."""
+def build_data_source(config: DataConfig, device: torch.device, labelled: bool = False, seed: int = 0) -> DataSource:
+    """labelled=True (a conditional run) refuses a source without classes, saying why it has none;
+    seed picks data.limit's subset."""
     if config.is_toy:
         toy = ToyDistribution(config.dataset, device, path=config.path)
         if labelled and not toy.num_classes:
             raise DataError(f"{config.dataset} has no classes; a conditional model needs labelled data")
         return toy
-    source = ImageSource(load_images(config), config.image_size, config.channels, device)
+    source = ImageSource(limit_images(load_images(config), config.limit, seed), config.image_size, config.channels, device)
     if labelled and not source.num_classes:
         raise DataError(f"a conditional model needs labelled data: {source.unlabelled_reason}")
     empty = source.empty_classes() if labelled else []
@@ -50,4 +52,14 @@ def build_data_source(config: DataConfig, device: torch.device, labelled: bool =
     return source
 
 
-__all__ = ["DataError", "DataSource", "ImageSource", "ToyDistribution", "build_data_source", "load_images"]
+def scoring_set(source: ImageSource, config: DataConfig, device: torch.device) -> tuple[torch.Tensor, torch.Tensor | None]:
+    """The real images quality scores compare G with, and their labels: the whole set even when
+    training sees a data.limit subset, so runs on subsets of different sizes are scored against the
+    same reference (and a G that copies its few training images does not score as if it had learnt the data)."""
+    if not config.limit:
+        return source.images, source.labels
+    whole = ImageSource(load_images(config), config.image_size, config.channels, device)
+    return whole.images, whole.labels
+
+
+__all__ = ["DataError", "DataSource", "ImageSource", "ToyDistribution", "build_data_source", "load_images", "scoring_set"]

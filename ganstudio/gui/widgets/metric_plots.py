@@ -40,9 +40,11 @@ REDRAW_COST_FACTOR = 100  # wait 100 times as long as a redraw (with its paint) 
 AXIS_TEXT_WIDTH = 34  # px for the left axes' tick labels; grows to the widest label seen in a run
 PADDING = 0.02
 STEP_HEADROOM = 0.125  # the step axis ends this fraction of the span past the newest step
-COLOURS = {"loss_d": "#1f77b4", "loss_g": "#ff7f0e", "d_real": "#2ca02c", "d_fake": "#d62728"}
+COLOURS = {"loss_d": "#1f77b4", "loss_g": "#ff7f0e", "d_real": "#2ca02c", "d_fake": "#d62728",
+           "augment_p": "#9467bd"}
 CURVE_NAMES = {"loss_d": "D loss (real + fake)", "loss_g": "G loss", "d_real": "D(x), real",
-               "d_fake": "D(G(z)), generated"}
+               "d_fake": "D(G(z)), generated", "augment_p": "p, augmentation"}
+PROB_TITLE = ("D outputs", ("d_real", "d_fake"))
 
 
 class TimedPlotWidget(pg.PlotWidget):
@@ -99,13 +101,15 @@ class MetricPlots(QWidget):
         self.series = GrowingSeries(STAT_FIELDS)
         self.marks: list[tuple[pg.PlotWidget, pg.InfiniteLine]] = []
         self.loss_plot = _plot("lossPlot", "Losses", "loss", _entries("loss_d", "loss_g"))
-        self.prob_plot = _plot("probPlot", "D outputs", "mean D", _entries("d_real", "d_fake"))
+        self.prob_plot = _plot("probPlot", PROB_TITLE[0], "mean D", _entries(*PROB_TITLE[1]))
         self.prob_plot.setXLink(self.loss_plot)
         self.curves = {
             key: (self.loss_plot if key.startswith("loss") else self.prob_plot).plot(
-                name=CURVE_NAMES[key], pen=pg.mkPen(COLOURS[key], width=1))
+                name=CURVE_NAMES[key], pen=pg.mkPen(COLOURS[key], width=1,
+                                                    style=Qt.PenStyle.DashLine if key == "augment_p" else None))
             for key in COLOURS
         }
+        self.showing_p = False  # adaptive augmentation's p shares D's 0..1 axis; named once a run reports it
         self.equilibrium_line = _reference(self.loss_plot, EQUILIBRIUM_D_LOSS, "2 ln 2 = 1.386 (D at equilibrium)")
         self.half_line = _reference(self.prob_plot, 0.5, "D = 1/2")
         self.prob_plot.setYRange(0, 1)  # D's outputs are probabilities; a WGAN critic's scores widen it
@@ -179,6 +183,7 @@ class MetricPlots(QWidget):
         self.series.clear()
         self._step_end = None
         self.quality.clear()
+        self._show_p_legend(False)
         self._reset_text_width()
         self._dirty = True
         self._redraw()
@@ -201,9 +206,16 @@ class MetricPlots(QWidget):
             curve.setData(steps, self.series.column(name), connect="finite")
         if len(steps) and self.auto_range.isChecked():
             self._fit_ranges(steps)
+        if not self.showing_p and self.series.bounds("augment_p") is not None:
+            self._show_p_legend(True)
         self._grow_text_width()
         cost_ms = (time.perf_counter() - started + self.loss_plot.last_paint_s + self.prob_plot.last_paint_s) * 1000
         self._timer.setInterval(int(paced_interval(cost_ms, REDRAW_COST_FACTOR, REDRAW_MS, MAX_REDRAW_MS)))
+
+    def _show_p_legend(self, shown: bool) -> None:
+        title, keys = PROB_TITLE
+        self.prob_plot.setTitle(legend_title(title, _entries(*keys, *(("augment_p",) if shown else ()))))
+        self.showing_p = shown
 
     def flush(self) -> None:
         """Redraw now (tests and exports want the latest data on screen)."""

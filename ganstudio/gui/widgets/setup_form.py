@@ -40,13 +40,13 @@ from ganstudio.core.config import (
     preset,
     validate,
 )
-from ganstudio.core.field_spec import ADVANCED, PERFORMANCE, QUALITY, STABILISATION, ConfigField
+from ganstudio.core.field_spec import ADVANCED, AUGMENTATION, PERFORMANCE, QUALITY, STABILISATION, ConfigField
 from ganstudio.core.quality.inception_weights import find_inception_weights
 from ganstudio.gui.widgets.field_binders import DeviceBinder, FieldBinder, binder_for
 from ganstudio.gui.widgets.folder_check import CHECKING_FOLDER, FolderCheck
 
-FOLDS = {ADVANCED: "advancedOptions", STABILISATION: "stabilisationOptions", QUALITY: "qualityOptions",
-         PERFORMANCE: "performanceOptions"}  # in the order the panel shows them, below the top fields
+FOLDS = {ADVANCED: "advancedOptions", STABILISATION: "stabilisationOptions", AUGMENTATION: "augmentationOptions",
+         QUALITY: "qualityOptions", PERFORMANCE: "performanceOptions"}  # in the order the panel shows them, below the top fields
 FOLDER_DATASETS = ("fashion-mnist-full", "mnist", "fashion-mnist-torchvision", "cifar10", "image-folder", "drawn")
 CUSTOM = "custom"
 COMBO_MIN_CHARS = 10

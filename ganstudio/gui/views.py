@@ -1,0 +1,29 @@
+"""The window's heavy views, built once the event loop runs: importing pyqtgraph and superqt takes
+most of a second, which the first paint of the window does not wait for (MainWindow(deferred=True))."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from ganstudio.gui.widgets.distribution_view import DistributionView
+from ganstudio.gui.widgets.explorer import ExplorerPanel
+from ganstudio.gui.widgets.metric_plots import MetricPlots
+from ganstudio.gui.widgets.sample_view import SampleView
+from ganstudio.gui.widgets.setup_form import SetupForm, VerticalScrollArea
+
+
+@dataclass
+class Views:
+    form: SetupForm
+    setup_scroll: VerticalScrollArea
+    plots: MetricPlots
+    samples: SampleView
+    explorer: ExplorerPanel
+    distribution: DistributionView
+
+
+def build_views(fashion_full_found: bool) -> Views:
+    form = SetupForm(fashion_full_found=fashion_full_found)
+    scroll = VerticalScrollArea(form)
+    scroll.setObjectName("setupScroll")
+    return Views(form, scroll, MetricPlots(), SampleView(), ExplorerPanel(), DistributionView())
