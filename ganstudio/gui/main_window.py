@@ -13,11 +13,11 @@ from pathlib import Path
 from PySide6.QtCore import QCoreApplication, Qt, QTimer
 from PySide6.QtGui import QCloseEvent, QDragEnterEvent, QDropEvent
 from PySide6.QtWidgets import QLabel, QMainWindow, QSplitter, QTabWidget, QVBoxLayout, QWidget
-from superqt.utils import create_worker
 
 from ganstudio.core.config import DEFAULT_PRESET, TOY_DATASETS, RunConfig, preset
 from ganstudio.core.events import Alarm, CommandKind, FinishReason, Remedy, RunInfo, RunState
 from ganstudio.core.paths import find_fashion_full
+from ganstudio.gui.device_probe import DeviceProbe
 from ganstudio.gui.errors import ErrorDialogs
 from ganstudio.gui.run_files import RunFiles
 from ganstudio.gui.run_phase import RunAction, RunPhase
@@ -37,12 +37,6 @@ from ganstudio.gui.worker import TrainingController
 
 SNAPSHOT_INTERVAL_MS = 5000
 PROBE_DELAY_MS = 150
-
-
-def _list_devices() -> list[tuple[str, str]]:
-    from ganstudio.core.device import available_devices
-
-    return available_devices()
 
 
 class MainWindow(QMainWindow):
@@ -84,7 +78,7 @@ class MainWindow(QMainWindow):
         self.menu_actions = WindowActions(self, {
             "new_run": self.files.new_run, "open_run": self.files.ask_open_run,
             "explore_checkpoint": self.files.ask_explore_checkpoint, "watch_run": self.files.ask_watch_run,
-            "stop_watching": self.stop_watching, "save_checkpoint": self.save_checkpoint,
+            "stop_watching": self.watch.leave, "save_checkpoint": self.save_checkpoint,
             "start": self.start, "pause": self.toggle_pause, "step": self.step_once, "stop": self.stop})
         self._connect()
 
@@ -99,7 +93,9 @@ class MainWindow(QMainWindow):
         if state is not None:
             self.restoreState(state)
         self.update_controls()
-        QTimer.singleShot(PROBE_DELAY_MS, self._probe_devices)  # after the first paint: importing torch takes ~1 s
+        self.probe = DeviceProbe(self)
+        self.probe.found.connect(self._on_devices)
+        QTimer.singleShot(PROBE_DELAY_MS, self.probe.start)  # after the first paint: importing torch takes ~1 s
 
     def _lay_out(self) -> None:
         # the live panel sits below the scrolling form, not inside it, so Apply is always on screen
@@ -229,13 +225,6 @@ class MainWindow(QMainWindow):
             self.statusBar().showMessage(f"{remedy.label}: set for the next run", 8000)
         self.banner.hide()
 
-    def stop_watching(self) -> None:
-        if self.watch.active:
-            self.watch.stop()
-            self.controls.reset_rate()
-            self.set_phase(RunPhase.IDLE)
-            self.statusBar().showMessage("Stopped watching; the run goes on in its own process", 8000)
-
     def _refresh_live_snapshot(self) -> None:
         if self.state is RunPhase.RUNNING and self.tabs.currentWidget() is self.explorer:
             self.steering().request_snapshot()
@@ -316,10 +305,6 @@ class MainWindow(QMainWindow):
             from ganstudio.core.device import describe_device, select_device
 
             self.device_label.setText(f"Device: {describe_device(select_device('auto'))} available")
-
-    def _probe_devices(self) -> None:
-        """Lists devices on a pool thread: that needs torch, which takes over a second to import."""
-        create_worker(_list_devices, _connect={"returned": self._on_devices})
 
     # --- state -------------------------------------------------------------------------------
     def set_phase(self, phase: RunPhase) -> None:
