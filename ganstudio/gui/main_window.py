@@ -18,6 +18,7 @@ from PySide6.QtWidgets import QLabel, QMainWindow, QSplitter, QTabWidget, QVBoxL
 from ganstudio.core.config import DEFAULT_PRESET, TOY_DATASETS, RunConfig, preset
 from ganstudio.core.events import Alarm, CommandKind, FinishReason, Remedy, RunInfo, RunState
 from ganstudio.core.paths import find_fashion_full
+from ganstudio.gui.device_probe import DeviceProbe
 from ganstudio.gui.distributed_launch import DistributedLaunch
 from ganstudio.gui.errors import ErrorDialogs
 from ganstudio.gui.run_files import RunFiles
@@ -40,18 +41,6 @@ if TYPE_CHECKING:  # built once the event loop runs (views.py): pyqtgraph and su
 
 SNAPSHOT_INTERVAL_MS = 5000
 PROBE_DELAY_MS = 150
-
-
-def _list_devices() -> list[tuple[str, str]]:
-    from ganstudio.core.device import available_devices
-
-    return available_devices()
-
-
-def _warm_engine() -> None:
-    from ganstudio.core.device import warm_engine
-
-    warm_engine()
 
 
 class MainWindow(QMainWindow):
@@ -103,7 +92,7 @@ class MainWindow(QMainWindow):
         self.menu_actions = WindowActions(self, {
             "new_run": self.files.new_run, "open_run": self.files.ask_open_run,
             "explore_checkpoint": self.files.ask_explore_checkpoint, "watch_run": self.files.ask_watch_run,
-            "stop_watching": self.stop_watching, "save_checkpoint": self.save_checkpoint,
+            "stop_watching": self.watch.leave, "save_checkpoint": self.save_checkpoint,
             "start": self.start, "pause": self.toggle_pause, "step": self.step_once, "stop": self.stop})
         geometry = self.settings.geometry()
         if geometry is None or not self.restoreGeometry(geometry):
@@ -150,7 +139,9 @@ class MainWindow(QMainWindow):
         self.built = True
         self.menuBar().setEnabled(True)
         self.update_controls()
-        QTimer.singleShot(PROBE_DELAY_MS, self._probe_devices)  # after the first paint: importing torch takes ~1 s
+        self.probe = DeviceProbe(self)
+        self.probe.found.connect(self._on_devices)
+        QTimer.singleShot(PROBE_DELAY_MS, self.probe.start)  # after the first paint: importing torch takes ~1 s
         self.views_ready.emit()
 
     def _lay_out(self) -> None:
@@ -290,13 +281,6 @@ class MainWindow(QMainWindow):
             self.statusBar().showMessage(f"{remedy.label}: set for the next run", 8000)
         self.banner.hide()
 
-    def stop_watching(self) -> None:
-        if self.watch.active:
-            self.watch.stop()
-            self.controls.reset_rate()
-            self.set_phase(RunPhase.IDLE)
-            self.statusBar().showMessage("Stopped watching; the run goes on in its own process", 8000)
-
     def _refresh_live_snapshot(self) -> None:
         if self.state is RunPhase.RUNNING and self.tabs.currentWidget() is self.explorer:
             self.steering().request_snapshot()
@@ -379,14 +363,6 @@ class MainWindow(QMainWindow):
             from ganstudio.core.device import describe_device, select_device
 
             self.device_label.setText(f"Device: {describe_device(select_device('auto'))} available")
-
-    def _probe_devices(self) -> None:
-        """Lists devices on a pool thread: that needs torch, which takes over a second to import; then
-        warms the engine there too, so Start -> first step does not wait for it."""
-        from superqt.utils import create_worker
-
-        create_worker(_list_devices, _connect={"returned": self._on_devices})
-        create_worker(_warm_engine)
 
     # --- state -------------------------------------------------------------------------------
     def set_phase(self, phase: RunPhase) -> None:

@@ -43,7 +43,7 @@ class RunFiles(QObject):
             self.set_continuable(None)
             return
         self.set_continuable(run, config)
-        if config.data.dataset == "drawn":  # its points are now the run folder's own copy
+        if config.data.dataset == "drawn" and config.data.path:  # its points are now the run folder's own copy
             self.window.form.set_drawn(config.data.path)
 
     def check_continuable(self) -> None:

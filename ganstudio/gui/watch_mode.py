@@ -88,6 +88,14 @@ class WatchMode(QObject):
         self.watcher = self.steering = None
         self.window.watch_label.hide()
 
+    def leave(self) -> None:
+        """*Stop watching*: the window is free for its own runs again."""
+        if self.active:
+            self.stop()
+            self.window.controls.reset_rate()
+            self.window.set_phase(RunPhase.IDLE)
+            self.window.statusBar().showMessage("Stopped watching; the run goes on in its own process", 8000)
+
     def _show_label(self) -> None:
         beat = self.watcher.last_beat if self.watcher else None
         label = self.window.watch_label

@@ -25,12 +25,12 @@ def explorer(qtbot, make_window, checkpoint):
         assert w.files.explore_checkpoint(checkpoint)
     qtbot.waitUntil(lambda: w.explorer.state.directions is not None, timeout=10000)
     e = w.explorer
-    e.render()
+    e.draw()
     return e
 
 
 def pixels(e):
-    e.render()
+    e.draw()
     return e.current_image.copy()
 
 
@@ -81,7 +81,7 @@ def test_truncation_zero_gives_the_mean_image_for_every_seed(explorer):
 def test_raw_dimension_slider_sets_the_coordinate(explorer):
     slider = explorer.add_raw_slider(3)
     slider.setValue(2.75)
-    explorer.render()
+    explorer.draw()
     assert explorer.current_z[3] == pytest.approx(2.75)
 
 
@@ -158,7 +158,7 @@ def test_toy_model_shows_where_z_lands(qtbot, make_window, tmp_path):
     save_checkpoint(t.state_dict(), tmp_path / "toy.pt")
     w = make_window()
     assert w.files.explore_checkpoint(tmp_path / "toy.pt")
-    w.explorer.render()
+    w.explorer.draw()
     xs, ys = w.explorer.canvas.point_item.getData()
     assert len(xs) == 1 and np.isfinite(xs[0]) and w.explorer.current_image is None
     assert not w.explorer.save_button.isEnabled()

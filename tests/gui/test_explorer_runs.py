@@ -88,14 +88,14 @@ def test_switching_between_image_and_toy_runs_rebuilds_the_explorer(qtbot, make_
     e.set_endpoint("b")
     e.interpolation.slider.setValue(50)
     e.add_raw_slider(20).setValue(1.0)
-    e.render()
+    e.draw()
     assert e.current_image.shape == (28, 28)
 
     w.form.set_config(tiny_toy_config(steps=10))
     with qtbot.waitSignal(w.controller.finished, timeout=60000):
         w.start()
     assert e.state.snapshot.is_toy and e.state.snapshot.latent_dim == 8
-    e.render()
+    e.draw()
     xs, _ys = e.canvas.point_item.getData()
     assert len(xs) == 1 and e.current_z.shape == (8,) and e.current_image is None
     assert e.sliders.raw_sliders == {} and e.state.point_a is None and e.interpolation.set_a_button.text() == "Set A"
@@ -104,11 +104,11 @@ def test_switching_between_image_and_toy_runs_rebuilds_the_explorer(qtbot, make_
     w.form.set_config(image_config(steps=10))
     with qtbot.waitSignal(w.controller.finished, timeout=60000):
         w.start()
-    e.render()
+    e.draw()
     assert e.current_image.shape == (28, 28) and not e.canvas.cloud_item.isVisible()
     qtbot.waitUntil(lambda: e.state.directions is not None and e.state.directions.vectors.shape[1] == 24, timeout=30000)
     e.sliders.direction_sliders[0].setValue(2.0)
-    e.render()
+    e.draw()
     assert e.current_z.shape == (24,)
 
 

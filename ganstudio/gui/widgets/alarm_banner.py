@@ -21,7 +21,8 @@ class AlarmBanner(QWidget):
         self.message = QLabel(objectName="alarmBanner")
         self.message.setWordWrap(True)
         self.message.setStyleSheet(STYLE)
-        self.close_button = QToolButton(text="x", objectName="alarmBannerClose")
+        self.close_button = QToolButton(objectName="alarmBannerClose")
+        self.close_button.setText("x")
         self.close_button.setToolTip("Dismiss")
         self.close_button.clicked.connect(self.hide)
         self.remedy_buttons: list[QPushButton] = []
@@ -37,10 +38,9 @@ class AlarmBanner(QWidget):
         """Shows the banner until dismissed, so it says the step it is about (the run goes on meanwhile);
         returns the line it shows."""
         text = f"Step {step:,}: {message}"
-        while self.remedy_row.count():
-            item = self.remedy_row.takeAt(0)
-            if item.widget():
-                item.widget().deleteLater()
+        for button in self.remedy_buttons:
+            self.remedy_row.removeWidget(button)
+            button.deleteLater()
         self.remedy_buttons = []
         for i, remedy in enumerate(remedies):
             button = self.add_button(remedy.label, f"remedyButton_{i}", "Applies on the next step"

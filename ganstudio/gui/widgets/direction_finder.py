@@ -37,6 +37,9 @@ def _search(snapshot: GeneratorSnapshot) -> tuple[GeneratorSnapshot, Directions,
 class DirectionFinder(QObject):
     searching = Signal(object)  # the snapshot a search has started on
     found = Signal(object, object)  # snapshot, Directions
+    # the worker's answers, relayed signal to signal: Qt drops them if the explorer has gone meanwhile
+    _returned = Signal(object)
+    _errored = Signal(object)
 
     def __init__(self, parent: QObject | None = None):
         super().__init__(parent)
@@ -49,6 +52,8 @@ class DirectionFinder(QObject):
         self._timer.setSingleShot(True)
         self._timer.setTimerType(Qt.TimerType.PreciseTimer)  # a coarse timer may fire 5 % early
         self._timer.timeout.connect(self._start_pending)
+        self._returned.connect(self._on_found)
+        self._errored.connect(self._on_failed)
 
     def find(self, snapshot: GeneratorSnapshot) -> None:
         """Directions for this generator as soon as the current search (if any) ends."""
@@ -78,8 +83,10 @@ class DirectionFinder(QObject):
         self.busy = True
         self._last_start = time.monotonic()
         self.searching.emit(snapshot)
-        # bound methods of this QObject: the worker's signals reach them queued, on the GUI thread
-        create_worker(_search, snapshot, _connect={"returned": self._on_found, "errored": self._on_failed})
+        worker = create_worker(_search, snapshot, _start_thread=False, _ignore_errors=True)
+        worker.returned.connect(self._returned)
+        worker.errored.connect(self._errored)
+        worker.start()
 
     def _on_found(self, result: tuple[GeneratorSnapshot, Directions, float]) -> None:
         snapshot, directions, seconds = result

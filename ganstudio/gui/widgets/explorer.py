@@ -69,7 +69,7 @@ class ExplorerPanel(QWidget):
         self.finder.found.connect(self._on_directions)
         self.saver = ImageSetSaver(self.state, self)
         # trailing edge only: a burst of edits in one event-loop pass draws once, with the last values
-        self._render_soon = qthrottled(self.render, timeout=0, leading=False)
+        self._render_soon = qthrottled(self.draw, timeout=0, leading=False)
         self._render_strip_later = qdebounced(self.render_neighbours, timeout=STRIP_DELAY_MS)
         self.canvas = ExplorerCanvas()
         self.info = QLabel("Open a checkpoint, or start training, to explore its generator", objectName="explorerInfo")
@@ -273,7 +273,7 @@ class ExplorerPanel(QWidget):
             self._dirty_since = time.perf_counter()
         self._render_soon()
 
-    def render(self) -> None:
+    def draw(self) -> None:
         """Draws the latest latent only; earlier slider positions that were never drawn are skipped.
 
         The main image is drawn at once; the neighbour strip (8 more images) waits until the

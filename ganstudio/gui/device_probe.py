@@ -1,0 +1,43 @@
+"""Which devices this machine has, listed on a pool thread (a superqt worker): listing needs torch,
+which takes over a second to import, and the window is painted before it."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QObject, Signal
+from superqt.utils import create_worker
+
+
+def _list_devices() -> list[tuple[str, str]]:
+    from ganstudio.core.device import available_devices
+
+    return available_devices()
+
+
+def _warm_engine() -> None:
+    from ganstudio.core.device import warm_engine
+
+    warm_engine()
+
+
+class DeviceProbe(QObject):
+    """A child of the window: the worker's answer is relayed signal to signal, so Qt drops it when the
+    window has gone meanwhile (a plain callable would still be called, on deleted widgets)."""
+
+    found = Signal(object)  # [(config value, label), ...]
+    _failed = Signal(object)
+
+    def __init__(self, parent: QObject | None = None):
+        super().__init__(parent)
+        self._failed.connect(self._raise)
+
+    def start(self) -> None:
+        worker = create_worker(_list_devices, _start_thread=False, _ignore_errors=True)
+        worker.returned.connect(self.found)
+        worker.errored.connect(self._failed)
+        worker.start()
+        # beside it, the first-use costs of training (the first optimizer imports torch._dynamo), so
+        # Start -> first step does not wait for them
+        create_worker(_warm_engine, _start_thread=True, _ignore_errors=True)
+
+    def _raise(self, error: Exception) -> None:
+        raise error  # to the window's error hook
