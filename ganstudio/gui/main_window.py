@@ -491,6 +491,7 @@ class MainWindow(QMainWindow):
         self.explorer.default_folder = info.run_dir
         self.explorer.run_folder = info.run_dir
         self.explorer.set_min_interval(TRAINING_RENDER_INTERVAL_MS)
+        self.samples.set_class_names(info.class_names)
         self.snapshot_timer.start()
         self._total = max(1, info.total_steps)
         self.progress.setRange(0, self._total)
