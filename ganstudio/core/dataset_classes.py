@@ -47,5 +47,6 @@ def folder_unlabelled_reason(path: str, max_entries: int = MAX_TOP_ENTRIES) -> s
     if not subfolders:
         return f"{folder} is a flat folder: put each class's images in a subfolder named after it"
     if loose:
-        return f"{loose:,} images lie directly in {folder}, outside any class subfolder"
+        lie = "image lies" if loose == 1 else "images lie"
+        return f"{loose:,} {lie} directly in {folder}, outside any class subfolder"
     return ""

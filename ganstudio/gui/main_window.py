@@ -424,6 +424,7 @@ class MainWindow(QMainWindow):
         self._hide_banner()
         self.explorer.run_folder = self.run_dir
         self._explore_latest(run)
+        self.samples.set_class_names(self.explorer.state.class_names)  # the checkpoint names a conditional run's rows
         self._total = max(1, config.train.steps)
         self.progress.setRange(0, self._total)
         self.progress.setValue(min(last, self._total))

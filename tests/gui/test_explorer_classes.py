@@ -11,7 +11,7 @@ from ganstudio.core.checkpoint import save_checkpoint
 from ganstudio.core.imaging import load_png
 from ganstudio.core.trainer import Trainer
 from ganstudio.gui.widgets.image_set_dialog import ImageSetDialog
-from tests.conftest import tiny_image_config
+from tests.conftest import tiny_image_config, tiny_toy_config
 
 
 @pytest.fixture(scope="module")
@@ -156,3 +156,22 @@ def test_an_unconditional_generator_hides_the_class_controls(qtbot, make_window,
     assert not w.explorer.classes.selector_row.isVisibleTo(w.explorer)
     assert not w.explorer.classes.isVisibleTo(w.explorer)
     assert w.explorer.state.class_weights() is None and w.explorer.current_spec().label is None
+
+
+def test_a_conditional_toy_model_draws_its_point_in_the_class_chosen(qtbot, make_window, tmp_path):
+    cfg = tiny_toy_config("ring-8")
+    cfg.model.conditional = "projection"
+    t = Trainer(cfg)
+    t.step()
+    save_checkpoint(t.state_dict(), tmp_path / "toy.pt")
+    w = make_window()
+    assert w.explore_checkpoint(tmp_path / "toy.pt")
+    e = w.explorer
+    assert len(e.canvas.cloud) > 0 and np.isfinite(e.canvas.cloud).all()
+    points = []
+    for label in (0, 4):
+        e.classes.class_combo.setCurrentIndex(label)
+        e.render()
+        xs, ys = e.canvas.point_item.getData()
+        points.append((xs[0], ys[0]))
+    assert points[0] != points[1]

@@ -91,6 +91,8 @@ class SampleView(QWidget):
                              + ("; one row per class, the same noise in every row, so a column is one style in "
                                 "each class" if names else ""))
         self.view.enableAutoRange()
+        if self.shown is not None and self.shown.image is not None:
+            self._place_row_labels(*self.shown.image.shape[:2])
 
     @property
     def following_live(self) -> bool:
