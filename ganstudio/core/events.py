@@ -73,6 +73,7 @@ class RunInfo(Event):
     start_step: int
     total_steps: int
     is_toy: bool
+    class_names: tuple[str, ...] = ()  # a conditional run's classes: the sample grid has a row for each
 
 
 @dataclass(frozen=True)

@@ -1,10 +1,11 @@
 """What the latent explorer is looking at, apart from how it is shown.
 
 The window's explorer view only mirrors this: the generator copy, the edit the sliders describe,
-the interpolation endpoints and the directions found for the model. Keeping it free of Qt lets
-the same rules (which latent to draw, what a new model forgets) be tested and reused without a
-window, and gives a later addition (a class for conditional generators) one place to live: the
-edit, beside the seed.
+the interpolation endpoints, the directions found for the model and, for a class-conditional
+generator, the class (with the class it morphs towards). Keeping it free of Qt lets the same rules
+(which latent and class to draw, what a new model forgets) be tested and reused without a window.
+The class lives beside the seed, outside the latent: the directions are latent directions, so they
+keep working when the class changes.
 """
 
 from __future__ import annotations
@@ -29,9 +30,9 @@ class Endpoint(StrEnum):
     B = "b"
 
 
-def model_of(snapshot: GeneratorSnapshot) -> tuple[ModelConfig, DataConfig]:
-    """What latents, directions and views depend on: another copy of the same model can reuse them."""
-    return snapshot.config.model, snapshot.config.data
+def model_of(snapshot: GeneratorSnapshot) -> tuple[ModelConfig, DataConfig, tuple[str, ...]]:
+    """What latents, classes, directions and views depend on: another copy of the same model can reuse them."""
+    return snapshot.config.model, snapshot.config.data, snapshot.class_names
 
 
 @dataclass
@@ -47,6 +48,10 @@ class ExplorerState:
     point_a: np.ndarray | None = None
     point_b: np.ndarray | None = None
     interp_t: float | None = None  # None: show the edit; else a point between A and B
+    label: int = 0  # the class drawn (conditional generators); class morphing starts here
+    label_b: int = 0  # the class morphing ends at
+    morph_t: float = 0.0  # 0: the pure class `label`; 1: the pure class `label_b`
+    directions_label: int | None = None  # the class the directions were found with
 
     def set_snapshot(self, snapshot: GeneratorSnapshot, checkpoint: str | None = None) -> bool:
         """Takes a new generator copy; True when it is another model, which forgets everything tied
@@ -59,6 +64,8 @@ class ExplorerState:
             self.directions_step = None
         self.snapshot = snapshot
         self.checkpoint_path = checkpoint
+        if new_model and snapshot.num_classes > 1:
+            self.label_b = 1  # a morph needs two classes: the first two until the user picks others
         return new_model
 
     def forget_model(self) -> None:
@@ -68,13 +75,17 @@ class ExplorerState:
         self.interp_t = None
         self.directions = None
         self.directions_step = None
+        self.directions_label = None
+        self.label, self.label_b, self.morph_t = 0, 0, 0.0
 
-    def accept_directions(self, snapshot: GeneratorSnapshot, directions: Directions) -> bool:
-        """Directions found on `snapshot`; False when the explorer has moved on to another model."""
+    def accept_directions(self, snapshot: GeneratorSnapshot, directions: Directions, label: int = 0) -> bool:
+        """Directions found on `snapshot` (with the class `label` fixed); False when the explorer has
+        moved on to another model."""
         if self.snapshot is None or model_of(snapshot) != model_of(self.snapshot):
             return False
         self.directions = directions
         self.directions_step = snapshot.step
+        self.directions_label = label if snapshot.is_conditional else None
         return True
 
     def needs_directions(self) -> bool:
@@ -97,6 +108,24 @@ class ExplorerState:
         """The edit the sliders describe, with one value per direction found."""
         return LatentEdit(seed=self.seed, direction_values=self.direction_values[:self.direction_count],
                           raw_values=dict(self.raw_values), truncation=self.truncation)
+
+    @property
+    def class_names(self) -> tuple[str, ...]:
+        return self.snapshot.class_names if self.snapshot is not None else ()
+
+    def set_class(self, label: int) -> None:
+        """Draws this class; a morph under way starts again from it."""
+        self.label = label
+        self.morph_t = 0.0
+
+    def class_weights(self) -> np.ndarray | None:
+        """(C,) float32 class weights to draw with: the class, or a point of the morph towards label_b
+        (exactly one-hot at t = 0 and t = 1); None for an unconditional generator."""
+        if not self.class_names:
+            return None
+        from ganstudio.core.sampling import class_mix
+
+        return class_mix(self.label, self.label_b, self.morph_t, len(self.class_names))
 
     def base_z(self) -> np.ndarray | None:
         return None if self.snapshot is None else seeded_z(self.seed, self.snapshot.latent_dim)
@@ -133,6 +162,8 @@ class ExplorerState:
             directions=self.directions.vectors.tolist() if self.directions is not None else None,
             a=self.point_a.tolist() if self.point_a is not None else None,
             b=self.point_b.tolist() if self.point_b is not None else None,
+            label=self.label if self.class_names else None,
+            label_b=self.label_b if self.class_names else None,
         )
 
     def source_name(self) -> str:

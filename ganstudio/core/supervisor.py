@@ -130,7 +130,8 @@ class Supervisor:
         if trainer.device.type == "cpu":
             apply_threads(trainer.config.perf.threads, gui=self._gui)
         self._emit(RunInfo(str(session.run.path), f"{describe_device(trainer.device)}; {trainer.fast.describe()}",
-                           trainer.data.describe(), session.step, session.total_steps, trainer.is_toy))
+                           trainer.data.describe(), session.step, session.total_steps, trainer.is_toy,
+                           trainer.class_names))
         self._emit(StateChanged(RunState.PAUSED if self.paused else RunState.RUNNING))
         self.monitor = self._make_monitor()
         self._picture(saved=False)

@@ -293,6 +293,7 @@ class MainWindow(QMainWindow):
         from ganstudio.gui.widgets.explorer import TRAINING_RENDER_INTERVAL_MS
 
         self.explorer.set_min_interval(TRAINING_RENDER_INTERVAL_MS)
+        self.samples.set_class_names(info.class_names)
         self.snapshot_timer.start()
         self.controls.set_run(info.total_steps, info.start_step)
         self.device_label.setText(f"Device: {info.device}")

@@ -141,6 +141,7 @@ class RunFiles(QObject):
         w.banner.hide()
         w.explorer.run_folder = w.run_dir
         self.explore_latest(run)
+        w.samples.set_class_names(w.explorer.state.class_names)  # the checkpoint names a conditional run's rows
         w.controls.set_run(config.train.steps, last)
         w.setWindowTitle(f"GAN Studio - {run.path.name}")
         w.statusBar().showMessage(f"Opened {run.path} at step {last:,}; Start continues it", 8000)

@@ -4,7 +4,8 @@ GANSpace's PCA costs about 2 s of CPU for the 28 px DCGAN on 2 busy cores, and w
 it shares them with training. Directions found on an early generator say little about a later
 one, so a newer generator of the same model gets new ones, one search at a time, each waiting 10x
 what the last took (within 5-60 s: ~20 s for that DCGAN, 10 % of a core); a new model (or the
-*Find directions* button) gets them at once.
+*Find directions* button) gets them at once. A conditional generator's are found with one class
+fixed (the one shown when the search was asked for).
 """
 
 from __future__ import annotations
@@ -26,17 +27,17 @@ DIRECTIONS_REFRESH_S = (5.0, 60.0)  # the shortest and longest wait between two 
 DIRECTIONS_COST_FACTOR = 10  # ... waiting 10x what the last one took in between
 
 
-def _search(snapshot: GeneratorSnapshot) -> tuple[GeneratorSnapshot, Directions, float]:
+def _search(snapshot: GeneratorSnapshot, label: int) -> tuple[GeneratorSnapshot, Directions, int, float]:
     from ganstudio.core.latent import principal_directions
 
     started = time.perf_counter()
-    directions = principal_directions(snapshot)
-    return snapshot, directions, time.perf_counter() - started
+    directions = principal_directions(snapshot, label=label)
+    return snapshot, directions, label, time.perf_counter() - started
 
 
 class DirectionFinder(QObject):
     searching = Signal(object)  # the snapshot a search has started on
-    found = Signal(object, object)  # snapshot, Directions
+    found = Signal(object, object, int)  # snapshot, Directions, the class they were found with
     # the worker's answers, relayed signal to signal: Qt drops them if the explorer has gone meanwhile
     _returned = Signal(object)
     _errored = Signal(object)
@@ -45,6 +46,7 @@ class DirectionFinder(QObject):
         super().__init__(parent)
         self.busy = False
         self._pending: GeneratorSnapshot | None = None
+        self._label = 0  # the class the pending search fixes (conditional generators)
         self._urgent = False
         self._last_start = -math.inf
         self.interval = DIRECTIONS_REFRESH_S[0]  # seconds from one search's start to the next refresh's
@@ -55,15 +57,15 @@ class DirectionFinder(QObject):
         self._returned.connect(self._on_found)
         self._errored.connect(self._on_failed)
 
-    def find(self, snapshot: GeneratorSnapshot) -> None:
+    def find(self, snapshot: GeneratorSnapshot, label: int = 0) -> None:
         """Directions for this generator as soon as the current search (if any) ends."""
-        self._pending, self._urgent = snapshot, True
+        self._pending, self._label, self._urgent = snapshot, label, True
         self._schedule()
 
-    def refresh(self, snapshot: GeneratorSnapshot) -> None:
+    def refresh(self, snapshot: GeneratorSnapshot, label: int = 0) -> None:
         """Directions for a newer generator of the same model, no sooner than `interval` after the
         last search started."""
-        self._pending = snapshot
+        self._pending, self._label = snapshot, label
         self._schedule()
 
     def _schedule(self) -> None:
@@ -83,15 +85,15 @@ class DirectionFinder(QObject):
         self.busy = True
         self._last_start = time.monotonic()
         self.searching.emit(snapshot)
-        worker = create_worker(_search, snapshot, _start_thread=False, _ignore_errors=True)
+        worker = create_worker(_search, snapshot, self._label, _start_thread=False, _ignore_errors=True)
         worker.returned.connect(self._returned)
         worker.errored.connect(self._errored)
         worker.start()
 
-    def _on_found(self, result: tuple[GeneratorSnapshot, Directions, float]) -> None:
-        snapshot, directions, seconds = result
+    def _on_found(self, result: tuple[GeneratorSnapshot, Directions, int, float]) -> None:
+        snapshot, directions, label, seconds = result
         self._finished(seconds)
-        self.found.emit(snapshot, directions)
+        self.found.emit(snapshot, directions, label)
         self._schedule()
 
     def _on_failed(self, error: Exception) -> None:

@@ -2,7 +2,7 @@
 
 It works on a GeneratorSnapshot, an eval-mode copy of G (from the running training's
 worker, or from a checkpoint file), never the live model. What it looks at lives in a Qt-free
-ExplorerState; the sliders, the interpolation controls and the canvas only mirror it. Edits
+ExplorerState; the sliders, the interpolation and class controls and the canvas only mirror it. Edits
 reach the generator through a throttled render, so a fast drag draws only the latest latent
 and never builds a backlog.
 """
@@ -31,6 +31,7 @@ from superqt.utils import qdebounced, qthrottled
 
 from ganstudio.core.explorer_state import Endpoint, ExplorerState
 from ganstudio.core.latent import neighbours
+from ganstudio.gui.widgets.class_panel import ClassPanel
 from ganstudio.gui.widgets.direction_finder import DirectionFinder
 from ganstudio.gui.widgets.explorer_canvas import ExplorerCanvas
 from ganstudio.gui.widgets.image_set_saver import ImageSetSaver
@@ -38,6 +39,8 @@ from ganstudio.gui.widgets.interpolation_panel import InterpolationPanel
 from ganstudio.gui.widgets.latent_sliders import LatentSliders
 
 if TYPE_CHECKING:  # the engine (and torch) load after the window is painted
+    import torch
+
     from ganstudio.core.export import ImageSetSpec
     from ganstudio.core.latent import Directions
     from ganstudio.core.sampling import GeneratorSnapshot
@@ -97,6 +100,10 @@ class ExplorerPanel(QWidget):
         self.interpolation.endpoint_wanted.connect(self.set_endpoint)
         self.interpolation.moved.connect(self._on_interp)
         self.interpolation.play_refused.connect(lambda: self.info.setText("Set A and B first"))
+        self.classes = ClassPanel(self.state)
+        self.classes.edited.connect(self.request_render)
+        self.classes.play.refused.connect(lambda: self.info.setText("Choose a class B other than A first"))
+        self.sliders.layout().insertWidget(1, self.classes.selector_row)  # beside the seed
 
         self._lay_out()
         self._set_enabled(False)
@@ -115,6 +122,7 @@ class ExplorerPanel(QWidget):
         right.addLayout(top)
         right.addWidget(self.sliders)
         right.addWidget(self.interpolation)
+        right.addWidget(self.classes)
         right.addStretch(1)
         scroll = QScrollArea()
         scroll.setWidget(controls)
@@ -161,13 +169,15 @@ class ExplorerPanel(QWidget):
         model keeps them, and its directions are refreshed in the background."""
         if self.state.set_snapshot(snapshot, checkpoint):
             self._reset_for_model(snapshot.latent_dim)
+            self.classes.show_classes(snapshot.class_names)
         self._set_enabled(True)
         self._source = source or self.state.source_name()
         self._show_info()
         if snapshot.is_toy:
             from ganstudio.core.sampling import seeded_latents
 
-            self.canvas.cloud = snapshot.generate(seeded_latents(0, TOY_CLOUD, snapshot.latent_dim)).numpy()
+            labels = np.arange(TOY_CLOUD) % snapshot.num_classes if snapshot.is_conditional else None
+            self.canvas.cloud = snapshot.generate(seeded_latents(0, TOY_CLOUD, snapshot.latent_dim), labels).numpy()
         self._directions_wanted = True
         if self.isVisible():  # otherwise on first show: the PCA costs a training run seconds of CPU
             self._want_directions()
@@ -197,14 +207,15 @@ class ExplorerPanel(QWidget):
         if snapshot is None:
             return
         if self.state.directions is None:
-            self.finder.find(snapshot)
+            self.finder.find(snapshot, self.state.label)
         elif self.state.directions_stale():
-            self.finder.refresh(snapshot)
+            self.finder.refresh(snapshot, self.state.label)
 
     def find_directions(self) -> None:
+        """Finds them again now; a conditional generator's with the class shown fixed."""
         if self.state.snapshot is not None:
             self._directions_wanted = False
-            self.finder.find(self.state.snapshot)
+            self.finder.find(self.state.snapshot, self.state.label)
 
     def _on_searching(self, snapshot: GeneratorSnapshot) -> None:
         if self.state.directions is None:  # sliders along directions of another generator would mislead
@@ -213,13 +224,14 @@ class ExplorerPanel(QWidget):
         self._status = f"finding principal directions at step {snapshot.step:,}..."
         self._show_info()
 
-    def _on_directions(self, snapshot: GeneratorSnapshot, directions: Directions) -> None:
+    def _on_directions(self, snapshot: GeneratorSnapshot, directions: Directions, label: int) -> None:
         self.find_button.setEnabled(self.state.snapshot is not None)
-        if not self.state.accept_directions(snapshot, directions):
+        if not self.state.accept_directions(snapshot, directions, label):
             return
         self.sliders.show_directions(directions)
         count = len(directions.vectors)
-        self._status = f"{count} direction{'s' if count != 1 else ''} from step {snapshot.step:,}"
+        found_with = f" (class {snapshot.class_names[label]} fixed)" if snapshot.is_conditional else ""
+        self._status = f"{count} direction{'s' if count != 1 else ''} from step {snapshot.step:,}{found_with}"
         self._show_info()
         self.request_render()
 
@@ -284,7 +296,7 @@ class ExplorerPanel(QWidget):
         snapshot = self.state.snapshot
         if z is None or snapshot is None:
             return
-        out = snapshot.generate(z[None].astype(np.float32))
+        out = self._generate(z[None].astype(np.float32))
         self.current_z = z
         if snapshot.is_toy:
             self.current_image = None
@@ -307,8 +319,14 @@ class ExplorerPanel(QWidget):
         from ganstudio.core.trainer import to_uint8
 
         batch = neighbours(self.current_z, NEIGHBOURS).astype(np.float32)
-        images = to_uint8(snapshot.generate(batch))
+        images = to_uint8(self._generate(batch))
         self.canvas.show_strip(image_grid(images, nrow=NEIGHBOURS, fill=255))
+
+    def _generate(self, z: np.ndarray) -> torch.Tensor:
+        """G(z), in the class (or the point of the class morph) shown for a conditional generator."""
+        snapshot, weights = self.state.snapshot, self.state.class_weights()
+        assert snapshot is not None
+        return snapshot.generate(z) if weights is None else snapshot.generate_mixed(z, weights)
 
     def _set_enabled(self, on: bool) -> None:
         toy = self.state.snapshot is not None and self.state.snapshot.is_toy

@@ -1,5 +1,6 @@
 """The image folder's count of readable images, taken on a pool thread as the user chooses or types a
-folder: a folder of a million files must not freeze the window, and Start waits for the count."""
+folder: a folder of a million files must not freeze the window, and Start waits for the count. The
+same look says whether the folder has classes (subfolders) for a conditional model."""
 
 from __future__ import annotations
 
@@ -12,19 +13,21 @@ CHECKING_FOLDER = "checking the folder for images..."
 FOLDER_CHECK_DELAY_MS = 300  # after the last keystroke in the folder field
 
 
-def _count_folder(path: str) -> tuple[str, str, int]:
-    """Runs on a pool thread: (path, why it cannot train or "", readable images found). The import
-    is here because images.py loads torch, which the window must not wait for."""
+def _count_folder(path: str) -> tuple[str, str, int, str]:
+    """Runs on a pool thread: (path, why it cannot train or "", readable images found, why it has no
+    classes or ""). The imports are here because images.py loads torch, which the window must not wait for."""
     from ganstudio.core.data.errors import DataError
     from ganstudio.core.data.images import count_readable_images
+    from ganstudio.core.dataset_classes import folder_unlabelled_reason
 
     try:
         count = count_readable_images(path, FOLDER_COUNT_LIMIT)
+        unlabelled = folder_unlabelled_reason(path)
     except DataError as exc:
-        return path, str(exc), 0
+        return path, str(exc), 0, str(exc)
     except Exception as exc:  # noqa: BLE001 - whatever stops the count would stop training: say it, never hang
-        return path, f"cannot read {path}: {exc}", 0
-    return path, count.problem(), count.readable
+        return path, f"cannot read {path}: {exc}", 0, f"cannot read {path}: {exc}"
+    return path, count.problem(), count.readable, unlabelled
 
 
 class FolderCheck(QObject):
@@ -35,6 +38,7 @@ class FolderCheck(QObject):
     def __init__(self, parent: QObject | None = None):
         super().__init__(parent)
         self._results: dict[str, tuple[str, int]] = {}  # image folder -> (problem or "", images found)
+        self._unlabelled: dict[str, str] = {}  # image folder -> why it has no classes, or ""
         self._counting: set[str] = set()
         self._path = ""
         self._timer = QTimer(self, singleShot=True, interval=FOLDER_CHECK_DELAY_MS)
@@ -50,10 +54,15 @@ class FolderCheck(QObject):
     def forget(self, path: str) -> None:
         """Chosen again: its files may have changed since the last count."""
         self._results.pop(path, None)
+        self._unlabelled.pop(path, None)
 
     def problem(self, path: str) -> str:
         """Why the folder cannot train, CHECKING_FOLDER while it is being counted, or ""."""
         return self._results.get(path, (CHECKING_FOLDER, 0))[0]
+
+    def unlabelled(self, path: str) -> str:
+        """Why the folder has no classes; "" when it has them or has not been looked at yet."""
+        return self._unlabelled.get(path, "")
 
     def update(self, path: str, wanted: bool) -> None:
         """Starts a count of `path` once typing pauses (wanted: the image-folder dataset is chosen) and
@@ -76,8 +85,9 @@ class FolderCheck(QObject):
         self._counting.add(path)
         create_worker(_count_folder, path, _start_thread=True, _connect={"returned": self._on_counted})
 
-    def _on_counted(self, result: tuple[str, str, int]) -> None:
-        path, reason, found = result
+    def _on_counted(self, result: tuple[str, str, int, str]) -> None:
+        path, reason, found, unlabelled = result
         self._counting.discard(path)
         self._results[path] = (reason, found)
+        self._unlabelled[path] = unlabelled
         self.counted.emit()

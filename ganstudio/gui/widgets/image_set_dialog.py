@@ -1,4 +1,9 @@
-"""The "Save image set..." dialog: what to save, how big, and where."""
+"""The "Save image set..." dialog: what to save, how big, and where.
+
+For a class-conditional generator every set is drawn in the class shown (the manifest names it), and
+two more kinds appear: the class morph A -> B with the latent fixed, and one row per class stepping
+along a direction.
+"""
 
 from __future__ import annotations
 
@@ -27,23 +32,31 @@ KINDS = {
     "interpolation": "Interpolation A -> B",
     "sweep": "Sweep along one direction",
 }
+CLASS_KINDS = {
+    "class-morph": "Class morph A -> B (latent fixed)",
+    "class-sweep": "Every class x a sweep along one direction",
+}
 
 
 class ImageSetDialog(QDialog):
-    def __init__(self, folder: str, has_ab: bool, direction_count: int, parent: QWidget | None = None):
+    def __init__(self, folder: str, has_ab: bool, direction_count: int, parent: QWidget | None = None,
+                 class_names: tuple[str, ...] = (), label: int = 0, label_b: int = 0):
         super().__init__(parent)
         self.setWindowTitle("Save image set")
         self.setObjectName("imageSetDialog")
         self.kind_combo = QComboBox(objectName="imageSetKindCombo")
-        for key, label in KINDS.items():
-            self.kind_combo.addItem(label, key)
-            if (key == "interpolation" and not has_ab) or (key == "sweep" and direction_count == 0):
+        kinds = {**KINDS, **CLASS_KINDS} if class_names else KINDS
+        for key, text in kinds.items():
+            self.kind_combo.addItem(text, key)
+            if ((key == "interpolation" and not has_ab) or (key in ("sweep", "class-sweep") and direction_count == 0)
+                    or (key == "class-morph" and label == label_b)):
                 self.kind_combo.model().item(self.kind_combo.count() - 1).setEnabled(False)
-        self.kind_combo.setToolTip("Interpolation needs A and B set; a sweep needs the principal directions")
+        self.kind_combo.setToolTip("Interpolation needs A and B set; a sweep needs the principal directions; "
+                                   "a class morph needs a class B other than A")
         self.count_spin = QSpinBox(objectName="imageSetCountSpin")
         self.count_spin.setRange(1, 10000)
         self.count_spin.setValue(16)
-        self.count_spin.setToolTip("Number of samples, neighbours or frames")
+        self.count_spin.setToolTip("Number of samples, neighbours or frames (for every class: steps per row)")
         self.seed_spin = QSpinBox(objectName="imageSetSeedSpin")
         self.seed_spin.setRange(0, 2_000_000_000)
         self.seed_spin.setToolTip("Seed of the random samples")
@@ -69,6 +82,11 @@ class ImageSetDialog(QDialog):
         buttons.rejected.connect(self.reject)
         form = QFormLayout(self)
         form.addRow("Kind", self.kind_combo)
+        if class_names:
+            self.class_note = QLabel(f"{class_names[label]} (a morph ends at {class_names[label_b]})",
+                                     objectName="imageSetClassNote")
+            self.class_note.setToolTip("The class of every image, as the explorer shows it; the manifest records it")
+            form.addRow("Class", self.class_note)
         form.addRow("Count / frames", self.count_spin)
         form.addRow("Seed", self.seed_spin)
         form.addRow("Direction", self.direction_spin)
@@ -94,4 +112,8 @@ class ImageSetDialog(QDialog):
         spec.seed = self.seed_spin.value()
         spec.direction_index = self.direction_spin.value()
         spec.scale = self.scale_combo.currentData()
+        if spec.mode != "class-morph":
+            spec.label_b = None  # only a morph has a second class
+        if spec.mode == "class-sweep":
+            spec.label = None  # its rows are every class
         return spec

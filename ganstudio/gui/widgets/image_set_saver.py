@@ -28,7 +28,9 @@ class ImageSetSaver(QObject):
             return
         from ganstudio.gui.widgets.image_set_dialog import ImageSetDialog
 
-        dialog = ImageSetDialog(folder, self.state.has_endpoints, self.state.direction_count, self.window_parent)
+        state = self.state
+        dialog = ImageSetDialog(folder, state.has_endpoints, state.direction_count, self.window_parent,
+                                state.class_names, state.label, state.label_b)
         if dialog.exec():
             self.save(dialog.destination(), dialog.fill(self.state.spec()))
 

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QGridLayout, QGroupBox, QPushButton, QSlider, QWidget
 
 from ganstudio.core.explorer_state import Endpoint
+from ganstudio.gui.widgets.play_loop import PlayLoop
 
 INTERP_STEPS = 100
-PLAY_FRAME_MS = 40
-PLAY_STRIDE = 2  # slider steps per frame: A to B in about two seconds
 
 
 class InterpolationPanel(QGroupBox):
@@ -20,7 +19,6 @@ class InterpolationPanel(QGroupBox):
     def __init__(self, parent: QWidget | None = None):
         super().__init__("Interpolation A -> B (spherical)", parent)
         self.ready = False  # both ends are set: the slider and Play have something to move between
-        self._play_direction = 1
         self.set_a_button = QPushButton("Set A", objectName="setAButton")
         self.set_a_button.setToolTip("Use the current latent as A")
         self.set_a_button.clicked.connect(lambda: self.endpoint_wanted.emit(Endpoint.A))
@@ -32,12 +30,9 @@ class InterpolationPanel(QGroupBox):
         self.slider.setToolTip("t from A (left) to B (right)")
         self.slider.valueChanged.connect(self._on_slider)
         self.play_button = QPushButton("Play", objectName="playButton")
-        self.play_button.setCheckable(True)
         self.play_button.setToolTip("Loop from A to B and back")
-        self.play_button.toggled.connect(self._on_play)
-        self._play_timer = QTimer(self)  # an animation clock, not a coalescing one
-        self._play_timer.setInterval(PLAY_FRAME_MS)
-        self._play_timer.timeout.connect(self._advance)
+        self.play = PlayLoop(self.slider, self.play_button, lambda: self.ready)
+        self.play.refused.connect(self.play_refused)
         grid = QGridLayout(self)
         grid.addWidget(self.set_a_button, 0, 0)
         grid.addWidget(self.set_b_button, 0, 1)
@@ -51,27 +46,10 @@ class InterpolationPanel(QGroupBox):
 
     def rewind(self) -> None:
         """Back to A, stopped, with no ends set (another model's latents would not fit)."""
-        self.play_button.setChecked(False)
+        self.play.stop()
         self.show_endpoints(False, False)
         self.slider.setValue(0)
 
     def _on_slider(self, value: int) -> None:
         if self.ready:
             self.moved.emit(value / INTERP_STEPS)
-
-    def _on_play(self, on: bool) -> None:
-        self.play_button.setText("Pause" if on else "Play")
-        if on and self.ready:
-            self._play_direction = 1
-            self._play_timer.start()
-            return
-        self._play_timer.stop()
-        if on:
-            self.play_button.setChecked(False)
-            self.play_refused.emit()
-
-    def _advance(self) -> None:
-        value = self.slider.value() + PLAY_STRIDE * self._play_direction
-        if value >= INTERP_STEPS or value <= 0:
-            self._play_direction *= -1
-        self.slider.setValue(max(0, min(INTERP_STEPS, value)))

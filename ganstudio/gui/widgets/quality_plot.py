@@ -2,16 +2,32 @@
 
 It takes the plain records the session writes to metrics.jsonl (not QualityReport objects), so
 a run opened from disk and a live run draw the same way and the window never imports torch.
+A class-conditional run's records carry more: its label accuracy (with the real data's as the
+reference), the mean intra-FD, and both per class, which a table beside the chart lists. They are
+read when present, so a record without them (an unconditional run, an older run) draws as before.
 """
 
 from __future__ import annotations
 
 import pyqtgraph as pg
-from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QHBoxLayout, QHeaderView, QLabel, QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget
 
 from ganstudio.gui.widgets.series import GrowingSeries
 
 COLUMNS = ("step", "frechet", "precision", "recall", "density", "coverage")
+# a conditional run's per-class scores in the record: class name -> value, and how each is shown
+CLASS_COLUMNS = (("class_label_accuracy", "label acc.", "{:.0%}"), ("class_intra_fd", "intra-FD", "{:.1f}"))
+
+
+def class_summary(record: dict) -> str:
+    """The conditional scores a record has, as one line ("" for an unconditional run)."""
+    parts = []
+    if record.get("label_accuracy") is not None:
+        real = record.get("real_label_accuracy")
+        parts.append(f"label accuracy {record['label_accuracy']:.1%}" + (f" (real data {real:.1%})" if real else ""))
+    if record.get("intra_fd") is not None:
+        parts.append(f"mean intra-FD {record['intra_fd']:.2f}")
+    return " · ".join(parts)
 
 
 class QualityPlot(QWidget):
@@ -33,9 +49,18 @@ class QualityPlot(QWidget):
         self.plot.addItem(self.best_marker)
         self.label = QLabel("", objectName="qualityLabel")
         self.label.setWordWrap(True)
+        self.class_table = QTableWidget(0, len(CLASS_COLUMNS), objectName="classScoresTable")
+        self.class_table.setHorizontalHeaderLabels([title for _, title, _ in CLASS_COLUMNS])
+        self.class_table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        self.class_table.setToolTip("Per class, at the latest evaluation: the share of its samples the shipped "
+                                    "classifier assigns to it, and the Fréchet distance to its real images")
+        self.class_table.hide()
+        row = QHBoxLayout()
+        row.addWidget(self.plot, 1)
+        row.addWidget(self.class_table)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
-        layout.addWidget(self.plot, 1)
+        layout.addLayout(row, 1)
         layout.addWidget(self.label)
         self.setMaximumHeight(240)  # the losses and D outputs keep most of the column
         self.hide()
@@ -46,6 +71,8 @@ class QualityPlot(QWidget):
         self.curve.setData([], [])
         self.best_marker.setData([], [])
         self.label.setText("")
+        self.class_table.setRowCount(0)
+        self.class_table.hide()
         self.hide()
 
     def add(self, step: int, record: dict, best: bool) -> None:
@@ -62,6 +89,20 @@ class QualityPlot(QWidget):
                 f"memorisation ratio {record['memorisation_ratio']:.2f}")
         if "inception_fid" in record:
             text += f" · Inception FID {record['inception_fid']:.1f}"
+        if class_summary(record):
+            text += f"\n{class_summary(record)}"
+        self._show_class_table(record)
         if self.best is not None:
             text += f"\nbest: FD {self.best[1]:.2f} at step {self.best[0]:,}"
         self.label.setText(text)
+
+    def _show_class_table(self, record: dict) -> None:
+        tables = [record.get(key) or {} for key, _, _ in CLASS_COLUMNS]
+        names = list(dict.fromkeys(name for table in tables for name in table))
+        self.class_table.setVisible(bool(names))
+        self.class_table.setRowCount(len(names))
+        self.class_table.setVerticalHeaderLabels(names)
+        for row, name in enumerate(names):
+            for column, ((_, _, form), table) in enumerate(zip(CLASS_COLUMNS, tables, strict=True)):
+                value = table.get(name)
+                self.class_table.setItem(row, column, QTableWidgetItem("" if value is None else form.format(value)))

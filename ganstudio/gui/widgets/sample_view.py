@@ -2,6 +2,8 @@
 
 The live frame arrives up to a few times a second; the frames saved to samples/ are the
 history the slider scrubs (kept as small uint8 arrays, a few hundred KB for a long run).
+A conditional run's grid has one row per class (the same latents in every row, so a column is one
+style in each class); the class names are written beside the rows.
 """
 
 from __future__ import annotations
@@ -9,9 +11,14 @@ from __future__ import annotations
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt
+from PySide6.QtGui import QFont
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QSlider, QVBoxLayout, QWidget
 
 from ganstudio.core.events import SampleFrame
+
+GRID_COLUMNS = 8  # the run's sample grids are 8 images wide (image_grid(nrow=8), padding 2)
+GRID_PAD = 2
+LABEL_MARGIN = 0.5  # room left of the grid for the class names, as a share of its width
 
 
 class SampleView(QWidget):
@@ -46,6 +53,8 @@ class SampleView(QWidget):
         layout.addWidget(self.view, 1)
         layout.addLayout(row)
 
+        self.class_names: tuple[str, ...] = ()
+        self.row_labels: list[pg.TextItem] = []
         self.history: list[SampleFrame] = []
         self.live: SampleFrame | None = None
         self.shown: SampleFrame | None = None
@@ -62,6 +71,28 @@ class SampleView(QWidget):
         self._set_mode("image")
         self.history_slider.setRange(0, 0)
         self.caption.setText("no samples yet")
+        self.set_class_names(())
+
+    def set_class_names(self, names: tuple[str, ...]) -> None:
+        """A conditional run's classes, in the order of the grid's rows (none: an unconditional run)."""
+        self.class_names = tuple(names)
+        for item in self.row_labels:
+            self.view.removeItem(item)
+        self.row_labels = []
+        font = QFont()
+        font.setPointSize(8)
+        for name in self.class_names:
+            item = pg.TextItem(name, color="#333", anchor=(1.0, 0.5))
+            item.setFont(font)
+            item.setVisible(False)
+            self.view.addItem(item)
+            self.row_labels.append(item)
+        self.view.setToolTip("The generator's output for a fixed batch of noise; it sharpens as training goes"
+                             + ("; one row per class, the same noise in every row, so a column is one style in "
+                                "each class" if names else ""))
+        self.view.enableAutoRange()
+        if self.shown is not None and self.shown.image is not None:
+            self._place_row_labels(*self.shown.image.shape[:2])
 
     @property
     def following_live(self) -> bool:
@@ -93,6 +124,7 @@ class SampleView(QWidget):
         if frame.image is not None:
             self._set_mode("image")
             self.image_item.setImage(frame.image, autoLevels=False, levels=(0, 255))
+            self._place_row_labels(frame.image.shape[0], frame.image.shape[1])
         else:
             self._set_mode("points")
             assert frame.real is not None and frame.fake is not None, "a frame without an image holds points"
@@ -120,7 +152,23 @@ class SampleView(QWidget):
             self.fake_item.clear()
         else:
             self.image_item.clear()
+            for item in self.row_labels:  # a toy run's points have no rows
+                item.setVisible(False)
         self.view.enableAutoRange()
+
+    def _place_row_labels(self, height: int, width: int) -> None:
+        """Puts each class name left of its row; the grid's rows are square images of the width's size."""
+        if not self.row_labels:
+            return
+        side = (width - GRID_PAD) // GRID_COLUMNS - GRID_PAD
+        rows = max(0, (height - GRID_PAD) // (side + GRID_PAD))
+        for i, item in enumerate(self.row_labels):
+            item.setVisible(i < rows)
+            item.setPos(-GRID_PAD, GRID_PAD + i * (side + GRID_PAD) + side / 2)
+        self.view.getViewBox().setRange(xRange=(-LABEL_MARGIN * width, width), yRange=(0, height), padding=0.02)
+
+    def visible_row_labels(self) -> list[str]:
+        return [item.toPlainText() for item in self.row_labels if item.isVisible()]
 
     def current_pixels(self) -> np.ndarray | None:
         return None if self.shown is None else self.shown.image

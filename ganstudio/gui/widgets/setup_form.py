@@ -4,7 +4,7 @@ user types.
 The form never holds an invalid config silently: each problem from core.config.validate is shown in
 red beside its field and `config_changed` carries whether the config can run. Only what a field's
 metadata cannot say is written here: the preset list, the folder row with its Browse button and image
-count, the device list, and which rows a dataset hides.
+count, the device list, which rows a dataset hides, and which choices it greys (with the reason).
 """
 
 from __future__ import annotations
@@ -40,6 +40,7 @@ from ganstudio.core.config import (
     preset,
     validate,
 )
+from ganstudio.core.dataset_classes import unlabelled_reason
 from ganstudio.core.field_spec import ADVANCED, AUGMENTATION, PERFORMANCE, QUALITY, STABILISATION, ConfigField
 from ganstudio.core.quality.inception_weights import find_inception_weights
 from ganstudio.gui.widgets.field_binders import DeviceBinder, FieldBinder, binder_for
@@ -110,6 +111,12 @@ class SetupForm(QWidget):
         super().__init__(parent)
         self._loading = False
         self._inception_reason = ""
+        self._classes_reason = ""  # why the dataset has no classes for a conditional model, or ""
+        self.conditional_note = QLabel(objectName="conditionalNote")
+        self.conditional_note.setStyleSheet("color: #666;")
+        self.conditional_note.setWordWrap(True)
+        self.conditional_note.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        self.conditional_note.hide()
         self.binders: dict[str, FieldBinder] = {}
         self._errors: dict[str, QLabel] = {}
         self._rows: dict[str, tuple[QFormLayout, QWidget]] = {}
@@ -186,7 +193,8 @@ class SetupForm(QWidget):
             row.addWidget(binder.widget)
             if field.path == "data.path":
                 row.addWidget(self.browse_button)
-            self._add_row(form, field, row, self.folder_check.note if field.path == "data.path" else None)
+            notes = {"data.path": self.folder_check.note, "model.conditional": self.conditional_note}
+            self._add_row(form, field, row, notes.get(field.path))
             previous = field.path
 
     def _add_row(self, form: QFormLayout, field: ConfigField, row: QHBoxLayout, note: QLabel | None) -> None:
@@ -232,6 +240,8 @@ class SetupForm(QWidget):
         problems = validate(config)
         if config.quality.inception and self._inception_reason:
             problems.append(("quality.inception", self._inception_reason))
+        if config.model.is_conditional and self._classes_reason and config.data.dataset == "image-folder":
+            problems.append(("model.conditional", self._classes_reason))  # validate() cannot look into folders
         if config.data.dataset == "image-folder" and config.data.path:
             reason = self.folder_check.problem(config.data.path)
             if reason:
@@ -307,13 +317,26 @@ class SetupForm(QWidget):
                 self._loading = False
         self._refresh()
 
+    def _grey(self, path: str, reason: str, on: bool) -> None:
+        """A field that cannot be used here is greyed, its tooltip saying why; one already on stays
+        usable, so it can be turned off."""
+        self.widget(path).setEnabled(not reason or on)
+        self.widget(path).setToolTip(f"Unavailable: {reason}" if reason else self.binders[path].field.spec.help)
+
     def _check_inception(self) -> None:
-        """The Inception FID box is usable only when its weights are on disk; the tooltip says why not."""
+        """The Inception FID box is usable only when its weights are on disk."""
         _, reason = find_inception_weights(self.binders["quality.inception_weights"].value())
         self._inception_reason = reason
-        box = self.widget("quality.inception")
-        box.setEnabled(not reason or self.binders["quality.inception"].value())
-        box.setToolTip(self.binders["quality.inception"].field.spec.help if not reason else f"Unavailable: {reason}")
+        self._grey("quality.inception", reason, self.binders["quality.inception"].value())
+
+    def _check_classes(self, dataset: str, path: str) -> None:
+        """The Conditional choice needs a dataset with classes: an image folder's are its subfolders,
+        known once the folder check has looked."""
+        reason = self.folder_check.unlabelled(path) if dataset == "image-folder" else unlabelled_reason(dataset)
+        self._classes_reason = reason
+        self._grey("model.conditional", reason, self.binders["model.conditional"].value() != "off")
+        self.conditional_note.setText(f"Unavailable: {_breakable(reason)}")
+        self.conditional_note.setVisible(bool(reason))
 
     def _refresh(self) -> None:
         self._check_inception()
@@ -322,6 +345,7 @@ class SetupForm(QWidget):
         self._set_row_visible("data.image_size", key not in TOY_DATASETS)
         path = self.binders["data.path"].value() or ""
         self.folder_check.update(path, key == "image-folder" and bool(path))
+        self._check_classes(key, path)
         problems = self.problems()
         shown: dict[QLabel, list[str]] = {}
         for field, reason in problems:

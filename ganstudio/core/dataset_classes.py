@@ -1,0 +1,52 @@
+"""Whether a dataset carries classes, said before anything is loaded, so the setup form can grey the
+Conditional choice with the reason instead of letting Start fail on it.
+
+The words match the refusals of the data sources (core.data) that a conditional run meets at start.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from ganstudio.core.config import LABELLED_TOY_DATASETS, TOY_DATASETS
+
+MAX_TOP_ENTRIES = 10_000  # entries of a folder's top level looked at; a huge flat folder costs no more
+
+
+def unlabelled_reason(dataset: str) -> str:
+    """Why `dataset` has no classes, or "" when it has them. An image folder's classes are its
+    subfolders: see folder_unlabelled_reason."""
+    if dataset == "drawn":
+        return "a drawn distribution has no classes"
+    if dataset in TOY_DATASETS and dataset not in LABELLED_TOY_DATASETS:
+        return f"{dataset} has no classes; the labelled toy sets are {', '.join(LABELLED_TOY_DATASETS)}"
+    return ""
+
+
+def folder_unlabelled_reason(path: str, max_entries: int = MAX_TOP_ENTRIES) -> str:
+    """Why an image folder gives no classes (images lying outside class subfolders, or no subfolder),
+    or "" when its images are sorted into subfolders. Only the top level is read: the loader names
+    each image's class after its first-level subfolder. Loads torch (the image suffixes live with the
+    loader): call it off the GUI thread."""
+    from ganstudio.core.data.images import IMAGE_SUFFIXES
+
+    folder = Path(path).expanduser()
+    loose = subfolders = 0
+    try:
+        with os.scandir(folder) as entries:
+            for i, entry in enumerate(entries):
+                if i >= max_entries:
+                    break
+                if entry.is_dir():
+                    subfolders += 1
+                elif Path(entry.name).suffix.lower() in IMAGE_SUFFIXES:
+                    loose += 1
+    except OSError as exc:
+        return f"cannot read {folder}: {exc.strerror or exc}"
+    if not subfolders:
+        return f"{folder} is a flat folder: put each class's images in a subfolder named after it"
+    if loose:
+        lie = "image lies" if loose == 1 else "images lie"
+        return f"{loose:,} {lie} directly in {folder}, outside any class subfolder"
+    return ""
