@@ -29,9 +29,9 @@ def test_a_conditional_run_names_the_rows_of_its_samples_and_the_history_keeps_t
     view.history_slider.setValue(0)
     assert view.shown.step == 10 and view.visible_row_labels() == list(FASHION)
     other = make_window()
-    assert other.open_run(w.run_dir)  # the names come back from the run's checkpoint
+    assert other.files.open_run(w.run_dir)  # the names come back from the run's checkpoint
     assert other.samples.visible_row_labels() == list(FASHION)
-    w.new_run()
+    w.files.new_run()
     assert view.class_names == () and view.row_labels == []
 
 

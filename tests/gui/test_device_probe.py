@@ -12,7 +12,7 @@ from ganstudio.gui.device_probe import DeviceProbe
 def test_the_probe_fills_the_device_list_and_the_status_line(qtbot, make_window):
     w = make_window()
     qtbot.waitUntil(lambda: "available" in w.device_label.text(), timeout=30000)
-    combo = w.form.device_combo
+    combo = w.form.widget("train.device")
     assert [combo.itemData(i) for i in range(combo.count())][:2] == ["auto", "cpu"]
 
 

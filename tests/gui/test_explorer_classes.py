@@ -31,14 +31,14 @@ def conditional_checkpoint(tmp_path_factory):
 def explorer(qtbot, make_window, conditional_checkpoint):
     w = make_window()
     with qtbot.waitSignal(w.explorer.finder.found, timeout=30000):
-        assert w.explore_checkpoint(conditional_checkpoint)
+        assert w.files.explore_checkpoint(conditional_checkpoint)
     qtbot.waitUntil(lambda: w.explorer.state.directions is not None, timeout=10000)
     w.tabs.setCurrentWidget(w.explorer)
     return w.explorer
 
 
 def pixels(e):
-    e.render()
+    e.draw()
     return e.current_image.copy()
 
 
@@ -152,7 +152,7 @@ def test_a_class_sweep_and_a_class_morph_record_their_classes(explorer, tmp_path
 
 def test_an_unconditional_generator_hides_the_class_controls(qtbot, make_window, small_checkpoint):
     w = make_window()
-    assert w.explore_checkpoint(small_checkpoint)
+    assert w.files.explore_checkpoint(small_checkpoint)
     assert not w.explorer.classes.selector_row.isVisibleTo(w.explorer)
     assert not w.explorer.classes.isVisibleTo(w.explorer)
     assert w.explorer.state.class_weights() is None and w.explorer.current_spec().label is None
@@ -165,13 +165,13 @@ def test_a_conditional_toy_model_draws_its_point_in_the_class_chosen(qtbot, make
     t.step()
     save_checkpoint(t.state_dict(), tmp_path / "toy.pt")
     w = make_window()
-    assert w.explore_checkpoint(tmp_path / "toy.pt")
+    assert w.files.explore_checkpoint(tmp_path / "toy.pt")
     e = w.explorer
     assert len(e.canvas.cloud) > 0 and np.isfinite(e.canvas.cloud).all()
     points = []
     for label in (0, 4):
         e.classes.class_combo.setCurrentIndex(label)
-        e.render()
+        e.draw()
         xs, ys = e.canvas.point_item.getData()
         points.append((xs[0], ys[0]))
     assert points[0] != points[1]
