@@ -159,15 +159,19 @@ class RankGroup:
             raise DistributedError(f"a run on many processes trains on CUDA GPUs or the CPU, not {device.type}; "
                                    "give --device cpu or cuda")
         timeout = datetime.timedelta(seconds=timeout_s())
+        # torchrun's store outlives a restart (--max-restarts): without a name of its own, a restarted
+        # group could read the dead group's gloo addresses and never connect (seen here, under load).
+        base, _, _ = next(dist.rendezvous("env://", timeout=timeout))
+        store = dist.PrefixStore(f"ganstudio/attempt_{restart_count()}", base)
         if device.type == "cuda":
             device = torch.device("cuda", info.local_rank)
             torch.cuda.set_device(device)
-            dist.init_process_group("cpu:gloo,cuda:nccl", timeout=timeout, rank=info.rank,
+            dist.init_process_group("cpu:gloo,cuda:nccl", store=store, timeout=timeout, rank=info.rank,
                                     world_size=info.world_size)
             group = dist.new_group(backend="gloo", timeout=timeout)
             control = group if isinstance(group, dist.ProcessGroup) else None
         else:
-            dist.init_process_group("gloo", timeout=timeout, rank=info.rank, world_size=info.world_size)
+            dist.init_process_group("gloo", store=store, timeout=timeout, rank=info.rank, world_size=info.world_size)
             control = None  # the default group is gloo already
         return cls(info, device, control)
 

@@ -75,7 +75,7 @@ def _children(pid: int) -> list[int]:
 
 
 def test_a_killed_rank_ends_the_group_and_torchrun_resumes_from_the_last_checkpoint(tmp_path):
-    proc, run = torchrun(tmp_path, "--max-restarts=2", steps=400, checkpoint_every=50)
+    proc, run = torchrun(tmp_path, "--max-restarts=1", steps=400, checkpoint_every=50)
     wait_for_subprocess(proc, (run / "checkpoints" / "latest.pt").exists, "the first checkpoint")
     leader = read_heartbeat(run).pid
     follower = next(pid for pid in _children(proc.pid) if pid != leader)
