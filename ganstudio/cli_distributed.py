@@ -39,7 +39,7 @@ def forwarded_arguments(args: argparse.Namespace) -> list[str]:
         out.append("--restart")
     for assignment in args.set or []:
         out += ["--set", assignment]
-    return out + ["--on-alarm", args.on_alarm]
+    return [*out, "--on-alarm", args.on_alarm]
 
 
 def torchrun_command(nproc: int, train_args: list[str], max_restarts: int = 0) -> list[str]:

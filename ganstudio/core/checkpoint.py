@@ -43,7 +43,7 @@ def class_names_of(state: dict) -> tuple[str, ...]:
 
 
 def _write_reason(exc: BaseException) -> str:
-    if isinstance(exc, OSError) and exc.errno == errno.ENOSPC or "No space left" in str(exc):
+    if (isinstance(exc, OSError) and exc.errno == errno.ENOSPC) or "No space left" in str(exc):
         return "the disk is full"
     if isinstance(exc, OSError) and exc.strerror:
         return exc.strerror

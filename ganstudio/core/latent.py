@@ -105,7 +105,7 @@ def compose_latent(base: np.ndarray, edit: LatentEdit, directions: np.ndarray | 
     for index, value in edit.raw_values.items():
         z[int(index)] = value
     if directions is not None:
-        for value, vector in zip(edit.direction_values, directions):
+        for value, vector in zip(edit.direction_values, directions, strict=False):
             if value:
                 z = z + value * vector
     return z * edit.truncation

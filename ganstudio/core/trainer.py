@@ -322,7 +322,7 @@ class Trainer:
         """G_ema <- decay * G_ema + (1 - decay) * G; BatchNorm statistics are copied as they are."""
         ema_params = list(self.G_ema.parameters())
         torch._foreach_lerp_(ema_params, list(self.G.parameters()), 1.0 - self.config.train.ema_decay)
-        for ema_buf, buf in zip(self.G_ema.buffers(), self.G.buffers()):
+        for ema_buf, buf in zip(self.G_ema.buffers(), self.G.buffers(), strict=True):
             ema_buf.copy_(buf)
 
     def step(self) -> None:
@@ -345,7 +345,7 @@ class Trainer:
             return []
         values = torch.stack(self._pending).cpu().tolist()
         out = [StepStats(step, *row[:6], seconds=secs, augment_p=row[6])
-               for (step, secs), row in zip(self._pending_meta, values)]
+               for (step, secs), row in zip(self._pending_meta, values, strict=True)]
         self._pending.clear()
         self._pending_meta.clear()
         return out
