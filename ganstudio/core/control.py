@@ -81,7 +81,7 @@ def _is_number(value: object) -> bool:
     return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
 
 
-def check_fields(kind: str, fields: object) -> dict | None:
+def check_fields(kind: str, fields: object) -> dict[str, Any] | None:
     """Only "change" carries fields, and only live fields with numbers (k a whole number): the
     ranges are the trainer's to check, as for a change typed into the window."""
     if kind != "change":
@@ -112,7 +112,7 @@ def command_from_record(record: object) -> Command:
     return Command(kind, check_fields(kind, record.get("fields")), ident)
 
 
-def append_command(run_dir: str | Path, kind: str, fields: dict | None = None) -> Command:
+def append_command(run_dir: str | Path, kind: str, fields: dict[str, Any] | None = None) -> Command:
     """Checked as the reader will check it, then appended in one O_APPEND write: two windows
     appending at once never interleave inside a line, and nothing already there is rewritten."""
     if kind not in COMMAND_KINDS:
@@ -192,7 +192,7 @@ class Heartbeat:
     def ended(self) -> bool:
         return self.state in ENDED_STATES
 
-    def to_record(self) -> dict:
+    def to_record(self) -> dict[str, Any]:
         return {"pid": self.pid, "host": self.host, "step": self.step, "state": self.state, "time": self.time,
                 "picture_step": self.picture_step, "device": self.device}
 

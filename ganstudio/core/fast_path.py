@@ -14,6 +14,7 @@ import os
 import warnings
 from contextlib import nullcontext
 from dataclasses import dataclass
+from typing import Any
 
 import torch
 from torch import nn
@@ -42,7 +43,7 @@ class FastPath:
             return nullcontext()
         return torch.autocast(device_type=self.device_type, dtype=self.amp_dtype)
 
-    def optimizer_kwargs(self) -> dict:
+    def optimizer_kwargs(self) -> dict[str, Any]:
         return {"fused": {"fused": True}, "foreach": {"foreach": True}, "for-loop": {"foreach": False}}[
             self.optimizer_impl]
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import torch
@@ -109,7 +110,7 @@ def seeded_latents(seed: int, n: int, latent_dim: int) -> torch.Tensor:
     return torch.randn(n, latent_dim, generator=torch.Generator().manual_seed(seed))
 
 
-def snapshot_from_state(state: dict, device: str | torch.device = "cpu") -> GeneratorSnapshot:
+def snapshot_from_state(state: dict[str, Any], device: str | torch.device = "cpu") -> GeneratorSnapshot:
     try:
         config = check(RunConfig.from_dict(state["config"]))
     except (ConfigError, KeyError) as exc:

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import torch
@@ -114,7 +114,7 @@ class TrainingSession:
         self.resumed_world_size = 1  # processes that trained the checkpoint resumed from (torchrun)
         self.resumed_rank_rng: list[torch.Tensor] | None = None  # their random states, rank by rank
         # Under torchrun, rank 0's check that every rank agrees, adding their random states to the state
-        self.prepare_checkpoint: Callable[[dict], dict] | None = None
+        self.prepare_checkpoint: Callable[[dict[str, Any]], dict[str, Any]] | None = None
         self._saved_config = trainer.config.to_dict()  # as config.json holds it
         self._toy_real: np.ndarray | None = None
         self._quality = None  # QualityEvaluator, built on first use (it loads the feature network)

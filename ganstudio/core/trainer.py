@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import copy
 import time
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import torch
@@ -37,7 +37,7 @@ FIXED_COLUMNS = 8  # conditional fixed samples: this many styles (z) per class r
 MAX_FIXED_ROWS = 16  # and at most this many classes (the first ones), so a 100-class folder keeps a small grid
 
 
-def _make_optimizer(params, name: str, lr: float, config, impl: dict) -> torch.optim.Optimizer:
+def _make_optimizer(params, name: str, lr: float, config, impl: dict[str, Any]) -> torch.optim.Optimizer:
     if name == "sgd":
         return torch.optim.SGD(params, lr=lr, momentum=config.momentum, **impl)
     return torch.optim.Adam(params, lr=lr, betas=(config.beta1, config.beta2), **impl)
@@ -149,7 +149,7 @@ class Trainer:
 
     LIVE_FIELDS = LIVE_FIELDS
 
-    def apply_changes(self, changes: dict) -> dict:
+    def apply_changes(self, changes: dict[str, Any]) -> dict[str, Any]:
         """Changes hyperparameters between steps (learning rates, k, instance noise, EMA decay).
 
         Returns what was applied; raises ValueError naming a bad field, leaving everything as it was.
@@ -387,7 +387,7 @@ class Trainer:
         out = self.sample(self.fixed_noise, self.fixed_labels)
         return out.numpy() if self.is_toy else to_uint8(out)
 
-    def state_dict(self) -> dict:
+    def state_dict(self) -> dict[str, Any]:
         return {
             "format": CHECKPOINT_FORMAT,
             "version": CHECKPOINT_VERSION,
@@ -406,7 +406,7 @@ class Trainer:
                if self.scaler_g is not None else {}),
         }
 
-    def load_state_dict(self, state: dict) -> None:
+    def load_state_dict(self, state: dict[str, Any]) -> None:
         self.G.load_state_dict(state["generator"])
         if self.G_ema is not None:
             self.G_ema.load_state_dict(state.get("generator_ema", state["generator"]))
