@@ -64,7 +64,7 @@ def run_quality(names: list[str], minutes: float, samples: int, json_path: str |
     for name in names:
         trainer = train_for(name, minutes, overrides, seed)
         if evaluator is None:
-            real, labels = scoring_set(trainer.data, trainer.config.data, trainer.device)  # all, even with data.limit
+            real, labels = scoring_set(trainer.image_data, trainer.config.data, trainer.device)  # all, even with data.limit
             evaluator = QualityEvaluator(real, samples, real_labels=labels, class_names=trainer.data.class_names)
         conditional = bool(trainer.num_classes)
         report = evaluator.evaluate(trainer.sample, trainer.config.model.latent_dim, seed=seed + 4,

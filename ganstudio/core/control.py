@@ -22,7 +22,7 @@ import time
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeGuard
 
 from ganstudio.core.atomic import atomic_write
 from ganstudio.core.config import LIVE_FIELDS, MAX_TEXT, ConfigError, parse_json
@@ -77,7 +77,7 @@ def snapshot_path(run_dir: str | Path) -> Path:
     return Path(run_dir) / SNAPSHOT_FILE
 
 
-def _is_number(value: object) -> bool:
+def _is_number(value: object) -> TypeGuard[float]:
     return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
 
 
@@ -293,7 +293,12 @@ class FolderBridge:
             return
         from ganstudio.core.imaging import save_png, scatter_image
 
-        image = event.image if event.image is not None else scatter_image(event.real, event.fake)
+        if event.image is not None:
+            image = event.image
+        elif event.real is not None and event.fake is not None:  # a toy run's frame: points, no image
+            image = scatter_image(event.real, event.fake)
+        else:
+            return
         save_png(image, live_picture_path(self.run.path))
         self._last_picture = now
         self.picture_step = event.step

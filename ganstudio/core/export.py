@@ -20,7 +20,7 @@ import tempfile
 import time
 from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import numpy as np
 import torch
@@ -55,7 +55,10 @@ def _mapping(value: object, name: str, allowed: set[str] | None) -> dict[str, An
     return value
 
 
-def _typed(raw: dict[str, Any], key: str, kind: type, default: object) -> object:
+T = TypeVar("T")
+
+
+def _typed(raw: dict[str, Any], key: str, kind: type[T], default: T) -> T:
     value = raw.get(key, default)
     if not isinstance(value, kind):
         raise ExportError(f"spec.{key} must be {kind.__name__}")
@@ -131,6 +134,12 @@ class ImageSetSpec:
         )
         return spec
 
+    def morph_ends(self) -> tuple[int, int]:
+        """A class morph's first and last class, which validate() makes sure it has."""
+        if self.label is None or self.label_b is None:
+            raise ExportError("a class morph needs the classes it starts (label) and ends at (label_b)")
+        return self.label, self.label_b
+
     def validate(self, latent_dim: int, num_classes: int = 0) -> None:
         if self.mode not in MODES:
             raise ExportError(f"unknown image-set kind {self.mode!r}")
@@ -184,6 +193,8 @@ def latents_for(spec: ImageSetSpec, latent_dim: int, num_classes: int = 0) -> np
     elif spec.mode == "class-morph":
         z = np.repeat(spec.edit.compose(latent_dim, dirs)[None], spec.count, axis=0)
     else:
+        if dirs is None:  # validate() said so already
+            raise ExportError("a sweep needs a direction")
         centre = spec.edit.compose(latent_dim, dirs)
         values = np.linspace(-spec.sweep_range, spec.sweep_range, spec.count)
         z = np.stack([centre + v * dirs[spec.direction_index] * spec.edit.truncation for v in values])
@@ -203,7 +214,8 @@ def class_weights_for(spec: ImageSetSpec, num_classes: int) -> np.ndarray | None
     if not num_classes:
         return None
     if spec.mode == "class-morph":
-        return np.stack([class_mix(spec.label, spec.label_b, float(t), num_classes) for t in morph_steps(spec.count)])
+        start, end = spec.morph_ends()
+        return np.stack([class_mix(start, end, float(t), num_classes) for t in morph_steps(spec.count)])
     if spec.mode == "class-sweep":
         labels = np.repeat(np.arange(num_classes), spec.count)
     else:
@@ -218,7 +230,8 @@ def image_classes(spec: ImageSetSpec, class_names: tuple[str, ...]) -> list[dict
     if weights is None:
         return []
     if spec.mode == "class-morph":
-        a, b = class_names[spec.label], class_names[spec.label_b]
+        start, end = spec.morph_ends()
+        a, b = class_names[start], class_names[end]
         return [{"class": a, "towards": b, "t": float(t)} for t in morph_steps(spec.count)]
     return [{"class": class_names[int(i)]} for i in weights.argmax(axis=1)]
 

@@ -84,7 +84,8 @@ def slerp(a: np.ndarray, b: np.ndarray, t: float) -> np.ndarray:
     omega = np.arccos(cos)
     if omega < 1e-6:
         return (1 - t) * a + t * b
-    return (np.sin((1 - t) * omega) * a + np.sin(t * omega) * b) / np.sin(omega)
+    arc: np.ndarray = (np.sin((1 - t) * omega) * a + np.sin(t * omega) * b) / np.sin(omega)
+    return arc
 
 
 @dataclass

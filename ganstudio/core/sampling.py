@@ -70,7 +70,8 @@ class GeneratorSnapshot:
         if not self.is_conditional:
             if y is not None:
                 raise ValueError("this generator is not class-conditional")
-            return self.generator(latents.to(self.device)).float().cpu()
+            images: torch.Tensor = self.generator(latents.to(self.device))
+            return images.float().cpu()
         if y is None:
             raise ValueError("this generator is class-conditional: give a class for each latent")
         return self.generate_mixed(latents, self.class_weights(y, latents.shape[0]))
@@ -85,7 +86,8 @@ class GeneratorSnapshot:
             weights = weights.expand(latents.shape[0], -1)
         if tuple(weights.shape) != (latents.shape[0], self.num_classes):
             raise ValueError(f"class weights must be ({latents.shape[0]}, {self.num_classes})")
-        return self.generator(latents.to(self.device), weights.to(self.device)).float().cpu()
+        images: torch.Tensor = self.generator(latents.to(self.device), weights.to(self.device))
+        return images.float().cpu()
 
     def images(self, z: torch.Tensor | np.ndarray, y: torch.Tensor | np.ndarray | list[int] | int | None = None
                ) -> np.ndarray:

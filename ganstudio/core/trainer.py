@@ -19,7 +19,7 @@ from torch import nn
 from ganstudio.core import losses
 from ganstudio.core.augment import Augmenter
 from ganstudio.core.config import LIVE_FIELDS, LIVE_SECTIONS, OptimConfig, RunConfig, check
-from ganstudio.core.data import DataSource, build_data_source
+from ganstudio.core.data import DataSource, ImageSource, ToyDistribution, build_data_source
 from ganstudio.core.data.classes import balanced_labels
 from ganstudio.core.device import select_device
 from ganstudio.core.fast_path import CompiledOrEager, FastPath, resolve_fast_path
@@ -120,6 +120,20 @@ class Trainer:
     @property
     def is_toy(self) -> bool:
         return self.config.data.is_toy
+
+    @property
+    def toy_data(self) -> ToyDistribution:
+        """The data of a toy run, whose density and quantiles are known; an image run has none."""
+        if not isinstance(self.data, ToyDistribution):
+            raise TypeError("this run trains on images, not on a toy distribution")
+        return self.data
+
+    @property
+    def image_data(self) -> ImageSource:
+        """The data of an image run, which quality scores compare G with; a toy run has none."""
+        if not isinstance(self.data, ImageSource):
+            raise TypeError("this run trains on a toy distribution, not on images")
+        return self.data
 
     @property
     def num_classes(self) -> int:
