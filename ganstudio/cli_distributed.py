@@ -204,6 +204,7 @@ def _follow(ranks: RankGroup) -> int:
     op, payload = ranks.receive()
     if op != "start":
         return EXIT_USAGE  # rank 0 said why, in one line
+    assert isinstance(payload, dict)  # rank 0's "start" carries the run's config, folder and state
     config = RunConfig.from_dict(payload["config"])
     trainer = build_trainer(config, RunDirectory(payload["run"]), device=str(ranks.device))
     if trainer.device.type == "cpu":

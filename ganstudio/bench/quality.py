@@ -70,6 +70,7 @@ def run_quality(names: list[str], minutes: float, samples: int, json_path: str |
         report = evaluator.evaluate(trainer.sample, trainer.config.model.latent_dim, seed=seed + 4,
                                     conditional=conditional)
         if conditional:
+            assert labels is not None  # a conditional run's data is labelled
             result = classification_accuracy_score(trainer.sample, trainer.config.model.latent_dim,
                                                    real.cpu().float().div(127.5).sub(1.0), labels.cpu(),
                                                    trainer.num_classes, seed=seed + 5)
