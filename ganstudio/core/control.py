@@ -298,7 +298,7 @@ class FolderBridge:
         elif event.real is not None and event.fake is not None:  # a toy run's frame: points, no image
             image = scatter_image(event.real, event.fake)
         else:
-            return
+            raise ValueError("a sample frame carries an image, or real and generated points")
         save_png(image, live_picture_path(self.run.path))
         self._last_picture = now
         self.picture_step = event.step
