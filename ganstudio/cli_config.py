@@ -37,9 +37,9 @@ def fields_table(width: int) -> str:
     widths.append(max(30, width - sum(widths) - 2 * len(widths)))
     lines = []
     for row in (COLUMNS, *rows):
-        cells = [textwrap.wrap(text, w, break_on_hyphens=False) or [""] for text, w in zip(row, widths)]
+        cells = [textwrap.wrap(text, w, break_on_hyphens=False) or [""] for text, w in zip(row, widths, strict=True)]
         for parts in zip_longest(*cells, fillvalue=""):
-            lines.append("  ".join(part.ljust(w) for part, w in zip(parts, widths)).rstrip())
+            lines.append("  ".join(part.ljust(w) for part, w in zip(parts, widths, strict=True)).rstrip())
     return "\n".join(lines)
 
 

@@ -39,7 +39,7 @@ def forwarded_arguments(args: argparse.Namespace) -> list[str]:
         out.append("--restart")
     for assignment in args.set or []:
         out += ["--set", assignment]
-    return out + ["--on-alarm", args.on_alarm]
+    return [*out, "--on-alarm", args.on_alarm]
 
 
 def torchrun_command(nproc: int, train_args: list[str], max_restarts: int = 0) -> list[str]:
@@ -204,6 +204,7 @@ def _follow(ranks: RankGroup) -> int:
     op, payload = ranks.receive()
     if op != "start":
         return EXIT_USAGE  # rank 0 said why, in one line
+    assert isinstance(payload, dict)  # rank 0's "start" carries the run's config, folder and state
     config = RunConfig.from_dict(payload["config"])
     trainer = build_trainer(config, RunDirectory(payload["run"]), device=str(ranks.device))
     if trainer.device.type == "cpu":

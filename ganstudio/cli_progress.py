@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import sys
 import time
-from typing import TextIO
+from types import TracebackType
+from typing import Literal, TextIO
 
 PLAIN_EVERY_S = 30.0  # a plain line at most this often, and at every tenth of the run
 
@@ -31,7 +32,8 @@ class TrainingProgress:
     def __enter__(self) -> TrainingProgress:
         return self
 
-    def __exit__(self, *exc) -> bool:
+    def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None,
+                 tb: TracebackType | None) -> Literal[False]:
         if self._bar is not None:
             self._bar.close()
         elif self.step != self._last_step:

@@ -70,7 +70,8 @@ def run_explorer_bench(seconds: float, rounds: int, drags: int, json_path: str |
     from ganstudio.gui.widgets.explorer import ExplorerPanel
 
     app = QApplication.instance() or QApplication([])
-    rows, results = [], {}
+    rows: list[list[str]] = []
+    results: dict[str, float | dict[str, float]] = {}  # per size: latencies; then the training rates
     for size in (28, 64):
         panel = ExplorerPanel()
         panel.resize(1000, 700)
@@ -107,7 +108,8 @@ def run_explorer_bench(seconds: float, rounds: int, drags: int, json_path: str |
     dragger = QTimer()
     dragger.setInterval(DRAG_MS)
     dragger.timeout.connect(drag)
-    quiet, dragging = [], []
+    quiet: list[float] = []
+    dragging: list[float] = []
     for _ in range(rounds):
         for rates, active in ((quiet, False), (dragging, True)):
             if active:

@@ -85,6 +85,8 @@ def run_modes(dataset: str, preset_name: str | None, runs: int, steps: int | Non
     for seed in range(runs):
         trainer, seconds = _trained(name, dataset, seed, steps, overrides)
         metrics = measure_modes(trainer)
+        if metrics is None:
+            raise ValueError(f"{dataset} has no modes to count")
         per_run.append({"seed": seed, "seconds": seconds, **metrics.to_record()})
     modes = [r["modes"] for r in per_run]
     hq = [100 * r["high_quality"] for r in per_run]
@@ -128,7 +130,10 @@ def run_match(dataset: str, name: str, runs: int, steps: int | None, json_path: 
     per_run = []
     for seed in range(runs):
         trainer, seconds = _trained(name, dataset, seed, steps, overrides)
-        per_run.append({"seed": seed, "seconds": seconds, **measure_match(trainer).to_record()})
+        match = measure_match(trainer)
+        if match is None:
+            raise ValueError(f"{dataset} is not 1D data with known quantiles")
+        per_run.append({"seed": seed, "seconds": seconds, **match.to_record()})
     columns = ("w1", "d_real", "d_fake", "d_loss", "seconds")
     rows = [[str(r["seed"]), *(f"{r[c]:.3f}" for c in columns[:-1]), f"{r['seconds']:.1f} s"] for r in per_run]
     values = {c: np.array([r[c] for r in per_run], dtype=np.float64) for c in columns}

@@ -64,12 +64,13 @@ def run_quality(names: list[str], minutes: float, samples: int, json_path: str |
     for name in names:
         trainer = train_for(name, minutes, overrides, seed)
         if evaluator is None:
-            real, labels = scoring_set(trainer.data, trainer.config.data, trainer.device)  # all, even with data.limit
+            real, labels = scoring_set(trainer.image_data, trainer.config.data, trainer.device)  # all, even with data.limit
             evaluator = QualityEvaluator(real, samples, real_labels=labels, class_names=trainer.data.class_names)
         conditional = bool(trainer.num_classes)
         report = evaluator.evaluate(trainer.sample, trainer.config.model.latent_dim, seed=seed + 4,
                                     conditional=conditional)
         if conditional:
+            assert labels is not None  # a conditional run's data is labelled
             result = classification_accuracy_score(trainer.sample, trainer.config.model.latent_dim,
                                                    real.cpu().float().div(127.5).sub(1.0), labels.cpu(),
                                                    trainer.num_classes, seed=seed + 5)

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import argparse
 import time
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from ganstudio.bench.arguments import add_json, add_preset, positive_int, presets_or
 from ganstudio.bench.table import format_table, median, write_json
@@ -43,7 +43,7 @@ def _chunk_rate(step, steps: int, batch: int) -> float:
 
 
 # Each fast-path switch flipped away from the automatic choice, one at a time.
-SWITCHES = [
+SWITCHES: list[tuple[str, dict[str, object]]] = [
     ("autocast off", {"autocast": "off"}), ("autocast bf16", {"autocast": "bf16"}),
     ("channels-last off", {"channels_last": "off"}), ("channels-last on", {"channels_last": "on"}),
     ("optimizer for-loop", {"optimizer_impl": "for-loop"}), ("optimizer foreach", {"optimizer_impl": "foreach"}),
@@ -56,7 +56,8 @@ def _variants(name: str, compile_too: bool) -> list[tuple[str, Trainer, float]]:
     from ganstudio.core.trainer import Trainer
 
     out, seen = [], set()
-    for label, perf in [("engine, auto", {}), *SWITCHES]:
+    auto: tuple[str, dict[str, object]] = ("engine, auto", {})
+    for label, perf in [auto, *SWITCHES]:
         if perf.get("compile") and not compile_too:
             continue
         cfg = preset(name)
@@ -80,7 +81,8 @@ def run_speed(preset_names: list[str], steps: int, chunk: int, json_path: str | 
 
     from ganstudio.bench.plain_loop import PlainLoop
 
-    rows, results = [], {}
+    rows: list[list[str]] = []
+    results: dict[str, dict[str, Any]] = {}
     for name in preset_names:
         variants = _variants(name, compile_too)
         engine = variants[0][1]

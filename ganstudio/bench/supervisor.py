@@ -65,11 +65,12 @@ def _bare_chunk(session: TrainingSession, steps: int, batch: int) -> float:
     return steps * batch / (time.perf_counter() - started)
 
 
-def _supervised_chunk(supervisor: Supervisor, events: Iterator[Event], steps: int, batch: int) -> float:
+def _supervised_chunk(session: TrainingSession, events: Iterator[Event], steps: int, batch: int) -> float:
+    """session: the one the supervisor drives, which events steps forward."""
     started = time.perf_counter()
-    target = supervisor.session.step + steps
+    target = session.step + steps
     for _event in events:
-        if supervisor.session.step >= target:
+        if session.step >= target:
             break
     return steps * batch / (time.perf_counter() - started)
 
@@ -86,12 +87,12 @@ def run_supervisor_bench(name: str, steps: int, chunk: int, json_path: str | Non
         supervisor = Supervisor(lambda: supervised, picture_interval_s=HEADLESS_PICTURE_INTERVAL_S)  # as `train`
         events = supervisor.run()
         next(events)  # RunInfo: the session is made
-        _supervised_chunk(supervisor, events, 2, batch)  # its set-up (health reference, first picture) is not a step
+        _supervised_chunk(supervised, events, 2, batch)  # its set-up (health reference, first picture) is not a step
         _bare_chunk(bare, 2, batch)
         bare_rates, supervised_rates = [], []
         for _ in range(max(1, steps // chunk)):
             bare_rates.append(_bare_chunk(bare, chunk, batch))
-            supervised_rates.append(_supervised_chunk(supervisor, events, chunk, batch))
+            supervised_rates.append(_supervised_chunk(supervised, events, chunk, batch))
         events.close()
     ratio = median([s / b for s, b in zip(supervised_rates, bare_rates, strict=True)])
     rows = [[name, "bare session loop", f"{median(bare_rates):,.0f}", "1.00"],

@@ -13,7 +13,7 @@ import errno
 import pickle
 import zipfile
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import torch
 from torch import nn
@@ -37,20 +37,20 @@ class CheckpointError(RuntimeError):
     pass
 
 
-def class_names_of(state: dict) -> tuple[str, ...]:
+def class_names_of(state: dict[str, Any]) -> tuple[str, ...]:
     """The classes a checkpoint's model was conditioned on (empty for an unconditional one)."""
     return tuple(state.get("class_names", []))
 
 
 def _write_reason(exc: BaseException) -> str:
-    if isinstance(exc, OSError) and exc.errno == errno.ENOSPC or "No space left" in str(exc):
+    if (isinstance(exc, OSError) and exc.errno == errno.ENOSPC) or "No space left" in str(exc):
         return "the disk is full"
     if isinstance(exc, OSError) and exc.strerror:
         return exc.strerror
     return str(exc).splitlines()[0] if str(exc) else type(exc).__name__
 
 
-def save_checkpoint(state: dict, path: str | Path) -> Path:
+def save_checkpoint(state: dict[str, Any], path: str | Path) -> Path:
     """A failed write (full disk, read-only folder) leaves the previous file as it was."""
     try:
         return atomic_write(path, lambda tmp: torch.save(state, tmp))
@@ -83,7 +83,7 @@ def _is_tensor_dict(value: object) -> bool:
     return isinstance(value, dict) and all(isinstance(k, str) and isinstance(v, torch.Tensor) for k, v in value.items())
 
 
-def _check_fields(path: Path, state: object) -> dict:
+def _check_fields(path: Path, state: object) -> dict[str, Any]:
     if not isinstance(state, dict) or state.get("format") != CHECKPOINT_FORMAT:
         raise CheckpointError(f"{path} is not a GAN Studio checkpoint")
     if not _is_count(state.get("version")):
@@ -104,7 +104,7 @@ def _check_fields(path: Path, state: object) -> dict:
     return state
 
 
-def load_checkpoint(path: str | Path, map_location: str | torch.device = "cpu") -> dict:
+def load_checkpoint(path: str | Path, map_location: str | torch.device = "cpu") -> dict[str, Any]:
     path = Path(path)
     if not path.is_file():
         raise CheckpointError(f"checkpoint not found: {path}" if not path.exists() else f"{path} is not a regular file")
@@ -124,7 +124,7 @@ def load_checkpoint(path: str | Path, map_location: str | torch.device = "cpu") 
     return _check_fields(path, state)
 
 
-def load_module_state(module: nn.Module, weights: dict, what: str) -> None:
+def load_module_state(module: nn.Module, weights: dict[str, Any], what: str) -> None:
     """load_state_dict with every mismatch said in one line: missing and unexpected names, wrong shapes."""
     expected = module.state_dict()
     missing = sorted(set(expected) - set(weights))
@@ -146,7 +146,7 @@ def load_module_state(module: nn.Module, weights: dict, what: str) -> None:
         raise CheckpointError(f"the checkpoint's {what} could not be loaded: {str(exc).splitlines()[0]}") from None
 
 
-def restore_trainer(trainer: Trainer, state: dict) -> None:
+def restore_trainer(trainer: Trainer, state: dict[str, Any]) -> None:
     """Trainer.load_state_dict for a state read from disk: networks checked by name and shape first,
     then optimizer, random-generator and noise state, any failure a CheckpointError. A conditional
     checkpoint's classes must be the data's, name for name and in order: class 3 of the weights

@@ -22,7 +22,7 @@ import time
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeGuard
 
 from ganstudio.core.atomic import atomic_write
 from ganstudio.core.config import LIVE_FIELDS, MAX_TEXT, ConfigError, parse_json
@@ -77,11 +77,11 @@ def snapshot_path(run_dir: str | Path) -> Path:
     return Path(run_dir) / SNAPSHOT_FILE
 
 
-def _is_number(value: object) -> bool:
+def _is_number(value: object) -> TypeGuard[float]:
     return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
 
 
-def check_fields(kind: str, fields: object) -> dict | None:
+def check_fields(kind: str, fields: object) -> dict[str, Any] | None:
     """Only "change" carries fields, and only live fields with numbers (k a whole number): the
     ranges are the trainer's to check, as for a change typed into the window."""
     if kind != "change":
@@ -112,7 +112,7 @@ def command_from_record(record: object) -> Command:
     return Command(kind, check_fields(kind, record.get("fields")), ident)
 
 
-def append_command(run_dir: str | Path, kind: str, fields: dict | None = None) -> Command:
+def append_command(run_dir: str | Path, kind: str, fields: dict[str, Any] | None = None) -> Command:
     """Checked as the reader will check it, then appended in one O_APPEND write: two windows
     appending at once never interleave inside a line, and nothing already there is rewritten."""
     if kind not in COMMAND_KINDS:
@@ -192,7 +192,7 @@ class Heartbeat:
     def ended(self) -> bool:
         return self.state in ENDED_STATES
 
-    def to_record(self) -> dict:
+    def to_record(self) -> dict[str, Any]:
         return {"pid": self.pid, "host": self.host, "step": self.step, "state": self.state, "time": self.time,
                 "picture_step": self.picture_step, "device": self.device}
 
@@ -293,7 +293,12 @@ class FolderBridge:
             return
         from ganstudio.core.imaging import save_png, scatter_image
 
-        image = event.image if event.image is not None else scatter_image(event.real, event.fake)
+        if event.image is not None:
+            image = event.image
+        elif event.real is not None and event.fake is not None:  # a toy run's frame: points, no image
+            image = scatter_image(event.real, event.fake)
+        else:
+            raise ValueError("a sample frame carries an image, or real and generated points")
         save_png(image, live_picture_path(self.run.path))
         self._last_picture = now
         self.picture_step = event.step

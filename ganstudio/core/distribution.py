@@ -7,11 +7,16 @@ plain numpy arrays.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 import torch
 
 from ganstudio.core import losses
+from ganstudio.core.models.mlp import MLPGenerator
+
+if TYPE_CHECKING:
+    from ganstudio.core.trainer import Trainer
 
 LAB_POINTS = 1000
 GRID_1D = 200
@@ -51,11 +56,11 @@ def _bounds(real: np.ndarray, fake: np.ndarray) -> tuple[np.ndarray, np.ndarray]
     return lo - margin, hi + margin
 
 
-def _regular_z(trainer, side: int) -> torch.Tensor:
+def _regular_z(trainer: Trainer, side: int) -> torch.Tensor:
     """A regular grid over the first one or two latent coordinates (others held at 0), +-2.5 sigma."""
     latent = trainer.config.model.latent_dim
     axis = torch.linspace(-2.5, 2.5, side)
-    if latent == 1 or trainer.data.dim == 1:
+    if latent == 1 or trainer.toy_data.dim == 1:
         z = torch.zeros(side, latent)
         z[:, 0] = axis
         return z
@@ -65,7 +70,7 @@ def _regular_z(trainer, side: int) -> torch.Tensor:
     return z
 
 
-def _d_map(trainer, plane: torch.Tensor) -> torch.Tensor:
+def _d_map(trainer: Trainer, plane: torch.Tensor) -> torch.Tensor:
     """D(x) over the plane; for a conditional D the most real class's value at each point, so every
     class's mode shows as a bright spot."""
     kind = trainer.config.loss.kind
@@ -76,12 +81,12 @@ def _d_map(trainer, plane: torch.Tensor) -> torch.Tensor:
     return torch.stack(per_class).amax(dim=0)
 
 
-def _one_class(trainer, n: int) -> torch.Tensor | None:
+def _one_class(trainer: Trainer, n: int) -> torch.Tensor | None:
     """Class 0 for every latent of the manifold grid (a conditional G maps z to one class at a time)."""
     return torch.zeros(n, dtype=torch.long) if trainer.num_classes else None
 
 
-def distribution_frame(trainer, real: np.ndarray, z: torch.Tensor) -> DistributionFrame:
+def distribution_frame(trainer: Trainer, real: np.ndarray, z: torch.Tensor) -> DistributionFrame:
     """A picture of the game now: real points (given), G(z), and D around them."""
     kind = trainer.config.loss.kind
     dev = trainer.device
@@ -89,13 +94,13 @@ def distribution_frame(trainer, real: np.ndarray, z: torch.Tensor) -> Distributi
     label = "D score" if kind == "least-squares" else "D(x)"
     lo, hi = _bounds(real, fake)
     D = trainer.D
-    if trainer.data.dim == 1:
+    if trainer.toy_data.dim == 1:
         xs = np.linspace(lo[0], hi[0], GRID_1D)
         with torch.no_grad():
             d = losses.d_output(kind, D(torch.from_numpy(xs[:, None]).float().to(dev))).cpu().numpy()
         zline = _regular_z(trainer, 40)
         return DistributionFrame(trainer.step_count, 1, real, fake, label, xs=xs, d_curve=d,
-                                 data_density=trainer.data.density(xs),
+                                 data_density=trainer.toy_data.density(xs),
                                  z_values=zline[:, 0].numpy(), x_of_z=trainer.sample(zline).numpy()[:, 0])
     gx = np.linspace(lo[0], hi[0], GRID_2D)
     gy = np.linspace(lo[1], hi[1], GRID_2D)
@@ -114,7 +119,7 @@ def distribution_frame(trainer, real: np.ndarray, z: torch.Tensor) -> Distributi
     grid_z = _regular_z(trainer, MANIFOLD_SIDE)
     manifold = trainer.sample(grid_z, _one_class(trainer, len(grid_z))).numpy().reshape(MANIFOLD_SIDE, MANIFOLD_SIDE, 2)
     pieces = None
-    if trainer.config.model.latent_components:  # G jumps between pieces: the view must not join them
+    if trainer.config.model.latent_components and isinstance(trainer.G, MLPGenerator):  # G jumps between pieces
         pieces = trainer.G.component(grid_z).numpy().reshape(MANIFOLD_SIDE, MANIFOLD_SIDE)
     return DistributionFrame(trainer.step_count, 2, real, fake, label,
                              extent=(float(lo[0]), float(hi[0]), float(lo[1]), float(hi[1])), d_map=d_map,

@@ -39,7 +39,7 @@ class Command:
     """A request to the running loop; id lets another process match the command to what it caused."""
 
     kind: str
-    fields: dict | None = None
+    fields: dict[str, Any] | None = None
     id: str | None = None
 
     def __post_init__(self) -> None:
@@ -61,7 +61,7 @@ class FinishReason(str, Enum):
 class Event:
     """Base of everything a run says; `to_records` is what metrics.jsonl keeps of it (nothing, for most)."""
 
-    def to_records(self) -> list[dict]:
+    def to_records(self) -> list[dict[str, Any]]:
         return []
 
 
@@ -85,7 +85,7 @@ class StateChanged(Event):
 class StatsBatch(Event):
     stats: list[StepStats]
 
-    def to_records(self) -> list[dict]:
+    def to_records(self) -> list[dict[str, Any]]:
         return [s.to_record() for s in self.stats]
 
 
@@ -111,7 +111,7 @@ class ModesMeasured(Event):
     step: int
     modes: ModeMetrics
 
-    def to_records(self) -> list[dict]:
+    def to_records(self) -> list[dict[str, Any]]:
         return [{"step": self.step, "event": "modes", **self.modes.to_record()}]
 
 
@@ -124,7 +124,7 @@ CLASS_TABLES = ("class_label_accuracy", "class_intra_fd")
 @dataclass(frozen=True)
 class QualityScored(Event):
     step: int
-    scores: dict  # QualityReport.to_record(); with CLASS_SCORES and CLASS_TABLES for conditional runs
+    scores: dict[str, Any]  # QualityReport.to_record(); with CLASS_SCORES and CLASS_TABLES for conditional runs
     best: bool
 
     def class_scores(self) -> dict[str, float]:
@@ -140,15 +140,15 @@ class QualityScored(Event):
                 table.setdefault(str(name), {})[key.removeprefix("class_")] = float(value)
         return table
 
-    def to_records(self) -> list[dict]:
+    def to_records(self) -> list[dict[str, Any]]:
         return [{"step": self.step, "event": "quality", "best": self.best, **self.scores}]
 
 
 @dataclass(frozen=True)
 class Remedy:
     label: str
-    live: dict = field(default_factory=dict)  # trainer.apply_changes() fields
-    config: dict = field(default_factory=dict)  # "section.field" -> value, for the next run
+    live: dict[str, Any] = field(default_factory=dict)  # trainer.apply_changes() fields
+    config: dict[str, Any] = field(default_factory=dict)  # "section.field" -> value, for the next run
     rewind: bool = False
 
 
@@ -161,10 +161,10 @@ class Alarm(Event):
     message: str
     remedies: tuple[Remedy, ...] = ()
 
-    def to_record(self) -> dict:
+    def to_record(self) -> dict[str, Any]:
         return {"step": self.step, "event": "alarm", "kind": self.kind, "message": self.message}
 
-    def to_records(self) -> list[dict]:
+    def to_records(self) -> list[dict[str, Any]]:
         return [self.to_record()]
 
 
@@ -179,18 +179,18 @@ class Refused(Event):
 @dataclass(frozen=True)
 class Changed(Event):
     step: int
-    changes: dict
+    changes: dict[str, Any]
 
-    def to_records(self) -> list[dict]:
+    def to_records(self) -> list[dict[str, Any]]:
         return [{"step": self.step, "event": "change", **self.changes}]
 
 
 @dataclass(frozen=True)
 class Rewound(Event):
     step: int
-    config: dict | None = None  # the config training goes on with (not kept in the log)
+    config: dict[str, Any] | None = None  # the config training goes on with (not kept in the log)
 
-    def to_records(self) -> list[dict]:
+    def to_records(self) -> list[dict[str, Any]]:
         return [{"step": self.step, "event": "rewind"}]
 
 
@@ -220,7 +220,7 @@ class Finished(Event):
     step: int
 
 
-def event_from_record(record: dict) -> Event | None:
+def event_from_record(record: dict[str, Any]) -> Event | None:
     """The event a well-formed metrics.jsonl record stands for; None for kinds this version does not know."""
     step, kind = int(record["step"]), record.get("event")
     rest = {k: v for k, v in record.items() if k not in ("step", "event")}

@@ -11,7 +11,7 @@ keep working when the class changes.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from enum import StrEnum
+from enum import Enum
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -25,7 +25,7 @@ if TYPE_CHECKING:  # torch loads lazily: the window imports this module before i
     from ganstudio.core.sampling import GeneratorSnapshot
 
 
-class Endpoint(StrEnum):
+class Endpoint(str, Enum):
     A = "a"
     B = "b"
 

@@ -20,6 +20,7 @@ import tempfile
 import time
 from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
+from typing import Any, TypeVar
 
 import numpy as np
 import torch
@@ -45,7 +46,7 @@ class ExportError(RuntimeError):
     pass
 
 
-def _mapping(value: object, name: str, allowed: set[str] | None) -> dict:
+def _mapping(value: object, name: str, allowed: set[str] | None) -> dict[str, Any]:
     if not isinstance(value, dict):
         raise ExportError(f"{name} must be an object")
     unknown = sorted(str(k) for k in value if allowed is not None and k not in allowed)
@@ -54,14 +55,17 @@ def _mapping(value: object, name: str, allowed: set[str] | None) -> dict:
     return value
 
 
-def _typed(raw: dict, key: str, kind: type, default: object) -> object:
+T = TypeVar("T")
+
+
+def _typed(raw: dict[str, Any], key: str, kind: type[T], default: T) -> T:
     value = raw.get(key, default)
     if not isinstance(value, kind):
         raise ExportError(f"spec.{key} must be {kind.__name__}")
     return value
 
 
-def _integer(raw: dict, key: str, default: int) -> int:
+def _integer(raw: dict[str, Any], key: str, default: int) -> int:
     value = raw.get(key, default)
     if not isinstance(value, int) or isinstance(value, bool) or not 0 <= value < 2**63:
         raise ExportError(f"{key} must be a whole number >= 0")
@@ -74,7 +78,7 @@ def _number(value: object, name: str) -> float:
     return float(value)
 
 
-def _sized(value: object, name: str) -> list:
+def _sized(value: object, name: str) -> list[Any]:
     if not isinstance(value, list) or len(value) > MAX_LATENT:
         raise ExportError(f"{name} must be a list of at most {MAX_LATENT} entries")
     return value
@@ -99,7 +103,7 @@ class ImageSetSpec:
     label: int | None = None  # the class of every image (conditional generators); class-morph's start
     label_b: int | None = None  # class-morph's end
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         d = asdict(self)
         d["edit"]["raw_values"] = {str(k): v for k, v in self.edit.raw_values.items()}
         return d
@@ -129,6 +133,12 @@ class ImageSetSpec:
             label_b=None if raw.get("label_b") is None else _integer(raw, "label_b", 0),
         )
         return spec
+
+    def morph_ends(self) -> tuple[int, int]:
+        """A class morph's first and last class, which validate() makes sure it has."""
+        if self.label is None or self.label_b is None:
+            raise ExportError("a class morph needs the classes it starts (label) and ends at (label_b)")
+        return self.label, self.label_b
 
     def validate(self, latent_dim: int, num_classes: int = 0) -> None:
         if self.mode not in MODES:
@@ -183,6 +193,8 @@ def latents_for(spec: ImageSetSpec, latent_dim: int, num_classes: int = 0) -> np
     elif spec.mode == "class-morph":
         z = np.repeat(spec.edit.compose(latent_dim, dirs)[None], spec.count, axis=0)
     else:
+        if dirs is None:  # validate() said so already
+            raise ExportError("a sweep needs a direction")
         centre = spec.edit.compose(latent_dim, dirs)
         values = np.linspace(-spec.sweep_range, spec.sweep_range, spec.count)
         z = np.stack([centre + v * dirs[spec.direction_index] * spec.edit.truncation for v in values])
@@ -202,7 +214,8 @@ def class_weights_for(spec: ImageSetSpec, num_classes: int) -> np.ndarray | None
     if not num_classes:
         return None
     if spec.mode == "class-morph":
-        return np.stack([class_mix(spec.label, spec.label_b, float(t), num_classes) for t in morph_steps(spec.count)])
+        start, end = spec.morph_ends()
+        return np.stack([class_mix(start, end, float(t), num_classes) for t in morph_steps(spec.count)])
     if spec.mode == "class-sweep":
         labels = np.repeat(np.arange(num_classes), spec.count)
     else:
@@ -210,14 +223,15 @@ def class_weights_for(spec: ImageSetSpec, num_classes: int) -> np.ndarray | None
     return np.eye(num_classes, dtype=np.float32)[labels]
 
 
-def image_classes(spec: ImageSetSpec, class_names: tuple[str, ...]) -> list[dict]:
+def image_classes(spec: ImageSetSpec, class_names: tuple[str, ...]) -> list[dict[str, Any]]:
     """Each image's class as the manifest records it: {"class": name}, or for a morph frame
     {"class": A, "towards": B, "t": t}."""
     weights = class_weights_for(spec, len(class_names))
     if weights is None:
         return []
     if spec.mode == "class-morph":
-        a, b = class_names[spec.label], class_names[spec.label_b]
+        start, end = spec.morph_ends()
+        a, b = class_names[start], class_names[end]
         return [{"class": a, "towards": b, "t": float(t)} for t in morph_steps(spec.count)]
     return [{"class": class_names[int(i)]} for i in weights.argmax(axis=1)]
 
@@ -310,7 +324,7 @@ def write_image_set(snapshot: GeneratorSnapshot, spec: ImageSetSpec, dest: str |
     return dest
 
 
-def read_manifest(path: str | Path) -> dict:
+def read_manifest(path: str | Path) -> dict[str, Any]:
     path = Path(path)
     if not path.is_file():
         raise ExportError(f"manifest not found: {path}" if not path.exists() else f"{path} is not a regular file")
@@ -330,7 +344,7 @@ def read_manifest(path: str | Path) -> dict:
     return manifest
 
 
-def manifest_checkpoint(manifest_path: Path, manifest: dict) -> Path:
+def manifest_checkpoint(manifest_path: Path, manifest: dict[str, Any]) -> Path:
     """The checkpoint a manifest names, checked before a byte of it is hashed: a regular file of at most a
     checkpoint's size (a manifest must not make us read a FIFO, a device or a terabyte file)."""
     from ganstudio.core.checkpoint import MAX_CHECKPOINT_BYTES

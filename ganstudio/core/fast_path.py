@@ -12,8 +12,9 @@ from __future__ import annotations
 
 import os
 import warnings
-from contextlib import nullcontext
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
+from typing import Any
 
 import torch
 from torch import nn
@@ -37,12 +38,12 @@ class FastPath:
         """fp16 gradients underflow without loss scaling; bf16 has fp32's range and needs none."""
         return self.amp_dtype == torch.float16
 
-    def autocast(self):
+    def autocast(self) -> AbstractContextManager[object]:
         if self.amp_dtype is None:
             return nullcontext()
         return torch.autocast(device_type=self.device_type, dtype=self.amp_dtype)
 
-    def optimizer_kwargs(self) -> dict:
+    def optimizer_kwargs(self) -> dict[str, Any]:
         return {"fused": {"fused": True}, "foreach": {"foreach": True}, "for-loop": {"foreach": False}}[
             self.optimizer_impl]
 
@@ -144,7 +145,7 @@ class CompiledOrEager:
         warnings.warn(f"torch.compile failed, training continues without it ({self.failure})", RuntimeWarning,
                       stacklevel=3)
 
-    def __call__(self, *args):
+    def __call__(self, *args: torch.Tensor) -> Any:
         if self.failure is None:
             try:
                 return self._compiled(*args)

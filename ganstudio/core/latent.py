@@ -84,7 +84,8 @@ def slerp(a: np.ndarray, b: np.ndarray, t: float) -> np.ndarray:
     omega = np.arccos(cos)
     if omega < 1e-6:
         return (1 - t) * a + t * b
-    return (np.sin((1 - t) * omega) * a + np.sin(t * omega) * b) / np.sin(omega)
+    arc: np.ndarray = (np.sin((1 - t) * omega) * a + np.sin(t * omega) * b) / np.sin(omega)
+    return arc
 
 
 @dataclass
@@ -105,7 +106,7 @@ def compose_latent(base: np.ndarray, edit: LatentEdit, directions: np.ndarray | 
     for index, value in edit.raw_values.items():
         z[int(index)] = value
     if directions is not None:
-        for value, vector in zip(edit.direction_values, directions):
+        for value, vector in zip(edit.direction_values, directions, strict=False):
             if value:
                 z = z + value * vector
     return z * edit.truncation

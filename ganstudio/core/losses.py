@@ -6,6 +6,8 @@ everywhere) the minimax and non-saturating families report 2 ln 2.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import torch
 import torch.nn.functional as F
 
@@ -48,15 +50,16 @@ def d_output(kind: str, logits: torch.Tensor) -> torch.Tensor:
     return torch.sigmoid(logits) if kind in BCE_LOSSES else logits
 
 
-def gradient_penalty(D, real: torch.Tensor, fake: torch.Tensor, generator: torch.Generator) -> torch.Tensor:
+def gradient_penalty(D: Callable[[torch.Tensor], torch.Tensor], real: torch.Tensor, fake: torch.Tensor, generator: torch.Generator) -> torch.Tensor:
     """WGAN-GP (Gulrajani et al. 2017): E[(||grad D(x_hat)|| - 1)^2] on random interpolates x_hat."""
     alpha = torch.rand(real.shape[0], *([1] * (real.dim() - 1)), generator=generator, device=real.device)
     x_hat = (alpha * real.detach() + (1 - alpha) * fake.detach()).requires_grad_(True)
     (grad,) = torch.autograd.grad(D(x_hat).sum(), x_hat, create_graph=True)
-    return ((grad.flatten(1).norm(dim=1) - 1) ** 2).mean()
+    norms: torch.Tensor = grad.flatten(1).norm(dim=1)
+    return (norms - 1).pow(2).mean()
 
 
-def r1_penalty(D, real: torch.Tensor) -> torch.Tensor:
+def r1_penalty(D: Callable[[torch.Tensor], torch.Tensor], real: torch.Tensor) -> torch.Tensor:
     """R1 (Mescheder et al. 2018): E[||grad D(x)||^2] on real data; the trainer scales it by gamma / 2."""
     x = real.detach().requires_grad_(True)
     (grad,) = torch.autograd.grad(D(x).sum(), x, create_graph=True)

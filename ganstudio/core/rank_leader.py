@@ -9,7 +9,7 @@ window, the control file, a signal) reach rank 0 alone, as with one process.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Generator
 from typing import TYPE_CHECKING, Any
 
 from ganstudio.core.events import CommandKind, Event
@@ -45,7 +45,7 @@ class LeaderSupervisor(Supervisor):
         super().__init__(make_session, **kwargs)
         self.ranks = ranks
 
-    def run(self) -> Iterator[Event]:
+    def run(self) -> Generator[Event, None, None]:
         """As Supervisor.run; at the end, however it ends, the other ranks are told to end too."""
         try:
             yield from super().run()

@@ -10,6 +10,7 @@ import json
 import re
 import time
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -42,7 +43,7 @@ def _is_number(value: object) -> bool:
     return isinstance(value, (int, float)) and not isinstance(value, bool) and abs(value) < 1e300
 
 
-def _well_formed(record: dict) -> bool:
+def _well_formed(record: dict[str, Any]) -> bool:
     """A record GAN Studio itself could have written: an integer step, and numbers where numbers go."""
     if not _is_step(record.get("step")):
         return False
@@ -55,7 +56,7 @@ def _well_formed(record: dict) -> bool:
     return all(_is_number(record.get(name)) for name in EVENT_FIELDS.get(event, ()))
 
 
-def parse_record(line: str) -> dict | None:
+def parse_record(line: str) -> dict[str, Any] | None:
     """One metrics.jsonl line as a record, or None for a torn, foreign or malformed one."""
     try:
         record = parse_json(line, "metrics")
@@ -153,7 +154,7 @@ class RunDirectory:
         except OSError as exc:
             raise RunError(f"cannot read {self.config_path}: {exc.strerror}") from None
 
-    def append_metrics(self, stats: list[StepStats], extra: dict | None = None) -> None:
+    def append_metrics(self, stats: list[StepStats], extra: dict[str, Any] | None = None) -> None:
         if not stats:
             return
         lines = []
@@ -165,11 +166,11 @@ class RunDirectory:
         with open(self.metrics_path, "a", encoding="utf-8") as fh:
             fh.write("\n".join(lines) + "\n")
 
-    def append_event(self, event: dict) -> None:
+    def append_event(self, event: dict[str, Any]) -> None:
         with open(self.metrics_path, "a", encoding="utf-8") as fh:
             fh.write(json.dumps(event) + "\n")
 
-    def _records(self) -> list[tuple[str, dict]]:
+    def _records(self) -> list[tuple[str, dict[str, Any]]]:
         """(line, record) for every well-formed record; a torn last line (crash mid-write), bytes that are
         not UTF-8 and records with missing or non-numeric fields are skipped."""
         if not self.metrics_path.is_file():
@@ -186,7 +187,7 @@ class RunDirectory:
                     out.append((line, record))
         return out
 
-    def read_events(self, event: str) -> list[dict]:
+    def read_events(self, event: str) -> list[dict[str, Any]]:
         """Records of one kind written with append_event (for example the "modes" metrics)."""
         return [r for _, r in self._records() if r.get("event") == event]
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import torch
@@ -69,7 +70,8 @@ class GeneratorSnapshot:
         if not self.is_conditional:
             if y is not None:
                 raise ValueError("this generator is not class-conditional")
-            return self.generator(latents.to(self.device)).float().cpu()
+            images: torch.Tensor = self.generator(latents.to(self.device))
+            return images.float().cpu()
         if y is None:
             raise ValueError("this generator is class-conditional: give a class for each latent")
         return self.generate_mixed(latents, self.class_weights(y, latents.shape[0]))
@@ -84,7 +86,8 @@ class GeneratorSnapshot:
             weights = weights.expand(latents.shape[0], -1)
         if tuple(weights.shape) != (latents.shape[0], self.num_classes):
             raise ValueError(f"class weights must be ({latents.shape[0]}, {self.num_classes})")
-        return self.generator(latents.to(self.device), weights.to(self.device)).float().cpu()
+        images: torch.Tensor = self.generator(latents.to(self.device), weights.to(self.device))
+        return images.float().cpu()
 
     def images(self, z: torch.Tensor | np.ndarray, y: torch.Tensor | np.ndarray | list[int] | int | None = None
                ) -> np.ndarray:
@@ -109,7 +112,7 @@ def seeded_latents(seed: int, n: int, latent_dim: int) -> torch.Tensor:
     return torch.randn(n, latent_dim, generator=torch.Generator().manual_seed(seed))
 
 
-def snapshot_from_state(state: dict, device: str | torch.device = "cpu") -> GeneratorSnapshot:
+def snapshot_from_state(state: dict[str, Any], device: str | torch.device = "cpu") -> GeneratorSnapshot:
     try:
         config = check(RunConfig.from_dict(state["config"]))
     except (ConfigError, KeyError) as exc:

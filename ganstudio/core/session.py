@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import torch
@@ -62,7 +62,7 @@ def measure_match(trainer: Trainer) -> MatchMetrics | None:
     """W1 from G's samples of the modes protocol's fixed noise to the data's quantiles, with D's mean
     outputs and loss on as many real points and those samples: one fixed yardstick for every seed.
     None unless the data is 1D and known in closed form."""
-    quantiles = trainer.data.quantiles(PROTOCOL_SAMPLES) if trainer.data.dim == 1 else None
+    quantiles = trainer.toy_data.quantiles(PROTOCOL_SAMPLES) if trainer.toy_data.dim == 1 else None
     if quantiles is None:
         return None
     z = torch.randn(PROTOCOL_SAMPLES, trainer.config.model.latent_dim,
@@ -114,10 +114,10 @@ class TrainingSession:
         self.resumed_world_size = 1  # processes that trained the checkpoint resumed from (torchrun)
         self.resumed_rank_rng: list[torch.Tensor] | None = None  # their random states, rank by rank
         # Under torchrun, rank 0's check that every rank agrees, adding their random states to the state
-        self.prepare_checkpoint: Callable[[dict], dict] | None = None
+        self.prepare_checkpoint: Callable[[dict[str, Any]], dict[str, Any]] | None = None
         self._saved_config = trainer.config.to_dict()  # as config.json holds it
         self._toy_real: np.ndarray | None = None
-        self._quality = None  # QualityEvaluator, built on first use (it loads the feature network)
+        self._quality: QualityEvaluator | None = None  # built on first use (it loads the feature network)
         past = [r["frechet"] for r in run.read_events("quality") if r["step"] <= trainer.step_count]
         self.best_frechet = min(past, default=float("inf"))
 
@@ -251,7 +251,7 @@ class TrainingSession:
 
             weights = check_inception(self.trainer.config)
             inception = load_inception(weights, self.trainer.device) if weights is not None else None
-            real, labels = scoring_set(self.trainer.data, self.trainer.config.data, self.trainer.device)
+            real, labels = scoring_set(self.trainer.image_data, self.trainer.config.data, self.trainer.device)
             self._quality = QualityEvaluator(real, self.trainer.config.quality.samples, self.trainer.device,
                                              inception=inception, real_labels=labels,
                                              class_names=self.trainer.class_names)

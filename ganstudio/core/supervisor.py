@@ -16,8 +16,8 @@ import queue
 import time
 import traceback
 from collections import deque
-from collections.abc import Callable, Iterator
-from typing import TYPE_CHECKING
+from collections.abc import Callable, Generator, Iterator
+from typing import TYPE_CHECKING, Any
 
 from ganstudio.core.events import (
     Alarm,
@@ -76,7 +76,7 @@ class Supervisor:
         self.picture_interval = picture_interval_s[0]
         self._stop: FinishReason | None = None
         self._nan_pause = False
-        self._good_state: dict | None = None
+        self._good_state: dict[str, Any] | None = None
         self._good_step = -REWIND_EVERY
         self._last_poll = -POLL_INTERVAL_S
         self._last_stats = 0.0
@@ -100,7 +100,20 @@ class Supervisor:
         """The step a rewind would go back to; None before the first good snapshot."""
         return self._good_step if self._good_state is not None else None
 
-    def run(self) -> Iterator[Event]:
+    @property
+    def _live_session(self) -> TrainingSession:
+        """The session run() made: every step, command and picture comes after _begin."""
+        if self.session is None:
+            raise RuntimeError("the supervisor has no session before run() starts it")
+        return self.session
+
+    @property
+    def _live_monitor(self) -> HealthMonitor:
+        if self.monitor is None:
+            raise RuntimeError("the supervisor has no health monitor before run() starts it")
+        return self.monitor
+
+    def run(self) -> Generator[Event, None, None]:
         """Trains until done or stopped, yielding every event; always ends with Finished, and the session
         closed (its folder lock released) even when the consumer gives up on the generator."""
         reason = FinishReason.ERROR
@@ -138,7 +151,7 @@ class Supervisor:
         self._snapshot()
         self._last_stats = self._last_picture = time.monotonic()
 
-    def _loop(self) -> Iterator[Event]:
+    def _loop(self) -> Generator[Event, None, FinishReason]:
         while True:
             if self._nan_pause:
                 self._nan_pause = False
@@ -147,7 +160,7 @@ class Supervisor:
             yield from self._drain()
             if self._stop is not None:
                 return self._stop
-            if self.session.done:
+            if self._live_session.done:
                 return FinishReason.DONE
             if not self.paused:
                 self._step()
@@ -164,7 +177,7 @@ class Supervisor:
 
     def _record(self, event: Event) -> None:
         """An event metrics.jsonl keeps: logged by the session, then emitted."""
-        self.session.log(event)
+        self._live_session.log(event)
         self._emit(event)
 
     # --- commands ----------------------------------------------------------------------------
@@ -194,7 +207,7 @@ class Supervisor:
                 self._set_paused(True)
             case CommandKind.RESUME:
                 self._set_paused(False)
-            case CommandKind.STEP | CommandKind.STEP_D | CommandKind.STEP_G if self.paused and not self.session.done:
+            case CommandKind.STEP | CommandKind.STEP_D | CommandKind.STEP_G if self.paused and not self._live_session.done:
                 self._single_step(CommandKind(command.kind))
             case CommandKind.CHANGE:
                 self._apply(fields)
@@ -212,22 +225,22 @@ class Supervisor:
             return
         self.paused = paused
         if paused:  # the front end shows every finished step, and its picture, before it says "paused"
-            self._emit_stats(self.session.flush_stats())
+            self._emit_stats(self._live_session.flush_stats())
             self._picture(saved=False)
             self._last_picture = time.monotonic()
         self._emit(StateChanged(RunState.PAUSED if paused else RunState.RUNNING))
 
     def _single_step(self, kind: CommandKind) -> None:
         """While paused: a full step, or one D or one G update (these two log no stats: no step is counted)."""
-        trainer = self.session.trainer
+        trainer = self._live_session.trainer
         if kind is CommandKind.STEP:
             self._step()
         else:
             (trainer.discriminator_step if kind is CommandKind.STEP_D else trainer.generator_step)()
             self._picture(saved=False)
 
-    def _apply(self, changes: dict) -> None:
-        session = self.session
+    def _apply(self, changes: dict[str, Any]) -> None:
+        session = self._live_session
         try:
             applied = session.trainer.apply_changes(changes)
         except Exception as exc:  # noqa: BLE001 - a refused change is reported, the run goes on
@@ -236,11 +249,11 @@ class Supervisor:
         self._emit_stats(session.flush_stats())
         session.write_config_if_changed()  # config.json is the config the next step uses
         self._record(Changed(session.step, applied))
-        self.monitor.set_learning_rates(session.trainer.config.optim.lr_g, session.trainer.config.optim.lr_d)
+        self._live_monitor.set_learning_rates(session.trainer.config.optim.lr_g, session.trainer.config.optim.lr_d)
 
     def _rewind(self) -> None:
         """Back to the last in-memory snapshot whose stats were all finite, with the config it ran with."""
-        session = self.session
+        session = self._live_session
         if self._good_state is None:
             self._emit(Refused(session.step, "No good snapshot to rewind to yet"))
             return
@@ -249,20 +262,20 @@ class Supervisor:
         trainer = session.trainer
         trainer.config = RunConfig.from_dict(self._good_state["config"])  # a change that broke the run is undone
         trainer.load_state_dict(copy.deepcopy(self._good_state))  # the optimizers would alias it
-        self.monitor.set_learning_rates(trainer.config.optim.lr_g, trainer.config.optim.lr_d)
+        self._live_monitor.set_learning_rates(trainer.config.optim.lr_g, trainer.config.optim.lr_d)
         session.run.truncate_metrics(session.step)
         session.write_config_if_changed()
         self._record(Rewound(session.step, trainer.config.to_dict()))
 
     def _save(self) -> None:
-        self._emit_stats(self.session.flush_stats())  # what the checkpoint holds, the front end has seen
-        path = self.session.save_checkpoint()
-        self._emit(CheckpointSaved(self.session.step, str(path)))
+        self._emit_stats(self._live_session.flush_stats())  # what the checkpoint holds, the front end has seen
+        path = self._live_session.save_checkpoint()
+        self._emit(CheckpointSaved(self._live_session.step, str(path)))
 
     def _snapshot(self, final: bool = False) -> None:
         from ganstudio.core.trainer import CHECKPOINT_FORMAT, CHECKPOINT_VERSION
 
-        trainer = self.session.trainer
+        trainer = self._live_session.trainer
         state = {k: v.detach().to("cpu", copy=True) for k, v in trainer.sampling_generator.state_dict().items()}
         self._emit(Snapshot(trainer.step_count, {"format": CHECKPOINT_FORMAT, "version": CHECKPOINT_VERSION,
                                                  "generator": state, "config": trainer.config.to_dict(),
@@ -271,11 +284,11 @@ class Supervisor:
 
     # --- training ----------------------------------------------------------------------------
     def _step(self) -> None:
-        session = self.session
+        session = self._live_session
         progress = session.advance()
         if progress.modes is not None:
             self._emit(ModesMeasured(session.step, progress.modes))
-            self._raise(self.monitor.observe_modes(session.step, progress.modes.modes_captured))
+            self._raise(self._live_monitor.observe_modes(session.step, progress.modes.modes_captured))
         if progress.quality is not None:
             self._emit(QualityScored(session.step, progress.quality.to_record(), progress.best))
         now = time.monotonic()
@@ -295,10 +308,10 @@ class Supervisor:
         if not stats:
             return
         self._emit(StatsBatch(stats))
-        self._raise(self.monitor.observe_stats(stats))
-        if all(s.is_finite() for s in stats) and self.session.step - self._good_step >= REWIND_EVERY:
-            self._good_state = copy.deepcopy(self.session.trainer.state_dict())
-            self._good_step = self.session.step
+        self._raise(self._live_monitor.observe_stats(stats))
+        if all(s.is_finite() for s in stats) and self._live_session.step - self._good_step >= REWIND_EVERY:
+            self._good_state = copy.deepcopy(self._live_session.trainer.state_dict())
+            self._good_step = self._live_session.step
 
     def _raise(self, alarms: list[Alarm]) -> None:
         for alarm in alarms:
@@ -311,7 +324,7 @@ class Supervisor:
 
         from ganstudio.core.health import HealthMonitor, mean_pairwise_distance
 
-        trainer = self.session.trainer
+        trainer = self._live_session.trainer
         real = trainer.data.sample(64, torch.Generator(device=trainer.device).manual_seed(99)).cpu().numpy()
         return HealthMonitor(trainer.config.loss.kind, (trainer.config.optim.lr_g, trainer.config.optim.lr_d),
                              mean_pairwise_distance(real))
@@ -321,7 +334,7 @@ class Supervisor:
         """A live picture. On a CPU its forward passes come out of training, so the next one waits
         100x what this took, within 1-2 s (a 28 px DCGAN grid takes ~15 ms: one every ~1.5 s)."""
         started = time.perf_counter()
-        session = self.session
+        session = self._live_session
         self._emit(self._frame(saved, final))
         if session.trainer.is_toy:
             from ganstudio.core.distribution import LAB_POINTS, distribution_frame
@@ -336,7 +349,7 @@ class Supervisor:
 
         from ganstudio.core.health import mean_pairwise_distance
 
-        session = self.session
+        session = self._live_session
         trainer = session.trainer
         if trainer.is_toy:
             fake = trainer.sample_spread(session.toy_noise()).numpy()
@@ -350,7 +363,7 @@ class Supervisor:
             diverse = images.astype(np.float32) / 127.5 - 1
             frame = SampleFrame(trainer.step_count, image=image_grid(images, nrow=8), saved=saved, final=final)
         if trainer.step_count > 0:
-            self._raise(self.monitor.observe_diversity(trainer.step_count, mean_pairwise_distance(diverse)))
+            self._raise(self._live_monitor.observe_diversity(trainer.step_count, mean_pairwise_distance(diverse)))
         return frame
 
     def _shut_down(self) -> None:

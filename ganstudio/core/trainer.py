@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import copy
 import time
-from typing import TYPE_CHECKING
+from collections.abc import Callable, Iterable
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import torch
@@ -17,8 +18,8 @@ from torch import nn
 
 from ganstudio.core import losses
 from ganstudio.core.augment import Augmenter
-from ganstudio.core.config import LIVE_FIELDS, LIVE_SECTIONS, RunConfig, check
-from ganstudio.core.data import DataSource, build_data_source
+from ganstudio.core.config import LIVE_FIELDS, LIVE_SECTIONS, OptimConfig, RunConfig, check
+from ganstudio.core.data import DataSource, ImageSource, ToyDistribution, build_data_source
 from ganstudio.core.data.classes import balanced_labels
 from ganstudio.core.device import select_device
 from ganstudio.core.fast_path import CompiledOrEager, FastPath, resolve_fast_path
@@ -37,7 +38,8 @@ FIXED_COLUMNS = 8  # conditional fixed samples: this many styles (z) per class r
 MAX_FIXED_ROWS = 16  # and at most this many classes (the first ones), so a 100-class folder keeps a small grid
 
 
-def _make_optimizer(params, name: str, lr: float, config, impl: dict) -> torch.optim.Optimizer:
+def _make_optimizer(params: Iterable[nn.Parameter], name: str, lr: float, config: OptimConfig,
+                    impl: dict[str, Any]) -> torch.optim.Optimizer:
     if name == "sgd":
         return torch.optim.SGD(params, lr=lr, momentum=config.momentum, **impl)
     return torch.optim.Adam(params, lr=lr, betas=(config.beta1, config.beta2), **impl)
@@ -67,11 +69,13 @@ class Trainer:
         self.fast: FastPath = resolve_fast_path(config.perf, self.device, conv=config.model.arch == "dcgan",
                                                 toy=config.data.is_toy)
         memory_format = torch.channels_last if self.fast.channels_last else torch.contiguous_format
-        self.G = g.to(self.device, memory_format=memory_format)
-        self.D = d.to(self.device, memory_format=memory_format)
+        # Module.to takes memory_format as a keyword (torch's docs); its stubs list it only alone
+        self.G: nn.Module = g.to(self.device, memory_format=memory_format)  # type: ignore[call-overload]
+        self.D: nn.Module = d.to(self.device, memory_format=memory_format)  # type: ignore[call-overload]
         if self.fast.cudnn_benchmark:
             torch.backends.cudnn.benchmark = True
-        self.G_ema = copy.deepcopy(self.G).eval().requires_grad_(False) if config.train.ema_decay > 0 else None
+        self.G_ema: nn.Module | None = (copy.deepcopy(self.G).eval().requires_grad_(False)
+                                        if config.train.ema_decay > 0 else None)
         o = config.optim
         impl = self.fast.optimizer_kwargs()
         self.opt_g = _make_optimizer(self.G.parameters(), o.name, o.lr_g, o, impl)
@@ -118,6 +122,20 @@ class Trainer:
         return self.config.data.is_toy
 
     @property
+    def toy_data(self) -> ToyDistribution:
+        """The data of a toy run, whose density and quantiles are known; an image run has none."""
+        if not isinstance(self.data, ToyDistribution):
+            raise TypeError("this run trains on images, not on a toy distribution")
+        return self.data
+
+    @property
+    def image_data(self) -> ImageSource:
+        """The data of an image run, which quality scores compare G with; a toy run has none."""
+        if not isinstance(self.data, ImageSource):
+            raise TypeError("this run trains on a toy distribution, not on images")
+        return self.data
+
+    @property
     def num_classes(self) -> int:
         """Classes the model is conditioned on; 0 for an unconditional model."""
         return len(self.class_names)
@@ -142,14 +160,14 @@ class Trainer:
         """G's extra arguments: the labels as one-hot class weights, or nothing."""
         return () if labels is None else (one_hot(labels, self.num_classes),)
 
-    def _judge(self, D, x: torch.Tensor, labels: torch.Tensor | None) -> tuple[torch.Tensor, torch.Tensor | None]:
+    def _judge(self, D: Callable[..., torch.Tensor], x: torch.Tensor, labels: torch.Tensor | None) -> tuple[torch.Tensor, torch.Tensor | None]:
         """D's realness logits (float) and, for AC-GAN, its class logits."""
         logits, class_logits = split_judgement(D(x) if labels is None else D(x, labels))
         return logits.float(), None if class_logits is None else class_logits.float()
 
     LIVE_FIELDS = LIVE_FIELDS
 
-    def apply_changes(self, changes: dict) -> dict:
+    def apply_changes(self, changes: dict[str, Any]) -> dict[str, Any]:
         """Changes hyperparameters between steps (learning rates, k, instance noise, EMA decay).
 
         Returns what was applied; raises ValueError naming a bad field, leaving everything as it was.
@@ -213,8 +231,9 @@ class Trainer:
         real = self.data.sample(batch, self.rng) if labels is None else self.data.sample_classes(labels, self.rng)
         return (real.contiguous(memory_format=torch.channels_last) if self.fast.channels_last else real), labels
 
-    def _d_loss(self, D: nn.Module, real: torch.Tensor, fake: torch.Tensor, forward=None,
-                labels: torch.Tensor | None = None):
+    def _d_loss(self, D: nn.Module, real: torch.Tensor, fake: torch.Tensor,
+                forward: Callable[..., torch.Tensor] | None = None,
+                labels: torch.Tensor | None = None) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
         """D's loss; forward is D's compiled form when there is one (the penalties use D itself).
         labels: the classes of both the real and the fake batch (the same ones), when conditional."""
         lo = self.config.loss
@@ -224,7 +243,7 @@ class Trainer:
             real_logits, real_classes = self._judge(forward or D, real_in, labels)
             fake_logits, fake_classes = self._judge(forward or D, fake_in, labels)
             loss = losses.d_loss(lo.kind, real_logits, fake_logits, lo.label_smoothing)
-            if real_classes is not None and fake_classes is not None:
+            if real_classes is not None and fake_classes is not None and labels is not None:
                 loss = loss + losses.auxiliary_class_loss(real_classes, fake_classes, labels)
             if lo.kind == "wgan-gp":
                 loss = loss + lo.gp_weight * losses.gradient_penalty(judged, real_in, fake_in, self.rng)
@@ -308,21 +327,22 @@ class Trainer:
                 fake = self._g(self.noise(batch), *self._classes(labels))
                 logits, class_logits = self._judge(D if unrolled else self._d, self._d_input(fake), labels)
                 loss = losses.g_loss(kind, logits)
-                if class_logits is not None:
+                if class_logits is not None and labels is not None:
                     loss = loss + losses.cross_entropy(class_logits, labels)
             grad = self._update(loss, self.G, self.opt_g, self.scaler_g)
         finally:
             D.requires_grad_(True)
         if self.G_ema is not None:
-            self._update_ema()
+            self._update_ema(self.G_ema)
         return loss.detach(), grad
 
     @torch.no_grad()
-    def _update_ema(self) -> None:
+    def _update_ema(self, ema: nn.Module) -> None:
         """G_ema <- decay * G_ema + (1 - decay) * G; BatchNorm statistics are copied as they are."""
-        ema_params = list(self.G_ema.parameters())
-        torch._foreach_lerp_(ema_params, list(self.G.parameters()), 1.0 - self.config.train.ema_decay)
-        for ema_buf, buf in zip(self.G_ema.buffers(), self.G.buffers()):
+        ema_params: list[torch.Tensor] = list(ema.parameters())
+        params: list[torch.Tensor] = list(self.G.parameters())
+        torch._foreach_lerp_(ema_params, params, 1.0 - self.config.train.ema_decay)
+        for ema_buf, buf in zip(ema.buffers(), self.G.buffers(), strict=True):
             ema_buf.copy_(buf)
 
     def step(self) -> None:
@@ -344,8 +364,9 @@ class Trainer:
         if not self._pending:
             return []
         values = torch.stack(self._pending).cpu().tolist()
-        out = [StepStats(step, *row[:6], seconds=secs, augment_p=row[6])
-               for (step, secs), row in zip(self._pending_meta, values)]
+        out = [StepStats(step, loss_d=row[0], loss_g=row[1], d_real=row[2], d_fake=row[3], grad_norm_d=row[4],
+                         grad_norm_g=row[5], seconds=secs, augment_p=row[6])
+               for (step, secs), row in zip(self._pending_meta, values, strict=True)]
         self._pending.clear()
         self._pending_meta.clear()
         return out
@@ -368,7 +389,8 @@ class Trainer:
         g.eval()
         try:
             labels = None if y is None else torch.as_tensor(y).to(self.device, torch.long)
-            return g(z.to(self.device), *self._classes(labels)).float().cpu()
+            images: torch.Tensor = g(z.to(self.device), *self._classes(labels))
+            return images.float().cpu()
         finally:
             g.train(was_training)
 
@@ -387,7 +409,7 @@ class Trainer:
         out = self.sample(self.fixed_noise, self.fixed_labels)
         return out.numpy() if self.is_toy else to_uint8(out)
 
-    def state_dict(self) -> dict:
+    def state_dict(self) -> dict[str, Any]:
         return {
             "format": CHECKPOINT_FORMAT,
             "version": CHECKPOINT_VERSION,
@@ -403,10 +425,10 @@ class Trainer:
             "fixed_noise": self.fixed_noise.cpu(),
             **({"augment": self.augment.state_dict()} if self.config.train.augment_adaptive else {}),
             **({"scaler_g": self.scaler_g.state_dict(), "scaler_d": self.scaler_d.state_dict()}
-               if self.scaler_g is not None else {}),
+               if self.scaler_g is not None and self.scaler_d is not None else {}),
         }
 
-    def load_state_dict(self, state: dict) -> None:
+    def load_state_dict(self, state: dict[str, Any]) -> None:
         self.G.load_state_dict(state["generator"])
         if self.G_ema is not None:
             self.G_ema.load_state_dict(state.get("generator_ema", state["generator"]))
@@ -414,7 +436,7 @@ class Trainer:
         self.opt_g.load_state_dict(state["opt_g"])
         self.opt_d.load_state_dict(state["opt_d"])
         self.rng.set_state(state["rng"])
-        if self.scaler_g is not None and "scaler_g" in state:
+        if self.scaler_g is not None and self.scaler_d is not None and "scaler_g" in state:
             self.scaler_g.load_state_dict(state["scaler_g"])
             self.scaler_d.load_state_dict(state["scaler_d"])
         self.fixed_noise = state["fixed_noise"].to(self.device)

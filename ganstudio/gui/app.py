@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from typing import cast
 
 POOL_WAIT_MS = 10000
 
@@ -15,7 +16,8 @@ def run_app(argv: list[str] | None = None, watch: str | None = None) -> int:
         print(f"ganstudio: error: the window needs PySide6 ({exc}); headless commands still work: ganstudio --help",
               file=sys.stderr)
         return 2
-    app = QApplication.instance() or QApplication(argv if argv is not None else sys.argv)
+    # instance(): a QApplication, made here or by the caller (a test's qtbot); its stub says QCoreApplication
+    app = cast(QApplication, QApplication.instance() or QApplication(argv if argv is not None else sys.argv))
     app.setApplicationName("GAN Studio")
     app.setOrganizationName("GAN Studio")
     app.setApplicationVersion(__import__("ganstudio").__version__)

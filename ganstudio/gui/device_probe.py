@@ -32,8 +32,9 @@ class DeviceProbe(QObject):
 
     def start(self) -> None:
         worker = create_worker(_list_devices, _start_thread=False, _ignore_errors=True)
-        worker.returned.connect(self.found)
-        worker.errored.connect(self._failed)
+        # a signal connected to a signal re-emits it (Qt's docs); PySide6's stubs take only callables there
+        worker.returned.connect(self.found)  # type: ignore[arg-type]
+        worker.errored.connect(self._failed)  # type: ignore[arg-type]
         worker.start()
         # beside it, the first-use costs of training (the first optimizer imports torch._dynamo), so
         # Start -> first step does not wait for them

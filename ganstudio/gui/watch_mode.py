@@ -41,6 +41,19 @@ class WatchMode(QObject):
     def active(self) -> bool:
         return self.watcher is not None
 
+    @property
+    def _watched_run(self) -> RunDirectory:
+        """The folder start() opened: every watcher callback comes after it."""
+        if self.run is None:
+            raise RuntimeError("no run folder has been watched")
+        return self.run
+
+    @property
+    def _live_watcher(self) -> RunWatcher:
+        if self.watcher is None:
+            raise RuntimeError("the run folder is no longer watched")
+        return self.watcher
+
     def start(self, folder: str | Path) -> bool:
         w = self.window
         try:
@@ -99,7 +112,7 @@ class WatchMode(QObject):
     def _show_label(self) -> None:
         beat = self.watcher.last_beat if self.watcher else None
         label = self.window.watch_label
-        label.setText(f"watching {self.run.path} ({_describe(beat)})")
+        label.setText(f"watching {self._watched_run.path} ({_describe(beat)})")
         label.show()
 
     # --- what the folder says ------------------------------------------------------------------
@@ -158,7 +171,7 @@ class WatchMode(QObject):
     def _reload_live_config(self) -> None:
         """After a rewind the run goes on with the config it had then; config.json says which."""
         try:
-            self.window.live.load(self.run.read_config())
+            self.window.live.load(self._watched_run.read_config())
         except RunError:
             pass
 
@@ -184,7 +197,7 @@ class WatchMode(QObject):
 
     def _on_ended(self, beat: Heartbeat) -> None:
         w = self.window
-        self.watcher.tick()  # what the run wrote after its last heartbeat
+        self._live_watcher.tick()  # what the run wrote after its last heartbeat
         w.controls.progress.setValue(min(beat.step, w.controls.total))
         w.controls.reset_rate()
         w.set_phase(RunPhase.IDLE)
@@ -197,7 +210,7 @@ class WatchMode(QObject):
 
     def _on_lost(self, seconds: float) -> None:
         w = self.window
-        beat = self.watcher.last_beat
+        beat = self._live_watcher.last_beat
         w.controls.reset_rate()
         w.set_phase(RunPhase.IDLE)
         if beat is not None:
@@ -213,16 +226,16 @@ class WatchMode(QObject):
         w = self.window
         w.files.set_continuable(None)
         try:
-            config = self.run.read_config()
+            config = self._watched_run.read_config()
         except RunError as exc:
             w.show_alarm(step, f"{message} {exc}")
             return
-        if not self.run.latest_checkpoint.is_file():
+        if not self._watched_run.latest_checkpoint.is_file():
             w.show_alarm(step, f"{message} It saved no checkpoint: there is nothing to continue.")
             return
         w.form.set_config(config)
         w.live.load(config)
-        w.files.set_continuable(self.run, config)
+        w.files.set_continuable(self._watched_run, config)
         w.show_alarm(step, message)
         button = w.banner.add_button("Continue here", "continueHereButton",
                                      "Carry the run on in this window from its latest checkpoint")
@@ -233,7 +246,7 @@ class WatchMode(QObject):
         """The newer of the run's last generator copy and its latest checkpoint."""
         from ganstudio.core.control import snapshot_path
 
-        candidates = [p for p in (snapshot_path(self.run.path), self.run.latest_checkpoint) if p.is_file()]
+        candidates = [p for p in (snapshot_path(self._watched_run.path), self._watched_run.latest_checkpoint) if p.is_file()]
         if candidates:
             self._on_snapshot(str(max(candidates, key=lambda p: p.stat().st_mtime_ns)))
 

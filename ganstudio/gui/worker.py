@@ -10,6 +10,7 @@ run) and never terminate(). No torch here: the supervisor imports it on its own 
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, QThread, QTimer, Signal
 
@@ -22,8 +23,8 @@ from ganstudio.core.events import (
     DistributionShown,
     Event,
     Failed,
-    FinishReason,
     Finished,
+    FinishReason,
     ModesMeasured,
     QualityScored,
     Refused,
@@ -36,6 +37,9 @@ from ganstudio.core.events import (
 )
 from ganstudio.core.supervisor import Supervisor
 
+if TYPE_CHECKING:  # torch loads with the session, when a run starts
+    from ganstudio.core.session import TrainingSession
+
 STOP_WAIT_MS = 2000
 FINISH_RETRY_MS = 100  # a thread that said Finished is returning from run(); look again this soon
 
@@ -43,7 +47,7 @@ FINISH_RETRY_MS = 100  # a thread that said Finished is returning from run(); lo
 class TrainingThread(QThread):
     """Runs one supervisor; every event it yields crosses to the GUI thread through `event`."""
 
-    event = Signal(object)  # a core.events.Event
+    yielded = Signal(object)  # a core.events.Event
 
     def __init__(self, supervisor: Supervisor):
         super().__init__()
@@ -52,7 +56,7 @@ class TrainingThread(QThread):
 
     def run(self) -> None:
         for event in self.supervisor.run():
-            self.event.emit(event)
+            self.yielded.emit(event)
 
 
 class TrainingController(QObject):
@@ -83,11 +87,11 @@ class TrainingController(QObject):
     def running(self) -> bool:
         return self._thread is not None
 
-    def start(self, make_session: Callable[[], object], paused: bool = False) -> None:
+    def start(self, make_session: Callable[[], TrainingSession], paused: bool = False) -> None:
         if self.running:
             raise RuntimeError("a run is already in progress")
         thread = TrainingThread(Supervisor(make_session, paused=paused, gui=True))
-        thread.event.connect(self._route)  # queued: this object lives in the GUI thread
+        thread.yielded.connect(self._route)  # queued: this object lives in the GUI thread
         thread.finished.connect(self._on_thread_finished)
         self._thread, self._reason = thread, FinishReason.ERROR
         thread.start()
@@ -153,9 +157,9 @@ class TrainingController(QObject):
 
     def stop_and_wait(self, timeout_ms: int = STOP_WAIT_MS) -> bool:
         """Stops (saving a checkpoint) and joins the thread for at most timeout_ms; True when it ended."""
-        if not self.running:
-            return True
         thread = self._thread
+        if thread is None:
+            return True
         self.stop()
         ended = thread.wait(timeout_ms)
         if ended:

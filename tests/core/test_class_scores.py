@@ -58,7 +58,7 @@ def test_cas_of_a_generator_that_returns_real_images_matches_the_real_reference(
     pool = pool.float() / 127.5 - 1
 
     def copy_real(z: torch.Tensor, y: torch.Tensor) -> torch.Tensor:  # a perfect generator: real images of class y
-        return torch.stack([pool[(pool_labels == c).nonzero()[int(i) % 20, 0]] for i, c in zip(z[:, 0].abs() * 1000, y)])
+        return torch.stack([pool[(pool_labels == c).nonzero()[int(i) % 20, 0]] for i, c in zip(z[:, 0].abs() * 1000, y, strict=True)])
 
     def blank(z: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
         return -torch.ones(len(z), 1, 28, 28)

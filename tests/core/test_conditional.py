@@ -167,7 +167,7 @@ def test_checkpoint_classes_must_match_the_data():
     assert state["class_names"] == list(FASHION_CLASSES)
     restore_trainer(Trainer(tiny_conditional_config()), state)
     state["class_names"] = ["Sneaker", *FASHION_CLASSES[1:]]
-    with pytest.raises(CheckpointError, match="classes .* are not the data's"):
+    with pytest.raises(CheckpointError, match=r"classes .* are not the data's"):
         restore_trainer(Trainer(tiny_conditional_config()), state)
     state["class_names"] = []
     with pytest.raises(CheckpointError, match="class names do not match"):

@@ -75,7 +75,7 @@ def test_unknown_fields_and_bad_json_are_clear(tmp_path):
         load_config(bad)
     raw = preset("ring-8").to_dict()
     raw["train"]["batchsize"] = 3
-    with pytest.raises(ConfigError, match="train.batchsize: unknown field"):
+    with pytest.raises(ConfigError, match=r"train\.batchsize: unknown field"):
         RunConfig.from_dict(raw)
     with pytest.raises(ConfigError, match="file not found"):
         load_config(tmp_path / "missing.json")

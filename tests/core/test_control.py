@@ -18,8 +18,6 @@ from ganstudio.core.control import (
     read_heartbeat,
     snapshot_path,
 )
-from ganstudio.core.runlog import RunDirectory
-from ganstudio.core.stats import StepStats
 from ganstudio.core.events import (
     Alarm,
     Finished,
@@ -31,6 +29,8 @@ from ganstudio.core.events import (
     StateChanged,
     StatsBatch,
 )
+from ganstudio.core.runlog import RunDirectory
+from ganstudio.core.stats import StepStats
 from tests.fake_supervisor import FakeSupervisor
 
 

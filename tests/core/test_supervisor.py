@@ -1,6 +1,7 @@
 """The run supervisor, without Qt: commands in arrival order, NaN -> alarm -> rewind, live changes
 that reach config.json, pausing that blocks and stops promptly, and the picture pacing rule."""
 
+import itertools
 import json
 import queue
 import threading
@@ -111,7 +112,7 @@ def test_step_d_and_step_g_update_one_network_while_paused(tmp_path):
         return ([p.detach().clone() for p in trainer.D.parameters()], [p.detach().clone() for p in trainer.G.parameters()])
 
     def moved(before, after):
-        return any(not torch.equal(a, b) for a, b in zip(before, after))
+        return any(not torch.equal(a, b) for a, b in zip(before, after, strict=True))
 
     d0, g0 = weights()
     sup.submit(Command("step_d"))
@@ -168,7 +169,7 @@ def test_command_sources_and_listeners(tmp_path):
     yielded = list(sup.run())
     assert heard == yielded and threads == {threading.get_ident()}
     assert yielded[-1].reason is FinishReason.STOPPED
-    gaps = [b - a for a, b in zip(polls, polls[1:])]
+    gaps = [b - a for a, b in itertools.pairwise(polls)]
     assert polls and min(gaps, default=1.0) >= 0.2  # polled between steps, not before every one
 
 

@@ -159,7 +159,7 @@ def test_toy_model_shows_where_z_lands(qtbot, make_window, tmp_path):
     w = make_window()
     assert w.files.explore_checkpoint(tmp_path / "toy.pt")
     w.explorer.draw()
-    xs, ys = w.explorer.canvas.point_item.getData()
+    xs, _ys = w.explorer.canvas.point_item.getData()
     assert len(xs) == 1 and np.isfinite(xs[0]) and w.explorer.current_image is None
     assert not w.explorer.save_button.isEnabled()
 

@@ -134,5 +134,5 @@ def test_a_newer_generator_gets_new_directions_but_not_too_often(qtbot, make_win
     assert [step for _t, step, _enabled in starts] == [0, 6]  # step 5 was overtaken while it waited
     assert starts[1][0] - starts[0][0] >= DIRECTIONS_REFRESH_S[0] - 0.05
     assert starts[1][2], "the sliders stay usable while newer directions are found"
-    assert not pytest.approx(untrained) == e.state.directions.vectors
+    assert pytest.approx(untrained) != e.state.directions.vectors
     assert "from step 6" in e.info.text()

@@ -11,6 +11,7 @@ import stat
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import torch
@@ -20,6 +21,9 @@ from ganstudio.core.data.classes import FASHION_CLASSES
 from ganstudio.core.data.errors import DataError
 from ganstudio.core.data.idx import IdxError, read_idx
 from ganstudio.core.paths import DEBIAN_FASHION_DIR, find_fashion_full, user_data_dir
+
+if TYPE_CHECKING:  # Pillow loads only when a folder of images is read
+    import PIL.Image
 
 IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".bmp", ".gif", ".webp", ".tif", ".tiff", ".ppm", ".pgm"}
 
@@ -122,7 +126,7 @@ def is_regular_file(path: Path) -> bool:
         return False
 
 
-def _center_square(image, size: int):
+def _center_square(image: PIL.Image.Image, size: int) -> PIL.Image.Image:
     from PIL import Image
 
     w, h = image.size

@@ -65,7 +65,7 @@ class DCGANGenerator(nn.Module):
         """An early feature layer (after the projection), for GANSpace-style directions."""
         if self.num_classes and classes is None:
             raise ValueError("this generator is class-conditional: give the class weights")
-        if self.concat:
+        if self.concat and classes is not None:  # concat implies classes: checked above
             z = torch.cat([z, classes.to(z.dtype)], dim=1)  # (B, latent + C)
         return run_layers(self.project, z, classes)
 
@@ -100,8 +100,11 @@ class DCGANDiscriminator(nn.Module):
         """(B,) realness logits; (B, 1 + C) with AC-GAN's class logits after them."""
         if self.num_classes and labels is None:
             raise ValueError("this discriminator is class-conditional: give the labels")
-        if self.concat:
+        if self.concat and labels is not None:  # concat implies labels: checked above
             x = torch.cat([x, label_maps(labels, self.num_classes, x)], dim=1)  # (B, C_img + classes, H, W)
         h = self.body(x).flatten(1)  # (B, F)
-        logit = self.head(h).squeeze(1)
-        return self.class_head(h, logit, labels) if self.class_head is not None else logit
+        logit: torch.Tensor = self.head(h).squeeze(1)
+        if self.class_head is None:
+            return logit
+        judged: torch.Tensor = self.class_head(h, logit, labels)
+        return judged

@@ -41,7 +41,9 @@ class MLPGenerator(nn.Module):
 
     def component(self, z: torch.Tensor) -> torch.Tensor:
         """(B,) index of the component each latent belongs to."""
-        cdf = torch.special.ndtr(z[:, 0].float())  # the normal CDF
+        if self.embed is None:
+            raise ValueError("this generator has no latent components")
+        cdf: torch.Tensor = torch.special.ndtr(z[:, 0].float())  # the normal CDF
         count = self.embed.num_embeddings
         return (cdf * count).long().clamp_(0, count - 1)
 
@@ -55,11 +57,13 @@ class MLPGenerator(nn.Module):
             h = self.net[0](z)
         if self.embed is not None:
             h = h + self.embed(self.component(z)).to(h.dtype)
-        return self.net[1](h)
+        features: torch.Tensor = self.net[1](h)
+        return features
 
     def forward(self, z: torch.Tensor, classes: torch.Tensor | None = None) -> torch.Tensor:
         """classes: (B, num_classes) class weights (one-hot rows for pure classes) when conditional."""
-        return self.net[2:](self.features(z, classes)).view(z.shape[0], *self.out_shape)
+        out: torch.Tensor = self.net[2:](self.features(z, classes))
+        return out.view(z.shape[0], *self.out_shape)
 
 
 class MLPDiscriminator(nn.Module):
@@ -90,12 +94,16 @@ class MLPDiscriminator(nn.Module):
     def forward(self, x: torch.Tensor, labels: torch.Tensor | None = None) -> torch.Tensor:
         """(B,) realness logits; (B, 1 + C) with AC-GAN's class logits after them."""
         if not self.num_classes:
-            return self.net(x).squeeze(1)
+            logits: torch.Tensor = self.net(x)
+            return logits.squeeze(1)
         if labels is None:
             raise ValueError("this discriminator is class-conditional: give the labels")
         flat = self.net[0](x)
         if self.concat:
             flat = torch.cat([flat, label_maps(labels, self.num_classes, flat)], dim=1)  # (B, D + C)
         h = self.net[1:-1](flat)  # (B, width)
-        logit = self.net[-1](h).squeeze(1)
-        return self.class_head(h, logit, labels) if self.class_head is not None else logit
+        logit: torch.Tensor = self.net[-1](h).squeeze(1)
+        if self.class_head is None:
+            return logit
+        judged: torch.Tensor = self.class_head(h, logit, labels)
+        return judged

@@ -55,7 +55,7 @@ def train_classifier(images: torch.Tensor, labels: torch.Tensor, num_classes: in
             idx = order[i:i + BATCH]
             loss = F.cross_entropy(net(x[idx].to(device)), y[idx].to(device))
             opt.zero_grad(set_to_none=True)
-            loss.backward()  # type: ignore[no-untyped-call]
+            loss.backward()
             opt.step()
     return net.eval()
 

@@ -62,13 +62,15 @@ class QualityEvaluator:
         self.train_features = extract(self.net.features, train, self.device)
         self.real_inception = extract(self.inception, real, self.device) if self.inception is not None else None
         self.class_names = tuple(class_names) if real_labels is not None else ()
-        self.real_labels = real_labels[self.real_index.to(real_labels.device)].cpu() if self.class_names else None
+        self.real_labels = (real_labels[self.real_index.to(real_labels.device)].cpu()
+                            if self.class_names and real_labels is not None else None)
         self.real_logits = self._logits(self.real_features) if classifier_knows(self.class_names) else None
 
     @torch.no_grad()
     def _logits(self, features: torch.Tensor) -> torch.Tensor:
         """The shipped classifier's logits from features already extracted (its head after the features)."""
-        return self.net.head(features.float().to(self.device)).cpu()
+        logits: torch.Tensor = self.net.head(features.float().to(self.device))
+        return logits.cpu()
 
     @property
     def real_count(self) -> int:

@@ -86,8 +86,9 @@ class DirectionFinder(QObject):
         self._last_start = time.monotonic()
         self.searching.emit(snapshot)
         worker = create_worker(_search, snapshot, self._label, _start_thread=False, _ignore_errors=True)
-        worker.returned.connect(self._returned)
-        worker.errored.connect(self._errored)
+        # a signal connected to a signal re-emits it (Qt's docs); PySide6's stubs take only callables there
+        worker.returned.connect(self._returned)  # type: ignore[arg-type]
+        worker.errored.connect(self._errored)  # type: ignore[arg-type]
         worker.start()
 
     def _on_found(self, result: tuple[GeneratorSnapshot, Directions, int, float]) -> None:

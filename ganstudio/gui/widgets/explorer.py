@@ -17,6 +17,7 @@ import numpy as np
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import (
+    QBoxLayout,
     QFileDialog,
     QGridLayout,
     QHBoxLayout,
@@ -103,7 +104,9 @@ class ExplorerPanel(QWidget):
         self.classes = ClassPanel(self.state)
         self.classes.edited.connect(self.request_render)
         self.classes.play.refused.connect(lambda: self.info.setText("Choose a class B other than A first"))
-        self.sliders.layout().insertWidget(1, self.classes.selector_row)  # beside the seed
+        column = self.sliders.layout()
+        assert isinstance(column, QBoxLayout)
+        column.insertWidget(1, self.classes.selector_row)  # beside the seed
 
         self._lay_out()
         self._set_enabled(False)

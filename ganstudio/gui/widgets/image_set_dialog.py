@@ -10,6 +10,7 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
+from PySide6.QtGui import QStandardItemModel
 from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
@@ -50,7 +51,9 @@ class ImageSetDialog(QDialog):
             self.kind_combo.addItem(text, key)
             if ((key == "interpolation" and not has_ab) or (key in ("sweep", "class-sweep") and direction_count == 0)
                     or (key == "class-morph" and label == label_b)):
-                self.kind_combo.model().item(self.kind_combo.count() - 1).setEnabled(False)
+                model = self.kind_combo.model()
+                assert isinstance(model, QStandardItemModel)  # a QComboBox's own model
+                model.item(self.kind_combo.count() - 1).setEnabled(False)
         self.kind_combo.setToolTip("Interpolation needs A and B set; a sweep needs the principal directions; "
                                    "a class morph needs a class B other than A")
         self.count_spin = QSpinBox(objectName="imageSetCountSpin")

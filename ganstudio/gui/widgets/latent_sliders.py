@@ -125,7 +125,7 @@ class LatentSliders(QWidget):
         try:
             self.seed_spin.setValue(self.state.seed)
             self.truncation_slider.setValue(self.state.truncation)
-            for slider, value in zip(self.direction_sliders, self.state.direction_values):
+            for slider, value in zip(self.direction_sliders, self.state.direction_values, strict=False):
                 slider.setValue(value)
             for index, slider in self.raw_sliders.items():
                 slider.setValue(self.state.raw_values.get(index, 0.0))
@@ -151,7 +151,7 @@ class LatentSliders(QWidget):
         """One slider per direction, labelled with the share of variance it explains."""
         count = len(directions.vectors)
         total = float(directions.variances.sum()) or 1.0
-        for i, (slider, label) in enumerate(zip(self.direction_sliders, self.direction_labels)):
+        for i, (slider, label) in enumerate(zip(self.direction_sliders, self.direction_labels, strict=True)):
             slider.setEnabled(i < count)
             slider.setVisible(i < count)
             label.setVisible(i < count)

@@ -87,7 +87,8 @@ class VerticalScrollArea(QScrollArea):
             field.installEventFilter(self)
 
     def minimumSizeHint(self) -> QSize:
-        content = self.widget().minimumSizeHint().width()
+        inner = self.widget()
+        content = inner.minimumSizeHint().width() if inner is not None else 0
         chrome = self.verticalScrollBar().sizeHint().width() + 2 * self.frameWidth()
         return QSize(content + chrome, super().minimumSizeHint().height())
 
@@ -150,8 +151,9 @@ class SetupForm(QWidget):
         outer.addWidget(self.general_error)
         outer.addStretch(1)
 
-        dataset = self.dataset_combo = self.binders["data.dataset"].widget
+        dataset = self.binders["data.dataset"].widget
         assert isinstance(dataset, QComboBox)
+        self.dataset_combo = dataset
         if not fashion_full_found:
             dataset.removeItem(dataset.findData("fashion-mnist-full"))
         for path, placeholder in (("data.path", "folder"), ("quality.inception_weights", "torch hub cache")):
