@@ -21,8 +21,15 @@ EXIT_ALARM = 2  # a headless run stopped by a health alarm (see --on-alarm)
 
 # `ganstudio bench NAME`: each module adds its options (add_arguments) and runs (main); torch loads in main
 BENCHES: dict[str, ModuleType] = {
-    "speed": speed, "supervisor": supervisor, "gui": gui_lag, "explorer": explorer_latency, "modes": modes,
-    "startup": startup, "quality": quality, "memory": memory, "scale": scale,
+    "speed": speed,
+    "supervisor": supervisor,
+    "gui": gui_lag,
+    "explorer": explorer_latency,
+    "modes": modes,
+    "startup": startup,
+    "quality": quality,
+    "memory": memory,
+    "scale": scale,
 }
 
 
@@ -79,8 +86,10 @@ def _session_for(args: argparse.Namespace):
     if args.preset or args.config or args.out:
         raise CliError("--resume continues a run with its own config; drop --preset/--config/--out")
     if args.seed is not None:
-        raise CliError("--seed cannot change when a run continues (its random state is in the checkpoint); "
-                       "start a new run with --seed")
+        raise CliError(
+            "--seed cannot change when a run continues (its random state is in the checkpoint); "
+            "start a new run with --seed"
+        )
     run = RunDirectory.open(args.resume)
     if args.restart:
         if args.set or args.steps is not None:
@@ -118,9 +127,12 @@ def cmd_train(args: argparse.Namespace) -> int:
     session = _session_for(args)
     try:
         if session.resumed_world_size != 1 and session.step > 0:
-            print(f"ganstudio: warning: resuming on 1 process a run saved on {session.resumed_world_size}: the weights "
-                  "and optimizer states carry over; the data order and noise differ from an uninterrupted run",
-                  file=sys.stderr, flush=True)
+            print(
+                f"ganstudio: warning: resuming on 1 process a run saved on {session.resumed_world_size}: the weights "
+                "and optimizer states carry over; the data order and noise differ from an uninterrupted run",
+                file=sys.stderr,
+                flush=True,
+            )
         return _train(session, args.on_alarm)
     finally:
         session.close()  # the folder's lock: free for the next train --resume, even in this process
@@ -157,7 +169,10 @@ def _train(session, on_alarm: str, ranks=None) -> int:
     finished = Finished(FinishReason.ERROR, session.step)
     saved = ""
     log_every = session.trainer.config.train.log_every
-    with _StopOnInterrupt(abort_on_repeat=ranks is None) as stop, TrainingProgress(session.total_steps, session.step) as bar:
+    with (
+        _StopOnInterrupt(abort_on_repeat=ranks is None) as stop,
+        TrainingProgress(session.total_steps, session.step) as bar,
+    ):
         supervisor.add_command_source(stop.commands)
         for event in supervisor.run():
             match event:
@@ -169,13 +184,20 @@ def _train(session, on_alarm: str, ranks=None) -> int:
                     if logged:
                         bar.update(logged[-1].step, loss_d=logged[-1].loss_d, loss_g=logged[-1].loss_g)
                 case QualityScored(step=step, scores=q, best=best):
-                    bar.write(f"step {step:,}: FD {q['frechet']:.2f}, precision {q['precision']:.2f}, "
-                              f"recall {q['recall']:.2f}, coverage {q['coverage']:.2f}"
-                              + (" (best so far; checkpoints/best.pt)" if best and
-                                 session.trainer.config.quality.keep_best else ""))
+                    bar.write(
+                        f"step {step:,}: FD {q['frechet']:.2f}, precision {q['precision']:.2f}, "
+                        f"recall {q['recall']:.2f}, coverage {q['coverage']:.2f}"
+                        + (
+                            " (best so far; checkpoints/best.pt)"
+                            if best and session.trainer.config.quality.keep_best
+                            else ""
+                        )
+                    )
                 case Alarm():
-                    bar.write(f"alarm at step {event.step:,}: {event.message} "
-                              f"(remedies: {'; '.join(r.label for r in event.remedies) or 'none'})")
+                    bar.write(
+                        f"alarm at step {event.step:,}: {event.message} "
+                        f"(remedies: {'; '.join(r.label for r in event.remedies) or 'none'})"
+                    )
                     for command in unattended.commands_for(event, supervisor.rewind_step):
                         supervisor.submit(command)
                 case Changed(step=step, changes=changes):
@@ -198,8 +220,11 @@ def _train(session, on_alarm: str, ranks=None) -> int:
         print(f"ganstudio: {unattended.stop_message}; checkpoint saved to {saved}", file=sys.stderr, flush=True)
         return EXIT_ALARM
     if finished.reason is FinishReason.STOPPED:
-        print(f"{stop.reason} at step {session.step}; checkpoint saved to {saved}\n"
-              f"continue with: ganstudio train --resume {session.run.path}", flush=True)
+        print(
+            f"{stop.reason} at step {session.step}; checkpoint saved to {saved}\n"
+            f"continue with: ganstudio train --resume {session.run.path}",
+            flush=True,
+        )
         return EXIT_INTERRUPTED
     print(f"done: {session.step} steps; checkpoint {saved}; samples in {session.run.samples_dir}")
     return 0
@@ -304,9 +329,16 @@ def cmd_eval(args: argparse.Namespace) -> int:
         from ganstudio.core.sampling import load_generator
 
         data, _ = real_data_for(args.checkpoint, load_generator(args.checkpoint).config, args.dataset, args.data_path)
-    report = evaluate_checkpoint(args.checkpoint, args.n, data=data, device=args.device or "cpu",
-                                 inception_weights=args.inception_weights, with_inception=with_inception,
-                                 progress=lambda line: print(line, file=sys.stderr, flush=True), cas=args.cas)
+    report = evaluate_checkpoint(
+        args.checkpoint,
+        args.n,
+        data=data,
+        device=args.device or "cpu",
+        inception_weights=args.inception_weights,
+        with_inception=with_inception,
+        progress=lambda line: print(line, file=sys.stderr, flush=True),
+        cas=args.cas,
+    )
     rows = [
         ("Fréchet distance (GAN Studio features)", f"{report.frechet:.3f}", "lower is better; two real halves give ~0"),
         ("KID x 1000", f"{1000 * report.kid:.2f} +- {1000 * report.kid_std:.2f}", "lower is better"),
@@ -314,7 +346,11 @@ def cmd_eval(args: argparse.Namespace) -> int:
         ("recall (k=3)", f"{report.recall:.3f}", "reals inside the fake manifold"),
         ("density (k=5)", f"{report.density:.3f}", "~1 for real data"),
         ("coverage (k=5)", f"{report.coverage:.3f}", "~0.97 for real data"),
-        ("memorisation ratio", f"{report.memorisation_ratio:.3f}", "fake / real nearest-training distance; << 1 copies"),
+        (
+            "memorisation ratio",
+            f"{report.memorisation_ratio:.3f}",
+            "fake / real nearest-training distance; << 1 copies",
+        ),
         ("memorised fraction", f"{report.memorised_fraction:.3f}", "fakes closer to training than 99 % of reals"),
     ]
     if report.inception_fid is not None:
@@ -326,8 +362,14 @@ def cmd_eval(args: argparse.Namespace) -> int:
     print(format_table(["metric", "value", "reading"], [list(r) for r in rows]))
     if report.class_intra_fd or report.class_label_accuracy:
         accuracy, intra = report.class_label_accuracy or {}, report.class_intra_fd or {}
-        per_class = [[name, f"{100 * accuracy[name]:.1f} %" if name in accuracy else "",
-                      f"{intra[name]:.2f}" if name in intra else ""] for name in dict.fromkeys([*accuracy, *intra])]
+        per_class = [
+            [
+                name,
+                f"{100 * accuracy[name]:.1f} %" if name in accuracy else "",
+                f"{intra[name]:.2f}" if name in intra else "",
+            ]
+            for name in dict.fromkeys([*accuracy, *intra])
+        ]
         print(format_table(["class", "label accuracy", "intra-FD"], per_class))
     if args.json:
         from ganstudio.core.atomic import atomic_write
@@ -341,15 +383,32 @@ def _class_rows(report) -> list[tuple[str, str, str]]:
     """eval's rows for a class-conditional checkpoint (none for an unconditional one)."""
     rows = []
     if report.label_accuracy is not None:
-        real = f"; real images {100 * report.real_label_accuracy:.1f} %" if report.real_label_accuracy is not None else ""
-        rows.append(("label accuracy", f"{100 * report.label_accuracy:.1f} %",
-                     f"fakes the shipped classifier puts in their class{real}"))
+        real = (
+            f"; real images {100 * report.real_label_accuracy:.1f} %" if report.real_label_accuracy is not None else ""
+        )
+        rows.append(
+            (
+                "label accuracy",
+                f"{100 * report.label_accuracy:.1f} %",
+                f"fakes the shipped classifier puts in their class{real}",
+            )
+        )
     if report.intra_fd is not None:
-        rows.append(("intra-FD (mean over classes)", f"{report.intra_fd:.3f}",
-                     "Fréchet distance within each class; ~1/C of the samples each, so noisier than FD"))
+        rows.append(
+            (
+                "intra-FD (mean over classes)",
+                f"{report.intra_fd:.3f}",
+                "Fréchet distance within each class; ~1/C of the samples each, so noisier than FD",
+            )
+        )
     if report.cas is not None:
-        rows.append(("CAS", f"{100 * report.cas:.1f} %",
-                     f"classifier trained on fakes, tested on reals; trained on reals: {100 * report.cas_real:.1f} %"))
+        rows.append(
+            (
+                "CAS",
+                f"{100 * report.cas:.1f} %",
+                f"classifier trained on fakes, tested on reals; trained on reals: {100 * report.cas_real:.1f} %",
+            )
+        )
     return rows
 
 
@@ -371,8 +430,11 @@ def cmd_presets(_args: argparse.Namespace) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = OneLineParser(prog="ganstudio", description="Train and explore GANs. Run `ganstudio` with no command to "
-                           "open the window; the commands below work headless.")
+    parser = OneLineParser(
+        prog="ganstudio",
+        description="Train and explore GANs. Run `ganstudio` with no command to "
+        "open the window; the commands below work headless.",
+    )
     parser.add_argument("--version", action="version", version=f"ganstudio {__version__}")
     sub = parser.add_subparsers(dest="command", parser_class=OneLineParser)
 
@@ -383,26 +445,48 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--seed", type=int, help="random seed (default: the config's)")
     train.add_argument("--out", help="run folder to create (default: a new folder in the runs folder)")
     train.add_argument("--device", help="auto, cpu, cuda, cuda:N or mps")
-    train.add_argument("--resume", metavar="RUN_DIR", help="continue a run from its latest checkpoint; --steps, "
-                       "and --set for learning rates, k, noise, EMA, intervals, quality and perf fields, may change")
-    train.add_argument("--restart", action="store_true", help="with --resume: train the folder over from step 0 "
-                       "with its config.json (its metrics, samples and checkpoints are deleted)")
-    train.add_argument("--set", action="append", metavar="SECTION.FIELD=VALUE",
-                       help="override one config field, e.g. --set loss.kind=wgan-gp --set model.spectral_norm=true "
-                            "(repeatable)")
-    train.add_argument("--on-alarm", choices=["remedy", "stop", "ignore"], default="remedy",
-                       help="with nobody watching: remedy (default): on NaN rewind and halve the learning rates, at "
-                       "most 3 times, then stop; stop: stop on any alarm; ignore: go on (NaN still stops). Stops "
-                       "save a checkpoint and exit 2")
-    train.add_argument("--nproc", type=int, metavar="N",
-                       help="train on N processes on this machine through torchrun (one per GPU, or CPU processes "
-                       "sharing the cores); the global batch is split over them (default: the config's "
-                       "perf.processes, 1). For many machines run torchrun yourself (README)")
+    train.add_argument(
+        "--resume",
+        metavar="RUN_DIR",
+        help="continue a run from its latest checkpoint; --steps, "
+        "and --set for learning rates, k, noise, EMA, intervals, quality and perf fields, may change",
+    )
+    train.add_argument(
+        "--restart",
+        action="store_true",
+        help="with --resume: train the folder over from step 0 "
+        "with its config.json (its metrics, samples and checkpoints are deleted)",
+    )
+    train.add_argument(
+        "--set",
+        action="append",
+        metavar="SECTION.FIELD=VALUE",
+        help="override one config field, e.g. --set loss.kind=wgan-gp --set model.spectral_norm=true (repeatable)",
+    )
+    train.add_argument(
+        "--on-alarm",
+        choices=["remedy", "stop", "ignore"],
+        default="remedy",
+        help="with nobody watching: remedy (default): on NaN rewind and halve the learning rates, at "
+        "most 3 times, then stop; stop: stop on any alarm; ignore: go on (NaN still stops). Stops "
+        "save a checkpoint and exit 2",
+    )
+    train.add_argument(
+        "--nproc",
+        type=int,
+        metavar="N",
+        help="train on N processes on this machine through torchrun (one per GPU, or CPU processes "
+        "sharing the cores); the global batch is split over them (default: the config's "
+        "perf.processes, 1). For many machines run torchrun yourself (README)",
+    )
     train.set_defaults(func=cmd_train)
 
-    sample = sub.add_parser("sample", help="generate images (or points) from a checkpoint",
-                            description="Writes sample_NNNN.png and grid.png (toy runs: samples.npy) into --out. "
-                            "The same checkpoint, --seed and --n give the same files on every machine.")
+    sample = sub.add_parser(
+        "sample",
+        help="generate images (or points) from a checkpoint",
+        description="Writes sample_NNNN.png and grid.png (toy runs: samples.npy) into --out. "
+        "The same checkpoint, --seed and --n give the same files on every machine.",
+    )
     sample.add_argument("checkpoint", nargs="?", help="a .pt file, e.g. RUN_DIR/checkpoints/latest.pt")
     sample.add_argument("--manifest", help="regenerate an image set saved from the explorer (its manifest.json)")
     sample.add_argument("--n", type=int, default=64, help="how many images (or toy points) to generate (default: 64)")
@@ -410,29 +494,46 @@ def build_parser() -> argparse.ArgumentParser:
     sample.add_argument("--out", required=True, help="folder to write into (created if missing)")
     sample.add_argument("--device", help="default: cpu")
     sample.add_argument("--force", action="store_true", help="overwrite existing files")
-    sample.add_argument("--class", dest="class_", action="append", metavar="NAME|INDEX",
-                        help="conditional checkpoints: generate this class (a name such as Sneaker, or an index); "
-                        "repeat for several, the samples cycle through them (default: every class, balanced)")
+    sample.add_argument(
+        "--class",
+        dest="class_",
+        action="append",
+        metavar="NAME|INDEX",
+        help="conditional checkpoints: generate this class (a name such as Sneaker, or an index); "
+        "repeat for several, the samples cycle through them (default: every class, balanced)",
+    )
     sample.set_defaults(func=cmd_sample)
 
-    evaluate = sub.add_parser("eval", help="score a checkpoint's samples: FD, KID, precision/recall, "
-                              "density/coverage, memorisation")
+    evaluate = sub.add_parser(
+        "eval", help="score a checkpoint's samples: FD, KID, precision/recall, density/coverage, memorisation"
+    )
     evaluate.add_argument("checkpoint")
-    evaluate.add_argument("--n", type=int, default=5000, help="generated images (and real images) to compare "
-                          "(default: 5000)")
-    evaluate.add_argument("--dataset", help="the real images to compare with (default: the run folder's, or the "
-                          "bundled Fashion-MNIST); a checkpoint from elsewhere never picks a path or a download")
+    evaluate.add_argument(
+        "--n", type=int, default=5000, help="generated images (and real images) to compare (default: 5000)"
+    )
+    evaluate.add_argument(
+        "--dataset",
+        help="the real images to compare with (default: the run folder's, or the "
+        "bundled Fashion-MNIST); a checkpoint from elsewhere never picks a path or a download",
+    )
     evaluate.add_argument("--data-path", help="folder of the --dataset's files")
     evaluate.add_argument("--device", help="default: cpu")
-    evaluate.add_argument("--inception", action="store_true",
-                          help="also torchvision-Inception FID (weights must be in torch hub's cache)")
+    evaluate.add_argument(
+        "--inception", action="store_true", help="also torchvision-Inception FID (weights must be in torch hub's cache)"
+    )
     evaluate.add_argument("--inception-weights", metavar="FILE", help="an inception_v3_google-*.pth file to use")
-    evaluate.add_argument("--download-inception", action="store_true",
-                          help="fetch the Inception weights into torch hub's cache first (needs the network)")
+    evaluate.add_argument(
+        "--download-inception",
+        action="store_true",
+        help="fetch the Inception weights into torch hub's cache first (needs the network)",
+    )
     evaluate.add_argument("--json", help="also write the metrics to this JSON file")
-    evaluate.add_argument("--cas", action="store_true",
-                          help="conditional checkpoints: also the classification accuracy score (a small classifier "
-                          "trained only on generated images, tested on real ones; about a minute on a CPU)")
+    evaluate.add_argument(
+        "--cas",
+        action="store_true",
+        help="conditional checkpoints: also the classification accuracy score (a small classifier "
+        "trained only on generated images, tested on real ones; about a minute on a CPU)",
+    )
     evaluate.set_defaults(func=cmd_eval)
 
     watch = sub.add_parser("watch", help="open the window on a run another process is training, to follow and steer it")
@@ -443,9 +544,12 @@ def build_parser() -> argparse.ArgumentParser:
     presets.set_defaults(func=cmd_presets)
     cli_config.add_arguments(sub.add_parser("config", help=cli_config.HELP, description=cli_config.HELP))
 
-    bench = sub.add_parser("bench", help="measure speed and more; prints a table",
-                           description="Each bench trains or launches for real and prints a table "
-                           "(and --json FILE writes its figures). `ganstudio bench NAME --help` for its options.")
+    bench = sub.add_parser(
+        "bench",
+        help="measure speed and more; prints a table",
+        description="Each bench trains or launches for real and prints a table "
+        "(and --json FILE writes its figures). `ganstudio bench NAME --help` for its options.",
+    )
     kinds = bench.add_subparsers(dest="bench", metavar="BENCH", required=True, parser_class=OneLineParser)
     for name, module in BENCHES.items():
         kind = kinds.add_parser(name, help=module.HELP, description=module.HELP)
@@ -492,8 +596,11 @@ def main(argv: list[str] | None = None) -> int:
         print("ganstudio: interrupted", file=sys.stderr)
         return EXIT_INTERRUPTED
     except Exception as exc:  # noqa: BLE001 - a bug: one line here, the traceback in a file
-        print(f"ganstudio: internal error: {type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''} "
-              f"(a bug; traceback in {_crash_report()})", file=sys.stderr)
+        print(
+            f"ganstudio: internal error: {type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''} "
+            f"(a bug; traceback in {_crash_report()})",
+            file=sys.stderr,
+        )
         return 1
 
 

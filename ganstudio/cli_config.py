@@ -12,15 +12,29 @@ from ganstudio.core.config import CONFIG_FIELDS, DEFAULT_PRESET, PRESETS, preset
 
 HELP = "print a preset's full config as JSON, or every config field (--fields)"
 COLUMNS = ("field", "default", "allowed", "help")
-ANY_OF_TYPE = {"int": "an integer", "float": "a number", "bool": "true or false", "str": "text",
-               "str | None": "text or null"}
+ANY_OF_TYPE = {
+    "int": "an integer",
+    "float": "a number",
+    "bool": "true or false",
+    "str": "text",
+    "str | None": "text or null",
+}
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--preset", choices=PRESETS, default=DEFAULT_PRESET, metavar="PRESET",
-                        help=f"the preset to print (default: {DEFAULT_PRESET}; see `ganstudio presets`)")
-    parser.add_argument("--fields", action="store_true", help="list every field: its default, the values it "
-                        "accepts, whether it can change during a run, and what it does")
+    parser.add_argument(
+        "--preset",
+        choices=PRESETS,
+        default=DEFAULT_PRESET,
+        metavar="PRESET",
+        help=f"the preset to print (default: {DEFAULT_PRESET}; see `ganstudio presets`)",
+    )
+    parser.add_argument(
+        "--fields",
+        action="store_true",
+        help="list every field: its default, the values it "
+        "accepts, whether it can change during a run, and what it does",
+    )
     parser.set_defaults(func=main)
 
 
@@ -31,8 +45,15 @@ def main(args: argparse.Namespace) -> int:
 
 def fields_table(width: int) -> str:
     """One row per field; the help column takes what the terminal has left and wraps inside it."""
-    rows = [(f.path, _shown(f.default), (f.spec.allowed(f.kind) or ANY_OF_TYPE[f.kind]) + ("; live" if f.spec.live
-             else ""), f.spec.help) for f in CONFIG_FIELDS]
+    rows = [
+        (
+            f.path,
+            _shown(f.default),
+            (f.spec.allowed(f.kind) or ANY_OF_TYPE[f.kind]) + ("; live" if f.spec.live else ""),
+            f.spec.help,
+        )
+        for f in CONFIG_FIELDS
+    ]
     widths = [max(len(COLUMNS[0]), *(len(r[0]) for r in rows)), max(len(COLUMNS[1]), *(len(r[1]) for r in rows)), 30]
     widths.append(max(30, width - sum(widths) - 2 * len(widths)))
     lines = []

@@ -30,9 +30,15 @@ def under_torchrun() -> bool:
 def forwarded_arguments(args: argparse.Namespace) -> list[str]:
     """The train arguments each rank gets: the user's, without --nproc."""
     out = ["train"]
-    for flag, value in (("--preset", args.preset), ("--config", args.config), ("--steps", args.steps),
-                        ("--seed", args.seed), ("--out", args.out), ("--device", args.device),
-                        ("--resume", args.resume)):
+    for flag, value in (
+        ("--preset", args.preset),
+        ("--config", args.config),
+        ("--steps", args.steps),
+        ("--seed", args.seed),
+        ("--out", args.out),
+        ("--device", args.device),
+        ("--resume", args.resume),
+    ):
         if value is not None:
             out += [flag, str(value)]
     if args.restart:
@@ -43,8 +49,17 @@ def forwarded_arguments(args: argparse.Namespace) -> list[str]:
 
 
 def torchrun_command(nproc: int, train_args: list[str], max_restarts: int = 0) -> list[str]:
-    return [sys.executable, "-m", "torch.distributed.run", "--standalone", f"--nproc-per-node={nproc}",
-            f"--max-restarts={max_restarts}", "-m", "ganstudio", *train_args]
+    return [
+        sys.executable,
+        "-m",
+        "torch.distributed.run",
+        "--standalone",
+        f"--nproc-per-node={nproc}",
+        f"--max-restarts={max_restarts}",
+        "-m",
+        "ganstudio",
+        *train_args,
+    ]
 
 
 def exit_status(run_dir: str, torchrun_status: int) -> int:
@@ -177,12 +192,24 @@ def _lead(args: argparse.Namespace, ranks: RankGroup) -> int:
         trainer.join(ranks)
         same_world = session.resumed_world_size == ranks.world_size
         if session.step > 0 and not same_world:
-            print(f"ganstudio: warning: resuming on {ranks.world_size} processes a run saved on "
-                  f"{session.resumed_world_size}: the weights and optimizer states carry over; the data order and "
-                  "noise differ from an uninterrupted run (new shards and random streams)", file=sys.stderr, flush=True)
-        ranks.announce("start", to_cpu({"config": trainer.config.to_dict(), "state": trainer.state_dict(),
-                                        "rank_rng": session.resumed_rank_rng if same_world else None,
-                                        "run": str(session.run.path)}))
+            print(
+                f"ganstudio: warning: resuming on {ranks.world_size} processes a run saved on "
+                f"{session.resumed_world_size}: the weights and optimizer states carry over; the data order and "
+                "noise differ from an uninterrupted run (new shards and random streams)",
+                file=sys.stderr,
+                flush=True,
+            )
+        ranks.announce(
+            "start",
+            to_cpu(
+                {
+                    "config": trainer.config.to_dict(),
+                    "state": trainer.state_dict(),
+                    "rank_rng": session.resumed_rank_rng if same_world else None,
+                    "run": str(session.run.path),
+                }
+            ),
+        )
         session.prepare_checkpoint = checkpoint_check(session, ranks)
         status = _train(session, args.on_alarm, ranks=ranks)
     finally:

@@ -32,8 +32,9 @@ class TrainingProgress:
     def __enter__(self) -> TrainingProgress:
         return self
 
-    def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None,
-                 tb: TracebackType | None) -> Literal[False]:
+    def __exit__(
+        self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> Literal[False]:
         if self._bar is not None:
             self._bar.close()
         elif self.step != self._last_step:
@@ -65,5 +66,8 @@ class TrainingProgress:
         self._last_step = self.step
         loss_d, loss_g = self._losses
         losses = f"; loss_d {loss_d:.3f}, loss_g {loss_g:.3f}" if loss_d is not None else ""
-        print(f"step {self.step:,} / {self.total:,} ({100 * self.step / self.total:.0f} %){losses}",
-              file=self.stream, flush=True)
+        print(
+            f"step {self.step:,} / {self.total:,} ({100 * self.step / self.total:.0f} %){losses}",
+            file=self.stream,
+            flush=True,
+        )

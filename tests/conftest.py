@@ -15,8 +15,9 @@ def tiny_image_config(**train) -> RunConfig:
     """A DCGAN small enough that a step takes milliseconds on 2 cores."""
     cfg = preset("fashion-dcgan")
     cfg.model = ModelConfig(arch="dcgan", latent_dim=8, width=8)
-    cfg.train = TrainConfig(steps=20, batch_size=8, k=1, seed=3, device="cpu",
-                            log_every=5, sample_every=10, checkpoint_every=10)
+    cfg.train = TrainConfig(
+        steps=20, batch_size=8, k=1, seed=3, device="cpu", log_every=5, sample_every=10, checkpoint_every=10
+    )
     cfg.quality.every = 0  # scored only by the tests that are about quality
     for key, value in train.items():
         setattr(cfg.train, key, value)
@@ -27,8 +28,9 @@ def tiny_toy_config(dataset: str = "ring-8", **train) -> RunConfig:
     cfg = preset("ring-8")
     cfg.data = DataConfig(dataset=dataset)
     cfg.model.width = 16
-    cfg.train = TrainConfig(steps=20, batch_size=32, k=1, seed=5, device="cpu",
-                            log_every=5, sample_every=10, checkpoint_every=10)
+    cfg.train = TrainConfig(
+        steps=20, batch_size=32, k=1, seed=5, device="cpu", log_every=5, sample_every=10, checkpoint_every=10
+    )
     for key, value in train.items():
         setattr(cfg.train, key, value)
     return cfg

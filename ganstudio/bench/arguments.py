@@ -11,9 +11,15 @@ from ganstudio.core.config import PRESETS
 def add_preset(parser: argparse.ArgumentParser, default: str | tuple[str, ...] | None, many: bool = False) -> None:
     """--preset, checked against the preset table; `many`: repeatable, and the bench measures each."""
     shown = ", ".join(default) if isinstance(default, tuple) else default
-    parser.add_argument("--preset", action="append" if many else "store", choices=PRESETS, metavar="PRESET",
-                        help=f"preset to measure{' (repeatable)' if many else ''}"
-                        + (f" (default: {shown})" if shown else "") + "; see `ganstudio presets`")
+    parser.add_argument(
+        "--preset",
+        action="append" if many else "store",
+        choices=PRESETS,
+        metavar="PRESET",
+        help=f"preset to measure{' (repeatable)' if many else ''}"
+        + (f" (default: {shown})" if shown else "")
+        + "; see `ganstudio presets`",
+    )
 
 
 def presets_or(args: argparse.Namespace, default: tuple[str, ...]) -> list[str]:
@@ -21,8 +27,12 @@ def presets_or(args: argparse.Namespace, default: tuple[str, ...]) -> list[str]:
 
 
 def add_set(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--set", action="append", metavar="SECTION.FIELD=VALUE",
-                        help="config override on top of the preset, e.g. --set model.pack=4 (repeatable)")
+    parser.add_argument(
+        "--set",
+        action="append",
+        metavar="SECTION.FIELD=VALUE",
+        help="config override on top of the preset, e.g. --set model.pack=4 (repeatable)",
+    )
 
 
 def add_json(parser: argparse.ArgumentParser) -> None:

@@ -21,11 +21,13 @@ HELP = "explorer responsiveness: slider-to-pixels latency, and training while so
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--seconds", type=positive_float, default=15.0,
-                        help="seconds per alternating chunk (default: 15)")
+    parser.add_argument(
+        "--seconds", type=positive_float, default=15.0, help="seconds per alternating chunk (default: 15)"
+    )
     parser.add_argument("--rounds", type=positive_int, default=3, help="alternating rounds (default: 3)")
-    parser.add_argument("--drags", type=positive_int, default=300, help="slider moves timed per model size "
-                        "(default: 300)")
+    parser.add_argument(
+        "--drags", type=positive_int, default=300, help="slider moves timed per model size (default: 300)"
+    )
     add_json(parser)
 
 
@@ -82,9 +84,14 @@ def run_explorer_bench(seconds: float, rounds: int, drags: int, json_path: str |
             app.processEvents()
         _latency(app, panel, 20)
         lat = np.asarray(_latency(app, panel, drags))
-        results[f"{size}px"] = {"p50_ms": float(np.percentile(lat, 50)), "p95_ms": float(np.percentile(lat, 95)),
-                                "drags": drags}
-        rows.append([f"slider -> pixels, {size} px", f"{np.percentile(lat, 50):.1f} ms", f"{np.percentile(lat, 95):.1f} ms"])
+        results[f"{size}px"] = {
+            "p50_ms": float(np.percentile(lat, 50)),
+            "p95_ms": float(np.percentile(lat, 95)),
+            "drags": drags,
+        }
+        rows.append(
+            [f"slider -> pixels, {size} px", f"{np.percentile(lat, 50):.1f} ms", f"{np.percentile(lat, 95):.1f} ms"]
+        )
         panel.close()
 
     def spin(ms: float) -> None:

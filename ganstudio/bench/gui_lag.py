@@ -35,19 +35,30 @@ DEFAULT_PRESET = "fashion-dcgan"
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     add_preset(parser, DEFAULT_PRESET)
-    parser.add_argument("--seconds", type=positive_float, default=15.0,
-                        help="seconds per alternating chunk (default: 15)")
+    parser.add_argument(
+        "--seconds", type=positive_float, default=15.0, help="seconds per alternating chunk (default: 15)"
+    )
     parser.add_argument("--rounds", type=positive_int, default=3, help="alternating rounds (default: 3)")
     add_set(parser)
     add_json(parser)
 
 
 def main(args: argparse.Namespace) -> int:
-    print(run_gui_bench(args.preset or DEFAULT_PRESET, seconds=args.seconds, rounds=args.rounds,
-                        json_path=args.json, overrides=args.set))
+    print(
+        run_gui_bench(
+            args.preset or DEFAULT_PRESET,
+            seconds=args.seconds,
+            rounds=args.rounds,
+            json_path=args.json,
+            overrides=args.set,
+        )
+    )
     return 0
-def run_gui_bench(preset_name: str, seconds: float, rounds: int, json_path: str | None,
-                  overrides: list[str] | None = None) -> str:
+
+
+def run_gui_bench(
+    preset_name: str, seconds: float, rounds: int, json_path: str | None, overrides: list[str] | None = None
+) -> str:
     from PySide6.QtCore import QElapsedTimer, QEventLoop, QTimer
 
     from ganstudio.bench.window import bench_window
@@ -139,19 +150,49 @@ def run_gui_bench(preset_name: str, seconds: float, rounds: int, json_path: str 
     probed_ratio = median([a / b for a, b in zip(probed_rates, headless_rates, strict=True)])
     cpu_share = median(gui_cpu)
     results = {
-        "preset": preset_name, "rounds": rounds, "seconds_per_chunk": seconds,
-        "lag_ms_p50": float(np.percentile(lag, 50)), "lag_ms_p99": float(np.percentile(lag, 99)),
-        "lag_samples": len(lag), "gui_steps_per_s": g, "headless_steps_per_s": h, "ratio": ratio,
-        "ratio_of_medians": g / h, "gui_thread_cpu_share": cpu_share,
-        "gui_probed_steps_per_s": p, "probed_ratio": probed_ratio,
+        "preset": preset_name,
+        "rounds": rounds,
+        "seconds_per_chunk": seconds,
+        "lag_ms_p50": float(np.percentile(lag, 50)),
+        "lag_ms_p99": float(np.percentile(lag, 99)),
+        "lag_samples": len(lag),
+        "gui_steps_per_s": g,
+        "headless_steps_per_s": h,
+        "ratio": ratio,
+        "ratio_of_medians": g / h,
+        "gui_thread_cpu_share": cpu_share,
+        "gui_probed_steps_per_s": p,
+        "probed_ratio": probed_ratio,
         "chunks_steps_per_s": {"gui": gui_rates, "gui_probed": probed_rates, "headless": headless_rates},
         "chunks_gui_thread_cpu_share": gui_cpu,
-        "gui_threads": threads["gui"], "headless_threads": threads["headless"], "overrides": overrides,
+        "gui_threads": threads["gui"],
+        "headless_threads": threads["headless"],
+        "overrides": overrides,
     }
     write_json(json_path, "gui", results)
     return format_table(
-        ["preset", "threads GUI / headless", "lag p50 ms", "lag p99 ms", "GUI img/s", "headless img/s",
-         "GUI / headless", "GUI thread CPU", "with lag probe"],
-        [[" ".join([preset_name, *overrides]), f"{threads['gui']} / {threads['headless']}",
-          f"{results['lag_ms_p50']:.1f}", f"{results['lag_ms_p99']:.1f}", f"{g * batch:,.0f}",
-          f"{h * batch:,.0f}", f"{ratio:.2f}", f"{100 * cpu_share:.1f} %", f"{p * batch:,.0f} img/s, {probed_ratio:.2f}"]])
+        [
+            "preset",
+            "threads GUI / headless",
+            "lag p50 ms",
+            "lag p99 ms",
+            "GUI img/s",
+            "headless img/s",
+            "GUI / headless",
+            "GUI thread CPU",
+            "with lag probe",
+        ],
+        [
+            [
+                " ".join([preset_name, *overrides]),
+                f"{threads['gui']} / {threads['headless']}",
+                f"{results['lag_ms_p50']:.1f}",
+                f"{results['lag_ms_p99']:.1f}",
+                f"{g * batch:,.0f}",
+                f"{h * batch:,.0f}",
+                f"{ratio:.2f}",
+                f"{100 * cpu_share:.1f} %",
+                f"{p * batch:,.0f} img/s, {probed_ratio:.2f}",
+            ]
+        ],
+    )

@@ -22,8 +22,12 @@ DEFAULT_PRESET = "fashion-dcgan"
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     add_preset(parser, DEFAULT_PRESET)
-    parser.add_argument("--steps", type=at_least(MIN_STEPS, f" (growth is measured from step {MARK_EVERY:,})"),
-                        default=10_000, help=f"run length, at least {MIN_STEPS:,} (default: 10,000)")
+    parser.add_argument(
+        "--steps",
+        type=at_least(MIN_STEPS, f" (growth is measured from step {MARK_EVERY:,})"),
+        default=10_000,
+        help=f"run length, at least {MIN_STEPS:,} (default: 10,000)",
+    )
     add_set(parser)
     add_json(parser)
 
@@ -74,9 +78,14 @@ def run_memory_bench(preset_name: str, steps: int, json_path: str | None, overri
         raise RuntimeError("the run ended before its first 1,000 steps; give --steps of at least 2,000")
     first = marks[0][1]
     growth = final - first
-    results = {"preset": preset_name, "steps": steps, "overrides": overrides or [],
-               "marks": [{"step": s, "resident_mb": mb, "seconds": sec} for s, mb, sec in marks],
-               "final_mb": final, "growth_mb_after_first_mark": growth}
+    results = {
+        "preset": preset_name,
+        "steps": steps,
+        "overrides": overrides or [],
+        "marks": [{"step": s, "resident_mb": mb, "seconds": sec} for s, mb, sec in marks],
+        "final_mb": final,
+        "growth_mb_after_first_mark": growth,
+    }
     write_json(json_path, "memory", results)
     rows = [[f"{s:,}", f"{mb:,.0f}", f"{mb - first:+.1f}", f"{sec:.0f} s"] for s, mb, sec in marks]
     rows.append(["end", f"{final:,.0f}", f"{growth:+.1f}", ""])

@@ -21,20 +21,27 @@ DATASETS = ("ring-8", "grid-25", "gaussian-1d")
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--dataset", choices=DATASETS, default="ring-8",
-                        help="ring-8 or grid-25 (modes captured), or gaussian-1d (W1 to the data); default: ring-8")
+    parser.add_argument(
+        "--dataset",
+        choices=DATASETS,
+        default="ring-8",
+        help="ring-8 or grid-25 (modes captured), or gaussian-1d (W1 to the data); default: ring-8",
+    )
     add_preset(parser, None)
     parser.add_argument("--runs", type=positive_int, default=5, help="seeds to average over (default: 5)")
-    parser.add_argument("--steps", type=positive_int, default=None,
-                        help="training steps per run (default: the preset's)")
+    parser.add_argument(
+        "--steps", type=positive_int, default=None, help="training steps per run (default: the preset's)"
+    )
     add_set(parser)
     add_json(parser)
 
 
 def main(args: argparse.Namespace) -> int:
-    print(run_modes(args.dataset, args.preset, runs=args.runs, steps=args.steps, json_path=args.json,
-                    overrides=args.set))
+    print(
+        run_modes(args.dataset, args.preset, runs=args.runs, steps=args.steps, json_path=args.json, overrides=args.set)
+    )
     return 0
+
 
 # (method, source, ring-8 modes, ring-8 % high-quality, grid-25 modes, grid-25 % high-quality)
 PUBLISHED = [
@@ -50,8 +57,9 @@ def _mean_std(values) -> str:
     return f"{arr.mean():.1f} +- {arr.std():.1f}"
 
 
-def _trained(name: str, dataset: str, seed: int, steps: int | None,
-             overrides: list[str] | None) -> tuple[Trainer, float]:
+def _trained(
+    name: str, dataset: str, seed: int, steps: int | None, overrides: list[str] | None
+) -> tuple[Trainer, float]:
     """A trainer after a whole run of the preset (with overrides) on the CPU, and the seconds it took."""
     from ganstudio.core.trainer import Trainer
 
@@ -73,8 +81,14 @@ def _trained(name: str, dataset: str, seed: int, steps: int | None,
     return trainer, time.perf_counter() - started
 
 
-def run_modes(dataset: str, preset_name: str | None, runs: int, steps: int | None, json_path: str | None,
-              overrides: list[str] | None = None) -> str:
+def run_modes(
+    dataset: str,
+    preset_name: str | None,
+    runs: int,
+    steps: int | None,
+    json_path: str | None,
+    overrides: list[str] | None = None,
+) -> str:
     name = preset_name or dataset
     if dataset == "gaussian-1d":
         return run_match(dataset, name, runs, steps, json_path, overrides)
@@ -93,14 +107,25 @@ def run_modes(dataset: str, preset_name: str | None, runs: int, steps: int | Non
     js = [r["js"] for r in per_run]
     secs = [r["seconds"] for r in per_run]
     total = per_run[0]["modes_total"]
-    rows = [[f"{label} (this machine)", dataset, f"{_mean_std(modes)} / {total}", _mean_std(hq),
-             f"{np.mean(js):.3f} +- {np.std(js):.3f}", f"{np.mean(secs):.0f} s"]]
+    rows = [
+        [
+            f"{label} (this machine)",
+            dataset,
+            f"{_mean_std(modes)} / {total}",
+            _mean_std(hq),
+            f"{np.mean(js):.3f} +- {np.std(js):.3f}",
+            f"{np.mean(secs):.0f} s",
+        ]
+    ]
     column = 2 if dataset == "ring-8" else 4
     for method, source, *values in PUBLISHED:
-        rows.append([f"{method}, {source}", dataset, f"{values[column - 2]} / {total}", f"{values[column - 1]}", "", ""])
+        rows.append(
+            [f"{method}, {source}", dataset, f"{values[column - 2]} / {total}", f"{values[column - 1]}", "", ""]
+        )
     write_json(json_path, "modes", {"dataset": dataset, "preset": name, "overrides": overrides or [], "runs": per_run})
-    return format_table(["method", "dataset", "modes captured", "% high-quality", "JS", "time/run"], rows) + \
-        own_mode_verdict(per_run)
+    return format_table(
+        ["method", "dataset", "modes captured", "% high-quality", "JS", "time/run"], rows
+    ) + own_mode_verdict(per_run)
 
 
 OWN_MODE_GOAL = 0.95
@@ -114,15 +139,18 @@ def own_mode_verdict(per_run: list[dict]) -> str:
     lines = ["", "conditional: share of each class's samples within 3 std of its own mode"]
     for run in per_run:
         worst = min(range(len(run["own_mode"])), key=lambda c: run["own_mode"][c])
-        lines.append(f"  seed {run['seed']}: worst class {worst} {100 * run['own_mode'][worst]:.1f} %, "
-                     f"mean {100 * float(np.mean(run['own_mode'])):.1f} %")
+        lines.append(
+            f"  seed {run['seed']}: worst class {worst} {100 * run['own_mode'][worst]:.1f} %, "
+            f"mean {100 * float(np.mean(run['own_mode'])):.1f} %"
+        )
     met = all(run["own_mode_min"] >= OWN_MODE_GOAL for run in per_run)
     lines.append(f"goal: every class >= {100 * OWN_MODE_GOAL:.0f} % in every seed: {'met' if met else 'NOT met'}")
     return "\n".join(lines)
 
 
-def run_match(dataset: str, name: str, runs: int, steps: int | None, json_path: str | None,
-              overrides: list[str] | None = None) -> str:
+def run_match(
+    dataset: str, name: str, runs: int, steps: int | None, json_path: str | None, overrides: list[str] | None = None
+) -> str:
     """One row per seed, then mean +- std and the median: a student should see the spread, not only
     a mean that one lucky seed can carry."""
     from ganstudio.core.session import measure_match
@@ -137,11 +165,18 @@ def run_match(dataset: str, name: str, runs: int, steps: int | None, json_path: 
     columns = ("w1", "d_real", "d_fake", "d_loss", "seconds")
     rows = [[str(r["seed"]), *(f"{r[c]:.3f}" for c in columns[:-1]), f"{r['seconds']:.1f} s"] for r in per_run]
     values = {c: np.array([r[c] for r in per_run], dtype=np.float64) for c in columns}
-    rows.append(["mean +- std", *(f"{values[c].mean():.3f} +- {values[c].std():.3f}" for c in columns[:-1]),
-                 f"{values['seconds'].mean():.1f} s"])
-    rows.append(["median", *(f"{np.median(values[c]):.3f}" for c in columns[:-1]),
-                 f"{np.median(values['seconds']):.1f} s"])
+    rows.append(
+        [
+            "mean +- std",
+            *(f"{values[c].mean():.3f} +- {values[c].std():.3f}" for c in columns[:-1]),
+            f"{values['seconds'].mean():.1f} s",
+        ]
+    )
+    rows.append(
+        ["median", *(f"{np.median(values[c]):.3f}" for c in columns[:-1]), f"{np.median(values['seconds']):.1f} s"]
+    )
     label = " ".join([name, *(overrides or [])])
     write_json(json_path, "modes", {"dataset": dataset, "preset": name, "overrides": overrides or [], "runs": per_run})
     return f"{label} on {dataset}, {runs} seeds\n" + format_table(
-        ["seed", "W1 to the data", "mean D(x)", "mean D(G(z))", "D loss (2 ln 2 = 1.386)", "time/run"], rows)
+        ["seed", "W1 to the data", "mean D(x)", "mean D(G(z))", "D loss (2 ln 2 = 1.386)", "time/run"], rows
+    )

@@ -21,8 +21,11 @@ class PlainLoop:
         torch.manual_seed(cfg.train.seed)
         self.G, self.D = build_models(cfg)
         o = cfg.optim
-        make = (lambda p, lr: torch.optim.Adam(p, lr=lr, betas=(o.beta1, o.beta2))) if o.name == "adam" else \
-            (lambda p, lr: torch.optim.SGD(p, lr=lr, momentum=o.momentum))
+        make = (
+            (lambda p, lr: torch.optim.Adam(p, lr=lr, betas=(o.beta1, o.beta2)))
+            if o.name == "adam"
+            else (lambda p, lr: torch.optim.SGD(p, lr=lr, momentum=o.momentum))
+        )
         self.opt_g, self.opt_d = make(self.G.parameters(), o.lr_g), make(self.D.parameters(), o.lr_d)
         self.latent, self.batch, self.k = cfg.model.latent_dim, cfg.train.batch_size, cfg.train.k
         self.criterion = nn.BCEWithLogitsLoss()

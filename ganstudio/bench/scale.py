@@ -26,10 +26,17 @@ DEFAULT_PRESET = "fashion-dcgan"
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     add_preset(parser, DEFAULT_PRESET)
     parser.add_argument("--steps", type=positive_int, default=200, help="timed steps per process count (default 200)")
-    parser.add_argument("--processes", type=positive_int, action="append",
-                        help="a process count to measure (repeatable; default 1 and 2, or 1..number of GPUs)")
-    parser.add_argument("--batch", type=positive_int, help="the global batch, split over the processes "
-                        "(default: 64 per process at the largest count)")
+    parser.add_argument(
+        "--processes",
+        type=positive_int,
+        action="append",
+        help="a process count to measure (repeatable; default 1 and 2, or 1..number of GPUs)",
+    )
+    parser.add_argument(
+        "--batch",
+        type=positive_int,
+        help="the global batch, split over the processes (default: 64 per process at the largest count)",
+    )
     parser.add_argument("--warmup", type=at_least(0), default=10, help="untimed steps first (default 10)")
     parser.add_argument("--device", choices=("cpu", "cuda"), help="default: cuda when there is a GPU")
     add_json(parser)
@@ -46,10 +53,27 @@ def _default_counts(device: str) -> list[int]:
 def _measure(count: int, name: str, batch: int, steps: int, warmup: int, device: str) -> dict:
     with tempfile.TemporaryDirectory() as folder:
         out = Path(folder) / "result.json"
-        worker = ["-m", "ganstudio.bench.scale_worker", "--preset", name, "--batch", str(batch), "--steps", str(steps),
-                  "--warmup", str(warmup), "--device", device, "--json", str(out)]
-        launcher = [sys.executable] if count == 1 else [sys.executable, "-m", "torch.distributed.run", "--standalone",
-                                                         f"--nproc-per-node={count}"]
+        worker = [
+            "-m",
+            "ganstudio.bench.scale_worker",
+            "--preset",
+            name,
+            "--batch",
+            str(batch),
+            "--steps",
+            str(steps),
+            "--warmup",
+            str(warmup),
+            "--device",
+            device,
+            "--json",
+            str(out),
+        ]
+        launcher = (
+            [sys.executable]
+            if count == 1
+            else [sys.executable, "-m", "torch.distributed.run", "--standalone", f"--nproc-per-node={count}"]
+        )
         done = subprocess.run(launcher + worker, capture_output=True, text=True, timeout=RUN_TIMEOUT_S, check=False)
         if done.returncode != 0 or not out.exists():
             tail = (done.stderr or done.stdout).strip().splitlines()[-1:] or ["no output"]
@@ -82,9 +106,16 @@ def main(args: argparse.Namespace) -> int:
     base = results[0]["images_per_s"] if counts[0] == 1 else None
     for result in results:
         speedup = result["images_per_s"] / base if base else float("nan")
-        rows.append([result["processes"], f"{result['images_per_s']:,.0f}", f"{result['step_ms']:.1f}",
-                     f"{speedup:.2f}x", f"{100 * speedup / result['processes']:.0f} %",
-                     f"{100 * result['communication']:.0f} %"])
+        rows.append(
+            [
+                result["processes"],
+                f"{result['images_per_s']:,.0f}",
+                f"{result['step_ms']:.1f}",
+                f"{speedup:.2f}x",
+                f"{100 * speedup / result['processes']:.0f} %",
+                f"{100 * result['communication']:.0f} %",
+            ]
+        )
     print(f"{name}, global batch {batch}, {args.steps} steps per count on {device}; {machine_line()}")
     print(format_table(["processes", "images/s", "ms/step", "speed-up", "efficiency", "communication"], rows))
     write_json(args.json, "scale", {"preset": name, "batch": batch, "device": device, "results": results})

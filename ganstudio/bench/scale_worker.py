@@ -76,9 +76,17 @@ def main(argv: list[str] | None = None) -> int:
             alone = with_comm
         if ranks is None or ranks.is_leader:
             world = ranks.world_size if ranks is not None else 1
-            Path(args.json).write_text(json.dumps({
-                "processes": world, "device": str(trainer.device), "images_per_s": args.batch * args.steps / with_comm,
-                "step_ms": 1000 * with_comm / args.steps, "communication": max(0.0, 1.0 - alone / with_comm)}))
+            Path(args.json).write_text(
+                json.dumps(
+                    {
+                        "processes": world,
+                        "device": str(trainer.device),
+                        "images_per_s": args.batch * args.steps / with_comm,
+                        "step_ms": 1000 * with_comm / args.steps,
+                        "communication": max(0.0, 1.0 - alone / with_comm),
+                    }
+                )
+            )
     finally:
         if ranks is not None:
             ranks.close()

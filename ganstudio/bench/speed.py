@@ -24,14 +24,24 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     add_preset(parser, DEFAULT_PRESETS, many=True)
     parser.add_argument("--steps", type=positive_int, default=200, help="steps per side (default: 200)")
     parser.add_argument("--chunk", type=positive_int, default=20, help="steps per alternating chunk (default: 20)")
-    parser.add_argument("--no-compile", action="store_true", help="skip the torch.compile variant "
-                        "(its first step compiles for a minute or more)")
+    parser.add_argument(
+        "--no-compile",
+        action="store_true",
+        help="skip the torch.compile variant (its first step compiles for a minute or more)",
+    )
     add_json(parser)
 
 
 def main(args: argparse.Namespace) -> int:
-    print(run_speed(presets_or(args, DEFAULT_PRESETS), steps=args.steps, chunk=args.chunk, json_path=args.json,
-                    compile_too=not args.no_compile))
+    print(
+        run_speed(
+            presets_or(args, DEFAULT_PRESETS),
+            steps=args.steps,
+            chunk=args.chunk,
+            json_path=args.json,
+            compile_too=not args.no_compile,
+        )
+    )
     return 0
 
 
@@ -44,10 +54,14 @@ def _chunk_rate(step, steps: int, batch: int) -> float:
 
 # Each fast-path switch flipped away from the automatic choice, one at a time.
 SWITCHES: list[tuple[str, dict[str, object]]] = [
-    ("autocast off", {"autocast": "off"}), ("autocast bf16", {"autocast": "bf16"}),
-    ("channels-last off", {"channels_last": "off"}), ("channels-last on", {"channels_last": "on"}),
-    ("optimizer for-loop", {"optimizer_impl": "for-loop"}), ("optimizer foreach", {"optimizer_impl": "foreach"}),
-    ("optimizer fused", {"optimizer_impl": "fused"}), ("torch.compile", {"compile": True}),
+    ("autocast off", {"autocast": "off"}),
+    ("autocast bf16", {"autocast": "bf16"}),
+    ("channels-last off", {"channels_last": "off"}),
+    ("channels-last on", {"channels_last": "on"}),
+    ("optimizer for-loop", {"optimizer_impl": "for-loop"}),
+    ("optimizer foreach", {"optimizer_impl": "foreach"}),
+    ("optimizer fused", {"optimizer_impl": "fused"}),
+    ("torch.compile", {"compile": True}),
 ]
 
 
@@ -75,8 +89,7 @@ def _variants(name: str, compile_too: bool) -> list[tuple[str, Trainer, float]]:
     return out
 
 
-def run_speed(preset_names: list[str], steps: int, chunk: int, json_path: str | None,
-              compile_too: bool = True) -> str:
+def run_speed(preset_names: list[str], steps: int, chunk: int, json_path: str | None, compile_too: bool = True) -> str:
     import torch
 
     from ganstudio.bench.plain_loop import PlainLoop
@@ -102,9 +115,22 @@ def run_speed(preset_names: list[str], steps: int, chunk: int, json_path: str | 
         for label, trainer, warm in variants:
             e = median(rates[label])
             failed = getattr(trainer._g, "failure", None)
-            rows.append([name, label, trainer.fast.describe(), f"{e:,.0f}", f"{e / p:.2f}x",
-                         f"{warm:.1f} s" + (" (compile failed: eager)" if failed else "")])
-            results[name]["variants"][label] = {"fast_path": trainer.fast.describe(), "images_per_s": e,
-                                                "ratio": e / p, "warm_up_s": warm, "compile_failure": failed}
+            rows.append(
+                [
+                    name,
+                    label,
+                    trainer.fast.describe(),
+                    f"{e:,.0f}",
+                    f"{e / p:.2f}x",
+                    f"{warm:.1f} s" + (" (compile failed: eager)" if failed else ""),
+                ]
+            )
+            results[name]["variants"][label] = {
+                "fast_path": trainer.fast.describe(),
+                "images_per_s": e,
+                "ratio": e / p,
+                "warm_up_s": warm,
+                "compile_failure": failed,
+            }
     write_json(json_path, "speed", {"threads": torch.get_num_threads(), "results": results})
     return format_table(["preset", "variant", "fast path", "img/s", "vs plain", "first 2 steps"], rows)

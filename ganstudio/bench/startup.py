@@ -24,6 +24,7 @@ def main(args: argparse.Namespace) -> int:
     print(run_startup_bench(runs=args.runs, json_path=args.json))
     return 0
 
+
 CHILD = r"""
 import sys, time
 started = float(sys.argv[1])
@@ -65,8 +66,13 @@ def run_startup_bench(runs: int, json_path: str | None) -> str:
     with tempfile.TemporaryDirectory(prefix="ganstudio-bench-") as tmp:
         for i in range(runs + 1):  # the first run warms the disk cache and is not counted
             started = time.time()
-            out = subprocess.run([sys.executable, "-c", CHILD, repr(started), os.path.join(tmp, "s.ini")],
-                                 capture_output=True, text=True, env=env, timeout=120)
+            out = subprocess.run(
+                [sys.executable, "-c", CHILD, repr(started), os.path.join(tmp, "s.ini")],
+                capture_output=True,
+                text=True,
+                env=env,
+                timeout=120,
+            )
             fields = out.stdout.split()
             if out.returncode != 0 or len(fields) != 3:
                 raise RuntimeError(f"start-up probe failed: {out.stderr.strip()[-500:]}")
@@ -74,13 +80,22 @@ def run_startup_bench(runs: int, json_path: str | None) -> str:
                 times.append(float(fields[0]))
                 heavy_before_paint += int(fields[1]) > 0
                 usable.append(float(fields[2]))
-    result = {"runs": runs, "median_s": median(times), "max_s": max(times), "usable_median_s": median(usable),
-              "torch_or_pyqtgraph_before_paint": heavy_before_paint, "platform": env["QT_QPA_PLATFORM"]}
+    result = {
+        "runs": runs,
+        "median_s": median(times),
+        "max_s": max(times),
+        "usable_median_s": median(usable),
+        "torch_or_pyqtgraph_before_paint": heavy_before_paint,
+        "platform": env["QT_QPA_PLATFORM"],
+    }
     write_json(json_path, "startup", result)
-    return format_table(["measure", "value"], [
-        ["launch to first paint, median", f"{result['median_s']:.2f} s"],
-        ["launch to first paint, worst", f"{result['max_s']:.2f} s"],
-        ["launch to Start enabled, median", f"{result['usable_median_s']:.2f} s"],
-        ["runs with torch or pyqtgraph imported before the paint", f"{heavy_before_paint} of {runs}"],
-        ["Qt platform", result["platform"]],
-    ])
+    return format_table(
+        ["measure", "value"],
+        [
+            ["launch to first paint, median", f"{result['median_s']:.2f} s"],
+            ["launch to first paint, worst", f"{result['max_s']:.2f} s"],
+            ["launch to Start enabled, median", f"{result['usable_median_s']:.2f} s"],
+            ["runs with torch or pyqtgraph imported before the paint", f"{heavy_before_paint} of {runs}"],
+            ["Qt platform", result["platform"]],
+        ],
+    )

@@ -40,9 +40,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def main(args: argparse.Namespace) -> int:
-    print(run_supervisor_bench(args.preset or DEFAULT_PRESET, steps=args.steps, chunk=args.chunk,
-                               json_path=args.json, overrides=args.set))
+    print(
+        run_supervisor_bench(
+            args.preset or DEFAULT_PRESET, steps=args.steps, chunk=args.chunk, json_path=args.json, overrides=args.set
+        )
+    )
     return 0
+
 
 RUN_STEPS = 10_000_000  # never reached: the bench stops after its chunks
 
@@ -75,8 +79,9 @@ def _supervised_chunk(session: TrainingSession, events: Iterator[Event], steps: 
     return steps * batch / (time.perf_counter() - started)
 
 
-def run_supervisor_bench(name: str, steps: int, chunk: int, json_path: str | None,
-                         overrides: list[str] | None = None) -> str:
+def run_supervisor_bench(
+    name: str, steps: int, chunk: int, json_path: str | None, overrides: list[str] | None = None
+) -> str:
     from ganstudio.core.fast_path import apply_threads
 
     with tempfile.TemporaryDirectory(prefix="ganstudio-bench-") as tmp:
@@ -95,9 +100,20 @@ def run_supervisor_bench(name: str, steps: int, chunk: int, json_path: str | Non
             supervised_rates.append(_supervised_chunk(supervised, events, chunk, batch))
         events.close()
     ratio = median([s / b for s, b in zip(supervised_rates, bare_rates, strict=True)])
-    rows = [[name, "bare session loop", f"{median(bare_rates):,.0f}", "1.00"],
-            [name, "supervisor (CLI)", f"{median(supervised_rates):,.0f}", f"{ratio:.3f}"]]
-    write_json(json_path, "supervisor", {"preset": name, "chunks": len(bare_rates), "chunk_steps": chunk,
-                                         "bare_images_per_s": bare_rates, "supervised_images_per_s": supervised_rates,
-                                         "median_paired_ratio": ratio})
+    rows = [
+        [name, "bare session loop", f"{median(bare_rates):,.0f}", "1.00"],
+        [name, "supervisor (CLI)", f"{median(supervised_rates):,.0f}", f"{ratio:.3f}"],
+    ]
+    write_json(
+        json_path,
+        "supervisor",
+        {
+            "preset": name,
+            "chunks": len(bare_rates),
+            "chunk_steps": chunk,
+            "bare_images_per_s": bare_rates,
+            "supervised_images_per_s": supervised_rates,
+            "median_paired_ratio": ratio,
+        },
+    )
     return format_table(["preset", "loop", "img/s (median)", "ratio (median of pairs)"], rows)

@@ -17,8 +17,9 @@ def machine_line() -> str:
 
 
 def format_table(headers: list[str], rows: list[list]) -> str:
-    cells = [[str(h) for h in headers]] + [[c if isinstance(c, str) else f"{c:,.2f}" if isinstance(c, float) else str(c)
-                                             for c in row] for row in rows]
+    cells = [[str(h) for h in headers]] + [
+        [c if isinstance(c, str) else f"{c:,.2f}" if isinstance(c, float) else str(c) for c in row] for row in rows
+    ]
     widths = [max(len(r[i]) for r in cells) for i in range(len(headers))]
     lines = ["| " + " | ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)) + " |" for row in cells]
     lines.insert(1, "|" + "|".join("-" * (w + 2) for w in widths) + "|")

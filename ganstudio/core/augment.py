@@ -88,8 +88,13 @@ def saturation(x: torch.Tensor, generator: torch.Generator) -> torch.Tensor:
     return (x - mean) * (_factor(x, generator) * 2) + mean
 
 
-TRANSFORMS = {"translation": translate, "cutout": cutout, "brightness": brightness, "contrast": contrast,
-              "saturation": saturation}
+TRANSFORMS = {
+    "translation": translate,
+    "cutout": cutout,
+    "brightness": brightness,
+    "contrast": contrast,
+    "saturation": saturation,
+}
 
 
 @dataclass(frozen=True)
@@ -109,8 +114,16 @@ class Augmenter:
 
     @classmethod
     def for_run(cls, train: TrainConfig, device: torch.device) -> Augmenter:
-        return cls(AugmentSettings(train.augment_policies, train.augment_adaptive, train.augment_target,
-                                   train.augment_cap, train.batch_size), device)
+        return cls(
+            AugmentSettings(
+                train.augment_policies,
+                train.augment_adaptive,
+                train.augment_target,
+                train.augment_cap,
+                train.batch_size,
+            ),
+            device,
+        )
 
     def __init__(self, settings: AugmentSettings, device: torch.device):
         self.settings = settings

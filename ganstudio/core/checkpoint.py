@@ -55,8 +55,9 @@ def save_checkpoint(state: dict[str, Any], path: str | Path) -> Path:
     try:
         return atomic_write(path, lambda tmp: torch.save(state, tmp))
     except (OSError, RuntimeError) as exc:  # torch.save reports a full disk as a RuntimeError
-        raise CheckpointError(f"could not save the checkpoint {path}: {_write_reason(exc)}; "
-                              "the previous checkpoint is kept") from None
+        raise CheckpointError(
+            f"could not save the checkpoint {path}: {_write_reason(exc)}; the previous checkpoint is kept"
+        ) from None
 
 
 def _check_declared_size(path: Path) -> None:
@@ -68,11 +69,15 @@ def _check_declared_size(path: Path) -> None:
         raise CheckpointError(f"{path} is not a readable checkpoint (corrupt or truncated): {exc}") from None
     declared = sum(e.file_size for e in entries)
     if any(e.compress_type != zipfile.ZIP_STORED for e in entries) or declared > path.stat().st_size:
-        raise CheckpointError(f"{path} was refused: it holds compressed data that would unpack to "
-                              f"{declared / 2**20:,.0f} MB (GAN Studio checkpoints are never compressed)")
+        raise CheckpointError(
+            f"{path} was refused: it holds compressed data that would unpack to "
+            f"{declared / 2**20:,.0f} MB (GAN Studio checkpoints are never compressed)"
+        )
     if declared > MAX_CHECKPOINT_BYTES:
-        raise CheckpointError(f"{path} was refused: {declared / 2**30:.1f} GB is over the "
-                              f"{MAX_CHECKPOINT_BYTES / 2**30:.0f} GB that the largest model GAN Studio trains needs")
+        raise CheckpointError(
+            f"{path} was refused: {declared / 2**30:.1f} GB is over the "
+            f"{MAX_CHECKPOINT_BYTES / 2**30:.0f} GB that the largest model GAN Studio trains needs"
+        )
 
 
 def _is_count(value: object) -> bool:
@@ -95,8 +100,11 @@ def _check_fields(path: Path, state: object) -> dict[str, Any]:
     if not isinstance(state.get("config"), dict):
         raise CheckpointError(f"{path}: it holds no config")
     names = state.get("class_names", [])
-    if not isinstance(names, list) or len(names) > MAX_CLASSES or not all(
-            isinstance(n, str) and 0 < len(n) <= 200 for n in names):
+    if (
+        not isinstance(names, list)
+        or len(names) > MAX_CLASSES
+        or not all(isinstance(n, str) and 0 < len(n) <= 200 for n in names)
+    ):
         raise CheckpointError(f"{path}: its class names must be a list of at most {MAX_CLASSES:,} short names")
     for key in ("generator", "generator_ema", "discriminator"):
         if (key in state or key == "generator") and not _is_tensor_dict(state.get(key)):
@@ -114,13 +122,28 @@ def load_checkpoint(path: str | Path, map_location: str | torch.device = "cpu") 
     try:
         state = torch.load(path, map_location=map_location, weights_only=True)
     except pickle.UnpicklingError as exc:
-        reason = next((line.strip() for line in str(exc).splitlines() if "Unsupported global" in line),
-                      "objects other than tensors and plain data")
+        reason = next(
+            (line.strip() for line in str(exc).splitlines() if "Unsupported global" in line),
+            "objects other than tensors and plain data",
+        )
         raise CheckpointError(f"{path} was refused: it holds code a safe load will not run ({reason})") from None
-    except (RuntimeError, EOFError, zipfile.BadZipFile, ValueError, OSError, KeyError, TypeError,
-            AttributeError, IndexError, RecursionError, MemoryError) as exc:
-        raise CheckpointError(f"{path} is not a readable checkpoint (corrupt or truncated): "
-                              f"{str(exc).splitlines()[0] if str(exc) else type(exc).__name__}") from None
+    except (
+        RuntimeError,
+        EOFError,
+        zipfile.BadZipFile,
+        ValueError,
+        OSError,
+        KeyError,
+        TypeError,
+        AttributeError,
+        IndexError,
+        RecursionError,
+        MemoryError,
+    ) as exc:
+        raise CheckpointError(
+            f"{path} is not a readable checkpoint (corrupt or truncated): "
+            f"{str(exc).splitlines()[0] if str(exc) else type(exc).__name__}"
+        ) from None
     return _check_fields(path, state)
 
 
@@ -129,17 +152,24 @@ def load_module_state(module: nn.Module, weights: dict[str, Any], what: str) -> 
     expected = module.state_dict()
     missing = sorted(set(expected) - set(weights))
     extra = sorted(set(weights) - set(expected))
-    shapes = [name for name in expected if name in weights and tuple(weights[name].shape) != tuple(expected[name].shape)]
+    shapes = [
+        name for name in expected if name in weights and tuple(weights[name].shape) != tuple(expected[name].shape)
+    ]
     problems = []
     if missing:
-        problems.append(f"missing {', '.join(missing[:3])}" + (f" and {len(missing) - 3} more" if len(missing) > 3 else ""))
+        problems.append(
+            f"missing {', '.join(missing[:3])}" + (f" and {len(missing) - 3} more" if len(missing) > 3 else "")
+        )
     if extra:
-        problems.append(f"unexpected {', '.join(extra[:3])}" + (f" and {len(extra) - 3} more" if len(extra) > 3 else ""))
+        problems.append(
+            f"unexpected {', '.join(extra[:3])}" + (f" and {len(extra) - 3} more" if len(extra) > 3 else "")
+        )
     for name in shapes[:2]:
         problems.append(f"{name} is {list(weights[name].shape)} in the file, {list(expected[name].shape)} in the model")
     if problems:
-        raise CheckpointError(f"the checkpoint's {what} does not fit the model its config describes: "
-                              + "; ".join(problems))
+        raise CheckpointError(
+            f"the checkpoint's {what} does not fit the model its config describes: " + "; ".join(problems)
+        )
     try:
         module.load_state_dict(weights)
     except (RuntimeError, TypeError, ValueError) as exc:
@@ -153,14 +183,19 @@ def restore_trainer(trainer: Trainer, state: dict[str, Any]) -> None:
     must mean class 3 of the images it goes on training on."""
     saved = class_names_of(state)
     if saved != trainer.class_names:
+
         def shown(names: tuple[str, ...]) -> str:
             return ", ".join(names[:6]) + (", ..." if len(names) > 6 else "") if names else "none"
 
-        raise CheckpointError(f"the checkpoint's classes ({shown(saved)}) are not the data's ({shown(trainer.class_names)})")
+        raise CheckpointError(
+            f"the checkpoint's classes ({shown(saved)}) are not the data's ({shown(trainer.class_names)})"
+        )
     load_module_state(trainer.G, state["generator"], "generator")
     if "discriminator" not in state:
-        raise CheckpointError("the checkpoint holds only a generator (an exported one?); it can be sampled and "
-                              "explored but not trained on")
+        raise CheckpointError(
+            "the checkpoint holds only a generator (an exported one?); it can be sampled and "
+            "explored but not trained on"
+        )
     load_module_state(trainer.D, state["discriminator"], "discriminator")
     noise = state.get("fixed_noise")
     if not isinstance(noise, torch.Tensor) or tuple(noise.shape) != tuple(trainer.fixed_noise.shape):
@@ -168,5 +203,7 @@ def restore_trainer(trainer: Trainer, state: dict[str, Any]) -> None:
     try:
         trainer.load_state_dict(state)
     except (RuntimeError, KeyError, TypeError, ValueError, IndexError, AttributeError) as exc:
-        raise CheckpointError(f"the checkpoint's training state could not be restored: "
-                              f"{type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}") from None
+        raise CheckpointError(
+            f"the checkpoint's training state could not be restored: "
+            f"{type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}"
+        ) from None

@@ -95,12 +95,22 @@ class RunConfig:
         return copy.deepcopy(self)
 
 
-SECTIONS: dict[str, type] = {"data": DataConfig, "model": ModelConfig, "loss": LossConfig, "optim": OptimConfig,
-                             "train": TrainConfig, "quality": QualityConfig, "perf": PerfConfig}
+SECTIONS: dict[str, type] = {
+    "data": DataConfig,
+    "model": ModelConfig,
+    "loss": LossConfig,
+    "optim": OptimConfig,
+    "train": TrainConfig,
+    "quality": QualityConfig,
+    "perf": PerfConfig,
+}
 
 
-CONFIG_FIELDS = tuple(ConfigField(section, f.name, str(f.type), f.default, f.metadata["spec"])
-                      for section, cls in SECTIONS.items() for f in fields(cls))
+CONFIG_FIELDS = tuple(
+    ConfigField(section, f.name, str(f.type), f.default, f.metadata["spec"])
+    for section, cls in SECTIONS.items()
+    for f in fields(cls)
+)
 # What may change during a run (Trainer.apply_changes), by its name in a change: kept here, torch-free, so a
 # control file can be checked against it by a process that never trains.
 LIVE_SECTIONS = {f.name: f.section for f in CONFIG_FIELDS if f.spec.live}
@@ -131,8 +141,13 @@ def _type_ok(kind: str, value: Any) -> bool:
     return text_ok or (kind == "str | None" and value is None)
 
 
-_TYPE_WORDS = {"int": "an integer", "float": "a finite number", "bool": "true or false", "str": "text",
-               "str | None": "text or null"}
+_TYPE_WORDS = {
+    "int": "an integer",
+    "float": "a finite number",
+    "bool": "true or false",
+    "str": "text",
+    "str | None": "text or null",
+}
 
 
 def type_problems(config: RunConfig) -> list[tuple[str, str]]:
@@ -179,33 +194,69 @@ def validate(config: RunConfig) -> list[tuple[str, str]]:
     need(d.dataset != "drawn" or bool(d.path), "data.path", "a drawn distribution needs its .npy file of points")
     if m.arch == "dcgan":
         need(not d.is_toy, "model.arch", "DCGAN needs an image dataset; use the MLP for toy distributions")
-        need(d.image_size in DCGAN_IMAGE_SIZES, "data.image_size",
-             f"DCGAN supports {', '.join(map(str, DCGAN_IMAGE_SIZES))} px, not {d.image_size}")
-    need(m.arch == "mlp" or not m.latent_components, "model.latent_components",
-         "latent pieces are built into the MLP generator; set 0 for DCGAN")
+        need(
+            d.image_size in DCGAN_IMAGE_SIZES,
+            "data.image_size",
+            f"DCGAN supports {', '.join(map(str, DCGAN_IMAGE_SIZES))} px, not {d.image_size}",
+        )
+    need(
+        m.arch == "mlp" or not m.latent_components,
+        "model.latent_components",
+        "latent pieces are built into the MLP generator; set 0 for DCGAN",
+    )
     need(t.batch_size % m.pack == 0, "train.batch_size", f"must be a multiple of the PacGAN pack size ({m.pack})")
     if m.conditional != "off":
-        need(not d.is_toy or d.dataset in LABELLED_TOY_DATASETS, "model.conditional",
-             f"{d.dataset} has no classes; conditional toy models need one of {', '.join(LABELLED_TOY_DATASETS)}")
-        need(m.pack == 1, "model.conditional",
-             "PacGAN (model.pack > 1) would pack samples of different classes into one judgement; set pack 1")
-        need(not m.latent_components, "model.conditional",
-             "latent pieces and classes both split the generator; set model.latent_components 0")
-    need(m.arch != "dcgan" or t.batch_size // max(1, m.pack) >= 2, "train.batch_size",
-         "DCGAN's batch normalisation needs at least 2 samples per discriminator batch (batch / pack)")
-    need(t.device in ("auto", "cpu", "mps", "cuda") or re.fullmatch(r"cuda:\d+", t.device) is not None,
-         "train.device", "must be auto, cpu, mps, cuda or cuda:N")
+        need(
+            not d.is_toy or d.dataset in LABELLED_TOY_DATASETS,
+            "model.conditional",
+            f"{d.dataset} has no classes; conditional toy models need one of {', '.join(LABELLED_TOY_DATASETS)}",
+        )
+        need(
+            m.pack == 1,
+            "model.conditional",
+            "PacGAN (model.pack > 1) would pack samples of different classes into one judgement; set pack 1",
+        )
+        need(
+            not m.latent_components,
+            "model.conditional",
+            "latent pieces and classes both split the generator; set model.latent_components 0",
+        )
+    need(
+        m.arch != "dcgan" or t.batch_size // max(1, m.pack) >= 2,
+        "train.batch_size",
+        "DCGAN's batch normalisation needs at least 2 samples per discriminator batch (batch / pack)",
+    )
+    need(
+        t.device in ("auto", "cpu", "mps", "cuda") or re.fullmatch(r"cuda:\d+", t.device) is not None,
+        "train.device",
+        "must be auto, cpu, mps, cuda or cuda:N",
+    )
     if t.augment_policies or t.augment_adaptive:
-        need(not d.is_toy, f"train.augment_{t.augment_policies[0]}" if t.augment_policies else "train.augment_adaptive",
-             "augmentation transforms images; toy distributions have none")
-    need(not t.augment_saturation or d.channels == 3, "train.augment_saturation",
-         "saturation changes nothing on grayscale images (one channel); use it with RGB data")
-    need(not t.augment_adaptive or bool(t.augment_policies), "train.augment_adaptive",
-         "the adaptive strength needs at least one augmentation switched on (translation, cutout, ...)")
-    need(config.perf.autocast != "fp16" or (lo.kind != "wgan-gp" and not lo.r1_gamma), "perf.autocast",
-         "fp16 cannot carry the gradient penalties (wgan-gp, R1) through its loss scaling; use bf16")
-    need(t.batch_size % (config.perf.processes * m.pack) == 0, "train.batch_size",
-         f"must split evenly over the {config.perf.processes} processes (a multiple of processes x pack size)")
+        need(
+            not d.is_toy,
+            f"train.augment_{t.augment_policies[0]}" if t.augment_policies else "train.augment_adaptive",
+            "augmentation transforms images; toy distributions have none",
+        )
+    need(
+        not t.augment_saturation or d.channels == 3,
+        "train.augment_saturation",
+        "saturation changes nothing on grayscale images (one channel); use it with RGB data",
+    )
+    need(
+        not t.augment_adaptive or bool(t.augment_policies),
+        "train.augment_adaptive",
+        "the adaptive strength needs at least one augmentation switched on (translation, cutout, ...)",
+    )
+    need(
+        config.perf.autocast != "fp16" or (lo.kind != "wgan-gp" and not lo.r1_gamma),
+        "perf.autocast",
+        "fp16 cannot carry the gradient penalties (wgan-gp, R1) through its loss scaling; use bf16",
+    )
+    need(
+        t.batch_size % (config.perf.processes * m.pack) == 0,
+        "train.batch_size",
+        f"must split evenly over the {config.perf.processes} processes (a multiple of processes x pack size)",
+    )
     return problems
 
 
@@ -235,8 +286,10 @@ def parse_override(assignment: str) -> tuple[str, str, Any]:
     section_name, dot, field_name = key.strip().partition(".")
     section_cls = SECTIONS.get(section_name) if dot else None
     if not sep or section_cls is None or field_name not in {f.name for f in fields(section_cls)}:
-        reason = (f"expected section.field=value with a declared field (sections: {', '.join(SECTIONS)}; see "
-                  "`ganstudio config --fields`)")
+        reason = (
+            f"expected section.field=value with a declared field (sections: {', '.join(SECTIONS)}; see "
+            "`ganstudio config --fields`)"
+        )
         raise ConfigError([(key.strip()[:80] or assignment[:80], reason)])
     try:
         value = parse_json(text, key.strip())

@@ -193,8 +193,15 @@ class Heartbeat:
         return self.state in ENDED_STATES
 
     def to_record(self) -> dict[str, Any]:
-        return {"pid": self.pid, "host": self.host, "step": self.step, "state": self.state, "time": self.time,
-                "picture_step": self.picture_step, "device": self.device}
+        return {
+            "pid": self.pid,
+            "host": self.host,
+            "step": self.step,
+            "state": self.state,
+            "time": self.time,
+            "picture_step": self.picture_step,
+            "device": self.device,
+        }
 
 
 def read_heartbeat(run_dir: str | Path) -> Heartbeat | None:
@@ -208,9 +215,18 @@ def read_heartbeat(run_dir: str | Path) -> Heartbeat | None:
         return None
     pid, host, step, state, when = (record.get(k) for k in ("pid", "host", "step", "state", "time"))
     picture, device = record.get("picture_step"), record.get("device", "")
-    if not (isinstance(pid, int) and isinstance(step, int) and isinstance(host, str) and len(host) <= MAX_TEXT
-            and state in _HEARTBEAT_STATES and _is_number(when) and step >= 0
-            and (picture is None or isinstance(picture, int)) and isinstance(device, str) and len(device) <= MAX_TEXT):
+    if not (
+        isinstance(pid, int)
+        and isinstance(step, int)
+        and isinstance(host, str)
+        and len(host) <= MAX_TEXT
+        and state in _HEARTBEAT_STATES
+        and _is_number(when)
+        and step >= 0
+        and (picture is None or isinstance(picture, int))
+        and isinstance(device, str)
+        and len(device) <= MAX_TEXT
+    ):
         return None
     return Heartbeat(pid, host, step, state, float(when), picture, device)
 
@@ -278,9 +294,17 @@ class FolderBridge:
 
                 save_checkpoint(event.payload, snapshot_path(self.run.path))
             case Alarm():  # the log's alarm record has no remedies; a watching window offers them
-                self.run.append_event({"step": event.step, "event": "remedies", "kind": event.kind,
-                                       "remedies": [{"label": r.label, "live": r.live, "config": r.config,
-                                                     "rewind": r.rewind} for r in event.remedies]})
+                self.run.append_event(
+                    {
+                        "step": event.step,
+                        "event": "remedies",
+                        "kind": event.kind,
+                        "remedies": [
+                            {"label": r.label, "live": r.live, "config": r.config, "rewind": r.rewind}
+                            for r in event.remedies
+                        ],
+                    }
+                )
             case Refused():
                 self.run.append_event({"step": event.step, "event": "refused", "message": event.message})
             case Finished():
@@ -337,4 +361,3 @@ def attach_folder(supervisor: Any, run: RunDirectory | str | Path) -> FolderBrid
     supervisor.add_listener(bridge.on_event)
     bridge.start()
     return bridge
-

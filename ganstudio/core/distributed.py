@@ -82,12 +82,16 @@ def local_batch(batch_size: int, world_size: int, pack: int = 1) -> int:
     """Each rank's share of the global batch. Equal shares or none: the mean of per-rank mean
     gradients equals the one-process gradient only when every rank holds as many samples."""
     if batch_size % world_size:
-        raise DistributedError(f"the batch of {batch_size} does not split over {world_size} processes; "
-                               f"choose a batch that is a multiple of {world_size}")
+        raise DistributedError(
+            f"the batch of {batch_size} does not split over {world_size} processes; "
+            f"choose a batch that is a multiple of {world_size}"
+        )
     share = batch_size // world_size
     if share % pack:
-        raise DistributedError(f"each of the {world_size} processes would get {share} samples, not a multiple "
-                               f"of the PacGAN pack size {pack}; choose a batch that is a multiple of {world_size * pack}")
+        raise DistributedError(
+            f"each of the {world_size} processes would get {share} samples, not a multiple "
+            f"of the PacGAN pack size {pack}; choose a batch that is a multiple of {world_size * pack}"
+        )
     return share
 
 
@@ -103,7 +107,7 @@ def spread_cpu_threads(info: RankInfo) -> None:
         return
     cores = sorted(os.sched_getaffinity(0))
     share = max(1, len(cores) // info.local_world_size)
-    mine = cores[info.local_rank * share:(info.local_rank + 1) * share] or cores[-share:]
+    mine = cores[info.local_rank * share : (info.local_rank + 1) * share] or cores[-share:]
     os.sched_setaffinity(0, mine)
 
 
@@ -115,7 +119,7 @@ def _flat_copy_back(flat: torch.Tensor, tensors: list[torch.Tensor]) -> None:
     offset = 0
     for t in tensors:
         n = t.numel()
-        t.copy_(flat[offset:offset + n].view_as(t))
+        t.copy_(flat[offset : offset + n].view_as(t))
         offset += n
 
 
@@ -156,8 +160,9 @@ class RankGroup:
 
         device = select_device(device_request)
         if device.type not in ("cuda", "cpu"):
-            raise DistributedError(f"a run on many processes trains on CUDA GPUs or the CPU, not {device.type}; "
-                                   "give --device cpu or cuda")
+            raise DistributedError(
+                f"a run on many processes trains on CUDA GPUs or the CPU, not {device.type}; give --device cpu or cuda"
+            )
         timeout = datetime.timedelta(seconds=timeout_s())
         # torchrun's store outlives a restart (--max-restarts): without a name of its own, a restarted
         # group could read the dead group's gloo addresses and never connect (seen here, under load).
@@ -166,8 +171,9 @@ class RankGroup:
         if device.type == "cuda":
             device = torch.device("cuda", info.local_rank)
             torch.cuda.set_device(device)
-            dist.init_process_group("cpu:gloo,cuda:nccl", store=store, timeout=timeout, rank=info.rank,
-                                    world_size=info.world_size)
+            dist.init_process_group(
+                "cpu:gloo,cuda:nccl", store=store, timeout=timeout, rank=info.rank, world_size=info.world_size
+            )
             group = dist.new_group(backend="gloo", timeout=timeout)
             control = group if isinstance(group, dist.ProcessGroup) else None
         else:
@@ -225,7 +231,9 @@ class RankGroup:
         dist.broadcast_object_list(message, src=0, group=self._control)
         received = message[0]
         if not (isinstance(received, tuple) and len(received) == 2):
-            raise DistributedError(f"rank 0 sent {type(received).__name__}, not a message (ranks of different versions?)")
+            raise DistributedError(
+                f"rank 0 sent {type(received).__name__}, not a message (ranks of different versions?)"
+            )
         return str(received[0]), received[1]
 
     def share(self, state: object) -> object:
@@ -248,6 +256,8 @@ class RankGroup:
         digests = [a[0] for a in answers]  # type: ignore[index]
         differ = [r for r, d in enumerate(digests) if d != digests[0]]
         if differ:
-            raise DistributedError(f"the weights of rank(s) {', '.join(map(str, differ))} differ from rank 0's "
-                                   "before a checkpoint (a bug: the ranks no longer train one model); stopping")
+            raise DistributedError(
+                f"the weights of rank(s) {', '.join(map(str, differ))} differ from rank 0's "
+                "before a checkpoint (a bug: the ranks no longer train one model); stopping"
+            )
         return [a[1] for a in answers]  # type: ignore[index]

@@ -76,8 +76,10 @@ def _d_map(trainer: Trainer, plane: torch.Tensor) -> torch.Tensor:
     kind = trainer.config.loss.kind
     if not trainer.num_classes:
         return losses.d_output(kind, trainer.realness(plane))
-    per_class = [losses.d_output(kind, trainer.realness(plane, torch.full((len(plane),), c, device=plane.device)))
-                 for c in range(trainer.num_classes)]
+    per_class = [
+        losses.d_output(kind, trainer.realness(plane, torch.full((len(plane),), c, device=plane.device)))
+        for c in range(trainer.num_classes)
+    ]
     return torch.stack(per_class).amax(dim=0)
 
 
@@ -99,9 +101,18 @@ def distribution_frame(trainer: Trainer, real: np.ndarray, z: torch.Tensor) -> D
         with torch.no_grad():
             d = losses.d_output(kind, D(torch.from_numpy(xs[:, None]).float().to(dev))).cpu().numpy()
         zline = _regular_z(trainer, 40)
-        return DistributionFrame(trainer.step_count, 1, real, fake, label, xs=xs, d_curve=d,
-                                 data_density=trainer.toy_data.density(xs),
-                                 z_values=zline[:, 0].numpy(), x_of_z=trainer.sample(zline).numpy()[:, 0])
+        return DistributionFrame(
+            trainer.step_count,
+            1,
+            real,
+            fake,
+            label,
+            xs=xs,
+            d_curve=d,
+            data_density=trainer.toy_data.density(xs),
+            z_values=zline[:, 0].numpy(),
+            x_of_z=trainer.sample(zline).numpy()[:, 0],
+        )
     gx = np.linspace(lo[0], hi[0], GRID_2D)
     gy = np.linspace(lo[1], hi[1], GRID_2D)
     mx, my = np.meshgrid(gx, gy)
@@ -121,7 +132,16 @@ def distribution_frame(trainer: Trainer, real: np.ndarray, z: torch.Tensor) -> D
     pieces = None
     if trainer.config.model.latent_components and isinstance(trainer.G, MLPGenerator):  # G jumps between pieces
         pieces = trainer.G.component(grid_z).numpy().reshape(MANIFOLD_SIDE, MANIFOLD_SIDE)
-    return DistributionFrame(trainer.step_count, 2, real, fake, label,
-                             extent=(float(lo[0]), float(hi[0]), float(lo[1]), float(hi[1])), d_map=d_map,
-                             arrow_from=points.detach().cpu().numpy(), arrow_vec=push * scale, manifold=manifold,
-                             manifold_pieces=pieces)
+    return DistributionFrame(
+        trainer.step_count,
+        2,
+        real,
+        fake,
+        label,
+        extent=(float(lo[0]), float(hi[0]), float(lo[1]), float(hi[1])),
+        d_map=d_map,
+        arrow_from=points.detach().cpu().numpy(),
+        arrow_vec=push * scale,
+        manifold=manifold,
+        manifold_pieces=pieces,
+    )

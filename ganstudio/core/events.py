@@ -234,9 +234,16 @@ def event_from_record(record: dict[str, Any]) -> Event | None:
         return Alarm(str(record.get("kind", "")), step, str(record.get("message", "")))
     if kind == "modes":
         own = record.get("own_mode")
-        return ModesMeasured(step, ModeMetrics(int(record["modes"]), int(record["modes_total"]),
-                                               float(record["high_quality"]), float(record["js"]),
-                                               tuple(float(v) for v in own) if isinstance(own, list) else None))
+        return ModesMeasured(
+            step,
+            ModeMetrics(
+                int(record["modes"]),
+                int(record["modes_total"]),
+                float(record["high_quality"]),
+                float(record["js"]),
+                tuple(float(v) for v in own) if isinstance(own, list) else None,
+            ),
+        )
     if kind == "quality":
         rest.pop("best", None)
         return QualityScored(step, rest, bool(record.get("best")))

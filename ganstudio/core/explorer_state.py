@@ -106,8 +106,12 @@ class ExplorerState:
 
     def edit(self) -> LatentEdit:
         """The edit the sliders describe, with one value per direction found."""
-        return LatentEdit(seed=self.seed, direction_values=self.direction_values[:self.direction_count],
-                          raw_values=dict(self.raw_values), truncation=self.truncation)
+        return LatentEdit(
+            seed=self.seed,
+            direction_values=self.direction_values[: self.direction_count],
+            raw_values=dict(self.raw_values),
+            truncation=self.truncation,
+        )
 
     @property
     def class_names(self) -> tuple[str, ...]:

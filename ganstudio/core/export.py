@@ -117,13 +117,18 @@ class ImageSetSpec:
         if not all(k.isdigit() and int(k) < MAX_LATENT for k in raw_values):
             raise ExportError("spec.edit.raw_values: its keys must be latent indices")
         spec = cls(
-            mode=_typed(raw, "mode", str, "random"), count=_integer(raw, "count", 16), seed=_integer(raw, "seed", 0),
-            edit=LatentEdit(seed=_integer(edit, "seed", 0),
-                            direction_values=_vector(edit.get("direction_values", []), "spec.edit.direction_values"),
-                            raw_values={int(k): _number(v, f"spec.edit.raw_values.{k}") for k, v in raw_values.items()},
-                            truncation=_number(edit.get("truncation", 1.0), "spec.edit.truncation")),
-            directions=None if raw.get("directions") is None else
-            [_vector(d, "spec.directions") for d in _sized(raw["directions"], "spec.directions")],
+            mode=_typed(raw, "mode", str, "random"),
+            count=_integer(raw, "count", 16),
+            seed=_integer(raw, "seed", 0),
+            edit=LatentEdit(
+                seed=_integer(edit, "seed", 0),
+                direction_values=_vector(edit.get("direction_values", []), "spec.edit.direction_values"),
+                raw_values={int(k): _number(v, f"spec.edit.raw_values.{k}") for k, v in raw_values.items()},
+                truncation=_number(edit.get("truncation", 1.0), "spec.edit.truncation"),
+            ),
+            directions=None
+            if raw.get("directions") is None
+            else [_vector(d, "spec.directions") for d in _sized(raw["directions"], "spec.directions")],
             a=None if raw.get("a") is None else _vector(raw["a"], "spec.a"),
             b=None if raw.get("b") is None else _vector(raw["b"], "spec.b"),
             direction_index=_integer(raw, "direction_index", 0),
@@ -161,7 +166,9 @@ class ImageSetSpec:
             raise ExportError("scale must be 1, 2 or 4")
         if self.mode == "interpolation" and (self.a is None or self.b is None):
             raise ExportError("an interpolation needs both A and B")
-        if self.mode in ("sweep", "class-sweep") and (not self.directions or not 0 <= self.direction_index < len(self.directions)):
+        if self.mode in ("sweep", "class-sweep") and (
+            not self.directions or not 0 <= self.direction_index < len(self.directions)
+        ):
             raise ExportError("a sweep needs a direction")
         for latent in (self.a, self.b):
             if latent is not None and len(latent) != latent_dim:
@@ -267,13 +274,15 @@ def _write_files(folder: Path, pictures: list[np.ndarray], z: np.ndarray, animat
     np.save(folder / "latents.npy", z)
     if animate:
         frames = [Image.fromarray(p) for p in pictures]
-        frames[0].save(folder / "animation.gif", save_all=True, append_images=frames[1:] + frames[-2:0:-1],
-                       duration=80, loop=0)
+        frames[0].save(
+            folder / "animation.gif", save_all=True, append_images=frames[1:] + frames[-2:0:-1], duration=80, loop=0
+        )
     return names
 
 
-def write_image_set(snapshot: GeneratorSnapshot, spec: ImageSetSpec, dest: str | Path,
-                    checkpoint: str | Path | None = None) -> Path:
+def write_image_set(
+    snapshot: GeneratorSnapshot, spec: ImageSetSpec, dest: str | Path, checkpoint: str | Path | None = None
+) -> Path:
     """Writes the set into dest (which must not exist yet). Without a checkpoint file (a live run),
     the generator is saved inside the set as generator.pt so the manifest stays reproducible."""
     dest = Path(dest).expanduser()
@@ -293,24 +302,44 @@ def write_image_set(snapshot: GeneratorSnapshot, spec: ImageSetSpec, dest: str |
             from ganstudio.core.checkpoint import save_checkpoint
             from ganstudio.core.trainer import CHECKPOINT_FORMAT, CHECKPOINT_VERSION
 
-            save_checkpoint({"format": CHECKPOINT_FORMAT, "version": CHECKPOINT_VERSION,
-                             "config": snapshot.config.to_dict(), "step": snapshot.step,
-                             "class_names": list(snapshot.class_names),
-                             "generator": snapshot.generator.state_dict()}, tmp / "generator.pt")
+            save_checkpoint(
+                {
+                    "format": CHECKPOINT_FORMAT,
+                    "version": CHECKPOINT_VERSION,
+                    "config": snapshot.config.to_dict(),
+                    "step": snapshot.step,
+                    "class_names": list(snapshot.class_names),
+                    "generator": snapshot.generator.state_dict(),
+                },
+                tmp / "generator.pt",
+            )
             checkpoint_ref, checkpoint_file = "generator.pt", tmp / "generator.pt"
         else:
             checkpoint_file = Path(checkpoint).resolve()
             checkpoint_ref = str(checkpoint_file)
         pictures = _pictures(snapshot, z, weights, spec.scale)
-        names = _write_files(tmp, pictures, z, animate=spec.mode in ("interpolation", "sweep", "class-morph"),
-                             nrow=spec.count if spec.mode == "class-sweep" else 8)
+        names = _write_files(
+            tmp,
+            pictures,
+            z,
+            animate=spec.mode in ("interpolation", "sweep", "class-morph"),
+            nrow=spec.count if spec.mode == "class-sweep" else 8,
+        )
         manifest = {
-            "format": "ganstudio-image-set", "version": MANIFEST_VERSION, "ganstudio": __version__,
-            "created": time.strftime("%Y-%m-%dT%H:%M:%S"), "checkpoint": checkpoint_ref,
-            "checkpoint_sha256": sha256_file(checkpoint_file), "step": snapshot.step, "spec": spec.to_dict(),
+            "format": "ganstudio-image-set",
+            "version": MANIFEST_VERSION,
+            "ganstudio": __version__,
+            "created": time.strftime("%Y-%m-%dT%H:%M:%S"),
+            "checkpoint": checkpoint_ref,
+            "checkpoint_sha256": sha256_file(checkpoint_file),
+            "step": snapshot.step,
+            "spec": spec.to_dict(),
             "images": names,
-            **({"class_names": list(snapshot.class_names),
-                "image_classes": image_classes(spec, snapshot.class_names)} if snapshot.is_conditional else {}),
+            **(
+                {"class_names": list(snapshot.class_names), "image_classes": image_classes(spec, snapshot.class_names)}
+                if snapshot.is_conditional
+                else {}
+            ),
         }
         (tmp / "manifest.json").write_text(json.dumps(manifest, indent=2), encoding="utf-8")
         os.rename(tmp, dest)

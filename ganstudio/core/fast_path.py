@@ -45,7 +45,8 @@ class FastPath:
 
     def optimizer_kwargs(self) -> dict[str, Any]:
         return {"fused": {"fused": True}, "foreach": {"foreach": True}, "for-loop": {"foreach": False}}[
-            self.optimizer_impl]
+            self.optimizer_impl
+        ]
 
     def describe(self) -> str:
         parts = [f"{self.optimizer_impl} optimizers"]
@@ -142,8 +143,9 @@ class CompiledOrEager:
 
     def _fail(self, exc: BaseException) -> None:
         self.failure = f"{type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}"
-        warnings.warn(f"torch.compile failed, training continues without it ({self.failure})", RuntimeWarning,
-                      stacklevel=3)
+        warnings.warn(
+            f"torch.compile failed, training continues without it ({self.failure})", RuntimeWarning, stacklevel=3
+        )
 
     def __call__(self, *args: torch.Tensor) -> Any:
         if self.failure is None:

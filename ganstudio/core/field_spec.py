@@ -39,8 +39,9 @@ class FieldSpec:
                 return None
             shown = repr(value) if len(repr(value)) <= 40 else "that"
             return f"must be {self.allowed(kind)}, not {shown}"
-        fits = ((self.low is None or value > self.low or (not self.open_low and value == self.low))
-                and (self.high is None or value < self.high or (not self.open_high and value == self.high)))
+        fits = (self.low is None or value > self.low or (not self.open_low and value == self.low)) and (
+            self.high is None or value < self.high or (not self.open_high and value == self.high)
+        )
         return None if fits else f"{self.what + ' ' if self.what else ''}must be {self.allowed(kind)}"
 
     def allowed(self, kind: str) -> str:
@@ -61,16 +62,33 @@ class FieldSpec:
         return ""
 
 
-def setting(default: T, label: str, help: str, *, at_least: float | None = None, more_than: float | None = None,
-            at_most: float | None = None, below: float | None = None,
-            choices: Mapping[Any, str] | tuple[Any, ...] | None = None, **spec: Any) -> T:
+def setting(
+    default: T,
+    label: str,
+    help: str,
+    *,
+    at_least: float | None = None,
+    more_than: float | None = None,
+    at_most: float | None = None,
+    below: float | None = None,
+    choices: Mapping[Any, str] | tuple[Any, ...] | None = None,
+    **spec: Any,
+) -> T:
     """A dataclass field with its FieldSpec; typed as its default so the dataclass keeps its field types.
     Choices given as a tuple are their own labels."""
     low = more_than if more_than is not None else at_least
     high = below if below is not None else at_most
     labels = {value: str(value) for value in choices} if isinstance(choices, tuple) else choices
-    info = FieldSpec(label, help, low=low, high=high, open_low=more_than is not None, open_high=below is not None,
-                     choices=labels, **spec)
+    info = FieldSpec(
+        label,
+        help,
+        low=low,
+        high=high,
+        open_low=more_than is not None,
+        open_high=below is not None,
+        choices=labels,
+        **spec,
+    )
     made: T = field(default=default, metadata={"spec": info})
     return made
 

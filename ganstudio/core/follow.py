@@ -66,8 +66,15 @@ def remedies_from_record(record: dict[str, Any]) -> tuple[Remedy, ...]:
     listed = record.get("remedies")
     out = []
     for raw in listed if isinstance(listed, list) else []:
-        if isinstance(raw, dict) and isinstance(raw.get("label"), str) and isinstance(raw.get("live", {}), dict) \
-                and isinstance(raw.get("config", {}), dict):
-            out.append(Remedy(raw["label"][:80], dict(raw.get("live", {})), dict(raw.get("config", {})),
-                              raw.get("rewind") is True))
+        if (
+            isinstance(raw, dict)
+            and isinstance(raw.get("label"), str)
+            and isinstance(raw.get("live", {}), dict)
+            and isinstance(raw.get("config", {}), dict)
+        ):
+            out.append(
+                Remedy(
+                    raw["label"][:80], dict(raw.get("live", {})), dict(raw.get("config", {})), raw.get("rewind") is True
+                )
+            )
     return tuple(out[:3])

@@ -59,13 +59,16 @@ def estimate(config: RunConfig) -> Footprint:
     pack = config.model.pack
     try:
         with torch.no_grad():
-            x = g(torch.zeros(2 * pack, config.model.latent_dim, device="meta")).reshape(2 * pack, *sample_shape(config))
+            x = g(torch.zeros(2 * pack, config.model.latent_dim, device="meta")).reshape(
+                2 * pack, *sample_shape(config)
+            )
             d(x.reshape(2, pack * x.shape[1], *x.shape[2:]))  # PacGAN: pack samples side by side, as the trainer does
     finally:
         for hook in hooks:
             hook.remove()
-    return Footprint(sum(p.numel() for p in g.parameters()), sum(p.numel() for p in d.parameters()),
-                     sum(counts) // (2 * pack))
+    return Footprint(
+        sum(p.numel() for p in g.parameters()), sum(p.numel() for p in d.parameters()), sum(counts) // (2 * pack)
+    )
 
 
 def device_memory(device: torch.device) -> int:
@@ -86,12 +89,26 @@ def check_footprint(config: RunConfig, device: torch.device, training: bool = Tr
     """Raises ConfigError naming the fields to lower when the run cannot fit this device."""
     footprint = estimate(config)
     if footprint.parameters > MAX_PARAMETERS:
-        raise ConfigError([("model.width", f"G and D would have {footprint.parameters / 1e6:,.0f} M parameters, over "
-                                          f"GAN Studio's limit of {MAX_PARAMETERS / 1e6:,.0f} M; lower the width")])
+        raise ConfigError(
+            [
+                (
+                    "model.width",
+                    f"G and D would have {footprint.parameters / 1e6:,.0f} M parameters, over "
+                    f"GAN Studio's limit of {MAX_PARAMETERS / 1e6:,.0f} M; lower the width",
+                )
+            ]
+        )
     if training:
         need = footprint.training_bytes(config.train.batch_size, config.train.ema_decay > 0)
         have = device_memory(device)
         if need > USABLE_FRACTION * have:
-            raise ConfigError([("train.batch_size", f"training would need about {_gb(need)} of memory and "
-                                f"{device.type} has {_gb(have)}; lower the batch size, width or image size")])
+            raise ConfigError(
+                [
+                    (
+                        "train.batch_size",
+                        f"training would need about {_gb(need)} of memory and "
+                        f"{device.type} has {_gb(have)}; lower the batch size, width or image size",
+                    )
+                ]
+            )
     return footprint

@@ -59,11 +59,16 @@ class HealthMonitor:
         alarms: list[Alarm] = []
         for s in stats:
             if not s.is_finite():
-                return alarms + self._raise("nan", s.step, f"Loss or gradient became NaN/Inf at step {s.step}.", (
-                    Remedy("Rewind to the last good snapshot", rewind=True),
-                    Remedy("Halve both learning rates", live={"lr_g": self.lr_g / 2, "lr_d": self.lr_d / 2}),
-                    Remedy("Spectral norm in D (next run)", config={"model.spectral_norm": True}),
-                ))
+                return alarms + self._raise(
+                    "nan",
+                    s.step,
+                    f"Loss or gradient became NaN/Inf at step {s.step}.",
+                    (
+                        Remedy("Rewind to the last good snapshot", rewind=True),
+                        Remedy("Halve both learning rates", live={"lr_g": self.lr_g / 2, "lr_d": self.lr_d / 2}),
+                        Remedy("Spectral norm in D (next run)", config={"model.spectral_norm": True}),
+                    ),
+                )
             self.recent.append(s)
             self.grad_reference.append(s.grad_norm_d + s.grad_norm_g)
         if len(self.recent) < WINDOW:
@@ -75,30 +80,44 @@ class HealthMonitor:
         self.grad_g_reference = max(self.grad_g_reference, grad_g)
         probabilities = self.loss_kind in ("minimax", "non-saturating")
         if probabilities and d_real > 0.95 and d_fake < 0.05 and grad_g < 0.05 * self.grad_g_reference:
-            alarms += self._raise("vanishing-gradients", step,
-                                  f"D is near-perfect (D(x) {d_real:.2f}, D(G(z)) {d_fake:.2f}) and G's gradient "
-                                  f"has collapsed to {grad_g:.2g}: G gets no signal.", (
-                                      Remedy("Instance noise 0.1 on D's inputs", live={"instance_noise": 0.1}),
-                                      Remedy("Halve D's learning rate", live={"lr_d": self.lr_d / 2}),
-                                      Remedy("Non-saturating loss (next run)", config={"loss.kind": "non-saturating"}),
-                                  ))
+            alarms += self._raise(
+                "vanishing-gradients",
+                step,
+                f"D is near-perfect (D(x) {d_real:.2f}, D(G(z)) {d_fake:.2f}) and G's gradient "
+                f"has collapsed to {grad_g:.2g}: G gets no signal.",
+                (
+                    Remedy("Instance noise 0.1 on D's inputs", live={"instance_noise": 0.1}),
+                    Remedy("Halve D's learning rate", live={"lr_d": self.lr_d / 2}),
+                    Remedy("Non-saturating loss (next run)", config={"loss.kind": "non-saturating"}),
+                ),
+            )
         losses = np.array([[s.loss_d, s.loss_g] for s in self.recent])
         median_grad = float(np.median(self.grad_reference))
         latest_grad = self.recent[-1].grad_norm_d + self.recent[-1].grad_norm_g
         if np.abs(losses).max() > 1e4 or (len(self.grad_reference) >= 200 and latest_grad > 100 * median_grad):
-            alarms += self._raise("divergence", step, "Losses or gradient norms are exploding.", (
-                Remedy("Halve both learning rates", live={"lr_g": self.lr_g / 2, "lr_d": self.lr_d / 2}),
-                Remedy("R1 penalty gamma = 10 (next run)", config={"loss.r1_gamma": 10.0}),
-                Remedy("Spectral norm in D (next run)", config={"model.spectral_norm": True}),
-            ))
+            alarms += self._raise(
+                "divergence",
+                step,
+                "Losses or gradient norms are exploding.",
+                (
+                    Remedy("Halve both learning rates", live={"lr_g": self.lr_g / 2, "lr_d": self.lr_d / 2}),
+                    Remedy("R1 penalty gamma = 10 (next run)", config={"loss.r1_gamma": 10.0}),
+                    Remedy("Spectral norm in D (next run)", config={"model.spectral_norm": True}),
+                ),
+            )
         loss_g = losses[:, 1]
         swings = np.count_nonzero(np.diff(np.sign(np.array([s.d_fake for s in self.recent]) - 0.5)))
         if probabilities and loss_g.std() > max(1.0, 1.5 * abs(loss_g.mean())) and swings > WINDOW // 5:
-            alarms += self._raise("oscillation", step, "G and D are oscillating instead of converging.", (
-                Remedy("Two time-scale rates: D 4x G", live={"lr_d": 4 * self.lr_g}),
-                Remedy("EMA of G's weights (0.999)", live={"ema_decay": 0.999}),
-                Remedy("Halve both learning rates", live={"lr_g": self.lr_g / 2, "lr_d": self.lr_d / 2}),
-            ))
+            alarms += self._raise(
+                "oscillation",
+                step,
+                "G and D are oscillating instead of converging.",
+                (
+                    Remedy("Two time-scale rates: D 4x G", live={"lr_d": 4 * self.lr_g}),
+                    Remedy("EMA of G's weights (0.999)", live={"ema_decay": 0.999}),
+                    Remedy("Halve both learning rates", live={"lr_g": self.lr_g / 2, "lr_d": self.lr_d / 2}),
+                ),
+            )
         return alarms
 
     def observe_diversity(self, step: int, diversity: float) -> list[Alarm]:
@@ -108,21 +127,29 @@ class HealthMonitor:
         # "Falling": a fresh generator's outputs are all alike too, which is not a collapse.
         fell = diversity < 0.5 * self.best_diversity
         if fell and diversity < COLLAPSE_RATIO * self.real_diversity:
-            return self._raise("mode-collapse", step,
-                               f"The fixed-noise batch has collapsed: diversity {diversity:.3g} against "
-                               f"{self.real_diversity:.3g} for real data.", self._collapse_remedies())
+            return self._raise(
+                "mode-collapse",
+                step,
+                f"The fixed-noise batch has collapsed: diversity {diversity:.3g} against "
+                f"{self.real_diversity:.3g} for real data.",
+                self._collapse_remedies(),
+            )
         return []
 
     def observe_modes(self, step: int, captured: int) -> list[Alarm]:
         self.best_modes = max(self.best_modes, captured)
         if self.best_modes >= 2 and captured <= self.best_modes // 2:
             # Only toy runs (MLP) count modes: offer what reached every mode there (bench modes, README).
-            return self._raise("mode-collapse", step,
-                               f"Modes captured dropped to {captured} (it was {self.best_modes}).", (
-                                   Remedy("Latent pieces, 100 (next run)", config={"model.latent_components": 100}),
-                                   Remedy("EMA of G's weights (0.99)", live={"ema_decay": 0.99}),
-                                   Remedy("Unrolled D, 5 steps (next run)", config={"train.unrolled_steps": 5}),
-                               ))
+            return self._raise(
+                "mode-collapse",
+                step,
+                f"Modes captured dropped to {captured} (it was {self.best_modes}).",
+                (
+                    Remedy("Latent pieces, 100 (next run)", config={"model.latent_components": 100}),
+                    Remedy("EMA of G's weights (0.99)", live={"ema_decay": 0.99}),
+                    Remedy("Unrolled D, 5 steps (next run)", config={"train.unrolled_steps": 5}),
+                ),
+            )
         return []
 
     def _collapse_remedies(self) -> tuple[Remedy, ...]:

@@ -19,7 +19,7 @@ def image_grid(images: np.ndarray, nrow: int | None = None, pad: int = 2, fill: 
     for i in range(n):
         r, col = divmod(i, nrow)
         y, x = pad + r * (h + pad), pad + col * (w + pad)
-        out[y:y + h, x:x + w] = images[i].transpose(1, 2, 0)
+        out[y : y + h, x : x + w] = images[i].transpose(1, 2, 0)
     return np.ascontiguousarray(out[..., 0] if c == 1 else out)
 
 

@@ -32,8 +32,13 @@ def seeded_z(seed: int, latent_dim: int) -> np.ndarray:
     return torch.randn(1, latent_dim, generator=g)[0].double().numpy()
 
 
-def principal_directions(snapshot: GeneratorSnapshot, count: int = MAX_DIRECTIONS,
-                         samples: int = DIRECTION_SAMPLES, seed: int = 0, label: int = 0) -> Directions:
+def principal_directions(
+    snapshot: GeneratorSnapshot,
+    count: int = MAX_DIRECTIONS,
+    samples: int = DIRECTION_SAMPLES,
+    seed: int = 0,
+    label: int = 0,
+) -> Directions:
     """GANSpace (Härkönen et al. 2020): PCA of an early feature layer over many z, mapped back to z-space.
 
     A conditional generator's directions are found with its class fixed (label): they are latent
@@ -52,8 +57,11 @@ def principal_directions(snapshot: GeneratorSnapshot, count: int = MAX_DIRECTION
     features_fn = getattr(snapshot.generator, "features", None)
     classes = (snapshot.class_weights(label, samples).to(snapshot.device),) if snapshot.is_conditional else ()
     with torch.no_grad():
-        feats = (features_fn(z.to(snapshot.device), *classes) if features_fn
-                 else snapshot.generator(z.to(snapshot.device), *classes))
+        feats = (
+            features_fn(z.to(snapshot.device), *classes)
+            if features_fn
+            else snapshot.generator(z.to(snapshot.device), *classes)
+        )
     feats = feats.reshape(samples, -1).double().cpu()
     centred = feats - feats.mean(dim=0, keepdim=True)
     if centred.shape[1] <= 512:

@@ -25,7 +25,7 @@ def d_loss(kind: str, real_logits: torch.Tensor, fake_logits: torch.Tensor, smoo
         real = (1 - smoothing) * F.softplus(-real_logits) + smoothing * F.softplus(real_logits)
         return real.mean() + F.softplus(fake_logits).mean()
     if kind == "least-squares":
-        return 0.5 * ((real_logits - (1 - smoothing)) ** 2).mean() + 0.5 * (fake_logits ** 2).mean()
+        return 0.5 * ((real_logits - (1 - smoothing)) ** 2).mean() + 0.5 * (fake_logits**2).mean()
     if kind == "hinge":
         return F.relu(1 - real_logits).mean() + F.relu(1 + fake_logits).mean()
     if kind in ("wgan", "wgan-gp"):
@@ -50,7 +50,9 @@ def d_output(kind: str, logits: torch.Tensor) -> torch.Tensor:
     return torch.sigmoid(logits) if kind in BCE_LOSSES else logits
 
 
-def gradient_penalty(D: Callable[[torch.Tensor], torch.Tensor], real: torch.Tensor, fake: torch.Tensor, generator: torch.Generator) -> torch.Tensor:
+def gradient_penalty(
+    D: Callable[[torch.Tensor], torch.Tensor], real: torch.Tensor, fake: torch.Tensor, generator: torch.Generator
+) -> torch.Tensor:
     """WGAN-GP (Gulrajani et al. 2017): E[(||grad D(x_hat)|| - 1)^2] on random interpolates x_hat."""
     alpha = torch.rand(real.shape[0], *([1] * (real.dim() - 1)), generator=generator, device=real.device)
     x_hat = (alpha * real.detach() + (1 - alpha) * fake.detach()).requires_grad_(True)

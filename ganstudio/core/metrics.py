@@ -29,8 +29,13 @@ class ModeMetrics:
 
     def to_record(self) -> dict[str, Any]:
         extra = {"own_mode": list(self.own_mode), "own_mode_min": min(self.own_mode)} if self.own_mode else {}
-        return {"modes": self.modes_captured, "modes_total": self.modes_total,
-                "high_quality": self.high_quality, "js": self.js, **extra}
+        return {
+            "modes": self.modes_captured,
+            "modes_total": self.modes_total,
+            "high_quality": self.high_quality,
+            "js": self.js,
+            **extra,
+        }
 
 
 def mode_coverage(samples: np.ndarray, centres: np.ndarray, std: float) -> tuple[int, float]:
@@ -84,8 +89,9 @@ def own_mode_fractions(samples: np.ndarray, labels: np.ndarray, centres: np.ndar
     return tuple(float(good[labels == c].mean()) if (labels == c).any() else 0.0 for c in range(len(centres)))
 
 
-def mode_metrics(real: np.ndarray, fake: np.ndarray, centres: np.ndarray, std: float,
-                 labels: np.ndarray | None = None) -> ModeMetrics:
+def mode_metrics(
+    real: np.ndarray, fake: np.ndarray, centres: np.ndarray, std: float, labels: np.ndarray | None = None
+) -> ModeMetrics:
     """labels: the class each fake was generated for (conditional models), for own_mode."""
     captured, hq = mode_coverage(fake, centres, std)
     own = own_mode_fractions(fake, labels, centres, std) if labels is not None else None

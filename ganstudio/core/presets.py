@@ -3,63 +3,125 @@ defaults, so a preset reads exactly like the command line that would build it (c
 
 from __future__ import annotations
 
-_TOY = ("model.arch=mlp", "model.latent_dim=8", "model.width=128", "optim.lr_g=1e-3", "optim.lr_d=1e-3",
-        "train.batch_size=256", "train.sample_every=100")
+_TOY = (
+    "model.arch=mlp",
+    "model.latent_dim=8",
+    "model.width=128",
+    "optim.lr_g=1e-3",
+    "optim.lr_d=1e-3",
+    "train.batch_size=256",
+    "train.sample_every=100",
+)
 
 PRESET_TABLE: dict[str, tuple[str, tuple[str, ...]]] = {
     "fashion-dcgan": (
-        "DCGAN 28 px on the bundled Fashion-MNIST, non-saturating loss, Adam 2e-4 (beta1 0.5), batch 64", ()),
+        "DCGAN 28 px on the bundled Fashion-MNIST, non-saturating loss, Adam 2e-4 (beta1 0.5), batch 64",
+        (),
+    ),
     "paper-mlp-fashion": (
         "The 2014 paper's MLP on flattened 28x28 Fashion-MNIST, SGD with momentum, k = 1",
-        ("model.arch=mlp", "model.width=512", "optim.name=sgd", "optim.lr_g=0.02", "optim.lr_d=0.02",
-         "optim.momentum=0.7", "train.batch_size=100")),
+        (
+            "model.arch=mlp",
+            "model.width=512",
+            "optim.name=sgd",
+            "optim.lr_g=0.02",
+            "optim.lr_d=0.02",
+            "optim.momentum=0.7",
+            "train.batch_size=100",
+        ),
+    ),
     "ring-8": (
         "MLP on 8 Gaussians in a ring (mode-collapse test bed), Adam 1e-3, batch 256",
-        (*_TOY, "data.dataset=ring-8", "train.steps=3000")),
+        (*_TOY, "data.dataset=ring-8", "train.steps=3000"),
+    ),
     "grid-25": (
         "MLP on a 5x5 grid of Gaussians (harder mode-collapse test), Adam 1e-3, batch 256",
-        (*_TOY, "data.dataset=grid-25")),
+        (*_TOY, "data.dataset=grid-25"),
+    ),
     # With k = 1 and equal rates D's kinks all gathered at one sharp edge of G's density (a fold of z's
     # line): linear across the data, D saw only the mean and sat at 1/2 (README, Distribution lab). A
     # Lipschitz D (spectral norm) cannot pile every kink onto one edge; the decay over the last half settles
     # G on the data instead of circling it; 32-wide layers gain nothing from a second thread.
     "gaussian-1d": (
-        ("MLP on the 2014 paper's 1D Gaussian, the picture of G and D moving along one axis: k = 5, spectral norm "
-         "in D, lr D 2e-3, lr G 5e-4 falling over the second half, 1,200 steps, one thread; ends with G on the data"),
-        (*_TOY, "data.dataset=gaussian-1d", "train.steps=1200", "model.latent_dim=1", "model.width=32",
-         "model.spectral_norm=true", "train.k=5", "optim.lr_d=2e-3", "optim.lr_g=5e-4", "optim.lr_decay=0.5",
-         "perf.threads=1")),
+        (
+            "MLP on the 2014 paper's 1D Gaussian, the picture of G and D moving along one axis: k = 5, spectral norm "
+            "in D, lr D 2e-3, lr G 5e-4 falling over the second half, 1,200 steps, one thread; ends with G on the data"
+        ),
+        (
+            *_TOY,
+            "data.dataset=gaussian-1d",
+            "train.steps=1200",
+            "model.latent_dim=1",
+            "model.width=32",
+            "model.spectral_norm=true",
+            "train.k=5",
+            "optim.lr_d=2e-3",
+            "optim.lr_g=5e-4",
+            "optim.lr_decay=0.5",
+            "perf.threads=1",
+        ),
+    ),
     "ring-8-ema": (
         "ring-8 trained 4x longer with an EMA generator (0.999)",
-        (*_TOY, "data.dataset=ring-8", "train.steps=12000", "train.ema_decay=0.999")),
+        (*_TOY, "data.dataset=ring-8", "train.steps=12000", "train.ema_decay=0.999"),
+    ),
     "toy-pieces": (
-        ("The recommended toy preset: MLP whose latent picks one of 100 pieces, EMA 0.99, instance noise 0.1, "
-         "R1 0.01, learning rates falling over the last half, 12,000 steps (ring-8 and grid-25)"),
-        (*_TOY, "data.dataset=grid-25", "train.steps=12000", "model.latent_components=100", "train.ema_decay=0.99",
-         "train.instance_noise=0.1", "loss.r1_gamma=0.01", "optim.lr_decay=0.5")),
+        (
+            "The recommended toy preset: MLP whose latent picks one of 100 pieces, EMA 0.99, instance noise 0.1, "
+            "R1 0.01, learning rates falling over the last half, 12,000 steps (ring-8 and grid-25)"
+        ),
+        (
+            *_TOY,
+            "data.dataset=grid-25",
+            "train.steps=12000",
+            "model.latent_components=100",
+            "train.ema_decay=0.99",
+            "train.instance_noise=0.1",
+            "loss.r1_gamma=0.01",
+            "optim.lr_decay=0.5",
+        ),
+    ),
     "fashion-minimax": (
         "fashion-dcgan with the 2014 paper's minimax generator loss log(1 - D(G(z))), which saturates",
-        ("loss.kind=minimax",)),
+        ("loss.kind=minimax",),
+    ),
     "fashion-ttur": (
         "fashion-dcgan with the two time-scale update rule: lr D 4e-4, lr G 1e-4 (Heusel et al. 2017)",
-        ("optim.lr_d=4e-4", "optim.lr_g=1e-4")),
+        ("optim.lr_d=4e-4", "optim.lr_g=1e-4"),
+    ),
     "fashion-wgan-gp": (
         "DCGAN 28 px, WGAN-GP (lambda 10, n_critic k = 5), Adam 1e-4, betas (0, 0.9) (Gulrajani et al.)",
-        ("loss.kind=wgan-gp", "loss.gp_weight=10.0", "optim.lr_g=1e-4", "optim.lr_d=1e-4", "optim.beta1=0.0",
-         "optim.beta2=0.9", "train.k=5")),
+        (
+            "loss.kind=wgan-gp",
+            "loss.gp_weight=10.0",
+            "optim.lr_g=1e-4",
+            "optim.lr_d=1e-4",
+            "optim.beta1=0.0",
+            "optim.beta2=0.9",
+            "train.k=5",
+        ),
+    ),
     "fashion-hinge-sn": (
         "DCGAN 28 px, hinge loss with spectral normalisation in D and an EMA generator",
-        ("loss.kind=hinge", "optim.beta1=0.0", "optim.beta2=0.9", "model.spectral_norm=true",
-         "train.ema_decay=0.999")),
+        ("loss.kind=hinge", "optim.beta1=0.0", "optim.beta2=0.9", "model.spectral_norm=true", "train.ema_decay=0.999"),
+    ),
     "fashion-cdcgan": (
         "The recommended conditional preset: fashion-dcgan drawing one of the ten classes, a conditional-BatchNorm "
         "generator and a projection discriminator (Miyato & Koyama 2018)",
-        ("model.conditional=projection",)),
+        ("model.conditional=projection",),
+    ),
     # Each class is one Gaussian of std 0.01: G need only be precise, and the falling learning rates and
     # the EMA are what make it so (toy-pieces' lesson); no remedy against collapse is needed.
     "ring-8-conditional": (
         "ring-8 with the mode index as the class: a conditional MLP puts each class on its mode; EMA 0.99, "
         "learning rates falling over the last half, 4,000 steps",
-        (*_TOY, "data.dataset=ring-8", "train.steps=4000", "model.conditional=projection", "train.ema_decay=0.99",
-         "optim.lr_decay=0.5")),
+        (
+            *_TOY,
+            "data.dataset=ring-8",
+            "train.steps=4000",
+            "model.conditional=projection",
+            "train.ema_decay=0.99",
+            "optim.lr_decay=0.5",
+        ),
+    ),
 }

@@ -11,18 +11,47 @@ from __future__ import annotations
 
 from ganstudio.core.config import ConfigError, RunConfig, check, parse_override
 
-RESUMABLE_FIELDS = frozenset({
-    "optim.lr_g", "optim.lr_d", "optim.lr_decay", "train.k", "train.instance_noise", "train.noise_anneal_steps",
-    "train.ema_decay", "train.steps", "train.device", "train.log_every", "train.sample_every",
-    "train.checkpoint_every", "train.metrics_every",
-}) | {f"quality.{name}" for name in ("every", "samples", "keep_best", "inception", "inception_weights")} \
-   | {f"perf.{name}" for name in ("channels_last", "autocast", "optimizer_impl", "compile", "cudnn_benchmark",
-                                  "threads", "processes")}
+RESUMABLE_FIELDS = (
+    frozenset(
+        {
+            "optim.lr_g",
+            "optim.lr_d",
+            "optim.lr_decay",
+            "train.k",
+            "train.instance_noise",
+            "train.noise_anneal_steps",
+            "train.ema_decay",
+            "train.steps",
+            "train.device",
+            "train.log_every",
+            "train.sample_every",
+            "train.checkpoint_every",
+            "train.metrics_every",
+        }
+    )
+    | {f"quality.{name}" for name in ("every", "samples", "keep_best", "inception", "inception_weights")}
+    | {
+        f"perf.{name}"
+        for name in (
+            "channels_last",
+            "autocast",
+            "optimizer_impl",
+            "compile",
+            "cudnn_benchmark",
+            "threads",
+            "processes",
+        )
+    }
+)
 
 
 def _flat(config: RunConfig) -> dict[str, object]:
-    return {f"{section}.{name}": value for section, values in config.to_dict().items() if isinstance(values, dict)
-            for name, value in values.items()}
+    return {
+        f"{section}.{name}": value
+        for section, values in config.to_dict().items()
+        if isinstance(values, dict)
+        for name, value in values.items()
+    }
 
 
 def _set(config: RunConfig, key: str, value: object) -> None:
@@ -30,8 +59,9 @@ def _set(config: RunConfig, key: str, value: object) -> None:
     setattr(getattr(config, section), name, value)
 
 
-def resume_changes(saved: RunConfig, on_disk: RunConfig, overrides: list[str], total_steps: int | None,
-                   step: int) -> tuple[RunConfig, list[str]]:
+def resume_changes(
+    saved: RunConfig, on_disk: RunConfig, overrides: list[str], total_steps: int | None, step: int
+) -> tuple[RunConfig, list[str]]:
     """The config to continue with: the checkpoint's (saved), then edits made to config.json (on_disk),
     then overrides, then total_steps; and a line for each change. Raises ConfigError naming every field
     that may not change, or a length that does not go past the checkpoint's step."""
@@ -39,8 +69,11 @@ def resume_changes(saved: RunConfig, on_disk: RunConfig, overrides: list[str], t
     before, refused = _flat(saved), []
     for key, value in _flat(on_disk).items():
         if before.get(key) != value:
-            (refused.append(f"{key} (edited in config.json)") if key not in RESUMABLE_FIELDS
-             else _set(config, key, value))
+            (
+                refused.append(f"{key} (edited in config.json)")
+                if key not in RESUMABLE_FIELDS
+                else _set(config, key, value)
+            )
     for assignment in overrides:
         section, name, value = parse_override(assignment)
         key = f"{section}.{name}"
@@ -48,12 +81,26 @@ def resume_changes(saved: RunConfig, on_disk: RunConfig, overrides: list[str], t
     if total_steps is not None:
         config.train.steps = total_steps
     if refused:
-        raise ConfigError([(", ".join(refused), "cannot change when a run continues (it would not fit the "
-                            "checkpoint, or would make a different run); start a new run for that. "
-                            "What may change: learning rates, k, noise, EMA, steps, intervals, quality, perf")])
+        raise ConfigError(
+            [
+                (
+                    ", ".join(refused),
+                    "cannot change when a run continues (it would not fit the "
+                    "checkpoint, or would make a different run); start a new run for that. "
+                    "What may change: learning rates, k, noise, EMA, steps, intervals, quality, perf",
+                )
+            ]
+        )
     if config.train.steps <= step:
-        raise ConfigError([("train.steps", f"{config.train.steps:,} does not go past the checkpoint's step {step:,}; "
-                                           "give more steps (--steps, or Steps in the window)")])
+        raise ConfigError(
+            [
+                (
+                    "train.steps",
+                    f"{config.train.steps:,} does not go past the checkpoint's step {step:,}; "
+                    "give more steps (--steps, or Steps in the window)",
+                )
+            ]
+        )
     check(config)
     after = _flat(config)
     notes = [f"{key}: {before[key]!r} -> {after[key]!r}" for key in sorted(after) if after[key] != before[key]]

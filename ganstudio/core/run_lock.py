@@ -56,8 +56,14 @@ class Holder:
 
     @classmethod
     def this_process(cls) -> Holder:
-        return cls(os.getpid(), socket.gethostname(), time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
-                   process_identity(os.getpid()), __version__, uuid.uuid4().hex)
+        return cls(
+            os.getpid(),
+            socket.gethostname(),
+            time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+            process_identity(os.getpid()),
+            __version__,
+            uuid.uuid4().hex,
+        )
 
     @classmethod
     def parse(cls, data: bytes) -> Holder | None:
@@ -67,8 +73,9 @@ class Holder:
             holder = cls(**{name: raw.get(name) for name in cls.__dataclass_fields__})
         except (ValueError, TypeError, AttributeError):
             return None
-        ok = isinstance(holder.pid, int) and all(isinstance(getattr(holder, name), str)
-                                                 for name in ("host", "started", "version", "token"))
+        ok = isinstance(holder.pid, int) and all(
+            isinstance(getattr(holder, name), str) for name in ("host", "started", "version", "token")
+        )
         return holder if ok else None
 
     def to_bytes(self) -> bytes:
@@ -114,17 +121,23 @@ def _stale(holder: Holder | None, age: float) -> bool:
 
 def _refusal(folder: Path, holder: Holder | None, age: float) -> RunError:
     if holder is None:
-        return RunError(f"{folder} is being locked for training by another process right now "
-                        f"({folder / LOCK_NAME}); try again in a moment")
+        return RunError(
+            f"{folder} is being locked for training by another process right now "
+            f"({folder / LOCK_NAME}); try again in a moment"
+        )
     who = "another process"
     if (holder.pid, holder.host) == (os.getpid(), socket.gethostname()):
         who = "another run in this process"
     where = ""
     if holder.host != socket.gethostname():
-        where = (f"; if that process is gone, its lock is taken over {STALE_AFTER_S:.0f} s after its last "
-                 f"heartbeat ({age:.0f} s ago)")
-    return RunError(f"{folder} is being trained by {who} ({holder.describe()}); stop it or wait for "
-                    f"it to finish, then try again{where}")
+        where = (
+            f"; if that process is gone, its lock is taken over {STALE_AFTER_S:.0f} s after its last "
+            f"heartbeat ({age:.0f} s ago)"
+        )
+    return RunError(
+        f"{folder} is being trained by {who} ({holder.describe()}); stop it or wait for "
+        f"it to finish, then try again{where}"
+    )
 
 
 def _read(fd: int) -> bytes:

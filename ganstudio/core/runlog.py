@@ -1,7 +1,7 @@
 """The run directory, GAN Studio's unit of persistence, shared by the CLI and the GUI.
 
-    config.json, metrics.jsonl (one JSON object per logged step), samples/step_000500.png,
-    checkpoints/latest.pt and checkpoints/step_001000.pt
+config.json, metrics.jsonl (one JSON object per logged step), samples/step_000500.png,
+checkpoints/latest.pt and checkpoints/step_001000.pt
 """
 
 from __future__ import annotations
@@ -30,8 +30,18 @@ _SAMPLE_RE = re.compile(r"step_(\d+)\.png$")
 # (hand-edited, or from a tampered file) is skipped like a torn line, never a crash.
 EVENT_FIELDS = {
     "modes": ("modes", "modes_total", "high_quality", "js"),
-    "quality": ("samples", "frechet", "kid", "kid_std", "precision", "recall", "density", "coverage",
-                "memorisation_ratio", "memorised_fraction"),
+    "quality": (
+        "samples",
+        "frechet",
+        "kid",
+        "kid_std",
+        "precision",
+        "recall",
+        "density",
+        "coverage",
+        "memorisation_ratio",
+        "memorised_fraction",
+    ),
 }
 
 
@@ -49,8 +59,9 @@ def _well_formed(record: dict[str, Any]) -> bool:
         return False
     event = record.get("event")
     if event is None:
-        return all(record.get(name) is None or _is_number(record.get(name)) for name in STAT_FIELDS) \
-            and "loss_d" in record
+        return (
+            all(record.get(name) is None or _is_number(record.get(name)) for name in STAT_FIELDS) and "loss_d" in record
+        )
     if event == "change":
         return all(_is_number(v) for k, v in record.items() if k not in ("step", "event"))
     return all(_is_number(record.get(name)) for name in EVENT_FIELDS.get(event, ()))

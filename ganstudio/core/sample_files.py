@@ -56,23 +56,27 @@ def _write_into(folder: Path, snapshot: GeneratorSnapshot, seed: int, n: int, la
     z = seeded_latents(seed, n, snapshot.latent_dim)
 
     def chunk_labels(start: int) -> np.ndarray | None:
-        return None if labels is None else labels[start:start + CHUNK]
+        return None if labels is None else labels[start : start + CHUNK]
 
     if snapshot.is_toy:
-        points = np.concatenate([snapshot.generate(z[i:i + CHUNK], chunk_labels(i)).numpy() for i in range(0, n, CHUNK)])
+        points = np.concatenate(
+            [snapshot.generate(z[i : i + CHUNK], chunk_labels(i)).numpy() for i in range(0, n, CHUNK)]
+        )
         np.save(folder / "samples.npy", points)
         if labels is not None:
             np.save(folder / "labels.npy", labels)
         return
     if labels is not None:
-        rows = [f"sample_{i:04d}.png,{label},{_csv_field(snapshot.class_names[label])}" for i, label in enumerate(labels)]
+        rows = [
+            f"sample_{i:04d}.png,{label},{_csv_field(snapshot.class_names[label])}" for i, label in enumerate(labels)
+        ]
         (folder / "labels.csv").write_text("file,class_index,class\n" + "\n".join(rows) + "\n", encoding="utf-8")
     grid: list[np.ndarray] = []
     for start in range(0, n, CHUNK):
-        images = snapshot.images(z[start:start + CHUNK], chunk_labels(start))
+        images = snapshot.images(z[start : start + CHUNK], chunk_labels(start))
         for i, image in enumerate(images, start):
             save_png(image[0] if image.shape[0] == 1 else image.transpose(1, 2, 0), folder / f"sample_{i:04d}.png")
-        grid.extend(images[:max(0, GRID_IMAGES - start)])
+        grid.extend(images[: max(0, GRID_IMAGES - start)])
     save_png(image_grid(np.stack(grid)), folder / "grid.png")
 
 
@@ -80,8 +84,14 @@ def _csv_field(text: str) -> str:
     return '"' + text.replace('"', '""') + '"' if any(c in text for c in ',"\n') else text
 
 
-def write_samples(snapshot: GeneratorSnapshot, seed: int, n: int, out: str | Path, force: bool = False,
-                  classes: list[int] | None = None) -> list[Path]:
+def write_samples(
+    snapshot: GeneratorSnapshot,
+    seed: int,
+    n: int,
+    out: str | Path,
+    force: bool = False,
+    classes: list[int] | None = None,
+) -> list[Path]:
     """Writes the samples for (seed, n) into out; the same seed gives the same files on every machine.
     classes: the class indices to cycle through (conditional generators; default all of them)."""
     check_count(snapshot, n)
@@ -90,8 +100,11 @@ def write_samples(snapshot: GeneratorSnapshot, seed: int, n: int, out: str | Pat
     targets = [out / name for name in output_names(snapshot, n)]
     taken = [p for p in targets if p.exists()]
     if taken and not force:
-        raise ExportError(f"{taken[0]} exists" + (f" (and {len(taken) - 1} more)" if len(taken) > 1 else "")
-                          + "; use --force to overwrite")
+        raise ExportError(
+            f"{taken[0]} exists"
+            + (f" (and {len(taken) - 1} more)" if len(taken) > 1 else "")
+            + "; use --force to overwrite"
+        )
     try:
         out.mkdir(parents=True, exist_ok=True)
         tmp = Path(tempfile.mkdtemp(prefix=".samples.partial-", dir=out))

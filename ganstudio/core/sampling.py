@@ -63,8 +63,9 @@ class GeneratorSnapshot:
         return one_hot(labels, self.num_classes)
 
     @torch.no_grad()
-    def generate(self, z: torch.Tensor | np.ndarray, y: torch.Tensor | np.ndarray | list[int] | int | None = None
-                 ) -> torch.Tensor:
+    def generate(
+        self, z: torch.Tensor | np.ndarray, y: torch.Tensor | np.ndarray | list[int] | int | None = None
+    ) -> torch.Tensor:
         """G(z), or G(z, y) for a conditional generator (y: class indices, required then)."""
         latents = torch.as_tensor(z).to(torch.float32)
         if not self.is_conditional:
@@ -89,8 +90,9 @@ class GeneratorSnapshot:
         images: torch.Tensor = self.generator(latents.to(self.device), weights.to(self.device))
         return images.float().cpu()
 
-    def images(self, z: torch.Tensor | np.ndarray, y: torch.Tensor | np.ndarray | list[int] | int | None = None
-               ) -> np.ndarray:
+    def images(
+        self, z: torch.Tensor | np.ndarray, y: torch.Tensor | np.ndarray | list[int] | int | None = None
+    ) -> np.ndarray:
         """uint8 (N, C, H, W) images (or float points for toy data) for z, and classes y when conditional."""
         return to_uint8(self.generate(z, y))
 
@@ -122,11 +124,15 @@ def snapshot_from_state(state: dict[str, Any], device: str | torch.device = "cpu
     check_footprint(config, torch.device("cpu"), training=False)
     names = class_names_of(state)
     if config.model.is_conditional != bool(names):
-        raise CheckpointError("the checkpoint's class names do not match its config: a conditional model "
-                              "records its classes, an unconditional one none")
+        raise CheckpointError(
+            "the checkpoint's class names do not match its config: a conditional model "
+            "records its classes, an unconditional one none"
+        )
     generator, _ = build_models(config, num_classes=len(names))
     ema = "generator_ema" in state  # the EMA copy when there is one
-    load_module_state(generator, state["generator_ema" if ema else "generator"], "EMA generator" if ema else "generator")
+    load_module_state(
+        generator, state["generator_ema" if ema else "generator"], "EMA generator" if ema else "generator"
+    )
     generator.to(device).eval().requires_grad_(False)
     return GeneratorSnapshot(generator, config, int(state.get("step", 0)), torch.device(device), names)
 

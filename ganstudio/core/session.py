@@ -51,11 +51,19 @@ def measure_modes(trainer: Trainer) -> ModeMetrics | None:
         return None
     centres, std = modes
     real = trainer.data.sample(PROTOCOL_SAMPLES, torch.Generator(device=trainer.device).manual_seed(777))
-    z = torch.randn(PROTOCOL_SAMPLES, trainer.config.model.latent_dim,
-                    generator=torch.Generator().manual_seed(trainer.config.train.seed + 3))
+    z = torch.randn(
+        PROTOCOL_SAMPLES,
+        trainer.config.model.latent_dim,
+        generator=torch.Generator().manual_seed(trainer.config.train.seed + 3),
+    )
     labels = trainer.spread_labels(PROTOCOL_SAMPLES)
-    return mode_metrics(real.cpu().numpy(), trainer.sample(z, labels).numpy(), centres.numpy(), std,
-                        None if labels is None else labels.cpu().numpy())
+    return mode_metrics(
+        real.cpu().numpy(),
+        trainer.sample(z, labels).numpy(),
+        centres.numpy(),
+        std,
+        None if labels is None else labels.cpu().numpy(),
+    )
 
 
 def measure_match(trainer: Trainer) -> MatchMetrics | None:
@@ -65,8 +73,11 @@ def measure_match(trainer: Trainer) -> MatchMetrics | None:
     quantiles = trainer.toy_data.quantiles(PROTOCOL_SAMPLES) if trainer.toy_data.dim == 1 else None
     if quantiles is None:
         return None
-    z = torch.randn(PROTOCOL_SAMPLES, trainer.config.model.latent_dim,
-                    generator=torch.Generator().manual_seed(trainer.config.train.seed + 3))
+    z = torch.randn(
+        PROTOCOL_SAMPLES,
+        trainer.config.model.latent_dim,
+        generator=torch.Generator().manual_seed(trainer.config.train.seed + 3),
+    )
     fake = trainer.sample(z)
     real = trainer.data.sample(PROTOCOL_SAMPLES, torch.Generator(device=trainer.device).manual_seed(777))
     kind = trainer.config.loss.kind
@@ -104,8 +115,9 @@ def build_trainer(config: RunConfig, run: RunDirectory, device: str | None = Non
 
 
 class TrainingSession:
-    def __init__(self, trainer: Trainer, run: RunDirectory, total_steps: int | None = None,
-                 lock: RunLock | None = None):
+    def __init__(
+        self, trainer: Trainer, run: RunDirectory, total_steps: int | None = None, lock: RunLock | None = None
+    ):
         self.trainer = trainer
         self.run = run
         self.lock = lock  # held from start/resume/restart until close(): one process trains a folder
@@ -140,8 +152,13 @@ class TrainingSession:
         return cls(trainer, run, lock=lock)
 
     @classmethod
-    def resume(cls, run: RunDirectory, total_steps: int | None = None, device: str | None = None,
-               overrides: list[str] | None = None) -> TrainingSession:
+    def resume(
+        cls,
+        run: RunDirectory,
+        total_steps: int | None = None,
+        device: str | None = None,
+        overrides: list[str] | None = None,
+    ) -> TrainingSession:
         """Continues from checkpoints/latest.pt; metrics past that step are dropped, not duplicated.
 
         The checkpoint's config is the truth (live changes live in it); config.json edits and
@@ -158,12 +175,15 @@ class TrainingSession:
         return session
 
     @classmethod
-    def _resume(cls, run: RunDirectory, total_steps: int | None, device: str | None,
-                overrides: list[str] | None) -> TrainingSession:
+    def _resume(
+        cls, run: RunDirectory, total_steps: int | None, device: str | None, overrides: list[str] | None
+    ) -> TrainingSession:
         on_disk = run.read_config()
         if not run.latest_checkpoint.exists():
-            raise RunError(f"{run.path} has no checkpoint yet (stopped before its first save?): continuing would "
-                           "start again at step 0 and erase its metrics; train it over with --restart (or start a new run)")
+            raise RunError(
+                f"{run.path} has no checkpoint yet (stopped before its first save?): continuing would "
+                "start again at step 0 and erase its metrics; train it over with --restart (or start a new run)"
+            )
         state = load_checkpoint(run.latest_checkpoint, map_location="cpu")
         try:
             saved = check(RunConfig.from_dict(state["config"]))
@@ -252,9 +272,14 @@ class TrainingSession:
             weights = check_inception(self.trainer.config)
             inception = load_inception(weights, self.trainer.device) if weights is not None else None
             real, labels = scoring_set(self.trainer.image_data, self.trainer.config.data, self.trainer.device)
-            self._quality = QualityEvaluator(real, self.trainer.config.quality.samples, self.trainer.device,
-                                             inception=inception, real_labels=labels,
-                                             class_names=self.trainer.class_names)
+            self._quality = QualityEvaluator(
+                real,
+                self.trainer.config.quality.samples,
+                self.trainer.device,
+                inception=inception,
+                real_labels=labels,
+                class_names=self.trainer.class_names,
+            )
         return self._quality
 
     def measure_quality(self) -> tuple[QualityReport, bool]:

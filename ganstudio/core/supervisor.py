@@ -57,8 +57,13 @@ POLL_INTERVAL_S = 0.25  # command sources at most this often; a paused loop wake
 
 
 class Supervisor:
-    def __init__(self, make_session: Callable[[], TrainingSession], paused: bool = False, gui: bool = False,
-                 picture_interval_s: tuple[float, float] = PICTURE_INTERVAL_S):
+    def __init__(
+        self,
+        make_session: Callable[[], TrainingSession],
+        paused: bool = False,
+        gui: bool = False,
+        picture_interval_s: tuple[float, float] = PICTURE_INTERVAL_S,
+    ):
         """make_session runs in run(), on the supervisor's thread (loading data takes seconds);
         gui: a window shares the CPU, so training takes one thread fewer (fast_path.choose_threads);
         picture_interval_s: the fastest and slowest live pictures. The window's 2 s ceiling cost a headless
@@ -142,9 +147,17 @@ class Supervisor:
         trainer = session.trainer
         if trainer.device.type == "cpu":
             apply_threads(trainer.config.perf.threads, gui=self._gui)
-        self._emit(RunInfo(str(session.run.path), f"{describe_device(trainer.device)}; {trainer.fast.describe()}",
-                           trainer.data.describe(), session.step, session.total_steps, trainer.is_toy,
-                           trainer.class_names))
+        self._emit(
+            RunInfo(
+                str(session.run.path),
+                f"{describe_device(trainer.device)}; {trainer.fast.describe()}",
+                trainer.data.describe(),
+                session.step,
+                session.total_steps,
+                trainer.is_toy,
+                trainer.class_names,
+            )
+        )
         self._emit(StateChanged(RunState.PAUSED if self.paused else RunState.RUNNING))
         self.monitor = self._make_monitor()
         self._picture(saved=False)
@@ -207,7 +220,9 @@ class Supervisor:
                 self._set_paused(True)
             case CommandKind.RESUME:
                 self._set_paused(False)
-            case CommandKind.STEP | CommandKind.STEP_D | CommandKind.STEP_G if self.paused and not self._live_session.done:
+            case CommandKind.STEP | CommandKind.STEP_D | CommandKind.STEP_G if (
+                self.paused and not self._live_session.done
+            ):
                 self._single_step(CommandKind(command.kind))
             case CommandKind.CHANGE:
                 self._apply(fields)
@@ -277,10 +292,20 @@ class Supervisor:
 
         trainer = self._live_session.trainer
         state = {k: v.detach().to("cpu", copy=True) for k, v in trainer.sampling_generator.state_dict().items()}
-        self._emit(Snapshot(trainer.step_count, {"format": CHECKPOINT_FORMAT, "version": CHECKPOINT_VERSION,
-                                                 "generator": state, "config": trainer.config.to_dict(),
-                                                 "class_names": list(trainer.class_names),
-                                                 "step": trainer.step_count, "final": final}))
+        self._emit(
+            Snapshot(
+                trainer.step_count,
+                {
+                    "format": CHECKPOINT_FORMAT,
+                    "version": CHECKPOINT_VERSION,
+                    "generator": state,
+                    "config": trainer.config.to_dict(),
+                    "class_names": list(trainer.class_names),
+                    "step": trainer.step_count,
+                    "final": final,
+                },
+            )
+        )
 
     # --- training ----------------------------------------------------------------------------
     def _step(self) -> None:
@@ -326,8 +351,11 @@ class Supervisor:
 
         trainer = self._live_session.trainer
         real = trainer.data.sample(64, torch.Generator(device=trainer.device).manual_seed(99)).cpu().numpy()
-        return HealthMonitor(trainer.config.loss.kind, (trainer.config.optim.lr_g, trainer.config.optim.lr_d),
-                             mean_pairwise_distance(real))
+        return HealthMonitor(
+            trainer.config.loss.kind,
+            (trainer.config.optim.lr_g, trainer.config.optim.lr_d),
+            mean_pairwise_distance(real),
+        )
 
     # --- pictures ----------------------------------------------------------------------------
     def _picture(self, saved: bool, final: bool = False) -> None:
@@ -341,8 +369,9 @@ class Supervisor:
 
             real = session.toy_real()[:LAB_POINTS]
             self._emit(DistributionShown(distribution_frame(session.trainer, real, session.toy_noise()[:LAB_POINTS])))
-        self.picture_interval = paced_interval(time.perf_counter() - started, PICTURE_COST_FACTOR,
-                                               *self.picture_intervals)
+        self.picture_interval = paced_interval(
+            time.perf_counter() - started, PICTURE_COST_FACTOR, *self.picture_intervals
+        )
 
     def _frame(self, saved: bool, final: bool) -> SampleFrame:
         import numpy as np
@@ -354,8 +383,13 @@ class Supervisor:
         if trainer.is_toy:
             fake = trainer.sample_spread(session.toy_noise()).numpy()
             diverse = fake[:64]
-            frame = SampleFrame(trainer.step_count, real=np.ascontiguousarray(session.toy_real()),
-                                fake=np.ascontiguousarray(fake), saved=saved, final=final)
+            frame = SampleFrame(
+                trainer.step_count,
+                real=np.ascontiguousarray(session.toy_real()),
+                fake=np.ascontiguousarray(fake),
+                saved=saved,
+                final=final,
+            )
         else:
             from ganstudio.core.imaging import image_grid
 

@@ -38,8 +38,9 @@ FIXED_COLUMNS = 8  # conditional fixed samples: this many styles (z) per class r
 MAX_FIXED_ROWS = 16  # and at most this many classes (the first ones), so a 100-class folder keeps a small grid
 
 
-def _make_optimizer(params: Iterable[nn.Parameter], name: str, lr: float, config: OptimConfig,
-                    impl: dict[str, Any]) -> torch.optim.Optimizer:
+def _make_optimizer(
+    params: Iterable[nn.Parameter], name: str, lr: float, config: OptimConfig, impl: dict[str, Any]
+) -> torch.optim.Optimizer:
     if name == "sgd":
         return torch.optim.SGD(params, lr=lr, momentum=config.momentum, **impl)
     return torch.optim.Adam(params, lr=lr, betas=(config.beta1, config.beta2), **impl)
@@ -58,24 +59,27 @@ class Trainer:
         check_footprint(config, self.device)
         seed = config.train.seed
         conditional = config.model.is_conditional
-        self.data = data if data is not None else build_data_source(config.data, self.device, labelled=conditional,
-                                                                         seed=seed)
+        self.data = (
+            data if data is not None else build_data_source(config.data, self.device, labelled=conditional, seed=seed)
+        )
         self.class_names: tuple[str, ...] = tuple(self.data.class_names) if conditional else ()
         if conditional and not self.class_names:
             raise ValueError("a conditional model needs labelled data")
         with torch.random.fork_rng(devices=[]):
             torch.manual_seed(seed)
             g, d = build_models(config, num_classes=self.num_classes)
-        self.fast: FastPath = resolve_fast_path(config.perf, self.device, conv=config.model.arch == "dcgan",
-                                                toy=config.data.is_toy)
+        self.fast: FastPath = resolve_fast_path(
+            config.perf, self.device, conv=config.model.arch == "dcgan", toy=config.data.is_toy
+        )
         memory_format = torch.channels_last if self.fast.channels_last else torch.contiguous_format
         # Module.to takes memory_format as a keyword (torch's docs); its stubs list it only alone
         self.G: nn.Module = g.to(self.device, memory_format=memory_format)  # type: ignore[call-overload]
         self.D: nn.Module = d.to(self.device, memory_format=memory_format)  # type: ignore[call-overload]
         if self.fast.cudnn_benchmark:
             torch.backends.cudnn.benchmark = True
-        self.G_ema: nn.Module | None = (copy.deepcopy(self.G).eval().requires_grad_(False)
-                                        if config.train.ema_decay > 0 else None)
+        self.G_ema: nn.Module | None = (
+            copy.deepcopy(self.G).eval().requires_grad_(False) if config.train.ema_decay > 0 else None
+        )
         o = config.optim
         impl = self.fast.optimizer_kwargs()
         self.opt_g = _make_optimizer(self.G.parameters(), o.name, o.lr_g, o, impl)
@@ -160,7 +164,9 @@ class Trainer:
         """G's extra arguments: the labels as one-hot class weights, or nothing."""
         return () if labels is None else (one_hot(labels, self.num_classes),)
 
-    def _judge(self, D: Callable[..., torch.Tensor], x: torch.Tensor, labels: torch.Tensor | None) -> tuple[torch.Tensor, torch.Tensor | None]:
+    def _judge(
+        self, D: Callable[..., torch.Tensor], x: torch.Tensor, labels: torch.Tensor | None
+    ) -> tuple[torch.Tensor, torch.Tensor | None]:
         """D's realness logits (float) and, for AC-GAN, its class logits."""
         logits, class_logits = split_judgement(D(x) if labels is None else D(x, labels))
         return logits.float(), None if class_logits is None else class_logits.float()
@@ -231,9 +237,14 @@ class Trainer:
         real = self.data.sample(batch, self.rng) if labels is None else self.data.sample_classes(labels, self.rng)
         return (real.contiguous(memory_format=torch.channels_last) if self.fast.channels_last else real), labels
 
-    def _d_loss(self, D: nn.Module, real: torch.Tensor, fake: torch.Tensor,
-                forward: Callable[..., torch.Tensor] | None = None,
-                labels: torch.Tensor | None = None) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    def _d_loss(
+        self,
+        D: nn.Module,
+        real: torch.Tensor,
+        fake: torch.Tensor,
+        forward: Callable[..., torch.Tensor] | None = None,
+        labels: torch.Tensor | None = None,
+    ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
         """D's loss; forward is D's compiled form when there is one (the penalties use D itself).
         labels: the classes of both the real and the fake batch (the same ones), when conditional."""
         lo = self.config.loss
@@ -251,8 +262,13 @@ class Trainer:
                 loss = loss + 0.5 * lo.r1_gamma * losses.r1_penalty(judged, real_in)
         return loss, real_logits, fake_logits
 
-    def _update(self, loss: torch.Tensor, module: nn.Module, optimizer: torch.optim.Optimizer,
-                scaler: torch.amp.GradScaler | None) -> torch.Tensor:
+    def _update(
+        self,
+        loss: torch.Tensor,
+        module: nn.Module,
+        optimizer: torch.optim.Optimizer,
+        scaler: torch.amp.GradScaler | None,
+    ) -> torch.Tensor:
         """Backward and step (through the fp16 loss scaler when there is one); returns the gradient norm."""
         optimizer.zero_grad(set_to_none=True)
         if scaler is None:
@@ -290,8 +306,12 @@ class Trainer:
                 torch._foreach_clamp_min_(list(self.D.parameters()), -self.config.loss.clip_value)
                 torch._foreach_clamp_max_(list(self.D.parameters()), self.config.loss.clip_value)
         with torch.no_grad():
-            return (loss.detach(), losses.d_output(kind, real_logits).mean(),
-                    losses.d_output(kind, fake_logits).mean(), grad)
+            return (
+                loss.detach(),
+                losses.d_output(kind, real_logits).mean(),
+                losses.d_output(kind, fake_logits).mean(),
+                grad,
+            )
 
     def _unrolled_discriminator(self) -> nn.Module:
         """A copy of D (and its optimizer state) moved K steps ahead; D's own weights stay untouched.
@@ -364,9 +384,20 @@ class Trainer:
         if not self._pending:
             return []
         values = torch.stack(self._pending).cpu().tolist()
-        out = [StepStats(step, loss_d=row[0], loss_g=row[1], d_real=row[2], d_fake=row[3], grad_norm_d=row[4],
-                         grad_norm_g=row[5], seconds=secs, augment_p=row[6])
-               for (step, secs), row in zip(self._pending_meta, values, strict=True)]
+        out = [
+            StepStats(
+                step,
+                loss_d=row[0],
+                loss_g=row[1],
+                d_real=row[2],
+                d_fake=row[3],
+                grad_norm_d=row[4],
+                grad_norm_g=row[5],
+                seconds=secs,
+                augment_p=row[6],
+            )
+            for (step, secs), row in zip(self._pending_meta, values, strict=True)
+        ]
         self._pending.clear()
         self._pending_meta.clear()
         return out
@@ -424,8 +455,11 @@ class Trainer:
             "rng": self.rng.get_state(),
             "fixed_noise": self.fixed_noise.cpu(),
             **({"augment": self.augment.state_dict()} if self.config.train.augment_adaptive else {}),
-            **({"scaler_g": self.scaler_g.state_dict(), "scaler_d": self.scaler_d.state_dict()}
-               if self.scaler_g is not None and self.scaler_d is not None else {}),
+            **(
+                {"scaler_g": self.scaler_g.state_dict(), "scaler_d": self.scaler_d.state_dict()}
+                if self.scaler_g is not None and self.scaler_d is not None
+                else {}
+            ),
         }
 
     def load_state_dict(self, state: dict[str, Any]) -> None:

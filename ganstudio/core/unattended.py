@@ -39,15 +39,26 @@ class Unattended:
             self.stop_message = f"stopped on a {alarm.kind} alarm at step {alarm.step:,} (--on-alarm stop)"
             return [Command(CommandKind.STOP.value)]
         remedy = next((r for r in alarm.remedies if r.live), None)
-        if rewind_step is not None and self.policy is OnAlarm.REMEDY and self.rewinds < self.max_rewinds \
-                and remedy is not None:
+        if (
+            rewind_step is not None
+            and self.policy is OnAlarm.REMEDY
+            and self.rewinds < self.max_rewinds
+            and remedy is not None
+        ):
             self.rewinds += 1
-            return [Command(CommandKind.REWIND.value), Command(CommandKind.CHANGE.value, dict(remedy.live)),
-                    Command(CommandKind.RESUME.value)]
+            return [
+                Command(CommandKind.REWIND.value),
+                Command(CommandKind.CHANGE.value, dict(remedy.live)),
+                Command(CommandKind.RESUME.value),
+            ]
         tries = f" after {self.rewinds} rewinds with the remedy" if self.rewinds else ""
-        where = f"rewound to step {rewind_step:,} and stopped" if rewind_step is not None else \
-            "stopped (no good snapshot to rewind to)"
-        self.stop_message = (f"loss became NaN/Inf at step {alarm.step:,}{tries}; {where}. "
-                             "Try a lower learning rate or another loss")
+        where = (
+            f"rewound to step {rewind_step:,} and stopped"
+            if rewind_step is not None
+            else "stopped (no good snapshot to rewind to)"
+        )
+        self.stop_message = (
+            f"loss became NaN/Inf at step {alarm.step:,}{tries}; {where}. Try a lower learning rate or another loss"
+        )
         stop = Command(CommandKind.STOP.value, {"why": FinishReason.NAN.value})
         return [Command(CommandKind.REWIND.value), stop] if rewind_step is not None else [stop]

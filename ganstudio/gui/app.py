@@ -13,8 +13,10 @@ def run_app(argv: list[str] | None = None, watch: str | None = None) -> int:
     try:
         from PySide6.QtWidgets import QApplication
     except ImportError as exc:
-        print(f"ganstudio: error: the window needs PySide6 ({exc}); headless commands still work: ganstudio --help",
-              file=sys.stderr)
+        print(
+            f"ganstudio: error: the window needs PySide6 ({exc}); headless commands still work: ganstudio --help",
+            file=sys.stderr,
+        )
         return 2
     # instance(): a QApplication, made here or by the caller (a test's qtbot); its stub says QCoreApplication
     app = cast(QApplication, QApplication.instance() or QApplication(argv if argv is not None else sys.argv))

@@ -80,9 +80,12 @@ class DistributedLaunch(QObject):
         elif self.process.poll() is not None or self._waited_ms > START_TIMEOUT_MS:
             self._timer.stop()
             self._forget_config_file()
-            self.window.errors.show("The run did not start", f"`ganstudio train --nproc` ended with status "
-                                    f"{self.process.poll()} before writing {self.run.path}; run it in a terminal "
-                                    "to see why")
+            self.window.errors.show(
+                "The run did not start",
+                f"`ganstudio train --nproc` ended with status "
+                f"{self.process.poll()} before writing {self.run.path}; run it in a terminal "
+                "to see why",
+            )
 
     def _forget_config_file(self) -> None:
         if self._config_file is not None:
@@ -90,10 +93,14 @@ class DistributedLaunch(QObject):
             self._config_file = None
 
     def ask(self) -> str:
-        box = QMessageBox(QMessageBox.Icon.Question, "A run is training",
-                          f"The run in {self.run.path if self.run else ''} trains in processes of its own.\n"
-                          "Stop it (a checkpoint is saved), or leave it training? A window can watch it again "
-                          "later with File > Watch run folder.", parent=self.window)
+        box = QMessageBox(
+            QMessageBox.Icon.Question,
+            "A run is training",
+            f"The run in {self.run.path if self.run else ''} trains in processes of its own.\n"
+            "Stop it (a checkpoint is saved), or leave it training? A window can watch it again "
+            "later with File > Watch run folder.",
+            parent=self.window,
+        )
         stop = box.addButton("Stop the run", QMessageBox.ButtonRole.DestructiveRole)
         leave = box.addButton("Leave it training", QMessageBox.ButtonRole.AcceptRole)
         box.addButton(QMessageBox.StandardButton.Cancel)

@@ -89,11 +89,21 @@ class MainWindow(QMainWindow):
         self.files = RunFiles(self)
         self.watch = WatchMode(self)
         self.launcher = DistributedLaunch(self)  # runs on many processes, watched through their folder
-        self.menu_actions = WindowActions(self, {
-            "new_run": self.files.new_run, "open_run": self.files.ask_open_run,
-            "explore_checkpoint": self.files.ask_explore_checkpoint, "watch_run": self.files.ask_watch_run,
-            "stop_watching": self.watch.leave, "save_checkpoint": self.save_checkpoint,
-            "start": self.start, "pause": self.toggle_pause, "step": self.step_once, "stop": self.stop})
+        self.menu_actions = WindowActions(
+            self,
+            {
+                "new_run": self.files.new_run,
+                "open_run": self.files.ask_open_run,
+                "explore_checkpoint": self.files.ask_explore_checkpoint,
+                "watch_run": self.files.ask_watch_run,
+                "stop_watching": self.watch.leave,
+                "save_checkpoint": self.save_checkpoint,
+                "start": self.start,
+                "pause": self.toggle_pause,
+                "step": self.step_once,
+                "stop": self.stop,
+            },
+        )
         geometry = self.settings.geometry()
         if geometry is None or not self.restoreGeometry(geometry):
             self.resize(1280, 800)
@@ -147,8 +157,10 @@ class MainWindow(QMainWindow):
     def _lay_out(self) -> None:
         # Placeholders hold the places of the views built after the first paint (_build_views); the
         # splitters give them the sizes the views get, so nothing moves when they arrive.
-        self._placeholders = {name: QWidget(objectName=f"{name}Placeholder")
-                              for name in ("setup", "plots", "samples", "explorer", "distribution")}
+        self._placeholders = {
+            name: QWidget(objectName=f"{name}Placeholder")
+            for name in ("setup", "plots", "samples", "explorer", "distribution")
+        }
         # the live panel sits below the scrolling form, not inside it, so Apply is always on screen
         setup = QWidget(objectName="setupPanel")
         column = self._setup_column = QVBoxLayout(setup)
@@ -308,7 +320,8 @@ class MainWindow(QMainWindow):
         self.plots.quality.add(step, record, best)
         if best and self._keep_best:
             self.statusBar().showMessage(
-                f"New best FD {record['frechet']:.2f} at step {step:,}: saved checkpoints/best.pt", 5000)
+                f"New best FD {record['frechet']:.2f} at step {step:,}: saved checkpoints/best.pt", 5000
+            )
 
     def on_changed(self, step: int, changes: dict) -> None:
         self.live.applied(changes)
@@ -412,8 +425,9 @@ class MainWindow(QMainWindow):
                 return
             QCoreApplication.sendPostedEvents(self.controller)  # the worker's last words: a failed save
             if self._run_failed:  # the reason stays on screen; closing again quits
-                self.statusBar().showMessage("Not closed: the run ended with an error (see the message); "
-                                             "close again to quit")
+                self.statusBar().showMessage(
+                    "Not closed: the run ended with an error (see the message); close again to quit"
+                )
                 event.ignore()
                 return
         if self.built:

@@ -189,8 +189,9 @@ class RunFiles(QObject):
 
     # --- the explorer's generator ----------------------------------------------------------------
     def ask_explore_checkpoint(self) -> None:
-        path, _ = QFileDialog.getOpenFileName(self.window, "Open checkpoint", self.window.explorer.checkpoint_folder(),
-                                              "GAN Studio checkpoints (*.pt)")
+        path, _ = QFileDialog.getOpenFileName(
+            self.window, "Open checkpoint", self.window.explorer.checkpoint_folder(), "GAN Studio checkpoints (*.pt)"
+        )
         if path:
             self.explore_checkpoint(path)
 

@@ -46,7 +46,8 @@ ALLOWED: dict[RunPhase, frozenset[RunAction]] = {
     RunPhase.IDLE: frozenset({RunAction.START, RunAction.EDIT_SETUP}),
     RunPhase.STARTING: frozenset({RunAction.STOP}),
     RunPhase.RUNNING: frozenset({RunAction.PAUSE, RunAction.STOP, RunAction.SAVE, RunAction.CHANGE_LIVE}),
-    RunPhase.PAUSED: frozenset({RunAction.PAUSE, RunAction.STEP, RunAction.STOP, RunAction.SAVE,
-                                RunAction.CHANGE_LIVE}),
+    RunPhase.PAUSED: frozenset(
+        {RunAction.PAUSE, RunAction.STEP, RunAction.STOP, RunAction.SAVE, RunAction.CHANGE_LIVE}
+    ),
     RunPhase.STOPPING: frozenset(),
 }

@@ -51,8 +51,13 @@ class RunWatcher(QObject):
     writer_lost = Signal(float)  # seconds without a heartbeat (or, from a writer that never beat, without growth)
     snapshot_ready = Signal(str)  # snapshot.pt was (re)written
 
-    def __init__(self, run_dir: str | Path, parent: QObject | None = None, timeout_s: float = WRITER_TIMEOUT_S,
-                 clock: Callable[[], float] = time.monotonic):
+    def __init__(
+        self,
+        run_dir: str | Path,
+        parent: QObject | None = None,
+        timeout_s: float = WRITER_TIMEOUT_S,
+        clock: Callable[[], float] = time.monotonic,
+    ):
         super().__init__(parent)
         self.run = RunDirectory(run_dir)
         self.timeout_s = timeout_s
@@ -61,8 +66,12 @@ class RunWatcher(QObject):
         self.last_beat: Heartbeat | None = None
         self.step = 0
         self.lost = False
-        self._stamps: dict[str, tuple | None] = {"live": None, "samples": None, "heartbeat": None,
-                                                  "snapshot": _stamp(snapshot_path(self.run.path))}
+        self._stamps: dict[str, tuple | None] = {
+            "live": None,
+            "samples": None,
+            "heartbeat": None,
+            "snapshot": _stamp(snapshot_path(self.run.path)),
+        }
         self._seen_samples: set[int] = set()
         self._caught_up = False
         self._last_news = clock()

@@ -20,7 +20,6 @@ if TYPE_CHECKING:
     from ganstudio.gui.main_window import MainWindow
 
 
-
 def _describe(beat: Heartbeat | None) -> str:
     return f"pid {beat.pid} on {beat.host}" if beat is not None else "no heartbeat yet"
 
@@ -141,8 +140,12 @@ class WatchMode(QObject):
                 self._reload_live_config()
                 w.statusBar().showMessage(f"Rewound to step {step:,}", 8000)
         elif kind == "modes":
-            w.distribution.add_modes(step, ModeMetrics(int(record["modes"]), int(record["modes_total"]),
-                                                       float(record["high_quality"]), float(record["js"])))
+            w.distribution.add_modes(
+                step,
+                ModeMetrics(
+                    int(record["modes"]), int(record["modes_total"]), float(record["high_quality"]), float(record["js"])
+                ),
+            )
         elif kind == "quality":
             w.plots.quality.add(step, record, bool(record.get("best")))
         elif kind == "alarm":
@@ -159,8 +162,11 @@ class WatchMode(QObject):
         elif kind == "refused" and news:
             w.statusBar().showMessage(f"Step {step:,}: the run refused: {record.get('message', '')}", 10000)
         elif kind == "command" and news:
-            said = f"refused a command: {record['refused']}" if "refused" in record \
+            said = (
+                f"refused a command: {record['refused']}"
+                if "refused" in record
                 else f"got the {record.get('kind', '')} command"
+            )
             w.statusBar().showMessage(f"Step {step:,}: the run {said}", 5000)
 
     def _show_alarm(self, step: int, kind: str, message: str) -> None:
@@ -214,8 +220,10 @@ class WatchMode(QObject):
         w.controls.reset_rate()
         w.set_phase(RunPhase.IDLE)
         if beat is not None:
-            message = (f"The process writing this run ({_describe(beat)}) has not been heard from for "
-                       f"{seconds:.0f} s: it has probably died.")
+            message = (
+                f"The process writing this run ({_describe(beat)}) has not been heard from for "
+                f"{seconds:.0f} s: it has probably died."
+            )
         else:
             message = f"Nothing has written to this run for {seconds:.0f} s, and no process says it trains it."
         self._offer_continue(w.controls.step, message)
@@ -237,8 +245,9 @@ class WatchMode(QObject):
         w.live.load(config)
         w.files.set_continuable(self._watched_run, config)
         w.show_alarm(step, message)
-        button = w.banner.add_button("Continue here", "continueHereButton",
-                                     "Carry the run on in this window from its latest checkpoint")
+        button = w.banner.add_button(
+            "Continue here", "continueHereButton", "Carry the run on in this window from its latest checkpoint"
+        )
         button.clicked.connect(w.files.continue_here)
         w.update_controls()
 
@@ -246,7 +255,9 @@ class WatchMode(QObject):
         """The newer of the run's last generator copy and its latest checkpoint."""
         from ganstudio.core.control import snapshot_path
 
-        candidates = [p for p in (snapshot_path(self._watched_run.path), self._watched_run.latest_checkpoint) if p.is_file()]
+        candidates = [
+            p for p in (snapshot_path(self._watched_run.path), self._watched_run.latest_checkpoint) if p.is_file()
+        ]
         if candidates:
             self._on_snapshot(str(max(candidates, key=lambda p: p.stat().st_mtime_ns)))
 

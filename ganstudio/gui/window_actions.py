@@ -26,39 +26,77 @@ class WindowActions:
         self.window = window
         bar = window.menuBar()
         file_menu = bar.addMenu("&File")
-        self.new_action = self._add(file_menu, "&New run", QKeySequence.StandardKey.New, slots["new_run"],
-                                    "Forget the current run and set up a new one")
-        self.open_action = self._add(file_menu, "&Open run folder...", QKeySequence.StandardKey.Open,
-                                     slots["open_run"], "Open a run folder written by the app or the CLI")
-        self.open_ckpt_action = self._add(file_menu, "Open &checkpoint to explore...", QKeySequence("Ctrl+E"),
-                                          slots["explore_checkpoint"], "Explore the generator in a checkpoint file")
-        self.watch_action = self._add(file_menu, "&Watch run folder...", QKeySequence("Ctrl+Shift+O"),
-                                      slots["watch_run"], "Follow and steer a run that another process is "
-                                      "training (a terminal, another machine writing a shared folder)")
-        self.stop_watching_action = self._add(file_menu, "Stop watc&hing", None, slots["stop_watching"],
-                                              "Stop following the watched run; it goes on in its own process")
-        self.save_action = self._add(file_menu, "&Save checkpoint", QKeySequence.StandardKey.Save,
-                                     slots["save_checkpoint"], "Write checkpoints/latest.pt now")
+        self.new_action = self._add(
+            file_menu,
+            "&New run",
+            QKeySequence.StandardKey.New,
+            slots["new_run"],
+            "Forget the current run and set up a new one",
+        )
+        self.open_action = self._add(
+            file_menu,
+            "&Open run folder...",
+            QKeySequence.StandardKey.Open,
+            slots["open_run"],
+            "Open a run folder written by the app or the CLI",
+        )
+        self.open_ckpt_action = self._add(
+            file_menu,
+            "Open &checkpoint to explore...",
+            QKeySequence("Ctrl+E"),
+            slots["explore_checkpoint"],
+            "Explore the generator in a checkpoint file",
+        )
+        self.watch_action = self._add(
+            file_menu,
+            "&Watch run folder...",
+            QKeySequence("Ctrl+Shift+O"),
+            slots["watch_run"],
+            "Follow and steer a run that another process is "
+            "training (a terminal, another machine writing a shared folder)",
+        )
+        self.stop_watching_action = self._add(
+            file_menu,
+            "Stop watc&hing",
+            None,
+            slots["stop_watching"],
+            "Stop following the watched run; it goes on in its own process",
+        )
+        self.save_action = self._add(
+            file_menu,
+            "&Save checkpoint",
+            QKeySequence.StandardKey.Save,
+            slots["save_checkpoint"],
+            "Write checkpoints/latest.pt now",
+        )
         file_menu.addSeparator()
-        self.prefs_action = self._add(file_menu, "&Preferences...", QKeySequence.StandardKey.Preferences,
-                                      self.show_preferences, "Runs folder and default device")
+        self.prefs_action = self._add(
+            file_menu,
+            "&Preferences...",
+            QKeySequence.StandardKey.Preferences,
+            self.show_preferences,
+            "Runs folder and default device",
+        )
         file_menu.addSeparator()
-        self.quit_action = self._add(file_menu, "&Quit", QKeySequence.StandardKey.Quit, window.close,
-                                     "Quit (a running run is saved)")
+        self.quit_action = self._add(
+            file_menu, "&Quit", QKeySequence.StandardKey.Quit, window.close, "Quit (a running run is saved)"
+        )
 
         run_menu = bar.addMenu("&Run")
         self.start_action = self._add(run_menu, "&Start", QKeySequence("Ctrl+Return"), slots["start"], "Start training")
         self.start_action.setShortcuts([QKeySequence("Ctrl+Return"), QKeySequence("Ctrl+Enter")])
-        self.pause_action = self._add(run_menu, "&Pause/Resume", QKeySequence(Qt.Key.Key_Space), slots["pause"],
-                                      "Pause or resume training")
+        self.pause_action = self._add(
+            run_menu, "&Pause/Resume", QKeySequence(Qt.Key.Key_Space), slots["pause"], "Pause or resume training"
+        )
         self.step_action = self._add(run_menu, "S&tep", QKeySequence("Ctrl+T"), slots["step"], "One step while paused")
         self.stop_action = self._add(run_menu, "St&op", QKeySequence("Ctrl+."), slots["stop"], "Stop the run")
 
         help_menu = bar.addMenu("&Help")
         self.about_action = self._add(help_menu, "&About GAN Studio", None, self.show_about, "Version and credits")
 
-    def _add(self, menu: QMenu, text: str, shortcut: QKeySequence | QKeySequence.StandardKey | None, slot: Slot,
-             tip: str) -> QAction:
+    def _add(
+        self, menu: QMenu, text: str, shortcut: QKeySequence | QKeySequence.StandardKey | None, slot: Slot, tip: str
+    ) -> QAction:
         action = QAction(text, self.window)
         if shortcut is not None:
             action.setShortcut(shortcut)
@@ -78,9 +116,12 @@ class WindowActions:
             w.settings.default_device = dialog.device
 
     def show_about(self) -> None:
-        QMessageBox.about(self.window, "About GAN Studio",
-                          f"GAN Studio {__version__}\nTrain and explore Generative Adversarial Networks.\n"
-                          "After Goodfellow et al. (2014) and what came after.")
+        QMessageBox.about(
+            self.window,
+            "About GAN Studio",
+            f"GAN Studio {__version__}\nTrain and explore Generative Adversarial Networks.\n"
+            "After Goodfellow et al. (2014) and what came after.",
+        )
 
     def show_phase(self, phase: RunPhase, can_start: bool, watching: bool) -> None:
         self.start_action.setEnabled(can_start)

@@ -34,8 +34,11 @@ FREE_TEXT = {"data.path", "quality.inception_weights", "data.dataset"}  # any te
 
 
 def tree_state(folder: Path) -> dict[str, str]:
-    return {str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
-            for p in sorted(folder.rglob("*")) if p.is_file()}
+    return {
+        str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(folder.rglob("*"))
+        if p.is_file()
+    }
 
 
 def assert_one_line_error(rc: int, capsys) -> str:
@@ -56,7 +59,9 @@ def bad_config_texts(rng: random.Random) -> list[tuple[str, bytes]]:
                 continue
             pool = BAD_BY_TYPE[kind.replace(" | None", "")]
             for value in rng.sample(pool, k=min(4, len(pool))):
-                if (kind == "str | None" and value is None) or (kind == "str" and value == "a" * 5000 and name == "path"):
+                if (kind == "str | None" and value is None) or (
+                    kind == "str" and value == "a" * 5000 and name == "path"
+                ):
                     continue
                 raw = copy.deepcopy(base)
                 raw[section][name] = value
@@ -73,13 +78,27 @@ def bad_config_texts(rng: random.Random) -> list[tuple[str, bytes]]:
         ("preset with slash", json.dumps({**base, "preset": "a/b"}).encode()),
         ("section not object", json.dumps({**base, "model": [1]}).encode()),
         ("DCGAN batch 1", tiny_image_config(batch_size=1).to_json().encode()),
-        ("DCGAN huge", json.dumps({**tiny_image_config().to_dict(), "model": {
-            **tiny_image_config().to_dict()["model"], "width": 2048}, "data": {
-            **tiny_image_config().to_dict()["data"], "image_size": 64}}).encode()),
-        ("batch 65,536 DCGAN 64px", json.dumps({**tiny_image_config().to_dict(), "train": {
-            **tiny_image_config().to_dict()["train"], "batch_size": 65536}, "model": {
-            **tiny_image_config().to_dict()["model"], "width": 256}, "data": {
-            **tiny_image_config().to_dict()["data"], "image_size": 64}}).encode()),
+        (
+            "DCGAN huge",
+            json.dumps(
+                {
+                    **tiny_image_config().to_dict(),
+                    "model": {**tiny_image_config().to_dict()["model"], "width": 2048},
+                    "data": {**tiny_image_config().to_dict()["data"], "image_size": 64},
+                }
+            ).encode(),
+        ),
+        (
+            "batch 65,536 DCGAN 64px",
+            json.dumps(
+                {
+                    **tiny_image_config().to_dict(),
+                    "train": {**tiny_image_config().to_dict()["train"], "batch_size": 65536},
+                    "model": {**tiny_image_config().to_dict()["model"], "width": 256},
+                    "data": {**tiny_image_config().to_dict()["data"], "image_size": 64},
+                }
+            ).encode(),
+        ),
     ]
     return cases + structural
 
@@ -98,11 +117,26 @@ def test_bad_configs_are_refused_in_one_line(tmp_path, capsys):
 
 def test_bad_set_values_are_refused_in_one_line(tmp_path, capsys):
     rng = random.Random(SEED + 1)
-    assignments = ["data.is_toy=1", "train.__class__=1", "train.__dict__={}", "preset=x", "model=1", "x.y=1",
-                   "train.steps=" + "9" * 5000, "train.steps=[" * 10_000, "noequals", "=1", ".=1"]
-    assignments += [f"{s}.{n}={json.dumps(v)}" for s, n, v in (
-        (rng.choice(["train", "optim"]), rng.choice(["steps", "lr_g", "k"]), rng.choice(["x", -1, None, []]))
-        for _ in range(20))]
+    assignments = [
+        "data.is_toy=1",
+        "train.__class__=1",
+        "train.__dict__={}",
+        "preset=x",
+        "model=1",
+        "x.y=1",
+        "train.steps=" + "9" * 5000,
+        "train.steps=[" * 10_000,
+        "noequals",
+        "=1",
+        ".=1",
+    ]
+    assignments += [
+        f"{s}.{n}={json.dumps(v)}"
+        for s, n, v in (
+            (rng.choice(["train", "optim"]), rng.choice(["steps", "lr_g", "k"]), rng.choice(["x", -1, None, []]))
+            for _ in range(20)
+        )
+    ]
     for i, assignment in enumerate(assignments):
         run = tmp_path / f"run{i}"
         rc = main(["train", "--preset", "ring-8", "--set", assignment, "--out", str(run), "--steps", "1"])
@@ -126,13 +160,18 @@ def checkpoint_mutations(state: dict, rng: random.Random) -> list[tuple[str, obj
     g = state["generator"]
     first = next(iter(g))
     cases = [
-        ("version text", {**state, "version": "1"}), ("version float", {**state, "version": 1.5}),
-        ("version negative", {**state, "version": -1}), ("version bool", {**state, "version": True}),
-        ("version newer", {**state, "version": 99}), ("step text", {**state, "step": "x"}),
-        ("step negative", {**state, "step": -5}), ("step float", {**state, "step": 2.5}),
+        ("version text", {**state, "version": "1"}),
+        ("version float", {**state, "version": 1.5}),
+        ("version negative", {**state, "version": -1}),
+        ("version bool", {**state, "version": True}),
+        ("version newer", {**state, "version": 99}),
+        ("step text", {**state, "step": "x"}),
+        ("step negative", {**state, "step": -5}),
+        ("step float", {**state, "step": 2.5}),
         ("no step", {k: v for k, v in state.items() if k != "step"}),
         ("no config", {k: v for k, v in state.items() if k != "config"}),
-        ("config list", {**state, "config": [1]}), ("config bad field", {**state, "config": {"train": {"k": "x"}}}),
+        ("config list", {**state, "config": [1]}),
+        ("config bad field", {**state, "config": {"train": {"k": "x"}}}),
         ("generator list", {**state, "generator": [1]}),
         ("generator value not tensor", {**state, "generator": {**g, first: [1.0]}}),
         ("missing key", {**state, "generator": {k: v for k, v in g.items() if k != first}}),
@@ -142,7 +181,8 @@ def checkpoint_mutations(state: dict, rng: random.Random) -> list[tuple[str, obj
         ("fixed noise shape", {**state, "fixed_noise": torch.zeros(3)}),
         ("rng wrong", {**state, "rng": torch.zeros(3)}),
         ("opt state wrong", {**state, "opt_g": {"state": {}, "param_groups": []}}),
-        ("not ours", {"format": "other"}), ("not a dict", [1, 2, 3]),
+        ("not ours", {"format": "other"}),
+        ("not a dict", [1, 2, 3]),
     ]
     for name in rng.sample(sorted(g), k=min(6, len(g))):
         shape = list(g[name].shape) or [1]
@@ -207,9 +247,17 @@ def test_resume_refusals_leave_the_run_folder_as_it_was(trained_run, tmp_path, c
             (run / p.relative_to(trained_run)).write_bytes(p.read_bytes())
     before = tree_state(run)
     edited = json.loads((run / "config.json").read_text())
-    for argv in (["--steps", "0"], ["--steps", "-3"], ["--steps", "2"], ["--seed", "4"],
-                 ["--set", "model.width=99"], ["--set", "data.dataset=grid-25"], ["--set", "train.batch_size=4"],
-                 ["--preset", "ring-8"], ["--restart", "--steps", "9"]):
+    for argv in (
+        ["--steps", "0"],
+        ["--steps", "-3"],
+        ["--steps", "2"],
+        ["--seed", "4"],
+        ["--set", "model.width=99"],
+        ["--set", "data.dataset=grid-25"],
+        ["--set", "train.batch_size=4"],
+        ["--preset", "ring-8"],
+        ["--restart", "--steps", "9"],
+    ):
         rc = main(["train", "--resume", str(run), *argv])
         assert_one_line_error(rc, capsys)
         assert tree_state(run) == before, argv
@@ -227,21 +275,39 @@ def manifest_mutations(manifest: dict, rng: random.Random, tmp_path: Path) -> li
     with open(sparse, "wb") as fh:
         fh.truncate(1 << 40)  # 1 TB that takes no disk: hashing it would take an hour
     cases = [
-        ("not a dict", [1]), ("no checkpoint", {k: v for k, v in manifest.items() if k != "checkpoint"}),
-        ("checkpoint number", {**manifest, "checkpoint": 5}), ("sha short", {**manifest, "checkpoint_sha256": "ab"}),
-        ("sha list", {**manifest, "checkpoint_sha256": [1]}), ("checkpoint dev zero", {**manifest, "checkpoint": "/dev/zero"}),
+        ("not a dict", [1]),
+        ("no checkpoint", {k: v for k, v in manifest.items() if k != "checkpoint"}),
+        ("checkpoint number", {**manifest, "checkpoint": 5}),
+        ("sha short", {**manifest, "checkpoint_sha256": "ab"}),
+        ("sha list", {**manifest, "checkpoint_sha256": [1]}),
+        ("checkpoint dev zero", {**manifest, "checkpoint": "/dev/zero"}),
         ("checkpoint folder", {**manifest, "checkpoint": str(tmp_path)}),
         ("checkpoint sparse TB", {**manifest, "checkpoint": str(sparse)}),
         ("checkpoint missing", {**manifest, "checkpoint": "nope.pt"}),
-        ("spec list", {**manifest, "spec": [1]}), ("spec unknown field", {**manifest, "spec": {**spec, "x": 1}}),
+        ("spec list", {**manifest, "spec": [1]}),
+        ("spec unknown field", {**manifest, "spec": {**spec, "x": 1}}),
         ("edit not dict", {**manifest, "spec": {**spec, "edit": 3}}),
     ]
-    for key, values in (("count", ["x", -1, 0, 10**9, 2.5, None]), ("mode", [3, "nope", None]),
-                        ("seed", [-1, "x", 2**70]), ("scale", [3, "2", 0]), ("sweep_range", ["x", float("inf")]),
-                        ("directions", ["x", [[1.0] * 3], [["a"]], [[0.0] * 24] * 2000]),
-                        ("direction_index", [-1, "x"]), ("a", [[1.0, 2.0], "x", [float("nan")] * 24]),
-                        ("edit", [{"seed": "x"}, {"truncation": 0}, {"raw_values": {"999": 1.0}},
-                                  {"raw_values": {"x": 1.0}}, {"direction_values": [1.0] * 5}])):
+    for key, values in (
+        ("count", ["x", -1, 0, 10**9, 2.5, None]),
+        ("mode", [3, "nope", None]),
+        ("seed", [-1, "x", 2**70]),
+        ("scale", [3, "2", 0]),
+        ("sweep_range", ["x", float("inf")]),
+        ("directions", ["x", [[1.0] * 3], [["a"]], [[0.0] * 24] * 2000]),
+        ("direction_index", [-1, "x"]),
+        ("a", [[1.0, 2.0], "x", [float("nan")] * 24]),
+        (
+            "edit",
+            [
+                {"seed": "x"},
+                {"truncation": 0},
+                {"raw_values": {"999": 1.0}},
+                {"raw_values": {"x": 1.0}},
+                {"direction_values": [1.0] * 5},
+            ],
+        ),
+    ):
         for value in rng.sample(values, k=min(3, len(values))):
             cases.append((f"spec.{key}={value!r:.30}", {**manifest, "spec": {**spec, key: value}}))
     return cases
@@ -249,8 +315,9 @@ def manifest_mutations(manifest: dict, rng: random.Random, tmp_path: Path) -> li
 
 def test_bad_manifests_are_refused_in_one_line(small_checkpoint, tmp_path, capsys):
     rng = random.Random(SEED + 3)
-    image_set = write_image_set(load_generator(small_checkpoint), ImageSetSpec(count=2), tmp_path / "set",
-                                checkpoint=small_checkpoint)
+    image_set = write_image_set(
+        load_generator(small_checkpoint), ImageSetSpec(count=2), tmp_path / "set", checkpoint=small_checkpoint
+    )
     manifest = json.loads((image_set / "manifest.json").read_text())
     texts = [(label, json.dumps(m).encode()) for label, m in manifest_mutations(manifest, rng, tmp_path)]
     texts += [("deep", b"[" * 100_000), ("not UTF-8", b"\xff\xfe{"), ("digits", b'{"a": ' + b"1" * 5000 + b"}")]
@@ -262,11 +329,25 @@ def test_bad_manifests_are_refused_in_one_line(small_checkpoint, tmp_path, capsy
         assert not (tmp_path / f"out{i}").exists(), label
 
 
-METRIC_LINES = ['{"step": "x", "loss_d": 1}', '{"step": 1.5, "loss_d": 1}', '{"step": null}', '{"step": true}',
-                '{"step": 3, "event": "quality"}', '{"step": 3, "event": "quality", "frechet": "x"}',
-                '{"step": 3, "event": "modes", "modes": 8}', '{"step": 3, "event": "change", "lr_g": "x"}',
-                '{"step": 3, "loss_d": "x"}', '{"step": 3, "loss_d": [1]}', "[1, 2]", "{", "\xff", "1e999",
-                '{"step": ' + "9" * 5000 + "}", "[" * 50_000, '{"step": -1, "loss_d": 1}']
+METRIC_LINES = [
+    '{"step": "x", "loss_d": 1}',
+    '{"step": 1.5, "loss_d": 1}',
+    '{"step": null}',
+    '{"step": true}',
+    '{"step": 3, "event": "quality"}',
+    '{"step": 3, "event": "quality", "frechet": "x"}',
+    '{"step": 3, "event": "modes", "modes": 8}',
+    '{"step": 3, "event": "change", "lr_g": "x"}',
+    '{"step": 3, "loss_d": "x"}',
+    '{"step": 3, "loss_d": [1]}',
+    "[1, 2]",
+    "{",
+    "\xff",
+    "1e999",
+    '{"step": ' + "9" * 5000 + "}",
+    "[" * 50_000,
+    '{"step": -1, "loss_d": 1}',
+]
 
 
 def test_bad_metrics_lines_are_skipped(trained_run, tmp_path):

@@ -18,8 +18,12 @@ def usage_error(argv, capsys) -> str:
 
 def test_bench_speed_measures_the_plain_loop_and_each_fast_path_switch(tmp_path, capsys):
     out = tmp_path / "speed.json"
-    assert main(["bench", "speed", "--preset", "ring-8", "--steps", "4", "--chunk", "2", "--no-compile",
-                 "--json", str(out)]) == 0
+    assert (
+        main(
+            ["bench", "speed", "--preset", "ring-8", "--steps", "4", "--chunk", "2", "--no-compile", "--json", str(out)]
+        )
+        == 0
+    )
     table = capsys.readouterr().out
     assert "plain PyTorch loop" in table and "engine, auto" in table and "optimizer for-loop" in table
     result = json.loads(out.read_text())["results"]["ring-8"]
@@ -55,14 +59,32 @@ def test_a_given_step_count_is_never_mistaken_for_the_default(capsys):
 def test_bench_presets_come_from_the_preset_table(capsys):
     err = usage_error(["bench", "speed", "--preset", "nope"], capsys)
     assert "invalid choice: 'nope'" in err and "fashion-dcgan" in err
-    assert usage_error(["bench", "quality", "--samples", "0"], capsys).endswith("must be at least 1, not 0 "
-                                                                              "(see: ganstudio bench quality --help)\n")
+    assert usage_error(["bench", "quality", "--samples", "0"], capsys).endswith(
+        "must be at least 1, not 0 (see: ganstudio bench quality --help)\n"
+    )
 
 
 def test_bench_modes_runs_the_protocol(tmp_path, capsys):
     out = tmp_path / "modes.json"
-    assert main(["bench", "modes", "--dataset", "grid-25", "--runs", "2", "--steps", "30", "--set", "model.width=16",
-                 "--json", str(out)]) == 0
+    assert (
+        main(
+            [
+                "bench",
+                "modes",
+                "--dataset",
+                "grid-25",
+                "--runs",
+                "2",
+                "--steps",
+                "30",
+                "--set",
+                "model.width=16",
+                "--json",
+                str(out),
+            ]
+        )
+        == 0
+    )
     table = capsys.readouterr().out
     assert "PacGAN4" in table and "/ 25" in table
     runs = json.loads(out.read_text())["runs"]

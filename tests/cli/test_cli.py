@@ -33,12 +33,22 @@ def test_train_and_sample_end_to_end(tmp_path, capsys):
     assert load_png(out / "samples" / "step_000020.png").shape == (8 * 30 + 2, 8 * 30 + 2)
     assert {"latest.pt", "step_000010.pt", "step_000020.pt"} == {p.name for p in (out / "checkpoints").iterdir()}
 
-    assert main(["sample", str(out / "checkpoints" / "latest.pt"), "--n", "5", "--seed", "7", "--out", str(tmp_path / "s")]) == 0
+    assert (
+        main(
+            ["sample", str(out / "checkpoints" / "latest.pt"), "--n", "5", "--seed", "7", "--out", str(tmp_path / "s")]
+        )
+        == 0
+    )
     files = sorted(p.name for p in (tmp_path / "s").iterdir())
     assert files == ["grid.png"] + [f"sample_{i:04d}.png" for i in range(5)]
     first = load_png(tmp_path / "s" / "sample_0000.png")
     assert first.shape == (28, 28) and first.dtype == np.uint8
-    assert main(["sample", str(out / "checkpoints" / "latest.pt"), "--n", "5", "--seed", "7", "--out", str(tmp_path / "s2")]) == 0
+    assert (
+        main(
+            ["sample", str(out / "checkpoints" / "latest.pt"), "--n", "5", "--seed", "7", "--out", str(tmp_path / "s2")]
+        )
+        == 0
+    )
     assert np.array_equal(first, load_png(tmp_path / "s2" / "sample_0000.png"))
     assert main(["sample", str(out / "checkpoints" / "latest.pt"), "--n", "5", "--out", str(tmp_path / "s")]) == 2
     assert "exists" in capsys.readouterr().err
@@ -47,7 +57,10 @@ def test_train_and_sample_end_to_end(tmp_path, capsys):
 def test_toy_sample_writes_npy(tmp_path):
     cfg = write_config(tmp_path, tiny_toy_config(steps=10))
     assert main(["train", "--config", cfg, "--out", str(tmp_path / "run")]) == 0
-    assert main(["sample", str(tmp_path / "run" / "checkpoints" / "latest.pt"), "--n", "33", "--out", str(tmp_path / "s")]) == 0
+    assert (
+        main(["sample", str(tmp_path / "run" / "checkpoints" / "latest.pt"), "--n", "33", "--out", str(tmp_path / "s")])
+        == 0
+    )
     assert np.load(tmp_path / "s" / "samples.npy").shape == (33, 2)
 
 
@@ -111,8 +124,13 @@ def test_ctrl_c_saves_a_checkpoint_and_exits_cleanly(tmp_path):
     cfg = write_config(tmp_path, tiny_image_config(steps=100000, log_every=1))
     out = tmp_path / "run"
     env = {**os.environ, "PYTHONUNBUFFERED": "1"}
-    proc = subprocess.Popen([sys.executable, "-m", "ganstudio", "train", "--config", cfg, "--out", str(out)],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "ganstudio", "train", "--config", cfg, "--out", str(out)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+    )
     assert proc.stdout.readline().startswith("run folder:")
     assert proc.stdout.readline().startswith("data:")
     proc.send_signal(signal.SIGINT)
@@ -127,12 +145,14 @@ def test_ctrl_c_saves_a_checkpoint_and_exits_cleanly(tmp_path):
 
 def test_installed_package_finds_its_resources(tmp_path):
     """Runs isolated from the source tree (-I, another cwd): resources must come from the installed package."""
-    code = ("import ganstudio, sys; from ganstudio.core.data.images import bundled_fashion_images, bundled_fashion_labels;"
-            "from importlib import resources;"
-            "assert bundled_fashion_images().shape == (10000, 1, 28, 28);"
-            "assert bundled_fashion_labels().shape == (10000,);"
-            "assert resources.files('ganstudio.resources').joinpath('fashion-mnist/LICENSE.txt').is_file();"
-            "print(ganstudio.__file__)")
+    code = (
+        "import ganstudio, sys; from ganstudio.core.data.images import bundled_fashion_images, bundled_fashion_labels;"
+        "from importlib import resources;"
+        "assert bundled_fashion_images().shape == (10000, 1, 28, 28);"
+        "assert bundled_fashion_labels().shape == (10000,);"
+        "assert resources.files('ganstudio.resources').joinpath('fashion-mnist/LICENSE.txt').is_file();"
+        "print(ganstudio.__file__)"
+    )
     result = subprocess.run([sys.executable, "-I", "-c", code], cwd=tmp_path, capture_output=True, text=True)
     assert result.returncode == 0, result.stderr
     script = Path(sys.executable).with_name("ganstudio")
@@ -143,8 +163,24 @@ def test_installed_package_finds_its_resources(tmp_path):
 def test_set_overrides_config_fields(tmp_path):
     cfg = write_config(tmp_path, tiny_toy_config(steps=5))
     out = tmp_path / "run"
-    assert main(["train", "--config", cfg, "--out", str(out), "--set", "loss.kind=hinge",
-                 "--set", "model.spectral_norm=true", "--set", "train.instance_noise=0.1"]) == 0
+    assert (
+        main(
+            [
+                "train",
+                "--config",
+                cfg,
+                "--out",
+                str(out),
+                "--set",
+                "loss.kind=hinge",
+                "--set",
+                "model.spectral_norm=true",
+                "--set",
+                "train.instance_noise=0.1",
+            ]
+        )
+        == 0
+    )
     saved = json.loads((out / "config.json").read_text())
     assert saved["loss"]["kind"] == "hinge" and saved["model"]["spectral_norm"] is True
     assert saved["train"]["instance_noise"] == 0.1

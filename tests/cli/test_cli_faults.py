@@ -22,9 +22,14 @@ def ganstudio(*args, limit_files: bool = False, **kwargs) -> subprocess.Popen:
         signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # writes past the limit then fail with EFBIG, like ENOSPC
         resource.setrlimit(resource.RLIMIT_FSIZE, (FILE_LIMIT, FILE_LIMIT))
 
-    return subprocess.Popen([sys.executable, "-m", "ganstudio", *args], stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True, preexec_fn=full_disk if limit_files else None,
-                            **kwargs)
+    return subprocess.Popen(
+        [sys.executable, "-m", "ganstudio", *args],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        preexec_fn=full_disk if limit_files else None,
+        **kwargs,
+    )
 
 
 def wide_toy_config(tmp_path, **train):
@@ -38,11 +43,13 @@ def wide_toy_config(tmp_path, **train):
 @pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGHUP])
 def test_sigterm_and_sighup_save_like_ctrl_c(tmp_path, sig):
     run = tmp_path / "run"
-    proc = ganstudio("train", "--config", wide_toy_config(tmp_path, steps=1_000_000, checkpoint_every=100_000),
-                     "--out", str(run))
+    proc = ganstudio(
+        "train", "--config", wide_toy_config(tmp_path, steps=1_000_000, checkpoint_every=100_000), "--out", str(run)
+    )
     metrics = run / "metrics.jsonl"
-    wait_for_subprocess(proc, lambda: metrics.exists() and len(metrics.read_text().splitlines()) >= 3,
-                        "the first logged steps")
+    wait_for_subprocess(
+        proc, lambda: metrics.exists() and len(metrics.read_text().splitlines()) >= 3, "the first logged steps"
+    )
     proc.send_signal(sig)
     out, err = proc.communicate(timeout=120)
     assert proc.returncode == 130, err
@@ -71,8 +78,9 @@ def test_a_full_disk_during_sample_leaves_no_partial_file(tmp_path):
     run = tmp_path / "run"
     assert main(["train", "--config", wide_toy_config(tmp_path, steps=2), "--out", str(run)]) == 0
     out = tmp_path / "samples"
-    proc = ganstudio("sample", str(run / "checkpoints" / "latest.pt"), "--n", "100000", "--out", str(out),
-                     limit_files=True)
+    proc = ganstudio(
+        "sample", str(run / "checkpoints" / "latest.pt"), "--n", "100000", "--out", str(out), limit_files=True
+    )
     _out, err = proc.communicate(timeout=120)
     assert proc.returncode == 2 and len(err.strip().splitlines()) == 1, err
     assert list(out.iterdir()) == []
@@ -82,9 +90,24 @@ def test_a_full_disk_during_sample_leaves_no_partial_file(tmp_path):
 def test_progress_written_to_a_file_is_plain_lines(tmp_path):
     log = tmp_path / "log.txt"
     with open(log, "w") as fh:
-        rc = subprocess.run([sys.executable, "-m", "ganstudio", "train", "--preset", "gaussian-1d", "--steps", "40",
-                             "--out", str(tmp_path / "run")], stdout=fh, stderr=subprocess.STDOUT, timeout=120,
-                            env={**os.environ, "COLUMNS": "80"}).returncode
+        rc = subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "ganstudio",
+                "train",
+                "--preset",
+                "gaussian-1d",
+                "--steps",
+                "40",
+                "--out",
+                str(tmp_path / "run"),
+            ],
+            stdout=fh,
+            stderr=subprocess.STDOUT,
+            timeout=120,
+            env={**os.environ, "COLUMNS": "80"},
+        ).returncode
     text = log.read_text()
     assert rc == 0 and "\r" not in text
     assert "step 40 / 40 (100 %)" in text and len(text) < 2000

@@ -37,10 +37,13 @@ def test_class_on_an_unconditional_checkpoint_is_refused(small_checkpoint, tmp_p
     assert "needs a class-conditional checkpoint" in one_error_line(capsys)
 
 
-@pytest.mark.parametrize("spec", [
-    ImageSetSpec(mode="random", count=4, seed=3, label=5),
-    ImageSetSpec(mode="class-morph", count=5, label=1, label_b=8),
-])
+@pytest.mark.parametrize(
+    "spec",
+    [
+        ImageSetSpec(mode="random", count=4, seed=3, label=5),
+        ImageSetSpec(mode="class-morph", count=5, label=1, label_b=8),
+    ],
+)
 def test_manifest_with_classes_regenerates_bit_for_bit(small_conditional_checkpoint, tmp_path, spec):
     snapshot = load_generator(small_conditional_checkpoint)
     first = write_image_set(snapshot, spec, tmp_path / "set", checkpoint=small_conditional_checkpoint)

@@ -8,8 +8,18 @@ from ganstudio.core.events import Alarm, Remedy
 from ganstudio.core.unattended import MAX_REWINDS, OnAlarm, Unattended
 from tests.conftest import tiny_toy_config
 
-DIVERGING = ["--set", "optim.name=sgd", "--set", "optim.lr_g=1000", "--set", "optim.lr_d=1000",
-             "--set", "optim.momentum=0.9", "--set", "train.log_every=1"]  # NaN by step 3
+DIVERGING = [
+    "--set",
+    "optim.name=sgd",
+    "--set",
+    "optim.lr_g=1000",
+    "--set",
+    "optim.lr_d=1000",
+    "--set",
+    "optim.momentum=0.9",
+    "--set",
+    "train.log_every=1",
+]  # NaN by step 3
 
 
 def train(tmp_path, *extra):
@@ -27,8 +37,11 @@ def test_remedy_rewinds_and_halves_the_rates_three_times_then_stops(tmp_path, ca
     out, err = capsys.readouterr()
     assert out.count("rewound to step 1") == MAX_REWINDS + 1  # three remedies, and the last good state to stop at
     assert out.count("alarm at step") == MAX_REWINDS + 1
-    assert [line.split("changed ")[1] for line in out.splitlines() if "changed" in line] == \
-        ["lr_g=500, lr_d=500", "lr_g=250, lr_d=250", "lr_g=125, lr_d=125"]
+    assert [line.split("changed ")[1] for line in out.splitlines() if "changed" in line] == [
+        "lr_g=500, lr_d=500",
+        "lr_g=250, lr_d=250",
+        "lr_g=125, lr_d=125",
+    ]
     last = err.splitlines()[-1]  # the lines before it are the progress display's
     assert last.startswith("ganstudio: loss became NaN/Inf") and "after 3 rewinds" in last
     assert "checkpoint saved to" in last

@@ -75,16 +75,32 @@ def test_inception_fid_from_a_weights_file(small_checkpoint, tmp_path, capsys):
     weights = tmp_path / "inception_v3_google-test.pth"
     torch.save(inception_v3(weights=None, aux_logits=True, init_weights=False).state_dict(), weights)
     out = tmp_path / "scores.json"
-    assert main(["eval", str(small_checkpoint), "--n", "50", "--inception-weights", str(weights),
-                 "--json", str(out)]) == 0
+    assert (
+        main(["eval", str(small_checkpoint), "--n", "50", "--inception-weights", str(weights), "--json", str(out)]) == 0
+    )
     assert "Inception FID" in capsys.readouterr().out
     assert json.loads(out.read_text())["inception_fid"] >= 0
 
 
 def test_bench_quality_prints_a_table_beside_the_published_fids(capsys, tmp_path):
     out = tmp_path / "quality.json"
-    assert main(["bench", "quality", "--preset", "fashion-dcgan", "--minutes", "0.01", "--samples", "60",
-                 "--json", str(out)]) == 0
+    assert (
+        main(
+            [
+                "bench",
+                "quality",
+                "--preset",
+                "fashion-dcgan",
+                "--minutes",
+                "0.01",
+                "--samples",
+                "60",
+                "--json",
+                str(out),
+            ]
+        )
+        == 0
+    )
     printed = capsys.readouterr().out
     assert "fashion-dcgan" in printed and "Lucic et al. 2018" in printed and "26.5" in printed
     result = json.loads(out.read_text())["results"][0]

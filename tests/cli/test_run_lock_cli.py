@@ -18,23 +18,34 @@ def start_training(tmp_path):
     config = tmp_path / "cfg.json"
     config.write_text(tiny_toy_config(steps=1_000_000, log_every=5, checkpoint_every=20).to_json())
     run = tmp_path / "run"
-    proc = subprocess.Popen([sys.executable, "-m", "ganstudio", "train", "--config", str(config), "--out", str(run)],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "ganstudio", "train", "--config", str(config), "--out", str(run)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     wait_for_subprocess(proc, (run / "checkpoints" / "latest.pt").exists, "the first train's checkpoint")
     return proc, run
 
 
 def logged_steps(run):
-    return [json.loads(line)["step"] for line in (run / "metrics.jsonl").read_text().splitlines()
-            if "event" not in json.loads(line)]
+    return [
+        json.loads(line)["step"]
+        for line in (run / "metrics.jsonl").read_text().splitlines()
+        if "event" not in json.loads(line)
+    ]
 
 
 def test_a_second_train_of_a_folder_in_training_is_refused_in_one_line(tmp_path):
     first, run = start_training(tmp_path)
     try:
         config = (run / "config.json").read_bytes()
-        second = subprocess.run([sys.executable, "-m", "ganstudio", "train", "--resume", str(run)],
-                                capture_output=True, text=True, timeout=120)
+        second = subprocess.run(
+            [sys.executable, "-m", "ganstudio", "train", "--resume", str(run)],
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
         assert second.returncode == 2, second.stderr
         lines = second.stderr.strip().splitlines()
         assert len(lines) == 1 and lines[0].startswith("ganstudio: error: "), second.stderr

@@ -17,13 +17,33 @@ from tests.conftest import tiny_toy_config, wait_for_subprocess
 ENV = {**os.environ, "GANSTUDIO_DIST_TIMEOUT_S": "90"}
 
 
-def torchrun(tmp_path: Path, *extra: str, steps: int = 1_000_000, checkpoint_every: int = 200) -> tuple[subprocess.Popen, Path]:
+def torchrun(
+    tmp_path: Path, *extra: str, steps: int = 1_000_000, checkpoint_every: int = 200
+) -> tuple[subprocess.Popen, Path]:
     config = tmp_path / "cfg.json"
     config.write_text(tiny_toy_config(steps=steps, log_every=5, checkpoint_every=checkpoint_every).to_json())
     run = tmp_path / "run"
-    proc = subprocess.Popen([sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc-per-node=2",
-                             *extra, "-m", "ganstudio", "train", "--config", str(config), "--out", str(run)],
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=ENV)
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "torch.distributed.run",
+            "--standalone",
+            "--nproc-per-node=2",
+            *extra,
+            "-m",
+            "ganstudio",
+            "train",
+            "--config",
+            str(config),
+            "--out",
+            str(run),
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        env=ENV,
+    )
     return proc, run
 
 
@@ -31,6 +51,7 @@ def running_at(run: Path, step: int):
     def ready() -> bool:
         beat = read_heartbeat(run)
         return beat is not None and beat.state == "running" and beat.step >= step
+
     return ready
 
 
@@ -65,8 +86,17 @@ def test_commands_in_the_control_file_reach_both_ranks_at_the_same_step(tmp_path
     assert state["config"]["optim"]["lr_d"] != 5e-4  # the rewind went back to before the change, on both ranks
     steps = logged_steps(run)
     assert steps == sorted(set(steps)), "one writer: every step logged once, in order"
-    assert {p.name for p in run.iterdir()} <= {"config.json", "metrics.jsonl", "heartbeat.json", "control.jsonl",
-                                                "live.png", "snapshot.pt", "samples", "checkpoints", "lock.json"}
+    assert {p.name for p in run.iterdir()} <= {
+        "config.json",
+        "metrics.jsonl",
+        "heartbeat.json",
+        "control.jsonl",
+        "live.png",
+        "snapshot.pt",
+        "samples",
+        "checkpoints",
+        "lock.json",
+    }
 
 
 def _children(pid: int) -> list[int]:
@@ -92,8 +122,13 @@ def test_nproc_starts_torchrun_and_sigterm_saves_one_checkpoint(tmp_path, capsys
     config = tmp_path / "cfg.json"
     config.write_text(tiny_toy_config(steps=1_000_000, log_every=5, checkpoint_every=100_000).to_json())
     run = tmp_path / "run"
-    proc = subprocess.Popen([sys.executable, "-m", "ganstudio", "train", "--nproc", "2", "--config", str(config),
-                             "--out", str(run)], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=ENV)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "ganstudio", "train", "--nproc", "2", "--config", str(config), "--out", str(run)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        env=ENV,
+    )
     wait_for_subprocess(proc, running_at(run, 5), "two ranks training")
     proc.send_signal(signal.SIGTERM)
     out, _ = proc.communicate(timeout=120)

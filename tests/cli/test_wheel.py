@@ -45,9 +45,23 @@ def unpacked_wheel(tmp_path_factory) -> Path:
     for name in ("ganstudio", "resources"):
         shutil.copytree(ROOT / name, source / name, ignore=shutil.ignore_patterns("__pycache__"))
     built = subprocess.run(
-        [sys.executable, "-m", "pip", "wheel", str(source), "--no-deps", "--no-build-isolation",
-         "--no-cache-dir", "-q", "-w", str(work / "dist")],
-        capture_output=True, text=True, timeout=240)
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "wheel",
+            str(source),
+            "--no-deps",
+            "--no-build-isolation",
+            "--no-cache-dir",
+            "-q",
+            "-w",
+            str(work / "dist"),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=240,
+    )
     assert built.returncode == 0, built.stderr
     (wheel,) = (work / "dist").glob("ganstudio-*.whl")
     unpacked = work / "unpacked"
@@ -58,8 +72,11 @@ def unpacked_wheel(tmp_path_factory) -> Path:
 
 def test_wheel_holds_every_module_and_resource(unpacked_wheel):
     def listing(folder: Path, prefix: str) -> set[str]:
-        return {prefix + path.relative_to(folder).as_posix() for path in folder.rglob("*")
-                if path.is_file() and "__pycache__" not in path.parts}
+        return {
+            prefix + path.relative_to(folder).as_posix()
+            for path in folder.rglob("*")
+            if path.is_file() and "__pycache__" not in path.parts
+        }
 
     expected = listing(ROOT / "ganstudio", "ganstudio/") | listing(ROOT / "resources", "ganstudio/resources/")
     shipped = listing(unpacked_wheel / "ganstudio", "ganstudio/")
@@ -67,7 +84,12 @@ def test_wheel_holds_every_module_and_resource(unpacked_wheel):
 
 
 def test_each_resource_loads_from_the_wheel(unpacked_wheel, tmp_path):
-    result = subprocess.run([sys.executable, "-I", "-c", LOAD_EACH_RESOURCE, str(unpacked_wheel)],
-                            cwd=tmp_path, capture_output=True, text=True, timeout=120)
+    result = subprocess.run(
+        [sys.executable, "-I", "-c", LOAD_EACH_RESOURCE, str(unpacked_wheel)],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "loaded"

@@ -27,7 +27,7 @@ class ScriptedTrainer(Trainer):
         rank, world = self.part
         self.calls += 1
         full = torch.randn(n * world, *shape, generator=torch.Generator().manual_seed(1000 + self.calls))
-        return full[rank * n:(rank + 1) * n]
+        return full[rank * n : (rank + 1) * n]
 
     def noise(self, n: int) -> torch.Tensor:
         return self._global(n, (self.config.model.latent_dim,))
@@ -37,8 +37,15 @@ class ScriptedTrainer(Trainer):
 
 
 def _join(rank: int, world: int, port: int) -> RankGroup:
-    os.environ.update(MASTER_ADDR="127.0.0.1", MASTER_PORT=str(port), RANK=str(rank), WORLD_SIZE=str(world),
-                      LOCAL_RANK=str(rank), LOCAL_WORLD_SIZE=str(world), GANSTUDIO_DIST_TIMEOUT_S="60")
+    os.environ.update(
+        MASTER_ADDR="127.0.0.1",
+        MASTER_PORT=str(port),
+        RANK=str(rank),
+        WORLD_SIZE=str(world),
+        LOCAL_RANK=str(rank),
+        LOCAL_WORLD_SIZE=str(world),
+        GANSTUDIO_DIST_TIMEOUT_S="60",
+    )
     torch.set_num_threads(1)
     info = RankInfo.from_env()
     assert info is not None

@@ -48,8 +48,9 @@ def test_cutout_holes_are_half_the_side_and_translation_moves_content():
 
 def test_real_and_fake_batches_go_through_the_same_transform_draws():
     """The augmenter knows nothing of real or fake: the same generator state gives the same transforms."""
-    aug = Augmenter(AugmentSettings(("translation", "cutout", "brightness", "contrast"), False, 0.6, 0.8, 6),
-                    torch.device("cpu"))
+    aug = Augmenter(
+        AugmentSettings(("translation", "cutout", "brightness", "contrast"), False, 0.6, 0.8, 6), torch.device("cpu")
+    )
     x = images()
     assert torch.equal(aug(x, torch.Generator().manual_seed(5)), aug(x.clone(), torch.Generator().manual_seed(5)))
 
@@ -126,8 +127,7 @@ def test_p_reaches_the_stats_and_metrics_records_only_when_adaptive():
 
 def test_an_adaptive_run_resumes_bit_for_bit():
     """Stopped between two adjustments of p: the partial r_t sum travels in the state too."""
-    cfg = tiny_image_config(augment_translation=True, augment_cutout=True, augment_adaptive=True,
-                            augment_target=0.01)
+    cfg = tiny_image_config(augment_translation=True, augment_cutout=True, augment_adaptive=True, augment_target=0.01)
     straight = Trainer(cfg)
     for _ in range(10):
         straight.step()
@@ -143,10 +143,13 @@ def test_an_adaptive_run_resumes_bit_for_bit():
     assert expected[-1]["augment_p"] > 0
 
 
-@pytest.mark.parametrize("assignment, field", [
-    ({"augment_saturation": True}, "train.augment_saturation"),
-    ({"augment_adaptive": True}, "train.augment_adaptive"),
-])
+@pytest.mark.parametrize(
+    "assignment, field",
+    [
+        ({"augment_saturation": True}, "train.augment_saturation"),
+        ({"augment_adaptive": True}, "train.augment_adaptive"),
+    ],
+)
 def test_saturation_on_grayscale_and_adaptive_without_a_transform_are_refused(assignment, field):
     assert field in dict(validate(tiny_image_config(**assignment)))
 

@@ -18,8 +18,7 @@ from tests.conftest import tiny_conditional_config
 
 def fashion_subset(n: int, offset: int = 0) -> tuple[torch.Tensor, torch.Tensor]:
     loaded = bundled_fashion()
-    return (torch.from_numpy(loaded.images[offset:offset + n]),
-            torch.from_numpy(loaded.labels[offset:offset + n]))
+    return (torch.from_numpy(loaded.images[offset : offset + n]), torch.from_numpy(loaded.labels[offset : offset + n]))
 
 
 def test_gaussian_frechet_is_torchmetrics_fid():
@@ -58,7 +57,9 @@ def test_cas_of_a_generator_that_returns_real_images_matches_the_real_reference(
     pool = pool.float() / 127.5 - 1
 
     def copy_real(z: torch.Tensor, y: torch.Tensor) -> torch.Tensor:  # a perfect generator: real images of class y
-        return torch.stack([pool[(pool_labels == c).nonzero()[int(i) % 20, 0]] for i, c in zip(z[:, 0].abs() * 1000, y, strict=True)])
+        return torch.stack(
+            [pool[(pool_labels == c).nonzero()[int(i) % 20, 0]] for i, c in zip(z[:, 0].abs() * 1000, y, strict=True)]
+        )
 
     def blank(z: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
         return -torch.ones(len(z), 1, 28, 28)
@@ -83,14 +84,30 @@ def test_bench_verdicts_say_met_or_not():
     from ganstudio.bench.quality import conditional_verdict
     from ganstudio.core.quality.scores import QualityReport
 
-    runs = [{"seed": 0, "own_mode": [0.99] * 8, "own_mode_min": 0.99},
-            {"seed": 1, "own_mode": [0.99] * 7 + [0.9], "own_mode_min": 0.9}]
+    runs = [
+        {"seed": 0, "own_mode": [0.99] * 8, "own_mode_min": 0.99},
+        {"seed": 1, "own_mode": [0.99] * 7 + [0.9], "own_mode_min": 0.9},
+    ]
     assert own_mode_verdict(runs).endswith("NOT met") and "seed 1: worst class 7 90.0 %" in own_mode_verdict(runs)
     assert own_mode_verdict(runs[:1]).endswith(": met")
 
     def report(frechet: float, accuracy: float | None) -> QualityReport:
-        return QualityReport(100, frechet, 0, 0, 0, 0, 0, 0, 1, 0, label_accuracy=accuracy, real_label_accuracy=0.92,
-                             cas=0.7, cas_real=0.8)
+        return QualityReport(
+            100,
+            frechet,
+            0,
+            0,
+            0,
+            0,
+            0,
+            0,
+            1,
+            0,
+            label_accuracy=accuracy,
+            real_label_accuracy=0.92,
+            cas=0.7,
+            cas_real=0.8,
+        )
 
     text = conditional_verdict({"fashion-dcgan": report(10.0, None), "fashion-cdcgan": report(9.0, 0.9)})
     assert "goal >= 85 %: met" in text and "no worse: met" in text

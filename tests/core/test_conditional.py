@@ -62,8 +62,12 @@ def test_balanced_labels_and_class_draws():
     counts = torch.bincount(balanced_labels(64, 10, g, torch.device("cpu")), minlength=10)
     assert counts.max() - counts.min() <= 1 and counts.sum() == 64
     images = np.stack([np.full((1, 4, 4), 10 * c, dtype=np.uint8) for c in (0, 1, 2, 2, 1, 0)])
-    source = ImageSource(LoadedImages(images, "six", labels=np.array([0, 1, 2, 2, 1, 0]), class_names=("a", "b", "c")),
-                         4, 1, torch.device("cpu"))
+    source = ImageSource(
+        LoadedImages(images, "six", labels=np.array([0, 1, 2, 2, 1, 0]), class_names=("a", "b", "c")),
+        4,
+        1,
+        torch.device("cpu"),
+    )
     wanted = torch.tensor([2, 0, 1, 2, 2, 0])
     drawn = source.sample_classes(wanted, g)
     pixel_class = ((drawn[:, 0, 0, 0] + 1) * 127.5).round() / 10
@@ -174,11 +178,21 @@ def test_checkpoint_classes_must_match_the_data():
         snapshot_from_state(state)
 
 
-@pytest.mark.parametrize("overrides", [
-    {"loss.kind": "wgan-gp"}, {"loss.r1_gamma": 1.0}, {"train.unrolled_steps": 2}, {"train.instance_noise": 0.1},
-    {"model.minibatch_std": True}, {"model.spectral_norm": True}, {"train.ema_decay": 0.9},
-    {"loss.label_smoothing": 0.1}, {"loss.kind": "hinge"}, {"loss.kind": "wgan", "train.k": 2},
-])
+@pytest.mark.parametrize(
+    "overrides",
+    [
+        {"loss.kind": "wgan-gp"},
+        {"loss.r1_gamma": 1.0},
+        {"train.unrolled_steps": 2},
+        {"train.instance_noise": 0.1},
+        {"model.minibatch_std": True},
+        {"model.spectral_norm": True},
+        {"train.ema_decay": 0.9},
+        {"loss.label_smoothing": 0.1},
+        {"loss.kind": "hinge"},
+        {"loss.kind": "wgan", "train.k": 2},
+    ],
+)
 def test_every_remedy_trains_with_classes(overrides):
     cfg = tiny_toy_config(batch_size=16)
     cfg.model.conditional = "acgan" if "train.ema_decay" in overrides else "projection"

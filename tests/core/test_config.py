@@ -88,8 +88,12 @@ def test_unknown_preset():
 
 def test_presets_match_the_issue():
     cfg = preset("fashion-dcgan")
-    assert (cfg.data.dataset, cfg.model.arch, cfg.loss.kind, cfg.optim.name) == \
-        ("fashion-mnist", "dcgan", "non-saturating", "adam")
+    assert (cfg.data.dataset, cfg.model.arch, cfg.loss.kind, cfg.optim.name) == (
+        "fashion-mnist",
+        "dcgan",
+        "non-saturating",
+        "adam",
+    )
     assert math.isclose(cfg.optim.lr_g, 2e-4) and cfg.optim.beta1 == 0.5 and cfg.train.batch_size == 64
     paper = preset("paper-mlp-fashion")
     assert paper.model.arch == "mlp" and paper.optim.name == "sgd" and paper.optim.momentum > 0 and paper.train.k == 1

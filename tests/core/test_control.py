@@ -98,8 +98,12 @@ def test_lines_that_are_not_commands_are_refused_and_the_rest_still_run(tmp_path
 
 
 def test_append_command_refuses_before_writing(tmp_path):
-    for kind, fields in (("explode", None), ("change", {"batch_size": 4}), ("change", {"lr_g": float("inf")}),
-                         ("stop", {"now": 1})):
+    for kind, fields in (
+        ("explode", None),
+        ("change", {"batch_size": 4}),
+        ("change", {"lr_g": float("inf")}),
+        ("stop", {"now": 1}),
+    ):
         with pytest.raises(CommandError):
             append_command(tmp_path, kind, fields)
     assert not control_path(tmp_path).exists()
@@ -139,15 +143,26 @@ def test_folder_bridge_hands_commands_over_and_answers_them(tmp_path):
         bridge.beat()
         assert read_heartbeat(tmp_path).state == "paused" and read_heartbeat(tmp_path).step == 3
         answers = run.read_events("command")
-        assert [(a["id"], a.get("kind"), a["step"]) for a in answers[:2]] == [(pause.id, "pause", 3), (change.id, "change", 3)]
+        assert [(a["id"], a.get("kind"), a["step"]) for a in answers[:2]] == [
+            (pause.id, "pause", 3),
+            (change.id, "change", 3),
+        ]
         assert answers[2]["id"] == "evil1" and "loss.kind" in answers[2]["refused"]
         assert supervisor.poll() == []
         supervisor.emit(Alarm("nan", 3, "NaN.", (Remedy("Rewind", rewind=True), Remedy("Halve", live={"lr_g": 1e-4}))))
         supervisor.emit(Refused(3, "Change refused: lr_g must be > 0"))
         remedies = run.read_events("remedies")
-        assert remedies == [{"step": 3, "event": "remedies", "kind": "nan", "remedies": [
-            {"label": "Rewind", "live": {}, "config": {}, "rewind": True},
-            {"label": "Halve", "live": {"lr_g": 1e-4}, "config": {}, "rewind": False}]}]
+        assert remedies == [
+            {
+                "step": 3,
+                "event": "remedies",
+                "kind": "nan",
+                "remedies": [
+                    {"label": "Rewind", "live": {}, "config": {}, "rewind": True},
+                    {"label": "Halve", "live": {"lr_g": 1e-4}, "config": {}, "rewind": False},
+                ],
+            }
+        ]
         assert run.read_events("refused")[0]["message"].startswith("Change refused")
         stop = append_command(tmp_path, "stop")
         assert supervisor.poll() == [Command("stop", None, stop.id)]
@@ -196,8 +211,19 @@ def test_folder_bridge_writes_a_snapshot_the_explorer_can_load(tmp_path):
         from ganstudio.core.trainer import CHECKPOINT_FORMAT, CHECKPOINT_VERSION
 
         weights = {k: v.clone() for k, v in generator.state_dict().items()}
-        supervisor.emit(Snapshot(12, {"format": CHECKPOINT_FORMAT, "version": CHECKPOINT_VERSION, "generator": weights,
-                                      "config": cfg.to_dict(), "step": 12, "final": False}))
+        supervisor.emit(
+            Snapshot(
+                12,
+                {
+                    "format": CHECKPOINT_FORMAT,
+                    "version": CHECKPOINT_VERSION,
+                    "generator": weights,
+                    "config": cfg.to_dict(),
+                    "step": 12,
+                    "final": False,
+                },
+            )
+        )
     finally:
         bridge.close()
     snapshot = load_generator(snapshot_path(tmp_path))
@@ -206,8 +232,11 @@ def test_folder_bridge_writes_a_snapshot_the_explorer_can_load(tmp_path):
 
 def test_heartbeat_reader_ignores_torn_and_foreign_files(tmp_path):
     assert read_heartbeat(tmp_path) is None
-    for text in ('{"pid": 1, "host": "a", "step": 3, "state": "runn', '{"pid": 1, "host": "a", "step": -1, '
-                 '"state": "running", "time": 1}', '{"pid": 1, "host": "a", "step": 1, "state": "hacked", "time": 1}',
-                 "[]"):
+    for text in (
+        '{"pid": 1, "host": "a", "step": 3, "state": "runn',
+        '{"pid": 1, "host": "a", "step": -1, "state": "running", "time": 1}',
+        '{"pid": 1, "host": "a", "step": 1, "state": "hacked", "time": 1}',
+        "[]",
+    ):
         heartbeat_path(tmp_path).write_text(text)
         assert read_heartbeat(tmp_path) is None

@@ -19,7 +19,9 @@ def gen(seed=0):
     return torch.Generator().manual_seed(seed)
 
 
-@pytest.mark.parametrize("name, dim", [("gaussian-1d", 1), ("ring-8", 2), ("grid-25", 2), ("spiral", 2), ("two-moons", 2)])
+@pytest.mark.parametrize(
+    "name, dim", [("gaussian-1d", 1), ("ring-8", 2), ("grid-25", 2), ("spiral", 2), ("two-moons", 2)]
+)
 def test_toy_shapes_and_seeding(name, dim):
     src = build_data_source(DataConfig(dataset=name), CPU)
     a = src.sample(500, gen(1))

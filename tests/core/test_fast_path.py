@@ -27,14 +27,18 @@ def run(perf: dict, steps: int = 3, config=None, optimizer: str | None = None):
     start = [p.detach().clone() for p in trainer.G.parameters()]
     for _ in range(steps):
         trainer.step()
-    stats = torch.tensor([[s.loss_d, s.loss_g, s.d_real, s.d_fake, s.grad_norm_d, s.grad_norm_g]
-                          for s in trainer.drain_stats()])
+    stats = torch.tensor(
+        [[s.loss_d, s.loss_g, s.d_real, s.d_fake, s.grad_norm_d, s.grad_norm_g] for s in trainer.drain_stats()]
+    )
     update = torch.cat([(p.detach() - p0).flatten() for p, p0 in zip(trainer.G.parameters(), start, strict=True)])
     return trainer, stats, update
 
 
-@pytest.mark.parametrize("perf", [{"optimizer_impl": "foreach"}, {"optimizer_impl": "fused"},
-                                  {"channels_last": "on"}], ids=["foreach", "fused", "channels-last"])
+@pytest.mark.parametrize(
+    "perf",
+    [{"optimizer_impl": "foreach"}, {"optimizer_impl": "fused"}, {"channels_last": "on"}],
+    ids=["foreach", "fused", "channels-last"],
+)
 def test_exact_switches_match_the_plain_path(perf):
     _, plain_stats, plain_update = run({})
     trainer, stats, update = run(perf)
@@ -120,5 +124,7 @@ def test_fp16_with_gradient_penalties_is_refused():
     cfg = tiny_image_config()
     cfg.perf.autocast = "fp16"
     cfg.loss.kind = "wgan-gp"
-    assert ("perf.autocast", "fp16 cannot carry the gradient penalties (wgan-gp, R1) through its loss scaling; "
-            "use bf16") in validate(cfg)
+    assert (
+        "perf.autocast",
+        "fp16 cannot carry the gradient penalties (wgan-gp, R1) through its loss scaling; use bf16",
+    ) in validate(cfg)

@@ -40,9 +40,16 @@ def test_a_rewritten_file_starts_over(tmp_path):
 def test_remedies_written_beside_an_alarm_read_back():
     from ganstudio.core.health import Remedy
 
-    record = {"step": 3, "event": "remedies", "kind": "nan", "remedies": [
-        {"label": "Rewind", "live": {}, "config": {}, "rewind": True},
-        {"label": "Halve", "live": {"lr_g": 1e-4}, "config": {}, "rewind": False},
-        {"label": 5}, "junk"]}
+    record = {
+        "step": 3,
+        "event": "remedies",
+        "kind": "nan",
+        "remedies": [
+            {"label": "Rewind", "live": {}, "config": {}, "rewind": True},
+            {"label": "Halve", "live": {"lr_g": 1e-4}, "config": {}, "rewind": False},
+            {"label": 5},
+            "junk",
+        ],
+    }
     assert remedies_from_record(record) == (Remedy("Rewind", rewind=True), Remedy("Halve", live={"lr_g": 1e-4}))
     assert remedies_from_record({"step": 1, "event": "remedies", "remedies": 7}) == ()

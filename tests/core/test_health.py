@@ -14,8 +14,16 @@ def stats(step, loss_d=1.3, loss_g=0.7, d_real=0.55, d_fake=0.45, gd=1.0, gg=1.0
 
 def healthy(n, start=1):
     rng = np.random.default_rng(0)
-    return [stats(i, 1.3 + 0.05 * rng.standard_normal(), 0.7 + 0.05 * rng.standard_normal(),
-                  gd=1 + 0.1 * rng.random(), gg=1 + 0.1 * rng.random()) for i in range(start, start + n)]
+    return [
+        stats(
+            i,
+            1.3 + 0.05 * rng.standard_normal(),
+            0.7 + 0.05 * rng.standard_normal(),
+            gd=1 + 0.1 * rng.random(),
+            gg=1 + 0.1 * rng.random(),
+        )
+        for i in range(start, start + n)
+    ]
 
 
 def test_no_alarm_on_healthy_stats():

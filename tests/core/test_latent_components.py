@@ -19,8 +19,9 @@ def test_components_are_equally_likely_and_read_only_the_first_latent_number():
     moved = z.clone()
     moved[:, 1:] = torch.randn(100_000, 3, generator=torch.Generator().manual_seed(1))
     assert torch.equal(g.component(z), g.component(moved))
-    assert torch.equal(g.component(torch.tensor([[-9.0, 0, 0, 0], [0.01, 0, 0, 0], [9.0, 0, 0, 0]])),
-                       torch.tensor([0, 5, 9]))
+    assert torch.equal(
+        g.component(torch.tensor([[-9.0, 0, 0, 0], [0.01, 0, 0, 0], [9.0, 0, 0, 0]])), torch.tensor([0, 5, 9])
+    )
 
 
 def test_the_generator_jumps_where_the_component_changes_and_nowhere_else():
@@ -40,8 +41,14 @@ def test_the_generator_jumps_where_the_component_changes_and_nowhere_else():
 
 def test_without_components_the_weights_keep_the_layout_older_checkpoints_have():
     g = MLPGenerator(latent_dim=3, out_shape=(2,), width=8, image_output=False)
-    assert sorted(g.state_dict()) == ["net.0.bias", "net.0.weight", "net.2.bias", "net.2.weight",
-                                      "net.4.bias", "net.4.weight"]
+    assert sorted(g.state_dict()) == [
+        "net.0.bias",
+        "net.0.weight",
+        "net.2.bias",
+        "net.2.weight",
+        "net.4.bias",
+        "net.4.weight",
+    ]
 
 
 def test_a_run_with_components_trains_and_its_checkpoint_samples_the_same_points(tmp_path):

@@ -30,8 +30,10 @@ def test_first_direction_moves_the_features_most(checkpoint):
     z = torch.randn(200, 24, generator=torch.Generator().manual_seed(3))
     with torch.no_grad():
         base = snap.generator.features(z)
-        moved = [(snap.generator.features(z + torch.from_numpy(v).float()) - base).norm(dim=1).mean().item()
-                 for v in d.vectors[[0, -1]]]
+        moved = [
+            (snap.generator.features(z + torch.from_numpy(v).float()) - base).norm(dim=1).mean().item()
+            for v in d.vectors[[0, -1]]
+        ]
     assert moved[0] > moved[1]
 
 
@@ -53,9 +55,16 @@ def test_same_seed_same_latent_and_truncation_scales():
 def test_image_set_writes_everything_and_regenerates_bit_for_bit(checkpoint, tmp_path, mode):
     snap = load_generator(checkpoint)
     dirs = principal_directions(snap, samples=300).vectors.tolist()
-    spec = ImageSetSpec(mode=mode, count=5, seed=11, edit=LatentEdit(seed=3, direction_values=[1.0] + [0.0] * 15,
-                                                                    raw_values={2: 0.5}, truncation=0.8),
-                        directions=dirs, a=seeded_z(1, 24).tolist(), b=seeded_z(2, 24).tolist(), scale=2)
+    spec = ImageSetSpec(
+        mode=mode,
+        count=5,
+        seed=11,
+        edit=LatentEdit(seed=3, direction_values=[1.0] + [0.0] * 15, raw_values={2: 0.5}, truncation=0.8),
+        directions=dirs,
+        a=seeded_z(1, 24).tolist(),
+        b=seeded_z(2, 24).tolist(),
+        scale=2,
+    )
     out = write_image_set(snap, spec, tmp_path / "set", checkpoint=checkpoint)
     files = sorted(p.name for p in out.iterdir())
     n = 6 if mode == "neighbours" else 5

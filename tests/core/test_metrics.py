@@ -39,7 +39,7 @@ def test_a_mode_with_too_wide_samples():
     wide = around(RING[:1], 1000, 10 * STD)  # 3-std radius is 0.03; these spread 0.1
     captured, hq = mode_coverage(wide, RING, STD)
     assert captured == 1
-    expected = 1 - math.exp(-(0.3 ** 2) / 2)  # P(radius <= 0.3 sigma) for a 2D Gaussian
+    expected = 1 - math.exp(-(0.3**2) / 2)  # P(radius <= 0.3 sigma) for a 2D Gaussian
     assert hq == pytest.approx(expected, abs=0.02)
 
 

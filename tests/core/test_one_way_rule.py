@@ -30,7 +30,9 @@ def test_the_window_module_imports_no_torch():
 
 def test_the_cli_parser_and_every_bench_module_import_no_torch():
     """`ganstudio presets` or a usage error answers at once: benches import torch only when they run."""
-    code = ("import sys, ganstudio.cli as cli\n"
-            "cli.build_parser().parse_args(['bench', 'speed', '--steps', '4'])\n"
-            "sys.exit('torch' in sys.modules)")
+    code = (
+        "import sys, ganstudio.cli as cli\n"
+        "cli.build_parser().parse_args(['bench', 'speed', '--steps', '4'])\n"
+        "sys.exit('torch' in sys.modules)"
+    )
     assert subprocess.run([sys.executable, "-c", code]).returncode == 0

@@ -6,84 +6,190 @@ import pytest
 from ganstudio.core.config import CONFIG_FIELDS, LIVE_FIELDS, PRESETS, RunConfig, preset, validate
 
 DEFAULTS = {
-    'data.dataset': 'fashion-mnist', 'data.path': None, 'data.image_size': 28, 'data.channels': 1,
-    'model.arch': 'dcgan', 'model.latent_dim': 100, 'model.width': 64, 'model.d_activation': 'leaky_relu',
-    'model.spectral_norm': False, 'model.minibatch_std': False, 'model.pack': 1, 'model.latent_components': 0,
-    'loss.kind': 'non-saturating', 'loss.gp_weight': 10.0, 'loss.clip_value': 0.01, 'loss.r1_gamma': 0.0,
-    'loss.label_smoothing': 0.0, 'optim.name': 'adam', 'optim.lr_g': 0.0002, 'optim.lr_d': 0.0002,
-    'optim.beta1': 0.5, 'optim.beta2': 0.999, 'optim.momentum': 0.5, 'optim.lr_decay': 0.0, 'train.steps': 5000,
-    'train.batch_size': 64, 'train.k': 1, 'train.seed': 0, 'train.device': 'auto', 'train.log_every': 10,
-    'train.sample_every': 250, 'train.checkpoint_every': 1000, 'train.metrics_every': 250, 'train.ema_decay': 0.0,
-    'train.instance_noise': 0.0, 'train.noise_anneal_steps': 0, 'train.unrolled_steps': 0, 'quality.every': 1000,
-    'quality.samples': 2000, 'quality.keep_best': True, 'quality.inception': False,
-    'quality.inception_weights': None, 'perf.channels_last': 'auto', 'perf.autocast': 'auto',
-    'perf.optimizer_impl': 'auto', 'perf.compile': False, 'perf.cudnn_benchmark': True, 'perf.threads': 0,
-    'data.limit': 0, 'train.augment_translation': False, 'train.augment_cutout': False,
-    'train.augment_brightness': False, 'train.augment_contrast': False, 'train.augment_saturation': False,
-    'train.augment_adaptive': False, 'train.augment_target': 0.6, 'train.augment_cap': 0.8,
-    'model.conditional': 'off', 'perf.processes': 1,
+    "data.dataset": "fashion-mnist",
+    "data.path": None,
+    "data.image_size": 28,
+    "data.channels": 1,
+    "model.arch": "dcgan",
+    "model.latent_dim": 100,
+    "model.width": 64,
+    "model.d_activation": "leaky_relu",
+    "model.spectral_norm": False,
+    "model.minibatch_std": False,
+    "model.pack": 1,
+    "model.latent_components": 0,
+    "loss.kind": "non-saturating",
+    "loss.gp_weight": 10.0,
+    "loss.clip_value": 0.01,
+    "loss.r1_gamma": 0.0,
+    "loss.label_smoothing": 0.0,
+    "optim.name": "adam",
+    "optim.lr_g": 0.0002,
+    "optim.lr_d": 0.0002,
+    "optim.beta1": 0.5,
+    "optim.beta2": 0.999,
+    "optim.momentum": 0.5,
+    "optim.lr_decay": 0.0,
+    "train.steps": 5000,
+    "train.batch_size": 64,
+    "train.k": 1,
+    "train.seed": 0,
+    "train.device": "auto",
+    "train.log_every": 10,
+    "train.sample_every": 250,
+    "train.checkpoint_every": 1000,
+    "train.metrics_every": 250,
+    "train.ema_decay": 0.0,
+    "train.instance_noise": 0.0,
+    "train.noise_anneal_steps": 0,
+    "train.unrolled_steps": 0,
+    "quality.every": 1000,
+    "quality.samples": 2000,
+    "quality.keep_best": True,
+    "quality.inception": False,
+    "quality.inception_weights": None,
+    "perf.channels_last": "auto",
+    "perf.autocast": "auto",
+    "perf.optimizer_impl": "auto",
+    "perf.compile": False,
+    "perf.cudnn_benchmark": True,
+    "perf.threads": 0,
+    "data.limit": 0,
+    "train.augment_translation": False,
+    "train.augment_cutout": False,
+    "train.augment_brightness": False,
+    "train.augment_contrast": False,
+    "train.augment_saturation": False,
+    "train.augment_adaptive": False,
+    "train.augment_target": 0.6,
+    "train.augment_cap": 0.8,
+    "model.conditional": "off",
+    "perf.processes": 1,
 }
 PRESET_CHANGES = {
-    'fashion-dcgan': {
-
+    "fashion-dcgan": {},
+    "paper-mlp-fashion": {
+        "model.arch": "mlp",
+        "model.width": 512,
+        "optim.name": "sgd",
+        "optim.lr_g": 0.02,
+        "optim.lr_d": 0.02,
+        "optim.momentum": 0.7,
+        "train.batch_size": 100,
     },
-    'paper-mlp-fashion': {
-        'model.arch': 'mlp', 'model.width': 512, 'optim.name': 'sgd', 'optim.lr_g': 0.02, 'optim.lr_d': 0.02,
-        'optim.momentum': 0.7, 'train.batch_size': 100,
+    "ring-8": {
+        "data.dataset": "ring-8",
+        "model.arch": "mlp",
+        "model.latent_dim": 8,
+        "model.width": 128,
+        "optim.lr_g": 0.001,
+        "optim.lr_d": 0.001,
+        "train.steps": 3000,
+        "train.batch_size": 256,
+        "train.sample_every": 100,
     },
-    'ring-8': {
-        'data.dataset': 'ring-8', 'model.arch': 'mlp', 'model.latent_dim': 8, 'model.width': 128,
-        'optim.lr_g': 0.001, 'optim.lr_d': 0.001, 'train.steps': 3000, 'train.batch_size': 256,
-        'train.sample_every': 100,
+    "grid-25": {
+        "data.dataset": "grid-25",
+        "model.arch": "mlp",
+        "model.latent_dim": 8,
+        "model.width": 128,
+        "optim.lr_g": 0.001,
+        "optim.lr_d": 0.001,
+        "train.batch_size": 256,
+        "train.sample_every": 100,
     },
-    'grid-25': {
-        'data.dataset': 'grid-25', 'model.arch': 'mlp', 'model.latent_dim': 8, 'model.width': 128,
-        'optim.lr_g': 0.001, 'optim.lr_d': 0.001, 'train.batch_size': 256, 'train.sample_every': 100,
+    "gaussian-1d": {
+        "data.dataset": "gaussian-1d",
+        "model.arch": "mlp",
+        "model.latent_dim": 1,
+        "model.width": 32,
+        "model.spectral_norm": True,
+        "optim.lr_g": 0.0005,
+        "optim.lr_d": 0.002,
+        "optim.lr_decay": 0.5,
+        "train.steps": 1200,
+        "train.batch_size": 256,
+        "train.k": 5,
+        "train.sample_every": 100,
+        "perf.threads": 1,
     },
-    'gaussian-1d': {
-        'data.dataset': 'gaussian-1d', 'model.arch': 'mlp', 'model.latent_dim': 1, 'model.width': 32,
-        'model.spectral_norm': True, 'optim.lr_g': 0.0005, 'optim.lr_d': 0.002, 'optim.lr_decay': 0.5,
-        'train.steps': 1200, 'train.batch_size': 256, 'train.k': 5, 'train.sample_every': 100, 'perf.threads': 1,
+    "ring-8-ema": {
+        "data.dataset": "ring-8",
+        "model.arch": "mlp",
+        "model.latent_dim": 8,
+        "model.width": 128,
+        "optim.lr_g": 0.001,
+        "optim.lr_d": 0.001,
+        "train.steps": 12000,
+        "train.batch_size": 256,
+        "train.sample_every": 100,
+        "train.ema_decay": 0.999,
     },
-    'ring-8-ema': {
-        'data.dataset': 'ring-8', 'model.arch': 'mlp', 'model.latent_dim': 8, 'model.width': 128,
-        'optim.lr_g': 0.001, 'optim.lr_d': 0.001, 'train.steps': 12000, 'train.batch_size': 256,
-        'train.sample_every': 100, 'train.ema_decay': 0.999,
+    "toy-pieces": {
+        "data.dataset": "grid-25",
+        "model.arch": "mlp",
+        "model.latent_dim": 8,
+        "model.width": 128,
+        "model.latent_components": 100,
+        "loss.r1_gamma": 0.01,
+        "optim.lr_g": 0.001,
+        "optim.lr_d": 0.001,
+        "optim.lr_decay": 0.5,
+        "train.steps": 12000,
+        "train.batch_size": 256,
+        "train.sample_every": 100,
+        "train.ema_decay": 0.99,
+        "train.instance_noise": 0.1,
     },
-    'toy-pieces': {
-        'data.dataset': 'grid-25', 'model.arch': 'mlp', 'model.latent_dim': 8, 'model.width': 128,
-        'model.latent_components': 100, 'loss.r1_gamma': 0.01, 'optim.lr_g': 0.001, 'optim.lr_d': 0.001,
-        'optim.lr_decay': 0.5, 'train.steps': 12000, 'train.batch_size': 256, 'train.sample_every': 100,
-        'train.ema_decay': 0.99, 'train.instance_noise': 0.1,
+    "fashion-minimax": {
+        "loss.kind": "minimax",
     },
-    'fashion-minimax': {
-        'loss.kind': 'minimax',
+    "fashion-ttur": {
+        "optim.lr_g": 0.0001,
+        "optim.lr_d": 0.0004,
     },
-    'fashion-ttur': {
-        'optim.lr_g': 0.0001, 'optim.lr_d': 0.0004,
+    "fashion-wgan-gp": {
+        "loss.kind": "wgan-gp",
+        "optim.lr_g": 0.0001,
+        "optim.lr_d": 0.0001,
+        "optim.beta1": 0.0,
+        "optim.beta2": 0.9,
+        "train.k": 5,
     },
-    'fashion-wgan-gp': {
-        'loss.kind': 'wgan-gp', 'optim.lr_g': 0.0001, 'optim.lr_d': 0.0001, 'optim.beta1': 0.0, 'optim.beta2': 0.9,
-        'train.k': 5,
+    "fashion-hinge-sn": {
+        "model.spectral_norm": True,
+        "loss.kind": "hinge",
+        "optim.beta1": 0.0,
+        "optim.beta2": 0.9,
+        "train.ema_decay": 0.999,
     },
-    'fashion-hinge-sn': {
-        'model.spectral_norm': True, 'loss.kind': 'hinge', 'optim.beta1': 0.0, 'optim.beta2': 0.9,
-        'train.ema_decay': 0.999,
+    "fashion-cdcgan": {
+        "model.conditional": "projection",
     },
-    'fashion-cdcgan': {
-        'model.conditional': 'projection',
-    },
-    'ring-8-conditional': {
-        'data.dataset': 'ring-8', 'model.arch': 'mlp', 'model.latent_dim': 8, 'model.width': 128,
-        'optim.lr_g': 0.001, 'optim.lr_d': 0.001, 'optim.lr_decay': 0.5, 'train.steps': 4000,
-        'train.batch_size': 256, 'train.sample_every': 100, 'train.ema_decay': 0.99, 'model.conditional': 'projection',
+    "ring-8-conditional": {
+        "data.dataset": "ring-8",
+        "model.arch": "mlp",
+        "model.latent_dim": 8,
+        "model.width": 128,
+        "optim.lr_g": 0.001,
+        "optim.lr_d": 0.001,
+        "optim.lr_decay": 0.5,
+        "train.steps": 4000,
+        "train.batch_size": 256,
+        "train.sample_every": 100,
+        "train.ema_decay": 0.99,
+        "model.conditional": "projection",
     },
 }
 
 
 def flat(config: RunConfig) -> dict[str, tuple[type, object]]:
-    return {f"{section}.{name}": (type(value), value) for section, values in config.to_dict().items()
-            if isinstance(values, dict) for name, value in values.items()}
+    return {
+        f"{section}.{name}": (type(value), value)
+        for section, values in config.to_dict().items()
+        if isinstance(values, dict)
+        for name, value in values.items()
+    }
 
 
 def test_the_frozen_table_names_every_preset():
@@ -106,15 +212,18 @@ def test_every_field_has_metadata_that_validate_accepts_at_its_default():
     assert set(LIVE_FIELDS) == {"lr_g", "lr_d", "k", "instance_noise", "ema_decay"}
 
 
-@pytest.mark.parametrize("assignment, reason", [
-    ("optim.lr_g=0", "learning rate must be > 0"),
-    ("optim.beta1=1.0", "must be in [0, 1)"),
-    ("loss.label_smoothing=0.5", "must be in [0, 0.5) (0 = off)"),
-    ("train.k=101", "discriminator steps per generator step must be an integer from 1 to 100"),
-    ("quality.every=-1", "must be an integer from 0 (off) to 100,000,000"),
-    ("model.arch=vae", "must be one of dcgan, mlp, not 'vae'"),
-    ("data.channels=2", "must be one of 1, 3, not 2"),
-])
+@pytest.mark.parametrize(
+    "assignment, reason",
+    [
+        ("optim.lr_g=0", "learning rate must be > 0"),
+        ("optim.beta1=1.0", "must be in [0, 1)"),
+        ("loss.label_smoothing=0.5", "must be in [0, 0.5) (0 = off)"),
+        ("train.k=101", "discriminator steps per generator step must be an integer from 1 to 100"),
+        ("quality.every=-1", "must be an integer from 0 (off) to 100,000,000"),
+        ("model.arch=vae", "must be one of dcgan, mlp, not 'vae'"),
+        ("data.channels=2", "must be one of 1, 3, not 2"),
+    ],
+)
 def test_range_and_choice_errors_come_from_the_metadata(assignment, reason):
     from ganstudio.core.config import apply_override
 

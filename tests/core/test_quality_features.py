@@ -23,7 +23,7 @@ def halves(net):
     """Features of two disjoint random halves (2 x 2,000) of the bundled images, and 2,000 more as training set."""
     images = torch.from_numpy(bundled_fashion_images())
     order = torch.randperm(len(images), generator=torch.Generator().manual_seed(5))
-    parts = [images[order[i * 2000:(i + 1) * 2000]] for i in range(3)]
+    parts = [images[order[i * 2000 : (i + 1) * 2000]] for i in range(3)]
     return [extract(net.features, part, torch.device("cpu")) for part in parts], parts
 
 
@@ -72,7 +72,7 @@ def test_the_evaluator_catches_a_generator_that_copies_its_training_data():
     def copier(z):
         start = sum(given)
         given.append(len(z))
-        return copies[start:start + len(z)]
+        return copies[start : start + len(z)]
 
     report = evaluator.evaluate(copier, latent_dim=4)
     assert report.samples == 500 and report.precision > 0.8 and report.coverage > 0.8

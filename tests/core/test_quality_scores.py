@@ -94,6 +94,7 @@ def test_a_report_round_trips_through_its_record():
 def test_precision_recall_density_coverage_match_the_prdc_package(k):
     """prdc (Naeem et al. 2020's own code) on a fixed sample: a shifted, narrower fake cloud."""
     import prdc  # the test extra installs it
+
     generator = torch.Generator().manual_seed(21)
     real = torch.randn(300, 8, generator=generator, dtype=torch.float64)
     fake = 0.7 * torch.randn(250, 8, generator=generator, dtype=torch.float64) + 0.4

@@ -30,11 +30,20 @@ def test_each_loss_is_finite_and_trains_both_networks(kind, make):
     assert not torch.equal(g0, params(t.G)) and not torch.equal(d0, params(t.D))
 
 
-@pytest.mark.parametrize("setting", [
-    ("model", "spectral_norm", True), ("model", "minibatch_std", True), ("model", "pack", 4),
-    ("model", "d_activation", "relu"), ("loss", "r1_gamma", 10.0), ("loss", "label_smoothing", 0.1),
-    ("train", "instance_noise", 0.2), ("train", "unrolled_steps", 3), ("train", "ema_decay", 0.99),
-])
+@pytest.mark.parametrize(
+    "setting",
+    [
+        ("model", "spectral_norm", True),
+        ("model", "minibatch_std", True),
+        ("model", "pack", 4),
+        ("model", "d_activation", "relu"),
+        ("loss", "r1_gamma", 10.0),
+        ("loss", "label_smoothing", 0.1),
+        ("train", "instance_noise", 0.2),
+        ("train", "unrolled_steps", 3),
+        ("train", "ema_decay", 0.99),
+    ],
+)
 @pytest.mark.parametrize("make", [tiny_toy_config, tiny_image_config])
 def test_each_remedy_trains(setting, make):
     cfg = make()

@@ -17,8 +17,15 @@ from tests.conftest import tiny_toy_config
 
 
 def write_lock(folder, **fields):
-    holder = {"pid": os.getpid(), "host": socket.gethostname(), "started": "2026-01-02T03:04:05Z",
-              "process": process_identity(os.getpid()), "version": "0.0.1", "token": "theirs", **fields}
+    holder = {
+        "pid": os.getpid(),
+        "host": socket.gethostname(),
+        "started": "2026-01-02T03:04:05Z",
+        "process": process_identity(os.getpid()),
+        "version": "0.0.1",
+        "token": "theirs",
+        **fields,
+    }
     (folder / LOCK_NAME).write_text(json.dumps(holder))
     return holder
 

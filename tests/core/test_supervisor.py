@@ -94,8 +94,13 @@ def test_commands_are_handled_in_arrival_order(tmp_path):
     sup = supervisor_for(tmp_path, tiny_image_config(steps=100, log_every=1), paused=True)
     events = sup.run()
     until(events, Snapshot)  # set up: the loop now waits for commands
-    for command in (Command("change", {"k": 2}), Command("step"), Command("change", {"k": 3}), Command("step"),
-                    Command("stop")):
+    for command in (
+        Command("change", {"k": 2}),
+        Command("step"),
+        Command("change", {"k": 3}),
+        Command("step"),
+        Command("stop"),
+    ):
         sup.submit(command)
     seen = [e for e in until(events, Finished) if isinstance(e, (Changed, StatsBatch))]
     order = [("k", e.changes["k"]) if isinstance(e, Changed) else ("step", e.stats[-1].step) for e in seen]
@@ -109,7 +114,10 @@ def test_step_d_and_step_g_update_one_network_while_paused(tmp_path):
     trainer = sup.session.trainer
 
     def weights():
-        return ([p.detach().clone() for p in trainer.D.parameters()], [p.detach().clone() for p in trainer.G.parameters()])
+        return (
+            [p.detach().clone() for p in trainer.D.parameters()],
+            [p.detach().clone() for p in trainer.G.parameters()],
+        )
 
     def moved(before, after):
         return any(not torch.equal(a, b) for a, b in zip(before, after, strict=True))

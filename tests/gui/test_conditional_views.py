@@ -58,9 +58,13 @@ def quality_record(**extra):
 def test_the_quality_chart_shows_conditional_scores_and_a_table_per_class(qtbot):
     chart = QualityPlot()
     qtbot.addWidget(chart)
-    event = quality_record(label_accuracy=0.871, real_label_accuracy=0.92, intra_fd=55.25,
-                           class_label_accuracy={"Trouser": 0.98, "Shirt": 0.41},
-                           class_intra_fd={"Trouser": 30.0, "Shirt": 80.5})
+    event = quality_record(
+        label_accuracy=0.871,
+        real_label_accuracy=0.92,
+        intra_fd=55.25,
+        class_label_accuracy={"Trouser": 0.98, "Shirt": 0.41},
+        class_intra_fd={"Trouser": 30.0, "Shirt": 80.5},
+    )
     chart.add(event.step, event.scores, event.best)
     assert "label accuracy 87.1% (real data 92.0%) · mean intra-FD 55.25" in chart.label.text()
     table = chart.class_table

@@ -59,7 +59,7 @@ def test_1d_data_density_is_the_gaussian_formula_not_a_histogram(qtbot, make_win
     for i in (0, len(x) // 4, np.argmin(np.abs(x - 1.5)), np.argmin(np.abs(x - 2.3)), len(x) - 1):
         assert y[i] == pytest.approx(scale * pdf[i], rel=1e-6, abs=1e-12)
     peak = int(np.argmax(y))
-    assert np.all(np.diff(y[:peak + 1]) >= 0) and np.all(np.diff(y[peak:]) <= 0)  # smooth: one hump, no jags
+    assert np.all(np.diff(y[: peak + 1]) >= 0) and np.all(np.diff(y[peak:]) <= 0)  # smooth: one hump, no jags
     assert abs(x[peak] - 2.0) <= x[1] - x[0]
 
 

@@ -142,8 +142,9 @@ def test_explorer_follows_a_live_run(qtbot, make_window):
     w = make_window(tiny_image_config(steps=100000))
     with qtbot.waitSignal(w.controller.snapshot_ready, timeout=30000):
         w.start()
-    qtbot.waitUntil(lambda: w.explorer.state.snapshot is not None and w.explorer.current_image is not None,
-                    timeout=30000)
+    qtbot.waitUntil(
+        lambda: w.explorer.state.snapshot is not None and w.explorer.current_image is not None, timeout=30000
+    )
     first_step = w.explorer.state.snapshot.step
     qtbot.waitUntil(lambda: w.controls.progress.value() > first_step + 5, timeout=30000)
     with qtbot.waitSignal(w.controller.snapshot_ready, timeout=10000):

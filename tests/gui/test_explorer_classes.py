@@ -125,7 +125,9 @@ def save_and_regenerate(explorer, tmp_path, spec):
     assert out is not None, explorer.saver.error_dialog and explorer.saver.error_dialog.text()
     from ganstudio.cli import main
 
-    assert main(["sample", "--manifest", str(out / "manifest.json"), "--out", str(tmp_path / f"{spec.mode}-again")]) == 0
+    assert (
+        main(["sample", "--manifest", str(out / "manifest.json"), "--out", str(tmp_path / f"{spec.mode}-again")]) == 0
+    )
     for i in range(len(json.loads((out / "manifest.json").read_text())["images"])):
         name = f"image_{i:04d}.png"
         assert np.array_equal(load_png(out / name), load_png(tmp_path / f"{spec.mode}-again" / name))

@@ -40,8 +40,7 @@ def test_after_a_finished_run_the_explorer_has_its_last_ema_generator(qtbot, mak
     assert "step 30 " in w.explorer.info.text()
 
 
-def test_after_stop_the_explorer_has_the_stopped_generator_and_refresh_reloads_it(qtbot, make_window,
-                                                                                 small_checkpoint):
+def test_after_stop_the_explorer_has_the_stopped_generator_and_refresh_reloads_it(qtbot, make_window, small_checkpoint):
     w = make_window(image_config(steps=100000))
     with qtbot.waitSignal(w.controller.stats_ready, timeout=30000):
         w.start()
@@ -58,8 +57,9 @@ def test_after_stop_the_explorer_has_the_stopped_generator_and_refresh_reloads_i
     assert w.explorer.state.checkpoint_path == str(latest.resolve())
 
 
-def test_an_opened_run_shows_its_generator_and_checkpoint_dialogs_open_in_its_folder(qtbot, make_window, tmp_path,
-                                                                                    monkeypatch):
+def test_an_opened_run_shows_its_generator_and_checkpoint_dialogs_open_in_its_folder(
+    qtbot, make_window, tmp_path, monkeypatch
+):
     session = TrainingSession.start(tiny_toy_config(steps=10), RunDirectory.at(tmp_path / "cli-run"))
     while not session.done:
         session.advance()
@@ -117,8 +117,9 @@ def test_a_newer_generator_gets_new_directions_but_not_too_often(qtbot, make_win
     w.tabs.setCurrentWidget(w.explorer)
     e = w.explorer
     starts = []
-    e.finder.searching.connect(lambda snapshot: starts.append((time.monotonic(), snapshot.step,
-                                                               e.sliders.direction_sliders[0].isEnabled())))
+    e.finder.searching.connect(
+        lambda snapshot: starts.append((time.monotonic(), snapshot.step, e.sliders.direction_sliders[0].isEnabled()))
+    )
     trainer = Trainer(image_config())
     with qtbot.waitSignal(e.finder.found, timeout=30000):
         e.set_live_state(trainer.state_dict())

@@ -16,8 +16,9 @@ def choose(qtbot, window, folder):
     note = window.form.findChild(QLabel, "folderNote")
     assert note.isVisibleTo(window) and note.text() == "Counting readable images..."
     assert not window.controls.start_button.isEnabled()
-    qtbot.waitUntil(lambda: not (note.isVisibleTo(window) and note.text() == "Counting readable images..."),
-                    timeout=30000)
+    qtbot.waitUntil(
+        lambda: not (note.isVisibleTo(window) and note.text() == "Counting readable images..."), timeout=30000
+    )
     return note, window.form.findChild(QLabel, "error_data_path")
 
 

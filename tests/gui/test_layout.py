@@ -35,8 +35,12 @@ def test_the_setup_panel_never_scrolls_sideways(qtbot, make_window, tmp_path, si
     bar = scroll.horizontalScrollBar()
     assert scroll.widget().minimumSizeHint().width() <= scroll.viewport().width()
     assert bar.maximum() == 0
-    fields = [f for kind in (QComboBox, QLineEdit, QAbstractSpinBox, QCheckBox) for f in w.form.findChildren(kind)
-              if f.isVisibleTo(w.form) and f.focusPolicy() != Qt.FocusPolicy.NoFocus]
+    fields = [
+        f
+        for kind in (QComboBox, QLineEdit, QAbstractSpinBox, QCheckBox)
+        for f in w.form.findChildren(kind)
+        if f.isVisibleTo(w.form) and f.focusPolicy() != Qt.FocusPolicy.NoFocus
+    ]
     assert len(fields) > 40
     for field in fields:
         field.setFocus()
@@ -59,16 +63,30 @@ def test_the_wheel_over_a_field_scrolls_the_panel_and_leaves_the_value(qtbot, ma
     assert bar.value() == 0 and bar.maximum() > 0
     for field in (steps, loss):
         centre = QPointF(field.rect().center())
-        wheel = QWheelEvent(centre, QPointF(field.mapToGlobal(field.rect().center())), QPoint(0, 0), QPoint(0, -120),
-                            Qt.MouseButton.NoButton, Qt.KeyboardModifier.NoModifier, Qt.ScrollPhase.NoScrollPhase,
-                            False)
+        wheel = QWheelEvent(
+            centre,
+            QPointF(field.mapToGlobal(field.rect().center())),
+            QPoint(0, 0),
+            QPoint(0, -120),
+            Qt.MouseButton.NoButton,
+            Qt.KeyboardModifier.NoModifier,
+            Qt.ScrollPhase.NoScrollPhase,
+            False,
+        )
         QApplication.sendEvent(field, wheel)
     assert (steps.value(), loss.currentIndex()) == before
     assert bar.value() > 0
     steps.setFocus()  # a field the user clicked into still takes the wheel
-    wheel = QWheelEvent(QPointF(steps.rect().center()), QPointF(steps.mapToGlobal(steps.rect().center())),
-                        QPoint(0, 0), QPoint(0, 120), Qt.MouseButton.NoButton, Qt.KeyboardModifier.NoModifier,
-                        Qt.ScrollPhase.NoScrollPhase, False)
+    wheel = QWheelEvent(
+        QPointF(steps.rect().center()),
+        QPointF(steps.mapToGlobal(steps.rect().center())),
+        QPoint(0, 0),
+        QPoint(0, 120),
+        Qt.MouseButton.NoButton,
+        Qt.KeyboardModifier.NoModifier,
+        Qt.ScrollPhase.NoScrollPhase,
+        False,
+    )
     QApplication.sendEvent(steps, wheel)
     assert steps.value() == before[0] + steps.singleStep()
 
@@ -118,8 +136,15 @@ def test_enter_in_any_live_field_applies(qtbot, field):
     assert list(blocker.args[0].values()) == [3]
 
 
-QUALITY_RECORD = {"frechet": 100.0, "kid": 0.01, "precision": 0.5, "recall": 0.5, "density": 0.5, "coverage": 0.5,
-                  "memorisation_ratio": 1.5}
+QUALITY_RECORD = {
+    "frechet": 100.0,
+    "kid": 0.01,
+    "precision": 0.5,
+    "recall": 0.5,
+    "density": 0.5,
+    "coverage": 0.5,
+    "memorisation_ratio": 1.5,
+}
 
 
 @pytest.mark.parametrize("size", SIZES)
@@ -179,10 +204,15 @@ def test_a_deferred_window_paints_placeholders_where_its_views_then_sit(qtbot, a
         qtbot.waitExposed(window)
         before = {name: widget.geometry() for name, widget in placeholders.items()}
     qtbot.waitUntil(lambda: window.setup_scroll.geometry() == before["setup"])
-    after = {"setup": window.setup_scroll, "plots": window.plots, "samples": window.samples,
-             "explorer": window.explorer}
-    assert {name: widget.geometry() for name, widget in after.items() if name != "explorer"} == \
-        {name: rect for name, rect in before.items() if name != "explorer"}
+    after = {
+        "setup": window.setup_scroll,
+        "plots": window.plots,
+        "samples": window.samples,
+        "explorer": window.explorer,
+    }
+    assert {name: widget.geometry() for name, widget in after.items() if name != "explorer"} == {
+        name: rect for name, rect in before.items() if name != "explorer"
+    }
     assert window.tabs.widget(1) is window.explorer and window.controls.start_button.isEnabled()
     window.close()
     assert QThreadPool.globalInstance().waitForDone(60000)

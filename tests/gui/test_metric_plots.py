@@ -27,8 +27,10 @@ class PaintCounter(QObject):
 
 def stats(first, last, loss_scale=1.0, d_low=0.0, d_high=1.0, seed=0):
     rng = np.random.default_rng(seed)
-    return [StepStats(step, *(loss_scale * rng.uniform(0.1, 1.0, 2)), *rng.uniform(d_low, d_high, 2), 1.0, 1.0, 0.01)
-            for step in range(first, last + 1)]
+    return [
+        StepStats(step, *(loss_scale * rng.uniform(0.1, 1.0, 2)), *rng.uniform(d_low, d_high, 2), 1.0, 1.0, 0.01)
+        for step in range(first, last + 1)
+    ]
 
 
 @pytest.fixture
@@ -100,8 +102,10 @@ def test_linked_plots_share_one_left_axis_width(plots):
     QApplication.processEvents()
     widths = {round(plot.getAxis("left").width()) for plot in (plots.loss_plot, plots.prob_plot)}
     assert len(widths) == 1
-    lefts = {plot.getViewBox().mapToDevice(plot.getViewBox().boundingRect().topLeft()).x()
-             for plot in (plots.loss_plot, plots.prob_plot)}
+    lefts = {
+        plot.getViewBox().mapToDevice(plot.getViewBox().boundingRect().topLeft()).x()
+        for plot in (plots.loss_plot, plots.prob_plot)
+    }
     assert max(lefts) - min(lefts) < 1.0  # the step axes line up pixel for pixel
     assert plots.loss_plot.getAxis("left").textWidth <= plots.loss_plot.getAxis("left").style["tickTextWidth"]
 
@@ -111,8 +115,16 @@ def test_zooming_by_hand_unticks_auto_range_and_ticking_follows_again(plots, qtb
     plots.flush()
     viewport = plots.loss_plot.viewport()
     centre = QPointF(viewport.width() / 2, viewport.height() / 2)
-    wheel = QWheelEvent(centre, viewport.mapToGlobal(centre), QPoint(0, 0), QPoint(0, 240),
-                        Qt.MouseButton.NoButton, Qt.KeyboardModifier.NoModifier, Qt.ScrollPhase.NoScrollPhase, False)
+    wheel = QWheelEvent(
+        centre,
+        viewport.mapToGlobal(centre),
+        QPoint(0, 0),
+        QPoint(0, 240),
+        Qt.MouseButton.NoButton,
+        Qt.KeyboardModifier.NoModifier,
+        Qt.ScrollPhase.NoScrollPhase,
+        False,
+    )
     QApplication.sendEvent(viewport, wheel)
     assert not plots.auto_range.isChecked()
     zoomed = plots.loss_plot.viewRange()[0]

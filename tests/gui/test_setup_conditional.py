@@ -59,7 +59,10 @@ def test_a_toy_set_without_classes_greys_the_choice_with_the_reason(form, datase
     apply_override(config, f"data.dataset={dataset}")
     form.set_config(config)
     assert not combo(form).isEnabled()
-    assert combo(form).toolTip() == f"Unavailable: {dataset} has no classes; the labelled toy sets are ring-8, grid-25, two-moons"
+    assert (
+        combo(form).toolTip()
+        == f"Unavailable: {dataset} has no classes; the labelled toy sets are ring-8, grid-25, two-moons"
+    )
     assert note(form).isVisible() and note(form).text().startswith("Unavailable: ")
 
 
@@ -77,7 +80,10 @@ def test_a_flat_folder_greys_the_choice_and_class_subfolders_allow_it(qtbot, for
     write_images(sorted_, ["shoe/a.png", "shoe/b.png", "bag/c.png"])
     form.set_image_folder(str(flat))
     qtbot.waitUntil(lambda: not combo(form).isEnabled(), timeout=60000)
-    assert combo(form).toolTip() == f"Unavailable: {flat} is a flat folder: put each class's images in a subfolder named after it"
+    assert (
+        combo(form).toolTip()
+        == f"Unavailable: {flat} is a flat folder: put each class's images in a subfolder named after it"
+    )
     assert note(form).isVisible()
     form.set_image_folder(str(sorted_))
     qtbot.waitUntil(lambda: form.folder_check.problem(str(sorted_)) == "", timeout=60000)

@@ -9,21 +9,66 @@ from ganstudio.gui.widgets.live_changes import LiveChangesPanel
 from ganstudio.gui.widgets.setup_form import SetupForm
 
 # a valid config in which every field differs from fashion-dcgan's, so a field the form drops shows
-CHANGED = ["data.dataset=cifar10", "data.path=/data/cifar", "data.image_size=32", "data.channels=3",
-           "model.arch=mlp", "model.latent_components=3", "model.latent_dim=64", "model.width=32", "model.spectral_norm=true", "model.pack=2",
-           "model.minibatch_std=true", "model.d_activation=relu", "loss.kind=hinge", "loss.r1_gamma=0.5",
-           "loss.gp_weight=5.0", "loss.clip_value=0.02", "loss.label_smoothing=0.1", "optim.name=sgd",
-           "optim.lr_g=3e-4", "optim.lr_d=5e-4", "optim.beta1=0.1", "optim.beta2=0.99", "optim.momentum=0.9",
-           "optim.lr_decay=0.25", "train.k=2", "train.batch_size=32", "train.steps=777", "train.seed=9",
-           "train.device=cpu", "train.log_every=5", "train.sample_every=50", "train.checkpoint_every=70",
-           "train.metrics_every=30", "train.ema_decay=0.99", "train.instance_noise=0.05",
-           "train.noise_anneal_steps=300", "train.unrolled_steps=3",
-           "data.limit=2000", "train.augment_translation=true", "train.augment_cutout=true",
-           "train.augment_brightness=true", "train.augment_contrast=true", "train.augment_saturation=true",
-           "train.augment_adaptive=true", "train.augment_target=0.5", "train.augment_cap=0.9", "quality.every=0", "quality.samples=100",
-           "quality.keep_best=false", "quality.inception=false", "quality.inception_weights=/w/inception.pth",
-           "perf.channels_last=on", "perf.autocast=bf16", "perf.optimizer_impl=foreach", "perf.compile=true",
-           "perf.cudnn_benchmark=false", "perf.threads=2", "perf.processes=2"]
+CHANGED = [
+    "data.dataset=cifar10",
+    "data.path=/data/cifar",
+    "data.image_size=32",
+    "data.channels=3",
+    "model.arch=mlp",
+    "model.latent_components=3",
+    "model.latent_dim=64",
+    "model.width=32",
+    "model.spectral_norm=true",
+    "model.pack=2",
+    "model.minibatch_std=true",
+    "model.d_activation=relu",
+    "loss.kind=hinge",
+    "loss.r1_gamma=0.5",
+    "loss.gp_weight=5.0",
+    "loss.clip_value=0.02",
+    "loss.label_smoothing=0.1",
+    "optim.name=sgd",
+    "optim.lr_g=3e-4",
+    "optim.lr_d=5e-4",
+    "optim.beta1=0.1",
+    "optim.beta2=0.99",
+    "optim.momentum=0.9",
+    "optim.lr_decay=0.25",
+    "train.k=2",
+    "train.batch_size=32",
+    "train.steps=777",
+    "train.seed=9",
+    "train.device=cpu",
+    "train.log_every=5",
+    "train.sample_every=50",
+    "train.checkpoint_every=70",
+    "train.metrics_every=30",
+    "train.ema_decay=0.99",
+    "train.instance_noise=0.05",
+    "train.noise_anneal_steps=300",
+    "train.unrolled_steps=3",
+    "data.limit=2000",
+    "train.augment_translation=true",
+    "train.augment_cutout=true",
+    "train.augment_brightness=true",
+    "train.augment_contrast=true",
+    "train.augment_saturation=true",
+    "train.augment_adaptive=true",
+    "train.augment_target=0.5",
+    "train.augment_cap=0.9",
+    "quality.every=0",
+    "quality.samples=100",
+    "quality.keep_best=false",
+    "quality.inception=false",
+    "quality.inception_weights=/w/inception.pth",
+    "perf.channels_last=on",
+    "perf.autocast=bf16",
+    "perf.optimizer_impl=foreach",
+    "perf.compile=true",
+    "perf.cudnn_benchmark=false",
+    "perf.threads=2",
+    "perf.processes=2",
+]
 
 
 def test_every_field_has_a_named_control_with_its_help_and_an_error_label(qtbot):
@@ -44,8 +89,13 @@ def test_a_config_goes_through_the_form_unchanged(qtbot):
         apply_override(config, assignment)
     assert validate(config) == []
     default = RunConfig().to_dict()
-    changed = {f"{s}.{k}" for s, values in config.to_dict().items() if isinstance(values, dict)
-               for k, v in values.items() if default[s][k] != v}
+    changed = {
+        f"{s}.{k}"
+        for s, values in config.to_dict().items()
+        if isinstance(values, dict)
+        for k, v in values.items()
+        if default[s][k] != v
+    }
     # quality.inception needs weights on disk; model.conditional cannot combine with PacGAN or latent pieces
     assert changed == {f.path for f in CONFIG_FIELDS} - {"quality.inception", "model.conditional"}
     form.set_config(config)

@@ -51,8 +51,9 @@ def test_opening_another_run_clears_the_previous_runs_rate_and_banner(qtbot, mak
 def test_the_sample_caption_says_the_step_its_picture_is_from(qtbot, make_window):
     w = make_window(tiny_image_config(steps=100000, sample_every=100000, log_every=1000))
     w.start()
-    qtbot.waitUntil(lambda: w.samples.shown is not None and w.controls.progress.value() > w.samples.shown.step + 20,
-                    timeout=30000)
+    qtbot.waitUntil(
+        lambda: w.samples.shown is not None and w.controls.progress.value() > w.samples.shown.step + 20, timeout=30000
+    )
     with qtbot.waitSignal(w.controller.finished, timeout=30000):
         w.stop()
     stopped_at = load_checkpoint(Path(w.run_dir) / "checkpoints" / "latest.pt")["step"]

@@ -209,8 +209,9 @@ def test_dropping_a_folder_selects_it(qtbot, make_window, tmp_path):
     w = make_window()
     mime = QMimeData()
     mime.setUrls([QUrl.fromLocalFile(str(tmp_path))])
-    event = QDropEvent(QPointF(10, 10), Qt.DropAction.CopyAction, mime, Qt.MouseButton.NoButton,
-                       Qt.KeyboardModifier.NoModifier)
+    event = QDropEvent(
+        QPointF(10, 10), Qt.DropAction.CopyAction, mime, Qt.MouseButton.NoButton, Qt.KeyboardModifier.NoModifier
+    )
     w.dropEvent(event)
     cfg = w.form.config()
     assert cfg.data.dataset == "image-folder" and cfg.data.path == str(tmp_path)
@@ -237,8 +238,9 @@ def test_form_round_trips_every_field(make_window):
         cfg = preset(name)
         w.form.set_config(cfg)
         assert w.form.config() == cfg, name
-    cfg = tiny_toy_config(steps=33, metrics_every=7, ema_decay=0.99, instance_noise=0.3, noise_anneal_steps=9,
-                          unrolled_steps=2)
+    cfg = tiny_toy_config(
+        steps=33, metrics_every=7, ema_decay=0.99, instance_noise=0.3, noise_anneal_steps=9, unrolled_steps=2
+    )
     cfg.model.pack, cfg.model.minibatch_std, cfg.model.d_activation = 4, True, "relu"
     cfg.model.latent_components, cfg.optim.lr_decay = 12, 0.25
     cfg.loss.r1_gamma, cfg.loss.label_smoothing, cfg.loss.kind = 5.0, 0.1, "wgan-gp"
@@ -287,10 +289,12 @@ def test_rewind_after_a_nan_goes_back_to_the_last_good_snapshot(qtbot, make_wind
     cfg.optim.name, cfg.optim.lr_g, cfg.optim.lr_d, cfg.optim.momentum = "sgd", 0.01, 0.01, 0.5
     w = make_window(cfg)
     w.start()
-    qtbot.waitUntil(lambda: len(w.plots.series) and w.plots.series.column("step")[-1] > REWIND_EVERY + 20,
-                    timeout=60000)
-    with qtbot.waitSignal(w.controller.health_alarm, timeout=30000,
-                          check_params_cb=lambda alarm: alarm.kind == "nan") as alarm:
+    qtbot.waitUntil(
+        lambda: len(w.plots.series) and w.plots.series.column("step")[-1] > REWIND_EVERY + 20, timeout=60000
+    )
+    with qtbot.waitSignal(
+        w.controller.health_alarm, timeout=30000, check_params_cb=lambda alarm: alarm.kind == "nan"
+    ) as alarm:
         w.controller.change({"lr_g": 1e20, "lr_d": 1e20})
     nan_step = alarm.args[0].step
     qtbot.waitUntil(lambda: w.state is RunPhase.PAUSED, timeout=10000)
@@ -300,8 +304,9 @@ def test_rewind_after_a_nan_goes_back_to_the_last_good_snapshot(qtbot, make_wind
     assert REWIND_EVERY <= step < nan_step
     assert config["optim"]["lr_g"] == 0.01  # the change that broke the run is undone too
     assert w.live.widget("lr_g").text() == "0.01"
-    with qtbot.waitSignal(w.controller.stats_ready, timeout=30000,
-                          check_params_cb=lambda stats: stats[-1].step > step + 5) as more:
+    with qtbot.waitSignal(
+        w.controller.stats_ready, timeout=30000, check_params_cb=lambda stats: stats[-1].step > step + 5
+    ) as more:
         w.toggle_pause()
     assert all(s.is_finite() for s in more.args[0])
     records = (Path(w.run_dir) / "metrics.jsonl").read_text()

@@ -80,9 +80,17 @@ def test_a_watched_run_fills_the_window_and_its_controls_write_commands(qtbot, m
     assert "lr_g=0.0005" in w.statusBar().currentMessage()
 
     run.append_event({"step": 15, "event": "alarm", "kind": "divergence", "message": "Losses are exploding."})
-    supervisor.emit(Alarm("divergence", 15, "Losses are exploding.",
-                          (Remedy("Halve both learning rates", live={"lr_g": 2.5e-4, "lr_d": 1e-4}),
-                           Remedy("Spectral norm in D (next run)", config={"model.spectral_norm": True}))))
+    supervisor.emit(
+        Alarm(
+            "divergence",
+            15,
+            "Losses are exploding.",
+            (
+                Remedy("Halve both learning rates", live={"lr_g": 2.5e-4, "lr_d": 1e-4}),
+                Remedy("Spectral norm in D (next run)", config={"model.spectral_norm": True}),
+            ),
+        )
+    )
     qtbot.waitUntil(lambda: w.banner.isVisible() and len(w.banner.remedy_buttons) == 2, timeout=TIMEOUT)
     assert "exploding" in w.banner.message.text()
     qtbot.mouseClick(w.banner.remedy_buttons[0], qtbot_button())
@@ -99,11 +107,20 @@ def test_a_watched_run_fills_the_window_and_its_controls_write_commands(qtbot, m
     supervisor.emit(Finished("stopped", 15))
     qtbot.waitUntil(lambda: w.state is RunPhase.IDLE, timeout=TIMEOUT)
     assert w.banner.message.text().startswith("Step 15: The run stopped (pid ")
-    assert "saved no checkpoint" in w.banner.message.text() and w.banner.remedy_buttons == []  # nothing to continue from
+    assert (
+        "saved no checkpoint" in w.banner.message.text() and w.banner.remedy_buttons == []
+    )  # nothing to continue from
     assert w.controls.start_button.text() == "Start"
     acks = [(r["kind"], r["step"]) for r in run.read_events("command")]
-    assert acks == [("pause", 15), ("step", 15), ("change", 15), ("change", 15), ("save", 15), ("snapshot", 15),
-                    ("stop", 15)]
+    assert acks == [
+        ("pause", 15),
+        ("step", 15),
+        ("change", 15),
+        ("change", 15),
+        ("save", 15),
+        ("snapshot", 15),
+        ("stop", 15),
+    ]
 
 
 def test_a_command_file_that_cannot_be_written_is_said_not_raised(qtbot, make_window, writer):

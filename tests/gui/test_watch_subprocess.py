@@ -13,8 +13,11 @@ from ganstudio.core.runlog import RunDirectory
 from ganstudio.gui.run_phase import RunPhase
 from tests.conftest import tiny_image_config
 
-pytest.importorskip("ganstudio.core.supervisor", reason="needs core/supervisor.py (issue #16, part 1) with cmd_train "
-                    "calling control.attach_folder(supervisor, run); runs once that branch is merged")
+pytest.importorskip(
+    "ganstudio.core.supervisor",
+    reason="needs core/supervisor.py (issue #16, part 1) with cmd_train "
+    "calling control.attach_folder(supervisor, run); runs once that branch is merged",
+)
 
 START_TIMEOUT = 120000  # the subprocess imports torch and loads the dataset on a shared 2-core CPU
 TIMEOUT = 30000
@@ -24,11 +27,18 @@ REPO = Path(__file__).resolve().parents[2]
 @pytest.fixture
 def train_process(tmp_path):
     config = tmp_path / "cfg.json"
-    config.write_text(tiny_image_config(steps=1_000_000, log_every=5, sample_every=50, checkpoint_every=1_000_000).to_json())
+    config.write_text(
+        tiny_image_config(steps=1_000_000, log_every=5, sample_every=50, checkpoint_every=1_000_000).to_json()
+    )
     out = tmp_path / "run"
     env = dict(os.environ, PYTHONPATH=str(REPO))
-    proc = subprocess.Popen([sys.executable, "-m", "ganstudio", "train", "--config", str(config), "--out", str(out)],
-                            env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "ganstudio", "train", "--config", str(config), "--out", str(out)],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
     yield proc, out
     if proc.poll() is None:
         proc.kill()
@@ -67,7 +77,9 @@ def test_a_window_watches_pauses_changes_and_stops_a_training_process(qtbot, mak
     qtbot.mouseClick(w.controls.pause_button, Qt.MouseButton.LeftButton)  # Resume
     qtbot.waitUntil(lambda: w.state is RunPhase.RUNNING and read_heartbeat(out).step > paused_at, timeout=TIMEOUT)
     w.files.refresh_explorer()  # asks the process for its generator through the control file
-    qtbot.waitUntil(lambda: w.explorer.state.snapshot is not None and w.explorer.state.snapshot.step > paused_at, timeout=TIMEOUT)
+    qtbot.waitUntil(
+        lambda: w.explorer.state.snapshot is not None and w.explorer.state.snapshot.step > paused_at, timeout=TIMEOUT
+    )
     assert w.explorer.state.checkpoint_path.endswith("snapshot.pt")
 
     qtbot.mouseClick(w.controls.stop_button, Qt.MouseButton.LeftButton)
@@ -79,7 +91,9 @@ def test_a_window_watches_pauses_changes_and_stops_a_training_process(qtbot, mak
 
     assert load_checkpoint(out / "checkpoints" / "latest.pt")["step"] == beat.step > paused_at
     assert w.controls.start_button.text() == "Continue" and "The run stopped (pid" in w.banner.message.text()
-    assert w.controls.progress.value() == beat.step == w.plots.series.column("step")[-1]  # the run's last steps are shown
+    assert (
+        w.controls.progress.value() == beat.step == w.plots.series.column("step")[-1]
+    )  # the run's last steps are shown
 
 
 def state_of(out: Path) -> str | None:

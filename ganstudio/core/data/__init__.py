@@ -43,7 +43,9 @@ def build_data_source(config: DataConfig, device: torch.device, labelled: bool =
         if labelled and not toy.num_classes:
             raise DataError(f"{config.dataset} has no classes; a conditional model needs labelled data")
         return toy
-    source = ImageSource(limit_images(load_images(config), config.limit, seed), config.image_size, config.channels, device)
+    source = ImageSource(
+        limit_images(load_images(config), config.limit, seed), config.image_size, config.channels, device
+    )
     if labelled and not source.num_classes:
         raise DataError(f"a conditional model needs labelled data: {source.unlabelled_reason}")
     empty = source.empty_classes() if labelled else []
@@ -52,7 +54,9 @@ def build_data_source(config: DataConfig, device: torch.device, labelled: bool =
     return source
 
 
-def scoring_set(source: ImageSource, config: DataConfig, device: torch.device) -> tuple[torch.Tensor, torch.Tensor | None]:
+def scoring_set(
+    source: ImageSource, config: DataConfig, device: torch.device
+) -> tuple[torch.Tensor, torch.Tensor | None]:
     """The real images quality scores compare G with, and their labels: the whole set even when
     training sees a data.limit subset, so runs on subsets of different sizes are scored against the
     same reference (and a G that copies its few training images does not score as if it had learnt the data)."""
@@ -62,4 +66,12 @@ def scoring_set(source: ImageSource, config: DataConfig, device: torch.device) -
     return whole.images, whole.labels
 
 
-__all__ = ["DataError", "DataSource", "ImageSource", "ToyDistribution", "build_data_source", "load_images", "scoring_set"]
+__all__ = [
+    "DataError",
+    "DataSource",
+    "ImageSource",
+    "ToyDistribution",
+    "build_data_source",
+    "load_images",
+    "scoring_set",
+]

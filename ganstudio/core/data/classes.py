@@ -8,8 +8,18 @@ from __future__ import annotations
 
 import torch
 
-FASHION_CLASSES = ("T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt", "Sneaker", "Bag",
-                   "Ankle boot")
+FASHION_CLASSES = (
+    "T-shirt/top",
+    "Trouser",
+    "Pullover",
+    "Dress",
+    "Coat",
+    "Sandal",
+    "Shirt",
+    "Sneaker",
+    "Bag",
+    "Ankle boot",
+)
 
 
 def balanced_labels(n: int, num_classes: int, generator: torch.Generator, device: torch.device) -> torch.Tensor:
@@ -29,4 +39,3 @@ def class_index(name_or_index: str, class_names: tuple[str, ...]) -> int:
         return int(text)
     shown = ", ".join(class_names[:12]) + (", ..." if len(class_names) > 12 else "")
     raise ValueError(f"unknown class {text!r}: give a name ({shown}) or an index from 0 to {len(class_names) - 1}")
-

@@ -8,8 +8,14 @@ from pathlib import Path
 
 import numpy as np
 
-_DTYPES: dict[int, np.dtype] = {0x08: np.dtype(np.uint8), 0x09: np.dtype(np.int8), 0x0B: np.dtype(">i2"),
-                                0x0C: np.dtype(">i4"), 0x0D: np.dtype(">f4"), 0x0E: np.dtype(">f8")}
+_DTYPES: dict[int, np.dtype] = {
+    0x08: np.dtype(np.uint8),
+    0x09: np.dtype(np.int8),
+    0x0B: np.dtype(">i2"),
+    0x0C: np.dtype(">i4"),
+    0x0D: np.dtype(">f4"),
+    0x0E: np.dtype(">f8"),
+}
 
 
 MAX_IDX_BYTES = 2 << 30  # the full Fashion-MNIST training split is 47 MB; more is a gzip bomb or a mistake
@@ -36,7 +42,7 @@ def read_idx(path: str | Path) -> np.ndarray:
     dtype = _DTYPES[raw[2]]
     ndim = raw[3]
     header = 4 + 4 * ndim
-    shape = tuple(int.from_bytes(raw[4 + 4 * i: 8 + 4 * i], "big") for i in range(ndim))
+    shape = tuple(int.from_bytes(raw[4 + 4 * i : 8 + 4 * i], "big") for i in range(ndim))
     count = int(np.prod(shape)) if shape else 0
     if len(raw) - header < count * dtype.itemsize:
         raise IdxError(f"{path} is truncated: header says {shape}")

@@ -52,8 +52,12 @@ def bundled_fashion_labels() -> np.ndarray:
 
 def bundled_fashion() -> LoadedImages:
     images = bundled_fashion_images()
-    return LoadedImages(images, f"Fashion-MNIST, bundled ({len(images):,} images)",
-                        labels=bundled_fashion_labels().astype(np.int64), class_names=FASHION_CLASSES)
+    return LoadedImages(
+        images,
+        f"Fashion-MNIST, bundled ({len(images):,} images)",
+        labels=bundled_fashion_labels().astype(np.int64),
+        class_names=FASHION_CLASSES,
+    )
 
 
 def load_idx_folder(path: str | None) -> LoadedImages:
@@ -62,7 +66,8 @@ def load_idx_folder(path: str | None) -> LoadedImages:
     if folder is None:
         raise DataError(
             f"no Fashion-MNIST training split (train-images-idx3-ubyte[.gz]) in {where}; "
-            "install Debian's dataset-fashion-mnist or choose the folder holding the idx files")
+            "install Debian's dataset-fashion-mnist or choose the folder holding the idx files"
+        )
     file = sorted(folder.glob("train-images-idx3-ubyte*"))[0]
     label_files = sorted(folder.glob("train-labels-idx1-ubyte*"))
     try:
@@ -74,9 +79,13 @@ def load_idx_folder(path: str | None) -> LoadedImages:
         raise DataError(f"{file} holds {images.shape}, expected (N, H, W) images")
     if labels is not None and (labels.shape != (len(images),) or labels.min() < 0 or labels.max() >= 10):
         raise DataError(f"{label_files[0]} does not hold one class from 0 to 9 per image of {file}")
-    return LoadedImages(images[:, None], f"Fashion-MNIST ({len(images):,} images from {folder})", labels=labels,
-                        class_names=FASHION_CLASSES if labels is not None else (),
-                        unlabelled_reason=f"no train-labels-idx1-ubyte file beside the images in {folder}")
+    return LoadedImages(
+        images[:, None],
+        f"Fashion-MNIST ({len(images):,} images from {folder})",
+        labels=labels,
+        class_names=FASHION_CLASSES if labels is not None else (),
+        unlabelled_reason=f"no train-labels-idx1-ubyte file beside the images in {folder}",
+    )
 
 
 TORCHVISION_SETS = {"mnist": "MNIST", "fashion-mnist-torchvision": "FashionMNIST", "cifar10": "CIFAR10"}
@@ -98,8 +107,10 @@ def load_torchvision(name: str, path: str | None, download: bool = True) -> Load
         ds = cls(str(root), train=True, download=False)
     except RuntimeError:
         if not download:
-            raise DataError(f"{cls_name} is not on disk under {root}; nothing is downloaded here: "
-                            "put torchvision's files there or choose another --data-path") from None
+            raise DataError(
+                f"{cls_name} is not on disk under {root}; nothing is downloaded here: "
+                "put torchvision's files there or choose another --data-path"
+            ) from None
         try:
             root.mkdir(parents=True, exist_ok=True)
             ds = cls(str(root), train=True, download=True)
@@ -114,8 +125,12 @@ def load_torchvision(name: str, path: str | None, download: bool = True) -> Load
     array = data.numpy() if isinstance(data, torch.Tensor) else np.asarray(data)
     array = array[:, None] if array.ndim == 3 else array.transpose(0, 3, 1, 2)
     labels = np.asarray(ds.targets, dtype=np.int64)
-    return LoadedImages(np.ascontiguousarray(array), f"{cls_name} ({len(array):,} images from {root})",
-                        labels=labels, class_names=tuple(str(name) for name in ds.classes))
+    return LoadedImages(
+        np.ascontiguousarray(array),
+        f"{cls_name} ({len(array):,} images from {root})",
+        labels=labels,
+        class_names=tuple(str(name) for name in ds.classes),
+    )
 
 
 def is_regular_file(path: Path) -> bool:
@@ -172,9 +187,11 @@ def load_image_folder(path: str | None, size: int, channels: int) -> LoadedImage
     description = f"image folder {folder} ({len(images):,} images{note})"
     loose = folders.count("")
     if loose:
-        reason = (f"{folder} is a flat folder: put each class's images in a subfolder named after it"
-                  if loose == len(folders) else
-                  f"{loose} images lie directly in {folder}, outside any class subfolder")
+        reason = (
+            f"{folder} is a flat folder: put each class's images in a subfolder named after it"
+            if loose == len(folders)
+            else f"{loose} images lie directly in {folder}, outside any class subfolder"
+        )
         return LoadedImages(np.stack(images), description, skipped, unlabelled_reason=reason)
     names = tuple(sorted(set(folders)))
     labels = np.array([names.index(name) for name in folders], dtype=np.int64)

@@ -98,8 +98,10 @@ class ToyDistribution:
             return ("upper moon", "lower moon")
         if self._centres is None:
             return ()
-        return tuple(f"mode {i} ({x:+.0f}, {y:+.0f})" if self.name == "grid-25" else f"mode {i}"
-                     for i, (x, y) in enumerate(self._centres.tolist()))
+        return tuple(
+            f"mode {i} ({x:+.0f}, {y:+.0f})" if self.name == "grid-25" else f"mode {i}"
+            for i, (x, y) in enumerate(self._centres.tolist())
+        )
 
     def sample_labelled(self, n: int, generator: torch.Generator) -> tuple[torch.Tensor, torch.Tensor]:
         """(points, their class indices), classes equally likely as in the data."""

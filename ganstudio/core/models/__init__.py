@@ -38,15 +38,25 @@ def build_models(config: RunConfig, init: bool = True, num_classes: int = 0) -> 
     shape = sample_shape(config)
     classes = num_classes if m.conditional != "off" else 0
     if m.arch == "dcgan":
-        g: nn.Module = DCGANGenerator(m.latent_dim, d.channels, d.image_size, m.width, classes,
-                                      "concat" if m.conditional == "concat" else "cbn")
+        g: nn.Module = DCGANGenerator(
+            m.latent_dim, d.channels, d.image_size, m.width, classes, "concat" if m.conditional == "concat" else "cbn"
+        )
         # Gradient penalties need per-sample gradients, which BatchNorm in D would mix across the batch.
-        dis: nn.Module = DCGANDiscriminator(d.channels, d.image_size, m.width, m.d_activation, m.minibatch_std,
-                                            m.pack, batch_norm=not needs_per_sample_d(config), num_classes=classes,
-                                            conditional=m.conditional)
+        dis: nn.Module = DCGANDiscriminator(
+            d.channels,
+            d.image_size,
+            m.width,
+            m.d_activation,
+            m.minibatch_std,
+            m.pack,
+            batch_norm=not needs_per_sample_d(config),
+            num_classes=classes,
+            conditional=m.conditional,
+        )
     else:
-        g = MLPGenerator(m.latent_dim, shape, m.width, image_output=not d.is_toy, components=m.latent_components,
-                         num_classes=classes)
+        g = MLPGenerator(
+            m.latent_dim, shape, m.width, image_output=not d.is_toy, components=m.latent_components, num_classes=classes
+        )
         dis = MLPDiscriminator(shape, m.width, m.d_activation, m.minibatch_std, m.pack, classes, m.conditional)
     if not init:
         return g, dis

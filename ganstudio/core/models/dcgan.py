@@ -28,8 +28,15 @@ def _base_size(image_size: int) -> tuple[int, int]:
 
 
 class DCGANGenerator(nn.Module):
-    def __init__(self, latent_dim: int, channels: int, image_size: int, width: int, num_classes: int = 0,
-                 conditioning: str = "cbn"):
+    def __init__(
+        self,
+        latent_dim: int,
+        channels: int,
+        image_size: int,
+        width: int,
+        num_classes: int = 0,
+        conditioning: str = "cbn",
+    ):
         super().__init__()
         self.num_classes = num_classes
         self.concat = num_classes > 0 and conditioning == "concat"
@@ -73,9 +80,18 @@ class DCGANGenerator(nn.Module):
 class DCGANDiscriminator(nn.Module):
     """With pack = m (PacGAN) the input is m images stacked along the channels."""
 
-    def __init__(self, channels: int, image_size: int, width: int, activation: str = "leaky_relu",
-                 minibatch_std: bool = False, pack: int = 1, batch_norm: bool = True, num_classes: int = 0,
-                 conditional: str = "off"):
+    def __init__(
+        self,
+        channels: int,
+        image_size: int,
+        width: int,
+        activation: str = "leaky_relu",
+        minibatch_std: bool = False,
+        pack: int = 1,
+        batch_norm: bool = True,
+        num_classes: int = 0,
+        conditional: str = "off",
+    ):
         super().__init__()
         base, downs = _base_size(image_size)
         act = (lambda: nn.LeakyReLU(0.2, True)) if activation == "leaky_relu" else (lambda: nn.ReLU(True))
@@ -93,8 +109,9 @@ class DCGANDiscriminator(nn.Module):
             ch += 1
         self.body = nn.Sequential(*layers)  # (B, ch, base, base)
         self.head = nn.Linear(ch * base * base, 1)
-        self.class_head = (ClassHead(conditional, ch * base * base, num_classes)
-                           if self.num_classes and not self.concat else None)
+        self.class_head = (
+            ClassHead(conditional, ch * base * base, num_classes) if self.num_classes and not self.concat else None
+        )
 
     def forward(self, x: torch.Tensor, labels: torch.Tensor | None = None) -> torch.Tensor:
         """(B,) realness logits; (B, 1 + C) with AC-GAN's class logits after them."""

@@ -23,16 +23,25 @@ class MLPGenerator(nn.Module):
     piece of the output without cutting z.
     """
 
-    def __init__(self, latent_dim: int, out_shape: tuple[int, ...], width: int, image_output: bool,
-                 components: int = 0, num_classes: int = 0):
+    def __init__(
+        self,
+        latent_dim: int,
+        out_shape: tuple[int, ...],
+        width: int,
+        image_output: bool,
+        components: int = 0,
+        num_classes: int = 0,
+    ):
         super().__init__()
         self.out_shape = out_shape
         self.num_classes = num_classes
         out_features = math.prod(out_shape)
         self.embed = nn.Embedding(components, width) if components else None  # (C, width)
         layers: list[nn.Module] = [
-            nn.Linear(latent_dim + num_classes, width), nn.ReLU(),  # (B, width)
-            nn.Linear(width, width), nn.ReLU(),
+            nn.Linear(latent_dim + num_classes, width),
+            nn.ReLU(),  # (B, width)
+            nn.Linear(width, width),
+            nn.ReLU(),
             nn.Linear(width, out_features),  # (B, prod(out_shape))
         ]
         if image_output:
@@ -74,8 +83,16 @@ class MLPDiscriminator(nn.Module):
     last hidden layer.
     """
 
-    def __init__(self, in_shape: tuple[int, ...], width: int, activation: str = "leaky_relu",
-                 minibatch_std: bool = False, pack: int = 1, num_classes: int = 0, conditional: str = "off"):
+    def __init__(
+        self,
+        in_shape: tuple[int, ...],
+        width: int,
+        activation: str = "leaky_relu",
+        minibatch_std: bool = False,
+        pack: int = 1,
+        num_classes: int = 0,
+        conditional: str = "off",
+    ):
         super().__init__()
         act = (lambda: nn.LeakyReLU(0.2)) if activation == "leaky_relu" else nn.ReLU
         self.num_classes = num_classes if conditional != "off" else 0
@@ -83,13 +100,14 @@ class MLPDiscriminator(nn.Module):
         inputs = pack * math.prod(in_shape) + (self.num_classes if self.concat else 0)
         self.net = nn.Sequential(
             nn.Flatten(),
-            nn.Linear(inputs, width), act(),  # (B, width)
+            nn.Linear(inputs, width),
+            act(),  # (B, width)
             *([MinibatchStd()] if minibatch_std else []),  # (B, width + 1)
-            nn.Linear(width + int(minibatch_std), width), act(),
+            nn.Linear(width + int(minibatch_std), width),
+            act(),
             nn.Linear(width, 1),
         )
-        self.class_head = (ClassHead(conditional, width, num_classes)
-                           if self.num_classes and not self.concat else None)
+        self.class_head = ClassHead(conditional, width, num_classes) if self.num_classes and not self.concat else None
 
     def forward(self, x: torch.Tensor, labels: torch.Tensor | None = None) -> torch.Tensor:
         """(B,) realness logits; (B, 1 + C) with AC-GAN's class logits after them."""

@@ -34,14 +34,22 @@ def small_classifier(num_classes: int) -> nn.Module:
     """Two small conv blocks and a linear head on 28x28 grayscale: a CAS of 5,000 images must take
     about a minute on a 2-core CPU, and the score compares two copies of one recipe, not records."""
     return nn.Sequential(
-        nn.Conv2d(1, 16, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),  # (B, 16, 14, 14)
-        nn.Conv2d(16, 32, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),  # (B, 32, 7, 7)
-        nn.Flatten(), nn.Linear(32 * 7 * 7, 64), nn.ReLU(), nn.Linear(64, num_classes),
+        nn.Conv2d(1, 16, 3, padding=1),
+        nn.ReLU(),
+        nn.MaxPool2d(2),  # (B, 16, 14, 14)
+        nn.Conv2d(16, 32, 3, padding=1),
+        nn.ReLU(),
+        nn.MaxPool2d(2),  # (B, 32, 7, 7)
+        nn.Flatten(),
+        nn.Linear(32 * 7 * 7, 64),
+        nn.ReLU(),
+        nn.Linear(64, num_classes),
     )
 
 
-def train_classifier(images: torch.Tensor, labels: torch.Tensor, num_classes: int, device: torch.device,
-                     epochs: int = EPOCHS) -> nn.Module:
+def train_classifier(
+    images: torch.Tensor, labels: torch.Tensor, num_classes: int, device: torch.device, epochs: int = EPOCHS
+) -> nn.Module:
     """images in [-1, 1] (N, C, H, W); a fixed seed, so the same images give the same classifier."""
     with torch.random.fork_rng(devices=[]):
         torch.manual_seed(SEED)
@@ -52,7 +60,7 @@ def train_classifier(images: torch.Tensor, labels: torch.Tensor, num_classes: in
     for _ in range(epochs):
         order = torch.randperm(len(x), generator=order_rng)
         for i in range(0, len(x), BATCH):
-            idx = order[i:i + BATCH]
+            idx = order[i : i + BATCH]
             loss = F.cross_entropy(net(x[idx].to(device)), y[idx].to(device))
             opt.zero_grad(set_to_none=True)
             loss.backward()
@@ -63,15 +71,21 @@ def train_classifier(images: torch.Tensor, labels: torch.Tensor, num_classes: in
 @torch.no_grad()
 def accuracy(net: nn.Module, images: torch.Tensor, labels: torch.Tensor, device: torch.device) -> float:
     x = prepare_images(images)
-    predicted = torch.cat([net(x[i:i + 512].to(device)).argmax(dim=1).cpu() for i in range(0, len(x), 512)])
+    predicted = torch.cat([net(x[i : i + 512].to(device)).argmax(dim=1).cpu() for i in range(0, len(x), 512)])
     return float((predicted == labels.long().cpu()).double().mean())
 
 
-def classification_accuracy_score(generate: Callable[[torch.Tensor, torch.Tensor], torch.Tensor], latent_dim: int,
-                                  real_images: torch.Tensor, real_labels: torch.Tensor, num_classes: int,
-                                  device: str | torch.device = "cpu", seed: int = 0,
-                                  progress: Callable[[str], None] = lambda _line: None,
-                                  epochs: int = EPOCHS) -> CasResult:
+def classification_accuracy_score(
+    generate: Callable[[torch.Tensor, torch.Tensor], torch.Tensor],
+    latent_dim: int,
+    real_images: torch.Tensor,
+    real_labels: torch.Tensor,
+    num_classes: int,
+    device: str | torch.device = "cpu",
+    seed: int = 0,
+    progress: Callable[[str], None] = lambda _line: None,
+    epochs: int = EPOCHS,
+) -> CasResult:
     """Real images (in [-1, 1]) split in two halves: the first trains the reference classifier, the second
     tests both. As many generated images as the reference's training half, classes balanced."""
     dev = torch.device(device)
@@ -81,10 +95,11 @@ def classification_accuracy_score(generate: Callable[[torch.Tensor, torch.Tensor
     test_x, test_y = real_images[test_idx], real_labels[test_idx]
     z = torch.randn(half, latent_dim, generator=torch.Generator().manual_seed(seed))
     fake_labels = torch.arange(half) % num_classes
-    fake = torch.cat([generate(z[i:i + 500], fake_labels[i:i + 500]).cpu() for i in range(0, half, 500)])
+    fake = torch.cat([generate(z[i : i + 500], fake_labels[i : i + 500]).cpu() for i in range(0, half, 500)])
     progress(f"CAS: training a classifier on {half:,} generated images...")
     cas = accuracy(train_classifier(fake, fake_labels, num_classes, dev, epochs), test_x, test_y, dev)
     progress(f"CAS: the same classifier trained on {half:,} real images...")
-    baseline = accuracy(train_classifier(real_images[train_idx], real_labels[train_idx], num_classes, dev, epochs),
-                        test_x, test_y, dev)
+    baseline = accuracy(
+        train_classifier(real_images[train_idx], real_labels[train_idx], num_classes, dev, epochs), test_x, test_y, dev
+    )
     return CasResult(cas, baseline, half, len(test_idx))

@@ -35,8 +35,9 @@ def predicted_classes(logits: torch.Tensor) -> torch.Tensor:
     return logits.argmax(dim=1)
 
 
-def accuracy_by_class(predicted: torch.Tensor, labels: torch.Tensor,
-                      class_names: tuple[str, ...]) -> tuple[float, dict[str, float]]:
+def accuracy_by_class(
+    predicted: torch.Tensor, labels: torch.Tensor, class_names: tuple[str, ...]
+) -> tuple[float, dict[str, float]]:
     """Overall share of correct predictions, and the share within each class that has samples."""
     correct = (predicted == labels).double()
     per_class = {name: float(correct[labels == c].mean()) for c, name in enumerate(class_names) if (labels == c).any()}
@@ -57,8 +58,13 @@ def gaussian_frechet(real: torch.Tensor, fake: torch.Tensor) -> float:
     return float(mu @ mu + s1.trace() + s2.trace() - 2 * cross)
 
 
-def intra_frechet(real: torch.Tensor, real_labels: torch.Tensor, fake: torch.Tensor, fake_labels: torch.Tensor,
-                  class_names: tuple[str, ...]) -> dict[str, float]:
+def intra_frechet(
+    real: torch.Tensor,
+    real_labels: torch.Tensor,
+    fake: torch.Tensor,
+    fake_labels: torch.Tensor,
+    class_names: tuple[str, ...],
+) -> dict[str, float]:
     """Fréchet distance within each class that has MIN_CLASS_SAMPLES on both sides."""
     out = {}
     for c, name in enumerate(class_names):
@@ -68,9 +74,15 @@ def intra_frechet(real: torch.Tensor, real_labels: torch.Tensor, fake: torch.Ten
     return out
 
 
-def class_scores(real_features: torch.Tensor, real_labels: torch.Tensor, real_logits: torch.Tensor | None,
-                 fake_features: torch.Tensor, fake_labels: torch.Tensor, fake_logits: torch.Tensor | None,
-                 class_names: tuple[str, ...]) -> ClassScores:
+def class_scores(
+    real_features: torch.Tensor,
+    real_labels: torch.Tensor,
+    real_logits: torch.Tensor | None,
+    fake_features: torch.Tensor,
+    fake_labels: torch.Tensor,
+    fake_logits: torch.Tensor | None,
+    class_names: tuple[str, ...],
+) -> ClassScores:
     """Every class score from precomputed features (and classifier logits when the classifier knows the classes)."""
     accuracy: float | None = None
     real_accuracy: float | None = None

@@ -34,7 +34,7 @@ def extract(net: Callable[[torch.Tensor], torch.Tensor], images: torch.Tensor, d
     """Features of images in [-1, 1] (or uint8), in batches, returned on the CPU as float64."""
     out = []
     for i in range(0, len(images), BATCH):
-        batch = images[i:i + BATCH].to(device)
+        batch = images[i : i + BATCH].to(device)
         if batch.dtype == torch.uint8:
             batch = batch.float().div(127.5).sub(1.0)
         out.append(net(batch).double().cpu())
@@ -42,9 +42,16 @@ def extract(net: Callable[[torch.Tensor], torch.Tensor], images: torch.Tensor, d
 
 
 class QualityEvaluator:
-    def __init__(self, real_images: torch.Tensor, samples: int, device: str | torch.device = "cpu",
-                 feature_net: FeatureNet | None = None, inception: nn.Module | None = None,
-                 real_labels: torch.Tensor | None = None, class_names: tuple[str, ...] = ()):
+    def __init__(
+        self,
+        real_images: torch.Tensor,
+        samples: int,
+        device: str | torch.device = "cpu",
+        feature_net: FeatureNet | None = None,
+        inception: nn.Module | None = None,
+        real_labels: torch.Tensor | None = None,
+        class_names: tuple[str, ...] = (),
+    ):
         """real_images: the training images (N, C, H, W), uint8 or in [-1, 1]. With real_labels and the
         class names of a conditional generator, fakes are generated class-balanced and scored per class."""
         self.device = torch.device(device)
@@ -55,15 +62,18 @@ class QualityEvaluator:
         n = min(samples, len(real_images) // 2)
         if n < 10:
             raise QualityError(f"quality metrics need at least 20 real images, the dataset has {len(real_images)}")
-        self.real_index, self.train_index = order[:n], order[n:2 * n]  # compared against; memorisation reference
+        self.real_index, self.train_index = order[:n], order[n : 2 * n]  # compared against; memorisation reference
         real = real_images[self.real_index.to(real_images.device)]
         train = real_images[self.train_index.to(real_images.device)]
         self.real_features = extract(self.net.features, real, self.device)
         self.train_features = extract(self.net.features, train, self.device)
         self.real_inception = extract(self.inception, real, self.device) if self.inception is not None else None
         self.class_names = tuple(class_names) if real_labels is not None else ()
-        self.real_labels = (real_labels[self.real_index.to(real_labels.device)].cpu()
-                            if self.class_names and real_labels is not None else None)
+        self.real_labels = (
+            real_labels[self.real_index.to(real_labels.device)].cpu()
+            if self.class_names and real_labels is not None
+            else None
+        )
         self.real_logits = self._logits(self.real_features) if classifier_knows(self.class_names) else None
 
     @torch.no_grad()
@@ -76,8 +86,9 @@ class QualityEvaluator:
     def real_count(self) -> int:
         return len(self.real_features)
 
-    def evaluate(self, generate: Callable[..., torch.Tensor], latent_dim: int, seed: int = 0,
-                 conditional: bool | None = None) -> QualityReport:
+    def evaluate(
+        self, generate: Callable[..., torch.Tensor], latent_dim: int, seed: int = 0, conditional: bool | None = None
+    ) -> QualityReport:
         """generate(z) -> images in [-1, 1], or generate(z, y) with class indices y cycling through the
         classes when conditional (default: when the evaluator has class names); z is drawn from a
         fixed seed so evaluations are comparable."""
@@ -86,8 +97,16 @@ class QualityEvaluator:
         with_classes = bool(self.class_names) if conditional is None else conditional and bool(self.class_names)
         labels = torch.arange(self.samples) % len(self.class_names) if with_classes else None
         with torch.no_grad():
-            fake = torch.cat([(generate(z[i:i + BATCH]) if labels is None else generate(z[i:i + BATCH], labels[i:i + BATCH]))
-                              .cpu() for i in range(0, len(z), BATCH)])
+            fake = torch.cat(
+                [
+                    (
+                        generate(z[i : i + BATCH])
+                        if labels is None
+                        else generate(z[i : i + BATCH], labels[i : i + BATCH])
+                    ).cpu()
+                    for i in range(0, len(z), BATCH)
+                ]
+            )
         report = self.score_images(fake, labels)
         report.seconds = time.perf_counter() - started
         return report
@@ -100,8 +119,15 @@ class QualityEvaluator:
         if self.inception is not None and self.real_inception is not None:
             report.inception_fid = frechet_distance(self.real_inception, extract(self.inception, fake, self.device))
         if labels is not None and self.real_labels is not None:
-            scores = class_scores(self.real_features, self.real_labels, self.real_logits, features, labels,
-                                  self._logits(features) if self.real_logits is not None else None, self.class_names)
+            scores = class_scores(
+                self.real_features,
+                self.real_labels,
+                self.real_logits,
+                features,
+                labels,
+                self._logits(features) if self.real_logits is not None else None,
+                self.class_names,
+            )
             report.label_accuracy, report.real_label_accuracy = scores.label_accuracy, scores.real_label_accuracy
             report.class_label_accuracy = scores.class_label_accuracy or None
             report.intra_fd, report.class_intra_fd = scores.intra_fd, scores.class_intra_fd or None
@@ -109,8 +135,9 @@ class QualityEvaluator:
         return report
 
 
-def real_data_for(checkpoint: str | Path, config: RunConfig, dataset: str | None = None,
-                  data_path: str | None = None) -> tuple[DataConfig, str]:
+def real_data_for(
+    checkpoint: str | Path, config: RunConfig, dataset: str | None = None, data_path: str | None = None
+) -> tuple[DataConfig, str]:
     """The real images to compare a checkpoint with, and where that choice came from.
 
     A checkpoint may come from anywhere, so the data its config names is used only when that
@@ -132,19 +159,31 @@ def real_data_for(checkpoint: str | Path, config: RunConfig, dataset: str | None
             run_data = RunDirectory(run_folder).read_config().data
         except RunError:
             run_data = None
-        if run_data is not None and (run_data.dataset, run_data.image_size, run_data.channels) == \
-                (data.dataset, data.image_size, data.channels):
+        if run_data is not None and (run_data.dataset, run_data.image_size, run_data.channels) == (
+            data.dataset,
+            data.image_size,
+            data.channels,
+        ):
             return run_data, f"the run folder {run_folder}"
     if data.dataset == "fashion-mnist":
         return data, "the bundled Fashion-MNIST split"
     where = f" at {data.path}" if data.path else ""
-    raise QualityError(f"the checkpoint was trained on {data.dataset}{where}, and a checkpoint from elsewhere does not "
-                       f"choose what is read: name the real images with --dataset {data.dataset} --data-path FOLDER")
+    raise QualityError(
+        f"the checkpoint was trained on {data.dataset}{where}, and a checkpoint from elsewhere does not "
+        f"choose what is read: name the real images with --dataset {data.dataset} --data-path FOLDER"
+    )
 
 
-def evaluate_checkpoint(path: str, samples: int, data: DataConfig | None = None, device: str | torch.device = "cpu",
-                        inception_weights: str | None = None, with_inception: bool = False,
-                        progress: Callable[[str], None] = lambda _line: None, cas: bool = False) -> QualityReport:
+def evaluate_checkpoint(
+    path: str,
+    samples: int,
+    data: DataConfig | None = None,
+    device: str | torch.device = "cpu",
+    inception_weights: str | None = None,
+    with_inception: bool = False,
+    progress: Callable[[str], None] = lambda _line: None,
+    cas: bool = False,
+) -> QualityReport:
     """Scores a checkpoint's generator (its EMA copy when it has one) against data (default: real_data_for's
     choice); progress gets a line before each stage that takes seconds. Nothing is downloaded."""
     from ganstudio.core.data import load_images
@@ -172,16 +211,24 @@ def evaluate_checkpoint(path: str, samples: int, data: DataConfig | None = None,
     labels = real_labels_for(snapshot.class_names, loaded) if snapshot.is_conditional else None
     inception = load_inception(weights, device) if weights is not None else None
     progress(f"features of {min(samples, len(real) // 2) * 2:,} real images...")
-    evaluator = QualityEvaluator(real, samples, device, inception=inception, real_labels=labels,
-                                 class_names=snapshot.class_names)
+    evaluator = QualityEvaluator(
+        real, samples, device, inception=inception, real_labels=labels, class_names=snapshot.class_names
+    )
     progress(f"generating and scoring {samples:,} images...")
     report = evaluator.evaluate(snapshot.generate, snapshot.latent_dim, seed=snapshot.config.train.seed + 4)
     if cas and labels is not None:
         from ganstudio.core.quality.cas import classification_accuracy_score
 
-        result = classification_accuracy_score(snapshot.generate, snapshot.latent_dim, real.float().div(127.5).sub(1.0),
-                                               labels, snapshot.num_classes, device,
-                                               seed=snapshot.config.train.seed + 5, progress=progress)
+        result = classification_accuracy_score(
+            snapshot.generate,
+            snapshot.latent_dim,
+            real.float().div(127.5).sub(1.0),
+            labels,
+            snapshot.num_classes,
+            device,
+            seed=snapshot.config.train.seed + 5,
+            progress=progress,
+        )
         report.cas, report.cas_real = result.cas, result.real_baseline
     return report
 
@@ -189,9 +236,12 @@ def evaluate_checkpoint(path: str, samples: int, data: DataConfig | None = None,
 def real_labels_for(class_names: tuple[str, ...], loaded: LoadedImages) -> torch.Tensor:
     """The real images' labels, when they carry the generator's classes (same names, same order)."""
     if loaded.labels is None:
-        raise QualityError(f"the checkpoint is class-conditional but the real images have no classes: "
-                           f"{loaded.unlabelled_reason}")
+        raise QualityError(
+            f"the checkpoint is class-conditional but the real images have no classes: {loaded.unlabelled_reason}"
+        )
     if tuple(loaded.class_names) != tuple(class_names):
-        raise QualityError("the real images' classes are not the checkpoint's: "
-                           f"{', '.join(loaded.class_names[:4])}... against {', '.join(class_names[:4])}...")
+        raise QualityError(
+            "the real images' classes are not the checkpoint's: "
+            f"{', '.join(loaded.class_names[:4])}... against {', '.join(class_names[:4])}..."
+        )
     return torch.from_numpy(loaded.labels)

@@ -40,9 +40,15 @@ class FeatureNet(nn.Module):
     def __init__(self) -> None:
         super().__init__()
         self.body = nn.Sequential(
-            _conv(1, 32), _conv(32, 32), nn.MaxPool2d(2),
-            _conv(32, 64), _conv(64, 64), nn.MaxPool2d(2),
-            _conv(64, 128), nn.AdaptiveAvgPool2d(1), nn.Flatten(),
+            _conv(1, 32),
+            _conv(32, 32),
+            nn.MaxPool2d(2),
+            _conv(32, 64),
+            _conv(64, 64),
+            nn.MaxPool2d(2),
+            _conv(64, 128),
+            nn.AdaptiveAvgPool2d(1),
+            nn.Flatten(),
         )
         self.hidden = nn.Sequential(nn.Linear(128, self.num_features), nn.ReLU())
         self.dropout = nn.Dropout(0.3)
@@ -70,8 +76,9 @@ def prepare_images(images: torch.Tensor) -> torch.Tensor:
     elif images.shape[1] != 1:
         raise ValueError(f"expected 1 or 3 channels, got {images.shape[1]}")
     if images.shape[-2:] != (FEATURE_SIZE, FEATURE_SIZE):
-        images = F.interpolate(images, size=(FEATURE_SIZE, FEATURE_SIZE), mode="bilinear",
-                               align_corners=False, antialias=True)
+        images = F.interpolate(
+            images, size=(FEATURE_SIZE, FEATURE_SIZE), mode="bilinear", align_corners=False, antialias=True
+        )
     return images
 
 
@@ -86,12 +93,14 @@ def shipped_weights() -> tuple[Path, dict[str, Any]]:
     if not weights.is_file() or not card_path.is_file():
         raise FeatureNetError(
             f"the feature network is missing ({weights}); reinstall GAN Studio or rebuild it with "
-            "python -m ganstudio.core.quality.train_feature_net")
+            "python -m ganstudio.core.quality.train_feature_net"
+        )
     return weights, json.loads(card_path.read_text())
 
 
-def load_feature_net(weights: Path | None = None, sha256: str | None = None,
-                     device: str | torch.device = "cpu") -> FeatureNet:
+def load_feature_net(
+    weights: Path | None = None, sha256: str | None = None, device: str | torch.device = "cpu"
+) -> FeatureNet:
     """Load the shipped weights (or the given file), refusing any file whose SHA-256 differs."""
     if weights is None:
         weights, card = shipped_weights()
@@ -100,7 +109,8 @@ def load_feature_net(weights: Path | None = None, sha256: str | None = None,
     if sha256 is not None and actual != sha256:
         raise FeatureNetError(
             f"{weights} has SHA-256 {actual[:16]}…, expected {sha256[:16]}…: the file was changed or "
-            "damaged; reinstall GAN Studio")
+            "damaged; reinstall GAN Studio"
+        )
     net = FeatureNet()
     try:
         net.load_state_dict(torch.load(weights, map_location="cpu", weights_only=True))

@@ -62,8 +62,10 @@ def download_inception() -> Path:
     try:
         Inception_V3_Weights.IMAGENET1K_V1.get_state_dict(progress=True)
     except OSError as exc:
-        raise InceptionError(f"could not download the Inception v3 weights ({exc}); "
-                             f"copy inception_v3_google-*.pth into {hub_checkpoints_dir()} by hand") from None
+        raise InceptionError(
+            f"could not download the Inception v3 weights ({exc}); "
+            f"copy inception_v3_google-*.pth into {hub_checkpoints_dir()} by hand"
+        ) from None
     path, reason = find_inception_weights()
     if path is None:
         raise InceptionError(reason)

@@ -15,7 +15,8 @@ WEIGHTS_GLOB = "inception_v3_google-*.pth"
 
 def hub_checkpoints_dir() -> Path:
     torch_home = os.environ.get("TORCH_HOME") or os.path.join(
-        os.environ.get("XDG_CACHE_HOME", os.path.join("~", ".cache")), "torch")
+        os.environ.get("XDG_CACHE_HOME", os.path.join("~", ".cache")), "torch"
+    )
     return Path(torch_home).expanduser() / "hub" / "checkpoints"
 
 
@@ -27,5 +28,7 @@ def find_inception_weights(path: str | None = None) -> tuple[Path | None, str]:
     found = sorted(hub_checkpoints_dir().glob(WEIGHTS_GLOB))
     if found:
         return found[0], ""
-    return None, (f"Inception v3 weights are not on disk (looked for {WEIGHTS_GLOB} in {hub_checkpoints_dir()}); "
-                  "choose the file, or run: ganstudio eval CHECKPOINT --download-inception")
+    return None, (
+        f"Inception v3 weights are not on disk (looked for {WEIGHTS_GLOB} in {hub_checkpoints_dir()}); "
+        "choose the file, or run: ganstudio eval CHECKPOINT --download-inception"
+    )

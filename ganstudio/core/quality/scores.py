@@ -59,15 +59,16 @@ def kernel_distance(real: torch.Tensor, fake: torch.Tensor, subsets: int = 50) -
 
 def knn_radii(points: torch.Tensor, k: int) -> torch.Tensor:
     """Distance from each point to its k-th nearest other point (the point itself is excluded)."""
-    return torch.cat([torch.cdist(points[i:i + CHUNK], points).kthvalue(k + 1, dim=1).values
-                      for i in range(0, len(points), CHUNK)])
+    return torch.cat(
+        [torch.cdist(points[i : i + CHUNK], points).kthvalue(k + 1, dim=1).values for i in range(0, len(points), CHUNK)]
+    )
 
 
 def _ball_hits(queries: torch.Tensor, centres: torch.Tensor, radii: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
     """Per query: how many centre balls contain it; per centre: whether any query lies inside it."""
     counts, covered = [], torch.zeros(len(centres), dtype=torch.bool, device=centres.device)
     for i in range(0, len(queries), CHUNK):
-        inside = torch.cdist(queries[i:i + CHUNK], centres) <= radii[None, :]
+        inside = torch.cdist(queries[i : i + CHUNK], centres) <= radii[None, :]
         counts.append(inside.sum(dim=1))
         covered |= inside.any(dim=0)
     return torch.cat(counts), covered
@@ -87,8 +88,9 @@ def density_coverage(real: torch.Tensor, fake: torch.Tensor, k: int = DC_NEIGHBO
 
 
 def nearest_distances(queries: torch.Tensor, reference: torch.Tensor) -> torch.Tensor:
-    return torch.cat([torch.cdist(queries[i:i + CHUNK], reference).min(dim=1).values
-                      for i in range(0, len(queries), CHUNK)])
+    return torch.cat(
+        [torch.cdist(queries[i : i + CHUNK], reference).min(dim=1).values for i in range(0, len(queries), CHUNK)]
+    )
 
 
 def memorisation(train: torch.Tensor, held_out: torch.Tensor, fake: torch.Tensor) -> tuple[float, float]:
@@ -152,5 +154,6 @@ def score_features(real: torch.Tensor, fake: torch.Tensor, train: torch.Tensor) 
     density, coverage = density_coverage(real, fake)
     kid, kid_std = kernel_distance(real, fake)
     ratio, memorised = memorisation(train, real, fake)
-    return QualityReport(len(fake), frechet_distance(real, fake), kid, kid_std, precision, recall,
-                         density, coverage, ratio, memorised)
+    return QualityReport(
+        len(fake), frechet_distance(real, fake), kid, kid_std, precision, recall, density, coverage, ratio, memorised
+    )

@@ -39,14 +39,15 @@ def augment(batch: torch.Tensor, generator: torch.Generator) -> torch.Tensor:
     batch = torch.where(flip.view(-1, 1, 1, 1), batch.flip(-1), batch)
     padded = F.pad(batch, (2, 2, 2, 2), value=-1.0)
     dx, dy = torch.randint(0, 5, (2,), generator=generator).tolist()
-    return padded[..., dy:dy + 28, dx:dx + 28]
+    return padded[..., dy : dy + 28, dx : dx + 28]
 
 
 @torch.no_grad()
 def accuracy(net: FeatureNet, images: torch.Tensor, labels: torch.Tensor) -> float:
     net.eval()
-    correct = sum(int((net(images[i:i + 1000]).argmax(1) == labels[i:i + 1000]).sum())
-                  for i in range(0, len(images), 1000))
+    correct = sum(
+        int((net(images[i : i + 1000]).argmax(1) == labels[i : i + 1000]).sum()) for i in range(0, len(images), 1000)
+    )
     return correct / len(images)
 
 
@@ -70,14 +71,17 @@ def train(data: str | None, epochs: int, batch_size: int, seed: int, out: Path) 
         net.train()
         order = torch.randperm(len(train_images), generator=generator)
         for i in range(steps_per_epoch):
-            index = order[i * batch_size:(i + 1) * batch_size]
+            index = order[i * batch_size : (i + 1) * batch_size]
             loss: torch.Tensor = F.cross_entropy(net(augment(train_images[index], generator)), train_labels[index])
             optimizer.zero_grad(set_to_none=True)
             loss.backward()
             optimizer.step()
             schedule.step()
-        print(f"epoch {epoch + 1}/{epochs}: loss {loss.item():.3f}, test accuracy "
-              f"{accuracy(net, test_images, test_labels):.4f} ({time.perf_counter() - started:.0f} s)", flush=True)
+        print(
+            f"epoch {epoch + 1}/{epochs}: loss {loss.item():.3f}, test accuracy "
+            f"{accuracy(net, test_images, test_labels):.4f} ({time.perf_counter() - started:.0f} s)",
+            flush=True,
+        )
 
     out.mkdir(parents=True, exist_ok=True)
     weights = out / WEIGHTS_NAME
@@ -102,8 +106,9 @@ def train(data: str | None, epochs: int, batch_size: int, seed: int, out: Path) 
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m ganstudio.core.quality.train_feature_net",
-                                     description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(
+        prog="python -m ganstudio.core.quality.train_feature_net", description=__doc__.splitlines()[0]
+    )
     parser.add_argument("--data", help="folder with train-images-idx3-ubyte[.gz] and train-labels-idx1-ubyte[.gz]")
     parser.add_argument("--epochs", type=int, default=8)
     parser.add_argument("--batch-size", type=int, default=128)

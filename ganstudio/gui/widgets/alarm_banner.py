@@ -43,9 +43,13 @@ class AlarmBanner(QWidget):
             button.deleteLater()
         self.remedy_buttons = []
         for i, remedy in enumerate(remedies):
-            button = self.add_button(remedy.label, f"remedyButton_{i}", "Applies on the next step"
-                                     if remedy.live or remedy.rewind
-                                     else "Changes the setup; takes effect in the next run")
+            button = self.add_button(
+                remedy.label,
+                f"remedyButton_{i}",
+                "Applies on the next step"
+                if remedy.live or remedy.rewind
+                else "Changes the setup; takes effect in the next run",
+            )
             button.clicked.connect(lambda _=False, r=remedy: self.remedy_chosen.emit(r))
         self.message.setText(text)
         self.show()

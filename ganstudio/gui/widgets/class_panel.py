@@ -32,8 +32,11 @@ class ClassPanel(QGroupBox):
         self.setObjectName("classMorphBox")
         self.state = state
         self._mirroring = False
-        self.class_combo = _class_combo("explorer_class", "The class to draw: the same latent in another class "
-                                        "keeps its style (pose, thickness) where the generator learned one")
+        self.class_combo = _class_combo(
+            "explorer_class",
+            "The class to draw: the same latent in another class "
+            "keeps its style (pose, thickness) where the generator learned one",
+        )
         self.selector_row = QWidget(objectName="classSelectorRow")
         row = QHBoxLayout(self.selector_row)
         row.setContentsMargins(0, 0, 0, 0)
@@ -43,8 +46,9 @@ class ClassPanel(QGroupBox):
         self.b_combo = _class_combo("classMorphB", "The class the morph ends at (t = 1)")
         self.slider = QSlider(Qt.Orientation.Horizontal, objectName="classMorphSlider")
         self.slider.setRange(0, MORPH_STEPS)
-        self.slider.setToolTip("t: the class embedding blended from A (left) to B (right); both ends are the "
-                               "pure classes exactly")
+        self.slider.setToolTip(
+            "t: the class embedding blended from A (left) to B (right); both ends are the pure classes exactly"
+        )
         self.play_button = QPushButton("Play", objectName="classMorphPlay")
         self.play_button.setToolTip("Loop from class A to class B and back")
         self.play = PlayLoop(self.slider, self.play_button, lambda: self.state.label != self.state.label_b)
@@ -80,8 +84,11 @@ class ClassPanel(QGroupBox):
     def mirror(self) -> None:
         """Shows the state's class and morph without reporting an edit."""
         self._mirroring = True
-        for combo, value in ((self.class_combo, self.state.label), (self.a_combo, self.state.label),
-                             (self.b_combo, self.state.label_b)):
+        for combo, value in (
+            (self.class_combo, self.state.label),
+            (self.a_combo, self.state.label),
+            (self.b_combo, self.state.label_b),
+        ):
             combo.setCurrentIndex(value if combo.count() else -1)
         self.slider.setValue(round(self.state.morph_t * MORPH_STEPS))
         self.t_label.setText(f"t = {self.state.morph_t:.2f}")

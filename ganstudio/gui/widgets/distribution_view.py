@@ -103,8 +103,18 @@ class DistributionView(QWidget):
         self.d_curve = pg.PlotDataItem(pen=pg.mkPen("#1f77b4", width=2, style=Qt.PenStyle.DashLine))
         self.z_lines = pg.PlotDataItem(pen=pg.mkPen(120, 120, 120, 140), connect="pairs")
         self.drawn_item = pg.ScatterPlotItem(size=4, pen=None, brush=pg.mkBrush(150, 40, 200, 200))
-        for item in (self.heatmap, self.manifold, self.real_item, self.fake_item, self.arrows, self.real_density,
-                     self.fake_density, self.d_curve, self.z_lines, self.drawn_item):
+        for item in (
+            self.heatmap,
+            self.manifold,
+            self.real_item,
+            self.fake_item,
+            self.arrows,
+            self.real_density,
+            self.fake_density,
+            self.d_curve,
+            self.z_lines,
+            self.drawn_item,
+        ):
             self.plot.addItem(item)
         self.heatmap.setZValue(-10)
 
@@ -112,10 +122,13 @@ class DistributionView(QWidget):
         self.layers_row = QWidget()
         layers = QHBoxLayout(self.layers_row)
         layers.setContentsMargins(0, 0, 0, 0)
-        for key, label, tip in (("real", "Real", "Real samples"), ("fake", "Generated", "Generated samples"),
-                                ("heatmap", "D heatmap", "D's output over the plane: red says real, blue fake"),
-                                ("arrows", "Gradient field", "Where D's gradient pushes generated points"),
-                                ("manifold", "Manifold", "The image of a regular z grid (the generator's manifold)")):
+        for key, label, tip in (
+            ("real", "Real", "Real samples"),
+            ("fake", "Generated", "Generated samples"),
+            ("heatmap", "D heatmap", "D's output over the plane: red says real, blue fake"),
+            ("arrows", "Gradient field", "Where D's gradient pushes generated points"),
+            ("manifold", "Manifold", "The image of a regular z grid (the generator's manifold)"),
+        ):
             check = QCheckBox(label, objectName=f"layer_{key}")
             check.setChecked(True)
             check.setToolTip(tip)
@@ -130,8 +143,11 @@ class DistributionView(QWidget):
         self.step_g_button.setToolTip("While paused: one generator update")
         self.step_both_button = QPushButton("Step both", objectName="stepBothButton")
         self.step_both_button.setToolTip("While paused: k discriminator updates then one generator update")
-        for button, kind in ((self.step_d_button, CommandKind.STEP_D), (self.step_g_button, CommandKind.STEP_G),
-                             (self.step_both_button, CommandKind.STEP)):
+        for button, kind in (
+            (self.step_d_button, CommandKind.STEP_D),
+            (self.step_g_button, CommandKind.STEP_G),
+            (self.step_both_button, CommandKind.STEP),
+        ):
             button.clicked.connect(lambda _=False, k=kind: self.step_requested.emit(k))
         self.draw_check = QCheckBox("Draw", objectName="drawCheck")
         self.draw_check.setToolTip("Paint your own 2D distribution with the left mouse button")
@@ -187,8 +203,17 @@ class DistributionView(QWidget):
         self.modes.clear()
         for item in (self.real_item, self.fake_item, self.drawn_item):
             item.clear()
-        for item in (self.arrows, self.manifold, self.real_density, self.fake_density, self.d_curve, self.z_lines,
-                     self.modes_curve, self.hq_curve, self.js_curve):
+        for item in (
+            self.arrows,
+            self.manifold,
+            self.real_density,
+            self.fake_density,
+            self.d_curve,
+            self.z_lines,
+            self.modes_curve,
+            self.hq_curve,
+            self.js_curve,
+        ):
             item.setData([], [])
         self.heatmap.clear()
         self.modes_label.setText("")
@@ -234,8 +259,9 @@ class DistributionView(QWidget):
 
     def _show_2d(self, frame: DistributionFrame, fake: np.ndarray) -> None:
         extent, start, vec, manifold = frame.extent, frame.arrow_from, frame.arrow_vec, frame.manifold
-        assert extent is not None and start is not None and vec is not None and manifold is not None, \
+        assert extent is not None and start is not None and vec is not None and manifold is not None, (
             "a 2-d frame carries all its layers"
+        )
         self.real_item.setData(frame.real[:, 0], frame.real[:, 1])
         self.fake_item.setData(fake[:, 0], fake[:, 1])
         x0, x1, y0, y1 = extent
@@ -256,9 +282,16 @@ class DistributionView(QWidget):
             return
         self._legend_dim = dim
         self.legend.clear()
-        items = ((self.real_density, "data density"), (self.fake_density, "G density"), (self.d_curve, "D(x)")) \
-            if dim == 1 else ((self.real_item, "real"), (self.fake_item, "generated"), (self.arrows, "G's gradient"),
-                              (self.manifold, "G(z grid)"))
+        items = (
+            ((self.real_density, "data density"), (self.fake_density, "G density"), (self.d_curve, "D(x)"))
+            if dim == 1
+            else (
+                (self.real_item, "real"),
+                (self.fake_item, "generated"),
+                (self.arrows, "G's gradient"),
+                (self.manifold, "G(z grid)"),
+            )
+        )
         for item, name in items:
             self.legend.addItem(item, name)
         self.layers_row.setVisible(dim == 2)
@@ -268,20 +301,28 @@ class DistributionView(QWidget):
             for item in (self.real_density, self.fake_density, self.d_curve, self.z_lines):
                 item.setVisible(self.frame is not None)
             return
-        for key, item in (("real", self.real_item), ("fake", self.fake_item), ("heatmap", self.heatmap),
-                          ("arrows", self.arrows), ("manifold", self.manifold)):
+        for key, item in (
+            ("real", self.real_item),
+            ("fake", self.fake_item),
+            ("heatmap", self.heatmap),
+            ("arrows", self.arrows),
+            ("manifold", self.manifold),
+        ):
             item.setVisible(self.layer_checks[key].isChecked())
 
     def add_modes(self, step: int, metrics: ModeMetrics) -> None:
         self.modes_plot.show()
-        self.modes.extend([[step, metrics.modes_captured / metrics.modes_total, metrics.high_quality,
-                            metrics.js / np.log(2)]])
+        self.modes.extend(
+            [[step, metrics.modes_captured / metrics.modes_total, metrics.high_quality, metrics.js / np.log(2)]]
+        )
         steps = self.modes.column("step")
         self.modes_curve.setData(steps, self.modes.column("modes"))
         self.hq_curve.setData(steps, self.modes.column("high_quality"))
         self.js_curve.setData(steps, self.modes.column("js"))
-        self.modes_label.setText(f"step {step:,}: {metrics.modes_captured}/{metrics.modes_total} modes, "
-                                 f"{100 * metrics.high_quality:.1f}% high-quality, JS {metrics.js:.3f}")
+        self.modes_label.setText(
+            f"step {step:,}: {metrics.modes_captured}/{metrics.modes_total} modes, "
+            f"{100 * metrics.high_quality:.1f}% high-quality, JS {metrics.js:.3f}"
+        )
 
     # --- drawing ----------------------------------------------------------------------------
     def _set_drawing(self, on: bool) -> None:

@@ -83,12 +83,16 @@ class ExplorerPanel(QWidget):
         self.open_button.setToolTip("Explore the generator in a checkpoint file (.pt)")
         self.open_button.clicked.connect(self.ask_checkpoint)
         self.refresh_button = QPushButton("Refresh from training", objectName="refreshSnapshotButton")
-        self.refresh_button.setToolTip("Take a fresh copy of the generator being trained (also every few seconds), "
-                                       "or of the run's latest checkpoint once it has stopped")
+        self.refresh_button.setToolTip(
+            "Take a fresh copy of the generator being trained (also every few seconds), "
+            "or of the run's latest checkpoint once it has stopped"
+        )
         self.refresh_button.clicked.connect(self.snapshot_wanted)
         self.find_button = QPushButton("Find directions", objectName="findDirectionsButton")
-        self.find_button.setToolTip("Recompute the 16 principal directions now (GANSpace: PCA of an early layer); "
-                                    "a newer generator gets them by itself every few seconds")
+        self.find_button.setToolTip(
+            "Recompute the 16 principal directions now (GANSpace: PCA of an early layer); "
+            "a newer generator gets them by itself every few seconds"
+        )
         self.find_button.clicked.connect(self.find_directions)
         self.save_button = QPushButton("Save image set...", objectName="saveImageSetButton")
         self.save_button.setToolTip("Save PNGs, a contact sheet, latents and a manifest that regenerates them exactly")
@@ -149,8 +153,9 @@ class ExplorerPanel(QWidget):
     def ask_checkpoint(self) -> None:
         from ganstudio.core.checkpoint import CheckpointError
 
-        path, _ = QFileDialog.getOpenFileName(self, "Open checkpoint", self.checkpoint_folder(),
-                                              "GAN Studio checkpoints (*.pt)")
+        path, _ = QFileDialog.getOpenFileName(
+            self, "Open checkpoint", self.checkpoint_folder(), "GAN Studio checkpoints (*.pt)"
+        )
         if not path:
             return
         try:
@@ -165,8 +170,9 @@ class ExplorerPanel(QWidget):
         snapshot = load_generator(path, device="cpu")
         self.set_snapshot(snapshot, checkpoint=str(Path(path).resolve()))
 
-    def set_snapshot(self, snapshot: GeneratorSnapshot, checkpoint: str | None = None,
-                     source: str | None = None) -> None:
+    def set_snapshot(
+        self, snapshot: GeneratorSnapshot, checkpoint: str | None = None, source: str | None = None
+    ) -> None:
         """A new generator copy. Another model (an image run after a toy run) starts the explorer afresh:
         latents, endpoints and raw sliders of the old one would not fit it. A newer copy of the same
         model keeps them, and its directions are refreshed in the background."""
@@ -334,8 +340,13 @@ class ExplorerPanel(QWidget):
     def _set_enabled(self, on: bool) -> None:
         toy = self.state.snapshot is not None and self.state.snapshot.is_toy
         self.sliders.set_enabled(on)
-        for widget in (self.interpolation.set_a_button, self.interpolation.set_b_button, self.interpolation.slider,
-                       self.interpolation.play_button, self.find_button):
+        for widget in (
+            self.interpolation.set_a_button,
+            self.interpolation.set_b_button,
+            self.interpolation.slider,
+            self.interpolation.play_button,
+            self.find_button,
+        ):
             widget.setEnabled(on)
         self.save_button.setEnabled(on and not toy)
         self.canvas.set_toy(toy)

@@ -45,7 +45,10 @@ class IntBinder(FieldBinder):
     def _make(self, field: ConfigField) -> QSpinBox:
         spin = QSpinBox()
         spec = field.spec
-        spin.setRange(int(spec.low if spec.low is not None else -SPIN_MAX), int(min(spec.high if spec.high is not None else SPIN_MAX, SPIN_MAX)))
+        spin.setRange(
+            int(spec.low if spec.low is not None else -SPIN_MAX),
+            int(min(spec.high if spec.high is not None else SPIN_MAX, SPIN_MAX)),
+        )
         spin.setSingleStep(spec.step)
         spin.setKeyboardTracking(False)
         if spec.zero and spec.low == 0:

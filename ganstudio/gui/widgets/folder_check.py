@@ -47,8 +47,10 @@ class FolderCheck(QObject):
         self.note.setObjectName("folderNote")
         self.note.setStyleSheet("color: #666;")
         self.note.setWordWrap(True)
-        self.note.setToolTip("How many readable images the chosen image folder holds (counted up to "
-                             f"{FOLDER_COUNT_LIMIT}); Start waits for the count")
+        self.note.setToolTip(
+            "How many readable images the chosen image folder holds (counted up to "
+            f"{FOLDER_COUNT_LIMIT}); Start waits for the count"
+        )
         self.note.hide()
 
     def forget(self, path: str) -> None:

@@ -40,8 +40,16 @@ CLASS_KINDS = {
 
 
 class ImageSetDialog(QDialog):
-    def __init__(self, folder: str, has_ab: bool, direction_count: int, parent: QWidget | None = None,
-                 class_names: tuple[str, ...] = (), label: int = 0, label_b: int = 0):
+    def __init__(
+        self,
+        folder: str,
+        has_ab: bool,
+        direction_count: int,
+        parent: QWidget | None = None,
+        class_names: tuple[str, ...] = (),
+        label: int = 0,
+        label_b: int = 0,
+    ):
         super().__init__(parent)
         self.setWindowTitle("Save image set")
         self.setObjectName("imageSetDialog")
@@ -49,13 +57,18 @@ class ImageSetDialog(QDialog):
         kinds = {**KINDS, **CLASS_KINDS} if class_names else KINDS
         for key, text in kinds.items():
             self.kind_combo.addItem(text, key)
-            if ((key == "interpolation" and not has_ab) or (key in ("sweep", "class-sweep") and direction_count == 0)
-                    or (key == "class-morph" and label == label_b)):
+            if (
+                (key == "interpolation" and not has_ab)
+                or (key in ("sweep", "class-sweep") and direction_count == 0)
+                or (key == "class-morph" and label == label_b)
+            ):
                 model = self.kind_combo.model()
                 assert isinstance(model, QStandardItemModel)  # a QComboBox's own model
                 model.item(self.kind_combo.count() - 1).setEnabled(False)
-        self.kind_combo.setToolTip("Interpolation needs A and B set; a sweep needs the principal directions; "
-                                   "a class morph needs a class B other than A")
+        self.kind_combo.setToolTip(
+            "Interpolation needs A and B set; a sweep needs the principal directions; "
+            "a class morph needs a class B other than A"
+        )
         self.count_spin = QSpinBox(objectName="imageSetCountSpin")
         self.count_spin.setRange(1, 10000)
         self.count_spin.setValue(16)
@@ -86,8 +99,9 @@ class ImageSetDialog(QDialog):
         form = QFormLayout(self)
         form.addRow("Kind", self.kind_combo)
         if class_names:
-            self.class_note = QLabel(f"{class_names[label]} (a morph ends at {class_names[label_b]})",
-                                     objectName="imageSetClassNote")
+            self.class_note = QLabel(
+                f"{class_names[label]} (a morph ends at {class_names[label_b]})", objectName="imageSetClassNote"
+            )
             self.class_note.setToolTip("The class of every image, as the explorer shows it; the manifest records it")
             form.addRow("Class", self.class_note)
         form.addRow("Count / frames", self.count_spin)
@@ -96,8 +110,12 @@ class ImageSetDialog(QDialog):
         form.addRow("Size", self.scale_combo)
         form.addRow("Into folder", row)
         form.addRow("Set name", self.name_edit)
-        form.addRow(QLabel("Writes one PNG per image, contact_sheet.png, latents.npy, manifest.json\n"
-                           "(and animation.gif for interpolations and sweeps)."))
+        form.addRow(
+            QLabel(
+                "Writes one PNG per image, contact_sheet.png, latents.npy, manifest.json\n"
+                "(and animation.gif for interpolations and sweeps)."
+            )
+        )
         form.addRow(buttons)
 
     def _browse(self) -> None:

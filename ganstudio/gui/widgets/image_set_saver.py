@@ -29,8 +29,15 @@ class ImageSetSaver(QObject):
         from ganstudio.gui.widgets.image_set_dialog import ImageSetDialog
 
         state = self.state
-        dialog = ImageSetDialog(folder, state.has_endpoints, state.direction_count, self.window_parent,
-                                state.class_names, state.label, state.label_b)
+        dialog = ImageSetDialog(
+            folder,
+            state.has_endpoints,
+            state.direction_count,
+            self.window_parent,
+            state.class_names,
+            state.label,
+            state.label_b,
+        )
         if dialog.exec():
             self.save(dialog.destination(), dialog.fill(self.state.spec()))
 

@@ -56,8 +56,13 @@ class LatentSliders(QWidget):
         self.randomize_button.clicked.connect(self.randomize)
         self.reset_button = QPushButton("Reset all", objectName="resetButton")
         self.reset_button.setToolTip("Put every slider back to zero and truncation to 1")
-        self.truncation_slider = _slider("truncationSlider", 0.0, 1.5, 1.0,
-                                         "Truncation: scales z toward the mean; lower is more typical, less varied")
+        self.truncation_slider = _slider(
+            "truncationSlider",
+            0.0,
+            1.5,
+            1.0,
+            "Truncation: scales z toward the mean; lower is more typical, less varied",
+        )
         self.truncation_slider.valueChanged.connect(self._on_truncation)
         seed_row = QHBoxLayout()
         seed_row.addWidget(QLabel("Seed"))
@@ -74,8 +79,13 @@ class LatentSliders(QWidget):
         self.direction_labels: list[QLabel] = []
         for i in range(MAX_DIRECTIONS):
             label = QLabel(f"{i}")
-            slider = _slider(f"directionSlider_{i}", -SIGMA_RANGE, SIGMA_RANGE, 0.0,
-                             f"Move along principal direction {i} (0 varies the output most)")
+            slider = _slider(
+                f"directionSlider_{i}",
+                -SIGMA_RANGE,
+                SIGMA_RANGE,
+                0.0,
+                f"Move along principal direction {i} (0 varies the output most)",
+            )
             slider.valueChanged.connect(lambda value, i=i: self._on_direction(i, value))
             grid.addWidget(label, i, 0)
             grid.addWidget(slider, i, 1)
@@ -159,8 +169,14 @@ class LatentSliders(QWidget):
                 label.setText(f"{i} ({100 * directions.variances[i] / total:.0f}%)")
 
     def set_enabled(self, on: bool) -> None:
-        for widget in (self.seed_spin, self.randomize_button, self.reset_button, self.truncation_slider,
-                       self.add_raw_button, self.raw_dim_spin):
+        for widget in (
+            self.seed_spin,
+            self.randomize_button,
+            self.reset_button,
+            self.truncation_slider,
+            self.add_raw_button,
+            self.raw_dim_spin,
+        ):
             widget.setEnabled(on)
 
     def _on_seed(self, value: int) -> None:

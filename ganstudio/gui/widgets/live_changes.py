@@ -21,9 +21,12 @@ class LiveChangesPanel(QGroupBox):
     def __init__(self, parent: QWidget | None = None):
         super().__init__("Change while running", parent)
         self.setObjectName("liveChanges")
-        self.setToolTip("Each change takes effect on the next step, is marked on the loss plot and "
-                        "recorded in metrics.jsonl")
-        self.binders: dict[str, FieldBinder] = {f.name: binder_for(f, LIVE_PREFIX) for f in CONFIG_FIELDS if f.spec.live}
+        self.setToolTip(
+            "Each change takes effect on the next step, is marked on the loss plot and recorded in metrics.jsonl"
+        )
+        self.binders: dict[str, FieldBinder] = {
+            f.name: binder_for(f, LIVE_PREFIX) for f in CONFIG_FIELDS if f.spec.live
+        }
         self.apply_button = QPushButton("Apply")
         self.apply_button.setObjectName("applyChangesButton")
         self.apply_button.setToolTip("Apply the changed values on the next step (Enter in any field)")

@@ -40,10 +40,14 @@ REDRAW_COST_FACTOR = 100  # wait 100 times as long as a redraw (with its paint) 
 AXIS_TEXT_WIDTH = 34  # px for the left axes' tick labels; grows to the widest label seen in a run
 PADDING = 0.02
 STEP_HEADROOM = 0.125  # the step axis ends this fraction of the span past the newest step
-COLOURS = {"loss_d": "#1f77b4", "loss_g": "#ff7f0e", "d_real": "#2ca02c", "d_fake": "#d62728",
-           "augment_p": "#9467bd"}
-CURVE_NAMES = {"loss_d": "D loss (real + fake)", "loss_g": "G loss", "d_real": "D(x), real",
-               "d_fake": "D(G(z)), generated", "augment_p": "p, augmentation"}
+COLOURS = {"loss_d": "#1f77b4", "loss_g": "#ff7f0e", "d_real": "#2ca02c", "d_fake": "#d62728", "augment_p": "#9467bd"}
+CURVE_NAMES = {
+    "loss_d": "D loss (real + fake)",
+    "loss_g": "G loss",
+    "d_real": "D(x), real",
+    "d_fake": "D(G(z)), generated",
+    "augment_p": "p, augmentation",
+}
 PROB_TITLE = ("D outputs", ("d_real", "d_fake"))
 
 
@@ -62,8 +66,9 @@ class TimedPlotWidget(pg.PlotWidget):
 def legend_title(title: str, entries: list[tuple[str, str]]) -> str:
     """The legend lives in the title row: a legend box inside the plot sat on the newest points,
     which arrive at the top right where pyqtgraph puts it."""
-    keys = "&nbsp;&nbsp;".join(f"<span style='color: {colour};'>&#9473;&nbsp;{html.escape(text)}</span>"
-                               for colour, text in entries)
+    keys = "&nbsp;&nbsp;".join(
+        f"<span style='color: {colour};'>&#9473;&nbsp;{html.escape(text)}</span>" for colour, text in entries
+    )
     return f"{html.escape(title)}&nbsp;&nbsp;&nbsp;{keys}"
 
 
@@ -89,8 +94,13 @@ def _span(low: float, high: float) -> tuple[float, float]:
 
 
 def _reference(plot: pg.PlotWidget, y: float, text: str) -> pg.InfiniteLine:
-    line = pg.InfiniteLine(pos=y, angle=0, pen=pg.mkPen("#555", width=1, style=Qt.PenStyle.DashLine),
-                           label=text, labelOpts={"position": 0.05, "color": "#555", "anchors": [(0, 1), (0, 1)]})
+    line = pg.InfiniteLine(
+        pos=y,
+        angle=0,
+        pen=pg.mkPen("#555", width=1, style=Qt.PenStyle.DashLine),
+        label=text,
+        labelOpts={"position": 0.05, "color": "#555", "anchors": [(0, 1), (0, 1)]},
+    )
     plot.addItem(line)
     return line
 
@@ -105,8 +115,9 @@ class MetricPlots(QWidget):
         self.prob_plot.setXLink(self.loss_plot)
         self.curves = {
             key: (self.loss_plot if key.startswith("loss") else self.prob_plot).plot(
-                name=CURVE_NAMES[key], pen=pg.mkPen(COLOURS[key], width=1,
-                                                    style=Qt.PenStyle.DashLine if key == "augment_p" else None))
+                name=CURVE_NAMES[key],
+                pen=pg.mkPen(COLOURS[key], width=1, style=Qt.PenStyle.DashLine if key == "augment_p" else None),
+            )
             for key in COLOURS
         }
         self.showing_p = False  # adaptive augmentation's p shares D's 0..1 axis; named once a run reports it
@@ -130,8 +141,9 @@ class MetricPlots(QWidget):
 
         self.auto_range = QCheckBox("Auto-range", objectName="autoRangeCheck")
         self.auto_range.setChecked(True)
-        self.auto_range.setToolTip("Follow the data; zooming or panning with the mouse unticks it, "
-                                   "tick it to follow the newest steps again")
+        self.auto_range.setToolTip(
+            "Follow the data; zooming or panning with the mouse unticks it, tick it to follow the newest steps again"
+        )
         self.auto_range.toggled.connect(self._set_auto_range)
         self.export_png_button = QPushButton("Export PNG...", objectName="exportPngButton")
         self.export_png_button.setToolTip("Save both plots as one PNG picture")
@@ -167,12 +179,15 @@ class MetricPlots(QWidget):
     def mark(self, step: int, text: str) -> None:
         """A vertical line at a step where something changed (a hyperparameter, an alarm)."""
         for plot in (self.loss_plot, self.prob_plot):
-            line = pg.InfiniteLine(pos=step, angle=90, pen=pg.mkPen("#9467bd", width=1, style=Qt.PenStyle.DotLine),
-                                   label=text if plot is self.loss_plot else None,
-                                   # the text's end sits near the top and the rest runs down the line inside
-                                   # the plot (centred on that point, half of it ran off the top)
-                                   labelOpts={"position": 0.95, "color": "#9467bd", "rotateAxis": (1, 0),
-                                              "anchors": [(1, 0), (1, 1)]})
+            line = pg.InfiniteLine(
+                pos=step,
+                angle=90,
+                pen=pg.mkPen("#9467bd", width=1, style=Qt.PenStyle.DotLine),
+                label=text if plot is self.loss_plot else None,
+                # the text's end sits near the top and the rest runs down the line inside
+                # the plot (centred on that point, half of it ran off the top)
+                labelOpts={"position": 0.95, "color": "#9467bd", "rotateAxis": (1, 0), "anchors": [(1, 0), (1, 1)]},
+            )
             plot.addItem(line)
             self.marks.append((plot, line))
 

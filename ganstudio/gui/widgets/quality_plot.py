@@ -40,11 +40,14 @@ class QualityPlot(QWidget):
         self.plot.setBackground("w")
         self.plot.setLabel("bottom", "step")
         self.plot.setLabel("left", "FD")
-        self.plot.setToolTip("Fréchet distance in GAN Studio's own feature space: every quality.every steps the EMA "
-                             "generator (or G) is scored on quality.samples images with the shipped Fashion-MNIST "
-                             "feature network; the star marks the best step")
-        self.curve = self.plot.plot(pen=pg.mkPen("#1f77b4", width=1), symbol="o", symbolSize=5,
-                                    symbolBrush="#1f77b4", symbolPen=None)
+        self.plot.setToolTip(
+            "Fréchet distance in GAN Studio's own feature space: every quality.every steps the EMA "
+            "generator (or G) is scored on quality.samples images with the shipped Fashion-MNIST "
+            "feature network; the star marks the best step"
+        )
+        self.curve = self.plot.plot(
+            pen=pg.mkPen("#1f77b4", width=1), symbol="o", symbolSize=5, symbolBrush="#1f77b4", symbolPen=None
+        )
         self.best_marker = pg.ScatterPlotItem(symbol="star", size=16, brush=pg.mkBrush("#ff7f0e"), pen=pg.mkPen("#333"))
         self.plot.addItem(self.best_marker)
         self.label = QLabel("", objectName="qualityLabel")
@@ -52,8 +55,10 @@ class QualityPlot(QWidget):
         self.class_table = QTableWidget(0, len(CLASS_COLUMNS), objectName="classScoresTable")
         self.class_table.setHorizontalHeaderLabels([title for _, title, _ in CLASS_COLUMNS])
         self.class_table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        self.class_table.setToolTip("Per class, at the latest evaluation: the share of its samples the shipped "
-                                    "classifier assigns to it, and the Fréchet distance to its real images")
+        self.class_table.setToolTip(
+            "Per class, at the latest evaluation: the share of its samples the shipped "
+            "classifier assigns to it, and the Fréchet distance to its real images"
+        )
         self.class_table.hide()
         row = QHBoxLayout()
         row.addWidget(self.plot, 1)
@@ -83,10 +88,12 @@ class QualityPlot(QWidget):
         if best:
             self.best = (step, float(record["frechet"]))
             self.best_marker.setData([step], [self.best[1]])
-        text = (f"step {step:,}: FD {record['frechet']:.2f} · KID×1000 {1000 * record['kid']:.1f} · "
-                f"precision {record['precision']:.2f} · recall {record['recall']:.2f} · "
-                f"density {record['density']:.2f} · coverage {record['coverage']:.2f} · "
-                f"memorisation ratio {record['memorisation_ratio']:.2f}")
+        text = (
+            f"step {step:,}: FD {record['frechet']:.2f} · KID×1000 {1000 * record['kid']:.1f} · "
+            f"precision {record['precision']:.2f} · recall {record['recall']:.2f} · "
+            f"density {record['density']:.2f} · coverage {record['coverage']:.2f} · "
+            f"memorisation ratio {record['memorisation_ratio']:.2f}"
+        )
         if "inception_fid" in record:
             text += f" · Inception FID {record['inception_fid']:.1f}"
         if class_summary(record):

@@ -43,8 +43,10 @@ class SampleView(QWidget):
         self.history_slider.setRange(0, 0)
         self.history_slider.valueChanged.connect(self._show_selected)
         self.caption = QLabel("no samples yet", objectName="sampleCaption")
-        self.caption.setToolTip("The step the picture shown is from: a grid saved to samples/, the latest live "
-                                "picture (1-2 s old while training), or the step the run ended at")
+        self.caption.setToolTip(
+            "The step the picture shown is from: a grid saved to samples/, the latest live "
+            "picture (1-2 s old while training), or the step the run ended at"
+        )
         row = QHBoxLayout()
         row.addWidget(self.history_slider, 1)
         row.addWidget(self.caption)
@@ -87,9 +89,14 @@ class SampleView(QWidget):
             item.setVisible(False)
             self.view.addItem(item)
             self.row_labels.append(item)
-        self.view.setToolTip("The generator's output for a fixed batch of noise; it sharpens as training goes"
-                             + ("; one row per class, the same noise in every row, so a column is one style in "
-                                "each class" if names else ""))
+        self.view.setToolTip(
+            "The generator's output for a fixed batch of noise; it sharpens as training goes"
+            + (
+                "; one row per class, the same noise in every row, so a column is one style in each class"
+                if names
+                else ""
+            )
+        )
         self.view.enableAutoRange()
         if self.shown is not None and self.shown.image is not None:
             self._place_row_labels(*self.shown.image.shape[:2])

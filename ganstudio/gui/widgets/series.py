@@ -32,7 +32,7 @@ class GrowingSeries:
             grown = np.empty((max(need, 2 * len(self._data)), len(self.columns)), dtype=np.float64)
             grown[: self._n] = self._data[: self._n]
             self._data = grown
-        self._data[self._n:need] = rows
+        self._data[self._n : need] = rows
         self._n = need
         finite = np.where(np.isfinite(rows), rows, np.nan)  # fmin/fmax skip NaN
         self._low = np.fmin(self._low, np.fmin.reduce(finite, axis=0))

@@ -46,8 +46,13 @@ from ganstudio.core.quality.inception_weights import find_inception_weights
 from ganstudio.gui.widgets.field_binders import DeviceBinder, FieldBinder, binder_for
 from ganstudio.gui.widgets.folder_check import CHECKING_FOLDER, FolderCheck
 
-FOLDS = {ADVANCED: "advancedOptions", STABILISATION: "stabilisationOptions", AUGMENTATION: "augmentationOptions",
-         QUALITY: "qualityOptions", PERFORMANCE: "performanceOptions"}  # in the order the panel shows them, below the top fields
+FOLDS = {
+    ADVANCED: "advancedOptions",
+    STABILISATION: "stabilisationOptions",
+    AUGMENTATION: "augmentationOptions",
+    QUALITY: "qualityOptions",
+    PERFORMANCE: "performanceOptions",
+}  # in the order the panel shows them, below the top fields
 FOLDER_DATASETS = ("fashion-mnist-full", "mnist", "fashion-mnist-torchvision", "cifar10", "image-folder", "drawn")
 CUSTOM = "custom"
 COMBO_MIN_CHARS = 10
@@ -135,8 +140,9 @@ class SetupForm(QWidget):
         self.preset_combo.setObjectName("presetCombo")
         for name in PRESETS:
             self.preset_combo.addItem(name, name)
-            self.preset_combo.setItemData(self.preset_combo.count() - 1, PRESET_SUMMARIES[name],
-                                          Qt.ItemDataRole.ToolTipRole)
+            self.preset_combo.setItemData(
+                self.preset_combo.count() - 1, PRESET_SUMMARIES[name], Qt.ItemDataRole.ToolTipRole
+            )
         self.preset_combo.addItem("(custom)", CUSTOM)
         self.preset_combo.setToolTip("Start from a named, tested configuration; editing any field makes it custom")
         top.addRow("Preset", self.preset_combo)
