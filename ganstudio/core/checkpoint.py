@@ -19,7 +19,7 @@ import torch
 from torch import nn
 
 from ganstudio.core.atomic import atomic_write
-from ganstudio.core.trainer import CHECKPOINT_FORMAT, CHECKPOINT_VERSION
+from ganstudio.core.trainer_state import CHECKPOINT_FORMAT, CHECKPOINT_VERSION
 
 if TYPE_CHECKING:
     from ganstudio.core.trainer import Trainer

@@ -300,7 +300,7 @@ def write_image_set(
     try:
         if checkpoint is None:
             from ganstudio.core.checkpoint import save_checkpoint
-            from ganstudio.core.trainer import CHECKPOINT_FORMAT, CHECKPOINT_VERSION
+            from ganstudio.core.trainer_state import CHECKPOINT_FORMAT, CHECKPOINT_VERSION
 
             save_checkpoint(
                 {

@@ -288,7 +288,7 @@ class Supervisor:
         self._emit(CheckpointSaved(self._live_session.step, str(path)))
 
     def _snapshot(self, final: bool = False) -> None:
-        from ganstudio.core.trainer import CHECKPOINT_FORMAT, CHECKPOINT_VERSION
+        from ganstudio.core.trainer_state import CHECKPOINT_FORMAT, CHECKPOINT_VERSION
 
         trainer = self._live_session.trainer
         state = {k: v.detach().to("cpu", copy=True) for k, v in trainer.sampling_generator.state_dict().items()}

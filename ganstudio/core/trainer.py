@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import copy
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -18,37 +18,22 @@ from torch import nn
 
 from ganstudio.core import losses
 from ganstudio.core.augment import Augmenter
-from ganstudio.core.config import LIVE_FIELDS, LIVE_SECTIONS, OptimConfig, RunConfig, check
+from ganstudio.core.config import LIVE_FIELDS, LIVE_SECTIONS, RunConfig, check
 from ganstudio.core.data import DataSource, ImageSource, ToyDistribution, build_data_source
 from ganstudio.core.data.classes import balanced_labels
 from ganstudio.core.device import select_device
 from ganstudio.core.fast_path import CompiledOrEager, FastPath, resolve_fast_path
+from ganstudio.core.fixed_latents import FIXED_COLUMNS as FIXED_COLUMNS
+from ganstudio.core.fixed_latents import fixed_latents
 from ganstudio.core.footprint import check_footprint
 from ganstudio.core.models import build_models
 from ganstudio.core.models.conditional import one_hot, split_judgement
+from ganstudio.core.optimizers import grad_norm, make_optimizer
 from ganstudio.core.stats import StepStats
+from ganstudio.core.trainer_state import restore_trainer_state, trainer_state
 
 if TYPE_CHECKING:  # torch.distributed loads only for a run on many processes
     from ganstudio.core.distributed import RankGroup
-
-CHECKPOINT_FORMAT = "ganstudio-checkpoint"
-CHECKPOINT_VERSION = 1
-FIXED_NOISE_SIZE = 64
-FIXED_COLUMNS = 8  # conditional fixed samples: this many styles (z) per class row
-MAX_FIXED_ROWS = 16  # and at most this many classes (the first ones), so a 100-class folder keeps a small grid
-
-
-def _make_optimizer(
-    params: Iterable[nn.Parameter], name: str, lr: float, config: OptimConfig, impl: dict[str, Any]
-) -> torch.optim.Optimizer:
-    if name == "sgd":
-        return torch.optim.SGD(params, lr=lr, momentum=config.momentum, **impl)
-    return torch.optim.Adam(params, lr=lr, betas=(config.beta1, config.beta2), **impl)
-
-
-def _grad_norm(module: nn.Module) -> torch.Tensor:
-    grads = [p.grad for p in module.parameters() if p.grad is not None]
-    return torch.nn.utils.get_total_norm(grads)
 
 
 class Trainer:
@@ -82,8 +67,8 @@ class Trainer:
         )
         o = config.optim
         impl = self.fast.optimizer_kwargs()
-        self.opt_g = _make_optimizer(self.G.parameters(), o.name, o.lr_g, o, impl)
-        self.opt_d = _make_optimizer(self.D.parameters(), o.name, o.lr_d, o, impl)
+        self.opt_g = make_optimizer(self.G.parameters(), o.name, o.lr_g, o, impl)
+        self.opt_d = make_optimizer(self.D.parameters(), o.name, o.lr_d, o, impl)
         # fp16 loss scaling from 2^10, not 2^16: GAN gradients are large and 2^16 overflows at once
         self.scaler_g = torch.amp.GradScaler(self.device.type, init_scale=2.0**10) if self.fast.needs_scaler else None
         self.scaler_d = torch.amp.GradScaler(self.device.type, init_scale=2.0**10) if self.fast.needs_scaler else None
@@ -94,16 +79,9 @@ class Trainer:
         self._d = CompiledOrEager(self.D) if self.fast.compile and not penalties else self.D
         self.rng = torch.Generator(device=self.device).manual_seed(seed)
         self.augment = Augmenter.for_run(config.train, self.device)  # what D sees; G's samples never pass it
-        fixed = torch.Generator().manual_seed(seed + 1)
-        if conditional:
-            # One row per class, the same FIXED_COLUMNS latents in every row: a column is one style in each class
-            rows = min(self.num_classes, MAX_FIXED_ROWS)
-            styles = torch.randn(FIXED_COLUMNS, config.model.latent_dim, generator=fixed)
-            self.fixed_noise = styles.repeat(rows, 1).to(self.device)  # (rows * columns, latent)
-            self.fixed_labels: torch.Tensor | None = torch.arange(rows).repeat_interleave(FIXED_COLUMNS).to(self.device)
-        else:
-            self.fixed_noise = torch.randn(FIXED_NOISE_SIZE, config.model.latent_dim, generator=fixed).to(self.device)
-            self.fixed_labels = None
+        self.fixed_noise, self.fixed_labels = fixed_latents(
+            seed, config.model.latent_dim, self.num_classes, self.device
+        )
         self.step_count = 0
         self.ranks: RankGroup | None = None  # set by join(): one of many processes under torchrun
         self.local_batch = config.train.batch_size
@@ -274,13 +252,13 @@ class Trainer:
         if scaler is None:
             loss.backward()
             self._average(module)
-            grad = _grad_norm(module)
+            grad = grad_norm(module)
             optimizer.step()
             return grad
         scaler.scale(loss).backward()
         self._average(module)  # scaled: an overflow on any rank is inf on all, so every scaler skips alike
         scaler.unscale_(optimizer)
-        grad = _grad_norm(module)
+        grad = grad_norm(module)
         scaler.step(optimizer)
         scaler.update()
         # An overflowed step is skipped by the scaler (nothing was updated); report 0 rather than
@@ -441,42 +419,10 @@ class Trainer:
         return out.numpy() if self.is_toy else to_uint8(out)
 
     def state_dict(self) -> dict[str, Any]:
-        return {
-            "format": CHECKPOINT_FORMAT,
-            "version": CHECKPOINT_VERSION,
-            "config": self.config.to_dict(),
-            "class_names": list(self.class_names),
-            "step": self.step_count,
-            "generator": self.G.state_dict(),
-            **({"generator_ema": self.G_ema.state_dict()} if self.G_ema is not None else {}),
-            "discriminator": self.D.state_dict(),
-            "opt_g": self.opt_g.state_dict(),
-            "opt_d": self.opt_d.state_dict(),
-            "rng": self.rng.get_state(),
-            "fixed_noise": self.fixed_noise.cpu(),
-            **({"augment": self.augment.state_dict()} if self.config.train.augment_adaptive else {}),
-            **(
-                {"scaler_g": self.scaler_g.state_dict(), "scaler_d": self.scaler_d.state_dict()}
-                if self.scaler_g is not None and self.scaler_d is not None
-                else {}
-            ),
-        }
+        return trainer_state(self)
 
     def load_state_dict(self, state: dict[str, Any]) -> None:
-        self.G.load_state_dict(state["generator"])
-        if self.G_ema is not None:
-            self.G_ema.load_state_dict(state.get("generator_ema", state["generator"]))
-        self.D.load_state_dict(state["discriminator"])
-        self.opt_g.load_state_dict(state["opt_g"])
-        self.opt_d.load_state_dict(state["opt_d"])
-        self.rng.set_state(state["rng"])
-        if self.scaler_g is not None and self.scaler_d is not None and "scaler_g" in state:
-            self.scaler_g.load_state_dict(state["scaler_g"])
-            self.scaler_d.load_state_dict(state["scaler_d"])
-        self.fixed_noise = state["fixed_noise"].to(self.device)
-        if "augment" in state:
-            self.augment.load_state_dict(state["augment"])
-        self.step_count = int(state["step"])
+        restore_trainer_state(self, state)
         self._set_learning_rates()  # the config's rates, which a resume may have changed, not the saved groups'
         self._pending.clear()
         self._pending_meta.clear()

@@ -208,7 +208,7 @@ def test_folder_bridge_writes_a_snapshot_the_explorer_can_load(tmp_path):
     supervisor = FakeSupervisor()
     bridge = attach_folder(supervisor, tmp_path)
     try:
-        from ganstudio.core.trainer import CHECKPOINT_FORMAT, CHECKPOINT_VERSION
+        from ganstudio.core.trainer_state import CHECKPOINT_FORMAT, CHECKPOINT_VERSION
 
         weights = {k: v.clone() for k, v in generator.state_dict().items()}
         supervisor.emit(
