@@ -8,19 +8,19 @@ checkpoints in run_files, watching another process's run in watch_mode.
 from __future__ import annotations
 
 import json
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QCoreApplication, Qt, QTimer, Signal
 from PySide6.QtGui import QCloseEvent, QDragEnterEvent, QDropEvent, QPaintEvent
 from PySide6.QtWidgets import QLabel, QMainWindow, QSplitter, QTabWidget, QVBoxLayout, QWidget
 
-from ganstudio.core.config import DEFAULT_PRESET, TOY_DATASETS, RunConfig, preset
-from ganstudio.core.events import Alarm, CommandKind, FinishReason, Remedy, RunInfo, RunState
+from ganstudio.core.config import DEFAULT_PRESET, TOY_DATASETS, preset
+from ganstudio.core.events import CommandKind, Remedy
 from ganstudio.core.paths import find_fashion_full
 from ganstudio.gui.device_probe import DeviceProbe
 from ganstudio.gui.distributed_launch import DistributedLaunch
 from ganstudio.gui.errors import ErrorDialogs
+from ganstudio.gui.run_events import RunEvents
 from ganstudio.gui.run_files import RunFiles
 from ganstudio.gui.run_phase import RunAction, RunPhase
 from ganstudio.gui.settings import AppSettings
@@ -69,9 +69,9 @@ class MainWindow(QMainWindow):
         self.state = RunPhase.IDLE
         self.run_dir: str | None = None
         self.errors = ErrorDialogs(self, lambda text: self.statusBar().showMessage(text, 10000))
-        self._keep_best = True  # the running config's quality.keep_best, read once at Start
-        self._run_failed = False  # the current run reported a failure (shown in a dialog)
-        self._close_when_finished = False  # a close waits for the training thread to end
+        self.keep_best = True  # the running config's quality.keep_best, read once at Start
+        self.run_failed = False  # the current run reported a failure (shown in a dialog)
+        self.close_when_finished = False  # a close waits for the training thread to end
 
         self.built = False
         self._deferred = deferred
@@ -89,6 +89,7 @@ class MainWindow(QMainWindow):
         self.files = RunFiles(self)
         self.watch = WatchMode(self)
         self.launcher = DistributedLaunch(self)  # runs on many processes, watched through their folder
+        self.run_events = RunEvents(self)
         self.menu_actions = WindowActions(
             self,
             {
@@ -201,26 +202,11 @@ class MainWindow(QMainWindow):
         self.banner.remedy_chosen.connect(self.apply_remedy)
         self.form.config_changed.connect(self._on_form_changed)
         self.snapshot_timer.timeout.connect(self._refresh_live_snapshot)
-        c = self.controller
-        c.started_run.connect(self._on_started)
-        c.stats_ready.connect(self._on_stats)
-        c.frame_ready.connect(self.samples.add_frame)
-        c.state_changed.connect(self._on_state)
-        c.alarm.connect(lambda step, message: self.show_alarm(step, message))
-        c.checkpoint_saved.connect(lambda path: self.statusBar().showMessage(f"Checkpoint saved: {path}", 5000))
-        c.failed.connect(self._on_failed)
-        c.snapshot_ready.connect(self.explorer.set_live_state)
-        c.changed.connect(self.on_changed)
-        c.health_alarm.connect(self._on_health_alarm)
-        c.rewound.connect(self._on_rewound)
+        self.run_events.attach(self.controller)
         self.live.changes_requested.connect(lambda changes: self.steering().change(changes))
-        c.distribution_ready.connect(self.distribution.show_frame)
-        c.modes_ready.connect(self.distribution.add_modes)
-        c.quality_ready.connect(self._on_quality)
         self.distribution.step_requested.connect(self.step_once)
         self.distribution.train_on_drawing.connect(self.files.train_on_drawing)
         self.explorer.snapshot_wanted.connect(self.files.refresh_explorer)
-        c.finished.connect(self._on_finished)
 
     # --- what the user asks ------------------------------------------------------------------
     def steering(self) -> TrainingController | FolderSteering:
@@ -247,10 +233,10 @@ class MainWindow(QMainWindow):
         make = self.files.session_maker(config)
         self.banner.hide()
         self.live.load(config)
-        self._keep_best = config.quality.keep_best
+        self.keep_best = config.quality.keep_best
         self.set_phase(RunPhase.STARTING)
         self.controls.reset_rate()
-        self._run_failed = False
+        self.run_failed = False
         self.controller.start(make)
 
     def toggle_pause(self) -> None:
@@ -298,77 +284,14 @@ class MainWindow(QMainWindow):
             self.steering().request_snapshot()
 
     # --- what the run says -------------------------------------------------------------------
-    def _on_started(self, info: RunInfo) -> None:
-        self.run_dir = info.run_dir
-        self.explorer.default_folder = info.run_dir
-        self.explorer.run_folder = info.run_dir
-        from ganstudio.gui.widgets.explorer import TRAINING_RENDER_INTERVAL_MS
-
-        self.explorer.set_min_interval(TRAINING_RENDER_INTERVAL_MS)
-        self.samples.set_class_names(info.class_names)
-        self.snapshot_timer.start()
-        self.controls.set_run(info.total_steps, info.start_step)
-        self.device_label.setText(f"Device: {info.device}")
-        self.setWindowTitle(f"GAN Studio - {Path(info.run_dir).name}")
-        self.statusBar().showMessage(f"Training on {info.data}; writing {info.run_dir}", 8000)
-
-    def _on_stats(self, stats: list) -> None:
-        self.plots.add_stats(stats)
-        self.controls.show_step(stats[-1].step)
-
-    def _on_quality(self, step: int, record: dict, best: bool) -> None:
-        self.plots.quality.add(step, record, best)
-        if best and self._keep_best:
-            self.statusBar().showMessage(
-                f"New best FD {record['frechet']:.2f} at step {step:,}: saved checkpoints/best.pt", 5000
-            )
-
     def on_changed(self, step: int, changes: dict) -> None:
         self.live.applied(changes)
         text = ", ".join(f"{k}={v:g}" for k, v in changes.items())
         self.plots.mark(step, text)
         self.statusBar().showMessage(f"Step {step:,}: {text}", 8000)
 
-    def _on_state(self, state: RunState) -> None:
-        paused = state is RunState.PAUSED
-        self.distribution.set_paused(paused)
-        self.controls.set_paused(paused)
-        if self.state is not RunPhase.STOPPING:
-            self.set_phase(RunPhase.of(state))
-
-    def _on_health_alarm(self, alarm: Alarm) -> None:
-        paused = " Training paused." if alarm.kind == "nan" else ""
-        self.show_alarm(alarm.step, f"{alarm.message}{paused} Try:", alarm.remedies)
-        self.plots.mark(alarm.step, alarm.kind)
-
     def show_alarm(self, step: int, message: str, remedies: tuple[Remedy, ...] = ()) -> None:
         self.statusBar().showMessage(self.banner.show_alarm(step, message, remedies), 10000)
-
-    def _on_rewound(self, step: int, config: dict) -> None:
-        self.live.load(RunConfig.from_dict(config))
-        self.plots.mark(step, "rewind")
-        self.statusBar().showMessage(f"Rewound to step {step:,}", 8000)
-
-    def _on_failed(self, text: str) -> None:
-        self._run_failed = True
-        last = text.strip().splitlines()[-1] if text.strip() else "unknown error"
-        self.errors.show("Training failed", last, details=text)
-
-    def _on_finished(self, reason: FinishReason) -> None:
-        self.snapshot_timer.stop()
-        self.explorer.set_min_interval(0)
-        if reason is FinishReason.STOPPED and self.run_dir:
-            self.files.keep_stopped(self.run_dir)
-        elif reason is FinishReason.DONE:
-            self.files.set_continuable(None)
-            self.statusBar().showMessage(f"Run finished: {self.run_dir}", 10000)
-        self.distribution.set_paused(False)
-        self.controls.reset_rate()
-        self.set_phase(RunPhase.IDLE)
-        if self._close_when_finished:
-            self._close_when_finished = False
-            if not self._run_failed:
-                QTimer.singleShot(0, self.close)
 
     def _on_devices(self, devices: list[tuple[str, str]]) -> None:
         self.devices = devices
@@ -419,12 +342,12 @@ class MainWindow(QMainWindow):
             self.set_phase(RunPhase.STOPPING)
             if not self.controller.stop_and_wait():
                 # A step or a dataset load is still running: close when it ends, never kill the thread.
-                self._close_when_finished = True
+                self.close_when_finished = True
                 self.statusBar().showMessage("Closing when the current step ends...")
                 event.ignore()
                 return
             QCoreApplication.sendPostedEvents(self.controller)  # the worker's last words: a failed save
-            if self._run_failed:  # the reason stays on screen; closing again quits
+            if self.run_failed:  # the reason stays on screen; closing again quits
                 self.statusBar().showMessage(
                     "Not closed: the run ended with an error (see the message); close again to quit"
                 )

@@ -1,0 +1,111 @@
+"""What the run says, routed to the window's views: the training worker's signals, one handler each."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import QObject, QTimer
+
+from ganstudio.core.config import RunConfig
+from ganstudio.core.events import Alarm, FinishReason, RunInfo, RunState
+from ganstudio.gui.run_phase import RunPhase
+
+if TYPE_CHECKING:
+    from ganstudio.gui.main_window import MainWindow
+    from ganstudio.gui.worker import TrainingController
+
+
+class RunEvents(QObject):
+    def __init__(self, window: MainWindow):
+        super().__init__(window)
+        self.window = window
+
+    def attach(self, c: TrainingController) -> None:
+        w = self.window
+        c.started_run.connect(self._on_started)
+        c.stats_ready.connect(self._on_stats)
+        c.frame_ready.connect(w.samples.add_frame)
+        c.state_changed.connect(self._on_state)
+        c.alarm.connect(lambda step, message: w.show_alarm(step, message))
+        c.checkpoint_saved.connect(lambda path: w.statusBar().showMessage(f"Checkpoint saved: {path}", 5000))
+        c.failed.connect(self._on_failed)
+        c.snapshot_ready.connect(w.explorer.set_live_state)
+        c.changed.connect(w.on_changed)
+        c.health_alarm.connect(self._on_health_alarm)
+        c.rewound.connect(self._on_rewound)
+        c.distribution_ready.connect(w.distribution.show_frame)
+        c.modes_ready.connect(w.distribution.add_modes)
+        c.quality_ready.connect(self._on_quality)
+        c.finished.connect(self._on_finished)
+
+    def _on_started(self, info: RunInfo) -> None:
+        w = self.window
+        w.run_dir = info.run_dir
+        w.explorer.default_folder = info.run_dir
+        w.explorer.run_folder = info.run_dir
+        from ganstudio.gui.widgets.explorer import TRAINING_RENDER_INTERVAL_MS
+
+        w.explorer.set_min_interval(TRAINING_RENDER_INTERVAL_MS)
+        w.samples.set_class_names(info.class_names)
+        w.snapshot_timer.start()
+        w.controls.set_run(info.total_steps, info.start_step)
+        w.device_label.setText(f"Device: {info.device}")
+        w.setWindowTitle(f"GAN Studio - {Path(info.run_dir).name}")
+        w.statusBar().showMessage(f"Training on {info.data}; writing {info.run_dir}", 8000)
+
+    def _on_stats(self, stats: list) -> None:
+        w = self.window
+        w.plots.add_stats(stats)
+        w.controls.show_step(stats[-1].step)
+
+    def _on_quality(self, step: int, record: dict, best: bool) -> None:
+        w = self.window
+        w.plots.quality.add(step, record, best)
+        if best and w.keep_best:
+            w.statusBar().showMessage(
+                f"New best FD {record['frechet']:.2f} at step {step:,}: saved checkpoints/best.pt", 5000
+            )
+
+    def _on_state(self, state: RunState) -> None:
+        w = self.window
+        paused = state is RunState.PAUSED
+        w.distribution.set_paused(paused)
+        w.controls.set_paused(paused)
+        if w.state is not RunPhase.STOPPING:
+            w.set_phase(RunPhase.of(state))
+
+    def _on_health_alarm(self, alarm: Alarm) -> None:
+        w = self.window
+        paused = " Training paused." if alarm.kind == "nan" else ""
+        w.show_alarm(alarm.step, f"{alarm.message}{paused} Try:", alarm.remedies)
+        w.plots.mark(alarm.step, alarm.kind)
+
+    def _on_rewound(self, step: int, config: dict) -> None:
+        w = self.window
+        w.live.load(RunConfig.from_dict(config))
+        w.plots.mark(step, "rewind")
+        w.statusBar().showMessage(f"Rewound to step {step:,}", 8000)
+
+    def _on_failed(self, text: str) -> None:
+        w = self.window
+        w.run_failed = True
+        last = text.strip().splitlines()[-1] if text.strip() else "unknown error"
+        w.errors.show("Training failed", last, details=text)
+
+    def _on_finished(self, reason: FinishReason) -> None:
+        w = self.window
+        w.snapshot_timer.stop()
+        w.explorer.set_min_interval(0)
+        if reason is FinishReason.STOPPED and w.run_dir:
+            w.files.keep_stopped(w.run_dir)
+        elif reason is FinishReason.DONE:
+            w.files.set_continuable(None)
+            w.statusBar().showMessage(f"Run finished: {w.run_dir}", 10000)
+        w.distribution.set_paused(False)
+        w.controls.reset_rate()
+        w.set_phase(RunPhase.IDLE)
+        if w.close_when_finished:
+            w.close_when_finished = False
+            if not w.run_failed:
+                QTimer.singleShot(0, w.close)
