@@ -3,9 +3,9 @@
 Every switch must leave results equal to the plain path within float tolerance (tests compare
 a few steps with each switch on and off, on the CPU). "auto" means what was measured to be
 fastest: on CUDA channels-last, bf16 autocast, fused optimizers and cuDNN autotuning; on a CPU
-fused optimizers, bf16 autocast when the CPU has native bf16 instructions (AVX512-BF16 or AMX:
-1.5x on fashion-dcgan on this project's AMD EPYC), and channels-last when it runs in fp32 (1.2x;
-no gain on top of bf16). See README, `ganstudio bench speed`.
+fused optimizers, bf16 autocast when the CPU has native bf16 instructions (AVX512-BF16 or AMX),
+and channels-last when it runs in fp32 (no gain on top of bf16). The figures: README, `ganstudio
+bench speed`; their history: CHANGELOG.
 """
 
 from __future__ import annotations
@@ -110,8 +110,8 @@ def choose_threads(requested: int, gui: bool) -> int:
     """Intra-op threads for CPU training: all cores headless; with the window open and 4 or more
     cores, one core is left to the GUI thread so plots and sliders stay smooth.
 
-    On 2 cores, leaving one idle measured 41 % slower training for 5 ms less p99 event-loop lag
-    (13 vs 18 ms, both far under the 30 ms aim), so there the GUI shares (README, bench gui).
+    On 2 cores, leaving one idle slowed training far more than it smoothed the window, which stayed
+    under its lag aim either way, so there the GUI shares (README and CHANGELOG, bench gui).
     """
     if requested > 0:
         return requested

@@ -66,8 +66,8 @@ class Supervisor:
     ):
         """make_session runs in run(), on the supervisor's thread (loading data takes seconds);
         gui: a window shares the CPU, so training takes one thread fewer (fast_path.choose_threads);
-        picture_interval_s: the fastest and slowest live pictures. The window's 2 s ceiling cost a headless
-        fashion-dcgan run 4-6 % (bench supervisor, README); with HEADLESS_PICTURE_INTERVAL_S, 1 %."""
+        picture_interval_s: the fastest and slowest live pictures. Headless runs use HEADLESS_PICTURE_INTERVAL_S:
+        the window's 2 s ceiling cost them measurably more than the 1 % duty cycle (bench supervisor, README)."""
         self._make_session = make_session
         self._gui = gui
         self._commands: queue.Queue[Command] = queue.Queue()
@@ -360,7 +360,7 @@ class Supervisor:
     # --- pictures ----------------------------------------------------------------------------
     def _picture(self, saved: bool, final: bool = False) -> None:
         """A live picture. On a CPU its forward passes come out of training, so the next one waits
-        100x what this took, within 1-2 s (a 28 px DCGAN grid takes ~15 ms: one every ~1.5 s)."""
+        100x what this took, within the interval's bounds."""
         started = time.perf_counter()
         session = self._live_session
         self._emit(self._frame(saved, final))

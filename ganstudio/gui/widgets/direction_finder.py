@@ -1,9 +1,9 @@
 """The explorer's principal directions, found on a pool thread (a superqt worker) and kept fresh.
 
-GANSpace's PCA costs about 2 s of CPU for the 28 px DCGAN on 2 busy cores, and while a run trains
-it shares them with training. Directions found on an early generator say little about a later
-one, so a newer generator of the same model gets new ones, one search at a time, each waiting 10x
-what the last took (within 5-60 s: ~20 s for that DCGAN, 10 % of a core); a new model (or the
+GANSpace's PCA costs seconds of CPU, and while a run trains it shares the cores with training.
+Directions found on an early generator say little about a later one, so a newer generator of the
+same model gets new ones, one search at a time, each waiting 10x what the last took (within
+5-60 s, so the searches take about a tenth of a core); a new model (or the
 *Find directions* button) gets them at once. A conditional generator's are found with one class
 fixed (the one shown when the search was asked for).
 """
