@@ -2,9 +2,21 @@
 
 from __future__ import annotations
 
+from importlib import resources
+from importlib.abc import Traversable
 from pathlib import Path
 
 from platformdirs import user_data_path
+
+
+def bundled(name: str) -> Traversable:
+    """A bundled resource (dataset, feature-network weights, icon). Installed, it is package data of
+    ganstudio.resources (the wheel maps the top-level resources/ there); run from a source checkout,
+    where the checkout's ganstudio/ comes first on sys.path, it is resources/ beside that package."""
+    try:
+        return resources.files("ganstudio.resources").joinpath(name)
+    except ModuleNotFoundError:
+        return Path(__file__).resolve().parents[2] / "resources" / name
 
 
 def user_data_dir() -> Path:

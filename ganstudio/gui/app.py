@@ -27,9 +27,10 @@ def run_app(argv: list[str] | None = None, watch: str | None = None) -> int:
 
     from PySide6.QtGui import QIcon
 
+    from ganstudio.core.paths import bundled
     from ganstudio.gui.main_window import MainWindow
 
-    with resources.as_file(resources.files("ganstudio.resources").joinpath("icons/ganstudio.svg")) as icon:
+    with resources.as_file(bundled("icons/ganstudio.svg")) as icon:
         app.setWindowIcon(QIcon(str(icon)))
 
     from ganstudio.gui.errors import ErrorReporter

@@ -20,7 +20,7 @@ import torch.nn.functional as F
 from ganstudio.core.data.classes import FASHION_CLASSES
 from ganstudio.core.data.errors import DataError
 from ganstudio.core.data.idx import IdxError, read_idx
-from ganstudio.core.paths import DEBIAN_FASHION_DIR, find_fashion_full, user_data_dir
+from ganstudio.core.paths import DEBIAN_FASHION_DIR, bundled, find_fashion_full, user_data_dir
 
 if TYPE_CHECKING:  # Pillow loads only when a folder of images is read
     import PIL.Image
@@ -39,13 +39,13 @@ class LoadedImages:
 
 
 def bundled_fashion_images() -> np.ndarray:
-    folder = resources.files("ganstudio.resources").joinpath("fashion-mnist")
+    folder = bundled("fashion-mnist")
     with resources.as_file(folder.joinpath("t10k-images-idx3-ubyte.gz")) as path:
         return read_idx(path)[:, None]
 
 
 def bundled_fashion_labels() -> np.ndarray:
-    folder = resources.files("ganstudio.resources").joinpath("fashion-mnist")
+    folder = bundled("fashion-mnist")
     with resources.as_file(folder.joinpath("t10k-labels-idx1-ubyte.gz")) as path:
         return read_idx(path)
 

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +16,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from ganstudio.core.paths import bundled
 from ganstudio.core.quality.errors import QualityError
 
 FEATURE_SIZE = 28
@@ -87,7 +87,7 @@ def sha256_of(path: Path) -> str:
 
 
 def shipped_weights() -> tuple[Path, dict[str, Any]]:
-    folder = resources.files("ganstudio.resources").joinpath("feature-net")
+    folder = bundled("feature-net")
     weights = Path(str(folder.joinpath(WEIGHTS_NAME)))
     card_path = Path(str(folder.joinpath(CARD_NAME)))
     if not weights.is_file() or not card_path.is_file():
