@@ -17,7 +17,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from ganstudio.core.data.classes import FASHION_CLASSES
+from ganstudio.core.data.classes import FASHION_CLASSES, MAX_CLASSES
 from ganstudio.core.data.errors import DataError
 from ganstudio.core.data.idx import IdxError, read_idx
 from ganstudio.core.paths import DEBIAN_FASHION_DIR, find_fashion_full, user_data_dir
@@ -194,6 +194,9 @@ def load_image_folder(path: str | None, size: int, channels: int) -> LoadedImage
         )
         return LoadedImages(np.stack(images), description, skipped, unlabelled_reason=reason)
     names = tuple(sorted(set(folders)))
+    if len(names) > MAX_CLASSES:  # fine unconditionally; a conditional run is refused with this reason
+        reason = f"{folder} has {len(names):,} class subfolders, over GAN Studio's limit of {MAX_CLASSES:,}"
+        return LoadedImages(np.stack(images), description, skipped, unlabelled_reason=reason)
     labels = np.array([names.index(name) for name in folders], dtype=np.int64)
     return LoadedImages(np.stack(images), description, skipped, labels=labels, class_names=names)
 
