@@ -90,9 +90,7 @@ def _gb(n: int) -> str:
     return f"{n / 2**30:,.1f} GB"
 
 
-def check_footprint(
-    config: RunConfig, device: torch.device, training: bool = True, num_classes: int = 0
-) -> Footprint:
+def check_footprint(config: RunConfig, device: torch.device, training: bool = True, num_classes: int = 0) -> Footprint:
     """Raises ConfigError naming the fields to lower when the run cannot fit this device."""
     footprint = estimate(config, num_classes)
     if footprint.parameters > MAX_PARAMETERS:

@@ -126,7 +126,10 @@ def snapshot_from_state(state: dict[str, Any], device: str | torch.device = "cpu
     names = class_names_of(state)
     from ganstudio.core.footprint import check_footprint
 
-    check_footprint(config, torch.device("cpu"), training=False, num_classes=len(names))
+    try:
+        check_footprint(config, torch.device("cpu"), training=False, num_classes=len(names))
+    except ConfigError as exc:
+        raise CheckpointError(f"the checkpoint's model is too big: {exc}") from None
     if config.model.is_conditional != bool(names):
         raise CheckpointError(
             "the checkpoint's class names do not match its config: a conditional model "

@@ -19,7 +19,7 @@ def test_the_memory_check_counts_the_classes():
     cfg.model.width = 1024
     assert estimate(cfg, MAX_CLASSES).parameters > estimate(cfg, 10).parameters > estimate(cfg).parameters
     check_footprint(cfg, torch.device("cpu"), training=False, num_classes=10)
-    with pytest.raises(ConfigError, match="model.width"):
+    with pytest.raises(ConfigError, match=r"model\.width"):
         check_footprint(cfg, torch.device("cpu"), training=False, num_classes=MAX_CLASSES)
 
 
@@ -50,7 +50,7 @@ def test_a_wide_checkpoint_with_many_classes_is_refused_by_the_memory_check(cond
     config["model"] = dict(config["model"], width=1024)
     state = dict(conditional_state, config=config, class_names=[f"c{i}" for i in range(MAX_CLASSES)])
     save_checkpoint(state, tmp_path / "wide.pt")
-    with pytest.raises(ConfigError, match="model.width"):
+    with pytest.raises(CheckpointError, match=r"too big: model\.width"):
         load_generator(tmp_path / "wide.pt")
 
 
