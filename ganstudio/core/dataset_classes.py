@@ -10,18 +10,26 @@ import os
 from pathlib import Path
 
 from ganstudio.core.config import LABELLED_TOY_DATASETS, TOY_DATASETS
+from ganstudio.core.paths import find_fashion_full, find_fashion_labels
 
 MAX_TOP_ENTRIES = 10_000  # entries of a folder's top level looked at; a huge flat folder costs no more
 
 
-def unlabelled_reason(dataset: str) -> str:
-    """Why `dataset` has no classes, or "" when it has them. An image folder's classes are its
-    subfolders: see folder_unlabelled_reason."""
+def unlabelled_reason(dataset: str, path: str | None = None) -> str:
+    """Why `dataset` has no classes, or "" when it has them (as far as a look at the files tells;
+    path: the data.path field). An image folder's classes are its subfolders: see folder_unlabelled_reason."""
+    if dataset == "fashion-mnist-full":
+        folder = find_fashion_full(path)  # no images at all is refused by the loader, in its own words
+        return fashion_unlabelled_reason(folder) if folder is not None and find_fashion_labels(folder) is None else ""
     if dataset == "drawn":
         return "a drawn distribution has no classes"
     if dataset in TOY_DATASETS and dataset not in LABELLED_TOY_DATASETS:
         return f"{dataset} has no classes; the labelled toy sets are {', '.join(LABELLED_TOY_DATASETS)}"
     return ""
+
+
+def fashion_unlabelled_reason(folder: Path) -> str:
+    return f"no train-labels-idx1-ubyte file beside the images in {folder}"
 
 
 def folder_unlabelled_reason(path: str, max_entries: int = MAX_TOP_ENTRIES) -> str:

@@ -51,18 +51,23 @@ def _leaf_outputs(module: nn.Module, counts: list[int]) -> list[RemovableHandle]
     return [m.register_forward_hook(record) for m in module.modules() if not list(m.children())]
 
 
-def estimate(config: RunConfig) -> Footprint:
+def estimate(config: RunConfig, num_classes: int = 0) -> Footprint:
+    """num_classes: a conditional model's class count, whose embedding tables grow G and D with it."""
     with torch.device("meta"):
-        g, d = build_models(config, init=False)
+        g, d = build_models(config, init=False, num_classes=num_classes)
+    classes = num_classes if config.model.is_conditional else 0
     counts: list[int] = []
     hooks = _leaf_outputs(g, counts) + _leaf_outputs(d, counts)
     pack = config.model.pack
     try:
         with torch.no_grad():
-            x = g(torch.zeros(2 * pack, config.model.latent_dim, device="meta")).reshape(
-                2 * pack, *sample_shape(config)
-            )
-            d(x.reshape(2, pack * x.shape[1], *x.shape[2:]))  # PacGAN: pack samples side by side, as the trainer does
+            z = torch.zeros(2 * pack, config.model.latent_dim, device="meta")
+            weights = torch.zeros(2 * pack, classes, device="meta") if classes else None
+            x = g(z, weights) if classes else g(z)
+            x = x.reshape(2 * pack, *sample_shape(config))
+            packed = x.reshape(2, pack * x.shape[1], *x.shape[2:])  # PacGAN: samples side by side, as the trainer does
+            labels = torch.zeros(2, dtype=torch.long, device="meta")
+            d(packed, labels) if classes else d(packed)
     finally:
         for hook in hooks:
             hook.remove()
@@ -85,9 +90,9 @@ def _gb(n: int) -> str:
     return f"{n / 2**30:,.1f} GB"
 
 
-def check_footprint(config: RunConfig, device: torch.device, training: bool = True) -> Footprint:
+def check_footprint(config: RunConfig, device: torch.device, training: bool = True, num_classes: int = 0) -> Footprint:
     """Raises ConfigError naming the fields to lower when the run cannot fit this device."""
-    footprint = estimate(config)
+    footprint = estimate(config, num_classes)
     if footprint.parameters > MAX_PARAMETERS:
         raise ConfigError(
             [

@@ -36,3 +36,9 @@ def find_fashion_full(path: str | None = None) -> Path | None:
     if folder.is_dir() and sorted(folder.glob("train-images-idx3-ubyte*")):
         return folder
     return None
+
+
+def find_fashion_labels(folder: Path) -> Path | None:
+    """The training labels beside a Fashion-MNIST split (find_fashion_full's folder), if they are there."""
+    files = sorted(folder.glob("train-labels-idx1-ubyte*"))
+    return files[0] if files else None

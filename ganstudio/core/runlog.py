@@ -7,6 +7,7 @@ checkpoints/latest.pt and checkpoints/step_001000.pt
 from __future__ import annotations
 
 import json
+import math
 import re
 import time
 from pathlib import Path
@@ -16,7 +17,7 @@ import numpy as np
 
 from ganstudio.core.atomic import atomic_write, remove_stale_temp_files
 from ganstudio.core.config import MAX_CONFIG_BYTES, PRESET_NAME, ConfigError, RunConfig, check, parse_json
-from ganstudio.core.events import Event, StatsBatch, event_from_record
+from ganstudio.core.events import CLASS_SCORES, CLASS_TABLES, Event, StatsBatch, event_from_record
 from ganstudio.core.stats import STAT_FIELDS, StepStats
 
 
@@ -53,6 +54,27 @@ def _is_number(value: object) -> bool:
     return isinstance(value, (int, float)) and not isinstance(value, bool) and abs(value) < 1e300
 
 
+def _class_score_ok(key: str, value: object) -> bool:
+    """An accuracy is a share in [0, 1]; a Fréchet distance any finite number (rounding can dip below 0)."""
+    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+        return False
+    return "accuracy" not in key or 0.0 <= value <= 1.0
+
+
+def _class_scores_well_formed(record: dict[str, Any]) -> bool:
+    """A conditional run's scores (events.CLASS_SCORES), absent or numbers; its per-class tables
+    (events.CLASS_TABLES), absent or {class name: number}: the charts and tables format each as a number."""
+    if not all(key not in record or _class_score_ok(key, record[key]) for key in CLASS_SCORES):
+        return False
+    for key in CLASS_TABLES:
+        table = record.get(key, {})
+        if not isinstance(table, dict) or not all(
+            isinstance(name, str) and _class_score_ok(key, value) for name, value in table.items()
+        ):
+            return False
+    return True
+
+
 def _well_formed(record: dict[str, Any]) -> bool:
     """A record GAN Studio itself could have written: an integer step, and numbers where numbers go."""
     if not _is_step(record.get("step")):
@@ -64,6 +86,8 @@ def _well_formed(record: dict[str, Any]) -> bool:
         )
     if event == "change":
         return all(_is_number(v) for k, v in record.items() if k not in ("step", "event"))
+    if event == "quality" and not _class_scores_well_formed(record):
+        return False
     return all(_is_number(record.get(name)) for name in EVENT_FIELDS.get(event, ()))
 
 

@@ -22,6 +22,7 @@ from ganstudio.core.checkpoint import (
     load_module_state,
 )
 from ganstudio.core.config import ConfigError, RunConfig, check
+from ganstudio.core.data.classes import class_names_problem
 from ganstudio.core.models import build_models
 from ganstudio.core.models.conditional import one_hot
 from ganstudio.core.trainer import to_uint8
@@ -119,10 +120,16 @@ def snapshot_from_state(state: dict[str, Any], device: str | torch.device = "cpu
         config = check(RunConfig.from_dict(state["config"]))
     except (ConfigError, KeyError) as exc:
         raise CheckpointError(f"the checkpoint's config is not usable: {exc}") from None
+    problem = class_names_problem(state.get("class_names", []))
+    if problem:
+        raise CheckpointError(f"the checkpoint is not usable: {problem}")
+    names = class_names_of(state)
     from ganstudio.core.footprint import check_footprint
 
-    check_footprint(config, torch.device("cpu"), training=False)
-    names = class_names_of(state)
+    try:
+        check_footprint(config, torch.device("cpu"), training=False, num_classes=len(names))
+    except ConfigError as exc:
+        raise CheckpointError(f"the checkpoint's model is too big: {exc}") from None
     if config.model.is_conditional != bool(names):
         raise CheckpointError(
             "the checkpoint's class names do not match its config: a conditional model "

@@ -140,8 +140,7 @@ class RunFiles(QObject):
         w.controls.reset_rate()
         w.banner.hide()
         w.explorer.run_folder = w.run_dir
-        self.explore_latest(run)
-        w.samples.set_class_names(w.explorer.state.class_names)  # the checkpoint names a conditional run's rows
+        w.samples.set_class_names(self.explore_latest(run))  # the checkpoint names a conditional run's rows
         w.controls.set_run(config.train.steps, last)
         w.setWindowTitle(f"GAN Studio - {run.path.name}")
         w.statusBar().showMessage(f"Opened {run.path} at step {last:,}; Start continues it", 8000)
@@ -218,15 +217,19 @@ class RunFiles(QObject):
         else:
             w.statusBar().showMessage("No run to refresh from: start one, or open a run folder", 5000)
 
-    def explore_latest(self, run: RunDirectory) -> None:
+    def explore_latest(self, run: RunDirectory) -> tuple[str, ...]:
+        """The run's class names from its latest checkpoint, now in the explorer; none when it has no
+        usable checkpoint (the explorer keeps its previous generator, whose names are not this run's)."""
         from ganstudio.core.checkpoint import CheckpointError
 
         if not run.latest_checkpoint.is_file():
-            return
+            return ()
         try:
             self.window.explorer.open_checkpoint(run.latest_checkpoint)
         except CheckpointError as exc:
             self.window.statusBar().showMessage(f"Explorer: {exc}", 8000)
+            return ()
+        return self.window.explorer.state.class_names
 
     # --- drag and drop ---------------------------------------------------------------------------
     @staticmethod

@@ -268,3 +268,5 @@ class WatchMode(QObject):
             self.window.explorer.open_checkpoint(path)
         except CheckpointError as exc:
             self.window.statusBar().showMessage(f"Explorer: {exc}", 8000)
+            return
+        self.window.samples.set_class_names(self.window.explorer.state.class_names)  # names a conditional run's rows

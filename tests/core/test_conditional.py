@@ -5,12 +5,12 @@ import pytest
 import torch
 
 from ganstudio.core.checkpoint import CheckpointError, restore_trainer
-from ganstudio.core.class_support import why_no_classes
 from ganstudio.core.config import check, preset, validate
 from ganstudio.core.data import DataError, build_data_source
 from ganstudio.core.data.classes import FASHION_CLASSES, balanced_labels, class_index
 from ganstudio.core.data.images import ImageSource, LoadedImages
 from ganstudio.core.data.toy import ring_centres
+from ganstudio.core.dataset_classes import folder_unlabelled_reason, unlabelled_reason
 from ganstudio.core.models.conditional import ConditionalBatchNorm, one_hot
 from ganstudio.core.models.dcgan import DCGANDiscriminator, DCGANGenerator
 from ganstudio.core.sampling import class_mix, snapshot_from_state
@@ -91,15 +91,32 @@ def test_data_sources_carry_classes(tmp_path):
     cfg = preset("fashion-cdcgan").data
     cfg.dataset, cfg.path = "image-folder", str(tmp_path / "tree")
     assert build_data_source(cfg, cpu, labelled=True).class_names == ("cats", "dogs")
-    assert why_no_classes(cfg) == ""
+    assert folder_unlabelled_reason(cfg.path) == ""
     cfg.path = str(tmp_path / "flat")
     with pytest.raises(DataError, match="flat folder"):
         build_data_source(cfg, cpu, labelled=True)
-    assert "flat folder" in why_no_classes(cfg)  # what the setup form greys the choice with
-    assert why_no_classes(preset("fashion-cdcgan").data) == ""
-    spiral = preset("ring-8").data
-    spiral.dataset = "spiral"
-    assert why_no_classes(spiral) == "spiral has no classes"
+    assert "flat folder" in folder_unlabelled_reason(cfg.path)  # what the setup form greys the choice with
+    assert unlabelled_reason("fashion-mnist") == ""
+    assert unlabelled_reason("spiral").startswith("spiral has no classes")
+
+
+def write_idx(path, array):
+    """A real idx file (the format Fashion-MNIST ships in): magic, big-endian sizes, uint8 data."""
+    header = bytes([0, 0, 8, array.ndim]) + b"".join(int(n).to_bytes(4, "big") for n in array.shape)
+    path.write_bytes(header + array.astype(np.uint8).tobytes())
+
+
+def test_fashion_mnist_full_without_its_labels_file_says_why_it_has_no_classes(tmp_path):
+    write_idx(tmp_path / "train-images-idx3-ubyte", np.zeros((20, 28, 28)))
+    reason = unlabelled_reason("fashion-mnist-full", str(tmp_path))
+    assert reason == f"no train-labels-idx1-ubyte file beside the images in {tmp_path}"
+    cfg = preset("fashion-cdcgan").data
+    cfg.dataset, cfg.path = "fashion-mnist-full", str(tmp_path)
+    with pytest.raises(DataError, match=reason):  # the loader refuses a conditional run in the same words
+        build_data_source(cfg, torch.device("cpu"), labelled=True)
+    write_idx(tmp_path / "train-labels-idx1-ubyte", np.arange(20) % 10)
+    assert unlabelled_reason("fashion-mnist-full", str(tmp_path)) == ""
+    assert build_data_source(cfg, torch.device("cpu"), labelled=True).num_classes == 10
 
 
 def test_options_that_cannot_combine_are_refused_by_name():

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import torch
 
+MAX_CLASSES = 1_000  # a conditional model's embedding tables grow with the class count: more is a memory bomb
+MAX_CLASS_NAME = 200  # characters; a class name labels a row of samples, not a paragraph
 FASHION_CLASSES = (
     "T-shirt/top",
     "Trouser",
@@ -39,3 +41,15 @@ def class_index(name_or_index: str, class_names: tuple[str, ...]) -> int:
         return int(text)
     shown = ", ".join(class_names[:12]) + (", ..." if len(class_names) > 12 else "")
     raise ValueError(f"unknown class {text!r}: give a name ({shown}) or an index from 0 to {len(class_names) - 1}")
+
+
+def class_names_problem(names: object) -> str:
+    """Why `names` cannot be a model's class names, or "" when they can: checked before any model is built,
+    since each class adds rows to G's and D's embedding tables."""
+    if not isinstance(names, list | tuple):
+        return "its class names are not a list"
+    if len(names) > MAX_CLASSES:
+        return f"it lists {len(names):,} classes, over GAN Studio's limit of {MAX_CLASSES:,}"
+    if not all(isinstance(n, str) and 0 < len(n) <= MAX_CLASS_NAME and "\0" not in n for n in names):
+        return f"its class names must be non-empty strings of at most {MAX_CLASS_NAME} characters"
+    return ""

@@ -17,10 +17,11 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from ganstudio.core.data.classes import FASHION_CLASSES
+from ganstudio.core.data.classes import FASHION_CLASSES, MAX_CLASSES
 from ganstudio.core.data.errors import DataError
 from ganstudio.core.data.idx import IdxError, read_idx
-from ganstudio.core.paths import DEBIAN_FASHION_DIR, bundled, find_fashion_full, user_data_dir
+from ganstudio.core.dataset_classes import fashion_unlabelled_reason
+from ganstudio.core.paths import DEBIAN_FASHION_DIR, bundled, find_fashion_full, find_fashion_labels, user_data_dir
 
 if TYPE_CHECKING:  # Pillow loads only when a folder of images is read
     import PIL.Image
@@ -69,22 +70,22 @@ def load_idx_folder(path: str | None) -> LoadedImages:
             "install Debian's dataset-fashion-mnist or choose the folder holding the idx files"
         )
     file = sorted(folder.glob("train-images-idx3-ubyte*"))[0]
-    label_files = sorted(folder.glob("train-labels-idx1-ubyte*"))
+    label_file = find_fashion_labels(folder)
     try:
         images = read_idx(file)
-        labels = read_idx(label_files[0]).astype(np.int64) if label_files else None
+        labels = read_idx(label_file).astype(np.int64) if label_file else None
     except IdxError as exc:
         raise DataError(str(exc)) from None
     if images.ndim != 3:
         raise DataError(f"{file} holds {images.shape}, expected (N, H, W) images")
     if labels is not None and (labels.shape != (len(images),) or labels.min() < 0 or labels.max() >= 10):
-        raise DataError(f"{label_files[0]} does not hold one class from 0 to 9 per image of {file}")
+        raise DataError(f"{label_file} does not hold one class from 0 to 9 per image of {file}")
     return LoadedImages(
         images[:, None],
         f"Fashion-MNIST ({len(images):,} images from {folder})",
         labels=labels,
         class_names=FASHION_CLASSES if labels is not None else (),
-        unlabelled_reason=f"no train-labels-idx1-ubyte file beside the images in {folder}",
+        unlabelled_reason=fashion_unlabelled_reason(folder),
     )
 
 
@@ -194,6 +195,9 @@ def load_image_folder(path: str | None, size: int, channels: int) -> LoadedImage
         )
         return LoadedImages(np.stack(images), description, skipped, unlabelled_reason=reason)
     names = tuple(sorted(set(folders)))
+    if len(names) > MAX_CLASSES:  # fine unconditionally; a conditional run is refused with this reason
+        reason = f"{folder} has {len(names):,} class subfolders, over GAN Studio's limit of {MAX_CLASSES:,}"
+        return LoadedImages(np.stack(images), description, skipped, unlabelled_reason=reason)
     labels = np.array([names.index(name) for name in folders], dtype=np.int64)
     return LoadedImages(np.stack(images), description, skipped, labels=labels, class_names=names)
 

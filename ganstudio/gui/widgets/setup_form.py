@@ -340,7 +340,7 @@ class SetupForm(QWidget):
     def _check_classes(self, dataset: str, path: str) -> None:
         """The Conditional choice needs a dataset with classes: an image folder's are its subfolders,
         known once the folder check has looked."""
-        reason = self.folder_check.unlabelled(path) if dataset == "image-folder" else unlabelled_reason(dataset)
+        reason = self.folder_check.unlabelled(path) if dataset == "image-folder" else unlabelled_reason(dataset, path)
         self._classes_reason = reason
         self._grey("model.conditional", reason, self.binders["model.conditional"].value() != "off")
         self.conditional_note.setText(f"Unavailable: {_breakable(reason)}")
