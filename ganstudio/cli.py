@@ -72,17 +72,12 @@ def _config_from_args(args: argparse.Namespace) -> RunConfig:
     return check(config)
 
 
-def _session_for(args: argparse.Namespace):
-    from ganstudio.core.paths import default_runs_dir
-    from ganstudio.core.runlog import RunDirectory
-    from ganstudio.core.session import TrainingSession
-
+def check_train_arguments(args: argparse.Namespace) -> None:
+    """The combinations of train arguments that are refused; `train --nproc` asks before starting torchrun."""
     if args.restart and not args.resume:
         raise CliError("--restart trains a run folder over: give it with --resume RUN_DIR")
     if not args.resume:
-        config = _config_from_args(args)
-        run = RunDirectory.at(args.out) if args.out else RunDirectory.create(default_runs_dir(), config.preset or "run")
-        return TrainingSession.start(config, run)
+        return
     if args.preset or args.config or args.out:
         raise CliError("--resume continues a run with its own config; drop --preset/--config/--out")
     if args.seed is not None:
@@ -90,10 +85,24 @@ def _session_for(args: argparse.Namespace):
             "--seed cannot change when a run continues (its random state is in the checkpoint); "
             "start a new run with --seed"
         )
+    if args.restart and (args.set or args.steps is not None):
+        raise CliError("--restart trains the folder's config.json as it is; edit it instead of --set/--steps")
+    if any(assignment.split("=", 1)[0].strip() == "perf.processes" for assignment in args.set or []):
+        raise CliError("perf.processes is how many processes the window launches; on the command line use --nproc N")
+
+
+def _session_for(args: argparse.Namespace):
+    from ganstudio.core.paths import default_runs_dir
+    from ganstudio.core.runlog import RunDirectory
+    from ganstudio.core.session import TrainingSession
+
+    check_train_arguments(args)
+    if not args.resume:
+        config = _config_from_args(args)
+        run = RunDirectory.at(args.out) if args.out else RunDirectory.create(default_runs_dir(), config.preset or "run")
+        return TrainingSession.start(config, run)
     run = RunDirectory.open(args.resume)
     if args.restart:
-        if args.set or args.steps is not None:
-            raise CliError("--restart trains the folder's config.json as it is; edit it instead of --set/--steps")
         return TrainingSession.restart(run, device=args.device)
     session = TrainingSession.resume(run, total_steps=args.steps, device=args.device, overrides=args.set)
     for note in session.resume_notes:

@@ -13,8 +13,11 @@ import os
 import signal
 import subprocess
 import sys
+import tempfile
+import threading
+import time
 from types import FrameType
-from typing import TYPE_CHECKING
+from typing import IO, TYPE_CHECKING
 
 if TYPE_CHECKING:
     from ganstudio.core.distributed import RankGroup
@@ -62,15 +65,20 @@ def torchrun_command(nproc: int, train_args: list[str], max_restarts: int = 0) -
     ]
 
 
-def exit_status(run_dir: str, torchrun_status: int) -> int:
+def exit_status(run_dir: str, torchrun_status: int, launched_at: float) -> int:
     """The status one process would have ended with, read from how the run's heartbeat says it ended:
-    ranks end a stop or an alarm with 0, or torchrun would restart them (with --max-restarts)."""
+    ranks end a stop or an alarm with 0, or torchrun would restart them (with --max-restarts). A heartbeat
+    older than the launch is an earlier run's ending and says nothing about this one."""
     from ganstudio.cli import EXIT_ALARM, EXIT_INTERRUPTED
-    from ganstudio.core.control import read_heartbeat
+    from ganstudio.core.control import heartbeat_path, read_heartbeat
 
-    beat = read_heartbeat(run_dir)
+    try:
+        fresh = heartbeat_path(run_dir).stat().st_mtime >= launched_at
+    except OSError:
+        fresh = False
+    beat = read_heartbeat(run_dir) if fresh else None
     state = beat.state if beat is not None else ""
-    if state == "done":
+    if state == "done" and torchrun_status == 0:
         return 0
     if state == "stopped":
         return EXIT_INTERRUPTED
@@ -79,39 +87,107 @@ def exit_status(run_dir: str, torchrun_status: int) -> int:
     return torchrun_status or 1
 
 
+PASSED_ON = ("ganstudio:", "step ")  # the ranks' own one-line errors, warnings and progress lines
+
+
+def _pass_on(stream: IO[str], log: IO[str]) -> None:
+    """Keeps torchrun's tracebacks in the log and passes the ranks' own lines on to the terminal."""
+    for line in stream:
+        log.write(line)
+        log.flush()
+        if line.startswith(PASSED_ON):
+            sys.stderr.write(line)
+            sys.stderr.flush()
+
+
+def _rank_error(log_path: str) -> str:
+    """The first `ganstudio: error:` line a rank printed; empty when none did."""
+    with open(log_path, encoding="utf-8", errors="replace") as fh:
+        return next((line.strip() for line in fh if line.startswith("ganstudio: error: ")), "")
+
+
+def _check_devices(request: str, nproc: int) -> None:
+    """One GPU per process: with fewer, rank N would fail on an invalid device ordinal inside torchrun."""
+    from ganstudio.cli import CliError
+
+    if request != "auto" and not request.startswith("cuda"):
+        return
+    import torch
+
+    count = torch.cuda.device_count() if torch.cuda.is_available() else 0
+    if count < nproc and (count > 0 or request != "auto"):
+        raise CliError(
+            f"--nproc {nproc} on device {request} needs {nproc} GPUs, one per process; this machine has {count}"
+        )
+
+
 def launch(args: argparse.Namespace, nproc: int) -> int:
     """Starts torchrun with nproc ranks on this machine and waits for it; signals are passed on once."""
-    from ganstudio.cli import CliError
+    from ganstudio.cli import (
+        EXIT_ALARM,
+        EXIT_INTERRUPTED,
+        EXIT_USAGE,
+        CliError,
+        _config_from_args,
+        check_train_arguments,
+    )
+    from ganstudio.core.config import check
     from ganstudio.core.paths import default_runs_dir
     from ganstudio.core.runlog import RunDirectory
 
     if not 2 <= nproc <= 1024:
         raise CliError("--nproc must be from 1 to 1024")
-    from ganstudio.cli import _config_from_args
-    from ganstudio.core.config import check
-
     # What rank 0 would refuse is refused here, in one line, before torchrun starts N processes.
+    check_train_arguments(args)
     config = RunDirectory.open(args.resume).read_config() if args.resume else _config_from_args(args)
     config.perf.processes = nproc
     check(config)
+    _check_devices(args.device or config.train.device, nproc)
     if args.resume:
         run_dir = str(RunDirectory.open(args.resume).path)
     else:
         run = RunDirectory.at(args.out) if args.out else RunDirectory.create(default_runs_dir(), config.preset or "run")
         args.out = run_dir = str(run.path)  # fixed here, so a restarted rank 0 finds the same folder
-    child = subprocess.Popen(torchrun_command(nproc, forwarded_arguments(args)), start_new_session=True)
+    fd, log_path = tempfile.mkstemp(prefix="ganstudio-torchrun-", suffix=".log")
+    launched_at = time.time()
+    with os.fdopen(fd, "w", encoding="utf-8") as log:
+        child = subprocess.Popen(
+            torchrun_command(nproc, forwarded_arguments(args)),
+            start_new_session=True,
+            stderr=subprocess.PIPE,
+            text=True,
+            errors="replace",
+        )
+        assert child.stderr is not None
+        reader = threading.Thread(target=_pass_on, args=(child.stderr, log), daemon=True)
+        reader.start()
 
-    def forward(signum: int, _frame: FrameType | None) -> None:
-        child.send_signal(signum)
+        def forward(signum: int, _frame: FrameType | None) -> None:
+            child.send_signal(signum)
 
-    names = ("SIGINT", "SIGTERM", "SIGHUP")
-    previous = {sig: signal.signal(sig, forward) for sig in (getattr(signal, n) for n in names if hasattr(signal, n))}
-    try:
-        status = child.wait()
-    finally:
-        for sig, handler in previous.items():
-            signal.signal(sig, handler)
-    return exit_status(run_dir, status)
+        names = ("SIGINT", "SIGTERM", "SIGHUP")
+        previous = {
+            sig: signal.signal(sig, forward) for sig in (getattr(signal, n) for n in names if hasattr(signal, n))
+        }
+        try:
+            status = child.wait()
+        finally:
+            for sig, handler in previous.items():
+                signal.signal(sig, handler)
+        reader.join(timeout=10)
+    result = exit_status(run_dir, status, launched_at)
+    if result in (0, EXIT_INTERRUPTED):
+        os.unlink(log_path)
+        return result
+    if _rank_error(log_path) or result == EXIT_ALARM:  # the rank's one line has reached the terminal already
+        os.unlink(log_path)
+        return EXIT_USAGE
+    print(
+        f"ganstudio: error: the {nproc} processes failed (torchrun status {status}); their output is in {log_path}",
+        file=sys.stderr,
+        flush=True,
+    )
+    return result
 
 
 def _leader_session(args: argparse.Namespace, device: str) -> TrainingSession:
@@ -184,12 +260,12 @@ def _lead(args: argparse.Namespace, ranks: RankGroup) -> int:
         session = _leader_session(args, str(ranks.device))
         config = session.trainer.config
         local_batch(config.train.batch_size, ranks.world_size, config.model.pack)
+        session.trainer.join(ranks)
     except BaseException as exc:
         ranks.announce("error", str(exc))
         raise
     try:
         trainer = session.trainer
-        trainer.join(ranks)
         same_world = session.resumed_world_size == ranks.world_size
         if session.step > 0 and not same_world:
             print(

@@ -30,6 +30,7 @@ if TYPE_CHECKING:
 MAX_CHECKPOINT_BYTES = 4 << 30
 
 
+MAX_WORLD_SIZE = 1024  # as `train --nproc` accepts
 MAX_CLASSES = 10_000  # an image folder's subfolders; more is a mistake, not a dataset
 
 
@@ -109,7 +110,31 @@ def _check_fields(path: Path, state: object) -> dict[str, Any]:
     for key in ("generator", "generator_ema", "discriminator"):
         if (key in state or key == "generator") and not _is_tensor_dict(state.get(key)):
             raise CheckpointError(f"{path}: its {key} weights are missing or not tensors")
+    _check_ranks(path, state)
     return state
+
+
+def _check_ranks(path: Path, state: dict[str, Any]) -> None:
+    """A run saved under torchrun keeps each rank's random state; a resume on as many ranks hands them out."""
+    world_size = state.get("world_size", 1)
+    if not isinstance(world_size, int) or isinstance(world_size, bool) or not 1 <= world_size <= MAX_WORLD_SIZE:
+        raise CheckpointError(f"{path}: its world_size must be a whole number from 1 to {MAX_WORLD_SIZE}")
+    rank_rng = state.get("rank_rng")
+    if rank_rng is None:
+        return
+    rng = state.get("rng")
+    shape = tuple(rng.shape) if isinstance(rng, torch.Tensor) else None
+    if (
+        not isinstance(rank_rng, list)
+        or len(rank_rng) != world_size
+        or not all(
+            isinstance(t, torch.Tensor) and t.dtype == torch.uint8 and t.dim() == 1 and shape in (None, tuple(t.shape))
+            for t in rank_rng
+        )
+    ):
+        raise CheckpointError(
+            f"{path}: its rank_rng must be a list of {world_size} random states (byte tensors), one per process"
+        )
 
 
 def load_checkpoint(path: str | Path, map_location: str | torch.device = "cpu") -> dict[str, Any]:

@@ -21,6 +21,7 @@ from ganstudio.core.augment import Augmenter
 from ganstudio.core.config import LIVE_FIELDS, LIVE_SECTIONS, RunConfig, check
 from ganstudio.core.data import DataSource, ImageSource, ToyDistribution, build_data_source
 from ganstudio.core.data.classes import balanced_labels
+from ganstudio.core.data.errors import DataError
 from ganstudio.core.device import select_device
 from ganstudio.core.fast_path import CompiledOrEager, FastPath, resolve_fast_path
 from ganstudio.core.fixed_latents import FIXED_COLUMNS as FIXED_COLUMNS
@@ -94,10 +95,24 @@ class Trainer:
         from ganstudio.core.distributed import local_batch
 
         self.local_batch = local_batch(self.config.train.batch_size, ranks.world_size, self.config.model.pack)
-        shard = getattr(self.data, "shard", None)
-        if shard is not None:
-            shard(ranks.rank, ranks.world_size)
+        if isinstance(self.data, ImageSource):
+            if self.class_names:
+                self._check_every_shard_has_every_class(ranks.world_size)
+            self.data.shard(ranks.rank, ranks.world_size)
         self.ranks = ranks
+
+    def _check_every_shard_has_every_class(self, world_size: int) -> None:
+        """A class with no image on a rank would be drawn from another class's images there (wrong labels);
+        every rank checks every shard, so all refuse alike, before any of them trains."""
+        assert isinstance(self.data, ImageSource)
+        for rank in range(world_size):
+            self.data.shard(rank, world_size)
+            empty = self.data.empty_classes()
+            if empty:
+                raise DataError(
+                    f"class {empty[0]} has no images on rank {rank} of {world_size}: "
+                    f"too few images of it for {world_size} processes"
+                )
 
     @property
     def is_toy(self) -> bool:

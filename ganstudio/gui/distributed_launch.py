@@ -9,6 +9,7 @@ the run (through its control file: a checkpoint is saved) or to leave it trainin
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
 import sys
 import tempfile
@@ -21,6 +22,7 @@ from PySide6.QtWidgets import QMessageBox
 
 from ganstudio.core.config import RunConfig
 from ganstudio.core.runlog import RunDirectory, RunError
+from ganstudio.gui.run_phase import RunPhase
 
 if TYPE_CHECKING:
     from ganstudio.gui.main_window import MainWindow
@@ -37,6 +39,8 @@ class DistributedLaunch(QObject):
         self.process: subprocess.Popen[bytes] | None = None
         self.run: RunDirectory | None = None
         self._config_file: str | None = None
+        self._error_file: str | None = None  # the child's stderr, for the reason it did not start
+        self._cancelled = False
         self._waited_ms = 0
         self._timer = QTimer(self, interval=POLL_MS)
         self._timer.timeout.connect(self._watch_when_ready)
@@ -46,8 +50,12 @@ class DistributedLaunch(QObject):
         return self.process is not None and self.process.poll() is None
 
     def start(self, config: RunConfig, continuing: RunDirectory | None, runs_root: str) -> bool:
-        """Starts the child; the window watches the folder once rank 0 has written config.json."""
+        """Starts the child; the window watches the folder once rank 0 has written config.json. One child
+        at a time: a second group would train another folder, and the window would lose the first."""
         w = self.window
+        if self.running:
+            w.statusBar().showMessage("A run is already starting or training in processes of its own", 8000)
+            return False
         try:
             if continuing is not None:
                 run = continuing
@@ -63,8 +71,13 @@ class DistributedLaunch(QObject):
             return False
         self.run = run
         args = [sys.executable, "-m", "ganstudio", "train", "--nproc", str(config.perf.processes), *command]
-        self.process = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        self._forget_error_file()
+        with tempfile.NamedTemporaryFile(prefix="ganstudio-launch-", suffix=".log", delete=False) as errors:
+            self._error_file = errors.name
+            self.process = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=errors)
         self._waited_ms = 0
+        self._cancelled = False
+        w.set_phase(RunPhase.STARTING)
         w.statusBar().showMessage(f"Starting {config.perf.processes} processes through torchrun in {run.path}...")
         self._timer.start()
         return True
@@ -80,12 +93,44 @@ class DistributedLaunch(QObject):
         elif self.process.poll() is not None or self._waited_ms > START_TIMEOUT_MS:
             self._timer.stop()
             self._forget_config_file()
+            self.window.set_phase(RunPhase.IDLE)
+            if self._cancelled:
+                self.window.statusBar().showMessage("Start cancelled", 8000)
+                return
+            reason = self._child_error()
             self.window.errors.show(
                 "The run did not start",
-                f"`ganstudio train --nproc` ended with status "
-                f"{self.process.poll()} before writing {self.run.path}; run it in a terminal "
-                "to see why",
+                reason
+                or f"`ganstudio train --nproc` ended with status {self.process.poll()} before writing "
+                f"{self.run.path}; run it in a terminal to see why",
             )
+
+    @property
+    def starting(self) -> bool:
+        """The child runs, and the window does not watch its folder yet."""
+        return self.running and self._timer.isActive()
+
+    def cancel(self) -> None:
+        """Stop while starting: the child passes the interrupt on to torchrun, whose ranks end."""
+        if self.starting:
+            assert self.process is not None
+            self._cancelled = True
+            self.process.send_signal(signal.SIGINT)
+
+    def _child_error(self) -> str:
+        """The last `ganstudio:` line the child printed: the reason it refused, in one line."""
+        if self._error_file is None:
+            return ""
+        try:
+            lines = Path(self._error_file).read_text(encoding="utf-8", errors="replace").splitlines()
+        except OSError:
+            return ""
+        return next((line for line in reversed(lines) if line.startswith("ganstudio:")), "")
+
+    def _forget_error_file(self) -> None:
+        if self._error_file is not None:
+            Path(self._error_file).unlink(missing_ok=True)
+            self._error_file = None
 
     def _forget_config_file(self) -> None:
         if self._config_file is not None:

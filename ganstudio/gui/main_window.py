@@ -249,6 +249,9 @@ class MainWindow(QMainWindow):
             self.steering().step_once(kind)
 
     def stop(self) -> None:
+        if self.launcher.starting:
+            self.launcher.cancel()
+            return
         if self.state.allows(RunAction.STOP):
             self.set_phase(RunPhase.STOPPING)
             self.steering().stop()

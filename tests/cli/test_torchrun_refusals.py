@@ -1,0 +1,95 @@
+"""`train --nproc` refusals: one `ganstudio: error:` line and status 2, whether the launcher refuses
+before torchrun starts or a rank refuses under it; a folder's old heartbeat never passes for this run's."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from ganstudio.cli_distributed import exit_status
+from ganstudio.core.control import heartbeat_path
+
+ENV = {**os.environ, "GANSTUDIO_DIST_TIMEOUT_S": "90"}
+
+
+def ganstudio(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "ganstudio", *args], capture_output=True, text=True, env=ENV, cwd=cwd, timeout=240
+    )
+
+
+def one_error_line(result: subprocess.CompletedProcess[str], *words: str) -> None:
+    lines = result.stderr.strip().splitlines()
+    assert result.returncode == 2, result.stderr
+    assert len(lines) == 1 and lines[0].startswith("ganstudio: error: "), result.stderr
+    for word in words:
+        assert word in lines[0]
+
+
+def write_heartbeat(run: Path, state: str, when: float) -> None:
+    run.mkdir(parents=True, exist_ok=True)
+    record = {"pid": 1, "host": "h", "step": 200, "state": state, "time": when}
+    heartbeat_path(run).write_text(json.dumps(record) + "\n")
+    os.utime(heartbeat_path(run), (when, when))
+
+
+def test_a_heartbeat_older_than_the_launch_says_nothing_of_this_run(tmp_path):
+    launched = time.time()
+    write_heartbeat(tmp_path, "done", launched - 60)
+    assert exit_status(str(tmp_path), 1, launched) == 1
+    write_heartbeat(tmp_path, "stopped", launched - 60)
+    assert exit_status(str(tmp_path), 1, launched) == 1
+    write_heartbeat(tmp_path, "stopped", launched + 1)
+    assert exit_status(str(tmp_path), 0, launched) == 130
+
+
+def test_resume_with_a_preset_is_refused_before_torchrun_starts(tmp_path):
+    write_heartbeat(tmp_path / "D", "done", time.time() - 60)  # a finished run's: it once made this exit 0
+    result = ganstudio("train", "--nproc", "2", "--resume", "D", "--steps", "300", "--preset", "ring-8", cwd=tmp_path)
+    one_error_line(result, "--resume continues a run")
+
+
+def test_perf_processes_on_resume_is_refused(tmp_path):
+    result = ganstudio("train", "--resume", "D", "--set", "perf.processes=2", cwd=tmp_path)
+    one_error_line(result, "--nproc N")
+
+
+def test_more_processes_than_gpus_is_refused(tmp_path):
+    import torch
+
+    gpus = torch.cuda.device_count() if torch.cuda.is_available() else 0
+    nproc = str(max(2, gpus + 1))
+    result = ganstudio("train", "--nproc", nproc, "--preset", "ring-8", "--device", "cuda", "--out", "R", cwd=tmp_path)
+    one_error_line(result, f"needs {nproc} GPUs")
+    assert not (tmp_path / "R").exists()
+
+
+def test_a_rank_that_refuses_gives_its_one_line_not_torchrun_traceback(tmp_path):
+    """A flat folder cannot feed a conditional model: rank 0 says so under torchrun; the launcher keeps
+    torchrun's traceback off the terminal and ends with status 2."""
+    from PIL import Image
+
+    flat = tmp_path / "flat"
+    flat.mkdir()
+    for i in range(4):
+        Image.new("L", (28, 28), i * 40).save(flat / f"{i}.png")
+    result = ganstudio(
+        "train",
+        "--nproc",
+        "2",
+        "--preset",
+        "fashion-cdcgan",
+        "--set",
+        "data.dataset=image-folder",
+        "--set",
+        f"data.path={flat}",
+        "--out",
+        "E",
+        cwd=tmp_path,
+    )
+    one_error_line(result, "flat folder")
+    assert "Traceback" not in result.stdout
