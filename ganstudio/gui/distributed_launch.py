@@ -89,6 +89,7 @@ class DistributedLaunch(QObject):
         if (self.run.path / "config.json").exists():
             self._timer.stop()
             self._forget_config_file()
+            self.window.set_phase(RunPhase.IDLE)  # watching starts from idle, as for a run started elsewhere
             self.window.files.watch_run(self.run.path)
         elif self.process.poll() is not None or self._waited_ms > START_TIMEOUT_MS:
             self._timer.stop()
