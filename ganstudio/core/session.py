@@ -233,8 +233,13 @@ class TrainingSession:
         t = self.trainer
         t.step()
         cfg = t.config.train
+        every = t.config.quality.every
+        quality_due = bool(every) and not t.is_toy and (t.step_count % every == 0 or self.done)
+        checkpoint_due = t.step_count % cfg.checkpoint_every == 0
         stats: list[StepStats] = []
-        if t.step_count % cfg.log_every == 0 or self.done:
+        # a checkpoint (or a new best.pt) logs the pending stats first: drain them here, so they are returned
+        # to the front end too instead of only reaching metrics.jsonl
+        if t.step_count % cfg.log_every == 0 or self.done or quality_due or checkpoint_due:
             stats = self.flush_stats()
         picture = None
         if t.step_count % cfg.sample_every == 0 or self.done:
@@ -246,10 +251,9 @@ class TrainingSession:
             if modes is not None:
                 self.log(ModesMeasured(t.step_count, modes))
         quality, best = None, False
-        every = t.config.quality.every
-        if every and not t.is_toy and (t.step_count % every == 0 or self.done):
+        if quality_due:
             quality, best = self.measure_quality()
-        if t.step_count % cfg.checkpoint_every == 0:
+        if checkpoint_due:
             self.save_checkpoint(keep_step_copy=True)
         return Progress(stats, picture, modes, quality, best)
 
@@ -289,8 +293,7 @@ class TrainingSession:
         best = report.is_finite() and report.frechet < self.best_frechet
         if best:
             self.best_frechet = report.frechet
-            if t.config.quality.keep_best:
-                self.flush_stats()
+            if t.config.quality.keep_best:  # advance() has drained the stats best.pt holds
                 save_checkpoint(t.state_dict(), self.run.best_checkpoint)
         self.log(QualityScored(t.step_count, report.to_record(), best))
         return report, best

@@ -215,3 +215,20 @@ def test_live_pictures_wait_in_proportion_to_what_they_cost(tmp_path):
     assert sup.picture_interval == PICTURE_INTERVAL_S[1] and frame.image is not None
     sup.submit(Command("stop"))
     until(events, Finished)
+
+
+def test_every_step_reaches_the_front_end_once_even_across_checkpoints_and_a_stop(tmp_path):
+    """A checkpoint logs the pending stats first; they must be shown too, not only written (a window's
+    progress bar once ended a step short of the checkpoint it had just saved)."""
+    cfg = tiny_toy_config(steps=1000, log_every=1000, checkpoint_every=10, sample_every=1000)
+    sup = supervisor_for(tmp_path, cfg)
+    steps = []
+    for event in sup.run():
+        if isinstance(event, StatsBatch):
+            steps += [s.step for s in event.stats]
+            if steps[-1] >= 35:
+                sup.submit(Command("stop"))
+        if isinstance(event, Finished):
+            assert event.reason is FinishReason.STOPPED
+            assert steps == list(range(1, event.step + 1))
+    assert steps

@@ -57,9 +57,7 @@ def test_the_sample_caption_says_the_step_its_picture_is_from(qtbot, make_window
     with qtbot.waitSignal(w.controller.finished, timeout=30000):
         w.stop()
     stopped_at = load_checkpoint(Path(w.run_dir) / "checkpoints" / "latest.pt")["step"]
-    assert w.samples.shown.step == stopped_at
-    # the progress bar may end one step short of the checkpoint at a stop (seen in CI, not yet diagnosed)
-    assert stopped_at - 1 <= w.controls.progress.value() <= stopped_at
+    assert w.samples.shown.step == stopped_at == w.controls.progress.value()
     assert w.samples.caption.text() == f"step {stopped_at:,} (end of run)"
 
 
