@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import argparse
 import time
-from typing import TYPE_CHECKING
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, Protocol
 
 import numpy as np
 
@@ -15,6 +16,13 @@ from ganstudio.core.config import apply_override, check, preset
 
 if TYPE_CHECKING:  # torch loads when the bench runs, not when the CLI parses its arguments
     from ganstudio.core.trainer import Trainer
+
+
+class Measured(Protocol):
+    """What a bench measures on a trained generator: mode metrics, or the 1D match."""
+
+    def to_record(self) -> dict[str, Any]: ...
+
 
 HELP = "mode collapse on ring-8 / grid-25 over several seeds; W1 to the data on gaussian-1d"
 DATASETS = ("ring-8", "grid-25", "gaussian-1d")
@@ -81,6 +89,26 @@ def _trained(
     return trainer, time.perf_counter() - started
 
 
+def _per_seed(
+    name: str,
+    dataset: str,
+    runs: int,
+    steps: int | None,
+    overrides: list[str] | None,
+    measure: Callable[[Trainer], Measured | None],
+) -> list[dict[str, Any]]:
+    """One record per seed: its seconds and what `measure` makes of the trained generator (DATASETS
+    holds only data it can measure)."""
+    per_run = []
+    for seed in range(runs):
+        trainer, seconds = _trained(name, dataset, seed, steps, overrides)
+        result = measure(trainer)
+        if result is None:
+            raise ValueError(f"{dataset} has nothing for this bench to measure")
+        per_run.append({"seed": seed, "seconds": seconds, **result.to_record()})
+    return per_run
+
+
 def run_modes(
     dataset: str,
     preset_name: str | None,
@@ -95,13 +123,7 @@ def run_modes(
     label = " ".join([name, *(overrides or [])])
     from ganstudio.core.session import measure_modes
 
-    per_run = []
-    for seed in range(runs):
-        trainer, seconds = _trained(name, dataset, seed, steps, overrides)
-        metrics = measure_modes(trainer)
-        if metrics is None:
-            raise ValueError(f"{dataset} has no modes to count")
-        per_run.append({"seed": seed, "seconds": seconds, **metrics.to_record()})
+    per_run = _per_seed(name, dataset, runs, steps, overrides, measure_modes)
     modes = [r["modes"] for r in per_run]
     hq = [100 * r["high_quality"] for r in per_run]
     js = [r["js"] for r in per_run]
@@ -155,13 +177,7 @@ def run_match(
     a mean that one lucky seed can carry."""
     from ganstudio.core.session import measure_match
 
-    per_run = []
-    for seed in range(runs):
-        trainer, seconds = _trained(name, dataset, seed, steps, overrides)
-        match = measure_match(trainer)
-        if match is None:
-            raise ValueError(f"{dataset} is not 1D data with known quantiles")
-        per_run.append({"seed": seed, "seconds": seconds, **match.to_record()})
+    per_run = _per_seed(name, dataset, runs, steps, overrides, measure_match)
     columns = ("w1", "d_real", "d_fake", "d_loss", "seconds")
     rows = [[str(r["seed"]), *(f"{r[c]:.3f}" for c in columns[:-1]), f"{r['seconds']:.1f} s"] for r in per_run]
     values = {c: np.array([r[c] for r in per_run], dtype=np.float64) for c in columns}
