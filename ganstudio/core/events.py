@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from ganstudio.core.metrics import ModeMetrics
+from ganstudio.core.semi.report import ClassifierReport
 from ganstudio.core.stats import StepStats
 
 if TYPE_CHECKING:  # torch comes with it
@@ -145,6 +146,17 @@ class QualityScored(Event):
 
 
 @dataclass(frozen=True)
+class ClassifierScored(Event):
+    """A semi-supervised run's D as a classifier, scored on the held-out images it never trains on."""
+
+    step: int
+    report: ClassifierReport
+
+    def to_records(self) -> list[dict[str, Any]]:
+        return [{"step": self.step, "event": "classifier", **self.report.to_record()}]
+
+
+@dataclass(frozen=True)
 class Remedy:
     label: str
     live: dict[str, Any] = field(default_factory=dict)  # trainer.apply_changes() fields
@@ -244,6 +256,8 @@ def event_from_record(record: dict[str, Any]) -> Event | None:
                 tuple(float(v) for v in own) if isinstance(own, list) else None,
             ),
         )
+    if kind == "classifier":
+        return ClassifierScored(step, ClassifierReport.from_record(rest))
     if kind == "quality":
         rest.pop("best", None)
         return QualityScored(step, rest, bool(record.get("best")))
