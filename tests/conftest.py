@@ -59,20 +59,24 @@ def read_only_folder(tmp_path):
     folder.chmod(0o700)
 
 
-@pytest.fixture(scope="session")
-def small_checkpoint(tmp_path_factory):
-    """A DCGAN checkpoint after 5 tiny steps (latent size 24), shared by the explorer and export tests."""
+def checkpoint_after_five_steps(cfg: RunConfig, folder: Path) -> Path:
+    """folder/latest.pt: cfg trained 5 steps with latent size 24 (enough for views to have something to show)."""
     from ganstudio.core.checkpoint import save_checkpoint
     from ganstudio.core.trainer import Trainer
 
-    cfg = tiny_image_config()
     cfg.model.latent_dim = 24
     t = Trainer(cfg)
     for _ in range(5):
         t.step()
-    path = tmp_path_factory.mktemp("checkpoint") / "latest.pt"
+    path = folder / "latest.pt"
     save_checkpoint(t.state_dict(), path)
     return path
+
+
+@pytest.fixture(scope="session")
+def small_checkpoint(tmp_path_factory):
+    """A DCGAN checkpoint shared by the explorer and export tests."""
+    return checkpoint_after_five_steps(tiny_image_config(), tmp_path_factory.mktemp("checkpoint"))
 
 
 def wait_for_subprocess(proc: subprocess.Popen, ready: Callable[[], bool], what: str, timeout: float = 120.0) -> None:
@@ -100,15 +104,5 @@ def tiny_conditional_config(**train) -> RunConfig:
 
 @pytest.fixture(scope="session")
 def small_conditional_checkpoint(tmp_path_factory):
-    """A conditional DCGAN checkpoint after 5 tiny steps (latent size 24, ten named classes)."""
-    from ganstudio.core.checkpoint import save_checkpoint
-    from ganstudio.core.trainer import Trainer
-
-    cfg = tiny_conditional_config()
-    cfg.model.latent_dim = 24
-    t = Trainer(cfg)
-    for _ in range(5):
-        t.step()
-    path = tmp_path_factory.mktemp("conditional") / "latest.pt"
-    save_checkpoint(t.state_dict(), path)
-    return path
+    """A conditional DCGAN checkpoint (ten named classes)."""
+    return checkpoint_after_five_steps(tiny_conditional_config(), tmp_path_factory.mktemp("conditional"))

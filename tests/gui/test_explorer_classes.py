@@ -11,27 +11,14 @@ from ganstudio.core.checkpoint import save_checkpoint
 from ganstudio.core.imaging import load_png
 from ganstudio.core.trainer import Trainer
 from ganstudio.gui.widgets.image_set_dialog import ImageSetDialog
-from tests.conftest import tiny_image_config, tiny_toy_config
-
-
-@pytest.fixture(scope="module")
-def conditional_checkpoint(tmp_path_factory):
-    cfg = tiny_image_config()
-    cfg.model.conditional = "projection"
-    cfg.model.latent_dim = 16
-    t = Trainer(cfg)
-    for _ in range(3):
-        t.step()
-    path = tmp_path_factory.mktemp("conditional") / "latest.pt"
-    save_checkpoint(t.state_dict(), path)
-    return path
+from tests.conftest import tiny_toy_config
 
 
 @pytest.fixture
-def explorer(qtbot, make_window, conditional_checkpoint):
+def explorer(qtbot, make_window, small_conditional_checkpoint):
     w = make_window()
     with qtbot.waitSignal(w.explorer.finder.found, timeout=30000):
-        assert w.files.explore_checkpoint(conditional_checkpoint)
+        assert w.files.explore_checkpoint(small_conditional_checkpoint)
     qtbot.waitUntil(lambda: w.explorer.state.directions is not None, timeout=10000)
     w.tabs.setCurrentWidget(w.explorer)
     return w.explorer
