@@ -88,7 +88,7 @@ class RunFiles(QObject):
         w.banner.hide()
         w.plots.clear()
         w.samples.clear()
-        w.controls.progress.setValue(0)
+        w.controls.show_position(0)
         w.controls.reset_rate()
         w.update_controls()
 

@@ -118,7 +118,7 @@ class WatchMode(QObject):
     def _on_stats(self, stats: list) -> None:
         w = self.window
         w.plots.add_stats(stats)
-        w.controls.progress.setValue(min(stats[-1].step, w.controls.total))
+        w.controls.show_position(stats[-1].step)
 
     def _on_restarted(self) -> None:
         w = self.window
@@ -204,7 +204,7 @@ class WatchMode(QObject):
     def _on_ended(self, beat: Heartbeat) -> None:
         w = self.window
         self._live_watcher.tick()  # what the run wrote after its last heartbeat
-        w.controls.progress.setValue(min(beat.step, w.controls.total))
+        w.controls.show_position(beat.step)
         w.controls.reset_rate()
         w.set_phase(RunPhase.IDLE)
         reason = FinishReason(beat.state)  # an ended writer's state says why it ended

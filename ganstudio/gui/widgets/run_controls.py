@@ -53,10 +53,14 @@ class RunControls(QWidget):
         """Another run (or the same one, longer): its length and where it stands."""
         self.total = max(1, total)
         self.progress.setRange(0, self.total)
+        self.show_position(step)
+
+    def show_position(self, step: int) -> None:
+        """The bar at step (held at the run's end), leaving the rate as it was."""
         self.progress.setValue(min(step, self.total))
 
     def show_step(self, step: int) -> None:
-        self.progress.setValue(min(step, self.total))
+        self.show_position(step)
         self.rate_meter.observe(step, time.monotonic())
         self._show_rate()
 
@@ -66,7 +70,7 @@ class RunControls(QWidget):
         self.rate_meter.observe(step, now)
         self.rate_label.setText(self.rate_meter.text(step, self.total))
         if step > self.progress.value():
-            self.progress.setValue(min(step, self.total))
+            self.show_position(step)
 
     def set_paused(self, paused: bool) -> None:
         self.rate_meter.set_paused(paused)
