@@ -29,6 +29,7 @@ from ganstudio.core.fixed_latents import fixed_latents
 from ganstudio.core.footprint import check_footprint
 from ganstudio.core.models import build_models
 from ganstudio.core.models.conditional import one_hot, split_judgement
+from ganstudio.core.models.layers import SeededDropout
 from ganstudio.core.optimizers import grad_norm, make_optimizer
 from ganstudio.core.stats import StepStats
 from ganstudio.core.trainer_state import restore_trainer_state, trainer_state
@@ -79,6 +80,9 @@ class Trainer:
         self._g = CompiledOrEager(self.G) if self.fast.compile else self.G
         self._d = CompiledOrEager(self.D) if self.fast.compile and not penalties else self.D
         self.rng = torch.Generator(device=self.device).manual_seed(seed)
+        for layer in self.D.modules():  # D's dropout masks come from the run's stream too
+            if isinstance(layer, SeededDropout):
+                layer.generator = self.rng
         self.augment = Augmenter.for_run(config.train, self.device)  # what D sees; G's samples never pass it
         self.fixed_noise, self.fixed_labels = fixed_latents(
             seed, config.model.latent_dim, self.num_classes, self.device

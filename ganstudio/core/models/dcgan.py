@@ -17,7 +17,7 @@ from ganstudio.core.models.conditional import (
     label_maps,
     run_layers,
 )
-from ganstudio.core.models.layers import MinibatchStd
+from ganstudio.core.models.layers import MinibatchStd, SeededDropout
 
 
 def _base_size(image_size: int) -> tuple[int, int]:
@@ -102,7 +102,7 @@ class DCGANDiscriminator(nn.Module):
         self.num_classes = num_classes if conditional != "off" else 0
         self.concat = bool(self.num_classes) and conditional == "concat"
         inputs = channels * pack + (self.num_classes if self.concat else 0)
-        drop = [nn.Dropout(dropout)] if dropout > 0 else []
+        drop = [SeededDropout(dropout)] if dropout > 0 else []
         layers: list[nn.Module] = [nn.Conv2d(inputs, width, 4, 2, 1), act(), *drop]  # (B, W, s/2, s/2)
         ch = width
         for _ in range(downs - 1):
