@@ -77,7 +77,7 @@ def _read_image(path: Path) -> np.ndarray | None:
 
     try:
         with Image.open(path) as im:
-            return np.asarray(im.convert("L"), dtype=np.uint8)
+            return np.array(im.convert("L"), dtype=np.uint8)  # a writable copy, as torch wants
     except (OSError, UnidentifiedImageError, ValueError, Image.DecompressionBombError):
         return None
 
