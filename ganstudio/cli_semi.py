@@ -28,9 +28,13 @@ def add_classify_parser(sub: argparse._SubParsersAction) -> None:  # type: ignor
         help="a folder of images, an image file, a .npy of (N, 28, 28) uint8, or an idx file "
         "(*-images-idx3-ubyte[.gz]); other sizes are resized as the training images were",
     )
-    classify.add_argument("--out", required=True, help="the CSV to write: name, predicted class, one probability per class")
     classify.add_argument(
-        "--labels", metavar="LABELS_IDX", help="an idx file of the images' true classes (e.g. t10k-labels-idx1-ubyte.gz): also print the accuracy"
+        "--out", required=True, help="the CSV to write: name, predicted class, one probability per class"
+    )
+    classify.add_argument(
+        "--labels",
+        metavar="LABELS_IDX",
+        help="an idx file of the images' true classes (e.g. t10k-labels-idx1-ubyte.gz): also print the accuracy",
     )
     classify.set_defaults(func=cmd_classify)
 

@@ -33,7 +33,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="labelled training images per class (repeatable; default: 10 and 100, i.e. 100 and 1,000 labels)",
     )
     parser.add_argument("--seeds", type=positive_int, default=3, help="seeds per setting (default: 3)")
-    parser.add_argument("--steps", type=positive_int, default=None, help="training steps per run (default: the preset's)")
+    parser.add_argument(
+        "--steps", type=positive_int, default=None, help="training steps per run (default: the preset's)"
+    )
     add_preset(parser, None)
     add_set(parser)
     add_json(parser)

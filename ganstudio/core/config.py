@@ -182,7 +182,10 @@ def semi_supervised_problems(config: RunConfig) -> list[tuple[str, str]]:
     rules = (
         (dcgan_images, "a semi-supervised run needs DCGAN on an image dataset (not the MLP or toy data)"),
         (m.conditional == "off", "a semi-supervised D names the classes itself; set model.conditional off"),
-        (lo.kind in SEMI_LOSSES, f"D(x) = Z/(Z+1) is a probability: use loss.kind non-saturating or minimax, not {lo.kind}"),
+        (
+            lo.kind in SEMI_LOSSES,
+            f"D(x) = Z/(Z+1) is a probability: use loss.kind non-saturating or minimax, not {lo.kind}",
+        ),
         (not lo.r1_gamma, "R1 is not defined on D's class logits; set loss.r1_gamma 0"),
         (m.pack == 1, "PacGAN would classify packs of images, not images; set model.pack 1"),
         (not d.limit, "a semi-supervised run keeps its own fixed held-out split; set data.limit 0"),

@@ -3,8 +3,8 @@ classify on every input kind, refusals in one line, and bench semi on a tiny bud
 
 import contextlib
 import csv
-import io
 import gzip
+import io
 import json
 import os
 import subprocess

@@ -46,7 +46,7 @@ def test_labelled_subset_is_class_balanced_fixed_by_the_seed_and_refuses_too_man
     assert np.bincount(labels[a]).tolist() == [7] * 10
     assert np.array_equal(a, labelled_subset(labels, 7, seed=1, class_names=tuple("abcdefghij")))
     assert not np.array_equal(a, labelled_subset(labels, 7, seed=2, class_names=tuple("abcdefghij")))
-    with pytest.raises(DataError, match="fewer than train.labelled_per_class"):
+    with pytest.raises(DataError, match=r"fewer than train\.labelled_per_class"):
         labelled_subset(labels, 1001, seed=1, class_names=tuple("abcdefghij"))
 
 
@@ -156,5 +156,5 @@ def test_feature_matching_trains_an_unconditional_dcgan_and_is_refused_for_a_con
         trainer.step()
     assert all(math.isfinite(s.loss_g) for s in trainer.drain_stats())
     cfg.model.conditional = "projection"
-    with pytest.raises(ConfigError, match="loss.feature_matching"):
+    with pytest.raises(ConfigError, match=r"loss\.feature_matching"):
         check(cfg)

@@ -32,7 +32,9 @@ class ImageClassifier:
         the K real classes. Images are resized and given channels as the training data was (fit_images)."""
         images = np.asarray(images)
         if images.dtype != np.uint8 or images.ndim != 3 or not 0 < len(images) <= MAX_CLASSIFIED:
-            raise ValueError(f"expected uint8 images (N, H, W) with 1 to {MAX_CLASSIFIED:,} images, got {images.dtype} {images.shape}")
+            raise ValueError(
+                f"expected uint8 images (N, H, W) with 1 to {MAX_CLASSIFIED:,} images, got {images.dtype} {images.shape}"
+            )
         d = self.config.data
         fitted = fit_images(images[:, None], d.image_size, d.channels)
         logits = predict(self.D, fitted, torch.device("cpu"))

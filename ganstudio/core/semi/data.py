@@ -48,7 +48,7 @@ def held_out_split(loaded: LoadedImages, data: DataConfig) -> tuple[LoadedImages
     held = []
     for c in range(len(loaded.class_names)):
         members = rng.permutation(np.flatnonzero(loaded.labels == c))
-        held.append(members[: int(round(len(members) * HELD_OUT_SHARE))])
+        held.append(members[: round(len(members) * HELD_OUT_SHARE)])
     held_idx = np.sort(np.concatenate(held))
     train_idx = np.setdiff1d(np.arange(len(loaded.labels)), held_idx)
     train = replace(loaded, images=loaded.images[train_idx], labels=loaded.labels[train_idx])

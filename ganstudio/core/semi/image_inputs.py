@@ -59,13 +59,17 @@ def _read_npy(path: Path) -> np.ndarray:
     try:
         array = np.load(path, allow_pickle=False)
     except (ValueError, OSError, EOFError) as exc:
-        raise DataError(f"{path} is not a readable .npy file ({str(exc).splitlines()[0] if str(exc) else exc})") from None
+        raise DataError(
+            f"{path} is not a readable .npy file ({str(exc).splitlines()[0] if str(exc) else exc})"
+        ) from None
     return np.asarray(array)
 
 
 def _rows(path: Path, images: np.ndarray) -> ImageInputs:
     if images.dtype != np.uint8 or images.ndim != 3 or 0 in images.shape:
-        raise DataError(f"{path} holds {images.dtype} {images.shape}; expected uint8 images (N, H, W), e.g. (N, 28, 28)")
+        raise DataError(
+            f"{path} holds {images.dtype} {images.shape}; expected uint8 images (N, H, W), e.g. (N, 28, 28)"
+        )
     if len(images) > MAX_IMAGES:
         raise DataError(f"{path} holds {len(images):,} images, over the {MAX_IMAGES:,} classified at once")
     return ImageInputs(np.ascontiguousarray(images), [f"{path.name}:{i}" for i in range(len(images))], 0)
@@ -94,9 +98,9 @@ def _square(image: np.ndarray) -> np.ndarray:
 
 
 def _read_folder(folder: Path) -> ImageInputs:
-    files = sorted(
-        p for p in folder.rglob("*") if p.suffix.lower() in IMAGE_SUFFIXES and not p.is_dir()
-    )[: MAX_IMAGES + 1]
+    files = sorted(p for p in folder.rglob("*") if p.suffix.lower() in IMAGE_SUFFIXES and not p.is_dir())[
+        : MAX_IMAGES + 1
+    ]
     images: list[np.ndarray] = []
     names: list[str] = []
     skipped = 0
