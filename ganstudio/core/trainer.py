@@ -29,6 +29,7 @@ from ganstudio.core.fixed_latents import fixed_latents
 from ganstudio.core.footprint import check_footprint
 from ganstudio.core.models import build_models
 from ganstudio.core.models.conditional import one_hot, split_judgement
+from ganstudio.core.models.dcgan import DCGANDiscriminator
 from ganstudio.core.models.layers import SeededDropout
 from ganstudio.core.optimizers import grad_norm, make_optimizer
 from ganstudio.core.stats import StepStats
@@ -362,6 +363,8 @@ class Trainer:
 
     def _feature_matching(self, D: nn.Module, fake: torch.Tensor) -> torch.Tensor:
         """G's feature-matching loss against a fresh real batch, as D sees both (augmented, noised)."""
+        if not isinstance(D, DCGANDiscriminator):  # the config allows feature matching for DCGAN only
+            raise TypeError("feature matching needs the DCGAN discriminator's hidden features")
         real = self.data.sample(fake.shape[0], self.rng)
         with torch.no_grad():
             real_features = D.features(self._d_input(real)).float()
