@@ -215,7 +215,7 @@ def _train(session, on_alarm: str, ranks=None) -> int:
                         )
                     )
                 case ClassifierScored(step=step, report=report):
-                    bar.write(f"step {step:,}: held-out accuracy {100 * report.accuracy:.1f} % ({report.split})")
+                    bar.write(f"step {step:,}: classifier accuracy {100 * report.accuracy:.1f} % on {report.split}")
                 case Alarm():
                     bar.write(
                         f"alarm at step {event.step:,}: {event.message} "

@@ -50,7 +50,7 @@ def semi_run(tmp_path_factory):
 
 def test_train_logs_and_prints_held_out_accuracy(semi_run):
     printed = (semi_run.parent / "printed.txt").read_text()
-    assert "step 10: held-out accuracy" in printed and "(held-out 2,000 of the bundled 10,000" in printed
+    assert "step 10: classifier accuracy" in printed and "on held-out 2,000 of the bundled 10,000" in printed
     records = [json.loads(line) for line in (semi_run / "metrics.jsonl").read_text().splitlines()]
     scored = [r for r in records if r.get("event") == "classifier"]
     assert [r["step"] for r in scored] == [5, 10]
