@@ -1,6 +1,7 @@
 """Semi-supervised learning (issue 19): what reaches D's loss, the K+1 loss itself, and a tiny run that learns."""
 
 import math
+from dataclasses import replace
 
 import numpy as np
 import pytest
@@ -54,7 +55,7 @@ def _trained_weights(train_part, subset, held, split, cfg):
     data = semi_data(train_part, subset, held, split, cfg.data, CPU)
     assert data.unlabelled.labels is None  # the unlabelled source holds no label at all
     trainer = SemiTrainer(cfg, semi=data)
-    for _ in range(6):
+    for _ in range(4):
         trainer.step()
     return trainer.D.state_dict()
 
@@ -67,7 +68,7 @@ def test_no_label_outside_the_subset_reaches_the_loss():
     scrambled_labels = np.random.default_rng(0).permutation(train_part.labels)
     scrambled_labels[subset] = train_part.labels[subset]
     assert (scrambled_labels != train_part.labels).mean() > 0.5
-    scrambled = type(train_part)(**{**train_part.__dict__, "labels": scrambled_labels})
+    scrambled = replace(train_part, labels=scrambled_labels)
     honest = _trained_weights(train_part, subset, held, split, cfg)
     blind = _trained_weights(scrambled, subset, held, split, cfg)
     assert all(torch.equal(honest[k], blind[k]) for k in honest)
@@ -98,13 +99,13 @@ def test_k_plus_one_loss_equals_a_hand_computation():
 
 
 def test_a_tiny_semi_supervised_run_beats_chance_on_the_held_out_split():
-    cfg = tiny_image_config(labelled_per_class=10, batch_size=32, steps=60)
+    cfg = tiny_image_config(labelled_per_class=10, batch_size=32, steps=20)
     cfg.loss.feature_matching = True
     trainer = SemiTrainer(check(cfg))
     for _ in range(cfg.train.steps):
         trainer.step()
     report = trainer.held_out_report()
-    assert report.accuracy > 0.3, report.accuracy  # chance is 0.1
+    assert report.accuracy > 0.25, report.accuracy  # chance is 0.1 (2,000 images: +- 0.007)
     assert sum(map(sum, report.confusion)) == 2000
     assert "held-out 2,000" in report.split
 
