@@ -11,8 +11,8 @@ from pathlib import Path
 from types import ModuleType
 from typing import NoReturn
 
-from ganstudio import __version__, cli_config
-from ganstudio.bench import explorer_latency, gui_lag, memory, modes, quality, scale, speed, startup, supervisor
+from ganstudio import __version__, cli_config, cli_semi
+from ganstudio.bench import explorer_latency, gui_lag, memory, modes, quality, scale, semi, speed, startup, supervisor
 from ganstudio.core.config import PRESET_SUMMARIES, ConfigError, RunConfig, load_config, preset
 
 EXIT_USAGE = 2
@@ -30,6 +30,7 @@ BENCHES: dict[str, ModuleType] = {
     "quality": quality,
     "memory": memory,
     "scale": scale,
+    "semi": semi,
 }
 
 
@@ -52,7 +53,17 @@ def _user_errors() -> tuple[type[BaseException], ...]:
     from ganstudio.core.quality.errors import QualityError
     from ganstudio.core.runlog import RunError
 
-    return (CliError, ConfigError, DataError, DeviceError, CheckpointError, RunError, ExportError, QualityError)
+    return (
+        CliError,
+        ConfigError,
+        DataError,
+        DeviceError,
+        CheckpointError,
+        RunError,
+        ExportError,
+        QualityError,
+        cli_semi.SemiCliError,
+    )
 
 
 def _config_from_args(args: argparse.Namespace) -> RunConfig:
@@ -154,6 +165,7 @@ def _train(session, on_alarm: str, ranks=None) -> int:
         Alarm,
         Changed,
         CheckpointSaved,
+        ClassifierScored,
         Failed,
         Finished,
         FinishReason,
@@ -202,6 +214,8 @@ def _train(session, on_alarm: str, ranks=None) -> int:
                             else ""
                         )
                     )
+                case ClassifierScored(step=step, report=report):
+                    bar.write(f"step {step:,}: classifier accuracy {100 * report.accuracy:.1f} % on {report.split}")
                 case Alarm():
                     bar.write(
                         f"alarm at step {event.step:,}: {event.message} "
@@ -325,6 +339,8 @@ def cmd_eval(args: argparse.Namespace) -> int:
     from ganstudio.core.quality.evaluator import evaluate_checkpoint
     from ganstudio.core.quality.inception import download_inception
 
+    if args.classifier:
+        return cli_semi.eval_classifier(args.checkpoint)
     if not 50 <= args.n <= 50_000:
         raise CliError("--n must be from 50 to 50,000")
     if args.data_path and not args.dataset:
@@ -543,11 +559,19 @@ def build_parser() -> argparse.ArgumentParser:
         help="conditional checkpoints: also the classification accuracy score (a small classifier "
         "trained only on generated images, tested on real ones; about a minute on a CPU)",
     )
+    evaluate.add_argument(
+        "--classifier",
+        action="store_true",
+        help="semi-supervised checkpoints: D's accuracy, overall and per class, on the held-out split "
+        "the run never trained on (instead of the sample scores)",
+    )
     evaluate.set_defaults(func=cmd_eval)
 
     watch = sub.add_parser("watch", help="open the window on a run another process is training, to follow and steer it")
     watch.add_argument("run_dir", metavar="RUN_DIR", help="the run folder (on this machine or a shared one)")
     watch.set_defaults(func=cmd_watch)
+
+    cli_semi.add_classify_parser(sub)
 
     presets = sub.add_parser("presets", help="list the presets")
     presets.set_defaults(func=cmd_presets)

@@ -163,6 +163,39 @@ def type_problems(config: RunConfig) -> list[tuple[str, str]]:
     return problems
 
 
+SEMI_LOSSES = ("non-saturating", "minimax")  # D(x) = Z / (Z + 1) is a probability: the BCE families only
+
+
+def semi_supervised_problems(config: RunConfig) -> list[tuple[str, str]]:
+    """The combinations a semi-supervised run (train.labelled_per_class > 0), feature matching or D's
+    dropout cannot work with, each one line."""
+    d, m, lo, t = config.data, config.model, config.loss, config.train
+    problems: list[tuple[str, str]] = []
+    dcgan_images = m.arch == "dcgan" and not d.is_toy
+    if lo.feature_matching and not (dcgan_images and m.conditional == "off"):
+        problems.append(("loss.feature_matching", "needs an unconditional DCGAN on images (D's hidden features)"))
+    if m.d_dropout and m.arch != "dcgan":
+        problems.append(("model.d_dropout", "is built into the DCGAN discriminator; set 0 for the MLP"))
+    if not t.labelled_per_class:
+        return problems
+    name = "train.labelled_per_class"
+    rules = (
+        (dcgan_images, "a semi-supervised run needs DCGAN on an image dataset (not the MLP or toy data)"),
+        (m.conditional == "off", "a semi-supervised D names the classes itself; set model.conditional off"),
+        (
+            lo.kind in SEMI_LOSSES,
+            f"D(x) = Z/(Z+1) is a probability: use loss.kind non-saturating or minimax, not {lo.kind}",
+        ),
+        (not lo.r1_gamma, "R1 is not defined on D's class logits; set loss.r1_gamma 0"),
+        (m.pack == 1, "PacGAN would classify packs of images, not images; set model.pack 1"),
+        (not d.limit, "a semi-supervised run keeps its own fixed held-out split; set data.limit 0"),
+        (t.unrolled_steps == 0, "unrolled D steps are not built for D's class logits; set train.unrolled_steps 0"),
+        (config.perf.processes == 1, "a semi-supervised run trains in one process; set perf.processes 1"),
+    )
+    problems += [(name, reason) for ok, reason in rules if not ok]
+    return problems
+
+
 def _finite(value: Any) -> bool:
     try:
         return math.isfinite(value)
@@ -257,6 +290,7 @@ def validate(config: RunConfig) -> list[tuple[str, str]]:
         "train.batch_size",
         f"must split evenly over the {config.perf.processes} processes (a multiple of processes x pack size)",
     )
+    problems += semi_supervised_problems(config)
     return problems
 
 

@@ -77,3 +77,10 @@ def auxiliary_class_loss(real_classes: torch.Tensor, fake_classes: torch.Tensor,
     """AC-GAN's D term (Odena et al. 2017): classify both reals and fakes as the class they carry.
     Rewarding G for fakes that are easy to classify is what narrows each class's variety."""
     return F.cross_entropy(real_classes, labels) + F.cross_entropy(fake_classes, labels)
+
+
+def feature_matching(real_features: torch.Tensor, fake_features: torch.Tensor) -> torch.Tensor:
+    """G's feature-matching loss (Salimans et al. 2016): ||mean f(x) - mean f(G(z))||², the squared distance
+    between the batch means of D's hidden features on real and generated images, so G matches the data's
+    statistics rather than chasing whatever fools the current D."""
+    return (real_features.mean(dim=0) - fake_features.mean(dim=0)).pow(2).sum()

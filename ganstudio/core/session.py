@@ -18,7 +18,7 @@ from ganstudio.core import losses
 from ganstudio.core.checkpoint import CheckpointError, load_checkpoint, restore_trainer, save_checkpoint
 from ganstudio.core.config import ConfigError, RunConfig, check
 from ganstudio.core.data.toy import mode_centres
-from ganstudio.core.events import Event, ModesMeasured, QualityScored
+from ganstudio.core.events import ClassifierScored, Event, ModesMeasured, QualityScored
 from ganstudio.core.imaging import image_grid, scatter_image
 from ganstudio.core.metrics import PROTOCOL_SAMPLES, MatchMetrics, ModeMetrics, mode_metrics, wasserstein_1d
 from ganstudio.core.quality.scores import QualityReport
@@ -26,6 +26,8 @@ from ganstudio.core.resume import resume_changes
 from ganstudio.core.run_data import adopt_drawn, data_in_folder, discard_drawn
 from ganstudio.core.run_lock import RunLock
 from ganstudio.core.runlog import RunDirectory, RunError
+from ganstudio.core.semi.report import ClassifierReport
+from ganstudio.core.semi.trainer import SemiTrainer, make_trainer
 from ganstudio.core.stats import StepStats
 from ganstudio.core.trainer import Trainer
 
@@ -42,6 +44,7 @@ class Progress:
     modes: ModeMetrics | None = None  # mode-collapse metrics, every metrics_every steps on ring-8 / grid-25
     quality: QualityReport | None = None  # sample-quality scores, every quality.every steps on image data
     best: bool = False  # this quality report is the run's best so far (and best.pt was saved when asked)
+    classifier: ClassifierReport | None = None  # a semi-supervised D's held-out accuracy, every quality.every steps
 
 
 def measure_modes(trainer: Trainer) -> ModeMetrics | None:
@@ -106,7 +109,7 @@ def build_trainer(config: RunConfig, run: RunDirectory, device: str | None = Non
     """A Trainer whose drawn points come from the run folder, wherever it has been moved to."""
     data = data_in_folder(config.data, run.path)
     if data is config.data:
-        return Trainer(config, device=device)
+        return make_trainer(config, device=device)
     from ganstudio.core.data import build_data_source
     from ganstudio.core.device import select_device
 
@@ -253,9 +256,10 @@ class TrainingSession:
         quality, best = None, False
         if quality_due:
             quality, best = self.measure_quality()
+        classifier = self.measure_classifier() if quality_due and isinstance(t, SemiTrainer) else None
         if checkpoint_due:
             self.save_checkpoint(keep_step_copy=True)
-        return Progress(stats, picture, modes, quality, best)
+        return Progress(stats, picture, modes, quality, best, classifier)
 
     def write_config_if_changed(self) -> None:
         current = self.trainer.config.to_dict()
@@ -297,6 +301,13 @@ class TrainingSession:
                 save_checkpoint(t.state_dict(), self.run.best_checkpoint)
         self.log(QualityScored(t.step_count, report.to_record(), best))
         return report, best
+
+    def measure_classifier(self) -> ClassifierReport:
+        """A semi-supervised D's accuracy on the held-out images, logged to metrics.jsonl."""
+        assert isinstance(self.trainer, SemiTrainer)
+        report = self.trainer.held_out_report()
+        self.log(ClassifierScored(self.trainer.step_count, report))
+        return report
 
     def log(self, event: Event) -> None:
         """Appends what metrics.jsonl keeps of an event (a change, an alarm, a rewind, ...)."""

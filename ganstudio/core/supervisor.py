@@ -23,6 +23,7 @@ from ganstudio.core.events import (
     Alarm,
     Changed,
     CheckpointSaved,
+    ClassifierScored,
     Command,
     CommandKind,
     DistributionShown,
@@ -316,6 +317,8 @@ class Supervisor:
             self._raise(self._live_monitor.observe_modes(session.step, progress.modes.modes_captured))
         if progress.quality is not None:
             self._emit(QualityScored(session.step, progress.quality.to_record(), progress.best))
+        if progress.classifier is not None:
+            self._emit(ClassifierScored(session.step, progress.classifier))
         now = time.monotonic()
         if progress.picture is not None:
             self._picture(saved=True)

@@ -29,6 +29,8 @@ from ganstudio.core.fixed_latents import fixed_latents
 from ganstudio.core.footprint import check_footprint
 from ganstudio.core.models import build_models
 from ganstudio.core.models.conditional import one_hot, split_judgement
+from ganstudio.core.models.dcgan import DCGANDiscriminator
+from ganstudio.core.models.layers import SeededDropout
 from ganstudio.core.optimizers import grad_norm, make_optimizer
 from ganstudio.core.stats import StepStats
 from ganstudio.core.trainer_state import restore_trainer_state, trainer_state
@@ -53,7 +55,7 @@ class Trainer:
             raise ValueError("a conditional model needs labelled data")
         with torch.random.fork_rng(devices=[]):
             torch.manual_seed(seed)
-            g, d = build_models(config, num_classes=self.num_classes)
+            g, d = self._networks()
         self.fast: FastPath = resolve_fast_path(
             config.perf, self.device, conv=config.model.arch == "dcgan", toy=config.data.is_toy
         )
@@ -79,6 +81,9 @@ class Trainer:
         self._g = CompiledOrEager(self.G) if self.fast.compile else self.G
         self._d = CompiledOrEager(self.D) if self.fast.compile and not penalties else self.D
         self.rng = torch.Generator(device=self.device).manual_seed(seed)
+        for layer in self.D.modules():  # D's dropout masks come from the run's stream too
+            if isinstance(layer, SeededDropout):
+                layer.generator = self.rng
         self.augment = Augmenter.for_run(config.train, self.device)  # what D sees; G's samples never pass it
         self.fixed_noise, self.fixed_labels = fixed_latents(
             seed, config.model.latent_dim, self.num_classes, self.device
@@ -113,6 +118,10 @@ class Trainer:
                     f"class {empty[0]} has no images on rank {rank} of {world_size}: "
                     f"too few images of it for {world_size} processes"
                 )
+
+    def _networks(self) -> tuple[nn.Module, nn.Module]:
+        """G and D as the config and the data's classes describe them (a semi-supervised trainer adds D's class logits)."""
+        return build_models(self.config, num_classes=self.num_classes)
 
     @property
     def is_toy(self) -> bool:
@@ -338,16 +347,28 @@ class Trainer:
         try:
             with self.fast.autocast():
                 fake = self._g(self.noise(batch), *self._classes(labels))
-                logits, class_logits = self._judge(D if unrolled else self._d, self._d_input(fake), labels)
-                loss = losses.g_loss(kind, logits)
-                if class_logits is not None and labels is not None:
-                    loss = loss + losses.cross_entropy(class_logits, labels)
+                if self.config.loss.feature_matching:
+                    loss = self._feature_matching(D, fake)
+                else:
+                    logits, class_logits = self._judge(D if unrolled else self._d, self._d_input(fake), labels)
+                    loss = losses.g_loss(kind, logits)
+                    if class_logits is not None and labels is not None:
+                        loss = loss + losses.cross_entropy(class_logits, labels)
             grad = self._update(loss, self.G, self.opt_g, self.scaler_g)
         finally:
             D.requires_grad_(True)
         if self.G_ema is not None:
             self._update_ema(self.G_ema)
         return loss.detach(), grad
+
+    def _feature_matching(self, D: nn.Module, fake: torch.Tensor) -> torch.Tensor:
+        """G's feature-matching loss against a fresh real batch, as D sees both (augmented, noised)."""
+        if not isinstance(D, DCGANDiscriminator):  # the config allows feature matching for DCGAN only
+            raise TypeError("feature matching needs the DCGAN discriminator's hidden features")
+        real = self.data.sample(fake.shape[0], self.rng)
+        with torch.no_grad():
+            real_features = D.features(self._d_input(real)).float()
+        return losses.feature_matching(real_features, D.features(self._d_input(fake)).float())
 
     @torch.no_grad()
     def _update_ema(self, ema: nn.Module) -> None:

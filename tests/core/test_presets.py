@@ -65,6 +65,19 @@ DEFAULTS = {
     "train.augment_cap": 0.8,
     "model.conditional": "off",
     "perf.processes": 1,
+    "train.labelled_per_class": 0,
+    "loss.feature_matching": False,
+    "model.d_dropout": 0.0,
+}
+SEMI = {
+    "loss.feature_matching": True,
+    "model.d_dropout": 0.5,
+    "train.instance_noise": 0.3,
+    "model.width": 32,
+    "train.steps": 500,
+    "quality.every": 100,
+    "quality.samples": 1000,
+    "train.sample_every": 100,
 }
 PRESET_CHANGES = {
     "fashion-dcgan": {},
@@ -180,6 +193,8 @@ PRESET_CHANGES = {
         "train.ema_decay": 0.99,
         "model.conditional": "projection",
     },
+    "fashion-semi-100": {**SEMI, "train.labelled_per_class": 10},
+    "fashion-semi-1000": {**SEMI, "train.labelled_per_class": 100},
 }
 
 

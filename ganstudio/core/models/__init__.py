@@ -27,12 +27,15 @@ def init_weights(module: nn.Module) -> None:
         nn.init.normal_(module.weight, 0.0, 0.02)
 
 
-def build_models(config: RunConfig, init: bool = True, num_classes: int = 0) -> tuple[nn.Module, nn.Module]:
+def build_models(
+    config: RunConfig, init: bool = True, num_classes: int = 0, class_logits: int = 0
+) -> tuple[nn.Module, nn.Module]:
     """init=False skips weight initialisation and spectral norm (same shapes), for counting on the meta
     device: random init there goes through torch's reference ops, whose import costs seconds.
 
     num_classes comes from the data (or a checkpoint's class names); a conditional config with
     num_classes = 0 builds the unconditional shapes, which is what the memory estimate counts.
+    class_logits: a semi-supervised D's K outputs, one per class of the data (0: one realness logit).
     """
     m, d = config.model, config.data
     shape = sample_shape(config)
@@ -52,6 +55,8 @@ def build_models(config: RunConfig, init: bool = True, num_classes: int = 0) -> 
             batch_norm=not needs_per_sample_d(config),
             num_classes=classes,
             conditional=m.conditional,
+            outputs=class_logits or 1,
+            dropout=m.d_dropout,
         )
     else:
         g = MLPGenerator(
@@ -68,7 +73,14 @@ def build_models(config: RunConfig, init: bool = True, num_classes: int = 0) -> 
 
 
 def needs_per_sample_d(config: RunConfig) -> bool:
-    return config.loss.kind == "wgan-gp" or config.loss.r1_gamma > 0 or config.model.spectral_norm
+    """No BatchNorm in D. A semi-supervised D judges its labelled, unlabelled and generated batches apart,
+    and classifies held-out images one by one: batch statistics would differ between all of them."""
+    return (
+        config.loss.kind == "wgan-gp"
+        or config.loss.r1_gamma > 0
+        or config.model.spectral_norm
+        or config.train.labelled_per_class > 0
+    )
 
 
 def apply_spectral_norm(module: nn.Module) -> None:

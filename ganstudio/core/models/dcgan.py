@@ -17,7 +17,7 @@ from ganstudio.core.models.conditional import (
     label_maps,
     run_layers,
 )
-from ganstudio.core.models.layers import MinibatchStd
+from ganstudio.core.models.layers import MinibatchStd, SeededDropout
 
 
 def _base_size(image_size: int) -> tuple[int, int]:
@@ -91,24 +91,29 @@ class DCGANDiscriminator(nn.Module):
         batch_norm: bool = True,
         num_classes: int = 0,
         conditional: str = "off",
+        outputs: int = 1,
+        dropout: float = 0.0,
     ):
+        """outputs: 1 realness logit, or a semi-supervised D's K class logits (Salimans et al. 2016);
+        dropout: after each hidden layer when > 0 (no layer is added at 0, so older checkpoints load)."""
         super().__init__()
         base, downs = _base_size(image_size)
         act = (lambda: nn.LeakyReLU(0.2, True)) if activation == "leaky_relu" else (lambda: nn.ReLU(True))
         self.num_classes = num_classes if conditional != "off" else 0
         self.concat = bool(self.num_classes) and conditional == "concat"
         inputs = channels * pack + (self.num_classes if self.concat else 0)
-        layers: list[nn.Module] = [nn.Conv2d(inputs, width, 4, 2, 1), act()]  # (B, W, s/2, s/2)
+        drop = [SeededDropout(dropout)] if dropout > 0 else []
+        layers: list[nn.Module] = [nn.Conv2d(inputs, width, 4, 2, 1), act(), *drop]  # (B, W, s/2, s/2)
         ch = width
         for _ in range(downs - 1):
             norm = [nn.BatchNorm2d(ch * 2)] if batch_norm else []
-            layers += [nn.Conv2d(ch, ch * 2, 4, 2, 1, bias=not batch_norm), *norm, act()]
+            layers += [nn.Conv2d(ch, ch * 2, 4, 2, 1, bias=not batch_norm), *norm, act(), *drop]
             ch *= 2
         if minibatch_std:
             layers.append(MinibatchStd())  # (B, ch + 1, base, base)
             ch += 1
         self.body = nn.Sequential(*layers)  # (B, ch, base, base)
-        self.head = nn.Linear(ch * base * base, 1)
+        self.head = nn.Linear(ch * base * base, outputs)
         self.class_head = (
             ClassHead(conditional, ch * base * base, num_classes) if self.num_classes and not self.concat else None
         )
@@ -120,8 +125,16 @@ class DCGANDiscriminator(nn.Module):
         if self.concat and labels is not None:  # concat implies labels: checked above
             x = torch.cat([x, label_maps(labels, self.num_classes, x)], dim=1)  # (B, C_img + classes, H, W)
         h = self.body(x).flatten(1)  # (B, F)
+        if self.head.out_features > 1:
+            class_logits: torch.Tensor = self.head(h)  # (B, K)
+            return class_logits
         logit: torch.Tensor = self.head(h).squeeze(1)
         if self.class_head is None:
             return logit
         judged: torch.Tensor = self.class_head(h, logit, labels)
         return judged
+
+    def features(self, x: torch.Tensor) -> torch.Tensor:
+        """The last hidden layer (B, F) of an unconditional D, whose batch means feature matching compares."""
+        features: torch.Tensor = self.body(x).flatten(1)
+        return features

@@ -16,3 +16,22 @@ class MinibatchStd(nn.Module):
         std = (x.var(dim=0, unbiased=False) + 1e-8).sqrt().mean()  # eps: finite gradients where the batch agrees
         extra = std.expand(x.shape[0], 1, *x.shape[2:])
         return torch.cat([x, extra], dim=1)
+
+
+class SeededDropout(nn.Module):
+    """Dropout whose masks come from a given generator (the trainer's), so a run with dropout in D stays
+    reproducible and resumes bit for bit; nn.Dropout would draw from torch's global generator."""
+
+    def __init__(self, p: float):
+        super().__init__()
+        self.p = p
+        self.generator: torch.Generator | None = None  # set by the trainer; None draws from the global one
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        if not self.training or self.p <= 0:
+            return x
+        keep = torch.empty(x.shape, device=x.device, dtype=x.dtype).bernoulli_(1 - self.p, generator=self.generator)
+        return x * keep / (1 - self.p)
+
+    def extra_repr(self) -> str:
+        return f"p={self.p}"

@@ -55,3 +55,11 @@ class LossConfig:
         zero="off",
         fold=STABILISATION,
     )
+    feature_matching: bool = setting(
+        False,
+        "Feature matching",
+        "G's loss is the distance between the mean features D's last hidden layer finds in real and in "
+        "generated images, instead of fooling D's output (Salimans et al. 2016); the semi-supervised "
+        "presets use it. DCGAN, unconditional models",
+        fold=STABILISATION,
+    )

@@ -54,6 +54,16 @@ class ModelConfig:
         fold=STABILISATION,
         choices={"leaky_relu": "LeakyReLU (0.2)", "relu": "ReLU"},
     )
+    d_dropout: float = setting(
+        0.0,
+        "D dropout",
+        "Dropout after each of D's hidden layers, the rate of units dropped while training (Salimans et al. "
+        "2016 use 0.5 in a semi-supervised D); DCGAN only; 0 = off",
+        at_least=0,
+        below=1,
+        zero="off",
+        fold=STABILISATION,
+    )
     conditional: str = setting(
         "off",
         "Conditional",

@@ -139,6 +139,18 @@ class TrainConfig:
         fold=AUGMENTATION,
     )
 
+    labelled_per_class: int = setting(
+        0,
+        "Labels per class",
+        "Semi-supervised learning (Salimans et al. 2016): keep the labels of only this many training images "
+        "per class (chosen by the seed) and use every other image without its label; D becomes a classifier "
+        "scored on held-out images it never trains on. 0 = off (an ordinary GAN)",
+        at_least=0,
+        at_most=60000,
+        zero="off",
+        fold=ADVANCED,
+    )
+
     @property
     def augment_policies(self) -> tuple[str, ...]:
         """The DiffAugment transforms switched on, in the order they are applied."""

@@ -1,0 +1,102 @@
+"""The semi-supervised commands: `eval CHECKPOINT --classifier` and `classify CHECKPOINT IMAGES`."""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import io
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # numpy and the engine load when a command runs, not when the CLI parses
+    import numpy as np
+
+    from ganstudio.core.semi.report import ClassifierReport
+
+CLASSIFY_HELP = "classify images with a semi-supervised checkpoint's D: a CSV of each image's class probabilities"
+
+
+class SemiCliError(Exception):
+    """One line for the user (cli.py lists it among the user errors)."""
+
+
+def add_classify_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    classify = sub.add_parser("classify", help=CLASSIFY_HELP, description=CLASSIFY_HELP)
+    classify.add_argument("checkpoint", help="a semi-supervised run's .pt file (train.labelled_per_class > 0)")
+    classify.add_argument(
+        "images",
+        help="a folder of images, an image file, a .npy of (N, 28, 28) uint8, or an idx file "
+        "(*-images-idx3-ubyte[.gz]); other sizes are resized as the training images were",
+    )
+    classify.add_argument(
+        "--out", required=True, help="the CSV to write: name, predicted class, one probability per class"
+    )
+    classify.add_argument(
+        "--labels",
+        metavar="LABELS_IDX",
+        help="an idx file of the images' true classes (e.g. t10k-labels-idx1-ubyte.gz): also print the accuracy",
+    )
+    classify.set_defaults(func=cmd_classify)
+
+
+def _print_report(report: ClassifierReport) -> None:
+    from ganstudio.bench.table import format_table
+
+    print(f"accuracy {100 * report.accuracy:.2f} % (error {100 * (1 - report.accuracy):.2f} %) on {report.split}")
+    print(format_table(["class", "accuracy"], [[name, f"{100 * acc:.1f} %"] for name, acc in report.per_class.items()]))
+
+
+def eval_classifier(checkpoint: str) -> int:
+    from ganstudio.core.semi.classifier import load_classifier
+
+    classifier = load_classifier(checkpoint)
+    _print_report(classifier.held_out_report())
+    return 0
+
+
+def _read_labels(path: str, count: int, classes: int) -> np.ndarray:
+    import numpy as np
+
+    from ganstudio.core.data.idx import IdxError, read_idx
+
+    try:
+        labels = read_idx(path)
+    except IdxError as exc:
+        raise SemiCliError(str(exc)) from None
+    if labels.ndim != 1 or labels.dtype.kind not in "iu":
+        raise SemiCliError(f"{path} holds {labels.dtype} {labels.shape}, not one class index per image")
+    if len(labels) != count:
+        raise SemiCliError(f"{path} holds {len(labels):,} labels for {count:,} images read")
+    if len(labels) and (labels.min() < 0 or labels.max() >= classes):
+        raise SemiCliError(f"{path} holds classes outside 0 to {classes - 1}")
+    return labels.astype(np.int64)
+
+
+def cmd_classify(args: argparse.Namespace) -> int:
+    from ganstudio.core.atomic import atomic_write
+    from ganstudio.core.semi.classifier import load_classifier
+    from ganstudio.core.semi.image_inputs import read_image_inputs
+    from ganstudio.core.semi.report import ClassifierReport
+
+    out = Path(args.out)
+    if out.is_dir():
+        raise SemiCliError(f"--out {out} is a folder; give the CSV file to write")
+    classifier = load_classifier(args.checkpoint)
+    inputs = read_image_inputs(args.images)
+    names = classifier.class_names
+    labels = _read_labels(args.labels, len(inputs.images), len(names)) if args.labels else None
+    probabilities = classifier.probabilities(inputs.images)
+    predicted = probabilities.argmax(axis=1)
+    text = io.StringIO()
+    writer = csv.writer(text)
+    writer.writerow(["name", "predicted", *names])
+    for name, guess, row in zip(inputs.names, predicted, probabilities, strict=True):
+        writer.writerow([name, names[guess], *(f"{p:.6f}" for p in row)])
+    atomic_write(out, lambda tmp: Path(tmp).write_text(text.getvalue(), encoding="utf-8"))
+    skipped = f"; {inputs.skipped:,} unreadable files skipped" if inputs.skipped else ""
+    print(f"classified {len(predicted):,} images into {out}{skipped}")
+    if labels is not None:
+        _print_report(
+            ClassifierReport.from_predictions(predicted, labels, names, f"the {len(labels):,} images of {args.images}")
+        )
+    return 0

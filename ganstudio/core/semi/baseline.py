@@ -1,0 +1,105 @@
+"""The supervised baseline a semi-supervised run is measured against: the same D network, initialised as
+the run's D is, trained on the same labelled images alone (same augmentation and input noise, as many D
+updates), scored on the same held-out split. What it lacks is exactly the unlabelled images and G."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from pathlib import Path
+
+import torch
+import torch.nn.functional as F
+
+from ganstudio.core.atomic import atomic_write
+from ganstudio.core.augment import Augmenter
+from ganstudio.core.config import RunConfig, check
+from ganstudio.core.device import select_device
+from ganstudio.core.models import build_models
+from ganstudio.core.optimizers import make_optimizer
+from ganstudio.core.semi.data import build_semi_data
+from ganstudio.core.semi.report import BASELINE_FILE, ClassifierReport
+from ganstudio.core.semi.scoring import score_classifier
+
+PROGRESS_EVERY = 10  # D updates between progress calls
+
+
+class BaselineStopped(Exception):
+    """should_stop() said stop: the baseline was given up before it finished (nothing is written)."""
+
+
+def _noise_std(config: RunConfig, step: int) -> float:
+    """The run's instance noise at generator step `step`, annealed as the Trainer anneals it."""
+    t = config.train
+    if t.instance_noise <= 0:
+        return 0.0
+    if t.noise_anneal_steps <= 0:
+        return t.instance_noise
+    return t.instance_noise * max(0.0, 1.0 - step / t.noise_anneal_steps)
+
+
+def _lr_factor(config: RunConfig, step: int) -> float:
+    o, t = config.optim, config.train
+    if o.lr_decay <= 0:
+        return 1.0
+    return min(1.0, max(0.0, (t.steps - step) / (t.steps * o.lr_decay)))
+
+
+def train_baseline(
+    config: RunConfig,
+    *,
+    should_stop: Callable[[], bool] | None = None,
+    progress: Callable[[int, int], None] | None = None,
+) -> ClassifierReport:
+    """Raises BaselineStopped as soon as should_stop() is True; progress(update, total) every few updates,
+    on the calling thread."""
+    check(config)
+    if not config.train.labelled_per_class:
+        raise ValueError("a supervised baseline needs train.labelled_per_class > 0")
+    device = select_device(config.train.device)
+    semi = build_semi_data(config, device)
+    seed, t = config.train.seed, config.train
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(seed)  # G first, as the Trainer builds them, so this D starts as the run's D
+        _, D = build_models(config, class_logits=len(semi.class_names))
+    D = D.to(device)
+    o = config.optim
+    optimizer = make_optimizer(D.parameters(), o.name, o.lr_d, o, {})
+    rng = torch.Generator(device=device).manual_seed(seed)
+    augment = Augmenter.for_run(t, device)
+    total = t.steps * t.k
+    for update in range(1, total + 1):
+        if should_stop is not None and should_stop():
+            raise BaselineStopped(f"the supervised baseline was stopped at update {update - 1:,} of {total:,}")
+        step = (update - 1) // t.k
+        for group in optimizer.param_groups:
+            group["lr"] = o.lr_d * _lr_factor(config, step)
+        idx = torch.randint(len(semi.labelled_targets), (t.batch_size,), generator=rng, device=device)
+        x = augment(semi.labelled_images[idx].float().div_(127.5).sub_(1.0), rng)
+        std = _noise_std(config, step)
+        if std > 0:
+            x = x + std * torch.randn(x.shape, generator=rng, device=device)
+        loss = F.cross_entropy(D(x).float(), semi.labelled_targets[idx])
+        optimizer.zero_grad(set_to_none=True)
+        loss.backward()
+        optimizer.step()
+        if progress is not None and (update % PROGRESS_EVERY == 0 or update == total):
+            progress(update, total)
+    return score_classifier(D, semi.held_out_images, semi.held_out_labels, semi.class_names, semi.split, device)
+
+
+def write_baseline(run_dir: str | Path, report: ClassifierReport) -> None:
+    """classifier_baseline.json in the run folder, written whole or not at all."""
+    text = json.dumps(report.to_record(), indent=2) + "\n"
+    atomic_write(Path(run_dir) / BASELINE_FILE, lambda tmp: Path(tmp).write_text(text, encoding="utf-8"))
+
+
+def read_baseline(run_dir: str | Path) -> ClassifierReport | None:
+    """None when there is none, or the file is not one (a half-copied or edited file must not crash a view)."""
+    path = Path(run_dir) / BASELINE_FILE
+    try:
+        if not path.is_file() or path.stat().st_size > 1 << 20:
+            return None
+        return ClassifierReport.from_record(json.loads(path.read_text(encoding="utf-8")))
+    except (OSError, ValueError, KeyError, TypeError, AttributeError, RecursionError):
+        return None

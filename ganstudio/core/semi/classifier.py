@@ -1,0 +1,82 @@
+"""A semi-supervised checkpoint's D as an image classifier, for `ganstudio classify`, `eval --classifier` and
+the window's "drop an image here"."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import torch
+from torch import nn
+
+from ganstudio.core.checkpoint import CheckpointError, load_checkpoint, load_module_state
+from ganstudio.core.config import ConfigError, RunConfig, check
+from ganstudio.core.data.images import fit_images
+from ganstudio.core.models import build_models
+from ganstudio.core.semi.data import held_out_set
+from ganstudio.core.semi.report import ClassifierReport
+from ganstudio.core.semi.scoring import predict, score_classifier
+from ganstudio.core.semi.trainer import CLASSIFIER_CLASSES
+
+MAX_CLASSIFIED = 1_000_000  # images in one call; more is a mistake, not a batch
+
+
+class ImageClassifier:
+    def __init__(self, D: nn.Module, config: RunConfig, class_names: tuple[str, ...]):
+        self.D = D.eval()
+        self.config = config
+        self.class_names = class_names
+
+    def probabilities(self, images: np.ndarray) -> np.ndarray:
+        """uint8 (N, H, W) images of any size -> float32 (N, K) class probabilities, rows summing to 1 over
+        the K real classes. Images are resized and given channels as the training data was (fit_images)."""
+        images = np.asarray(images)
+        if images.dtype != np.uint8 or images.ndim != 3 or not 0 < len(images) <= MAX_CLASSIFIED:
+            raise ValueError(
+                f"expected uint8 images (N, H, W) with 1 to {MAX_CLASSIFIED:,} images, got {images.dtype} {images.shape}"
+            )
+        d = self.config.data
+        fitted = fit_images(images[:, None], d.image_size, d.channels)
+        logits = predict(self.D, fitted, torch.device("cpu"))
+        probabilities: np.ndarray = torch.softmax(logits, dim=1).numpy().astype(np.float32)
+        return probabilities
+
+    def held_out_report(self) -> ClassifierReport:
+        """Accuracy on the held-out split of the run's data (which must be on this machine)."""
+        held_out, split = held_out_set(self.config)
+        if held_out.class_names != self.class_names:
+            raise CheckpointError(
+                f"the checkpoint's classes ({', '.join(self.class_names[:4])}, ...) are not its data's "
+                f"({', '.join(held_out.class_names[:4])}, ...)"
+            )
+        assert held_out.labels is not None
+        d = self.config.data
+        images = fit_images(held_out.images, d.image_size, d.channels)
+        return score_classifier(self.D, images, held_out.labels, self.class_names, split, torch.device("cpu"))
+
+    def predict(self, images: np.ndarray) -> np.ndarray:
+        """(N,) int64 class indices, the most probable class of each image."""
+        return np.asarray(self.probabilities(images).argmax(axis=1), dtype=np.int64)
+
+
+def load_classifier(checkpoint: str | Path) -> ImageClassifier:
+    """Raises CheckpointError (one line) for a file that is not a semi-supervised GAN Studio checkpoint."""
+    path = Path(checkpoint)
+    state = load_checkpoint(path, map_location="cpu")
+    try:
+        config = check(RunConfig.from_dict(state["config"]))
+    except ConfigError as exc:
+        raise CheckpointError(f"{path}: its config is not usable: {exc}") from None
+    names = state.get(CLASSIFIER_CLASSES)
+    if not config.train.labelled_per_class or not isinstance(names, list) or not names:
+        raise CheckpointError(
+            f"{path} is not a semi-supervised checkpoint (train.labelled_per_class is 0): its D is no classifier"
+        )
+    if not all(isinstance(n, str) and 0 < len(n) <= 200 for n in names) or len(names) > 1000:
+        raise CheckpointError(f"{path}: its classifier's class names are not a list of short names")
+    if "discriminator" not in state:
+        raise CheckpointError(f"{path} holds only a generator (an exported one?): no classifier")
+    with torch.random.fork_rng(devices=[]):
+        _, D = build_models(config, class_logits=len(names))
+    load_module_state(D, state["discriminator"], "discriminator")
+    return ImageClassifier(D, config, tuple(names))

@@ -1,0 +1,144 @@
+"""A semi-supervised run's data: a held-out split it never trains on, a few labelled training images, and
+every training image again without its label.
+
+The trainer gets a SemiData and nothing else: the labelled subset as one small (images, labels) pair and an
+unlabelled ImageSource built with no labels at all, so no label outside the subset can reach a loss.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+
+import numpy as np
+import torch
+
+from ganstudio.core.config import DataConfig, RunConfig
+from ganstudio.core.data import load_images
+from ganstudio.core.data.classes import FASHION_CLASSES
+from ganstudio.core.data.errors import DataError
+from ganstudio.core.data.idx import IdxError, read_idx
+from ganstudio.core.data.images import ImageSource, LoadedImages, fit_images
+from ganstudio.core.paths import find_fashion_full
+
+SPLIT_SEED = 20161  # the held-out split is the same for every run and seed: accuracies compare across runs
+HELD_OUT_SHARE = 0.2  # of each class: the bundled 10,000 images split 8,000 / 2,000
+SUBSET_SEED_OFFSET = 4409  # keeps the labelled subset's draw apart from other uses of the run's seed
+
+
+@dataclass(frozen=True)
+class SemiData:
+    labelled_images: torch.Tensor  # (L, C, H, W) uint8 on the training device: the only labelled images
+    labelled_targets: torch.Tensor  # (L,) int64, their classes
+    unlabelled: ImageSource  # every training image, built without labels
+    held_out_images: torch.Tensor  # (M, C, H, W) uint8: scored, never trained on
+    held_out_labels: np.ndarray  # (M,) int64
+    class_names: tuple[str, ...]
+    split: str  # the held-out images in words, shown beside every accuracy
+
+
+def held_out_split(loaded: LoadedImages, data: DataConfig) -> tuple[LoadedImages, LoadedImages, str]:
+    """(training part, held-out part, the split in words). fashion-mnist-full is scored on its official
+    test split; any other labelled set on a fixed, class-balanced fifth of it, the same for every seed."""
+    if data.dataset == "fashion-mnist-full":
+        test = official_test_split(data.path)
+        return loaded, test, f"the official Fashion-MNIST test split ({len(test.images):,} images)"
+    if loaded.labels is None:
+        raise DataError(f"a semi-supervised run needs labelled data: {loaded.unlabelled_reason}")
+    rng = np.random.default_rng(SPLIT_SEED)
+    held = []
+    for c in range(len(loaded.class_names)):
+        members = rng.permutation(np.flatnonzero(loaded.labels == c))
+        held.append(members[: round(len(members) * HELD_OUT_SHARE)])
+    held_idx = np.sort(np.concatenate(held))
+    train_idx = np.setdiff1d(np.arange(len(loaded.labels)), held_idx)
+    train = replace(loaded, images=loaded.images[train_idx], labels=loaded.labels[train_idx])
+    test = replace(loaded, images=loaded.images[held_idx], labels=loaded.labels[held_idx])
+    whole = "the bundled 10,000" if data.dataset == "fashion-mnist" else f"the {len(loaded.labels):,} of {data.dataset}"
+    split = f"held-out {len(held_idx):,} of {whole} (fixed {len(train_idx):,} / {len(held_idx):,} split)"
+    return train, test, split
+
+
+def official_test_split(path: str | None) -> LoadedImages:
+    """The t10k files beside fashion-mnist-full's training split."""
+    folder = find_fashion_full(path)
+    images = sorted(folder.glob("t10k-images-idx3-ubyte*")) if folder else []
+    labels = sorted(folder.glob("t10k-labels-idx1-ubyte*")) if folder else []
+    if not images or not labels:
+        raise DataError(
+            f"no Fashion-MNIST test split (t10k-images-idx3-ubyte and t10k-labels-idx1-ubyte) in {folder or path}: "
+            "a semi-supervised run is scored on it"
+        )
+    try:
+        x, y = read_idx(images[0]), read_idx(labels[0]).astype(np.int64)
+    except IdxError as exc:
+        raise DataError(str(exc)) from None
+    if x.ndim != 3 or y.shape != (len(x),) or y.min() < 0 or y.max() >= 10:
+        raise DataError(f"{images[0]} and {labels[0]} are not one class from 0 to 9 per image")
+    return LoadedImages(
+        x[:, None], f"Fashion-MNIST test split ({len(x):,} images)", labels=y, class_names=FASHION_CLASSES
+    )
+
+
+def labelled_subset(labels: np.ndarray, per_class: int, seed: int, class_names: tuple[str, ...]) -> np.ndarray:
+    """Sorted indices of `per_class` training images of each class, the same for the same seed."""
+    rng = np.random.default_rng(seed + SUBSET_SEED_OFFSET)
+    chosen = []
+    for c, name in enumerate(class_names):
+        members = np.flatnonzero(labels == c)
+        if len(members) < per_class:
+            raise DataError(
+                f"class {name} has {len(members):,} training images, fewer than train.labelled_per_class = {per_class:,}"
+            )
+        chosen.append(rng.choice(members, size=per_class, replace=False))
+    return np.sort(np.concatenate(chosen))
+
+
+def semi_data(
+    train: LoadedImages,
+    subset: np.ndarray,
+    held_out: LoadedImages,
+    split: str,
+    data: DataConfig,
+    device: torch.device,
+) -> SemiData:
+    """The labels of `subset` are the only ones taken from `train`."""
+    assert train.labels is not None and held_out.labels is not None
+    size, channels = data.image_size, data.channels
+    per_class = len(subset) // max(1, len(train.class_names))
+    unlabelled = replace(
+        train,
+        labels=None,
+        class_names=(),
+        unlabelled_reason="a semi-supervised run uses its training images without their labels",
+        description=f"{train.description}: {len(train.images):,} training images, {len(subset):,} of them "
+        f"labelled ({per_class:,} per class); scored on {split}",
+    )
+    return SemiData(
+        labelled_images=fit_images(train.images[subset], size, channels).to(device),
+        labelled_targets=torch.from_numpy(np.asarray(train.labels[subset], dtype=np.int64)).to(device),
+        unlabelled=ImageSource(unlabelled, size, channels, device),
+        held_out_images=fit_images(held_out.images, size, channels),
+        held_out_labels=np.asarray(held_out.labels, dtype=np.int64),
+        class_names=train.class_names,
+        split=split,
+    )
+
+
+def build_semi_data(config: RunConfig, device: torch.device) -> SemiData:
+    loaded = load_images(config.data)
+    if loaded.labels is None:
+        raise DataError(f"a semi-supervised run needs labelled data: {loaded.unlabelled_reason}")
+    train, held_out, split = held_out_split(loaded, config.data)
+    assert train.labels is not None
+    subset = labelled_subset(train.labels, config.train.labelled_per_class, config.train.seed, train.class_names)
+    return semi_data(train, subset, held_out, split, config.data, device)
+
+
+def held_out_set(config: RunConfig) -> tuple[LoadedImages, str]:
+    """The held-out images of a run's data and the split in words, as the run scored them; nothing is
+    downloaded (a checkpoint from elsewhere names data this machine may not have)."""
+    loaded = load_images(config.data, download=False)
+    if loaded.labels is None:
+        raise DataError(f"the run's data has no labels to score against: {loaded.unlabelled_reason}")
+    _, held_out, split = held_out_split(loaded, config.data)
+    return held_out, split

@@ -1,0 +1,119 @@
+"""Images to classify, from what a user has at hand: a folder of image files, one image file, a .npy array
+or an idx file as (Fashion-)MNIST ships them. Unreadable files in a folder are skipped and counted."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from ganstudio.core.data.errors import DataError
+from ganstudio.core.data.idx import MAX_IDX_BYTES, IdxError, read_idx
+from ganstudio.core.data.images import IMAGE_SUFFIXES, is_regular_file
+
+IDX_NAME = re.compile(r".*-images-idx3-ubyte(\.gz)?$")
+MAX_IMAGES = 1_000_000
+MIXED_SIDE = 64  # images of different sizes in one folder are centre-cropped square and brought to this side
+
+
+@dataclass(frozen=True)
+class ImageInputs:
+    images: np.ndarray  # uint8 (N, H, W), grayscale
+    names: list[str]  # one per image: its file name, or "FILE:INDEX" for an array's rows
+    skipped: int  # files in a folder that could not be read as images
+
+
+def read_image_inputs(path: str | Path) -> ImageInputs:
+    """Raises DataError (one line) for a path that is none of the kinds, or holds no readable image."""
+    path = Path(path).expanduser()
+    if path.is_dir():
+        return _read_folder(path)
+    if not path.exists():
+        raise DataError(f"not found: {path}")
+    if not is_regular_file(path):
+        raise DataError(f"{path} is not a regular file")
+    if path.suffix.lower() == ".npy":
+        return _rows(path, _read_npy(path))
+    if IDX_NAME.match(path.name):
+        try:
+            images = read_idx(path)
+        except IdxError as exc:
+            raise DataError(str(exc)) from None
+        return _rows(path, images)
+    if path.suffix.lower() in IMAGE_SUFFIXES:
+        image = _read_image(path)
+        if image is None:
+            raise DataError(f"{path} is not a readable image")
+        return ImageInputs(image[None], [path.name], 0)
+    raise DataError(
+        f"{path} is not a folder of images, an image file, a .npy of (N, 28, 28) uint8 "
+        "or an idx file (*-images-idx3-ubyte[.gz])"
+    )
+
+
+def _read_npy(path: Path) -> np.ndarray:
+    if path.stat().st_size > MAX_IDX_BYTES:
+        raise DataError(f"{path} is over {MAX_IDX_BYTES >> 30} GB; that is no image set")
+    try:
+        array = np.load(path, allow_pickle=False)
+    except (ValueError, OSError, EOFError) as exc:
+        raise DataError(
+            f"{path} is not a readable .npy file ({str(exc).splitlines()[0] if str(exc) else exc})"
+        ) from None
+    return np.asarray(array)
+
+
+def _rows(path: Path, images: np.ndarray) -> ImageInputs:
+    if images.dtype != np.uint8 or images.ndim != 3 or 0 in images.shape:
+        raise DataError(
+            f"{path} holds {images.dtype} {images.shape}; expected uint8 images (N, H, W), e.g. (N, 28, 28)"
+        )
+    if len(images) > MAX_IMAGES:
+        raise DataError(f"{path} holds {len(images):,} images, over the {MAX_IMAGES:,} classified at once")
+    return ImageInputs(np.ascontiguousarray(images), [f"{path.name}:{i}" for i in range(len(images))], 0)
+
+
+def _read_image(path: Path) -> np.ndarray | None:
+    """A grayscale uint8 (H, W) image; None if unreadable."""
+    from PIL import Image, UnidentifiedImageError
+
+    try:
+        with Image.open(path) as im:
+            return np.array(im.convert("L"), dtype=np.uint8)  # a writable copy, as torch wants
+    except (OSError, UnidentifiedImageError, ValueError, Image.DecompressionBombError):
+        return None
+
+
+def _square(image: np.ndarray) -> np.ndarray:
+    """Centre-cropped square at MIXED_SIDE px, so images of different sizes stack into one array."""
+    from PIL import Image
+
+    h, w = image.shape
+    s = min(h, w)
+    top, left = (h - s) // 2, (w - s) // 2
+    square = Image.fromarray(image[top : top + s, left : left + s])
+    return np.asarray(square.resize((MIXED_SIDE, MIXED_SIDE), Image.Resampling.BICUBIC), dtype=np.uint8)
+
+
+def _read_folder(folder: Path) -> ImageInputs:
+    files = sorted(p for p in folder.rglob("*") if p.suffix.lower() in IMAGE_SUFFIXES and not p.is_dir())[
+        : MAX_IMAGES + 1
+    ]
+    images: list[np.ndarray] = []
+    names: list[str] = []
+    skipped = 0
+    for file in files:
+        image = _read_image(file) if is_regular_file(file) else None  # a FIFO would block open()
+        if image is None:
+            skipped += 1
+            continue
+        images.append(image)
+        names.append(str(file.relative_to(folder)))
+    if not images:
+        extra = f" ({skipped} unreadable files skipped)" if skipped else ""
+        raise DataError(f"no readable image in {folder}{extra}")
+    if len({im.shape for im in images}) > 1:
+        images = [_square(im) for im in images]
+    return ImageInputs(np.stack(images), names, skipped)

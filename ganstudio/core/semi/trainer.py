@@ -1,0 +1,85 @@
+"""The semi-supervised Trainer: the Trainer's step with D's K class logits and the labelled batch's
+cross-entropy added to D's loss. Everything else (G's loss, feature matching, noise, augmentation,
+checkpoints) is the Trainer's own, seeing D's realness logit logsumexp(l)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import torch
+from torch import nn
+
+from ganstudio.core.config import RunConfig, check
+from ganstudio.core.device import select_device
+from ganstudio.core.models import build_models
+from ganstudio.core.semi.data import SemiData, build_semi_data
+from ganstudio.core.semi.loss import realness, semi_d_loss
+from ganstudio.core.semi.report import ClassifierReport
+from ganstudio.core.semi.scoring import score_classifier
+from ganstudio.core.trainer import Trainer
+
+CLASSIFIER_CLASSES = "classifier_classes"  # a semi-supervised checkpoint's key: the names of D's K outputs
+
+
+class SemiTrainer(Trainer):
+    def __init__(self, config: RunConfig, semi: SemiData | None = None, device: torch.device | str | None = None):
+        """semi: the data, built from the config when not given (tests give it to show what reaches the loss)."""
+        check(config)
+        if not config.train.labelled_per_class:
+            raise ValueError("a semi-supervised trainer needs train.labelled_per_class > 0")
+        chosen = device if isinstance(device, torch.device) else select_device(device or config.train.device)
+        self.semi = semi if semi is not None else build_semi_data(config, chosen)
+        super().__init__(config, data=self.semi.unlabelled, device=chosen)
+
+    @property
+    def classifier_classes(self) -> tuple[str, ...]:
+        return self.semi.class_names
+
+    def _networks(self) -> tuple[nn.Module, nn.Module]:
+        return build_models(self.config, class_logits=len(self.semi.class_names))
+
+    def _judge(
+        self, D: Callable[..., torch.Tensor], x: torch.Tensor, labels: torch.Tensor | None
+    ) -> tuple[torch.Tensor, torch.Tensor | None]:
+        return realness(D(x).float()), None
+
+    def _labelled_batch(self, n: int) -> tuple[torch.Tensor, torch.Tensor]:
+        idx = torch.randint(len(self.semi.labelled_targets), (n,), generator=self.rng, device=self.device)
+        return self.semi.labelled_images[idx].float().div_(127.5).sub_(1.0), self.semi.labelled_targets[idx]
+
+    def _d_loss(
+        self,
+        D: nn.Module,
+        real: torch.Tensor,
+        fake: torch.Tensor,
+        forward: Callable[..., torch.Tensor] | None = None,
+        labels: torch.Tensor | None = None,
+    ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        images, targets = self._labelled_batch(real.shape[0])
+        judge = forward or D
+        labelled_in, real_in, fake_in = self._d_input(images), self._d_input(real), self._d_input(fake)
+        with self.fast.autocast():
+            labelled, unlabelled, generated = judge(labelled_in).float(), judge(real_in).float(), judge(fake_in).float()
+            loss = semi_d_loss(labelled, targets, unlabelled, generated, self.config.loss.label_smoothing)
+        return loss, realness(unlabelled), realness(generated)
+
+    def held_out_report(self) -> ClassifierReport:
+        return score_classifier(
+            self.D,
+            self.semi.held_out_images,
+            self.semi.held_out_labels,
+            self.semi.class_names,
+            self.semi.split,
+            self.device,
+        )
+
+    def state_dict(self) -> dict[str, Any]:
+        return {**super().state_dict(), CLASSIFIER_CLASSES: list(self.semi.class_names)}
+
+
+def make_trainer(config: RunConfig, device: torch.device | str | None = None) -> Trainer:
+    """The trainer a config asks for: semi-supervised when train.labelled_per_class > 0."""
+    if config.train.labelled_per_class:
+        return SemiTrainer(config, device=device)
+    return Trainer(config, device=device)

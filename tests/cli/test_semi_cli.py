@@ -1,0 +1,129 @@
+"""Semi-supervised commands as a user runs them: train prints held-out accuracy, eval --classifier,
+classify on every input kind, refusals in one line, and bench semi on a tiny budget."""
+
+import contextlib
+import csv
+import gzip
+import io
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from ganstudio.cli import main
+from ganstudio.core.data.images import bundled_fashion_images, bundled_fashion_labels
+from tests.conftest import tiny_image_config
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def write_idx(path: Path, array: np.ndarray) -> None:
+    header = bytes([0, 0, 8, array.ndim]) + b"".join(int(n).to_bytes(4, "big") for n in array.shape)
+    with gzip.open(path, "wb") as fh:
+        fh.write(header + np.ascontiguousarray(array, dtype=np.uint8).tobytes())
+
+
+def run_cli(*args: str) -> subprocess.CompletedProcess:
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    return subprocess.run(
+        [sys.executable, "-m", "ganstudio", *args], capture_output=True, text=True, env=env, timeout=300
+    )
+
+
+@pytest.fixture(scope="module")
+def semi_run(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("semi")
+    cfg = tiny_image_config(steps=10, labelled_per_class=5, batch_size=16, checkpoint_every=10)
+    cfg.quality.every, cfg.quality.samples, cfg.quality.keep_best = 5, 50, False
+    (folder / "cfg.json").write_text(cfg.to_json())
+    printed = io.StringIO()
+    with contextlib.redirect_stdout(printed):
+        assert main(["train", "--config", str(folder / "cfg.json"), "--out", str(folder / "run")]) == 0
+    (folder / "printed.txt").write_text(printed.getvalue())
+    return folder / "run"
+
+
+def test_train_logs_and_prints_held_out_accuracy(semi_run):
+    printed = (semi_run.parent / "printed.txt").read_text()
+    assert "step 10: classifier accuracy" in printed and "on held-out 2,000 of the bundled 10,000" in printed
+    records = [json.loads(line) for line in (semi_run / "metrics.jsonl").read_text().splitlines()]
+    scored = [r for r in records if r.get("event") == "classifier"]
+    assert [r["step"] for r in scored] == [5, 10]
+    assert "held-out 2,000 of the bundled 10,000" in scored[-1]["split"]
+    assert len(scored[-1]["confusion"]) == 10
+
+
+def test_eval_classifier_names_the_split_and_every_class(semi_run, capsys):
+    assert main(["eval", str(semi_run / "checkpoints" / "latest.pt"), "--classifier"]) == 0
+    out = capsys.readouterr().out
+    assert "accuracy" in out and "fixed 8,000 / 2,000 split" in out
+    assert "Ankle boot" in out and "Trouser" in out
+
+
+def test_classify_reads_every_input_kind(semi_run, tmp_path, capsys):
+    checkpoint = str(semi_run / "checkpoints" / "latest.pt")
+    images, labels = bundled_fashion_images()[:12, 0], bundled_fashion_labels()[:12]
+    np.save(tmp_path / "x.npy", images)
+    write_idx(tmp_path / "x-images-idx3-ubyte.gz", images)
+    write_idx(tmp_path / "x-labels-idx1-ubyte.gz", labels)
+    folder = tmp_path / "folder"
+    folder.mkdir()
+    Image.fromarray(images[0]).save(folder / "a.png")
+    Image.fromarray(images[1]).resize((40, 40)).save(folder / "b.png")  # another size: resized
+    (folder / "broken.png").write_bytes(b"not a png")
+    for source, count in (("x.npy", 12), ("x-images-idx3-ubyte.gz", 12), ("folder", 2), ("folder/a.png", 1)):
+        out = tmp_path / f"{source.replace('/', '_')}.csv"
+        args = ["classify", checkpoint, str(tmp_path / source), "--out", str(out)]
+        if count == 12:
+            args += ["--labels", str(tmp_path / "x-labels-idx1-ubyte.gz")]
+        assert main(args) == 0, source
+        rows = list(csv.reader(out.open()))
+        assert rows[0][:3] == ["name", "predicted", "T-shirt/top"] and len(rows[0]) == 12
+        assert len(rows) == count + 1
+        assert all(abs(sum(map(float, row[2:])) - 1) < 1e-4 for row in rows[1:])
+        printed = capsys.readouterr().out
+        assert ("accuracy" in printed) == (count == 12)
+        assert ("1 unreadable files skipped" in printed) == (source == "folder")
+
+
+def test_classify_refuses_bad_inputs_in_one_line(semi_run, tmp_path, capsys):
+    checkpoint = str(semi_run / "checkpoints" / "latest.pt")
+    np.save(tmp_path / "floats.npy", np.zeros((2, 28, 28), dtype=np.float32))
+    (tmp_path / "notes.txt").write_text("hello")
+    write_idx(tmp_path / "few-labels-idx1-ubyte.gz", np.zeros(3, dtype=np.uint8))
+    np.save(tmp_path / "x.npy", np.zeros((2, 28, 28), dtype=np.uint8))
+    out = ["--out", str(tmp_path / "p.csv")]
+    for case in (
+        [checkpoint, str(tmp_path / "missing")],
+        [checkpoint, str(tmp_path / "x.npy"), "--labels", str(tmp_path / "few-labels-idx1-ubyte.gz")],
+    ):
+        assert main(["classify", *case, *out]) == 2
+        err = capsys.readouterr().err.strip().splitlines()
+        assert len(err) == 1 and err[0].startswith("ganstudio: error: ")
+    for case in ([checkpoint, str(tmp_path / "floats.npy")], [str(tmp_path / "notes.txt"), str(tmp_path / "x.npy")]):
+        result = run_cli("classify", *case, *out)  # as a user sees it: exit status 2, one line
+        assert result.returncode == 2, (case, result.stderr)
+        lines = result.stderr.strip().splitlines()
+        assert len(lines) == 1 and lines[0].startswith("ganstudio: error: "), result.stderr
+    assert not (tmp_path / "p.csv").exists()
+
+
+def test_eval_classifier_refuses_an_ordinary_checkpoint(small_checkpoint, capsys):
+    assert main(["eval", str(small_checkpoint), "--classifier"]) == 2
+    assert "not a semi-supervised checkpoint" in capsys.readouterr().err
+
+
+def test_bench_semi_runs_on_a_tiny_budget(tmp_path):
+    result = run_cli(
+        "bench", "semi", "--steps", "3", "--seeds", "1", "--labels-per-class", "2",
+        "--set", "model.width=8", "--set", "train.batch_size=8", "--json", str(tmp_path / "semi.json"),
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    assert "supervised baseline" in result.stdout and "0.93 %" in result.stdout and "not Fashion-MNIST" in result.stdout
+    saved = json.loads((tmp_path / "semi.json").read_text())
+    assert saved["settings"][0]["labelled_per_class"] == 2 and len(saved["settings"][0]["semi_accuracy"]) == 1

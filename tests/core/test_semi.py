@@ -1,0 +1,161 @@
+"""Semi-supervised learning (issue 19): what reaches D's loss, the K+1 loss itself, and a tiny run that learns."""
+
+import math
+from dataclasses import replace
+
+import numpy as np
+import pytest
+import torch
+import torch.nn.functional as F
+
+from ganstudio.core.config import ConfigError, check
+from ganstudio.core.data import load_images
+from ganstudio.core.data.errors import DataError
+from ganstudio.core.semi.baseline import read_baseline, train_baseline, write_baseline
+from ganstudio.core.semi.data import held_out_split, labelled_subset, semi_data
+from ganstudio.core.semi.loss import semi_d_loss
+from ganstudio.core.semi.report import BASELINE_FILE
+from ganstudio.core.semi.trainer import SemiTrainer
+from tests.conftest import tiny_image_config
+
+CPU = torch.device("cpu")
+
+
+def semi_config(**train):
+    cfg = tiny_image_config(labelled_per_class=3, batch_size=16, **train)
+    cfg.loss.feature_matching = True
+    cfg.model.d_dropout = 0.2
+    return check(cfg)
+
+
+def test_held_out_split_is_fixed_and_class_balanced_and_apart_from_training():
+    cfg = semi_config()
+    loaded = load_images(cfg.data)
+    train, held, split = held_out_split(loaded, cfg.data)
+    assert (len(train.images), len(held.images)) == (8000, 2000)
+    assert np.bincount(held.labels).tolist() == [200] * 10
+    assert "8,000 / 2,000" in split
+    again = held_out_split(load_images(cfg.data), cfg.data)[1]
+    assert np.array_equal(again.images, held.images)  # the same for every run and seed
+    train_rows = {row.tobytes() for row in train.images}
+    assert sum(row.tobytes() in train_rows for row in held.images) < 5  # only the data's own duplicates
+
+
+def test_labelled_subset_is_class_balanced_fixed_by_the_seed_and_refuses_too_many():
+    labels = load_images(semi_config().data).labels
+    a = labelled_subset(labels, 7, seed=1, class_names=tuple("abcdefghij"))
+    assert np.bincount(labels[a]).tolist() == [7] * 10
+    assert np.array_equal(a, labelled_subset(labels, 7, seed=1, class_names=tuple("abcdefghij")))
+    assert not np.array_equal(a, labelled_subset(labels, 7, seed=2, class_names=tuple("abcdefghij")))
+    with pytest.raises(DataError, match=r"fewer than train\.labelled_per_class"):
+        labelled_subset(labels, 1001, seed=1, class_names=tuple("abcdefghij"))
+
+
+def _trained_weights(train_part, subset, held, split, cfg):
+    data = semi_data(train_part, subset, held, split, cfg.data, CPU)
+    assert data.unlabelled.labels is None  # the unlabelled source holds no label at all
+    trainer = SemiTrainer(cfg, semi=data)
+    for _ in range(4):
+        trainer.step()
+    return trainer.D.state_dict()
+
+
+def test_no_label_outside_the_subset_reaches_the_loss():
+    """Every training label outside the labelled subset scrambled: training is bit-identical."""
+    cfg = semi_config()
+    train_part, held, split = held_out_split(load_images(cfg.data), cfg.data)
+    subset = labelled_subset(train_part.labels, 3, cfg.train.seed, train_part.class_names)
+    scrambled_labels = np.random.default_rng(0).permutation(train_part.labels)
+    scrambled_labels[subset] = train_part.labels[subset]
+    assert (scrambled_labels != train_part.labels).mean() > 0.5
+    scrambled = replace(train_part, labels=scrambled_labels)
+    honest = _trained_weights(train_part, subset, held, split, cfg)
+    blind = _trained_weights(scrambled, subset, held, split, cfg)
+    assert all(torch.equal(honest[k], blind[k]) for k in honest)
+    changed = labelled_subset(scrambled_labels, 3, cfg.train.seed + 1, train_part.class_names)
+    other = _trained_weights(train_part, changed, held, split, cfg)  # the test can fail: subset labels matter
+    assert not all(torch.equal(honest[k], other[k]) for k in honest)
+
+
+def test_k_plus_one_loss_equals_a_hand_computation():
+    labelled = torch.tensor([[2.0, 0.0, -1.0], [0.5, 0.5, 3.0]])
+    targets = torch.tensor([0, 1])
+    unlabelled = torch.tensor([[1.0, 1.0, 1.0], [-2.0, 0.0, 0.0]])
+    fake = torch.tensor([[0.0, 0.0, 0.0], [-3.0, -3.0, -3.0]])
+
+    def log_softmax(row, i):
+        return row[i] - math.log(sum(math.exp(v) for v in row))
+
+    def d_of(row):  # D(x) = Z / (Z + 1), the fake class's logit fixed at 0
+        z = sum(math.exp(v) for v in row)
+        return z / (z + 1)
+
+    supervised = -(log_softmax([2.0, 0.0, -1.0], 0) + log_softmax([0.5, 0.5, 3.0], 1)) / 2
+    real_term = -(math.log(d_of([1.0, 1.0, 1.0])) + math.log(d_of([-2.0, 0.0, 0.0]))) / 2
+    fake_term = -(math.log(1 - d_of([0.0, 0.0, 0.0])) + math.log(1 - d_of([-3.0, -3.0, -3.0]))) / 2
+    got = semi_d_loss(labelled, targets, unlabelled, fake).item()
+    assert got == pytest.approx(supervised + real_term + fake_term, rel=1e-6)
+    assert F.cross_entropy(labelled, targets).item() == pytest.approx(supervised, rel=1e-6)
+
+
+def test_a_tiny_semi_supervised_run_beats_chance_on_the_held_out_split():
+    cfg = tiny_image_config(labelled_per_class=10, batch_size=32, steps=20)
+    cfg.loss.feature_matching = True
+    trainer = SemiTrainer(check(cfg))
+    for _ in range(cfg.train.steps):
+        trainer.step()
+    report = trainer.held_out_report()
+    assert report.accuracy > 0.25, report.accuracy  # chance is 0.1 (2,000 images: +- 0.007)
+    assert sum(map(sum, report.confusion)) == 2000
+    assert "held-out 2,000" in report.split
+
+
+def test_the_baseline_trains_the_same_d_on_the_labels_alone_and_round_trips(tmp_path):
+    cfg = semi_config(steps=20)
+    seen = []
+    report = train_baseline(cfg, progress=lambda step, total: seen.append((step, total)))
+    assert seen[-1] == (20, 20) and 0 <= report.accuracy <= 1
+    assert read_baseline(tmp_path) is None
+    write_baseline(tmp_path, report)
+    assert read_baseline(tmp_path) == report
+    (tmp_path / BASELINE_FILE).write_text("{not json", encoding="utf-8")
+    assert read_baseline(tmp_path) is None
+
+
+def test_the_baseline_stops_when_asked():
+    from ganstudio.core.semi.baseline import BaselineStopped
+
+    with pytest.raises(BaselineStopped):
+        train_baseline(semi_config(steps=1000), should_stop=lambda: True)
+
+
+@pytest.mark.parametrize(
+    ("setting", "value", "field"),
+    [
+        ("model.conditional", "projection", "train.labelled_per_class"),
+        ("loss.kind", "wgan-gp", "train.labelled_per_class"),
+        ("model.arch", "mlp", "train.labelled_per_class"),
+        ("data.limit", 2000, "train.labelled_per_class"),
+    ],
+)
+def test_combinations_that_cannot_work_are_refused_by_name(setting, value, field):
+    cfg = semi_config()
+    section, name = setting.split(".")
+    setattr(getattr(cfg, section), name, value)
+    with pytest.raises(ConfigError) as refused:
+        check(cfg)
+    assert field in [problem[0] for problem in refused.value.problems]
+
+
+def test_feature_matching_trains_an_unconditional_dcgan_and_is_refused_for_a_conditional_one():
+    from ganstudio.core.trainer import Trainer
+
+    cfg = tiny_image_config(steps=3)
+    cfg.loss.feature_matching = True
+    trainer = Trainer(check(cfg))
+    for _ in range(3):
+        trainer.step()
+    assert all(math.isfinite(s.loss_g) for s in trainer.drain_stats())
+    cfg.model.conditional = "projection"
+    with pytest.raises(ConfigError, match=r"loss\.feature_matching"):
+        check(cfg)
