@@ -27,6 +27,14 @@ class TrainConfig:
         "Device",
         "Where training runs: auto picks CUDA, then Apple MPS, then the CPU; or cpu, mps, cuda, cuda:N",
     )
+    labelled_per_class: int = setting(
+        0,
+        "Labelled per class",
+        "Semi-supervised: how many training images of each class keep their label (0 = off, an ordinary GAN)",
+        at_least=0,
+        zero="off",
+        fold=ADVANCED,
+    )
     log_every: int = setting(
         10, "Log every", "Steps between device syncs for statistics", at_least=1, at_most=MAX_STEPS, fold=ADVANCED
     )
