@@ -27,14 +27,6 @@ class TrainConfig:
         "Device",
         "Where training runs: auto picks CUDA, then Apple MPS, then the CPU; or cpu, mps, cuda, cuda:N",
     )
-    labelled_per_class: int = setting(
-        0,
-        "Labelled per class",
-        "Semi-supervised: how many training images of each class keep their label (0 = off, an ordinary GAN)",
-        at_least=0,
-        zero="off",
-        fold=ADVANCED,
-    )
     log_every: int = setting(
         10, "Log every", "Steps between device syncs for statistics", at_least=1, at_most=MAX_STEPS, fold=ADVANCED
     )
@@ -145,6 +137,18 @@ class TrainConfig:
         more_than=0,
         at_most=1,
         fold=AUGMENTATION,
+    )
+
+    labelled_per_class: int = setting(
+        0,
+        "Labels per class",
+        "Semi-supervised learning (Salimans et al. 2016): keep the labels of only this many training images "
+        "per class (chosen by the seed) and use every other image without its label; D becomes a classifier "
+        "scored on held-out images it never trains on. 0 = off (an ordinary GAN)",
+        at_least=0,
+        at_most=60000,
+        zero="off",
+        fold=ADVANCED,
     )
 
     @property

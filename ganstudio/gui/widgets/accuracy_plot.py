@@ -34,7 +34,7 @@ class AccuracyPlot(pg.PlotWidget):
             angle=0,
             movable=False,
             pen=pg.mkPen("#d62728", width=1.5, style=Qt.PenStyle.DashLine),
-            label="",
+            label="supervised baseline {value:.1f}%",
             labelOpts={"position": 0.05, "color": "#d62728", "anchors": [(0, 1), (0, 1)]},
         )
         self.baseline_line.hide()
@@ -56,6 +56,6 @@ class AccuracyPlot(pg.PlotWidget):
         if self.baseline is None:
             self.baseline_line.hide()
             return
+        self.baseline_line.show()  # first: a hidden line's label keeps its old text
         self.baseline_line.setPos(self.baseline)
-        self.baseline_line.label.setFormat(f"supervised baseline {self.baseline:.1f}%")
-        self.baseline_line.show()
+        self.baseline_line.label.valueChanged()  # the same value as before moves nothing, so no new text
