@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QHeaderView, QTableWidget, QTableWidgetItem, QWidget
+from PySide6.QtWidgets import QAbstractScrollArea, QHeaderView, QTableWidget, QTableWidgetItem, QWidget
 
 from ganstudio.core.semi.report import ClassifierReport
 
@@ -24,6 +24,8 @@ class ClassAccuracyTable(QTableWidget):
             "supervised baseline's share once measured"
         )
         self.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
+        self.setSizeAdjustPolicy(QAbstractScrollArea.SizeAdjustPolicy.AdjustToContents)  # as large as its cells
+        self.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         self.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         self.report: ClassifierReport | None = None
         self.baseline: ClassifierReport | None = None

@@ -10,6 +10,7 @@ from pathlib import Path
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QKeySequence
 from PySide6.QtWidgets import (
+    QAbstractScrollArea,
     QFileDialog,
     QHBoxLayout,
     QHeaderView,
@@ -87,6 +88,8 @@ class ClassifierView(QWidget):
         self.probabilities = QTableWidget(0, 1, objectName="classProbabilities")
         self.probabilities.setHorizontalHeaderLabels(["probability"])
         self.probabilities.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
+        self.probabilities.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        self.probabilities.setSizeAdjustPolicy(QAbstractScrollArea.SizeAdjustPolicy.AdjustToContents)
         self.probabilities.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
         self.probabilities.setToolTip("The probability D gives each class for the (first) classified image")
 
@@ -121,7 +124,8 @@ class ClassifierView(QWidget):
         classify_column.addWidget(self.drop_area)
         classify_column.addWidget(self.classify_button)
         classify_column.addWidget(self.result_label)
-        classify_column.addWidget(self.probabilities, 1)
+        classify_column.addWidget(self.probabilities)
+        classify_column.addStretch(1)
 
         top = QSplitter(Qt.Orientation.Horizontal)
         top.addWidget(chart)
@@ -134,14 +138,17 @@ class ClassifierView(QWidget):
         matrix_column.setContentsMargins(0, 0, 0, 0)
         matrix_column.addWidget(self.matrix_title)
         matrix_row = QHBoxLayout()
-        matrix_row.addWidget(self.matrix, 1)
+        matrix_row.addWidget(self.matrix)
         matrix_row.addWidget(self.class_table)
-        matrix_column.addLayout(matrix_row, 1)
+        matrix_row.addStretch(1)
+        matrix_column.addLayout(matrix_row)
+        matrix_column.addStretch(1)
 
         halves = QSplitter(Qt.Orientation.Vertical)
         halves.addWidget(top)
         halves.addWidget(matrix)
-        halves.setSizes([320, 320])
+        halves.setStretchFactor(0, 1)  # a taller window gives the chart the room; the tables keep their size
+        halves.setSizes([380, 300])
         layout = QVBoxLayout(self)
         layout.addWidget(halves)
 
@@ -175,7 +182,7 @@ class ClassifierView(QWidget):
         self.matrix.show_report(report)
         self.class_table.show_report(report)
         self.matrix_title.setText(
-            f"Confusion matrix at step {step:,} (rows: true class, columns: D's choice) · {report.split}"
+            f"Confusion matrix and per-class accuracy at step {step:,} (rows: true class, columns: D's choice)"
         )
         self._show_summary()
 
