@@ -119,3 +119,20 @@ def test_classifying_without_a_checkpoint_says_so_in_one_line(make_window, tmp_p
     w.classifier.classify(str(tmp_path / "shirt.png"))
     assert w.classifier.result_label.text() == "Cannot classify: the run has saved no checkpoint yet"
     assert not w.findChildren(QMessageBox)
+
+
+def test_every_control_of_the_tab_is_named_and_says_what_it_does(make_window):
+    from PySide6.QtWidgets import QAbstractButton, QLabel, QProgressBar, QTableWidget
+
+    view = make_window(semi_config()).classifier
+    controls = [
+        c
+        for kind in (QAbstractButton, QTableWidget, QProgressBar)
+        for c in view.findChildren(kind)
+        if c.parent() is not None and not c.objectName().startswith("qt_")
+    ]
+    controls += [view.plot, view.drop_area, *(c for c in view.findChildren(QLabel) if c.toolTip())]
+    assert len(controls) >= 10
+    for control in controls:
+        assert control.objectName() and control.toolTip(), control
+    assert view.classify_button.shortcut().toString() == "Ctrl+K"
