@@ -352,8 +352,6 @@ class MainWindow(QMainWindow):
             event.ignore()
             return
         self.watch.stop()  # the watched run goes on: it belongs to its own process
-        if self.built:
-            self.classifier.stop_jobs()
         if self.controller.running:
             self.statusBar().showMessage("Saving a checkpoint and stopping...")
             self.set_phase(RunPhase.STOPPING)
@@ -371,6 +369,7 @@ class MainWindow(QMainWindow):
                 event.ignore()
                 return
         if self.built:
+            self.classifier.stop_jobs()  # a baseline being measured stops at its next step; nothing is saved
             self.settings.set_last_config(self.form.config())
         self.settings.set_window(self.saveGeometry(), self.saveState())
         self.settings.sync()
