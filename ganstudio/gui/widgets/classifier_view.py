@@ -66,6 +66,7 @@ class ClassifierView(QWidget):
         )
         self.baseline_progress = QProgressBar(objectName="baselineProgress")
         self.baseline_progress.setToolTip("The baseline's training steps so far")
+        self.baseline_progress.setFormat("%v / %m steps")
         self.cancel_button = _button("Cancel", "cancelBaselineButton", "Stops measuring the baseline; nothing is saved")
         self.baseline_label = QLabel("", objectName="baselineLabel")
         self.baseline_label.setToolTip("What measuring the supervised baseline gave, or why it did not")
