@@ -44,7 +44,7 @@ def _classify(checkpoint: str, source: str) -> ClassifiedImages:
     inputs = read_image_inputs(source)
     if not len(inputs.images):
         raise ValueError(f"{Path(source).name}: no readable image ({inputs.skipped} skipped)")
-    probabilities = classifier.probabilities(inputs.images)
+    probabilities = np.array(classifier.probabilities(inputs.images), dtype=np.float32)  # its own copy crosses
     return ClassifiedImages(
         source, checkpoint, list(inputs.names), tuple(classifier.class_names), probabilities, inputs.skipped
     )
