@@ -61,8 +61,8 @@ class ClassifierView(QWidget):
             "Measure baseline",
             "measureBaselineButton",
             "Trains the same D network on the run's labelled images alone (no GAN, same steps and augmentation) "
-            "and scores it on the same held-out images, for the dashed reference line; it takes about as long "
-            "as training D for the run's steps (minutes on a CPU) and is saved in the run folder",
+            "and scores it on the same held-out images, for the dashed reference line. It trains D alone for the "
+            "run's steps, a fraction of the run's own time (the progress bar counts them); saved in the run folder",
         )
         self.baseline_progress = QProgressBar(objectName="baselineProgress")
         self.baseline_progress.setToolTip("The baseline's training steps so far")
