@@ -33,6 +33,7 @@ from ganstudio.gui.window_actions import WindowActions
 from ganstudio.gui.worker import TrainingController
 
 if TYPE_CHECKING:  # built once the event loop runs (views.py): pyqtgraph and superqt load after the first paint
+    from ganstudio.gui.widgets.classifier_view import ClassifierView
     from ganstudio.gui.widgets.distribution_view import DistributionView
     from ganstudio.gui.widgets.explorer import ExplorerPanel
     from ganstudio.gui.widgets.metric_plots import MetricPlots
@@ -57,6 +58,7 @@ class MainWindow(QMainWindow):
     samples: SampleView
     explorer: ExplorerPanel
     distribution: DistributionView
+    classifier: ClassifierView
 
     def __init__(self, settings: AppSettings | None = None, deferred: bool = False):
         super().__init__()
@@ -129,10 +131,15 @@ class MainWindow(QMainWindow):
         self.form, self.setup_scroll = views.form, views.setup_scroll
         self.plots, self.samples = views.plots, views.samples
         self.explorer, self.distribution = views.explorer, views.distribution
+        self.classifier = views.classifier
         self._setup_column.replaceWidget(self._placeholders["setup"], self.setup_scroll)
         self._training.replaceWidget(0, self.plots)
         self._training.replaceWidget(1, self.samples)
-        for name, widget in (("explorer", self.explorer), ("distribution", self.distribution)):
+        for name, widget in (
+            ("explorer", self.explorer),
+            ("distribution", self.distribution),
+            ("classifier", self.classifier),
+        ):
             index = self.tabs.indexOf(self._placeholders[name])
             self.tabs.removeTab(index)
             self.tabs.insertTab(index, widget, name.capitalize())
@@ -160,7 +167,7 @@ class MainWindow(QMainWindow):
         # splitters give them the sizes the views get, so nothing moves when they arrive.
         self._placeholders = {
             name: QWidget(objectName=f"{name}Placeholder")
-            for name in ("setup", "plots", "samples", "explorer", "distribution")
+            for name in ("setup", "plots", "samples", "explorer", "distribution", "classifier")
         }
         # the live panel sits below the scrolling form, not inside it, so Apply is always on screen
         setup = QWidget(objectName="setupPanel")
@@ -176,7 +183,9 @@ class MainWindow(QMainWindow):
         self.tabs.addTab(self._placeholders["explorer"], "Explorer")
         self.tabs.addTab(self._placeholders["distribution"], "Distribution")
         last = self.settings.last_config() or preset(DEFAULT_PRESET)  # its tab shows for toy data only
+        self.tabs.addTab(self._placeholders["classifier"], "Classifier")
         self.tabs.setTabVisible(2, last.data.dataset in TOY_DATASETS)
+        self.tabs.setTabVisible(3, last.train.labelled_per_class > 0)
         right = QWidget()
         right_column = QVBoxLayout(right)
         right_column.setContentsMargins(0, 0, 0, 0)
@@ -230,6 +239,7 @@ class MainWindow(QMainWindow):
             self.plots.clear()
             self.samples.clear()
             self.distribution.clear()
+            self.classifier.clear()
         make = self.files.session_maker(config)
         self.banner.hide()
         self.live.load(config)
@@ -313,6 +323,8 @@ class MainWindow(QMainWindow):
     def _on_form_changed(self, valid: bool) -> None:
         toy = self.form.dataset_combo.currentData() in TOY_DATASETS
         self.tabs.setTabVisible(self.tabs.indexOf(self.distribution), toy)
+        semi = self.form.config().train.labelled_per_class > 0
+        self.tabs.setTabVisible(self.tabs.indexOf(self.classifier), semi)
         if self.state is RunPhase.IDLE:
             self.files.check_continuable()
         self.update_controls()
@@ -357,6 +369,7 @@ class MainWindow(QMainWindow):
                 event.ignore()
                 return
         if self.built:
+            self.classifier.stop_jobs()  # a baseline being measured stops at its next step; nothing is saved
             self.settings.set_last_config(self.form.config())
         self.settings.set_window(self.saveGeometry(), self.saveState())
         self.settings.sync()

@@ -37,6 +37,7 @@ class RunEvents(QObject):
         c.distribution_ready.connect(w.distribution.show_frame)
         c.modes_ready.connect(w.distribution.add_modes)
         c.quality_ready.connect(self._on_quality)
+        c.classifier_ready.connect(w.classifier.add)
         c.finished.connect(self._on_finished)
 
     def _on_started(self, info: RunInfo) -> None:
@@ -44,6 +45,7 @@ class RunEvents(QObject):
         w.run_dir = info.run_dir
         w.explorer.default_folder = info.run_dir
         w.explorer.run_folder = info.run_dir
+        w.classifier.set_run_folder(info.run_dir)
         from ganstudio.gui.widgets.explorer import TRAINING_RENDER_INTERVAL_MS
 
         w.explorer.set_min_interval(TRAINING_RENDER_INTERVAL_MS)

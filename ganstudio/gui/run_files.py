@@ -13,7 +13,7 @@ from PySide6.QtGui import QDragEnterEvent, QDropEvent
 from PySide6.QtWidgets import QFileDialog
 
 from ganstudio.core.config import RunConfig
-from ganstudio.core.events import Changed, ModesMeasured, QualityScored, SampleFrame, StatsBatch
+from ganstudio.core.events import Changed, ClassifierScored, ModesMeasured, QualityScored, SampleFrame, StatsBatch
 from ganstudio.core.run_data import config_in_folder
 from ganstudio.core.runlog import RunDirectory, RunError
 from ganstudio.gui.run_phase import RunAction, RunPhase
@@ -85,8 +85,10 @@ class RunFiles(QObject):
         self.set_continuable(None)
         w.run_dir = None
         w.explorer.run_folder = None
+        w.classifier.set_run_folder(None)
         w.banner.hide()
         w.plots.clear()
+        w.classifier.clear()
         w.samples.clear()
         w.controls.show_position(0)
         w.controls.reset_rate()
@@ -116,6 +118,7 @@ class RunFiles(QObject):
         w.plots.clear()
         w.samples.clear()
         w.distribution.clear()
+        w.classifier.clear()
         last = 0
         for event in history:
             match event:
@@ -128,6 +131,8 @@ class RunFiles(QObject):
                     w.distribution.add_modes(step, modes)
                 case QualityScored(step=step, scores=scores, best=best):
                     w.plots.quality.add(step, scores, best)
+                case ClassifierScored(step=step, report=report):
+                    w.classifier.add(step, report)
         w.plots.flush()
         for step, path in pictures:
             try:
@@ -140,6 +145,7 @@ class RunFiles(QObject):
         w.controls.reset_rate()
         w.banner.hide()
         w.explorer.run_folder = w.run_dir
+        w.classifier.set_run_folder(w.run_dir)
         w.samples.set_class_names(self.explore_latest(run))  # the checkpoint names a conditional run's rows
         w.controls.set_run(config.train.steps, last)
         w.setWindowTitle(f"GAN Studio - {run.path.name}")

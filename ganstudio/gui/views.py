@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from ganstudio.gui.widgets.classifier_view import ClassifierView
 from ganstudio.gui.widgets.distribution_view import DistributionView
 from ganstudio.gui.widgets.explorer import ExplorerPanel
 from ganstudio.gui.widgets.metric_plots import MetricPlots
@@ -20,10 +21,11 @@ class Views:
     samples: SampleView
     explorer: ExplorerPanel
     distribution: DistributionView
+    classifier: ClassifierView
 
 
 def build_views(fashion_full_found: bool) -> Views:
     form = SetupForm(fashion_full_found=fashion_full_found)
     scroll = VerticalScrollArea(form)
     scroll.setObjectName("setupScroll")
-    return Views(form, scroll, MetricPlots(), SampleView(), ExplorerPanel(), DistributionView())
+    return Views(form, scroll, MetricPlots(), SampleView(), ExplorerPanel(), DistributionView(), ClassifierView())

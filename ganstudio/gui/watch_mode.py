@@ -13,6 +13,7 @@ from ganstudio.core.control import Heartbeat
 from ganstudio.core.events import FinishReason
 from ganstudio.core.metrics import ModeMetrics
 from ganstudio.core.runlog import RunDirectory, RunError
+from ganstudio.core.semi.report import ClassifierReport
 from ganstudio.gui.run_phase import RunPhase
 from ganstudio.gui.watch import FolderSteering, RunWatcher
 
@@ -65,6 +66,7 @@ class WatchMode(QObject):
         w.plots.clear()
         w.samples.clear()
         w.distribution.clear()
+        w.classifier.clear()
         w.banner.hide()
         w.controls.reset_rate()
         w.files.set_continuable(None)
@@ -73,6 +75,7 @@ class WatchMode(QObject):
         w.run_dir = str(run.path)
         w.explorer.run_folder = w.run_dir
         w.explorer.default_folder = w.run_dir
+        w.classifier.set_run_folder(w.run_dir)
         w.controls.set_run(config.train.steps, 0)
         w.setWindowTitle(f"GAN Studio - watching {run.path.name}")
         self.steering = FolderSteering(run.path, lambda text: w.statusBar().showMessage(text, 8000))
@@ -124,6 +127,7 @@ class WatchMode(QObject):
         w = self.window
         w.plots.clear()
         w.distribution.clear()
+        w.classifier.clear()
 
     def _on_record(self, record: dict, news: bool) -> None:
         w = self.window
@@ -148,6 +152,8 @@ class WatchMode(QObject):
             )
         elif kind == "quality":
             w.plots.quality.add(step, record, bool(record.get("best")))
+        elif kind == "classifier":
+            self._on_classifier_record(step, record)
         elif kind == "alarm":
             w.plots.mark(step, str(record.get("kind", "alarm")))
             if news:
@@ -168,6 +174,13 @@ class WatchMode(QObject):
                 else f"got the {record.get('kind', '')} command"
             )
             w.statusBar().showMessage(f"Step {step:,}: the run {said}", 5000)
+
+    def _on_classifier_record(self, step: int, record: dict) -> None:
+        try:
+            report = ClassifierReport.from_record(record)
+        except (KeyError, TypeError, ValueError):  # a record this version cannot read is left out, as history does
+            return
+        self.window.classifier.add(step, report)
 
     def _show_alarm(self, step: int, kind: str, message: str) -> None:
         self._alarm, self._message = (step, kind), message

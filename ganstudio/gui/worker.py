@@ -18,6 +18,7 @@ from ganstudio.core.events import (
     Alarm,
     Changed,
     CheckpointSaved,
+    ClassifierScored,
     Command,
     CommandKind,
     DistributionShown,
@@ -72,6 +73,7 @@ class TrainingController(QObject):
     distribution_ready = Signal(object)  # DistributionFrame (toy data only)
     modes_ready = Signal(int, object)  # step, ModeMetrics (ring-8 / grid-25)
     quality_ready = Signal(int, object, bool)  # step, QualityReport.to_record() dict, whether it is the best so far
+    classifier_ready = Signal(int, object)  # step, ClassifierReport of a semi-supervised run's held-out check
     changed = Signal(int, object)  # step, dict of hyperparameters changed mid-run
     health_alarm = Signal(object)  # core.events.Alarm
     rewound = Signal(int, object)  # the step training went back to, and its config (as a dict)
@@ -118,6 +120,8 @@ class TrainingController(QObject):
                 self.modes_ready.emit(step, modes)
             case QualityScored(step=step, scores=scores, best=best):
                 self.quality_ready.emit(step, scores, best)
+            case ClassifierScored(step=step, report=report):
+                self.classifier_ready.emit(step, report)
             case Changed(step=step, changes=changes):
                 self.changed.emit(step, changes)
             case Alarm():

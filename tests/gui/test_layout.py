@@ -198,7 +198,9 @@ def test_a_deferred_window_paints_placeholders_where_its_views_then_sit(qtbot, a
     qtbot.addWidget(window)
     window.resize(1280, 800)
     assert not window.built and not window.controls.start_button.isEnabled()
-    placeholders = {name: widget for name, widget in window._placeholders.items() if name != "distribution"}
+    placeholders = {
+        name: widget for name, widget in window._placeholders.items() if name not in ("distribution", "classifier")
+    }
     with qtbot.waitSignal(window.views_ready, timeout=30000):
         window.show()
         qtbot.waitExposed(window)

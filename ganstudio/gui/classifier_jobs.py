@@ -1,0 +1,142 @@
+"""The Classifier tab's background work on pool threads (superqt workers): classifying image files with
+a run's checkpoint, and measuring the supervised baseline. Both need torch, imported on the worker's
+thread only, and both answer with one line of text when they fail: the tab shows it, no dialog."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import numpy as np
+from PySide6.QtCore import QObject, Signal
+from superqt.utils import create_worker
+
+if TYPE_CHECKING:
+    from ganstudio.core.semi.report import ClassifierReport
+
+
+@dataclass(frozen=True)
+class ClassifiedImages:
+    """What one drop or file choice gave: the probabilities of each class for each image read."""
+
+    source: str  # the file or folder asked for
+    checkpoint: str
+    names: list[str]  # one per image
+    class_names: tuple[str, ...]
+    probabilities: np.ndarray  # float32 (N, K)
+    skipped: int  # files that were not readable images
+
+
+def one_line(error: BaseException) -> str:
+    """An exception as the one line the tab shows."""
+    lines = str(error).strip().splitlines()
+    return lines[0] if lines else type(error).__name__
+
+
+def _classify(checkpoint: str, source: str) -> ClassifiedImages:
+    from ganstudio.core.semi.classifier import load_classifier
+    from ganstudio.core.semi.image_inputs import read_image_inputs
+
+    classifier = load_classifier(checkpoint)
+    inputs = read_image_inputs(source)
+    if not len(inputs.images):
+        raise ValueError(f"{Path(source).name}: no readable image ({inputs.skipped} skipped)")
+    probabilities = np.array(classifier.probabilities(inputs.images), dtype=np.float32)  # its own copy crosses
+    return ClassifiedImages(
+        source, checkpoint, list(inputs.names), tuple(classifier.class_names), probabilities, inputs.skipped
+    )
+
+
+def _measure(run_dir: str, should_stop: Callable[[], bool], progress: Callable[[int, int], None]) -> ClassifierReport:
+    from ganstudio.core.run_data import config_in_folder
+    from ganstudio.core.runlog import RunDirectory
+    from ganstudio.core.semi.baseline import train_baseline, write_baseline
+
+    run = RunDirectory.open(run_dir)
+    config = config_in_folder(run.read_config(), run.path)
+    report = train_baseline(config, should_stop=should_stop, progress=progress)
+    write_baseline(run_dir, report)
+    return report
+
+
+class ClassifyJob(QObject):
+    """One classification at a time; the worker's answers are relayed signal to signal, so Qt drops them
+    when the tab has gone meanwhile."""
+
+    done = Signal(object)  # ClassifiedImages
+    failed = Signal(str)  # one line
+    _returned = Signal(object)
+    _errored = Signal(object)
+
+    def __init__(self, parent: QObject | None = None):
+        super().__init__(parent)
+        self.busy = False
+        self._returned.connect(self._on_returned)
+        self._errored.connect(self._on_errored)
+
+    def start(self, checkpoint: str, source: str) -> None:
+        self.busy = True
+        worker = create_worker(_classify, checkpoint, source, _start_thread=False, _ignore_errors=True)
+        # a signal connected to a signal re-emits it (Qt's docs); PySide6's stubs take only callables there
+        worker.returned.connect(self._returned)  # type: ignore[arg-type]
+        worker.errored.connect(self._errored)  # type: ignore[arg-type]
+        worker.start()
+
+    def _on_returned(self, result: ClassifiedImages) -> None:
+        self.busy = False
+        self.done.emit(result)
+
+    def _on_errored(self, error: Exception) -> None:
+        self.busy = False
+        self.failed.emit(one_line(error))
+
+
+class BaselineJob(QObject):
+    """Trains the supervised baseline of one run folder and writes it there; cancel() stops it at its
+    next check of should_stop, and nothing is written then."""
+
+    progressed = Signal(int, int)  # step, total
+    done = Signal(object)  # ClassifierReport, already written to the run folder
+    failed = Signal(str)  # one line
+    cancelled = Signal()
+    _returned = Signal(object)
+    _errored = Signal(object)
+
+    def __init__(self, parent: QObject | None = None):
+        super().__init__(parent)
+        self.busy = False
+        self._stop = threading.Event()
+        self._returned.connect(self._on_returned)
+        self._errored.connect(self._on_errored)
+
+    def start(self, run_dir: str) -> None:
+        self.busy = True
+        stop = self._stop = threading.Event()
+
+        def progress(step: int, total: int) -> None:  # on the worker's thread: Qt queues it to the GUI's
+            if not stop.is_set():
+                self.progressed.emit(step, total)
+
+        worker = create_worker(_measure, run_dir, stop.is_set, progress, _start_thread=False, _ignore_errors=True)
+        worker.returned.connect(self._returned)  # type: ignore[arg-type]
+        worker.errored.connect(self._errored)  # type: ignore[arg-type]
+        worker.start()
+
+    def cancel(self) -> None:
+        self._stop.set()
+
+    def _on_returned(self, report: ClassifierReport) -> None:
+        self.busy = False
+        self.done.emit(report)
+
+    def _on_errored(self, error: Exception) -> None:
+        from ganstudio.core.semi.baseline import BaselineStopped
+
+        self.busy = False
+        if isinstance(error, BaselineStopped):
+            self.cancelled.emit()
+        else:
+            self.failed.emit(one_line(error))

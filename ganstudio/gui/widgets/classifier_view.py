@@ -1,0 +1,287 @@
+"""The Classifier tab of a semi-supervised run (train.labelled_per_class > 0): D's held-out accuracy
+over steps against the supervised baseline, the latest confusion matrix and per-class accuracy, and
+image files classified with the run's latest checkpoint. The training and the classifying happen on
+pool threads (classifier_jobs); this tab only shows what they give."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QKeySequence
+from PySide6.QtWidgets import (
+    QAbstractScrollArea,
+    QFileDialog,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QProgressBar,
+    QPushButton,
+    QSplitter,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from ganstudio.core.semi.report import BASELINE_FILE, ClassifierReport
+from ganstudio.gui.classifier_jobs import BaselineJob, ClassifiedImages, ClassifyJob
+from ganstudio.gui.widgets.accuracy_plot import AccuracyPlot
+from ganstudio.gui.widgets.class_accuracy_table import ClassAccuracyTable
+from ganstudio.gui.widgets.confusion_matrix import ConfusionMatrixTable
+from ganstudio.gui.widgets.image_drop import ImageDropArea
+
+NO_SCORES = (
+    "No held-out check yet: D is scored on the held-out images every quality.every steps and at the end of the run"
+)
+CLASSIFY_SHORTCUT = "Ctrl+K"
+
+
+def _button(text: str, name: str, tip: str) -> QPushButton:
+    button = QPushButton(text, objectName=name)
+    button.setToolTip(tip)
+    return button
+
+
+class ClassifierView(QWidget):
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.setObjectName("classifier_view")
+        self.run_dir: str | None = None
+        self.latest: tuple[int, ClassifierReport] | None = None
+        self.baseline: ClassifierReport | None = None
+        self.classify_job = ClassifyJob(self)
+        self.baseline_job = BaselineJob(self)
+
+        self.plot = AccuracyPlot()
+        self.summary_label = QLabel(NO_SCORES, objectName="classifierSummary")
+        self.summary_label.setWordWrap(True)
+        self.summary_label.setToolTip("The latest held-out accuracy, the baseline's, and which images were scored")
+        self.baseline_button = _button(
+            "Measure baseline",
+            "measureBaselineButton",
+            "Trains the same D network on the run's labelled images alone (no GAN, same steps and augmentation) "
+            "and scores it on the same held-out images, for the dashed reference line. It trains D alone for the "
+            "run's steps, a fraction of the run's own time (the progress bar counts them); saved in the run folder",
+        )
+        self.baseline_progress = QProgressBar(objectName="baselineProgress")
+        self.baseline_progress.setToolTip("The baseline's training steps so far")
+        self.baseline_progress.setFormat("%v / %m steps")
+        self.cancel_button = _button("Cancel", "cancelBaselineButton", "Stops measuring the baseline; nothing is saved")
+        self.baseline_label = QLabel("", objectName="baselineLabel")
+        self.baseline_label.setToolTip("What measuring the supervised baseline gave, or why it did not")
+
+        self.matrix_title = QLabel("Confusion matrix", objectName="confusionTitle")
+        self.matrix = ConfusionMatrixTable()
+        self.class_table = ClassAccuracyTable()
+
+        self.drop_area = ImageDropArea("Drop an image here\n(a file, a folder, a .npy or an idx file)")
+        self.drop_area.setToolTip("Drop image files here to classify them with the run's latest checkpoint")
+        self.classify_button = _button(
+            "Classify image…",
+            "classifyImageButton",
+            f"Choose image files to classify with the run's latest checkpoint ({CLASSIFY_SHORTCUT})",
+        )
+        self.classify_button.setShortcut(QKeySequence(CLASSIFY_SHORTCUT))
+        self.result_label = QLabel("", objectName="classifyResult")
+        self.result_label.setWordWrap(True)
+        self.result_label.setToolTip("The class D gives the image, or why it could not classify it")
+        self.probabilities = QTableWidget(0, 1, objectName="classProbabilities")
+        self.probabilities.setHorizontalHeaderLabels(["probability"])
+        self.probabilities.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
+        self.probabilities.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        self.probabilities.setSizeAdjustPolicy(QAbstractScrollArea.SizeAdjustPolicy.AdjustToContents)
+        self.probabilities.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
+        self.probabilities.setToolTip("The probability D gives each class for the (first) classified image")
+
+        self._lay_out()
+        self.baseline_button.clicked.connect(self.measure_baseline)
+        self.cancel_button.clicked.connect(self.baseline_job.cancel)
+        self.baseline_job.progressed.connect(self._on_baseline_progress)
+        self.baseline_job.done.connect(self._on_baseline_done)
+        self.baseline_job.failed.connect(lambda text: self._baseline_ended(f"Baseline not measured: {text}"))
+        self.baseline_job.cancelled.connect(lambda: self._baseline_ended("Baseline cancelled; nothing was saved"))
+        self.drop_area.dropped.connect(self.classify)
+        self.classify_button.clicked.connect(self.ask_classify)
+        self.classify_job.done.connect(self._on_classified)
+        self.classify_job.failed.connect(lambda text: self._classify_ended(f"Cannot classify: {text}"))
+        self._update_buttons()
+
+    def _lay_out(self) -> None:
+        baseline_row = QHBoxLayout()
+        for widget in (self.baseline_button, self.baseline_progress, self.cancel_button):
+            baseline_row.addWidget(widget)
+        baseline_row.addWidget(self.baseline_label, 1)
+        chart = QWidget()
+        chart_column = QVBoxLayout(chart)
+        chart_column.setContentsMargins(0, 0, 0, 0)
+        chart_column.addWidget(self.plot, 1)
+        chart_column.addWidget(self.summary_label)
+        chart_column.addLayout(baseline_row)
+
+        classify = QWidget()
+        classify_column = QVBoxLayout(classify)
+        classify_column.setContentsMargins(0, 0, 0, 0)
+        classify_column.addWidget(self.drop_area)
+        classify_column.addWidget(self.classify_button)
+        classify_column.addWidget(self.result_label)
+        classify_column.addWidget(self.probabilities)
+        classify_column.addStretch(1)
+
+        top = QSplitter(Qt.Orientation.Horizontal)
+        top.addWidget(chart)
+        top.addWidget(classify)
+        top.setStretchFactor(0, 1)
+        top.setSizes([640, 260])
+
+        matrix = QWidget()
+        matrix_column = QVBoxLayout(matrix)
+        matrix_column.setContentsMargins(0, 0, 0, 0)
+        matrix_column.addWidget(self.matrix_title)
+        matrix_row = QHBoxLayout()
+        matrix_row.addWidget(self.matrix)
+        matrix_row.addWidget(self.class_table)
+        matrix_row.addStretch(1)
+        matrix_column.addLayout(matrix_row)
+        matrix_column.addStretch(1)
+
+        halves = QSplitter(Qt.Orientation.Vertical)
+        halves.addWidget(top)
+        halves.addWidget(matrix)
+        halves.setStretchFactor(0, 1)  # a taller window gives the chart the room; the tables keep their size
+        halves.setSizes([380, 300])
+        layout = QVBoxLayout(self)
+        layout.addWidget(halves)
+
+    # --- the run's scores --------------------------------------------------------------------
+    def clear(self) -> None:
+        """Forgets the scores; the baseline goes with the run folder (set_run_folder)."""
+        self.latest = None
+        self.plot.clear_points()
+        self.matrix.show_report(None)
+        self.class_table.show_report(None)
+        self.matrix_title.setText("Confusion matrix")
+        self.summary_label.setText(NO_SCORES)
+        self.result_label.setText("")
+        self.probabilities.setRowCount(0)
+
+    def set_run_folder(self, run_dir: str | None) -> None:
+        """The run whose checkpoint classifies dropped images and whose baseline is drawn, if measured."""
+        self.run_dir = run_dir
+        if run_dir is not None and (Path(run_dir) / BASELINE_FILE).is_file():  # the import costs only when used
+            from ganstudio.core.semi.baseline import read_baseline
+
+            self.show_baseline(read_baseline(run_dir))
+        else:
+            self.show_baseline(None)
+        self._update_buttons()
+
+    def add(self, step: int, report: ClassifierReport) -> None:
+        """One held-out check (a ClassifierScored event, live or from metrics.jsonl)."""
+        self.latest = (step, report)
+        self.plot.add(step, report.accuracy)
+        self.matrix.show_report(report)
+        self.class_table.show_report(report)
+        self.matrix_title.setText(
+            f"Confusion matrix and per-class accuracy at step {step:,} (rows: true class, columns: D's choice)"
+        )
+        self._show_summary()
+
+    def show_baseline(self, report: ClassifierReport | None) -> None:
+        self.baseline = report
+        self.plot.show_baseline(None if report is None else report.accuracy)
+        self.class_table.show_baseline(report)
+        self._show_summary()
+
+    def _show_summary(self) -> None:
+        if self.latest is None:
+            self.summary_label.setText(NO_SCORES)
+            return
+        step, report = self.latest
+        text = f"Step {step:,}: held-out accuracy {report.accuracy:.1%}"
+        if self.baseline is not None:
+            gain = 100 * (report.accuracy - self.baseline.accuracy)
+            text += f" · supervised baseline {self.baseline.accuracy:.1%} ({gain:+.1f} points)"
+        self.summary_label.setText(f"{text}\nScored on the {report.split}")
+
+    # --- the baseline ------------------------------------------------------------------------
+    def measure_baseline(self) -> None:
+        if self.run_dir is None or self.baseline_job.busy:
+            return
+        self.baseline_progress.setRange(0, 0)  # busy until the first progress
+        self.baseline_label.setText("Measuring the supervised baseline…")
+        self.baseline_job.start(self.run_dir)
+        self._update_buttons()
+
+    def _on_baseline_progress(self, step: int, total: int) -> None:
+        self.baseline_progress.setRange(0, total)
+        self.baseline_progress.setValue(step)
+
+    def _on_baseline_done(self, report: ClassifierReport) -> None:
+        self.show_baseline(report)
+        self._baseline_ended(f"Baseline measured: {report.accuracy:.1%} held-out accuracy")
+
+    def _baseline_ended(self, text: str) -> None:
+        self.baseline_label.setText(text)
+        self._update_buttons()
+
+    def stop_jobs(self) -> None:
+        """The window closes: a baseline being measured stops at its next step."""
+        self.baseline_job.cancel()
+
+    # --- classifying image files -------------------------------------------------------------
+    def ask_classify(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(
+            self,
+            "Classify image",
+            self.run_dir or "",
+            "Images (*.png *.jpg *.jpeg *.bmp *.gif *.webp *.npy *-idx3-ubyte *-idx3-ubyte.gz);;All files (*)",
+        )
+        if path:
+            self.classify(path)
+
+    def classify(self, path: str) -> None:
+        """Classifies an image file (or folder, .npy, idx file) with the run's latest checkpoint."""
+        from ganstudio.core.runlog import RunDirectory
+
+        if self.classify_job.busy:
+            self.result_label.setText("Still classifying the last image…")
+            return
+        if self.run_dir is None:
+            self.result_label.setText("Cannot classify: open or start a semi-supervised run first")
+            return
+        checkpoint = RunDirectory(self.run_dir).latest_checkpoint
+        if not checkpoint.is_file():
+            self.result_label.setText("Cannot classify: the run has saved no checkpoint yet")
+            return
+        self.result_label.setText(f"Classifying {Path(path).name}…")
+        self.classify_job.start(str(checkpoint), path)
+        self._update_buttons()
+
+    def _on_classified(self, result: ClassifiedImages) -> None:
+        first = result.probabilities[0]
+        order = sorted(range(len(first)), key=lambda k: -float(first[k]))
+        self.probabilities.setRowCount(len(order))
+        self.probabilities.setVerticalHeaderLabels([result.class_names[k] for k in order])
+        for row, k in enumerate(order):
+            item = QTableWidgetItem(f"{float(first[k]):.1%}")
+            item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+            self.probabilities.setItem(row, 0, item)
+        best = order[0]
+        text = f"{result.names[0]}: {result.class_names[best]} ({float(first[best]):.1%})"
+        if len(result.names) > 1:
+            text += f"; {len(result.names):,} images read, the first shown"
+        if result.skipped:
+            text += f"; {result.skipped:,} skipped (not images)"
+        self._classify_ended(text)
+
+    def _classify_ended(self, text: str) -> None:
+        self.result_label.setText(text)
+        self._update_buttons()
+
+    def _update_buttons(self) -> None:
+        measuring = self.baseline_job.busy
+        self.baseline_button.setEnabled(self.run_dir is not None and not measuring)
+        self.baseline_progress.setVisible(measuring)
+        self.cancel_button.setVisible(measuring)
+        self.classify_button.setEnabled(not self.classify_job.busy)

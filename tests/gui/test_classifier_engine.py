@@ -1,0 +1,104 @@
+"""The Classifier tab with the semi-supervised engine: a tiny real run scores D live, its checkpoint
+classifies a dropped image on a pool thread, and the supervised baseline is measured and cancelled."""
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PySide6.QtCore import QMimeData, QPointF, Qt, QUrl
+from PySide6.QtGui import QDropEvent
+from PySide6.QtWidgets import QMessageBox
+
+from ganstudio.core.imaging import save_png
+from ganstudio.core.semi.report import BASELINE_FILE
+from tests.conftest import tiny_image_config
+from tests.gui.conftest import wait_finished
+from tests.gui.test_classifier_tab import semi_config
+
+pytest.importorskip("ganstudio.core.semi.classifier")  # the engine (branch semi-core)
+
+
+@pytest.fixture
+def semi_window(qtbot, make_window):
+    """A window that has trained a tiny semi-supervised run to its end."""
+    cfg = semi_config(labelled_per_class=2, steps=10)
+    cfg.quality.every, cfg.quality.samples = 5, 60
+    w = make_window(cfg)
+    w.start()
+    assert wait_finished(qtbot, w) == "done"
+    w.tabs.setCurrentWidget(w.classifier)
+    return w
+
+
+def drop(widget, path: Path) -> None:
+    mime = QMimeData()
+    mime.setUrls([QUrl.fromLocalFile(str(path))])
+    event = QDropEvent(
+        QPointF(10, 10), Qt.DropAction.CopyAction, mime, Qt.MouseButton.NoButton, Qt.KeyboardModifier.NoModifier
+    )
+    widget.dropEvent(event)  # Qt delivers a drop only during a real drag: the handler itself, as a drop calls it
+
+
+def test_a_run_scores_live_and_its_checkpoint_classifies_a_dropped_image(qtbot, semi_window, tmp_path):
+    view = semi_window.classifier
+    assert semi_window.tabs.isTabVisible(semi_window.tabs.indexOf(view))
+    assert list(view.plot.series.column("step"))[-1] == 10
+    assert view.matrix.rowCount() == 10
+    image = save_png(np.random.default_rng(0).integers(0, 256, (40, 40), dtype=np.uint8), tmp_path / "shirt.png")
+    drop(view.drop_area, image)
+    qtbot.waitUntil(lambda: not view.classify_job.busy, timeout=30000)
+    assert view.result_label.text().startswith("shirt.png: "), view.result_label.text()
+    names = [view.probabilities.verticalHeaderItem(i).text() for i in range(view.probabilities.rowCount())]
+    assert sorted(names) == sorted(view.latest[1].class_names)
+    shares = [float(view.probabilities.item(i, 0).text().rstrip("%")) for i in range(len(names))]
+    assert shares == sorted(shares, reverse=True) and sum(shares) == pytest.approx(100, abs=0.6)
+    assert view.result_label.text().startswith(f"shirt.png: {names[0]} (")
+
+
+def test_a_file_that_is_not_an_image_is_refused_in_one_line(qtbot, semi_window, tmp_path):
+    view = semi_window.classifier
+    bad = tmp_path / "notes.png"
+    bad.write_text("not a picture")
+    with qtbot.waitSignal(view.classify_job.failed, timeout=30000):
+        view.classify(str(bad))
+    assert view.result_label.text().startswith("Cannot classify: ")
+    assert "\n" not in view.result_label.text()
+    assert not semi_window.findChildren(QMessageBox)
+
+
+def test_an_ordinary_checkpoint_is_refused_in_one_line(qtbot, make_window):
+    w = make_window(tiny_image_config(steps=10))
+    w.start()
+    assert wait_finished(qtbot, w) == "done"
+    w.classifier.set_run_folder(w.run_dir)
+    with qtbot.waitSignal(w.classifier.classify_job.failed, timeout=30000):
+        w.classifier.classify(str(Path(w.run_dir) / "samples"))
+    assert w.classifier.result_label.text().startswith("Cannot classify: ")
+    assert not w.findChildren(QMessageBox)
+
+
+def test_the_baseline_is_measured_drawn_and_read_back(qtbot, semi_window, make_window):
+    view = semi_window.classifier
+    assert view.baseline_button.isEnabled() and not view.cancel_button.isVisible()
+    with qtbot.waitSignal(view.baseline_job.done, timeout=60000):
+        view.baseline_button.click()
+        assert view.cancel_button.isVisible() and not view.baseline_button.isEnabled()
+    assert (Path(semi_window.run_dir) / BASELINE_FILE).is_file()
+    assert view.plot.baseline_line.isVisible()
+    assert view.baseline_label.text().startswith("Baseline measured: ")
+    assert view.baseline_button.isEnabled() and not view.baseline_progress.isVisible()
+
+    other = make_window()
+    assert other.files.open_run(semi_window.run_dir)
+    assert other.classifier.plot.baseline_line.isVisible()
+    assert other.classifier.plot.baseline == pytest.approx(view.plot.baseline)
+
+
+def test_measuring_the_baseline_can_be_cancelled(qtbot, semi_window):
+    view = semi_window.classifier
+    with qtbot.waitSignal(view.baseline_job.cancelled, timeout=60000):
+        view.baseline_button.click()
+        view.cancel_button.click()
+    assert not (Path(semi_window.run_dir) / BASELINE_FILE).exists()
+    assert view.baseline_label.text() == "Baseline cancelled; nothing was saved"
+    assert not view.plot.baseline_line.isVisible()

@@ -1,0 +1,138 @@
+"""The Classifier tab: shown for semi-supervised runs only, filled by ClassifierScored events from the
+worker, from a run folder's metrics.jsonl (opened or watched), and with the baseline's dashed line."""
+
+import numpy as np
+from PySide6.QtWidgets import QMessageBox
+
+from ganstudio.core.events import ClassifierScored
+from ganstudio.core.runlog import RunDirectory
+from ganstudio.core.semi.report import ClassifierReport
+from tests.conftest import tiny_image_config
+
+NAMES = ("T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot")
+SPLIT = "held-out 2,000 of the bundled 10,000 (fixed 8,000 / 2,000 split)"
+
+
+def semi_config(labelled_per_class=10, **train):
+    cfg = tiny_image_config(**train)
+    cfg.train.labelled_per_class = labelled_per_class
+    return cfg
+
+
+def report(right: float, seed: int = 0) -> ClassifierReport:
+    """A report in which about `right` of 2,000 predictions are right."""
+    rng = np.random.default_rng(seed)
+    labels = rng.integers(0, len(NAMES), 2000)
+    predicted = np.where(rng.random(2000) < right, labels, (labels + 1) % len(NAMES))
+    return ClassifierReport.from_predictions(predicted, labels, NAMES, SPLIT)
+
+
+def tab_shown(window) -> bool:
+    return window.tabs.isTabVisible(window.tabs.indexOf(window.classifier))
+
+
+def semi_run(root, reports) -> RunDirectory:
+    run = RunDirectory.create(root, "semi")
+    run.write_config(semi_config())
+    for step, scored in reports:
+        for record in ClassifierScored(step, scored).to_records():
+            run.append_event(record)
+    return run
+
+
+def test_the_tab_shows_for_a_semi_supervised_config_only(make_window):
+    w = make_window(tiny_image_config())
+    assert not tab_shown(w)
+    w.form.set_config(semi_config(labelled_per_class=10))
+    assert tab_shown(w)
+    w.form.set_config(semi_config(labelled_per_class=0))
+    assert not tab_shown(w)
+
+
+def test_scores_from_the_worker_draw_the_accuracy_and_fill_the_tables(make_window):
+    w = make_window(semi_config())
+    first, latest = report(0.5, seed=1), report(0.8, seed=2)
+    w.controller._route(ClassifierScored(10, first))  # the worker's routing, as a run's events take it
+    w.controller._route(ClassifierScored(20, latest))
+    view = w.classifier
+    x, y = view.plot.curve.getData()
+    assert list(x) == [10, 20] and np.allclose(y, [100 * first.accuracy, 100 * latest.accuracy])
+    matrix = view.matrix
+    assert matrix.rowCount() == matrix.columnCount() == len(NAMES)
+    assert [matrix.verticalHeaderItem(i).text() for i in range(len(NAMES))] == list(NAMES)
+    assert matrix.horizontalHeaderItem(9).text().split() == ["Ankle", "boot"]  # one word a line
+    assert matrix.item(3, 3).text() == f"{latest.confusion[3][3]:,}"
+    assert matrix.item(3, 4).text() == f"{latest.confusion[3][4]:,}"
+    table = view.class_table
+    assert [table.verticalHeaderItem(i).text() for i in range(len(NAMES))] == list(NAMES)
+    assert table.item(1, 0).text() == f"{latest.per_class['Trouser']:.1%}"
+    assert table.isColumnHidden(1)  # no baseline yet
+    assert f"{latest.accuracy:.1%}" in view.summary_label.text() and SPLIT in view.summary_label.text()
+    assert "step 20" in view.matrix_title.text()
+
+
+def test_a_baseline_draws_a_dashed_line_and_a_column(make_window):
+    w = make_window(semi_config())
+    view = w.classifier
+    assert not view.plot.baseline_line.isVisible()
+    view.add(10, report(0.8))
+    baseline = report(0.6, seed=5)
+    view.show_baseline(baseline)
+    assert view.plot.baseline_line.isVisible()
+    assert view.plot.baseline_line.value() == 100 * baseline.accuracy
+    assert "supervised baseline" in view.plot.baseline_line.label.toPlainText()
+    assert not view.class_table.isColumnHidden(1)
+    assert view.class_table.item(0, 1).text() == f"{baseline.per_class[NAMES[0]]:.1%}"
+    assert "points)" in view.summary_label.text()
+
+
+def test_a_run_folder_with_classifier_records_shows_them_when_opened_and_new_run_empties_it(make_window, tmp_path):
+    run = semi_run(tmp_path, [(100, report(0.5)), (200, report(0.7, seed=3))])
+    w = make_window()
+    assert not tab_shown(w)
+    assert w.files.open_run(run.path)
+    assert tab_shown(w)
+    assert list(w.classifier.plot.series.column("step")) == [100, 200]
+    assert w.classifier.matrix.rowCount() == len(NAMES)
+    assert not w.classifier.plot.baseline_line.isVisible()  # not measured
+    w.files.new_run()
+    assert len(w.classifier.plot.series) == 0 and w.classifier.matrix.rowCount() == 0
+    assert not w.classifier.baseline_button.isEnabled()  # no run folder to measure it for
+
+
+def test_a_watched_run_shows_its_classifier_records(qtbot, make_window, tmp_path):
+    run = semi_run(tmp_path, [(100, report(0.5))])
+    w = make_window()
+    assert w.files.watch_run(run.path)
+    assert tab_shown(w)
+    qtbot.waitUntil(lambda: len(w.classifier.plot.series) == 1, timeout=10000)
+    run.append_event(ClassifierScored(200, report(0.75, seed=4)).to_records()[0])
+    qtbot.waitUntil(lambda: len(w.classifier.plot.series) == 2, timeout=10000)
+    assert "Step 200" in w.classifier.summary_label.text()
+    w.watch.leave()
+
+
+def test_classifying_without_a_checkpoint_says_so_in_one_line(make_window, tmp_path):
+    run = semi_run(tmp_path, [])
+    w = make_window()
+    assert w.files.open_run(run.path)
+    w.classifier.classify(str(tmp_path / "shirt.png"))
+    assert w.classifier.result_label.text() == "Cannot classify: the run has saved no checkpoint yet"
+    assert not w.findChildren(QMessageBox)
+
+
+def test_every_control_of_the_tab_is_named_and_says_what_it_does(make_window):
+    from PySide6.QtWidgets import QAbstractButton, QLabel, QProgressBar, QTableWidget
+
+    view = make_window(semi_config()).classifier
+    controls = [
+        c
+        for kind in (QAbstractButton, QTableWidget, QProgressBar)
+        for c in view.findChildren(kind)
+        if c.parent() is not None and not c.objectName().startswith("qt_")
+    ]
+    controls += [view.plot, view.drop_area, *(c for c in view.findChildren(QLabel) if c.toolTip())]
+    assert len(controls) >= 10
+    for control in controls:
+        assert control.objectName() and control.toolTip(), control
+    assert view.classify_button.shortcut().toString() == "Ctrl+K"
