@@ -370,12 +370,20 @@ class Trainer:
             real_features = D.features(self._d_input(real)).float()
         return losses.feature_matching(real_features, D.features(self._d_input(fake)).float())
 
+    def ema_decay_now(self) -> float:
+        """The EMA's decay at this step: the configured one, ramped up from 0.1 as (1 + t) / (10 + t) (the
+        rule of tf.train.ExponentialMovingAverage's num_updates). Without the ramp a 0.999 average spends its
+        first thousand steps remembering the random initial G: a blurred, collapsed-looking grid, and an
+        alarm, in exactly the minutes a person first watches."""
+        t = self.step_count
+        return min(self.config.train.ema_decay, (1 + t) / (10 + t))
+
     @torch.no_grad()
     def _update_ema(self, ema: nn.Module) -> None:
         """G_ema <- decay * G_ema + (1 - decay) * G; BatchNorm statistics are copied as they are."""
         ema_params: list[torch.Tensor] = list(ema.parameters())
         params: list[torch.Tensor] = list(self.G.parameters())
-        torch._foreach_lerp_(ema_params, params, 1.0 - self.config.train.ema_decay)
+        torch._foreach_lerp_(ema_params, params, 1.0 - self.ema_decay_now())
         for ema_buf, buf in zip(ema.buffers(), self.G.buffers(), strict=True):
             ema_buf.copy_(buf)
 

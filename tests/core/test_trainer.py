@@ -101,3 +101,13 @@ def test_a_vanished_run_folder_is_a_run_error(tmp_path):
 
     with pytest.raises(RunError, match="cannot read"):
         RunDirectory(tmp_path / "gone").read_config()
+
+
+def test_the_ema_generator_ramps_its_decay_up_from_the_first_step():
+    t = Trainer(tiny_image_config(ema_decay=0.999))
+    ema_before = [p.clone() for p in t.G_ema.parameters()]
+    t.step()  # G's first update: the average takes 1 - (1 + 0) / (10 + 0) = 0.9 of the new G
+    for before, ema, g in zip(ema_before, t.G_ema.parameters(), t.G.parameters(), strict=True):
+        torch.testing.assert_close(ema, 0.1 * before + 0.9 * g)
+    t.step_count = 1_000_000
+    assert t.ema_decay_now() == 0.999
