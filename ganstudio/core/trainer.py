@@ -16,7 +16,7 @@ import numpy as np
 import torch
 from torch import nn
 
-from ganstudio.core import losses
+from ganstudio.core import losses, schedules
 from ganstudio.core.augment import Augmenter
 from ganstudio.core.config import LIVE_FIELDS, LIVE_SECTIONS, RunConfig, check
 from ganstudio.core.data import DataSource, ImageSource, ToyDistribution, build_data_source
@@ -197,28 +197,14 @@ class Trainer:
             self.G_ema = None
         return dict(changes)
 
-    def learning_rate_factor(self) -> float:
-        """1, then over the run's last lr_decay fraction falling linearly towards 0: late steps that
-        only jitter settled points (a toy generator's pieces between modes) become small ones."""
-        o, t = self.config.optim, self.config.train
-        if o.lr_decay <= 0:
-            return 1.0
-        return min(1.0, max(0.0, (t.steps - self.step_count) / (t.steps * o.lr_decay)))
-
     def _set_learning_rates(self) -> None:
-        factor = self.learning_rate_factor()
+        factor = schedules.learning_rate_factor(self.config.optim, self.config.train, self.step_count)
         for opt, lr in ((self.opt_g, self.config.optim.lr_g), (self.opt_d, self.config.optim.lr_d)):
             for group in opt.param_groups:
                 group["lr"] = lr * factor
 
     def instance_noise_std(self) -> float:
-        """Instance noise now: the configured std, falling linearly to zero when annealed."""
-        t = self.config.train
-        if t.instance_noise <= 0:
-            return 0.0
-        if t.noise_anneal_steps <= 0:
-            return t.instance_noise
-        return t.instance_noise * max(0.0, 1.0 - self.step_count / t.noise_anneal_steps)
+        return schedules.instance_noise_std(self.config.train, self.step_count)
 
     def _d_input(self, x: torch.Tensor) -> torch.Tensor:
         """What D sees: DiffAugment's transforms (when on), instance noise added, then PacGAN packing of m
@@ -370,20 +356,12 @@ class Trainer:
             real_features = D.features(self._d_input(real)).float()
         return losses.feature_matching(real_features, D.features(self._d_input(fake)).float())
 
-    def ema_decay_now(self) -> float:
-        """The EMA's decay at this step: the configured one, ramped up from 0.1 as (1 + t) / (10 + t) (the
-        rule of tf.train.ExponentialMovingAverage's num_updates). Without the ramp a 0.999 average spends its
-        first thousand steps remembering the random initial G: a blurred, collapsed-looking grid, and an
-        alarm, in exactly the minutes a person first watches."""
-        t = self.step_count
-        return min(self.config.train.ema_decay, (1 + t) / (10 + t))
-
     @torch.no_grad()
     def _update_ema(self, ema: nn.Module) -> None:
         """G_ema <- decay * G_ema + (1 - decay) * G; BatchNorm statistics are copied as they are."""
         ema_params: list[torch.Tensor] = list(ema.parameters())
         params: list[torch.Tensor] = list(self.G.parameters())
-        torch._foreach_lerp_(ema_params, params, 1.0 - self.ema_decay_now())
+        torch._foreach_lerp_(ema_params, params, 1.0 - schedules.ema_decay(self.config.train, self.step_count))
         for ema_buf, buf in zip(ema.buffers(), self.G.buffers(), strict=True):
             ema_buf.copy_(buf)
 

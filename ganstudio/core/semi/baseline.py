@@ -11,6 +11,7 @@ from pathlib import Path
 import torch
 import torch.nn.functional as F
 
+from ganstudio.core import schedules
 from ganstudio.core.atomic import atomic_write
 from ganstudio.core.augment import Augmenter
 from ganstudio.core.config import RunConfig, check
@@ -26,23 +27,6 @@ PROGRESS_EVERY = 10  # D updates between progress calls
 
 class BaselineStopped(Exception):
     """should_stop() said stop: the baseline was given up before it finished (nothing is written)."""
-
-
-def _noise_std(config: RunConfig, step: int) -> float:
-    """The run's instance noise at generator step `step`, annealed as the Trainer anneals it."""
-    t = config.train
-    if t.instance_noise <= 0:
-        return 0.0
-    if t.noise_anneal_steps <= 0:
-        return t.instance_noise
-    return t.instance_noise * max(0.0, 1.0 - step / t.noise_anneal_steps)
-
-
-def _lr_factor(config: RunConfig, step: int) -> float:
-    o, t = config.optim, config.train
-    if o.lr_decay <= 0:
-        return 1.0
-    return min(1.0, max(0.0, (t.steps - step) / (t.steps * o.lr_decay)))
 
 
 def train_baseline(
@@ -73,10 +57,10 @@ def train_baseline(
             raise BaselineStopped(f"the supervised baseline was stopped at update {update - 1:,} of {total:,}")
         step = (update - 1) // t.k
         for group in optimizer.param_groups:
-            group["lr"] = o.lr_d * _lr_factor(config, step)
+            group["lr"] = o.lr_d * schedules.learning_rate_factor(o, t, step)
         idx = torch.randint(len(semi.labelled_targets), (t.batch_size,), generator=rng, device=device)
         x = augment(semi.labelled_images[idx].float().div_(127.5).sub_(1.0), rng)
-        std = _noise_std(config, step)
+        std = schedules.instance_noise_std(t, step)
         if std > 0:
             x = x + std * torch.randn(x.shape, generator=rng, device=device)
         loss = F.cross_entropy(D(x).float(), semi.labelled_targets[idx])
