@@ -205,9 +205,16 @@ def _train(session, on_alarm: str, ranks=None) -> int:
                     if logged:
                         bar.update(logged[-1].step, loss_d=logged[-1].loss_d, loss_g=logged[-1].loss_g)
                 case QualityScored(step=step, scores=q, best=best):
+                    classes = event.class_scores()
                     bar.write(
                         f"step {step:,}: FD {q['frechet']:.2f}, precision {q['precision']:.2f}, "
                         f"recall {q['recall']:.2f}, coverage {q['coverage']:.2f}"
+                        + (
+                            f", label accuracy {100 * classes['label_accuracy']:.1f} %"
+                            if "label_accuracy" in classes
+                            else ""
+                        )
+                        + (f", mean intra-FD {classes['intra_fd']:.2f}" if "intra_fd" in classes else "")
                         + (
                             " (best so far; checkpoints/best.pt)"
                             if best and session.trainer.config.quality.keep_best

@@ -1,6 +1,7 @@
 """Quality scoring through the session (metrics.jsonl, best.pt), `ganstudio eval` and `bench quality`."""
 
 import json
+import re
 
 import torch
 
@@ -105,3 +106,14 @@ def test_bench_quality_prints_a_table_beside_the_published_fids(capsys, tmp_path
     assert "fashion-dcgan" in printed and "Lucic et al. 2018" in printed and "26.5" in printed
     result = json.loads(out.read_text())["results"][0]
     assert result["preset"] == "fashion-dcgan" and result["steps"] >= 1
+
+
+def test_a_conditional_run_prints_its_label_accuracy_and_intra_fd(tmp_path, capsys):
+    cfg = quality_config()
+    cfg.model.conditional = "projection"
+    cfg.quality.samples = 200  # 20 a class: enough for a class's Fréchet distance to be reported
+    path = tmp_path / "cfg.json"
+    path.write_text(cfg.to_json())
+    assert main(["train", "--config", str(path), "--out", str(tmp_path / "run")]) == 0
+    line = next(x for x in capsys.readouterr().out.splitlines() if x.startswith("step 5: FD"))
+    assert re.search(r"label accuracy \d+\.\d %, mean intra-FD \d+\.\d\d", line), line
