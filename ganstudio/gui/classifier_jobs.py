@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import numpy as np
-from PySide6.QtCore import QObject, Signal
+from PySide6.QtCore import QObject, Signal, Slot
 from superqt.utils import create_worker
 
 if TYPE_CHECKING:
@@ -63,32 +63,29 @@ def _measure(run_dir: str, should_stop: Callable[[], bool], progress: Callable[[
 
 
 class ClassifyJob(QObject):
-    """One classification at a time; the worker's answers are relayed signal to signal, so Qt drops them
-    when the tab has gone meanwhile."""
+    """One classification at a time; the worker's answers go to this object's own methods, a connection
+    Qt queues to the GUI thread and drops when the tab has gone meanwhile."""
 
     done = Signal(object)  # ClassifiedImages
     failed = Signal(str)  # one line
-    _returned = Signal(object)
-    _errored = Signal(object)
 
     def __init__(self, parent: QObject | None = None):
         super().__init__(parent)
         self.busy = False
-        self._returned.connect(self._on_returned)
-        self._errored.connect(self._on_errored)
 
     def start(self, checkpoint: str, source: str) -> None:
         self.busy = True
         worker = create_worker(_classify, checkpoint, source, _start_thread=False, _ignore_errors=True)
-        # a signal connected to a signal re-emits it (Qt's docs); PySide6's stubs take only callables there
-        worker.returned.connect(self._returned)  # type: ignore[arg-type]
-        worker.errored.connect(self._errored)  # type: ignore[arg-type]
+        worker.returned.connect(self._on_returned)
+        worker.errored.connect(self._on_errored)
         worker.start()
 
+    @Slot(object)
     def _on_returned(self, result: ClassifiedImages) -> None:
         self.busy = False
         self.done.emit(result)
 
+    @Slot(object)
     def _on_errored(self, error: Exception) -> None:
         self.busy = False
         self.failed.emit(one_line(error))
@@ -102,36 +99,38 @@ class BaselineJob(QObject):
     done = Signal(object)  # ClassifierReport, already written to the run folder
     failed = Signal(str)  # one line
     cancelled = Signal()
-    _returned = Signal(object)
-    _errored = Signal(object)
 
     def __init__(self, parent: QObject | None = None):
         super().__init__(parent)
         self.busy = False
         self._stop = threading.Event()
-        self._returned.connect(self._on_returned)
-        self._errored.connect(self._on_errored)
 
     def start(self, run_dir: str) -> None:
         self.busy = True
         stop = self._stop = threading.Event()
 
         def progress(step: int, total: int) -> None:  # on the worker's thread: Qt queues it to the GUI's
-            if not stop.is_set():
+            if stop.is_set():
+                return
+            try:
                 self.progressed.emit(step, total)
+            except RuntimeError:  # the tab was deleted while the baseline trained: nobody is left to show it
+                stop.set()
 
         worker = create_worker(_measure, run_dir, stop.is_set, progress, _start_thread=False, _ignore_errors=True)
-        worker.returned.connect(self._returned)  # type: ignore[arg-type]
-        worker.errored.connect(self._errored)  # type: ignore[arg-type]
+        worker.returned.connect(self._on_returned)
+        worker.errored.connect(self._on_errored)
         worker.start()
 
     def cancel(self) -> None:
         self._stop.set()
 
+    @Slot(object)
     def _on_returned(self, report: ClassifierReport) -> None:
         self.busy = False
         self.done.emit(report)
 
+    @Slot(object)
     def _on_errored(self, error: Exception) -> None:
         from ganstudio.core.semi.baseline import BaselineStopped
 

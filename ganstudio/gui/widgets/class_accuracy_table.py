@@ -5,9 +5,10 @@ from __future__ import annotations
 import math
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QAbstractScrollArea, QHeaderView, QTableWidget, QTableWidgetItem, QWidget
+from PySide6.QtWidgets import QTableWidget, QTableWidgetItem, QWidget
 
 from ganstudio.core.semi.report import ClassifierReport
+from ganstudio.gui.widgets.fitted_table import fit_read_only
 
 
 def _percent(value: float | None) -> str:
@@ -23,10 +24,7 @@ class ClassAccuracyTable(QTableWidget):
             "Per class, the share of its held-out images D classifies right at the latest check, and the "
             "supervised baseline's share once measured"
         )
-        self.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
-        self.setSizeAdjustPolicy(QAbstractScrollArea.SizeAdjustPolicy.AdjustToContents)  # as large as its cells
-        self.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        self.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        fit_read_only(self)
         self.report: ClassifierReport | None = None
         self.baseline: ClassifierReport | None = None
 

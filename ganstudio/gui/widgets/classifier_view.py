@@ -10,10 +10,8 @@ from pathlib import Path
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QKeySequence
 from PySide6.QtWidgets import (
-    QAbstractScrollArea,
     QFileDialog,
     QHBoxLayout,
-    QHeaderView,
     QLabel,
     QProgressBar,
     QPushButton,
@@ -29,6 +27,7 @@ from ganstudio.gui.classifier_jobs import BaselineJob, ClassifiedImages, Classif
 from ganstudio.gui.widgets.accuracy_plot import AccuracyPlot
 from ganstudio.gui.widgets.class_accuracy_table import ClassAccuracyTable
 from ganstudio.gui.widgets.confusion_matrix import ConfusionMatrixTable
+from ganstudio.gui.widgets.fitted_table import fit_read_only
 from ganstudio.gui.widgets.image_drop import ImageDropArea
 
 NO_SCORES = (
@@ -88,10 +87,7 @@ class ClassifierView(QWidget):
         self.result_label.setToolTip("The class D gives the image, or why it could not classify it")
         self.probabilities = QTableWidget(0, 1, objectName="classProbabilities")
         self.probabilities.setHorizontalHeaderLabels(["probability"])
-        self.probabilities.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
-        self.probabilities.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        self.probabilities.setSizeAdjustPolicy(QAbstractScrollArea.SizeAdjustPolicy.AdjustToContents)
-        self.probabilities.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
+        fit_read_only(self.probabilities, stretch_columns=True)
         self.probabilities.setToolTip("The probability D gives each class for the (first) classified image")
 
         self._lay_out()

@@ -5,9 +5,10 @@ from __future__ import annotations
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor
-from PySide6.QtWidgets import QAbstractScrollArea, QHeaderView, QTableWidget, QTableWidgetItem, QWidget
+from PySide6.QtWidgets import QTableWidget, QTableWidgetItem, QWidget
 
 from ganstudio.core.semi.report import ClassifierReport
+from ganstudio.gui.widgets.fitted_table import fit_read_only
 
 
 def _stacked(name: str) -> str:
@@ -23,10 +24,7 @@ class ConfusionMatrixTable(QTableWidget):
             "The latest held-out check: row = the image's true class, column = the class D chose; "
             "the diagonal holds the right answers, darker cells hold more of the row's images"
         )
-        self.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
-        self.setSizeAdjustPolicy(QAbstractScrollArea.SizeAdjustPolicy.AdjustToContents)  # as large as its cells
-        self.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        self.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        fit_read_only(self)
 
     def show_report(self, report: ClassifierReport | None) -> None:
         """None empties the table."""
