@@ -12,13 +12,13 @@ from dataclasses import dataclass, field
 from enum import Enum
 from typing import TYPE_CHECKING, Any
 
-import numpy as np
-
-from ganstudio.core.metrics import ModeMetrics
+from ganstudio.core.mode_metrics import ModeMetrics
 from ganstudio.core.semi.report import ClassifierReport
 from ganstudio.core.stats import StepStats
 
-if TYPE_CHECKING:  # torch comes with it
+if TYPE_CHECKING:  # torch comes with it; numpy is loaded after the window's first paint
+    import numpy as np
+
     from ganstudio.core.distribution import DistributionFrame
 
 

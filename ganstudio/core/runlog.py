@@ -11,14 +11,15 @@ import math
 import re
 import time
 from pathlib import Path
-from typing import Any
-
-import numpy as np
+from typing import TYPE_CHECKING, Any
 
 from ganstudio.core.atomic import atomic_write, remove_stale_temp_files
 from ganstudio.core.config import MAX_CONFIG_BYTES, PRESET_NAME, ConfigError, RunConfig, check, parse_json
 from ganstudio.core.events import CLASS_SCORES, CLASS_TABLES, Event, StatsBatch, event_from_record
 from ganstudio.core.stats import STAT_FIELDS, StepStats
+
+if TYPE_CHECKING:  # numpy is loaded after the window's first paint, which reads a run folder
+    import numpy as np
 
 
 class RunError(RuntimeError):

@@ -4,7 +4,6 @@ which takes over a second to import, and the window is painted before it."""
 from __future__ import annotations
 
 from PySide6.QtCore import QObject, Signal
-from superqt.utils import create_worker
 
 
 def _list_devices() -> list[tuple[str, str]]:
@@ -31,6 +30,9 @@ class DeviceProbe(QObject):
         self._failed.connect(self._raise)
 
     def start(self) -> None:
+        """Called once the window has painted: superqt (through qtpy) costs a quarter of a second to import."""
+        from superqt.utils import create_worker
+
         worker = create_worker(_list_devices, _start_thread=False, _ignore_errors=True)
         # a signal connected to a signal re-emits it (Qt's docs); PySide6's stubs take only callables there
         worker.returned.connect(self.found)  # type: ignore[arg-type]

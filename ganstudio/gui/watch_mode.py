@@ -11,7 +11,7 @@ from PySide6.QtCore import QObject
 from ganstudio.core.config import RunConfig
 from ganstudio.core.control import Heartbeat
 from ganstudio.core.events import FinishReason
-from ganstudio.core.metrics import ModeMetrics
+from ganstudio.core.mode_metrics import ModeMetrics
 from ganstudio.core.runlog import RunDirectory, RunError
 from ganstudio.core.semi.report import ClassifierReport
 from ganstudio.gui.run_phase import RunPhase

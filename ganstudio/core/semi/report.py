@@ -8,9 +8,10 @@ classifier_baseline.json as it is.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import numpy as np
+if TYPE_CHECKING:  # numpy is loaded after the window's first paint, which reads these from a run's log
+    import numpy as np
 
 BASELINE_FILE = "classifier_baseline.json"  # in the run folder: the supervised baseline's report, once measured
 
@@ -31,6 +32,8 @@ class ClassifierReport:
         cls, predicted: np.ndarray, labels: np.ndarray, class_names: tuple[str, ...], split: str
     ) -> ClassifierReport:
         """The report for predicted class indices against true ones (both (N,) integers)."""
+        import numpy as np
+
         k = len(class_names)
         predicted = np.asarray(predicted, dtype=np.int64).reshape(-1)
         labels = np.asarray(labels, dtype=np.int64).reshape(-1)

@@ -25,7 +25,7 @@ from PySide6.QtWidgets import (
 )
 
 from ganstudio.core.events import CommandKind
-from ganstudio.core.metrics import ModeMetrics
+from ganstudio.core.mode_metrics import ModeMetrics
 from ganstudio.gui.widgets.series import GrowingSeries
 
 if TYPE_CHECKING:  # the engine (and torch) load in the background, after the window is painted
