@@ -178,6 +178,11 @@ PRESET_CHANGES = {
     },
     "fashion-cdcgan": {
         "model.conditional": "projection",
+        "loss.kind": "hinge",
+        "model.spectral_norm": True,
+        "optim.beta1": 0.0,
+        "optim.beta2": 0.9,
+        "optim.lr_d": 4e-4,
     },
     "ring-8-conditional": {
         "data.dataset": "ring-8",
