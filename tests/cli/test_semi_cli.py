@@ -127,3 +127,33 @@ def test_bench_semi_runs_on_a_tiny_budget(tmp_path):
     assert "supervised baseline" in result.stdout and "0.93 %" in result.stdout and "not Fashion-MNIST" in result.stdout
     saved = json.loads((tmp_path / "semi.json").read_text())
     assert saved["settings"][0]["labelled_per_class"] == 2 and len(saved["settings"][0]["semi_accuracy"]) == 1
+
+
+def test_classify_to_a_full_disk_or_a_folder_is_one_line_and_leaves_no_csv(semi_run, tmp_path):
+    import resource
+    import signal
+
+    checkpoint = str(semi_run / "checkpoints" / "latest.pt")
+    np.save(tmp_path / "many.npy", np.zeros((2000, 28, 28), dtype=np.uint8))  # a CSV of ~200 KB
+    before = sorted(p.name for p in semi_run.rglob("*"))
+
+    def full_disk():
+        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # writes past the limit fail with EFBIG, like ENOSPC
+        resource.setrlimit(resource.RLIMIT_FSIZE, (20_000, 20_000))
+
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    out = tmp_path / "p.csv"
+    full = subprocess.run(
+        [sys.executable, "-m", "ganstudio", "classify", checkpoint, str(tmp_path / "many.npy"), "--out", str(out)],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=300,
+        preexec_fn=full_disk,
+    )
+    folder = run_cli("classify", checkpoint, str(tmp_path / "many.npy"), "--out", str(tmp_path))
+    for result in (full, folder):
+        lines = result.stderr.strip().splitlines()
+        assert result.returncode == 2 and len(lines) == 1 and lines[0].startswith("ganstudio: error: "), result.stderr
+    assert [p.name for p in tmp_path.iterdir() if p.suffix != ".npy"] == []  # no CSV, no temporary file
+    assert sorted(p.name for p in semi_run.rglob("*")) == before
