@@ -62,51 +62,57 @@ def _measure(run_dir: str, should_stop: Callable[[], bool], progress: Callable[[
     return report
 
 
-class ClassifyJob(QObject):
-    """One classification at a time; the worker's answers go to this object's own methods, a connection
+class PoolJob(QObject):
+    """One job at a time on a pool thread; the worker's answers go to this object's own slots, a connection
     Qt queues to the GUI thread and drops when the tab has gone meanwhile."""
 
-    done = Signal(object)  # ClassifiedImages
+    done = Signal(object)  # what the job returned
     failed = Signal(str)  # one line
 
     def __init__(self, parent: QObject | None = None):
         super().__init__(parent)
         self.busy = False
 
-    def start(self, checkpoint: str, source: str) -> None:
+    def _run(self, function: Callable[..., object], *args: object) -> None:
         self.busy = True
-        worker = create_worker(_classify, checkpoint, source, _start_thread=False, _ignore_errors=True)
+        worker = create_worker(function, *args, _start_thread=False, _ignore_errors=True)
         worker.returned.connect(self._on_returned)
         worker.errored.connect(self._on_errored)
         worker.start()
 
     @Slot(object)
-    def _on_returned(self, result: ClassifiedImages) -> None:
+    def _on_returned(self, result: object) -> None:
         self.busy = False
         self.done.emit(result)
 
     @Slot(object)
     def _on_errored(self, error: Exception) -> None:
         self.busy = False
+        self._report_failure(error)
+
+    def _report_failure(self, error: Exception) -> None:
         self.failed.emit(one_line(error))
 
 
-class BaselineJob(QObject):
-    """Trains the supervised baseline of one run folder and writes it there; cancel() stops it at its
-    next check of should_stop, and nothing is written then."""
+class ClassifyJob(PoolJob):
+    """Classifies image files with a checkpoint; done carries ClassifiedImages."""
+
+    def start(self, checkpoint: str, source: str) -> None:
+        self._run(_classify, checkpoint, source)
+
+
+class BaselineJob(PoolJob):
+    """Trains the supervised baseline of one run folder and writes it there (done carries its
+    ClassifierReport); cancel() stops it at its next check of should_stop, and nothing is written then."""
 
     progressed = Signal(int, int)  # step, total
-    done = Signal(object)  # ClassifierReport, already written to the run folder
-    failed = Signal(str)  # one line
     cancelled = Signal()
 
     def __init__(self, parent: QObject | None = None):
         super().__init__(parent)
-        self.busy = False
         self._stop = threading.Event()
 
     def start(self, run_dir: str) -> None:
-        self.busy = True
         stop = self._stop = threading.Event()
 
         def progress(step: int, total: int) -> None:  # on the worker's thread: Qt queues it to the GUI's
@@ -117,25 +123,15 @@ class BaselineJob(QObject):
             except RuntimeError:  # the tab was deleted while the baseline trained: nobody is left to show it
                 stop.set()
 
-        worker = create_worker(_measure, run_dir, stop.is_set, progress, _start_thread=False, _ignore_errors=True)
-        worker.returned.connect(self._on_returned)
-        worker.errored.connect(self._on_errored)
-        worker.start()
+        self._run(_measure, run_dir, stop.is_set, progress)
 
     def cancel(self) -> None:
         self._stop.set()
 
-    @Slot(object)
-    def _on_returned(self, report: ClassifierReport) -> None:
-        self.busy = False
-        self.done.emit(report)
-
-    @Slot(object)
-    def _on_errored(self, error: Exception) -> None:
+    def _report_failure(self, error: Exception) -> None:
         from ganstudio.core.semi.baseline import BaselineStopped
 
-        self.busy = False
         if isinstance(error, BaselineStopped):
             self.cancelled.emit()
         else:
-            self.failed.emit(one_line(error))
+            super()._report_failure(error)
