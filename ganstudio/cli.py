@@ -624,6 +624,16 @@ def main(argv: list[str] | None = None) -> int:
         from ganstudio.gui.app import run_app
 
         return run_app()
+    status = _run_command(args)
+    if args.command == "train":
+        from ganstudio import cli_distributed
+
+        if cli_distributed.under_torchrun():
+            cli_distributed.leave(status)
+    return status
+
+
+def _run_command(args: argparse.Namespace) -> int:
     try:
         return args.func(args)
     except _user_errors() as exc:

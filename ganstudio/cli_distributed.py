@@ -17,7 +17,7 @@ import tempfile
 import threading
 import time
 from types import FrameType
-from typing import IO, TYPE_CHECKING
+from typing import IO, TYPE_CHECKING, NoReturn
 
 if TYPE_CHECKING:
     from ganstudio.core.distributed import RankGroup
@@ -28,6 +28,19 @@ TORCHRUN_ENV = "WORLD_SIZE"
 
 def under_torchrun() -> bool:
     return int(os.environ.get(TORCHRUN_ENV, "1")) > 1
+
+
+def leave(status: int) -> NoReturn:
+    """A rank's last act, once its run has ended, every file is written and the group is closed.
+
+    The interpreter's teardown after a process group (its daemon threads, then C++'s static
+    destructors) now and then aborted a rank that had finished ("terminate called without an active
+    exception", SIGABRT), and torchrun took the finished run for a failed one. Ending at once, as the
+    multiprocessing module ends its children, skips that teardown.
+    """
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(status)
 
 
 def forwarded_arguments(args: argparse.Namespace) -> list[str]:

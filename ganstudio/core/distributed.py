@@ -193,6 +193,11 @@ class RankGroup:
     def is_leader(self) -> bool:
         return self.info.is_leader
 
+    def part(self) -> None:
+        """The run's last collective, on every rank once rank 0 has said "end": nobody closes its
+        connections while another rank still reads from them. Bounded by the group's timeout."""
+        dist.barrier(group=self._control)
+
     def close(self) -> None:
         if dist.is_initialized():
             dist.destroy_process_group()

@@ -47,6 +47,7 @@ def follow(trainer: Trainer, ranks: RankGroup) -> int:
             case "idle":
                 continue
             case "end":
+                ranks.part()
                 return 0
             case _:
                 raise RuntimeError(f"rank 0 sent an unknown message {op!r} (ranks of different versions?)")

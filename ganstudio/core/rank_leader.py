@@ -52,6 +52,7 @@ class LeaderSupervisor(Supervisor):
         finally:
             try:
                 self.ranks.announce("end")
+                self.ranks.part()
             except RuntimeError:
                 pass  # a rank already gone: the group is broken, and torchrun ends the rest
 
