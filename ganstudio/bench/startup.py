@@ -1,5 +1,5 @@
-"""Launch to first painted window and to a usable one (Start enabled), in fresh processes (warm disk
-cache after the first)."""
+"""Launch to first painted window, to a usable one (Start enabled), and Start to the first training step
+once the window has been open a while, in fresh processes (warm disk cache after the first)."""
 
 from __future__ import annotations
 
@@ -12,7 +12,8 @@ import time
 from ganstudio.bench.arguments import add_json, positive_int
 from ganstudio.bench.table import format_table, median, write_json
 
-HELP = "launch to first painted window, in fresh processes"
+HELP = "launch to first painted window and Start to first step, in fresh processes"
+OPEN_BEFORE_START_S = 3.0  # a person reads the window before pressing Start; the engine warms meanwhile
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -35,7 +36,9 @@ from ganstudio.gui.main_window import MainWindow
 from ganstudio.gui.settings import AppSettings
 from PySide6.QtCore import QSettings
 settings = AppSettings(QSettings(sys.argv[2], QSettings.Format.IniFormat))
+settings.runs_dir = sys.argv[3]
 window = MainWindow(settings, deferred=True)
+OPEN_BEFORE_START_S = float(sys.argv[4])
 
 class FirstPaint(QObject):
     def eventFilter(self, obj, event):
@@ -45,13 +48,32 @@ class FirstPaint(QObject):
         return False
 
 def ready():
+    global usable
     usable = time.time() - started
     assert window.controls.start_button.isEnabled()
-    QTimer.singleShot(0, lambda: (print(f"{spy.seen:.4f} {spy.heavy} {usable:.4f}"), app.quit()))
+    wait_ms = max(0, round((OPEN_BEFORE_START_S - usable) * 1000))
+    QTimer.singleShot(wait_ms, press_start)
+
+def press_start():
+    global pressed
+    pressed = time.time()
+    window.controls.start_button.click()
+
+def first_step(stats):
+    global to_step
+    if "to_step" not in globals():
+        to_step = time.time() - pressed
+        window.stop()
+
+def finished(reason):
+    print(f"{spy.seen:.4f} {spy.heavy} {usable:.4f} {to_step:.4f}")
+    app.quit()
 
 spy = FirstPaint()
 window.installEventFilter(spy)
 window.views_ready.connect(ready)
+window.controller.stats_ready.connect(first_step)
+window.controller.finished.connect(finished)
 window.show()
 app.exec()
 """
@@ -62,29 +84,40 @@ def run_startup_bench(runs: int, json_path: str | None) -> str:
 
     env = {**os.environ}
     env.setdefault("QT_QPA_PLATFORM", "offscreen")
-    times, usable, heavy_before_paint = [], [], 0
+    times, usable, to_step, heavy_before_paint = [], [], [], 0
     with tempfile.TemporaryDirectory(prefix="ganstudio-bench-") as tmp:
         for i in range(runs + 1):  # the first run warms the disk cache and is not counted
             started = time.time()
             out = subprocess.run(
-                [sys.executable, "-c", CHILD, repr(started), os.path.join(tmp, "s.ini")],
+                [
+                    sys.executable,
+                    "-c",
+                    CHILD,
+                    repr(started),
+                    os.path.join(tmp, "s.ini"),
+                    os.path.join(tmp, "runs"),
+                    repr(OPEN_BEFORE_START_S),
+                ],
                 capture_output=True,
                 text=True,
                 env=env,
                 timeout=120,
             )
             fields = out.stdout.split()
-            if out.returncode != 0 or len(fields) != 3:
+            if out.returncode != 0 or len(fields) != 4:
                 raise RuntimeError(f"start-up probe failed: {out.stderr.strip()[-500:]}")
             if i:
                 times.append(float(fields[0]))
                 heavy_before_paint += int(fields[1]) > 0
                 usable.append(float(fields[2]))
+                to_step.append(float(fields[3]))
     result = {
         "runs": runs,
         "median_s": median(times),
         "max_s": max(times),
         "usable_median_s": median(usable),
+        "start_to_first_step_median_s": median(to_step),
+        "open_before_start_s": OPEN_BEFORE_START_S,
         "torch_or_pyqtgraph_before_paint": heavy_before_paint,
         "platform": env["QT_QPA_PLATFORM"],
     }
@@ -95,6 +128,10 @@ def run_startup_bench(runs: int, json_path: str | None) -> str:
             ["launch to first paint, median", f"{result['median_s']:.2f} s"],
             ["launch to first paint, worst", f"{result['max_s']:.2f} s"],
             ["launch to Start enabled, median", f"{result['usable_median_s']:.2f} s"],
+            [
+                f"Start to first training step (window open {OPEN_BEFORE_START_S:.0f} s), median",
+                f"{result['start_to_first_step_median_s']:.2f} s",
+            ],
             ["runs with torch or pyqtgraph imported before the paint", f"{heavy_before_paint} of {runs}"],
             ["Qt platform", result["platform"]],
         ],

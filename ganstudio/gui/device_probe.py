@@ -3,6 +3,8 @@ which takes over a second to import, and the window is painted before it."""
 
 from __future__ import annotations
 
+import contextlib
+
 from PySide6.QtCore import QObject, Signal
 
 
@@ -13,9 +15,20 @@ def _list_devices() -> list[tuple[str, str]]:
 
 
 def _warm_engine() -> None:
-    from ganstudio.core.device import warm_engine
+    # only a head start: a run imports torch itself, on its own thread, and reports what fails there
+    with contextlib.suppress(Exception):
+        from ganstudio.core.device import warm_engine
 
-    warm_engine()
+        warm_engine()
+
+
+def warm_engine_soon() -> None:
+    """As soon as the views are built, on Qt's pool (before superqt loads for the device list): importing
+    torch and building the first optimizer (it imports torch._dynamo) take seconds, which Start -> first
+    step should not wait for. Started earlier, beside the views' build, it delayed Start by seconds."""
+    from PySide6.QtCore import QThreadPool
+
+    QThreadPool.globalInstance().start(_warm_engine)
 
 
 class DeviceProbe(QObject):
@@ -38,9 +51,6 @@ class DeviceProbe(QObject):
         worker.returned.connect(self.found)  # type: ignore[arg-type]
         worker.errored.connect(self._failed)  # type: ignore[arg-type]
         worker.start()
-        # beside it, the first-use costs of training (the first optimizer imports torch._dynamo), so
-        # Start -> first step does not wait for them
-        create_worker(_warm_engine, _start_thread=True, _ignore_errors=True)
 
     def _raise(self, error: Exception) -> None:
         raise error  # to the window's error hook

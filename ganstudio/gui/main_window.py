@@ -17,7 +17,7 @@ from PySide6.QtWidgets import QLabel, QMainWindow, QSplitter, QTabWidget, QVBoxL
 from ganstudio.core.config import DEFAULT_PRESET, TOY_DATASETS, preset
 from ganstudio.core.events import CommandKind, Remedy
 from ganstudio.core.paths import find_fashion_full
-from ganstudio.gui.device_probe import DeviceProbe
+from ganstudio.gui.device_probe import DeviceProbe, warm_engine_soon
 from ganstudio.gui.distributed_launch import DistributedLaunch
 from ganstudio.gui.errors import ErrorDialogs
 from ganstudio.gui.run_events import RunEvents
@@ -157,6 +157,7 @@ class MainWindow(QMainWindow):
         self.built = True
         self.menuBar().setEnabled(True)
         self.update_controls()
+        warm_engine_soon()
         self.probe = DeviceProbe(self)
         self.probe.found.connect(self._on_devices)
         QTimer.singleShot(PROBE_DELAY_MS, self.probe.start)  # after the first paint: importing torch takes ~1 s

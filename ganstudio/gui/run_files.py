@@ -67,15 +67,19 @@ class RunFiles(QObject):
         return True
 
     def session_maker(self, config: RunConfig) -> Callable[[], TrainingSession]:
-        """How the worker makes the session Start asked for: the continuable run carried on, or a new one."""
-        from ganstudio.core.session import TrainingSession
+        """How the worker makes the session Start asked for: the continuable run carried on, or a new one.
+        Called on the training thread, which imports torch: the window stays responsive meanwhile (a
+        click on Start while the engine still warms up would otherwise wait seconds for that import)."""
+        continuable, runs_root = self.continuable, self.window.settings.runs_dir
 
-        w = self.window
-        if self.continuable is not None:
-            run, steps, device = self.continuable, config.train.steps, config.train.device
-            return lambda: TrainingSession.resume(run, total_steps=steps, device=device)
-        runs_root = w.settings.runs_dir
-        return lambda: TrainingSession.start(config, RunDirectory.create(runs_root, config.preset or "run"))
+        def make() -> TrainingSession:
+            from ganstudio.core.session import TrainingSession
+
+            if continuable is not None:
+                return TrainingSession.resume(continuable, total_steps=config.train.steps, device=config.train.device)
+            return TrainingSession.start(config, RunDirectory.create(runs_root, config.preset or "run"))
+
+        return make
 
     def new_run(self) -> None:
         if self._refuse_while_running():

@@ -115,12 +115,15 @@ def test_bench_gui_measures_lag_and_throughput(qtbot, tmp_path, capsys):
 
 
 def test_bench_startup_paints_before_torch_and_pyqtgraph(tmp_path, capsys):
-    """The probe child checks sys.modules at the window's first paint and Start enabled at views_ready."""
+    """The probe child checks sys.modules at the window's first paint and Start enabled at views_ready, then
+    presses Start and times the first training step, which only arrives if the run really trains."""
     out = tmp_path / "startup.json"
     assert main(["bench", "startup", "--runs", "1", "--json", str(out)]) == 0
     result = json.loads(out.read_text())
     assert 0 < result["median_s"] < result["usable_median_s"] < 60
     assert result["torch_or_pyqtgraph_before_paint"] == 0
+    assert 0 < result["start_to_first_step_median_s"] < 120
+    assert "Start to first training step" in capsys.readouterr().out
 
 
 def test_bench_supervisor_pairs_the_bare_loop_with_the_supervisor(tmp_path, capsys):
