@@ -47,26 +47,24 @@ class FirstPaint(QObject):
             self.heavy = sum(name in sys.modules for name in ("torch", "pyqtgraph"))
         return False
 
+marks = {}  # seconds: "usable" from launch, "to_step" from the press of Start
+
 def ready():
-    global usable
-    usable = time.time() - started
+    marks["usable"] = time.time() - started
     assert window.controls.start_button.isEnabled()
-    wait_ms = max(0, round((OPEN_BEFORE_START_S - usable) * 1000))
-    QTimer.singleShot(wait_ms, press_start)
+    QTimer.singleShot(max(0, round((OPEN_BEFORE_START_S - marks["usable"]) * 1000)), press_start)
 
 def press_start():
-    global pressed
-    pressed = time.time()
+    marks["pressed"] = time.time()
     window.controls.start_button.click()
 
 def first_step(stats):
-    global to_step
-    if "to_step" not in globals():
-        to_step = time.time() - pressed
+    if "to_step" not in marks:
+        marks["to_step"] = time.time() - marks["pressed"]
         window.stop()
 
 def finished(reason):
-    print(f"{spy.seen:.4f} {spy.heavy} {usable:.4f} {to_step:.4f}")
+    print(f"{spy.seen:.4f} {spy.heavy} {marks['usable']:.4f} {marks['to_step']:.4f}")
     app.quit()
 
 spy = FirstPaint()

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ganstudio.core.mode_metrics import ModeMetrics as ModeMetrics
+from ganstudio.core.mode_metrics import ModeMetrics
 
 PROTOCOL_SAMPLES = 2500
 HIGH_QUALITY_STDS = 3.0

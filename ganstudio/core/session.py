@@ -20,7 +20,8 @@ from ganstudio.core.config import ConfigError, RunConfig, check
 from ganstudio.core.data.toy import mode_centres
 from ganstudio.core.events import ClassifierScored, Event, ModesMeasured, QualityScored
 from ganstudio.core.imaging import image_grid, scatter_image
-from ganstudio.core.metrics import PROTOCOL_SAMPLES, MatchMetrics, ModeMetrics, mode_metrics, wasserstein_1d
+from ganstudio.core.metrics import PROTOCOL_SAMPLES, MatchMetrics, mode_metrics, wasserstein_1d
+from ganstudio.core.mode_metrics import ModeMetrics
 from ganstudio.core.quality.scores import QualityReport
 from ganstudio.core.resume import resume_changes
 from ganstudio.core.run_data import adopt_drawn, data_in_folder, discard_drawn
