@@ -13,7 +13,7 @@ from typing import NoReturn
 
 from ganstudio import __version__, cli_config, cli_semi
 from ganstudio.bench import explorer_latency, gui_lag, memory, modes, quality, scale, semi, speed, startup, supervisor
-from ganstudio.core.config import PRESET_SUMMARIES, ConfigError, RunConfig, load_config, preset
+from ganstudio.core.config import DEFAULT_PRESET, PRESET_SUMMARIES, ConfigError, RunConfig, load_config, preset
 
 EXIT_USAGE = 2
 EXIT_INTERRUPTED = 130
@@ -69,7 +69,7 @@ def _user_errors() -> tuple[type[BaseException], ...]:
 def _config_from_args(args: argparse.Namespace) -> RunConfig:
     if args.preset and args.config:
         raise CliError("give --preset or --config, not both")
-    config = load_config(args.config) if args.config else preset(args.preset or "fashion-dcgan")
+    config = load_config(args.config) if args.config else preset(args.preset or DEFAULT_PRESET)
     if args.steps is not None:
         config.train.steps = args.steps
     if args.seed is not None:
@@ -471,7 +471,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", parser_class=OneLineParser)
 
     train = sub.add_parser("train", help="train headless, writing a run folder")
-    train.add_argument("--preset", help="a preset name (see `ganstudio presets`)")
+    train.add_argument("--preset", help=f"a preset name (default: {DEFAULT_PRESET}; see `ganstudio presets`)")
     train.add_argument("--config", help="a config JSON file (as written to a run's config.json)")
     train.add_argument("--steps", type=int, help="the run's total number of generator steps")
     train.add_argument("--seed", type=int, help="random seed (default: the config's)")

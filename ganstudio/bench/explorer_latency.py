@@ -13,14 +13,16 @@ import time
 
 import numpy as np
 
-from ganstudio.bench.arguments import add_json, positive_float, positive_int
+from ganstudio.bench.arguments import add_json, add_preset, positive_float, positive_int
 from ganstudio.bench.table import format_table, median, write_json
+from ganstudio.core.config import DEFAULT_PRESET
 
 DRAG_MS = 16
 HELP = "explorer responsiveness: slider-to-pixels latency, and training while someone drags"
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
+    add_preset(parser, DEFAULT_PRESET)
     parser.add_argument(
         "--seconds", type=positive_float, default=15.0, help="seconds per alternating chunk (default: 15)"
     )
@@ -32,16 +34,24 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def main(args: argparse.Namespace) -> int:
-    print(run_explorer_bench(seconds=args.seconds, rounds=args.rounds, drags=args.drags, json_path=args.json))
+    print(
+        run_explorer_bench(
+            args.preset or DEFAULT_PRESET,
+            seconds=args.seconds,
+            rounds=args.rounds,
+            drags=args.drags,
+            json_path=args.json,
+        )
+    )
     return 0
 
 
-def _snapshot_for(size: int):
+def _snapshot_for(preset_name: str, size: int):
     from ganstudio.core.config import preset
     from ganstudio.core.models import build_models
     from ganstudio.core.sampling import GeneratorSnapshot
 
-    config = preset("fashion-dcgan")
+    config = preset(preset_name)
     config.data.image_size = size
     generator, _ = build_models(config)
     generator.eval().requires_grad_(False)
@@ -63,7 +73,7 @@ def _latency(app, panel, drags: int) -> list[float]:
     return out
 
 
-def run_explorer_bench(seconds: float, rounds: int, drags: int, json_path: str | None) -> str:
+def run_explorer_bench(preset_name: str, seconds: float, rounds: int, drags: int, json_path: str | None) -> str:
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     from PySide6.QtCore import QEventLoop, QTimer
     from PySide6.QtWidgets import QApplication
@@ -73,12 +83,14 @@ def run_explorer_bench(seconds: float, rounds: int, drags: int, json_path: str |
 
     app = QApplication.instance() or QApplication([])
     rows: list[list[str]] = []
-    results: dict[str, float | dict[str, float]] = {}  # per size: latencies; then the training rates
+    results: dict[str, str | float | dict[str, float]] = {
+        "preset": preset_name
+    }  # per size: latencies; then the training rates
     for size in (28, 64):
         panel = ExplorerPanel()
         panel.resize(1000, 700)
         panel.show()
-        snapshot = _snapshot_for(size)
+        snapshot = _snapshot_for(preset_name, size)
         panel.set_snapshot(snapshot)
         while panel.state.directions is None:
             app.processEvents()
@@ -90,7 +102,11 @@ def run_explorer_bench(seconds: float, rounds: int, drags: int, json_path: str |
             "drags": drags,
         }
         rows.append(
-            [f"slider -> pixels, {size} px", f"{np.percentile(lat, 50):.1f} ms", f"{np.percentile(lat, 95):.1f} ms"]
+            [
+                f"slider -> pixels, {size} px, {preset_name}",
+                f"{np.percentile(lat, 50):.1f} ms",
+                f"{np.percentile(lat, 95):.1f} ms",
+            ]
         )
         panel.close()
 
@@ -99,7 +115,7 @@ def run_explorer_bench(seconds: float, rounds: int, drags: int, json_path: str |
         QTimer.singleShot(int(ms), loop.quit)
         loop.exec()
 
-    _app, window, _config, tmp = bench_window("fashion-dcgan", 10_000_000)
+    _app, window, _config, tmp = bench_window(preset_name, 10_000_000)
     steps = [0]
     window.controller.stats_ready.connect(lambda stats: steps.__setitem__(0, stats[-1].step))
     window.tabs.setCurrentWidget(window.explorer)
@@ -133,6 +149,8 @@ def run_explorer_bench(seconds: float, rounds: int, drags: int, json_path: str |
     results["training_steps_per_s_quiet"] = q
     results["training_steps_per_s_dragging"] = d
     results["ratio"] = d / q
-    rows.append(["training while dragging / undisturbed (fashion-dcgan)", f"{d:.2f} / {q:.2f} steps/s", f"{d / q:.2f}"])
+    rows.append(
+        [f"training while dragging / undisturbed ({preset_name})", f"{d:.2f} / {q:.2f} steps/s", f"{d / q:.2f}"]
+    )
     write_json(json_path, "explorer", results)
     return format_table(["measure", "p50 (or value)", "p95 (or ratio)"], rows)

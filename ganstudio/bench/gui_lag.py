@@ -1,6 +1,6 @@
 """How the window feels while training: event-loop lag and throughput with the GUI attached.
 
-Lag is the lateness of a 10 ms QTimer on the GUI thread while fashion-dcgan trains at full
+Lag is the lateness of a 10 ms QTimer on the GUI thread while the window's default preset trains at full
 speed in the worker. Throughput with the GUI attached is compared with what `ganstudio train`
 does headless (a TrainingSession writing its own run folder: metrics, grids, checkpoints) in
 the same process, alternating chunks so both see the same machine drift. The probe timer wakes
@@ -26,11 +26,11 @@ import numpy as np
 
 from ganstudio.bench.arguments import add_json, add_preset, add_set, positive_float, positive_int
 from ganstudio.bench.table import format_table, median, write_json
+from ganstudio.core.config import DEFAULT_PRESET
 
 TIMER_MS = 10
 QUALITY_OFF = "quality.every=0"
 HELP = "how the window feels while training: event-loop lag, and throughput against headless"
-DEFAULT_PRESET = "fashion-dcgan"
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:

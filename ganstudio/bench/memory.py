@@ -1,7 +1,7 @@
 """`ganstudio bench memory`: resident memory while the window streams a long run.
 
 Leaks in a GUI trainer hide in what crosses threads (images, stats, plot buffers), so the run
-is a real window (offscreen) training `fashion-dcgan`; resident memory is read from the kernel
+is a real window (offscreen) training the default preset; resident memory is read from the kernel
 at every 1,000th step and the figure that matters is growth after the first 1,000.
 """
 
@@ -13,11 +13,11 @@ import time
 
 from ganstudio.bench.arguments import add_json, add_preset, add_set, at_least
 from ganstudio.bench.table import format_table, write_json
+from ganstudio.core.config import DEFAULT_PRESET
 
 MARK_EVERY = 1000
 MIN_STEPS = 2 * MARK_EVERY  # growth is measured from the first mark to a later one
 HELP = "resident memory while the window streams a long run"
-DEFAULT_PRESET = "fashion-dcgan"
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:

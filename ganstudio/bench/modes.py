@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 import numpy as np
 
 from ganstudio.bench.arguments import add_json, add_preset, add_set, positive_int
-from ganstudio.bench.table import format_table, write_json
+from ganstudio.bench.table import format_table, spread, write_json
 from ganstudio.core.config import apply_override, check, preset
 
 if TYPE_CHECKING:  # torch loads when the bench runs, not when the CLI parses its arguments
@@ -58,11 +58,6 @@ PUBLISHED = [
     ("GAN", "PacGAN (Lin et al. 2018)", 6.3, 98.2, 17.3, 94.8),
     ("PacGAN4", "PacGAN (Lin et al. 2018)", 7.8, 95.9, 24.8, 93.6),
 ]
-
-
-def _mean_std(values) -> str:
-    arr = np.asarray(values, dtype=np.float64)
-    return f"{arr.mean():.1f} +- {arr.std():.1f}"
 
 
 def _trained(
@@ -133,8 +128,8 @@ def run_modes(
         [
             f"{label} (this machine)",
             dataset,
-            f"{_mean_std(modes)} / {total}",
-            _mean_std(hq),
+            f"{spread(modes)} / {total}",
+            spread(hq),
             f"{np.mean(js):.3f} +- {np.std(js):.3f}",
             f"{np.mean(secs):.0f} s",
         ]

@@ -10,7 +10,7 @@ from typing import Any
 import numpy as np
 
 from ganstudio.bench.arguments import add_json, add_preset, add_set, positive_int
-from ganstudio.bench.table import format_table, write_json
+from ganstudio.bench.table import format_table, spread, write_json
 from ganstudio.core.config import RunConfig, apply_override, check, preset
 
 HELP = "semi-supervised GAN vs the supervised baseline: held-out accuracy over seeds, per labels per class"
@@ -65,11 +65,6 @@ def _semi_accuracy(config: RunConfig) -> tuple[float, str, float]:
     return report.accuracy, report.split, time.perf_counter() - started
 
 
-def _spread(values: list[float]) -> str:
-    arr = 100 * np.asarray(values, dtype=np.float64)
-    return f"{arr.mean():.1f} +- {arr.std():.1f} %"
-
-
 def main(args: argparse.Namespace) -> int:
     from ganstudio.core.semi.baseline import train_baseline
 
@@ -92,8 +87,8 @@ def main(args: argparse.Namespace) -> int:
         rows.append(
             [
                 f"{per_class:,} ({10 * per_class:,} labels)",
-                _spread(semi),
-                _spread(base),
+                spread(semi, scale=100) + " %",
+                spread(base, scale=100) + " %",
                 f"{gain:+.1f} points",
                 f"{100 * (1 - np.mean(semi)):.2f} %",
                 f"{np.mean(seconds):.0f} s",

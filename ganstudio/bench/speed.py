@@ -11,13 +11,13 @@ from typing import TYPE_CHECKING, Any
 
 from ganstudio.bench.arguments import add_json, add_preset, positive_int, presets_or
 from ganstudio.bench.table import format_table, median, write_json
-from ganstudio.core.config import preset
+from ganstudio.core.config import DEFAULT_PRESET, preset
 
 if TYPE_CHECKING:  # torch loads when the bench runs, not when the CLI parses its arguments
     from ganstudio.core.trainer import Trainer
 
 HELP = "training speed: the engine's fast paths against a plain PyTorch loop"
-DEFAULT_PRESETS = ("fashion-dcgan", "paper-mlp-fashion")
+DEFAULT_PRESETS = (DEFAULT_PRESET, "fashion-dcgan", "paper-mlp-fashion")
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:

@@ -33,5 +33,13 @@ def write_json(path: str | Path | None, name: str, results: dict) -> None:
     Path(path).write_text(json.dumps(payload, indent=2), encoding="utf-8")
 
 
+def spread(values, digits: int = 1, scale: float = 1.0) -> str:
+    """mean +- std (population) of a bench's repeats; a single value as it is."""
+    arr = scale * np.asarray(values, dtype=np.float64)
+    if arr.size == 1:
+        return f"{arr[0]:,.{digits}f}"
+    return f"{arr.mean():,.{digits}f} +- {arr.std():,.{digits}f}"
+
+
 def median(values) -> float:
     return float(np.median(np.asarray(values, dtype=np.float64))) if len(values) else float("nan")

@@ -11,6 +11,7 @@ import copy
 import json
 import math
 import re
+from collections.abc import Collection
 from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 from typing import Any
@@ -355,15 +356,34 @@ def load_config(path: str | Path) -> RunConfig:
 
 
 PRESETS = tuple(PRESET_TABLE)
-DEFAULT_PRESET = "fashion-dcgan"
+DEFAULT_PRESET = "fashion-fast"
 PRESET_SUMMARIES = {name: summary for name, (summary, _) in PRESET_TABLE.items()}
 
 
-def preset(name: str) -> RunConfig:
-    """A fresh copy of a named preset, built as `--set` would build it; unknown names raise ConfigError."""
+def preset_ingredients(name: str) -> tuple[str, ...]:
+    """A preset's ingredients: each one `--set` assignment, or several joined by spaces that only make
+    sense together (Adam's two betas); `bench quality --ablation` leaves out one at a time."""
     if name not in PRESET_TABLE:
         raise ConfigError([("preset", f"unknown preset {name!r} (one of {', '.join(PRESETS)})")])
+    return PRESET_TABLE[name][1]
+
+
+def ingredient_fields(ingredient: str) -> tuple[str, ...]:
+    return tuple(assignment.split("=", 1)[0] for assignment in ingredient.split())
+
+
+def preset(name: str, without: Collection[str] = ()) -> RunConfig:
+    """A fresh copy of a named preset, built as `--set` would build it; unknown names raise ConfigError.
+    `without`: fields (section.field) whose ingredient is left out, so the value stays the default."""
+    ingredients = preset_ingredients(name)
+    known = {field for ingredient in ingredients for field in ingredient_fields(ingredient)}
+    unset = [field for field in without if field not in known]
+    if unset:
+        sets = f"it sets {', '.join(sorted(known))}" if known else "it is the defaults"
+        raise ConfigError([("preset", f"{name} does not set {', '.join(unset)} ({sets})")])
     config = RunConfig(preset=name)
-    for assignment in PRESET_TABLE[name][1]:
-        apply_override(config, assignment)
+    for ingredient in ingredients:
+        if not set(ingredient_fields(ingredient)) & set(without):
+            for assignment in ingredient.split():
+                apply_override(config, assignment)
     return check(config)

@@ -64,6 +64,35 @@ def test_bench_presets_come_from_the_preset_table(capsys):
     )
 
 
+def test_bench_quality_repeats_seeds_and_leaves_out_each_ingredient_in_turn(tmp_path, capsys):
+    out = tmp_path / "quality.json"
+    argv = ["bench", "quality", "--preset", "fashion-ttur", "--minutes", "0.004", "--samples", "64", "--seeds", "2"]
+    tiny = ["--set", "model.width=8", "--set", "train.batch_size=8", "--set", "model.latent_dim=8"]
+    assert main([*argv, "--ablation", *tiny, "--json", str(out)]) == 0
+    table = capsys.readouterr().out
+    assert "2 seeds, mean +- std" in table and "| fashion-ttur without optim.lr_d " in table
+    results = json.loads(out.read_text())["results"]
+    assert [r["without"] for r in results] == [[], ["optim.lr_d"], ["optim.lr_g"]]
+    assert all(len(r["per_seed"]) == 2 and all(seed["steps"] >= 1 for seed in r["per_seed"]) for r in results)
+    for r in results:
+        assert r["frechet"] == pytest.approx(sum(s["frechet"] for s in r["per_seed"]) / 2, abs=1e-5)
+    assert results[0]["per_seed"][0]["frechet"] != results[0]["per_seed"][1]["frechet"]  # two seeds, two runs
+
+
+@pytest.mark.parametrize(
+    ("extra", "reason"),
+    [
+        (["--without", "train.k"], "fashion-dcgan does not set train.k (it is the defaults)"),
+        (["--without", ","], "--without: name the fields to leave out"),
+        (["--set", "train.bogus=1"], "train.bogus: expected section.field=value"),
+    ],
+)
+def test_bench_quality_refuses_a_row_it_cannot_build_before_training_any(extra, reason, capsys):
+    assert main(["bench", "quality", "--preset", "fashion-dcgan", "--preset", "fashion-ttur", *extra]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("ganstudio: error: ") and reason in err and err.count("\n") == 1
+
+
 def test_bench_modes_runs_the_protocol(tmp_path, capsys):
     out = tmp_path / "modes.json"
     assert (
@@ -112,6 +141,20 @@ def test_bench_gui_measures_lag_and_throughput(qtbot, tmp_path, capsys):
     result = json.loads(out.read_text())
     assert result["lag_samples"] > 0 and result["gui_steps_per_s"] > 0 and result["headless_steps_per_s"] > 0
     assert 0 < result["gui_thread_cpu_share"] < 1 and result["ratio"] > 0
+
+
+def test_bench_explorer_times_the_chosen_presets_generator(qtbot, tmp_path, capsys):
+    """The slider latency and the training-while-dragging chunks both use --preset's models (the default
+    is the window's own preset, so the figures are the ones a new user meets)."""
+    out = tmp_path / "explorer.json"
+    argv = ["bench", "explorer", "--preset", "fashion-fast", "--seconds", "0.5", "--rounds", "1", "--drags", "5"]
+    assert main([*argv, "--json", str(out)]) == 0
+    result = json.loads(out.read_text())
+    assert result["preset"] == "fashion-fast"
+    for size in ("28px", "64px"):
+        assert 0 < result[size]["p50_ms"] <= result[size]["p95_ms"] and result[size]["drags"] == 5
+    assert result["training_steps_per_s_quiet"] > 0 and result["training_steps_per_s_dragging"] > 0
+    assert "slider -> pixels, 64 px, fashion-fast" in capsys.readouterr().out
 
 
 def test_bench_startup_paints_before_torch_and_pyqtgraph(tmp_path, capsys):

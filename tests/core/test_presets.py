@@ -80,6 +80,7 @@ SEMI = {
     "train.sample_every": 100,
 }
 PRESET_CHANGES = {
+    "fashion-fast": {"model.width": 32, "optim.lr_g": 0.001, "optim.lr_d": 0.001, "train.ema_decay": 0.99},
     "fashion-dcgan": {},
     "paper-mlp-fashion": {
         "model.arch": "mlp",
@@ -178,6 +179,7 @@ PRESET_CHANGES = {
     },
     "fashion-cdcgan": {
         "model.conditional": "projection",
+        "model.width": 32,
         "loss.kind": "hinge",
         "model.spectral_norm": True,
         "optim.beta1": 0.0,
@@ -260,3 +262,25 @@ def test_an_mlp_takes_any_image_size_in_range_and_dcgan_only_its_own():
     assert validate(config) == []
     apply_override(config, "model.arch=dcgan")
     assert ("data.image_size", "DCGAN supports 28, 32, 64 px, not 16") in validate(config)
+
+
+def test_a_preset_without_an_ingredient_keeps_that_field_at_its_default_and_the_rest_as_set():
+    from ganstudio.core.config import ingredient_fields, preset_ingredients
+
+    whole, without = flat(preset("fashion-wgan-gp")), flat(preset("fashion-wgan-gp", without=("train.k",)))
+    assert whole["train.k"] == (int, 5) and without["train.k"] == (int, DEFAULTS["train.k"])
+    assert {key: value for key, value in without.items() if key != "train.k"} == {
+        key: value for key, value in whole.items() if key != "train.k"
+    }
+    grouped = [ingredient for ingredient in preset_ingredients("fashion-fast") if len(ingredient.split()) > 1]
+    assert grouped, "fashion-fast's two learning rates are one ingredient"
+    fields = ingredient_fields(grouped[0])
+    left = flat(preset("fashion-fast", without=fields[:1]))  # naming one field of a group leaves out the group
+    assert all(left[field] == (type(DEFAULTS[field]), DEFAULTS[field]) for field in fields)
+
+
+def test_leaving_out_a_field_the_preset_does_not_set_is_refused_by_name():
+    from ganstudio.core.config import ConfigError
+
+    with pytest.raises(ConfigError, match=r"fashion-dcgan does not set train\.ema_decay"):
+        preset("fashion-dcgan", without=("train.ema_decay",))

@@ -32,6 +32,7 @@ from superqt import QCollapsible
 
 from ganstudio.core.config import (
     CONFIG_FIELDS,
+    DEFAULT_PRESET,
     PRESET_SUMMARIES,
     PRESETS,
     SECTIONS,
@@ -177,7 +178,7 @@ class SetupForm(QWidget):
         dataset.currentIndexChanged.connect(self._on_dataset)
         for binder in self.binders.values():
             binder.on_change(self._on_edit)
-        self.set_config(preset("fashion-dcgan"))
+        self.set_config(preset(DEFAULT_PRESET))
 
     def widget(self, path: str) -> QWidget:
         """The control of a field by its dotted name ("train.steps"), also its objectName."""
