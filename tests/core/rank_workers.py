@@ -45,6 +45,7 @@ def _join(rank: int, world: int, port: int) -> RankGroup:
         LOCAL_RANK=str(rank),
         LOCAL_WORLD_SIZE=str(world),
         GANSTUDIO_DIST_TIMEOUT_S="60",
+        TORCHELASTIC_USE_AGENT_STORE="True",  # every rank a client of the test's store, as under torchrun
     )
     torch.set_num_threads(1)
     info = RankInfo.from_env()
@@ -68,6 +69,7 @@ def every_check(rank: int, world: int, port: int) -> None:
         equivalence(ranks)
         traps(ranks)
         resume_same_world(ranks)
+        ranks.part()  # as a real run ends: no rank closes its sockets while the other still reads
     finally:
         ranks.close()
 

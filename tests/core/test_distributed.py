@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-import socket
+import datetime
 
 import pytest
 import torch
+import torch.distributed as dist
 import torch.multiprocessing as mp
 
 from ganstudio.core.config import DataConfig
@@ -14,17 +15,17 @@ from ganstudio.core.distributed import DistributedError, local_batch, rank_seed
 from tests.core import rank_workers
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def test_two_cpu_ranks_train_one_model():
     """In one spawned group (see tests/core/rank_workers.py): 2 ranks agree bit for bit and equal one
     process with the whole batch (MLP, k = 2, EMA); BatchNorm with two D forwards, R1, WGAN-GP and
-    an unrolled D keep the ranks identical; a resume on 2 ranks is bit for bit."""
-    mp.start_processes(rank_workers.every_check, args=(2, _free_port()), nprocs=2, start_method="spawn", join=True)
+    an unrolled D keep the ranks identical; a resume on 2 ranks is bit for bit.
+
+    This process hosts the ranks' store, as torchrun's agent does: a rank 0 that hosted it would tear
+    down its server at exit while rank 1 may still be closing (an abort, seen under load)."""
+    store = dist.TCPStore(
+        "127.0.0.1", 0, is_master=True, wait_for_workers=False, timeout=datetime.timedelta(seconds=60)
+    )
+    mp.start_processes(rank_workers.every_check, args=(2, store.port), nprocs=2, start_method="spawn", join=True)
 
 
 def test_data_shards_are_disjoint_and_cover_the_images():
