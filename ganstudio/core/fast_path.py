@@ -4,8 +4,10 @@ Every switch must leave results equal to the plain path within float tolerance (
 a few steps with each switch on and off, on the CPU). "auto" means what was measured to be
 fastest: on CUDA channels-last, bf16 autocast, fused optimizers and cuDNN autotuning; on a CPU
 fused optimizers, bf16 autocast when the CPU has native bf16 instructions (AVX512-BF16 or AMX),
-and channels-last when it runs in fp32 (no gain on top of bf16). The figures: README, `ganstudio
-bench speed`; their history: CHANGELOG.
+and channels-last when it runs in fp32 or has AMX tiles (oneDNN's AMX convolutions work on
+channels-last blocks: without them, every convolution reorders its input; with AVX512-BF16 alone
+channels-last costs time on top of bf16). The figures: README, `ganstudio bench speed`; their
+history: CHANGELOG.
 """
 
 from __future__ import annotations
@@ -69,6 +71,16 @@ def cpu_has_native_bf16() -> bool:
         return False
 
 
+def cpu_has_amx() -> bool:
+    """AMX tiles (Intel Xeon since Sapphire Rapids); torch only answers through a private helper, so a
+    torch without it counts as no AMX (the slower choice, never a wrong result)."""
+    probe = getattr(torch.cpu, "_is_amx_tile_supported", None)
+    try:
+        return bool(probe()) if probe is not None else False
+    except RuntimeError:
+        return False
+
+
 def auto_amp(device: torch.device) -> torch.dtype | None:
     if device.type == "cuda":
         return torch.bfloat16 if torch.cuda.is_available() and torch.cuda.is_bf16_supported() else None
@@ -85,7 +97,7 @@ def resolve_fast_path(perf: PerfConfig, device: torch.device, conv: bool, toy: b
     impl = perf.optimizer_impl
     if impl == "auto":
         impl = "fused" if device.type in ("cuda", "cpu") else "foreach"
-    auto_channels_last = cuda or (device.type == "cpu" and amp is None)
+    auto_channels_last = cuda or (device.type == "cpu" and (amp is None or cpu_has_amx()))
     return FastPath(
         device_type=device.type,
         channels_last=conv and (perf.channels_last == "on" or (perf.channels_last == "auto" and auto_channels_last)),

@@ -7,6 +7,7 @@ from ganstudio.core.config import PerfConfig, validate
 from ganstudio.core.fast_path import (
     CompiledOrEager,
     choose_threads,
+    cpu_has_amx,
     cpu_has_native_bf16,
     resolve_fast_path,
     usable_cores,
@@ -99,7 +100,7 @@ def test_automatic_choices_per_device():
     cpu = resolve_fast_path(PerfConfig(), torch.device("cpu"), conv=True)
     native_bf16 = cpu_has_native_bf16()
     assert cpu.amp_dtype == (torch.bfloat16 if native_bf16 else None)
-    assert cpu.channels_last == (not native_bf16)  # channels-last helps fp32 runs, nothing on top of bf16
+    assert cpu.channels_last == (not native_bf16 or cpu_has_amx())  # fp32 runs, and bf16 ones on AMX
     assert (cpu.optimizer_impl, cpu.cudnn_benchmark) == ("fused", False)
     cuda = resolve_fast_path(PerfConfig(), torch.device("cuda"), conv=True)  # the same logic, resolved without a GPU
     assert (cuda.channels_last, cuda.optimizer_impl, cuda.cudnn_benchmark) == (True, "fused", True)
@@ -107,6 +108,25 @@ def test_automatic_choices_per_device():
     assert resolve_fast_path(PerfConfig(), torch.device("cpu"), conv=False, toy=True).amp_dtype is None
     forced = resolve_fast_path(PerfConfig(autocast="bf16", channels_last="on"), torch.device("cpu"), conv=True)
     assert forced.amp_dtype == torch.bfloat16 and forced.channels_last
+
+
+@pytest.mark.parametrize(
+    ("native_bf16", "amx", "amp", "channels_last"),
+    [
+        (False, False, None, True),  # fp32: channels-last helps
+        (True, False, torch.bfloat16, False),  # AVX512-BF16 alone: channels-last only costs time
+        (True, True, torch.bfloat16, True),  # AMX: its convolutions want channels-last
+    ],
+)
+def test_the_cpu_choice_follows_its_bf16_and_amx_units(monkeypatch, native_bf16, amx, amp, channels_last):
+    import ganstudio.core.fast_path as fast_path
+
+    monkeypatch.setattr(fast_path, "cpu_has_native_bf16", lambda: native_bf16)
+    monkeypatch.setattr(fast_path, "cpu_has_amx", lambda: amx)
+    chosen = resolve_fast_path(PerfConfig(), torch.device("cpu"), conv=True)
+    assert (chosen.amp_dtype, chosen.channels_last) == (amp, channels_last)
+    assert not resolve_fast_path(PerfConfig(), torch.device("cpu"), conv=False).channels_last  # an MLP has no layout
+    assert not resolve_fast_path(PerfConfig(channels_last="off"), torch.device("cpu"), conv=True).channels_last
 
 
 def test_thread_choice_leaves_the_gui_a_core_where_there_are_enough(monkeypatch):
