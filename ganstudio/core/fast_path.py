@@ -138,6 +138,19 @@ def apply_threads(requested: int, gui: bool) -> int:
     return threads
 
 
+def serial_torch_here() -> None:
+    """This thread runs its torch ops on itself alone, from now on. With libgomp (torch's OpenMP), a
+    thread that has once run a parallel op keeps a team of worker threads for as long as it lives, and
+    once the process holds more of them than there are cores, every team's workers sleep between
+    operations instead of spinning: the training thread's many small operations then wait on wake-ups.
+    The window's GUI thread (explorer renders of a few images) calls this before its first torch op.
+
+    torch's count is per thread once a thread has run an op, but a thread that has not yet inherits the
+    count last set anywhere: a thread that wants all cores sets them itself (apply_threads)."""
+    torch.set_num_threads(1)
+    torch.get_num_threads()  # initialises this thread's count now, so a later set elsewhere leaves it at 1
+
+
 class CompiledOrEager:
     """torch.compile'd forward that falls back to the eager module for good when compiling fails.
 

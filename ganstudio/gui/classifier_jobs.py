@@ -62,6 +62,15 @@ def _measure(run_dir: str, should_stop: Callable[[], bool], progress: Callable[[
     return report
 
 
+def _on_all_cores(function: Callable[..., object], *args: object) -> object:
+    """A pool thread may have been left single-threaded by an earlier job (serial_torch_here); a
+    classifier's training and scoring want every core the machine's rule gives."""
+    from ganstudio.core.fast_path import apply_threads
+
+    apply_threads(0, gui=True)
+    return function(*args)
+
+
 class PoolJob(QObject):
     """One job at a time on a pool thread; the worker's answers go to this object's own slots, a connection
     Qt queues to the GUI thread and drops when the tab has gone meanwhile."""
@@ -75,7 +84,7 @@ class PoolJob(QObject):
 
     def _run(self, function: Callable[..., object], *args: object) -> None:
         self.busy = True
-        worker = create_worker(function, *args, _start_thread=False, _ignore_errors=True)
+        worker = create_worker(_on_all_cores, function, *args, _start_thread=False, _ignore_errors=True)
         worker.returned.connect(self._on_returned)
         worker.errored.connect(self._on_errored)
         worker.start()

@@ -1,5 +1,7 @@
 """Every fast-path switch leaves training results equal to the plain path within float tolerance."""
 
+import threading
+
 import pytest
 import torch
 
@@ -10,6 +12,7 @@ from ganstudio.core.fast_path import (
     cpu_has_amx,
     cpu_has_native_bf16,
     resolve_fast_path,
+    serial_torch_here,
     usable_cores,
 )
 from ganstudio.core.trainer import Trainer
@@ -148,3 +151,30 @@ def test_fp16_with_gradient_penalties_is_refused():
         "perf.autocast",
         "fp16 cannot carry the gradient penalties (wgan-gp, R1) through its loss scaling; use bf16",
     ) in validate(cfg)
+
+
+def test_a_serial_thread_stays_serial_when_another_thread_sets_more():
+    """The GUI thread calls serial_torch_here once; a training thread that starts later sets its own count
+    (the global one too), which must not pull the GUI thread back into an OpenMP team of its own."""
+    before = torch.get_num_threads()
+    pinned, go, seen = threading.Event(), threading.Event(), {}
+
+    def gui_thread() -> None:
+        serial_torch_here()
+        pinned.set()
+        go.wait(10)
+        torch.ones(64, 64) @ torch.ones(64, 64)
+        seen["threads"] = torch.get_num_threads()
+
+    thread = threading.Thread(target=gui_thread)
+    thread.start()
+    try:
+        assert pinned.wait(10)
+        torch.set_num_threads(2)  # what a training thread's apply_threads does on 2 cores
+        go.set()
+        thread.join(10)
+        assert seen == {"threads": 1}
+        assert torch.get_num_threads() == 2  # the other thread keeps what it set
+    finally:
+        go.set()
+        torch.set_num_threads(before)

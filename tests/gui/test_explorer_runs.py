@@ -137,3 +137,21 @@ def test_a_newer_generator_gets_new_directions_but_not_too_often(qtbot, make_win
     assert starts[1][2], "the sliders stay usable while newer directions are found"
     assert pytest.approx(untrained) != e.state.directions.vectors
     assert "from step 6" in e.info.text()
+
+
+def test_the_gui_thread_renders_on_one_thread_and_leaves_the_cores_to_training(qtbot, make_window):
+    """A GUI thread that ran torch with a team of its own made the training thread's steps take 1.7x as
+    long (README, *Measurements*): the explorer's snapshot and renders run on one thread."""
+    before = torch.get_num_threads()
+    w = make_window()
+    w.form.set_config(image_config(steps=10))
+    try:
+        torch.set_num_threads(2)  # as a training thread that started last leaves the global count
+        with qtbot.waitSignal(w.controller.finished, timeout=60000):
+            w.start()
+        qtbot.waitUntil(lambda: w.explorer.state.snapshot is not None, timeout=10000)
+        w.explorer.draw()
+        assert w.explorer.current_image is not None
+        assert torch.get_num_threads() == 1
+    finally:
+        torch.set_num_threads(before)

@@ -28,8 +28,10 @@ DIRECTIONS_COST_FACTOR = 10  # ... waiting 10x what the last one took in between
 
 
 def _search(snapshot: GeneratorSnapshot, label: int) -> tuple[GeneratorSnapshot, Directions, int, float]:
+    from ganstudio.core.fast_path import serial_torch_here
     from ganstudio.core.latent import principal_directions
 
+    serial_torch_here()  # searches repeat while a run trains: no OpenMP team of their own (see serial_torch_here)
     started = time.perf_counter()
     directions = principal_directions(snapshot, label=label)
     return snapshot, directions, label, time.perf_counter() - started

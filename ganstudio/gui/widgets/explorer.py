@@ -165,8 +165,10 @@ class ExplorerPanel(QWidget):
 
     def open_checkpoint(self, path: str | Path) -> None:
         """Raises CheckpointError for a file that is not a usable checkpoint."""
+        from ganstudio.core.fast_path import serial_torch_here
         from ganstudio.core.sampling import load_generator
 
+        serial_torch_here()  # the GUI thread's renders must not slow a training run (see serial_torch_here)
         snapshot = load_generator(path, device="cpu")
         self.set_snapshot(snapshot, checkpoint=str(Path(path).resolve()))
 
@@ -199,8 +201,10 @@ class ExplorerPanel(QWidget):
 
     def set_live_state(self, payload: dict) -> None:
         """A generator copy from the worker; its last one, when the run ends, says so."""
+        from ganstudio.core.fast_path import serial_torch_here
         from ganstudio.core.sampling import snapshot_from_state
 
+        serial_torch_here()
         source = "where the run ended" if payload.get("final") else "from the running training"
         self.set_snapshot(snapshot_from_state(payload, device="cpu"), source=source)
 
