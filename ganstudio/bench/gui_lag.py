@@ -3,7 +3,8 @@
 Lag is the lateness of a 10 ms QTimer on the GUI thread while the window's default preset trains at full
 speed in the worker. Throughput with the GUI attached is compared with what `ganstudio train`
 does headless (a TrainingSession writing its own run folder: metrics, grids, checkpoints) in
-the same process, alternating chunks so both see the same machine drift. The probe timer wakes
+a process of its own (bench/headless_chunk.py says why not in this one), alternating chunks so
+both see the same machine drift; the window's run is paused meanwhile. The probe timer wakes
 the GUI thread 100 times a second, which the app alone never does, so throughput is measured in
 chunks without it and lag in chunks of their own (whose throughput is reported too).
 
@@ -20,7 +21,11 @@ without the window, but its several-second pauses land in whichever chunk reache
 from __future__ import annotations
 
 import argparse
+import json
+import subprocess
+import sys
 import time
+from pathlib import Path
 
 import numpy as np
 
@@ -29,6 +34,7 @@ from ganstudio.bench.table import format_table, median, write_json
 from ganstudio.core.config import DEFAULT_PRESET
 
 TIMER_MS = 10
+HEADLESS_START_S = 120  # bound on a headless chunk's process beyond its own seconds (torch import, warm-up)
 QUALITY_OFF = "quality.every=0"
 HELP = "how the window feels while training: event-loop lag, and throughput against headless"
 
@@ -62,16 +68,15 @@ def run_gui_bench(
     from PySide6.QtCore import QElapsedTimer, QEventLoop, QTimer
 
     from ganstudio.bench.window import bench_window
-    from ganstudio.core.fast_path import apply_threads
-    from ganstudio.core.runlog import RunDirectory
-    from ganstudio.core.session import TrainingSession
+    from ganstudio.core.fast_path import choose_threads
 
     overrides = list(overrides or [])
     if not any(o.startswith("quality.every=") for o in overrides):
         overrides.insert(0, QUALITY_OFF)
     app, window, config, tmp = bench_window(preset_name, 10_000_000, overrides)
     app.processEvents()  # paint once before measuring
-    headless = TrainingSession.start(config.copy(), RunDirectory.create(tmp.name, "headless"))
+    headless_config = Path(tmp.name) / "headless.json"
+    headless_config.write_text(config.to_json(), encoding="utf-8")
 
     def spin(ms: float) -> None:
         loop = QEventLoop()
@@ -123,18 +128,29 @@ def run_gui_bench(
     threads = {"gui": 0, "headless": 0}
 
     def window_side() -> None:
-        threads["gui"] = apply_threads(config.perf.threads, gui=True)  # what the worker chose at start
+        threads["gui"] = choose_threads(config.perf.threads, gui=True)  # what the worker chose at start
         gui_rates.append(gui_chunk(probe=False))
         probed_rates.append(gui_chunk(probe=True))
 
     def headless_side() -> None:
-        threads["headless"] = apply_threads(config.perf.threads, gui=False)  # what `ganstudio train` uses
-        started, n = time.perf_counter(), 0
-        while time.perf_counter() - started < seconds:
-            headless.advance()
-            n += 1
-        headless.flush_stats()
-        headless_rates.append(n / (time.perf_counter() - started))
+        done = subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "ganstudio.bench.headless_chunk",
+                "--config",
+                str(headless_config),
+                "--seconds",
+                str(seconds),
+            ],
+            capture_output=True,
+            text=True,
+            timeout=seconds + HEADLESS_START_S,
+            check=True,
+        )
+        answer = json.loads(done.stdout.strip().splitlines()[-1])
+        threads["headless"] = answer["threads"]
+        headless_rates.append(answer["steps_per_s"])
 
     for round_index in range(rounds):  # the sides take turns going first, so neither gains from the order
         for side in (window_side, headless_side)[:: 1 if round_index % 2 == 0 else -1]:

@@ -1,0 +1,50 @@
+"""One headless chunk of `ganstudio bench gui`, in a process of its own, as `ganstudio train` runs.
+
+In the window's process it would not be a fair reference: with libgomp, each thread that runs torch
+with more than one thread keeps an OpenMP team, and once a process holds more team threads than
+cores every team sleeps between operations, so a headless side on the bench's main thread and the
+window's training thread slowed each other (both sides by about the same share, which the ratio hid).
+Prints one JSON line: the steps per second over the timed part, after a warm-up.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import tempfile
+import time
+
+WARMUP_STEPS = 20
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="ganstudio.bench.headless_chunk")
+    parser.add_argument("--config", required=True, help="a run config as JSON (the window's own)")
+    parser.add_argument("--seconds", type=float, required=True)
+    args = parser.parse_args(argv)
+
+    from ganstudio.core.config import load_config
+    from ganstudio.core.fast_path import apply_threads
+    from ganstudio.core.runlog import RunDirectory
+    from ganstudio.core.session import TrainingSession
+
+    config = load_config(args.config)
+    with tempfile.TemporaryDirectory(prefix="ganstudio-bench-headless-") as folder:
+        threads = apply_threads(config.perf.threads, gui=False)  # what `ganstudio train` uses
+        session = TrainingSession.start(config, RunDirectory.create(folder, "headless"))
+        for _ in range(WARMUP_STEPS):
+            session.advance()
+        session.flush_stats()
+        started, steps = time.perf_counter(), 0
+        while time.perf_counter() - started < args.seconds:
+            session.advance()
+            steps += 1
+        session.flush_stats()
+        rate = steps / (time.perf_counter() - started)
+        session.close()
+    print(json.dumps({"steps_per_s": rate, "threads": threads}), flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
