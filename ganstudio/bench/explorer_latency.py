@@ -79,9 +79,11 @@ def run_explorer_bench(preset_name: str, seconds: float, rounds: int, drags: int
     from PySide6.QtWidgets import QApplication
 
     from ganstudio.bench.window import bench_window
+    from ganstudio.core.fast_path import serial_torch_here
     from ganstudio.gui.widgets.explorer import ExplorerPanel
 
     app = QApplication.instance() or QApplication([])
+    serial_torch_here()  # this is the GUI thread: it renders on one thread, as the window's does
     rows: list[list[str]] = []
     results: dict[str, str | float | dict[str, float]] = {
         "preset": preset_name
