@@ -2,7 +2,7 @@
 
 Lag is the lateness of a 10 ms QTimer on the GUI thread while the window's default preset trains at full
 speed in the worker. Throughput with the GUI attached is compared with what `ganstudio train`
-does headless (a TrainingSession writing its own run folder: metrics, grids, checkpoints) in
+does headless (its supervised TrainingSession writing a run folder: metrics, grids, checkpoints) in
 a process of its own (bench/headless_chunk.py says why not in this one), alternating chunks so
 both see the same machine drift; the window's run is paused meanwhile. The probe timer wakes
 the GUI thread 100 times a second, which the app alone never does, so throughput is measured in

@@ -1,4 +1,5 @@
-"""One headless chunk of `ganstudio bench gui`, in a process of its own, as `ganstudio train` runs.
+"""One headless chunk of `ganstudio bench gui`, in a process of its own, run as `ganstudio train` runs it:
+a TrainingSession driven by the run supervisor, whose events the CLI consumes.
 
 In the window's process it would not be a fair reference: with libgomp, each thread that runs torch
 with more than one thread keeps an OpenMP team, and once a process holds more team threads than
@@ -24,24 +25,25 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     from ganstudio.core.config import load_config
-    from ganstudio.core.fast_path import apply_threads
+    from ganstudio.core.fast_path import choose_threads
     from ganstudio.core.runlog import RunDirectory
     from ganstudio.core.session import TrainingSession
+    from ganstudio.core.supervisor import HEADLESS_PICTURE_INTERVAL_S, Supervisor
 
     config = load_config(args.config)
     with tempfile.TemporaryDirectory(prefix="ganstudio-bench-headless-") as folder:
-        threads = apply_threads(config.perf.threads, gui=False)  # what `ganstudio train` uses
         session = TrainingSession.start(config, RunDirectory.create(folder, "headless"))
-        for _ in range(WARMUP_STEPS):
-            session.advance()
-        session.flush_stats()
-        started, steps = time.perf_counter(), 0
-        while time.perf_counter() - started < args.seconds:
-            session.advance()
-            steps += 1
-        session.flush_stats()
-        rate = steps / (time.perf_counter() - started)
-        session.close()
+        events = Supervisor(lambda: session, picture_interval_s=HEADLESS_PICTURE_INTERVAL_S).run()  # as `train`
+        for _event in events:
+            if session.step >= WARMUP_STEPS:
+                break
+        started, first = time.perf_counter(), session.step
+        for _event in events:
+            if time.perf_counter() - started >= args.seconds:
+                break
+        rate = (session.step - first) / (time.perf_counter() - started)
+        events.close()  # the supervisor closes the session
+    threads = choose_threads(config.perf.threads, gui=False)  # what the supervisor applied at its start
     print(json.dumps({"steps_per_s": rate, "threads": threads}), flush=True)
     return 0
 
