@@ -46,6 +46,7 @@ class OneLineParser(argparse.ArgumentParser):
 
 
 def _user_errors() -> tuple[type[BaseException], ...]:
+    from ganstudio.bench.child_process import BenchError
     from ganstudio.core.checkpoint import CheckpointError
     from ganstudio.core.data import DataError
     from ganstudio.core.device import DeviceError
@@ -55,6 +56,7 @@ def _user_errors() -> tuple[type[BaseException], ...]:
 
     return (
         CliError,
+        BenchError,
         ConfigError,
         DataError,
         DeviceError,

@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import subprocess
 import sys
 import time
 from pathlib import Path
@@ -30,6 +29,7 @@ from pathlib import Path
 import numpy as np
 
 from ganstudio.bench.arguments import add_json, add_preset, add_set, positive_float, positive_int
+from ganstudio.bench.child_process import run_child
 from ganstudio.bench.table import format_table, median, write_json
 from ganstudio.core.config import DEFAULT_PRESET
 
@@ -133,7 +133,7 @@ def run_gui_bench(
         probed_rates.append(gui_chunk(probe=True))
 
     def headless_side() -> None:
-        done = subprocess.run(
+        done = run_child(
             [
                 sys.executable,
                 "-m",
@@ -143,10 +143,8 @@ def run_gui_bench(
                 "--seconds",
                 str(seconds),
             ],
-            capture_output=True,
-            text=True,
-            timeout=seconds + HEADLESS_START_S,
-            check=True,
+            seconds + HEADLESS_START_S,
+            "a headless chunk",
         )
         answer = json.loads(done.stdout.strip().splitlines()[-1])
         threads["headless"] = answer["threads"]

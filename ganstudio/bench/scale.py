@@ -11,12 +11,12 @@ from __future__ import annotations
 
 import argparse
 import json
-import subprocess
 import sys
 import tempfile
 from pathlib import Path
 
 from ganstudio.bench.arguments import add_json, add_preset, at_least, positive_int
+from ganstudio.bench.child_process import BenchError, run_child
 
 RUN_TIMEOUT_S = 600
 HELP = "images/s on 1, 2, ... processes (torchrun) at the same global batch, and the share spent communicating"
@@ -74,10 +74,9 @@ def _measure(count: int, name: str, batch: int, steps: int, warmup: int, device:
             if count == 1
             else [sys.executable, "-m", "torch.distributed.run", "--standalone", f"--nproc-per-node={count}"]
         )
-        done = subprocess.run(launcher + worker, capture_output=True, text=True, timeout=RUN_TIMEOUT_S, check=False)
-        if done.returncode != 0 or not out.exists():
-            tail = (done.stderr or done.stdout).strip().splitlines()[-1:] or ["no output"]
-            raise RuntimeError(f"{count} processes failed: {tail[0]}")
+        run_child(launcher + worker, RUN_TIMEOUT_S, f"{count} processes")
+        if not out.exists():
+            raise BenchError(f"{count} processes wrote no figures")
         return json.loads(out.read_text())
 
 

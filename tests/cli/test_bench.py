@@ -1,10 +1,13 @@
 """The bench commands run end to end on tiny budgets and print their tables (figures go in README)."""
 
+import argparse
 import json
+import sys
 
 import pytest
 
-from ganstudio.cli import build_parser, main
+from ganstudio.bench import child_process
+from ganstudio.cli import _run_command, build_parser, main
 
 
 def usage_error(argv, capsys) -> str:
@@ -176,3 +179,20 @@ def test_bench_supervisor_pairs_the_bare_loop_with_the_supervisor(tmp_path, caps
     result = json.loads(out.read_text())
     assert result["chunks"] == 2 and len(result["supervised_images_per_s"]) == 2
     assert result["median_paired_ratio"] > 0
+
+
+def test_a_failed_or_hung_helper_process_is_one_line_and_exit_2(capsys):
+    """A headless chunk or a group of ranks that dies (a full disk) or hangs ends the bench with one line."""
+
+    full_disk = [sys.executable, "-c", "raise OSError(28, 'No space left on device')"]
+    with pytest.raises(child_process.BenchError, match=r"^a headless chunk failed: OSError: .*No space left"):
+        child_process.run_child(full_disk, 60, "a headless chunk")
+    with pytest.raises(child_process.BenchError, match=r"^2 processes did not finish within 1 s$"):
+        child_process.run_child([sys.executable, "-c", "import time; time.sleep(30)"], 1, "2 processes")
+
+    def bench(_args):
+        return child_process.run_child(full_disk, 60, "a headless chunk")
+
+    assert _run_command(argparse.Namespace(command="bench", func=bench)) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("ganstudio: error: a headless chunk failed: OSError") and err.count("\n") == 1
