@@ -94,13 +94,12 @@ class Cell:
 def variants(names: list[str], without: list[str] | None, ablation: bool, overrides: list[str] | None) -> list[Variant]:
     """Each preset, then its rows with ingredients left out. Every row's config is built here, so a field a
     preset does not set or a bad --set is refused (ConfigError) before any training."""
+    asked = [tuple(part.strip() for part in spec.split(",") if part.strip()) for spec in without or []]
+    if () in asked:
+        raise ConfigError([("--without", "name the fields to leave out, e.g. --without train.ema_decay")])
     rows: list[Variant] = []
     for name in names:
-        left_out = [tuple(part.strip() for part in spec.split(",") if part.strip()) for spec in without or []]
-        if () in left_out:
-            raise ConfigError([("--without", "name the fields to leave out, e.g. --without train.ema_decay")])
-        if ablation:
-            left_out += [ingredient_fields(ingredient) for ingredient in preset_ingredients(name)]
+        left_out = asked + [ingredient_fields(i) for i in preset_ingredients(name)] if ablation else asked
         for fields_out in [(), *left_out]:
             variant = Variant(name, fields_out)
             variant_config(variant, overrides, seed=0)

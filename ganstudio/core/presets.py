@@ -27,7 +27,7 @@ _SEMI = (
 )
 
 # Issue 20's search for what learns fastest per CPU-minute (README, The default preset): a narrower DCGAN
-# takes ~2.7x the steps in the same minutes, learning rates 5x the classic ones learn more per step, and a
+# takes more steps in the same minutes, learning rates 5x the classic ones learn more per step, and a
 # short EMA smooths what they shake; hinge + spectral norm and augmentation lost at this budget. One
 # ingredient per string (bench quality --ablation).
 _FAST = (
@@ -136,8 +136,8 @@ PRESET_TABLE: dict[str, tuple[str, tuple[str, ...]]] = {
     ),
     # The projection paper's own setup (hinge loss, spectral norm in D, Adam betas 0 / 0.9, D's rate twice
     # G's) costs nothing more per step than the non-saturating one and names the class far more clearly
-    # at the same step (README, Class-conditional GANs). Width 32, as in fashion-fast: ~2.4x the steps in the
-    # same minutes, which at 3 minutes names the class far more often (81.6 % against 58.5 %, one seed).
+    # at the same step (README, Class-conditional GANs). Width 32, as in fashion-fast: more steps in the same
+    # minutes, which at 3 minutes names the class far more often.
     "fashion-cdcgan": (
         "The recommended conditional preset: fashion-dcgan drawing one of the ten classes, a conditional-BatchNorm "
         "generator and a projection discriminator with spectral norm and the hinge loss (Miyato & Koyama 2018), "
