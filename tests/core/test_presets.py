@@ -74,8 +74,8 @@ SEMI = {
     "model.d_dropout": 0.5,
     "train.instance_noise": 0.3,
     "model.width": 32,
-    "train.steps": 500,
-    "quality.every": 100,
+    "train.steps": 1500,
+    "quality.every": 250,
     "quality.samples": 1000,
     "train.sample_every": 100,
 }

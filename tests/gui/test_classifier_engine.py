@@ -102,3 +102,18 @@ def test_measuring_the_baseline_can_be_cancelled(qtbot, semi_window):
     assert not (Path(semi_window.run_dir) / BASELINE_FILE).exists()
     assert view.baseline_label.text() == "Baseline cancelled; nothing was saved"
     assert not view.plot.baseline_line.isVisible()
+
+
+def threads() -> int:
+    return len(list(Path("/proc/self/task").iterdir()))
+
+
+@pytest.mark.skipif(not Path("/proc/self/task").is_dir(), reason="counts threads through Linux's /proc")
+def test_a_classifier_job_leaves_no_thread_behind_to_slow_the_next_run(qtbot, semi_window, tmp_path):
+    """The job's pool thread and the OpenMP worker it started are gone soon after, not Qt's 30 s later."""
+    view = semi_window.classifier
+    image = save_png(np.zeros((28, 28), dtype=np.uint8), tmp_path / "blank.png")
+    before = threads()
+    with qtbot.waitSignal(view.classify_job.done, timeout=30000):
+        view.classify(str(image))
+    qtbot.waitUntil(lambda: threads() <= before, timeout=5000)
