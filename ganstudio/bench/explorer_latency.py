@@ -75,11 +75,12 @@ def _latency(app, panel, drags: int) -> list[float]:
 
 def run_explorer_bench(preset_name: str, seconds: float, rounds: int, drags: int, json_path: str | None) -> str:
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-    from PySide6.QtCore import QEventLoop, QTimer
+    from PySide6.QtCore import QEventLoop, QThreadPool, QTimer
     from PySide6.QtWidgets import QApplication
 
     from ganstudio.bench.window import bench_window
     from ganstudio.core.fast_path import serial_torch_here
+    from ganstudio.gui.app import POOL_WAIT_MS
     from ganstudio.gui.widgets.explorer import ExplorerPanel
 
     app = QApplication.instance() or QApplication([])
@@ -146,6 +147,8 @@ def run_explorer_bench(preset_name: str, seconds: float, rounds: int, drags: int
             dragger.stop()
     window.controller.stop_and_wait(10000)
     window.close()
+    # a direction search still running would report to the closed window's deleted finder, as at the app's exit
+    QThreadPool.globalInstance().waitForDone(POOL_WAIT_MS)
     tmp.cleanup()
     q, d = median(quiet), median(dragging)
     results["training_steps_per_s_quiet"] = q
