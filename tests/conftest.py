@@ -37,6 +37,16 @@ def tiny_toy_config(dataset: str = "ring-8", **train) -> RunConfig:
 
 
 @pytest.fixture
+def restore_threads():
+    """The calling thread's torch thread count, put back after a test that changes it."""
+    import torch
+
+    threads = torch.get_num_threads()
+    yield
+    torch.set_num_threads(threads)
+
+
+@pytest.fixture
 def tiny_image() -> RunConfig:
     return tiny_image_config()
 

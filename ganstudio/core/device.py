@@ -28,12 +28,15 @@ def select_device(name: str = "auto") -> torch.device:
     return torch.device(name)
 
 
-def describe_device(device: torch.device) -> str:
+def describe_device(device: torch.device, threads: int | None = None) -> str:
+    """threads: what a CPU run uses; by default this thread's torch count, which is right on a training
+    thread but not on the window's GUI thread (it runs torch on one thread: fast_path.serial_torch_here)."""
     if device.type == "cuda":
         return f"CUDA: {torch.cuda.get_device_name(device)}"
     if device.type == "mps":
         return "Apple MPS"
-    return f"CPU ({torch.get_num_threads()} threads)"
+    count = torch.get_num_threads() if threads is None else threads
+    return f"CPU ({count} thread{'' if count == 1 else 's'})"
 
 
 def available_devices() -> list[tuple[str, str]]:

@@ -312,8 +312,10 @@ class MainWindow(QMainWindow):
         self.form.set_devices(devices)
         if self.state is RunPhase.IDLE:
             from ganstudio.core.device import describe_device, select_device
+            from ganstudio.core.fast_path import choose_threads
 
-            self.device_label.setText(f"Device: {describe_device(select_device('auto'))} available")
+            threads = choose_threads(0, gui=True)  # a run's share of the cores, as the window trains
+            self.device_label.setText(f"Device: {describe_device(select_device('auto'), threads)} available")
 
     # --- state -------------------------------------------------------------------------------
     def set_phase(self, phase: RunPhase) -> None:

@@ -32,13 +32,6 @@ def test_the_quantiles_stand_for_the_gaussian():
     assert wasserstein_1d(q + 0.3, q) == pytest.approx(0.3)
 
 
-@pytest.fixture
-def restore_threads():
-    threads = torch.get_num_threads()
-    yield
-    torch.set_num_threads(threads)
-
-
 def test_the_gaussian_1d_preset_ends_on_the_data(restore_threads):
     """The whole preset, as the window runs it: G's density on the data's and D at 1/2 because of it."""
     cfg = preset("gaussian-1d")

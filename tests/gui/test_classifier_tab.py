@@ -136,3 +136,16 @@ def test_every_control_of_the_tab_is_named_and_says_what_it_does(make_window):
     for control in controls:
         assert control.objectName() and control.toolTip(), control
     assert view.classify_button.shortcut().toString() == "Ctrl+K"
+
+
+def test_the_baseline_progress_bar_fits_its_count_on_one_line(qtbot, make_window):
+    w = make_window(semi_config())
+    w.resize(1280, 800)
+    w.tabs.setCurrentWidget(w.classifier)
+    w.show()
+    bar = w.classifier.baseline_progress
+    bar.setRange(0, 15000)
+    bar.setValue(3400)
+    bar.show()
+    qtbot.waitExposed(w)
+    assert bar.width() >= bar.fontMetrics().horizontalAdvance(bar.text()) + bar.fontMetrics().height()

@@ -66,6 +66,9 @@ class ClassifierView(QWidget):
         self.baseline_progress = QProgressBar(objectName="baselineProgress")
         self.baseline_progress.setToolTip("The baseline's training steps so far")
         self.baseline_progress.setFormat("%v / %m steps")
+        # wide enough for its text: squeezed beside the buttons, the count wrapped onto a second line
+        widest = self.baseline_progress.fontMetrics().horizontalAdvance("000000 / 000000 steps")
+        self.baseline_progress.setMinimumWidth(widest + 2 * self.baseline_progress.fontMetrics().height())
         self.cancel_button = _button("Cancel", "cancelBaselineButton", "Stops measuring the baseline; nothing is saved")
         self.baseline_label = QLabel("", objectName="baselineLabel")
         self.baseline_label.setToolTip("What measuring the supervised baseline gave, or why it did not")
