@@ -113,6 +113,18 @@ def test_classify_refuses_bad_inputs_in_one_line(semi_run, tmp_path, capsys):
     assert not (tmp_path / "p.csv").exists()
 
 
+def test_a_npy_that_is_not_pixels_is_named_for_what_it_is(semi_run, tmp_path, capsys):
+    """numpy's own words for these suggest loading the file unsafely; ours say what is wrong with it."""
+    checkpoint = str(semi_run / "checkpoints" / "latest.pt")
+    (tmp_path / "junk.npy").write_bytes(b"not numpy at all")
+    np.save(tmp_path / "objects.npy", np.array([{"a": 1}, None], dtype=object), allow_pickle=True)
+    for name, says in (("junk.npy", "is not a .npy file"), ("objects.npy", "holds Python objects")):
+        assert main(["classify", checkpoint, str(tmp_path / name), "--out", str(tmp_path / "p.csv")]) == 2
+        err = capsys.readouterr().err.strip().splitlines()
+        assert len(err) == 1 and says in err[0] and "allow_pickle" not in err[0], err
+    assert not (tmp_path / "p.csv").exists()
+
+
 def test_eval_classifier_refuses_an_ordinary_checkpoint(small_checkpoint, capsys):
     assert main(["eval", str(small_checkpoint), "--classifier"]) == 2
     assert "not a semi-supervised checkpoint" in capsys.readouterr().err

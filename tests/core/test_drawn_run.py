@@ -74,3 +74,16 @@ def test_a_drawn_run_that_fails_to_start_leaves_no_folder_behind(tmp_path, monke
     with pytest.raises(RuntimeError, match="does not fit"):
         TrainingSession.start(drawn_config(drawing), RunDirectory.at(folder))
     assert not folder.exists()
+
+
+def test_a_drawing_that_is_not_a_npy_of_numbers_is_one_line_and_makes_no_folder(tmp_path, capsys):
+    junk, objects = tmp_path / "junk.npy", tmp_path / "objects.npy"
+    junk.write_bytes(b"a note, not numpy")
+    np.save(objects, np.array([{"x": 1}, None], dtype=object), allow_pickle=True)
+    for drawing, says in ((junk, "is not a .npy file"), (objects, "holds Python objects")):
+        folder = tmp_path / f"run-{drawing.stem}"
+        code = main(["train", "--preset", "ring-8", "--set", "data.dataset=drawn", "--set", f"data.path={drawing}",
+                     "--steps", "5", "--out", str(folder)])  # fmt: skip
+        err = capsys.readouterr().err.strip().splitlines()
+        assert code == 2 and len(err) == 1 and says in err[0] and "allow_pickle" not in err[0], err
+        assert not folder.exists()

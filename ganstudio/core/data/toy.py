@@ -24,15 +24,13 @@ DRAWN_STD = 0.01
 def load_drawn(path: str | None) -> torch.Tensor:
     """Points painted in the distribution lab, saved as an (N, 2) .npy file."""
     from ganstudio.core.data.errors import DataError
+    from ganstudio.core.data.npy_file import read_npy
 
     if not path:
         raise DataError("a drawn distribution needs its .npy file of points")
     if not Path(path).expanduser().is_file():  # a FIFO would block np.load forever
         raise DataError(f"the drawn points file is missing or not a regular file: {path}")
-    try:
-        points = np.load(path, allow_pickle=False)
-    except (OSError, ValueError) as exc:
-        raise DataError(f"cannot read the drawn points in {path}: {exc}") from None
+    points = read_npy(path)
     if points.ndim != 2 or points.shape[1] != 2 or len(points) < 2 or not np.isfinite(points).all():
         raise DataError(f"{path} must hold at least 2 finite (x, y) points")
     return torch.from_numpy(points.astype(np.float32))

@@ -12,6 +12,7 @@ import numpy as np
 from ganstudio.core.data.errors import DataError
 from ganstudio.core.data.idx import MAX_IDX_BYTES, IdxError, read_idx
 from ganstudio.core.data.images import IMAGE_SUFFIXES, is_regular_file
+from ganstudio.core.data.npy_file import read_npy
 
 IDX_NAME = re.compile(r".*-images-idx3-ubyte(\.gz)?$")
 MAX_IMAGES = 1_000_000
@@ -56,13 +57,7 @@ def read_image_inputs(path: str | Path) -> ImageInputs:
 def _read_npy(path: Path) -> np.ndarray:
     if path.stat().st_size > MAX_IDX_BYTES:
         raise DataError(f"{path} is over {MAX_IDX_BYTES >> 30} GB; that is no image set")
-    try:
-        array = np.load(path, allow_pickle=False)
-    except (ValueError, OSError, EOFError) as exc:
-        raise DataError(
-            f"{path} is not a readable .npy file ({str(exc).splitlines()[0] if str(exc) else exc})"
-        ) from None
-    return np.asarray(array)
+    return read_npy(path)
 
 
 def _rows(path: Path, images: np.ndarray) -> ImageInputs:
