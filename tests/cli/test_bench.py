@@ -188,7 +188,8 @@ def test_a_failed_or_hung_helper_process_is_one_line_and_exit_2(capsys):
     with pytest.raises(child_process.BenchError, match=r"^a headless chunk failed: OSError: .*No space left"):
         child_process.run_child(full_disk, 60, "a headless chunk")
     with pytest.raises(child_process.BenchError, match=r"^2 processes did not finish within 1 s$"):
-        child_process.run_child([sys.executable, "-c", "import time; time.sleep(30)"], 1, "2 processes")
+        hung = [sys.executable, "-c", "import threading; threading.Event().wait()"]  # waits for nothing, for ever
+        child_process.run_child(hung, 1, "2 processes")
 
     def bench(_args):
         return child_process.run_child(full_disk, 60, "a headless chunk")
