@@ -164,6 +164,7 @@ def type_problems(config: RunConfig) -> list[tuple[str, str]]:
     return problems
 
 
+FEATURE_ARCHS = ("dcgan", "improved-mlp")  # the discriminators with a features() layer
 SEMI_LOSSES = ("non-saturating", "minimax")  # D(x) = Z / (Z + 1) is a probability: the BCE families only
 
 
@@ -172,16 +173,21 @@ def semi_supervised_problems(config: RunConfig) -> list[tuple[str, str]]:
     dropout cannot work with, each one line."""
     d, m, lo, t = config.data, config.model, config.loss, config.train
     problems: list[tuple[str, str]] = []
-    dcgan_images = m.arch == "dcgan" and not d.is_toy
-    if lo.feature_matching and not (dcgan_images and m.conditional == "off"):
-        problems.append(("loss.feature_matching", "needs an unconditional DCGAN on images (D's hidden features)"))
+    feature_images = m.arch in FEATURE_ARCHS and not d.is_toy
+    if lo.feature_matching and not (feature_images and m.conditional == "off"):
+        problems.append(
+            ("loss.feature_matching", "needs an unconditional DCGAN or 2016 MLP on images (D's hidden features)")
+        )
     if m.d_dropout and m.arch != "dcgan":
-        problems.append(("model.d_dropout", "is built into the DCGAN discriminator; set 0 for the MLP"))
+        problems.append(("model.d_dropout", "is built into the DCGAN discriminator; set 0 for the MLPs"))
     if not t.labelled_per_class:
         return problems
     name = "train.labelled_per_class"
     rules = (
-        (dcgan_images, "a semi-supervised run needs DCGAN on an image dataset (not the MLP or toy data)"),
+        (
+            feature_images,
+            "a semi-supervised run needs DCGAN or the 2016 MLP on an image dataset (not the 2014 MLP or toy data)",
+        ),
         (m.conditional == "off", "a semi-supervised D names the classes itself; set model.conditional off"),
         (
             lo.kind in SEMI_LOSSES,
@@ -236,8 +242,13 @@ def validate(config: RunConfig) -> list[tuple[str, str]]:
     need(
         m.arch == "mlp" or not m.latent_components,
         "model.latent_components",
-        "latent pieces are built into the MLP generator; set 0 for DCGAN",
+        "latent pieces are built into the 2014 MLP generator; set 0 for the other models",
     )
+    if m.arch == "improved-mlp":
+        need(m.conditional == "off", "model.conditional", "the 2016 MLP is unconditional; use DCGAN or the 2014 MLP")
+        need(m.pack == 1, "model.pack", "PacGAN is built for DCGAN and the 2014 MLP; set pack 1")
+        need(not m.minibatch_std, "model.minibatch_std", "is built for DCGAN and the 2014 MLP; set it off")
+        need(not m.spectral_norm, "model.spectral_norm", "the 2016 MLP normalises its weights itself; set it off")
     need(t.batch_size % m.pack == 0, "train.batch_size", f"must be a multiple of the PacGAN pack size ({m.pack})")
     if m.conditional != "off":
         need(
@@ -256,9 +267,9 @@ def validate(config: RunConfig) -> list[tuple[str, str]]:
             "latent pieces and classes both split the generator; set model.latent_components 0",
         )
     need(
-        m.arch != "dcgan" or t.batch_size // max(1, m.pack) >= 2,
+        m.arch == "mlp" or t.batch_size // max(1, m.pack) >= 2,
         "train.batch_size",
-        "DCGAN's batch normalisation needs at least 2 samples per discriminator batch (batch / pack)",
+        "batch normalisation (DCGAN, the 2016 MLP's G) needs at least 2 samples per batch (batch / pack)",
     )
     need(
         t.device in ("auto", "cpu", "mps", "cuda") or re.fullmatch(r"cuda:\d+", t.device) is not None,

@@ -30,7 +30,8 @@ from ganstudio.core.footprint import check_footprint
 from ganstudio.core.models import build_models
 from ganstudio.core.models.conditional import one_hot, split_judgement
 from ganstudio.core.models.dcgan import DCGANDiscriminator
-from ganstudio.core.models.layers import SeededDropout
+from ganstudio.core.models.improved_mlp import ImprovedMLPDiscriminator
+from ganstudio.core.models.layers import draw_noise_from
 from ganstudio.core.optimizers import grad_norm, make_optimizer
 from ganstudio.core.stats import StepStats
 from ganstudio.core.trainer_state import restore_trainer_state, trainer_state
@@ -81,9 +82,7 @@ class Trainer:
         self._g = CompiledOrEager(self.G) if self.fast.compile else self.G
         self._d = CompiledOrEager(self.D) if self.fast.compile and not penalties else self.D
         self.rng = torch.Generator(device=self.device).manual_seed(seed)
-        for layer in self.D.modules():  # D's dropout masks come from the run's stream too
-            if isinstance(layer, SeededDropout):
-                layer.generator = self.rng
+        draw_noise_from(self.D, self.rng)  # D's dropout masks and noise come from the run's stream too
         self.augment = Augmenter.for_run(config.train, self.device)  # what D sees; G's samples never pass it
         self.fixed_noise, self.fixed_labels = fixed_latents(
             seed, config.model.latent_dim, self.num_classes, self.device
@@ -349,8 +348,8 @@ class Trainer:
 
     def _feature_matching(self, D: nn.Module, fake: torch.Tensor) -> torch.Tensor:
         """G's feature-matching loss against a fresh real batch, as D sees both (augmented, noised)."""
-        if not isinstance(D, DCGANDiscriminator):  # the config allows feature matching for DCGAN only
-            raise TypeError("feature matching needs the DCGAN discriminator's hidden features")
+        if not isinstance(D, (DCGANDiscriminator, ImprovedMLPDiscriminator)):  # as the config allows
+            raise TypeError("feature matching needs a discriminator with hidden features (DCGAN, the 2016 MLP)")
         real = self.data.sample(fake.shape[0], self.rng)
         with torch.no_grad():
             real_features = D.features(self._d_input(real)).float()

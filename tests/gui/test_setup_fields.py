@@ -119,7 +119,11 @@ def test_choices_show_their_labels(qtbot):
     form = SetupForm()
     qtbot.addWidget(form)
     combo = form.findChild(QComboBox, "model.arch")
-    assert [combo.itemText(i) for i in range(combo.count())] == ["DCGAN (convolutional)", "MLP (2014 paper)"]
+    assert [combo.itemText(i) for i in range(combo.count())] == [
+        "DCGAN (convolutional)",
+        "MLP (2014 paper)",
+        "MLP (2016 paper)",
+    ]
 
 
 def test_the_live_panel_offers_exactly_the_live_fields(qtbot):

@@ -6,6 +6,7 @@ from torch import nn
 
 from ganstudio.core.config import RunConfig
 from ganstudio.core.models.dcgan import DCGANDiscriminator, DCGANGenerator
+from ganstudio.core.models.improved_mlp import ImprovedMLPDiscriminator, ImprovedMLPGenerator
 from ganstudio.core.models.mlp import MLPDiscriminator, MLPGenerator
 
 
@@ -58,6 +59,9 @@ def build_models(
             outputs=class_logits or 1,
             dropout=m.d_dropout,
         )
+    elif m.arch == "improved-mlp":
+        g = ImprovedMLPGenerator(m.latent_dim, shape, m.width, image_output=not d.is_toy)
+        dis = ImprovedMLPDiscriminator(shape, m.width, m.d_activation, outputs=class_logits or 1)
     else:
         g = MLPGenerator(
             m.latent_dim, shape, m.width, image_output=not d.is_toy, components=m.latent_components, num_classes=classes
@@ -67,6 +71,8 @@ def build_models(
         return g, dis
     g.apply(init_weights)
     dis.apply(init_weights)
+    if isinstance(dis, ImprovedMLPDiscriminator):
+        dis.normalise_weights()
     if m.spectral_norm:
         apply_spectral_norm(dis)
     return g, dis

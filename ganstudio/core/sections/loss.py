@@ -60,6 +60,6 @@ class LossConfig:
         "Feature matching",
         "G's loss is the distance between the mean features D's last hidden layer finds in real and in "
         "generated images, instead of fooling D's output (Salimans et al. 2016); the semi-supervised "
-        "presets use it. DCGAN, unconditional models",
+        "presets use it. DCGAN or the 2016 MLP, unconditional models",
         fold=STABILISATION,
     )

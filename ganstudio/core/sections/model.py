@@ -12,8 +12,10 @@ class ModelConfig:
     arch: str = setting(
         "dcgan",
         "Model",
-        "DCGAN for images; the MLP for toy data or flattened images as in the 2014 paper",
-        choices={"dcgan": "DCGAN (convolutional)", "mlp": "MLP (2014 paper)"},
+        "DCGAN for images; the MLP for toy data or flattened images as in the 2014 paper; the 2016 MLP "
+        "(Salimans et al.): five weight-normalised layers with Gaussian noise in D, BatchNorm in G, the "
+        "semi-supervised presets' networks",
+        choices={"dcgan": "DCGAN (convolutional)", "mlp": "MLP (2014 paper)", "improved-mlp": "MLP (2016 paper)"},
     )
     latent_dim: int = setting(
         100, "Latent size", "Size of the noise vector z the generator starts from", at_least=1, at_most=1024

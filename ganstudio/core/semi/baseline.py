@@ -17,6 +17,7 @@ from ganstudio.core.augment import Augmenter
 from ganstudio.core.config import RunConfig, check
 from ganstudio.core.device import select_device
 from ganstudio.core.models import build_models
+from ganstudio.core.models.layers import draw_noise_from
 from ganstudio.core.optimizers import make_optimizer
 from ganstudio.core.semi.data import build_semi_data
 from ganstudio.core.semi.report import BASELINE_FILE, ClassifierReport
@@ -50,6 +51,7 @@ def train_baseline(
     o = config.optim
     optimizer = make_optimizer(D.parameters(), o.name, o.lr_d, o, {})
     rng = torch.Generator(device=device).manual_seed(seed)
+    draw_noise_from(D, rng)
     augment = Augmenter.for_run(t, device)
     total = t.steps * t.k
     for update in range(1, total + 1):
