@@ -7,12 +7,16 @@ Alarm and Remedy are run events (core.events), imported here where they are rais
 
 from __future__ import annotations
 
+import json
 import math
 from collections import deque
+from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 import torch
 
+from ganstudio.core.config import ConfigError, RunConfig, apply_override, validate
 from ganstudio.core.events import Alarm, Remedy
 from ganstudio.core.stats import StepStats
 
@@ -34,9 +38,33 @@ def mean_pairwise_distance(samples: np.ndarray) -> float:
     return float(distances.sum()) / max(1, n * (n - 1))
 
 
+def next_run_allows(config: RunConfig, changes: dict[str, Any]) -> bool:
+    """Whether the next run would accept the config with these changes: a remedy it would refuse (R1 for a
+    semi-supervised run, say) is not worth a button."""
+    trial = config.copy()
+    try:
+        for key, value in changes.items():
+            apply_override(trial, f"{key}={json.dumps(value)}")
+    except (ConfigError, AttributeError):
+        return False
+    return not validate(trial)
+
+
 class HealthMonitor:
-    def __init__(self, loss_kind: str, config_lrs: tuple[float, float], real_diversity: float | None = None):
+    def __init__(
+        self,
+        loss_kind: str,
+        config_lrs: tuple[float, float],
+        real_diversity: float | None = None,
+        feature_matching: bool = False,
+        allows: Callable[[dict[str, Any]], bool] | None = None,
+    ):
+        """feature_matching: G's loss is then a squared distance between D's mean features, whose scale is
+        D's (thousands early in a run) and says nothing of who is winning, so the loss checks read D's
+        loss alone. allows(changes): whether a remedy's config changes are offered (next_run_allows)."""
         self.loss_kind = loss_kind
+        self.feature_matching = feature_matching
+        self.allows = allows
         self.lr_g, self.lr_d = config_lrs
         self.real_diversity = real_diversity
         self.recent: deque[StepStats] = deque(maxlen=WINDOW)
@@ -50,6 +78,8 @@ class HealthMonitor:
         if kind != "nan" and step - self.last_raised.get(kind, -COOLDOWN_STEPS) < COOLDOWN_STEPS:
             return []
         self.last_raised[kind] = step
+        if self.allows is not None:
+            remedies = tuple(r for r in remedies if not r.config or self.allows(r.config))
         return [Alarm(kind, step, message, remedies)]
 
     def set_learning_rates(self, lr_g: float, lr_d: float) -> None:
@@ -91,10 +121,10 @@ class HealthMonitor:
                     Remedy("Non-saturating loss (next run)", config={"loss.kind": "non-saturating"}),
                 ),
             )
-        losses = np.array([[s.loss_d, s.loss_g] for s in self.recent])
+        watched = [(s.loss_d,) if self.feature_matching else (s.loss_d, s.loss_g) for s in self.recent]
         median_grad = float(np.median(self.grad_reference))
         latest_grad = self.recent[-1].grad_norm_d + self.recent[-1].grad_norm_g
-        if np.abs(losses).max() > 1e4 or (len(self.grad_reference) >= 200 and latest_grad > 100 * median_grad):
+        if np.abs(watched).max() > 1e4 or (len(self.grad_reference) >= 200 and latest_grad > 100 * median_grad):
             alarms += self._raise(
                 "divergence",
                 step,
@@ -105,9 +135,14 @@ class HealthMonitor:
                     Remedy("Spectral norm in D (next run)", config={"model.spectral_norm": True}),
                 ),
             )
-        loss_g = losses[:, 1]
+        loss_g = np.array([s.loss_g for s in self.recent])
         swings = np.count_nonzero(np.diff(np.sign(np.array([s.d_fake for s in self.recent]) - 0.5)))
-        if probabilities and loss_g.std() > max(1.0, 1.5 * abs(loss_g.mean())) and swings > WINDOW // 5:
+        if (
+            probabilities
+            and not self.feature_matching
+            and loss_g.std() > max(1.0, 1.5 * abs(loss_g.mean()))
+            and swings > WINDOW // 5
+        ):
             alarms += self._raise(
                 "oscillation",
                 step,

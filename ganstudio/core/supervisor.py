@@ -17,6 +17,7 @@ import time
 import traceback
 from collections import deque
 from collections.abc import Callable, Generator, Iterator
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from ganstudio.core.events import (
@@ -350,14 +351,17 @@ class Supervisor:
     def _make_monitor(self) -> HealthMonitor:
         import torch
 
-        from ganstudio.core.health import HealthMonitor, mean_pairwise_distance
+        from ganstudio.core.health import HealthMonitor, mean_pairwise_distance, next_run_allows
 
         trainer = self._live_session.trainer
+        config = trainer.config
         real = trainer.data.sample(64, torch.Generator(device=trainer.device).manual_seed(99)).cpu().numpy()
         return HealthMonitor(
-            trainer.config.loss.kind,
-            (trainer.config.optim.lr_g, trainer.config.optim.lr_d),
+            config.loss.kind,
+            (config.optim.lr_g, config.optim.lr_d),
             mean_pairwise_distance(real),
+            feature_matching=config.loss.feature_matching,
+            allows=partial(next_run_allows, config.copy()),
         )
 
     # --- pictures ----------------------------------------------------------------------------

@@ -105,3 +105,29 @@ def test_no_alarm_on_a_real_healthy_toy_run():
         if (i + 1) % 50 == 0:
             alarms += m.observe_stats(t.drain_stats())
     assert [a.kind for a in alarms] == []
+
+
+def test_a_feature_matching_gs_large_loss_is_no_divergence_but_ds_still_is():
+    big_g = [stats(i, loss_g=5e4) for i in range(1, 80)]
+    assert [a.kind for a in HealthMonitor("non-saturating", (2e-4, 2e-4)).observe_stats(big_g)] == ["divergence"]
+    matching = HealthMonitor("non-saturating", (2e-4, 2e-4), feature_matching=True)
+    assert matching.observe_stats(big_g) == []
+    big_d = [stats(i, loss_d=5e4) for i in range(80, 160)]
+    assert [a.kind for a in matching.observe_stats(big_d)] == ["divergence"]
+
+
+def test_remedies_the_next_run_would_refuse_are_not_offered():
+    from functools import partial
+
+    from ganstudio.core.config import preset
+    from ganstudio.core.health import next_run_allows
+
+    exploding = [stats(i, loss_d=5e4) for i in range(1, 80)]
+    offered = HealthMonitor("non-saturating", (2e-4, 2e-4)).observe_stats(exploding)[0].remedies
+    assert any("R1" in r.label for r in offered)
+    semi = preset("fashion-semi-100")  # R1 and spectral norm are refused for it (one line each)
+    m = HealthMonitor("non-saturating", (3e-3, 3e-3), allows=partial(next_run_allows, semi))
+    labels = [r.label for r in m.observe_stats(exploding)[0].remedies]
+    assert labels == ["Halve both learning rates"]
+    assert next_run_allows(preset("fashion-dcgan"), {"loss.r1_gamma": 10.0})
+    assert not next_run_allows(preset("fashion-dcgan"), {"model.no_such_field": 1})
