@@ -13,17 +13,23 @@ _TOY = (
     "train.sample_every=100",
 )
 
-# Salimans et al.'s semi-supervised recipe on a DCGAN: K class logits in D, feature matching for G, dropout
-# and Gaussian input noise in D (no BatchNorm there); narrow enough that a run fits in minutes on a 2-core CPU.
+# Salimans et al.'s semi-supervised recipe with their MNIST networks (README, Semi-supervised): K class
+# logits in D, feature matching for G, Gaussian noise on D's input and hidden layers, weight norm, Adam at
+# 3e-3 decayed over the last 30 %, batches of 100. The DCGAN D gained under 1 point from the unlabelled
+# images; this one gains several points. A run takes minutes on a 2-core CPU.
 _SEMI = (
+    "model.arch=improved-mlp",
+    "model.width=250",
+    "model.d_activation=relu",
     "loss.feature_matching=true",
-    "model.d_dropout=0.5",
-    "train.instance_noise=0.3",
-    "model.width=32",
-    "train.steps=1500",
-    "quality.every=250",
+    "train.instance_noise=0.6",
+    "optim.lr_g=3e-3 optim.lr_d=3e-3",
+    "optim.lr_decay=0.3",
+    "train.batch_size=100",
+    "train.steps=12000",
+    "quality.every=500",
     "quality.samples=1000",
-    "train.sample_every=100",
+    "train.sample_every=250",
 )
 
 # Issue 20's search for what learns fastest per CPU-minute (README, The default preset): a narrower DCGAN
@@ -168,7 +174,7 @@ PRESET_TABLE: dict[str, tuple[str, tuple[str, ...]]] = {
     ),
     "fashion-semi-100": (
         "Semi-supervised: a classifier from 100 labels (10 per class) and the other 7,900 training images "
-        "unlabelled (bundled Fashion-MNIST); K-class D, feature matching, dropout and input noise in D",
+        "unlabelled (bundled Fashion-MNIST); the 2016 paper's MLPs, K-class D, feature matching, noise in D",
         (*_SEMI, "train.labelled_per_class=10"),
     ),
     "fashion-semi-1000": (

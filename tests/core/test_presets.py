@@ -70,14 +70,19 @@ DEFAULTS = {
     "model.d_dropout": 0.0,
 }
 SEMI = {
+    "model.arch": "improved-mlp",
+    "model.width": 250,
+    "model.d_activation": "relu",
     "loss.feature_matching": True,
-    "model.d_dropout": 0.5,
-    "train.instance_noise": 0.3,
-    "model.width": 32,
-    "train.steps": 1500,
-    "quality.every": 250,
+    "train.instance_noise": 0.6,
+    "optim.lr_g": 0.003,
+    "optim.lr_d": 0.003,
+    "optim.lr_decay": 0.3,
+    "train.batch_size": 100,
+    "train.steps": 12000,
+    "quality.every": 500,
     "quality.samples": 1000,
-    "train.sample_every": 100,
+    "train.sample_every": 250,
 }
 PRESET_CHANGES = {
     "fashion-fast": {"model.width": 32, "optim.lr_g": 0.001, "optim.lr_d": 0.001, "train.ema_decay": 0.99},
@@ -242,7 +247,7 @@ def test_every_field_has_metadata_that_validate_accepts_at_its_default():
         ("loss.label_smoothing=0.5", "must be in [0, 0.5) (0 = off)"),
         ("train.k=101", "discriminator steps per generator step must be an integer from 1 to 100"),
         ("quality.every=-1", "must be an integer from 0 (off) to 100,000,000"),
-        ("model.arch=vae", "must be one of dcgan, mlp, not 'vae'"),
+        ("model.arch=vae", "must be one of dcgan, mlp, improved-mlp, not 'vae'"),
         ("data.channels=2", "must be one of 1, 3, not 2"),
     ],
 )
