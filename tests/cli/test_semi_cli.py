@@ -169,3 +169,12 @@ def test_classify_to_a_full_disk_or_a_folder_is_one_line_and_leaves_no_csv(semi_
         assert result.returncode == 2 and len(lines) == 1 and lines[0].startswith("ganstudio: error: "), result.stderr
     assert [p.name for p in tmp_path.iterdir() if p.suffix != ".npy"] == []  # no CSV, no temporary file
     assert sorted(p.name for p in semi_run.rglob("*")) == before
+
+
+def test_a_semi_preset_with_what_its_networks_refuse_is_one_line_and_makes_no_folder(tmp_path, capsys):
+    out = tmp_path / "run"
+    rc = main(["train", "--preset", "fashion-semi-100", "--set", "model.spectral_norm=true", "--out", str(out)])
+    err = capsys.readouterr().err
+    assert rc == 2 and err.startswith("ganstudio: error: ") and err.count("\n") == 1, err
+    assert "model.spectral_norm: the 2016 MLP normalises its weights itself" in err
+    assert not out.exists()

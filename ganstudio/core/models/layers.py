@@ -19,46 +19,43 @@ class MinibatchStd(nn.Module):
 
 
 class SeededNoiseLayer(nn.Module):
-    """A layer that draws random numbers while training, from a given generator (the trainer's), so a run
-    with noise in D stays reproducible and resumes bit for bit; nn.Dropout and friends would draw from
-    torch's global generator."""
+    """A layer that perturbs its input while training, drawing from a given generator (the trainer's), so a
+    run with noise in D stays reproducible and resumes bit for bit; nn.Dropout and friends would draw from
+    torch's global generator. Subclasses say how much (amount, 0 = off) and how (perturb)."""
 
-    def __init__(self) -> None:
+    def __init__(self, amount: float) -> None:
         super().__init__()
+        self.amount = amount
         self.generator: torch.Generator | None = None  # set by the trainer; None draws from the global one
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        if not self.training or self.amount <= 0:
+            return x
+        return self.perturb(x, torch.empty(x.shape, device=x.device, dtype=x.dtype))
+
+    def perturb(self, x: torch.Tensor, scratch: torch.Tensor) -> torch.Tensor:
+        raise NotImplementedError
 
 
 class SeededDropout(SeededNoiseLayer):
-    def __init__(self, p: float):
-        super().__init__()
-        self.p = p
+    """amount: the rate of units dropped."""
 
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        if not self.training or self.p <= 0:
-            return x
-        keep = torch.empty(x.shape, device=x.device, dtype=x.dtype).bernoulli_(1 - self.p, generator=self.generator)
-        return x * keep / (1 - self.p)
+    def perturb(self, x: torch.Tensor, scratch: torch.Tensor) -> torch.Tensor:
+        keep = scratch.bernoulli_(1 - self.amount, generator=self.generator)
+        return x * keep / (1 - self.amount)
 
     def extra_repr(self) -> str:
-        return f"p={self.p}"
+        return f"p={self.amount}"
 
 
 class SeededGaussianNoise(SeededNoiseLayer):
-    """Adds N(0, std²) while training; Salimans et al. (2016) put it after every hidden layer of their
-    MNIST D."""
+    """amount: the noise's std. Salimans et al. (2016) put it after every hidden layer of their MNIST D."""
 
-    def __init__(self, std: float):
-        super().__init__()
-        self.std = std
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        if not self.training or self.std <= 0:
-            return x
-        noise = torch.empty(x.shape, device=x.device, dtype=x.dtype).normal_(0.0, self.std, generator=self.generator)
-        return x + noise
+    def perturb(self, x: torch.Tensor, scratch: torch.Tensor) -> torch.Tensor:
+        return x + scratch.normal_(0.0, self.amount, generator=self.generator)
 
     def extra_repr(self) -> str:
-        return f"std={self.std}"
+        return f"std={self.amount}"
 
 
 def draw_noise_from(module: nn.Module, generator: torch.Generator) -> None:
