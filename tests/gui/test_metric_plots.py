@@ -178,3 +178,20 @@ def test_adaptive_augmentation_p_is_plotted_with_d_outputs_only_when_a_run_repor
     assert y is not None and np.nanmax(y) == pytest.approx(0.09)
     plots.clear()
     assert not plots.showing_p
+
+
+def test_a_log_loss_axis_shows_a_feature_matching_spike_and_the_small_losses_beside_it(plots):
+    batch = stats(1, 400)
+    batch[50] = StepStats(51, 0.7, 1.4e6, 0.5, 0.5, 1.0, 1.0, 0.01)  # FM's G loss early in a run
+    batch[60] = StepStats(61, -2.0, 0.5, 0.5, 0.5, 1.0, 1.0, 0.01)  # a loss a log axis cannot show
+    plots.add_stats(batch)
+    plots.flush()
+    linear = plots.loss_plot.viewRange()[1]
+    assert linear[1] - linear[0] > 1e6  # one spike squashes every other loss into the bottom pixel row
+    plots.log_losses.setChecked(True)
+    low, high = plots.loss_plot.viewRange()[1]
+    assert low < np.log10(0.1) and high > np.log10(1.4e6) and high - low < 8.5  # decades, all in view
+    assert plots.equilibrium_line.value() == pytest.approx(np.log10(2 * np.log(2)))
+    plots.log_losses.setChecked(False)
+    assert plots.loss_plot.viewRange()[1] == pytest.approx(linear)
+    assert plots.equilibrium_line.value() == pytest.approx(2 * np.log(2))

@@ -145,6 +145,12 @@ class MetricPlots(QWidget):
             "Follow the data; zooming or panning with the mouse unticks it, tick it to follow the newest steps again"
         )
         self.auto_range.toggled.connect(self._set_auto_range)
+        self.log_losses = QCheckBox("Log loss axis", objectName="logLossCheck")
+        self.log_losses.setToolTip(
+            "Draw the losses on a logarithmic axis (feature matching's G loss can span six orders of "
+            "magnitude); losses at or below 0, such as a WGAN critic's, are left out while it is ticked"
+        )
+        self.log_losses.toggled.connect(self._set_log_losses)
         self.export_png_button = QPushButton("Export PNG...", objectName="exportPngButton")
         self.export_png_button.setToolTip("Save both plots as one PNG picture")
         self.export_png_button.clicked.connect(self._ask_png)
@@ -154,6 +160,7 @@ class MetricPlots(QWidget):
 
         bar = QHBoxLayout()
         bar.addWidget(self.auto_range)
+        bar.addWidget(self.log_losses)
         bar.addStretch(1)
         bar.addWidget(self.export_png_button)
         bar.addWidget(self.export_csv_button)
@@ -242,7 +249,11 @@ class MetricPlots(QWidget):
         if self._step_end is None or not first < last <= self._step_end:
             self._step_end = last + max(1.0, STEP_HEADROOM * (last - first))
         self.loss_plot.setXRange(first, self._step_end, padding=PADDING)
-        loss = self.series.bounds("loss_d", "loss_g")
+        if self.log_losses.isChecked():
+            positive = self.series.positive_bounds("loss_d", "loss_g")
+            loss = None if positive is None else (np.log10(positive[0]), np.log10(positive[1]))
+        else:
+            loss = self.series.bounds("loss_d", "loss_g")
         if loss is not None:
             self.loss_plot.setYRange(*_span(*loss), padding=PADDING)
         low, high = self.series.bounds("d_real", "d_fake") or (0.0, 1.0)
@@ -268,6 +279,12 @@ class MetricPlots(QWidget):
 
     def _zoomed_by_hand(self, *_) -> None:
         self.auto_range.setChecked(False)
+
+    def _set_log_losses(self, on: bool) -> None:
+        """pyqtgraph maps the curves to log10 itself, but a reference line sits in view coordinates."""
+        self.loss_plot.setLogMode(y=on)
+        self.equilibrium_line.setPos(np.log10(EQUILIBRIUM_D_LOSS) if on else EQUILIBRIUM_D_LOSS)
+        self.flush()
 
     def _set_auto_range(self, on: bool) -> None:
         if on:

@@ -14,6 +14,7 @@ class GrowingSeries:
         self._n = 0
         self._low = np.full(len(columns), np.inf)
         self._high = np.full(len(columns), -np.inf)
+        self._low_positive = np.full(len(columns), np.inf)
 
     def __len__(self) -> int:
         return self._n
@@ -22,6 +23,7 @@ class GrowingSeries:
         self._n = 0
         self._low.fill(np.inf)
         self._high.fill(-np.inf)
+        self._low_positive.fill(np.inf)
 
     def extend(self, values: ArrayLike) -> None:
         rows = np.asarray(values, dtype=np.float64).reshape(-1, len(self.columns))
@@ -37,6 +39,8 @@ class GrowingSeries:
         finite = np.where(np.isfinite(rows), rows, np.nan)  # fmin/fmax skip NaN
         self._low = np.fmin(self._low, np.fmin.reduce(finite, axis=0))
         self._high = np.fmax(self._high, np.fmax.reduce(finite, axis=0))
+        positive = np.where(finite > 0, finite, np.nan)
+        self._low_positive = np.fmin(self._low_positive, np.fmin.reduce(positive, axis=0))
 
     def column(self, name: str) -> np.ndarray:
         return self._data[: self._n, self.columns.index(name)]
@@ -49,3 +53,9 @@ class GrowingSeries:
         index = [self.columns.index(name) for name in names]
         low, high = float(self._low[index].min()), float(self._high[index].max())
         return (low, high) if low <= high else None
+
+    def positive_bounds(self, *names: str) -> tuple[float, float] | None:
+        """The smallest and largest finite value above 0 over these columns (what a log axis can show)."""
+        index = [self.columns.index(name) for name in names]
+        low, high = float(self._low_positive[index].min()), float(self._high[index].max())
+        return (low, high) if 0 < low <= high else None
