@@ -16,6 +16,7 @@ import pytest
 from PIL import Image
 
 from ganstudio.cli import main
+from ganstudio.core.data.idx import MAX_IDX_BYTES
 from ganstudio.core.data.images import bundled_fashion_images, bundled_fashion_labels
 from tests.conftest import tiny_image_config
 
@@ -118,7 +119,13 @@ def test_a_npy_that_is_not_pixels_is_named_for_what_it_is(semi_run, tmp_path, ca
     checkpoint = str(semi_run / "checkpoints" / "latest.pt")
     (tmp_path / "junk.npy").write_bytes(b"not numpy at all")
     np.save(tmp_path / "objects.npy", np.array([{"a": 1}, None], dtype=object), allow_pickle=True)
-    for name, says in (("junk.npy", "is not a .npy file"), ("objects.npy", "holds Python objects")):
+    np.save(tmp_path / "huge.npy", np.zeros((3, 28, 28), np.uint8))
+    os.truncate(tmp_path / "huge.npy", MAX_IDX_BYTES + 1)  # sparse: a size to refuse, no disk used
+    for name, says in (
+        ("junk.npy", "is not a .npy file"),
+        ("objects.npy", "holds Python objects"),
+        ("huge.npy", "is over 2,048 MB; that is not an image set"),
+    ):
         assert main(["classify", checkpoint, str(tmp_path / name), "--out", str(tmp_path / "p.csv")]) == 2
         err = capsys.readouterr().err.strip().splitlines()
         assert len(err) == 1 and says in err[0] and "allow_pickle" not in err[0], err

@@ -2,6 +2,7 @@
 after the folder itself has moved."""
 
 import json
+import os
 import shutil
 
 import numpy as np
@@ -10,6 +11,7 @@ import pytest
 from ganstudio.cli import main
 from ganstudio.core.checkpoint import load_checkpoint
 from ganstudio.core.config import DataConfig
+from ganstudio.core.data.toy import MAX_DRAWN_BYTES
 from ganstudio.core.run_data import DRAWN_COPY, config_in_folder
 from ganstudio.core.runlog import RunDirectory
 from ganstudio.core.session import TrainingSession
@@ -87,3 +89,15 @@ def test_a_drawing_that_is_not_a_npy_of_numbers_is_one_line_and_makes_no_folder(
         err = capsys.readouterr().err.strip().splitlines()
         assert code == 2 and len(err) == 1 and says in err[0] and "allow_pickle" not in err[0], err
         assert not folder.exists()
+
+
+def test_a_drawing_too_large_to_be_painted_is_refused_before_it_is_read(tmp_path, capsys):
+    huge = tmp_path / "huge.npy"
+    np.save(huge, np.zeros((10, 2)))
+    os.truncate(huge, MAX_DRAWN_BYTES + 1)  # sparse: the size a reader would have to take in, no disk used
+    folder = tmp_path / "run"
+    code = main(["train", "--preset", "ring-8", "--set", "data.dataset=drawn", "--set", f"data.path={huge}",
+                 "--steps", "5", "--out", str(folder)])  # fmt: skip
+    err = capsys.readouterr().err.strip().splitlines()
+    assert code == 2 and len(err) == 1 and "is over 64 MB; that is not a drawing of points" in err[0], err
+    assert not folder.exists()

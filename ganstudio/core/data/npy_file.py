@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import numpy as np
@@ -9,11 +10,15 @@ import numpy as np
 from ganstudio.core.data.errors import DataError
 
 
-def read_npy(path: str | Path) -> np.ndarray:
-    """The array in a .npy file, never unpickled. numpy's own refusals speak of pickled data and how to
-    load it unsafely; these say what is wrong with the file instead."""
+def read_npy(path: str | Path, max_bytes: int, holds: str) -> np.ndarray:
+    """The array in a .npy file, never unpickled, refused when the file is larger than max_bytes (numpy
+    reads no more than the file holds, so that bounds the memory too). numpy's own refusals speak of
+    pickled data and how to load it unsafely; these say what is wrong with the file instead.
+    holds: what such a file is for, in the size refusal ("an image set")."""
     try:
         with Path(path).open("rb") as file:
+            if os.fstat(file.fileno()).st_size > max_bytes:
+                raise DataError(f"{path} is over {max_bytes / 2**20:,.0f} MB; that is not {holds}")
             if file.read(len(np.lib.format.MAGIC_PREFIX)) != np.lib.format.MAGIC_PREFIX:
                 raise DataError(f"{path} is not a .npy file (it does not start with NumPy's header)")
             file.seek(0)

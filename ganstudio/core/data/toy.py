@@ -19,6 +19,7 @@ GRID_STD = 0.05
 GAUSSIAN_1D_MEAN = 2.0
 GAUSSIAN_1D_STD = 0.5
 DRAWN_STD = 0.01
+MAX_DRAWN_BYTES = 64 << 20  # 4 million (x, y) points; the lab paints thousands
 
 
 def load_drawn(path: str | None) -> torch.Tensor:
@@ -30,7 +31,7 @@ def load_drawn(path: str | None) -> torch.Tensor:
         raise DataError("a drawn distribution needs its .npy file of points")
     if not Path(path).expanduser().is_file():  # a FIFO would block np.load forever
         raise DataError(f"the drawn points file is missing or not a regular file: {path}")
-    points = read_npy(path)
+    points = read_npy(path, MAX_DRAWN_BYTES, "a drawing of points")
     if points.ndim != 2 or points.shape[1] != 2 or len(points) < 2 or not np.isfinite(points).all():
         raise DataError(f"{path} must hold at least 2 finite (x, y) points")
     return torch.from_numpy(points.astype(np.float32))

@@ -36,7 +36,7 @@ def read_image_inputs(path: str | Path) -> ImageInputs:
     if not is_regular_file(path):
         raise DataError(f"{path} is not a regular file")
     if path.suffix.lower() == ".npy":
-        return _rows(path, _read_npy(path))
+        return _rows(path, read_npy(path, MAX_IDX_BYTES, "an image set"))
     if IDX_NAME.match(path.name):
         try:
             images = read_idx(path)
@@ -52,12 +52,6 @@ def read_image_inputs(path: str | Path) -> ImageInputs:
         f"{path} is not a folder of images, an image file, a .npy of (N, 28, 28) uint8 "
         "or an idx file (*-images-idx3-ubyte[.gz])"
     )
-
-
-def _read_npy(path: Path) -> np.ndarray:
-    if path.stat().st_size > MAX_IDX_BYTES:
-        raise DataError(f"{path} is over {MAX_IDX_BYTES >> 30} GB; that is no image set")
-    return read_npy(path)
 
 
 def _rows(path: Path, images: np.ndarray) -> ImageInputs:
