@@ -195,3 +195,6 @@ def test_a_log_loss_axis_shows_a_feature_matching_spike_and_the_small_losses_bes
     plots.log_losses.setChecked(False)
     assert plots.loss_plot.viewRange()[1] == pytest.approx(linear)
     assert plots.equilibrium_line.value() == pytest.approx(2 * np.log(2))
+    plots.auto_range.setChecked(False)  # as a zoom by hand leaves it: the range is ours to keep, but not
+    plots.log_losses.setChecked(True)  # in units the new axis no longer uses
+    assert plots.loss_plot.viewRange()[1] == pytest.approx((low, high))

@@ -249,6 +249,14 @@ class MetricPlots(QWidget):
         if self._step_end is None or not first < last <= self._step_end:
             self._step_end = last + max(1.0, STEP_HEADROOM * (last - first))
         self.loss_plot.setXRange(first, self._step_end, padding=PADDING)
+        self._fit_losses()
+        low, high = self.series.bounds("d_real", "d_fake") or (0.0, 1.0)
+        self.prob_plot.setYRange(min(low, 0.0), max(high, 1.0), padding=PADDING)
+        for plot in self.linked:
+            plot.getViewBox().updateMatrix()  # now, not in the paint, which would then schedule a second one
+
+    def _fit_losses(self) -> None:
+        """The loss axis's range over every loss so far, in log10 units while the axis is logarithmic."""
         if self.log_losses.isChecked():
             positive = self.series.positive_bounds("loss_d", "loss_g")
             loss = None if positive is None else (np.log10(positive[0]), np.log10(positive[1]))
@@ -256,10 +264,6 @@ class MetricPlots(QWidget):
             loss = self.series.bounds("loss_d", "loss_g")
         if loss is not None:
             self.loss_plot.setYRange(*_span(*loss), padding=PADDING)
-        low, high = self.series.bounds("d_real", "d_fake") or (0.0, 1.0)
-        self.prob_plot.setYRange(min(low, 0.0), max(high, 1.0), padding=PADDING)
-        for plot in self.linked:
-            plot.getViewBox().updateMatrix()  # now, not in the paint, which would then schedule a second one
 
     def _apply_text_width(self, width: int) -> None:
         for plot in self.linked:
@@ -281,9 +285,11 @@ class MetricPlots(QWidget):
         self.auto_range.setChecked(False)
 
     def _set_log_losses(self, on: bool) -> None:
-        """pyqtgraph maps the curves to log10 itself, but a reference line sits in view coordinates."""
+        """pyqtgraph maps the curves to log10 itself, but a reference line and the view's range are in view
+        coordinates."""
         self.loss_plot.setLogMode(y=on)
         self.equilibrium_line.setPos(np.log10(EQUILIBRIUM_D_LOSS) if on else EQUILIBRIUM_D_LOSS)
+        self._fit_losses()  # a range zoomed by hand is in the other axis's units
         self.flush()
 
     def _set_auto_range(self, on: bool) -> None:
