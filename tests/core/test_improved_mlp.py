@@ -9,7 +9,6 @@ from ganstudio.core.checkpoint import save_checkpoint
 from ganstudio.core.config import ConfigError, check
 from ganstudio.core.models import build_models
 from ganstudio.core.models.improved_mlp import D_WIDTHS
-from ganstudio.core.models.layers import SeededGaussianNoise
 from ganstudio.core.semi.baseline import train_baseline
 from ganstudio.core.semi.classifier import load_classifier
 from ganstudio.core.semi.trainer import SemiTrainer
@@ -38,17 +37,6 @@ def test_d_gives_k_class_logits_and_the_last_hidden_layer_with_noise_only_while_
     assert torch.equal(D(x), D(x))
     _, realness = build_models(improved_config(), class_logits=0)
     assert realness(x).shape == (5,)
-
-
-def test_feature_matching_reads_the_last_hidden_layer_before_its_noise():
-    """As the paper's code does: the target G is steered to is not blurred by the noise the head sees."""
-    _, D = build_models(improved_config(labelled_per_class=3), class_logits=10)
-    for layer in D.body.modules():
-        if isinstance(layer, SeededGaussianNoise):
-            layer.amount = 0.0  # only the last hidden layer's noise is left
-    x = torch.rand(5, 1, 28, 28) * 2 - 1
-    assert torch.equal(D.features(x), D.features(x))
-    assert not torch.equal(D(x), D(x))
 
 
 def test_every_layer_of_d_is_weight_normalised_starting_from_its_initial_weights():
@@ -88,7 +76,7 @@ def test_the_baselines_noise_comes_from_its_own_stream_too():
 
 
 def test_a_tiny_semi_supervised_run_learns_and_its_checkpoint_classifies_as_it_did(tmp_path):
-    cfg = improved_config(labelled_per_class=10, batch_size=32, steps=120)
+    cfg = improved_config(labelled_per_class=10, batch_size=32, steps=60)
     cfg.model.width = 32
     cfg.optim.lr_g = cfg.optim.lr_d = 3e-3
     trainer = SemiTrainer(cfg)

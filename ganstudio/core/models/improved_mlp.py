@@ -62,19 +62,17 @@ class ImprovedMLPDiscriminator(nn.Module):
         for factor in D_WIDTHS:
             layers += [nn.Linear(size, factor * width), act(), SeededGaussianNoise(HIDDEN_NOISE)]
             size = factor * width
-        self.body = nn.Sequential(*layers[:-1])  # (B, width): the last hidden layer, before its noise
-        self.last_noise = layers[-1]
+        self.body = nn.Sequential(*layers)  # (B, width)
         self.head = nn.Linear(size, outputs)
 
     def features(self, x: torch.Tensor) -> torch.Tensor:
-        """The last hidden layer (B, width), whose batch means feature matching compares. Taken before
-        that layer's noise, as the paper's code does: the noise only blurs the target G is steered to."""
+        """The last hidden layer (B, width), whose batch means feature matching compares."""
         features: torch.Tensor = self.body(x)
         return features
 
     def forward(self, x: torch.Tensor, labels: torch.Tensor | None = None) -> torch.Tensor:
         """(B,) realness logits, or (B, K) class logits (labels: unconditional, never given)."""
-        logits: torch.Tensor = self.head(self.last_noise(self.body(x)))
+        logits: torch.Tensor = self.head(self.body(x))
         return logits if self.head.out_features > 1 else logits.squeeze(1)
 
     def normalise_weights(self) -> None:
