@@ -11,7 +11,7 @@ import json
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QCoreApplication, Qt, QTimer, Signal
-from PySide6.QtGui import QCloseEvent, QDragEnterEvent, QDropEvent, QPaintEvent
+from PySide6.QtGui import QCloseEvent, QDragEnterEvent, QDropEvent, QGuiApplication, QPaintEvent
 from PySide6.QtWidgets import QLabel, QMainWindow, QSplitter, QTabWidget, QVBoxLayout, QWidget
 
 from ganstudio.core.config import DEFAULT_PRESET, TOY_DATASETS, preset
@@ -30,6 +30,7 @@ from ganstudio.gui.widgets.alarm_banner import AlarmBanner
 from ganstudio.gui.widgets.live_changes import LiveChangesPanel
 from ganstudio.gui.widgets.run_controls import RunControls
 from ganstudio.gui.window_actions import WindowActions
+from ganstudio.gui.window_size import first_launch_geometry
 from ganstudio.gui.worker import TrainingController
 
 if TYPE_CHECKING:  # built once the event loop runs (views.py): pyqtgraph and superqt load after the first paint
@@ -109,7 +110,8 @@ class MainWindow(QMainWindow):
         )
         geometry = self.settings.geometry()
         if geometry is None or not self.restoreGeometry(geometry):
-            self.resize(1280, 800)
+            screen = self.screen() or QGuiApplication.primaryScreen()
+            self.setGeometry(first_launch_geometry(screen.availableGeometry()))
         self.controls.show_phase(self.state, False, False)  # Start waits for the setup form
         self.menu_actions.show_phase(self.state, False, False)
         self.menuBar().setEnabled(False)  # its actions open runs into the views: usable once they exist
