@@ -198,3 +198,11 @@ def test_a_log_loss_axis_shows_a_feature_matching_spike_and_the_small_losses_bes
     plots.auto_range.setChecked(False)  # as a zoom by hand leaves it: the range is ours to keep, but not
     plots.log_losses.setChecked(True)  # in units the new axis no longer uses
     assert plots.loss_plot.viewRange()[1] == pytest.approx((low, high))
+
+
+def test_a_log_loss_axis_over_losses_all_below_zero_shows_the_decades_around_equilibrium(plots):
+    plots.add_stats([StepStats(step, -5.0 - step, -1.0, 0.3, -0.2, 1.0, 1.0, 0.01) for step in range(1, 200)])
+    plots.flush()
+    plots.log_losses.setChecked(True)  # a WGAN critic's losses: none can be drawn on a log axis
+    low, high = plots.loss_plot.viewRange()[1]
+    assert low < np.log10(2 * np.log(2)) < high and high - low < 2.5

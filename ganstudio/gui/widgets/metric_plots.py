@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import csv
 import html
+import math
 import time
 from pathlib import Path
 
@@ -39,6 +40,7 @@ MAX_REDRAW_MS = 2000
 REDRAW_COST_FACTOR = 100  # wait 100 times as long as a redraw (with its paint) took: <= 1 % of a core
 AXIS_TEXT_WIDTH = 34  # px for the left axes' tick labels; grows to the widest label seen in a run
 PADDING = 0.02
+EMPTY_LOG_RANGE = (-1.0, 1.0)  # log10 of 0.1 and 10: the log loss axis when no loss is above 0
 STEP_HEADROOM = 0.125  # the step axis ends this fraction of the span past the newest step
 COLOURS = {"loss_d": "#1f77b4", "loss_g": "#ff7f0e", "d_real": "#2ca02c", "d_fake": "#d62728", "augment_p": "#9467bd"}
 CURVE_NAMES = {
@@ -257,9 +259,12 @@ class MetricPlots(QWidget):
 
     def _fit_losses(self) -> None:
         """The loss axis's range over every loss so far, in log10 units while the axis is logarithmic."""
+        loss: tuple[float, float] | None
         if self.log_losses.isChecked():
             positive = self.series.positive_bounds("loss_d", "loss_g")
-            loss = None if positive is None else (np.log10(positive[0]), np.log10(positive[1]))
+            # nothing above 0 (a WGAN critic's losses): the decades around 2 ln 2, not a range left in
+            # the linear axis's units
+            loss = EMPTY_LOG_RANGE if positive is None else (math.log10(positive[0]), math.log10(positive[1]))
         else:
             loss = self.series.bounds("loss_d", "loss_g")
         if loss is not None:
