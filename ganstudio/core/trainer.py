@@ -29,8 +29,6 @@ from ganstudio.core.fixed_latents import fixed_latents
 from ganstudio.core.footprint import check_footprint
 from ganstudio.core.models import build_models
 from ganstudio.core.models.conditional import one_hot, split_judgement
-from ganstudio.core.models.dcgan import DCGANDiscriminator
-from ganstudio.core.models.improved_mlp import ImprovedMLPDiscriminator
 from ganstudio.core.models.layers import draw_noise_from
 from ganstudio.core.optimizers import grad_norm, make_optimizer
 from ganstudio.core.stats import StepStats
@@ -348,12 +346,13 @@ class Trainer:
 
     def _feature_matching(self, D: nn.Module, fake: torch.Tensor) -> torch.Tensor:
         """G's feature-matching loss against a fresh real batch, as D sees both (augmented, noised)."""
-        if not isinstance(D, (DCGANDiscriminator, ImprovedMLPDiscriminator)):  # as the config allows
+        features = getattr(D, "features", None)  # the config's FEATURE_ARCHS: every D that has them
+        if not callable(features):
             raise TypeError("feature matching needs a discriminator with hidden features (DCGAN, the 2016 MLP)")
         real = self.data.sample(fake.shape[0], self.rng)
         with torch.no_grad():
-            real_features = D.features(self._d_input(real)).float()
-        return losses.feature_matching(real_features, D.features(self._d_input(fake)).float())
+            real_features = features(self._d_input(real)).float()
+        return losses.feature_matching(real_features, features(self._d_input(fake)).float())
 
     @torch.no_grad()
     def _update_ema(self, ema: nn.Module) -> None:
