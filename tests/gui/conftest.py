@@ -1,3 +1,5 @@
+import gc
+
 import pytest
 from PySide6.QtCore import QEvent, QSettings, Qt, QThreadPool
 from PySide6.QtWidgets import QApplication
@@ -22,12 +24,24 @@ def app_settings(tmp_path):
     return settings
 
 
+def top_level_widgets() -> list:
+    """Python's cyclic collector, run while shiboken wraps Qt's list, could delete a parentless popup the
+    list still names (pyqtgraph's menus die with their plots' Python objects): the suite once crashed
+    in this call. Collected first, and held off meanwhile, nothing in the list goes away under it."""
+    gc.collect()
+    gc.disable()
+    try:
+        return QApplication.topLevelWidgets()
+    finally:
+        gc.enable()
+
+
 @pytest.fixture
 def make_window(qtbot, app_settings, request):
     """Creates main windows that are always stopped, closed and deleted at teardown, so no thread outlives
     a test; then fails the test if any top-level widget it made is still alive (napari's make_napari_viewer
     does the same): a dialog or window nobody parents or deletes is a leak in the app too."""
-    before = set(QApplication.topLevelWidgets())
+    before = set(top_level_widgets())
     windows = []
 
     def make(config=None, settings=None, restored=False):
@@ -52,7 +66,7 @@ def make_window(qtbot, app_settings, request):
         # Popups are left out: pyqtgraph's context menus (and their combo boxes' lists) have no parent
         # and live as long as Python keeps their plots, which is its design, not a leak of ours.
         leaked = [
-            w for w in QApplication.topLevelWidgets() if w not in before and w.windowType() != Qt.WindowType.Popup
+            w for w in top_level_widgets() if w not in before and w.windowType() != Qt.WindowType.Popup
         ]
         assert not leaked, f"top-level widgets outlived the test: {leaked}"
     assert QThreadPool.globalInstance().waitForDone(30000), "a background worker outlived its test"

@@ -70,9 +70,10 @@ def build_models(
     if not init:
         return g, dis
     g.apply(init_weights)
-    dis.apply(init_weights)
     if isinstance(dis, ImprovedMLPDiscriminator):
         dis.normalise_weights()
+    else:
+        dis.apply(init_weights)
     if m.spectral_norm:
         apply_spectral_norm(dis)
     return g, dis

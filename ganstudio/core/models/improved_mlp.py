@@ -77,10 +77,9 @@ class ImprovedMLPDiscriminator(nn.Module):
 
     def normalise_weights(self) -> None:
         """Weight normalisation (Salimans & Kingma 2016) on every layer, each weight row's length its own
-        parameter, starting from torch's default initialisation rather than init_weights' N(0, 0.02): that
+        parameter, kept at torch's default initialisation (build_models gives this D no init_weights): that
         gives every row the same length (1/sqrt(3)) whatever its fan-in, where N(0, 0.02) would shrink a
         narrow layer's output until the hidden noise drowned it."""
         for layer in [*self.body, self.head]:
             if isinstance(layer, nn.Linear):
-                layer.reset_parameters()
                 weight_norm(layer)
