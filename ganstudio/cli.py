@@ -177,15 +177,15 @@ def _train(session, on_alarm: str, ranks=None) -> int:
         RunInfo,
         StatsBatch,
     )
-    from ganstudio.core.supervisor import HEADLESS_PICTURE_INTERVAL_S, Supervisor
+    from ganstudio.core.supervisor import Supervisor
     from ganstudio.core.unattended import OnAlarm, Unattended
 
     if ranks is None:
-        supervisor = Supervisor(lambda: session, picture_interval_s=HEADLESS_PICTURE_INTERVAL_S)
+        supervisor = Supervisor(lambda: session)
     else:  # rank 0 of a run under torchrun (cli_distributed)
         from ganstudio.core.rank_leader import LeaderSupervisor
 
-        supervisor = LeaderSupervisor(lambda: session, ranks, picture_interval_s=HEADLESS_PICTURE_INTERVAL_S)
+        supervisor = LeaderSupervisor(lambda: session, ranks)
     attach_folder(supervisor, session.run)  # a window watching the folder can see and steer this run
     unattended = Unattended(OnAlarm(on_alarm))
     failure: Failed | None = None

@@ -28,12 +28,12 @@ def main(argv: list[str] | None = None) -> int:
     from ganstudio.core.fast_path import choose_threads
     from ganstudio.core.runlog import RunDirectory
     from ganstudio.core.session import TrainingSession
-    from ganstudio.core.supervisor import HEADLESS_PICTURE_INTERVAL_S, Supervisor
+    from ganstudio.core.supervisor import Supervisor
 
     config = load_config(args.config)
     with tempfile.TemporaryDirectory(prefix="ganstudio-bench-headless-") as folder:
         session = TrainingSession.start(config, RunDirectory.create(folder, "headless"))
-        events = Supervisor(lambda: session, picture_interval_s=HEADLESS_PICTURE_INTERVAL_S).run()  # as `train`
+        events = Supervisor(lambda: session).run()  # as `train`
         for _event in events:
             if session.step >= WARMUP_STEPS:
                 break

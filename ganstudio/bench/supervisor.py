@@ -22,7 +22,7 @@ from ganstudio.bench.table import format_table, median, write_json
 from ganstudio.core.config import apply_override, check, preset
 from ganstudio.core.events import Event
 from ganstudio.core.runlog import RunDirectory
-from ganstudio.core.supervisor import HEADLESS_PICTURE_INTERVAL_S, Supervisor
+from ganstudio.core.supervisor import Supervisor
 
 if TYPE_CHECKING:  # torch loads when the bench runs, not when the CLI parses its arguments
     from ganstudio.core.session import TrainingSession
@@ -89,7 +89,7 @@ def run_supervisor_bench(
         supervised = _session(name, Path(tmp) / "supervised", overrides)
         apply_threads(bare.trainer.config.perf.threads, gui=False)  # the supervisor does the same at its start
         batch = bare.trainer.config.train.batch_size
-        supervisor = Supervisor(lambda: supervised, picture_interval_s=HEADLESS_PICTURE_INTERVAL_S)  # as `train`
+        supervisor = Supervisor(lambda: supervised)  # as `train`
         events = supervisor.run()
         next(events)  # RunInfo: the session is made
         _supervised_chunk(supervised, events, 2, batch)  # its set-up (health reference, first picture) is not a step

@@ -64,12 +64,11 @@ class Supervisor:
         make_session: Callable[[], TrainingSession],
         paused: bool = False,
         gui: bool = False,
-        picture_interval_s: tuple[float, float] = PICTURE_INTERVAL_S,
     ):
         """make_session runs in run(), on the supervisor's thread (loading data takes seconds);
-        gui: a window shares the CPU, so training takes one thread fewer (fast_path.choose_threads);
-        picture_interval_s: the fastest and slowest live pictures. Headless runs use HEADLESS_PICTURE_INTERVAL_S:
-        the window's 2 s ceiling cost them measurably more than the 1 % duty cycle (bench supervisor, README)."""
+        gui: a window shares the CPU, so training takes one thread fewer (fast_path.choose_threads), and shows
+        live pictures, at least every 2 s; headless runs keep only the 1 % duty cycle, which the 2 s ceiling
+        cost measurably (bench supervisor, README)."""
         self._make_session = make_session
         self._gui = gui
         self._commands: queue.Queue[Command] = queue.Queue()
@@ -79,8 +78,8 @@ class Supervisor:
         self.session: TrainingSession | None = None
         self.monitor: HealthMonitor | None = None
         self.paused = paused
-        self.picture_intervals = picture_interval_s
-        self.picture_interval = picture_interval_s[0]
+        self.picture_intervals = PICTURE_INTERVAL_S if gui else HEADLESS_PICTURE_INTERVAL_S
+        self.picture_interval = self.picture_intervals[0]
         self._stop: FinishReason | None = None
         self._nan_pause = False
         self._good_state: dict[str, Any] | None = None

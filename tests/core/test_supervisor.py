@@ -29,9 +29,9 @@ from ganstudio.core.supervisor import PICTURE_INTERVAL_S, Supervisor
 from tests.conftest import tiny_image_config, tiny_toy_config
 
 
-def supervisor_for(tmp_path, cfg, paused=False) -> Supervisor:
+def supervisor_for(tmp_path, cfg, paused=False, gui=False) -> Supervisor:
     run = RunDirectory.at(tmp_path / "run")
-    return Supervisor(lambda: TrainingSession.start(cfg, run), paused=paused)
+    return Supervisor(lambda: TrainingSession.start(cfg, run), paused=paused, gui=gui)
 
 
 def diverging(steps=300):
@@ -195,8 +195,9 @@ def test_a_finished_supervisor_closes_its_session(tmp_path):
 
 
 def test_live_pictures_wait_in_proportion_to_what_they_cost(tmp_path):
-    """On a CPU a live picture's forward passes come out of training: 100x its cost, within 1-2 s."""
-    sup = supervisor_for(tmp_path, tiny_image_config(steps=5), paused=True)
+    """On a CPU a live picture's forward passes come out of training: 100x its cost, within 1-2 s while a
+    window shows them."""
+    sup = supervisor_for(tmp_path, tiny_image_config(steps=5), paused=True, gui=True)
     events = sup.run()
     until(events, Snapshot)
     assert PICTURE_INTERVAL_S[0] <= sup.picture_interval <= PICTURE_INTERVAL_S[1]
@@ -213,6 +214,20 @@ def test_live_pictures_wait_in_proportion_to_what_they_cost(tmp_path):
     sup.submit(Command("step_d"))
     frame = until(events, SampleFrame)[-1]
     assert sup.picture_interval == PICTURE_INTERVAL_S[1] and frame.image is not None
+    sup.submit(Command("stop"))
+    until(events, Finished)
+
+
+def test_headless_pictures_are_bounded_only_by_their_cost(tmp_path):
+    """Nobody watches a headless run live: a picture costing 50 ms waits 5 s, past the window's 2 s ceiling."""
+    sup = supervisor_for(tmp_path, tiny_image_config(steps=5), paused=True)
+    events = sup.run()
+    until(events, Snapshot)
+    fixed_samples = sup.session.trainer.fixed_samples
+    sup.session.trainer.fixed_samples = lambda: (time.sleep(0.05), fixed_samples())[1]
+    sup.submit(Command("step_d"))
+    until(events, SampleFrame)
+    assert sup.picture_interval >= 5.0
     sup.submit(Command("stop"))
     until(events, Finished)
 
