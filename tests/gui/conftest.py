@@ -65,9 +65,7 @@ def make_window(qtbot, app_settings, request):
     if call is not None and call.passed:
         # Popups are left out: pyqtgraph's context menus (and their combo boxes' lists) have no parent
         # and live as long as Python keeps their plots, which is its design, not a leak of ours.
-        leaked = [
-            w for w in top_level_widgets() if w not in before and w.windowType() != Qt.WindowType.Popup
-        ]
+        leaked = [w for w in top_level_widgets() if w not in before and w.windowType() != Qt.WindowType.Popup]
         assert not leaked, f"top-level widgets outlived the test: {leaked}"
     assert QThreadPool.globalInstance().waitForDone(30000), "a background worker outlived its test"
 
