@@ -23,6 +23,7 @@ from ganstudio.core.stats import StepStats
 WINDOW = 50
 COOLDOWN_STEPS = 500
 COLLAPSE_RATIO = 0.25  # fixed-batch diversity below this fraction of real data's
+VANISHING_NOISE = 0.1  # the instance noise a starved G's remedy offers
 
 
 def mean_pairwise_distance(samples: np.ndarray) -> float:
@@ -39,15 +40,15 @@ def mean_pairwise_distance(samples: np.ndarray) -> float:
 
 
 def next_run_allows(config: RunConfig, changes: dict[str, Any]) -> bool:
-    """Whether the next run would accept the config with these changes: a remedy it would refuse (R1 for a
-    semi-supervised run, say) is not worth a button."""
+    """Whether the next run would accept the config with these changes and differ from this one: a remedy it
+    would refuse (R1 for a semi-supervised run, say), or one the run already has, is not worth a button."""
     trial = config.copy()
     try:
         for key, value in changes.items():
             apply_override(trial, f"{key}={json.dumps(value)}")
     except (ConfigError, AttributeError):
         return False
-    return not validate(trial)
+    return trial.to_dict() != config.to_dict() and not validate(trial)
 
 
 class HealthMonitor:
@@ -58,14 +59,18 @@ class HealthMonitor:
         real_diversity: float | None = None,
         feature_matching: bool = False,
         allows: Callable[[dict[str, Any]], bool] | None = None,
+        instance_noise: float = 0.0,
     ):
         """feature_matching: G's loss is then a squared distance between D's mean features, whose scale is
         D's (thousands early in a run) and says nothing of who is winning, so the loss checks read D's
-        loss alone. allows(changes): whether a remedy's config changes are offered (next_run_allows)."""
+        loss alone; and G's signal does not pass through D's verdict, so a near-perfect D starves it of
+        nothing. allows(changes): whether a remedy's config changes are offered (next_run_allows).
+        instance_noise: the run's, so that no remedy offers less of it."""
         self.loss_kind = loss_kind
         self.feature_matching = feature_matching
         self.allows = allows
         self.lr_g, self.lr_d = config_lrs
+        self.instance_noise = instance_noise
         self.real_diversity = real_diversity
         self.recent: deque[StepStats] = deque(maxlen=WINDOW)
         self.grad_g_reference = 0.0
@@ -82,8 +87,9 @@ class HealthMonitor:
             remedies = tuple(r for r in remedies if not r.config or self.allows(r.config))
         return [Alarm(kind, step, message, remedies)]
 
-    def set_learning_rates(self, lr_g: float, lr_d: float) -> None:
-        self.lr_g, self.lr_d = lr_g, lr_d
+    def set_live_values(self, lr_g: float, lr_d: float, instance_noise: float) -> None:
+        """What the run uses now, after a live change or a rewind: remedies are reckoned from it."""
+        self.lr_g, self.lr_d, self.instance_noise = lr_g, lr_d, instance_noise
 
     def observe_stats(self, stats: list[StepStats]) -> list[Alarm]:
         alarms: list[Alarm] = []
@@ -109,17 +115,19 @@ class HealthMonitor:
         grad_g = float(np.mean([s.grad_norm_g for s in self.recent]))
         self.grad_g_reference = max(self.grad_g_reference, grad_g)
         probabilities = self.loss_kind in ("minimax", "non-saturating")
-        if probabilities and d_real > 0.95 and d_fake < 0.05 and grad_g < 0.05 * self.grad_g_reference:
+        if (
+            probabilities
+            and not self.feature_matching
+            and d_real > 0.95
+            and d_fake < 0.05
+            and grad_g < 0.05 * self.grad_g_reference
+        ):
             alarms += self._raise(
                 "vanishing-gradients",
                 step,
                 f"D is near-perfect (D(x) {d_real:.2f}, D(G(z)) {d_fake:.2f}) and G's gradient "
                 f"has collapsed to {grad_g:.2g}: G gets no signal.",
-                (
-                    Remedy("Instance noise 0.1 on D's inputs", live={"instance_noise": 0.1}),
-                    Remedy("Halve D's learning rate", live={"lr_d": self.lr_d / 2}),
-                    Remedy("Non-saturating loss (next run)", config={"loss.kind": "non-saturating"}),
-                ),
+                self._vanishing_remedies(),
             )
         watched = [(s.loss_d,) if self.feature_matching else (s.loss_d, s.loss_g) for s in self.recent]
         median_grad = float(np.median(self.grad_reference))
@@ -186,6 +194,17 @@ class HealthMonitor:
                 ),
             )
         return []
+
+    def _vanishing_remedies(self) -> tuple[Remedy, ...]:
+        """Only what the run lacks: more noise than it has, the non-saturating loss when it is on minimax."""
+        remedies = [Remedy("Halve D's learning rate", live={"lr_d": self.lr_d / 2})]
+        if self.instance_noise < VANISHING_NOISE:
+            remedies.insert(
+                0, Remedy(f"Instance noise {VANISHING_NOISE} on D's inputs", live={"instance_noise": VANISHING_NOISE})
+            )
+        if self.loss_kind == "minimax":
+            remedies.append(Remedy("Non-saturating loss (next run)", config={"loss.kind": "non-saturating"}))
+        return tuple(remedies)
 
     def _collapse_remedies(self) -> tuple[Remedy, ...]:
         return (

@@ -47,6 +47,7 @@ from ganstudio.core.pacing import paced_interval
 from ganstudio.core.stats import StepStats
 
 if TYPE_CHECKING:
+    from ganstudio.core.config import RunConfig
     from ganstudio.core.health import HealthMonitor
     from ganstudio.core.session import TrainingSession
 
@@ -265,7 +266,7 @@ class Supervisor:
         self._emit_stats(session.flush_stats())
         session.write_config_if_changed()  # config.json is the config the next step uses
         self._record(Changed(session.step, applied))
-        self._live_monitor.set_learning_rates(session.trainer.config.optim.lr_g, session.trainer.config.optim.lr_d)
+        self._follow_live_values(session.trainer.config)
 
     def _rewind(self) -> None:
         """Back to the last in-memory snapshot whose stats were all finite, with the config it ran with."""
@@ -278,7 +279,7 @@ class Supervisor:
         trainer = session.trainer
         trainer.config = RunConfig.from_dict(self._good_state["config"])  # a change that broke the run is undone
         trainer.load_state_dict(copy.deepcopy(self._good_state))  # the optimizers would alias it
-        self._live_monitor.set_learning_rates(trainer.config.optim.lr_g, trainer.config.optim.lr_d)
+        self._follow_live_values(trainer.config)
         session.run.truncate_metrics(session.step)
         session.write_config_if_changed()
         self._record(Rewound(session.step, trainer.config.to_dict()))
@@ -347,6 +348,9 @@ class Supervisor:
             if alarm.kind == "nan":
                 self._nan_pause = True  # before the next step: nothing trains on NaN weights unasked
 
+    def _follow_live_values(self, config: RunConfig) -> None:
+        self._live_monitor.set_live_values(config.optim.lr_g, config.optim.lr_d, config.train.instance_noise)
+
     def _make_monitor(self) -> HealthMonitor:
         import torch
 
@@ -361,6 +365,7 @@ class Supervisor:
             mean_pairwise_distance(real),
             feature_matching=config.loss.feature_matching,
             allows=partial(next_run_allows, config.copy()),
+            instance_noise=config.train.instance_noise,
         )
 
     # --- pictures ----------------------------------------------------------------------------

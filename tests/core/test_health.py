@@ -48,6 +48,33 @@ def test_saturated_d_with_vanishing_generator_gradient():
     assert any(r.live.get("instance_noise") for r in alarms[0].remedies)
 
 
+def saturated_after_healthy(m):
+    m.observe_stats(healthy(60))
+    return m.observe_stats(
+        [stats(i, loss_d=0.01, loss_g=-0.001, d_real=0.99, d_fake=0.01, gg=0.001) for i in range(61, 130)]
+    )
+
+
+def test_a_starved_gs_remedies_are_only_what_the_run_lacks():
+    noisy = saturated_after_healthy(HealthMonitor("non-saturating", (2e-4, 2e-4), instance_noise=0.6))
+    assert [r.label for r in noisy[0].remedies] == ["Halve D's learning rate"]
+    plain = saturated_after_healthy(HealthMonitor("minimax", (2e-4, 2e-4)))
+    assert [r.live or r.config for r in plain[0].remedies] == [
+        {"instance_noise": 0.1},
+        {"lr_d": 1e-4},
+        {"loss.kind": "non-saturating"},
+    ]
+    lowered = HealthMonitor("minimax", (2e-4, 2e-4), instance_noise=0.6)
+    lowered.set_live_values(2e-4, 2e-4, 0.0)  # a live change took the noise away
+    assert saturated_after_healthy(lowered)[0].remedies[0].live == {"instance_noise": 0.1}
+
+
+def test_a_near_perfect_d_starves_no_feature_matching_g():
+    """G's feature-matching loss does not go through D's verdict, and its early gradients (a distance in the
+    thousands) would make any later one look collapsed."""
+    assert saturated_after_healthy(HealthMonitor("non-saturating", (3e-3, 3e-3), feature_matching=True)) == []
+
+
 def test_collapsed_batch_raises_mode_collapse():
     m = HealthMonitor("non-saturating", (2e-4, 2e-4), real_diversity=10.0)
     rng = np.random.default_rng(1)
@@ -131,3 +158,4 @@ def test_remedies_the_next_run_would_refuse_are_not_offered():
     assert labels == ["Halve both learning rates"]
     assert next_run_allows(preset("fashion-dcgan"), {"loss.r1_gamma": 10.0})
     assert not next_run_allows(preset("fashion-dcgan"), {"model.no_such_field": 1})
+    assert not next_run_allows(semi, {"loss.kind": "non-saturating"})  # what it already has: no button
