@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 import torch
 
-from ganstudio.core.config import ConfigError, RunConfig, apply_override, validate
+from ganstudio.core.config import LIVE_SECTIONS, ConfigError, RunConfig, apply_override, validate
 from ganstudio.core.events import Alarm, Remedy
 from ganstudio.core.stats import StepStats
 
@@ -51,26 +51,30 @@ def next_run_allows(config: RunConfig, changes: dict[str, Any]) -> bool:
     return trial.to_dict() != config.to_dict() and not validate(trial)
 
 
+def live_values(config: RunConfig) -> dict[str, Any]:
+    """What a run can change while it trains (learning rates, k, instance noise, EMA decay), as it is now."""
+    return {name: getattr(getattr(config, section), name) for name, section in LIVE_SECTIONS.items()}
+
+
 class HealthMonitor:
     def __init__(
         self,
         loss_kind: str,
-        config_lrs: tuple[float, float],
+        live: dict[str, Any],
         real_diversity: float | None = None,
         feature_matching: bool = False,
         allows: Callable[[dict[str, Any]], bool] | None = None,
-        instance_noise: float = 0.0,
     ):
         """feature_matching: G's loss is then a squared distance between D's mean features, whose scale is
         D's (thousands early in a run) and says nothing of who is winning, so the loss checks read D's
         loss alone; and G's signal does not pass through D's verdict, so a near-perfect D starves it of
         nothing. allows(changes): whether a remedy's config changes are offered (next_run_allows).
-        instance_noise: the run's, so that no remedy offers less of it."""
+        live: the run's live values (live_values; learning rates at least), so that no remedy offers what
+        the run already has, or less instance noise than it has."""
         self.loss_kind = loss_kind
         self.feature_matching = feature_matching
         self.allows = allows
-        self.lr_g, self.lr_d = config_lrs
-        self.instance_noise = instance_noise
+        self.live = dict(live)
         self.real_diversity = real_diversity
         self.recent: deque[StepStats] = deque(maxlen=WINDOW)
         self.grad_g_reference = 0.0
@@ -85,11 +89,23 @@ class HealthMonitor:
         self.last_raised[kind] = step
         if self.allows is not None:
             remedies = tuple(r for r in remedies if not r.config or self.allows(r.config))
+        remedies = tuple(r for r in remedies if not r.live or not self._has_already(r.live))
         return [Alarm(kind, step, message, remedies)]
 
-    def set_live_values(self, lr_g: float, lr_d: float, instance_noise: float) -> None:
+    def set_live_values(self, live: dict[str, Any]) -> None:
         """What the run uses now, after a live change or a rewind: remedies are reckoned from it."""
-        self.lr_g, self.lr_d, self.instance_noise = lr_g, lr_d, instance_noise
+        self.live = dict(live)
+
+    def _has_already(self, changes: dict[str, Any]) -> bool:
+        return all(key in self.live and math.isclose(self.live[key], value) for key, value in changes.items())
+
+    @property
+    def lr_g(self) -> float:
+        return float(self.live["lr_g"])
+
+    @property
+    def lr_d(self) -> float:
+        return float(self.live["lr_d"])
 
     def observe_stats(self, stats: list[StepStats]) -> list[Alarm]:
         alarms: list[Alarm] = []
@@ -198,7 +214,7 @@ class HealthMonitor:
     def _vanishing_remedies(self) -> tuple[Remedy, ...]:
         """Only what the run lacks: more noise than it has, the non-saturating loss when it is on minimax."""
         remedies = [Remedy("Halve D's learning rate", live={"lr_d": self.lr_d / 2})]
-        if self.instance_noise < VANISHING_NOISE:
+        if self.live.get("instance_noise", 0.0) < VANISHING_NOISE:
             remedies.insert(
                 0, Remedy(f"Instance noise {VANISHING_NOISE} on D's inputs", live={"instance_noise": VANISHING_NOISE})
             )

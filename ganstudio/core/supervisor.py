@@ -349,23 +349,24 @@ class Supervisor:
                 self._nan_pause = True  # before the next step: nothing trains on NaN weights unasked
 
     def _follow_live_values(self, config: RunConfig) -> None:
-        self._live_monitor.set_live_values(config.optim.lr_g, config.optim.lr_d, config.train.instance_noise)
+        from ganstudio.core.health import live_values
+
+        self._live_monitor.set_live_values(live_values(config))
 
     def _make_monitor(self) -> HealthMonitor:
         import torch
 
-        from ganstudio.core.health import HealthMonitor, mean_pairwise_distance, next_run_allows
+        from ganstudio.core.health import HealthMonitor, live_values, mean_pairwise_distance, next_run_allows
 
         trainer = self._live_session.trainer
         config = trainer.config
         real = trainer.data.sample(64, torch.Generator(device=trainer.device).manual_seed(99)).cpu().numpy()
         return HealthMonitor(
             config.loss.kind,
-            (config.optim.lr_g, config.optim.lr_d),
+            live_values(config),
             mean_pairwise_distance(real),
             feature_matching=config.loss.feature_matching,
             allows=partial(next_run_allows, config.copy()),
-            instance_noise=config.train.instance_noise,
         )
 
     # --- pictures ----------------------------------------------------------------------------
