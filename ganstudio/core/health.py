@@ -212,14 +212,13 @@ class HealthMonitor:
         return []
 
     def _vanishing_remedies(self) -> tuple[Remedy, ...]:
-        """Only what the run lacks: more noise than it has, the non-saturating loss when it is on minimax."""
+        """Never less noise than the run has (_raise and next_run_allows drop what it has already)."""
         remedies = [Remedy("Halve D's learning rate", live={"lr_d": self.lr_d / 2})]
         if self.live.get("instance_noise", 0.0) < VANISHING_NOISE:
             remedies.insert(
                 0, Remedy(f"Instance noise {VANISHING_NOISE} on D's inputs", live={"instance_noise": VANISHING_NOISE})
             )
-        if self.loss_kind == "minimax":
-            remedies.append(Remedy("Non-saturating loss (next run)", config={"loss.kind": "non-saturating"}))
+        remedies.append(Remedy("Non-saturating loss (next run)", config={"loss.kind": "non-saturating"}))
         return tuple(remedies)
 
     def _collapse_remedies(self) -> tuple[Remedy, ...]:

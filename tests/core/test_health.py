@@ -56,8 +56,19 @@ def saturated_after_healthy(m):
 
 
 def test_a_starved_gs_remedies_are_only_what_the_run_lacks():
+    from functools import partial
+
+    from ganstudio.core.config import preset
+    from ganstudio.core.health import next_run_allows
+
+    non_saturating = preset("fashion-dcgan")
+    assert non_saturating.loss.kind == "non-saturating"
     noisy = saturated_after_healthy(
-        HealthMonitor("non-saturating", {"lr_g": 2e-4, "lr_d": 2e-4, "instance_noise": 0.6})
+        HealthMonitor(
+            "non-saturating",
+            {"lr_g": 2e-4, "lr_d": 2e-4, "instance_noise": 0.6},
+            allows=partial(next_run_allows, non_saturating),
+        )
     )
     assert [r.label for r in noisy[0].remedies] == ["Halve D's learning rate"]
     plain = saturated_after_healthy(HealthMonitor("minimax", {"lr_g": 2e-4, "lr_d": 2e-4}))

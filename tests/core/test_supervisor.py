@@ -194,23 +194,37 @@ def test_a_finished_supervisor_closes_its_session(tmp_path):
     assert closed == [True]
 
 
-def test_live_pictures_wait_in_proportion_to_what_they_cost(tmp_path):
+class PictureCost:
+    """Makes each live picture cost `seconds` more on the clock the supervisor times it with, without
+    sleeping: the clock is moved on while the picture's samples are drawn."""
+
+    def __init__(self, monkeypatch, trainer):
+        self.seconds = 0.0
+        self._ahead = 0.0
+        real = time.perf_counter
+        monkeypatch.setattr(time, "perf_counter", lambda: real() + self._ahead)
+        draw = trainer.fixed_samples
+
+        def costly():
+            self._ahead += self.seconds
+            return draw()
+
+        trainer.fixed_samples = costly
+
+
+def test_live_pictures_wait_in_proportion_to_what_they_cost(tmp_path, monkeypatch):
     """On a CPU a live picture's forward passes come out of training: 100x its cost, within 1-2 s while a
     window shows them."""
     sup = supervisor_for(tmp_path, tiny_image_config(steps=5), paused=True, gui=True)
     events = sup.run()
     until(events, Snapshot)
     assert PICTURE_INTERVAL_S[0] <= sup.picture_interval <= PICTURE_INTERVAL_S[1]
-    fixed_samples = sup.session.trainer.fixed_samples
-
-    def slowed(seconds):
-        return lambda: (time.sleep(seconds), fixed_samples())[1]
-
-    sup.session.trainer.fixed_samples = slowed(0.013)
+    cost = PictureCost(monkeypatch, sup.session.trainer)
+    cost.seconds = 0.013
     sup.submit(Command("step_d"))
     until(events, SampleFrame)
     assert 1.3 <= sup.picture_interval <= PICTURE_INTERVAL_S[1]
-    sup.session.trainer.fixed_samples = slowed(0.05)
+    cost.seconds = 0.05
     sup.submit(Command("step_d"))
     frame = until(events, SampleFrame)[-1]
     assert sup.picture_interval == PICTURE_INTERVAL_S[1] and frame.image is not None
@@ -218,13 +232,12 @@ def test_live_pictures_wait_in_proportion_to_what_they_cost(tmp_path):
     until(events, Finished)
 
 
-def test_headless_pictures_are_bounded_only_by_their_cost(tmp_path):
+def test_headless_pictures_are_bounded_only_by_their_cost(tmp_path, monkeypatch):
     """Nobody watches a headless run live: a picture costing 50 ms waits 5 s, past the window's 2 s ceiling."""
     sup = supervisor_for(tmp_path, tiny_image_config(steps=5), paused=True)
     events = sup.run()
     until(events, Snapshot)
-    fixed_samples = sup.session.trainer.fixed_samples
-    sup.session.trainer.fixed_samples = lambda: (time.sleep(0.05), fixed_samples())[1]
+    PictureCost(monkeypatch, sup.session.trainer).seconds = 0.05
     sup.submit(Command("step_d"))
     until(events, SampleFrame)
     assert sup.picture_interval >= 5.0

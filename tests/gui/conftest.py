@@ -27,8 +27,7 @@ def app_settings(tmp_path):
 def top_level_widgets() -> list:
     """Python's cyclic collector, run while shiboken wraps Qt's list, could delete a parentless popup the
     list still names (pyqtgraph's menus die with their plots' Python objects): the suite once crashed
-    in this call. Collected first, and held off meanwhile, nothing in the list goes away under it."""
-    gc.collect()
+    in this call. Held off meanwhile, it cannot take anything in the list away under it."""
     gc.disable()
     try:
         return QApplication.topLevelWidgets()
