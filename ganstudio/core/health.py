@@ -10,7 +10,6 @@ from __future__ import annotations
 import json
 import math
 from collections import deque
-from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -57,24 +56,15 @@ def live_values(config: RunConfig) -> dict[str, Any]:
 
 
 class HealthMonitor:
-    def __init__(
-        self,
-        loss_kind: str,
-        live: dict[str, Any],
-        real_diversity: float | None = None,
-        feature_matching: bool = False,
-        allows: Callable[[dict[str, Any]], bool] | None = None,
-    ):
-        """feature_matching: G's loss is then a squared distance between D's mean features, whose scale is
-        D's (thousands early in a run) and says nothing of who is winning, so the loss checks read D's
-        loss alone; and G's signal does not pass through D's verdict, so a near-perfect D starves it of
-        nothing. allows(changes): whether a remedy's config changes are offered (next_run_allows).
-        live: the run's live values (live_values; learning rates at least), so that no remedy offers what
-        the run already has, or less instance noise than it has."""
-        self.loss_kind = loss_kind
-        self.feature_matching = feature_matching
-        self.allows = allows
-        self.live = dict(live)
+    def __init__(self, config: RunConfig, real_diversity: float | None = None):
+        """Remedies are reckoned from the run's config: none it already has, none the next run would refuse
+        (next_run_allows), never less instance noise than it has. With feature matching, G's loss is a
+        squared distance between D's mean features, whose scale is D's (thousands early in a run) and says
+        nothing of who is winning, so the loss checks read D's loss alone; and G's signal does not pass
+        through D's verdict, so a near-perfect D starves it of nothing."""
+        self.loss_kind = config.loss.kind
+        self.feature_matching = config.loss.feature_matching
+        self.follow(config)
         self.real_diversity = real_diversity
         self.recent: deque[StepStats] = deque(maxlen=WINDOW)
         self.grad_g_reference = 0.0
@@ -83,18 +73,18 @@ class HealthMonitor:
         self.best_modes = 0
         self.best_diversity = 0.0
 
+    def follow(self, config: RunConfig) -> None:
+        """The config the run uses now, after a live change or a rewind."""
+        self.config = config.copy()
+        self.live = live_values(config)
+
     def _raise(self, kind: str, step: int, message: str, remedies: tuple[Remedy, ...]) -> list[Alarm]:
         if kind != "nan" and step - self.last_raised.get(kind, -COOLDOWN_STEPS) < COOLDOWN_STEPS:
             return []
         self.last_raised[kind] = step
-        if self.allows is not None:
-            remedies = tuple(r for r in remedies if not r.config or self.allows(r.config))
+        remedies = tuple(r for r in remedies if not r.config or next_run_allows(self.config, r.config))
         remedies = tuple(r for r in remedies if not r.live or not self._has_already(r.live))
         return [Alarm(kind, step, message, remedies)]
-
-    def set_live_values(self, live: dict[str, Any]) -> None:
-        """What the run uses now, after a live change or a rewind: remedies are reckoned from it."""
-        self.live = dict(live)
 
     def _has_already(self, changes: dict[str, Any]) -> bool:
         return all(key in self.live and math.isclose(self.live[key], value) for key, value in changes.items())

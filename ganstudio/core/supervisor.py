@@ -17,7 +17,6 @@ import time
 import traceback
 from collections import deque
 from collections.abc import Callable, Generator, Iterator
-from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from ganstudio.core.events import (
@@ -47,7 +46,6 @@ from ganstudio.core.pacing import paced_interval
 from ganstudio.core.stats import StepStats
 
 if TYPE_CHECKING:
-    from ganstudio.core.config import RunConfig
     from ganstudio.core.health import HealthMonitor
     from ganstudio.core.session import TrainingSession
 
@@ -266,7 +264,7 @@ class Supervisor:
         self._emit_stats(session.flush_stats())
         session.write_config_if_changed()  # config.json is the config the next step uses
         self._record(Changed(session.step, applied))
-        self._follow_live_values(session.trainer.config)
+        self._live_monitor.follow(session.trainer.config)
 
     def _rewind(self) -> None:
         """Back to the last in-memory snapshot whose stats were all finite, with the config it ran with."""
@@ -279,7 +277,7 @@ class Supervisor:
         trainer = session.trainer
         trainer.config = RunConfig.from_dict(self._good_state["config"])  # a change that broke the run is undone
         trainer.load_state_dict(copy.deepcopy(self._good_state))  # the optimizers would alias it
-        self._follow_live_values(trainer.config)
+        self._live_monitor.follow(trainer.config)
         session.run.truncate_metrics(session.step)
         session.write_config_if_changed()
         self._record(Rewound(session.step, trainer.config.to_dict()))
@@ -348,26 +346,14 @@ class Supervisor:
             if alarm.kind == "nan":
                 self._nan_pause = True  # before the next step: nothing trains on NaN weights unasked
 
-    def _follow_live_values(self, config: RunConfig) -> None:
-        from ganstudio.core.health import live_values
-
-        self._live_monitor.set_live_values(live_values(config))
-
     def _make_monitor(self) -> HealthMonitor:
         import torch
 
-        from ganstudio.core.health import HealthMonitor, live_values, mean_pairwise_distance, next_run_allows
+        from ganstudio.core.health import HealthMonitor, mean_pairwise_distance
 
         trainer = self._live_session.trainer
-        config = trainer.config
         real = trainer.data.sample(64, torch.Generator(device=trainer.device).manual_seed(99)).cpu().numpy()
-        return HealthMonitor(
-            config.loss.kind,
-            live_values(config),
-            mean_pairwise_distance(real),
-            feature_matching=config.loss.feature_matching,
-            allows=partial(next_run_allows, config.copy()),
-        )
+        return HealthMonitor(trainer.config, mean_pairwise_distance(real))
 
     # --- pictures ----------------------------------------------------------------------------
     def _picture(self, saved: bool, final: bool = False) -> None:
