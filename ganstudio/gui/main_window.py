@@ -77,6 +77,7 @@ class MainWindow(QMainWindow):
         self.close_when_finished = False  # a close waits for the training thread to end
 
         self.built = False
+        self._feature_matching = False  # the setup form's loss.feature_matching, as last seen
         self._deferred = deferred
         self.live = LiveChangesPanel()
         self.live.setEnabled(False)
@@ -326,10 +327,14 @@ class MainWindow(QMainWindow):
         self.update_controls()
 
     def _on_form_changed(self, valid: bool) -> None:
-        toy = self.form.dataset_combo.currentData() in TOY_DATASETS
-        self.tabs.setTabVisible(self.tabs.indexOf(self.distribution), toy)
-        semi = self.form.config().train.labelled_per_class > 0
-        self.tabs.setTabVisible(self.tabs.indexOf(self.classifier), semi)
+        config = self.form.config()
+        self.tabs.setTabVisible(self.tabs.indexOf(self.distribution), config.data.dataset in TOY_DATASETS)
+        self.tabs.setTabVisible(self.tabs.indexOf(self.classifier), config.train.labelled_per_class > 0)
+        if config.loss.feature_matching and not self._feature_matching:
+            # G's feature-matching loss falls from the thousands over decades, which flattens every other loss
+            # on a linear axis. Ticked once as the setting turns on: unticking it again is the user's call.
+            self.plots.log_losses.setChecked(True)
+        self._feature_matching = config.loss.feature_matching
         if self.state is RunPhase.IDLE:
             self.files.check_continuable()
         self.update_controls()

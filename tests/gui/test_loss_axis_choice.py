@@ -1,0 +1,30 @@
+"""A feature-matching run opens on the log loss axis: its G loss falls from the thousands over decades and
+would flatten every other loss on a linear one. The choice stays the user's after that."""
+
+from ganstudio.core.config import preset
+from tests.conftest import tiny_image_config
+
+
+def matching_config():
+    config = tiny_image_config()
+    config.loss.feature_matching = True
+    return config
+
+
+def test_turning_feature_matching_on_ticks_the_log_loss_axis_once(make_window):
+    w = make_window(tiny_image_config())
+    assert not w.plots.log_losses.isChecked()
+    w.form.set_config(matching_config())
+    assert w.plots.log_losses.isChecked()
+    w.plots.log_losses.setChecked(False)  # the user prefers the linear axis
+    w.form.set_config(matching_config())  # any later edit of the same run's setup
+    assert not w.plots.log_losses.isChecked()
+    w.form.set_config(tiny_image_config())
+    assert not w.plots.log_losses.isChecked()  # an axis ticked by hand is not unticked either
+    w.form.set_config(preset("fashion-semi-100"))
+    assert w.plots.log_losses.isChecked()
+
+
+def test_a_window_restoring_a_feature_matching_setup_starts_on_the_log_axis(make_window, app_settings):
+    app_settings.set_last_config(matching_config())
+    assert make_window(restored=True).plots.log_losses.isChecked()
