@@ -18,6 +18,7 @@ from ganstudio.core.config import DEFAULT_PRESET, PRESET_SUMMARIES, ConfigError,
 EXIT_USAGE = 2
 EXIT_INTERRUPTED = 130
 EXIT_ALARM = 2  # a headless run stopped by a health alarm (see --on-alarm)
+DEFAULT_EVAL_SAMPLES = 5000
 
 # `ganstudio bench NAME`: each module adds its options (add_arguments) and runs (main); torch loads in main
 BENCHES: dict[str, ModuleType] = {
@@ -345,11 +346,13 @@ def _chosen_classes(given: list[str] | None, class_names: tuple[str, ...]) -> li
 def cmd_eval(args: argparse.Namespace) -> int:
     import json
 
+    from ganstudio.core.device import select_device
     from ganstudio.core.quality.evaluator import evaluate_checkpoint
     from ganstudio.core.quality.inception import download_inception
 
     if args.classifier:
-        return cli_semi.eval_classifier(args.checkpoint)
+        return cli_semi.eval_classifier(args)
+    args.n = DEFAULT_EVAL_SAMPLES if args.n is None else args.n
     if not 50 <= args.n <= 50_000:
         raise CliError("--n must be from 50 to 50,000")
     if args.data_path and not args.dataset:
@@ -367,7 +370,7 @@ def cmd_eval(args: argparse.Namespace) -> int:
         args.checkpoint,
         args.n,
         data=data,
-        device=args.device or "cpu",
+        device=select_device(args.device or "cpu"),
         inception_weights=args.inception_weights,
         with_inception=with_inception,
         progress=lambda line: print(line, file=sys.stderr, flush=True),
@@ -406,10 +409,10 @@ def cmd_eval(args: argparse.Namespace) -> int:
         ]
         print(format_table(["class", "label accuracy", "intra-FD"], per_class))
     if args.json:
-        from ganstudio.core.atomic import atomic_write
+        from ganstudio.core.atomic import write_named_file
 
         text = json.dumps(report.to_record(), indent=2) + "\n"
-        atomic_write(args.json, lambda tmp: Path(tmp).write_text(text, encoding="utf-8"))
+        write_named_file(args.json, lambda tmp: Path(tmp).write_text(text, encoding="utf-8"))
     return 0
 
 
@@ -543,7 +546,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     evaluate.add_argument("checkpoint")
     evaluate.add_argument(
-        "--n", type=int, default=5000, help="generated images (and real images) to compare (default: 5000)"
+        "--n", type=int, help=f"generated images (and real images) to compare (default: {DEFAULT_EVAL_SAMPLES})"
     )
     evaluate.add_argument(
         "--dataset",
@@ -635,14 +638,19 @@ def main(argv: list[str] | None = None) -> int:
     return status
 
 
+def _one_line(message: str) -> str:
+    """A message naming a file or class with a line break in it (from a folder or checkpoint) is still one line."""
+    return " ".join(message.splitlines())
+
+
 def _run_command(args: argparse.Namespace) -> int:
     try:
         return args.func(args)
     except _user_errors() as exc:
-        print(f"ganstudio: error: {exc}", file=sys.stderr)
+        print(f"ganstudio: error: {_one_line(str(exc))}", file=sys.stderr)
         return EXIT_USAGE
     except OSError as exc:  # a full disk, a read-only folder, a vanished file
-        print(f"ganstudio: error: {_io_reason(exc)}", file=sys.stderr)
+        print(f"ganstudio: error: {_one_line(_io_reason(exc))}", file=sys.stderr)
         return EXIT_USAGE
     except KeyboardInterrupt:
         print("ganstudio: interrupted", file=sys.stderr)

@@ -46,11 +46,35 @@ def _print_report(report: ClassifierReport) -> None:
     print(format_table(["class", "accuracy"], [[name, f"{100 * acc:.1f} %"] for name, acc in report.per_class.items()]))
 
 
-def eval_classifier(checkpoint: str) -> int:
+def eval_classifier(args: argparse.Namespace) -> int:
+    """eval --classifier. The options that score generated samples mean nothing here: refused by name, not
+    ignored. The held-out images are chosen as for the sample scores (real_data_for)."""
+    import json
+
+    from ganstudio.core.atomic import write_named_file
+    from ganstudio.core.quality.evaluator import real_data_for
     from ganstudio.core.semi.classifier import load_classifier
 
-    classifier = load_classifier(checkpoint)
-    _print_report(classifier.held_out_report())
+    sample_options = {
+        "--n": args.n is not None,
+        "--device": args.device is not None,
+        "--cas": args.cas,
+        "--inception": args.inception,
+        "--inception-weights": args.inception_weights is not None,
+        "--download-inception": args.download_inception,
+    }
+    given = [flag for flag, on in sample_options.items() if on]
+    if given:
+        raise SemiCliError(f"{', '.join(given)}: for the sample scores; --classifier scores D on the CPU")
+    if args.data_path and not args.dataset:
+        raise SemiCliError("--data-path needs --dataset")
+    classifier = load_classifier(args.checkpoint)
+    data, _ = real_data_for(args.checkpoint, classifier.config, args.dataset, args.data_path)
+    report = classifier.held_out_report(data)
+    _print_report(report)
+    if args.json:
+        text = json.dumps(report.to_record(), indent=2) + "\n"
+        write_named_file(args.json, lambda tmp: Path(tmp).write_text(text, encoding="utf-8"))
     return 0
 
 
@@ -73,7 +97,7 @@ def _read_labels(path: str, count: int, classes: int) -> np.ndarray:
 
 
 def cmd_classify(args: argparse.Namespace) -> int:
-    from ganstudio.core.atomic import atomic_write
+    from ganstudio.core.atomic import write_named_file
     from ganstudio.core.semi.classifier import load_classifier
     from ganstudio.core.semi.image_inputs import read_image_inputs
     from ganstudio.core.semi.report import ClassifierReport
@@ -92,7 +116,7 @@ def cmd_classify(args: argparse.Namespace) -> int:
     writer.writerow(["name", "predicted", *names])
     for name, guess, row in zip(inputs.names, predicted, probabilities, strict=True):
         writer.writerow([name, names[guess], *(f"{p:.6f}" for p in row)])
-    atomic_write(out, lambda tmp: Path(tmp).write_text(text.getvalue(), encoding="utf-8"))
+    write_named_file(out, lambda tmp: Path(tmp).write_text(text.getvalue(), encoding="utf-8"))
     skipped = f"; {inputs.skipped:,} unreadable files skipped" if inputs.skipped else ""
     print(f"classified {len(predicted):,} images into {out}{skipped}")
     if labels is not None:

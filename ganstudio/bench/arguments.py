@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 from collections.abc import Callable
+from pathlib import Path
 
 from ganstudio.core.config import PRESETS
 
@@ -35,12 +36,24 @@ def add_set(parser: argparse.ArgumentParser) -> None:
     )
 
 
+def output_file(text: str) -> str:
+    """An argparse type: a file to write when the bench ends, refused before it starts if it cannot be one
+    (a folder, or in a folder that does not exist), not after its runs."""
+    path = Path(text)
+    if path.is_dir():
+        raise argparse.ArgumentTypeError(f"{text} is a folder; give the file to write")
+    if not path.parent.is_dir():
+        raise argparse.ArgumentTypeError(f"there is no folder {path.parent} to write {path.name} in")
+    return text
+
+
 def add_json(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--json", help="also write the results to this JSON file")
+    parser.add_argument("--json", type=output_file, help="also write the results to this JSON file")
 
 
-def at_least(minimum: int, why: str = "") -> Callable[[str], int]:
-    """An argparse type: a whole number no smaller than `minimum` (`why` says what needs it)."""
+def at_least(minimum: int, why: str = "", at_most: int | None = None) -> Callable[[str], int]:
+    """An argparse type: a whole number no smaller than `minimum` (`why` says what needs it), and no
+    larger than `at_most` when given."""
 
     def parse(text: str) -> int:
         try:
@@ -49,6 +62,8 @@ def at_least(minimum: int, why: str = "") -> Callable[[str], int]:
             raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
         if value < minimum:
             raise argparse.ArgumentTypeError(f"must be at least {minimum:,}{why}, not {value:,}")
+        if at_most is not None and value > at_most:
+            raise argparse.ArgumentTypeError(f"must be at most {at_most:,}, not {value:,}")
         return value
 
     return parse

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import stat
 import tempfile
 import time
 from collections.abc import Callable
@@ -52,6 +53,22 @@ def atomic_write(path: str | Path, write: Callable[[str], object]) -> Path:
         raise
     _fsync_folder(path.parent)
     return path
+
+
+def write_named_file(path: str | Path, write: Callable[[str], object]) -> Path:
+    """A file the user named (--out, --json). A device or a pipe (/dev/null, /dev/stdout) is written in
+    place: renaming over it would replace the device with a file. A link's target is replaced and the link
+    kept. Anything else as atomic_write. Run-folder files keep atomic_write alone: a link or a pipe put in
+    a run folder must never decide where a write goes, or block it."""
+    path = Path(path)
+    try:
+        mode = path.stat().st_mode
+    except OSError:
+        return atomic_write(path, write)  # nothing there yet (or a dangling link, replaced)
+    if stat.S_ISCHR(mode) or stat.S_ISFIFO(mode) or stat.S_ISSOCK(mode):
+        write(str(path))
+        return path
+    return atomic_write(Path(os.path.realpath(path)) if path.is_symlink() else path, write)
 
 
 def remove_stale_temp_files(folder: str | Path, older_than: float = STALE_SECONDS) -> int:

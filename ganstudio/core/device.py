@@ -17,15 +17,21 @@ def select_device(name: str = "auto") -> torch.device:
         if mps is not None and mps.is_available():
             return torch.device("mps")
         return torch.device("cpu")
-    if name.startswith("cuda"):
+    try:
+        device = torch.device(name)
+    except RuntimeError:
+        device = None
+    if device is None or device.type not in ("cpu", "cuda", "mps"):
+        raise DeviceError(f"device {name!r} is not one of auto, cpu, cuda, cuda:N or mps")
+    if device.type == "cuda":
         if not torch.cuda.is_available():
             raise DeviceError(f"device {name!r} asked for, but CUDA is not available on this machine")
-        index = int(name.split(":", 1)[1]) if ":" in name else 0
+        index = device.index or 0
         if index >= torch.cuda.device_count():
             raise DeviceError(f"device {name!r} asked for, but there are {torch.cuda.device_count()} CUDA devices")
-    if name == "mps" and not (getattr(torch.backends, "mps", None) and torch.backends.mps.is_available()):
+    if device.type == "mps" and not (getattr(torch.backends, "mps", None) and torch.backends.mps.is_available()):
         raise DeviceError("device 'mps' asked for, but Apple's MPS is not available on this machine")
-    return torch.device(name)
+    return device
 
 
 def describe_device(device: torch.device, threads: int | None = None) -> str:

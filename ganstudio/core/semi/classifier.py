@@ -10,7 +10,7 @@ import torch
 from torch import nn
 
 from ganstudio.core.checkpoint import CheckpointError, load_checkpoint, load_module_state
-from ganstudio.core.config import ConfigError, RunConfig, check
+from ganstudio.core.config import ConfigError, DataConfig, RunConfig, check
 from ganstudio.core.data.images import fit_images
 from ganstudio.core.models import build_models
 from ganstudio.core.semi.data import held_out_set
@@ -41,9 +41,13 @@ class ImageClassifier:
         probabilities: np.ndarray = torch.softmax(logits, dim=1).numpy().astype(np.float32)
         return probabilities
 
-    def held_out_report(self) -> ClassifierReport:
-        """Accuracy on the held-out split of the run's data (which must be on this machine)."""
-        held_out, split = held_out_set(self.config)
+    def held_out_report(self, data: DataConfig | None = None) -> ClassifierReport:
+        """Accuracy on the held-out split of the run's data, or of `data` (which must be on this machine).
+        A checkpoint from elsewhere must not choose a folder to read: callers that loaded one pass the data
+        real_data_for chose."""
+        scored = self.config.copy()
+        scored.data = data or scored.data
+        held_out, split = held_out_set(scored)
         if held_out.class_names != self.class_names:
             raise CheckpointError(
                 f"the checkpoint's classes ({', '.join(self.class_names[:4])}, ...) are not its data's "
@@ -68,15 +72,22 @@ def load_classifier(checkpoint: str | Path) -> ImageClassifier:
     except ConfigError as exc:
         raise CheckpointError(f"{path}: its config is not usable: {exc}") from None
     names = state.get(CLASSIFIER_CLASSES)
-    if not config.train.labelled_per_class or not isinstance(names, list) or not names:
+    if not config.train.labelled_per_class:
         raise CheckpointError(
             f"{path} is not a semi-supervised checkpoint (train.labelled_per_class is 0): its D is no classifier"
         )
-    if not all(isinstance(n, str) and 0 < len(n) <= 200 for n in names) or len(names) > 1000:
+    if not isinstance(names, list) or not names:
+        raise CheckpointError(
+            f"{path} names no classes for its D (a live snapshot, or not a checkpoint the trainer saved): "
+            "give checkpoints/latest.pt or another saved checkpoint"
+        )
+    if not all(isinstance(n, str) and 0 < len(n) <= 200 and n.isprintable() for n in names) or len(names) > 1000:
         raise CheckpointError(f"{path}: its classifier's class names are not a list of short names")
     if "discriminator" not in state:
         raise CheckpointError(f"{path} holds only a generator (an exported one?): no classifier")
     with torch.random.fork_rng(devices=[]):
         _, D = build_models(config, class_logits=len(names))
     load_module_state(D, state["discriminator"], "discriminator")
+    if not all(torch.isfinite(value).all() for value in D.state_dict().values() if value.is_floating_point()):
+        raise CheckpointError(f"{path}: its D's weights are not all finite numbers (NaN or Inf); it cannot classify")
     return ImageClassifier(D, config, tuple(names))
