@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gzip
+import math
 import zlib
 from pathlib import Path
 
@@ -43,7 +44,7 @@ def read_idx(path: str | Path) -> np.ndarray:
     ndim = raw[3]
     header = 4 + 4 * ndim
     shape = tuple(int.from_bytes(raw[4 + 4 * i : 8 + 4 * i], "big") for i in range(ndim))
-    count = int(np.prod(shape)) if shape else 0
+    count = math.prod(shape) if shape else 0  # Python's integers: numpy's would wrap a forged header to 0
     if len(raw) - header < count * dtype.itemsize:
         raise IdxError(f"{path} is truncated: header says {shape}")
     values: np.ndarray = np.frombuffer(raw, dtype=dtype, count=count, offset=header).reshape(shape).copy()

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import math
 import os
 from pathlib import Path
+from typing import BinaryIO
 
 import numpy as np
 
@@ -22,6 +24,8 @@ def read_npy(path: str | Path, max_bytes: int, holds: str) -> np.ndarray:
             if file.read(len(np.lib.format.MAGIC_PREFIX)) != np.lib.format.MAGIC_PREFIX:
                 raise DataError(f"{path} is not a .npy file (it does not start with NumPy's header)")
             file.seek(0)
+            _check_header(path, file)
+            file.seek(0)
             array = np.load(file, allow_pickle=False)
     except ValueError as exc:
         if "allow_pickle" in str(exc):
@@ -30,3 +34,20 @@ def read_npy(path: str | Path, max_bytes: int, holds: str) -> np.ndarray:
     except (OSError, EOFError) as exc:
         raise DataError(f"{path} is not a readable .npy file ({exc or type(exc).__name__})") from None
     return np.asarray(array)
+
+
+def _check_header(path: str | Path, file: BinaryIO) -> None:
+    """numpy allocates the whole array its header names before it reads a byte: a header claiming a
+    terabyte over a 100-byte file would end in MemoryError. The header must name no more than the file has."""
+    version = np.lib.format.read_magic(file)
+    if version == (1, 0):
+        shape, _, dtype = np.lib.format.read_array_header_1_0(file)
+    elif version == (2, 0):
+        shape, _, dtype = np.lib.format.read_array_header_2_0(file)
+    else:
+        raise DataError(f"{path} is a .npy file of version {version[0]}.{version[1]}, which is not read here")
+    if dtype.hasobject:
+        raise DataError(f"{path} holds Python objects, not numbers (such files are never unpickled)")
+    left = os.fstat(file.fileno()).st_size - file.tell()
+    if math.prod(shape) * dtype.itemsize > left:
+        raise DataError(f"{path} is truncated: its header says {shape} of {dtype}, but {left:,} bytes follow it")

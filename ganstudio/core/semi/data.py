@@ -128,6 +128,11 @@ def build_semi_data(config: RunConfig, device: torch.device) -> SemiData:
     loaded = load_images(config.data)
     if loaded.labels is None:
         raise DataError(f"a semi-supervised run needs labelled data: {loaded.unlabelled_reason}")
+    classes = len(np.unique(loaded.labels))
+    if classes < 2:
+        raise DataError(
+            f"a semi-supervised run needs images of at least 2 classes to tell apart; {loaded.description} has {classes}"
+        )
     train, held_out, split = held_out_split(loaded, config.data)
     assert train.labels is not None
     subset = labelled_subset(train.labels, config.train.labelled_per_class, config.train.seed, train.class_names)

@@ -4,6 +4,7 @@ or an idx file as (Fashion-)MNIST ships them. Unreadable files in a folder are s
 from __future__ import annotations
 
 import re
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -65,13 +66,17 @@ def _rows(path: Path, images: np.ndarray) -> ImageInputs:
 
 
 def _read_image(path: Path) -> np.ndarray | None:
-    """A grayscale uint8 (H, W) image; None if unreadable."""
+    """A grayscale uint8 (H, W) image; None if unreadable. An image over PIL's decompression-bomb size (about
+    90 megapixels; PIL would warn on stderr and decode it) is not read either: it is no picture to classify
+    at 28 px."""
     from PIL import Image, UnidentifiedImageError
 
     try:
-        with Image.open(path) as im:
-            return np.array(im.convert("L"), dtype=np.uint8)  # a writable copy, as torch wants
-    except (OSError, UnidentifiedImageError, ValueError, Image.DecompressionBombError):
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            with Image.open(path) as im:
+                return np.array(im.convert("L"), dtype=np.uint8)  # a writable copy, as torch wants
+    except (OSError, UnidentifiedImageError, ValueError, Image.DecompressionBombError, Image.DecompressionBombWarning):
         return None
 
 

@@ -1,0 +1,170 @@
+"""What a user's odd input does to the semi-supervised commands: special files and links as --out, a
+checkpoint that names a folder elsewhere, options --classifier has no use for, forged headers, broken
+checkpoints, bench arguments that would fail only after its runs. One line each, exit status 2."""
+
+import contextlib
+import io
+import json
+import os
+import stat
+import threading
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+from PIL import Image
+
+from ganstudio.cli import main
+from ganstudio.core.checkpoint import load_checkpoint, save_checkpoint
+from ganstudio.core.data.images import bundled_fashion_images
+from tests.cli.test_semi_cli import run_cli
+from tests.conftest import tiny_image_config
+
+
+@pytest.fixture(scope="module")
+def checkpoint(tmp_path_factory) -> Path:
+    folder = tmp_path_factory.mktemp("semi")
+    cfg = tiny_image_config(steps=4, labelled_per_class=3, batch_size=16, checkpoint_every=4)
+    cfg.quality.every, cfg.quality.samples, cfg.quality.keep_best = 4, 50, False
+    (folder / "cfg.json").write_text(cfg.to_json())
+    with contextlib.redirect_stdout(io.StringIO()):
+        assert main(["train", "--config", str(folder / "cfg.json"), "--out", str(folder / "run")]) == 0
+    return folder / "run" / "checkpoints" / "latest.pt"
+
+
+@pytest.fixture
+def images(tmp_path) -> Path:
+    np.save(tmp_path / "x.npy", bundled_fashion_images()[:5, 0])
+    return tmp_path / "x.npy"
+
+
+def one_error_line(capsys) -> str:
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and err[0].startswith("ganstudio: error: "), err
+    return err[0]
+
+
+def forged(checkpoint: Path, folder: Path, name: str, change) -> Path:
+    state = load_checkpoint(checkpoint)
+    change(state)
+    return save_checkpoint(state, folder / name)
+
+
+def test_out_through_a_link_writes_its_target_and_keeps_the_link(checkpoint, images, tmp_path):
+    (tmp_path / "target.csv").write_text("old\n")
+    (tmp_path / "link.csv").symlink_to(tmp_path / "target.csv")
+    with contextlib.redirect_stdout(io.StringIO()):
+        assert main(["classify", str(checkpoint), str(images), "--out", str(tmp_path / "link.csv")]) == 0
+    assert (tmp_path / "link.csv").is_symlink()
+    assert (tmp_path / "target.csv").read_text().startswith("name,predicted,")
+
+
+def test_out_into_a_pipe_writes_into_it_and_leaves_the_pipe(checkpoint, images, tmp_path):
+    """As --out /dev/null or /dev/stdout would be: renaming a file over them replaced the device itself."""
+    pipe = tmp_path / "pipe"
+    os.mkfifo(pipe)
+    received = []
+    reader = threading.Thread(target=lambda: received.append(pipe.read_text()), daemon=True)
+    reader.start()
+    with contextlib.redirect_stdout(io.StringIO()):
+        assert main(["classify", str(checkpoint), str(images), "--out", str(pipe)]) == 0
+    reader.join(timeout=60)
+    assert stat.S_ISFIFO(pipe.stat().st_mode)
+    assert received and received[0].startswith("name,predicted,") and received[0].count("\n") == 6
+
+
+def test_a_checkpoint_from_elsewhere_does_not_choose_the_folder_eval_reads(checkpoint, tmp_path, capsys):
+    def point_at_a_system_folder(state):
+        state["config"]["data"].update(dataset="image-folder", path="/usr")
+
+    moved = forged(checkpoint, tmp_path, "moved.pt", point_at_a_system_folder)
+    assert main(["eval", str(moved), "--classifier"]) == 2
+    assert "does not choose what is read" in one_error_line(capsys)
+    assert (
+        main(["eval", str(moved), "--classifier", "--dataset", "fashion-mnist", "--json", str(tmp_path / "e.json")])
+        == 0
+    )
+    assert "held-out 2,000 of the bundled 10,000" in capsys.readouterr().out
+    saved = json.loads((tmp_path / "e.json").read_text())
+    assert saved["split"].startswith("held-out 2,000") and len(saved["confusion"]) == 10
+
+
+def test_eval_classifier_refuses_the_sample_scores_options_by_name(checkpoint, capsys):
+    assert main(["eval", str(checkpoint), "--classifier", "--n", "100", "--cas"]) == 2
+    line = one_error_line(capsys)
+    assert "--n, --cas" in line and "--classifier" in line
+
+
+def test_eval_names_a_device_that_does_not_exist_in_one_line(small_checkpoint, capsys):
+    assert main(["eval", str(small_checkpoint), "--n", "50", "--device", "bogus"]) == 2
+    assert "'bogus' is not one of auto, cpu, cuda" in one_error_line(capsys)
+
+
+def test_a_semi_run_on_one_class_is_refused_and_makes_no_folder(tmp_path, capsys):
+    (tmp_path / "only" / "shoe").mkdir(parents=True)
+    for i in range(12):
+        Image.fromarray(np.full((28, 28), 20 * i, np.uint8)).save(tmp_path / "only" / "shoe" / f"{i}.png")
+    out = tmp_path / "run"
+    config = ["--set", "data.dataset=image-folder", "--set", f"data.path={tmp_path / 'only'}"]
+    assert main(["train", "--preset", "fashion-semi-100", *config, "--set", "train.labelled_per_class=2", "--steps", "5", "--out", str(out)]) == 2  # fmt: skip
+    assert "at least 2 classes" in one_error_line(capsys)
+    assert not out.exists()
+
+
+def test_forged_headers_are_truncated_files_not_crashes(checkpoint, tmp_path, capsys):
+    """Headers claiming 10^12 or 2^93 images over a few bytes: numpy would allocate them, and numpy's
+    product of the idx dimensions wrapped to 0."""
+    header = io.BytesIO()
+    np.lib.format.write_array_header_1_0(header, {"descr": "|u1", "fortran_order": False, "shape": (10**12, 28, 28)})
+    (tmp_path / "forged.npy").write_bytes(header.getvalue() + bytes(100))
+    (tmp_path / "forged-images-idx3-ubyte").write_bytes(
+        bytes([0, 0, 8, 3]) + (2**31).to_bytes(4, "big") * 3 + bytes(100)
+    )
+    for name in ("forged.npy", "forged-images-idx3-ubyte"):
+        assert main(["classify", str(checkpoint), str(tmp_path / name), "--out", str(tmp_path / "p.csv")]) == 2
+        assert "is truncated" in one_error_line(capsys)
+    assert not (tmp_path / "p.csv").exists()
+
+
+def test_checkpoints_that_cannot_classify_say_why(checkpoint, images, tmp_path, capsys):
+    def poison(state):
+        state["discriminator"] = {k: torch.full_like(v, float("nan")) if v.is_floating_point() else v for k, v in state["discriminator"].items()}  # fmt: skip
+
+    def rename_a_class(state):
+        state["classifier_classes"][0] = "T-shirt\nTrouser"
+
+    cases = (
+        (forged(checkpoint, tmp_path, "nan.pt", poison), "not all finite"),
+        (forged(checkpoint, tmp_path, "names.pt", rename_a_class), "not a list of short names"),
+        (checkpoint.parent.parent / "snapshot.pt", "names no classes"),
+    )
+    for path, says in cases:
+        assert main(["classify", str(path), str(images), "--out", str(tmp_path / "p.csv")]) == 2
+        assert says in one_error_line(capsys)
+    assert not (tmp_path / "p.csv").exists()
+
+
+def test_a_huge_picture_is_skipped_without_a_warning(checkpoint, tmp_path, capsys, monkeypatch):
+    monkeypatch.setattr(Image, "MAX_IMAGE_PIXELS", 1_000)  # a 40 x 40 picture is then a decompression bomb
+    folder = tmp_path / "pictures"
+    folder.mkdir()
+    Image.fromarray(np.zeros((28, 28), np.uint8)).save(folder / "small.png")
+    Image.fromarray(np.zeros((40, 40), np.uint8)).save(folder / "huge.png")
+    assert main(["classify", str(checkpoint), str(folder), "--out", str(tmp_path / "p.csv")]) == 0
+    captured = capsys.readouterr()
+    assert "classified 1 images" in captured.out and "1 unreadable files skipped" in captured.out
+    assert captured.err == ""
+
+
+def test_bench_semi_refuses_what_would_fail_after_its_runs_before_them(tmp_path):
+    for args, says in (
+        (["--json", str(tmp_path / "missing" / "semi.json")], "there is no folder"),
+        (["--json", str(tmp_path)], "is a folder"),
+        (["--seeds", "101"], "must be at most 100"),
+        (["--labels-per-class", "2", "--labels-per-class", "900"], "fewer than train.labelled_per_class = 900"),
+    ):
+        result = run_cli("bench", "semi", "--steps", "2", *args)
+        lines = result.stderr.strip().splitlines()
+        assert result.returncode == 2 and len(lines) == 1 and says in lines[0], result.stderr
+        assert "seed 0" not in result.stdout  # no run trained first
