@@ -13,12 +13,15 @@ from typing import NoReturn
 
 from ganstudio import __version__, cli_config, cli_semi
 from ganstudio.bench import explorer_latency, gui_lag, memory, modes, quality, scale, semi, speed, startup, supervisor
+from ganstudio.bench.arguments import at_least, output_file
 from ganstudio.core.config import DEFAULT_PRESET, PRESET_SUMMARIES, ConfigError, RunConfig, load_config, preset
 
 EXIT_USAGE = 2
 EXIT_INTERRUPTED = 130
 EXIT_ALARM = 2  # a headless run stopped by a health alarm (see --on-alarm)
 DEFAULT_EVAL_SAMPLES = 5000
+DEFAULT_SAMPLES = 64
+MAX_SEED = 2**63 - 1  # torch's seeds are 64-bit
 
 # `ganstudio bench NAME`: each module adds its options (add_arguments) and runs (main); torch loads in main
 BENCHES: dict[str, ModuleType] = {
@@ -306,6 +309,9 @@ def cmd_sample(args: argparse.Namespace) -> int:
     if args.manifest:
         if args.checkpoint:
             raise CliError("give a checkpoint or --manifest, not both")
+        given = [flag for flag, on in (("--n", args.n is not None), ("--seed", args.seed is not None), ("--force", args.force), ("--class", bool(args.class_)), ("--device", args.device is not None)) if on]  # fmt: skip
+        if given:
+            raise CliError(f"{', '.join(given)}: a manifest regenerates its set as it was saved, into a new folder")
         from ganstudio.core.export import regenerate
 
         path = regenerate(args.manifest, args.out)
@@ -313,10 +319,13 @@ def cmd_sample(args: argparse.Namespace) -> int:
         return 0
     if not args.checkpoint:
         raise CliError("give a checkpoint (or --manifest FILE)")
+    from ganstudio.core.device import select_device
     from ganstudio.core.sample_files import write_samples
     from ganstudio.core.sampling import load_generator
 
-    snapshot = load_generator(args.checkpoint, device=args.device or "cpu")
+    args.n = DEFAULT_SAMPLES if args.n is None else args.n
+    args.seed = 0 if args.seed is None else args.seed
+    snapshot = load_generator(args.checkpoint, device=select_device(args.device or "cpu"))
     classes = _chosen_classes(args.class_, snapshot.class_names)
     written = write_samples(snapshot, args.seed, args.n, args.out, force=args.force, classes=classes)
     if snapshot.is_toy:
@@ -454,6 +463,7 @@ def cmd_watch(args: argparse.Namespace) -> int:
     from ganstudio.core.runlog import RunDirectory
 
     run = RunDirectory.open(args.run_dir)
+    run.read_config()  # a config.json the window could not use is refused here as well
     from ganstudio.gui.app import run_app
 
     return run_app([sys.argv[0]], watch=str(run.path))
@@ -466,6 +476,13 @@ def cmd_presets(_args: argparse.Namespace) -> int:
     return 0
 
 
+def named(text: str) -> str:
+    """An argparse type for a name or path that must not be empty: `--resume ""` started a new run."""
+    if not text.strip():
+        raise argparse.ArgumentTypeError("must not be empty")
+    return text
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = OneLineParser(
         prog="ganstudio",
@@ -476,14 +493,17 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", parser_class=OneLineParser)
 
     train = sub.add_parser("train", help="train headless, writing a run folder")
-    train.add_argument("--preset", help=f"a preset name (default: {DEFAULT_PRESET}; see `ganstudio presets`)")
-    train.add_argument("--config", help="a config JSON file (as written to a run's config.json)")
+    train.add_argument(
+        "--preset", type=named, help=f"a preset name (default: {DEFAULT_PRESET}; see `ganstudio presets`)"
+    )
+    train.add_argument("--config", type=named, help="a config JSON file (as written to a run's config.json)")
     train.add_argument("--steps", type=int, help="the run's total number of generator steps")
     train.add_argument("--seed", type=int, help="random seed (default: the config's)")
-    train.add_argument("--out", help="run folder to create (default: a new folder in the runs folder)")
+    train.add_argument("--out", type=named, help="run folder to create (default: a new folder in the runs folder)")
     train.add_argument("--device", help="auto, cpu, cuda, cuda:N or mps")
     train.add_argument(
         "--resume",
+        type=named,
         metavar="RUN_DIR",
         help="continue a run from its latest checkpoint; --steps, "
         "and --set for learning rates, k, noise, EMA, intervals, quality and perf fields, may change",
@@ -526,8 +546,8 @@ def build_parser() -> argparse.ArgumentParser:
     )
     sample.add_argument("checkpoint", nargs="?", help="a .pt file, e.g. RUN_DIR/checkpoints/latest.pt")
     sample.add_argument("--manifest", help="regenerate an image set saved from the explorer (its manifest.json)")
-    sample.add_argument("--n", type=int, default=64, help="how many images (or toy points) to generate (default: 64)")
-    sample.add_argument("--seed", type=int, default=0, help="seed of the latent noise (default: 0)")
+    sample.add_argument("--n", type=int, help="how many images (or toy points) to generate (default: 64)")
+    sample.add_argument("--seed", type=at_least(0, at_most=MAX_SEED), help="seed of the latent noise (default: 0)")
     sample.add_argument("--out", required=True, help="folder to write into (created if missing)")
     sample.add_argument("--device", help="default: cpu")
     sample.add_argument("--force", action="store_true", help="overwrite existing files")
@@ -564,7 +584,7 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="fetch the Inception weights into torch hub's cache first (needs the network)",
     )
-    evaluate.add_argument("--json", help="also write the metrics to this JSON file")
+    evaluate.add_argument("--json", type=output_file, help="also write the metrics to this JSON file")
     evaluate.add_argument(
         "--cas",
         action="store_true",

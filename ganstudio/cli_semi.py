@@ -8,6 +8,8 @@ import io
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from ganstudio.bench.arguments import output_file
+
 if TYPE_CHECKING:  # numpy and the engine load when a command runs, not when the CLI parses
     import numpy as np
 
@@ -29,7 +31,10 @@ def add_classify_parser(sub: argparse._SubParsersAction) -> None:  # type: ignor
         "(*-images-idx3-ubyte[.gz]); other sizes are resized as the training images were",
     )
     classify.add_argument(
-        "--out", required=True, help="the CSV to write: name, predicted class, one probability per class"
+        "--out",
+        required=True,
+        type=output_file,
+        help="the CSV to write: name, predicted class, one probability per class",
     )
     classify.add_argument(
         "--labels",
@@ -103,8 +108,6 @@ def cmd_classify(args: argparse.Namespace) -> int:
     from ganstudio.core.semi.report import ClassifierReport
 
     out = Path(args.out)
-    if out.is_dir():
-        raise SemiCliError(f"--out {out} is a folder; give the CSV file to write")
     classifier = load_classifier(args.checkpoint)
     inputs = read_image_inputs(args.images)
     names = classifier.class_names

@@ -224,6 +224,8 @@ def validate(config: RunConfig) -> list[tuple[str, str]]:
         reason = f.spec.range_error(f.kind, getattr(getattr(config, f.section), f.name))
         if reason:
             problems.append((f.path, reason))
+    if problems:
+        return problems  # the rules below divide by and index with these fields
 
     def need(ok: bool, name: str, reason: str) -> None:
         if not ok:
@@ -319,9 +321,15 @@ def check_data(data: DataConfig) -> DataConfig:
 
 
 def check(config: RunConfig) -> RunConfig:
+    """The config, valid, with a whole number given for a float field (`optim.beta1=0`) made a float: torch
+    refuses Adam's betas as one int and one float."""
     problems = validate(config)
     if problems:
         raise ConfigError(problems)
+    for f in CONFIG_FIELDS:
+        section = getattr(config, f.section)
+        if f.kind == "float" and _is_int(getattr(section, f.name)):
+            setattr(section, f.name, float(getattr(section, f.name)))
     return config
 
 

@@ -99,7 +99,7 @@ def distribution_frame(trainer: Trainer, real: np.ndarray, z: torch.Tensor) -> D
     if trainer.toy_data.dim == 1:
         xs = np.linspace(lo[0], hi[0], GRID_1D)
         with torch.no_grad():
-            d = losses.d_output(kind, D(torch.from_numpy(xs[:, None]).float().to(dev))).cpu().numpy()
+            d = _d_map(trainer, torch.from_numpy(xs[:, None]).float().to(dev)).cpu().numpy()
         zline = _regular_z(trainer, 40)
         return DistributionFrame(
             trainer.step_count,

@@ -374,17 +374,22 @@ def read_manifest(path: str | Path) -> dict[str, Any]:
 
 
 def manifest_checkpoint(manifest_path: Path, manifest: dict[str, Any]) -> Path:
-    """The checkpoint a manifest names, checked before a byte of it is hashed: a regular file of at most a
-    checkpoint's size (a manifest must not make us read a FIFO, a device or a terabyte file)."""
+    """The checkpoint a manifest names, checked before a byte of it is hashed. A manifest comes from anywhere,
+    so it may name only a .pt file (the set's own generator.pt, or the checkpoint it was saved from), never a
+    path that climbs out of its folder or starts at ~; and what is wrong with the file is said in one way
+    (missing, not a regular file, too large, or changed), so a manifest cannot probe what exists."""
     from ganstudio.core.checkpoint import MAX_CHECKPOINT_BYTES
 
-    checkpoint = Path(manifest["checkpoint"]).expanduser()
-    if not checkpoint.is_absolute():
-        checkpoint = manifest_path.parent / checkpoint
-    if not checkpoint.is_file():
-        raise ExportError(f"the manifest's checkpoint is missing or not a regular file: {checkpoint}")
-    if checkpoint.stat().st_size > MAX_CHECKPOINT_BYTES:
-        raise ExportError(f"the manifest's checkpoint {checkpoint} is larger than any GAN Studio checkpoint")
+    named = Path(manifest["checkpoint"])
+    if named.suffix != ".pt" or ".." in named.parts or str(named).startswith("~"):
+        raise ExportError(f"{manifest_path}: its checkpoint must be a .pt file, in its folder or by full path")
+    checkpoint = named if named.is_absolute() else manifest_path.parent / named
+    if (
+        not checkpoint.is_file()
+        or checkpoint.stat().st_size > MAX_CHECKPOINT_BYTES
+        or sha256_file(checkpoint) != manifest["checkpoint_sha256"]
+    ):
+        raise ExportError(f"{checkpoint} is not the checkpoint the set was made from (missing, moved or changed)")
     return checkpoint
 
 
@@ -394,8 +399,6 @@ def regenerate(manifest_path: str | Path, out: str | Path) -> Path:
     manifest = read_manifest(manifest_path)
     spec = ImageSetSpec.from_dict(manifest.get("spec"))
     checkpoint = manifest_checkpoint(manifest_path, manifest)
-    if sha256_file(checkpoint) != manifest["checkpoint_sha256"]:
-        raise ExportError(f"{checkpoint} has changed since the set was saved (SHA-256 differs)")
     snapshot = load_generator(checkpoint, device="cpu")
     if manifest.get("class_names", []) != list(snapshot.class_names):
         raise ExportError(f"the manifest's classes are not those of {checkpoint}")

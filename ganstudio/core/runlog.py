@@ -125,10 +125,17 @@ class RunDirectory:
 
     @classmethod
     def at(cls, path: str | Path) -> RunDirectory:
-        """Uses path as the run folder (the CLI's --out): created if missing, must be empty of runs."""
+        """Uses path as the run folder (the CLI's --out): created if missing. An existing folder must hold no run
+        and nothing of the user's, whose files a run would overwrite (live.png, samples/...); a watching window
+        or a launcher may have left its command file and lock there before the training process starts."""
+        from ganstudio.core.control import CONTROL_FILE
+        from ganstudio.core.run_lock import LOCK_NAME
+
         path = Path(path).expanduser()
         if (path / "config.json").exists():
             raise RunError(f"{path} already holds a run; use --resume {path} to continue it or choose another --out")
+        if path.is_dir() and any(entry.name not in (CONTROL_FILE, LOCK_NAME) for entry in path.iterdir()):
+            raise RunError(f"{path} is not empty: a run writes its own files there; choose a new or empty --out")
         try:
             path.mkdir(parents=True, exist_ok=True)
         except OSError as exc:

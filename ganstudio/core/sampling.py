@@ -145,4 +145,10 @@ def snapshot_from_state(state: dict[str, Any], device: str | torch.device = "cpu
 
 
 def load_generator(path: str | Path, device: str | torch.device = "cpu") -> GeneratorSnapshot:
-    return snapshot_from_state(load_checkpoint(path, map_location="cpu"), device)
+    """Refuses a generator whose weights are not finite (a run that went NaN and was saved): its images would
+    be blank, and scoring them crashes LAPACK."""
+    snapshot = snapshot_from_state(load_checkpoint(path, map_location="cpu"), device)
+    weights = snapshot.generator.state_dict().values()
+    if not all(torch.isfinite(value).all() for value in weights if value.is_floating_point()):
+        raise CheckpointError(f"{path}: its generator's weights are not all finite numbers (NaN or Inf)")
+    return snapshot

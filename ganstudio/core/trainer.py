@@ -429,7 +429,11 @@ class Trainer:
         return self.sample(z, self.spread_labels(z.shape[0]))
 
     def realness(self, x: torch.Tensor, labels: torch.Tensor | None = None) -> torch.Tensor:
-        """D's realness logits for x (with their labels when conditional), without AC-GAN's class logits."""
+        """D's realness logits for x (with their labels when conditional), without AC-GAN's class logits.
+        A PacGAN D judges m samples at once: each x is judged as a pack of m copies of itself."""
+        m = self.config.model.pack
+        if m > 1:
+            x = x.repeat(1, m, *([1] * (x.dim() - 2)))
         return self._judge(self.D, x, labels)[0]
 
     def fixed_samples(self) -> np.ndarray:

@@ -130,7 +130,7 @@ def test_tampered_checkpoint_is_refused_on_regenerate(checkpoint, tmp_path):
     out = write_image_set(load_generator(copy), ImageSetSpec(count=2), tmp_path / "set", checkpoint=copy)
     with open(copy, "ab") as fh:
         fh.write(b"x")
-    with pytest.raises(ExportError, match="SHA-256"):
+    with pytest.raises(ExportError, match="not the checkpoint the set was made from"):
         regenerate(out / "manifest.json", tmp_path / "again")
 
 
@@ -141,3 +141,22 @@ def test_latents_for_rejects_bad_specs():
         latents_for(ImageSetSpec(mode="sweep"), 8)
     with pytest.raises(ExportError):
         latents_for(ImageSetSpec(scale=3), 8)
+
+
+def test_a_forged_manifest_cannot_name_or_probe_files_outside_checkpoints(checkpoint, tmp_path):
+    """It may name a .pt file, by full path or in its folder; and a missing file reads as a changed one."""
+    import json
+
+    out = write_image_set(load_generator(checkpoint), ImageSetSpec(count=2), tmp_path / "set")
+    manifest = json.loads((out / "manifest.json").read_text())
+    for named, says in (
+        ("/etc/hostname", "must be a .pt file"),
+        ("../../elsewhere/generator.pt", "must be a .pt file"),
+        ("~/generator.pt", "must be a .pt file"),
+        (str(tmp_path / "no-such.pt"), "not the checkpoint the set was made from"),
+        (str(checkpoint), "not the checkpoint the set was made from"),  # exists, another digest: the same words
+    ):
+        (out / "manifest.json").write_text(json.dumps({**manifest, "checkpoint": named}))
+        with pytest.raises(ExportError, match=says):
+            regenerate(out / "manifest.json", tmp_path / "again")
+    assert not (tmp_path / "again").exists()

@@ -7,6 +7,7 @@ images and passes them through the feature network.
 
 from __future__ import annotations
 
+import math
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -114,6 +115,10 @@ class QualityEvaluator:
     def score_images(self, fake: torch.Tensor, labels: torch.Tensor | None = None) -> QualityReport:
         """labels: each fake's class, for the class scores (only with the evaluator's class names)."""
         started = time.perf_counter()
+        if not torch.isfinite(fake).all():
+            # a generator whose weights went NaN: LAPACK's eigensolver under the Fréchet distance crashes the
+            # process on NaN covariances, and no score means anything for such images
+            return QualityReport(len(fake), *(math.nan,) * 9)
         features = extract(self.net.features, fake, self.device)
         report = score_features(self.real_features, features, self.train_features)
         if self.inception is not None and self.real_inception is not None:
@@ -216,6 +221,8 @@ def evaluate_checkpoint(
     )
     progress(f"generating and scoring {samples:,} images...")
     report = evaluator.evaluate(snapshot.generate, snapshot.latent_dim, seed=snapshot.config.train.seed + 4)
+    if not report.is_finite():
+        raise QualityError(f"{path}: the generator's images are not finite numbers (NaN or Inf): nothing to score")
     if cas and labels is not None:
         from ganstudio.core.quality.cas import classification_accuracy_score
 

@@ -1,0 +1,119 @@
+"""Inputs a new user's trial turned into crashes or silent surprises: a checkpoint saved after its run went
+NaN, a whole number for a float field, a PacGAN toy run's map of D, empty or out-of-range arguments, an --out
+folder holding the user's own files, a watched folder whose config cannot run. One line each, exit status 2."""
+
+import contextlib
+import io
+import os
+import subprocess
+import sys
+
+import numpy as np
+import torch
+
+from ganstudio.cli import main
+from ganstudio.core.checkpoint import load_checkpoint, save_checkpoint
+from ganstudio.core.config import apply_override, check, validate
+from ganstudio.core.distribution import distribution_frame
+from ganstudio.core.trainer import Trainer
+from tests.cli.test_semi_cli import ROOT
+from tests.conftest import tiny_toy_config
+
+
+def status_of(command: list[str]) -> int:
+    """main's exit status, argparse's refusals (a SystemExit) included."""
+    try:
+        with contextlib.redirect_stdout(io.StringIO()):
+            return main(command)
+    except SystemExit as exc:
+        return int(exc.code)
+
+
+def one_error_line(capsys) -> str:
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and err[0].startswith("ganstudio: error: "), err
+    return err[0]
+
+
+def test_a_generator_that_went_nan_is_refused_not_drawn_blank_or_crashed_on(small_checkpoint, tmp_path, capsys):
+    state = load_checkpoint(small_checkpoint)
+    state["generator"] = {k: torch.full_like(v, float("nan")) if v.is_floating_point() else v for k, v in state["generator"].items()}  # fmt: skip
+    broken = save_checkpoint(state, tmp_path / "nan.pt")
+    for command in (
+        ["sample", str(broken), "--n", "4", "--out", str(tmp_path / "s")],
+        ["eval", str(broken), "--n", "50"],
+    ):
+        assert main(command) == 2
+        assert "weights are not all finite" in one_error_line(capsys)
+    assert not (tmp_path / "s").exists()
+
+
+def test_a_whole_number_for_a_float_field_trains():
+    config = tiny_toy_config(steps=2)
+    apply_override(config, "optim.beta1=0")  # as the README's tables write it
+    Trainer(check(config)).step()
+    assert isinstance(config.optim.beta1, float)
+
+
+def test_a_field_out_of_range_is_named_before_the_rules_that_divide_by_it():
+    for assignment, field in (("model.pack=0", "model.pack"), ("perf.processes=0", "perf.processes")):
+        config = tiny_toy_config()
+        apply_override(config, assignment)
+        assert [name for name, _ in validate(config)] == [field]
+
+
+def test_a_pacgan_toy_run_draws_its_map_of_d():
+    config = tiny_toy_config(steps=2)
+    config.model.pack = 4
+    trainer = Trainer(check(config))
+    trainer.step()
+    real = trainer.data.sample(64, torch.Generator().manual_seed(0)).numpy()
+    frame = distribution_frame(trainer, real, torch.randn(32, config.model.latent_dim))
+    assert frame.d_map is not None and np.isfinite(frame.d_map).all()
+
+
+def test_arguments_out_of_range_or_empty_are_one_line(small_checkpoint, tmp_path, capsys):
+    checkpoint = str(small_checkpoint)
+    out = ["--out", str(tmp_path / "s")]
+    for command, says in (
+        (["sample", checkpoint, "--seed", str(2**70), *out], "must be at most"),
+        (["sample", checkpoint, "--seed", "-1", *out], "must be at least 0"),
+        (["sample", checkpoint, "--device", "bogus", *out], "is not one of auto, cpu, cuda"),
+        (["sample", "--manifest", str(tmp_path / "m.json"), "--n", "5", *out], "--n: a manifest regenerates"),
+        (["train", "--resume", ""], "--resume: must not be empty"),
+        (["train", "--preset", " "], "--preset: must not be empty"),
+        (["eval", checkpoint, "--n", "50", "--json", str(tmp_path / "missing" / "e.json")], "there is no folder"),
+    ):
+        assert status_of(command) == 2, command
+        assert says in one_error_line(capsys)
+    assert not (tmp_path / "s").exists()
+
+
+def test_out_holding_the_users_files_is_refused_and_left_as_it_was(tmp_path, capsys):
+    mine = tmp_path / "mine"
+    (mine / "samples").mkdir(parents=True)
+    (mine / "live.png").write_bytes(b"my picture")
+    assert main(["train", "--preset", "ring-8", "--steps", "2", "--out", str(mine)]) == 2
+    assert "is not empty" in one_error_line(capsys)
+    assert sorted(p.name for p in mine.rglob("*")) == ["live.png", "samples"]
+    assert (mine / "live.png").read_bytes() == b"my picture"
+    watched = tmp_path / "watched"  # a window watching the folder before its training process started
+    watched.mkdir()
+    (watched / "control.jsonl").write_text("")
+    with contextlib.redirect_stdout(io.StringIO()):
+        assert main(["train", "--preset", "ring-8", "--steps", "2", "--out", str(watched)]) == 0
+    assert (watched / "config.json").is_file()
+
+
+def test_watching_a_folder_whose_config_cannot_run_is_one_line_before_any_window(tmp_path):
+    (tmp_path / "config.json").write_text('{"train": {"steps": "many"}}')
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "QT_QPA_PLATFORM": "offscreen"}
+    result = subprocess.run(
+        [sys.executable, "-m", "ganstudio", "watch", str(tmp_path)],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+    )
+    lines = result.stderr.strip().splitlines()
+    assert result.returncode == 2 and len(lines) == 1 and "train.steps" in lines[0], result.stderr
