@@ -258,7 +258,7 @@ class TrainingSession:
         if quality_due:
             quality, best = self.measure_quality()
         classifier = self.measure_classifier() if quality_due and isinstance(t, SemiTrainer) else None
-        if checkpoint_due:
+        if checkpoint_due and t.weights_are_finite():  # NaN weights never replace a good checkpoint
             self.save_checkpoint(keep_step_copy=True)
         return Progress(stats, picture, modes, quality, best, classifier)
 

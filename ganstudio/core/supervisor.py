@@ -401,9 +401,12 @@ class Supervisor:
     def _shut_down(self) -> None:
         """The run's last checkpoint, and its last picture and generator copy for the views (live ones
         lag by up to a few seconds, and the explorer's may be from step 0). A failure here (a full
-        disk) is said, not raised: raised, it would skip Finished and leave a window waiting for ever."""
+        disk) is said, not raised: raised, it would skip Finished and leave a window waiting for ever. A run
+        that ends with NaN weights (nowhere to rewind to) saves no checkpoint: the last one, saved while its
+        weights were numbers, stays latest.pt."""
         try:
-            self._save()
+            if self._live_session.trainer.weights_are_finite():
+                self._save()
         except Exception as exc:  # noqa: BLE001 - reported to the front end with its cause
             self._emit(Failed(f"{traceback.format_exc()}\nThe final checkpoint was not saved: {exc}", exc))
         try:

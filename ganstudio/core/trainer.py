@@ -400,6 +400,11 @@ class Trainer:
         self._pending_meta.clear()
         return out
 
+    def weights_are_finite(self) -> bool:
+        """Whether no weight of G or D is NaN or Inf: a run that went NaN must not save them over a good checkpoint."""
+        with torch.no_grad():
+            return all(bool(torch.isfinite(p).all()) for net in (self.G, self.D) for p in net.parameters())
+
     @property
     def sampling_generator(self) -> nn.Module:
         """The EMA generator when there is one (smoother samples), else G."""

@@ -117,3 +117,14 @@ def test_watching_a_folder_whose_config_cannot_run_is_one_line_before_any_window
     )
     lines = result.stderr.strip().splitlines()
     assert result.returncode == 2 and len(lines) == 1 and "train.steps" in lines[0], result.stderr
+
+
+def test_a_run_whose_weights_go_nan_never_saves_them_over_a_checkpoint(tmp_path, capsys):
+    out = tmp_path / "run"
+    blow_up = ["--set", "optim.name=sgd", "--set", "optim.lr_g=1e30", "--set", "optim.lr_d=1e30"]
+    command = ["train", "--preset", "ring-8", "--steps", "25", *blow_up, "--set", "train.checkpoint_every=1"]
+    assert status_of([*command, "--out", str(out)]) == 2  # stopped by the NaN alarm, nowhere to rewind to
+    assert "no checkpoint was saved before the weights went NaN" in capsys.readouterr().err
+    for saved in out.glob("checkpoints/*.pt"):
+        state = load_checkpoint(saved)
+        assert all(torch.isfinite(v).all() for net in ("generator", "discriminator") for v in state[net].values() if v.is_floating_point())  # fmt: skip
