@@ -547,7 +547,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     sample.add_argument("checkpoint", nargs="?", help="a .pt file, e.g. RUN_DIR/checkpoints/latest.pt")
     sample.add_argument("--manifest", help="regenerate an image set saved from the explorer (its manifest.json)")
-    sample.add_argument("--n", type=int, help="how many images (or toy points) to generate (default: 64)")
+    sample.add_argument(
+        "--n", type=int, help=f"how many images (or toy points) to generate (default: {DEFAULT_SAMPLES})"
+    )
     sample.add_argument("--seed", type=at_least(0, at_most=MAX_SEED), help="seed of the latent noise (default: 0)")
     sample.add_argument("--out", required=True, help="folder to write into (created if missing)")
     sample.add_argument("--device", help="default: cpu")

@@ -1,4 +1,5 @@
-"""Options several benches share, spelled the same way in each bench's subcommand."""
+"""Options several benches share, spelled the same way in each bench's subcommand (the argument types serve
+the other commands too)."""
 
 from __future__ import annotations
 
@@ -37,8 +38,9 @@ def add_set(parser: argparse.ArgumentParser) -> None:
 
 
 def output_file(text: str) -> str:
-    """An argparse type: a file to write when the bench ends, refused before it starts if it cannot be one
-    (a folder, or in a folder that does not exist), not after its runs."""
+    """An argparse type: a file written when a command's work is done (a bench's --json, eval's, classify's
+    --out), refused before the work starts if it cannot be one (a folder, or in a folder that does not
+    exist), not after minutes of it."""
     path = Path(text)
     if path.is_dir():
         raise argparse.ArgumentTypeError(f"{text} is a folder; give the file to write")

@@ -98,13 +98,17 @@ def write_samples(
     labels = sample_labels(snapshot, n, classes)
     out = Path(out).expanduser()
     targets = [out / name for name in output_names(snapshot, n)]
-    taken = [p for p in targets if p.exists()]
+    taken = [p for p in targets if p.exists() or p.is_symlink()]
+    not_files = [p for p in taken if p.is_symlink() or not p.is_file()]
+    if not_files:  # checked before any file is moved in: --force replaces files, never a folder or a link
+        raise ExportError(f"{not_files[0]} is not a file; --force replaces only the files a sample run wrote")
     if taken and not force:
         raise ExportError(
             f"{taken[0]} exists"
             + (f" (and {len(taken) - 1} more)" if len(taken) > 1 else "")
             + "; use --force to overwrite"
         )
+    made = not out.exists()
     try:
         out.mkdir(parents=True, exist_ok=True)
         tmp = Path(tempfile.mkdtemp(prefix=".samples.partial-", dir=out))
@@ -115,6 +119,9 @@ def write_samples(
         for target in targets:
             os.replace(tmp / target.name, target)
     except OSError as exc:
+        shutil.rmtree(tmp, ignore_errors=True)
+        if made:
+            shutil.rmtree(out, ignore_errors=True)  # the folder this call made holds nothing else
         reason = "the disk is full" if exc.errno == errno.ENOSPC else (exc.strerror or str(exc))
         raise ExportError(f"could not write the samples to {out}: {reason}; nothing was left behind") from None
     finally:

@@ -83,7 +83,7 @@ def test_a_full_disk_during_sample_leaves_no_partial_file(tmp_path):
     )
     _out, err = proc.communicate(timeout=120)
     assert proc.returncode == 2 and len(err.strip().splitlines()) == 1, err
-    assert list(out.iterdir()) == []
+    assert not out.exists()  # the folder the failed call made goes too
     assert main(["sample", str(run / "checkpoints" / "latest.pt"), "--n", "100000", "--out", str(out)]) == 0
 
 

@@ -128,3 +128,15 @@ def test_a_run_whose_weights_go_nan_never_saves_them_over_a_checkpoint(tmp_path,
     for saved in out.glob("checkpoints/*.pt"):
         state = load_checkpoint(saved)
         assert all(torch.isfinite(v).all() for net in ("generator", "discriminator") for v in state[net].values() if v.is_floating_point())  # fmt: skip
+
+
+def test_force_never_replaces_a_folder_and_touches_nothing_when_it_refuses(small_checkpoint, tmp_path, capsys):
+    out = tmp_path / "samples"
+    assert status_of(["sample", str(small_checkpoint), "--n", "3", "--out", str(out)]) == 0
+    before = {p.name: p.read_bytes() for p in out.iterdir()}
+    (out / "grid.png").unlink()
+    (out / "grid.png").mkdir()
+    del before["grid.png"]
+    assert status_of(["sample", str(small_checkpoint), "--n", "3", "--seed", "9", "--out", str(out), "--force"]) == 2
+    assert "grid.png is not a file" in one_error_line(capsys)
+    assert {p.name: p.read_bytes() for p in out.iterdir() if p.is_file()} == before
