@@ -115,7 +115,10 @@ def _session_for(args: argparse.Namespace):
 
     check_train_arguments(args)
     if not args.resume:
+        from ganstudio.core.session import check_inception
+
         config = _config_from_args(args)
+        check_inception(config)  # a wrong weights file is refused before a folder is made
         run = RunDirectory.at(args.out) if args.out else RunDirectory.create(default_runs_dir(), config.preset or "run")
         return TrainingSession.start(config, run)
     run = RunDirectory.open(args.resume)

@@ -159,6 +159,9 @@ def launch(args: argparse.Namespace, nproc: int) -> int:
     if args.resume:
         run_dir = str(RunDirectory.open(args.resume).path)
     else:
+        from ganstudio.core.session import check_inception
+
+        check_inception(config)  # before a folder is made and N processes start
         run = RunDirectory.at(args.out) if args.out else RunDirectory.create(default_runs_dir(), config.preset or "run")
         args.out = run_dir = str(run.path)  # fixed here, so a restarted rank 0 finds the same folder
     fd, log_path = tempfile.mkstemp(prefix="ganstudio-torchrun-", suffix=".log")

@@ -103,6 +103,12 @@ def check_inception(config: RunConfig) -> Path | None:
     path, reason = find_inception_weights(config.quality.inception_weights)
     if path is None:
         raise ConfigError([("quality.inception", reason)])
+    from ganstudio.core.quality.inception import InceptionError, check_inception_file
+
+    try:
+        check_inception_file(path)
+    except InceptionError as exc:
+        raise ConfigError([("quality.inception_weights", str(exc))]) from None
     return path
 
 
@@ -196,6 +202,11 @@ class TrainingSession:
         config, notes = resume_changes(saved, on_disk, overrides or [], total_steps, state["step"])
         trainer = build_trainer(config, run, device)
         restore_trainer(trainer, state)
+        if not trainer.weights_are_finite():  # saved by a version that kept a run's NaN weights
+            raise CheckpointError(
+                f"{run.latest_checkpoint}: its weights are not all finite numbers (NaN or Inf), so continuing "
+                "would train NaN; train the folder over with --restart, or start a new run"
+            )
         run.truncate_metrics(trainer.step_count)
         if config.to_dict() != on_disk.to_dict():
             run.write_config(config)

@@ -140,3 +140,17 @@ def test_force_never_replaces_a_folder_and_touches_nothing_when_it_refuses(small
     assert status_of(["sample", str(small_checkpoint), "--n", "3", "--seed", "9", "--out", str(out), "--force"]) == 2
     assert "grid.png is not a file" in one_error_line(capsys)
     assert {p.name: p.read_bytes() for p in out.iterdir() if p.is_file()} == before
+
+
+def test_continuing_from_nan_weights_is_refused_and_leaves_the_folder_as_it_was(tmp_path, capsys):
+    run = tmp_path / "run"
+    assert status_of(["train", "--preset", "ring-8", "--steps", "4", "--out", str(run)]) == 0
+    capsys.readouterr()  # its progress line
+    latest = run / "checkpoints" / "latest.pt"
+    state = load_checkpoint(latest)
+    state["discriminator"] = {k: torch.full_like(v, float("nan")) if v.is_floating_point() else v for k, v in state["discriminator"].items()}  # fmt: skip
+    save_checkpoint(state, latest)  # as an older version saved a run that went NaN
+    before = {p.relative_to(run): p.read_bytes() for p in run.rglob("*") if p.is_file()}
+    assert status_of(["train", "--resume", str(run), "--steps", "8"]) == 2
+    assert "not all finite numbers" in one_error_line(capsys)
+    assert {p.relative_to(run): p.read_bytes() for p in run.rglob("*") if p.is_file()} == before

@@ -3,6 +3,7 @@
 import json
 import re
 
+import pytest
 import torch
 
 from ganstudio.cli import main
@@ -117,3 +118,23 @@ def test_a_conditional_run_prints_its_label_accuracy_and_intra_fd(tmp_path, caps
     assert main(["train", "--config", str(path), "--out", str(tmp_path / "run")]) == 0
     line = next(x for x in capsys.readouterr().out.splitlines() if x.startswith("step 5: FD"))
     assert re.search(r"label accuracy \d+\.\d %, mean intra-FD \d+\.\d\d", line), line
+
+
+def test_a_file_that_is_no_inception_weights_is_refused_before_the_run_trains(small_checkpoint, tmp_path, capsys):
+    """Found only at the first quality check before: minutes of training, then an error."""
+    from torchvision.models import inception_v3
+
+    from ganstudio.core.quality.inception import InceptionError, check_inception_file
+
+    good = tmp_path / "inception_v3_google-test.pth"
+    torch.save(inception_v3(weights=None, aux_logits=True, init_weights=False).state_dict(), good)
+    check_inception_file(good)
+    (tmp_path / "garbage.pth").write_text("not weights")
+    for wrong, says in ((tmp_path / "garbage.pth", "cannot read it"), (small_checkpoint, "no Conv2d_1a_3x3")):
+        with pytest.raises(InceptionError, match=says):
+            check_inception_file(wrong)
+    out = tmp_path / "run"
+    inception = ["--set", "quality.inception=true", "--set", f"quality.inception_weights={tmp_path / 'garbage.pth'}"]
+    assert main(["train", "--preset", "fashion-fast", *inception, "--steps", "30", "--out", str(out)]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "quality.inception_weights" in err[0] and not out.exists()

@@ -47,6 +47,25 @@ class InceptionFeatures(nn.Module):
         return features
 
 
+FIRST_LAYER = ("Conv2d_1a_3x3.conv.weight", (32, 3, 3, 3))  # a name and shape torchvision's weights hold
+
+
+def check_inception_file(path: str | Path) -> None:
+    """Raises InceptionError unless path holds Inception v3 weights: read once before a run trains, so a wrong
+    file is refused then, not at its first quality check minutes later. Reading it whole takes a second."""
+    try:
+        state = torch.load(path, map_location="cpu", weights_only=True)
+    except Exception:  # noqa: BLE001 - any unreadable file gets one clear message
+        raise InceptionError(f"{path} is not an Inception v3 weights file (torch cannot read it as weights)") from None
+    name, shape = FIRST_LAYER
+    if (
+        not isinstance(state, dict)
+        or not isinstance(state.get(name), torch.Tensor)
+        or tuple(state[name].shape) != shape
+    ):
+        raise InceptionError(f"{path} is not an Inception v3 weights file (no {name} of shape {shape})")
+
+
 def load_inception(path: str | Path, device: str | torch.device = "cpu") -> InceptionFeatures:
     try:
         state = torch.load(path, map_location="cpu", weights_only=True)
