@@ -256,7 +256,14 @@ def _train(session, on_alarm: str, ranks=None) -> int:
     if failure is not None:
         raise failure.error if failure.error is not None else CliError(failure.message.strip().splitlines()[-1])
     if finished.reason is FinishReason.NAN or unattended.stop_message is not None:
-        kept = f"checkpoint saved to {saved}" if saved else "no checkpoint was saved before the weights went NaN"
+        latest = session.run.latest_checkpoint
+        kept = (
+            f"checkpoint saved to {saved}"
+            if saved
+            else f"{latest} from before is kept"
+            if latest.exists()
+            else "no checkpoint was saved before the weights went NaN"
+        )
         print(f"ganstudio: {unattended.stop_message}; {kept}", file=sys.stderr, flush=True)
         return EXIT_ALARM
     if finished.reason is FinishReason.STOPPED:

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import os
+import re
 import stat
+import sys
 import tempfile
 import time
 from collections.abc import Callable
@@ -61,6 +63,10 @@ def write_named_file(path: str | Path, write: Callable[[str], object]) -> Path:
     kept. Anything else as atomic_write. Run-folder files keep atomic_write alone: a link or a pipe put in
     a run folder must never decide where a write goes, or block it."""
     path = Path(path)
+    descriptor = _descriptor(path)
+    if descriptor is not None:
+        _write_to_descriptor(descriptor, write)
+        return path
     try:
         mode = path.stat().st_mode
     except OSError:
@@ -69,6 +75,26 @@ def write_named_file(path: str | Path, write: Callable[[str], object]) -> Path:
         write(str(path))
         return path
     return atomic_write(Path(os.path.realpath(path)) if path.is_symlink() else path, write)
+
+
+def _descriptor(path: Path) -> int | None:
+    """The open file a name such as /dev/stdout stands for. Opened anew it could be a regular file the shell
+    redirected to (`>> log.txt`): renaming over it, or opening it with truncation, would destroy the log."""
+    named = {"/dev/stdin": 0, "/dev/stdout": 1, "/dev/stderr": 2}.get(str(path))
+    match = re.fullmatch(r"/(?:dev/fd|proc/self/fd)/(\d+)", str(path))
+    return named if named is not None else int(match.group(1)) if match else None
+
+
+def _write_to_descriptor(descriptor: int, write: Callable[[str], object]) -> None:
+    """write() fills a temporary file, whose bytes then follow what the process printed before."""
+    sys.stdout.flush()
+    sys.stderr.flush()
+    with tempfile.TemporaryDirectory() as folder:
+        staged = os.path.join(folder, "output")
+        write(staged)
+        data = memoryview(Path(staged).read_bytes())
+    while data:
+        data = data[os.write(descriptor, data) :]
 
 
 def remove_stale_temp_files(folder: str | Path, older_than: float = STALE_SECONDS) -> int:

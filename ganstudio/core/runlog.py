@@ -134,7 +134,8 @@ class RunDirectory:
         path = Path(path).expanduser()
         if (path / "config.json").exists():
             raise RunError(f"{path} already holds a run; use --resume {path} to continue it or choose another --out")
-        if path.is_dir() and any(entry.name not in (CONTROL_FILE, LOCK_NAME) for entry in path.iterdir()):
+        left_there = (CONTROL_FILE, LOCK_NAME, "lost+found")  # and hidden files: .DS_Store, a killed write's temp
+        if path.is_dir() and any(e.name not in left_there and not e.name.startswith(".") for e in path.iterdir()):
             raise RunError(f"{path} is not empty: a run writes its own files there; choose a new or empty --out")
         try:
             path.mkdir(parents=True, exist_ok=True)

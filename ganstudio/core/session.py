@@ -86,7 +86,7 @@ def measure_match(trainer: Trainer) -> MatchMetrics | None:
     real = trainer.data.sample(PROTOCOL_SAMPLES, torch.Generator(device=trainer.device).manual_seed(777))
     kind = trainer.config.loss.kind
     with torch.no_grad():
-        real_logits, fake_logits = trainer.D(real).float(), trainer.D(fake.to(trainer.device)).float()
+        real_logits, fake_logits = trainer.realness(real).float(), trainer.realness(fake.to(trainer.device)).float()
         d_loss = float(losses.d_loss(kind, real_logits, fake_logits))
         d_real = float(losses.d_output(kind, real_logits).mean())
         d_fake = float(losses.d_output(kind, fake_logits).mean())
@@ -146,9 +146,9 @@ class TrainingSession:
     @classmethod
     def start(cls, config: RunConfig, run: RunDirectory, device: str | None = None) -> TrainingSession:
         check(config)
-        check_inception(config)
         lock = RunLock.acquire(run.path)
         try:
+            check_inception(config)
             config = adopt_drawn(config, run.path)
             trainer = build_trainer(config, run, device)
             run.write_config(config)

@@ -283,6 +283,12 @@ class Supervisor:
         self._record(Rewound(session.step, trainer.config.to_dict()))
 
     def _save(self) -> None:
+        """The Save command's, and the end of a run's. Weights gone NaN are not saved: the last checkpoint
+        saved while they were numbers stays latest.pt."""
+        session = self._live_session
+        if not session.trainer.weights_are_finite():
+            self._emit(Refused(session.step, "not saved: the weights are NaN or Inf; the last checkpoint is kept"))
+            return
         self._emit_stats(self._live_session.flush_stats())  # what the checkpoint holds, the front end has seen
         path = self._live_session.save_checkpoint()
         self._emit(CheckpointSaved(self._live_session.step, str(path)))
@@ -401,12 +407,9 @@ class Supervisor:
     def _shut_down(self) -> None:
         """The run's last checkpoint, and its last picture and generator copy for the views (live ones
         lag by up to a few seconds, and the explorer's may be from step 0). A failure here (a full
-        disk) is said, not raised: raised, it would skip Finished and leave a window waiting for ever. A run
-        that ends with NaN weights (nowhere to rewind to) saves no checkpoint: the last one, saved while its
-        weights were numbers, stays latest.pt."""
+        disk) is said, not raised: raised, it would skip Finished and leave a window waiting for ever."""
         try:
-            if self._live_session.trainer.weights_are_finite():
-                self._save()
+            self._save()
         except Exception as exc:  # noqa: BLE001 - reported to the front end with its cause
             self._emit(Failed(f"{traceback.format_exc()}\nThe final checkpoint was not saved: {exc}", exc))
         try:

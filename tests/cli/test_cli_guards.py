@@ -100,6 +100,7 @@ def test_out_holding_the_users_files_is_refused_and_left_as_it_was(tmp_path, cap
     watched = tmp_path / "watched"  # a window watching the folder before its training process started
     watched.mkdir()
     (watched / "control.jsonl").write_text("")
+    (watched / ".DS_Store").write_bytes(b"\0")  # hidden files are not the user's work
     with contextlib.redirect_stdout(io.StringIO()):
         assert main(["train", "--preset", "ring-8", "--steps", "2", "--out", str(watched)]) == 0
     assert (watched / "config.json").is_file()
@@ -154,3 +155,14 @@ def test_continuing_from_nan_weights_is_refused_and_leaves_the_folder_as_it_was(
     assert status_of(["train", "--resume", str(run), "--steps", "8"]) == 2
     assert "not all finite numbers" in one_error_line(capsys)
     assert {p.relative_to(run): p.read_bytes() for p in run.rglob("*") if p.is_file()} == before
+
+
+def test_a_pacgan_one_dimensional_run_measures_its_match():
+    from ganstudio.core.session import measure_match
+
+    config = tiny_toy_config("gaussian-1d", steps=2)
+    config.model.pack = 2
+    trainer = Trainer(check(config))
+    trainer.step()
+    match = measure_match(trainer)
+    assert match is not None and np.isfinite(match.d_loss)

@@ -8,6 +8,7 @@ figures are close to, not identical with, TF-Inception FIDs in papers.
 
 from __future__ import annotations
 
+import functools
 from pathlib import Path
 
 import torch
@@ -51,8 +52,18 @@ FIRST_LAYER = ("Conv2d_1a_3x3.conv.weight", (32, 3, 3, 3))  # a name and shape t
 
 
 def check_inception_file(path: str | Path) -> None:
-    """Raises InceptionError unless path holds Inception v3 weights: read once before a run trains, so a wrong
-    file is refused then, not at its first quality check minutes later. Reading it whole takes a second."""
+    """Raises InceptionError unless path holds Inception v3 weights: read before a run trains, so a wrong file
+    is refused then, not at its first quality check minutes later. Reading it whole takes a second, so a file
+    found good is not read again while its size and time are unchanged (the CLI and the run both ask)."""
+    try:
+        found = Path(path).stat()
+    except OSError as exc:
+        raise InceptionError(f"cannot read {path}: {exc.strerror}") from None
+    _check_weights(str(Path(path).resolve()), found.st_size, found.st_mtime_ns)
+
+
+@functools.lru_cache(maxsize=4)
+def _check_weights(path: str, _size: int, _mtime_ns: int) -> None:
     try:
         state = torch.load(path, map_location="cpu", weights_only=True)
     except Exception:  # noqa: BLE001 - any unreadable file gets one clear message
