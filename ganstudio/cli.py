@@ -76,6 +76,11 @@ def _config_from_args(args: argparse.Namespace) -> RunConfig:
     if args.preset and args.config:
         raise CliError("give --preset or --config, not both")
     config = load_config(args.config) if args.config else preset(args.preset or DEFAULT_PRESET)
+    flags = {"train.steps": args.steps, "train.seed": args.seed, "train.device": args.device or None}
+    for assignment in args.set or []:
+        field = assignment.split("=", 1)[0].strip()
+        if flags.get(field) is not None:  # which should win is a guess either way
+            raise CliError(f"--{field.split('.')[1]} and --set {field} both given; give one")
     if args.steps is not None:
         config.train.steps = args.steps
     if args.seed is not None:

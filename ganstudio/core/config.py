@@ -120,11 +120,28 @@ MAX_TEXT = 4096  # longest string field (a path); longer is a mistake or an atta
 PRESET_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")  # a run folder is named after it: no separators
 
 
+class _RepeatedKey(ValueError):
+    pass
+
+
+def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    """json.loads keeps the last of two equal keys without a word; an edited config that sets a field twice
+    would then run with whichever came last."""
+    seen: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in seen:
+            raise _RepeatedKey(key)
+        seen[key] = value
+    return seen
+
+
 def parse_json(text: str, what: str) -> Any:
-    """json.loads whose every failure is a ConfigError: bad syntax, a 5,000-digit integer (ValueError)
-    and nesting deep enough to exhaust the stack (RecursionError) alike."""
+    """json.loads whose every failure is a ConfigError: bad syntax, a key given twice in one object, a
+    5,000-digit integer (ValueError) and nesting deep enough to exhaust the stack (RecursionError) alike."""
     try:
-        return json.loads(text)
+        return json.loads(text, object_pairs_hook=_unique_keys)
+    except _RepeatedKey as exc:
+        raise ConfigError([(what, f"the key {str(exc)[:80]!r} is given twice in one object")]) from None
     except json.JSONDecodeError as exc:
         raise ConfigError([(what, f"not valid JSON ({exc.msg} at line {exc.lineno})")]) from None
     except (ValueError, RecursionError) as exc:

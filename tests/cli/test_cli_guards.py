@@ -166,3 +166,19 @@ def test_a_pacgan_one_dimensional_run_measures_its_match():
     trainer.step()
     match = measure_match(trainer)
     assert match is not None and np.isfinite(match.d_loss)
+
+
+def test_a_config_setting_a_key_twice_is_refused_by_name(tmp_path, capsys):
+    (tmp_path / "twice.json").write_text('{"train": {"steps": 5, "steps": 50000}}')
+    assert status_of(["train", "--config", str(tmp_path / "twice.json"), "--out", str(tmp_path / "run")]) == 2
+    assert "the key 'steps' is given twice" in one_error_line(capsys)
+    assert not (tmp_path / "run").exists()
+
+
+def test_a_flag_and_a_set_of_the_same_field_are_refused_together(tmp_path, capsys):
+    """--set won on a new run and --steps on --resume: which one counts was a guess."""
+    out = tmp_path / "run"
+    command = ["train", "--preset", "ring-8", "--steps", "3", "--set", "train.steps=900", "--out", str(out)]
+    assert status_of(command) == 2
+    assert "--steps and --set train.steps both given" in one_error_line(capsys)
+    assert not out.exists()
