@@ -116,3 +116,17 @@ def tiny_conditional_config(**train) -> RunConfig:
 def small_conditional_checkpoint(tmp_path_factory):
     """A conditional DCGAN checkpoint (ten named classes)."""
     return checkpoint_after_five_steps(tiny_conditional_config(), tmp_path_factory.mktemp("conditional"))
+
+
+def one_error_line(capsys) -> str:
+    """The one `ganstudio: error:` line a refused command printed on stderr (failing if there is more)."""
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and err[0].startswith("ganstudio: error: "), err
+    return err[0]
+
+
+def with_nan(weights: dict) -> dict:
+    """A module's state with every floating-point tensor NaN: as a run that went NaN saved it."""
+    import torch
+
+    return {k: torch.full_like(v, float("nan")) if v.is_floating_point() else v for k, v in weights.items()}

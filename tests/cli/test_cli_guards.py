@@ -17,7 +17,7 @@ from ganstudio.core.config import apply_override, check, validate
 from ganstudio.core.distribution import distribution_frame
 from ganstudio.core.trainer import Trainer
 from tests.cli.test_semi_cli import ROOT
-from tests.conftest import tiny_toy_config
+from tests.conftest import one_error_line, tiny_toy_config, with_nan
 
 
 def status_of(command: list[str]) -> int:
@@ -29,15 +29,9 @@ def status_of(command: list[str]) -> int:
         return int(exc.code)
 
 
-def one_error_line(capsys) -> str:
-    err = capsys.readouterr().err.strip().splitlines()
-    assert len(err) == 1 and err[0].startswith("ganstudio: error: "), err
-    return err[0]
-
-
 def test_a_generator_that_went_nan_is_refused_not_drawn_blank_or_crashed_on(small_checkpoint, tmp_path, capsys):
     state = load_checkpoint(small_checkpoint)
-    state["generator"] = {k: torch.full_like(v, float("nan")) if v.is_floating_point() else v for k, v in state["generator"].items()}  # fmt: skip
+    state["generator"] = with_nan(state["generator"])
     broken = save_checkpoint(state, tmp_path / "nan.pt")
     for command in (
         ["sample", str(broken), "--n", "4", "--out", str(tmp_path / "s")],
@@ -149,7 +143,7 @@ def test_continuing_from_nan_weights_is_refused_and_leaves_the_folder_as_it_was(
     capsys.readouterr()  # its progress line
     latest = run / "checkpoints" / "latest.pt"
     state = load_checkpoint(latest)
-    state["discriminator"] = {k: torch.full_like(v, float("nan")) if v.is_floating_point() else v for k, v in state["discriminator"].items()}  # fmt: skip
+    state["discriminator"] = with_nan(state["discriminator"])
     save_checkpoint(state, latest)  # as an older version saved a run that went NaN
     before = {p.relative_to(run): p.read_bytes() for p in run.rglob("*") if p.is_file()}
     assert status_of(["train", "--resume", str(run), "--steps", "8"]) == 2

@@ -10,13 +10,7 @@ import torch
 from ganstudio.cli import main
 from ganstudio.core.export import ImageSetSpec, write_image_set
 from ganstudio.core.sampling import load_generator
-from tests.conftest import tiny_conditional_config
-
-
-def one_error_line(capsys) -> str:
-    err = capsys.readouterr().err.strip().splitlines()
-    assert len(err) == 1 and err[0].startswith("ganstudio: error: "), err
-    return err[0]
+from tests.conftest import one_error_line, tiny_conditional_config
 
 
 def test_sample_class_by_name_and_index_and_balanced_default(small_conditional_checkpoint, tmp_path, capsys):

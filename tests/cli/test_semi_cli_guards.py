@@ -12,14 +12,13 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-import torch
 from PIL import Image
 
 from ganstudio.cli import main
 from ganstudio.core.checkpoint import load_checkpoint, save_checkpoint
 from ganstudio.core.data.images import bundled_fashion_images
 from tests.cli.test_semi_cli import run_cli
-from tests.conftest import tiny_image_config
+from tests.conftest import one_error_line, tiny_image_config, with_nan
 
 
 @pytest.fixture(scope="module")
@@ -37,12 +36,6 @@ def checkpoint(tmp_path_factory) -> Path:
 def images(tmp_path) -> Path:
     np.save(tmp_path / "x.npy", bundled_fashion_images()[:5, 0])
     return tmp_path / "x.npy"
-
-
-def one_error_line(capsys) -> str:
-    err = capsys.readouterr().err.strip().splitlines()
-    assert len(err) == 1 and err[0].startswith("ganstudio: error: "), err
-    return err[0]
 
 
 def forged(checkpoint: Path, folder: Path, name: str, change) -> Path:
@@ -129,7 +122,7 @@ def test_forged_headers_are_truncated_files_not_crashes(checkpoint, tmp_path, ca
 
 def test_checkpoints_that_cannot_classify_say_why(checkpoint, images, tmp_path, capsys):
     def poison(state):
-        state["discriminator"] = {k: torch.full_like(v, float("nan")) if v.is_floating_point() else v for k, v in state["discriminator"].items()}  # fmt: skip
+        state["discriminator"] = with_nan(state["discriminator"])
 
     def rename_a_class(state):
         state["classifier_classes"][0] = "T-shirt\nTrouser"
