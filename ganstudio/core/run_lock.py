@@ -22,6 +22,7 @@ from __future__ import annotations
 import json
 import os
 import socket
+import stat
 import threading
 import time
 import uuid
@@ -172,11 +173,30 @@ def _same_file(fd: int, path: Path) -> bool:
 
 
 def _open(path: Path) -> tuple[int, bool]:
-    """The lock file, and whether this call created it (O_EXCL: of two callers, only one does)."""
+    """The lock file, and whether this call created it (O_EXCL: of two callers, only one does). A link,
+    symbolic or hard, and a pipe or device are refused: something planted as lock.json must not decide
+    what the lock writes over, nor leave it reading a pipe."""
+    nonblocking = getattr(os, "O_NONBLOCK", 0)  # a pipe must not hold up even the open
+    flags = os.O_RDWR | getattr(os, "O_NOFOLLOW", 0) | nonblocking
     try:
-        return os.open(path, os.O_RDWR | os.O_CREAT | os.O_EXCL, 0o644), True
+        fd, created = os.open(path, flags | os.O_CREAT | os.O_EXCL, 0o644), True
     except FileExistsError:
-        return os.open(path, os.O_RDWR), False
+        if path.is_symlink():
+            raise NotALockFile(f"{path} is a link") from None
+        fd, created = os.open(path, flags), False
+    info = os.fstat(fd)
+    if not stat.S_ISREG(info.st_mode) or info.st_nlink != 1:
+        os.close(fd)
+        raise NotALockFile(
+            f"{path} is not a regular file" if not stat.S_ISREG(info.st_mode) else f"{path} is a hard link"
+        )
+    if nonblocking:
+        os.set_blocking(fd, True)
+    return fd, created
+
+
+class NotALockFile(RunError):
+    """Something other than a file stands where lock.json goes."""
 
 
 class _State:
@@ -239,6 +259,8 @@ class RunLock:
                 if folder.is_dir():
                     continue  # released between the two opens
                 raise RunError(f"cannot lock {folder} for training: it is not a folder") from None
+            except NotALockFile as exc:
+                raise RunError(f"cannot lock {folder} for training: {exc}; remove it and try again") from None
             except OSError as exc:
                 raise RunError(f"cannot lock {folder} for training: {exc.strerror}") from None
             try:

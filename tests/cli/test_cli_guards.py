@@ -176,3 +176,18 @@ def test_a_flag_and_a_set_of_the_same_field_are_refused_together(tmp_path, capsy
     assert status_of(command) == 2
     assert "--steps and --set train.steps both given" in one_error_line(capsys)
     assert not out.exists()
+
+
+def test_a_link_planted_as_lock_json_stops_a_resume_without_writing_through_it(tmp_path, capsys):
+    run = tmp_path / "run"
+    assert status_of(["train", "--preset", "ring-8", "--steps", "4", "--out", str(run)]) == 0
+    capsys.readouterr()
+    outside = tmp_path / "notes.txt"
+    outside.write_text("the user's notes")
+    (run / "lock.json").symlink_to(outside)
+    before = {p.relative_to(run): p.read_bytes() for p in run.rglob("*") if p.is_file() and not p.is_symlink()}
+    assert status_of(["train", "--resume", str(run), "--steps", "8"]) == 2
+    assert "lock.json is a link" in one_error_line(capsys)
+    assert outside.read_text() == "the user's notes"
+    after = {p.relative_to(run): p.read_bytes() for p in run.rglob("*") if p.is_file() and not p.is_symlink()}
+    assert after == before

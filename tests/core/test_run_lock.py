@@ -156,3 +156,27 @@ def test_the_heartbeat_touches_the_lock_file(tmp_path):
     finally:
         os.close(fd)
     assert time.time() - path.stat().st_mtime < STALE_AFTER_S
+
+
+def test_a_link_or_pipe_planted_as_lock_json_is_refused_and_never_written_through(tmp_path):
+    outside = tmp_path / "precious.txt"
+    outside.write_text("mine")
+    linked = tmp_path / "linked"
+    linked.mkdir()
+    (linked / LOCK_NAME).symlink_to(outside)
+    with pytest.raises(RunError, match=r"lock\.json is a link; remove it"):
+        RunLock.acquire(linked)
+    assert outside.read_text() == "mine" and (linked / LOCK_NAME).is_symlink()
+    piped = tmp_path / "piped"
+    piped.mkdir()
+    os.mkfifo(piped / LOCK_NAME)
+    with pytest.raises(RunError, match=r"lock\.json is not a regular file; remove it"):
+        RunLock.acquire(piped)
+    (piped / LOCK_NAME).unlink()
+    RunLock.acquire(piped).close()
+    hard = tmp_path / "hard"
+    hard.mkdir()
+    os.link(outside, hard / LOCK_NAME)  # a stale-looking lock whose takeover would truncate precious.txt
+    with pytest.raises(RunError, match=r"lock\.json is a hard link; remove it"):
+        RunLock.acquire(hard)
+    assert outside.read_text() == "mine"
