@@ -11,16 +11,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import numpy as np
-from PySide6.QtCore import QObject, QThreadPool, Signal, Slot
+from PySide6.QtCore import QObject, Signal, Slot
 from superqt.utils import create_worker
 
 if TYPE_CHECKING:
     from ganstudio.core.semi.report import ClassifierReport
-
-# A pool thread that ran a classifier job on every core keeps torch's OpenMP team (a sleeping worker per
-# extra core) for as long as the thread lives: Qt's default 30 s. With more team threads than cores,
-# libgomp's workers sleep between ops instead of spinning, and a training run started meanwhile is slowed.
-IDLE_POOL_THREAD_MS = 1000
 
 
 @dataclass(frozen=True)
@@ -86,7 +81,6 @@ class PoolJob(QObject):
     def __init__(self, parent: QObject | None = None):
         super().__init__(parent)
         self.busy = False
-        QThreadPool.globalInstance().setExpiryTimeout(IDLE_POOL_THREAD_MS)
 
     def _run(self, function: Callable[..., object], *args: object) -> None:
         self.busy = True

@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QCoreApplication, Qt, QTimer, Signal
+from PySide6.QtCore import QCoreApplication, Qt, QThreadPool, QTimer, Signal
 from PySide6.QtGui import QCloseEvent, QDragEnterEvent, QDropEvent, QGuiApplication, QPaintEvent
 from PySide6.QtWidgets import QLabel, QMainWindow, QSplitter, QTabWidget, QVBoxLayout, QWidget
 
@@ -45,6 +45,12 @@ SNAPSHOT_INTERVAL_MS = 5000
 PROBE_DELAY_MS = 150
 
 
+# A pool thread that ran a job on every core (a classifier, the baseline) keeps torch's OpenMP team, a
+# sleeping worker per extra core, for as long as the thread lives: Qt's default 30 s. With more team threads
+# than cores, libgomp's workers sleep between ops instead of spinning, and a run started meanwhile is slowed.
+IDLE_POOL_THREAD_MS = 1000
+
+
 class MainWindow(QMainWindow):
     """deferred=True (the app): the window paints first with plain Qt and placeholders of the views' size,
     then builds the plots, samples, explorer, distribution lab and setup form (pyqtgraph, superqt) once
@@ -63,6 +69,7 @@ class MainWindow(QMainWindow):
 
     def __init__(self, settings: AppSettings | None = None, deferred: bool = False):
         super().__init__()
+        QThreadPool.globalInstance().setExpiryTimeout(IDLE_POOL_THREAD_MS)  # the pool every superqt worker uses
         self.settings = settings or AppSettings()
         self.setWindowTitle("GAN Studio")
         self.setObjectName("mainWindow")

@@ -206,3 +206,35 @@ def test_a_log_loss_axis_over_losses_all_below_zero_shows_the_decades_around_equ
     plots.log_losses.setChecked(True)  # a WGAN critic's losses: none can be drawn on a log axis
     low, high = plots.loss_plot.viewRange()[1]
     assert low < np.log10(2 * np.log(2)) < high and high - low < 2.5
+
+
+def _pixels_near(image, colour, rect) -> int:
+    """How many pixels inside rect are within a few levels of colour."""
+    target = np.array([colour.red(), colour.green(), colour.blue()])
+    found = 0
+    for x in range(rect.left(), rect.right() + 1):
+        for y in range(rect.top(), rect.bottom() + 1):
+            pixel = image.pixelColor(x, y)
+            found += np.abs(np.array([pixel.red(), pixel.green(), pixel.blue()]) - target).max() < 40
+    return found
+
+
+def test_the_equilibrium_label_stays_readable_where_d_loss_crosses_it(plots):
+    from PySide6.QtGui import QColor
+
+    from ganstudio.gui.widgets.metric_plots import COLOURS
+
+    rng = np.random.default_rng(3)
+    batch = [  # D's loss zig-zags across 2 ln 2, as it does near equilibrium
+        StepStats(step, (1.2, 1.6)[step % 2], rng.uniform(0.5, 3.0), 0.5, 0.5, 1.0, 1.0, 0.01) for step in range(1, 600)
+    ]
+    plots.add_stats(batch)
+    plots.flush()
+    view = plots.loss_plot
+    QApplication.processEvents()
+    image = view.viewport().grab().toImage()
+    label = view.mapFromScene(plots.equilibrium_line.label.sceneBoundingRect()).boundingRect().adjusted(2, 2, -2, -2)
+    assert label.width() > 20 and image.rect().contains(label.translated(label.width() + 10, 0))
+    beside = label.translated(label.width() + 10, 0)  # the same band right of the label: the curve is there
+    assert _pixels_near(image, QColor(COLOURS["loss_d"]), beside) > 20
+    assert _pixels_near(image, QColor(COLOURS["loss_d"]), label) == 0

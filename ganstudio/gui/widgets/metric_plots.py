@@ -41,6 +41,8 @@ REDRAW_COST_FACTOR = 100  # wait 100 times as long as a redraw (with its paint) 
 AXIS_TEXT_WIDTH = 34  # px for the left axes' tick labels; grows to the widest label seen in a run
 PADDING = 0.02
 EMPTY_LOG_RANGE = (-1.0, 1.0)  # log10 of 0.1 and 10: the log loss axis when no loss is above 0
+REFERENCE_Z = 10  # reference lines and their labels above every curve (pyqtgraph draws curves at 0)
+LABEL_PATCH = (255, 255, 255, 220)  # the nearly opaque white behind a reference line's label
 STEP_HEADROOM = 0.125  # the step axis ends this fraction of the span past the newest step
 COLOURS = {"loss_d": "#1f77b4", "loss_g": "#ff7f0e", "d_real": "#2ca02c", "d_fake": "#d62728", "augment_p": "#9467bd"}
 CURVE_NAMES = {
@@ -96,13 +98,16 @@ def _span(low: float, high: float) -> tuple[float, float]:
 
 
 def _reference(plot: pg.PlotWidget, y: float, text: str) -> pg.InfiniteLine:
+    """A dashed reference line whose label sits on a white patch above the curves: D's loss hovers at
+    2 ln 2 by design, so a bare label there was drawn over by the very curve it explains."""
     line = pg.InfiniteLine(
         pos=y,
         angle=0,
         pen=pg.mkPen("#555", width=1, style=Qt.PenStyle.DashLine),
         label=text,
-        labelOpts={"position": 0.05, "color": "#555", "anchors": [(0, 1), (0, 1)]},
+        labelOpts={"position": 0.05, "color": "#555", "anchors": [(0, 1), (0, 1)], "fill": LABEL_PATCH},
     )
+    line.setZValue(REFERENCE_Z)
     plot.addItem(line)
     return line
 
