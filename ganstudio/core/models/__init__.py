@@ -80,8 +80,9 @@ def build_models(
 
 
 def needs_per_sample_d(config: RunConfig) -> bool:
-    """No BatchNorm in D. A semi-supervised D judges its labelled, unlabelled and generated batches apart,
-    and classifies held-out images one by one: batch statistics would differ between all of them."""
+    """No BatchNorm in D. A semi-supervised D judges its labelled, unlabelled and generated images in one
+    batch, and classifies held-out images in others: with batch statistics each image's logits would
+    depend on what it was judged beside."""
     return (
         config.loss.kind == "wgan-gp"
         or config.loss.r1_gamma > 0

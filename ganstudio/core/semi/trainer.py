@@ -58,11 +58,19 @@ class SemiTrainer(Trainer):
     ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
         images, targets = self._labelled_batch(real.shape[0])
         judge = forward or D
-        labelled_in, real_in, fake_in = self._d_input(images), self._d_input(real), self._d_input(fake)
+        batches = [self._d_input(images), self._d_input(real), self._d_input(fake)]
         with self.fast.autocast():
-            labelled, unlabelled, generated = judge(labelled_in).float(), judge(real_in).float(), judge(fake_in).float()
+            labelled, unlabelled, generated = self._judge_batches(judge, batches)
             loss = semi_d_loss(labelled, targets, unlabelled, generated, self.config.loss.label_smoothing)
         return loss, realness(unlabelled), realness(generated)
+
+    def _judge_batches(self, judge: Callable[..., torch.Tensor], batches: list[torch.Tensor]) -> list[torch.Tensor]:
+        """D's class logits for each batch. A semi-supervised D judges each image on its own (no BatchNorm),
+        so the three batches go through it as one: one pass of the weights instead of three. Minibatch
+        standard deviation looks across the batch, where fakes would hide among reals: apart, then."""
+        if self.config.model.minibatch_std:
+            return [judge(x).float() for x in batches]
+        return list(judge(torch.cat(batches)).float().split([len(x) for x in batches]))
 
     def held_out_report(self) -> ClassifierReport:
         return score_classifier(
