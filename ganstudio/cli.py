@@ -7,17 +7,18 @@ import errno
 import signal
 import sys
 import traceback
-from pathlib import Path
 from types import ModuleType
 from typing import NoReturn
 
 from ganstudio import __version__, cli_config, cli_semi
 from ganstudio.bench import explorer_latency, gui_lag, memory, modes, quality, scale, semi, speed, startup, supervisor
-from ganstudio.bench.arguments import at_least, output_file
+from ganstudio.cli_progress import drop, is_pipe
+from ganstudio.cli_types import at_least, flags_given, named, output_file
 from ganstudio.core.config import DEFAULT_PRESET, PRESET_SUMMARIES, ConfigError, RunConfig, load_config, preset
 
 EXIT_USAGE = 2
 EXIT_INTERRUPTED = 130
+EXIT_PIPE_CLOSED = 141  # 128 + SIGPIPE, the status of a tool the closed pipe would have ended
 EXIT_ALARM = 2  # a headless run stopped by a health alarm (see --on-alarm)
 DEFAULT_EVAL_SAMPLES = 5000
 DEFAULT_SAMPLES = 64
@@ -212,8 +213,8 @@ def _train(session, on_alarm: str, ranks=None) -> int:
         for event in supervisor.run():
             match event:
                 case RunInfo():
-                    print(f"run folder: {event.run_dir}", flush=True)
-                    print(f"data: {event.data}; device: {event.device}", flush=True)
+                    bar.write(f"run folder: {event.run_dir}")
+                    bar.write(f"data: {event.data}; device: {event.device}")
                 case StatsBatch(stats=stats):  # the display moves at log points, as the log does
                     logged = [s for s in stats if s.step % log_every == 0 or s.step == session.total_steps]
                     if logged:
@@ -325,7 +326,9 @@ def cmd_sample(args: argparse.Namespace) -> int:
     if args.manifest:
         if args.checkpoint:
             raise CliError("give a checkpoint or --manifest, not both")
-        given = [flag for flag, on in (("--n", args.n is not None), ("--seed", args.seed is not None), ("--force", args.force), ("--class", bool(args.class_)), ("--device", args.device is not None)) if on]  # fmt: skip
+        given = flags_given(
+            {"--n": args.n, "--seed": args.seed, "--force": args.force, "--class": args.class_, "--device": args.device}
+        )
         if given:
             raise CliError(f"{', '.join(given)}: a manifest regenerates its set as it was saved, into a new folder")
         from ganstudio.core.export import regenerate
@@ -434,10 +437,9 @@ def cmd_eval(args: argparse.Namespace) -> int:
         ]
         print(format_table(["class", "label accuracy", "intra-FD"], per_class))
     if args.json:
-        from ganstudio.core.atomic import write_named_file
+        from ganstudio.core.atomic import write_named_text
 
-        text = json.dumps(report.to_record(), indent=2) + "\n"
-        write_named_file(args.json, lambda tmp: Path(tmp).write_text(text, encoding="utf-8"))
+        write_named_text(args.json, json.dumps(report.to_record(), indent=2) + "\n")
     return 0
 
 
@@ -490,13 +492,6 @@ def cmd_presets(_args: argparse.Namespace) -> int:
     for name, summary in PRESET_SUMMARIES.items():
         print(f"{name.ljust(width)}  {summary}")
     return 0
-
-
-def named(text: str) -> str:
-    """An argparse type for a name or path that must not be empty: `--resume ""` started a new run."""
-    if not text.strip():
-        raise argparse.ArgumentTypeError("must not be empty")
-    return text
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -667,12 +662,25 @@ def main(argv: list[str] | None = None) -> int:
         from ganstudio.gui.app import run_app
 
         return run_app()
-    status = _run_command(args)
+    status = _flushed(_run_command(args))
     if args.command == "train":
         from ganstudio import cli_distributed
 
         if cli_distributed.under_torchrun():
             cli_distributed.leave(status)
+    return status
+
+
+def _flushed(status: int) -> int:
+    """What is still buffered for standard output, written now: at the interpreter's exit a reader that
+    left (`| head -1`) made it print a BrokenPipeError and end with status 120."""
+    try:
+        sys.stdout.flush()
+    except BrokenPipeError:
+        if not is_pipe(sys.stdout):
+            raise
+        drop(sys.stdout)
+        return status or EXIT_PIPE_CLOSED
     return status
 
 
@@ -688,6 +696,9 @@ def _run_command(args: argparse.Namespace) -> int:
         print(f"ganstudio: error: {_one_line(str(exc))}", file=sys.stderr)
         return EXIT_USAGE
     except OSError as exc:  # a full disk, a read-only folder, a vanished file
+        if isinstance(exc, BrokenPipeError) and is_pipe(sys.stdout):  # `| head -1`: end quietly, as other tools
+            drop(sys.stdout)
+            return EXIT_PIPE_CLOSED
         print(f"ganstudio: error: {_one_line(_io_reason(exc))}", file=sys.stderr)
         return EXIT_USAGE
     except KeyboardInterrupt:

@@ -19,6 +19,8 @@ import time
 from types import FrameType
 from typing import IO, TYPE_CHECKING, NoReturn
 
+from ganstudio.cli_progress import print_or_drop
+
 if TYPE_CHECKING:
     from ganstudio.core.distributed import RankGroup
     from ganstudio.core.session import TrainingSession
@@ -72,6 +74,7 @@ def torchrun_command(nproc: int, train_args: list[str], max_restarts: int = 0) -
         "--standalone",
         f"--nproc-per-node={nproc}",
         f"--max-restarts={max_restarts}",
+        f"--log-dir={os.devnull}",  # the ranks print to our streams; a folder of empty logs per run is litter
         "-m",
         "ganstudio",
         *train_args,
@@ -109,8 +112,7 @@ def _pass_on(stream: IO[str], log: IO[str]) -> None:
         log.write(line)
         log.flush()
         if line.startswith(PASSED_ON):
-            sys.stderr.write(line)
-            sys.stderr.flush()
+            print_or_drop(line.rstrip("\n"), sys.stderr)  # `2>&1 | head`: keep reading, or the ranks block
 
 
 def _rank_error(log_path: str) -> str:

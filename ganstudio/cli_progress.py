@@ -6,6 +6,8 @@ unreadable line; a log wants a line now and then that says where the run is.
 
 from __future__ import annotations
 
+import os
+import stat
 import sys
 import time
 from types import TracebackType
@@ -43,9 +45,10 @@ class TrainingProgress:
 
     def write(self, line: str) -> None:
         if self._bar is not None:
-            self._bar.write(line, file=sys.stdout)
+            with self._bar.external_write_mode(file=sys.stdout):  # tqdm.write, but flushed and guarded
+                print_or_drop(line, sys.stdout)
         else:
-            print(line, flush=True)
+            print_or_drop(line, sys.stdout)
 
     def update(self, step: int, loss_d: float | None = None, loss_g: float | None = None) -> None:
         if self._bar is not None:
@@ -66,8 +69,34 @@ class TrainingProgress:
         self._last_step = self.step
         loss_d, loss_g = self._losses
         losses = f"; loss_d {loss_d:.3f}, loss_g {loss_g:.3f}" if loss_d is not None else ""
-        print(
-            f"step {self.step:,} / {self.total:,} ({100 * self.step / self.total:.0f} %){losses}",
-            file=self.stream,
-            flush=True,
+        print_or_drop(
+            f"step {self.step:,} / {self.total:,} ({100 * self.step / self.total:.0f} %){losses}", self.stream
         )
+
+
+def print_or_drop(line: str, stream: TextIO) -> None:
+    """print, unless the pipe it goes to has lost its reader (`train | head -1`, `2>&1 | head`): then the
+    stream goes to the null device from here on and the run goes on unprinted, since a run's product is its
+    folder, not its lines."""
+    try:
+        print(line, file=stream, flush=True)
+    except BrokenPipeError:
+        if not is_pipe(stream):
+            raise
+        drop(stream)
+
+
+def drop(stream: TextIO) -> None:
+    """Points stream at the null device, so neither later prints nor the exit's flush raise again."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, stream.fileno())
+    os.close(devnull)
+
+
+def is_pipe(stream: TextIO) -> bool:
+    """Whether stream goes into a pipe. Writes to a pipe the user named (--out FIFO) raise another error
+    (core.atomic), so a broken pipe with this true is the stream's own."""
+    try:
+        return stat.S_ISFIFO(os.fstat(stream.fileno()).st_mode)
+    except (OSError, ValueError):
+        return False

@@ -8,7 +8,7 @@ import io
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from ganstudio.bench.arguments import output_file
+from ganstudio.cli_types import flags_given, output_file
 
 if TYPE_CHECKING:  # numpy and the engine load when a command runs, not when the CLI parses
     import numpy as np
@@ -56,19 +56,20 @@ def eval_classifier(args: argparse.Namespace) -> int:
     ignored. The held-out images are chosen as for the sample scores (real_data_for)."""
     import json
 
-    from ganstudio.core.atomic import write_named_file
+    from ganstudio.core.atomic import write_named_text
     from ganstudio.core.quality.evaluator import real_data_for
     from ganstudio.core.semi.classifier import load_classifier
 
-    sample_options = {
-        "--n": args.n is not None,
-        "--device": args.device is not None,
-        "--cas": args.cas,
-        "--inception": args.inception,
-        "--inception-weights": args.inception_weights is not None,
-        "--download-inception": args.download_inception,
-    }
-    given = [flag for flag, on in sample_options.items() if on]
+    given = flags_given(
+        {
+            "--n": args.n,
+            "--device": args.device,
+            "--cas": args.cas,
+            "--inception": args.inception,
+            "--inception-weights": args.inception_weights,
+            "--download-inception": args.download_inception,
+        }
+    )
     if given:
         raise SemiCliError(f"{', '.join(given)}: for the sample scores; --classifier scores D on the CPU")
     if args.data_path and not args.dataset:
@@ -78,8 +79,7 @@ def eval_classifier(args: argparse.Namespace) -> int:
     report = classifier.held_out_report(data)
     _print_report(report)
     if args.json:
-        text = json.dumps(report.to_record(), indent=2) + "\n"
-        write_named_file(args.json, lambda tmp: Path(tmp).write_text(text, encoding="utf-8"))
+        write_named_text(args.json, json.dumps(report.to_record(), indent=2) + "\n")
     return 0
 
 
@@ -102,7 +102,7 @@ def _read_labels(path: str, count: int, classes: int) -> np.ndarray:
 
 
 def cmd_classify(args: argparse.Namespace) -> int:
-    from ganstudio.core.atomic import write_named_file
+    from ganstudio.core.atomic import write_named_text
     from ganstudio.core.semi.classifier import load_classifier
     from ganstudio.core.semi.image_inputs import read_image_inputs
     from ganstudio.core.semi.report import ClassifierReport
@@ -119,7 +119,7 @@ def cmd_classify(args: argparse.Namespace) -> int:
     writer.writerow(["name", "predicted", *names])
     for name, guess, row in zip(inputs.names, predicted, probabilities, strict=True):
         writer.writerow([name, names[guess], *(f"{p:.6f}" for p in row)])
-    write_named_file(out, lambda tmp: Path(tmp).write_text(text.getvalue(), encoding="utf-8"))
+    write_named_text(out, text.getvalue())
     skipped = f"; {inputs.skipped:,} unreadable files skipped" if inputs.skipped else ""
     print(f"classified {len(predicted):,} images into {out}{skipped}")
     if labels is not None:

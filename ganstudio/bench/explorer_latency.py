@@ -13,8 +13,9 @@ import time
 
 import numpy as np
 
-from ganstudio.bench.arguments import add_json, add_preset, positive_float, positive_int
+from ganstudio.bench.arguments import add_json, add_preset
 from ganstudio.bench.table import format_table, median, write_json
+from ganstudio.cli_types import positive_float, positive_int
 from ganstudio.core.config import DEFAULT_PRESET
 
 DRAG_MS = 16

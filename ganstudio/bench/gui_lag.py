@@ -28,9 +28,10 @@ from pathlib import Path
 
 import numpy as np
 
-from ganstudio.bench.arguments import add_json, add_preset, add_set, positive_float, positive_int
+from ganstudio.bench.arguments import add_json, add_preset, add_set
 from ganstudio.bench.child_process import run_child
 from ganstudio.bench.table import format_table, median, write_json
+from ganstudio.cli_types import positive_float, positive_int
 from ganstudio.core.config import DEFAULT_PRESET
 
 TIMER_MS = 10

@@ -11,8 +11,9 @@ import argparse
 import os
 import time
 
-from ganstudio.bench.arguments import add_json, add_preset, add_set, at_least
+from ganstudio.bench.arguments import add_json, add_preset, add_set
 from ganstudio.bench.table import format_table, write_json
+from ganstudio.cli_types import at_least
 from ganstudio.core.config import DEFAULT_PRESET
 
 MARK_EVERY = 1000

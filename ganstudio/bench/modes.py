@@ -10,8 +10,9 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 import numpy as np
 
-from ganstudio.bench.arguments import add_json, add_preset, add_set, positive_int
+from ganstudio.bench.arguments import add_json, add_preset, add_set
 from ganstudio.bench.table import format_table, spread, write_json
+from ganstudio.cli_types import positive_int
 from ganstudio.core.config import apply_override, check, preset
 
 if TYPE_CHECKING:  # torch loads when the bench runs, not when the CLI parses its arguments

@@ -9,8 +9,9 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from ganstudio.bench.arguments import add_json, add_preset, add_set, positive_float, positive_int, presets_or
+from ganstudio.bench.arguments import add_json, add_preset, add_set, presets_or
 from ganstudio.bench.table import format_table, spread, write_json
+from ganstudio.cli_types import positive_float, positive_int
 from ganstudio.core.config import (
     ConfigError,
     RunConfig,

@@ -15,8 +15,9 @@ import sys
 import tempfile
 from pathlib import Path
 
-from ganstudio.bench.arguments import add_json, add_preset, at_least, positive_int
+from ganstudio.bench.arguments import add_json, add_preset
 from ganstudio.bench.child_process import BenchError, run_child
+from ganstudio.cli_types import at_least, positive_int
 
 RUN_TIMEOUT_S = 600
 HELP = "images/s on 1, 2, ... processes (torchrun) at the same global batch, and the share spent communicating"

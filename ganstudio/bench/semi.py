@@ -9,8 +9,9 @@ from typing import Any
 
 import numpy as np
 
-from ganstudio.bench.arguments import add_json, add_preset, add_set, at_least, positive_int
+from ganstudio.bench.arguments import add_json, add_preset, add_set
 from ganstudio.bench.table import format_table, spread, write_json
+from ganstudio.cli_types import at_least, positive_int
 from ganstudio.core.config import RunConfig, apply_override, check, preset
 
 HELP = "semi-supervised GAN vs the supervised baseline: held-out accuracy over seeds, per labels per class"

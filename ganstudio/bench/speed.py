@@ -9,8 +9,9 @@ import argparse
 import time
 from typing import TYPE_CHECKING, Any
 
-from ganstudio.bench.arguments import add_json, add_preset, positive_int, presets_or
+from ganstudio.bench.arguments import add_json, add_preset, presets_or
 from ganstudio.bench.table import format_table, median, write_json
+from ganstudio.cli_types import positive_int
 from ganstudio.core.config import DEFAULT_PRESET, preset
 
 if TYPE_CHECKING:  # torch loads when the bench runs, not when the CLI parses its arguments

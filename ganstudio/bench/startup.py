@@ -9,8 +9,9 @@ import subprocess
 import sys
 import time
 
-from ganstudio.bench.arguments import add_json, positive_int
+from ganstudio.bench.arguments import add_json
 from ganstudio.bench.table import format_table, median, write_json
+from ganstudio.cli_types import positive_int
 
 HELP = "launch to first painted window and Start to first step, in fresh processes"
 OPEN_BEFORE_START_S = 3.0  # a person reads the window before pressing Start; the engine warms meanwhile

@@ -17,8 +17,9 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from ganstudio.bench.arguments import add_json, add_preset, add_set, positive_int
+from ganstudio.bench.arguments import add_json, add_preset, add_set
 from ganstudio.bench.table import format_table, median, write_json
+from ganstudio.cli_types import positive_int
 from ganstudio.core.config import apply_override, check, preset
 from ganstudio.core.events import Event
 from ganstudio.core.runlog import RunDirectory

@@ -29,11 +29,10 @@ def format_table(headers: list[str], rows: list[list]) -> str:
 def write_json(path: str | Path | None, name: str, results: dict) -> None:
     if not path:
         return
-    from ganstudio.core.atomic import write_named_file
+    from ganstudio.core.atomic import write_named_text
 
     payload = {"bench": name, "date": time.strftime("%Y-%m-%d"), "machine": machine_line(), **results}
-    text = json.dumps(payload, indent=2)
-    write_named_file(path, lambda target: Path(target).write_text(text, encoding="utf-8"))
+    write_named_text(path, json.dumps(payload, indent=2))
 
 
 def spread(values, digits: int = 1, scale: float = 1.0) -> str:

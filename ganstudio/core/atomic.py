@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import os
 import re
 import stat
@@ -13,6 +14,8 @@ from pathlib import Path
 
 TMP_SUFFIX = ".tmp"
 STALE_SECONDS = 60.0  # a temp file older than any write takes was left by a killed process
+PIPE_READER_WAIT_S = 10.0  # how long --out naming a pipe waits for a process to read it
+PIPE_POLL_S = 0.05
 
 
 def _umask() -> int:
@@ -65,16 +68,25 @@ def write_named_file(path: str | Path, write: Callable[[str], object]) -> Path:
     path = Path(path)
     descriptor = _descriptor(path)
     if descriptor is not None:
-        _write_to_descriptor(descriptor, write)
+        target: int = descriptor
+        _write_staged(write, lambda data: _write_all(target, data, path))
         return path
     try:
         mode = path.stat().st_mode
     except OSError:
         return atomic_write(path, write)  # nothing there yet (or a dangling link, replaced)
-    if stat.S_ISCHR(mode) or stat.S_ISFIFO(mode) or stat.S_ISSOCK(mode):
+    if stat.S_ISFIFO(mode):
+        _write_staged(write, lambda data: _write_to_pipe(path, data))
+        return path
+    if stat.S_ISCHR(mode) or stat.S_ISSOCK(mode):
         write(str(path))
         return path
     return atomic_write(Path(os.path.realpath(path)) if path.is_symlink() else path, write)
+
+
+def write_named_text(path: str | Path, text: str) -> Path:
+    """write_named_file for a text the command already holds whole (a CSV, a JSON report)."""
+    return write_named_file(path, lambda target: Path(target).write_text(text, encoding="utf-8"))
 
 
 def _descriptor(path: Path) -> int | None:
@@ -85,16 +97,52 @@ def _descriptor(path: Path) -> int | None:
     return named if named is not None else int(match.group(1)) if match else None
 
 
-def _write_to_descriptor(descriptor: int, write: Callable[[str], object]) -> None:
-    """write() fills a temporary file, whose bytes then follow what the process printed before."""
-    sys.stdout.flush()
-    sys.stderr.flush()
+def _write_to_pipe(path: Path, data: bytes) -> None:
+    """Into a named pipe, once a process reads it: opened plainly, a pipe nobody reads would block the
+    command for ever, after all its work was done."""
+    deadline = time.monotonic() + PIPE_READER_WAIT_S
+    while True:
+        try:
+            descriptor = os.open(path, os.O_WRONLY | os.O_NONBLOCK)
+            break
+        except OSError as exc:
+            if exc.errno != errno.ENXIO:  # ENXIO: no reader yet
+                raise
+            if time.monotonic() >= deadline:
+                raise OSError(
+                    errno.ENXIO, f"no process opened the pipe for reading within {PIPE_READER_WAIT_S:g} s", str(path)
+                ) from None
+            time.sleep(PIPE_POLL_S)
+    try:
+        os.set_blocking(descriptor, True)
+        _write_all(descriptor, data, path)
+    finally:
+        os.close(descriptor)
+
+
+def _write_staged(write: Callable[[str], object], deliver: Callable[[bytes], None]) -> None:
+    """write() fills a temporary file whose bytes are then delivered whole, after what the process printed:
+    a failed write() sends nothing."""
     with tempfile.TemporaryDirectory() as folder:
         staged = os.path.join(folder, "output")
         write(staged)
-        data = memoryview(Path(staged).read_bytes())
-    while data:
-        data = data[os.write(descriptor, data) :]
+        data = Path(staged).read_bytes()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    deliver(data)
+
+
+def _write_all(descriptor: int, data: bytes, path: Path) -> None:
+    """A reader of a named output that leaves early is this command's error, with its name: a bare
+    BrokenPipeError would read as standard output's own reader leaving (`| head`), which ends quietly."""
+    view = memoryview(data)
+    try:
+        while view:
+            view = view[os.write(descriptor, view) :]
+    except BrokenPipeError:
+        if descriptor == sys.stdout.fileno():
+            raise
+        raise OSError(f"{path}: its reader closed it before the output was written") from None
 
 
 def remove_stale_temp_files(folder: str | Path, older_than: float = STALE_SECONDS) -> int:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import errno
 import pickle
+import shutil
 import zipfile
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -28,6 +29,7 @@ if TYPE_CHECKING:
 # largest model the memory check accepts (core/footprint.py) with its EMA copy and Adam's two
 # moments fits under this.
 MAX_CHECKPOINT_BYTES = 4 << 30
+FULL_BELOW_BYTES = 1 << 20  # a folder with less free space than this is full for a checkpoint's purposes
 
 
 MAX_WORLD_SIZE = 1024  # as `train --nproc` accepts
@@ -43,12 +45,25 @@ def class_names_of(state: dict[str, Any]) -> tuple[str, ...]:
     return tuple(state.get("class_names", []))
 
 
-def _write_reason(exc: BaseException) -> str:
-    if (isinstance(exc, OSError) and exc.errno == errno.ENOSPC) or "No space left" in str(exc):
+def _write_reason(exc: BaseException, folder: Path) -> str:
+    """Why a save failed, in words: torch.save reports a short write as a RuntimeError quoting its C++
+    source ("[enforce fail at inline_container.cc:...]"), which says nothing to a user."""
+    if isinstance(exc, OSError):
+        return "the disk is full" if exc.errno == errno.ENOSPC else exc.strerror or str(exc)
+    if "No space left" in str(exc) or _nearly_full(folder):
         return "the disk is full"
-    if isinstance(exc, OSError) and exc.strerror:
-        return exc.strerror
+    if "inline_container" in str(exc) or "PytorchStreamWriter" in str(exc):
+        return "the file could not be written whole (a full disk, a quota or a file size limit)"
     return str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+
+
+def _nearly_full(folder: Path) -> bool:
+    """Whether less than FULL_BELOW_BYTES are free where the checkpoint goes (for torch's RuntimeError,
+    which carries no errno)."""
+    try:
+        return shutil.disk_usage(folder).free < FULL_BELOW_BYTES
+    except OSError:
+        return False
 
 
 def save_checkpoint(state: dict[str, Any], path: str | Path) -> Path:
@@ -57,7 +72,8 @@ def save_checkpoint(state: dict[str, Any], path: str | Path) -> Path:
         return atomic_write(path, lambda tmp: torch.save(state, tmp))
     except (OSError, RuntimeError) as exc:  # torch.save reports a full disk as a RuntimeError
         raise CheckpointError(
-            f"could not save the checkpoint {path}: {_write_reason(exc)}; the previous checkpoint is kept"
+            f"could not save the checkpoint {path}: {_write_reason(exc, Path(path).parent)}; "
+            "the previous checkpoint is kept"
         ) from None
 
 

@@ -70,6 +70,7 @@ def test_a_full_disk_during_train_keeps_the_last_checkpoint(tmp_path):
     assert proc.returncode == 2, err
     lines = err.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("ganstudio: error: could not save the checkpoint"), err
+    assert "could not be written whole" in err and "inline_container" not in err  # words, not torch's C++ source
     assert hashlib.sha256(latest.read_bytes()).hexdigest() == before
     assert not list(run.rglob("*.tmp"))
 
@@ -130,3 +131,97 @@ def test_eval_says_what_it_is_doing(tmp_path, small_checkpoint, capsys):
     assert "real images: fashion-mnist (from the bundled Fashion-MNIST split)" in err
     assert "generating and scoring 50 images" in err
     assert json.loads((tmp_path / "q.json").read_text())["samples"] == 50
+
+
+def tiny_toy_config_file(tmp_path) -> str:
+    path = tmp_path / "cfg.json"
+    path.write_text(tiny_toy_config(steps=40).to_json())
+    return str(path)
+
+
+@pytest.mark.parametrize("reader_leaves", ["before the first line", "after the first line", "with stderr too"])
+def test_a_reader_that_leaves_early_neither_stops_the_run_nor_prints_an_error(tmp_path, reader_leaves):
+    """`ganstudio train | head -1` (and `2>&1 | head -1`): the run goes on to its last step, unprinted, and
+    ends as a pipeline's tools end when their reader leaves (status 0, or 141 when its last line met the
+    closed pipe)."""
+    run = tmp_path / "run"
+    read_end, write_end = os.pipe()
+    if reader_leaves != "after the first line":
+        os.close(read_end)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "ganstudio", "train", "--config", tiny_toy_config_file(tmp_path), "--out", str(run)],
+        stdout=write_end,
+        stderr=write_end if reader_leaves == "with stderr too" else subprocess.PIPE,
+        text=True,
+        env={k: v for k, v in os.environ.items() if k != "PYTHONUNBUFFERED"},  # stdout block-buffered, as in a shell
+    )
+    os.close(write_end)
+    if reader_leaves == "after the first line":
+        with os.fdopen(read_end) as reader:
+            assert reader.readline().startswith("run folder:")
+    _, err = proc.communicate(timeout=120)
+    assert proc.returncode in (0, 141) and "error" not in (err or "").lower(), err
+    assert load_checkpoint(run / "checkpoints" / "latest.pt")["step"] == 40
+
+
+def test_the_run_folder_line_reaches_a_pipe_at_once_beside_a_progress_bar(tmp_path):
+    """On a terminal the progress bar (tqdm) holds stderr; the lines for stdout still arrive when printed
+    (`grep -m1 "run folder"` must not wait for the run's end), and the run outlives its reader."""
+    import fcntl
+    import pty
+    import struct
+    import termios
+    import threading
+
+    run = tmp_path / "run"
+    terminal, terminal_end = pty.openpty()
+    fcntl.ioctl(terminal_end, termios.TIOCSWINSZ, struct.pack("HHHH", 24, 100, 0, 0))  # a bar needs a width
+    shown: list[bytes] = []
+    drain = threading.Thread(target=_read_until_closed, args=(terminal, shown), daemon=True)
+    drain.start()
+    read_end, write_end = os.pipe()
+    config = tmp_path / "cfg.json"
+    config.write_text(tiny_toy_config(steps=400, log_every=5, checkpoint_every=400).to_json())
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "ganstudio", "train", "--config", str(config), "--out", str(run)],
+        stdout=write_end,
+        stderr=terminal_end,
+        env={k: v for k, v in os.environ.items() if k != "PYTHONUNBUFFERED"},
+    )
+    os.close(write_end)
+    os.close(terminal_end)
+    with os.fdopen(read_end) as reader:
+        assert reader.readline().startswith("run folder:")
+        step_then = load_or_zero(run)
+    assert proc.wait(timeout=120) in (0, 141)
+    assert step_then < 400  # the line came while the run was still training, not at its end
+    assert load_checkpoint(run / "checkpoints" / "latest.pt")["step"] == 400
+    assert b"it/s" in b"".join(shown) or b"step/s" in b"".join(shown)  # the bar was drawn: tqdm was in use
+
+
+def _read_until_closed(descriptor: int, into: list[bytes]) -> None:
+    try:
+        while chunk := os.read(descriptor, 4096):
+            into.append(chunk)
+    except OSError:  # the terminal's other end closed
+        pass
+
+
+def load_or_zero(run) -> int:
+    latest = run / "checkpoints" / "latest.pt"
+    return load_checkpoint(latest)["step"] if latest.exists() else 0
+
+
+def test_a_command_whose_reader_left_ends_quietly_not_with_an_exit_time_traceback(tmp_path):
+    read_end, write_end = os.pipe()
+    os.close(read_end)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "ganstudio", "presets"],
+        stdout=write_end,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={k: v for k, v in os.environ.items() if k != "PYTHONUNBUFFERED"},
+    )
+    os.close(write_end)
+    _, err = proc.communicate(timeout=60)
+    assert proc.returncode == 141 and err == ""

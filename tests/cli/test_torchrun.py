@@ -123,17 +123,20 @@ def test_nproc_starts_torchrun_and_sigterm_saves_one_checkpoint(tmp_path, capsys
     config = tmp_path / "cfg.json"
     config.write_text(tiny_toy_config(steps=1_000_000, log_every=5, checkpoint_every=100_000).to_json())
     run = tmp_path / "run"
+    temp = tmp_path / "temp"  # the processes' temporary folder: torchrun's per-run log folders went there
+    temp.mkdir()
     proc = subprocess.Popen(
         [sys.executable, "-m", "ganstudio", "train", "--nproc", "2", "--config", str(config), "--out", str(run)],
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,
-        env=ENV,
+        env={**ENV, "TMPDIR": str(temp)},
     )
     wait_for_subprocess(proc, running_at(run, 5), "two ranks training")
     proc.send_signal(signal.SIGTERM)
     out, _ = proc.communicate(timeout=120)
     assert proc.returncode == 130, out  # as one process would end: stopped, checkpoint saved
+    assert not list(temp.glob("torchelastic_*"))  # torchrun's per-run log folders are not left behind
     state = load_checkpoint(run / "checkpoints" / "latest.pt")
     assert state["world_size"] == 2 and state["step"] == read_heartbeat(run).step
     assert main(["train", "--resume", str(run), "--steps", str(state["step"] + 3)]) == 0

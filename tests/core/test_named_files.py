@@ -1,9 +1,13 @@
 """Files the user names on the command line (--out, --json): a name for an open descriptor keeps what was
-printed to it, a device stays a device."""
+printed to it, a device stays a device, a pipe nobody reads is not waited on for ever."""
 
 import os
+import stat
 from pathlib import Path
 
+import pytest
+
+from ganstudio.core import atomic
 from ganstudio.core.atomic import write_named_file
 
 
@@ -18,3 +22,12 @@ def test_a_descriptor_name_appends_after_what_the_process_printed(tmp_path):
     finally:
         os.close(descriptor)
     assert log.read_text() == "printed before\n{}\n"
+
+
+def test_a_pipe_nobody_reads_is_refused_within_a_bound_not_waited_on_for_ever(tmp_path, monkeypatch):
+    monkeypatch.setattr(atomic, "PIPE_READER_WAIT_S", 0.2)
+    pipe = tmp_path / "pipe"
+    os.mkfifo(pipe)
+    with pytest.raises(OSError, match=r"no process opened the pipe for reading within 0.2 s"):
+        write_named_file(pipe, lambda staged: Path(staged).write_text("never read\n"))
+    assert stat.S_ISFIFO(pipe.stat().st_mode)
