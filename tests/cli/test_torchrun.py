@@ -142,3 +142,22 @@ def test_nproc_starts_torchrun_and_sigterm_saves_one_checkpoint(tmp_path, capsys
     assert main(["train", "--resume", str(run), "--steps", str(state["step"] + 3)]) == 0
     err = capsys.readouterr().err
     assert "resuming on 1 process a run saved on 2" in err and "data order and noise differ" in err
+
+
+def test_nproc_image_run_scores_quality_on_rank_0_and_finishes(tmp_path):
+    """torchmetrics gathers its state from every rank at compute() once a process group exists; only rank 0
+    scores, so the group waited for ever at the first quality check and no checkpoint was written."""
+    run = tmp_path / "run"
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "ganstudio", "train", "--nproc", "2", "--preset", "fashion-fast"]
+        + ["--set", "train.steps=20", "--set", "quality.every=10", "--set", "quality.samples=50"]
+        + ["--set", "data.limit=500", "--out", str(run)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        env={**ENV, "GANSTUDIO_DIST_TIMEOUT_S": "30"},
+    )
+    out, _ = proc.communicate(timeout=180)
+    assert proc.returncode == 0, out
+    assert [r["step"] for r in records(run) if r.get("event") == "quality"] == [10, 20]
+    assert load_checkpoint(run / "checkpoints" / "latest.pt")["step"] == 20

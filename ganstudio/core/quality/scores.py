@@ -21,6 +21,9 @@ from torch import nn
 PR_NEIGHBOURS = 3
 DC_NEIGHBOURS = 5
 CHUNK = 2048
+# Under torchrun only rank 0 scores: torchmetrics would otherwise gather every rank's state at compute()
+# and wait for ever on ranks that are not scoring.
+ONE_PROCESS: dict[str, Any] = {"sync_on_compute": False}
 
 
 class _Precomputed(nn.Module):
@@ -37,7 +40,7 @@ class _Precomputed(nn.Module):
 def frechet_distance(real: torch.Tensor, fake: torch.Tensor) -> float:
     from torchmetrics.image.fid import FrechetInceptionDistance
 
-    metric = FrechetInceptionDistance(feature=_Precomputed(real.shape[1]))
+    metric = FrechetInceptionDistance(feature=_Precomputed(real.shape[1]), **ONE_PROCESS)
     metric.update(real.double(), real=True)
     metric.update(fake.double(), real=False)
     return float(metric.compute())
@@ -50,7 +53,9 @@ def kernel_distance(real: torch.Tensor, fake: torch.Tensor, subsets: int = 50) -
     subset_size = min(1000, len(real), len(fake))
     with warnings.catch_warnings():  # it warns that it keeps every feature: ours are 128-d, a few MB
         warnings.simplefilter("ignore", UserWarning)
-        metric = KernelInceptionDistance(feature=_Precomputed(real.shape[1]), subsets=subsets, subset_size=subset_size)
+        metric = KernelInceptionDistance(
+            feature=_Precomputed(real.shape[1]), subsets=subsets, subset_size=subset_size, **ONE_PROCESS
+        )
     metric.update(real.double(), real=True)
     metric.update(fake.double(), real=False)
     mean, std = metric.compute()
