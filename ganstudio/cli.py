@@ -14,7 +14,7 @@ from ganstudio import __version__, cli_config, cli_semi
 from ganstudio.bench import explorer_latency, gui_lag, memory, modes, quality, scale, semi, speed, startup, supervisor
 from ganstudio.cli_progress import drop, is_pipe
 from ganstudio.cli_types import at_least, flags_given, named, output_file
-from ganstudio.core.config import DEFAULT_PRESET, PRESET_SUMMARIES, ConfigError, RunConfig, load_config, preset
+from ganstudio.core.config import DEFAULT_PRESET, PRESET_SUMMARIES, RunConfig, load_config, preset
 
 EXIT_USAGE = 2
 EXIT_INTERRUPTED = 130
@@ -52,25 +52,9 @@ class OneLineParser(argparse.ArgumentParser):
 
 def _user_errors() -> tuple[type[BaseException], ...]:
     from ganstudio.bench.child_process import BenchError
-    from ganstudio.core.checkpoint import CheckpointError
-    from ganstudio.core.data import DataError
-    from ganstudio.core.device import DeviceError
-    from ganstudio.core.export import ExportError
-    from ganstudio.core.quality.errors import QualityError
-    from ganstudio.core.runlog import RunError
+    from ganstudio.core.user_errors import user_errors
 
-    return (
-        CliError,
-        BenchError,
-        ConfigError,
-        DataError,
-        DeviceError,
-        CheckpointError,
-        RunError,
-        ExportError,
-        QualityError,
-        cli_semi.SemiCliError,
-    )
+    return (CliError, BenchError, cli_semi.SemiCliError, *user_errors())
 
 
 def _config_from_args(args: argparse.Namespace) -> RunConfig:

@@ -89,9 +89,14 @@ class RunEvents(QObject):
         w.plots.mark(step, "rewind")
         w.statusBar().showMessage(f"Rewound to step {step:,}", 8000)
 
-    def _on_failed(self, text: str) -> None:
+    def _on_failed(self, text: str, reason: str) -> None:
+        """A bad input (a config, a data file, a checkpoint) is said in its own words; only a bug shows
+        its traceback."""
         w = self.window
         w.run_failed = True
+        if reason:
+            w.errors.show("Training failed", reason)
+            return
         last = text.strip().splitlines()[-1] if text.strip() else "unknown error"
         w.errors.show("Training failed", last, details=text)
 

@@ -66,6 +66,7 @@ class RunWatcher(QObject):
         self.last_beat: Heartbeat | None = None
         self.step = 0
         self.lost = False
+        self.finished = False  # said by the window of a run with no heartbeat whose log reached its last step
         self._stamps: dict[str, tuple | None] = {
             "live": None,
             "samples": None,
@@ -111,7 +112,7 @@ class RunWatcher(QObject):
             self.snapshot_ready.emit(str(snapshot_path(self.run.path)))
         self._caught_up = True
         silent = self._clock() - self._last_news
-        ended = self.last_beat is not None and self.last_beat.ended
+        ended = self.last_beat.ended if self.last_beat is not None else self.finished
         if not self.lost and not ended and silent > self.timeout_s:
             self.lost = True
             self.writer_lost.emit(silent)

@@ -92,6 +92,8 @@ class WatchMode(QObject):
         self._explore_newest()
         w.snapshot_timer.start()
         watcher.start()
+        if self._complete_without_writer():
+            self._on_finished(watcher.step)
         return True
 
     def stop(self) -> None:
@@ -106,10 +108,14 @@ class WatchMode(QObject):
     def leave(self) -> None:
         """*Stop watching*: the window is free for its own runs again."""
         if self.active:
+            watcher = self._live_watcher
+            beat = watcher.last_beat
+            gone = watcher.lost or watcher.finished or (beat is not None and beat.ended)
             self.stop()
             self.window.controls.reset_rate()
             self.window.set_phase(RunPhase.IDLE)
-            self.window.statusBar().showMessage("Stopped watching; the run goes on in its own process", 8000)
+            goes_on = "" if gone else "; the run goes on in its own process"
+            self.window.statusBar().showMessage(f"Stopped watching {self._watched_run.path}{goes_on}", 8000)
 
     def _show_label(self) -> None:
         beat = self.watcher.last_beat if self.watcher else None
@@ -222,13 +228,48 @@ class WatchMode(QObject):
         w.set_phase(RunPhase.IDLE)
         reason = FinishReason(beat.state)  # an ended writer's state says why it ended
         if reason is FinishReason.DONE:
-            w.statusBar().showMessage(f"The watched run finished at step {beat.step:,}", 10000)
+            self._on_finished(beat.step)
             return
         how = {FinishReason.NAN: "stopped on a NaN/Inf loss", FinishReason.ERROR: "failed"}.get(reason, "stopped")
         self._offer_continue(beat.step, f"The run {how} ({_describe(beat)}).")
 
+    def _complete_without_writer(self) -> bool:
+        """A run with no heartbeat (one a window trained) whose log reached its last step has finished:
+        its silence is not a death."""
+        watcher = self._live_watcher
+        if watcher.last_beat is not None:
+            return False
+        try:
+            return watcher.step >= self._watched_run.read_config().train.steps
+        except RunError:
+            return False  # config.json gone or broken: not a finished run, and _on_lost says what is wrong
+
+    def _on_finished(self, step: int) -> None:
+        """Start carries a finished run on, once Steps goes past its last step."""
+        w = self.window
+        self._live_watcher.finished = True
+        w.controls.show_position(step)
+        w.controls.reset_rate()
+        w.set_phase(RunPhase.IDLE)
+        w.files.set_continuable(None)
+        more = ""
+        try:
+            config = self._watched_run.read_config()
+        except RunError:
+            config = None
+        if config is not None and self._watched_run.latest_checkpoint.is_file():
+            w.form.set_config(config)
+            w.live.load(config)
+            w.files.set_continuable(self._watched_run, config)
+            more = "; raise Steps past it and press Start to carry it on in this window"
+        w.statusBar().showMessage(f"The watched run finished at step {step:,}{more}", 15000)
+        w.update_controls()
+
     def _on_lost(self, seconds: float) -> None:
         w = self.window
+        if self._complete_without_writer():
+            self._on_finished(self._live_watcher.step)
+            return
         beat = self._live_watcher.last_beat
         w.controls.reset_rate()
         w.set_phase(RunPhase.IDLE)

@@ -77,7 +77,7 @@ class TrainingController(QObject):
     changed = Signal(int, object)  # step, dict of hyperparameters changed mid-run
     health_alarm = Signal(object)  # core.events.Alarm
     rewound = Signal(int, object)  # the step training went back to, and its config (as a dict)
-    failed = Signal(str)  # traceback text
+    failed = Signal(str, str)  # traceback text; the reason in one line when it is a bad input, else ''
     finished = Signal(object)  # FinishReason
 
     def __init__(self, parent: QObject | None = None):
@@ -128,8 +128,10 @@ class TrainingController(QObject):
                 self.health_alarm.emit(event)
             case Rewound(step=step, config=config):
                 self.rewound.emit(step, config)
-            case Failed(message=message):
-                self.failed.emit(message)
+            case Failed(message=message, error=error):
+                from ganstudio.core.user_errors import user_errors
+
+                self.failed.emit(message, str(error) if isinstance(error, user_errors()) else "")
             case Finished(reason=reason):
                 self._reason = reason
 

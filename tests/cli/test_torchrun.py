@@ -148,10 +148,10 @@ def test_nproc_image_run_scores_quality_on_rank_0_and_finishes(tmp_path):
     """torchmetrics gathers its state from every rank at compute() once a process group exists; only rank 0
     scores, so the group waited for ever at the first quality check and no checkpoint was written."""
     run = tmp_path / "run"
+    settings = ["train.steps=20", "quality.every=10", "quality.samples=50", "data.limit=500"]
     proc = subprocess.Popen(
-        [sys.executable, "-m", "ganstudio", "train", "--nproc", "2", "--preset", "fashion-fast"]
-        + ["--set", "train.steps=20", "--set", "quality.every=10", "--set", "quality.samples=50"]
-        + ["--set", "data.limit=500", "--out", str(run)],
+        [sys.executable, "-m", "ganstudio", "train", "--nproc", "2", "--preset", "fashion-fast", "--out", str(run)]
+        + [arg for setting in settings for arg in ("--set", setting)],
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,

@@ -180,3 +180,52 @@ def test_a_run_nobody_writes_is_said_after_the_timeout(qtbot, make_window, tmp_p
     assert w.state is RunPhase.IDLE and w.banner.remedy_buttons == []  # no checkpoint: nothing to continue
     w.watch.leave()
     assert not w.watch_label.isVisible() and w.menu_actions.new_action.isEnabled()
+
+
+def test_a_finished_run_without_a_heartbeat_is_finished_not_dead(qtbot, make_window, tmp_path):
+    """A run a window trained writes no heartbeat: watched after its end, it was "Starting" for 10 s, then
+    "probably died" with a Continue here that failed with a traceback."""
+    import time
+
+    from PySide6.QtCore import Qt
+
+    from ganstudio.core.checkpoint import load_checkpoint
+    from ganstudio.core.session import TrainingSession
+    from tests.gui.conftest import wait_finished
+
+    session = TrainingSession.start(tiny_image_config(steps=10), RunDirectory.at(tmp_path / "run"))
+    while not session.done:
+        session.advance()
+    session.save_checkpoint()
+    session.close()
+    w = make_window()
+    assert w.files.watch_run(tmp_path / "run")
+    assert w.state is RunPhase.IDLE and w.controls.progress.value() == 10
+    assert "finished at step 10" in w.statusBar().currentMessage()
+    watcher = w.watch.watcher
+    watcher._clock = lambda: time.monotonic() + 3600  # an hour of silence
+    watcher.tick()
+    assert not w.banner.isVisible()
+
+    with qtbot.waitSignal(w.controller.finished, timeout=30000) as refused:
+        qtbot.mouseClick(w.controls.start_button, Qt.MouseButton.LeftButton)  # Steps still 10
+    assert refused.args == ["error"]
+    assert "does not go past the checkpoint's step 10" in w.errors.dialog.text()
+    assert w.errors.dialog.detailedText() == ""  # a bad input, said in its own words: no traceback
+    w.errors.dialog.accept()
+    w.form.widget("train.steps").setValue(15)
+    qtbot.mouseClick(w.controls.start_button, Qt.MouseButton.LeftButton)
+    assert wait_finished(qtbot, w) == "done"
+    assert load_checkpoint(tmp_path / "run" / "checkpoints" / "latest.pt")["step"] == 15
+
+
+def test_stop_watching_an_ended_run_does_not_say_it_goes_on(qtbot, make_window, writer):
+    run, supervisor, bridge = writer
+    supervisor.emit(StateChanged("running"))
+    w = make_window()
+    w.files.watch_run(run.path)
+    qtbot.waitUntil(lambda: w.state is RunPhase.RUNNING, timeout=TIMEOUT)
+    bridge.close("error")
+    qtbot.waitUntil(lambda: w.state is RunPhase.IDLE, timeout=TIMEOUT)
+    w.watch.leave()
+    assert w.statusBar().currentMessage() == f"Stopped watching {run.path}"
