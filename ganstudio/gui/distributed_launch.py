@@ -17,8 +17,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QObject, QTimer
-from PySide6.QtWidgets import QMessageBox
+from PySide6.QtCore import QEventLoop, QObject, Qt, QTimer
+from PySide6.QtWidgets import QMessageBox, QProgressDialog
 
 from ganstudio.core.config import RunConfig
 from ganstudio.core.runlog import RunDirectory, RunError
@@ -156,6 +156,7 @@ class DistributedLaunch(QObject):
     def may_close(self, ask: Callable[[], str] | None = None) -> bool:
         """Whether the window may close: always with no child running; else as the user answers."""
         if not self.running:
+            self._forget_error_file()
             return True
         answer = (ask or self.ask)()
         if answer == "cancel":
@@ -165,8 +166,35 @@ class DistributedLaunch(QObject):
 
             assert self.run is not None and self.process is not None
             append_command(self.run.path, "stop")
-            try:
-                self.process.wait(timeout=STOP_WAIT_S)
-            except subprocess.TimeoutExpired:
-                pass  # the stop is in the control file: the run saves and ends on its own
+            self._wait_for_stop()
+        if not self.running:  # left training, its output still goes to the file
+            self._forget_error_file()
         return True
+
+    def _wait_for_stop(self) -> None:
+        """Waits (at most STOP_WAIT_S) for the processes to save and end, with the window still drawn and
+        a button to close at once: the stop is in the control file, so the run saves and ends on its own."""
+        assert self.process is not None
+        process = self.process
+        loop = QEventLoop()
+        dialog = QProgressDialog(
+            "Saving a checkpoint and stopping the run's processes...", "Close now", 0, 0, self.window
+        )
+        dialog.setObjectName("stopWaitDialog")
+        dialog.setWindowTitle("Stopping the run")
+        dialog.setWindowModality(Qt.WindowModality.WindowModal)
+        dialog.setMinimumDuration(0)
+        dialog.canceled.connect(loop.quit)
+        poll = QTimer(loop, interval=POLL_MS)
+        poll.timeout.connect(lambda: process.poll() is not None and loop.quit())
+        deadline = QTimer(loop, interval=int(STOP_WAIT_S * 1000), singleShot=True)
+        deadline.timeout.connect(loop.quit)
+        poll.start()
+        deadline.start()
+        dialog.show()
+        if process.poll() is None:
+            loop.exec()
+        poll.stop()
+        deadline.stop()
+        dialog.close()
+        dialog.deleteLater()
