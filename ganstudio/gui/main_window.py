@@ -222,6 +222,7 @@ class MainWindow(QMainWindow):
         self.banner.remedy_chosen.connect(self.apply_remedy)
         self.form.config_changed.connect(self._on_form_changed)
         self.snapshot_timer.timeout.connect(self._refresh_live_snapshot)
+        self.tabs.currentChanged.connect(self._on_tab_changed)
         self.run_events.attach(self.controller)
         self.live.changes_requested.connect(lambda changes: self.steering().change(changes))
         self.distribution.step_requested.connect(self.step_once)
@@ -305,6 +306,12 @@ class MainWindow(QMainWindow):
 
     def _refresh_live_snapshot(self) -> None:
         if self.state is RunPhase.RUNNING and self.tabs.currentWidget() is self.explorer:
+            self.steering().request_snapshot()
+
+    def _on_tab_changed(self) -> None:
+        """The Explorer brought to the front shows the generator as it is now: the timer asks only while a
+        run goes, so a paused run's explorer showed the generator of the step it was opened at."""
+        if self.state in (RunPhase.RUNNING, RunPhase.PAUSED) and self.tabs.currentWidget() is self.explorer:
             self.steering().request_snapshot()
 
     # --- what the run says -------------------------------------------------------------------

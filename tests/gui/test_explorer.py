@@ -10,6 +10,7 @@ from ganstudio.core.checkpoint import save_checkpoint
 from ganstudio.core.export import ImageSetSpec
 from ganstudio.core.imaging import load_png
 from ganstudio.core.trainer import Trainer
+from ganstudio.gui.run_phase import RunPhase
 from tests.conftest import tiny_image_config, tiny_toy_config
 
 
@@ -171,3 +172,18 @@ def test_a_bad_checkpoint_is_a_clear_error(make_window, tmp_path):
     w = make_window()
     assert not w.files.explore_checkpoint(bad)
     assert w.errors.dialog is not None and "not a readable checkpoint" in w.errors.dialog.text()
+
+
+def test_the_explorer_brought_to_the_front_of_a_paused_run_shows_its_generator_now(qtbot, make_window):
+    w = make_window(tiny_image_config(steps=100000))
+    with qtbot.waitSignal(w.controller.snapshot_ready, timeout=30000):
+        w.start()
+    first = w.controls.progress.value()
+    qtbot.waitUntil(lambda: w.controls.progress.value() > first + 20, timeout=30000)
+    w.toggle_pause()
+    qtbot.waitUntil(lambda: w.state is RunPhase.PAUSED, timeout=10000)
+    assert w.explorer.state.snapshot.step < first + 20
+    with qtbot.waitSignal(w.controller.snapshot_ready, timeout=10000):
+        w.tabs.setCurrentWidget(w.explorer)
+    assert w.explorer.state.snapshot.step > first + 20
+    w.stop()
