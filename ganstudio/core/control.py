@@ -20,6 +20,7 @@ import socket
 import threading
 import time
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeGuard
@@ -246,9 +247,11 @@ class FolderBridge:
     step or an evaluation never looks like a dead writer.
     """
 
-    def __init__(self, run: RunDirectory | str | Path):
+    def __init__(self, run: RunDirectory | str | Path, current_step: Callable[[], int | None] | None = None):
+        """current_step: the run's own step count, when the supervisor has a session to ask."""
         self.run = run if isinstance(run, RunDirectory) else RunDirectory(run)
         self.reader = ControlReader(control_path(self.run.path))
+        self._current_step = current_step
         self.step = 0
         self.state = "starting"
         self.picture_step: int | None = None
@@ -264,15 +267,22 @@ class FolderBridge:
         self._thread = threading.Thread(target=self._beat_loop, name="FolderBridgeHeartbeat", daemon=True)
         self._thread.start()
 
+    def step_now(self) -> int:
+        """The step the run is at: the events' last step lags by up to a log interval, so a pause read at
+        step 1,166 was logged (and beaten) at 1,161; the session's own count, when there is one."""
+        step = self._current_step() if self._current_step is not None else None
+        return self.step if step is None else step
+
     def poll(self) -> list[Command]:
         commands, refused = self.reader.read()
+        step = self.step_now()
         for command in commands:
-            self.run.append_event({"step": self.step, "event": "command", "id": command.id, "kind": command.kind})
+            self.run.append_event({"step": step, "event": "command", "id": command.id, "kind": command.kind})
             if command.kind == "stop":
                 self.state = "stopping"
         for ident, reason in refused:
             if ident is not None:
-                self.run.append_event({"step": self.step, "event": "command", "id": ident, "refused": reason})
+                self.run.append_event({"step": step, "event": "command", "id": ident, "refused": reason})
         return commands
 
     def on_event(self, event: Event) -> None:
@@ -328,7 +338,9 @@ class FolderBridge:
         self.picture_step = event.step
 
     def heartbeat(self) -> Heartbeat:
-        return Heartbeat(os.getpid(), self._host, self.step, self.state, time.time(), self.picture_step, self.device)
+        return Heartbeat(
+            os.getpid(), self._host, self.step_now(), self.state, time.time(), self.picture_step, self.device
+        )
 
     def beat(self) -> None:
         text = json.dumps(self.heartbeat().to_record()) + "\n"
@@ -356,7 +368,7 @@ class FolderBridge:
 def attach_folder(supervisor: Any, run: RunDirectory | str | Path) -> FolderBridge:
     """What makes a run steerable from its folder: cmd_train calls this once on its supervisor, so a
     window watching the folder (`ganstudio watch RUN`) can pause, change, save and stop the run."""
-    bridge = FolderBridge(run)
+    bridge = FolderBridge(run, current_step=lambda: getattr(getattr(supervisor, "session", None), "step", None))
     supervisor.add_command_source(bridge.poll)
     supervisor.add_listener(bridge.on_event)
     bridge.start()

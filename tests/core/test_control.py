@@ -240,3 +240,38 @@ def test_heartbeat_reader_ignores_torn_and_foreign_files(tmp_path):
     ):
         heartbeat_path(tmp_path).write_text(text)
         assert read_heartbeat(tmp_path) is None
+
+
+def test_a_command_is_logged_at_the_step_the_run_carries_it_out(tmp_path, monkeypatch):
+    """The bridge took its step from the last stats the supervisor had passed on (a few times a second):
+    a pause read between two of them was logged, and its heartbeat beaten, at the earlier one's step while
+    the run paused later (1,161 against 1,166 in a trial)."""
+    import queue
+    import threading
+
+    from ganstudio.core import supervisor as supervisor_module
+    from ganstudio.core.session import TrainingSession
+    from ganstudio.core.supervisor import Supervisor
+    from tests.conftest import tiny_toy_config
+
+    monkeypatch.setattr(supervisor_module, "STATS_INTERVAL_S", 3600.0)  # the stats lag for as long as the test
+
+    run = RunDirectory.at(tmp_path / "run")
+    cfg = tiny_toy_config(steps=1_000_000, log_every=100_000)  # no stats line before the pause
+    supervisor = Supervisor(lambda: TrainingSession.start(cfg, run))
+    attach_folder(supervisor, run)
+    events: queue.Queue = queue.Queue()
+    thread = threading.Thread(target=lambda: [events.put(e) for e in supervisor.run()])
+    thread.start()
+    try:
+        while supervisor.session is None or supervisor.session.step < 20:
+            events.get(timeout=60)
+        append_command(run.path, "pause")
+        while not (isinstance(event := events.get(timeout=60), StateChanged) and event.state == "paused"):
+            pass
+        paused_at = supervisor.session.step
+    finally:
+        append_command(run.path, "stop")
+        thread.join(timeout=60)
+    [pause] = [r for r in run.read_events("command") if r.get("kind") == "pause"]
+    assert paused_at >= 20 and pause["step"] == paused_at
