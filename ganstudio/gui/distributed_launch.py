@@ -186,7 +186,12 @@ class DistributedLaunch(QObject):
         dialog.setMinimumDuration(0)
         dialog.canceled.connect(loop.quit)
         poll = QTimer(loop, interval=POLL_MS)
-        poll.timeout.connect(lambda: process.poll() is not None and loop.quit())
+
+        def quit_when_ended() -> None:
+            if process.poll() is not None:
+                loop.quit()
+
+        poll.timeout.connect(quit_when_ended)
         deadline = QTimer(loop, interval=int(STOP_WAIT_S * 1000), singleShot=True)
         deadline.timeout.connect(loop.quit)
         poll.start()
