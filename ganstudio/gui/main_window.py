@@ -209,7 +209,6 @@ class MainWindow(QMainWindow):
         splitter.setStretchFactor(1, 1)
         splitter.setSizes([370, 910])
         self.setCentralWidget(splitter)
-        self.watch_label.setToolTip("The run folder this window follows, and the process that writes it")
         self.watch_label.hide()
         for label in (self.watch_label, self.device_label, self.state_label):
             self.statusBar().addPermanentWidget(label)

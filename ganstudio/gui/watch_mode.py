@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QObject
+from PySide6.QtCore import QObject, Qt
 
 from ganstudio.core.config import RunConfig
 from ganstudio.core.control import Heartbeat
@@ -19,6 +19,8 @@ from ganstudio.gui.watch import FolderSteering, RunWatcher
 
 if TYPE_CHECKING:
     from ganstudio.gui.main_window import MainWindow
+
+WATCH_LABEL_PATH_PX = 300
 
 
 def _describe(beat: Heartbeat | None) -> str:
@@ -118,9 +120,14 @@ class WatchMode(QObject):
             self.window.statusBar().showMessage(f"Stopped watching {self._watched_run.path}{goes_on}", 8000)
 
     def _show_label(self) -> None:
+        """The folder's path is cut in its middle to WATCH_LABEL_PATH_PX (the whole path in the tooltip): a
+        permanent label as long as a deep path left the status bar's messages a few words."""
         beat = self.watcher.last_beat if self.watcher else None
         label = self.window.watch_label
-        label.setText(f"watching {self._watched_run.path} ({_describe(beat)})")
+        path = str(self._watched_run.path)
+        shown = label.fontMetrics().elidedText(path, Qt.TextElideMode.ElideMiddle, WATCH_LABEL_PATH_PX)
+        label.setText(f"watching {shown} ({_describe(beat)})")
+        label.setToolTip(f"{path}\nThe run folder this window follows, and the process that writes it")
         label.show()
 
     # --- what the folder says ------------------------------------------------------------------

@@ -229,3 +229,20 @@ def test_stop_watching_an_ended_run_does_not_say_it_goes_on(qtbot, make_window, 
     qtbot.waitUntil(lambda: w.state is RunPhase.IDLE, timeout=TIMEOUT)
     w.watch.leave()
     assert w.statusBar().currentMessage() == f"Stopped watching {run.path}"
+
+
+def test_a_deep_run_folder_is_cut_short_in_the_status_bar(qtbot, make_window, tmp_path):
+    """A permanent label as wide as the path left the status bar's messages a few words at 1280x800."""
+    from ganstudio.gui.watch_mode import WATCH_LABEL_PATH_PX
+
+    run = RunDirectory.at(tmp_path / ("deep-folder-" * 12) / "run")
+    run.write_config(tiny_image_config(steps=1000))
+    w = make_window()
+    w.files.watch_run(run.path)
+    label = w.watch_label
+    assert "…" in label.text() and label.text().endswith("(no heartbeat yet)")
+    assert (
+        label.sizeHint().width()
+        < WATCH_LABEL_PATH_PX + label.fontMetrics().horizontalAdvance("watching  (no heartbeat yet)") + 20
+    )
+    assert str(run.path) in label.toolTip()
