@@ -119,14 +119,14 @@ class WatchMode(QObject):
             goes_on = "" if gone else "; the run goes on in its own process"
             self.window.statusBar().showMessage(f"Stopped watching {self._watched_run.path}{goes_on}", 8000)
 
-    def _show_label(self) -> None:
+    def _show_label(self, state: str | None = None) -> None:
         """The folder's path is cut in its middle to WATCH_LABEL_PATH_PX (the whole path in the tooltip): a
         permanent label as long as a deep path left the status bar's messages a few words."""
         beat = self.watcher.last_beat if self.watcher else None
         label = self.window.watch_label
         path = str(self._watched_run.path)
         shown = label.fontMetrics().elidedText(path, Qt.TextElideMode.ElideMiddle, WATCH_LABEL_PATH_PX)
-        label.setText(f"watching {shown} ({_describe(beat)})")
+        label.setText(f"watching {shown} ({state or _describe(beat)})")
         label.setToolTip(f"{path}\nThe run folder this window follows, and the process that writes it")
         label.show()
 
@@ -268,7 +268,8 @@ class WatchMode(QObject):
             w.form.set_config(config)
             w.live.load(config)
             w.files.set_continuable(self._watched_run, config)
-            more = "; raise Steps past it and press Start to carry it on in this window"
+            more = "; to carry it on here, raise Steps and press Continue"
+        self._show_label("finished")
         w.statusBar().showMessage(f"The watched run finished at step {step:,}{more}", 15000)
         w.update_controls()
 

@@ -201,7 +201,7 @@ def test_a_finished_run_without_a_heartbeat_is_finished_not_dead(qtbot, make_win
     w = make_window()
     assert w.files.watch_run(tmp_path / "run")
     assert w.state is RunPhase.IDLE and w.controls.progress.value() == 10
-    assert "finished at step 10" in w.statusBar().currentMessage()
+    assert "finished at step 10" in w.statusBar().currentMessage() and w.watch_label.text().endswith("(finished)")
     watcher = w.watch.watcher
     watcher._clock = lambda: time.monotonic() + 3600  # an hour of silence
     watcher.tick()
