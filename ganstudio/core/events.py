@@ -224,6 +224,7 @@ class Snapshot(Event):
 class Failed(Event):
     message: str  # traceback text, or the reason a final save failed
     error: BaseException | None = None  # for a front end that reports errors by their type
+    summary: str = ""  # the error in a person's words when it needs more than str(error) (what it cost)
 
 
 @dataclass(frozen=True)

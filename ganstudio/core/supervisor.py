@@ -411,7 +411,8 @@ class Supervisor:
         try:
             self._save()
         except Exception as exc:  # noqa: BLE001 - reported to the front end with its cause
-            self._emit(Failed(f"{traceback.format_exc()}\nThe final checkpoint was not saved: {exc}", exc))
+            said = f"The final checkpoint was not saved: {exc}"
+            self._emit(Failed(f"{traceback.format_exc()}\n{said}", exc, said))
         try:
             self._picture(saved=False, final=True)
             self._snapshot(final=True)

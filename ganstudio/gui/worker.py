@@ -128,10 +128,10 @@ class TrainingController(QObject):
                 self.health_alarm.emit(event)
             case Rewound(step=step, config=config):
                 self.rewound.emit(step, config)
-            case Failed(message=message, error=error):
+            case Failed(message=message, error=error, summary=summary):
                 from ganstudio.core.user_errors import user_errors
 
-                self.failed.emit(message, str(error) if isinstance(error, user_errors()) else "")
+                self.failed.emit(message, (summary or str(error)) if isinstance(error, user_errors()) else "")
             case Finished(reason=reason):
                 self._reason = reason
 
