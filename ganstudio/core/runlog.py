@@ -145,7 +145,15 @@ class RunDirectory:
 
     @classmethod
     def open(cls, path: str | Path) -> RunDirectory:
+        """An existing run folder; what is wrong with any other path, said in words (an empty name would
+        have meant the current folder)."""
+        if not str(path).strip():
+            raise RunError("no run folder given (the name is empty)")
         run = cls(Path(path).expanduser())
+        if not run.path.exists():
+            raise RunError(f"{run.path} does not exist: no GAN Studio run folder there")
+        if not run.path.is_dir():
+            raise RunError(f"{run.path} is a file, not a GAN Studio run folder")
         if not (run.path / "config.json").is_file():
             raise RunError(f"{run.path} is not a GAN Studio run folder (no config.json)")
         return run

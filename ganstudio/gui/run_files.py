@@ -98,8 +98,14 @@ class RunFiles(QObject):
         w.controls.reset_rate()
         w.update_controls()
 
+    def folder_to_browse(self) -> str:
+        """Where the run folder dialogs start: the runs folder, or the home folder before a first run has
+        made it (Qt started in the current folder with the missing name typed in)."""
+        folder = Path(self.window.settings.runs_dir).expanduser()
+        return str(folder if folder.is_dir() else Path.home())
+
     def ask_open_run(self) -> None:
-        folder = QFileDialog.getExistingDirectory(self.window, "Open run folder", self.window.settings.runs_dir)
+        folder = QFileDialog.getExistingDirectory(self.window, "Open run folder", self.folder_to_browse())
         if folder:
             self.open_run(folder)
 
@@ -158,7 +164,7 @@ class RunFiles(QObject):
         return True
 
     def ask_watch_run(self) -> None:
-        folder = QFileDialog.getExistingDirectory(self.window, "Watch run folder", self.window.settings.runs_dir)
+        folder = QFileDialog.getExistingDirectory(self.window, "Watch run folder", self.folder_to_browse())
         if folder:
             self.watch_run(folder)
 

@@ -289,3 +289,14 @@ def test_leaving_out_a_field_the_preset_does_not_set_is_refused_by_name():
 
     with pytest.raises(ConfigError, match=r"fashion-dcgan does not set train\.ema_decay"):
         preset("fashion-dcgan", without=("train.ema_decay",))
+
+
+def test_every_preset_has_a_row_in_readmes_presets_table():
+    """Three presets the window offers had no row: a person could not look up what they do."""
+    from pathlib import Path
+
+    from ganstudio.core.config import PRESET_SUMMARIES
+
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
+    table = readme.split("\n### Presets\n", 1)[1].split("\n### ", 1)[0]
+    assert [name for name in PRESET_SUMMARIES if f"| `{name}`" not in table] == []

@@ -311,3 +311,15 @@ def test_rewind_after_a_nan_goes_back_to_the_last_good_snapshot(qtbot, make_wind
     assert all(s.is_finite() for s in more.args[0])
     records = (Path(w.run_dir) / "metrics.jsonl").read_text()
     assert f'{{"step": {step}, "event": "rewind"}}' in records
+
+
+def test_each_run_button_names_its_shortcut_in_its_tooltip(make_window):
+    w = make_window()
+    actions = w.menu_actions
+    for button, action in [
+        (w.controls.start_button, actions.start_action),
+        (w.controls.pause_button, actions.pause_action),
+        (w.controls.step_button, actions.step_action),
+        (w.controls.stop_button, actions.stop_action),
+    ]:
+        assert action.shortcut().toString() in button.toolTip(), button.objectName()

@@ -246,3 +246,14 @@ def test_a_deep_run_folder_is_cut_short_in_the_status_bar(qtbot, make_window, tm
         < WATCH_LABEL_PATH_PX + label.fontMetrics().horizontalAdvance("watching  (no heartbeat yet)") + 20
     )
     assert str(run.path) in label.toolTip()
+
+
+def test_the_folder_dialogs_start_in_the_runs_folder_or_home_before_it_exists(make_window, tmp_path):
+    """Before a first run made the runs folder, Qt's dialog started in the current folder with its name typed in."""
+    from pathlib import Path
+
+    w = make_window()
+    assert not Path(w.settings.runs_dir).exists()
+    assert w.files.folder_to_browse() == str(Path.home())
+    Path(w.settings.runs_dir).mkdir()
+    assert w.files.folder_to_browse() == w.settings.runs_dir

@@ -78,11 +78,15 @@ class ClassifierView(QWidget):
         self.class_table = ClassAccuracyTable()
 
         self.drop_area = ImageDropArea("Drop an image here\n(a file, a folder, a .npy or an idx file)")
-        self.drop_area.setToolTip("Drop image files here to classify them with the run's latest checkpoint")
+        self.drop_area.setToolTip(
+            "Drop an image file, a folder of images, a .npy or an idx file here to classify it with the run's "
+            "latest checkpoint"
+        )
         self.classify_button = _button(
             "Classify image…",
             "classifyImageButton",
-            f"Choose image files to classify with the run's latest checkpoint ({CLASSIFY_SHORTCUT})",
+            f"Choose an image, .npy or idx file to classify with the run's latest checkpoint ({CLASSIFY_SHORTCUT}); "
+            "drop a folder on the area above to classify all its images",
         )
         self.classify_button.setShortcut(QKeySequence(CLASSIFY_SHORTCUT))
         self.result_label = QLabel("", objectName="classifyResult")
