@@ -350,6 +350,8 @@ class MainWindow(QMainWindow):
         self._feature_matching = config.loss.feature_matching
         if self.state is RunPhase.IDLE:
             self.files.check_continuable()
+            if valid:  # the bar counts toward the run Start would train (it kept the last run's length)
+                self.controls.set_run(config.train.steps, max(0, self.controls.progress.value()))
         self.update_controls()
 
     def update_controls(self) -> None:

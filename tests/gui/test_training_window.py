@@ -323,3 +323,9 @@ def test_each_run_button_names_its_shortcut_in_its_tooltip(make_window):
         (w.controls.stop_button, actions.stop_action),
     ]:
         assert action.shortcut().toString() in button.toolTip(), button.objectName()
+
+
+def test_the_progress_bar_counts_toward_the_steps_the_form_says(make_window):
+    w = make_window(tiny_image_config(steps=5000))
+    w.form.widget("train.steps").setValue(600)
+    assert w.controls.progress.maximum() == 600 and w.controls.progress.value() == 0
