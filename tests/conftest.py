@@ -83,6 +83,21 @@ def checkpoint_after_five_steps(cfg: RunConfig, folder: Path) -> Path:
     return path
 
 
+def trained_run(cfg: RunConfig, folder: str | Path, close: bool = True):
+    """A TrainingSession trained in folder to its last step and saved, as `ganstudio train` leaves a run;
+    close=False keeps it open (its folder lock held)."""
+    from ganstudio.core.runlog import RunDirectory
+    from ganstudio.core.session import TrainingSession
+
+    session = TrainingSession.start(cfg, RunDirectory.at(folder))
+    while not session.done:
+        session.advance()
+    session.save_checkpoint()
+    if close:
+        session.close()
+    return session
+
+
 @pytest.fixture(scope="session")
 def small_checkpoint(tmp_path_factory):
     """A DCGAN checkpoint shared by the explorer and export tests."""

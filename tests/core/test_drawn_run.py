@@ -15,7 +15,7 @@ from ganstudio.core.data.toy import MAX_DRAWN_BYTES
 from ganstudio.core.run_data import DRAWN_COPY, config_in_folder
 from ganstudio.core.runlog import RunDirectory
 from ganstudio.core.session import TrainingSession
-from tests.conftest import tiny_toy_config
+from tests.conftest import tiny_toy_config, trained_run
 
 
 def drawn_config(path, **train):
@@ -30,11 +30,7 @@ def test_a_drawn_run_keeps_its_points_and_resumes_after_its_folder_moved(tmp_pat
     drawing.parent.mkdir()
     np.save(drawing, points)
     folder = tmp_path / "runs" / "drawn"
-    session = TrainingSession.start(drawn_config(drawing, steps=4, checkpoint_every=4), RunDirectory.at(folder))
-    while not session.done:
-        session.advance()
-    session.save_checkpoint()
-    session.close()
+    trained_run(drawn_config(drawing, steps=4, checkpoint_every=4), folder)
     assert json.loads((folder / "config.json").read_text())["data"]["path"] == DRAWN_COPY
     assert load_checkpoint(folder / "checkpoints" / "latest.pt")["config"]["data"]["path"] == DRAWN_COPY
     np.testing.assert_array_equal(np.load(folder / DRAWN_COPY), points.astype(np.float32))

@@ -20,15 +20,11 @@ from ganstudio.core.quality.errors import QualityError
 from ganstudio.core.quality.evaluator import real_data_for
 from ganstudio.core.runlog import RunDirectory, RunError
 from ganstudio.core.session import TrainingSession
-from tests.conftest import tiny_image_config, tiny_toy_config
+from tests.conftest import tiny_image_config, tiny_toy_config, trained_run
 
 
 def train(folder, cfg):
-    session = TrainingSession.start(cfg, RunDirectory.at(folder))
-    while not session.done:
-        session.advance()
-    session.save_checkpoint()
-    return session
+    return trained_run(cfg, folder, close=False)
 
 
 def test_atomic_write_gives_the_users_mode_and_cleans_only_stale_temp_files(tmp_path):

@@ -13,7 +13,7 @@ from ganstudio.core import run_lock
 from ganstudio.core.run_lock import LOCK_NAME, STALE_AFTER_S, Holder, RunLock, process_identity
 from ganstudio.core.runlog import RunDirectory, RunError
 from ganstudio.core.session import TrainingSession
-from tests.conftest import tiny_toy_config
+from tests.conftest import tiny_toy_config, trained_run
 
 
 def write_lock(folder, **fields):
@@ -106,10 +106,7 @@ def test_garbled_lock_json_is_not_a_holder():
 
 def test_a_session_holds_its_folder_until_closed(tmp_path):
     folder = tmp_path / "run"
-    session = TrainingSession.start(tiny_toy_config(steps=2, checkpoint_every=2), RunDirectory.at(folder))
-    while not session.done:
-        session.advance()
-    session.save_checkpoint()
+    session = trained_run(tiny_toy_config(steps=2, checkpoint_every=2), folder, close=False)
     metrics = (folder / "metrics.jsonl").read_bytes()
     with pytest.raises(RunError, match=f"pid {os.getpid()}"):
         TrainingSession.resume(RunDirectory.open(folder), total_steps=4)

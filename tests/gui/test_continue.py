@@ -5,9 +5,7 @@ from pathlib import Path
 from PySide6.QtCore import Qt
 
 from ganstudio.core.checkpoint import load_checkpoint
-from ganstudio.core.runlog import RunDirectory
-from ganstudio.core.session import TrainingSession
-from tests.conftest import tiny_toy_config
+from tests.conftest import tiny_toy_config, trained_run
 
 
 def auto_config(**train):
@@ -33,11 +31,7 @@ def test_continue_after_stop_with_auto_device(qtbot, make_window):
 
 
 def test_continue_an_opened_run_folder_with_auto_device(qtbot, make_window, tmp_path):
-    session = TrainingSession.start(auto_config(steps=10), RunDirectory.at(tmp_path / "cli-run"))
-    while not session.done:
-        session.advance()
-    session.save_checkpoint()
-    session.close()
+    trained_run(auto_config(steps=10), tmp_path / "cli-run")
     w = make_window()
     assert w.files.open_run(tmp_path / "cli-run")
     assert w.form.config().train.device == "auto"
@@ -53,10 +47,7 @@ def test_continue_of_a_folder_another_run_trains_is_refused_and_says_who(qtbot, 
 
     from ganstudio.core.run_lock import LOCK_NAME
 
-    session = TrainingSession.start(auto_config(steps=4, checkpoint_every=4), RunDirectory.at(tmp_path / "busy"))
-    while not session.done:
-        session.advance()
-    session.save_checkpoint()
+    session = trained_run(auto_config(steps=4, checkpoint_every=4), tmp_path / "busy", close=False)
     w = make_window()
     assert w.files.open_run(tmp_path / "busy")  # looking needs no lock
     w.form.widget("train.steps").setValue(8)

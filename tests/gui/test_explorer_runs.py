@@ -10,11 +10,9 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QFileDialog
 
 from ganstudio.core.checkpoint import load_checkpoint
-from ganstudio.core.runlog import RunDirectory
-from ganstudio.core.session import TrainingSession
 from ganstudio.core.trainer import Trainer
 from ganstudio.gui.widgets.direction_finder import DIRECTIONS_REFRESH_S
-from tests.conftest import tiny_image_config, tiny_toy_config
+from tests.conftest import tiny_image_config, tiny_toy_config, trained_run
 
 
 def image_config(**train):
@@ -60,10 +58,7 @@ def test_after_stop_the_explorer_has_the_stopped_generator_and_refresh_reloads_i
 def test_an_opened_run_shows_its_generator_and_checkpoint_dialogs_open_in_its_folder(
     qtbot, make_window, tmp_path, monkeypatch
 ):
-    session = TrainingSession.start(tiny_toy_config(steps=10), RunDirectory.at(tmp_path / "cli-run"))
-    while not session.done:
-        session.advance()
-    session.save_checkpoint()
+    trained_run(tiny_toy_config(steps=10), tmp_path / "cli-run")
     w = make_window()
     assert w.files.open_run(tmp_path / "cli-run")
     assert w.explorer.state.snapshot.step == 10

@@ -7,9 +7,7 @@ from PySide6.QtCore import Qt
 
 from ganstudio.core.checkpoint import load_checkpoint
 from ganstudio.core.health import Alarm
-from ganstudio.core.runlog import RunDirectory
-from ganstudio.core.session import TrainingSession
-from tests.conftest import tiny_image_config, tiny_toy_config
+from tests.conftest import tiny_image_config, tiny_toy_config, trained_run
 
 
 def run_until_rate_shows(qtbot, w):
@@ -34,10 +32,7 @@ def test_the_rate_says_paused_while_paused_even_when_stepping(qtbot, make_window
 
 
 def test_opening_another_run_clears_the_previous_runs_rate_and_banner(qtbot, make_window, tmp_path):
-    session = TrainingSession.start(tiny_toy_config(steps=10), RunDirectory.at(tmp_path / "other"))
-    while not session.done:
-        session.advance()
-    session.save_checkpoint()
+    trained_run(tiny_toy_config(steps=10), tmp_path / "other")
     w = make_window(tiny_toy_config(steps=100000))
     run_until_rate_shows(qtbot, w)
     with qtbot.waitSignal(w.controller.finished, timeout=30000):

@@ -7,10 +7,8 @@ from PIL import Image
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QProgressBar, QPushButton, QSlider
 
-from ganstudio.core.runlog import RunDirectory
-from ganstudio.core.session import TrainingSession
 from ganstudio.gui.run_phase import RunPhase
-from tests.conftest import tiny_image_config, tiny_toy_config
+from tests.conftest import tiny_image_config, tiny_toy_config, trained_run
 
 
 def test_named_controls_exist(make_window):
@@ -152,11 +150,7 @@ def test_invalid_form_values_are_refused(qtbot, make_window):
 
 def test_open_run_restores_plots_and_continues(qtbot, make_window, tmp_path):
     cfg = tiny_image_config(steps=20, sample_every=10)
-    session = TrainingSession.start(cfg, RunDirectory.at(tmp_path / "cli-run"))
-    while not session.done:
-        session.advance()
-    session.save_checkpoint()
-    session.close()
+    trained_run(cfg, tmp_path / "cli-run")
 
     w = make_window()
     assert w.files.open_run(tmp_path / "cli-run")

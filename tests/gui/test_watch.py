@@ -14,7 +14,7 @@ from ganstudio.core.events import Alarm, Finished, Remedy, RunInfo, StateChanged
 from ganstudio.core.runlog import RunDirectory
 from ganstudio.core.stats import StepStats
 from ganstudio.gui.run_phase import RunPhase
-from tests.conftest import tiny_image_config
+from tests.conftest import tiny_image_config, trained_run
 from tests.fake_supervisor import FakeSupervisor
 
 TIMEOUT = 10000
@@ -123,12 +123,19 @@ def test_a_watched_run_fills_the_window_and_its_controls_write_commands(qtbot, m
     ]
 
 
-def test_a_command_file_that_cannot_be_written_is_said_not_raised(qtbot, make_window, writer):
+def watching_it_run(qtbot, make_window, writer):
+    """A window watching the writer's run once it says it is running."""
     run, supervisor, _ = writer
     supervisor.emit(StateChanged("running"))
     w = make_window()
     w.files.watch_run(run.path)
     qtbot.waitUntil(lambda: w.state is RunPhase.RUNNING, timeout=TIMEOUT)
+    return w
+
+
+def test_a_command_file_that_cannot_be_written_is_said_not_raised(qtbot, make_window, writer):
+    run = writer[0]
+    w = watching_it_run(qtbot, make_window, writer)
     control_path(run.path).mkdir()  # not a file: every append fails
     w.toggle_pause()
     assert "Cannot send pause" in w.statusBar().currentMessage()
@@ -190,14 +197,9 @@ def test_a_finished_run_without_a_heartbeat_is_finished_not_dead(qtbot, make_win
     from PySide6.QtCore import Qt
 
     from ganstudio.core.checkpoint import load_checkpoint
-    from ganstudio.core.session import TrainingSession
     from tests.gui.conftest import wait_finished
 
-    session = TrainingSession.start(tiny_image_config(steps=10), RunDirectory.at(tmp_path / "run"))
-    while not session.done:
-        session.advance()
-    session.save_checkpoint()
-    session.close()
+    trained_run(tiny_image_config(steps=10), tmp_path / "run")
     w = make_window()
     assert w.files.watch_run(tmp_path / "run")
     assert w.state is RunPhase.IDLE and w.controls.progress.value() == 10
@@ -220,11 +222,8 @@ def test_a_finished_run_without_a_heartbeat_is_finished_not_dead(qtbot, make_win
 
 
 def test_stop_watching_an_ended_run_does_not_say_it_goes_on(qtbot, make_window, writer):
-    run, supervisor, bridge = writer
-    supervisor.emit(StateChanged("running"))
-    w = make_window()
-    w.files.watch_run(run.path)
-    qtbot.waitUntil(lambda: w.state is RunPhase.RUNNING, timeout=TIMEOUT)
+    run, _, bridge = writer
+    w = watching_it_run(qtbot, make_window, writer)
     bridge.close("error")
     qtbot.waitUntil(lambda: w.state is RunPhase.IDLE, timeout=TIMEOUT)
     w.watch.leave()
