@@ -270,11 +270,16 @@ class FolderBridge:
     def step_now(self) -> int:
         """The step the run is at: the events' last step lags by up to a log interval, so a pause read at
         step 1,166 was logged (and beaten) at 1,161; the session's own count, when there is one."""
-        step = self._current_step() if self._current_step is not None else None
+        try:
+            step = self._current_step() if self._current_step is not None else None
+        except Exception:  # noqa: BLE001 - the heartbeat thread asks too: whatever fails, it must go on beating
+            step = None
         return self.step if step is None else step
 
     def poll(self) -> list[Command]:
         commands, refused = self.reader.read()
+        if not commands and not refused:
+            return []
         step = self.step_now()
         for command in commands:
             self.run.append_event({"step": step, "event": "command", "id": command.id, "kind": command.kind})

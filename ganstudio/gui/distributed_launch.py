@@ -8,6 +8,7 @@ the run (through its control file: a checkpoint is saved) or to leave it trainin
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import subprocess
@@ -42,6 +43,7 @@ class DistributedLaunch(QObject):
         self._error_file: str | None = None  # the child's stderr, for the reason it did not start
         self._cancelled = False
         self._waited_ms = 0
+        self._stop_wait: QEventLoop | None = None  # while closing waits for the processes to stop
         self._timer = QTimer(self, interval=POLL_MS)
         self._timer.timeout.connect(self._watch_when_ready)
 
@@ -130,7 +132,8 @@ class DistributedLaunch(QObject):
 
     def _forget_error_file(self) -> None:
         if self._error_file is not None:
-            Path(self._error_file).unlink(missing_ok=True)
+            with contextlib.suppress(OSError):  # Windows keeps a file a child holds open
+                Path(self._error_file).unlink(missing_ok=True)
             self._error_file = None
 
     def _forget_config_file(self) -> None:
@@ -155,6 +158,9 @@ class DistributedLaunch(QObject):
 
     def may_close(self, ask: Callable[[], str] | None = None) -> bool:
         """Whether the window may close: always with no child running; else as the user answers."""
+        if self._stop_wait is not None:  # closed again (a second Ctrl-C) while waiting: the first close goes on
+            self._stop_wait.quit()
+            return False
         if not self.running:
             self._forget_error_file()
             return True
@@ -167,8 +173,7 @@ class DistributedLaunch(QObject):
             assert self.run is not None and self.process is not None
             append_command(self.run.path, "stop")
             self._wait_for_stop()
-        if not self.running:  # left training, its output still goes to the file
-            self._forget_error_file()
+        self._forget_error_file()  # nobody reads it once the window is gone; a child still writing keeps its handle
         return True
 
     def _wait_for_stop(self) -> None:
@@ -176,7 +181,9 @@ class DistributedLaunch(QObject):
         a button to close at once: the stop is in the control file, so the run saves and ends on its own."""
         assert self.process is not None
         process = self.process
-        loop = QEventLoop()
+        if process.poll() is not None:
+            return
+        loop = self._stop_wait = QEventLoop()
         dialog = QProgressDialog(
             "Saving a checkpoint and stopping the run's processes...", "Close now", 0, 0, self.window
         )
@@ -197,8 +204,8 @@ class DistributedLaunch(QObject):
         poll.start()
         deadline.start()
         dialog.show()
-        if process.poll() is None:
-            loop.exec()
+        loop.exec()
+        self._stop_wait = None
         poll.stop()
         deadline.stop()
         dialog.close()

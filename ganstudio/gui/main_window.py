@@ -351,7 +351,9 @@ class MainWindow(QMainWindow):
         if self.state is RunPhase.IDLE:
             self.files.check_continuable()
             if valid:  # the bar counts toward the run Start would train (it kept the last run's length)
-                self.controls.set_run(config.train.steps, max(0, self.controls.progress.value()))
+                carried_on = self.files.continuable is not None or self.watch.active
+                start = self.controls.step if carried_on else 0
+                self.controls.set_run(config.train.steps, start)
         self.update_controls()
 
     def update_controls(self) -> None:

@@ -95,7 +95,7 @@ class RunEvents(QObject):
         w = self.window
         w.run_failed = True
         if reason:
-            w.errors.show("Training failed", reason)
+            w.errors.show("The run could not go on", reason)
             return
         last = text.strip().splitlines()[-1] if text.strip() else "unknown error"
         w.errors.show("Training failed", last, details=text)

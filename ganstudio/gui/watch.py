@@ -66,7 +66,7 @@ class RunWatcher(QObject):
         self.last_beat: Heartbeat | None = None
         self.step = 0
         self.lost = False
-        self.finished = False  # said by the window of a run with no heartbeat whose log reached its last step
+        self._finished_at: int | None = None  # a run with no heartbeat whose log reached its last step
         self._stamps: dict[str, tuple | None] = {
             "live": None,
             "samples": None,
@@ -112,10 +112,22 @@ class RunWatcher(QObject):
             self.snapshot_ready.emit(str(snapshot_path(self.run.path)))
         self._caught_up = True
         silent = self._clock() - self._last_news
-        ended = self.last_beat.ended if self.last_beat is not None else self.finished
+        ended = self.finished
         if not self.lost and not ended and silent > self.timeout_s:
             self.lost = True
             self.writer_lost.emit(silent)
+
+    def mark_finished(self, step: int) -> None:
+        """The window's word that a run with no heartbeat ended at step: its silence is not a death, until
+        its log grows past that step (another window carrying it on)."""
+        self._finished_at = step
+
+    @property
+    def finished(self) -> bool:
+        """Whether the run has ended: by its last heartbeat, or, without one, as mark_finished said."""
+        if self.last_beat is not None:
+            return self.last_beat.ended
+        return self._finished_at is not None and self.step <= self._finished_at
 
     def _news(self) -> None:
         self._last_news = self._clock()

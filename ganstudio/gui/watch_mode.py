@@ -94,8 +94,6 @@ class WatchMode(QObject):
         self._explore_newest()
         w.snapshot_timer.start()
         watcher.start()
-        if self._complete_without_writer():
-            self._on_finished(watcher.step)
         return True
 
     def stop(self) -> None:
@@ -111,13 +109,12 @@ class WatchMode(QObject):
         """*Stop watching*: the window is free for its own runs again."""
         if self.active:
             watcher = self._live_watcher
-            beat = watcher.last_beat
-            gone = watcher.lost or watcher.finished or (beat is not None and beat.ended)
+            gone = watcher.lost or watcher.finished
             self.stop()
             self.window.controls.reset_rate()
             self.window.set_phase(RunPhase.IDLE)
             goes_on = "" if gone else "; the run goes on in its own process"
-            self.window.statusBar().showMessage(f"Stopped watching {self._watched_run.path}{goes_on}", 8000)
+            self.window.statusBar().showMessage(f"Stopped watching {self._watched_run.path.name}{goes_on}", 8000)
 
     def _show_label(self, state: str | None = None) -> None:
         """The folder's path is cut in its middle to WATCH_LABEL_PATH_PX (the whole path in the tooltip): a
@@ -135,6 +132,20 @@ class WatchMode(QObject):
         w = self.window
         w.plots.add_stats(stats)
         w.controls.show_position(stats[-1].step)
+        watcher = self._live_watcher
+        if watcher.last_beat is None and not watcher.finished and self._at_last_step(stats[-1].step):
+            self._on_finished(stats[-1].step)  # a run with no heartbeat (a window's) at its last step has ended
+
+    def _at_last_step(self, step: int) -> bool:
+        """Whether step is the run's last: config.json is read again when a step reaches the length known,
+        since a run carried on elsewhere was given more steps there."""
+        if self.config is None or step < self.config.train.steps:
+            return False
+        try:
+            self.config = self._watched_run.read_config()
+        except RunError:
+            pass
+        return step >= self.config.train.steps
 
     def _on_restarted(self) -> None:
         w = self.window
@@ -240,21 +251,10 @@ class WatchMode(QObject):
         how = {FinishReason.NAN: "stopped on a NaN/Inf loss", FinishReason.ERROR: "failed"}.get(reason, "stopped")
         self._offer_continue(beat.step, f"The run {how} ({_describe(beat)}).")
 
-    def _complete_without_writer(self) -> bool:
-        """A run with no heartbeat (one a window trained) whose log reached its last step has finished:
-        its silence is not a death."""
-        watcher = self._live_watcher
-        if watcher.last_beat is not None:
-            return False
-        try:
-            return watcher.step >= self._watched_run.read_config().train.steps
-        except RunError:
-            return False  # config.json gone or broken: not a finished run, and _on_lost says what is wrong
-
     def _on_finished(self, step: int) -> None:
         """Start carries a finished run on, once Steps goes past its last step."""
         w = self.window
-        self._live_watcher.finished = True
+        self._live_watcher.mark_finished(step)
         w.controls.show_position(step)
         w.controls.reset_rate()
         w.set_phase(RunPhase.IDLE)
@@ -275,9 +275,6 @@ class WatchMode(QObject):
 
     def _on_lost(self, seconds: float) -> None:
         w = self.window
-        if self._complete_without_writer():
-            self._on_finished(self._live_watcher.step)
-            return
         beat = self._live_watcher.last_beat
         w.controls.reset_rate()
         w.set_phase(RunPhase.IDLE)

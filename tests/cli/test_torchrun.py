@@ -156,8 +156,14 @@ def test_nproc_image_run_scores_quality_on_rank_0_and_finishes(tmp_path):
         stderr=subprocess.STDOUT,
         text=True,
         env={**ENV, "GANSTUDIO_DIST_TIMEOUT_S": "30"},
+        start_new_session=True,
     )
-    out, _ = proc.communicate(timeout=180)
+    try:
+        out, _ = proc.communicate(timeout=180)
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGKILL)  # torchrun and its ranks too
+        proc.communicate()
+        raise
     assert proc.returncode == 0, out
     assert [r["step"] for r in records(run) if r.get("event") == "quality"] == [10, 20]
     assert load_checkpoint(run / "checkpoints" / "latest.pt")["step"] == 20

@@ -319,7 +319,14 @@ def test_each_run_button_names_its_shortcut_in_its_tooltip(make_window):
         assert action.shortcut().toString() in button.toolTip(), button.objectName()
 
 
-def test_the_progress_bar_counts_toward_the_steps_the_form_says(make_window):
+def test_the_progress_bar_counts_toward_the_steps_the_form_says(make_window, tmp_path):
     w = make_window(tiny_image_config(steps=5000))
     w.form.widget("train.steps").setValue(600)
     assert w.controls.progress.maximum() == 600 and w.controls.progress.value() == 0
+    trained_run(tiny_image_config(steps=30), tmp_path / "run")
+    assert w.files.open_run(tmp_path / "run")
+    steps = w.form.widget("train.steps")
+    steps.setValue(20)  # shorter than the run: the bar holds at its end, the run's step is kept
+    assert (w.controls.progress.value(), w.controls.progress.maximum()) == (20, 20)
+    steps.setValue(50)
+    assert (w.controls.progress.value(), w.controls.progress.maximum()) == (30, 50)

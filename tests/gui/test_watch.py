@@ -207,7 +207,7 @@ def test_a_finished_run_without_a_heartbeat_is_finished_not_dead(qtbot, make_win
     watcher = w.watch.watcher
     watcher._clock = lambda: time.monotonic() + 3600  # an hour of silence
     watcher.tick()
-    assert not w.banner.isVisible()
+    assert not watcher.lost and not w.banner.isVisible()
 
     with qtbot.waitSignal(w.controller.finished, timeout=30000) as refused:
         qtbot.mouseClick(w.controls.start_button, Qt.MouseButton.LeftButton)  # Steps still 10
@@ -227,7 +227,7 @@ def test_stop_watching_an_ended_run_does_not_say_it_goes_on(qtbot, make_window, 
     bridge.close("error")
     qtbot.waitUntil(lambda: w.state is RunPhase.IDLE, timeout=TIMEOUT)
     w.watch.leave()
-    assert w.statusBar().currentMessage() == f"Stopped watching {run.path}"
+    assert w.statusBar().currentMessage() == f"Stopped watching {run.path.name}"
 
 
 def test_a_deep_run_folder_is_cut_short_in_the_status_bar(qtbot, make_window, tmp_path):
@@ -256,3 +256,20 @@ def test_the_folder_dialogs_start_in_the_runs_folder_or_home_before_it_exists(ma
     assert w.files.folder_to_browse() == str(Path.home())
     Path(w.settings.runs_dir).mkdir()
     assert w.files.folder_to_browse() == w.settings.runs_dir
+
+
+def test_a_run_without_a_heartbeat_that_reaches_its_last_step_while_watched_has_finished(qtbot, make_window, tmp_path):
+    run = RunDirectory.at(tmp_path / "run")
+    run.write_config(tiny_image_config(steps=10))
+    run.append_metrics(stats(1, 5))  # a window trains it: a log, no heartbeat
+    w = make_window()
+    w.files.watch_run(run.path)
+    assert w.state is RunPhase.STARTING and not w.watch.watcher.finished
+    run.append_metrics(stats(6, 10))
+    w.watch.watcher.tick()
+    assert w.state is RunPhase.IDLE and w.watch.watcher.finished
+    assert "finished at step 10" in w.statusBar().currentMessage()
+    run.write_config(tiny_image_config(steps=20))  # another window carries it on to 20
+    run.append_metrics(stats(11, 12))
+    w.watch.watcher.tick()
+    assert not w.watch.watcher.finished  # its silence could be a death again

@@ -15,6 +15,7 @@ class RunControls(QWidget):
         super().__init__(parent)
         self.rate_meter = RateMeter()
         self.total = 1  # the run's last step, the progress bar's maximum
+        self.position = 0  # the run's step: the bar holds at the total, this does not
         self.start_button = QPushButton("Start", objectName="startButton")
         self.start_button.setToolTip("Start training with these settings (Ctrl+Return)")
         self.pause_button = QPushButton("Pause", objectName="pauseButton")
@@ -47,7 +48,7 @@ class RunControls(QWidget):
 
     @property
     def step(self) -> int:
-        return self.progress.value()
+        return self.position
 
     def set_run(self, total: int, step: int) -> None:
         """Another run (or the same one, longer): its length and where it stands."""
@@ -57,6 +58,7 @@ class RunControls(QWidget):
 
     def show_position(self, step: int) -> None:
         """The bar at step (held at the run's end), leaving the rate as it was."""
+        self.position = step
         self.progress.setValue(min(step, self.total))
 
     def show_step(self, step: int) -> None:
