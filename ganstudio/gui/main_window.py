@@ -327,11 +327,16 @@ class MainWindow(QMainWindow):
         self.devices = devices
         self.form.set_devices(devices)
         if self.state is RunPhase.IDLE:
-            from ganstudio.core.device import describe_device, select_device
-            from ganstudio.core.fast_path import choose_threads
+            self.show_local_device()
 
-            threads = choose_threads(0, gui=True)  # a run's share of the cores, as the window trains
-            self.device_label.setText(f"Device: {describe_device(select_device('auto'), threads)} available")
+    def show_local_device(self) -> None:
+        """What this machine offers a run of the window's own: shown while idle and after watching
+        a run elsewhere, whose device and host the label said until then."""
+        from ganstudio.core.device import describe_device, select_device
+        from ganstudio.core.fast_path import choose_threads
+
+        threads = choose_threads(0, gui=True)  # a run's share of the cores, as the window trains
+        self.device_label.setText(f"Device: {describe_device(select_device('auto'), threads)} available")
 
     # --- state -------------------------------------------------------------------------------
     def set_phase(self, phase: RunPhase) -> None:

@@ -113,6 +113,7 @@ class WatchMode(QObject):
             self.stop()
             self.window.controls.reset_rate()
             self.window.set_phase(RunPhase.IDLE)
+            self.window.show_local_device()
             goes_on = "" if gone else "; the run goes on in its own process"
             self.window.statusBar().showMessage(f"Stopped watching {self._watched_run.path.name}{goes_on}", 8000)
 

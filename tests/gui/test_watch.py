@@ -222,12 +222,15 @@ def test_a_finished_run_without_a_heartbeat_is_finished_not_dead(qtbot, make_win
 
 
 def test_stop_watching_an_ended_run_does_not_say_it_goes_on(qtbot, make_window, writer):
-    run, _, bridge = writer
+    run, supervisor, bridge = writer
+    supervisor.emit(RunInfo(str(run.path), "CUDA: NVIDIA H200", "Fashion-MNIST", 0, 1000, False))
     w = watching_it_run(qtbot, make_window, writer)
     bridge.close("error")
     qtbot.waitUntil(lambda: w.state is RunPhase.IDLE, timeout=TIMEOUT)
+    assert "NVIDIA H200 (on " in w.device_label.text()
     w.watch.leave()
     assert w.statusBar().currentMessage() == f"Stopped watching {run.path.name}"
+    assert w.device_label.text().endswith(" available")  # this machine's, not the watched run's
 
 
 def test_a_deep_run_folder_is_cut_short_in_the_status_bar(qtbot, make_window, tmp_path):
