@@ -74,6 +74,7 @@ class RunWatcher(QObject):
             "snapshot": _stamp(snapshot_path(self.run.path)),
         }
         self._seen_samples: set[int] = set()
+        self._live_final = False  # whether the live picture shown was labelled the run's last
         self._caught_up = False
         self._last_news = clock()
         self.timer = QTimer(self)
@@ -106,8 +107,7 @@ class RunWatcher(QObject):
                 self.heartbeat.emit(beat)
         elif grew and self.last_beat is None:
             self._news()  # a writer without a heartbeat (an older GAN Studio): alive while its log grows
-        if self._changed("live", live_picture_path(self.run.path)):
-            self._emit_picture(live_picture_path(self.run.path), saved=False)
+        self._read_live_picture()
         if self._changed("snapshot", snapshot_path(self.run.path)):
             self.snapshot_ready.emit(str(snapshot_path(self.run.path)))
         self._caught_up = True
@@ -163,7 +163,16 @@ class RunWatcher(QObject):
                 self._seen_samples.add(step)
                 self._emit_picture(path, saved=True, step=step)
 
-    def _emit_picture(self, path: Path, saved: bool, step: int | None = None) -> None:
+    def _read_live_picture(self) -> None:
+        """A new live picture, or the one shown again once the run has ended: the run's last picture says
+        "end of run", as a window's own run does, not "live" long after the writer is gone."""
+        path = live_picture_path(self.run.path)
+        ended = self.finished
+        if self._changed("live", path) or (ended and not self._live_final and self._stamps["live"] is not None):
+            self._emit_picture(path, saved=False, final=ended)
+            self._live_final = ended
+
+    def _emit_picture(self, path: Path, saved: bool, step: int | None = None, final: bool = False) -> None:
         from ganstudio.core.imaging import load_png
 
         try:
@@ -173,7 +182,7 @@ class RunWatcher(QObject):
         if step is None:
             beat = self.last_beat
             step = beat.picture_step if beat is not None and beat.picture_step is not None else self.step
-        self.frame_ready.emit(SampleFrame(step, image=image, saved=saved))
+        self.frame_ready.emit(SampleFrame(step, image=image, saved=saved, final=final))
 
 
 class FolderSteering:

@@ -7,10 +7,11 @@ with a real `ganstudio train`.
 
 import os
 
+import numpy as np
 import pytest
 
 from ganstudio.core.control import FolderBridge, control_path, read_heartbeat
-from ganstudio.core.events import Alarm, Finished, Remedy, RunInfo, StateChanged, StatsBatch
+from ganstudio.core.events import Alarm, Finished, Remedy, RunInfo, SampleFrame, StateChanged, StatsBatch
 from ganstudio.core.runlog import RunDirectory
 from ganstudio.core.stats import StepStats
 from ganstudio.gui.run_phase import RunPhase
@@ -231,6 +232,18 @@ def test_stop_watching_an_ended_run_does_not_say_it_goes_on(qtbot, make_window, 
     w.watch.leave()
     assert w.statusBar().currentMessage() == f"Stopped watching {run.path.name}"
     assert w.device_label.text().endswith(" available")  # this machine's, not the watched run's
+
+
+def test_the_last_picture_of_a_watched_run_says_end_of_run_once_it_has_ended(qtbot, make_window, writer):
+    run, supervisor, bridge = writer
+    w = watching_it_run(qtbot, make_window, writer)
+    run.append_metrics(stats(1, 10))
+    supervisor.emit(StatsBatch(stats(1, 10)))
+    supervisor.emit(SampleFrame(10, image=np.full((16, 16, 3), 128, np.uint8), saved=False))
+    qtbot.waitUntil(lambda: w.samples.caption.text() == "step 10 (live)", timeout=TIMEOUT)
+    bridge.close("done")  # the writer's last heartbeat says it ended; its last picture stays as it was
+    qtbot.waitUntil(lambda: w.state is RunPhase.IDLE, timeout=TIMEOUT)
+    qtbot.waitUntil(lambda: w.samples.caption.text() == "step 10 (end of run)", timeout=TIMEOUT)
 
 
 def test_a_deep_run_folder_is_cut_short_in_the_status_bar(qtbot, make_window, tmp_path):
