@@ -30,7 +30,7 @@ from ganstudio.gui.widgets.alarm_banner import AlarmBanner
 from ganstudio.gui.widgets.live_changes import LiveChangesPanel
 from ganstudio.gui.widgets.run_controls import RunControls
 from ganstudio.gui.window_actions import WindowActions
-from ganstudio.gui.window_size import first_launch_geometry
+from ganstudio.gui.window_size import first_launch_geometry, smallest_window
 from ganstudio.gui.worker import TrainingController
 
 if TYPE_CHECKING:  # built once the event loop runs (views.py): pyqtgraph and superqt load after the first paint
@@ -116,9 +116,10 @@ class MainWindow(QMainWindow):
                 "stop": self.stop,
             },
         )
+        screen = self.screen() or QGuiApplication.primaryScreen()
+        self.setMinimumSize(smallest_window(screen.availableGeometry()))
         geometry = self.settings.geometry()
         if geometry is None or not self.restoreGeometry(geometry):
-            screen = self.screen() or QGuiApplication.primaryScreen()
             self.setGeometry(first_launch_geometry(screen.availableGeometry()))
         self.controls.show_phase(self.state, False, False)  # Start waits for the setup form
         self.menu_actions.show_phase(self.state, False, False)

@@ -3,7 +3,7 @@
 import pytest
 from PySide6.QtCore import QRect
 
-from ganstudio.gui.window_size import PREFERRED, first_launch_geometry
+from ganstudio.gui.window_size import PREFERRED, SMALLEST, first_launch_geometry, smallest_window
 
 
 @pytest.mark.parametrize(
@@ -31,3 +31,22 @@ def test_a_new_window_on_a_small_screen_is_no_larger_than_it_needs_to_be(make_wi
     assert screen.width() < PREFERRED.width() and screen.height() <= PREFERRED.height()
     assert window.height() == screen.height()
     assert window.width() < PREFERRED.width()
+
+
+def test_the_window_cannot_be_shrunk_until_its_panels_vanish(make_window):
+    """Without a window manager (Xvfb) it could be dragged to 640x480, squeezing the sample grid to nothing,
+    while its layout alone asked for 1117 px, more than a 1024 px screen; on the 800x800
+    test screen the smallest is that screen's width."""
+    window = make_window()
+    window.resize(400, 300)
+    screen = window.screen().availableGeometry()
+    assert (window.width(), window.height()) == (min(SMALLEST.width(), screen.width()), SMALLEST.height())
+
+
+@pytest.mark.parametrize(
+    ("available", "smallest"),
+    [(QRect(0, 0, 1920, 1048), (1024, 640)), (QRect(0, 0, 800, 480), (800, 480))],
+)
+def test_the_smallest_window_still_fits_a_small_screen(available, smallest):
+    size = smallest_window(available)
+    assert (size.width(), size.height()) == smallest
