@@ -539,7 +539,7 @@ def build_parser() -> argparse.ArgumentParser:
         description="Writes sample_NNNN.png and grid.png (toy runs: samples.npy) into --out. "
         "The same checkpoint, --seed and --n give the same files on every machine.",
     )
-    sample.add_argument("checkpoint", nargs="?", help="a .pt file, e.g. RUN_DIR/checkpoints/latest.pt")
+    sample.add_argument("checkpoint", nargs="?", type=named, help="a .pt file, e.g. RUN_DIR/checkpoints/latest.pt")
     sample.add_argument("--manifest", help="regenerate an image set saved from the explorer (its manifest.json)")
     sample.add_argument(
         "--n", type=int, help=f"how many images (or toy points) to generate (default: {DEFAULT_SAMPLES})"
@@ -561,7 +561,7 @@ def build_parser() -> argparse.ArgumentParser:
     evaluate = sub.add_parser(
         "eval", help="score a checkpoint's samples: FD, KID, precision/recall, density/coverage, memorisation"
     )
-    evaluate.add_argument("checkpoint")
+    evaluate.add_argument("checkpoint", type=named)
     evaluate.add_argument(
         "--n", type=int, help=f"generated images (and real images) to compare (default: {DEFAULT_EVAL_SAMPLES})"
     )
@@ -597,7 +597,7 @@ def build_parser() -> argparse.ArgumentParser:
     evaluate.set_defaults(func=cmd_eval)
 
     watch = sub.add_parser("watch", help="open the window on a run another process is training, to follow and steer it")
-    watch.add_argument("run_dir", metavar="RUN_DIR", help="the run folder (on this machine or a shared one)")
+    watch.add_argument("run_dir", metavar="RUN_DIR", type=named, help="the run folder (on this machine or a shared one)")
     watch.set_defaults(func=cmd_watch)
 
     cli_semi.add_classify_parser(sub)

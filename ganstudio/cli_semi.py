@@ -8,7 +8,7 @@ import io
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from ganstudio.cli_types import flags_given, output_file
+from ganstudio.cli_types import flags_given, named, output_file
 
 if TYPE_CHECKING:  # numpy and the engine load when a command runs, not when the CLI parses
     import numpy as np
@@ -24,9 +24,10 @@ class SemiCliError(Exception):
 
 def add_classify_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     classify = sub.add_parser("classify", help=CLASSIFY_HELP, description=CLASSIFY_HELP)
-    classify.add_argument("checkpoint", help="a semi-supervised run's .pt file (train.labelled_per_class > 0)")
+    classify.add_argument("checkpoint", type=named, help="a semi-supervised run's .pt file (train.labelled_per_class > 0)")
     classify.add_argument(
         "images",
+        type=named,
         help="a folder of images, an image file, a .npy of (N, 28, 28) uint8, or an idx file "
         "(*-images-idx3-ubyte[.gz]); other sizes are resized as the training images were",
     )
@@ -39,6 +40,7 @@ def add_classify_parser(sub: argparse._SubParsersAction) -> None:  # type: ignor
     classify.add_argument(
         "--labels",
         metavar="LABELS_IDX",
+        type=named,
         help="an idx file of the images' true classes (e.g. t10k-labels-idx1-ubyte.gz): also print the accuracy",
     )
     classify.set_defaults(func=cmd_classify)

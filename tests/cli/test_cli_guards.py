@@ -39,7 +39,7 @@ def test_a_generator_that_went_nan_is_refused_not_drawn_blank_or_crashed_on(smal
     ):
         assert main(command) == 2
         assert "weights are not all finite" in one_error_line(capsys)
-    assert not (tmp_path / "s").exists()
+    assert not (tmp_path / "s").exists() and not (tmp_path / "p.csv").exists()
 
 
 def test_a_whole_number_for_a_float_field_trains():
@@ -76,6 +76,12 @@ def test_arguments_out_of_range_or_empty_are_one_line(small_checkpoint, tmp_path
         (["sample", "--manifest", str(tmp_path / "m.json"), "--n", "5", *out], "--n: a manifest regenerates"),
         (["train", "--resume", ""], "--resume: must not be empty"),
         (["train", "--preset", " "], "--preset: must not be empty"),
+        (["eval", ""], "checkpoint: must not be empty"),  # said ". is not a regular file"
+        (["sample", "", *out], "checkpoint: must not be empty"),
+        (["watch", ""], "RUN_DIR: must not be empty"),
+        (["classify", "", "x", "--out", str(tmp_path / "p.csv")], "checkpoint: must not be empty"),
+        (["classify", checkpoint, "", "--out", str(tmp_path / "p.csv")], "images: must not be empty"),
+        (["classify", checkpoint, "x", "--labels", "", "--out", str(tmp_path / "p.csv")], "--labels: must not"),
         (["eval", checkpoint, "--n", "50", "--json", str(tmp_path / "missing" / "e.json")], "there is no folder"),
     ):
         assert status_of(command) == 2, command
