@@ -540,12 +540,12 @@ def build_parser() -> argparse.ArgumentParser:
         "The same checkpoint, --seed and --n give the same files on every machine.",
     )
     sample.add_argument("checkpoint", nargs="?", type=named, help="a .pt file, e.g. RUN_DIR/checkpoints/latest.pt")
-    sample.add_argument("--manifest", help="regenerate an image set saved from the explorer (its manifest.json)")
+    sample.add_argument("--manifest", type=named, help="regenerate an image set saved from the explorer (its manifest.json)")
     sample.add_argument(
         "--n", type=int, help=f"how many images (or toy points) to generate (default: {DEFAULT_SAMPLES})"
     )
     sample.add_argument("--seed", type=at_least(0, at_most=MAX_SEED), help="seed of the latent noise (default: 0)")
-    sample.add_argument("--out", required=True, help="folder to write into (created if missing)")
+    sample.add_argument("--out", required=True, type=named, help="folder to write into (created if missing)")
     sample.add_argument("--device", help="default: cpu")
     sample.add_argument("--force", action="store_true", help="overwrite existing files")
     sample.add_argument(
@@ -567,15 +567,16 @@ def build_parser() -> argparse.ArgumentParser:
     )
     evaluate.add_argument(
         "--dataset",
+        type=named,
         help="the real images to compare with (default: the run folder's, or the "
         "bundled Fashion-MNIST); a checkpoint from elsewhere never picks a path or a download",
     )
-    evaluate.add_argument("--data-path", help="folder of the --dataset's files")
+    evaluate.add_argument("--data-path", type=named, help="folder of the --dataset's files")
     evaluate.add_argument("--device", help="default: cpu")
     evaluate.add_argument(
         "--inception", action="store_true", help="also torchvision-Inception FID (weights must be in torch hub's cache)"
     )
-    evaluate.add_argument("--inception-weights", metavar="FILE", help="an inception_v3_google-*.pth file to use")
+    evaluate.add_argument("--inception-weights", metavar="FILE", type=named, help="an inception_v3_google-*.pth file to use")
     evaluate.add_argument(
         "--download-inception",
         action="store_true",
