@@ -280,11 +280,22 @@ def _write_files(folder: Path, pictures: list[np.ndarray], z: np.ndarray, animat
     return names
 
 
+def rewritten_by_training(checkpoint: str | Path) -> bool:
+    """Whether a run writes this file again as it trains or is carried on (a watched run's snapshot.pt
+    every few seconds, latest.pt and best.pt at its checkpoints): a set that only named it could not be
+    regenerated once it changed."""
+    from ganstudio.core.control import SNAPSHOT_FILE
+    from ganstudio.core.runlog import BEST_CHECKPOINT, LATEST_CHECKPOINT
+
+    return Path(checkpoint).name in (SNAPSHOT_FILE, LATEST_CHECKPOINT, BEST_CHECKPOINT)
+
+
 def write_image_set(
     snapshot: GeneratorSnapshot, spec: ImageSetSpec, dest: str | Path, checkpoint: str | Path | None = None
 ) -> Path:
-    """Writes the set into dest (which must not exist yet). Without a checkpoint file (a live run),
-    the generator is saved inside the set as generator.pt so the manifest stays reproducible."""
+    """Writes the set into dest (which must not exist yet). Without a checkpoint file (a live run), or from
+    one that training rewrites, the generator is saved inside the set as generator.pt so the manifest stays
+    reproducible; a fixed checkpoint is named by its path and SHA-256."""
     dest = Path(dest).expanduser()
     if dest.exists():
         raise ExportError(f"{dest} already exists; choose another name (nothing was overwritten)")
@@ -298,7 +309,7 @@ def write_image_set(
     except OSError as exc:
         raise ExportError(f"cannot write to {parent}: {exc.strerror}") from None
     try:
-        if checkpoint is None:
+        if checkpoint is None or rewritten_by_training(checkpoint):
             from ganstudio.core.checkpoint import save_checkpoint
             from ganstudio.core.trainer_state import CHECKPOINT_FORMAT, CHECKPOINT_VERSION
 

@@ -94,7 +94,6 @@ def test_resume_with_device_auto(tmp_path):
         (["train", "--config", "/nonexistent/cfg.json"], "file not found"),
         (["train", "--preset", "ring-8", "--steps", "0"], "train.steps"),
         (["train", "--resume", "/nonexistent/run"], "/nonexistent/run does not exist"),
-        (["watch", ""], "no run folder given"),
         (["watch", __file__], "is a file, not a GAN Studio run folder"),
         (["sample", "/nonexistent.pt", "--out", "x"], "checkpoint not found"),
         (["train", "--preset", "ring-8", "--device", "cuda:7"], "CUDA"),

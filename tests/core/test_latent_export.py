@@ -1,5 +1,6 @@
 import json
 import os
+import shutil
 
 import numpy as np
 import pytest
@@ -12,8 +13,11 @@ from ganstudio.core.sampling import load_generator
 
 
 @pytest.fixture
-def checkpoint(small_checkpoint):
-    return small_checkpoint
+def checkpoint(small_checkpoint, tmp_path_factory):
+    """A checkpoint no training rewrites (a set names it rather than carrying its generator)."""
+    fixed = tmp_path_factory.mktemp("fixed") / "step_000005.pt"
+    shutil.copy(small_checkpoint, fixed)
+    return fixed
 
 
 def test_directions_are_orthonormal_and_ordered_by_variance(checkpoint):
@@ -91,6 +95,23 @@ def test_live_snapshot_set_carries_its_generator(checkpoint, tmp_path):
     assert np.array_equal(load_png(out / "image_0002.png"), load_png(again / "image_0002.png"))
 
 
+@pytest.mark.parametrize("name", ["snapshot.pt", "latest.pt", "best.pt"])
+def test_a_set_from_a_checkpoint_training_rewrites_carries_its_generator(checkpoint, tmp_path, name):
+    """A set saved while watching a run named its snapshot.pt, which the run rewrote seconds later: the set
+    could no longer be regenerated."""
+    shutil.copy(checkpoint, tmp_path / name)
+    out = write_image_set(load_generator(tmp_path / name), ImageSetSpec(count=3), tmp_path / "set", tmp_path / name)
+    (tmp_path / name).write_bytes(b"the run wrote this file again")
+    again = regenerate(out / "manifest.json", tmp_path / "again")
+    assert np.array_equal(load_png(out / "image_0002.png"), load_png(again / "image_0002.png"))
+
+
+def test_a_set_from_a_fixed_checkpoint_names_it(checkpoint, tmp_path):
+    out = write_image_set(load_generator(checkpoint), ImageSetSpec(count=2), tmp_path / "set", checkpoint)
+    assert json.loads((out / "manifest.json").read_text())["checkpoint"] == str(checkpoint.resolve())
+    assert not (out / "generator.pt").exists()
+
+
 def test_existing_destination_is_never_overwritten(checkpoint, tmp_path):
     snap = load_generator(checkpoint)
     (tmp_path / "taken").mkdir()
@@ -123,8 +144,6 @@ def test_failure_midway_removes_the_partial_set(checkpoint, tmp_path, monkeypatc
 
 
 def test_tampered_checkpoint_is_refused_on_regenerate(checkpoint, tmp_path):
-    import shutil
-
     copy = tmp_path / "copy.pt"
     shutil.copy(checkpoint, copy)
     out = write_image_set(load_generator(copy), ImageSetSpec(count=2), tmp_path / "set", checkpoint=copy)
