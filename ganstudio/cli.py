@@ -258,12 +258,12 @@ def _train(session, on_alarm: str, ranks=None) -> int:
         return EXIT_ALARM
     if finished.reason is FinishReason.STOPPED:
         print(
-            f"{stop.reason} at step {session.step}; checkpoint saved to {saved}\n"
+            f"{stop.reason or 'stopped from a watching window'} at step {session.step:,}; checkpoint saved to {saved}\n"
             f"continue with: ganstudio train --resume {session.run.path}",
             flush=True,
         )
         return EXIT_INTERRUPTED
-    print(f"done: {session.step} steps; checkpoint {saved}; samples in {session.run.samples_dir}")
+    print(f"done: {session.step:,} steps; checkpoint {saved}; samples in {session.run.samples_dir}")
     return 0
 
 

@@ -87,6 +87,7 @@ def test_a_window_watches_pauses_changes_and_stops_a_training_process(qtbot, mak
     qtbot.waitUntil(lambda: w.state is RunPhase.IDLE, timeout=TIMEOUT)
     beat = read_heartbeat(out)
     assert beat.state == "stopped"
+    assert f"stopped from a watching window at step {beat.step:,}; checkpoint saved" in proc.stdout.read()
     from ganstudio.core.checkpoint import load_checkpoint
 
     assert load_checkpoint(out / "checkpoints" / "latest.pt")["step"] == beat.step > paused_at
