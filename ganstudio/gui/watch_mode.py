@@ -132,21 +132,27 @@ class WatchMode(QObject):
     def _on_stats(self, stats: list) -> None:
         w = self.window
         w.plots.add_stats(stats)
-        w.controls.show_position(stats[-1].step)
+        step = stats[-1].step
+        if self.config is not None and step >= self.config.train.steps:
+            self._read_length()
+        w.controls.show_position(step)
         watcher = self._live_watcher
-        if watcher.last_beat is None and not watcher.finished and self._at_last_step(stats[-1].step):
-            self._on_finished(stats[-1].step)  # a run with no heartbeat (a window's) at its last step has ended
+        at_last_step = self.config is not None and step >= self.config.train.steps
+        if watcher.last_beat is None and not watcher.finished and at_last_step:
+            self._on_finished(step)  # a run with no heartbeat (a window's) at its last step has ended
 
-    def _at_last_step(self, step: int) -> bool:
-        """Whether step is the run's last: config.json is read again when a step reaches the length known,
-        since a run carried on elsewhere was given more steps there."""
-        if self.config is None or step < self.config.train.steps:
-            return False
+    def _read_length(self) -> None:
+        """config.json again, once the log reaches the run's known length: a run carried on elsewhere
+        (`train --resume --steps N`, another window's *Continue*) was given more steps there, and the bar
+        stood at "1500 / 1500 steps, ETA 00:00" while it trained on."""
         try:
-            self.config = self._watched_run.read_config()
+            config = self._watched_run.read_config()
         except RunError:
-            pass
-        return step >= self.config.train.steps
+            return
+        if self.config is None or config.train.steps != self.config.train.steps:
+            self.config = config
+            self.window.controls.set_run(config.train.steps, self.window.controls.step)
+            self.window.form.set_config(config)
 
     def _on_restarted(self) -> None:
         w = self.window

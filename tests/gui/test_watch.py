@@ -246,6 +246,21 @@ def test_the_last_picture_of_a_watched_run_says_end_of_run_once_it_has_ended(qtb
     qtbot.waitUntil(lambda: w.samples.caption.text() == "step 10 (end of run)", timeout=TIMEOUT)
 
 
+def test_a_watched_run_given_more_steps_elsewhere_shows_its_new_length(qtbot, make_window, writer):
+    run, supervisor, _ = writer
+    w = watching_it_run(qtbot, make_window, writer)
+    run.append_metrics(stats(1, 1000))
+    supervisor.emit(StatsBatch(stats(1, 1000)))
+    qtbot.waitUntil(lambda: w.controls.progress.value() == 1000, timeout=TIMEOUT)
+    longer = tiny_image_config(steps=3000)  # `train --resume RUN --steps 3000` rewrites config.json
+    run.write_config(longer)
+    run.append_metrics(stats(1001, 1010))
+    supervisor.emit(StatsBatch(stats(1001, 1010)))
+    qtbot.waitUntil(lambda: w.controls.progress.value() == 1010, timeout=TIMEOUT)
+    assert w.controls.progress.maximum() == 3000 and w.form.widget("train.steps").value() == 3000
+    assert w.state is RunPhase.RUNNING
+
+
 def test_a_deep_run_folder_is_cut_short_in_the_status_bar(qtbot, make_window, tmp_path):
     """A permanent label as wide as the path left the status bar's messages a few words at 1280x800."""
     from ganstudio.gui.watch_mode import WATCH_LABEL_PATH_PX
