@@ -17,6 +17,7 @@ import torch
 from ganstudio.core import losses
 from ganstudio.core.checkpoint import CheckpointError, load_checkpoint, restore_trainer, save_checkpoint
 from ganstudio.core.config import ConfigError, RunConfig, check
+from ganstudio.core.control import forget_last_writer
 from ganstudio.core.data.toy import mode_centres
 from ganstudio.core.events import ClassifierScored, Event, ModesMeasured, QualityScored
 from ganstudio.core.imaging import image_grid, scatter_image
@@ -211,6 +212,7 @@ class TrainingSession:
         if config.to_dict() != on_disk.to_dict():
             run.write_config(config)
         run.remove_stale_temp_files()
+        forget_last_writer(run.path)
         session = cls(trainer, run)
         session.resume_notes = notes
         session.resumed_world_size = int(state.get("world_size", 1))
@@ -229,6 +231,7 @@ class TrainingSession:
             lock.close()
             raise
         run.remove_stale_temp_files()
+        forget_last_writer(run.path)
         return cls(trainer, run, lock=lock)
 
     def close(self) -> None:

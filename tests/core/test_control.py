@@ -10,6 +10,7 @@ from ganstudio.core.control import (
     Command,
     CommandError,
     ControlReader,
+    FolderBridge,
     append_command,
     attach_folder,
     control_path,
@@ -275,3 +276,24 @@ def test_a_command_is_logged_at_the_step_the_run_carries_it_out(tmp_path, monkey
         thread.join(timeout=60)
     [pause] = [r for r in run.read_events("command") if r.get("kind") == "pause"]
     assert paused_at >= 20 and pause["step"] == paused_at
+
+
+@pytest.mark.parametrize("how", ["resume", "restart"])
+def test_carrying_a_run_on_forgets_the_last_writers_heartbeat_picture_and_generator(tmp_path, how):
+    """A window that continued a run whose writer was killed left the dead pid's heartbeat: the next window
+    to watch the folder showed that process as the run's, Paused, until its timeout."""
+    from ganstudio.core.session import TrainingSession
+    from tests.conftest import tiny_image_config, trained_run
+
+    trained_run(tiny_image_config(steps=4), tmp_path / "run")
+    run = RunDirectory(tmp_path / "run")
+    bridge = FolderBridge(run)
+    bridge.beat()  # the writer killed with -9: its files stay
+    live_picture_path(run.path).write_bytes(b"an old picture")
+    snapshot_path(run.path).write_bytes(b"an old generator")
+    session = TrainingSession.resume(run, total_steps=6) if how == "resume" else TrainingSession.restart(run)
+    try:
+        assert not heartbeat_path(run.path).exists()
+        assert not live_picture_path(run.path).exists() and not snapshot_path(run.path).exists()
+    finally:
+        session.close()
