@@ -144,6 +144,9 @@ def test_invalid_form_values_are_refused(qtbot, make_window):
     assert not w.controller.running and w.state is RunPhase.IDLE
     w.form.widget("optim.lr_g").setText("abc")
     assert not w.controls.start_button.isEnabled()
+    assert "not 'abc'" in error.text() and "nan" not in error.text()  # it said "must be a finite number, not nan"
+    w.form.widget("optim.lr_g").setText(" ")
+    assert "the field is empty" in error.text()
     w.form.widget("optim.lr_g").setText("2e-4")
     assert not error.isVisibleTo(w.form) and w.controls.start_button.isEnabled()
 

@@ -38,6 +38,10 @@ class FieldBinder:
     def on_change(self, callback: Callable[[], None]) -> None:
         raise NotImplementedError
 
+    def typing_problem(self) -> str:
+        """What is wrong with the text as typed, before the validator sees a value: "" when nothing."""
+        return ""
+
 
 class IntBinder(FieldBinder):
     widget: QSpinBox
@@ -82,6 +86,13 @@ class FloatBinder(FieldBinder):
 
     def set_value(self, value: Any) -> None:
         self.widget.setText(f"{value:g}")
+
+    def typing_problem(self) -> str:
+        """"abc" was read as NaN and said as "must be a finite number, not nan": the user's own text is quoted."""
+        text = self.widget.text().strip()
+        if not text:
+            return "must be a number (the field is empty)"
+        return "" if math.isfinite(self.value()) else f"must be a finite number, not {text!r}"
 
     def on_change(self, callback: Callable[[], None]) -> None:
         self.widget.textChanged.connect(callback)

@@ -246,7 +246,9 @@ class SetupForm(QWidget):
 
     def problems(self) -> list[tuple[str, str]]:
         config = self.config()
-        problems = validate(config)
+        typed = {path: problem for path, binder in self.binders.items() if (problem := binder.typing_problem())}
+        problems = [(path, typed.pop(path, reason)) for path, reason in validate(config)]
+        problems += typed.items()
         if config.quality.inception and self._inception_reason:
             problems.append(("quality.inception", self._inception_reason))
         if config.model.is_conditional and self._classes_reason and config.data.dataset == "image-folder":
