@@ -238,3 +238,21 @@ def test_the_equilibrium_label_stays_readable_where_d_loss_crosses_it(plots):
     beside = label.translated(label.width() + 10, 0)  # the same band right of the label: the curve is there
     assert _pixels_near(image, QColor(COLOURS["loss_d"]), beside) > 20
     assert _pixels_near(image, QColor(COLOURS["loss_d"]), label) == 0
+
+
+def test_quality_points_beside_the_per_class_table_stay_in_view(plots, qtbot):
+    """pyqtgraph's x-link lines up screen positions: with a conditional run's table beside it, the narrower
+    quality chart stopped short of the losses' last steps and its newest points were out of view."""
+    plots.resize(900, 700)
+    plots.add_stats(stats(1, 1890))
+    record = {name: 1.0 for name in ("frechet", "kid", "precision", "recall", "density", "coverage")}
+    record |= {"memorisation_ratio": 1.5, "class_label_accuracy": {"T-shirt/top": 0.5, "Trouser": 0.6}}
+    record |= {"class_intra_fd": {"T-shirt/top": 36.1, "Trouser": 73.1}}
+    plots.quality.add(1000, {**record, "frechet": 55.0}, best=True)
+    plots.quality.add(1500, {**record, "frechet": 42.0}, best=True)
+    plots.flush()
+    qtbot.waitUntil(lambda: plots.quality.class_table.isVisible())
+    assert plots.quality.plot.width() < plots.loss_plot.width() - 50
+    steps = plots.loss_plot.viewRange()[0]
+    assert plots.quality.plot.viewRange()[0] == pytest.approx(steps, rel=1e-6)
+    assert steps[0] <= 1 and steps[1] >= 1890

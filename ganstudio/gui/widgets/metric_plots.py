@@ -132,7 +132,9 @@ class MetricPlots(QWidget):
         self.half_line = _reference(self.prob_plot, 0.5, "D = 1/2")
         self.prob_plot.setYRange(0, 1)  # D's outputs are probabilities; a WGAN critic's scores widen it
         self.quality = QualityPlot()
-        self.quality.plot.setXLink(self.loss_plot)
+        self._copying_steps = False
+        self._share_steps(self.loss_plot, self.quality.plot)
+        self._share_steps(self.quality.plot, self.loss_plot)
         # Only the lowest plot names the shared step axis: at 1280x800 each "step" line took ~10 %
         # of a plot's height once the Quality chart shared the column.
         self.loss_plot.getAxis("bottom").showLabel(False)
@@ -290,6 +292,21 @@ class MetricPlots(QWidget):
         needed = int(max(plot.getAxis("left").textWidth for plot in self.linked))
         if needed > self.loss_plot.getAxis("left").style["tickTextWidth"]:
             self._apply_text_width(needed)
+
+    def _share_steps(self, source: pg.PlotWidget, target: pg.PlotWidget) -> None:
+        """The quality chart shows the losses' steps by value. pyqtgraph's setXLink lines up screen positions,
+        and a conditional run's per-class table makes the chart narrower than the losses: its last
+        evaluations fell past its right edge, under the table."""
+        source.getViewBox().sigXRangeChanged.connect(lambda _box, steps: self._copy_steps(target, steps))
+
+    def _copy_steps(self, target: pg.PlotWidget, steps: tuple[float, float]) -> None:
+        if self._copying_steps:  # the target's own signal, coming back
+            return
+        self._copying_steps = True
+        try:
+            target.setXRange(*steps, padding=0)
+        finally:
+            self._copying_steps = False
 
     def _zoomed_by_hand(self, *_) -> None:
         self.auto_range.setChecked(False)
