@@ -50,7 +50,7 @@ NEIGHBOURS = 8
 TOY_CLOUD = 1500
 TRAINING_RENDER_INTERVAL_MS = 33  # about 30 renders a second while training shares the CPU
 STRIP_DELAY_MS = 200
-CONTROLS_WIDTH = 440
+CONTROLS_WIDTH = 420
 
 
 class ExplorerPanel(QWidget):

@@ -25,7 +25,7 @@ class ExplorerCanvas(QWidget):
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
         self.view = _bare_plot("explorerView")
-        self.view.setMinimumSize(320, 320)
+        self.view.setMinimumSize(240, 240)  # the explorer fits beside the setup form in a 1024 px window
         self.image_item = pg.ImageItem(axisOrder="row-major")
         self.cloud_item = pg.ScatterPlotItem(size=3, pen=None, brush=pg.mkBrush(120, 120, 120, 120))
         self.point_item = pg.ScatterPlotItem(size=14, pen=pg.mkPen("k"), brush=pg.mkBrush(220, 40, 40))
