@@ -354,6 +354,7 @@ class MainWindow(QMainWindow):
             # on a linear axis. Ticked once as the setting turns on: unticking it again is the user's call.
             self.plots.log_losses.setChecked(True)
         self._feature_matching = config.loss.feature_matching
+        self.plots.show_loss_family(config.loss.kind)
         if self.state is RunPhase.IDLE:
             self.files.check_continuable()
             if valid:  # the bar counts toward the run Start would train (it kept the last run's length)

@@ -256,3 +256,17 @@ def test_quality_points_beside_the_per_class_table_stay_in_view(plots, qtbot):
     steps = plots.loss_plot.viewRange()[0]
     assert plots.quality.plot.viewRange()[0] == pytest.approx(steps, rel=1e-6)
     assert steps[0] <= 1 and steps[1] >= 1890
+
+
+def test_the_equilibrium_lines_follow_the_loss_family(make_window):
+    """A hinge run's plots drew "D = 1/2" and "2 ln 2 (D at equilibrium)" across scores that have neither."""
+    w = make_window()
+    kind = w.form.widget("loss.kind")
+    kind.setCurrentIndex(kind.findData("hinge"))
+    assert not w.plots.equilibrium_line.isVisible() and not w.plots.half_line.isVisible()
+    kind.setCurrentIndex(kind.findData("least-squares"))
+    assert w.plots.equilibrium_line.isVisible() and w.plots.equilibrium_line.value() == pytest.approx(0.25)
+    assert w.plots.equilibrium_line.label.toPlainText().startswith("1/4")
+    kind.setCurrentIndex(kind.findData("non-saturating"))
+    assert w.plots.equilibrium_line.value() == pytest.approx(2 * np.log(2)) and w.plots.half_line.isVisible()
+    assert w.plots.equilibrium_line.label.toPlainText().startswith("2 ln 2")

@@ -53,6 +53,12 @@ CURVE_NAMES = {
     "augment_p": "p, augmentation",
 }
 PROB_TITLE = ("D outputs", ("d_real", "d_fake"))
+BCE_EQUILIBRIUM = (EQUILIBRIUM_D_LOSS, "2 ln 2 = 1.386 (D at equilibrium)")
+EQUILIBRIUM_LINES = {  # D's loss once G matches the data and D = 1/2 everywhere, for the families that have one
+    "minimax": BCE_EQUILIBRIUM,
+    "non-saturating": BCE_EQUILIBRIUM,
+    "least-squares": (0.25, "1/4 = 0.25 (D at equilibrium)"),  # 0.5 (1/2 - 1)^2 + 0.5 (1/2)^2
+}
 
 
 class TimedPlotWidget(pg.PlotWidget):
@@ -128,7 +134,8 @@ class MetricPlots(QWidget):
             for key in COLOURS
         }
         self.showing_p = False  # adaptive augmentation's p shares D's 0..1 axis; named once a run reports it
-        self.equilibrium_line = _reference(self.loss_plot, EQUILIBRIUM_D_LOSS, "2 ln 2 = 1.386 (D at equilibrium)")
+        self.equilibrium_loss = EQUILIBRIUM_D_LOSS
+        self.equilibrium_line = _reference(self.loss_plot, EQUILIBRIUM_D_LOSS, BCE_EQUILIBRIUM[1])
         self.half_line = _reference(self.prob_plot, 0.5, "D = 1/2")
         self.prob_plot.setYRange(0, 1)  # D's outputs are probabilities; a WGAN critic's scores widen it
         self.quality = QualityPlot()
@@ -315,9 +322,24 @@ class MetricPlots(QWidget):
         """pyqtgraph maps the curves to log10 itself, but a reference line and the view's range are in view
         coordinates."""
         self.loss_plot.setLogMode(y=on)
-        self.equilibrium_line.setPos(np.log10(EQUILIBRIUM_D_LOSS) if on else EQUILIBRIUM_D_LOSS)
+        self._place_equilibrium()
         self._fit_losses()  # a range zoomed by hand is in the other axis's units
         self.flush()
+
+    def show_loss_family(self, kind: str) -> None:
+        """The equilibrium lines of the loss family the run trains with. A hinge or WGAN critic's scores have
+        no D = 1/2 and its loss no 2 ln 2: the lines sat across its curves as if they had."""
+        line = EQUILIBRIUM_LINES.get(kind)
+        self.equilibrium_line.setVisible(line is not None)
+        self.half_line.setVisible(line is not None)
+        if line is not None:
+            self.equilibrium_loss = line[0]
+            self.equilibrium_line.label.setFormat(line[1])
+            self._place_equilibrium()
+
+    def _place_equilibrium(self) -> None:
+        on = self.log_losses.isChecked()
+        self.equilibrium_line.setPos(np.log10(self.equilibrium_loss) if on else self.equilibrium_loss)
 
     def _set_auto_range(self, on: bool) -> None:
         if on:
