@@ -117,6 +117,12 @@ class ExplorerState:
     def class_names(self) -> tuple[str, ...]:
         return self.snapshot.class_names if self.snapshot is not None else ()
 
+    @property
+    def grid_row_names(self) -> tuple[str, ...]:
+        """The names of a sample grid's rows: a conditional image run's classes. A toy run's picture is a
+        scatter of points, which "mode 0 ... mode 7" beside it would pretend were rows."""
+        return () if self.snapshot is None or self.snapshot.is_toy else self.class_names
+
     def set_class(self, label: int) -> None:
         """Draws this class; a morph under way starts again from it."""
         self.label = label

@@ -234,7 +234,7 @@ class RunFiles(QObject):
             w.statusBar().showMessage("No run to refresh from: start one, or open a run folder", 5000)
 
     def explore_latest(self, run: RunDirectory) -> tuple[str, ...]:
-        """The run's class names from its latest checkpoint, now in the explorer; none when it has no
+        """The run's grid row names from its latest checkpoint, now in the explorer; none when it has no
         usable checkpoint (the explorer keeps its previous generator, whose names are not this run's)."""
         from ganstudio.core.checkpoint import CheckpointError
 
@@ -245,7 +245,7 @@ class RunFiles(QObject):
         except CheckpointError as exc:
             self.window.statusBar().showMessage(f"Explorer: {exc}", 8000)
             return ()
-        return self.window.explorer.state.class_names
+        return self.window.explorer.state.grid_row_names
 
     # --- drag and drop ---------------------------------------------------------------------------
     @staticmethod

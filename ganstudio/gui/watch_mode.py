@@ -335,4 +335,4 @@ class WatchMode(QObject):
         except CheckpointError as exc:
             self.window.statusBar().showMessage(f"Explorer: {exc}", 8000)
             return
-        self.window.samples.set_class_names(self.window.explorer.state.class_names)  # names a conditional run's rows
+        self.window.samples.set_class_names(self.window.explorer.state.grid_row_names)  # a conditional run's rows

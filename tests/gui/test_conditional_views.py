@@ -8,7 +8,7 @@ from ganstudio.core.imaging import image_grid
 from ganstudio.core.quality.scores import QualityReport
 from ganstudio.gui.widgets.quality_plot import QualityPlot
 from ganstudio.gui.widgets.sample_view import SampleView
-from tests.conftest import tiny_image_config
+from tests.conftest import tiny_image_config, tiny_toy_config, trained_run
 from tests.gui.conftest import wait_finished
 
 FASHION = ("T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot")
@@ -44,6 +44,17 @@ def test_rows_beyond_the_picture_are_not_labelled_and_points_have_none(qtbot):
     assert view.visible_row_labels() == ["a", "b", "c"]
     view.add_frame(SampleFrame(6, real=np.zeros((4, 2)), fake=np.ones((4, 2))))
     assert view.visible_row_labels() == []
+
+
+def test_a_conditional_toy_runs_scatter_gets_no_row_names(make_window, tmp_path):
+    """Watched or opened, its saved pictures are scatter plots, and "mode 0 ... mode 7" stood beside them."""
+    cfg = tiny_toy_config()
+    cfg.model.conditional = "concat"
+    trained_run(cfg, tmp_path / "run")
+    w = make_window()
+    assert w.files.open_run(tmp_path / "run")
+    assert w.explorer.state.class_names and w.samples.current_pixels() is not None  # a picture of points
+    assert w.samples.visible_row_labels() == []
 
 
 def quality_record(**extra):
