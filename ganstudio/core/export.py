@@ -376,6 +376,10 @@ def read_manifest(path: str | Path) -> dict[str, Any]:
         raise ExportError(f"{path} is not a valid manifest: {str(exc)[:160]}") from None
     if not isinstance(manifest, dict) or manifest.get("format") != "ganstudio-image-set":
         raise ExportError(f"{path} is not a GAN Studio image-set manifest")
+    version = manifest.get("version")
+    if not (isinstance(version, int) and not isinstance(version, bool) and 1 <= version <= MANIFEST_VERSION):
+        shown = repr(version) if len(repr(version)) <= 20 else "another"
+        raise ExportError(f"{path}: manifest version {shown}; this GAN Studio reads version {MANIFEST_VERSION}")
     if not isinstance(manifest.get("checkpoint"), str) or not manifest["checkpoint"]:
         raise ExportError(f"{path}: its checkpoint must be a file name")
     digest = manifest.get("checkpoint_sha256")
@@ -408,7 +412,10 @@ def regenerate(manifest_path: str | Path, out: str | Path) -> Path:
     """Rebuilds an image set from its manifest (checking the checkpoint's SHA-256 first)."""
     manifest_path = Path(manifest_path)
     manifest = read_manifest(manifest_path)
-    spec = ImageSetSpec.from_dict(manifest.get("spec"))
+    try:
+        spec = ImageSetSpec.from_dict(manifest.get("spec"))
+    except ExportError as exc:  # "count must be a whole number >= 0" did not say which file
+        raise ExportError(f"{manifest_path}: {exc}") from None
     checkpoint = manifest_checkpoint(manifest_path, manifest)
     snapshot = load_generator(checkpoint, device="cpu")
     if manifest.get("class_names", []) != list(snapshot.class_names):

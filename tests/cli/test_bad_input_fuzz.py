@@ -277,6 +277,9 @@ def manifest_mutations(manifest: dict, rng: random.Random, tmp_path: Path) -> li
     cases = [
         ("not a dict", [1]),
         ("no checkpoint", {k: v for k, v in manifest.items() if k != "checkpoint"}),
+        ("newer version", {**manifest, "version": 99}),
+        ("version text", {**manifest, "version": "1"}),
+        ("no version", {k: v for k, v in manifest.items() if k != "version"}),
         ("checkpoint number", {**manifest, "checkpoint": 5}),
         ("sha short", {**manifest, "checkpoint_sha256": "ab"}),
         ("sha list", {**manifest, "checkpoint_sha256": [1]}),

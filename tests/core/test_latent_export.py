@@ -179,3 +179,19 @@ def test_a_forged_manifest_cannot_name_or_probe_files_outside_checkpoints(checkp
         with pytest.raises(ExportError, match=says):
             regenerate(out / "manifest.json", tmp_path / "again")
     assert not (tmp_path / "again").exists()
+
+
+def test_a_manifest_from_a_newer_version_or_with_a_bad_spec_is_said_with_its_file(checkpoint, tmp_path):
+    """A version 99 manifest was refused as "its checkpoint must be a file name" (when it had none), and a
+    count of -3 as "count must be a whole number >= 0", without the file's name."""
+    out = write_image_set(load_generator(checkpoint), ImageSetSpec(count=2), tmp_path / "set", checkpoint)
+    manifest = json.loads((out / "manifest.json").read_text())
+    newer = tmp_path / "newer.json"
+    newer.write_text(json.dumps({**manifest, "version": 99}))
+    with pytest.raises(ExportError, match="manifest version 99; this GAN Studio reads version 1"):
+        regenerate(newer, tmp_path / "a")
+    negative = tmp_path / "negative.json"
+    negative.write_text(json.dumps({**manifest, "spec": {**manifest["spec"], "count": -3}}))
+    with pytest.raises(ExportError, match=f"^{negative}: count must be a whole number"):
+        regenerate(negative, tmp_path / "b")
+    assert not (tmp_path / "a").exists() and not (tmp_path / "b").exists()
