@@ -98,13 +98,41 @@ def test_the_dialog_offers_class_sets_only_for_a_conditional_generator(qtbot, ex
     qtbot.addWidget(dialog)
     kinds = [dialog.kind_combo.itemData(i) for i in range(dialog.kind_combo.count())]
     assert kinds[-2:] == ["class-morph", "class-sweep"]
-    assert "Trouser" in dialog.class_note.text() and "Bag" in dialog.class_note.text()
+    assert dialog.class_note.text() == "Trouser"  # the class every image of a plain set is drawn in
     plain = ImageSetDialog("/tmp", False, 16)
     qtbot.addWidget(plain)
     assert "class-morph" not in [plain.kind_combo.itemData(i) for i in range(plain.kind_combo.count())]
     dialog.kind_combo.setCurrentIndex(kinds.index("random"))
     spec = dialog.fill(state.spec())
     assert spec.label == state.label and spec.label_b is None
+
+
+def test_the_dialog_keeps_its_choices_when_the_destination_is_refused(qtbot, explorer, tmp_path):
+    """Save closed the dialog and an error followed, every field back at its default."""
+    state = explorer.state
+    dialog = ImageSetDialog(str(tmp_path / "missing"), False, 16, None, state.class_names, 1, 8, seed=42)
+    qtbot.addWidget(dialog)
+    assert dialog.seed_spin.value() == 42  # the explorer's seed, not 0
+    kinds = [dialog.kind_combo.itemData(i) for i in range(dialog.kind_combo.count())]
+    dialog.kind_combo.setCurrentIndex(kinds.index("class-sweep"))
+    assert dialog.direction_spin.isEnabled() and not dialog.seed_spin.isEnabled()
+    assert dialog.class_note.text() == "every class, one row each"
+    dialog.count_spin.setValue(7)
+    dialog.show()
+    dialog.accept()
+    assert dialog.isVisible() and dialog.result() == 0
+    assert f"There is no folder {tmp_path / 'missing'}" in dialog.error_label.text()
+    (tmp_path / "taken").mkdir()
+    dialog.folder_edit.setText(str(tmp_path))
+    dialog.name_edit.setText("taken")
+    dialog.accept()
+    assert dialog.isVisible() and "already exists" in dialog.error_label.text()
+    assert dialog.count_spin.value() == 7 and dialog.kind_combo.currentData() == "class-sweep"
+    dialog.name_edit.setText("new")
+    dialog.accept()
+    assert not dialog.isVisible() and dialog.result() == 1 and dialog.destination() == tmp_path / "new"
+    dialog.kind_combo.setCurrentIndex(kinds.index("class-morph"))
+    assert dialog.class_note.text() == "Trouser -> Bag" and not dialog.direction_spin.isEnabled()
 
 
 def save_and_regenerate(explorer, tmp_path, spec):

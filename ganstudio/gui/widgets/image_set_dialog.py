@@ -49,8 +49,10 @@ class ImageSetDialog(QDialog):
         class_names: tuple[str, ...] = (),
         label: int = 0,
         label_b: int = 0,
+        seed: int = 0,
     ):
         super().__init__(parent)
+        self.class_names, self.label, self.label_b = class_names, label, label_b
         self.setWindowTitle("Save image set")
         self.setObjectName("imageSetDialog")
         self.kind_combo = QComboBox(objectName="imageSetKindCombo")
@@ -75,7 +77,8 @@ class ImageSetDialog(QDialog):
         self.count_spin.setToolTip("Number of samples, neighbours or frames (for every class: steps per row)")
         self.seed_spin = QSpinBox(objectName="imageSetSeedSpin")
         self.seed_spin.setRange(0, 2_000_000_000)
-        self.seed_spin.setToolTip("Seed of the random samples")
+        self.seed_spin.setValue(min(max(seed, 0), 2_000_000_000))  # the explorer's seed: its image is the first
+        self.seed_spin.setToolTip("Seed of the random samples (the other kinds start from the image shown)")
         self.direction_spin = QSpinBox(objectName="imageSetDirectionSpin")
         self.direction_spin.setRange(0, max(0, direction_count - 1))
         self.direction_spin.setToolTip("Which principal direction to sweep along, from -3 to +3 sigma")
@@ -99,9 +102,7 @@ class ImageSetDialog(QDialog):
         form = QFormLayout(self)
         form.addRow("Kind", self.kind_combo)
         if class_names:
-            self.class_note = QLabel(
-                f"{class_names[label]} (a morph ends at {class_names[label_b]})", objectName="imageSetClassNote"
-            )
+            self.class_note = QLabel(objectName="imageSetClassNote")
             self.class_note.setToolTip("The class of every image, as the explorer shows it; the manifest records it")
             form.addRow("Class", self.class_note)
         form.addRow("Count / frames", self.count_spin)
@@ -113,10 +114,46 @@ class ImageSetDialog(QDialog):
         form.addRow(
             QLabel(
                 "Writes one PNG per image, contact_sheet.png, latents.npy, manifest.json\n"
-                "(and animation.gif for interpolations and sweeps)."
+                "(and animation.gif for an interpolation, a sweep or a class morph)."
             )
         )
+        self.error_label = QLabel(objectName="imageSetError")
+        self.error_label.setStyleSheet("color: #b00020")
+        self.error_label.setWordWrap(True)
+        self.error_label.hide()
+        form.addRow(self.error_label)
         form.addRow(buttons)
+        self.kind_combo.currentIndexChanged.connect(self._on_kind_changed)
+        self._on_kind_changed()
+
+    def _on_kind_changed(self) -> None:
+        """Seed and Direction only where the kind uses them; the class line says what this kind draws."""
+        kind = self.kind_combo.currentData()
+        self.seed_spin.setEnabled(kind == "random")
+        self.direction_spin.setEnabled(kind in ("sweep", "class-sweep"))
+        if self.class_names:
+            a, b = self.class_names[self.label], self.class_names[self.label_b]
+            texts = {"class-morph": f"{a} -> {b}", "class-sweep": "every class, one row each"}
+            self.class_note.setText(texts.get(kind, a))
+
+    def accept(self) -> None:
+        """A folder that is missing or a name already taken is said here, the choices kept: the dialog used
+        to close on Save and the error came after, every field back at its default."""
+        folder = Path(self.folder_edit.text().strip()).expanduser()
+        name = self.name_edit.text().strip()
+        problem = (
+            "Choose a name for the set's folder."
+            if not name or name == ".." or Path(name).name != name
+            else f"There is no folder {folder}."
+            if not folder.is_dir()
+            else f"{folder / name} already exists; choose another name."
+            if (folder / name).exists()
+            else ""
+        )
+        self.error_label.setText(problem)
+        self.error_label.setVisible(bool(problem))
+        if not problem:
+            super().accept()
 
     def _browse(self) -> None:
         folder = QFileDialog.getExistingDirectory(self, "Save image set into", self.folder_edit.text())

@@ -22,6 +22,7 @@ class ImageSetSaver(QObject):
         self.state = state
         self.window_parent = parent  # dialogs open over the explorer
         self.error_dialog: QMessageBox | None = None
+        self.last_folder: str | None = None  # where the last set went: the next one goes there too by default
 
     def ask(self, folder: str) -> None:
         if self.state.snapshot is None:
@@ -30,15 +31,17 @@ class ImageSetSaver(QObject):
 
         state = self.state
         dialog = ImageSetDialog(
-            folder,
+            self.last_folder or folder,
             state.has_endpoints,
             state.direction_count,
             self.window_parent,
             state.class_names,
             state.label,
             state.label_b,
+            state.seed,
         )
         if dialog.exec():
+            self.last_folder = str(dialog.destination().parent)
             self.save(dialog.destination(), dialog.fill(self.state.spec()))
 
     def save(self, dest: str | Path, spec: ImageSetSpec) -> Path | None:
