@@ -218,3 +218,17 @@ def test_a_deferred_window_paints_placeholders_where_its_views_then_sit(qtbot, a
     assert window.tabs.widget(1) is window.explorer and window.controls.start_button.isEnabled()
     window.close()
     assert QThreadPool.globalInstance().waitForDone(60000)
+
+
+def test_a_shut_fold_points_sideways_and_an_open_one_down(make_window):
+    """superqt's default showed ▲ on a shut fold, as if it were open upwards."""
+    w = make_window()
+    fold = w.form.findChildren(QCollapsible)[0]
+
+    def shown(symbol: str) -> bool:
+        expected = fold._convert_string_to_icon(symbol).pixmap(16).toImage()
+        return fold._toggle_btn.icon().pixmap(16).toImage() == expected
+
+    assert not fold.isExpanded() and shown("▶") and not shown("▲")
+    fold.expand(animate=False)
+    assert shown("▼")

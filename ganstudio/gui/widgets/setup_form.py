@@ -47,6 +47,7 @@ from ganstudio.core.quality.inception_weights import find_inception_weights
 from ganstudio.gui.widgets.field_binders import DeviceBinder, FieldBinder, binder_for
 from ganstudio.gui.widgets.folder_check import CHECKING_FOLDER, FolderCheck
 
+FOLD_OPEN, FOLD_SHUT = "▼", "▶"  # superqt shows ▲ on a shut fold, which reads as "open upwards"
 FOLDS = {
     ADVANCED: "advancedOptions",
     STABILISATION: "stabilisationOptions",
@@ -149,7 +150,7 @@ class SetupForm(QWidget):
         top.addRow("Preset", self.preset_combo)
         self._add_fields(top, "")
         for title, name in FOLDS.items():
-            fold, content = QCollapsible(title), QWidget()
+            fold, content = QCollapsible(title, expandedIcon=FOLD_OPEN, collapsedIcon=FOLD_SHUT), QWidget()
             fold.setObjectName(name)
             self._add_fields(QFormLayout(content), title)
             fold.addWidget(content)
