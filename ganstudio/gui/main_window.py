@@ -321,8 +321,8 @@ class MainWindow(QMainWindow):
         self.plots.mark(step, text)
         self.statusBar().showMessage(f"Step {step:,}: {text}", 8000)
 
-    def show_alarm(self, step: int, message: str, remedies: tuple[Remedy, ...] = ()) -> None:
-        self.statusBar().showMessage(self.banner.show_alarm(step, message, remedies), 10000)
+    def show_alarm(self, step: int, message: str, remedies: tuple[Remedy, ...] = (), calm: bool = False) -> None:
+        self.statusBar().showMessage(self.banner.show_alarm(step, message, remedies, calm), 10000)
 
     def _on_devices(self, devices: list[tuple[str, str]]) -> None:
         self.devices = devices

@@ -256,7 +256,7 @@ class WatchMode(QObject):
             self._on_finished(beat.step)
             return
         how = {FinishReason.NAN: "stopped on a NaN/Inf loss", FinishReason.ERROR: "failed"}.get(reason, "stopped")
-        self._offer_continue(beat.step, f"The run {how} ({_describe(beat)}).")
+        self._offer_continue(beat.step, f"The run {how} ({_describe(beat)}).", calm=reason is FinishReason.STOPPED)
 
     def _on_finished(self, step: int) -> None:
         """Start carries a finished run on, once Steps goes past its last step."""
@@ -294,7 +294,7 @@ class WatchMode(QObject):
             message = f"Nothing has written to this run for {seconds:.0f} s, and no process says it trains it."
         self._offer_continue(w.controls.step, message)
 
-    def _offer_continue(self, step: int, message: str) -> None:
+    def _offer_continue(self, step: int, message: str, calm: bool = False) -> None:
         """The run is on disk up to its last checkpoint: this window can carry it on, with the config
         it has now (config.json holds the live changes made while it was watched)."""
         w = self.window
@@ -305,12 +305,12 @@ class WatchMode(QObject):
             w.show_alarm(step, f"{message} {exc}")
             return
         if not self._watched_run.latest_checkpoint.is_file():
-            w.show_alarm(step, f"{message} It saved no checkpoint: there is nothing to continue.")
+            w.show_alarm(step, f"{message} It saved no checkpoint: there is nothing to continue.", calm=calm)
             return
         w.form.set_config(config)
         w.live.load(config)
         w.files.set_continuable(self._watched_run, config)
-        w.show_alarm(step, message)
+        w.show_alarm(step, message, calm=calm)
         button = w.banner.add_button(
             "Continue here", "continueHereButton", "Carry the run on in this window from its latest checkpoint"
         )

@@ -108,6 +108,7 @@ def test_a_watched_run_fills_the_window_and_its_controls_write_commands(qtbot, m
     supervisor.emit(Finished("stopped", 15))
     qtbot.waitUntil(lambda: w.state is RunPhase.IDLE, timeout=TIMEOUT)
     assert w.banner.message.text().startswith("Step 15: The run stopped (pid ")
+    assert w.banner.calm  # a stop asked for is news, not a failure's red
     assert (
         "saved no checkpoint" in w.banner.message.text() and w.banner.remedy_buttons == []
     )  # nothing to continue from
@@ -233,6 +234,7 @@ def test_stop_watching_an_ended_run_does_not_say_it_goes_on(qtbot, make_window, 
     w = watching_it_run(qtbot, make_window, writer)
     bridge.close("error")
     qtbot.waitUntil(lambda: w.state is RunPhase.IDLE, timeout=TIMEOUT)
+    assert "failed" in w.banner.message.text() and not w.banner.calm
     assert "NVIDIA H200 (on " in w.device_label.text()
     w.watch.leave()
     assert w.statusBar().currentMessage() == f"Stopped watching {run.path.name}"

@@ -10,6 +10,7 @@ from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QToolButton, QWi
 from ganstudio.core.events import Remedy
 
 STYLE = "background: #fdecea; color: #611a15; padding: 6px; border: 1px solid #f5c6cb;"
+CALM_STYLE = "background: #e8f0fe; color: #1a3a5c; padding: 6px; border: 1px solid #b6cdee;"  # a stop asked for
 
 
 class AlarmBanner(QWidget):
@@ -21,6 +22,7 @@ class AlarmBanner(QWidget):
         self.message = QLabel(objectName="alarmBanner")
         self.message.setWordWrap(True)
         self.message.setStyleSheet(STYLE)
+        self.calm = False
         self.close_button = QToolButton(objectName="alarmBannerClose")
         self.close_button.setText("x")
         self.close_button.setToolTip("Dismiss")
@@ -34,10 +36,13 @@ class AlarmBanner(QWidget):
         row.addWidget(self.close_button)
         self.hide()
 
-    def show_alarm(self, step: int, message: str, remedies: Iterable[Remedy] = ()) -> str:
+    def show_alarm(self, step: int, message: str, remedies: Iterable[Remedy] = (), calm: bool = False) -> str:
         """Shows the banner until dismissed, so it says the step it is about (the run goes on meanwhile);
-        returns the line it shows."""
+        returns the line it shows. calm: news that is not a fault (a run stopped as asked), in blue, not in
+        the red of a failure."""
         text = f"Step {step:,}: {message}"
+        self.calm = calm
+        self.message.setStyleSheet(CALM_STYLE if calm else STYLE)
         for button in self.remedy_buttons:
             self.remedy_row.removeWidget(button)
             button.deleteLater()
