@@ -540,7 +540,9 @@ def build_parser() -> argparse.ArgumentParser:
         "The same checkpoint, --seed and --n give the same files on every machine.",
     )
     sample.add_argument("checkpoint", nargs="?", type=named, help="a .pt file, e.g. RUN_DIR/checkpoints/latest.pt")
-    sample.add_argument("--manifest", type=named, help="regenerate an image set saved from the explorer (its manifest.json)")
+    sample.add_argument(
+        "--manifest", type=named, help="regenerate an image set saved from the explorer (its manifest.json)"
+    )
     sample.add_argument(
         "--n", type=int, help=f"how many images (or toy points) to generate (default: {DEFAULT_SAMPLES})"
     )
@@ -576,7 +578,9 @@ def build_parser() -> argparse.ArgumentParser:
     evaluate.add_argument(
         "--inception", action="store_true", help="also torchvision-Inception FID (weights must be in torch hub's cache)"
     )
-    evaluate.add_argument("--inception-weights", metavar="FILE", type=named, help="an inception_v3_google-*.pth file to use")
+    evaluate.add_argument(
+        "--inception-weights", metavar="FILE", type=named, help="an inception_v3_google-*.pth file to use"
+    )
     evaluate.add_argument(
         "--download-inception",
         action="store_true",
@@ -598,7 +602,9 @@ def build_parser() -> argparse.ArgumentParser:
     evaluate.set_defaults(func=cmd_eval)
 
     watch = sub.add_parser("watch", help="open the window on a run another process is training, to follow and steer it")
-    watch.add_argument("run_dir", metavar="RUN_DIR", type=named, help="the run folder (on this machine or a shared one)")
+    watch.add_argument(
+        "run_dir", metavar="RUN_DIR", type=named, help="the run folder (on this machine or a shared one)"
+    )
     watch.set_defaults(func=cmd_watch)
 
     cli_semi.add_classify_parser(sub)

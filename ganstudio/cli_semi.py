@@ -24,7 +24,9 @@ class SemiCliError(Exception):
 
 def add_classify_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     classify = sub.add_parser("classify", help=CLASSIFY_HELP, description=CLASSIFY_HELP)
-    classify.add_argument("checkpoint", type=named, help="a semi-supervised run's .pt file (train.labelled_per_class > 0)")
+    classify.add_argument(
+        "checkpoint", type=named, help="a semi-supervised run's .pt file (train.labelled_per_class > 0)"
+    )
     classify.add_argument(
         "images",
         type=named,

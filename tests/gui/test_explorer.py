@@ -46,6 +46,15 @@ def test_named_controls(explorer):
     assert isinstance(explorer.findChild(QSlider, "interpSlider"), QSlider)
 
 
+def test_with_no_generator_no_slider_can_move(make_window):
+    """The 16 direction sliders were enabled, and moved, while nothing was drawn."""
+    w = make_window()
+    sliders = w.explorer.sliders
+    assert w.explorer.state.snapshot is None
+    assert not any(slider.isEnabled() for slider in sliders.direction_sliders)
+    assert not sliders.truncation_slider.isEnabled() and not w.explorer.save_button.isEnabled()
+
+
 def test_direction_slider_changes_the_image_and_reset_restores_it(explorer):
     before = pixels(explorer)
     explorer.findChild(object, "directionSlider_0").setValue(2.5)
@@ -164,6 +173,7 @@ def test_toy_model_shows_where_z_lands(qtbot, make_window, tmp_path):
     xs, _ys = w.explorer.canvas.point_item.getData()
     assert len(xs) == 1 and np.isfinite(xs[0]) and w.explorer.current_image is None
     assert not w.explorer.save_button.isEnabled()
+    assert "draws points, not images" in w.explorer.save_button.toolTip()  # greyed out, and why
 
 
 def test_a_bad_checkpoint_is_a_clear_error(make_window, tmp_path):

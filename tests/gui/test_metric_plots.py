@@ -245,7 +245,7 @@ def test_quality_points_beside_the_per_class_table_stay_in_view(plots, qtbot):
     quality chart stopped short of the losses' last steps and its newest points were out of view."""
     plots.resize(900, 700)
     plots.add_stats(stats(1, 1890))
-    record = {name: 1.0 for name in ("frechet", "kid", "precision", "recall", "density", "coverage")}
+    record: dict = dict.fromkeys(("frechet", "kid", "precision", "recall", "density", "coverage"), 1.0)
     record |= {"memorisation_ratio": 1.5, "class_label_accuracy": {"T-shirt/top": 0.5, "Trouser": 0.6}}
     record |= {"class_intra_fd": {"T-shirt/top": 36.1, "Trouser": 73.1}}
     plots.quality.add(1000, {**record, "frechet": 55.0}, best=True)

@@ -51,6 +51,8 @@ TOY_CLOUD = 1500
 TRAINING_RENDER_INTERVAL_MS = 33  # about 30 renders a second while training shares the CPU
 STRIP_DELAY_MS = 200
 CONTROLS_WIDTH = 420
+SAVE_TIP = "Save PNGs, a contact sheet, latents and a manifest that regenerates them exactly"
+TOY_SAVE_TIP = "A toy run's generator draws points, not images: there is no image set to save (`ganstudio sample` writes its points)"
 
 
 class ExplorerPanel(QWidget):
@@ -95,7 +97,7 @@ class ExplorerPanel(QWidget):
         )
         self.find_button.clicked.connect(self.find_directions)
         self.save_button = QPushButton("Save image set...", objectName="saveImageSetButton")
-        self.save_button.setToolTip("Save PNGs, a contact sheet, latents and a manifest that regenerates them exactly")
+        self.save_button.setToolTip(SAVE_TIP)
         self.save_button.clicked.connect(self.ask_save)
         self.sliders = LatentSliders(self.state)
         self.sliders.edited.connect(self.request_render)
@@ -353,4 +355,5 @@ class ExplorerPanel(QWidget):
         ):
             widget.setEnabled(on)
         self.save_button.setEnabled(on and not toy)
+        self.save_button.setToolTip(TOY_SAVE_TIP if toy else SAVE_TIP)
         self.canvas.set_toy(toy)

@@ -88,7 +88,7 @@ class FloatBinder(FieldBinder):
         self.widget.setText(f"{value:g}")
 
     def typing_problem(self) -> str:
-        """"abc" was read as NaN and said as "must be a finite number, not nan": the user's own text is quoted."""
+        """ "abc" was read as NaN and said as "must be a finite number, not nan": the user's own text is quoted."""
         text = self.widget.text().strip()
         if not text:
             return "must be a number (the field is empty)"

@@ -178,6 +178,8 @@ class LatentSliders(QWidget):
             self.raw_dim_spin,
         ):
             widget.setEnabled(on)
+        if not on:  # with no generator they moved and nothing was drawn; directions enable them again
+            self.enable_directions(False)
 
     def _on_seed(self, value: int) -> None:
         self.state.seed = value
