@@ -48,6 +48,7 @@ from ganstudio.core.stats import StepStats
 if TYPE_CHECKING:
     from ganstudio.core.health import HealthMonitor
     from ganstudio.core.session import TrainingSession
+    from ganstudio.core.trainer import Trainer
 
 STATS_INTERVAL_S = 0.25  # <= 4 stats batches a second, as often as the window's plots redraw
 PICTURE_INTERVAL_S = (1.0, 2.0)  # live pictures at most once a second, at least every 2 s ...
@@ -150,7 +151,7 @@ class Supervisor:
         self._emit(
             RunInfo(
                 str(session.run.path),
-                f"{describe_device(trainer.device)}; {trainer.fast.describe()}",
+                f"{describe_device(trainer.device)}{_processes(trainer)}; {trainer.fast.describe()}",
                 trainer.data.describe(),
                 session.step,
                 session.total_steps,
@@ -418,3 +419,10 @@ class Supervisor:
             self._snapshot(final=True)
         except Exception as exc:  # noqa: BLE001 - reported; the run is over either way
             self._emit(Failed(traceback.format_exc(), exc))
+
+
+def _processes(trainer: Trainer) -> str:
+    """Under torchrun the device line is one rank's: it says how many there are and each one's batch."""
+    if trainer.ranks is None or trainer.ranks.world_size == 1:
+        return ""
+    return f" x {trainer.ranks.world_size} processes, {trainer.local_batch} images each"
