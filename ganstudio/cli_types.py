@@ -19,7 +19,7 @@ def output_file(text: str) -> str:
     """A file written when a command's work is done (a bench's --json, eval's, classify's --out), refused
     before the work starts if it cannot be one (a folder, or in a folder that does not exist), not after
     minutes of it."""
-    path = Path(text)
+    path = Path(named(text))  # "" is the current folder: "argument --json:  is a folder"
     if path.is_dir():
         raise argparse.ArgumentTypeError(f"{text} is a folder; give the file to write")
     if not path.parent.is_dir():

@@ -12,6 +12,7 @@ file holds, the trainer never does anything a button in the window could not ask
 
 from __future__ import annotations
 
+import contextlib
 import json
 import math
 import os
@@ -83,7 +84,8 @@ def forget_last_writer(run_dir: str | Path) -> None:
     generator copy speak of a process that is gone and of steps the run goes back on. Left in place, a
     window watching the folder took the dead process for its writer ("Paused", its pid) until its timeout."""
     for path in (heartbeat_path(run_dir), live_picture_path(run_dir), snapshot_path(run_dir)):
-        path.unlink(missing_ok=True)
+        with contextlib.suppress(OSError):  # advisory files: one that will not go is outdated, not fatal
+            path.unlink(missing_ok=True)
 
 
 def _is_number(value: object) -> TypeGuard[float]:

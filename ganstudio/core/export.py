@@ -28,6 +28,7 @@ import torch
 from ganstudio import __version__
 from ganstudio.core.imaging import image_grid, upscale_nearest
 from ganstudio.core.latent import LatentEdit, neighbours, slerp
+from ganstudio.core.runlog import CHECKPOINTS_FOLDER
 from ganstudio.core.sampling import GeneratorSnapshot, class_mix, load_generator
 
 MANIFEST_VERSION = 1
@@ -280,22 +281,23 @@ def _write_files(folder: Path, pictures: list[np.ndarray], z: np.ndarray, animat
     return names
 
 
-def rewritten_by_training(checkpoint: str | Path) -> bool:
-    """Whether a run writes this file again as it trains or is carried on (a watched run's snapshot.pt
-    every few seconds, latest.pt and best.pt at its checkpoints): a set that only named it could not be
-    regenerated once it changed."""
+def held_by_a_run(checkpoint: str | Path) -> bool:
+    """Whether a run folder holds this file, and may change or remove it: a watched run rewrites its
+    snapshot.pt every few seconds, latest.pt and best.pt as it trains, a rewind writes a step_N.pt again,
+    and `--restart` deletes them all. A set that only named such a file could not be regenerated once
+    it changed."""
     from ganstudio.core.control import SNAPSHOT_FILE
-    from ganstudio.core.runlog import BEST_CHECKPOINT, LATEST_CHECKPOINT
 
-    return Path(checkpoint).name in (SNAPSHOT_FILE, LATEST_CHECKPOINT, BEST_CHECKPOINT)
+    path = Path(checkpoint)
+    return path.name == SNAPSHOT_FILE or path.parent.name == CHECKPOINTS_FOLDER
 
 
 def write_image_set(
     snapshot: GeneratorSnapshot, spec: ImageSetSpec, dest: str | Path, checkpoint: str | Path | None = None
 ) -> Path:
     """Writes the set into dest (which must not exist yet). Without a checkpoint file (a live run), or from
-    one that training rewrites, the generator is saved inside the set as generator.pt so the manifest stays
-    reproducible; a fixed checkpoint is named by its path and SHA-256."""
+    one a run folder holds, the generator is saved inside the set as generator.pt so the manifest stays
+    reproducible; a checkpoint of the user's own is named by its path and SHA-256."""
     dest = Path(dest).expanduser()
     if dest.exists():
         raise ExportError(f"{dest} already exists; choose another name (nothing was overwritten)")
@@ -309,7 +311,7 @@ def write_image_set(
     except OSError as exc:
         raise ExportError(f"cannot write to {parent}: {exc.strerror}") from None
     try:
-        if checkpoint is None or rewritten_by_training(checkpoint):
+        if checkpoint is None or held_by_a_run(checkpoint):
             from ganstudio.core.checkpoint import save_checkpoint
             from ganstudio.core.trainer_state import CHECKPOINT_FORMAT, CHECKPOINT_VERSION
 
@@ -377,9 +379,10 @@ def read_manifest(path: str | Path) -> dict[str, Any]:
     if not isinstance(manifest, dict) or manifest.get("format") != "ganstudio-image-set":
         raise ExportError(f"{path} is not a GAN Studio image-set manifest")
     version = manifest.get("version")
-    if not (isinstance(version, int) and not isinstance(version, bool) and 1 <= version <= MANIFEST_VERSION):
-        shown = repr(version) if len(repr(version)) <= 20 else "another"
-        raise ExportError(f"{path}: manifest version {shown}; this GAN Studio reads version {MANIFEST_VERSION}")
+    if not isinstance(version, int) or isinstance(version, bool):
+        raise ExportError(f"{path}: its version must be a whole number")
+    if not 1 <= version <= MANIFEST_VERSION:
+        raise ExportError(f"{path}: manifest version {version}; this GAN Studio reads version {MANIFEST_VERSION}")
     if not isinstance(manifest.get("checkpoint"), str) or not manifest["checkpoint"]:
         raise ExportError(f"{path}: its checkpoint must be a file name")
     digest = manifest.get("checkpoint_sha256")

@@ -27,8 +27,7 @@ class RunError(RuntimeError):
 
 
 _SAMPLE_RE = re.compile(r"step_(\d+)\.png$")
-LATEST_CHECKPOINT = "latest.pt"
-BEST_CHECKPOINT = "best.pt"
+CHECKPOINTS_FOLDER = "checkpoints"
 
 # The numbers each kind of metrics.jsonl record must carry to be shown; a record without them
 # (hand-edited, or from a tampered file) is skipped like a torn line, never a crash.
@@ -181,11 +180,11 @@ class RunDirectory:
 
     @property
     def checkpoints_dir(self) -> Path:
-        return self.path / "checkpoints"
+        return self.path / CHECKPOINTS_FOLDER
 
     @property
     def latest_checkpoint(self) -> Path:
-        return self.checkpoints_dir / LATEST_CHECKPOINT
+        return self.checkpoints_dir / "latest.pt"
 
     def remove_stale_temp_files(self) -> int:
         """Temp files that killed writers left in the folder, its checkpoints and samples."""
@@ -298,7 +297,7 @@ class RunDirectory:
 
     @property
     def best_checkpoint(self) -> Path:
-        return self.checkpoints_dir / BEST_CHECKPOINT
+        return self.checkpoints_dir / "best.pt"
 
     def step_checkpoint(self, step: int) -> Path:
         return self.checkpoints_dir / f"step_{step:06d}.pt"

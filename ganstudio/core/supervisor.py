@@ -425,4 +425,4 @@ def _processes(trainer: Trainer) -> str:
     """Under torchrun the device line is one rank's: it says how many there are and each one's batch."""
     if trainer.ranks is None or trainer.ranks.world_size == 1:
         return ""
-    return f" x {trainer.ranks.world_size} processes, {trainer.local_batch} images each"
+    return f" x {trainer.ranks.world_size} processes, a batch of {trainer.local_batch} each"

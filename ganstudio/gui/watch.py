@@ -47,6 +47,7 @@ class RunWatcher(QObject):
     record = Signal(object, bool)  # an event record of metrics.jsonl, and whether it is news (not history)
     restarted = Signal()  # metrics.jsonl was rewritten (a rewind, a resume): its history follows again
     frame_ready = Signal(object)  # SampleFrame: live.png, or a new grid in samples/
+    writer_replaced = Signal()  # the heartbeat went: a run carried on by a writer without one (a window)
     heartbeat = Signal(object)  # Heartbeat, each time it changes
     writer_lost = Signal(float)  # seconds without a heartbeat (or, from a writer that never beat, without growth)
     snapshot_ready = Signal(str)  # snapshot.pt was (re)written
@@ -105,6 +106,8 @@ class RunWatcher(QObject):
                 self.last_beat = beat
                 self._news()
                 self.heartbeat.emit(beat)
+        elif self.last_beat is not None and self._stamps["heartbeat"] is None:
+            self._forget_writer()
         elif grew and self.last_beat is None:
             self._news()  # a writer without a heartbeat (an older GAN Studio): alive while its log grows
         self._read_live_picture()
@@ -116,6 +119,15 @@ class RunWatcher(QObject):
         if not self.lost and not ended and silent > self.timeout_s:
             self.lost = True
             self.writer_lost.emit(silent)
+
+    def _forget_writer(self) -> None:
+        """Carrying a run on removes the last writer's heartbeat (core.control.forget_last_writer): the run
+        now has a writer without one, followed by its log like any other, not the dead or ended one."""
+        self.last_beat = None
+        self._finished_at = None
+        self._live_final = False
+        self._news()
+        self.writer_replaced.emit()
 
     def mark_finished(self, step: int) -> None:
         """The window's word that a run with no heartbeat ended at step: its silence is not a death, until
@@ -169,20 +181,22 @@ class RunWatcher(QObject):
         path = live_picture_path(self.run.path)
         ended = self.finished
         if self._changed("live", path) or (ended and not self._live_final and self._stamps["live"] is not None):
-            self._emit_picture(path, saved=False, final=ended)
-            self._live_final = ended
+            self._live_final = self._emit_picture(path, saved=False, final=ended) and ended
 
-    def _emit_picture(self, path: Path, saved: bool, step: int | None = None, final: bool = False) -> None:
+    def _emit_picture(self, path: Path, saved: bool, step: int | None = None, final: bool = False) -> bool:
+        """False when the file was replaced between the stat and the read: the next tick sees the new one, and
+        an ended run's last picture is labelled again then."""
         from ganstudio.core.imaging import load_png
 
         try:
             image = load_png(path)
         except OSError:
-            return  # replaced between the stat and the read; the next tick sees the new one
+            return False
         if step is None:
             beat = self.last_beat
             step = beat.picture_step if beat is not None and beat.picture_step is not None else self.step
         self.frame_ready.emit(SampleFrame(step, image=image, saved=saved, final=final))
+        return True
 
 
 class FolderSteering:

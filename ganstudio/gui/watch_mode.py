@@ -38,6 +38,7 @@ class WatchMode(QObject):
         self._alarm: tuple[int, str] | None = None  # the banner's alarm, for the remedies that follow it
         self._message = ""
         self._remedies: dict[tuple[int, str], tuple] = {}
+        self._stop_asked = False
 
     @property
     def active(self) -> bool:
@@ -65,6 +66,8 @@ class WatchMode(QObject):
             w.errors.show("Cannot watch run", str(exc))
             return False
         self.run, self.config = run, config
+        self._alarm, self._remedies = None, {}  # the last folder's alarms are not this one's
+        self._stop_asked = False  # a window's stop command reached the run (its log acknowledges it)
         w.plots.clear()
         w.samples.clear()
         w.distribution.clear()
@@ -88,6 +91,7 @@ class WatchMode(QObject):
         watcher.frame_ready.connect(w.samples.add_frame)
         watcher.heartbeat.connect(self._on_heartbeat)
         watcher.writer_lost.connect(self._on_lost)
+        watcher.writer_replaced.connect(self._on_writer_replaced)
         watcher.snapshot_ready.connect(self._on_snapshot)
         w.set_phase(RunPhase.STARTING)
         self._show_label()
@@ -149,7 +153,7 @@ class WatchMode(QObject):
             config = self._watched_run.read_config()
         except RunError:
             return
-        if self.config is None or config.train.steps != self.config.train.steps:
+        if self.config is not None and config.train.steps != self.config.train.steps:
             self.config = config
             self.window.controls.set_run(config.train.steps, self.window.controls.step)
             self.window.form.set_config(config)
@@ -198,6 +202,10 @@ class WatchMode(QObject):
                 self._show_alarm(*key, self._message)
         elif kind == "refused" and news:
             w.statusBar().showMessage(f"Step {step:,}: the run refused: {record.get('message', '')}", 10000)
+        elif kind == "command" and record.get("kind") == "stop" and "refused" not in record:
+            self._stop_asked = True
+            if news:
+                w.statusBar().showMessage(f"Step {step:,}: the run got the stop command", 5000)
         elif kind == "command" and news:
             said = (
                 f"refused a command: {record['refused']}"
@@ -256,7 +264,10 @@ class WatchMode(QObject):
             self._on_finished(beat.step)
             return
         how = {FinishReason.NAN: "stopped on a NaN/Inf loss", FinishReason.ERROR: "failed"}.get(reason, "stopped")
-        self._offer_continue(beat.step, f"The run {how} ({_describe(beat)}).", calm=reason is FinishReason.STOPPED)
+        # a stop a window asked for, or one with no alarm before it (Ctrl-C, SIGTERM); `--on-alarm stop`
+        # stops after an alarm, which stays a fault's red
+        asked = reason is FinishReason.STOPPED and (self._stop_asked or self._alarm is None)
+        self._offer_continue(beat.step, f"The run {how} ({_describe(beat)}).", calm=asked)
 
     def _on_finished(self, step: int) -> None:
         """Start carries a finished run on, once Steps goes past its last step."""
@@ -293,6 +304,16 @@ class WatchMode(QObject):
         else:
             message = f"Nothing has written to this run for {seconds:.0f} s, and no process says it trains it."
         self._offer_continue(w.controls.step, message)
+
+    def _on_writer_replaced(self) -> None:
+        """Another window carried the ended or dead run on: it writes no heartbeat, so the run is followed by
+        its log, and this window no longer offers to continue it (the other one holds it)."""
+        w = self.window
+        w.banner.hide()
+        w.files.set_continuable(None)
+        w.set_phase(RunPhase.STARTING)
+        self._show_label()
+        w.statusBar().showMessage("Another process carried the run on (one without a heartbeat, a window)", 8000)
 
     def _offer_continue(self, step: int, message: str, calm: bool = False) -> None:
         """The run is on disk up to its last checkpoint: this window can carry it on, with the config

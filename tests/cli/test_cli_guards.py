@@ -80,6 +80,7 @@ def test_arguments_out_of_range_or_empty_are_one_line(small_checkpoint, tmp_path
         (["sample", "", *out], "checkpoint: must not be empty"),
         (["watch", ""], "RUN_DIR: must not be empty"),
         (["sample", "--manifest", "", *out], "--manifest: must not be empty"),  # said "give a checkpoint"
+        (["eval", checkpoint, "--json", ""], "--json: must not be empty"),  # said "--json:  is a folder"
         (["eval", checkpoint, "--dataset", ""], "--dataset: must not be empty"),
         (["classify", "", "x", "--out", str(tmp_path / "p.csv")], "checkpoint: must not be empty"),
         (["classify", checkpoint, "", "--out", str(tmp_path / "p.csv")], "images: must not be empty"),

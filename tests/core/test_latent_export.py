@@ -95,13 +95,17 @@ def test_live_snapshot_set_carries_its_generator(checkpoint, tmp_path):
     assert np.array_equal(load_png(out / "image_0002.png"), load_png(again / "image_0002.png"))
 
 
-@pytest.mark.parametrize("name", ["snapshot.pt", "latest.pt", "best.pt"])
-def test_a_set_from_a_checkpoint_training_rewrites_carries_its_generator(checkpoint, tmp_path, name):
+@pytest.mark.parametrize(
+    "name", ["snapshot.pt", "checkpoints/latest.pt", "checkpoints/best.pt", "checkpoints/step_000005.pt"]
+)
+def test_a_set_from_a_checkpoint_a_run_holds_carries_its_generator(checkpoint, tmp_path, name):
     """A set saved while watching a run named its snapshot.pt, which the run rewrote seconds later: the set
-    could no longer be regenerated."""
-    shutil.copy(checkpoint, tmp_path / name)
-    out = write_image_set(load_generator(tmp_path / name), ImageSetSpec(count=3), tmp_path / "set", tmp_path / name)
-    (tmp_path / name).write_bytes(b"the run wrote this file again")
+    could no longer be regenerated. A run also rewrites latest.pt and best.pt, and --restart deletes them all."""
+    held = tmp_path / "run" / name
+    held.parent.mkdir(parents=True)
+    shutil.copy(checkpoint, held)
+    out = write_image_set(load_generator(held), ImageSetSpec(count=3), tmp_path / "set", held)
+    held.write_bytes(b"the run wrote this file again")
     again = regenerate(out / "manifest.json", tmp_path / "again")
     assert np.array_equal(load_png(out / "image_0002.png"), load_png(again / "image_0002.png"))
 
@@ -189,6 +193,9 @@ def test_a_manifest_from_a_newer_version_or_with_a_bad_spec_is_said_with_its_fil
     newer = tmp_path / "newer.json"
     newer.write_text(json.dumps({**manifest, "version": 99}))
     with pytest.raises(ExportError, match="manifest version 99; this GAN Studio reads version 1"):
+        regenerate(newer, tmp_path / "a")
+    newer.write_text(json.dumps({**manifest, "version": "1"}))
+    with pytest.raises(ExportError, match="its version must be a whole number"):
         regenerate(newer, tmp_path / "a")
     negative = tmp_path / "negative.json"
     negative.write_text(json.dumps({**manifest, "spec": {**manifest["spec"], "count": -3}}))

@@ -266,7 +266,7 @@ def test_a_change_mid_run_is_applied_marked_and_recorded(qtbot, make_window):
     assert events == [{"step": step, "event": "change", "lr_g": 5e-05, "k": 2}]
     w.live.widget("lr_d").setText("abc")
     w.live.apply_button.click()
-    assert "lr_d" in w.live.error.text()
+    assert w.live.error.text() == "lr_d must be a finite number, not 'abc'"
     w.stop()
 
 

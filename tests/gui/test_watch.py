@@ -268,6 +268,33 @@ def test_a_watched_run_given_more_steps_elsewhere_shows_its_new_length(qtbot, ma
     assert w.state is RunPhase.RUNNING
 
 
+def test_a_window_watching_an_ended_run_follows_another_window_carrying_it_on(qtbot, make_window, writer):
+    """Carrying a run on removes the ended writer's heartbeat; a window already watching kept the ended beat,
+    offering Continue here while another window trained the run."""
+    from ganstudio.core.control import forget_last_writer
+
+    run, _, bridge = writer
+    w = watching_it_run(qtbot, make_window, writer)
+    bridge.close("stopped")
+    qtbot.waitUntil(lambda: w.state is RunPhase.IDLE and w.banner.isVisible(), timeout=TIMEOUT)
+    forget_last_writer(run.path)  # what TrainingSession.resume does in the other window
+    run.append_metrics(stats(1, 5))
+    qtbot.waitUntil(lambda: w.state is RunPhase.STARTING, timeout=TIMEOUT)
+    assert w.watch.watcher.last_beat is None and not w.banner.isVisible() and w.files.continuable is None
+    assert "no heartbeat" in w.watch_label.text()
+
+
+def test_a_run_stopped_by_its_own_alarm_policy_stays_red(qtbot, make_window, writer):
+    """`train --on-alarm stop` stops itself after an alarm, with no window's stop command: not a calm stop."""
+    run, _, bridge = writer
+    w = watching_it_run(qtbot, make_window, writer)
+    run.append_event({"step": 3, "event": "alarm", "kind": "divergence", "message": "Losses are exploding."})
+    qtbot.waitUntil(lambda: "exploding" in w.banner.message.text(), timeout=TIMEOUT)
+    bridge.close("stopped")
+    qtbot.waitUntil(lambda: "The run stopped" in w.banner.message.text(), timeout=TIMEOUT)
+    assert not w.banner.calm
+
+
 def test_a_deep_run_folder_is_cut_short_in_the_status_bar(qtbot, make_window, tmp_path):
     """A permanent label as wide as the path left the status bar's messages a few words at 1280x800."""
     from ganstudio.gui.watch_mode import WATCH_LABEL_PATH_PX

@@ -50,3 +50,13 @@ def test_the_window_cannot_be_shrunk_until_its_panels_vanish(make_window):
 def test_the_smallest_window_still_fits_a_small_screen(available, smallest):
     size = smallest_window(available)
     assert (size.width(), size.height()) == smallest
+
+
+def test_every_tab_fits_the_smallest_window(make_window):
+    """An explicit smallest size overrides what the layout asks for, so a panel that grew would be cut off
+    rather than hold the window open: the explorer's buttons were, at 1024 px."""
+    window = make_window()
+    for index in range(window.tabs.count()):
+        window.tabs.setCurrentIndex(index)
+        needed = window.centralWidget().minimumSizeHint()
+        assert needed.width() <= SMALLEST.width(), window.tabs.tabText(index)

@@ -7,6 +7,7 @@ along a direction.
 
 from __future__ import annotations
 
+import os
 import time
 from pathlib import Path
 
@@ -77,7 +78,7 @@ class ImageSetDialog(QDialog):
         self.count_spin.setToolTip("Number of samples, neighbours or frames (for every class: steps per row)")
         self.seed_spin = QSpinBox(objectName="imageSetSeedSpin")
         self.seed_spin.setRange(0, 2_000_000_000)
-        self.seed_spin.setValue(min(max(seed, 0), 2_000_000_000))  # the explorer's seed: its image is the first
+        self.seed_spin.setValue(min(max(seed, 0), 2_000_000_000))  # starts at the explorer's seed, not at 0
         self.seed_spin.setToolTip("Seed of the random samples (the other kinds start from the image shown)")
         self.direction_spin = QSpinBox(objectName="imageSetDirectionSpin")
         self.direction_spin.setRange(0, max(0, direction_count - 1))
@@ -117,7 +118,7 @@ class ImageSetDialog(QDialog):
                 "(and animation.gif for an interpolation, a sweep or a class morph)."
             )
         )
-        self.error_label = QLabel(objectName="imageSetError")
+        self.error_label = QLabel(objectName="imageSetDialogError")
         self.error_label.setStyleSheet("color: #b00020")
         self.error_label.setWordWrap(True)
         self.error_label.hide()
@@ -139,13 +140,18 @@ class ImageSetDialog(QDialog):
     def accept(self) -> None:
         """A folder that is missing or a name already taken is said here, the choices kept: the dialog used
         to close on Save and the error came after, every field back at its default."""
-        folder = Path(self.folder_edit.text().strip()).expanduser()
+        text = self.folder_edit.text().strip()
+        folder = Path(text).expanduser()
         name = self.name_edit.text().strip()
         problem = (
-            "Choose a name for the set's folder."
+            "Choose a folder to save into."
+            if not text  # Path("") is the current folder, wherever the app was started
+            else "Choose a name for the set's folder."
             if not name or name == ".." or Path(name).name != name
             else f"There is no folder {folder}."
             if not folder.is_dir()
+            else f"{folder} cannot be written to."
+            if not os.access(folder, os.W_OK)
             else f"{folder / name} already exists; choose another name."
             if (folder / name).exists()
             else ""

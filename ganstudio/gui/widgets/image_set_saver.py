@@ -22,7 +22,7 @@ class ImageSetSaver(QObject):
         self.state = state
         self.window_parent = parent  # dialogs open over the explorer
         self.error_dialog: QMessageBox | None = None
-        self.last_folder: str | None = None  # where the last set went: the next one goes there too by default
+        self.last_folder: tuple[str, str] | None = None  # (the run's folder then, where its last set went)
 
     def ask(self, folder: str) -> None:
         if self.state.snapshot is None:
@@ -30,8 +30,9 @@ class ImageSetSaver(QObject):
         from ganstudio.gui.widgets.image_set_dialog import ImageSetDialog
 
         state = self.state
+        chosen = self.last_folder[1] if self.last_folder and self.last_folder[0] == folder else folder
         dialog = ImageSetDialog(
-            self.last_folder or folder,
+            chosen,
             state.has_endpoints,
             state.direction_count,
             self.window_parent,
@@ -40,9 +41,10 @@ class ImageSetSaver(QObject):
             state.label_b,
             state.seed,
         )
-        if dialog.exec():
-            self.last_folder = str(dialog.destination().parent)
+        if dialog.exec():  # the next set of this run goes where this one went; another run's, into its own
+            self.last_folder = (folder, str(dialog.destination().parent))
             self.save(dialog.destination(), dialog.fill(self.state.spec()))
+        dialog.deleteLater()
 
     def save(self, dest: str | Path, spec: ImageSetSpec) -> Path | None:
         """Writes the set; a failure shows an error and leaves nothing behind."""

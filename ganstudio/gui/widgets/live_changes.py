@@ -3,7 +3,6 @@ decay), applied on the next step."""
 
 from __future__ import annotations
 
-import math
 from typing import Any
 
 from PySide6.QtCore import Signal
@@ -66,9 +65,10 @@ class LiveChangesPanel(QGroupBox):
     def changes(self) -> dict[str, Any]:
         out: dict[str, Any] = {}
         for name, binder in self.binders.items():
+            problem = binder.typing_problem()
+            if problem:  # "abc" is said as typed, as the setup form says it
+                raise ValueError(f"{name} {problem}")
             value = binder.value()
-            if isinstance(value, float) and not math.isfinite(value):
-                raise ValueError(f"{name}: not a finite number")
             if value != self._current.get(name):
                 out[name] = value
         return out

@@ -248,8 +248,7 @@ class SetupForm(QWidget):
     def problems(self) -> list[tuple[str, str]]:
         config = self.config()
         typed = {path: problem for path, binder in self.binders.items() if (problem := binder.typing_problem())}
-        problems = [(path, typed.pop(path, reason)) for path, reason in validate(config)]
-        problems += typed.items()
+        problems = [(path, typed.get(path, reason)) for path, reason in validate(config)]
         if config.quality.inception and self._inception_reason:
             problems.append(("quality.inception", self._inception_reason))
         if config.model.is_conditional and self._classes_reason and config.data.dataset == "image-folder":
