@@ -159,10 +159,16 @@ class WatchMode(QObject):
             self.window.form.set_config(config)
 
     def _on_restarted(self) -> None:
+        """The log began again: a run trained over or carried on from an earlier checkpoint, or a folder deleted
+        under the window (the plots were emptied with no word)."""
         w = self.window
         w.plots.clear()
         w.distribution.clear()
         w.classifier.clear()
+        if not self._watched_run.config_path.is_file():
+            w.show_alarm(w.controls.step, f"{self._watched_run.path} lost its config.json: was the folder deleted?")
+        else:
+            w.statusBar().showMessage("The run's log began again: the run was trained over or went back", 8000)
 
     def _on_record(self, record: dict, news: bool) -> None:
         w = self.window

@@ -295,6 +295,19 @@ def test_a_run_stopped_by_its_own_alarm_policy_stays_red(qtbot, make_window, wri
     assert not w.banner.calm
 
 
+def test_a_watched_folder_emptied_under_the_window_is_said(qtbot, make_window, writer):
+    """rm -rf on a watched folder while its writer went on: the plots emptied with no word."""
+    run, supervisor, _ = writer
+    w = watching_it_run(qtbot, make_window, writer)
+    run.append_metrics(stats(1, 20))
+    qtbot.waitUntil(lambda: len(w.plots.series) == 20, timeout=TIMEOUT)
+    run.config_path.unlink()
+    run.metrics_path.unlink()
+    run.append_metrics(stats(21, 22))  # the writer's next lines, in a new file
+    qtbot.waitUntil(lambda: w.banner.isVisible(), timeout=TIMEOUT)
+    assert "lost its config.json: was the folder deleted?" in w.banner.message.text()
+
+
 def test_a_deep_run_folder_is_cut_short_in_the_status_bar(qtbot, make_window, tmp_path):
     """A permanent label as wide as the path left the status bar's messages a few words at 1280x800."""
     from ganstudio.gui.watch_mode import WATCH_LABEL_PATH_PX
