@@ -13,7 +13,7 @@ from typing import NoReturn
 from ganstudio import __version__, cli_config, cli_semi
 from ganstudio.bench import explorer_latency, gui_lag, memory, modes, quality, scale, semi, speed, startup, supervisor
 from ganstudio.cli_progress import drop, is_pipe
-from ganstudio.cli_types import at_least, flags_given, named, output_file
+from ganstudio.cli_types import at_least, flags_given, named, output_file, overwritten_input
 from ganstudio.core.config import DEFAULT_PRESET, PRESET_SUMMARIES, RunConfig, load_config, preset
 
 EXIT_USAGE = 2
@@ -362,6 +362,10 @@ def cmd_eval(args: argparse.Namespace) -> int:
     from ganstudio.core.quality.evaluator import evaluate_checkpoint
     from ganstudio.core.quality.inception import download_inception
 
+    if args.json and (
+        taken := overwritten_input(args.json, [args.checkpoint, *filter(None, [args.inception_weights])])
+    ):
+        raise CliError(f"--json {args.json} is {taken}, which eval reads; write the scores to another file")
     if args.classifier:
         return cli_semi.eval_classifier(args)
     args.n = DEFAULT_EVAL_SAMPLES if args.n is None else args.n

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import csv
 import io
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from ganstudio.cli_types import flags_given, named, output_file
+from ganstudio.cli_types import flags_given, named, output_file, overwritten_input
 
 if TYPE_CHECKING:  # numpy and the engine load when a command runs, not when the CLI parses
     import numpy as np
@@ -105,6 +106,18 @@ def _read_labels(path: str, count: int, classes: int) -> np.ndarray:
     return labels.astype(np.int64)
 
 
+def _refuse_overwriting_inputs(args: argparse.Namespace) -> None:
+    from ganstudio.core.data.images import IMAGE_SUFFIXES
+
+    out, images = Path(args.out), Path(args.images)
+    inputs = [args.checkpoint, args.images, *([args.labels] if args.labels else [])]
+    with contextlib.suppress(OSError, ValueError):
+        if images.is_dir() and out.suffix.lower() in IMAGE_SUFFIXES and out.resolve().is_relative_to(images.resolve()):
+            inputs.append(out)  # one of the folder's images, read and then written over
+    if (taken := overwritten_input(out, inputs)) is not None:
+        raise SemiCliError(f"--out {out} is {taken}, which classify reads; write the predictions to another file")
+
+
 def cmd_classify(args: argparse.Namespace) -> int:
     from ganstudio.core.atomic import write_named_text
     from ganstudio.core.semi.classifier import load_classifier
@@ -112,6 +125,7 @@ def cmd_classify(args: argparse.Namespace) -> int:
     from ganstudio.core.semi.report import ClassifierReport
 
     out = Path(args.out)
+    _refuse_overwriting_inputs(args)
     classifier = load_classifier(args.checkpoint)
     inputs = read_image_inputs(args.images)
     names = classifier.class_names

@@ -161,3 +161,25 @@ def test_bench_semi_refuses_what_would_fail_after_its_runs_before_them(tmp_path)
         lines = result.stderr.strip().splitlines()
         assert result.returncode == 2 and len(lines) == 1 and says in lines[0], result.stderr
         assert "seed 0" not in result.stdout  # no run trained first
+
+
+def test_an_output_that_is_one_of_the_inputs_is_refused_and_left_whole(checkpoint, images, tmp_path, capsys):
+    """`classify latest.pt pics --out latest.pt` turned the run's checkpoint into CSV; --out pics/a.png wrote
+    over an input image."""
+    pics = tmp_path / "pics"
+    pics.mkdir()
+    Image.fromarray(bundled_fashion_images()[0, 0]).save(pics / "a.png")
+    linked = tmp_path / "link.pt"
+    linked.symlink_to(checkpoint)
+    before = {path: path.read_bytes() for path in (checkpoint, images, pics / "a.png")}
+    for command in (
+        ["classify", str(checkpoint), str(images), "--out", str(checkpoint)],
+        ["classify", str(checkpoint), str(images), "--out", str(linked)],  # the same file by another name
+        ["classify", str(checkpoint), str(images), "--out", str(images)],
+        ["classify", str(checkpoint), str(pics), "--out", str(pics / "a.png")],
+        ["eval", str(checkpoint), "--classifier", "--json", str(checkpoint)],
+    ):
+        assert main(command) == 2, command
+        assert "reads; write the" in one_error_line(capsys)
+    assert {path: path.read_bytes() for path in before} == before
+    assert main(["classify", str(checkpoint), str(pics), "--out", str(pics / "predictions.csv")]) == 0
