@@ -297,7 +297,7 @@ def test_a_run_stopped_by_its_own_alarm_policy_stays_red(qtbot, make_window, wri
 
 def test_a_watched_folder_emptied_under_the_window_is_said(qtbot, make_window, writer):
     """rm -rf on a watched folder while its writer went on: the plots emptied with no word."""
-    run, supervisor, _ = writer
+    run = writer[0]
     w = watching_it_run(qtbot, make_window, writer)
     run.append_metrics(stats(1, 20))
     qtbot.waitUntil(lambda: len(w.plots.series) == 20, timeout=TIMEOUT)
