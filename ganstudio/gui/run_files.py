@@ -43,6 +43,8 @@ class RunFiles(QObject):
             self.set_continuable(None)
             return
         self.set_continuable(run, config)
+        self.window.form.set_config(config)  # with the changes made while it trained: what Continue trains with
+        self.window.live.load(config)
         if config.data.dataset == "drawn" and config.data.path:  # its points are now the run folder's own copy
             self.window.form.set_drawn(config.data.path)
 

@@ -9,6 +9,7 @@ from PySide6.QtWidgets import QProgressBar, QPushButton, QSlider
 
 from ganstudio.gui.run_phase import RunPhase
 from tests.conftest import tiny_image_config, tiny_toy_config, trained_run
+from tests.gui.conftest import wait_finished
 
 
 def test_named_controls_exist(make_window):
@@ -160,6 +161,7 @@ def test_open_run_restores_plots_and_continues(qtbot, make_window, tmp_path):
     w.plots.flush()
     assert list(w.plots.series.column("step")) == list(range(1, 21))
     assert len(w.samples.history) == 2
+    cfg.preset = None  # no longer the preset it began from: the box says (custom)
     assert w.form.config() == cfg and w.controls.start_button.text() == "Continue"
     w.form.widget("train.steps").setValue(30)
     assert w.controls.start_button.text() == "Continue"
@@ -245,6 +247,7 @@ def test_form_round_trips_every_field(make_window):
     cfg.quality.inception_weights = "/somewhere/inception.pth"
     cfg.perf.channels_last, cfg.perf.autocast, cfg.perf.optimizer_impl = "on", "bf16", "for-loop"
     cfg.perf.compile, cfg.perf.cudnn_benchmark, cfg.perf.threads = True, False, 3
+    cfg.preset = None
     w.form.set_config(cfg)
     assert w.form.config() == cfg
 
@@ -268,6 +271,25 @@ def test_a_change_mid_run_is_applied_marked_and_recorded(qtbot, make_window):
     w.live.apply_button.click()
     assert w.live.error.text() == "lr_d must be a finite number, not 'abc'"
     w.stop()
+
+
+def test_after_stop_the_form_shows_the_rates_the_run_continues_with(qtbot, make_window):
+    """A learning rate changed mid-run went back to the form's old value after Stop, while Continue trained with
+    the changed one; and the preset box kept the preset's name over values that were no longer its own."""
+    cfg = tiny_toy_config(steps=100000)
+    cfg.preset = "ring-8"
+    w = make_window(cfg)
+    w.form.set_config(cfg)
+    with qtbot.waitSignal(w.controller.stats_ready, timeout=30000):
+        w.start()
+    w.live.widget("lr_d").setText("0.0003")
+    with qtbot.waitSignal(w.controller.changed, timeout=10000):
+        w.live.apply_button.click()
+    w.stop()
+    assert wait_finished(qtbot, w) == "stopped"
+    assert w.form.widget("optim.lr_d").text() == "0.0003" and w.live.widget("lr_d").text() == "0.0003"
+    assert w.form.preset_combo.currentText() == "(custom)"
+    assert w.controls.start_button.text() == "Continue"
 
 
 def test_a_config_remedy_goes_into_the_setup_form(make_window):

@@ -9,6 +9,7 @@ count, the device list, which rows a dataset hides, and which choices it greys (
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -226,8 +227,8 @@ class SetupForm(QWidget):
     def set_config(self, config: RunConfig) -> None:
         self._loading = True
         try:
-            index = self.preset_combo.findData(config.preset if config.preset in PRESETS else CUSTOM)
-            self.preset_combo.setCurrentIndex(index)
+            named = config.preset in PRESETS and _is_preset(config, str(config.preset))
+            self.preset_combo.setCurrentIndex(self.preset_combo.findData(config.preset if named else CUSTOM))
             for path, binder in self.binders.items():
                 section, name = path.split(".")
                 binder.set_value(getattr(getattr(config, section), name))
@@ -319,13 +320,10 @@ class SetupForm(QWidget):
         if self._loading:
             return
         name = self.preset_combo.currentData()
-        if name != CUSTOM:
-            current, reference = self.config(), preset(name)
-            reference.train.device = current.train.device  # the device is a machine choice, not part of a preset
-            if current != reference:
-                self._loading = True
-                self.preset_combo.setCurrentIndex(self.preset_combo.findData(CUSTOM))
-                self._loading = False
+        if name != CUSTOM and not _is_preset(self.config(), name):
+            self._loading = True
+            self.preset_combo.setCurrentIndex(self.preset_combo.findData(CUSTOM))
+            self._loading = False
         self._refresh()
 
     def _grey(self, path: str, reason: str, on: bool) -> None:
@@ -373,3 +371,12 @@ class SetupForm(QWidget):
     def _set_row_visible(self, field: str, visible: bool) -> None:
         form, box = self._rows[field]
         form.setRowVisible(box, visible)
+
+
+def _is_preset(config: RunConfig, name: str) -> bool:
+    """Whether config is the preset as shipped: a run whose learning rates were changed while it trained
+    kept the preset's name in the box, and New run then started "fashion-fast" with lr D 1e9. The device
+    is a machine choice, not part of a preset."""
+    reference = preset(name)
+    reference.train.device = config.train.device
+    return replace(config, preset=name) == reference
