@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 from PySide6.QtCore import QObject, QTimer
 
 from ganstudio.core.config import RunConfig
-from ganstudio.core.events import Alarm, FinishReason, RunInfo, RunState
+from ganstudio.core.events import CHANGE_REFUSED, Alarm, FinishReason, RunInfo, RunState
 from ganstudio.gui.run_phase import RunPhase
 
 if TYPE_CHECKING:
@@ -27,7 +27,7 @@ class RunEvents(QObject):
         c.stats_ready.connect(self._on_stats)
         c.frame_ready.connect(w.samples.add_frame)
         c.state_changed.connect(self._on_state)
-        c.alarm.connect(lambda step, message: w.show_alarm(step, message))
+        c.alarm.connect(self._on_refused)
         c.checkpoint_saved.connect(lambda path: w.statusBar().showMessage(f"Checkpoint saved: {path}", 5000))
         c.failed.connect(self._on_failed)
         c.snapshot_ready.connect(w.explorer.set_live_state)
@@ -39,6 +39,13 @@ class RunEvents(QObject):
         c.quality_ready.connect(self._on_quality)
         c.classifier_ready.connect(w.classifier.add)
         c.finished.connect(self._on_finished)
+
+    def _on_refused(self, step: int, message: str) -> None:
+        if message.startswith(CHANGE_REFUSED):  # about the panel's fields: said there
+            self.window.live.refused(message)
+            self.window.statusBar().showMessage(f"Step {step:,}: {message}", 8000)
+        else:
+            self.window.show_alarm(step, message)
 
     def _on_started(self, info: RunInfo) -> None:
         w = self.window

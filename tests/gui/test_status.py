@@ -65,6 +65,24 @@ def test_the_banner_says_the_step_its_alarm_was_raised_at(qtbot, make_window):
         w.start()
     with qtbot.waitSignal(w.controller.alarm, timeout=10000):
         w.controller.change({"lr_g": -1.0})
-    match = re.match(r"Step ([\d,]+): Change refused", w.banner.message.text())
+    match = re.match(r"Step ([\d,]+): Change refused", w.statusBar().currentMessage())
     assert match and 0 < int(match.group(1).replace(",", "")) <= w.controls.progress.value() + 1000
+    w.stop()
+
+
+def test_a_refused_change_is_said_by_the_fields_which_go_back_to_what_the_run_uses(qtbot, make_window):
+    """A refused EMA decay of 1.5 stayed in its field, its reason in a banner above the tabs, and every later
+    Apply was refused for it."""
+    w = make_window(tiny_toy_config(steps=100000))
+    with qtbot.waitSignal(w.controller.stats_ready, timeout=30000):
+        w.start()
+    w.live.widget("ema_decay").setText("1.5")
+    with qtbot.waitSignal(w.controller.alarm, timeout=10000):
+        w.live.apply_button.click()
+    assert w.live.error.text().startswith("Change refused") and "ema_decay" in w.live.error.text()
+    assert w.live.widget("ema_decay").text() == "0" and not w.banner.isVisible()
+    w.live.widget("instance_noise").setText("0.1")
+    with qtbot.waitSignal(w.controller.changed, timeout=10000) as changed:
+        w.live.apply_button.click()
+    assert changed.args[1] == {"instance_noise": 0.1} and w.live.error.text() == ""
     w.stop()

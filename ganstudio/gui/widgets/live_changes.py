@@ -85,3 +85,11 @@ class LiveChangesPanel(QGroupBox):
 
     def applied(self, changes: dict[str, Any]) -> None:
         self._current.update(changes)
+
+    def refused(self, message: str) -> None:
+        """The run refused a change: said here, beside the fields, which go back to the values the run still
+        uses. A refused 1.5 left in EMA decay, with the reason in a banner above the tabs, made every later
+        Apply refused as well."""
+        self.error.setText(message)
+        for name, binder in self.binders.items():
+            binder.set_value(self._current[name])
