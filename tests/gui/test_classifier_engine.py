@@ -57,12 +57,17 @@ def test_a_run_scores_live_and_its_checkpoint_classifies_a_dropped_image(qtbot, 
 
 def test_a_file_that_is_not_an_image_is_refused_in_one_line(qtbot, semi_window, tmp_path):
     view = semi_window.classifier
+    image = save_png(np.zeros((28, 28), dtype=np.uint8), tmp_path / "dark.png")
+    with qtbot.waitSignal(view.classify_job.done, timeout=30000):
+        view.classify(str(image))
+    assert view.probabilities.rowCount() == 10
     bad = tmp_path / "notes.png"
     bad.write_text("not a picture")
     with qtbot.waitSignal(view.classify_job.failed, timeout=30000):
         view.classify(str(bad))
     assert view.result_label.text().startswith("Cannot classify: ")
     assert "\n" not in view.result_label.text()
+    assert view.probabilities.rowCount() == 0  # dark.png's probabilities stood under the refusal
     assert not semi_window.findChildren(QMessageBox)
 
 

@@ -250,6 +250,7 @@ class ClassifierView(QWidget):
         if self.classify_job.busy:
             self.result_label.setText("Still classifying the last image…")
             return
+        self.probabilities.setRowCount(0)  # the last image's, which stood under a "Cannot classify" for this one
         if self.run_dir is None:
             self.result_label.setText("Cannot classify: open or start a semi-supervised run first")
             return
