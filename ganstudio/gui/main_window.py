@@ -367,8 +367,9 @@ class MainWindow(QMainWindow):
         if not self.built:
             return
         can_start = self.state.allows(RunAction.START) and self.form.is_valid()
-        self.controls.show_phase(self.state, can_start, self.files.continuable is not None)
-        self.menu_actions.show_phase(self.state, can_start, self.watch.active)
+        continuable = self.files.continuable is not None
+        self.controls.show_phase(self.state, can_start, continuable)
+        self.menu_actions.show_phase(self.state, can_start, self.watch.active, continuable)
         self.form.setEnabled(self.state.allows(RunAction.EDIT_SETUP))
         self.live.setEnabled(self.state.allows(RunAction.CHANGE_LIVE))
 

@@ -123,8 +123,9 @@ class WindowActions:
             "After Goodfellow et al. (2014) and what came after.",
         )
 
-    def show_phase(self, phase: RunPhase, can_start: bool, watching: bool) -> None:
+    def show_phase(self, phase: RunPhase, can_start: bool, watching: bool, continuable: bool = False) -> None:
         self.start_action.setEnabled(can_start)
+        self.start_action.setText("&Continue" if continuable else "&Start")  # as the button says
         self.pause_action.setEnabled(phase.allows(RunAction.PAUSE))
         self.step_action.setEnabled(phase.allows(RunAction.STEP))
         self.stop_action.setEnabled(phase.allows(RunAction.STOP))

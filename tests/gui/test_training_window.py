@@ -289,7 +289,8 @@ def test_after_stop_the_form_shows_the_rates_the_run_continues_with(qtbot, make_
     assert wait_finished(qtbot, w) == "stopped"
     assert w.form.widget("optim.lr_d").text() == "0.0003" and w.live.widget("lr_d").text() == "0.0003"
     assert w.form.preset_combo.currentText() == "(custom)"
-    assert w.controls.start_button.text() == "Continue"
+    assert w.controls.start_button.text() == "Continue" and "Carry the run on" in w.controls.start_button.toolTip()
+    assert w.menu_actions.start_action.text() == "&Continue"  # the Run menu said Start
 
 
 def test_a_config_remedy_goes_into_the_setup_form(make_window):

@@ -9,6 +9,9 @@ from PySide6.QtWidgets import QHBoxLayout, QLabel, QProgressBar, QPushButton, QW
 from ganstudio.gui.rate import RateMeter
 from ganstudio.gui.run_phase import RunAction, RunPhase
 
+START_TIP = "Start a new run with these settings (Ctrl+Return)"
+CONTINUE_TIP = "Carry the run on from its latest checkpoint up to Steps (Ctrl+Return); File > New run starts afresh"
+
 
 class RunControls(QWidget):
     def __init__(self, parent: QWidget | None = None):
@@ -17,7 +20,7 @@ class RunControls(QWidget):
         self.total = 1  # the run's last step, the progress bar's maximum
         self.position = 0  # the run's step: the bar holds at the total, this does not
         self.start_button = QPushButton("Start", objectName="startButton")
-        self.start_button.setToolTip("Start training with these settings (Ctrl+Return)")
+        self.start_button.setToolTip(START_TIP)
         self.pause_button = QPushButton("Pause", objectName="pauseButton")
         self.pause_button.setToolTip("Pause or resume training between steps (Space)")
         self.step_button = QPushButton("Step", objectName="stepButton")
@@ -41,6 +44,7 @@ class RunControls(QWidget):
         """`can_start`: the phase allows it and the setup is valid; `continuable`: Start continues a run."""
         self.start_button.setEnabled(can_start)
         self.start_button.setText("Continue" if continuable else "Start")
+        self.start_button.setToolTip(CONTINUE_TIP if continuable else START_TIP)
         self.pause_button.setEnabled(phase.allows(RunAction.PAUSE))
         self.pause_button.setText("Resume" if phase is RunPhase.PAUSED else "Pause")
         self.step_button.setEnabled(phase.allows(RunAction.STEP))
