@@ -87,7 +87,7 @@ class RunEvents(QObject):
     def _on_health_alarm(self, alarm: Alarm) -> None:
         w = self.window
         paused = " Training paused." if alarm.kind == "nan" else ""
-        w.show_alarm(alarm.step, f"{alarm.message}{paused} Try:", alarm.remedies)
+        w.show_alarm(alarm.step, f"{alarm.message}{paused}{' Try:' if alarm.remedies else ''}", alarm.remedies)
         w.plots.mark(alarm.step, alarm.kind)
 
     def _on_rewound(self, step: int, config: dict) -> None:
