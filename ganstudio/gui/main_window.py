@@ -349,10 +349,11 @@ class MainWindow(QMainWindow):
         config = self.form.config()
         self.tabs.setTabVisible(self.tabs.indexOf(self.distribution), config.data.dataset in TOY_DATASETS)
         self.tabs.setTabVisible(self.tabs.indexOf(self.classifier), config.train.labelled_per_class > 0)
-        if config.loss.feature_matching and not self._feature_matching:
+        if config.loss.feature_matching != self._feature_matching:
             # G's feature-matching loss falls from the thousands over decades, which flattens every other loss
-            # on a linear axis. Ticked once as the setting turns on: unticking it again is the user's call.
-            self.plots.log_losses.setChecked(True)
+            # on a linear axis. Ticked as the setting turns on and unticked as it turns off (a run opened after
+            # a semi-supervised one kept its log axis); in between, the box is the user's.
+            self.plots.log_losses.setChecked(config.loss.feature_matching)
         self._feature_matching = config.loss.feature_matching
         self.plots.show_loss_family(config.loss.kind)
         if self.state is RunPhase.IDLE:

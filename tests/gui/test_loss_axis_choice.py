@@ -11,7 +11,7 @@ def matching_config():
     return config
 
 
-def test_turning_feature_matching_on_ticks_the_log_loss_axis_once(make_window):
+def test_turning_feature_matching_on_or_off_ticks_or_unticks_the_log_loss_axis_once(make_window):
     w = make_window(tiny_image_config())
     assert not w.plots.log_losses.isChecked()
     w.form.set_config(matching_config())
@@ -22,6 +22,11 @@ def test_turning_feature_matching_on_ticks_the_log_loss_axis_once(make_window):
     w.form.set_config(tiny_image_config())
     assert not w.plots.log_losses.isChecked()  # an axis ticked by hand is not unticked either
     w.form.set_config(preset("fashion-semi-100"))
+    assert w.plots.log_losses.isChecked()
+    w.form.set_config(tiny_image_config())  # a run opened after a semi-supervised one kept its log axis
+    assert not w.plots.log_losses.isChecked()
+    w.plots.log_losses.setChecked(True)  # ticked by hand on a run without feature matching
+    w.form.widget("train.steps").setValue(77)
     assert w.plots.log_losses.isChecked()
 
 

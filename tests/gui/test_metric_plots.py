@@ -270,3 +270,15 @@ def test_the_equilibrium_lines_follow_the_loss_family(make_window):
     kind.setCurrentIndex(kind.findData("non-saturating"))
     assert w.plots.equilibrium_line.value() == pytest.approx(2 * np.log(2)) and w.plots.half_line.isVisible()
     assert w.plots.equilibrium_line.label.toPlainText().startswith("2 ln 2")
+
+
+def test_a_cleared_plot_forgets_a_diverged_runs_ranges(plots):
+    """After a run whose losses reached 1e28 the log axis read "loss (x1e+24)", ticks 10^-24, even after New run."""
+    plots.log_losses.setChecked(True)
+    plots.add_stats(stats(1, 50, loss_scale=1e28))
+    plots.flush()
+    assert plots.loss_plot.viewRange()[1][1] > 20  # log10 of the losses
+    assert plots.loss_plot.getAxis("left").labelString().find("x1e") == -1
+    plots.clear()
+    low, high = plots.loss_plot.viewRange()[1]
+    assert -1.5 < low < high < 1.5 and plots.loss_plot.viewRange()[0][1] < 2

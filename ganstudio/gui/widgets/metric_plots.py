@@ -92,6 +92,7 @@ def _plot(name: str, title: str, y_label: str, entries: list[tuple[str, str]]) -
     plot.setBackground("w")
     plot.setLabel("bottom", "step")
     plot.setLabel("left", y_label)
+    plot.getAxis("left").enableAutoSIPrefix(False)  # a diverged run's 1e28 losses read "loss (x1e+24)", ticks 10^-24
     plot.setDownsampling(auto=True, mode="peak")
     plot.setClipToView(True)
     plot.hideButtons()  # pyqtgraph's "A" button would hand the step axis back to its auto-range
@@ -223,8 +224,16 @@ class MetricPlots(QWidget):
         self.quality.clear()
         self._show_p_legend(False)
         self._reset_text_width()
+        self._show_empty_ranges()
         self._dirty = True
         self._redraw()
+
+    def _show_empty_ranges(self) -> None:
+        """The frame a run starts in: a cleared plot kept the last run's ranges (a diverged run's 10^28)."""
+        self.loss_plot.setXRange(0, 1, padding=PADDING)
+        on = self.log_losses.isChecked()
+        self.loss_plot.setYRange(*(EMPTY_LOG_RANGE if on else (0.0, 2 * self.equilibrium_loss)), padding=PADDING)
+        self.prob_plot.setYRange(0, 1, padding=PADDING)
 
     def add_stats(self, stats: list[StepStats]) -> None:
         if not stats:
