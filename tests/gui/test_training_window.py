@@ -223,10 +223,13 @@ def test_export_csv_and_png(qtbot, make_window, tmp_path):
     w.plots.export_csv(tmp_path / "m.csv")
     lines = (tmp_path / "m.csv").read_text().splitlines()
     assert lines[0].startswith("step,loss_d,loss_g") and len(lines) == 11
-    w.plots.export_png(tmp_path / "p.png")
+    assert w.plots.export_png(tmp_path / "p.png")
     from ganstudio.core.imaging import load_png
 
-    assert load_png(tmp_path / "p.png").shape[0] > 100
+    picture = load_png(tmp_path / "p.png")
+    plots = w.plots.loss_plot.geometry().united(w.plots.prob_plot.geometry())
+    assert picture.shape[:2] == (plots.height(), plots.width())  # the plots, not the checkboxes above them
+    assert not w.plots.export_png(tmp_path / "missing" / "p.png")
 
 
 def test_form_round_trips_every_field(make_window):

@@ -28,7 +28,15 @@ from pathlib import Path
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QEvent, QObject, Qt, QTimer
-from PySide6.QtWidgets import QCheckBox, QFileDialog, QHBoxLayout, QPushButton, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QFileDialog,
+    QHBoxLayout,
+    QMessageBox,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
 
 from ganstudio.core.pacing import paced_interval
 from ganstudio.core.stats import EQUILIBRIUM_D_LOSS, STAT_FIELDS, StepStats
@@ -361,16 +369,31 @@ class MetricPlots(QWidget):
             for row in self.series.rows():
                 writer.writerow([int(row[0]), *(f"{v:.6g}" for v in row[1:])])
 
-    def export_png(self, path: str | Path) -> None:
+    def export_png(self, path: str | Path) -> bool:
+        """The plots alone (the picture held the checkboxes and Export buttons above them); False when the
+        file could not be written, which QPixmap.save says only by its result."""
         self.flush()
-        self.grab().save(str(path), "PNG")
+        shown = [plot.geometry() for plot in (self.loss_plot, self.prob_plot, self.quality) if plot.isVisible()]
+        area = shown[0]
+        for rect in shown[1:]:
+            area = area.united(rect)
+        return self.grab(area).save(str(path), "PNG")
 
     def _ask_png(self) -> None:
         path, _ = QFileDialog.getSaveFileName(self, "Export plots", "losses.png", "PNG images (*.png)")
-        if path:
-            self.export_png(path)
+        if path and not self.export_png(path):
+            self._say_not_saved(path, "the file could not be written")
 
     def _ask_csv(self) -> None:
         path, _ = QFileDialog.getSaveFileName(self, "Export statistics", "metrics.csv", "CSV files (*.csv)")
         if path:
-            self.export_csv(path)
+            try:
+                self.export_csv(path)
+            except OSError as exc:  # a read-only folder, a full disk: said, not a traceback
+                self._say_not_saved(path, exc.strerror or str(exc))
+
+    def _say_not_saved(self, path: str, why: str) -> None:
+        box = QMessageBox(QMessageBox.Icon.Warning, "Not exported", f"{path} was not saved: {why}.", parent=self)
+        box.setObjectName("exportError")
+        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        box.open()
