@@ -25,9 +25,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--preset",
         choices=PRESETS,
-        default=DEFAULT_PRESET,
         metavar="PRESET",
-        help=f"the preset to print (default: {DEFAULT_PRESET}; see `ganstudio presets`)",
+        help=f"the preset to print (default: {DEFAULT_PRESET}; see `ganstudio presets`); with --fields, "
+        "its values instead of the defaults",
     )
     parser.add_argument(
         "--fields",
@@ -39,25 +39,31 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def main(args: argparse.Namespace) -> int:
-    print(fields_table(shutil.get_terminal_size().columns) if args.fields else preset(args.preset).to_json())
+    if args.fields:
+        print(fields_table(shutil.get_terminal_size().columns, args.preset))
+    else:
+        print(preset(args.preset or DEFAULT_PRESET).to_json())
     return 0
 
 
-def fields_table(width: int) -> str:
-    """One row per field; the help column takes what the terminal has left and wraps inside it."""
+def fields_table(width: int, preset_name: str | None = None) -> str:
+    """One row per field; the help column takes what the terminal has left and wraps inside it. With a
+    preset, its values stand where the defaults do (`--fields --preset ring-8` printed the defaults)."""
+    chosen = preset(preset_name) if preset_name else None
+    columns = (COLUMNS[0], preset_name or COLUMNS[1], *COLUMNS[2:])
     rows = [
         (
             f.path,
-            _shown(f.default),
+            _shown(getattr(getattr(chosen, f.section), f.name) if chosen else f.default),
             (f.spec.allowed(f.kind) or ANY_OF_TYPE[f.kind]) + ("; live" if f.spec.live else ""),
             f.spec.help,
         )
         for f in CONFIG_FIELDS
     ]
-    widths = [max(len(COLUMNS[0]), *(len(r[0]) for r in rows)), max(len(COLUMNS[1]), *(len(r[1]) for r in rows)), 30]
+    widths = [max(len(columns[0]), *(len(r[0]) for r in rows)), max(len(columns[1]), *(len(r[1]) for r in rows)), 30]
     widths.append(max(30, width - sum(widths) - 2 * len(widths)))
     lines = []
-    for row in (COLUMNS, *rows):
+    for row in (columns, *rows):
         cells = [textwrap.wrap(text, w, break_on_hyphens=False) or [""] for text, w in zip(row, widths, strict=True)]
         for parts in zip_longest(*cells, fillvalue=""):
             lines.append("  ".join(part.ljust(w) for part, w in zip(parts, widths, strict=True)).rstrip())

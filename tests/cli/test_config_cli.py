@@ -28,6 +28,15 @@ def test_fields_lists_every_field_with_its_default_and_allowed_values(capsys):
     assert "0.0002" in row and "> 0; live" in row
 
 
+def test_fields_with_a_preset_shows_its_values_where_the_defaults_stood(capsys):
+    """`config --fields --preset ring-8` printed the defaults (width 64), the preset silently ignored."""
+    assert main(["config", "--fields", "--preset", "ring-8"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0].split()[:2] == ["field", "ring-8"]
+    row = next(line for line in lines if line.startswith("model.width "))
+    assert row.split()[1] == str(preset("ring-8").model.width) != "64"
+
+
 def test_an_unknown_preset_is_one_line_naming_the_choices(capsys):
     with pytest.raises(SystemExit) as exit_:
         main(["config", "--preset", "nope"])
