@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction, QKeySequence
-from PySide6.QtWidgets import QMenu, QMessageBox
+from PySide6.QtWidgets import QAbstractButton, QMenu, QMessageBox
 
 from ganstudio import __version__
 from ganstudio.gui.run_phase import RunAction, RunPhase
@@ -92,6 +92,13 @@ class WindowActions:
         self.stop_action = self._add(run_menu, "St&op", QKeySequence("Ctrl+."), slots["stop"], "Stop the run")
 
         help_menu = bar.addMenu("&Help")
+        self.shortcuts_action = self._add(
+            help_menu,
+            "&Keyboard shortcuts",
+            QKeySequence.StandardKey.HelpContents,
+            self.show_shortcuts,
+            "Every key the window answers to",
+        )
         self.about_action = self._add(help_menu, "&About GAN Studio", None, self.show_about, "Version and credits")
 
     def _add(
@@ -114,6 +121,31 @@ class WindowActions:
             if dialog.runs_dir:
                 w.settings.runs_dir = dialog.runs_dir
             w.settings.default_device = dialog.device
+
+    def shortcut_rows(self) -> list[tuple[str, str]]:
+        """(keys, what they do) for every action and button with a shortcut, read from them, so the list
+        cannot drift from the keys the window really has."""
+        rows = []
+        for action in self.window.actions():
+            keys = action.shortcut().toString(QKeySequence.SequenceFormat.NativeText)
+            if keys:
+                rows.append((keys, action.text().replace("&", "")))
+        for button in self.window.findChildren(QAbstractButton):
+            keys = button.shortcut().toString(QKeySequence.SequenceFormat.NativeText)
+            if keys:
+                rows.append((keys, button.text().replace("&", "").rstrip(".…")))
+        return rows
+
+    def show_shortcuts(self) -> None:
+        box = QMessageBox(QMessageBox.Icon.NoIcon, "Keyboard shortcuts", "", parent=self.window)
+        box.setObjectName("shortcutsDialog")
+        box.setTextFormat(Qt.TextFormat.RichText)
+        rows = "".join(
+            f"<tr><td><b>{keys}</b>&nbsp;&nbsp;</td><td>{what}</td></tr>" for keys, what in self.shortcut_rows()
+        )
+        box.setText(f"<table>{rows}</table>")
+        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        box.open()
 
     def show_about(self) -> None:
         QMessageBox.about(

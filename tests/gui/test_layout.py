@@ -232,3 +232,16 @@ def test_a_shut_fold_points_sideways_and_an_open_one_down(make_window):
     assert not fold.isExpanded() and shown("▶") and not shown("▲")
     fold.expand(animate=False)
     assert shown("▼")
+
+
+def test_help_lists_every_shortcut_the_window_answers_to(qtbot, make_window):
+    """The Help menu had About only: the keys were in README and the tooltips, nowhere in the app."""
+    from PySide6.QtWidgets import QMessageBox
+
+    w = make_window()
+    w.menu_actions.shortcuts_action.trigger()
+    box = w.findChild(QMessageBox, "shortcutsDialog")
+    qtbot.waitUntil(box.isVisible)
+    for keys, what in [("Ctrl+Return", "Start"), ("Space", "Pause/Resume"), ("Ctrl+T", "Step"), ("Ctrl+K", "Classify")]:
+        assert f"<b>{keys}</b>" in box.text() and what in box.text(), keys
+    box.close()
