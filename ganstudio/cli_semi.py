@@ -121,6 +121,7 @@ def _refuse_overwriting_inputs(args: argparse.Namespace) -> None:
 def cmd_classify(args: argparse.Namespace) -> int:
     from ganstudio.core.atomic import write_named_text
     from ganstudio.core.semi.classifier import load_classifier
+    from ganstudio.core.semi.data import seen_in_training
     from ganstudio.core.semi.image_inputs import read_image_inputs
     from ganstudio.core.semi.report import ClassifierReport
 
@@ -143,5 +144,11 @@ def cmd_classify(args: argparse.Namespace) -> int:
     if labels is not None:
         _print_report(
             ClassifierReport.from_predictions(predicted, labels, names, f"the {len(labels):,} images of {args.images}")
+        )
+    seen = seen_in_training(classifier.config, inputs.images)
+    if seen:
+        print(
+            f"note: {seen:,} of these images are among the run's training images, which flatters the accuracy; "
+            "`ganstudio eval CHECKPOINT --classifier` scores the held-out split it never trained on"
         )
     return 0
