@@ -148,7 +148,8 @@ def cmd_classify(args: argparse.Namespace) -> int:
     seen = seen_in_training(classifier.config, inputs.images)
     if seen:
         print(
-            f"note: {seen:,} of these images are among the run's training images, which flatters the accuracy; "
-            "`ganstudio eval CHECKPOINT --classifier` scores the held-out split it never trained on"
+            f"note: {seen:,} of these {len(inputs.images):,} images are among the run's training images: D does "
+            "better on those than on new ones; `ganstudio eval CHECKPOINT --classifier` scores the held-out "
+            "split it never trained on"
         )
     return 0

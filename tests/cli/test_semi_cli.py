@@ -200,6 +200,6 @@ def test_classify_says_when_its_images_are_ones_the_run_trained_on(semi_run, tmp
     np.save(tmp_path / "held.npy", held_out.images[:50, 0])
     assert main(["classify", str(checkpoint), str(tmp_path / "all.npy"), "--out", str(tmp_path / "a.csv")]) == 0
     note = capsys.readouterr().out
-    assert "of these images are among the run's training images" in note and "eval CHECKPOINT --classifier" in note
+    assert "note: 34 of these 50 images are among the run's training images" in note and "--classifier" in note
     assert main(["classify", str(checkpoint), str(tmp_path / "held.npy"), "--out", str(tmp_path / "h.csv")]) == 0
     assert "training images" not in capsys.readouterr().out
