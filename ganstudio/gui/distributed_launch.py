@@ -161,10 +161,7 @@ class DistributedLaunch(QObject):
         if self._stop_wait is not None:  # closed again (a second Ctrl-C) while waiting: the first close goes on
             self._stop_wait.quit()
             return False
-        if not self.running:
-            self._forget_error_file()
-            return True
-        answer = (ask or self.ask)()
+        answer = (ask or self.ask)() if self.running else "leave"
         if answer == "cancel":
             return False
         if answer == "stop":

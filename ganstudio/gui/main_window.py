@@ -304,15 +304,14 @@ class MainWindow(QMainWindow):
             self.statusBar().showMessage(f"{remedy.label}: set for the next run", 8000)
         self.banner.hide()
 
-    def _refresh_live_snapshot(self) -> None:
-        if self.state is RunPhase.RUNNING and self.tabs.currentWidget() is self.explorer:
+    def _refresh_live_snapshot(self, phases: tuple[RunPhase, ...] = (RunPhase.RUNNING,)) -> None:
+        if self.state in phases and self.tabs.currentWidget() is self.explorer:
             self.steering().request_snapshot()
 
     def _on_tab_changed(self) -> None:
         """The Explorer brought to the front shows the generator as it is now: the timer asks only while a
         run goes, so a paused run's explorer showed the generator of the step it was opened at."""
-        if self.state in (RunPhase.RUNNING, RunPhase.PAUSED) and self.tabs.currentWidget() is self.explorer:
-            self.steering().request_snapshot()
+        self._refresh_live_snapshot((RunPhase.RUNNING, RunPhase.PAUSED))
 
     # --- what the run says -------------------------------------------------------------------
     def on_changed(self, step: int, changes: dict) -> None:

@@ -39,6 +39,7 @@ class WatchMode(QObject):
         self._message = ""
         self._remedies: dict[tuple[int, str], tuple] = {}
         self._stop_asked = False
+        self._length_read_at = -1
 
     @property
     def active(self) -> bool:
@@ -68,6 +69,7 @@ class WatchMode(QObject):
         self.run, self.config = run, config
         self._alarm, self._remedies = None, {}  # the last folder's alarms are not this one's
         self._stop_asked = False  # a window's stop command reached the run (its log acknowledges it)
+        self._length_read_at = -1  # the step config.json was last read again at, for a longer run
         w.plots.clear()
         w.samples.clear()
         w.distribution.clear()
@@ -137,11 +139,13 @@ class WatchMode(QObject):
         w = self.window
         w.plots.add_stats(stats)
         step = stats[-1].step
-        if self.config is not None and step >= self.config.train.steps:
+        at_last_step = self.config is not None and step >= self.config.train.steps
+        if at_last_step and step > self._length_read_at:  # once a step: not a file read every poll past the end
+            self._length_read_at = step
             self._read_length()
+            at_last_step = self.config is not None and step >= self.config.train.steps
         w.controls.show_position(step)
         watcher = self._live_watcher
-        at_last_step = self.config is not None and step >= self.config.train.steps
         if watcher.last_beat is None and not watcher.finished and at_last_step:
             self._on_finished(step)  # a run with no heartbeat (a window's) at its last step has ended
 
@@ -262,13 +266,13 @@ class WatchMode(QObject):
     def _on_ended(self, beat: Heartbeat) -> None:
         w = self.window
         self._live_watcher.tick()  # what the run wrote after its last heartbeat
-        w.controls.show_position(beat.step)
-        w.controls.reset_rate()
-        w.set_phase(RunPhase.IDLE)
         reason = FinishReason(beat.state)  # an ended writer's state says why it ended
         if reason is FinishReason.DONE:
             self._on_finished(beat.step)
             return
+        w.controls.show_position(beat.step)
+        w.controls.reset_rate()
+        w.set_phase(RunPhase.IDLE)
         how = {FinishReason.NAN: "stopped on a NaN/Inf loss", FinishReason.ERROR: "failed"}.get(reason, "stopped")
         # a stop a window asked for, or one with no alarm before it (Ctrl-C, SIGTERM); `--on-alarm stop`
         # stops after an alarm, which stays a fault's red

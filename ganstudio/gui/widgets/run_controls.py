@@ -75,7 +75,7 @@ class RunControls(QWidget):
         be a second older than the log the bar follows, so the bar never goes back for it."""
         self.rate_meter.observe(step, now)
         self.rate_label.setText(self.rate_meter.text(step, self.total))
-        if step > self.progress.value():
+        if step > self.position:
             self.show_position(step)
 
     def set_paused(self, paused: bool) -> None:
