@@ -362,9 +362,7 @@ def cmd_eval(args: argparse.Namespace) -> int:
     from ganstudio.core.quality.evaluator import evaluate_checkpoint
     from ganstudio.core.quality.inception import download_inception
 
-    if args.json and (
-        taken := overwritten_input(args.json, [args.checkpoint, *filter(None, [args.inception_weights])])
-    ):
+    if args.json and (taken := overwritten_input(args.json, [args.checkpoint, args.inception_weights])):
         raise CliError(f"--json {args.json} is {taken}, which eval reads; write the scores to another file")
     if args.classifier:
         return cli_semi.eval_classifier(args)

@@ -110,7 +110,7 @@ def _refuse_overwriting_inputs(args: argparse.Namespace) -> None:
     from ganstudio.core.data.images import IMAGE_SUFFIXES
 
     out, images = Path(args.out), Path(args.images)
-    inputs = [args.checkpoint, args.images, *([args.labels] if args.labels else [])]
+    inputs = [args.checkpoint, args.images, args.labels]
     with contextlib.suppress(OSError, ValueError):
         if images.is_dir() and out.suffix.lower() in IMAGE_SUFFIXES and out.resolve().is_relative_to(images.resolve()):
             inputs.append(out)  # one of the folder's images, read and then written over

@@ -211,8 +211,7 @@ class TrainingSession:
         run.truncate_metrics(trainer.step_count)
         if config.to_dict() != on_disk.to_dict():
             run.write_config(config)
-        run.remove_stale_temp_files()
-        forget_last_writer(run.path)
+        _take_over(run)
         session = cls(trainer, run)
         session.resume_notes = notes
         session.resumed_world_size = int(state.get("world_size", 1))
@@ -230,8 +229,7 @@ class TrainingSession:
         except BaseException:
             lock.close()
             raise
-        run.remove_stale_temp_files()
-        forget_last_writer(run.path)
+        _take_over(run)
         return cls(trainer, run, lock=lock)
 
     def close(self) -> None:
@@ -363,3 +361,10 @@ class TrainingSession:
         if keep_step_copy:
             save_checkpoint(state, self.run.step_checkpoint(self.step))
         return path
+
+
+def _take_over(run: RunDirectory) -> None:
+    """What a session carrying a folder on clears first: killed writers' temp files, and the last writer's
+    heartbeat, live picture and generator copy."""
+    run.remove_stale_temp_files()
+    forget_last_writer(run.path)
