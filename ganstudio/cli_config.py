@@ -54,7 +54,7 @@ def fields_table(width: int, preset_name: str | None = None) -> str:
     rows = [
         (
             f.path,
-            _shown(getattr(getattr(chosen, f.section), f.name) if chosen else f.default),
+            _shown(f.value_in(chosen) if chosen else f.default),
             (f.spec.allowed(f.kind) or ANY_OF_TYPE[f.kind]) + ("; live" if f.spec.live else ""),
             f.spec.help,
         )

@@ -1,3 +1,4 @@
+import gzip
 import os
 import subprocess
 import time
@@ -6,6 +7,7 @@ from pathlib import Path
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
+import numpy as np
 import pytest
 
 from ganstudio.core.config import DataConfig, ModelConfig, RunConfig, TrainConfig, preset
@@ -145,3 +147,11 @@ def with_nan(weights: dict) -> dict:
     import torch
 
     return {k: torch.full_like(v, float("nan")) if v.is_floating_point() else v for k, v in weights.items()}
+
+
+def write_idx(path: Path, array: np.ndarray) -> None:
+    """A real idx file (the format Fashion-MNIST ships in): magic, big-endian sizes, uint8 data; gzipped
+    when its name ends in .gz, as the downloads are."""
+    header = bytes([0, 0, 8, array.ndim]) + b"".join(int(n).to_bytes(4, "big") for n in array.shape)
+    data = header + np.ascontiguousarray(array, dtype=np.uint8).tobytes()
+    path.write_bytes(gzip.compress(data) if path.name.endswith(".gz") else data)

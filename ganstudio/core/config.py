@@ -172,7 +172,7 @@ def type_problems(config: RunConfig) -> list[tuple[str, str]]:
     """Each field against its declared type; the range checks after it may then compare safely."""
     problems = []
     for f in CONFIG_FIELDS:
-        value = getattr(getattr(config, f.section), f.name)
+        value = f.value_in(config)
         if not _type_ok(f.kind, value):
             shown = repr(value) if len(repr(value)) <= 40 else f"a {type(value).__name__}"
             problems.append((f.path, f"must be {_TYPE_WORDS[f.kind]}, not {shown}"))
@@ -238,7 +238,7 @@ def validate(config: RunConfig) -> list[tuple[str, str]]:
     if problems:
         return problems
     for f in CONFIG_FIELDS:
-        reason = f.spec.range_error(f.kind, getattr(getattr(config, f.section), f.name))
+        reason = f.spec.range_error(f.kind, f.value_in(config))
         if reason:
             problems.append((f.path, reason))
     if problems:

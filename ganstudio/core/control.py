@@ -331,7 +331,9 @@ class FolderBridge:
                     }
                 )
             case Refused():
-                self.run.append_event({"step": event.step, "event": "refused", "message": event.message})
+                self.run.append_event(
+                    {"step": event.step, "event": "refused", "message": event.message, "change": event.change}
+                )
             case Finished():
                 self.close(str(_value(event.reason)))
 

@@ -180,15 +180,13 @@ class Alarm(Event):
         return [self.to_record()]
 
 
-CHANGE_REFUSED = "Change refused: "  # how a refused live change's message begins: the window says it by the fields
-
-
 @dataclass(frozen=True)
 class Refused(Event):
     """A command the run could not carry out (a bad change, nothing to rewind to); the run goes on."""
 
     step: int
     message: str
+    change: bool = False  # a refused live change: a window says it beside the fields it came from
 
 
 @dataclass(frozen=True)

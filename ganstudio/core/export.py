@@ -28,7 +28,7 @@ import torch
 from ganstudio import __version__
 from ganstudio.core.imaging import image_grid, upscale_nearest
 from ganstudio.core.latent import LatentEdit, neighbours, slerp
-from ganstudio.core.runlog import CHECKPOINTS_FOLDER
+from ganstudio.core.runlog import run_folder_of
 from ganstudio.core.sampling import GeneratorSnapshot, class_mix, load_generator
 
 MANIFEST_VERSION = 1
@@ -288,8 +288,19 @@ def held_by_a_run(checkpoint: str | Path) -> bool:
     it changed."""
     from ganstudio.core.control import SNAPSHOT_FILE
 
-    path = Path(checkpoint)
-    return path.name == SNAPSHOT_FILE or path.parent.name == CHECKPOINTS_FOLDER
+    return Path(checkpoint).name == SNAPSHOT_FILE or run_folder_of(checkpoint) is not None
+
+
+def destination_problem(dest: Path) -> str | None:
+    """Why a set cannot be written into dest, known before a picture is drawn: the save dialog says it
+    with its choices still open, and write_image_set refuses with it."""
+    if dest.exists():
+        return f"{dest} already exists; choose another name (nothing was overwritten)"
+    if not dest.parent.is_dir():
+        return f"there is no folder {dest.parent}"
+    if not os.access(dest.parent, os.W_OK):
+        return f"{dest.parent} cannot be written to"
+    return None
 
 
 def write_image_set(
@@ -299,11 +310,10 @@ def write_image_set(
     one a run folder holds, the generator is saved inside the set as generator.pt so the manifest stays
     reproducible; a checkpoint of the user's own is named by its path and SHA-256."""
     dest = Path(dest).expanduser()
-    if dest.exists():
-        raise ExportError(f"{dest} already exists; choose another name (nothing was overwritten)")
+    problem = destination_problem(dest)
+    if problem is not None:
+        raise ExportError(problem)
     parent = dest.parent
-    if not parent.is_dir():
-        raise ExportError(f"folder not found: {parent}")
     z = latents_for(spec, snapshot.latent_dim, snapshot.num_classes)
     weights = class_weights_for(spec, snapshot.num_classes)
     try:

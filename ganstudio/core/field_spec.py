@@ -5,7 +5,10 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
+
+if TYPE_CHECKING:
+    from ganstudio.core.config import RunConfig
 
 ADVANCED, STABILISATION, QUALITY, PERFORMANCE = "Advanced", "Stabilisation", "Quality metrics", "Performance"
 AUGMENTATION = "Augmentation (small data)"
@@ -107,3 +110,6 @@ class ConfigField:
     @property
     def path(self) -> str:
         return f"{self.section}.{self.name}"
+
+    def value_in(self, config: RunConfig) -> Any:
+        return getattr(getattr(config, self.section), self.name)

@@ -29,6 +29,14 @@ class RunError(RuntimeError):
 _SAMPLE_RE = re.compile(r"step_(\d+)\.png$")
 CHECKPOINTS_FOLDER = "checkpoints"
 
+
+def run_folder_of(checkpoint: str | Path) -> Path | None:
+    """The run folder a checkpoint file sits in (RUN/checkpoints/NAME.pt, links followed), or None; whether
+    RUN holds a config.json is the caller's question."""
+    path = Path(checkpoint).resolve()
+    return path.parent.parent if path.parent.name == CHECKPOINTS_FOLDER else None
+
+
 # The numbers each kind of metrics.jsonl record must carry to be shown; a record without them
 # (hand-edited, or from a tampered file) is skipped like a torn line, never a crash.
 EVENT_FIELDS = {

@@ -20,7 +20,6 @@ from collections.abc import Callable, Generator, Iterator
 from typing import TYPE_CHECKING, Any
 
 from ganstudio.core.events import (
-    CHANGE_REFUSED,
     Alarm,
     Changed,
     CheckpointSaved,
@@ -261,7 +260,7 @@ class Supervisor:
         try:
             applied = session.trainer.apply_changes(changes)
         except Exception as exc:  # noqa: BLE001 - a refused change is reported, the run goes on
-            self._emit(Refused(session.step, f"{CHANGE_REFUSED}{exc}"))
+            self._emit(Refused(session.step, f"Change refused: {exc}", change=True))
             return
         self._emit_stats(session.flush_stats())
         session.write_config_if_changed()  # config.json is the config the next step uses

@@ -201,9 +201,7 @@ class DistributedLaunch(QObject):
         poll.start()
         deadline.start()
         dialog.show()
-        loop.exec()
+        loop.exec()  # the timers are the loop's children: they go with it
         self._stop_wait = None
-        poll.stop()
-        deadline.stop()
         dialog.close()
         dialog.deleteLater()

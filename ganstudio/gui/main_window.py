@@ -145,6 +145,7 @@ class MainWindow(QMainWindow):
         self.classifier = views.classifier
         self._setup_column.replaceWidget(self._placeholders["setup"], self.setup_scroll)
         self._training.replaceWidget(0, self.plots)
+        self.plots.export_failed.connect(lambda text: self.errors.show("Not exported", text))
         self._training.replaceWidget(1, self.samples)
         for name, widget in (
             ("explorer", self.explorer),
@@ -322,6 +323,11 @@ class MainWindow(QMainWindow):
 
     def show_alarm(self, step: int, message: str, remedies: tuple[Remedy, ...] = (), calm: bool = False) -> None:
         self.statusBar().showMessage(self.banner.show_alarm(step, message, remedies, calm), 10000)
+
+    def refused_change(self, step: int, message: str) -> None:
+        """A live change the run refused is about the panel's fields: said there, the run going on."""
+        self.live.refused(message)
+        self.statusBar().showMessage(f"Step {step:,}: {message}", 8000)
 
     def _on_devices(self, devices: list[tuple[str, str]]) -> None:
         self.devices = devices

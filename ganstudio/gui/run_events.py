@@ -8,7 +8,8 @@ from typing import TYPE_CHECKING
 from PySide6.QtCore import QObject, QTimer
 
 from ganstudio.core.config import RunConfig
-from ganstudio.core.events import CHANGE_REFUSED, Alarm, FinishReason, RunInfo, RunState
+from ganstudio.core.events import Alarm, FinishReason, RunInfo, RunState
+from ganstudio.core.runlog import RunDirectory
 from ganstudio.gui.run_phase import RunPhase
 
 if TYPE_CHECKING:
@@ -27,7 +28,8 @@ class RunEvents(QObject):
         c.stats_ready.connect(self._on_stats)
         c.frame_ready.connect(w.samples.add_frame)
         c.state_changed.connect(self._on_state)
-        c.alarm.connect(self._on_refused)
+        c.alarm.connect(self.window.show_alarm)
+        c.change_refused.connect(self.window.refused_change)
         c.checkpoint_saved.connect(lambda path: w.statusBar().showMessage(f"Checkpoint saved: {path}", 5000))
         c.failed.connect(self._on_failed)
         c.snapshot_ready.connect(w.explorer.set_live_state)
@@ -39,13 +41,6 @@ class RunEvents(QObject):
         c.quality_ready.connect(self._on_quality)
         c.classifier_ready.connect(w.classifier.add)
         c.finished.connect(self._on_finished)
-
-    def _on_refused(self, step: int, message: str) -> None:
-        if message.startswith(CHANGE_REFUSED):  # about the panel's fields: said there
-            self.window.live.refused(message)
-            self.window.statusBar().showMessage(f"Step {step:,}: {message}", 8000)
-        else:
-            self.window.show_alarm(step, message)
 
     def _on_started(self, info: RunInfo) -> None:
         w = self.window
@@ -112,7 +107,7 @@ class RunEvents(QObject):
         w.snapshot_timer.stop()
         w.explorer.set_min_interval(0)
         if reason is FinishReason.STOPPED and w.run_dir:
-            w.files.keep_stopped(w.run_dir)
+            w.files.adopt(RunDirectory(w.run_dir))
         elif reason is FinishReason.DONE:
             w.files.set_continuable(None)
             w.statusBar().showMessage(f"Run finished: {w.run_dir}", 10000)

@@ -34,19 +34,22 @@ class RunFiles(QObject):
         self.continuable = run
         self.continuable_config = config if run is not None else None
 
-    def keep_stopped(self, run_dir: str) -> None:
-        """A stopped run is what Start continues, with the config it stopped with."""
-        run = RunDirectory(run_dir)
+    def adopt(self, run: RunDirectory) -> str | None:
+        """Makes a run on disk the one Start carries on, with the config it has now (config.json holds the
+        changes made while it trained): the form and the live panel show it. Returns why it cannot be."""
+        self.set_continuable(None)
         try:
             config = config_in_folder(run.read_config(), run.path)
-        except RunError:
-            self.set_continuable(None)
-            return
-        self.set_continuable(run, config)
-        self.window.form.set_config(config)  # with the changes made while it trained: what Continue trains with
+        except RunError as exc:
+            return str(exc)
+        if not run.latest_checkpoint.is_file():
+            return "It saved no checkpoint: there is nothing to continue."
+        self.window.form.set_config(config)
         self.window.live.load(config)
         if config.data.dataset == "drawn" and config.data.path:  # its points are now the run folder's own copy
             self.window.form.set_drawn(config.data.path)
+        self.set_continuable(run, config)
+        return None
 
     def check_continuable(self) -> None:
         """After a form edit: a continued run keeps its config (only its length and device may change),

@@ -211,7 +211,10 @@ class WatchMode(QObject):
             if news and self._alarm == key:
                 self._show_alarm(*key, self._message)
         elif kind == "refused" and news:
-            w.statusBar().showMessage(f"Step {step:,}: the run refused: {record.get('message', '')}", 10000)
+            if record.get("change") is True:
+                w.refused_change(step, str(record.get("message", "")))
+            else:
+                w.statusBar().showMessage(f"Step {step:,}: the run refused: {record.get('message', '')}", 10000)
         elif kind == "command" and record.get("kind") == "stop" and "refused" not in record:
             self._stop_asked = True
             if news:
@@ -286,16 +289,8 @@ class WatchMode(QObject):
         w.controls.show_position(step)
         w.controls.reset_rate()
         w.set_phase(RunPhase.IDLE)
-        w.files.set_continuable(None)
         more = ""
-        try:
-            config = self._watched_run.read_config()
-        except RunError:
-            config = None
-        if config is not None and self._watched_run.latest_checkpoint.is_file():
-            w.form.set_config(config)
-            w.live.load(config)
-            w.files.set_continuable(self._watched_run, config)
+        if w.files.adopt(self._watched_run) is None:
             more = "; to carry it on here, raise Steps and press Continue"
         self._show_label("finished")
         w.statusBar().showMessage(f"The watched run finished at step {step:,}{more}", 15000)
@@ -329,18 +324,10 @@ class WatchMode(QObject):
         """The run is on disk up to its last checkpoint: this window can carry it on, with the config
         it has now (config.json holds the live changes made while it was watched)."""
         w = self.window
-        w.files.set_continuable(None)
-        try:
-            config = self._watched_run.read_config()
-        except RunError as exc:
-            w.show_alarm(step, f"{message} {exc}")
+        problem = w.files.adopt(self._watched_run)
+        if problem is not None:
+            w.show_alarm(step, f"{message} {problem}", calm=calm)
             return
-        if not self._watched_run.latest_checkpoint.is_file():
-            w.show_alarm(step, f"{message} It saved no checkpoint: there is nothing to continue.", calm=calm)
-            return
-        w.form.set_config(config)
-        w.live.load(config)
-        w.files.set_continuable(self._watched_run, config)
         w.show_alarm(step, message, calm=calm)
         button = w.banner.add_button(
             "Continue here", "continueHereButton", "Carry the run on in this window from its latest checkpoint"

@@ -67,7 +67,8 @@ class TrainingController(QObject):
     stats_ready = Signal(object)  # list[StepStats]
     frame_ready = Signal(object)  # SampleFrame
     state_changed = Signal(object)  # RunState
-    alarm = Signal(int, str)  # the step, and a request the run refused (a bad change, nothing to rewind to)
+    alarm = Signal(int, str)  # the step, and a request the run refused (nothing to rewind to)
+    change_refused = Signal(int, str)  # the step, and why the run refused a live change
     checkpoint_saved = Signal(str)
     snapshot_ready = Signal(object)  # generator state_dict copy + config, for the explorer
     distribution_ready = Signal(object)  # DistributionFrame (toy data only)
@@ -108,6 +109,8 @@ class TrainingController(QObject):
                 self.frame_ready.emit(event)
             case StateChanged(state=state):
                 self.state_changed.emit(state)
+            case Refused(step=step, message=message, change=True):
+                self.change_refused.emit(step, message)
             case Refused(step=step, message=message):
                 self.alarm.emit(step, message)
             case CheckpointSaved(path=path):

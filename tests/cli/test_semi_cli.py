@@ -3,7 +3,6 @@ classify on every input kind, refusals in one line, and bench semi on a tiny bud
 
 import contextlib
 import csv
-import gzip
 import io
 import json
 import os
@@ -18,15 +17,9 @@ from PIL import Image
 from ganstudio.cli import main
 from ganstudio.core.data.idx import MAX_IDX_BYTES
 from ganstudio.core.data.images import bundled_fashion_images, bundled_fashion_labels
-from tests.conftest import tiny_image_config
+from tests.conftest import tiny_image_config, write_idx
 
 ROOT = Path(__file__).resolve().parents[2]
-
-
-def write_idx(path: Path, array: np.ndarray) -> None:
-    header = bytes([0, 0, 8, array.ndim]) + b"".join(int(n).to_bytes(4, "big") for n in array.shape)
-    with gzip.open(path, "wb") as fh:
-        fh.write(header + np.ascontiguousarray(array, dtype=np.uint8).tobytes())
 
 
 def run_cli(*args: str) -> subprocess.CompletedProcess:

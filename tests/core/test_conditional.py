@@ -15,7 +15,7 @@ from ganstudio.core.models.conditional import ConditionalBatchNorm, one_hot
 from ganstudio.core.models.dcgan import DCGANDiscriminator, DCGANGenerator
 from ganstudio.core.sampling import class_mix, snapshot_from_state
 from ganstudio.core.trainer import FIXED_COLUMNS, Trainer
-from tests.conftest import tiny_conditional_config, tiny_toy_config
+from tests.conftest import tiny_conditional_config, tiny_toy_config, write_idx
 
 
 def toy_conditional(kind: str = "projection", **train):
@@ -98,12 +98,6 @@ def test_data_sources_carry_classes(tmp_path):
     assert "flat folder" in folder_unlabelled_reason(cfg.path)  # what the setup form greys the choice with
     assert unlabelled_reason("fashion-mnist") == ""
     assert unlabelled_reason("spiral").startswith("spiral has no classes")
-
-
-def write_idx(path, array):
-    """A real idx file (the format Fashion-MNIST ships in): magic, big-endian sizes, uint8 data."""
-    header = bytes([0, 0, 8, array.ndim]) + b"".join(int(n).to_bytes(4, "big") for n in array.shape)
-    path.write_bytes(header + array.astype(np.uint8).tobytes())
 
 
 def test_fashion_mnist_full_without_its_labels_file_says_why_it_has_no_classes(tmp_path):

@@ -151,7 +151,7 @@ def test_folder_bridge_hands_commands_over_and_answers_them(tmp_path):
         assert answers[2]["id"] == "evil1" and "loss.kind" in answers[2]["refused"]
         assert supervisor.poll() == []
         supervisor.emit(Alarm("nan", 3, "NaN.", (Remedy("Rewind", rewind=True), Remedy("Halve", live={"lr_g": 1e-4}))))
-        supervisor.emit(Refused(3, "Change refused: lr_g must be > 0"))
+        supervisor.emit(Refused(3, "Change refused: lr_g must be > 0", change=True))
         remedies = run.read_events("remedies")
         assert remedies == [
             {
@@ -164,7 +164,7 @@ def test_folder_bridge_hands_commands_over_and_answers_them(tmp_path):
                 ],
             }
         ]
-        assert run.read_events("refused")[0]["message"].startswith("Change refused")
+        assert run.read_events("refused")[0]["change"] is True  # a watching window says it by the fields
         stop = append_command(tmp_path, "stop")
         assert supervisor.poll() == [Command("stop", None, stop.id)]
         supervisor.emit(StateChanged("running"))

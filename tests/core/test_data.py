@@ -1,4 +1,3 @@
-import gzip
 import math
 
 import numpy as np
@@ -11,6 +10,7 @@ from ganstudio.core.data import DataError, build_data_source
 from ganstudio.core.data.idx import read_idx
 from ganstudio.core.data.images import load_idx_folder, load_image_folder, load_torchvision
 from ganstudio.core.data.toy import grid_centres, ring_centres
+from tests.conftest import write_idx
 
 CPU = torch.device("cpu")
 
@@ -64,12 +64,6 @@ def test_bundled_fashion_mnist():
 def test_bundled_resized_and_recoloured(size, channels):
     src = build_data_source(DataConfig(dataset="fashion-mnist", image_size=size, channels=channels), CPU)
     assert src.sample(4, gen()).shape == (4, channels, size, size)
-
-
-def write_idx(path, array):
-    header = bytes([0, 0, 0x08, array.ndim]) + b"".join(int(d).to_bytes(4, "big") for d in array.shape)
-    with gzip.open(path, "wb") as fh:
-        fh.write(header + array.astype(np.uint8).tobytes())
 
 
 def test_idx_folder(tmp_path):

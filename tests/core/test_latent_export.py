@@ -110,6 +110,16 @@ def test_a_set_from_a_checkpoint_a_run_holds_carries_its_generator(checkpoint, t
     assert np.array_equal(load_png(out / "image_0002.png"), load_png(again / "image_0002.png"))
 
 
+def test_a_link_to_a_checkpoint_a_run_holds_carries_its_generator_too(checkpoint, tmp_path):
+    held = tmp_path / "run" / "checkpoints" / "latest.pt"
+    held.parent.mkdir(parents=True)
+    shutil.copy(checkpoint, held)
+    link = tmp_path / "mine.pt"
+    link.symlink_to(held)
+    out = write_image_set(load_generator(link), ImageSetSpec(count=2), tmp_path / "set", link)
+    assert (out / "generator.pt").is_file()
+
+
 def test_a_set_from_a_fixed_checkpoint_names_it(checkpoint, tmp_path):
     out = write_image_set(load_generator(checkpoint), ImageSetSpec(count=2), tmp_path / "set", checkpoint)
     assert json.loads((out / "manifest.json").read_text())["checkpoint"] == str(checkpoint.resolve())

@@ -12,11 +12,11 @@ from ganstudio.core.config import ConfigError, check
 from ganstudio.core.data import load_images
 from ganstudio.core.data.errors import DataError
 from ganstudio.core.semi.baseline import read_baseline, train_baseline, write_baseline
-from ganstudio.core.semi.data import held_out_split, labelled_subset, semi_data
+from ganstudio.core.semi.data import held_out_split, labelled_subset, seen_in_training, semi_data
 from ganstudio.core.semi.loss import semi_d_loss
 from ganstudio.core.semi.report import BASELINE_FILE
 from ganstudio.core.semi.trainer import SemiTrainer
-from tests.conftest import tiny_image_config
+from tests.conftest import tiny_image_config, write_idx
 
 CPU = torch.device("cpu")
 
@@ -159,3 +159,14 @@ def test_feature_matching_trains_an_unconditional_dcgan_and_is_refused_for_a_con
     cfg.model.conditional = "projection"
     with pytest.raises(ConfigError, match=r"loss\.feature_matching"):
         check(cfg)
+
+
+def test_training_images_are_recognised_in_the_full_set_without_reading_its_test_split(tmp_path, monkeypatch):
+    images = np.arange(40 * 28 * 28).reshape(40, 28, 28) % 251
+    write_idx(tmp_path / "train-images-idx3-ubyte", images)
+    write_idx(tmp_path / "train-labels-idx1-ubyte", np.arange(40) % 10)
+    monkeypatch.setattr("ganstudio.core.paths.DEBIAN_FASHION_DIR", tmp_path)  # no t10k files beside them
+    cfg = semi_config()
+    cfg.data.dataset = "fashion-mnist-full"
+    others = np.full((3, 28, 28), 7)
+    assert seen_in_training(cfg, np.concatenate([images[:5], others]).astype(np.uint8)) == 5

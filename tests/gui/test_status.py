@@ -63,7 +63,7 @@ def test_the_banner_says_the_step_its_alarm_was_raised_at(qtbot, make_window):
     assert w.banner.message.text() == "Step 1,200: Samples are collapsing."  # no "Try:" with nothing after it
     with qtbot.waitSignal(w.controller.stats_ready, timeout=30000):
         w.start()
-    with qtbot.waitSignal(w.controller.alarm, timeout=10000):
+    with qtbot.waitSignal(w.controller.change_refused, timeout=10000):
         w.controller.change({"lr_g": -1.0})
     match = re.match(r"Step ([\d,]+): Change refused", w.statusBar().currentMessage())
     assert match and 0 < int(match.group(1).replace(",", "")) <= w.controls.progress.value() + 1000
@@ -77,7 +77,7 @@ def test_a_refused_change_is_said_by_the_fields_which_go_back_to_what_the_run_us
     with qtbot.waitSignal(w.controller.stats_ready, timeout=30000):
         w.start()
     w.live.widget("ema_decay").setText("1.5")
-    with qtbot.waitSignal(w.controller.alarm, timeout=10000):
+    with qtbot.waitSignal(w.controller.change_refused, timeout=10000):
         w.live.apply_button.click()
     assert w.live.error.text().startswith("Change refused") and "ema_decay" in w.live.error.text()
     assert w.live.widget("ema_decay").text() == "0" and not w.banner.isVisible()

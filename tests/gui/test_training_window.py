@@ -5,7 +5,7 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QProgressBar, QPushButton, QSlider
+from PySide6.QtWidgets import QFileDialog, QProgressBar, QPushButton, QSlider
 
 from ganstudio.gui.run_phase import RunPhase
 from tests.conftest import tiny_image_config, tiny_toy_config, trained_run
@@ -216,7 +216,7 @@ def test_dropping_a_folder_selects_it(qtbot, make_window, tmp_path):
     assert cfg.data.dataset == "image-folder" and cfg.data.path == str(tmp_path)
 
 
-def test_export_csv_and_png(qtbot, make_window, tmp_path):
+def test_export_csv_and_png(qtbot, make_window, tmp_path, monkeypatch):
     w = make_window(tiny_image_config(steps=10))
     with qtbot.waitSignal(w.controller.finished, timeout=30000):
         w.start()
@@ -230,6 +230,10 @@ def test_export_csv_and_png(qtbot, make_window, tmp_path):
     plots = w.plots.loss_plot.geometry().united(w.plots.prob_plot.geometry())
     assert picture.shape[:2] == (plots.height(), plots.width())  # the plots, not the checkboxes above them
     assert not w.plots.export_png(tmp_path / "missing" / "p.png")
+    missing = str(tmp_path / "missing" / "m.csv")
+    monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda *_a, **_k: (missing, ""))
+    w.plots._ask_csv()  # what Export CSV does once its dialog has a name
+    assert w.errors.dialog.windowTitle() == "Not exported" and missing in w.errors.dialog.text()
 
 
 def test_form_round_trips_every_field(make_window):

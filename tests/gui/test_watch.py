@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 from ganstudio.core.control import FolderBridge, control_path, read_heartbeat
-from ganstudio.core.events import Alarm, Finished, Remedy, RunInfo, SampleFrame, StateChanged, StatsBatch
+from ganstudio.core.events import Alarm, Finished, Refused, Remedy, RunInfo, SampleFrame, StateChanged, StatsBatch
 from ganstudio.core.runlog import RunDirectory
 from ganstudio.core.stats import StepStats
 from ganstudio.gui.run_phase import RunPhase
@@ -351,3 +351,16 @@ def test_a_run_without_a_heartbeat_that_reaches_its_last_step_while_watched_has_
     run.append_metrics(stats(11, 12))
     w.watch.watcher.tick()
     assert not w.watch.watcher.finished  # its silence could be a death again
+
+
+def test_a_change_the_watched_run_refuses_is_said_by_the_fields(qtbot, make_window, writer):
+    """It was a status-bar line that went in seconds, the refused value left in its field."""
+    _, supervisor, _ = writer
+    w = watching_it_run(qtbot, make_window, writer)
+    w.live.widget("lr_g").setText("1e9")
+    qtbot.mouseClick(w.live.apply_button, qtbot_button())
+    assert [c.fields for c in supervisor.poll()] == [{"lr_g": 1e9}]
+    supervisor.emit(Refused(0, "Change refused: lr_g: must be at most 1", change=True))
+    qtbot.waitUntil(lambda: w.live.error.text() != "", timeout=TIMEOUT)
+    assert w.live.error.text() == "Change refused: lr_g: must be at most 1"
+    assert float(w.live.widget("lr_g").text()) == tiny_image_config().optim.lr_g

@@ -156,10 +156,10 @@ def real_data_for(
         except ConfigError as exc:
             raise QualityError(str(exc)) from None
         return chosen, "--dataset"
-    run_folder = Path(checkpoint).resolve().parent.parent
-    if Path(checkpoint).resolve().parent.name == "checkpoints" and (run_folder / "config.json").is_file():
-        from ganstudio.core.runlog import RunDirectory, RunError
+    from ganstudio.core.runlog import RunDirectory, RunError, run_folder_of
 
+    run_folder = run_folder_of(checkpoint)
+    if run_folder is not None and RunDirectory(run_folder).config_path.is_file():
         try:
             run_data = RunDirectory(run_folder).read_config().data
         except RunError:

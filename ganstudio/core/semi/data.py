@@ -42,6 +42,23 @@ def held_out_split(loaded: LoadedImages, data: DataConfig) -> tuple[LoadedImages
     if data.dataset == "fashion-mnist-full":
         test = official_test_split(data.path)
         return loaded, test, f"the official Fashion-MNIST test split ({len(test.images):,} images)"
+    train_idx, held_idx = _fixed_split(loaded)
+    test = _part(loaded, held_idx)
+    whole = "the bundled 10,000" if data.dataset == "fashion-mnist" else f"the {len(loaded.images):,} of {data.dataset}"
+    split = f"held-out {len(held_idx):,} of {whole} (fixed {len(train_idx):,} / {len(held_idx):,} split)"
+    return _part(loaded, train_idx), test, split
+
+
+def training_part(loaded: LoadedImages, data: DataConfig) -> LoadedImages:
+    """The images a semi-supervised run trains on, without reading its held-out files."""
+    if data.dataset == "fashion-mnist-full":
+        return loaded
+    train_idx, _ = _fixed_split(loaded)
+    return _part(loaded, train_idx)
+
+
+def _fixed_split(loaded: LoadedImages) -> tuple[np.ndarray, np.ndarray]:
+    """(training indices, held-out indices): a class-balanced fifth held out, the same for every run and seed."""
     if loaded.labels is None:
         raise DataError(f"a semi-supervised run needs labelled data: {loaded.unlabelled_reason}")
     rng = np.random.default_rng(SPLIT_SEED)
@@ -50,12 +67,12 @@ def held_out_split(loaded: LoadedImages, data: DataConfig) -> tuple[LoadedImages
         members = rng.permutation(np.flatnonzero(loaded.labels == c))
         held.append(members[: round(len(members) * HELD_OUT_SHARE)])
     held_idx = np.sort(np.concatenate(held))
-    train_idx = np.setdiff1d(np.arange(len(loaded.labels)), held_idx)
-    train = replace(loaded, images=loaded.images[train_idx], labels=loaded.labels[train_idx])
-    test = replace(loaded, images=loaded.images[held_idx], labels=loaded.labels[held_idx])
-    whole = "the bundled 10,000" if data.dataset == "fashion-mnist" else f"the {len(loaded.labels):,} of {data.dataset}"
-    split = f"held-out {len(held_idx):,} of {whole} (fixed {len(train_idx):,} / {len(held_idx):,} split)"
-    return train, test, split
+    return np.setdiff1d(np.arange(len(loaded.labels)), held_idx), held_idx
+
+
+def _part(loaded: LoadedImages, indices: np.ndarray) -> LoadedImages:
+    assert loaded.labels is not None
+    return replace(loaded, images=loaded.images[indices], labels=loaded.labels[indices])
 
 
 def official_test_split(path: str | None) -> LoadedImages:
@@ -160,7 +177,7 @@ def seen_in_training(config: RunConfig, images: np.ndarray) -> int:
         return 0
     data = replace(config.data, path=None)
     try:
-        train, _, _ = held_out_split(load_images(data, download=False), data)
+        train = training_part(load_images(data, download=False), data)
     except DataError:
         return 0
     seen = {row.tobytes() for row in np.ascontiguousarray(train.images).reshape(len(train.images), -1)}

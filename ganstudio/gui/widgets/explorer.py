@@ -32,6 +32,7 @@ from superqt.utils import qdebounced, qthrottled
 
 from ganstudio.core.explorer_state import Endpoint, ExplorerState
 from ganstudio.core.latent import neighbours
+from ganstudio.core.runlog import RunDirectory
 from ganstudio.gui.widgets.class_panel import ClassPanel
 from ganstudio.gui.widgets.direction_finder import DirectionFinder
 from ganstudio.gui.widgets.explorer_canvas import ExplorerCanvas
@@ -148,7 +149,7 @@ class ExplorerPanel(QWidget):
     def checkpoint_folder(self) -> str:
         """Where Open checkpoint... starts: the current run's checkpoints, else the folder last used."""
         if self.run_folder:
-            folder = Path(self.run_folder) / "checkpoints"
+            folder = RunDirectory(self.run_folder).checkpoints_dir
             return str(folder if folder.is_dir() else self.run_folder)
         return self.default_folder
 

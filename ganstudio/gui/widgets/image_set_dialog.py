@@ -7,7 +7,6 @@ along a direction.
 
 from __future__ import annotations
 
-import os
 import time
 from pathlib import Path
 
@@ -26,7 +25,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ganstudio.core.export import ImageSetSpec
+from ganstudio.core.export import ImageSetSpec, destination_problem
 
 KINDS = {
     "random": "N random samples from a seed",
@@ -141,21 +140,14 @@ class ImageSetDialog(QDialog):
         """A folder that is missing or a name already taken is said here, the choices kept: the dialog used
         to close on Save and the error came after, every field back at its default."""
         text = self.folder_edit.text().strip()
-        folder = Path(text).expanduser()
         name = self.name_edit.text().strip()
-        problem = (
-            "Choose a folder to save into."
-            if not text  # Path("") is the current folder, wherever the app was started
-            else "Choose a name for the set's folder."
-            if not name or name == ".." or Path(name).name != name
-            else f"There is no folder {folder}."
-            if not folder.is_dir()
-            else f"{folder} cannot be written to."
-            if not os.access(folder, os.W_OK)
-            else f"{folder / name} already exists; choose another name."
-            if (folder / name).exists()
-            else ""
-        )
+        if not text:  # Path("") is the current folder, wherever the app was started
+            problem = "Choose a folder to save into."
+        elif not name or name == ".." or Path(name).name != name:
+            problem = "Choose a name for the set's folder."
+        else:
+            found = destination_problem(Path(text).expanduser() / name)
+            problem = f"{found[0].upper()}{found[1:]}." if found else ""
         self.error_label.setText(problem)
         self.error_label.setVisible(bool(problem))
         if not problem:

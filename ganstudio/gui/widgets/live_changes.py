@@ -57,7 +57,7 @@ class LiveChangesPanel(QGroupBox):
         return self.binders[name].widget
 
     def load(self, config: RunConfig) -> None:
-        self._current = {name: getattr(getattr(config, b.field.section), name) for name, b in self.binders.items()}
+        self._current = {name: b.field.value_in(config) for name, b in self.binders.items()}
         for name, binder in self.binders.items():
             binder.set_value(self._current[name])
         self.error.setText("")

@@ -27,12 +27,11 @@ from pathlib import Path
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QEvent, QObject, Qt, QTimer
+from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
 from PySide6.QtWidgets import (
     QCheckBox,
     QFileDialog,
     QHBoxLayout,
-    QMessageBox,
     QPushButton,
     QVBoxLayout,
     QWidget,
@@ -128,6 +127,8 @@ def _reference(plot: pg.PlotWidget, y: float, text: str) -> pg.InfiniteLine:
 
 
 class MetricPlots(QWidget):
+    export_failed = Signal(str)  # what was not saved and why: the window says it in its error dialog
+
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
         self.series = GrowingSeries(STAT_FIELDS)
@@ -393,7 +394,4 @@ class MetricPlots(QWidget):
                 self._say_not_saved(path, exc.strerror or str(exc))
 
     def _say_not_saved(self, path: str, why: str) -> None:
-        box = QMessageBox(QMessageBox.Icon.Warning, "Not exported", f"{path} was not saved: {why}.", parent=self)
-        box.setObjectName("exportError")
-        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        box.open()
+        self.export_failed.emit(f"{path} was not saved: {why}.")

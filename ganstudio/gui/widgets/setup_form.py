@@ -229,9 +229,8 @@ class SetupForm(QWidget):
         try:
             named = config.preset in PRESETS and _is_preset(config, str(config.preset))
             self.preset_combo.setCurrentIndex(self.preset_combo.findData(config.preset if named else CUSTOM))
-            for path, binder in self.binders.items():
-                section, name = path.split(".")
-                binder.set_value(getattr(getattr(config, section), name))
+            for binder in self.binders.values():
+                binder.set_value(binder.field.value_in(config))
         finally:
             self._loading = False
         self._refresh()
