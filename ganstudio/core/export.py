@@ -26,7 +26,7 @@ import numpy as np
 import torch
 
 from ganstudio import __version__
-from ganstudio.core.imaging import image_grid, upscale_nearest
+from ganstudio.core.imaging import image_grid, upscale_nearest, with_row_names
 from ganstudio.core.latent import LatentEdit, neighbours, slerp
 from ganstudio.core.runlog import run_folder_of
 from ganstudio.core.sampling import GeneratorSnapshot, class_mix, load_generator
@@ -262,7 +262,10 @@ def _pictures(snapshot: GeneratorSnapshot, z: np.ndarray, weights: np.ndarray | 
     return out
 
 
-def _write_files(folder: Path, pictures: list[np.ndarray], z: np.ndarray, animate: bool, nrow: int) -> list[str]:
+def _write_files(
+    folder: Path, pictures: list[np.ndarray], z: np.ndarray, animate: bool, nrow: int, row_names: list[str]
+) -> list[str]:
+    """row_names: the contact sheet's row names, or [] when its rows are not classes."""
     from PIL import Image
 
     names = []
@@ -271,7 +274,10 @@ def _write_files(folder: Path, pictures: list[np.ndarray], z: np.ndarray, animat
         Image.fromarray(picture).save(folder / name, format="PNG")
         names.append(name)
     stack = np.stack([p[None] if p.ndim == 2 else p.transpose(2, 0, 1) for p in pictures])
-    Image.fromarray(image_grid(stack, nrow=min(nrow, len(pictures)), fill=255)).save(folder / "contact_sheet.png")
+    sheet = image_grid(stack, nrow=min(nrow, len(pictures)), fill=255)
+    if row_names:
+        sheet = with_row_names(sheet, row_names, pictures[0].shape[0])
+    Image.fromarray(sheet).save(folder / "contact_sheet.png")
     np.save(folder / "latents.npy", z)
     if animate:
         frames = [Image.fromarray(p) for p in pictures]
@@ -347,6 +353,7 @@ def write_image_set(
             z,
             animate=spec.mode in ("interpolation", "sweep", "class-morph"),
             nrow=spec.count if spec.mode == "class-sweep" else 8,
+            row_names=list(snapshot.class_names) if spec.mode == "class-sweep" else [],
         )
         manifest = {
             "format": "ganstudio-image-set",

@@ -23,6 +23,9 @@ if TYPE_CHECKING:
     from ganstudio.gui.main_window import MainWindow
 
 
+DRAWINGS_FOLDER = "drawings"  # in the runs folder: what a drawn run starts from, before it copies it
+
+
 class RunFiles(QObject):
     def __init__(self, window: MainWindow):
         super().__init__(window)
@@ -195,10 +198,13 @@ class RunFiles(QObject):
             return
         import numpy as np
 
-        folder = Path(w.settings.runs_dir).expanduser()
+        folder = Path(w.settings.runs_dir).expanduser() / DRAWINGS_FOLDER  # not loose among the run folders
         try:
             folder.mkdir(parents=True, exist_ok=True)
-            path = folder / f"drawn-{time.strftime('%Y%m%d-%H%M%S')}.npy"
+            stem = f"drawn-{time.strftime('%Y%m%d-%H%M%S')}"
+            path, n = folder / f"{stem}.npy", 2
+            while path.exists():  # two drawings trained in one second
+                path, n = folder / f"{stem}-{n}.npy", n + 1
             np.save(path, np.asarray(points, dtype=np.float32))
         except OSError as exc:
             w.errors.show("Cannot save the drawing", f"{folder}: {exc.strerror}")

@@ -9,6 +9,7 @@ import torch
 
 from ganstudio.cli import main
 from ganstudio.core.export import ImageSetSpec, write_image_set
+from ganstudio.core.imaging import load_png
 from ganstudio.core.sampling import load_generator
 from tests.conftest import one_error_line, tiny_conditional_config
 
@@ -60,6 +61,12 @@ def test_class_sweep_has_a_row_per_class(small_conditional_checkpoint, tmp_path)
     out = write_image_set(snapshot, spec, tmp_path / "sweep", checkpoint=small_conditional_checkpoint)
     classes = [c["class"] for c in json.loads((out / "manifest.json").read_text())["image_classes"]]
     assert len(classes) == 30 and classes[:4] == ["T-shirt/top"] * 3 + ["Trouser"]
+    sheet, image = load_png(out / "contact_sheet.png"), load_png(out / "image_0000.png")
+    h, w = image.shape[:2]
+    names = sheet.shape[1] - (3 * (w + 2) + 2)  # the column left of the 3 images a row
+    assert names > 0 and sheet.shape[0] == 10 * (h + 2) + 2
+    for row in range(10):  # each row's class name is written beside it
+        assert sheet[2 + row * (h + 2) : (row + 1) * (h + 2), :names].min() < 128
 
 
 def test_flat_image_folder_refuses_a_conditional_run(tmp_path, capsys):

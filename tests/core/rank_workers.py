@@ -7,6 +7,7 @@ import os
 
 import torch
 
+from ganstudio.cli_distributed import leave
 from ganstudio.core.config import RunConfig
 from ganstudio.core.distributed import RankGroup, RankInfo, tensor_digest
 from ganstudio.core.rank_leader import synced_modules
@@ -72,6 +73,7 @@ def every_check(rank: int, world: int, port: int) -> None:
         ranks.part()  # as a real run ends: no rank closes its sockets while the other still reads
     finally:
         ranks.close()
+    leave(0)  # as a real rank ends: the interpreter's teardown after a group aborted one now and then (SIGABRT)
 
 
 def equivalence(ranks: RankGroup) -> None:

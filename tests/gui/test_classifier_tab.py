@@ -149,3 +149,18 @@ def test_the_baseline_progress_bar_fits_its_count_on_one_line(qtbot, make_window
     bar.show()
     qtbot.waitExposed(w)
     assert bar.width() >= bar.fontMetrics().horizontalAdvance(bar.text()) + bar.fontMetrics().height()
+
+
+def test_the_per_class_table_lines_up_with_the_matrix_rows(qtbot, make_window):
+    """The matrix's class names stack a word a line, so its header is taller: the table beside it was
+    stretched to the matrix's height, its rows a line higher and an empty band at its foot."""
+    w = make_window(semi_config())
+    w.tabs.setCurrentWidget(w.classifier)
+    w.classifier.add(10, report(0.8))
+    matrix, table = w.classifier.matrix, w.classifier.class_table
+    qtbot.waitUntil(lambda: table.isVisible() and matrix.height() > 0)
+    for row in (0, 9):
+        in_matrix = matrix.viewport().mapTo(w, matrix.visualItemRect(matrix.item(row, 0)).topLeft()).y()
+        in_table = table.viewport().mapTo(w, table.visualItemRect(table.item(row, 0)).topLeft()).y()
+        assert in_matrix == in_table
+    assert table.height() == matrix.height()

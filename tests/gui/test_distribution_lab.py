@@ -1,4 +1,5 @@
 import json
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -97,6 +98,7 @@ def test_a_drawn_distribution_becomes_a_dataset_that_trains(qtbot, make_window):
     assert done.args == ["done"]
     cfg = w.form.config()
     assert cfg.data.dataset == "drawn" and cfg.data.path.endswith(".npy")
+    assert Path(cfg.data.path).parent == Path(w.settings.runs_dir) / "drawings"  # not loose among the runs
     assert np.allclose(np.load(cfg.data.path), points.astype(np.float32))
     real = w.distribution.frame.real
     assert real.min() > points.min() - 0.1 and real.max() < points.max() + 0.1

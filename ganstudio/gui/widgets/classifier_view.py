@@ -142,8 +142,8 @@ class ClassifierView(QWidget):
         matrix_column.setContentsMargins(0, 0, 0, 0)
         matrix_column.addWidget(self.matrix_title)
         matrix_row = QHBoxLayout()
-        matrix_row.addWidget(self.matrix)
-        matrix_row.addWidget(self.class_table)
+        matrix_row.addWidget(self.matrix, 0, Qt.AlignmentFlag.AlignTop)
+        matrix_row.addWidget(self.class_table, 0, Qt.AlignmentFlag.AlignTop)
         matrix_row.addStretch(1)
         matrix_column.addLayout(matrix_row)
         matrix_column.addStretch(1)
@@ -185,6 +185,9 @@ class ClassifierView(QWidget):
         self.plot.add(step, report.accuracy)
         self.matrix.show_report(report)
         self.class_table.show_report(report)
+        # its header as tall as the matrix's stacked class names: the rows line up, and the table is no longer
+        # stretched to the matrix's height with an empty band at its foot
+        self.class_table.horizontalHeader().setMinimumHeight(self.matrix.horizontalHeader().sizeHint().height())
         self.matrix_title.setText(
             f"Confusion matrix and per-class accuracy at step {step:,} (rows: true class, columns: D's choice)"
         )
