@@ -197,6 +197,10 @@ def semi_supervised_problems(config: RunConfig) -> list[tuple[str, str]]:
         )
     if m.d_dropout and m.arch != "dcgan":
         problems.append(("model.d_dropout", "is built into the DCGAN discriminator; set 0 for the MLPs"))
+    if lo.class_balance and not t.labelled_per_class:
+        problems.append(
+            ("loss.class_balance", "spreads a semi-supervised D's class guesses: set train.labelled_per_class above 0")
+        )
     if not t.labelled_per_class:
         return problems
     name = "train.labelled_per_class"

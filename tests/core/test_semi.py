@@ -13,7 +13,7 @@ from ganstudio.core.data import load_images
 from ganstudio.core.data.errors import DataError
 from ganstudio.core.semi.baseline import read_baseline, train_baseline, write_baseline
 from ganstudio.core.semi.data import held_out_split, labelled_subset, seen_in_training, semi_data
-from ganstudio.core.semi.loss import semi_d_loss
+from ganstudio.core.semi.loss import class_imbalance, semi_d_loss
 from ganstudio.core.semi.report import BASELINE_FILE
 from ganstudio.core.semi.trainer import SemiTrainer
 from tests.conftest import tiny_image_config, write_idx
@@ -96,6 +96,17 @@ def test_k_plus_one_loss_equals_a_hand_computation():
     got = semi_d_loss(labelled, targets, unlabelled, fake).item()
     assert got == pytest.approx(supervised + real_term + fake_term, rel=1e-6)
     assert F.cross_entropy(labelled, targets).item() == pytest.approx(supervised, rel=1e-6)
+    # the class-balance term: KL of the unlabelled batch's mean class guess from uniform
+    rows = [[1.0, 1.0, 1.0], [-2.0, 0.0, 0.0]]
+    mean = [sum(math.exp(log_softmax(row, k)) for row in rows) / 2 for k in range(3)]
+    imbalance = sum(m * math.log(3 * m) for m in mean)
+    balanced = semi_d_loss(labelled, targets, unlabelled, fake, balance=0.5).item()
+    assert balanced == pytest.approx(supervised + real_term + fake_term + 0.5 * imbalance, rel=1e-6)
+
+
+def test_class_imbalance_is_zero_for_an_even_spread_and_log_k_for_one_class():
+    assert class_imbalance(torch.eye(4) * 30).item() == pytest.approx(0.0, abs=1e-6)
+    assert class_imbalance(torch.tensor([[30.0, 0, 0, 0]] * 5)).item() == pytest.approx(math.log(4), rel=1e-5)
 
 
 def test_a_tiny_semi_supervised_run_beats_chance_on_the_held_out_split():
@@ -145,6 +156,17 @@ def test_combinations_that_cannot_work_are_refused_by_name(setting, value, field
     with pytest.raises(ConfigError) as refused:
         check(cfg)
     assert field in [problem[0] for problem in refused.value.problems]
+
+
+def test_class_balance_without_labels_is_refused_by_name():
+    cfg = tiny_image_config()
+    cfg.loss.class_balance = 1.0
+    with pytest.raises(ConfigError) as refused:
+        check(cfg)
+    assert [name for name, _ in refused.value.problems] == ["loss.class_balance"]
+    cfg.train.labelled_per_class = 3
+    cfg.loss.feature_matching = True
+    check(cfg)
 
 
 def test_feature_matching_trains_an_unconditional_dcgan_and_is_refused_for_a_conditional_one():

@@ -98,7 +98,7 @@ def test_a_config_goes_through_the_form_unchanged(qtbot):
     }
     # quality.inception needs weights on disk; model.conditional cannot combine with PacGAN or latent pieces;
     # the semi-supervised fields, feature matching and D's dropout need an unconditional DCGAN (this is an MLP)
-    semi = {"train.labelled_per_class", "loss.feature_matching", "model.d_dropout"}
+    semi = {"train.labelled_per_class", "loss.feature_matching", "loss.class_balance", "model.d_dropout"}
     assert changed == {f.path for f in CONFIG_FIELDS} - {"quality.inception", "model.conditional", *semi}
     form.set_config(config)
     assert form.config() == config

@@ -63,3 +63,13 @@ class LossConfig:
         "presets use it. DCGAN or the 2016 MLP, unconditional models",
         fold=STABILISATION,
     )
+    class_balance: float = setting(
+        0.0,
+        "Class balance",
+        "Semi-supervised runs: weight of a term in D's loss that spreads its class guesses for each unlabelled "
+        "batch evenly over the classes (CatGAN's class-marginal entropy, Springenberg 2016), for data whose "
+        "classes are equally common; the semi-supervised presets leave it off (README, Semi-supervised). 0 = off",
+        at_least=0,
+        zero="off",
+        fold=STABILISATION,
+    )

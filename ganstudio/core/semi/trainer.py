@@ -61,7 +61,14 @@ class SemiTrainer(Trainer):
         batches = [self._d_input(images), self._d_input(real), self._d_input(fake)]
         with self.fast.autocast():
             labelled, unlabelled, generated = self._judge_batches(judge, batches)
-            loss = semi_d_loss(labelled, targets, unlabelled, generated, self.config.loss.label_smoothing)
+            loss = semi_d_loss(
+                labelled,
+                targets,
+                unlabelled,
+                generated,
+                self.config.loss.label_smoothing,
+                self.config.loss.class_balance,
+            )
         return loss, realness(unlabelled), realness(generated)
 
     def _judge_batches(self, judge: Callable[..., torch.Tensor], batches: list[torch.Tensor]) -> list[torch.Tensor]:
