@@ -67,6 +67,7 @@ DEFAULTS = {
     "perf.processes": 1,
     "train.labelled_per_class": 0,
     "loss.feature_matching": False,
+    "loss.class_balance": 0.0,
     "model.d_dropout": 0.0,
 }
 SEMI = {
@@ -74,12 +75,13 @@ SEMI = {
     "model.width": 250,
     "model.d_activation": "relu",
     "loss.feature_matching": True,
+    "loss.class_balance": 1.0,
     "train.instance_noise": 0.6,
     "optim.lr_g": 0.003,
     "optim.lr_d": 0.003,
     "optim.lr_decay": 0.3,
     "train.batch_size": 100,
-    "train.steps": 12000,
+    "train.steps": 6000,
     "quality.every": 500,
     "quality.samples": 1000,
     "train.sample_every": 250,

@@ -68,7 +68,7 @@ class LossConfig:
         "Class balance",
         "Semi-supervised runs: weight of a term in D's loss that spreads its class guesses for each unlabelled "
         "batch evenly over the classes (CatGAN's class-marginal entropy, Springenberg 2016), for data whose "
-        "classes are equally common; the semi-supervised presets leave it off (README, Semi-supervised). 0 = off",
+        "classes are equally common; the semi-supervised presets use 1. 0 = off",
         at_least=0,
         zero="off",
         fold=STABILISATION,
