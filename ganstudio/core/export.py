@@ -299,13 +299,14 @@ def held_by_a_run(checkpoint: str | Path) -> bool:
 
 def destination_problem(dest: Path) -> str | None:
     """Why a set cannot be written into dest, known before a picture is drawn: the save dialog says it
-    with its choices still open, and write_image_set refuses with it."""
+    with its choices still open, and write_image_set refuses with it. Each begins with a word, not a path,
+    so the dialog may capitalise it without changing a path."""
     if dest.exists():
-        return f"{dest} already exists; choose another name (nothing was overwritten)"
+        return f"the set's folder {dest} already exists; choose another name"
     if not dest.parent.is_dir():
         return f"there is no folder {dest.parent}"
     if not os.access(dest.parent, os.W_OK):
-        return f"{dest.parent} cannot be written to"
+        return f"the folder {dest.parent} cannot be written to"
     return None
 
 

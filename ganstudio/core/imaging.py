@@ -24,11 +24,14 @@ def image_grid(images: np.ndarray, nrow: int | None = None, pad: int = 2, fill: 
 
 
 def with_row_names(sheet: np.ndarray, names: list[str], row_height: int, pad: int = 2) -> np.ndarray:
-    """A grid picture (white padding, image_grid's fill=255) with each row's name on its left: a sheet of one
-    row per class showed ten rows nobody could tell apart."""
+    """A grid picture (white padding, image_grid's fill=255) with each row's name on its left, because a
+    sheet of one row per class cannot be read without them. A Pillow built without FreeType gets the sheet
+    unnamed: its bitmap font draws Latin-1 alone (class names come from folder names) and has no anchors."""
     from PIL import Image, ImageDraw, ImageFont
 
     font = ImageFont.load_default()
+    if not isinstance(font, ImageFont.FreeTypeFont):
+        return sheet
     widths = [math.ceil(font.getlength(name)) for name in names]
     margin = max(widths, default=0) + 3 * pad
     picture = Image.fromarray(sheet)

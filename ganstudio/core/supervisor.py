@@ -288,7 +288,8 @@ class Supervisor:
         saved while they were numbers stays latest.pt."""
         session = self._live_session
         if not session.trainer.weights_are_finite():
-            self._emit(Refused(session.step, "not saved: the weights are NaN or Inf; the last checkpoint is kept"))
+            kept = "the last checkpoint is kept" if session.run.latest_checkpoint.is_file() else "none was saved before"
+            self._emit(Refused(session.step, f"not saved: the weights are NaN or Inf; {kept}"))
             return
         self._emit_stats(self._live_session.flush_stats())  # what the checkpoint holds, the front end has seen
         path = self._live_session.save_checkpoint()

@@ -201,7 +201,10 @@ class DistributedLaunch(QObject):
         poll.start()
         deadline.start()
         dialog.show()
-        loop.exec()  # the timers are the loop's children: they go with it
+        loop.exec()
         self._stop_wait = None
+        poll.stop()
+        deadline.stop()
+        loop.deleteLater()  # quit_when_ended holds the loop through its own child's connection: a cycle
         dialog.close()
         dialog.deleteLater()

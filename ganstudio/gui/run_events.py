@@ -107,7 +107,9 @@ class RunEvents(QObject):
         w.snapshot_timer.stop()
         w.explorer.set_min_interval(0)
         if reason is FinishReason.STOPPED and w.run_dir:
-            w.files.adopt(RunDirectory(w.run_dir))
+            why = w.files.adopt(RunDirectory(w.run_dir))
+            if why is not None:
+                w.statusBar().showMessage(f"Run stopped. {why}", 15000)
         elif reason is FinishReason.DONE:
             w.files.set_continuable(None)
             w.statusBar().showMessage(f"Run finished: {w.run_dir}", 10000)

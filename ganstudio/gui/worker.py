@@ -67,7 +67,7 @@ class TrainingController(QObject):
     stats_ready = Signal(object)  # list[StepStats]
     frame_ready = Signal(object)  # SampleFrame
     state_changed = Signal(object)  # RunState
-    alarm = Signal(int, str)  # the step, and a request the run refused (nothing to rewind to)
+    alarm = Signal(int, str)  # the step, and a request the run refused (nothing to rewind to, NaN weights unsaved)
     change_refused = Signal(int, str)  # the step, and why the run refused a live change
     checkpoint_saved = Signal(str)
     snapshot_ready = Signal(object)  # generator state_dict copy + config, for the explorer

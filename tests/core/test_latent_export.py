@@ -7,7 +7,7 @@ import pytest
 import torch
 
 from ganstudio.core.export import ExportError, ImageSetSpec, latents_for, regenerate, write_image_set
-from ganstudio.core.imaging import load_png
+from ganstudio.core.imaging import load_png, with_row_names
 from ganstudio.core.latent import LatentEdit, principal_directions, seeded_z, slerp
 from ganstudio.core.sampling import load_generator
 
@@ -212,3 +212,14 @@ def test_a_manifest_from_a_newer_version_or_with_a_bad_spec_is_said_with_its_fil
     with pytest.raises(ExportError, match=f"^{negative}: count must be a whole number"):
         regenerate(negative, tmp_path / "b")
     assert not (tmp_path / "a").exists() and not (tmp_path / "b").exists()
+
+
+def test_row_names_in_any_script_and_without_freetype(monkeypatch):
+    """Class names come from folder names; Pillow's bitmap font (a build without FreeType) cannot draw them."""
+    from PIL import ImageFont
+
+    sheet = np.full((30, 30), 255, np.uint8)
+    named = with_row_names(sheet, ["猫", "Überzieher"], row_height=13)
+    assert named.shape[0] == 30 and named.shape[1] > 30 and (named[:, :-30] < 255).any()
+    monkeypatch.setattr(ImageFont, "load_default", ImageFont.load_default_imagefont)
+    assert with_row_names(sheet, ["猫", "Überzieher"], row_height=13) is sheet

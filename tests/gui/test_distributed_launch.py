@@ -2,6 +2,7 @@
 
 from pathlib import Path
 
+import shiboken6
 from PySide6.QtCore import QTimer
 
 from ganstudio.core.control import read_heartbeat
@@ -22,14 +23,18 @@ def test_start_on_two_processes_watches_the_run_and_close_can_stop_it(qtbot, mak
     assert w.launcher.may_close(ask=lambda: "cancel") is False and w.launcher.running
     # The window's events go on while the processes save (it was frozen up to 60 s); a second close then (a
     # second Ctrl-C) ends the wait, leaving the first close to finish, instead of asking again.
-    seen_while_stopping = []
+    seen_while_stopping, waits = [], []
     QTimer.singleShot(
         0,
-        lambda: seen_while_stopping.append((w.launcher.process.poll(), w.launcher.may_close(ask=lambda: "stop"))),
+        lambda: (
+            waits.append(w.launcher._stop_wait),
+            seen_while_stopping.append((w.launcher.process.poll(), w.launcher.may_close(ask=lambda: "stop"))),
+        ),
     )
     output = Path(w.launcher._error_file)
     assert w.launcher.may_close(ask=lambda: "stop") is True
     assert seen_while_stopping == [(None, False)]
+    qtbot.waitUntil(lambda: not shiboken6.isValid(waits[0]), timeout=5000)  # its polling timer goes with it
     assert not output.exists()  # the child's stderr file is not left in the temporary folder
     assert w.launcher.process.wait(timeout=60) == 130  # stopped as asked, its checkpoint saved
     beat = read_heartbeat(run)

@@ -107,7 +107,7 @@ def test_the_dialog_offers_class_sets_only_for_a_conditional_generator(qtbot, ex
     assert spec.label == state.label and spec.label_b is None
 
 
-def test_the_dialog_keeps_its_choices_when_the_destination_is_refused(qtbot, explorer, tmp_path):
+def test_the_dialog_keeps_its_choices_when_the_destination_is_refused(qtbot, explorer, tmp_path, monkeypatch):
     """Save closed the dialog and an error followed, every field back at its default."""
     state = explorer.state
     dialog = ImageSetDialog(str(tmp_path / "missing"), False, 16, None, state.class_names, 1, 8, seed=42)
@@ -127,6 +127,11 @@ def test_the_dialog_keeps_its_choices_when_the_destination_is_refused(qtbot, exp
     dialog.name_edit.setText("taken")
     dialog.accept()
     assert dialog.isVisible() and "already exists" in dialog.error_label.text()
+    monkeypatch.chdir(tmp_path)
+    dialog.folder_edit.setText(".")
+    dialog.accept()  # a relative path is said as typed: capitalising "taken" would name another folder
+    assert dialog.error_label.text() == "The set's folder taken already exists; choose another name."
+    dialog.folder_edit.setText(str(tmp_path))
     assert dialog.count_spin.value() == 7 and dialog.kind_combo.currentData() == "class-sweep"
     dialog.name_edit.setText("new")
     dialog.accept()

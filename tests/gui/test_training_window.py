@@ -120,6 +120,23 @@ def test_nan_pauses_the_run_and_says_so(qtbot, make_window):
     assert '"event": "alarm", "kind": "nan"' in records
 
 
+def test_a_stopped_run_that_saved_nothing_says_why_it_cannot_continue(qtbot, make_window):
+    """Its NaN weights are not saved, so there is no checkpoint: Continue is not offered, and the window says why."""
+    cfg = tiny_toy_config(steps=100000, log_every=1, checkpoint_every=100000)
+    cfg.optim.name, cfg.optim.lr_g, cfg.optim.lr_d, cfg.optim.momentum = "sgd", 1e20, 1e20, 0.9
+    w = make_window(cfg)
+    with qtbot.waitSignal(w.controller.health_alarm, timeout=30000):
+        w.start()
+    qtbot.waitUntil(lambda: w.state is RunPhase.PAUSED, timeout=10000)
+    said = []
+    w.controller.alarm.connect(lambda step, message: said.append(message))
+    with qtbot.waitSignal(w.controller.finished, timeout=30000):
+        w.stop()
+    assert said == ["not saved: the weights are NaN or Inf; none was saved before"]  # not "the last is kept"
+    assert not (Path(w.run_dir) / "checkpoints" / "latest.pt").exists() and w.files.continuable is None
+    assert "It saved no checkpoint" in w.statusBar().currentMessage()
+
+
 def test_closing_during_training_saves_and_stops_fast(qtbot, make_window):
     w = make_window(tiny_image_config(steps=100000))
     with qtbot.waitSignal(w.controller.stats_ready, timeout=30000):
