@@ -372,9 +372,10 @@ class MainWindow(QMainWindow):
     def update_controls(self) -> None:
         if not self.built:
             return
-        can_start = self.state.allows(RunAction.START) and self.form.is_valid()
+        why_not = self.form.why_not_valid() if self.state.allows(RunAction.START) else ""
+        can_start = self.state.allows(RunAction.START) and not why_not
         continuable = self.files.continuable is not None
-        self.controls.show_phase(self.state, can_start, continuable)
+        self.controls.show_phase(self.state, can_start, continuable, why_not)
         self.menu_actions.show_phase(self.state, can_start, self.watch.active, continuable)
         self.form.setEnabled(self.state.allows(RunAction.EDIT_SETUP))
         self.live.setEnabled(self.state.allows(RunAction.CHANGE_LIVE))

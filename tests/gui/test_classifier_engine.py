@@ -97,6 +97,8 @@ def test_the_baseline_is_measured_drawn_and_read_back(qtbot, semi_window, make_w
     assert other.files.open_run(semi_window.run_dir)
     assert other.classifier.plot.baseline_line.isVisible()
     assert other.classifier.plot.baseline == pytest.approx(view.plot.baseline)
+    view.set_run_folder(str(Path(semi_window.run_dir).parent / "another-run"))
+    assert view.baseline_label.text() == "" and not view.plot.baseline_line.isVisible()  # that run has none
 
 
 def test_measuring_the_baseline_can_be_cancelled(qtbot, semi_window):

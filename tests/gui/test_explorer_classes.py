@@ -132,7 +132,17 @@ def test_the_dialog_keeps_its_choices_when_the_destination_is_refused(qtbot, exp
     dialog.accept()  # a relative path is said as typed: capitalising "taken" would name another folder
     assert dialog.error_label.text() == "The set's folder taken already exists; choose another name."
     dialog.folder_edit.setText(str(tmp_path))
+    assert not dialog.error_label.isVisible()  # a refusal is about what was typed before
     assert dialog.count_spin.value() == 7 and dialog.kind_combo.currentData() == "class-sweep"
+    long_name = "a-rather-long-name-for-a-set-of-images-" * 2
+    (tmp_path / long_name).mkdir()
+    dialog.name_edit.setText(long_name)
+    dialog.accept()  # its message wraps: the dialog grows to show it whole
+    label = dialog.error_label
+    assert label.isVisible() and label.height() >= label.heightForWidth(label.width())
+    dialog.name_edit.setText("../escaped")
+    dialog.accept()
+    assert dialog.error_label.text() == "The set's name is one folder's name, without / or .."
     dialog.name_edit.setText("new")
     dialog.accept()
     assert not dialog.isVisible() and dialog.result() == 1 and dialog.destination() == tmp_path / "new"

@@ -6,8 +6,10 @@ import numpy as np
 from PIL import Image
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QFileDialog, QProgressBar, QPushButton, QSlider
+from superqt import QCollapsible
 
 from ganstudio.gui.run_phase import RunPhase
+from ganstudio.gui.widgets.run_controls import START_TIP
 from tests.conftest import tiny_image_config, tiny_toy_config, trained_run
 from tests.gui.conftest import wait_finished
 
@@ -167,6 +169,20 @@ def test_invalid_form_values_are_refused(qtbot, make_window):
     assert "the field is empty" in error.text()
     w.form.widget("optim.lr_g").setText("2e-4")
     assert not error.isVisibleTo(w.form) and w.controls.start_button.isEnabled()
+
+
+def test_a_problem_in_a_shut_fold_is_said_by_its_title_and_by_start(qtbot, make_window):
+    """The field's own error is hidden with its fold, and Start was greyed with no word of why."""
+    w = make_window()
+    fold = w.form.findChild(QCollapsible, "stabilisationOptions")
+    assert not fold.isExpanded() and fold.text() == "Stabilisation"
+    w.form.widget("loss.label_smoothing").setText("abc")
+    assert not w.controls.start_button.isEnabled() and fold.text() == "Stabilisation (1 to fix)"
+    tip = w.controls.start_button.toolTip()
+    assert tip.startswith("Cannot start until this is fixed: Label smoothing (Stabilisation): ") and "'abc'" in tip
+    w.form.widget("loss.label_smoothing").setText("0")
+    assert w.controls.start_button.isEnabled() and fold.text() == "Stabilisation"
+    assert w.controls.start_button.toolTip() == START_TIP
 
 
 def test_open_run_restores_plots_and_continues(qtbot, make_window, tmp_path):

@@ -170,6 +170,10 @@ class ClassifierView(QWidget):
 
     def set_run_folder(self, run_dir: str | None) -> None:
         """The run whose checkpoint classifies dropped images and whose baseline is drawn, if measured."""
+        if (
+            run_dir != self.run_dir and not self.baseline_job.busy
+        ):  # what the last run's baseline gave is not this one's
+            self.baseline_label.setText("")
         self.run_dir = run_dir
         if run_dir is not None and (Path(run_dir) / BASELINE_FILE).is_file():  # the import costs only when used
             from ganstudio.core.semi.baseline import read_baseline

@@ -99,7 +99,7 @@ class ImageSetDialog(QDialog):
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel)
         buttons.accepted.connect(self.accept)
         buttons.rejected.connect(self.reject)
-        form = QFormLayout(self)
+        form = self.form = QFormLayout(self)
         form.addRow("Kind", self.kind_combo)
         if class_names:
             self.class_note = QLabel(objectName="imageSetClassNote")
@@ -124,6 +124,8 @@ class ImageSetDialog(QDialog):
         form.addRow(self.error_label)
         form.addRow(buttons)
         self.kind_combo.currentIndexChanged.connect(self._on_kind_changed)
+        for edit in (self.folder_edit, self.name_edit):  # a refusal is about what was typed before
+            edit.textChanged.connect(lambda: self._say(""))
         self._on_kind_changed()
 
     def _on_kind_changed(self) -> None:
@@ -143,15 +145,25 @@ class ImageSetDialog(QDialog):
         name = self.name_edit.text().strip()
         if not text:  # Path("") is the current folder, wherever the app was started
             problem = "Choose a folder to save into."
-        elif not name or name == ".." or Path(name).name != name:
+        elif not name:
             problem = "Choose a name for the set's folder."
+        elif name == ".." or Path(name).name != name:
+            problem = "The set's name is one folder's name, without / or .."
         else:
             found = destination_problem(Path(text).expanduser() / name)
             problem = f"{found[0].upper()}{found[1:]}." if found else ""
-        self.error_label.setText(problem)
-        self.error_label.setVisible(bool(problem))
+        self._say(problem)
         if not problem:
             super().accept()
+
+    def _say(self, problem: str) -> None:
+        """The dialog grows to a wrapped message's height (its layout would clip a second line)."""
+        self.error_label.setText(problem)
+        self.error_label.setVisible(bool(problem))
+        self.form.activate()
+        self.resize(
+            self.width(), max(self.height(), self.heightForWidth(self.width()), self.minimumSizeHint().height())
+        )
 
     def _browse(self) -> None:
         folder = QFileDialog.getExistingDirectory(self, "Save image set into", self.folder_edit.text())

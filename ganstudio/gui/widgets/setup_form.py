@@ -48,6 +48,8 @@ from ganstudio.core.quality.inception_weights import find_inception_weights
 from ganstudio.gui.widgets.field_binders import DeviceBinder, FieldBinder, binder_for
 from ganstudio.gui.widgets.folder_check import CHECKING_FOLDER, FolderCheck
 
+FIELDS_BY_PATH = {field.path: field for field in CONFIG_FIELDS}
+
 FOLD_OPEN, FOLD_SHUT = "▼", "▶"  # superqt shows ▲ on a shut fold, which reads as "open upwards"
 FOLDS = {
     ADVANCED: "advancedOptions",
@@ -150,9 +152,11 @@ class SetupForm(QWidget):
         self.preset_combo.setToolTip("Start from a named, tested configuration; editing any field makes it custom")
         top.addRow("Preset", self.preset_combo)
         self._add_fields(top, "")
+        self._folds: dict[str, QCollapsible] = {}
         for title, name in FOLDS.items():
             fold, content = QCollapsible(title, expandedIcon=FOLD_OPEN, collapsedIcon=FOLD_SHUT), QWidget()
             fold.setObjectName(name)
+            self._folds[title] = fold
             self._add_fields(QFormLayout(content), title)
             fold.addWidget(content)
             outer.addWidget(fold)
@@ -365,7 +369,24 @@ class SetupForm(QWidget):
             reasons = shown.get(label)
             label.setVisible(bool(reasons))
             label.setText(_breakable("\n".join(reasons or [])))
+        self._count_in_folds([field for field, reason in problems if reason != CHECKING_FOLDER])
         self.config_changed.emit(not problems)
+
+    def _count_in_folds(self, fields: list[str]) -> None:
+        """A shut fold hides its fields' errors, and Start was greyed with no word of why: its title counts them."""
+        folds = [FIELDS_BY_PATH[field].spec.fold for field in fields if field in FIELDS_BY_PATH]
+        for title, fold in self._folds.items():
+            count = folds.count(title)
+            fold.setText(f"{title} ({count} to fix)" if count else title)
+
+    def why_not_valid(self) -> str:
+        """The first problem, named by its field's label as the form shows it: for Start's tooltip."""
+        for field, reason in self.problems():
+            if field in FIELDS_BY_PATH:
+                spec = FIELDS_BY_PATH[field].spec
+                return f"{spec.label}{f' ({spec.fold})' if spec.fold else ''}: {reason}"
+            return f"{field}: {reason}"
+        return ""
 
     def _set_row_visible(self, field: str, visible: bool) -> None:
         form, box = self._rows[field]
