@@ -33,3 +33,14 @@ def test_turning_feature_matching_on_or_off_ticks_or_unticks_the_log_loss_axis_o
 def test_a_window_restoring_a_feature_matching_setup_starts_on_the_log_axis(make_window, app_settings):
     app_settings.set_last_config(matching_config())
     assert make_window(restored=True).plots.log_losses.isChecked()
+
+
+def test_the_log_loss_axis_labels_1_2_and_5_of_each_decade(make_window):
+    """pyqtgraph labelled all nine ticks of a decade, drawn on top of each other on a short plot."""
+    w = make_window(matching_config())
+    axis = w.plots.loss_plot.getAxis("left")
+    assert w.plots.log_losses.isChecked() and axis.logMode
+    shown = []
+    for spacing, values in axis.tickValues(-1.0, 1.0, 200):
+        shown += [text for text in axis.tickStrings(values, axis.scale, spacing) if text]
+    assert {"1", "2", "5"} <= set(shown) and {"9", "0.9", "8", "0.8", "3", "0.3"}.isdisjoint(shown)

@@ -39,6 +39,7 @@ from PySide6.QtWidgets import (
 
 from ganstudio.core.pacing import paced_interval
 from ganstudio.core.stats import EQUILIBRIUM_D_LOSS, STAT_FIELDS, StepStats
+from ganstudio.gui.widgets.log_axis import SparseLogAxis
 from ganstudio.gui.widgets.quality_plot import QualityPlot
 from ganstudio.gui.widgets.series import GrowingSeries
 
@@ -94,7 +95,7 @@ def _entries(*keys: str) -> list[tuple[str, str]]:
 
 
 def _plot(name: str, title: str, y_label: str, entries: list[tuple[str, str]]) -> pg.PlotWidget:
-    plot = TimedPlotWidget(title=legend_title(title, entries))
+    plot = TimedPlotWidget(title=legend_title(title, entries), axisItems={"left": SparseLogAxis("left")})
     plot.setObjectName(name)
     plot.setBackground("w")
     plot.setLabel("bottom", "step")
