@@ -7,6 +7,7 @@ from PySide6.QtWidgets import QMessageBox
 from ganstudio.core.events import ClassifierScored
 from ganstudio.core.runlog import RunDirectory
 from ganstudio.core.semi.report import ClassifierReport
+from ganstudio.gui.widgets.accuracy_plot import AccuracyPlot
 from tests.conftest import tiny_image_config
 
 NAMES = ("T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot")
@@ -164,3 +165,18 @@ def test_the_per_class_table_lines_up_with_the_matrix_rows(qtbot, make_window):
         in_table = table.viewport().mapTo(w, table.visualItemRect(table.item(row, 0)).topLeft()).y()
         assert in_matrix == in_table
     assert table.height() == matrix.height()
+
+
+def test_a_cleared_chart_does_not_keep_the_last_runs_steps(qtbot):
+    """A new run's empty chart showed the last run's 500-600 until its first point."""
+    plot = AccuracyPlot()
+    qtbot.addWidget(plot)
+    plot.show()
+    plot.add(500, 0.5)
+    plot.add(600, 0.6)
+    qtbot.waitUntil(lambda: plot.viewRange()[0][0] > 490)
+    plot.clear_points()
+    assert plot.viewRange()[0] == [0.0, 1.0]
+    plot.add(100, 0.5)
+    plot.add(200, 0.6)
+    qtbot.waitUntil(lambda: 90 < plot.viewRange()[0][0] < 100)  # and it follows the new run's points

@@ -21,7 +21,7 @@ class AccuracyPlot(pg.PlotWidget):
         self.setLabel("left", "accuracy", units="%")
         self.setYRange(0, 100)
         self.setToolTip(
-            "Every quality.every steps (and at the end) D classifies the held-out images the run never "
+            "Every Score every steps (Quality metrics fold) and at the end, D classifies the held-out images the run never "
             "trains on; the dashed line is the supervised baseline (the same D network trained on the "
             "labelled images alone), once measured"
         )
@@ -41,9 +41,12 @@ class AccuracyPlot(pg.PlotWidget):
         self.addItem(self.baseline_line)
 
     def clear_points(self) -> None:
+        """The steps axis starts over too: auto-range keeps the last run's span while there is no point."""
         self.series.clear()
         self.curve.setData([], [])
         self.show_baseline(None)
+        self.setXRange(0, 1, padding=0)
+        self.enableAutoRange(axis="x")
 
     def add(self, step: int, accuracy: float) -> None:
         """One held-out score; accuracy as a share in [0, 1]."""

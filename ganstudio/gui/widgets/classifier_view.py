@@ -31,7 +31,8 @@ from ganstudio.gui.widgets.fitted_table import fit_read_only
 from ganstudio.gui.widgets.image_drop import ImageDropArea
 
 NO_SCORES = (
-    "No held-out check yet: D is scored on the held-out images every quality.every steps and at the end of the run"
+    "No held-out check yet: D is scored on the held-out images every Score every steps (Quality metrics fold) "
+    "and at the end of the run"
 )
 CLASSIFY_SHORTCUT = "Ctrl+K"
 
