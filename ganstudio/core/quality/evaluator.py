@@ -159,9 +159,9 @@ def real_data_for(
     from ganstudio.core.runlog import RunDirectory, RunError, run_folder_of
 
     run_folder = run_folder_of(checkpoint)
-    if run_folder is not None and RunDirectory(run_folder).config_path.is_file():
+    if run_folder is not None and (run := RunDirectory(run_folder)).config_path.is_file():
         try:
-            run_data = RunDirectory(run_folder).read_config().data
+            run_data = run.read_config().data
         except RunError:
             run_data = None
         if run_data is not None and (run_data.dataset, run_data.image_size, run_data.channels) == (

@@ -21,9 +21,9 @@ class AccuracyPlot(pg.PlotWidget):
         self.setLabel("left", "accuracy", units="%")
         self.setYRange(0, 100)
         self.setToolTip(
-            "Every Score every steps (Quality metrics fold) and at the end, D classifies the held-out images the run never "
-            "trains on; the dashed line is the supervised baseline (the same D network trained on the "
-            "labelled images alone), once measured"
+            "At each quality check (Score every, in the Quality metrics fold) and at the end, D classifies "
+            "the held-out images the run never trains on; the dashed line is the supervised baseline (the "
+            "same D network trained on the labelled images alone), once measured"
         )
         self.series = GrowingSeries(COLUMNS, capacity=256)
         self.curve = self.plot(

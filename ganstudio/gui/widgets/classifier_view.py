@@ -31,8 +31,8 @@ from ganstudio.gui.widgets.fitted_table import fit_read_only
 from ganstudio.gui.widgets.image_drop import ImageDropArea
 
 NO_SCORES = (
-    "No held-out check yet: D is scored on the held-out images every Score every steps (Quality metrics fold) "
-    "and at the end of the run"
+    "No held-out check yet: D is scored on the held-out images at each quality check (Score every, in the "
+    "Quality metrics fold) and at the end of the run"
 )
 CLASSIFY_SHORTCUT = "Ctrl+K"
 
@@ -171,9 +171,8 @@ class ClassifierView(QWidget):
 
     def set_run_folder(self, run_dir: str | None) -> None:
         """The run whose checkpoint classifies dropped images and whose baseline is drawn, if measured."""
-        if (
-            run_dir != self.run_dir and not self.baseline_job.busy
-        ):  # what the last run's baseline gave is not this one's
+        # what the last run's baseline gave is not this one's (unless it is still being measured)
+        if run_dir != self.run_dir and not self.baseline_job.busy:
             self.baseline_label.setText("")
         self.run_dir = run_dir
         if run_dir is not None and (Path(run_dir) / BASELINE_FILE).is_file():  # the import costs only when used

@@ -48,8 +48,6 @@ from ganstudio.core.quality.inception_weights import find_inception_weights
 from ganstudio.gui.widgets.field_binders import DeviceBinder, FieldBinder, binder_for
 from ganstudio.gui.widgets.folder_check import CHECKING_FOLDER, FolderCheck
 
-FIELDS_BY_PATH = {field.path: field for field in CONFIG_FIELDS}
-
 FOLD_OPEN, FOLD_SHUT = "▼", "▶"  # superqt shows ▲ on a shut fold, which reads as "open upwards"
 FOLDS = {
     ADVANCED: "advancedOptions",
@@ -374,19 +372,21 @@ class SetupForm(QWidget):
 
     def _count_in_folds(self, fields: list[str]) -> None:
         """A shut fold hides its fields' errors, and Start was greyed with no word of why: its title counts them."""
-        folds = [FIELDS_BY_PATH[field].spec.fold for field in fields if field in FIELDS_BY_PATH]
+        folds = [self.binders[field].field.spec.fold for field in fields if field in self.binders]
         for title, fold in self._folds.items():
             count = folds.count(title)
             fold.setText(f"{title} ({count} to fix)" if count else title)
 
     def why_not_valid(self) -> str:
         """The first problem, named by its field's label as the form shows it: for Start's tooltip."""
-        for field, reason in self.problems():
-            if field in FIELDS_BY_PATH:
-                spec = FIELDS_BY_PATH[field].spec
-                return f"{spec.label}{f' ({spec.fold})' if spec.fold else ''}: {reason}"
+        problems = self.problems()
+        if not problems:
+            return ""
+        field, reason = problems[0]
+        if field not in self.binders:  # a problem of the whole config
             return f"{field}: {reason}"
-        return ""
+        spec = self.binders[field].field.spec
+        return f"{spec.label}{f' ({spec.fold})' if spec.fold else ''}: {reason}"
 
     def _set_row_visible(self, field: str, visible: bool) -> None:
         form, box = self._rows[field]
