@@ -45,13 +45,13 @@ def test_a_conditional_config_goes_through_the_form_unchanged(form, kind):
     assert combo(form).currentData() == kind and combo(form).isEnabled()
     shown = "fashion-cdcgan" if kind == "projection" else "custom"  # not the name over values no longer its own
     assert form.preset_combo.currentData() == shown
-    assert replace(form.config(), preset=config.preset) == config and form.is_valid()
+    assert replace(form.config(), preset=config.preset) == config and not form.problems()
 
 
 def test_choosing_conditional_in_the_combo_sets_the_field(form):
     form.set_config(preset("fashion-dcgan"))
     combo(form).setCurrentIndex(combo(form).findData("projection"))
-    assert form.config().model.conditional == "projection" and form.is_valid()
+    assert form.config().model.conditional == "projection" and not form.problems()
     assert form.preset_combo.currentData() == "custom"
 
 
@@ -103,6 +103,6 @@ def test_a_conditional_config_on_a_flat_folder_stays_switchable_and_is_refused(q
     form.set_config(config)
     error = form.findChild(QLabel, "error_model_conditional")
     qtbot.waitUntil(lambda: "flat folder" in error.text(), timeout=60000)
-    assert combo(form).isEnabled() and not form.is_valid()  # on: it can still be turned off
+    assert combo(form).isEnabled() and form.problems()  # on: it can still be turned off
     combo(form).setCurrentIndex(combo(form).findData("off"))
-    assert form.is_valid() and not combo(form).isEnabled() and not error.isVisible()
+    assert not form.problems() and not combo(form).isEnabled() and not error.isVisible()

@@ -261,9 +261,6 @@ class SetupForm(QWidget):
                 problems.append(("data.path", reason))
         return problems
 
-    def is_valid(self) -> bool:
-        return not self.problems()
-
     def set_devices(self, devices: list[tuple[str, str]]) -> None:
         combo = self.widget("train.device")
         assert isinstance(combo, QComboBox)
