@@ -27,6 +27,7 @@ from ganstudio.gui.settings import AppSettings
 from ganstudio.gui.watch import FolderSteering
 from ganstudio.gui.watch_mode import WatchMode
 from ganstudio.gui.widgets.alarm_banner import AlarmBanner
+from ganstudio.gui.widgets.fitting_status_bar import FittingStatusBar
 from ganstudio.gui.widgets.live_changes import LiveChangesPanel
 from ganstudio.gui.widgets.run_controls import RunControls
 from ganstudio.gui.window_actions import WindowActions
@@ -73,6 +74,7 @@ class MainWindow(QMainWindow):
         self.settings = settings or AppSettings()
         self.setWindowTitle("GAN Studio")
         self.setObjectName("mainWindow")
+        self.setStatusBar(FittingStatusBar(self))
         self.setAcceptDrops(True)
         self.devices: list[tuple[str, str]] = [("auto", "Auto"), ("cpu", "CPU")]
         self.controller = TrainingController(self)

@@ -86,3 +86,19 @@ def test_a_refused_change_is_said_by_the_fields_which_go_back_to_what_the_run_us
         w.live.apply_button.click()
     assert changed.args[1] == {"instance_noise": 0.1} and w.live.error.text() == ""
     w.stop()
+
+
+def test_a_long_status_message_is_shortened_in_the_middle_and_kept_whole_in_the_tooltip(qtbot, make_window):
+    w = make_window()
+    w.resize(1280, 800)
+    bar = w.statusBar()
+    folder = "/home/someone/" + "a-long-folder-name/" * 12 + "2026-11-24_ring-8"
+    w.device_label.setText("Device: CPU (2 threads); fused optimizers, bfloat16 autocast")  # moves it left
+    bar.showMessage(f"Training on Fashion-MNIST; writing {folder}")
+    shown = bar.currentMessage()
+    qtbot.wait(50)  # the status bar's layout has placed the label where its new text puts it
+    assert shown.startswith("Training on Fashion-MNIST") and shown.endswith("2026-11-24_ring-8") and "…" in shown
+    assert bar.fontMetrics().horizontalAdvance(shown) <= w.device_label.x()
+    assert bar.toolTip() == f"Training on Fashion-MNIST; writing {folder}"
+    bar.showMessage("Run finished.")
+    assert bar.currentMessage() == "Run finished." and bar.toolTip() == ""
