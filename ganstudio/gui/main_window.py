@@ -224,6 +224,7 @@ class MainWindow(QMainWindow):
         self.controls.stop_button.clicked.connect(self.stop)
         self.banner.remedy_chosen.connect(self.apply_remedy)
         self.form.config_changed.connect(self._on_form_changed)
+        self.classifier.scores_changed.connect(self._show_classifier_tab)
         self.snapshot_timer.timeout.connect(self._refresh_live_snapshot)
         self.tabs.currentChanged.connect(self._on_tab_changed)
         self.run_events.attach(self.controller)
@@ -352,10 +353,16 @@ class MainWindow(QMainWindow):
         self.state_label.setText(phase.label)
         self.update_controls()
 
+    def _show_classifier_tab(self) -> None:
+        """Shown while the form's run is semi-supervised, and while the tab holds the shown run's scores:
+        choosing another preset to plan the next run no longer hides the last run's classifier."""
+        semi = self.form.config().train.labelled_per_class > 0
+        self.tabs.setTabVisible(self.tabs.indexOf(self.classifier), semi or self.classifier.latest is not None)
+
     def _on_form_changed(self, valid: bool) -> None:
         config = self.form.config()
         self.tabs.setTabVisible(self.tabs.indexOf(self.distribution), config.data.dataset in TOY_DATASETS)
-        self.tabs.setTabVisible(self.tabs.indexOf(self.classifier), config.train.labelled_per_class > 0)
+        self._show_classifier_tab()
         if config.loss.feature_matching != self._feature_matching:
             # G's feature-matching loss falls from the thousands over decades, which flattens every other loss
             # on a linear axis. Ticked as the setting turns on and unticked as it turns off (a run opened after

@@ -50,6 +50,15 @@ def test_the_tab_shows_for_a_semi_supervised_config_only(make_window):
     assert not tab_shown(w)
 
 
+def test_the_tab_stays_while_it_holds_the_last_runs_scores(make_window):
+    w = make_window(semi_config())
+    w.controller._route(ClassifierScored(10, report(0.7)))
+    w.form.set_config(tiny_image_config())  # planning the next run, not semi-supervised
+    assert tab_shown(w)
+    w.files.new_run()  # the scores go, and the tab with them
+    assert not tab_shown(w)
+
+
 def test_scores_from_the_worker_draw_the_accuracy_and_fill_the_tables(make_window):
     w = make_window(semi_config())
     first, latest = report(0.5, seed=1), report(0.8, seed=2)

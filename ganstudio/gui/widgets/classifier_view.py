@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QKeySequence
 from PySide6.QtWidgets import (
     QFileDialog,
@@ -44,6 +44,8 @@ def _button(text: str, name: str, tip: str) -> QPushButton:
 
 
 class ClassifierView(QWidget):
+    scores_changed = Signal()  # the held-out scores were cleared or one was added
+
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
         self.setObjectName("classifier_view")
@@ -168,6 +170,7 @@ class ClassifierView(QWidget):
         self.summary_label.setText(NO_SCORES)
         self.result_label.setText("")
         self.probabilities.setRowCount(0)
+        self.scores_changed.emit()
 
     def set_run_folder(self, run_dir: str | None) -> None:
         """The run whose checkpoint classifies dropped images and whose baseline is drawn, if measured."""
@@ -196,6 +199,7 @@ class ClassifierView(QWidget):
             f"Confusion matrix and per-class accuracy at step {step:,} (rows: true class, columns: D's choice)"
         )
         self._show_summary()
+        self.scores_changed.emit()
 
     def show_baseline(self, report: ClassifierReport | None) -> None:
         self.baseline = report
