@@ -685,6 +685,9 @@ def _one_line(message: str) -> str:
 def _run_command(args: argparse.Namespace) -> int:
     try:
         return args.func(args)
+    except KeyboardInterrupt:  # first: matching the next clause imports torch, which Ctrl-C may have left half-imported
+        print("ganstudio: interrupted", file=sys.stderr)
+        return EXIT_INTERRUPTED
     except _user_errors() as exc:
         print(f"ganstudio: error: {_one_line(str(exc))}", file=sys.stderr)
         return EXIT_USAGE
@@ -694,9 +697,6 @@ def _run_command(args: argparse.Namespace) -> int:
             return EXIT_PIPE_CLOSED
         print(f"ganstudio: error: {_one_line(_io_reason(exc))}", file=sys.stderr)
         return EXIT_USAGE
-    except KeyboardInterrupt:
-        print("ganstudio: interrupted", file=sys.stderr)
-        return EXIT_INTERRUPTED
     except Exception as exc:  # noqa: BLE001 - a bug: one line here, the traceback in a file
         print(
             f"ganstudio: internal error: {type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''} "

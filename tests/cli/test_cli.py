@@ -1,3 +1,4 @@
+import argparse
 import json
 import os
 import signal
@@ -144,6 +145,22 @@ def test_ctrl_c_saves_a_checkpoint_and_exits_cleanly(tmp_path):
     metrics = out / "metrics.jsonl"  # absent when the interrupt came before the first step
     logged = [json.loads(line)["step"] for line in metrics.read_text().splitlines()] if metrics.exists() else []
     assert logged == list(range(1, state["step"] + 1))
+
+
+def test_ctrl_c_while_torch_is_half_imported_is_one_line(monkeypatch, capsys):
+    """Ctrl-C in the first second lands inside torch's import; the clause that names the user errors
+    imports torch again, and a half-imported torch raises there (ImportError, AttributeError)."""
+    import ganstudio.cli as cli
+
+    def half_imported():
+        raise ImportError("cannot import name 'nn' from partially initialized module 'torch'")
+
+    def interrupted(args):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(cli, "_user_errors", half_imported)
+    assert cli._run_command(argparse.Namespace(func=interrupted)) == cli.EXIT_INTERRUPTED
+    assert capsys.readouterr().err == "ganstudio: interrupted\n"
 
 
 def test_installed_package_finds_its_resources(tmp_path):
