@@ -12,6 +12,7 @@ from __future__ import annotations
 import errno
 import pickle
 import shutil
+import warnings
 import zipfile
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -101,8 +102,19 @@ def _is_count(value: object) -> bool:
     return isinstance(value, int) and not isinstance(value, bool) and 0 <= value < 2**63
 
 
+def _is_plain_tensor(value: object) -> bool:
+    """A dense tensor of real numbers: what GAN Studio saves. Sparse, quantized and complex ones load (with
+    torch's warnings on stderr) and then fail or lose their imaginary part inside load_state_dict."""
+    return (
+        isinstance(value, torch.Tensor)
+        and value.layout == torch.strided
+        and not value.is_quantized
+        and not value.is_complex()
+    )
+
+
 def _is_tensor_dict(value: object) -> bool:
-    return isinstance(value, dict) and all(isinstance(k, str) and isinstance(v, torch.Tensor) for k, v in value.items())
+    return isinstance(value, dict) and all(isinstance(k, str) and _is_plain_tensor(v) for k, v in value.items())
 
 
 def _check_fields(path: Path, state: object) -> dict[str, Any]:
@@ -125,7 +137,7 @@ def _check_fields(path: Path, state: object) -> dict[str, Any]:
         raise CheckpointError(f"{path}: its class names must be a list of at most {MAX_CLASSES:,} short names")
     for key in ("generator", "generator_ema", "discriminator"):
         if (key in state or key == "generator") and not _is_tensor_dict(state.get(key)):
-            raise CheckpointError(f"{path}: its {key} weights are missing or not tensors")
+            raise CheckpointError(f"{path}: its {key} weights are missing or not plain tensors of real numbers")
     _check_ranks(path, state)
     return state
 
@@ -161,7 +173,9 @@ def load_checkpoint(path: str | Path, map_location: str | torch.device = "cpu") 
         raise CheckpointError(f"{path} is not a readable checkpoint (corrupt, truncated or not a torch file)")
     _check_declared_size(path)
     try:
-        state = torch.load(path, map_location=map_location, weights_only=True)
+        with warnings.catch_warnings():  # what is wrong with a tensor is said once, by _check_fields
+            warnings.simplefilter("ignore")
+            state = torch.load(path, map_location=map_location, weights_only=True)
     except pickle.UnpicklingError as exc:
         reason = next(
             (line.strip() for line in str(exc).splitlines() if "Unsupported global" in line),
@@ -196,6 +210,11 @@ def load_module_state(module: nn.Module, weights: dict[str, Any], what: str) -> 
     shapes = [
         name for name in expected if name in weights and tuple(weights[name].shape) != tuple(expected[name].shape)
     ]
+    kinds = [  # load_state_dict would cast integers into the weights without a word
+        name
+        for name in expected
+        if name in weights and weights[name].is_floating_point() != expected[name].is_floating_point()
+    ]
     problems = []
     if missing:
         problems.append(
@@ -207,6 +226,8 @@ def load_module_state(module: nn.Module, weights: dict[str, Any], what: str) -> 
         )
     for name in shapes[:2]:
         problems.append(f"{name} is {list(weights[name].shape)} in the file, {list(expected[name].shape)} in the model")
+    for name in kinds[:2]:
+        problems.append(f"{name} holds {weights[name].dtype} in the file, {expected[name].dtype} in the model")
     if problems:
         raise CheckpointError(
             f"the checkpoint's {what} does not fit the model its config describes: " + "; ".join(problems)
@@ -239,8 +260,12 @@ def restore_trainer(trainer: Trainer, state: dict[str, Any]) -> None:
         )
     load_module_state(trainer.D, state["discriminator"], "discriminator")
     noise = state.get("fixed_noise")
-    if not isinstance(noise, torch.Tensor) or tuple(noise.shape) != tuple(trainer.fixed_noise.shape):
-        raise CheckpointError("the checkpoint's fixed noise does not match its latent size")
+    if (
+        not _is_plain_tensor(noise)
+        or not noise.is_floating_point()
+        or tuple(noise.shape) != tuple(trainer.fixed_noise.shape)
+    ):
+        raise CheckpointError("the checkpoint's fixed noise is not a float tensor the size of its latent")
     try:
         trainer.load_state_dict(state)
     except (RuntimeError, KeyError, TypeError, ValueError, IndexError, AttributeError) as exc:

@@ -115,7 +115,7 @@ class ImageSetSpec:
         raw = _mapping(raw, "spec", {f.name for f in fields(cls)})
         edit = _mapping(raw.get("edit", {}), "spec.edit", {f.name for f in fields(LatentEdit)})
         raw_values = _mapping(edit.get("raw_values", {}), "spec.edit.raw_values", None)
-        if not all(k.isdigit() and int(k) < MAX_LATENT for k in raw_values):
+        if not all(k.isdecimal() and len(k) <= len(str(MAX_LATENT)) and int(k) < MAX_LATENT for k in raw_values):
             raise ExportError("spec.edit.raw_values: its keys must be latent indices")
         spec = cls(
             mode=_typed(raw, "mode", str, "random"),

@@ -8,6 +8,8 @@ import copy
 import hashlib
 import json
 import random
+import subprocess
+import sys
 import zipfile
 from pathlib import Path
 
@@ -179,6 +181,10 @@ def checkpoint_mutations(state: dict, rng: random.Random) -> list[tuple[str, obj
         ("discriminator missing key", {**state, "discriminator": dict(list(state["discriminator"].items())[1:])}),
         ("no discriminator", {k: v for k, v in state.items() if k != "discriminator"}),
         ("fixed noise shape", {**state, "fixed_noise": torch.zeros(3)}),
+        ("fixed noise integers", {**state, "fixed_noise": state["fixed_noise"].long()}),
+        ("generator sparse", {**state, "generator": {**g, first: g[first].to_sparse()}}),
+        ("generator complex", {**state, "generator": {**g, first: g[first].to(torch.complex64)}}),
+        ("generator integers", {**state, "generator": {**g, first: g[first].long()}}),
         ("rng wrong", {**state, "rng": torch.zeros(3)}),
         ("opt state wrong", {**state, "opt_g": {"state": {}, "param_groups": []}}),
         ("not ours", {"format": "other"}),
@@ -238,6 +244,24 @@ def test_bad_checkpoints_are_refused_in_one_line(trained_run, tmp_path, capsys):
             assert not out.exists() or not any(out.iterdir()), label
 
 
+def test_a_sparse_or_complex_checkpoint_is_one_line_without_torchs_warnings(trained_run, tmp_path):
+    """Warnings reach stderr only outside pytest, which records them: a real process shows what a user sees."""
+    state = load_checkpoint(trained_run / "checkpoints" / "latest.pt")
+    g = state["generator"]
+    first = next(iter(g))
+    for kind, tensor in (("sparse", g[first].to_sparse()), ("complex", g[first].to(torch.complex64))):
+        path = tmp_path / f"{kind}.pt"
+        torch.save({**state, "generator": {**g, first: tensor}}, path)
+        done = subprocess.run(
+            [sys.executable, "-m", "ganstudio", "sample", str(path), "--n", "2", "--out", str(tmp_path / kind)],
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+        assert done.returncode == 2, done.stderr
+        assert done.stderr.startswith("ganstudio: error: ") and done.stderr.count("\n") == 1, done.stderr
+
+
 def test_resume_refusals_leave_the_run_folder_as_it_was(trained_run, tmp_path, capsys):
     run = tmp_path / "run"
     run.mkdir()
@@ -290,6 +314,8 @@ def manifest_mutations(manifest: dict, rng: random.Random, tmp_path: Path) -> li
         ("spec list", {**manifest, "spec": [1]}),
         ("spec unknown field", {**manifest, "spec": {**spec, "x": 1}}),
         ("edit not dict", {**manifest, "spec": {**spec, "edit": 3}}),
+        ("raw_values superscript", {**manifest, "spec": {**spec, "edit": {"raw_values": {"\u00b2": 1.0}}}}),
+        ("raw_values 5,000 digits", {**manifest, "spec": {**spec, "edit": {"raw_values": {"9" * 5000: 1.0}}}}),
     ]
     for key, values in (
         ("count", ["x", -1, 0, 10**9, 2.5, None]),

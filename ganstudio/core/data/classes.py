@@ -37,7 +37,7 @@ def class_index(name_or_index: str, class_names: tuple[str, ...]) -> int:
     lowered = [name.lower() for name in class_names]
     if text.lower() in lowered:
         return lowered.index(text.lower())
-    if text.isdigit() and int(text) < len(class_names):
+    if text.isdecimal() and len(text) <= len(str(len(class_names))) and int(text) < len(class_names):
         return int(text)
     shown = ", ".join(class_names[:12]) + (", ..." if len(class_names) > 12 else "")
     raise ValueError(f"unknown class {text!r}: give a name ({shown}) or an index from 0 to {len(class_names) - 1}")
