@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import math
+import os
 import re
 import time
 from pathlib import Path
@@ -166,6 +167,21 @@ class RunDirectory:
         if not (run.path / "config.json").is_file():
             raise RunError(f"{run.path} is not a GAN Studio run folder (no config.json)")
         return run
+
+    def check_own_folders(self) -> None:
+        """Before a run writes or clears anything: samples/ and checkpoints/ must be this folder's own and
+        writable. A link there would let a shared run folder decide what a restart deletes elsewhere, and a
+        read-only one would fail only at the first save, after the folder had been half-updated."""
+        for folder in (self.samples_dir, self.checkpoints_dir):
+            if folder.is_symlink():
+                raise RunError(
+                    f"{folder} is a link (to {os.readlink(folder)}): a run's samples and checkpoints must be "
+                    "folders of its own, since training writes and deletes in them"
+                )
+            if folder.exists() and not folder.is_dir():
+                raise RunError(f"{folder} is a file where the run keeps a folder; move it away and try again")
+            if folder.is_dir() and not os.access(folder, os.W_OK | os.X_OK):
+                raise RunError(f"{folder} cannot be written to; nothing was changed")
 
     def remove_if_empty(self) -> None:
         """Undoes create()/at() when a run fails before writing anything."""

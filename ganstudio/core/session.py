@@ -26,6 +26,7 @@ from ganstudio.core.mode_metrics import ModeMetrics
 from ganstudio.core.quality.scores import QualityReport
 from ganstudio.core.resume import resume_changes
 from ganstudio.core.run_data import adopt_drawn, data_in_folder, discard_drawn
+from ganstudio.core.disk_room import check_room
 from ganstudio.core.run_lock import RunLock
 from ganstudio.core.runlog import RunDirectory, RunError
 from ganstudio.core.semi.report import ClassifierReport
@@ -149,9 +150,11 @@ class TrainingSession:
         check(config)
         lock = RunLock.acquire(run.path)
         try:
+            run.check_own_folders()
             check_inception(config)
             config = adopt_drawn(config, run.path)
             trainer = build_trainer(config, run, device)
+            check_room(run.path, trainer.state_dict())
             run.write_config(config)
         except BaseException:
             lock.close()
@@ -190,6 +193,7 @@ class TrainingSession:
         cls, run: RunDirectory, total_steps: int | None, device: str | None, overrides: list[str] | None
     ) -> TrainingSession:
         on_disk = run.read_config()
+        run.check_own_folders()
         if not run.latest_checkpoint.exists():
             raise RunError(
                 f"{run.path} has no checkpoint yet (stopped before its first save?): continuing would "
@@ -208,6 +212,7 @@ class TrainingSession:
                 f"{run.latest_checkpoint}: its weights are not all finite numbers (NaN or Inf), so continuing "
                 "would train NaN; train the folder over with --restart, or start a new run"
             )
+        check_room(run.path, trainer.state_dict())
         run.truncate_metrics(trainer.step_count)
         if config.to_dict() != on_disk.to_dict():
             run.write_config(config)
@@ -224,7 +229,9 @@ class TrainingSession:
         checkpoints go (the user asked for this by name; resume never does it by itself)."""
         lock = RunLock.acquire(run.path)
         try:
+            run.check_own_folders()
             trainer = build_trainer(run.read_config(), run, device)
+            check_room(run.path, trainer.state_dict())
             run.clear_history()
         except BaseException:
             lock.close()

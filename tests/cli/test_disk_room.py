@@ -1,0 +1,42 @@
+"""A disk without room for a run's checkpoints is said before training, with the run folder as it was (it
+used to be found at the first save, often the last step, after the folder had moved on without them)."""
+
+import shutil
+
+import pytest
+
+from ganstudio.cli import main
+from tests.cli.test_bad_input_fuzz import assert_one_line_error, tree_state
+from tests.cli.test_cli import write_config
+from tests.conftest import tiny_toy_config, trained_run
+
+
+def fill_disk(monkeypatch):
+    """The disk as statvfs would report it with 100 KB left: a real full disk needs a mount the tests
+    cannot make."""
+    real = shutil.disk_usage
+
+    def nearly_full(path):
+        usage = real(path)
+        return type(usage)(usage.total, usage.total - 100_000, 100_000)
+
+    monkeypatch.setattr("ganstudio.core.disk_room.shutil.disk_usage", nearly_full)
+
+
+@pytest.mark.parametrize("argv", [["--steps", "20"], ["--restart"]])
+def test_resume_and_restart_are_refused_with_the_folder_as_it_was(tmp_path, argv, capsys, monkeypatch):
+    run = tmp_path / "run"
+    trained_run(tiny_toy_config(steps=10, checkpoint_every=10), run)
+    fill_disk(monkeypatch)
+    before = tree_state(run)
+    line = assert_one_line_error(main(["train", "--resume", str(run), *argv]), capsys)
+    assert "0.1 MB free" in line and "nothing was changed" in line
+    assert tree_state(run) == before
+
+
+def test_a_new_run_is_refused_and_leaves_no_folder(tmp_path, capsys, monkeypatch):
+    fill_disk(monkeypatch)
+    out = tmp_path / "new"
+    config = write_config(tmp_path, tiny_toy_config(steps=10))
+    assert_one_line_error(main(["train", "--config", config, "--out", str(out)]), capsys)
+    assert not out.exists()
