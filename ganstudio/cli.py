@@ -358,12 +358,15 @@ def _chosen_classes(given: list[str] | None, class_names: tuple[str, ...]) -> li
 def cmd_eval(args: argparse.Namespace) -> int:
     import json
 
+    from ganstudio.core.atomic import check_named_file
     from ganstudio.core.device import select_device
     from ganstudio.core.quality.evaluator import evaluate_checkpoint
-    from ganstudio.core.quality.inception import download_inception
+    from ganstudio.core.quality.inception import check_inception_file, download_inception
 
     if args.json and (taken := overwritten_input(args.json, [args.checkpoint, args.inception_weights])):
         raise CliError(f"--json {args.json} is {taken}, which eval reads; write the scores to another file")
+    if args.json:
+        check_named_file(args.json)
     if args.classifier:
         return cli_semi.eval_classifier(args)
     args.n = DEFAULT_EVAL_SAMPLES if args.n is None else args.n
@@ -371,6 +374,8 @@ def cmd_eval(args: argparse.Namespace) -> int:
         raise CliError("--n must be from 50 to 50,000")
     if args.data_path and not args.dataset:
         raise CliError("--data-path needs --dataset")
+    if args.inception_weights:
+        check_inception_file(args.inception_weights)  # before minutes of reading images and sampling
     if args.download_inception:
         print(f"Inception v3 weights in {download_inception()}")
     with_inception = bool(args.inception or args.inception_weights or args.download_inception)

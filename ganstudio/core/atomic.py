@@ -45,7 +45,10 @@ def atomic_write(path: str | Path, write: Callable[[str], object]) -> Path:
     group); on any failure the temp file is removed and path is untouched."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=TMP_SUFFIX, dir=path.parent)
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=TMP_SUFFIX, dir=path.parent)
+    except OSError as exc:
+        raise _naming(exc, path) from None
     os.close(fd)
     try:
         write(tmp)
@@ -53,11 +56,21 @@ def atomic_write(path: str | Path, write: Callable[[str], object]) -> Path:
         with open(tmp, "rb") as fh:
             os.fsync(fh.fileno())
         os.replace(tmp, path)
+    except OSError as exc:
+        Path(tmp).unlink(missing_ok=True)
+        if exc.filename != tmp:
+            raise
+        raise _naming(exc, path) from None
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
     _fsync_folder(path.parent)
     return path
+
+
+def _naming(exc: OSError, path: Path) -> OSError:
+    """The error with the file the user knows in it, not the hidden temp file it was being written as."""
+    return type(exc)(exc.errno, exc.strerror, str(path))
 
 
 def write_named_file(path: str | Path, write: Callable[[str], object]) -> Path:
@@ -82,6 +95,23 @@ def write_named_file(path: str | Path, write: Callable[[str], object]) -> Path:
         write(str(path))
         return path
     return atomic_write(Path(os.path.realpath(path)) if path.is_symlink() else path, write)
+
+
+def check_named_file(path: str | Path) -> None:
+    """Raises the OSError that writing path would, before the work whose result goes there: an eval or a
+    classify that ran for minutes must not then find its --json or --out folder read-only."""
+    path = Path(path)
+    if path.is_dir():
+        raise IsADirectoryError(errno.EISDIR, "it is a folder, not a file", str(path))
+    if path.exists() or path.is_symlink():
+        return  # a file, a link, a device or a pipe: write_named_file says what is wrong with each
+    folder = path.parent
+    while not folder.exists() and folder != folder.parent:
+        folder = folder.parent  # written with its missing folders
+    if not folder.is_dir():
+        raise NotADirectoryError(errno.ENOTDIR, f"{folder} is not a folder", str(path))
+    if not os.access(folder, os.W_OK | os.X_OK):
+        raise PermissionError(errno.EACCES, f"the folder {folder} cannot be written to", str(path))
 
 
 def write_named_text(path: str | Path, text: str) -> Path:

@@ -1,6 +1,7 @@
 """Files the user names on the command line (--out, --json): a name for an open descriptor keeps what was
 printed to it, a device stays a device, a pipe nobody reads is not waited on for ever."""
 
+import errno
 import os
 import stat
 from pathlib import Path
@@ -31,3 +32,25 @@ def test_a_pipe_nobody_reads_is_refused_within_a_bound_not_waited_on_for_ever(tm
     with pytest.raises(OSError, match=r"no process opened the pipe for reading within 0.2 s"):
         write_named_file(pipe, lambda staged: Path(staged).write_text("never read\n"))
     assert stat.S_ISFIFO(pipe.stat().st_mode)
+
+
+def test_a_failed_write_names_the_file_not_its_hidden_temp_file(tmp_path):
+    target = tmp_path / "scores.json"
+
+    def disk_full(staged: str) -> None:
+        raise OSError(errno.ENOSPC, "No space left on device", staged)  # as write() reports a full disk
+
+    with pytest.raises(OSError) as raised:
+        atomic.atomic_write(target, disk_full)
+    assert raised.value.filename == str(target) and raised.value.errno == errno.ENOSPC
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_where_a_named_file_cannot_go_is_said_before_the_work(tmp_path):
+    (tmp_path / "a-file").write_text("")
+    with pytest.raises(NotADirectoryError):
+        atomic.check_named_file(tmp_path / "a-file" / "deeper" / "out.csv")
+    with pytest.raises(IsADirectoryError):
+        atomic.check_named_file(tmp_path)
+    atomic.check_named_file(tmp_path / "new" / "folders" / "out.csv")  # made when written
+    assert not (tmp_path / "new").exists()

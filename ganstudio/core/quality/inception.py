@@ -82,7 +82,8 @@ def load_inception(path: str | Path, device: str | torch.device = "cpu") -> Ince
         state = torch.load(path, map_location="cpu", weights_only=True)
         return InceptionFeatures(state).to(device)
     except Exception as exc:  # noqa: BLE001 - any unusable file gets one clear message
-        raise InceptionError(f"{path} is not an Inception v3 weights file: {exc}") from None
+        reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__  # a KeyError of '' says nothing
+        raise InceptionError(f"{path} is not an Inception v3 weights file: {reason}") from None
 
 
 def download_inception() -> Path:
