@@ -358,15 +358,12 @@ def _chosen_classes(given: list[str] | None, class_names: tuple[str, ...]) -> li
 def cmd_eval(args: argparse.Namespace) -> int:
     import json
 
-    from ganstudio.core.atomic import check_named_file
     from ganstudio.core.device import select_device
     from ganstudio.core.quality.evaluator import evaluate_checkpoint
     from ganstudio.core.quality.inception import check_inception_file, download_inception
 
     if args.json and (taken := overwritten_input(args.json, [args.checkpoint, args.inception_weights])):
         raise CliError(f"--json {args.json} is {taken}, which eval reads; write the scores to another file")
-    if args.json:
-        check_named_file(args.json)
     if args.classifier:
         return cli_semi.eval_classifier(args)
     args.n = DEFAULT_EVAL_SAMPLES if args.n is None else args.n
@@ -636,7 +633,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def _io_reason(exc: OSError) -> str:
     if exc.errno == errno.ENOSPC:
-        return "the disk is full"
+        return f"the disk is full (writing {exc.filename})" if exc.filename else "the disk is full"
     where = f"{exc.filename}: " if exc.filename else ""
     return f"{where}{exc.strerror or exc}"
 

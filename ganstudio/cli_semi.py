@@ -119,7 +119,7 @@ def _refuse_overwriting_inputs(args: argparse.Namespace) -> None:
 
 
 def cmd_classify(args: argparse.Namespace) -> int:
-    from ganstudio.core.atomic import check_named_file, write_named_text
+    from ganstudio.core.atomic import write_named_text
     from ganstudio.core.semi.classifier import load_classifier
     from ganstudio.core.semi.data import seen_in_training
     from ganstudio.core.semi.image_inputs import read_image_inputs
@@ -127,7 +127,6 @@ def cmd_classify(args: argparse.Namespace) -> int:
 
     out = Path(args.out)
     _refuse_overwriting_inputs(args)
-    check_named_file(out)
     classifier = load_classifier(args.checkpoint)
     inputs = read_image_inputs(args.images)
     names = classifier.class_names

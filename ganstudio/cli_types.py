@@ -26,6 +26,12 @@ def output_file(text: str) -> str:
         raise argparse.ArgumentTypeError(f"{text} is a folder; give the file to write")
     if not path.parent.is_dir():
         raise argparse.ArgumentTypeError(f"there is no folder {path.parent} to write {path.name} in")
+    if path.is_symlink() or not path.exists() or path.is_file():  # a device or a pipe is written in place
+        from ganstudio.core.atomic import cannot_write_in
+
+        folder = Path(os.path.realpath(path)).parent  # where its temp file goes, beside the file (or link's target)
+        if (reason := cannot_write_in(folder)) is not None:
+            raise argparse.ArgumentTypeError(f"the folder {folder} cannot be written to ({reason})")
     return text
 
 

@@ -58,8 +58,8 @@ def atomic_write(path: str | Path, write: Callable[[str], object]) -> Path:
         os.replace(tmp, path)
     except OSError as exc:
         Path(tmp).unlink(missing_ok=True)
-        if exc.filename != tmp:
-            raise
+        if exc.filename is not None and os.fspath(exc.filename) != tmp:
+            raise  # about another file, which it names
         raise _naming(exc, path) from None
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
@@ -71,6 +71,16 @@ def atomic_write(path: str | Path, write: Callable[[str], object]) -> Path:
 def _naming(exc: OSError, path: Path) -> OSError:
     """The error with the file the user knows in it, not the hidden temp file it was being written as."""
     return type(exc)(exc.errno, exc.strerror, str(path))
+
+
+def cannot_write_in(folder: str | Path) -> str | None:
+    """Why a file cannot be made in folder, found by making one (unnamed, or removed at once): os.access
+    says yes to root on a read-only mount, and no to nothing that ACLs or a full quota refuse."""
+    try:
+        with tempfile.TemporaryFile(dir=folder):
+            return None
+    except OSError as exc:
+        return exc.strerror or type(exc).__name__
 
 
 def write_named_file(path: str | Path, write: Callable[[str], object]) -> Path:
@@ -95,23 +105,6 @@ def write_named_file(path: str | Path, write: Callable[[str], object]) -> Path:
         write(str(path))
         return path
     return atomic_write(Path(os.path.realpath(path)) if path.is_symlink() else path, write)
-
-
-def check_named_file(path: str | Path) -> None:
-    """Raises the OSError that writing path would, before the work whose result goes there: an eval or a
-    classify that ran for minutes must not then find its --json or --out folder read-only."""
-    path = Path(path)
-    if path.is_dir():
-        raise IsADirectoryError(errno.EISDIR, "it is a folder, not a file", str(path))
-    if path.exists() or path.is_symlink():
-        return  # a file, a link, a device or a pipe: write_named_file says what is wrong with each
-    folder = path.parent
-    while not folder.exists() and folder != folder.parent:
-        folder = folder.parent  # written with its missing folders
-    if not folder.is_dir():
-        raise NotADirectoryError(errno.ENOTDIR, f"{folder} is not a folder", str(path))
-    if not os.access(folder, os.W_OK | os.X_OK):
-        raise PermissionError(errno.EACCES, f"the folder {folder} cannot be written to", str(path))
 
 
 def write_named_text(path: str | Path, text: str) -> Path:

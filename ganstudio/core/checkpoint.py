@@ -15,7 +15,7 @@ import shutil
 import warnings
 import zipfile
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeGuard
 
 import torch
 from torch import nn
@@ -102,7 +102,12 @@ def _is_count(value: object) -> bool:
     return isinstance(value, int) and not isinstance(value, bool) and 0 <= value < 2**63
 
 
-def _is_plain_tensor(value: object) -> bool:
+# A sparse tensor in a checkpoint is refused in one line by _check_fields; torch's warning on loading it
+# would add two more. A filter by message: catch_warnings would change every thread's filters meanwhile.
+warnings.filterwarnings("ignore", message="Validating sparse tensor invariants", category=UserWarning)
+
+
+def _is_plain_tensor(value: object) -> TypeGuard[torch.Tensor]:
     """A dense tensor of real numbers: what GAN Studio saves. Sparse, quantized and complex ones load (with
     torch's warnings on stderr) and then fail or lose their imaginary part inside load_state_dict."""
     return (
@@ -173,9 +178,7 @@ def load_checkpoint(path: str | Path, map_location: str | torch.device = "cpu") 
         raise CheckpointError(f"{path} is not a readable checkpoint (corrupt, truncated or not a torch file)")
     _check_declared_size(path)
     try:
-        with warnings.catch_warnings():  # what is wrong with a tensor is said once, by _check_fields
-            warnings.simplefilter("ignore")
-            state = torch.load(path, map_location=map_location, weights_only=True)
+        state = torch.load(path, map_location=map_location, weights_only=True)
     except pickle.UnpicklingError as exc:
         reason = next(
             (line.strip() for line in str(exc).splitlines() if "Unsupported global" in line),
@@ -260,12 +263,11 @@ def restore_trainer(trainer: Trainer, state: dict[str, Any]) -> None:
         )
     load_module_state(trainer.D, state["discriminator"], "discriminator")
     noise = state.get("fixed_noise")
-    if (
-        not _is_plain_tensor(noise)
-        or not noise.is_floating_point()
-        or tuple(noise.shape) != tuple(trainer.fixed_noise.shape)
-    ):
-        raise CheckpointError("the checkpoint's fixed noise is not a float tensor the size of its latent")
+    expected = trainer.fixed_noise
+    if not _is_plain_tensor(noise) or noise.dtype != expected.dtype or tuple(noise.shape) != tuple(expected.shape):
+        raise CheckpointError(
+            f"the checkpoint's fixed noise is not a {expected.dtype} tensor of shape {list(expected.shape)}"
+        )
     try:
         trainer.load_state_dict(state)
     except (RuntimeError, KeyError, TypeError, ValueError, IndexError, AttributeError) as exc:

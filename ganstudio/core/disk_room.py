@@ -1,42 +1,62 @@
-"""Whether the disk holding a run folder has room for the run's saves, asked before the run changes it.
+"""Whether the disk holding a run folder has room for the checkpoints the run will write, asked before
+the run changes the folder.
 
-A disk found full at the first checkpoint save (often the last step) meant every step trained for
-nothing and a folder half moved on: its config, metrics and pictures past a latest.pt left behind."""
+A disk found full at a checkpoint save (often the last step) meant steps trained for nothing and a
+folder half moved on: its config, metrics and pictures past a latest.pt left behind. Every checkpoint
+interval keeps a step copy beside latest.pt, so the room a run needs grows with its length."""
 
 from __future__ import annotations
 
 import shutil
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
-import torch
+from torch import nn
 
-from ganstudio.core.runlog import RunError
+from ganstudio.core.runlog import RunDirectory, RunError
+
+if TYPE_CHECKING:
+    from ganstudio.core.trainer import Trainer
 
 SAVE_MARGIN_BYTES = 4 << 20  # the sample grids, metrics, heartbeat and live picture beside the checkpoints
+MOMENTS = 2  # Adam's two moments a weight; SGD with momentum keeps one, so this errs on the safe side
 
 
-def tensor_bytes(value: Any) -> int:
-    """The bytes of every tensor in a (nested) state dict: about what torch.save writes for it."""
-    if isinstance(value, torch.Tensor):
-        return value.numel() * value.element_size()
-    if isinstance(value, dict):
-        return sum(tensor_bytes(v) for v in value.values())
-    if isinstance(value, (list, tuple)):
-        return sum(tensor_bytes(v) for v in value)
-    return 0
+def module_bytes(module: nn.Module | None) -> int:
+    if module is None:
+        return 0
+    return sum(t.numel() * t.element_size() for t in module.state_dict().values())
 
 
-def check_room(folder: str | Path, state: dict[str, Any]) -> None:
-    """A checkpoint is written whole beside the one it replaces, and the generator's snapshot beside that:
-    twice the state, and a margin for the rest. A disk that cannot say how full it is is not refused."""
-    needed = 2 * tensor_bytes(state) + SAVE_MARGIN_BYTES
+def checkpoint_bytes(trainer: Trainer) -> int:
+    """About what one checkpoint of trainer takes, counted from its modules: before the first step the
+    optimizers hold no moments yet, so its state_dict would say a third of it."""
+    return (1 + MOMENTS) * (module_bytes(trainer.G) + module_bytes(trainer.D)) + module_bytes(trainer.G_ema)
+
+
+def run_needs_bytes(trainer: Trainer, total_steps: int) -> int:
+    """latest.pt written whole beside the one it replaces, a step copy at every interval still to come,
+    best.pt when kept, and the generator's snapshot for the window."""
+    every = trainer.config.train.checkpoint_every
+    copies = total_steps // every - trainer.step_count // every
+    files = 1 + max(0, copies) + (1 if trainer.config.quality.keep_best else 0)
+    return files * checkpoint_bytes(trainer) + module_bytes(trainer.G) + SAVE_MARGIN_BYTES
+
+
+def check_room(run: RunDirectory, trainer: Trainer, total_steps: int, restarting: bool = False) -> None:
+    """Measured where the checkpoints go (checkpoints/ may be a mount of its own); a restart counts the
+    checkpoints it is about to delete as free. A disk that cannot say how full it is is not refused."""
+    needed = run_needs_bytes(trainer, total_steps)
+    where = run.checkpoints_dir if run.checkpoints_dir.is_dir() else run.path
     try:
-        free = shutil.disk_usage(folder).free
+        free = shutil.disk_usage(where).free
+        if restarting and run.checkpoints_dir.is_dir():
+            free += sum(p.stat().st_size for p in run.checkpoints_dir.glob("*.pt"))
     except OSError:
         return
     if free < needed:
         raise RunError(
-            f"the disk holding {folder} has {free / 2**20:.1f} MB free, and this run's checkpoints need about "
-            f"{needed / 2**20:.1f} MB: free some space or choose another folder; nothing was changed"
+            f"the disk holding {Path(where)} has {free / 2**20:,.1f} MB free, and this run's checkpoints need "
+            f"about {needed / 2**20:,.1f} MB: free some space, choose another folder, or save less often "
+            "(train.checkpoint_every); nothing was changed"
         )

@@ -8,13 +8,12 @@ from __future__ import annotations
 
 import json
 import math
-import os
 import re
 import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ganstudio.core.atomic import atomic_write, remove_stale_temp_files
+from ganstudio.core.atomic import atomic_write, cannot_write_in, remove_stale_temp_files
 from ganstudio.core.config import MAX_CONFIG_BYTES, PRESET_NAME, ConfigError, RunConfig, check, parse_json
 from ganstudio.core.events import CLASS_SCORES, CLASS_TABLES, Event, StatsBatch, event_from_record
 from ganstudio.core.stats import STAT_FIELDS, StepStats
@@ -173,15 +172,15 @@ class RunDirectory:
         writable. A link there would let a shared run folder decide what a restart deletes elsewhere, and a
         read-only one would fail only at the first save, after the folder had been half-updated."""
         for folder in (self.samples_dir, self.checkpoints_dir):
-            if folder.is_symlink():
+            if folder.is_symlink() or (folder.exists() and folder.resolve() != self.path.resolve() / folder.name):
                 raise RunError(
-                    f"{folder} is a link (to {os.readlink(folder)}): a run's samples and checkpoints must be "
+                    f"{folder} is a link (to {folder.resolve()}): a run's samples and checkpoints must be "
                     "folders of its own, since training writes and deletes in them"
                 )
             if folder.exists() and not folder.is_dir():
                 raise RunError(f"{folder} is a file where the run keeps a folder; move it away and try again")
-            if folder.is_dir() and not os.access(folder, os.W_OK | os.X_OK):
-                raise RunError(f"{folder} cannot be written to; nothing was changed")
+            if folder.is_dir() and (reason := cannot_write_in(folder)) is not None:
+                raise RunError(f"{folder} cannot be written to ({reason}); nothing was changed")
 
     def remove_if_empty(self) -> None:
         """Undoes create()/at() when a run fails before writing anything."""

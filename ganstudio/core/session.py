@@ -19,6 +19,7 @@ from ganstudio.core.checkpoint import CheckpointError, load_checkpoint, restore_
 from ganstudio.core.config import ConfigError, RunConfig, check
 from ganstudio.core.control import forget_last_writer
 from ganstudio.core.data.toy import mode_centres
+from ganstudio.core.disk_room import check_room
 from ganstudio.core.events import ClassifierScored, Event, ModesMeasured, QualityScored
 from ganstudio.core.imaging import image_grid, scatter_image
 from ganstudio.core.metrics import PROTOCOL_SAMPLES, MatchMetrics, mode_metrics, wasserstein_1d
@@ -26,7 +27,6 @@ from ganstudio.core.mode_metrics import ModeMetrics
 from ganstudio.core.quality.scores import QualityReport
 from ganstudio.core.resume import resume_changes
 from ganstudio.core.run_data import adopt_drawn, data_in_folder, discard_drawn
-from ganstudio.core.disk_room import check_room
 from ganstudio.core.run_lock import RunLock
 from ganstudio.core.runlog import RunDirectory, RunError
 from ganstudio.core.semi.report import ClassifierReport
@@ -154,7 +154,7 @@ class TrainingSession:
             check_inception(config)
             config = adopt_drawn(config, run.path)
             trainer = build_trainer(config, run, device)
-            check_room(run.path, trainer.state_dict())
+            check_room(run, trainer, config.train.steps)
             run.write_config(config)
         except BaseException:
             lock.close()
@@ -212,7 +212,7 @@ class TrainingSession:
                 f"{run.latest_checkpoint}: its weights are not all finite numbers (NaN or Inf), so continuing "
                 "would train NaN; train the folder over with --restart, or start a new run"
             )
-        check_room(run.path, trainer.state_dict())
+        check_room(run, trainer, config.train.steps)
         run.truncate_metrics(trainer.step_count)
         if config.to_dict() != on_disk.to_dict():
             run.write_config(config)
@@ -231,7 +231,7 @@ class TrainingSession:
         try:
             run.check_own_folders()
             trainer = build_trainer(run.read_config(), run, device)
-            check_room(run.path, trainer.state_dict())
+            check_room(run, trainer, trainer.config.train.steps, restarting=True)
             run.clear_history()
         except BaseException:
             lock.close()

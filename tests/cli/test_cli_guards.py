@@ -66,7 +66,7 @@ def test_a_pacgan_toy_run_draws_its_map_of_d():
     assert frame.d_map is not None and np.isfinite(frame.d_map).all()
 
 
-def test_arguments_out_of_range_or_empty_are_one_line(small_checkpoint, tmp_path, capsys):
+def test_arguments_out_of_range_or_empty_are_one_line(small_checkpoint, tmp_path, capsys, read_only_folder):
     checkpoint = str(small_checkpoint)
     out = ["--out", str(tmp_path / "s")]
     for command, says in (
@@ -86,6 +86,9 @@ def test_arguments_out_of_range_or_empty_are_one_line(small_checkpoint, tmp_path
         (["classify", checkpoint, "", "--out", str(tmp_path / "p.csv")], "images: must not be empty"),
         (["classify", checkpoint, "x", "--labels", "", "--out", str(tmp_path / "p.csv")], "--labels: must not"),
         (["eval", checkpoint, "--n", "50", "--json", str(tmp_path / "missing" / "e.json")], "there is no folder"),
+        (["eval", checkpoint, "--json", str(read_only_folder / "e.json")], "cannot be written to"),  # not after
+        (["classify", checkpoint, "x", "--out", str(read_only_folder / "p.csv")], "cannot be written to"),
+        (["bench", "speed", "--json", str(read_only_folder / "b.json")], "cannot be written to"),
     ):
         assert status_of(command) == 2, command
         assert says in one_error_line(capsys)

@@ -30,7 +30,7 @@ def test_resume_and_restart_are_refused_with_the_folder_as_it_was(tmp_path, argv
     fill_disk(monkeypatch)
     before = tree_state(run)
     line = assert_one_line_error(main(["train", "--resume", str(run), *argv]), capsys)
-    assert "0.1 MB free" in line and "nothing was changed" in line
+    assert "MB free" in line and "nothing was changed" in line
     assert tree_state(run) == before
 
 
@@ -40,3 +40,19 @@ def test_a_new_run_is_refused_and_leaves_no_folder(tmp_path, capsys, monkeypatch
     config = write_config(tmp_path, tiny_toy_config(steps=10))
     assert_one_line_error(main(["train", "--config", config, "--out", str(out)]), capsys)
     assert not out.exists()
+
+
+def test_the_room_counts_what_a_checkpoint_takes_and_the_copies_still_to_come(tmp_path):
+    from ganstudio.core.config import preset
+    from ganstudio.core.disk_room import SAVE_MARGIN_BYTES, checkpoint_bytes, module_bytes, run_needs_bytes
+
+    config = preset("fashion-fast")
+    config.train.steps, config.train.checkpoint_every, config.train.device = 2, 2, "cpu"
+    config.quality.every, config.quality.keep_best = 0, False
+    session = trained_run(config, tmp_path / "run")
+    written = (tmp_path / "run" / "checkpoints" / "latest.pt").stat().st_size
+    assert 0.9 * written <= checkpoint_bytes(session.trainer) <= 1.2 * written  # Adam's moments counted
+    one = checkpoint_bytes(session.trainer)
+    snapshot = module_bytes(session.trainer.G) + SAVE_MARGIN_BYTES
+    assert run_needs_bytes(session.trainer, 2) == one + snapshot  # at its end: latest.pt's replacement
+    assert run_needs_bytes(session.trainer, 12) == 6 * one + snapshot  # and five step copies to come

@@ -36,21 +36,15 @@ def test_a_pipe_nobody_reads_is_refused_within_a_bound_not_waited_on_for_ever(tm
 
 def test_a_failed_write_names_the_file_not_its_hidden_temp_file(tmp_path):
     target = tmp_path / "scores.json"
+    (target / "inside").mkdir(parents=True)  # renaming the temp file over a folder fails, naming the temp file
+    with pytest.raises(OSError) as raised:
+        atomic.atomic_write(target, lambda staged: Path(staged).write_text("{}"))
+    assert raised.value.filename == str(target)
 
     def disk_full(staged: str) -> None:
-        raise OSError(errno.ENOSPC, "No space left on device", staged)  # as write() reports a full disk
+        raise OSError(errno.ENOSPC, "No space left on device")  # as a short write reports it: no file named
 
     with pytest.raises(OSError) as raised:
-        atomic.atomic_write(target, disk_full)
-    assert raised.value.filename == str(target) and raised.value.errno == errno.ENOSPC
-    assert list(tmp_path.iterdir()) == []
-
-
-def test_where_a_named_file_cannot_go_is_said_before_the_work(tmp_path):
-    (tmp_path / "a-file").write_text("")
-    with pytest.raises(NotADirectoryError):
-        atomic.check_named_file(tmp_path / "a-file" / "deeper" / "out.csv")
-    with pytest.raises(IsADirectoryError):
-        atomic.check_named_file(tmp_path)
-    atomic.check_named_file(tmp_path / "new" / "folders" / "out.csv")  # made when written
-    assert not (tmp_path / "new").exists()
+        atomic.atomic_write(tmp_path / "other.json", disk_full)
+    assert raised.value.filename == str(tmp_path / "other.json") and raised.value.errno == errno.ENOSPC
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["scores.json"]

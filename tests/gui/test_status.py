@@ -4,6 +4,7 @@ import re
 from pathlib import Path
 
 from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QStatusBar
 
 from ganstudio.core.checkpoint import load_checkpoint
 from ganstudio.core.health import Alarm
@@ -88,17 +89,23 @@ def test_a_refused_change_is_said_by_the_fields_which_go_back_to_what_the_run_us
     w.stop()
 
 
-def test_a_long_status_message_is_shortened_in_the_middle_and_kept_whole_in_the_tooltip(qtbot, make_window):
+def test_a_long_status_message_is_drawn_shortened_in_the_middle_and_kept_whole(qtbot, make_window):
     w = make_window()
     w.resize(1280, 800)
     bar = w.statusBar()
     folder = "/home/someone/" + "a-long-folder-name/" * 12 + "2026-11-24_ring-8"
+    message = f"Training on Fashion-MNIST; writing {folder}"
     w.device_label.setText("Device: CPU (2 threads); fused optimizers, bfloat16 autocast")  # moves it left
-    bar.showMessage(f"Training on Fashion-MNIST; writing {folder}")
-    shown = bar.currentMessage()
+    bar.showMessage(message)
+    drawn = QStatusBar.currentMessage(bar)  # what Qt draws
     qtbot.wait(50)  # the status bar's layout has placed the label where its new text puts it
-    assert shown.startswith("Training on Fashion-MNIST") and shown.endswith("2026-11-24_ring-8") and "…" in shown
-    assert bar.fontMetrics().horizontalAdvance(shown) <= w.device_label.x()
-    assert bar.toolTip() == f"Training on Fashion-MNIST; writing {folder}"
+    assert drawn.startswith("Training on Fashion-MNIST") and drawn.endswith("2026-11-24_ring-8") and "…" in drawn
+    assert bar.fontMetrics().horizontalAdvance(drawn) <= w.device_label.x() - 8
+    assert bar.currentMessage() == message and bar.toolTip() == message
+    w.resize(1280 + bar.fontMetrics().horizontalAdvance(folder), 800)  # room for all of it: drawn whole again
+    qtbot.waitUntil(lambda: QStatusBar.currentMessage(bar) == message, timeout=5000)
+    assert bar.toolTip() == ""
     bar.showMessage("Run finished.")
-    assert bar.currentMessage() == "Run finished." and bar.toolTip() == ""
+    assert bar.currentMessage() == QStatusBar.currentMessage(bar) == "Run finished." and bar.toolTip() == ""
+    bar.clearMessage()
+    assert bar.currentMessage() == ""
