@@ -18,7 +18,7 @@ from ganstudio.core.runlog import RunDirectory, RunError
 if TYPE_CHECKING:
     from ganstudio.core.trainer import Trainer
 
-SAVE_MARGIN_BYTES = 4 << 20  # the sample grids, metrics, heartbeat and live picture beside the checkpoints
+SAVE_MARGIN_BYTES = 1 << 20  # the sample grids, metrics, heartbeat and live picture beside the checkpoints
 MOMENTS = 2  # Adam's two moments a weight; SGD with momentum keeps one, so this errs on the safe side
 
 
