@@ -69,12 +69,13 @@ def _nearly_full(folder: Path) -> bool:
 
 def save_checkpoint(state: dict[str, Any], path: str | Path) -> Path:
     """A failed write (full disk, read-only folder) leaves the previous file as it was."""
+    existed = Path(path).is_file()
     try:
         return atomic_write(path, lambda tmp: torch.save(state, tmp))
     except (OSError, RuntimeError) as exc:  # torch.save reports a full disk as a RuntimeError
+        kept = "the previous one is kept" if existed else "there was none before it"
         raise CheckpointError(
-            f"could not save the checkpoint {path}: {_write_reason(exc, Path(path).parent)}; "
-            "the previous checkpoint is kept"
+            f"could not save the checkpoint {path}: {_write_reason(exc, Path(path).parent)}; {kept}"
         ) from None
 
 

@@ -346,6 +346,15 @@ class TrainingSession:
             return image_grid(samples, nrow=8)
         return scatter_image(self.toy_real(), self.trainer.sample_spread(self.toy_noise()).numpy())
 
+    def save_last_samples(self) -> bool:
+        """The grid of the step a run stopped at, when its sample interval had not come: reopened, a run
+        stopped between grids showed none, or an older one than its checkpoint. True once there is one."""
+        if self.step == 0:
+            return False
+        if not self.run.sample_path(self.step).is_file():
+            self.run.save_samples(self.step, self.picture())
+        return True
+
     def toy_real(self) -> np.ndarray:
         if self._toy_real is None:
             g = torch.Generator(device=self.trainer.device).manual_seed(12345)

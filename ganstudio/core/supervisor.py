@@ -416,7 +416,7 @@ class Supervisor:
             said = f"The final checkpoint was not saved: {exc}"
             self._emit(Failed(f"{traceback.format_exc()}\n{said}", exc, said))
         try:
-            self._picture(saved=False, final=True)
+            self._picture(saved=self._live_session.save_last_samples(), final=True)
             self._snapshot(final=True)
         except Exception as exc:  # noqa: BLE001 - reported; the run is over either way
             self._emit(Failed(traceback.format_exc(), exc))

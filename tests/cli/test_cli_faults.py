@@ -71,8 +71,23 @@ def test_a_full_disk_during_train_keeps_the_last_checkpoint(tmp_path):
     lines = err.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("ganstudio: error: could not save the checkpoint"), err
     assert "could not be written whole" in err and "inline_container" not in err  # words, not torch's C++ source
+    assert "the previous one is kept" in err
     assert hashlib.sha256(latest.read_bytes()).hexdigest() == before
     assert not list(run.rglob("*.tmp"))
+
+
+def test_a_first_checkpoint_that_cannot_be_written_does_not_claim_an_earlier_one(tmp_path):
+    proc = ganstudio(
+        "train",
+        "--config",
+        wide_toy_config(tmp_path, steps=2, checkpoint_every=2),
+        "--out",
+        str(tmp_path / "run"),
+        limit_files=True,
+    )
+    _out, err = proc.communicate(timeout=120)
+    assert proc.returncode == 2, err
+    assert "could not save the checkpoint" in err and "there was none before it" in err, err
 
 
 def test_a_full_disk_during_sample_leaves_no_partial_file(tmp_path):

@@ -260,3 +260,20 @@ def test_every_step_reaches_the_front_end_once_even_across_checkpoints_and_a_sto
             assert event.reason is FinishReason.STOPPED
             assert steps == list(range(1, event.step + 1))
     assert steps
+
+
+def test_a_run_stopped_between_grids_keeps_the_grid_of_its_last_step(tmp_path):
+    """Reopened, it showed no samples at all (or an older grid than its checkpoint's step)."""
+    cfg = tiny_image_config(steps=1000, log_every=1, checkpoint_every=1000, sample_every=1000)
+    sup = supervisor_for(tmp_path, cfg)
+    frames = []
+    for event in sup.run():
+        if isinstance(event, StatsBatch) and event.stats[-1].step >= 7:
+            sup.submit(Command("stop"))
+        if isinstance(event, SampleFrame):
+            frames.append(event)
+        if isinstance(event, Finished):
+            stopped_at = event.step
+    run = RunDirectory(tmp_path / "run")
+    assert [step for step, _ in run.sample_files()] == [stopped_at]
+    assert frames[-1].step == stopped_at and frames[-1].saved and frames[-1].final
