@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 from PySide6.QtCore import QMimeData, QPointF, Qt, QUrl
 from PySide6.QtGui import QDropEvent
-from PySide6.QtWidgets import QMessageBox
+from PySide6.QtWidgets import QFileDialog, QMessageBox
 
 from ganstudio.core.imaging import save_png
 from ganstudio.core.semi.report import BASELINE_FILE
@@ -69,6 +69,20 @@ def test_a_file_that_is_not_an_image_is_refused_in_one_line(qtbot, semi_window, 
     assert "\n" not in view.result_label.text()
     assert view.probabilities.rowCount() == 0  # dark.png's probabilities stood under the refusal
     assert not semi_window.findChildren(QMessageBox)
+
+
+def test_classify_folder_chooses_a_folder_and_classifies_its_images(qtbot, semi_window, tmp_path, monkeypatch):
+    """The file dialog of Classify image picks files only; a folder had to be dropped."""
+    folder = tmp_path / "shirts"
+    folder.mkdir()
+    for i in range(3):
+        save_png(np.full((28, 28), 40 * i, dtype=np.uint8), folder / f"{i}.png")
+    view = semi_window.classifier
+    monkeypatch.setattr(QFileDialog, "getExistingDirectory", lambda *args: str(folder))  # the user's choice
+    with qtbot.waitSignal(view.classify_job.done, timeout=30000):
+        qtbot.mouseClick(view.classify_folder_button, Qt.MouseButton.LeftButton)
+    assert view.result_label.text().endswith("; 3 images read, the first shown"), view.result_label.text()
+    assert view.probabilities.rowCount() == 10
 
 
 def test_an_ordinary_checkpoint_is_refused_in_one_line(qtbot, make_window):

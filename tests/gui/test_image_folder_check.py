@@ -39,6 +39,15 @@ def test_an_empty_folder_is_refused_beside_the_field(qtbot, make_window, tmp_pat
     assert w.state is RunPhase.IDLE and w.errors.dialog is None
 
 
+def test_a_file_given_as_the_folder_is_called_a_file_not_missing(qtbot, make_window, tmp_path):
+    text = tmp_path / "notes.txt"
+    text.write_text("not a folder")
+    w = make_window()
+    _note, error = choose(qtbot, w, text)
+    assert shown(error) == f"{text} is a file; choose the folder that holds the images"
+    assert not w.controls.start_button.isEnabled()
+
+
 def test_a_folder_of_non_images_is_refused(qtbot, make_window, tmp_path):
     junk = tmp_path / "junk"
     junk.mkdir()

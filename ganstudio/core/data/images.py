@@ -151,6 +151,13 @@ def _center_square(image: PIL.Image.Image, size: int) -> PIL.Image.Image:
     return image.crop((left, top, left + side, top + side)).resize((size, size), Image.Resampling.BICUBIC)
 
 
+def _check_is_folder(folder: Path) -> None:
+    if folder.is_file():
+        raise DataError(f"{folder} is a file; choose the folder that holds the images")
+    if not folder.is_dir():
+        raise DataError(f"image folder not found: {folder}")
+
+
 def load_image_folder(path: str | None, size: int, channels: int) -> LoadedImages:
     """Any folder of images, flat or with class subfolders; unreadable files are skipped and counted."""
     from PIL import Image, UnidentifiedImageError
@@ -158,8 +165,7 @@ def load_image_folder(path: str | None, size: int, channels: int) -> LoadedImage
     if not path:
         raise DataError("choose an image folder")
     folder = Path(path).expanduser()
-    if not folder.is_dir():
-        raise DataError(f"image folder not found: {folder}")
+    _check_is_folder(folder)
     mode = "L" if channels == 1 else "RGB"
     images, skipped = [], 0
     folders: list[str] = []  # each image's first-level subfolder ("" for one lying in the folder itself)
@@ -229,8 +235,7 @@ def count_readable_images(path: str | None, limit: int = 100, max_files: int = 1
     if not path:
         raise DataError("choose an image folder")
     folder = Path(path).expanduser()
-    if not folder.is_dir():
-        raise DataError(f"image folder not found: {folder}")
+    _check_is_folder(folder)
     readable = unreadable = seen = 0
     for root, _dirs, files in os.walk(folder):
         for name in files:

@@ -35,6 +35,7 @@ NO_SCORES = (
     "Quality metrics fold) and at the end of the run"
 )
 CLASSIFY_SHORTCUT = "Ctrl+K"
+CLASSIFY_FOLDER_SHORTCUT = "Ctrl+Shift+K"
 
 
 def _button(text: str, name: str, tip: str) -> QPushButton:
@@ -88,10 +89,16 @@ class ClassifierView(QWidget):
         self.classify_button = _button(
             "Classify image…",
             "classifyImageButton",
-            f"Choose an image, .npy or idx file to classify with the run's latest checkpoint ({CLASSIFY_SHORTCUT}); "
-            "drop a folder on the area above to classify all its images",
+            f"Choose an image, .npy or idx file to classify with the run's latest checkpoint ({CLASSIFY_SHORTCUT})",
         )
         self.classify_button.setShortcut(QKeySequence(CLASSIFY_SHORTCUT))
+        self.classify_folder_button = _button(
+            "Classify folder…",
+            "classifyFolderButton",
+            "Choose a folder to classify every image in it with the run's latest checkpoint "
+            f"({CLASSIFY_FOLDER_SHORTCUT}); the first image's probabilities are shown",
+        )
+        self.classify_folder_button.setShortcut(QKeySequence(CLASSIFY_FOLDER_SHORTCUT))
         self.result_label = QLabel("", objectName="classifyResult")
         self.result_label.setWordWrap(True)
         self.result_label.setToolTip("The class D gives the image, or why it could not classify it")
@@ -109,6 +116,7 @@ class ClassifierView(QWidget):
         self.baseline_job.cancelled.connect(lambda: self._baseline_ended("Baseline cancelled; nothing was saved"))
         self.drop_area.dropped.connect(self.classify)
         self.classify_button.clicked.connect(self.ask_classify)
+        self.classify_folder_button.clicked.connect(self.ask_classify_folder)
         self.classify_job.done.connect(self._on_classified)
         self.classify_job.failed.connect(lambda text: self._classify_ended(f"Cannot classify: {text}"))
         self._update_buttons()
@@ -129,7 +137,10 @@ class ClassifierView(QWidget):
         classify_column = QVBoxLayout(classify)
         classify_column.setContentsMargins(0, 0, 0, 0)
         classify_column.addWidget(self.drop_area)
-        classify_column.addWidget(self.classify_button)
+        buttons = QHBoxLayout()
+        buttons.addWidget(self.classify_button)
+        buttons.addWidget(self.classify_folder_button)
+        classify_column.addLayout(buttons)
         classify_column.addWidget(self.result_label)
         classify_column.addWidget(self.probabilities)
         classify_column.addStretch(1)
@@ -254,6 +265,12 @@ class ClassifierView(QWidget):
         if path:
             self.classify(path)
 
+    def ask_classify_folder(self) -> None:
+        """The file dialog above picks files only: a folder of images has its own."""
+        folder = QFileDialog.getExistingDirectory(self, "Classify a folder of images", self.run_dir or "")
+        if folder:
+            self.classify(folder)
+
     def classify(self, path: str) -> None:
         """Classifies an image file (or folder, .npy, idx file) with the run's latest checkpoint."""
         from ganstudio.core.runlog import RunDirectory
@@ -300,3 +317,4 @@ class ClassifierView(QWidget):
         self.baseline_progress.setVisible(measuring)
         self.cancel_button.setVisible(measuring)
         self.classify_button.setEnabled(not self.classify_job.busy)
+        self.classify_folder_button.setEnabled(not self.classify_job.busy)
