@@ -85,7 +85,11 @@ class RunFiles(QObject):
 
             if continuable is not None:
                 return TrainingSession.resume(continuable, total_steps=config.train.steps, device=config.train.device)
-            return TrainingSession.start(config, RunDirectory.create(runs_root, config.preset or "run"))
+            try:
+                run = RunDirectory.create(runs_root, config.preset or "run")
+            except RunError as exc:  # the runs folder is the window's setting: say where it is chosen
+                raise RunError(f"{exc} (File > Preferences chooses where runs go)") from None
+            return TrainingSession.start(config, run)
 
         return make
 

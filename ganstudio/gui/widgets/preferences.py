@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
@@ -9,10 +11,15 @@ from PySide6.QtWidgets import (
     QFileDialog,
     QFormLayout,
     QHBoxLayout,
+    QLabel,
     QLineEdit,
     QPushButton,
     QWidget,
 )
+
+from ganstudio.core.atomic import cannot_write_in
+
+RUNS_EDIT_MIN_WIDTH = 380  # px: a path like /home/someone/.local/share/ganstudio/runs whole
 
 
 class PreferencesDialog(QDialog):
@@ -22,6 +29,12 @@ class PreferencesDialog(QDialog):
         self.setObjectName("preferencesDialog")
         self.runs_edit = QLineEdit(runs_dir, objectName="runsDirEdit")
         self.runs_edit.setToolTip("New runs are written into a folder of their own under this one")
+        self.runs_edit.setMinimumWidth(RUNS_EDIT_MIN_WIDTH)
+        self.runs_edit.textEdited.connect(lambda _text: self.runs_error.hide())
+        self.runs_error = QLabel("", objectName="runsDirError")
+        self.runs_error.setStyleSheet("color: #c0392b")
+        self.runs_error.setWordWrap(True)
+        self.runs_error.hide()
         browse = QPushButton("Browse...")
         browse.clicked.connect(self._browse)
         row = QWidget()
@@ -39,8 +52,18 @@ class PreferencesDialog(QDialog):
         buttons.rejected.connect(self.reject)
         form = QFormLayout(self)
         form.addRow("Runs folder", row)
+        form.addRow("", self.runs_error)
         form.addRow("Default device", self.device_combo)
         form.addRow(buttons)
+
+    def accept(self) -> None:
+        """A runs folder that cannot take a run is said here, with the choice still open, not at Start."""
+        problem = runs_folder_problem(self.runs_dir)
+        if problem is not None:
+            self.runs_error.setText(problem)
+            self.runs_error.show()
+            return
+        super().accept()
 
     def _browse(self) -> None:
         folder = QFileDialog.getExistingDirectory(self, "Runs folder", self.runs_edit.text())
@@ -54,3 +77,22 @@ class PreferencesDialog(QDialog):
     @property
     def device(self) -> str:
         return self.device_combo.currentData()
+
+
+def runs_folder_problem(text: str) -> str | None:
+    """Why new runs could not be made under text: a missing folder is fine (made at the first run) when the
+    nearest folder that does exist can be written to."""
+    if not text:
+        return "Choose the folder new runs go into."
+    folder = Path(text).expanduser()
+    if folder.exists() and not folder.is_dir():
+        return f"{folder} is a file, not a folder."
+    existing = folder
+    while not existing.exists() and existing != existing.parent:
+        existing = existing.parent
+    if not existing.is_dir():
+        return f"{existing} is a file, so {folder} cannot be made."
+    reason = cannot_write_in(existing)
+    if reason is not None:
+        return f"{existing} cannot be written to ({reason})."
+    return None

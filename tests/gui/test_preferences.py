@@ -1,0 +1,51 @@
+"""Preferences refuses a runs folder that cannot take a run, with the dialog still open (the error used
+to come at Start, with no word of where the folder was chosen)."""
+
+from PySide6.QtWidgets import QDialog
+
+from ganstudio.gui.widgets.preferences import PreferencesDialog
+
+
+def dialog(qtbot, runs_dir) -> PreferencesDialog:
+    d = PreferencesDialog(str(runs_dir), "auto", [("auto", "Auto"), ("cpu", "CPU")])
+    qtbot.addWidget(d)
+    d.show()
+    return d
+
+
+def test_a_file_or_an_unwritable_folder_is_refused_beside_the_field(qtbot, tmp_path, read_only_folder):
+    a_file = tmp_path / "notes.txt"
+    a_file.write_text("")
+    d = dialog(qtbot, tmp_path / "runs")
+    for text, says in (
+        (str(a_file), "is a file, not a folder"),
+        (str(a_file / "runs"), "is a file, so"),
+        (str(read_only_folder / "runs"), "cannot be written to"),
+        ("  ", "Choose the folder"),
+    ):
+        d.runs_edit.setText(text)
+        d.accept()
+        assert d.result() != QDialog.DialogCode.Accepted and d.isVisible(), text
+        assert d.runs_error.isVisible() and says in d.runs_error.text(), text
+    d.runs_edit.textEdited.emit("x")  # typing takes the old complaint away
+    assert not d.runs_error.isVisible()
+
+
+def test_a_folder_still_to_be_made_is_accepted(qtbot, tmp_path):
+    d = dialog(qtbot, tmp_path / "runs")
+    d.runs_edit.setText(str(tmp_path / "new" / "runs"))
+    d.accept()
+    assert d.result() == QDialog.DialogCode.Accepted and d.runs_dir == str(tmp_path / "new" / "runs")
+    assert not (tmp_path / "new").exists()
+
+
+def test_a_runs_folder_that_cannot_be_made_says_where_it_is_chosen(qtbot, make_window, app_settings, tmp_path):
+    a_file = tmp_path / "runs-is-a-file"
+    a_file.write_text("")
+    app_settings.runs_dir = str(a_file)
+    w = make_window()
+    w.start()
+    qtbot.waitUntil(lambda: w.errors.dialog is not None, timeout=30000)
+    assert "cannot create a run folder" in w.errors.dialog.text()
+    assert "File > Preferences chooses where runs go" in w.errors.dialog.text()
+    w.errors.dialog.close()
