@@ -236,12 +236,13 @@ def _is_int(value: Any) -> bool:
 
 
 def validate(config: RunConfig) -> list[tuple[str, str]]:
-    """Every problem with the config as (field, reason); empty when it can run. Types first, then each
-    field's declared range or choices, then the rules that tie fields together."""
+    """Every problem with the config as (field, reason); empty when it can run. Each field's type, or else
+    its declared range or choices; then, once all of those hold, the rules that tie fields together."""
     problems = type_problems(config)
-    if problems:
-        return problems
+    mistyped = {field for field, _ in problems}
     for f in CONFIG_FIELDS:
+        if f.path in mistyped:
+            continue  # each field's range is its own: one field's typo must not hide another's range error
         reason = f.spec.range_error(f.kind, f.value_in(config))
         if reason:
             problems.append((f.path, reason))

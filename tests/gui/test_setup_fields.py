@@ -115,6 +115,16 @@ def test_a_range_error_from_the_metadata_shows_beside_its_field(qtbot):
     assert error.text() == "" and not form.problems()
 
 
+def test_a_typo_in_one_field_does_not_hide_a_range_error_in_another(qtbot):
+    form = SetupForm()
+    qtbot.addWidget(form)
+    form.widget("optim.lr_d").setText("abc")
+    form.widget("optim.lr_g").setText("-0.1")
+    assert form.findChild(QLabel, "error_optim_lr_d").text() == "must be a finite number, not 'abc'"
+    assert "must be > 0" in form.findChild(QLabel, "error_optim_lr_g").text()
+    assert {field for field, _ in form.problems()} == {"optim.lr_d", "optim.lr_g"}
+
+
 def test_choices_show_their_labels(qtbot):
     form = SetupForm()
     qtbot.addWidget(form)
