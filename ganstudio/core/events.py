@@ -187,6 +187,7 @@ class Refused(Event):
     step: int
     message: str
     change: bool = False  # a refused live change: a window says it beside the fields it came from
+    stop: bool = False  # a stop whose checkpoint could not be saved: the run paused instead of ending
 
 
 @dataclass(frozen=True)

@@ -81,6 +81,8 @@ class Supervisor:
         self.picture_intervals = PICTURE_INTERVAL_S if gui else HEADLESS_PICTURE_INTERVAL_S
         self.picture_interval = self.picture_intervals[0]
         self._stop: FinishReason | None = None
+        self._discard = False  # a stop that ends the run without its checkpoint (the user chose to lose it)
+        self._stop_saved = False  # the stop's checkpoint is written: shutting down need not write it again
         self._nan_pause = False
         self._good_state: dict[str, Any] | None = None
         self._good_step = -REWIND_EVERY
@@ -173,6 +175,8 @@ class Supervisor:
             self._take_commands(wait=self.paused)
             yield from self._drain()
             if self._stop is not None:
+                if not self._saved_for_stop():
+                    continue
                 return self._stop
             if self._live_session.done:
                 return FinishReason.DONE
@@ -235,6 +239,32 @@ class Supervisor:
                 self._snapshot()
             case CommandKind.STOP:
                 self._stop = FinishReason.NAN if fields.get("why") == FinishReason.NAN.value else FinishReason.STOPPED
+                self._discard = bool(fields.get("discard"))
+
+    def _saved_for_stop(self) -> bool:
+        """In a window, the stop's checkpoint is written before the run ends: when it cannot be (a full disk,
+        a folder gone) the run pauses instead, its weights still in memory, and says why; freeing space and stopping again
+        loses no step. Headless, nobody could free space and answer: the run ends, its failure said."""
+        if not self._gui or self._discard or self._stop is not FinishReason.STOPPED:
+            return True
+        from ganstudio.core.checkpoint import CheckpointError
+
+        try:
+            self._save()
+        except CheckpointError as exc:
+            self._stop = None
+            self._emit(
+                Refused(
+                    self._live_session.step,
+                    f"Not stopped: {exc}. The run is paused with its weights in memory: once the checkpoint can "
+                    "be written (free some space), stop again",
+                    stop=True,
+                )
+            )
+            self._set_paused(True)
+            return False
+        self._stop_saved = True
+        return True
 
     def _set_paused(self, paused: bool) -> None:
         if paused == self.paused:
@@ -411,7 +441,8 @@ class Supervisor:
         lag by up to a few seconds, and the explorer's may be from step 0). A failure here (a full
         disk) is said, not raised: raised, it would skip Finished and leave a window waiting for ever."""
         try:
-            self._save()
+            if not (self._stop_saved or self._discard):
+                self._save()
         except Exception as exc:  # noqa: BLE001 - reported to the front end with its cause
             said = f"The final checkpoint was not saved: {exc}"
             self._emit(Failed(f"{traceback.format_exc()}\n{said}", exc, said))

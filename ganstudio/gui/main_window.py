@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QCoreApplication, Qt, QThreadPool, QTimer, Signal
 from PySide6.QtGui import QCloseEvent, QDragEnterEvent, QDropEvent, QGuiApplication, QPaintEvent
-from PySide6.QtWidgets import QLabel, QMainWindow, QSplitter, QTabWidget, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QLabel, QMainWindow, QMessageBox, QSplitter, QTabWidget, QVBoxLayout, QWidget
 
 from ganstudio.core.config import DEFAULT_PRESET, TOY_DATASETS, preset
 from ganstudio.core.events import CommandKind, Remedy
@@ -282,6 +282,23 @@ class MainWindow(QMainWindow):
             self.set_phase(RunPhase.STOPPING)
             self.steering().stop()
 
+    def offer_quit_without_saving(self, why: str) -> None:
+        answer = QMessageBox.question(
+            self,
+            "Quit without saving?",
+            f"{why}.\n\nQuit anyway? The steps since the last checkpoint will be lost.",
+            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
+            QMessageBox.StandardButton.No,
+        )
+        if answer == QMessageBox.StandardButton.Yes:
+            self.close_when_finished = True
+            self.set_phase(RunPhase.STOPPING)
+            self.controller.stop(discard=True)
+        else:
+            self.statusBar().showMessage(
+                "Not closed: the run is paused; once its checkpoint can be written, stop or close again"
+            )
+
     def save_checkpoint(self) -> None:
         if self.state.allows(RunAction.SAVE):
             self.steering().save_checkpoint()
@@ -407,9 +424,12 @@ class MainWindow(QMainWindow):
             self.statusBar().showMessage("Saving a checkpoint and stopping...")
             self.set_phase(RunPhase.STOPPING)
             if not self.controller.stop_and_wait():
-                # A step or a dataset load is still running: close when it ends, never kill the thread.
+                # A step or a dataset load is still running: close when it ends, never kill the thread. A stop
+                # whose checkpoint could not be saved is among the worker's words: its handler asks instead.
                 self.close_when_finished = True
-                self.statusBar().showMessage("Closing when the current step ends...")
+                QCoreApplication.sendPostedEvents(self.controller)
+                if self.close_when_finished:
+                    self.statusBar().showMessage("Closing when the current step ends...")
                 event.ignore()
                 return
             QCoreApplication.sendPostedEvents(self.controller)  # the worker's last words: a failed save

@@ -30,6 +30,7 @@ class RunEvents(QObject):
         c.state_changed.connect(self._on_state)
         c.alarm.connect(self.window.show_alarm)
         c.change_refused.connect(self.window.refused_change)
+        c.stop_refused.connect(self._on_stop_refused)
         c.checkpoint_saved.connect(lambda path: w.statusBar().showMessage(f"Checkpoint saved: {path}", 5000))
         c.failed.connect(self._on_failed)
         c.snapshot_ready.connect(w.explorer.set_live_state)
@@ -78,6 +79,17 @@ class RunEvents(QObject):
         w.controls.set_paused(paused)
         if w.state is not RunPhase.STOPPING:
             w.set_phase(RunPhase.of(state))
+
+    def _on_stop_refused(self, message: str) -> None:
+        """The run paused instead of ending: its checkpoint could not be saved (a full disk). Closing, the
+        window asks whether to quit without it; otherwise it says why, and Stop tries again."""
+        w = self.window
+        w.set_phase(RunPhase.PAUSED)
+        if w.close_when_finished:
+            w.close_when_finished = False
+            w.offer_quit_without_saving(message)
+        else:
+            w.errors.show("Not stopped", message)
 
     def _on_health_alarm(self, alarm: Alarm) -> None:
         w = self.window

@@ -69,6 +69,7 @@ class TrainingController(QObject):
     state_changed = Signal(object)  # RunState
     alarm = Signal(int, str)  # the step, and a request the run refused (nothing to rewind to, NaN weights unsaved)
     change_refused = Signal(int, str)  # the step, and why the run refused a live change
+    stop_refused = Signal(str)  # why the stop's checkpoint could not be saved; the run is paused instead
     checkpoint_saved = Signal(str)
     snapshot_ready = Signal(object)  # generator state_dict copy + config, for the explorer
     distribution_ready = Signal(object)  # DistributionFrame (toy data only)
@@ -111,6 +112,8 @@ class TrainingController(QObject):
                 self.state_changed.emit(state)
             case Refused(step=step, message=message, change=True):
                 self.change_refused.emit(step, message)
+            case Refused(message=message, stop=True):
+                self.stop_refused.emit(message)
             case Refused(step=step, message=message):
                 self.alarm.emit(step, message)
             case CheckpointSaved(path=path):
@@ -161,8 +164,9 @@ class TrainingController(QObject):
     def request_snapshot(self) -> None:
         self._submit(CommandKind.SNAPSHOT)
 
-    def stop(self) -> None:
-        self._submit(CommandKind.STOP)
+    def stop(self, discard: bool = False) -> None:
+        """discard: end without the checkpoint (after one that could not be saved, the user chose to quit)."""
+        self._submit(CommandKind.STOP, {"discard": True} if discard else None)
 
     def stop_and_wait(self, timeout_ms: int = STOP_WAIT_MS) -> bool:
         """Stops (saving a checkpoint) and joins the thread for at most timeout_ms; True when it ended."""

@@ -277,3 +277,54 @@ def test_a_run_stopped_between_grids_keeps_the_grid_of_its_last_step(tmp_path):
     run = RunDirectory(tmp_path / "run")
     assert [step for step, _ in run.sample_files()] == [stopped_at]
     assert frames[-1].step == stopped_at and frames[-1].saved and frames[-1].final
+
+
+def fail_saves(monkeypatch, times: int) -> list:
+    """The next `times` checkpoint writes fail as a full disk makes them fail; the list of their paths grows."""
+    import ganstudio.core.session as session_module
+    from ganstudio.core.checkpoint import CheckpointError
+
+    real, failed = session_module.save_checkpoint, []
+
+    def save(state, path):
+        if len(failed) < times:
+            failed.append(path)
+            raise CheckpointError(f"could not save the checkpoint {path}: the disk is full; there was none before it")
+        return real(state, path)
+
+    monkeypatch.setattr(session_module, "save_checkpoint", save)
+    return failed
+
+
+def test_in_a_window_a_stop_whose_checkpoint_fails_pauses_and_a_second_stop_saves(tmp_path, monkeypatch):
+    cfg = tiny_toy_config(steps=100000, log_every=1, checkpoint_every=100000)
+    sup = supervisor_for(tmp_path, cfg, gui=True)
+    fail_saves(monkeypatch, 1)
+    events = sup.run()
+    until(events, StatsBatch, lambda e: e.stats[-1].step >= 5)
+    sup.submit(Command("stop"))
+    seen = until(events, Refused, lambda e: e.stop)
+    assert "Not stopped" in seen[-1].message and "the disk is full" in seen[-1].message
+    until(events, StateChanged, lambda e: e.state is RunState.PAUSED)
+    assert not any(isinstance(e, Finished) for e in seen)
+    step = seen[-1].step
+    sup.submit(Command("stop"))  # space freed
+    finished = until(events, Finished)[-1]
+    assert finished.reason is FinishReason.STOPPED and finished.step == step  # no step lost
+    assert torch.load(tmp_path / "run" / "checkpoints" / "latest.pt", weights_only=True)["step"] == step
+
+
+def test_a_stop_can_give_up_its_checkpoint_and_headless_a_failed_one_still_ends_the_run(tmp_path, monkeypatch):
+    cfg = tiny_toy_config(steps=100000, log_every=1, checkpoint_every=100000)
+    sup = supervisor_for(tmp_path, cfg, gui=True)
+    failed = fail_saves(monkeypatch, 100)
+    events = sup.run()
+    until(events, StatsBatch, lambda e: e.stats[-1].step >= 3)
+    sup.submit(Command("stop", {"discard": True}))
+    assert until(events, Finished)[-1].reason is FinishReason.STOPPED and not failed  # nothing was tried
+    headless = supervisor_for(tmp_path / "headless", cfg)
+    events = headless.run()
+    until(events, StatsBatch, lambda e: e.stats[-1].step >= 3)
+    headless.submit(Command("stop"))
+    seen = list(events)
+    assert isinstance(seen[-1], Finished) and failed  # said as a failure, and ended: nobody could free space

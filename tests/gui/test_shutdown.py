@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QMessageBox
 
 from ganstudio.gui.run_phase import RunPhase
 from tests.conftest import tiny_toy_config
@@ -28,27 +29,29 @@ def start_long_run(qtbot, make_window):
     return w
 
 
-def test_stop_with_a_failing_final_save_finishes_and_says_why(qtbot, make_window):
+def test_stop_with_a_failing_save_pauses_says_why_and_saves_once_it_can(qtbot, make_window):
     w = start_long_run(qtbot, make_window)
+    qtbot.mouseClick(w.controls.stop_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: w.errors.dialog is not None and w.errors.dialog.isVisible(), timeout=15000)
+    assert "Not stopped" in w.errors.dialog.text() and "checkpoints" in w.errors.dialog.text()
+    qtbot.waitUntil(lambda: w.state is RunPhase.PAUSED, timeout=10000)
+    assert w.controller.running  # the steps since the last checkpoint are still in memory
+    w.errors.dialog.accept()
+    blocked = Path(w.run_dir) / "checkpoints"
+    blocked.unlink()  # the user makes room
     with qtbot.waitSignal(w.controller.finished, timeout=15000):
         qtbot.mouseClick(w.controls.stop_button, Qt.MouseButton.LeftButton)
-    assert not w.controller.running and w.state is RunPhase.IDLE
-    assert w.errors.dialog is not None and w.errors.dialog.isVisible()
-    assert "final checkpoint was not saved" in w.errors.dialog.text()
-    assert "checkpoints" in w.errors.dialog.text()
+    assert w.state is RunPhase.IDLE and (blocked / "latest.pt").is_file()
 
 
 @pytest.mark.timeout(60, method="thread")  # the bug this guards against hangs the GUI thread in a C++ wait
-def test_closing_with_a_failing_final_save_ends_the_thread_and_shows_why(qtbot, make_window):
+def test_closing_with_a_failing_save_asks_and_quits_without_it_when_told(qtbot, make_window, monkeypatch):
     w = start_long_run(qtbot, make_window)
+    asked = []
+    monkeypatch.setattr(QMessageBox, "question", lambda *args: asked.append(args[2]) or QMessageBox.StandardButton.Yes)
     started = time.monotonic()
     w.close()
-    assert time.monotonic() - started < 5.0
+    assert time.monotonic() - started < 5.0 and len(asked) == 1
+    assert "checkpoints" in asked[0] and "Quit anyway" in asked[0]
+    qtbot.waitUntil(lambda: not w.isVisible(), timeout=15000)
     assert not w.controller.running
-    assert w.isVisible(), "the window stays open so the reason can be read"
-    assert w.errors.dialog is not None and w.errors.dialog.isVisible()
-    assert "final checkpoint was not saved" in w.errors.dialog.text()
-    assert "close again" in w.statusBar().currentMessage()
-    w.errors.dialog.accept()
-    w.close()
-    assert not w.isVisible()
