@@ -347,8 +347,23 @@ class Supervisor:
 
     # --- training ----------------------------------------------------------------------------
     def _step(self) -> None:
+        from ganstudio.core.checkpoint import CheckpointError
+
         session = self._live_session
-        progress = session.advance()
+        try:
+            progress = session.advance()
+        except CheckpointError as exc:
+            if not self._gui:
+                raise  # headless: said, and the run ends at its last checkpoint
+            self._emit(  # in a window the run waits, its weights in memory, for room to save them
+                Refused(
+                    session.step,
+                    f"Not saved: {exc}. Training is paused with its weights in memory: once the checkpoint can "
+                    "be written (free some space), continue or stop",
+                )
+            )
+            self._set_paused(True)
+            return
         if progress.modes is not None:
             self._emit(ModesMeasured(session.step, progress.modes))
             self._raise(self._live_monitor.observe_modes(session.step, progress.modes.modes_captured))

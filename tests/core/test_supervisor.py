@@ -328,3 +328,20 @@ def test_a_stop_can_give_up_its_checkpoint_and_headless_a_failed_one_still_ends_
     headless.submit(Command("stop"))
     seen = list(events)
     assert isinstance(seen[-1], Finished) and failed  # said as a failure, and ended: nobody could free space
+
+
+def test_in_a_window_a_checkpoint_that_fails_mid_run_pauses_it_and_loses_nothing(tmp_path, monkeypatch):
+    cfg = tiny_toy_config(steps=100000, log_every=1, checkpoint_every=5)
+    sup = supervisor_for(tmp_path, cfg, gui=True)
+    fail_saves(monkeypatch, 1)
+    events = sup.run()
+    seen = until(events, Refused)
+    assert seen[-1].step == 5 and "Not saved" in seen[-1].message and "the disk is full" in seen[-1].message
+    until(events, StateChanged, lambda e: e.state is RunState.PAUSED)
+    sup.submit(Command("resume"))  # room made
+    until(events, StatsBatch, lambda e: e.stats[-1].step >= 12)
+    sup.submit(Command("stop"))
+    finished = until(events, Finished)[-1]
+    assert finished.reason is FinishReason.STOPPED
+    saved = torch.load(tmp_path / "run" / "checkpoints" / "latest.pt", weights_only=True)
+    assert saved["step"] == finished.step and finished.step >= 12
