@@ -83,6 +83,7 @@ class Supervisor:
         self._stop: FinishReason | None = None
         self._discard = False  # a stop that ends the run without its checkpoint (the user chose to lose it)
         self._stop_saved = False  # the stop's checkpoint is written: shutting down need not write it again
+        self._waiting_for_room = False  # a save failed at the run's end: it waits, paused, for Resume or Stop
         self._nan_pause = False
         self._good_state: dict[str, Any] | None = None
         self._good_step = -REWIND_EVERY
@@ -175,10 +176,12 @@ class Supervisor:
             self._take_commands(wait=self.paused)
             yield from self._drain()
             if self._stop is not None:
-                if not self._saved_for_stop():
+                if not self._saved_before_end(self._stop):
                     continue
                 return self._stop
-            if self._live_session.done:
+            if self._live_session.done and not self._waiting_for_room:
+                if not self._saved_before_end(FinishReason.DONE):
+                    continue
                 return FinishReason.DONE
             if not self.paused:
                 self._step()
@@ -240,24 +243,28 @@ class Supervisor:
             case CommandKind.STOP:
                 self._stop = FinishReason.NAN if fields.get("why") == FinishReason.NAN.value else FinishReason.STOPPED
                 self._discard = bool(fields.get("discard"))
+                self._waiting_for_room = False
 
-    def _saved_for_stop(self) -> bool:
-        """In a window, the stop's checkpoint is written before the run ends: when it cannot be (a full disk,
-        a folder gone) the run pauses instead, its weights still in memory, and says why; freeing space and stopping again
-        loses no step. Headless, nobody could free space and answer: the run ends, its failure said."""
-        if not self._gui or self._discard or self._stop is not FinishReason.STOPPED:
+    def _saved_before_end(self, reason: FinishReason) -> bool:
+        """In a window, the last checkpoint (of a stop, or of the run's end) is written before the run ends:
+        when it cannot be (a full disk, a folder gone) the run pauses instead, its weights still in memory, and
+        says why; freeing space and stopping (or continuing) again loses no step. Headless, nobody could free
+        space and answer: the run ends, its failure said."""
+        if not self._gui or self._discard or reason is FinishReason.NAN:
             return True
         from ganstudio.core.checkpoint import CheckpointError
 
         try:
             self._save()
-        except CheckpointError as exc:
+        except (CheckpointError, OSError) as exc:  # OSError: the metrics written first (a folder gone)
             self._stop = None
+            self._waiting_for_room = True
             self._emit(
                 Refused(
                     self._live_session.step,
-                    f"Not stopped: {exc}. The run is paused with its weights in memory: once the checkpoint can "
-                    "be written (free some space), stop again",
+                    f"Not {'stopped' if reason is FinishReason.STOPPED else 'finished'}: {exc}. The run is paused "
+                    "with its weights in memory: once the checkpoint can be written (free some space), "
+                    f"{'stop' if reason is FinishReason.STOPPED else 'continue'} again",
                     stop=True,
                 )
             )
@@ -267,6 +274,8 @@ class Supervisor:
         return True
 
     def _set_paused(self, paused: bool) -> None:
+        if not paused:
+            self._waiting_for_room = False  # Resume at the end of a run tries its last save again
         if paused == self.paused:
             return
         self.paused = paused
@@ -352,9 +361,10 @@ class Supervisor:
         session = self._live_session
         try:
             progress = session.advance()
-        except CheckpointError as exc:
+        except (CheckpointError, OSError) as exc:
             if not self._gui:
                 raise  # headless: said, and the run ends at its last checkpoint
+            self._waiting_for_room = session.done
             self._emit(  # in a window the run waits, its weights in memory, for room to save them
                 Refused(
                     session.step,
@@ -462,7 +472,8 @@ class Supervisor:
             said = f"The final checkpoint was not saved: {exc}"
             self._emit(Failed(f"{traceback.format_exc()}\n{said}", exc, said))
         try:
-            self._picture(saved=self._live_session.save_last_samples(), final=True)
+            saved = not self._discard and self._live_session.save_last_samples()  # quitting without: write nothing
+            self._picture(saved=saved, final=True)
             self._snapshot(final=True)
         except Exception as exc:  # noqa: BLE001 - reported; the run is over either way
             self._emit(Failed(traceback.format_exc(), exc))

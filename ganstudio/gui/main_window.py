@@ -84,6 +84,7 @@ class MainWindow(QMainWindow):
         self.keep_best = True  # the running config's quality.keep_best, read once at Start
         self.run_failed = False  # the current run reported a failure (shown in a dialog)
         self.close_when_finished = False  # a close waits for the training thread to end
+        self._asking_to_quit = False  # the question of offer_quit_without_saving is on screen
 
         self.built = False
         self._feature_matching = False  # the setup form's loss.feature_matching, as last seen
@@ -283,13 +284,14 @@ class MainWindow(QMainWindow):
             self.steering().stop()
 
     def offer_quit_without_saving(self, why: str) -> None:
-        answer = QMessageBox.question(
-            self,
-            "Quit without saving?",
-            f"{why}.\n\nQuit anyway? The steps since the last checkpoint will be lost.",
-            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
-            QMessageBox.StandardButton.No,
-        )
+        """Asked once at a time: stops queued before the answer (Stop, then close) are each refused again."""
+        if self._asking_to_quit:
+            return
+        self._asking_to_quit = True
+        try:
+            answer = self._ask_quit_without_saving(why)
+        finally:
+            self._asking_to_quit = False
         if answer == QMessageBox.StandardButton.Yes:
             self.close_when_finished = True
             self.set_phase(RunPhase.STOPPING)
@@ -298,6 +300,15 @@ class MainWindow(QMainWindow):
             self.statusBar().showMessage(
                 "Not closed: the run is paused; once its checkpoint can be written, stop or close again"
             )
+
+    def _ask_quit_without_saving(self, why: str) -> QMessageBox.StandardButton:
+        return QMessageBox.question(
+            self,
+            "Quit without saving?",
+            f"{why}.\n\nQuit anyway? The steps since the last checkpoint will be lost.",
+            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
+            QMessageBox.StandardButton.No,
+        )
 
     def save_checkpoint(self) -> None:
         if self.state.allows(RunAction.SAVE):
@@ -416,6 +427,9 @@ class MainWindow(QMainWindow):
             event.acceptProposedAction()
 
     def closeEvent(self, event: QCloseEvent) -> None:
+        if self._asking_to_quit:  # a second close (a signal) while the window asks whether to quit unsaved
+            event.ignore()
+            return
         if not self.launcher.may_close():  # stop a run on many processes, or leave it training
             event.ignore()
             return

@@ -89,7 +89,7 @@ class RunEvents(QObject):
             w.close_when_finished = False
             w.offer_quit_without_saving(message)
         else:
-            w.errors.show("Not stopped", message)
+            w.errors.show("Not saved", message)
 
     def _on_health_alarm(self, alarm: Alarm) -> None:
         w = self.window

@@ -345,3 +345,19 @@ def test_in_a_window_a_checkpoint_that_fails_mid_run_pauses_it_and_loses_nothing
     assert finished.reason is FinishReason.STOPPED
     saved = torch.load(tmp_path / "run" / "checkpoints" / "latest.pt", weights_only=True)
     assert saved["step"] == finished.step and finished.step >= 12
+
+
+def test_in_a_window_a_run_whose_last_save_fails_waits_and_finishes_once_it_can(tmp_path, monkeypatch):
+    cfg = tiny_toy_config(steps=10, log_every=1, checkpoint_every=1000)
+    sup = supervisor_for(tmp_path, cfg, gui=True)
+    fail_saves(monkeypatch, 1)
+    events = sup.run()
+    seen = until(events, Refused, lambda e: e.stop)
+    assert (
+        seen[-1].step == 10 and seen[-1].message.startswith("Not finished: ") and "continue again" in seen[-1].message
+    )
+    until(events, StateChanged, lambda e: e.state is RunState.PAUSED)
+    sup.submit(Command("resume"))  # room made
+    finished = until(events, Finished)[-1]
+    assert finished.reason is FinishReason.DONE and finished.step == 10
+    assert torch.load(tmp_path / "run" / "checkpoints" / "latest.pt", weights_only=True)["step"] == 10
