@@ -26,6 +26,7 @@ import numpy as np
 import torch
 
 from ganstudio import __version__
+from ganstudio.core.atomic import cannot_write_in
 from ganstudio.core.imaging import image_grid, upscale_nearest, with_row_names
 from ganstudio.core.latent import LatentEdit, neighbours, slerp
 from ganstudio.core.runlog import run_folder_of
@@ -305,8 +306,8 @@ def destination_problem(dest: Path) -> str | None:
         return f"the set's folder {dest} already exists; choose another name"
     if not dest.parent.is_dir():
         return f"there is no folder {dest.parent}"
-    if not os.access(dest.parent, os.W_OK):
-        return f"the folder {dest.parent} cannot be written to"
+    if (reason := cannot_write_in(dest.parent)) is not None:
+        return f"cannot write to {dest.parent}: {reason}"  # as the set's temp folder would fail, said before drawing
     return None
 
 

@@ -356,13 +356,13 @@ class Supervisor:
 
     # --- training ----------------------------------------------------------------------------
     def _step(self) -> None:
-        from ganstudio.core.checkpoint import CheckpointError
-
         session = self._live_session
         try:
             progress = session.advance()
-        except (CheckpointError, OSError) as exc:
-            if not self._gui:
+        except (RuntimeError, OSError) as exc:  # a CheckpointError is a RuntimeError: imported only when raised
+            from ganstudio.core.checkpoint import CheckpointError
+
+            if not self._gui or not isinstance(exc, (CheckpointError, OSError)):
                 raise  # headless: said, and the run ends at its last checkpoint
             self._waiting_for_room = session.done
             self._emit(  # in a window the run waits, its weights in memory, for room to save them

@@ -121,6 +121,7 @@ class SetupForm(QWidget):
         self._loading = False
         self._inception_reason = ""
         self._classes_reason = ""  # why the dataset has no classes for a conditional model, or ""
+        self._problems: list[tuple[str, str]] = []  # problems() as the last refresh found them
         self.conditional_note = QLabel(objectName="conditionalNote")
         self.conditional_note.setStyleSheet("color: #666;")
         self.conditional_note.setWordWrap(True)
@@ -353,7 +354,7 @@ class SetupForm(QWidget):
         path = self.binders["data.path"].value() or ""
         self.folder_check.update(path, key == "image-folder" and bool(path))
         self._check_classes(key, path)
-        problems = self.problems()
+        problems = self._problems = self.problems()
         shown: dict[QLabel, list[str]] = {}
         for field, reason in problems:
             if reason == CHECKING_FOLDER:
@@ -375,8 +376,9 @@ class SetupForm(QWidget):
             fold.setText(f"{title} ({count} to fix)" if count else title)
 
     def why_not_valid(self) -> str:
-        """The first problem, named by its field's label as the form shows it: for Start's tooltip."""
-        problems = self.problems()
+        """The first problem, named by its field's label as the form shows it: for Start's tooltip. Read from
+        the last refresh, which every change of the form makes: the window asks at every phase change too."""
+        problems = self._problems
         if not problems:
             return ""
         field, reason = problems[0]
