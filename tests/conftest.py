@@ -12,6 +12,18 @@ import pytest
 
 from ganstudio.core.config import DataConfig, ModelConfig, RunConfig, TrainConfig, preset
 
+LONG_RUN_STEPS = 1000  # a run this long is one the test stops itself
+
+
+def _set_train(cfg: RunConfig, train: dict) -> None:
+    """A long run keeps no step copies unless the test asks for them: a run is refused unless its disk
+    has room for every copy it could write (100,000 tiny steps at every 10 is GBs), and the machine
+    that runs the suite may have far less free than this one."""
+    for key, value in train.items():
+        setattr(cfg.train, key, value)
+    if cfg.train.steps >= LONG_RUN_STEPS and "checkpoint_every" not in train:
+        cfg.train.checkpoint_every = cfg.train.steps
+
 
 def tiny_image_config(**train) -> RunConfig:
     """A DCGAN small enough that a step takes milliseconds on 2 cores."""
@@ -21,8 +33,7 @@ def tiny_image_config(**train) -> RunConfig:
         steps=20, batch_size=8, k=1, seed=3, device="cpu", log_every=5, sample_every=10, checkpoint_every=10
     )
     cfg.quality.every = 0  # scored only by the tests that are about quality
-    for key, value in train.items():
-        setattr(cfg.train, key, value)
+    _set_train(cfg, train)
     return cfg
 
 
@@ -33,8 +44,7 @@ def tiny_toy_config(dataset: str = "ring-8", **train) -> RunConfig:
     cfg.train = TrainConfig(
         steps=20, batch_size=32, k=1, seed=5, device="cpu", log_every=5, sample_every=10, checkpoint_every=10
     )
-    for key, value in train.items():
-        setattr(cfg.train, key, value)
+    _set_train(cfg, train)
     return cfg
 
 

@@ -14,6 +14,7 @@ import time
 import numpy as np
 
 from ganstudio.bench.arguments import add_json, add_preset
+from ganstudio.bench.child_process import BenchError
 from ganstudio.bench.table import format_table, median, write_json
 from ganstudio.cli_types import positive_float, positive_int
 from ganstudio.core.config import DEFAULT_PRESET
@@ -76,15 +77,16 @@ def _latency(app, panel, drags: int) -> list[float]:
 
 def run_explorer_bench(preset_name: str, seconds: float, rounds: int, drags: int, json_path: str | None) -> str:
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-    from PySide6.QtCore import QEventLoop, QThreadPool, QTimer
+    from PySide6.QtCore import QThreadPool, QTimer
     from PySide6.QtWidgets import QApplication
 
-    from ganstudio.bench.window import bench_window
+    from ganstudio.bench.window import WAIT_S, bench_window, quiet_offscreen_plugin
     from ganstudio.core.fast_path import serial_torch_here
     from ganstudio.gui.app import POOL_WAIT_MS
     from ganstudio.gui.widgets.explorer import ExplorerPanel
 
     app = QApplication.instance() or QApplication([])
+    quiet_offscreen_plugin()
     serial_torch_here()  # this is the GUI thread: it renders on one thread, as the window's does
     rows: list[list[str]] = []
     results: dict[str, str | float | dict[str, float]] = {
@@ -96,7 +98,10 @@ def run_explorer_bench(preset_name: str, seconds: float, rounds: int, drags: int
         panel.show()
         snapshot = _snapshot_for(preset_name, size)
         panel.set_snapshot(snapshot)
+        deadline = time.monotonic() + WAIT_S
         while panel.state.directions is None:
+            if time.monotonic() > deadline:
+                raise BenchError(f"the explorer found no latent directions within {WAIT_S:.0f} s")
             app.processEvents()
         _latency(app, panel, 20)
         lat = np.asarray(_latency(app, panel, drags))
@@ -114,43 +119,38 @@ def run_explorer_bench(preset_name: str, seconds: float, rounds: int, drags: int
         )
         panel.close()
 
-    def spin(ms: float) -> None:
-        loop = QEventLoop()
-        QTimer.singleShot(int(ms), loop.quit)
-        loop.exec()
+    with bench_window(preset_name, None) as bench:
+        window = bench.window
+        steps = [0]
+        window.controller.stats_ready.connect(lambda stats: steps.__setitem__(0, stats[-1].step))
+        window.tabs.setCurrentWidget(window.explorer)
+        window.start()
+        bench.wait_until(
+            lambda: window.explorer.state.snapshot is not None and window.explorer.state.directions is not None,
+            "the explorer's first generator",
+        )
+        phase = [0.0]
 
-    _app, window, _config, tmp = bench_window(preset_name, 10_000_000)
-    steps = [0]
-    window.controller.stats_ready.connect(lambda stats: steps.__setitem__(0, stats[-1].step))
-    window.tabs.setCurrentWidget(window.explorer)
-    window.start()
-    while window.explorer.state.snapshot is None or window.explorer.state.directions is None:
-        spin(100)
-    phase = [0.0]
+        def drag() -> None:
+            phase[0] += 0.15
+            window.explorer.sliders.direction_sliders[0].setValue(float(3 * np.sin(phase[0])))
 
-    def drag() -> None:
-        phase[0] += 0.15
-        window.explorer.sliders.direction_sliders[0].setValue(float(3 * np.sin(phase[0])))
-
-    dragger = QTimer()
-    dragger.setInterval(DRAG_MS)
-    dragger.timeout.connect(drag)
-    quiet: list[float] = []
-    dragging: list[float] = []
-    for _ in range(rounds):
-        for rates, active in ((quiet, False), (dragging, True)):
-            if active:
-                dragger.start()
-            spin(300)
-            first, started = steps[0], time.perf_counter()
-            spin(seconds * 1000)
-            rates.append((steps[0] - first) / (time.perf_counter() - started))
-            dragger.stop()
-    window.controller.stop_and_wait(10000)
-    window.close()
+        dragger = QTimer()
+        dragger.setInterval(DRAG_MS)
+        dragger.timeout.connect(drag)
+        quiet: list[float] = []
+        dragging: list[float] = []
+        for _ in range(rounds):
+            for rates, active in ((quiet, False), (dragging, True)):
+                if active:
+                    dragger.start()
+                bench.spin(300)
+                first, started = steps[0], time.perf_counter()
+                bench.spin(seconds * 1000)
+                rates.append((steps[0] - first) / (time.perf_counter() - started))
+                dragger.stop()
     # a direction search still running would report to the closed window's deleted finder, as at the app's exit
     QThreadPool.globalInstance().waitForDone(POOL_WAIT_MS)
-    tmp.cleanup()
     q, d = median(quiet), median(dragging)
     results["training_steps_per_s_quiet"] = q
     results["training_steps_per_s_dragging"] = d

@@ -66,7 +66,7 @@ def main(args: argparse.Namespace) -> int:
 def run_gui_bench(
     preset_name: str, seconds: float, rounds: int, json_path: str | None, overrides: list[str] | None = None
 ) -> str:
-    from PySide6.QtCore import QElapsedTimer, QEventLoop, QTimer
+    from PySide6.QtCore import QElapsedTimer, QTimer
 
     from ganstudio.bench.window import bench_window
     from ganstudio.core.fast_path import choose_threads
@@ -74,89 +74,80 @@ def run_gui_bench(
     overrides = list(overrides or [])
     if not any(o.startswith("quality.every=") for o in overrides):
         overrides.insert(0, QUALITY_OFF)
-    app, window, config, tmp = bench_window(preset_name, 10_000_000, overrides)
-    app.processEvents()  # paint once before measuring
-    headless_config = Path(tmp.name) / "headless.json"
-    headless_config.write_text(config.to_json(), encoding="utf-8")
+    with bench_window(preset_name, None, overrides) as bench:
+        app, window, config, spin = bench.app, bench.window, bench.config, bench.spin
+        app.processEvents()  # paint once before measuring
+        headless_config = Path(bench.tmp.name) / "headless.json"
+        headless_config.write_text(config.to_json(), encoding="utf-8")
 
-    def spin(ms: float) -> None:
-        loop = QEventLoop()
-        QTimer.singleShot(int(ms), loop.quit)
-        loop.exec()
+        lateness: list[float] = []
+        clock = QElapsedTimer()
+        timer = QTimer()
+        timer.setInterval(TIMER_MS)
+        last = [0]
 
-    lateness: list[float] = []
-    clock = QElapsedTimer()
-    timer = QTimer()
-    timer.setInterval(TIMER_MS)
-    last = [0]
+        def tick() -> None:
+            now = clock.nsecsElapsed()
+            if last[0]:
+                lateness.append(max(0.0, (now - last[0]) / 1e6 - TIMER_MS))
+            last[0] = now
 
-    def tick() -> None:
-        now = clock.nsecsElapsed()
-        if last[0]:
-            lateness.append(max(0.0, (now - last[0]) / 1e6 - TIMER_MS))
-        last[0] = now
+        timer.timeout.connect(tick)
+        arrivals: list[tuple[float, int]] = []  # (when, last step) of each stats batch
+        window.controller.stats_ready.connect(lambda stats: arrivals.append((time.perf_counter(), stats[-1].step)))
+        gui_cpu: list[float] = []
 
-    timer.timeout.connect(tick)
-    arrivals: list[tuple[float, int]] = []  # (when, last step) of each stats batch
-    window.controller.stats_ready.connect(lambda stats: arrivals.append((time.perf_counter(), stats[-1].step)))
-    gui_cpu: list[float] = []
+        def gui_chunk(probe: bool) -> float:
+            """Steps/s of the window's run over one chunk, with or without the lag probe."""
+            window.controller.pause(False)
+            spin(500)
+            if probe:
+                clock.start()
+                last[0] = 0
+                timer.start()
+            arrivals.clear()
+            started, cpu = time.perf_counter(), time.thread_time()
+            spin(seconds * 1000)
+            bench.wait_until(lambda: len(arrivals) >= 2, "two batches of statistics")  # however short the chunk
+            timer.stop()
+            if not probe:
+                gui_cpu.append((time.thread_time() - cpu) / (time.perf_counter() - started))
+            (t0, s0), (t1, s1) = arrivals[0], arrivals[-1]
+            window.controller.pause(True)
+            spin(500)
+            return (s1 - s0) / (t1 - t0)
 
-    def gui_chunk(probe: bool) -> float:
-        """Steps/s of the window's run over one chunk, with or without the lag probe."""
-        window.controller.pause(False)
-        spin(500)
-        if probe:
-            clock.start()
-            last[0] = 0
-            timer.start()
-        arrivals.clear()
-        started, cpu = time.perf_counter(), time.thread_time()
-        spin(seconds * 1000)
-        while len(arrivals) < 2:  # a rate needs two batches, however short the chunk
-            spin(50)
-        timer.stop()
-        if not probe:
-            gui_cpu.append((time.thread_time() - cpu) / (time.perf_counter() - started))
-        (t0, s0), (t1, s1) = arrivals[0], arrivals[-1]
-        window.controller.pause(True)
-        spin(500)
-        return (s1 - s0) / (t1 - t0)
+        window.start()
+        bench.wait_until(lambda: bool(arrivals) and arrivals[-1][1] >= 3, "its third step")
+        gui_rates, probed_rates, headless_rates = [], [], []
+        threads = {"gui": 0, "headless": 0}
 
-    window.start()
-    while not arrivals or arrivals[-1][1] < 3:
-        spin(100)
-    gui_rates, probed_rates, headless_rates = [], [], []
-    threads = {"gui": 0, "headless": 0}
+        def window_side() -> None:
+            threads["gui"] = choose_threads(config.perf.threads, gui=True)  # what the worker chose at start
+            gui_rates.append(gui_chunk(probe=False))
+            probed_rates.append(gui_chunk(probe=True))
 
-    def window_side() -> None:
-        threads["gui"] = choose_threads(config.perf.threads, gui=True)  # what the worker chose at start
-        gui_rates.append(gui_chunk(probe=False))
-        probed_rates.append(gui_chunk(probe=True))
+        def headless_side() -> None:
+            done = run_child(
+                [
+                    sys.executable,
+                    "-m",
+                    "ganstudio.bench.headless_chunk",
+                    "--config",
+                    str(headless_config),
+                    "--seconds",
+                    str(seconds),
+                ],
+                seconds + HEADLESS_START_S,
+                "a headless chunk",
+            )
+            answer = json.loads(done.stdout.strip().splitlines()[-1])
+            threads["headless"] = answer["threads"]
+            headless_rates.append(answer["steps_per_s"])
 
-    def headless_side() -> None:
-        done = run_child(
-            [
-                sys.executable,
-                "-m",
-                "ganstudio.bench.headless_chunk",
-                "--config",
-                str(headless_config),
-                "--seconds",
-                str(seconds),
-            ],
-            seconds + HEADLESS_START_S,
-            "a headless chunk",
-        )
-        answer = json.loads(done.stdout.strip().splitlines()[-1])
-        threads["headless"] = answer["threads"]
-        headless_rates.append(answer["steps_per_s"])
-
-    for round_index in range(rounds):  # the sides take turns going first, so neither gains from the order
-        for side in (window_side, headless_side)[:: 1 if round_index % 2 == 0 else -1]:
-            side()
-    window.controller.stop_and_wait(10000)
-    window.close()
-    tmp.cleanup()
+        for round_index in range(rounds):  # the sides take turns going first, so neither gains from the order
+            for side in (window_side, headless_side)[:: 1 if round_index % 2 == 0 else -1]:
+                side()
 
     lag = np.asarray(lateness)
     batch = config.train.batch_size

@@ -12,12 +12,14 @@ import os
 import time
 
 from ganstudio.bench.arguments import add_json, add_preset, add_set
+from ganstudio.bench.child_process import BenchError
 from ganstudio.bench.table import format_table, write_json
 from ganstudio.cli_types import at_least
 from ganstudio.core.config import DEFAULT_PRESET
 
 MARK_EVERY = 1000
 MIN_STEPS = 2 * MARK_EVERY  # growth is measured from the first mark to a later one
+RUN_BOUND_S = 4 * 3600  # never hang a bench forever
 HELP = "resident memory while the window streams a long run"
 
 
@@ -52,31 +54,24 @@ def resident_mb() -> float:
 
 
 def run_memory_bench(preset_name: str, steps: int, json_path: str | None, overrides: list[str] | None = None) -> str:
-    from PySide6.QtCore import QEventLoop, QTimer
-
     from ganstudio.bench.window import bench_window
 
-    app, window, _config, tmp = bench_window(preset_name, steps, overrides)
-    marks: list[tuple[int, float, float]] = []  # step, resident MB, seconds since start
-    started = time.perf_counter()
+    with bench_window(preset_name, steps, overrides) as bench:
+        marks: list[tuple[int, float, float]] = []  # step, resident MB, seconds since start
+        started = time.perf_counter()
 
-    def on_stats(stats) -> None:
-        step = stats[-1].step
-        if step // MARK_EVERY > (marks[-1][0] // MARK_EVERY if marks else 0):
-            marks.append((step, resident_mb(), time.perf_counter() - started))
+        def on_stats(stats) -> None:
+            step = stats[-1].step
+            if step // MARK_EVERY > (marks[-1][0] // MARK_EVERY if marks else 0):
+                marks.append((step, resident_mb(), time.perf_counter() - started))
 
-    window.controller.stats_ready.connect(on_stats)
-    done = QEventLoop()
-    window.controller.finished.connect(lambda _reason: done.quit())
-    window.start()
-    QTimer.singleShot(4 * 3600 * 1000, done.quit)  # never hang a bench forever
-    done.exec()
-    app.processEvents()
-    final = resident_mb()
-    window.close()
-    tmp.cleanup()
+        bench.window.controller.stats_ready.connect(on_stats)
+        bench.window.start()
+        bench.wait_until(lambda: bench.ended, "its last step", timeout_s=RUN_BOUND_S)
+        bench.app.processEvents()
+        final = resident_mb()
     if not marks:
-        raise RuntimeError("the run ended before its first 1,000 steps; give --steps of at least 2,000")
+        raise BenchError("the run ended before its first 1,000 steps; give --steps of at least 2,000")
     first = marks[0][1]
     growth = final - first
     results = {

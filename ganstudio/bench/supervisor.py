@@ -49,14 +49,16 @@ def main(args: argparse.Namespace) -> int:
     return 0
 
 
-RUN_STEPS = 10_000_000  # never reached: the bench stops after its chunks
+WARM_UP_STEPS = 2
 
 
-def _session(name: str, folder: Path, overrides: list[str] | None) -> TrainingSession:
+def _session(name: str, folder: Path, overrides: list[str] | None, run_steps: int) -> TrainingSession:
+    """run_steps: one more than the bench trains, so the run never reaches its end inside the bench, and
+    the disk is checked for the checkpoints the bench really writes."""
     from ganstudio.core.session import TrainingSession
 
     config = preset(name)
-    config.train.device, config.train.steps, config.quality.every = "cpu", RUN_STEPS, 0
+    config.train.device, config.train.steps, config.quality.every = "cpu", run_steps, 0
     for assignment in overrides or []:
         apply_override(config, assignment)
     return TrainingSession.start(check(config), RunDirectory.at(folder))
@@ -86,17 +88,20 @@ def run_supervisor_bench(
     from ganstudio.core.fast_path import apply_threads
 
     with tempfile.TemporaryDirectory(prefix="ganstudio-bench-") as tmp:
-        bare = _session(name, Path(tmp) / "bare", overrides)
-        supervised = _session(name, Path(tmp) / "supervised", overrides)
+        chunks = max(1, steps // chunk)
+        run_steps = WARM_UP_STEPS + chunks * chunk + 1
+        bare = _session(name, Path(tmp) / "bare", overrides, run_steps)
+        supervised = _session(name, Path(tmp) / "supervised", overrides, run_steps)
         apply_threads(bare.trainer.config.perf.threads, gui=False)  # the supervisor does the same at its start
         batch = bare.trainer.config.train.batch_size
         supervisor = Supervisor(lambda: supervised)  # as `train`
         events = supervisor.run()
         next(events)  # RunInfo: the session is made
-        _supervised_chunk(supervised, events, 2, batch)  # its set-up (health reference, first picture) is not a step
-        _bare_chunk(bare, 2, batch)
+        # its set-up (health reference, first picture) is not a step
+        _supervised_chunk(supervised, events, WARM_UP_STEPS, batch)
+        _bare_chunk(bare, WARM_UP_STEPS, batch)
         bare_rates, supervised_rates = [], []
-        for _ in range(max(1, steps // chunk)):
+        for _ in range(chunks):
             bare_rates.append(_bare_chunk(bare, chunk, batch))
             supervised_rates.append(_supervised_chunk(supervised, events, chunk, batch))
         events.close()

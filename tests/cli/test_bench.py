@@ -2,6 +2,8 @@
 
 import argparse
 import json
+import os
+import subprocess
 import sys
 
 import pytest
@@ -197,3 +199,17 @@ def test_a_failed_or_hung_helper_process_is_one_line_and_exit_2(capsys):
     assert _run_command(argparse.Namespace(command="bench", func=bench)) == 2
     err = capsys.readouterr().err
     assert err.startswith("ganstudio: error: a headless chunk failed: OSError") and err.count("\n") == 1
+
+
+def test_a_window_run_refused_at_its_start_ends_the_bench_in_one_line(tmp_path):
+    """The window's bench runs are checked for disk room like any run; one refused (here: a step copy at
+    every one of ten million steps, more than any disk holds) ends the bench with the window's reason
+    instead of waiting for ever for statistics."""
+    argv = [sys.executable, "-m", "ganstudio", "bench", "gui", "--preset", "ring-8", "--seconds", "0.5"]
+    argv += ["--rounds", "1", "--set", "train.checkpoint_every=1"]
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "TMPDIR": str(tmp_path)}
+    done = subprocess.run(argv, capture_output=True, text=True, timeout=240, env=env)
+    assert done.returncode == 2, done.stderr
+    assert done.stderr.startswith("ganstudio: error: the window's run failed before its third step: the disk")
+    assert done.stderr.count("\n") == 1 and "save less often" in done.stderr
+    assert not list(tmp_path.iterdir())  # the bench's temporary folder is gone too

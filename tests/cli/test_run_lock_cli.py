@@ -16,7 +16,7 @@ from tests.conftest import tiny_toy_config, wait_for_subprocess
 def start_training(tmp_path):
     """`ganstudio train --out RUN` in a subprocess, returned once it has saved a checkpoint."""
     config = tmp_path / "cfg.json"
-    config.write_text(tiny_toy_config(steps=1_000_000, log_every=5, checkpoint_every=20).to_json())
+    config.write_text(tiny_toy_config(steps=100_000, log_every=5, checkpoint_every=20).to_json())
     run = tmp_path / "run"
     proc = subprocess.Popen(
         [sys.executable, "-m", "ganstudio", "train", "--config", str(config), "--out", str(run)],

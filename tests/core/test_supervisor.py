@@ -331,7 +331,7 @@ def test_a_stop_can_give_up_its_checkpoint_and_headless_a_failed_one_still_ends_
 
 
 def test_in_a_window_a_checkpoint_that_fails_mid_run_pauses_it_and_loses_nothing(tmp_path, monkeypatch):
-    cfg = tiny_toy_config(steps=100000, log_every=1, checkpoint_every=5)
+    cfg = tiny_toy_config(steps=1000, log_every=1, checkpoint_every=5)
     sup = supervisor_for(tmp_path, cfg, gui=True)
     fail_saves(monkeypatch, 1)
     events = sup.run()
