@@ -253,16 +253,23 @@ class TrainingSession:
         return self.step >= self.total_steps
 
     def advance(self) -> Progress:
+        """One step, measured, then its checkpoint when one is due."""
+        progress = self.step_and_measure()
+        self.save_due_checkpoint()
+        return progress
+
+    def step_and_measure(self) -> Progress:
+        """One step and what it is due to log, picture and score; its checkpoint is saved apart, so a front
+        end that cannot save it (a full disk) still shows what the step produced."""
         t = self.trainer
         t.step()
         cfg = t.config.train
         every = t.config.quality.every
         quality_due = bool(every) and not t.is_toy and (t.step_count % every == 0 or self.done)
-        checkpoint_due = t.step_count % cfg.checkpoint_every == 0
         stats: list[StepStats] = []
         # a checkpoint (or a new best.pt) logs the pending stats first: drain them here, so they are returned
         # to the front end too instead of only reaching metrics.jsonl
-        if t.step_count % cfg.log_every == 0 or self.done or quality_due or checkpoint_due:
+        if t.step_count % cfg.log_every == 0 or self.done or quality_due or self.checkpoint_due:
             stats = self.flush_stats()
         picture = None
         if t.step_count % cfg.sample_every == 0 or self.done:
@@ -277,9 +284,15 @@ class TrainingSession:
         if quality_due:
             quality, best = self.measure_quality()
         classifier = self.measure_classifier() if quality_due and isinstance(t, SemiTrainer) else None
-        if checkpoint_due and t.weights_are_finite():  # NaN weights never replace a good checkpoint
-            self.save_checkpoint(keep_step_copy=True)
         return Progress(stats, picture, modes, quality, best, classifier)
+
+    @property
+    def checkpoint_due(self) -> bool:
+        return self.step % self.trainer.config.train.checkpoint_every == 0
+
+    def save_due_checkpoint(self) -> None:
+        if self.checkpoint_due and self.trainer.weights_are_finite():  # NaN never replaces a good checkpoint
+            self.save_checkpoint(keep_step_copy=True)
 
     def write_config_if_changed(self) -> None:
         current = self.trainer.config.to_dict()
@@ -316,9 +329,9 @@ class TrainingSession:
         report = self.quality_evaluator().evaluate(t.sample, t.config.model.latent_dim, seed=t.config.train.seed + 4)
         best = report.is_finite() and report.frechet < self.best_frechet
         if best:
-            self.best_frechet = report.frechet
-            if t.config.quality.keep_best:  # advance() has drained the stats best.pt holds
+            if t.config.quality.keep_best:  # step_and_measure() has drained the stats best.pt holds
                 save_checkpoint(t.state_dict(), self.run.best_checkpoint)
+            self.best_frechet = report.frechet  # only once saved: a best.pt that failed is tried again
         self.log(QualityScored(t.step_count, report.to_record(), best))
         return report, best
 

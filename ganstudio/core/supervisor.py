@@ -47,7 +47,7 @@ from ganstudio.core.stats import StepStats
 
 if TYPE_CHECKING:
     from ganstudio.core.health import HealthMonitor
-    from ganstudio.core.session import TrainingSession
+    from ganstudio.core.session import Progress, TrainingSession
     from ganstudio.core.trainer import Trainer
 
 STATS_INTERVAL_S = 0.25  # <= 4 stats batches a second, as often as the window's plots redraw
@@ -358,22 +358,31 @@ class Supervisor:
     def _step(self) -> None:
         session = self._live_session
         try:
-            progress = session.advance()
+            self._show(session.step_and_measure())
+            session.save_due_checkpoint()  # after the step is shown: one not saved loses nothing on screen
         except (RuntimeError, OSError) as exc:  # a CheckpointError is a RuntimeError: imported only when raised
-            from ganstudio.core.checkpoint import CheckpointError
+            self._wait_for_room(exc)
 
-            if not self._gui or not isinstance(exc, (CheckpointError, OSError)):
-                raise  # headless: said, and the run ends at its last checkpoint
-            self._waiting_for_room = session.done
-            self._emit(  # in a window the run waits, its weights in memory, for room to save them
-                Refused(
-                    session.step,
-                    f"Not saved: {exc}. Training is paused with its weights in memory: once the checkpoint can "
-                    "be written (free some space), continue or stop",
-                )
+    def _wait_for_room(self, exc: RuntimeError | OSError) -> None:
+        """In a window a run that cannot write (a full disk) waits, paused, its weights in memory, for room;
+        headless it ends at its last checkpoint, with the error said."""
+        from ganstudio.core.checkpoint import CheckpointError
+
+        if not self._gui or not isinstance(exc, (CheckpointError, OSError)):
+            raise exc
+        session = self._live_session
+        self._waiting_for_room = session.done
+        self._emit(
+            Refused(
+                session.step,
+                f"Not saved: {exc}. Training is paused with its weights in memory: once the checkpoint can "
+                "be written (free some space), continue or stop",
             )
-            self._set_paused(True)
-            return
+        )
+        self._set_paused(True)
+
+    def _show(self, progress: Progress) -> None:
+        session = self._live_session
         if progress.modes is not None:
             self._emit(ModesMeasured(session.step, progress.modes))
             self._raise(self._live_monitor.observe_modes(session.step, progress.modes.modes_captured))

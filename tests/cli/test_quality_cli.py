@@ -38,6 +38,30 @@ def test_a_run_scores_itself_and_keeps_its_best_checkpoint(tmp_path):
     assert again.best_frechet == best["frechet"]  # a continued run only keeps a better best.pt
 
 
+def test_a_best_checkpoint_that_could_not_be_written_is_tried_again_at_the_next_score(tmp_path, monkeypatch):
+    """The run's best score moves only once best.pt holds it: otherwise a later score that is as good is
+    not saved either, and best.pt stays missing (or older) for the rest of the run."""
+    import ganstudio.core.session as session_module
+    from ganstudio.core.checkpoint import CheckpointError
+
+    run = RunDirectory.at(tmp_path / "run")
+    session = TrainingSession.start(quality_config(), run)
+    for _ in range(5):
+        session.trainer.step()
+    real = session_module.save_checkpoint
+
+    def full_disk(state, path):
+        raise CheckpointError(f"could not save the checkpoint {path}: the disk is full")
+
+    monkeypatch.setattr(session_module, "save_checkpoint", full_disk)
+    with pytest.raises(CheckpointError):
+        session.measure_quality()
+    assert session.best_frechet == float("inf") and not run.best_checkpoint.exists()
+    monkeypatch.setattr(session_module, "save_checkpoint", real)  # room made
+    report, best = session.measure_quality()
+    assert best and session.best_frechet == report.frechet and run.best_checkpoint.exists()
+
+
 def test_train_prints_quality_lines(tmp_path, capsys):
     path = tmp_path / "cfg.json"
     path.write_text(quality_config().to_json())

@@ -337,6 +337,8 @@ def test_in_a_window_a_checkpoint_that_fails_mid_run_pauses_it_and_loses_nothing
     events = sup.run()
     seen = until(events, Refused)
     assert seen[-1].step == 5 and "Not saved" in seen[-1].message and "the disk is full" in seen[-1].message
+    shown = [e.stats[-1].step for e in seen if isinstance(e, StatsBatch)]
+    assert shown[-1] == 5  # the step whose checkpoint failed is on screen: its statistics are not lost to it
     until(events, StateChanged, lambda e: e.state is RunState.PAUSED)
     sup.submit(Command("resume"))  # room made
     until(events, StatsBatch, lambda e: e.stats[-1].step >= 12)
