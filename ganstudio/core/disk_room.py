@@ -19,7 +19,7 @@ if TYPE_CHECKING:
     from ganstudio.core.trainer import Trainer
 
 SAVE_MARGIN_BYTES = 1 << 20  # the sample grids, metrics, heartbeat and live picture beside the checkpoints
-MOMENTS = 2  # Adam's two moments a weight; SGD with momentum keeps one, so this errs on the safe side
+OPTIMIZER_MOMENTS = {"adam": 2, "sgd": 1}  # a weight's copies each holds: Adam two moments, SGD its momentum
 
 
 def module_bytes(module: nn.Module | None) -> int:
@@ -30,8 +30,9 @@ def module_bytes(module: nn.Module | None) -> int:
 
 def checkpoint_bytes(trainer: Trainer) -> int:
     """About what one checkpoint of trainer takes, counted from its modules: before the first step the
-    optimizers hold no moments yet, so its state_dict would say a third of it."""
-    return (1 + MOMENTS) * (module_bytes(trainer.G) + module_bytes(trainer.D)) + module_bytes(trainer.G_ema)
+    optimizers hold no moments yet, so their state_dict would leave them out."""
+    moments = OPTIMIZER_MOMENTS[trainer.config.optim.name]
+    return (1 + moments) * (module_bytes(trainer.G) + module_bytes(trainer.D)) + module_bytes(trainer.G_ema)
 
 
 def run_needs_bytes(trainer: Trainer, total_steps: int) -> int:

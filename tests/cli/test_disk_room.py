@@ -42,16 +42,18 @@ def test_a_new_run_is_refused_and_leaves_no_folder(tmp_path, capsys, monkeypatch
     assert not out.exists()
 
 
-def test_the_room_counts_what_a_checkpoint_takes_and_the_copies_still_to_come(tmp_path):
+@pytest.mark.parametrize("optimizer", ["adam", "sgd"])
+def test_the_room_counts_what_a_checkpoint_takes_and_the_copies_still_to_come(tmp_path, optimizer):
     from ganstudio.core.config import preset
     from ganstudio.core.disk_room import SAVE_MARGIN_BYTES, checkpoint_bytes, module_bytes, run_needs_bytes
 
     config = preset("fashion-fast")
     config.train.steps, config.train.checkpoint_every, config.train.device = 2, 2, "cpu"
     config.quality.every, config.quality.keep_best = 0, False
+    config.optim.name = optimizer
     session = trained_run(config, tmp_path / "run")
     written = (tmp_path / "run" / "checkpoints" / "latest.pt").stat().st_size
-    assert 0.9 * written <= checkpoint_bytes(session.trainer) <= 1.2 * written  # Adam's moments counted
+    assert 0.9 * written <= checkpoint_bytes(session.trainer) <= 1.2 * written  # Adam's two moments, SGD's one
     one = checkpoint_bytes(session.trainer)
     snapshot = module_bytes(session.trainer.G) + SAVE_MARGIN_BYTES
     assert run_needs_bytes(session.trainer, 2) == one + snapshot  # at its end: latest.pt's replacement
