@@ -168,10 +168,18 @@ class RunFiles(QObject):
         w.banner.hide()
         w.explorer.run_folder = w.run_dir
         w.classifier.set_run_folder(w.run_dir)
-        w.samples.set_class_names(self.explore_latest(run))  # the checkpoint names a conditional run's rows
+        problem = self.explore_latest(run)
+        w.samples.set_class_names(() if problem else w.explorer.state.grid_row_names)  # a conditional run's rows
         w.controls.set_run(config.train.steps, last)
         w.setWindowTitle(f"GAN Studio - {run.path.name}")
-        w.statusBar().showMessage(f"Opened {run.path} at step {last:,}; Start continues it", 8000)
+        if problem is None:
+            w.statusBar().showMessage(f"Opened {run.path} at step {last:,}; Start continues it", 8000)
+        else:  # said now, not when Continue fails
+            self.set_continuable(None)
+            w.errors.show(
+                "This run cannot be continued",
+                f"{problem}. Its curves and pictures are shown; Start begins a new run with its settings.",
+            )
         w.update_controls()
         return True
 
@@ -244,23 +252,24 @@ class RunFiles(QObject):
         if w.controller.running or (w.watch.active and w.state in (RunPhase.RUNNING, RunPhase.PAUSED)):
             w.steering().request_snapshot()
         elif w.run_dir:
-            self.explore_latest(RunDirectory(w.run_dir))
+            problem = self.explore_latest(RunDirectory(w.run_dir))
+            if problem is not None:
+                w.statusBar().showMessage(f"Explorer: {problem}", 8000)
         else:
             w.statusBar().showMessage("No run to refresh from: start one, or open a run folder", 5000)
 
-    def explore_latest(self, run: RunDirectory) -> tuple[str, ...]:
-        """The run's grid row names from its latest checkpoint, now in the explorer; none when it has no
-        usable checkpoint (the explorer keeps its previous generator, whose names are not this run's)."""
+    def explore_latest(self, run: RunDirectory) -> str | None:
+        """The run's latest checkpoint, now in the explorer; or why it cannot be (the explorer then keeps
+        its previous generator)."""
         from ganstudio.core.checkpoint import CheckpointError
 
         if not run.latest_checkpoint.is_file():
-            return ()
+            return "It saved no checkpoint"
         try:
             self.window.explorer.open_checkpoint(run.latest_checkpoint)
         except CheckpointError as exc:
-            self.window.statusBar().showMessage(f"Explorer: {exc}", 8000)
-            return ()
-        return self.window.explorer.state.grid_row_names
+            return str(exc)
+        return None
 
     # --- drag and drop ---------------------------------------------------------------------------
     @staticmethod

@@ -59,3 +59,16 @@ def test_continue_of_a_folder_another_run_trains_is_refused_and_says_who(qtbot, 
     assert (tmp_path / "busy" / "metrics.jsonl").read_bytes() == metrics
     session.close()
     assert not (tmp_path / "busy" / LOCK_NAME).exists()
+
+
+def test_an_opened_run_whose_checkpoint_cannot_be_loaded_says_so_at_once(qtbot, make_window, tmp_path):
+    """It used to open as "Start continues it", and the broken checkpoint was found only at Continue."""
+    trained_run(auto_config(steps=10), tmp_path / "cli-run")
+    latest = tmp_path / "cli-run" / "checkpoints" / "latest.pt"
+    latest.write_bytes(b"not a checkpoint at all")
+    w = make_window()
+    assert w.files.open_run(tmp_path / "cli-run")
+    assert w.errors.dialog is not None and w.errors.dialog.windowTitle() == "This run cannot be continued"
+    assert str(latest) in w.errors.dialog.text() and "Start begins a new run" in w.errors.dialog.text()
+    assert w.files.continuable is None and w.controls.start_button.text() == "Start"
+    assert w.plots.series.column("step").size  # its curves are shown all the same
