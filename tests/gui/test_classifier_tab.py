@@ -189,3 +189,16 @@ def test_a_cleared_chart_does_not_keep_the_last_runs_steps(qtbot):
     plot.add(100, 0.5)
     plot.add(200, 0.6)
     qtbot.waitUntil(lambda: 90 < plot.viewRange()[0][0] < 100)  # and it follows the new run's points
+
+
+def test_a_lone_score_is_shown_on_the_steps_from_zero(qtbot):
+    """A short run scored only at its end showed its one point on an axis of 199.6 to 200.4."""
+    plot = AccuracyPlot()
+    qtbot.addWidget(plot)
+    plot.show()
+    plot.add(200, 0.7)
+    qtbot.wait(100)  # auto-range, were it on, would have moved the view by now
+    low, high = plot.viewRange()[0]
+    assert low <= 0 and 200 <= high < 260
+    plot.add(400, 0.8)  # then the points' own span, as before
+    qtbot.waitUntil(lambda: 150 < plot.viewRange()[0][0] < 200)

@@ -52,6 +52,10 @@ class AccuracyPlot(pg.PlotWidget):
         """One held-out score; accuracy as a share in [0, 1]."""
         self.series.extend([[step, 100 * accuracy]])
         self.curve.setData(self.series.column("step"), self.series.column("accuracy"))
+        if len(self.series) == 1:  # alone, auto-range spans a step either side of it: 199.6 to 200.4
+            self.setXRange(0, max(step, 1))
+        else:
+            self.enableAutoRange(axis="x")
 
     def show_baseline(self, accuracy: float | None) -> None:
         """The baseline's accuracy (a share in [0, 1]) as the dashed line; None hides it."""
