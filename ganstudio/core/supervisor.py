@@ -358,8 +358,13 @@ class Supervisor:
     def _step(self) -> None:
         session = self._live_session
         try:
-            self._show(session.step_and_measure())
-            session.save_due_checkpoint()  # after the step is shown: one not saved loses nothing on screen
+            progress = session.step_and_measure()
+            if self._gui:  # shown first: a checkpoint not saved pauses the run with nothing missing on screen
+                self._show(progress)
+                session.save_due_checkpoint()
+            else:  # saved first: a checkpoint not saved ends the run, its error the last line printed
+                session.save_due_checkpoint()
+                self._show(progress)
         except (RuntimeError, OSError) as exc:  # a CheckpointError is a RuntimeError: imported only when raised
             self._wait_for_room(exc)
 

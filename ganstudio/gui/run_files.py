@@ -174,6 +174,11 @@ class RunFiles(QObject):
         w.setWindowTitle(f"GAN Studio - {run.path.name}")
         if problem is None:
             w.statusBar().showMessage(f"Opened {run.path} at step {last:,}; Start continues it", 8000)
+        elif not run.latest_checkpoint.exists():  # it ended before its first checkpoint: nothing went wrong here
+            self.set_continuable(None)
+            w.statusBar().showMessage(
+                f"Opened {run.path} at step {last:,}; it saved no checkpoint, so Start begins a new run", 8000
+            )
         else:  # said now, not when Continue fails
             self.set_continuable(None)
             w.errors.show(

@@ -72,3 +72,12 @@ def test_an_opened_run_whose_checkpoint_cannot_be_loaded_says_so_at_once(qtbot, 
     assert str(latest) in w.errors.dialog.text() and "Start begins a new run" in w.errors.dialog.text()
     assert w.files.continuable is None and w.controls.start_button.text() == "Start"
     assert w.plots.series.column("step").size  # its curves are shown all the same
+
+
+def test_an_opened_run_that_saved_no_checkpoint_starts_a_new_run(make_window, tmp_path):
+    trained_run(auto_config(steps=10), tmp_path / "cli-run")
+    (tmp_path / "cli-run" / "checkpoints" / "latest.pt").unlink()
+    w = make_window()
+    assert w.files.open_run(tmp_path / "cli-run")
+    assert "it saved no checkpoint, so Start begins a new run" in w.statusBar().currentMessage()
+    assert w.files.continuable is None and w.controls.start_button.text() == "Start"
