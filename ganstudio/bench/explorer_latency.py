@@ -10,11 +10,11 @@ from __future__ import annotations
 import argparse
 import os
 import time
+from functools import partial
 
 import numpy as np
 
 from ganstudio.bench.arguments import add_json, add_preset
-from ganstudio.bench.child_process import BenchError
 from ganstudio.bench.table import format_table, median, write_json
 from ganstudio.cli_types import positive_float, positive_int
 from ganstudio.core.config import DEFAULT_PRESET
@@ -62,6 +62,14 @@ def _snapshot_for(preset_name: str, size: int):
     return GeneratorSnapshot(generator, config, 0, torch.device("cpu"))
 
 
+def _has_directions(panel) -> bool:
+    return panel.state.directions is not None
+
+
+def _past(steps: list[int], first: int) -> bool:
+    return steps[0] > first
+
+
 def _latency(app, panel, drags: int) -> list[float]:
     values = np.sin(np.linspace(0, 6 * np.pi, drags)) * 3
     out = []
@@ -80,7 +88,7 @@ def run_explorer_bench(preset_name: str, seconds: float, rounds: int, drags: int
     from PySide6.QtCore import QThreadPool, QTimer
     from PySide6.QtWidgets import QApplication
 
-    from ganstudio.bench.window import WAIT_S, bench_window, quiet_offscreen_plugin
+    from ganstudio.bench.window import bench_window, quiet_offscreen_plugin, spin_until
     from ganstudio.core.fast_path import serial_torch_here
     from ganstudio.gui.app import POOL_WAIT_MS
     from ganstudio.gui.widgets.explorer import ExplorerPanel
@@ -96,15 +104,13 @@ def run_explorer_bench(preset_name: str, seconds: float, rounds: int, drags: int
         panel = ExplorerPanel()
         panel.resize(1000, 700)
         panel.show()
-        snapshot = _snapshot_for(preset_name, size)
-        panel.set_snapshot(snapshot)
-        deadline = time.monotonic() + WAIT_S
-        while panel.state.directions is None:
-            if time.monotonic() > deadline:
-                raise BenchError(f"the explorer found no latent directions within {WAIT_S:.0f} s")
-            app.processEvents()
-        _latency(app, panel, 20)
-        lat = np.asarray(_latency(app, panel, drags))
+        try:
+            panel.set_snapshot(_snapshot_for(preset_name, size))
+            spin_until(partial(_has_directions, panel), lambda: "the explorer found no latent directions")
+            _latency(app, panel, 20)
+            lat = np.asarray(_latency(app, panel, drags))
+        finally:
+            panel.close()
         results[f"{size}px"] = {
             "p50_ms": float(np.percentile(lat, 50)),
             "p95_ms": float(np.percentile(lat, 95)),
@@ -117,7 +123,6 @@ def run_explorer_bench(preset_name: str, seconds: float, rounds: int, drags: int
                 f"{np.percentile(lat, 95):.1f} ms",
             ]
         )
-        panel.close()
 
     with bench_window(preset_name, None) as bench:
         window = bench.window
@@ -149,6 +154,7 @@ def run_explorer_bench(preset_name: str, seconds: float, rounds: int, drags: int
                 bench.spin(seconds * 1000)
                 rates.append((steps[0] - first) / (time.perf_counter() - started))
                 dragger.stop()
+                bench.wait_until(partial(_past, steps, first), "a step in the chunk measured")  # 0 steps/s: no figure
     # a direction search still running would report to the closed window's deleted finder, as at the app's exit
     QThreadPool.globalInstance().waitForDone(POOL_WAIT_MS)
     q, d = median(quiet), median(dragging)

@@ -3,8 +3,8 @@
 Two runs of one preset in one process: the bare session loop (what `ganstudio train` ran before
 the supervisor: session.advance() until done) and the supervisor's generator, consumed as the CLI
 consumes it. They train in alternating chunks because this machine's speed drifts from minute to
-minute; the figure is the median of the paired chunk ratios. Both do the same logging, sample grids
-and checkpoints; the supervisor adds its command queue, health checks, rewind snapshots and paced
+minute; the figure is the median of the paired chunk ratios. Both do the same logging and sample
+grids (neither reaches a checkpoint: the bench's runs are endless); the supervisor adds its command queue, health checks, rewind snapshots and paced
 live pictures. Quality scoring is off on both sides: seconds per evaluation would drown the rest.
 """
 
@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ganstudio.bench.arguments import add_json, add_preset, add_set
+from ganstudio.bench.endless_run import make_endless
 from ganstudio.bench.table import format_table, median, write_json
 from ganstudio.cli_types import positive_int
 from ganstudio.core.config import apply_override, check, preset
@@ -52,13 +53,12 @@ def main(args: argparse.Namespace) -> int:
 WARM_UP_STEPS = 2
 
 
-def _session(name: str, folder: Path, overrides: list[str] | None, run_steps: int) -> TrainingSession:
-    """run_steps: one more than the bench trains, so the run never reaches its end inside the bench, and
-    the disk is checked for the checkpoints the bench really writes."""
+def _session(name: str, folder: Path, overrides: list[str] | None) -> TrainingSession:
     from ganstudio.core.session import TrainingSession
 
     config = preset(name)
-    config.train.device, config.train.steps, config.quality.every = "cpu", run_steps, 0
+    make_endless(config)
+    config.train.device, config.quality.every = "cpu", 0
     for assignment in overrides or []:
         apply_override(config, assignment)
     return TrainingSession.start(check(config), RunDirectory.at(folder))
@@ -74,12 +74,11 @@ def _bare_chunk(session: TrainingSession, steps: int, batch: int) -> float:
 
 def _supervised_chunk(session: TrainingSession, events: Iterator[Event], steps: int, batch: int) -> float:
     """session: the one the supervisor drives, which events steps forward."""
-    started = time.perf_counter()
-    target = session.step + steps
-    for _event in events:
-        if session.step >= target:
+    started, first = time.perf_counter(), session.step
+    for _event in events:  # an event comes at a log point, so the chunk may run a few steps past its target
+        if session.step >= first + steps:
             break
-    return steps * batch / (time.perf_counter() - started)
+    return (session.step - first) * batch / (time.perf_counter() - started)
 
 
 def run_supervisor_bench(
@@ -89,9 +88,8 @@ def run_supervisor_bench(
 
     with tempfile.TemporaryDirectory(prefix="ganstudio-bench-") as tmp:
         chunks = max(1, steps // chunk)
-        run_steps = WARM_UP_STEPS + chunks * chunk + 1
-        bare = _session(name, Path(tmp) / "bare", overrides, run_steps)
-        supervised = _session(name, Path(tmp) / "supervised", overrides, run_steps)
+        bare = _session(name, Path(tmp) / "bare", overrides)
+        supervised = _session(name, Path(tmp) / "supervised", overrides)
         apply_threads(bare.trainer.config.perf.threads, gui=False)  # the supervisor does the same at its start
         batch = bare.trainer.config.train.batch_size
         supervisor = Supervisor(lambda: supervised)  # as `train`

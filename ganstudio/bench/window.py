@@ -1,10 +1,5 @@
 """A real main window (offscreen unless a display is set) with a preset loaded, for the benches
-that measure the app as a user runs it; its settings and runs live in a temporary folder.
-
-A bench that stops the window's run itself gives it a step count it never reaches and a checkpoint
-interval as long. Before a run starts the disk is checked for room for every step copy it could write
-(core.disk_room): ten million steps of an image preset at the default interval is tens of GB that the
-bench never writes, and a machine with less free was refused before measuring anything."""
+that measure the app as a user runs it; its settings and runs live in a temporary folder."""
 
 from __future__ import annotations
 
@@ -14,16 +9,45 @@ import tempfile
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import cache
 from typing import TYPE_CHECKING, Any
 
 from ganstudio.bench.child_process import BenchError
+from ganstudio.bench.endless_run import make_endless
 
 if TYPE_CHECKING:
     from ganstudio.core.config import RunConfig
     from ganstudio.gui.main_window import MainWindow
 
-ENDLESS_STEPS = 10_000_000
 WAIT_S = 600.0  # bound on any one wait for the window's run (its start, its first statistics)
+STOP_WAIT_MS = 10_000
+
+
+def spin(ms: float) -> None:
+    """The GUI thread's event loop for ms milliseconds."""
+    from PySide6.QtCore import QEventLoop, QTimer
+
+    loop = QEventLoop()
+    QTimer.singleShot(int(ms), loop.quit)
+    loop.exec()
+
+
+def spin_until(
+    ready: Callable[[], bool],
+    not_ready: Callable[[], str],
+    timeout_s: float = WAIT_S,
+    check: Callable[[], None] = lambda: None,
+) -> None:
+    """Spins the event loop until ready(); check() may end the wait early by raising; past timeout_s,
+    BenchError says not_ready()."""
+    deadline = time.monotonic() + timeout_s
+    while True:
+        check()
+        if ready():
+            return
+        if time.monotonic() > deadline:
+            raise BenchError(f"{not_ready()} within {timeout_s:.0f} s")
+        spin(50)
 
 
 @dataclass
@@ -37,44 +61,47 @@ class BenchWindow:
     config: RunConfig
     tmp: tempfile.TemporaryDirectory
     failure: list[str] = field(default_factory=list)  # the window's reason, when its run failed
+    said: list[str] = field(default_factory=list)  # what the run refused or alarmed about (it may have paused)
     ended: bool = False
 
     def spin(self, ms: float) -> None:
-        from PySide6.QtCore import QEventLoop, QTimer
-
-        loop = QEventLoop()
-        QTimer.singleShot(int(ms), loop.quit)
-        loop.exec()
+        spin(ms)
 
     def wait_until(self, ready: Callable[[], bool], what: str, timeout_s: float = WAIT_S) -> None:
-        deadline = time.monotonic() + timeout_s
-        while True:
+        def check() -> None:
             if self.failure:
                 raise BenchError(f"the window's run failed before {what}: {self.failure[0]}")
-            if ready():
-                return
-            if self.ended:
+            if self.ended and not ready():
                 raise BenchError(f"the window's run ended before {what}")
-            if time.monotonic() > deadline:
-                raise BenchError(f"the window's run did not reach {what} within {timeout_s:.0f} s")
-            self.spin(50)
+
+        def not_ready() -> str:
+            last_word = f" (it said: {self.said[-1]})" if self.said else ""
+            return f"the window's run did not reach {what}{last_word}"
+
+        spin_until(ready, not_ready, timeout_s, check)
 
     def __enter__(self) -> BenchWindow:
         return self
 
     def __exit__(self, *_exc: object) -> None:
-        """Also when a wait failed: a training thread left running would train on behind the error."""
-        self.window.controller.stop_and_wait(10000)
-        self.window.close()
-        self.tmp.cleanup()
+        """Also when a wait failed: a training thread left running would train on behind the error. The
+        run's checkpoint is not wanted, so its stop saves nothing: a full disk cannot hold it up."""
+        try:
+            if not self.window.controller.stop_and_wait(STOP_WAIT_MS, discard=True):
+                raise BenchError(f"the window's run did not stop within {STOP_WAIT_MS / 1000:.0f} s")
+            self.window.close()
+        finally:
+            self.tmp.cleanup()
 
 
 OFFSCREEN_NOISE = "This plugin does not support propagateSizeHints()"
 
 
+@cache
 def quiet_offscreen_plugin() -> None:
     """Qt's offscreen plugin warns at every window shown that it cannot size it, which a bench's output
-    would repeat around its table (and before its one-line error); every other message still goes out."""
+    would repeat around its table (and before its one-line error); every other message still goes out.
+    Installed once a process."""
     from PySide6.QtCore import qInstallMessageHandler
 
     def handler(_kind: object, _context: object, message: str) -> None:
@@ -85,12 +112,14 @@ def quiet_offscreen_plugin() -> None:
 
 
 def bench_window(preset_name: str, steps: int | None, overrides: list[str] | None = None) -> BenchWindow:
-    """steps=None: a run the bench stops itself; the bench's --set overrides come last, so they win."""
+    """steps=None: a run the bench stops itself (endless_run); the bench's --set overrides come last, so
+    they win."""
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     from PySide6.QtCore import QSettings
     from PySide6.QtWidgets import QApplication
 
     from ganstudio.core.config import apply_override, check, preset
+    from ganstudio.gui.errors import last_line
     from ganstudio.gui.main_window import MainWindow
     from ganstudio.gui.settings import AppSettings
 
@@ -101,19 +130,20 @@ def bench_window(preset_name: str, steps: int | None, overrides: list[str] | Non
     settings.runs_dir = tmp.name
     window = MainWindow(settings)
     config = preset(preset_name)
-    config.train.steps = steps or ENDLESS_STEPS
     if steps is None:
-        config.train.checkpoint_every = ENDLESS_STEPS
+        make_endless(config)
+    else:
+        config.train.steps = steps
     for assignment in overrides or []:
         apply_override(config, assignment)
     config.train.device = "cpu"
     window.form.set_config(check(config))
     window.show()
     bench = BenchWindow(app, window, config, tmp)
-    window.controller.failed.connect(lambda text, reason: bench.failure.append(reason or _last_line(text)))
+    c = window.controller
+    c.failed.connect(lambda text, reason: bench.failure.append(reason or last_line(text)))
+    c.alarm.connect(lambda _step, message: bench.said.append(message))
+    c.stop_refused.connect(bench.said.append)
+    c.health_alarm.connect(lambda alarm: bench.said.append(alarm.message))
     window.controller.finished.connect(lambda _reason: setattr(bench, "ended", True))
     return bench
-
-
-def _last_line(text: str) -> str:
-    return text.strip().splitlines()[-1] if text.strip() else "unknown error"

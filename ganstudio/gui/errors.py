@@ -17,6 +17,11 @@ from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtWidgets import QMessageBox, QWidget
 
 
+def last_line(text: str) -> str:
+    """A traceback's last line: the exception, in its own words."""
+    return text.strip().splitlines()[-1] if text.strip() else "unknown error"
+
+
 class ErrorReporter(QObject):
     reported = Signal(str, str)  # the exception's last line, the whole traceback
 

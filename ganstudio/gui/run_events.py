@@ -10,6 +10,7 @@ from PySide6.QtCore import QObject, QTimer
 from ganstudio.core.config import RunConfig
 from ganstudio.core.events import Alarm, FinishReason, RunInfo, RunState
 from ganstudio.core.runlog import RunDirectory
+from ganstudio.gui.errors import last_line
 from ganstudio.gui.run_phase import RunPhase
 
 if TYPE_CHECKING:
@@ -111,8 +112,7 @@ class RunEvents(QObject):
         if reason:
             w.errors.show("The run could not go on", reason)
             return
-        last = text.strip().splitlines()[-1] if text.strip() else "unknown error"
-        w.errors.show("Training failed", last, details=text)
+        w.errors.show("Training failed", last_line(text), details=text)
 
     def _on_finished(self, reason: FinishReason) -> None:
         w = self.window

@@ -174,7 +174,7 @@ class RunFiles(QObject):
         w.setWindowTitle(f"GAN Studio - {run.path.name}")
         if problem is None:
             w.statusBar().showMessage(f"Opened {run.path} at step {last:,}; Start continues it", 8000)
-        elif not run.latest_checkpoint.exists():  # it ended before its first checkpoint: nothing went wrong here
+        elif not run.latest_checkpoint.is_file():  # it ended before its first checkpoint: nothing went wrong here
             self.set_continuable(None)
             w.statusBar().showMessage(
                 f"Opened {run.path} at step {last:,}; it saved no checkpoint, so Start begins a new run", 8000
@@ -269,7 +269,7 @@ class RunFiles(QObject):
         from ganstudio.core.checkpoint import CheckpointError
 
         if not run.latest_checkpoint.is_file():
-            return "It saved no checkpoint"
+            return "the run saved no checkpoint"
         try:
             self.window.explorer.open_checkpoint(run.latest_checkpoint)
         except CheckpointError as exc:

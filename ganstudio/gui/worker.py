@@ -168,12 +168,13 @@ class TrainingController(QObject):
         """discard: end without the checkpoint (after one that could not be saved, the user chose to quit)."""
         self._submit(CommandKind.STOP, {"discard": True} if discard else None)
 
-    def stop_and_wait(self, timeout_ms: int = STOP_WAIT_MS) -> bool:
-        """Stops (saving a checkpoint) and joins the thread for at most timeout_ms; True when it ended."""
+    def stop_and_wait(self, timeout_ms: int = STOP_WAIT_MS, discard: bool = False) -> bool:
+        """Stops (saving a checkpoint, unless discard) and joins the thread for at most timeout_ms; True
+        when it ended."""
         thread = self._thread
         if thread is None:
             return True
-        self.stop()
+        self.stop(discard)
         ended = thread.wait(timeout_ms)
         if ended:
             self._cleanup()

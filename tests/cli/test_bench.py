@@ -212,4 +212,4 @@ def test_a_window_run_refused_at_its_start_ends_the_bench_in_one_line(tmp_path):
     assert done.returncode == 2, done.stderr
     assert done.stderr.startswith("ganstudio: error: the window's run failed before its third step: the disk")
     assert done.stderr.count("\n") == 1 and "save less often" in done.stderr
-    assert not list(tmp_path.iterdir())  # the bench's temporary folder is gone too
+    assert not list(tmp_path.glob("ganstudio-bench-*"))  # the bench's temporary folder is gone too

@@ -54,7 +54,7 @@ class AccuracyPlot(pg.PlotWidget):
         self.curve.setData(self.series.column("step"), self.series.column("accuracy"))
         if len(self.series) == 1:  # alone, auto-range spans a step either side of it: 199.6 to 200.4
             self.setXRange(0, max(step, 1))
-        else:
+        elif len(self.series) == 2:  # then the points' own span, and a zoom the user makes stays
             self.enableAutoRange(axis="x")
 
     def show_baseline(self, accuracy: float | None) -> None:
