@@ -46,7 +46,7 @@ class Progress:
     picture: np.ndarray | None  # a new sample grid (uint8), when one was made
     modes: ModeMetrics | None = None  # mode-collapse metrics, every metrics_every steps on ring-8 / grid-25
     quality: QualityReport | None = None  # sample-quality scores, every quality.every steps on image data
-    best: bool = False  # this quality report is the run's best so far (and best.pt was saved when asked)
+    best: bool = False  # this quality report is the run's best so far (best.pt follows with the checkpoint)
     classifier: ClassifierReport | None = None  # a semi-supervised D's held-out accuracy, every quality.every steps
 
 
@@ -144,6 +144,7 @@ class TrainingSession:
         self._quality: QualityEvaluator | None = None  # built on first use (it loads the feature network)
         past = [r["frechet"] for r in run.read_events("quality") if r["step"] <= trainer.step_count]
         self.best_frechet = min(past, default=float("inf"))
+        self._best_due: float | None = None  # a new best score whose best.pt save_due_checkpoint writes
 
     @classmethod
     def start(cls, config: RunConfig, run: RunDirectory, device: str | None = None) -> TrainingSession:
@@ -291,6 +292,14 @@ class TrainingSession:
         return self.step % self.trainer.config.train.checkpoint_every == 0
 
     def save_due_checkpoint(self) -> None:
+        """best.pt on a new best score, then latest.pt when one is due. The best score moves only once
+        best.pt holds it, so after a failed save the next score as good is saved; the failed one is not
+        tried again at a later step, whose weights are not the ones scored."""
+        best, self._best_due = self._best_due, None
+        if best is not None:
+            if self.trainer.config.quality.keep_best:  # step_and_measure() has drained the stats it holds
+                save_checkpoint(self.trainer.state_dict(), self.run.best_checkpoint)
+            self.best_frechet = best
         if self.checkpoint_due and self.trainer.weights_are_finite():  # NaN never replaces a good checkpoint
             self.save_checkpoint(keep_step_copy=True)
 
@@ -324,14 +333,13 @@ class TrainingSession:
         return self._quality
 
     def measure_quality(self) -> tuple[QualityReport, bool]:
-        """Scores the EMA generator (or G) on quality.samples images; saves best.pt on a new best."""
+        """Scores the EMA generator (or G) on quality.samples images; a new best is saved as best.pt by
+        save_due_checkpoint, after the step is shown."""
         t = self.trainer
         report = self.quality_evaluator().evaluate(t.sample, t.config.model.latent_dim, seed=t.config.train.seed + 4)
         best = report.is_finite() and report.frechet < self.best_frechet
         if best:
-            if t.config.quality.keep_best:  # step_and_measure() has drained the stats best.pt holds
-                save_checkpoint(t.state_dict(), self.run.best_checkpoint)
-            self.best_frechet = report.frechet  # only once saved: a best.pt that failed is tried again
+            self._best_due = report.frechet  # best.pt is written with the step's checkpoint
         self.log(QualityScored(t.step_count, report.to_record(), best))
         return report, best
 

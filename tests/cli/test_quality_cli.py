@@ -39,27 +39,32 @@ def test_a_run_scores_itself_and_keeps_its_best_checkpoint(tmp_path):
 
 
 def test_a_best_checkpoint_that_could_not_be_written_is_tried_again_at_the_next_score(tmp_path, monkeypatch):
-    """The run's best score moves only once best.pt holds it: otherwise a later score that is as good is
-    not saved either, and best.pt stays missing (or older) for the rest of the run."""
+    """The step that scores a new best is measured before best.pt is written, so a window shows its
+    figures even when the save fails; the best score moves only once best.pt holds it, so the next score
+    as good is saved."""
     import ganstudio.core.session as session_module
     from ganstudio.core.checkpoint import CheckpointError
 
     run = RunDirectory.at(tmp_path / "run")
     session = TrainingSession.start(quality_config(), run)
-    for _ in range(5):
-        session.trainer.step()
+    for _ in range(4):
+        session.advance()
     real = session_module.save_checkpoint
 
     def full_disk(state, path):
         raise CheckpointError(f"could not save the checkpoint {path}: the disk is full")
 
     monkeypatch.setattr(session_module, "save_checkpoint", full_disk)
+    progress = session.step_and_measure()  # step 5: scored, a new best, nothing written yet
+    assert progress.quality is not None and progress.best and progress.stats[-1].step == 5
     with pytest.raises(CheckpointError):
-        session.measure_quality()
+        session.save_due_checkpoint()
     assert session.best_frechet == float("inf") and not run.best_checkpoint.exists()
     monkeypatch.setattr(session_module, "save_checkpoint", real)  # room made
-    report, best = session.measure_quality()
-    assert best and session.best_frechet == report.frechet and run.best_checkpoint.exists()
+    for _ in range(5):
+        progress = session.advance()
+    assert progress.best and session.best_frechet == progress.quality.frechet
+    assert load_checkpoint(run.best_checkpoint)["step"] == 10
 
 
 def test_train_prints_quality_lines(tmp_path, capsys):
