@@ -88,7 +88,7 @@ def run_explorer_bench(preset_name: str, seconds: float, rounds: int, drags: int
     from PySide6.QtCore import QThreadPool, QTimer
     from PySide6.QtWidgets import QApplication
 
-    from ganstudio.bench.window import bench_window, quiet_offscreen_plugin, spin_until
+    from ganstudio.bench.window import bench_window, quiet_offscreen_plugin, spin, spin_until
     from ganstudio.core.fast_path import serial_torch_here
     from ganstudio.gui.app import POOL_WAIT_MS
     from ganstudio.gui.widgets.explorer import ExplorerPanel
@@ -149,9 +149,9 @@ def run_explorer_bench(preset_name: str, seconds: float, rounds: int, drags: int
             for rates, active in ((quiet, False), (dragging, True)):
                 if active:
                     dragger.start()
-                bench.spin(300)
+                spin(300)
                 first, started = steps[0], time.perf_counter()
-                bench.spin(seconds * 1000)
+                spin(seconds * 1000)
                 rates.append((steps[0] - first) / (time.perf_counter() - started))
                 dragger.stop()
                 bench.wait_until(partial(_past, steps, first), "a step in the chunk measured")  # 0 steps/s: no figure

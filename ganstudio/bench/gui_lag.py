@@ -68,14 +68,14 @@ def run_gui_bench(
 ) -> str:
     from PySide6.QtCore import QElapsedTimer, QTimer
 
-    from ganstudio.bench.window import bench_window
+    from ganstudio.bench.window import bench_window, spin
     from ganstudio.core.fast_path import choose_threads
 
     overrides = list(overrides or [])
     if not any(o.startswith("quality.every=") for o in overrides):
         overrides.insert(0, QUALITY_OFF)
     with bench_window(preset_name, None, overrides) as bench:
-        app, window, config, spin = bench.app, bench.window, bench.config, bench.spin
+        app, window, config = bench.app, bench.window, bench.config
         app.processEvents()  # paint once before measuring
         headless_config = Path(bench.tmp.name) / "headless.json"
         headless_config.write_text(config.to_json(), encoding="utf-8")

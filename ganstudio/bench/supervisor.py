@@ -4,8 +4,8 @@ Two runs of one preset in one process: the bare session loop (what `ganstudio tr
 the supervisor: session.advance() until done) and the supervisor's generator, consumed as the CLI
 consumes it. They train in alternating chunks because this machine's speed drifts from minute to
 minute; the figure is the median of the paired chunk ratios. Both do the same logging and sample
-grids (neither reaches a checkpoint: the bench's runs are endless); the supervisor adds its command queue, health checks, rewind snapshots and paced
-live pictures. Quality scoring is off on both sides: seconds per evaluation would drown the rest.
+grids (neither reaches a checkpoint: the bench's runs are endless); the supervisor adds its command
+queue, health checks, rewind snapshots and paced live pictures. Quality scoring is off on both sides: seconds per evaluation would drown the rest.
 """
 
 from __future__ import annotations

@@ -64,9 +64,6 @@ class BenchWindow:
     said: list[str] = field(default_factory=list)  # what the run refused or alarmed about (it may have paused)
     ended: bool = False
 
-    def spin(self, ms: float) -> None:
-        spin(ms)
-
     def wait_until(self, ready: Callable[[], bool], what: str, timeout_s: float = WAIT_S) -> None:
         def check() -> None:
             if self.failure:
@@ -145,5 +142,5 @@ def bench_window(preset_name: str, steps: int | None, overrides: list[str] | Non
     c.alarm.connect(lambda _step, message: bench.said.append(message))
     c.stop_refused.connect(bench.said.append)
     c.health_alarm.connect(lambda alarm: bench.said.append(alarm.message))
-    window.controller.finished.connect(lambda _reason: setattr(bench, "ended", True))
+    c.finished.connect(lambda _reason: setattr(bench, "ended", True))
     return bench

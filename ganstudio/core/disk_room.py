@@ -31,7 +31,7 @@ def module_bytes(module: nn.Module | None) -> int:
 def checkpoint_bytes(trainer: Trainer) -> int:
     """About what one checkpoint of trainer takes, counted from its modules: before the first step the
     optimizers hold no moments yet, so their state_dict would leave them out."""
-    moments = OPTIMIZER_MOMENTS.get(trainer.config.optim.name, max(OPTIMIZER_MOMENTS.values()))
+    moments = OPTIMIZER_MOMENTS[trainer.config.optim.name]
     return (1 + moments) * (module_bytes(trainer.G) + module_bytes(trainer.D)) + module_bytes(trainer.G_ema)
 
 

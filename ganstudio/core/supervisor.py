@@ -258,17 +258,7 @@ class Supervisor:
             self._save()
         except (CheckpointError, OSError) as exc:  # OSError: the metrics written first (a folder gone)
             self._stop = None
-            self._waiting_for_room = True
-            self._emit(
-                Refused(
-                    self._live_session.step,
-                    f"Not {'stopped' if reason is FinishReason.STOPPED else 'finished'}: {exc}. The run is paused "
-                    "with its weights in memory: once the checkpoint can be written (free some space), "
-                    f"{'stop' if reason is FinishReason.STOPPED else 'continue'} again",
-                    stop=True,
-                )
-            )
-            self._set_paused(True)
+            self._pause_unsaved(exc, ending=reason)
             return False
         self._stop_saved = True
         return True
@@ -375,13 +365,24 @@ class Supervisor:
 
         if not self._gui or not isinstance(exc, (CheckpointError, OSError)):
             raise exc
+        self._pause_unsaved(exc)
+
+    def _pause_unsaved(self, exc: Exception, ending: FinishReason | None = None) -> None:
+        """Says why a checkpoint was not written and pauses; ending: the stop or the end of the run it was
+        for, which then waits for Stop (or Resume) again."""
         session = self._live_session
-        self._waiting_for_room = session.done
+        self._waiting_for_room = ending is not None or session.done
+        if ending is None:
+            said, again = "Not saved", "continue or stop"
+        else:
+            stopping = ending is FinishReason.STOPPED
+            said, again = ("Not stopped", "stop again") if stopping else ("Not finished", "continue again")
         self._emit(
             Refused(
                 session.step,
-                f"Not saved: {exc}. Training is paused with its weights in memory: once the checkpoint can "
-                "be written (free some space), continue or stop",
+                f"{said}: {exc}. The run is paused with its weights in memory: once the checkpoint can be "
+                f"written (free some space), {again}",
+                stop=ending is not None,
             )
         )
         self._set_paused(True)

@@ -23,6 +23,7 @@ if TYPE_CHECKING:
     from ganstudio.gui.main_window import MainWindow
 
 
+NO_CHECKPOINT = "the run saved no checkpoint"
 DRAWINGS_FOLDER = "drawings"  # in the runs folder: what a drawn run starts from, before it copies it
 
 
@@ -162,25 +163,23 @@ class RunFiles(QObject):
             except OSError:
                 continue
         w.form.set_config(config)
-        self.set_continuable(run, config)
+        problem = self.explore_latest(run)
+        self.set_continuable(run if problem is None else None, config)
         w.run_dir = str(run.path)
         w.controls.reset_rate()
         w.banner.hide()
         w.explorer.run_folder = w.run_dir
         w.classifier.set_run_folder(w.run_dir)
-        problem = self.explore_latest(run)
         w.samples.set_class_names(() if problem else w.explorer.state.grid_row_names)  # a conditional run's rows
         w.controls.set_run(config.train.steps, last)
         w.setWindowTitle(f"GAN Studio - {run.path.name}")
         if problem is None:
             w.statusBar().showMessage(f"Opened {run.path} at step {last:,}; Start continues it", 8000)
-        elif not run.latest_checkpoint.is_file():  # it ended before its first checkpoint: nothing went wrong here
-            self.set_continuable(None)
+        elif problem == NO_CHECKPOINT:  # it ended before its first checkpoint: nothing went wrong here
             w.statusBar().showMessage(
                 f"Opened {run.path} at step {last:,}; it saved no checkpoint, so Start begins a new run", 8000
             )
         else:  # said now, not when Continue fails
-            self.set_continuable(None)
             w.errors.show(
                 "This run cannot be continued",
                 f"{problem}. Its curves and pictures are shown; Start begins a new run with its settings.",
@@ -269,7 +268,7 @@ class RunFiles(QObject):
         from ganstudio.core.checkpoint import CheckpointError
 
         if not run.latest_checkpoint.is_file():
-            return "the run saved no checkpoint"
+            return NO_CHECKPOINT
         try:
             self.window.explorer.open_checkpoint(run.latest_checkpoint)
         except CheckpointError as exc:
