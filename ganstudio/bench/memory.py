@@ -71,7 +71,10 @@ def run_memory_bench(preset_name: str, steps: int, json_path: str | None, overri
         bench.app.processEvents()
         final = resident_mb()
     if not marks:
-        raise BenchError("the run ended before its first 1,000 steps; give --steps of at least 2,000")
+        raise BenchError(
+            f"the run ended before its first {MARK_EVERY:,} steps: it needs at least {MIN_STEPS:,} "
+            "(--steps, and train.steps where --set gives it)"
+        )
     first = marks[0][1]
     growth = final - first
     results = {

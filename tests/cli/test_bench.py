@@ -53,6 +53,15 @@ def test_bench_memory_needs_a_long_enough_run(capsys):
     assert "at least 2,000" in usage_error(["bench", "memory", "--steps", "1500"], capsys)
 
 
+def test_a_memory_run_shortened_by_set_ends_the_bench_in_one_line(capsys):
+    """--set wins over --steps; a run too short to reach its first mark is said, not a traceback."""
+    argv = ["bench", "memory", "--preset", "ring-8", "--steps", "2000", "--set", "train.steps=30"]
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("ganstudio: error: the run ended before its first 1,000 steps: it needs at least 2,000")
+    assert err.count("\n") == 1 and "train.steps where --set gives it" in err
+
+
 def test_a_given_step_count_is_never_mistaken_for_the_default(capsys):
     """200 used to be both speed's default and the "not given" mark, so memory ran 10,000 steps for it."""
     assert "--steps: must be at least 2,000" in usage_error(["bench", "memory", "--steps", "200"], capsys)
