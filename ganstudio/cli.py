@@ -98,7 +98,8 @@ def check_train_arguments(args: argparse.Namespace) -> None:
         raise CliError("perf.processes is how many processes the window launches; on the command line use --nproc N")
 
 
-def _session_for(args: argparse.Namespace):
+def _session_for(args: argparse.Namespace, prepare=None):
+    """prepare: TrainingSession's, for rank 0 under torchrun."""
     from ganstudio.core.paths import default_runs_dir
     from ganstudio.core.runlog import RunDirectory
     from ganstudio.core.session import TrainingSession
@@ -110,11 +111,13 @@ def _session_for(args: argparse.Namespace):
         config = _config_from_args(args)
         check_inception(config)  # a wrong weights file is refused before a folder is made
         run = RunDirectory.at(args.out) if args.out else RunDirectory.create(default_runs_dir(), config.preset or "run")
-        return TrainingSession.start(config, run)
+        return TrainingSession.start(config, run, prepare=prepare)
     run = RunDirectory.open(args.resume)
     if args.restart:
-        return TrainingSession.restart(run, device=args.device)
-    session = TrainingSession.resume(run, total_steps=args.steps, device=args.device, overrides=args.set)
+        return TrainingSession.restart(run, device=args.device, prepare=prepare)
+    session = TrainingSession.resume(
+        run, total_steps=args.steps, device=args.device, overrides=args.set, prepare=prepare
+    )
     for note in session.resume_notes:
         print(f"changed on resume: {note}", flush=True)
     return session

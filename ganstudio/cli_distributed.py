@@ -16,6 +16,7 @@ import sys
 import tempfile
 import threading
 import time
+from collections.abc import Callable
 from types import FrameType
 from typing import IO, TYPE_CHECKING, NoReturn
 
@@ -24,6 +25,7 @@ from ganstudio.cli_progress import print_or_drop
 if TYPE_CHECKING:
     from ganstudio.core.distributed import RankGroup
     from ganstudio.core.session import TrainingSession
+    from ganstudio.core.trainer import Trainer
 
 TORCHRUN_ENV = "WORLD_SIZE"
 
@@ -109,8 +111,11 @@ PASSED_ON = ("ganstudio:", "step ")  # the ranks' own one-line errors, warnings 
 def _pass_on(stream: IO[str], log: IO[str]) -> None:
     """Keeps torchrun's tracebacks in the log and passes the ranks' own lines on to the terminal."""
     for line in stream:
-        log.write(line)
-        log.flush()
+        try:
+            log.write(line)
+            log.flush()
+        except OSError:
+            pass  # a full disk: the ranks' lines must still be read, or they block writing them
         if line.startswith(PASSED_ON):
             print_or_drop(line.rstrip("\n"), sys.stderr)  # `2>&1 | head`: keep reading, or the ranks block
 
@@ -152,7 +157,10 @@ def launch(args: argparse.Namespace, nproc: int) -> int:
 
     if not 2 <= nproc <= 1024:
         raise CliError("--nproc must be from 1 to 1024")
+    from ganstudio.core.distributed import timeout_s
+
     # What rank 0 would refuse is refused here, in one line, before torchrun starts N processes.
+    timeout_s()
     check_train_arguments(args)
     config = RunDirectory.open(args.resume).read_config() if args.resume else _config_from_args(args)
     config.perf.processes = nproc
@@ -208,9 +216,10 @@ def launch(args: argparse.Namespace, nproc: int) -> int:
     return result
 
 
-def _leader_session(args: argparse.Namespace, device: str) -> TrainingSession:
+def _leader_session(args: argparse.Namespace, device: str, prepare: Callable[[Trainer], None]) -> TrainingSession:
     """Rank 0's session: as one process's, except that a group restarted by torchrun continues the
-    folder it was training (from its last checkpoint, or from step 0 if there was none yet)."""
+    folder it was training (from its last checkpoint, or from step 0 if there was none yet). prepare joins
+    the trainer to the group, whose refusals (a batch that does not split) come before anything is written."""
     from ganstudio.cli import CliError, _session_for
     from ganstudio.core.distributed import restart_count
     from ganstudio.core.runlog import RunDirectory
@@ -224,9 +233,9 @@ def _leader_session(args: argparse.Namespace, device: str) -> TrainingSession:
         run = RunDirectory(folder)
         if (run.path / "config.json").exists():
             if run.latest_checkpoint.exists():
-                return TrainingSession.resume(run, device=device)
-            return TrainingSession.restart(run, device=device)
-    return _session_for(args)
+                return TrainingSession.resume(run, device=device, prepare=prepare)
+            return TrainingSession.restart(run, device=device, prepare=prepare)
+    return _session_for(args, prepare)
 
 
 def _device_request(args: argparse.Namespace) -> str:
@@ -271,14 +280,11 @@ def train_on_ranks(args: argparse.Namespace) -> int:
 
 def _lead(args: argparse.Namespace, ranks: RankGroup) -> int:
     from ganstudio.cli import EXIT_ALARM, EXIT_INTERRUPTED, _train
-    from ganstudio.core.distributed import local_batch, to_cpu
+    from ganstudio.core.distributed import to_cpu
     from ganstudio.core.rank_leader import checkpoint_check
 
     try:
-        session = _leader_session(args, str(ranks.device))
-        config = session.trainer.config
-        local_batch(config.train.batch_size, ranks.world_size, config.model.pack)
-        session.trainer.join(ranks)
+        session = _leader_session(args, str(ranks.device), prepare=lambda trainer: trainer.join(ranks))
     except BaseException as exc:
         ranks.announce("error", str(exc))
         raise

@@ -56,13 +56,16 @@ def at_least(minimum: int, why: str = "", at_most: int | None = None) -> Callabl
 positive_int = at_least(1)
 
 
+MAX_DURATION = 100_000  # seconds or minutes: a day's measurement is the longest anyone means
+
+
 def positive_float(text: str) -> float:
     try:
         value = float(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
-    if not value > 0:
-        raise argparse.ArgumentTypeError(f"must be more than 0, not {text}")
+    if not 0 < value <= MAX_DURATION:  # inf overflows Qt's timers, and a year is no bench
+        raise argparse.ArgumentTypeError(f"must be more than 0 and at most {MAX_DURATION:,}, not {text}")
     return value
 
 

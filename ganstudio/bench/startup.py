@@ -5,15 +5,16 @@ from __future__ import annotations
 
 import argparse
 import os
-import subprocess
 import sys
 import time
 
 from ganstudio.bench.arguments import add_json
+from ganstudio.bench.child_process import BenchError, run_child
 from ganstudio.bench.table import format_table, median, write_json
 from ganstudio.cli_types import positive_int
 
 HELP = "launch to first painted window and Start to first step, in fresh processes"
+PROBE_TIMEOUT_S = 120.0
 OPEN_BEFORE_START_S = 3.0  # a person reads the window before pressing Start; the engine warms meanwhile
 
 
@@ -87,7 +88,7 @@ def run_startup_bench(runs: int, json_path: str | None) -> str:
     with tempfile.TemporaryDirectory(prefix="ganstudio-bench-") as tmp:
         for i in range(runs + 1):  # the first run warms the disk cache and is not counted
             started = time.time()
-            out = subprocess.run(
+            out = run_child(
                 [
                     sys.executable,
                     "-c",
@@ -97,14 +98,13 @@ def run_startup_bench(runs: int, json_path: str | None) -> str:
                     os.path.join(tmp, "runs"),
                     repr(OPEN_BEFORE_START_S),
                 ],
-                capture_output=True,
-                text=True,
+                PROBE_TIMEOUT_S,
+                "the start-up probe (a window opened in a process of its own)",
                 env=env,
-                timeout=120,
             )
             fields = out.stdout.split()
-            if out.returncode != 0 or len(fields) != 4:
-                raise RuntimeError(f"start-up probe failed: {out.stderr.strip()[-500:]}")
+            if len(fields) != 4:
+                raise BenchError(f"the start-up probe printed {out.stdout.strip()[:200]!r}, not its four figures")
             if i:
                 times.append(float(fields[0]))
                 heavy_before_paint += int(fields[1]) > 0

@@ -18,11 +18,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ganstudio.bench.arguments import add_json, add_preset, add_set
+from ganstudio.bench.child_process import BenchError
 from ganstudio.bench.endless_run import make_endless
 from ganstudio.bench.table import format_table, median, write_json
 from ganstudio.cli_types import positive_int
 from ganstudio.core.config import apply_override, check, preset
-from ganstudio.core.events import Event
+from ganstudio.core.events import Alarm, Event, Failed, Finished
 from ganstudio.core.runlog import RunDirectory
 from ganstudio.core.supervisor import Supervisor
 
@@ -73,12 +74,23 @@ def _bare_chunk(session: TrainingSession, steps: int, batch: int) -> float:
 
 
 def _supervised_chunk(session: TrainingSession, events: Iterator[Event], steps: int, batch: int) -> float:
-    """session: the one the supervisor drives, which events steps forward."""
+    """session: the one the supervisor drives, which events steps forward. A run gone NaN is paused by its
+    supervisor until someone answers, which nobody here would: the bench ends, saying why."""
     started, first = time.perf_counter(), session.step
-    for _event in events:  # an event comes at a log point, so the chunk may run a few steps past its target
+    for event in events:  # an event comes at a log point, so the chunk may run a few steps past its target
+        if (isinstance(event, Alarm) and event.kind == "nan") or isinstance(event, Failed | Finished):
+            raise BenchError(f"the supervised run ended or paused at step {session.step:,}: {_said(event)}")
         if session.step >= first + steps:
             break
     return (session.step - first) * batch / (time.perf_counter() - started)
+
+
+def _said(event: Alarm | Failed | Finished) -> str:
+    if isinstance(event, Alarm):
+        return f"{event.message} Choose settings that train (the bench measures a run that does)"
+    if isinstance(event, Failed):
+        return event.summary or (event.message.strip().splitlines() or ["it failed"])[-1]
+    return f"it finished ({event.reason.value})"
 
 
 def run_supervisor_bench(

@@ -41,6 +41,7 @@ from ganstudio.core.events import (
     StateChanged,
     StatsBatch,
 )
+from ganstudio.core.run_file import append_run_file, read_run_file
 from ganstudio.core.runlog import RunDirectory
 
 CONTROL_FILE = "control.jsonl"
@@ -50,10 +51,12 @@ SNAPSHOT_FILE = "snapshot.pt"
 
 COMMAND_KINDS = tuple(kind.value for kind in CommandKind)
 HEARTBEAT_INTERVAL_S = 1.0
+HEARTBEAT_JOIN_S = 5.0
 WRITER_TIMEOUT_S = 10.0  # a heartbeat unchanged this long: the writer is gone
 LIVE_PICTURE_INTERVAL_S = 1.0
 MAX_LINE_BYTES = 4096  # a command is ~100 bytes; a longer line is not one of ours
 MAX_READ_BYTES = 1 << 20  # per poll, so a huge file appended at once cannot stall a step
+MAX_LINES_PER_READ = 32  # a window's buttons ask a few commands a second; a flood waits its turn
 _ID = re.compile(r"[A-Za-z0-9_-]{1,64}")
 _HEARTBEAT_STATES = ("starting", "running", "paused", "stopping", "stopped", "done", "error", "nan")
 ENDED_STATES = ("stopped", "done", "error", "nan")
@@ -130,11 +133,7 @@ def append_command(run_dir: str | Path, kind: str, fields: dict[str, Any] | None
         raise CommandError(f"unknown kind {kind!r}")
     command = Command(kind, check_fields(kind, fields), uuid.uuid4().hex[:16])
     line = json.dumps({"id": command.id, "kind": kind, "fields": command.fields or {}, "time": time.time()}) + "\n"
-    fd = os.open(control_path(run_dir), os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o666)
-    try:
-        os.write(fd, line.encode("utf-8"))
-    finally:
-        os.close(fd)
+    append_run_file(control_path(run_dir), line.encode("utf-8"))
     return command
 
 
@@ -161,9 +160,7 @@ class ControlReader:
         if size == self.offset:
             return [], []
         try:
-            with open(self.path, "rb") as fh:
-                fh.seek(self.offset)
-                chunk = fh.read(min(size - self.offset, MAX_READ_BYTES))
+            chunk = read_run_file(self.path, min(size - self.offset, MAX_READ_BYTES), self.offset)
         except OSError:
             return [], []
         end = chunk.rfind(b"\n") + 1
@@ -171,12 +168,14 @@ class ControlReader:
             if len(chunk) <= MAX_LINE_BYTES:
                 return [], []  # a line still being written
             end = len(chunk)  # no newline in a megabyte: not a command; skip it
-        self.offset += end
         commands: list[Command] = []
         refused: list[tuple[str | None, str]] = []
-        for raw in chunk[:end].splitlines():
+        lines = chunk[:end].splitlines(keepends=True)
+        for raw in lines[:MAX_LINES_PER_READ]:  # the rest next time: a flood of saves must not stall a run
+            self.offset += len(raw)
             if not raw.strip():
                 continue
+            raw = raw.rstrip(b"\r\n")
             record = None
             try:
                 if len(raw) > MAX_LINE_BYTES:
@@ -218,7 +217,7 @@ class Heartbeat:
 def read_heartbeat(run_dir: str | Path) -> Heartbeat | None:
     """None for a missing, torn or foreign file: the watcher then simply has no news."""
     try:
-        raw = heartbeat_path(run_dir).read_bytes()[:MAX_LINE_BYTES]
+        raw = read_run_file(heartbeat_path(run_dir), MAX_LINE_BYTES)
         record = parse_json(raw.decode("utf-8"), "heartbeat")
     except (OSError, ConfigError, UnicodeDecodeError):
         return None
@@ -292,13 +291,19 @@ class FolderBridge:
             return []
         step = self.step_now()
         for command in commands:
-            self.run.append_event({"step": step, "event": "command", "id": command.id, "kind": command.kind})
+            self._log({"step": step, "event": "command", "id": command.id, "kind": command.kind})
             if command.kind == "stop":
                 self.state = "stopping"
         for ident, reason in refused:
             if ident is not None:
-                self.run.append_event({"step": step, "event": "command", "id": ident, "refused": reason})
+                self._log({"step": step, "event": "command", "id": ident, "refused": reason})
         return commands
+
+    def _log(self, record: dict[str, Any]) -> None:
+        """What the bridge adds to the log is for a watcher: a full disk loses it, and the run goes on (and
+        says so itself when its own records cannot be written)."""
+        with contextlib.suppress(OSError):
+            self.run.append_event(record)
 
     def on_event(self, event: Event) -> None:
         step = getattr(event, "step", getattr(event, "start_step", None))
@@ -311,15 +316,20 @@ class FolderBridge:
                 self.device = str(event.device)
             case StateChanged() if self.state != "stopping":
                 self.state = str(_value(event.state))
-                self.beat()  # a watcher shows Paused when the run is, not a second later
+                with contextlib.suppress(OSError):  # the beat thread tries again within a second
+                    self.beat()  # a watcher shows Paused when the run is, not a second later
             case SampleFrame():
-                self._write_picture(event)
+                with contextlib.suppress(OSError):  # the next picture tries again
+                    self._write_picture(event)
             case Snapshot():
-                from ganstudio.core.checkpoint import save_checkpoint
+                from ganstudio.core.checkpoint import CheckpointError, save_checkpoint
 
-                save_checkpoint(event.payload, snapshot_path(self.run.path))
+                try:
+                    save_checkpoint(event.payload, snapshot_path(self.run.path))
+                except (OSError, CheckpointError) as exc:
+                    self._log({"step": event.step, "event": "refused", "message": f"no snapshot: {exc}"})
             case Alarm():  # the log's alarm record has no remedies; a watching window offers them
-                self.run.append_event(
+                self._log(
                     {
                         "step": event.step,
                         "event": "remedies",
@@ -331,9 +341,7 @@ class FolderBridge:
                     }
                 )
             case Refused():
-                self.run.append_event(
-                    {"step": event.step, "event": "refused", "message": event.message, "change": event.change}
-                )
+                self._log({"step": event.step, "event": "refused", "message": event.message, "change": event.change})
             case Finished():
                 self.close(str(_value(event.reason)))
 
@@ -359,10 +367,15 @@ class FolderBridge:
             os.getpid(), self._host, self.step_now(), self.state, time.time(), self.picture_step, self.device
         )
 
-    def beat(self) -> None:
+    def beat(self, wait_s: float = -1) -> None:
+        """wait_s: how long to wait for a beat under way (-1: as long as it takes)."""
         text = json.dumps(self.heartbeat().to_record()) + "\n"
-        with self._lock:
+        if not self._lock.acquire(timeout=wait_s):
+            return
+        try:
             atomic_write(heartbeat_path(self.run.path), lambda tmp: Path(tmp).write_text(text, encoding="utf-8"))
+        finally:
+            self._lock.release()
 
     def _beat_loop(self) -> None:
         while not self._closed.wait(HEARTBEAT_INTERVAL_S):
@@ -377,9 +390,10 @@ class FolderBridge:
             return
         self._closed.set()
         if self._thread is not None:
-            self._thread.join()
+            self._thread.join(timeout=HEARTBEAT_JOIN_S)  # a beat stuck in a stalled network folder's fsync
         self.state = state
-        self.beat()
+        with contextlib.suppress(OSError):  # the run's end is said by its exit too; its checkpoint is saved
+            self.beat(wait_s=HEARTBEAT_JOIN_S)
 
 
 def attach_folder(supervisor: Any, run: RunDirectory | str | Path) -> FolderBridge:

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import datetime
 import hashlib
+import math
 import os
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -66,8 +67,24 @@ def restart_count() -> int:
     return int(os.environ.get("TORCHELASTIC_RESTART_COUNT", "0"))
 
 
+MAX_TIMEOUT_S = 86_400.0  # a day: longer is no bound at all, and torch's timedelta overflows near 1e14 s
+
+
 def timeout_s() -> float:
-    return float(os.environ.get(TIMEOUT_ENV, DEFAULT_TIMEOUT_S))
+    """The environment's bound on every wait between ranks; one that is no bound is refused by name."""
+    text = os.environ.get(TIMEOUT_ENV)
+    if text is None:
+        return DEFAULT_TIMEOUT_S
+    try:
+        value = float(text)
+    except ValueError:
+        value = math.nan
+    if not 1.0 <= value <= MAX_TIMEOUT_S:  # NaN fails this too
+        raise DistributedError(
+            f"{TIMEOUT_ENV}={text[:40]!r}: give the seconds a process waits for the others, from 1 to "
+            f"{MAX_TIMEOUT_S:,.0f} (default {DEFAULT_TIMEOUT_S:g})"
+        )
+    return value
 
 
 def rank_seed(seed: int, rank: int, step: int = 0) -> int:

@@ -60,9 +60,12 @@ class MetricsFollower(LineFollower):
 
 def remedies_from_record(record: dict[str, Any]) -> tuple[Remedy, ...]:
     """The remedies a FolderBridge wrote beside an alarm ("event": "remedies"); malformed ones are left
-    out, and a click on one only writes a command or a setup change, each checked again on its way."""
+    out, and a click on one only writes a command (checked again on its way) or one of health's own setup
+    changes: a setup change the file made up could point the next run at any dataset or file."""
     from ganstudio.core.events import Remedy
+    from ganstudio.core.health import NEXT_RUN_REMEDIES
 
+    known_setups = [remedy.config for remedy in NEXT_RUN_REMEDIES]
     listed = record.get("remedies")
     out = []
     for raw in listed if isinstance(listed, list) else []:
@@ -71,6 +74,7 @@ def remedies_from_record(record: dict[str, Any]) -> tuple[Remedy, ...]:
             and isinstance(raw.get("label"), str)
             and isinstance(raw.get("live", {}), dict)
             and isinstance(raw.get("config", {}), dict)
+            and (not raw.get("config") or raw["config"] in known_setups)
         ):
             out.append(
                 Remedy(

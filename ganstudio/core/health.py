@@ -24,6 +24,17 @@ COOLDOWN_STEPS = 500
 COLLAPSE_RATIO = 0.25  # fixed-batch diversity below this fraction of real data's
 VANISHING_NOISE = 0.1  # the instance noise a starved G's remedy offers
 
+# The remedies that change the next run's setup. A watching window takes a remedy's setup change only when it is one
+# of these (follow.remedies_from_record): the log it reads is anyone's to write.
+SPECTRAL_NORM = Remedy("Spectral norm in D (next run)", config={"model.spectral_norm": True})
+R1_PENALTY = Remedy("R1 penalty gamma = 10 (next run)", config={"loss.r1_gamma": 10.0})
+LATENT_PIECES = Remedy("Latent pieces, 100 (next run)", config={"model.latent_components": 100})
+UNROLLED_D = Remedy("Unrolled D, 5 steps (next run)", config={"train.unrolled_steps": 5})
+NON_SATURATING = Remedy("Non-saturating loss (next run)", config={"loss.kind": "non-saturating"})
+MINIBATCH_STD = Remedy("Minibatch std layer in D (next run)", config={"model.minibatch_std": True})
+PACGAN = Remedy("PacGAN, pack 4 (next run)", config={"model.pack": 4})
+NEXT_RUN_REMEDIES = (SPECTRAL_NORM, R1_PENALTY, LATENT_PIECES, UNROLLED_D, NON_SATURATING, MINIBATCH_STD, PACGAN)
+
 
 def mean_pairwise_distance(samples: np.ndarray) -> float:
     """Diversity of a batch: the mean Euclidean distance between two different samples.
@@ -108,7 +119,7 @@ class HealthMonitor:
                     (
                         Remedy("Rewind to the last good snapshot", rewind=True),
                         Remedy("Halve both learning rates", live={"lr_g": self.lr_g / 2, "lr_d": self.lr_d / 2}),
-                        Remedy("Spectral norm in D (next run)", config={"model.spectral_norm": True}),
+                        SPECTRAL_NORM,
                     ),
                 )
             self.recent.append(s)
@@ -145,8 +156,8 @@ class HealthMonitor:
                 "Losses or gradient norms are exploding.",
                 (
                     Remedy("Halve both learning rates", live={"lr_g": self.lr_g / 2, "lr_d": self.lr_d / 2}),
-                    Remedy("R1 penalty gamma = 10 (next run)", config={"loss.r1_gamma": 10.0}),
-                    Remedy("Spectral norm in D (next run)", config={"model.spectral_norm": True}),
+                    R1_PENALTY,
+                    SPECTRAL_NORM,
                 ),
             )
         loss_g = np.array([s.loss_g for s in self.recent])
@@ -194,9 +205,9 @@ class HealthMonitor:
                 step,
                 f"Modes captured dropped to {captured} (it was {self.best_modes}).",
                 (
-                    Remedy("Latent pieces, 100 (next run)", config={"model.latent_components": 100}),
+                    LATENT_PIECES,
                     Remedy("EMA of G's weights (0.99)", live={"ema_decay": 0.99}),
-                    Remedy("Unrolled D, 5 steps (next run)", config={"train.unrolled_steps": 5}),
+                    UNROLLED_D,
                 ),
             )
         return []
@@ -208,12 +219,12 @@ class HealthMonitor:
             remedies.insert(
                 0, Remedy(f"Instance noise {VANISHING_NOISE} on D's inputs", live={"instance_noise": VANISHING_NOISE})
             )
-        remedies.append(Remedy("Non-saturating loss (next run)", config={"loss.kind": "non-saturating"}))
+        remedies.append(NON_SATURATING)
         return tuple(remedies)
 
     def _collapse_remedies(self) -> tuple[Remedy, ...]:
         return (
-            Remedy("Minibatch std layer in D (next run)", config={"model.minibatch_std": True}),
-            Remedy("PacGAN, pack 4 (next run)", config={"model.pack": 4}),
-            Remedy("Unrolled D, 5 steps (next run)", config={"train.unrolled_steps": 5}),
+            MINIBATCH_STD,
+            PACGAN,
+            UNROLLED_D,
         )

@@ -8,6 +8,10 @@ from pathlib import Path
 import numpy as np
 
 from ganstudio.core.atomic import atomic_write
+from ganstudio.core.run_file import read_run_file
+
+MAX_PICTURE_BYTES = 32 << 20  # a run's grid is well under 1 MB as a PNG
+MAX_PICTURE_PIXELS = 4096 * 4096  # the largest grid (64 px images) is about 1,000 x 1,000
 
 
 def image_grid(images: np.ndarray, nrow: int | None = None, pad: int = 2, fill: int = 0) -> np.ndarray:
@@ -84,8 +88,20 @@ def save_png(picture: np.ndarray, path: str | Path) -> Path:
 
 
 def load_png(path: str | Path) -> np.ndarray:
+    """A picture a run wrote (live.png, samples/step_N.png), read on the window's thread from a folder
+    anyone may write in: whatever stands there, this returns in moments or raises OSError."""
+    import io
+
     from PIL import Image
 
-    with Image.open(path) as im:
-        picture: np.ndarray = np.asarray(im).copy()
+    data = read_run_file(path, MAX_PICTURE_BYTES + 1)
+    if len(data) > MAX_PICTURE_BYTES:
+        raise OSError(f"{path} is over {MAX_PICTURE_BYTES >> 20} MB, far more than a run's picture")
+    try:
+        with Image.open(io.BytesIO(data), formats=["PNG"]) as im:
+            if im.width * im.height > MAX_PICTURE_PIXELS:
+                raise OSError(f"{path} is {im.width} x {im.height} pixels, far more than a run's picture")
+            picture: np.ndarray = np.asarray(im).copy()
+    except (ValueError, Image.DecompressionBombError, SyntaxError) as exc:
+        raise OSError(f"{path} is not a picture the run wrote: {exc}") from None
     return picture

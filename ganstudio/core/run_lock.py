@@ -72,7 +72,7 @@ class Holder:
         try:
             raw = json.loads(data.decode("utf-8"))
             holder = cls(**{name: raw.get(name) for name in cls.__dataclass_fields__})
-        except (ValueError, TypeError, AttributeError):
+        except (ValueError, TypeError, AttributeError, RecursionError):  # RecursionError: "[[[[..." planted
             return None
         ok = isinstance(holder.pid, int) and all(
             isinstance(getattr(holder, name), str) for name in ("host", "started", "version", "token")

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 from ganstudio.core.atomic import atomic_write, cannot_write_in, remove_stale_temp_files
 from ganstudio.core.config import MAX_CONFIG_BYTES, PRESET_NAME, ConfigError, RunConfig, check, parse_json
 from ganstudio.core.events import CLASS_SCORES, CLASS_TABLES, Event, StatsBatch, event_from_record
+from ganstudio.core.run_file import NotARunFile, append_run_file, check_run_file, read_run_file
 from ganstudio.core.stats import STAT_FIELDS, StepStats
 
 if TYPE_CHECKING:  # numpy is loaded after the window's first paint, which reads a run folder
@@ -111,8 +112,9 @@ def parse_record(line: str) -> dict[str, Any] | None:
 
 
 class RunDirectory:
-    def __init__(self, path: str | Path):
+    def __init__(self, path: str | Path, made: bool = False):
         self.path = Path(path)
+        self.made = made  # by create() or at() just now: remove_if_empty may take it back
 
     @classmethod
     def create(cls, root: str | Path, name: str) -> RunDirectory:
@@ -125,7 +127,7 @@ class RunDirectory:
             path = root / (base if i == 0 else f"{base}-{i}")
             try:
                 path.mkdir(parents=True, exist_ok=False)
-                return cls(path)
+                return cls(path, made=True)
             except FileExistsError:
                 continue
             except OSError as exc:
@@ -146,11 +148,12 @@ class RunDirectory:
         left_there = (CONTROL_FILE, LOCK_NAME, "lost+found")  # and hidden files: .DS_Store, a killed write's temp
         if path.is_dir() and any(e.name not in left_there and not e.name.startswith(".") for e in path.iterdir()):
             raise RunError(f"{path} is not empty: a run writes its own files there; choose a new or empty --out")
+        made = not path.is_dir()
         try:
             path.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
             raise RunError(f"cannot create {path}: {exc.strerror}") from None
-        return cls(path)
+        return cls(path, made=made)
 
     @classmethod
     def open(cls, path: str | Path) -> RunDirectory:
@@ -169,8 +172,9 @@ class RunDirectory:
 
     def check_own_folders(self) -> None:
         """Before a run writes or clears anything: samples/ and checkpoints/ must be this folder's own and
-        writable. A link there would let a shared run folder decide what a restart deletes elsewhere, and a
-        read-only one would fail only at the first save, after the folder had been half-updated."""
+        writable, and the log and config plain files. A link there would let a shared run folder decide what
+        a restart deletes elsewhere, or where the log's appends land; a read-only folder would fail only at
+        the first save, after the folder had been half-updated."""
         for folder in (self.samples_dir, self.checkpoints_dir):
             if folder.is_symlink() or (folder.exists() and folder.resolve() != self.path.resolve() / folder.name):
                 raise RunError(
@@ -181,9 +185,17 @@ class RunDirectory:
                 raise RunError(f"{folder} is a file where the run keeps a folder; move it away and try again")
             if folder.is_dir() and (reason := cannot_write_in(folder)) is not None:
                 raise RunError(f"{folder} cannot be written to ({reason}); nothing was changed")
+        for path in (self.metrics_path, self.config_path):
+            try:
+                check_run_file(path)
+            except NotARunFile as exc:
+                raise RunError(f"{path} {exc.strerror}; move it away and try again (nothing was changed)") from None
 
     def remove_if_empty(self) -> None:
-        """Undoes create()/at() when a run fails before writing anything."""
+        """Undoes create()/at() when a run fails before writing anything; a folder that was there before
+        (an empty --out the user made) stays."""
+        if not self.made:
+            return
         try:
             self.path.rmdir()
         except OSError:
@@ -220,9 +232,10 @@ class RunDirectory:
 
     def read_config(self) -> RunConfig:
         try:
-            if self.config_path.stat().st_size > MAX_CONFIG_BYTES:
+            raw = read_run_file(self.config_path, MAX_CONFIG_BYTES + 1)
+            if len(raw) > MAX_CONFIG_BYTES:
                 raise ConfigError([("config", f"over {MAX_CONFIG_BYTES // 1024} KiB; a config is a few KiB")])
-            return check(RunConfig.from_dict(parse_json(self.config_path.read_text(encoding="utf-8"), "config")))
+            return check(RunConfig.from_dict(parse_json(raw.decode("utf-8"), "config")))
         except ConfigError as exc:
             raise RunError(f"{self.config_path}: {exc}") from None
         except UnicodeDecodeError:
@@ -239,12 +252,10 @@ class RunDirectory:
             if extra:
                 record.update(extra)
             lines.append(json.dumps(record))
-        with open(self.metrics_path, "a", encoding="utf-8") as fh:
-            fh.write("\n".join(lines) + "\n")
+        append_run_file(self.metrics_path, ("\n".join(lines) + "\n").encode("utf-8"))
 
     def append_event(self, event: dict[str, Any]) -> None:
-        with open(self.metrics_path, "a", encoding="utf-8") as fh:
-            fh.write(json.dumps(event) + "\n")
+        append_run_file(self.metrics_path, (json.dumps(event) + "\n").encode("utf-8"))
 
     def _records(self) -> list[tuple[str, dict[str, Any]]]:
         """(line, record) for every well-formed record; a torn last line (crash mid-write), bytes that are
@@ -272,7 +283,10 @@ class RunDirectory:
         and kinds this version does not know are left out."""
         out: list[Event] = []
         for _, record in self._records():
-            event = event_from_record(record)
+            try:
+                event = event_from_record(record)
+            except (KeyError, TypeError, ValueError):  # well-formed as a line, not as its kind (a foreign writer)
+                continue
             if isinstance(event, StatsBatch) and out and isinstance(out[-1], StatsBatch):
                 out[-1].stats.extend(event.stats)
             elif event is not None:

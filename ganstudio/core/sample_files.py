@@ -118,10 +118,12 @@ def write_samples(
         _write_into(tmp, snapshot, seed, n, labels)
         for target in targets:
             os.replace(tmp / target.name, target)
-    except OSError as exc:
+    except BaseException as exc:  # a full disk, or Ctrl-C: nothing is left behind either way
         shutil.rmtree(tmp, ignore_errors=True)
         if made:
             shutil.rmtree(out, ignore_errors=True)  # the folder this call made holds nothing else
+        if not isinstance(exc, OSError):
+            raise
         reason = "the disk is full" if exc.errno == errno.ENOSPC else (exc.strerror or str(exc))
         raise ExportError(f"could not write the samples to {out}: {reason}; nothing was left behind") from None
     finally:

@@ -147,7 +147,15 @@ class TrainingSession:
         self._best_due: float | None = None  # a new best score whose best.pt save_due_checkpoint writes
 
     @classmethod
-    def start(cls, config: RunConfig, run: RunDirectory, device: str | None = None) -> TrainingSession:
+    def start(
+        cls,
+        config: RunConfig,
+        run: RunDirectory,
+        device: str | None = None,
+        prepare: Callable[[Trainer], None] | None = None,
+    ) -> TrainingSession:
+        """prepare: called with the built trainer before anything is written (under torchrun, Trainer.join,
+        whose refusals must leave the folder as it was); so for resume and restart."""
         check(config)
         lock = RunLock.acquire(run.path)
         try:
@@ -155,6 +163,8 @@ class TrainingSession:
             check_inception(config)
             config = adopt_drawn(config, run.path)
             trainer = build_trainer(config, run, device)
+            if prepare is not None:
+                prepare(trainer)
             check_room(run, trainer, config.train.steps)
             run.write_config(config)
         except BaseException:
@@ -173,6 +183,7 @@ class TrainingSession:
         total_steps: int | None = None,
         device: str | None = None,
         overrides: list[str] | None = None,
+        prepare: Callable[[Trainer], None] | None = None,
     ) -> TrainingSession:
         """Continues from checkpoints/latest.pt; metrics past that step are dropped, not duplicated.
 
@@ -182,7 +193,7 @@ class TrainingSession:
         read before the lock is ours: a folder another process trains is refused as it is."""
         lock = RunLock.acquire(run.path)
         try:
-            session = cls._resume(run, total_steps, device, overrides)
+            session = cls._resume(run, total_steps, device, overrides, prepare)
         except BaseException:
             lock.close()
             raise
@@ -191,7 +202,12 @@ class TrainingSession:
 
     @classmethod
     def _resume(
-        cls, run: RunDirectory, total_steps: int | None, device: str | None, overrides: list[str] | None
+        cls,
+        run: RunDirectory,
+        total_steps: int | None,
+        device: str | None,
+        overrides: list[str] | None,
+        prepare: Callable[[Trainer], None] | None,
     ) -> TrainingSession:
         on_disk = run.read_config()
         run.check_own_folders()
@@ -213,6 +229,8 @@ class TrainingSession:
                 f"{run.latest_checkpoint}: its weights are not all finite numbers (NaN or Inf), so continuing "
                 "would train NaN; train the folder over with --restart, or start a new run"
             )
+        if prepare is not None:
+            prepare(trainer)
         check_room(run, trainer, config.train.steps)
         run.truncate_metrics(trainer.step_count)
         if config.to_dict() != on_disk.to_dict():
@@ -225,13 +243,17 @@ class TrainingSession:
         return session
 
     @classmethod
-    def restart(cls, run: RunDirectory, device: str | None = None) -> TrainingSession:
+    def restart(
+        cls, run: RunDirectory, device: str | None = None, prepare: Callable[[Trainer], None] | None = None
+    ) -> TrainingSession:
         """Trains a run folder over from step 0 with its config.json: its metrics, sample grids and
         checkpoints go (the user asked for this by name; resume never does it by itself)."""
         lock = RunLock.acquire(run.path)
         try:
             run.check_own_folders()
             trainer = build_trainer(run.read_config(), run, device)
+            if prepare is not None:
+                prepare(trainer)
             check_room(run, trainer, trainer.config.train.steps, restarting=True)
             run.clear_history()
         except BaseException:

@@ -14,6 +14,7 @@ import signal
 import subprocess
 import sys
 import tempfile
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -42,6 +43,7 @@ class DistributedLaunch(QObject):
         self._config_file: str | None = None
         self._error_file: str | None = None  # the child's stderr, for the reason it did not start
         self._cancelled = False
+        self._launched_at = 0.0  # time.time() at the child's start: a heartbeat since then is its rank 0's
         self._waited_ms = 0
         self._stop_wait: QEventLoop | None = None  # while closing waits for the processes to stop
         self._timer = QTimer(self, interval=POLL_MS)
@@ -79,16 +81,22 @@ class DistributedLaunch(QObject):
             self.process = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=errors)
         self._waited_ms = 0
         self._cancelled = False
+        self._launched_at = time.time()
         w.set_phase(RunPhase.STARTING)
         w.statusBar().showMessage(f"Starting {config.perf.processes} processes through torchrun in {run.path}...")
         self._timer.start()
         return True
 
     def _watch_when_ready(self) -> None:
-        """config.json written by rank 0 means the run is there to watch; a child that ended first failed."""
+        """A heartbeat written since the launch means rank 0 holds the folder and the run is there to watch;
+        a child that ended first failed. Not config.json: a continued run's is there before the launch, as
+        may be the last writer's heartbeat, which would say that run ended."""
         assert self.run is not None and self.process is not None
         self._waited_ms += POLL_MS
-        if (self.run.path / "config.json").exists():
+        from ganstudio.core.control import read_heartbeat
+
+        beat = read_heartbeat(self.run.path)
+        if beat is not None and beat.time >= self._launched_at:
             self._timer.stop()
             self._forget_config_file()
             self.window.set_phase(RunPhase.IDLE)  # watching starts from idle, as for a run started elsewhere
@@ -96,6 +104,7 @@ class DistributedLaunch(QObject):
         elif self.process.poll() is not None or self._waited_ms > START_TIMEOUT_MS:
             self._timer.stop()
             self._forget_config_file()
+            self.run.remove_if_empty()  # the folder this window made for a run that never began
             self.window.set_phase(RunPhase.IDLE)
             if self._cancelled:
                 self.window.statusBar().showMessage("Start cancelled", 8000)
@@ -165,13 +174,25 @@ class DistributedLaunch(QObject):
         if answer == "cancel":
             return False
         if answer == "stop":
-            from ganstudio.core.control import append_command
-
-            assert self.run is not None and self.process is not None
-            append_command(self.run.path, "stop")
+            self._stop()
             self._wait_for_stop()
         self._forget_error_file()  # nobody reads it once the window is gone; a child still writing keeps its handle
         return True
+
+    def _stop(self) -> None:
+        """Through the control file once the run reads it; before that (still starting: its reader would take
+        the stop for an old command), or when the file cannot be written, the child is interrupted as Ctrl-C
+        would, which saves a checkpoint too once training has begun."""
+        assert self.run is not None and self.process is not None
+        if not self.starting:
+            from ganstudio.core.control import append_command
+
+            try:
+                append_command(self.run.path, "stop")
+                return
+            except OSError:
+                pass
+        self.process.send_signal(signal.SIGINT)
 
     def _wait_for_stop(self) -> None:
         """Waits (at most STOP_WAIT_S) for the processes to save and end, with the window still drawn and

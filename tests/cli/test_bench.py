@@ -5,6 +5,7 @@ import json
 import os
 import subprocess
 import sys
+import time
 
 import pytest
 
@@ -222,3 +223,43 @@ def test_a_window_run_refused_at_its_start_ends_the_bench_in_one_line(tmp_path):
     assert done.stderr.startswith("ganstudio: error: the window's run failed before its third step: the disk")
     assert done.stderr.count("\n") == 1 and "save less often" in done.stderr
     assert not list(tmp_path.glob("ganstudio-bench-*"))  # the bench's temporary folder is gone too
+
+
+def test_a_helper_that_times_out_takes_what_it_started_with_it(tmp_path):
+    """torchrun's ranks outlived a timed-out scale bench: the helper's whole process group is ended."""
+    pid_file = tmp_path / "grandchild.pid"
+    script = (
+        "import subprocess, sys, threading; "
+        "p = subprocess.Popen([sys.executable, '-c', 'import time; time.sleep(300)']); "
+        f"open({str(pid_file)!r}, 'w').write(str(p.pid)); threading.Event().wait()"
+    )
+    with pytest.raises(child_process.BenchError, match="did not finish within 5 s"):
+        child_process.run_child([sys.executable, "-c", script], 5, "2 processes")
+    grandchild = int(pid_file.read_text())
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        try:
+            os.kill(grandchild, 0)
+        except ProcessLookupError:
+            break
+        time.sleep(0.1)
+    else:
+        os.kill(grandchild, 9)
+        raise AssertionError("the helper's own child was left running")
+
+
+def test_a_supervised_run_gone_nan_ends_the_supervisor_bench_in_one_line(tmp_path, capsys):
+    """The supervisor pauses a NaN run until someone answers; the bench has nobody to answer, so it ends."""
+    argv = ["bench", "supervisor", "--preset", "ring-8", "--steps", "40", "--chunk", "20"]
+    argv += ["--set", "optim.lr_g=1e30", "--set", "optim.lr_d=1e30"]
+    assert _run_command(build_parser().parse_args(argv)) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("ganstudio: error: the supervised run ended or paused at step") and err.count("\n") == 1
+    assert "NaN" in err
+
+
+@pytest.mark.parametrize("seconds", ["inf", "1e12", "nan"])
+def test_a_bench_duration_that_no_timer_can_hold_is_refused(seconds, capsys):
+    with pytest.raises(SystemExit) as exit_:
+        build_parser().parse_args(["bench", "gui", "--seconds", seconds])
+    assert exit_.value.code == 2 and "--seconds" in capsys.readouterr().err

@@ -93,3 +93,49 @@ def test_a_rank_that_refuses_gives_its_one_line_not_torchrun_traceback(tmp_path)
     )
     one_error_line(result, "flat folder")
     assert "Traceback" not in result.stdout
+
+
+def test_a_batch_that_does_not_split_under_torchrun_leaves_no_run_behind(tmp_path):
+    """Started by hand, torchrun's ranks see perf.processes 1: rank 0 finds the batch does not split when it
+    joins the group, and that must come before config.json and lock.json are written (they made the same
+    --out refuse every later try as "already holds a run")."""
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "torch.distributed.run",
+            "--standalone",
+            "--nproc-per-node=2",
+            "-m",
+            "ganstudio",
+            "train",
+            "--preset",
+            "ring-8",
+            "--set",
+            "train.batch_size=255",
+            "--out",
+            "R",
+        ],
+        capture_output=True,
+        text=True,
+        env=ENV,
+        cwd=tmp_path,
+        timeout=240,
+    )
+    assert result.returncode != 0
+    assert "does not split over 2 processes" in result.stderr
+    assert not (tmp_path / "R").exists() or list((tmp_path / "R").iterdir()) == []
+
+
+def test_a_wait_bound_that_is_no_bound_is_refused_in_one_line(tmp_path):
+    for value in ("inf", "abc", "0", "1e30"):
+        result = subprocess.run(
+            [sys.executable, "-m", "ganstudio", "train", "--nproc", "2", "--preset", "ring-8", "--out", "R"],
+            capture_output=True,
+            text=True,
+            env={**ENV, "GANSTUDIO_DIST_TIMEOUT_S": value},
+            cwd=tmp_path,
+            timeout=240,
+        )
+        one_error_line(result, "GANSTUDIO_DIST_TIMEOUT_S")
+        assert not (tmp_path / "R").exists()

@@ -76,6 +76,19 @@ def test_idx_folder(tmp_path):
         load_idx_folder(str(tmp_path / "empty"))
 
 
+def test_forged_idx_files_are_data_errors_not_crashes(tmp_path):
+    """No dimensions at all, or no images with no labels: a ValueError reached the user as a bug."""
+    from ganstudio.core.data.idx import IdxError
+
+    (tmp_path / "nodims-idx3-ubyte").write_bytes(bytes([0, 0, 8, 0]))
+    with pytest.raises(IdxError, match="no dimensions"):
+        read_idx(tmp_path / "nodims-idx3-ubyte")
+    write_idx(tmp_path / "train-images-idx3-ubyte", np.zeros((0, 28, 28), np.uint8))
+    write_idx(tmp_path / "train-labels-idx1-ubyte", np.zeros((0,), np.uint8))
+    with pytest.raises(DataError, match="at least one"):
+        load_idx_folder(str(tmp_path))
+
+
 def test_image_folder_with_subfolders_and_junk(tmp_path):
     rng = np.random.default_rng(0)
     for cls in ("cats", "dogs"):

@@ -1,5 +1,7 @@
 """Following metrics.jsonl as another process writes it."""
 
+import json
+
 from ganstudio.core.follow import MetricsFollower, remedies_from_record
 from ganstudio.core.runlog import RunDirectory
 from ganstudio.core.stats import StepStats
@@ -53,3 +55,20 @@ def test_remedies_written_beside_an_alarm_read_back():
     }
     assert remedies_from_record(record) == (Remedy("Rewind", rewind=True), Remedy("Halve", live={"lr_g": 1e-4}))
     assert remedies_from_record({"step": 1, "event": "remedies", "remedies": 7}) == ()
+
+
+def test_a_remedy_whose_setup_change_health_never_offers_is_left_out():
+    """A forged remedies line could point the next run's setup at any dataset or file with one click."""
+    from ganstudio.core.health import SPECTRAL_NORM
+
+    record = {
+        "step": 3,
+        "event": "remedies",
+        "kind": "nan",
+        "remedies": [
+            {"label": "Halve learning rates", "config": {"data.dataset": "cifar10", "data.path": "/elsewhere"}},
+            {"label": SPECTRAL_NORM.label, "config": dict(SPECTRAL_NORM.config)},
+            {"label": "Spectral norm", "config": {"model.spectral_norm": True, "data.path": "/elsewhere"}},
+        ],
+    }
+    assert remedies_from_record(json.loads(json.dumps(record))) == (SPECTRAL_NORM,)

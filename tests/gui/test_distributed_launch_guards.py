@@ -1,6 +1,7 @@
 """Start with Processes > 1: one child at a time, Start disabled while it starts, and the reason it
 refused in the error dialog (real child processes, real offscreen window)."""
 
+import time
 from pathlib import Path
 
 from ganstudio.gui.run_phase import RunAction, RunPhase
@@ -18,10 +19,11 @@ def test_a_refused_start_says_why_and_gives_start_back(qtbot, make_window, tmp_p
     assert w.launcher.start(config, None, str(tmp_path / "runs"))
     assert w.state is RunPhase.STARTING and not w.state.allows(RunAction.START)
     assert not w.launcher.start(config, None, str(tmp_path / "runs"))  # a second click launches nothing
+    assert len(list((tmp_path / "runs").iterdir())) == 1
     qtbot.waitUntil(lambda: w.errors.dialog is not None and w.errors.dialog.isVisible(), timeout=START_TIMEOUT)
     assert "needs 2 GPUs" in w.errors.dialog.text()
     assert w.state is RunPhase.IDLE
-    assert len(list((tmp_path / "runs").iterdir())) == 1
+    assert list((tmp_path / "runs").iterdir()) == []  # the folder made for it is taken back
     w.errors.dialog.close()
 
 
@@ -39,3 +41,37 @@ def test_stop_while_starting_cancels_the_child(qtbot, make_window, tmp_path, mon
     w.stop()
     qtbot.waitUntil(lambda: not w.launcher.running and w.state is RunPhase.IDLE, timeout=START_TIMEOUT)
     assert w.errors.dialog is None or not w.errors.dialog.isVisible()
+
+
+def test_closing_with_stop_while_the_run_is_starting_ends_it(qtbot, make_window, tmp_path, monkeypatch):
+    """The stop went to the control file before rank 0 read it, which took it for an old command: the window
+    closed after its minute's wait and the run trained on with nobody watching."""
+    monkeypatch.setenv("GANSTUDIO_DIST_TIMEOUT_S", "90")
+    config = tiny_toy_config(steps=1_000_000)
+    config.perf.processes = 2
+    w = make_window(config)
+    assert w.launcher.start(config, None, str(tmp_path / "runs"))
+    assert w.launcher.starting
+    started = time.monotonic()
+    assert w.launcher.may_close(ask=lambda: "stop") is True
+    w.launcher.process.wait(timeout=30)  # interrupted as Ctrl-C would, not left to train on
+    assert time.monotonic() - started < 30  # not the minute's wait for a stop nobody would carry out
+
+
+def test_a_refused_continue_on_many_processes_says_why(qtbot, make_window, tmp_path):
+    """Continuing a run whose folder is there already: its config.json used to pass for "started", so the
+    child's refusal (here: Steps not past the run's last step) was never shown."""
+    from ganstudio.core.control import FolderBridge
+    from ganstudio.core.runlog import RunDirectory
+    from tests.conftest import trained_run
+
+    config = tiny_toy_config(steps=6)
+    trained_run(config, tmp_path / "done")
+    FolderBridge(tmp_path / "done").close("done")  # the last writer's heartbeat: it finished
+    config.perf.processes = 2
+    w = make_window(config)
+    assert w.launcher.start(config, RunDirectory.open(tmp_path / "done"), str(tmp_path / "runs"))
+    qtbot.waitUntil(lambda: w.errors.dialog is not None and w.errors.dialog.isVisible(), timeout=START_TIMEOUT)
+    assert w.errors.dialog.text().startswith("ganstudio: error:")
+    assert not w.watch.active
+    w.errors.dialog.close()

@@ -109,3 +109,15 @@ def test_a_long_status_message_is_drawn_shortened_in_the_middle_and_kept_whole(q
     assert bar.currentMessage() == QStatusBar.currentMessage(bar) == "Run finished." and bar.toolTip() == ""
     bar.clearMessage()
     assert bar.currentMessage() == ""
+
+
+def test_a_forged_change_in_a_watched_log_is_not_taken_as_what_the_run_uses(qtbot, make_window):
+    """A change record of k = 1e200 then a refusal: the k field went back to 1e200, which no spin box
+    holds (an OverflowError on the window's thread). Values no field accepts are left out."""
+    w = make_window(tiny_toy_config(steps=100))
+    w.live.load(w.form.config())
+    k_before = w.live.widget("k").value()
+    w.on_changed(40, {"k": 1e200, "lr_g": -5.0, "instance_noise": 0.05})
+    w.refused_change(41, "Change refused: something")
+    assert w.live.widget("k").value() == k_before
+    assert w.live.widget("instance_noise").text() == "0.05"  # a value its field accepts is taken

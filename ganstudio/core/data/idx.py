@@ -42,6 +42,8 @@ def read_idx(path: str | Path) -> np.ndarray:
         raise IdxError(f"{path} is not an idx file")
     dtype = _DTYPES[raw[2]]
     ndim = raw[3]
+    if ndim == 0:
+        raise IdxError(f"{path} declares no dimensions: it holds no images or labels")
     header = 4 + 4 * ndim
     shape = tuple(int.from_bytes(raw[4 + 4 * i : 8 + 4 * i], "big") for i in range(ndim))
     count = math.prod(shape) if shape else 0  # Python's integers: numpy's would wrap a forged header to 0

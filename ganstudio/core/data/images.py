@@ -76,8 +76,8 @@ def load_idx_folder(path: str | None) -> LoadedImages:
         labels = read_idx(label_file).astype(np.int64) if label_file else None
     except IdxError as exc:
         raise DataError(str(exc)) from None
-    if images.ndim != 3:
-        raise DataError(f"{file} holds {images.shape}, expected (N, H, W) images")
+    if images.ndim != 3 or not images.size:
+        raise DataError(f"{file} holds {images.shape}, expected (N, H, W) images, at least one")
     if labels is not None and (labels.shape != (len(images),) or labels.min() < 0 or labels.max() >= 10):
         raise DataError(f"{label_file} does not hold one class from 0 to 9 per image of {file}")
     return LoadedImages(

@@ -9,6 +9,7 @@ figures are close to, not identical with, TF-Inception FIDs in papers.
 from __future__ import annotations
 
 import functools
+import zipfile
 from pathlib import Path
 
 import torch
@@ -19,6 +20,7 @@ from ganstudio.core.quality.errors import QualityError
 from ganstudio.core.quality.inception_weights import find_inception_weights, hub_checkpoints_dir
 
 INPUT_SIZE = 299
+MAX_BYTES = 512 << 20  # torchvision's Inception v3 weights are about 104 MB
 
 
 class InceptionError(QualityError):
@@ -62,8 +64,25 @@ def check_inception_file(path: str | Path) -> None:
     _check_weights(str(Path(path).resolve()), found.st_size, found.st_mtime_ns)
 
 
+def _check_unpacked_size(path: str | Path) -> None:
+    """A file torch.save wrote is a zip of stored entries; one of compressed entries, or larger than any
+    Inception file, would be unpacked whole in memory by torch.load (the path may come from a run's config)."""
+    if not Path(path).is_file():  # a pipe would block the read for ever
+        raise InceptionError(f"{path} is not an Inception v3 weights file (not a regular file)")
+    if not zipfile.is_zipfile(path):
+        return  # torch's older format: a pickle, read as it is
+    try:
+        with zipfile.ZipFile(path) as archive:
+            entries = archive.infolist()
+    except (zipfile.BadZipFile, OSError, ValueError):
+        raise InceptionError(f"{path} is not an Inception v3 weights file (torch cannot read it as weights)") from None
+    if any(e.compress_type != zipfile.ZIP_STORED for e in entries) or sum(e.file_size for e in entries) > MAX_BYTES:
+        raise InceptionError(f"{path} is not an Inception v3 weights file (it would unpack to more than one holds)")
+
+
 @functools.lru_cache(maxsize=4)
 def _check_weights(path: str, _size: int, _mtime_ns: int) -> None:
+    _check_unpacked_size(path)
     try:
         state = torch.load(path, map_location="cpu", weights_only=True)
     except Exception:  # noqa: BLE001 - any unreadable file gets one clear message
@@ -78,6 +97,7 @@ def _check_weights(path: str, _size: int, _mtime_ns: int) -> None:
 
 
 def load_inception(path: str | Path, device: str | torch.device = "cpu") -> InceptionFeatures:
+    _check_unpacked_size(path)
     try:
         state = torch.load(path, map_location="cpu", weights_only=True)
         return InceptionFeatures(state).to(device)

@@ -84,7 +84,14 @@ class LiveChangesPanel(QGroupBox):
             self.changes_requested.emit(changes)
 
     def applied(self, changes: dict[str, Any]) -> None:
-        self._current.update(changes)
+        """A watched run's changes come from its log, which anyone may write: a value its field would
+        refuse (the spin box could not even hold it) is not taken as what the run uses."""
+        for name, value in changes.items():
+            binder = self.binders.get(name)
+            if binder is None or (binder.field.kind == "int" and not isinstance(value, int)):
+                continue
+            if binder.field.spec.range_error(binder.field.kind, value) is None:
+                self._current[name] = value
 
     def refused(self, message: str) -> None:
         """The run refused a change: said here, beside the fields, which go back to the values the run still

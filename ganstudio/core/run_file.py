@@ -1,0 +1,84 @@
+"""Opening a file in a run folder that another process, machine or person may have put there.
+
+A watched folder is shared (NFS, a synced folder): a pipe named heartbeat.json would block the window's
+read for ever, a link to /dev/zero would read without end, and a link named control.jsonl or
+metrics.jsonl would have an append land in whatever file it names. The app itself only ever writes
+these as regular files (atomic_write replaces, appends go to its own file), so anything else standing
+there is refused, as lock.json's opener refuses it (run_lock._open).
+"""
+
+from __future__ import annotations
+
+import errno
+import os
+import stat
+from pathlib import Path
+
+_NOT_FOLLOWED = getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0)
+
+
+class NotARunFile(OSError):
+    """Something other than a plain file of its own stands where the run keeps a file."""
+
+    def __str__(self) -> str:
+        return f"{self.filename} {self.strerror}"
+
+
+def _open(path: Path, flags: int, mode: int = 0o644) -> int:
+    """A descriptor of a regular file; a symbolic link, pipe, device or folder is refused, and the open
+    itself cannot block (O_NONBLOCK: a pipe opened without a writer or reader). A hard link is a file of the
+    run's own (`cp -al` backups make them), as it is for atomic_write."""
+    try:
+        fd = os.open(path, flags | _NOT_FOLLOWED, mode)
+    except OSError as exc:
+        if exc.errno == errno.ELOOP or path.is_symlink():
+            raise NotARunFile(errno.ELOOP, "is a link, not a file of the run's own", str(path)) from None
+        if exc.errno == errno.ENXIO:  # a pipe nobody reads, opened to write
+            raise NotARunFile(errno.EINVAL, "is not a regular file", str(path)) from None
+        raise
+    try:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
+            raise NotARunFile(errno.EINVAL, "is not a regular file", str(path))
+        if hasattr(os, "set_blocking"):
+            os.set_blocking(fd, True)
+    except BaseException:
+        os.close(fd)
+        raise
+    return fd
+
+
+def read_run_file(path: str | Path, limit: int, offset: int = 0) -> bytes:
+    """At most `limit` bytes from `offset`: a file grown past what its reader expects costs no more."""
+    fd = _open(Path(path), os.O_RDONLY)
+    try:
+        if offset:
+            os.lseek(fd, offset, os.SEEK_SET)
+        chunks: list[bytes] = []
+        left = limit
+        while left > 0:
+            chunk = os.read(fd, min(left, 1 << 20))
+            if not chunk:
+                break
+            chunks.append(chunk)
+            left -= len(chunk)
+        return b"".join(chunks)
+    finally:
+        os.close(fd)
+
+
+def append_run_file(path: str | Path, data: bytes) -> None:
+    """One O_APPEND write, creating the file: two writers appending at once never interleave inside it."""
+    fd = _open(Path(path), os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o666)
+    try:
+        written = os.write(fd, data)
+        while written < len(data):
+            written += os.write(fd, data[written:])
+    finally:
+        os.close(fd)
+
+
+def check_run_file(path: str | Path) -> None:
+    """Raises NotARunFile when something other than a plain file stands at `path`; nothing there is fine."""
+    if os.path.lexists(path):
+        os.close(_open(Path(path), os.O_RDONLY))
