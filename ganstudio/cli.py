@@ -183,9 +183,12 @@ def _train(session, on_alarm: str, ranks=None) -> int:
     if ranks is None:
         supervisor = Supervisor(lambda: session)
     else:  # rank 0 of a run under torchrun (cli_distributed)
+        from ganstudio.cli_distributed import launcher_watch
         from ganstudio.core.rank_leader import LeaderSupervisor
 
         supervisor = LeaderSupervisor(lambda: session, ranks)
+        if (launcher_gone := launcher_watch()) is not None:
+            supervisor.add_command_source(launcher_gone)
     attach_folder(supervisor, session.run)  # a window watching the folder can see and steer this run
     unattended = Unattended(OnAlarm(on_alarm))
     failure: Failed | None = None

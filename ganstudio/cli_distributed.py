@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -60,12 +61,43 @@ def forwarded_arguments(args: argparse.Namespace) -> list[str]:
         ("--resume", args.resume),
     ):
         if value is not None:
-            out += [flag, str(value)]
+            out.append(f"{flag}={value}")  # one word: a value starting with "-" stays a value
     if args.restart:
         out.append("--restart")
     for assignment in args.set or []:
-        out += ["--set", assignment]
+        out.append(f"--set={assignment}")
     return [*out, "--on-alarm", args.on_alarm]
+
+
+LAUNCHER_ENV = "GANSTUDIO_LAUNCHER_PID"  # set by `train --nproc` for rank 0 to watch
+LAUNCHER_CHECK_S = 1.0
+
+
+def launcher_watch() -> Callable[[], list] | None:
+    """Rank 0's command source when `train --nproc` started the group: a stop (a checkpoint saved, every
+    rank ended) once the launcher is gone. Killed outright, it cannot pass a signal on, and torchrun and its
+    ranks trained on detached, holding the folder's lock."""
+    text = os.environ.get(LAUNCHER_ENV, "")
+    if not text.isdecimal():
+        return None
+    pid, checked = int(text), [0.0]
+
+    def commands() -> list:
+        from ganstudio.core.events import Command, CommandKind
+
+        now = time.monotonic()
+        if now - checked[0] < LAUNCHER_CHECK_S:
+            return []
+        checked[0] = now
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            return [Command(CommandKind.STOP.value)]
+        except OSError:
+            pass  # it is there (another user's process would say EPERM)
+        return []
+
+    return commands
 
 
 def torchrun_command(nproc: int, train_args: list[str], max_restarts: int = 0) -> list[str]:
@@ -179,6 +211,7 @@ def launch(args: argparse.Namespace, nproc: int) -> int:
     with os.fdopen(fd, "w", encoding="utf-8") as log:
         child = subprocess.Popen(
             torchrun_command(nproc, forwarded_arguments(args)),
+            env={**os.environ, LAUNCHER_ENV: str(os.getpid())},
             start_new_session=True,
             stderr=subprocess.PIPE,
             text=True,
@@ -274,8 +307,35 @@ def train_on_ranks(args: argparse.Namespace) -> int:
             return _lead(args, ranks)
         _ignore_signals()
         return _follow(ranks)
+    except RuntimeError as exc:
+        if not _lost_peer(exc):
+            raise
+        from ganstudio.core.distributed import DistributedError
+
+        folder = args.resume or args.out or "RUN"
+        raise DistributedError(
+            f"another process of this run ended or stopped answering ({_first_line(exc)}); its last checkpoint "
+            f"is kept: continue with ganstudio train --resume {folder} --nproc {info.world_size}"
+        ) from None
     finally:
         ranks.close()
+
+
+def _lost_peer(exc: RuntimeError) -> bool:
+    """A collective that failed because a peer died or hung (torch's DistError, or gloo's and NCCL's own
+    RuntimeErrors), not a bug in this process."""
+    import torch.distributed as dist
+
+    text = str(exc).lower()
+    return isinstance(exc, getattr(dist, "DistError", ())) or any(
+        word in text for word in ("gloo", "nccl", "connection closed by peer", "timed out")
+    )
+
+
+def _first_line(exc: BaseException) -> str:
+    line = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+    line = re.sub(r"^\[[^\]]*\]\s*", "", line)  # gloo's "[/path/to/pair.cc:545]" source location
+    return line if len(line) <= 160 else line[:157] + "..."
 
 
 def _lead(args: argparse.Namespace, ranks: RankGroup) -> int:

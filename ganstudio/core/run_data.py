@@ -29,9 +29,15 @@ def _save_points(points: np.ndarray, path: str) -> None:
 
 
 def adopt_drawn(config: RunConfig, folder: Path) -> RunConfig:
-    """The config to train and save: for a drawn dataset, its points copied into folder and named there."""
+    """The config to train and save: for a drawn dataset, its points copied into folder and named there;
+    any other data folder named absolutely, so a resume or eval from another working folder reads the same
+    data (a relative one read whatever that folder held under the same name)."""
     if config.data.dataset != "drawn" or config.data.path is None:  # check() refuses a drawn set without one
-        return config
+        if not config.data.path or Path(config.data.path).expanduser().is_absolute():
+            return config
+        absolute = config.copy()
+        absolute.data.path = str(Path(config.data.path).expanduser().absolute())
+        return absolute
     from ganstudio.core.data.toy import load_drawn  # torch, which the window loads only when it trains
 
     points = load_drawn(str(Path(config.data.path).expanduser())).numpy()

@@ -18,6 +18,7 @@ from ganstudio.core import losses
 from ganstudio.core.checkpoint import CheckpointError, load_checkpoint, restore_trainer, save_checkpoint
 from ganstudio.core.config import ConfigError, RunConfig, check
 from ganstudio.core.control import forget_last_writer
+from ganstudio.core.data import check_on_disk
 from ganstudio.core.data.toy import mode_centres
 from ganstudio.core.disk_room import check_room
 from ganstudio.core.events import ClassifierScored, Event, ModesMeasured, QualityScored
@@ -115,15 +116,23 @@ def check_inception(config: RunConfig) -> Path | None:
 
 
 def build_trainer(config: RunConfig, run: RunDirectory, device: str | None = None) -> Trainer:
-    """A Trainer whose drawn points come from the run folder, wherever it has been moved to."""
+    """A Trainer whose drawn points come from the run folder, wherever it has been moved to; a run whose
+    quality scores could never be computed is refused here, before it trains to its first score."""
     data = data_in_folder(config.data, run.path)
     if data is config.data:
-        return make_trainer(config, device=device)
-    from ganstudio.core.data import build_data_source
-    from ganstudio.core.device import select_device
+        trainer = make_trainer(config, device=device)
+    else:
+        from ganstudio.core.data import build_data_source
+        from ganstudio.core.device import select_device
 
-    chosen = select_device(device or config.train.device)
-    return Trainer(config, data=build_data_source(data, chosen, seed=config.train.seed), device=chosen)
+        chosen = select_device(device or config.train.device)
+        trainer = Trainer(config, data=build_data_source(data, chosen, seed=config.train.seed), device=chosen)
+    if config.quality.every and not trainer.is_toy and not config.data.limit:
+        from ganstudio.core.quality.errors import MIN_REAL_IMAGES, QualityError, too_few_to_score
+
+        if len(trainer.image_data.images) < MIN_REAL_IMAGES:
+            raise QualityError(too_few_to_score(len(trainer.image_data.images)))
+    return trainer
 
 
 class TrainingSession:
@@ -222,6 +231,7 @@ class TrainingSession:
         except ConfigError as exc:
             raise CheckpointError(f"{run.latest_checkpoint}: its config is not usable: {exc}") from None
         config, notes = resume_changes(saved, on_disk, overrides or [], total_steps, state["step"])
+        check_on_disk(config.data)
         trainer = build_trainer(config, run, device)
         restore_trainer(trainer, state)
         if not trainer.weights_are_finite():  # saved by a version that kept a run's NaN weights
@@ -251,7 +261,9 @@ class TrainingSession:
         lock = RunLock.acquire(run.path)
         try:
             run.check_own_folders()
-            trainer = build_trainer(run.read_config(), run, device)
+            config = run.read_config()
+            check_on_disk(config.data)
+            trainer = build_trainer(config, run, device)
             if prepare is not None:
                 prepare(trainer)
             check_room(run, trainer, trainer.config.train.steps, restarting=True)

@@ -98,6 +98,11 @@ class Trainer:
 
         self.local_batch = local_batch(self.config.train.batch_size, ranks.world_size, self.config.model.pack)
         if isinstance(self.data, ImageSource):
+            if len(self.data.images) < ranks.world_size:
+                raise DataError(
+                    f"{len(self.data.images)} training images cannot be shared by {ranks.world_size} processes "
+                    "(each draws from its own share): use fewer processes or more images"
+                )
             if self.class_names:
                 self._check_every_shard_has_every_class(ranks.world_size)
             self.data.shard(ranks.rank, ranks.world_size)

@@ -7,6 +7,7 @@ import os
 import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 from ganstudio.cli import main
@@ -168,3 +169,39 @@ def test_nproc_image_run_scores_quality_on_rank_0_and_finishes(tmp_path):
     assert proc.returncode == 0, out
     assert [r["step"] for r in records(run) if r.get("event") == "quality"] == [10, 20]
     assert load_checkpoint(run / "checkpoints" / "latest.pt")["step"] == 20
+
+
+def nproc_train(tmp_path: Path, checkpoint_every: int, stderr: int) -> tuple[subprocess.Popen, Path]:
+    """`ganstudio train --nproc 2` of an endless toy run, its stdout dropped."""
+    config = tmp_path / "cfg.json"
+    config.write_text(tiny_toy_config(steps=1_000_000, log_every=5, checkpoint_every=checkpoint_every).to_json())
+    run = tmp_path / "run"
+    argv = [sys.executable, "-m", "ganstudio", "train", "--nproc", "2", "--config", str(config), "--out", str(run)]
+    return subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=stderr, text=True, env=ENV), run
+
+
+def test_a_killed_launcher_stops_its_ranks_with_a_checkpoint(tmp_path):
+    """`train --nproc` killed outright could pass no signal on: torchrun and its ranks trained on detached,
+    holding the folder's lock. Rank 0 watches the launcher and stops the run, saving, once it is gone."""
+    proc, run = nproc_train(tmp_path, checkpoint_every=1_000_000, stderr=subprocess.DEVNULL)
+    wait_for_subprocess(proc, running_at(run, 5), "two ranks training")
+    proc.kill()
+    proc.wait(timeout=10)
+    deadline = time.monotonic() + 100
+    while (beat := read_heartbeat(run)) is None or beat.state != "stopped":
+        assert time.monotonic() < deadline, "the ranks trained on without their launcher"
+        time.sleep(0.2)
+    assert load_checkpoint(run / "checkpoints" / "latest.pt")["step"] == read_heartbeat(run).step
+    assert not (run / "lock.json").exists()
+
+
+def test_a_killed_rank_is_said_in_one_line_with_how_to_continue(tmp_path):
+    proc, run = nproc_train(tmp_path, checkpoint_every=50, stderr=subprocess.PIPE)
+    wait_for_subprocess(proc, (run / "checkpoints" / "latest.pt").exists, "the first checkpoint")
+    torchrun_pid = _children(proc.pid)[0]
+    leader = read_heartbeat(run).pid
+    os.kill(next(pid for pid in _children(torchrun_pid) if pid != leader), signal.SIGKILL)
+    _, err = proc.communicate(timeout=120)
+    assert proc.returncode != 0
+    assert "another process of this run ended or stopped answering" in err and f"--resume {run}" in err
+    assert "internal error" not in err and "Traceback" not in err

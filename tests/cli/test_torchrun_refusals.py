@@ -139,3 +139,29 @@ def test_a_wait_bound_that_is_no_bound_is_refused_in_one_line(tmp_path):
         )
         one_error_line(result, "GANSTUDIO_DIST_TIMEOUT_S")
         assert not (tmp_path / "R").exists()
+
+
+def test_fewer_images_than_processes_is_refused_in_one_line(tmp_path):
+    """Each rank draws from its own share: a rank with none crashed every process with a torch error."""
+    from PIL import Image
+
+    one = tmp_path / "one"
+    one.mkdir()
+    Image.new("L", (28, 28), 128).save(one / "only.png")
+    result = ganstudio(
+        "train",
+        "--nproc",
+        "2",
+        "--preset",
+        "fashion-dcgan",
+        "--set",
+        "data.dataset=image-folder",
+        "--set",
+        f"data.path={one}",
+        "--set",
+        "quality.every=0",
+        "--out",
+        "R",
+        cwd=tmp_path,
+    )
+    one_error_line(result, "1 training images cannot be shared by 2 processes")

@@ -130,3 +130,84 @@ def test_images_live_on_the_device_once():
     src = build_data_source(DataConfig(dataset="fashion-mnist"), CPU)
     assert src.images.dtype == torch.uint8 and src.images.device == CPU
     assert math.prod(src.images.shape) == 10000 * 28 * 28
+
+
+def test_a_download_from_a_server_that_never_answers_ends_and_leaves_no_folders(tmp_path, monkeypatch):
+    """torchvision opens its URLs without a timeout: a proxy that accepts and says nothing hung train for
+    ever. The folders the attempt made go with it, and the message names the folder the files belong in."""
+    import socket
+    import threading
+
+    from ganstudio.core.data import images
+
+    server = socket.socket()
+    server.bind(("127.0.0.1", 0))
+    server.listen(16)
+    held = []
+    threading.Thread(target=lambda: [held.append(server.accept()) for _ in range(16)], daemon=True).start()
+    proxy = f"http://127.0.0.1:{server.getsockname()[1]}"
+    for name in ("http_proxy", "https_proxy", "HTTP_PROXY", "HTTPS_PROXY"):
+        monkeypatch.setenv(name, proxy)
+    monkeypatch.delenv("no_proxy", raising=False)
+    monkeypatch.delenv("NO_PROXY", raising=False)
+    monkeypatch.setattr(images, "DOWNLOAD_TIMEOUT_S", 1.0)
+    root = tmp_path / "datasets" / "here"
+    with pytest.raises(DataError, match=r"MNIST/raw"):
+        load_torchvision("mnist", str(root))
+    assert list(tmp_path.iterdir()) == []
+    server.close()
+
+
+def test_a_continued_run_never_downloads_the_data_its_config_names(tmp_path):
+    from ganstudio.core.data import check_on_disk
+
+    config = DataConfig(dataset="mnist", path=str(tmp_path / "elsewhere"))
+    with pytest.raises(DataError, match="nothing is downloaded"):
+        check_on_disk(config)
+    assert not (tmp_path / "elsewhere").exists()
+
+
+def test_a_damaged_sideways_or_sixteen_bit_picture_is_read_as_a_person_sees_it_or_skipped(tmp_path):
+    """A damaged PNG raised SyntaxError (a crash, not a skipped file); phone photos were learned sideways;
+    16-bit grayscale came out white."""
+    import io
+
+    from ganstudio.core.data.picture import read_picture
+
+    good = io.BytesIO()
+    Image.fromarray(np.random.default_rng(0).integers(0, 255, (16, 16), dtype=np.uint8)).save(good, format="PNG")
+    damaged = bytearray(good.getvalue())
+    at = damaged.index(b"IDAT") - 4
+    damaged[at : at + 4] = (3).to_bytes(4, "big")  # the chunk's length field: Pillow raises SyntaxError
+    (tmp_path / "damaged.png").write_bytes(bytes(damaged))
+    assert read_picture(tmp_path / "damaged.png", "L") is None
+    sideways = Image.new("L", (40, 20), 0)
+    sideways.paste(255, (0, 0, 10, 20))  # bright on the left as stored; Orientation 6 shows it on top
+    exif = Image.Exif()
+    exif[0x0112] = 6
+    sideways.save(tmp_path / "phone.jpg", exif=exif.tobytes())
+    upright = np.asarray(read_picture(tmp_path / "phone.jpg", "L"))
+    assert upright.shape == (40, 20) and upright[:5].mean() > 200 and upright[-5:].mean() < 50
+    wide = Image.fromarray(np.full((8, 8), 30000, np.uint16))
+    wide.save(tmp_path / "sixteen.png")
+    assert np.asarray(read_picture(tmp_path / "sixteen.png", "L")).max() == 30000 // 257
+    loaded = load_image_folder(str(tmp_path), 28, 1)
+    assert loaded.skipped == 1 and len(loaded.images) == 2
+
+
+def test_hidden_folders_are_no_class_and_a_relative_data_folder_is_saved_whole(tmp_path, monkeypatch):
+    from ganstudio.core.runlog import RunDirectory
+    from ganstudio.core.session import TrainingSession
+    from tests.conftest import tiny_image_config
+
+    for folder in ("cats", "dogs", ".thumbnails"):
+        (tmp_path / "pets" / folder).mkdir(parents=True)
+        for i in range(12):
+            Image.new("L", (28, 28), 20 * i).save(tmp_path / "pets" / folder / f"{i}.png")
+    assert load_image_folder(str(tmp_path / "pets"), 28, 1).class_names == ("cats", "dogs")
+    monkeypatch.chdir(tmp_path)
+    config = tiny_image_config()
+    config.data.dataset, config.data.path = "image-folder", "pets"
+    session = TrainingSession.start(config, RunDirectory.at(tmp_path / "run"))
+    session.close()
+    assert RunDirectory.open(tmp_path / "run").read_config().data.path == str(tmp_path / "pets")

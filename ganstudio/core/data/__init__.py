@@ -35,6 +35,13 @@ def load_images(config: DataConfig, download: bool = True) -> LoadedImages:
     raise DataError(f"unknown image dataset {name!r}")
 
 
+def check_on_disk(config: DataConfig) -> None:
+    """For a run continued from its folder, whose config (a file anyone may have written) names the data:
+    a downloadable set must be on disk already, since nothing it names is fetched or made."""
+    if config.dataset in TORCHVISION_SETS:
+        load_torchvision(config.dataset, config.path, download=False)
+
+
 def build_data_source(config: DataConfig, device: torch.device, labelled: bool = False, seed: int = 0) -> DataSource:
     """labelled=True (a conditional run) refuses a source without classes, saying why it has none;
     seed picks data.limit's subset."""
@@ -72,6 +79,7 @@ __all__ = [
     "ImageSource",
     "ToyDistribution",
     "build_data_source",
+    "check_on_disk",
     "load_images",
     "scoring_set",
 ]

@@ -7,7 +7,9 @@ training device and batches by random indices, so a step does no DataLoader or P
 from __future__ import annotations
 
 import os
+import socket
 import stat
+from collections.abc import Iterator
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
@@ -20,6 +22,7 @@ import torch.nn.functional as F
 from ganstudio.core.data.classes import FASHION_CLASSES, MAX_CLASSES
 from ganstudio.core.data.errors import DataError
 from ganstudio.core.data.idx import IdxError, read_idx
+from ganstudio.core.data.picture import read_picture
 from ganstudio.core.dataset_classes import fashion_unlabelled_reason
 from ganstudio.core.paths import DEBIAN_FASHION_DIR, bundled, find_fashion_full, find_fashion_labels, user_data_dir
 
@@ -89,11 +92,23 @@ def load_idx_folder(path: str | None) -> LoadedImages:
     )
 
 
+DOWNLOAD_TIMEOUT_S = 30.0  # a server silent this long, on a connect or a read, is not coming back
 TORCHVISION_SETS = {"mnist": "MNIST", "fashion-mnist-torchvision": "FashionMNIST", "cifar10": "CIFAR10"}
 
 
 def torchvision_root(path: str | None) -> Path:
     return Path(path).expanduser() if path else user_data_dir() / "datasets"
+
+
+def _remove_empty_folders(deepest: Path, keep: Path) -> None:
+    """The folders a failed download made, from the deepest up to the first that was there before."""
+    for folder in (deepest, *deepest.parents):
+        if folder == keep or not folder.is_relative_to(keep):
+            return
+        try:
+            folder.rmdir()
+        except OSError:
+            return  # not empty (a partial download is the user's to see), or gone already
 
 
 def load_torchvision(name: str, path: str | None, download: bool = True) -> LoadedImages:
@@ -112,16 +127,23 @@ def load_torchvision(name: str, path: str | None, download: bool = True) -> Load
                 f"{cls_name} is not on disk under {root}; nothing is downloaded here: "
                 "put torchvision's files there or choose another --data-path"
             ) from None
+        where = root / (f"{cls_name}/raw" if cls_name != "CIFAR10" else "cifar-10-batches-py")
+        there_before = next(p for p in (where, *where.parents) if p.exists())
+        previous_timeout = socket.getdefaulttimeout()
+        socket.setdefaulttimeout(DOWNLOAD_TIMEOUT_S)  # torchvision opens its URLs with none: a silent server hung
         try:
             root.mkdir(parents=True, exist_ok=True)
             ds = cls(str(root), train=True, download=True)
         except Exception as exc:  # noqa: BLE001 - urllib, ssl, socket and checksum errors all mean "not available"
-            where = root / (cls_name if cls_name != "CIFAR10" else "cifar-10-batches-py")
+            _remove_empty_folders(where, there_before)
             reason = (str(exc).strip().splitlines() or [type(exc).__name__])[0].rstrip(":")
+            unpacked = "" if cls_name == "CIFAR10" else ", unpacked (no .gz)"
             raise DataError(
                 f"{cls_name} is not on disk and could not be downloaded (offline? {reason}). "
-                f"Put torchvision's {cls_name} files under {where} (or choose another folder) and try again"
+                f"Put torchvision's {cls_name} files{unpacked} in {where} (or choose another folder) and try again"
             ) from None
+        finally:
+            socket.setdefaulttimeout(previous_timeout)
     data = ds.data
     array = data.numpy() if isinstance(data, torch.Tensor) else np.asarray(data)
     array = array[:, None] if array.ndim == 3 else array.transpose(0, 3, 1, 2)
@@ -151,6 +173,14 @@ def _center_square(image: PIL.Image.Image, size: int) -> PIL.Image.Image:
     return image.crop((left, top, left + side, top + side)).resize((size, size), Image.Resampling.BICUBIC)
 
 
+def _walk(folder: Path) -> Iterator[tuple[str, list[str], list[str]]]:
+    """os.walk without hidden folders and files (.thumbnails, .DS_Store, a sync tool's .trash): they are no
+    class of the user's, nor pictures of one."""
+    for root, dirs, files in os.walk(folder):
+        dirs[:] = [d for d in dirs if not d.startswith(".")]
+        yield root, dirs, [f for f in files if not f.startswith(".")]
+
+
 def _check_is_folder(folder: Path) -> None:
     if folder.is_file():
         raise DataError(f"{folder} is a file; choose the folder that holds the images")
@@ -160,8 +190,6 @@ def _check_is_folder(folder: Path) -> None:
 
 def load_image_folder(path: str | None, size: int, channels: int) -> LoadedImages:
     """Any folder of images, flat or with class subfolders; unreadable files are skipped and counted."""
-    from PIL import Image, UnidentifiedImageError
-
     if not path:
         raise DataError("choose an image folder")
     folder = Path(path).expanduser()
@@ -169,7 +197,7 @@ def load_image_folder(path: str | None, size: int, channels: int) -> LoadedImage
     mode = "L" if channels == 1 else "RGB"
     images, skipped = [], 0
     folders: list[str] = []  # each image's first-level subfolder ("" for one lying in the folder itself)
-    for root, _dirs, files in sorted(os.walk(folder)):
+    for root, _dirs, files in sorted(_walk(folder)):
         for name in sorted(files):
             file = Path(root) / name
             if Path(name).suffix.lower() not in IMAGE_SUFFIXES:
@@ -177,13 +205,11 @@ def load_image_folder(path: str | None, size: int, channels: int) -> LoadedImage
             if not is_regular_file(file):  # a FIFO or device would block open() forever
                 skipped += 1
                 continue
-            try:
-                with Image.open(file) as im:
-                    square = _center_square(im.convert(mode), size)
-            except (OSError, UnidentifiedImageError, ValueError, Image.DecompressionBombError):
+            picture = read_picture(file, mode, size)
+            if picture is None:
                 skipped += 1
                 continue
-            arr = np.asarray(square, dtype=np.uint8)
+            arr = np.asarray(_center_square(picture, size), dtype=np.uint8)
             images.append(arr[None] if arr.ndim == 2 else arr.transpose(2, 0, 1))
             relative = file.relative_to(folder).parts
             folders.append(relative[0] if len(relative) > 1 else "")
@@ -230,26 +256,20 @@ def count_readable_images(path: str | None, limit: int = 100, max_files: int = 1
     """Counts what load_image_folder would read, stopping at `limit` readable images or `max_files`
     files, so a form can refuse a folder when it is chosen (not at Start) and a huge folder costs
     a bounded walk. Only regular files are opened: a FIFO named *.png would block forever."""
-    from PIL import Image, UnidentifiedImageError
-
     if not path:
         raise DataError("choose an image folder")
     folder = Path(path).expanduser()
     _check_is_folder(folder)
     readable = unreadable = seen = 0
-    for root, _dirs, files in os.walk(folder):
+    for root, _dirs, files in _walk(folder):
         for name in files:
             if readable >= limit or seen >= max_files:
                 return FolderCount(folder, readable, unreadable, seen, False)
             seen += 1
             file = Path(root) / name
-            if file.suffix.lower() not in IMAGE_SUFFIXES or not file.is_file():
+            if file.suffix.lower() not in IMAGE_SUFFIXES or not is_regular_file(file):
                 continue
-            try:
-                with Image.open(file) as im:
-                    im.draft("RGB", (64, 64))  # JPEGs decode at a fraction of their size
-                    im.convert("RGB")
-            except (OSError, UnidentifiedImageError, ValueError, Image.DecompressionBombError):
+            if read_picture(file, "RGB", 64) is None:
                 unreadable += 1
             else:
                 readable += 1

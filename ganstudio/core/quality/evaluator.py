@@ -18,7 +18,7 @@ from torch import nn
 from ganstudio.core.config import ConfigError, DataConfig, RunConfig, check_data
 from ganstudio.core.data.images import LoadedImages
 from ganstudio.core.quality.class_scores import class_scores, classifier_knows
-from ganstudio.core.quality.errors import QualityError
+from ganstudio.core.quality.errors import MIN_REAL_IMAGES, QualityError, too_few_to_score
 from ganstudio.core.quality.feature_net import FeatureNet, load_feature_net
 from ganstudio.core.quality.scores import (
     QualityReport,
@@ -61,8 +61,8 @@ class QualityEvaluator:
         self.samples = samples
         order = torch.randperm(len(real_images), generator=torch.Generator().manual_seed(REAL_SEED))
         n = min(samples, len(real_images) // 2)
-        if n < 10:
-            raise QualityError(f"quality metrics need at least 20 real images, the dataset has {len(real_images)}")
+        if 2 * n < MIN_REAL_IMAGES:
+            raise QualityError(too_few_to_score(len(real_images)))
         self.real_index, self.train_index = order[:n], order[n : 2 * n]  # compared against; memorisation reference
         real = real_images[self.real_index.to(real_images.device)]
         train = real_images[self.train_index.to(real_images.device)]

@@ -14,6 +14,7 @@ from ganstudio.core.data.errors import DataError
 from ganstudio.core.data.idx import MAX_IDX_BYTES, IdxError, read_idx
 from ganstudio.core.data.images import IMAGE_SUFFIXES, is_regular_file
 from ganstudio.core.data.npy_file import read_npy
+from ganstudio.core.data.picture import read_picture
 
 IDX_NAME = re.compile(r".*-images-idx3-ubyte(\.gz)?$")
 MAX_IMAGES = 1_000_000
@@ -69,15 +70,12 @@ def _read_image(path: Path) -> np.ndarray | None:
     """A grayscale uint8 (H, W) image; None if unreadable. An image over PIL's decompression-bomb size (about
     90 megapixels; PIL would warn on stderr and decode it) is not read either: it is no picture to classify
     at 28 px."""
-    from PIL import Image, UnidentifiedImageError
+    from PIL import Image
 
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("error", Image.DecompressionBombWarning)
-            with Image.open(path) as im:
-                return np.array(im.convert("L"), dtype=np.uint8)  # a writable copy, as torch wants
-    except (OSError, UnidentifiedImageError, ValueError, Image.DecompressionBombError, Image.DecompressionBombWarning):
-        return None
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", Image.DecompressionBombWarning)  # read_picture then returns None
+        picture = read_picture(path, "L")
+    return None if picture is None else np.array(picture, dtype=np.uint8)  # a writable copy, as torch wants
 
 
 def _square(image: np.ndarray) -> np.ndarray:
