@@ -110,6 +110,7 @@ class DistributedLaunch(QObject):
                 self.window.statusBar().showMessage("Start cancelled", 8000)
                 return
             reason = self._child_error()
+            self.window.statusBar().showMessage("The run did not start", 8000)  # not "Starting..." under the dialog
             self.window.errors.show(
                 "The run did not start",
                 reason
