@@ -240,3 +240,13 @@ def test_a_command_whose_reader_left_ends_quietly_not_with_an_exit_time_tracebac
     os.close(write_end)
     _, err = proc.communicate(timeout=60)
     assert proc.returncode == 141 and err == ""
+
+
+def test_ctrl_c_during_sample_leaves_no_folder_it_made(small_checkpoint, tmp_path):
+    out = tmp_path / "samples"
+    proc = ganstudio("sample", str(small_checkpoint), "--n", "100000", "--out", str(out))
+    wait_for_subprocess(proc, lambda: any(out.glob(".samples.partial-*/*")), "the first sample files")
+    proc.send_signal(signal.SIGINT)
+    _out, err = proc.communicate(timeout=60)
+    assert proc.returncode == 130, err
+    assert not out.exists()

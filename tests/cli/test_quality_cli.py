@@ -167,3 +167,17 @@ def test_a_file_that_is_no_inception_weights_is_refused_before_the_run_trains(sm
     assert main(["train", "--preset", "fashion-fast", *inception, "--steps", "30", "--out", str(out)]) == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and "quality.inception_weights" in err[0] and not out.exists()
+
+
+def test_inception_weights_that_would_unpack_in_memory_are_refused(tmp_path):
+    """The weights' path can come from a run's config.json: a zip of compressed entries (torch.save stores
+    them) would be unpacked whole by torch.load before any check."""
+    import zipfile
+
+    from ganstudio.core.quality.inception import InceptionError, check_inception_file
+
+    bomb = tmp_path / "inception_v3_google-bomb.pth"
+    with zipfile.ZipFile(bomb, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("archive/data.pkl", b"\0" * 10_000_000)
+    with pytest.raises(InceptionError, match="would unpack"):
+        check_inception_file(bomb)
