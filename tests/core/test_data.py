@@ -204,7 +204,8 @@ def test_hidden_folders_are_no_class_and_a_relative_data_folder_is_saved_whole(t
         (tmp_path / "pets" / folder).mkdir(parents=True)
         for i in range(12):
             Image.new("L", (28, 28), 20 * i).save(tmp_path / "pets" / folder / f"{i}.png")
-    assert load_image_folder(str(tmp_path / "pets"), 28, 1).class_names == ("cats", "dogs")
+    pets = load_image_folder(str(tmp_path / "pets"), 28, 1)
+    assert pets.class_names == ("cats", "dogs") and "classes: cats 12, dogs 12" in pets.description
     monkeypatch.chdir(tmp_path)
     config = tiny_image_config()
     config.data.dataset, config.data.path = "image-folder", "pets"

@@ -92,6 +92,7 @@ def load_idx_folder(path: str | None) -> LoadedImages:
     )
 
 
+CLASSES_NAMED = 12  # a description names this many class folders, with their image counts
 DOWNLOAD_TIMEOUT_S = 30.0  # a server silent this long, on a connect or a read, is not coming back
 TORCHVISION_SETS = {"mnist": "MNIST", "fashion-mnist-torchvision": "FashionMNIST", "cifar10": "CIFAR10"}
 
@@ -231,6 +232,10 @@ def load_image_folder(path: str | None, size: int, channels: int) -> LoadedImage
         reason = f"{folder} has {len(names):,} class subfolders, over GAN Studio's limit of {MAX_CLASSES:,}"
         return LoadedImages(np.stack(images), description, skipped, unlabelled_reason=reason)
     labels = np.array([names.index(name) for name in folders], dtype=np.int64)
+    counts = np.bincount(labels, minlength=len(names))
+    shown = ", ".join(f"{name} {count:,}" for name, count in zip(names[:CLASSES_NAMED], counts, strict=False))
+    more = f" and {len(names) - CLASSES_NAMED:,} more" if len(names) > CLASSES_NAMED else ""
+    description = f"{description[:-1]}; classes: {shown}{more})"  # what `sample --class` takes, said up front
     return LoadedImages(np.stack(images), description, skipped, labels=labels, class_names=names)
 
 
