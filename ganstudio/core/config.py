@@ -175,7 +175,10 @@ def type_problems(config: RunConfig) -> list[tuple[str, str]]:
         value = f.value_in(config)
         if not _type_ok(f.kind, value):
             shown = repr(value) if len(repr(value)) <= 40 else f"a {type(value).__name__}"
-            problems.append((f.path, f"must be {_TYPE_WORDS[f.kind]}, not {shown}"))
+            words = _TYPE_WORDS[f.kind]
+            if f.kind == "int" and _is_int(value):  # an integer, too large to be one of ours: say the range
+                words = f.spec.allowed(f.kind) or "an integer below 2**63"
+            problems.append((f.path, f"must be {words}, not {shown}"))
     if config.preset is not None and not (isinstance(config.preset, str) and PRESET_NAME.fullmatch(config.preset)):
         problems.append(("preset", "must be a plain name (letters, digits, '.', '_', '-'), as it names the run folder"))
     return problems

@@ -98,3 +98,11 @@ def test_presets_match_the_issue():
     paper = preset("paper-mlp-fashion")
     assert paper.model.arch == "mlp" and paper.optim.name == "sgd" and paper.optim.momentum > 0 and paper.train.k == 1
     assert json.loads(cfg.to_json())["preset"] == "fashion-dcgan"
+
+
+def test_an_integer_too_large_is_told_its_range_not_that_it_is_no_integer():
+    cfg = preset("fashion-dcgan")
+    cfg.train.steps = 10**20
+    with pytest.raises(ConfigError) as err:
+        check(cfg)
+    assert "train.steps: must be an integer from 1 to" in str(err.value) and str(10**20) in str(err.value)
