@@ -198,14 +198,17 @@ def launch(args: argparse.Namespace, nproc: int) -> int:
     config.perf.processes = nproc
     check(config)
     _check_devices(args.device or config.train.device, nproc)
+    made: RunDirectory | None = None  # the folder this launch made, taken back if the run never began
     if args.resume:
         run_dir = str(RunDirectory.open(args.resume).path)
     else:
         from ganstudio.core.session import check_inception
 
         check_inception(config)  # before a folder is made and N processes start
-        run = RunDirectory.at(args.out) if args.out else RunDirectory.create(default_runs_dir(), config.preset or "run")
-        args.out = run_dir = str(run.path)  # fixed here, so a restarted rank 0 finds the same folder
+        made = (
+            RunDirectory.at(args.out) if args.out else RunDirectory.create(default_runs_dir(), config.preset or "run")
+        )
+        args.out = run_dir = str(made.path)  # fixed here, so a restarted rank 0 finds the same folder
     fd, log_path = tempfile.mkstemp(prefix="ganstudio-torchrun-", suffix=".log")
     launched_at = time.time()
     with os.fdopen(fd, "w", encoding="utf-8") as log:
@@ -235,6 +238,8 @@ def launch(args: argparse.Namespace, nproc: int) -> int:
                 signal.signal(sig, handler)
         reader.join(timeout=10)
     result = exit_status(run_dir, status, launched_at)
+    if result not in (0, EXIT_INTERRUPTED) and made is not None:
+        made.remove_if_empty()  # a run refused by its rank 0 leaves no folder behind, as one process's does
     if result in (0, EXIT_INTERRUPTED):
         os.unlink(log_path)
         return result

@@ -1,5 +1,6 @@
 import gzip
 import os
+import select
 import subprocess
 import time
 from collections.abc import Callable
@@ -129,6 +130,19 @@ def wait_for_subprocess(proc: subprocess.Popen, ready: Callable[[], bool], what:
                 raise AssertionError(f"timed out waiting for {what}") from None
             continue
         raise AssertionError(f"the process exited while waiting for {what}: {proc.communicate()}")
+
+
+def exited_within(pid: int, timeout: float) -> bool:
+    """Whether another process (not a child of this one: no wait() for it) has ended within timeout, waited
+    for on a pidfd, which the kernel makes readable when the process exits."""
+    try:
+        fd = os.pidfd_open(pid)
+    except ProcessLookupError:
+        return True
+    try:
+        return bool(select.select([fd], [], [], timeout)[0])
+    finally:
+        os.close(fd)
 
 
 def tiny_conditional_config(**train) -> RunConfig:

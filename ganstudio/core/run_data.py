@@ -28,16 +28,20 @@ def _save_points(points: np.ndarray, path: str) -> None:
         np.save(fh, points, allow_pickle=False)
 
 
+def data_named_absolutely(config: RunConfig) -> RunConfig:
+    """The config with its data folder as an absolute path, so a resume or eval from another working folder
+    reads the same data (a relative one read whatever that folder held under the same name)."""
+    if not config.data.path or Path(config.data.path).expanduser().is_absolute():
+        return config
+    absolute = config.copy()
+    absolute.data.path = str(Path(config.data.path).expanduser().absolute())
+    return absolute
+
+
 def adopt_drawn(config: RunConfig, folder: Path) -> RunConfig:
-    """The config to train and save: for a drawn dataset, its points copied into folder and named there;
-    any other data folder named absolutely, so a resume or eval from another working folder reads the same
-    data (a relative one read whatever that folder held under the same name)."""
+    """The config to train and save: for a drawn dataset, its points copied into folder and named there."""
     if config.data.dataset != "drawn" or config.data.path is None:  # check() refuses a drawn set without one
-        if not config.data.path or Path(config.data.path).expanduser().is_absolute():
-            return config
-        absolute = config.copy()
-        absolute.data.path = str(Path(config.data.path).expanduser().absolute())
-        return absolute
+        return config
     from ganstudio.core.data.toy import load_drawn  # torch, which the window loads only when it trains
 
     points = load_drawn(str(Path(config.data.path).expanduser())).numpy()

@@ -172,7 +172,7 @@ class RunDirectory:
 
     def check_own_folders(self) -> None:
         """Before a run writes or clears anything: samples/ and checkpoints/ must be this folder's own and
-        writable, and the log and config plain files. A link there would let a shared run folder decide what
+        writable, and the log a plain file. A link there would let a shared run folder decide what
         a restart deletes elsewhere, or where the log's appends land; a read-only folder would fail only at
         the first save, after the folder had been half-updated."""
         for folder in (self.samples_dir, self.checkpoints_dir):
@@ -185,11 +185,12 @@ class RunDirectory:
                 raise RunError(f"{folder} is a file where the run keeps a folder; move it away and try again")
             if folder.is_dir() and (reason := cannot_write_in(folder)) is not None:
                 raise RunError(f"{folder} cannot be written to ({reason}); nothing was changed")
-        for path in (self.metrics_path, self.config_path):
-            try:
-                check_run_file(path)
-            except NotARunFile as exc:
-                raise RunError(f"{path} {exc.strerror}; move it away and try again (nothing was changed)") from None
+        try:  # config.json needs no check: it is read by read_run_file and replaced whole by atomic_write
+            check_run_file(self.metrics_path)
+        except NotARunFile as exc:
+            raise RunError(
+                f"{self.metrics_path} {exc.strerror}; move it away and try again (nothing was changed)"
+            ) from None
 
     def remove_if_empty(self) -> None:
         """Undoes create()/at() when a run fails before writing anything; a folder that was there before

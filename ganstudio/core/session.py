@@ -18,7 +18,6 @@ from ganstudio.core import losses
 from ganstudio.core.checkpoint import CheckpointError, load_checkpoint, restore_trainer, save_checkpoint
 from ganstudio.core.config import ConfigError, RunConfig, check
 from ganstudio.core.control import forget_last_writer
-from ganstudio.core.data import check_on_disk
 from ganstudio.core.data.toy import mode_centres
 from ganstudio.core.disk_room import check_room
 from ganstudio.core.events import ClassifierScored, Event, ModesMeasured, QualityScored
@@ -27,7 +26,7 @@ from ganstudio.core.metrics import PROTOCOL_SAMPLES, MatchMetrics, mode_metrics,
 from ganstudio.core.mode_metrics import ModeMetrics
 from ganstudio.core.quality.scores import QualityReport
 from ganstudio.core.resume import resume_changes
-from ganstudio.core.run_data import adopt_drawn, data_in_folder, discard_drawn
+from ganstudio.core.run_data import adopt_drawn, data_in_folder, data_named_absolutely, discard_drawn
 from ganstudio.core.run_lock import RunLock
 from ganstudio.core.runlog import RunDirectory, RunError
 from ganstudio.core.semi.report import ClassifierReport
@@ -115,12 +114,14 @@ def check_inception(config: RunConfig) -> Path | None:
     return path
 
 
-def build_trainer(config: RunConfig, run: RunDirectory, device: str | None = None) -> Trainer:
+def build_trainer(config: RunConfig, run: RunDirectory, device: str | None = None, download: bool = True) -> Trainer:
     """A Trainer whose drawn points come from the run folder, wherever it has been moved to; a run whose
-    quality scores could never be computed is refused here, before it trains to its first score."""
+    quality scores could never be computed is refused here, before it trains to its first score. A run
+    continued from its folder passes download=False: its config is a file anyone may have written, so the
+    data it names must be on disk already."""
     data = data_in_folder(config.data, run.path)
     if data is config.data:
-        trainer = make_trainer(config, device=device)
+        trainer = make_trainer(config, device=device, download=download)
     else:
         from ganstudio.core.data import build_data_source
         from ganstudio.core.device import select_device
@@ -170,7 +171,7 @@ class TrainingSession:
         try:
             run.check_own_folders()
             check_inception(config)
-            config = adopt_drawn(config, run.path)
+            config = adopt_drawn(data_named_absolutely(config), run.path)
             trainer = build_trainer(config, run, device)
             if prepare is not None:
                 prepare(trainer)
@@ -231,8 +232,7 @@ class TrainingSession:
         except ConfigError as exc:
             raise CheckpointError(f"{run.latest_checkpoint}: its config is not usable: {exc}") from None
         config, notes = resume_changes(saved, on_disk, overrides or [], total_steps, state["step"])
-        check_on_disk(config.data)
-        trainer = build_trainer(config, run, device)
+        trainer = build_trainer(config, run, device, download=False)
         restore_trainer(trainer, state)
         if not trainer.weights_are_finite():  # saved by a version that kept a run's NaN weights
             raise CheckpointError(
@@ -261,9 +261,7 @@ class TrainingSession:
         lock = RunLock.acquire(run.path)
         try:
             run.check_own_folders()
-            config = run.read_config()
-            check_on_disk(config.data)
-            trainer = build_trainer(config, run, device)
+            trainer = build_trainer(run.read_config(), run, device, download=False)
             if prepare is not None:
                 prepare(trainer)
             check_room(run, trainer, trainer.config.train.steps, restarting=True)

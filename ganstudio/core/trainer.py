@@ -39,7 +39,15 @@ if TYPE_CHECKING:  # torch.distributed loads only for a run on many processes
 
 
 class Trainer:
-    def __init__(self, config: RunConfig, data: DataSource | None = None, device: torch.device | str | None = None):
+    def __init__(
+        self,
+        config: RunConfig,
+        data: DataSource | None = None,
+        device: torch.device | str | None = None,
+        download: bool = True,
+    ):
+        """download=False for a run whose config came from its folder (build_trainer): nothing it names is
+        fetched."""
         self.config = check(config)
         # A device name goes through select_device, so "auto" (the window's default) means the same everywhere
         self.device = device if isinstance(device, torch.device) else select_device(device or config.train.device)
@@ -47,7 +55,9 @@ class Trainer:
         seed = config.train.seed
         conditional = config.model.is_conditional
         self.data = (
-            data if data is not None else build_data_source(config.data, self.device, labelled=conditional, seed=seed)
+            data
+            if data is not None
+            else build_data_source(config.data, self.device, labelled=conditional, seed=seed, download=download)
         )
         self.class_names: tuple[str, ...] = tuple(self.data.class_names) if conditional else ()
         if conditional and not self.class_names:

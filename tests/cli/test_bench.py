@@ -5,12 +5,12 @@ import json
 import os
 import subprocess
 import sys
-import time
 
 import pytest
 
 from ganstudio.bench import child_process
 from ganstudio.cli import _run_command, build_parser, main
+from tests.conftest import exited_within
 
 
 def usage_error(argv, capsys) -> str:
@@ -230,20 +230,13 @@ def test_a_helper_that_times_out_takes_what_it_started_with_it(tmp_path):
     pid_file = tmp_path / "grandchild.pid"
     script = (
         "import subprocess, sys, threading; "
-        "p = subprocess.Popen([sys.executable, '-c', 'import time; time.sleep(300)']); "
+        "p = subprocess.Popen([sys.executable, '-c', 'import threading; threading.Event().wait()']); "
         f"open({str(pid_file)!r}, 'w').write(str(p.pid)); threading.Event().wait()"
     )
     with pytest.raises(child_process.BenchError, match="did not finish within 5 s"):
         child_process.run_child([sys.executable, "-c", script], 5, "2 processes")
     grandchild = int(pid_file.read_text())
-    deadline = time.monotonic() + 10
-    while time.monotonic() < deadline:
-        try:
-            os.kill(grandchild, 0)
-        except ProcessLookupError:
-            break
-        time.sleep(0.1)
-    else:
+    if not exited_within(grandchild, 10):
         os.kill(grandchild, 9)
         raise AssertionError("the helper's own child was left running")
 

@@ -203,3 +203,20 @@ def test_a_link_planted_as_lock_json_stops_a_resume_without_writing_through_it(t
     assert outside.read_text() == "the user's notes"
     after = {p.relative_to(run): p.read_bytes() for p in run.rglob("*") if p.is_file() and not p.is_symlink()}
     assert after == before
+
+
+def test_a_folder_too_small_to_score_is_refused_at_start_not_at_its_first_score(tmp_path, capsys):
+    """17 images trained up to the first quality score and failed there, with no checkpoint to resume."""
+    from PIL import Image
+
+    images = tmp_path / "few"
+    images.mkdir()
+    for i in range(17):
+        Image.new("L", (28, 28), 10 * i).save(images / f"{i}.png")
+    argv = ["train", "--preset", "fashion-dcgan", "--set", "data.dataset=image-folder", "--set"]
+    argv += [f"data.path={images}", "--steps", "30", "--out", str(tmp_path / "run")]
+    assert main(argv) == 2
+    line = one_error_line(capsys)
+    assert "at least 20 real images and the dataset has 17" in line and "quality.every=0" in line
+    assert not (tmp_path / "run").exists()
+    assert main([*argv, "--set", "quality.every=0"]) == 0  # the way out it names

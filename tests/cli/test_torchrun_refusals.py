@@ -10,7 +10,7 @@ import sys
 import time
 from pathlib import Path
 
-from ganstudio.cli_distributed import exit_status
+from ganstudio.cli_distributed import exit_status, torchrun_command
 from ganstudio.core.control import heartbeat_path
 
 ENV = {**os.environ, "GANSTUDIO_DIST_TIMEOUT_S": "90"}
@@ -100,22 +100,7 @@ def test_a_batch_that_does_not_split_under_torchrun_leaves_no_run_behind(tmp_pat
     joins the group, and that must come before config.json and lock.json are written (they made the same
     --out refuse every later try as "already holds a run")."""
     result = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "torch.distributed.run",
-            "--standalone",
-            "--nproc-per-node=2",
-            "-m",
-            "ganstudio",
-            "train",
-            "--preset",
-            "ring-8",
-            "--set",
-            "train.batch_size=255",
-            "--out",
-            "R",
-        ],
+        torchrun_command(2, ["train", "--preset", "ring-8", "--set", "train.batch_size=255", "--out", "R"]),
         capture_output=True,
         text=True,
         env=ENV,
@@ -165,3 +150,4 @@ def test_fewer_images_than_processes_is_refused_in_one_line(tmp_path):
         cwd=tmp_path,
     )
     one_error_line(result, "1 training images cannot be shared by 2 processes")
+    assert not (tmp_path / "R").exists()  # the folder the launcher made for it is taken back

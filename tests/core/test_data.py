@@ -159,11 +159,15 @@ def test_a_download_from_a_server_that_never_answers_ends_and_leaves_no_folders(
 
 
 def test_a_continued_run_never_downloads_the_data_its_config_names(tmp_path):
-    from ganstudio.core.data import check_on_disk
+    """Resume and restart build their trainer with download=False: the config came from the run folder."""
+    from ganstudio.core.runlog import RunDirectory
+    from ganstudio.core.session import build_trainer
+    from tests.conftest import tiny_image_config
 
-    config = DataConfig(dataset="mnist", path=str(tmp_path / "elsewhere"))
+    config = tiny_image_config()
+    config.data.dataset, config.data.path = "mnist", str(tmp_path / "elsewhere")
     with pytest.raises(DataError, match="nothing is downloaded"):
-        check_on_disk(config)
+        build_trainer(config, RunDirectory(tmp_path / "run"), download=False)
     assert not (tmp_path / "elsewhere").exists()
 
 

@@ -35,23 +35,18 @@ def load_images(config: DataConfig, download: bool = True) -> LoadedImages:
     raise DataError(f"unknown image dataset {name!r}")
 
 
-def check_on_disk(config: DataConfig) -> None:
-    """For a run continued from its folder, whose config (a file anyone may have written) names the data:
-    a downloadable set must be on disk already, since nothing it names is fetched or made."""
-    if config.dataset in TORCHVISION_SETS:
-        load_torchvision(config.dataset, config.path, download=False)
-
-
-def build_data_source(config: DataConfig, device: torch.device, labelled: bool = False, seed: int = 0) -> DataSource:
+def build_data_source(
+    config: DataConfig, device: torch.device, labelled: bool = False, seed: int = 0, download: bool = True
+) -> DataSource:
     """labelled=True (a conditional run) refuses a source without classes, saying why it has none;
-    seed picks data.limit's subset."""
+    seed picks data.limit's subset; download as load_images's."""
     if config.is_toy:
         toy = ToyDistribution(config.dataset, device, path=config.path)
         if labelled and not toy.num_classes:
             raise DataError(f"{config.dataset} has no classes; a conditional model needs labelled data")
         return toy
     source = ImageSource(
-        limit_images(load_images(config), config.limit, seed), config.image_size, config.channels, device
+        limit_images(load_images(config, download), config.limit, seed), config.image_size, config.channels, device
     )
     if labelled and not source.num_classes:
         raise DataError(f"a conditional model needs labelled data: {source.unlabelled_reason}")
@@ -79,7 +74,6 @@ __all__ = [
     "ImageSource",
     "ToyDistribution",
     "build_data_source",
-    "check_on_disk",
     "load_images",
     "scoring_set",
 ]

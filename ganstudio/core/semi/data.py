@@ -141,8 +141,8 @@ def semi_data(
     )
 
 
-def build_semi_data(config: RunConfig, device: torch.device) -> SemiData:
-    loaded = load_images(config.data)
+def build_semi_data(config: RunConfig, device: torch.device, download: bool = True) -> SemiData:
+    loaded = load_images(config.data, download)
     if loaded.labels is None:
         raise DataError(f"a semi-supervised run needs labelled data: {loaded.unlabelled_reason}")
     classes = len(np.unique(loaded.labels))

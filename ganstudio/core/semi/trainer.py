@@ -23,13 +23,20 @@ CLASSIFIER_CLASSES = "classifier_classes"  # a semi-supervised checkpoint's key:
 
 
 class SemiTrainer(Trainer):
-    def __init__(self, config: RunConfig, semi: SemiData | None = None, device: torch.device | str | None = None):
-        """semi: the data, built from the config when not given (tests give it to show what reaches the loss)."""
+    def __init__(
+        self,
+        config: RunConfig,
+        semi: SemiData | None = None,
+        device: torch.device | str | None = None,
+        download: bool = True,
+    ):
+        """semi: the data, built from the config when not given (tests give it to show what reaches the loss);
+        download as the Trainer's."""
         check(config)
         if not config.train.labelled_per_class:
             raise ValueError("a semi-supervised trainer needs train.labelled_per_class > 0")
         chosen = device if isinstance(device, torch.device) else select_device(device or config.train.device)
-        self.semi = semi if semi is not None else build_semi_data(config, chosen)
+        self.semi = semi if semi is not None else build_semi_data(config, chosen, download)
         super().__init__(config, data=self.semi.unlabelled, device=chosen)
 
     @property
@@ -93,8 +100,8 @@ class SemiTrainer(Trainer):
         return {**super().state_dict(), CLASSIFIER_CLASSES: list(self.semi.class_names)}
 
 
-def make_trainer(config: RunConfig, device: torch.device | str | None = None) -> Trainer:
+def make_trainer(config: RunConfig, device: torch.device | str | None = None, download: bool = True) -> Trainer:
     """The trainer a config asks for: semi-supervised when train.labelled_per_class > 0."""
     if config.train.labelled_per_class:
-        return SemiTrainer(config, device=device)
-    return Trainer(config, device=device)
+        return SemiTrainer(config, device=device, download=download)
+    return Trainer(config, device=device, download=download)
