@@ -15,6 +15,7 @@ from ganstudio.bench import explorer_latency, gui_lag, memory, modes, quality, s
 from ganstudio.cli_progress import drop, is_pipe
 from ganstudio.cli_types import at_least, flags_given, named, output_file, overwritten_input
 from ganstudio.core.config import DEFAULT_PRESET, PRESET_SUMMARIES, RunConfig, load_config, preset
+from ganstudio.core.wording import counted
 
 EXIT_USAGE = 2
 EXIT_INTERRUPTED = 130
@@ -269,7 +270,7 @@ def _train(session, on_alarm: str, ranks=None) -> int:
             flush=True,
         )
         return EXIT_INTERRUPTED
-    print(f"done: {session.step:,} steps; checkpoint {saved}; samples in {session.run.samples_dir}")
+    print(f"done: {counted(session.step, 'step')}; checkpoint {saved}; samples in {session.run.samples_dir}")
     return 0
 
 
@@ -494,7 +495,7 @@ def build_parser() -> argparse.ArgumentParser:
         description="Train and explore GANs. Run `ganstudio` with no command to "
         "open the window; the commands below work headless.",
     )
-    parser.add_argument("--version", action="version", version=f"ganstudio {__version__}")
+    parser.add_argument("-V", "--version", action="version", version=f"ganstudio {__version__}")
     sub = parser.add_subparsers(dest="command", parser_class=OneLineParser)
 
     train = sub.add_parser("train", help="train headless, writing a run folder")

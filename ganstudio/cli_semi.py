@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ganstudio.cli_types import flags_given, named, output_file, overwritten_input
+from ganstudio.core.wording import counted
 
 if TYPE_CHECKING:  # numpy and the engine load when a command runs, not when the CLI parses
     import numpy as np
@@ -139,8 +140,8 @@ def cmd_classify(args: argparse.Namespace) -> int:
     for name, guess, row in zip(inputs.names, predicted, probabilities, strict=True):
         writer.writerow([name, names[guess], *(f"{p:.6f}" for p in row)])
     write_named_text(out, text.getvalue())
-    skipped = f"; {inputs.skipped:,} unreadable files skipped" if inputs.skipped else ""
-    print(f"classified {len(predicted):,} images into {out}{skipped}")
+    skipped = f"; {counted(inputs.skipped, 'unreadable file')} skipped" if inputs.skipped else ""
+    print(f"classified {counted(len(predicted), 'image')} into {out}{skipped}")
     if labels is not None:
         _print_report(
             ClassifierReport.from_predictions(predicted, labels, names, f"the {len(labels):,} images of {args.images}")

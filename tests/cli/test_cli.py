@@ -221,3 +221,12 @@ def test_watch_opens_the_window_on_a_run_folder(tmp_path, monkeypatch, capsys):
     (tmp_path / "config.json").write_text(tiny_image_config().to_json())
     assert main(["watch", str(tmp_path)]) == 0
     assert opened == [str(tmp_path)]
+
+
+def test_a_one_step_run_says_one_step_and_V_prints_the_version(tmp_path, capsys):
+    cfg = write_config(tmp_path, tiny_toy_config(steps=1))
+    assert main(["train", "--config", cfg, "--out", str(tmp_path / "run")]) == 0
+    assert "done: 1 step; checkpoint" in capsys.readouterr().out
+    with pytest.raises(SystemExit) as exited:
+        main(["-V"])
+    assert exited.value.code == 0 and capsys.readouterr().out.startswith("ganstudio ")

@@ -146,7 +146,7 @@ def test_a_huge_picture_is_skipped_without_a_warning(checkpoint, tmp_path, capsy
     Image.fromarray(np.zeros((40, 40), np.uint8)).save(folder / "huge.png")
     assert main(["classify", str(checkpoint), str(folder), "--out", str(tmp_path / "p.csv")]) == 0
     captured = capsys.readouterr()
-    assert "classified 1 images" in captured.out and "1 unreadable files skipped" in captured.out
+    assert "classified 1 image into" in captured.out and "1 unreadable file skipped" in captured.out
     assert captured.err == ""
 
 

@@ -55,7 +55,7 @@ def test_a_folder_of_non_images_is_refused(qtbot, make_window, tmp_path):
     (junk / "photo.png").write_bytes(b"not a PNG either")
     w = make_window()
     _, error = choose(qtbot, w, junk)
-    assert error.isVisibleTo(w) and shown(error) == f"no readable image in {junk} (1 unreadable files skipped)"
+    assert error.isVisibleTo(w) and shown(error) == f"no readable image in {junk} (1 unreadable file skipped)"
     assert not w.controls.start_button.isEnabled()
 
 
@@ -83,3 +83,22 @@ def test_choosing_the_folder_again_counts_it_again(qtbot, make_window, tmp_path)
     note, error = choose(qtbot, w, folder)
     assert note.text() == "1 readable image" and not error.isVisibleTo(w)
     assert w.controls.start_button.isEnabled()
+
+
+def test_a_folder_too_small_to_score_is_refused_until_scoring_is_off(qtbot, make_window, tmp_path):
+    """Quality scores need 20 real images; the form says so when the folder is chosen, not a failed Start."""
+    few = tmp_path / "few"
+    few.mkdir()
+    for i in range(3):
+        Image.fromarray(np.full((28, 28), 40 * i, dtype=np.uint8)).save(few / f"{i}.png")
+    config = tiny_image_config(steps=4)
+    config.quality.every = 100
+    w = make_window(config)
+    note, error = choose(qtbot, w, few)
+    assert error.isVisibleTo(w) and shown(error).startswith(
+        "quality scores need at least 20 real images and the dataset has 3: add images, or set quality.every=0"
+    )
+    assert not w.controls.start_button.isEnabled()
+    w.form.widget("quality.every").setValue(0)
+    qtbot.waitUntil(w.controls.start_button.isEnabled, timeout=5000)
+    assert not error.isVisibleTo(w) and note.text() == "3 readable images"

@@ -25,6 +25,7 @@ from ganstudio.core.data.idx import IdxError, read_idx
 from ganstudio.core.data.picture import read_picture
 from ganstudio.core.dataset_classes import fashion_unlabelled_reason
 from ganstudio.core.paths import DEBIAN_FASHION_DIR, bundled, find_fashion_full, find_fashion_labels, user_data_dir
+from ganstudio.core.wording import counted
 
 if TYPE_CHECKING:  # Pillow loads only when a folder of images is read
     import PIL.Image
@@ -215,10 +216,10 @@ def load_image_folder(path: str | None, size: int, channels: int) -> LoadedImage
             relative = file.relative_to(folder).parts
             folders.append(relative[0] if len(relative) > 1 else "")
     if not images:
-        extra = f" ({skipped} unreadable files skipped)" if skipped else ""
+        extra = f" ({counted(skipped, 'unreadable file')} skipped)" if skipped else ""
         raise DataError(f"no readable image in {folder}{extra}")
-    note = f", {skipped} unreadable skipped" if skipped else ""
-    description = f"image folder {folder} ({len(images):,} images{note})"
+    note = f", {skipped:,} unreadable skipped" if skipped else ""
+    description = f"image folder {folder} ({counted(len(images), 'image')}{note})"
     loose = folders.count("")
     if loose:
         reason = (
@@ -253,7 +254,7 @@ class FolderCount:
             return ""
         if not self.complete:
             return f"no image among the first {self.seen:,} files in {self.folder}"
-        extra = f" ({self.unreadable} unreadable files skipped)" if self.unreadable else ""
+        extra = f" ({counted(self.unreadable, 'unreadable file')} skipped)" if self.unreadable else ""
         return f"no readable image in {self.folder}{extra}"
 
 

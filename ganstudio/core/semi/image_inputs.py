@@ -15,6 +15,7 @@ from ganstudio.core.data.idx import MAX_IDX_BYTES, IdxError, read_idx
 from ganstudio.core.data.images import IMAGE_SUFFIXES, is_regular_file
 from ganstudio.core.data.npy_file import read_npy
 from ganstudio.core.data.picture import read_picture
+from ganstudio.core.wording import counted
 
 IDX_NAME = re.compile(r".*-images-idx3-ubyte(\.gz)?$")
 MAX_IMAGES = 1_000_000
@@ -104,7 +105,7 @@ def _read_folder(folder: Path) -> ImageInputs:
         images.append(image)
         names.append(str(file.relative_to(folder)))
     if not images:
-        extra = f" ({skipped} unreadable files skipped)" if skipped else ""
+        extra = f" ({counted(skipped, 'unreadable file')} skipped)" if skipped else ""
         raise DataError(f"no readable image in {folder}{extra}")
     if len({im.shape for im in images}) > 1:
         images = [_square(im) for im in images]

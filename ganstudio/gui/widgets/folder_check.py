@@ -13,9 +13,9 @@ CHECKING_FOLDER = "checking the folder for images..."
 FOLDER_CHECK_DELAY_MS = 300  # after the last keystroke in the folder field
 
 
-def _count_folder(path: str) -> tuple[str, str, int, str]:
-    """Runs on a pool thread: (path, why it cannot train or "", readable images found, why it has no
-    classes or ""). The imports are here because images.py loads torch, which the window must not wait for."""
+def _count_folder(path: str) -> tuple[str, str, int, bool, str]:
+    """Runs on a pool thread: (path, why it cannot train or "", readable images found, whether that is
+    all of them, why it has no classes or ""). The imports are here because images.py loads torch, which the window must not wait for."""
     from ganstudio.core.data.errors import DataError
     from ganstudio.core.data.images import count_readable_images
     from ganstudio.core.dataset_classes import folder_unlabelled_reason
@@ -24,10 +24,10 @@ def _count_folder(path: str) -> tuple[str, str, int, str]:
         count = count_readable_images(path, FOLDER_COUNT_LIMIT)
         unlabelled = folder_unlabelled_reason(path)
     except DataError as exc:
-        return path, str(exc), 0, str(exc)
+        return path, str(exc), 0, False, str(exc)
     except Exception as exc:  # noqa: BLE001 - whatever stops the count would stop training: say it, never hang
-        return path, f"cannot read {path}: {exc}", 0, f"cannot read {path}: {exc}"
-    return path, count.problem(), count.readable, unlabelled
+        return path, f"cannot read {path}: {exc}", 0, False, f"cannot read {path}: {exc}"
+    return path, count.problem(), count.readable, count.complete, unlabelled
 
 
 class FolderCheck(QObject):
@@ -38,6 +38,7 @@ class FolderCheck(QObject):
     def __init__(self, parent: QObject | None = None):
         super().__init__(parent)
         self._results: dict[str, tuple[str, int]] = {}  # image folder -> (problem or "", images found)
+        self._complete: set[str] = set()  # image folders whose count found every readable image
         self._unlabelled: dict[str, str] = {}  # image folder -> why it has no classes, or ""
         self._counting: set[str] = set()
         self._path = ""
@@ -57,10 +58,16 @@ class FolderCheck(QObject):
         """Chosen again: its files may have changed since the last count."""
         self._results.pop(path, None)
         self._unlabelled.pop(path, None)
+        self._complete.discard(path)
 
     def problem(self, path: str) -> str:
         """Why the folder cannot train, CHECKING_FOLDER while it is being counted, or ""."""
         return self._results.get(path, (CHECKING_FOLDER, 0))[0]
+
+    def exact_count(self, path: str) -> int | None:
+        """How many readable images the folder holds; None until counted, or when the count stopped at its
+        bound (the folder holds more)."""
+        return self._results[path][1] if path in self._complete else None
 
     def unlabelled(self, path: str) -> str:
         """Why the folder has no classes; "" when it has them or has not been looked at yet."""
@@ -87,9 +94,11 @@ class FolderCheck(QObject):
         self._counting.add(path)
         create_worker(_count_folder, path, _start_thread=True, _connect={"returned": self._on_counted})
 
-    def _on_counted(self, result: tuple[str, str, int, str]) -> None:
-        path, reason, found, unlabelled = result
+    def _on_counted(self, result: tuple[str, str, int, bool, str]) -> None:
+        path, reason, found, complete, unlabelled = result
         self._counting.discard(path)
         self._results[path] = (reason, found)
+        if complete:
+            self._complete.add(path)
         self._unlabelled[path] = unlabelled
         self.counted.emit()

@@ -44,6 +44,7 @@ from ganstudio.core.config import (
 )
 from ganstudio.core.dataset_classes import unlabelled_reason
 from ganstudio.core.field_spec import ADVANCED, AUGMENTATION, PERFORMANCE, QUALITY, STABILISATION, ConfigField
+from ganstudio.core.quality.errors import MIN_REAL_IMAGES, too_few_to_score
 from ganstudio.core.quality.inception_weights import find_inception_weights
 from ganstudio.gui.widgets.field_binders import DeviceBinder, FieldBinder, binder_for
 from ganstudio.gui.widgets.folder_check import CHECKING_FOLDER, FolderCheck
@@ -258,6 +259,9 @@ class SetupForm(QWidget):
             problems.append(("model.conditional", self._classes_reason))  # validate() cannot look into folders
         if config.data.dataset == "image-folder" and config.data.path:
             reason = self.folder_check.problem(config.data.path)
+            found = self.folder_check.exact_count(config.data.path)
+            if not reason and config.quality.every and not config.data.limit and found is not None:
+                reason = too_few_to_score(found) if found < MIN_REAL_IMAGES else ""
             if reason:
                 problems.append(("data.path", reason))
         return problems
