@@ -38,7 +38,11 @@ MAX_CLASSES = 10_000  # an image folder's subfolders; more is a mistake, not a d
 
 
 class CheckpointError(RuntimeError):
-    pass
+    def __init__(self, message: str, write_reason: str = "") -> None:
+        """write_reason: for a failed save, why the write failed ("the disk is full"), for callers that
+        save a checkpoint as part of something else and say so in their own words."""
+        super().__init__(message)
+        self.write_reason = write_reason
 
 
 def class_names_of(state: dict[str, Any]) -> tuple[str, ...]:
@@ -74,9 +78,8 @@ def save_checkpoint(state: dict[str, Any], path: str | Path) -> Path:
         return atomic_write(path, lambda tmp: torch.save(state, tmp))
     except (OSError, RuntimeError) as exc:  # torch.save reports a full disk as a RuntimeError
         kept = "the previous one is kept" if existed else "there was none before it"
-        raise CheckpointError(
-            f"could not save the checkpoint {path}: {_write_reason(exc, Path(path).parent)}; {kept}"
-        ) from None
+        reason = _write_reason(exc, Path(path).parent)
+        raise CheckpointError(f"could not save the checkpoint {path}: {reason}; {kept}", reason) from None
 
 
 def _check_declared_size(path: Path) -> None:

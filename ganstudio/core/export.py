@@ -27,6 +27,7 @@ import torch
 
 from ganstudio import __version__
 from ganstudio.core.atomic import cannot_write_in
+from ganstudio.core.checkpoint import CheckpointError
 from ganstudio.core.imaging import image_grid, upscale_nearest, with_row_names
 from ganstudio.core.latent import LatentEdit, neighbours, slerp
 from ganstudio.core.runlog import run_folder_of
@@ -375,9 +376,12 @@ def write_image_set(
         }
         (tmp / "manifest.json").write_text(json.dumps(manifest, indent=2), encoding="utf-8")
         os.rename(tmp, dest)
-    except OSError as exc:
+    except (OSError, CheckpointError) as exc:  # generator.pt's save says why in its own words
         shutil.rmtree(tmp, ignore_errors=True)
-        reason = "the disk is full" if exc.errno == errno.ENOSPC else (exc.strerror or str(exc))
+        if isinstance(exc, CheckpointError):
+            reason = exc.write_reason or str(exc)
+        else:
+            reason = "the disk is full" if exc.errno == errno.ENOSPC else (exc.strerror or str(exc))
         raise ExportError(f"could not write the image set to {dest}: {reason}; nothing was left behind") from None
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)

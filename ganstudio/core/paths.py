@@ -19,6 +19,16 @@ def bundled(name: str) -> Traversable:
         return Path(__file__).resolve().parents[2] / "resources" / name
 
 
+def outermost_missing(path: Path) -> Path | None:
+    """The outermost folder `mkdir(parents=True)` would make for path (path itself when only it is missing);
+    None when path exists. What a failed write removes, so it leaves none of the folders it made."""
+    if path.exists() or path.is_symlink():
+        return None
+    while not (path.parent.exists() or path.parent == path):
+        path = path.parent
+    return path
+
+
 def user_data_dir() -> Path:
     return user_data_path("ganstudio", appauthor=False)
 

@@ -20,6 +20,7 @@ import numpy as np
 
 from ganstudio.core.export import ExportError
 from ganstudio.core.imaging import image_grid, save_png
+from ganstudio.core.paths import outermost_missing
 from ganstudio.core.sampling import GeneratorSnapshot, seeded_latents
 
 CHUNK = 256
@@ -108,7 +109,7 @@ def write_samples(
             + (f" (and {len(taken) - 1} more)" if len(taken) > 1 else "")
             + "; use --force to overwrite"
         )
-    made = not out.exists()
+    made = outermost_missing(out)
     try:
         out.mkdir(parents=True, exist_ok=True)
         tmp = Path(tempfile.mkdtemp(prefix=".samples.partial-", dir=out))
@@ -120,8 +121,8 @@ def write_samples(
             os.replace(tmp / target.name, target)
     except BaseException as exc:  # a full disk, or Ctrl-C: nothing is left behind either way
         shutil.rmtree(tmp, ignore_errors=True)
-        if made:
-            shutil.rmtree(out, ignore_errors=True)  # the folder this call made holds nothing else
+        if made is not None:
+            shutil.rmtree(made, ignore_errors=True)  # the folders this call made hold nothing else
         if not isinstance(exc, OSError):
             raise
         reason = "the disk is full" if exc.errno == errno.ENOSPC else (exc.strerror or str(exc))

@@ -7,10 +7,11 @@ from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction, QKeySequence
-from PySide6.QtWidgets import QAbstractButton, QMenu, QMessageBox
+from PySide6.QtWidgets import QAbstractButton, QApplication, QMenu, QMessageBox
 
 from ganstudio import __version__
 from ganstudio.gui.run_phase import RunAction, RunPhase
+from ganstudio.gui.space_key import SpaceForFocusedControls
 from ganstudio.gui.widgets.preferences import PreferencesDialog
 
 if TYPE_CHECKING:
@@ -88,6 +89,10 @@ class WindowActions:
         self.pause_action = self._add(
             run_menu, "&Pause/Resume", QKeySequence(Qt.Key.Key_Space), slots["pause"], "Pause or resume training"
         )
+        self.space_filter = SpaceForFocusedControls(window)  # a focused button keeps its Space
+        app = QApplication.instance()
+        assert app is not None  # a window exists only in an application
+        app.installEventFilter(self.space_filter)
         self.step_action = self._add(run_menu, "S&tep", QKeySequence("Ctrl+T"), slots["step"], "One step while paused")
         self.stop_action = self._add(run_menu, "St&op", QKeySequence("Ctrl+."), slots["stop"], "Stop the run")
 

@@ -93,13 +93,13 @@ def test_a_first_checkpoint_that_cannot_be_written_does_not_claim_an_earlier_one
 def test_a_full_disk_during_sample_leaves_no_partial_file(tmp_path):
     run = tmp_path / "run"
     assert main(["train", "--config", wide_toy_config(tmp_path, steps=2), "--out", str(run)]) == 0
-    out = tmp_path / "samples"
+    out = tmp_path / "new" / "samples"
     proc = ganstudio(
         "sample", str(run / "checkpoints" / "latest.pt"), "--n", "100000", "--out", str(out), limit_files=True
     )
     _out, err = proc.communicate(timeout=120)
     assert proc.returncode == 2 and len(err.strip().splitlines()) == 1, err
-    assert not out.exists()  # the folder the failed call made goes too
+    assert not (tmp_path / "new").exists()  # the folders the failed call made go too, its parents as well
     assert main(["sample", str(run / "checkpoints" / "latest.pt"), "--n", "100000", "--out", str(out)]) == 0
 
 

@@ -183,3 +183,50 @@ def test_an_output_that_is_one_of_the_inputs_is_refused_and_left_whole(checkpoin
         assert "reads; write the" in one_error_line(capsys)
     assert {path: path.read_bytes() for path in before} == before
     assert main(["classify", str(checkpoint), str(pics), "--out", str(pics / "predictions.csv")]) == 0
+
+
+def test_a_folder_over_the_limit_is_refused_before_any_image_is_read(checkpoint, tmp_path, capsys, monkeypatch):
+    from ganstudio.core.semi import image_inputs
+
+    monkeypatch.setattr(image_inputs, "MAX_IMAGES", 3)
+    read = []
+    monkeypatch.setattr(image_inputs, "_read_image", lambda path: read.append(path))
+    folder = tmp_path / "many"
+    (folder / "sub").mkdir(parents=True)
+    for i in range(5):
+        Image.fromarray(np.zeros((28, 28), np.uint8)).save(folder / ("sub" if i % 2 else "") / f"{i}.png")
+    assert main(["classify", str(checkpoint), str(folder), "--out", str(tmp_path / "p.csv")]) == 2
+    assert one_error_line(capsys) == (
+        f"ganstudio: error: {folder} holds more than 3 image files, the most classified at once: "
+        "classify its subfolders one by one"
+    )
+    assert read == [] and not (tmp_path / "p.csv").exists()
+
+
+def test_a_photo_is_brought_down_as_it_is_read_and_an_array_of_huge_rows_refused(checkpoint, tmp_path, capsys):
+    """Memory follows the number of images, not their pixels: a folder of phone photos used to cost
+    tens of MB a photo, decoded whole and stacked, then copied whole to floats."""
+    from ganstudio.core.semi.image_inputs import MIXED_SIDE, read_image_inputs
+
+    folder = tmp_path / "photos"
+    folder.mkdir()
+    rng = np.random.default_rng(0)
+    for i in range(2):
+        Image.fromarray(rng.integers(0, 256, (1500, 2000, 3), dtype=np.uint8)).save(folder / f"{i}.jpg")
+    assert read_image_inputs(folder).images.shape == (2, MIXED_SIDE, MIXED_SIDE)
+    assert main(["classify", str(checkpoint), str(folder), "--out", str(tmp_path / "p.csv")]) == 0
+    assert "classified 2 images into" in capsys.readouterr().out
+    np.save(tmp_path / "huge.npy", np.zeros((1, 4097, 4096), np.uint8))
+    assert main(["classify", str(checkpoint), str(tmp_path / "huge.npy"), "--out", str(tmp_path / "q.csv")]) == 2
+    assert "holds images of 4,096x4,097 pixels, over the 16,777,216 classified" in one_error_line(capsys)
+
+
+def test_probabilities_are_the_same_a_chunk_at_a_time(checkpoint, monkeypatch):
+    from ganstudio.core.semi import classifier as classifier_module
+    from ganstudio.core.semi.classifier import load_classifier
+
+    classifier = load_classifier(checkpoint)
+    images = bundled_fashion_images()[:7, 0]
+    whole = classifier.probabilities(images)
+    monkeypatch.setattr(classifier_module, "CHUNK_PIXELS", 2 * 28 * 28)
+    assert np.allclose(classifier.probabilities(images), whole, atol=1e-6) and whole.shape == (7, 10)

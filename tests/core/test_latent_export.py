@@ -157,6 +157,23 @@ def test_failure_midway_removes_the_partial_set(checkpoint, tmp_path, monkeypatc
     assert os.listdir(tmp_path) == []
 
 
+def test_a_full_disk_while_saving_a_live_runs_generator_is_the_sets_one_line(checkpoint, tmp_path, monkeypatch):
+    """A set from a live run carries generator.pt: its failed save was an unexpected error naming the
+    hidden temporary folder."""
+    import ganstudio.core.checkpoint as checkpoint_module
+
+    def disk_full(*args, **kwargs):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(checkpoint_module.torch, "save", disk_full)
+    with pytest.raises(ExportError) as refused:
+        write_image_set(load_generator(checkpoint), ImageSetSpec(count=2), tmp_path / "set", checkpoint=None)
+    assert str(refused.value) == (
+        f"could not write the image set to {tmp_path / 'set'}: the disk is full; nothing was left behind"
+    )
+    assert os.listdir(tmp_path) == []
+
+
 def test_tampered_checkpoint_is_refused_on_regenerate(checkpoint, tmp_path):
     copy = tmp_path / "copy.pt"
     shutil.copy(checkpoint, copy)

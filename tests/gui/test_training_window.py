@@ -5,7 +5,8 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QFileDialog, QProgressBar, QPushButton, QSlider
+from PySide6.QtTest import QTest
+from PySide6.QtWidgets import QCheckBox, QFileDialog, QProgressBar, QPushButton, QSlider
 from superqt import QCollapsible
 
 from ganstudio.gui.run_phase import RunPhase
@@ -396,3 +397,23 @@ def test_the_progress_bar_counts_toward_the_steps_the_form_says(make_window, tmp
     assert (w.controls.progress.value(), w.controls.progress.maximum()) == (20, 20)
     steps.setValue(50)
     assert (w.controls.progress.value(), w.controls.progress.maximum()) == (30, 50)
+
+
+def test_space_presses_a_focused_button_and_pauses_from_elsewhere(qtbot, make_window):
+    """Space is Pause/Resume, but a focused checkbox or button keeps its own Space (it used to pause the
+    run instead of pressing the button)."""
+    w = make_window()
+    w.activateWindow()
+    paused = []
+    w.menu_actions.pause_action.setEnabled(True)  # as while a run trains
+    w.menu_actions.pause_action.triggered.connect(lambda: paused.append(True))
+    box = w.findChild(QCheckBox, "autoRangeCheck")
+    box.setFocus()
+    qtbot.waitUntil(box.hasFocus, timeout=5000)
+    before = box.isChecked()
+    QTest.keyClick(box, Qt.Key.Key_Space)
+    assert box.isChecked() is not before and paused == []
+    w.tabs.setFocus()
+    qtbot.waitUntil(w.tabs.hasFocus, timeout=5000)
+    QTest.keyClick(w.tabs, Qt.Key.Key_Space)
+    assert paused == [True]

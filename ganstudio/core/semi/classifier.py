@@ -19,6 +19,7 @@ from ganstudio.core.semi.scoring import predict, score_classifier
 from ganstudio.core.semi.trainer import CLASSIFIER_CLASSES
 
 MAX_CLASSIFIED = 1_000_000  # images in one call; more is a mistake, not a batch
+CHUNK_PIXELS = 1 << 24  # pixels resized at once: 64 MB as floats
 
 
 class ImageClassifier:
@@ -36,9 +37,12 @@ class ImageClassifier:
                 f"expected uint8 images (N, H, W) with 1 to {MAX_CLASSIFIED:,} images, got {images.dtype} {images.shape}"
             )
         d = self.config.data
-        fitted = fit_images(images[:, None], d.image_size, d.channels)
-        logits = predict(self.D, fitted, torch.device("cpu"))
-        probabilities: np.ndarray = torch.softmax(logits, dim=1).numpy().astype(np.float32)
+        chunk = max(1, CHUNK_PIXELS // (images.shape[1] * images.shape[2]))
+        parts = []
+        for start in range(0, len(images), chunk):  # resized a chunk at a time: float copies of all would not fit
+            fitted = fit_images(images[start : start + chunk, None], d.image_size, d.channels)
+            parts.append(torch.softmax(predict(self.D, fitted, torch.device("cpu")), dim=1))
+        probabilities: np.ndarray = torch.cat(parts).numpy().astype(np.float32)
         return probabilities
 
     def held_out_report(self, data: DataConfig | None = None) -> ClassifierReport:

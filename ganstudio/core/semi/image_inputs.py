@@ -3,6 +3,7 @@ or an idx file as (Fashion-)MNIST ships them. Unreadable files in a folder are s
 
 from __future__ import annotations
 
+import os
 import re
 import warnings
 from dataclasses import dataclass
@@ -20,6 +21,7 @@ from ganstudio.core.wording import counted
 IDX_NAME = re.compile(r".*-images-idx3-ubyte(\.gz)?$")
 MAX_IMAGES = 1_000_000
 MIXED_SIDE = 64  # images of different sizes in one folder are centre-cropped square and brought to this side
+MAX_ROW_PIXELS = 4096 * 4096  # an array's image: larger is no picture to classify at the models' sizes
 
 
 @dataclass(frozen=True)
@@ -64,23 +66,33 @@ def _rows(path: Path, images: np.ndarray) -> ImageInputs:
         )
     if len(images) > MAX_IMAGES:
         raise DataError(f"{path} holds {len(images):,} images, over the {MAX_IMAGES:,} classified at once")
+    if images.shape[1] * images.shape[2] > MAX_ROW_PIXELS:
+        raise DataError(
+            f"{path} holds images of {images.shape[2]:,}x{images.shape[1]:,} pixels, over the "
+            f"{MAX_ROW_PIXELS:,} classified: bring them to the model's size first"
+        )
     return ImageInputs(np.ascontiguousarray(images), [f"{path.name}:{i}" for i in range(len(images))], 0)
 
 
 def _read_image(path: Path) -> np.ndarray | None:
     """A grayscale uint8 (H, W) image; None if unreadable. An image over PIL's decompression-bomb size (about
     90 megapixels; PIL would warn on stderr and decode it) is not read either: it is no picture to classify
-    at 28 px."""
+    at 28 px. One larger than MIXED_SIDE is brought down to it as it is read (a JPEG decodes at a fraction of
+    its size), so a folder of photos costs a few KB an image, not tens of MB."""
     from PIL import Image
 
     with warnings.catch_warnings():
         warnings.simplefilter("error", Image.DecompressionBombWarning)  # read_picture then returns None
-        picture = read_picture(path, "L")
-    return None if picture is None else np.array(picture, dtype=np.uint8)  # a writable copy, as torch wants
+        picture = read_picture(path, "L", size=MIXED_SIDE)
+    if picture is None:
+        return None
+    image = np.array(picture, dtype=np.uint8)  # a writable copy, as torch wants
+    return _square(image) if max(image.shape) > MIXED_SIDE else image
 
 
 def _square(image: np.ndarray) -> np.ndarray:
-    """Centre-cropped square at MIXED_SIDE px, so images of different sizes stack into one array."""
+    """Centre-cropped square at MIXED_SIDE px, as the training images are cropped, so images of different
+    sizes stack into one array."""
     from PIL import Image
 
     h, w = image.shape
@@ -90,10 +102,22 @@ def _square(image: np.ndarray) -> np.ndarray:
     return np.asarray(square.resize((MIXED_SIDE, MIXED_SIDE), Image.Resampling.BICUBIC), dtype=np.uint8)
 
 
+def _image_files(folder: Path) -> list[Path]:
+    """The folder's image files, sorted; refused before any is read when there are more than MAX_IMAGES
+    (the walk stops there, so a drop of / or ~ costs a bounded listing)."""
+    files: list[Path] = []
+    for root, _dirs, names in os.walk(folder):
+        files += [Path(root) / name for name in names if Path(name).suffix.lower() in IMAGE_SUFFIXES]
+        if len(files) > MAX_IMAGES:
+            raise DataError(
+                f"{folder} holds more than {MAX_IMAGES:,} image files, the most classified at once: "
+                "classify its subfolders one by one"
+            )
+    return sorted(files)
+
+
 def _read_folder(folder: Path) -> ImageInputs:
-    files = sorted(p for p in folder.rglob("*") if p.suffix.lower() in IMAGE_SUFFIXES and not p.is_dir())[
-        : MAX_IMAGES + 1
-    ]
+    files = _image_files(folder)
     images: list[np.ndarray] = []
     names: list[str] = []
     skipped = 0

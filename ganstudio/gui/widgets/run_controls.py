@@ -22,7 +22,9 @@ class RunControls(QWidget):
         self.start_button = QPushButton("Start", objectName="startButton")
         self.start_button.setToolTip(START_TIP)
         self.pause_button = QPushButton("Pause", objectName="pauseButton")
-        self.pause_button.setToolTip("Pause or resume training between steps (Space)")
+        self.pause_button.setToolTip(
+            "Pause or resume training between steps (Space, unless a button or field has the keyboard focus)"
+        )
         self.step_button = QPushButton("Step", objectName="stepButton")
         self.step_button.setToolTip("While paused: one generator step with its k discriminator steps (Ctrl+T)")
         self.stop_button = QPushButton("Stop", objectName="stopButton")
