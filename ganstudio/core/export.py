@@ -182,8 +182,8 @@ class ImageSetSpec:
             raise ExportError("a slider's latent index is outside the generator's latent size")
         if len(self.edit.direction_values) > len(self.directions or []):
             raise ExportError("there are more direction values than directions")
-        if not 0 < self.edit.truncation <= 10 or abs(self.sweep_range) > 1000:
-            raise ExportError("truncation must be in (0, 10] and the sweep range at most 1,000")
+        if not 0 <= self.edit.truncation <= 10 or abs(self.sweep_range) > 1000:  # 0: the explorer's mean image
+            raise ExportError("truncation must be from 0 to 10 and the sweep range at most 1,000")
 
 
 def latents_for(spec: ImageSetSpec, latent_dim: int, num_classes: int = 0) -> np.ndarray:

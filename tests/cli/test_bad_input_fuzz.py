@@ -330,7 +330,7 @@ def manifest_mutations(manifest: dict, rng: random.Random, tmp_path: Path) -> li
             "edit",
             [
                 {"seed": "x"},
-                {"truncation": 0},
+                {"truncation": -0.5},
                 {"raw_values": {"999": 1.0}},
                 {"raw_values": {"x": 1.0}},
                 {"direction_values": [1.0] * 5},

@@ -30,9 +30,9 @@ def semi_window(qtbot, make_window):
     return w
 
 
-def drop(widget, path: Path) -> None:
+def drop(widget, path: Path, *more: Path) -> None:
     mime = QMimeData()
-    mime.setUrls([QUrl.fromLocalFile(str(path))])
+    mime.setUrls([QUrl.fromLocalFile(str(p)) for p in (path, *more)])
     event = QDropEvent(
         QPointF(10, 10), Qt.DropAction.CopyAction, mime, Qt.MouseButton.NoButton, Qt.KeyboardModifier.NoModifier
     )
@@ -81,8 +81,25 @@ def test_classify_folder_chooses_a_folder_and_classifies_its_images(qtbot, semi_
     monkeypatch.setattr(QFileDialog, "getExistingDirectory", lambda *args: str(folder))  # the user's choice
     with qtbot.waitSignal(view.classify_job.done, timeout=30000):
         qtbot.mouseClick(view.classify_folder_button, Qt.MouseButton.LeftButton)
-    assert view.result_label.text().endswith("; 3 images read, the first shown"), view.result_label.text()
+    text = view.result_label.text()
+    assert text.endswith(", the first shown") and "; 3 images read (most called " in text, text
+    called = text.split("(most called ")[1].split(")")[0].split(", ")  # "Trouser 2", "Bag 1": 3 in all
+    assert sum(int(part.rsplit(" ", 1)[1]) for part in called) == 3
     assert view.probabilities.rowCount() == 10
+
+
+def test_several_dropped_files_say_that_only_the_first_was_classified(qtbot, semi_window, tmp_path):
+    files = [save_png(np.full((28, 28), 50 * i, dtype=np.uint8), tmp_path / f"{i}.png") for i in range(3)]
+    view = semi_window.classifier
+    with qtbot.waitSignal(view.classify_job.done, timeout=30000):
+        drop(view.drop_area, *files)
+    text = view.result_label.text()
+    assert text.startswith("0.png: ") and text.endswith(
+        "; the first of 3 files dropped (drop a folder to classify them all)"
+    ), text
+    with qtbot.waitSignal(view.classify_job.done, timeout=30000):
+        drop(view.drop_area, files[1])
+    assert view.result_label.text().startswith("1.png: ") and "dropped" not in view.result_label.text()
 
 
 def test_an_ordinary_checkpoint_is_refused_in_one_line(qtbot, make_window):

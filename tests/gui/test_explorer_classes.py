@@ -5,7 +5,8 @@ import json
 
 import numpy as np
 import pytest
-from PySide6.QtWidgets import QComboBox
+from PySide6.QtCore import QTimer
+from PySide6.QtWidgets import QApplication, QComboBox
 
 from ganstudio.core.checkpoint import save_checkpoint
 from ganstudio.core.imaging import load_png
@@ -207,3 +208,27 @@ def test_a_conditional_toy_model_draws_its_point_in_the_class_chosen(qtbot, make
         xs, ys = e.canvas.point_item.getData()
         points.append((xs[0], ys[0]))
     assert points[0] != points[1]
+
+
+def test_a_set_the_save_would_refuse_is_said_in_the_dialog_with_the_choices_kept(qtbot, explorer, tmp_path):
+    """A class sweep over 10,000 images (and truncation 0, which the explorer draws) closed the dialog and
+    were refused after, the choices lost; truncation 0 is now saved as drawn."""
+    explorer.sliders.truncation_slider.setValue(0.0)
+    seen = {}
+
+    def choose():
+        dialog = QApplication.activeModalWidget()
+        dialog.folder_edit.setText(str(tmp_path))
+        dialog.name_edit.setText("sweep")
+        dialog.kind_combo.setCurrentIndex(dialog.kind_combo.findData("class-sweep"))
+        dialog.count_spin.setValue(2000)  # 10 classes x 2,000
+        dialog.accept()
+        seen["refused"] = (dialog.isVisible(), dialog.error_label.text(), dialog.count_spin.value())
+        dialog.count_spin.setValue(5)
+        dialog.accept()
+
+    QTimer.singleShot(0, choose)
+    explorer.save_button.click()
+    assert seen["refused"] == (True, "A class sweep makes classes x steps images: at most 10,000.", 2000)
+    manifest = json.loads((tmp_path / "sweep" / "manifest.json").read_text())
+    assert manifest["spec"]["count"] == 5 and manifest["spec"]["edit"]["truncation"] == 0.0

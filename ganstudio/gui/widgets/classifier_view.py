@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QKeySequence
 from PySide6.QtWidgets import (
@@ -54,6 +55,7 @@ class ClassifierView(QWidget):
         self.latest: tuple[int, ClassifierReport] | None = None
         self.baseline: ClassifierReport | None = None
         self.classify_job = ClassifyJob(self)
+        self.others_dropped = 0  # files dropped with the one being classified
         self.baseline_job = BaselineJob(self)
 
         self.plot = AccuracyPlot()
@@ -114,7 +116,7 @@ class ClassifierView(QWidget):
         self.baseline_job.done.connect(self._on_baseline_done)
         self.baseline_job.failed.connect(lambda text: self._baseline_ended(f"Baseline not measured: {text}"))
         self.baseline_job.cancelled.connect(lambda: self._baseline_ended("Baseline cancelled; nothing was saved"))
-        self.drop_area.dropped.connect(self.classify)
+        self.drop_area.dropped.connect(lambda paths: self.classify(paths[0], len(paths) - 1))
         self.classify_button.clicked.connect(self.ask_classify)
         self.classify_folder_button.clicked.connect(self.ask_classify_folder)
         self.classify_job.done.connect(self._on_classified)
@@ -271,8 +273,9 @@ class ClassifierView(QWidget):
         if folder:
             self.classify(folder)
 
-    def classify(self, path: str) -> None:
-        """Classifies an image file (or folder, .npy, idx file) with the run's latest checkpoint."""
+    def classify(self, path: str, others_dropped: int = 0) -> None:
+        """Classifies an image file (or folder, .npy, idx file) with the run's latest checkpoint.
+        others_dropped: files dropped with it, not classified (the result says so)."""
         from ganstudio.core.runlog import RunDirectory
 
         if self.classify_job.busy:
@@ -287,6 +290,7 @@ class ClassifierView(QWidget):
             self.result_label.setText("Cannot classify: the run has saved no checkpoint yet")
             return
         self.result_label.setText(f"Classifying {Path(path).name}…")
+        self.others_dropped = others_dropped
         self.classify_job.start(str(checkpoint), path)
         self._update_buttons()
 
@@ -302,9 +306,14 @@ class ClassifierView(QWidget):
         best = order[0]
         text = f"{result.names[0]}: {result.class_names[best]} ({float(first[best]):.1%})"
         if len(result.names) > 1:
-            text += f"; {len(result.names):,} images read, the first shown"
+            counts = np.bincount(result.probabilities.argmax(axis=1), minlength=len(result.class_names))
+            common = [k for k in np.argsort(-counts, kind="stable")[:3] if counts[k]]
+            said = ", ".join(f"{result.class_names[k]} {counts[k]:,}" for k in common)
+            text += f"; {len(result.names):,} images read (most called {said}), the first shown"
         if result.skipped:
             text += f"; {result.skipped:,} skipped (not images)"
+        if self.others_dropped:
+            text += f"; the first of {self.others_dropped + 1} files dropped (drop a folder to classify them all)"
         self._classify_ended(text)
 
     def _classify_ended(self, text: str) -> None:

@@ -1,4 +1,4 @@
-"""A place to drop image files on: it says which file was dropped and nothing more."""
+"""A place to drop image files on: it says which files were dropped and nothing more."""
 
 from __future__ import annotations
 
@@ -7,13 +7,13 @@ from PySide6.QtGui import QDragEnterEvent, QDropEvent
 from PySide6.QtWidgets import QFrame, QLabel, QVBoxLayout, QWidget
 
 
-def _local_path(event: QDragEnterEvent | QDropEvent) -> str | None:
+def _local_paths(event: QDragEnterEvent | QDropEvent) -> list[str]:
     urls = event.mimeData().urls() if event.mimeData().hasUrls() else []
-    return next((url.toLocalFile() for url in urls if url.isLocalFile()), None)
+    return [url.toLocalFile() for url in urls if url.isLocalFile()]
 
 
 class ImageDropArea(QFrame):
-    dropped = Signal(str)  # the path of the file or folder dropped
+    dropped = Signal(list)  # the paths of the files or folders dropped, at least one
 
     def __init__(self, text: str, parent: QWidget | None = None):
         super().__init__(parent)
@@ -29,11 +29,11 @@ class ImageDropArea(QFrame):
         layout.addWidget(label)
 
     def dragEnterEvent(self, event: QDragEnterEvent) -> None:
-        if _local_path(event) is not None:
+        if _local_paths(event):
             event.acceptProposedAction()
 
     def dropEvent(self, event: QDropEvent) -> None:
-        path = _local_path(event)
-        if path is not None:
+        paths = _local_paths(event)
+        if paths:
             event.acceptProposedAction()
-            self.dropped.emit(path)
+            self.dropped.emit(paths)

@@ -8,6 +8,7 @@ along a direction.
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 from PySide6.QtGui import QStandardItemModel
@@ -50,9 +51,13 @@ class ImageSetDialog(QDialog):
         label: int = 0,
         label_b: int = 0,
         seed: int = 0,
+        spec_problem: Callable[[ImageSetDialog], str] | None = None,
     ):
+        """spec_problem: why the set this dialog's choices describe would be refused ("" when it would not),
+        so Save says so here with the choices kept, not after the dialog closed."""
         super().__init__(parent)
         self.class_names, self.label, self.label_b = class_names, label, label_b
+        self.spec_problem = spec_problem
         self.setWindowTitle("Save image set")
         self.setObjectName("imageSetDialog")
         self.kind_combo = QComboBox(objectName="imageSetKindCombo")
@@ -151,6 +156,8 @@ class ImageSetDialog(QDialog):
             problem = "The set's name is one folder's name, without / or .."
         else:
             found = destination_problem(Path(text).expanduser() / name)
+            if not found and self.spec_problem is not None:
+                found = self.spec_problem(self)
             problem = f"{found[0].upper()}{found[1:]}." if found else ""
         self._say(problem)
         if not problem:

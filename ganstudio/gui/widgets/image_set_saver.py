@@ -12,6 +12,7 @@ from ganstudio.core.explorer_state import ExplorerState
 
 if TYPE_CHECKING:
     from ganstudio.core.export import ImageSetSpec
+    from ganstudio.gui.widgets.image_set_dialog import ImageSetDialog
 
 
 class ImageSetSaver(QObject):
@@ -40,11 +41,25 @@ class ImageSetSaver(QObject):
             state.label,
             state.label_b,
             state.seed,
+            self._refusal,
         )
         if dialog.exec():  # the next set of this run goes where this one went; another run's, into its own
             self.last_folder = (folder, str(dialog.destination().parent))
             self.save(dialog.destination(), dialog.fill(self.state.spec()))
         dialog.deleteLater()
+
+    def _refusal(self, dialog: ImageSetDialog) -> str:
+        """Why write_image_set would refuse the dialog's choices, asked before the dialog closes."""
+        from ganstudio.core.export import ExportError
+
+        snapshot = self.state.snapshot
+        if snapshot is None:
+            return ""
+        try:
+            dialog.fill(self.state.spec()).validate(snapshot.latent_dim, snapshot.num_classes)
+        except ExportError as exc:
+            return str(exc)
+        return ""
 
     def save(self, dest: str | Path, spec: ImageSetSpec) -> Path | None:
         """Writes the set; a failure shows an error and leaves nothing behind."""
