@@ -39,6 +39,7 @@ def model_of(snapshot: GeneratorSnapshot) -> tuple[ModelConfig, DataConfig, tupl
 class ExplorerState:
     snapshot: GeneratorSnapshot | None = None
     checkpoint_path: str | None = None  # the file the snapshot came from; None for a live copy
+    checkpoint_sha256: str | None = None  # that file's digest when the snapshot was read from it
     seed: int = 0
     truncation: float = 1.0
     direction_values: list[float] = field(default_factory=lambda: [0.0] * MAX_DIRECTIONS)  # sigma units
@@ -53,7 +54,9 @@ class ExplorerState:
     morph_t: float = 0.0  # 0: the pure class `label`; 1: the pure class `label_b`
     directions_label: int | None = None  # the class the directions were found with
 
-    def set_snapshot(self, snapshot: GeneratorSnapshot, checkpoint: str | None = None) -> bool:
+    def set_snapshot(
+        self, snapshot: GeneratorSnapshot, checkpoint: str | None = None, checkpoint_sha256: str | None = None
+    ) -> bool:
         """Takes a new generator copy; True when it is another model, which forgets everything tied
         to the old latent space. A checkpoint's directions are found afresh as well."""
         new_model = self.snapshot is None or model_of(self.snapshot) != model_of(snapshot)
@@ -64,6 +67,7 @@ class ExplorerState:
             self.directions_step = None
         self.snapshot = snapshot
         self.checkpoint_path = checkpoint
+        self.checkpoint_sha256 = checkpoint_sha256
         if new_model and snapshot.num_classes > 1:
             self.label_b = 1  # a morph needs two classes: the first two until the user picks others
         return new_model

@@ -313,11 +313,17 @@ def destination_problem(dest: Path) -> str | None:
 
 
 def write_image_set(
-    snapshot: GeneratorSnapshot, spec: ImageSetSpec, dest: str | Path, checkpoint: str | Path | None = None
+    snapshot: GeneratorSnapshot,
+    spec: ImageSetSpec,
+    dest: str | Path,
+    checkpoint: str | Path | None = None,
+    checkpoint_sha256: str | None = None,
 ) -> Path:
     """Writes the set into dest (which must not exist yet). Without a checkpoint file (a live run), or from
     one a run folder holds, the generator is saved inside the set as generator.pt so the manifest stays
-    reproducible; a checkpoint of the user's own is named by its path and SHA-256."""
+    reproducible; a checkpoint of the user's own is named by its path and SHA-256. checkpoint_sha256: the
+    file's digest when the snapshot was loaded from it; a file that has changed since (overwritten by
+    another training) is not named, its generator.pt is, as the images were drawn from the snapshot."""
     dest = Path(dest).expanduser()
     problem = destination_problem(dest)
     if problem is not None:
@@ -330,7 +336,8 @@ def write_image_set(
     except OSError as exc:
         raise ExportError(f"cannot write to {parent}: {exc.strerror}") from None
     try:
-        if checkpoint is None or held_by_a_run(checkpoint):
+        current = None if checkpoint is None or held_by_a_run(checkpoint) else sha256_file(Path(checkpoint))
+        if current is None or checkpoint_sha256 not in (None, current):
             from ganstudio.core.checkpoint import save_checkpoint
             from ganstudio.core.trainer_state import CHECKPOINT_FORMAT, CHECKPOINT_VERSION
 
@@ -347,6 +354,7 @@ def write_image_set(
             )
             checkpoint_ref, checkpoint_file = "generator.pt", tmp / "generator.pt"
         else:
+            assert checkpoint is not None
             checkpoint_file = Path(checkpoint).resolve()
             checkpoint_ref = str(checkpoint_file)
         pictures = _pictures(snapshot, z, weights, spec.scale)
@@ -364,7 +372,7 @@ def write_image_set(
             "ganstudio": __version__,
             "created": time.strftime("%Y-%m-%dT%H:%M:%S"),
             "checkpoint": checkpoint_ref,
-            "checkpoint_sha256": sha256_file(checkpoint_file),
+            "checkpoint_sha256": current if checkpoint_ref != "generator.pt" else sha256_file(checkpoint_file),
             "step": snapshot.step,
             "spec": spec.to_dict(),
             "images": names,
@@ -444,6 +452,10 @@ def regenerate(manifest_path: str | Path, out: str | Path) -> Path:
         raise ExportError(f"{manifest_path}: {exc}") from None
     checkpoint = manifest_checkpoint(manifest_path, manifest)
     snapshot = load_generator(checkpoint, device="cpu")
+    digest = manifest["checkpoint_sha256"]
+    if sha256_file(checkpoint) != digest:  # replaced between the check and the load
+        raise ExportError(f"{checkpoint} is not the checkpoint the set was made from (missing, moved or changed)")
     if manifest.get("class_names", []) != list(snapshot.class_names):
         raise ExportError(f"the manifest's classes are not those of {checkpoint}")
-    return write_image_set(snapshot, spec, out, checkpoint=checkpoint)
+    own = not Path(manifest["checkpoint"]).is_absolute()  # the set's generator.pt: the copy carries its own
+    return write_image_set(snapshot, spec, out, checkpoint=None if own else checkpoint, checkpoint_sha256=digest)

@@ -126,6 +126,33 @@ def test_a_set_from_a_fixed_checkpoint_names_it(checkpoint, tmp_path):
     assert not (out / "generator.pt").exists()
 
 
+def test_a_checkpoint_changed_since_it_was_read_is_not_named_its_generator_is_carried(checkpoint, tmp_path):
+    """The explorer read the user's model.pt; another training overwrote it before Save: the manifest
+    vouched for the new file beside images of the old weights, and regenerated other images, rc 0."""
+    from ganstudio.core.export import sha256_file
+
+    mine = tmp_path / "model.pt"
+    shutil.copy(checkpoint, mine)
+    digest = sha256_file(mine)
+    snap = load_generator(mine)
+    mine.write_bytes(b"another training wrote here")
+    out = write_image_set(snap, ImageSetSpec(count=3), tmp_path / "set", mine, checkpoint_sha256=digest)
+    assert json.loads((out / "manifest.json").read_text())["checkpoint"] == "generator.pt"
+    again = regenerate(out / "manifest.json", tmp_path / "again")
+    assert np.array_equal(load_png(out / "image_0002.png"), load_png(again / "image_0002.png"))
+
+
+def test_a_regenerated_self_contained_set_carries_its_own_generator(checkpoint, tmp_path):
+    """The copy named the first set's generator.pt by its full path: gone with that set."""
+    first = write_image_set(load_generator(checkpoint), ImageSetSpec(count=2), tmp_path / "first")
+    copy = regenerate(first / "manifest.json", tmp_path / "copy")
+    assert json.loads((copy / "manifest.json").read_text())["checkpoint"] == "generator.pt"
+    expected = load_png(first / "image_0001.png")
+    shutil.rmtree(first)
+    third = regenerate(copy / "manifest.json", tmp_path / "third")
+    assert np.array_equal(load_png(third / "image_0001.png"), expected)
+
+
 def test_existing_destination_is_never_overwritten(checkpoint, tmp_path):
     snap = load_generator(checkpoint)
     (tmp_path / "taken").mkdir()

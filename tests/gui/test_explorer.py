@@ -140,6 +140,26 @@ def test_save_image_set_and_regenerate_matches(explorer, tmp_path, capsys):
         assert np.array_equal(load_png(out / f"image_{i:04d}.png"), load_png(tmp_path / "again" / f"image_{i:04d}.png"))
 
 
+def test_a_set_from_a_file_overwritten_since_it_was_opened_carries_what_was_drawn(
+    qtbot, make_window, small_checkpoint, tmp_path
+):
+    import shutil
+
+    from ganstudio.cli import main
+
+    mine = tmp_path / "model.pt"
+    shutil.copy(small_checkpoint, mine)
+    w = make_window()
+    assert w.files.explore_checkpoint(mine)
+    drawn = pixels(w.explorer)
+    mine.write_bytes(b"another training saved over it")
+    out = w.explorer.save_image_set(tmp_path / "set", ImageSetSpec(count=1, seed=w.explorer.state.seed))
+    assert out is not None and json.loads((out / "manifest.json").read_text())["checkpoint"] == "generator.pt"
+    assert main(["sample", "--manifest", str(out / "manifest.json"), "--out", str(tmp_path / "again")]) == 0
+    assert np.array_equal(load_png(tmp_path / "again" / "image_0000.png"), load_png(out / "image_0000.png"))
+    assert drawn.shape == load_png(out / "image_0000.png").shape
+
+
 def test_saving_into_a_read_only_folder_shows_an_error(explorer, read_only_folder):
     before = sorted(os.listdir(read_only_folder))
     assert explorer.save_image_set(read_only_folder / "ganstudio-set", ImageSetSpec(count=2)) is None

@@ -168,20 +168,29 @@ class ExplorerPanel(QWidget):
 
     def open_checkpoint(self, path: str | Path) -> None:
         """Raises CheckpointError for a file that is not a usable checkpoint."""
+        from ganstudio.core.export import sha256_file
         from ganstudio.core.fast_path import serial_torch_here
         from ganstudio.core.sampling import load_generator
 
         serial_torch_here()  # the GUI thread's renders must not slow a training run (see serial_torch_here)
+        try:  # before the read: a set saved later names the file only while it is still what was read
+            digest = sha256_file(path) if Path(path).is_file() else None
+        except OSError:
+            digest = None  # load_generator says why the file cannot be read
         snapshot = load_generator(path, device="cpu")
-        self.set_snapshot(snapshot, checkpoint=str(Path(path).resolve()))
+        self.set_snapshot(snapshot, checkpoint=str(Path(path).resolve()), checkpoint_sha256=digest)
 
     def set_snapshot(
-        self, snapshot: GeneratorSnapshot, checkpoint: str | None = None, source: str | None = None
+        self,
+        snapshot: GeneratorSnapshot,
+        checkpoint: str | None = None,
+        source: str | None = None,
+        checkpoint_sha256: str | None = None,
     ) -> None:
         """A new generator copy. Another model (an image run after a toy run) starts the explorer afresh:
         latents, endpoints and raw sliders of the old one would not fit it. A newer copy of the same
         model keeps them, and its directions are refreshed in the background."""
-        if self.state.set_snapshot(snapshot, checkpoint):
+        if self.state.set_snapshot(snapshot, checkpoint, checkpoint_sha256):
             self._reset_for_model(snapshot.latent_dim)
             self.classes.show_classes(snapshot.class_names)
         self._set_enabled(True)

@@ -69,7 +69,13 @@ class ImageSetSaver(QObject):
         if snapshot is None:
             return None
         try:
-            path = write_image_set(snapshot, spec, dest, checkpoint=self.state.checkpoint_path)
+            path = write_image_set(
+                snapshot,
+                spec,
+                dest,
+                checkpoint=self.state.checkpoint_path,
+                checkpoint_sha256=self.state.checkpoint_sha256,
+            )
         except ExportError as exc:
             self.show_error("imageSetError", "Image set not saved", str(exc))
             return None
