@@ -18,6 +18,7 @@ import os
 import shutil
 import tempfile
 import time
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 from typing import Any, TypeVar
@@ -43,6 +44,9 @@ SCALES = (1, 2, 4)
 
 MAX_LATENT = 1024  # the config's largest latent size
 MAX_MANIFEST_BYTES = 4 << 20
+SET_CHUNK = 256  # images drawn and written at once
+SHEET_IMAGES = 1024  # the contact sheet shows the first ones: one of 10,000 large pictures would be gigapixels
+GIF_FRAMES = 300  # an animation's frames, evenly spaced over a longer set
 
 
 class ExportError(RuntimeError):
@@ -265,27 +269,47 @@ def _pictures(snapshot: GeneratorSnapshot, z: np.ndarray, weights: np.ndarray | 
 
 
 def _write_files(
-    folder: Path, pictures: list[np.ndarray], z: np.ndarray, animate: bool, nrow: int, row_names: list[str]
+    folder: Path,
+    snapshot: GeneratorSnapshot,
+    z: np.ndarray,
+    weights: np.ndarray | None,
+    spec: ImageSetSpec,
+    row_names: list[str],
+    progress: Callable[[int, int], None] | None,
 ) -> list[str]:
-    """row_names: the contact sheet's row names, or [] when its rows are not classes."""
+    """Draws and writes the images SET_CHUNK at a time, keeping only what the contact sheet and the
+    animation show: a set of 10,000 large pictures held whole took gigabytes. row_names: the contact
+    sheet's row names, or [] when its rows are not classes. progress(written, total) after each chunk; an
+    exception it raises ends the set (the caller removes what was written)."""
     from PIL import Image
 
-    names = []
-    for i, picture in enumerate(pictures):
-        name = f"image_{i:04d}.png"
-        Image.fromarray(picture).save(folder / name, format="PNG")
-        names.append(name)
-    stack = np.stack([p[None] if p.ndim == 2 else p.transpose(2, 0, 1) for p in pictures])
-    sheet = image_grid(stack, nrow=min(nrow, len(pictures)), fill=255)
+    names: list[str] = []
+    shown: list[np.ndarray] = []
+    frames: list[np.ndarray] = []
+    frame_every = -(-len(z) // GIF_FRAMES)
+    for start in range(0, len(z), SET_CHUNK):
+        chunk = slice(start, start + SET_CHUNK)
+        pictures = _pictures(snapshot, z[chunk], None if weights is None else weights[chunk], spec.scale)
+        for i, picture in enumerate(pictures, start):
+            name = f"image_{i:04d}.png"
+            Image.fromarray(picture).save(folder / name, format="PNG")
+            names.append(name)
+            if i < SHEET_IMAGES:
+                shown.append(picture)
+            if i % frame_every == 0:
+                frames.append(picture)
+        if progress is not None:
+            progress(len(names), len(z))
+    stack = np.stack([p[None] if p.ndim == 2 else p.transpose(2, 0, 1) for p in shown])
+    nrow = spec.count if spec.mode == "class-sweep" else 8
+    sheet = image_grid(stack, nrow=min(nrow, len(shown)), fill=255)
     if row_names:
-        sheet = with_row_names(sheet, row_names, pictures[0].shape[0])
+        sheet = with_row_names(sheet, row_names[: -(-len(shown) // nrow)], shown[0].shape[0])
     Image.fromarray(sheet).save(folder / "contact_sheet.png")
     np.save(folder / "latents.npy", z)
-    if animate:
-        frames = [Image.fromarray(p) for p in pictures]
-        frames[0].save(
-            folder / "animation.gif", save_all=True, append_images=frames[1:] + frames[-2:0:-1], duration=80, loop=0
-        )
+    if spec.mode in ("interpolation", "sweep", "class-morph"):
+        gif = [Image.fromarray(p) for p in frames]
+        gif[0].save(folder / "animation.gif", save_all=True, append_images=gif[1:] + gif[-2:0:-1], duration=80, loop=0)
     return names
 
 
@@ -318,12 +342,14 @@ def write_image_set(
     dest: str | Path,
     checkpoint: str | Path | None = None,
     checkpoint_sha256: str | None = None,
+    progress: Callable[[int, int], None] | None = None,
 ) -> Path:
     """Writes the set into dest (which must not exist yet). Without a checkpoint file (a live run), or from
     one a run folder holds, the generator is saved inside the set as generator.pt so the manifest stays
     reproducible; a checkpoint of the user's own is named by its path and SHA-256. checkpoint_sha256: the
     file's digest when the snapshot was loaded from it; a file that has changed since (overwritten by
-    another training) is not named, its generator.pt is, as the images were drawn from the snapshot."""
+    another training) is not named, its generator.pt is, as the images were drawn from the snapshot.
+    progress: as _write_files'; what it raises ends the set and leaves nothing behind."""
     dest = Path(dest).expanduser()
     problem = destination_problem(dest)
     if problem is not None:
@@ -357,15 +383,8 @@ def write_image_set(
             assert checkpoint is not None
             checkpoint_file = Path(checkpoint).resolve()
             checkpoint_ref = str(checkpoint_file)
-        pictures = _pictures(snapshot, z, weights, spec.scale)
-        names = _write_files(
-            tmp,
-            pictures,
-            z,
-            animate=spec.mode in ("interpolation", "sweep", "class-morph"),
-            nrow=spec.count if spec.mode == "class-sweep" else 8,
-            row_names=list(snapshot.class_names) if spec.mode == "class-sweep" else [],
-        )
+        row_names = list(snapshot.class_names) if spec.mode == "class-sweep" else []
+        names = _write_files(tmp, snapshot, z, weights, spec, row_names, progress)
         manifest = {
             "format": "ganstudio-image-set",
             "version": MANIFEST_VERSION,

@@ -153,6 +153,27 @@ def test_a_regenerated_self_contained_set_carries_its_own_generator(checkpoint, 
     assert np.array_equal(load_png(third / "image_0001.png"), expected)
 
 
+def test_a_long_set_is_written_a_chunk_at_a_time_with_a_bounded_sheet_and_animation(checkpoint, tmp_path):
+    """A set of 10,000 pictures was drawn in one batch and held whole, with a contact sheet of every one."""
+    from PIL import Image
+
+    from ganstudio.core.export import GIF_FRAMES, SET_CHUNK, SHEET_IMAGES
+
+    snap = load_generator(checkpoint)
+    directions = principal_directions(snap, count=2, samples=300).vectors.tolist()
+    spec = ImageSetSpec(mode="sweep", count=1100, directions=directions, direction_index=0)
+    progress = []
+    out = write_image_set(snap, spec, tmp_path / "long", checkpoint, progress=lambda *a: progress.append(a))
+    assert progress == [(SET_CHUNK * i, 1100) for i in range(1, 5)] + [(1100, 1100)]
+    assert len(list(out.glob("image_*.png"))) == 1100
+    side = load_png(out / "image_0000.png").shape[0]
+    assert load_png(out / "contact_sheet.png").shape[0] == (SHEET_IMAGES // 8) * (side + 2) + 2
+    with Image.open(out / "animation.gif") as gif:
+        assert gif.n_frames <= 2 * GIF_FRAMES
+    again = regenerate(out / "manifest.json", tmp_path / "again")
+    assert np.array_equal(load_png(out / "image_1099.png"), load_png(again / "image_1099.png"))
+
+
 def test_existing_destination_is_never_overwritten(checkpoint, tmp_path):
     snap = load_generator(checkpoint)
     (tmp_path / "taken").mkdir()

@@ -160,6 +160,28 @@ def test_a_set_from_a_file_overwritten_since_it_was_opened_carries_what_was_draw
     assert drawn.shape == load_png(out / "image_0000.png").shape
 
 
+def test_a_long_set_shows_its_progress_and_cancel_leaves_nothing(qtbot, explorer, tmp_path):
+    """A set of thousands of images froze the window until it was written, with no way to stop it."""
+    from PySide6.QtCore import QTimer
+    from PySide6.QtWidgets import QProgressDialog
+
+    seen = []
+
+    def cancel():
+        dialog = explorer.window().findChild(QProgressDialog, "imageSetProgress")
+        seen.append(dialog.labelText())
+        dialog.cancel()
+
+    QTimer.singleShot(0, cancel)  # runs while the set is written: its progress processes events
+    assert explorer.save_image_set(tmp_path / "long", ImageSetSpec(count=600)) is None
+    assert seen == ["Saving the image set... 256 of 600 images"]
+    assert not (tmp_path / "long").exists() and not list(tmp_path.glob(".long.partial-*"))
+    assert explorer.info.text().startswith("Image set not saved: cancelled")
+    out = explorer.save_image_set(tmp_path / "whole", ImageSetSpec(count=600))
+    assert out is not None and len(list(out.glob("image_*.png"))) == 600
+    qtbot.waitUntil(lambda: explorer.window().findChild(QProgressDialog, "imageSetProgress") is None, timeout=5000)
+
+
 def test_saving_into_a_read_only_folder_shows_an_error(explorer, read_only_folder):
     before = sorted(os.listdir(read_only_folder))
     assert explorer.save_image_set(read_only_folder / "ganstudio-set", ImageSetSpec(count=2)) is None

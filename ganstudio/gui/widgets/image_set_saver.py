@@ -9,6 +9,7 @@ from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtWidgets import QMessageBox, QWidget
 
 from ganstudio.core.explorer_state import ExplorerState
+from ganstudio.gui.widgets.save_progress import SaveCancelled, SaveProgress
 
 if TYPE_CHECKING:
     from ganstudio.core.export import ImageSetSpec
@@ -62,12 +63,14 @@ class ImageSetSaver(QObject):
         return ""
 
     def save(self, dest: str | Path, spec: ImageSetSpec) -> Path | None:
-        """Writes the set; a failure shows an error and leaves nothing behind."""
-        from ganstudio.core.export import ExportError, write_image_set
+        """Writes the set; a failure shows an error and leaves nothing behind, as does Cancel in the progress
+        dialog a set longer than one chunk shows."""
+        from ganstudio.core.export import SET_CHUNK, ExportError, write_image_set
 
         snapshot = self.state.snapshot
         if snapshot is None:
             return None
+        progress = SaveProgress(self.window_parent, shown_above=SET_CHUNK)
         try:
             path = write_image_set(
                 snapshot,
@@ -75,10 +78,16 @@ class ImageSetSaver(QObject):
                 dest,
                 checkpoint=self.state.checkpoint_path,
                 checkpoint_sha256=self.state.checkpoint_sha256,
+                progress=progress.update,
             )
         except ExportError as exc:
             self.show_error("imageSetError", "Image set not saved", str(exc))
             return None
+        except SaveCancelled:
+            self.saved.emit("Image set not saved: cancelled, nothing was left behind")
+            return None
+        finally:
+            progress.close()
         self.saved.emit(f"Saved {spec.mode} set to {path}")
         return path
 
