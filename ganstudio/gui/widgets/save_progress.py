@@ -29,8 +29,8 @@ class SaveProgress:
             self.dialog.setWindowTitle("Save image set")
             self.dialog.setWindowModality(Qt.WindowModality.WindowModal)
             self.dialog.setMinimumDuration(0)
-        self.dialog.setValue(written)
         self.dialog.setLabelText(f"Saving the image set... {written:,} of {total:,} images")
+        self.dialog.setValue(written)  # after the text: a modal dialog's setValue repaints it
         QApplication.processEvents()
         if self.dialog.wasCanceled():
             raise SaveCancelled
