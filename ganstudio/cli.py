@@ -687,8 +687,11 @@ def _flushed(status: int) -> int:
 
 
 def _one_line(message: str) -> str:
-    """A message naming a file or class with a line break in it (from a folder or checkpoint) is still one line."""
-    return " ".join(message.splitlines())
+    """A message naming a file or class with a line break in it (from a folder or checkpoint) is still one line,
+    and a control character in a name (a NUL from a manifest, an escape sequence) is shown, not sent to the
+    terminal."""
+    joined = " ".join(message.splitlines())
+    return "".join(c if c.isprintable() else ascii(c)[1:-1] for c in joined)
 
 
 def _run_command(args: argparse.Namespace) -> int:

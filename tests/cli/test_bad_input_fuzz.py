@@ -49,6 +49,7 @@ def assert_one_line_error(rc: int, capsys) -> str:
     lines = err.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("ganstudio: error: "), err
     assert "Traceback" not in err
+    assert lines[0].isprintable(), lines[0]  # a NUL or an escape sequence from a file is shown, not sent
     return lines[0]
 
 
@@ -311,6 +312,8 @@ def manifest_mutations(manifest: dict, rng: random.Random, tmp_path: Path) -> li
         ("checkpoint folder", {**manifest, "checkpoint": str(tmp_path)}),
         ("checkpoint sparse TB", {**manifest, "checkpoint": str(sparse)}),
         ("checkpoint missing", {**manifest, "checkpoint": "nope.pt"}),
+        ("checkpoint NUL", {**manifest, "checkpoint": "pla\u0000in.pt"}),
+        ("checkpoint escape", {**manifest, "checkpoint": "\u001b[2Jred.pt"}),
         ("spec list", {**manifest, "spec": [1]}),
         ("spec unknown field", {**manifest, "spec": {**spec, "x": 1}}),
         ("edit not dict", {**manifest, "spec": {**spec, "edit": 3}}),

@@ -114,8 +114,12 @@ def test_a_npy_that_is_not_pixels_is_named_for_what_it_is(semi_run, tmp_path, ca
     np.save(tmp_path / "objects.npy", np.array([{"a": 1}, None], dtype=object), allow_pickle=True)
     np.save(tmp_path / "huge.npy", np.zeros((3, 28, 28), np.uint8))
     os.truncate(tmp_path / "huge.npy", MAX_IDX_BYTES + 1)  # sparse: a size to refuse, no disk used
+    header = b"{'descr': '|u1', 'fortran_order': False, 'shape': (nope, 28, 28), }"
+    header += b" " * (117 - len(header)) + b"\n"  # a version 1.0 header, padded as numpy pads it
+    (tmp_path / "garbled.npy").write_bytes(b"\x93NUMPY\x01\x00" + len(header).to_bytes(2, "little") + header)
     for name, says in (
         ("junk.npy", "is not a .npy file"),
+        ("garbled.npy", "is not a readable .npy file (its header is not a valid NumPy header)"),
         ("objects.npy", "holds Python objects"),
         ("huge.npy", "is over 2,048 MB; that is not an image set"),
     ):

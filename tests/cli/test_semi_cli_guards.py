@@ -148,6 +148,10 @@ def test_a_huge_picture_is_skipped_without_a_warning(checkpoint, tmp_path, capsy
     captured = capsys.readouterr()
     assert "classified 1 image into" in captured.out and "1 unreadable file skipped" in captured.out
     assert captured.err == ""
+    assert main(["classify", str(checkpoint), str(folder / "huge.png"), "--out", str(tmp_path / "q.csv")]) == 2
+    assert one_error_line(capsys).endswith(  # named for its size: it was called "not a readable image"
+        "huge.png is 40x40 pixels, over the 1,000 read here: bring it down to the model's size"
+    )
 
 
 def test_bench_semi_refuses_what_would_fail_after_its_runs_before_them(tmp_path):

@@ -40,12 +40,13 @@ def _check_header(path: str | Path, file: BinaryIO) -> None:
     """numpy allocates the whole array its header names before it reads a byte: a header claiming a
     terabyte over a 100-byte file would end in MemoryError. The header must name no more than the file has."""
     version = np.lib.format.read_magic(file)
-    if version == (1, 0):
-        shape, _, dtype = np.lib.format.read_array_header_1_0(file)
-    elif version == (2, 0):
-        shape, _, dtype = np.lib.format.read_array_header_2_0(file)
-    else:
+    if version not in ((1, 0), (2, 0)):
         raise DataError(f"{path} is a .npy file of version {version[0]}.{version[1]}, which is not read here")
+    read_header = np.lib.format.read_array_header_1_0 if version == (1, 0) else np.lib.format.read_array_header_2_0
+    try:
+        shape, _, dtype = read_header(file)
+    except ValueError:  # numpy's words quote the parser ("malformed node or string: <ast.Name object at 0x...>")
+        raise DataError(f"{path} is not a readable .npy file (its header is not a valid NumPy header)") from None
     if dtype.hasobject:
         raise DataError(f"{path} holds Python objects, not numbers (such files are never unpickled)")
     left = os.fstat(file.fileno()).st_size - file.tell()

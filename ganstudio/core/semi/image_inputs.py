@@ -51,7 +51,7 @@ def read_image_inputs(path: str | Path) -> ImageInputs:
     if path.suffix.lower() in IMAGE_SUFFIXES:
         image = _read_image(path)
         if image is None:
-            raise DataError(f"{path} is not a readable image")
+            raise DataError(f"{path} {_why_unread(path)}")
         return ImageInputs(image[None], [path.name], 0)
     raise DataError(
         f"{path} is not a folder of images, an image file, a .npy of (N, 28, 28) uint8 "
@@ -88,6 +88,26 @@ def _read_image(path: Path) -> np.ndarray | None:
         return None
     image = np.array(picture, dtype=np.uint8)  # a writable copy, as torch wants
     return _square(image) if max(image.shape) > MIXED_SIDE else image
+
+
+def _why_unread(path: Path) -> str:
+    """Why _read_image gave None: a picture over PIL's bomb size is named for its size, not called unreadable."""
+    from PIL import Image
+
+    limit = Image.MAX_IMAGE_PIXELS
+    shrink = "bring it down to the model's size"
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+            with Image.open(path) as im:
+                width, height = im.size
+    except Image.DecompressionBombError:  # over twice the limit: PIL will not even say its size
+        return f"has more than twice the {limit or 0:,} pixels read here: {shrink}"
+    except Exception:  # noqa: BLE001 - whatever PIL raises, the file is no picture it can open
+        return "is not a readable image"
+    if limit and width * height > limit:
+        return f"is {width:,}x{height:,} pixels, over the {limit:,} read here: {shrink}"
+    return "is not a readable image"
 
 
 def _square(image: np.ndarray) -> np.ndarray:
