@@ -2,7 +2,7 @@
 
 A checkpoint's weights fit one model, one data shape and one loss; its random state fits one
 seed and batch size. Changing those mid-run would either fail to load or quietly make a
-different run under the same name, so they are refused by name. Learning rates, k, noise, EMA,
+different run under the same name, so they are refused by name. Learning rates, k, G steps, noise, EMA,
 the run's length, the logging cadence, quality scoring and the fast-path switches are settings of
 the loop, not of the state: they may change, and each change is said.
 """
@@ -18,6 +18,7 @@ RESUMABLE_FIELDS = (
             "optim.lr_d",
             "optim.lr_decay",
             "train.k",
+            "train.g_steps",
             "train.instance_noise",
             "train.noise_anneal_steps",
             "train.ema_decay",

@@ -379,13 +379,14 @@ class Trainer:
             ema_buf.copy_(buf)
 
     def step(self) -> None:
-        """One generator update preceded by k discriminator updates (Algorithm 1)."""
+        """k discriminator updates, then one generator update (Algorithm 1), or train.g_steps of them."""
         started = time.perf_counter()
         if self.config.optim.lr_decay > 0:
             self._set_learning_rates()
         for _ in range(self.config.train.k):
             loss_d, d_real, d_fake, grad_d = self.discriminator_step()
-        loss_g, grad_g = self.generator_step()
+        for _ in range(self.config.train.g_steps):
+            loss_g, grad_g = self.generator_step()
         self.augment.end_step()
         row = torch.stack([loss_d, loss_g, d_real, d_fake, grad_d, grad_g, self.augment.reported_p()]).float()
         self._pending.append(row if self.ranks is None else self.ranks.mean(row))

@@ -52,6 +52,17 @@ def test_k_discriminator_steps_per_generator_step():
     assert t.opt_g.state[next(iter(t.G.parameters()))]["step"].item() == 1
 
 
+def test_g_steps_generator_updates_after_the_k_discriminator_updates():
+    cfg = tiny_toy_config()
+    cfg.train.k, cfg.train.g_steps = 2, 3
+    t = Trainer(cfg)
+    t.step()
+    t.step()
+    assert t.opt_d.state[next(iter(t.D.parameters()))]["step"].item() == 4
+    assert t.opt_g.state[next(iter(t.G.parameters()))]["step"].item() == 6
+    assert t.step_count == 2
+
+
 def test_sampling_leaves_training_state_alone():
     t = Trainer(tiny_image_config())
     t.step()

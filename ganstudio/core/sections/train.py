@@ -19,6 +19,16 @@ class TrainConfig:
         what="discriminator steps per generator step",
         live=True,
     )
+    g_steps: int = setting(
+        1,
+        "G steps",
+        "Generator steps per step, after the k discriminator steps (1 in Algorithm 1); the semi-supervised "
+        "presets take 2, which keeps feature matching's G closer to what D has learnt",
+        at_least=1,
+        at_most=10,
+        what="generator steps per step",
+        fold=ADVANCED,
+    )
     batch_size: int = setting(64, "Batch size", "Minibatch size m", at_least=1, at_most=65536)
     steps: int = setting(5000, "Steps", "Total generator steps of the run", at_least=1, at_most=MAX_STEPS, step=100)
     seed: int = setting(0, "Seed", "Random seed: the same seed gives the same run (CPU)", at_least=0)
