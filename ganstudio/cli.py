@@ -7,6 +7,7 @@ import errno
 import signal
 import sys
 import traceback
+import unicodedata
 from types import ModuleType
 from typing import NoReturn
 
@@ -18,6 +19,7 @@ from ganstudio.core.config import DEFAULT_PRESET, PRESET_SUMMARIES, RunConfig, l
 from ganstudio.core.wording import counted
 
 EXIT_USAGE = 2
+BIDI_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")  # reorder what follows
 EXIT_INTERRUPTED = 130
 EXIT_PIPE_CLOSED = 141  # 128 + SIGPIPE, the status of a tool the closed pipe would have ended
 EXIT_ALARM = 2  # a headless run stopped by a health alarm (see --on-alarm)
@@ -691,7 +693,7 @@ def _one_line(message: str) -> str:
     and a control character in a name (a NUL from a manifest, an escape sequence) is shown, not sent to the
     terminal."""
     joined = " ".join(message.splitlines())
-    return "".join(c if c.isprintable() else ascii(c)[1:-1] for c in joined)
+    return "".join(ascii(c)[1:-1] if unicodedata.category(c) == "Cc" or c in BIDI_CONTROLS else c for c in joined)
 
 
 def _run_command(args: argparse.Namespace) -> int:

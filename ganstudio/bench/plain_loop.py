@@ -28,6 +28,7 @@ class PlainLoop:
         )
         self.opt_g, self.opt_d = make(self.G.parameters(), o.lr_g), make(self.D.parameters(), o.lr_d)
         self.latent, self.batch, self.k = cfg.model.latent_dim, cfg.train.batch_size, cfg.train.k
+        self.g_steps = cfg.train.g_steps  # the G updates a step of the app's trainer makes
         self.criterion = nn.BCEWithLogitsLoss()
         if isinstance(trainer.data, ImageSource):
             images = trainer.data.images.cpu().float() / 127.5 - 1
@@ -52,9 +53,10 @@ class PlainLoop:
             self.opt_d.zero_grad()
             loss_d.backward()
             self.opt_d.step()
-        fake = self.G(torch.randn(self.batch, self.latent))
-        loss_g = self.criterion(self.D(fake), ones)
-        self.opt_g.zero_grad()
-        loss_g.backward()
-        self.opt_g.step()
+        for _ in range(self.g_steps):
+            fake = self.G(torch.randn(self.batch, self.latent))
+            loss_g = self.criterion(self.D(fake), ones)
+            self.opt_g.zero_grad()
+            loss_g.backward()
+            self.opt_g.step()
         self.last = (loss_d.item(), loss_g.item())  # what a plain loop prints or logs each step

@@ -258,6 +258,15 @@ def sha256_file(path: str | Path) -> str:
     return digest.hexdigest()
 
 
+def _digest_if_readable(path: Path) -> str | None:
+    """None for a file moved, deleted or made unreadable since it was opened: the set then carries the
+    generator it was drawn from rather than naming what is no longer there."""
+    try:
+        return sha256_file(path)
+    except OSError:
+        return None
+
+
 def _pictures(snapshot: GeneratorSnapshot, z: np.ndarray, weights: np.ndarray | None, scale: int) -> list[np.ndarray]:
     latents = torch.from_numpy(z)
     images = snapshot.images(latents) if weights is None else snapshot.images_mixed(latents, torch.from_numpy(weights))
@@ -362,7 +371,7 @@ def write_image_set(
     except OSError as exc:
         raise ExportError(f"cannot write to {parent}: {exc.strerror}") from None
     try:
-        current = None if checkpoint is None or held_by_a_run(checkpoint) else sha256_file(Path(checkpoint))
+        current = None if checkpoint is None or held_by_a_run(checkpoint) else _digest_if_readable(Path(checkpoint))
         if current is None or checkpoint_sha256 not in (None, current):
             from ganstudio.core.checkpoint import save_checkpoint
             from ganstudio.core.trainer_state import CHECKPOINT_FORMAT, CHECKPOINT_VERSION

@@ -19,14 +19,37 @@ def bundled(name: str) -> Traversable:
         return Path(__file__).resolve().parents[2] / "resources" / name
 
 
-def outermost_missing(path: Path) -> Path | None:
-    """The outermost folder `mkdir(parents=True)` would make for path (path itself when only it is missing);
-    None when path exists. What a failed write removes, so it leaves none of the folders it made."""
-    if path.exists() or path.is_symlink():
-        return None
-    while not (path.parent.exists() or path.parent == path):
-        path = path.parent
-    return path
+def make_folders(path: Path) -> list[Path]:
+    """mkdir -p that says which folders it made, outermost first, so that a failed write takes back exactly
+    those (remove_made_folders) and never one another process made meanwhile; a failure part way takes its
+    own back before raising."""
+    missing = []
+    folder = path
+    while not (folder.exists() or folder.is_symlink()) and folder.parent != folder:
+        missing.append(folder)
+        folder = folder.parent
+    made: list[Path] = []
+    try:
+        for folder in reversed(missing):
+            try:
+                folder.mkdir()
+            except FileExistsError:  # made by someone else since the look: theirs, not ours to remove
+                continue
+            made.append(folder)
+    except OSError:
+        remove_made_folders(made)
+        raise
+    return made
+
+
+def remove_made_folders(made: list[Path]) -> None:
+    """The folders make_folders made, innermost first, each only while empty: what another process put
+    there meanwhile stays, and so do the folders above it."""
+    for folder in reversed(made):
+        try:
+            folder.rmdir()
+        except OSError:
+            return
 
 
 def user_data_dir() -> Path:

@@ -20,7 +20,7 @@ import numpy as np
 
 from ganstudio.core.export import ExportError
 from ganstudio.core.imaging import image_grid, save_png
-from ganstudio.core.paths import outermost_missing
+from ganstudio.core.paths import make_folders, remove_made_folders
 from ganstudio.core.sampling import GeneratorSnapshot, seeded_latents
 
 CHUNK = 256
@@ -109,11 +109,12 @@ def write_samples(
             + (f" (and {len(taken) - 1} more)" if len(taken) > 1 else "")
             + "; use --force to overwrite"
         )
-    made = outermost_missing(out)
+    made: list[Path] = []
     try:
-        out.mkdir(parents=True, exist_ok=True)
+        made = make_folders(out)
         tmp = Path(tempfile.mkdtemp(prefix=".samples.partial-", dir=out))
     except OSError as exc:
+        remove_made_folders(made)
         raise ExportError(f"cannot write to {out}: {exc.strerror}") from None
     try:
         _write_into(tmp, snapshot, seed, n, labels)
@@ -121,8 +122,10 @@ def write_samples(
             os.replace(tmp / target.name, target)
     except BaseException as exc:  # a full disk, or Ctrl-C: nothing is left behind either way
         shutil.rmtree(tmp, ignore_errors=True)
-        if made is not None:
-            shutil.rmtree(made, ignore_errors=True)  # the folders this call made hold nothing else
+        if out in made:  # a folder this call made: the samples in it are the ones it moved in
+            for target in targets:
+                target.unlink(missing_ok=True)
+        remove_made_folders(made)
         if not isinstance(exc, OSError):
             raise
         reason = "the disk is full" if exc.errno == errno.ENOSPC else (exc.strerror or str(exc))

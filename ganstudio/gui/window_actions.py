@@ -7,11 +7,11 @@ from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction, QKeySequence
-from PySide6.QtWidgets import QAbstractButton, QApplication, QMenu, QMessageBox
+from PySide6.QtWidgets import QAbstractButton, QMenu, QMessageBox
 
 from ganstudio import __version__
 from ganstudio.gui.run_phase import RunAction, RunPhase
-from ganstudio.gui.space_key import SpaceForFocusedControls
+from ganstudio.gui.space_key import SPACE, SpaceForFocusedControls
 from ganstudio.gui.widgets.preferences import PreferencesDialog
 
 if TYPE_CHECKING:
@@ -86,14 +86,11 @@ class WindowActions:
         run_menu = bar.addMenu("&Run")
         self.start_action = self._add(run_menu, "&Start", QKeySequence("Ctrl+Return"), slots["start"], "Start training")
         self.start_action.setShortcuts([QKeySequence("Ctrl+Return"), QKeySequence("Ctrl+Enter")])
-        self.pause_action = self._add(
-            run_menu, "&Pause/Resume", QKeySequence(Qt.Key.Key_Space), slots["pause"], "Pause or resume training"
+        self.pause_action = self._add(run_menu, "&Pause/Resume", SPACE, slots["pause"], "Pause or resume training")
+        self.space_keeper = SpaceForFocusedControls(self.pause_action, window)  # a focused button keeps Space
+        self.step_action = self._add(
+            run_menu, "S&tep", QKeySequence("Ctrl+T"), slots["step"], "One step while paused: k D steps, then G steps"
         )
-        self.space_filter = SpaceForFocusedControls(window)  # a focused button keeps its Space
-        app = QApplication.instance()
-        assert app is not None  # a window exists only in an application
-        app.installEventFilter(self.space_filter)
-        self.step_action = self._add(run_menu, "S&tep", QKeySequence("Ctrl+T"), slots["step"], "One step while paused")
         self.stop_action = self._add(run_menu, "St&op", QKeySequence("Ctrl+."), slots["stop"], "Stop the run")
 
         help_menu = bar.addMenu("&Help")

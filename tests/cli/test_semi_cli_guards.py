@@ -218,6 +218,8 @@ def test_a_photo_is_brought_down_as_it_is_read_and_an_array_of_huge_rows_refused
     for i in range(2):
         Image.fromarray(rng.integers(0, 256, (1500, 2000, 3), dtype=np.uint8)).save(folder / f"{i}.jpg")
     assert read_image_inputs(folder).images.shape == (2, MIXED_SIDE, MIXED_SIDE)
+    Image.fromarray(np.zeros((40, 60), np.uint8)).save(tmp_path / "wide.png")  # cropped, as training crops
+    assert read_image_inputs(tmp_path / "wide.png").images.shape == (1, MIXED_SIDE, MIXED_SIDE)
     assert main(["classify", str(checkpoint), str(folder), "--out", str(tmp_path / "p.csv")]) == 0
     assert "classified 2 images into" in capsys.readouterr().out
     np.save(tmp_path / "huge.npy", np.zeros((1, 4097, 4096), np.uint8))

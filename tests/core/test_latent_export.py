@@ -142,6 +142,18 @@ def test_a_checkpoint_changed_since_it_was_read_is_not_named_its_generator_is_ca
     assert np.array_equal(load_png(out / "image_0002.png"), load_png(again / "image_0002.png"))
 
 
+def test_a_checkpoint_moved_since_it_was_read_is_not_named_its_generator_is_carried(checkpoint, tmp_path):
+    """It was "could not write the image set: No such file or directory"."""
+    from ganstudio.core.export import sha256_file
+
+    mine = tmp_path / "model.pt"
+    shutil.copy(checkpoint, mine)
+    digest, snap = sha256_file(mine), load_generator(mine)
+    mine.rename(tmp_path / "elsewhere.pt")
+    out = write_image_set(snap, ImageSetSpec(count=2), tmp_path / "set", mine, checkpoint_sha256=digest)
+    assert json.loads((out / "manifest.json").read_text())["checkpoint"] == "generator.pt"
+
+
 def test_a_regenerated_self_contained_set_carries_its_own_generator(checkpoint, tmp_path):
     """The copy named the first set's generator.pt by its full path: gone with that set."""
     first = write_image_set(load_generator(checkpoint), ImageSetSpec(count=2), tmp_path / "first")

@@ -182,6 +182,23 @@ def test_a_long_set_shows_its_progress_and_cancel_leaves_nothing(qtbot, explorer
     qtbot.waitUntil(lambda: explorer.window().findChild(QProgressDialog, "imageSetProgress") is None, timeout=5000)
 
 
+def test_cancel_as_the_last_chunk_is_written_still_cancels(qtbot, explorer, tmp_path):
+    """At its maximum the dialog reset itself and forgot the Cancel: the set was kept and called saved."""
+    from PySide6.QtCore import QTimer
+    from PySide6.QtWidgets import QProgressDialog
+
+    def cancel_at_the_end():
+        dialog = explorer.window().findChild(QProgressDialog, "imageSetProgress")
+        if dialog is not None and dialog.labelText().endswith("300 of 300 images"):
+            dialog.cancel()
+            timer.stop()
+
+    timer = QTimer(interval=0, timeout=cancel_at_the_end)
+    timer.start()
+    assert explorer.save_image_set(tmp_path / "last", ImageSetSpec(count=300)) is None
+    assert not timer.isActive() and not (tmp_path / "last").exists()
+
+
 def test_saving_into_a_read_only_folder_shows_an_error(explorer, read_only_folder):
     before = sorted(os.listdir(read_only_folder))
     assert explorer.save_image_set(read_only_folder / "ganstudio-set", ImageSetSpec(count=2)) is None

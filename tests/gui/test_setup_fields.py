@@ -35,6 +35,7 @@ CHANGED = [
     "optim.momentum=0.9",
     "optim.lr_decay=0.25",
     "train.k=2",
+    "train.g_steps=2",
     "train.batch_size=32",
     "train.steps=777",
     "train.seed=9",

@@ -30,7 +30,14 @@ class TrainConfig:
         fold=ADVANCED,
     )
     batch_size: int = setting(64, "Batch size", "Minibatch size m", at_least=1, at_most=65536)
-    steps: int = setting(5000, "Steps", "Total generator steps of the run", at_least=1, at_most=MAX_STEPS, step=100)
+    steps: int = setting(
+        5000,
+        "Steps",
+        "Total steps of the run (each k D steps, then G steps)",
+        at_least=1,
+        at_most=MAX_STEPS,
+        step=100,
+    )
     seed: int = setting(0, "Seed", "Random seed: the same seed gives the same run (CPU)", at_least=0)
     device: str = setting(
         "auto",

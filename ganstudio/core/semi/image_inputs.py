@@ -77,8 +77,9 @@ def _rows(path: Path, images: np.ndarray) -> ImageInputs:
 def _read_image(path: Path) -> np.ndarray | None:
     """A grayscale uint8 (H, W) image; None if unreadable. An image over PIL's decompression-bomb size (about
     90 megapixels; PIL would warn on stderr and decode it) is not read either: it is no picture to classify
-    at 28 px. One larger than MIXED_SIDE is brought down to it as it is read (a JPEG decodes at a fraction of
-    its size), so a folder of photos costs a few KB an image, not tens of MB."""
+    at 28 px. One larger than MIXED_SIDE, or not square, is centre-cropped and brought to MIXED_SIDE as it is
+    read (a JPEG decodes at a fraction of its size), so a folder of photos costs a few KB an image, not tens
+    of MB, and every picture is cropped as the training images were."""
     from PIL import Image
 
     with warnings.catch_warnings():
@@ -87,7 +88,8 @@ def _read_image(path: Path) -> np.ndarray | None:
     if picture is None:
         return None
     image = np.array(picture, dtype=np.uint8)  # a writable copy, as torch wants
-    return _square(image) if max(image.shape) > MIXED_SIDE else image
+    height, width = image.shape
+    return _square(image) if max(height, width) > MIXED_SIDE or height != width else image  # cropped as trained
 
 
 def _why_unread(path: Path) -> str:

@@ -168,13 +168,13 @@ class ExplorerPanel(QWidget):
 
     def open_checkpoint(self, path: str | Path) -> None:
         """Raises CheckpointError for a file that is not a usable checkpoint."""
-        from ganstudio.core.export import sha256_file
+        from ganstudio.core.export import held_by_a_run, sha256_file
         from ganstudio.core.fast_path import serial_torch_here
         from ganstudio.core.sampling import load_generator
 
         serial_torch_here()  # the GUI thread's renders must not slow a training run (see serial_torch_here)
         try:  # before the read: a set saved later names the file only while it is still what was read
-            digest = sha256_file(path) if Path(path).is_file() else None
+            digest = sha256_file(path) if Path(path).is_file() and not held_by_a_run(path) else None
         except OSError:
             digest = None  # load_generator says why the file cannot be read
         snapshot = load_generator(path, device="cpu")

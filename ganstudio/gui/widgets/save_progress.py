@@ -29,6 +29,8 @@ class SaveProgress:
             self.dialog.setWindowTitle("Save image set")
             self.dialog.setWindowModality(Qt.WindowModality.WindowModal)
             self.dialog.setMinimumDuration(0)
+            self.dialog.setAutoReset(False)  # at its maximum it would reset, and forget a Cancel pressed then
+            self.dialog.setAutoClose(False)
         self.dialog.setLabelText(f"Saving the image set... {written:,} of {total:,} images")
         self.dialog.setValue(written)  # after the text: a modal dialog's setValue repaints it
         QApplication.processEvents()
