@@ -107,6 +107,24 @@ def test_classify_refuses_bad_inputs_in_one_line(semi_run, tmp_path, capsys):
     assert not (tmp_path / "p.csv").exists()
 
 
+def test_a_labels_file_is_read_no_further_than_the_labels_it_should_hold(semi_run, tmp_path, capsys):
+    """A gzip of a few KB that inflates to 10 MB of labels for 2 images: it was inflated whole (up to
+    2 GB) before its length was compared."""
+    checkpoint = str(semi_run / "checkpoints" / "latest.pt")
+    np.save(tmp_path / "x.npy", np.zeros((2, 28, 28), dtype=np.uint8))
+    write_idx(tmp_path / "many-labels-idx1-ubyte.gz", np.zeros(10_000_000, dtype=np.uint8))
+    args = [checkpoint, str(tmp_path / "x.npy"), "--labels", str(tmp_path / "many-labels-idx1-ubyte.gz")]
+    assert main(["classify", *args, "--out", str(tmp_path / "p.csv")]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert err == [
+        f"ganstudio: error: {tmp_path / 'many-labels-idx1-ubyte.gz'} holds more than the 24 bytes expected of it"
+    ]
+    write_idx(tmp_path / "two-labels-idx1-ubyte.gz", np.array([1, 3], dtype=np.uint8))
+    args[-1] = str(tmp_path / "two-labels-idx1-ubyte.gz")
+    assert main(["classify", *args, "--out", str(tmp_path / "p.csv")]) == 0
+    assert "accuracy" in capsys.readouterr().out
+
+
 def test_a_npy_that_is_not_pixels_is_named_for_what_it_is(semi_run, tmp_path, capsys):
     """numpy's own words for these suggest loading the file unsafely; ours say what is wrong with it."""
     checkpoint = str(semi_run / "checkpoints" / "latest.pt")

@@ -26,17 +26,21 @@ class IdxError(ValueError):
     pass
 
 
-def read_idx(path: str | Path) -> np.ndarray:
+def read_idx(path: str | Path, max_bytes: int = MAX_IDX_BYTES) -> np.ndarray:
+    """max_bytes: what the file may unpack to; a caller that knows how much it expects (labels for N
+    images) gives less, so a gzip that inflates to gigabytes costs what it should have held."""
     path = Path(path)
     if not path.is_file():  # a FIFO or device would block the read forever
         raise IdxError(f"{path} is not a regular file")
     opener = gzip.open if path.suffix == ".gz" else open
     try:
         with opener(path, "rb") as fh:
-            raw = fh.read(MAX_IDX_BYTES + 1)
+            raw = fh.read(max_bytes + 1)
     except (OSError, EOFError, zlib.error) as exc:  # gzip.BadGzipFile is an OSError
         raise IdxError(f"cannot read {path}: {exc}") from None
-    if len(raw) > MAX_IDX_BYTES:
+    if len(raw) > max_bytes:
+        if max_bytes < MAX_IDX_BYTES:
+            raise IdxError(f"{path} holds more than the {max_bytes:,} bytes expected of it")
         raise IdxError(f"{path} unpacks to more than {MAX_IDX_BYTES >> 30} GB; that is no image dataset")
     if len(raw) < 4 or raw[0] != 0 or raw[1] != 0 or raw[2] not in _DTYPES:
         raise IdxError(f"{path} is not an idx file")
