@@ -217,6 +217,8 @@ def test_a_photo_is_brought_down_as_it_is_read_and_an_array_of_huge_rows_refused
     rng = np.random.default_rng(0)
     for i in range(2):
         Image.fromarray(rng.integers(0, 256, (1500, 2000, 3), dtype=np.uint8)).save(folder / f"{i}.jpg")
+    (folder / ".thumbnails").mkdir()  # a viewer's cache: no picture of the user's, as in training
+    Image.fromarray(np.zeros((28, 28), np.uint8)).save(folder / ".thumbnails" / "0.png")
     assert read_image_inputs(folder).images.shape == (2, MIXED_SIDE, MIXED_SIDE)
     Image.fromarray(np.zeros((40, 60), np.uint8)).save(tmp_path / "wide.png")  # cropped, as training crops
     assert read_image_inputs(tmp_path / "wide.png").images.shape == (1, MIXED_SIDE, MIXED_SIDE)

@@ -166,7 +166,8 @@ def is_regular_file(path: Path) -> bool:
         return False
 
 
-def _center_square(image: PIL.Image.Image, size: int) -> PIL.Image.Image:
+def center_square(image: PIL.Image.Image, size: int) -> PIL.Image.Image:
+    """The largest centred square, brought to size x size: how every picture becomes a training image."""
     from PIL import Image
 
     w, h = image.size
@@ -175,7 +176,7 @@ def _center_square(image: PIL.Image.Image, size: int) -> PIL.Image.Image:
     return image.crop((left, top, left + side, top + side)).resize((size, size), Image.Resampling.BICUBIC)
 
 
-def _walk(folder: Path) -> Iterator[tuple[str, list[str], list[str]]]:
+def visible_walk(folder: Path) -> Iterator[tuple[str, list[str], list[str]]]:
     """os.walk without hidden folders and files (.thumbnails, .DS_Store, a sync tool's .trash): they are no
     class of the user's, nor pictures of one."""
     for root, dirs, files in os.walk(folder):
@@ -199,7 +200,7 @@ def load_image_folder(path: str | None, size: int, channels: int) -> LoadedImage
     mode = "L" if channels == 1 else "RGB"
     images, skipped = [], 0
     folders: list[str] = []  # each image's first-level subfolder ("" for one lying in the folder itself)
-    for root, _dirs, files in sorted(_walk(folder)):
+    for root, _dirs, files in sorted(visible_walk(folder)):
         for name in sorted(files):
             file = Path(root) / name
             if Path(name).suffix.lower() not in IMAGE_SUFFIXES:
@@ -211,7 +212,7 @@ def load_image_folder(path: str | None, size: int, channels: int) -> LoadedImage
             if picture is None:
                 skipped += 1
                 continue
-            arr = np.asarray(_center_square(picture, size), dtype=np.uint8)
+            arr = np.asarray(center_square(picture, size), dtype=np.uint8)
             images.append(arr[None] if arr.ndim == 2 else arr.transpose(2, 0, 1))
             relative = file.relative_to(folder).parts
             folders.append(relative[0] if len(relative) > 1 else "")
@@ -267,7 +268,7 @@ def count_readable_images(path: str | None, limit: int = 100, max_files: int = 1
     folder = Path(path).expanduser()
     _check_is_folder(folder)
     readable = unreadable = seen = 0
-    for root, _dirs, files in _walk(folder):
+    for root, _dirs, files in visible_walk(folder):
         for name in files:
             if readable >= limit or seen >= max_files:
                 return FolderCount(folder, readable, unreadable, seen, False)

@@ -3,7 +3,6 @@ or an idx file as (Fashion-)MNIST ships them. Unreadable files in a folder are s
 
 from __future__ import annotations
 
-import os
 import re
 import warnings
 from dataclasses import dataclass
@@ -13,7 +12,7 @@ import numpy as np
 
 from ganstudio.core.data.errors import DataError
 from ganstudio.core.data.idx import MAX_IDX_BYTES, IdxError, read_idx
-from ganstudio.core.data.images import IMAGE_SUFFIXES, is_regular_file
+from ganstudio.core.data.images import IMAGE_SUFFIXES, center_square, is_regular_file, visible_walk
 from ganstudio.core.data.npy_file import read_npy
 from ganstudio.core.data.picture import read_picture
 from ganstudio.core.wording import counted
@@ -87,9 +86,10 @@ def _read_image(path: Path) -> np.ndarray | None:
         picture = read_picture(path, "L", size=MIXED_SIDE)
     if picture is None:
         return None
-    image = np.array(picture, dtype=np.uint8)  # a writable copy, as torch wants
-    height, width = image.shape
-    return _square(image) if max(height, width) > MIXED_SIDE or height != width else image  # cropped as trained
+    width, height = picture.size
+    if max(width, height) > MIXED_SIDE or width != height:
+        picture = center_square(picture, MIXED_SIDE)  # cropped as the training images were
+    return np.array(picture, dtype=np.uint8)  # a writable copy, as torch wants
 
 
 def _why_unread(path: Path) -> str:
@@ -112,23 +112,11 @@ def _why_unread(path: Path) -> str:
     return "is not a readable image"
 
 
-def _square(image: np.ndarray) -> np.ndarray:
-    """Centre-cropped square at MIXED_SIDE px, as the training images are cropped, so images of different
-    sizes stack into one array."""
-    from PIL import Image
-
-    h, w = image.shape
-    s = min(h, w)
-    top, left = (h - s) // 2, (w - s) // 2
-    square = Image.fromarray(image[top : top + s, left : left + s])
-    return np.asarray(square.resize((MIXED_SIDE, MIXED_SIDE), Image.Resampling.BICUBIC), dtype=np.uint8)
-
-
 def _image_files(folder: Path) -> list[Path]:
     """The folder's image files, sorted; refused before any is read when there are more than MAX_IMAGES
     (the walk stops there, so a drop of / or ~ costs a bounded listing)."""
     files: list[Path] = []
-    for root, _dirs, names in os.walk(folder):
+    for root, _dirs, names in visible_walk(folder):  # as training reads a folder: no .thumbnails
         files += [Path(root) / name for name in names if Path(name).suffix.lower() in IMAGE_SUFFIXES]
         if len(files) > MAX_IMAGES:
             raise DataError(
@@ -153,6 +141,8 @@ def _read_folder(folder: Path) -> ImageInputs:
     if not images:
         extra = f" ({counted(skipped, 'unreadable file')} skipped)" if skipped else ""
         raise DataError(f"no readable image in {folder}{extra}")
-    if len({im.shape for im in images}) > 1:
-        images = [_square(im) for im in images]
+    if len({im.shape for im in images}) > 1:  # small squares of several sides: one side, to stack them
+        from PIL import Image
+
+        images = [np.asarray(center_square(Image.fromarray(im), MIXED_SIDE)) for im in images]
     return ImageInputs(np.stack(images), names, skipped)
