@@ -29,6 +29,7 @@ from ganstudio.core.fixed_latents import fixed_latents
 from ganstudio.core.footprint import check_footprint
 from ganstudio.core.models import build_models
 from ganstudio.core.models.conditional import one_hot, split_judgement
+from ganstudio.core.models.eval_mode import eval_mode
 from ganstudio.core.models.layers import draw_noise_from
 from ganstudio.core.optimizers import grad_norm, make_optimizer
 from ganstudio.core.stats import StepStats
@@ -434,15 +435,10 @@ class Trainer:
             raise ValueError("this model is class-conditional: sample(z, y) needs the class of each z")
         if y is not None and not self.num_classes:
             raise ValueError("this model is not class-conditional: sample(z) takes no classes")
-        g = self.sampling_generator
-        was_training = g.training
-        g.eval()
-        try:
-            labels = None if y is None else torch.as_tensor(y).to(self.device, torch.long)
+        labels = None if y is None else torch.as_tensor(y).to(self.device, torch.long)
+        with eval_mode(self.sampling_generator) as g:
             images: torch.Tensor = g(z.to(self.device), *self._classes(labels))
-            return images.float().cpu()
-        finally:
-            g.train(was_training)
+        return images.float().cpu()
 
     def sample_spread(self, z: torch.Tensor) -> torch.Tensor:
         """sample(z) with the classes cycling over the latents (every class equally), for views and
@@ -450,12 +446,15 @@ class Trainer:
         return self.sample(z, self.spread_labels(z.shape[0]))
 
     def realness(self, x: torch.Tensor, labels: torch.Tensor | None = None) -> torch.Tensor:
-        """D's realness logits for x (with their labels when conditional), without AC-GAN's class logits.
-        A PacGAN D judges m samples at once: each x is judged as a pack of m copies of itself."""
+        """D's realness logits for x (with their labels when conditional), without AC-GAN's class logits,
+        from D in eval mode: the lab's pictures and the 1D measures look at D between steps, and a look must
+        not change the run (same seed, same run). A PacGAN D judges m samples at once: each x is judged as
+        a pack of m copies of itself."""
         m = self.config.model.pack
         if m > 1:
             x = x.repeat(1, m, *([1] * (x.dim() - 2)))
-        return self._judge(self.D, x, labels)[0]
+        with eval_mode(self.D) as d:
+            return self._judge(d, x, labels)[0]
 
     def fixed_samples(self) -> np.ndarray:
         """The fixed noise batch through G: uint8 (N, C, H, W) images, or float (N, dim) points for toy data.

@@ -107,6 +107,36 @@ def test_same_seed_same_weights_other_seed_differs():
     assert not torch.equal(params(a.G), params(c.G))
 
 
+def _spectral_norm_1d():
+    cfg = preset("gaussian-1d")
+    cfg.train.device = "cpu"
+    assert cfg.model.spectral_norm
+    return cfg
+
+
+def _noisy_mlp_on_a_ring():
+    cfg = tiny_toy_config()
+    cfg.model.arch = "improved-mlp"
+    return cfg
+
+
+@pytest.mark.parametrize("make_config", [_spectral_norm_1d, _noisy_mlp_on_a_ring])
+def test_looking_at_d_between_steps_leaves_the_run_as_it_was(make_config):
+    """The lab's pictures and the 1D measures come on a clock, so how many there are depends on the
+    machine's load: they must not change the run (spectral norm's power iteration, D's noise draws)."""
+    from ganstudio.core.distribution import distribution_frame
+
+    watched, unwatched = Trainer(make_config()), Trainer(make_config())
+    real, z = watched.toy_data.sample(64, torch.Generator().manual_seed(1)).numpy(), torch.randn(64, 1)
+    for _ in range(3):
+        for t in (watched, unwatched):
+            t.step()
+        distribution_frame(watched, real, z.expand(-1, watched.config.model.latent_dim).contiguous())
+    assert torch.equal(params(watched.D), params(unwatched.D))
+    assert all(torch.equal(a, b) for a, b in zip(watched.D.buffers(), unwatched.D.buffers(), strict=True))
+    assert torch.equal(params(watched.G), params(unwatched.G))
+
+
 def test_a_vanished_run_folder_is_a_run_error(tmp_path):
     from ganstudio.core.runlog import RunDirectory, RunError
 

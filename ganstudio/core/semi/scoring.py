@@ -6,6 +6,7 @@ import numpy as np
 import torch
 from torch import nn
 
+from ganstudio.core.models.eval_mode import eval_mode
 from ganstudio.core.semi.report import ClassifierReport
 
 SCORE_BATCH = 500
@@ -15,14 +16,10 @@ SCORE_BATCH = 500
 def predict(D: nn.Module, images: torch.Tensor, device: torch.device) -> torch.Tensor:
     """(N, K) class logits (float, CPU) for uint8 images (N, C, H, W), in eval mode: no dropout, and D's
     training mode as it was afterwards."""
-    was_training = D.training
-    D.eval()
-    try:
+    with eval_mode(D):
         chunks = [
             D(chunk.to(device).float().div_(127.5).sub_(1.0)).float().cpu() for chunk in images.split(SCORE_BATCH)
         ]
-    finally:
-        D.train(was_training)
     return torch.cat(chunks)
 
 
