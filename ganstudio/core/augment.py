@@ -14,12 +14,14 @@ the trainer's torch.Generator, so a resumed run draws the same ones.
 The adaptive strength p is the chance that an image is augmented at all. Every ADJUST_INTERVAL steps
 the overfitting signal r_t = E[sign(D(real))] over those steps moves p up when it is above the target
 (D is sure of every real: memorising) and down when below, by an amount that lets p cross 0 to 1 in
-ADJUST_IMAGES images. p stays on the device, so steering it never syncs; the cap keeps it from running
+ADJUST_IMAGES real images seen by D (k of them a step with k D steps; every rank's under torchrun, whose
+ranks pool their signs so that they keep one p). p stays on the device, so steering it never syncs; the cap keeps it from running
 away into leaking augmentations into G.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import torch
@@ -105,7 +107,6 @@ class AugmentSettings:
     adaptive: bool
     target: float
     cap: float
-    batch_size: int
 
 
 class Augmenter:
@@ -120,7 +121,6 @@ class Augmenter:
                 train.augment_adaptive,
                 train.augment_target,
                 train.augment_cap,
-                train.batch_size,
             ),
             device,
         )
@@ -132,6 +132,7 @@ class Augmenter:
         self._signs = torch.zeros((), device=device)
         self._seen = 0  # real logits summed into _signs since the last adjustment (a host count: no sync)
         self._steps = 0
+        self.pool: Callable[[torch.Tensor], torch.Tensor] | None = None  # the sum over ranks, under torchrun
 
     @property
     def active(self) -> bool:
@@ -163,9 +164,11 @@ class Augmenter:
         self._steps += 1
         if self._steps % ADJUST_INTERVAL:
             return
-        r_t = self._signs / self._seen
-        change = ADJUST_INTERVAL * self.settings.batch_size / ADJUST_IMAGES
-        self.p = (self.p + torch.sign(r_t - self.settings.target) * change).clamp(0.0, self.settings.cap)
+        signs, seen = torch.stack([self._signs, torch.tensor(float(self._seen), device=self._signs.device)])
+        if self.pool is not None:
+            signs, seen = self.pool(torch.stack([signs, seen]))
+        change = seen / ADJUST_IMAGES
+        self.p = (self.p + torch.sign(signs / seen - self.settings.target) * change).clamp(0.0, self.settings.cap)
         self._signs = torch.zeros_like(self._signs)
         self._seen = 0
 

@@ -237,6 +237,12 @@ class RankGroup:
         flat.div_(self.world_size)
         _flat_copy_back(flat, tensors)
 
+    def total(self, values: torch.Tensor) -> torch.Tensor:
+        """values summed over ranks (a copy; no host sync on CUDA)."""
+        out = values.clone()
+        self._all_reduce(out)
+        return out
+
     def mean(self, values: torch.Tensor) -> torch.Tensor:
         """A step's stats, averaged over ranks (no host sync on CUDA)."""
         out = values.clone()

@@ -118,6 +118,7 @@ class Trainer:
                 self._check_every_shard_has_every_class(ranks.world_size)
             self.data.shard(ranks.rank, ranks.world_size)
         self.ranks = ranks
+        self.augment.pool = ranks.total
 
     def _check_every_shard_has_every_class(self, world_size: int) -> None:
         """A class with no image on a rank would be drawn from another class's images there (wrong labels);

@@ -8,6 +8,7 @@ import os
 import torch
 
 from ganstudio.cli_distributed import leave
+from ganstudio.core.augment import ADJUST_INTERVAL
 from ganstudio.core.config import RunConfig
 from ganstudio.core.distributed import RankGroup, RankInfo, tensor_digest
 from ganstudio.core.rank_leader import synced_modules
@@ -124,6 +125,14 @@ def traps(ranks: RankGroup) -> None:
         trainer.step()
         assert all(torch.isfinite(p).all() for p in trainer.G.parameters()), what
         _assert_ranks_agree(trainer, ranks, what)
+    adaptive = tiny_image_config(batch_size=8, augment_translation=True, augment_adaptive=True, augment_target=0.01)
+    trainer = Trainer(adaptive)
+    trainer.join(ranks)
+    trainer.rng.manual_seed(100 + rank)
+    for _ in range(4 * ADJUST_INTERVAL):
+        trainer.step()
+    p = ranks.gather(float(trainer.augment.p))
+    assert p[0] == p[1] and p[0] > 0, f"adaptive augmentation: the ranks' p differ or never moved ({p})"
 
 
 def resume_same_world(ranks: RankGroup) -> None:

@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 import torch
 
-from ganstudio.core.augment import ADJUST_INTERVAL, TRANSFORMS, Augmenter, AugmentSettings
+from ganstudio.core.augment import ADJUST_IMAGES, ADJUST_INTERVAL, TRANSFORMS, Augmenter, AugmentSettings
 from ganstudio.core.config import validate
 from ganstudio.core.data.images import bundled_fashion
 from ganstudio.core.data.subset import limit_images, subset_indices
@@ -49,7 +49,7 @@ def test_cutout_holes_are_half_the_side_and_translation_moves_content():
 def test_real_and_fake_batches_go_through_the_same_transform_draws():
     """The augmenter knows nothing of real or fake: the same generator state gives the same transforms."""
     aug = Augmenter(
-        AugmentSettings(("translation", "cutout", "brightness", "contrast"), False, 0.6, 0.8, 6), torch.device("cpu")
+        AugmentSettings(("translation", "cutout", "brightness", "contrast"), False, 0.6, 0.8), torch.device("cpu")
     )
     x = images()
     assert torch.equal(aug(x, torch.Generator().manual_seed(5)), aug(x.clone(), torch.Generator().manual_seed(5)))
@@ -96,7 +96,7 @@ def test_scores_see_g_output_unaugmented():
 
 
 def adaptive(cap: float = 0.8) -> Augmenter:
-    return Augmenter(AugmentSettings(("translation",), True, 0.6, cap, 64), torch.device("cpu"))
+    return Augmenter(AugmentSettings(("translation",), True, 0.6, cap), torch.device("cpu"))
 
 
 def test_adaptive_p_rises_on_an_overfitting_d_is_capped_and_falls_back():
@@ -112,6 +112,36 @@ def test_adaptive_p_rises_on_an_overfitting_d_is_capped_and_falls_back():
         aug.observe(torch.tensor([4.0, -4.0] * 32))
         aug.end_step()
     assert float(aug.p) == 0
+
+
+@pytest.mark.parametrize("d_steps", [1, 5])
+def test_p_moves_by_the_real_images_d_saw(d_steps):
+    """ADJUST_IMAGES real images take p from 0 to 1 whatever k is: with k D steps a step, D sees k
+    batches a step and p moves k times as far each adjustment."""
+    aug = adaptive(cap=1.0)
+    for _ in range(ADJUST_INTERVAL):
+        for _ in range(d_steps):
+            aug.observe(torch.full((64,), 4.0))
+        aug.end_step()
+    assert float(aug.p) == pytest.approx(ADJUST_INTERVAL * d_steps * 64 / ADJUST_IMAGES)
+
+
+def test_ranks_pool_their_signs_and_counts_into_one_p():
+    """Under torchrun each rank sees its own share of the batch; pooled (as RankGroup.total sums them),
+    two ranks on opposite sides of the target move p as one process seeing both halves would."""
+    sure, unsure = torch.full((32,), 4.0), torch.tensor([4.0, 4.0, 4.0, -4.0] * 8)  # r_t 1 and 0.5
+    alone = adaptive(cap=1.0)
+    rank_0, rank_1 = adaptive(cap=1.0), adaptive(cap=1.0)
+    rank_0.pool = lambda local: local + ADJUST_INTERVAL * torch.tensor([float(torch.sign(unsure).sum()), 32.0])
+    rank_1.pool = lambda local: local + ADJUST_INTERVAL * torch.tensor([float(torch.sign(sure).sum()), 32.0])
+    for _ in range(ADJUST_INTERVAL):
+        alone.observe(torch.cat([sure, unsure]))
+        rank_0.observe(sure)
+        rank_1.observe(unsure)
+        for aug in (alone, rank_0, rank_1):
+            aug.end_step()
+    assert float(alone.p) > 0  # r_t = 0.75 over both halves, above the 0.6 target
+    assert float(rank_0.p) == float(rank_1.p) == float(alone.p)
 
 
 def test_p_reaches_the_stats_and_metrics_records_only_when_adaptive():

@@ -133,6 +133,22 @@ def test_the_baseline_trains_the_same_d_on_the_labels_alone_and_round_trips(tmp_
     assert read_baseline(tmp_path) is None
 
 
+def test_the_baseline_trains_in_the_runs_precision():
+    """Measured against a run in bf16, a baseline in fp32 would differ by more than its labels."""
+    from ganstudio.core.semi.baseline import baseline_discriminator
+
+    def weights(autocast):
+        cfg = semi_config(steps=5)
+        cfg.perf.autocast = autocast
+        D = baseline_discriminator(check(cfg))[0]
+        return torch.cat([p.detach().flatten() for p in D.parameters()])
+
+    full, bf16 = weights("off"), weights("bf16")
+    assert torch.equal(full, weights("off"))
+    assert not torch.equal(full, bf16)
+    torch.testing.assert_close(bf16, full, rtol=0.1, atol=0.05)  # the same training, in another precision
+
+
 def test_the_baseline_stops_when_asked():
     from ganstudio.core.semi.baseline import BaselineStopped
 
@@ -147,6 +163,7 @@ def test_the_baseline_stops_when_asked():
         ("loss.kind", "wgan-gp", "train.labelled_per_class"),
         ("model.arch", "mlp", "train.labelled_per_class"),
         ("data.limit", 2000, "train.labelled_per_class"),
+        ("train.augment_adaptive", True, "train.labelled_per_class"),
     ],
 )
 def test_combinations_that_cannot_work_are_refused_by_name(setting, value, field):

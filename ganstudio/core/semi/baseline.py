@@ -1,6 +1,7 @@
 """The supervised baseline a semi-supervised run is measured against: the same D network, initialised as
 the run's D is, trained on the same labelled images alone (same augmentation and input noise, as many D
-updates), scored on the same held-out split. What it lacks is exactly the unlabelled images and G."""
+updates, the same precision and optimiser implementation), scored on the same held-out split. What it
+lacks is exactly the unlabelled images and G."""
 
 from __future__ import annotations
 
@@ -10,16 +11,18 @@ from pathlib import Path
 
 import torch
 import torch.nn.functional as F
+from torch import nn
 
 from ganstudio.core import schedules
 from ganstudio.core.atomic import atomic_write
 from ganstudio.core.augment import Augmenter
 from ganstudio.core.config import RunConfig, check
 from ganstudio.core.device import select_device
+from ganstudio.core.fast_path import resolve_fast_path
 from ganstudio.core.models import build_models
 from ganstudio.core.models.layers import draw_noise_from
 from ganstudio.core.optimizers import make_optimizer
-from ganstudio.core.semi.data import build_semi_data
+from ganstudio.core.semi.data import SemiData, build_semi_data
 from ganstudio.core.semi.report import BASELINE_FILE, ClassifierReport
 from ganstudio.core.semi.scoring import score_classifier
 
@@ -38,6 +41,17 @@ def train_baseline(
 ) -> ClassifierReport:
     """Raises BaselineStopped as soon as should_stop() is True; progress(update, total) every few updates,
     on the calling thread."""
+    D, semi, device = baseline_discriminator(config, should_stop=should_stop, progress=progress)
+    return score_classifier(D, semi.held_out_images, semi.held_out_labels, semi.class_names, semi.split, device)
+
+
+def baseline_discriminator(
+    config: RunConfig,
+    *,
+    should_stop: Callable[[], bool] | None = None,
+    progress: Callable[[int, int], None] | None = None,
+) -> tuple[nn.Module, SemiData, torch.device]:
+    """The baseline's trained D, with the data it was trained on and the device it is on."""
     check(config)
     if not config.train.labelled_per_class:
         raise ValueError("a supervised baseline needs train.labelled_per_class > 0")
@@ -49,7 +63,9 @@ def train_baseline(
         _, D = build_models(config, class_logits=len(semi.class_names))
     D = D.to(device)
     o = config.optim
-    optimizer = make_optimizer(D.parameters(), o.name, o.lr_d, o, {})
+    fast = resolve_fast_path(config.perf, device, conv=config.model.arch == "dcgan")
+    optimizer = make_optimizer(D.parameters(), o.name, o.lr_d, o, fast.optimizer_kwargs())
+    scaler = torch.amp.GradScaler(device.type, init_scale=2.0**10) if fast.needs_scaler else None
     rng = torch.Generator(device=device).manual_seed(seed)
     draw_noise_from(D, rng)
     augment = Augmenter.for_run(t, device)
@@ -65,13 +81,20 @@ def train_baseline(
         std = schedules.instance_noise_std(t, step)
         if std > 0:
             x = x + std * torch.randn(x.shape, generator=rng, device=device)
-        loss = F.cross_entropy(D(x).float(), semi.labelled_targets[idx])
+        with fast.autocast():
+            logits = D(x)
+        loss = F.cross_entropy(logits.float(), semi.labelled_targets[idx])
         optimizer.zero_grad(set_to_none=True)
-        loss.backward()
-        optimizer.step()
+        if scaler is None:
+            loss.backward()
+            optimizer.step()
+        else:
+            scaler.scale(loss).backward()
+            scaler.step(optimizer)
+            scaler.update()
         if progress is not None and (update % PROGRESS_EVERY == 0 or update == total):
             progress(update, total)
-    return score_classifier(D, semi.held_out_images, semi.held_out_labels, semi.class_names, semi.split, device)
+    return D, semi, device
 
 
 def write_baseline(run_dir: str | Path, report: ClassifierReport) -> None:
