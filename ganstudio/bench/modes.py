@@ -131,7 +131,7 @@ def run_modes(
             dataset,
             f"{spread(modes)} / {total}",
             spread(hq),
-            f"{np.mean(js):.3f} +- {np.std(js):.3f}",
+            spread(js, 3),
             f"{np.mean(secs):.0f} s",
         ]
     ]
@@ -180,7 +180,7 @@ def run_match(
     rows.append(
         [
             "mean +- std",
-            *(f"{values[c].mean():.3f} +- {values[c].std():.3f}" for c in columns[:-1]),
+            *(spread(values[c], 3) for c in columns[:-1]),
             f"{values['seconds'].mean():.1f} s",
         ]
     )

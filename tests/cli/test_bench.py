@@ -143,6 +143,9 @@ def test_bench_modes_on_gaussian_1d_reports_w1_and_d_per_seed(tmp_path, capsys):
     runs = json.loads(out.read_text())["runs"]
     assert [r["seed"] for r in runs] == [0, 1]
     assert all(r["w1"] > 0 and 0 < r["d_real"] < 1 and r["d_loss"] > 0 for r in runs)
+    d_real = [r["d_real"] for r in runs]
+    mean, sample_std = sum(d_real) / 2, abs(d_real[0] - d_real[1]) / 2**0.5  # the spread over seeds: n - 1
+    assert f"{mean:.3f} +- {sample_std:.3f}" in table
 
 
 def test_bench_modes_refuses_other_datasets(capsys):
