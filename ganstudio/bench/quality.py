@@ -160,16 +160,26 @@ def run_quality(
     from ganstudio.core.quality.cas import classification_accuracy_score
     from ganstudio.core.quality.evaluator import QualityEvaluator
 
-    cells, evaluator = [], None
+    cells: list[Cell] = []
+    evaluators: dict[tuple[int, int], QualityEvaluator] = {}  # by the images G trained on: data.limit's subset
     for variant in rows:
         cell = Cell(variant)
         for seed in range(seeds):
             trainer = train_for(variant, minutes, overrides, seed)
-            if evaluator is None:
+            limit = trainer.config.data.limit
+            key = (limit, seed if limit else 0)
+            if key not in evaluators:
                 real, labels = scoring_set(
                     trainer.image_data, trainer.config.data, trainer.device
                 )  # all, even with data.limit
-                evaluator = QualityEvaluator(real, samples, real_labels=labels, class_names=trainer.data.class_names)
+                evaluators[key] = QualityEvaluator(
+                    real,
+                    samples,
+                    real_labels=labels,
+                    class_names=trainer.data.class_names,
+                    trained_on=trainer.image_data.images,
+                )
+            evaluator = evaluators[key]
             conditional = bool(trainer.num_classes)
             report = evaluator.evaluate(
                 trainer.sample, trainer.config.model.latent_dim, seed=seed + 4, conditional=conditional

@@ -361,6 +361,7 @@ class TrainingSession:
                 inception=inception,
                 real_labels=labels,
                 class_names=self.trainer.class_names,
+                trained_on=self.trainer.image_data.images,
             )
         return self._quality
 

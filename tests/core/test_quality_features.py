@@ -63,10 +63,7 @@ def test_two_halves_of_the_real_data_look_alike(halves):
     assert collapsed.recall < 0.05 and collapsed.coverage < 0.05
 
 
-def test_the_evaluator_catches_a_generator_that_copies_its_training_data():
-    images = torch.from_numpy(bundled_fashion_images())
-    evaluator = QualityEvaluator(images, samples=500)
-    copies = images[evaluator.train_index].float().div(127.5).sub(1)
+def _copier(copies):
     given = []
 
     def copier(z):
@@ -74,9 +71,29 @@ def test_the_evaluator_catches_a_generator_that_copies_its_training_data():
         given.append(len(z))
         return copies[start : start + len(z)]
 
-    report = evaluator.evaluate(copier, latent_dim=4)
+    return copier
+
+
+def test_the_evaluator_catches_a_generator_that_copies_any_of_its_training_images():
+    """The reference is every image G trained on: a copier scores as one whichever images it copies."""
+    images = torch.from_numpy(bundled_fashion_images())
+    evaluator = QualityEvaluator(images, samples=500)
+    picked = torch.randperm(len(images), generator=torch.Generator().manual_seed(11))[:500]
+    report = evaluator.evaluate(_copier(images[picked].float().div(127.5).sub(1)), latent_dim=4)
     assert report.samples == 500 and report.precision > 0.8 and report.coverage > 0.8
     assert report.memorised_fraction > 0.95 and report.memorisation_ratio < 0.05
     blank = evaluator.evaluate(lambda z: -torch.ones(len(z), 1, 28, 28), latent_dim=4)
     assert blank.frechet > 10 * report.frechet and blank.coverage < 0.05 and blank.memorised_fraction == 0
     assert json.dumps(report.to_record())
+
+
+def test_a_limited_run_is_checked_against_the_images_it_trained_on():
+    """data.limit: scored against the whole set, but a copy of its 1,000 training images is a copy."""
+    images = torch.from_numpy(bundled_fashion_images())
+    order = torch.randperm(len(images), generator=torch.Generator().manual_seed(12))
+    trained_on = images[order[:1000]]
+    evaluator = QualityEvaluator(images, samples=500, trained_on=trained_on)
+    report = evaluator.evaluate(_copier(trained_on[:500].float().div(127.5).sub(1)), latent_dim=4)
+    assert report.memorised_fraction > 0.95 and report.memorisation_ratio < 0.05
+    honest = evaluator.evaluate(_copier(images[order[1000:1500]].float().div(127.5).sub(1)), latent_dim=4)
+    assert honest.memorisation_ratio > 0.5 and honest.memorised_fraction < 0.2

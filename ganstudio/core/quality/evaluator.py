@@ -1,12 +1,13 @@
 """Scores a generator against a dataset in the shipped feature space.
 
-The real side (features of a fixed random subset, plus a disjoint subset as the memorisation
-reference) is computed once per evaluator, so an evaluation during training only generates M
-images and passes them through the feature network.
+The real side (features of a fixed random subset, and of the images G trained on as the memorisation
+reference) is computed once per evaluator, so an evaluation during training only generates M images
+and passes them through the feature network.
 """
 
 from __future__ import annotations
 
+import hashlib
 import math
 import time
 from collections.abc import Callable
@@ -28,6 +29,10 @@ from ganstudio.core.quality.scores import (
 
 BATCH = 500
 REAL_SEED = 2024
+# The memorisation reference: every training image up to this many (a random subset of a larger set). A copier
+# is caught only on the copies whose original is in the reference; the bundled set's 10,000 and
+# fashion-mnist-full's 60,000 fit whole.
+MEMORISATION_REFERENCE = 60_000
 
 
 @torch.no_grad()
@@ -42,6 +47,19 @@ def extract(net: Callable[[torch.Tensor], torch.Tensor], images: torch.Tensor, d
     return torch.cat(out)
 
 
+def rows_in(images: torch.Tensor, reference: torch.Tensor) -> torch.Tensor:
+    """Each image's row in reference (the first with the same pixels), -1 when it is not there: matched
+    by a digest of the pixels, so a large reference costs 16 bytes an image."""
+
+    def digest(image: torch.Tensor) -> bytes:
+        return hashlib.blake2b(image.numpy().tobytes(), digest_size=16).digest()
+
+    rows: dict[bytes, int] = {}
+    for row, image in enumerate(reference.cpu()):
+        rows.setdefault(digest(image), row)
+    return torch.tensor([rows.get(digest(image), -1) for image in images.cpu()], dtype=torch.long)
+
+
 class QualityEvaluator:
     def __init__(
         self,
@@ -52,9 +70,12 @@ class QualityEvaluator:
         inception: nn.Module | None = None,
         real_labels: torch.Tensor | None = None,
         class_names: tuple[str, ...] = (),
+        trained_on: torch.Tensor | None = None,
     ):
-        """real_images: the training images (N, C, H, W), uint8 or in [-1, 1]. With real_labels and the
-        class names of a conditional generator, fakes are generated class-balanced and scored per class."""
+        """real_images: the images scored against (N, C, H, W), uint8 or in [-1, 1]; trained_on: the images
+        G trained on when they are not all of real_images (a data.limit subset), the memorisation
+        reference. With real_labels and the class names of a conditional generator, fakes are generated
+        class-balanced and scored per class."""
         self.device = torch.device(device)
         self.net = feature_net or load_feature_net(device=self.device)
         self.inception = inception
@@ -63,11 +84,15 @@ class QualityEvaluator:
         n = min(samples, len(real_images) // 2)
         if 2 * n < MIN_REAL_IMAGES:
             raise QualityError(too_few_to_score(len(real_images)))
-        self.real_index, self.train_index = order[:n], order[n : 2 * n]  # compared against; memorisation reference
+        self.real_index = order[:n]
         real = real_images[self.real_index.to(real_images.device)]
-        train = real_images[self.train_index.to(real_images.device)]
+        train = real_images if trained_on is None else trained_on
+        if len(train) > MEMORISATION_REFERENCE:
+            keep = torch.randperm(len(train), generator=torch.Generator().manual_seed(REAL_SEED))
+            train = train[keep[:MEMORISATION_REFERENCE].to(train.device)]
         self.real_features = extract(self.net.features, real, self.device)
         self.train_features = extract(self.net.features, train, self.device)
+        self.own_rows = rows_in(real, train)
         self.real_inception = extract(self.inception, real, self.device) if self.inception is not None else None
         self.class_names = tuple(class_names) if real_labels is not None else ()
         self.real_labels = (
@@ -120,7 +145,7 @@ class QualityEvaluator:
             # process on NaN covariances, and no score means anything for such images
             return QualityReport(len(fake), *(math.nan,) * 9)
         features = extract(self.net.features, fake, self.device)
-        report = score_features(self.real_features, features, self.train_features)
+        report = score_features(self.real_features, features, self.train_features, self.own_rows)
         if self.inception is not None and self.real_inception is not None:
             report.inception_fid = frechet_distance(self.real_inception, extract(self.inception, fake, self.device))
         if labels is not None and self.real_labels is not None:
@@ -193,6 +218,7 @@ def evaluate_checkpoint(
     choice); progress gets a line before each stage that takes seconds. Nothing is downloaded."""
     from ganstudio.core.data import load_images
     from ganstudio.core.data.images import fit_images
+    from ganstudio.core.data.subset import limit_images
     from ganstudio.core.quality.inception import InceptionError, load_inception
     from ganstudio.core.quality.inception_weights import find_inception_weights
     from ganstudio.core.sampling import load_generator
@@ -215,9 +241,20 @@ def evaluate_checkpoint(
     real = fit_images(loaded.images, snapshot.config.data.image_size, snapshot.config.data.channels)
     labels = real_labels_for(snapshot.class_names, loaded) if snapshot.is_conditional else None
     inception = load_inception(weights, device) if weights is not None else None
-    progress(f"features of {min(samples, len(real) // 2) * 2:,} real images...")
+    trained_on = None
+    if data.limit:  # G saw the subset: it is what a copy would come from
+        subset = limit_images(loaded, data.limit, snapshot.config.train.seed).images
+        trained_on = fit_images(subset, snapshot.config.data.image_size, snapshot.config.data.channels)
+    reference = min(len(real) if trained_on is None else len(trained_on), MEMORISATION_REFERENCE)
+    progress(f"features of {min(samples, len(real) // 2) + reference:,} real images...")
     evaluator = QualityEvaluator(
-        real, samples, device, inception=inception, real_labels=labels, class_names=snapshot.class_names
+        real,
+        samples,
+        device,
+        inception=inception,
+        real_labels=labels,
+        class_names=snapshot.class_names,
+        trained_on=trained_on,
     )
     progress(f"generating and scoring {samples:,} images...")
     report = evaluator.evaluate(snapshot.generate, snapshot.latent_dim, seed=snapshot.config.train.seed + 4)

@@ -92,20 +92,33 @@ def density_coverage(real: torch.Tensor, fake: torch.Tensor, k: int = DC_NEIGHBO
     return float(counts.float().sum() / (k * len(fake))), float(covered.float().mean())
 
 
-def nearest_distances(queries: torch.Tensor, reference: torch.Tensor) -> torch.Tensor:
-    return torch.cat(
-        [torch.cdist(queries[i : i + CHUNK], reference).min(dim=1).values for i in range(0, len(queries), CHUNK)]
-    )
+def nearest_distances(
+    queries: torch.Tensor, reference: torch.Tensor, own_rows: torch.Tensor | None = None
+) -> torch.Tensor:
+    """Each query's distance to its nearest reference row; own_rows[i] >= 0 names query i's own row in
+    the reference, left out (a training image is not its own nearest neighbour)."""
+    out = []
+    for i in range(0, len(queries), CHUNK):
+        distances = torch.cdist(queries[i : i + CHUNK], reference)
+        if own_rows is not None:
+            own = own_rows[i : i + CHUNK]
+            members = torch.nonzero(own >= 0).squeeze(1)
+            distances[members, own[members]] = math.inf
+        out.append(distances.min(dim=1).values)
+    return torch.cat(out)
 
 
-def memorisation(train: torch.Tensor, held_out: torch.Tensor, fake: torch.Tensor) -> tuple[float, float]:
+def memorisation(
+    train: torch.Tensor, real: torch.Tensor, fake: torch.Tensor, own_rows: torch.Tensor | None = None
+) -> tuple[float, float]:
     """How close generated images sit to training images, against how close other real images do.
 
     Returns (ratio of median nearest-training distances fake / real, fraction of fakes closer to a
     training image than 99 % of real images are). A ratio well below 1 or a large fraction means
-    the generator is copying its training set.
+    the generator is copying its training set. own_rows: each real image's row in train (-1 for one
+    that is not there), so that a training image is measured to the others.
     """
-    real_nn = nearest_distances(held_out, train)
+    real_nn = nearest_distances(real, train, own_rows)
     fake_nn = nearest_distances(fake, train)
     ratio = float(fake_nn.median() / real_nn.median().clamp_min(1e-12))
     threshold = torch.quantile(real_nn, 0.01)
@@ -153,12 +166,15 @@ class QualityReport:
         return math.isfinite(self.frechet)
 
 
-def score_features(real: torch.Tensor, fake: torch.Tensor, train: torch.Tensor) -> QualityReport:
-    """Every score from features: real and fake are compared; train is the memorisation reference."""
+def score_features(
+    real: torch.Tensor, fake: torch.Tensor, train: torch.Tensor, own_rows: torch.Tensor | None = None
+) -> QualityReport:
+    """Every score from features: real and fake are compared; train is the memorisation reference (the
+    images G trained on), own_rows each real image's row in it (memorisation)."""
     precision, recall = precision_recall(real, fake)
     density, coverage = density_coverage(real, fake)
     kid, kid_std = kernel_distance(real, fake)
-    ratio, memorised = memorisation(train, real, fake)
+    ratio, memorised = memorisation(train, real, fake, own_rows)
     return QualityReport(
         len(fake), frechet_distance(real, fake), kid, kid_std, precision, recall, density, coverage, ratio, memorised
     )
