@@ -303,10 +303,7 @@ class Trainer:
         loss, real_logits, fake_logits = self._d_loss(self.D, real, fake, self._d, labels)
         self.augment.observe(real_logits)
         grad = self._update(loss, self.D, self.opt_d, self.scaler_d)
-        if kind == "wgan":
-            with torch.no_grad():
-                torch._foreach_clamp_min_(list(self.D.parameters()), -self.config.loss.clip_value)
-                torch._foreach_clamp_max_(list(self.D.parameters()), self.config.loss.clip_value)
+        self._clip(self.D)
         with torch.no_grad():
             return (
                 loss.detach(),
@@ -315,6 +312,14 @@ class Trainer:
                 grad,
             )
 
+    def _clip(self, D: nn.Module) -> None:
+        """The weight clipping of a WGAN critic (Arjovsky et al. 2017), after each of its updates."""
+        if self.config.loss.kind != "wgan":
+            return
+        with torch.no_grad():
+            torch._foreach_clamp_min_(list(D.parameters()), -self.config.loss.clip_value)
+            torch._foreach_clamp_max_(list(D.parameters()), self.config.loss.clip_value)
+
     def _unrolled_discriminator(self) -> nn.Module:
         """A copy of D (and its optimizer state) moved K steps ahead; D's own weights stay untouched.
 
@@ -322,6 +327,7 @@ class Trainer:
         K updates themselves (Metz et al. 2017 also back-propagate through them).
         """
         D = copy.deepcopy(self.D)
+        draw_noise_from(D, self.rng)  # the deep copy's own copy of the stream would repeat the run's draws
         opt = type(self.opt_d)(D.parameters(), **self.opt_d.defaults)
         opt.load_state_dict(copy.deepcopy(self.opt_d.state_dict()))  # its moments must not alias D's
         batch = self.local_batch
@@ -335,6 +341,7 @@ class Trainer:
             if self.ranks is not None:
                 self.ranks.average(D)
             opt.step()
+            self._clip(D)
         return D
 
     def generator_step(self) -> tuple[torch.Tensor, torch.Tensor]:

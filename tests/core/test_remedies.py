@@ -125,6 +125,22 @@ def test_unrolled_step_leaves_d_weights_unchanged():
     assert not torch.equal(g_before, params(t.G))
 
 
+def test_the_unrolled_copy_of_a_clipped_critic_is_clipped_and_draws_its_dropout_from_the_run():
+    """G steps against the critic D would become: inside the clipping box, with its own dropout masks
+    (a deep copy's copy of the stream would repeat the draws the run spends next)."""
+    from ganstudio.core.models.layers import SeededNoiseLayer
+
+    cfg = tiny_image_config(unrolled_steps=3)
+    cfg.loss.kind, cfg.loss.clip_value, cfg.optim.lr_d = "wgan", 0.005, 0.1
+    cfg.model.d_dropout = 0.3
+    t = Trainer(cfg)
+    t.step()
+    copy = t._unrolled_discriminator()
+    assert params(copy).abs().max().item() <= 0.005 + 1e-9
+    noise_layers = [layer for layer in copy.modules() if isinstance(layer, SeededNoiseLayer)]
+    assert noise_layers and all(layer.generator is t.rng for layer in noise_layers)
+
+
 def test_instance_noise_anneals_to_zero():
     cfg = tiny_toy_config()
     cfg.train.instance_noise, cfg.train.noise_anneal_steps = 0.4, 10
