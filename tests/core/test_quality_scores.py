@@ -71,6 +71,14 @@ def test_kid_is_near_zero_for_one_distribution_and_grows_with_a_shift():
     assert abs(same) < 0.05 * near and far > 10 * near
 
 
+def test_kid_has_a_spread_when_there_are_few_images():
+    """1,000 samples (the semi-supervised presets' quality.samples): subsets of all of them are one subset."""
+    g = torch.Generator().manual_seed(6)
+    real, fake = (torch.randn(600, 4, generator=g, dtype=torch.float64) for _ in range(2))
+    _, std = kernel_distance(real, fake + 0.3, subsets=10)
+    assert std > 1e-6
+
+
 def test_memorisation_spots_copies():
     g = torch.Generator().manual_seed(3)
     train = torch.randn(300, 6, generator=g, dtype=torch.float64)

@@ -47,10 +47,12 @@ def frechet_distance(real: torch.Tensor, fake: torch.Tensor) -> float:
 
 
 def kernel_distance(real: torch.Tensor, fake: torch.Tensor, subsets: int = 50) -> tuple[float, float]:
-    """KID (cubic polynomial kernel MMD²): mean and std over random subsets."""
+    """KID (cubic polynomial kernel MMD²): mean and std over random subsets of up to 1,000, and at most
+    half the images, so that the subsets differ and their std says something (subsets of all the
+    images are one subset 50 times: std 0)."""
     from torchmetrics.image.kid import KernelInceptionDistance
 
-    subset_size = min(1000, len(real), len(fake))
+    subset_size = max(2, min(1000, len(real) // 2, len(fake) // 2))
     with warnings.catch_warnings():  # it warns that it keeps every feature: ours are 128-d, a few MB
         warnings.simplefilter("ignore", UserWarning)
         metric = KernelInceptionDistance(
