@@ -12,6 +12,7 @@ from torch.utils.data import DataLoader, TensorDataset
 
 from ganstudio.core.data import ImageSource
 from ganstudio.core.models import build_models
+from ganstudio.core.optimizers import make_optimizer
 from ganstudio.core.trainer import Trainer
 
 
@@ -21,12 +22,8 @@ class PlainLoop:
         torch.manual_seed(cfg.train.seed)
         self.G, self.D = build_models(cfg)
         o = cfg.optim
-        make = (
-            (lambda p, lr: torch.optim.Adam(p, lr=lr, betas=(o.beta1, o.beta2)))
-            if o.name == "adam"
-            else (lambda p, lr: torch.optim.SGD(p, lr=lr, momentum=o.momentum))
-        )
-        self.opt_g, self.opt_d = make(self.G.parameters(), o.lr_g), make(self.D.parameters(), o.lr_d)
+        self.opt_g = make_optimizer(self.G.parameters(), o.name, o.lr_g, o, {})
+        self.opt_d = make_optimizer(self.D.parameters(), o.name, o.lr_d, o, {})
         self.latent, self.batch, self.k = cfg.model.latent_dim, cfg.train.batch_size, cfg.train.k
         self.g_steps = cfg.train.g_steps  # the G updates a step of the app's trainer makes
         self.criterion = nn.BCEWithLogitsLoss()

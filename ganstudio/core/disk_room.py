@@ -19,7 +19,8 @@ if TYPE_CHECKING:
     from ganstudio.core.trainer import Trainer
 
 SAVE_MARGIN_BYTES = 1 << 20  # the sample grids, metrics, heartbeat and live picture beside the checkpoints
-OPTIMIZER_MOMENTS = {"adam": 2, "sgd": 1}  # a weight's copies each holds: Adam two moments, SGD its momentum
+# a weight's copies each holds: Adam two moments, SGD its momentum, RMSprop its mean square
+OPTIMIZER_MOMENTS = {"adam": 2, "sgd": 1, "rmsprop": 1}
 
 
 def module_bytes(module: nn.Module | None) -> int:

@@ -42,7 +42,7 @@ def test_a_new_run_is_refused_and_leaves_no_folder(tmp_path, capsys, monkeypatch
     assert not out.exists()
 
 
-@pytest.mark.parametrize("optimizer", ["adam", "sgd"])
+@pytest.mark.parametrize("optimizer", ["adam", "sgd", "rmsprop"])
 def test_the_room_counts_what_a_checkpoint_takes_and_the_copies_still_to_come(tmp_path, optimizer):
     from ganstudio.core.config import preset
     from ganstudio.core.disk_room import SAVE_MARGIN_BYTES, checkpoint_bytes, module_bytes, run_needs_bytes

@@ -1,3 +1,4 @@
+import copy
 import math
 
 import pytest
@@ -139,6 +140,25 @@ def test_the_unrolled_copy_of_a_clipped_critic_is_clipped_and_draws_its_dropout_
     assert params(copy).abs().max().item() <= 0.005 + 1e-9
     noise_layers = [layer for layer in copy.modules() if isinstance(layer, SeededNoiseLayer)]
     assert noise_layers and all(layer.generator is t.rng for layer in noise_layers)
+
+
+def test_a_clipped_critic_trains_with_rmsprop_the_wgan_papers_optimiser(tmp_path):
+    """RMSprop has no fused kernel: the fast path's fused choice must not reach it; a resume keeps its state."""
+    from ganstudio.core.config import check
+
+    cfg = tiny_image_config(k=5)
+    cfg.loss.kind, cfg.optim.name, cfg.optim.lr_d, cfg.optim.lr_g = "wgan", "rmsprop", 5e-5, 5e-5
+    t = Trainer(check(cfg))
+    assert isinstance(t.opt_d, torch.optim.RMSprop) and isinstance(t.opt_g, torch.optim.RMSprop)
+    for _ in range(2):
+        t.step()
+    assert all(math.isfinite(s.loss_d) for s in t.drain_stats())
+    assert params(t.D).abs().max().item() <= cfg.loss.clip_value + 1e-9
+    resumed = Trainer(check(cfg))
+    resumed.load_state_dict(copy.deepcopy(t.state_dict()))  # as from a file: nothing shared with t
+    t.step()
+    resumed.step()
+    assert torch.equal(params(t.G), params(resumed.G))
 
 
 def test_instance_noise_anneals_to_zero():

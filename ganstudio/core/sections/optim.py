@@ -1,4 +1,4 @@
-"""The optimizer section: Adam or SGD and the learning rates of G and D."""
+"""The optimizer section: Adam, SGD or RMSprop and the learning rates of G and D."""
 
 from __future__ import annotations
 
@@ -12,8 +12,9 @@ class OptimConfig:
     name: str = setting(
         "adam",
         "Optimizer",
-        "The optimizer used for both networks, each with its own learning rate",
-        choices={"adam": "Adam", "sgd": "SGD with momentum"},
+        "The optimizer used for both networks, each with its own learning rate. RMSprop is the "
+        "Wasserstein GAN paper's for weight clipping (it found momentum made the clipped critic unstable)",
+        choices={"adam": "Adam", "sgd": "SGD with momentum", "rmsprop": "RMSprop"},
     )
     lr_g: float = setting(
         2e-4, "lr G", "Generator learning rate, e.g. 2e-4", more_than=0, what="learning rate", live=True
