@@ -152,9 +152,11 @@ def run_explorer_bench(preset_name: str, seconds: float, rounds: int, drags: int
                 spin(300)
                 first, started = steps[0], time.perf_counter()
                 spin(seconds * 1000)
+                # steps arrive in batches: a short chunk on a busy machine may have seen none yet, and 0 steps/s
+                # is no figure, so the chunk lasts until one has come (both kinds of chunk alike)
+                bench.wait_until(partial(_past, steps, first), "a step in the chunk measured")
                 rates.append((steps[0] - first) / (time.perf_counter() - started))
                 dragger.stop()
-                bench.wait_until(partial(_past, steps, first), "a step in the chunk measured")  # 0 steps/s: no figure
     # a direction search still running would report to the closed window's deleted finder, as at the app's exit
     QThreadPool.globalInstance().waitForDone(POOL_WAIT_MS)
     q, d = median(quiet), median(dragging)

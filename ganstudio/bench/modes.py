@@ -65,18 +65,17 @@ def _trained(
     name: str, dataset: str, seed: int, steps: int | None, overrides: list[str] | None
 ) -> tuple[Trainer, float]:
     """A trainer after a whole run of the preset (with overrides) on the CPU, and the seconds it took."""
-    from ganstudio.core.trainer import Trainer
+    from ganstudio.bench.trainers import bench_trainer
 
     cfg = preset(name)
     for assignment in overrides or []:
         apply_override(cfg, assignment)
-    check(cfg)
     cfg.data.dataset = dataset
     cfg.train.seed = seed
     cfg.train.device = "cpu"
     if steps:
         cfg.train.steps = steps
-    trainer = Trainer(cfg)
+    trainer = bench_trainer(check(cfg))
     started = time.perf_counter()
     for i in range(cfg.train.steps):
         trainer.step()

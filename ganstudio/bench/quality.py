@@ -137,9 +137,9 @@ PUBLISHED_FID = [("non-saturating GAN", 26.5), ("WGAN", 21.5), ("WGAN-GP", 24.5)
 
 
 def train_for(variant: Variant, minutes: float, overrides: list[str] | None, seed: int) -> Trainer:
-    from ganstudio.core.trainer import Trainer
+    from ganstudio.bench.trainers import bench_trainer
 
-    trainer = Trainer(variant_config(variant, overrides, seed))
+    trainer = bench_trainer(variant_config(variant, overrides, seed))
     deadline = time.perf_counter() + 60 * minutes
     while time.perf_counter() < deadline:
         trainer.step()

@@ -34,9 +34,18 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def main(args: argparse.Namespace) -> int:
+    from ganstudio.bench.child_process import BenchError
+
+    names = presets_or(args, DEFAULT_PRESETS)
+    semi = [name for name in names if preset(name).train.labelled_per_class]
+    if semi:
+        raise BenchError(
+            f"{semi[0]} is semi-supervised, and bench speed races a plain GAN loop: "
+            "`ganstudio bench semi` measures it"
+        )
     print(
         run_speed(
-            presets_or(args, DEFAULT_PRESETS),
+            names,
             steps=args.steps,
             chunk=args.chunk,
             json_path=args.json,
@@ -68,7 +77,7 @@ SWITCHES: list[tuple[str, dict[str, object]]] = [
 
 def _variants(name: str, compile_too: bool) -> list[tuple[str, Trainer, float]]:
     """(label, trainer, warm-up seconds): the automatic fast path first, then every distinct flip."""
-    from ganstudio.core.trainer import Trainer
+    from ganstudio.bench.trainers import bench_trainer
 
     out, seen = [], set()
     auto: tuple[str, dict[str, object]] = ("engine, auto", {})
@@ -79,7 +88,7 @@ def _variants(name: str, compile_too: bool) -> list[tuple[str, Trainer, float]]:
         cfg.train.device = "cpu"
         for key, value in perf.items():
             setattr(cfg.perf, key, value)
-        trainer = Trainer(cfg)
+        trainer = bench_trainer(cfg)
         if trainer.fast in seen:
             continue
         seen.add(trainer.fast)

@@ -63,6 +63,22 @@ def test_a_memory_run_shortened_by_set_ends_the_bench_in_one_line(capsys):
     assert err.count("\n") == 1 and "train.steps where --set gives it" in err
 
 
+def test_bench_speed_refuses_a_semi_supervised_preset_it_would_race_against_a_plain_gan_loop(capsys):
+    assert main(["bench", "speed", "--preset", "fashion-semi-100", "--steps", "2", "--chunk", "1"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("ganstudio: error: fashion-semi-100 is semi-supervised") and err.count("\n") == 1
+    assert "bench semi" in err
+
+
+def test_a_bench_trains_on_the_threads_its_preset_asks_for(restore_threads, capsys):
+    """gaussian-1d's one thread is what its figures were measured with (README), so the bench takes it too."""
+    import torch
+
+    torch.set_num_threads(2)
+    assert main(["bench", "modes", "--dataset", "gaussian-1d", "--runs", "1", "--steps", "2"]) == 0
+    assert torch.get_num_threads() == 1
+
+
 def test_a_given_step_count_is_never_mistaken_for_the_default(capsys):
     """200 used to be both speed's default and the "not given" mark, so memory ran 10,000 steps for it."""
     assert "--steps: must be at least 2,000" in usage_error(["bench", "memory", "--steps", "200"], capsys)
