@@ -72,12 +72,17 @@ def _semi_accuracy(config: RunConfig) -> tuple[float, str, float]:
 def main(args: argparse.Namespace) -> int:
     import torch
 
-    from ganstudio.core.semi.baseline import train_baseline
+    from ganstudio.bench.child_process import BenchError
+    from ganstudio.core.semi.baseline import baseline_problem, train_baseline
     from ganstudio.core.semi.data import build_semi_data
 
     settings = list(dict.fromkeys(args.labels_per_class or [10, 100]))
     for per_class in settings:  # every setting's config and labelled subset refused now, not after runs
-        build_semi_data(_config(args, per_class, args.seeds - 1), torch.device("cpu"))
+        config = _config(args, per_class, args.seeds - 1)
+        problem = baseline_problem(config)
+        if problem:
+            raise BenchError(problem)
+        build_semi_data(config, torch.device("cpu"))
     rows, results, split = [], [], ""
     for per_class in settings:
         semi, base, seconds = [], [], []

@@ -40,8 +40,7 @@ def main(args: argparse.Namespace) -> int:
     semi = [name for name in names if preset(name).train.labelled_per_class]
     if semi:
         raise BenchError(
-            f"{semi[0]} is semi-supervised, and bench speed races a plain GAN loop: "
-            "`ganstudio bench semi` measures it"
+            f"{semi[0]} is semi-supervised, and bench speed races a plain GAN loop: `ganstudio bench semi` measures it"
         )
     print(
         run_speed(

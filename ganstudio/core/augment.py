@@ -150,12 +150,13 @@ class Augmenter:
             x = torch.where(chosen, TRANSFORMS[name](x, generator), x)
         return x
 
-    def observe(self, real_logits: torch.Tensor) -> None:
-        """Adds one D step's real logits to r_t; called by D's step only (not an unrolled copy)."""
+    def observe(self, real_logits: torch.Tensor, images_per_logit: int = 1) -> None:
+        """Adds one D step's real logits to r_t; called by D's step only (not an unrolled copy). A PacGAN
+        D judges packs: each logit stands for images_per_logit images, counted as such."""
         if not (self.active and self.settings.adaptive):
             return
-        self._signs = self._signs + torch.sign(real_logits.detach().float()).sum()
-        self._seen += real_logits.numel()
+        self._signs = self._signs + images_per_logit * torch.sign(real_logits.detach().float()).sum()
+        self._seen += images_per_logit * real_logits.numel()
 
     def end_step(self) -> None:
         """After a generator step: every ADJUST_INTERVAL steps, p moves by sign(r_t - target)."""
@@ -164,7 +165,7 @@ class Augmenter:
         self._steps += 1
         if self._steps % ADJUST_INTERVAL:
             return
-        signs, seen = torch.stack([self._signs, torch.tensor(float(self._seen), device=self._signs.device)])
+        signs, seen = torch.stack([self._signs, torch.full_like(self._signs, float(self._seen))])  # no host sync
         if self.pool is not None:
             signs, seen = self.pool(torch.stack([signs, seen]))
         change = seen / ADJUST_IMAGES

@@ -222,11 +222,6 @@ def semi_supervised_problems(config: RunConfig) -> list[tuple[str, str]]:
         (not d.limit, "a semi-supervised run keeps its own fixed held-out split; set data.limit 0"),
         (t.unrolled_steps == 0, "unrolled D steps are not built for D's class logits; set train.unrolled_steps 0"),
         (config.perf.processes == 1, "a semi-supervised run trains in one process; set perf.processes 1"),
-        (
-            not t.augment_adaptive,
-            "adaptive augmentation is steered by D's realness, which the supervised baseline it is measured "
-            "against has not; set train.augment_adaptive false (fixed augmentation is allowed)",
-        ),
     )
     problems += [(name, reason) for ok, reason in rules if not ok]
     return problems

@@ -24,6 +24,7 @@ from torch import nn
 from ganstudio.core.config import PerfConfig
 
 AMP_DTYPES = {"bf16": torch.bfloat16, "fp16": torch.float16}
+UNFUSED_OPTIMIZERS = ("rmsprop",)  # torch has no fused kernel for them
 
 
 @dataclass(frozen=True)
@@ -89,14 +90,19 @@ def auto_amp(device: torch.device) -> torch.dtype | None:
     return None
 
 
-def resolve_fast_path(perf: PerfConfig, device: torch.device, conv: bool, toy: bool = False) -> FastPath:
+def resolve_fast_path(
+    perf: PerfConfig, device: torch.device, conv: bool, toy: bool = False, optimizer: str = "adam"
+) -> FastPath:
     """toy: 2D/1D distributions, whose mode metrics need finer positions than bf16's 8 bits give
-    (points near 1.0 land on a 0.008 grid against a mode std of 0.01), so auto keeps them fp32."""
+    (points near 1.0 land on a 0.008 grid against a mode std of 0.01), so auto keeps them fp32.
+    optimizer: RMSprop has no fused kernel, so it gets foreach where fused is asked for."""
     cuda = device.type == "cuda"
     amp = (None if toy else auto_amp(device)) if perf.autocast == "auto" else AMP_DTYPES.get(perf.autocast)
     impl = perf.optimizer_impl
     if impl == "auto":
         impl = "fused" if device.type in ("cuda", "cpu") else "foreach"
+    if impl == "fused" and optimizer in UNFUSED_OPTIMIZERS:
+        impl = "foreach"
     auto_channels_last = cuda or (device.type == "cpu" and (amp is None or cpu_has_amx()))
     return FastPath(
         device_type=device.type,

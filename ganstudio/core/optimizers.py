@@ -14,12 +14,12 @@ from ganstudio.core.sections.optim import OptimConfig
 def make_optimizer(
     params: Iterable[nn.Parameter], name: str, lr: float, config: OptimConfig, impl: dict[str, Any]
 ) -> torch.optim.Optimizer:
-    """impl: the fast path's implementation (fused, foreach or a for-loop); RMSprop has no fused kernel and
-    takes foreach, its fastest, instead."""
+    """impl: the fast path's implementation (fused, foreach or a for-loop; resolve_fast_path never asks
+    RMSprop, which has no fused kernel, for fused)."""
     if name == "sgd":
         return torch.optim.SGD(params, lr=lr, momentum=config.momentum, **impl)
     if name == "rmsprop":
-        return torch.optim.RMSprop(params, lr=lr, **({"foreach": True} if impl.get("fused") else impl))
+        return torch.optim.RMSprop(params, lr=lr, **impl)
     return torch.optim.Adam(params, lr=lr, betas=(config.beta1, config.beta2), **impl)
 
 

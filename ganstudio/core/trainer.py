@@ -67,7 +67,11 @@ class Trainer:
             torch.manual_seed(seed)
             g, d = self._networks()
         self.fast: FastPath = resolve_fast_path(
-            config.perf, self.device, conv=config.model.arch == "dcgan", toy=config.data.is_toy
+            config.perf,
+            self.device,
+            conv=config.model.arch == "dcgan",
+            toy=config.data.is_toy,
+            optimizer=config.optim.name,
         )
         memory_format = torch.channels_last if self.fast.channels_last else torch.contiguous_format
         # Module.to takes memory_format as a keyword (torch's docs); its stubs list it only alone
@@ -301,7 +305,7 @@ class Trainer:
         with torch.no_grad(), self.fast.autocast():
             fake = self._g(self.noise(batch), *self._classes(labels))
         loss, real_logits, fake_logits = self._d_loss(self.D, real, fake, self._d, labels)
-        self.augment.observe(real_logits)
+        self.augment.observe(real_logits, self.config.model.pack)
         grad = self._update(loss, self.D, self.opt_d, self.scaler_d)
         self._clip(self.D)
         with torch.no_grad():

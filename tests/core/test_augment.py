@@ -126,6 +126,27 @@ def test_p_moves_by_the_real_images_d_saw(d_steps):
     assert float(aug.p) == pytest.approx(ADJUST_INTERVAL * d_steps * 64 / ADJUST_IMAGES)
 
 
+def test_a_pacgan_d_counts_the_images_in_its_packs():
+    """Packs of 4: a quarter as many logits, each for 4 images; p moves by images, as without packs."""
+    packed, plain = adaptive(cap=1.0), adaptive(cap=1.0)
+    for _ in range(ADJUST_INTERVAL):
+        packed.observe(torch.full((16,), 4.0), images_per_logit=4)
+        plain.observe(torch.full((64,), 4.0))
+        packed.end_step()
+        plain.end_step()
+    assert float(packed.p) == float(plain.p) > 0
+
+
+def test_a_pacgan_run_tells_its_augmenter_the_pack_size():
+    t = Trainer(tiny_image_config(augment_translation=True, augment_adaptive=True, augment_target=0.01))
+    packed_cfg = tiny_image_config(augment_translation=True, augment_adaptive=True, augment_target=0.01)
+    packed_cfg.model.pack = 2
+    packed = Trainer(packed_cfg)
+    t.discriminator_step()
+    packed.discriminator_step()
+    assert packed.augment._seen == t.augment._seen == t.config.train.batch_size
+
+
 def test_ranks_pool_their_signs_and_counts_into_one_p():
     """Under torchrun each rank sees its own share of the batch; pooled (as RankGroup.total sums them),
     two ranks on opposite sides of the target move p as one process seeing both halves would."""

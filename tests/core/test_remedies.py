@@ -150,6 +150,7 @@ def test_a_clipped_critic_trains_with_rmsprop_the_wgan_papers_optimiser(tmp_path
     cfg.loss.kind, cfg.optim.name, cfg.optim.lr_d, cfg.optim.lr_g = "wgan", "rmsprop", 5e-5, 5e-5
     t = Trainer(check(cfg))
     assert isinstance(t.opt_d, torch.optim.RMSprop) and isinstance(t.opt_g, torch.optim.RMSprop)
+    assert t.fast.optimizer_impl == "foreach" and "fused" not in t.fast.describe()  # as the run info says
     for _ in range(2):
         t.step()
     assert all(math.isfinite(s.loss_d) for s in t.drain_stats())

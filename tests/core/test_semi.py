@@ -149,6 +149,16 @@ def test_the_baseline_trains_in_the_runs_precision():
     torch.testing.assert_close(bf16, full, rtol=0.1, atol=0.05)  # the same training, in another precision
 
 
+def test_a_run_with_adaptive_augmentation_trains_but_has_no_baseline_to_be_measured_against():
+    """Its p follows the run's D: a baseline with its own p, or none, would not be the same augmentation.
+    The config itself stays valid, so such runs (older ones too) open, continue and score."""
+    cfg = semi_config(steps=3, augment_translation=True, augment_adaptive=True)
+    trainer = SemiTrainer(check(cfg))
+    trainer.step()
+    with pytest.raises(ValueError, match="no fair supervised baseline for a run with adaptive augmentation"):
+        train_baseline(cfg)
+
+
 def test_the_baseline_stops_when_asked():
     from ganstudio.core.semi.baseline import BaselineStopped
 
@@ -163,7 +173,6 @@ def test_the_baseline_stops_when_asked():
         ("loss.kind", "wgan-gp", "train.labelled_per_class"),
         ("model.arch", "mlp", "train.labelled_per_class"),
         ("data.limit", 2000, "train.labelled_per_class"),
-        ("train.augment_adaptive", True, "train.labelled_per_class"),
     ],
 )
 def test_combinations_that_cannot_work_are_refused_by_name(setting, value, field):

@@ -137,6 +137,18 @@ def test_choices_show_their_labels(qtbot):
     ]
 
 
+def test_only_the_chosen_optimizers_own_settings_are_shown(qtbot):
+    """RMSprop has neither Adam's betas nor SGD's momentum: rows beside it that did nothing misled."""
+    form = SetupForm()
+    qtbot.addWidget(form)
+    shown = {}
+    for name in ("adam", "sgd", "rmsprop"):
+        combo = form.widget("optim.name")
+        combo.setCurrentIndex(combo.findData(name))
+        shown[name] = {f for f in ("optim.beta1", "optim.beta2", "optim.momentum") if form.widget(f).isVisibleTo(form)}
+    assert shown == {"adam": {"optim.beta1", "optim.beta2"}, "sgd": {"optim.momentum"}, "rmsprop": set()}
+
+
 def test_the_live_panel_offers_exactly_the_live_fields(qtbot):
     panel = LiveChangesPanel()
     qtbot.addWidget(panel)

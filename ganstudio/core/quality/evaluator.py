@@ -24,6 +24,7 @@ from ganstudio.core.quality.feature_net import FeatureNet, load_feature_net
 from ganstudio.core.quality.scores import (
     QualityReport,
     frechet_distance,
+    nearest_distances,
     score_features,
 )
 
@@ -92,7 +93,7 @@ class QualityEvaluator:
             train = train[keep[:MEMORISATION_REFERENCE].to(train.device)]
         self.real_features = extract(self.net.features, real, self.device)
         self.train_features = extract(self.net.features, train, self.device)
-        self.own_rows = rows_in(real, train)
+        self.real_nn = nearest_distances(self.real_features, self.train_features, rows_in(real, train))
         self.real_inception = extract(self.inception, real, self.device) if self.inception is not None else None
         self.class_names = tuple(class_names) if real_labels is not None else ()
         self.real_labels = (
@@ -145,7 +146,7 @@ class QualityEvaluator:
             # process on NaN covariances, and no score means anything for such images
             return QualityReport(len(fake), *(math.nan,) * 9)
         features = extract(self.net.features, fake, self.device)
-        report = score_features(self.real_features, features, self.train_features, self.own_rows)
+        report = score_features(self.real_features, features, self.train_features, self.real_nn)
         if self.inception is not None and self.real_inception is not None:
             report.inception_fid = frechet_distance(self.real_inception, extract(self.inception, fake, self.device))
         if labels is not None and self.real_labels is not None:

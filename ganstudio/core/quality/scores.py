@@ -21,6 +21,7 @@ from torch import nn
 PR_NEIGHBOURS = 3
 DC_NEIGHBOURS = 5
 CHUNK = 2048
+NEAREST_BYTES = 1 << 27  # the distances nearest_distances holds at once
 # Under torchrun only rank 0 scores: torchmetrics would otherwise gather every rank's state at compute()
 # and wait for ever on ranks that are not scoring.
 ONE_PROCESS: dict[str, Any] = {"sync_on_compute": False}
@@ -98,12 +99,14 @@ def nearest_distances(
     queries: torch.Tensor, reference: torch.Tensor, own_rows: torch.Tensor | None = None
 ) -> torch.Tensor:
     """Each query's distance to its nearest reference row; own_rows[i] >= 0 names query i's own row in
-    the reference, left out (a training image is not its own nearest neighbour)."""
+    the reference, left out (a training image is not its own nearest neighbour). As many queries at a
+    time as keep their distances to a large reference (60,000 training images) near NEAREST_BYTES."""
     out = []
-    for i in range(0, len(queries), CHUNK):
-        distances = torch.cdist(queries[i : i + CHUNK], reference)
+    rows = max(1, min(CHUNK, NEAREST_BYTES // (8 * max(1, len(reference)))))
+    for i in range(0, len(queries), rows):
+        distances = torch.cdist(queries[i : i + rows], reference)
         if own_rows is not None:
-            own = own_rows[i : i + CHUNK]
+            own = own_rows[i : i + rows]
             members = torch.nonzero(own >= 0).squeeze(1)
             distances[members, own[members]] = math.inf
         out.append(distances.min(dim=1).values)
@@ -111,16 +114,18 @@ def nearest_distances(
 
 
 def memorisation(
-    train: torch.Tensor, real: torch.Tensor, fake: torch.Tensor, own_rows: torch.Tensor | None = None
+    train: torch.Tensor, real: torch.Tensor, fake: torch.Tensor, real_nn: torch.Tensor | None = None
 ) -> tuple[float, float]:
     """How close generated images sit to training images, against how close other real images do.
 
     Returns (ratio of median nearest-training distances fake / real, fraction of fakes closer to a
     training image than 99 % of real images are). A ratio well below 1 or a large fraction means
-    the generator is copying its training set. own_rows: each real image's row in train (-1 for one
-    that is not there), so that a training image is measured to the others.
+    the generator is copying its training set. real_nn: the real images' distances, when the caller
+    keeps them (they do not change from one evaluation to the next; a training image among them
+    measured to the others).
     """
-    real_nn = nearest_distances(real, train, own_rows)
+    if real_nn is None:
+        real_nn = nearest_distances(real, train)
     fake_nn = nearest_distances(fake, train)
     ratio = float(fake_nn.median() / real_nn.median().clamp_min(1e-12))
     threshold = torch.quantile(real_nn, 0.01)
@@ -169,14 +174,14 @@ class QualityReport:
 
 
 def score_features(
-    real: torch.Tensor, fake: torch.Tensor, train: torch.Tensor, own_rows: torch.Tensor | None = None
+    real: torch.Tensor, fake: torch.Tensor, train: torch.Tensor, real_nn: torch.Tensor | None = None
 ) -> QualityReport:
     """Every score from features: real and fake are compared; train is the memorisation reference (the
-    images G trained on), own_rows each real image's row in it (memorisation)."""
+    images G trained on), real_nn as memorisation takes it."""
     precision, recall = precision_recall(real, fake)
     density, coverage = density_coverage(real, fake)
     kid, kid_std = kernel_distance(real, fake)
-    ratio, memorised = memorisation(train, real, fake, own_rows)
+    ratio, memorised = memorisation(train, real, fake, real_nn)
     return QualityReport(
         len(fake), frechet_distance(real, fake), kid, kid_std, precision, recall, density, coverage, ratio, memorised
     )

@@ -33,6 +33,18 @@ class BaselineStopped(Exception):
     """should_stop() said stop: the baseline was given up before it finished (nothing is written)."""
 
 
+def baseline_problem(config: RunConfig) -> str | None:
+    """Why no fair baseline can be trained for this run's config, in one line; None when one can."""
+    if not config.train.labelled_per_class:
+        return "a supervised baseline needs train.labelled_per_class > 0"
+    if config.train.augment_adaptive:
+        return (
+            "no fair supervised baseline for a run with adaptive augmentation: its strength follows the run's "
+            "D, which the baseline has not (fixed augmentation, train.augment_adaptive false, has one)"
+        )
+    return None
+
+
 def train_baseline(
     config: RunConfig,
     *,
@@ -53,8 +65,9 @@ def baseline_discriminator(
 ) -> tuple[nn.Module, SemiData, torch.device]:
     """The baseline's trained D, with the data it was trained on and the device it is on."""
     check(config)
-    if not config.train.labelled_per_class:
-        raise ValueError("a supervised baseline needs train.labelled_per_class > 0")
+    problem = baseline_problem(config)
+    if problem:
+        raise ValueError(problem)
     device = select_device(config.train.device)
     semi = build_semi_data(config, device)
     seed, t = config.train.seed, config.train
@@ -63,7 +76,7 @@ def baseline_discriminator(
         _, D = build_models(config, class_logits=len(semi.class_names))
     D = D.to(device)
     o = config.optim
-    fast = resolve_fast_path(config.perf, device, conv=config.model.arch == "dcgan")
+    fast = resolve_fast_path(config.perf, device, conv=config.model.arch == "dcgan", optimizer=o.name)
     optimizer = make_optimizer(D.parameters(), o.name, o.lr_d, o, fast.optimizer_kwargs())
     scaler = torch.amp.GradScaler(device.type, init_scale=2.0**10) if fast.needs_scaler else None
     rng = torch.Generator(device=device).manual_seed(seed)

@@ -355,6 +355,9 @@ class SetupForm(QWidget):
         key = self.binders["data.dataset"].value()
         self._set_row_visible("data.path", key in FOLDER_DATASETS)
         self._set_row_visible("data.image_size", key not in TOY_DATASETS)
+        optimizer = self.binders["optim.name"].value()  # only the chosen optimizer's own settings
+        for field, used_by in (("optim.beta1", "adam"), ("optim.beta2", "adam"), ("optim.momentum", "sgd")):
+            self._set_row_visible(field, optimizer == used_by)
         path = self.binders["data.path"].value() or ""
         self.folder_check.update(path, key == "image-folder" and bool(path))
         self._check_classes(key, path)
