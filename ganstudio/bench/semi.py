@@ -59,10 +59,12 @@ def _config(args: argparse.Namespace, per_class: int, seed: int) -> RunConfig:
 
 def _semi_accuracy(config: RunConfig) -> tuple[float, str, float]:
     """(held-out accuracy, the split in words, seconds) of one whole semi-supervised run, without a run folder."""
+    from ganstudio.bench.trainers import bench_trainer
     from ganstudio.core.semi.trainer import SemiTrainer
 
     started = time.perf_counter()
-    trainer = SemiTrainer(config)
+    trainer = bench_trainer(config)
+    assert isinstance(trainer, SemiTrainer)  # labelled_per_class > 0: the config is a semi-supervised one
     for _ in range(config.train.steps):
         trainer.step()
     report = trainer.held_out_report()

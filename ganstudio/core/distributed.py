@@ -245,9 +245,7 @@ class RankGroup:
 
     def mean(self, values: torch.Tensor) -> torch.Tensor:
         """A step's stats, averaged over ranks (no host sync on CUDA)."""
-        out = values.clone()
-        self._all_reduce(out)
-        return out.div_(self.world_size)
+        return self.total(values).div_(self.world_size)
 
     # --- control -----------------------------------------------------------------------------
     def announce(self, op: str, payload: object = None) -> None:

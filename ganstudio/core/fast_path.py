@@ -41,6 +41,11 @@ class FastPath:
         """fp16 gradients underflow without loss scaling; bf16 has fp32's range and needs none."""
         return self.amp_dtype == torch.float16
 
+    def grad_scaler(self) -> torch.amp.GradScaler | None:
+        """A loss scaler for an fp16 run, from 2^10, not 2^16: GAN gradients are large and 2^16 overflows at
+        once; None for every other precision."""
+        return torch.amp.GradScaler(self.device_type, init_scale=2.0**10) if self.needs_scaler else None
+
     def autocast(self) -> AbstractContextManager[object]:
         if self.amp_dtype is None:
             return nullcontext()

@@ -86,9 +86,7 @@ class Trainer:
         impl = self.fast.optimizer_kwargs()
         self.opt_g = make_optimizer(self.G.parameters(), o.name, o.lr_g, o, impl)
         self.opt_d = make_optimizer(self.D.parameters(), o.name, o.lr_d, o, impl)
-        # fp16 loss scaling from 2^10, not 2^16: GAN gradients are large and 2^16 overflows at once
-        self.scaler_g = torch.amp.GradScaler(self.device.type, init_scale=2.0**10) if self.fast.needs_scaler else None
-        self.scaler_d = torch.amp.GradScaler(self.device.type, init_scale=2.0**10) if self.fast.needs_scaler else None
+        self.scaler_g, self.scaler_d = self.fast.grad_scaler(), self.fast.grad_scaler()
         # Forward passes of the training step; compiled when asked. Gradient penalties need double
         # backward, which compiled graphs do not support, so D stays eager with them.
         penalties = config.loss.kind == "wgan-gp" or config.loss.r1_gamma > 0

@@ -78,7 +78,7 @@ def baseline_discriminator(
     o = config.optim
     fast = resolve_fast_path(config.perf, device, conv=config.model.arch == "dcgan", optimizer=o.name)
     optimizer = make_optimizer(D.parameters(), o.name, o.lr_d, o, fast.optimizer_kwargs())
-    scaler = torch.amp.GradScaler(device.type, init_scale=2.0**10) if fast.needs_scaler else None
+    scaler = fast.grad_scaler()
     rng = torch.Generator(device=device).manual_seed(seed)
     draw_noise_from(D, rng)
     augment = Augmenter.for_run(t, device)
