@@ -14,9 +14,9 @@ the trainer's torch.Generator, so a resumed run draws the same ones.
 The adaptive strength p is the chance that an image is augmented at all. Every ADJUST_INTERVAL steps
 the overfitting signal r_t = E[sign(D(real))] over those steps moves p up when it is above the target
 (D is sure of every real: memorising) and down when below, by an amount that lets p cross 0 to 1 in
-ADJUST_IMAGES real images seen by D (k of them a step with k D steps; every rank's under torchrun, whose
-ranks pool their signs so that they keep one p). p stays on the device, so steering it never syncs; the cap keeps it from running
-away into leaking augmentations into G.
+ADJUST_IMAGES real images seen by D (k batches a step with k D steps; every rank's under torchrun, whose
+ranks pool their signs so that they keep one p). p stays on the device, so steering it never syncs; the
+cap keeps it from running away into leaking augmentations into G.
 """
 
 from __future__ import annotations
@@ -130,7 +130,7 @@ class Augmenter:
         self.p = torch.zeros((), device=device)
         self._off = torch.full((), float("nan"), device=device)
         self._signs = torch.zeros((), device=device)
-        self._seen = 0  # real logits summed into _signs since the last adjustment (a host count: no sync)
+        self._seen = 0  # real images whose signs are in _signs since the last adjustment (a host count: no sync)
         self._steps = 0
         self.pool: Callable[[torch.Tensor], torch.Tensor] | None = None  # the sum over ranks, under torchrun
 
