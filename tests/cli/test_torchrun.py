@@ -205,3 +205,29 @@ def test_a_killed_rank_is_said_in_one_line_with_how_to_continue(tmp_path):
     assert proc.returncode != 0
     assert "another process of this run ended or stopped answering" in err and f"--resume {run}" in err
     assert "internal error" not in err and "Traceback" not in err
+
+
+_LEAVE_WITH_AN_ERROR = """
+import os, signal, sys
+from ganstudio.cli import _StopOnInterrupt
+try:
+    with _StopOnInterrupt(abort_on_repeat=sys.argv[1] == "alone"):
+        raise RuntimeError("a peer died")
+except RuntimeError:
+    os.kill(os.getpid(), signal.SIGTERM)  # torchrun's, sent as it sees the same death
+    print("said why")
+    sys.exit(2)
+"""
+
+
+def test_a_rank_leaving_with_an_error_says_why_before_torchruns_sigterm_can_end_it():
+    """In the suite a killed peer's rank 0 was ended by torchrun's SIGTERM between leaving the training loop
+    and printing its line; one process alone keeps the default (a SIGTERM after its run ends it)."""
+    ranked = subprocess.run(
+        [sys.executable, "-c", _LEAVE_WITH_AN_ERROR, "rank"], capture_output=True, text=True, timeout=60
+    )
+    assert ranked.returncode == 2 and ranked.stdout == "said why\n", ranked
+    alone = subprocess.run(
+        [sys.executable, "-c", _LEAVE_WITH_AN_ERROR, "alone"], capture_output=True, text=True, timeout=60
+    )
+    assert alone.returncode == -signal.SIGTERM and alone.stdout == ""
