@@ -75,7 +75,8 @@ def main(args: argparse.Namespace) -> int:
     import torch
 
     from ganstudio.bench.child_process import BenchError
-    from ganstudio.core.semi.baseline import baseline_problem, train_baseline
+    from ganstudio.core.semi.baseline import train_baseline
+    from ganstudio.core.semi.baseline_rules import baseline_problem
     from ganstudio.core.semi.data import build_semi_data
 
     settings = list(dict.fromkeys(args.labels_per_class or [10, 100]))

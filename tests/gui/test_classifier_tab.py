@@ -110,6 +110,19 @@ def test_a_run_folder_with_classifier_records_shows_them_when_opened_and_new_run
     assert not w.classifier.baseline_button.isEnabled()  # no run folder to measure it for
 
 
+def test_a_run_with_adaptive_augmentation_offers_no_baseline_and_says_why(make_window, tmp_path):
+    adaptive = RunDirectory.create(tmp_path, "adaptive")
+    adaptive.write_config(semi_config(augment_translation=True, augment_adaptive=True))
+    w = make_window()
+    assert w.files.open_run(adaptive.path)
+    button = w.classifier.baseline_button
+    assert not button.isEnabled()
+    assert button.toolTip().startswith("Unavailable: no fair supervised baseline for a run with adaptive augmentation")
+    plain = semi_run(tmp_path, [(100, report(0.5))])
+    assert w.files.open_run(plain.path)
+    assert button.isEnabled() and not button.toolTip().startswith("Unavailable")
+
+
 def test_a_watched_run_shows_its_classifier_records(qtbot, make_window, tmp_path):
     run = semi_run(tmp_path, [(100, report(0.5))])
     w = make_window()

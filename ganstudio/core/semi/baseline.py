@@ -22,6 +22,7 @@ from ganstudio.core.fast_path import resolve_fast_path
 from ganstudio.core.models import build_models
 from ganstudio.core.models.layers import draw_noise_from
 from ganstudio.core.optimizers import make_optimizer
+from ganstudio.core.semi.baseline_rules import baseline_problem
 from ganstudio.core.semi.data import SemiData, build_semi_data
 from ganstudio.core.semi.report import BASELINE_FILE, ClassifierReport
 from ganstudio.core.semi.scoring import score_classifier
@@ -31,18 +32,6 @@ PROGRESS_EVERY = 10  # D updates between progress calls
 
 class BaselineStopped(Exception):
     """should_stop() said stop: the baseline was given up before it finished (nothing is written)."""
-
-
-def baseline_problem(config: RunConfig) -> str | None:
-    """Why no fair baseline can be trained for this run's config, in one line; None when one can."""
-    if not config.train.labelled_per_class:
-        return "a supervised baseline needs train.labelled_per_class > 0"
-    if config.train.augment_adaptive:
-        return (
-            "no fair supervised baseline for a run with adaptive augmentation: its strength follows the run's "
-            "D, which the baseline has not (fixed augmentation, train.augment_adaptive false, has one)"
-        )
-    return None
 
 
 def train_baseline(

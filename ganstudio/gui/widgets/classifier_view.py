@@ -35,6 +35,11 @@ NO_SCORES = (
     "No held-out check yet: D is scored on the held-out images at each quality check (Score every, in the "
     "Quality metrics fold) and at the end of the run"
 )
+BASELINE_HELP = (
+    "Trains the same D network on the run's labelled images alone (no GAN, same steps and augmentation) "
+    "and scores it on the same held-out images, for the dashed reference line. It trains D alone for the "
+    "run's steps, a fraction of the run's own time (the progress bar counts them); saved in the run folder"
+)
 CLASSIFY_SHORTCUT = "Ctrl+K"
 CLASSIFY_FOLDER_SHORTCUT = "Ctrl+Shift+K"
 
@@ -43,6 +48,20 @@ def _button(text: str, name: str, tip: str) -> QPushButton:
     button = QPushButton(text, objectName=name)
     button.setToolTip(tip)
     return button
+
+
+def _no_baseline_reason(run_dir: str | None) -> str | None:
+    """Why the run in run_dir has no fair baseline (its config.json read, a small bounded file); None when it
+    has one, or when the folder cannot say: then Measure baseline tries and its job says what went wrong."""
+    if run_dir is None:
+        return None
+    from ganstudio.core.runlog import RunDirectory, RunError
+    from ganstudio.core.semi.baseline_rules import baseline_problem
+
+    try:
+        return baseline_problem(RunDirectory.open(run_dir).read_config())
+    except (RunError, OSError, ValueError):
+        return None
 
 
 class ClassifierView(QWidget):
@@ -54,6 +73,7 @@ class ClassifierView(QWidget):
         self.run_dir: str | None = None
         self.latest: tuple[int, ClassifierReport] | None = None
         self.baseline: ClassifierReport | None = None
+        self.no_baseline_reason: str | None = None  # a run that has no fair baseline, said on the greyed button
         self.classify_job = ClassifyJob(self)
         self.others_dropped = 0  # files dropped with the one being classified
         self.baseline_job = BaselineJob(self)
@@ -65,9 +85,7 @@ class ClassifierView(QWidget):
         self.baseline_button = _button(
             "Measure baseline",
             "measureBaselineButton",
-            "Trains the same D network on the run's labelled images alone (no GAN, same steps and augmentation) "
-            "and scores it on the same held-out images, for the dashed reference line. It trains D alone for the "
-            "run's steps, a fraction of the run's own time (the progress bar counts them); saved in the run folder",
+            BASELINE_HELP,
         )
         self.baseline_progress = QProgressBar(objectName="baselineProgress")
         self.baseline_progress.setToolTip("The baseline's training steps so far")
@@ -187,6 +205,7 @@ class ClassifierView(QWidget):
 
     def set_run_folder(self, run_dir: str | None) -> None:
         """The run whose checkpoint classifies dropped images and whose baseline is drawn, if measured."""
+        self.no_baseline_reason = _no_baseline_reason(run_dir)
         # what the last run's baseline gave is not this one's (unless it is still being measured)
         if run_dir != self.run_dir and not self.baseline_job.busy:
             self.baseline_label.setText("")
@@ -322,7 +341,10 @@ class ClassifierView(QWidget):
 
     def _update_buttons(self) -> None:
         measuring = self.baseline_job.busy
-        self.baseline_button.setEnabled(self.run_dir is not None and not measuring)
+        self.baseline_button.setEnabled(self.run_dir is not None and not measuring and not self.no_baseline_reason)
+        self.baseline_button.setToolTip(
+            f"Unavailable: {self.no_baseline_reason}" if self.no_baseline_reason else BASELINE_HELP
+        )
         self.baseline_progress.setVisible(measuring)
         self.cancel_button.setVisible(measuring)
         self.classify_button.setEnabled(not self.classify_job.busy)
