@@ -14,6 +14,7 @@ from ganstudio.bench.arguments import add_json, add_preset, add_set
 from ganstudio.bench.table import format_table, spread, write_json
 from ganstudio.cli_types import positive_int
 from ganstudio.core.config import apply_override, check, preset
+from ganstudio.core.wording import counted
 
 if TYPE_CHECKING:  # torch loads when the bench runs, not when the CLI parses its arguments
     from ganstudio.core.trainer import Trainer
@@ -188,6 +189,6 @@ def run_match(
     )
     label = " ".join([name, *(overrides or [])])
     write_json(json_path, "modes", {"dataset": dataset, "preset": name, "overrides": overrides or [], "runs": per_run})
-    return f"{label} on {dataset}, {runs} seeds\n" + format_table(
+    return f"{label} on {dataset}, {counted(runs, 'seed')}\n" + format_table(
         ["seed", "W1 to the data", "mean D(x)", "mean D(G(z))", "D loss (2 ln 2 = 1.386)", "time/run"], rows
     )

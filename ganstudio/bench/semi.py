@@ -13,6 +13,7 @@ from ganstudio.bench.arguments import add_json, add_preset, add_set
 from ganstudio.bench.table import format_table, spread, write_json
 from ganstudio.cli_types import at_least, positive_int
 from ganstudio.core.config import RunConfig, apply_override, check, preset
+from ganstudio.core.wording import counted
 
 HELP = "semi-supervised GAN vs the supervised baseline: held-out accuracy over seeds, per labels per class"
 # The preset made for a number of labels per class; any other number starts from fashion-semi-100
@@ -119,7 +120,7 @@ def main(args: argparse.Namespace) -> int:
             "semi_seconds": seconds,
         }
         results.append(record)
-    print(f"held-out accuracy on {split}; {args.seeds} seeds, mean +- std")
+    print(f"held-out accuracy on {split}; {counted(args.seeds, 'seed')}" + (", mean +- std" if args.seeds > 1 else ""))
     print(
         format_table(
             ["labels per class", "semi-supervised GAN", "supervised baseline", "gain", "GAN error", "s per run"], rows

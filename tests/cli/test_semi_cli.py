@@ -52,6 +52,13 @@ def test_train_logs_and_prints_held_out_accuracy(semi_run):
     assert len(scored[-1]["confusion"]) == 10
 
 
+def test_eval_checks_memorisation_against_the_training_part_only(semi_run, capsys):
+    """The 2,000 held-out images were never shown to G: a copy of one would be no copy of its training data."""
+    assert main(["eval", str(semi_run / "checkpoints" / "latest.pt"), "--n", "50"]) == 0
+    captured = capsys.readouterr()
+    assert "memorisation: against the 8,000 images G trained on" in captured.out + captured.err
+
+
 def test_eval_classifier_names_the_split_and_every_class(semi_run, capsys):
     assert main(["eval", str(semi_run / "checkpoints" / "latest.pt"), "--classifier"]) == 0
     out = capsys.readouterr().out

@@ -118,9 +118,11 @@ def test_a_run_with_adaptive_augmentation_offers_no_baseline_and_says_why(make_w
     button = w.classifier.baseline_button
     assert not button.isEnabled()
     assert button.toolTip().startswith("Unavailable: no fair supervised baseline for a run with adaptive augmentation")
+    assert w.classifier.baseline_label.text().startswith("No baseline: no fair supervised baseline")  # seen unhovered
     plain = semi_run(tmp_path, [(100, report(0.5))])
     assert w.files.open_run(plain.path)
     assert button.isEnabled() and not button.toolTip().startswith("Unavailable")
+    assert w.classifier.baseline_label.text() == ""
 
 
 def test_a_watched_run_shows_its_classifier_records(qtbot, make_window, tmp_path):

@@ -13,6 +13,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+import numpy as np
 import torch
 from torch import nn
 
@@ -67,6 +68,20 @@ def distinct_reference(reference: torch.Tensor, images: torch.Tensor) -> tuple[t
             kept.append(index)
     own = torch.tensor([rows.get(_digest(image), -1) for image in images.cpu()], dtype=torch.long)
     return torch.tensor(kept, dtype=torch.long), own
+
+
+def trained_part(loaded: LoadedImages, data: DataConfig, config: RunConfig) -> np.ndarray | None:
+    """The images of `loaded` a checkpoint trained on, when not all of them: a data.limit run's subset, a
+    semi-supervised run's training part (its held-out images were never shown to G). None: all of them."""
+    from ganstudio.core.data.subset import limit_images
+
+    if data.limit:
+        return limit_images(loaded, data.limit, config.train.seed).images
+    if config.train.labelled_per_class and data.dataset == config.data.dataset:
+        from ganstudio.core.semi.data import held_out_split
+
+        return held_out_split(loaded, data)[0].images
+    return None
 
 
 class QualityEvaluator:
@@ -228,7 +243,6 @@ def evaluate_checkpoint(
     choice); progress gets a line before each stage that takes seconds. Nothing is downloaded."""
     from ganstudio.core.data import load_images
     from ganstudio.core.data.images import fit_images
-    from ganstudio.core.data.subset import limit_images
     from ganstudio.core.quality.inception import InceptionError, load_inception
     from ganstudio.core.quality.inception_weights import find_inception_weights
     from ganstudio.core.sampling import load_generator
@@ -251,12 +265,15 @@ def evaluate_checkpoint(
     real = fit_images(loaded.images, snapshot.config.data.image_size, snapshot.config.data.channels)
     labels = real_labels_for(snapshot.class_names, loaded) if snapshot.is_conditional else None
     inception = load_inception(weights, device) if weights is not None else None
-    trained_on = None
-    if data.limit:  # G saw the subset: it is what a copy would come from
-        subset = limit_images(loaded, data.limit, snapshot.config.train.seed).images
-        trained_on = fit_images(subset, snapshot.config.data.image_size, snapshot.config.data.channels)
+    trained = trained_part(loaded, data, snapshot.config)
+    trained_on = (
+        None if trained is None else fit_images(trained, snapshot.config.data.image_size, snapshot.config.data.channels)
+    )
     reference = min(len(real) if trained_on is None else len(trained_on), MEMORISATION_REFERENCE)
-    progress(f"features of {min(samples, len(real) // 2) + reference:,} real images...")
+    progress(
+        f"features of {min(samples, len(real) // 2) + reference:,} real images (memorisation: against "
+        f"{'the ' + format(reference, ',') + ' images G trained on' if trained_on is not None else 'all of them'})..."
+    )
     evaluator = QualityEvaluator(
         real,
         samples,

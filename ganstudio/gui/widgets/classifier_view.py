@@ -208,7 +208,7 @@ class ClassifierView(QWidget):
         self.no_baseline_reason = _no_baseline_reason(run_dir)
         # what the last run's baseline gave is not this one's (unless it is still being measured)
         if run_dir != self.run_dir and not self.baseline_job.busy:
-            self.baseline_label.setText("")
+            self.baseline_label.setText(f"No baseline: {self.no_baseline_reason}" if self.no_baseline_reason else "")
         self.run_dir = run_dir
         if run_dir is not None and (Path(run_dir) / BASELINE_FILE).is_file():  # the import costs only when used
             from ganstudio.core.semi.baseline import read_baseline
