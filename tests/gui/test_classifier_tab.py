@@ -115,6 +115,9 @@ def test_a_run_with_adaptive_augmentation_offers_no_baseline_and_says_why(make_w
     adaptive.write_config(semi_config(augment_translation=True, augment_adaptive=True))
     w = make_window()
     assert w.files.open_run(adaptive.path)
+    label = w.classifier.baseline_label
+    # the reason wraps beside the button: unwrapped, its 900 px squeezed the setup panel at 1280 x 800
+    assert label.fontMetrics().horizontalAdvance(label.text()) > 600 > label.minimumSizeHint().width()
     button = w.classifier.baseline_button
     assert not button.isEnabled()
     assert button.toolTip().startswith("Unavailable: no fair supervised baseline for a run with adaptive augmentation")

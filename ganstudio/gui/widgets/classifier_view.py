@@ -96,6 +96,7 @@ class ClassifierView(QWidget):
         self.cancel_button = _button("Cancel", "cancelBaselineButton", "Stops measuring the baseline; nothing is saved")
         self.baseline_label = QLabel("", objectName="baselineLabel")
         self.baseline_label.setToolTip("What measuring the supervised baseline gave, or why it did not")
+        self.baseline_label.setWordWrap(True)  # a reason is a sentence: unwrapped, it squeezed the setup panel
 
         self.matrix_title = QLabel("Confusion matrix", objectName="confusionTitle")
         self.matrix = ConfusionMatrixTable()
