@@ -309,13 +309,13 @@ class _StopOnInterrupt:
         self._previous = {sig: signal.signal(sig, self._handle) for sig in self.SIGNALS}
         return self
 
-    def __exit__(self, exc_type, *exc):
-        # Under torchrun a rank leaving with an error (a peer died) has yet to say so in one line, and torchrun,
-        # which saw the same death, sends its SIGTERM now: the default action would end the rank silently
-        # first. It is ignored from here; torchrun's SIGKILL after its grace period stays the hard stop.
-        leaving_a_group = exc_type is not None and not self.abort_on_repeat
+    def __exit__(self, *exc):
+        # Under torchrun a rank whose loop has ended (a peer died: an error, or a failure the supervisor
+        # reported) has yet to say so in one line, and torchrun, which saw the same death, sends its SIGTERM
+        # now: the default action would end the rank silently first. It is ignored from here; torchrun's
+        # SIGKILL after its grace period stays the hard stop.
         for sig, previous in self._previous.items():
-            signal.signal(sig, signal.SIG_IGN if leaving_a_group else previous)
+            signal.signal(sig, previous if self.abort_on_repeat else signal.SIG_IGN)
         return False
 
 
