@@ -169,7 +169,7 @@ class RunFiles(QObject):
         w.controls.reset_rate()
         w.banner.hide()
         w.explorer.run_folder = w.run_dir
-        w.classifier.set_run_folder(w.run_dir)
+        w.classifier.set_run_folder(w.run_dir, config)
         w.samples.set_class_names(() if problem else w.explorer.state.grid_row_names)  # a conditional run's rows
         w.controls.set_run(config.train.steps, last)
         w.setWindowTitle(f"GAN Studio - {run.path.name}")

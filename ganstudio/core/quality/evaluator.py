@@ -269,10 +269,10 @@ def evaluate_checkpoint(
     trained_on = (
         None if trained is None else fit_images(trained, snapshot.config.data.image_size, snapshot.config.data.channels)
     )
-    reference = min(len(real) if trained_on is None else len(trained_on), MEMORISATION_REFERENCE)
+    reference = min(len(real if trained_on is None else trained_on), MEMORISATION_REFERENCE)
+    against = "all of them" if trained_on is None else f"the {reference:,} images G trained on"
     progress(
-        f"features of {min(samples, len(real) // 2) + reference:,} real images (memorisation: against "
-        f"{'the ' + format(reference, ',') + ' images G trained on' if trained_on is not None else 'all of them'})..."
+        f"features of {min(samples, len(real) // 2) + reference:,} real images (memorisation: against {against})..."
     )
     evaluator = QualityEvaluator(
         real,

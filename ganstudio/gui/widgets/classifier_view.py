@@ -23,6 +23,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from ganstudio.core.config import RunConfig
+from ganstudio.core.semi.baseline_rules import baseline_problem
 from ganstudio.core.semi.report import BASELINE_FILE, ClassifierReport
 from ganstudio.gui.classifier_jobs import BaselineJob, ClassifiedImages, ClassifyJob
 from ganstudio.gui.widgets.accuracy_plot import AccuracyPlot
@@ -48,20 +50,6 @@ def _button(text: str, name: str, tip: str) -> QPushButton:
     button = QPushButton(text, objectName=name)
     button.setToolTip(tip)
     return button
-
-
-def _no_baseline_reason(run_dir: str | None) -> str | None:
-    """Why the run in run_dir has no fair baseline (its config.json read, a small bounded file); None when it
-    has one, or when the folder cannot say: then Measure baseline tries and its job says what went wrong."""
-    if run_dir is None:
-        return None
-    from ganstudio.core.runlog import RunDirectory, RunError
-    from ganstudio.core.semi.baseline_rules import baseline_problem
-
-    try:
-        return baseline_problem(RunDirectory.open(run_dir).read_config())
-    except (RunError, OSError, ValueError):
-        return None
 
 
 class ClassifierView(QWidget):
@@ -204,9 +192,10 @@ class ClassifierView(QWidget):
         self.probabilities.setRowCount(0)
         self.scores_changed.emit()
 
-    def set_run_folder(self, run_dir: str | None) -> None:
-        """The run whose checkpoint classifies dropped images and whose baseline is drawn, if measured."""
-        self.no_baseline_reason = _no_baseline_reason(run_dir)
+    def set_run_folder(self, run_dir: str | None, config: RunConfig | None = None) -> None:
+        """The run whose checkpoint classifies dropped images and whose baseline is drawn, if measured; its
+        config (the caller has it: no second read of config.json) says whether it has a fair baseline."""
+        self.no_baseline_reason = baseline_problem(config) if run_dir is not None and config is not None else None
         # what the last run's baseline gave is not this one's (unless it is still being measured)
         if run_dir != self.run_dir and not self.baseline_job.busy:
             self.baseline_label.setText(f"No baseline: {self.no_baseline_reason}" if self.no_baseline_reason else "")
