@@ -249,10 +249,11 @@ class MainWindow(QMainWindow):
             return
         config = self.form.config()
         self.settings.set_last_config(config)
+        carried_on = self.files.carried_on(config.train.steps)
         if config.perf.processes > 1:  # torchrun trains it in child processes; the window watches its folder
-            self.launcher.start(config, self.files.continuable, self.settings.runs_dir)
+            self.launcher.start(config, carried_on, self.settings.runs_dir)
             return
-        if self.files.continuable is None:  # a new run: the views start empty
+        if carried_on is None:  # a new run: the views start empty
             self.plots.clear()
             self.samples.clear()
             self.distribution.clear()
@@ -400,9 +401,10 @@ class MainWindow(QMainWindow):
         self.plots.show_loss_family(config.loss.kind)
         if self.state is RunPhase.IDLE:
             self.files.check_continuable()
-            if valid:  # the bar counts toward the run Start would train (it kept the last run's length)
-                carried_on = self.files.continuable is not None or self.watch.active
-                start = self.controls.step if carried_on else 0
+            if valid:  # the bar counts toward the run Start would train: a new one, or the one it carries on
+                start = 0
+                if self.files.carried_on(config.train.steps) is not None or self.watch.active:
+                    start = self.controls.step if self.files.finished_at is None else self.files.finished_at
                 self.controls.set_run(config.train.steps, start)
         self.update_controls()
 
@@ -411,8 +413,8 @@ class MainWindow(QMainWindow):
             return
         why_not = self.form.why_not_valid() if self.state.allows(RunAction.START) else ""
         can_start = self.state.allows(RunAction.START) and not why_not
-        continuable = self.files.continuable is not None
-        self.controls.show_phase(self.state, can_start, continuable, why_not)
+        continuable = self.files.carried_on() is not None
+        self.controls.show_phase(self.state, can_start, continuable, why_not, self.files.finished_at)
         self.menu_actions.show_phase(self.state, can_start, self.watch.active, continuable)
         self.form.setEnabled(self.state.allows(RunAction.EDIT_SETUP))
         self.live.setEnabled(self.state.allows(RunAction.CHANGE_LIVE))

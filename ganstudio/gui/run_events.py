@@ -122,9 +122,11 @@ class RunEvents(QObject):
             why = w.files.adopt(RunDirectory(w.run_dir))
             if why is not None:
                 w.statusBar().showMessage(f"Run stopped. {why}", 15000)
-        elif reason is FinishReason.DONE:
-            w.files.set_continuable(None)
-            w.statusBar().showMessage(f"Run finished: {w.run_dir}", 10000)
+        elif reason is FinishReason.DONE and w.run_dir:  # Start begins a new run, or carries this one on
+            step = w.controls.step
+            why = w.files.adopt(RunDirectory(w.run_dir), finished_at=step)
+            more = "; raise Steps to carry it on" if why is None else ""
+            w.statusBar().showMessage(f"Run finished at step {step:,}: {w.run_dir}{more}", 15000)
         w.distribution.set_paused(False)
         w.controls.reset_rate()
         w.set_phase(RunPhase.IDLE)

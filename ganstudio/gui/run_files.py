@@ -33,14 +33,30 @@ class RunFiles(QObject):
         self.window = window
         self.continuable: RunDirectory | None = None  # an opened or stopped run that Start continues
         self.continuable_config: RunConfig | None = None  # its config.json, read once, compared on every form edit
+        self.finished_at: int | None = None  # the continuable run's last step when it reached its Steps
 
-    def set_continuable(self, run: RunDirectory | None, config: RunConfig | None = None) -> None:
+    def set_continuable(
+        self, run: RunDirectory | None, config: RunConfig | None = None, finished_at: int | None = None
+    ) -> None:
         self.continuable = run
         self.continuable_config = config if run is not None else None
+        self.finished_at = finished_at if run is not None else None
 
-    def adopt(self, run: RunDirectory) -> str | None:
+    def carried_on(self, steps: int | None = None) -> RunDirectory | None:
+        """The run Start would carry on for a run of `steps` steps (the form's Steps when None). A finished
+        run is carried on only once Steps goes past its last step; until then Start begins a new run with
+        these settings, as a user pressing Start again after a run expects (a Continue refused for its
+        length was a dead end)."""
+        if self.continuable is None or self.finished_at is None:
+            return self.continuable
+        if steps is None:
+            steps = self.window.form.binders["train.steps"].value()
+        return self.continuable if isinstance(steps, int) and steps > self.finished_at else None
+
+    def adopt(self, run: RunDirectory, finished_at: int | None = None) -> str | None:
         """Makes a run on disk the one Start carries on, with the config it has now (config.json holds the
-        changes made while it trained): the form and the live panel show it. Returns why it cannot be."""
+        changes made while it trained): the form and the live panel show it. Returns why it cannot be.
+        finished_at: its last step when it ran to the end."""
         self.set_continuable(None)
         try:
             config = config_in_folder(run.read_config(), run.path)
@@ -52,7 +68,7 @@ class RunFiles(QObject):
         self.window.live.load(config)
         if config.data.dataset == "drawn" and config.data.path:  # its points are now the run folder's own copy
             self.window.form.set_drawn(config.data.path)
-        self.set_continuable(run, config)
+        self.set_continuable(run, config, finished_at)
         return None
 
     def check_continuable(self) -> None:
@@ -79,7 +95,7 @@ class RunFiles(QObject):
         """How the worker makes the session Start asked for: the continuable run carried on, or a new one.
         Called on the training thread, which imports torch: the window stays responsive meanwhile (a
         click on Start while the engine still warms up would otherwise wait seconds for that import)."""
-        continuable, runs_root = self.continuable, self.window.settings.runs_dir
+        continuable, runs_root = self.carried_on(config.train.steps), self.window.settings.runs_dir
 
         def make() -> TrainingSession:
             from ganstudio.core.session import TrainingSession
@@ -164,7 +180,7 @@ class RunFiles(QObject):
                 continue
         w.form.set_config(config)
         problem = self.explore_latest(run)
-        self.set_continuable(run if problem is None else None, config)
+        self.set_continuable(run if problem is None else None, config, last if last >= config.train.steps else None)
         w.run_dir = str(run.path)
         w.controls.reset_rate()
         w.banner.hide()
@@ -174,7 +190,8 @@ class RunFiles(QObject):
         w.controls.set_run(config.train.steps, last)
         w.setWindowTitle(f"GAN Studio - {run.path.name}")
         if problem is None:
-            w.statusBar().showMessage(f"Opened {run.path} at step {last:,}; Start continues it", 8000)
+            how = "raise Steps and Continue carries it on" if self.finished_at is not None else "Start continues it"
+            w.statusBar().showMessage(f"Opened {run.path} at step {last:,}; {how}", 8000)
         elif problem == NO_CHECKPOINT:  # it ended before its first checkpoint: nothing went wrong here
             w.statusBar().showMessage(
                 f"Opened {run.path} at step {last:,}; it saved no checkpoint, so Start begins a new run", 8000

@@ -290,7 +290,7 @@ class WatchMode(QObject):
         w.controls.reset_rate()
         w.set_phase(RunPhase.IDLE)
         more = ""
-        if w.files.adopt(self._watched_run) is None:
+        if w.files.adopt(self._watched_run, finished_at=step) is None:
             more = "; to carry it on here, raise Steps and press Continue"
         self._show_label("finished")
         w.statusBar().showMessage(f"The watched run finished at step {step:,}{more}", 15000)

@@ -5,6 +5,7 @@ from pathlib import Path
 from PySide6.QtCore import Qt
 
 from ganstudio.core.checkpoint import load_checkpoint
+from ganstudio.core.runlog import RunDirectory
 from tests.conftest import tiny_toy_config, trained_run
 
 
@@ -30,12 +31,48 @@ def test_continue_after_stop_with_auto_device(qtbot, make_window):
     assert load_checkpoint(Path(w.run_dir) / "checkpoints" / "latest.pt")["step"] == stopped_at + 15
 
 
+def test_a_run_finished_in_the_window_is_carried_on_once_steps_goes_past_it(qtbot, make_window):
+    """Raising Steps after a run finished used to start a new run from step 0 in a new folder."""
+    w = make_window(auto_config(steps=10))
+    with qtbot.waitSignal(w.controller.finished, timeout=30000) as done:
+        w.start()
+    assert done.args == ["done"]
+    first = w.run_dir
+    assert "finished at step 10" in w.statusBar().currentMessage() and "raise Steps" in w.statusBar().currentMessage()
+    assert w.controls.start_button.text() == "Start" and w.menu_actions.start_action.text() == "&Start"
+    assert "raise Steps past 10 to carry the finished run on" in w.controls.start_button.toolTip()
+    w.form.widget("train.steps").setValue(15)
+    assert w.controls.start_button.text() == "Continue" and w.menu_actions.start_action.text() == "&Continue"
+    with qtbot.waitSignal(w.controller.finished, timeout=30000) as done:
+        qtbot.mouseClick(w.controls.start_button, Qt.MouseButton.LeftButton)
+    assert done.args == ["done"], w.errors.dialog and w.errors.dialog.detailedText()
+    assert w.run_dir == first and load_checkpoint(Path(first) / "checkpoints" / "latest.pt")["step"] == 15
+    assert [s.step for s in RunDirectory(first).read_metrics()] == list(range(1, 16))
+
+
+def test_start_after_a_finished_run_begins_a_new_one_with_its_settings(qtbot, make_window):
+    w = make_window(auto_config(steps=10))
+    with qtbot.waitSignal(w.controller.finished, timeout=30000):
+        w.start()
+    first = w.run_dir
+    w.form.widget("train.steps").setValue(15)
+    w.form.widget("train.steps").setValue(10)  # not past its end again: nothing to carry on
+    assert w.controls.start_button.text() == "Start"
+    with qtbot.waitSignal(w.controller.finished, timeout=30000) as done:
+        qtbot.mouseClick(w.controls.start_button, Qt.MouseButton.LeftButton)
+    assert done.args == ["done"] and w.run_dir != first
+    assert load_checkpoint(Path(first) / "checkpoints" / "latest.pt")["step"] == 10
+    assert [s.step for s in RunDirectory(w.run_dir).read_metrics()] == list(range(1, 11))
+
+
 def test_continue_an_opened_run_folder_with_auto_device(qtbot, make_window, tmp_path):
     trained_run(auto_config(steps=10), tmp_path / "cli-run")
     w = make_window()
     assert w.files.open_run(tmp_path / "cli-run")
-    assert w.form.config().train.device == "auto"
+    assert w.form.config().train.device == "auto" and w.controls.start_button.text() == "Start"  # it finished
+    assert "raise Steps and Continue carries it on" in w.statusBar().currentMessage()
     w.form.widget("train.steps").setValue(25)
+    assert w.controls.start_button.text() == "Continue"
     with qtbot.waitSignal(w.controller.finished, timeout=30000) as done:
         qtbot.mouseClick(w.controls.start_button, Qt.MouseButton.LeftButton)
     assert done.args == ["done"], w.errors.dialog and w.errors.dialog.detailedText()

@@ -85,6 +85,8 @@ def test_step_d_only_changes_d_not_g(qtbot, make_window):
 
 
 def test_a_drawn_distribution_becomes_a_dataset_that_trains(qtbot, make_window):
+    from ganstudio.core.run_data import DRAWN_COPY
+
     cfg = tiny_toy_config(steps=30)
     w = make_window(cfg)
     view = w.distribution
@@ -96,10 +98,10 @@ def test_a_drawn_distribution_becomes_a_dataset_that_trains(qtbot, make_window):
     with qtbot.waitSignal(w.controller.finished, timeout=30000) as done:
         view.train_drawn_button.click()
     assert done.args == ["done"]
-    cfg = w.form.config()
-    assert cfg.data.dataset == "drawn" and cfg.data.path.endswith(".npy")
-    assert Path(cfg.data.path).parent == Path(w.settings.runs_dir) / "drawings"  # not loose among the runs
-    assert np.allclose(np.load(cfg.data.path), points.astype(np.float32))
+    (drawing,) = (Path(w.settings.runs_dir) / "drawings").glob("drawn-*.npy")  # not loose among the runs
+    assert np.allclose(np.load(drawing), points.astype(np.float32))
+    cfg = w.form.config()  # the finished run's, which trained on its own copy of the drawing
+    assert cfg.data.dataset == "drawn" and cfg.data.path == str(Path(w.run_dir) / DRAWN_COPY)
     real = w.distribution.frame.real
     assert real.min() > points.min() - 0.1 and real.max() < points.max() + 0.1
 

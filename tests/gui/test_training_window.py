@@ -196,7 +196,7 @@ def test_open_run_restores_plots_and_continues(qtbot, make_window, tmp_path):
     assert list(w.plots.series.column("step")) == list(range(1, 21))
     assert len(w.samples.history) == 2
     cfg.preset = None  # no longer the preset it began from: the box says (custom)
-    assert w.form.config() == cfg and w.controls.start_button.text() == "Continue"
+    assert w.form.config() == cfg and w.controls.start_button.text() == "Start"  # it ran to its end
     w.form.widget("train.steps").setValue(30)
     assert w.controls.start_button.text() == "Continue"
     with qtbot.waitSignal(w.controller.finished, timeout=30000) as done:
@@ -393,8 +393,8 @@ def test_the_progress_bar_counts_toward_the_steps_the_form_says(make_window, tmp
     trained_run(tiny_image_config(steps=30), tmp_path / "run")
     assert w.files.open_run(tmp_path / "run")
     steps = w.form.widget("train.steps")
-    steps.setValue(20)  # shorter than the run: the bar holds at its end, the run's step is kept
-    assert (w.controls.progress.value(), w.controls.progress.maximum()) == (20, 20)
+    steps.setValue(20)  # not past the finished run's end: Start would begin a new run
+    assert (w.controls.progress.value(), w.controls.progress.maximum()) == (0, 20)
     steps.setValue(50)
     assert (w.controls.progress.value(), w.controls.progress.maximum()) == (30, 50)
 
