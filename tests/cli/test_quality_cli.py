@@ -181,3 +181,20 @@ def test_inception_weights_that_would_unpack_in_memory_are_refused(tmp_path):
         archive.writestr("archive/data.pkl", b"\0" * 10_000_000)
     with pytest.raises(InceptionError, match="would unpack"):
         check_inception_file(bomb)
+
+
+def test_eval_naming_the_runs_own_data_keeps_its_training_subset(tmp_path, capsys):
+    """`--dataset fashion-mnist` on a data.limit run measured memorisation against all 10,000 images."""
+    from ganstudio.core.checkpoint import save_checkpoint
+    from ganstudio.core.trainer import Trainer
+
+    cfg = tiny_image_config(steps=5)
+    cfg.data.limit = 300
+    checkpoint = tmp_path / "latest.pt"
+    save_checkpoint(Trainer(cfg).state_dict(), checkpoint)
+    for named in ([], ["--dataset", "fashion-mnist"]):
+        assert main(["eval", str(checkpoint), "--n", "60", *named]) == 0
+        assert "memorisation: against the 300 images G trained on" in capsys.readouterr().err
+    other = ["--dataset", "fashion-mnist", "--data-path", str(tmp_path)]  # not the data it trained on: all of it
+    assert main(["eval", str(checkpoint), "--n", "60", *other]) == 0
+    assert "memorisation: against all of them" in capsys.readouterr().err

@@ -190,6 +190,12 @@ class QualityEvaluator:
         return report
 
 
+def _same_folder(named: str | None, trained: str | None) -> bool:
+    if named is None or trained is None:
+        return named == trained
+    return Path(named).expanduser().resolve() == Path(trained).expanduser().resolve()
+
+
 def real_data_for(
     checkpoint: str | Path, config: RunConfig, dataset: str | None = None, data_path: str | None = None
 ) -> tuple[DataConfig, str]:
@@ -200,7 +206,15 @@ def real_data_for(
     (--dataset/--data-path), or the run folder the checkpoint lives in does."""
     data = config.data
     if dataset is not None:
-        chosen = DataConfig(dataset=dataset, path=data_path, image_size=data.image_size, channels=data.channels)
+        # the run's own data named again: G trained on its data.limit subset of it, the memorisation reference
+        own = dataset == data.dataset and _same_folder(data_path, data.path)
+        chosen = DataConfig(
+            dataset=dataset,
+            path=data_path,
+            image_size=data.image_size,
+            channels=data.channels,
+            limit=data.limit if own else 0,
+        )
         try:
             check_data(chosen)
         except ConfigError as exc:
