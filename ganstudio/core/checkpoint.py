@@ -21,6 +21,7 @@ import torch
 from torch import nn
 
 from ganstudio.core.atomic import atomic_write
+from ganstudio.core.optimizer_state import optimizer_state_problem
 from ganstudio.core.trainer_state import CHECKPOINT_FORMAT, CHECKPOINT_VERSION
 
 if TYPE_CHECKING:
@@ -272,6 +273,12 @@ def restore_trainer(trainer: Trainer, state: dict[str, Any]) -> None:
         raise CheckpointError(
             f"the checkpoint's fixed noise is not a {expected.dtype} tensor of shape {list(expected.shape)}"
         )
+    if not bool(torch.isfinite(noise).all()):
+        raise CheckpointError("the checkpoint's fixed noise is not all finite numbers (NaN or Inf)")
+    for what, optimizer in (("generator", trainer.opt_g), ("discriminator", trainer.opt_d)):
+        problem = optimizer_state_problem(optimizer, state.get(f"opt_{what[0]}"))
+        if problem:
+            raise CheckpointError(f"the checkpoint's {what} optimizer state {problem}")
     try:
         trainer.load_state_dict(state)
     except (RuntimeError, KeyError, TypeError, ValueError, IndexError, AttributeError) as exc:

@@ -119,6 +119,7 @@ def build_trainer(config: RunConfig, run: RunDirectory, device: str | None = Non
     quality scores could never be computed is refused here, before it trains to its first score. A run
     continued from its folder passes download=False: its config is a file anyone may have written, so the
     data it names must be on disk already."""
+    check_inception(config)
     data = data_in_folder(config.data, run.path)
     if data is config.data:
         trainer = make_trainer(config, device=device, download=download)
@@ -170,7 +171,6 @@ class TrainingSession:
         lock = RunLock.acquire(run.path)
         try:
             run.check_own_folders()
-            check_inception(config)
             config = adopt_drawn(data_named_absolutely(config), run.path)
             trainer = build_trainer(config, run, device)
             if prepare is not None:

@@ -428,9 +428,11 @@ class Trainer:
         return out
 
     def weights_are_finite(self) -> bool:
-        """Whether no weight of G or D is NaN or Inf: a run that went NaN must not save them over a good checkpoint."""
+        """Whether no weight of G, its EMA copy or D is NaN or Inf: a run that went NaN must not save them
+        over a good checkpoint, nor a resume train on them."""
+        nets = [self.G, self.D] + ([self.G_ema] if self.G_ema is not None else [])
         with torch.no_grad():
-            return all(bool(torch.isfinite(p).all()) for net in (self.G, self.D) for p in net.parameters())
+            return all(bool(torch.isfinite(p).all()) for net in nets for p in net.parameters())
 
     @property
     def sampling_generator(self) -> nn.Module:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from ganstudio.core.optimizer_state import load_optimizer_state
+
 if TYPE_CHECKING:
     from ganstudio.core.trainer import Trainer
 
@@ -41,8 +43,8 @@ def restore_trainer_state(trainer: Trainer, state: dict[str, Any]) -> None:
     if trainer.G_ema is not None:
         trainer.G_ema.load_state_dict(state.get("generator_ema", state["generator"]))
     trainer.D.load_state_dict(state["discriminator"])
-    trainer.opt_g.load_state_dict(state["opt_g"])
-    trainer.opt_d.load_state_dict(state["opt_d"])
+    load_optimizer_state(trainer.opt_g, state["opt_g"])
+    load_optimizer_state(trainer.opt_d, state["opt_d"])
     trainer.rng.set_state(state["rng"])
     if trainer.scaler_g is not None and trainer.scaler_d is not None and "scaler_g" in state:
         trainer.scaler_g.load_state_dict(state["scaler_g"])

@@ -198,3 +198,23 @@ def test_eval_naming_the_runs_own_data_keeps_its_training_subset(tmp_path, capsy
     other = ["--dataset", "fashion-mnist", "--data-path", str(tmp_path)]  # not the data it trained on: all of it
     assert main(["eval", str(checkpoint), "--n", "60", *other]) == 0
     assert "memorisation: against all of them" in capsys.readouterr().err
+
+
+def test_a_resume_whose_config_names_no_inception_weights_is_refused_before_it_trains(tmp_path, capsys):
+    """It trained to its first score, appending steps and pictures, and only then refused the file."""
+    from tests.conftest import one_error_line
+
+    cfg_path = tmp_path / "cfg.json"
+    cfg_path.write_text(quality_config(steps=5).to_json())
+    run = tmp_path / "run"
+    assert main(["train", "--config", str(cfg_path), "--out", str(run)]) == 0
+    on_disk = json.loads((run / "config.json").read_text())
+    not_weights = tmp_path / "notes.txt"
+    not_weights.write_text("not a weights file")
+    on_disk["quality"].update(inception=True, inception_weights=str(not_weights))
+    (run / "config.json").write_text(json.dumps(on_disk))
+    before = {p.relative_to(run): p.read_bytes() for p in run.rglob("*") if p.is_file()}
+    capsys.readouterr()
+    assert main(["train", "--resume", str(run), "--steps", "10"]) == 2
+    assert "quality.inception_weights" in one_error_line(capsys)
+    assert {p.relative_to(run): p.read_bytes() for p in run.rglob("*") if p.is_file()} == before
