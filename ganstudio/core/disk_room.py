@@ -7,6 +7,7 @@ interval keeps a step copy beside latest.pt, so the room a run needs grows with 
 
 from __future__ import annotations
 
+import math
 import shutil
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -18,7 +19,11 @@ from ganstudio.core.runlog import RunDirectory, RunError
 if TYPE_CHECKING:
     from ganstudio.core.trainer import Trainer
 
-SAVE_MARGIN_BYTES = 1 << 20  # the sample grids, metrics, heartbeat and live picture beside the checkpoints
+SAVE_MARGIN_BYTES = 1 << 20  # the heartbeat, live picture and quality events beside the checkpoints
+METRICS_LINE_BYTES = 400  # one step's line in metrics.jsonl (about 250 bytes) with room to spare
+PNG_OVERHEAD_BYTES = 4096  # a PNG's chunks and zlib's framing
+TOY_PICTURE_BYTES = 24 << 10  # a toy run's scatter: points on white, which PNG packs to a tenth of its pixels
+GRID_COLUMNS, GRID_PADDING = 8, 2  # imaging.image_grid's, as the session draws it
 # a weight's copies each holds: Adam two moments, SGD its momentum, RMSprop its mean square
 OPTIMIZER_MOMENTS = {"adam": 2, "sgd": 1, "rmsprop": 1}
 
@@ -36,13 +41,34 @@ def checkpoint_bytes(trainer: Trainer) -> int:
     return (1 + moments) * (module_bytes(trainer.G) + module_bytes(trainer.D)) + module_bytes(trainer.G_ema)
 
 
+def picture_bytes(trainer: Trainer) -> int:
+    """At most what one sample grid's PNG takes: its pixels uncompressed (a grid of noise barely
+    compresses), a conditional grid's row names and the file's own bytes on top."""
+    if trainer.is_toy:
+        return TOY_PICTURE_BYTES
+    data = trainer.config.data
+    rows = math.ceil(trainer.fixed_noise.shape[0] / GRID_COLUMNS)
+    side = data.image_size + GRID_PADDING
+    pixels = (rows * side + GRID_PADDING) * (GRID_COLUMNS * side + GRID_PADDING)
+    return int(1.25 * pixels * data.channels) + PNG_OVERHEAD_BYTES
+
+
+def history_bytes(trainer: Trainer, total_steps: int) -> int:
+    """The sample grids and metrics.jsonl lines of the steps still to come (a grid every 10 steps of a
+    64-px RGB run takes more than its checkpoints)."""
+    every = trainer.config.train.sample_every
+    grids = total_steps // every - trainer.step_count // every + 1  # and the last step's
+    return grids * picture_bytes(trainer) + (total_steps - trainer.step_count) * METRICS_LINE_BYTES
+
+
 def run_needs_bytes(trainer: Trainer, total_steps: int) -> int:
     """latest.pt written whole beside the one it replaces, a step copy at every interval still to come,
-    best.pt when kept, and the generator's snapshot for the window."""
+    best.pt when kept, the generator's snapshot for the window, and the sample grids and metrics."""
     every = trainer.config.train.checkpoint_every
     copies = total_steps // every - trainer.step_count // every
     files = 1 + max(0, copies) + (1 if trainer.config.quality.keep_best else 0)
-    return files * checkpoint_bytes(trainer) + module_bytes(trainer.G) + SAVE_MARGIN_BYTES
+    checkpoints = files * checkpoint_bytes(trainer) + module_bytes(trainer.G)
+    return checkpoints + history_bytes(trainer, total_steps) + SAVE_MARGIN_BYTES
 
 
 def check_room(run: RunDirectory, trainer: Trainer, total_steps: int, restarting: bool = False) -> None:
@@ -58,7 +84,7 @@ def check_room(run: RunDirectory, trainer: Trainer, total_steps: int, restarting
         return
     if free < needed:
         raise RunError(
-            f"the disk holding {Path(where)} has {free / 2**20:,.1f} MB free, and this run's checkpoints need "
-            f"about {needed / 2**20:,.1f} MB: free some space, choose another folder, or save less often "
-            "(train.checkpoint_every); nothing was changed"
+            f"the disk holding {Path(where)} has {free / 2**20:,.1f} MB free, and this run's checkpoints and "
+            f"sample grids need about {needed / 2**20:,.1f} MB: free some space, choose another folder, or save "
+            "less often (train.checkpoint_every, train.sample_every); nothing was changed"
         )

@@ -45,7 +45,13 @@ def test_a_new_run_is_refused_and_leaves_no_folder(tmp_path, capsys, monkeypatch
 @pytest.mark.parametrize("optimizer", ["adam", "sgd", "rmsprop"])
 def test_the_room_counts_what_a_checkpoint_takes_and_the_copies_still_to_come(tmp_path, optimizer):
     from ganstudio.core.config import preset
-    from ganstudio.core.disk_room import SAVE_MARGIN_BYTES, checkpoint_bytes, module_bytes, run_needs_bytes
+    from ganstudio.core.disk_room import (
+        SAVE_MARGIN_BYTES,
+        checkpoint_bytes,
+        history_bytes,
+        module_bytes,
+        run_needs_bytes,
+    )
 
     config = preset("fashion-fast")
     config.train.steps, config.train.checkpoint_every, config.train.device = 2, 2, "cpu"
@@ -56,5 +62,41 @@ def test_the_room_counts_what_a_checkpoint_takes_and_the_copies_still_to_come(tm
     assert 0.9 * written <= checkpoint_bytes(session.trainer) <= 1.2 * written  # Adam's two moments, SGD's one
     one = checkpoint_bytes(session.trainer)
     snapshot = module_bytes(session.trainer.G) + SAVE_MARGIN_BYTES
-    assert run_needs_bytes(session.trainer, 2) == one + snapshot  # at its end: latest.pt's replacement
-    assert run_needs_bytes(session.trainer, 12) == 6 * one + snapshot  # and five step copies to come
+    at_end = one + snapshot + history_bytes(session.trainer, 2)  # latest.pt's replacement and the last grid
+    assert run_needs_bytes(session.trainer, 2) == at_end
+    assert run_needs_bytes(session.trainer, 12) == 6 * one + snapshot + history_bytes(session.trainer, 12)
+
+
+@pytest.mark.parametrize("conditional", [False, True])
+def test_a_sample_grid_takes_no_more_than_its_room_counts(tmp_path, conditional):
+    from ganstudio.core.config import preset
+    from ganstudio.core.disk_room import picture_bytes
+
+    config = preset("fashion-cdcgan" if conditional else "fashion-fast")
+    config.train.steps, config.train.sample_every, config.train.device = 2, 1, "cpu"
+    config.data.image_size, config.data.channels = 32, 3
+    session = trained_run(config, tmp_path / "run")
+    grids = [p.stat().st_size for p in (tmp_path / "run" / "samples").glob("step_*.png")]
+    assert len(grids) == 2 and max(grids) <= picture_bytes(session.trainer)
+
+
+def test_a_run_whose_sample_grids_would_fill_the_disk_is_refused_before_it_trains(tmp_path, capsys, monkeypatch):
+    """A grid every step on a disk with room for the checkpoints alone: the run trained every step and lost
+    them all at its only save, behind its grids."""
+    from ganstudio.core import disk_room
+    from ganstudio.core.trainer import Trainer
+
+    config = tiny_toy_config(steps=3000, sample_every=1, checkpoint_every=3000)
+    trainer = Trainer(config)
+    free = disk_room.run_needs_bytes(trainer, 3000) - disk_room.history_bytes(trainer, 3000) + (1 << 20)
+    real = shutil.disk_usage
+
+    def room_for_the_checkpoints(path):
+        usage = real(path)
+        return type(usage)(usage.total, usage.total - free, free)
+
+    monkeypatch.setattr("ganstudio.core.disk_room.shutil.disk_usage", room_for_the_checkpoints)
+    out = tmp_path / "new"
+    line = assert_one_line_error(main(["train", "--config", write_config(tmp_path, config), "--out", str(out)]), capsys)
+    assert "sample grids need" in line and "train.sample_every" in line
+    assert not out.exists()
