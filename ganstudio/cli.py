@@ -9,7 +9,7 @@ import sys
 import traceback
 import unicodedata
 from types import ModuleType
-from typing import NoReturn
+from typing import TYPE_CHECKING, NoReturn
 
 from ganstudio import __version__, cli_config, cli_semi
 from ganstudio.bench import explorer_latency, gui_lag, memory, modes, quality, scale, semi, speed, startup, supervisor
@@ -17,6 +17,9 @@ from ganstudio.cli_progress import drop, is_pipe
 from ganstudio.cli_types import at_least, flags_given, named, output_file, overwritten_input
 from ganstudio.core.config import DEFAULT_PRESET, PRESET_SUMMARIES, RunConfig, load_config, preset
 from ganstudio.core.wording import counted
+
+if TYPE_CHECKING:
+    from ganstudio.core.runlog import RunDirectory
 
 EXIT_USAGE = 2
 BIDI_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")  # reorder what follows
@@ -253,6 +256,8 @@ def _train(session, on_alarm: str, ranks=None) -> int:
         if finished.reason is not FinishReason.ERROR:  # a failed run's error line is the last word
             bar.update(session.step)
     if failure is not None:
+        if isinstance(failure.error, OSError):  # a disk filled or went read-only under the run
+            raise CliError(f"{_io_reason(failure.error)}; {_what_is_kept(session.run)}")
         raise failure.error if failure.error is not None else CliError(failure.message.strip().splitlines()[-1])
     if finished.reason is FinishReason.NAN or unattended.stop_message is not None:
         latest = session.run.latest_checkpoint
@@ -642,6 +647,13 @@ def build_parser() -> argparse.ArgumentParser:
         module.add_arguments(kind)
         kind.set_defaults(func=module.main)
     return parser
+
+
+def _what_is_kept(run: RunDirectory) -> str:
+    """After a run failed to write: whether there is a checkpoint to carry it on from, and how."""
+    if not run.latest_checkpoint.is_file():
+        return "it had saved no checkpoint yet"
+    return f"{run.latest_checkpoint} is kept: make room, then continue with: ganstudio train --resume {run.path}"
 
 
 def _io_reason(exc: OSError) -> str:

@@ -74,6 +74,8 @@ def append_run_file(path: str | Path, data: bytes) -> None:
         written = os.write(fd, data)
         while written < len(data):
             written += os.write(fd, data[written:])
+    except OSError as exc:  # os.write names no file: a full disk is said with the one it was writing
+        raise type(exc)(exc.errno, exc.strerror, str(path)) from None
     finally:
         os.close(fd)
 

@@ -90,6 +90,21 @@ def test_a_first_checkpoint_that_cannot_be_written_does_not_claim_an_earlier_one
     assert "could not save the checkpoint" in err and "there was none before it" in err, err
 
 
+def test_a_disk_that_fills_mid_run_names_the_file_and_how_to_carry_on(tmp_path):
+    """It said only "the disk is full": not which file, nor that the last checkpoint is kept, nor how to go on."""
+    run = tmp_path / "run"
+    config = tmp_path / "cfg.json"
+    config.write_text(tiny_toy_config(steps=4, checkpoint_every=10).to_json())
+    assert main(["train", "--config", str(config), "--out", str(run)]) == 0
+    proc = ganstudio("train", "--resume", str(run), "--steps", "100000", limit_files=True)  # metrics.jsonl outgrows it
+    _out, err = proc.communicate(timeout=300)
+    assert proc.returncode == 2, err
+    (line,) = err.strip().splitlines()[-1:]
+    assert line.startswith("ganstudio: error: ") and str(run / "metrics.jsonl") in line, err
+    assert f"checkpoints/latest.pt is kept: make room, then continue with: ganstudio train --resume {run}" in line
+    assert load_checkpoint(run / "checkpoints" / "latest.pt")["step"] > 4
+
+
 def test_a_full_disk_during_sample_leaves_no_partial_file(tmp_path):
     run = tmp_path / "run"
     assert main(["train", "--config", wide_toy_config(tmp_path, steps=2), "--out", str(run)]) == 0
