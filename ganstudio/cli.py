@@ -281,6 +281,12 @@ def _train(session, on_alarm: str, ranks=None) -> int:
     return 0
 
 
+REPEATED_INTERRUPT = (
+    "again, before the run had stopped and saved: the steps since its last checkpoint are lost "
+    "(one Ctrl-C stops a run and saves them)"
+)
+
+
 class _StopOnInterrupt:
     """Ctrl-C, SIGTERM (a scheduler, `kill`) and SIGHUP (a closed terminal) ask the loop to stop between
     steps, so the checkpoint is consistent and nothing trained is lost; a second one aborts."""
@@ -306,7 +312,7 @@ class _StopOnInterrupt:
         if self.requested:
             if not self.abort_on_repeat:
                 return
-            raise KeyboardInterrupt
+            raise KeyboardInterrupt(REPEATED_INTERRUPT)
         self.requested = True
         self.reason = "interrupted" if signum == signal.SIGINT else f"stopped by {signal.Signals(signum).name}"
 
@@ -715,8 +721,8 @@ def _one_line(message: str) -> str:
 def _run_command(args: argparse.Namespace) -> int:
     try:
         return args.func(args)
-    except KeyboardInterrupt:  # first: matching the next clause imports torch, which Ctrl-C may have left half-imported
-        print("ganstudio: interrupted", file=sys.stderr)
+    except KeyboardInterrupt as exc:  # first: the next clause imports torch, which Ctrl-C may have left half-imported
+        print(f"ganstudio: interrupted{' ' + str(exc) if str(exc) else ''}", file=sys.stderr)
         return EXIT_INTERRUPTED
     except _user_errors() as exc:
         print(f"ganstudio: error: {_one_line(str(exc))}", file=sys.stderr)

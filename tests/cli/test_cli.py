@@ -163,6 +163,24 @@ def test_ctrl_c_while_torch_is_half_imported_is_one_line(monkeypatch, capsys):
     assert capsys.readouterr().err == "ganstudio: interrupted\n"
 
 
+def test_a_second_interrupt_before_the_save_says_what_was_lost(capsys):
+    """Two quick Ctrl-Cs ended with a bare "interrupted", though the second one had cut the save short."""
+    import signal
+
+    import ganstudio.cli as cli
+
+    stop = cli._StopOnInterrupt()
+    stop._handle(signal.SIGINT, None)  # the first asks the loop to stop and save
+
+    def saving(args):
+        stop._handle(signal.SIGINT, None)  # the second comes while it saves
+
+    assert cli._run_command(argparse.Namespace(func=saving)) == cli.EXIT_INTERRUPTED
+    err = capsys.readouterr().err
+    assert err.startswith("ganstudio: interrupted again") and "the steps since its last checkpoint are lost" in err
+    assert err.count("\n") == 1
+
+
 def test_installed_package_finds_its_resources(tmp_path):
     """Runs isolated from the source tree (-I, another cwd): resources must come from the installed package."""
     code = (
