@@ -24,6 +24,7 @@ METRICS_LINE_BYTES = 400  # one step's line in metrics.jsonl (about 250 bytes) w
 PNG_OVERHEAD_BYTES = 4096  # a PNG's chunks and zlib's framing
 TOY_PICTURE_BYTES = 24 << 10  # a toy run's scatter: points on white, which PNG packs to a tenth of its pixels
 GRID_COLUMNS, GRID_PADDING = 8, 2  # imaging.image_grid's, as the session draws it
+HISTORY_HORIZON_STEPS = 1000  # the default checkpoint interval
 # a weight's copies each holds: Adam two moments, SGD its momentum, RMSprop its mean square
 OPTIMIZER_MOMENTS = {"adam": 2, "sgd": 1, "rmsprop": 1}
 
@@ -54,11 +55,17 @@ def picture_bytes(trainer: Trainer) -> int:
 
 
 def history_bytes(trainer: Trainer, total_steps: int) -> int:
-    """The sample grids and metrics.jsonl lines of the steps still to come (a grid every 10 steps of a
-    64-px RGB run takes more than its checkpoints)."""
-    every = trainer.config.train.sample_every
-    grids = total_steps // every - trainer.step_count // every + 1  # and the last step's
-    return grids * picture_bytes(trainer) + (total_steps - trainer.step_count) * METRICS_LINE_BYTES
+    """The sample grids and metrics.jsonl lines written before the run's next checkpoint, which are what
+    a disk filled by them would cost: every step since the last save (a grid every step, with no
+    checkpoint before the end, lost a whole run). Counted at most HISTORY_HORIZON_STEPS ahead, so a run
+    meant to be stopped (a bench's endless one, a long run with rare checkpoints) is not refused for
+    pictures it may never draw."""
+    train, step = trainer.config.train, trainer.step_count
+    until = min(
+        total_steps, (step // train.checkpoint_every + 1) * train.checkpoint_every, step + HISTORY_HORIZON_STEPS
+    )
+    grids = until // train.sample_every - step // train.sample_every + 1  # and the picture at a stop
+    return grids * picture_bytes(trainer) + (until - step) * METRICS_LINE_BYTES
 
 
 def run_needs_bytes(trainer: Trainer, total_steps: int) -> int:

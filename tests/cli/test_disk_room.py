@@ -65,6 +65,7 @@ def test_the_room_counts_what_a_checkpoint_takes_and_the_copies_still_to_come(tm
     at_end = one + snapshot + history_bytes(session.trainer, 2)  # latest.pt's replacement and the last grid
     assert run_needs_bytes(session.trainer, 2) == at_end
     assert run_needs_bytes(session.trainer, 12) == 6 * one + snapshot + history_bytes(session.trainer, 12)
+    assert history_bytes(session.trainer, 12) == history_bytes(session.trainer, 4)  # up to the next checkpoint
 
 
 @pytest.mark.parametrize("conditional", [False, True])
@@ -86,9 +87,9 @@ def test_a_run_whose_sample_grids_would_fill_the_disk_is_refused_before_it_train
     from ganstudio.core import disk_room
     from ganstudio.core.trainer import Trainer
 
-    config = tiny_toy_config(steps=3000, sample_every=1, checkpoint_every=3000)
+    config = tiny_toy_config(steps=800, sample_every=1, checkpoint_every=800)
     trainer = Trainer(config)
-    free = disk_room.run_needs_bytes(trainer, 3000) - disk_room.history_bytes(trainer, 3000) + (1 << 20)
+    free = disk_room.run_needs_bytes(trainer, 800) - disk_room.history_bytes(trainer, 800) + (1 << 20)
     real = shutil.disk_usage
 
     def room_for_the_checkpoints(path):
