@@ -275,8 +275,8 @@ def restore_trainer(trainer: Trainer, state: dict[str, Any]) -> None:
         )
     if not bool(torch.isfinite(noise).all()):
         raise CheckpointError("the checkpoint's fixed noise is not all finite numbers (NaN or Inf)")
-    for what, optimizer in (("generator", trainer.opt_g), ("discriminator", trainer.opt_d)):
-        problem = optimizer_state_problem(optimizer, state.get(f"opt_{what[0]}"))
+    for what, key, optimizer in (("generator", "opt_g", trainer.opt_g), ("discriminator", "opt_d", trainer.opt_d)):
+        problem = optimizer_state_problem(optimizer, state.get(key))
         if problem:
             raise CheckpointError(f"the checkpoint's {what} optimizer state {problem}")
     try:

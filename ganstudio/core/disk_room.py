@@ -7,13 +7,13 @@ interval keeps a step copy beside latest.pt, so the room a run needs grows with 
 
 from __future__ import annotations
 
-import math
 import shutil
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from torch import nn
 
+from ganstudio.core.imaging import SAMPLE_GRID_COLUMNS, grid_shape
 from ganstudio.core.runlog import RunDirectory, RunError
 
 if TYPE_CHECKING:
@@ -23,7 +23,6 @@ SAVE_MARGIN_BYTES = 1 << 20  # the heartbeat, live picture and quality events be
 METRICS_LINE_BYTES = 400  # one step's line in metrics.jsonl (about 250 bytes) with room to spare
 PNG_OVERHEAD_BYTES = 4096  # a PNG's chunks and zlib's framing
 TOY_PICTURE_BYTES = 24 << 10  # a toy run's scatter: points on white, which PNG packs to a tenth of its pixels
-GRID_COLUMNS, GRID_PADDING = 8, 2  # imaging.image_grid's, as the session draws it
 HISTORY_HORIZON_STEPS = 1000  # the default checkpoint interval
 # a weight's copies each holds: Adam two moments, SGD its momentum, RMSprop its mean square
 OPTIMIZER_MOMENTS = {"adam": 2, "sgd": 1, "rmsprop": 1}
@@ -48,10 +47,8 @@ def picture_bytes(trainer: Trainer) -> int:
     if trainer.is_toy:
         return TOY_PICTURE_BYTES
     data = trainer.config.data
-    rows = math.ceil(trainer.fixed_noise.shape[0] / GRID_COLUMNS)
-    side = data.image_size + GRID_PADDING
-    pixels = (rows * side + GRID_PADDING) * (GRID_COLUMNS * side + GRID_PADDING)
-    return int(1.25 * pixels * data.channels) + PNG_OVERHEAD_BYTES
+    height, width = grid_shape(trainer.fixed_noise.shape[0], data.image_size, data.image_size, SAMPLE_GRID_COLUMNS)
+    return int(1.25 * height * width * data.channels) + PNG_OVERHEAD_BYTES
 
 
 def history_bytes(trainer: Trainer, total_steps: int) -> int:

@@ -12,14 +12,21 @@ from ganstudio.core.run_file import read_run_file
 
 MAX_PICTURE_BYTES = 32 << 20  # a run's grid is well under 1 MB as a PNG
 MAX_PICTURE_PIXELS = 4096 * 4096  # the largest grid (64 px images) is about 1,000 x 1,000
+SAMPLE_GRID_COLUMNS = 8  # a run's sample grids (samples/, live.png, the window's Samples view) are 8 images wide
+GRID_PAD = 2  # pixels between a grid's images and around them
 
 
-def image_grid(images: np.ndarray, nrow: int | None = None, pad: int = 2, fill: int = 0) -> np.ndarray:
+def grid_shape(n: int, h: int, w: int, nrow: int, pad: int = GRID_PAD) -> tuple[int, int]:
+    """The (height, width) image_grid gives n images of h x w in rows of nrow."""
+    rows = math.ceil(n / nrow)
+    return rows * (h + pad) + pad, nrow * (w + pad) + pad
+
+
+def image_grid(images: np.ndarray, nrow: int | None = None, pad: int = GRID_PAD, fill: int = 0) -> np.ndarray:
     """uint8 (N, C, H, W) -> one uint8 (H', W') or (H', W', 3) picture, row-major."""
     n, c, h, w = images.shape
     nrow = nrow or max(1, math.ceil(math.sqrt(n)))
-    rows = math.ceil(n / nrow)
-    out = np.full((rows * (h + pad) + pad, nrow * (w + pad) + pad, c), fill, dtype=np.uint8)
+    out = np.full((*grid_shape(n, h, w, nrow, pad), c), fill, dtype=np.uint8)
     for i in range(n):
         r, col = divmod(i, nrow)
         y, x = pad + r * (h + pad), pad + col * (w + pad)

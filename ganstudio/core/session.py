@@ -21,7 +21,7 @@ from ganstudio.core.control import forget_last_writer
 from ganstudio.core.data.toy import mode_centres
 from ganstudio.core.disk_room import check_room
 from ganstudio.core.events import ClassifierScored, Event, ModesMeasured, QualityScored
-from ganstudio.core.imaging import image_grid, scatter_image
+from ganstudio.core.imaging import SAMPLE_GRID_COLUMNS, image_grid, scatter_image
 from ganstudio.core.metrics import PROTOCOL_SAMPLES, MatchMetrics, mode_metrics, wasserstein_1d
 from ganstudio.core.mode_metrics import ModeMetrics
 from ganstudio.core.quality.scores import QualityReport
@@ -397,7 +397,7 @@ class TrainingSession:
         """The fixed-noise sample grid (8x8), or real-vs-generated scatter for toy data."""
         samples = self.trainer.fixed_samples()
         if not self.trainer.is_toy:
-            return image_grid(samples, nrow=8)
+            return image_grid(samples, nrow=SAMPLE_GRID_COLUMNS)
         return scatter_image(self.toy_real(), self.trainer.sample_spread(self.toy_noise()).numpy())
 
     def save_last_samples(self) -> bool:

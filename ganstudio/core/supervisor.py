@@ -467,11 +467,13 @@ class Supervisor:
                 final=final,
             )
         else:
-            from ganstudio.core.imaging import image_grid
+            from ganstudio.core.imaging import SAMPLE_GRID_COLUMNS, image_grid
 
             images = trainer.fixed_samples()
             diverse = images.astype(np.float32) / 127.5 - 1
-            frame = SampleFrame(trainer.step_count, image=image_grid(images, nrow=8), saved=saved, final=final)
+            frame = SampleFrame(
+                trainer.step_count, image=image_grid(images, nrow=SAMPLE_GRID_COLUMNS), saved=saved, final=final
+            )
         if trainer.step_count > 0:
             self._raise(self._live_monitor.observe_diversity(trainer.step_count, mean_pairwise_distance(diverse)))
         return frame

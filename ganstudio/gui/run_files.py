@@ -51,7 +51,7 @@ class RunFiles(QObject):
             return self.continuable
         if steps is None:
             steps = self.window.form.binders["train.steps"].value()
-        return self.continuable if isinstance(steps, int) and steps > self.finished_at else None
+        return self.continuable if steps > self.finished_at else None
 
     def adopt(self, run: RunDirectory, finished_at: int | None = None) -> str | None:
         """Makes a run on disk the one Start carries on, with the config it has now (config.json holds the

@@ -70,6 +70,15 @@ def distinct_reference(reference: torch.Tensor, images: torch.Tensor) -> tuple[t
     return torch.tensor(kept, dtype=torch.long), own
 
 
+def names_the_runs_data(named: DataConfig, trained: DataConfig) -> bool:
+    """Whether `named` is the data a run trained on (same set, same folder), so its training part is known."""
+    if named.dataset != trained.dataset:
+        return False
+    if named.path is None or trained.path is None:
+        return named.path == trained.path
+    return Path(named.path).expanduser().resolve() == Path(trained.path).expanduser().resolve()
+
+
 def trained_part(loaded: LoadedImages, data: DataConfig, config: RunConfig) -> np.ndarray | None:
     """The images of `loaded` a checkpoint trained on, when not all of them: a data.limit run's subset, a
     semi-supervised run's training part (its held-out images were never shown to G). None: all of them."""
@@ -77,7 +86,7 @@ def trained_part(loaded: LoadedImages, data: DataConfig, config: RunConfig) -> n
 
     if data.limit:
         return limit_images(loaded, data.limit, config.train.seed).images
-    if config.train.labelled_per_class and data.dataset == config.data.dataset:
+    if config.train.labelled_per_class and names_the_runs_data(data, config.data):
         from ganstudio.core.semi.data import held_out_split
 
         return held_out_split(loaded, data)[0].images
@@ -190,12 +199,6 @@ class QualityEvaluator:
         return report
 
 
-def _same_folder(named: str | None, trained: str | None) -> bool:
-    if named is None or trained is None:
-        return named == trained
-    return Path(named).expanduser().resolve() == Path(trained).expanduser().resolve()
-
-
 def real_data_for(
     checkpoint: str | Path, config: RunConfig, dataset: str | None = None, data_path: str | None = None
 ) -> tuple[DataConfig, str]:
@@ -206,15 +209,9 @@ def real_data_for(
     (--dataset/--data-path), or the run folder the checkpoint lives in does."""
     data = config.data
     if dataset is not None:
-        # the run's own data named again: G trained on its data.limit subset of it, the memorisation reference
-        own = dataset == data.dataset and _same_folder(data_path, data.path)
-        chosen = DataConfig(
-            dataset=dataset,
-            path=data_path,
-            image_size=data.image_size,
-            channels=data.channels,
-            limit=data.limit if own else 0,
-        )
+        chosen = DataConfig(dataset=dataset, path=data_path, image_size=data.image_size, channels=data.channels)
+        if names_the_runs_data(chosen, data):  # G trained on its data.limit subset: the memorisation reference
+            chosen.limit = data.limit
         try:
             check_data(chosen)
         except ConfigError as exc:

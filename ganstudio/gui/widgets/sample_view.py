@@ -15,9 +15,8 @@ from PySide6.QtGui import QFont
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QSlider, QVBoxLayout, QWidget
 
 from ganstudio.core.events import SampleFrame
+from ganstudio.core.imaging import GRID_PAD, SAMPLE_GRID_COLUMNS
 
-GRID_COLUMNS = 8  # the run's sample grids are 8 images wide (image_grid(nrow=8), padding 2)
-GRID_PAD = 2
 LABEL_MARGIN = 0.5  # room left of the grid for the class names, as a share of its width
 
 
@@ -167,7 +166,7 @@ class SampleView(QWidget):
         """Puts each class name left of its row; the grid's rows are square images of the width's size."""
         if not self.row_labels:
             return
-        side = (width - GRID_PAD) // GRID_COLUMNS - GRID_PAD
+        side = (width - GRID_PAD) // SAMPLE_GRID_COLUMNS - GRID_PAD
         rows = max(0, (height - GRID_PAD) // (side + GRID_PAD))
         for i, item in enumerate(self.row_labels):
             item.setVisible(i < rows)
