@@ -24,6 +24,14 @@ def _umask() -> int:
     return mask
 
 
+def partial_folder(dest: Path) -> Path:
+    """An empty folder beside dest, to fill and then rename to dest, with the mode a plain mkdir would give
+    (mkdtemp's 0700 would hide the finished folder from the user's group)."""
+    tmp = Path(tempfile.mkdtemp(prefix=f".{dest.name}.partial-", dir=dest.parent))
+    os.chmod(tmp, 0o777 & ~_umask())
+    return tmp
+
+
 def _fsync_folder(folder: Path) -> None:
     """The rename itself lives in the folder: without this a power cut can undo it."""
     try:

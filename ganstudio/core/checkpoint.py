@@ -72,11 +72,19 @@ def _nearly_full(folder: Path) -> bool:
         return False
 
 
+def _save(state: dict[str, Any], tmp: str) -> None:
+    """torch.save names the zip's folder after the file it is given, here a temp file's random name; given
+    an open file it names it "archive": the same state saves to the same bytes (an image set regenerated
+    from its manifest matches, generator.pt too)."""
+    with open(tmp, "wb") as fh:
+        torch.save(state, fh)
+
+
 def save_checkpoint(state: dict[str, Any], path: str | Path) -> Path:
     """A failed write (full disk, read-only folder) leaves the previous file as it was."""
     existed = Path(path).is_file()
     try:
-        return atomic_write(path, lambda tmp: torch.save(state, tmp))
+        return atomic_write(path, lambda tmp: _save(state, tmp))
     except (OSError, RuntimeError) as exc:  # torch.save reports a full disk as a RuntimeError
         kept = "the previous one is kept" if existed else "there was none before it"
         reason = _write_reason(exc, Path(path).parent)

@@ -16,7 +16,6 @@ import json
 import math
 import os
 import shutil
-import tempfile
 import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field, fields
@@ -27,7 +26,7 @@ import numpy as np
 import torch
 
 from ganstudio import __version__
-from ganstudio.core.atomic import cannot_write_in
+from ganstudio.core.atomic import cannot_write_in, partial_folder
 from ganstudio.core.checkpoint import CheckpointError
 from ganstudio.core.imaging import image_grid, upscale_nearest, with_row_names
 from ganstudio.core.latent import LatentEdit, neighbours, slerp
@@ -367,7 +366,7 @@ def write_image_set(
     z = latents_for(spec, snapshot.latent_dim, snapshot.num_classes)
     weights = class_weights_for(spec, snapshot.num_classes)
     try:
-        tmp = Path(tempfile.mkdtemp(prefix=f".{dest.name}.partial-", dir=parent))
+        tmp = partial_folder(dest)
     except OSError as exc:
         raise ExportError(f"cannot write to {parent}: {exc.strerror}") from None
     try:

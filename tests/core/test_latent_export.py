@@ -1,6 +1,7 @@
 import json
 import os
 import shutil
+import stat
 
 import numpy as np
 import pytest
@@ -87,12 +88,28 @@ def test_image_set_writes_everything_and_regenerates_bit_for_bit(checkpoint, tmp
         assert np.array_equal(load_png(out / f"image_{i:04d}.png"), load_png(again / f"image_{i:04d}.png"))
 
 
-def test_live_snapshot_set_carries_its_generator(checkpoint, tmp_path):
+def test_live_snapshot_set_carries_its_generator_and_regenerates_byte_for_byte(checkpoint, tmp_path):
+    """generator.pt was saved through a temp file whose random name torch.save wrote into the zip, so a
+    regenerated set's generator.pt, and the digest its manifest gives, differed from the original's."""
     snap = load_generator(checkpoint)
     out = write_image_set(snap, ImageSetSpec(count=3), tmp_path / "live")
     assert (out / "generator.pt").is_file()
     again = regenerate(out / "manifest.json", tmp_path / "again")
-    assert np.array_equal(load_png(out / "image_0002.png"), load_png(again / "image_0002.png"))
+    assert sorted(p.name for p in again.iterdir()) == sorted(p.name for p in out.iterdir())
+    for name in sorted(p.name for p in out.iterdir() if p.name != "manifest.json"):
+        assert (again / name).read_bytes() == (out / name).read_bytes(), name
+    made, remade = (json.loads((folder / "manifest.json").read_text()) for folder in (out, again))
+    assert {**made, "created": None} == {**remade, "created": None}
+
+
+def test_an_image_set_folder_has_the_mode_mkdir_gives(checkpoint, tmp_path):
+    """It was made by mkdtemp and renamed: 0700 where the user's umask gives every other folder 0755."""
+    old = os.umask(0o022)
+    try:
+        out = write_image_set(load_generator(checkpoint), ImageSetSpec(count=2), tmp_path / "set")
+    finally:
+        os.umask(old)
+    assert stat.S_IMODE(out.stat().st_mode) == 0o755
 
 
 @pytest.mark.parametrize(
