@@ -245,3 +245,46 @@ def test_help_lists_every_shortcut_the_window_answers_to(qtbot, make_window):
     for keys, what in [("Ctrl+Return", "Start"), ("Space", "Pause/Resume"), ("Ctrl+T", "Step"), ("Ctrl+K", "Classify")]:
         assert f"<b>{keys}</b>" in box.text() and what in box.text(), keys
     box.close()
+
+
+def _tab_stops(window, start, limit=300):
+    """The widgets Tab visits from start, in order, until it comes round again."""
+    start.setFocus()
+    QApplication.processEvents()
+    stops = []
+    for _ in range(limit):
+        window.focusNextChild()
+        QApplication.processEvents()
+        focused = QApplication.focusWidget()
+        if focused is start or focused in stops:
+            break
+        stops.append(focused)
+    return stops
+
+
+def test_tab_passes_a_shut_fold_by_and_walks_an_open_one(qtbot, make_window):
+    """superqt squeezed a shut fold to no height and Tab still walked its ~27 fields: a digit typed into an
+    unseen Adam beta2 greyed Start with no sign of why."""
+    w = make_window()
+    w.resize(1280, 800)
+    settle(qtbot, w)
+    advanced = w.form.findChild(QCollapsible, "advancedOptions")
+    beta2 = w.form.widget("optim.beta2")
+    stops = _tab_stops(w, w.form.preset_combo)
+    assert advanced.toggleButton() in stops
+    assert not [
+        s
+        for s in stops
+        if any(fold.isAncestorOf(s) and s is not fold.toggleButton() for fold in w.form.findChildren(QCollapsible))
+    ]
+
+    advanced.toggleButton().setFocus()
+    qtbot.keyClick(advanced.toggleButton(), Qt.Key.Key_Space)  # what a keyboard user presses on the title
+    qtbot.waitUntil(lambda: advanced.isExpanded() and beta2.isVisible())
+    assert beta2 in _tab_stops(w, advanced.toggleButton())
+    qtbot.waitUntil(lambda: advanced.content().height() >= advanced.content().sizeHint().height())
+    assert beta2.mapTo(advanced, beta2.rect().bottomLeft()).y() < advanced.height()  # not cut off
+
+    qtbot.keyClick(advanced.toggleButton(), Qt.Key.Key_Space)
+    qtbot.waitUntil(lambda: not beta2.isVisible())
+    assert beta2 not in _tab_stops(w, advanced.toggleButton())

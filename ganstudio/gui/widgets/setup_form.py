@@ -50,6 +50,10 @@ from ganstudio.gui.widgets.field_binders import DeviceBinder, FieldBinder, binde
 from ganstudio.gui.widgets.folder_check import CHECKING_FOLDER, FolderCheck
 
 FOLD_OPEN, FOLD_SHUT = "▼", "▶"  # superqt shows ▲ on a shut fold, which reads as "open upwards"
+FOLD_TITLE_STYLE = (
+    "QPushButton { text-align: left; border: none; outline: none; }"  # superqt's own
+    " QPushButton:focus { text-decoration: underline; }"
+)
 FOLDS = {
     ADVANCED: "advancedOptions",
     STABILISATION: "stabilisationOptions",
@@ -154,8 +158,7 @@ class SetupForm(QWidget):
         self._add_fields(top, "")
         self._folds: dict[str, QCollapsible] = {}
         for title, name in FOLDS.items():
-            fold, content = QCollapsible(title, expandedIcon=FOLD_OPEN, collapsedIcon=FOLD_SHUT), QWidget()
-            fold.setObjectName(name)
+            fold, content = _fold(title, name), QWidget()
             self._folds[title] = fold
             self._add_fields(QFormLayout(content), title)
             fold.addWidget(content)
@@ -397,6 +400,18 @@ class SetupForm(QWidget):
     def _set_row_visible(self, field: str, visible: bool) -> None:
         form, box = self._rows[field]
         form.setRowVisible(box, visible)
+
+
+def _fold(title: str, name: str) -> QCollapsible:
+    """superqt shuts a fold by squeezing it to no height, and Tab still walked through every field in it:
+    a digit typed into an unseen Adam beta2 greyed Start. Shut, its content is hidden, so Tab passes it by.
+    Its title button drew no focus frame (superqt styles it `outline: none`): focused, it is underlined."""
+    fold = QCollapsible(title, expandedIcon=FOLD_OPEN, collapsedIcon=FOLD_SHUT)
+    fold.setObjectName(name)
+    fold.content().setVisible(False)
+    fold.toggled.connect(fold.content().setVisible)
+    fold.toggleButton().setStyleSheet(FOLD_TITLE_STYLE)
+    return fold
 
 
 def _is_preset(config: RunConfig, name: str) -> bool:
