@@ -242,6 +242,7 @@ class MainWindow(QMainWindow):
     def start(self) -> None:
         if not self.state.allows(RunAction.START):
             return
+        self.form.commit_typing()
         self.watch.stop()
         problems = self.form.problems()
         if problems:
@@ -457,6 +458,7 @@ class MainWindow(QMainWindow):
                 return
         if self.built:
             self.classifier.stop_jobs()  # a baseline being measured stops at its next step; nothing is saved
+            self.form.commit_typing()
             self.settings.set_last_config(self.form.config())
         self.settings.set_window(self.saveGeometry(), self.saveState())
         self.settings.sync()

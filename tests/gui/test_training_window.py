@@ -417,3 +417,20 @@ def test_space_presses_a_focused_button_and_pauses_from_elsewhere(qtbot, make_wi
     qtbot.waitUntil(w.tabs.hasFocus, timeout=5000)
     QTest.keyClick(w.tabs, Qt.Key.Key_Space)
     assert paused == [True]
+
+
+def test_ctrl_return_starts_with_the_number_just_typed(qtbot, make_window):
+    """A spin box keeps a typed number to itself until Enter or focus-out: Ctrl+Return from inside Steps
+    started the run with the steps it had before (700 typed, 3,000 trained)."""
+    w = make_window(tiny_image_config(steps=3000))
+    w.activateWindow()
+    steps = w.form.widget("train.steps")
+    steps.setFocus()
+    qtbot.waitUntil(steps.hasFocus, timeout=5000)
+    steps.selectAll()
+    QTest.keyClicks(steps, "700")
+    QTest.keyClick(steps, Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)
+    qtbot.waitUntil(lambda: w.state is RunPhase.RUNNING, timeout=20000)
+    assert w.controls.progress.maximum() == 700
+    qtbot.waitUntil(lambda: (Path(w.run_dir) / "config.json").is_file(), timeout=10000)
+    assert json.loads((Path(w.run_dir) / "config.json").read_text())["train"]["steps"] == 700

@@ -252,6 +252,12 @@ class SetupForm(QWidget):
         sections = {section: cls(**values[section]) for section, cls in SECTIONS.items()}
         return RunConfig(**sections, preset=None if name == CUSTOM else name)
 
+    def commit_typing(self) -> None:
+        """A spin box takes what was typed on Enter or when the focus leaves it, so the form is not checked
+        at every keystroke: Ctrl+Return from inside one started the run with the number it had before."""
+        for spin in self.findChildren(QAbstractSpinBox):
+            spin.interpretText()
+
     def problems(self) -> list[tuple[str, str]]:
         config = self.config()
         typed = {path: problem for path, binder in self.binders.items() if (problem := binder.typing_problem())}
