@@ -181,9 +181,10 @@ class SampleView(QWidget):
 
 
 def _kind(frame: SampleFrame) -> str:
-    """Which picture this is: a live one lags training by a second or two, a saved one may be long past."""
+    """Which picture this is: a live one lags training by a second or two, a saved one may be long past; the
+    last one is of the step the run stopped at, which was "end of run" even for a run stopped at 47 of 5,000."""
     if frame.final:
-        return "end of run"
+        return "last trained"
     return "saved" if frame.saved else "live"
 
 
