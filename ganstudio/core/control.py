@@ -32,6 +32,7 @@ from ganstudio.core.events import (
     Alarm,
     Command,
     CommandKind,
+    DistributionShown,
     Event,
     Finished,
     Refused,
@@ -47,6 +48,7 @@ from ganstudio.core.runlog import RunDirectory
 CONTROL_FILE = "control.jsonl"
 HEARTBEAT_FILE = "heartbeat.json"
 LIVE_PICTURE_FILE = "live.png"
+DISTRIBUTION_FILE = "distribution.npz"  # a toy run's distribution lab frame (core.distribution_frame)
 SNAPSHOT_FILE = "snapshot.pt"
 
 COMMAND_KINDS = tuple(kind.value for kind in CommandKind)
@@ -78,15 +80,24 @@ def live_picture_path(run_dir: str | Path) -> Path:
     return Path(run_dir) / LIVE_PICTURE_FILE
 
 
+def distribution_path(run_dir: str | Path) -> Path:
+    return Path(run_dir) / DISTRIBUTION_FILE
+
+
 def snapshot_path(run_dir: str | Path) -> Path:
     return Path(run_dir) / SNAPSHOT_FILE
 
 
 def forget_last_writer(run_dir: str | Path) -> None:
-    """A run carried on (or trained over) has a new writer: the last one's heartbeat, live picture and
-    generator copy speak of a process that is gone and of steps the run goes back on. Left in place, a
+    """A run carried on (or trained over) has a new writer: the last one's heartbeat, live picture (and
+    distribution frame) and generator copy speak of a process that is gone and of steps the run goes back on. Left in place, a
     window watching the folder took the dead process for its writer ("Paused", its pid) until its timeout."""
-    for path in (heartbeat_path(run_dir), live_picture_path(run_dir), snapshot_path(run_dir)):
+    for path in (
+        heartbeat_path(run_dir),
+        live_picture_path(run_dir),
+        distribution_path(run_dir),
+        snapshot_path(run_dir),
+    ):
         with contextlib.suppress(OSError):  # advisory files: one that will not go is outdated, not fatal
             path.unlink(missing_ok=True)
 
@@ -321,6 +332,11 @@ class FolderBridge:
             case SampleFrame():
                 with contextlib.suppress(OSError):  # the next picture tries again
                     self._write_picture(event)
+            case DistributionShown() if event.frame.step == self.picture_step:  # drawn with the picture written
+                from ganstudio.core.distribution_frame import write_distribution
+
+                with contextlib.suppress(OSError):  # the next picture tries again
+                    write_distribution(event.frame, distribution_path(self.run.path))
             case Snapshot():
                 from ganstudio.core.checkpoint import CheckpointError, save_checkpoint
 

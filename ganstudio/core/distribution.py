@@ -6,13 +6,13 @@ plain numpy arrays.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import numpy as np
 import torch
 
 from ganstudio.core import losses
+from ganstudio.core.distribution_frame import DistributionFrame
 from ganstudio.core.models.mlp import MLPGenerator
 
 if TYPE_CHECKING:
@@ -23,26 +23,6 @@ GRID_1D = 200
 GRID_2D = 80
 ARROWS = 150
 MANIFOLD_SIDE = 15
-
-
-@dataclass(frozen=True)
-class DistributionFrame:
-    step: int
-    dim: int
-    real: np.ndarray  # (N, dim)
-    fake: np.ndarray  # (N, dim)
-    d_label: str  # "D(x)" or "D score" (least squares)
-    xs: np.ndarray | None = None  # 1D: the x axis
-    d_curve: np.ndarray | None = None  # 1D: D along xs
-    data_density: np.ndarray | None = None  # 1D: the data's exact density along xs; None when not in closed form
-    z_values: np.ndarray | None = None  # 1D: a regular z line and where G sends it
-    x_of_z: np.ndarray | None = None
-    extent: tuple[float, float, float, float] | None = None  # 2D: xmin, xmax, ymin, ymax of d_map
-    d_map: np.ndarray | None = None  # 2D: (GRID, GRID) D over the plane, row = y
-    arrow_from: np.ndarray | None = None  # 2D: generated points and where D pushes them
-    arrow_vec: np.ndarray | None = None
-    manifold: np.ndarray | None = None  # 2D: (side, side, 2) image of a regular z grid
-    manifold_pieces: np.ndarray | None = None  # 2D: (side, side) latent piece of each grid z; None without pieces
 
 
 def _bounds(real: np.ndarray, fake: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

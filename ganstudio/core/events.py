@@ -16,10 +16,10 @@ from ganstudio.core.mode_metrics import ModeMetrics
 from ganstudio.core.semi.report import ClassifierReport
 from ganstudio.core.stats import StepStats
 
-if TYPE_CHECKING:  # torch comes with it; numpy is loaded after the window's first paint
+if TYPE_CHECKING:  # numpy is loaded after the window's first paint
     import numpy as np
 
-    from ganstudio.core.distribution import DistributionFrame
+    from ganstudio.core.distribution_frame import DistributionFrame
 
 
 class CommandKind(str, Enum):

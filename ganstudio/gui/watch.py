@@ -19,6 +19,7 @@ from ganstudio.core.control import (
     CommandError,
     Heartbeat,
     append_command,
+    distribution_path,
     heartbeat_path,
     live_picture_path,
     read_heartbeat,
@@ -51,6 +52,7 @@ class RunWatcher(QObject):
     heartbeat = Signal(object)  # Heartbeat, each time it changes
     writer_lost = Signal(float)  # seconds without a heartbeat (or, from a writer that never beat, without growth)
     snapshot_ready = Signal(str)  # snapshot.pt was (re)written
+    distribution_ready = Signal(object)  # DistributionFrame: a toy run's distribution.npz was (re)written
 
     def __init__(
         self,
@@ -70,6 +72,7 @@ class RunWatcher(QObject):
         self._finished_at: int | None = None  # a run with no heartbeat whose log reached its last step
         self._stamps: dict[str, tuple | None] = {
             "live": None,
+            "distribution": None,
             "samples": None,
             "heartbeat": None,
             "snapshot": _stamp(snapshot_path(self.run.path)),
@@ -111,6 +114,7 @@ class RunWatcher(QObject):
         elif grew and self.last_beat is None:
             self._news()  # a writer without a heartbeat (an older GAN Studio): alive while its log grows
         self._read_live_picture()
+        self._read_distribution()
         if self._changed("snapshot", snapshot_path(self.run.path)):
             self.snapshot_ready.emit(str(snapshot_path(self.run.path)))
         self._caught_up = True
@@ -177,11 +181,22 @@ class RunWatcher(QObject):
 
     def _read_live_picture(self) -> None:
         """A new live picture, or the one shown again once the run has ended: the run's last picture says
-        "end of run", as a window's own run does, not "live" long after the writer is gone."""
+        "last trained", as a window's own run does, not "live" long after the writer is gone."""
         path = live_picture_path(self.run.path)
         ended = self.finished
         if self._changed("live", path) or (ended and not self._live_final and self._stamps["live"] is not None):
             self._live_final = self._emit_picture(path, saved=False, final=ended) and ended
+
+    def _read_distribution(self) -> None:
+        """A frame that will not read (being replaced, or not one) is passed over: the next one is drawn."""
+        from ganstudio.core.distribution_frame import DistributionFileError, read_distribution
+
+        path = distribution_path(self.run.path)
+        if self._changed("distribution", path):
+            try:
+                self.distribution_ready.emit(read_distribution(path))
+            except (OSError, DistributionFileError):
+                pass
 
     def _emit_picture(self, path: Path, saved: bool, step: int | None = None, final: bool = False) -> bool:
         """False when the file was replaced between the stat and the read: the next tick sees the new one, and

@@ -91,6 +91,7 @@ class WatchMode(QObject):
         watcher.record.connect(self._on_record)
         watcher.restarted.connect(self._on_restarted)
         watcher.frame_ready.connect(w.samples.add_frame)
+        watcher.distribution_ready.connect(w.distribution.show_frame)
         watcher.heartbeat.connect(self._on_heartbeat)
         watcher.writer_lost.connect(self._on_lost)
         watcher.writer_replaced.connect(self._on_writer_replaced)

@@ -237,7 +237,7 @@ def test_stop_watching_an_ended_run_does_not_say_it_goes_on(qtbot, make_window, 
     assert w.device_label.text().endswith(" available")  # this machine's, not the watched run's
 
 
-def test_the_last_picture_of_a_watched_run_says_end_of_run_once_it_has_ended(qtbot, make_window, writer):
+def test_the_last_picture_of_a_watched_run_says_last_trained_once_it_has_ended(qtbot, make_window, writer):
     run, supervisor, bridge = writer
     w = watching_it_run(qtbot, make_window, writer)
     run.append_metrics(stats(1, 10))
@@ -246,7 +246,7 @@ def test_the_last_picture_of_a_watched_run_says_end_of_run_once_it_has_ended(qtb
     qtbot.waitUntil(lambda: w.samples.caption.text() == "step 10 (live)", timeout=TIMEOUT)
     bridge.close("done")  # the writer's last heartbeat says it ended; its last picture stays as it was
     qtbot.waitUntil(lambda: w.state is RunPhase.IDLE, timeout=TIMEOUT)
-    qtbot.waitUntil(lambda: w.samples.caption.text() == "step 10 (end of run)", timeout=TIMEOUT)
+    qtbot.waitUntil(lambda: w.samples.caption.text() == "step 10 (last trained)", timeout=TIMEOUT)
 
 
 def test_a_watched_run_given_more_steps_elsewhere_shows_its_new_length(qtbot, make_window, writer):
@@ -360,3 +360,43 @@ def test_a_change_the_watched_run_refuses_is_said_by_the_fields(qtbot, make_wind
     qtbot.waitUntil(lambda: w.live.error.text() != "", timeout=TIMEOUT)
     assert w.live.error.text() == "Change refused: lr_g: must be at most 1"
     assert float(w.live.widget("lr_g").text()) == tiny_image_config().optim.lr_g
+
+
+def test_a_watched_toy_run_draws_its_distribution_and_passes_a_planted_file_by(qtbot, make_window, tmp_path):
+    """The Distribution tab of a watched toy run stayed empty: its D and G live in the training process."""
+    import torch
+
+    from ganstudio.core.config import check
+    from ganstudio.core.control import distribution_path
+    from ganstudio.core.distribution import distribution_frame
+    from ganstudio.core.events import DistributionShown
+    from ganstudio.core.trainer import Trainer
+    from tests.conftest import tiny_toy_config
+
+    config = check(tiny_toy_config(steps=1000))
+    run = RunDirectory.at(tmp_path / "run")
+    run.write_config(config)
+    supervisor, bridge = FakeSupervisor(), FolderBridge(run)
+    supervisor.add_listener(bridge.on_event)
+    bridge.beat()
+    try:
+        trainer = Trainer(config)
+        trainer.step()
+        real = trainer.data.sample(200, torch.Generator().manual_seed(0)).numpy()
+        frame = distribution_frame(trainer, real, torch.randn(100, config.model.latent_dim))
+        supervisor.emit(SampleFrame(frame.step, real=frame.real, fake=frame.fake))
+        supervisor.emit(DistributionShown(frame))
+        w = make_window()
+        assert w.files.watch_run(run.path)
+        qtbot.waitUntil(lambda: w.distribution.frame is not None, timeout=TIMEOUT)
+        assert w.distribution.frame.step == 1 and np.array_equal(w.distribution.frame.d_map, frame.d_map)
+        drawn = w.distribution.real_item.data
+        assert len(drawn) == 200
+
+        distribution_path(run.path).write_bytes(b"PK\x03\x04 planted")
+        ticks = []
+        w.watch.watcher.timer.timeout.connect(lambda: ticks.append(1))
+        qtbot.waitUntil(lambda: len(ticks) >= 2, timeout=TIMEOUT)
+        assert w.distribution.frame.step == 1 and w.watch.active
+    finally:
+        bridge.close()

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 import os
 from pathlib import Path
 from typing import BinaryIO
@@ -10,6 +9,7 @@ from typing import BinaryIO
 import numpy as np
 
 from ganstudio.core.data.errors import DataError
+from ganstudio.core.npy_header import npy_header_problem
 
 
 def read_npy(path: str | Path, max_bytes: int, holds: str) -> np.ndarray:
@@ -37,18 +37,6 @@ def read_npy(path: str | Path, max_bytes: int, holds: str) -> np.ndarray:
 
 
 def _check_header(path: str | Path, file: BinaryIO) -> None:
-    """numpy allocates the whole array its header names before it reads a byte: a header claiming a
-    terabyte over a 100-byte file would end in MemoryError. The header must name no more than the file has."""
-    version = np.lib.format.read_magic(file)
-    if version not in ((1, 0), (2, 0)):
-        raise DataError(f"{path} is a .npy file of version {version[0]}.{version[1]}, which is not read here")
-    read_header = np.lib.format.read_array_header_1_0 if version == (1, 0) else np.lib.format.read_array_header_2_0
-    try:
-        shape, _, dtype = read_header(file)
-    except ValueError:  # numpy's words quote the parser ("malformed node or string: <ast.Name object at 0x...>")
-        raise DataError(f"{path} is not a readable .npy file (its header is not a valid NumPy header)") from None
-    if dtype.hasobject:
-        raise DataError(f"{path} holds Python objects, not numbers (such files are never unpickled)")
-    left = os.fstat(file.fileno()).st_size - file.tell()
-    if math.prod(shape) * dtype.itemsize > left:
-        raise DataError(f"{path} is truncated: its header says {shape} of {dtype}, but {left:,} bytes follow it")
+    problem = npy_header_problem(file, os.fstat(file.fileno()).st_size)
+    if problem is not None:
+        raise DataError(f"{path} {problem}")

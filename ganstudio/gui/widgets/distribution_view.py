@@ -29,7 +29,7 @@ from ganstudio.core.mode_metrics import ModeMetrics
 from ganstudio.gui.widgets.series import GrowingSeries
 
 if TYPE_CHECKING:  # the engine (and torch) load in the background, after the window is painted
-    from ganstudio.core.distribution import DistributionFrame
+    from ganstudio.core.distribution_frame import DistributionFrame
 
 BRUSH_POINTS = 12
 
