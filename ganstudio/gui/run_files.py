@@ -120,9 +120,11 @@ class RunFiles(QObject):
         w.explorer.run_folder = None
         w.classifier.set_run_folder(None)
         w.banner.hide()
+        w.statusBar().clearMessage()  # "The watched run finished ...; press Continue" spoke of the run left
         w.plots.clear()
         w.classifier.clear()
         w.samples.clear()
+        w.distribution.clear()
         w.controls.show_position(0)
         w.controls.reset_rate()
         w.update_controls()

@@ -292,7 +292,7 @@ class WatchMode(QObject):
         w.set_phase(RunPhase.IDLE)
         more = ""
         if w.files.adopt(self._watched_run, finished_at=step) is None:
-            more = "; to carry it on here, raise Steps and press Continue"
+            more = "; raise Steps to carry it on here"
         self._show_label("finished")
         w.statusBar().showMessage(f"The watched run finished at step {step:,}{more}", 15000)
         w.update_controls()

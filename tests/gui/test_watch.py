@@ -247,6 +247,9 @@ def test_the_last_picture_of_a_watched_run_says_last_trained_once_it_has_ended(q
     bridge.close("done")  # the writer's last heartbeat says it ended; its last picture stays as it was
     qtbot.waitUntil(lambda: w.state is RunPhase.IDLE, timeout=TIMEOUT)
     qtbot.waitUntil(lambda: w.samples.caption.text() == "step 10 (last trained)", timeout=TIMEOUT)
+    assert w.statusBar().currentMessage().startswith("The watched run finished at step 10")
+    w.files.new_run()  # the message spoke of the run left behind, and stayed
+    assert w.statusBar().currentMessage() == ""
 
 
 def test_a_watched_run_given_more_steps_elsewhere_shows_its_new_length(qtbot, make_window, writer):
@@ -398,5 +401,9 @@ def test_a_watched_toy_run_draws_its_distribution_and_passes_a_planted_file_by(q
         w.watch.watcher.timer.timeout.connect(lambda: ticks.append(1))
         qtbot.waitUntil(lambda: len(ticks) >= 2, timeout=TIMEOUT)
         assert w.distribution.frame.step == 1 and w.watch.active
+        bridge.close("done")
+        qtbot.waitUntil(lambda: w.state is RunPhase.IDLE, timeout=TIMEOUT)
+        w.files.new_run()  # the view kept the run left behind
+        assert w.distribution.frame is None and len(w.distribution.real_item.data) == 0
     finally:
         bridge.close()
