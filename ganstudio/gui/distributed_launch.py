@@ -83,7 +83,7 @@ class DistributedLaunch(QObject):
         self._cancelled = False
         self._launched_at = time.time()
         w.set_phase(RunPhase.STARTING)
-        w.statusBar().showMessage(f"Starting {config.perf.processes} processes through torchrun in {run.path}...")
+        w.statusBar().showMessage(f"Starting {config.perf.processes} processes through torchrun in {run.path.name}...")
         self._timer.start()
         return True
 
@@ -100,6 +100,7 @@ class DistributedLaunch(QObject):
             self._timer.stop()
             self._forget_config_file()
             self.window.set_phase(RunPhase.IDLE)  # watching starts from idle, as for a run started elsewhere
+            self.window.statusBar().clearMessage()  # "Starting..." stayed while the run trained
             self.window.files.watch_run(self.run.path)
         elif self.process.poll() is not None or self._waited_ms > START_TIMEOUT_MS:
             self._timer.stop()

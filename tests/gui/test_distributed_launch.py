@@ -18,7 +18,9 @@ def test_start_on_two_processes_watches_the_run_and_close_can_stop_it(qtbot, mak
     w = make_window(config)
     assert w.launcher.start(config, None, str(tmp_path / "runs"))
     qtbot.waitUntil(lambda: w.watch.active and w.state == "running", timeout=START_TIMEOUT)
+    assert not w.statusBar().currentMessage().startswith("Starting")  # it stayed while the run trained
     qtbot.waitUntil(lambda: len(w.plots.series) >= 5, timeout=60000)
+    qtbot.waitUntil(lambda: w.distribution.frame is not None, timeout=60000)  # drawn by rank 0, read from its folder
     run = w.launcher.run.path
     assert w.launcher.may_close(ask=lambda: "cancel") is False and w.launcher.running
     # The window's events go on while the processes save (it was frozen up to 60 s); a second close then (a
