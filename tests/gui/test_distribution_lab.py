@@ -158,3 +158,22 @@ def test_the_manifold_breaks_between_latent_pieces(qtbot, make_window):
     grid[1, 1] = np.nan
     _, plain = grid_lines(grid, None)
     assert plain.reshape(2, 3, 3)[:, :, :-1].tolist() == [[[True, True], [False, False], [True, True]]] * 2
+
+
+def test_a_lone_mode_measure_is_drawn_on_the_steps_from_zero(qtbot):
+    """A run measured once showed an empty chart on an axis of 249.6 to 250.4: a line through one point
+    draws nothing."""
+    from ganstudio.core.mode_metrics import ModeMetrics
+    from ganstudio.gui.widgets.distribution_view import DistributionView
+
+    view = DistributionView()
+    qtbot.addWidget(view)
+    view.show()
+    view.add_modes(250, ModeMetrics(6, 8, 0.9, 0.2))
+    qtbot.wait(100)  # auto-range, were it on, would have moved the view by now
+    low, high = view.modes_plot.getPlotItem().viewRange()[0]
+    assert low <= 0 and 250 <= high < 320
+    for curve in (view.modes_curve, view.hq_curve, view.js_curve):
+        assert curve.scatter.points().size == 1  # the point itself is drawn
+    view.add_modes(500, ModeMetrics(8, 8, 0.95, 0.1))
+    qtbot.waitUntil(lambda: 200 < view.modes_plot.getPlotItem().viewRange()[0][0] < 250)

@@ -7,6 +7,7 @@ import pyqtgraph as pg
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QWidget
 
+from ganstudio.gui.widgets.first_points import fit_steps_axis
 from ganstudio.gui.widgets.series import GrowingSeries
 
 COLUMNS = ("step", "accuracy")  # accuracy in percent
@@ -52,10 +53,7 @@ class AccuracyPlot(pg.PlotWidget):
         """One held-out score; accuracy as a share in [0, 1]."""
         self.series.extend([[step, 100 * accuracy]])
         self.curve.setData(self.series.column("step"), self.series.column("accuracy"))
-        if len(self.series) == 1:  # alone, auto-range spans a step either side of it: 199.6 to 200.4
-            self.setXRange(0, max(step, 1))
-        elif len(self.series) == 2:  # then the points' own span, and a zoom the user makes stays
-            self.enableAutoRange(axis="x")
+        fit_steps_axis(self, len(self.series), step)
 
     def show_baseline(self, accuracy: float | None) -> None:
         """The baseline's accuracy (a share in [0, 1]) as the dashed line; None hides it."""

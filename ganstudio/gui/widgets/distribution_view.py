@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
 
 from ganstudio.core.events import CommandKind
 from ganstudio.core.mode_metrics import ModeMetrics
+from ganstudio.gui.widgets.first_points import fit_steps_axis
 from ganstudio.gui.widgets.series import GrowingSeries
 
 if TYPE_CHECKING:  # the engine (and torch) load in the background, after the window is painted
@@ -177,9 +178,16 @@ class DistributionView(QWidget):
         self.modes_plot.setFixedHeight(170)
         self.modes_plot.addLegend(offset=(-10, 10), brush=pg.mkBrush(255, 255, 255, 220))
         self.modes_plot.setLabel("bottom", "step")
-        self.modes_curve = self.modes_plot.plot(pen=pg.mkPen("#9467bd", width=2), name="modes captured / total")
-        self.hq_curve = self.modes_plot.plot(pen=pg.mkPen("#8c564b", width=2), name="high-quality fraction")
-        self.js_curve = self.modes_plot.plot(pen=pg.mkPen("#17becf", width=2), name="JS divergence / ln 2")
+        self.modes_curve, self.hq_curve, self.js_curve = (
+            self.modes_plot.plot(
+                pen=pg.mkPen(colour, width=2), symbol="o", symbolSize=4, symbolBrush=colour, symbolPen=None, name=name
+            )
+            for colour, name in (
+                ("#9467bd", "modes captured / total"),
+                ("#8c564b", "high-quality fraction"),
+                ("#17becf", "JS divergence / ln 2"),
+            )
+        )
         self.modes_plot.setYRange(0, 1.05)
         self.modes_label = QLabel("", objectName="modesLabel")
         self.modes_plot.hide()
@@ -217,6 +225,7 @@ class DistributionView(QWidget):
             item.setData([], [])
         self.heatmap.clear()
         self.modes_label.setText("")
+        self.modes_plot.enableAutoRange(axis="x")  # the next run's first point is framed afresh
         self.modes_plot.hide()
 
     # --- live frames ------------------------------------------------------------------------
@@ -319,6 +328,7 @@ class DistributionView(QWidget):
         self.modes_curve.setData(steps, self.modes.column("modes"))
         self.hq_curve.setData(steps, self.modes.column("high_quality"))
         self.js_curve.setData(steps, self.modes.column("js"))
+        fit_steps_axis(self.modes_plot, len(self.modes), step)
         self.modes_label.setText(
             f"step {step:,}: {metrics.modes_captured}/{metrics.modes_total} modes, "
             f"{100 * metrics.high_quality:.1f}% high-quality, JS {metrics.js:.3f}"
