@@ -177,3 +177,19 @@ def test_a_lone_mode_measure_is_drawn_on_the_steps_from_zero(qtbot):
         assert curve.scatter.points().size == 1  # the point itself is drawn
     view.add_modes(500, ModeMetrics(8, 8, 0.95, 0.1))
     qtbot.waitUntil(lambda: 200 < view.modes_plot.getPlotItem().viewRange()[0][0] < 250)
+
+
+def test_1d_samples_have_no_y_axis_and_2d_samples_have_one(qtbot):
+    """1D samples sit on two rows (real below, generated above), and a y axis of -2 to 2 said nothing."""
+    from ganstudio.core.events import SampleFrame
+    from ganstudio.gui.widgets.sample_view import SampleView
+
+    view = SampleView()
+    qtbot.addWidget(view)
+    axes = view.view.getPlotItem()
+    view.add_frame(SampleFrame(5, real=np.zeros((4, 1)), fake=np.ones((4, 1))))
+    assert axes.getAxis("bottom").isVisibleTo(axes) and not axes.getAxis("left").isVisibleTo(axes)
+    view.add_frame(SampleFrame(6, real=np.zeros((4, 2)), fake=np.ones((4, 2))))
+    assert axes.getAxis("bottom").isVisibleTo(axes) and axes.getAxis("left").isVisibleTo(axes)
+    view.add_frame(SampleFrame(7, image=np.zeros((8, 8), dtype=np.uint8)))
+    assert not axes.getAxis("bottom").isVisibleTo(axes) and not axes.getAxis("left").isVisibleTo(axes)

@@ -132,8 +132,8 @@ class SampleView(QWidget):
             self.image_item.setImage(frame.image, autoLevels=False, levels=(0, 255))
             self._place_row_labels(frame.image.shape[0], frame.image.shape[1])
         else:
-            self._set_mode("points")
             assert frame.real is not None and frame.fake is not None, "a frame without an image holds points"
+            self._set_mode("points" if frame.real.shape[1] == 2 else "line")
             real, fake = _as_2d(frame.real, -0.5), _as_2d(frame.fake, 0.5)
             self.real_item.setData(real[:, 0], real[:, 1])
             finite = np.isfinite(fake).all(axis=1)
@@ -145,8 +145,8 @@ class SampleView(QWidget):
         self._mode = mode
         image = mode == "image"
         item = self.view.getPlotItem()
-        for axis in ("left", "bottom"):
-            item.showAxis(axis, not image)
+        item.showAxis("bottom", not image)
+        item.showAxis("left", mode == "points")  # 1D points sit on two rows (real below): y means nothing
         self.legend.setVisible(not image)
         self.view.setAspectLocked(True)
         self.view.invertY(image)
