@@ -282,3 +282,18 @@ def test_a_cleared_plot_forgets_a_diverged_runs_ranges(plots):
     plots.clear()
     low, high = plots.loss_plot.viewRange()[1]
     assert -1.5 < low < high < 1.5 and plots.loss_plot.viewRange()[0][1] < 2
+
+
+def test_the_equilibrium_label_stays_in_view_when_the_line_is_at_the_top(plots):
+    """A 1D run's losses all under 2 ln 2 put the line at the top edge, and its label above it was cut off."""
+    plots.add_stats([StepStats(step, 0.9 + 0.4 * step / 300, 0.7, 0.5, 0.5, 1.0, 1.0, 0.01) for step in range(1, 300)])
+    plots.flush()
+    view = plots.loss_plot
+    view.setYRange(0.5, 2 * np.log(2), padding=0)
+    QApplication.processEvents()
+    label = plots.equilibrium_line.label.sceneBoundingRect()
+    box = view.getViewBox().sceneBoundingRect()
+    assert label.height() > 5 and box.contains(label)
+    view.setYRange(2 * np.log(2), 2.5, padding=0)  # at the bottom edge: the label goes above it
+    QApplication.processEvents()
+    assert box.contains(plots.equilibrium_line.label.sceneBoundingRect())

@@ -120,7 +120,9 @@ def _reference(plot: pg.PlotWidget, y: float, text: str) -> pg.InfiniteLine:
         angle=0,
         pen=pg.mkPen("#555", width=1, style=Qt.PenStyle.DashLine),
         label=text,
-        labelOpts={"position": 0.05, "color": "#555", "anchors": [(0, 1), (0, 1)], "fill": LABEL_PATCH},
+        # above the line, or below it while the line is in the view's upper half: a loss plot whose curves
+        # all sit under 2 ln 2 has the line at its top edge, and a label above it was cut off
+        labelOpts={"position": 0.05, "color": "#555", "anchors": [(0, 0), (0, 1)], "fill": LABEL_PATCH},
     )
     line.setZValue(REFERENCE_Z)
     plot.addItem(line)
