@@ -93,6 +93,7 @@ def test_commands_in_the_control_file_reach_both_ranks_at_the_same_step(tmp_path
         "heartbeat.json",
         "control.jsonl",
         "live.png",
+        "distribution.npz",
         "snapshot.pt",
         "samples",
         "checkpoints",

@@ -3,6 +3,7 @@ control named after it with its help as tooltip, values go in and come out uncha
 panel offers exactly the fields marked live."""
 
 from PySide6.QtWidgets import QComboBox, QLabel, QWidget
+from superqt import QCollapsible
 
 from ganstudio.core.config import CONFIG_FIELDS, LIVE_FIELDS, RunConfig, apply_override, preset, validate
 from ganstudio.gui.widgets.live_changes import LiveChangesPanel
@@ -141,6 +142,7 @@ def test_only_the_chosen_optimizers_own_settings_are_shown(qtbot):
     """RMSprop has neither Adam's betas nor SGD's momentum: rows beside it that did nothing misled."""
     form = SetupForm()
     qtbot.addWidget(form)
+    form.findChild(QCollapsible, "advancedOptions").expand(animate=False)  # where the settings are
     shown = {}
     for name in ("adam", "sgd", "rmsprop"):
         combo = form.widget("optim.name")
