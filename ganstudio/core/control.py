@@ -89,9 +89,10 @@ def snapshot_path(run_dir: str | Path) -> Path:
 
 
 def forget_last_writer(run_dir: str | Path) -> None:
-    """A run carried on (or trained over) has a new writer: the last one's heartbeat, live picture (and
-    distribution frame) and generator copy speak of a process that is gone and of steps the run goes back on. Left in place, a
-    window watching the folder took the dead process for its writer ("Paused", its pid) until its timeout."""
+    """A run carried on (or trained over) has a new writer: the last one's heartbeat, live picture,
+    distribution frame and generator copy speak of a process that is gone and of steps the run goes back
+    on. Left in place, a window watching the folder took the dead process for its writer ("Paused", its
+    pid) until its timeout."""
     for path in (
         heartbeat_path(run_dir),
         live_picture_path(run_dir),

@@ -4,8 +4,9 @@ window watching the run. Nothing here imports torch: a watching window reads the
 The Distribution tab draws D and G themselves (D's curve or map, G's gradient field and manifold), which a
 watching window cannot compute: it has no D. The training process writes the frame it drew, at most once a
 second, to RUN/distribution.npz; the window draws it as it draws a frame of its own run. The file is
-untrusted input (anyone may write a watched folder): it is read as the run's other files are (never through a
-link, a pipe or a device), without pickle, its size bounded, and a frame is made of it only when every array has the shape, type and finiteness the view draws from.
+untrusted input (anyone may write a watched folder): it is read as the run's other files are (never through
+a link, a pipe or a device), without pickle, its size bounded, and a frame is made of it only when every
+array has the shape, type and finiteness the view draws from.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from ganstudio.core.atomic import atomic_write
 from ganstudio.core.npy_header import npy_header_problem
 from ganstudio.core.run_file import read_run_file
 
-MAX_FILE_BYTES = 16 << 20  # a frame is ~0.2 MB: 1,000 points each side, a 64 x 64 map
+MAX_FILE_BYTES = 16 << 20  # a ring-8 frame is about 40 KB: 1,000 points each side, an 80 x 80 map of D
 MAX_POINTS = 100_000  # rows of real, fake and arrows; samples along xs
 MAX_SIDE = 1024  # of d_map and the manifold grid
 D_LABELS = ("D(x)", "D score")
@@ -110,6 +111,7 @@ def _frame(arrays: dict[str, np.ndarray]) -> DistributionFrame:
     fake = _floats(arrays, "fake", (None, dim), finite=False)  # a diverging G's points; the view leaves them out
     if not len(real):
         raise DistributionFileError("no real points")
+    common = (step, dim, real, fake, str(label))
     if dim == 1:
         xs = _floats(arrays, "xs", (None,))
         n = len(xs)
@@ -117,11 +119,7 @@ def _frame(arrays: dict[str, np.ndarray]) -> DistributionFrame:
             raise DistributionFileError("xs is not a rising line")
         z = _floats(arrays, "z_values", (None,))
         return DistributionFrame(
-            step,
-            dim,
-            real,
-            fake,
-            str(label),
+            *common,
             xs=xs,
             d_curve=_floats(arrays, "d_curve", (n,)),
             data_density=_floats(arrays, "data_density", (n,)) if "data_density" in arrays else None,
@@ -137,11 +135,7 @@ def _frame(arrays: dict[str, np.ndarray]) -> DistributionFrame:
     if pieces is not None and (pieces.shape != manifold.shape[:2] or pieces.dtype.kind not in "iu"):
         raise DistributionFileError("manifold_pieces is not one whole number per manifold point")
     return DistributionFrame(
-        step,
-        dim,
-        real,
-        fake,
-        str(label),
+        *common,
         extent=(float(extent[0]), float(extent[1]), float(extent[2]), float(extent[3])),
         d_map=_floats(arrays, "d_map", (None, None), MAX_SIDE),
         arrow_from=start,
