@@ -193,3 +193,16 @@ def test_1d_samples_have_no_y_axis_and_2d_samples_have_one(qtbot):
     assert axes.getAxis("bottom").isVisibleTo(axes) and axes.getAxis("left").isVisibleTo(axes)
     view.add_frame(SampleFrame(7, image=np.zeros((8, 8), dtype=np.uint8)))
     assert not axes.getAxis("bottom").isVisibleTo(axes) and not axes.getAxis("left").isVisibleTo(axes)
+
+
+def test_the_mode_charts_key_is_in_its_title_not_over_its_newest_points(qtbot):
+    """A legend box in the top right corner covered the curves where they end, near 1.0."""
+    from ganstudio.gui.widgets.distribution_view import DistributionView
+
+    view = DistributionView()
+    qtbot.addWidget(view)
+    item = view.modes_plot.getPlotItem()
+    assert item.legend is None
+    title = item.titleLabel.text
+    for name in ("modes captured / total", "high-quality fraction", "JS divergence / ln 2"):
+        assert name in title

@@ -27,6 +27,7 @@ from PySide6.QtWidgets import (
 from ganstudio.core.events import CommandKind
 from ganstudio.core.mode_metrics import ModeMetrics
 from ganstudio.gui.widgets.first_points import fit_steps_axis
+from ganstudio.gui.widgets.metric_plots import legend_title
 from ganstudio.gui.widgets.series import GrowingSeries
 
 if TYPE_CHECKING:  # the engine (and torch) load in the background, after the window is painted
@@ -172,21 +173,21 @@ class DistributionView(QWidget):
             controls.addWidget(w)
         controls.addStretch(1)
 
-        self.modes_plot = pg.PlotWidget(title="Mode collapse (ring-8 / grid-25)")
+        entries = [
+            ("#9467bd", "modes captured / total"),
+            ("#8c564b", "high-quality fraction"),
+            ("#17becf", "JS divergence / ln 2"),
+        ]
+        self.modes_plot = pg.PlotWidget(title=legend_title("Mode collapse (ring-8 / grid-25)", entries))
         self.modes_plot.setObjectName("modesPlot")
         self.modes_plot.setBackground("w")
         self.modes_plot.setFixedHeight(170)
-        self.modes_plot.addLegend(offset=(-10, 10), brush=pg.mkBrush(255, 255, 255, 220))
         self.modes_plot.setLabel("bottom", "step")
         self.modes_curve, self.hq_curve, self.js_curve = (
             self.modes_plot.plot(
-                pen=pg.mkPen(colour, width=2), symbol="o", symbolSize=4, symbolBrush=colour, symbolPen=None, name=name
+                pen=pg.mkPen(colour, width=2), symbol="o", symbolSize=4, symbolBrush=colour, symbolPen=None
             )
-            for colour, name in (
-                ("#9467bd", "modes captured / total"),
-                ("#8c564b", "high-quality fraction"),
-                ("#17becf", "JS divergence / ln 2"),
-            )
+            for colour, _ in entries
         )
         self.modes_plot.setYRange(0, 1.05)
         self.modes_label = QLabel("", objectName="modesLabel")
