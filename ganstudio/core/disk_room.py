@@ -19,7 +19,7 @@ from ganstudio.core.runlog import RunDirectory, RunError
 if TYPE_CHECKING:
     from ganstudio.core.trainer import Trainer
 
-SAVE_MARGIN_BYTES = 1 << 20  # the heartbeat, live picture and quality events beside the checkpoints
+SAVE_MARGIN_BYTES = 1 << 20  # the heartbeat, live picture, distribution frame and quality events beside the checkpoints
 METRICS_LINE_BYTES = 400  # one step's line in metrics.jsonl (about 250 bytes) with room to spare
 PNG_OVERHEAD_BYTES = 4096  # a PNG's chunks and zlib's framing
 TOY_PICTURE_BYTES = 24 << 10  # a toy run's scatter: points on white, which PNG packs to a tenth of its pixels

@@ -49,7 +49,8 @@ class DistributionFrame:
     manifold_pieces: np.ndarray | None = None  # 2D: (side, side) latent piece of each grid z; None without pieces
 
 
-_ARRAYS = tuple(f.name for f in fields(DistributionFrame) if f.name not in ("step", "dim", "d_label"))
+_SCALARS = ("step", "dim", "d_label")
+_ARRAYS = tuple(f.name for f in fields(DistributionFrame) if f.name not in _SCALARS)
 
 
 class DistributionFileError(ValueError):
@@ -59,7 +60,7 @@ class DistributionFileError(ValueError):
 def write_distribution(frame: DistributionFrame, path: str | Path) -> None:
     """Whole or not at all: a watcher never reads half a frame."""
     arrays = {name: np.asarray(getattr(frame, name)) for name in _ARRAYS if getattr(frame, name) is not None}
-    arrays |= {"step": np.asarray(frame.step), "dim": np.asarray(frame.dim), "d_label": np.asarray(frame.d_label)}
+    arrays |= {name: np.asarray(getattr(frame, name)) for name in _SCALARS}
     buffer = io.BytesIO()
     savez: Callable[..., None] = np.savez  # numpy's stubs type every keyword as its allow_pickle flag
     savez(buffer, **arrays)
@@ -100,7 +101,7 @@ def _arrays(data: bytes) -> dict[str, np.ndarray]:
 
 
 def _frame(arrays: dict[str, np.ndarray]) -> DistributionFrame:
-    unknown = set(arrays) - {*_ARRAYS, "step", "dim", "d_label"}
+    unknown = set(arrays) - {*_ARRAYS, *_SCALARS}
     if unknown:
         raise DistributionFileError(f"unknown arrays {sorted(unknown)}")
     step, dim = _whole(arrays, "step", 0, 2**62), _whole(arrays, "dim", 1, 2)

@@ -255,10 +255,7 @@ class MainWindow(QMainWindow):
             self.launcher.start(config, carried_on, self.settings.runs_dir)
             return
         if carried_on is None:  # a new run: the views start empty
-            self.plots.clear()
-            self.samples.clear()
-            self.distribution.clear()
-            self.classifier.clear()
+            self.clear_run_views()
         make = self.files.session_maker(config)
         self.banner.hide()
         self.live.load(config)
@@ -408,6 +405,14 @@ class MainWindow(QMainWindow):
                     start = self.controls.step if self.files.finished_at is None else self.files.finished_at
                 self.controls.set_run(config.train.steps, start)
         self.update_controls()
+
+    def clear_run_views(self) -> None:
+        """Every view of a run's history emptied, from one list: New run cleared all but the Distribution tab,
+        which kept the last run's picture."""
+        self.plots.clear()
+        self.samples.clear()
+        self.distribution.clear()
+        self.classifier.clear()
 
     def update_controls(self) -> None:
         if not self.built:

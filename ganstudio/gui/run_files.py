@@ -121,10 +121,7 @@ class RunFiles(QObject):
         w.classifier.set_run_folder(None)
         w.banner.hide()
         w.statusBar().clearMessage()  # "The watched run finished ...; press Continue" spoke of the run left
-        w.plots.clear()
-        w.classifier.clear()
-        w.samples.clear()
-        w.distribution.clear()
+        w.clear_run_views()
         w.controls.show_position(0)
         w.controls.reset_rate()
         w.update_controls()
@@ -156,10 +153,7 @@ class RunFiles(QObject):
             return False
         from ganstudio.core.imaging import load_png
 
-        w.plots.clear()
-        w.samples.clear()
-        w.distribution.clear()
-        w.classifier.clear()
+        w.clear_run_views()
         last = 0
         for event in history:
             match event:

@@ -70,10 +70,7 @@ class WatchMode(QObject):
         self._alarm, self._remedies = None, {}  # the last folder's alarms are not this one's
         self._stop_asked = False  # a window's stop command reached the run (its log acknowledges it)
         self._length_read_at = -1  # the step config.json was last read again at, for a longer run
-        w.plots.clear()
-        w.samples.clear()
-        w.distribution.clear()
-        w.classifier.clear()
+        w.clear_run_views()
         w.banner.hide()
         w.controls.reset_rate()
         w.files.set_continuable(None)
