@@ -50,11 +50,13 @@ def atomic_write(path: str | Path, write: Callable[[str], object]) -> Path:
     """Calls write(temp_path) for a temp file in the same folder, syncs it, then renames it over path.
 
     The file gets the mode a plain open() would give (mkstemp's 0600 would hide it from the user's
-    group); on any failure the temp file is removed and path is untouched."""
+    group); on any failure the temp file is removed and path is untouched. The folder must exist: a run
+    folder removed while its run trains must not come back holding a few files and no config.json."""
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
     try:
         fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=TMP_SUFFIX, dir=path.parent)
+    except FileNotFoundError:
+        raise folder_gone(path) from None
     except OSError as exc:
         raise _naming(exc, path) from None
     os.close(fd)
@@ -74,6 +76,20 @@ def atomic_write(path: str | Path, write: Callable[[str], object]) -> Path:
         raise
     _fsync_folder(path.parent)
     return path
+
+
+def folder_gone(path: Path) -> FileNotFoundError:
+    return FileNotFoundError(errno.ENOENT, f"its folder {path.parent} is gone (removed or moved)", str(path))
+
+
+def make_subfolder(folder: Path) -> Path:
+    """folder, made when missing inside a parent that must exist (a run's samples/ or checkpoints/, never
+    the run folder itself)."""
+    try:
+        folder.mkdir(exist_ok=True)
+    except FileNotFoundError:
+        raise folder_gone(folder) from None
+    return folder
 
 
 def _naming(exc: OSError, path: Path) -> OSError:
@@ -104,8 +120,9 @@ def write_named_file(path: str | Path, write: Callable[[str], object]) -> Path:
         return path
     try:
         mode = path.stat().st_mode
-    except OSError:
-        return atomic_write(path, write)  # nothing there yet (or a dangling link, replaced)
+    except OSError:  # nothing there yet (or a dangling link, replaced)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        return atomic_write(path, write)
     if stat.S_ISFIFO(mode):
         _write_staged(write, lambda data: _write_to_pipe(path, data))
         return path

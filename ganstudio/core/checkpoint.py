@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any, TypeGuard
 import torch
 from torch import nn
 
-from ganstudio.core.atomic import atomic_write
+from ganstudio.core.atomic import atomic_write, make_subfolder
 from ganstudio.core.optimizer_state import optimizer_state_problem
 from ganstudio.core.trainer_state import CHECKPOINT_FORMAT, CHECKPOINT_VERSION
 
@@ -84,7 +84,9 @@ def save_checkpoint(state: dict[str, Any], path: str | Path) -> Path:
     """A failed write (full disk, read-only folder) leaves the previous file as it was."""
     existed = Path(path).is_file()
     try:
-        return atomic_write(path, lambda tmp: _save(state, tmp))
+        return atomic_write(make_subfolder(Path(path).parent) / Path(path).name, lambda tmp: _save(state, tmp))
+    except FileNotFoundError as exc:  # the run folder was removed or moved while the run trained
+        raise CheckpointError(f"could not save the checkpoint {path}: {exc.strerror}", exc.strerror) from None
     except (OSError, RuntimeError) as exc:  # torch.save reports a full disk as a RuntimeError
         kept = "the previous one is kept" if existed else "there was none before it"
         reason = _write_reason(exc, Path(path).parent)

@@ -12,7 +12,7 @@ import dataclasses
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from ganstudio.core.atomic import atomic_write
+from ganstudio.core.atomic import atomic_write, make_subfolder
 from ganstudio.core.config import DataConfig, RunConfig
 
 if TYPE_CHECKING:
@@ -45,7 +45,9 @@ def adopt_drawn(config: RunConfig, folder: Path) -> RunConfig:
     from ganstudio.core.data.toy import load_drawn  # torch, which the window loads only when it trains
 
     points = load_drawn(str(Path(config.data.path).expanduser())).numpy()
-    atomic_write(folder / DRAWN_COPY, lambda tmp: _save_points(points, tmp))
+    copy = folder / DRAWN_COPY
+    make_subfolder(copy.parent)
+    atomic_write(copy, lambda tmp: _save_points(points, tmp))
     adopted = config.copy()
     adopted.data.path = DRAWN_COPY
     return adopted

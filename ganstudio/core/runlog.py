@@ -13,7 +13,7 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ganstudio.core.atomic import atomic_write, cannot_write_in, remove_stale_temp_files
+from ganstudio.core.atomic import atomic_write, cannot_write_in, make_subfolder, remove_stale_temp_files
 from ganstudio.core.config import MAX_CONFIG_BYTES, PRESET_NAME, ConfigError, RunConfig, check, parse_json
 from ganstudio.core.events import CLASS_SCORES, CLASS_TABLES, Event, StatsBatch, event_from_record
 from ganstudio.core.run_file import NotARunFile, append_run_file, check_run_file, read_run_file
@@ -321,6 +321,7 @@ class RunDirectory:
     def save_samples(self, step: int, picture: np.ndarray) -> Path:
         from ganstudio.core.imaging import save_png
 
+        make_subfolder(self.samples_dir)
         return save_png(picture, self.sample_path(step))
 
     def sample_files(self) -> list[tuple[int, Path]]:

@@ -265,3 +265,20 @@ def test_ctrl_c_during_sample_leaves_no_folder_it_made(small_checkpoint, tmp_pat
     _out, err = proc.communicate(timeout=60)
     assert proc.returncode == 130, err
     assert not out.exists()
+
+
+def test_a_run_folder_removed_while_training_is_not_made_again_and_the_run_fails_in_one_line(tmp_path):
+    """It came back holding a few files and no config.json, the run said "done" and exited 0, and the folder
+    could then be neither continued nor trained into."""
+    run = tmp_path / "run"
+    proc = ganstudio("train", "--config", wide_toy_config(tmp_path, steps=1_000_000, log_every=1), "--out", str(run))
+    metrics = run / "metrics.jsonl"
+    wait_for_subprocess(
+        proc, lambda: metrics.exists() and len(metrics.read_text().splitlines()) >= 3, "the first logged steps"
+    )
+    run.rename(tmp_path / "moved")
+    _out, err = proc.communicate(timeout=120)
+    assert proc.returncode == 2, err
+    line = err.strip().splitlines()[-1]  # after the progress bar's
+    assert line.startswith("ganstudio: error: ") and f"the run folder {run} is gone" in line, err
+    assert not run.exists()

@@ -48,3 +48,14 @@ def test_a_failed_write_names_the_file_not_its_hidden_temp_file(tmp_path):
         atomic.atomic_write(tmp_path / "other.json", disk_full)
     assert raised.value.filename == str(tmp_path / "other.json") and raised.value.errno == errno.ENOSPC
     assert sorted(p.name for p in tmp_path.iterdir()) == ["scores.json"]
+
+
+def test_a_run_file_is_never_written_into_a_folder_made_for_it_but_a_named_one_is(tmp_path):
+    gone = tmp_path / "run"
+    with pytest.raises(FileNotFoundError, match=f"its folder {gone} is gone"):
+        atomic.atomic_write(gone / "heartbeat.json", lambda staged: Path(staged).write_text("{}"))
+    with pytest.raises(FileNotFoundError, match=f"its folder {gone} is gone"):
+        atomic.make_subfolder(gone / "checkpoints")
+    assert not gone.exists()
+    write_named_file(tmp_path / "new" / "scores.json", lambda staged: Path(staged).write_text("{}"))
+    assert (tmp_path / "new" / "scores.json").read_text() == "{}"

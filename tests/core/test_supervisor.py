@@ -349,6 +349,24 @@ def test_in_a_window_a_checkpoint_that_fails_mid_run_pauses_it_and_loses_nothing
     assert saved["step"] == finished.step and finished.step >= 12
 
 
+def test_in_a_window_a_run_whose_folder_is_moved_away_pauses_until_it_is_back(tmp_path):
+    cfg = tiny_toy_config(steps=1000, log_every=1, checkpoint_every=5)
+    sup = supervisor_for(tmp_path, cfg, gui=True)
+    events = sup.run()
+    until(events, StatsBatch, lambda e: e.stats[-1].step >= 2)
+    run, moved = tmp_path / "run", tmp_path / "moved"
+    run.rename(moved)
+    seen = until(events, Refused)
+    assert f"the run folder {run} is gone" in seen[-1].message and "put the folder back" in seen[-1].message
+    until(events, StateChanged, lambda e: e.state is RunState.PAUSED)
+    assert not run.exists()  # no half folder made in its place
+    moved.rename(run)
+    sup.submit(Command("stop"))
+    finished = until(events, Finished)[-1]
+    assert finished.reason is FinishReason.STOPPED
+    assert torch.load(run / "checkpoints" / "latest.pt", weights_only=True)["step"] == finished.step
+
+
 def test_in_a_window_a_run_whose_last_save_fails_waits_and_finishes_once_it_can(tmp_path, monkeypatch):
     cfg = tiny_toy_config(steps=10, log_every=1, checkpoint_every=1000)
     sup = supervisor_for(tmp_path, cfg, gui=True)
