@@ -12,7 +12,19 @@ from types import ModuleType
 from typing import TYPE_CHECKING, NoReturn
 
 from ganstudio import __version__, cli_config, cli_semi
-from ganstudio.bench import explorer_latency, gui_lag, memory, modes, quality, scale, semi, speed, startup, supervisor
+from ganstudio.bench import (
+    explorer_latency,
+    gui_lag,
+    memory,
+    modes,
+    quality,
+    scale,
+    semi,
+    speed,
+    startup,
+    supervisor,
+    threads,
+)
 from ganstudio.cli_progress import drop, is_pipe
 from ganstudio.cli_types import at_least, flags_given, named, output_file, overwritten_input
 from ganstudio.core.config import DEFAULT_PRESET, PRESET_SUMMARIES, RunConfig, load_config, preset
@@ -42,6 +54,7 @@ BENCHES: dict[str, ModuleType] = {
     "memory": memory,
     "scale": scale,
     "semi": semi,
+    "threads": threads,
 }
 
 
@@ -182,6 +195,7 @@ def _train(session, on_alarm: str, ranks=None) -> int:
         Rewound,
         RunInfo,
         StatsBatch,
+        ThreadsChosen,
     )
     from ganstudio.core.supervisor import Supervisor
     from ganstudio.core.unattended import OnAlarm, Unattended
@@ -245,6 +259,8 @@ def _train(session, on_alarm: str, ranks=None) -> int:
                     bar.write(f"step {step:,}: changed {', '.join(f'{k}={v:g}' for k, v in changes.items())}")
                 case Rewound(step=step):
                     bar.write(f"rewound to step {step:,}")
+                case ThreadsChosen(step=step, message=message):
+                    bar.write(f"step {step:,}: {message}")
                 case Refused(step=step, message=message):
                     bar.write(f"step {step:,}: {message}")
                 case CheckpointSaved(path=path):
@@ -657,6 +673,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 def _what_is_kept(run: RunDirectory) -> str:
     """After a run failed to write: whether there is a checkpoint to carry it on from, and how."""
+    if not run.path.is_dir():
+        return f"the run folder {run.path} is gone (removed or moved while the run trained); it was not made again"
     if not run.latest_checkpoint.is_file():
         return "it had saved no checkpoint yet"
     return f"{run.latest_checkpoint} is kept: make room, then continue with: ganstudio train --resume {run.path}"

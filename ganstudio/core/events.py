@@ -191,6 +191,16 @@ class Refused(Event):
 
 
 @dataclass(frozen=True)
+class ThreadsChosen(Event):
+    """A run on auto CPU threads changed its count to follow the machine's load (core.thread_governor)."""
+
+    step: int
+    threads: int
+    device: str  # the run's device in words, with the new count
+    message: str
+
+
+@dataclass(frozen=True)
 class Changed(Event):
     step: int
     changes: dict[str, Any]

@@ -41,9 +41,11 @@ from ganstudio.core.events import (
     Snapshot,
     StateChanged,
     StatsBatch,
+    ThreadsChosen,
 )
 from ganstudio.core.pacing import paced_interval
 from ganstudio.core.stats import StepStats
+from ganstudio.core.thread_governor import ThreadGovernor
 
 if TYPE_CHECKING:
     from ganstudio.core.health import HealthMonitor
@@ -90,6 +92,7 @@ class Supervisor:
         self._last_poll = -POLL_INTERVAL_S
         self._last_stats = 0.0
         self._last_picture = 0.0
+        self.thread_governor: ThreadGovernor | None = None  # a CPU run on auto threads, on more than one
 
     # --- from any thread ---------------------------------------------------------------------
     def submit(self, command: Command) -> None:
@@ -144,17 +147,19 @@ class Supervisor:
         yield from self._drain()
 
     def _begin(self) -> None:
-        from ganstudio.core.device import describe_device
         from ganstudio.core.fast_path import apply_threads
 
         session = self.session = self._make_session()
         trainer = session.trainer
         if trainer.device.type == "cpu":
-            apply_threads(trainer.config.perf.threads, gui=self._gui)
+            threads = apply_threads(trainer.config.perf.threads, gui=self._gui)
+            if trainer.config.perf.threads == 0 and threads > 1 and trainer.ranks is None:
+                self.thread_governor = ThreadGovernor(threads)
+                _set_threads(self.thread_governor.threads)  # its first steps are timed on one thread
         self._emit(
             RunInfo(
                 str(session.run.path),
-                f"{describe_device(trainer.device)}{_processes(trainer)}; {trainer.fast.describe()}",
+                _device_words(trainer, self.thread_governor.most if self.thread_governor else None),
                 trainer.data.describe(),
                 session.step,
                 session.total_steps,
@@ -349,6 +354,7 @@ class Supervisor:
         session = self._live_session
         try:
             progress = session.step_and_measure()
+            self._govern_threads()
             if self._gui:  # shown first: a checkpoint not saved pauses the run with nothing missing on screen
                 self._show(progress)
                 session.save_due_checkpoint()
@@ -357,6 +363,18 @@ class Supervisor:
                 self._show(progress)
         except (RuntimeError, OSError) as exc:  # a CheckpointError is a RuntimeError: imported only when raised
             self._wait_for_room(exc)
+
+    def _govern_threads(self) -> None:
+        """A run on auto threads follows the machine's load: the governor times its steps."""
+        if self.thread_governor is None:
+            return
+        trainer = self._live_session.trainer
+        choice = self.thread_governor.observe(trainer.last_step_seconds)
+        if choice is None:
+            return
+        _set_threads(choice.threads)
+        if choice.timings:
+            self._emit(ThreadsChosen(trainer.step_count, choice.threads, _device_words(trainer), choice.describe()))
 
     def _wait_for_room(self, exc: RuntimeError | OSError) -> None:
         """In a window a run that cannot write (a full disk) waits, paused, its weights in memory, for room;
@@ -372,6 +390,9 @@ class Supervisor:
         for, which then waits for Stop (or Resume) again."""
         session = self._live_session
         self._waiting_for_room = ending is not None or session.done
+        gone = not session.run.path.is_dir()
+        why = f"the run folder {session.run.path} is gone (removed or moved)" if gone else str(exc)
+        remedy = "put the folder back" if gone else "free some space"
         if ending is None:
             said, again = "Not saved", "continue or stop"
         else:
@@ -380,8 +401,8 @@ class Supervisor:
         self._emit(
             Refused(
                 session.step,
-                f"{said}: {exc}. The run is paused with its weights in memory: once the checkpoint can be "
-                f"written (free some space), {again}",
+                f"{said}: {why}. The run is paused with its weights in memory: once the checkpoint can be "
+                f"written ({remedy}), {again}",
                 stop=ending is not None,
             )
         )
@@ -494,6 +515,20 @@ class Supervisor:
             self._snapshot(final=True)
         except Exception as exc:  # noqa: BLE001 - reported; the run is over either way
             self._emit(Failed(traceback.format_exc(), exc))
+
+
+def _device_words(trainer: Trainer, threads: int | None = None) -> str:
+    """The run's device as the window's status bar shows it: its threads on the CPU (this thread's count unless
+    given), its processes under torchrun, the fast paths taken."""
+    from ganstudio.core.device import describe_device
+
+    return f"{describe_device(trainer.device, threads)}{_processes(trainer)}; {trainer.fast.describe()}"
+
+
+def _set_threads(count: int) -> None:
+    import torch
+
+    torch.set_num_threads(count)
 
 
 def _processes(trainer: Trainer) -> str:

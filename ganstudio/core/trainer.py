@@ -99,6 +99,7 @@ class Trainer:
             seed, config.model.latent_dim, self.num_classes, self.device
         )
         self.step_count = 0
+        self.last_step_seconds = 0.0  # wall time of the last step(), on the host
         self.ranks: RankGroup | None = None  # set by join(): one of many processes under torchrun
         self.local_batch = config.train.batch_size
         self._pending: list[torch.Tensor] = []
@@ -402,7 +403,8 @@ class Trainer:
         row = torch.stack([loss_d, loss_g, d_real, d_fake, grad_d, grad_g, self.augment.reported_p()]).float()
         self._pending.append(row if self.ranks is None else self.ranks.mean(row))
         self.step_count += 1
-        self._pending_meta.append((self.step_count, time.perf_counter() - started))
+        self.last_step_seconds = time.perf_counter() - started
+        self._pending_meta.append((self.step_count, self.last_step_seconds))
 
     def drain_stats(self) -> list[StepStats]:
         """Stats of the steps since the last drain, with one device sync for all of them."""

@@ -44,6 +44,7 @@ if TYPE_CHECKING:  # built once the event loop runs (views.py): pyqtgraph and su
 
 SNAPSHOT_INTERVAL_MS = 5000
 PROBE_DELAY_MS = 150
+DETECTING_DEVICE = "Device: detecting..."  # until the device probe answers
 
 
 # A pool thread that ran a job on every core (a classifier, the baseline) keeps torch's OpenMP team, a
@@ -96,7 +97,7 @@ class MainWindow(QMainWindow):
         self.banner = AlarmBanner()
         self.snapshot_timer = QTimer(self)  # fresh generator copies while the Explorer tab is in front
         self.snapshot_timer.setInterval(SNAPSHOT_INTERVAL_MS)
-        self.device_label = QLabel("Device: detecting...", objectName="deviceLabel")
+        self.device_label = QLabel(DETECTING_DEVICE, objectName="deviceLabel")
         self.state_label = QLabel(self.state.label, objectName="stateLabel")
         self.watch_label = QLabel("", objectName="watchLabel")
         self._lay_out()
@@ -362,7 +363,7 @@ class MainWindow(QMainWindow):
     def _on_devices(self, devices: list[tuple[str, str]]) -> None:
         self.devices = devices
         self.form.set_devices(devices)
-        if self.state is RunPhase.IDLE:
+        if self.state is RunPhase.IDLE or self.device_label.text() == DETECTING_DEVICE:  # a watched run's says nothing
             self.show_local_device()
 
     def show_local_device(self) -> None:

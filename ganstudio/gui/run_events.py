@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 from PySide6.QtCore import QObject, QTimer
 
 from ganstudio.core.config import RunConfig
-from ganstudio.core.events import Alarm, FinishReason, RunInfo, RunState
+from ganstudio.core.events import Alarm, FinishReason, RunInfo, RunState, ThreadsChosen
 from ganstudio.core.runlog import RunDirectory
 from ganstudio.gui.errors import last_line
 from ganstudio.gui.run_phase import RunPhase
@@ -36,6 +36,7 @@ class RunEvents(QObject):
         c.failed.connect(self._on_failed)
         c.snapshot_ready.connect(w.explorer.set_live_state)
         c.changed.connect(w.on_changed)
+        c.threads_chosen.connect(self._on_threads_chosen)
         c.health_alarm.connect(self._on_health_alarm)
         c.rewound.connect(self._on_rewound)
         c.distribution_ready.connect(w.distribution.show_frame)
@@ -59,6 +60,11 @@ class RunEvents(QObject):
         w.device_label.setText(f"Device: {info.device}")
         w.setWindowTitle(f"GAN Studio - {Path(info.run_dir).name}")
         w.statusBar().showMessage(f"Training on {info.data}; writing {info.run_dir}", 8000)
+
+    def _on_threads_chosen(self, event: ThreadsChosen) -> None:
+        w = self.window
+        w.device_label.setText(f"Device: {event.device}")
+        w.statusBar().showMessage(f"Step {event.step:,}: {event.message}", 10000)
 
     def _on_stats(self, stats: list) -> None:
         w = self.window

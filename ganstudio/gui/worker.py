@@ -35,6 +35,7 @@ from ganstudio.core.events import (
     Snapshot,
     StateChanged,
     StatsBatch,
+    ThreadsChosen,
 )
 from ganstudio.core.supervisor import Supervisor
 
@@ -77,6 +78,7 @@ class TrainingController(QObject):
     quality_ready = Signal(int, object, bool)  # step, QualityReport.to_record() dict, whether it is the best so far
     classifier_ready = Signal(int, object)  # step, ClassifierReport of a semi-supervised run's held-out check
     changed = Signal(int, object)  # step, dict of hyperparameters changed mid-run
+    threads_chosen = Signal(object)  # ThreadsChosen: an auto-threads run followed the machine's load
     health_alarm = Signal(object)  # core.events.Alarm
     rewound = Signal(int, object)  # the step training went back to, and its config (as a dict)
     failed = Signal(str, str)  # traceback text; the reason in one line when it is a bad input, else ''
@@ -130,6 +132,8 @@ class TrainingController(QObject):
                 self.classifier_ready.emit(step, report)
             case Changed(step=step, changes=changes):
                 self.changed.emit(step, changes)
+            case ThreadsChosen():
+                self.threads_chosen.emit(event)
             case Alarm():
                 self.health_alarm.emit(event)
             case Rewound(step=step, config=config):

@@ -434,3 +434,17 @@ def test_ctrl_return_starts_with_the_number_just_typed(qtbot, make_window):
     assert w.controls.progress.maximum() == 700
     qtbot.waitUntil(lambda: (Path(w.run_dir) / "config.json").is_file(), timeout=10000)
     assert json.loads((Path(w.run_dir) / "config.json").read_text())["train"]["steps"] == 700
+
+
+def test_a_thread_count_chosen_mid_run_is_shown_in_the_status_bar(qtbot, make_window, monkeypatch, restore_threads):
+    from ganstudio.core import fast_path
+    from ganstudio.core import supervisor as supervisor_module
+    from tests.core.test_thread_governor import Busy
+
+    monkeypatch.setattr(supervisor_module, "ThreadGovernor", Busy)
+    monkeypatch.setattr(fast_path, "usable_cores", lambda: 2)
+    w = make_window(tiny_image_config(steps=40))
+    with qtbot.waitSignal(w.controller.threads_chosen, timeout=60000):
+        qtbot.mouseClick(w.controls.start_button, Qt.MouseButton.LeftButton)
+    assert w.device_label.text().startswith("Device: CPU (1 thread)")
+    assert "CPU threads now 1 (another program is using the CPU)" in w.statusBar().currentMessage()

@@ -192,6 +192,9 @@ def test_a_run_nobody_writes_is_said_after_the_timeout(qtbot, make_window, tmp_p
     qtbot.waitUntil(lambda: w.banner.isVisible(), timeout=TIMEOUT)
     assert "no process says it trains it" in w.banner.message.text() and "no heartbeat yet" in w.watch_label.text()
     assert w.state is RunPhase.IDLE and w.banner.remedy_buttons == []  # no checkpoint: nothing to continue
+    qtbot.waitUntil(
+        lambda: w.device_label.text().endswith(" available"), timeout=TIMEOUT
+    )  # was "detecting..." for good
     w.watch.leave()
     assert not w.watch_label.isVisible() and w.menu_actions.new_action.isEnabled()
 
