@@ -86,7 +86,7 @@ def save_checkpoint(state: dict[str, Any], path: str | Path) -> Path:
     try:
         return atomic_write(make_subfolder(Path(path).parent) / Path(path).name, lambda tmp: _save(state, tmp))
     except FileNotFoundError as exc:  # the run folder was removed or moved while the run trained
-        raise CheckpointError(f"could not save the checkpoint {path}: {exc.strerror}", exc.strerror) from None
+        raise CheckpointError(f"could not save the checkpoint {path}: {exc.strerror}", exc.strerror or "") from None
     except (OSError, RuntimeError) as exc:  # torch.save reports a full disk as a RuntimeError
         kept = "the previous one is kept" if existed else "there was none before it"
         reason = _write_reason(exc, Path(path).parent)

@@ -72,6 +72,26 @@ def test_double_click_resets_one_slider(qtbot, explorer):
     assert slider.value() == 0.0
 
 
+def test_the_keyboard_moves_a_slider_and_the_image(qtbot, explorer):
+    """superqt's float sliders took focus but ignored every key: without a mouse nothing could be explored."""
+    slider = explorer.sliders.direction_sliders[0]
+    before = pixels(explorer)
+    slider._slider.setFocus()
+    qtbot.keyClick(slider._slider, Qt.Key.Key_Right)
+    assert slider.value() == pytest.approx(0.1)
+    qtbot.keyClick(slider._slider, Qt.Key.Key_PageUp)
+    assert slider.value() == pytest.approx(1.1)
+    qtbot.keyClick(slider._slider, Qt.Key.Key_Left)
+    assert slider.value() == pytest.approx(1.0)
+    assert not np.array_equal(before, pixels(explorer))
+    qtbot.keyClick(slider._slider, Qt.Key.Key_End)
+    assert slider.value() == pytest.approx(3.0)
+    qtbot.keyClick(slider._slider, Qt.Key.Key_PageUp)
+    assert slider.value() == pytest.approx(3.0)  # not past its end
+    qtbot.keyClick(slider._slider, Qt.Key.Key_Home)
+    assert slider.value() == pytest.approx(-3.0)
+
+
 def test_same_seed_gives_identical_pixels(explorer):
     explorer.sliders.seed_spin.setValue(42)
     first = pixels(explorer)

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import numpy as np
 from PySide6.QtCore import QEvent, QObject, Qt, Signal
+from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import QGridLayout, QGroupBox, QHBoxLayout, QLabel, QPushButton, QSpinBox, QVBoxLayout, QWidget
 from superqt import QLabeledDoubleSlider
 
@@ -29,14 +30,46 @@ class _ResetOnDoubleClick(QObject):
         return False
 
 
+class _KeyboardSteps(QObject):
+    """Arrow keys step a slider by a sixtieth of its range, Page keys by a sixth, Home and End go to its ends
+    (0.1 and 1 sigma on a direction). superqt's float sliders take focus but leave keys to a TODO."""
+
+    def __init__(self, slider: QLabeledDoubleSlider):
+        super().__init__(slider)
+        self.slider = slider
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if event.type() != QEvent.Type.KeyPress or not isinstance(event, QKeyEvent):
+            return False
+        lo, hi = self.slider.minimum(), self.slider.maximum()
+        step = (hi - lo) / 60
+        moves = {
+            Qt.Key.Key_Right: step,
+            Qt.Key.Key_Up: step,
+            Qt.Key.Key_Left: -step,
+            Qt.Key.Key_Down: -step,
+            Qt.Key.Key_PageUp: 10 * step,
+            Qt.Key.Key_PageDown: -10 * step,
+        }
+        key = Qt.Key(event.key())
+        if key in moves:
+            self.slider.setValue(min(hi, max(lo, self.slider.value() + moves[key])))
+        elif key in (Qt.Key.Key_Home, Qt.Key.Key_End):
+            self.slider.setValue(lo if key == Qt.Key.Key_Home else hi)
+        else:
+            return False
+        return True
+
+
 def _slider(name: str, lo: float, hi: float, value: float, tip: str) -> QLabeledDoubleSlider:
     slider = QLabeledDoubleSlider(Qt.Orientation.Horizontal)
     slider.setObjectName(name)
     slider.setRange(lo, hi)
     slider.setDecimals(2)
     slider.setValue(value)
-    slider.setToolTip(tip + " (double-click to reset)")
+    slider.setToolTip(tip + " (double-click to reset; arrow, Page, Home and End keys move it)")
     slider._slider.installEventFilter(_ResetOnDoubleClick(slider, value))
+    slider._slider.installEventFilter(_KeyboardSteps(slider))
     return slider
 
 
