@@ -410,3 +410,18 @@ def test_a_watched_toy_run_draws_its_distribution_and_passes_a_planted_file_by(q
         assert w.distribution.frame is None and len(w.distribution.real_item.data) == 0
     finally:
         bridge.close()
+
+
+def test_two_windows_steering_one_run_do_not_undo_each_others_changes(qtbot, make_window, writer):
+    """Window 1 showed the old lr G after window 2's change, and sent it back with its own lr D change."""
+    run, supervisor, _ = writer
+    first, second = watching_it_run(qtbot, make_window, writer), watching_it_run(qtbot, make_window, writer)
+    second.live.widget("lr_g").setText("0.0005")
+    qtbot.mouseClick(second.live.apply_button, qtbot_button())
+    assert [c.fields for c in supervisor.poll()] == [{"lr_g": 0.0005}]
+    first.live.widget("lr_d").setText("0.0003")  # being typed in window 1 as the change lands
+    run.append_event({"step": 15, "event": "change", "lr_g": 0.0005})  # the run applied window 2's change
+    qtbot.waitUntil(lambda: first.live.widget("lr_g").text() == "0.0005", timeout=TIMEOUT)
+    assert first.live.widget("lr_d").text() == "0.0003"  # an edit under way is left as typed
+    qtbot.mouseClick(first.live.apply_button, qtbot_button())
+    assert [c.fields for c in supervisor.poll()] == [{"lr_d": 0.0003}]

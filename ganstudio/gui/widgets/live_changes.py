@@ -84,14 +84,20 @@ class LiveChangesPanel(QGroupBox):
             self.changes_requested.emit(changes)
 
     def applied(self, changes: dict[str, Any]) -> None:
-        """A watched run's changes come from its log, which anyone may write: a value its field would
-        refuse (the spin box could not even hold it) is not taken as what the run uses."""
+        """What the run now uses, shown in each field the user is not editing: a change another window (or
+        a command file) made would otherwise be sent back undone by this window's next Apply. A watched
+        run's changes come from its log, which anyone may write: a value its field would refuse (the spin
+        box could not even hold it) is not taken as what the run uses."""
         for name, value in changes.items():
             binder = self.binders.get(name)
             if binder is None or (binder.field.kind == "int" and not isinstance(value, int)):
                 continue
-            if binder.field.spec.range_error(binder.field.kind, value) is None:
-                self._current[name] = value
+            if binder.field.spec.range_error(binder.field.kind, value) is not None:
+                continue
+            untouched = not binder.typing_problem() and binder.value() == self._current.get(name)
+            self._current[name] = value
+            if untouched:
+                binder.set_value(value)
 
     def refused(self, message: str) -> None:
         """The run refused a change: said here, beside the fields, which go back to the values the run still
