@@ -34,6 +34,7 @@ from ganstudio.core.events import (
     CommandKind,
     DistributionShown,
     Event,
+    Failed,
     Finished,
     Refused,
     RunInfo,
@@ -60,6 +61,7 @@ MAX_LINE_BYTES = 4096  # a command is ~100 bytes; a longer line is not one of ou
 MAX_READ_BYTES = 1 << 20  # per poll, so a huge file appended at once cannot stall a step
 MAX_LINES_PER_READ = 32  # a window's buttons ask a few commands a second; a flood waits its turn
 _ID = re.compile(r"[A-Za-z0-9_-]{1,64}")
+MAX_FAILURE_CHARS = 500  # a failed run's reason in the log: one line, whatever the error held
 _HEARTBEAT_STATES = ("starting", "running", "paused", "stopping", "stopped", "done", "error", "nan")
 ENDED_STATES = ("stopped", "done", "error", "nan")
 
@@ -359,6 +361,8 @@ class FolderBridge:
                 )
             case Refused():
                 self._log({"step": event.step, "event": "refused", "message": event.message, "change": event.change})
+            case Failed():  # a watcher elsewhere sees only the folder: the reason, in the run's words
+                self._log({"step": self.step, "event": "failed", "message": failure_line(event)})
             case Finished():
                 self.close(str(_value(event.reason)))
 
@@ -411,6 +415,20 @@ class FolderBridge:
         self.state = state
         with contextlib.suppress(OSError):  # the run's end is said by its exit too; its checkpoint is saved
             self.beat(wait_s=HEARTBEAT_JOIN_S)
+
+
+def failure_line(event: Failed) -> str:
+    """Why a run failed, in one line: its summary, the error's own words, or the traceback's last line."""
+    error = event.error
+    if event.summary:
+        text = event.summary
+    elif isinstance(error, OSError) and error.strerror:
+        text = f"{error.filename}: {error.strerror}" if error.filename else error.strerror
+    elif error is not None and str(error):
+        text = str(error)
+    else:
+        text = (event.message.strip().splitlines() or ["no reason given"])[-1]
+    return text.strip().splitlines()[0][:MAX_FAILURE_CHARS]
 
 
 def attach_folder(supervisor: Any, run: RunDirectory | str | Path) -> FolderBridge:

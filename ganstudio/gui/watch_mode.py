@@ -39,6 +39,7 @@ class WatchMode(QObject):
         self._message = ""
         self._remedies: dict[tuple[int, str], tuple] = {}
         self._stop_asked = False
+        self._failure = ""  # the reason the run's last failure logged, said when its heartbeat says it failed
         self._length_read_at = -1
 
     @property
@@ -67,7 +68,7 @@ class WatchMode(QObject):
             w.errors.show("Cannot watch run", str(exc))
             return False
         self.run, self.config = run, config
-        self._alarm, self._remedies = None, {}  # the last folder's alarms are not this one's
+        self._alarm, self._remedies, self._failure = None, {}, ""  # the last folder's are not this one's
         self._stop_asked = False  # a window's stop command reached the run (its log acknowledges it)
         self._length_read_at = -1  # the step config.json was last read again at, for a longer run
         w.clear_run_views()
@@ -208,6 +209,8 @@ class WatchMode(QObject):
             self._remedies[key] = remedies_from_record(record)
             if news and self._alarm == key:
                 self._show_alarm(*key, self._message)
+        elif kind == "failed":
+            self._failure = str(record.get("message", ""))
         elif kind == "refused" and news:
             if record.get("change") is True:
                 w.refused_change(step, str(record.get("message", "")))
@@ -278,7 +281,8 @@ class WatchMode(QObject):
         # a stop a window asked for, or one with no alarm before it (Ctrl-C, SIGTERM); `--on-alarm stop`
         # stops after an alarm, which stays a fault's red
         asked = reason is FinishReason.STOPPED and (self._stop_asked or self._alarm is None)
-        self._offer_continue(beat.step, f"The run {how} ({_describe(beat)}).", calm=asked)
+        why = f" {self._failure.rstrip('.')}." if reason is FinishReason.ERROR and self._failure else ""
+        self._offer_continue(beat.step, f"The run {how} ({_describe(beat)}).{why}", calm=asked)
 
     def _on_finished(self, step: int) -> None:
         """Start carries a finished run on, once Steps goes past its last step."""

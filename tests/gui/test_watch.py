@@ -11,7 +11,17 @@ import numpy as np
 import pytest
 
 from ganstudio.core.control import FolderBridge, control_path, read_heartbeat
-from ganstudio.core.events import Alarm, Finished, Refused, Remedy, RunInfo, SampleFrame, StateChanged, StatsBatch
+from ganstudio.core.events import (
+    Alarm,
+    Failed,
+    Finished,
+    Refused,
+    Remedy,
+    RunInfo,
+    SampleFrame,
+    StateChanged,
+    StatsBatch,
+)
 from ganstudio.core.runlog import RunDirectory
 from ganstudio.core.stats import StepStats
 from ganstudio.gui.run_phase import RunPhase
@@ -425,3 +435,18 @@ def test_two_windows_steering_one_run_do_not_undo_each_others_changes(qtbot, mak
     assert first.live.widget("lr_d").text() == "0.0003"  # an edit under way is left as typed
     qtbot.mouseClick(first.live.apply_button, qtbot_button())
     assert [c.fields for c in supervisor.poll()] == [{"lr_d": 0.0003}]
+
+
+def test_a_watched_run_that_fails_says_why_in_the_window(qtbot, make_window, writer):
+    """The window said only "The run failed (pid ...)": the reason was on the trainer's stderr alone."""
+    run, supervisor, _ = writer
+    w = watching_it_run(qtbot, make_window, writer)
+    reason = (
+        "could not save the checkpoint RUN/checkpoints/latest.pt: Operation not permitted; the previous one is kept"
+    )
+    supervisor.emit(Failed("Traceback ...\nCheckpointError: ...", RuntimeError(reason + "\nsecond line")))
+    supervisor.emit(Finished("error", 0))
+    qtbot.waitUntil(lambda: w.banner.isVisible(), timeout=TIMEOUT)
+    assert f"The run failed (pid {os.getpid()} on " in w.banner.message.text()
+    assert f"). {reason}. " in w.banner.message.text()
+    assert [r["message"] for r in run.read_events("failed")] == [reason]
