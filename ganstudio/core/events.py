@@ -191,6 +191,13 @@ class Refused(Event):
 
 
 @dataclass(frozen=True)
+class Scoring(Event):
+    """The run is scoring its samples' quality at this step (seconds on a CPU): its steps wait meanwhile."""
+
+    step: int
+
+
+@dataclass(frozen=True)
 class ThreadsChosen(Event):
     """A run on auto CPU threads changed its count to follow the machine's load (core.thread_governor)."""
 

@@ -291,9 +291,11 @@ class TrainingSession:
         self.save_due_checkpoint()
         return progress
 
-    def step_and_measure(self) -> Progress:
+    def step_and_measure(self, before_scoring: Callable[[list[StepStats]], None] | None = None) -> Progress:
         """One step and what it is due to log, picture and score; its checkpoint is saved apart, so a front
-        end that cannot save it (a full disk) still shows what the step produced."""
+        end that cannot save it (a full disk) still shows what the step produced. before_scoring takes the
+        step's statistics before a quality score, which takes seconds: a window then shows the step reached
+        instead of the one before, and says it is scoring."""
         t = self.trainer
         t.step()
         cfg = t.config.train
@@ -315,6 +317,9 @@ class TrainingSession:
                 self.log(ModesMeasured(t.step_count, modes))
         quality, best = None, False
         if quality_due:
+            if before_scoring is not None:
+                before_scoring(stats)
+                stats = []
             quality, best = self.measure_quality()
         classifier = self.measure_classifier() if quality_due and isinstance(t, SemiTrainer) else None
         return Progress(stats, picture, modes, quality, best, classifier)

@@ -38,6 +38,7 @@ from ganstudio.core.events import (
     RunInfo,
     RunState,
     SampleFrame,
+    Scoring,
     Snapshot,
     StateChanged,
     StatsBatch,
@@ -353,7 +354,7 @@ class Supervisor:
     def _step(self) -> None:
         session = self._live_session
         try:
-            progress = session.step_and_measure()
+            progress = session.step_and_measure(self._before_scoring)
             self._govern_threads()
             if self._gui:  # shown first: a checkpoint not saved pauses the run with nothing missing on screen
                 self._show(progress)
@@ -363,6 +364,16 @@ class Supervisor:
                 self._show(progress)
         except (RuntimeError, OSError) as exc:  # a CheckpointError is a RuntimeError: imported only when raised
             self._wait_for_room(exc)
+
+    def _before_scoring(self, stats: list[StepStats]) -> None:
+        """A quality score takes seconds: the step it scores is shown first, and in a window the generator it
+        scores goes to the explorer, which would otherwise show the last one it was sent (at a run's end,
+        often the first step's)."""
+        self._emit_stats(stats)
+        self._last_stats = time.monotonic()
+        if self._gui:
+            self._snapshot()
+        self._emit(Scoring(self._live_session.step))
 
     def _govern_threads(self) -> None:
         """A run on auto threads follows the machine's load: the governor times its steps."""

@@ -18,6 +18,9 @@ if TYPE_CHECKING:
     from ganstudio.gui.worker import TrainingController
 
 
+SCORING = "Step {step:,}: scoring the samples' quality (seconds on a CPU)…"  # until the scores arrive
+
+
 class RunEvents(QObject):
     def __init__(self, window: MainWindow):
         super().__init__(window)
@@ -37,6 +40,7 @@ class RunEvents(QObject):
         c.snapshot_ready.connect(w.explorer.set_live_state)
         c.changed.connect(w.on_changed)
         c.threads_chosen.connect(self._on_threads_chosen)
+        c.scoring.connect(lambda step: w.statusBar().showMessage(SCORING.format(step=step)))
         c.health_alarm.connect(self._on_health_alarm)
         c.rewound.connect(self._on_rewound)
         c.distribution_ready.connect(w.distribution.show_frame)
@@ -74,6 +78,8 @@ class RunEvents(QObject):
     def _on_quality(self, step: int, record: dict, best: bool) -> None:
         w = self.window
         w.plots.quality.add(step, record, best)
+        if w.statusBar().currentMessage() == SCORING.format(step=step):
+            w.statusBar().clearMessage()
         if best and w.keep_best:
             w.statusBar().showMessage(
                 f"New best FD {record['frechet']:.2f} at step {step:,}: saved checkpoints/best.pt", 5000

@@ -32,6 +32,7 @@ from ganstudio.core.events import (
     Rewound,
     RunInfo,
     SampleFrame,
+    Scoring,
     Snapshot,
     StateChanged,
     StatsBatch,
@@ -78,6 +79,7 @@ class TrainingController(QObject):
     quality_ready = Signal(int, object, bool)  # step, QualityReport.to_record() dict, whether it is the best so far
     classifier_ready = Signal(int, object)  # step, ClassifierReport of a semi-supervised run's held-out check
     changed = Signal(int, object)  # step, dict of hyperparameters changed mid-run
+    scoring = Signal(int)  # the step whose samples the run is scoring (seconds; its steps wait)
     threads_chosen = Signal(object)  # ThreadsChosen: an auto-threads run followed the machine's load
     health_alarm = Signal(object)  # core.events.Alarm
     rewound = Signal(int, object)  # the step training went back to, and its config (as a dict)
@@ -134,6 +136,8 @@ class TrainingController(QObject):
                 self.changed.emit(step, changes)
             case ThreadsChosen():
                 self.threads_chosen.emit(event)
+            case Scoring(step=step):
+                self.scoring.emit(step)
             case Alarm():
                 self.health_alarm.emit(event)
             case Rewound(step=step, config=config):

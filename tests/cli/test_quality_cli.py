@@ -218,3 +218,21 @@ def test_a_resume_whose_config_names_no_inception_weights_is_refused_before_it_t
     assert main(["train", "--resume", str(run), "--steps", "10"]) == 2
     assert "quality.inception_weights" in one_error_line(capsys)
     assert {p.relative_to(run): p.read_bytes() for p in run.rglob("*") if p.is_file()} == before
+
+
+def test_a_window_sees_the_scored_step_and_its_generator_before_the_score_takes_its_seconds(tmp_path):
+    """At a run's end the window showed 98 of 100 steps and "Running" through the score, and its explorer the
+    generator of step 0."""
+    from ganstudio.core.events import QualityScored, Scoring, Snapshot, StatsBatch
+    from ganstudio.core.supervisor import Supervisor
+
+    run = RunDirectory.at(tmp_path / "run")
+    cfg = quality_config(steps=5)
+    cfg.train.log_every = 100
+    events = list(Supervisor(lambda: TrainingSession.start(cfg, run), gui=True).run())
+    scoring = next(i for i, e in enumerate(events) if isinstance(e, Scoring))
+    scored = next(i for i, e in enumerate(events) if isinstance(e, QualityScored))
+    before = events[:scoring]
+    assert events[scoring].step == 5 and scoring < scored
+    assert [e for e in before if isinstance(e, StatsBatch)][-1].stats[-1].step == 5
+    assert [e.step for e in before if isinstance(e, Snapshot)][-1] == 5

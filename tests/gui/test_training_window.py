@@ -448,3 +448,15 @@ def test_a_thread_count_chosen_mid_run_is_shown_in_the_status_bar(qtbot, make_wi
         qtbot.mouseClick(w.controls.start_button, Qt.MouseButton.LeftButton)
     assert w.device_label.text().startswith("Device: CPU (1 thread)")
     assert "CPU threads now 1 (another program is using the CPU)" in w.statusBar().currentMessage()
+
+
+def test_the_status_bar_says_when_the_run_is_scoring_and_not_after(qtbot, make_window):
+    cfg = tiny_image_config(steps=5)
+    cfg.quality.every, cfg.quality.samples = 5, 60
+    w = make_window(cfg)
+    said = []
+    w.statusBar().messageChanged.connect(said.append)
+    with qtbot.waitSignal(w.controller.finished, timeout=60000):
+        qtbot.mouseClick(w.controls.start_button, Qt.MouseButton.LeftButton)
+    assert "Step 5: scoring the samples' quality (seconds on a CPU)…" in said
+    assert "scoring" not in w.statusBar().currentMessage()
