@@ -48,7 +48,9 @@ FINISH_RETRY_MS = 100  # a thread that said Finished is returning from run(); lo
 
 
 class TrainingThread(QThread):
-    """Runs one supervisor; every event it yields crosses to the GUI thread through `event`."""
+    """Runs one supervisor; every event crosses to the GUI thread through `yielded` as it happens. The
+    supervisor yields its events between steps, so one said before a quality score (the step scored, its
+    generator, "scoring") would only have crossed once the score was done."""
 
     yielded = Signal(object)  # a core.events.Event
 
@@ -58,8 +60,9 @@ class TrainingThread(QThread):
         self.supervisor = supervisor
 
     def run(self) -> None:
-        for event in self.supervisor.run():
-            self.yielded.emit(event)
+        self.supervisor.add_listener(self.yielded.emit)
+        for _said in self.supervisor.run():  # already emitted by the listener
+            pass
 
 
 class TrainingController(QObject):

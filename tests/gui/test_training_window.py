@@ -9,6 +9,7 @@ from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QCheckBox, QFileDialog, QProgressBar, QPushButton, QSlider
 from superqt import QCollapsible
 
+from ganstudio.core.runlog import RunDirectory
 from ganstudio.gui.run_phase import RunPhase
 from ganstudio.gui.widgets.run_controls import START_TIP
 from tests.conftest import tiny_image_config, tiny_toy_config, trained_run
@@ -450,13 +451,16 @@ def test_a_thread_count_chosen_mid_run_is_shown_in_the_status_bar(qtbot, make_wi
     assert "CPU threads now 1 (another program is using the CPU)" in w.statusBar().currentMessage()
 
 
-def test_the_status_bar_says_when_the_run_is_scoring_and_not_after(qtbot, make_window):
+def test_the_status_bar_says_when_the_run_is_scoring_while_it_scores_and_not_after(qtbot, make_window):
+    """The events said before a score crossed to the window only with the score's own, once it was done."""
     cfg = tiny_image_config(steps=5)
-    cfg.quality.every, cfg.quality.samples = 5, 60
+    cfg.quality.every, cfg.quality.samples = 5, 2000
     w = make_window(cfg)
-    said = []
+    said, scored_yet = [], []
     w.statusBar().messageChanged.connect(said.append)
+    w.controller.scoring.connect(lambda step: scored_yet.append(bool(RunDirectory(w.run_dir).read_events("quality"))))
     with qtbot.waitSignal(w.controller.finished, timeout=60000):
         qtbot.mouseClick(w.controls.start_button, Qt.MouseButton.LeftButton)
     assert "Step 5: scoring the samples' quality (seconds on a CPU)…" in said
+    assert scored_yet == [False]  # said while the score was being computed
     assert "scoring" not in w.statusBar().currentMessage()
