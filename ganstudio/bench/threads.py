@@ -69,7 +69,7 @@ def run_threads(preset: str, steps: int, busy_counts: list[int], json_path: str 
     from ganstudio.core.fast_path import usable_cores
 
     cores = usable_cores()
-    sides = {"auto": 0, f"{cores} threads": cores, "1 thread": 1}
+    sides = {"auto": 0, **({f"{cores} threads": cores} if cores > 1 else {}), "1 thread": 1}
     rows, results = [], {}
     for busy in busy_counts:
         loops = [subprocess.Popen([sys.executable, "-c", BUSY_LOOP]) for _ in range(busy)]

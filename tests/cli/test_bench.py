@@ -275,3 +275,14 @@ def test_a_bench_duration_that_no_timer_can_hold_is_refused(seconds, capsys):
     with pytest.raises(SystemExit) as exit_:
         build_parser().parse_args(["bench", "gui", "--seconds", seconds])
     assert exit_.value.code == 2 and "--seconds" in capsys.readouterr().err
+
+
+def test_bench_threads_trains_auto_every_core_and_one_thread_in_real_processes(capsys):
+    from ganstudio.core.fast_path import usable_cores
+
+    assert main(["bench", "threads", "--preset", "ring-8", "--steps", "25", "--busy", "0"]) == 0
+    rows = [line for line in capsys.readouterr().out.splitlines() if line.startswith("| 0 ")]
+    cores = usable_cores()
+    every_core = [f"{cores} threads"] if cores > 1 else []
+    assert [row.split("|")[2].strip() for row in rows] == ["auto", *every_core, "1 thread"]
+    assert all(float(row.split("|")[4]) > 0 for row in rows)  # seconds for all steps
