@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import errno
 import signal
 import sys
 import traceback
@@ -28,6 +27,7 @@ from ganstudio.bench import (
 from ganstudio.cli_progress import drop, is_pipe
 from ganstudio.cli_types import at_least, flags_given, named, output_file, overwritten_input
 from ganstudio.core.config import DEFAULT_PRESET, PRESET_SUMMARIES, RunConfig, load_config, preset
+from ganstudio.core.user_errors import io_reason
 from ganstudio.core.wording import counted
 
 if TYPE_CHECKING:
@@ -273,7 +273,7 @@ def _train(session, on_alarm: str, ranks=None) -> int:
             bar.update(session.step)
     if failure is not None:
         if isinstance(failure.error, OSError):  # a disk filled or went read-only under the run
-            raise CliError(f"{_io_reason(failure.error)}; {_what_is_kept(session.run)}")
+            raise CliError(f"{io_reason(failure.error)}; {_what_is_kept(session.run)}")
         raise failure.error if failure.error is not None else CliError(failure.message.strip().splitlines()[-1])
     if finished.reason is FinishReason.NAN or unattended.stop_message is not None:
         latest = session.run.latest_checkpoint
@@ -680,13 +680,6 @@ def _what_is_kept(run: RunDirectory) -> str:
     return f"{run.latest_checkpoint} is kept: make room, then continue with: ganstudio train --resume {run.path}"
 
 
-def _io_reason(exc: OSError) -> str:
-    if exc.errno == errno.ENOSPC:
-        return f"the disk is full (writing {exc.filename})" if exc.filename else "the disk is full"
-    where = f"{exc.filename}: " if exc.filename else ""
-    return f"{where}{exc.strerror or exc}"
-
-
 def _crash_report() -> str:
     """The traceback of an unexpected error goes to a file, so the terminal gets one line to report."""
     import tempfile
@@ -749,7 +742,7 @@ def _run_command(args: argparse.Namespace) -> int:
         if isinstance(exc, BrokenPipeError) and is_pipe(sys.stdout):  # `| head -1`: end quietly, as other tools
             drop(sys.stdout)
             return EXIT_PIPE_CLOSED
-        print(f"ganstudio: error: {_one_line(_io_reason(exc))}", file=sys.stderr)
+        print(f"ganstudio: error: {_one_line(io_reason(exc))}", file=sys.stderr)
         return EXIT_USAGE
     except Exception as exc:  # noqa: BLE001 - a bug: one line here, the traceback in a file
         print(

@@ -15,6 +15,7 @@ from ganstudio.bench.arguments import add_json, add_preset
 from ganstudio.bench.child_process import run_child
 from ganstudio.bench.table import format_table, median, write_json
 from ganstudio.cli_types import at_least, positive_int
+from ganstudio.core.wording import counted
 
 HELP = "CPU threads: auto (following the machine's load) against every core and one, with the machine busy or not"
 DEFAULT_PRESET = "fashion-cdcgan"
@@ -69,7 +70,7 @@ def run_threads(preset: str, steps: int, busy_counts: list[int], json_path: str 
     from ganstudio.core.fast_path import usable_cores
 
     cores = usable_cores()
-    sides = {"auto": 0, **({f"{cores} threads": cores} if cores > 1 else {}), "1 thread": 1}
+    sides = {"auto": 0, **({counted(cores, "thread"): cores} if cores > 1 else {}), counted(1, "thread"): 1}
     rows, results = [], {}
     for busy in busy_counts:
         loops = [subprocess.Popen([sys.executable, "-c", BUSY_LOOP]) for _ in range(busy)]

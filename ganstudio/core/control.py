@@ -418,12 +418,15 @@ class FolderBridge:
 
 
 def failure_line(event: Failed) -> str:
-    """Why a run failed, in one line: its summary, the error's own words, or the traceback's last line."""
+    """Why a run failed, in one line: its summary, the error's own words (a failed write's as `train` says
+    it), or the traceback's last line."""
+    from ganstudio.core.user_errors import io_reason
+
     error = event.error
     if event.summary:
         text = event.summary
-    elif isinstance(error, OSError) and error.strerror:
-        text = f"{error.filename}: {error.strerror}" if error.filename else error.strerror
+    elif isinstance(error, OSError):
+        text = io_reason(error)
     elif error is not None and str(error):
         text = str(error)
     else:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import torch
 
+from ganstudio.core.wording import counted
+
 
 class DeviceError(RuntimeError):
     pass
@@ -42,7 +44,7 @@ def describe_device(device: torch.device, threads: int | None = None) -> str:
     if device.type == "mps":
         return "Apple MPS"
     count = torch.get_num_threads() if threads is None else threads
-    return f"CPU ({count} thread{'' if count == 1 else 's'})"
+    return f"CPU ({counted(count, 'thread')})"
 
 
 def available_devices() -> list[tuple[str, str]]:

@@ -14,6 +14,8 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from ganstudio.core.wording import counted
+
 WARMUP_STEPS = 3  # a run's first steps, which allocate what later steps reuse: not timed
 TIMED_STEPS = 16  # steps timed for each count: their mean, which a stall now and then raises as it should
 SLOWER = 2.0  # the chosen count's steps this many times slower than when chosen: time both again now
@@ -31,9 +33,7 @@ class ThreadChoice:
     timings: dict[int, float]
 
     def describe(self) -> str:
-        timings = ", ".join(
-            f"{count} thread{'s' if count > 1 else ''} {1000 * s:.0f} ms a step" for count, s in self.timings.items()
-        )
+        timings = ", ".join(f"{counted(count, 'thread')} {1000 * s:.0f} ms a step" for count, s in self.timings.items())
         why = " (another program is using the CPU)" if self.threads == 1 else ""
         return f"CPU threads now {self.threads}{why}: {timings}"
 

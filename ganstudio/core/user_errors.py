@@ -3,6 +3,8 @@ bug: the command line prints them in one line and the window shows them without 
 
 from __future__ import annotations
 
+import errno
+
 
 def user_errors() -> tuple[type[BaseException], ...]:
     from ganstudio.core.checkpoint import CheckpointError
@@ -14,3 +16,11 @@ def user_errors() -> tuple[type[BaseException], ...]:
     from ganstudio.core.runlog import RunError
 
     return (ConfigError, DataError, DeviceError, CheckpointError, RunError, ExportError, QualityError)
+
+
+def io_reason(exc: OSError) -> str:
+    """A failed read or write in words: the file it was, and why (a full disk said as such)."""
+    if exc.errno == errno.ENOSPC:
+        return f"the disk is full (writing {exc.filename})" if exc.filename else "the disk is full"
+    where = f"{exc.filename}: " if exc.filename else ""
+    return f"{where}{exc.strerror or exc}"

@@ -48,11 +48,11 @@ FINISH_RETRY_MS = 100  # a thread that said Finished is returning from run(); lo
 
 
 class TrainingThread(QThread):
-    """Runs one supervisor; every event crosses to the GUI thread through `yielded` as it happens. The
+    """Runs one supervisor; every event crosses to the GUI thread through `event_ready` as it happens. The
     supervisor yields its events between steps, so one said before a quality score (the step scored, its
     generator, "scoring") would only have crossed once the score was done."""
 
-    yielded = Signal(object)  # a core.events.Event
+    event_ready = Signal(object)  # a core.events.Event
 
     def __init__(self, supervisor: Supervisor):
         super().__init__()
@@ -60,7 +60,7 @@ class TrainingThread(QThread):
         self.supervisor = supervisor
 
     def run(self) -> None:
-        self.supervisor.add_listener(self.yielded.emit)
+        self.supervisor.add_listener(self.event_ready.emit)
         for _said in self.supervisor.run():  # already emitted by the listener
             pass
 
@@ -102,7 +102,7 @@ class TrainingController(QObject):
         if self.running:
             raise RuntimeError("a run is already in progress")
         thread = TrainingThread(Supervisor(make_session, paused=paused, gui=True))
-        thread.yielded.connect(self._route)  # queued: this object lives in the GUI thread
+        thread.event_ready.connect(self._route)  # queued: this object lives in the GUI thread
         thread.finished.connect(self._on_thread_finished)
         self._thread, self._reason = thread, FinishReason.ERROR
         thread.start()
