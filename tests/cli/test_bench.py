@@ -286,3 +286,10 @@ def test_bench_threads_trains_auto_every_core_and_one_thread_in_real_processes(c
     every_core = [f"{cores} threads"] if cores > 1 else []
     assert [row.split("|")[2].strip() for row in rows] == ["auto", *every_core, "1 thread"]
     assert all(float(row.split("|")[4]) > 0 for row in rows)  # seconds for all steps
+
+
+@pytest.mark.parametrize(
+    ("busy", "said"), [("-1", "must be at least 0, not -1"), ("17", "must be at most 16, not 17"), ("x", "not a whole")]
+)
+def test_bench_threads_refuses_a_busy_count_it_cannot_start_in_one_line(busy, said, capsys):
+    assert said in usage_error(["bench", "threads", "--busy", busy], capsys)
