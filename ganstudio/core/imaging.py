@@ -58,9 +58,11 @@ def with_row_names(sheet: np.ndarray, names: list[str], row_height: int, pad: in
 
 
 def scatter_image(real: np.ndarray, fake: np.ndarray, size: int = 256) -> np.ndarray:
-    """Real (grey) and generated (orange) points of a 1D or 2D toy model, as an RGB picture."""
+    """Real (grey) and generated (orange) points of a 1D or 2D toy model, as an RGB picture. 2D points get one
+    scale on both axes, so a ring stays round; a 1D model's second axis is only its two rows."""
     pts = np.concatenate([real, fake]).astype(np.float64)
-    if pts.shape[1] == 1:
+    plane = pts.shape[1] == 2
+    if not plane:
         real = np.concatenate([real, np.full_like(real, -0.5)], axis=1)
         fake = np.concatenate([fake, np.full_like(fake, 0.5)], axis=1)
         pts = np.concatenate([real, fake])
@@ -68,6 +70,8 @@ def scatter_image(real: np.ndarray, fake: np.ndarray, size: int = 256) -> np.nda
     lo = finite.min(axis=0) if len(finite) else np.array([-1.0, -1.0])
     hi = finite.max(axis=0) if len(finite) else np.array([1.0, 1.0])
     span = np.maximum(hi - lo, 1e-6) * 1.1
+    if plane:
+        span = np.full(2, span.max())
     centre = (hi + lo) / 2
     canvas = np.full((size, size, 3), 255, dtype=np.uint8)
     for points, colour in ((real, (150, 150, 150)), (fake, (230, 110, 20))):
