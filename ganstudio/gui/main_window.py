@@ -40,7 +40,8 @@ if TYPE_CHECKING:  # built once the event loop runs (views.py): pyqtgraph and su
     from ganstudio.gui.widgets.explorer import ExplorerPanel
     from ganstudio.gui.widgets.metric_plots import MetricPlots
     from ganstudio.gui.widgets.sample_view import SampleView
-    from ganstudio.gui.widgets.setup_form import SetupForm, VerticalScrollArea
+    from ganstudio.gui.widgets.setup_form import SetupForm
+    from ganstudio.gui.widgets.vertical_scroll_area import VerticalScrollArea
 
 SNAPSHOT_INTERVAL_MS = 5000
 PROBE_DELAY_MS = 150

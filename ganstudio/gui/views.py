@@ -10,7 +10,8 @@ from ganstudio.gui.widgets.distribution_view import DistributionView
 from ganstudio.gui.widgets.explorer import ExplorerPanel
 from ganstudio.gui.widgets.metric_plots import MetricPlots
 from ganstudio.gui.widgets.sample_view import SampleView
-from ganstudio.gui.widgets.setup_form import SetupForm, VerticalScrollArea
+from ganstudio.gui.widgets.setup_form import SetupForm
+from ganstudio.gui.widgets.vertical_scroll_area import VerticalScrollArea
 
 
 @dataclass

@@ -276,3 +276,44 @@ def test_the_explorer_brought_to_the_front_of_a_paused_run_shows_its_generator_n
         w.tabs.setCurrentWidget(w.explorer)
     assert w.explorer.state.snapshot.step > first + 20
     w.stop()
+
+
+def _wheel(widget, down: bool = True) -> None:
+    from PySide6.QtCore import QPointF
+    from PySide6.QtGui import QWheelEvent
+    from PySide6.QtWidgets import QApplication
+
+    centre = QPointF(widget.rect().center())
+    event = QWheelEvent(
+        centre,
+        QPointF(widget.mapToGlobal(widget.rect().center())),
+        QPoint(0, 0),
+        QPoint(0, -120 if down else 120),
+        Qt.MouseButton.NoButton,
+        Qt.KeyboardModifier.NoModifier,
+        Qt.ScrollPhase.NoScrollPhase,
+        False,
+    )
+    QApplication.sendEvent(widget, event)
+
+
+def test_the_wheel_over_a_slider_scrolls_the_controls_and_leaves_the_slider(qtbot, explorer):
+    """Scrolling down the explorer's controls moved whichever slider passed under the mouse."""
+    window = explorer.window()
+    window.resize(1024, 640)  # the smallest window: the controls need scrolling
+    window.tabs.setCurrentWidget(explorer)
+    raw = explorer.add_raw_slider(3)  # added after the panel was built
+    bar = explorer.controls_scroll.verticalScrollBar()
+    qtbot.waitUntil(lambda: bar.maximum() > 0, timeout=5000)
+    qtbot.waitUntil(lambda: raw._slider in explorer.controls_scroll._wheel_fields, timeout=5000)
+    sliders = [explorer.sliders.direction_sliders[2], explorer.sliders.truncation_slider, raw]
+    before = [slider.value() for slider in sliders]
+    for slider in sliders:
+        _wheel(slider._slider)
+    _wheel(explorer.interpolation.slider)
+    assert [slider.value() for slider in sliders] == before
+    assert explorer.interpolation.slider.value() == 0
+    assert bar.value() > 0
+    sliders[0]._slider.setFocus()  # a slider the user clicked takes the wheel
+    _wheel(sliders[0]._slider, down=False)
+    assert sliders[0].value() != before[0]

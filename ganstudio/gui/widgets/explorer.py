@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import numpy as np
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import Signal
 from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import (
     QBoxLayout,
@@ -23,7 +23,6 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QPushButton,
-    QScrollArea,
     QVBoxLayout,
     QWidget,
 )
@@ -39,6 +38,7 @@ from ganstudio.gui.widgets.explorer_canvas import ExplorerCanvas
 from ganstudio.gui.widgets.image_set_saver import ImageSetSaver
 from ganstudio.gui.widgets.interpolation_panel import InterpolationPanel
 from ganstudio.gui.widgets.latent_sliders import LatentSliders
+from ganstudio.gui.widgets.vertical_scroll_area import VerticalScrollArea
 
 if TYPE_CHECKING:  # the engine (and torch) load after the window is painted
     import torch
@@ -134,16 +134,13 @@ class ExplorerPanel(QWidget):
         right.addWidget(self.interpolation)
         right.addWidget(self.classes)
         right.addStretch(1)
-        scroll = QScrollArea()
-        scroll.setWidget(controls)
-        scroll.setWidgetResizable(True)
-        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        scroll.setMinimumWidth(CONTROLS_WIDTH)
+        self.controls_scroll = VerticalScrollArea(controls)
+        self.controls_scroll.setMinimumWidth(CONTROLS_WIDTH)
         controls.setMaximumWidth(CONTROLS_WIDTH)
 
         layout = QHBoxLayout(self)
         layout.addLayout(left, 1)
-        layout.addWidget(scroll)
+        layout.addWidget(self.controls_scroll)
 
     # --- sources -----------------------------------------------------------------------------
     def checkpoint_folder(self) -> str:

@@ -13,10 +13,9 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QEvent, QObject, QSize, Qt, Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QAbstractSpinBox,
-    QApplication,
     QComboBox,
     QFileDialog,
     QFormLayout,
@@ -24,7 +23,6 @@ from PySide6.QtWidgets import (
     QLabel,
     QLineEdit,
     QPushButton,
-    QScrollArea,
     QSizePolicy,
     QVBoxLayout,
     QWidget,
@@ -80,42 +78,6 @@ def _breakable(text: str) -> str:
     """Lets a path wrap after each separator (a zero-width space), as a word-wrapped label cannot
     break "/a/long/folder/name" otherwise."""
     return text.replace("/", "/\u200b").replace("\\", "\\\u200b")
-
-
-class VerticalScrollArea(QScrollArea):
-    """Scrolls up and down only: it asks for the width its content needs plus the scroll bar, so
-    the content is never narrower than its minimum and focus moving along the fields never
-    scrolls sideways (which had cut the labels to "reset" and "ataset"). The mouse wheel scrolls
-    the panel even over a spin box or a list: only a field that has focus takes the wheel, so
-    scrolling past the Seed never changes it."""
-
-    def __init__(self, content: QWidget, parent: QWidget | None = None):
-        super().__init__(parent)
-        self.setWidget(content)
-        self.setWidgetResizable(True)
-        self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        self._wheel_fields = {*content.findChildren(QAbstractSpinBox), *content.findChildren(QComboBox)}
-        for field in self._wheel_fields:
-            field.setFocusPolicy(Qt.FocusPolicy.StrongFocus)  # a wheel turn no longer focuses it
-            field.installEventFilter(self)
-
-    def minimumSizeHint(self) -> QSize:
-        inner = self.widget()
-        content = inner.minimumSizeHint().width() if inner is not None else 0
-        chrome = self.verticalScrollBar().sizeHint().width() + 2 * self.frameWidth()
-        return QSize(content + chrome, super().minimumSizeHint().height())
-
-    def sizeHint(self) -> QSize:
-        hint = super().sizeHint()
-        return QSize(max(hint.width(), self.minimumSizeHint().width()), hint.height())
-
-    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
-        if watched is self.widget() and event.type() == QEvent.Type.LayoutRequest:
-            self.updateGeometry()  # a fold opened or a row appeared: the needed width may have changed
-        if event.type() == QEvent.Type.Wheel and watched in self._wheel_fields and not watched.hasFocus():
-            QApplication.sendEvent(self.verticalScrollBar(), event)
-            return True
-        return super().eventFilter(watched, event)
 
 
 class SetupForm(QWidget):
