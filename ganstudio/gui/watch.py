@@ -27,11 +27,13 @@ from ganstudio.core.control import (
 )
 from ganstudio.core.events import CommandKind
 from ganstudio.core.follow import MetricsFollower
+from ganstudio.core.process_state import WriterProcess, writer_here
 from ganstudio.core.runlog import RunDirectory
 from ganstudio.core.stats import StepStats
 from ganstudio.gui.worker import SampleFrame
 
 WATCH_INTERVAL_MS = 500
+GONE_AFTER_S = 3.0  # missed beats before a writer whose process has ended on this machine is called lost
 
 
 def _stamp(path: Path) -> tuple[int, int, int] | None:
@@ -120,9 +122,13 @@ class RunWatcher(QObject):
         self._caught_up = True
         silent = self._clock() - self._last_news
         ended = self.finished
-        if not self.lost and not ended and silent > self.timeout_s:
+        if not self.lost and not ended and (silent > self.timeout_s or (silent > GONE_AFTER_S and self._writer_gone())):
             self.lost = True
             self.writer_lost.emit(silent)
+
+    def _writer_gone(self) -> bool:
+        """A writer on this machine whose process has ended: it cannot beat again, so its run is lost now."""
+        return self.last_beat is not None and writer_here(self.last_beat) is WriterProcess.GONE
 
     def _forget_writer(self) -> None:
         """Carrying a run on removes the last writer's heartbeat (core.control.forget_last_writer): the run

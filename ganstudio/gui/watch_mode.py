@@ -12,6 +12,7 @@ from ganstudio.core.config import RunConfig
 from ganstudio.core.control import Heartbeat
 from ganstudio.core.events import FinishReason
 from ganstudio.core.mode_metrics import ModeMetrics
+from ganstudio.core.process_state import WriterProcess, writer_here
 from ganstudio.core.runlog import RunDirectory, RunError
 from ganstudio.core.semi.report import ClassifierReport
 from ganstudio.gui.run_phase import RunPhase
@@ -25,6 +26,20 @@ WATCH_LABEL_PATH_PX = 300
 
 def _describe(beat: Heartbeat | None) -> str:
     return f"pid {beat.pid} on {beat.host}" if beat is not None else "no heartbeat yet"
+
+
+def _silence(beat: Heartbeat, seconds: float) -> str:
+    """Why a writer went quiet, as far as this machine can tell: one on this machine is looked at."""
+    process = writer_here(beat)
+    writing = f"The process writing this run ({_describe(beat)})"
+    if process is WriterProcess.GONE:
+        return f"{writing} has ended without saying so: it was killed or crashed."
+    if process is WriterProcess.STOPPED:
+        return (
+            f"{writing} is stopped (Ctrl+Z or SIGSTOP): it carries on where it was once it is continued "
+            f"(fg, or kill -CONT {beat.pid})."
+        )
+    return f"{writing} has not been heard from for {seconds:.0f} s: it has probably died."
 
 
 class WatchMode(QObject):
@@ -304,10 +319,7 @@ class WatchMode(QObject):
         w.controls.reset_rate()
         w.set_phase(RunPhase.IDLE)
         if beat is not None:
-            message = (
-                f"The process writing this run ({_describe(beat)}) has not been heard from for "
-                f"{seconds:.0f} s: it has probably died."
-            )
+            message = _silence(beat, seconds)
         else:
             message = f"Nothing has written to this run for {seconds:.0f} s, and no process says it trains it."
         self._offer_continue(w.controls.step, message)

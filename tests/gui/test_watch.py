@@ -450,3 +450,47 @@ def test_a_watched_run_that_fails_says_why_in_the_window(qtbot, make_window, wri
     assert f"The run failed (pid {os.getpid()} on " in w.banner.message.text()
     assert f"). {reason}. " in w.banner.message.text()
     assert [r["message"] for r in run.read_events("failed")] == [reason]
+
+
+@pytest.mark.skipif(not os.path.exists("/proc/self/stat"), reason="a process's state is read from /proc")
+def test_a_writer_stopped_or_killed_on_this_machine_is_said_as_such(qtbot, make_window, tmp_path):
+    """A killed writer was "Running" for 10 s, then "probably died"; a stopped one was called dead too."""
+    import json
+    import signal
+    import socket
+    import subprocess
+    import sys
+    import time
+
+    from ganstudio.core.control import Heartbeat, heartbeat_path
+
+    run = RunDirectory.at(tmp_path / "run")
+    run.write_config(tiny_image_config(steps=1000))
+    child = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(120)"])
+    try:
+        beat = Heartbeat(child.pid, socket.gethostname(), 5, "running", time.time())
+        heartbeat_path(run.path).write_text(json.dumps(beat.to_record()) + "\n", encoding="utf-8")
+        os.kill(child.pid, signal.SIGSTOP)
+        w = make_window()
+        w.files.watch_run(run.path)
+        qtbot.waitUntil(lambda: w.state is RunPhase.RUNNING, timeout=TIMEOUT)
+        w.watch.watcher.timeout_s = 1.0
+        qtbot.waitUntil(lambda: w.banner.isVisible(), timeout=TIMEOUT)
+        assert f"(pid {child.pid} on " in w.banner.message.text()
+        assert "is stopped (Ctrl+Z or SIGSTOP)" in w.banner.message.text()
+        assert f"kill -CONT {child.pid}" in w.banner.message.text()
+        w.watch.leave()
+
+        child.kill()
+        child.wait(timeout=10)
+        again = make_window()
+        again.files.watch_run(run.path)
+        assert again.watch.watcher.timeout_s == 10.0
+        started = time.monotonic()
+        qtbot.waitUntil(lambda: again.banner.isVisible(), timeout=TIMEOUT)
+        assert time.monotonic() - started < 8.0  # three missed beats, not ten
+        assert "has ended without saying so: it was killed or crashed" in again.banner.message.text()
+        assert again.state is RunPhase.IDLE
+    finally:
+        child.kill()
+        child.wait(timeout=10)

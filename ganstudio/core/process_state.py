@@ -1,0 +1,53 @@
+"""What a watching window can know at once about a run's writer on its own machine: whether its process
+still runs, is stopped, or is gone. A writer on another machine is known only by its heartbeat."""
+
+from __future__ import annotations
+
+import os
+import socket
+from enum import Enum
+from pathlib import Path
+
+from ganstudio.core.control import Heartbeat
+
+
+class WriterProcess(Enum):
+    RUNNING = "running"
+    STOPPED = "stopped"  # SIGSTOP, Ctrl+Z, a debugger: it carries on once continued
+    GONE = "gone"  # exited, killed or crashed (a zombie too: it has ended, nobody has reaped it yet)
+
+
+def process_state(pid: int) -> WriterProcess | None:
+    """None where this system cannot say (no /proc, another user's process on a system without one)."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except FileNotFoundError:
+        return WriterProcess.GONE if _no_such_process(pid) else None
+    except OSError:
+        return None
+    fields = stat.rpartition(")")[2].split()  # the command name may hold spaces and parentheses
+    state = fields[0] if fields else ""
+    if state in ("Z", "X", "x"):
+        return WriterProcess.GONE
+    if state in ("T", "t"):
+        return WriterProcess.STOPPED
+    return WriterProcess.RUNNING
+
+
+def _no_such_process(pid: int) -> bool:
+    if os.name != "posix" or pid <= 0:
+        return False  # os.kill would end the process on Windows; pid 0 and below name groups
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return True
+    except OSError:
+        return False
+    return False
+
+
+def writer_here(beat: Heartbeat) -> WriterProcess | None:
+    """The state of the process that wrote beat, when it ran on this machine; None for another machine's."""
+    if beat.host != socket.gethostname():
+        return None
+    return process_state(beat.pid)
