@@ -676,7 +676,7 @@ def _what_is_kept(run: RunDirectory) -> str:
     if not run.path.is_dir():
         return f"the run folder {run.path} is gone (removed or moved while the run trained); it was not made again"
     if not run.latest_checkpoint.is_file():
-        return "it had saved no checkpoint yet"
+        return f"it had saved no checkpoint yet: make room, then train it over with: ganstudio train --resume {run.path} --restart"
     return f"{run.latest_checkpoint} is kept: make room, then continue with: ganstudio train --resume {run.path}"
 
 

@@ -9,6 +9,7 @@ there is refused, as lock.json's opener refuses it (run_lock._open).
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import os
 import stat
@@ -68,13 +69,18 @@ def read_run_file(path: str | Path, limit: int, offset: int = 0) -> bytes:
 
 
 def append_run_file(path: str | Path, data: bytes) -> None:
-    """One O_APPEND write, creating the file: two writers appending at once never interleave inside it."""
+    """One O_APPEND write, creating the file: two writers appending at once never interleave inside it. A write
+    cut short (a full disk) is taken back, so the file never ends in half a line; the bytes it cut are the
+    file's last, as nothing can be appended after them on a full disk."""
     fd = _open(Path(path), os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o666)
+    written = 0
     try:
-        written = os.write(fd, data)
         while written < len(data):
             written += os.write(fd, data[written:])
     except OSError as exc:  # os.write names no file: a full disk is said with the one it was writing
+        if written:
+            with contextlib.suppress(OSError):
+                os.ftruncate(fd, os.fstat(fd).st_size - written)
         raise type(exc)(exc.errno, exc.strerror, str(path)) from None
     finally:
         os.close(fd)

@@ -105,6 +105,24 @@ def test_a_disk_that_fills_mid_run_names_the_file_and_how_to_carry_on(tmp_path):
     assert load_checkpoint(run / "checkpoints" / "latest.pt")["step"] > 4
 
 
+def test_a_disk_that_fills_before_the_first_checkpoint_leaves_whole_lines_and_says_how_to_start_again(tmp_path):
+    """metrics.jsonl was left ending in half a record, and the line said only "it had saved no checkpoint yet"."""
+    run = tmp_path / "run"
+    config = tmp_path / "cfg.json"
+    config.write_text(tiny_toy_config(steps=100000, checkpoint_every=1000000).to_json())
+    proc = ganstudio("train", "--config", str(config), "--out", str(run), limit_files=True)
+    _out, err = proc.communicate(timeout=300)
+    assert proc.returncode == 2, err
+    (line,) = err.strip().splitlines()[-1:]
+    assert line.startswith("ganstudio: error: ") and str(run / "metrics.jsonl") in line, err
+    assert line.endswith(
+        f"it had saved no checkpoint yet: make room, then train it over with: ganstudio train --resume {run} --restart"
+    )
+    log = (run / "metrics.jsonl").read_bytes()
+    assert len(log) > FILE_LIMIT // 2 and log.endswith(b"\n")
+    assert all(json.loads(record) for record in log.decode().splitlines())
+
+
 def test_a_full_disk_during_sample_leaves_no_partial_file(tmp_path):
     run = tmp_path / "run"
     assert main(["train", "--config", wide_toy_config(tmp_path, steps=2), "--out", str(run)]) == 0
@@ -114,6 +132,7 @@ def test_a_full_disk_during_sample_leaves_no_partial_file(tmp_path):
     )
     _out, err = proc.communicate(timeout=120)
     assert proc.returncode == 2 and len(err.strip().splitlines()) == 1, err
+    assert "File too large; nothing was left behind" in err  # the system's reason, not numpy's count of items
     assert not (tmp_path / "new").exists()  # the folders the failed call made go too, its parents as well
     assert main(["sample", str(run / "checkpoints" / "latest.pt"), "--n", "100000", "--out", str(out)]) == 0
 
