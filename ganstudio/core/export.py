@@ -30,6 +30,7 @@ from ganstudio.core.atomic import cannot_write_in, partial_folder
 from ganstudio.core.checkpoint import CheckpointError
 from ganstudio.core.imaging import image_grid, upscale_nearest, with_row_names
 from ganstudio.core.latent import LatentEdit, neighbours, slerp
+from ganstudio.core.npy_save import save_npy
 from ganstudio.core.runlog import run_folder_of
 from ganstudio.core.sampling import GeneratorSnapshot, class_mix, load_generator
 
@@ -314,7 +315,7 @@ def _write_files(
     if row_names:
         sheet = with_row_names(sheet, row_names[: -(-len(shown) // nrow)], shown[0].shape[0])
     Image.fromarray(sheet).save(folder / "contact_sheet.png")
-    np.save(folder / "latents.npy", z)
+    save_npy(folder / "latents.npy", z)
     if spec.mode in ("interpolation", "sweep", "class-morph"):
         gif = [Image.fromarray(p) for p in frames]
         gif[0].save(folder / "animation.gif", save_all=True, append_images=gif[1:] + gif[-2:0:-1], duration=80, loop=0)

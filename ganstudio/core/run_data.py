@@ -10,22 +10,11 @@ from __future__ import annotations
 
 import dataclasses
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from ganstudio.core.atomic import atomic_write, make_subfolder
 from ganstudio.core.config import DataConfig, RunConfig
 
-if TYPE_CHECKING:
-    import numpy as np
-
 DRAWN_COPY = "data/drawn.npy"
-
-
-def _save_points(points: np.ndarray, path: str) -> None:
-    import numpy as np
-
-    with open(path, "wb") as fh:  # np.save given a name would add ".npy" to the temp file's
-        np.save(fh, points, allow_pickle=False)
 
 
 def data_named_absolutely(config: RunConfig) -> RunConfig:
@@ -43,11 +32,12 @@ def adopt_drawn(config: RunConfig, folder: Path) -> RunConfig:
     if config.data.dataset != "drawn" or config.data.path is None:  # check() refuses a drawn set without one
         return config
     from ganstudio.core.data.toy import load_drawn  # torch, which the window loads only when it trains
+    from ganstudio.core.npy_save import save_npy
 
     points = load_drawn(str(Path(config.data.path).expanduser())).numpy()
     copy = folder / DRAWN_COPY
     make_subfolder(copy.parent)
-    atomic_write(copy, lambda tmp: _save_points(points, tmp))
+    atomic_write(copy, lambda tmp: save_npy(tmp, points))
     adopted = config.copy()
     adopted.data.path = DRAWN_COPY
     return adopted

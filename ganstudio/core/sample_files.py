@@ -20,6 +20,7 @@ import numpy as np
 
 from ganstudio.core.export import ExportError
 from ganstudio.core.imaging import image_grid, save_png
+from ganstudio.core.npy_save import save_npy
 from ganstudio.core.paths import make_folders, remove_made_folders
 from ganstudio.core.sampling import GeneratorSnapshot, seeded_latents
 
@@ -63,9 +64,9 @@ def _write_into(folder: Path, snapshot: GeneratorSnapshot, seed: int, n: int, la
         points = np.concatenate(
             [snapshot.generate(z[i : i + CHUNK], chunk_labels(i)).numpy() for i in range(0, n, CHUNK)]
         )
-        np.save(folder / "samples.npy", points)
+        save_npy(folder / "samples.npy", points)
         if labels is not None:
-            np.save(folder / "labels.npy", labels)
+            save_npy(folder / "labels.npy", labels)
         return
     if labels is not None:
         rows = [

@@ -227,6 +227,8 @@ class RunFiles(QObject):
             return
         import numpy as np
 
+        from ganstudio.core.npy_save import save_npy
+
         folder = Path(w.settings.runs_dir).expanduser() / DRAWINGS_FOLDER  # not loose among the run folders
         try:
             folder.mkdir(parents=True, exist_ok=True)
@@ -234,7 +236,7 @@ class RunFiles(QObject):
             path, n = folder / f"{stem}.npy", 2
             while path.exists():  # two drawings trained in one second
                 path, n = folder / f"{stem}-{n}.npy", n + 1
-            np.save(path, np.asarray(points, dtype=np.float32))
+            save_npy(path, np.asarray(points, dtype=np.float32))
         except OSError as exc:
             w.errors.show("Cannot save the drawing", f"{folder}: {exc.strerror}")
             return

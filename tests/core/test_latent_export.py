@@ -228,7 +228,7 @@ def test_failure_midway_removes_the_partial_set(checkpoint, tmp_path, monkeypatc
     def disk_full(*args, **kwargs):
         raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr(export.np, "save", disk_full)
+    monkeypatch.setattr(export, "save_npy", disk_full)
     with pytest.raises(ExportError, match="disk is full"):
         write_image_set(snap, ImageSetSpec(count=2), tmp_path / "set", checkpoint=checkpoint)
     assert os.listdir(tmp_path) == []
