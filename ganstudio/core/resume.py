@@ -60,6 +60,35 @@ def _set(config: RunConfig, key: str, value: object) -> None:
     setattr(getattr(config, section), name, value)
 
 
+def _refused_edits(saved: RunConfig, on_disk: RunConfig) -> list[str]:
+    before = _flat(saved)
+    return [
+        f"{key} (edited in config.json)"
+        for key, value in _flat(on_disk).items()
+        if before.get(key) != value and key not in RESUMABLE_FIELDS
+    ]
+
+
+def _cannot_change(refused: list[str]) -> ConfigError:
+    return ConfigError(
+        [
+            (
+                ", ".join(refused),
+                "cannot change when a run continues (it would not fit the "
+                "checkpoint, or would make a different run); start a new run for that. "
+                "What may change: learning rates, k, noise, EMA, steps, intervals, quality, perf",
+            )
+        ]
+    )
+
+
+def edits_refused(saved: RunConfig, on_disk: RunConfig) -> str | None:
+    """Why a run whose checkpoint holds `saved` cannot continue with its config.json's `on_disk`, or None:
+    what a window opening the folder says at once, where train --resume says it when asked."""
+    refused = _refused_edits(saved, on_disk)
+    return str(_cannot_change(refused)) if refused else None
+
+
 def resume_changes(
     saved: RunConfig, on_disk: RunConfig, overrides: list[str], total_steps: int | None, step: int
 ) -> tuple[RunConfig, list[str]]:
@@ -67,14 +96,10 @@ def resume_changes(
     then overrides, then total_steps; and a line for each change. Raises ConfigError naming every field
     that may not change, or a length that does not go past the checkpoint's step."""
     config = saved.copy()
-    before, refused = _flat(saved), []
+    before, refused = _flat(saved), _refused_edits(saved, on_disk)
     for key, value in _flat(on_disk).items():
-        if before.get(key) != value:
-            (
-                refused.append(f"{key} (edited in config.json)")
-                if key not in RESUMABLE_FIELDS
-                else _set(config, key, value)
-            )
+        if before.get(key) != value and key in RESUMABLE_FIELDS:
+            _set(config, key, value)
     for assignment in overrides:
         section, name, value = parse_override(assignment)
         key = f"{section}.{name}"
@@ -82,16 +107,7 @@ def resume_changes(
     if total_steps is not None:
         config.train.steps = total_steps
     if refused:
-        raise ConfigError(
-            [
-                (
-                    ", ".join(refused),
-                    "cannot change when a run continues (it would not fit the "
-                    "checkpoint, or would make a different run); start a new run for that. "
-                    "What may change: learning rates, k, noise, EMA, steps, intervals, quality, perf",
-                )
-            ]
-        )
+        raise _cannot_change(refused)
     if config.train.steps <= step:
         raise ConfigError(
             [

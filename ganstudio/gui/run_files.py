@@ -145,7 +145,8 @@ class RunFiles(QObject):
         w.watch.stop()
         try:
             run = RunDirectory.open(folder)
-            config = config_in_folder(run.read_config(), run.path)
+            on_disk = run.read_config()
+            config = config_in_folder(on_disk, run.path)
             history = run.history()
             pictures = run.sample_files()
         except (RunError, OSError) as exc:
@@ -175,7 +176,7 @@ class RunFiles(QObject):
             except OSError:
                 continue
         w.form.set_config(config)
-        problem = self.explore_latest(run)
+        problem = self.explore_latest(run) or self._edits_refused(on_disk)
         self.set_continuable(run if problem is None else None, config, last if last >= config.train.steps else None)
         w.run_dir = str(run.path)
         w.controls.reset_rate()
@@ -276,6 +277,14 @@ class RunFiles(QObject):
                 w.statusBar().showMessage(f"Explorer: {problem}", 8000)
         else:
             w.statusBar().showMessage("No run to refresh from: start one, or open a run folder", 5000)
+
+    def _edits_refused(self, on_disk: RunConfig) -> str | None:
+        """Why the checkpoint just opened cannot be carried on with the folder's config.json (a field edited
+        that a continued run may not change): said when the folder is opened, not when Continue fails."""
+        from ganstudio.core.resume import edits_refused
+
+        snapshot = self.window.explorer.state.snapshot
+        return None if snapshot is None else edits_refused(snapshot.config, on_disk)
 
     def explore_latest(self, run: RunDirectory) -> str | None:
         """The run's latest checkpoint, now in the explorer; or why it cannot be (the explorer then keeps

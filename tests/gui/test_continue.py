@@ -111,6 +111,27 @@ def test_an_opened_run_whose_checkpoint_cannot_be_loaded_says_so_at_once(qtbot, 
     assert w.plots.series.column("step").size  # its curves are shown all the same
 
 
+def test_an_opened_run_whose_config_json_no_longer_fits_its_checkpoint_says_so_at_once(make_window, tmp_path):
+    """It opened as "raise Steps and Continue carries it on", and the edited field was refused only at Continue."""
+    import json
+
+    trained_run(auto_config(steps=10), tmp_path / "cli-run")
+    config_file = tmp_path / "cli-run" / "config.json"
+    edited = json.loads(config_file.read_text())
+    edited["model"]["width"] = 8
+    edited["optim"]["lr_g"] = 0.0005  # a change a continued run may take
+    config_file.write_text(json.dumps(edited))
+    w = make_window()
+    assert w.files.open_run(tmp_path / "cli-run")
+    assert w.errors.dialog is not None and w.errors.dialog.windowTitle() == "This run cannot be continued"
+    text = w.errors.dialog.text()
+    assert "model.width (edited in config.json): cannot change when a run continues" in text, text
+    assert "lr_g" not in text and "Start begins a new run" in text
+    assert w.files.continuable is None
+    w.form.widget("train.steps").setValue(20)
+    assert w.controls.start_button.text() == "Start"  # a new run with the folder's settings, not a Continue
+
+
 def test_an_opened_run_that_saved_no_checkpoint_starts_a_new_run(make_window, tmp_path):
     trained_run(auto_config(steps=10), tmp_path / "cli-run")
     (tmp_path / "cli-run" / "checkpoints" / "latest.pt").unlink()
