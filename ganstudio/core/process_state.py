@@ -7,8 +7,10 @@ import os
 import socket
 from enum import Enum
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from ganstudio.core.control import Heartbeat
+if TYPE_CHECKING:
+    from ganstudio.core.control import Heartbeat
 
 
 class WriterProcess(Enum):
@@ -17,15 +19,20 @@ class WriterProcess(Enum):
     GONE = "gone"  # exited, killed or crashed (a zombie too: it has ended, nobody has reaped it yet)
 
 
+def proc_stat_fields(pid: int) -> list[str]:
+    """The fields of /proc/PID/stat after the command name (the process state first); raises OSError."""
+    stat = Path(f"/proc/{pid}/stat").read_text()
+    return stat.rpartition(")")[2].split()  # the command name may hold spaces and parentheses
+
+
 def process_state(pid: int) -> WriterProcess | None:
     """None where this system cannot say (no /proc, another user's process on a system without one)."""
     try:
-        stat = Path(f"/proc/{pid}/stat").read_text()
+        fields = proc_stat_fields(pid)
     except FileNotFoundError:
         return WriterProcess.GONE if _no_such_process(pid) else None
     except OSError:
         return None
-    fields = stat.rpartition(")")[2].split()  # the command name may hold spaces and parentheses
     state = fields[0] if fields else ""
     if state in ("Z", "X", "x"):
         return WriterProcess.GONE

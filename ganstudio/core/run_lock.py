@@ -31,6 +31,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from ganstudio import __version__
+from ganstudio.core.process_state import proc_stat_fields
 from ganstudio.core.runlog import RunError
 
 try:
@@ -90,10 +91,9 @@ def process_identity(pid: int) -> str | None:
     """Boot id and start time (clock ticks since boot): together they name one process for ever."""
     try:
         boot = Path("/proc/sys/kernel/random/boot_id").read_text().strip()
-        stat = Path(f"/proc/{pid}/stat").read_text()
+        fields = proc_stat_fields(pid)
     except OSError:
         return None
-    fields = stat.rpartition(")")[2].split()  # the command name may hold spaces and parentheses
     return f"{boot}:{fields[19]}" if len(fields) > 19 else None
 
 
