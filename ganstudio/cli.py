@@ -671,13 +671,15 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _what_is_kept(run: RunDirectory) -> str:
-    """After a run failed to write: whether there is a checkpoint to carry it on from, and how."""
+def _what_is_kept(run: RunDirectory, then: str = "make room, then ", options: str = "") -> str:
+    """After a run failed (a write, by default): whether there is a checkpoint to carry it on from, and how.
+    then: what to do first; options: what the command needs besides the folder (--nproc N)."""
     if not run.path.is_dir():
         return f"the run folder {run.path} is gone (removed or moved while the run trained); it was not made again"
+    resume = f"ganstudio train --resume {run.path}"
     if not run.latest_checkpoint.is_file():
-        return f"it had saved no checkpoint yet: make room, then train it over with: ganstudio train --resume {run.path} --restart"
-    return f"{run.latest_checkpoint} is kept: make room, then continue with: ganstudio train --resume {run.path}"
+        return f"it had saved no checkpoint yet: {then}train it over with: {resume} --restart{options}"
+    return f"{run.latest_checkpoint} is kept: {then}continue with: {resume}{options}"
 
 
 def _crash_report() -> str:

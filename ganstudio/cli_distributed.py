@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import re
 import signal
 import subprocess
 import sys
@@ -313,34 +312,20 @@ def train_on_ranks(args: argparse.Namespace) -> int:
         _ignore_signals()
         return _follow(ranks)
     except RuntimeError as exc:
-        if not _lost_peer(exc):
-            raise
-        from ganstudio.core.distributed import DistributedError
+        from ganstudio.core.distributed import DistributedError, lost_peer
 
-        folder = args.resume or args.out or "RUN"
-        raise DistributedError(
-            f"another process of this run ended or stopped answering ({_first_line(exc)}); its last checkpoint "
-            f"is kept: continue with ganstudio train --resume {folder} --nproc {info.world_size}"
-        ) from None
+        lost = lost_peer(exc)
+        if lost is None:
+            raise
+        from ganstudio.cli import _what_is_kept
+        from ganstudio.core.runlog import RunDirectory
+
+        folder = args.resume or args.out  # under torchrun a run has one (_leader_session)
+        options = f" --nproc {info.world_size}"
+        kept = _what_is_kept(RunDirectory(folder), then="", options=options) if folder else "nothing was trained"
+        raise DistributedError(f"{lost}; {kept}") from None
     finally:
         ranks.close()
-
-
-def _lost_peer(exc: RuntimeError) -> bool:
-    """A collective that failed because a peer died or hung (torch's DistError, or gloo's and NCCL's own
-    RuntimeErrors), not a bug in this process."""
-    import torch.distributed as dist
-
-    text = str(exc).lower()
-    return isinstance(exc, getattr(dist, "DistError", ())) or any(
-        word in text for word in ("gloo", "nccl", "connection closed by peer", "timed out")
-    )
-
-
-def _first_line(exc: BaseException) -> str:
-    line = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
-    line = re.sub(r"^\[[^\]]*\]\s*", "", line)  # gloo's "[/path/to/pair.cc:545]" source location
-    return line if len(line) <= 160 else line[:157] + "..."
 
 
 def _lead(args: argparse.Namespace, ranks: RankGroup) -> int:

@@ -417,6 +417,13 @@ class FolderBridge:
             self.beat(wait_s=HEARTBEAT_JOIN_S)
 
 
+def _lost_peer(error: RuntimeError) -> str | None:
+    """Another rank of a torchrun run gone, in words: only a process that trained (torch is loaded) has one."""
+    from ganstudio.core.distributed import lost_peer
+
+    return lost_peer(error)
+
+
 def failure_line(event: Failed) -> str:
     """Why a run failed, in one line: its summary, the error's own words (a failed write's as `train` says
     it), or the traceback's last line."""
@@ -427,6 +434,8 @@ def failure_line(event: Failed) -> str:
         text = event.summary
     elif isinstance(error, OSError):
         text = io_reason(error)
+    elif isinstance(error, RuntimeError) and (lost := _lost_peer(error)) is not None:
+        text = lost
     elif error is not None and str(error):
         text = str(error)
     else:

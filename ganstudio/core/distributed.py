@@ -21,6 +21,7 @@ import datetime
 import hashlib
 import math
 import os
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -38,6 +39,26 @@ SEED_STRIDE = 1_000_003  # a prime: rank streams of nearby seeds never coincide
 class DistributedError(RunError):
     """A distributed run that cannot go on: ranks that disagree, a batch that does not split (a
     RunError, so the CLI says it in one line)."""
+
+
+def lost_peer(exc: BaseException) -> str | None:
+    """A collective that failed because another rank died or hung (torch's DistError, or gloo's and NCCL's
+    own RuntimeErrors), in words; None for anything else, a bug in this process. The library's first
+    sentence only: gloo puts its C++ source location before it and advice for its own developers after it
+    ("Check the logs of the remote worker before reporting an error. GLHF!")."""
+    text = str(exc)
+    if not isinstance(exc, getattr(dist, "DistError", ())) and not (
+        isinstance(exc, RuntimeError)
+        and dist.is_available()
+        and dist.is_initialized()  # a run of one process has no other to lose, whatever its error says
+        and any(word in text.lower() for word in ("gloo", "nccl", "connection closed by peer", "timed out"))
+    ):
+        return None
+    line = (text.strip().splitlines() or [type(exc).__name__])[0]
+    line = re.sub(r"^\[[^\]]*\]\s*", "", line)  # gloo's "[/path/to/pair.cc:545]"
+    line = line.split(". ", 1)[0].rstrip(".")
+    line = line if len(line) <= 160 else line[:157] + "..."
+    return f"another process of this run ended or stopped answering ({line})"
 
 
 @dataclass(frozen=True)

@@ -12,6 +12,7 @@ from pathlib import Path
 from ganstudio.cli import main
 from ganstudio.core.checkpoint import load_checkpoint
 from ganstudio.core.control import append_command, read_heartbeat
+from ganstudio.core.runlog import RunDirectory
 from tests.conftest import exited_within, tiny_toy_config, wait_for_subprocess
 
 ENV = {**os.environ, "GANSTUDIO_DIST_TIMEOUT_S": "90"}
@@ -206,6 +207,26 @@ def test_a_killed_rank_is_said_in_one_line_with_how_to_continue(tmp_path):
     assert proc.returncode != 0
     assert "another process of this run ended or stopped answering" in err and f"--resume {run}" in err
     assert "internal error" not in err and "Traceback" not in err
+
+
+def test_a_rank_killed_before_the_first_checkpoint_says_how_to_start_over_in_the_library_s_first_sentence(tmp_path):
+    """It said the last checkpoint was kept, where there was none, and quoted gloo's C++ source path and its
+    advice to its own developers ("GLHF!")."""
+    proc, run = nproc_train(tmp_path, checkpoint_every=1_000_000, stderr=subprocess.PIPE)
+    wait_for_subprocess(proc, running_at(run, 5), "two ranks training")
+    torchrun_pid = _children(proc.pid)[0]
+    leader = read_heartbeat(run).pid
+    os.kill(next(pid for pid in _children(torchrun_pid) if pid != leader), signal.SIGKILL)
+    _, err = proc.communicate(timeout=120)
+    assert proc.returncode != 0
+    line = err.strip().splitlines()[-1]
+    assert line.startswith("ganstudio: error: another process of this run ended or stopped answering ("), err
+    assert line.endswith(
+        f"it had saved no checkpoint yet: train it over with: ganstudio train --resume {run} --restart --nproc 2"
+    ), err
+    assert "GLHF" not in err and ".cc:" not in err and "Check the logs" not in err
+    failed = RunDirectory(run).read_events("failed")
+    assert failed and all(r["message"].startswith("another process of this run ended") for r in failed), failed
 
 
 _LEAVE_WITH_AN_ERROR = """
