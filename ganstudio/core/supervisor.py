@@ -47,6 +47,7 @@ from ganstudio.core.events import (
 from ganstudio.core.pacing import paced_interval
 from ganstudio.core.stats import StepStats
 from ganstudio.core.thread_governor import ThreadGovernor
+from ganstudio.core.user_errors import io_reason
 
 if TYPE_CHECKING:
     from ganstudio.core.health import HealthMonitor
@@ -402,7 +403,10 @@ class Supervisor:
         session = self._live_session
         self._waiting_for_room = ending is not None or session.done
         gone = not session.run.path.is_dir()
-        why = f"the run folder {session.run.path} is gone (removed or moved)" if gone else str(exc)
+        if gone:
+            why = f"the run folder {session.run.path} is gone (removed or moved)"
+        else:
+            why = io_reason(exc) if isinstance(exc, OSError) else str(exc)
         remedy = "put the folder back" if gone else "free some space"
         if ending is None:
             said, again = "Not saved", "continue or stop"

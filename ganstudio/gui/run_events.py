@@ -25,6 +25,7 @@ class RunEvents(QObject):
     def __init__(self, window: MainWindow):
         super().__init__(window)
         self.window = window
+        self._refusal_shown = False  # the banner says a request the run refused
 
     def attach(self, c: TrainingController) -> None:
         w = self.window
@@ -32,10 +33,10 @@ class RunEvents(QObject):
         c.stats_ready.connect(self._on_stats)
         c.frame_ready.connect(w.samples.add_frame)
         c.state_changed.connect(self._on_state)
-        c.alarm.connect(self.window.show_alarm)
+        c.alarm.connect(self._on_refused)
         c.change_refused.connect(self.window.refused_change)
         c.stop_refused.connect(self._on_stop_refused)
-        c.checkpoint_saved.connect(lambda path: w.statusBar().showMessage(f"Checkpoint saved: {path}", 5000))
+        c.checkpoint_saved.connect(self._on_checkpoint_saved)
         c.failed.connect(self._on_failed)
         c.snapshot_ready.connect(w.explorer.set_live_state)
         c.changed.connect(w.on_changed)
@@ -93,6 +94,21 @@ class RunEvents(QObject):
         if w.state is not RunPhase.STOPPING:
             w.set_phase(RunPhase.of(state))
 
+    def _on_refused(self, step: int, message: str) -> None:
+        """A request the run refused (a checkpoint it could not write, nothing to rewind to): said in the
+        banner until the run saves or ends, after which it no longer holds."""
+        self.window.show_alarm(step, message)
+        self._refusal_shown = True
+
+    def _forget_refusal(self) -> None:
+        if self._refusal_shown:
+            self.window.banner.hide()
+        self._refusal_shown = False
+
+    def _on_checkpoint_saved(self, path: str) -> None:
+        self._forget_refusal()
+        self.window.statusBar().showMessage(f"Checkpoint saved: {path}", 5000)
+
     def _on_stop_refused(self, message: str) -> None:
         """The run paused instead of ending: its checkpoint could not be saved (a full disk). Closing, the
         window asks whether to quit without it; otherwise it says why, and Stop tries again."""
@@ -106,6 +122,7 @@ class RunEvents(QObject):
 
     def _on_health_alarm(self, alarm: Alarm) -> None:
         w = self.window
+        self._refusal_shown = False  # the banner says this now
         paused = " Training paused." if alarm.kind == "nan" else ""
         w.show_alarm(alarm.step, f"{alarm.message}{paused}{' Try:' if alarm.remedies else ''}", alarm.remedies)
         w.plots.mark(alarm.step, alarm.kind)
@@ -128,6 +145,9 @@ class RunEvents(QObject):
 
     def _on_finished(self, reason: FinishReason) -> None:
         w = self.window
+        self._forget_refusal()
+        if reason in (FinishReason.STOPPED, FinishReason.DONE):  # saved at this step, whatever the last stats said
+            w.controls.show_position(w.controller.finished_step)
         w.snapshot_timer.stop()
         w.explorer.set_min_interval(0)
         if reason is FinishReason.STOPPED and w.run_dir:

@@ -93,6 +93,7 @@ class TrainingController(QObject):
         super().__init__(parent)
         self._thread: TrainingThread | None = None
         self._reason = FinishReason.ERROR  # what the run said when it ended; a thread that died said nothing
+        self.finished_step = 0  # the step it ended at, when it said so
 
     @property
     def running(self) -> bool:
@@ -149,8 +150,8 @@ class TrainingController(QObject):
                 from ganstudio.core.user_errors import user_errors
 
                 self.failed.emit(message, (summary or str(error)) if isinstance(error, user_errors()) else "")
-            case Finished(reason=reason):
-                self._reason = reason
+            case Finished(reason=reason, step=step):
+                self._reason, self.finished_step = reason, step
 
     def _submit(self, kind: CommandKind, fields: dict | None = None) -> None:
         if self._thread is not None:

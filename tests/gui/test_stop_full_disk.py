@@ -50,3 +50,31 @@ def test_closing_on_a_full_disk_asks_before_quitting_without_the_checkpoint(qtbo
     w.close()
     qtbot.waitUntil(lambda: not w.isVisible(), timeout=30000)  # Yes: quit without it
     assert len(asked) == 2 and not w.controller.running
+
+
+def test_a_disk_full_mid_run_is_said_in_words_and_its_banner_goes_once_stop_saves(qtbot, make_window, monkeypatch):
+    """The banner quoted Python's "[Errno 28] ...", and still said the run was paused and unsaved after Stop had
+    saved it; the bar stayed at the last statistics shown, short of the step saved."""
+    import errno
+
+    import ganstudio.core.runlog as runlog
+
+    real, failed = runlog.append_run_file, []
+
+    def append(path, data):
+        if not failed:
+            failed.append(path)
+            raise OSError(errno.ENOSPC, "No space left on device", str(path))
+        return real(path, data)
+
+    w = running(qtbot, make_window)
+    monkeypatch.setattr(runlog, "append_run_file", append)
+    qtbot.waitUntil(lambda: w.banner.isVisible(), timeout=30000)
+    text = w.banner.message.text()
+    assert f"Not saved: the disk is full (writing {failed[0]})" in text and "Errno" not in text, text
+    qtbot.waitUntil(lambda: w.state is RunPhase.PAUSED, timeout=10000)
+    qtbot.mouseClick(w.controls.stop_button, Qt.MouseButton.LeftButton)  # there is room now
+    assert wait_finished(qtbot, w).value == "stopped"
+    assert not w.banner.isVisible()
+    saved = load_checkpoint(f"{w.run_dir}/checkpoints/latest.pt")["step"]
+    assert w.controls.progress.value() == saved
