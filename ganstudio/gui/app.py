@@ -2,10 +2,34 @@
 
 from __future__ import annotations
 
+import os
 import sys
+from collections.abc import Mapping
+from pathlib import Path
 from typing import cast
 
 POOL_WAIT_MS = 10000
+DISPLAY_VARIABLES = {"xcb": "DISPLAY", "wayland": "WAYLAND_DISPLAY", "wayland-egl": "WAYLAND_DISPLAY"}
+
+
+def display_problem(env: Mapping[str, str] = os.environ, platform: str = sys.platform) -> str | None:
+    """Why no window can open here, said before Qt is started: without a display Qt aborts the process
+    (SIGABRT) with seven lines that blame a missing libxcb-cursor0 and suggest reinstalling."""
+    if not platform.startswith(("linux", "freebsd", "openbsd", "netbsd")):
+        return None  # Windows and macOS always have their own window system
+    asked = [name.split(":")[0] for name in env.get("QT_QPA_PLATFORM", "").split(";") if name]
+    candidates = asked or ["wayland", "xcb"]  # what Qt tries when nothing is asked
+    if any(name not in DISPLAY_VARIABLES for name in candidates):
+        return None  # offscreen, vnc, eglfs...: a platform that needs no display server
+    if any(env.get(DISPLAY_VARIABLES[name]) for name in candidates):
+        return None
+    runtime = env.get("XDG_RUNTIME_DIR")
+    if "wayland" in candidates and runtime and (Path(runtime) / "wayland-0").exists():
+        return None  # Qt finds the default Wayland socket without WAYLAND_DISPLAY
+    return (
+        "no display to open the window on (DISPLAY is not set): run it in a desktop session, or over ssh "
+        "with -X; headless, train with `ganstudio train` and watch its folder from a machine with a screen"
+    )
 
 
 def run_app(argv: list[str] | None = None, watch: str | None = None) -> int:
@@ -17,6 +41,10 @@ def run_app(argv: list[str] | None = None, watch: str | None = None) -> int:
             f"ganstudio: error: the window needs PySide6 ({exc}); headless commands still work: ganstudio --help",
             file=sys.stderr,
         )
+        return 2
+    problem = None if QApplication.instance() else display_problem()
+    if problem is not None:
+        print(f"ganstudio: error: {problem}", file=sys.stderr)
         return 2
     # instance(): a QApplication, made here or by the caller (a test's qtbot); its stub says QCoreApplication
     app = cast(QApplication, QApplication.instance() or QApplication(argv if argv is not None else sys.argv))

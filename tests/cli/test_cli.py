@@ -241,6 +241,27 @@ def test_watch_opens_the_window_on_a_run_folder(tmp_path, monkeypatch, capsys):
     assert opened == [str(tmp_path)]
 
 
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="X11 and Wayland are Linux's window systems")
+def test_the_window_without_a_display_is_one_line_not_a_qt_abort(tmp_path):
+    """Over ssh without -X, Qt aborted the process (exit 134) with seven lines that blamed libxcb-cursor0."""
+
+    env = {k: v for k, v in os.environ.items() if k not in ("DISPLAY", "WAYLAND_DISPLAY", "QT_QPA_PLATFORM")}
+    env["XDG_RUNTIME_DIR"] = str(tmp_path)  # no Wayland socket there either
+    (tmp_path / "run").mkdir()
+    (tmp_path / "run" / "config.json").write_text(tiny_image_config().to_json())
+    for argv in ([], ["watch", str(tmp_path / "run")]):
+        done = subprocess.run(
+            [sys.executable, "-m", "ganstudio", *argv], env=env, capture_output=True, text=True, timeout=120
+        )
+        assert done.returncode == 2, done.stderr
+        assert done.stderr.splitlines() == [
+            "ganstudio: error: no display to open the window on (DISPLAY is not set): run it in a desktop "
+            "session, or over ssh with -X; headless, train with `ganstudio train` and watch its folder from a "
+            "machine with a screen"
+        ]
+    assert sorted(p.name for p in (tmp_path / "run").iterdir()) == ["config.json"]
+
+
 def test_a_one_step_run_says_one_step_and_V_prints_the_version(tmp_path, capsys):
     cfg = write_config(tmp_path, tiny_toy_config(steps=1))
     assert main(["train", "--config", cfg, "--out", str(tmp_path / "run")]) == 0
