@@ -194,7 +194,9 @@ def test_eval_naming_the_runs_own_data_keeps_its_training_subset(tmp_path, capsy
     save_checkpoint(Trainer(cfg).state_dict(), checkpoint)
     for named in ([], ["--dataset", "fashion-mnist"]):
         assert main(["eval", str(checkpoint), "--n", "60", *named]) == 0
-        assert "memorisation: against the 300 images G trained on" in capsys.readouterr().err
+        said = capsys.readouterr().err
+        assert "memorisation: against the 300 images G trained on" in said
+        assert "features of 60 real images to compare with 60 generated, and of 300 for the memorisation" in said
     other = ["--dataset", "fashion-mnist", "--data-path", str(tmp_path)]  # not the data it trained on: all of it
     assert main(["eval", str(checkpoint), "--n", "60", *other]) == 0
     assert "memorisation: against all of them" in capsys.readouterr().err
@@ -236,3 +238,21 @@ def test_a_window_sees_the_scored_step_and_its_generator_before_the_score_takes_
     assert events[scoring].step == 5 and scoring < scored
     assert [e for e in before if isinstance(e, StatsBatch)][-1].stats[-1].step == 5
     assert [e.step for e in before if isinstance(e, Snapshot)][-1] == 5
+
+
+def test_eval_against_a_small_folder_says_how_many_real_images_it_compares(tmp_path, capsys):
+    """It said "features of 69 real images" for a folder of 46: a count of feature passes, not of images."""
+    from PIL import Image
+
+    from ganstudio.core.checkpoint import save_checkpoint
+    from ganstudio.core.trainer import Trainer
+
+    folder = tmp_path / "images"
+    folder.mkdir()
+    for i in range(46):
+        Image.new("L", (28, 28), color=i * 5).save(folder / f"{i:02d}.png")
+    checkpoint = tmp_path / "latest.pt"
+    save_checkpoint(Trainer(tiny_image_config(steps=5)).state_dict(), checkpoint)
+    assert main(["eval", str(checkpoint), "--n", "50", "--dataset", "image-folder", "--data-path", str(folder)]) == 0
+    said = capsys.readouterr().err
+    assert "features of 23 real images to compare with 50 generated (half of the 46 there are), and of 46 " in said

@@ -282,8 +282,11 @@ def evaluate_checkpoint(
     )
     reference = min(len(real if trained_on is None else trained_on), MEMORISATION_REFERENCE)
     against = "all of them" if trained_on is None else f"the {reference:,} images G trained on"
+    scored = min(samples, len(real) // 2)  # as QualityEvaluator takes them
+    fewer = f" (half of the {len(real):,} there are)" if scored < samples else ""
     progress(
-        f"features of {min(samples, len(real) // 2) + reference:,} real images (memorisation: against {against})..."
+        f"features of {scored:,} real images to compare with {samples:,} generated{fewer}, and of {reference:,} "
+        f"for the memorisation check (memorisation: against {against})..."
     )
     evaluator = QualityEvaluator(
         real,
