@@ -32,6 +32,7 @@ from pathlib import Path
 
 from ganstudio import __version__
 from ganstudio.core.process_state import proc_stat_fields
+from ganstudio.core.run_file import read_run_file
 from ganstudio.core.runlog import RunError
 
 try:
@@ -118,6 +119,18 @@ def _stale(holder: Holder | None, age: float) -> bool:
     if holder.host == socket.gethostname():
         return not _alive_here(holder)
     return age > STALE_AFTER_S
+
+
+def live_holder(folder: str | Path) -> Holder | None:
+    """The process training folder now, as its lock.json says, read without taking the lock or making the
+    file; None when nobody holds it (no file, a stale one, or one that is not a lock)."""
+    path = Path(folder) / LOCK_NAME
+    try:
+        age = max(0.0, time.time() - path.lstat().st_mtime)
+        holder = Holder.parse(read_run_file(path, MAX_LOCK_BYTES))
+    except OSError:
+        return None
+    return None if holder is None or _stale(holder, age) else holder
 
 
 def _refusal(folder: Path, holder: Holder | None, age: float) -> RunError:

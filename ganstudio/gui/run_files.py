@@ -15,6 +15,7 @@ from PySide6.QtWidgets import QFileDialog
 from ganstudio.core.config import RunConfig
 from ganstudio.core.events import Changed, ClassifierScored, ModesMeasured, QualityScored, SampleFrame, StatsBatch
 from ganstudio.core.run_data import config_in_folder
+from ganstudio.core.run_lock import live_holder
 from ganstudio.core.runlog import RunDirectory, RunError
 from ganstudio.gui.run_phase import RunAction, RunPhase
 
@@ -145,6 +146,10 @@ class RunFiles(QObject):
         w.watch.stop()
         try:
             run = RunDirectory.open(folder)
+            if (holder := live_holder(run.path)) is not None:  # a frozen copy would offer a Continue it refuses
+                watching = self.watch_run(run.path)
+                w.statusBar().showMessage(f"{run.path} is being trained by {holder.describe()}: watching it", 10000)
+                return watching
             on_disk = run.read_config()
             config = config_in_folder(on_disk, run.path)
             history = run.history()

@@ -83,11 +83,13 @@ def test_continue_of_a_folder_another_run_trains_is_refused_and_says_who(qtbot, 
     import os
 
     from ganstudio.core.run_lock import LOCK_NAME
+    from ganstudio.core.session import TrainingSession
 
-    session = trained_run(auto_config(steps=4, checkpoint_every=4), tmp_path / "busy", close=False)
+    trained_run(auto_config(steps=4, checkpoint_every=4), tmp_path / "busy")
     w = make_window()
-    assert w.files.open_run(tmp_path / "busy")  # looking needs no lock
+    assert w.files.open_run(tmp_path / "busy") and not w.watch.active  # nobody trains it: opened to continue
     w.form.widget("train.steps").setValue(8)
+    session = TrainingSession.resume(RunDirectory.open(tmp_path / "busy"), total_steps=8)  # taken meanwhile
     metrics = (tmp_path / "busy" / "metrics.jsonl").read_bytes()
     with qtbot.waitSignal(w.controller.finished, timeout=30000) as refused:
         qtbot.mouseClick(w.controls.start_button, Qt.MouseButton.LeftButton)
@@ -96,6 +98,25 @@ def test_continue_of_a_folder_another_run_trains_is_refused_and_says_who(qtbot, 
     assert (tmp_path / "busy" / "metrics.jsonl").read_bytes() == metrics
     session.close()
     assert not (tmp_path / "busy" / LOCK_NAME).exists()
+
+
+def test_opening_a_folder_another_process_trains_watches_it(qtbot, make_window, tmp_path):
+    """It opened a frozen copy saying "Start continues it", and Continue was refused only when pressed."""
+    import os
+
+    session = trained_run(auto_config(steps=4, checkpoint_every=4), tmp_path / "busy", close=False)
+    try:
+        w = make_window()
+        assert w.files.open_run(tmp_path / "busy")
+        assert w.watch.active
+        said = w.statusBar().currentMessage()
+        assert said.startswith(f"{tmp_path / 'busy'} is being trained by pid {os.getpid()} on ") and said.endswith(
+            ": watching it"
+        )
+    finally:
+        session.close()
+    again = make_window()
+    assert again.files.open_run(tmp_path / "busy") and not again.watch.active  # its lock released: opened
 
 
 def test_an_opened_run_whose_checkpoint_cannot_be_loaded_says_so_at_once(qtbot, make_window, tmp_path):
