@@ -7,8 +7,9 @@ import signal
 import sys
 import traceback
 import unicodedata
+from collections.abc import Sequence
 from types import ModuleType
-from typing import TYPE_CHECKING, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn
 
 from ganstudio import __version__, cli_config, cli_semi
 from ganstudio.bench import (
@@ -67,6 +68,22 @@ class OneLineParser(argparse.ArgumentParser):
 
     def error(self, message: str) -> NoReturn:
         self.exit(EXIT_USAGE, f"ganstudio: error: {message} (see: {self.prog} --help)\n")
+
+    def parse_args(self, args: Sequence[str] | None = None, namespace: argparse.Namespace | None = None) -> Any:
+        """Arguments nobody knows are said with the help of the command they were given to: `ganstudio train
+        --help` lists train's options, where argparse pointed to `ganstudio --help`."""
+        parsed, extras = self.parse_known_args(args, namespace)
+        if extras:
+            self._chosen(parsed).error(f"unrecognized arguments: {' '.join(extras)}")
+        return parsed
+
+    def _chosen(self, parsed: argparse.Namespace) -> argparse.ArgumentParser:
+        for action in self._actions:
+            if isinstance(action, argparse._SubParsersAction):
+                chosen = action.choices.get(getattr(parsed, action.dest, None) or "")
+                if isinstance(chosen, OneLineParser):
+                    return chosen._chosen(parsed)
+        return self
 
 
 def _user_errors() -> tuple[type[BaseException], ...]:

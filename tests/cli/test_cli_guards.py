@@ -220,3 +220,14 @@ def test_a_folder_too_small_to_score_is_refused_at_start_not_at_its_first_score(
     assert "at least 20 real images and the dataset has 17" in line and "quality.every=0" in line
     assert not (tmp_path / "run").exists()
     assert main([*argv, "--set", "quality.every=0"]) == 0  # the way out it names
+
+
+def test_an_unknown_option_points_to_the_help_of_the_command_it_was_given_to(capsys):
+    """`train --bogus` pointed to `ganstudio --help`, which does not list train's options."""
+    for command, helped in (
+        (["train", "--bogus"], "ganstudio train --help"),
+        (["bench", "semi", "--nope"], "ganstudio bench semi --help"),
+        (["--bogus"], "ganstudio --help"),
+    ):
+        assert status_of(command) == 2, command
+        assert one_error_line(capsys).endswith(f"unrecognized arguments: {command[-1]} (see: {helped})")
