@@ -19,8 +19,9 @@ DRAWN_COPY = "data/drawn.npy"
 
 def data_named_absolutely(config: RunConfig) -> RunConfig:
     """The config with its data folder as an absolute path, so a resume or eval from another working folder
-    reads the same data (a relative one read whatever that folder held under the same name)."""
-    if not config.data.path or Path(config.data.path).expanduser().is_absolute():
+    reads the same data (a relative one read whatever that folder held under the same name), and from
+    another account too ("~/images" read the home of whoever continued the run)."""
+    if not config.data.path or Path(config.data.path).is_absolute():
         return config
     absolute = config.copy()
     absolute.data.path = str(Path(config.data.path).expanduser().absolute())

@@ -216,3 +216,8 @@ def test_hidden_folders_are_no_class_and_a_relative_data_folder_is_saved_whole(t
     session = TrainingSession.start(config, RunDirectory.at(tmp_path / "run"))
     session.close()
     assert RunDirectory.open(tmp_path / "run").read_config().data.path == str(tmp_path / "pets")
+    monkeypatch.setenv("HOME", str(tmp_path))  # "~/pets" was saved as it was: another account reads its own home
+    config.data.path = "~/pets"
+    session = TrainingSession.start(config, RunDirectory.at(tmp_path / "run2"))
+    session.close()
+    assert RunDirectory.open(tmp_path / "run2").read_config().data.path == str(tmp_path / "pets")
