@@ -148,6 +148,8 @@ class RunDirectory:
         left_there = (CONTROL_FILE, LOCK_NAME, "lost+found")  # and hidden files: .DS_Store, a killed write's temp
         if path.is_dir() and any(e.name not in left_there and not e.name.startswith(".") for e in path.iterdir()):
             raise RunError(f"{path} is not empty: a run writes its own files there; choose a new or empty --out")
+        if path.exists() and not path.is_dir():
+            raise RunError(f"{path} is not a folder: a run writes a folder of its own; choose another --out")
         made = not path.is_dir()
         try:
             path.mkdir(parents=True, exist_ok=True)

@@ -103,6 +103,11 @@ def test_out_holding_the_users_files_is_refused_and_left_as_it_was(tmp_path, cap
     assert "is not empty" in one_error_line(capsys)
     assert sorted(p.name for p in mine.rglob("*")) == ["live.png", "samples"]
     assert (mine / "live.png").read_bytes() == b"my picture"
+    assert main(["train", "--preset", "ring-8", "--steps", "2", "--out", str(mine / "live.png")]) == 2
+    assert one_error_line(capsys).endswith(
+        "live.png is not a folder: a run writes a folder of its own; choose another --out"
+    )
+    assert (mine / "live.png").read_bytes() == b"my picture"
     watched = tmp_path / "watched"  # a window watching the folder before its training process started
     watched.mkdir()
     (watched / "control.jsonl").write_text("")
