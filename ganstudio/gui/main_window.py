@@ -401,6 +401,8 @@ class MainWindow(QMainWindow):
         self.plots.show_loss_family(config.loss.kind)
         if self.state is RunPhase.IDLE:
             self.files.check_continuable()
+            if self.files.carried_on(config.train.steps) is None and not self.watch.active:
+                self.live.load(config)  # greyed, what the next run starts with: not the last run's values
             if valid:  # the bar counts toward the run Start would train: a new one, or the one it carries on
                 start = 0
                 if self.files.carried_on(config.train.steps) is not None or self.watch.active:

@@ -9,6 +9,7 @@ from PySide6.QtWidgets import QStatusBar
 from ganstudio.core.checkpoint import load_checkpoint
 from ganstudio.core.health import Alarm
 from tests.conftest import tiny_image_config, tiny_toy_config, trained_run
+from tests.gui.conftest import wait_finished
 
 
 def run_until_rate_shows(qtbot, w):
@@ -121,3 +122,16 @@ def test_a_forged_change_in_a_watched_log_is_not_taken_as_what_the_run_uses(qtbo
     w.refused_change(41, "Change refused: something")
     assert w.live.widget("k").value() == k_before
     assert w.live.widget("instance_noise").text() == "0.05"  # a value its field accepts is taken
+
+
+def test_the_greyed_live_panel_shows_what_the_next_run_starts_with(qtbot, make_window):
+    """After a run, choosing another preset left the last run's learning rates in the greyed panel."""
+    from ganstudio.core.config import preset
+
+    w = make_window(tiny_toy_config(steps=3))
+    w.start()
+    assert wait_finished(qtbot, w).value == "done"
+    assert w.live.widget("lr_g").text() == "0.001"
+    w.form.set_config(preset("fashion-cdcgan"))
+    assert w.live.widget("lr_g").text() == "0.0002" and w.live.widget("lr_d").text() == "0.0004"
+    assert not w.live.isEnabled()
