@@ -9,7 +9,7 @@ import traceback
 import unicodedata
 from collections.abc import Sequence
 from types import ModuleType
-from typing import TYPE_CHECKING, Any, NoReturn
+from typing import TYPE_CHECKING, NoReturn
 
 from ganstudio import __version__, cli_config, cli_semi
 from ganstudio.bench import (
@@ -69,10 +69,10 @@ class OneLineParser(argparse.ArgumentParser):
     def error(self, message: str) -> NoReturn:
         self.exit(EXIT_USAGE, f"ganstudio: error: {message} (see: {self.prog} --help)\n")
 
-    def parse_args(self, args: Sequence[str] | None = None, namespace: argparse.Namespace | None = None) -> Any:
-        """Arguments nobody knows are said with the help of the command they were given to: `ganstudio train
-        --help` lists train's options, where argparse pointed to `ganstudio --help`."""
-        parsed, extras = self.parse_known_args(args, namespace)
+    def parse_command(self, argv: Sequence[str] | None) -> argparse.Namespace:
+        """parse_args, with arguments nobody knows said with the help of the command they were given to:
+        `ganstudio train --help` lists train's options, where argparse pointed to `ganstudio --help`."""
+        parsed, extras = self.parse_known_args(argv)
         if extras:
             self._chosen(parsed).error(f"unrecognized arguments: {' '.join(extras)}")
         return parsed
@@ -539,7 +539,7 @@ def cmd_presets(_args: argparse.Namespace) -> int:
     return 0
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser() -> OneLineParser:
     parser = OneLineParser(
         prog="ganstudio",
         description="Train and explore GANs. Run `ganstudio` with no command to "
@@ -713,7 +713,7 @@ def _crash_report() -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    args = build_parser().parse_command(argv)
     if args.command is None:
         from ganstudio.gui.app import run_app
 

@@ -219,7 +219,11 @@ def _pixels_near(image, colour, rect) -> int:
     return found
 
 
-def test_the_equilibrium_label_stays_readable_where_d_loss_crosses_it(plots):
+def test_the_equilibrium_line_hides_none_of_the_d_loss_curve_that_crosses_it(plots):
+    """Its label sat on the line on a white patch, and hid D's loss exactly where it hovers: at 2 ln 2. The
+    title row names the dashed lines now, and the curve shows all along them."""
+    import pyqtgraph as pg
+    from PySide6.QtCore import QRect
     from PySide6.QtGui import QColor
 
     from ganstudio.gui.widgets.metric_plots import COLOURS
@@ -233,11 +237,14 @@ def test_the_equilibrium_label_stays_readable_where_d_loss_crosses_it(plots):
     view = plots.loss_plot
     QApplication.processEvents()
     image = view.viewport().grab().toImage()
-    label = view.mapFromScene(plots.equilibrium_line.label.sceneBoundingRect()).boundingRect().adjusted(2, 2, -2, -2)
-    assert label.width() > 20 and image.rect().contains(label.translated(label.width() + 10, 0))
-    beside = label.translated(label.width() + 10, 0)  # the same band right of the label: the curve is there
-    assert _pixels_near(image, QColor(COLOURS["loss_d"]), beside) > 20
-    assert _pixels_near(image, QColor(COLOURS["loss_d"]), label) == 0
+    box = view.mapFromScene(view.getViewBox().sceneBoundingRect()).boundingRect()
+    line_y = view.mapFromScene(view.getViewBox().mapViewToScene(QPointF(0, 2 * np.log(2)))).y()
+    where_the_label_was = QRect(box.left() + 5, line_y - 12, box.width() // 3, 24)
+    assert _pixels_near(image, QColor(COLOURS["loss_d"]), where_the_label_was) > 100
+    texts = [item for item in view.scene().items() if isinstance(item, pg.TextItem) and item.isVisible()]
+    assert not [text for text in texts if text.sceneBoundingRect().intersects(view.getViewBox().sceneBoundingRect())]
+    assert "2 ln 2 (equilibrium)" in view.plotItem.titleLabel.text
+    assert "D = 1/2" in plots.prob_plot.plotItem.titleLabel.text
 
 
 def test_quality_points_beside_the_per_class_table_stay_in_view(plots, qtbot):
@@ -258,18 +265,40 @@ def test_quality_points_beside_the_per_class_table_stay_in_view(plots, qtbot):
     assert steps[0] <= 1 and steps[1] >= 1890
 
 
+@pytest.mark.parametrize("width", [515, 380])  # the plots' column at 1280x800 and at 1024x640
+def test_a_plot_narrower_than_its_title_still_draws_its_newest_steps(plots, qtbot, width):
+    """pyqtgraph widened a plot to its title's text: beside a conditional run's table the quality chart was laid
+    out 377 px wide in 253, and its only point (the last step) fell under the table."""
+    from PySide6.QtCore import QPointF
+
+    plots.resize(width, 700)
+    plots.add_stats(stats(1, 200))
+    record: dict = dict.fromkeys(("frechet", "kid", "precision", "recall", "density", "coverage"), 1.0)
+    record |= {"memorisation_ratio": 1.5, "class_label_accuracy": {"T-shirt/top": 0.5, "Trouser": 0.6}}
+    plots.quality.add(200, {**record, "frechet": 99.0}, best=True)
+    plots.flush()
+    qtbot.waitUntil(lambda: plots.quality.class_table.isVisible())
+    QApplication.processEvents()
+    for plot, newest in ((plots.quality.plot, QPointF(200, 99.0)), (plots.loss_plot, QPointF(200, 0.5))):
+        view = plot.getViewBox()
+        assert view.sceneBoundingRect().right() <= plot.viewport().width() + 1, plot.objectName()
+        assert view.sceneBoundingRect().contains(view.mapViewToScene(newest)), plot.objectName()
+
+
 def test_the_equilibrium_lines_follow_the_loss_family(make_window):
     """A hinge run's plots drew "D = 1/2" and "2 ln 2 (D at equilibrium)" across scores that have neither."""
     w = make_window()
     kind = w.form.widget("loss.kind")
     kind.setCurrentIndex(kind.findData("hinge"))
     assert not w.plots.equilibrium_line.isVisible() and not w.plots.half_line.isVisible()
+    titles = (w.plots.loss_plot.plotItem.titleLabel, w.plots.prob_plot.plotItem.titleLabel)
+    assert "equilibrium" not in titles[0].text and "D = 1/2" not in titles[1].text
     kind.setCurrentIndex(kind.findData("least-squares"))
     assert w.plots.equilibrium_line.isVisible() and w.plots.equilibrium_line.value() == pytest.approx(0.25)
-    assert w.plots.equilibrium_line.label.toPlainText().startswith("1/4")
+    assert "1/4 (equilibrium)" in titles[0].text and "D = 1/2" in titles[1].text
     kind.setCurrentIndex(kind.findData("non-saturating"))
     assert w.plots.equilibrium_line.value() == pytest.approx(2 * np.log(2)) and w.plots.half_line.isVisible()
-    assert w.plots.equilibrium_line.label.toPlainText().startswith("2 ln 2")
+    assert "2 ln 2 (equilibrium)" in titles[0].text
 
 
 def test_a_cleared_plot_forgets_a_diverged_runs_ranges(plots):
@@ -282,18 +311,3 @@ def test_a_cleared_plot_forgets_a_diverged_runs_ranges(plots):
     plots.clear()
     low, high = plots.loss_plot.viewRange()[1]
     assert -1.5 < low < high < 1.5 and plots.loss_plot.viewRange()[0][1] < 2
-
-
-def test_the_equilibrium_label_stays_in_view_when_the_line_is_at_the_top(plots):
-    """A 1D run's losses all under 2 ln 2 put the line at the top edge, and its label above it was cut off."""
-    plots.add_stats([StepStats(step, 0.9 + 0.4 * step / 300, 0.7, 0.5, 0.5, 1.0, 1.0, 0.01) for step in range(1, 300)])
-    plots.flush()
-    view = plots.loss_plot
-    view.setYRange(0.5, 2 * np.log(2), padding=0)
-    QApplication.processEvents()
-    label = plots.equilibrium_line.label.sceneBoundingRect()
-    box = view.getViewBox().sceneBoundingRect()
-    assert label.height() > 5 and box.contains(label)
-    view.setYRange(2 * np.log(2), 2.5, padding=0)  # at the bottom edge: the label goes above it
-    QApplication.processEvents()
-    assert box.contains(plots.equilibrium_line.label.sceneBoundingRect())

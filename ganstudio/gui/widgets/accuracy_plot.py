@@ -8,6 +8,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QWidget
 
 from ganstudio.gui.widgets.first_points import fit_steps_axis
+from ganstudio.gui.widgets.plot_titles import set_title
 from ganstudio.gui.widgets.series import GrowingSeries
 
 COLUMNS = ("step", "accuracy")  # accuracy in percent
@@ -15,7 +16,8 @@ COLUMNS = ("step", "accuracy")  # accuracy in percent
 
 class AccuracyPlot(pg.PlotWidget):
     def __init__(self, parent: QWidget | None = None):
-        super().__init__(parent, title="Held-out accuracy of D as a classifier (higher is better)")
+        super().__init__(parent)
+        set_title(self, "Held-out accuracy of D as a classifier (higher is better)")
         self.setObjectName("accuracyPlot")
         self.setBackground("w")
         self.setLabel("bottom", "step")

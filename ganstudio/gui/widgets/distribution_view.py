@@ -27,7 +27,7 @@ from PySide6.QtWidgets import (
 from ganstudio.core.events import CommandKind
 from ganstudio.core.mode_metrics import ModeMetrics
 from ganstudio.gui.widgets.first_points import fit_steps_axis
-from ganstudio.gui.widgets.metric_plots import legend_title
+from ganstudio.gui.widgets.plot_titles import legend_title, set_title
 from ganstudio.gui.widgets.series import GrowingSeries
 
 if TYPE_CHECKING:  # the engine (and torch) load in the background, after the window is painted
@@ -178,7 +178,8 @@ class DistributionView(QWidget):
             ("#8c564b", "high-quality fraction"),
             ("#17becf", "JS divergence / ln 2"),
         ]
-        self.modes_plot = pg.PlotWidget(title=legend_title("Mode collapse (ring-8 / grid-25)", entries))
+        self.modes_plot = pg.PlotWidget()
+        set_title(self.modes_plot, legend_title("Mode collapse (ring-8 / grid-25)", entries))
         self.modes_plot.setObjectName("modesPlot")
         self.modes_plot.setBackground("w")
         self.modes_plot.setFixedHeight(170)

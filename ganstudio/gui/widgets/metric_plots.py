@@ -20,7 +20,6 @@ width between frames.
 from __future__ import annotations
 
 import csv
-import html
 import math
 import time
 from pathlib import Path
@@ -40,6 +39,7 @@ from PySide6.QtWidgets import (
 from ganstudio.core.pacing import paced_interval
 from ganstudio.core.stats import EQUILIBRIUM_D_LOSS, STAT_FIELDS, StepStats
 from ganstudio.gui.widgets.log_axis import SparseLogAxis
+from ganstudio.gui.widgets.plot_titles import REFERENCE_COLOUR, legend_title, set_title
 from ganstudio.gui.widgets.quality_plot import QualityPlot
 from ganstudio.gui.widgets.series import GrowingSeries
 
@@ -49,8 +49,7 @@ REDRAW_COST_FACTOR = 100  # wait 100 times as long as a redraw (with its paint) 
 AXIS_TEXT_WIDTH = 34  # px for the left axes' tick labels; grows to the widest label seen in a run
 PADDING = 0.02
 EMPTY_LOG_RANGE = (-1.0, 1.0)  # log10 of 0.1 and 10: the log loss axis when no loss is above 0
-REFERENCE_Z = 10  # reference lines and their labels above every curve (pyqtgraph draws curves at 0)
-LABEL_PATCH = (255, 255, 255, 220)  # the nearly opaque white behind a reference line's label
+REFERENCE_Z = 10  # the dashed reference lines above every curve (pyqtgraph draws curves at 0)
 STEP_HEADROOM = 0.125  # the step axis ends this fraction of the span past the newest step
 COLOURS = {"loss_d": "#1f77b4", "loss_g": "#ff7f0e", "d_real": "#2ca02c", "d_fake": "#d62728", "augment_p": "#9467bd"}
 CURVE_NAMES = {
@@ -61,12 +60,13 @@ CURVE_NAMES = {
     "augment_p": "p, augmentation",
 }
 PROB_TITLE = ("D outputs", ("d_real", "d_fake"))
-BCE_EQUILIBRIUM = (EQUILIBRIUM_D_LOSS, "2 ln 2 = 1.386 (D at equilibrium)")
+BCE_EQUILIBRIUM = (EQUILIBRIUM_D_LOSS, "2 ln 2 (equilibrium)")
 EQUILIBRIUM_LINES = {  # D's loss once G matches the data and D = 1/2 everywhere, for the families that have one
     "minimax": BCE_EQUILIBRIUM,
     "non-saturating": BCE_EQUILIBRIUM,
-    "least-squares": (0.25, "1/4 = 0.25 (D at equilibrium)"),  # 0.5 (1/2 - 1)^2 + 0.5 (1/2)^2
+    "least-squares": (0.25, "1/4 (equilibrium)"),  # 0.5 (1/2 - 1)^2 + 0.5 (1/2)^2
 }
+HALF = "D = 1/2"
 
 
 class TimedPlotWidget(pg.PlotWidget):
@@ -81,21 +81,12 @@ class TimedPlotWidget(pg.PlotWidget):
         self.last_paint_s = time.perf_counter() - started
 
 
-def legend_title(title: str, entries: list[tuple[str, str]]) -> str:
-    """The legend lives in the title row: a legend box inside the plot sat on the newest points,
-    which arrive at the top right where pyqtgraph puts it."""
-    keys = "&nbsp;&nbsp;".join(
-        f"<span style='color: {colour};'>&#9473;&nbsp;{html.escape(text)}</span>" for colour, text in entries
-    )
-    return f"{html.escape(title)}&nbsp;&nbsp;&nbsp;{keys}"
-
-
 def _entries(*keys: str) -> list[tuple[str, str]]:
     return [(COLOURS[key], CURVE_NAMES[key]) for key in keys]
 
 
-def _plot(name: str, title: str, y_label: str, entries: list[tuple[str, str]]) -> pg.PlotWidget:
-    plot = TimedPlotWidget(title=legend_title(title, entries), axisItems={"left": SparseLogAxis("left")})
+def _plot(name: str, y_label: str) -> pg.PlotWidget:
+    plot = TimedPlotWidget(axisItems={"left": SparseLogAxis("left")})
     plot.setObjectName(name)
     plot.setBackground("w")
     plot.setLabel("bottom", "step")
@@ -112,18 +103,10 @@ def _span(low: float, high: float) -> tuple[float, float]:
     return (low, high) if high > low else (low - 0.5, high + 0.5)
 
 
-def _reference(plot: pg.PlotWidget, y: float, text: str) -> pg.InfiniteLine:
-    """A dashed reference line whose label sits on a white patch above the curves: D's loss hovers at
-    2 ln 2 by design, so a bare label there was drawn over by the very curve it explains."""
-    line = pg.InfiniteLine(
-        pos=y,
-        angle=0,
-        pen=pg.mkPen("#555", width=1, style=Qt.PenStyle.DashLine),
-        label=text,
-        # above the line, or below it while the line is in the view's upper half: a loss plot whose curves
-        # all sit under 2 ln 2 has the line at its top edge, and a label above it was cut off
-        labelOpts={"position": 0.05, "color": "#555", "anchors": [(0, 0), (0, 1)], "fill": LABEL_PATCH},
-    )
+def _reference(plot: pg.PlotWidget, y: float) -> pg.InfiniteLine:
+    """A dashed reference line, named in the plot's title row: D's loss hovers at 2 ln 2 by design, so a label
+    on the line hid the very curve it explains (and a patch under it, the curve's stretch it covered)."""
+    line = pg.InfiniteLine(pos=y, angle=0, pen=pg.mkPen(REFERENCE_COLOUR, width=1, style=Qt.PenStyle.DashLine))
     line.setZValue(REFERENCE_Z)
     plot.addItem(line)
     return line
@@ -136,8 +119,8 @@ class MetricPlots(QWidget):
         super().__init__(parent)
         self.series = GrowingSeries(STAT_FIELDS)
         self.marks: list[tuple[pg.PlotWidget, pg.InfiniteLine]] = []
-        self.loss_plot = _plot("lossPlot", "Losses", "loss", _entries("loss_d", "loss_g"))
-        self.prob_plot = _plot("probPlot", PROB_TITLE[0], "mean D", _entries(*PROB_TITLE[1]))
+        self.loss_plot = _plot("lossPlot", "loss")
+        self.prob_plot = _plot("probPlot", "mean D")
         self.prob_plot.setXLink(self.loss_plot)
         self.curves = {
             key: (self.loss_plot if key.startswith("loss") else self.prob_plot).plot(
@@ -148,8 +131,10 @@ class MetricPlots(QWidget):
         }
         self.showing_p = False  # adaptive augmentation's p shares D's 0..1 axis; named once a run reports it
         self.equilibrium_loss = EQUILIBRIUM_D_LOSS
-        self.equilibrium_line = _reference(self.loss_plot, EQUILIBRIUM_D_LOSS, BCE_EQUILIBRIUM[1])
-        self.half_line = _reference(self.prob_plot, 0.5, "D = 1/2")
+        self.equilibrium_text: str | None = BCE_EQUILIBRIUM[1]  # the dashed lines' names, None: no lines
+        self.equilibrium_line = _reference(self.loss_plot, EQUILIBRIUM_D_LOSS)
+        self.half_line = _reference(self.prob_plot, 0.5)
+        self._show_titles()
         self.prob_plot.setYRange(0, 1)  # D's outputs are probabilities; a WGAN critic's scores widen it
         self.quality = QualityPlot()
         self._copying_steps = False
@@ -272,9 +257,16 @@ class MetricPlots(QWidget):
         self._timer.setInterval(int(paced_interval(cost_ms, REDRAW_COST_FACTOR, REDRAW_MS, MAX_REDRAW_MS)))
 
     def _show_p_legend(self, shown: bool) -> None:
-        title, keys = PROB_TITLE
-        self.prob_plot.setTitle(legend_title(title, _entries(*keys, *(("augment_p",) if shown else ()))))
         self.showing_p = shown
+        self._show_titles()
+
+    def _show_titles(self) -> None:
+        """Each plot's curves and dashed line named in its title row, as the run shows them."""
+        lines = self.equilibrium_text is not None
+        set_title(self.loss_plot, legend_title("Losses", _entries("loss_d", "loss_g"), self.equilibrium_text))
+        title, keys = PROB_TITLE
+        outputs = _entries(*keys, *(("augment_p",) if self.showing_p else ()))
+        set_title(self.prob_plot, legend_title(title, outputs, HALF if lines else None))
 
     def flush(self) -> None:
         """Redraw now (tests and exports want the latest data on screen)."""
@@ -353,9 +345,10 @@ class MetricPlots(QWidget):
         line = EQUILIBRIUM_LINES.get(kind)
         self.equilibrium_line.setVisible(line is not None)
         self.half_line.setVisible(line is not None)
+        self.equilibrium_text = None if line is None else line[1]
+        self._show_titles()
         if line is not None:
             self.equilibrium_loss = line[0]
-            self.equilibrium_line.label.setFormat(line[1])
             self._place_equilibrium()
 
     def _place_equilibrium(self) -> None:

@@ -12,8 +12,11 @@ from __future__ import annotations
 import pyqtgraph as pg
 from PySide6.QtWidgets import QHBoxLayout, QHeaderView, QLabel, QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget
 
+from ganstudio.gui.widgets.plot_titles import set_title
 from ganstudio.gui.widgets.series import GrowingSeries
 
+TITLE = "Quality: Fréchet distance (lower is better)"
+SHORT_TITLE = "FD (lower is better)"  # beside a conditional run's per-class table
 COLUMNS = ("step", "frechet", "precision", "recall", "density", "coverage")
 # a conditional run's per-class scores in the record: class name -> value, and how each is shown
 CLASS_COLUMNS = (("class_label_accuracy", "label acc.", "{:.0%}"), ("class_intra_fd", "intra-FD", "{:.1f}"))
@@ -35,7 +38,8 @@ class QualityPlot(QWidget):
         super().__init__(parent)
         self.series = GrowingSeries(COLUMNS, capacity=256)
         self.best: tuple[int, float] | None = None
-        self.plot = pg.PlotWidget(title="Quality: Fréchet distance (lower is better)")
+        self.plot = pg.PlotWidget()
+        set_title(self.plot, TITLE)
         self.plot.setObjectName("qualityPlot")
         self.plot.setBackground("w")
         self.plot.setLabel("bottom", "step")
@@ -78,6 +82,7 @@ class QualityPlot(QWidget):
         self.label.setText("")
         self.class_table.setRowCount(0)
         self.class_table.hide()
+        set_title(self.plot, TITLE)
         self.hide()
 
     def add(self, step: int, record: dict, best: bool) -> None:
@@ -106,6 +111,8 @@ class QualityPlot(QWidget):
     def _show_class_table(self, record: dict) -> None:
         tables = [record.get(key) or {} for key, _, _ in CLASS_COLUMNS]
         names = list(dict.fromkeys(name for table in tables for name in table))
+        if self.class_table.isHidden() == bool(names):
+            set_title(self.plot, SHORT_TITLE if names else TITLE)
         self.class_table.setVisible(bool(names))
         self.class_table.setRowCount(len(names))
         self.class_table.setVerticalHeaderLabels(names)
