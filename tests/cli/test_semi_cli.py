@@ -126,6 +126,10 @@ def test_a_labels_file_is_read_no_further_than_the_labels_it_should_hold(semi_ru
     assert err == [
         f"ganstudio: error: {tmp_path / 'many-labels-idx1-ubyte.gz'} holds more than the 24 bytes expected of it"
     ]
+    np.save(tmp_path / "labels.npy", np.zeros(1000, dtype=np.uint8))  # a .npy given as labels: said as such
+    args[-1] = str(tmp_path / "labels.npy")
+    assert main(["classify", *args, "--out", str(tmp_path / "p.csv")]) == 2
+    assert capsys.readouterr().err.strip() == f"ganstudio: error: {tmp_path / 'labels.npy'} is not an idx file"
     write_idx(tmp_path / "two-labels-idx1-ubyte.gz", np.array([1, 3], dtype=np.uint8))
     args[-1] = str(tmp_path / "two-labels-idx1-ubyte.gz")
     assert main(["classify", *args, "--out", str(tmp_path / "p.csv")]) == 0

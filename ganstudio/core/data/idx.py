@@ -38,12 +38,12 @@ def read_idx(path: str | Path, max_bytes: int = MAX_IDX_BYTES) -> np.ndarray:
             raw = fh.read(max_bytes + 1)
     except (OSError, EOFError, zlib.error) as exc:  # gzip.BadGzipFile is an OSError
         raise IdxError(f"cannot read {path}: {exc}") from None
+    if len(raw) < 4 or raw[0] != 0 or raw[1] != 0 or raw[2] not in _DTYPES:  # before its size: what it is
+        raise IdxError(f"{path} is not an idx file")
     if len(raw) > max_bytes:
         if max_bytes < MAX_IDX_BYTES:
             raise IdxError(f"{path} holds more than the {max_bytes:,} bytes expected of it")
         raise IdxError(f"{path} unpacks to more than {MAX_IDX_BYTES >> 30} GB; that is no image dataset")
-    if len(raw) < 4 or raw[0] != 0 or raw[1] != 0 or raw[2] not in _DTYPES:
-        raise IdxError(f"{path} is not an idx file")
     dtype = _DTYPES[raw[2]]
     ndim = raw[3]
     if ndim == 0:
