@@ -77,7 +77,11 @@ def eval_classifier(args: argparse.Namespace) -> int:
         }
     )
     if given:
-        raise SemiCliError(f"{', '.join(given)}: for the sample scores; --classifier scores D on the CPU")
+        raise SemiCliError(
+            f"{', '.join(given)} cannot be given with --classifier: "
+            f"{'they are' if len(given) > 1 else 'it is'} for the scores of G's samples, and --classifier "
+            "scores D's class guesses on the held-out images, on the CPU"
+        )
     if args.data_path and not args.dataset:
         raise SemiCliError("--data-path needs --dataset")
     classifier = load_classifier(args.checkpoint)
