@@ -288,9 +288,10 @@ def _train(session, on_alarm: str, ranks=None) -> int:
                     finished = event
         if finished.reason is not FinishReason.ERROR:  # a failed run's error line is the last word
             bar.update(session.step)
+    processes = f" --nproc {ranks.world_size}" if ranks is not None else ""  # what a resume asks for too
     if failure is not None:
         if isinstance(failure.error, OSError):  # a disk filled or went read-only under the run
-            raise CliError(f"{io_reason(failure.error)}; {_what_is_kept(session.run)}")
+            raise CliError(f"{io_reason(failure.error)}; {_what_is_kept(session.run, options=processes)}")
         raise failure.error if failure.error is not None else CliError(failure.message.strip().splitlines()[-1])
     if finished.reason is FinishReason.NAN or unattended.stop_message is not None:
         latest = session.run.latest_checkpoint
@@ -306,7 +307,7 @@ def _train(session, on_alarm: str, ranks=None) -> int:
     if finished.reason is FinishReason.STOPPED:
         print(
             f"{stop.reason or 'stopped from a watching window'} at step {session.step:,}; checkpoint saved to {saved}\n"
-            f"continue with: ganstudio train --resume {session.run.path}",
+            f"continue with: ganstudio train --resume {session.run.path}{processes}",
             flush=True,
         )
         return EXIT_INTERRUPTED

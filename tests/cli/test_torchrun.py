@@ -138,6 +138,7 @@ def test_nproc_starts_torchrun_and_sigterm_saves_one_checkpoint(tmp_path, capsys
     proc.send_signal(signal.SIGTERM)
     out, _ = proc.communicate(timeout=120)
     assert proc.returncode == 130, out  # as one process would end: stopped, checkpoint saved
+    assert f"continue with: ganstudio train --resume {run} --nproc 2" in out  # it left out --nproc 2
     assert "CPU (1 thread) x 2 processes, a batch of 16 each" in out  # it said "device: CPU (1 thread)" alone
     assert not list(temp.glob("torchelastic_*"))  # torchrun's per-run log folders are not left behind
     state = load_checkpoint(run / "checkpoints" / "latest.pt")
