@@ -2,6 +2,7 @@
 
 import shutil
 
+from ganstudio.core.checkpoint import load_checkpoint
 from ganstudio.core.runlog import RunDirectory
 from tests.conftest import tiny_conditional_config, tiny_image_config
 
@@ -9,7 +10,11 @@ FASHION = ("T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shi
 
 
 def run_folder(root, name, config, checkpoint=None) -> RunDirectory:
+    """A run folder of config, holding checkpoint as its latest; config.json then fits the checkpoint (its
+    latent size), as a run's does: opening the folder says at once when it does not."""
     run = RunDirectory.create(root, name)
+    if checkpoint is not None:
+        config.model.latent_dim = load_checkpoint(checkpoint)["config"]["model"]["latent_dim"]
     run.write_config(config)
     if checkpoint is not None:
         run.latest_checkpoint.parent.mkdir(parents=True, exist_ok=True)

@@ -456,6 +456,7 @@ def test_the_status_bar_says_when_the_run_is_scoring_while_it_scores_and_not_aft
     cfg = tiny_image_config(steps=5)
     cfg.quality.every, cfg.quality.samples = 5, 2000
     w = make_window(cfg)
+    w.resize(1280, 800)  # the status bar elides what does not fit (the offscreen screen is 800 px wide)
     said, scored_yet = [], []
     w.statusBar().messageChanged.connect(said.append)
     w.controller.scoring.connect(lambda step: scored_yet.append(bool(RunDirectory(w.run_dir).read_events("quality"))))
