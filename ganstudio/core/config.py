@@ -389,7 +389,7 @@ def load_config(path: str | Path) -> RunConfig:
             raise ConfigError([("config", f"{path} is not a regular file")])
         if path.is_file() and path.stat().st_size > MAX_CONFIG_BYTES:
             raise ConfigError([("config", f"{path} is over {MAX_CONFIG_BYTES // 1024} KiB; a config is a few KiB")])
-        text = path.read_text(encoding="utf-8")
+        text = path.read_text(encoding="utf-8-sig")  # a byte-order mark (Notepad's "UTF-8") is no JSON error
     except FileNotFoundError:
         raise ConfigError([("config", f"file not found: {path}")]) from None
     except UnicodeDecodeError:

@@ -238,7 +238,7 @@ class RunDirectory:
             raw = read_run_file(self.config_path, MAX_CONFIG_BYTES + 1)
             if len(raw) > MAX_CONFIG_BYTES:
                 raise ConfigError([("config", f"over {MAX_CONFIG_BYTES // 1024} KiB; a config is a few KiB")])
-            return check(RunConfig.from_dict(parse_json(raw.decode("utf-8"), "config")))
+            return check(RunConfig.from_dict(parse_json(raw.decode("utf-8-sig"), "config")))  # edited in Notepad
         except ConfigError as exc:
             raise RunError(f"{self.config_path}: {exc}") from None
         except UnicodeDecodeError:

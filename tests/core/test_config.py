@@ -68,6 +68,19 @@ def test_json_round_trip(tmp_path):
     assert load_config(path) == cfg
 
 
+def test_a_config_saved_with_a_byte_order_mark_is_read(tmp_path):
+    """Notepad's "UTF-8" starts the file with a BOM: it was refused with Python's "decode using utf-8-sig"."""
+    from ganstudio.core.runlog import RunDirectory
+
+    cfg = preset("ring-8")
+    path = tmp_path / "bom.json"
+    path.write_bytes(b"\xef\xbb\xbf" + cfg.to_json().encode("utf-8"))
+    assert load_config(path) == cfg
+    run = RunDirectory.at(tmp_path / "run")
+    run.config_path.write_bytes(path.read_bytes())
+    assert run.read_config() == cfg
+
+
 def test_unknown_fields_and_bad_json_are_clear(tmp_path):
     bad = tmp_path / "bad.json"
     bad.write_text("{not json")
