@@ -33,7 +33,7 @@ from ganstudio.core.stats import StepStats
 from ganstudio.gui.worker import SampleFrame
 
 WATCH_INTERVAL_MS = 500
-GONE_AFTER_S = 3.0  # missed beats before a writer whose process has ended on this machine is called lost
+QUIET_AFTER_S = 3.0  # missed beats before a writer whose process has ended or stopped on this machine is said
 
 
 def _stamp(path: Path) -> tuple[int, int, int] | None:
@@ -122,13 +122,18 @@ class RunWatcher(QObject):
         self._caught_up = True
         silent = self._clock() - self._last_news
         ended = self.finished
-        if not self.lost and not ended and (silent > self.timeout_s or (silent > GONE_AFTER_S and self._writer_gone())):
+        if (
+            not self.lost
+            and not ended
+            and (silent > self.timeout_s or (silent > QUIET_AFTER_S and self._writer_quiet()))
+        ):
             self.lost = True
             self.writer_lost.emit(silent)
 
-    def _writer_gone(self) -> bool:
-        """A writer on this machine whose process has ended: it cannot beat again, so its run is lost now."""
-        return self.last_beat is not None and writer_here(self.last_beat) is WriterProcess.GONE
+    def _writer_quiet(self) -> bool:
+        """A writer on this machine whose process has ended or is stopped: it cannot beat until it is continued,
+        so it is said now, not after the timeout."""
+        return self.last_beat is not None and writer_here(self.last_beat) in (WriterProcess.GONE, WriterProcess.STOPPED)
 
     def _forget_writer(self) -> None:
         """Carrying a run on removes the last writer's heartbeat (core.control.forget_last_writer): the run

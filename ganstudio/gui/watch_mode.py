@@ -29,16 +29,11 @@ def _describe(beat: Heartbeat | None) -> str:
 
 
 def _silence(beat: Heartbeat, seconds: float) -> str:
-    """Why a writer went quiet, as far as this machine can tell: one on this machine is looked at."""
-    process = writer_here(beat)
+    """Why a writer that is not stopped went quiet, as far as this machine can tell: one on this machine is
+    looked at."""
     writing = f"The process writing this run ({_describe(beat)})"
-    if process is WriterProcess.GONE:
+    if writer_here(beat) is WriterProcess.GONE:
         return f"{writing} has ended without saying so: it was killed or crashed."
-    if process is WriterProcess.STOPPED:
-        return (
-            f"{writing} is stopped (Ctrl+Z or SIGSTOP): it carries on where it was once it is continued "
-            f"(fg, or kill -CONT {beat.pid})."
-        )
     return f"{writing} has not been heard from for {seconds:.0f} s: it has probably died."
 
 
@@ -56,6 +51,7 @@ class WatchMode(QObject):
         self._stop_asked = False
         self._failure = ""  # the reason the run's last failure logged, said when its heartbeat says it failed
         self._length_read_at = -1
+        self._writer_stopped = False  # the banner says the writer is stopped (SIGSTOP): it may be continued
 
     @property
     def active(self) -> bool:
@@ -85,6 +81,7 @@ class WatchMode(QObject):
         self.run, self.config = run, config
         self._alarm, self._remedies, self._failure = None, {}, ""  # the last folder's are not this one's
         self._stop_asked = False  # a window's stop command reached the run (its log acknowledges it)
+        self._writer_stopped = False
         self._length_read_at = -1  # the step config.json was last read again at, for a longer run
         w.clear_run_views()
         w.banner.hide()
@@ -267,9 +264,11 @@ class WatchMode(QObject):
         self._show_label()
         if beat.device:
             w.device_label.setText(f"Device: {beat.device} (on {beat.host})")
-        if w.state is RunPhase.IDLE and not beat.ended:  # a writer came back (or a new one took the run on)
+        # a writer came back (continued after a stop, or a new one took the run on)
+        if (w.state is RunPhase.IDLE or self._writer_stopped) and not beat.ended:
             w.banner.hide()
             w.files.set_continuable(None)
+            self._writer_stopped = False
         if beat.ended:
             self._on_ended(beat)
             return
@@ -317,12 +316,28 @@ class WatchMode(QObject):
         w = self.window
         beat = self._live_watcher.last_beat
         w.controls.reset_rate()
+        if beat is not None and writer_here(beat) is WriterProcess.STOPPED:
+            self._on_writer_stopped(beat)
+            return
         w.set_phase(RunPhase.IDLE)
         if beat is not None:
             message = _silence(beat, seconds)
         else:
             message = f"Nothing has written to this run for {seconds:.0f} s, and no process says it trains it."
         self._offer_continue(w.controls.step, message)
+
+    def _on_writer_stopped(self, beat: Heartbeat) -> None:
+        """A writer on this machine that is stopped still holds the run, and goes on once it is continued: the
+        window goes on watching it, paused, with nothing to carry on here (Continue here would be refused)."""
+        w = self.window
+        w.set_phase(RunPhase.PAUSED)
+        w.show_alarm(
+            beat.step,
+            f"The process writing this run ({_describe(beat)}) is stopped (Ctrl+Z or SIGSTOP): it carries on "
+            f"where it was, and back in this window, once it is continued (fg, or kill -CONT {beat.pid}).",
+            calm=True,
+        )
+        self._writer_stopped = True
 
     def _on_writer_replaced(self) -> None:
         """Another window carried the ended or dead run on: it writes no heartbeat, so the run is followed by

@@ -454,7 +454,8 @@ def test_a_watched_run_that_fails_says_why_in_the_window(qtbot, make_window, wri
 
 @pytest.mark.skipif(not os.path.exists("/proc/self/stat"), reason="a process's state is read from /proc")
 def test_a_writer_stopped_or_killed_on_this_machine_is_said_as_such(qtbot, make_window, tmp_path):
-    """A killed writer was "Running" for 10 s, then "probably died"; a stopped one was called dead too."""
+    """A killed writer was "Running" for 10 s, then "probably died". A stopped one was called dead too, offered a
+    Continue here that its lock refused, and the window then stopped watching the run it went on training."""
     import json
     import signal
     import socket
@@ -466,29 +467,40 @@ def test_a_writer_stopped_or_killed_on_this_machine_is_said_as_such(qtbot, make_
 
     run = RunDirectory.at(tmp_path / "run")
     run.write_config(tiny_image_config(steps=1000))
+
+    def beat(pid: int, step: int) -> None:
+        record = Heartbeat(pid, socket.gethostname(), step, "running", time.time()).to_record()
+        heartbeat_path(run.path).write_text(json.dumps(record) + "\n", encoding="utf-8")
+
     child = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(120)"])
     try:
-        beat = Heartbeat(child.pid, socket.gethostname(), 5, "running", time.time())
-        heartbeat_path(run.path).write_text(json.dumps(beat.to_record()) + "\n", encoding="utf-8")
-        os.kill(child.pid, signal.SIGSTOP)
+        beat(child.pid, 5)
         w = make_window()
         w.files.watch_run(run.path)
         qtbot.waitUntil(lambda: w.state is RunPhase.RUNNING, timeout=TIMEOUT)
-        w.watch.watcher.timeout_s = 1.0
+        assert w.watch.watcher.timeout_s == 10.0
+        os.kill(child.pid, signal.SIGSTOP)
+        started = time.monotonic()
         qtbot.waitUntil(lambda: w.banner.isVisible(), timeout=TIMEOUT)
-        assert f"(pid {child.pid} on " in w.banner.message.text()
-        assert "is stopped (Ctrl+Z or SIGSTOP)" in w.banner.message.text()
-        assert f"kill -CONT {child.pid}" in w.banner.message.text()
+        assert time.monotonic() - started < 8.0  # three missed beats, not ten
+        text = w.banner.message.text()
+        assert f"(pid {child.pid} on " in text and "is stopped (Ctrl+Z or SIGSTOP)" in text, text
+        assert f"kill -CONT {child.pid}" in text and w.banner.calm
+        assert not [b for b in w.banner.remedy_buttons if b.objectName() == "continueHereButton"]
+        assert w.state is RunPhase.PAUSED and w.watch.active and w.files.continuable is None
+        os.kill(child.pid, signal.SIGCONT)
+        beat(child.pid, 9)  # continued: it beats again
+        qtbot.waitUntil(lambda: w.state is RunPhase.RUNNING, timeout=TIMEOUT)
+        assert not w.banner.isVisible()
         w.watch.leave()
 
         child.kill()
         child.wait(timeout=10)
         again = make_window()
         again.files.watch_run(run.path)
-        assert again.watch.watcher.timeout_s == 10.0
         started = time.monotonic()
         qtbot.waitUntil(lambda: again.banner.isVisible(), timeout=TIMEOUT)
-        assert time.monotonic() - started < 8.0  # three missed beats, not ten
+        assert time.monotonic() - started < 8.0
         assert "has ended without saying so: it was killed or crashed" in again.banner.message.text()
         assert again.state is RunPhase.IDLE
     finally:
