@@ -121,16 +121,28 @@ def _stale(holder: Holder | None, age: float) -> bool:
     return age > STALE_AFTER_S
 
 
-def live_holder(folder: str | Path) -> Holder | None:
-    """The process training folder now, as its lock.json says, read without taking the lock or making the
-    file; None when nobody holds it (no file, a stale one, or one that is not a lock)."""
+def _live(folder: str | Path) -> tuple[Holder, float] | None:
     path = Path(folder) / LOCK_NAME
     try:
         age = max(0.0, time.time() - path.lstat().st_mtime)
         holder = Holder.parse(read_run_file(path, MAX_LOCK_BYTES))
     except OSError:
         return None
-    return None if holder is None or _stale(holder, age) else holder
+    return None if holder is None or _stale(holder, age) else (holder, age)
+
+
+def live_holder(folder: str | Path) -> Holder | None:
+    """The process training folder now, as its lock.json says, read without taking the lock or making the
+    file; None when nobody holds it (no file, a stale one, or one that is not a lock)."""
+    live = _live(folder)
+    return None if live is None else live[0]
+
+
+def why_held(folder: str | Path) -> str | None:
+    """What acquire() would refuse folder with now, said before anything is given up for it (a window
+    watching the run); None when nobody holds it."""
+    live = _live(folder)
+    return None if live is None else str(_refusal(Path(folder), *live))
 
 
 def _refusal(folder: Path, holder: Holder | None, age: float) -> RunError:

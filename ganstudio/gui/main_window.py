@@ -245,6 +245,9 @@ class MainWindow(QMainWindow):
         if not self.state.allows(RunAction.START):
             return
         self.form.commit_typing()
+        if self.watch.active and (held := self.files.why_held()) is not None:
+            self.errors.show("Cannot continue here", held)  # and the window goes on watching the run
+            return
         self.watch.stop()
         problems = self.form.problems()
         if problems:

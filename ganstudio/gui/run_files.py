@@ -15,7 +15,7 @@ from PySide6.QtWidgets import QFileDialog
 from ganstudio.core.config import RunConfig
 from ganstudio.core.events import Changed, ClassifierScored, ModesMeasured, QualityScored, SampleFrame, StatsBatch
 from ganstudio.core.run_data import config_in_folder
-from ganstudio.core.run_lock import live_holder
+from ganstudio.core.run_lock import live_holder, why_held
 from ganstudio.core.runlog import RunDirectory, RunError
 from ganstudio.gui.run_phase import RunAction, RunPhase
 
@@ -71,6 +71,11 @@ class RunFiles(QObject):
             self.window.form.set_drawn(config.data.path)
         self.set_continuable(run, config, finished_at)
         return None
+
+    def why_held(self) -> str | None:
+        """Why the run Start would carry on is still another process's (its lock is live), or None."""
+        run = self.carried_on()
+        return None if run is None else why_held(run.path)
 
     def check_continuable(self) -> None:
         """After a form edit: a continued run keeps its config (only its length and device may change),

@@ -506,3 +506,26 @@ def test_a_writer_stopped_or_killed_on_this_machine_is_said_as_such(qtbot, make_
     finally:
         child.kill()
         child.wait(timeout=10)
+
+
+def test_continue_here_on_a_run_another_process_still_holds_says_so_and_goes_on_watching(qtbot, make_window, tmp_path):
+    """A silent writer that still held the run's lock: Continue here was refused by the training thread, and the
+    window had stopped watching the run by then."""
+    import os
+
+    session = trained_run(tiny_image_config(steps=4, checkpoint_every=4), tmp_path / "held", close=False)
+    try:
+        run = RunDirectory.open(tmp_path / "held")
+        run.write_config(tiny_image_config(steps=40))  # not finished: a run that went quiet
+        w = make_window()
+        assert w.files.watch_run(run.path)
+        w.watch.watcher.timeout_s = 0.5
+        qtbot.waitUntil(lambda: w.banner.isVisible(), timeout=TIMEOUT)
+        continue_here = w.banner.remedy_buttons[-1]
+        assert continue_here.objectName() == "continueHereButton"
+        qtbot.mouseClick(continue_here, qtbot_button())
+        assert w.errors.dialog is not None and w.errors.dialog.windowTitle() == "Cannot continue here"
+        assert f"being trained by another run in this process (pid {os.getpid()}" in w.errors.dialog.text()
+        assert w.watch.active and not w.controller.running
+    finally:
+        session.close()
