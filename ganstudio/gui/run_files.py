@@ -130,6 +130,7 @@ class RunFiles(QObject):
         w.clear_run_views()
         w.controls.show_position(0)
         w.controls.reset_rate()
+        w.form.binders["train.device"].set_value(w.settings.default_device)  # Preferences' default device
         w.update_controls()
 
     def folder_to_browse(self) -> str:

@@ -122,7 +122,10 @@ class WindowActions:
         if dialog.exec():
             if dialog.runs_dir:
                 w.settings.runs_dir = dialog.runs_dir
+            changed = dialog.device != w.settings.default_device
             w.settings.default_device = dialog.device
+            if changed and w.state.allows(RunAction.EDIT_SETUP) and not w.watch.active:
+                w.form.binders["train.device"].set_value(dialog.device)  # the next run's, as New run's
 
     def shortcut_rows(self) -> list[tuple[str, str]]:
         """(keys, what they do) for every action and button with a shortcut, read from them, so the list

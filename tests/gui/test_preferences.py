@@ -49,3 +49,21 @@ def test_a_runs_folder_that_cannot_be_made_says_where_it_is_chosen(qtbot, make_w
     assert "cannot create a run folder" in w.errors.dialog.text()
     assert "File > Preferences chooses where runs go" in w.errors.dialog.text()
     w.errors.dialog.close()
+
+
+def test_the_default_device_is_the_next_runs_device(make_window, monkeypatch):
+    """Preferences' default device was used only at the very first start: New run and the form kept Auto."""
+
+    def choose_cpu(self) -> int:
+        self.device_combo.setCurrentIndex(self.device_combo.findData("cpu"))
+        return int(QDialog.DialogCode.Accepted)
+
+    w = make_window()
+    device = w.form.binders["train.device"]
+    device.set_value("auto")
+    monkeypatch.setattr(PreferencesDialog, "exec", choose_cpu)
+    w.menu_actions.show_preferences()
+    assert w.settings.default_device == "cpu" and device.value() == "cpu"
+    device.set_value("auto")  # chosen for one run
+    w.files.new_run()
+    assert device.value() == "cpu"
