@@ -20,7 +20,10 @@ def test_a_file_or_an_unwritable_folder_is_refused_beside_the_field(qtbot, tmp_p
     for text, says in (
         (str(a_file), "is a file, not a folder"),
         (str(a_file / "runs"), "is a file, so"),
-        (str(read_only_folder / "runs"), "cannot be written to"),
+        (
+            str(read_only_folder / "runs"),
+            f"would be made in {read_only_folder}, where a test file could not be written",
+        ),
         ("  ", "Choose the folder"),
     ):
         d.runs_edit.setText(text)

@@ -94,5 +94,7 @@ def runs_folder_problem(text: str) -> str | None:
         return f"{existing} is a file, so {folder} cannot be made."
     reason = cannot_write_in(existing)
     if reason is not None:
-        return f"{existing} cannot be written to ({reason})."
+        if existing == folder:
+            return f"A test file could not be written in {folder} ({reason})."
+        return f"{folder} would be made in {existing}, where a test file could not be written ({reason})."
     return None
