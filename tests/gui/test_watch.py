@@ -237,7 +237,9 @@ def test_a_finished_run_without_a_heartbeat_is_finished_not_dead(qtbot, make_win
     assert load_checkpoint(tmp_path / "run" / "checkpoints" / "latest.pt")["step"] == 15
 
 
-def test_stop_watching_an_ended_run_does_not_say_it_goes_on(qtbot, make_window, writer):
+@pytest.mark.parametrize("leave", ["stop watching", "new run"])
+def test_leaving_an_ended_run_shows_this_machines_device(qtbot, make_window, writer, leave):
+    """Stop watching said the run went on; New run kept the other process's "CUDA: NVIDIA H200 (on host)"."""
     run, supervisor, bridge = writer
     supervisor.emit(RunInfo(str(run.path), "CUDA: NVIDIA H200", "Fashion-MNIST", 0, 1000, False))
     w = watching_it_run(qtbot, make_window, writer)
@@ -245,21 +247,12 @@ def test_stop_watching_an_ended_run_does_not_say_it_goes_on(qtbot, make_window, 
     qtbot.waitUntil(lambda: w.state is RunPhase.IDLE, timeout=TIMEOUT)
     assert "failed" in w.banner.message.text() and not w.banner.calm
     assert "NVIDIA H200 (on " in w.device_label.text()
-    w.watch.leave()
-    assert w.statusBar().currentMessage() == f"Stopped watching {run.path.name}"
+    if leave == "stop watching":
+        w.watch.leave()
+        assert w.statusBar().currentMessage() == f"Stopped watching {run.path.name}"
+    else:
+        w.files.new_run()
     assert w.device_label.text().endswith(" available")  # this machine's, not the watched run's
-
-
-def test_new_run_after_watching_shows_this_machines_device(qtbot, make_window, writer):
-    """After a watched run ended, New run kept the other process's "CUDA: NVIDIA H200 (on host)"."""
-    run, supervisor, bridge = writer
-    supervisor.emit(RunInfo(str(run.path), "CUDA: NVIDIA H200", "Fashion-MNIST", 0, 1000, False))
-    w = watching_it_run(qtbot, make_window, writer)
-    bridge.close("done")
-    qtbot.waitUntil(lambda: w.state is RunPhase.IDLE, timeout=TIMEOUT)
-    assert "NVIDIA H200 (on " in w.device_label.text()
-    w.files.new_run()
-    assert w.device_label.text().endswith(" available") and "H200" not in w.device_label.text()
 
 
 def test_the_last_picture_of_a_watched_run_says_last_trained_once_it_has_ended(qtbot, make_window, writer):
