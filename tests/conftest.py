@@ -2,6 +2,7 @@ import gzip
 import os
 import select
 import subprocess
+import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -130,6 +131,12 @@ def wait_for_subprocess(proc: subprocess.Popen, ready: Callable[[], bool], what:
                 raise AssertionError(f"timed out waiting for {what}") from None
             continue
         raise AssertionError(f"the process exited while waiting for {what}: {proc.communicate()}")
+
+
+def idle_process() -> subprocess.Popen:
+    """A child that does nothing until its stdin is closed (or it is killed): a process to stop, continue and
+    kill, which never ends on a timer of its own."""
+    return subprocess.Popen([sys.executable, "-c", "import sys; sys.stdin.read()"], stdin=subprocess.PIPE)
 
 
 def exited_within(pid: int, timeout: float) -> bool:

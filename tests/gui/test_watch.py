@@ -25,7 +25,7 @@ from ganstudio.core.events import (
 from ganstudio.core.runlog import RunDirectory
 from ganstudio.core.stats import StepStats
 from ganstudio.gui.run_phase import RunPhase
-from tests.conftest import tiny_image_config, trained_run
+from tests.conftest import idle_process, tiny_image_config, trained_run
 from tests.fake_supervisor import FakeSupervisor
 
 TIMEOUT = 10000
@@ -464,8 +464,6 @@ def test_a_writer_stopped_or_killed_on_this_machine_is_said_as_such(qtbot, make_
     import json
     import signal
     import socket
-    import subprocess
-    import sys
     import time
 
     from ganstudio.core.control import Heartbeat, heartbeat_path
@@ -477,7 +475,7 @@ def test_a_writer_stopped_or_killed_on_this_machine_is_said_as_such(qtbot, make_
         record = Heartbeat(pid, socket.gethostname(), step, "running", time.time()).to_record()
         heartbeat_path(run.path).write_text(json.dumps(record) + "\n", encoding="utf-8")
 
-    child = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(120)"])
+    child = idle_process()
     try:
         beat(child.pid, 5)
         w = make_window()
@@ -485,6 +483,7 @@ def test_a_writer_stopped_or_killed_on_this_machine_is_said_as_such(qtbot, make_
         qtbot.waitUntil(lambda: w.state is RunPhase.RUNNING, timeout=TIMEOUT)
         assert w.watch.watcher.timeout_s == 10.0
         os.kill(child.pid, signal.SIGSTOP)
+        os.waitpid(child.pid, os.WUNTRACED)  # returns once the kernel has stopped it
         started = time.monotonic()
         qtbot.waitUntil(lambda: w.banner.isVisible(), timeout=TIMEOUT)
         assert time.monotonic() - started < 8.0  # three missed beats, not ten
