@@ -28,10 +28,14 @@ def _describe(beat: Heartbeat | None) -> str:
     return f"pid {beat.pid} on {beat.host}" if beat is not None else "no heartbeat yet"
 
 
+def _writing(beat: Heartbeat) -> str:
+    return f"The process writing this run ({_describe(beat)})"
+
+
 def _silence(beat: Heartbeat, seconds: float) -> str:
     """Why a writer that is not stopped went quiet, as far as this machine can tell: one on this machine is
     looked at."""
-    writing = f"The process writing this run ({_describe(beat)})"
+    writing = _writing(beat)
     if writer_here(beat) is WriterProcess.GONE:
         return f"{writing} has ended without saying so: it was killed or crashed."
     return f"{writing} has not been heard from for {seconds:.0f} s: it has probably died."
@@ -333,7 +337,7 @@ class WatchMode(QObject):
         w.set_phase(RunPhase.PAUSED)
         w.show_alarm(
             beat.step,
-            f"The process writing this run ({_describe(beat)}) is stopped (Ctrl+Z or SIGSTOP): it carries on "
+            f"{_writing(beat)} is stopped (Ctrl+Z or SIGSTOP): it carries on "
             f"where it was, and back in this window, once it is continued (fg, or kill -CONT {beat.pid}).",
             calm=True,
         )

@@ -57,4 +57,6 @@ def set_title(plot: pg.PlotWidget | pg.PlotItem, text: str) -> None:
             old.scene().removeItem(old)
         item.titleLabel = ClippedTitle(item)
         item.layout.addItem(item.titleLabel, 0, 0, 1, 3)  # over the left axis too: the legend needs the room
+    elif item.titleLabel.text == text and item.titleLabel.isVisible():
+        return  # every form edit names the loss family again: the plot is not laid out again for it
     item.setTitle(text)
