@@ -128,9 +128,18 @@ class ExplorerState:
         return () if self.snapshot is None or self.snapshot.is_toy else self.class_names
 
     def set_class(self, label: int) -> None:
-        """Draws this class; a morph under way starts again from it."""
+        """Draws this class; a morph under way starts again from it. Choosing the class the morph ends at
+        swaps the two, so the morph never goes from a class to itself (its slider would do nothing)."""
+        if label == self.label_b and label != self.label:
+            self.label_b = self.label
         self.label = label
         self.morph_t = 0.0
+
+    def set_morph_end(self, label: int) -> None:
+        """The class the morph ends at; the class drawn, chosen here, swaps the two as `set_class` does."""
+        if label == self.label and label != self.label_b:
+            self.label = self.label_b
+        self.label_b = label
 
     def class_weights(self) -> np.ndarray | None:
         """(C,) float32 class weights to draw with: the class, or a point of the morph towards label_b

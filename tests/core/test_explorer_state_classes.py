@@ -40,6 +40,15 @@ def test_the_class_and_its_morph_give_the_class_weights(conditional):
     assert state.morph_t == 0.0 and state.class_weights().argmax() == 2
 
 
+def test_choosing_the_class_the_morph_ends_at_swaps_the_two(conditional):
+    state = ExplorerState()
+    state.set_snapshot(conditional)
+    state.set_class(1)
+    assert (state.label, state.label_b) == (1, 0)
+    state.morph_t = 1.0
+    assert state.class_weights().argmax() == 0
+
+
 def test_another_model_forgets_the_class(conditional):
     state = ExplorerState()
     state.set_snapshot(conditional)

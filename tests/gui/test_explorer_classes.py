@@ -73,10 +73,15 @@ def test_the_class_morph_ends_at_the_pure_classes_and_plays(qtbot, explorer):
     assert np.array_equal(pixels(explorer), expected(explorer, 3))
 
 
-def test_play_is_refused_while_both_ends_are_one_class(explorer):
-    explorer.classes.b_combo.setCurrentIndex(explorer.state.label)
-    explorer.classes.play_button.click()
-    assert not explorer.classes.play.playing and "class B" in explorer.info.text()
+def test_choosing_the_drawn_class_as_b_swaps_a_and_b_so_the_morph_never_stands_still(explorer):
+    explorer.classes.a_combo.setCurrentIndex(2)
+    explorer.classes.b_combo.setCurrentIndex(5)
+    explorer.classes.b_combo.setCurrentIndex(2)
+    assert (explorer.state.label, explorer.state.label_b) == (5, 2)
+    assert explorer.classes.a_combo.currentIndex() == 5 and explorer.classes.class_combo.currentIndex() == 5
+    assert np.array_equal(pixels(explorer), expected(explorer, 5))
+    explorer.classes.slider.setValue(100)
+    assert np.array_equal(pixels(explorer), expected(explorer, 2))
 
 
 def test_directions_are_found_with_the_class_fixed_and_kept_when_it_changes(qtbot, explorer):

@@ -43,7 +43,9 @@ class ClassPanel(QGroupBox):
         row.addWidget(QLabel("Class"))
         row.addWidget(self.class_combo, 1)
         self.a_combo = _class_combo("classMorphA", "The class the morph starts at (t = 0): the class drawn")
-        self.b_combo = _class_combo("classMorphB", "The class the morph ends at (t = 1)")
+        self.b_combo = _class_combo(
+            "classMorphB", "The class the morph ends at (t = 1); the class drawn, chosen here, swaps A and B"
+        )
         self.slider = QSlider(Qt.Orientation.Horizontal, objectName="classMorphSlider")
         self.slider.setRange(0, MORPH_STEPS)
         self.slider.setToolTip(
@@ -51,7 +53,7 @@ class ClassPanel(QGroupBox):
         )
         self.play_button = QPushButton("Play", objectName="classMorphPlay")
         self.play_button.setToolTip("Loop from class A to class B and back")
-        self.play = PlayLoop(self.slider, self.play_button, lambda: self.state.label != self.state.label_b)
+        self.play = PlayLoop(self.slider, self.play_button)
         self.t_label = QLabel("t = 0.00", objectName="classMorphT")
         grid = QGridLayout(self)
         grid.addWidget(QLabel("A"), 0, 0)
@@ -105,7 +107,8 @@ class ClassPanel(QGroupBox):
     def _on_b(self, index: int) -> None:
         if self._mirroring or index < 0:
             return
-        self.state.label_b = index
+        self.state.set_morph_end(index)
+        self.mirror()
         self.edited.emit()
 
     def _on_t(self, value: int) -> None:

@@ -110,7 +110,6 @@ class ExplorerPanel(QWidget):
         self.interpolation.play_refused.connect(lambda: self.info.setText("Set A and B first"))
         self.classes = ClassPanel(self.state)
         self.classes.edited.connect(self.request_render)
-        self.classes.play.refused.connect(lambda: self.info.setText("Choose a class B other than A first"))
         column = self.sliders.layout()
         assert isinstance(column, QBoxLayout)
         column.insertWidget(1, self.classes.selector_row)  # beside the seed

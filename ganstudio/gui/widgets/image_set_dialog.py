@@ -64,18 +64,11 @@ class ImageSetDialog(QDialog):
         kinds = {**KINDS, **CLASS_KINDS} if class_names else KINDS
         for key, text in kinds.items():
             self.kind_combo.addItem(text, key)
-            if (
-                (key == "interpolation" and not has_ab)
-                or (key in ("sweep", "class-sweep") and direction_count == 0)
-                or (key == "class-morph" and label == label_b)
-            ):
+            if (key == "interpolation" and not has_ab) or (key in ("sweep", "class-sweep") and direction_count == 0):
                 model = self.kind_combo.model()
                 assert isinstance(model, QStandardItemModel)  # a QComboBox's own model
                 model.item(self.kind_combo.count() - 1).setEnabled(False)
-        self.kind_combo.setToolTip(
-            "Interpolation needs A and B set; a sweep needs the principal directions; "
-            "a class morph needs a class B other than A"
-        )
+        self.kind_combo.setToolTip("Interpolation needs A and B set; a sweep needs the principal directions")
         self.count_spin = QSpinBox(objectName="imageSetCountSpin")
         self.count_spin.setRange(1, 10000)
         self.count_spin.setValue(16)

@@ -1,7 +1,8 @@
 """Play for a 0..STEPS slider: moves it back and forth on a clock while its button is down.
 
 The explorer has two sliders that play this way, A -> B between latents and the class morph; the
-clock, the bounce at the ends and the refusal while there is nothing to move between are the same.
+clock and the bounce at the ends are the same. Only A -> B can have nothing to move between (A or B
+unset); the class morph's ends are two classes always.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ PLAY_STRIDE = 2  # slider steps per frame: 0 to 100 in about two seconds
 class PlayLoop(QObject):
     refused = Signal()  # Play pressed while ready() says there is nothing to move between
 
-    def __init__(self, slider: QSlider, button: QPushButton, ready: Callable[[], bool]):
+    def __init__(self, slider: QSlider, button: QPushButton, ready: Callable[[], bool] = lambda: True):
         super().__init__(button)
         self.slider, self.button, self.ready = slider, button, ready
         self._direction = 1
