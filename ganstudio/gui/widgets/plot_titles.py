@@ -8,7 +8,7 @@ from __future__ import annotations
 import html
 
 import pyqtgraph as pg
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QSizeF, Qt
 from PySide6.QtWidgets import QGraphicsItem
 
 REFERENCE_COLOUR = "#555"  # a dashed reference line's (2 ln 2, D = 1/2)
@@ -40,11 +40,12 @@ class ClippedTitle(pg.LabelItem):
 
     def updateMin(self) -> None:
         super().updateMin()
-        height = self.itemRect().height()
         self.setMinimumWidth(0)
-        self._sizeHint[Qt.SizeHint.MinimumSize] = (0, height)
-        self._sizeHint[Qt.SizeHint.PreferredSize] = (0, height)
-        self.updateGeometry()
+
+    def sizeHint(self, hint: Qt.SizeHint, constraint: QSizeF = QSizeF()) -> QSizeF:
+        if hint in (Qt.SizeHint.MinimumSize, Qt.SizeHint.PreferredSize):
+            return QSizeF(0, self.itemRect().height())
+        return super().sizeHint(hint, constraint)
 
 
 def set_title(plot: pg.PlotWidget | pg.PlotItem, text: str) -> None:
