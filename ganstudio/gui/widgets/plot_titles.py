@@ -42,10 +42,10 @@ class ClippedTitle(pg.LabelItem):
         super().updateMin()
         self.setMinimumWidth(0)
 
-    def sizeHint(self, hint: Qt.SizeHint, constraint: QSizeF = QSizeF()) -> QSizeF:
+    def sizeHint(self, hint: Qt.SizeHint, constraint: QSizeF | None = None) -> QSizeF:
         if hint in (Qt.SizeHint.MinimumSize, Qt.SizeHint.PreferredSize):
             return QSizeF(0, self.itemRect().height())
-        return super().sizeHint(hint, constraint)
+        return super().sizeHint(hint, constraint if constraint is not None else QSizeF())
 
 
 def set_title(plot: pg.PlotWidget | pg.PlotItem, text: str) -> None:
