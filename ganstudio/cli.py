@@ -3,15 +3,14 @@
 from __future__ import annotations
 
 import argparse
-import signal
 import sys
 import traceback
 import unicodedata
 from collections.abc import Sequence
 from types import ModuleType
-from typing import TYPE_CHECKING, NoReturn
+from typing import NoReturn
 
-from ganstudio import __version__, cli_config, cli_semi
+from ganstudio import __version__, cli_config, cli_distributed, cli_semi, cli_train
 from ganstudio.bench import (
     explorer_latency,
     gui_lag,
@@ -25,20 +24,13 @@ from ganstudio.bench import (
     supervisor,
     threads,
 )
+from ganstudio.cli_errors import EXIT_INTERRUPTED, EXIT_PIPE_CLOSED, EXIT_USAGE, CliError, user_errors
 from ganstudio.cli_progress import drop, is_pipe
 from ganstudio.cli_types import at_least, flags_given, named, output_file, overwritten_input
-from ganstudio.core.config import DEFAULT_PRESET, PRESET_SUMMARIES, RunConfig, load_config, preset
+from ganstudio.core.config import DEFAULT_PRESET, PRESET_SUMMARIES
 from ganstudio.core.user_errors import io_reason
-from ganstudio.core.wording import counted
 
-if TYPE_CHECKING:
-    from ganstudio.core.runlog import RunDirectory
-
-EXIT_USAGE = 2
 BIDI_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")  # reorder what follows
-EXIT_INTERRUPTED = 130
-EXIT_PIPE_CLOSED = 141  # 128 + SIGPIPE, the status of a tool the closed pipe would have ended
-EXIT_ALARM = 2  # a headless run stopped by a health alarm (see --on-alarm)
 DEFAULT_EVAL_SAMPLES = 5000
 DEFAULT_SAMPLES = 64
 MAX_SEED = 2**63 - 1  # torch's seeds are 64-bit
@@ -57,10 +49,6 @@ BENCHES: dict[str, ModuleType] = {
     "semi": semi,
     "threads": threads,
 }
-
-
-class CliError(Exception):
-    """One clear line for the user; no traceback."""
 
 
 class OneLineParser(argparse.ArgumentParser):
@@ -86,282 +74,14 @@ class OneLineParser(argparse.ArgumentParser):
         return self
 
 
-def _user_errors() -> tuple[type[BaseException], ...]:
-    from ganstudio.bench.child_process import BenchError
-    from ganstudio.core.user_errors import user_errors
-
-    return (CliError, BenchError, cli_semi.SemiCliError, *user_errors())
-
-
-def _config_from_args(args: argparse.Namespace) -> RunConfig:
-    if args.preset and args.config:
-        raise CliError("give --preset or --config, not both")
-    config = load_config(args.config) if args.config else preset(args.preset or DEFAULT_PRESET)
-    flags = {"train.steps": args.steps, "train.seed": args.seed, "train.device": args.device or None}
-    for assignment in args.set or []:
-        field = assignment.split("=", 1)[0].strip()
-        if flags.get(field) is not None:  # which should win is a guess either way
-            raise CliError(f"--{field.split('.')[1]} and --set {field} both given; give one")
-    if args.steps is not None:
-        config.train.steps = args.steps
-    if args.seed is not None:
-        config.train.seed = args.seed
-    if args.device:
-        config.train.device = args.device
-    from ganstudio.core.config import apply_override, check
-
-    for assignment in args.set or []:
-        apply_override(config, assignment)
-    return check(config)
-
-
-def check_train_arguments(args: argparse.Namespace) -> None:
-    """The combinations of train arguments that are refused; `train --nproc` asks before starting torchrun."""
-    if args.restart and not args.resume:
-        raise CliError("--restart trains a run folder over: give it with --resume RUN_DIR")
-    if not args.resume:
-        return
-    if args.preset or args.config or args.out:
-        raise CliError("--resume continues a run with its own config; drop --preset/--config/--out")
-    if args.seed is not None:
-        raise CliError(
-            "--seed cannot change when a run continues (its random state is in the checkpoint); "
-            "start a new run with --seed"
-        )
-    if args.restart and (args.set or args.steps is not None):
-        raise CliError("--restart trains the folder's config.json as it is; edit it instead of --set/--steps")
-    if any(assignment.split("=", 1)[0].strip() == "perf.processes" for assignment in args.set or []):
-        raise CliError("perf.processes is how many processes the window launches; on the command line use --nproc N")
-
-
-def _session_for(args: argparse.Namespace, prepare=None):
-    """prepare: TrainingSession's, for rank 0 under torchrun."""
-    from ganstudio.core.paths import default_runs_dir
-    from ganstudio.core.runlog import RunDirectory
-    from ganstudio.core.session import TrainingSession
-
-    check_train_arguments(args)
-    if not args.resume:
-        from ganstudio.core.session import check_inception
-
-        config = _config_from_args(args)
-        check_inception(config)  # a wrong weights file is refused before a folder is made
-        run = RunDirectory.at(args.out) if args.out else RunDirectory.create(default_runs_dir(), config.preset or "run")
-        return TrainingSession.start(config, run, prepare=prepare)
-    run = RunDirectory.open(args.resume)
-    if args.restart:
-        return TrainingSession.restart(run, device=args.device, prepare=prepare)
-    session = TrainingSession.resume(
-        run, total_steps=args.steps, device=args.device, overrides=args.set, prepare=prepare
-    )
-    for note in session.resume_notes:
-        print(f"changed on resume: {note}", flush=True)
-    return session
-
-
-def _processes_asked(args: argparse.Namespace) -> int:
-    """--nproc, else the config's perf.processes (a run folder's, when continuing one). A config that
-    cannot be read counts as 1: _session_for then says what is wrong with it, as it always has."""
-    if args.nproc is not None:
-        return args.nproc
-    try:
-        if args.resume:
-            from ganstudio.core.runlog import RunDirectory
-
-            return RunDirectory.open(args.resume).read_config().perf.processes
-        return _config_from_args(args).perf.processes
-    except _user_errors():
-        return 1
-
-
 def cmd_train(args: argparse.Namespace) -> int:
-    from ganstudio import cli_distributed
-
+    """As a rank under torchrun, on torchrun (`--nproc N`, or the config's perf.processes), or here."""
     if cli_distributed.under_torchrun():
         return cli_distributed.train_on_ranks(args)
-    nproc = _processes_asked(args)
+    nproc = cli_train.processes_asked(args)
     if nproc != 1:
         return cli_distributed.launch(args, nproc)
-    session = _session_for(args)
-    try:
-        if session.resumed_world_size != 1 and session.step > 0:
-            print(
-                f"ganstudio: warning: resuming on 1 process a run saved on {session.resumed_world_size}: the weights "
-                "and optimizer states carry over; the data order and noise differ from an uninterrupted run",
-                file=sys.stderr,
-                flush=True,
-            )
-        return _train(session, args.on_alarm)
-    finally:
-        session.close()  # the folder's lock: free for the next train --resume, even in this process
-
-
-def _train(session, on_alarm: str, ranks=None) -> int:
-    from ganstudio.cli_progress import TrainingProgress
-    from ganstudio.core.control import attach_folder
-    from ganstudio.core.events import (
-        Alarm,
-        Changed,
-        CheckpointSaved,
-        ClassifierScored,
-        Failed,
-        Finished,
-        FinishReason,
-        QualityScored,
-        Refused,
-        Rewound,
-        RunInfo,
-        StatsBatch,
-        ThreadsChosen,
-    )
-    from ganstudio.core.supervisor import Supervisor
-    from ganstudio.core.unattended import OnAlarm, Unattended
-
-    if ranks is None:
-        supervisor = Supervisor(lambda: session)
-    else:  # rank 0 of a run under torchrun (cli_distributed)
-        from ganstudio.cli_distributed import launcher_watch
-        from ganstudio.core.rank_leader import LeaderSupervisor
-
-        supervisor = LeaderSupervisor(lambda: session, ranks)
-        if (launcher_gone := launcher_watch()) is not None:
-            supervisor.add_command_source(launcher_gone)
-    attach_folder(supervisor, session.run)  # a window watching the folder can see and steer this run
-    unattended = Unattended(OnAlarm(on_alarm))
-    failure: Failed | None = None
-    finished = Finished(FinishReason.ERROR, session.step)
-    saved = ""
-    log_every = session.trainer.config.train.log_every
-    with (
-        _StopOnInterrupt(abort_on_repeat=ranks is None) as stop,
-        TrainingProgress(session.total_steps, session.step) as bar,
-    ):
-        supervisor.add_command_source(stop.commands)
-        for event in supervisor.run():
-            match event:
-                case RunInfo():
-                    bar.write(f"run folder: {event.run_dir}")
-                    bar.write(f"data: {event.data}; device: {event.device}")
-                case StatsBatch(stats=stats):  # the display moves at log points, as the log does
-                    logged = [s for s in stats if s.step % log_every == 0 or s.step == session.total_steps]
-                    if logged:
-                        bar.update(logged[-1].step, loss_d=logged[-1].loss_d, loss_g=logged[-1].loss_g)
-                case QualityScored(step=step, scores=q, best=best):
-                    classes = event.class_scores()
-                    bar.write(
-                        f"step {step:,}: FD {q['frechet']:.2f}, precision {q['precision']:.2f}, "
-                        f"recall {q['recall']:.2f}, coverage {q['coverage']:.2f}"
-                        + (
-                            f", label accuracy {100 * classes['label_accuracy']:.1f} %"
-                            if "label_accuracy" in classes
-                            else ""
-                        )
-                        + (f", mean intra-FD {classes['intra_fd']:.2f}" if "intra_fd" in classes else "")
-                        + (
-                            " (best so far; checkpoints/best.pt)"
-                            if best and session.trainer.config.quality.keep_best
-                            else ""
-                        )
-                    )
-                case ClassifierScored(step=step, report=report):
-                    bar.write(f"step {step:,}: classifier accuracy {100 * report.accuracy:.1f} % on {report.split}")
-                case Alarm():
-                    bar.write(
-                        f"alarm at step {event.step:,}: {event.message} "
-                        f"(remedies: {'; '.join(r.label for r in event.remedies) or 'none'})"
-                    )
-                    for command in unattended.commands_for(event, supervisor.rewind_step):
-                        supervisor.submit(command)
-                case Changed(step=step, changes=changes):
-                    bar.write(f"step {step:,}: changed {', '.join(f'{k}={v:g}' for k, v in changes.items())}")
-                case Rewound(step=step):
-                    bar.write(f"rewound to step {step:,}")
-                case ThreadsChosen(step=step, message=message):
-                    bar.write(f"step {step:,}: {message}")
-                case Refused(step=step, message=message):
-                    bar.write(f"step {step:,}: {message}")
-                case CheckpointSaved(path=path):
-                    saved = path
-                case Failed():
-                    failure = failure or event
-                case Finished():
-                    finished = event
-        if finished.reason is not FinishReason.ERROR:  # a failed run's error line is the last word
-            bar.update(session.step)
-    processes = f" --nproc {ranks.world_size}" if ranks is not None else ""  # what a resume asks for too
-    if failure is not None:
-        if isinstance(failure.error, OSError):  # a disk filled or went read-only under the run
-            raise CliError(f"{io_reason(failure.error)}; {_what_is_kept(session.run, options=processes)}")
-        raise failure.error if failure.error is not None else CliError(failure.message.strip().splitlines()[-1])
-    if finished.reason is FinishReason.NAN or unattended.stop_message is not None:
-        latest = session.run.latest_checkpoint
-        kept = (
-            f"checkpoint saved to {saved}"
-            if saved
-            else f"{latest} from before is kept"
-            if latest.exists()
-            else "no checkpoint was saved before the weights went NaN"
-        )
-        print(f"ganstudio: {unattended.stop_message}; {kept}", file=sys.stderr, flush=True)
-        return EXIT_ALARM
-    if finished.reason is FinishReason.STOPPED:
-        print(
-            f"{stop.reason or 'stopped from a watching window'} at step {session.step:,}; checkpoint saved to {saved}\n"
-            f"continue with: ganstudio train --resume {session.run.path}{processes}",
-            flush=True,
-        )
-        return EXIT_INTERRUPTED
-    print(f"done: {counted(session.step, 'step')}; checkpoint {saved}; samples in {session.run.samples_dir}")
-    return 0
-
-
-REPEATED_INTERRUPT = (
-    "again, before the run had stopped and saved: the steps since its last checkpoint are lost "
-    "(one Ctrl-C stops a run and saves them)"
-)
-
-
-class _StopOnInterrupt:
-    """Ctrl-C, SIGTERM (a scheduler, `kill`) and SIGHUP (a closed terminal) ask the loop to stop between
-    steps, so the checkpoint is consistent and nothing trained is lost; a second one aborts."""
-
-    SIGNALS = tuple(getattr(signal, name) for name in ("SIGINT", "SIGTERM", "SIGHUP") if hasattr(signal, name))
-
-    def __init__(self, abort_on_repeat: bool = True):
-        """abort_on_repeat=False under torchrun: a Ctrl-C reaches rank 0 from the terminal and again from
-        torchrun, and must not abort the save; torchrun's SIGKILL after its grace period is the hard stop."""
-        self.abort_on_repeat = abort_on_repeat
-        self.requested = False
-        self.reason = ""
-        self._previous: dict[int, object] = {}
-
-    def commands(self) -> list:
-        """A command source for the supervisor: a stop, once one was asked for (handlers only set a flag:
-        a handler that touched the command queue could deadlock on its lock)."""
-        from ganstudio.core.events import Command, CommandKind
-
-        return [Command(CommandKind.STOP.value)] if self.requested else []
-
-    def _handle(self, signum, frame):
-        if self.requested:
-            if not self.abort_on_repeat:
-                return
-            raise KeyboardInterrupt(REPEATED_INTERRUPT)
-        self.requested = True
-        self.reason = "interrupted" if signum == signal.SIGINT else f"stopped by {signal.Signals(signum).name}"
-
-    def __enter__(self):
-        self._previous = {sig: signal.signal(sig, self._handle) for sig in self.SIGNALS}
-        return self
-
-    def __exit__(self, *exc):
-        # Under torchrun a rank whose loop has ended (a peer died: an error, or a failure the supervisor
-        # reported) has yet to say so in one line, and torchrun, which saw the same death, sends its SIGTERM
-        # now: the default action would end the rank silently first. It is ignored from here; torchrun's
-        # SIGKILL after its grace period stays the hard stop.
-        for sig, previous in self._previous.items():
-            signal.signal(sig, previous if self.abort_on_repeat else signal.SIG_IGN)
-        return False
+    return cli_train.train_one_process(args)
 
 
 def cmd_sample(args: argparse.Namespace) -> int:
@@ -689,17 +409,6 @@ def build_parser() -> OneLineParser:
     return parser
 
 
-def _what_is_kept(run: RunDirectory, then: str = "make room, then ", options: str = "") -> str:
-    """After a run failed (a write, by default): whether there is a checkpoint to carry it on from, and how.
-    then: what to do first; options: what the command needs besides the folder (--nproc N)."""
-    if not run.path.is_dir():
-        return f"the run folder {run.path} is gone (removed or moved while the run trained); it was not made again"
-    resume = f"ganstudio train --resume {run.path}"
-    if not run.latest_checkpoint.is_file():
-        return f"it had saved no checkpoint yet: {then}train it over with: {resume} --restart{options}"
-    return f"{run.latest_checkpoint} is kept: {then}continue with: {resume}{options}"
-
-
 def _crash_report() -> str:
     """The traceback of an unexpected error goes to a file, so the terminal gets one line to report."""
     import tempfile
@@ -720,11 +429,8 @@ def main(argv: list[str] | None = None) -> int:
 
         return run_app()
     status = _flushed(_run_command(args))
-    if args.command == "train":
-        from ganstudio import cli_distributed
-
-        if cli_distributed.under_torchrun():
-            cli_distributed.leave(status)
+    if args.command == "train" and cli_distributed.under_torchrun():
+        cli_distributed.leave(status)
     return status
 
 
@@ -755,7 +461,7 @@ def _run_command(args: argparse.Namespace) -> int:
     except KeyboardInterrupt as exc:  # first: the next clause imports torch, which Ctrl-C may have left half-imported
         print(f"ganstudio: interrupted{' ' + str(exc) if str(exc) else ''}", file=sys.stderr)
         return EXIT_INTERRUPTED
-    except _user_errors() as exc:
+    except user_errors() as exc:
         print(f"ganstudio: error: {_one_line(str(exc))}", file=sys.stderr)
         return EXIT_USAGE
     except OSError as exc:  # a full disk, a read-only folder, a vanished file

@@ -20,6 +20,8 @@ from collections.abc import Callable
 from types import FrameType
 from typing import IO, TYPE_CHECKING, NoReturn
 
+from ganstudio import cli_train
+from ganstudio.cli_errors import EXIT_ALARM, EXIT_INTERRUPTED, EXIT_USAGE, CliError
 from ganstudio.cli_progress import print_or_drop
 
 if TYPE_CHECKING:
@@ -118,7 +120,6 @@ def exit_status(run_dir: str, torchrun_status: int, launched_at: float) -> int:
     """The status one process would have ended with, read from how the run's heartbeat says it ended:
     ranks end a stop or an alarm with 0, or torchrun would restart them (with --max-restarts). A heartbeat
     older than the launch is an earlier run's ending and says nothing about this one."""
-    from ganstudio.cli import EXIT_ALARM, EXIT_INTERRUPTED
     from ganstudio.core.control import heartbeat_path, read_heartbeat
 
     try:
@@ -159,7 +160,6 @@ def _rank_error(log_path: str) -> str:
 
 def _check_devices(request: str, nproc: int) -> None:
     """One GPU per process: with fewer, rank N would fail on an invalid device ordinal inside torchrun."""
-    from ganstudio.cli import CliError
 
     if request != "auto" and not request.startswith("cuda"):
         return
@@ -174,14 +174,6 @@ def _check_devices(request: str, nproc: int) -> None:
 
 def launch(args: argparse.Namespace, nproc: int) -> int:
     """Starts torchrun with nproc ranks on this machine and waits for it; signals are passed on once."""
-    from ganstudio.cli import (
-        EXIT_ALARM,
-        EXIT_INTERRUPTED,
-        EXIT_USAGE,
-        CliError,
-        _config_from_args,
-        check_train_arguments,
-    )
     from ganstudio.core.config import check
     from ganstudio.core.paths import default_runs_dir
     from ganstudio.core.runlog import RunDirectory
@@ -192,8 +184,8 @@ def launch(args: argparse.Namespace, nproc: int) -> int:
 
     # What rank 0 would refuse is refused here, in one line, before torchrun starts N processes.
     timeout_s()
-    check_train_arguments(args)
-    config = RunDirectory.open(args.resume).read_config() if args.resume else _config_from_args(args)
+    cli_train.check_train_arguments(args)
+    config = RunDirectory.open(args.resume).read_config() if args.resume else cli_train.config_from_args(args)
     config.perf.processes = nproc
     check(config)
     _check_devices(args.device or config.train.device, nproc)
@@ -257,7 +249,6 @@ def _leader_session(args: argparse.Namespace, device: str, prepare: Callable[[Tr
     """Rank 0's session: as one process's, except that a group restarted by torchrun continues the
     folder it was training (from its last checkpoint, or from step 0 if there was none yet). prepare joins
     the trainer to the group, whose refusals (a batch that does not split) come before anything is written."""
-    from ganstudio.cli import CliError, _session_for
     from ganstudio.core.distributed import restart_count
     from ganstudio.core.runlog import RunDirectory
     from ganstudio.core.session import TrainingSession
@@ -272,7 +263,7 @@ def _leader_session(args: argparse.Namespace, device: str, prepare: Callable[[Tr
             if run.latest_checkpoint.exists():
                 return TrainingSession.resume(run, device=device, prepare=prepare)
             return TrainingSession.restart(run, device=device, prepare=prepare)
-    return _session_for(args, prepare)
+    return cli_train.session_for(args, prepare)
 
 
 def _device_request(args: argparse.Namespace) -> str:
@@ -283,9 +274,8 @@ def _device_request(args: argparse.Namespace) -> str:
         from ganstudio.core.runlog import RunDirectory
 
         return RunDirectory.open(args.resume).read_config().train.device
-    from ganstudio.cli import _config_from_args
 
-    return _config_from_args(args).train.device
+    return cli_train.config_from_args(args).train.device
 
 
 def _ignore_signals() -> None:
@@ -317,19 +307,19 @@ def train_on_ranks(args: argparse.Namespace) -> int:
         lost = lost_peer(exc)
         if lost is None:
             raise
-        from ganstudio.cli import _what_is_kept
         from ganstudio.core.runlog import RunDirectory
 
         folder = args.resume or args.out  # under torchrun a run has one (_leader_session)
         options = f" --nproc {info.world_size}"
-        kept = _what_is_kept(RunDirectory(folder), then="", options=options) if folder else "nothing was trained"
+        kept = (
+            cli_train.what_is_kept(RunDirectory(folder), then="", options=options) if folder else "nothing was trained"
+        )
         raise DistributedError(f"{lost}; {kept}") from None
     finally:
         ranks.close()
 
 
 def _lead(args: argparse.Namespace, ranks: RankGroup) -> int:
-    from ganstudio.cli import EXIT_ALARM, EXIT_INTERRUPTED, _train
     from ganstudio.core.distributed import to_cpu
     from ganstudio.core.rank_leader import checkpoint_check
 
@@ -361,7 +351,10 @@ def _lead(args: argparse.Namespace, ranks: RankGroup) -> int:
             ),
         )
         session.prepare_checkpoint = checkpoint_check(session, ranks)
-        status = _train(session, args.on_alarm, ranks=ranks)
+        launcher_gone = launcher_watch()
+        status = cli_train.run_session(
+            session, args.on_alarm, ranks=ranks, command_sources=[launcher_gone] if launcher_gone else []
+        )
     finally:
         session.close()
     # A deliberate end is a success to torchrun, which would otherwise restart the group (--max-restarts);
@@ -370,7 +363,6 @@ def _lead(args: argparse.Namespace, ranks: RankGroup) -> int:
 
 
 def _follow(ranks: RankGroup) -> int:
-    from ganstudio.cli import EXIT_USAGE
     from ganstudio.core.config import RunConfig
     from ganstudio.core.distributed import rank_seed
     from ganstudio.core.fast_path import apply_threads

@@ -9,6 +9,7 @@ import io
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from ganstudio.cli_errors import CliError
 from ganstudio.cli_types import flags_given, named, output_file, overwritten_input
 from ganstudio.core.wording import counted
 
@@ -18,10 +19,6 @@ if TYPE_CHECKING:  # numpy and the engine load when a command runs, not when the
     from ganstudio.core.semi.report import ClassifierReport
 
 CLASSIFY_HELP = "classify images with a semi-supervised checkpoint's D: a CSV of each image's class probabilities"
-
-
-class SemiCliError(Exception):
-    """One line for the user (cli.py lists it among the user errors)."""
 
 
 def add_classify_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -77,13 +74,13 @@ def eval_classifier(args: argparse.Namespace) -> int:
         }
     )
     if given:
-        raise SemiCliError(
+        raise CliError(
             f"{', '.join(given)} cannot be given with --classifier: "
             f"{'they are' if len(given) > 1 else 'it is'} for the scores of G's samples, and --classifier "
             "scores D's class guesses on the held-out images, on the CPU"
         )
     if args.data_path and not args.dataset:
-        raise SemiCliError("--data-path needs --dataset")
+        raise CliError("--data-path needs --dataset")
     classifier = load_classifier(args.checkpoint)
     data, _ = real_data_for(args.checkpoint, classifier.config, args.dataset, args.data_path)
     report = classifier.held_out_report(data)
@@ -101,13 +98,13 @@ def _read_labels(path: str, count: int, classes: int) -> np.ndarray:
     try:  # a header and `count` labels of at most 8 bytes each: no more is read
         labels = read_idx(path, max_bytes=8 + 8 * count)
     except IdxError as exc:
-        raise SemiCliError(str(exc)) from None
+        raise CliError(str(exc)) from None
     if labels.ndim != 1 or labels.dtype.kind not in "iu":
-        raise SemiCliError(f"{path} holds {labels.dtype} {labels.shape}, not one class index per image")
+        raise CliError(f"{path} holds {labels.dtype} {labels.shape}, not one class index per image")
     if len(labels) != count:
-        raise SemiCliError(f"{path} holds {len(labels):,} labels for {count:,} images read")
+        raise CliError(f"{path} holds {len(labels):,} labels for {count:,} images read")
     if len(labels) and (labels.min() < 0 or labels.max() >= classes):
-        raise SemiCliError(f"{path} holds classes outside 0 to {classes - 1}")
+        raise CliError(f"{path} holds classes outside 0 to {classes - 1}")
     return labels.astype(np.int64)
 
 
@@ -120,7 +117,7 @@ def _refuse_overwriting_inputs(args: argparse.Namespace) -> None:
         if images.is_dir() and out.suffix.lower() in IMAGE_SUFFIXES and out.resolve().is_relative_to(images.resolve()):
             inputs.append(out)  # one of the folder's images, read and then written over
     if (taken := overwritten_input(out, inputs)) is not None:
-        raise SemiCliError(f"--out {out} is {taken}, which classify reads; write the predictions to another file")
+        raise CliError(f"--out {out} is {taken}, which classify reads; write the predictions to another file")
 
 
 def cmd_classify(args: argparse.Namespace) -> int:

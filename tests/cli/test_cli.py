@@ -158,7 +158,7 @@ def test_ctrl_c_while_torch_is_half_imported_is_one_line(monkeypatch, capsys):
     def interrupted(args):
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(cli, "_user_errors", half_imported)
+    monkeypatch.setattr(cli, "user_errors", half_imported)
     assert cli._run_command(argparse.Namespace(func=interrupted)) == cli.EXIT_INTERRUPTED
     assert capsys.readouterr().err == "ganstudio: interrupted\n"
 
@@ -168,8 +168,9 @@ def test_a_second_interrupt_before_the_save_says_what_was_lost(capsys):
     import signal
 
     import ganstudio.cli as cli
+    from ganstudio import cli_train
 
-    stop = cli._StopOnInterrupt()
+    stop = cli_train.StopOnInterrupt()
     stop._handle(signal.SIGINT, None)  # the first asks the loop to stop and save
 
     def saving(args):

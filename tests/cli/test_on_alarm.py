@@ -2,7 +2,8 @@
 
 import json
 
-from ganstudio.cli import EXIT_ALARM, main
+from ganstudio.cli import main
+from ganstudio.cli_errors import EXIT_ALARM
 from ganstudio.core.checkpoint import load_checkpoint
 from ganstudio.core.events import Alarm, Remedy
 from ganstudio.core.unattended import MAX_REWINDS, OnAlarm, Unattended

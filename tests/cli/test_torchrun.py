@@ -232,9 +232,9 @@ def test_a_rank_killed_before_the_first_checkpoint_says_how_to_start_over_in_the
 
 _LEAVE_WITH_AN_ERROR = """
 import os, signal, sys
-from ganstudio.cli import _StopOnInterrupt
+from ganstudio.cli_train import StopOnInterrupt
 try:
-    with _StopOnInterrupt(abort_on_repeat=sys.argv[1] == "alone"):
+    with StopOnInterrupt(abort_on_repeat=sys.argv[1] == "alone"):
         if sys.argv[2] == "raised":
             raise RuntimeError("a peer died")
         # else: the supervisor's Failed event, and the loop ends without an exception
