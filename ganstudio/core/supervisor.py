@@ -139,8 +139,8 @@ class Supervisor:
             except Exception as exc:  # noqa: BLE001 - every failure must reach the front end as an event
                 self._emit(Failed(traceback.format_exc(), exc))
                 reason = FinishReason.ERROR
-            if self.session is not None and reason is not FinishReason.ERROR:
-                self._shut_down()
+            if self.session is not None and reason is not FinishReason.ERROR and not self._shut_down():
+                reason = FinishReason.ERROR  # its last steps are not saved: neither done nor a clean stop
             self._emit(Finished(reason, self.session.step if self.session is not None else 0))
         finally:
             close = getattr(self.session, "close", None)
@@ -514,22 +514,26 @@ class Supervisor:
             self._raise(self._live_monitor.observe_diversity(trainer.step_count, mean_pairwise_distance(diverse)))
         return frame
 
-    def _shut_down(self) -> None:
+    def _shut_down(self) -> bool:
         """The run's last checkpoint, and its last picture and generator copy for the views (live ones
         lag by up to a few seconds, and the explorer's may be from step 0). A failure here (a full
-        disk) is said, not raised: raised, it would skip Finished and leave a window waiting for ever."""
+        disk) is said, not raised: raised, it would skip Finished and leave a window waiting for ever.
+        False when the last checkpoint failed."""
+        checkpointed = True
         try:
             if not (self._stop_saved or self._discard):
                 self._save()
         except Exception as exc:  # noqa: BLE001 - reported to the front end with its cause
             said = f"The final checkpoint was not saved: {exc}"
             self._emit(Failed(f"{traceback.format_exc()}\n{said}", exc, said))
+            checkpointed = False
         try:
             saved = not self._discard and self._live_session.save_last_samples()  # quitting without: write nothing
             self._picture(saved=saved, final=True)
             self._snapshot(final=True)
         except Exception as exc:  # noqa: BLE001 - reported; the run is over either way
             self._emit(Failed(traceback.format_exc(), exc))
+        return checkpointed
 
 
 def _device_words(trainer: Trainer, threads: int | None = None) -> str:

@@ -23,6 +23,7 @@ from ganstudio.core.events import (
     StateChanged,
     StatsBatch,
 )
+from ganstudio.core.control import attach_folder, read_heartbeat
 from ganstudio.core.runlog import RunDirectory
 from ganstudio.core.session import TrainingSession
 from ganstudio.core.supervisor import PICTURE_INTERVAL_S, Supervisor
@@ -323,11 +324,14 @@ def test_a_stop_can_give_up_its_checkpoint_and_headless_a_failed_one_still_ends_
     sup.submit(Command("stop", {"discard": True}))
     assert until(events, Finished)[-1].reason is FinishReason.STOPPED and not failed  # nothing was tried
     headless = supervisor_for(tmp_path / "headless", cfg)
+    attach_folder(headless, tmp_path / "headless" / "run")
     events = headless.run()
     until(events, StatsBatch, lambda e: e.stats[-1].step >= 3)
     headless.submit(Command("stop"))
     seen = list(events)
     assert isinstance(seen[-1], Finished) and failed  # said as a failure, and ended: nobody could free space
+    assert seen[-1].reason is FinishReason.ERROR  # not a clean stop: its last steps are not saved
+    assert read_heartbeat(tmp_path / "headless" / "run").state == "error"  # what a watching window and --nproc read
 
 
 def test_in_a_window_a_checkpoint_that_fails_mid_run_pauses_it_and_loses_nothing(tmp_path, monkeypatch):
