@@ -43,8 +43,9 @@ from ganstudio.core.events import (
     StateChanged,
     StatsBatch,
 )
+from ganstudio.core.process_state import is_pid
 from ganstudio.core.run_file import append_run_file, read_run_file
-from ganstudio.core.runlog import RunDirectory
+from ganstudio.core.runlog import RunDirectory, is_step
 
 CONTROL_FILE = "control.jsonl"
 HEARTBEAT_FILE = "heartbeat.json"
@@ -240,14 +241,13 @@ def read_heartbeat(run_dir: str | Path) -> Heartbeat | None:
     pid, host, step, state, when = (record.get(k) for k in ("pid", "host", "step", "state", "time"))
     picture, device = record.get("picture_step"), record.get("device", "")
     if not (
-        isinstance(pid, int)
-        and isinstance(step, int)
+        is_pid(pid)
+        and is_step(step)
         and isinstance(host, str)
         and len(host) <= MAX_TEXT
         and state in _HEARTBEAT_STATES
         and _is_number(when)
-        and step >= 0
-        and (picture is None or isinstance(picture, int))
+        and (picture is None or is_step(picture))
         and isinstance(device, str)
         and len(device) <= MAX_TEXT
     ):

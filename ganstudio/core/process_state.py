@@ -19,6 +19,15 @@ class WriterProcess(Enum):
     GONE = "gone"  # exited, killed or crashed (a zombie too: it has ended, nobody has reaped it yet)
 
 
+MAX_PID = 2**31 - 1  # pid_t is a signed 32-bit integer; os.kill overflows past it
+
+
+def is_pid(value: object) -> bool:
+    """A process id a file may name: a larger one made os.kill raise OverflowError, and 0 or -1 signal a
+    process group or every process, never one process."""
+    return isinstance(value, int) and not isinstance(value, bool) and 0 < value <= MAX_PID
+
+
 def proc_stat_fields(pid: int) -> list[str]:
     """The fields of /proc/PID/stat after the command name (the process state first); raises OSError."""
     stat = Path(f"/proc/{pid}/stat").read_text()

@@ -31,7 +31,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from ganstudio import __version__
-from ganstudio.core.process_state import proc_stat_fields
+from ganstudio.core.process_state import is_pid, proc_stat_fields
 from ganstudio.core.run_file import read_run_file
 from ganstudio.core.runlog import RunError
 
@@ -76,7 +76,7 @@ class Holder:
             holder = cls(**{name: raw.get(name) for name in cls.__dataclass_fields__})
         except (ValueError, TypeError, AttributeError, RecursionError):  # RecursionError: "[[[[..." planted
             return None
-        ok = isinstance(holder.pid, int) and all(
+        ok = is_pid(holder.pid) and all(
             isinstance(getattr(holder, name), str) for name in ("host", "started", "version", "token")
         )
         return holder if ok else None
@@ -119,6 +119,12 @@ def _stale(holder: Holder | None, age: float) -> bool:
     if holder.host == socket.gethostname():
         return not _alive_here(holder)
     return age > STALE_AFTER_S
+
+
+def _flock_says_gone(holder: Holder | None) -> bool:
+    """Called with the flock taken: a holder on this machine keeps it for as long as it trains, so it is gone,
+    whatever its pid now names (recycled, or alive where no /proc tells one process from another)."""
+    return fcntl is not None and holder is not None and holder.host == socket.gethostname()
 
 
 def _live(folder: str | Path) -> tuple[Holder, float] | None:
@@ -309,7 +315,7 @@ class RunLock:
         age = max(0.0, time.time() - os.fstat(fd).st_mtime)
         if not locked:
             raise _refusal(path.parent, holder, age)
-        if not created and not _stale(holder, age):
+        if not created and not (_flock_says_gone(holder) or _stale(holder, age)):
             raise _refusal(path.parent, holder, age)
         try:
             _write(fd, me.to_bytes())

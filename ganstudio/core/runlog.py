@@ -57,7 +57,7 @@ EVENT_FIELDS = {
 }
 
 
-def _is_step(value: object) -> bool:
+def is_step(value: object) -> bool:
     return isinstance(value, int) and not isinstance(value, bool) and 0 <= value < 2**63
 
 
@@ -88,7 +88,7 @@ def _class_scores_well_formed(record: dict[str, Any]) -> bool:
 
 def _well_formed(record: dict[str, Any]) -> bool:
     """A record GAN Studio itself could have written: an integer step, and numbers where numbers go."""
-    if not _is_step(record.get("step")):
+    if not is_step(record.get("step")):
         return False
     event = record.get("event")
     if event is None:

@@ -238,6 +238,10 @@ def test_heartbeat_reader_ignores_torn_and_foreign_files(tmp_path):
         '{"pid": 1, "host": "a", "step": -1, "state": "running", "time": 1}',
         '{"pid": 1, "host": "a", "step": 1, "state": "hacked", "time": 1}',
         "[]",
+        '{"pid": 2147483648, "host": "a", "step": 1, "state": "running", "time": 1}',  # os.kill overflowed
+        '{"pid": 0, "host": "a", "step": 1, "state": "running", "time": 1}',  # a process group
+        '{"pid": 1, "host": "a", "step": 1' + "0" * 400 + ', "state": "running", "time": 1}',  # no float holds it
+        '{"pid": 1, "host": "a", "step": 1, "state": "running", "time": 1, "picture_step": true}',
     ):
         heartbeat_path(tmp_path).write_text(text)
         assert read_heartbeat(tmp_path) is None

@@ -104,6 +104,30 @@ def test_garbled_lock_json_is_not_a_holder():
     assert Holder.parse(b"[1, 2]") is None
 
 
+@pytest.mark.parametrize("pid", [2**31, 10**400, 0, -1, True], ids=["2**31", "10**400", "0", "-1", "true"])
+def test_a_pid_no_process_can_have_is_no_holder_and_no_crash(tmp_path, pid):
+    """2**31 made os.kill raise OverflowError (an internal error where a refusal was due); 0 and -1 name
+    process groups, which os.kill(pid, 0) found alive, so the folder was refused for good."""
+    holder = write_lock(tmp_path, pid=pid)
+    assert Holder.parse(json.dumps(holder).encode()) is None
+    assert run_lock.live_holder(tmp_path) is None and run_lock.why_held(tmp_path) is None
+    old = time.time() - run_lock.CREATING_GRACE_S - 5
+    os.utime(tmp_path / LOCK_NAME, (old, old))
+    RunLock.acquire(tmp_path).close()
+
+
+@pytest.mark.skipif(run_lock.fcntl is None, reason="flock is POSIX")
+def test_on_this_machine_a_free_flock_means_the_holder_is_gone_whatever_its_pid_names(tmp_path):
+    """A lock naming a live process with no process identity (no /proc: macOS, a hidepid mount) was refused
+    for as long as that pid lived, though nobody held the flock a training process keeps."""
+    write_lock(tmp_path, pid=os.getppid(), process=None)
+    lock = RunLock.acquire(tmp_path)
+    assert json.loads((tmp_path / LOCK_NAME).read_text())["pid"] == os.getpid()
+    with pytest.raises(RunError, match="being trained by another run in this process"):
+        RunLock.acquire(tmp_path)  # a live holder on this machine keeps its flock: still refused
+    lock.close()
+
+
 def test_a_session_holds_its_folder_until_closed(tmp_path):
     folder = tmp_path / "run"
     session = trained_run(tiny_toy_config(steps=2, checkpoint_every=2), folder, close=False)

@@ -9,6 +9,7 @@ import time
 
 import torch
 
+from ganstudio.core.control import attach_folder, read_heartbeat
 from ganstudio.core.events import (
     Alarm,
     Changed,
@@ -23,7 +24,6 @@ from ganstudio.core.events import (
     StateChanged,
     StatsBatch,
 )
-from ganstudio.core.control import attach_folder, read_heartbeat
 from ganstudio.core.runlog import RunDirectory
 from ganstudio.core.session import TrainingSession
 from ganstudio.core.supervisor import PICTURE_INTERVAL_S, Supervisor
