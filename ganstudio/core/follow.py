@@ -1,8 +1,10 @@
 """Following a file another process appends to: only the new bytes, and nothing when nothing changed.
 
 A watcher calls read() a few times a second for as long as a run lasts, so the quiet case is one
-stat(). A file replaced under the same name (a rewind or a resume rewrites metrics.jsonl through a
-rename) or shorter than what was read starts again from its first byte, and says so.
+lstat(). A file replaced under the same name (a rewind or a resume rewrites metrics.jsonl through a
+rename) or shorter than what was read starts again from its first byte, and says so. What is read is
+the run's own file: a link is not followed, and a pipe put there in its place is refused, never waited on
+(it froze the window), as every run file is read (core/run_file.py).
 """
 
 from __future__ import annotations
@@ -11,12 +13,13 @@ import os
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ganstudio.core.runlog import parse_record
+from ganstudio.core.run_file import opened_run_file, read_at
+from ganstudio.core.runlog import MAX_RECORD_BYTES, parse_record
 
 if TYPE_CHECKING:
     from ganstudio.core.events import Remedy
 
-MAX_READ_BYTES = 8 << 20  # per read: a long run's history arrives over a few ticks, not in one stall
+MAX_READ_BYTES = MAX_RECORD_BYTES  # per read: a long run's history arrives over a few ticks, not in one stall
 
 
 class LineFollower:
@@ -28,22 +31,18 @@ class LineFollower:
     def read(self) -> tuple[bool, list[str]]:
         """(whether the file started over, the complete lines appended since the last read)."""
         try:
-            st = os.stat(self.path)
+            st = os.lstat(self.path)
+            if (st.st_dev, st.st_ino) == self._identity and st.st_size == self.offset:
+                return False, []
+            with opened_run_file(self.path) as fd:
+                st = os.fstat(fd)  # of the file read, whatever was swapped in since the lstat
+                identity = (st.st_dev, st.st_ino)
+                restarted = self._identity is not None and (identity != self._identity or st.st_size < self.offset)
+                offset = 0 if restarted else self.offset
+                chunk = read_at(fd, min(st.st_size - offset, MAX_READ_BYTES), offset)
         except OSError:
             return False, []
-        identity = (st.st_dev, st.st_ino)
-        restarted = self._identity is not None and (identity != self._identity or st.st_size < self.offset)
-        if restarted:
-            self.offset = 0
-        self._identity = identity
-        if st.st_size == self.offset:
-            return restarted, []
-        try:
-            with open(self.path, "rb") as fh:
-                fh.seek(self.offset)
-                chunk = fh.read(min(st.st_size - self.offset, MAX_READ_BYTES))
-        except OSError:
-            return restarted, []
+        self._identity, self.offset = identity, offset
         end = chunk.rfind(b"\n") + 1  # an unfinished last line is read when its newline arrives
         if end == 0 and len(chunk) == MAX_READ_BYTES:
             end = len(chunk)  # no newline in 8 MB: not a record of ours, and it must not block the rest

@@ -13,8 +13,10 @@ import contextlib
 import errno
 import os
 import stat
+from collections.abc import Iterator
 from pathlib import Path
 
+CHUNK_BYTES = 1 << 20
 _NOT_FOLLOWED = getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0)
 
 
@@ -49,23 +51,52 @@ def _open(path: Path, flags: int, mode: int = 0o644) -> int:
     return fd
 
 
-def read_run_file(path: str | Path, limit: int, offset: int = 0) -> bytes:
-    """At most `limit` bytes from `offset`: a file grown past what its reader expects costs no more."""
+@contextlib.contextmanager
+def opened_run_file(path: str | Path) -> Iterator[int]:
+    """A descriptor to read a run file by, refused as _open refuses it, closed on leaving."""
     fd = _open(Path(path), os.O_RDONLY)
     try:
-        if offset:
-            os.lseek(fd, offset, os.SEEK_SET)
-        chunks: list[bytes] = []
-        left = limit
-        while left > 0:
-            chunk = os.read(fd, min(left, 1 << 20))
-            if not chunk:
-                break
-            chunks.append(chunk)
-            left -= len(chunk)
-        return b"".join(chunks)
+        yield fd
     finally:
         os.close(fd)
+
+
+def read_run_file(path: str | Path, limit: int, offset: int = 0) -> bytes:
+    """At most `limit` bytes from `offset`: a file grown past what its reader expects costs no more."""
+    with opened_run_file(path) as fd:
+        return read_at(fd, limit, offset)
+
+
+def read_at(fd: int, limit: int, offset: int = 0) -> bytes:
+    if offset:
+        os.lseek(fd, offset, os.SEEK_SET)
+    chunks: list[bytes] = []
+    left = limit
+    while left > 0:
+        chunk = os.read(fd, min(left, CHUNK_BYTES))
+        if not chunk:
+            break
+        chunks.append(chunk)
+        left -= len(chunk)
+    return b"".join(chunks)
+
+
+def run_file_lines(path: str | Path, max_line: int) -> Iterator[bytes]:
+    """The file's lines, without their newlines; a line longer than max_line is skipped, never held whole
+    (a 100 GB file with no newline, sparse or a link's target, was read into one string until memory ran out)."""
+    with opened_run_file(path) as fd:
+        pending, skipping = b"", False
+        while chunk := os.read(fd, CHUNK_BYTES):
+            start = 0
+            while (end := chunk.find(b"\n", start)) >= 0:
+                if not skipping and len(pending) + end - start <= max_line:
+                    yield pending + chunk[start:end]
+                pending, skipping, start = b"", False, end + 1
+            if not skipping:
+                skipping = len(pending) + len(chunk) - start > max_line
+                pending = b"" if skipping else pending + chunk[start:]
+        if pending:
+            yield pending
 
 
 def append_run_file(path: str | Path, data: bytes) -> None:

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 from ganstudio.core.atomic import atomic_write, cannot_write_in, make_subfolder, remove_stale_temp_files
 from ganstudio.core.config import MAX_CONFIG_BYTES, PRESET_NAME, ConfigError, RunConfig, check, parse_json
 from ganstudio.core.events import CLASS_SCORES, CLASS_TABLES, Event, StatsBatch, event_from_record
-from ganstudio.core.run_file import NotARunFile, append_run_file, check_run_file, read_run_file
+from ganstudio.core.run_file import NotARunFile, append_run_file, check_run_file, read_run_file, run_file_lines
 from ganstudio.core.stats import STAT_FIELDS, StepStats
 
 if TYPE_CHECKING:  # numpy is loaded after the window's first paint, which reads a run folder
@@ -29,6 +29,7 @@ class RunError(RuntimeError):
 
 _SAMPLE_RE = re.compile(r"step_(\d+)\.png$")
 CHECKPOINTS_FOLDER = "checkpoints"
+MAX_RECORD_BYTES = 8 << 20  # a 1,000-class confusion matrix is a few MB; a longer line is not a record of ours
 
 
 def run_folder_of(checkpoint: str | Path) -> Path | None:
@@ -263,18 +264,18 @@ class RunDirectory:
     def _records(self) -> list[tuple[str, dict[str, Any]]]:
         """(line, record) for every well-formed record; a torn last line (crash mid-write), bytes that are
         not UTF-8 and records with missing or non-numeric fields are skipped."""
-        if not self.metrics_path.is_file():
-            return []
         out = []
-        with open(self.metrics_path, encoding="utf-8", errors="replace") as fh:
-            for line in fh:
-                line = line.rstrip("\n")
+        try:
+            for raw in run_file_lines(self.metrics_path, MAX_RECORD_BYTES):
+                line = raw.decode("utf-8", errors="replace")
                 try:
                     record = parse_json(line, "metrics")
                 except ConfigError:
                     continue
                 if isinstance(record, dict) and _well_formed(record):
                     out.append((line, record))
+        except FileNotFoundError:
+            return []
         return out
 
     def read_events(self, event: str) -> list[dict[str, Any]]:

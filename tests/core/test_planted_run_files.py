@@ -160,3 +160,69 @@ def test_a_flood_of_commands_is_taken_a_few_at_a_time(tmp_path):
     control_path(tmp_path).write_text("".join(f'{{"id": "s{i}", "kind": "save"}}\n' for i in range(100)))
     taken = [len(reader.read()[0]) for _ in range(5)]
     assert taken == [MAX_LINES_PER_READ] * 3 + [100 - 3 * MAX_LINES_PER_READ, 0]
+
+
+def test_a_metrics_log_of_one_endless_line_is_read_in_bounded_memory(tmp_path):
+    """A sparse file with no newline (or a link's huge target) was read into one string: 100 GB of it ran out
+    of memory on a resume or an Open run folder. The line is skipped, and the records after it still count."""
+    import tracemalloc
+
+    metrics = tmp_path / "metrics.jsonl"
+    with open(metrics, "wb") as fh:
+        fh.truncate(200 << 20)  # 200 MB of holes: no disk used, no newline
+        fh.seek(0, os.SEEK_END)
+        fh.write(b'\n{"step": 3, "event": "rewind"}\n')
+    tracemalloc.start()
+    try:
+        history = RunDirectory(tmp_path).history()
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert [(type(e).__name__, e.step) for e in history] == [("Rewound", 3)]
+    assert peak < 32 << 20, peak
+
+
+def test_a_linked_or_swapped_metrics_log_is_not_followed_by_a_watcher(tmp_path, monkeypatch):
+    """The watcher stat()ed the log and then opened it by name: a link was read from outside the folder, and a
+    pipe put there between the two (a shared folder's other writer) blocked the window's thread for good."""
+    from ganstudio.core.follow import MetricsFollower
+
+    outside = tmp_path / "outside.jsonl"
+    outside.write_text('{"step": 7, "loss_d": 1.0, "loss_g": 1.0, "d_real": 0.5, "d_fake": 0.5}\n')
+    run = tmp_path / "run"
+    run.mkdir()
+    metrics = run / "metrics.jsonl"
+    metrics.symlink_to(outside)
+    assert MetricsFollower(metrics).records() == (False, [])
+    with pytest.raises(OSError, match="is a link"):
+        RunDirectory(run).history()
+    metrics.unlink()
+    metrics.write_text(outside.read_text())
+    swaps = []
+
+    def swapping(real):
+        def call(path, *args, **kwargs):
+            found = real(path, *args, **kwargs)
+            if os.fspath(path) == os.fspath(metrics) and not swaps:  # after the look, before the open
+                swaps.append(path)
+                metrics.unlink()
+                os.mkfifo(metrics)
+            return found
+
+        return call
+
+    monkeypatch.setattr(os, "stat", swapping(os.stat))
+    monkeypatch.setattr(os, "lstat", swapping(os.lstat))
+    finished, result = returns_promptly(MetricsFollower(metrics).records)
+    monkeypatch.undo()
+    assert swaps and finished and result == (False, [])
+
+
+def test_run_file_lines_keeps_lines_across_reads_up_to_the_cap_and_skips_longer_ones(tmp_path):
+    from ganstudio.core.run_file import CHUNK_BYTES, run_file_lines
+
+    cap = CHUNK_BYTES + 10
+    lines = [b"a", b"b" * cap, b"c" * (cap + 1), b"", b"d" * (CHUNK_BYTES - 3), b"torn"]
+    path = tmp_path / "metrics.jsonl"
+    path.write_bytes(b"\n".join(lines))  # spans reads; the last line has no newline
+    assert list(run_file_lines(path, cap)) == [b"a", b"b" * cap, b"", b"d" * (CHUNK_BYTES - 3), b"torn"]
