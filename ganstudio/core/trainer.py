@@ -208,11 +208,16 @@ class Trainer:
         check(trial)
         self.config = trial
         self._set_learning_rates()
-        if trial.train.ema_decay > 0 and self.G_ema is None:
-            self.G_ema = copy.deepcopy(self.G).eval().requires_grad_(False)
-        elif trial.train.ema_decay == 0:
-            self.G_ema = None
+        self.match_ema_to_config()
         return dict(changes)
+
+    def match_ema_to_config(self) -> None:
+        """The averaged G exists exactly while the config's ema_decay asks for one: a live change turns it on or
+        off, and a rewind to before such a change brings back the config and, with this, the average it had."""
+        if self.config.train.ema_decay > 0 and self.G_ema is None:
+            self.G_ema = copy.deepcopy(self.G).eval().requires_grad_(False)
+        elif self.config.train.ema_decay == 0:
+            self.G_ema = None
 
     def _set_learning_rates(self) -> None:
         factor = schedules.learning_rate_factor(self.config.optim, self.config.train, self.step_count)

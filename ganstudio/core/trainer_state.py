@@ -38,8 +38,10 @@ def trainer_state(trainer: Trainer) -> dict[str, Any]:
 
 
 def restore_trainer_state(trainer: Trainer, state: dict[str, Any]) -> None:
-    """The inverse of trainer_state, into a trainer built from the same config (checked by the caller)."""
+    """The inverse of trainer_state, into a trainer built from the same config (checked by the caller), or
+    given the state's config as it is (a rewind, a follower rank), live fields and all."""
     trainer.G.load_state_dict(state["generator"])
+    trainer.match_ema_to_config()
     if trainer.G_ema is not None:
         trainer.G_ema.load_state_dict(state.get("generator_ema", state["generator"]))
     trainer.D.load_state_dict(state["discriminator"])

@@ -91,6 +91,26 @@ def test_a_change_applies_on_the_next_step_and_lands_in_config_json(tmp_path):
     until(events, Finished)
 
 
+def test_a_rewind_to_before_ema_was_turned_off_brings_back_the_average_it_had(tmp_path):
+    """The rewind restored the config (ema_decay 0.999) but not its averaged G: the run went on without one,
+    and its checkpoints had no generator_ema while config.json said they should."""
+    cfg = tiny_toy_config(steps=100000, log_every=1)
+    cfg.train.ema_decay = 0.999
+    sup = supervisor_for(tmp_path, cfg)
+    events = sup.run()
+    until(events, StatsBatch, lambda e: e.stats[-1].step >= 5 and sup.rewind_step is not None)
+    sup.submit(Command("change", {"ema_decay": 0.0}))
+    until(events, Changed)
+    assert sup.session.trainer.G_ema is None
+    sup.submit(Command("rewind"))
+    until(events, Rewound)
+    assert sup.session.trainer.config.train.ema_decay == 0.999 and sup.session.trainer.G_ema is not None
+    sup.submit(Command("stop"))
+    assert until(events, Finished)[-1].reason is FinishReason.STOPPED
+    saved = torch.load(tmp_path / "run" / "checkpoints" / "latest.pt", weights_only=True)
+    assert saved["config"]["train"]["ema_decay"] == 0.999 and "generator_ema" in saved
+
+
 def test_commands_are_handled_in_arrival_order(tmp_path):
     sup = supervisor_for(tmp_path, tiny_image_config(steps=100, log_every=1), paused=True)
     events = sup.run()
