@@ -45,13 +45,16 @@ from ganstudio.core.events import (
 )
 from ganstudio.core.process_state import is_pid
 from ganstudio.core.run_file import append_run_file, read_run_file
-from ganstudio.core.runlog import RunDirectory, is_step
+from ganstudio.core.runlog import (
+    DISTRIBUTION_FILE,
+    HEARTBEAT_FILE,
+    LIVE_PICTURE_FILE,
+    SNAPSHOT_FILE,
+    RunDirectory,
+    is_step,
+)
 
 CONTROL_FILE = "control.jsonl"
-HEARTBEAT_FILE = "heartbeat.json"
-LIVE_PICTURE_FILE = "live.png"
-DISTRIBUTION_FILE = "distribution.npz"  # a toy run's distribution lab frame (core.distribution_frame)
-SNAPSHOT_FILE = "snapshot.pt"
 
 COMMAND_KINDS = tuple(kind.value for kind in CommandKind)
 HEARTBEAT_INTERVAL_S = 1.0

@@ -327,7 +327,7 @@ def held_by_a_run(checkpoint: str | Path) -> bool:
     snapshot.pt every few seconds, latest.pt and best.pt as it trains, a rewind writes a step_N.pt again,
     and `--restart` deletes them all. A set that only named such a file could not be regenerated once
     it changed."""
-    from ganstudio.core.control import SNAPSHOT_FILE
+    from ganstudio.core.runlog import SNAPSHOT_FILE
 
     return Path(checkpoint).name == SNAPSHOT_FILE or run_folder_of(checkpoint) is not None
 

@@ -29,6 +29,11 @@ class RunError(RuntimeError):
 
 _SAMPLE_RE = re.compile(r"step_(\d+)\.png$")
 CHECKPOINTS_FOLDER = "checkpoints"
+# What a run beside its log keeps for a watching window, each replaced whole (atomic_write) as it goes
+HEARTBEAT_FILE = "heartbeat.json"
+LIVE_PICTURE_FILE = "live.png"
+DISTRIBUTION_FILE = "distribution.npz"  # a toy run's distribution lab frame (core.distribution_frame)
+SNAPSHOT_FILE = "snapshot.pt"
 MAX_RECORD_BYTES = 8 << 20  # a 1,000-class confusion matrix is a few MB; a longer line is not a record of ours
 
 
@@ -188,6 +193,12 @@ class RunDirectory:
                 raise RunError(f"{folder} is a file where the run keeps a folder; move it away and try again")
             if folder.is_dir() and (reason := cannot_write_in(folder)) is not None:
                 raise RunError(f"{folder} cannot be written to ({reason}); nothing was changed")
+        for name in (HEARTBEAT_FILE, LIVE_PICTURE_FILE, DISTRIBUTION_FILE, SNAPSHOT_FILE):  # nothing replaces a folder
+            if (self.path / name).is_dir() and not (self.path / name).is_symlink():
+                raise RunError(
+                    f"{self.path / name} is a folder where the run keeps a file; move it away and try again "
+                    "(nothing was changed)"
+                )
         try:  # config.json needs no check: it is read by read_run_file and replaced whole by atomic_write
             check_run_file(self.metrics_path)
         except NotARunFile as exc:

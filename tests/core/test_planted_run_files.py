@@ -226,3 +226,20 @@ def test_run_file_lines_keeps_lines_across_reads_up_to_the_cap_and_skips_longer_
     path = tmp_path / "metrics.jsonl"
     path.write_bytes(b"\n".join(lines))  # spans reads; the last line has no newline
     assert list(run_file_lines(path, cap)) == [b"a", b"b" * cap, b"", b"d" * (CHUNK_BYTES - 3), b"torn"]
+
+
+@pytest.mark.parametrize("name", ["heartbeat.json", "snapshot.pt"])
+def test_a_folder_where_the_run_keeps_a_file_is_refused_before_a_resume_changes_anything(tmp_path, name):
+    """heartbeat.json made a folder failed the first beat, after the resume had cut the log and removed the
+    last writer's picture: every retry did the same."""
+    from ganstudio.core.session import TrainingSession
+    from tests.conftest import tiny_toy_config, trained_run
+
+    run_dir = tmp_path / "run"
+    trained_run(tiny_toy_config(steps=4), run_dir)
+    (run_dir / name).unlink(missing_ok=True)
+    (run_dir / name).mkdir()
+    before = {p.name: p.read_bytes() for p in run_dir.iterdir() if p.is_file()}
+    with pytest.raises(RunError, match=f"{name} is a folder where the run keeps a file"):
+        TrainingSession.resume(RunDirectory.open(run_dir), total_steps=8)
+    assert {p.name: p.read_bytes() for p in run_dir.iterdir() if p.is_file()} == before
