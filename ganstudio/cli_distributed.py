@@ -347,6 +347,7 @@ def _lead(args: argparse.Namespace, ranks: RankGroup) -> int:
                     "state": trainer.state_dict(),
                     "rank_rng": session.resumed_rank_rng if same_world else None,
                     "run": str(session.run.path),
+                    "downloads": session.downloads,  # rank 0 downloaded none for a folder's config: nor may they
                 }
             ),
         )
@@ -375,7 +376,9 @@ def _follow(ranks: RankGroup) -> int:
         return EXIT_USAGE  # rank 0 said why, in one line
     assert isinstance(payload, dict)  # rank 0's "start" carries the run's config, folder and state
     config = RunConfig.from_dict(payload["config"])
-    trainer = build_trainer(config, RunDirectory(payload["run"]), device=str(ranks.device))
+    trainer = build_trainer(
+        config, RunDirectory(payload["run"]), device=str(ranks.device), download=payload["downloads"]
+    )
     if trainer.device.type == "cpu":
         apply_threads(config.perf.threads, gui=False)
     trainer.join(ranks)

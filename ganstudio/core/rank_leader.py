@@ -83,7 +83,8 @@ class LeaderSupervisor(Supervisor):
             super()._rewind()  # refused, on rank 0 alone
             return
         self.ranks.announce("rewind")
-        super()._rewind()
         assert self.session is not None
-        state = self.session.trainer.state_dict()
-        self.ranks.share(state)
+        try:
+            super()._rewind()
+        finally:  # the others wait in share() for the state: a failed write of the log (a full disk) still sends it
+            self.ranks.share(self.session.trainer.state_dict())
