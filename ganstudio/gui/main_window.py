@@ -401,15 +401,16 @@ class MainWindow(QMainWindow):
             # a semi-supervised one kept its log axis); in between, the box is the user's.
             self.plots.log_losses.setChecked(config.loss.feature_matching)
         self._feature_matching = config.loss.feature_matching
-        self.plots.show_loss_family(config.loss.kind)
+        if not len(self.plots.series):  # curves shown are a run's: their lines are its loss family's, not the form's
+            self.plots.show_loss_family(config.loss.kind)
         if self.state is RunPhase.IDLE:
             self.files.check_continuable()
-            if self.files.carried_on(config.train.steps) is None and not self.watch.active:
-                self.live.load(config)  # greyed, what the next run starts with: not the last run's values
+            if valid and self.files.carried_on(config.train.steps) is None and not self.watch.active:
+                self.live.load(config)  # greyed, what the next run starts with (a value being typed read "nan")
             if valid:  # the bar counts toward the run Start would train: a new one, or the one it carries on
                 start = 0
                 if self.files.carried_on(config.train.steps) is not None or self.watch.active:
-                    start = self.controls.step if self.files.finished_at is None else self.files.finished_at
+                    start = self.controls.step if self.files.resume_step is None else self.files.resume_step
                 self.controls.set_run(config.train.steps, start)
         self.update_controls()
 
@@ -417,6 +418,7 @@ class MainWindow(QMainWindow):
         """Every view of a run's history emptied, from one list: New run cleared all but the Distribution tab,
         which kept the last run's picture."""
         self.plots.clear()
+        self.plots.show_loss_family(self.form.config().loss.kind)
         self.samples.clear()
         self.distribution.clear()
         self.classifier.clear()
@@ -427,7 +429,7 @@ class MainWindow(QMainWindow):
         why_not = self.form.why_not_valid() if self.state.allows(RunAction.START) else ""
         can_start = self.state.allows(RunAction.START) and not why_not
         continuable = self.files.carried_on() is not None
-        self.controls.show_phase(self.state, can_start, continuable, why_not, self.files.finished_at)
+        self.controls.show_phase(self.state, can_start, continuable, why_not, self.files.resume_step)
         self.menu_actions.show_phase(self.state, can_start, self.watch.active, continuable)
         self.form.setEnabled(self.state.allows(RunAction.EDIT_SETUP))
         self.live.setEnabled(self.state.allows(RunAction.CHANGE_LIVE))

@@ -61,6 +61,7 @@ class RunEvents(QObject):
         w.explorer.set_min_interval(TRAINING_RENDER_INTERVAL_MS)
         w.samples.set_class_names(info.class_names)
         w.snapshot_timer.start()
+        w.plots.keep_until(info.start_step)  # a run carried on from a checkpoint before the log's end
         w.controls.set_run(info.total_steps, info.start_step)
         w.device_label.setText(f"Device: {info.device}")
         w.setWindowTitle(f"GAN Studio - {Path(info.run_dir).name}")
@@ -130,6 +131,7 @@ class RunEvents(QObject):
     def _on_rewound(self, step: int, config: dict) -> None:
         w = self.window
         w.live.load(RunConfig.from_dict(config))
+        w.plots.keep_until(step)
         w.plots.mark(step, "rewind")
         w.statusBar().showMessage(f"Rewound to step {step:,}", 8000)
 
@@ -151,12 +153,12 @@ class RunEvents(QObject):
         w.snapshot_timer.stop()
         w.explorer.set_min_interval(0)
         if reason is FinishReason.STOPPED and w.run_dir:
-            why = w.files.adopt(RunDirectory(w.run_dir))
+            why = w.files.adopt(RunDirectory(w.run_dir), w.controller.finished_step)
             if why is not None:
                 w.statusBar().showMessage(f"Run stopped. {why}", 15000)
         elif reason is FinishReason.DONE and w.run_dir:  # Start begins a new run, or carries this one on
             step = w.controls.step
-            why = w.files.adopt(RunDirectory(w.run_dir), finished_at=step)
+            why = w.files.adopt(RunDirectory(w.run_dir), step)
             more = "; raise Steps to carry it on" if why is None else ""
             w.statusBar().showMessage(f"Run finished at step {step:,}: {w.run_dir}{more}", 15000)
         w.distribution.set_paused(False)

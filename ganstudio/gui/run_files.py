@@ -17,6 +17,7 @@ from ganstudio.core.events import Changed, ClassifierScored, ModesMeasured, Qual
 from ganstudio.core.run_data import config_in_folder
 from ganstudio.core.run_lock import live_holder, why_held
 from ganstudio.core.runlog import RunDirectory, RunError
+from ganstudio.core.wording import counted
 from ganstudio.gui.run_phase import RunAction, RunPhase
 
 if TYPE_CHECKING:
@@ -34,30 +35,32 @@ class RunFiles(QObject):
         self.window = window
         self.continuable: RunDirectory | None = None  # an opened or stopped run that Start continues
         self.continuable_config: RunConfig | None = None  # its config.json, read once, compared on every form edit
-        self.finished_at: int | None = None  # the continuable run's last step when it reached its Steps
+        # The step the continuable run's last checkpoint holds, where Start carries it on from once Steps goes past
+        # it (None: not known here, a watched run's writer gone)
+        self.resume_step: int | None = None
 
     def set_continuable(
-        self, run: RunDirectory | None, config: RunConfig | None = None, finished_at: int | None = None
+        self, run: RunDirectory | None, config: RunConfig | None = None, resume_step: int | None = None
     ) -> None:
         self.continuable = run
         self.continuable_config = config if run is not None else None
-        self.finished_at = finished_at if run is not None else None
+        self.resume_step = resume_step if run is not None else None
 
     def carried_on(self, steps: int | None = None) -> RunDirectory | None:
-        """The run Start would carry on for a run of `steps` steps (the form's Steps when None). A finished
-        run is carried on only once Steps goes past its last step; until then Start begins a new run with
-        these settings, as a user pressing Start again after a run expects (a Continue refused for its
-        length was a dead end)."""
-        if self.continuable is None or self.finished_at is None:
+        """The run Start would carry on for a run of `steps` steps (the form's Steps when None). A run is
+        carried on only while Steps goes past its checkpoint's step; otherwise Start begins a new run with
+        these settings, as a user pressing Start again after a finished run expects (a Continue refused
+        for its length was a dead end, and Steps lowered below a stopped run's step kept offering one)."""
+        if self.continuable is None or self.resume_step is None:
             return self.continuable
         if steps is None:
             steps = self.window.form.binders["train.steps"].value()
-        return self.continuable if steps > self.finished_at else None
+        return self.continuable if steps > self.resume_step else None
 
-    def adopt(self, run: RunDirectory, finished_at: int | None = None) -> str | None:
+    def adopt(self, run: RunDirectory, resume_step: int | None = None) -> str | None:
         """Makes a run on disk the one Start carries on, with the config it has now (config.json holds the
         changes made while it trained): the form and the live panel show it. Returns why it cannot be.
-        finished_at: its last step when it ran to the end."""
+        resume_step: the step its last checkpoint holds, when known."""
         self.set_continuable(None)
         try:
             config = config_in_folder(run.read_config(), run.path)
@@ -69,7 +72,7 @@ class RunFiles(QObject):
         self.window.live.load(config)
         if config.data.dataset == "drawn" and config.data.path:  # its points are now the run folder's own copy
             self.window.form.set_drawn(config.data.path)
-        self.set_continuable(run, config, finished_at)
+        self.set_continuable(run, config, resume_step)
         return None
 
     def why_held(self) -> str | None:
@@ -188,18 +191,26 @@ class RunFiles(QObject):
             except OSError:
                 continue
         w.form.set_config(config)
+        w.plots.show_loss_family(config.loss.kind)
         problem = self.explore_latest(run) or self._edits_refused(on_disk)
-        self.set_continuable(run if problem is None else None, config, last if last >= config.train.steps else None)
+        saved = w.explorer.state.snapshot.step if problem is None and w.explorer.state.snapshot is not None else last
+        self.set_continuable(run if problem is None else None, config, saved)
         w.run_dir = str(run.path)
         w.controls.reset_rate()
         w.banner.hide()
         w.explorer.run_folder = w.run_dir
         w.classifier.set_run_folder(w.run_dir, config)
         w.samples.set_class_names(() if problem else w.explorer.state.grid_row_names)  # a conditional run's rows
-        w.controls.set_run(config.train.steps, last)
+        w.controls.set_run(config.train.steps, saved)
         w.setWindowTitle(f"GAN Studio - {run.path.name}")
-        if problem is None:
-            how = "raise Steps and Continue carries it on" if self.finished_at is not None else "Start continues it"
+        if problem is None and saved < last:  # a window or process killed between two checkpoints
+            w.statusBar().showMessage(
+                f"Opened {run.path}: its last checkpoint is at step {saved:,}; the {counted(last - saved, 'step')} "
+                "logged after it were not saved, and Continue trains them again",
+                15000,
+            )
+        elif problem is None:
+            how = "raise Steps and Continue carries it on" if saved >= config.train.steps else "Start continues it"
             w.statusBar().showMessage(f"Opened {run.path} at step {last:,}; {how}", 8000)
         elif problem == NO_CHECKPOINT:  # it ended before its first checkpoint: nothing went wrong here
             w.statusBar().showMessage(

@@ -310,7 +310,7 @@ class WatchMode(QObject):
         w.controls.reset_rate()
         w.set_phase(RunPhase.IDLE)
         more = ""
-        if w.files.adopt(self._watched_run, finished_at=step) is None:
+        if w.files.adopt(self._watched_run, step) is None:
             more = "; raise Steps to carry it on here"
         self._show_label("finished")
         w.statusBar().showMessage(f"The watched run finished at step {step:,}{more}", 15000)

@@ -23,6 +23,9 @@ def test_continue_after_stop_with_auto_device(qtbot, make_window):
         qtbot.mouseClick(w.controls.stop_button, Qt.MouseButton.LeftButton)
     assert stopped.args == ["stopped"] and w.controls.start_button.text() == "Continue"
     stopped_at = load_checkpoint(Path(w.run_dir) / "checkpoints" / "latest.pt")["step"]
+    w.form.widget("train.steps").setValue(stopped_at)  # not past its step: a Continue there would be refused
+    assert w.controls.start_button.text() == "Start"
+    assert f"raise Steps past {stopped_at:,} to carry the last run on" in w.controls.start_button.toolTip()
     w.form.widget("train.steps").setValue(stopped_at + 15)
     assert w.form.config().train.device == "auto" and w.controls.start_button.text() == "Continue"
     with qtbot.waitSignal(w.controller.finished, timeout=30000) as done:
@@ -40,7 +43,7 @@ def test_a_run_finished_in_the_window_is_carried_on_once_steps_goes_past_it(qtbo
     first = w.run_dir
     assert "finished at step 10" in w.statusBar().currentMessage() and "raise Steps" in w.statusBar().currentMessage()
     assert w.controls.start_button.text() == "Start" and w.menu_actions.start_action.text() == "&Start"
-    assert "raise Steps past 10 to carry the finished run on" in w.controls.start_button.toolTip()
+    assert "raise Steps past 10 to carry the last run on" in w.controls.start_button.toolTip()
     w.form.widget("train.steps").setValue(15)
     assert w.controls.start_button.text() == "Continue" and w.menu_actions.start_action.text() == "&Continue"
     with qtbot.waitSignal(w.controller.finished, timeout=30000) as done:
@@ -160,3 +163,29 @@ def test_an_opened_run_that_saved_no_checkpoint_starts_a_new_run(make_window, tm
     assert w.files.open_run(tmp_path / "cli-run")
     assert "it saved no checkpoint, so Start begins a new run" in w.statusBar().currentMessage()
     assert w.files.continuable is None and w.controls.start_button.text() == "Start"
+
+
+def test_an_opened_run_whose_log_goes_past_its_checkpoint_says_so_and_continues_from_the_checkpoint(
+    qtbot, make_window, tmp_path
+):
+    """A window killed between two checkpoints: the folder opened "at step 14; Start continues it", and
+    Continue went on from step 10 without a word, the plots drawing steps 11 to 14 twice."""
+    import json
+
+    run = tmp_path / "killed"
+    trained_run(auto_config(steps=10, log_every=1), run)
+    metrics = run / "metrics.jsonl"
+    last = [r for r in map(json.loads, metrics.read_text().splitlines()) if "event" not in r][-1]
+    with open(metrics, "a") as fh:
+        for step in range(11, 15):
+            fh.write(json.dumps({**last, "step": step}) + "\n")
+    w = make_window()
+    assert w.files.open_run(run)
+    said = w.statusBar().currentMessage()
+    assert "last checkpoint is at step 10; the 4 steps logged after it were not saved" in said, said
+    assert w.controls.progress.value() == 10
+    w.form.widget("train.steps").setValue(20)
+    with qtbot.waitSignal(w.controller.finished, timeout=30000) as done:
+        qtbot.mouseClick(w.controls.start_button, Qt.MouseButton.LeftButton)
+    assert done.args == ["done"], w.errors.dialog and w.errors.dialog.detailedText()
+    assert list(w.plots.series.column("step")) == list(range(1, 21))  # once each, in order

@@ -311,3 +311,20 @@ def test_a_cleared_plot_forgets_a_diverged_runs_ranges(plots):
     plots.clear()
     low, high = plots.loss_plot.viewRange()[1]
     assert -1.5 < low < high < 1.5 and plots.loss_plot.viewRange()[0][1] < 2
+
+
+def test_the_equilibrium_lines_stay_the_shown_runs_while_the_form_plans_the_next(qtbot, make_window):
+    """A finished WGAN-GP run's critic scores were drawn under "D = 1/2" and "2 ln 2" as soon as the form's
+    Loss was set to minimax for the next run."""
+    from tests.conftest import tiny_toy_config
+
+    cfg = tiny_toy_config(steps=10, log_every=1)
+    cfg.loss.kind = "hinge"
+    w = make_window(cfg)
+    with qtbot.waitSignal(w.controller.finished, timeout=30000):
+        w.start()
+    kind = w.form.widget("loss.kind")
+    kind.setCurrentIndex(kind.findData("minimax"))
+    assert not w.plots.equilibrium_line.isVisible() and not w.plots.half_line.isVisible()
+    w.files.new_run()
+    assert w.plots.equilibrium_line.isVisible() and w.plots.half_line.isVisible()  # no run shown: the form's

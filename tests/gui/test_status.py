@@ -135,3 +135,5 @@ def test_the_greyed_live_panel_shows_what_the_next_run_starts_with(qtbot, make_w
     w.form.set_config(preset("fashion-cdcgan"))
     assert w.live.widget("lr_g").text() == "0.0002" and w.live.widget("lr_d").text() == "0.0004"
     assert not w.live.isEnabled()
+    w.form.widget("optim.lr_g").setText("abc")  # being typed: said in red beside the field, never "nan" here
+    assert w.live.widget("lr_g").text() == "0.0002"

@@ -238,6 +238,12 @@ class MetricPlots(QWidget):
         self.series.extend(np.array([[getattr(s, f) for f in STAT_FIELDS] for s in stats], dtype=np.float64))
         self._dirty = True
 
+    def keep_until(self, step: int) -> None:
+        """The history past `step` goes: the run goes on from there (carried on, or rewound) and trains it again."""
+        if self.series.keep_until(step):
+            self._dirty = True
+        self.quality.keep_until(step)
+
     def _redraw(self) -> None:
         """Pushes the buffers to the curves; the interval stretches with the cost so that even a
         million points leave the GUI thread mostly idle."""

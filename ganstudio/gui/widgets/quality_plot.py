@@ -85,6 +85,16 @@ class QualityPlot(QWidget):
         set_title(self.plot, TITLE)
         self.hide()
 
+    def keep_until(self, step: int) -> None:
+        """The scores past `step` go; the best is the best of those left."""
+        if not self.series.keep_until(step):
+            return
+        steps, frechet = self.series.column("step"), self.series.column("frechet")
+        self.curve.setData(steps, frechet)
+        self.best = (int(steps[frechet.argmin()]), float(frechet.min())) if len(steps) else None
+        self.best_marker.setData(*(([self.best[0]], [self.best[1]]) if self.best is not None else ([], [])))
+        self.label.setText("" if self.best is None else f"best: FD {self.best[1]:.2f} at step {self.best[0]:,}")
+
     def add(self, step: int, record: dict, best: bool) -> None:
         """One evaluation (a metrics.jsonl quality record); best says it beat every earlier one."""
         self.show()

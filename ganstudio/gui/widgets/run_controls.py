@@ -43,16 +43,16 @@ class RunControls(QWidget):
         layout.addWidget(self.rate_label)
 
     def show_phase(
-        self, phase: RunPhase, can_start: bool, continuable: bool, why_not: str = "", finished_at: int | None = None
+        self, phase: RunPhase, can_start: bool, continuable: bool, why_not: str = "", resume_step: int | None = None
     ) -> None:
         """`can_start`: the phase allows it and the setup is valid; `continuable`: Start continues a run;
         `why_not`: the setup's first problem, said by the greyed button (a shut fold hides the field's own);
-        `finished_at`: the last step of a finished run that raising Steps would carry on."""
+        `resume_step`: the checkpoint step of a run that raising Steps past it would carry on."""
         self.start_button.setEnabled(can_start)
         self.start_button.setText("Continue" if continuable else "Start")
         tip = CONTINUE_TIP if continuable else START_TIP
-        if not continuable and finished_at is not None:
-            tip += f"; raise Steps past {finished_at:,} to carry the finished run on instead"
+        if not continuable and resume_step is not None:
+            tip += f"; raise Steps past {resume_step:,} to carry the last run on instead"
         self.start_button.setToolTip(f"Cannot start until this is fixed: {why_not}" if why_not else tip)
         self.pause_button.setEnabled(phase.allows(RunAction.PAUSE))
         self.pause_button.setText("Resume" if phase is RunPhase.PAUSED else "Pause")
