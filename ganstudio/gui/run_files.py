@@ -16,7 +16,7 @@ from ganstudio.core.config import RunConfig
 from ganstudio.core.events import Changed, ClassifierScored, ModesMeasured, QualityScored, SampleFrame, StatsBatch
 from ganstudio.core.run_data import config_in_folder
 from ganstudio.core.run_lock import live_holder, why_held
-from ganstudio.core.runlog import RunDirectory, RunError
+from ganstudio.core.runlog import RunDirectory, RunError, run_folder_of
 from ganstudio.core.wording import counted
 from ganstudio.gui.run_phase import RunAction, RunPhase
 
@@ -198,7 +198,7 @@ class RunFiles(QObject):
         w.run_dir = str(run.path)
         w.controls.reset_rate()
         w.banner.hide()
-        w.explorer.run_folder = w.run_dir
+        w.explorer.run_folder = w.explorer.default_folder = w.run_dir  # its image sets go beside it
         w.classifier.set_run_folder(w.run_dir, config)
         w.samples.set_class_names(() if problem else w.explorer.state.grid_row_names)  # a conditional run's rows
         w.controls.set_run(config.train.steps, saved)
@@ -285,7 +285,9 @@ class RunFiles(QObject):
         except CheckpointError as exc:
             w.errors.show("Cannot open checkpoint", str(exc))
             return False
-        w.explorer.default_folder = str(Path(path).resolve().parent)
+        run = run_folder_of(path)  # a run's checkpoint: its image sets go into the run, not its checkpoints/
+        in_run = run is not None and (run / "config.json").is_file()
+        w.explorer.default_folder = str(run if in_run else Path(path).resolve().parent)
         w.tabs.setCurrentWidget(w.explorer)
         return True
 

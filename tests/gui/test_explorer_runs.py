@@ -50,6 +50,9 @@ def test_after_stop_the_explorer_has_the_stopped_generator_and_refresh_reloads_i
     assert w.explorer.state.snapshot.step == stopped_at >= 20
     assert w.files.explore_checkpoint(small_checkpoint)
     assert w.explorer.state.snapshot.step == 5
+    assert w.explorer.default_folder == str(Path(small_checkpoint).resolve().parent)  # in no run: beside it
+    assert w.files.explore_checkpoint(latest)
+    assert w.explorer.default_folder == str(Path(w.run_dir).resolve())
     qtbot.mouseClick(w.explorer.refresh_button, Qt.MouseButton.LeftButton)
     assert w.explorer.state.snapshot.step == stopped_at
     assert w.explorer.state.checkpoint_path == str(latest.resolve())
@@ -62,6 +65,7 @@ def test_an_opened_run_shows_its_generator_and_checkpoint_dialogs_open_in_its_fo
     w = make_window()
     assert w.files.open_run(tmp_path / "cli-run")
     assert w.explorer.state.snapshot.step == 10
+    assert w.explorer.default_folder == str(tmp_path / "cli-run")  # Save image set: into this run, not the last one
     asked = []
     monkeypatch.setattr(QFileDialog, "getOpenFileName", lambda *args: (asked.append(args[2]), ("", ""))[1])
     w.tabs.setCurrentWidget(w.explorer)
