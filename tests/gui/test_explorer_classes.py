@@ -108,7 +108,12 @@ def test_the_dialog_offers_class_sets_only_for_a_conditional_generator(qtbot, ex
     plain = ImageSetDialog("/tmp", False, 16)
     qtbot.addWidget(plain)
     assert "class-morph" not in [plain.kind_combo.itemData(i) for i in range(plain.kind_combo.count())]
+    dialog.count_spin.setValue(1)
+    dialog.kind_combo.setCurrentIndex(kinds.index("class-morph"))
+    assert dialog.count_spin.value() == 2  # a one-frame morph saved class A alone
     dialog.kind_combo.setCurrentIndex(kinds.index("random"))
+    dialog.count_spin.setValue(1)
+    assert dialog.count_spin.value() == 1
     spec = dialog.fill(state.spec())
     assert spec.label == state.label and spec.label_b is None
 

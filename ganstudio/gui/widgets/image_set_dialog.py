@@ -38,6 +38,7 @@ CLASS_KINDS = {
     "class-morph": "Class morph A -> B (latent fixed)",
     "class-sweep": "Every class x a sweep along one direction",
 }
+PATH_KINDS = ("interpolation", "sweep", "class-morph", "class-sweep")  # one frame would never leave its start
 
 
 class ImageSetDialog(QDialog):
@@ -130,6 +131,7 @@ class ImageSetDialog(QDialog):
         """Seed and Direction only where the kind uses them; the class line says what this kind draws."""
         kind = self.kind_combo.currentData()
         self.seed_spin.setEnabled(kind == "random")
+        self.count_spin.setMinimum(2 if kind in PATH_KINDS else 1)
         self.direction_spin.setEnabled(kind in ("sweep", "class-sweep"))
         if self.class_names:
             a, b = self.class_names[self.label], self.class_names[self.label_b]
