@@ -282,6 +282,7 @@ class FolderBridge:
         self.state = "starting"
         self.picture_step: int | None = None
         self.device = ""
+        self._snapshot_asked = False  # a "snapshot" command came through the folder
         self._last_picture = -math.inf
         self._host = socket.gethostname()
         self._lock = threading.Lock()
@@ -311,6 +312,8 @@ class FolderBridge:
             self._log({"step": step, "event": "command", "id": command.id, "kind": command.kind})
             if command.kind == "stop":
                 self.state = "stopping"
+            elif command.kind == "snapshot":
+                self._snapshot_asked = True
         for ident, reason in refused:
             if ident is not None:
                 self._log({"step": step, "event": "command", "id": ident, "refused": reason})
@@ -343,7 +346,9 @@ class FolderBridge:
 
                 with contextlib.suppress(OSError):  # the next picture tries again
                     write_distribution(event.frame, distribution_path(self.run.path))
-            case Snapshot():
+            case Snapshot() if self._snapshot_asked or event.payload.get("final"):
+                # a window training the run asks its own every few seconds: only the folder's asks are written
+                self._snapshot_asked = False
                 from ganstudio.core.checkpoint import CheckpointError, save_checkpoint
 
                 try:

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, QThread, QTimer, Signal
 
+from ganstudio.core.control import attach_folder
 from ganstudio.core.events import (
     Alarm,
     Changed,
@@ -102,7 +103,20 @@ class TrainingController(QObject):
     def start(self, make_session: Callable[[], TrainingSession], paused: bool = False) -> None:
         if self.running:
             raise RuntimeError("a run is already in progress")
-        thread = TrainingThread(Supervisor(make_session, paused=paused, gui=True))
+
+        def made_and_attached() -> TrainingSession:
+            """The run answers its folder as a terminal's run does (heartbeat, control.jsonl, live.png), so
+            another window can watch and steer it: a Stop from one used to be written and never carried out."""
+            session = make_session()
+            try:
+                attach_folder(supervisor, session.run)
+            except BaseException:
+                session.close()
+                raise
+            return session
+
+        supervisor = Supervisor(made_and_attached, paused=paused, gui=True)
+        thread = TrainingThread(supervisor)
         thread.event_ready.connect(self._route)  # queued: this object lives in the GUI thread
         thread.finished.connect(self._on_thread_finished)
         self._thread, self._reason = thread, FinishReason.ERROR

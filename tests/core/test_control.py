@@ -212,19 +212,17 @@ def test_folder_bridge_writes_a_snapshot_the_explorer_can_load(tmp_path):
         from ganstudio.core.trainer_state import CHECKPOINT_FORMAT, CHECKPOINT_VERSION
 
         weights = {k: v.clone() for k, v in generator.state_dict().items()}
-        supervisor.emit(
-            Snapshot(
-                12,
-                {
-                    "format": CHECKPOINT_FORMAT,
-                    "version": CHECKPOINT_VERSION,
-                    "generator": weights,
-                    "config": cfg.to_dict(),
-                    "step": 12,
-                    "final": False,
-                },
-            )
-        )
+
+        def snapshot(step):
+            payload = {"format": CHECKPOINT_FORMAT, "version": CHECKPOINT_VERSION, "generator": weights}
+            supervisor.emit(Snapshot(step, {**payload, "config": cfg.to_dict(), "step": step, "final": False}))
+
+        snapshot(5)  # a window training the run asks its own every few seconds: not written for them
+        assert not snapshot_path(tmp_path).exists()
+        with open(control_path(tmp_path), "a") as fh:
+            fh.write('{"id": "w1", "kind": "snapshot"}\n')  # a watcher's Refresh from training
+        assert [c.kind for c in bridge.poll()] == ["snapshot"]
+        snapshot(12)
     finally:
         bridge.close()
     snapshot = load_generator(snapshot_path(tmp_path))

@@ -150,7 +150,7 @@ def test_a_picture_or_snapshot_that_cannot_be_written_does_not_end_the_run(tmp_p
     live_picture_path(tmp_path).mkdir()  # a folder where the picture goes: every write fails
     snapshot_path(tmp_path).mkdir()
     bridge.on_event(SampleFrame(3, image=np.zeros((8, 8), np.uint8)))
-    bridge.on_event(Snapshot(3, {"generator": {}}))
+    bridge.on_event(Snapshot(3, {"generator": {}, "final": True}))
     refused = RunDirectory(tmp_path).read_events("refused")
     assert [(r["step"], r["message"].startswith("no snapshot")) for r in refused] == [(3, True)]
 

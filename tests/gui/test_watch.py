@@ -533,3 +533,26 @@ def test_continue_here_on_a_run_another_process_still_holds_says_so_and_goes_on_
         assert w.watch.active and not w.controller.running
     finally:
         session.close()
+
+
+def test_a_run_another_window_trains_is_watched_and_stopped_from_this_one(qtbot, make_window):
+    """A window's own run wrote no heartbeat and read no control.jsonl: a second window watching it said
+    "Starting (no heartbeat yet)" for the whole run, and its Stop was written and never carried out."""
+    from PySide6.QtCore import Qt
+
+    from ganstudio.core.checkpoint import load_checkpoint
+    from tests.conftest import tiny_toy_config
+    from tests.gui.conftest import wait_finished
+
+    trainer = make_window(tiny_toy_config(steps=100000, log_every=1))
+    with qtbot.waitSignal(trainer.controller.stats_ready, timeout=TIMEOUT):
+        trainer.start()
+    watcher = make_window()
+    assert watcher.files.open_run(trainer.run_dir) and watcher.watch.active
+    qtbot.waitUntil(lambda: watcher.state is RunPhase.RUNNING, timeout=TIMEOUT)
+    assert read_heartbeat(trainer.run_dir).pid == os.getpid()
+    qtbot.mouseClick(watcher.controls.stop_button, Qt.MouseButton.LeftButton)
+    assert wait_finished(qtbot, trainer) == "stopped"
+    stopped_at = load_checkpoint(os.path.join(trainer.run_dir, "checkpoints", "latest.pt"))["step"]
+    qtbot.waitUntil(lambda: watcher.state is RunPhase.IDLE, timeout=TIMEOUT)
+    assert watcher.controls.progress.value() == stopped_at
