@@ -46,6 +46,9 @@ def check_train_arguments(args: argparse.Namespace) -> None:
     """The combinations of train arguments that are refused; `train --nproc` asks before starting torchrun."""
     if args.restart and not args.resume:
         raise CliError("--restart trains a run folder over: give it with --resume RUN_DIR")
+    given = [assignment.split("=", 1)[0].strip() for assignment in args.set or []]
+    if twice := sorted({field for field in given if given.count(field) > 1}):
+        raise CliError(f"--set {twice[0]} given more than once; give it once")  # the last one won, unchecked
     if not args.resume:
         return
     if args.preset or args.config or args.out:

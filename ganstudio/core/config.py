@@ -358,9 +358,14 @@ def check(config: RunConfig) -> RunConfig:
     return config
 
 
+_INTEGER = re.compile(r"[+-]?\d{1,18}")
+_DECIMAL = re.compile(r"[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d{1,3})?")
+
+
 def parse_override(assignment: str) -> tuple[str, str, Any]:
     """`section.field=value` as (section, field, value); only declared fields, never attributes such as
-    properties or dunders. The value is read as JSON when it parses, else as text."""
+    properties or dunders. The value is read as JSON when it parses, else as a number the way Python and
+    the shell's tools write one (.001, +10: JSON has neither), else as text."""
     key, sep, text = assignment.partition("=")
     section_name, dot, field_name = key.strip().partition(".")
     section_cls = SECTIONS.get(section_name) if dot else None
@@ -373,8 +378,14 @@ def parse_override(assignment: str) -> tuple[str, str, Any]:
     try:
         value = parse_json(text, key.strip())
     except ConfigError:
-        value = text
+        value = _loose_number(text.strip())
     return section_name, field_name, value
+
+
+def _loose_number(text: str) -> Any:
+    if _INTEGER.fullmatch(text):
+        return int(text)
+    return float(text) if _DECIMAL.fullmatch(text) else text
 
 
 def apply_override(config: RunConfig, assignment: str) -> None:

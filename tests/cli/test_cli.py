@@ -292,3 +292,13 @@ def test_a_one_step_run_says_one_step_and_V_prints_the_version(tmp_path, capsys)
     with pytest.raises(SystemExit) as exited:
         main(["-V"])
     assert exited.value.code == 0 and capsys.readouterr().out.startswith("ganstudio ")
+
+
+def test_a_field_set_twice_is_refused_before_anything_is_made(tmp_path, capsys):
+    """The last --set won and the first went unchecked: a typo in it trained on silently."""
+    out = tmp_path / "run"
+    args = ["train", "--preset", "ring-8", "--set", "train.steps=abc", "--set", "train.steps=5", "--out", str(out)]
+    assert main(args) == 2
+    err = capsys.readouterr().err
+    assert err == "ganstudio: error: --set train.steps given more than once; give it once\n"
+    assert not out.exists()

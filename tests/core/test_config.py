@@ -119,3 +119,17 @@ def test_an_integer_too_large_is_told_its_range_not_that_it_is_no_integer():
     with pytest.raises(ConfigError) as err:
         check(cfg)
     assert "train.steps: must be an integer from 1 to" in str(err.value) and str(10**20) in str(err.value)
+
+
+@pytest.mark.parametrize(
+    "assignment, value",
+    [("optim.lr_g=.001", 0.001), ("optim.lr_g=+1e-3", 0.001), ("train.steps=+10", 10), ("train.ema_decay=.5", 0.5)],
+)
+def test_a_number_written_as_python_and_the_shell_write_it_is_a_number(assignment, value):
+    """JSON has no ".001" or "+10": they were kept as text and refused as "must be a finite number, not '.001'"."""
+    from ganstudio.core.config import apply_override
+
+    config = preset("ring-8")
+    apply_override(config, assignment)
+    section, name = assignment.split("=")[0].split(".")
+    assert getattr(getattr(config, section), name) == value and check(config) is config
