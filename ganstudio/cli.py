@@ -26,7 +26,7 @@ from ganstudio.bench import (
 )
 from ganstudio.cli_errors import EXIT_INTERRUPTED, EXIT_PIPE_CLOSED, EXIT_USAGE, CliError, user_errors
 from ganstudio.cli_progress import drop, is_pipe
-from ganstudio.cli_types import at_least, flags_given, named, output_file, overwritten_input
+from ganstudio.cli_types import at_least, checkpoint_file, flags_given, named, output_file, overwritten_input
 from ganstudio.core.config import DEFAULT_PRESET, PRESET_SUMMARIES
 from ganstudio.core.user_errors import io_reason
 
@@ -321,7 +321,9 @@ def build_parser() -> OneLineParser:
         description="Writes sample_NNNN.png and grid.png (toy runs: samples.npy) into --out. "
         "The same checkpoint, --seed and --n give the same files on every machine.",
     )
-    sample.add_argument("checkpoint", nargs="?", type=named, help="a .pt file, e.g. RUN_DIR/checkpoints/latest.pt")
+    sample.add_argument(
+        "checkpoint", nargs="?", type=checkpoint_file, help="a .pt file, or a run folder (its checkpoints/latest.pt)"
+    )
     sample.add_argument(
         "--manifest", type=named, help="regenerate an image set saved from the explorer (its manifest.json)"
     )
@@ -345,7 +347,9 @@ def build_parser() -> OneLineParser:
     evaluate = sub.add_parser(
         "eval", help="score a checkpoint's samples: FD, KID, precision/recall, density/coverage, memorisation"
     )
-    evaluate.add_argument("checkpoint", type=named)
+    evaluate.add_argument(
+        "checkpoint", type=checkpoint_file, help="a .pt file, or a run folder (its checkpoints/latest.pt)"
+    )
     evaluate.add_argument(
         "--n", type=int, help=f"generated images (and real images) to compare (default: {DEFAULT_EVAL_SAMPLES})"
     )

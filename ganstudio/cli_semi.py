@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ganstudio.cli_errors import CliError
-from ganstudio.cli_types import flags_given, named, output_file, overwritten_input
+from ganstudio.cli_types import checkpoint_file, flags_given, named, output_file, overwritten_input
 from ganstudio.core.wording import counted
 
 if TYPE_CHECKING:  # numpy and the engine load when a command runs, not when the CLI parses
@@ -24,7 +24,9 @@ CLASSIFY_HELP = "classify images with a semi-supervised checkpoint's D: a CSV of
 def add_classify_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     classify = sub.add_parser("classify", help=CLASSIFY_HELP, description=CLASSIFY_HELP)
     classify.add_argument(
-        "checkpoint", type=named, help="a semi-supervised run's .pt file (train.labelled_per_class > 0)"
+        "checkpoint",
+        type=checkpoint_file,
+        help="a semi-supervised run's .pt file (train.labelled_per_class > 0), or its run folder",
     )
     classify.add_argument(
         "images",

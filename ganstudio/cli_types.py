@@ -17,6 +17,21 @@ def named(text: str) -> str:
     return text
 
 
+def checkpoint_file(text: str) -> str:
+    """A checkpoint, or a run folder standing for its latest one: a new user gives the folder `train` printed
+    and was told it "is not a regular file"."""
+    path = Path(named(text)).expanduser()
+    if not path.is_dir():
+        return text
+    latest = path / "checkpoints" / "latest.pt"
+    if (path / "config.json").is_file() and latest.is_file():
+        return str(latest)
+    raise argparse.ArgumentTypeError(
+        f"{text} is a folder: give a checkpoint (.pt file), or a run folder that has saved one "
+        "(its checkpoints/latest.pt is taken)"
+    )
+
+
 def output_file(text: str) -> str:
     """A file written when a command's work is done (a bench's --json, eval's, classify's --out), refused
     before the work starts if it cannot be one (a folder, or in a folder that does not exist), not after

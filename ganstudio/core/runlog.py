@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import math
+import os
 import re
 import time
 from pathlib import Path
@@ -156,6 +157,8 @@ class RunDirectory:
             raise RunError(f"{path} is not empty: a run writes its own files there; choose a new or empty --out")
         if path.exists() and not path.is_dir():
             raise RunError(f"{path} is not a folder: a run writes a folder of its own; choose another --out")
+        if path.is_symlink() and not path.exists():  # mkdir said "File exists" of a path that names nothing
+            raise RunError(f"{path} is a link to {os.readlink(path)}, which does not exist; choose another --out")
         made = not path.is_dir()
         try:
             path.mkdir(parents=True, exist_ok=True)

@@ -108,6 +108,11 @@ def test_out_holding_the_users_files_is_refused_and_left_as_it_was(tmp_path, cap
         "live.png is not a folder: a run writes a folder of its own; choose another --out"
     )
     assert (mine / "live.png").read_bytes() == b"my picture"
+    dangling = tmp_path / "link"
+    dangling.symlink_to("nowhere")  # mkdir said "cannot create link: File exists"
+    assert main(["train", "--preset", "ring-8", "--steps", "2", "--out", str(dangling)]) == 2
+    assert one_error_line(capsys).endswith("link is a link to nowhere, which does not exist; choose another --out")
+    assert dangling.is_symlink() and not (tmp_path / "nowhere").exists()
     watched = tmp_path / "watched"  # a window watching the folder before its training process started
     watched.mkdir()
     (watched / "control.jsonl").write_text("")
@@ -236,3 +241,21 @@ def test_an_unknown_option_points_to_the_help_of_the_command_it_was_given_to(cap
     ):
         assert status_of(command) == 2, command
         assert one_error_line(capsys).endswith(f"unrecognized arguments: {command[-1]} (see: {helped})")
+
+
+def test_a_run_folder_given_for_a_checkpoint_stands_for_its_latest_one(tmp_path, capsys):
+    """A new user gives `sample` the folder `train` printed, and was told it "is not a regular file"."""
+    from tests.conftest import trained_run
+
+    run = tmp_path / "run"
+    trained_run(tiny_toy_config(steps=4), run)
+    with contextlib.redirect_stdout(io.StringIO()):
+        assert main(["sample", str(run), "--n", "3", "--out", str(tmp_path / "drawn")]) == 0
+    assert np.load(tmp_path / "drawn" / "samples.npy").shape[0] == 3
+    (tmp_path / "plain").mkdir()
+    for command in (["sample", str(tmp_path / "plain"), "--out", str(tmp_path / "x")], ["eval", str(tmp_path / "plain")]):
+        assert status_of(command) == 2
+        assert "plain is a folder: give a checkpoint (.pt file), or a run folder that has saved one" in one_error_line(
+            capsys
+        )
+    assert not (tmp_path / "x").exists()
