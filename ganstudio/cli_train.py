@@ -8,7 +8,6 @@ import argparse
 import signal
 import sys
 from collections.abc import Callable, Sequence
-from types import FrameType
 from typing import TYPE_CHECKING
 
 from ganstudio.cli_errors import EXIT_ALARM, EXIT_INTERRUPTED, CliError, user_errors
@@ -105,8 +104,7 @@ def processes_asked(args: argparse.Namespace) -> int:
 
 
 def train_one_process(args: argparse.Namespace) -> int:
-    with InterruptWitness() as early:
-        session = session_for(args)
+    session = session_for(args)
     try:
         if session.resumed_world_size != 1 and session.step > 0:
             print(
@@ -115,16 +113,13 @@ def train_one_process(args: argparse.Namespace) -> int:
                 file=sys.stderr,
                 flush=True,
             )
-        return run_session(session, args.on_alarm, interrupted=early.seen)
+        return run_session(session, args.on_alarm)
     finally:
         session.close()  # the folder's lock: free for the next train --resume, even in this process
 
 
-def run_session(
-    session, on_alarm: str, ranks=None, command_sources: Sequence[Callable[[], list]] = (), interrupted: bool = False
-) -> int:
-    """ranks: rank 0's group under torchrun; command_sources: more ways to be told to stop (the launcher gone);
-    interrupted: a Ctrl-C came while the session was made, and the run stops at its first step."""
+def run_session(session, on_alarm: str, ranks=None, command_sources: Sequence[Callable[[], list]] = ()) -> int:
+    """ranks: rank 0's group under torchrun; command_sources: more ways to be told to stop (the launcher gone)."""
     from ganstudio.cli_progress import TrainingProgress
     from ganstudio.core.control import attach_folder
     from ganstudio.core.events import (
@@ -160,7 +155,7 @@ def run_session(
     saved = ""
     log_every = session.trainer.config.train.log_every
     with (
-        StopOnInterrupt(abort_on_repeat=ranks is None, requested=interrupted) as stop,
+        StopOnInterrupt(abort_on_repeat=ranks is None) as stop,
         TrainingProgress(session.total_steps, session.step) as bar,
     ):
         supervisor.add_command_source(stop.commands)
@@ -248,41 +243,18 @@ REPEATED_INTERRUPT = (
 )
 
 
-class InterruptWitness:
-    """Remembers a Ctrl-C while a run is being set up, which still interrupts as Python's does. Some imports
-    catch every exception (torch._dynamo's, seen in a trial): a Ctrl-C landing in one was swallowed, and the run
-    trained to its end as if none had come. One that was seen stops the run at its first step, saved."""
-
-    def __init__(self) -> None:
-        self.seen = False
-        self._previous: object = None
-
-    def _handle(self, signum: int, frame: FrameType | None) -> None:
-        self.seen = True
-        raise KeyboardInterrupt
-
-    def __enter__(self) -> InterruptWitness:
-        self._previous = signal.signal(signal.SIGINT, self._handle)
-        return self
-
-    def __exit__(self, *exc: object) -> bool:
-        signal.signal(signal.SIGINT, self._previous)
-        return False
-
-
 class StopOnInterrupt:
     """Ctrl-C, SIGTERM (a scheduler, `kill`) and SIGHUP (a closed terminal) ask the loop to stop between
     steps, so the checkpoint is consistent and nothing trained is lost; a second one aborts."""
 
     SIGNALS = tuple(getattr(signal, name) for name in ("SIGINT", "SIGTERM", "SIGHUP") if hasattr(signal, name))
 
-    def __init__(self, abort_on_repeat: bool = True, requested: bool = False):
+    def __init__(self, abort_on_repeat: bool = True):
         """abort_on_repeat=False under torchrun: a Ctrl-C reaches rank 0 from the terminal and again from
-        torchrun, and must not abort the save; torchrun's SIGKILL after its grace period is the hard stop.
-        requested: a Ctrl-C already came (InterruptWitness)."""
+        torchrun, and must not abort the save; torchrun's SIGKILL after its grace period is the hard stop."""
         self.abort_on_repeat = abort_on_repeat
-        self.requested = requested
-        self.reason = "interrupted" if requested else ""
+        self.requested = False
+        self.reason = ""
         self._previous: dict[int, object] = {}
 
     def commands(self) -> list:
