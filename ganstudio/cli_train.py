@@ -273,7 +273,12 @@ class StopOnInterrupt:
         self.reason = "interrupted" if signum == signal.SIGINT else f"stopped by {signal.Signals(signum).name}"
 
     def __enter__(self):
-        self._previous = {sig: signal.signal(sig, self._handle) for sig in self.SIGNALS}
+        """A signal this process was started with ignored stays ignored: `nohup` ignores SIGHUP so that a run
+        outlives its terminal, and a shell starts a script's background jobs with Ctrl-C ignored; handled
+        here, a closed terminal stopped a nohup'd run."""
+        self._previous = {
+            sig: signal.signal(sig, self._handle) for sig in self.SIGNALS if signal.getsignal(sig) is not signal.SIG_IGN
+        }
         return self
 
     def __exit__(self, *exc):

@@ -147,6 +147,27 @@ def test_ctrl_c_saves_a_checkpoint_and_exits_cleanly(tmp_path):
     assert logged == list(range(1, state["step"] + 1))
 
 
+def test_a_signal_the_run_was_started_ignoring_stays_ignored(tmp_path):
+    """`nohup ganstudio train ...` ignores SIGHUP so the run outlives its terminal; the run's own handler
+    took it back, and closing the terminal stopped the run."""
+    cfg = write_config(tmp_path, tiny_toy_config(steps=100000, log_every=1))
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "ganstudio", "train", "--config", cfg, "--out", str(tmp_path / "run")],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "PYTHONUNBUFFERED": "1"},
+        preexec_fn=lambda: signal.signal(signal.SIGHUP, signal.SIG_IGN),  # as nohup starts it
+    )
+    assert proc.stdout.readline().startswith("run folder:")
+    assert proc.stdout.readline().startswith("data:")
+    proc.send_signal(signal.SIGHUP)
+    proc.send_signal(signal.SIGTERM)  # the stop that counts
+    stdout, stderr = proc.communicate(timeout=60)
+    assert proc.returncode == 130, stderr
+    assert "stopped by SIGTERM at step" in stdout and "SIGHUP" not in stdout
+
+
 def test_ctrl_c_while_torch_is_half_imported_is_one_line(monkeypatch, capsys):
     """Ctrl-C in the first second lands inside torch's import; the clause that names the user errors
     imports torch again, and a half-imported torch raises there (ImportError, AttributeError)."""
