@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+from collections.abc import Mapping
 
 from ganstudio.cli_types import output_file
 from ganstudio.core.config import PRESETS
@@ -26,10 +27,21 @@ def presets_or(args: argparse.Namespace, default: tuple[str, ...]) -> list[str]:
     return list(args.preset) if args.preset else list(default)
 
 
-def add_set(parser: argparse.ArgumentParser) -> None:
+def add_set(parser: argparse.ArgumentParser, owned: Mapping[str, str] | None = None) -> None:
+    """owned: the fields this bench sets itself, each with the option that sets it. A --set of one was
+    dropped without a word while the table's row suggested it had been applied."""
+    owned = dict(owned or {})
+
+    def assignment(text: str) -> str:
+        field = text.split("=", 1)[0].strip()
+        if field in owned:
+            raise argparse.ArgumentTypeError(f"{field} is set by this bench itself ({owned[field]}); give it there")
+        return text
+
     parser.add_argument(
         "--set",
         action="append",
+        type=assignment,
         metavar="SECTION.FIELD=VALUE",
         help="config override on top of the preset, e.g. --set model.pack=4 (repeatable)",
     )

@@ -42,7 +42,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--steps", type=positive_int, default=None, help="training steps per run (default: the preset's)"
     )
-    add_set(parser)
+    add_set(parser, {"data.dataset": "--dataset", "train.seed": "one seed a run", "train.steps": "--steps"})
     add_json(parser)
 
 

@@ -53,7 +53,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="also each preset with one of its ingredients left out, one row per ingredient (`ganstudio config "
         "--preset P` lists them)",
     )
-    add_set(parser)
+    add_set(parser, {"train.seed": "--seeds"})
     add_json(parser)
 
 

@@ -42,7 +42,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--steps", type=positive_int, default=None, help="training steps per run (default: the preset's)"
     )
     add_preset(parser, None)
-    add_set(parser)
+    add_set(
+        parser, {"train.labelled_per_class": "--labels-per-class", "train.seed": "--seeds", "train.steps": "--steps"}
+    )
     add_json(parser)
 
 

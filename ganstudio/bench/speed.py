@@ -6,6 +6,7 @@ to minute.
 from __future__ import annotations
 
 import argparse
+import logging
 import time
 from typing import TYPE_CHECKING, Any
 
@@ -19,6 +20,7 @@ if TYPE_CHECKING:  # torch loads when the bench runs, not when the CLI parses it
 
 HELP = "training speed: the engine's fast paths against a plain PyTorch loop"
 DEFAULT_PRESETS = (DEFAULT_PRESET, "fashion-dcgan", "paper-mlp-fashion")
+MIN_CHUNKS = 5  # medians of fewer alternating chunks move with whatever else the machine does
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -103,6 +105,9 @@ def run_speed(preset_names: list[str], steps: int, chunk: int, json_path: str | 
 
     from ganstudio.bench.plain_loop import PlainLoop
 
+    # torch.compile's look for a CUDA toolkit printed "No CUDA runtime is found" above the table on a CPU machine
+    logging.getLogger("torch.utils.cpp_extension").setLevel(logging.ERROR)
+
     rows: list[list[str]] = []
     results: dict[str, dict[str, Any]] = {}
     for name in preset_names:
@@ -142,4 +147,11 @@ def run_speed(preset_names: list[str], steps: int, chunk: int, json_path: str | 
                 "compile_failure": failed,
             }
     write_json(json_path, "speed", {"threads": torch.get_num_threads(), "results": results})
-    return format_table(["preset", "variant", "fast path", "img/s", "vs plain", "first 2 steps"], rows)
+    table = format_table(["preset", "variant", "fast path", "img/s", "vs plain", "first 2 steps"], rows)
+    chunks = max(1, steps // chunk)
+    if chunks < MIN_CHUNKS:  # one chunk's median is one measurement: the first variant timed took the warm-up
+        table += (
+            f"\n{chunks} chunk{'s' if chunks > 1 else ''} of {chunk} steps per side: too few for these ratios to "
+            f"mean much (compare at {MIN_CHUNKS} chunks or more: --steps {MIN_CHUNKS * chunk})"
+        )
+    return table

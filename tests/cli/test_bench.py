@@ -32,6 +32,9 @@ def test_bench_speed_measures_the_plain_loop_and_each_fast_path_switch(tmp_path,
     )
     table = capsys.readouterr().out
     assert "plain PyTorch loop" in table and "engine, auto" in table and "optimizer for-loop" in table
+    assert table.rstrip().endswith(
+        "2 chunks of 2 steps per side: too few for these ratios to mean much (compare at 5 chunks or more: --steps 10)"
+    )
     result = json.loads(out.read_text())["results"]["ring-8"]
     assert result["plain_images_per_s"] > 0 and result["chunks"] == 2
     variants = result["variants"]
@@ -293,3 +296,22 @@ def test_bench_threads_trains_auto_every_core_and_one_thread_in_real_processes(c
 )
 def test_bench_threads_refuses_a_busy_count_it_cannot_start_in_one_line(busy, said, capsys):
     assert said in usage_error(["bench", "threads", "--busy", busy], capsys)
+
+
+@pytest.mark.parametrize(
+    "argv, field, option",
+    [
+        (["bench", "modes", "--dataset", "ring-8", "--set", "data.dataset=grid-25"], "data.dataset", "--dataset"),
+        (
+            ["bench", "modes", "--dataset", "ring-8", "--steps", "50", "--set", "train.steps=9"],
+            "train.steps",
+            "--steps",
+        ),
+        (["bench", "semi", "--set", "train.labelled_per_class=3"], "train.labelled_per_class", "--labels-per-class"),
+        (["bench", "quality", "--set", "train.seed=4"], "train.seed", "--seeds"),
+    ],
+)
+def test_a_set_of_a_field_the_bench_sets_itself_is_refused_not_dropped(argv, field, option, capsys):
+    """`bench modes --dataset ring-8 --set data.dataset=grid-25` measured ring-8 under a row that looked changed."""
+    err = usage_error(argv, capsys)
+    assert f"{field} is set by this bench itself ({option}); give it there" in err

@@ -253,7 +253,10 @@ def test_a_run_folder_given_for_a_checkpoint_stands_for_its_latest_one(tmp_path,
         assert main(["sample", str(run), "--n", "3", "--out", str(tmp_path / "drawn")]) == 0
     assert np.load(tmp_path / "drawn" / "samples.npy").shape[0] == 3
     (tmp_path / "plain").mkdir()
-    for command in (["sample", str(tmp_path / "plain"), "--out", str(tmp_path / "x")], ["eval", str(tmp_path / "plain")]):
+    for command in (
+        ["sample", str(tmp_path / "plain"), "--out", str(tmp_path / "x")],
+        ["eval", str(tmp_path / "plain")],
+    ):
         assert status_of(command) == 2
         assert "plain is a folder: give a checkpoint (.pt file), or a run folder that has saved one" in one_error_line(
             capsys
