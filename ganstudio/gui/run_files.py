@@ -204,9 +204,14 @@ class RunFiles(QObject):
         w.controls.set_run(config.train.steps, saved)
         w.setWindowTitle(f"GAN Studio - {run.path.name}")
         if problem is None and saved < last:  # a window or process killed between two checkpoints
+            again = (
+                "raise Steps and Continue trains them again"
+                if saved >= config.train.steps
+                else "Continue trains them again"
+            )
             w.statusBar().showMessage(
                 f"Opened {run.path}: its last checkpoint is at step {saved:,}; the {counted(last - saved, 'step')} "
-                "logged after it were not saved, and Continue trains them again",
+                f"logged after it were not saved: {again}",
                 15000,
             )
         elif problem is None:

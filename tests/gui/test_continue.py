@@ -182,7 +182,7 @@ def test_an_opened_run_whose_log_goes_past_its_checkpoint_says_so_and_continues_
     w = make_window()
     assert w.files.open_run(run)
     said = w.statusBar().currentMessage()
-    assert "last checkpoint is at step 10; the 4 steps logged after it were not saved" in said, said
+    assert "last checkpoint is at step 10; the 4 steps logged after it were not saved: raise Steps and" in said, said
     assert w.controls.progress.value() == 10
     w.form.widget("train.steps").setValue(20)
     with qtbot.waitSignal(w.controller.finished, timeout=30000) as done:
