@@ -7,7 +7,7 @@ import os
 import socket
 from enum import Enum
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeGuard
 
 if TYPE_CHECKING:
     from ganstudio.core.control import Heartbeat
@@ -22,7 +22,7 @@ class WriterProcess(Enum):
 MAX_PID = 2**31 - 1  # pid_t is a signed 32-bit integer; os.kill overflows past it
 
 
-def is_pid(value: object) -> bool:
+def is_pid(value: object) -> TypeGuard[int]:
     """A process id a file may name: a larger one made os.kill raise OverflowError, and 0 or -1 signal a
     process group or every process, never one process."""
     return isinstance(value, int) and not isinstance(value, bool) and 0 < value <= MAX_PID

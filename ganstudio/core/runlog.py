@@ -12,7 +12,7 @@ import os
 import re
 import time
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeGuard
 
 from ganstudio.core.atomic import atomic_write, cannot_write_in, make_subfolder, remove_stale_temp_files
 from ganstudio.core.config import MAX_CONFIG_BYTES, PRESET_NAME, ConfigError, RunConfig, check, parse_json
@@ -64,7 +64,7 @@ EVENT_FIELDS = {
 }
 
 
-def is_step(value: object) -> bool:
+def is_step(value: object) -> TypeGuard[int]:
     return isinstance(value, int) and not isinstance(value, bool) and 0 <= value < 2**63
 
 
