@@ -328,3 +328,18 @@ def test_the_equilibrium_lines_stay_the_shown_runs_while_the_form_plans_the_next
     assert not w.plots.equilibrium_line.isVisible() and not w.plots.half_line.isVisible()
     w.files.new_run()
     assert w.plots.equilibrium_line.isVisible() and w.plots.half_line.isVisible()  # no run shown: the form's
+
+
+def test_steps_trained_again_leave_the_plots_and_the_best_score_goes_with_them(plots):
+    """A run carried on from a checkpoint before the log's end (or rewound) drew its steps a second time, a
+    curve running back over the first, and kept a best score from steps it had gone back on."""
+    plots.add_stats(stats(1, 40))
+    record: dict = dict.fromkeys(("frechet", "kid", "precision", "recall", "density", "coverage"), 1.0)
+    record |= {"memorisation_ratio": 1.5}
+    plots.quality.add(10, {**record, "frechet": 50.0}, best=True)
+    plots.quality.add(30, {**record, "frechet": 20.0}, best=True)
+    plots.keep_until(25)
+    plots.add_stats(stats(26, 30))
+    assert list(plots.series.column("step")) == list(range(1, 31))
+    assert list(plots.quality.series.column("step")) == [10] and plots.quality.best == (10, 50.0)
+    assert plots.quality.label.text() == "best: FD 50.00 at step 10"
