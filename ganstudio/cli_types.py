@@ -20,12 +20,13 @@ def named(text: str) -> str:
 def checkpoint_file(text: str) -> str:
     """A checkpoint, or a run folder standing for its latest one: a new user gives the folder `train` printed
     and was told it "is not a regular file"."""
-    path = Path(named(text)).expanduser()
-    if not path.is_dir():
+    from ganstudio.core.runlog import RunDirectory
+
+    run = RunDirectory(Path(named(text)).expanduser())
+    if not run.path.is_dir():
         return text
-    latest = path / "checkpoints" / "latest.pt"
-    if (path / "config.json").is_file() and latest.is_file():
-        return str(latest)
+    if run.config_path.is_file() and run.latest_checkpoint.is_file():
+        return str(run.latest_checkpoint)
     raise argparse.ArgumentTypeError(
         f"{text} is a folder: give a checkpoint (.pt file), or a run folder that has saved one "
         "(its checkpoints/latest.pt is taken)"

@@ -39,7 +39,7 @@ def process_state(pid: int) -> WriterProcess | None:
     try:
         fields = proc_stat_fields(pid)
     except FileNotFoundError:
-        return WriterProcess.GONE if _no_such_process(pid) else None
+        return WriterProcess.GONE if no_such_process(pid) else None
     except OSError:
         return None
     state = fields[0] if fields else ""
@@ -50,7 +50,8 @@ def process_state(pid: int) -> WriterProcess | None:
     return WriterProcess.RUNNING
 
 
-def _no_such_process(pid: int) -> bool:
+def no_such_process(pid: int) -> bool:
+    """True only when this machine says no process has this pid (False when it cannot say)."""
     if os.name != "posix" or pid <= 0:
         return False  # os.kill would end the process on Windows; pid 0 and below name groups
     try:

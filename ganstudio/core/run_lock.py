@@ -31,7 +31,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from ganstudio import __version__
-from ganstudio.core.process_state import is_pid, proc_stat_fields
+from ganstudio.core.process_state import is_pid, no_such_process, proc_stat_fields
 from ganstudio.core.run_file import read_run_file
 from ganstudio.core.runlog import RunError
 
@@ -99,14 +99,8 @@ def process_identity(pid: int) -> str | None:
 
 
 def _alive_here(holder: Holder) -> bool:
-    if os.name != "posix":
-        return True  # os.kill would end the process on Windows; only a heartbeat can say it died
-    try:
-        os.kill(holder.pid, 0)
-    except ProcessLookupError:
+    if no_such_process(holder.pid):
         return False
-    except PermissionError:
-        pass  # another user's process
     if holder.process is None:
         return True
     now = process_identity(holder.pid)

@@ -291,7 +291,7 @@ class RunFiles(QObject):
             w.errors.show("Cannot open checkpoint", str(exc))
             return False
         run = run_folder_of(path)  # a run's checkpoint: its image sets go into the run, not its checkpoints/
-        in_run = run is not None and (run / "config.json").is_file()
+        in_run = run is not None and RunDirectory(run).config_path.is_file()
         w.explorer.default_folder = str(run if in_run else Path(path).resolve().parent)
         w.tabs.setCurrentWidget(w.explorer)
         return True
