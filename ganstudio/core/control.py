@@ -24,7 +24,7 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, TypeGuard
+from typing import Any
 
 from ganstudio.core.atomic import atomic_write
 from ganstudio.core.config import LIVE_FIELDS, MAX_TEXT, ConfigError, parse_json
@@ -51,6 +51,7 @@ from ganstudio.core.runlog import (
     LIVE_PICTURE_FILE,
     SNAPSHOT_FILE,
     RunDirectory,
+    is_number,
     is_step,
 )
 
@@ -109,10 +110,6 @@ def forget_last_writer(run_dir: str | Path) -> None:
             path.unlink(missing_ok=True)
 
 
-def _is_number(value: object) -> TypeGuard[float]:
-    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
-
-
 def check_fields(kind: str, fields: object) -> dict[str, Any] | None:
     """Only "change" carries fields, and only live fields with numbers (k a whole number): the
     ranges are the trainer's to check, as for a change typed into the window."""
@@ -127,7 +124,7 @@ def check_fields(kind: str, fields: object) -> dict[str, Any] | None:
         raise CommandError(f"cannot change {', '.join(unknown)} during a run (live: {', '.join(LIVE_FIELDS)})")
     for name, value in fields.items():
         whole = isinstance(value, int) and not isinstance(value, bool)
-        if not _is_number(value) or (name == "k" and not whole) or abs(value) > 1e12:
+        if not is_number(value) or (name == "k" and not whole) or abs(value) > 1e12:
             raise CommandError(f"change {name}: {'a whole number' if name == 'k' else 'a finite number'} expected")
     return dict(fields)
 
@@ -249,7 +246,7 @@ def read_heartbeat(run_dir: str | Path) -> Heartbeat | None:
         and isinstance(host, str)
         and len(host) <= MAX_TEXT
         and state in _HEARTBEAT_STATES
-        and _is_number(when)
+        and is_number(when)
         and (picture is None or is_step(picture))
         and isinstance(device, str)
         and len(device) <= MAX_TEXT

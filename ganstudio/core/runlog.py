@@ -68,7 +68,8 @@ def is_step(value: object) -> TypeGuard[int]:
     return isinstance(value, int) and not isinstance(value, bool) and 0 <= value < 2**63
 
 
-def _is_number(value: object) -> bool:
+def is_number(value: object) -> TypeGuard[float]:
+    """A finite JSON number (not a bool) that a float holds with room to spare."""
     return isinstance(value, (int, float)) and not isinstance(value, bool) and abs(value) < 1e300
 
 
@@ -100,13 +101,13 @@ def _well_formed(record: dict[str, Any]) -> bool:
     event = record.get("event")
     if event is None:
         return (
-            all(record.get(name) is None or _is_number(record.get(name)) for name in STAT_FIELDS) and "loss_d" in record
+            all(record.get(name) is None or is_number(record.get(name)) for name in STAT_FIELDS) and "loss_d" in record
         )
     if event == "change":
-        return all(_is_number(v) for k, v in record.items() if k not in ("step", "event"))
+        return all(is_number(v) for k, v in record.items() if k not in ("step", "event"))
     if event == "quality" and not _class_scores_well_formed(record):
         return False
-    return all(_is_number(record.get(name)) for name in EVENT_FIELDS.get(event, ()))
+    return all(is_number(record.get(name)) for name in EVENT_FIELDS.get(event, ()))
 
 
 def parse_record(line: str) -> dict[str, Any] | None:
