@@ -23,6 +23,7 @@ from typing import IO, TYPE_CHECKING, NoReturn
 from ganstudio import cli_train
 from ganstudio.cli_errors import EXIT_ALARM, EXIT_INTERRUPTED, EXIT_USAGE, CliError
 from ganstudio.cli_progress import print_or_drop
+from ganstudio.core.process_state import no_such_process
 
 if TYPE_CHECKING:
     from ganstudio.core.distributed import RankGroup
@@ -90,13 +91,7 @@ def launcher_watch() -> Callable[[], list] | None:
         if now - checked[0] < LAUNCHER_CHECK_S:
             return []
         checked[0] = now
-        try:
-            os.kill(pid, 0)
-        except ProcessLookupError:
-            return [Command(CommandKind.STOP.value)]
-        except OSError:
-            pass  # it is there (another user's process would say EPERM)
-        return []
+        return [Command(CommandKind.STOP.value)] if no_such_process(pid) else []
 
     return commands
 

@@ -11,7 +11,7 @@ from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
 from ganstudio.cli_errors import EXIT_ALARM, EXIT_INTERRUPTED, CliError, user_errors
-from ganstudio.core.config import DEFAULT_PRESET, RunConfig, load_config, preset
+from ganstudio.core.config import DEFAULT_PRESET, RunConfig, load_config, override_field, preset
 from ganstudio.core.user_errors import io_reason
 from ganstudio.core.wording import counted
 
@@ -24,8 +24,7 @@ def config_from_args(args: argparse.Namespace) -> RunConfig:
         raise CliError("give --preset or --config, not both")
     config = load_config(args.config) if args.config else preset(args.preset or DEFAULT_PRESET)
     flags = {"train.steps": args.steps, "train.seed": args.seed, "train.device": args.device or None}
-    for assignment in args.set or []:
-        field = assignment.split("=", 1)[0].strip()
+    for field in map(override_field, args.set or []):
         if flags.get(field) is not None:  # which should win is a guess either way
             raise CliError(f"--{field.split('.')[1]} and --set {field} both given; give one")
     if args.steps is not None:
@@ -45,7 +44,7 @@ def check_train_arguments(args: argparse.Namespace) -> None:
     """The combinations of train arguments that are refused; `train --nproc` asks before starting torchrun."""
     if args.restart and not args.resume:
         raise CliError("--restart trains a run folder over: give it with --resume RUN_DIR")
-    given = [assignment.split("=", 1)[0].strip() for assignment in args.set or []]
+    given = [override_field(assignment) for assignment in args.set or []]
     if twice := sorted({field for field in given if given.count(field) > 1}):
         raise CliError(f"--set {twice[0]} given more than once; give it once")  # the last one won, unchecked
     if not args.resume:
@@ -59,7 +58,7 @@ def check_train_arguments(args: argparse.Namespace) -> None:
         )
     if args.restart and (args.set or args.steps is not None):
         raise CliError("--restart trains the folder's config.json as it is; edit it instead of --set/--steps")
-    if any(assignment.split("=", 1)[0].strip() == "perf.processes" for assignment in args.set or []):
+    if "perf.processes" in given:
         raise CliError("perf.processes is how many processes the window launches; on the command line use --nproc N")
 
 

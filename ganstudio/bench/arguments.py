@@ -6,7 +6,7 @@ import argparse
 from collections.abc import Mapping
 
 from ganstudio.cli_types import output_file
-from ganstudio.core.config import PRESETS
+from ganstudio.core.config import PRESETS, override_field
 
 
 def add_preset(parser: argparse.ArgumentParser, default: str | tuple[str, ...] | None, many: bool = False) -> None:
@@ -33,7 +33,7 @@ def add_set(parser: argparse.ArgumentParser, owned: Mapping[str, str] | None = N
     owned = dict(owned or {})
 
     def assignment(text: str) -> str:
-        field = text.split("=", 1)[0].strip()
+        field = override_field(text)
         if field in owned:
             raise argparse.ArgumentTypeError(f"{field} is set by this bench itself ({owned[field]}); give it there")
         return text

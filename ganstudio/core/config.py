@@ -358,8 +358,9 @@ def check(config: RunConfig) -> RunConfig:
     return config
 
 
-_INTEGER = re.compile(r"[+-]?\d{1,18}")
-_DECIMAL = re.compile(r"[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d{1,3})?")
+def override_field(assignment: str) -> str:
+    """The `section.field` an assignment sets, as written (not yet checked against the sections)."""
+    return assignment.split("=", 1)[0].strip()
 
 
 def parse_override(assignment: str) -> tuple[str, str, Any]:
@@ -378,14 +379,17 @@ def parse_override(assignment: str) -> tuple[str, str, Any]:
     try:
         value = parse_json(text, key.strip())
     except ConfigError:
-        value = _loose_number(text.strip())
+        value = _as_kind(text, next(f.kind for f in CONFIG_FIELDS if (f.section, f.name) == (section_name, field_name)))
     return section_name, field_name, value
 
 
-def _loose_number(text: str) -> Any:
-    if _INTEGER.fullmatch(text):
-        return int(text)
-    return float(text) if _DECIMAL.fullmatch(text) else text
+def _as_kind(text: str, kind: str) -> Any:
+    """Not JSON: a number field's value read as Python reads one (.001, +10, 1_000), anything else as text."""
+    convert = {"int": int, "float": float}.get(kind)
+    try:
+        return convert(text) if convert is not None else text
+    except ValueError:
+        return text
 
 
 def apply_override(config: RunConfig, assignment: str) -> None:
@@ -398,15 +402,24 @@ def load_config(path: str | Path) -> RunConfig:
     try:
         if path.exists() and not path.is_file():
             raise ConfigError([("config", f"{path} is not a regular file")])
-        if path.is_file() and path.stat().st_size > MAX_CONFIG_BYTES:
-            raise ConfigError([("config", f"{path} is over {MAX_CONFIG_BYTES // 1024} KiB; a config is a few KiB")])
-        text = path.read_text(encoding="utf-8-sig")  # a byte-order mark (Notepad's "UTF-8") is no JSON error
+        with open(path, "rb") as fh:
+            raw = fh.read(MAX_CONFIG_BYTES + 1)
     except FileNotFoundError:
         raise ConfigError([("config", f"file not found: {path}")]) from None
-    except UnicodeDecodeError:
-        raise ConfigError([("config", f"{path} is not UTF-8 text")]) from None
     except OSError as exc:
         raise ConfigError([("config", f"cannot read {path}: {exc.strerror}")]) from None
+    return config_from_bytes(raw, str(path))
+
+
+def config_from_bytes(raw: bytes, name: str) -> RunConfig:
+    """A config file's first MAX_CONFIG_BYTES + 1 bytes as a checked config: a `--config` file and a run's
+    config.json alike. A byte-order mark (Notepad's "UTF-8") is no JSON error."""
+    if len(raw) > MAX_CONFIG_BYTES:
+        raise ConfigError([("config", f"{name} is over {MAX_CONFIG_BYTES // 1024} KiB; a config is a few KiB")])
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise ConfigError([("config", f"{name} is not UTF-8 text")]) from None
     return check(RunConfig.from_json(text))
 
 

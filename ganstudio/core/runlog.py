@@ -15,7 +15,15 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeGuard
 
 from ganstudio.core.atomic import atomic_write, cannot_write_in, make_subfolder, remove_stale_temp_files
-from ganstudio.core.config import MAX_CONFIG_BYTES, PRESET_NAME, ConfigError, RunConfig, check, parse_json
+from ganstudio.core.config import (
+    MAX_CONFIG_BYTES,
+    PRESET_NAME,
+    ConfigError,
+    RunConfig,
+    check,
+    config_from_bytes,
+    parse_json,
+)
 from ganstudio.core.events import CLASS_SCORES, CLASS_TABLES, Event, StatsBatch, event_from_record
 from ganstudio.core.run_file import NotARunFile, append_run_file, check_run_file, read_run_file, run_file_lines
 from ganstudio.core.stats import STAT_FIELDS, StepStats
@@ -251,14 +259,9 @@ class RunDirectory:
 
     def read_config(self) -> RunConfig:
         try:
-            raw = read_run_file(self.config_path, MAX_CONFIG_BYTES + 1)
-            if len(raw) > MAX_CONFIG_BYTES:
-                raise ConfigError([("config", f"over {MAX_CONFIG_BYTES // 1024} KiB; a config is a few KiB")])
-            return check(RunConfig.from_dict(parse_json(raw.decode("utf-8-sig"), "config")))  # edited in Notepad
+            return config_from_bytes(read_run_file(self.config_path, MAX_CONFIG_BYTES + 1), "the file")
         except ConfigError as exc:
             raise RunError(f"{self.config_path}: {exc}") from None
-        except UnicodeDecodeError:
-            raise RunError(f"{self.config_path} is not UTF-8 text") from None
         except OSError as exc:
             raise RunError(f"cannot read {self.config_path}: {exc.strerror}") from None
 
@@ -283,11 +286,7 @@ class RunDirectory:
         try:
             for raw in run_file_lines(self.metrics_path, MAX_RECORD_BYTES):
                 line = raw.decode("utf-8", errors="replace")
-                try:
-                    record = parse_json(line, "metrics")
-                except ConfigError:
-                    continue
-                if isinstance(record, dict) and _well_formed(record):
+                if (record := parse_record(line)) is not None:
                     out.append((line, record))
         except FileNotFoundError:
             return []
