@@ -279,6 +279,7 @@ class ExplorerPanel(QWidget):
         """A slider for z[index], starting at the seed's value there."""
         base = self.state.base_z()
         slider = self.sliders.add_raw(index, float(base[index]) if base is not None else 0.0)
+        self.controls_scroll.guard_new_fields()
         self.request_render()
         return slider
 

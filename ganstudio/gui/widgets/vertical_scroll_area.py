@@ -12,7 +12,9 @@ class VerticalScrollArea(QScrollArea):
     """It asks for the width its content needs plus the scroll bar, so the content is never narrower than its
     minimum and focus moving along the fields never scrolls sideways (which had cut the labels to "reset" and
     "ataset"). Only a field that has focus takes the wheel, so scrolling past the Seed, or past a slider,
-    never changes it; fields that appear later (a fold opened, a slider added) are guarded when they do."""
+    never changes it. A field added after the panel was built is guarded once its maker calls guard_new_fields
+    (the Explorer's raw-latent sliders): looking for new fields on every layout request walked the whole panel
+    on every Play frame and every form edit."""
 
     def __init__(self, content: QWidget, parent: QWidget | None = None):
         super().__init__(parent)
@@ -20,9 +22,10 @@ class VerticalScrollArea(QScrollArea):
         self.setWidgetResizable(True)
         self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self._wheel_fields: set[QWidget] = set()
-        self._guard_new_fields()
+        self.guard_new_fields()
 
-    def _guard_new_fields(self) -> None:
+    def guard_new_fields(self) -> None:
+        """Every wheel-turned field in the content not yet guarded."""
         content = self.widget()
         if content is None:
             return
@@ -47,7 +50,6 @@ class VerticalScrollArea(QScrollArea):
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
         if watched is self.widget() and event.type() == QEvent.Type.LayoutRequest:
             self.updateGeometry()  # a fold opened or a row appeared: the needed width may have changed
-            self._guard_new_fields()
         if event.type() == QEvent.Type.Wheel and watched in self._wheel_fields and not watched.hasFocus():
             QApplication.sendEvent(self.verticalScrollBar(), event)
             return True
