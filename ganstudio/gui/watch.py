@@ -71,6 +71,8 @@ class RunWatcher(QObject):
         self.last_beat: Heartbeat | None = None
         self.step = 0
         self.lost = False
+        # The writer's process on this machine when its silence was said (None: elsewhere, or cannot say)
+        self.writer_state: WriterProcess | None = None
         self._finished_at: int | None = None  # a run with no heartbeat whose log reached its last step
         self._stamps: dict[str, tuple | None] = {
             "live": None,
@@ -121,19 +123,21 @@ class RunWatcher(QObject):
             self.snapshot_ready.emit(str(snapshot_path(self.run.path)))
         self._caught_up = True
         silent = self._clock() - self._last_news
-        ended = self.finished
-        if (
-            not self.lost
-            and not ended
-            and (silent > self.timeout_s or (silent > QUIET_AFTER_S and self._writer_quiet()))
-        ):
-            self.lost = True
+        if self.finished or silent <= min(QUIET_AFTER_S, self.timeout_s):
+            return
+        if self.lost:  # said already; a stopped writer that is then killed is said again (it was PAUSED for good)
+            if self.writer_state is WriterProcess.STOPPED and self._writer_here() is WriterProcess.GONE:
+                self.writer_state = WriterProcess.GONE
+                self.writer_lost.emit(silent)
+            return
+        # A writer on this machine that has ended or is stopped cannot beat: said now, not after the timeout
+        state = self._writer_here()
+        if silent > self.timeout_s or (silent > QUIET_AFTER_S and state in (WriterProcess.GONE, WriterProcess.STOPPED)):
+            self.lost, self.writer_state = True, state
             self.writer_lost.emit(silent)
 
-    def _writer_quiet(self) -> bool:
-        """A writer on this machine whose process has ended or is stopped: it cannot beat until it is continued,
-        so it is said now, not after the timeout."""
-        return self.last_beat is not None and writer_here(self.last_beat) in (WriterProcess.GONE, WriterProcess.STOPPED)
+    def _writer_here(self) -> WriterProcess | None:
+        return writer_here(self.last_beat) if self.last_beat is not None else None
 
     def _forget_writer(self) -> None:
         """Carrying a run on removes the last writer's heartbeat (core.control.forget_last_writer): the run

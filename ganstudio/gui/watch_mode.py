@@ -12,7 +12,7 @@ from ganstudio.core.config import RunConfig
 from ganstudio.core.control import Heartbeat
 from ganstudio.core.events import FinishReason
 from ganstudio.core.mode_metrics import ModeMetrics
-from ganstudio.core.process_state import WriterProcess, writer_here
+from ganstudio.core.process_state import WriterProcess
 from ganstudio.core.runlog import RunDirectory, RunError
 from ganstudio.core.semi.report import ClassifierReport
 from ganstudio.gui.run_phase import RunPhase
@@ -32,11 +32,10 @@ def _writing(beat: Heartbeat) -> str:
     return f"The process writing this run ({_describe(beat)})"
 
 
-def _silence(beat: Heartbeat, seconds: float) -> str:
-    """Why a writer that is not stopped went quiet, as far as this machine can tell: one on this machine is
-    looked at."""
+def _silence(beat: Heartbeat, seconds: float, state: WriterProcess | None) -> str:
+    """Why a writer that is not stopped went quiet, as far as this machine can tell (state: its process here)."""
     writing = _writing(beat)
-    if writer_here(beat) is WriterProcess.GONE:
+    if state is WriterProcess.GONE:
         return f"{writing} has ended without saying so: it was killed or crashed."
     return f"{writing} has not been heard from for {seconds:.0f} s: it has probably died."
 
@@ -318,14 +317,14 @@ class WatchMode(QObject):
 
     def _on_lost(self, seconds: float) -> None:
         w = self.window
-        beat = self._live_watcher.last_beat
+        beat, state = self._live_watcher.last_beat, self._live_watcher.writer_state
         w.controls.reset_rate()
-        if beat is not None and writer_here(beat) is WriterProcess.STOPPED:
+        if beat is not None and state is WriterProcess.STOPPED:
             self._on_writer_stopped(beat)
             return
         w.set_phase(RunPhase.IDLE)
         if beat is not None:
-            message = _silence(beat, seconds)
+            message = _silence(beat, seconds, state)
         else:
             message = f"Nothing has written to this run for {seconds:.0f} s, and no process says it trains it."
         self._offer_continue(w.controls.step, message)

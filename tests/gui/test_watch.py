@@ -511,6 +511,38 @@ def test_a_writer_stopped_or_killed_on_this_machine_is_said_as_such(qtbot, make_
         child.wait(timeout=10)
 
 
+def test_a_stopped_writer_that_is_then_killed_is_said_to_be_gone(qtbot, make_window, tmp_path):
+    """The watcher said a writer's silence once: a stopped writer killed afterwards left the window PAUSED for
+    good, still saying "continue it with kill -CONT"."""
+    import json
+    import signal
+    import socket
+    import time
+
+    from ganstudio.core.control import Heartbeat, heartbeat_path
+
+    run = RunDirectory.at(tmp_path / "run")
+    run.write_config(tiny_image_config(steps=1000))
+    child = idle_process()
+    try:
+        record = Heartbeat(child.pid, socket.gethostname(), 5, "running", time.time()).to_record()
+        heartbeat_path(run.path).write_text(json.dumps(record) + "\n", encoding="utf-8")
+        w = make_window()
+        w.files.watch_run(run.path)
+        qtbot.waitUntil(lambda: w.state is RunPhase.RUNNING, timeout=TIMEOUT)
+        os.kill(child.pid, signal.SIGSTOP)
+        os.waitpid(child.pid, os.WUNTRACED)
+        qtbot.waitUntil(lambda: "is stopped" in w.banner.message.text(), timeout=TIMEOUT)
+        assert w.state is RunPhase.PAUSED
+        child.kill()
+        child.wait(timeout=10)
+        qtbot.waitUntil(lambda: "killed or crashed" in w.banner.message.text(), timeout=TIMEOUT)
+        assert w.state is RunPhase.IDLE and not w.banner.calm
+    finally:
+        child.kill()
+        child.wait(timeout=10)
+
+
 def test_continue_here_on_a_run_another_process_still_holds_says_so_and_goes_on_watching(qtbot, make_window, tmp_path):
     """A silent writer that still held the run's lock: Continue here was refused by the training thread, and the
     window had stopped watching the run by then."""
