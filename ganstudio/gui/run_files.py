@@ -124,7 +124,6 @@ class RunFiles(QObject):
             return
         w = self.window
         w.watch.stop()
-        w.show_local_device()  # not the device of a run it was watching
         self.set_continuable(None)
         w.run_dir = None
         w.explorer.run_folder = None

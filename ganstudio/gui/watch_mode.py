@@ -117,11 +117,13 @@ class WatchMode(QObject):
         return True
 
     def stop(self) -> None:
-        """Stops following the folder; the run itself goes on in its own process."""
+        """Stops following the folder; the run itself goes on in its own process. The device shown is then this
+        machine's again, not the watched writer's, whatever the window does next (New run, Open run folder)."""
         self.window.snapshot_timer.stop()
         if self.watcher is not None:
             self.watcher.stop()
             self.watcher.deleteLater()
+            self.window.show_local_device()
         self.watcher = self.steering = None
         self.window.watch_label.hide()
 
@@ -133,7 +135,6 @@ class WatchMode(QObject):
             self.stop()
             self.window.controls.reset_rate()
             self.window.set_phase(RunPhase.IDLE)
-            self.window.show_local_device()
             goes_on = "" if gone else "; the run goes on in its own process"
             self.window.statusBar().showMessage(f"Stopped watching {self._watched_run.path.name}{goes_on}", 8000)
 

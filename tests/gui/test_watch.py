@@ -236,8 +236,8 @@ def test_a_finished_run_without_a_heartbeat_is_finished_not_dead(qtbot, make_win
     assert load_checkpoint(tmp_path / "run" / "checkpoints" / "latest.pt")["step"] == 15
 
 
-@pytest.mark.parametrize("leave", ["stop watching", "new run"])
-def test_leaving_an_ended_run_shows_this_machines_device(qtbot, make_window, writer, leave):
+@pytest.mark.parametrize("leave", ["stop watching", "new run", "open run folder"])
+def test_leaving_an_ended_run_shows_this_machines_device(qtbot, make_window, writer, leave, tmp_path):
     """Stop watching said the run went on; New run kept the other process's "CUDA: NVIDIA H200 (on host)"."""
     run, supervisor, bridge = writer
     supervisor.emit(RunInfo(str(run.path), "CUDA: NVIDIA H200", "Fashion-MNIST", 0, 1000, False))
@@ -249,8 +249,11 @@ def test_leaving_an_ended_run_shows_this_machines_device(qtbot, make_window, wri
     if leave == "stop watching":
         w.watch.leave()
         assert w.statusBar().currentMessage() == f"Stopped watching {run.path.name}"
-    else:
+    elif leave == "new run":
         w.files.new_run()
+    else:
+        trained_run(tiny_image_config(steps=2), tmp_path / "mine")
+        assert w.files.open_run(tmp_path / "mine")
     assert w.device_label.text().endswith(" available")  # this machine's, not the watched run's
 
 
