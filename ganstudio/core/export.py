@@ -322,6 +322,10 @@ def _write_files(
     return names
 
 
+# The kinds whose images are steps along a path (a class sweep: along each row): one image would never leave its start
+PATH_MODES = ("interpolation", "sweep", "class-morph", "class-sweep")
+
+
 def held_by_a_run(checkpoint: str | Path) -> bool:
     """Whether a run folder holds this file, and may change or remove it: a watched run rewrites its
     snapshot.pt every few seconds, latest.pt and best.pt as it trains, a rewind writes a step_N.pt again,

@@ -53,6 +53,13 @@ def run_folder_of(checkpoint: str | Path) -> Path | None:
     return path.parent.parent if path.parent.name == CHECKPOINTS_FOLDER else None
 
 
+def run_of_checkpoint(checkpoint: str | Path) -> RunDirectory | None:
+    """The run a checkpoint belongs to: RUN/checkpoints/NAME.pt where RUN holds a config.json; else None."""
+    folder = run_folder_of(checkpoint)
+    run = RunDirectory(folder) if folder is not None else None
+    return run if run is not None and run.config_path.is_file() else None
+
+
 # The numbers each kind of metrics.jsonl record must carry to be shown; a record without them
 # (hand-edited, or from a tampered file) is skipped like a torn line, never a crash.
 EVENT_FIELDS = {

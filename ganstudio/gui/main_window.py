@@ -405,11 +405,12 @@ class MainWindow(QMainWindow):
             self.plots.show_loss_family(config.loss.kind)
         if self.state is RunPhase.IDLE:
             self.files.check_continuable()
-            if valid and self.files.carried_on(config.train.steps) is None and not self.watch.active:
+            carried_on = self.files.carried_on(config.train.steps) is not None or self.watch.active
+            if valid and not carried_on:
                 self.live.load(config)  # greyed, what the next run starts with (a value being typed read "nan")
             if valid:  # the bar counts toward the run Start would train: a new one, or the one it carries on
                 start = 0
-                if self.files.carried_on(config.train.steps) is not None or self.watch.active:
+                if carried_on:
                     start = self.controls.step if self.files.resume_step is None else self.files.resume_step
                 self.controls.set_run(config.train.steps, start)
         self.update_controls()

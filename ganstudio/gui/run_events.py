@@ -53,8 +53,7 @@ class RunEvents(QObject):
     def _on_started(self, info: RunInfo) -> None:
         w = self.window
         w.run_dir = info.run_dir
-        w.explorer.default_folder = info.run_dir
-        w.explorer.run_folder = info.run_dir
+        w.explorer.set_run_folder(info.run_dir)
         w.classifier.set_run_folder(info.run_dir, w.form.config())  # the config Start trained with
         from ganstudio.gui.widgets.explorer import TRAINING_RENDER_INTERVAL_MS
 

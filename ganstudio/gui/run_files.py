@@ -16,7 +16,7 @@ from ganstudio.core.config import RunConfig
 from ganstudio.core.events import Changed, ClassifierScored, ModesMeasured, QualityScored, SampleFrame, StatsBatch
 from ganstudio.core.run_data import config_in_folder
 from ganstudio.core.run_lock import live_holder, why_held
-from ganstudio.core.runlog import RunDirectory, RunError, run_folder_of
+from ganstudio.core.runlog import RunDirectory, RunError, run_of_checkpoint
 from ganstudio.core.wording import counted
 from ganstudio.gui.run_phase import RunAction, RunPhase
 
@@ -126,7 +126,7 @@ class RunFiles(QObject):
         w.watch.stop()
         self.set_continuable(None)
         w.run_dir = None
-        w.explorer.run_folder = None
+        w.explorer.set_run_folder(None)
         w.classifier.set_run_folder(None)
         w.banner.hide()
         w.statusBar().clearMessage()  # "The watched run finished ...; press Continue" spoke of the run left
@@ -197,24 +197,25 @@ class RunFiles(QObject):
         w.run_dir = str(run.path)
         w.controls.reset_rate()
         w.banner.hide()
-        w.explorer.run_folder = w.explorer.default_folder = w.run_dir  # its image sets go beside it
+        w.explorer.set_run_folder(w.run_dir)
         w.classifier.set_run_folder(w.run_dir, config)
         w.samples.set_class_names(() if problem else w.explorer.state.grid_row_names)  # a conditional run's rows
         w.controls.set_run(config.train.steps, saved)
         w.setWindowTitle(f"GAN Studio - {run.path.name}")
         if problem is None and saved < last:  # a window or process killed between two checkpoints
-            again = (
-                "raise Steps and Continue trains them again"
-                if saved >= config.train.steps
-                else "Continue trains them again"
-            )
+            raise_steps = "" if self.carried_on(config.train.steps) else "raise Steps and "
+            again = f"{raise_steps}Continue trains them again"
             w.statusBar().showMessage(
                 f"Opened {run.path}: its last checkpoint is at step {saved:,}; the {counted(last - saved, 'step')} "
                 f"logged after it were not saved: {again}",
                 15000,
             )
         elif problem is None:
-            how = "raise Steps and Continue carries it on" if saved >= config.train.steps else "Start continues it"
+            how = (
+                "Start continues it"
+                if self.carried_on(config.train.steps)
+                else "raise Steps and Continue carries it on"
+            )
             w.statusBar().showMessage(f"Opened {run.path} at step {last:,}; {how}", 8000)
         elif problem == NO_CHECKPOINT:  # it ended before its first checkpoint: nothing went wrong here
             w.statusBar().showMessage(
@@ -289,9 +290,8 @@ class RunFiles(QObject):
         except CheckpointError as exc:
             w.errors.show("Cannot open checkpoint", str(exc))
             return False
-        run = run_folder_of(path)  # a run's checkpoint: its image sets go into the run, not its checkpoints/
-        in_run = run is not None and RunDirectory(run).config_path.is_file()
-        w.explorer.default_folder = str(run if in_run else Path(path).resolve().parent)
+        run = run_of_checkpoint(path)  # a run's checkpoint: its image sets go into the run, not its checkpoints/
+        w.explorer.default_folder = str(run.path if run is not None else Path(path).resolve().parent)
         w.tabs.setCurrentWidget(w.explorer)
         return True
 

@@ -93,8 +93,7 @@ class WatchMode(QObject):
         w.form.set_config(config)
         w.live.load(config)
         w.run_dir = str(run.path)
-        w.explorer.run_folder = w.run_dir
-        w.explorer.default_folder = w.run_dir
+        w.explorer.set_run_folder(w.run_dir)
         w.classifier.set_run_folder(w.run_dir, config)
         w.controls.set_run(config.train.steps, 0)
         w.setWindowTitle(f"GAN Studio - watching {run.path.name}")

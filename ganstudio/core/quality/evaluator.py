@@ -217,10 +217,9 @@ def real_data_for(
         except ConfigError as exc:
             raise QualityError(str(exc)) from None
         return chosen, "--dataset"
-    from ganstudio.core.runlog import RunDirectory, RunError, run_folder_of
+    from ganstudio.core.runlog import RunError, run_of_checkpoint
 
-    run_folder = run_folder_of(checkpoint)
-    if run_folder is not None and (run := RunDirectory(run_folder)).config_path.is_file():
+    if (run := run_of_checkpoint(checkpoint)) is not None:
         try:
             run_data = run.read_config().data
         except RunError:
@@ -230,7 +229,7 @@ def real_data_for(
             data.image_size,
             data.channels,
         ):
-            return run_data, f"the run folder {run_folder}"
+            return run_data, f"the run folder {run.path}"
     if data.dataset == "fashion-mnist":
         return data, "the bundled Fashion-MNIST split"
     where = f" at {data.path}" if data.path else ""

@@ -275,6 +275,13 @@ class ExplorerPanel(QWidget):
         self.sliders.mirror()
         self.request_render()
 
+    def set_run_folder(self, folder: str | None) -> None:
+        """The window's current run (None: none): Open checkpoint... looks there first, and its image sets go
+        into it."""
+        self.run_folder = folder
+        if folder is not None:
+            self.default_folder = folder
+
     def add_raw_slider(self, index: int) -> QLabeledDoubleSlider:
         """A slider for z[index], starting at the seed's value there."""
         base = self.state.base_z()

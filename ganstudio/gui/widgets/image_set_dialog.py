@@ -26,7 +26,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ganstudio.core.export import ImageSetSpec, destination_problem
+from ganstudio.core.export import PATH_MODES, ImageSetSpec, destination_problem
 
 KINDS = {
     "random": "N random samples from a seed",
@@ -38,7 +38,6 @@ CLASS_KINDS = {
     "class-morph": "Class morph A -> B (latent fixed)",
     "class-sweep": "Every class x a sweep along one direction",
 }
-PATH_KINDS = ("interpolation", "sweep", "class-morph", "class-sweep")  # one frame would never leave its start
 
 
 class ImageSetDialog(QDialog):
@@ -131,7 +130,7 @@ class ImageSetDialog(QDialog):
         """Seed and Direction only where the kind uses them; the class line says what this kind draws."""
         kind = self.kind_combo.currentData()
         self.seed_spin.setEnabled(kind == "random")
-        self.count_spin.setMinimum(2 if kind in PATH_KINDS else 1)
+        self.count_spin.setMinimum(2 if kind in PATH_MODES else 1)
         self.direction_spin.setEnabled(kind in ("sweep", "class-sweep"))
         if self.class_names:
             a, b = self.class_names[self.label], self.class_names[self.label_b]

@@ -91,9 +91,8 @@ class QualityPlot(QWidget):
             return
         steps, frechet = self.series.column("step"), self.series.column("frechet")
         self.curve.setData(steps, frechet)
-        self.best = (int(steps[frechet.argmin()]), float(frechet.min())) if len(steps) else None
-        self.best_marker.setData(*(([self.best[0]], [self.best[1]]) if self.best is not None else ([], [])))
-        self.label.setText("" if self.best is None else f"best: FD {self.best[1]:.2f} at step {self.best[0]:,}")
+        self._show_best((int(steps[frechet.argmin()]), float(frechet.min())) if len(steps) else None)
+        self.label.setText(self._best_text())
 
     def add(self, step: int, record: dict, best: bool) -> None:
         """One evaluation (a metrics.jsonl quality record); best says it beat every earlier one."""
@@ -101,8 +100,7 @@ class QualityPlot(QWidget):
         self.series.extend([[step, *(float(record[name]) for name in COLUMNS[1:])]])
         self.curve.setData(self.series.column("step"), self.series.column("frechet"))
         if best:
-            self.best = (step, float(record["frechet"]))
-            self.best_marker.setData([step], [self.best[1]])
+            self._show_best((step, float(record["frechet"])))
         text = (
             f"step {step:,}: FD {record['frechet']:.2f} · KID×1000 {1000 * record['kid']:.1f} · "
             f"precision {record['precision']:.2f} · recall {record['recall']:.2f} · "
@@ -114,9 +112,14 @@ class QualityPlot(QWidget):
         if class_summary(record):
             text += f"\n{class_summary(record)}"
         self._show_class_table(record)
-        if self.best is not None:
-            text += f"\nbest: FD {self.best[1]:.2f} at step {self.best[0]:,}"
-        self.label.setText(text)
+        self.label.setText("\n".join(filter(None, (text, self._best_text()))))
+
+    def _show_best(self, best: tuple[int, float] | None) -> None:
+        self.best = best
+        self.best_marker.setData(*(([best[0]], [best[1]]) if best is not None else ([], [])))
+
+    def _best_text(self) -> str:
+        return "" if self.best is None else f"best: FD {self.best[1]:.2f} at step {self.best[0]:,}"
 
     def _show_class_table(self, record: dict) -> None:
         tables = [record.get(key) or {} for key, _, _ in CLASS_COLUMNS]

@@ -42,10 +42,10 @@ class GrowingSeries:
         positive = np.where(finite > 0, finite, np.nan)
         self._low_positive = np.fmin(self._low_positive, np.fmin.reduce(positive, axis=0))
 
-    def keep_until(self, step: float, column: str = "step") -> bool:
+    def keep_until(self, step: float) -> bool:
         """Drops the rows past `step` (a run carried on from an earlier checkpoint, or rewound, trains those
         steps again: kept, they drew a second curve back over the first). True when any went."""
-        kept = int(np.searchsorted(self.column(column), step, side="right"))
+        kept = int(np.searchsorted(self.column("step"), step, side="right"))
         if kept == self._n:
             return False
         rows = self._data[:kept].copy()
