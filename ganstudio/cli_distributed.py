@@ -254,7 +254,7 @@ def _leader_session(args: argparse.Namespace, device: str, prepare: Callable[[Tr
     if restart_count() > 0:
         folder = args.resume or args.out
         run = RunDirectory(folder)
-        if (run.path / "config.json").exists():
+        if run.config_path.exists():
             if run.latest_checkpoint.exists():
                 return TrainingSession.resume(run, device=device, prepare=prepare)
             return TrainingSession.restart(run, device=device, prepare=prepare)

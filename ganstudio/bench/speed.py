@@ -110,6 +110,7 @@ def run_speed(preset_names: list[str], steps: int, chunk: int, json_path: str | 
 
     rows: list[list[str]] = []
     results: dict[str, dict[str, Any]] = {}
+    chunks = max(1, steps // chunk)
     for name in preset_names:
         variants = _variants(name, compile_too)
         engine = variants[0][1]
@@ -118,7 +119,7 @@ def run_speed(preset_names: list[str], steps: int, chunk: int, json_path: str | 
         batch = engine.config.train.batch_size
         rates: dict[str, list[float]] = {label: [] for label, _, _ in variants}
         plain_rates = []
-        for _ in range(max(1, steps // chunk)):
+        for _ in range(chunks):
             plain_rates.append(_chunk_rate(plain.step, chunk, batch))
             for label, trainer, _ in variants:
                 rates[label].append(_chunk_rate(trainer.step, chunk, batch))
@@ -148,7 +149,6 @@ def run_speed(preset_names: list[str], steps: int, chunk: int, json_path: str | 
             }
     write_json(json_path, "speed", {"threads": torch.get_num_threads(), "results": results})
     table = format_table(["preset", "variant", "fast path", "img/s", "vs plain", "first 2 steps"], rows)
-    chunks = max(1, steps // chunk)
     if chunks < MIN_CHUNKS:  # one chunk's median is one measurement: the first variant timed took the warm-up
         table += (
             f"\n{chunks} chunk{'s' if chunks > 1 else ''} of {chunk} steps per side: too few for these ratios to "

@@ -22,6 +22,7 @@ from torch import nn
 
 from ganstudio.core.atomic import atomic_write, make_subfolder
 from ganstudio.core.optimizer_state import optimizer_state_problem
+from ganstudio.core.runlog import is_step
 from ganstudio.core.trainer_state import CHECKPOINT_FORMAT, CHECKPOINT_VERSION
 
 if TYPE_CHECKING:
@@ -113,10 +114,6 @@ def _check_declared_size(path: Path) -> None:
         )
 
 
-def _is_count(value: object) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool) and 0 <= value < 2**63
-
-
 # A sparse tensor in a checkpoint is refused in one line by _check_fields; torch's warning on loading it
 # would add two more. A filter by message: catch_warnings would change every thread's filters meanwhile.
 warnings.filterwarnings("ignore", message="Validating sparse tensor invariants", category=UserWarning)
@@ -140,11 +137,11 @@ def _is_tensor_dict(value: object) -> bool:
 def _check_fields(path: Path, state: object) -> dict[str, Any]:
     if not isinstance(state, dict) or state.get("format") != CHECKPOINT_FORMAT:
         raise CheckpointError(f"{path} is not a GAN Studio checkpoint")
-    if not _is_count(state.get("version")):
+    if not is_step(state.get("version")):
         raise CheckpointError(f"{path}: its format version is not a whole number")
     if state["version"] > CHECKPOINT_VERSION:
         raise CheckpointError(f"{path} was written by a newer GAN Studio (format {state['version']})")
-    if not _is_count(state.get("step")):
+    if not is_step(state.get("step")):
         raise CheckpointError(f"{path}: its step is not a whole number >= 0")
     if not isinstance(state.get("config"), dict):
         raise CheckpointError(f"{path}: it holds no config")
