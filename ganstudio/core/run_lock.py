@@ -46,6 +46,7 @@ STALE_AFTER_S = 120.0
 CREATING_GRACE_S = 10.0  # an empty lock file this young is a holder between creating and writing it
 MAX_LOCK_BYTES = 4096
 _ATTEMPTS = 5  # a lock released while we looked at it: look again, a few times
+LOOKER_WAIT_S = 5.0  # how long the flock of a lock file we just created may be held by one looking at it
 
 
 @dataclass(frozen=True)
@@ -179,13 +180,20 @@ def _write(fd: int, data: bytes) -> None:
 
 
 def _flock(fd: int, wait: bool) -> bool:
+    """Waits, when asked, LOOKER_WAIT_S at most: a looker that stalls with the flock (SIGSTOP, a hung
+    network stat) must not hang the run that wants the folder."""
     if fcntl is None:
         return True
-    try:
-        fcntl.flock(fd, fcntl.LOCK_EX if wait else fcntl.LOCK_EX | fcntl.LOCK_NB)
-    except BlockingIOError:
-        return False
-    return True
+    deadline = time.monotonic() + (LOOKER_WAIT_S if wait else 0.0)
+    while True:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            if time.monotonic() >= deadline:
+                return False
+            time.sleep(0.02)
+        else:
+            return True
 
 
 def _same_file(fd: int, path: Path) -> bool:
@@ -308,6 +316,8 @@ class RunLock:
         holder = Holder.parse(_read(fd))
         age = max(0.0, time.time() - os.fstat(fd).st_mtime)
         if not locked:
+            if created:  # a looker stalled with the flock of our empty file: leave no file that looks held
+                path.unlink(missing_ok=True)
             raise _refusal(path.parent, holder, age)
         if not created and not (_flock_says_gone(holder) or _stale(holder, age)):
             raise _refusal(path.parent, holder, age)

@@ -201,3 +201,40 @@ def test_a_link_or_pipe_planted_as_lock_json_is_refused_and_never_written_throug
     with pytest.raises(RunError, match=r"lock\.json is a hard link; remove it"):
         RunLock.acquire(hard)
     assert outside.read_text() == "mine"
+
+
+@pytest.mark.skipif(run_lock.fcntl is None, reason="flock is POSIX")
+def test_a_looker_stalled_with_the_flock_of_a_new_lock_file_is_waited_for_a_bounded_time(tmp_path, monkeypatch):
+    """The flock of a lock file just created was taken with a wait that had no bound: a process that
+    flocked it to look and then stalled (SIGSTOP, a hung network stat) hung the run wanting the folder."""
+    import fcntl
+    import threading
+
+    monkeypatch.setattr(run_lock, "LOOKER_WAIT_S", 0.05)
+    lookers = []
+    real_open = run_lock._open
+
+    def open_then_stall_a_looker(path):
+        fd, created = real_open(path)
+        looker = os.open(path, os.O_RDONLY)
+        fcntl.flock(looker, fcntl.LOCK_EX)
+        lookers.append(looker)
+        return fd, created
+
+    monkeypatch.setattr(run_lock, "_open", open_then_stall_a_looker)
+    outcome = []
+    acquiring = threading.Thread(target=lambda: outcome.append(_acquire_or_error(tmp_path)), daemon=True)
+    acquiring.start()
+    acquiring.join(timeout=30)
+    for looker in lookers:
+        os.close(looker)
+    assert not acquiring.is_alive(), "acquire waited for the looker's flock without a bound"
+    assert isinstance(outcome[0], RunError) and "right now" in str(outcome[0])
+    assert not (tmp_path / LOCK_NAME).exists()  # no empty lock file left to refuse the next try
+
+
+def _acquire_or_error(folder):
+    try:
+        return RunLock.acquire(folder)
+    except RunError as exc:
+        return exc
