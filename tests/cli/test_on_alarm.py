@@ -69,3 +69,37 @@ def test_other_alarms_stop_the_run_only_under_stop():
     stop = Unattended(OnAlarm.STOP)
     assert [c.kind for c in stop.commands_for(collapse, 800)] == ["stop"]
     assert "mode-collapse" in stop.stop_message
+
+
+def test_a_stop_while_the_weights_are_nan_says_nothing_was_saved(tmp_path, capsys):
+    """A stop taken after the weights went NaN but before an alarm said so: the checkpoint is refused, and
+    the line used to read "checkpoint saved to " with no path, then offer a --resume with nothing to resume."""
+    import torch
+
+    from ganstudio.cli_errors import EXIT_INTERRUPTED
+    from ganstudio.cli_train import run_session
+    from ganstudio.core.events import Command
+    from ganstudio.core.runlog import RunDirectory
+    from ganstudio.core.session import TrainingSession
+
+    session = TrainingSession.start(tiny_toy_config(steps=50), RunDirectory.at(tmp_path / "run"))
+    polls = []
+
+    def weights_gone_nan_then_stop():
+        polls.append(session.step)
+        if len(polls) > 1:
+            return []
+        with torch.no_grad():
+            for weight in session.trainer.G.parameters():
+                weight.fill_(float("nan"))
+        return [Command("stop")]
+
+    try:
+        assert run_session(session, "remedy", command_sources=[weights_gone_nan_then_stop]) == EXIT_INTERRUPTED
+    finally:
+        session.close()
+    out = capsys.readouterr().out
+    assert "not saved: the weights are NaN or Inf" in out
+    assert out.splitlines()[-1].endswith("no checkpoint was saved before the weights went NaN")
+    assert "--resume" not in out and "saved to" not in out
+    assert not (tmp_path / "run" / "checkpoints" / "latest.pt").exists()
