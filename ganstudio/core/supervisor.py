@@ -450,7 +450,12 @@ class Supervisor:
             return
         self._emit(StatsBatch(stats))
         self._raise(self._live_monitor.observe_stats(stats))
-        if all(s.is_finite() for s in stats) and self._live_session.step - self._good_step >= REWIND_EVERY:
+        # a step's stats come before its update, so an update that blew the weights up still has finite stats
+        if (
+            all(s.is_finite() for s in stats)
+            and self._live_session.step - self._good_step >= REWIND_EVERY
+            and self._live_session.trainer.weights_are_finite()
+        ):
             self._good_state = copy.deepcopy(self._live_session.trainer.state_dict())
             self._good_step = self._live_session.step
 

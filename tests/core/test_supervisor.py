@@ -405,3 +405,28 @@ def test_in_a_window_a_run_whose_last_save_fails_waits_and_finishes_once_it_can(
     finished = until(events, Finished)[-1]
     assert finished.reason is FinishReason.DONE and finished.step == 10
     assert torch.load(tmp_path / "run" / "checkpoints" / "latest.pt", weights_only=True)["step"] == 10
+
+
+def test_a_rewind_snapshot_is_never_taken_of_weights_gone_nan(tmp_path):
+    """A step's stats come before its update: an update that made the weights Inf still had finite stats,
+    the snapshot took the Inf weights, and every remedy then rewound to them."""
+    session = TrainingSession.start(tiny_toy_config(steps=40), RunDirectory.at(tmp_path / "run"))
+    supervisor = Supervisor(lambda: session)
+    poisoned = []
+
+    def weights_blown_up_after_the_first_stats(event):
+        if isinstance(event, StatsBatch) and not poisoned:
+            with torch.no_grad():
+                for weight in session.trainer.D.parameters():
+                    weight.fill_(float("inf"))
+            poisoned.append(event.stats[-1].step)
+
+    supervisor.add_listener(weights_blown_up_after_the_first_stats)
+    try:
+        for event in supervisor.run():
+            if isinstance(event, Alarm) and event.kind == "nan":
+                supervisor.submit(Command("stop"))
+    finally:
+        session.close()
+    assert poisoned
+    assert supervisor.rewind_step is None  # no snapshot was good: the first stats came with Inf weights
