@@ -155,3 +155,23 @@ def test_a_classifier_job_leaves_no_thread_behind_to_slow_the_next_run(qtbot, se
     with qtbot.waitSignal(view.classify_job.done, timeout=30000):
         view.classify(str(image))
     qtbot.waitUntil(lambda: threads() <= before, timeout=5000)
+
+
+def test_a_baseline_or_a_classification_for_one_run_is_not_shown_for_the_next(qtbot, semi_window, tmp_path):
+    """Another run opened (or started) while the last one's baseline trained: that baseline was drawn as the
+    new run's reference, and trained on every core beside the new run until it ended."""
+    view = semi_window.classifier
+    other = tmp_path / "another-run"
+    view.baseline_button.click()
+    view.set_run_folder(str(other))
+    qtbot.waitUntil(lambda: not view.baseline_job.busy, timeout=60000)
+    assert view.baseline is None and not view.plot.baseline_line.isVisible()
+    assert view.baseline_label.text() == ""
+    assert not (Path(semi_window.run_dir) / BASELINE_FILE).exists()  # cancelled: nothing written
+
+    view.set_run_folder(semi_window.run_dir)
+    image = save_png(np.zeros((28, 28), dtype=np.uint8), tmp_path / "dark.png")
+    view.classify(str(image))
+    view.set_run_folder(str(other))
+    qtbot.waitUntil(lambda: not view.classify_job.busy, timeout=30000)
+    assert view.probabilities.rowCount() == 0 and view.result_label.text() == ""

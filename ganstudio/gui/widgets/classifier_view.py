@@ -65,6 +65,9 @@ class ClassifierView(QWidget):
         self.classify_job = ClassifyJob(self)
         self.others_dropped = 0  # files dropped with the one being classified
         self.baseline_job = BaselineJob(self)
+        # the run folder each job works for: what comes back for another run than the one shown is not shown
+        self.measuring_for: str | None = None
+        self.classifying_for: str | None = None
 
         self.plot = AccuracyPlot()
         self.summary_label = QLabel(NO_SCORES, objectName="classifierSummary")
@@ -196,9 +199,12 @@ class ClassifierView(QWidget):
         """The run whose checkpoint classifies dropped images and whose baseline is drawn, if measured; its
         config (the caller has it: no second read of config.json) says whether it has a fair baseline."""
         self.no_baseline_reason = baseline_problem(config) if run_dir is not None and config is not None else None
-        # what the last run's baseline gave is not this one's (unless it is still being measured)
-        if run_dir != self.run_dir and not self.baseline_job.busy:
+        if run_dir != self.run_dir:  # what the last run's baseline gave is not this one's
+            # nor is a baseline still training for it: it would take the cores from this run, then be drawn here
+            self.baseline_job.cancel()
             self.baseline_label.setText(f"No baseline: {self.no_baseline_reason}" if self.no_baseline_reason else "")
+            self.result_label.setText("")  # an image classified by the last run's checkpoint, or being classified
+            self.probabilities.setRowCount(0)
         self.run_dir = run_dir
         if run_dir is not None and (Path(run_dir) / BASELINE_FILE).is_file():  # the import costs only when used
             from ganstudio.core.semi.baseline import read_baseline
@@ -246,6 +252,7 @@ class ClassifierView(QWidget):
             return
         self.baseline_progress.setRange(0, 0)  # busy until the first progress
         self.baseline_label.setText("Measuring the supervised baseline…")
+        self.measuring_for = self.run_dir
         self.baseline_job.start(self.run_dir)
         self._update_buttons()
 
@@ -254,11 +261,13 @@ class ClassifierView(QWidget):
         self.baseline_progress.setValue(step)
 
     def _on_baseline_done(self, report: ClassifierReport) -> None:
-        self.show_baseline(report)
+        if self.measuring_for == self.run_dir:
+            self.show_baseline(report)
         self._baseline_ended(f"Baseline measured: {report.accuracy:.1%} held-out accuracy")
 
     def _baseline_ended(self, text: str) -> None:
-        self.baseline_label.setText(text)
+        if self.measuring_for == self.run_dir:
+            self.baseline_label.setText(text)
         self._update_buttons()
 
     def stop_jobs(self) -> None:
@@ -300,10 +309,14 @@ class ClassifierView(QWidget):
             return
         self.result_label.setText(f"Classifying {Path(path).name}…")
         self.others_dropped = others_dropped
+        self.classifying_for = self.run_dir
         self.classify_job.start(str(checkpoint), path)
         self._update_buttons()
 
     def _on_classified(self, result: ClassifiedImages) -> None:
+        if self.classifying_for != self.run_dir:  # another run's checkpoint classified it
+            self._update_buttons()
+            return
         first = result.probabilities[0]
         order = sorted(range(len(first)), key=lambda k: -float(first[k]))
         self.probabilities.setRowCount(len(order))
@@ -326,7 +339,8 @@ class ClassifierView(QWidget):
         self._classify_ended(text)
 
     def _classify_ended(self, text: str) -> None:
-        self.result_label.setText(text)
+        if self.classifying_for == self.run_dir:
+            self.result_label.setText(text)
         self._update_buttons()
 
     def _update_buttons(self) -> None:
