@@ -97,7 +97,7 @@ def main(args: argparse.Namespace) -> int:
             accuracy, split, took = _semi_accuracy(config)
             semi.append(accuracy)
             seconds.append(took)
-            base.append(train_baseline(config).accuracy)
+            base.append(train_baseline(config, download=True).accuracy)
             print(
                 f"{per_class} per class, seed {seed}: semi-supervised {100 * accuracy:.1f} %, "
                 f"baseline {100 * base[-1]:.1f} % ({took:.0f} s)",

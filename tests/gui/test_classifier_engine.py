@@ -175,3 +175,20 @@ def test_a_baseline_or_a_classification_for_one_run_is_not_shown_for_the_next(qt
     view.set_run_folder(str(other))
     qtbot.waitUntil(lambda: not view.classify_job.busy, timeout=30000)
     assert view.probabilities.rowCount() == 0 and view.result_label.text() == ""
+
+
+def test_measuring_the_baseline_of_an_opened_folder_downloads_nothing_its_config_names(qtbot, make_window, tmp_path):
+    """A run folder's config.json is a file anyone may have written: the baseline fetched the data set it named
+    into the folder it named, where a resume of the same folder refuses to download anything."""
+    from ganstudio.core.runlog import RunDirectory
+
+    cfg = semi_config(labelled_per_class=2, steps=10)
+    cfg.data.dataset, cfg.data.path, cfg.data.image_size = "mnist", str(tmp_path / "fetched-here"), 28
+    run = RunDirectory.create(tmp_path, "theirs")
+    run.write_config(cfg)
+    view = make_window().classifier
+    view.set_run_folder(str(run.path), cfg)
+    with qtbot.waitSignal(view.baseline_job.failed, timeout=60000):
+        view.baseline_button.click()
+    assert "nothing is downloaded here" in view.baseline_label.text(), view.baseline_label.text()
+    assert not (tmp_path / "fetched-here").exists()

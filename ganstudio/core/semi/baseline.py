@@ -37,18 +37,21 @@ class BaselineStopped(Exception):
 def train_baseline(
     config: RunConfig,
     *,
+    download: bool = False,
     should_stop: Callable[[], bool] | None = None,
     progress: Callable[[int, int], None] | None = None,
 ) -> ClassifierReport:
     """Raises BaselineStopped as soon as should_stop() is True; progress(update, total) every few updates,
-    on the calling thread."""
-    D, semi, device = baseline_discriminator(config, should_stop=should_stop, progress=progress)
+    on the calling thread. download: only for a config of one's own, never for one read from a run folder
+    (a file anyone may have written must not decide what is fetched, nor where it goes)."""
+    D, semi, device = baseline_discriminator(config, download=download, should_stop=should_stop, progress=progress)
     return score_classifier(D, semi.held_out_images, semi.held_out_labels, semi.class_names, semi.split, device)
 
 
 def baseline_discriminator(
     config: RunConfig,
     *,
+    download: bool = False,
     should_stop: Callable[[], bool] | None = None,
     progress: Callable[[int, int], None] | None = None,
 ) -> tuple[nn.Module, SemiData, torch.device]:
@@ -58,7 +61,7 @@ def baseline_discriminator(
     if problem:
         raise ValueError(problem)
     device = select_device(config.train.device)
-    semi = build_semi_data(config, device)
+    semi = build_semi_data(config, device, download)
     seed, t = config.train.seed, config.train
     with torch.random.fork_rng(devices=[]):
         torch.manual_seed(seed)  # G first, as the Trainer builds them, so this D starts as the run's D
