@@ -94,6 +94,10 @@ def test_a_baseline_draws_a_dashed_line_and_a_column(make_window):
     assert not view.class_table.isColumnHidden(1)
     assert view.class_table.item(0, 1).text() == f"{baseline.per_class[NAMES[0]]:.1%}"
     assert "points)" in view.summary_label.text()
+    view.clear()  # a watched run's log began again: the scores go, the folder's baseline stays, drawn as said
+    view.add(20, report(0.7))
+    assert view.plot.baseline_line.isVisible() and "points)" in view.summary_label.text()
+    assert not view.class_table.isColumnHidden(1)
 
 
 def test_a_run_folder_with_classifier_records_shows_them_when_opened_and_new_run_empties_it(make_window, tmp_path):

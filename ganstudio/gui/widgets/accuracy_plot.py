@@ -44,10 +44,10 @@ class AccuracyPlot(pg.PlotWidget):
         self.addItem(self.baseline_line)
 
     def clear_points(self) -> None:
-        """The steps axis starts over too: auto-range keeps the last run's span while there is no point."""
+        """The steps axis starts over too: auto-range keeps the last run's span while there is no point. The
+        baseline's line stays: it belongs to the run folder (show_baseline), not to the points."""
         self.series.clear()
         self.curve.setData([], [])
-        self.show_baseline(None)
         self.setXRange(0, 1, padding=0)
         self.enableAutoRange(axis="x")
 
