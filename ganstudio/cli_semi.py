@@ -97,8 +97,8 @@ def _read_labels(path: str, count: int, classes: int) -> np.ndarray:
 
     from ganstudio.core.data.idx import IdxError, read_idx
 
-    try:  # a header and `count` labels of at most 8 bytes each: no more is read
-        labels = read_idx(path, max_bytes=8 + 8 * count)
+    try:  # `count` labels of at most 8 bytes each: a header that says more is refused before they are read
+        labels = read_idx(path, max_bytes=8 * count)
     except IdxError as exc:
         raise CliError(str(exc)) from None
     if labels.ndim != 1 or labels.dtype.kind not in "iu":

@@ -124,7 +124,8 @@ def test_a_labels_file_is_read_no_further_than_the_labels_it_should_hold(semi_ru
     assert main(["classify", *args, "--out", str(tmp_path / "p.csv")]) == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert err == [
-        f"ganstudio: error: {tmp_path / 'many-labels-idx1-ubyte.gz'} holds more than the 24 bytes expected of it"
+        f"ganstudio: error: {tmp_path / 'many-labels-idx1-ubyte.gz'} holds more than the 16 bytes expected of it "
+        "(its header says (10000000,))"
     ]
     np.save(tmp_path / "labels.npy", np.zeros(1000, dtype=np.uint8))  # a .npy given as labels: said as such
     args[-1] = str(tmp_path / "labels.npy")

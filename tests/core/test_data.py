@@ -89,6 +89,26 @@ def test_forged_idx_files_are_data_errors_not_crashes(tmp_path):
         load_idx_folder(str(tmp_path))
 
 
+def test_an_idx_file_is_read_no_further_than_its_header_declares(tmp_path):
+    """A 50 KB gzip of two images and 50 MB of zeros after them: the reader took in all it could inflate, up
+    to 2 GB, before looking at the header, then copied it."""
+    import gzip
+    import tracemalloc
+
+    images = np.arange(2 * 28 * 28, dtype=np.uint8).reshape(2, 28, 28)
+    header = bytes([0, 0, 8, 3]) + b"".join(n.to_bytes(4, "big") for n in images.shape)
+    path = tmp_path / "padded-images-idx3-ubyte.gz"
+    path.write_bytes(gzip.compress(header + images.tobytes() + bytes(50 << 20)))
+    tracemalloc.start()
+    try:
+        read = read_idx(path)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert np.array_equal(read, images)
+    assert peak < 4 << 20, f"{peak:,} bytes held to read 1,568"
+
+
 def test_image_folder_with_subfolders_and_junk(tmp_path):
     rng = np.random.default_rng(0)
     for cls in ("cats", "dogs"):

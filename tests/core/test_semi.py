@@ -218,3 +218,18 @@ def test_training_images_are_recognised_in_the_full_set_without_reading_its_test
     cfg.data.dataset = "fashion-mnist-full"
     others = np.full((3, 28, 28), 7)
     assert seen_in_training(cfg, np.concatenate([images[:5], others]).astype(np.uint8)) == 5
+
+
+@pytest.mark.parametrize("count, kind", [(0, 8), (4, 0x0D)], ids=["no image", "float pixels"])
+def test_a_test_split_of_no_image_or_of_other_pixels_is_refused_in_words(tmp_path, count, kind):
+    """An empty t10k file was numpy's "zero-size array to reduction operation" as an internal error."""
+    from ganstudio.core.semi.data import official_test_split
+
+    write_idx(tmp_path / "train-images-idx3-ubyte", np.zeros((20, 28, 28), np.uint8))
+    write_idx(tmp_path / "train-labels-idx1-ubyte", np.arange(20) % 10)
+    pixels = np.zeros((count, 28, 28), np.dtype(">f4") if kind == 0x0D else np.uint8)
+    header = bytes([0, 0, kind, 3]) + b"".join(n.to_bytes(4, "big") for n in pixels.shape)
+    (tmp_path / "t10k-images-idx3-ubyte").write_bytes(header + pixels.tobytes())
+    write_idx(tmp_path / "t10k-labels-idx1-ubyte", np.arange(count) % 10)
+    with pytest.raises(DataError, match="not one class from 0 to 9 per image"):
+        official_test_split(str(tmp_path))

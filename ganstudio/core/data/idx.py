@@ -6,6 +6,7 @@ import gzip
 import math
 import zlib
 from pathlib import Path
+from typing import BinaryIO
 
 import numpy as np
 
@@ -27,31 +28,46 @@ class IdxError(ValueError):
 
 
 def read_idx(path: str | Path, max_bytes: int = MAX_IDX_BYTES) -> np.ndarray:
-    """max_bytes: what the file may unpack to; a caller that knows how much it expects (labels for N
-    images) gives less, so a gzip that inflates to gigabytes costs what it should have held."""
+    """max_bytes: what the values may take; a caller that knows how much it expects (labels for N images)
+    gives less. The header's sizes are checked against it before the values are read, and only the values
+    it declares are read, straight into the array: a gzip that inflates to gigabytes costs nothing more."""
     path = Path(path)
     if not path.is_file():  # a FIFO or device would block the read forever
         raise IdxError(f"{path} is not a regular file")
     opener = gzip.open if path.suffix == ".gz" else open
     try:
         with opener(path, "rb") as fh:
-            raw = fh.read(max_bytes + 1)
+            magic = fh.read(4)
+            if len(magic) < 4 or magic[0] != 0 or magic[1] != 0 or magic[2] not in _DTYPES:
+                raise IdxError(f"{path} is not an idx file")
+            dtype, ndim = _DTYPES[magic[2]], magic[3]
+            if ndim == 0:
+                raise IdxError(f"{path} declares no dimensions: it holds no images or labels")
+            sizes = fh.read(4 * ndim)
+            if len(sizes) < 4 * ndim:
+                raise IdxError(f"{path} is truncated in its header")
+            shape = tuple(int.from_bytes(sizes[4 * i : 4 + 4 * i], "big") for i in range(ndim))
+            size = math.prod(shape) * dtype.itemsize  # Python's integers: numpy's would wrap a forged header to 0
+            if size > max_bytes:
+                if max_bytes < MAX_IDX_BYTES:
+                    raise IdxError(
+                        f"{path} holds more than the {max_bytes:,} bytes expected of it (its header says {shape})"
+                    )
+                raise IdxError(f"{path} declares {shape}, over {MAX_IDX_BYTES >> 30} GB; that is no image dataset")
+            values = np.empty(shape, dtype=dtype)
+            if _read_into(fh, memoryview(values.reshape(-1).view(np.uint8))) < size:
+                raise IdxError(f"{path} is truncated: header says {shape}")
     except (OSError, EOFError, zlib.error) as exc:  # gzip.BadGzipFile is an OSError
         raise IdxError(f"cannot read {path}: {exc}") from None
-    if len(raw) < 4 or raw[0] != 0 or raw[1] != 0 or raw[2] not in _DTYPES:  # before its size: what it is
-        raise IdxError(f"{path} is not an idx file")
-    if len(raw) > max_bytes:
-        if max_bytes < MAX_IDX_BYTES:
-            raise IdxError(f"{path} holds more than the {max_bytes:,} bytes expected of it")
-        raise IdxError(f"{path} unpacks to more than {MAX_IDX_BYTES >> 30} GB; that is no image dataset")
-    dtype = _DTYPES[raw[2]]
-    ndim = raw[3]
-    if ndim == 0:
-        raise IdxError(f"{path} declares no dimensions: it holds no images or labels")
-    header = 4 + 4 * ndim
-    shape = tuple(int.from_bytes(raw[4 + 4 * i : 8 + 4 * i], "big") for i in range(ndim))
-    count = math.prod(shape) if shape else 0  # Python's integers: numpy's would wrap a forged header to 0
-    if len(raw) - header < count * dtype.itemsize:
-        raise IdxError(f"{path} is truncated: header says {shape}")
-    values: np.ndarray = np.frombuffer(raw, dtype=dtype, count=count, offset=header).reshape(shape).copy()
     return values
+
+
+def _read_into(fh: BinaryIO, buffer: memoryview) -> int:
+    """Bytes read into buffer, until it is full or the file ends (a gzip stream gives a chunk at a time)."""
+    got = 0
+    while got < len(buffer):
+        n = fh.readinto(buffer[got:])
+        if not n:
+            break
+        got += n
+    return got

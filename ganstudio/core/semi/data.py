@@ -89,8 +89,8 @@ def official_test_split(path: str | None) -> LoadedImages:
         x, y = read_idx(images[0]), read_idx(labels[0]).astype(np.int64)
     except IdxError as exc:
         raise DataError(str(exc)) from None
-    if x.ndim != 3 or y.shape != (len(x),) or y.min() < 0 or y.max() >= 10:
-        raise DataError(f"{images[0]} and {labels[0]} are not one class from 0 to 9 per image")
+    if not len(x) or x.ndim != 3 or x.dtype != np.uint8 or y.shape != (len(x),) or y.min() < 0 or y.max() >= 10:
+        raise DataError(f"{images[0]} and {labels[0]} are not one class from 0 to 9 per image of 8-bit pixels")
     return LoadedImages(
         x[:, None], f"Fashion-MNIST test split ({len(x):,} images)", labels=y, class_names=FASHION_CLASSES
     )
