@@ -126,13 +126,12 @@ def cmd_classify(args: argparse.Namespace) -> int:
     from ganstudio.core.atomic import write_named_text
     from ganstudio.core.semi.classifier import load_classifier
     from ganstudio.core.semi.data import seen_in_training
-    from ganstudio.core.semi.image_inputs import read_image_inputs
     from ganstudio.core.semi.report import ClassifierReport
 
     out = Path(args.out)
     _refuse_overwriting_inputs(args)
     classifier = load_classifier(args.checkpoint)
-    inputs = read_image_inputs(args.images)
+    inputs = classifier.read_inputs(args.images)
     names = classifier.class_names
     labels = _read_labels(args.labels, len(inputs.images), len(names)) if args.labels else None
     probabilities = classifier.probabilities(inputs.images)

@@ -38,10 +38,9 @@ def one_line(error: BaseException) -> str:
 
 def _classify(checkpoint: str, source: str) -> ClassifiedImages:
     from ganstudio.core.semi.classifier import load_classifier
-    from ganstudio.core.semi.image_inputs import read_image_inputs
 
     classifier = load_classifier(checkpoint)
-    inputs = read_image_inputs(source)
+    inputs = classifier.read_inputs(source)
     if not len(inputs.images):
         raise ValueError(f"{Path(source).name}: no readable image ({inputs.skipped} skipped)")
     probabilities = np.array(classifier.probabilities(inputs.images), dtype=np.float32)  # its own copy crosses

@@ -230,3 +230,40 @@ def test_classify_says_when_its_images_are_ones_the_run_trained_on(semi_run, tmp
     assert "note: 34 of these 50 images are among the run's training images" in note and "--classifier" in note
     assert main(["classify", str(checkpoint), str(tmp_path / "held.npy"), "--out", str(tmp_path / "h.csv")]) == 0
     assert "training images" not in capsys.readouterr().out
+
+
+def test_a_colour_run_classifies_pictures_in_colour_as_it_learnt_them(tmp_path, capsys):
+    """Pictures were read in gray whatever the run: red and green of one brightness were one image to the
+    D of an RGB run, which called them all green where eval --classifier scored it 100 %."""
+    rng = np.random.default_rng(0)
+    for name, colour in (("green", (0, 130, 0)), ("red", (255, 0, 0))):
+        (tmp_path / "set" / name).mkdir(parents=True)
+        for i in range(40):
+            pixels = np.clip(np.array(colour) + rng.integers(-10, 10, (28, 28, 3)), 0, 255).astype(np.uint8)
+            Image.fromarray(pixels).save(tmp_path / "set" / name / f"{i}.png")
+    cfg = tiny_image_config(steps=40, labelled_per_class=5, batch_size=16, checkpoint_every=40)
+    cfg.data.dataset, cfg.data.path, cfg.data.channels = "image-folder", str(tmp_path / "set"), 3
+    cfg.quality.every = 0
+    (tmp_path / "cfg.json").write_text(cfg.to_json())
+    assert main(["train", "--config", str(tmp_path / "cfg.json"), "--out", str(tmp_path / "run")]) == 0
+    assert main(["eval", str(tmp_path / "run"), "--classifier"]) == 0
+    scored = float(capsys.readouterr().out.split("accuracy ")[1].split(" %")[0])
+    assert main(["classify", str(tmp_path / "run"), str(tmp_path / "set"), "--out", str(tmp_path / "p.csv")]) == 0
+    rows = list(csv.DictReader((tmp_path / "p.csv").open()))
+    right = sum(row["name"].split("/")[0] == row["predicted"] for row in rows) / len(rows)
+    assert len(rows) == 80 and scored >= 90 and right >= 0.9, (scored, right)
+
+
+def test_a_picture_gets_the_same_probabilities_alone_and_among_pictures_of_other_sizes(semi_run, tmp_path):
+    """A folder of several sizes brought every picture, a 28 px one too, up to 64 px and back down: the
+    same file was classified otherwise alone than beside a photo."""
+    checkpoint = str(semi_run / "checkpoints" / "latest.pt")
+    (tmp_path / "mixed").mkdir()
+    shoe = bundled_fashion_images()[0, 0]
+    Image.fromarray(shoe).save(tmp_path / "mixed" / "a.png")
+    Image.fromarray(np.full((90, 120), 200, np.uint8)).save(tmp_path / "mixed" / "b.png")
+    assert main(["classify", checkpoint, str(tmp_path / "mixed" / "a.png"), "--out", str(tmp_path / "alone.csv")]) == 0
+    assert main(["classify", checkpoint, str(tmp_path / "mixed"), "--out", str(tmp_path / "among.csv")]) == 0
+    alone = next(csv.reader((tmp_path / "alone.csv").open().readlines()[1:]))
+    among = next(row for row in csv.reader((tmp_path / "among.csv").open()) if row[0] == "a.png")
+    assert alone[1:] == among[1:]

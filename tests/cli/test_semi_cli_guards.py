@@ -216,7 +216,7 @@ def test_a_folder_over_the_limit_is_refused_before_any_image_is_read(checkpoint,
 def test_a_photo_is_brought_down_as_it_is_read_and_an_array_of_huge_rows_refused(checkpoint, tmp_path, capsys):
     """Memory follows the number of images, not their pixels: a folder of phone photos used to cost
     tens of MB a photo, decoded whole and stacked, then copied whole to floats."""
-    from ganstudio.core.semi.image_inputs import MIXED_SIDE, read_image_inputs
+    from ganstudio.core.semi.image_inputs import read_image_inputs
 
     folder = tmp_path / "photos"
     folder.mkdir()
@@ -225,9 +225,9 @@ def test_a_photo_is_brought_down_as_it_is_read_and_an_array_of_huge_rows_refused
         Image.fromarray(rng.integers(0, 256, (1500, 2000, 3), dtype=np.uint8)).save(folder / f"{i}.jpg")
     (folder / ".thumbnails").mkdir()  # a viewer's cache: no picture of the user's, as in training
     Image.fromarray(np.zeros((28, 28), np.uint8)).save(folder / ".thumbnails" / "0.png")
-    assert read_image_inputs(folder).images.shape == (2, MIXED_SIDE, MIXED_SIDE)
+    assert read_image_inputs(folder, 28, 1).images.shape == (2, 1, 28, 28)
     Image.fromarray(np.zeros((40, 60), np.uint8)).save(tmp_path / "wide.png")  # cropped, as training crops
-    assert read_image_inputs(tmp_path / "wide.png").images.shape == (1, MIXED_SIDE, MIXED_SIDE)
+    assert read_image_inputs(tmp_path / "wide.png", 28, 1).images.shape == (1, 1, 28, 28)
     assert main(["classify", str(checkpoint), str(folder), "--out", str(tmp_path / "p.csv")]) == 0
     assert "classified 2 images into" in capsys.readouterr().out
     np.save(tmp_path / "huge.npy", np.zeros((1, 4097, 4096), np.uint8))
@@ -240,7 +240,7 @@ def test_probabilities_are_the_same_a_chunk_at_a_time(checkpoint, monkeypatch):
     from ganstudio.core.semi.classifier import load_classifier
 
     classifier = load_classifier(checkpoint)
-    images = bundled_fashion_images()[:7, 0]
+    images = bundled_fashion_images()[:7]
     whole = classifier.probabilities(images)
     monkeypatch.setattr(classifier_module, "CHUNK_PIXELS", 2 * 28 * 28)
     assert np.allclose(classifier.probabilities(images), whole, atol=1e-6) and whole.shape == (7, 10)

@@ -176,6 +176,16 @@ def center_square(image: PIL.Image.Image, size: int) -> PIL.Image.Image:
     return image.crop((left, top, left + side, top + side)).resize((size, size), Image.Resampling.BICUBIC)
 
 
+def training_image(path: Path, mode: str, size: int) -> np.ndarray | None:
+    """A picture file as a training image: uint8 (C, size, size), C from mode ("L" or "RGB"); None when it
+    cannot be read. Classifying a picture reads it so too, or D would see it otherwise than it learnt."""
+    picture = read_picture(path, mode, size)
+    if picture is None:
+        return None
+    pixels = np.array(center_square(picture, size), dtype=np.uint8)  # a writable copy, as torch wants
+    return pixels[None] if pixels.ndim == 2 else np.ascontiguousarray(pixels.transpose(2, 0, 1))
+
+
 def visible_walk(folder: Path) -> Iterator[tuple[str, list[str], list[str]]]:
     """os.walk without hidden folders and files (.thumbnails, .DS_Store, a sync tool's .trash): they are no
     class of the user's, nor pictures of one."""
@@ -208,12 +218,11 @@ def load_image_folder(path: str | None, size: int, channels: int) -> LoadedImage
             if not is_regular_file(file):  # a FIFO or device would block open() forever
                 skipped += 1
                 continue
-            picture = read_picture(file, mode, size)
-            if picture is None:
+            image = training_image(file, mode, size)
+            if image is None:
                 skipped += 1
                 continue
-            arr = np.asarray(center_square(picture, size), dtype=np.uint8)
-            images.append(arr[None] if arr.ndim == 2 else arr.transpose(2, 0, 1))
+            images.append(image)
             relative = file.relative_to(folder).parts
             folders.append(relative[0] if len(relative) > 1 else "")
     if not images:

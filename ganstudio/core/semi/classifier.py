@@ -14,6 +14,7 @@ from ganstudio.core.config import ConfigError, DataConfig, RunConfig, check
 from ganstudio.core.data.images import fit_images
 from ganstudio.core.models import build_models
 from ganstudio.core.semi.data import held_out_set
+from ganstudio.core.semi.image_inputs import ImageInputs, read_image_inputs
 from ganstudio.core.semi.report import ClassifierReport
 from ganstudio.core.semi.scoring import predict, score_classifier
 from ganstudio.core.semi.trainer import CLASSIFIER_CLASSES
@@ -28,19 +29,29 @@ class ImageClassifier:
         self.config = config
         self.class_names = class_names
 
+    def read_inputs(self, path: str | Path) -> ImageInputs:
+        """The images of a file or folder, pictures read as this model's training read them."""
+        return read_image_inputs(path, self.config.data.image_size, self.config.data.channels)
+
     def probabilities(self, images: np.ndarray) -> np.ndarray:
-        """uint8 (N, H, W) images of any size -> float32 (N, K) class probabilities, rows summing to 1 over
-        the K real classes. Images are resized and given channels as the training data was (fit_images)."""
+        """uint8 (N, C, H, W) images of any size, C 1 or 3 -> float32 (N, K) class probabilities, rows summing
+        to 1 over the K real classes. Images are resized and given channels as the training data was (fit_images)."""
         images = np.asarray(images)
-        if images.dtype != np.uint8 or images.ndim != 3 or not 0 < len(images) <= MAX_CLASSIFIED:
+        if (
+            images.dtype != np.uint8
+            or images.ndim != 4
+            or images.shape[1] not in (1, 3)
+            or not 0 < len(images) <= MAX_CLASSIFIED
+        ):
             raise ValueError(
-                f"expected uint8 images (N, H, W) with 1 to {MAX_CLASSIFIED:,} images, got {images.dtype} {images.shape}"
+                f"expected uint8 images (N, 1 or 3, H, W) with 1 to {MAX_CLASSIFIED:,} images, "
+                f"got {images.dtype} {images.shape}"
             )
         d = self.config.data
-        chunk = max(1, CHUNK_PIXELS // (images.shape[1] * images.shape[2]))
+        chunk = max(1, CHUNK_PIXELS // int(np.prod(images.shape[1:])))
         parts = []
         for start in range(0, len(images), chunk):  # resized a chunk at a time: float copies of all would not fit
-            fitted = fit_images(images[start : start + chunk, None], d.image_size, d.channels)
+            fitted = fit_images(images[start : start + chunk], d.image_size, d.channels)
             parts.append(torch.softmax(predict(self.D, fitted, torch.device("cpu")), dim=1))
         probabilities: np.ndarray = torch.cat(parts).numpy().astype(np.float32)
         return probabilities
@@ -61,10 +72,6 @@ class ImageClassifier:
         d = self.config.data
         images = fit_images(held_out.images, d.image_size, d.channels)
         return score_classifier(self.D, images, held_out.labels, self.class_names, split, torch.device("cpu"))
-
-    def predict(self, images: np.ndarray) -> np.ndarray:
-        """(N,) int64 class indices, the most probable class of each image."""
-        return np.asarray(self.probabilities(images).argmax(axis=1), dtype=np.int64)
 
 
 def load_classifier(checkpoint: str | Path) -> ImageClassifier:

@@ -170,7 +170,7 @@ KNOWN_PLACES = ("fashion-mnist", "fashion-mnist-full")  # data at fixed places: 
 
 
 def seen_in_training(config: RunConfig, images: np.ndarray) -> int:
-    """How many of images (uint8, N x H x W) are, byte for byte, among the run's training images: an accuracy
+    """How many of images (uint8, N x C x H x W) are, byte for byte, among the run's training images: an accuracy
     over the bundled 10,000 counted the 8,000 the run trained on and flattered D. Only for data at fixed
     places (a checkpoint from elsewhere never chooses a folder to read); 0 when it is not on this machine."""
     if config.data.dataset not in KNOWN_PLACES:
@@ -179,6 +179,8 @@ def seen_in_training(config: RunConfig, images: np.ndarray) -> int:
     try:
         train = training_part(load_images(data, download=False), data)
     except DataError:
+        return 0
+    if images.shape[1:] != train.images.shape[1:]:  # pictures brought to another size: none is byte for byte
         return 0
     seen = {row.tobytes() for row in np.ascontiguousarray(train.images).reshape(len(train.images), -1)}
     rows = np.ascontiguousarray(images).reshape(len(images), -1)

@@ -12,29 +12,29 @@ import numpy as np
 
 from ganstudio.core.data.errors import DataError
 from ganstudio.core.data.idx import MAX_IDX_BYTES, IdxError, read_idx
-from ganstudio.core.data.images import IMAGE_SUFFIXES, center_square, is_regular_file, visible_walk
+from ganstudio.core.data.images import IMAGE_SUFFIXES, is_regular_file, training_image, visible_walk
 from ganstudio.core.data.npy_file import read_npy
-from ganstudio.core.data.picture import read_picture
 from ganstudio.core.wording import counted
 
 IDX_NAME = re.compile(r".*-images-idx3-ubyte(\.gz)?$")
 MAX_IMAGES = 1_000_000
-MIXED_SIDE = 64  # images of different sizes in one folder are centre-cropped square and brought to this side
 MAX_ROW_PIXELS = 4096 * 4096  # an array's image: larger is no picture to classify at the models' sizes
 
 
 @dataclass(frozen=True)
 class ImageInputs:
-    images: np.ndarray  # uint8 (N, H, W), grayscale
+    images: np.ndarray  # uint8 (N, C, H, W): pictures as the model takes them, arrays' rows as they are (C = 1)
     names: list[str]  # one per image: its file name, or "FILE:INDEX" for an array's rows
     skipped: int  # files in a folder that could not be read as images
 
 
-def read_image_inputs(path: str | Path) -> ImageInputs:
-    """Raises DataError (one line) for a path that is none of the kinds, or holds no readable image."""
+def read_image_inputs(path: str | Path, size: int, channels: int) -> ImageInputs:
+    """Pictures are read in the model's colours (channels) and brought to its size as the training reads a
+    folder of them; arrays are grayscale rows of any size, fitted later a chunk at a time. Raises DataError
+    (one line) for a path that is none of the kinds, or holds no readable image."""
     path = Path(path).expanduser()
     if path.is_dir():
-        return _read_folder(path)
+        return _read_folder(path, size, channels)
     if not path.exists():
         raise DataError(f"not found: {path}")
     if not is_regular_file(path):
@@ -48,7 +48,7 @@ def read_image_inputs(path: str | Path) -> ImageInputs:
             raise DataError(str(exc)) from None
         return _rows(path, images)
     if path.suffix.lower() in IMAGE_SUFFIXES:
-        image = _read_image(path)
+        image = _read_image(path, size, channels)
         if image is None:
             raise DataError(f"{path} {_why_unread(path)}")
         return ImageInputs(image[None], [path.name], 0)
@@ -70,26 +70,20 @@ def _rows(path: Path, images: np.ndarray) -> ImageInputs:
             f"{path} holds images of {images.shape[2]:,}x{images.shape[1]:,} pixels, over the "
             f"{MAX_ROW_PIXELS:,} classified: bring them to the model's size first"
         )
-    return ImageInputs(np.ascontiguousarray(images), [f"{path.name}:{i}" for i in range(len(images))], 0)
+    return ImageInputs(np.ascontiguousarray(images)[:, None], [f"{path.name}:{i}" for i in range(len(images))], 0)
 
 
-def _read_image(path: Path) -> np.ndarray | None:
-    """A grayscale uint8 (H, W) image; None if unreadable. An image over PIL's decompression-bomb size (about
-    90 megapixels; PIL would warn on stderr and decode it) is not read either: it is no picture to classify
-    at 28 px. One larger than MIXED_SIDE, or not square, is centre-cropped and brought to MIXED_SIDE as it is
-    read (a JPEG decodes at a fraction of its size), so a folder of photos costs a few KB an image, not tens
-    of MB, and every picture is cropped as the training images were."""
+def _read_image(path: Path, size: int, channels: int) -> np.ndarray | None:
+    """A uint8 (C, size, size) image, cropped and resized as load_image_folder makes a training image of it
+    (an RGB run's pictures in colour: read as gray, two colours of one brightness were one); None if
+    unreadable. An image over PIL's decompression-bomb size (about 90 megapixels; PIL would warn on stderr
+    and decode it) is not read either: it is no picture to classify at a model's size. A JPEG decodes at a
+    fraction of its size, so a folder of photos costs a few KB an image, not tens of MB."""
     from PIL import Image
 
     with warnings.catch_warnings():
         warnings.simplefilter("error", Image.DecompressionBombWarning)  # read_picture then returns None
-        picture = read_picture(path, "L", size=MIXED_SIDE)
-    if picture is None:
-        return None
-    width, height = picture.size
-    if max(width, height) > MIXED_SIDE or width != height:
-        picture = center_square(picture, MIXED_SIDE)  # cropped as the training images were
-    return np.array(picture, dtype=np.uint8)  # a writable copy, as torch wants
+        return training_image(path, "L" if channels == 1 else "RGB", size)
 
 
 def _why_unread(path: Path) -> str:
@@ -126,13 +120,13 @@ def _image_files(folder: Path) -> list[Path]:
     return sorted(files)
 
 
-def _read_folder(folder: Path) -> ImageInputs:
+def _read_folder(folder: Path, size: int, channels: int) -> ImageInputs:
     files = _image_files(folder)
     images: list[np.ndarray] = []
     names: list[str] = []
     skipped = 0
     for file in files:
-        image = _read_image(file) if is_regular_file(file) else None  # a FIFO would block open()
+        image = _read_image(file, size, channels) if is_regular_file(file) else None  # a FIFO would block open()
         if image is None:
             skipped += 1
             continue
@@ -141,8 +135,4 @@ def _read_folder(folder: Path) -> ImageInputs:
     if not images:
         extra = f" ({counted(skipped, 'unreadable file')} skipped)" if skipped else ""
         raise DataError(f"no readable image in {folder}{extra}")
-    if len({im.shape for im in images}) > 1:  # small squares of several sides: one side, to stack them
-        from PIL import Image
-
-        images = [np.asarray(center_square(Image.fromarray(im), MIXED_SIDE)) for im in images]
     return ImageInputs(np.stack(images), names, skipped)
