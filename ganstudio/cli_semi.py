@@ -95,19 +95,27 @@ def eval_classifier(args: argparse.Namespace) -> int:
 def _read_labels(path: str, count: int, classes: int) -> np.ndarray:
     import numpy as np
 
-    from ganstudio.core.data.idx import IdxError, read_idx
+    from ganstudio.core.data.idx import IdxError, IdxTooLarge, read_idx
 
     try:  # `count` labels of at most 8 bytes each: a header that says more is refused before they are read
         labels = read_idx(path, max_bytes=8 * count)
+    except IdxTooLarge as exc:
+        raise CliError(_not_the_labels(path, exc.shape, count)) from None
     except IdxError as exc:
         raise CliError(str(exc)) from None
     if labels.ndim != 1 or labels.dtype.kind not in "iu":
         raise CliError(f"{path} holds {labels.dtype} {labels.shape}, not one class index per image")
     if len(labels) != count:
-        raise CliError(f"{path} holds {len(labels):,} labels for {count:,} images read")
+        raise CliError(_not_the_labels(path, labels.shape, count))
     if len(labels) and (labels.min() < 0 or labels.max() >= classes):
         raise CliError(f"{path} holds classes outside 0 to {classes - 1}")
     return labels.astype(np.int64)
+
+
+def _not_the_labels(path: str, shape: tuple[int, ...], count: int) -> str:
+    if len(shape) != 1:
+        return f"{path} holds {shape}, images or other arrays, not labels (one class index per image, an idx1 file)"
+    return f"{path} holds {shape[0]:,} labels for {count:,} images read"
 
 
 def _refuse_overwriting_inputs(args: argparse.Namespace) -> None:

@@ -124,13 +124,19 @@ def test_a_labels_file_is_read_no_further_than_the_labels_it_should_hold(semi_ru
     assert main(["classify", *args, "--out", str(tmp_path / "p.csv")]) == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert err == [
-        f"ganstudio: error: {tmp_path / 'many-labels-idx1-ubyte.gz'} holds more than the 16 bytes expected of it "
-        "(its header says (10000000,))"
+        f"ganstudio: error: {tmp_path / 'many-labels-idx1-ubyte.gz'} holds 10,000,000 labels for 2 images read"
     ]
     np.save(tmp_path / "labels.npy", np.zeros(1000, dtype=np.uint8))  # a .npy given as labels: said as such
     args[-1] = str(tmp_path / "labels.npy")
     assert main(["classify", *args, "--out", str(tmp_path / "p.csv")]) == 2
     assert capsys.readouterr().err.strip() == f"ganstudio: error: {tmp_path / 'labels.npy'} is not an idx file"
+    write_idx(tmp_path / "some-images-idx3-ubyte", np.zeros((2, 28, 28), dtype=np.uint8))  # images, not labels
+    args[-1] = str(tmp_path / "some-images-idx3-ubyte")
+    assert main(["classify", *args, "--out", str(tmp_path / "p.csv")]) == 2
+    assert "holds (2, 28, 28), images or other arrays, not labels" in capsys.readouterr().err
+    args[-1] = str(tmp_path / "nowhere-labels-idx1-ubyte")
+    assert main(["classify", *args, "--out", str(tmp_path / "p.csv")]) == 2
+    assert capsys.readouterr().err.strip() == f"ganstudio: error: not found: {tmp_path / 'nowhere-labels-idx1-ubyte'}"
     write_idx(tmp_path / "two-labels-idx1-ubyte.gz", np.array([1, 3], dtype=np.uint8))
     args[-1] = str(tmp_path / "two-labels-idx1-ubyte.gz")
     assert main(["classify", *args, "--out", str(tmp_path / "p.csv")]) == 0

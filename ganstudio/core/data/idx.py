@@ -27,11 +27,22 @@ class IdxError(ValueError):
     pass
 
 
+class IdxTooLarge(IdxError):
+    """The header declares more values than the caller expects; shape says what it declares, so a caller that
+    knows what the file should hold (labels for N images) can say what is wrong in those words."""
+
+    def __init__(self, message: str, shape: tuple[int, ...]):
+        super().__init__(message)
+        self.shape = shape
+
+
 def read_idx(path: str | Path, max_bytes: int = MAX_IDX_BYTES) -> np.ndarray:
     """max_bytes: what the values may take; a caller that knows how much it expects (labels for N images)
     gives less. The header's sizes are checked against it before the values are read, and only the values
     it declares are read, straight into the array: a gzip that inflates to gigabytes costs nothing more."""
     path = Path(path)
+    if not path.exists():
+        raise IdxError(f"not found: {path}")
     if not path.is_file():  # a FIFO or device would block the read forever
         raise IdxError(f"{path} is not a regular file")
     opener = gzip.open if path.suffix == ".gz" else open
@@ -50,10 +61,10 @@ def read_idx(path: str | Path, max_bytes: int = MAX_IDX_BYTES) -> np.ndarray:
             size = math.prod(shape) * dtype.itemsize  # Python's integers: numpy's would wrap a forged header to 0
             if size > max_bytes:
                 if max_bytes < MAX_IDX_BYTES:
-                    raise IdxError(
-                        f"{path} holds more than the {max_bytes:,} bytes expected of it (its header says {shape})"
-                    )
-                raise IdxError(f"{path} declares {shape}, over {MAX_IDX_BYTES >> 30} GB; that is no image dataset")
+                    raise IdxTooLarge(f"{path} holds more than the {max_bytes:,} bytes expected of it ({shape})", shape)
+                raise IdxTooLarge(
+                    f"{path} declares {shape}, over {MAX_IDX_BYTES >> 30} GB; that is no image dataset", shape
+                )
             values = np.empty(shape, dtype=dtype)
             if _read_into(fh, memoryview(values.reshape(-1).view(np.uint8))) < size:
                 raise IdxError(f"{path} is truncated: header says {shape}")
