@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 
 from ganstudio.cli_errors import CliError
 from ganstudio.cli_types import checkpoint_file, flags_given, named, output_file, overwritten_input
-from ganstudio.core.wording import counted
+from ganstudio.core.wording import counted, first_named
 
 if TYPE_CHECKING:  # numpy and the engine load when a command runs, not when the CLI parses
     import numpy as np
@@ -150,7 +150,11 @@ def cmd_classify(args: argparse.Namespace) -> int:
     for name, guess, row in zip(inputs.names, predicted, probabilities, strict=True):
         writer.writerow([name, names[guess], *(f"{p:.6f}" for p in row)])
     write_named_text(out, text.getvalue())
-    skipped = f"; {counted(inputs.skipped, 'unreadable file')} skipped" if inputs.skipped else ""
+    skipped = (
+        f"; {counted(len(inputs.skipped), 'unreadable file')} skipped: {first_named(inputs.skipped)}"
+        if inputs.skipped
+        else ""
+    )
     print(f"classified {counted(len(predicted), 'image')} into {out}{skipped}")
     if labels is not None:
         _print_report(
@@ -159,7 +163,8 @@ def cmd_classify(args: argparse.Namespace) -> int:
     seen = seen_in_training(classifier.config, inputs.images)
     if seen:
         print(
-            f"note: {seen:,} of these {len(inputs.images):,} images are among the run's training images: D does "
+            f"note: {'this image is' if len(inputs.images) == 1 else f'{seen:,} of these {len(inputs.images):,} images are'} "
+            "among the run's training images: D does "
             "better on those than on new ones; `ganstudio eval CHECKPOINT --classifier` scores the held-out "
             "split it never trained on"
         )

@@ -202,7 +202,11 @@ def semi_supervised_problems(config: RunConfig) -> list[tuple[str, str]]:
         problems.append(("model.d_dropout", "is built into the DCGAN discriminator; set 0 for the MLPs"))
     if lo.class_balance and not t.labelled_per_class:
         problems.append(
-            ("loss.class_balance", "spreads a semi-supervised D's class guesses: set train.labelled_per_class above 0")
+            (
+                "loss.class_balance",
+                "spreads a semi-supervised D's class guesses: set it to 0 for an ordinary GAN "
+                "(train.labelled_per_class 0), or give labels per class",
+            )
         )
     if not t.labelled_per_class:
         return problems

@@ -1,6 +1,12 @@
-"""Counts said in words the way a person writes them: "1 image", "2,000 images"."""
+"""Counts and lists said in words the way a person writes them: "1 image", "2,000 images", "a, b and 3 more"."""
 
 
 def counted(n: int, noun: str, plural: str | None = None) -> str:
     """n with the noun in the number it takes; `plural` for nouns that do not just add an s."""
     return f"{n:,} {noun if n == 1 else plural or noun + 's'}"
+
+
+def first_named(names: list[str], shown: int = 3) -> str:
+    """The first few of names, and how many more: a list of thousands stays one line."""
+    more = f" and {len(names) - shown:,} more" if len(names) > shown else ""
+    return ", ".join(names[:shown]) + more

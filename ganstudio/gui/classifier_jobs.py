@@ -27,7 +27,7 @@ class ClassifiedImages:
     names: list[str]  # one per image
     class_names: tuple[str, ...]
     probabilities: np.ndarray  # float32 (N, K)
-    skipped: int  # files that were not readable images
+    skipped: list[str]  # files that were not readable images
 
 
 def one_line(error: BaseException) -> str:
@@ -42,7 +42,7 @@ def _classify(checkpoint: str, source: str) -> ClassifiedImages:
     classifier = load_classifier(checkpoint)
     inputs = classifier.read_inputs(source)
     if not len(inputs.images):
-        raise ValueError(f"{Path(source).name}: no readable image ({inputs.skipped} skipped)")
+        raise ValueError(f"{Path(source).name}: no readable image ({len(inputs.skipped):,} skipped)")
     probabilities = np.array(classifier.probabilities(inputs.images), dtype=np.float32)  # its own copy crosses
     return ClassifiedImages(
         source, checkpoint, list(inputs.names), tuple(classifier.class_names), probabilities, inputs.skipped

@@ -89,7 +89,7 @@ def test_classify_reads_every_input_kind(semi_run, tmp_path, capsys):
         assert all(abs(sum(map(float, row[2:])) - 1) < 1e-4 for row in rows[1:])
         printed = capsys.readouterr().out
         assert ("accuracy" in printed) == (count == 12)
-        assert ("1 unreadable file skipped" in printed) == (source == "folder")
+        assert ("1 unreadable file skipped: broken.png" in printed) == (source == "folder")
 
 
 def test_classify_refuses_bad_inputs_in_one_line(semi_run, tmp_path, capsys):

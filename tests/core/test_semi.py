@@ -190,6 +190,7 @@ def test_class_balance_without_labels_is_refused_by_name():
     with pytest.raises(ConfigError) as refused:
         check(cfg)
     assert [name for name, _ in refused.value.problems] == ["loss.class_balance"]
+    assert "set it to 0 for an ordinary GAN" in refused.value.problems[0][1]  # not: undo turning semi off
     cfg.train.labelled_per_class = 3
     cfg.loss.feature_matching = True
     check(cfg)

@@ -14,7 +14,7 @@ from ganstudio.core.data.errors import DataError
 from ganstudio.core.data.idx import MAX_IDX_BYTES, IdxError, read_idx
 from ganstudio.core.data.images import IMAGE_SUFFIXES, is_regular_file, training_image, visible_walk
 from ganstudio.core.data.npy_file import read_npy
-from ganstudio.core.wording import counted
+from ganstudio.core.wording import counted, first_named
 
 IDX_NAME = re.compile(r".*-images-idx3-ubyte(\.gz)?$")
 MAX_IMAGES = 1_000_000
@@ -25,7 +25,7 @@ MAX_ROW_PIXELS = 4096 * 4096  # an array's image: larger is no picture to classi
 class ImageInputs:
     images: np.ndarray  # uint8 (N, C, H, W): pictures as the model takes them, arrays' rows as they are (C = 1)
     names: list[str]  # one per image: its file name, or "FILE:INDEX" for an array's rows
-    skipped: int  # files in a folder that could not be read as images
+    skipped: list[str]  # files in a folder that could not be read as images, as names are given
 
 
 def read_image_inputs(path: str | Path, size: int, channels: int) -> ImageInputs:
@@ -51,7 +51,7 @@ def read_image_inputs(path: str | Path, size: int, channels: int) -> ImageInputs
         image = _read_image(path, size, channels)
         if image is None:
             raise DataError(f"{path} {_why_unread(path)}")
-        return ImageInputs(image[None], [path.name], 0)
+        return ImageInputs(image[None], [path.name], [])
     raise DataError(
         f"{path} is not a folder of images, an image file, a .npy of (N, 28, 28) uint8 "
         "or an idx file (*-images-idx3-ubyte[.gz])"
@@ -70,7 +70,7 @@ def _rows(path: Path, images: np.ndarray) -> ImageInputs:
             f"{path} holds images of {images.shape[2]:,}x{images.shape[1]:,} pixels, over the "
             f"{MAX_ROW_PIXELS:,} classified: bring them to the model's size first"
         )
-    return ImageInputs(np.ascontiguousarray(images)[:, None], [f"{path.name}:{i}" for i in range(len(images))], 0)
+    return ImageInputs(np.ascontiguousarray(images)[:, None], [f"{path.name}:{i}" for i in range(len(images))], [])
 
 
 def _read_image(path: Path, size: int, channels: int) -> np.ndarray | None:
@@ -124,15 +124,15 @@ def _read_folder(folder: Path, size: int, channels: int) -> ImageInputs:
     files = _image_files(folder)
     images: list[np.ndarray] = []
     names: list[str] = []
-    skipped = 0
+    skipped: list[str] = []
     for file in files:
         image = _read_image(file, size, channels) if is_regular_file(file) else None  # a FIFO would block open()
         if image is None:
-            skipped += 1
+            skipped.append(str(file.relative_to(folder)))
             continue
         images.append(image)
         names.append(str(file.relative_to(folder)))
     if not images:
-        extra = f" ({counted(skipped, 'unreadable file')} skipped)" if skipped else ""
+        extra = f" ({counted(len(skipped), 'unreadable file')} skipped: {first_named(skipped)})" if skipped else ""
         raise DataError(f"no readable image in {folder}{extra}")
     return ImageInputs(np.stack(images), names, skipped)

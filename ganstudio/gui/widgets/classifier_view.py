@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
 from ganstudio.core.config import RunConfig
 from ganstudio.core.semi.baseline_rules import baseline_problem
 from ganstudio.core.semi.report import BASELINE_FILE, ClassifierReport
+from ganstudio.core.wording import first_named
 from ganstudio.gui.classifier_jobs import BaselineJob, ClassifiedImages, ClassifyJob
 from ganstudio.gui.widgets.accuracy_plot import AccuracyPlot
 from ganstudio.gui.widgets.class_accuracy_table import ClassAccuracyTable
@@ -333,7 +334,7 @@ class ClassifierView(QWidget):
             said = ", ".join(f"{result.class_names[k]} {counts[k]:,}" for k in common)
             text += f"; {len(result.names):,} images read (most called {said}), the first shown"
         if result.skipped:
-            text += f"; {result.skipped:,} skipped (not images)"
+            text += f"; {len(result.skipped):,} skipped, not readable images: {first_named(result.skipped)}"
         if self.others_dropped:
             text += f"; the first of {self.others_dropped + 1} files dropped (drop a folder to classify them all)"
         self._classify_ended(text)
