@@ -160,7 +160,7 @@ def cmd_classify(args: argparse.Namespace) -> int:
         _print_report(
             ClassifierReport.from_predictions(predicted, labels, names, f"the {len(labels):,} images of {args.images}")
         )
-    seen = seen_in_training(classifier.config, inputs.images)
+    seen = int(seen_in_training(classifier.config, inputs.images).sum())
     if seen:
         print(
             f"note: {'this image is' if len(inputs.images) == 1 else f'{seen:,} of these {len(inputs.images):,} images are'} "

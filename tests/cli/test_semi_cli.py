@@ -165,6 +165,24 @@ def test_a_npy_that_is_not_pixels_is_named_for_what_it_is(semi_run, tmp_path, ca
     assert not (tmp_path / "p.csv").exists()
 
 
+def test_eval_on_the_official_test_split_leaves_out_the_bundled_images_the_run_trained_on(semi_run, tmp_path, capsys):
+    """The bundled 10,000 are the official test images: a bundled run's D was scored on the 8,000 it trained
+    on (its labelled ones among them), under the words "the official Fashion-MNIST test split"."""
+    full = tmp_path / "full"
+    full.mkdir()
+    write_idx(full / "train-images-idx3-ubyte", bundled_fashion_images()[:20, 0])
+    write_idx(full / "train-labels-idx1-ubyte", bundled_fashion_labels()[:20])
+    write_idx(full / "t10k-images-idx3-ubyte", bundled_fashion_images()[:, 0])
+    write_idx(full / "t10k-labels-idx1-ubyte", bundled_fashion_labels())
+    checkpoint = str(semi_run / "checkpoints" / "latest.pt")
+    assert main(["eval", checkpoint, "--classifier", "--dataset", "fashion-mnist-full", "--data-path", str(full)]) == 0
+    on_full = capsys.readouterr().out.splitlines()[0]
+    assert on_full.endswith("less the 8,000 the run trained on: 2,000 images"), on_full
+    assert main(["eval", checkpoint, "--classifier"]) == 0
+    own = capsys.readouterr().out.splitlines()[0]
+    assert own.split(" %")[0] == on_full.split(" %")[0]  # the same 2,000 images: the run's own held-out split
+
+
 def test_eval_classifier_refuses_an_ordinary_checkpoint(small_checkpoint, capsys):
     assert main(["eval", str(small_checkpoint), "--classifier"]) == 2
     assert "not a semi-supervised checkpoint" in capsys.readouterr().err

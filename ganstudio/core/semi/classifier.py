@@ -13,7 +13,7 @@ from ganstudio.core.checkpoint import CheckpointError, load_checkpoint, load_mod
 from ganstudio.core.config import ConfigError, DataConfig, RunConfig, check
 from ganstudio.core.data.images import fit_images
 from ganstudio.core.models import build_models
-from ganstudio.core.semi.data import held_out_set
+from ganstudio.core.semi.data import held_out_set, seen_in_training
 from ganstudio.core.semi.image_inputs import ImageInputs, read_image_inputs
 from ganstudio.core.semi.report import ClassifierReport
 from ganstudio.core.semi.scoring import predict, score_classifier
@@ -69,9 +69,17 @@ class ImageClassifier:
                 f"({', '.join(held_out.class_names[:4])}, ...)"
             )
         assert held_out.labels is not None
+        images, labels = held_out.images, held_out.labels
+        if scored.data.dataset != self.config.data.dataset:  # another set's split may hold this run's images
+            seen = seen_in_training(self.config, images)
+            if seen.all():
+                raise CheckpointError(f"every image of {split} is among the run's training images: none is held out")
+            if seen.any():
+                images, labels = images[~seen], labels[~seen]
+                split = f"{split}, less the {int(seen.sum()):,} the run trained on: {len(labels):,} images"
         d = self.config.data
-        images = fit_images(held_out.images, d.image_size, d.channels)
-        return score_classifier(self.D, images, held_out.labels, self.class_names, split, torch.device("cpu"))
+        fitted = fit_images(images, d.image_size, d.channels)
+        return score_classifier(self.D, fitted, labels, self.class_names, split, torch.device("cpu"))
 
 
 def load_classifier(checkpoint: str | Path) -> ImageClassifier:

@@ -169,19 +169,21 @@ def held_out_set(config: RunConfig) -> tuple[LoadedImages, str]:
 KNOWN_PLACES = ("fashion-mnist", "fashion-mnist-full")  # data at fixed places: a checkpoint names no folder
 
 
-def seen_in_training(config: RunConfig, images: np.ndarray) -> int:
-    """How many of images (uint8, N x C x H x W) are, byte for byte, among the run's training images: an accuracy
-    over the bundled 10,000 counted the 8,000 the run trained on and flattered D. Only for data at fixed
-    places (a checkpoint from elsewhere never chooses a folder to read); 0 when it is not on this machine."""
+def seen_in_training(config: RunConfig, images: np.ndarray) -> np.ndarray:
+    """Which of images (uint8, N x C x H x W) are, byte for byte, among the run's training images (bool, N): an
+    accuracy over the bundled 10,000 counted the 8,000 the run trained on and flattered D, and the official
+    test split holds those same 10,000. Only for data at fixed places (a checkpoint from elsewhere never
+    chooses a folder to read); none when it is not on this machine."""
+    none = np.zeros(len(images), dtype=bool)
     if config.data.dataset not in KNOWN_PLACES:
-        return 0
+        return none
     data = replace(config.data, path=None)
     try:
         train = training_part(load_images(data, download=False), data)
     except DataError:
-        return 0
+        return none
     if images.shape[1:] != train.images.shape[1:]:  # pictures brought to another size: none is byte for byte
-        return 0
+        return none
     seen = {row.tobytes() for row in np.ascontiguousarray(train.images).reshape(len(train.images), -1)}
     rows = np.ascontiguousarray(images).reshape(len(images), -1)
-    return sum(row.tobytes() in seen for row in rows)
+    return np.fromiter((row.tobytes() in seen for row in rows), dtype=bool, count=len(rows))
