@@ -107,6 +107,23 @@ def test_a_semi_run_on_one_class_is_refused_and_makes_no_folder(tmp_path, capsys
     assert not out.exists()
 
 
+def test_a_semi_run_with_a_class_too_small_to_hold_any_image_out_is_refused_and_makes_no_folder(tmp_path, capsys):
+    """A class of 2 images held none out: the run began "scored on held-out 0" and died at its first check
+    with an internal error."""
+    for name, count in (("boot", 12), ("shoe", 2)):
+        (tmp_path / "set" / name).mkdir(parents=True)
+        for i in range(count):
+            Image.fromarray(np.full((28, 28), 20 * i, np.uint8)).save(tmp_path / "set" / name / f"{i}.png")
+    out = tmp_path / "run"
+    config = ["--set", "data.dataset=image-folder", "--set", f"data.path={tmp_path / 'set'}"]
+    assert main(["train", "--preset", "fashion-semi-100", *config, "--set", "train.labelled_per_class=1", "--steps", "5", "--out", str(out)]) == 2  # fmt: skip
+    assert one_error_line(capsys).endswith(
+        "class shoe has 2 images: a semi-supervised run holds out a fifth of each class to score D on, "
+        "so each class needs at least 3"
+    )
+    assert not out.exists()
+
+
 def test_forged_headers_are_truncated_files_not_crashes(checkpoint, tmp_path, capsys):
     """Headers claiming 10^12 or 2^93 images over a few bytes: numpy would allocate them, and numpy's
     product of the idx dimensions wrapped to 0."""

@@ -19,6 +19,7 @@ from ganstudio.core.data.errors import DataError
 from ganstudio.core.data.idx import IdxError, read_idx
 from ganstudio.core.data.images import ImageSource, LoadedImages, fit_images
 from ganstudio.core.paths import find_fashion_full
+from ganstudio.core.wording import counted
 
 SPLIT_SEED = 20161  # the held-out split is the same for every run and seed: accuracies compare across runs
 HELD_OUT_SHARE = 0.2  # of each class: the bundled 10,000 images split 8,000 / 2,000
@@ -63,9 +64,15 @@ def _fixed_split(loaded: LoadedImages) -> tuple[np.ndarray, np.ndarray]:
         raise DataError(f"a semi-supervised run needs labelled data: {loaded.unlabelled_reason}")
     rng = np.random.default_rng(SPLIT_SEED)
     held = []
-    for c in range(len(loaded.class_names)):
+    for c, name in enumerate(loaded.class_names):
         members = rng.permutation(np.flatnonzero(loaded.labels == c))
-        held.append(members[: round(len(members) * HELD_OUT_SHARE)])
+        share = round(len(members) * HELD_OUT_SHARE)
+        if not share:  # it would be scored on none of its images, and an accuracy over no class is no number
+            raise DataError(
+                f"class {name} has {counted(len(members), 'image')}: a semi-supervised run holds out a fifth of "
+                "each class to score D on, so each class needs at least 3"
+            )
+        held.append(members[:share])
     held_idx = np.sort(np.concatenate(held))
     return np.setdiff1d(np.arange(len(loaded.labels)), held_idx), held_idx
 
