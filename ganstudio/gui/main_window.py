@@ -417,12 +417,14 @@ class MainWindow(QMainWindow):
 
     def clear_run_views(self) -> None:
         """Every view of a run's history emptied, from one list: New run cleared all but the Distribution tab,
-        which kept the last run's picture."""
+        which kept the last run's picture. The Classifier tab lets go of the run folder too: a start refused
+        before its folder was made left it measuring the last run's baseline under an empty chart."""
         self.plots.clear()
         self.plots.show_loss_family(self.form.config().loss.kind)
         self.samples.clear()
         self.distribution.clear()
         self.classifier.clear()
+        self.classifier.set_run_folder(None)
 
     def update_controls(self) -> None:
         if not self.built:

@@ -235,3 +235,19 @@ def test_a_test_split_of_no_image_or_of_other_pixels_is_refused_in_words(tmp_pat
     write_idx(tmp_path / "t10k-labels-idx1-ubyte", np.arange(count) % 10)
     with pytest.raises(DataError, match="not one class from 0 to 9 per image"):
         official_test_split(str(tmp_path))
+
+
+def test_more_labels_a_class_than_a_fashion_set_has_is_refused_before_its_data_is_read():
+    """The form could not say it: the count came with the data, on Start, as a dialog."""
+    cfg = semi_config()
+    cfg.train.labelled_per_class = 801
+    with pytest.raises(ConfigError) as refused:
+        check(cfg)
+    assert refused.value.problems == [
+        ("train.labelled_per_class", "the fashion-mnist training images are 800 a class; give at most that many")
+    ]
+    cfg.train.labelled_per_class = 800
+    check(cfg)
+    cfg.data.dataset = "fashion-mnist-full"
+    cfg.train.labelled_per_class = 6000
+    check(cfg)

@@ -192,3 +192,23 @@ def test_measuring_the_baseline_of_an_opened_folder_downloads_nothing_its_config
         view.baseline_button.click()
     assert "nothing is downloaded here" in view.baseline_label.text(), view.baseline_label.text()
     assert not (tmp_path / "fetched-here").exists()
+
+
+def test_a_new_run_refused_by_its_data_leaves_no_tab_acting_on_the_last_run(qtbot, semi_window, tmp_path):
+    """A start refused after the views were emptied left the tab on the last run's folder: Measure baseline
+    then trained and wrote over that run's baseline under an empty chart."""
+    for name, count in (("boot", 12), ("shoe", 2)):
+        (tmp_path / "set" / name).mkdir(parents=True)
+        for i in range(count):
+            save_png(np.full((28, 28), 20 * i, np.uint8), tmp_path / "set" / name / f"{i}.png")
+    cfg = semi_config(labelled_per_class=1, steps=10)
+    cfg.data.dataset, cfg.data.path = "image-folder", str(tmp_path / "set")
+    semi_window.form.set_config(cfg)
+    qtbot.waitUntil(semi_window.controls.start_button.isEnabled, timeout=30000)  # the form has counted the images
+    with qtbot.waitSignal(semi_window.controller.finished, timeout=30000) as done:
+        semi_window.start()
+    assert done.args == ["error"] and "class shoe has 2 images" in semi_window.errors.dialog.text()
+    semi_window.errors.dialog.accept()
+    view = semi_window.classifier
+    assert view.run_dir is None and not view.baseline_button.isEnabled()
+    assert not view.classify_button.isEnabled() and view.classify_button.toolTip().startswith("Unavailable: ")

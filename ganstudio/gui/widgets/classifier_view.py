@@ -43,8 +43,14 @@ BASELINE_HELP = (
     "and scores it on the same held-out images, for the dashed reference line. It trains D alone for the "
     "run's steps, a fraction of the run's own time (the progress bar counts them); saved in the run folder"
 )
+NO_RUN = "open or start a semi-supervised run first"
 CLASSIFY_SHORTCUT = "Ctrl+K"
 CLASSIFY_FOLDER_SHORTCUT = "Ctrl+Shift+K"
+CLASSIFY_HELP = f"Choose an image, .npy or idx file to classify with the run's latest checkpoint ({CLASSIFY_SHORTCUT})"
+CLASSIFY_FOLDER_HELP = (
+    "Choose a folder to classify every image in it with the run's latest checkpoint "
+    f"({CLASSIFY_FOLDER_SHORTCUT}); the first image's probabilities are shown"
+)
 
 
 def _button(text: str, name: str, tip: str) -> QPushButton:
@@ -99,18 +105,9 @@ class ClassifierView(QWidget):
             "Drop an image file, a folder of images, a .npy or an idx file here to classify it with the run's "
             "latest checkpoint"
         )
-        self.classify_button = _button(
-            "Classify image…",
-            "classifyImageButton",
-            f"Choose an image, .npy or idx file to classify with the run's latest checkpoint ({CLASSIFY_SHORTCUT})",
-        )
+        self.classify_button = _button("Classify image…", "classifyImageButton", CLASSIFY_HELP)
         self.classify_button.setShortcut(QKeySequence(CLASSIFY_SHORTCUT))
-        self.classify_folder_button = _button(
-            "Classify folder…",
-            "classifyFolderButton",
-            "Choose a folder to classify every image in it with the run's latest checkpoint "
-            f"({CLASSIFY_FOLDER_SHORTCUT}); the first image's probabilities are shown",
-        )
+        self.classify_folder_button = _button("Classify folder…", "classifyFolderButton", CLASSIFY_FOLDER_HELP)
         self.classify_folder_button.setShortcut(QKeySequence(CLASSIFY_FOLDER_SHORTCUT))
         self.result_label = QLabel("", objectName="classifyResult")
         self.result_label.setWordWrap(True)
@@ -302,7 +299,7 @@ class ClassifierView(QWidget):
             return
         self.probabilities.setRowCount(0)  # the last image's, which stood under a "Cannot classify" for this one
         if self.run_dir is None:
-            self.result_label.setText("Cannot classify: open or start a semi-supervised run first")
+            self.result_label.setText(f"Cannot classify: {NO_RUN}")
             return
         checkpoint = RunDirectory(self.run_dir).latest_checkpoint
         if not checkpoint.is_file():
@@ -352,5 +349,6 @@ class ClassifierView(QWidget):
         )
         self.baseline_progress.setVisible(measuring)
         self.cancel_button.setVisible(measuring)
-        self.classify_button.setEnabled(not self.classify_job.busy)
-        self.classify_folder_button.setEnabled(not self.classify_job.busy)
+        for button, tip in ((self.classify_button, CLASSIFY_HELP), (self.classify_folder_button, CLASSIFY_FOLDER_HELP)):
+            button.setEnabled(self.run_dir is not None and not self.classify_job.busy)
+            button.setToolTip(tip if self.run_dir is not None else f"Unavailable: {NO_RUN}")
