@@ -57,7 +57,7 @@ def _measure(run_dir: str, should_stop: Callable[[], bool], progress: Callable[[
     run = RunDirectory.open(run_dir)
     config = config_in_folder(run.read_config(), run.path)
     report = train_baseline(config, should_stop=should_stop, progress=progress)
-    write_baseline(run_dir, report)
+    write_baseline(run_dir, report, config)
     return report
 
 

@@ -127,8 +127,11 @@ def test_the_baseline_trains_the_same_d_on_the_labels_alone_and_round_trips(tmp_
     report = train_baseline(cfg, progress=lambda step, total: seen.append((step, total)))
     assert seen[-1] == (20, 20) and 0 <= report.accuracy <= 1
     assert read_baseline(tmp_path) is None
-    write_baseline(tmp_path, report)
-    assert read_baseline(tmp_path) == report
+    write_baseline(tmp_path, report, cfg)
+    measured = read_baseline(tmp_path)
+    assert measured.report == report and measured.measured_for(cfg)
+    cfg.train.steps = 40  # the run was continued: the baseline trained for half of it
+    assert not measured.measured_for(cfg)
     (tmp_path / BASELINE_FILE).write_text("{not json", encoding="utf-8")
     assert read_baseline(tmp_path) is None
 

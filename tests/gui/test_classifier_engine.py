@@ -128,6 +128,13 @@ def test_the_baseline_is_measured_drawn_and_read_back(qtbot, semi_window, make_w
     assert other.files.open_run(semi_window.run_dir)
     assert other.classifier.plot.baseline_line.isVisible()
     assert other.classifier.plot.baseline == pytest.approx(view.plot.baseline)
+    longer = semi_window.form.config()
+    longer.train.steps *= 2  # the run continued: its gain over a baseline of half its length would mean nothing
+    other.classifier.set_run_folder(semi_window.run_dir, longer)
+    assert not other.classifier.plot.baseline_line.isVisible() and other.classifier.baseline is None
+    assert other.classifier.baseline_label.text() == (
+        "The baseline trained 10 D updates, this run 20: measure it again to compare them"
+    )
     view.set_run_folder(str(Path(semi_window.run_dir).parent / "another-run"))
     assert view.baseline_label.text() == "" and not view.plot.baseline_line.isVisible()  # that run has none
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 import torch
@@ -102,18 +103,36 @@ def baseline_discriminator(
     return D, semi, device
 
 
-def write_baseline(run_dir: str | Path, report: ClassifierReport) -> None:
-    """classifier_baseline.json in the run folder, written whole or not at all."""
-    text = json.dumps(report.to_record(), indent=2) + "\n"
+@dataclass(frozen=True)
+class MeasuredBaseline:
+    report: ClassifierReport
+    updates: int | None  # the D updates it trained (steps x k); None in a file written before they were kept
+
+    def measured_for(self, config: RunConfig) -> bool:
+        """Whether it trained as long as a run of config does: a run continued to more steps outgrows it."""
+        return self.updates is None or self.updates == baseline_updates(config)
+
+
+def baseline_updates(config: RunConfig) -> int:
+    return config.train.steps * config.train.k
+
+
+def write_baseline(run_dir: str | Path, report: ClassifierReport, config: RunConfig) -> None:
+    """classifier_baseline.json in the run folder, written whole or not at all, with how long it trained."""
+    text = json.dumps({**report.to_record(), "updates": baseline_updates(config)}, indent=2) + "\n"
     atomic_write(Path(run_dir) / BASELINE_FILE, lambda tmp: Path(tmp).write_text(text, encoding="utf-8"))
 
 
-def read_baseline(run_dir: str | Path) -> ClassifierReport | None:
+def read_baseline(run_dir: str | Path) -> MeasuredBaseline | None:
     """None when there is none, or the file is not one (a half-copied or edited file must not crash a view)."""
     path = Path(run_dir) / BASELINE_FILE
     try:
         if not path.is_file() or path.stat().st_size > 1 << 20:
             return None
-        return ClassifierReport.from_record(json.loads(path.read_text(encoding="utf-8")))
+        record = json.loads(path.read_text(encoding="utf-8"))
+        updates = record.get("updates")
+        if updates is not None and not (isinstance(updates, int) and 0 < updates < 1 << 63):
+            return None
+        return MeasuredBaseline(ClassifierReport.from_record(record), updates)
     except (OSError, ValueError, KeyError, TypeError, AttributeError, RecursionError):
         return None

@@ -204,12 +204,18 @@ class ClassifierView(QWidget):
             self.result_label.setText("")  # an image classified by the last run's checkpoint, or being classified
             self.probabilities.setRowCount(0)
         self.run_dir = run_dir
+        measured = None
         if run_dir is not None and (Path(run_dir) / BASELINE_FILE).is_file():  # the import costs only when used
-            from ganstudio.core.semi.baseline import read_baseline
+            from ganstudio.core.semi.baseline import baseline_updates, read_baseline
 
-            self.show_baseline(read_baseline(run_dir))
-        else:
-            self.show_baseline(None)
+            measured = read_baseline(run_dir)
+            if measured is not None and config is not None and not measured.measured_for(config):
+                self.baseline_label.setText(
+                    f"The baseline trained {measured.updates:,} D updates, this run {baseline_updates(config):,}: "
+                    "measure it again to compare them"
+                )
+                measured = None
+        self.show_baseline(None if measured is None else measured.report)
         self._update_buttons()
 
     def add(self, step: int, report: ClassifierReport) -> None:
