@@ -146,9 +146,14 @@ def test_checkpoints_that_cannot_classify_say_why(checkpoint, images, tmp_path, 
     def rename_a_class(state):
         state["classifier_classes"][0] = "T-shirt\nTrouser"
 
+    def widen(state):  # a few KB that named a D of billions of weights, built before anything was compared
+        state["config"]["model"].update(width=2048)
+        state["config"]["data"].update(image_size=64, channels=3)
+
     cases = (
         (forged(checkpoint, tmp_path, "nan.pt", poison), "not all finite"),
         (forged(checkpoint, tmp_path, "names.pt", rename_a_class), "not a list of short names"),
+        (forged(checkpoint, tmp_path, "wide.pt", widen), "its model is too big: model.width: G and D would have"),
         (checkpoint.parent.parent / "snapshot.pt", "names no classes"),
     )
     for path, says in cases:

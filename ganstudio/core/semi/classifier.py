@@ -104,6 +104,12 @@ def load_classifier(checkpoint: str | Path) -> ImageClassifier:
         raise CheckpointError(f"{path}: its classifier's class names are not a list of short names")
     if "discriminator" not in state:
         raise CheckpointError(f"{path} holds only a generator (an exported one?): no classifier")
+    from ganstudio.core.footprint import check_footprint
+
+    try:  # before the networks are made: a file of a few KB may name a model of billions of weights
+        check_footprint(config, torch.device("cpu"), training=False)
+    except ConfigError as exc:
+        raise CheckpointError(f"{path}: its model is too big: {exc}") from None
     with torch.random.fork_rng(devices=[]):
         _, D = build_models(config, class_logits=len(names))
     load_module_state(D, state["discriminator"], "discriminator")
