@@ -267,6 +267,8 @@ def restore_trainer(trainer: Trainer, state: dict[str, Any]) -> None:
         raise CheckpointError(
             f"the checkpoint's classes ({shown(saved)}) are not the data's ({shown(trainer.class_names)})"
         )
+    if (problem := trainer.restore_problem(state)) is not None:
+        raise CheckpointError(problem)
     load_module_state(trainer.G, state["generator"], "generator")
     if "discriminator" not in state:
         raise CheckpointError(

@@ -484,6 +484,11 @@ class Trainer:
     def state_dict(self) -> dict[str, Any]:
         return trainer_state(self)
 
+    def restore_problem(self, state: dict[str, Any]) -> str | None:
+        """Why a checkpoint read from disk cannot go on training here, beyond its networks' shapes (which
+        restore_trainer checks for every trainer); None when nothing is in the way."""
+        return None
+
     def load_state_dict(self, state: dict[str, Any]) -> None:
         restore_trainer_state(self, state)
         self._set_learning_rates()  # the config's rates, which a resume may have changed, not the saved groups'

@@ -266,3 +266,28 @@ def test_probabilities_are_the_same_a_chunk_at_a_time(checkpoint, monkeypatch):
     whole = classifier.probabilities(images)
     monkeypatch.setattr(classifier_module, "CHUNK_PIXELS", 2 * 28 * 28)
     assert np.allclose(classifier.probabilities(images), whole, atol=1e-6) and whole.shape == (7, 10)
+
+
+def test_a_resume_on_renamed_classes_or_changed_images_is_refused_and_changes_nothing(tmp_path, capsys):
+    """D's outputs are its classes in folder order: a class folder renamed turned an eval of 100 % into 0 %,
+    and images added re-drew the labelled and held-out images, so trained ones could be scored as held out."""
+    for name, shade in (("dark", 40), ("light", 210)):
+        (tmp_path / "set" / name).mkdir(parents=True)
+        for i in range(10):
+            Image.fromarray(np.full((28, 28), shade + i, np.uint8)).save(tmp_path / "set" / name / f"{i}.png")
+    cfg = tiny_image_config(steps=4, labelled_per_class=2, batch_size=8, checkpoint_every=4)
+    cfg.data.dataset, cfg.data.path, cfg.quality.every = "image-folder", str(tmp_path / "set"), 0
+    (tmp_path / "cfg.json").write_text(cfg.to_json())
+    run = tmp_path / "run"
+    with contextlib.redirect_stdout(io.StringIO()):
+        assert main(["train", "--config", str(tmp_path / "cfg.json"), "--out", str(run)]) == 0
+    capsys.readouterr()
+    before = {p: p.read_bytes() for p in run.rglob("*") if p.is_file()}
+    (tmp_path / "set" / "dark").rename(tmp_path / "set" / "zdark")  # the order is now light, zdark
+    assert main(["train", "--resume", str(run), "--steps", "8"]) == 2
+    assert "the checkpoint's D classifies dark, light, not the data's classes (light, zdark)" in one_error_line(capsys)
+    (tmp_path / "set" / "zdark").rename(tmp_path / "set" / "dark")
+    Image.fromarray(np.full((28, 28), 99, np.uint8)).save(tmp_path / "set" / "dark" / "new.png")
+    assert main(["train", "--resume", str(run), "--steps", "8"]) == 2
+    assert "the run's data has changed since this checkpoint" in one_error_line(capsys)
+    assert {p: p.read_bytes() for p in run.rglob("*") if p.is_file()} == before

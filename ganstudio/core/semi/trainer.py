@@ -4,6 +4,8 @@ checkpoints) is the Trainer's own, seeing D's realness logit logsumexp(l)."""
 
 from __future__ import annotations
 
+import functools
+import hashlib
 from collections.abc import Callable
 from typing import Any
 
@@ -20,6 +22,7 @@ from ganstudio.core.semi.scoring import score_classifier
 from ganstudio.core.trainer import Trainer
 
 CLASSIFIER_CLASSES = "classifier_classes"  # a semi-supervised checkpoint's key: the names of D's K outputs
+SPLIT_DIGEST = "split_digest"  # and its labelled and held-out images': a resume must find the same ones
 
 
 class SemiTrainer(Trainer):
@@ -97,7 +100,36 @@ class SemiTrainer(Trainer):
         )
 
     def state_dict(self) -> dict[str, Any]:
-        return {**super().state_dict(), CLASSIFIER_CLASSES: list(self.semi.class_names)}
+        return {
+            **super().state_dict(),
+            CLASSIFIER_CLASSES: list(self.semi.class_names),
+            SPLIT_DIGEST: self._split_digest,
+        }
+
+    @functools.cached_property
+    def _split_digest(self) -> str:
+        """The labelled and held-out images and their labels, hashed: an image folder changed between two
+        sessions re-draws both, and images the run trained on could then be scored as held out."""
+        digest = hashlib.sha256()
+        s = self.semi
+        for part in (s.labelled_images, s.labelled_targets, s.held_out_images, torch.from_numpy(s.held_out_labels)):
+            digest.update(part.detach().cpu().contiguous().numpy().tobytes())
+        return digest.hexdigest()
+
+    def restore_problem(self, state: dict[str, Any]) -> str | None:
+        saved = state.get(CLASSIFIER_CLASSES)
+        if saved != list(self.semi.class_names):
+            shown = ", ".join(map(str, saved[:6])) if isinstance(saved, list) else "none"
+            return (
+                f"the checkpoint's D classifies {shown}, not the data's classes ({', '.join(self.semi.class_names[:6])}): "
+                "its outputs would change meaning"
+            )
+        if state.get(SPLIT_DIGEST, self._split_digest) != self._split_digest:  # checkpoints before it have none
+            return (
+                "the run's data has changed since this checkpoint: its labelled and held-out images are not the ones "
+                "it trained and was scored on; train the changed data as a new run"
+            )
+        return None
 
 
 def make_trainer(config: RunConfig, device: torch.device | str | None = None, download: bool = True) -> Trainer:
