@@ -21,6 +21,7 @@ from ganstudio.core.wording import counted
 from ganstudio.gui.run_phase import RunAction, RunPhase
 
 if TYPE_CHECKING:
+    from ganstudio.core.semi.report import ClassifierReport
     from ganstudio.core.session import TrainingSession
     from ganstudio.gui.main_window import MainWindow
 
@@ -170,6 +171,7 @@ class RunFiles(QObject):
 
         w.clear_run_views()
         last = 0
+        scored: list[tuple[int, ClassifierReport]] = []
         for event in history:
             match event:
                 case StatsBatch(stats=stats):
@@ -182,7 +184,8 @@ class RunFiles(QObject):
                 case QualityScored(step=step, scores=scores, best=best):
                     w.plots.quality.add(step, scores, best)
                 case ClassifierScored(step=step, report=report):
-                    w.classifier.add(step, report)
+                    scored.append((step, report))
+        w.classifier.add_all(scored)  # the tables once, for the last check: refilled for each, they took seconds
         w.plots.flush()
         for step, path in pictures:
             try:

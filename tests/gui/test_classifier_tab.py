@@ -224,3 +224,20 @@ def test_a_lone_score_is_shown_on_the_steps_from_zero(qtbot):
     assert low <= 0 and 200 <= high < 260
     plot.add(400, 0.8)  # then the points' own span, as before
     qtbot.waitUntil(lambda: 150 < plot.viewRange()[0][0] < 200)
+
+
+def test_a_run_of_many_classes_shows_their_accuracies_without_a_matrix_no_one_could_read(make_window):
+    """Every cell of a 100-class matrix was measured again for each cell set: seconds of frozen window per
+    check, and a minute and a half at 300 classes; a matrix that size is no table to read anyway."""
+    view = make_window(semi_config()).classifier
+    names = tuple(f"class {i}" for i in range(200))
+    rng = np.random.default_rng(0)
+    labels = rng.integers(0, len(names), 4000)
+    view.add(300, ClassifierReport.from_predictions(labels, labels, names, SPLIT))
+    assert view.matrix.rowCount() == 0 and view.class_table.rowCount() == 200
+    assert "the confusion matrix of 200 classes is too large to show here" in view.matrix_title.text()
+    widest = view.class_table.fontMetrics().horizontalAdvance("100.0%")
+    assert view.class_table.columnWidth(0) >= widest  # sized to its contents once the fill ended
+    view.add(400, report(0.5))
+    assert view.matrix.rowCount() == 10 and view.matrix.columnWidth(0) > 0
+    assert view.matrix_title.text().startswith("Confusion matrix and per-class accuracy at step 400")

@@ -8,7 +8,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QTableWidget, QTableWidgetItem, QWidget
 
 from ganstudio.core.semi.report import ClassifierReport
-from ganstudio.gui.widgets.fitted_table import fit_read_only
+from ganstudio.gui.widgets.fitted_table import filled_at_once, fit_read_only
 
 
 def _percent(value: float | None) -> str:
@@ -38,11 +38,12 @@ class ClassAccuracyTable(QTableWidget):
 
     def _fill(self) -> None:
         names = list(self.report.class_names if self.report else self.baseline.class_names if self.baseline else ())
-        self.setRowCount(len(names))
-        self.setVerticalHeaderLabels(names)
-        self.setColumnHidden(1, self.baseline is None)
-        for row, name in enumerate(names):
-            for column, report in enumerate((self.report, self.baseline)):
-                item = QTableWidgetItem(_percent(report.per_class.get(name) if report else None))
-                item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
-                self.setItem(row, column, item)
+        with filled_at_once(self):
+            self.setRowCount(len(names))
+            self.setVerticalHeaderLabels(names)
+            self.setColumnHidden(1, self.baseline is None)
+            for row, name in enumerate(names):
+                for column, report in enumerate((self.report, self.baseline)):
+                    item = QTableWidgetItem(_percent(report.per_class.get(name) if report else None))
+                    item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+                    self.setItem(row, column, item)

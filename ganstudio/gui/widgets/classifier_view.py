@@ -30,8 +30,8 @@ from ganstudio.core.wording import first_named
 from ganstudio.gui.classifier_jobs import BaselineJob, ClassifiedImages, ClassifyJob
 from ganstudio.gui.widgets.accuracy_plot import AccuracyPlot
 from ganstudio.gui.widgets.class_accuracy_table import ClassAccuracyTable
-from ganstudio.gui.widgets.confusion_matrix import ConfusionMatrixTable
-from ganstudio.gui.widgets.fitted_table import fit_read_only
+from ganstudio.gui.widgets.confusion_matrix import MAX_SHOWN_CLASSES, ConfusionMatrixTable
+from ganstudio.gui.widgets.fitted_table import filled_at_once, fit_read_only
 from ganstudio.gui.widgets.image_drop import ImageDropArea
 
 NO_SCORES = (
@@ -219,16 +219,27 @@ class ClassifierView(QWidget):
         self._update_buttons()
 
     def add(self, step: int, report: ClassifierReport) -> None:
-        """One held-out check (a ClassifierScored event, live or from metrics.jsonl)."""
-        self.latest = (step, report)
-        self.plot.add(step, report.accuracy)
+        """One held-out check (a ClassifierScored event, live or watched)."""
+        self.add_all([(step, report)])
+
+    def add_all(self, scores: list[tuple[int, ClassifierReport]]) -> None:
+        """Held-out checks in step order (a run folder's log): all on the chart, the tables for the last only."""
+        if not scores:
+            return
+        for step, report in scores:
+            self.plot.add(step, report.accuracy)
+        step, report = self.latest = scores[-1]
         self.matrix.show_report(report)
         self.class_table.show_report(report)
         # its header as tall as the matrix's stacked class names: the rows line up, and the table is no longer
         # stretched to the matrix's height with an empty band at its foot
         self.class_table.horizontalHeader().setMinimumHeight(self.matrix.horizontalHeader().sizeHint().height())
+        classes = len(report.class_names)
         self.matrix_title.setText(
             f"Confusion matrix and per-class accuracy at step {step:,} (rows: true class, columns: D's choice)"
+            if classes <= MAX_SHOWN_CLASSES
+            else f"Per-class accuracy at step {step:,}; the confusion matrix of {classes:,} classes is too large to "
+            "show here: `ganstudio eval CHECKPOINT --classifier --json FILE` writes it"
         )
         self._show_summary()
         self.scores_changed.emit()
@@ -323,12 +334,13 @@ class ClassifierView(QWidget):
             return
         first = result.probabilities[0]
         order = sorted(range(len(first)), key=lambda k: -float(first[k]))
-        self.probabilities.setRowCount(len(order))
-        self.probabilities.setVerticalHeaderLabels([result.class_names[k] for k in order])
-        for row, k in enumerate(order):
-            item = QTableWidgetItem(f"{float(first[k]):.1%}")
-            item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
-            self.probabilities.setItem(row, 0, item)
+        with filled_at_once(self.probabilities):
+            self.probabilities.setRowCount(len(order))
+            self.probabilities.setVerticalHeaderLabels([result.class_names[k] for k in order])
+            for row, k in enumerate(order):
+                item = QTableWidgetItem(f"{float(first[k]):.1%}")
+                item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+                self.probabilities.setItem(row, 0, item)
         best = order[0]
         text = f"{result.names[0]}: {result.class_names[best]} ({float(first[best]):.1%})"
         if len(result.names) > 1:

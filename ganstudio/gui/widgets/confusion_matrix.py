@@ -8,7 +8,9 @@ from PySide6.QtGui import QColor
 from PySide6.QtWidgets import QTableWidget, QTableWidgetItem, QWidget
 
 from ganstudio.core.semi.report import ClassifierReport
-from ganstudio.gui.widgets.fitted_table import fit_read_only
+from ganstudio.gui.widgets.fitted_table import filled_at_once, fit_read_only
+
+MAX_SHOWN_CLASSES = 40  # a matrix of more classes is no table to read: eval --classifier --json writes it
 
 
 def _stacked(name: str) -> str:
@@ -27,23 +29,24 @@ class ConfusionMatrixTable(QTableWidget):
         fit_read_only(self)
 
     def show_report(self, report: ClassifierReport | None) -> None:
-        """None empties the table."""
-        if report is None:
-            self.setRowCount(0)
-            self.setColumnCount(0)
-            return
-        names = list(report.class_names)
-        self.setRowCount(len(names))
-        self.setColumnCount(len(names))
-        self.setVerticalHeaderLabels(names)
-        self.setHorizontalHeaderLabels([_stacked(name) for name in names])
-        for row, counts in enumerate(report.confusion):
-            total = sum(counts) or 1
-            for column, count in enumerate(counts):
-                item = QTableWidgetItem(f"{count:,}")
-                item.setTextAlignment(Qt.AlignmentFlag.AlignCenter)
-                share = count / total
-                base = (44, 160, 44) if row == column else (214, 39, 40)
-                item.setBackground(QColor(*base, int(200 * share)))
-                item.setToolTip(f"true {names[row]}, predicted {names[column]}: {count:,} of {sum(counts):,}")
-                self.setItem(row, column, item)
+        """None, or a report of more than MAX_SHOWN_CLASSES classes, empties the table."""
+        with filled_at_once(self):
+            if report is None or len(report.class_names) > MAX_SHOWN_CLASSES:
+                self.setRowCount(0)
+                self.setColumnCount(0)
+                return
+            names = list(report.class_names)
+            self.setRowCount(len(names))
+            self.setColumnCount(len(names))
+            self.setVerticalHeaderLabels(names)
+            self.setHorizontalHeaderLabels([_stacked(name) for name in names])
+            for row, counts in enumerate(report.confusion):
+                total = sum(counts) or 1
+                for column, count in enumerate(counts):
+                    item = QTableWidgetItem(f"{count:,}")
+                    item.setTextAlignment(Qt.AlignmentFlag.AlignCenter)
+                    share = count / total
+                    base = (44, 160, 44) if row == column else (214, 39, 40)
+                    item.setBackground(QColor(*base, int(200 * share)))
+                    item.setToolTip(f"true {names[row]}, predicted {names[column]}: {count:,} of {sum(counts):,}")
+                    self.setItem(row, column, item)
