@@ -6,6 +6,7 @@ lacks is exactly the unlabelled images and G."""
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -28,7 +29,7 @@ from ganstudio.core.semi.data import SemiData, build_semi_data
 from ganstudio.core.semi.report import BASELINE_FILE, ClassifierReport
 from ganstudio.core.semi.scoring import score_classifier
 
-PROGRESS_EVERY = 10  # D updates between progress calls
+PROGRESS_INTERVAL_S = 0.1  # between progress calls: a window shows them, and a GPU's updates take a millisecond
 
 
 class BaselineStopped(Exception):
@@ -76,6 +77,7 @@ def baseline_discriminator(
     draw_noise_from(D, rng)
     augment = Augmenter.for_run(t, device)
     total = t.steps * t.k
+    said = time.monotonic()
     for update in range(1, total + 1):
         if should_stop is not None and should_stop():
             raise BaselineStopped(f"the supervised baseline was stopped at update {update - 1:,} of {total:,}")
@@ -98,8 +100,9 @@ def baseline_discriminator(
             scaler.scale(loss).backward()
             scaler.step(optimizer)
             scaler.update()
-        if progress is not None and (update % PROGRESS_EVERY == 0 or update == total):
+        if progress is not None and (update == total or time.monotonic() - said >= PROGRESS_INTERVAL_S):
             progress(update, total)
+            said = time.monotonic()
     return D, semi, device
 
 
