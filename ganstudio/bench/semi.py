@@ -83,12 +83,13 @@ def main(args: argparse.Namespace) -> int:
     from ganstudio.core.semi.data import build_semi_data
 
     settings = list(dict.fromkeys(args.labels_per_class or [10, 100]))
+    classes = 0
     for per_class in settings:  # every setting's config and labelled subset refused now, not after runs
         config = _config(args, per_class, args.seeds - 1)
         problem = baseline_problem(config)
         if problem:
             raise BenchError(problem)
-        build_semi_data(config, torch.device("cpu"))
+        classes = len(build_semi_data(config, torch.device("cpu")).class_names)
     rows, results, split = [], [], ""
     for per_class in settings:
         semi, base, seconds = [], [], []
@@ -106,7 +107,7 @@ def main(args: argparse.Namespace) -> int:
         gain = 100 * (np.mean(semi) - np.mean(base))
         rows.append(
             [
-                f"{per_class:,} ({10 * per_class:,} labels)",
+                f"{per_class:,} ({classes * per_class:,} labels)",
                 spread(semi, scale=100) + " %",
                 spread(base, scale=100) + " %",
                 f"{gain:+.1f} points",

@@ -189,12 +189,18 @@ def test_eval_classifier_refuses_an_ordinary_checkpoint(small_checkpoint, capsys
 
 
 def test_bench_semi_runs_on_a_tiny_budget(tmp_path):
+    for k, name in enumerate(("bag", "boot", "coat")):  # three classes: the labels were counted as ten a setting
+        (tmp_path / "set" / name).mkdir(parents=True)
+        for i in range(10):
+            Image.fromarray(np.full((28, 28), 60 * k + i, np.uint8)).save(tmp_path / "set" / name / f"{i}.png")
     result = run_cli(
         "bench", "semi", "--steps", "3", "--seeds", "1", "--labels-per-class", "2",
         "--set", "model.width=8", "--set", "train.batch_size=8", "--json", str(tmp_path / "semi.json"),
+        "--set", "data.dataset=image-folder", "--set", f"data.path={tmp_path / 'set'}",
     )  # fmt: skip
     assert result.returncode == 0, result.stderr
     assert "supervised baseline" in result.stdout and "0.93 %" in result.stdout and "not Fashion-MNIST" in result.stdout
+    assert "2 (6 labels)" in result.stdout
     saved = json.loads((tmp_path / "semi.json").read_text())
     assert saved["settings"][0]["labelled_per_class"] == 2 and len(saved["settings"][0]["semi_accuracy"]) == 1
 
