@@ -36,14 +36,14 @@ def one_line(error: BaseException) -> str:
     return lines[0] if lines else type(error).__name__
 
 
-def _classify(checkpoint: str, source: str) -> ClassifiedImages:
+def _classify(checkpoint: str, source: str, should_stop: Callable[[], bool]) -> ClassifiedImages:
     from ganstudio.core.semi.classifier import load_classifier
 
     classifier = load_classifier(checkpoint)
-    inputs = classifier.read_inputs(source)
+    inputs = classifier.read_inputs(source, should_stop)
     if not len(inputs.images):
         raise ValueError(f"{Path(source).name}: no readable image ({len(inputs.skipped):,} skipped)")
-    probabilities = np.array(classifier.probabilities(inputs.images), dtype=np.float32)  # its own copy crosses
+    probabilities = np.array(classifier.probabilities(inputs.images, should_stop), dtype=np.float32)  # a copy crosses
     return ClassifiedImages(
         source, checkpoint, list(inputs.names), tuple(classifier.class_names), probabilities, inputs.skipped
     )
@@ -72,14 +72,24 @@ def _on_all_cores(function: Callable[..., object], *args: object) -> object:
 
 class PoolJob(QObject):
     """One job at a time on a pool thread; the worker's answers go to this object's own slots, a connection
-    Qt queues to the GUI thread and drops when the tab has gone meanwhile."""
+    Qt queues to the GUI thread and drops when the tab has gone meanwhile. cancel() stops it at its next
+    check of should_stop, and nothing is written then."""
 
     done = Signal(object)  # what the job returned
     failed = Signal(str)  # one line
+    cancelled = Signal()
 
     def __init__(self, parent: QObject | None = None):
         super().__init__(parent)
         self.busy = False
+        self._stop = threading.Event()
+
+    def _new_stop(self) -> threading.Event:
+        self._stop = threading.Event()
+        return self._stop
+
+    def cancel(self) -> None:
+        self._stop.set()
 
     def _run(self, function: Callable[..., object], *args: object) -> None:
         self.busy = True
@@ -99,29 +109,29 @@ class PoolJob(QObject):
         self._report_failure(error)
 
     def _report_failure(self, error: Exception) -> None:
-        self.failed.emit(one_line(error))
+        from ganstudio.core.semi.stopped import Stopped
+
+        if isinstance(error, Stopped):
+            self.cancelled.emit()
+        else:
+            self.failed.emit(one_line(error))
 
 
 class ClassifyJob(PoolJob):
     """Classifies image files with a checkpoint; done carries ClassifiedImages."""
 
     def start(self, checkpoint: str, source: str) -> None:
-        self._run(_classify, checkpoint, source)
+        self._run(_classify, checkpoint, source, self._new_stop().is_set)
 
 
 class BaselineJob(PoolJob):
     """Trains the supervised baseline of one run folder and writes it there (done carries its
-    ClassifierReport); cancel() stops it at its next check of should_stop, and nothing is written then."""
+    ClassifierReport)."""
 
     progressed = Signal(int, int)  # step, total
-    cancelled = Signal()
-
-    def __init__(self, parent: QObject | None = None):
-        super().__init__(parent)
-        self._stop = threading.Event()
 
     def start(self, run_dir: str) -> None:
-        stop = self._stop = threading.Event()
+        stop = self._new_stop()
 
         def progress(step: int, total: int) -> None:  # on the worker's thread: Qt queues it to the GUI's
             if stop.is_set():
@@ -132,14 +142,3 @@ class BaselineJob(PoolJob):
                 stop.set()
 
         self._run(_measure, run_dir, stop.is_set, progress)
-
-    def cancel(self) -> None:
-        self._stop.set()
-
-    def _report_failure(self, error: Exception) -> None:
-        from ganstudio.core.semi.baseline import BaselineStopped
-
-        if isinstance(error, BaselineStopped):
-            self.cancelled.emit()
-        else:
-            super()._report_failure(error)

@@ -183,7 +183,7 @@ def test_bench_semi_refuses_what_would_fail_after_its_runs_before_them(tmp_path)
         (["--json", str(tmp_path / "missing" / "semi.json")], "there is no folder"),
         (["--json", str(tmp_path)], "is a folder"),
         (["--seeds", "101"], "must be at most 100"),
-        (["--labels-per-class", "2", "--labels-per-class", "900"], "fewer than train.labelled_per_class = 900"),
+        (["--labels-per-class", "2", "--labels-per-class", "900"], "training images are 800 a class"),
         (
             ["--set", "train.augment_translation=true", "--set", "train.augment_adaptive=true"],
             "no fair supervised baseline",

@@ -166,9 +166,9 @@ def test_a_run_with_adaptive_augmentation_trains_but_has_no_baseline_to_be_measu
 
 
 def test_the_baseline_stops_when_asked():
-    from ganstudio.core.semi.baseline import BaselineStopped
+    from ganstudio.core.semi.stopped import Stopped
 
-    with pytest.raises(BaselineStopped):
+    with pytest.raises(Stopped):
         train_baseline(semi_config(steps=1000), should_stop=lambda: True)
 
 

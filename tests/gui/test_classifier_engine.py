@@ -219,3 +219,17 @@ def test_a_new_run_refused_by_its_data_leaves_no_tab_acting_on_the_last_run(qtbo
     view = semi_window.classifier
     assert view.run_dir is None and not view.baseline_button.isEnabled()
     assert not view.classify_button.isEnabled() and view.classify_button.toolTip().startswith("Unavailable: ")
+
+
+def test_classifying_a_folder_can_be_stopped(qtbot, semi_window, tmp_path):
+    """A dropped folder of many images decoded to its end with no way to stop it, and on past the window."""
+    view = semi_window.classifier
+    for i in range(50):
+        save_png(np.full((28, 28), i, np.uint8), tmp_path / f"{i}.png")
+    assert not view.stop_classify_button.isVisible()
+    with qtbot.waitSignal(view.classify_job.cancelled, timeout=30000):
+        view.classify(str(tmp_path))
+        assert view.stop_classify_button.isVisible() and not view.classify_folder_button.isEnabled()
+        view.stop_classify_button.click()
+    assert view.result_label.text() == "Classifying stopped" and view.probabilities.rowCount() == 0
+    assert not view.stop_classify_button.isVisible() and view.classify_folder_button.isEnabled()

@@ -28,12 +28,9 @@ from ganstudio.core.semi.baseline_rules import baseline_problem
 from ganstudio.core.semi.data import SemiData, build_semi_data
 from ganstudio.core.semi.report import BASELINE_FILE, ClassifierReport
 from ganstudio.core.semi.scoring import score_classifier
+from ganstudio.core.semi.stopped import Stopped
 
 PROGRESS_INTERVAL_S = 0.1  # between progress calls: a window shows them, and a GPU's updates take a millisecond
-
-
-class BaselineStopped(Exception):
-    """should_stop() said stop: the baseline was given up before it finished (nothing is written)."""
 
 
 def train_baseline(
@@ -43,7 +40,7 @@ def train_baseline(
     should_stop: Callable[[], bool] | None = None,
     progress: Callable[[int, int], None] | None = None,
 ) -> ClassifierReport:
-    """Raises BaselineStopped as soon as should_stop() is True; progress(update, total) every few updates,
+    """Raises Stopped as soon as should_stop() is True; progress(update, total) every few updates,
     on the calling thread. download: only for a config of one's own, never for one read from a run folder
     (a file anyone may have written must not decide what is fetched, nor where it goes)."""
     D, semi, device = baseline_discriminator(config, download=download, should_stop=should_stop, progress=progress)
@@ -80,7 +77,7 @@ def baseline_discriminator(
     said = time.monotonic()
     for update in range(1, total + 1):
         if should_stop is not None and should_stop():
-            raise BaselineStopped(f"the supervised baseline was stopped at update {update - 1:,} of {total:,}")
+            raise Stopped(f"the supervised baseline was stopped at update {update - 1:,} of {total:,}")
         step = (update - 1) // t.k
         for group in optimizer.param_groups:
             group["lr"] = o.lr_d * schedules.learning_rate_factor(o, t, step)

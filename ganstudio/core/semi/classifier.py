@@ -3,6 +3,7 @@ the window's "drop an image here"."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -17,6 +18,7 @@ from ganstudio.core.semi.data import held_out_set, seen_in_training
 from ganstudio.core.semi.image_inputs import ImageInputs, read_image_inputs
 from ganstudio.core.semi.report import ClassifierReport
 from ganstudio.core.semi.scoring import predict, score_classifier
+from ganstudio.core.semi.stopped import Stopped
 from ganstudio.core.semi.trainer import CLASSIFIER_CLASSES
 
 MAX_CLASSIFIED = 1_000_000  # images in one call; more is a mistake, not a batch
@@ -29,11 +31,11 @@ class ImageClassifier:
         self.config = config
         self.class_names = class_names
 
-    def read_inputs(self, path: str | Path) -> ImageInputs:
+    def read_inputs(self, path: str | Path, should_stop: Callable[[], bool] = lambda: False) -> ImageInputs:
         """The images of a file or folder, pictures read as this model's training read them."""
-        return read_image_inputs(path, self.config.data.image_size, self.config.data.channels)
+        return read_image_inputs(path, self.config.data.image_size, self.config.data.channels, should_stop)
 
-    def probabilities(self, images: np.ndarray) -> np.ndarray:
+    def probabilities(self, images: np.ndarray, should_stop: Callable[[], bool] = lambda: False) -> np.ndarray:
         """uint8 (N, C, H, W) images of any size, C 1 or 3 -> float32 (N, K) class probabilities, rows summing
         to 1 over the K real classes. Images are resized and given channels as the training data was (fit_images)."""
         images = np.asarray(images)
@@ -51,6 +53,8 @@ class ImageClassifier:
         chunk = max(1, CHUNK_PIXELS // int(np.prod(images.shape[1:])))
         parts = []
         for start in range(0, len(images), chunk):  # resized a chunk at a time: float copies of all would not fit
+            if should_stop():
+                raise Stopped(f"stopped after {start:,} of {len(images):,} images")
             fitted = fit_images(images[start : start + chunk], d.image_size, d.channels)
             parts.append(torch.softmax(predict(self.D, fitted, torch.device("cpu")), dim=1))
         probabilities: np.ndarray = torch.cat(parts).numpy().astype(np.float32)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 import warnings
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -14,6 +15,7 @@ from ganstudio.core.data.errors import DataError
 from ganstudio.core.data.idx import MAX_IDX_BYTES, IdxError, read_idx
 from ganstudio.core.data.images import IMAGE_SUFFIXES, is_regular_file, training_image, visible_walk
 from ganstudio.core.data.npy_file import read_npy
+from ganstudio.core.semi.stopped import Stopped
 from ganstudio.core.wording import counted, first_named
 
 IDX_NAME = re.compile(r".*-images-idx3-ubyte(\.gz)?$")
@@ -28,13 +30,16 @@ class ImageInputs:
     skipped: list[str]  # files in a folder that could not be read as images, as names are given
 
 
-def read_image_inputs(path: str | Path, size: int, channels: int) -> ImageInputs:
+def read_image_inputs(
+    path: str | Path, size: int, channels: int, should_stop: Callable[[], bool] = lambda: False
+) -> ImageInputs:
     """Pictures are read in the model's colours (channels) and brought to its size as the training reads a
     folder of them; arrays are grayscale rows of any size, fitted later a chunk at a time. Raises DataError
-    (one line) for a path that is none of the kinds, or holds no readable image."""
+    (one line) for a path that is none of the kinds, or holds no readable image; Stopped as soon as
+    should_stop() is True between two files of a folder (hours of them, dropped on the window)."""
     path = Path(path).expanduser()
     if path.is_dir():
-        return _read_folder(path, size, channels)
+        return _read_folder(path, size, channels, should_stop)
     if not path.exists():
         raise DataError(f"not found: {path}")
     if not is_regular_file(path):
@@ -106,11 +111,13 @@ def _why_unread(path: Path) -> str:
     return "is not a readable image"
 
 
-def _image_files(folder: Path) -> list[Path]:
+def _image_files(folder: Path, should_stop: Callable[[], bool]) -> list[Path]:
     """The folder's image files, sorted; refused before any is read when there are more than MAX_IMAGES
     (the walk stops there, so a drop of / or ~ costs a bounded listing)."""
     files: list[Path] = []
     for root, _dirs, names in visible_walk(folder):  # as training reads a folder: no .thumbnails
+        if should_stop():
+            raise Stopped(f"stopped looking for images in {folder}")
         files += [Path(root) / name for name in names if Path(name).suffix.lower() in IMAGE_SUFFIXES]
         if len(files) > MAX_IMAGES:
             raise DataError(
@@ -120,12 +127,14 @@ def _image_files(folder: Path) -> list[Path]:
     return sorted(files)
 
 
-def _read_folder(folder: Path, size: int, channels: int) -> ImageInputs:
-    files = _image_files(folder)
+def _read_folder(folder: Path, size: int, channels: int, should_stop: Callable[[], bool]) -> ImageInputs:
+    files = _image_files(folder, should_stop)
     images: list[np.ndarray] = []
     names: list[str] = []
     skipped: list[str] = []
     for file in files:
+        if should_stop():
+            raise Stopped(f"stopped after {counted(len(images) + len(skipped), 'file')} of {len(files):,}")
         image = _read_image(file, size, channels) if is_regular_file(file) else None  # a FIFO would block open()
         if image is None:
             skipped.append(str(file.relative_to(folder)))

@@ -108,6 +108,9 @@ class ClassifierView(QWidget):
         self.classify_button = _button("Classify image…", "classifyImageButton", CLASSIFY_HELP)
         self.classify_button.setShortcut(QKeySequence(CLASSIFY_SHORTCUT))
         self.classify_folder_button = _button("Classify folder…", "classifyFolderButton", CLASSIFY_FOLDER_HELP)
+        self.stop_classify_button = _button(
+            "Stop", "stopClassifyButton", "Stops classifying the chosen images (a large folder takes a while)"
+        )
         self.classify_folder_button.setShortcut(QKeySequence(CLASSIFY_FOLDER_SHORTCUT))
         self.result_label = QLabel("", objectName="classifyResult")
         self.result_label.setWordWrap(True)
@@ -129,6 +132,8 @@ class ClassifierView(QWidget):
         self.classify_folder_button.clicked.connect(self.ask_classify_folder)
         self.classify_job.done.connect(self._on_classified)
         self.classify_job.failed.connect(lambda text: self._classify_ended(f"Cannot classify: {text}"))
+        self.classify_job.cancelled.connect(lambda: self._classify_ended("Classifying stopped"))
+        self.stop_classify_button.clicked.connect(self.classify_job.cancel)
         self._update_buttons()
 
     def _lay_out(self) -> None:
@@ -150,6 +155,7 @@ class ClassifierView(QWidget):
         buttons = QHBoxLayout()
         buttons.addWidget(self.classify_button)
         buttons.addWidget(self.classify_folder_button)
+        buttons.addWidget(self.stop_classify_button)
         classify_column.addLayout(buttons)
         classify_column.addWidget(self.result_label)
         classify_column.addWidget(self.probabilities)
@@ -198,8 +204,9 @@ class ClassifierView(QWidget):
         config (the caller has it: no second read of config.json) says whether it has a fair baseline."""
         self.no_baseline_reason = baseline_problem(config) if run_dir is not None and config is not None else None
         if run_dir != self.run_dir:  # what the last run's baseline gave is not this one's
-            # nor is a baseline still training for it: it would take the cores from this run, then be drawn here
+            # nor is a job still working for it: it would take the cores from this run, then be shown here
             self.baseline_job.cancel()
+            self.classify_job.cancel()
             self.baseline_label.setText(f"No baseline: {self.no_baseline_reason}" if self.no_baseline_reason else "")
             self.result_label.setText("")  # an image classified by the last run's checkpoint, or being classified
             self.probabilities.setRowCount(0)
@@ -286,8 +293,9 @@ class ClassifierView(QWidget):
         self._update_buttons()
 
     def stop_jobs(self) -> None:
-        """The window closes: a baseline being measured stops at its next step."""
+        """The window closes: a baseline being measured, or images being classified, stop at their next step."""
         self.baseline_job.cancel()
+        self.classify_job.cancel()
 
     # --- classifying image files -------------------------------------------------------------
     def ask_classify(self) -> None:
@@ -370,3 +378,4 @@ class ClassifierView(QWidget):
         for button, tip in ((self.classify_button, CLASSIFY_HELP), (self.classify_folder_button, CLASSIFY_FOLDER_HELP)):
             button.setEnabled(self.run_dir is not None and not self.classify_job.busy)
             button.setToolTip(tip if self.run_dir is not None else f"Unavailable: {NO_RUN}")
+        self.stop_classify_button.setVisible(self.classify_job.busy)
