@@ -28,6 +28,7 @@ class ClassifiedImages:
     class_names: tuple[str, ...]
     probabilities: np.ndarray  # float32 (N, K)
     skipped: list[str]  # files that were not readable images
+    seen: int  # how many of the images are among the run's training images (D does better on those)
 
 
 def one_line(error: BaseException) -> str:
@@ -38,14 +39,16 @@ def one_line(error: BaseException) -> str:
 
 def _classify(checkpoint: str, source: str, should_stop: Callable[[], bool]) -> ClassifiedImages:
     from ganstudio.core.semi.classifier import load_classifier
+    from ganstudio.core.semi.data import seen_in_training
 
     classifier = load_classifier(checkpoint)
     inputs = classifier.read_inputs(source, should_stop)
     if not len(inputs.images):
         raise ValueError(f"{Path(source).name}: no readable image ({len(inputs.skipped):,} skipped)")
     probabilities = np.array(classifier.probabilities(inputs.images, should_stop), dtype=np.float32)  # a copy crosses
+    seen = int(seen_in_training(classifier.config, inputs.images).sum())
     return ClassifiedImages(
-        source, checkpoint, list(inputs.names), tuple(classifier.class_names), probabilities, inputs.skipped
+        source, checkpoint, list(inputs.names), tuple(classifier.class_names), probabilities, inputs.skipped, seen
     )
 
 

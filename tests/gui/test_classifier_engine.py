@@ -53,6 +53,14 @@ def test_a_run_scores_live_and_its_checkpoint_classifies_a_dropped_image(qtbot, 
     shares = [float(view.probabilities.item(i, 0).text().rstrip("%")) for i in range(len(names))]
     assert shares == sorted(shares, reverse=True) and sum(shares) == pytest.approx(100, abs=0.6)
     assert view.result_label.text().startswith(f"shirt.png: {names[0]} (")
+    assert "training images" not in view.result_label.text()  # random pixels: none of the run's
+
+    from ganstudio.core.data.images import bundled_fashion_images
+
+    np.save(tmp_path / "bundled.npy", bundled_fashion_images()[:100, 0])  # most of them the run trained on
+    with qtbot.waitSignal(view.classify_job.done, timeout=30000):
+        view.classify(str(tmp_path / "bundled.npy"))
+    assert "of them are among the run's training images" in view.result_label.text()  # as classify's CLI note
 
 
 def test_a_file_that_is_not_an_image_is_refused_in_one_line(qtbot, semi_window, tmp_path):
