@@ -15,8 +15,6 @@ from tests.conftest import tiny_image_config
 from tests.gui.conftest import wait_finished
 from tests.gui.test_classifier_tab import semi_config
 
-pytest.importorskip("ganstudio.core.semi.classifier")  # the engine (branch semi-core)
-
 
 @pytest.fixture
 def semi_window(qtbot, make_window):

@@ -13,12 +13,6 @@ from ganstudio.core.runlog import RunDirectory
 from ganstudio.gui.run_phase import RunPhase
 from tests.conftest import tiny_image_config
 
-pytest.importorskip(
-    "ganstudio.core.supervisor",
-    reason="needs core/supervisor.py (issue #16, part 1) with cmd_train "
-    "calling control.attach_folder(supervisor, run); runs once that branch is merged",
-)
-
 START_TIMEOUT = 120000  # the subprocess imports torch and loads the dataset on a shared 2-core CPU
 TIMEOUT = 30000
 REPO = Path(__file__).resolve().parents[2]
