@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import gzip
+import io
 import math
 import zlib
 from pathlib import Path
-from typing import BinaryIO
 
 import numpy as np
 
@@ -66,14 +66,14 @@ def read_idx(path: str | Path, max_bytes: int = MAX_IDX_BYTES) -> np.ndarray:
                     f"{path} declares {shape}, over {MAX_IDX_BYTES >> 30} GB; that is no image dataset", shape
                 )
             values = np.empty(shape, dtype=dtype)
-            if _read_into(fh, memoryview(values.reshape(-1).view(np.uint8))) < size:
+            if _read_into(fh, values.reshape(-1).view(np.uint8).data) < size:
                 raise IdxError(f"{path} is truncated: header says {shape}")
     except (OSError, EOFError, zlib.error) as exc:  # gzip.BadGzipFile is an OSError
         raise IdxError(f"cannot read {path}: {exc}") from None
     return values
 
 
-def _read_into(fh: BinaryIO, buffer: memoryview) -> int:
+def _read_into(fh: io.BufferedIOBase, buffer: memoryview) -> int:
     """Bytes read into buffer, until it is full or the file ends (a gzip stream gives a chunk at a time)."""
     got = 0
     while got < len(buffer):
