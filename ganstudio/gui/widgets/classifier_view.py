@@ -111,6 +111,7 @@ class ClassifierView(QWidget):
         self.stop_classify_button = _button(
             "Stop", "stopClassifyButton", "Stops classifying the chosen images (a large folder takes a while)"
         )
+        self.stop_classify_button.hide()  # before it is laid out: hidden later, its width still counted
         self.classify_folder_button.setShortcut(QKeySequence(CLASSIFY_FOLDER_SHORTCUT))
         self.result_label = QLabel("", objectName="classifyResult")
         self.result_label.setWordWrap(True)

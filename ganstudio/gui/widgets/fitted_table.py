@@ -20,6 +20,8 @@ def fit_read_only(table: QTableWidget, stretch_columns: bool = False) -> None:
     table.setProperty(STRETCHED, stretch_columns)
     if stretch_columns:
         table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
+    with filled_at_once(table):  # its headers as wide as their labels, not Qt's default 100 px, while empty
+        pass
 
 
 @contextmanager
