@@ -133,7 +133,10 @@ def test_forged_headers_are_truncated_files_not_crashes(checkpoint, tmp_path, ca
     (tmp_path / "forged-images-idx3-ubyte").write_bytes(
         bytes([0, 0, 8, 3]) + (2**31).to_bytes(4, "big") * 3 + bytes(100)
     )
-    for name, said in (("forged.npy", "is truncated"), ("forged-images-idx3-ubyte", "that is no image dataset")):
+    for name, said in (
+        ("forged.npy", "is truncated"),
+        ("forged-images-idx3-ubyte", "over the 1,000,000 classified at once"),
+    ):
         assert main(["classify", str(checkpoint), str(tmp_path / name), "--out", str(tmp_path / "p.csv")]) == 2
         assert said in one_error_line(capsys)
     assert not (tmp_path / "p.csv").exists()

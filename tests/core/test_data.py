@@ -109,6 +109,17 @@ def test_an_idx_file_is_read_no_further_than_its_header_declares(tmp_path):
     assert peak < 4 << 20, f"{peak:,} bytes held to read 1,568"
 
 
+def test_an_idx_file_of_more_images_than_classify_takes_is_refused_from_its_header(tmp_path):
+    """A 1.5 MB gzip declaring 2,000,000 images was inflated (3.6 GB of memory) before being counted."""
+    from ganstudio.core.data.errors import DataError
+    from ganstudio.core.semi.image_inputs import MAX_IMAGES, read_image_inputs
+
+    path = tmp_path / "many-images-idx3-ubyte"
+    path.write_bytes(bytes([0, 0, 8, 3]) + b"".join(n.to_bytes(4, "big") for n in (MAX_IMAGES + 1, 28, 28)))
+    with pytest.raises(DataError, match=f"holds {MAX_IMAGES + 1:,} images, over the {MAX_IMAGES:,} classified at once"):
+        read_image_inputs(path, 28, 1)
+
+
 def test_image_folder_with_subfolders_and_junk(tmp_path):
     rng = np.random.default_rng(0)
     for cls in ("cats", "dogs"):

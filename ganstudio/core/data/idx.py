@@ -36,10 +36,11 @@ class IdxTooLarge(IdxError):
         self.shape = shape
 
 
-def read_idx(path: str | Path, max_bytes: int = MAX_IDX_BYTES) -> np.ndarray:
+def read_idx(path: str | Path, max_bytes: int = MAX_IDX_BYTES, max_items: int | None = None) -> np.ndarray:
     """max_bytes: what the values may take; a caller that knows how much it expects (labels for N images)
-    gives less. The header's sizes are checked against it before the values are read, and only the values
-    it declares are read, straight into the array: a gzip that inflates to gigabytes costs nothing more."""
+    gives less, and max_items bounds the first dimension (the images a classify takes at once). The header's
+    sizes are checked against both before the values are read, and only the values it declares are read,
+    straight into the array: a gzip that inflates to gigabytes costs nothing more."""
     path = Path(path)
     if not path.exists():
         raise IdxError(f"not found: {path}")
@@ -59,6 +60,8 @@ def read_idx(path: str | Path, max_bytes: int = MAX_IDX_BYTES) -> np.ndarray:
                 raise IdxError(f"{path} is truncated in its header")
             shape = tuple(int.from_bytes(sizes[4 * i : 4 + 4 * i], "big") for i in range(ndim))
             size = math.prod(shape) * dtype.itemsize  # Python's integers: numpy's would wrap a forged header to 0
+            if max_items is not None and shape[0] > max_items:
+                raise IdxTooLarge(f"{path} holds {shape[0]:,} items, over the {max_items:,} read at once", shape)
             if size > max_bytes:
                 if max_bytes < MAX_IDX_BYTES:
                     raise IdxTooLarge(f"{path} holds more than the {max_bytes:,} bytes expected of it ({shape})", shape)

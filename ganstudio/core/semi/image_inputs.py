@@ -12,7 +12,7 @@ from pathlib import Path
 import numpy as np
 
 from ganstudio.core.data.errors import DataError
-from ganstudio.core.data.idx import MAX_IDX_BYTES, IdxError, read_idx
+from ganstudio.core.data.idx import MAX_IDX_BYTES, IdxError, IdxTooLarge, read_idx
 from ganstudio.core.data.images import IMAGE_SUFFIXES, is_regular_file, training_image, visible_walk
 from ganstudio.core.data.npy_file import read_npy
 from ganstudio.core.semi.stopped import Stopped
@@ -48,7 +48,14 @@ def read_image_inputs(
         return _rows(path, read_npy(path, MAX_IDX_BYTES, "an image set"))
     if IDX_NAME.match(path.name):
         try:
-            images = read_idx(path)
+            images = read_idx(path, max_items=MAX_IMAGES)
+        except IdxTooLarge as exc:  # said before its images are read
+            many = len(exc.shape) > 1 and exc.shape[0] > MAX_IMAGES
+            raise DataError(
+                f"{path} holds {exc.shape[0]:,} images, over the {MAX_IMAGES:,} classified at once"
+                if many
+                else str(exc)
+            ) from None
         except IdxError as exc:
             raise DataError(str(exc)) from None
         return _rows(path, images)
