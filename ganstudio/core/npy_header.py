@@ -24,6 +24,9 @@ def npy_header_problem(file: BinaryIO, size: int) -> str | None:
     if dtype.hasobject:
         return "holds Python objects, not numbers (such files are never unpickled)"
     left = size - file.tell()
-    if math.prod(shape) * dtype.itemsize > left:
+    need = math.prod(shape) * dtype.itemsize
+    if need > left:
         return f"is truncated: its header says {shape} of {dtype}, but {left:,} bytes follow it"
+    if need < left:  # numpy would read the array and never look at the rest: the file is not what it says
+        return f"holds {left - need:,} bytes more than the {shape} of {dtype} its header says"
     return None

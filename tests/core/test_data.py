@@ -7,7 +7,7 @@ from PIL import Image
 
 from ganstudio.core.config import DataConfig
 from ganstudio.core.data import DataError, build_data_source
-from ganstudio.core.data.idx import read_idx
+from ganstudio.core.data.idx import IdxError, read_idx
 from ganstudio.core.data.images import load_idx_folder, load_image_folder, load_torchvision
 from ganstudio.core.data.toy import grid_centres, ring_centres
 from tests.conftest import write_idx
@@ -91,7 +91,8 @@ def test_forged_idx_files_are_data_errors_not_crashes(tmp_path):
 
 def test_an_idx_file_is_read_no_further_than_its_header_declares(tmp_path):
     """A 50 KB gzip of two images and 50 MB of zeros after them: the reader took in all it could inflate, up
-    to 2 GB, before looking at the header, then copied it."""
+    to 2 GB, before looking at the header, then copied it. Now it reads what the header declares and one
+    byte more, and refuses a file that is not what its header says."""
     import gzip
     import tracemalloc
 
@@ -101,12 +102,14 @@ def test_an_idx_file_is_read_no_further_than_its_header_declares(tmp_path):
     path.write_bytes(gzip.compress(header + images.tobytes() + bytes(50 << 20)))
     tracemalloc.start()
     try:
-        read = read_idx(path)
+        with pytest.raises(IdxError, match=r"holds more than the \(2, 28, 28\) its header declares"):
+            read_idx(path)
         peak = tracemalloc.get_traced_memory()[1]
     finally:
         tracemalloc.stop()
-    assert np.array_equal(read, images)
     assert peak < 4 << 20, f"{peak:,} bytes held to read 1,568"
+    path.write_bytes(gzip.compress(header + images.tobytes()))
+    assert np.array_equal(read_idx(path), images)
 
 
 def test_an_idx_file_of_more_images_than_classify_takes_is_refused_from_its_header(tmp_path):
@@ -252,3 +255,16 @@ def test_hidden_folders_are_no_class_and_a_relative_data_folder_is_saved_whole(t
     session = TrainingSession.start(config, RunDirectory.at(tmp_path / "run2"))
     session.close()
     assert RunDirectory.open(tmp_path / "run2").read_config().data.path == str(tmp_path / "pets")
+
+
+def test_a_npy_with_bytes_after_its_array_is_refused(tmp_path):
+    """numpy reads the array its header names and never looks past it: junk appended was classified as if
+    the file were whole."""
+    from ganstudio.core.data.npy_file import read_npy
+
+    path = tmp_path / "extra.npy"
+    np.save(path, np.zeros((3, 28, 28), np.uint8))
+    assert read_npy(path, 1 << 20, "an image set").shape == (3, 28, 28)
+    path.write_bytes(path.read_bytes() + b"junk")
+    with pytest.raises(DataError, match=r"holds 4 bytes more than the \(3, 28, 28\) of uint8 its header says"):
+        read_npy(path, 1 << 20, "an image set")

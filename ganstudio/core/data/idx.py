@@ -71,6 +71,8 @@ def read_idx(path: str | Path, max_bytes: int = MAX_IDX_BYTES, max_items: int | 
             values = np.empty(shape, dtype=dtype)
             if _read_into(fh, values.reshape(-1).view(np.uint8).data) < size:
                 raise IdxError(f"{path} is truncated: header says {shape}")
+            if fh.read(1):  # one byte more, not the rest: a file that is not what its header says is refused
+                raise IdxError(f"{path} holds more than the {shape} its header declares")
     except (OSError, EOFError, zlib.error) as exc:  # gzip.BadGzipFile is an OSError
         raise IdxError(f"cannot read {path}: {exc}") from None
     return values
