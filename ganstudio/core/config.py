@@ -217,6 +217,7 @@ def semi_supervised_problems(config: RunConfig) -> list[tuple[str, str]]:
     if not t.labelled_per_class:
         return problems
     name = "train.labelled_per_class"
+    known_per_class = TRAINING_IMAGES_PER_CLASS.get(d.dataset, t.labelled_per_class)
     rules = (
         (
             feature_images,
@@ -233,9 +234,8 @@ def semi_supervised_problems(config: RunConfig) -> list[tuple[str, str]]:
         (t.unrolled_steps == 0, "unrolled D steps are not built for D's class logits; set train.unrolled_steps 0"),
         (config.perf.processes == 1, "a semi-supervised run trains in one process; set perf.processes 1"),
         (
-            t.labelled_per_class <= TRAINING_IMAGES_PER_CLASS.get(d.dataset, t.labelled_per_class),
-            f"the {d.dataset} training images are {TRAINING_IMAGES_PER_CLASS.get(d.dataset, 0):,} a class; "
-            "give at most that many",
+            t.labelled_per_class <= known_per_class,
+            f"the {d.dataset} training images are {known_per_class:,} a class; give at most that many",
         ),
     )
     problems += [(name, reason) for ok, reason in rules if not ok]

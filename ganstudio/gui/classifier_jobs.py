@@ -7,7 +7,6 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -42,9 +41,7 @@ def _classify(checkpoint: str, source: str, should_stop: Callable[[], bool]) -> 
     from ganstudio.core.semi.data import seen_in_training
 
     classifier = load_classifier(checkpoint)
-    inputs = classifier.read_inputs(source, should_stop)
-    if not len(inputs.images):
-        raise ValueError(f"{Path(source).name}: no readable image ({len(inputs.skipped):,} skipped)")
+    inputs = classifier.read_inputs(source, should_stop)  # raises, in one line, when no image is readable
     probabilities = np.array(classifier.probabilities(inputs.images, should_stop), dtype=np.float32)  # a copy crosses
     seen = int(seen_in_training(classifier.config, inputs.images).sum())
     return ClassifiedImages(
@@ -108,12 +105,9 @@ class PoolJob(QObject):
 
     @Slot(object)
     def _on_errored(self, error: Exception) -> None:
-        self.busy = False
-        self._report_failure(error)
-
-    def _report_failure(self, error: Exception) -> None:
         from ganstudio.core.semi.stopped import Stopped
 
+        self.busy = False
         if isinstance(error, Stopped):
             self.cancelled.emit()
         else:

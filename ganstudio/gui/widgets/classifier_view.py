@@ -111,7 +111,6 @@ class ClassifierView(QWidget):
         self.stop_classify_button = _button(
             "Stop", "stopClassifyButton", "Stops classifying the chosen images (a large folder takes a while)"
         )
-        self.stop_classify_button.hide()  # before it is laid out: hidden later, its width still counted
         self.classify_folder_button.setShortcut(QKeySequence(CLASSIFY_FOLDER_SHORTCUT))
         self.result_label = QLabel("", objectName="classifyResult")
         self.result_label.setWordWrap(True)
@@ -121,6 +120,10 @@ class ClassifierView(QWidget):
         fit_read_only(self.probabilities, stretch_columns=True)
         self.probabilities.setToolTip("The probability D gives each class for the (first) classified image")
 
+        # shown only while a job runs, hidden before they are laid out: hidden after, their widths still
+        # counted in the tab's minimum, which then held the window wider than 1,024 px
+        for while_busy in (self.baseline_progress, self.cancel_button, self.stop_classify_button):
+            while_busy.hide()
         self._lay_out()
         self.baseline_button.clicked.connect(self.measure_baseline)
         self.cancel_button.clicked.connect(self.baseline_job.cancel)

@@ -20,8 +20,7 @@ def fit_read_only(table: QTableWidget, stretch_columns: bool = False) -> None:
     table.setProperty(STRETCHED, stretch_columns)
     if stretch_columns:
         table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
-    with filled_at_once(table):  # its headers as wide as their labels, not Qt's default 100 px, while empty
-        pass
+    fit_to_contents(table)  # its headers as wide as their labels, not Qt's default 100 px, while empty
 
 
 @contextmanager
@@ -31,7 +30,11 @@ def filled_at_once(table: QTableWidget) -> Iterator[None]:
     try:
         yield
     finally:
-        if not table.property(STRETCHED):
-            table.resizeColumnsToContents()
-        table.resizeRowsToContents()
+        fit_to_contents(table)
         table.setUpdatesEnabled(True)
+
+
+def fit_to_contents(table: QTableWidget) -> None:
+    if not table.property(STRETCHED):
+        table.resizeColumnsToContents()
+    table.resizeRowsToContents()
