@@ -342,7 +342,7 @@ def _lead(args: argparse.Namespace, ranks: RankGroup) -> int:
                     "state": trainer.state_dict(),
                     "rank_rng": session.resumed_rank_rng if same_world else None,
                     "run": str(session.run.path),
-                    "downloads": session.downloads,  # rank 0 downloaded none for a folder's config: nor may they
+                    "downloads": session.trainer.download,  # none for a folder's config on rank 0: nor on the others
                 }
             ),
         )

@@ -214,22 +214,13 @@ def run_session(session, on_alarm: str, ranks=None, command_sources: Sequence[Ca
         if isinstance(failure.error, OSError):  # a disk filled or went read-only under the run
             raise CliError(f"{io_reason(failure.error)}; {what_is_kept(session.run, options=processes)}")
         raise failure.error if failure.error is not None else CliError(failure.message.strip().splitlines()[-1])
-    latest = session.run.latest_checkpoint
-    kept = (
-        f"checkpoint saved to {saved}"
-        if saved
-        else f"{latest} from before is kept"
-        if latest.exists()
-        else "no checkpoint was saved before the weights went NaN"
-    )
     if finished.reason is FinishReason.NAN or unattended.stop_message is not None:
-        print(f"ganstudio: {unattended.stop_message}; {kept}", file=sys.stderr, flush=True)
+        print(f"ganstudio: {unattended.stop_message}; {_kept(saved, session.run)}", file=sys.stderr, flush=True)
         return EXIT_ALARM
     if finished.reason is FinishReason.STOPPED:  # unsaved only when the weights went NaN before an alarm said so
+        kept = _kept(saved, session.run)
         carry_on = (
-            f"\ncontinue with: ganstudio train --resume {session.run.path}{processes}"
-            if saved or latest.exists()
-            else ""
+            "" if kept == NOTHING_SAVED else f"\ncontinue with: ganstudio train --resume {session.run.path}{processes}"
         )
         print(
             f"{stop.reason or 'stopped from a watching window'} at step {session.step:,}; {kept}{carry_on}", flush=True
@@ -237,6 +228,17 @@ def run_session(session, on_alarm: str, ranks=None, command_sources: Sequence[Ca
         return EXIT_INTERRUPTED
     print(f"done: {counted(session.step, 'step')}; checkpoint {saved}; samples in {session.run.samples_dir}")
     return 0
+
+
+NOTHING_SAVED = "no checkpoint was saved before the weights went NaN"
+
+
+def _kept(saved: str, run) -> str:
+    """What a run ending on a stop or an alarm leaves to carry on from: a checkpoint saved weights gone NaN."""
+    if saved:
+        return f"checkpoint saved to {saved}"
+    latest = run.latest_checkpoint
+    return f"{latest} from before is kept" if latest.exists() else NOTHING_SAVED
 
 
 REPEATED_INTERRUPT = (

@@ -112,6 +112,7 @@ CONFIG_FIELDS = tuple(
     for section, cls in SECTIONS.items()
     for f in fields(cls)
 )
+FIELDS_BY_PATH = {f.path: f for f in CONFIG_FIELDS}  # "train.steps" -> its field: one lookup for an override
 # What may change during a run (Trainer.apply_changes), by its name in a change: kept here, torch-free, so a
 # control file can be checked against it by a process that never trains.
 LIVE_SECTIONS = {f.name: f.section for f in CONFIG_FIELDS if f.spec.live}
@@ -383,19 +384,18 @@ def parse_override(assignment: str) -> tuple[str, str, Any]:
     properties or dunders. The value is read as JSON when it parses, else as a number the way Python and
     the shell's tools write one (.001, +10: JSON has neither), else as text."""
     key, sep, text = assignment.partition("=")
-    section_name, dot, field_name = key.strip().partition(".")
-    section_cls = SECTIONS.get(section_name) if dot else None
-    if not sep or section_cls is None or field_name not in {f.name for f in fields(section_cls)}:
+    field = FIELDS_BY_PATH.get(override_field(assignment)) if sep else None
+    if field is None:
         reason = (
             f"expected section.field=value with a declared field (sections: {', '.join(SECTIONS)}; see "
             "`ganstudio config --fields`)"
         )
         raise ConfigError([(key.strip()[:80] or assignment[:80], reason)])
     try:
-        value = parse_json(text, key.strip())
+        value = parse_json(text, field.path)
     except ConfigError:
-        value = _as_kind(text, next(f.kind for f in CONFIG_FIELDS if (f.section, f.name) == (section_name, field_name)))
-    return section_name, field_name, value
+        value = _as_kind(text, field.kind)
+    return field.section, field.name, value
 
 
 def _as_kind(text: str, kind: str) -> Any:

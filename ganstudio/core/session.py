@@ -144,11 +144,8 @@ class TrainingSession:
         run: RunDirectory,
         total_steps: int | None = None,
         lock: RunLock | None = None,
-        downloads: bool = True,
     ):
         self.trainer = trainer
-        # False when the config came from the folder (resume, restart): the data it names is never downloaded
-        self.downloads = downloads
         self.run = run
         self.lock = lock  # held from start/resume/restart until close(): one process trains a folder
         self.total_steps = total_steps or trainer.config.train.steps
@@ -253,7 +250,7 @@ class TrainingSession:
         if config.to_dict() != on_disk.to_dict():
             run.write_config(config)
         _take_over(run)
-        session = cls(trainer, run, downloads=False)
+        session = cls(trainer, run)
         session.resume_notes = notes
         session.resumed_world_size = int(state.get("world_size", 1))
         session.resumed_rank_rng = state.get("rank_rng")
@@ -277,7 +274,7 @@ class TrainingSession:
             lock.close()
             raise
         _take_over(run)
-        return cls(trainer, run, lock=lock, downloads=False)
+        return cls(trainer, run, lock=lock)
 
     def close(self) -> None:
         """Lets another process (or this one, again) train the folder; idempotent, and safe without a lock."""

@@ -48,8 +48,9 @@ class Trainer:
         download: bool = True,
     ):
         """download=False for a run whose config came from its folder (build_trainer): nothing it names is
-        fetched."""
+        fetched, here nor by torchrun's other ranks, which are told self.download."""
         self.config = check(config)
+        self.download = download
         # A device name goes through select_device, so "auto" (the window's default) means the same everywhere
         self.device = device if isinstance(device, torch.device) else select_device(device or config.train.device)
         check_footprint(config, self.device)

@@ -79,6 +79,7 @@ class MainWindow(QMainWindow):
         self.setStatusBar(FittingStatusBar(self))
         self.setAcceptDrops(True)
         self.devices: list[tuple[str, str]] = [("auto", "Auto"), ("cpu", "CPU")]
+        self.local_device = DETECTING_DEVICE  # this machine's device in words, once the probe has answered
         self.controller = TrainingController(self)
         self.state = RunPhase.IDLE
         self.run_dir: str | None = None
@@ -365,19 +366,21 @@ class MainWindow(QMainWindow):
         self.statusBar().showMessage(f"Step {step:,}: {message}", 8000)
 
     def _on_devices(self, devices: list[tuple[str, str]]) -> None:
+        from ganstudio.core.device import describe_device, select_device
+        from ganstudio.core.fast_path import choose_threads
+
         self.devices = devices
         self.form.set_devices(devices)
+        threads = choose_threads(0, gui=True)  # a run's share of the cores, as the window trains
+        self.local_device = f"Device: {describe_device(select_device('auto'), threads)} available"
         if self.state is RunPhase.IDLE or self.device_label.text() == DETECTING_DEVICE:  # a watched run's says nothing
             self.show_local_device()
 
     def show_local_device(self) -> None:
         """What this machine offers a run of the window's own: shown while idle and after watching
-        a run elsewhere, whose device and host the label said until then."""
-        from ganstudio.core.device import describe_device, select_device
-        from ganstudio.core.fast_path import choose_threads
-
-        threads = choose_threads(0, gui=True)  # a run's share of the cores, as the window trains
-        self.device_label.setText(f"Device: {describe_device(select_device('auto'), threads)} available")
+        a run elsewhere, whose device and host the label said until then. Said once the device probe has
+        answered: asked here, torch would load on the GUI thread (a watch stopped before the probe)."""
+        self.device_label.setText(self.local_device)
 
     # --- state -------------------------------------------------------------------------------
     def set_phase(self, phase: RunPhase) -> None:

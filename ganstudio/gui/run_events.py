@@ -151,15 +151,14 @@ class RunEvents(QObject):
             w.controls.show_position(w.controller.finished_step)
         w.snapshot_timer.stop()
         w.explorer.set_min_interval(0)
-        if reason is FinishReason.STOPPED and w.run_dir:
-            why = w.files.adopt(RunDirectory(w.run_dir), w.controller.finished_step)
-            if why is not None:
-                w.statusBar().showMessage(f"Run stopped. {why}", 15000)
-        elif reason is FinishReason.DONE and w.run_dir:  # Start begins a new run, or carries this one on
-            step = w.controls.step
+        if reason in (FinishReason.STOPPED, FinishReason.DONE) and w.run_dir:  # Start carries it on, or begins anew
+            step = w.controller.finished_step
             why = w.files.adopt(RunDirectory(w.run_dir), step)
-            more = "; raise Steps to carry it on" if why is None else ""
-            w.statusBar().showMessage(f"Run finished at step {step:,}: {w.run_dir}{more}", 15000)
+            if reason is FinishReason.DONE:
+                more = "; raise Steps to carry it on" if why is None else ""
+                w.statusBar().showMessage(f"Run finished at step {step:,}: {w.run_dir}{more}", 15000)
+            elif why is not None:
+                w.statusBar().showMessage(f"Run stopped. {why}", 15000)
         w.distribution.set_paused(False)
         w.controls.reset_rate()
         w.set_phase(RunPhase.IDLE)

@@ -40,7 +40,7 @@ class SemiTrainer(Trainer):
             raise ValueError("a semi-supervised trainer needs train.labelled_per_class > 0")
         chosen = device if isinstance(device, torch.device) else select_device(device or config.train.device)
         self.semi = semi if semi is not None else build_semi_data(config, chosen, download)
-        super().__init__(config, data=self.semi.unlabelled, device=chosen)
+        super().__init__(config, data=self.semi.unlabelled, device=chosen, download=download)
 
     @property
     def classifier_classes(self) -> tuple[str, ...]:
