@@ -45,7 +45,10 @@ class FieldSpec:
         fits = (self.low is None or value > self.low or (not self.open_low and value == self.low)) and (
             self.high is None or value < self.high or (not self.open_high and value == self.high)
         )
-        return None if fits else f"{self.what + ' ' if self.what else ''}must be {self.allowed(kind)}"
+        if fits:
+            return None
+        shown = f"{value:,}" if kind == "int" else f"{value:g}"
+        return f"{self.what + ' ' if self.what else ''}must be {self.allowed(kind)}, not {shown}"
 
     def allowed(self, kind: str) -> str:
         """The values the checks accept, in words ("an integer from 1 to 1,024"); "" when any of its type."""

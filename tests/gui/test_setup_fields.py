@@ -112,7 +112,7 @@ def test_a_range_error_from_the_metadata_shows_beside_its_field(qtbot):
     qtbot.addWidget(form)
     form.widget("loss.label_smoothing").setText("0.7")
     error = form.findChild(QLabel, "error_loss_label_smoothing")
-    assert error.text() == "must be in [0, 0.5) (0 = off)" and form.problems()
+    assert error.text() == "must be in [0, 0.5) (0 = off), not 0.7" and form.problems()
     form.widget("loss.label_smoothing").setText("0.1")
     assert error.text() == "" and not form.problems()
 
