@@ -30,7 +30,7 @@ from ganstudio.gui.widgets.alarm_banner import AlarmBanner
 from ganstudio.gui.widgets.fitting_status_bar import FittingStatusBar
 from ganstudio.gui.widgets.live_changes import LiveChangesPanel
 from ganstudio.gui.widgets.run_controls import RunControls
-from ganstudio.gui.window_actions import WindowActions
+from ganstudio.gui.window_actions import NO_RUN, WindowActions
 from ganstudio.gui.window_size import first_launch_geometry, smallest_window
 from ganstudio.gui.worker import TrainingController
 
@@ -120,6 +120,8 @@ class MainWindow(QMainWindow):
                 "pause": self.toggle_pause,
                 "step": self.step_once,
                 "stop": self.stop,
+                "classify_image": lambda: self.classify_images(folder=False),
+                "classify_folder": lambda: self.classify_images(folder=True),
             },
         )
         screen = self.screen() or QGuiApplication.primaryScreen()
@@ -393,6 +395,17 @@ class MainWindow(QMainWindow):
         choosing another preset to plan the next run no longer hides the last run's classifier."""
         semi = self.form.config().train.labelled_per_class > 0
         self.tabs.setTabVisible(self.tabs.indexOf(self.classifier), semi or self.classifier.latest is not None)
+
+    def classify_images(self, folder: bool) -> None:
+        """Ctrl+K and Ctrl+Shift+K from any tab, as the menu's items: the tab's own buttons are greyed without
+        a run, and a key that did nothing elsewhere left no clue why."""
+        view = self.classifier if self.built else None
+        if view is None or view.run_dir is None or not self.tabs.isTabVisible(self.tabs.indexOf(view)):
+            self.statusBar().showMessage(f"Nothing to classify with: {NO_RUN}", 8000)
+            return
+        self.tabs.setCurrentWidget(view)
+        if view.classify_button.isEnabled():  # not while a classification runs: the tab shows it and its Stop
+            (view.ask_classify_folder if folder else view.ask_classify)()
 
     def _on_form_changed(self, valid: bool) -> None:
         config = self.form.config()

@@ -18,6 +18,9 @@ if TYPE_CHECKING:
     from ganstudio.gui.main_window import MainWindow
 
 Slot = Callable[[], object]
+CLASSIFY_SHORTCUT = "Ctrl+K"
+CLASSIFY_FOLDER_SHORTCUT = "Ctrl+Shift+K"
+NO_RUN = "open or start a semi-supervised run first"  # why there is nothing to classify with
 
 
 class WindowActions:
@@ -92,6 +95,21 @@ class WindowActions:
             run_menu, "S&tep", QKeySequence("Ctrl+T"), slots["step"], "One step while paused: k D steps, then G steps"
         )
         self.stop_action = self._add(run_menu, "St&op", QKeySequence("Ctrl+."), slots["stop"], "Stop the run")
+        run_menu.addSeparator()
+        self.classify_action = self._add(
+            run_menu,
+            "Classify &image...",
+            QKeySequence(CLASSIFY_SHORTCUT),
+            slots["classify_image"],
+            "Classify an image, .npy or idx file with a semi-supervised run's D (the Classifier tab)",
+        )
+        self.classify_folder_action = self._add(
+            run_menu,
+            "Classify &folder...",
+            QKeySequence(CLASSIFY_FOLDER_SHORTCUT),
+            slots["classify_folder"],
+            "Classify every image in a folder with a semi-supervised run's D (the Classifier tab)",
+        )
 
         help_menu = bar.addMenu("&Help")
         self.shortcuts_action = self._add(

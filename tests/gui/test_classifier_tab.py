@@ -167,7 +167,33 @@ def test_every_control_of_the_tab_is_named_and_says_what_it_does(make_window):
     assert len(controls) >= 10
     for control in controls:
         assert control.objectName() and control.toolTip(), control
-    assert view.classify_button.shortcut().toString() == "Ctrl+K"
+
+
+def test_ctrl_k_classifies_from_any_tab_and_says_why_it_cannot_without_a_run(qtbot, make_window, tmp_path, monkeypatch):
+    """Ctrl+K was the tab's button's own key: on the Training tab, or with no semi-supervised run, it did
+    nothing and said nothing."""
+    from PySide6.QtCore import Qt
+    from PySide6.QtTest import QTest
+    from PySide6.QtWidgets import QFileDialog
+
+    asked = []
+    monkeypatch.setattr(QFileDialog, "getOpenFileName", lambda *a, **k: asked.append("file") or ("", ""))
+    monkeypatch.setattr(QFileDialog, "getExistingDirectory", lambda *a, **k: asked.append("folder") or "")
+    w = make_window(tiny_image_config())
+    w.activateWindow()
+    w.tabs.setFocus()
+    qtbot.waitUntil(w.tabs.hasFocus, timeout=5000)
+    QTest.keyClick(w.tabs, Qt.Key.Key_K, Qt.KeyboardModifier.ControlModifier)
+    assert "open or start a semi-supervised run first" in w.statusBar().currentMessage() and asked == []
+    assert w.files.open_run(semi_run(tmp_path, [(100, report(0.5))]).path)
+    w.tabs.setCurrentIndex(0)
+    w.tabs.setFocus()
+    qtbot.waitUntil(w.tabs.hasFocus, timeout=5000)
+    QTest.keyClick(w.tabs, Qt.Key.Key_K, Qt.KeyboardModifier.ControlModifier)
+    assert w.tabs.currentWidget() is w.classifier and asked == ["file"]
+    w.tabs.setCurrentIndex(0)
+    QTest.keyClick(w.tabs, Qt.Key.Key_K, Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier)
+    assert w.tabs.currentWidget() is w.classifier and asked == ["file", "folder"]
 
 
 def test_the_baseline_progress_bar_fits_its_count_on_one_line(qtbot, make_window):

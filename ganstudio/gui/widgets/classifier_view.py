@@ -9,7 +9,6 @@ from pathlib import Path
 
 import numpy as np
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QKeySequence
 from PySide6.QtWidgets import (
     QFileDialog,
     QHBoxLayout,
@@ -33,6 +32,7 @@ from ganstudio.gui.widgets.class_accuracy_table import ClassAccuracyTable
 from ganstudio.gui.widgets.confusion_matrix import MAX_SHOWN_CLASSES, ConfusionMatrixTable
 from ganstudio.gui.widgets.fitted_table import filled_at_once, fit_read_only
 from ganstudio.gui.widgets.image_drop import ImageDropArea
+from ganstudio.gui.window_actions import CLASSIFY_FOLDER_SHORTCUT, CLASSIFY_SHORTCUT, NO_RUN
 
 NO_SCORES = (
     "No held-out check yet: D is scored on the held-out images at each quality check (Score every, in the "
@@ -43,9 +43,6 @@ BASELINE_HELP = (
     "and scores it on the same held-out images, for the dashed reference line. It trains D alone for the "
     "run's steps, a fraction of the run's own time (the progress bar counts them); saved in the run folder"
 )
-NO_RUN = "open or start a semi-supervised run first"
-CLASSIFY_SHORTCUT = "Ctrl+K"
-CLASSIFY_FOLDER_SHORTCUT = "Ctrl+Shift+K"
 CLASSIFY_HELP = f"Choose an image, .npy or idx file to classify with the run's latest checkpoint ({CLASSIFY_SHORTCUT})"
 CLASSIFY_FOLDER_HELP = (
     "Choose a folder to classify every image in it with the run's latest checkpoint "
@@ -106,12 +103,10 @@ class ClassifierView(QWidget):
             "latest checkpoint"
         )
         self.classify_button = _button("Classify image…", "classifyImageButton", CLASSIFY_HELP)
-        self.classify_button.setShortcut(QKeySequence(CLASSIFY_SHORTCUT))
         self.classify_folder_button = _button("Classify folder…", "classifyFolderButton", CLASSIFY_FOLDER_HELP)
         self.stop_classify_button = _button(
             "Stop", "stopClassifyButton", "Stops classifying the chosen images (a large folder takes a while)"
         )
-        self.classify_folder_button.setShortcut(QKeySequence(CLASSIFY_FOLDER_SHORTCUT))
         self.result_label = QLabel("", objectName="classifyResult")
         self.result_label.setWordWrap(True)
         self.result_label.setToolTip("The class D gives the image, or why it could not classify it")
