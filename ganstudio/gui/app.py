@@ -9,6 +9,8 @@ from pathlib import Path
 from typing import cast
 
 POOL_WAIT_MS = 10000
+# what PySide6's Qt libraries link against beyond a bare system (.ci/run installs the same)
+QT_SYSTEM_PACKAGES = "libegl1 libgl1 libxkbcommon0 libfontconfig1 libdbus-1-3 libglib2.0-0"
 DISPLAY_VARIABLES = {"xcb": "DISPLAY", "wayland": "WAYLAND_DISPLAY", "wayland-egl": "WAYLAND_DISPLAY"}
 
 
@@ -32,13 +34,25 @@ def display_problem(env: Mapping[str, str] = os.environ, platform: str = sys.pla
     )
 
 
+def qt_import_problem(exc: ImportError) -> str:
+    """Why PySide6 did not import, in words. On a minimal Linux (a container, a server image) PySide6 is
+    installed but Qt's own libraries need system ones, and "the window needs PySide6" sent people to
+    reinstall what they had."""
+    if "cannot open shared object file" in str(exc):
+        return (
+            f"Qt cannot load a system library it needs ({exc}); on Debian/Ubuntu: apt-get install {QT_SYSTEM_PACKAGES} "
+            "(README, Troubleshooting)"
+        )
+    return f"the window needs PySide6 ({exc})"
+
+
 def run_app(argv: list[str] | None = None, watch: str | None = None) -> int:
     """watch: a run folder that another process trains, followed from the start (`ganstudio watch`)."""
     try:
         from PySide6.QtWidgets import QApplication
     except ImportError as exc:
         print(
-            f"ganstudio: error: the window needs PySide6 ({exc}); headless commands still work: ganstudio --help",
+            f"ganstudio: error: {qt_import_problem(exc)}; headless commands still work: ganstudio --help",
             file=sys.stderr,
         )
         return 2

@@ -284,6 +284,30 @@ def test_the_window_without_a_display_is_one_line_not_a_qt_abort(tmp_path):
     assert sorted(p.name for p in (tmp_path / "run").iterdir()) == ["config.json"]
 
 
+QT_LIBRARY_MISSING = """
+import sys
+class NoEgl:
+    def find_spec(self, name, path=None, target=None):
+        if name == "PySide6.QtWidgets":
+            raise ImportError("libEGL.so.1: cannot open shared object file: No such file or directory")
+sys.meta_path.insert(0, NoEgl())
+from ganstudio.cli import main
+sys.exit(main(sys.argv[1:]))
+"""
+
+
+def test_a_system_library_qt_lacks_is_named_with_the_packages_that_bring_it(tmp_path):
+    """A minimal Linux has PySide6 installed but not libEGL: "the window needs PySide6" sent people to
+    reinstall what they had."""
+    done = subprocess.run(
+        [sys.executable, "-c", QT_LIBRARY_MISSING], cwd=tmp_path, capture_output=True, text=True, timeout=120
+    )
+    assert done.returncode == 2, done.stderr
+    (line,) = done.stderr.splitlines()
+    assert line.startswith("ganstudio: error: Qt cannot load a system library it needs (libEGL.so.1: cannot open")
+    assert "apt-get install libegl1 libgl1" in line and "PySide6" not in line
+
+
 def test_a_one_step_run_says_one_step_and_V_prints_the_version(tmp_path, capsys):
     cfg = write_config(tmp_path, tiny_toy_config(steps=1))
     assert main(["train", "--config", cfg, "--out", str(tmp_path / "run")]) == 0
