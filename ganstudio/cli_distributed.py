@@ -114,15 +114,13 @@ def torchrun_command(nproc: int, train_args: list[str], max_restarts: int = 0) -
 def exit_status(run_dir: str, torchrun_status: int, launched_at: float) -> int:
     """The status one process would have ended with, read from how the run's heartbeat says it ended:
     ranks end a stop or an alarm with 0, or torchrun would restart them (with --max-restarts). A heartbeat
-    older than the launch is an earlier run's ending and says nothing about this one."""
-    from ganstudio.core.control import heartbeat_path, read_heartbeat
+    written before the launch is an earlier run's ending and says nothing about this one. Its own time is
+    rank 0's clock, this machine's; the file's mtime is the file server's, behind or ahead on a shared
+    folder."""
+    from ganstudio.core.control import read_heartbeat
 
-    try:
-        fresh = heartbeat_path(run_dir).stat().st_mtime >= launched_at
-    except OSError:
-        fresh = False
-    beat = read_heartbeat(run_dir) if fresh else None
-    state = beat.state if beat is not None else ""
+    beat = read_heartbeat(run_dir)
+    state = beat.state if beat is not None and beat.time >= launched_at else ""
     if state == "done" and torchrun_status == 0:
         return 0
     if state == "stopped":

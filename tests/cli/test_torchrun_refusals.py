@@ -30,11 +30,12 @@ def one_error_line(result: subprocess.CompletedProcess[str], *words: str) -> Non
         assert word in lines[0]
 
 
-def write_heartbeat(run: Path, state: str, when: float) -> None:
+def write_heartbeat(run: Path, state: str, when: float, server_skew: float = 0.0) -> None:
+    """server_skew: how far the file server's clock (the file's mtime) is off the writer's."""
     run.mkdir(parents=True, exist_ok=True)
     record = {"pid": 1, "host": "h", "step": 200, "state": state, "time": when}
     heartbeat_path(run).write_text(json.dumps(record) + "\n")
-    os.utime(heartbeat_path(run), (when, when))
+    os.utime(heartbeat_path(run), (when + server_skew, when + server_skew))
 
 
 def test_a_heartbeat_older_than_the_launch_says_nothing_of_this_run(tmp_path):
@@ -45,6 +46,15 @@ def test_a_heartbeat_older_than_the_launch_says_nothing_of_this_run(tmp_path):
     assert exit_status(str(tmp_path), 1, launched) == 1
     write_heartbeat(tmp_path, "stopped", launched + 1)
     assert exit_status(str(tmp_path), 0, launched) == 130
+
+
+def test_a_shared_folder_whose_server_clock_is_off_does_not_change_the_exit_status(tmp_path):
+    """The heartbeat's own time is rank 0's clock, this machine's; its mtime is the file server's."""
+    launched = time.time()
+    write_heartbeat(tmp_path, "stopped", launched + 1, server_skew=-60)  # the server a minute behind
+    assert exit_status(str(tmp_path), 0, launched) == 130
+    write_heartbeat(tmp_path, "stopped", launched - 60, server_skew=+120)  # an earlier run's, the server ahead
+    assert exit_status(str(tmp_path), 1, launched) == 1
 
 
 def test_resume_with_a_preset_is_refused_before_torchrun_starts(tmp_path):
