@@ -47,7 +47,7 @@ class FieldSpec:
         )
         if fits:
             return None
-        shown = f"{value:,}" if kind == "int" else f"{value:g}"
+        shown = f"{value:,}" if kind == "int" else f"{value:g}" if float(f"{value:g}") == value else repr(value)
         return f"{self.what + ' ' if self.what else ''}must be {self.allowed(kind)}, not {shown}"
 
     def allowed(self, kind: str) -> str:

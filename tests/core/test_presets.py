@@ -249,6 +249,7 @@ def test_every_field_has_metadata_that_validate_accepts_at_its_default():
         ("optim.lr_g=0", "learning rate must be > 0, not 0"),
         ("optim.beta1=1.0", "must be in [0, 1), not 1"),
         ("loss.label_smoothing=0.5", "must be in [0, 0.5) (0 = off), not 0.5"),
+        ("loss.label_smoothing=0.50000001", "must be in [0, 0.5) (0 = off), not 0.50000001"),  # not rounded to 0.5
         ("train.k=101", "discriminator steps per generator step must be an integer from 1 to 100, not 101"),
         ("quality.every=-1", "must be an integer from 0 (off) to 100,000,000, not -1"),
         ("train.steps=200000000", "must be an integer from 1 to 100,000,000, not 200,000,000"),
