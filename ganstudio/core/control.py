@@ -159,17 +159,22 @@ class ControlReader:
 
     def __init__(self, path: str | Path, from_start: bool = False):
         self.path = Path(path)
-        self.offset = 0 if from_start else self._size()
+        self.offset = 0 if from_start else (self._size() or 0)
 
-    def _size(self) -> int:
+    def _size(self) -> int | None:
+        """None when the file cannot be looked at: its folder moved away for a moment, a network folder's
+        passing error. Read as 0, that put the offset back to the start, and the folder's return replayed
+        every command in the file (a stop long carried out stopped the run again)."""
         try:
             return self.path.stat().st_size
         except OSError:
-            return 0
+            return None
 
     def read(self) -> tuple[list[Command], list[tuple[str | None, str]]]:
         """(commands, refused lines as (id when readable, reason))."""
         size = self._size()
+        if size is None:
+            return [], []
         if size < self.offset:  # a new file in its place: all of it is new
             self.offset = 0
         if size == self.offset:

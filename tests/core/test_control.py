@@ -62,6 +62,25 @@ def test_a_new_reader_skips_commands_of_an_earlier_session(tmp_path):
     assert reader.read()[0] == [resume]
 
 
+def test_a_folder_moved_away_and_back_does_not_replay_the_commands_already_read(tmp_path):
+    """The file unseen for a moment read as empty, so its return looked like a new file: a stop carried out
+    long before stopped the run again (trial O)."""
+    run = tmp_path / "run"
+    run.mkdir()
+    stop = append_command(run, "stop")
+    reader = ControlReader(control_path(run), from_start=True)
+    assert reader.read()[0] == [stop]
+    run.rename(tmp_path / "away")
+    assert reader.read() == ([], [])
+    (tmp_path / "away").rename(run)
+    assert reader.read() == ([], [])
+    pause = append_command(run, "pause")
+    assert reader.read()[0] == [pause]
+    control_path(run).unlink()  # a new, shorter file in its place is still read from its start
+    save = append_command(run, "save")
+    assert reader.read()[0] == [save]
+
+
 def test_a_torn_line_waits_for_its_newline(tmp_path):
     reader = ControlReader(control_path(tmp_path))
     raw_append(tmp_path, '{"id": "a1", "kind": "sa')
