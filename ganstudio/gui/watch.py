@@ -51,6 +51,7 @@ class RunWatcher(QObject):
     restarted = Signal()  # metrics.jsonl was rewritten (a rewind, a resume): its history follows again
     frame_ready = Signal(object)  # SampleFrame: live.png, or a new grid in samples/
     writer_replaced = Signal()  # the heartbeat went: a run carried on by a writer without one (a window)
+    folder_gone = Signal(bool)  # the run folder went (True: moved or removed) or came back (False)
     heartbeat = Signal(object)  # Heartbeat, each time it changes
     writer_lost = Signal(float)  # seconds without a heartbeat (or, from a writer that never beat, without growth)
     snapshot_ready = Signal(str)  # snapshot.pt was (re)written
@@ -84,6 +85,7 @@ class RunWatcher(QObject):
         self._seen_samples: set[int] = set()
         self._live_final = False  # whether the live picture shown was labelled the run's last
         self._caught_up = False
+        self._gone = False
         self._last_news = clock()
         self.timer = QTimer(self)
         self.timer.setInterval(WATCH_INTERVAL_MS)
@@ -105,6 +107,8 @@ class RunWatcher(QObject):
 
     def tick(self) -> None:
         """One look at the folder; the first one reads the run's history, as Open run folder does."""
+        if self._folder_gone():
+            return
         grew = self._read_metrics()
         self._read_samples()
         if self._changed("heartbeat", heartbeat_path(self.run.path)):
@@ -135,6 +139,17 @@ class RunWatcher(QObject):
         if silent > self.timeout_s or (silent > QUIET_AFTER_S and state in (WriterProcess.GONE, WriterProcess.STOPPED)):
             self.lost, self.writer_state = True, state
             self.writer_lost.emit(silent)
+
+    def _folder_gone(self) -> bool:
+        """A folder moved or removed is said as such: its heartbeat gone read as another writer carrying the
+        run on, then its silence as a death. Its return is news: the silence is counted from it."""
+        gone = not self.run.path.is_dir()
+        if gone != self._gone:
+            self._gone = gone
+            if not gone:
+                self._news()
+            self.folder_gone.emit(gone)
+        return gone
 
     def _writer_here(self) -> WriterProcess | None:
         return writer_here(self.last_beat) if self.last_beat is not None else None

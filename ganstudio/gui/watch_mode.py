@@ -107,6 +107,7 @@ class WatchMode(QObject):
         watcher.heartbeat.connect(self._on_heartbeat)
         watcher.writer_lost.connect(self._on_lost)
         watcher.writer_replaced.connect(self._on_writer_replaced)
+        watcher.folder_gone.connect(self._on_folder_gone)
         watcher.snapshot_ready.connect(self._on_snapshot)
         w.set_phase(RunPhase.STARTING)
         self._show_label()
@@ -351,6 +352,23 @@ class WatchMode(QObject):
         w.set_phase(RunPhase.STARTING)
         self._show_label()
         w.statusBar().showMessage("Another process carried the run on (one without a heartbeat, a window)", 8000)
+
+    def _on_folder_gone(self, gone: bool) -> None:
+        """Nothing can be followed or carried on while the folder is away; back, it is followed as before (its
+        writer's next heartbeat, or its silence, says the rest)."""
+        w = self.window
+        if not gone:
+            w.banner.hide()
+            self._show_label()
+            return
+        w.controls.reset_rate()
+        w.files.set_continuable(None)
+        w.set_phase(RunPhase.IDLE)
+        self._show_label("folder gone")
+        w.show_alarm(
+            w.controls.step,
+            f"The run folder {self._watched_run.path} is gone (moved or removed): put it back to follow the run.",
+        )
 
     def _offer_continue(self, step: int, message: str, calm: bool = False) -> None:
         """The run is on disk up to its last checkpoint: this window can carry it on, with the config

@@ -145,6 +145,26 @@ def watching_it_run(qtbot, make_window, writer):
     return w
 
 
+def test_a_watched_folder_moved_away_is_said_gone_and_followed_again_once_back(qtbot, make_window, writer):
+    """Its heartbeat gone read as "Another process carried the run on", then its silence as "no process says
+    it trains it. cannot read .../config.json" (trial O)."""
+    run, supervisor, _ = writer
+    w = watching_it_run(qtbot, make_window, writer)
+    away = run.path.with_name("away")
+    run.path.rename(away)
+    qtbot.waitUntil(w.banner.isVisible, timeout=TIMEOUT)
+    assert w.banner.message.text().endswith(
+        f"The run folder {run.path} is gone (moved or removed): put it back to follow the run."
+    )
+    assert "carried the run on" not in w.statusBar().currentMessage()
+    assert "(folder gone)" in w.watch_label.text() and w.state is RunPhase.IDLE and w.banner.remedy_buttons == []
+    away.rename(run.path)
+    qtbot.waitUntil(lambda: not w.banner.isVisible(), timeout=TIMEOUT)
+    supervisor.emit(StateChanged("paused"))  # its writer goes on beating
+    qtbot.waitUntil(lambda: w.state is RunPhase.PAUSED, timeout=TIMEOUT)
+    assert "(folder gone)" not in w.watch_label.text()
+
+
 def test_a_command_file_that_cannot_be_written_is_said_not_raised(qtbot, make_window, writer):
     run = writer[0]
     w = watching_it_run(qtbot, make_window, writer)
