@@ -75,25 +75,32 @@ LAUNCHER_ENV = "GANSTUDIO_LAUNCHER_PID"  # set by `train --nproc` for rank 0 to 
 LAUNCHER_CHECK_S = 1.0
 
 
-def launcher_watch() -> Callable[[], list] | None:
-    """Rank 0's command source when `train --nproc` started the group: a stop (a checkpoint saved, every
-    rank ended) once the launcher is gone. Killed outright, it cannot pass a signal on, and torchrun and its
-    ranks trained on detached, holding the folder's lock."""
-    text = os.environ.get(LAUNCHER_ENV, "")
-    if not text.isdecimal():
-        return None
-    pid, checked = int(text), [0.0]
+class LauncherWatch:
+    """Rank 0's stop source when `train --nproc` started the group: a stop (a checkpoint saved, every rank
+    ended) once the launcher is gone. Killed outright, it cannot pass a signal on, and torchrun and its ranks
+    trained on detached, holding the folder's lock. reason: what the stop line says once it fired."""
 
-    def commands() -> list:
+    def __init__(self, pid: int):
+        self.pid = pid
+        self.reason = ""
+        self._checked = 0.0
+
+    def commands(self) -> list:
         from ganstudio.core.events import Command, CommandKind
 
         now = time.monotonic()
-        if now - checked[0] < LAUNCHER_CHECK_S:
+        if self.reason or now - self._checked < LAUNCHER_CHECK_S:
             return []
-        checked[0] = now
-        return [Command(CommandKind.STOP.value)] if no_such_process(pid) else []
+        self._checked = now
+        if not no_such_process(self.pid):
+            return []
+        self.reason = f"stopped: the `ganstudio train --nproc` that launched it (pid {self.pid}) ended"
+        return [Command(CommandKind.STOP.value)]
 
-    return commands
+
+def launcher_watch() -> LauncherWatch | None:
+    text = os.environ.get(LAUNCHER_ENV, "")
+    return LauncherWatch(int(text)) if text.isdecimal() else None
 
 
 def torchrun_command(nproc: int, train_args: list[str], max_restarts: int = 0) -> list[str]:
@@ -347,7 +354,7 @@ def _lead(args: argparse.Namespace, ranks: RankGroup) -> int:
         session.prepare_checkpoint = checkpoint_check(session, ranks)
         launcher_gone = launcher_watch()
         status = cli_train.run_session(
-            session, args.on_alarm, ranks=ranks, command_sources=[launcher_gone] if launcher_gone else []
+            session, args.on_alarm, ranks=ranks, stop_sources=[launcher_gone] if launcher_gone else []
         )
     finally:
         session.close()

@@ -7,8 +7,8 @@ from __future__ import annotations
 import argparse
 import signal
 import sys
-from collections.abc import Callable, Sequence
-from typing import TYPE_CHECKING
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Protocol
 
 from ganstudio.cli_errors import EXIT_ALARM, EXIT_INTERRUPTED, CliError, user_errors
 from ganstudio.core.config import DEFAULT_PRESET, RunConfig, load_config, override_field, preset
@@ -117,8 +117,17 @@ def train_one_process(args: argparse.Namespace) -> int:
         session.close()  # the folder's lock: free for the next train --resume, even in this process
 
 
-def run_session(session, on_alarm: str, ranks=None, command_sources: Sequence[Callable[[], list]] = ()) -> int:
-    """ranks: rank 0's group under torchrun; command_sources: more ways to be told to stop (the launcher gone)."""
+class StopSource(Protocol):
+    """A way to be told to stop besides the folder's commands: a signal, the launcher gone. reason: the stop
+    line's words once it has asked."""
+
+    reason: str
+
+    def commands(self) -> list: ...
+
+
+def run_session(session, on_alarm: str, ranks=None, stop_sources: Sequence[StopSource] = ()) -> int:
+    """ranks: rank 0's group under torchrun; stop_sources: more ways to be told to stop (the launcher gone)."""
     from ganstudio.cli_progress import TrainingProgress
     from ganstudio.core.control import attach_folder
     from ganstudio.core.events import (
@@ -145,8 +154,8 @@ def run_session(session, on_alarm: str, ranks=None, command_sources: Sequence[Ca
         from ganstudio.core.rank_leader import LeaderSupervisor
 
         supervisor = LeaderSupervisor(lambda: session, ranks)
-    for source in command_sources:
-        supervisor.add_command_source(source)
+    for source in stop_sources:
+        supervisor.add_command_source(source.commands)
     attach_folder(supervisor, session.run)  # a window watching the folder can see and steer this run
     unattended = Unattended(OnAlarm(on_alarm))
     failure: Failed | None = None
@@ -222,9 +231,7 @@ def run_session(session, on_alarm: str, ranks=None, command_sources: Sequence[Ca
         carry_on = (
             "" if kept == NOTHING_SAVED else f"\ncontinue with: ganstudio train --resume {session.run.path}{processes}"
         )
-        print(
-            f"{stop.reason or 'stopped from a watching window'} at step {session.step:,}; {kept}{carry_on}", flush=True
-        )
+        print(f"{_stop_reason(stop, *stop_sources)} at step {session.step:,}; {kept}{carry_on}", flush=True)
         return EXIT_INTERRUPTED
     print(f"done: {counted(session.step, 'step')}; checkpoint {saved}; samples in {session.run.samples_dir}")
     return 0
@@ -245,6 +252,11 @@ REPEATED_INTERRUPT = (
     "again, before the run had stopped and saved: the steps since its last checkpoint are lost "
     "(one Ctrl-C stops a run and saves them)"
 )
+
+
+def _stop_reason(*sources: StopSource) -> str:
+    """What asked for the stop: a source that says so, or else a command in the folder (a watching window)."""
+    return next((source.reason for source in sources if source.reason), "stopped from a watching window")
 
 
 class StopOnInterrupt:

@@ -83,19 +83,22 @@ def test_a_stop_while_the_weights_are_nan_says_nothing_was_saved(tmp_path, capsy
     from ganstudio.core.session import TrainingSession
 
     session = TrainingSession.start(tiny_toy_config(steps=50), RunDirectory.at(tmp_path / "run"))
-    polls = []
 
-    def weights_gone_nan_then_stop():
-        polls.append(session.step)
-        if len(polls) > 1:
-            return []
-        with torch.no_grad():
-            for weight in session.trainer.G.parameters():
-                weight.fill_(float("nan"))
-        return [Command("stop")]
+    class WeightsGoneNanThenStop:
+        reason = ""
+        polls = 0
+
+        def commands(self):
+            self.polls += 1
+            if self.polls > 1:
+                return []
+            with torch.no_grad():
+                for weight in session.trainer.G.parameters():
+                    weight.fill_(float("nan"))
+            return [Command("stop")]
 
     try:
-        assert run_session(session, "remedy", command_sources=[weights_gone_nan_then_stop]) == EXIT_INTERRUPTED
+        assert run_session(session, "remedy", stop_sources=[WeightsGoneNanThenStop()]) == EXIT_INTERRUPTED
     finally:
         session.close()
     out = capsys.readouterr().out

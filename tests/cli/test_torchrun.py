@@ -8,6 +8,7 @@ import signal
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 from ganstudio.cli import main
 from ganstudio.core.checkpoint import load_checkpoint
@@ -173,19 +174,22 @@ def test_nproc_image_run_scores_quality_on_rank_0_and_finishes(tmp_path):
     assert load_checkpoint(run / "checkpoints" / "latest.pt")["step"] == 20
 
 
-def nproc_train(tmp_path: Path, checkpoint_every: int, stderr: int) -> tuple[subprocess.Popen, Path]:
-    """`ganstudio train --nproc 2` of an endless toy run, its stdout dropped."""
+def nproc_train(
+    tmp_path: Path, checkpoint_every: int, stderr: int, stdout: Any = subprocess.DEVNULL
+) -> tuple[subprocess.Popen, Path]:
+    """`ganstudio train --nproc 2` of an endless toy run, its stdout dropped unless given."""
     config = tmp_path / "cfg.json"
     config.write_text(tiny_toy_config(steps=1_000_000, log_every=5, checkpoint_every=checkpoint_every).to_json())
     run = tmp_path / "run"
     argv = [sys.executable, "-m", "ganstudio", "train", "--nproc", "2", "--config", str(config), "--out", str(run)]
-    return subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=stderr, text=True, env=ENV), run
+    return subprocess.Popen(argv, stdout=stdout, stderr=stderr, text=True, env=ENV), run
 
 
 def test_a_killed_launcher_stops_its_ranks_with_a_checkpoint(tmp_path):
     """`train --nproc` killed outright could pass no signal on: torchrun and its ranks trained on detached,
     holding the folder's lock. Rank 0 watches the launcher and stops the run, saving, once it is gone."""
-    proc, run = nproc_train(tmp_path, checkpoint_every=1_000_000, stderr=subprocess.DEVNULL)
+    with open(tmp_path / "out.txt", "w") as out:  # the ranks print on, to the launcher's stdout they inherited
+        proc, run = nproc_train(tmp_path, checkpoint_every=1_000_000, stderr=subprocess.DEVNULL, stdout=out)
     wait_for_subprocess(proc, running_at(run, 5), "two ranks training")
     torchrun_pid = _children(proc.pid)[0]
     proc.kill()
@@ -193,6 +197,8 @@ def test_a_killed_launcher_stops_its_ranks_with_a_checkpoint(tmp_path):
     if not exited_within(torchrun_pid, 100):
         os.killpg(torchrun_pid, signal.SIGKILL)  # torchrun and its ranks (the launcher gave them a session)
         raise AssertionError("the ranks trained on without their launcher")
+    said = (tmp_path / "out.txt").read_text()  # it said "stopped from a watching window", which none was
+    assert f"stopped: the `ganstudio train --nproc` that launched it (pid {proc.pid}) ended at step" in said
     assert read_heartbeat(run).state == "stopped"
     assert load_checkpoint(run / "checkpoints" / "latest.pt")["step"] == read_heartbeat(run).step
     assert not (run / "lock.json").exists()
