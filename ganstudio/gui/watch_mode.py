@@ -360,6 +360,7 @@ class WatchMode(QObject):
         if not gone:
             w.banner.hide()
             self._show_label()
+            w.statusBar().showMessage("The run folder is back: following the run again", 5000)
             return
         w.controls.reset_rate()
         w.files.set_continuable(None)

@@ -160,6 +160,7 @@ def test_a_watched_folder_moved_away_is_said_gone_and_followed_again_once_back(q
     assert "(folder gone)" in w.watch_label.text() and w.state is RunPhase.IDLE and w.banner.remedy_buttons == []
     away.rename(run.path)
     qtbot.waitUntil(lambda: not w.banner.isVisible(), timeout=TIMEOUT)
+    assert w.statusBar().currentMessage() == "The run folder is back: following the run again"
     supervisor.emit(StateChanged("paused"))  # its writer goes on beating
     qtbot.waitUntil(lambda: w.state is RunPhase.PAUSED, timeout=TIMEOUT)
     assert "(folder gone)" not in w.watch_label.text()
