@@ -126,8 +126,7 @@ def load_torchvision(name: str, path: str | None, download: bool = True) -> Load
     except RuntimeError:
         if not download:
             raise DataError(
-                f"{cls_name} is not on disk under {root}; nothing is downloaded here: "
-                "put torchvision's files there"
+                f"{cls_name} is not on disk under {root}; nothing is downloaded here: put torchvision's files there"
             ) from None
         where = root / (f"{cls_name}/raw" if cls_name != "CIFAR10" else "cifar-10-batches-py")
         there_before = next(p for p in (where, *where.parents) if p.exists())
