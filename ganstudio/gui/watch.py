@@ -148,6 +148,7 @@ class RunWatcher(QObject):
             self._gone = gone
             if not gone:
                 self._news()
+                self.lost = False  # a writer's death said before is said again, once its silence is
             self.folder_gone.emit(gone)
         return gone
 

@@ -361,6 +361,9 @@ class WatchMode(QObject):
             w.banner.hide()
             self._show_label()
             w.statusBar().showMessage("The run folder is back: following the run again", 5000)
+            beat = self._live_watcher.last_beat
+            if beat is not None and beat.ended:  # how it ended, and what can carry it on, said again
+                self._on_ended(beat)
             return
         w.controls.reset_rate()
         w.files.set_continuable(None)

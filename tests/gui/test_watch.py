@@ -164,6 +164,12 @@ def test_a_watched_folder_moved_away_is_said_gone_and_followed_again_once_back(q
     supervisor.emit(StateChanged("paused"))  # its writer goes on beating
     qtbot.waitUntil(lambda: w.state is RunPhase.PAUSED, timeout=TIMEOUT)
     assert "(folder gone)" not in w.watch_label.text()
+    supervisor.emit(Finished("stopped", 0))  # then it ends; moved away and back, its ending is said again
+    qtbot.waitUntil(lambda: w.banner.isVisible() and "The run stopped" in w.banner.message.text(), timeout=TIMEOUT)
+    run.path.rename(away)
+    qtbot.waitUntil(lambda: "is gone" in w.banner.message.text(), timeout=TIMEOUT)
+    away.rename(run.path)
+    qtbot.waitUntil(lambda: "The run stopped" in w.banner.message.text(), timeout=TIMEOUT)
 
 
 def test_a_command_file_that_cannot_be_written_is_said_not_raised(qtbot, make_window, writer):
