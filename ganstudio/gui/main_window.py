@@ -262,8 +262,10 @@ class MainWindow(QMainWindow):
         if config.perf.processes > 1:  # torchrun trains it in child processes; the window watches its folder
             self.launcher.start(config, carried_on, self.settings.runs_dir)
             return
-        if carried_on is None:  # a new run: the views start empty
+        if carried_on is None:  # a new run: the views start empty, and the Classifier tab lets go of the last
+            # run's folder (a start refused before its folder was made left it measuring that run's baseline)
             self.clear_run_views()
+            self.classifier.set_run_folder(None)
         make = self.files.session_maker(config)
         self.banner.hide()
         self.live.load(config)
@@ -433,14 +435,12 @@ class MainWindow(QMainWindow):
 
     def clear_run_views(self) -> None:
         """Every view of a run's history emptied, from one list: New run cleared all but the Distribution tab,
-        which kept the last run's picture. The Classifier tab lets go of the run folder too: a start refused
-        before its folder was made left it measuring the last run's baseline under an empty chart."""
+        which kept the last run's picture."""
         self.plots.clear()
         self.plots.show_loss_family(self.form.config().loss.kind)
         self.samples.clear()
         self.distribution.clear()
         self.classifier.clear()
-        self.classifier.set_run_folder(None)
 
     def update_controls(self) -> None:
         if not self.built:

@@ -190,6 +190,23 @@ def test_a_baseline_or_a_classification_for_one_run_is_not_shown_for_the_next(qt
     assert view.probabilities.rowCount() == 0 and view.result_label.text() == ""
 
 
+def test_opening_the_run_already_shown_keeps_its_baseline_measuring(qtbot, semi_window):
+    """Opening (or watching) a run went through the tab letting go of its folder: the run already shown,
+    opened again, had its baseline cancelled on the way."""
+    from ganstudio.core.runlog import RunDirectory
+
+    run = RunDirectory(semi_window.run_dir)
+    longer = run.read_config()
+    longer.train.steps = 3000  # a baseline of seconds, still measuring when the folder is opened again
+    run.write_config(longer)
+    view = semi_window.classifier
+    view.baseline_button.click()
+    assert semi_window.files.open_run(run.path)
+    qtbot.waitUntil(lambda: not view.baseline_job.busy, timeout=60000)
+    assert view.baseline_label.text().startswith("Baseline measured"), view.baseline_label.text()
+    assert (run.path / BASELINE_FILE).is_file() and view.plot.baseline_line.isVisible()
+
+
 def test_measuring_the_baseline_of_an_opened_folder_downloads_nothing_its_config_names(qtbot, make_window, tmp_path):
     """A run folder's config.json is a file anyone may have written: the baseline fetched the data set it named
     into the folder it named, where a resume of the same folder refuses to download anything."""
