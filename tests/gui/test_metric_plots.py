@@ -343,3 +343,19 @@ def test_steps_trained_again_leave_the_plots_and_the_best_score_goes_with_them(p
     assert list(plots.series.column("step")) == list(range(1, 31))
     assert list(plots.quality.series.column("step")) == [10] and plots.quality.best == (10, 50.0)
     assert plots.quality.label.text() == "best: FD 50.00 at step 10"
+
+
+def test_the_per_class_quality_table_of_many_classes_is_read_only_and_sized_to_its_cells(plots, qtbot):
+    """Its columns were ResizeToContents, which measures every cell again on each one set (the freeze the
+    Classifier tab's tables had at 100 classes), and a double click edited a score."""
+    from PySide6.QtWidgets import QTableWidget
+
+    names = [f"class {i}" for i in range(300)]
+    record: dict = dict.fromkeys(("frechet", "kid", "precision", "recall", "density", "coverage"), 1.0)
+    record |= {"memorisation_ratio": 1.5, "class_label_accuracy": dict.fromkeys(names, 0.5)}
+    plots.quality.add(1000, record, best=True)
+    table = plots.quality.class_table
+    assert table.rowCount() == 300 and table.item(299, 0).text()
+    assert table.editTriggers() == QTableWidget.EditTrigger.NoEditTriggers
+    widest = max(table.fontMetrics().horizontalAdvance(table.item(r, 0).text()) for r in range(300))
+    assert table.columnWidth(0) >= widest  # sized to its cells once the fill ended

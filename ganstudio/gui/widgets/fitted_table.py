@@ -1,5 +1,6 @@
-"""The classifier tab's tables show a few numbers each: read-only, and as large as their cells, so the
-tab's layout (not a scroll bar inside a table) decides what is seen."""
+"""Tables of a few numbers a class (the Classifier tab's, the quality chart's per-class scores): read-only,
+filled at once and then sized to their cells; the Classifier tab's are as large as their cells, so its
+layout (not a scroll bar inside a table) decides what is seen."""
 
 from __future__ import annotations
 

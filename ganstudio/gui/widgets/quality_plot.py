@@ -10,8 +10,9 @@ read when present, so a record without them (an unconditional run, an older run)
 from __future__ import annotations
 
 import pyqtgraph as pg
-from PySide6.QtWidgets import QHBoxLayout, QHeaderView, QLabel, QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget
 
+from ganstudio.gui.widgets.fitted_table import filled_at_once
 from ganstudio.gui.widgets.plot_titles import set_title
 from ganstudio.gui.widgets.series import GrowingSeries
 
@@ -58,7 +59,7 @@ class QualityPlot(QWidget):
         self.label.setWordWrap(True)
         self.class_table = QTableWidget(0, len(CLASS_COLUMNS), objectName="classScoresTable")
         self.class_table.setHorizontalHeaderLabels([title for _, title, _ in CLASS_COLUMNS])
-        self.class_table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        self.class_table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)  # sized once a fill ends
         self.class_table.setToolTip(
             "Per class, at the latest evaluation: the share of its samples the shipped "
             "classifier assigns to it, and the Fréchet distance to its real images"
@@ -127,9 +128,11 @@ class QualityPlot(QWidget):
         if self.class_table.isHidden() == bool(names):
             set_title(self.plot, SHORT_TITLE if names else TITLE)
         self.class_table.setVisible(bool(names))
-        self.class_table.setRowCount(len(names))
-        self.class_table.setVerticalHeaderLabels(names)
-        for row, name in enumerate(names):
-            for column, ((_, _, form), table) in enumerate(zip(CLASS_COLUMNS, tables, strict=True)):
-                value = table.get(name)
-                self.class_table.setItem(row, column, QTableWidgetItem("" if value is None else form.format(value)))
+        with filled_at_once(self.class_table):  # ResizeToContents measured every cell again on each setItem
+            self.class_table.setRowCount(len(names))
+            self.class_table.setVerticalHeaderLabels(names)
+            for row, name in enumerate(names):
+                for column, ((_, _, form), table) in enumerate(zip(CLASS_COLUMNS, tables, strict=True)):
+                    value = table.get(name)
+                    item = QTableWidgetItem("" if value is None else form.format(value))
+                    self.class_table.setItem(row, column, item)
