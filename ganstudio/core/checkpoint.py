@@ -24,6 +24,7 @@ from ganstudio.core.atomic import atomic_write, make_subfolder
 from ganstudio.core.optimizer_state import optimizer_state_problem
 from ganstudio.core.runlog import is_step
 from ganstudio.core.trainer_state import CHECKPOINT_FORMAT, CHECKPOINT_VERSION
+from ganstudio.core.wording import first_named
 
 if TYPE_CHECKING:
     from ganstudio.core.trainer import Trainer
@@ -260,13 +261,8 @@ def restore_trainer(trainer: Trainer, state: dict[str, Any]) -> None:
     must mean class 3 of the images it goes on training on."""
     saved = class_names_of(state)
     if saved != trainer.class_names:
-
-        def shown(names: tuple[str, ...]) -> str:
-            return ", ".join(names[:6]) + (", ..." if len(names) > 6 else "") if names else "none"
-
-        raise CheckpointError(
-            f"the checkpoint's classes ({shown(saved)}) are not the data's ({shown(trainer.class_names)})"
-        )
+        theirs, ours = (first_named(list(names), 6) or "none" for names in (saved, trainer.class_names))
+        raise CheckpointError(f"the checkpoint's classes ({theirs}) are not the data's ({ours})")
     if (problem := trainer.restore_problem(state)) is not None:
         raise CheckpointError(problem)
     load_module_state(trainer.G, state["generator"], "generator")

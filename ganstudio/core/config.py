@@ -452,7 +452,7 @@ def preset_ingredients(name: str) -> tuple[str, ...]:
 
 
 def ingredient_fields(ingredient: str) -> tuple[str, ...]:
-    return tuple(assignment.split("=", 1)[0] for assignment in ingredient.split())
+    return tuple(map(override_field, ingredient.split()))
 
 
 def preset(name: str, without: Collection[str] = ()) -> RunConfig:

@@ -73,7 +73,7 @@ def baseline_discriminator(
     rng = torch.Generator(device=device).manual_seed(seed)
     draw_noise_from(D, rng)
     augment = Augmenter.for_run(t, device)
-    total = t.steps * t.k
+    total = baseline_updates(config)
     said = time.monotonic()
     for update in range(1, total + 1):
         if should_stop is not None and should_stop():

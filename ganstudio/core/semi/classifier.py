@@ -20,6 +20,7 @@ from ganstudio.core.semi.report import ClassifierReport
 from ganstudio.core.semi.scoring import predict, score_classifier
 from ganstudio.core.semi.stopped import Stopped
 from ganstudio.core.semi.trainer import CLASSIFIER_CLASSES
+from ganstudio.core.wording import first_named
 
 MAX_CLASSIFIED = 1_000_000  # images in one call; more is a mistake, not a batch
 CHUNK_PIXELS = 1 << 24  # pixels resized at once: 64 MB as floats
@@ -69,8 +70,8 @@ class ImageClassifier:
         held_out, split = held_out_set(scored)
         if held_out.class_names != self.class_names:
             raise CheckpointError(
-                f"the checkpoint's classes ({', '.join(self.class_names[:4])}, ...) are not its data's "
-                f"({', '.join(held_out.class_names[:4])}, ...)"
+                f"the checkpoint's classes ({first_named(list(self.class_names), 4)}) are not its data's "
+                f"({first_named(list(held_out.class_names), 4)})"
             )
         assert held_out.labels is not None
         images, labels = held_out.images, held_out.labels

@@ -20,6 +20,7 @@ from ganstudio.core.semi.loss import realness, semi_d_loss
 from ganstudio.core.semi.report import ClassifierReport
 from ganstudio.core.semi.scoring import score_classifier
 from ganstudio.core.trainer import Trainer
+from ganstudio.core.wording import first_named
 
 CLASSIFIER_CLASSES = "classifier_classes"  # a semi-supervised checkpoint's key: the names of D's K outputs
 SPLIT_DIGEST = "split_digest"  # and its labelled and held-out images': a resume must find the same ones
@@ -41,10 +42,6 @@ class SemiTrainer(Trainer):
         chosen = device if isinstance(device, torch.device) else select_device(device or config.train.device)
         self.semi = semi if semi is not None else build_semi_data(config, chosen, download)
         super().__init__(config, data=self.semi.unlabelled, device=chosen, download=download)
-
-    @property
-    def classifier_classes(self) -> tuple[str, ...]:
-        return self.semi.class_names
 
     def _networks(self) -> tuple[nn.Module, nn.Module]:
         return build_models(self.config, class_logits=len(self.semi.class_names))
@@ -119,10 +116,10 @@ class SemiTrainer(Trainer):
     def restore_problem(self, state: dict[str, Any]) -> str | None:
         saved = state.get(CLASSIFIER_CLASSES)
         if saved != list(self.semi.class_names):
-            shown = ", ".join(map(str, saved[:6])) if isinstance(saved, list) else "none"
+            shown = first_named([str(name) for name in saved], 6) if isinstance(saved, list) else "none"
             return (
-                f"the checkpoint's D classifies {shown}, not the data's classes ({', '.join(self.semi.class_names[:6])}): "
-                "its outputs would change meaning"
+                f"the checkpoint's D classifies {shown or 'none'}, not the data's classes "
+                f"({first_named(list(self.semi.class_names), 6)}): its outputs would change meaning"
             )
         if state.get(SPLIT_DIGEST, self._split_digest) != self._split_digest:  # checkpoints before it have none
             return (
