@@ -154,8 +154,6 @@ def run_session(session, on_alarm: str, ranks=None, stop_sources: Sequence[StopS
         from ganstudio.core.rank_leader import LeaderSupervisor
 
         supervisor = LeaderSupervisor(lambda: session, ranks)
-    for source in stop_sources:
-        supervisor.add_command_source(source.commands)
     attach_folder(supervisor, session.run)  # a window watching the folder can see and steer this run
     unattended = Unattended(OnAlarm(on_alarm))
     failure: Failed | None = None
@@ -166,7 +164,9 @@ def run_session(session, on_alarm: str, ranks=None, stop_sources: Sequence[StopS
         StopOnInterrupt(abort_on_repeat=ranks is None) as stop,
         TrainingProgress(session.total_steps, session.step) as bar,
     ):
-        supervisor.add_command_source(stop.commands)
+        sources = (stop, *stop_sources)
+        for source in sources:
+            supervisor.add_command_source(source.commands)
         for event in supervisor.run():
             match event:
                 case RunInfo():
@@ -228,16 +228,12 @@ def run_session(session, on_alarm: str, ranks=None, stop_sources: Sequence[StopS
         return EXIT_ALARM
     if finished.reason is FinishReason.STOPPED:  # unsaved only when the weights went NaN before an alarm said so
         kept = _kept(saved, session.run)
-        carry_on = (
-            "" if kept == NOTHING_SAVED else f"\ncontinue with: ganstudio train --resume {session.run.path}{processes}"
-        )
-        print(f"{_stop_reason(stop, *stop_sources)} at step {session.step:,}; {kept}{carry_on}", flush=True)
+        resumable = saved or session.run.latest_checkpoint.exists()
+        carry_on = f"\ncontinue with: ganstudio train --resume {session.run.path}{processes}" if resumable else ""
+        print(f"{_stop_reason(*sources)} at step {session.step:,}; {kept}{carry_on}", flush=True)
         return EXIT_INTERRUPTED
     print(f"done: {counted(session.step, 'step')}; checkpoint {saved}; samples in {session.run.samples_dir}")
     return 0
-
-
-NOTHING_SAVED = "no checkpoint was saved before the weights went NaN"
 
 
 def _kept(saved: str, run) -> str:
@@ -245,7 +241,7 @@ def _kept(saved: str, run) -> str:
     if saved:
         return f"checkpoint saved to {saved}"
     latest = run.latest_checkpoint
-    return f"{latest} from before is kept" if latest.exists() else NOTHING_SAVED
+    return f"{latest} from before is kept" if latest.exists() else "no checkpoint was saved before the weights went NaN"
 
 
 REPEATED_INTERRUPT = (
