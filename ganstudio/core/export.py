@@ -39,6 +39,9 @@ MANIFEST_VERSION = 1
 # columns stepping along a direction (conditional generators only)
 MODES = ("random", "neighbours", "interpolation", "sweep", "class-morph", "class-sweep")
 CLASS_MODES = ("class-morph", "class-sweep")
+# The kinds whose images are steps along a path (a class sweep: along each row): one image would never leave its
+# start, so the window asks for two at least; a set of one read from a manifest is still drawn
+PATH_MODES = ("interpolation", "sweep", "class-morph", "class-sweep")
 SCALES = (1, 2, 4)
 
 
@@ -316,14 +319,10 @@ def _write_files(
         sheet = with_row_names(sheet, row_names[: -(-len(shown) // nrow)], shown[0].shape[0])
     Image.fromarray(sheet).save(folder / "contact_sheet.png")
     save_npy(folder / "latents.npy", z)
-    if spec.mode in ("interpolation", "sweep", "class-morph"):
+    if spec.mode in PATH_MODES and spec.mode != "class-sweep":  # one path, one animation (a class sweep has a row each)
         gif = [Image.fromarray(p) for p in frames]
         gif[0].save(folder / "animation.gif", save_all=True, append_images=gif[1:] + gif[-2:0:-1], duration=80, loop=0)
     return names
-
-
-# The kinds whose images are steps along a path (a class sweep: along each row): one image would never leave its start
-PATH_MODES = ("interpolation", "sweep", "class-morph", "class-sweep")
 
 
 def held_by_a_run(checkpoint: str | Path) -> bool:
