@@ -12,7 +12,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 import torch
 
-from ganstudio.core.config import DataConfig, RunConfig
+from ganstudio.core.config import HELD_OUT_SHARE, DataConfig, RunConfig
 from ganstudio.core.data import load_images
 from ganstudio.core.data.classes import FASHION_CLASSES
 from ganstudio.core.data.errors import DataError
@@ -22,7 +22,6 @@ from ganstudio.core.paths import find_fashion_full
 from ganstudio.core.wording import counted
 
 SPLIT_SEED = 20161  # the held-out split is the same for every run and seed: accuracies compare across runs
-HELD_OUT_SHARE = 0.2  # of each class: the bundled 10,000 images split 8,000 / 2,000
 SUBSET_SEED_OFFSET = 4409  # keeps the labelled subset's draw apart from other uses of the run's seed
 
 
