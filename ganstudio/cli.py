@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from types import ModuleType
 from typing import NoReturn
 
-from ganstudio import __version__, cli_config, cli_semi, cli_train
+from ganstudio import __version__, cli_config, cli_distributed, cli_semi, cli_train
 from ganstudio.bench import (
     explorer_latency,
     gui_lag,
@@ -76,8 +76,6 @@ class OneLineParser(argparse.ArgumentParser):
 
 def cmd_train(args: argparse.Namespace) -> int:
     """As a rank under torchrun, on torchrun (`--nproc N`, or the config's perf.processes), or here."""
-    from ganstudio import cli_distributed  # here, not at start-up: every `ganstudio` (the window too) paid for it
-
     if cli_distributed.under_torchrun():
         return cli_distributed.train_on_ranks(args)
     nproc = cli_train.processes_asked(args)
@@ -435,11 +433,8 @@ def main(argv: list[str] | None = None) -> int:
 
         return run_app()
     status = _flushed(_run_command(args))
-    if args.command == "train":
-        from ganstudio import cli_distributed
-
-        if cli_distributed.under_torchrun():
-            cli_distributed.leave(status)
+    if args.command == "train" and cli_distributed.under_torchrun():
+        cli_distributed.leave(status)
     return status
 
 
