@@ -308,6 +308,17 @@ def test_a_system_library_qt_lacks_is_named_with_the_packages_that_bring_it(tmp_
     assert "apt-get install libegl1 libgl1" in line and "PySide6" not in line
 
 
+def test_the_qt_system_packages_named_are_those_ci_installs_and_readme_lists():
+    """The list lives in three places (the error line, .ci/run, README's Troubleshooting): kept one list here."""
+    from ganstudio.gui.app import QT_SYSTEM_PACKAGES
+
+    root = Path(__file__).resolve().parents[2]
+    ci = (root / ".ci" / "run").read_text(encoding="utf-8")
+    readme = (root / "README.md").read_text(encoding="utf-8")
+    assert f"for pkg in {QT_SYSTEM_PACKAGES}; do" in ci
+    assert f"apt-get install {QT_SYSTEM_PACKAGES}" in readme
+
+
 def test_a_one_step_run_says_one_step_and_V_prints_the_version(tmp_path, capsys):
     cfg = write_config(tmp_path, tiny_toy_config(steps=1))
     assert main(["train", "--config", cfg, "--out", str(tmp_path / "run")]) == 0
