@@ -26,7 +26,8 @@ from ganstudio.bench import (
 )
 from ganstudio.cli_errors import EXIT_INTERRUPTED, EXIT_PIPE_CLOSED, EXIT_USAGE, CliError, user_errors
 from ganstudio.cli_progress import drop, is_pipe
-from ganstudio.cli_types import at_least, checkpoint_file, flags_given, named, output_file, overwritten_input
+from ganstudio.cli_types import at_least, checkpoint_file, flags_given, named, output_file
+from ganstudio.core.atomic import overwritten_input
 from ganstudio.core.config import DEFAULT_PRESET, PRESET_SUMMARIES
 from ganstudio.core.user_errors import io_reason
 

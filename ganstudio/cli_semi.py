@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import csv
-import io
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ganstudio.cli_errors import CliError
-from ganstudio.cli_types import checkpoint_file, flags_given, named, output_file, overwritten_input
+from ganstudio.cli_types import checkpoint_file, flags_given, named, output_file
+from ganstudio.core.atomic import overwritten_input
 from ganstudio.core.wording import counted, first_named
 
 if TYPE_CHECKING:  # numpy and the engine load when a command runs, not when the CLI parses
@@ -131,9 +130,9 @@ def _refuse_overwriting_inputs(args: argparse.Namespace) -> None:
 
 
 def cmd_classify(args: argparse.Namespace) -> int:
-    from ganstudio.core.atomic import write_named_text
     from ganstudio.core.semi.classifier import load_classifier
     from ganstudio.core.semi.data import seen_in_training
+    from ganstudio.core.semi.predictions import write_predictions
     from ganstudio.core.semi.report import ClassifierReport
 
     out = Path(args.out)
@@ -144,12 +143,7 @@ def cmd_classify(args: argparse.Namespace) -> int:
     labels = _read_labels(args.labels, len(inputs.images), len(names)) if args.labels else None
     probabilities = classifier.probabilities(inputs.images)
     predicted = probabilities.argmax(axis=1)
-    text = io.StringIO()
-    writer = csv.writer(text)
-    writer.writerow(["name", "predicted", *names])
-    for name, guess, row in zip(inputs.names, predicted, probabilities, strict=True):
-        writer.writerow([name, names[guess], *(f"{p:.6f}" for p in row)])
-    write_named_text(out, text.getvalue())
+    write_predictions(out, inputs.names, names, probabilities)
     skipped = (
         f"; {counted(len(inputs.skipped), 'unreadable file')} skipped: {first_named(inputs.skipped)}"
         if inputs.skipped

@@ -4,9 +4,8 @@ value is refused while the arguments are parsed, before any work starts."""
 from __future__ import annotations
 
 import argparse
-import contextlib
 import os
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 
 
@@ -90,16 +89,3 @@ def flags_given(options: Mapping[str, object]) -> list[str]:
     or an empty list (an unused repeatable flag). A command that cannot use them names them instead of
     ignoring them."""
     return [flag for flag, value in options.items() if value is not None and value is not False and value != []]
-
-
-def overwritten_input(out: str | Path, inputs: Iterable[str | Path | None]) -> Path | None:
-    """The input that out names (the same file, by any path or link), which writing out would destroy:
-    `classify latest.pt pics --out latest.pt` turned the run's checkpoint into CSV."""
-    target = Path(out)
-    for given in inputs:
-        if given is None:  # an option not given
-            continue
-        with contextlib.suppress(OSError):  # a missing input is the command's own error to report
-            if os.path.samefile(target, given):
-                return Path(given)
-    return None

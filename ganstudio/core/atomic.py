@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import os
 import re
@@ -9,7 +10,7 @@ import stat
 import sys
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 
 TMP_SUFFIX = ".tmp"
@@ -135,6 +136,19 @@ def write_named_file(path: str | Path, write: Callable[[str], object]) -> Path:
 def write_named_text(path: str | Path, text: str) -> Path:
     """write_named_file for a text the command already holds whole (a CSV, a JSON report)."""
     return write_named_file(path, lambda target: Path(target).write_text(text, encoding="utf-8"))
+
+
+def overwritten_input(out: str | Path, inputs: Iterable[str | Path | None]) -> Path | None:
+    """The input that out names (the same file, by any path or link), which writing out would destroy:
+    `classify latest.pt pics --out latest.pt` turned the run's checkpoint into CSV."""
+    target = Path(out)
+    for given in inputs:
+        if given is None:  # an option not given
+            continue
+        with contextlib.suppress(OSError):  # a missing input is the command's own error to report
+            if os.path.samefile(target, given):
+                return Path(given)
+    return None
 
 
 def _descriptor(path: Path) -> int | None:

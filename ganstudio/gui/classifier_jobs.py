@@ -1,6 +1,6 @@
 """The Classifier tab's background work on pool threads (superqt workers): classifying image files with
-a run's checkpoint, and measuring the supervised baseline. Both need torch, imported on the worker's
-thread only, and both answer with one line of text when they fail: the tab shows it, no dialog."""
+a run's checkpoint, saving what that gave, and measuring the supervised baseline. Each answers with one
+line of text when it fails: the tab shows it, no dialog. torch is imported on the worker's thread only."""
 
 from __future__ import annotations
 
@@ -12,6 +12,8 @@ from typing import TYPE_CHECKING
 import numpy as np
 from PySide6.QtCore import QObject, Signal, Slot
 from superqt.utils import create_worker
+
+from ganstudio.core.user_errors import io_reason
 
 if TYPE_CHECKING:
     from ganstudio.core.semi.report import ClassifierReport
@@ -32,6 +34,8 @@ class ClassifiedImages:
 
 def one_line(error: BaseException) -> str:
     """An exception as the one line the tab shows."""
+    if isinstance(error, OSError):  # the file and why, not "[Errno 13]"
+        return io_reason(error)
     lines = str(error).strip().splitlines()
     return lines[0] if lines else type(error).__name__
 
@@ -47,6 +51,13 @@ def _classify(checkpoint: str, source: str, should_stop: Callable[[], bool]) -> 
     return ClassifiedImages(
         source, checkpoint, list(inputs.names), tuple(classifier.class_names), probabilities, inputs.skipped, seen
     )
+
+
+def _save(path: str, result: ClassifiedImages) -> str:
+    from ganstudio.core.semi.predictions import write_predictions
+
+    write_predictions(path, result.names, result.class_names, result.probabilities)
+    return path
 
 
 def _measure(run_dir: str, should_stop: Callable[[], bool], progress: Callable[[int, int], None]) -> ClassifierReport:
@@ -119,6 +130,14 @@ class ClassifyJob(PoolJob):
 
     def start(self, checkpoint: str, source: str) -> None:
         self._run(_classify, checkpoint, source, self._new_stop().is_set)
+
+
+class SavePredictionsJob(PoolJob):
+    """Writes what a classify job gave as the CSV `ganstudio classify --out` writes; done carries the path.
+    A pool thread: the rows of a large .npy take seconds to format."""
+
+    def start(self, path: str, result: ClassifiedImages) -> None:
+        self._run(_save, path, result)
 
 
 class BaselineJob(PoolJob):

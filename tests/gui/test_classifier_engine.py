@@ -256,3 +256,75 @@ def test_classifying_a_folder_can_be_stopped(qtbot, semi_window, tmp_path):
         view.stop_classify_button.click()
     assert view.result_label.text() == "Classifying stopped" and view.probabilities.rowCount() == 0
     assert not view.stop_classify_button.isVisible() and view.classify_folder_button.isEnabled()
+
+
+def test_save_predictions_writes_the_csv_classify_writes_for_the_same_images(qtbot, semi_window, tmp_path, monkeypatch):
+    """A folder classified in the window showed its first image only: every image's row is now saved, in
+    the file `ganstudio classify --out` writes."""
+    import csv
+
+    from ganstudio.cli import main
+
+    folder = tmp_path / "shirts"
+    folder.mkdir()
+    for i in range(3):
+        save_png(np.full((28, 28), 40 * i, dtype=np.uint8), folder / f"{i}.png")
+    view = semi_window.classifier
+    assert not view.save_button.isEnabled()  # nothing classified yet
+    with qtbot.waitSignal(view.classify_job.done, timeout=30000):
+        view.classify(str(folder))
+    assert view.save_button.isEnabled()
+    proposed = []
+    out = tmp_path / "window.csv"
+    monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda *args: (proposed.append(args[2]), (str(out), ""))[1])
+    with qtbot.waitSignal(view.save_job.done, timeout=30000):
+        qtbot.mouseClick(view.save_button, Qt.MouseButton.LeftButton)
+    assert proposed == [str(tmp_path / "shirts-predictions.csv")]  # beside the folder, named after it
+    text = view.result_label.text()
+    assert text.startswith("0.png: ") and text.endswith(f"\nSaved 3 predictions to {out}"), text
+    checkpoint = str(Path(semi_window.run_dir) / "checkpoints" / "latest.pt")
+    assert main(["classify", checkpoint, str(folder), "--out", str(tmp_path / "cli.csv")]) == 0
+    rows = list(csv.reader(out.open()))
+    assert rows == list(csv.reader((tmp_path / "cli.csv").open()))
+    assert [row[0] for row in rows] == ["name", "0.png", "1.png", "2.png"]
+
+
+def test_predictions_that_cannot_be_saved_say_why_and_overwrite_nothing_classified(qtbot, semi_window, tmp_path):
+    view = semi_window.classifier
+    images = tmp_path / "x.npy"
+    np.save(images, np.zeros((2, 28, 28), dtype=np.uint8))
+    with qtbot.waitSignal(view.classify_job.done, timeout=30000):
+        view.classify(str(images))
+    before = images.read_bytes()
+    view.save_predictions(str(images))  # the classified file itself, chosen in the dialog
+    assert view.result_label.text().endswith(
+        f"\nPredictions not saved: {images} is the file classified; choose another file"
+    )
+    checkpoint = Path(semi_window.run_dir) / "checkpoints" / "latest.pt"
+    kept = checkpoint.read_bytes()
+    view.save_predictions(str(checkpoint))
+    assert view.result_label.text().endswith("is the run's checkpoint; choose another file")
+    assert checkpoint.read_bytes() == kept
+    assert images.read_bytes() == before
+    with qtbot.waitSignal(view.save_job.failed, timeout=30000):
+        view.save_predictions(str(images / "p.csv"))  # a folder that is a file
+    lines = view.result_label.text().split("\n")
+    assert len(lines) == 2 and lines[1].startswith("Predictions not saved: ") and "Errno" not in lines[1], lines
+    assert not semi_window.findChildren(QMessageBox)
+
+
+def test_a_new_classification_or_run_leaves_nothing_to_save(qtbot, semi_window, tmp_path):
+    view = semi_window.classifier
+    image = save_png(np.zeros((28, 28), dtype=np.uint8), tmp_path / "dark.png")
+    with qtbot.waitSignal(view.classify_job.done, timeout=30000):
+        view.classify(str(image))
+    assert view.save_button.isEnabled()
+    bad = tmp_path / "notes.png"
+    bad.write_text("not a picture")
+    with qtbot.waitSignal(view.classify_job.failed, timeout=30000):
+        view.classify(str(bad))
+    assert not view.save_button.isEnabled()  # dark.png's rows are not what the label now speaks of
+    with qtbot.waitSignal(view.classify_job.done, timeout=30000):
+        view.classify(str(image))
+    semi_window.files.new_run()
+    assert not view.save_button.isEnabled()

@@ -22,11 +22,12 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from ganstudio.core.atomic import overwritten_input
 from ganstudio.core.config import RunConfig
 from ganstudio.core.semi.baseline_rules import baseline_problem
 from ganstudio.core.semi.report import BASELINE_FILE, ClassifierReport
 from ganstudio.core.wording import first_named
-from ganstudio.gui.classifier_jobs import BaselineJob, ClassifiedImages, ClassifyJob
+from ganstudio.gui.classifier_jobs import BaselineJob, ClassifiedImages, ClassifyJob, SavePredictionsJob
 from ganstudio.gui.widgets.accuracy_plot import AccuracyPlot
 from ganstudio.gui.widgets.class_accuracy_table import ClassAccuracyTable
 from ganstudio.gui.widgets.confusion_matrix import MAX_SHOWN_CLASSES, ConfusionMatrixTable
@@ -46,8 +47,19 @@ BASELINE_HELP = (
 CLASSIFY_HELP = f"Choose an image, .npy or idx file to classify with the run's latest checkpoint ({CLASSIFY_SHORTCUT})"
 CLASSIFY_FOLDER_HELP = (
     "Choose a folder to classify every image in it with the run's latest checkpoint "
-    f"({CLASSIFY_FOLDER_SHORTCUT}); the first image's probabilities are shown"
+    f"({CLASSIFY_FOLDER_SHORTCUT}); the first image's probabilities are shown, Save predictions writes them all"
 )
+
+SAVE_HELP = (
+    "Saves every classified image's class probabilities as a CSV: its name, the class D gives it, one column "
+    "a class (what `ganstudio classify --out` writes)"
+)
+
+
+def predictions_path(source: str) -> str:
+    """Where the save dialog proposes to write: beside what was classified, named after it."""
+    path = Path(source)
+    return str(path.parent / f"{path.name if path.is_dir() else path.stem}-predictions.csv")
 
 
 def _button(text: str, name: str, tip: str) -> QPushButton:
@@ -67,6 +79,10 @@ class ClassifierView(QWidget):
         self.baseline: ClassifierReport | None = None
         self.no_baseline_reason: str | None = None  # a run that has no fair baseline, said on the greyed button
         self.classify_job = ClassifyJob(self)
+        self.classified: ClassifiedImages | None = None  # the result shown, which Save predictions writes
+        self.classified_text = ""  # what the result label says of it, before a save's outcome
+        self.save_job = SavePredictionsJob(self)
+        self.saving: ClassifiedImages | None = None  # the result being written: another shown by then is not it
         self.others_dropped = 0  # files dropped with the one being classified
         self.baseline_job = BaselineJob(self)
         # the run folder each job works for: what comes back for another run than the one shown is not shown
@@ -107,6 +123,7 @@ class ClassifierView(QWidget):
         self.stop_classify_button = _button(
             "Stop", "stopClassifyButton", "Stops classifying the chosen images (a large folder takes a while)"
         )
+        self.save_button = _button("Save predictions…", "savePredictionsButton", SAVE_HELP)
         self.result_label = QLabel("", objectName="classifyResult")
         self.result_label.setWordWrap(True)
         self.result_label.setToolTip("The class D gives the image, or why it could not classify it")
@@ -133,6 +150,9 @@ class ClassifierView(QWidget):
         self.classify_job.failed.connect(lambda text: self._classify_ended(f"Cannot classify: {text}"))
         self.classify_job.cancelled.connect(lambda: self._classify_ended("Classifying stopped"))
         self.stop_classify_button.clicked.connect(self.classify_job.cancel)
+        self.save_button.clicked.connect(self.ask_save_predictions)
+        self.save_job.done.connect(self._on_saved)
+        self.save_job.failed.connect(lambda text: self._save_ended(f"Predictions not saved: {text}"))
         self._update_buttons()
 
     def _lay_out(self) -> None:
@@ -157,6 +177,7 @@ class ClassifierView(QWidget):
         buttons.addWidget(self.stop_classify_button)
         classify_column.addLayout(buttons)
         classify_column.addWidget(self.result_label)
+        classify_column.addWidget(self.save_button, 0, Qt.AlignmentFlag.AlignLeft)
         classify_column.addWidget(self.probabilities)
         classify_column.addStretch(1)
 
@@ -194,8 +215,7 @@ class ClassifierView(QWidget):
         self.class_table.show_report(None)
         self.matrix_title.setText("Confusion matrix")
         self.summary_label.setText(NO_SCORES)
-        self.result_label.setText("")
-        self.probabilities.setRowCount(0)
+        self._forget_classified()
         self.scores_changed.emit()
 
     def set_run_folder(self, run_dir: str | None, config: RunConfig | None = None) -> None:
@@ -207,8 +227,7 @@ class ClassifierView(QWidget):
             self.baseline_job.cancel()
             self.classify_job.cancel()
             self.baseline_label.setText(f"No baseline: {self.no_baseline_reason}" if self.no_baseline_reason else "")
-            self.result_label.setText("")  # an image classified by the last run's checkpoint, or being classified
-            self.probabilities.setRowCount(0)
+            self._forget_classified()  # an image classified by the last run's checkpoint, or being classified
         self.run_dir = run_dir
         measured = None
         if run_dir is not None and (Path(run_dir) / BASELINE_FILE).is_file():  # the import costs only when used
@@ -321,7 +340,7 @@ class ClassifierView(QWidget):
         if self.classify_job.busy:
             self.result_label.setText("Still classifying the last image…")
             return
-        self.probabilities.setRowCount(0)  # the last image's, which stood under a "Cannot classify" for this one
+        self._forget_classified()  # the last image's, which stood under a "Cannot classify" for this one
         if self.run_dir is None:
             self.result_label.setText(f"Cannot classify: {NO_RUN}")
             return
@@ -362,11 +381,53 @@ class ClassifierView(QWidget):
             text += f"; {among} among the run's training images, which D knows better than new ones"
         if self.others_dropped:
             text += f"; the first of {self.others_dropped + 1} files dropped (drop a folder to classify them all)"
+        self.classified, self.classified_text = result, text
         self._classify_ended(text)
 
     def _classify_ended(self, text: str) -> None:
         if self.classifying_for == self.run_dir:
             self.result_label.setText(text)
+        self._update_buttons()
+
+    def _forget_classified(self) -> None:
+        self.classified, self.classified_text = None, ""
+        self.result_label.setText("")
+        self.probabilities.setRowCount(0)
+        self._update_buttons()
+
+    # --- saving what was classified ----------------------------------------------------------
+    def ask_save_predictions(self) -> None:
+        if self.classified is None:
+            return
+        path, _ = QFileDialog.getSaveFileName(
+            self, "Save predictions", predictions_path(self.classified.source), "CSV files (*.csv);;All files (*)"
+        )
+        if path:
+            self.save_predictions(path)
+
+    def save_predictions(self, path: str) -> None:
+        """Writes the shown result's CSV to path, on a pool thread; the outcome is said under the result."""
+        result = self.classified
+        if result is None or self.save_job.busy:
+            return
+        taken = overwritten_input(path, [result.source, result.checkpoint])
+        if taken is not None:
+            what = "the run's checkpoint" if str(taken) == result.checkpoint else "the file classified"
+            self._save_ended(f"Predictions not saved: {path} is {what}; choose another file")
+            return
+        self.saving = result
+        self.result_label.setText(f"{self.classified_text}\nSaving {len(result.names):,} predictions…")
+        self.save_job.start(path, result)
+        self._update_buttons()
+
+    def _on_saved(self, path: str) -> None:
+        if self.saving is not None:
+            self._save_ended(f"Saved {len(self.saving.names):,} predictions to {path}")
+
+    def _save_ended(self, text: str) -> None:
+        if self.classified is not None and self.saving in (None, self.classified):
+            self.result_label.setText(f"{self.classified_text}\n{text}")
+        self.saving = None
         self._update_buttons()
 
     def _update_buttons(self) -> None:
@@ -381,3 +442,5 @@ class ClassifierView(QWidget):
             button.setEnabled(self.run_dir is not None and not self.classify_job.busy)
             button.setToolTip(tip if self.run_dir is not None else f"Unavailable: {NO_RUN}")
         self.stop_classify_button.setVisible(self.classify_job.busy)
+        self.save_button.setEnabled(self.classified is not None and not self.save_job.busy)
+        self.save_button.setToolTip(SAVE_HELP if self.classified is not None else "Unavailable: classify images first")
