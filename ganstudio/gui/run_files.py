@@ -172,6 +172,7 @@ class RunFiles(QObject):
         w.clear_run_views()
         last = 0
         scored: list[tuple[int, ClassifierReport]] = []
+        quality: list[tuple[int, dict, bool]] = []
         for event in history:
             match event:
                 case StatsBatch(stats=stats):
@@ -182,10 +183,12 @@ class RunFiles(QObject):
                 case ModesMeasured(step=step, modes=modes):
                     w.distribution.add_modes(step, modes)
                 case QualityScored(step=step, scores=scores, best=best):
-                    w.plots.quality.add(step, scores, best)
+                    quality.append((step, scores, best))
                 case ClassifierScored(step=step, report=report):
                     scored.append((step, report))
-        w.classifier.add_all(scored)  # the tables once, for the last check: refilled for each, they took seconds
+        # each chart drawn once, the tables for the last check: a record at a time, a long run took seconds
+        w.plots.quality.add_all(quality)
+        w.classifier.add_all(scored)
         w.plots.flush()
         for step, path in pictures:
             try:

@@ -47,7 +47,9 @@ def _stamp(path: Path) -> tuple[int, int, int] | None:
 
 class RunWatcher(QObject):
     stats_ready = Signal(object)  # list[StepStats], in step order
-    record = Signal(object, bool)  # an event record of metrics.jsonl, and whether it is news (not history)
+    # event records of metrics.jsonl that follow one another (no stats between), and whether they are news
+    # (not history): one signal for a long run's history, whose charts then draw once
+    records = Signal(object, bool)
     restarted = Signal()  # metrics.jsonl was rewritten (a rewind, a resume): its history follows again
     frame_ready = Signal(object)  # SampleFrame: live.png, or a new grid in samples/
     writer_replaced = Signal()  # the heartbeat went: a run carried on by a writer without one (a window)
@@ -186,15 +188,21 @@ class RunWatcher(QObject):
         if restarted:
             self.restarted.emit()
         stats: list[StepStats] = []
+        events: list[dict] = []
         for record in records:
             if "event" not in record:
+                if events:
+                    self.records.emit(events, live)
+                    events = []
                 stats.append(StepStats.from_record(record))
                 continue
             if stats:
                 self._emit_stats(stats)
                 stats = []
-            self.record.emit(record, live)
+            events.append(record)
         self._emit_stats(stats)
+        if events:
+            self.records.emit(events, live)
         return bool(records)
 
     def _emit_stats(self, stats: list[StepStats]) -> None:

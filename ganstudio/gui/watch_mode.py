@@ -100,7 +100,7 @@ class WatchMode(QObject):
         self.steering = FolderSteering(run.path, lambda text: w.statusBar().showMessage(text, 8000))
         watcher = self.watcher = RunWatcher(run.path, self)
         watcher.stats_ready.connect(self._on_stats)
-        watcher.record.connect(self._on_record)
+        watcher.records.connect(self._on_records)
         watcher.restarted.connect(self._on_restarted)
         watcher.frame_ready.connect(w.samples.add_frame)
         watcher.distribution_ready.connect(w.distribution.show_frame)
@@ -189,6 +189,24 @@ class WatchMode(QObject):
         else:
             w.statusBar().showMessage("The run's log began again: the run was trained over or went back", 8000)
 
+    def _on_records(self, records: list[dict], news: bool) -> None:
+        """The scores go to their charts together, each drawn once; the rest one by one, in order."""
+        quality: list[tuple[int, dict, bool]] = []
+        scored: list[tuple[int, ClassifierReport]] = []
+        for record in records:
+            step = int(record["step"])
+            if record["event"] == "quality":
+                quality.append((step, record, bool(record.get("best"))))
+            elif record["event"] == "classifier":
+                try:
+                    scored.append((step, ClassifierReport.from_record(record)))
+                except (KeyError, TypeError, ValueError):  # a record this version cannot read, left out as history does
+                    continue
+            else:
+                self._on_record(record, news)
+        self.window.plots.quality.add_all(quality)
+        self.window.classifier.add_all(scored)
+
     def _on_record(self, record: dict, news: bool) -> None:
         w = self.window
         kind, step = record["event"], int(record["step"])
@@ -210,10 +228,6 @@ class WatchMode(QObject):
                     int(record["modes"]), int(record["modes_total"]), float(record["high_quality"]), float(record["js"])
                 ),
             )
-        elif kind == "quality":
-            w.plots.quality.add(step, record, bool(record.get("best")))
-        elif kind == "classifier":
-            self._on_classifier_record(step, record)
         elif kind == "alarm":
             w.plots.mark(step, str(record.get("kind", "alarm")))
             if news:
@@ -243,13 +257,6 @@ class WatchMode(QObject):
                 else f"got the {record.get('kind', '')} command"
             )
             w.statusBar().showMessage(f"Step {step:,}: the run {said}", 5000)
-
-    def _on_classifier_record(self, step: int, record: dict) -> None:
-        try:
-            report = ClassifierReport.from_record(record)
-        except (KeyError, TypeError, ValueError):  # a record this version cannot read is left out, as history does
-            return
-        self.window.classifier.add(step, report)
 
     def _show_alarm(self, step: int, kind: str, message: str) -> None:
         self._alarm, self._message = (step, kind), message

@@ -2,9 +2,10 @@
 worker, from a run folder's metrics.jsonl (opened or watched), and with the baseline's dashed line."""
 
 import numpy as np
+import pytest
 from PySide6.QtWidgets import QMessageBox
 
-from ganstudio.core.events import ClassifierScored
+from ganstudio.core.events import ClassifierScored, QualityScored
 from ganstudio.core.runlog import RunDirectory
 from ganstudio.core.semi.report import ClassifierReport
 from ganstudio.gui.widgets.accuracy_plot import AccuracyPlot
@@ -142,6 +143,49 @@ def test_a_watched_run_shows_its_classifier_records(qtbot, make_window, tmp_path
     qtbot.waitUntil(lambda: len(w.classifier.plot.series) == 2, timeout=10000)
     assert "Step 200" in w.classifier.summary_label.text()
     w.watch.leave()
+
+
+def long_run(root, checks: int) -> RunDirectory:
+    """A semi-supervised run's log of many quality and held-out checks; the FD's best at the middle one."""
+    run = semi_run(root, [(100 * i, report(0.3 + 0.5 * i / checks, seed=i)) for i in range(1, checks + 1)])
+    quality = dict.fromkeys(("samples", "kid", "kid_std", "precision", "recall", "density", "coverage"), 0.5)
+    quality |= {"memorisation_ratio": 1.5, "memorised_fraction": 0.0}
+    for i in range(1, checks + 1):
+        frechet = abs(i - checks // 2) + 10.0
+        record = {**quality, "frechet": frechet, "class_intra_fd": {NAMES[i % 10]: frechet}}
+        run.append_event(QualityScored(100 * i, record, best=i <= checks // 2).to_records()[0])
+    return run
+
+
+def draws_with_points(curve) -> list[int]:
+    """A list that gains an item each time curve is drawn with points in it (emptying it draws too)."""
+    drawn: list[int] = []
+    curve.sigPlotChanged.connect(lambda *_: drawn.extend([1] if curve.getData()[0] is not None else []))
+    return drawn
+
+
+@pytest.mark.parametrize("how", ["open", "watch"])
+def test_a_long_runs_scores_are_drawn_once_when_opened_or_watched(qtbot, make_window, tmp_path, how):
+    """Drawn a check at a time, 1,500 checks took 6 s to open, the window frozen."""
+    checks = 200
+    run = long_run(tmp_path, checks)
+    w = make_window()
+    chart, accuracy = w.plots.quality, w.classifier.plot
+    quality_draws, accuracy_draws = draws_with_points(chart.curve), draws_with_points(accuracy.curve)
+    if how == "open":
+        assert w.files.open_run(run.path)
+    else:
+        assert w.files.watch_run(run.path)
+        qtbot.waitUntil(lambda: len(chart.series) == checks, timeout=10000)
+        w.watch.leave()
+    assert list(chart.series.column("step")) == [100 * i for i in range(1, checks + 1)]
+    assert len(accuracy.series) == checks
+    assert len(quality_draws) == len(accuracy_draws) == 1
+    assert chart.best == (100 * (checks // 2), 10.0)  # the last flagged best, not the last check
+    assert chart.label.text().startswith(f"step {100 * checks:,}: FD ")
+    assert "best: FD 10.00 at step 10,000" in chart.label.text()
+    assert chart.class_table.rowCount() == 1 and chart.class_table.verticalHeaderItem(0).text() == NAMES[0]
+    assert w.classifier.summary_label.text().startswith(f"Step {100 * checks:,}: held-out accuracy")
 
 
 def test_classifying_without_a_checkpoint_says_so_in_one_line(make_window, tmp_path):

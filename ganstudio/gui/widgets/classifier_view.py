@@ -251,8 +251,7 @@ class ClassifierView(QWidget):
         """Held-out checks in step order (a run folder's log): all on the chart, the tables for the last only."""
         if not scores:
             return
-        for step, report in scores:
-            self.plot.add(step, report.accuracy)
+        self.plot.add_all([(step, report.accuracy) for step, report in scores])
         step, report = self.latest = scores[-1]
         self.matrix.show_report(report)
         self.class_table.show_report(report)
