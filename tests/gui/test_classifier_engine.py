@@ -88,10 +88,21 @@ def test_classify_folder_chooses_a_folder_and_classifies_its_images(qtbot, semi_
     with qtbot.waitSignal(view.classify_job.done, timeout=30000):
         qtbot.mouseClick(view.classify_folder_button, Qt.MouseButton.LeftButton)
     text = view.result_label.text()
-    assert text.endswith(", the first shown") and "; 3 images read (most called " in text, text
+    assert text.startswith("3 images read (most called ") and text.endswith(
+        ": choose one below to see its probabilities"
+    ), text
     called = text.split("(most called ")[1].split(")")[0].split(", ")  # "Trouser 2", "Bag 1": 3 in all
     assert sum(int(part.rsplit(" ", 1)[1]) for part in called) == 3
+    chooser = view.image_chooser
+    assert chooser.isVisible() and chooser.count() == 3 and chooser.currentText().endswith("%): 0.png")
     assert view.probabilities.rowCount() == 10
+    for index in (2, 0):  # each image's own probabilities, its class on top
+        chooser.setCurrentIndex(index)
+        probabilities = view.classified.probabilities[index]
+        top = view.probabilities.verticalHeaderItem(0).text()
+        assert chooser.currentText() == f"{top} ({probabilities.max():.1%}): {index}.png"
+        shown = [view.probabilities.item(i, 0).text() for i in range(10)]
+        assert shown == [f"{p:.1%}" for p in sorted(probabilities, reverse=True)]
 
 
 def test_several_dropped_files_say_that_only_the_first_was_classified(qtbot, semi_window, tmp_path):
@@ -281,7 +292,7 @@ def test_save_predictions_writes_the_csv_classify_writes_for_the_same_images(qtb
         qtbot.mouseClick(view.save_button, Qt.MouseButton.LeftButton)
     assert proposed == [str(tmp_path / "shirts-predictions.csv")]  # beside the folder, named after it
     text = view.result_label.text()
-    assert text.startswith("0.png: ") and text.endswith(f"\nSaved 3 predictions to {out}"), text
+    assert text.startswith("3 images read") and text.endswith(f"\nSaved 3 predictions to {out}"), text
     checkpoint = str(Path(semi_window.run_dir) / "checkpoints" / "latest.pt")
     assert main(["classify", checkpoint, str(folder), "--out", str(tmp_path / "cli.csv")]) == 0
     rows = list(csv.reader(out.open()))
@@ -328,3 +339,16 @@ def test_a_new_classification_or_run_leaves_nothing_to_save(qtbot, semi_window, 
         view.classify(str(image))
     semi_window.files.new_run()
     assert not view.save_button.isEnabled()
+
+
+def test_a_large_set_lists_its_first_images_to_choose_from_and_says_so(qtbot, semi_window, tmp_path):
+    from ganstudio.gui.widgets.classifier_view import MAX_LISTED
+
+    images = tmp_path / "many.npy"
+    np.save(images, np.zeros((MAX_LISTED + 5, 28, 28), dtype=np.uint8))
+    view = semi_window.classifier
+    with qtbot.waitSignal(view.classify_job.done, timeout=60000):
+        view.classify(str(images))
+    assert view.image_chooser.count() == MAX_LISTED
+    assert f"{MAX_LISTED + 5:,} images read" in view.result_label.text()
+    assert view.result_label.text().endswith(f"(the first {MAX_LISTED:,} are listed)")

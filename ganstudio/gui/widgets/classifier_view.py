@@ -10,6 +10,7 @@ from pathlib import Path
 import numpy as np
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
+    QComboBox,
     QFileDialog,
     QHBoxLayout,
     QLabel,
@@ -47,9 +48,10 @@ BASELINE_HELP = (
 CLASSIFY_HELP = f"Choose an image, .npy or idx file to classify with the run's latest checkpoint ({CLASSIFY_SHORTCUT})"
 CLASSIFY_FOLDER_HELP = (
     "Choose a folder to classify every image in it with the run's latest checkpoint "
-    f"({CLASSIFY_FOLDER_SHORTCUT}); the first image's probabilities are shown, Save predictions writes them all"
+    f"({CLASSIFY_FOLDER_SHORTCUT}); choose an image in the list to see its probabilities, Save predictions writes them all"
 )
 
+MAX_LISTED = 10_000  # images a classified set lists to choose from: a combo box of a million would freeze
 SAVE_HELP = (
     "Saves every classified image's class probabilities as a CSV: its name, the class D gives it, one column "
     "a class (what `ganstudio classify --out` writes)"
@@ -127,14 +129,23 @@ class ClassifierView(QWidget):
         self.result_label = QLabel("", objectName="classifyResult")
         self.result_label.setWordWrap(True)
         self.result_label.setToolTip("The class D gives the image, or why it could not classify it")
+        self.image_chooser = QComboBox(objectName="classifiedImageChooser")
+        self.image_chooser.setToolTip(
+            f"The classified image whose probabilities the table shows (the first {MAX_LISTED:,} of a larger set "
+            "are listed; Save predictions writes every one)"
+        )
+        # a long file name must not widen the column: the combo box is as wide as the column gives it
+        self.image_chooser.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+        self.image_chooser.setMinimumContentsLength(12)
+        self.image_chooser.view().setTextElideMode(Qt.TextElideMode.ElideMiddle)  # the list as wide as the box
         self.probabilities = QTableWidget(0, 1, objectName="classProbabilities")
         self.probabilities.setHorizontalHeaderLabels(["probability"])
         fit_read_only(self.probabilities, stretch_columns=True)
-        self.probabilities.setToolTip("The probability D gives each class for the (first) classified image")
+        self.probabilities.setToolTip("The probability D gives each class for the classified image (the one chosen)")
 
         # shown only while a job runs, hidden before they are laid out: hidden after, their widths still
         # counted in the tab's minimum, which then held the window wider than 1,024 px
-        for while_busy in (self.baseline_progress, self.cancel_button, self.stop_classify_button):
+        for while_busy in (self.baseline_progress, self.cancel_button, self.stop_classify_button, self.image_chooser):
             while_busy.hide()
         self._lay_out()
         self.baseline_button.clicked.connect(self.measure_baseline)
@@ -151,6 +162,7 @@ class ClassifierView(QWidget):
         self.classify_job.cancelled.connect(lambda: self._classify_ended("Classifying stopped"))
         self.stop_classify_button.clicked.connect(self.classify_job.cancel)
         self.save_button.clicked.connect(self.ask_save_predictions)
+        self.image_chooser.currentIndexChanged.connect(self._show_probabilities)
         self.save_job.done.connect(self._on_saved)
         self.save_job.failed.connect(lambda text: self._save_ended(f"Predictions not saved: {text}"))
         self._update_buttons()
@@ -178,6 +190,7 @@ class ClassifierView(QWidget):
         classify_column.addLayout(buttons)
         classify_column.addWidget(self.result_label)
         classify_column.addWidget(self.save_button, 0, Qt.AlignmentFlag.AlignLeft)
+        classify_column.addWidget(self.image_chooser)
         classify_column.addWidget(self.probabilities)
         classify_column.addStretch(1)
 
@@ -357,22 +370,25 @@ class ClassifierView(QWidget):
         if self.classifying_for != self.run_dir:  # another run's checkpoint classified it
             self._update_buttons()
             return
-        first = result.probabilities[0]
-        order = sorted(range(len(first)), key=lambda k: -float(first[k]))
-        with filled_at_once(self.probabilities):
-            self.probabilities.setRowCount(len(order))
-            self.probabilities.setVerticalHeaderLabels([result.class_names[k] for k in order])
-            for row, k in enumerate(order):
-                item = QTableWidgetItem(f"{float(first[k]):.1%}")
-                item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
-                self.probabilities.setItem(row, 0, item)
-        best = order[0]
-        text = f"{result.names[0]}: {result.class_names[best]} ({float(first[best]):.1%})"
-        if len(result.names) > 1:
+        self.classified = result
+        if len(result.names) == 1:
+            text = self._called(0)
+        else:
             counts = np.bincount(result.probabilities.argmax(axis=1), minlength=len(result.class_names))
             common = [k for k in np.argsort(-counts, kind="stable")[:3] if counts[k]]
             said = ", ".join(f"{result.class_names[k]} {counts[k]:,}" for k in common)
-            text += f"; {len(result.names):,} images read (most called {said}), the first shown"
+            text = f"{len(result.names):,} images read (most called {said}): choose one below to see its probabilities"
+            if len(result.names) > MAX_LISTED:
+                text += f" (the first {MAX_LISTED:,} are listed)"
+        self.image_chooser.blockSignals(True)  # filled whole before the table follows the choice
+        self.image_chooser.clear()
+        # the class first: a long file name is cut short at the column's edge, and the class is what is read
+        self.image_chooser.addItems(
+            [self._called(i, class_first=True) for i in range(min(len(result.names), MAX_LISTED))]
+        )
+        self.image_chooser.blockSignals(False)
+        self.image_chooser.setVisible(len(result.names) > 1)
+        self._show_probabilities(0)
         if result.skipped:
             text += f"; {len(result.skipped):,} skipped, not readable images: {first_named(result.skipped)}"
         if result.seen:
@@ -380,8 +396,32 @@ class ClassifierView(QWidget):
             text += f"; {among} among the run's training images, which D knows better than new ones"
         if self.others_dropped:
             text += f"; the first of {self.others_dropped + 1} files dropped (drop a folder to classify them all)"
-        self.classified, self.classified_text = result, text
+        self.classified_text = text
         self._classify_ended(text)
+
+    def _called(self, index: int, class_first: bool = False) -> str:
+        """An image of the shown result and the class D gives it: "shirt.png: Shirt (98.0%)", or with the
+        class first "Shirt (98.0%): shirt.png"."""
+        assert self.classified is not None
+        row = self.classified.probabilities[index]
+        best = int(row.argmax())
+        called = f"{self.classified.class_names[best]} ({float(row[best]):.1%})"
+        name = self.classified.names[index]
+        return f"{called}: {name}" if class_first else f"{name}: {called}"
+
+    def _show_probabilities(self, index: int) -> None:
+        """The chosen image's probabilities, most likely first."""
+        if self.classified is None or index < 0:
+            return
+        row = self.classified.probabilities[index]
+        order = sorted(range(len(row)), key=lambda k: -float(row[k]))
+        with filled_at_once(self.probabilities):
+            self.probabilities.setRowCount(len(order))
+            self.probabilities.setVerticalHeaderLabels([self.classified.class_names[k] for k in order])
+            for line, k in enumerate(order):
+                item = QTableWidgetItem(f"{float(row[k]):.1%}")
+                item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+                self.probabilities.setItem(line, 0, item)
 
     def _classify_ended(self, text: str) -> None:
         if self.classifying_for == self.run_dir:
@@ -392,6 +432,8 @@ class ClassifierView(QWidget):
         self.classified, self.classified_text = None, ""
         self.result_label.setText("")
         self.probabilities.setRowCount(0)
+        self.image_chooser.clear()
+        self.image_chooser.hide()
         self._update_buttons()
 
     # --- saving what was classified ----------------------------------------------------------
