@@ -10,6 +10,7 @@ import json
 import math
 import os
 import re
+import shlex
 import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeGuard
@@ -167,7 +168,9 @@ class RunDirectory:
 
         path = Path(path).expanduser()
         if (path / "config.json").exists():
-            raise RunError(f"{path} already holds a run; use --resume {path} to continue it or choose another --out")
+            raise RunError(
+                f"{path} already holds a run; use --resume {shlex.quote(str(path))} to continue it or choose another --out"
+            )
         left_there = (CONTROL_FILE, LOCK_NAME, "lost+found")  # and hidden files: .DS_Store, a killed write's temp
         if path.is_dir() and any(e.name not in left_there and not e.name.startswith(".") for e in path.iterdir()):
             raise RunError(f"{path} is not empty: a run writes its own files there; choose a new or empty --out")

@@ -1,6 +1,7 @@
 import argparse
 import json
 import os
+import shlex
 import signal
 import subprocess
 import sys
@@ -126,7 +127,7 @@ def test_presets_lists_one_line_each(capsys):
 
 def test_ctrl_c_saves_a_checkpoint_and_exits_cleanly(tmp_path):
     cfg = write_config(tmp_path, tiny_image_config(steps=100000, log_every=1))
-    out = tmp_path / "run"
+    out = tmp_path / "my run"  # a space: the printed command must paste as one folder
     env = {**os.environ, "PYTHONUNBUFFERED": "1"}
     proc = subprocess.Popen(
         [sys.executable, "-m", "ganstudio", "train", "--config", cfg, "--out", str(out)],
@@ -141,6 +142,8 @@ def test_ctrl_c_saves_a_checkpoint_and_exits_cleanly(tmp_path):
     stdout, stderr = proc.communicate(timeout=60)
     assert proc.returncode == 130, stderr
     assert "interrupted at step" in stdout and "Traceback" not in stderr
+    command = stdout.split("continue with: ")[1].strip()
+    assert shlex.split(command) == ["ganstudio", "train", "--resume", str(out)], command
     state = load_checkpoint(out / "checkpoints" / "latest.pt")
     metrics = out / "metrics.jsonl"  # absent when the interrupt came before the first step
     logged = [json.loads(line)["step"] for line in metrics.read_text().splitlines()] if metrics.exists() else []
