@@ -254,6 +254,11 @@ def load_module_state(module: nn.Module, weights: dict[str, Any], what: str) -> 
         raise CheckpointError(f"the checkpoint's {what} could not be loaded: {str(exc).splitlines()[0]}") from None
 
 
+GENERATOR_ONLY = (
+    "the checkpoint holds only a generator (an exported one?); it can be sampled and explored but not trained on"
+)
+
+
 def restore_trainer(trainer: Trainer, state: dict[str, Any]) -> None:
     """Trainer.load_state_dict for a state read from disk: networks checked by name and shape first,
     then optimizer, random-generator and noise state, any failure a CheckpointError. A conditional
@@ -267,10 +272,7 @@ def restore_trainer(trainer: Trainer, state: dict[str, Any]) -> None:
         raise CheckpointError(problem)
     load_module_state(trainer.G, state["generator"], "generator")
     if "discriminator" not in state:
-        raise CheckpointError(
-            "the checkpoint holds only a generator (an exported one?); it can be sampled and "
-            "explored but not trained on"
-        )
+        raise CheckpointError(GENERATOR_ONLY)
     load_module_state(trainer.D, state["discriminator"], "discriminator")
     noise = state.get("fixed_noise")
     expected = trainer.fixed_noise

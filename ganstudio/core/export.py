@@ -78,13 +78,13 @@ def _typed(raw: dict[str, Any], key: str, kind: type[T], default: T) -> T:
 def _integer(raw: dict[str, Any], key: str, default: int) -> int:
     value = raw.get(key, default)
     if not isinstance(value, int) or isinstance(value, bool) or not 0 <= value < 2**63:
-        raise ExportError(f"{key} must be a whole number >= 0")
+        raise ExportError(f"{key} must be a whole number from 0 to 2**63 - 1")
     return value
 
 
 def _number(value: object, name: str) -> float:
     if not isinstance(value, (int, float)) or isinstance(value, bool) or not math.isfinite(value) or abs(value) > 1e6:
-        raise ExportError(f"{name} must be a finite number")
+        raise ExportError(f"{name} must be a number from -1,000,000 to 1,000,000")
     return float(value)
 
 
@@ -473,7 +473,7 @@ def manifest_checkpoint(manifest_path: Path, manifest: dict[str, Any]) -> Path:
     return checkpoint
 
 
-def regenerate(manifest_path: str | Path, out: str | Path) -> Path:
+def regenerate(manifest_path: str | Path, out: str | Path, progress: Callable[[int, int], None] | None = None) -> Path:
     """Rebuilds an image set from its manifest (checking the checkpoint's SHA-256 first)."""
     manifest_path = Path(manifest_path)
     manifest = read_manifest(manifest_path)
@@ -483,10 +483,28 @@ def regenerate(manifest_path: str | Path, out: str | Path) -> Path:
         raise ExportError(f"{manifest_path}: {exc}") from None
     checkpoint = manifest_checkpoint(manifest_path, manifest)
     snapshot = load_generator(checkpoint, device="cpu")
+    try:
+        spec.validate(snapshot.latent_dim, snapshot.num_classes)
+    except ExportError as exc:  # the set's own count or classes, named with its file as the spec's types are
+        raise ExportError(f"{manifest_path}: {exc}") from None
     digest = manifest["checkpoint_sha256"]
     if sha256_file(checkpoint) != digest:  # replaced between the check and the load
         raise ExportError(f"{checkpoint} is not the checkpoint the set was made from (missing, moved or changed)")
     if manifest.get("class_names", []) != list(snapshot.class_names):
         raise ExportError(f"the manifest's classes are not those of {checkpoint}")
     own = not Path(manifest["checkpoint"]).is_absolute()  # the set's generator.pt: the copy carries its own
-    return write_image_set(snapshot, spec, out, checkpoint=None if own else checkpoint, checkpoint_sha256=digest)
+    return write_image_set(
+        snapshot, spec, out, checkpoint=None if own else checkpoint, checkpoint_sha256=digest, progress=progress
+    )
+
+
+def differing_images(saved: Path, remade: Path) -> tuple[int, int]:
+    """How many of the remade set's pictures the saved set also holds, and how many of those differ in a
+    byte: what "regenerated exactly" means, checked."""
+    compared = differing = 0
+    for picture in sorted(remade.glob("*.png")):
+        original = saved / picture.name
+        if original.is_file():
+            compared += 1
+            differing += original.read_bytes() != picture.read_bytes()
+    return compared, differing

@@ -23,6 +23,7 @@ from ganstudio.gui.errors import ErrorDialogs
 from ganstudio.gui.run_events import RunEvents
 from ganstudio.gui.run_files import RunFiles
 from ganstudio.gui.run_phase import RunAction, RunPhase
+from ganstudio.gui.set_regenerator import SetRegenerator
 from ganstudio.gui.settings import AppSettings
 from ganstudio.gui.watch import FolderSteering
 from ganstudio.gui.watch_mode import WatchMode
@@ -106,6 +107,7 @@ class MainWindow(QMainWindow):
         self.files = RunFiles(self)
         self.watch = WatchMode(self)
         self.launcher = DistributedLaunch(self)  # runs on many processes, watched through their folder
+        self.regenerator = SetRegenerator(self)
         self.run_events = RunEvents(self)
         self.menu_actions = WindowActions(
             self,
@@ -113,6 +115,7 @@ class MainWindow(QMainWindow):
                 "new_run": self.files.new_run,
                 "open_run": self.files.ask_open_run,
                 "explore_checkpoint": self.files.ask_explore_checkpoint,
+                "regenerate_set": self.regenerator.ask,
                 "watch_run": self.files.ask_watch_run,
                 "stop_watching": self.watch.leave,
                 "save_checkpoint": self.save_checkpoint,

@@ -197,7 +197,7 @@ class RunFiles(QObject):
                 continue
         w.form.set_config(config)
         w.plots.show_loss_family(config.loss.kind)
-        problem = self.explore_latest(run) or self._edits_refused(on_disk)
+        problem = self.explore_latest(run) or self._only_a_generator() or self._edits_refused(on_disk)
         saved = w.explorer.state.snapshot.step if problem is None and w.explorer.state.snapshot is not None else last
         self.set_continuable(run if problem is None else None, config, saved)
         w.run_dir = str(run.path)
@@ -297,7 +297,10 @@ class RunFiles(QObject):
             w.errors.show("Cannot open checkpoint", str(exc))
             return False
         run = run_of_checkpoint(path)  # a run's checkpoint: its image sets go into the run, not its checkpoints/
-        w.explorer.default_folder = str(run.path if run is not None else Path(path).resolve().parent)
+        folder = run.path if run is not None else Path(path).resolve().parent
+        if (folder / "manifest.json").is_file():  # an image set's own generator.pt: new sets beside it, not in it
+            folder = folder.parent
+        w.explorer.default_folder = str(folder)
         w.tabs.setCurrentWidget(w.explorer)
         return True
 
@@ -312,6 +315,14 @@ class RunFiles(QObject):
                 w.statusBar().showMessage(f"Explorer: {problem}", 8000)
         else:
             w.statusBar().showMessage("No run to refresh from: start one, or open a run folder", 5000)
+
+    def _only_a_generator(self) -> str | None:
+        """Why the checkpoint just opened cannot be trained on when it is an exported generator (copied over
+        latest.pt): said when the folder is opened, not by every press of Continue."""
+        from ganstudio.core.checkpoint import GENERATOR_ONLY
+
+        snapshot = self.window.explorer.state.snapshot
+        return GENERATOR_ONLY if snapshot is not None and snapshot.generator_only else None
 
     def _edits_refused(self, on_disk: RunConfig) -> str | None:
         """Why the checkpoint just opened cannot be carried on with the folder's config.json (a field edited

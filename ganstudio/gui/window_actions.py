@@ -51,6 +51,14 @@ class WindowActions:
             slots["explore_checkpoint"],
             "Explore the generator in a checkpoint file",
         )
+        self.regenerate_action = self._add(
+            file_menu,
+            "&Regenerate image set...",
+            None,
+            slots["regenerate_set"],
+            "Write a saved image set again from its manifest.json, beside it, and check it came out the same "
+            "(as `ganstudio sample --manifest` does)",
+        )
         self.watch_action = self._add(
             file_menu,
             "&Watch run folder...",

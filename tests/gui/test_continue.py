@@ -135,6 +135,27 @@ def test_an_opened_run_whose_checkpoint_cannot_be_loaded_says_so_at_once(qtbot, 
     assert w.plots.series.column("step").size  # its curves are shown all the same
 
 
+def test_an_opened_run_whose_checkpoint_is_an_exported_generator_says_so_at_once(qtbot, make_window, tmp_path):
+    """An image set's generator.pt copied over latest.pt opened as "raise Steps and Continue carries it on",
+    and every press of Continue failed with "holds only a generator"."""
+    from ganstudio.core.checkpoint import load_checkpoint, save_checkpoint
+
+    trained_run(auto_config(steps=10), tmp_path / "cli-run")
+    latest = tmp_path / "cli-run" / "checkpoints" / "latest.pt"
+    state = load_checkpoint(latest)
+    keep = ("format", "version", "config", "step", "class_names", "generator")
+    save_checkpoint({key: state[key] for key in keep if key in state}, latest)  # as an image set saves one
+    w = make_window()
+    assert w.files.open_run(tmp_path / "cli-run")
+    assert w.errors.dialog is not None and w.errors.dialog.windowTitle() == "This run cannot be continued"
+    text = w.errors.dialog.text()
+    assert "holds only a generator" in text and "Start begins a new run" in text, text
+    assert w.files.continuable is None
+    w.form.widget("train.steps").setValue(20)
+    assert w.controls.start_button.text() == "Start"
+    assert w.explorer.state.snapshot is not None  # it is still explored
+
+
 def test_an_opened_run_whose_config_json_no_longer_fits_its_checkpoint_says_so_at_once(make_window, tmp_path):
     """It opened as "raise Steps and Continue carries it on", and the edited field was refused only at Continue."""
     import json

@@ -1,0 +1,63 @@
+"""File > Regenerate image set...: a saved set written again beside it from its manifest, checked picture
+for picture, and a manifest that cannot be regenerated said in a dialog with nothing left behind."""
+
+import json
+
+from PySide6.QtWidgets import QFileDialog
+
+from ganstudio.core.export import ImageSetSpec, write_image_set
+from ganstudio.core.sampling import load_generator
+
+
+def saved_set(checkpoint, folder):
+    """A set that carries its own generator.pt, as one saved from a run's checkpoint does."""
+    return write_image_set(load_generator(checkpoint), ImageSetSpec(count=5, seed=7), folder)
+
+
+def test_the_menu_regenerates_a_set_beside_it_and_says_it_came_out_the_same(
+    qtbot, make_window, small_checkpoint, tmp_path, monkeypatch
+):
+    (tmp_path / "my sets").mkdir()
+    made = saved_set(small_checkpoint, tmp_path / "my sets" / "shirts")
+    w = make_window()
+    monkeypatch.setattr(QFileDialog, "getOpenFileName", lambda *args: (str(made / "manifest.json"), ""))
+    w.menu_actions.regenerate_action.trigger()
+    again = tmp_path / "my sets" / "shirts-regenerated"
+    pictures = sorted(p.name for p in made.glob("*.png"))
+    assert len(pictures) >= 5 and sorted(p.name for p in again.glob("*.png")) == pictures
+    assert all((made / name).read_bytes() == (again / name).read_bytes() for name in pictures)
+    said = w.statusBar().currentMessage()
+    assert (
+        said
+        == f"Regenerated the image set into {again}: all {len(pictures)} pictures are byte for byte the saved set's"
+    )
+    assert w.regenerator.regenerate(made / "manifest.json") == tmp_path / "my sets" / "shirts-regenerated-2"
+
+
+def test_a_set_whose_pictures_were_changed_is_said_to_differ(make_window, small_checkpoint, tmp_path):
+    made = saved_set(small_checkpoint, tmp_path / "set")
+    first = sorted(made.glob("*.png"))[0]
+    first.write_bytes(first.read_bytes() + b"\0")  # a picture edited since it was saved
+    w = make_window()
+    assert w.regenerator.regenerate(made / "manifest.json") is not None
+    assert w.statusBar().currentMessage().endswith("pictures differ from the saved set's")
+    assert " 1 of its " in w.statusBar().currentMessage()
+
+
+def test_a_manifest_that_cannot_be_regenerated_is_said_and_leaves_nothing(make_window, small_checkpoint, tmp_path):
+    made = saved_set(small_checkpoint, tmp_path / "set")
+    manifest = json.loads((made / "manifest.json").read_text())
+    edited = made / "manifest.json"
+    edited.write_text(json.dumps({**manifest, "spec": {**manifest["spec"], "count": 0}}))
+    w = make_window()
+    assert w.regenerator.regenerate(edited) is None
+    assert w.errors.dialog is not None and w.errors.dialog.windowTitle() == "Image set not regenerated"
+    assert w.errors.dialog.text() == f"{edited}: the number of images must be from 1 to 10,000"
+    assert not (tmp_path / "set-regenerated").exists()
+
+
+def test_a_sets_generator_explored_saves_new_sets_beside_the_set_not_inside_it(make_window, small_checkpoint, tmp_path):
+    made = saved_set(small_checkpoint, tmp_path / "set")
+    w = make_window()
+    assert w.files.explore_checkpoint(made / "generator.pt")
+    assert w.explorer.default_folder == str(tmp_path)
