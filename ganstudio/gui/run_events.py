@@ -122,10 +122,12 @@ class RunEvents(QObject):
 
     def _on_health_alarm(self, alarm: Alarm) -> None:
         w = self.window
+        w.plots.mark(alarm.step, alarm.kind)
+        if w.banner.shows_alarm_at(alarm.step):
+            return
         self._refusal_shown = False  # the banner says this now
         paused = " Training paused." if alarm.kind == "nan" else ""
         w.show_alarm(alarm.step, f"{alarm.message}{paused}{' Try:' if alarm.remedies else ''}", alarm.remedies)
-        w.plots.mark(alarm.step, alarm.kind)
 
     def _on_rewound(self, step: int, config: dict) -> None:
         w = self.window

@@ -230,7 +230,7 @@ class WatchMode(QObject):
             )
         elif kind == "alarm":
             w.plots.mark(step, str(record.get("kind", "alarm")))
-            if news:
+            if news and not w.banner.shows_alarm_at(step):
                 self._show_alarm(step, str(record.get("kind", "")), str(record.get("message", "")))
         elif kind == "remedies":
             from ganstudio.core.follow import remedies_from_record

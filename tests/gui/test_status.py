@@ -137,3 +137,19 @@ def test_the_greyed_live_panel_shows_what_the_next_run_starts_with(qtbot, make_w
     assert not w.live.isEnabled()
     w.form.widget("optim.lr_g").setText("abc")  # being typed: said in red beside the field, never "nan" here
     assert w.live.widget("lr_g").text() == "0.0002"
+
+
+def test_the_first_alarm_of_a_step_keeps_the_banner_and_the_status_bar_names_its_remedies(make_window):
+    """Divergence and the oscillation it causes came in one step: oscillation took the banner, and the status
+    bar's copy ended in a bare "Try:"."""
+    from ganstudio.core.health import Remedy
+
+    w = make_window(tiny_toy_config(steps=100000))
+    halve = Remedy("Halve both learning rates", live={"lr_g": 1e-4, "lr_d": 1e-4})
+    w.controller.health_alarm.emit(Alarm("divergence", 376, "Losses or gradient norms are exploding.", (halve,)))
+    w.controller.health_alarm.emit(Alarm("oscillation", 376, "G and D are oscillating.", ()))
+    assert w.banner.message.text() == "Step 376: Losses or gradient norms are exploding. Try:"
+    said = w.statusBar().currentMessage()
+    assert said == "Step 376: Losses or gradient norms are exploding. Try: Halve both learning rates", said
+    w.controller.health_alarm.emit(Alarm("oscillation", 400, "G and D are oscillating.", ()))
+    assert w.banner.message.text() == "Step 400: G and D are oscillating."  # a later step's alarm is news

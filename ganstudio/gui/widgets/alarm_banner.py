@@ -23,6 +23,7 @@ class AlarmBanner(QWidget):
         self.message.setWordWrap(True)
         self.message.setStyleSheet(STYLE)
         self.calm = False
+        self.step: int | None = None  # the step of what the banner says
         self.close_button = QToolButton(objectName="alarmBannerClose")
         self.close_button.setText("x")
         self.close_button.setToolTip("Dismiss")
@@ -38,9 +39,11 @@ class AlarmBanner(QWidget):
 
     def show_alarm(self, step: int, message: str, remedies: Iterable[Remedy] = (), calm: bool = False) -> str:
         """Shows the banner until dismissed, so it says the step it is about (the run goes on meanwhile);
-        returns the line it shows. calm: news that is not a fault (a run stopped as asked), in blue, not in
-        the red of a failure."""
+        returns the line for the status bar, which names the remedies its buttons offer. calm: news that is
+        not a fault (a run stopped as asked), in blue, not in the red of a failure."""
         text = f"Step {step:,}: {message}"
+        remedies = tuple(remedies)
+        self.step = step
         self.calm = calm
         self.message.setStyleSheet(CALM_STYLE if calm else STYLE)
         for button in self.remedy_buttons:
@@ -58,7 +61,12 @@ class AlarmBanner(QWidget):
             button.clicked.connect(lambda _=False, r=remedy: self.remedy_chosen.emit(r))
         self.message.setText(text)
         self.show()
-        return text
+        return f"{text} {'; '.join(remedy.label for remedy in remedies)}" if remedies else text
+
+    def shows_alarm_at(self, step: int) -> bool:
+        """Whether the banner already says an alarm of this step: the monitor raises a step's alarms gravest
+        first (divergence before the oscillation it causes), and the first keeps the banner."""
+        return self.isVisible() and not self.calm and self.step == step
 
     def add_button(self, text: str, name: str, tip: str) -> QPushButton:
         """An action beside the message (the remedies are some)."""
