@@ -19,6 +19,7 @@ file's JSON says who holds it, for the message, and decides what an flock cannot
 
 from __future__ import annotations
 
+import errno
 import json
 import os
 import socket
@@ -34,6 +35,7 @@ from ganstudio import __version__
 from ganstudio.core.process_state import is_pid, no_such_process, proc_stat_fields
 from ganstudio.core.run_file import read_run_file
 from ganstudio.core.runlog import RunError
+from ganstudio.core.user_errors import io_reason
 
 try:
     import fcntl
@@ -269,6 +271,14 @@ def _release(state: _State) -> None:
         os.close(fd)
 
 
+def _unwritable(folder: Path, exc: OSError) -> str:
+    """Why the lock file could not be written, in the words of the folder: "cannot lock ... Operation not
+    permitted" left a user asking what a lock was."""
+    if exc.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
+        return f"cannot train in {folder}: the folder cannot be written to ({exc.strerror})"
+    return f"cannot train in {folder}: {io_reason(exc)}"
+
+
 class RunLock:
     """Held while this process trains one run folder; released by close(), when dropped, and at exit."""
 
@@ -295,7 +305,7 @@ class RunLock:
             except NotALockFile as exc:
                 raise RunError(f"cannot lock {folder} for training: {exc}; remove it and try again") from None
             except OSError as exc:
-                raise RunError(f"cannot lock {folder} for training: {exc.strerror}") from None
+                raise RunError(_unwritable(folder, exc)) from None
             try:
                 taken = cls._take(fd, path, me, created)
             except BaseException:
@@ -326,7 +336,7 @@ class RunLock:
         except OSError as exc:
             if created:
                 path.unlink(missing_ok=True)
-            raise RunError(f"cannot lock {path.parent} for training: {exc.strerror}") from None
+            raise RunError(_unwritable(path.parent, exc)) from None
         # Without an flock between them, two machines may take over one stale lock at once: the later write wins
         try:
             return Holder.parse(path.read_bytes()) == me

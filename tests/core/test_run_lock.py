@@ -238,3 +238,20 @@ def _acquire_or_error(folder):
         return RunLock.acquire(folder)
     except RunError as exc:
         return exc
+
+
+def test_a_folder_that_cannot_be_written_is_said_as_such_not_as_a_lock(tmp_path, monkeypatch):
+    """A read-only (immutable) run folder said "cannot lock RUN for training: Operation not permitted"."""
+    import errno
+    import os
+
+    from ganstudio.core.run_lock import RunLock
+    from ganstudio.core.runlog import RunError
+
+    def refused(path, *args, **kwargs):
+        raise PermissionError(errno.EPERM, "Operation not permitted", str(path))
+
+    monkeypatch.setattr(os, "open", refused)  # what an immutable folder answers, as root too
+    with pytest.raises(RunError) as caught:
+        RunLock.acquire(tmp_path)
+    assert str(caught.value) == f"cannot train in {tmp_path}: the folder cannot be written to (Operation not permitted)"

@@ -311,7 +311,7 @@ def test_a_change_mid_run_is_applied_marked_and_recorded(qtbot, make_window):
     assert events == [{"step": step, "event": "change", "lr_g": 5e-05, "k": 2}]
     w.live.widget("lr_d").setText("abc")
     w.live.apply_button.click()
-    assert w.live.error.text() == "lr_d must be a finite number, not 'abc'"
+    assert w.live.error.text() == "lr D must be a finite number, not 'abc'"  # as the field is labelled
     w.stop()
 
 

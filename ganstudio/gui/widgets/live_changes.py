@@ -67,7 +67,7 @@ class LiveChangesPanel(QGroupBox):
         for name, binder in self.binders.items():
             problem = binder.typing_problem()
             if problem:  # "abc" is said as typed, as the setup form says it
-                raise ValueError(f"{name} {problem}")
+                raise ValueError(f"{binder.field.spec.label} {problem}")  # the field's label: "lr D", not "lr_d"
             value = binder.value()
             if value != self._current.get(name):
                 out[name] = value
