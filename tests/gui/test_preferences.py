@@ -1,7 +1,9 @@
 """Preferences refuses a runs folder that cannot take a run, with the dialog still open (the error used
 to come at Start, with no word of where the folder was chosen)."""
 
-from PySide6.QtWidgets import QDialog
+from pathlib import Path
+
+from PySide6.QtWidgets import QDialog, QDialogButtonBox
 
 from ganstudio.gui.widgets.preferences import PreferencesDialog
 
@@ -31,7 +33,7 @@ def test_a_file_or_an_unwritable_folder_is_refused_beside_the_field(qtbot, tmp_p
         assert d.result() != QDialog.DialogCode.Accepted and d.isVisible(), text
         assert d.runs_error.isVisible() and says in d.runs_error.text(), text
     d.runs_edit.textEdited.emit("x")  # typing takes the old complaint away
-    assert not d.runs_error.isVisible()
+    assert d.runs_error.text() == ""
 
 
 def test_a_folder_still_to_be_made_is_accepted(qtbot, tmp_path):
@@ -70,3 +72,25 @@ def test_the_default_device_is_the_next_runs_device(make_window, monkeypatch):
     device.set_value("auto")  # chosen for one run
     w.files.new_run()
     assert device.value() == "cpu"
+
+
+def test_a_refusal_fits_its_room_and_moves_no_button(qtbot, tmp_path, monkeypatch):
+    """The two-line complaint was clipped at top and bottom, and the dialog grew, moving Cancel from
+    under the pointer. A deeper path than the room kept grows the dialog: clipped, never."""
+    monkeypatch.chdir(tmp_path)  # a short path first: its complaint takes the room kept for it
+    d = dialog(qtbot, tmp_path / "runs")
+    qtbot.waitExposed(d)
+    buttons = d.findChild(QDialogButtonBox)
+    before = (d.height(), buttons.mapTo(d, buttons.rect().topLeft()))
+    label = d.runs_error
+    for depth in (1, 8):
+        a_file = Path(*["a folder with a long name"] * depth) / "notes.txt"
+        a_file.parent.mkdir(parents=True, exist_ok=True)
+        a_file.write_text("")
+        d.runs_edit.setText(str(a_file / "runs"))
+        d.accept()
+        qtbot.wait(50)  # the layout's pass
+        assert "is a file, so" in label.text()
+        assert label.heightForWidth(label.width()) <= label.height(), f"the reason is clipped at depth {depth}"
+        if depth == 1:
+            assert (d.height(), buttons.mapTo(d, buttons.rect().topLeft())) == before

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
@@ -20,6 +21,7 @@ from PySide6.QtWidgets import (
 from ganstudio.core.atomic import cannot_write_in
 
 RUNS_EDIT_MIN_WIDTH = 380  # px: a path like /home/someone/.local/share/ganstudio/runs whole
+ERROR_LINES = 3  # a refused folder's reason names the folder and why: two lines, three for a deep path
 
 
 class PreferencesDialog(QDialog):
@@ -33,8 +35,11 @@ class PreferencesDialog(QDialog):
         self.runs_error = QLabel("", objectName="runsDirError")
         self.runs_error.setStyleSheet("color: #c0392b")
         self.runs_error.setWordWrap(True)
-        self.runs_error.hide()
-        self.runs_edit.textEdited.connect(lambda _text: self.runs_error.hide())
+        # room for the longest complaint from the start: shown in a dialog already laid out, it was clipped
+        # at top and bottom, and the dialog grew under the pointer, moving Cancel from where it was
+        self.runs_error.setMinimumHeight(ERROR_LINES * self.runs_error.fontMetrics().lineSpacing())
+        self.runs_error.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop)
+        self.runs_edit.textEdited.connect(lambda _text: self.runs_error.setText(""))
         browse = QPushButton("Browse...")
         browse.clicked.connect(self._browse)
         row = QWidget()
@@ -61,7 +66,9 @@ class PreferencesDialog(QDialog):
         problem = runs_folder_problem(self.runs_dir)
         if problem is not None:
             self.runs_error.setText(problem)
-            self.runs_error.show()
+            needed = self.runs_error.heightForWidth(self.runs_error.width())
+            if needed > self.runs_error.height():  # a deeper path than the room kept: the dialog grows to it
+                self.runs_error.setMinimumHeight(needed)
             return
         super().accept()
 
