@@ -3,6 +3,7 @@ drawing to train on. Each fills the window's views from files; none of it runs w
 
 from __future__ import annotations
 
+import errno
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -14,13 +15,15 @@ from PySide6.QtWidgets import QFileDialog
 
 from ganstudio.core.config import RunConfig
 from ganstudio.core.events import Changed, ClassifierScored, ModesMeasured, QualityScored, SampleFrame, StatsBatch
+from ganstudio.core.paths import free_name
 from ganstudio.core.run_data import config_in_folder
 from ganstudio.core.run_lock import live_holder, why_held
-from ganstudio.core.runlog import RunDirectory, RunError, run_of_checkpoint
+from ganstudio.core.runlog import RunDirectory, RunError
 from ganstudio.core.wording import counted
 from ganstudio.gui.run_phase import RunAction, RunPhase
 
 if TYPE_CHECKING:
+    from ganstudio.core.mode_metrics import ModeMetrics
     from ganstudio.core.semi.report import ClassifierReport
     from ganstudio.core.session import TrainingSession
     from ganstudio.gui.main_window import MainWindow
@@ -173,6 +176,7 @@ class RunFiles(QObject):
         last = 0
         scored: list[tuple[int, ClassifierReport]] = []
         quality: list[tuple[int, dict, bool]] = []
+        measured: list[tuple[int, ModeMetrics]] = []
         for event in history:
             match event:
                 case StatsBatch(stats=stats):
@@ -181,7 +185,7 @@ class RunFiles(QObject):
                 case Changed(step=step, changes=changes):
                     w.plots.mark(step, ", ".join(f"{k}={v:g}" for k, v in changes.items()))
                 case ModesMeasured(step=step, modes=modes):
-                    w.distribution.add_modes(step, modes)
+                    measured.append((step, modes))
                 case QualityScored(step=step, scores=scores, best=best):
                     quality.append((step, scores, best))
                 case ClassifierScored(step=step, report=report):
@@ -189,6 +193,7 @@ class RunFiles(QObject):
         # each chart drawn once, the tables for the last check: a record at a time, a long run took seconds
         w.plots.quality.add_all(quality)
         w.classifier.add_all(scored)
+        w.distribution.add_all_modes(measured)
         w.plots.flush()
         for step, path in pictures:
             try:
@@ -267,10 +272,9 @@ class RunFiles(QObject):
         folder = Path(w.settings.runs_dir).expanduser() / DRAWINGS_FOLDER  # not loose among the run folders
         try:
             folder.mkdir(parents=True, exist_ok=True)
-            stem = f"drawn-{time.strftime('%Y%m%d-%H%M%S')}"
-            path, n = folder / f"{stem}.npy", 2
-            while path.exists():  # two drawings trained in one second
-                path, n = folder / f"{stem}-{n}.npy", n + 1
+            path = free_name(folder, f"drawn-{time.strftime('%Y%m%d-%H%M%S')}", ".npy")  # two in one second
+            if path is None:
+                raise OSError(errno.EEXIST, "too many drawings saved in one second", str(folder))
             save_npy(path, np.asarray(points, dtype=np.float32))
         except OSError as exc:
             w.errors.show("Cannot save the drawing", f"{folder}: {exc.strerror}")
@@ -296,11 +300,6 @@ class RunFiles(QObject):
         except CheckpointError as exc:
             w.errors.show("Cannot open checkpoint", str(exc))
             return False
-        run = run_of_checkpoint(path)  # a run's checkpoint: its image sets go into the run, not its checkpoints/
-        folder = run.path if run is not None else Path(path).resolve().parent
-        if (folder / "manifest.json").is_file():  # an image set's own generator.pt: new sets beside it, not in it
-            folder = folder.parent
-        w.explorer.default_folder = str(folder)
         w.tabs.setCurrentWidget(w.explorer)
         return True
 

@@ -47,8 +47,7 @@ def _stamp(path: Path) -> tuple[int, int, int] | None:
 
 class RunWatcher(QObject):
     stats_ready = Signal(object)  # list[StepStats], in step order
-    # event records of metrics.jsonl that follow one another (no stats between), and whether they are news
-    # (not history): one signal for a long run's history, whose charts then draw once
+    # the event records of metrics.jsonl one read found, in order, and whether they are news (not history)
     records = Signal(object, bool)
     restarted = Signal()  # metrics.jsonl was rewritten (a rewind, a resume): its history follows again
     frame_ready = Signal(object)  # SampleFrame: live.png, or a new grid in samples/
@@ -187,20 +186,11 @@ class RunWatcher(QObject):
         live = self._caught_up and not restarted
         if restarted:
             self.restarted.emit()
-        stats: list[StepStats] = []
-        events: list[dict] = []
-        for record in records:
-            if "event" not in record:
-                if events:
-                    self.records.emit(events, live)
-                    events = []
-                stats.append(StepStats.from_record(record))
-                continue
-            if stats:
-                self._emit_stats(stats)
-                stats = []
-            events.append(record)
-        self._emit_stats(stats)
+        # the curves first, then every event of this read at once: a log has stats between any two scores,
+        # and events sent between them drew a long run's scores one at a time (events place themselves by
+        # their own step)
+        self._emit_stats([StepStats.from_record(record) for record in records if "event" not in record])
+        events = [record for record in records if "event" in record]
         if events:
             self.records.emit(events, live)
         return bool(records)

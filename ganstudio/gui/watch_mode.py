@@ -193,10 +193,16 @@ class WatchMode(QObject):
         """The scores go to their charts together, each drawn once; the rest one by one, in order."""
         quality: list[tuple[int, dict, bool]] = []
         scored: list[tuple[int, ClassifierReport]] = []
+        measured: list[tuple[int, ModeMetrics]] = []
         for record in records:
             step = int(record["step"])
             if record["event"] == "quality":
                 quality.append((step, record, bool(record.get("best"))))
+            elif record["event"] == "modes":
+                modes = ModeMetrics(
+                    int(record["modes"]), int(record["modes_total"]), float(record["high_quality"]), float(record["js"])
+                )
+                measured.append((step, modes))
             elif record["event"] == "classifier":
                 try:
                     scored.append((step, ClassifierReport.from_record(record)))
@@ -206,6 +212,7 @@ class WatchMode(QObject):
                 self._on_record(record, news)
         self.window.plots.quality.add_all(quality)
         self.window.classifier.add_all(scored)
+        self.window.distribution.add_all_modes(measured)
 
     def _on_record(self, record: dict, news: bool) -> None:
         w = self.window
@@ -221,16 +228,9 @@ class WatchMode(QObject):
             if news:
                 self._reload_live_config()
                 w.statusBar().showMessage(f"Rewound to step {step:,}", 8000)
-        elif kind == "modes":
-            w.distribution.add_modes(
-                step,
-                ModeMetrics(
-                    int(record["modes"]), int(record["modes_total"]), float(record["high_quality"]), float(record["js"])
-                ),
-            )
         elif kind == "alarm":
             w.plots.mark(step, str(record.get("kind", "alarm")))
-            if news and not w.banner.shows_alarm_at(step):
+            if news:
                 self._show_alarm(step, str(record.get("kind", "")), str(record.get("message", "")))
         elif kind == "remedies":
             from ganstudio.core.follow import remedies_from_record
@@ -259,9 +259,11 @@ class WatchMode(QObject):
             w.statusBar().showMessage(f"Step {step:,}: the run {said}", 5000)
 
     def _show_alarm(self, step: int, kind: str, message: str) -> None:
+        if self.window.banner.keeps_over(step, kind):  # its remedies, coming later, are not news either
+            return
         self._alarm, self._message = (step, kind), message
         remedies = self._remedies.get((step, kind), ())
-        self.window.show_alarm(step, f"{message} Try:" if remedies else message, remedies)
+        self.window.show_alarm(step, f"{message} Try:" if remedies else message, remedies, health=kind)
 
     def _reload_live_config(self) -> None:
         """After a rewind the run goes on with the config it had then; config.json says which."""

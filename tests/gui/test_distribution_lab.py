@@ -206,3 +206,30 @@ def test_the_mode_charts_key_is_in_its_title_not_over_its_newest_points(qtbot):
     title = item.titleLabel.text
     for name in ("modes captured / total", "high-quality fraction", "JS divergence / ln 2"):
         assert name in title
+
+
+@pytest.mark.parametrize("how", ["open", "watch"])
+def test_a_long_toy_runs_modes_are_drawn_once_when_opened_or_watched(qtbot, make_window, tmp_path, how):
+    from ganstudio.core.runlog import RunDirectory
+    from ganstudio.core.stats import StepStats
+    from tests.gui.test_classifier_tab import draws_with_points
+
+    run = RunDirectory.create(tmp_path, "ring")
+    run.write_config(tiny_toy_config(steps=100000))
+    for i in range(1, 101):
+        run.append_event(StepStats(100 * i, 1.0, 1.2, 0.6, 0.4, 1.0, 1.0, 0.01).to_record())
+        run.append_event(
+            {"step": 100 * i, "event": "modes", "modes": i % 9, "modes_total": 8, "high_quality": 0.5, "js": 0.1}
+        )
+    w = make_window()
+    curve = w.distribution.modes_curve
+    drawn = draws_with_points(curve)
+    if how == "open":
+        assert w.files.open_run(run.path)
+    else:
+        assert w.files.watch_run(run.path)
+        qtbot.waitUntil(lambda: len(w.distribution.modes) == 100, timeout=10000)
+        w.watch.leave()
+    assert curve.getData()[0].tolist() == [100 * i for i in range(1, 101)]
+    assert len(drawn) == 1
+    assert w.distribution.modes_label.text().startswith("step 10,000: 1/8 modes")

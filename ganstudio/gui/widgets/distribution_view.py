@@ -322,15 +322,22 @@ class DistributionView(QWidget):
             item.setVisible(self.layer_checks[key].isChecked())
 
     def add_modes(self, step: int, metrics: ModeMetrics) -> None:
+        self.add_all_modes([(step, metrics)])
+
+    def add_all_modes(self, measured: list[tuple[int, ModeMetrics]]) -> None:
+        """Measurements in step order, drawn once, as the other score charts draw a run's history."""
+        if not measured:
+            return
         self.modes_plot.show()
         self.modes.extend(
-            [[step, metrics.modes_captured / metrics.modes_total, metrics.high_quality, metrics.js / np.log(2)]]
+            [[step, m.modes_captured / m.modes_total, m.high_quality, m.js / np.log(2)] for step, m in measured]
         )
         steps = self.modes.column("step")
         self.modes_curve.setData(steps, self.modes.column("modes"))
         self.hq_curve.setData(steps, self.modes.column("high_quality"))
         self.js_curve.setData(steps, self.modes.column("js"))
-        fit_steps_axis(self.modes_plot, len(self.modes), step)
+        step, metrics = measured[-1]
+        fit_steps_axis(self.modes_plot, len(self.modes), step, added=len(measured))
         self.modes_label.setText(
             f"step {step:,}: {metrics.modes_captured}/{metrics.modes_total} modes, "
             f"{100 * metrics.high_quality:.1f}% high-quality, JS {metrics.js:.3f}"
