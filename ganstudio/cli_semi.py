@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 import argparse
-import contextlib
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ganstudio.cli_errors import CliError
 from ganstudio.cli_types import checkpoint_file, flags_given, named, output_file
-from ganstudio.core.atomic import overwritten_input
 from ganstudio.core.wording import counted, first_named
 
 if TYPE_CHECKING:  # numpy and the engine load when a command runs, not when the CLI parses
@@ -117,26 +115,15 @@ def _not_the_labels(path: str, shape: tuple[int, ...], count: int) -> str:
     return f"{path} holds {shape[0]:,} labels for {count:,} images read"
 
 
-def _refuse_overwriting_inputs(args: argparse.Namespace) -> None:
-    from ganstudio.core.data.images import IMAGE_SUFFIXES
-
-    out, images = Path(args.out), Path(args.images)
-    inputs = [args.checkpoint, args.images, args.labels]
-    with contextlib.suppress(OSError, ValueError):
-        if images.is_dir() and out.suffix.lower() in IMAGE_SUFFIXES and out.resolve().is_relative_to(images.resolve()):
-            inputs.append(out)  # one of the folder's images, read and then written over
-    if (taken := overwritten_input(out, inputs)) is not None:
-        raise CliError(f"--out {out} is {taken}, which classify reads; write the predictions to another file")
-
-
 def cmd_classify(args: argparse.Namespace) -> int:
     from ganstudio.core.semi.classifier import load_classifier
     from ganstudio.core.semi.data import seen_in_training
-    from ganstudio.core.semi.predictions import write_predictions
+    from ganstudio.core.semi.predictions import overwritten_by_predictions, write_predictions
     from ganstudio.core.semi.report import ClassifierReport
 
     out = Path(args.out)
-    _refuse_overwriting_inputs(args)
+    if (taken := overwritten_by_predictions(out, args.images, args.checkpoint, args.labels)) is not None:
+        raise CliError(f"--out {out} is {taken}, which classify reads; write the predictions to another file")
     classifier = load_classifier(args.checkpoint)
     inputs = classifier.read_inputs(args.images)
     names = classifier.class_names

@@ -317,6 +317,14 @@ def test_predictions_that_cannot_be_saved_say_why_and_overwrite_nothing_classifi
     assert view.result_label.text().endswith("is the run's checkpoint; choose another file")
     assert checkpoint.read_bytes() == kept
     assert images.read_bytes() == before
+    folder = tmp_path / "pics"
+    folder.mkdir()
+    picture = save_png(np.zeros((28, 28), dtype=np.uint8), folder / "0.png")
+    with qtbot.waitSignal(view.classify_job.done, timeout=30000):
+        view.classify(str(folder))
+    view.save_predictions(str(picture))  # one of the folder's images, as `classify --out` refuses it
+    assert view.result_label.text().endswith("is one of the images classified; choose another file")
+    assert picture.read_bytes().startswith(b"\x89PNG")
     with qtbot.waitSignal(view.save_job.failed, timeout=30000):
         view.save_predictions(str(images / "p.csv"))  # a folder that is a file
     lines = view.result_label.text().split("\n")
@@ -352,3 +360,30 @@ def test_a_large_set_lists_its_first_images_to_choose_from_and_says_so(qtbot, se
     assert view.image_chooser.count() == MAX_LISTED
     assert f"{MAX_LISTED + 5:,} images read" in view.result_label.text()
     assert view.result_label.text().endswith(f"(the first {MAX_LISTED:,} are listed)")
+
+
+def test_a_save_that_ends_after_the_same_images_were_classified_again_is_not_said_of_them(qtbot, semi_window, tmp_path):
+    """Its end compared the two results with ==, which a result holding numpy arrays refuses: the slot raised,
+    and the tab kept saying it was saving. A pipe nobody reads yet holds the save until the test reads it."""
+    import os
+    import threading
+
+    view = semi_window.classifier
+    images = tmp_path / "x.npy"
+    np.save(images, np.zeros((2, 28, 28), dtype=np.uint8))
+    with qtbot.waitSignal(view.classify_job.done, timeout=30000):
+        view.classify(str(images))
+    pipe = tmp_path / "predictions.csv"
+    os.mkfifo(pipe)
+    view.save_predictions(str(pipe))
+    assert view.save_job.busy
+    with qtbot.waitSignal(view.classify_job.done, timeout=30000):
+        view.classify(str(images))  # the same file again, while its save waits for a reader
+    read: list[bytes] = []
+    reader = threading.Thread(target=lambda: read.append(pipe.read_bytes()))
+    with qtbot.waitSignal(view.save_job.done, timeout=30000):
+        reader.start()
+    reader.join(timeout=10)
+    assert read and read[0].startswith(b"name,predicted,")
+    assert "Saved" not in view.result_label.text()  # it was the last result's save, not this one's
+    assert not view.save_job.busy and view.save_button.isEnabled()

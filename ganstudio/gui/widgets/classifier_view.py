@@ -23,11 +23,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ganstudio.core.atomic import overwritten_input
 from ganstudio.core.config import RunConfig
 from ganstudio.core.semi.baseline_rules import baseline_problem
+from ganstudio.core.semi.predictions import overwritten_by_predictions
 from ganstudio.core.semi.report import BASELINE_FILE, ClassifierReport
-from ganstudio.core.wording import first_named
+from ganstudio.core.wording import counted, first_named
 from ganstudio.gui.classifier_jobs import BaselineJob, ClassifiedImages, ClassifyJob, SavePredictionsJob
 from ganstudio.gui.widgets.accuracy_plot import AccuracyPlot
 from ganstudio.gui.widgets.class_accuracy_table import ClassAccuracyTable
@@ -451,9 +451,11 @@ class ClassifierView(QWidget):
         result = self.classified
         if result is None or self.save_job.busy:
             return
-        taken = overwritten_input(path, [result.source, result.checkpoint])
+        taken = overwritten_by_predictions(path, result.source, result.checkpoint)
         if taken is not None:
-            what = "the run's checkpoint" if str(taken) == result.checkpoint else "the file classified"
+            what = {result.checkpoint: "the run's checkpoint", result.source: "the file classified"}.get(
+                str(taken), "one of the images classified"
+            )
             self._save_ended(f"Predictions not saved: {path} is {what}; choose another file")
             return
         self.saving = result
@@ -463,10 +465,10 @@ class ClassifierView(QWidget):
 
     def _on_saved(self, path: str) -> None:
         if self.saving is not None:
-            self._save_ended(f"Saved {len(self.saving.names):,} predictions to {path}")
+            self._save_ended(f"Saved {counted(len(self.saving.names), 'prediction')} to {path}")
 
     def _save_ended(self, text: str) -> None:
-        if self.classified is not None and self.saving in (None, self.classified):
+        if self.classified is not None and (self.saving is None or self.saving is self.classified):
             self.result_label.setText(f"{self.classified_text}\n{text}")
         self.saving = None
         self._update_buttons()
