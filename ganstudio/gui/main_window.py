@@ -364,8 +364,11 @@ class MainWindow(QMainWindow):
         self.plots.mark(step, text)
         self.statusBar().showMessage(f"Step {step:,}: {text}", 8000)
 
-    def show_alarm(self, step: int, message: str, remedies: tuple[Remedy, ...] = (), calm: bool = False) -> None:
-        self.statusBar().showMessage(self.banner.show_alarm(step, message, remedies, calm), 10000)
+    def show_alarm(
+        self, step: int, message: str, remedies: tuple[Remedy, ...] = (), calm: bool = False, health: str = ""
+    ) -> None:
+        """health: the kind of the training monitor's alarm this is (AlarmBanner.keeps_over)."""
+        self.statusBar().showMessage(self.banner.show_alarm(step, message, remedies, calm, health), 10000)
 
     def refused_change(self, step: int, message: str) -> None:
         """A live change the run refused is about the panel's fields: said there, the run going on."""

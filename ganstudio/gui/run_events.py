@@ -123,11 +123,12 @@ class RunEvents(QObject):
     def _on_health_alarm(self, alarm: Alarm) -> None:
         w = self.window
         w.plots.mark(alarm.step, alarm.kind)
-        if w.banner.shows_alarm_at(alarm.step):
+        if w.banner.keeps_over(alarm.step, alarm.kind):
             return
         self._refusal_shown = False  # the banner says this now
         paused = " Training paused." if alarm.kind == "nan" else ""
-        w.show_alarm(alarm.step, f"{alarm.message}{paused}{' Try:' if alarm.remedies else ''}", alarm.remedies)
+        message = f"{alarm.message}{paused}{' Try:' if alarm.remedies else ''}"
+        w.show_alarm(alarm.step, message, alarm.remedies, health=alarm.kind)
 
     def _on_rewound(self, step: int, config: dict) -> None:
         w = self.window

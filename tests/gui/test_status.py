@@ -151,5 +151,8 @@ def test_the_first_alarm_of_a_step_keeps_the_banner_and_the_status_bar_names_its
     assert w.banner.message.text() == "Step 376: Losses or gradient norms are exploding. Try:"
     said = w.statusBar().currentMessage()
     assert said == "Step 376: Losses or gradient norms are exploding. Try: Halve both learning rates", said
+    w.controller.health_alarm.emit(Alarm("nan", 376, "Loss became NaN.", ()))
+    assert w.banner.message.text() == "Step 376: Loss became NaN. Training paused."  # NaN always takes it
+    w.show_alarm(400, "The run folder is gone.")  # not the monitor's: no alarm of its step is kept under it
     w.controller.health_alarm.emit(Alarm("oscillation", 400, "G and D are oscillating.", ()))
-    assert w.banner.message.text() == "Step 400: G and D are oscillating."  # a later step's alarm is news
+    assert w.banner.message.text() == "Step 400: G and D are oscillating."

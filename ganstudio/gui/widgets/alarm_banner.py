@@ -23,7 +23,7 @@ class AlarmBanner(QWidget):
         self.message.setWordWrap(True)
         self.message.setStyleSheet(STYLE)
         self.calm = False
-        self.step: int | None = None  # the step of what the banner says
+        self.health_alarm: tuple[int, str] | None = None  # (step, kind) of the monitor's alarm shown
         self.close_button = QToolButton(objectName="alarmBannerClose")
         self.close_button.setText("x")
         self.close_button.setToolTip("Dismiss")
@@ -37,13 +37,16 @@ class AlarmBanner(QWidget):
         row.addWidget(self.close_button)
         self.hide()
 
-    def show_alarm(self, step: int, message: str, remedies: Iterable[Remedy] = (), calm: bool = False) -> str:
+    def show_alarm(
+        self, step: int, message: str, remedies: Iterable[Remedy] = (), calm: bool = False, health: str = ""
+    ) -> str:
         """Shows the banner until dismissed, so it says the step it is about (the run goes on meanwhile);
         returns the line for the status bar, which names the remedies its buttons offer. calm: news that is
-        not a fault (a run stopped as asked), in blue, not in the red of a failure."""
+        not a fault (a run stopped as asked), in blue, not in the red of a failure. health: the kind of the
+        training monitor's alarm this is ("divergence"), empty for any other message."""
         text = f"Step {step:,}: {message}"
         remedies = tuple(remedies)
-        self.step = step
+        self.health_alarm = (step, health) if health else None
         self.calm = calm
         self.message.setStyleSheet(CALM_STYLE if calm else STYLE)
         for button in self.remedy_buttons:
@@ -63,10 +66,13 @@ class AlarmBanner(QWidget):
         self.show()
         return f"{text} {'; '.join(remedy.label for remedy in remedies)}" if remedies else text
 
-    def shows_alarm_at(self, step: int) -> bool:
-        """Whether the banner already says an alarm of this step: the monitor raises a step's alarms gravest
-        first (divergence before the oscillation it causes), and the first keeps the banner."""
-        return self.isVisible() and not self.calm and self.step == step
+    def keeps_over(self, step: int, kind: str) -> bool:
+        """Whether a health alarm of this step and kind leaves the banner to the one it shows: the monitor
+        raises a step's alarms gravest first (divergence before the oscillation it causes), and the first
+        keeps the banner (said again, with its remedies once they are known); NaN, which pauses the run, always
+        takes it."""
+        shown = self.health_alarm
+        return kind != "nan" and self.isVisible() and shown is not None and shown[0] == step and shown[1] != kind
 
     def add_button(self, text: str, name: str, tip: str) -> QPushButton:
         """An action beside the message (the remedies are some)."""
