@@ -94,10 +94,10 @@ def cmd_sample(args: argparse.Namespace) -> int:
         )
         if given:
             raise CliError(f"{', '.join(given)}: a manifest regenerates its set as it was saved, into a new folder")
-        from ganstudio.core.export import regenerate
+        from ganstudio.core.export import regenerate, regeneration_check
 
         path = regenerate(args.manifest, args.out)
-        print(f"regenerated the image set into {path}")
+        print(f"regenerated the image set into {path}: {regeneration_check(args.manifest, path)}")
         return 0
     if not args.checkpoint:
         raise CliError("give a checkpoint (or --manifest FILE)")

@@ -5,7 +5,6 @@ go through cli_distributed, which starts torchrun and runs this loop on rank 0."
 from __future__ import annotations
 
 import argparse
-import shlex
 import signal
 import sys
 from collections.abc import Sequence
@@ -307,7 +306,9 @@ class StopOnInterrupt:
 def resume_command(run: RunDirectory) -> str:
     """The command that carries the run on, quoted for a shell: a folder with a space, pasted as printed,
     was two arguments."""
-    return f"ganstudio train --resume {shlex.quote(str(run.path))}"
+    from ganstudio.core.runlog import quoted
+
+    return f"ganstudio train --resume {quoted(run.path)}"
 
 
 def what_is_kept(run: RunDirectory, then: str = "make room, then ", options: str = "") -> str:

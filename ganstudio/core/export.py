@@ -498,13 +498,32 @@ def regenerate(manifest_path: str | Path, out: str | Path, progress: Callable[[i
     )
 
 
-def differing_images(saved: Path, remade: Path) -> tuple[int, int]:
-    """How many of the remade set's pictures the saved set also holds, and how many of those differ in a
-    byte: what "regenerated exactly" means, checked."""
+def sets_folder_for(checkpoint: str | Path) -> Path:
+    """Where image sets from this checkpoint go unless the user says otherwise: its run folder, not the
+    checkpoints/ the run rewrites; beside an image set whose own generator.pt it is, not inside the set
+    (a set regenerated there ended up nested in the old one); else its own folder."""
+    from ganstudio.core.runlog import run_of_checkpoint
+
+    run = run_of_checkpoint(checkpoint)
+    folder = run.path if run is not None else Path(checkpoint).resolve().parent
+    return folder.parent if (folder / "manifest.json").is_file() else folder
+
+
+def regeneration_check(manifest_path: str | Path, remade: Path) -> str:
+    """Whether the remade set's images are the saved set's byte for byte, in words: what "regenerated
+    exactly" means, checked against the saved images where they still are (the set's own manifest names
+    them; the remade one, written here, is what is read)."""
+    saved = Path(manifest_path).parent
     compared = differing = 0
-    for picture in sorted(remade.glob("*.png")):
-        original = saved / picture.name
+    for name in json.loads((remade / "manifest.json").read_text(encoding="utf-8"))["images"]:
+        original = saved / name
         if original.is_file():
             compared += 1
-            differing += original.read_bytes() != picture.read_bytes()
-    return compared, differing
+            differing += original.read_bytes() != (remade / name).read_bytes()
+    if not compared:
+        return "the saved set's images are not there to compare with"
+    if differing:
+        return (
+            f"{differing:,} of the {compared:,} images {'differs' if differing == 1 else 'differ'} from the saved set's"
+        )
+    return f"{'its image is' if compared == 1 else f'all {compared:,} images are'} byte for byte the saved set's"

@@ -75,3 +75,13 @@ def find_fashion_labels(folder: Path) -> Path | None:
     """The training labels beside a Fashion-MNIST split (find_fashion_full's folder), if they are there."""
     files = sorted(folder.glob("train-labels-idx1-ubyte*"))
     return files[0] if files else None
+
+
+def free_name(folder: Path, stem: str, suffix: str = "", tries: int = 1000) -> Path | None:
+    """folder/stem+suffix, or stem-2, stem-3, ... : the first name nothing holds yet; None after `tries`
+    (past that, the folder is a mistake to say, not a name to number)."""
+    for n in range(1, tries + 1):
+        path = folder / (f"{stem}{suffix}" if n == 1 else f"{stem}-{n}{suffix}")
+        if not path.exists():
+            return path
+    return None

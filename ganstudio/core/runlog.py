@@ -135,6 +135,11 @@ def parse_record(line: str) -> dict[str, Any] | None:
     return record if isinstance(record, dict) and _well_formed(record) else None
 
 
+def quoted(path: str | Path) -> str:
+    """A folder as a command line a user pastes needs it: one argument, spaces and all."""
+    return shlex.quote(str(path))
+
+
 class RunDirectory:
     def __init__(self, path: str | Path, made: bool = False):
         self.path = Path(path)
@@ -169,7 +174,7 @@ class RunDirectory:
         path = Path(path).expanduser()
         if (path / "config.json").exists():
             raise RunError(
-                f"{path} already holds a run; use --resume {shlex.quote(str(path))} to continue it or choose another --out"
+                f"{path} already holds a run; use --resume {quoted(path)} to continue it or choose another --out"
             )
         left_there = (CONTROL_FILE, LOCK_NAME, "lost+found")  # and hidden files: .DS_Store, a killed write's temp
         if path.is_dir() and any(e.name not in left_there and not e.name.startswith(".") for e in path.iterdir()):

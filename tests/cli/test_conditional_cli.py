@@ -39,7 +39,7 @@ def test_class_on_an_unconditional_checkpoint_is_refused(small_checkpoint, tmp_p
         ImageSetSpec(mode="class-morph", count=5, label=1, label_b=8),
     ],
 )
-def test_manifest_with_classes_regenerates_bit_for_bit(small_conditional_checkpoint, tmp_path, spec):
+def test_manifest_with_classes_regenerates_bit_for_bit(small_conditional_checkpoint, tmp_path, spec, capsys):
     snapshot = load_generator(small_conditional_checkpoint)
     first = write_image_set(snapshot, spec, tmp_path / "set", checkpoint=small_conditional_checkpoint)
     manifest = json.loads((first / "manifest.json").read_text())
@@ -51,6 +51,11 @@ def test_manifest_with_classes_regenerates_bit_for_bit(small_conditional_checkpo
     assert main(["sample", "--manifest", str(first / "manifest.json"), "--out", str(tmp_path / "again")]) == 0
     for name in [*manifest["images"], "latents.npy"]:
         assert (first / name).read_bytes() == (tmp_path / "again" / name).read_bytes()
+    said = capsys.readouterr().out.strip()  # checked, and said
+    assert (
+        said
+        == f"regenerated the image set into {tmp_path / 'again'}: all {spec.count} images are byte for byte the saved set's"
+    )
 
 
 def test_class_sweep_has_a_row_per_class(small_conditional_checkpoint, tmp_path):

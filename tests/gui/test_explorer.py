@@ -194,7 +194,7 @@ def test_a_long_set_shows_its_progress_and_cancel_leaves_nothing(qtbot, explorer
 
     QTimer.singleShot(0, cancel)  # runs while the set is written: its progress processes events
     assert explorer.save_image_set(tmp_path / "long", ImageSetSpec(count=600)) is None
-    assert seen == ["Saving the image set... 256 of 600 images"]
+    assert seen == ["Writing the image set... 256 of 600 images"]
     assert not (tmp_path / "long").exists() and not list(tmp_path.glob(".long.partial-*"))
     assert explorer.info.text().startswith("Image set not saved: cancelled")
     out = explorer.save_image_set(tmp_path / "whole", ImageSetSpec(count=600))

@@ -164,7 +164,7 @@ class ExplorerPanel(QWidget):
 
     def open_checkpoint(self, path: str | Path) -> None:
         """Raises CheckpointError for a file that is not a usable checkpoint."""
-        from ganstudio.core.export import held_by_a_run, sha256_file
+        from ganstudio.core.export import held_by_a_run, sets_folder_for, sha256_file
         from ganstudio.core.fast_path import serial_torch_here
         from ganstudio.core.sampling import load_generator
 
@@ -175,6 +175,7 @@ class ExplorerPanel(QWidget):
             digest = None  # load_generator says why the file cannot be read
         snapshot = load_generator(path, device="cpu")
         self.set_snapshot(snapshot, checkpoint=str(Path(path).resolve()), checkpoint_sha256=digest)
+        self.default_folder = str(sets_folder_for(path))
 
     def set_snapshot(
         self,

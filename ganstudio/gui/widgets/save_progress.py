@@ -13,10 +13,11 @@ class SaveCancelled(Exception):
 
 
 class SaveProgress:
-    def __init__(self, parent: QWidget, shown_above: int):
+    def __init__(self, parent: QWidget, shown_above: int, title: str = "Save image set"):
         """shown_above: sets of at most this many images end before a dialog would be worth showing."""
         self.parent = parent
         self.shown_above = shown_above
+        self.title = title
         self.dialog: QProgressDialog | None = None
 
     def update(self, written: int, total: int) -> None:
@@ -24,14 +25,14 @@ class SaveProgress:
         if total <= self.shown_above:
             return
         if self.dialog is None:
-            self.dialog = QProgressDialog("Saving the image set...", "Cancel", 0, total, self.parent)
+            self.dialog = QProgressDialog("Writing the image set...", "Cancel", 0, total, self.parent)
             self.dialog.setObjectName("imageSetProgress")
-            self.dialog.setWindowTitle("Save image set")
+            self.dialog.setWindowTitle(self.title)
             self.dialog.setWindowModality(Qt.WindowModality.WindowModal)
             self.dialog.setMinimumDuration(0)
             self.dialog.setAutoReset(False)  # at its maximum it would reset, and forget a Cancel pressed then
             self.dialog.setAutoClose(False)
-        self.dialog.setLabelText(f"Saving the image set... {written:,} of {total:,} images")
+        self.dialog.setLabelText(f"Writing the image set... {written:,} of {total:,} images")
         self.dialog.setValue(written)  # after the text: a modal dialog's setValue repaints it
         QApplication.processEvents()
         if self.dialog.wasCanceled():
