@@ -145,8 +145,9 @@ class ClassifierView(QWidget):
 
         # shown only while a job runs, hidden before they are laid out: hidden after, their widths still
         # counted in the tab's minimum, which then held the window wider than 1,024 px
-        for while_busy in (self.baseline_progress, self.cancel_button, self.stop_classify_button, self.image_chooser):
+        for while_busy in (self.baseline_progress, self.cancel_button, self.stop_classify_button):
             while_busy.hide()
+        self.image_chooser.hide()  # shown for a set of images, hidden before the layout for the same reason
         self._lay_out()
         self.baseline_button.clicked.connect(self.measure_baseline)
         self.cancel_button.clicked.connect(self.baseline_job.cancel)
