@@ -434,8 +434,11 @@ def read_manifest(path: str | Path) -> dict[str, Any]:
         raise ExportError(f"manifest not found: {path}" if not path.exists() else f"{path} is not a regular file")
     if path.stat().st_size > MAX_MANIFEST_BYTES:
         raise ExportError(f"{path} is over {MAX_MANIFEST_BYTES >> 20} MB; a manifest is a few KB")
+    data = path.read_bytes()
+    if data.startswith(b"PK\x03\x04"):  # a zip: a checkpoint or generator.pt, given where its set's manifest goes
+        raise ExportError(f"{path} is a checkpoint, not an image set's manifest.json")
     try:
-        manifest = json.loads(path.read_text(encoding="utf-8"))
+        manifest = json.loads(data.decode("utf-8"))
     except (ValueError, RecursionError) as exc:  # bad JSON, bad UTF-8, a 5,000-digit number, deep nesting
         raise ExportError(f"{path} is not a valid manifest: {str(exc)[:160]}") from None
     if not isinstance(manifest, dict) or manifest.get("format") != "ganstudio-image-set":

@@ -74,6 +74,8 @@ def test_arguments_out_of_range_or_empty_are_one_line(small_checkpoint, tmp_path
         (["sample", checkpoint, "--seed", "-1", *out], "must be at least 0"),
         (["sample", checkpoint, "--device", "bogus", *out], "is not one of auto, cpu, cuda"),
         (["sample", "--manifest", str(tmp_path / "m.json"), "--n", "5", *out], "--n: a manifest regenerates"),
+        (["sample", str(tmp_path / "set" / "manifest.json"), *out], "is regenerated with --manifest"),
+        (["sample", "--manifest", checkpoint, *out], "is a checkpoint, not an image set's manifest.json"),
         (["train", "--resume", ""], "--resume: must not be empty"),
         (["train", "--preset", " "], "--preset: must not be empty"),
         (["eval", ""], "checkpoint: must not be empty"),  # said ". is not a regular file"
