@@ -14,17 +14,16 @@ from PySide6.QtGui import QDragEnterEvent, QDropEvent
 from PySide6.QtWidgets import QFileDialog
 
 from ganstudio.core.config import RunConfig
-from ganstudio.core.events import Changed, ClassifierScored, ModesMeasured, QualityScored, SampleFrame, StatsBatch
+from ganstudio.core.events import Changed, SampleFrame, StatsBatch
 from ganstudio.core.paths import free_name
 from ganstudio.core.run_data import config_in_folder
 from ganstudio.core.run_lock import live_holder, why_held
 from ganstudio.core.runlog import RunDirectory, RunError
 from ganstudio.core.wording import counted
 from ganstudio.gui.run_phase import RunAction, RunPhase
+from ganstudio.gui.score_history import draw_scores
 
 if TYPE_CHECKING:
-    from ganstudio.core.mode_metrics import ModeMetrics
-    from ganstudio.core.semi.report import ClassifierReport
     from ganstudio.core.session import TrainingSession
     from ganstudio.gui.main_window import MainWindow
 
@@ -174,26 +173,13 @@ class RunFiles(QObject):
 
         w.clear_run_views()
         last = 0
-        scored: list[tuple[int, ClassifierReport]] = []
-        quality: list[tuple[int, dict, bool]] = []
-        measured: list[tuple[int, ModeMetrics]] = []
-        for event in history:
+        for event in draw_scores(w, history):
             match event:
                 case StatsBatch(stats=stats):
                     w.plots.add_stats(stats)
                     last = stats[-1].step
                 case Changed(step=step, changes=changes):
                     w.plots.mark(step, ", ".join(f"{k}={v:g}" for k, v in changes.items()))
-                case ModesMeasured(step=step, modes=modes):
-                    measured.append((step, modes))
-                case QualityScored(step=step, scores=scores, best=best):
-                    quality.append((step, scores, best))
-                case ClassifierScored(step=step, report=report):
-                    scored.append((step, report))
-        # each chart drawn once, the tables for the last check: a record at a time, a long run took seconds
-        w.plots.quality.add_all(quality)
-        w.classifier.add_all(scored)
-        w.distribution.add_all_modes(measured)
         w.plots.flush()
         for step, path in pictures:
             try:

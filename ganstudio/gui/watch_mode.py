@@ -10,12 +10,11 @@ from PySide6.QtCore import QObject, Qt
 
 from ganstudio.core.config import RunConfig
 from ganstudio.core.control import Heartbeat
-from ganstudio.core.events import FinishReason
-from ganstudio.core.mode_metrics import ModeMetrics
+from ganstudio.core.events import FinishReason, event_from_record
 from ganstudio.core.process_state import WriterProcess
 from ganstudio.core.runlog import RunDirectory, RunError
-from ganstudio.core.semi.report import ClassifierReport
 from ganstudio.gui.run_phase import RunPhase
+from ganstudio.gui.score_history import SCORE_KINDS, draw_scores
 from ganstudio.gui.watch import FolderSteering, RunWatcher
 
 if TYPE_CHECKING:
@@ -190,29 +189,17 @@ class WatchMode(QObject):
             w.statusBar().showMessage("The run's log began again: the run was trained over or went back", 8000)
 
     def _on_records(self, records: list[dict], news: bool) -> None:
-        """The scores go to their charts together, each drawn once; the rest one by one, in order."""
-        quality: list[tuple[int, dict, bool]] = []
-        scored: list[tuple[int, ClassifierReport]] = []
-        measured: list[tuple[int, ModeMetrics]] = []
+        """The scores go to their charts together (draw_scores); the rest one by one, in order."""
+        scores = []
         for record in records:
-            step = int(record["step"])
-            if record["event"] == "quality":
-                quality.append((step, record, bool(record.get("best"))))
-            elif record["event"] == "modes":
-                modes = ModeMetrics(
-                    int(record["modes"]), int(record["modes_total"]), float(record["high_quality"]), float(record["js"])
-                )
-                measured.append((step, modes))
-            elif record["event"] == "classifier":
-                try:
-                    scored.append((step, ClassifierReport.from_record(record)))
-                except (KeyError, TypeError, ValueError):  # a record this version cannot read, left out as history does
-                    continue
-            else:
+            if record["event"] not in SCORE_KINDS:
                 self._on_record(record, news)
-        self.window.plots.quality.add_all(quality)
-        self.window.classifier.add_all(scored)
-        self.window.distribution.add_all_modes(measured)
+                continue
+            try:
+                scores.append(event_from_record(record))
+            except (KeyError, TypeError, ValueError):  # a record this version cannot read, left out as history does
+                continue
+        draw_scores(self.window, [score for score in scores if score is not None])
 
     def _on_record(self, record: dict, news: bool) -> None:
         w = self.window
