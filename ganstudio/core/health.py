@@ -21,6 +21,20 @@ from ganstudio.core.stats import StepStats
 
 WINDOW = 50
 COOLDOWN_STEPS = 500
+# The monitor's alarms, gravest first: of two raised at one step (a divergence and the oscillation it
+# causes), the window shows the graver, whatever order the checks ran in; NaN pauses the run.
+ALARM_GRAVITY = ("nan", "divergence", "vanishing-gradients", "mode-collapse", "oscillation")
+
+
+def graver(kind: str, than: str) -> bool:
+    """Whether an alarm of `kind` is graver than one of `than` (kinds not listed are the least grave)."""
+
+    def rank(k: str) -> int:
+        return ALARM_GRAVITY.index(k) if k in ALARM_GRAVITY else len(ALARM_GRAVITY)
+
+    return rank(kind) < rank(than)
+
+
 COLLAPSE_RATIO = 0.25  # fixed-batch diversity below this fraction of real data's
 VANISHING_NOISE = 0.1  # the instance noise a starved G's remedy offers
 

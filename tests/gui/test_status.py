@@ -141,7 +141,7 @@ def test_the_greyed_live_panel_shows_what_the_next_run_starts_with(qtbot, make_w
 
 def test_the_first_alarm_of_a_step_keeps_the_banner_and_the_status_bar_names_its_remedies(make_window):
     """Divergence and the oscillation it causes came in one step: oscillation took the banner, and the status
-    bar's copy ended in a bare "Try:"."""
+    bar's copy ended in a bare "Try:". The graver keeps it, whichever comes first; NaN always takes it."""
     from ganstudio.core.health import Remedy
 
     w = make_window(tiny_toy_config(steps=100000))
@@ -151,8 +151,12 @@ def test_the_first_alarm_of_a_step_keeps_the_banner_and_the_status_bar_names_its
     assert w.banner.message.text() == "Step 376: Losses or gradient norms are exploding. Try:"
     said = w.statusBar().currentMessage()
     assert said == "Step 376: Losses or gradient norms are exploding. Try: Halve both learning rates", said
+    w.controller.health_alarm.emit(Alarm("mode-collapse", 376, "Samples are collapsing.", ()))
+    assert w.banner.message.text().startswith("Step 376: Losses or gradient norms are exploding.")
     w.controller.health_alarm.emit(Alarm("nan", 376, "Loss became NaN.", ()))
     assert w.banner.message.text() == "Step 376: Loss became NaN. Training paused."  # NaN always takes it
     w.show_alarm(400, "The run folder is gone.")  # not the monitor's: no alarm of its step is kept under it
     w.controller.health_alarm.emit(Alarm("oscillation", 400, "G and D are oscillating.", ()))
     assert w.banner.message.text() == "Step 400: G and D are oscillating."
+    w.controller.health_alarm.emit(Alarm("divergence", 400, "Losses or gradient norms are exploding.", ()))
+    assert w.banner.message.text() == "Step 400: Losses or gradient norms are exploding."  # the graver, come later

@@ -67,12 +67,13 @@ class AlarmBanner(QWidget):
         return f"{text} {'; '.join(remedy.label for remedy in remedies)}" if remedies else text
 
     def keeps_over(self, step: int, kind: str) -> bool:
-        """Whether a health alarm of this step and kind leaves the banner to the one it shows: the monitor
-        raises a step's alarms gravest first (divergence before the oscillation it causes), and the first
-        keeps the banner (said again, with its remedies once they are known); NaN, which pauses the run, always
-        takes it."""
+        """Whether the health alarm the banner shows stays over a new one of the same step that is no graver
+        (core.health.ALARM_GRAVITY): a divergence is not replaced by the oscillation it causes, whichever
+        check ran first. The alarm shown is said again (with its remedies once they are known)."""
+        from ganstudio.core.health import graver
+
         shown = self.health_alarm
-        return kind != "nan" and self.isVisible() and shown is not None and shown[0] == step and shown[1] != kind
+        return self.isVisible() and shown is not None and shown[0] == step and graver(shown[1], kind)
 
     def add_button(self, text: str, name: str, tip: str) -> QPushButton:
         """An action beside the message (the remedies are some)."""
