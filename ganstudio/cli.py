@@ -7,7 +7,6 @@ import sys
 import traceback
 import unicodedata
 from collections.abc import Sequence
-from pathlib import Path
 from types import ModuleType
 from typing import NoReturn
 
@@ -102,11 +101,6 @@ def cmd_sample(args: argparse.Namespace) -> int:
         return 0
     if not args.checkpoint:
         raise CliError("give a checkpoint (or --manifest FILE)")
-    if Path(args.checkpoint).suffix.lower() == ".json":  # it was "is not a readable checkpoint"
-        raise CliError(
-            f"{args.checkpoint} is a JSON file, not a checkpoint; an image set's manifest.json is regenerated "
-            "with --manifest"
-        )
     from ganstudio.core.device import select_device
     from ganstudio.core.sample_files import write_samples
     from ganstudio.core.sampling import load_generator

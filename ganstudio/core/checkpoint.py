@@ -183,12 +183,25 @@ def _check_ranks(path: Path, state: dict[str, Any]) -> None:
         )
 
 
+def _what_instead(path: Path) -> str:
+    """What a file that is no checkpoint looks like: an image set's manifest.json, given where its
+    generator goes, is said as such (it was "corrupt, truncated or not a torch file")."""
+    try:
+        with open(path, "rb") as fh:
+            start = fh.read(64).lstrip()
+    except OSError:
+        start = b""
+    if start.startswith(b"{"):
+        return "it is JSON: an image set's manifest.json is regenerated with `ganstudio sample --manifest` or File > Regenerate image set"
+    return "corrupt, truncated or not a torch file"
+
+
 def load_checkpoint(path: str | Path, map_location: str | torch.device = "cpu") -> dict[str, Any]:
     path = Path(path)
     if not path.is_file():
         raise CheckpointError(f"checkpoint not found: {path}" if not path.exists() else f"{path} is not a regular file")
     if not zipfile.is_zipfile(path):
-        raise CheckpointError(f"{path} is not a readable checkpoint (corrupt, truncated or not a torch file)")
+        raise CheckpointError(f"{path} is not a readable checkpoint ({_what_instead(path)})")
     _check_declared_size(path)
     try:
         state = torch.load(path, map_location=map_location, weights_only=True)

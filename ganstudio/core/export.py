@@ -514,19 +514,22 @@ def sets_folder_for(checkpoint: str | Path) -> Path:
 
 def regeneration_check(manifest_path: str | Path, remade: Path) -> str:
     """Whether the remade set's images are the saved set's byte for byte, in words: what "regenerated
-    exactly" means, checked against the saved images where they still are (the set's own manifest names
-    them; the remade one, written here, is what is read)."""
+    exactly" means, checked against the saved images where they still are. Only said, never raised: the set
+    is written by then, and a saved image gone or unreadable is counted as such."""
     saved = Path(manifest_path).parent
-    compared = differing = 0
-    for name in json.loads((remade / "manifest.json").read_text(encoding="utf-8"))["images"]:
-        original = saved / name
-        if original.is_file():
-            compared += 1
-            differing += original.read_bytes() != (remade / name).read_bytes()
+    names = json.loads((remade / "manifest.json").read_text(encoding="utf-8"))["images"]  # written here
+    differing = unread = 0
+    for name in names:
+        try:
+            differing += (saved / name).read_bytes() != (remade / name).read_bytes()
+        except OSError:  # removed, moved or unreadable since the set was saved
+            unread += 1
+    compared = len(names) - unread
     if not compared:
         return "the saved set's images are not there to compare with"
-    if differing:
-        return (
-            f"{differing:,} of the {compared:,} images {'differs' if differing == 1 else 'differ'} from the saved set's"
-        )
-    return f"{'its image is' if compared == 1 else f'all {compared:,} images are'} byte for byte the saved set's"
+    said = (
+        f"{differing:,} of the {compared:,} images {'differs' if differing == 1 else 'differ'} from the saved set's"
+        if differing
+        else f"{'its image is' if compared == 1 else f'all {compared:,} images are'} byte for byte the saved set's"
+    )
+    return f"{said}; {unread:,} of the saved set's images could not be read" if unread else said

@@ -69,12 +69,14 @@ def test_a_pacgan_toy_run_draws_its_map_of_d():
 def test_arguments_out_of_range_or_empty_are_one_line(small_checkpoint, tmp_path, capsys, read_only_folder):
     checkpoint = str(small_checkpoint)
     out = ["--out", str(tmp_path / "s")]
+    a_manifest = tmp_path / "manifest.json"
+    a_manifest.write_text('{"format": "ganstudio-image-set", "version": 1}')
     for command, says in (
         (["sample", checkpoint, "--seed", str(2**70), *out], "must be at most"),
         (["sample", checkpoint, "--seed", "-1", *out], "must be at least 0"),
         (["sample", checkpoint, "--device", "bogus", *out], "is not one of auto, cpu, cuda"),
         (["sample", "--manifest", str(tmp_path / "m.json"), "--n", "5", *out], "--n: a manifest regenerates"),
-        (["sample", str(tmp_path / "set" / "manifest.json"), *out], "is regenerated with --manifest"),
+        (["sample", str(a_manifest), *out], "it is JSON: an image set's manifest.json is regenerated with"),
         (["sample", "--manifest", checkpoint, *out], "is a checkpoint, not an image set's manifest.json"),
         (["train", "--resume", ""], "--resume: must not be empty"),
         (["train", "--preset", " "], "--preset: must not be empty"),
