@@ -229,7 +229,7 @@ def run_session(session, on_alarm: str, ranks=None, stop_sources: Sequence[StopS
     if finished.reason is FinishReason.STOPPED:  # unsaved only when the weights went NaN before an alarm said so
         kept = _kept(saved, session.run)
         resumable = saved or session.run.latest_checkpoint.exists()
-        carry_on = f"\ncontinue with: {resume_command(session.run)}{processes}" if resumable else ""
+        carry_on = f"\ncontinue with: {session.run.resume_command}{processes}" if resumable else ""
         print(f"{_stop_reason(*sources)} at step {session.step:,}; {kept}{carry_on}", flush=True)
         return EXIT_INTERRUPTED
     print(f"done: {counted(session.step, 'step')}; checkpoint {saved}; samples in {session.run.samples_dir}")
@@ -303,20 +303,12 @@ class StopOnInterrupt:
         return False
 
 
-def resume_command(run: RunDirectory) -> str:
-    """The command that carries the run on, quoted for a shell: a folder with a space, pasted as printed,
-    was two arguments."""
-    from ganstudio.core.runlog import quoted
-
-    return f"ganstudio train --resume {quoted(run.path)}"
-
-
 def what_is_kept(run: RunDirectory, then: str = "make room, then ", options: str = "") -> str:
     """After a run failed (a write, by default): whether there is a checkpoint to carry it on from, and how.
     then: what to do first; options: what the command needs besides the folder (--nproc N)."""
     if not run.path.is_dir():
         return f"the run folder {run.path} is gone (removed or moved while the run trained); it was not made again"
-    resume = resume_command(run)
+    resume = run.resume_command
     if not run.latest_checkpoint.is_file():
         return f"it had saved no checkpoint yet: {then}train it over with: {resume} --restart{options}"
     return f"{run.latest_checkpoint} is kept: {then}continue with: {resume}{options}"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 from importlib import resources
 from importlib.abc import Traversable
 from pathlib import Path
@@ -77,11 +78,11 @@ def find_fashion_labels(folder: Path) -> Path | None:
     return files[0] if files else None
 
 
-def free_name(folder: Path, stem: str, suffix: str = "", tries: int = 1000) -> Path | None:
-    """folder/stem+suffix, or stem-2, stem-3, ... : the first name nothing holds yet; None after `tries`
-    (past that, the folder is a mistake to say, not a name to number)."""
+def free_name(folder: Path, stem: str, suffix: str = "", tries: int = 1000) -> Path:
+    """folder/stem+suffix, or stem-2, stem-3, ... : the first name nothing holds yet. FileExistsError after
+    `tries` (past that, the folder is a mistake to say, not a name to number)."""
     for n in range(1, tries + 1):
         path = folder / (f"{stem}{suffix}" if n == 1 else f"{stem}-{n}{suffix}")
         if not path.exists():
             return path
-    return None
+    raise FileExistsError(errno.EEXIST, f"{tries:,} names like {stem}{suffix} are taken already", str(folder))

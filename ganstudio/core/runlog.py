@@ -135,11 +135,6 @@ def parse_record(line: str) -> dict[str, Any] | None:
     return record if isinstance(record, dict) and _well_formed(record) else None
 
 
-def quoted(path: str | Path) -> str:
-    """A folder as a command line a user pastes needs it: one argument, spaces and all."""
-    return shlex.quote(str(path))
-
-
 class RunDirectory:
     def __init__(self, path: str | Path, made: bool = False):
         self.path = Path(path)
@@ -163,6 +158,12 @@ class RunDirectory:
                 raise RunError(f"cannot create a run folder in {root}: {exc.strerror}") from None
         raise RunError(f"cannot find a free run folder name in {root}")
 
+    @property
+    def resume_command(self) -> str:
+        """The command that carries the run on, quoted as a shell needs it: a folder with a space, pasted as
+        printed, was two arguments."""
+        return f"ganstudio train --resume {shlex.quote(str(self.path))}"
+
     @classmethod
     def at(cls, path: str | Path) -> RunDirectory:
         """Uses path as the run folder (the CLI's --out): created if missing. An existing folder must hold no run
@@ -174,7 +175,7 @@ class RunDirectory:
         path = Path(path).expanduser()
         if (path / "config.json").exists():
             raise RunError(
-                f"{path} already holds a run; use --resume {quoted(path)} to continue it or choose another --out"
+                f"{path} already holds a run; continue it with {cls(path).resume_command} or choose another --out"
             )
         left_there = (CONTROL_FILE, LOCK_NAME, "lost+found")  # and hidden files: .DS_Store, a killed write's temp
         if path.is_dir() and any(e.name not in left_there and not e.name.startswith(".") for e in path.iterdir()):

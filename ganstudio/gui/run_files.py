@@ -3,7 +3,6 @@ drawing to train on. Each fills the window's views from files; none of it runs w
 
 from __future__ import annotations
 
-import errno
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -259,8 +258,6 @@ class RunFiles(QObject):
         try:
             folder.mkdir(parents=True, exist_ok=True)
             path = free_name(folder, f"drawn-{time.strftime('%Y%m%d-%H%M%S')}", ".npy")  # two in one second
-            if path is None:
-                raise OSError(errno.EEXIST, "too many drawings saved in one second", str(folder))
             save_npy(path, np.asarray(points, dtype=np.float32))
         except OSError as exc:
             w.errors.show("Cannot save the drawing", f"{folder}: {exc.strerror}")

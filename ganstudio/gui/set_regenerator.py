@@ -42,18 +42,14 @@ class SetRegenerator:
 
         w = self.window
         saved = Path(manifest).absolute().parent
-        dest = free_name(saved.parent, f"{saved.name}-regenerated")
-        if dest is None:
-            w.errors.show("Image set not regenerated", f"{saved.parent} already holds too many regenerated copies")
-            return None
         serial_torch_here()  # the GUI thread's torch work must not slow a training run (see serial_torch_here)
         progress = SaveProgress(w, shown_above=SET_CHUNK, title="Regenerate image set")
         try:
-            made = regenerate(manifest, dest, progress=progress.update)
+            made = regenerate(manifest, free_name(saved.parent, f"{saved.name}-regenerated"), progress=progress.update)
         except (ExportError, CheckpointError) as exc:
             w.errors.show("Image set not regenerated", str(exc))
             return None
-        except OSError as exc:  # the manifest itself unreadable
+        except OSError as exc:  # the manifest itself unreadable, or no free name beside the set
             w.errors.show("Image set not regenerated", io_reason(exc))
             return None
         except SaveCancelled:

@@ -73,3 +73,10 @@ def wait_finished(qtbot, window, timeout=60000):
     with qtbot.waitSignal(window.controller.finished, timeout=timeout) as blocker:
         pass
     return blocker.args[0]
+
+
+def draws_with_points(curve) -> list[int]:
+    """A list that gains an item each time curve is drawn with points in it (emptying it draws too)."""
+    drawn: list[int] = []
+    curve.sigPlotChanged.connect(lambda *_: drawn.extend([1] if curve.getData()[0] is not None else []))
+    return drawn

@@ -10,6 +10,7 @@ from ganstudio.core.runlog import RunDirectory
 from ganstudio.core.semi.report import ClassifierReport
 from ganstudio.gui.widgets.accuracy_plot import AccuracyPlot
 from tests.conftest import tiny_image_config
+from tests.gui.conftest import draws_with_points
 
 NAMES = ("T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot")
 SPLIT = "held-out 2,000 of the bundled 10,000 (fixed 8,000 / 2,000 split)"
@@ -162,13 +163,6 @@ def long_run(root, checks: int) -> RunDirectory:
     return run
 
 
-def draws_with_points(curve) -> list[int]:
-    """A list that gains an item each time curve is drawn with points in it (emptying it draws too)."""
-    drawn: list[int] = []
-    curve.sigPlotChanged.connect(lambda *_: drawn.extend([1] if curve.getData()[0] is not None else []))
-    return drawn
-
-
 @pytest.mark.parametrize("how", ["open", "watch"])
 def test_a_long_runs_scores_are_drawn_once_when_opened_or_watched(qtbot, make_window, tmp_path, how):
     """Drawn a check at a time, a long run's log froze the window for seconds when opened or watched."""
@@ -278,13 +272,13 @@ def test_a_cleared_chart_does_not_keep_the_last_runs_steps(qtbot):
     plot = AccuracyPlot()
     qtbot.addWidget(plot)
     plot.show()
-    plot.add(500, 0.5)
-    plot.add(600, 0.6)
+    plot.add_all([(500, 0.5)])
+    plot.add_all([(600, 0.6)])
     qtbot.waitUntil(lambda: plot.viewRange()[0][0] > 490)
     plot.clear_points()
     assert plot.viewRange()[0] == [0.0, 1.0]
-    plot.add(100, 0.5)
-    plot.add(200, 0.6)
+    plot.add_all([(100, 0.5)])
+    plot.add_all([(200, 0.6)])
     qtbot.waitUntil(lambda: 90 < plot.viewRange()[0][0] < 100)  # and it follows the new run's points
 
 
@@ -293,11 +287,11 @@ def test_a_lone_score_is_shown_on_the_steps_from_zero(qtbot):
     plot = AccuracyPlot()
     qtbot.addWidget(plot)
     plot.show()
-    plot.add(200, 0.7)
+    plot.add_all([(200, 0.7)])
     qtbot.wait(100)  # auto-range, were it on, would have moved the view by now
     low, high = plot.viewRange()[0]
     assert low <= 0 and 200 <= high < 260
-    plot.add(400, 0.8)  # then the points' own span, as before
+    plot.add_all([(400, 0.8)])  # then the points' own span, as before
     qtbot.waitUntil(lambda: 150 < plot.viewRange()[0][0] < 200)
 
 

@@ -212,7 +212,7 @@ def test_the_mode_charts_key_is_in_its_title_not_over_its_newest_points(qtbot):
 def test_a_long_toy_runs_modes_are_drawn_once_when_opened_or_watched(qtbot, make_window, tmp_path, how):
     from ganstudio.core.runlog import RunDirectory
     from ganstudio.core.stats import StepStats
-    from tests.gui.test_classifier_tab import draws_with_points
+    from tests.gui.conftest import draws_with_points
 
     run = RunDirectory.create(tmp_path, "ring")
     run.write_config(tiny_toy_config(steps=100000))

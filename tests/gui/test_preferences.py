@@ -89,7 +89,7 @@ def test_a_refusal_fits_its_room_and_moves_no_button(qtbot, tmp_path, monkeypatc
         a_file.write_text("")
         d.runs_edit.setText(str(a_file / "runs"))
         d.accept()
-        qtbot.wait(50)  # the layout's pass
+        d.layout().activate()  # the layout's pass, now rather than at the next event
         assert "is a file, so" in label.text()
         assert label.heightForWidth(label.width()) <= label.height(), f"the reason is clipped at depth {depth}"
         if depth == 1:

@@ -51,12 +51,8 @@ class AccuracyPlot(pg.PlotWidget):
         self.setXRange(0, 1, padding=0)
         self.enableAutoRange(axis="x")
 
-    def add(self, step: int, accuracy: float) -> None:
-        """One held-out score; accuracy as a share in [0, 1]."""
-        self.add_all([(step, accuracy)])
-
     def add_all(self, scores: list[tuple[int, float]]) -> None:
-        """Scores in step order, drawn once: a long run's log drawn a score at a time froze the window
+        """Held-out scores (accuracy as a share in [0, 1]) in step order, drawn once: a long run's log drawn a score at a time froze the window
         for seconds (each draw redraws every point before it)."""
         if not scores:
             return

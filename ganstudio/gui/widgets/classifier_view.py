@@ -258,7 +258,7 @@ class ClassifierView(QWidget):
         self._update_buttons()
 
     def add(self, step: int, report: ClassifierReport) -> None:
-        """One held-out check (a ClassifierScored event, live or watched)."""
+        """One held-out check of the run training here (a watched or opened run's come through add_all)."""
         self.add_all([(step, report)])
 
     def add_all(self, scores: list[tuple[int, ClassifierReport]]) -> None:
@@ -460,7 +460,7 @@ class ClassifierView(QWidget):
             self._save_ended(f"Predictions not saved: {path} is {what}; choose another file")
             return
         self.saving = result
-        self.result_label.setText(f"{self.classified_text}\nSaving {len(result.names):,} predictions…")
+        self.result_label.setText(f"{self.classified_text}\nSaving {counted(len(result.names), 'prediction')}…")
         self.save_job.start(path, result)
         self._update_buttons()
 
