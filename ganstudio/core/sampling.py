@@ -37,8 +37,6 @@ class GeneratorSnapshot:
     step: int
     device: torch.device
     class_names: tuple[str, ...] = field(default=())  # empty for an unconditional generator
-    # its file held no D (an exported generator; a live copy has none either): it cannot be trained on
-    generator_only: bool = False
 
     @property
     def is_toy(self) -> bool:
@@ -143,9 +141,7 @@ def snapshot_from_state(state: dict[str, Any], device: str | torch.device = "cpu
         generator, state["generator_ema" if ema else "generator"], "EMA generator" if ema else "generator"
     )
     generator.to(device).eval().requires_grad_(False)
-    return GeneratorSnapshot(
-        generator, config, int(state.get("step", 0)), torch.device(device), names, "discriminator" not in state
-    )
+    return GeneratorSnapshot(generator, config, int(state.get("step", 0)), torch.device(device), names)
 
 
 def load_generator(path: str | Path, device: str | torch.device = "cpu") -> GeneratorSnapshot:

@@ -15,7 +15,13 @@ import numpy as np
 import torch
 
 from ganstudio.core import losses
-from ganstudio.core.checkpoint import CheckpointError, load_checkpoint, restore_trainer, save_checkpoint
+from ganstudio.core.checkpoint import (
+    GENERATOR_ONLY,
+    CheckpointError,
+    load_checkpoint,
+    restore_trainer,
+    save_checkpoint,
+)
 from ganstudio.core.config import ConfigError, RunConfig, check
 from ganstudio.core.control import forget_last_writer
 from ganstudio.core.data.toy import mode_centres
@@ -25,7 +31,7 @@ from ganstudio.core.imaging import SAMPLE_GRID_COLUMNS, image_grid, scatter_imag
 from ganstudio.core.metrics import PROTOCOL_SAMPLES, MatchMetrics, mode_metrics, wasserstein_1d
 from ganstudio.core.mode_metrics import ModeMetrics
 from ganstudio.core.quality.scores import QualityReport
-from ganstudio.core.resume import resume_changes
+from ganstudio.core.resume import edits_refused, resume_changes
 from ganstudio.core.run_data import adopt_drawn, data_in_folder, data_named_absolutely, discard_drawn
 from ganstudio.core.run_lock import RunLock
 from ganstudio.core.runlog import RunDirectory, RunError
@@ -223,18 +229,7 @@ class TrainingSession:
         overrides: list[str] | None,
         prepare: Callable[[Trainer], None] | None,
     ) -> TrainingSession:
-        on_disk = run.read_config()
-        run.check_own_folders()
-        if not run.latest_checkpoint.exists():
-            raise RunError(
-                f"{run.path} has no checkpoint yet (stopped before its first save?): continuing would "
-                "start again at step 0 and erase its metrics; train it over with --restart (or start a new run)"
-            )
-        state = load_checkpoint(run.latest_checkpoint, map_location="cpu")
-        try:
-            saved = check(RunConfig.from_dict(state["config"]))
-        except ConfigError as exc:
-            raise CheckpointError(f"{run.latest_checkpoint}: its config is not usable: {exc}") from None
+        on_disk, state, saved = _resumable(run)
         config, notes = resume_changes(saved, on_disk, overrides or [], total_steps, state["step"])
         trainer = build_trainer(config, run, device, download=False)
         restore_trainer(trainer, state)
@@ -440,6 +435,38 @@ class TrainingSession:
         if keep_step_copy:
             save_checkpoint(state, self.run.step_checkpoint(self.step))
         return path
+
+
+def _resumable(run: RunDirectory) -> tuple[RunConfig, dict[str, Any], RunConfig]:
+    """The folder's config.json, its latest checkpoint's state and the config that state holds, each as
+    continuing needs it; raises RunError or CheckpointError saying why the folder cannot be carried on."""
+    on_disk = run.read_config()
+    run.check_own_folders()  # before anything in them is read: a link there would decide what is read
+    if not run.latest_checkpoint.exists():
+        raise RunError(
+            f"{run.path} has no checkpoint yet (stopped before its first save?): continuing would "
+            "start again at step 0 and erase its metrics; train it over with --restart (or start a new run)"
+        )
+    state = load_checkpoint(run.latest_checkpoint, map_location="cpu")
+    if "discriminator" not in state:
+        raise CheckpointError(f"{run.latest_checkpoint}: {GENERATOR_ONLY}")
+    try:
+        saved = check(RunConfig.from_dict(state["config"]))
+    except ConfigError as exc:
+        raise CheckpointError(f"{run.latest_checkpoint}: its config is not usable: {exc}") from None
+    return on_disk, state, saved
+
+
+def continue_problem(run: RunDirectory) -> str | None:
+    """Why continuing this folder would be refused before a step is trained (its checkpoint unreadable or an
+    exported generator, its config.json edited where a continued run may not change), or None: what a
+    window says when it opens the folder or sees its writer end, rather than at every press of Continue.
+    Whether another process holds the folder is asked apart (run_lock.why_held): that changes by the second."""
+    try:
+        on_disk, _, saved = _resumable(run)
+    except (RunError, CheckpointError) as exc:
+        return str(exc)
+    return edits_refused(saved, on_disk)
 
 
 def _take_over(run: RunDirectory) -> None:

@@ -70,6 +70,10 @@ class RunFiles(QObject):
             return str(exc)
         if not run.latest_checkpoint.is_file():
             return "It saved no checkpoint: there is nothing to continue."
+        from ganstudio.core.session import continue_problem
+
+        if (problem := continue_problem(run)) is not None:
+            return f"It cannot be continued: {problem.rstrip('.')}."
         self.window.form.set_config(config)
         self.window.live.load(config)
         if config.data.dataset == "drawn" and config.data.path:  # its points are now the run folder's own copy
@@ -161,14 +165,14 @@ class RunFiles(QObject):
                 watching = self.watch_run(run.path)
                 w.statusBar().showMessage(f"{run.path} is being trained by {holder.describe()}: watching it", 10000)
                 return watching
-            on_disk = run.read_config()
-            config = config_in_folder(on_disk, run.path)
+            config = config_in_folder(run.read_config(), run.path)
             history = run.history()
             pictures = run.sample_files()
         except (RunError, OSError) as exc:
             w.errors.show("Cannot open run", str(exc))
             return False
         from ganstudio.core.imaging import load_png
+        from ganstudio.core.session import continue_problem
 
         w.clear_run_views()
         last = 0
@@ -187,7 +191,7 @@ class RunFiles(QObject):
                 continue
         w.form.set_config(config)
         w.plots.show_loss_family(config.loss.kind)
-        problem = self.explore_latest(run) or self._only_a_generator() or self._edits_refused(on_disk)
+        problem = self.explore_latest(run) or continue_problem(run)
         saved = w.explorer.state.snapshot.step if problem is None and w.explorer.state.snapshot is not None else last
         self.set_continuable(run if problem is None else None, config, saved)
         w.run_dir = str(run.path)
@@ -297,22 +301,6 @@ class RunFiles(QObject):
                 w.statusBar().showMessage(f"Explorer: {problem}", 8000)
         else:
             w.statusBar().showMessage("No run to refresh from: start one, or open a run folder", 5000)
-
-    def _only_a_generator(self) -> str | None:
-        """Why the checkpoint just opened cannot be trained on when it is an exported generator (copied over
-        latest.pt): said when the folder is opened, not by every press of Continue."""
-        from ganstudio.core.checkpoint import GENERATOR_ONLY
-
-        snapshot = self.window.explorer.state.snapshot
-        return GENERATOR_ONLY if snapshot is not None and snapshot.generator_only else None
-
-    def _edits_refused(self, on_disk: RunConfig) -> str | None:
-        """Why the checkpoint just opened cannot be carried on with the folder's config.json (a field edited
-        that a continued run may not change): said when the folder is opened, not when Continue fails."""
-        from ganstudio.core.resume import edits_refused
-
-        snapshot = self.window.explorer.state.snapshot
-        return None if snapshot is None else edits_refused(snapshot.config, on_disk)
 
     def explore_latest(self, run: RunDirectory) -> str | None:
         """The run's latest checkpoint, now in the explorer; or why it cannot be (the explorer then keeps

@@ -573,6 +573,44 @@ def test_a_stopped_writer_that_is_then_killed_is_said_to_be_gone(qtbot, make_win
         child.wait(timeout=10)
 
 
+@pytest.mark.parametrize("broken", ["exported generator", "edited config"])
+def test_a_dead_writers_run_that_cannot_be_continued_says_why_and_offers_no_continue(
+    qtbot, make_window, tmp_path, broken
+):
+    """A watched run whose writer died offered "Continue here" on what was in its folder, unlooked at: an image
+    set's generator.pt copied over latest.pt, or a config.json edited where a continued run may not change,
+    failed at every press, as opening the folder had said at once."""
+    import json
+
+    from ganstudio.core.checkpoint import load_checkpoint, save_checkpoint
+
+    trained_run(tiny_image_config(steps=4, checkpoint_every=4), tmp_path / "run")
+    run = RunDirectory.open(tmp_path / "run")
+    edited = json.loads(run.config_path.read_text())
+    edited["train"]["steps"] = 40  # not finished: a run that went quiet
+    if broken == "exported generator":
+        state = load_checkpoint(run.latest_checkpoint)
+        save_checkpoint(
+            {k: v for k, v in state.items() if k != "discriminator" and not k.startswith("opt")}, run.latest_checkpoint
+        )
+    else:
+        edited["model"]["width"] = 16
+    run.config_path.write_text(json.dumps(edited))
+    bridge = FolderBridge(run)
+    bridge.state = "running"
+    bridge.beat()  # and never again: the writer was killed
+
+    w = make_window()
+    w.files.watch_run(run.path)
+    w.watch.watcher.timeout_s = 1.0
+    qtbot.waitUntil(lambda: w.banner.isVisible(), timeout=TIMEOUT)
+    text = w.banner.message.text()
+    said = "holds only a generator" if broken == "exported generator" else "model.width (edited in config.json)"
+    assert "has not been heard from" in text and "It cannot be continued: " in text and said in text, text
+    assert not [b for b in w.banner.remedy_buttons if b.objectName() == "continueHereButton"]
+    assert w.files.continuable is None and w.controls.start_button.text() == "Start"
+
+
 def test_continue_here_on_a_run_another_process_still_holds_says_so_and_goes_on_watching(qtbot, make_window, tmp_path):
     """A silent writer that still held the run's lock: Continue here was refused by the training thread, and the
     window had stopped watching the run by then."""
