@@ -62,6 +62,20 @@ def test_stop_and_ignore_stop_at_the_first_nan(tmp_path, capsys):
         assert "NaN/Inf" in err.splitlines()[-1] and "rewound to step 1 and stopped" in err
 
 
+def test_the_papers_1d_game_collapsed_by_sgd_is_said_and_the_preset_is_not(tmp_path, capsys):
+    """With SGD at 0.05 G draws one point for good (the Helvetica scenario): no alarm said so. The preset as
+    shipped spreads G over the data and raises none."""
+    sgd = ["--set", "optim.name=sgd", "--set", "optim.lr_g=0.05", "--set", "optim.lr_d=0.05"]
+    out = tmp_path / "sgd"
+    assert main(["train", "--preset", "gaussian-1d", "--steps", "400", *sgd, "--out", str(out)]) == 0
+    alarms = [r for r in map(json.loads, (out / "metrics.jsonl").read_text().splitlines()) if r.get("event") == "alarm"]
+    assert [(a["kind"], a["step"] >= 200) for a in alarms] == [("mode-collapse", True)]
+    assert "never spread out" in alarms[0]["message"] and "alarm at step" in capsys.readouterr().out
+    shipped = tmp_path / "shipped"
+    assert main(["train", "--preset", "gaussian-1d", "--out", str(shipped)]) == 0
+    assert '"alarm"' not in (shipped / "metrics.jsonl").read_text()
+
+
 def test_other_alarms_stop_the_run_only_under_stop():
     collapse = Alarm("mode-collapse", 900, "collapsed", (Remedy("EMA", live={"ema_decay": 0.99}),))
     assert Unattended(OnAlarm.REMEDY).commands_for(collapse, 800) == []

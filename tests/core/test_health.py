@@ -113,6 +113,18 @@ def test_a_fresh_generator_is_not_a_collapse():
     assert m.observe_diversity(1, 0.1) == []
 
 
+def test_a_generator_that_never_spread_raises_mode_collapse_half_way_through_the_run():
+    """The 2014 paper's 1-D game with SGD collapses G to a point from its first steps: no alarm came, since the
+    collapse alarm wanted a diversity that had been higher."""
+    m = HealthMonitor(dcgan({"train.steps": 1000}), real_diversity=10.0)
+    assert m.observe_diversity(100, 0.05) == [] and m.observe_diversity(499, 0.5) == []  # a fresh G, then early
+    (alarm,) = m.observe_diversity(500, 0.5)
+    assert alarm.kind == "mode-collapse" and "never spread out: after 500 steps" in alarm.message
+    assert [r.label for r in alarm.remedies][:2] == ["Minibatch std layer in D (next run)", "PacGAN, pack 4 (next run)"]
+    spread = HealthMonitor(dcgan({"train.steps": 1000}), real_diversity=10.0)
+    assert spread.observe_diversity(300, 1.5) == [] and spread.observe_diversity(600, 1.2) == []  # it spread once
+
+
 def test_exploding_losses_raise_divergence():
     m = HealthMonitor(dcgan())
     alarms = m.observe_stats([*healthy(60), stats(61, loss_d=5e4)])
