@@ -36,10 +36,12 @@ def graver(kind: str, than: str) -> bool:
 
 
 COLLAPSE_RATIO = 0.25  # fixed-batch diversity below this fraction of real data's
-# A G that never spread: its best diversity still under this fraction of real data's half way through the run.
-# Half, not less: the 2014 paper's MLP with SGD (paper-mlp-fashion) draws one image for up to 1,000 of its
-# 5,000 steps before it spreads, and a fresh G's outputs are all alike too.
+# A G that never spread: its best diversity still under this fraction of real data's half way through the run,
+# and not before NEVER_SPREAD_STEPS. Half, not less: the 2014 paper's MLP with SGD (paper-mlp-fashion) draws one
+# image for up to 1,000 of its 5,000 steps before it spreads; and a fresh G's outputs are all alike too, so a
+# run of a few steps is no collapse.
 NEVER_SPREAD_RATIO = 0.1
+NEVER_SPREAD_STEPS = 500
 VANISHING_NOISE = 0.1  # the instance noise a starved G's remedy offers
 
 # The remedies that change the next run's setup. A watching window takes a remedy's setup change only when it is one
@@ -212,7 +214,8 @@ class HealthMonitor:
                 f"{self.real_diversity:.3g} for real data.",
                 self._collapse_remedies(),
             )
-        if 2 * step >= self.config.train.steps and self.best_diversity < NEVER_SPREAD_RATIO * self.real_diversity:
+        half_way = step >= max(NEVER_SPREAD_STEPS, self.config.train.steps / 2)
+        if half_way and self.best_diversity < NEVER_SPREAD_RATIO * self.real_diversity:
             return self._raise(
                 "mode-collapse",
                 step,

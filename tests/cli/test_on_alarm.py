@@ -67,9 +67,9 @@ def test_the_papers_1d_game_collapsed_by_sgd_is_said_and_the_preset_is_not(tmp_p
     shipped spreads G over the data and raises none."""
     sgd = ["--set", "optim.name=sgd", "--set", "optim.lr_g=0.05", "--set", "optim.lr_d=0.05"]
     out = tmp_path / "sgd"
-    assert main(["train", "--preset", "gaussian-1d", "--steps", "400", *sgd, "--out", str(out)]) == 0
+    assert main(["train", "--preset", "gaussian-1d", "--steps", "1000", *sgd, "--out", str(out)]) == 0
     alarms = [r for r in map(json.loads, (out / "metrics.jsonl").read_text().splitlines()) if r.get("event") == "alarm"]
-    assert [(a["kind"], a["step"] >= 200) for a in alarms] == [("mode-collapse", True)]
+    assert {a["kind"] for a in alarms} == {"mode-collapse"} and 500 <= alarms[0]["step"] <= 600
     assert "never spread out" in alarms[0]["message"] and "alarm at step" in capsys.readouterr().out
     shipped = tmp_path / "shipped"
     assert main(["train", "--preset", "gaussian-1d", "--out", str(shipped)]) == 0
