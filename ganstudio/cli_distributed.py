@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -140,16 +141,50 @@ def exit_status(run_dir: str, torchrun_status: int, launched_at: float) -> int:
 PASSED_ON = ("ganstudio:", "step ")  # the ranks' own one-line errors, warnings and progress lines
 
 
-def _pass_on(stream: IO[str], log: IO[str]) -> None:
-    """Keeps torchrun's tracebacks in the log and passes the ranks' own lines on to the terminal."""
+def _pass_on(stream: IO[str], log: IO[str], held: list[str]) -> None:
+    """Keeps torchrun's tracebacks in the log and passes the ranks' own lines on to the terminal. Rank 0's line
+    that another rank went is held in `held` until torchrun has said which rank that was (_killed_rank)."""
+    from ganstudio.core.distributed import LOST_PEER
+
     for line in stream:
         try:
             log.write(line)
             log.flush()
         except OSError:
             pass  # a full disk: the ranks' lines must still be read, or they block writing them
-        if line.startswith(PASSED_ON):
+        if line.startswith(f"ganstudio: error: {LOST_PEER} ("):
+            held.append(line.rstrip("\n"))
+        elif line.startswith(PASSED_ON):
             print_or_drop(line.rstrip("\n"), sys.stderr)  # `2>&1 | head`: keep reading, or the ranks block
+
+
+FAILURES = "Failures:"  # torchrun's ChildFailedError report, at the log's end: the others, then the first
+_FAILURE = re.compile(
+    r"rank\s*:\s*(\d+)\b[^\n]*\n[^\n]*exitcode\s*:\s*(-?\d+)\s*\(pid:\s*(\d+)\)[ \t]*(?:\((SIG\w+)\))?"
+)
+REPORT_BYTES = 65536  # the report's size is bounded; the log before it holds hours of progress lines
+
+
+def _killed_rank(log_path: str, nproc: int) -> str | None:
+    """Which rank a signal ended (kill -9, the system out of memory), as torchrun reports it: such a rank says
+    nothing itself, and the others only that one of them went. torchrun's own SIGTERM to the others, once
+    one has gone, is not it; of two, the first torchrun observed. None when no signal ended a rank."""
+    try:
+        with open(log_path, "rb") as fh:
+            fh.seek(max(0, os.fstat(fh.fileno()).st_size - REPORT_BYTES))
+            text = fh.read().decode("utf-8", errors="replace")
+    except OSError:
+        return None
+    _, found, report = text.rpartition(FAILURES)
+    failures = [m.groups() for m in _FAILURE.finditer(report)] if found else []
+    killed = [f for f in failures if int(f[1]) < 0 and f[3] != "SIGTERM"]
+    if not killed:
+        return None
+    rank, status, pid, name = killed[-1]  # the report lists the first observed failure last
+    how = name or f"signal {-int(status)}"
+    if name == "SIGKILL":
+        how += " (kill -9, or the system out of memory)"
+    return f"rank {rank} of {nproc} (pid {pid}) was killed by {how}"
 
 
 def _rank_error(log_path: str) -> str:
@@ -212,7 +247,8 @@ def launch(args: argparse.Namespace, nproc: int) -> int:
             errors="replace",
         )
         assert child.stderr is not None
-        reader = threading.Thread(target=_pass_on, args=(child.stderr, log), daemon=True)
+        held: list[str] = []
+        reader = threading.Thread(target=_pass_on, args=(child.stderr, log, held), daemon=True)
         reader.start()
 
         def forward(signum: int, _frame: FrameType | None) -> None:
@@ -228,6 +264,9 @@ def launch(args: argparse.Namespace, nproc: int) -> int:
             for sig, handler in previous.items():
                 signal.signal(sig, handler)
         reader.join(timeout=10)
+    killed = _killed_rank(log_path, nproc)
+    for line in held:  # "ganstudio: error: another process ...": which one, first
+        print_or_drop(line if killed is None else line.replace("error: ", f"error: {killed}: ", 1), sys.stderr)
     result = exit_status(run_dir, status, launched_at)
     if result not in (0, EXIT_INTERRUPTED) and made is not None:
         made.remove_if_empty()  # a run refused by its rank 0 leaves no folder behind, as one process's does
@@ -237,8 +276,9 @@ def launch(args: argparse.Namespace, nproc: int) -> int:
     if _rank_error(log_path) or result == EXIT_ALARM:  # the rank's one line has reached the terminal already
         os.unlink(log_path)
         return EXIT_USAGE
+    failed = f"the {nproc} processes failed" + (f": {killed}" if killed else "")
     print(
-        f"ganstudio: error: the {nproc} processes failed (torchrun status {status}); their output is in {log_path}",
+        f"ganstudio: error: {failed} (torchrun status {status}); their output is in {log_path}",
         file=sys.stderr,
         flush=True,
     )

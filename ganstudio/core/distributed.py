@@ -36,6 +36,10 @@ DEFAULT_TIMEOUT_S = 600.0  # rank 0 may evaluate quality for minutes while the o
 SEED_STRIDE = 1_000_003  # a prime: rank streams of nearby seeds never coincide
 
 
+# How rank 0 says that another rank went: the launcher (`train --nproc`) finds the line by it and names the rank.
+LOST_PEER = "another process of this run ended or stopped answering"
+
+
 class DistributedError(RunError):
     """A distributed run that cannot go on: ranks that disagree, a batch that does not split (a
     RunError, so the CLI says it in one line)."""
@@ -58,7 +62,7 @@ def lost_peer(exc: BaseException) -> str | None:
     line = re.sub(r"^\[[^\]]*\]\s*", "", line)  # gloo's "[/path/to/pair.cc:545]"
     line = line.split(". ", 1)[0].rstrip(".")
     line = line if len(line) <= 160 else line[:157] + "..."
-    return f"another process of this run ended or stopped answering ({line})"
+    return f"{LOST_PEER} ({line})"
 
 
 @dataclass(frozen=True)

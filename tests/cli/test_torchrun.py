@@ -209,10 +209,13 @@ def test_a_killed_rank_is_said_in_one_line_with_how_to_continue(tmp_path):
     wait_for_subprocess(proc, (run / "checkpoints" / "latest.pt").exists, "the first checkpoint")
     torchrun_pid = _children(proc.pid)[0]
     leader = read_heartbeat(run).pid
-    os.kill(next(pid for pid in _children(torchrun_pid) if pid != leader), signal.SIGKILL)
+    follower = next(pid for pid in _children(torchrun_pid) if pid != leader)
+    os.kill(follower, signal.SIGKILL)
     _, err = proc.communicate(timeout=120)
     assert proc.returncode != 0
-    assert "another process of this run ended or stopped answering" in err and f"--resume {run}" in err
+    (line,) = [line for line in err.splitlines() if line.startswith("ganstudio: error:")]
+    assert line.startswith(f"ganstudio: error: rank 1 of 2 (pid {follower}) was killed by SIGKILL (kill -9, "), err
+    assert "another process of this run ended or stopped answering" in line and f"--resume {run}" in line
     assert "internal error" not in err and "Traceback" not in err
 
 
@@ -227,7 +230,8 @@ def test_a_rank_killed_before_the_first_checkpoint_says_how_to_start_over_in_the
     _, err = proc.communicate(timeout=120)
     assert proc.returncode != 0
     line = err.strip().splitlines()[-1]
-    assert line.startswith("ganstudio: error: another process of this run ended or stopped answering ("), err
+    assert line.startswith("ganstudio: error: rank 1 of 2 (pid "), err
+    assert ": another process of this run ended or stopped answering (" in line, err
     assert line.endswith(
         f"it had saved no checkpoint yet: train it over with: ganstudio train --resume {run} --restart --nproc 2"
     ), err

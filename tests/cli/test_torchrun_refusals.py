@@ -10,7 +10,7 @@ import sys
 import time
 from pathlib import Path
 
-from ganstudio.cli_distributed import exit_status, torchrun_command
+from ganstudio.cli_distributed import _killed_rank, exit_status, torchrun_command
 from ganstudio.core.control import heartbeat_path
 
 ENV = {**os.environ, "GANSTUDIO_DIST_TIMEOUT_S": "90"}
@@ -161,3 +161,27 @@ def test_fewer_images_than_processes_is_refused_in_one_line(tmp_path):
     )
     one_error_line(result, "1 training images cannot be shared by 2 processes")
     assert not (tmp_path / "R").exists()  # the folder the launcher made for it is taken back
+
+
+def test_the_rank_a_signal_ended_is_read_from_torchruns_own_report(tmp_path):
+    """torchrun's report, as its ChildFailedError writes it, after a long run's progress lines: the rank killed
+    is named, not the one torchrun then ended with SIGTERM (which its report may call the root cause)."""
+    from torch.distributed.elastic.multiprocessing.errors import ChildFailedError, ProcessFailure
+
+    def report(*failures: ProcessFailure) -> str:
+        return ChildFailedError("ganstudio", {f.local_rank: f for f in failures}).format_msg()
+
+    log = tmp_path / "torchrun.log"
+    progress = "step 5,290 / 200,000 (3 %); loss_d 1.376, loss_g 0.763\n" * 5000
+    killed, ended = ProcessFailure(1, 4242, -9, "<N/A>"), ProcessFailure(0, 4241, -15, "<N/A>")
+    log.write_text(progress + report(ended, killed))
+    assert (
+        _killed_rank(str(log), 2)
+        == "rank 1 of 2 (pid 4242) was killed by SIGKILL (kill -9, or the system out of memory)"
+    )
+    log.write_text(progress + report(ProcessFailure(2, 77, -11, "<N/A>")))
+    assert _killed_rank(str(log), 4) == "rank 2 of 4 (pid 77) was killed by SIGSEGV"
+    log.write_text(progress + report(ProcessFailure(0, 4241, 2, "<N/A>"), ended))  # a rank's own error, then SIGTERM
+    assert _killed_rank(str(log), 2) is None
+    log.write_text(progress)  # torchrun itself killed: no report
+    assert _killed_rank(str(log), 2) is None and _killed_rank(str(tmp_path / "gone.log"), 2) is None
