@@ -219,8 +219,8 @@ class HealthMonitor:
             return self._raise(
                 "mode-collapse",
                 step,
-                f"G's samples have never spread out: after {step:,} steps the fixed-noise batch's diversity is "
-                f"{diversity:.3g} against {self.real_diversity:.3g} for real data (all its outputs are nearly one).",
+                f"G has never spread out: {step:,} steps in, its fixed-noise batch's diversity is {diversity:.3g} "
+                f"against {self.real_diversity:.3g} for real data (its outputs are nearly all one).",
                 self._collapse_remedies(),
             )
         return []

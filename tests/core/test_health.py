@@ -119,7 +119,7 @@ def test_a_generator_that_never_spread_raises_mode_collapse_half_way_through_the
     m = HealthMonitor(dcgan({"train.steps": 1000}), real_diversity=10.0)
     assert m.observe_diversity(100, 0.05) == [] and m.observe_diversity(499, 0.5) == []  # a fresh G, then early
     (alarm,) = m.observe_diversity(500, 0.5)
-    assert alarm.kind == "mode-collapse" and "never spread out: after 500 steps" in alarm.message
+    assert alarm.kind == "mode-collapse" and "never spread out: 500 steps in" in alarm.message
     assert [r.label for r in alarm.remedies][:2] == ["Minibatch std layer in D (next run)", "PacGAN, pack 4 (next run)"]
     short = HealthMonitor(dcgan({"train.steps": 20}), real_diversity=10.0)
     assert short.observe_diversity(20, 0.05) == []  # a run of a few steps ends with a fresh G: no collapse
