@@ -135,12 +135,15 @@ class RunFiles(QObject):
         w.explorer.set_run_folder(None)
         w.classifier.set_run_folder(None)
         w.banner.hide()
-        w.statusBar().clearMessage()  # "The watched run finished ...; press Continue" spoke of the run left
+        w.setWindowTitle("GAN Studio")  # it named the run left
         w.clear_run_views()
         w.controls.show_position(0)
         w.controls.reset_rate()
         w.form.binders["train.device"].set_value(w.settings.default_device)  # Preferences' default device
         w.update_controls()
+        # said, since a form that already holds the setup wanted shows no change; and it replaces "The watched
+        # run finished ...; press Continue", which spoke of the run left
+        w.statusBar().showMessage("New run: Start trains the setup on the left from step 0, in a new run folder", 8000)
 
     def folder_to_browse(self) -> str:
         """Where the run folder dialogs start: the runs folder, or the home folder before a first run has

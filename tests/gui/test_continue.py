@@ -177,6 +177,17 @@ def test_an_opened_run_whose_config_json_no_longer_fits_its_checkpoint_says_so_a
     assert w.controls.start_button.text() == "Start"  # a new run with the folder's settings, not a Continue
 
 
+def test_new_run_after_an_opened_one_forgets_it_in_the_title_and_says_what_start_does(make_window, tmp_path):
+    """The title still named the run left, and a form that already held the setup wanted showed no change."""
+    trained_run(auto_config(steps=10), tmp_path / "cli-run")
+    w = make_window()
+    assert w.files.open_run(tmp_path / "cli-run") and w.windowTitle() == "GAN Studio - cli-run"
+    w.menu_actions.new_action.trigger()
+    assert w.windowTitle() == "GAN Studio" and w.files.continuable is None and not len(w.plots.series)
+    assert w.statusBar().currentMessage().startswith("New run: Start trains the setup on the left from step 0")
+    assert w.controls.start_button.text() == "Start"
+
+
 def test_an_opened_run_that_saved_no_checkpoint_starts_a_new_run(make_window, tmp_path):
     trained_run(auto_config(steps=10), tmp_path / "cli-run")
     (tmp_path / "cli-run" / "checkpoints" / "latest.pt").unlink()
