@@ -143,8 +143,10 @@ class RunWatcher(QObject):
 
     def _folder_gone(self) -> bool:
         """A folder moved or removed is said as such: its heartbeat gone read as another writer carrying the
-        run on, then its silence as a death. Its return is news: the silence is counted from it."""
-        gone = not self.run.path.is_dir()
+        run on, then its silence as a death. So is one emptied, or a share unmounted from under its mount point:
+        a run folder keeps its config.json (replaced whole, never removed) for as long as it is one. Its return
+        is news: the silence is counted from it."""
+        gone = not self.run.config_path.is_file()
         if gone != self._gone:
             self._gone = gone
             if not gone:

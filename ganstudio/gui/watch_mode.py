@@ -177,16 +177,13 @@ class WatchMode(QObject):
             self.window.form.set_config(config)
 
     def _on_restarted(self) -> None:
-        """The log began again: a run trained over or carried on from an earlier checkpoint, or a folder deleted
-        under the window (the plots were emptied with no word)."""
+        """The log began again: a run trained over or carried on from an earlier checkpoint (a folder emptied
+        under the window is said gone: RunWatcher._folder_gone)."""
         w = self.window
         w.plots.clear()
         w.distribution.clear()
         w.classifier.clear()
-        if not self._watched_run.config_path.is_file():
-            w.show_alarm(w.controls.step, f"{self._watched_run.path} lost its config.json: was the folder deleted?")
-        else:
-            w.statusBar().showMessage("The run's log began again: the run was trained over or went back", 8000)
+        w.statusBar().showMessage("The run's log began again: the run was trained over or went back", 8000)
 
     def _on_records(self, records: list[dict], news: bool) -> None:
         """The scores go to their charts together (draw_scores); the rest one by one, in order."""
@@ -367,7 +364,8 @@ class WatchMode(QObject):
         self._show_label("folder gone")
         w.show_alarm(
             w.controls.step,
-            f"The run folder {self._watched_run.path} is gone (moved or removed): put it back to follow the run.",
+            f"The run folder {self._watched_run.path} is gone (moved, removed, emptied, or its share unmounted): "
+            "put it back to follow the run.",
         )
 
     def _offer_continue(self, step: int, message: str, calm: bool = False) -> None:

@@ -154,7 +154,8 @@ def test_a_watched_folder_moved_away_is_said_gone_and_followed_again_once_back(q
     run.path.rename(away)
     qtbot.waitUntil(w.banner.isVisible, timeout=TIMEOUT)
     assert w.banner.message.text().endswith(
-        f"The run folder {run.path} is gone (moved or removed): put it back to follow the run."
+        f"The run folder {run.path} is gone (moved, removed, emptied, or its share unmounted): put it back to "
+        "follow the run."
     )
     assert "carried the run on" not in w.statusBar().currentMessage()
     assert "(folder gone)" in w.watch_label.text() and w.state is RunPhase.IDLE and w.banner.remedy_buttons == []
@@ -341,8 +342,11 @@ def test_a_run_stopped_by_its_own_alarm_policy_stays_red(qtbot, make_window, wri
     assert not w.banner.calm
 
 
-def test_a_watched_folder_emptied_under_the_window_is_said(qtbot, make_window, writer):
-    """rm -rf on a watched folder while its writer went on: the plots emptied with no word."""
+def test_a_watched_folder_emptied_under_the_window_is_said_gone_and_takes_no_command(qtbot, make_window, writer):
+    """rm -rf on a watched folder while its writer went on: the plots emptied with no word; then its config.json
+    gone was asked about ("was the folder deleted?"). Emptied with no writer (a share unmounted from its mount
+    point) it read as "Another process carried the run on", and its Stop wrote a control.jsonl into the empty
+    folder (trial Q)."""
     run = writer[0]
     w = watching_it_run(qtbot, make_window, writer)
     run.append_metrics(stats(1, 20))
@@ -351,7 +355,10 @@ def test_a_watched_folder_emptied_under_the_window_is_said(qtbot, make_window, w
     run.metrics_path.unlink()
     run.append_metrics(stats(21, 22))  # the writer's next lines, in a new file
     qtbot.waitUntil(lambda: w.banner.isVisible(), timeout=TIMEOUT)
-    assert "lost its config.json: was the folder deleted?" in w.banner.message.text()
+    assert "is gone (moved, removed, emptied, or its share unmounted)" in w.banner.message.text()
+    assert "carried the run on" not in w.statusBar().currentMessage()
+    assert w.state is RunPhase.IDLE and not w.controls.stop_button.isEnabled()
+    assert not control_path(run.path).exists()
 
 
 def test_a_deep_run_folder_is_cut_short_in_the_status_bar(qtbot, make_window, tmp_path):
