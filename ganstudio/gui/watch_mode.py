@@ -123,6 +123,7 @@ class WatchMode(QObject):
             self.watcher.stop()
             self.watcher.deleteLater()
             self.window.show_local_device()
+            self.window.setWindowTitle(f"GAN Studio - {self._watched_run.path.name}")  # its views stay, unwatched
         self.watcher = self.steering = None
         self.window.watch_label.hide()
 
@@ -302,9 +303,8 @@ class WatchMode(QObject):
         w.controls.show_position(step)
         w.controls.reset_rate()
         w.set_phase(RunPhase.IDLE)
-        more = ""
-        if w.files.adopt(self._watched_run, step) is None:
-            more = "; raise Steps to carry it on here"
+        why = w.files.adopt(self._watched_run, step)
+        more = "; raise Steps to carry it on here" if why is None else f". {why}"
         self._show_label("finished")
         w.statusBar().showMessage(f"The watched run finished at step {step:,}{more}", 15000)
         w.update_controls()

@@ -275,8 +275,10 @@ def test_leaving_an_ended_run_shows_this_machines_device(qtbot, make_window, wri
     assert "failed" in w.banner.message.text() and not w.banner.calm
     assert "NVIDIA H200 (on " in w.device_label.text()
     if leave == "stop watching":
+        assert w.windowTitle() == f"GAN Studio - watching {run.path.name}"
         w.watch.leave()
         assert w.statusBar().currentMessage() == f"Stopped watching {run.path.name}"
+        assert w.windowTitle() == f"GAN Studio - {run.path.name}"  # its views stay, no longer watched
     elif leave == "new run":
         w.files.new_run()
     else:
@@ -295,7 +297,11 @@ def test_the_last_picture_of_a_watched_run_says_last_trained_once_it_has_ended(q
     bridge.close("done")  # the writer's last heartbeat says it ended; its last picture stays as it was
     qtbot.waitUntil(lambda: w.state is RunPhase.IDLE, timeout=TIMEOUT)
     qtbot.waitUntil(lambda: w.samples.caption.text() == "step 10 (last trained)", timeout=TIMEOUT)
-    assert w.statusBar().currentMessage().startswith("The watched run finished at step 10")
+    # why Continue cannot carry it on is said with it, not left for a Start that stays Start to show
+    assert (
+        w.statusBar().currentMessage()
+        == "The watched run finished at step 10. It saved no checkpoint: there is nothing to continue."
+    )
     w.files.new_run()  # the message spoke of the run left behind, and stayed
     assert w.statusBar().currentMessage().startswith("New run: ")
 
