@@ -370,6 +370,7 @@ def _lead(args: argparse.Namespace, ranks: RankGroup) -> int:
         raise
     try:
         trainer = session.trainer
+        cli_train.record_processes(session, ranks.world_size)
         same_world = session.resumed_world_size == ranks.world_size
         if session.step > 0 and not same_world:
             print(

@@ -144,9 +144,12 @@ def test_nproc_starts_torchrun_and_sigterm_saves_one_checkpoint(tmp_path, capsys
     assert not list(temp.glob("torchelastic_*"))  # torchrun's per-run log folders are not left behind
     state = load_checkpoint(run / "checkpoints" / "latest.pt")
     assert state["world_size"] == 2 and state["step"] == read_heartbeat(run).step
-    assert main(["train", "--resume", str(run), "--steps", str(state["step"] + 3)]) == 0
+    # as a run the window launched: its Continue launches two again (it said 1, and went on in one process)
+    assert RunDirectory(run).read_config().perf.processes == 2 == state["config"]["perf"]["processes"]
+    assert main(["train", "--resume", str(run), "--steps", str(state["step"] + 3), "--nproc", "1"]) == 0
     err = capsys.readouterr().err
     assert "resuming on 1 process a run saved on 2" in err and "data order and noise differ" in err
+    assert RunDirectory(run).read_config().perf.processes == 1
 
 
 def test_nproc_image_run_scores_quality_on_rank_0_and_finishes(tmp_path):
