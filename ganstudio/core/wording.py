@@ -10,3 +10,8 @@ def first_named(names: list[str], shown: int = 3) -> str:
     """The first few of names, and how many more: a list of thousands stays one line."""
     more = f" and {len(names) - shown:,} more" if len(names) > shown else ""
     return ", ".join(names[:shown]) + more
+
+
+def sentence(text: str) -> str:
+    """A reason made to stand as a sentence after another: errors say theirs in lower case, to follow a colon."""
+    return text[:1].upper() + text[1:]

@@ -18,7 +18,7 @@ from ganstudio.core.paths import free_name
 from ganstudio.core.run_data import config_in_folder
 from ganstudio.core.run_lock import live_holder, why_held
 from ganstudio.core.runlog import RunDirectory, RunError
-from ganstudio.core.wording import counted
+from ganstudio.core.wording import counted, sentence
 from ganstudio.gui.run_phase import RunAction, RunPhase
 from ganstudio.gui.score_history import draw_scores
 
@@ -67,7 +67,7 @@ class RunFiles(QObject):
         try:
             config = config_in_folder(run.read_config(), run.path)
         except RunError as exc:
-            return str(exc)
+            return f"{sentence(str(exc))}."
         if not run.latest_checkpoint.is_file():
             return "It saved no checkpoint: there is nothing to continue."
         from ganstudio.core.session import continue_problem

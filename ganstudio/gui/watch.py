@@ -7,6 +7,7 @@ be on a network or synced filesystem, where change notifications do not arrive.
 
 from __future__ import annotations
 
+import errno
 import os
 import time
 from collections.abc import Callable
@@ -30,6 +31,7 @@ from ganstudio.core.follow import MetricsFollower
 from ganstudio.core.process_state import WriterProcess, writer_here
 from ganstudio.core.runlog import RunDirectory
 from ganstudio.core.stats import StepStats
+from ganstudio.core.user_errors import io_reason
 from ganstudio.gui.worker import SampleFrame
 
 WATCH_INTERVAL_MS = 500
@@ -256,8 +258,16 @@ class FolderSteering:
     def _send(self, kind: CommandKind, fields: dict | None = None) -> None:
         try:
             append_command(self.run_dir, kind.value, fields)
-        except (CommandError, OSError) as exc:
+        except CommandError as exc:
             self._report(f"Cannot send {kind.value} to the run: {exc}")
+        except OSError as exc:
+            if exc.errno in (errno.EROFS, errno.EACCES, errno.EPERM):  # a read-only share, someone else's folder
+                why = (
+                    f"this window cannot write to its folder ({exc.strerror}), so it can watch the run but not steer it"
+                )
+            else:
+                why = io_reason(exc)
+            self._report(f"Cannot send {kind.value} to the run: {why}")
 
     def pause(self, paused: bool) -> None:
         self._send(CommandKind.PAUSE if paused else CommandKind.RESUME)

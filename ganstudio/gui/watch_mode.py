@@ -13,6 +13,7 @@ from ganstudio.core.control import Heartbeat
 from ganstudio.core.events import FinishReason, event_from_record
 from ganstudio.core.process_state import WriterProcess
 from ganstudio.core.runlog import RunDirectory, RunError
+from ganstudio.core.wording import sentence
 from ganstudio.gui.run_phase import RunPhase
 from ganstudio.gui.score_history import SCORE_KINDS, draw_scores
 from ganstudio.gui.watch import FolderSteering, RunWatcher
@@ -293,7 +294,7 @@ class WatchMode(QObject):
         # a stop a window asked for, or one with no alarm before it (Ctrl-C, SIGTERM); `--on-alarm stop`
         # stops after an alarm, which stays a fault's red
         asked = reason is FinishReason.STOPPED and (self._stop_asked or self._alarm is None)
-        why = f" {self._failure.rstrip('.')}." if reason is FinishReason.ERROR and self._failure else ""
+        why = f" {sentence(self._failure.rstrip('.'))}." if reason is FinishReason.ERROR and self._failure else ""
         self._offer_continue(beat.step, f"The run {how} ({_describe(beat)}).{why}", calm=asked)
 
     def _on_finished(self, step: int) -> None:

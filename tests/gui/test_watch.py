@@ -181,6 +181,30 @@ def test_a_command_file_that_cannot_be_written_is_said_not_raised(qtbot, make_wi
     assert "Cannot send pause" in w.statusBar().currentMessage()
 
 
+def test_a_folder_this_window_cannot_write_is_said_in_words_when_it_steers(qtbot, make_window, writer, monkeypatch):
+    """A read-only share said "Cannot send pause to the run: [Errno 30] Read-only file system: '.../control.jsonl'"
+    (trial Q). Root writes into a read-only folder, so the share is played by os.open answering EROFS."""
+    import errno
+
+    import ganstudio.core.run_file as run_file
+
+    w = watching_it_run(qtbot, make_window, writer)
+    control = str(control_path(writer[0].path))
+    real_open = run_file.os.open
+
+    def read_only(path, flags, *args, **kwargs):
+        if str(path) == control and flags & os.O_WRONLY:
+            raise OSError(errno.EROFS, os.strerror(errno.EROFS), control)
+        return real_open(path, flags, *args, **kwargs)
+
+    monkeypatch.setattr(run_file.os, "open", read_only)
+    w.toggle_pause()
+    assert w.statusBar().currentMessage() == (
+        "Cannot send pause to the run: this window cannot write to its folder (Read-only file system), so it can "
+        "watch the run but not steer it"
+    )
+
+
 def test_a_writer_that_stops_beating_is_reported_and_the_run_continues_here(qtbot, make_window, tmp_path):
     from ganstudio.cli import main
     from tests.gui.conftest import wait_finished
@@ -495,7 +519,7 @@ def test_a_watched_run_that_fails_says_why_in_the_window(qtbot, make_window, wri
     supervisor.emit(Finished("error", 0))
     qtbot.waitUntil(lambda: w.banner.isVisible(), timeout=TIMEOUT)
     assert f"The run failed (pid {os.getpid()} on " in w.banner.message.text()
-    assert f"). {reason}. " in w.banner.message.text()
+    assert f"). C{reason[1:]}. " in w.banner.message.text()  # a sentence of its own, not "). could not ..."
     assert [r["message"] for r in run.read_events("failed")] == [reason]
 
 

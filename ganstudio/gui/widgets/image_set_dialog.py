@@ -27,6 +27,7 @@ from PySide6.QtWidgets import (
 )
 
 from ganstudio.core.export import PATH_MODES, ImageSetSpec, destination_problem
+from ganstudio.core.wording import sentence
 
 KINDS = {
     "random": "N random samples from a seed",
@@ -152,7 +153,7 @@ class ImageSetDialog(QDialog):
             found = destination_problem(Path(text).expanduser() / name)
             if not found and self.spec_problem is not None:
                 found = self.spec_problem(self)
-            problem = f"{found[0].upper()}{found[1:]}." if found else ""
+            problem = f"{sentence(found)}." if found else ""
         self._say(problem)
         if not problem:
             super().accept()
