@@ -110,6 +110,9 @@ def forget_last_writer(run_dir: str | Path) -> None:
             path.unlink(missing_ok=True)
 
 
+MAX_CHANGE = 1e12  # a sanity bound on a change's number (1e308 is finite, and no rate): the ranges are the trainer's
+
+
 def check_fields(kind: str, fields: object) -> dict[str, Any] | None:
     """Only "change" carries fields, and only live fields with numbers (k a whole number): the
     ranges are the trainer's to check, as for a change typed into the window."""
@@ -124,8 +127,9 @@ def check_fields(kind: str, fields: object) -> dict[str, Any] | None:
         raise CommandError(f"cannot change {', '.join(unknown)} during a run (live: {', '.join(LIVE_FIELDS)})")
     for name, value in fields.items():
         whole = isinstance(value, int) and not isinstance(value, bool)
-        if not is_number(value) or (name == "k" and not whole) or abs(value) > 1e12:
-            raise CommandError(f"change {name}: {'a whole number' if name == 'k' else 'a finite number'} expected")
+        if not is_number(value) or (name == "k" and not whole) or abs(value) > MAX_CHANGE:
+            kind_said = "a whole number" if name == "k" else "a number"
+            raise CommandError(f"change {name}: {kind_said} from -10**12 to 10**12 expected")
     return dict(fields)
 
 

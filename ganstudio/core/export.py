@@ -48,6 +48,7 @@ SCALES = (1, 2, 4)
 MAX_LATENT = 1024  # the config's largest latent size
 MAX_MANIFEST_BYTES = 4 << 20
 SET_CHUNK = 256  # images drawn and written at once
+MAX_IMAGES = 10_000  # in one set
 SHEET_IMAGES = 1024  # the contact sheet shows the first ones: one of 10,000 large pictures would be gigapixels
 GIF_FRAMES = 300  # an animation's frames, evenly spaced over a longer set
 
@@ -75,10 +76,11 @@ def _typed(raw: dict[str, Any], key: str, kind: type[T], default: T) -> T:
     return value
 
 
-def _integer(raw: dict[str, Any], key: str, default: int) -> int:
+def _integer(raw: dict[str, Any], key: str, default: int, least: int = 0, most: int = 2**63 - 1) -> int:
     value = raw.get(key, default)
-    if not isinstance(value, int) or isinstance(value, bool) or not 0 <= value < 2**63:
-        raise ExportError(f"{key} must be a whole number from 0 to 2**63 - 1")
+    if not isinstance(value, int) or isinstance(value, bool) or not least <= value <= most:
+        said = "2**63 - 1" if most == 2**63 - 1 else f"{most:,}"
+        raise ExportError(f"{key} must be a whole number from {least:,} to {said}")
     return value
 
 
@@ -128,7 +130,7 @@ class ImageSetSpec:
             raise ExportError("spec.edit.raw_values: its keys must be latent indices")
         spec = cls(
             mode=_typed(raw, "mode", str, "random"),
-            count=_integer(raw, "count", 16),
+            count=_integer(raw, "count", 16, least=1, most=MAX_IMAGES),  # one range, whatever is wrong with it
             seed=_integer(raw, "seed", 0),
             edit=LatentEdit(
                 seed=_integer(edit, "seed", 0),
@@ -166,12 +168,12 @@ class ImageSetSpec:
                     raise ExportError(f"class {label} is outside the generator's {num_classes} classes")
             if self.mode == "class-morph" and self.label_b is None:
                 raise ExportError("a class morph needs the class it ends at (label_b)")
-            if self.mode == "class-sweep" and self.count * num_classes > 10000:
-                raise ExportError("a class sweep makes classes x steps images: at most 10,000")
+            if self.mode == "class-sweep" and self.count * num_classes > MAX_IMAGES:
+                raise ExportError(f"a class sweep makes classes x steps images: at most {MAX_IMAGES:,}")
         elif self.mode in CLASS_MODES or self.label is not None or self.label_b is not None:
             raise ExportError("classes need a class-conditional generator")
-        if not 1 <= self.count <= 10000:
-            raise ExportError("the number of images must be from 1 to 10,000")
+        if not 1 <= self.count <= MAX_IMAGES:
+            raise ExportError(f"the number of images must be from 1 to {MAX_IMAGES:,}")
         if self.scale not in SCALES:
             raise ExportError("scale must be 1, 2 or 4")
         if self.mode == "interpolation" and (self.a is None or self.b is None):

@@ -303,11 +303,12 @@ def test_a_manifest_from_a_newer_version_or_with_a_bad_spec_is_said_with_its_fil
         regenerate(newer, tmp_path / "a")
     negative = tmp_path / "negative.json"
     negative.write_text(json.dumps({**manifest, "spec": {**manifest["spec"], "count": -3}}))
-    with pytest.raises(ExportError, match=f"^{negative}: count must be a whole number"):
+    with pytest.raises(ExportError, match=f"^{negative}: count must be a whole number from 1 to 10,000$"):
         regenerate(negative, tmp_path / "b")
-    for spec, says in (  # each said with the file, and as the limit it breaks
-        ({"count": 0}, "the number of images must be from 1 to 10,000"),
-        ({"count": 10**12}, "the number of images must be from 1 to 10,000"),
+    for spec, says in (  # each said with the file, and as the limit it breaks: one range for a count however wrong
+        ({"count": 0}, "count must be a whole number from 1 to 10,000"),
+        ({"count": 10**12}, "count must be a whole number from 1 to 10,000"),
+        ({"count": "16"}, "count must be a whole number from 1 to 10,000"),
         ({"seed": 2**70}, "seed must be a whole number from 0 to 2\\*\\*63 - 1"),
         ({"sweep_range": 1e308}, "spec.sweep_range must be a number from -1,000,000 to 1,000,000"),
     ):

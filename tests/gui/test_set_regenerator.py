@@ -48,7 +48,7 @@ def test_a_manifest_that_cannot_be_regenerated_is_said_and_leaves_nothing(make_w
     w = make_window()
     assert w.regenerator.regenerate(edited) is None
     assert w.errors.dialog is not None and w.errors.dialog.windowTitle() == "Image set not regenerated"
-    assert w.errors.dialog.text() == f"{edited}: the number of images must be from 1 to 10,000"
+    assert w.errors.dialog.text() == f"{edited}: count must be a whole number from 1 to 10,000"
     assert not (tmp_path / "set-regenerated").exists()
 
 
