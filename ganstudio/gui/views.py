@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from PySide6.QtCore import Qt
+
 from ganstudio.gui.widgets.classifier_view import ClassifierView
 from ganstudio.gui.widgets.distribution_view import DistributionView
 from ganstudio.gui.widgets.explorer import ExplorerPanel
@@ -29,4 +31,17 @@ def build_views(fashion_full_found: bool) -> Views:
     form = SetupForm(fashion_full_found=fashion_full_found)
     scroll = VerticalScrollArea(form)
     scroll.setObjectName("setupScroll")
-    return Views(form, scroll, MetricPlots(), SampleView(), ExplorerPanel(), DistributionView(), ClassifierView())
+    views = Views(form, scroll, MetricPlots(), SampleView(), ExplorerPanel(), DistributionView(), ClassifierView())
+    _no_tab_stops(views)
+    return views
+
+
+def _no_tab_stops(views: Views) -> None:
+    """The plots and the form's scroll area took Tab stops that showed no focus and did nothing: Tab went
+    through them as if it were stuck. A click still focuses them (a plot's keys, the form's scrolling)."""
+    import pyqtgraph as pg
+
+    for view in (views.plots, views.samples, views.explorer, views.distribution, views.classifier):
+        for plot in view.findChildren(pg.GraphicsView):
+            plot.setFocusPolicy(Qt.FocusPolicy.ClickFocus)
+    views.setup_scroll.setFocusPolicy(Qt.FocusPolicy.ClickFocus)

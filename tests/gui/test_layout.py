@@ -288,3 +288,45 @@ def test_tab_passes_a_shut_fold_by_and_walks_an_open_one(qtbot, make_window):
     qtbot.keyClick(advanced.toggleButton(), Qt.Key.Key_Space)
     qtbot.waitUntil(lambda: not beta2.isVisible())
     assert beta2 not in _tab_stops(w, advanced.toggleButton())
+
+
+def test_tab_stops_only_where_focus_shows_and_does_something(qtbot, make_window):
+    """Tab went through the form's scroll area and each plot, showing no focus: five presses that did
+    nothing (trial Q)."""
+    from PySide6.QtWidgets import QAbstractScrollArea
+
+    w = make_window()
+    w.resize(1280, 800)
+    settle(qtbot, w)
+    stops = _tab_stops(w, w.controls.start_button)
+    assert w.form.preset_combo in stops and w.plots.export_csv_button in stops
+    assert not [s for s in stops if isinstance(s, (pg.GraphicsView, QAbstractScrollArea))], stops
+
+
+def test_a_fields_label_shows_its_help_wrapped_as_the_field_does(qtbot, make_window):
+    """The help showed over the field only, on one line 1,200 pixels wide; over its label, nothing (trial Q)."""
+    import textwrap
+
+    from PySide6.QtCore import QEvent
+    from PySide6.QtGui import QHelpEvent
+    from PySide6.QtWidgets import QToolTip
+
+    w = make_window()
+    settle(qtbot, w)
+
+    def hover(widget):
+        QToolTip.hideText()
+        QApplication.sendEvent(widget, QHelpEvent(QEvent.Type.ToolTip, QPoint(2, 2), widget.mapToGlobal(QPoint(2, 2))))
+        qtbot.waitUntil(QToolTip.isVisible)
+        return QToolTip.text()
+
+    def label_of(field):
+        (label,) = [x for x in w.form.findChildren(QLabel) if x.buddy() is field]
+        return label
+
+    optimizer = w.form.widget("optim.name")
+    assert label_of(optimizer).text() == "Optimizer" and len(optimizer.toolTip()) > 80
+    wrapped = textwrap.fill(optimizer.toolTip(), 80)
+    assert "\n" in wrapped and hover(label_of(optimizer)) == wrapped and hover(optimizer) == wrapped
+    lr_g = w.form.widget("optim.lr_g")  # a short one is shown as it is
+    assert hover(label_of(lr_g)) == lr_g.toolTip() == "Generator learning rate, e.g. 2e-4"

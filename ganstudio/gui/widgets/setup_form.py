@@ -188,7 +188,9 @@ class SetupForm(QWidget):
         if note is not None:
             layout.addWidget(note)
         layout.addWidget(error)
-        form.addRow(field.spec.label, box)
+        label = QLabel(field.spec.label)
+        label.setBuddy(self.binders[field.path].widget)  # hovering the label shows the field's tooltip (gui.tooltips)
+        form.addRow(label, box)
         self._rows[field.path] = (form, box)
         self._errors[field.path] = error
 
