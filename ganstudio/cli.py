@@ -24,7 +24,7 @@ from ganstudio.bench import (
     supervisor,
     threads,
 )
-from ganstudio.cli_errors import EXIT_INTERRUPTED, EXIT_PIPE_CLOSED, EXIT_USAGE, CliError, user_errors
+from ganstudio.cli_errors import EXIT_DIFFERS, EXIT_INTERRUPTED, EXIT_PIPE_CLOSED, EXIT_USAGE, CliError, user_errors
 from ganstudio.cli_progress import drop, is_pipe
 from ganstudio.cli_types import at_least, checkpoint_file, flags_given, named, output_file
 from ganstudio.core.atomic import overwritten_input
@@ -97,8 +97,9 @@ def cmd_sample(args: argparse.Namespace) -> int:
         from ganstudio.core.export import regenerate, regeneration_check
 
         path = regenerate(args.manifest, args.out)
-        print(f"regenerated the image set into {path}: {regeneration_check(args.manifest, path)}")
-        return 0
+        check = regeneration_check(args.manifest, path)
+        print(f"regenerated the image set into {path}: {check}")
+        return EXIT_DIFFERS if check.differing else 0  # a script checking a set's reproducibility sees it fail
     if not args.checkpoint:
         raise CliError("give a checkpoint (or --manifest FILE)")
     from ganstudio.core.device import select_device

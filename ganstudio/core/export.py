@@ -514,10 +514,31 @@ def sets_folder_for(checkpoint: str | Path) -> Path:
     return folder.parent if (folder / "manifest.json").is_file() else folder
 
 
-def regeneration_check(manifest_path: str | Path, remade: Path) -> str:
-    """Whether the remade set's images are the saved set's byte for byte, in words: what "regenerated
-    exactly" means, checked against the saved images where they still are. Only said, never raised: the set
-    is written by then, and a saved image gone or unreadable is counted as such."""
+@dataclass(frozen=True)
+class RegenerationCheck:
+    """How a regenerated set compares with the saved one, image for image; str() says it in words."""
+
+    compared: int  # the saved set's images read, each compared with its regenerated twin
+    differing: int
+    unread: int  # saved images removed, moved or unreadable since the set was saved
+
+    def __str__(self) -> str:
+        if not self.compared:
+            return "the saved set's images are not there to compare with"
+        said = (
+            f"{self.differing:,} of the {self.compared:,} images "
+            f"{'differs' if self.differing == 1 else 'differ'} from the saved set's"
+            if self.differing
+            else f"{'its image is' if self.compared == 1 else f'all {self.compared:,} images are'} byte for byte "
+            "the saved set's"
+        )
+        return f"{said}; {self.unread:,} of the saved set's images could not be read" if self.unread else said
+
+
+def regeneration_check(manifest_path: str | Path, remade: Path) -> RegenerationCheck:
+    """Whether the remade set's images are the saved set's byte for byte: what "regenerated exactly" means,
+    checked against the saved images where they still are. Never raised: the set is written by then, and a
+    saved image gone or unreadable is counted as such."""
     saved = Path(manifest_path).parent
     names = json.loads((remade / "manifest.json").read_text(encoding="utf-8"))["images"]  # written here
     differing = unread = 0
@@ -526,12 +547,4 @@ def regeneration_check(manifest_path: str | Path, remade: Path) -> str:
             differing += (saved / name).read_bytes() != (remade / name).read_bytes()
         except OSError:  # removed, moved or unreadable since the set was saved
             unread += 1
-    compared = len(names) - unread
-    if not compared:
-        return "the saved set's images are not there to compare with"
-    said = (
-        f"{differing:,} of the {compared:,} images {'differs' if differing == 1 else 'differ'} from the saved set's"
-        if differing
-        else f"{'its image is' if compared == 1 else f'all {compared:,} images are'} byte for byte the saved set's"
-    )
-    return f"{said}; {unread:,} of the saved set's images could not be read" if unread else said
+    return RegenerationCheck(len(names) - unread, differing, unread)

@@ -75,8 +75,10 @@ class ErrorDialogs:
         else:
             self.show("Unexpected error", summary, details=details)
 
-    def show(self, title: str, text: str, details: str | None = None) -> None:
-        box = QMessageBox(QMessageBox.Icon.Critical, title, text, QMessageBox.StandardButton.Ok, self.parent)
+    def show(
+        self, title: str, text: str, details: str | None = None, icon: QMessageBox.Icon = QMessageBox.Icon.Critical
+    ) -> None:
+        box = QMessageBox(icon, title, text, QMessageBox.StandardButton.Ok, self.parent)
         box.setObjectName("errorDialog")
         if details:
             box.setDetailedText(details)

@@ -1,13 +1,15 @@
-"""File > Regenerate image set...: an image set's manifest.json written out again, beside the set, as
-`ganstudio sample --manifest` does, and checked against what was saved."""
+"""File > Regenerate image set...: an image set's manifest.json written out again, beside the set (or where the
+user chooses, when that folder cannot be written), as `ganstudio sample --manifest` does, and checked against
+what was saved."""
 
 from __future__ import annotations
 
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from PySide6.QtWidgets import QFileDialog
+from PySide6.QtWidgets import QFileDialog, QMessageBox
 
+from ganstudio.core.atomic import cannot_write_in
 from ganstudio.core.paths import free_name
 from ganstudio.core.user_errors import io_reason
 from ganstudio.gui.widgets.save_progress import SaveCancelled, SaveProgress
@@ -42,10 +44,14 @@ class SetRegenerator:
 
         w = self.window
         saved = Path(manifest).absolute().parent
+        into = self._writable_folder(saved.parent)
+        if into is None:
+            w.statusBar().showMessage("Image set not regenerated: no folder was chosen to write it into", 8000)
+            return None
         serial_torch_here()  # the GUI thread's torch work must not slow a training run (see serial_torch_here)
         progress = SaveProgress(w, shown_above=SET_CHUNK, title="Regenerate image set")
         try:
-            made = regenerate(manifest, free_name(saved.parent, f"{saved.name}-regenerated"), progress=progress.update)
+            made = regenerate(manifest, free_name(into, f"{saved.name}-regenerated"), progress=progress.update)
         except (ExportError, CheckpointError) as exc:
             w.errors.show("Image set not regenerated", str(exc))
             return None
@@ -57,5 +63,27 @@ class SetRegenerator:
             return None
         finally:
             progress.close()
-        w.statusBar().showMessage(f"Regenerated the image set into {made}: {regeneration_check(manifest, made)}", 15000)
+        check = regeneration_check(manifest, made)
+        said = f"Regenerated the image set into {made}: {check}"
+        if check.differing:  # the point of a regeneration: a set that did not come out the same is no footnote
+            w.errors.show(
+                "Image set regenerated, not the same",
+                f"{said}. Its manifest or its saved images were edited since it was saved, or this machine's "
+                "torch computes differently.",
+                icon=QMessageBox.Icon.Warning,
+            )
+        w.statusBar().showMessage(said, 15000)
         return made
+
+    def _writable_folder(self, beside: Path) -> Path | None:
+        """beside, where the set is written, or, when it cannot be written (a team's set on a read-only share),
+        a folder the user chooses instead; None when they choose none."""
+        reason = cannot_write_in(beside) if beside.is_dir() else None  # a folder gone is said by regenerate
+        if reason is None:
+            return beside
+        chosen = QFileDialog.getExistingDirectory(
+            self.window,
+            f"{beside} cannot be written ({reason}): choose where the regenerated set goes",
+            self.window.files.folder_to_browse(),
+        )
+        return Path(chosen) if chosen else None

@@ -58,6 +58,23 @@ def test_manifest_with_classes_regenerates_bit_for_bit(small_conditional_checkpo
     )
 
 
+def test_a_manifest_whose_seed_was_edited_regenerates_another_set_and_exits_1(
+    small_conditional_checkpoint, tmp_path, capsys
+):
+    """All 4 images differed and it exited 0: a script checking that a set reproduces saw success (trial Q)."""
+    from ganstudio.cli_errors import EXIT_DIFFERS
+
+    spec = ImageSetSpec(mode="random", count=4, seed=3, label=5)
+    first = write_image_set(load_generator(small_conditional_checkpoint), spec, tmp_path / "set")
+    manifest = json.loads((first / "manifest.json").read_text())
+    manifest["spec"]["seed"] = 4
+    (first / "manifest.json").write_text(json.dumps(manifest))
+    assert main(["sample", "--manifest", str(first / "manifest.json"), "--out", str(tmp_path / "again")]) == 1
+    assert EXIT_DIFFERS == 1 and len(list((tmp_path / "again").glob("*.png"))) >= 4  # written all the same
+    said = capsys.readouterr().out.strip()
+    assert said == f"regenerated the image set into {tmp_path / 'again'}: 4 of the 4 images differ from the saved set's"
+
+
 def test_class_sweep_has_a_row_per_class(small_conditional_checkpoint, tmp_path):
     snapshot = load_generator(small_conditional_checkpoint)
     direction = torch.zeros(24)

@@ -2,8 +2,9 @@
 for picture, and a manifest that cannot be regenerated said in a dialog with nothing left behind."""
 
 import json
+from pathlib import Path
 
-from PySide6.QtWidgets import QFileDialog
+from PySide6.QtWidgets import QFileDialog, QMessageBox
 
 from ganstudio.core.export import ImageSetSpec, write_image_set
 from ganstudio.core.sampling import load_generator
@@ -32,12 +33,51 @@ def test_the_menu_regenerates_a_set_beside_it_and_says_it_came_out_the_same(
 
 
 def test_a_set_whose_pictures_were_changed_is_said_to_differ(make_window, small_checkpoint, tmp_path):
+    """Said in the status bar alone, a set that did not come out the same was easy to miss (trial Q)."""
     made = saved_set(small_checkpoint, tmp_path / "set")
     first = made / json.loads((made / "manifest.json").read_text())["images"][0]
     first.write_bytes(first.read_bytes() + b"\0")  # a picture edited since it was saved
     w = make_window()
     assert w.regenerator.regenerate(made / "manifest.json") is not None
     assert w.statusBar().currentMessage().endswith(": 1 of the 5 images differs from the saved set's")
+    assert w.errors.dialog is not None and w.errors.dialog.windowTitle() == "Image set regenerated, not the same"
+    assert w.errors.dialog.icon() == QMessageBox.Icon.Warning
+    assert "1 of the 5 images differs from the saved set's. Its manifest or its saved images were edited" in (
+        w.errors.dialog.text()
+    )
+
+
+def test_a_set_in_a_folder_that_cannot_be_written_is_regenerated_where_the_user_chooses(
+    make_window, small_checkpoint, tmp_path, monkeypatch
+):
+    """A team's set on a read-only share could not be regenerated from the window at all: it said "cannot write
+    to SHARE" (trial Q). Root writes into a read-only folder, so the share is played by its temporary files
+    failing with EROFS, as they do on one."""
+    import errno
+    import tempfile
+
+    share, mine = tmp_path / "share", tmp_path / "mine"
+    share.mkdir()
+    mine.mkdir()
+    made = saved_set(small_checkpoint, share / "set")
+    real = tempfile.TemporaryFile
+
+    def read_only_share(*args, **kwargs):
+        if Path(kwargs.get("dir") or ".") == share:
+            raise OSError(errno.EROFS, "Read-only file system")
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(tempfile, "TemporaryFile", read_only_share)
+    asked = []
+    monkeypatch.setattr(QFileDialog, "getExistingDirectory", lambda _w, title, _start: asked.append(title) or str(mine))
+    w = make_window()
+    assert w.regenerator.regenerate(made / "manifest.json") == mine / "set-regenerated"
+    assert asked == [f"{share} cannot be written (Read-only file system): choose where the regenerated set goes"]
+    assert w.statusBar().currentMessage().endswith("all 5 images are byte for byte the saved set's")
+    assert sorted(p.name for p in share.iterdir()) == ["set"]
+    monkeypatch.setattr(QFileDialog, "getExistingDirectory", lambda *args: "")  # chose none: nothing written
+    assert w.regenerator.regenerate(made / "manifest.json") is None
+    assert "no folder was chosen" in w.statusBar().currentMessage() and len(list(mine.iterdir())) == 1
 
 
 def test_a_manifest_that_cannot_be_regenerated_is_said_and_leaves_nothing(make_window, small_checkpoint, tmp_path):
