@@ -5,9 +5,10 @@ go through cli_distributed, which starts torchrun and runs this loop on rank 0."
 from __future__ import annotations
 
 import argparse
+import contextlib
 import signal
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Protocol
 
 from ganstudio.cli_errors import EXIT_ALARM, EXIT_INTERRUPTED, CliError, user_errors
@@ -175,7 +176,7 @@ def run_session(session, on_alarm: str, ranks=None, stop_sources: Sequence[StopS
     ):
         sources = (stop, *stop_sources)
         for source in sources:
-            supervisor.add_command_source(source.commands)
+            supervisor.add_command_source(_logging_its_reason(source, session))
         for event in supervisor.run():
             match event:
                 case RunInfo():
@@ -257,6 +258,23 @@ REPEATED_INTERRUPT = (
     "again, before the run had stopped and saved: the steps since its last checkpoint are lost "
     "(one Ctrl-C stops a run and saves them)"
 )
+
+
+def _logging_its_reason(source: StopSource, session) -> Callable[[], list]:
+    """source's commands, its reason logged once it asks for a stop: a window watching the folder says why the
+    run stopped ("stopped by SIGHUP"), where it said only that it had."""
+    logged = False
+
+    def commands() -> list:
+        nonlocal logged
+        asked = source.commands()
+        if asked and source.reason and not logged:
+            logged = True
+            with contextlib.suppress(OSError):  # a full disk: the stop itself goes on, and says so
+                session.run.append_event({"step": session.step, "event": "stopping", "message": source.reason})
+        return asked
+
+    return commands
 
 
 def _stop_reason(*sources: StopSource) -> str:

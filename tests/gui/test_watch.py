@@ -311,6 +311,19 @@ def test_leaving_an_ended_run_shows_this_machines_device(qtbot, make_window, wri
     assert w.device_label.text().endswith(" available")  # this machine's, not the watched run's
 
 
+def test_the_last_picture_of_a_killed_writer_says_last_trained_not_live(qtbot, make_window, writer):
+    """Under "killed or crashed" the caption still said "step 557 (live)" (trial Q)."""
+    run, supervisor, _ = writer
+    w = watching_it_run(qtbot, make_window, writer)
+    run.append_metrics(stats(1, 10))
+    supervisor.emit(StatsBatch(stats(1, 10)))
+    supervisor.emit(SampleFrame(10, image=np.full((16, 16, 3), 128, np.uint8), saved=False))
+    qtbot.waitUntil(lambda: w.samples.caption.text() == "step 10 (live)", timeout=TIMEOUT)
+    w.watch.watcher.timeout_s = 1.0  # and it beats no more
+    qtbot.waitUntil(lambda: w.banner.isVisible(), timeout=TIMEOUT)
+    qtbot.waitUntil(lambda: w.samples.caption.text() == "step 10 (last trained)", timeout=TIMEOUT)
+
+
 def test_the_last_picture_of_a_watched_run_says_last_trained_once_it_has_ended(qtbot, make_window, writer):
     run, supervisor, bridge = writer
     w = watching_it_run(qtbot, make_window, writer)

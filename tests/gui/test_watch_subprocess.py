@@ -94,3 +94,22 @@ def test_a_window_watches_pauses_changes_and_stops_a_training_process(qtbot, mak
 def state_of(out: Path) -> str | None:
     beat = read_heartbeat(out)
     return beat.state if beat is not None else None
+
+
+def test_a_watched_process_stopped_by_a_signal_is_said_so_in_the_window(qtbot, make_window, train_process):
+    """The banner said "The run stopped (pid N on host)." and no more; the process had printed "stopped by
+    SIGHUP" on its own terminal (trial Q)."""
+    import signal
+
+    proc, out = train_process
+    qtbot.waitUntil(lambda: proc.poll() is None and state_of(out) == "running", timeout=START_TIMEOUT)
+    w = make_window()
+    assert w.files.watch_run(out)
+    qtbot.waitUntil(lambda: w.state is RunPhase.RUNNING, timeout=TIMEOUT)
+    proc.send_signal(signal.SIGHUP)
+    assert proc.wait(60) == 130
+    qtbot.waitUntil(lambda: w.state is RunPhase.IDLE and w.banner.isVisible(), timeout=TIMEOUT)
+    text = w.banner.message.text()
+    assert f"The run stopped (pid {proc.pid} on " in text and "Its process said: stopped by SIGHUP." in text, text
+    assert w.banner.calm  # asked for, not a fault
+    assert [r["message"] for r in RunDirectory(out).read_events("stopping")] == ["stopped by SIGHUP"]
