@@ -39,6 +39,7 @@ from ganstudio.core.semi.report import ClassifierReport
 from ganstudio.core.semi.trainer import SemiTrainer, make_trainer
 from ganstudio.core.stats import StepStats
 from ganstudio.core.trainer import Trainer
+from ganstudio.core.user_errors import io_reason
 
 if TYPE_CHECKING:  # torchmetrics loads only when a run scores quality
     from ganstudio.core.quality.evaluator import QualityEvaluator
@@ -466,6 +467,8 @@ def continue_problem(run: RunDirectory) -> str | None:
         on_disk, _, saved = _resumable(run)
     except (RunError, CheckpointError) as exc:
         return str(exc)
+    except OSError as exc:  # a log or folder that cannot be read or written (check_own_folders)
+        return io_reason(exc)
     return edits_refused(saved, on_disk)
 
 

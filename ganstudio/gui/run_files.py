@@ -59,21 +59,24 @@ class RunFiles(QObject):
             steps = self.window.form.binders["train.steps"].value()
         return self.continuable if steps > self.resume_step else None
 
-    def adopt(self, run: RunDirectory, resume_step: int | None = None) -> str | None:
+    def adopt(self, run: RunDirectory, resume_step: int | None = None, written_elsewhere: bool = False) -> str | None:
         """Makes a run on disk the one Start carries on, with the config it has now (config.json holds the
         changes made while it trained): the form and the live panel show it. Returns why it cannot be.
-        resume_step: the step its last checkpoint holds, when known."""
+        resume_step: the step its last checkpoint holds, when known. written_elsewhere: a watched run, whose
+        folder another process wrote (and anyone may have edited): checked as opening a folder checks it
+        (continue_problem); this window's own run wrote its checkpoint a moment ago."""
         self.set_continuable(None)
         try:
             config = config_in_folder(run.read_config(), run.path)
         except RunError as exc:
-            return f"{sentence(str(exc))}."
+            return f"{sentence(str(exc).rstrip('.'))}."
         if not run.latest_checkpoint.is_file():
             return "It saved no checkpoint: there is nothing to continue."
-        from ganstudio.core.session import continue_problem
+        if written_elsewhere:
+            from ganstudio.core.session import continue_problem
 
-        if (problem := continue_problem(run)) is not None:
-            return f"It cannot be continued: {problem.rstrip('.')}."
+            if (problem := continue_problem(run)) is not None:
+                return f"It cannot be continued: {problem.rstrip('.')}."
         self.window.form.set_config(config)
         self.window.live.load(config)
         if config.data.dataset == "drawn" and config.data.path:  # its points are now the run folder's own copy
@@ -194,15 +197,17 @@ class RunFiles(QObject):
                 continue
         w.form.set_config(config)
         w.plots.show_loss_family(config.loss.kind)
-        problem = self.explore_latest(run) or continue_problem(run)
-        saved = w.explorer.state.snapshot.step if problem is None and w.explorer.state.snapshot is not None else last
+        explored = self.explore_latest(run)  # what the explorer shows (a generator, a conditional run's rows)
+        problem = explored or continue_problem(run)  # and whether Continue could carry it on
+        snapshot = w.explorer.state.snapshot
+        saved = snapshot.step if explored is None and snapshot is not None else last
         self.set_continuable(run if problem is None else None, config, saved)
         w.run_dir = str(run.path)
         w.controls.reset_rate()
         w.banner.hide()
         w.explorer.set_run_folder(w.run_dir)
         w.classifier.set_run_folder(w.run_dir, config)
-        w.samples.set_class_names(() if problem else w.explorer.state.grid_row_names)  # a conditional run's rows
+        w.samples.set_class_names(() if explored else w.explorer.state.grid_row_names)  # a conditional run's rows
         w.controls.set_run(config.train.steps, saved)
         w.setWindowTitle(f"GAN Studio - {run.path.name}")
         if problem is None and saved < last:  # a window or process killed between two checkpoints
@@ -227,7 +232,7 @@ class RunFiles(QObject):
         else:  # said now, not when Continue fails
             w.errors.show(
                 "This run cannot be continued",
-                f"{problem}. Its curves and pictures are shown; Start begins a new run with its settings.",
+                f"{problem.rstrip('.')}. Its curves and pictures are shown; Start begins a new run with its settings.",
             )
         w.update_controls()
         return True

@@ -310,7 +310,7 @@ class WatchMode(QObject):
         w.controls.show_position(step)
         w.controls.reset_rate()
         w.set_phase(RunPhase.IDLE)
-        why = w.files.adopt(self._watched_run, step)
+        why = w.files.adopt(self._watched_run, step, written_elsewhere=True)
         more = "; raise Steps to carry it on here" if why is None else f". {why}"
         self._show_label("finished")
         w.statusBar().showMessage(f"The watched run finished at step {step:,}{more}", 15000)
@@ -379,7 +379,7 @@ class WatchMode(QObject):
         """The run is on disk up to its last checkpoint: this window can carry it on, with the config
         it has now (config.json holds the live changes made while it was watched)."""
         w = self.window
-        problem = w.files.adopt(self._watched_run)
+        problem = w.files.adopt(self._watched_run, written_elsewhere=True)
         if problem is not None:
             w.show_alarm(step, f"{message} {problem}", calm=calm)
             return
