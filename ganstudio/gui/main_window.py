@@ -25,7 +25,6 @@ from ganstudio.gui.run_files import RunFiles
 from ganstudio.gui.run_phase import RunAction, RunPhase
 from ganstudio.gui.set_regenerator import SetRegenerator
 from ganstudio.gui.settings import AppSettings
-from ganstudio.gui.tooltips import install_tooltip_wrapping
 from ganstudio.gui.watch import FolderSteering
 from ganstudio.gui.watch_mode import WatchMode
 from ganstudio.gui.widgets.alarm_banner import AlarmBanner
@@ -78,7 +77,6 @@ class MainWindow(QMainWindow):
         self.settings = settings or AppSettings()
         self.setWindowTitle("GAN Studio")
         self.setObjectName("mainWindow")
-        install_tooltip_wrapping()
         self.setStatusBar(FittingStatusBar(self))
         self.setAcceptDrops(True)
         self.devices: list[tuple[str, str]] = [("auto", "Auto"), ("cpu", "CPU")]

@@ -1,19 +1,20 @@
 """Tooltips a person can read: long ones wrapped, and a form's labels showing their field's.
 
-Qt shows a plain-text tooltip on one line, however long: the setup form's help texts ran 1,200 pixels wide.
+Qt shows a plain-text tooltip on one line, however long: the setup form's help texts ran across the screen.
 So a long one is shown in lines of WRAP_CHARS characters when it is asked for (rich text, which Qt wraps
-itself, came out a narrow column of 30); the widgets keep their text as it is (what tests, the status bar
-and screen readers read). A label naming a field has no tooltip of its own: hovering it shows its buddy's,
+itself, came out a column a few words wide); the widgets keep their text as it is (what tests, the status
+bar and screen readers read). A label naming a field has no tooltip of its own: hovering it shows its buddy's,
 as the field's own would be (greyed, it says why).
 """
 
 from __future__ import annotations
 
 import textwrap
+from collections.abc import Iterable
 
 from PySide6.QtCore import QEvent, QObject
 from PySide6.QtGui import QHelpEvent, Qt
-from PySide6.QtWidgets import QApplication, QLabel, QToolTip, QWidget
+from PySide6.QtWidgets import QLabel, QToolTip, QWidget
 
 WRAP_CHARS = 80
 
@@ -34,10 +35,12 @@ def shown_tip(widget: QWidget) -> str:
 
 
 class TooltipWrapper(QObject):
-    """An application event filter: every tooltip asked for goes through shown_tip."""
+    """An event filter on the widgets whose tooltips are long (the setup form's fields and labels): a tooltip
+    asked for goes through shown_tip. Installed on them alone, not on the application, where a Python filter
+    would be called for every event of every widget while a run trains."""
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
-        if not isinstance(event, QHelpEvent) or event.type() != QEvent.Type.ToolTip or not isinstance(watched, QWidget):
+        if event.type() != QEvent.Type.ToolTip or not isinstance(event, QHelpEvent) or not isinstance(watched, QWidget):
             return False
         tip = shown_tip(watched)
         if not tip or tip == watched.toolTip():
@@ -46,8 +49,8 @@ class TooltipWrapper(QObject):
         return True
 
 
-def install_tooltip_wrapping() -> None:
-    """Once per application, whichever window is made first."""
-    app = QApplication.instance()
-    if app is not None and app.findChild(TooltipWrapper) is None:
-        app.installEventFilter(TooltipWrapper(app))
+def wrap_tooltips(owner: QObject, widgets: Iterable[QWidget]) -> None:
+    """widgets' tooltips shown wrapped (a label with a buddy, its buddy's); the filter lives as long as owner."""
+    wrapper = TooltipWrapper(owner)
+    for widget in widgets:
+        widget.installEventFilter(wrapper)

@@ -44,6 +44,7 @@ from ganstudio.core.dataset_classes import unlabelled_reason
 from ganstudio.core.field_spec import ADVANCED, AUGMENTATION, PERFORMANCE, QUALITY, STABILISATION, ConfigField
 from ganstudio.core.quality.errors import MIN_REAL_IMAGES, too_few_to_score
 from ganstudio.core.quality.inception_weights import find_inception_weights
+from ganstudio.gui.tooltips import wrap_tooltips
 from ganstudio.gui.widgets.field_binders import DeviceBinder, FieldBinder, binder_for
 from ganstudio.gui.widgets.folder_check import CHECKING_FOLDER, FolderCheck
 
@@ -149,6 +150,8 @@ class SetupForm(QWidget):
         dataset.currentIndexChanged.connect(self._on_dataset)
         for binder in self.binders.values():
             binder.on_change(self._on_edit)
+        fields = [binder.widget for binder in self.binders.values()]
+        wrap_tooltips(self, fields + [label for label in self.findChildren(QLabel) if label.buddy() in fields])
         self.set_config(preset(DEFAULT_PRESET))
 
     def widget(self, path: str) -> QWidget:
