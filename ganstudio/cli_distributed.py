@@ -193,8 +193,9 @@ def _rank_error(log_path: str) -> str:
         return next((line.strip() for line in fh if line.startswith("ganstudio: error: ")), "")
 
 
-def _check_devices(request: str, nproc: int) -> None:
-    """One GPU per process: with fewer, rank N would fail on an invalid device ordinal inside torchrun."""
+def _check_devices(request: str, nproc: int, asked: str) -> None:
+    """One GPU per process: with fewer, rank N would fail on an invalid device ordinal inside torchrun. asked:
+    what chose nproc, as the user knows it (their --nproc, or a run's config.json)."""
 
     if request != "auto" and not request.startswith("cuda"):
         return
@@ -203,7 +204,8 @@ def _check_devices(request: str, nproc: int) -> None:
     count = torch.cuda.device_count() if torch.cuda.is_available() else 0
     if count < nproc and (count > 0 or request != "auto"):
         raise CliError(
-            f"--nproc {nproc} on device {request} needs {nproc} GPUs, one per process; this machine has {count}"
+            f"{asked} on device {request} needs {nproc} GPUs, one per process; this machine has {count}"
+            + ("" if asked.startswith("--nproc") else "; give --nproc N for fewer")
         )
 
 
@@ -223,7 +225,8 @@ def launch(args: argparse.Namespace, nproc: int) -> int:
     config = RunDirectory.open(args.resume).read_config() if args.resume else cli_train.config_from_args(args)
     config.perf.processes = nproc
     check(config)
-    _check_devices(args.device or config.train.device, nproc)
+    asked = f"--nproc {nproc}" if args.nproc else f"the run's perf.processes {nproc} (its config.json)"
+    _check_devices(args.device or config.train.device, nproc, asked)
     made: RunDirectory | None = None  # the folder this launch made, taken back if the run never began
     if args.resume:
         run_dir = str(RunDirectory.open(args.resume).path)
@@ -370,7 +373,8 @@ def _lead(args: argparse.Namespace, ranks: RankGroup) -> int:
         raise
     try:
         trainer = session.trainer
-        cli_train.record_processes(session, ranks.world_size)
+        if ranks.info.local_world_size == ranks.world_size:  # one machine's; a run over many keeps its config's
+            session.record_processes(ranks.world_size)
         same_world = session.resumed_world_size == ranks.world_size
         if session.step > 0 and not same_world:
             print(

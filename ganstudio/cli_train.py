@@ -103,18 +103,10 @@ def processes_asked(args: argparse.Namespace) -> int:
         return 1
 
 
-def record_processes(session, processes: int) -> None:
-    """config.json says how many processes train the run, as a run the window launched says: its Continue and a
-    bare `train --resume` launch as many (a run begun by `train --nproc 2` said 1, and Continue here went on in
-    one process without a word)."""
-    session.trainer.config.perf.processes = processes
-    session.write_config_if_changed()
-
-
 def train_one_process(args: argparse.Namespace) -> int:
     session = session_for(args)
     try:
-        record_processes(session, 1)
+        session.record_processes(1)
         if session.resumed_world_size != 1 and session.step > 0:
             print(
                 f"ganstudio: warning: resuming on 1 process a run saved on {session.resumed_world_size}: the weights "

@@ -340,6 +340,13 @@ class TrainingSession:
         if self.checkpoint_due and self.trainer.weights_are_finite():  # NaN never replaces a good checkpoint
             self.save_checkpoint(keep_step_copy=True)
 
+    def record_processes(self, processes: int) -> None:
+        """config.json says how many processes train the run on this machine, as a run the window launched says:
+        its Continue and a bare `train --resume` launch as many (a run begun by `train --nproc 2` said 1, and the
+        window's Continue here went on in one process without a word)."""
+        self.trainer.config.perf.processes = processes
+        self.write_config_if_changed()
+
     def write_config_if_changed(self) -> None:
         current = self.trainer.config.to_dict()
         if current != self._saved_config:

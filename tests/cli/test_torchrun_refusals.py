@@ -74,8 +74,26 @@ def test_more_processes_than_gpus_is_refused(tmp_path):
     gpus = torch.cuda.device_count() if torch.cuda.is_available() else 0
     nproc = str(max(2, gpus + 1))
     result = ganstudio("train", "--nproc", nproc, "--preset", "ring-8", "--device", "cuda", "--out", "R", cwd=tmp_path)
-    one_error_line(result, f"needs {nproc} GPUs")
+    one_error_line(result, f"--nproc {nproc} on device cuda needs {nproc} GPUs")
     assert not (tmp_path / "R").exists()
+
+
+def test_a_run_recorded_on_more_processes_than_gpus_says_so_without_a_nproc_not_given(tmp_path):
+    """A bare `train --resume` of a run trained on 2 processes launches 2 (config.json says so): refused on too
+    few GPUs, the line named "--nproc 2", which the user never typed."""
+    import torch
+
+    from tests.conftest import tiny_toy_config
+
+    gpus = torch.cuda.device_count() if torch.cuda.is_available() else 0
+    config = tiny_toy_config(steps=4)
+    config.perf.processes = max(2, gpus + 1)
+    run = tmp_path / "R"
+    run.mkdir()
+    (run / "config.json").write_text(config.to_json())
+    result = ganstudio("train", "--resume", "R", "--device", "cuda", cwd=tmp_path)
+    one_error_line(result, f"the run's perf.processes {config.perf.processes} (its config.json) on device cuda needs")
+    assert "give --nproc N for fewer" in result.stderr and "--nproc 2 on" not in result.stderr
 
 
 def test_a_rank_that_refuses_gives_its_one_line_not_torchrun_traceback(tmp_path):
