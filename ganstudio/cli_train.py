@@ -5,7 +5,6 @@ go through cli_distributed, which starts torchrun and runs this loop on rank 0."
 from __future__ import annotations
 
 import argparse
-import contextlib
 import signal
 import sys
 from collections.abc import Callable, Sequence
@@ -17,6 +16,7 @@ from ganstudio.core.user_errors import io_reason
 from ganstudio.core.wording import counted
 
 if TYPE_CHECKING:
+    from ganstudio.core.control import FolderBridge
     from ganstudio.core.runlog import RunDirectory
 
 
@@ -156,7 +156,7 @@ def run_session(session, on_alarm: str, ranks=None, stop_sources: Sequence[StopS
         from ganstudio.core.rank_leader import LeaderSupervisor
 
         supervisor = LeaderSupervisor(lambda: session, ranks)
-    attach_folder(supervisor, session.run)  # a window watching the folder can see and steer this run
+    bridge = attach_folder(supervisor, session.run)  # a window watching the folder can see and steer this run
     unattended = Unattended(OnAlarm(on_alarm))
     failure: Failed | None = None
     finished = Finished(FinishReason.ERROR, session.step)
@@ -168,7 +168,7 @@ def run_session(session, on_alarm: str, ranks=None, stop_sources: Sequence[StopS
     ):
         sources = (stop, *stop_sources)
         for source in sources:
-            supervisor.add_command_source(_logging_its_reason(source, session))
+            supervisor.add_command_source(_logging_its_reason(source, bridge))
         for event in supervisor.run():
             match event:
                 case RunInfo():
@@ -252,7 +252,7 @@ REPEATED_INTERRUPT = (
 )
 
 
-def _logging_its_reason(source: StopSource, session) -> Callable[[], list]:
+def _logging_its_reason(source: StopSource, bridge: FolderBridge) -> Callable[[], list]:
     """source's commands, its reason logged once it asks for a stop: a window watching the folder says why the
     run stopped ("stopped by SIGHUP"), where it said only that it had."""
     logged = False
@@ -262,8 +262,7 @@ def _logging_its_reason(source: StopSource, session) -> Callable[[], list]:
         asked = source.commands()
         if asked and source.reason and not logged:
             logged = True
-            with contextlib.suppress(OSError):  # a full disk: the stop itself goes on, and says so
-                session.run.append_event({"step": session.step, "event": "stopping", "message": source.reason})
+            bridge.note_stop(source.reason)
         return asked
 
     return commands

@@ -331,6 +331,11 @@ class FolderBridge:
         with contextlib.suppress(OSError):
             self.run.append_event(record)
 
+    def note_stop(self, reason: str) -> None:
+        """Why the run stops when no command in the folder asked (a signal, its launcher gone): logged beside
+        `failed`, for a watching window to say once the run has stopped."""
+        self._log({"step": self.step_now(), "event": "stopping", "message": reason})
+
     def on_event(self, event: Event) -> None:
         step = getattr(event, "step", getattr(event, "start_step", None))
         if isinstance(event, StatsBatch) and event.stats:

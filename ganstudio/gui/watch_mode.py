@@ -53,7 +53,8 @@ class WatchMode(QObject):
         self._remedies: dict[tuple[int, str], tuple] = {}
         self._stop_asked = False
         self._failure = ""  # the reason the run's last failure logged, said when its heartbeat says it failed
-        self._stop_said = ""  # what the run's last stop logged asked for it (a signal), said when it has stopped
+        # what asked the run's last logged stop for it (a signal), and at which step: said when the run stops there
+        self._stop_said: tuple[int, str] | None = None
         self._length_read_at = -1
         self._writer_stopped = False  # the banner says the writer is stopped (SIGSTOP): it may be continued
 
@@ -84,7 +85,7 @@ class WatchMode(QObject):
             return False
         self.run, self.config = run, config
         self._alarm, self._remedies, self._failure = None, {}, ""  # the last folder's are not this one's
-        self._stop_said = ""
+        self._stop_said = None
         self._stop_asked = False  # a window's stop command reached the run (its log acknowledges it)
         self._writer_stopped = False
         self._length_read_at = -1  # the step config.json was last read again at, for a longer run
@@ -230,14 +231,14 @@ class WatchMode(QObject):
         elif kind == "failed":
             self._failure = str(record.get("message", ""))
         elif kind == "stopping":  # what asked the process to stop: a signal, its launcher gone
-            self._stop_said = str(record.get("message", ""))[:200]
+            self._stop_said = (step, str(record.get("message", "")))
         elif kind == "refused" and news:
             if record.get("change") is True:
                 w.refused_change(step, str(record.get("message", "")))
             else:
                 w.statusBar().showMessage(f"Step {step:,}: the run refused: {record.get('message', '')}", 10000)
         elif kind == "command" and record.get("kind") == "stop" and "refused" not in record:
-            self._stop_asked, self._stop_said = True, ""  # a window's stop: its own words say it
+            self._stop_asked, self._stop_said = True, None  # a window's stop: its own words say it
             if news:
                 w.statusBar().showMessage(f"Step {step:,}: the run got the stop command", 5000)
         elif kind == "command" and news:
@@ -299,8 +300,9 @@ class WatchMode(QObject):
         # stops after an alarm, which stays a fault's red
         asked = reason is FinishReason.STOPPED and (self._stop_asked or self._alarm is None)
         why = f" {sentence(self._failure.rstrip('.'))}." if reason is FinishReason.ERROR and self._failure else ""
-        if reason is FinishReason.STOPPED and self._stop_said:
-            why = f" Its process said: {self._stop_said}."
+        # a reason logged before the run trained on (a stop, then a resume) is not why it stopped now
+        if reason is FinishReason.STOPPED and self._stop_said is not None and self._stop_said[0] >= beat.step:
+            why = f" {sentence(self._stop_said[1].rstrip('.'))}."
         self._offer_continue(beat.step, f"The run {how} ({_describe(beat)}).{why}", calm=asked)
 
     def _on_finished(self, step: int) -> None:

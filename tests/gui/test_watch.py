@@ -311,6 +311,20 @@ def test_leaving_an_ended_run_shows_this_machines_device(qtbot, make_window, wri
     assert w.device_label.text().endswith(" available")  # this machine's, not the watched run's
 
 
+def test_a_stop_reason_logged_before_the_run_trained_on_is_not_said_of_its_later_stop(qtbot, make_window, writer):
+    """Stopped by SIGHUP at step 5, then carried on and stopped at 20 by something that logs no reason: the
+    banner said "stopped by SIGHUP" of the second stop (review Z)."""
+    run, supervisor, bridge = writer
+    run.append_event({"step": 5, "event": "stopping", "message": "stopped by SIGHUP"})
+    w = watching_it_run(qtbot, make_window, writer)
+    run.append_metrics(stats(1, 20))
+    supervisor.emit(StatsBatch(stats(1, 20)))
+    qtbot.waitUntil(lambda: len(w.plots.series) == 20, timeout=TIMEOUT)
+    bridge.close("stopped")
+    qtbot.waitUntil(lambda: w.banner.isVisible() and "The run stopped" in w.banner.message.text(), timeout=TIMEOUT)
+    assert "SIGHUP" not in w.banner.message.text()
+
+
 def test_the_last_picture_of_a_killed_writer_says_last_trained_not_live(qtbot, make_window, writer):
     """Under "killed or crashed" the caption still said "step 557 (live)" (trial Q)."""
     run, supervisor, _ = writer
