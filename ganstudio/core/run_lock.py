@@ -19,7 +19,6 @@ file's JSON says who holds it, for the message, and decides what an flock cannot
 
 from __future__ import annotations
 
-import errno
 import json
 import os
 import socket
@@ -35,7 +34,7 @@ from ganstudio import __version__
 from ganstudio.core.process_state import is_pid, no_such_process, proc_stat_fields
 from ganstudio.core.run_file import read_run_file
 from ganstudio.core.runlog import RunError
-from ganstudio.core.user_errors import io_reason
+from ganstudio.core.user_errors import io_reason, not_writable
 
 try:
     import fcntl
@@ -274,7 +273,7 @@ def _release(state: _State) -> None:
 def _unwritable(folder: Path, exc: OSError) -> str:
     """Why the lock file could not be written, in the words of the folder: "cannot lock ... Operation not
     permitted" left a user asking what a lock was."""
-    if exc.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
+    if not_writable(exc):
         return f"cannot train in {folder}: the folder cannot be written to ({exc.strerror})"
     return f"cannot train in {folder}: {io_reason(exc)}"
 

@@ -24,3 +24,9 @@ def io_reason(exc: OSError) -> str:
         return f"the disk is full (writing {exc.filename})" if exc.filename else "the disk is full"
     where = f"{exc.filename}: " if exc.filename else ""
     return f"{where}{exc.strerror or exc}"
+
+
+def not_writable(exc: OSError) -> bool:
+    """A write refused by the folder itself (a read-only share, someone else's folder), not by a full disk or a
+    passing fault: said as "cannot be written to", which trying again will not change."""
+    return exc.errno in (errno.EACCES, errno.EPERM, errno.EROFS)

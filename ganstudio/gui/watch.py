@@ -7,7 +7,6 @@ be on a network or synced filesystem, where change notifications do not arrive.
 
 from __future__ import annotations
 
-import errno
 import os
 import time
 from collections.abc import Callable
@@ -31,7 +30,7 @@ from ganstudio.core.follow import MetricsFollower
 from ganstudio.core.process_state import WriterProcess, writer_here
 from ganstudio.core.runlog import RunDirectory
 from ganstudio.core.stats import StepStats
-from ganstudio.core.user_errors import io_reason
+from ganstudio.core.user_errors import io_reason, not_writable
 from ganstudio.gui.worker import SampleFrame
 
 WATCH_INTERVAL_MS = 500
@@ -262,7 +261,7 @@ class FolderSteering:
         except CommandError as exc:
             self._report(f"Cannot send {kind.value} to the run: {exc}")
         except OSError as exc:
-            if exc.errno in (errno.EROFS, errno.EACCES, errno.EPERM):  # a read-only share, someone else's folder
+            if not_writable(exc):
                 why = (
                     f"this window cannot write to its folder ({exc.strerror}), so it can watch the run but not steer it"
                 )
