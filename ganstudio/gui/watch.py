@@ -88,6 +88,7 @@ class RunWatcher(QObject):
         self._live_final = False  # whether the live picture shown was labelled the run's last
         self._caught_up = False
         self._gone = False
+        self._config_missing = 0  # looks in a row that found no config.json
         self._last_news = clock()
         self.timer = QTimer(self)
         self.timer.setInterval(WATCH_INTERVAL_MS)
@@ -145,16 +146,20 @@ class RunWatcher(QObject):
     def _folder_gone(self) -> bool:
         """A folder moved or removed is said as such: its heartbeat gone read as another writer carrying the
         run on, then its silence as a death. So is one emptied, or a share unmounted from under its mount point:
-        a run folder keeps its config.json (replaced whole, never removed) for as long as it is one. Its return
-        is news: the silence is counted from it."""
-        gone = not self.run.config_path.is_file()
+        a run folder keeps its config.json (replaced whole, never removed) for as long as it is one. Where a
+        replace can show as a removal and a new file (a network share, a sync client), config.json alone missing
+        counts once it is missing at two looks running (at the first, the tick reads nothing: an emptied folder's
+        missing heartbeat would be news of another writer). Its return is news: the silence is counted from it."""
+        missing = not self.run.config_path.is_file()
+        self._config_missing = self._config_missing + 1 if missing else 0
+        gone = not self.run.path.is_dir() or self._config_missing >= 2
         if gone != self._gone:
             self._gone = gone
             if not gone:
                 self._news()
                 self.lost = False  # a writer's death said before is said again, once its silence is
             self.folder_gone.emit(gone)
-        return gone
+        return gone or missing
 
     def _writer_here(self) -> WriterProcess | None:
         return writer_here(self.last_beat) if self.last_beat is not None else None

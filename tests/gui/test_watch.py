@@ -145,6 +145,25 @@ def watching_it_run(qtbot, make_window, writer):
     return w
 
 
+def test_a_config_json_replaced_as_a_removal_and_a_new_file_is_not_said_gone(qtbot, make_window, writer):
+    """On a network share or a sync client a replace can show as a removal, then a new file: keyed on config.json,
+    one look between the two said the folder gone (review Z). Missing at two looks running, it is gone."""
+    run = writer[0]
+    w = watching_it_run(qtbot, make_window, writer)
+    watcher = w.watch.watcher
+    text = run.config_path.read_text()
+    run.config_path.unlink()
+    watcher.tick()
+    assert not w.banner.isVisible() and w.state is RunPhase.RUNNING  # nor "another process carried it on"
+    run.config_path.write_text(text)
+    watcher.tick()
+    run.config_path.unlink()
+    watcher.tick()
+    assert not w.banner.isVisible()
+    watcher.tick()
+    assert "is gone" in w.banner.message.text() and w.state is RunPhase.IDLE
+
+
 def test_a_watched_folder_moved_away_is_said_gone_and_followed_again_once_back(qtbot, make_window, writer):
     """Its heartbeat gone read as "Another process carried the run on", then its silence as "no process says
     it trains it. cannot read .../config.json" (trial O)."""
