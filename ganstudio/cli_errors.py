@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-EXIT_DIFFERS = 1  # `sample --manifest`: the set was written, and some of its images are not the saved ones
+# `sample --manifest`: the set was written, and some of its images are not the saved ones; not 1, which an
+# internal error (a traceback) ends with
+EXIT_DIFFERS = 3
 EXIT_USAGE = 2
 EXIT_INTERRUPTED = 130
 EXIT_PIPE_CLOSED = 141  # 128 + SIGPIPE, the status of a tool the closed pipe would have ended
