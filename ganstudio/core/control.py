@@ -129,7 +129,7 @@ def check_fields(kind: str, fields: object) -> dict[str, Any] | None:
         whole = isinstance(value, int) and not isinstance(value, bool)
         if not is_number(value) or (name == "k" and not whole) or abs(value) > MAX_CHANGE:
             kind_said = "a whole number" if name == "k" else "a number"
-            raise CommandError(f"change {name}: {kind_said} from -10**12 to 10**12 expected")
+            raise CommandError(f"change {name}: {kind_said} no larger than {MAX_CHANGE:g} in size expected")
     return dict(fields)
 
 

@@ -173,7 +173,7 @@ class ImageSetSpec:
         elif self.mode in CLASS_MODES or self.label is not None or self.label_b is not None:
             raise ExportError("classes need a class-conditional generator")
         if not 1 <= self.count <= MAX_IMAGES:
-            raise ExportError(f"the number of images must be from 1 to {MAX_IMAGES:,}")
+            raise ExportError(f"count must be a whole number from 1 to {MAX_IMAGES:,}")  # as a manifest's says
         if self.scale not in SCALES:
             raise ExportError("scale must be 1, 2 or 4")
         if self.mode == "interpolation" and (self.a is None or self.b is None):
