@@ -142,8 +142,9 @@ PASSED_ON = ("ganstudio:", "step ")  # the ranks' own one-line errors, warnings 
 
 
 def _pass_on(stream: IO[str], log: IO[str], held: list[str]) -> None:
-    """Keeps torchrun's tracebacks in the log and passes the ranks' own lines on to the terminal. Rank 0's line
-    that another rank went is held in `held` until torchrun has said which rank that was (_killed_rank)."""
+    """Keeps torchrun's tracebacks in the log and passes the ranks' own lines on to the terminal. A rank's line
+    that another rank went (rank 0 says it; a follower's would too) is held in `held` until torchrun has said
+    which rank that was (_killed_rank)."""
     from ganstudio.core.distributed import LOST_PEER
 
     for line in stream:
@@ -162,7 +163,8 @@ FAILURES = "Failures:"  # torchrun's ChildFailedError report, at the log's end: 
 _FAILURE = re.compile(
     r"rank\s*:\s*(\d+)\b[^\n]*\n[^\n]*exitcode\s*:\s*(-?\d+)\s*\(pid:\s*(\d+)\)[ \t]*(?:\((SIG\w+)\))?"
 )
-REPORT_BYTES = 65536  # the report's size is bounded; the log before it holds hours of progress lines
+REPORT_BYTES_PER_RANK = 4096  # the report's part for one failure is a few hundred bytes; the log before it
+# holds hours of progress lines, so only its end is read
 
 
 def _killed_rank(log_path: str, nproc: int) -> str | None:
@@ -171,7 +173,7 @@ def _killed_rank(log_path: str, nproc: int) -> str | None:
     one has gone, is not it; of two, the first torchrun observed. None when no signal ended a rank."""
     try:
         with open(log_path, "rb") as fh:
-            fh.seek(max(0, os.fstat(fh.fileno()).st_size - REPORT_BYTES))
+            fh.seek(max(0, os.fstat(fh.fileno()).st_size - REPORT_BYTES_PER_RANK * (nproc + 1)))
             text = fh.read().decode("utf-8", errors="replace")
     except OSError:
         return None
@@ -267,7 +269,7 @@ def launch(args: argparse.Namespace, nproc: int) -> int:
             for sig, handler in previous.items():
                 signal.signal(sig, handler)
         reader.join(timeout=10)
-    killed = _killed_rank(log_path, nproc)
+    killed = _killed_rank(log_path, nproc) if status != 0 else None  # a report is written only on a failure
     for line in held:  # "ganstudio: error: another process ...": which one, first
         print_or_drop(line if killed is None else line.replace("error: ", f"error: {killed}: ", 1), sys.stderr)
     result = exit_status(run_dir, status, launched_at)
