@@ -224,6 +224,18 @@ def test_a_folder_this_window_cannot_write_is_said_in_words_when_it_steers(qtbot
     )
 
 
+def watching_a_dead_writer(qtbot, make_window, run: RunDirectory):
+    """A window watching run, whose writer beat once as running and never again (killed), once it has said so."""
+    bridge = FolderBridge(run)
+    bridge.state = "running"
+    bridge.beat()
+    w = make_window()
+    w.files.watch_run(run.path)
+    w.watch.watcher.timeout_s = 1.0
+    qtbot.waitUntil(lambda: w.banner.isVisible(), timeout=TIMEOUT)
+    return w
+
+
 def test_a_writer_that_stops_beating_is_reported_and_the_run_continues_here(qtbot, make_window, tmp_path):
     from ganstudio.cli import main
     from tests.gui.conftest import wait_finished
@@ -233,15 +245,7 @@ def test_a_writer_that_stops_beating_is_reported_and_the_run_continues_here(qtbo
     assert main(["train", "--config", str(cfg), "--out", str(tmp_path / "run")]) == 0
     run = RunDirectory.open(tmp_path / "run")
     run.write_config(tiny_image_config(steps=20))  # the window's Continue carries it on to 20
-    bridge = FolderBridge(run)
-    bridge.state = "running"
-    bridge.beat()  # and never again: the writer was killed
-
-    w = make_window()
-    w.files.watch_run(run.path)
-    w.watch.watcher.timeout_s = 1.0
-    qtbot.waitUntil(lambda: w.state is RunPhase.RUNNING, timeout=TIMEOUT)
-    qtbot.waitUntil(lambda: w.banner.isVisible(), timeout=TIMEOUT)
+    w = watching_a_dead_writer(qtbot, make_window, run)
     assert "has not been heard from" in w.banner.message.text() and f"pid {os.getpid()}" in w.banner.message.text()
     assert w.state is RunPhase.IDLE and w.controls.start_button.text() == "Continue"
     continue_here = w.banner.remedy_buttons[-1]
@@ -344,26 +348,20 @@ def test_a_stop_reason_logged_before_the_run_trained_on_is_not_said_of_its_later
     assert "SIGHUP" not in w.banner.message.text()
 
 
-def test_the_last_picture_of_a_killed_writer_says_last_trained_not_live(qtbot, make_window, writer):
-    """Under "killed or crashed" the caption still said "step 557 (live)" (trial Q)."""
-    run, supervisor, _ = writer
-    w = watching_it_run(qtbot, make_window, writer)
-    run.append_metrics(stats(1, 10))
-    supervisor.emit(StatsBatch(stats(1, 10)))
-    supervisor.emit(SampleFrame(10, image=np.full((16, 16, 3), 128, np.uint8), saved=False))
-    qtbot.waitUntil(lambda: w.samples.caption.text() == "step 10 (live)", timeout=TIMEOUT)
-    w.watch.watcher.timeout_s = 1.0  # and it beats no more
-    qtbot.waitUntil(lambda: w.banner.isVisible(), timeout=TIMEOUT)
-    qtbot.waitUntil(lambda: w.samples.caption.text() == "step 10 (last trained)", timeout=TIMEOUT)
-
-
-def test_the_last_picture_of_a_watched_run_says_last_trained_once_it_has_ended(qtbot, make_window, writer):
+@pytest.mark.parametrize("ending", ["done", "killed"])
+def test_the_last_picture_of_a_watched_run_says_last_trained_once_it_has_ended(qtbot, make_window, writer, ending):
+    """Killed, under "killed or crashed" the caption still said "step 557 (live)" (trial Q)."""
     run, supervisor, bridge = writer
     w = watching_it_run(qtbot, make_window, writer)
     run.append_metrics(stats(1, 10))
     supervisor.emit(StatsBatch(stats(1, 10)))
     supervisor.emit(SampleFrame(10, image=np.full((16, 16, 3), 128, np.uint8), saved=False))
     qtbot.waitUntil(lambda: w.samples.caption.text() == "step 10 (live)", timeout=TIMEOUT)
+    if ending == "killed":
+        w.watch.watcher.timeout_s = 1.0  # and it beats no more
+        qtbot.waitUntil(lambda: w.banner.isVisible(), timeout=TIMEOUT)
+        qtbot.waitUntil(lambda: w.samples.caption.text() == "step 10 (last trained)", timeout=TIMEOUT)
+        return
     bridge.close("done")  # the writer's last heartbeat says it ended; its last picture stays as it was
     qtbot.waitUntil(lambda: w.state is RunPhase.IDLE, timeout=TIMEOUT)
     qtbot.waitUntil(lambda: w.samples.caption.text() == "step 10 (last trained)", timeout=TIMEOUT)
@@ -679,14 +677,7 @@ def test_a_dead_writers_run_that_cannot_be_continued_says_why_and_offers_no_cont
     else:
         edited["model"]["width"] = 16
     run.config_path.write_text(json.dumps(edited))
-    bridge = FolderBridge(run)
-    bridge.state = "running"
-    bridge.beat()  # and never again: the writer was killed
-
-    w = make_window()
-    w.files.watch_run(run.path)
-    w.watch.watcher.timeout_s = 1.0
-    qtbot.waitUntil(lambda: w.banner.isVisible(), timeout=TIMEOUT)
+    w = watching_a_dead_writer(qtbot, make_window, run)
     text = w.banner.message.text()
     said = "holds only a generator" if broken == "exported generator" else "model.width (edited in config.json)"
     assert "has not been heard from" in text and "It cannot be continued: " in text and said in text, text
