@@ -15,5 +15,5 @@ def first_named(names: list[str], shown: int = 3) -> str:
 def sentence(text: str) -> str:
     """A reason made to stand as a sentence after another: errors say theirs in lower case, to follow a colon.
     One that begins with a name (a field, "optim.lr_g: ...", a path, a device) is left as it is."""
-    first = text.split(" ", 1)[0]
+    first = text.split(" ", 1)[0].rstrip(":;,")
     return text[:1].upper() + text[1:] if first.isalpha() and first.islower() else text

@@ -10,6 +10,7 @@ from ganstudio.core.wording import sentence
     "reason, said",
     [
         ("stopped by SIGHUP", "Stopped by SIGHUP"),
+        ("stopped: the launcher (pid 5) ended", "Stopped: the launcher (pid 5) ended"),
         ("could not save the checkpoint RUN/latest.pt", "Could not save the checkpoint RUN/latest.pt"),
         ("optim.lr_g: must be a finite number", "optim.lr_g: must be a finite number"),
         ("cuda:1 is not a device here", "cuda:1 is not a device here"),
