@@ -84,9 +84,7 @@ class WatchMode(QObject):
             w.errors.show("Cannot watch run", str(exc))
             return False
         self.run, self.config = run, config
-        self._alarm, self._remedies, self._failure = None, {}, ""  # the last folder's are not this one's
-        self._stop_said = None
-        self._stop_asked = False  # a window's stop command reached the run (its log acknowledges it)
+        self._forget_log()  # the last folder's are not this one's
         self._writer_stopped = False
         self._length_read_at = -1  # the step config.json was last read again at, for a longer run
         w.clear_run_views()
@@ -185,10 +183,17 @@ class WatchMode(QObject):
         """The log began again: a run trained over or carried on from an earlier checkpoint (a folder emptied
         under the window is said gone: RunWatcher._folder_gone)."""
         w = self.window
+        self._forget_log()  # read again from its start: an alarm or a stop's reason of the old log is not this one's
         w.plots.clear()
         w.distribution.clear()
         w.classifier.clear()
         w.statusBar().showMessage("The run's log began again: the run was trained over or went back", 8000)
+
+    def _forget_log(self) -> None:
+        """What was learnt from the log read so far: its last alarm and remedies, failure, stop and its reason."""
+        self._alarm, self._remedies, self._failure = None, {}, ""
+        self._stop_said = None
+        self._stop_asked = False  # a window's stop command reached the run (its log acknowledges it)
 
     def _on_records(self, records: list[dict], news: bool) -> None:
         """The scores go to their charts together (draw_scores); the rest one by one, in order."""

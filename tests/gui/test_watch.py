@@ -348,6 +348,28 @@ def test_a_stop_reason_logged_before_the_run_trained_on_is_not_said_of_its_later
     assert "SIGHUP" not in w.banner.message.text()
 
 
+def test_a_log_read_again_from_its_start_forgets_the_old_logs_stop_reason(qtbot, make_window, writer):
+    """A log rewritten (a rewind, a run trained over) was read again, but the old log's stop reason was kept and
+    said of the next stop (review W)."""
+    import json
+    import os
+
+    run, supervisor, bridge = writer
+    run.append_metrics(stats(1, 20))
+    run.append_event({"step": 20, "event": "stopping", "message": "stopped by SIGHUP"})
+    w = watching_it_run(qtbot, make_window, writer)
+    qtbot.waitUntil(lambda: len(w.plots.series) == 20, timeout=TIMEOUT)
+    lines = [json.dumps(s.to_record()) for s in stats(1, 20)]
+    fresh = run.metrics_path.with_name("fresh.jsonl")
+    fresh.write_text("\n".join(lines) + "\n")
+    os.replace(fresh, run.metrics_path)  # the log written again, without the old stop
+    qtbot.waitUntil(lambda: "log began again" in w.statusBar().currentMessage(), timeout=TIMEOUT)
+    supervisor.emit(StatsBatch(stats(20, 20)))
+    bridge.close("stopped")
+    qtbot.waitUntil(lambda: w.banner.isVisible() and "The run stopped" in w.banner.message.text(), timeout=TIMEOUT)
+    assert "SIGHUP" not in w.banner.message.text()
+
+
 @pytest.mark.parametrize("ending", ["done", "killed"])
 def test_the_last_picture_of_a_watched_run_says_last_trained_once_it_has_ended(qtbot, make_window, writer, ending):
     """Killed, under "killed or crashed" the caption still said "step 557 (live)" (trial Q)."""
