@@ -334,6 +334,7 @@ class FolderBridge:
     def note_stop(self, reason: str) -> None:
         """Why the run stops when no command in the folder asked (a signal, its launcher gone): logged beside
         `failed`, for a watching window to say once the run has stopped."""
+        self.state = "stopping"  # as a stop from the folder does: a watcher shows it stopping, not running
         self._log({"step": self.step_now(), "event": "stopping", "message": reason})
 
     def on_event(self, event: Event) -> None:

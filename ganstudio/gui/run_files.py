@@ -232,7 +232,8 @@ class RunFiles(QObject):
         else:  # said now, not when Continue fails
             w.errors.show(
                 "This run cannot be continued",
-                f"{problem.rstrip('.')}. Its curves and pictures are shown; Start begins a new run with its settings.",
+                f"{sentence(problem.rstrip('.'))}. Its curves and pictures are shown; Start begins a new run with "
+                "its settings.",
             )
         w.update_controls()
         return True

@@ -26,7 +26,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ganstudio.core.export import PATH_MODES, ImageSetSpec, destination_problem
+from ganstudio.core.export import MAX_IMAGES, PATH_MODES, ImageSetSpec, destination_problem
 from ganstudio.core.wording import sentence
 
 KINDS = {
@@ -71,7 +71,7 @@ class ImageSetDialog(QDialog):
                 model.item(self.kind_combo.count() - 1).setEnabled(False)
         self.kind_combo.setToolTip("Interpolation needs A and B set; a sweep needs the principal directions")
         self.count_spin = QSpinBox(objectName="imageSetCountSpin")
-        self.count_spin.setRange(1, 10000)
+        self.count_spin.setRange(1, MAX_IMAGES)
         self.count_spin.setValue(16)
         self.count_spin.setToolTip("Number of samples, neighbours or frames (for every class: steps per row)")
         self.seed_spin = QSpinBox(objectName="imageSetSeedSpin")

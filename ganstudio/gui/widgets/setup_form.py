@@ -98,6 +98,7 @@ class SetupForm(QWidget):
         self.binders: dict[str, FieldBinder] = {}
         self._errors: dict[str, QLabel] = {}
         self._rows: dict[str, tuple[QFormLayout, QWidget]] = {}
+        self._labels: list[QLabel] = []  # the fields' labels, each with its field as buddy
         self.folder_check = FolderCheck(self)
         self.folder_check.counted.connect(self._refresh)
         self.browse_button = QPushButton("Browse...")
@@ -150,8 +151,7 @@ class SetupForm(QWidget):
         dataset.currentIndexChanged.connect(self._on_dataset)
         for binder in self.binders.values():
             binder.on_change(self._on_edit)
-        fields = [binder.widget for binder in self.binders.values()]
-        wrap_tooltips(self, fields + [label for label in self.findChildren(QLabel) if label.buddy() in fields])
+        wrap_tooltips(self, [binder.widget for binder in self.binders.values()] + self._labels)
         self.set_config(preset(DEFAULT_PRESET))
 
     def widget(self, path: str) -> QWidget:
@@ -193,6 +193,7 @@ class SetupForm(QWidget):
         layout.addWidget(error)
         label = QLabel(field.spec.label)
         label.setBuddy(self.binders[field.path].widget)  # hovering the label shows the field's tooltip (gui.tooltips)
+        self._labels.append(label)
         form.addRow(label, box)
         self._rows[field.path] = (form, box)
         self._errors[field.path] = error
