@@ -141,22 +141,27 @@ def exit_status(run_dir: str, torchrun_status: int, launched_at: float) -> int:
 PASSED_ON = ("ganstudio:", "step ")  # the ranks' own one-line errors, warnings and progress lines
 
 
-def _pass_on(stream: IO[str], log: IO[str], held: list[str]) -> None:
-    """Keeps torchrun's tracebacks in the log and passes the ranks' own lines on to the terminal. A rank's line
-    that another rank went (rank 0 says it; a follower's would too) is held in `held` until torchrun has said
-    which rank that was (_killed_rank)."""
-    from ganstudio.core.distributed import LOST_PEER
-
+def _pass_on(stream: IO[str], log: IO[str], errors: list[str]) -> None:
+    """Keeps torchrun's tracebacks in the log and passes the ranks' own lines on to the terminal; each rank's
+    `ganstudio: error:` line also goes into `errors`. One that another rank went (rank 0 says it; a follower's
+    would too) is held there, not printed, until torchrun has said which rank that was (_killed_rank)."""
     for line in stream:
         try:
             log.write(line)
             log.flush()
         except OSError:
             pass  # a full disk: the ranks' lines must still be read, or they block writing them
-        if line.startswith(f"ganstudio: error: {LOST_PEER} ("):
-            held.append(line.rstrip("\n"))
-        elif line.startswith(PASSED_ON):
+        if line.startswith("ganstudio: error: "):
+            errors.append(line.rstrip("\n"))
+        if line.startswith(PASSED_ON) and not _held(line):
             print_or_drop(line.rstrip("\n"), sys.stderr)  # `2>&1 | head`: keep reading, or the ranks block
+
+
+def _held(line: str) -> bool:
+    """A rank's line that another rank went: printed once torchrun has said which."""
+    from ganstudio.core.distributed import LOST_PEER
+
+    return line.startswith(f"ganstudio: error: {LOST_PEER} (")
 
 
 FAILURES = "Failures:"  # torchrun's ChildFailedError report, at the log's end: the others, then the first
@@ -187,12 +192,6 @@ def _killed_rank(log_path: str, nproc: int) -> str | None:
     if name == "SIGKILL":
         how += " (kill -9, or the system out of memory)"
     return f"rank {rank} of {nproc} (pid {pid}) was killed by {how}"
-
-
-def _rank_error(log_path: str) -> str:
-    """The first `ganstudio: error:` line a rank printed; empty when none did."""
-    with open(log_path, encoding="utf-8", errors="replace") as fh:
-        return next((line.strip() for line in fh if line.startswith("ganstudio: error: ")), "")
 
 
 def _check_devices(request: str, nproc: int, asked: str) -> None:
@@ -252,8 +251,8 @@ def launch(args: argparse.Namespace, nproc: int) -> int:
             errors="replace",
         )
         assert child.stderr is not None
-        held: list[str] = []
-        reader = threading.Thread(target=_pass_on, args=(child.stderr, log, held), daemon=True)
+        errors: list[str] = []
+        reader = threading.Thread(target=_pass_on, args=(child.stderr, log, errors), daemon=True)
         reader.start()
 
         def forward(signum: int, _frame: FrameType | None) -> None:
@@ -270,15 +269,16 @@ def launch(args: argparse.Namespace, nproc: int) -> int:
                 signal.signal(sig, handler)
         reader.join(timeout=10)
     killed = _killed_rank(log_path, nproc) if status != 0 else None  # a report is written only on a failure
-    for line in held:  # "ganstudio: error: another process ...": which one, first
-        print_or_drop(line if killed is None else line.replace("error: ", f"error: {killed}: ", 1), sys.stderr)
+    for line in errors:  # "ganstudio: error: another process ...", held: which one, first
+        if _held(line):
+            print_or_drop(line if killed is None else line.replace("error: ", f"error: {killed}: ", 1), sys.stderr)
     result = exit_status(run_dir, status, launched_at)
     if result not in (0, EXIT_INTERRUPTED) and made is not None:
         made.remove_if_empty()  # a run refused by its rank 0 leaves no folder behind, as one process's does
     if result in (0, EXIT_INTERRUPTED):
         os.unlink(log_path)
         return result
-    if _rank_error(log_path) or result == EXIT_ALARM:  # the rank's one line has reached the terminal already
+    if errors or result == EXIT_ALARM:  # the rank's one line has reached the terminal already
         os.unlink(log_path)
         return EXIT_USAGE
     failed = f"the {nproc} processes failed" + (f": {killed}" if killed else "")

@@ -151,7 +151,7 @@ class SetupForm(QWidget):
         dataset.currentIndexChanged.connect(self._on_dataset)
         for binder in self.binders.values():
             binder.on_change(self._on_edit)
-        wrap_tooltips(self, [binder.widget for binder in self.binders.values()] + self._labels)
+        wrap_tooltips(self, [*(binder.widget for binder in self.binders.values()), *self._labels])
         self.set_config(preset(DEFAULT_PRESET))
 
     def widget(self, path: str) -> QWidget:
