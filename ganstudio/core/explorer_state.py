@@ -72,6 +72,12 @@ class ExplorerState:
             self.label_b = 1  # a morph needs two classes: the first two until the user picks others
         return new_model
 
+    def unload(self) -> None:
+        """No generator at all: the window's run has none yet, or its file cannot be read."""
+        self.forget_model()
+        self.snapshot = None
+        self.checkpoint_path = self.checkpoint_sha256 = None
+
     def forget_model(self) -> None:
         self.direction_values = [0.0] * MAX_DIRECTIONS
         self.raw_values.clear()

@@ -198,6 +198,8 @@ class RunFiles(QObject):
         w.form.set_config(config)
         w.plots.show_loss_family(config.loss.kind)
         explored = self.explore_latest(run)  # what the explorer shows (a generator, a conditional run's rows)
+        if explored is not None:
+            w.explorer.unload(f"No generator to explore in {run.path.name}: {explored}")
         problem = explored or continue_problem(run)  # and whether Continue could carry it on
         snapshot = w.explorer.state.snapshot
         saved = snapshot.step if explored is None and snapshot is not None else last

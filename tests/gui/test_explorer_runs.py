@@ -154,3 +154,27 @@ def test_the_gui_thread_renders_on_one_thread_and_leaves_the_cores_to_training(q
         assert torch.get_num_threads() == 1
     finally:
         torch.set_num_threads(before)
+
+
+@pytest.mark.parametrize("how", ["watch", "open"])
+def test_a_run_without_a_generator_empties_the_explorer_of_the_last_runs(qtbot, make_window, tmp_path, how):
+    """The explorer showed the last run's generator, "where the run ended", under another run's name."""
+    from ganstudio.core.runlog import RunDirectory
+
+    trained_run(tiny_toy_config(steps=10), tmp_path / "old")
+    fresh = RunDirectory.at(tmp_path / "fresh")
+    fresh.write_config(image_config(steps=1000))
+    w = make_window()
+    assert w.files.open_run(tmp_path / "old")
+    e = w.explorer
+    assert e.state.snapshot.step == 10 and e.find_button.isEnabled()
+    assert (w.files.watch_run if how == "watch" else w.files.open_run)(fresh.path)
+    assert e.state.snapshot is None and e.state.checkpoint_path is None
+    assert "No generator" in e.info.text() and "fresh" in e.info.text()
+    assert not e.find_button.isEnabled() and not e.save_button.isEnabled() and not e.sliders.seed_spin.isEnabled()
+    e.draw()
+    e.render_neighbours()
+    assert e.current_image is None and e.current_z is None
+    assert e.open_button.isEnabled()  # another checkpoint can still be chosen
+    if how == "watch":
+        w.watch.leave()

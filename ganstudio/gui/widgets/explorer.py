@@ -262,7 +262,16 @@ class ExplorerPanel(QWidget):
             text = f"Generator at step {self.state.snapshot.step:,} {self._source}"
             self.info.setText(f"{text} - {self._status}" if self._status else text)
 
-    def _reset_for_model(self, latent_dim: int) -> None:
+    def unload(self, reason: str) -> None:
+        """Another run's generator must not stand for the window's run: the explorer empties and says why."""
+        self.state.unload()
+        self._reset_for_model(None)
+        self.classes.show_classes(())
+        self._set_enabled(False)
+        self._source = ""
+        self.info.setText(reason)
+
+    def _reset_for_model(self, latent_dim: int | None) -> None:
         """Forgets the widgets tied to the previous model's latent space and picture."""
         self.interpolation.rewind()
         self.sliders.forget_model(latent_dim)

@@ -175,14 +175,15 @@ class LatentSliders(QWidget):
         finally:
             self._mirroring = False
 
-    def forget_model(self, latent_dim: int) -> None:
-        """Removes the raw sliders and disables the directions until this model's are found."""
+    def forget_model(self, latent_dim: int | None) -> None:
+        """Removes the raw sliders and disables the directions until this model's are found (None: no model)."""
         for widget in [*self.raw_sliders.values(), *self._raw_labels]:
             self.raw_layout.removeWidget(widget)
             widget.deleteLater()
         self.raw_sliders.clear()
         self._raw_labels.clear()
-        self.raw_dim_spin.setRange(0, latent_dim - 1)
+        if latent_dim is not None:
+            self.raw_dim_spin.setRange(0, latent_dim - 1)
         self.mirror()
         self.enable_directions(False)
 
