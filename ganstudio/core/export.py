@@ -478,8 +478,35 @@ def manifest_checkpoint(manifest_path: Path, manifest: dict[str, Any]) -> Path:
     return checkpoint
 
 
-def regenerate(manifest_path: str | Path, out: str | Path, progress: Callable[[int, int], None] | None = None) -> Path:
-    """Rebuilds an image set from its manifest (checking the checkpoint's SHA-256 first)."""
+@dataclass(frozen=True)
+class Regeneration:
+    """A manifest read and checked against its checkpoint, before anything is written: the window asks where
+    to write only once it knows the set can be made."""
+
+    snapshot: GeneratorSnapshot
+    spec: ImageSetSpec
+    checkpoint: Path
+    digest: str
+    own_generator: bool  # the set's own generator.pt: the copy carries its own
+
+    def write(self, out: str | Path, progress: Callable[[int, int], None] | None = None) -> Path:
+        if sha256_file(self.checkpoint) != self.digest:  # replaced between the check and now
+            raise ExportError(
+                f"{self.checkpoint} is not the checkpoint the set was made from (missing, moved or changed)"
+            )
+        return write_image_set(
+            self.snapshot,
+            self.spec,
+            out,
+            checkpoint=None if self.own_generator else self.checkpoint,
+            checkpoint_sha256=self.digest,
+            progress=progress,
+        )
+
+
+def plan_regeneration(manifest_path: str | Path) -> Regeneration:
+    """Reads a set's manifest and its checkpoint (checking the checkpoint's SHA-256 first); raises ExportError,
+    CheckpointError or OSError for a set that cannot be made again."""
     manifest_path = Path(manifest_path)
     manifest = read_manifest(manifest_path)
     try:
@@ -492,15 +519,15 @@ def regenerate(manifest_path: str | Path, out: str | Path, progress: Callable[[i
         spec.validate(snapshot.latent_dim, snapshot.num_classes)
     except ExportError as exc:  # the set's own count or classes, named with its file as the spec's types are
         raise ExportError(f"{manifest_path}: {exc}") from None
-    digest = manifest["checkpoint_sha256"]
-    if sha256_file(checkpoint) != digest:  # replaced between the check and the load
-        raise ExportError(f"{checkpoint} is not the checkpoint the set was made from (missing, moved or changed)")
     if manifest.get("class_names", []) != list(snapshot.class_names):
         raise ExportError(f"the manifest's classes are not those of {checkpoint}")
-    own = not Path(manifest["checkpoint"]).is_absolute()  # the set's generator.pt: the copy carries its own
-    return write_image_set(
-        snapshot, spec, out, checkpoint=None if own else checkpoint, checkpoint_sha256=digest, progress=progress
-    )
+    own = not Path(manifest["checkpoint"]).is_absolute()
+    return Regeneration(snapshot, spec, checkpoint, manifest["checkpoint_sha256"], own)
+
+
+def regenerate(manifest_path: str | Path, out: str | Path, progress: Callable[[int, int], None] | None = None) -> Path:
+    """Rebuilds an image set from its manifest."""
+    return plan_regeneration(manifest_path).write(out, progress)
 
 
 def sets_folder_for(checkpoint: str | Path) -> Path:

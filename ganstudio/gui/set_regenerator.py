@@ -39,19 +39,21 @@ class SetRegenerator:
         """Writes the set into SET-regenerated beside it; the status bar says where, and whether every image
         came out as saved. What stops it is said in a dialog, and nothing is left behind."""
         from ganstudio.core.checkpoint import CheckpointError
-        from ganstudio.core.export import SET_CHUNK, ExportError, regenerate, regeneration_check
+        from ganstudio.core.export import SET_CHUNK, ExportError, plan_regeneration, regeneration_check
         from ganstudio.core.fast_path import serial_torch_here
 
         w = self.window
         saved = Path(manifest).absolute().parent
-        into = self._writable_folder(saved.parent)
-        if into is None:
-            w.statusBar().showMessage("Image set not regenerated: no folder was chosen to write it into", 8000)
-            return None
         serial_torch_here()  # the GUI thread's torch work must not slow a training run (see serial_torch_here)
-        progress = SaveProgress(w, shown_above=SET_CHUNK, title="Regenerate image set")
+        progress: SaveProgress | None = None
         try:
-            made = regenerate(manifest, free_name(into, f"{saved.name}-regenerated"), progress=progress.update)
+            plan = plan_regeneration(manifest)  # before asking where: a set that cannot be made asks nothing
+            into = self._writable_folder(saved.parent)
+            if into is None:
+                w.statusBar().showMessage("Image set not regenerated: no folder was chosen to write it into", 8000)
+                return None
+            progress = SaveProgress(w, shown_above=SET_CHUNK, title="Regenerate image set")
+            made = plan.write(free_name(into, f"{saved.name}-regenerated"), progress=progress.update)
         except (ExportError, CheckpointError) as exc:
             w.errors.show("Image set not regenerated", str(exc))
             return None
@@ -62,7 +64,8 @@ class SetRegenerator:
             w.statusBar().showMessage("Image set not regenerated: cancelled, nothing was left behind", 8000)
             return None
         finally:
-            progress.close()
+            if progress is not None:
+                progress.close()
         check = regeneration_check(manifest, made)
         said = f"Regenerated the image set into {made}: {check}"
         if check.differing:  # the point of a regeneration: a set that did not come out the same is no footnote

@@ -78,6 +78,11 @@ def test_a_set_in_a_folder_that_cannot_be_written_is_regenerated_where_the_user_
     monkeypatch.setattr(QFileDialog, "getExistingDirectory", lambda *args: "")  # chose none: nothing written
     assert w.regenerator.regenerate(made / "manifest.json") is None
     assert "no folder was chosen" in w.statusBar().currentMessage() and len(list(mine.iterdir())) == 1
+    manifest = json.loads((made / "manifest.json").read_text())  # a set that cannot be made asks for no folder
+    (made / "manifest.json").write_text(json.dumps({**manifest, "spec": {**manifest["spec"], "count": 0}}))
+    monkeypatch.setattr(QFileDialog, "getExistingDirectory", lambda _w, title, _start: asked.append(title) or str(mine))
+    assert w.regenerator.regenerate(made / "manifest.json") is None
+    assert len(asked) == 1 and w.errors.dialog.text().endswith("count must be a whole number from 1 to 10,000")
 
 
 def test_a_manifest_that_cannot_be_regenerated_is_said_and_leaves_nothing(make_window, small_checkpoint, tmp_path):
