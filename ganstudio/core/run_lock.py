@@ -242,6 +242,8 @@ class _State:
         self.token = token
         self.stop = threading.Event()
         self.beat: threading.Thread | None = None
+        self.found: tuple[bytes, int, int] | None = None  # a stale lock taken over: its bytes, atime and mtime
+        self.put_back = False  # release writes `found` back instead of removing the file
 
 
 def _heartbeat(state: _State) -> None:
@@ -263,7 +265,12 @@ def _release(state: _State) -> None:
     try:
         holder = Holder.parse(_read(fd))
         if _same_file(fd, state.path) and holder is not None and holder.token == state.token:
-            state.path.unlink()  # before the flock goes, so nobody takes a lock that is then deleted
+            if state.put_back and state.found is not None:
+                data, atime, mtime = state.found
+                _write(fd, data)
+                os.utime(fd, ns=(atime, mtime))  # its age is what says it is stale to another host
+            else:
+                state.path.unlink()  # before the flock goes, so nobody takes a lock that is then deleted
     except OSError:
         pass  # a lock that cannot be removed is stale once we are gone
     finally:
@@ -284,6 +291,7 @@ class RunLock:
     def __init__(self, state: _State, holder: Holder):
         self.path = state.path
         self.holder = holder
+        self._state = state
         self._finalize = weakref.finalize(self, _release, state)
         state.beat = threading.Thread(target=_heartbeat, args=(state,), name="run-lock-heartbeat", daemon=True)
         state.beat.start()
@@ -305,31 +313,38 @@ class RunLock:
                 raise RunError(f"cannot lock {folder} for training: {exc}; remove it and try again") from None
             except OSError as exc:
                 raise RunError(_unwritable(folder, exc)) from None
+            state = _State(fd, path, me.token)
             try:
-                taken = cls._take(fd, path, me, created)
+                taken = cls._take(state, me, created)
             except BaseException:
                 os.close(fd)
                 raise
             if taken:
-                return cls(_State(fd, path, me.token), me)
+                return cls(state, me)
             os.close(fd)
         raise RunError(f"cannot lock {folder} for training: its {LOCK_NAME} keeps changing; try again")
 
     @staticmethod
-    def _take(fd: int, path: Path, me: Holder, created: bool) -> bool:
-        """True once fd is ours; False to look again; RunError when a live process holds it."""
+    def _take(state: _State, me: Holder, created: bool) -> bool:
+        """True once the state's fd is ours (a stale lock's bytes and times kept in state.found); False to look
+        again; RunError when a live process holds it."""
+        fd, path = state.fd, state.path
+        assert fd is not None
         # Whoever holds the flock of a file we just created is only looking at it, and lets go at once
         locked = _flock(fd, wait=created)
         if not _same_file(fd, path):
             return False
-        holder = Holder.parse(_read(fd))
-        age = max(0.0, time.time() - os.fstat(fd).st_mtime)
+        found, info = _read(fd), os.fstat(fd)
+        holder = Holder.parse(found)
+        age = max(0.0, time.time() - info.st_mtime)
         if not locked:
             if created:  # a looker stalled with the flock of our empty file: leave no file that looks held
                 path.unlink(missing_ok=True)
             raise _refusal(path.parent, holder, age)
         if not created and not (_flock_says_gone(holder) or _stale(holder, age)):
             raise _refusal(path.parent, holder, age)
+        if not created:
+            state.found = (found, info.st_atime_ns, info.st_mtime_ns)
         try:
             _write(fd, me.to_bytes())
         except OSError as exc:
@@ -348,4 +363,10 @@ class RunLock:
 
     def close(self) -> None:
         """Idempotent: a session closed twice, or closed and then dropped, releases once."""
+        self._finalize()
+
+    def put_back(self) -> None:
+        """Releases the folder as it was found: a stale lock.json taken over (a writer killed) is written back
+        rather than removed, since a refused command leaves the folder as it was."""
+        self._state.put_back = True
         self._finalize()

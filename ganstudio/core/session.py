@@ -189,7 +189,7 @@ class TrainingSession:
             check_room(run, trainer, config.train.steps)
             run.write_config(config)
         except BaseException:
-            lock.close()
+            lock.put_back()
             if config.data.dataset == "drawn":
                 discard_drawn(run.path)
             run.remove_if_empty()
@@ -216,7 +216,7 @@ class TrainingSession:
         try:
             session = cls._resume(run, total_steps, device, overrides, prepare)
         except BaseException:
-            lock.close()
+            lock.put_back()
             raise
         session.lock = lock
         return session
@@ -267,7 +267,7 @@ class TrainingSession:
             check_room(run, trainer, trainer.config.train.steps, restarting=True)
             run.clear_history()
         except BaseException:
-            lock.close()
+            lock.put_back()
             raise
         _take_over(run)
         return cls(trainer, run, lock=lock)

@@ -154,6 +154,26 @@ def test_a_refused_resume_releases_the_lock_it_took(tmp_path):
     assert not (folder / LOCK_NAME).exists()
 
 
+@pytest.mark.parametrize("refused", ["resume", "restart"])
+def test_a_refused_resume_leaves_a_killed_writers_lock_as_it_found_it(tmp_path, refused):
+    """A run killed with kill -9 leaves its lock.json; a resume refused on that folder took the file away."""
+    folder = tmp_path / "run"
+    TrainingSession.start(tiny_toy_config(steps=2), RunDirectory.at(folder)).close()
+    write_lock(folder, pid=dead_pid(), process=None)
+    lock = folder / LOCK_NAME
+    os.utime(lock, ns=(1_000_000_000_000_000_000, 1_000_000_000_000_000_000))
+    before = lock.read_bytes(), lock.stat().st_mtime_ns
+    with pytest.raises(RunError, match=r"no checkpoint yet|not valid JSON"):
+        if refused == "resume":
+            TrainingSession.resume(RunDirectory.open(folder))
+        else:
+            (folder / "config.json").write_text("{")
+            TrainingSession.restart(RunDirectory.open(folder))
+    assert (lock.read_bytes(), lock.stat().st_mtime_ns) == before
+    RunLock.acquire(folder).close()  # still stale: taken over as before
+    assert not lock.exists()
+
+
 def test_the_heartbeat_touches_the_lock_file(tmp_path):
     """What keeps another host from taking over a live run's lock; one beat, run in this thread."""
     import threading
