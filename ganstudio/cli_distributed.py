@@ -226,7 +226,10 @@ def launch(args: argparse.Namespace, nproc: int) -> int:
     config = RunDirectory.open(args.resume).read_config() if args.resume else cli_train.config_from_args(args)
     config.perf.processes = nproc
     check(config)
-    asked = f"--nproc {nproc}" if args.nproc else f"the run's perf.processes {nproc} (its config.json)"
+    if args.nproc:
+        asked = f"--nproc {nproc}"
+    else:  # a run folder's, or a --config file's: the command line cannot set it
+        asked = f"perf.processes {nproc} in " + ("the run's config.json" if args.resume else args.config)
     _check_devices(args.device or config.train.device, nproc, asked)
     made: RunDirectory | None = None  # the folder this launch made, taken back if the run never began
     if args.resume:

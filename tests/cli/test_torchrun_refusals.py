@@ -93,9 +93,13 @@ def test_a_run_recorded_on_more_processes_than_gpus_says_so_without_a_nproc_not_
     (run / "config.json").write_text(config.to_json())
     before = {p.name: p.read_bytes() for p in run.iterdir()}
     result = ganstudio("train", "--resume", "R", "--device", "cuda", cwd=tmp_path)
-    one_error_line(result, f"the run's perf.processes {config.perf.processes} (its config.json) on device cuda needs")
+    one_error_line(result, f"perf.processes {config.perf.processes} in the run's config.json on device cuda needs")
     assert "give --nproc N for fewer" in result.stderr and "--nproc 2 on" not in result.stderr
     assert {p.name: p.read_bytes() for p in run.iterdir()} == before  # the folder as it was
+    (tmp_path / "mine.json").write_text(config.to_json())  # a new run's config file: named, not "its config.json"
+    result = ganstudio("train", "--config", "mine.json", "--device", "cuda", "--out", "new", cwd=tmp_path)
+    one_error_line(result, f"perf.processes {config.perf.processes} in mine.json on device cuda needs")
+    assert not (tmp_path / "new").exists()
 
 
 def test_a_rank_that_refuses_gives_its_one_line_not_torchrun_traceback(tmp_path):
