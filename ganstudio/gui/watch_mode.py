@@ -112,6 +112,7 @@ class WatchMode(QObject):
         watcher.snapshot_ready.connect(self._on_snapshot)
         w.set_phase(RunPhase.STARTING)
         self._show_label()
+        w.statusBar().clearMessage()  # what it said was of the run left ("raise Steps and Continue carries it on")
         w.explorer.unload(f"No generator from {run.path.name} yet: it shows here once the run saves one")
         self._explore_newest()
         w.snapshot_timer.start()

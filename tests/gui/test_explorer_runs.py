@@ -167,11 +167,16 @@ def test_a_run_without_a_generator_empties_the_explorer_of_the_last_runs(qtbot, 
     w = make_window()
     assert w.files.open_run(tmp_path / "old")
     e = w.explorer
-    assert e.state.snapshot.step == 10 and e.find_button.isEnabled()
+    w.tabs.setCurrentWidget(e)
+    qtbot.waitUntil(lambda: e.state.directions is not None, timeout=30000)
+    assert e.state.snapshot.step == 10 and e.find_button.isEnabled() and "%" in e.sliders.direction_labels[0].text()
     assert (w.files.watch_run if how == "watch" else w.files.open_run)(fresh.path)
     assert e.state.snapshot is None and e.state.checkpoint_path is None
     assert "No generator" in e.info.text() and "fresh" in e.info.text()
     assert not e.find_button.isEnabled() and not e.save_button.isEnabled() and not e.sliders.seed_spin.isEnabled()
+    assert [label.text() for label in e.sliders.direction_labels] == [str(i) for i in range(16)]  # not "0 (52%)"
+    if how == "watch":  # "Opened old ...; raise Steps and Continue carries it on" spoke of the run left
+        assert "old" not in w.statusBar().currentMessage()
     e.draw()
     e.render_neighbours()
     assert e.current_image is None and e.current_z is None

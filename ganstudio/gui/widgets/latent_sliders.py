@@ -186,6 +186,10 @@ class LatentSliders(QWidget):
             self.raw_dim_spin.setRange(0, latent_dim - 1)
         self.mirror()
         self.enable_directions(False)
+        for i, (slider, label) in enumerate(zip(self.direction_sliders, self.direction_labels, strict=True)):
+            slider.setVisible(True)  # the old model's count and shares of variance are not this one's
+            label.setVisible(True)
+            label.setText(f"{i}")
 
     def enable_directions(self, on: bool) -> None:
         for slider in self.direction_sliders:
