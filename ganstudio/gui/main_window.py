@@ -430,8 +430,8 @@ class MainWindow(QMainWindow):
         if self.state is RunPhase.IDLE:
             self.files.check_continuable()
             carried_on = self.files.carried_on(config.train.steps) is not None or self.watch.active
-            if valid and not carried_on:
-                self.live.load(config)  # greyed, what the next run starts with (a value being typed read "nan")
+            if not carried_on:
+                self.live.show_setup(self.form.binders)
             if valid:  # the bar counts toward the run Start would train: a new one, or the one it carries on
                 start = 0
                 if carried_on:

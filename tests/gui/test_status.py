@@ -4,6 +4,7 @@ import re
 from pathlib import Path
 
 from PySide6.QtCore import Qt
+from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QStatusBar
 
 from ganstudio.core.checkpoint import load_checkpoint
@@ -136,7 +137,10 @@ def test_the_greyed_live_panel_shows_what_the_next_run_starts_with(qtbot, make_w
     assert w.live.widget("lr_g").text() == "0.0002" and w.live.widget("lr_d").text() == "0.0004"
     assert not w.live.isEnabled()
     w.form.widget("optim.lr_g").setText("abc")  # being typed: said in red beside the field, never "nan" here
-    assert w.live.widget("lr_g").text() == "0.0002"
+    assert w.live.widget("lr_g").text() == "abc"
+    w.form.widget("optim.lr_g").clear()
+    QTest.keyClicks(w.form.widget("optim.lr_g"), "1e999")  # it showed 1e+99, typed on the way: another number
+    assert w.live.widget("lr_g").text() == "1e999"
 
 
 def test_the_first_alarm_of_a_step_keeps_the_banner_and_the_status_bar_names_its_remedies(make_window):

@@ -42,6 +42,10 @@ class FieldBinder:
         """What is wrong with the text as typed, before the validator sees a value: "" when nothing."""
         return ""
 
+    def show_as(self, other: FieldBinder) -> None:
+        """Shows what another binder of the same field holds."""
+        self.set_value(other.value())
+
 
 class IntBinder(FieldBinder):
     widget: QSpinBox
@@ -86,6 +90,11 @@ class FloatBinder(FieldBinder):
 
     def set_value(self, value: Any) -> None:
         self.widget.setText(f"{value:g}")
+
+    def show_as(self, other: FieldBinder) -> None:
+        """As typed there, a number or not: "1e999" is not shown as the "1e99" typed on the way to it."""
+        assert isinstance(other.widget, QLineEdit)
+        self.widget.setText(other.widget.text())
 
     def typing_problem(self) -> str:
         """ "abc" was read as NaN and said as "must be a finite number, not nan": the user's own text is quoted."""

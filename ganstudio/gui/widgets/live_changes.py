@@ -62,6 +62,13 @@ class LiveChangesPanel(QGroupBox):
             binder.set_value(self._current[name])
         self.error.setText("")
 
+    def show_setup(self, form_binders: dict[str, FieldBinder]) -> None:
+        """Greyed while no run is on: the values the next run starts with, as the setup form holds them, typed
+        text included (the panel kept the last valid value typed on the way to an invalid one)."""
+        for binder in self.binders.values():
+            binder.show_as(form_binders[binder.field.path])
+        self.error.setText("")
+
     def changes(self) -> dict[str, Any]:
         out: dict[str, Any] = {}
         for name, binder in self.binders.items():
