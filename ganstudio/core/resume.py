@@ -60,13 +60,14 @@ def _set(config: RunConfig, key: str, value: object) -> None:
     setattr(getattr(config, section), name, value)
 
 
+def changed_fields(before: RunConfig, after: RunConfig) -> dict[str, object]:
+    """Each field whose value differs, by its dotted name, with its value in `after`."""
+    old = _flat(before)
+    return {key: value for key, value in _flat(after).items() if old.get(key) != value}
+
+
 def _refused_edits(saved: RunConfig, on_disk: RunConfig) -> list[str]:
-    before = _flat(saved)
-    return [
-        f"{key} (edited in config.json)"
-        for key, value in _flat(on_disk).items()
-        if before.get(key) != value and key not in RESUMABLE_FIELDS
-    ]
+    return [f"{key} (edited in config.json)" for key in changed_fields(saved, on_disk) if key not in RESUMABLE_FIELDS]
 
 
 def _cannot_change(refused: list[str]) -> ConfigError:
@@ -97,8 +98,8 @@ def resume_changes(
     that may not change, or a length that does not go past the checkpoint's step."""
     config = saved.copy()
     before, refused = _flat(saved), _refused_edits(saved, on_disk)
-    for key, value in _flat(on_disk).items():
-        if before.get(key) != value and key in RESUMABLE_FIELDS:
+    for key, value in changed_fields(saved, on_disk).items():
+        if key in RESUMABLE_FIELDS:
             _set(config, key, value)
     for assignment in overrides:
         section, name, value = parse_override(assignment)

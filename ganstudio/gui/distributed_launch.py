@@ -64,6 +64,8 @@ class DistributedLaunch(QObject):
             if continuing is not None:
                 run = continuing
                 command = ["--resume", str(run.path), "--steps", str(config.train.steps)]
+                for assignment in w.files.resume_overrides("perf.processes"):  # --nproc says it
+                    command += ["--set", assignment]
             else:
                 run = RunDirectory.create(runs_root, config.preset or "run")
                 fd, self._config_file = tempfile.mkstemp(prefix="ganstudio-config-", suffix=".json")

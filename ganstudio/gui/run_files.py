@@ -3,6 +3,7 @@ drawing to train on. Each fills the window's views from files; none of it runs w
 
 from __future__ import annotations
 
+import json
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -15,6 +16,7 @@ from PySide6.QtWidgets import QFileDialog
 from ganstudio.core.config import RunConfig
 from ganstudio.core.events import Changed, SampleFrame, StatsBatch
 from ganstudio.core.paths import free_name
+from ganstudio.core.resume import RESUMABLE_FIELDS, changed_fields
 from ganstudio.core.run_data import config_in_folder
 from ganstudio.core.run_lock import live_holder, why_held
 from ganstudio.core.runlog import RunDirectory, RunError
@@ -47,13 +49,16 @@ class RunFiles(QObject):
         self.continuable = run
         self.continuable_config = config if run is not None else None
         self.resume_step = resume_step if run is not None else None
+        self._form_fits = True  # what check_continuable last said of the form
 
     def carried_on(self, steps: int | None = None) -> RunDirectory | None:
         """The run Start would carry on for a run of `steps` steps (the form's Steps when None). A run is
         carried on only while Steps goes past its checkpoint's step; otherwise Start begins a new run with
         these settings, as a user pressing Start again after a finished run expects (a Continue refused
         for its length was a dead end, and Steps lowered below a stopped run's step kept offering one)."""
-        if self.continuable is None or self.resume_step is None:
+        if self.continuable is None or self.form_changes() is None:
+            return None
+        if self.resume_step is None:
             return self.continuable
         if steps is None:
             steps = self.window.form.binders["train.steps"].value()
@@ -89,19 +94,42 @@ class RunFiles(QObject):
         run = self.carried_on()
         return None if run is None else why_held(run.path)
 
-    def check_continuable(self) -> None:
-        """After a form edit: a continued run keeps its config (only its length and device may change),
-        so other settings make Start begin a new run."""
+    def form_changes(self) -> dict[str, object] | None:
+        """What the form changes in the continuable run's config.json, when Continue can carry every change (its
+        learning rates, k, noise, EMA, length, intervals, quality and perf: what `train --resume` takes); None
+        when one needs a new run (its model, data, loss or seed), or there is no run to continue."""
         saved = self.continuable_config
         if saved is None:
-            return
+            return None
         current = self.window.form.config()
-        current.train.steps = saved.train.steps
-        current.train.device = saved.train.device
         current.preset = saved.preset
-        if current != saved:
-            self.set_continuable(None)
-            self.window.statusBar().showMessage("Settings changed: Start begins a new run", 5000)
+        changes = changed_fields(saved, current)
+        return changes if changes.keys() <= RESUMABLE_FIELDS else None
+
+    def resume_overrides(self, *given_apart: str) -> list[str]:
+        """The form's changes to the continued run as `train --resume`'s --set assignments, but for its length
+        and the fields given_apart (the launcher's --nproc)."""
+        changes = self.form_changes() or {}
+        left_out = ("train.steps", *given_apart)
+        return [f"{key}={json.dumps(value)}" for key, value in sorted(changes.items()) if key not in left_out]
+
+    def check_continuable(self) -> None:
+        """After a form edit: a setting a continued run cannot change makes Start begin a new run, and put back,
+        Continue carries the run on again (it stayed Start, and trained the same settings from step 0)."""
+        if self.continuable is None:
+            return
+        fits = self.form_changes() is not None
+        if fits == self._form_fits:
+            return
+        self._form_fits = fits
+        name = self.continuable.path.name
+        if not fits:
+            said = f"Settings changed: Start begins a new run ({name} keeps its model, data, loss and seed)"
+        elif self.carried_on() is not None:
+            said = f"Settings fit {name} again: Continue carries it on"
+        else:
+            said = f"Settings fit {name} again: raise Steps and Continue carries it on"
+        self.window.statusBar().showMessage(said, 8000)
 
     def _refuse_while_running(self) -> bool:
         if self.window.state.allows(RunAction.EDIT_SETUP):
@@ -114,12 +142,15 @@ class RunFiles(QObject):
         Called on the training thread, which imports torch: the window stays responsive meanwhile (a
         click on Start while the engine still warms up would otherwise wait seconds for that import)."""
         continuable, runs_root = self.carried_on(config.train.steps), self.window.settings.runs_dir
+        overrides = self.resume_overrides()
 
         def make() -> TrainingSession:
             from ganstudio.core.session import TrainingSession
 
             if continuable is not None:
-                return TrainingSession.resume(continuable, total_steps=config.train.steps, device=config.train.device)
+                return TrainingSession.resume(
+                    continuable, total_steps=config.train.steps, device=config.train.device, overrides=overrides
+                )
             try:
                 run = RunDirectory.create(runs_root, config.preset or "run")
             except RunError as exc:  # the runs folder is the window's setting: say where it is chosen

@@ -82,6 +82,31 @@ def test_continue_an_opened_run_folder_with_auto_device(qtbot, make_window, tmp_
     assert load_checkpoint(tmp_path / "cli-run" / "checkpoints" / "latest.pt")["step"] == 25
 
 
+def test_a_setting_put_back_brings_continue_back_and_a_new_learning_rate_is_carried_on(qtbot, make_window, tmp_path):
+    """Batch size changed and put back left Start, which trained the same settings from step 0 in a new folder;
+    a learning rate changed (as `train --resume --set optim.lr_g=...` may) made a new run too."""
+    trained_run(auto_config(steps=10), tmp_path / "cli-run")
+    w = make_window()
+    assert w.files.open_run(tmp_path / "cli-run")
+    w.form.widget("train.steps").setValue(20)
+    assert w.controls.start_button.text() == "Continue"
+    w.form.widget("train.batch_size").setValue(64)
+    assert w.controls.start_button.text() == "Start"
+    assert w.statusBar().currentMessage().startswith("Settings changed: Start begins a new run (cli-run keeps")
+    w.form.widget("train.batch_size").setValue(32)
+    assert w.controls.start_button.text() == "Continue"
+    assert w.statusBar().currentMessage() == "Settings fit cli-run again: Continue carries it on"
+    w.form.widget("optim.lr_g").setText("0.0005")
+    assert w.controls.start_button.text() == "Continue"
+    with qtbot.waitSignal(w.controller.finished, timeout=30000) as done:
+        qtbot.mouseClick(w.controls.start_button, Qt.MouseButton.LeftButton)
+    assert done.args == ["done"], w.errors.dialog and w.errors.dialog.detailedText()
+    assert w.run_dir == str(tmp_path / "cli-run")
+    state = load_checkpoint(tmp_path / "cli-run" / "checkpoints" / "latest.pt")
+    assert state["step"] == 20 and state["config"]["optim"]["lr_g"] == 0.0005
+    assert RunDirectory(tmp_path / "cli-run").read_config().optim.lr_g == 0.0005
+
+
 def test_continue_of_a_folder_another_run_trains_is_refused_and_says_who(qtbot, make_window, tmp_path):
     import os
 

@@ -65,12 +65,15 @@ def test_a_refused_continue_on_many_processes_says_why(qtbot, make_window, tmp_p
     from ganstudio.core.runlog import RunDirectory
     from tests.conftest import trained_run
 
-    config = tiny_toy_config(steps=6)
-    trained_run(config, tmp_path / "done")
+    trained_run(tiny_toy_config(steps=6), tmp_path / "done")
     FolderBridge(tmp_path / "done").close("done")  # the last writer's heartbeat: it finished
-    config.perf.processes = 2
-    w = make_window(config)
+    w = make_window()
+    assert w.files.open_run(tmp_path / "done")
+    w.form.widget("perf.processes").setValue(2)
+    w.form.widget("optim.lr_g").setText("0.0005")  # a change a continued run takes: passed on as train's --set
+    config = w.form.config()
     assert w.launcher.start(config, RunDirectory.open(tmp_path / "done"), str(tmp_path / "runs"))
+    assert w.launcher.process.args[-2:] == ["--set", "optim.lr_g=0.0005"]
     qtbot.waitUntil(lambda: w.errors.dialog is not None and w.errors.dialog.isVisible(), timeout=START_TIMEOUT)
     assert w.errors.dialog.text().startswith("ganstudio: error:")
     assert not w.watch.active
