@@ -25,6 +25,7 @@ from ganstudio.core.sections.data import IMAGE_DATASETS as IMAGE_DATASETS
 from ganstudio.core.sections.data import LABELLED_TOY_DATASETS as LABELLED_TOY_DATASETS
 from ganstudio.core.sections.data import TOY_DATASETS as TOY_DATASETS
 from ganstudio.core.sections.data import DataConfig as DataConfig
+from ganstudio.core.sections.loss import CRITIC_LOSSES
 from ganstudio.core.sections.loss import LOSS_LABELS as LOSS_LABELS
 from ganstudio.core.sections.loss import LOSSES as LOSSES
 from ganstudio.core.sections.loss import LossConfig as LossConfig
@@ -335,6 +336,12 @@ def validate(config: RunConfig) -> list[tuple[str, str]]:
         not t.augment_adaptive or bool(t.augment_policies),
         "train.augment_adaptive",
         "the adaptive strength needs at least one augmentation switched on (translation, cutout, ...)",
+    )
+    need(
+        not lo.label_smoothing or lo.kind not in CRITIC_LOSSES,
+        "loss.label_smoothing",
+        f"softens D's target for real images, and a {lo.kind} critic has none (it scores images, it does not "
+        "classify them); set 0",
     )
     need(
         config.perf.autocast != "fp16" or (lo.kind != "wgan-gp" and not lo.r1_gamma),

@@ -12,10 +12,10 @@ import torch
 import torch.nn.functional as F
 
 from ganstudio.core import stats
+from ganstudio.core.sections.loss import CRITIC_LOSSES
 
 EQUILIBRIUM_D_LOSS = stats.EQUILIBRIUM_D_LOSS  # D's loss when D = 1/2 everywhere: 2 ln 2
 BCE_LOSSES = ("minimax", "non-saturating")
-CRITIC_LOSSES = ("wgan", "wgan-gp", "hinge")  # D outputs an unbounded score, not a probability
 
 
 def d_loss(kind: str, real_logits: torch.Tensor, fake_logits: torch.Tensor, smoothing: float = 0.0) -> torch.Tensor:

@@ -54,6 +54,17 @@ def test_dcgan_refuses_toy_data():
     assert "model.arch" in fields_of(cfg)
 
 
+@pytest.mark.parametrize("kind", ["hinge", "wgan", "wgan-gp", "least-squares", "minimax"])
+def test_label_smoothing_with_a_critic_loss_is_refused_not_ignored(kind):
+    """A hinge or Wasserstein critic has no target for real images: its smoothing was taken and did nothing."""
+    cfg = preset("gaussian-1d")
+    cfg.loss.kind, cfg.loss.label_smoothing = kind, 0.1
+    critic = kind in ("hinge", "wgan", "wgan-gp")
+    assert ("loss.label_smoothing" in fields_of(cfg)) is critic
+    cfg.loss.label_smoothing = 0.0
+    assert "loss.label_smoothing" not in fields_of(cfg)
+
+
 def test_image_folder_needs_a_path():
     cfg = preset("fashion-dcgan")
     cfg.data.dataset = "image-folder"

@@ -15,6 +15,7 @@ LOSS_LABELS = {
     "wgan-gp": "Wasserstein, gradient penalty (WGAN-GP)",
 }
 LOSSES = tuple(LOSS_LABELS)
+CRITIC_LOSSES = ("wgan", "wgan-gp", "hinge")  # D outputs an unbounded score, not a probability: no target to smooth
 
 
 @dataclass
