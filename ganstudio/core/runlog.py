@@ -202,7 +202,12 @@ class RunDirectory:
             raise RunError(f"{run.path} does not exist: no GAN Studio run folder there")
         if not run.path.is_dir():
             raise RunError(f"{run.path} is a file, not a GAN Studio run folder")
-        if not (run.path / "config.json").is_file():
+        config = run.path / "config.json"
+        if config.is_symlink():  # read_config says so too: said here, a dangling one was "no config.json"
+            raise RunError(f"{config} is a link, not a file of the run's own; move it away and try again")
+        if not config.is_file():
+            if config.exists():  # a folder or pipe there is not a missing file
+                raise RunError(f"{config} is not a regular file; move it away and try again")
             raise RunError(f"{run.path} is not a GAN Studio run folder (no config.json)")
         return run
 

@@ -450,6 +450,11 @@ def _resumable(run: RunDirectory) -> tuple[RunConfig, dict[str, Any], RunConfig]
     continuing needs it; raises RunError or CheckpointError saying why the folder cannot be carried on."""
     on_disk = run.read_config()
     run.check_own_folders()  # before anything in them is read: a link there would decide what is read
+    if run.latest_checkpoint.is_symlink():  # as config.json and the log: continuing replaces it with a file
+        raise RunError(
+            f"{run.latest_checkpoint} is a link, not a file of the run's own (continuing would replace it with "
+            "one); copy the checkpoint it points to in its place and try again"
+        )
     if not run.latest_checkpoint.exists():
         raise RunError(
             f"{run.path} has no checkpoint yet (stopped before its first save?): continuing would "

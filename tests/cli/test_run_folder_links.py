@@ -32,6 +32,32 @@ def test_a_linked_folder_is_refused_and_nothing_is_deleted_where_it_points(run_f
     assert tree_state(run_folder) == before and tree_state(elsewhere) == outside
 
 
+@pytest.mark.parametrize("planted", ["folder", "pipe", "dangling link", "link"])
+def test_a_config_json_or_latest_pt_that_is_not_a_file_of_the_runs_own_is_said_so(
+    run_folder, tmp_path, planted, capsys
+):
+    """A config.json folder or pipe was "not a GAN Studio run folder (no config.json)"; a linked latest.pt was read
+    through, and the resume then replaced the link with a file of its own."""
+    for name in ("config.json", "checkpoints/latest.pt"):
+        path = run_folder / name
+        kept = tmp_path / f"kept-{path.name}"
+        shutil.move(path, kept)
+        if planted == "folder":
+            path.mkdir()
+        elif planted == "pipe":
+            os.mkfifo(path)
+        else:
+            path.symlink_to(kept if planted == "link" else tmp_path / "nowhere")
+        before = tree_state(run_folder)
+        line = assert_one_line_error(main(["train", "--resume", str(run_folder), "--steps", "20"]), capsys)
+        said = "is a link, not a file of the run's own" if "link" in planted else "is not a regular file"
+        assert f"{path} {said}" in line, line
+        assert "no config.json" not in line
+        assert tree_state(run_folder) == before
+        (path.rmdir if planted == "folder" else path.unlink)()
+        shutil.move(kept, path)
+
+
 def test_a_file_where_the_samples_go_is_refused(run_folder, capsys):
     shutil.rmtree(run_folder / "samples")
     (run_folder / "samples").write_text("a file")
