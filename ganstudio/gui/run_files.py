@@ -228,6 +228,7 @@ class RunFiles(QObject):
                 continue
         w.form.set_config(config)
         w.plots.show_loss_family(config.loss.kind)
+        self._show_distribution(run)
         explored = self.explore_latest(run)  # what the explorer shows (a generator, a conditional run's rows)
         if explored is not None:
             w.explorer.unload(f"No generator to explore in {run.path.name}: {explored}")
@@ -270,6 +271,17 @@ class RunFiles(QObject):
             )
         w.update_controls()
         return True
+
+    def _show_distribution(self, run: RunDirectory) -> None:
+        """A toy run's last picture of G's and D's functions, as its sample grids are shown (the tab was empty
+        until the run trained again); a file that will not read leaves the tab empty."""
+        from ganstudio.core.control import distribution_path
+        from ganstudio.core.distribution_frame import DistributionFileError, read_distribution
+
+        try:
+            self.window.distribution.show_frame(read_distribution(distribution_path(run.path)))
+        except (OSError, DistributionFileError):
+            pass
 
     def ask_watch_run(self) -> None:
         folder = QFileDialog.getExistingDirectory(self.window, "Watch run folder", self.folder_to_browse())

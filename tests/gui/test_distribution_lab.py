@@ -233,3 +233,17 @@ def test_a_long_toy_runs_modes_are_drawn_once_when_opened_or_watched(qtbot, make
     assert curve.getData()[0].tolist() == [100 * i for i in range(1, 101)]
     assert len(drawn) == 1
     assert w.distribution.modes_label.text().startswith("step 10,000: 1/8 modes")
+
+
+def test_an_opened_toy_run_shows_its_last_picture_of_g_and_d(make_window, tmp_path):
+    """The Distribution tab stayed empty for an opened run until it trained again, though its folder holds the
+    picture."""
+    from ganstudio.cli import main
+
+    (tmp_path / "ring.json").write_text(tiny_toy_config(steps=10).to_json())
+    assert main(["train", "--config", str(tmp_path / "ring.json"), "--out", str(tmp_path / "ring")]) == 0
+    assert (tmp_path / "ring" / "distribution.npz").is_file()
+    w = make_window()
+    assert w.distribution.frame is None
+    assert w.files.open_run(tmp_path / "ring")
+    assert w.distribution.frame is not None and w.distribution.frame.step == 10
