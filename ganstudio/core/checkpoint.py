@@ -224,6 +224,8 @@ def load_checkpoint(path: str | Path, map_location: str | torch.device = "cpu") 
         RecursionError,
         MemoryError,
     ) as exc:
+        if isinstance(exc, UnicodeDecodeError):  # a damaged name inside: the codec's words say nothing more
+            raise CheckpointError(f"{path} is not a readable checkpoint (corrupt or truncated)") from None
         raise CheckpointError(
             f"{path} is not a readable checkpoint (corrupt or truncated): "
             f"{str(exc).splitlines()[0] if str(exc) else type(exc).__name__}"

@@ -333,7 +333,7 @@ def validate(config: RunConfig) -> list[tuple[str, str]]:
         "saturation changes nothing on grayscale images (one channel); use it with RGB data",
     )
     need(
-        not t.augment_adaptive or bool(t.augment_policies),
+        not t.augment_adaptive or bool(t.augment_policies) or d.is_toy,  # toy data: said above, once
         "train.augment_adaptive",
         "the adaptive strength needs at least one augmentation switched on (translation, cutout, ...)",
     )
@@ -349,7 +349,7 @@ def validate(config: RunConfig) -> list[tuple[str, str]]:
         "fp16 cannot carry the gradient penalties (wgan-gp, R1) through its loss scaling; use bf16",
     )
     need(
-        t.batch_size % (config.perf.processes * m.pack) == 0,
+        config.perf.processes == 1 or t.batch_size % (config.perf.processes * m.pack) == 0,  # one: the pack's rule
         "train.batch_size",
         f"must split evenly over the {config.perf.processes} processes (a multiple of processes x pack size)",
     )

@@ -441,7 +441,11 @@ def read_manifest(path: str | Path) -> dict[str, Any]:
         raise ExportError(f"{path} is a checkpoint, not an image set's manifest.json")
     try:
         manifest = json.loads(data.decode("utf-8"))
-    except (ValueError, RecursionError) as exc:  # bad JSON, bad UTF-8, a 5,000-digit number, deep nesting
+    except UnicodeDecodeError:
+        raise ExportError(f"{path} is not a valid manifest: it is not UTF-8 text") from None
+    except RecursionError:  # Python's own words spoke of its recursion limit
+        raise ExportError(f"{path} is not a valid manifest: its JSON is nested too deeply") from None
+    except ValueError as exc:  # bad JSON, a 5,000-digit number
         raise ExportError(f"{path} is not a valid manifest: {str(exc)[:160]}") from None
     if not isinstance(manifest, dict) or manifest.get("format") != "ganstudio-image-set":
         raise ExportError(f"{path} is not a GAN Studio image-set manifest")

@@ -361,8 +361,11 @@ def test_bad_manifests_are_refused_in_one_line(small_checkpoint, tmp_path, capsy
         path = tmp_path / f"m{i}.json"
         path.write_bytes(text)
         rc = main(["sample", "--manifest", str(path), "--out", str(tmp_path / f"out{i}")])
-        assert_one_line_error(rc, capsys)
+        line = assert_one_line_error(rc, capsys)
         assert not (tmp_path / f"out{i}").exists(), label
+        assert "recursion" not in line and "codec" not in line, line  # Python's words, not the file's fault
+        said = {"deep": "its JSON is nested too deeply", "not UTF-8": "it is not UTF-8 text"}.get(label)
+        assert said is None or line.endswith(said), line
 
 
 METRIC_LINES = [

@@ -59,6 +59,13 @@ def test_corrupt_and_foreign_files_are_clear_errors(tmp_path):
     (tmp_path / "torn.pt").write_bytes(data[: len(data) // 2])
     with pytest.raises(CheckpointError):
         load_checkpoint(tmp_path / "torn.pt")
+    damaged = bytearray(data)  # a name inside it overwritten: said as damage, not in the utf-8 codec's words
+    at = data.find(b"generator")
+    damaged[at : at + 4] = b"\xff" * 4
+    (tmp_path / "damaged.pt").write_bytes(bytes(damaged))
+    with pytest.raises(CheckpointError) as refused:
+        load_checkpoint(tmp_path / "damaged.pt")
+    assert str(refused.value) == f"{tmp_path / 'damaged.pt'} is not a readable checkpoint (corrupt or truncated)"
 
 
 def test_atomic_write_keeps_the_old_file_when_writing_fails(tmp_path):

@@ -65,6 +65,21 @@ def test_label_smoothing_with_a_critic_loss_is_refused_not_ignored(kind):
     assert "loss.label_smoothing" not in fields_of(cfg)
 
 
+def test_one_mistake_is_said_once_not_again_by_a_rule_it_also_breaks():
+    """Adaptive augmentation on toy data was also told to switch an augmentation on; a pack of 3 was told the
+    batch must split over "the 1 processes" after the pack's own rule."""
+    toy = preset("gaussian-1d")
+    toy.train.augment_adaptive = True
+    assert validate(toy) == [("train.augment_adaptive", "augmentation transforms images; toy distributions have none")]
+    packed = preset("fashion-fast")
+    packed.train.batch_size, packed.model.pack = 64, 3
+    assert validate(packed) == [("train.batch_size", "must be a multiple of the PacGAN pack size (3)")]
+    packed.model.pack, packed.perf.processes = 1, 3
+    assert validate(packed) == [
+        ("train.batch_size", "must split evenly over the 3 processes (a multiple of processes x pack size)")
+    ]
+
+
 def test_image_folder_needs_a_path():
     cfg = preset("fashion-dcgan")
     cfg.data.dataset = "image-folder"
