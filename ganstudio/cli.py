@@ -173,7 +173,11 @@ def cmd_eval(args: argparse.Namespace) -> int:
         cas=args.cas,
     )
     rows = [
-        ("Fréchet distance (GAN Studio features)", f"{report.frechet:.3f}", "lower is better; two halves of the real data give ~0.7"),
+        (
+            "Fréchet distance (GAN Studio features)",
+            f"{report.frechet:.3f}",
+            "lower is better; two halves of the real data give ~0.7",
+        ),
         ("KID x 1000", f"{1000 * report.kid:.2f} +- {1000 * report.kid_std:.2f}", "lower is better"),
         ("precision (k=3)", f"{report.precision:.3f}", "fakes inside the real manifold"),
         ("recall (k=3)", f"{report.recall:.3f}", "reals inside the fake manifold"),
