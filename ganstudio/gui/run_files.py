@@ -180,14 +180,23 @@ class RunFiles(QObject):
         w.statusBar().showMessage("New run: Start trains the setup on the left from step 0, in a new run folder", 8000)
 
     def folder_to_browse(self) -> str:
-        """Where the run folder dialogs start: the runs folder, or the home folder before a first run has
-        made it (Qt started in the current folder with the missing name typed in)."""
-        folder = Path(self.window.settings.runs_dir).expanduser()
-        return str(folder if folder.is_dir() else Path.home())
+        """Where the run folder dialogs start: beside the run folder last chosen in one (runs kept elsewhere were
+        looked for again from the runs folder each time), else the runs folder, or the home folder before a first
+        run has made it (Qt started in the current folder with the missing name typed in)."""
+        settings = self.window.settings
+        for folder in (settings.last_browsed, settings.runs_dir):
+            if folder and Path(folder).expanduser().is_dir():
+                return str(Path(folder).expanduser())
+        return str(Path.home())
+
+    def _ask_run_folder(self, title: str) -> str:
+        folder = QFileDialog.getExistingDirectory(self.window, title, self.folder_to_browse())
+        if folder:
+            self.window.settings.last_browsed = str(Path(folder).parent)
+        return folder
 
     def ask_open_run(self) -> None:
-        folder = QFileDialog.getExistingDirectory(self.window, "Open run folder", self.folder_to_browse())
-        if folder:
+        if folder := self._ask_run_folder("Open run folder"):
             self.open_run(folder)
 
     def open_run(self, folder: str | Path) -> bool:
@@ -284,8 +293,7 @@ class RunFiles(QObject):
             pass
 
     def ask_watch_run(self) -> None:
-        folder = QFileDialog.getExistingDirectory(self.window, "Watch run folder", self.folder_to_browse())
-        if folder:
+        if folder := self._ask_run_folder("Watch run folder"):
             self.watch_run(folder)
 
     def watch_run(self, folder: str | Path) -> bool:

@@ -21,6 +21,15 @@ class AppSettings:
         self.q.setValue("paths/runs_dir", value)
 
     @property
+    def last_browsed(self) -> str:
+        """The folder holding the run folder last chosen in a dialog ("": none yet)."""
+        return str(self.q.value("paths/last_browsed", ""))
+
+    @last_browsed.setter
+    def last_browsed(self, value: str) -> None:
+        self.q.setValue("paths/last_browsed", value)
+
+    @property
     def default_device(self) -> str:
         return str(self.q.value("train/default_device", "auto"))
 

@@ -9,6 +9,7 @@ import os
 
 import numpy as np
 import pytest
+from PySide6.QtWidgets import QFileDialog
 
 from ganstudio.core.control import FolderBridge, control_path, read_heartbeat
 from ganstudio.core.events import (
@@ -474,7 +475,7 @@ def test_a_deep_run_folder_is_cut_short_in_the_status_bar(qtbot, make_window, tm
     assert str(run.path) in label.toolTip()
 
 
-def test_the_folder_dialogs_start_in_the_runs_folder_or_home_before_it_exists(make_window, tmp_path):
+def test_the_folder_dialogs_start_in_the_runs_folder_or_home_before_it_exists(make_window, tmp_path, monkeypatch):
     """Before a first run made the runs folder, Qt's dialog started in the current folder with its name typed in."""
     from pathlib import Path
 
@@ -483,6 +484,12 @@ def test_the_folder_dialogs_start_in_the_runs_folder_or_home_before_it_exists(ma
     assert w.files.folder_to_browse() == str(Path.home())
     Path(w.settings.runs_dir).mkdir()
     assert w.files.folder_to_browse() == w.settings.runs_dir
+    elsewhere = tmp_path / "shared" / "runs"  # then beside the run folder last chosen: it started in the runs
+    trained_run(tiny_image_config(steps=2), elsewhere / "r1")  # folder each time, far from runs kept elsewhere
+    monkeypatch.setattr(QFileDialog, "getExistingDirectory", lambda *args: str(elsewhere / "r1"))
+    w.menu_actions.open_action.trigger()
+    assert w.run_dir == str(elsewhere / "r1") and w.files.folder_to_browse() == str(elsewhere)
+    assert make_window().files.folder_to_browse() == str(elsewhere)  # remembered in the settings
 
 
 def test_a_run_without_a_heartbeat_that_reaches_its_last_step_while_watched_has_finished(qtbot, make_window, tmp_path):
