@@ -210,6 +210,19 @@ def _check_devices(request: str, nproc: int, asked: str) -> None:
         )
 
 
+def _what_asked(args: argparse.Namespace, nproc: int) -> str:
+    """What chose nproc, as the user gave it: their --nproc, a --set, the run's config.json or a --config file."""
+    from ganstudio.core.config import override_field
+
+    if args.nproc:
+        return f"--nproc {nproc}"
+    if args.resume:
+        return f"perf.processes {nproc} in the run's config.json"
+    if "perf.processes" in [override_field(assignment) for assignment in args.set or []]:
+        return f"--set perf.processes={nproc}"
+    return f"perf.processes {nproc} in {args.config or 'the preset'}"
+
+
 def launch(args: argparse.Namespace, nproc: int) -> int:
     """Starts torchrun with nproc ranks on this machine and waits for it; signals are passed on once."""
     from ganstudio.core.config import check
@@ -226,11 +239,7 @@ def launch(args: argparse.Namespace, nproc: int) -> int:
     config = RunDirectory.open(args.resume).read_config() if args.resume else cli_train.config_from_args(args)
     config.perf.processes = nproc
     check(config)
-    if args.nproc:
-        asked = f"--nproc {nproc}"
-    else:  # a run folder's, or a --config file's: the command line cannot set it
-        asked = f"perf.processes {nproc} in " + ("the run's config.json" if args.resume else args.config)
-    _check_devices(args.device or config.train.device, nproc, asked)
+    _check_devices(args.device or config.train.device, nproc, _what_asked(args, nproc))
     made: RunDirectory | None = None  # the folder this launch made, taken back if the run never began
     if args.resume:
         run_dir = str(RunDirectory.open(args.resume).path)

@@ -100,6 +100,10 @@ def test_a_run_recorded_on_more_processes_than_gpus_says_so_without_a_nproc_not_
     result = ganstudio("train", "--config", "mine.json", "--device", "cuda", "--out", "new", cwd=tmp_path)
     one_error_line(result, f"perf.processes {config.perf.processes} in mine.json on device cuda needs")
     assert not (tmp_path / "new").exists()
+    processes = f"perf.processes={config.perf.processes}"  # no --config: it ended in a TypeError's traceback
+    result = ganstudio("train", "--set", processes, "--device", "cuda", "--out", "new", cwd=tmp_path)
+    one_error_line(result, f"--set {processes} on device cuda needs")
+    assert not (tmp_path / "new").exists()
 
 
 def test_a_rank_that_refuses_gives_its_one_line_not_torchrun_traceback(tmp_path):
