@@ -146,7 +146,9 @@ def parse_json(text: str, what: str) -> Any:
         raise ConfigError([(what, f"the key {str(exc)[:80]!r} is given twice in one object")]) from None
     except json.JSONDecodeError as exc:
         raise ConfigError([(what, f"not valid JSON ({exc.msg} at line {exc.lineno})")]) from None
-    except (ValueError, RecursionError) as exc:
+    except RecursionError:  # Python's own words spoke of its recursion limit
+        raise ConfigError([(what, "its JSON is nested too deeply")]) from None
+    except ValueError as exc:
         raise ConfigError([(what, f"not usable JSON ({type(exc).__name__}: {str(exc)[:120]})")]) from None
 
 
@@ -434,16 +436,27 @@ def load_config(path: str | Path) -> RunConfig:
     return config_from_bytes(raw, str(path))
 
 
-def config_from_bytes(raw: bytes, name: str) -> RunConfig:
+def config_from_bytes(raw: bytes, name: str, saved: bool = False) -> RunConfig:
     """A config file's first MAX_CONFIG_BYTES + 1 bytes as a checked config: a `--config` file and a run's
-    config.json alike. A byte-order mark (Notepad's "UTF-8") is no JSON error."""
+    config.json (saved: see saved_config) alike. A byte-order mark (Notepad's "UTF-8") is no JSON error."""
     if len(raw) > MAX_CONFIG_BYTES:
         raise ConfigError([("config", f"{name} is over {MAX_CONFIG_BYTES // 1024} KiB; a config is a few KiB")])
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError:
         raise ConfigError([("config", f"{name} is not UTF-8 text")]) from None
-    return check(RunConfig.from_json(text))
+    raw_config = parse_json(text, "config")
+    return saved_config(raw_config) if saved else check(RunConfig.from_dict(raw_config))
+
+
+def saved_config(raw: Any) -> RunConfig:
+    """A config a run saved (its config.json, a checkpoint's), checked as a new one is once the settings an older
+    version took and never used are dropped: label smoothing with a critic loss, which has no target to smooth.
+    The run trains as it did; refusing the setting there would leave it unable to open, continue or sample."""
+    config = RunConfig.from_dict(raw)
+    if config.loss.kind in CRITIC_LOSSES:
+        config.loss.label_smoothing = 0.0
+    return check(config)
 
 
 PRESETS = tuple(PRESET_TABLE)

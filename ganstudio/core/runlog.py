@@ -280,7 +280,7 @@ class RunDirectory:
 
     def read_config(self) -> RunConfig:
         try:
-            return config_from_bytes(read_run_file(self.config_path, MAX_CONFIG_BYTES + 1), "the file")
+            return config_from_bytes(read_run_file(self.config_path, MAX_CONFIG_BYTES + 1), "the file", saved=True)
         except ConfigError as exc:
             raise RunError(f"{self.config_path}: {exc}") from None
         except OSError as exc:

@@ -21,7 +21,7 @@ from ganstudio.core.checkpoint import (
     load_checkpoint,
     load_module_state,
 )
-from ganstudio.core.config import ConfigError, RunConfig, check
+from ganstudio.core.config import ConfigError, RunConfig, saved_config
 from ganstudio.core.data.classes import class_names_problem
 from ganstudio.core.models import build_models
 from ganstudio.core.models.conditional import one_hot
@@ -117,7 +117,7 @@ def seeded_latents(seed: int, n: int, latent_dim: int) -> torch.Tensor:
 
 def snapshot_from_state(state: dict[str, Any], device: str | torch.device = "cpu") -> GeneratorSnapshot:
     try:
-        config = check(RunConfig.from_dict(state["config"]))
+        config = saved_config(state["config"])
     except (ConfigError, KeyError) as exc:
         raise CheckpointError(f"the checkpoint's config is not usable: {exc}") from None
     problem = class_names_problem(state.get("class_names", []))

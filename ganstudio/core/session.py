@@ -22,7 +22,7 @@ from ganstudio.core.checkpoint import (
     restore_trainer,
     save_checkpoint,
 )
-from ganstudio.core.config import ConfigError, RunConfig, check
+from ganstudio.core.config import ConfigError, RunConfig, check, saved_config
 from ganstudio.core.control import forget_last_writer
 from ganstudio.core.data.toy import mode_centres
 from ganstudio.core.disk_room import check_room
@@ -464,7 +464,7 @@ def _resumable(run: RunDirectory) -> tuple[RunConfig, dict[str, Any], RunConfig]
     if "discriminator" not in state:
         raise CheckpointError(f"{run.latest_checkpoint}: {GENERATOR_ONLY}")
     try:
-        saved = check(RunConfig.from_dict(state["config"]))
+        saved = saved_config(state["config"])
     except ConfigError as exc:
         raise CheckpointError(f"{run.latest_checkpoint}: its config is not usable: {exc}") from None
     return on_disk, state, saved

@@ -284,7 +284,7 @@ def test_form_round_trips_every_field(make_window):
     )
     cfg.model.pack, cfg.model.minibatch_std, cfg.model.d_activation = 4, True, "relu"
     cfg.model.latent_components, cfg.optim.lr_decay = 12, 0.25
-    cfg.loss.r1_gamma, cfg.loss.label_smoothing, cfg.loss.kind = 5.0, 0.1, "wgan-gp"
+    cfg.loss.r1_gamma, cfg.loss.label_smoothing, cfg.loss.kind = 5.0, 0.1, "least-squares"
     cfg.quality.every, cfg.quality.samples, cfg.quality.keep_best = 123, 456, False
     cfg.quality.inception_weights = "/somewhere/inception.pth"
     cfg.perf.channels_last, cfg.perf.autocast, cfg.perf.optimizer_impl = "on", "bf16", "for-loop"

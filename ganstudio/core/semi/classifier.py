@@ -11,7 +11,7 @@ import torch
 from torch import nn
 
 from ganstudio.core.checkpoint import CheckpointError, load_checkpoint, load_module_state
-from ganstudio.core.config import ConfigError, DataConfig, RunConfig, check
+from ganstudio.core.config import ConfigError, DataConfig, RunConfig, saved_config
 from ganstudio.core.data.images import fit_images
 from ganstudio.core.models import build_models
 from ganstudio.core.semi.data import held_out_set, seen_in_training
@@ -92,7 +92,7 @@ def load_classifier(checkpoint: str | Path) -> ImageClassifier:
     path = Path(checkpoint)
     state = load_checkpoint(path, map_location="cpu")
     try:
-        config = check(RunConfig.from_dict(state["config"]))
+        config = saved_config(state["config"])
     except ConfigError as exc:
         raise CheckpointError(f"{path}: its config is not usable: {exc}") from None
     names = state.get(CLASSIFIER_CLASSES)
