@@ -211,6 +211,8 @@ def load_checkpoint(path: str | Path, map_location: str | torch.device = "cpu") 
             "objects other than tensors and plain data",
         )
         raise CheckpointError(f"{path} was refused: it holds code a safe load will not run ({reason})") from None
+    except (UnicodeDecodeError, RecursionError):  # a damaged name, or nesting: Python's words say nothing more
+        raise CheckpointError(f"{path} is not a readable checkpoint (corrupt or truncated)") from None
     except (
         RuntimeError,
         EOFError,
@@ -221,11 +223,8 @@ def load_checkpoint(path: str | Path, map_location: str | torch.device = "cpu") 
         TypeError,
         AttributeError,
         IndexError,
-        RecursionError,
         MemoryError,
     ) as exc:
-        if isinstance(exc, UnicodeDecodeError):  # a damaged name inside: the codec's words say nothing more
-            raise CheckpointError(f"{path} is not a readable checkpoint (corrupt or truncated)") from None
         raise CheckpointError(
             f"{path} is not a readable checkpoint (corrupt or truncated): "
             f"{str(exc).splitlines()[0] if str(exc) else type(exc).__name__}"

@@ -28,6 +28,7 @@ import torch
 from ganstudio import __version__
 from ganstudio.core.atomic import cannot_write_in, partial_folder
 from ganstudio.core.checkpoint import CheckpointError
+from ganstudio.core.config import ConfigError, parse_json
 from ganstudio.core.imaging import image_grid, upscale_nearest, with_row_names
 from ganstudio.core.latent import LatentEdit, neighbours, slerp
 from ganstudio.core.npy_save import save_npy
@@ -440,13 +441,11 @@ def read_manifest(path: str | Path) -> dict[str, Any]:
     if data.startswith(b"PK\x03\x04"):  # a zip: a checkpoint or generator.pt, given where its set's manifest goes
         raise ExportError(f"{path} is a checkpoint, not an image set's manifest.json")
     try:
-        manifest = json.loads(data.decode("utf-8"))
+        manifest = parse_json(data.decode("utf-8"), "manifest")
     except UnicodeDecodeError:
         raise ExportError(f"{path} is not a valid manifest: it is not UTF-8 text") from None
-    except RecursionError:  # Python's own words spoke of its recursion limit
-        raise ExportError(f"{path} is not a valid manifest: its JSON is nested too deeply") from None
-    except ValueError as exc:  # bad JSON, a 5,000-digit number
-        raise ExportError(f"{path} is not a valid manifest: {str(exc)[:160]}") from None
+    except ConfigError as exc:  # bad JSON, a key given twice, a 5,000-digit number, deep nesting
+        raise ExportError(f"{path} is not a valid manifest: {exc.problems[0][1]}") from None
     if not isinstance(manifest, dict) or manifest.get("format") != "ganstudio-image-set":
         raise ExportError(f"{path} is not a GAN Studio image-set manifest")
     version = manifest.get("version")
