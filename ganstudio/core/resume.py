@@ -9,6 +9,8 @@ the loop, not of the state: they may change, and each change is said.
 
 from __future__ import annotations
 
+import json
+
 from ganstudio.core.config import ConfigError, RunConfig, check, parse_override
 
 RESUMABLE_FIELDS = (
@@ -66,8 +68,17 @@ def changed_fields(before: RunConfig, after: RunConfig) -> dict[str, object]:
     return {key: value for key, value in _flat(after).items() if old.get(key) != value}
 
 
-def _refused_edits(saved: RunConfig, on_disk: RunConfig) -> list[str]:
-    return [f"{key} (edited in config.json)" for key in changed_fields(saved, on_disk) if key not in RESUMABLE_FIELDS]
+def resumable_changes(saved: RunConfig, wanted: RunConfig) -> dict[str, object] | None:
+    """The fields `wanted` changes in `saved`, when a continued run may take every one of them; None when one
+    needs a new run (a window's Continue then turns to Start)."""
+    changes = changed_fields(saved, wanted)
+    return changes if changes.keys() <= RESUMABLE_FIELDS else None
+
+
+def as_overrides(changes: dict[str, object], *left_out: str) -> list[str]:
+    """Changes as `--set section.field=value` assignments (JSON values: parse_override reads them back exactly),
+    but for the fields left_out, which are given apart (--steps, --device, --nproc)."""
+    return [f"{key}={json.dumps(value)}" for key, value in sorted(changes.items()) if key not in left_out]
 
 
 def _cannot_change(refused: list[str]) -> ConfigError:
@@ -83,10 +94,14 @@ def _cannot_change(refused: list[str]) -> ConfigError:
     )
 
 
+def _refused(edits: dict[str, object]) -> list[str]:
+    return [f"{key} (edited in config.json)" for key in edits if key not in RESUMABLE_FIELDS]
+
+
 def edits_refused(saved: RunConfig, on_disk: RunConfig) -> str | None:
     """Why a run whose checkpoint holds `saved` cannot continue with its config.json's `on_disk`, or None:
     what a window opening the folder says at once, where train --resume says it when asked."""
-    refused = _refused_edits(saved, on_disk)
+    refused = _refused(changed_fields(saved, on_disk))
     return str(_cannot_change(refused)) if refused else None
 
 
@@ -96,9 +111,9 @@ def resume_changes(
     """The config to continue with: the checkpoint's (saved), then edits made to config.json (on_disk),
     then overrides, then total_steps; and a line for each change. Raises ConfigError naming every field
     that may not change, or a length that does not go past the checkpoint's step."""
-    config = saved.copy()
-    before, refused = _flat(saved), _refused_edits(saved, on_disk)
-    for key, value in changed_fields(saved, on_disk).items():
+    config, edits = saved.copy(), changed_fields(saved, on_disk)
+    refused = _refused(edits)
+    for key, value in edits.items():
         if key in RESUMABLE_FIELDS:
             _set(config, key, value)
     for assignment in overrides:
@@ -120,6 +135,6 @@ def resume_changes(
             ]
         )
     check(config)
-    after = _flat(config)
+    before, after = _flat(saved), _flat(config)
     notes = [f"{key}: {before[key]!r} -> {after[key]!r}" for key in sorted(after) if after[key] != before[key]]
     return config, notes

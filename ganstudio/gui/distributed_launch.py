@@ -64,7 +64,8 @@ class DistributedLaunch(QObject):
             if continuing is not None:
                 run = continuing
                 command = ["--resume", str(run.path), "--steps", str(config.train.steps)]
-                for assignment in w.files.resume_overrides("perf.processes"):  # --nproc says it
+                command += ["--device", config.train.device]  # checked against the GPUs before torchrun starts
+                for assignment in w.files.resume_overrides(config, "perf.processes"):  # --nproc says it
                     command += ["--set", assignment]
             else:
                 run = RunDirectory.create(runs_root, config.preset or "run")

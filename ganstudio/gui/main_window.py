@@ -261,7 +261,7 @@ class MainWindow(QMainWindow):
             return
         config = self.form.config()
         self.settings.set_last_config(config)
-        carried_on = self.files.carried_on(config.train.steps)
+        carried_on = self.files.carried_on(config)
         if config.perf.processes > 1:  # torchrun trains it in child processes; the window watches its folder
             self.launcher.start(config, carried_on, self.settings.runs_dir)
             return
@@ -428,9 +428,9 @@ class MainWindow(QMainWindow):
         if not len(self.plots.series):  # curves shown are a run's: their lines are its loss family's, not the form's
             self.plots.show_loss_family(config.loss.kind)
         if self.state is RunPhase.IDLE:
-            self.files.check_continuable()
-            carried_on = self.files.carried_on(config.train.steps) is not None or self.watch.active
-            if not carried_on:
+            self.files.check_continuable(config)
+            carried_on = self.files.carried_on(config) is not None or self.watch.active
+            if not self.watch.active:  # what the next run starts with, the one Continue carries on included
                 self.live.show_setup(self.form.binders)
             if valid:  # the bar counts toward the run Start would train: a new one, or the one it carries on
                 start = 0
@@ -454,7 +454,7 @@ class MainWindow(QMainWindow):
         why_not = self.form.why_not_valid() if self.state.allows(RunAction.START) else ""
         can_start = self.state.allows(RunAction.START) and not why_not
         continuable = self.files.carried_on() is not None
-        self.controls.show_phase(self.state, can_start, continuable, why_not, self.files.resume_step)
+        self.controls.show_phase(self.state, can_start, continuable, why_not, self.files.step_to_pass())
         self.menu_actions.show_phase(self.state, can_start, self.watch.active, continuable)
         self.form.setEnabled(self.state.allows(RunAction.EDIT_SETUP))
         self.live.setEnabled(self.state.allows(RunAction.CHANGE_LIVE))

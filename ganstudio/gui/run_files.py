@@ -3,7 +3,6 @@ drawing to train on. Each fills the window's views from files; none of it runs w
 
 from __future__ import annotations
 
-import json
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -16,7 +15,7 @@ from PySide6.QtWidgets import QFileDialog
 from ganstudio.core.config import RunConfig
 from ganstudio.core.events import Changed, SampleFrame, StatsBatch
 from ganstudio.core.paths import free_name
-from ganstudio.core.resume import RESUMABLE_FIELDS, changed_fields
+from ganstudio.core.resume import as_overrides, resumable_changes
 from ganstudio.core.run_data import config_in_folder
 from ganstudio.core.run_lock import live_holder, why_held
 from ganstudio.core.runlog import RunDirectory, RunError
@@ -37,32 +36,34 @@ class RunFiles(QObject):
     def __init__(self, window: MainWindow):
         super().__init__(window)
         self.window = window
-        self.continuable: RunDirectory | None = None  # an opened or stopped run that Start continues
-        self.continuable_config: RunConfig | None = None  # its config.json, read once, compared on every form edit
-        # The step the continuable run's last checkpoint holds, where Start carries it on from once Steps goes past
-        # it (None: not known here, a watched run's writer gone)
-        self.resume_step: int | None = None
+        self.set_continuable(None)
 
     def set_continuable(
         self, run: RunDirectory | None, config: RunConfig | None = None, resume_step: int | None = None
     ) -> None:
-        self.continuable = run
-        self.continuable_config = config if run is not None else None
+        self.continuable = run  # an opened or stopped run that Start continues
+        self.continuable_config = config if run is not None else None  # its config.json, read once
+        # The step its last checkpoint holds, where Start carries it on from once Steps goes past it (None: not
+        # known here, a watched run's writer gone)
         self.resume_step = resume_step if run is not None else None
         self._form_fits = True  # what check_continuable last said of the form
 
-    def carried_on(self, steps: int | None = None) -> RunDirectory | None:
-        """The run Start would carry on for a run of `steps` steps (the form's Steps when None). A run is
-        carried on only while Steps goes past its checkpoint's step; otherwise Start begins a new run with
-        these settings, as a user pressing Start again after a finished run expects (a Continue refused
-        for its length was a dead end, and Steps lowered below a stopped run's step kept offering one)."""
-        if self.continuable is None or self.form_changes() is None:
+    def carried_on(self, config: RunConfig | None = None) -> RunDirectory | None:
+        """The run Start would carry on with `config` (the form's when None). A run is carried on only while
+        Steps goes past its checkpoint's step, and every change is one a continued run takes; otherwise Start
+        begins a new run with these settings, as a user pressing Start again after a finished run expects (a
+        Continue refused for its length was a dead end, and Steps lowered below a stopped run's step kept
+        offering one)."""
+        config = config or self.window.form.config()
+        if self.continuable is None or self.form_changes(config) is None:
             return None
-        if self.resume_step is None:
+        if self.resume_step is None or config.train.steps > self.resume_step:
             return self.continuable
-        if steps is None:
-            steps = self.window.form.binders["train.steps"].value()
-        return self.continuable if steps > self.resume_step else None
+        return None
+
+    def step_to_pass(self) -> int | None:
+        """The step Steps must go past for Start to carry the run on; None when raising Steps would not do it."""
+        return self.resume_step if self.form_changes() is not None else None
 
     def adopt(self, run: RunDirectory, resume_step: int | None = None, written_elsewhere: bool = False) -> str | None:
         """Makes a run on disk the one Start carries on, with the config it has now (config.json holds the
@@ -94,38 +95,31 @@ class RunFiles(QObject):
         run = self.carried_on()
         return None if run is None else why_held(run.path)
 
-    def form_changes(self) -> dict[str, object] | None:
-        """What the form changes in the continuable run's config.json, when Continue can carry every change (its
-        learning rates, k, noise, EMA, length, intervals, quality and perf: what `train --resume` takes); None
-        when one needs a new run (its model, data, loss or seed), or there is no run to continue."""
-        saved = self.continuable_config
-        if saved is None:
+    def form_changes(self, config: RunConfig | None = None) -> dict[str, object] | None:
+        """What `config` (the form's when None) changes in the continuable run's config.json, when Continue can
+        carry every change (what `train --resume` takes); None when one needs a new run, or there is no run."""
+        if self.continuable_config is None:
             return None
-        current = self.window.form.config()
-        current.preset = saved.preset
-        changes = changed_fields(saved, current)
-        return changes if changes.keys() <= RESUMABLE_FIELDS else None
+        return resumable_changes(self.continuable_config, config or self.window.form.config())
 
-    def resume_overrides(self, *given_apart: str) -> list[str]:
-        """The form's changes to the continued run as `train --resume`'s --set assignments, but for its length
-        and the fields given_apart (the launcher's --nproc)."""
-        changes = self.form_changes() or {}
-        left_out = ("train.steps", *given_apart)
-        return [f"{key}={json.dumps(value)}" for key, value in sorted(changes.items()) if key not in left_out]
+    def resume_overrides(self, config: RunConfig, *given_apart: str) -> list[str]:
+        """config's changes to the continued run as `train --resume`'s --set assignments, but for its length and
+        device (given apart, as --steps and --device do) and the fields given_apart (the launcher's --nproc)."""
+        return as_overrides(self.form_changes(config) or {}, "train.steps", "train.device", *given_apart)
 
-    def check_continuable(self) -> None:
+    def check_continuable(self, config: RunConfig) -> None:
         """After a form edit: a setting a continued run cannot change makes Start begin a new run, and put back,
         Continue carries the run on again (it stayed Start, and trained the same settings from step 0)."""
         if self.continuable is None:
             return
-        fits = self.form_changes() is not None
+        fits = self.form_changes(config) is not None
         if fits == self._form_fits:
             return
         self._form_fits = fits
         name = self.continuable.path.name
         if not fits:
             said = f"Settings changed: Start begins a new run ({name} keeps its model, data, loss and seed)"
-        elif self.carried_on() is not None:
+        elif self.carried_on(config) is not None:
             said = f"Settings fit {name} again: Continue carries it on"
         else:
             said = f"Settings fit {name} again: raise Steps and Continue carries it on"
@@ -141,8 +135,8 @@ class RunFiles(QObject):
         """How the worker makes the session Start asked for: the continuable run carried on, or a new one.
         Called on the training thread, which imports torch: the window stays responsive meanwhile (a
         click on Start while the engine still warms up would otherwise wait seconds for that import)."""
-        continuable, runs_root = self.carried_on(config.train.steps), self.window.settings.runs_dir
-        overrides = self.resume_overrides()
+        continuable, runs_root = self.carried_on(config), self.window.settings.runs_dir
+        overrides = self.resume_overrides(config)
 
         def make() -> TrainingSession:
             from ganstudio.core.session import TrainingSession
@@ -254,7 +248,7 @@ class RunFiles(QObject):
         w.controls.set_run(config.train.steps, saved)
         w.setWindowTitle(f"GAN Studio - {run.path.name}")
         if problem is None and saved < last:  # a window or process killed between two checkpoints
-            raise_steps = "" if self.carried_on(config.train.steps) else "raise Steps and "
+            raise_steps = "" if self.carried_on(config) else "raise Steps and "
             again = f"{raise_steps}Continue trains them again"
             w.statusBar().showMessage(
                 f"Opened {run.path}: its last checkpoint is at step {saved:,}; the {counted(last - saved, 'step')} "
@@ -262,11 +256,7 @@ class RunFiles(QObject):
                 15000,
             )
         elif problem is None:
-            how = (
-                "Start continues it"
-                if self.carried_on(config.train.steps)
-                else "raise Steps and Continue carries it on"
-            )
+            how = "Start continues it" if self.carried_on(config) else "raise Steps and Continue carries it on"
             w.statusBar().showMessage(f"Opened {run.path} at step {last:,}; {how}", 8000)
         elif problem == NO_CHECKPOINT:  # it ended before its first checkpoint: nothing went wrong here
             w.statusBar().showMessage(
@@ -365,8 +355,8 @@ class RunFiles(QObject):
             w.statusBar().showMessage("No run to refresh from: start one, or open a run folder", 5000)
 
     def explore_latest(self, run: RunDirectory) -> str | None:
-        """The run's latest checkpoint, now in the explorer; or why it cannot be (the explorer then keeps
-        its previous generator)."""
+        """The run's latest checkpoint, now in the explorer; or why it cannot be (the explorer keeps its previous
+        generator: *Refresh* of the same run; a run opened empties it)."""
         from ganstudio.core.checkpoint import CheckpointError
 
         if not run.latest_checkpoint.is_file():

@@ -93,11 +93,13 @@ def test_a_setting_put_back_brings_continue_back_and_a_new_learning_rate_is_carr
     w.form.widget("train.batch_size").setValue(64)
     assert w.controls.start_button.text() == "Start"
     assert w.statusBar().currentMessage().startswith("Settings changed: Start begins a new run (cli-run keeps")
+    assert "raise Steps past" not in w.controls.start_button.toolTip()  # more steps would not carry it on
     w.form.widget("train.batch_size").setValue(32)
     assert w.controls.start_button.text() == "Continue"
     assert w.statusBar().currentMessage() == "Settings fit cli-run again: Continue carries it on"
     w.form.widget("optim.lr_g").setText("0.0005")
     assert w.controls.start_button.text() == "Continue"
+    assert w.live.widget("lr_g").text() == "0.0005"  # the greyed panel: what Continue starts with
     with qtbot.waitSignal(w.controller.finished, timeout=30000) as done:
         qtbot.mouseClick(w.controls.start_button, Qt.MouseButton.LeftButton)
     assert done.args == ["done"], w.errors.dialog and w.errors.dialog.detailedText()
@@ -105,6 +107,19 @@ def test_a_setting_put_back_brings_continue_back_and_a_new_learning_rate_is_carr
     state = load_checkpoint(tmp_path / "cli-run" / "checkpoints" / "latest.pt")
     assert state["step"] == 20 and state["config"]["optim"]["lr_g"] == 0.0005
     assert RunDirectory(tmp_path / "cli-run").read_config().optim.lr_g == 0.0005
+
+
+def test_an_opened_runs_learning_rate_of_many_digits_is_not_a_change_continue_carries(make_window, tmp_path):
+    """The form showed 1.2345678e-4 as 0.000123457, read back as another rate: Continue would have set it."""
+    config = auto_config(steps=10)
+    config.optim.lr_g = 1.2345678e-4
+    trained_run(config, tmp_path / "cli-run")
+    w = make_window()
+    assert w.files.open_run(tmp_path / "cli-run")
+    w.form.widget("train.steps").setValue(25)
+    assert w.files.form_changes() == {"train.steps": 25} and w.controls.start_button.text() == "Continue"
+    assert w.files.resume_overrides(w.form.config()) == []
+    assert w.form.widget("loss.gp_weight").text() == "10"  # a short one stays short
 
 
 def test_continue_of_a_folder_another_run_trains_is_refused_and_says_who(qtbot, make_window, tmp_path):

@@ -89,7 +89,10 @@ class FloatBinder(FieldBinder):
             return math.nan
 
     def set_value(self, value: Any) -> None:
-        self.widget.setText(f"{value:g}")
+        """Short where that is exact (2e-4, not 0.0002000000000000000096); else every digit, so a value read back
+        is the value shown (1.2345678e-4 read back as 0.000123457 was a change Continue carried on)."""
+        text = f"{value:g}"
+        self.widget.setText(text if float(text) == value else repr(float(value)))
 
     def show_as(self, other: FieldBinder) -> None:
         """As typed there, a number or not: "1e999" is not shown as the "1e99" typed on the way to it."""
