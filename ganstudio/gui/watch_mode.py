@@ -113,7 +113,6 @@ class WatchMode(QObject):
         w.set_phase(RunPhase.STARTING)
         self._show_label()
         w.statusBar().clearMessage()  # what it said was of the run left ("raise Steps and Continue carries it on")
-        w.explorer.unload(f"No generator from {run.path.name} yet: it shows here once the run saves one")
         self._explore_newest()
         w.snapshot_timer.start()
         watcher.start()
@@ -400,21 +399,23 @@ class WatchMode(QObject):
         w.update_controls()
 
     def _explore_newest(self) -> None:
-        """The newer of the run's last generator copy and its latest checkpoint."""
+        """The newer of the run's last generator copy and its latest checkpoint; with neither that reads, the
+        explorer empties (the last run's generator stood under this run's name), and a copy of the same model
+        keeps the explorer's latents, ends and sliders."""
         from ganstudio.core.control import snapshot_path
 
-        candidates = [
-            p for p in (snapshot_path(self._watched_run.path), self._watched_run.latest_checkpoint) if p.is_file()
-        ]
-        if candidates:
-            self._on_snapshot(str(max(candidates, key=lambda p: p.stat().st_mtime_ns)))
+        run = self._watched_run
+        candidates = [p for p in (snapshot_path(run.path), run.latest_checkpoint) if p.is_file()]
+        if not candidates or not self._on_snapshot(str(max(candidates, key=lambda p: p.stat().st_mtime_ns))):
+            self.window.explorer.unload(f"No generator from {run.path.name} yet: it shows here once the run saves one")
 
-    def _on_snapshot(self, path: str) -> None:
+    def _on_snapshot(self, path: str) -> bool:
         from ganstudio.core.checkpoint import CheckpointError
 
         try:
             self.window.explorer.open_checkpoint(path)
         except CheckpointError as exc:
             self.window.statusBar().showMessage(f"Explorer: {exc}", 8000)
-            return
+            return False
         self.window.samples.set_class_names(self.window.explorer.state.grid_row_names)  # a conditional run's rows
+        return True

@@ -183,3 +183,17 @@ def test_a_run_without_a_generator_empties_the_explorer_of_the_last_runs(qtbot, 
     assert e.open_button.isEnabled()  # another checkpoint can still be chosen
     if how == "watch":
         w.watch.leave()
+
+
+def test_watching_a_run_of_the_same_model_keeps_the_explorers_latents(qtbot, make_window, tmp_path):
+    """Every watch emptied the explorer first, so the window carrying its own run on through torchrun lost the
+    user's seed and ends to a copy of the very model it reloaded."""
+    trained_run(tiny_toy_config(steps=10), tmp_path / "run")
+    w = make_window()
+    assert w.files.open_run(tmp_path / "run")
+    e = w.explorer
+    e.sliders.seed_spin.setValue(7)
+    e.set_endpoint("a")
+    assert w.files.watch_run(tmp_path / "run")
+    assert e.state.snapshot is not None and e.state.seed == 7 and e.state.point_a is not None
+    w.watch.leave()
