@@ -246,8 +246,13 @@ class _State:
         self.put_back = False  # release writes `found` back instead of removing the file
 
 
+def _utime_target(fd: int | None, path: Path) -> int | Path:
+    """The open file where os.utime takes a descriptor (not on Windows), else its path."""
+    return fd if fd is not None and os.utime in os.supports_fd else path
+
+
 def _heartbeat(state: _State) -> None:
-    target: int | Path = state.fd if state.fd is not None and os.utime in os.supports_fd else state.path
+    target = _utime_target(state.fd, state.path)
     while not state.stop.wait(HEARTBEAT_S):
         try:
             os.utime(target)
@@ -268,7 +273,7 @@ def _release(state: _State) -> None:
             if state.put_back and state.found is not None:
                 data, atime, mtime = state.found
                 _write(fd, data)
-                os.utime(fd, ns=(atime, mtime))  # its age is what says it is stale to another host
+                os.utime(_utime_target(fd, state.path), ns=(atime, mtime))  # its age says it is stale elsewhere
             else:
                 state.path.unlink()  # before the flock goes, so nobody takes a lock that is then deleted
     except OSError:
