@@ -2,40 +2,34 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from PySide6.QtCore import QByteArray, QSettings
 
 from ganstudio.core.config import ConfigError, RunConfig, check
 from ganstudio.core.paths import default_runs_dir
 
 
+class _Text:
+    """A text setting under one QSettings key, with its default when none is stored."""
+
+    def __init__(self, key: str, default: Callable[[], str]):
+        self.key, self.default = key, default
+
+    def __get__(self, settings: AppSettings, owner: type | None = None) -> str:
+        return str(settings.q.value(self.key, self.default()))
+
+    def __set__(self, settings: AppSettings, value: str) -> None:
+        settings.q.setValue(self.key, value)
+
+
 class AppSettings:
+    runs_dir = _Text("paths/runs_dir", lambda: str(default_runs_dir()))
+    last_browsed = _Text("paths/last_browsed", str)  # the folder holding the run folder last chosen ("": none yet)
+    default_device = _Text("train/default_device", lambda: "auto")
+
     def __init__(self, qsettings: QSettings | None = None):
         self.q = qsettings if qsettings is not None else QSettings("GAN Studio", "ganstudio")
-
-    @property
-    def runs_dir(self) -> str:
-        return str(self.q.value("paths/runs_dir", str(default_runs_dir())))
-
-    @runs_dir.setter
-    def runs_dir(self, value: str) -> None:
-        self.q.setValue("paths/runs_dir", value)
-
-    @property
-    def last_browsed(self) -> str:
-        """The folder holding the run folder last chosen in a dialog ("": none yet)."""
-        return str(self.q.value("paths/last_browsed", ""))
-
-    @last_browsed.setter
-    def last_browsed(self, value: str) -> None:
-        self.q.setValue("paths/last_browsed", value)
-
-    @property
-    def default_device(self) -> str:
-        return str(self.q.value("train/default_device", "auto"))
-
-    @default_device.setter
-    def default_device(self, value: str) -> None:
-        self.q.setValue("train/default_device", value)
 
     def last_config(self) -> RunConfig | None:
         text = self.q.value("train/last_config")
