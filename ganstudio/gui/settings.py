@@ -6,7 +6,7 @@ from collections.abc import Callable
 
 from PySide6.QtCore import QByteArray, QSettings
 
-from ganstudio.core.config import ConfigError, RunConfig, check
+from ganstudio.core.config import ConfigError, RunConfig, parse_json, saved_config
 from ganstudio.core.paths import default_runs_dir
 
 
@@ -36,7 +36,7 @@ class AppSettings:
         if not text:
             return None
         try:
-            return check(RunConfig.from_json(str(text)))
+            return saved_config(parse_json(str(text), "config"))  # as a run's: an older version's unused settings go
         except ConfigError:
             return None
 

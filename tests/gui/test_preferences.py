@@ -94,3 +94,15 @@ def test_a_refusal_fits_its_room_and_moves_no_button(qtbot, tmp_path, monkeypatc
         assert label.heightForWidth(label.width()) <= label.height(), f"the reason is clipped at depth {depth}"
         if depth == 1:
             assert (d.height(), buttons.mapTo(d, buttons.rect().topLeft())) == before
+
+
+def test_a_remembered_setup_with_an_older_versions_unused_smoothing_is_kept(app_settings):
+    """Saved before label smoothing with a critic loss was refused, the whole setup fell back to the default."""
+    from ganstudio.core.config import preset
+
+    config = preset("gaussian-1d")
+    config.loss.kind, config.loss.label_smoothing = "hinge", 0.1
+    app_settings.q.setValue("train/last_config", config.to_json())
+    restored = app_settings.last_config()
+    assert restored is not None and restored.preset == "gaussian-1d"
+    assert restored.loss.kind == "hinge" and restored.loss.label_smoothing == 0.0
