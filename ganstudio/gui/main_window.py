@@ -453,8 +453,9 @@ class MainWindow(QMainWindow):
             return
         why_not = self.form.why_not_valid() if self.state.allows(RunAction.START) else ""
         can_start = self.state.allows(RunAction.START) and not why_not
-        continuable = self.files.carried_on() is not None
-        self.controls.show_phase(self.state, can_start, continuable, why_not, self.files.step_to_pass())
+        config = self.form.config() if self.files.continuable is not None else None  # built once, only if needed
+        continuable = config is not None and self.files.carried_on(config) is not None
+        self.controls.show_phase(self.state, can_start, continuable, why_not, self.files.step_to_pass(config))
         self.menu_actions.show_phase(self.state, can_start, self.watch.active, continuable)
         self.form.setEnabled(self.state.allows(RunAction.EDIT_SETUP))
         self.live.setEnabled(self.state.allows(RunAction.CHANGE_LIVE))

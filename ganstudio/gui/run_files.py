@@ -54,16 +54,19 @@ class RunFiles(QObject):
         begins a new run with these settings, as a user pressing Start again after a finished run expects (a
         Continue refused for its length was a dead end, and Steps lowered below a stopped run's step kept
         offering one)."""
+        if self.continuable is None:
+            return None
         config = config or self.window.form.config()
-        if self.continuable is None or self.form_changes(config) is None:
+        if self.form_changes(config) is None:
             return None
         if self.resume_step is None or config.train.steps > self.resume_step:
             return self.continuable
         return None
 
-    def step_to_pass(self) -> int | None:
-        """The step Steps must go past for Start to carry the run on; None when raising Steps would not do it."""
-        return self.resume_step if self.form_changes() is not None else None
+    def step_to_pass(self, config: RunConfig | None) -> int | None:
+        """The step Steps must go past for Start to carry the run on with `config`; None when raising Steps would
+        not do it (no run to continue, or a change that needs a new run)."""
+        return self.resume_step if config is not None and self.form_changes(config) is not None else None
 
     def adopt(self, run: RunDirectory, resume_step: int | None = None, written_elsewhere: bool = False) -> str | None:
         """Makes a run on disk the one Start carries on, with the config it has now (config.json holds the
