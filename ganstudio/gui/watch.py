@@ -152,7 +152,7 @@ class RunWatcher(QObject):
         missing heartbeat would be news of another writer). Its return is news: the silence is counted from it."""
         missing = not self.run.config_path.is_file()
         self._config_missing = self._config_missing + 1 if missing else 0
-        gone = not self.run.path.is_dir() or self._config_missing >= 2
+        gone = self._config_missing >= 2 or (missing and not self.run.path.is_dir())  # a file in it: it is there
         if gone != self._gone:
             self._gone = gone
             if not gone:
