@@ -9,6 +9,7 @@ from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QGridLayout, QGroupBox, QLabel, QLineEdit, QPushButton, QSpinBox, QWidget
 
 from ganstudio.core.config import CONFIG_FIELDS, RunConfig
+from ganstudio.gui.tooltips import wrap_tooltips
 from ganstudio.gui.widgets.field_binders import FieldBinder, binder_for
 
 LIVE_PREFIX = "live."  # a live control's objectName is this and the field's dotted name: "live.optim.lr_g"
@@ -39,14 +40,17 @@ class LiveChangesPanel(QGroupBox):
         grid = QGridLayout(self)
         grid.setColumnStretch(1, 1)
         grid.setColumnStretch(3, 1)
+        labels = []
         for i, binder in enumerate(self.binders.values()):
             label = QLabel(binder.field.spec.label)
             label.setBuddy(binder.widget)
+            labels.append(label)
             grid.addWidget(label, i // 2, 2 * (i % 2))
             grid.addWidget(binder.widget, i // 2, 2 * (i % 2) + 1)
             editor = binder.widget.lineEdit() if isinstance(binder.widget, QSpinBox) else binder.widget
             if isinstance(editor, QLineEdit):
                 editor.returnPressed.connect(self.apply)
+        wrap_tooltips(self, [*(binder.widget for binder in self.binders.values()), *labels])  # as the form's help
         count = len(self.binders)
         grid.addWidget(self.apply_button, count // 2, 2 if count % 2 else 0, 1, 2)
         grid.addWidget(self.error, count // 2 + 1, 0, 1, 4)
