@@ -81,7 +81,7 @@ class SetRegenerator:
     def _writable_folder(self, beside: Path) -> Path | None:
         """beside, where the set is written, or, when it cannot be written (a team's set on a read-only share),
         a folder the user chooses instead; None when they choose none."""
-        reason = cannot_write_in(beside) if beside.is_dir() else None  # a folder gone is said by regenerate
+        reason = cannot_write_in(beside)  # it holds the set whose manifest was just read: it is there
         if reason is None:
             return beside
         chosen = QFileDialog.getExistingDirectory(

@@ -52,8 +52,8 @@ class AccuracyPlot(pg.PlotWidget):
         self.enableAutoRange(axis="x")
 
     def add_all(self, scores: list[tuple[int, float]]) -> None:
-        """Held-out scores (accuracy as a share in [0, 1]) in step order, drawn once: a long run's log drawn a score at a time froze the window
-        for seconds (each draw redraws every point before it)."""
+        """Held-out scores (accuracy as a share in [0, 1]) in step order, drawn once: a long run's log drawn a score
+        at a time froze the window for seconds (each draw redraws every point before it)."""
         if not scores:
             return
         self.series.extend([[step, 100 * accuracy] for step, accuracy in scores])
