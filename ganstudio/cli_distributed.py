@@ -302,7 +302,9 @@ def launch(args: argparse.Namespace, nproc: int) -> int:
     return result
 
 
-def _leader_session(args: argparse.Namespace, device: str, prepare: Callable[[Trainer], None]) -> TrainingSession:
+def _leader_session(
+    args: argparse.Namespace, device: str, prepare: Callable[[Trainer], None], processes: int | None
+) -> TrainingSession:
     """Rank 0's session: as one process's, except that a group restarted by torchrun continues the
     folder it was training (from its last checkpoint, or from step 0 if there was none yet). prepare joins
     the trainer to the group, whose refusals (a batch that does not split) come before anything is written."""
@@ -318,9 +320,9 @@ def _leader_session(args: argparse.Namespace, device: str, prepare: Callable[[Tr
         run = RunDirectory(folder)
         if run.config_path.exists():
             if run.latest_checkpoint.exists():
-                return TrainingSession.resume(run, device=device, prepare=prepare)
-            return TrainingSession.restart(run, device=device, prepare=prepare)
-    return cli_train.session_for(args, prepare)
+                return TrainingSession.resume(run, device=device, prepare=prepare, processes=processes)
+            return TrainingSession.restart(run, device=device, prepare=prepare, processes=processes)
+    return cli_train.session_for(args, processes, prepare)
 
 
 def _device_request(args: argparse.Namespace) -> str:
@@ -381,14 +383,16 @@ def _lead(args: argparse.Namespace, ranks: RankGroup) -> int:
     from ganstudio.core.rank_leader import checkpoint_check
 
     try:
-        session = _leader_session(args, str(ranks.device), prepare=lambda trainer: trainer.join(ranks))
+        # one machine's count goes to config.json; a run over many machines keeps its config's
+        processes = ranks.world_size if ranks.info.local_world_size == ranks.world_size else None
+        session = _leader_session(
+            args, str(ranks.device), prepare=lambda trainer: trainer.join(ranks), processes=processes
+        )
     except BaseException as exc:
         ranks.announce("error", str(exc))
         raise
     try:
         trainer = session.trainer
-        if ranks.info.local_world_size == ranks.world_size:  # one machine's; a run over many keeps its config's
-            session.record_processes(ranks.world_size)
         same_world = session.resumed_world_size == ranks.world_size
         if session.step > 0 and not same_world:
             print(

@@ -63,8 +63,8 @@ def check_train_arguments(args: argparse.Namespace) -> None:
         raise CliError("perf.processes is how many processes the window launches; on the command line use --nproc N")
 
 
-def session_for(args: argparse.Namespace, prepare=None):
-    """prepare: TrainingSession's, for rank 0 under torchrun."""
+def session_for(args: argparse.Namespace, processes: int | None, prepare=None):
+    """prepare and processes: TrainingSession's (rank 0 under torchrun joins its group and says how many)."""
     from ganstudio.core.paths import default_runs_dir
     from ganstudio.core.runlog import RunDirectory
     from ganstudio.core.session import TrainingSession
@@ -76,12 +76,12 @@ def session_for(args: argparse.Namespace, prepare=None):
         config = config_from_args(args)
         check_inception(config)  # a wrong weights file is refused before a folder is made
         run = RunDirectory.at(args.out) if args.out else RunDirectory.create(default_runs_dir(), config.preset or "run")
-        return TrainingSession.start(config, run, prepare=prepare)
+        return TrainingSession.start(config, run, prepare=prepare, processes=processes)
     run = RunDirectory.open(args.resume)
     if args.restart:
-        return TrainingSession.restart(run, device=args.device, prepare=prepare)
+        return TrainingSession.restart(run, device=args.device, prepare=prepare, processes=processes)
     session = TrainingSession.resume(
-        run, total_steps=args.steps, device=args.device, overrides=args.set, prepare=prepare
+        run, total_steps=args.steps, device=args.device, overrides=args.set, prepare=prepare, processes=processes
     )
     for note in session.resume_notes:
         print(f"changed on resume: {note}", flush=True)
@@ -104,9 +104,8 @@ def processes_asked(args: argparse.Namespace) -> int:
 
 
 def train_one_process(args: argparse.Namespace) -> int:
-    session = session_for(args)
+    session = session_for(args, processes=1)
     try:
-        session.record_processes(1)
         if session.resumed_world_size != 1 and session.step > 0:
             print(
                 f"ganstudio: warning: resuming on 1 process a run saved on {session.resumed_world_size}: the weights "

@@ -175,12 +175,15 @@ class TrainingSession:
         run: RunDirectory,
         device: str | None = None,
         prepare: Callable[[Trainer], None] | None = None,
+        processes: int | None = None,
     ) -> TrainingSession:
         """prepare: called with the built trainer before anything is written (under torchrun, Trainer.join,
-        whose refusals must leave the folder as it was); so for resume and restart."""
-        check(config)
+        whose refusals must leave the folder as it was); so for resume and restart. processes: how many
+        processes train the run on this machine, for config.json (its Continue and a bare `train --resume`
+        launch as many); None keeps the config's, as a run over many machines does."""
         lock = RunLock.acquire(run.path)
         try:
+            check(_on_processes(config, processes))
             run.check_own_folders()
             config = adopt_drawn(data_named_absolutely(config), run.path)
             trainer = build_trainer(config, run, device)
@@ -205,6 +208,7 @@ class TrainingSession:
         device: str | None = None,
         overrides: list[str] | None = None,
         prepare: Callable[[Trainer], None] | None = None,
+        processes: int | None = None,
     ) -> TrainingSession:
         """Continues from checkpoints/latest.pt; metrics past that step are dropped, not duplicated.
 
@@ -214,7 +218,7 @@ class TrainingSession:
         read before the lock is ours: a folder another process trains is refused as it is."""
         lock = RunLock.acquire(run.path)
         try:
-            session = cls._resume(run, total_steps, device, overrides, prepare)
+            session = cls._resume(run, total_steps, device, overrides, prepare, processes)
         except BaseException:
             lock.put_back()
             raise
@@ -229,9 +233,12 @@ class TrainingSession:
         device: str | None,
         overrides: list[str] | None,
         prepare: Callable[[Trainer], None] | None,
+        processes: int | None,
     ) -> TrainingSession:
         on_disk, state, saved = _resumable(run)
         config, notes = resume_changes(saved, on_disk, overrides or [], total_steps, state["step"])
+        if processes not in (None, config.perf.processes):  # resume_changes checked the config as it was
+            check(_on_processes(config, processes))
         trainer = build_trainer(config, run, device, download=False)
         restore_trainer(trainer, state)
         if not trainer.weights_are_finite():  # saved by a version that kept a run's NaN weights
@@ -254,18 +261,26 @@ class TrainingSession:
 
     @classmethod
     def restart(
-        cls, run: RunDirectory, device: str | None = None, prepare: Callable[[Trainer], None] | None = None
+        cls,
+        run: RunDirectory,
+        device: str | None = None,
+        prepare: Callable[[Trainer], None] | None = None,
+        processes: int | None = None,
     ) -> TrainingSession:
         """Trains a run folder over from step 0 with its config.json: its metrics, sample grids and
         checkpoints go (the user asked for this by name; resume never does it by itself)."""
         lock = RunLock.acquire(run.path)
         try:
             run.check_own_folders()
-            trainer = build_trainer(run.read_config(), run, device, download=False)
+            on_disk = run.read_config()
+            config = check(_on_processes(on_disk.copy(), processes))
+            trainer = build_trainer(config, run, device, download=False)
             if prepare is not None:
                 prepare(trainer)
-            check_room(run, trainer, trainer.config.train.steps, restarting=True)
+            check_room(run, trainer, config.train.steps, restarting=True)
             run.clear_history()
+            if config.to_dict() != on_disk.to_dict():
+                run.write_config(config)
         except BaseException:
             lock.put_back()
             raise
@@ -339,13 +354,6 @@ class TrainingSession:
             self.best_frechet = best
         if self.checkpoint_due and self.trainer.weights_are_finite():  # NaN never replaces a good checkpoint
             self.save_checkpoint(keep_step_copy=True)
-
-    def record_processes(self, processes: int) -> None:
-        """config.json says how many processes train the run on this machine, as a run the window launched says:
-        its Continue and a bare `train --resume` launch as many (a run begun by `train --nproc 2` said 1, and the
-        window's Continue here went on in one process without a word)."""
-        self.trainer.config.perf.processes = processes
-        self.write_config_if_changed()
 
     def write_config_if_changed(self) -> None:
         current = self.trainer.config.to_dict()
@@ -482,6 +490,13 @@ def continue_problem(run: RunDirectory) -> str | None:
     except OSError as exc:  # a log or folder that cannot be read or written (check_own_folders)
         return io_reason(exc)
     return edits_refused(saved, on_disk)
+
+
+def _on_processes(config: RunConfig, processes: int | None) -> RunConfig:
+    """config as `processes` processes train it; set before the checks, since some runs train in one only."""
+    if processes is not None:
+        config.perf.processes = processes
+    return config
 
 
 def _take_over(run: RunDirectory) -> None:

@@ -10,8 +10,13 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
+
+from ganstudio.cli import main
 from ganstudio.cli_distributed import _killed_rank, exit_status, torchrun_command
 from ganstudio.core.control import heartbeat_path
+from tests.cli.test_checkpoint_state_faults import files_of
+from tests.conftest import tiny_image_config
 
 ENV = {**os.environ, "GANSTUDIO_DIST_TIMEOUT_S": "90"}
 
@@ -134,9 +139,9 @@ def test_a_rank_that_refuses_gives_its_one_line_not_torchrun_traceback(tmp_path)
 
 
 def test_a_batch_that_does_not_split_under_torchrun_leaves_no_run_behind(tmp_path):
-    """Started by hand, torchrun's ranks see perf.processes 1: rank 0 finds the batch does not split when it
-    joins the group, and that must come before config.json and lock.json are written (they made the same
-    --out refuse every later try as "already holds a run")."""
+    """Started by hand, torchrun's ranks see perf.processes 1: rank 0 finds the batch does not split over the
+    group's 2, and that must come before config.json and lock.json are written (they made the same --out refuse
+    every later try as "already holds a run")."""
     result = subprocess.run(
         torchrun_command(2, ["train", "--preset", "ring-8", "--set", "train.batch_size=255", "--out", "R"]),
         capture_output=True,
@@ -146,7 +151,7 @@ def test_a_batch_that_does_not_split_under_torchrun_leaves_no_run_behind(tmp_pat
         timeout=240,
     )
     assert result.returncode != 0
-    assert "does not split over 2 processes" in result.stderr
+    assert "must split evenly over the 2 processes" in result.stderr
     assert not (tmp_path / "R").exists() or list((tmp_path / "R").iterdir()) == []
 
 
@@ -213,3 +218,25 @@ def test_the_rank_a_signal_ended_is_read_from_torchruns_own_report(tmp_path):
     assert _killed_rank(str(log), 2) is None
     log.write_text(progress)  # torchrun itself killed: no report
     assert _killed_rank(str(log), 2) is None and _killed_rank(str(tmp_path / "gone.log"), 2) is None
+
+
+@pytest.mark.parametrize("how", ["new", "resume"])
+def test_a_semi_supervised_run_under_torchrun_is_refused_before_its_folder_is_touched(tmp_path, how):
+    """torchrun started by hand skips the launcher's own refusal: rank 0 must refuse before it makes the folder
+    or carries one on (config.json recorded the count after the session had begun, and the heartbeat went)."""
+    config = tiny_image_config(steps=4, labelled_per_class=5, batch_size=16, checkpoint_every=4)
+    config.quality.every = 0
+    (tmp_path / "semi.json").write_text(config.to_json())
+    if how == "resume":
+        assert main(["train", "--config", str(tmp_path / "semi.json"), "--out", str(tmp_path / "R")]) == 0
+        arguments = ["train", "--resume", "R", "--steps", "8"]
+    else:
+        arguments = ["train", "--config", "semi.json", "--out", "R"]
+    before = files_of(tmp_path / "R")
+    result = subprocess.run(
+        torchrun_command(2, arguments), capture_output=True, text=True, env=ENV, cwd=tmp_path, timeout=240
+    )
+    assert result.returncode != 0
+    assert "a semi-supervised run trains in one process" in result.stderr
+    assert files_of(tmp_path / "R") == before
+    assert (tmp_path / "R").exists() == (how == "resume")
