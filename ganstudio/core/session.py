@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 import numpy as np
 import torch
@@ -478,18 +478,23 @@ def _resumable(run: RunDirectory) -> tuple[RunConfig, dict[str, Any], RunConfig]
     return on_disk, state, saved
 
 
-def continue_problem(run: RunDirectory) -> str | None:
-    """Why continuing this folder would be refused before a step is trained (its checkpoint unreadable or an
-    exported generator, its config.json edited where a continued run may not change), or None: what a
-    window says when it opens the folder or sees its writer end, rather than at every press of Continue.
-    Whether another process holds the folder is asked apart (run_lock.why_held): that changes by the second."""
+class ContinueCheck(NamedTuple):
+    problem: str | None  # why continuing would be refused before a step is trained, or None
+    step: int | None  # the step the latest checkpoint holds, where a continued run goes on from (None: unread)
+
+
+def continue_check(run: RunDirectory) -> ContinueCheck:
+    """Whether continuing this folder would be refused (its checkpoint unreadable or an exported generator, its
+    config.json edited where a continued run may not change), and from which step it goes on: what a window says
+    when it opens the folder or sees its writer end, rather than at every press of Continue. Whether another
+    process holds the folder is asked apart (run_lock.why_held): that changes by the second."""
     try:
-        on_disk, _, saved = _resumable(run)
+        on_disk, state, saved = _resumable(run)
     except (RunError, CheckpointError) as exc:
-        return str(exc)
+        return ContinueCheck(str(exc), None)
     except OSError as exc:  # a log or folder that cannot be read or written (check_own_folders)
-        return io_reason(exc)
-    return edits_refused(saved, on_disk)
+        return ContinueCheck(io_reason(exc), None)
+    return ContinueCheck(edits_refused(saved, on_disk), state["step"])
 
 
 def _on_processes(config: RunConfig, processes: int | None) -> RunConfig:

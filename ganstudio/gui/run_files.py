@@ -73,7 +73,7 @@ class RunFiles(QObject):
         changes made while it trained): the form and the live panel show it. Returns why it cannot be.
         resume_step: the step its last checkpoint holds, when known. written_elsewhere: a watched run, whose
         folder another process wrote (and anyone may have edited): checked as opening a folder checks it
-        (continue_problem); this window's own run wrote its checkpoint a moment ago."""
+        (continue_check), which reads the step; this window's own run wrote its checkpoint a moment ago."""
         self.set_continuable(None)
         try:
             config = config_in_folder(run.read_config(), run.path)
@@ -82,9 +82,10 @@ class RunFiles(QObject):
         if not run.latest_checkpoint.is_file():
             return "It saved no checkpoint: there is nothing to continue."
         if written_elsewhere:
-            from ganstudio.core.session import continue_problem
+            from ganstudio.core.session import continue_check
 
-            if (problem := continue_problem(run)) is not None:
+            problem, resume_step = continue_check(run)
+            if problem is not None:
                 return f"It cannot be continued: {problem.rstrip('.')}."
         self.window.form.set_config(config)
         self.window.live.load(config)
@@ -215,7 +216,7 @@ class RunFiles(QObject):
             w.errors.show("Cannot open run", str(exc))
             return False
         from ganstudio.core.imaging import load_png
-        from ganstudio.core.session import continue_problem
+        from ganstudio.core.session import continue_check
 
         w.clear_run_views()
         last = 0
@@ -238,9 +239,9 @@ class RunFiles(QObject):
         explored = self.explore_latest(run)  # what the explorer shows (a generator, a conditional run's rows)
         if explored is not None:
             w.explorer.unload(f"No generator to explore in {run.path.name}: {explored}")
-        problem = explored or continue_problem(run)  # and whether Continue could carry it on
-        snapshot = w.explorer.state.snapshot
-        saved = snapshot.step if explored is None and snapshot is not None else last
+        problem, checkpoint_step = continue_check(run)  # whether Continue could carry it on, and from which step
+        problem = explored or problem
+        saved = last if checkpoint_step is None else checkpoint_step
         self.set_continuable(run if problem is None else None, config, saved)
         w.run_dir = str(run.path)
         w.controls.reset_rate()

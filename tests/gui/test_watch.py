@@ -262,6 +262,31 @@ def test_a_writer_that_stops_beating_is_reported_and_the_run_continues_here(qtbo
     assert "finished at step 20" in again.statusBar().currentMessage() and again.state is RunPhase.IDLE
 
 
+def test_a_killed_writers_run_continues_from_its_checkpoints_step_not_its_last_beat(qtbot, make_window, tmp_path):
+    """The writer beat at step 14 and saved at 10: Steps at 12 still carries the run on, and Steps at 10 does not
+    (a Continue there was offered, then refused for a length not past the checkpoint's step)."""
+    from ganstudio.cli import main
+
+    cfg = tmp_path / "cfg.json"
+    cfg.write_text(tiny_image_config(steps=10).to_json())
+    assert main(["train", "--config", str(cfg), "--out", str(tmp_path / "run")]) == 0
+    run = RunDirectory.open(tmp_path / "run")
+    run.write_config(tiny_image_config(steps=20))
+    bridge = FolderBridge(run)
+    bridge.state, bridge.step = "running", 14
+    bridge.beat()
+    w = make_window()
+    w.files.watch_run(run.path)
+    w.watch.watcher.timeout_s = 1.0
+    qtbot.waitUntil(lambda: w.banner.isVisible(), timeout=TIMEOUT)
+    assert w.files.resume_step == 10
+    w.form.widget("train.steps").setValue(12)
+    assert w.controls.start_button.text() == "Continue"
+    w.form.widget("train.steps").setValue(10)
+    assert w.controls.start_button.text() == "Start"
+    assert "raise Steps past 10" in w.controls.start_button.toolTip()
+
+
 def qtbot_button():
     from PySide6.QtCore import Qt
 
