@@ -79,9 +79,9 @@ def cmd_train(args: argparse.Namespace) -> int:
     """As a rank under torchrun, on torchrun (`--nproc N`, or the config's perf.processes), or here."""
     if cli_distributed.under_torchrun():
         return cli_distributed.train_on_ranks(args)
-    nproc = cli_train.processes_asked(args)
-    if nproc != 1:
-        return cli_distributed.launch(args, nproc)
+    asked = cli_train.processes_asked(args)
+    if asked.processes != 1:
+        return cli_distributed.launch(args, asked)
     return cli_train.train_one_process(args)
 
 

@@ -210,25 +210,13 @@ def _check_devices(request: str, nproc: int, asked: str) -> None:
         )
 
 
-def _what_asked(args: argparse.Namespace, nproc: int) -> str:
-    """What chose nproc, as the user gave it: their --nproc, a --set, the run's config.json or a --config file."""
-    from ganstudio.core.config import override_field
-
-    if args.nproc:
-        return f"--nproc {nproc}"
-    if args.resume:
-        return f"perf.processes {nproc} in the run's config.json"
-    if "perf.processes" in [override_field(assignment) for assignment in args.set or []]:
-        return f"--set perf.processes={nproc}"
-    return f"perf.processes {nproc} in {args.config or 'the preset'}"
-
-
-def launch(args: argparse.Namespace, nproc: int) -> int:
-    """Starts torchrun with nproc ranks on this machine and waits for it; signals are passed on once."""
+def launch(args: argparse.Namespace, asked: cli_train.ProcessesAsked) -> int:
+    """Starts torchrun with the ranks asked for on this machine and waits for it; signals are passed on once."""
     from ganstudio.core.config import check
     from ganstudio.core.paths import default_runs_dir
     from ganstudio.core.runlog import RunDirectory
 
+    nproc = asked.processes
     if not 2 <= nproc <= 1024:
         raise CliError("--nproc must be from 1 to 1024")
     from ganstudio.core.distributed import timeout_s
@@ -239,7 +227,7 @@ def launch(args: argparse.Namespace, nproc: int) -> int:
     config = RunDirectory.open(args.resume).read_config() if args.resume else cli_train.config_from_args(args)
     config.perf.processes = nproc
     check(config)
-    _check_devices(args.device or config.train.device, nproc, _what_asked(args, nproc))
+    _check_devices(args.device or config.train.device, nproc, asked.source)
     made: RunDirectory | None = None  # the folder this launch made, taken back if the run never began
     if args.resume:
         run_dir = str(RunDirectory.open(args.resume).path)

@@ -8,7 +8,7 @@ import argparse
 import signal
 import sys
 from collections.abc import Callable, Sequence
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, NamedTuple, Protocol
 
 from ganstudio.cli_errors import EXIT_ALARM, EXIT_INTERRUPTED, CliError, user_errors
 from ganstudio.core.config import DEFAULT_PRESET, RunConfig, load_config, override_field, preset
@@ -88,19 +88,28 @@ def session_for(args: argparse.Namespace, processes: int | None, prepare=None):
     return session
 
 
-def processes_asked(args: argparse.Namespace) -> int:
+class ProcessesAsked(NamedTuple):
+    processes: int
+    source: str  # what chose it, as the user gave it: their --nproc, a --set, a --config file or a run's config.json
+
+
+def processes_asked(args: argparse.Namespace) -> ProcessesAsked:
     """--nproc, else the config's perf.processes (a run folder's, when continuing one). A config that
     cannot be read counts as 1: session_for then says what is wrong with it, as it always has."""
     if args.nproc is not None:
-        return args.nproc
+        return ProcessesAsked(args.nproc, f"--nproc {args.nproc}")
     try:
         if args.resume:
             from ganstudio.core.runlog import RunDirectory
 
-            return RunDirectory.open(args.resume).read_config().perf.processes
-        return config_from_args(args).perf.processes
+            count = RunDirectory.open(args.resume).read_config().perf.processes
+            return ProcessesAsked(count, f"perf.processes {count} in the run's config.json")
+        count = config_from_args(args).perf.processes
     except user_errors():
-        return 1
+        return ProcessesAsked(1, "a config that does not read")
+    if "perf.processes" in [override_field(assignment) for assignment in args.set or []]:
+        return ProcessesAsked(count, f"--set perf.processes={count}")
+    return ProcessesAsked(count, f"perf.processes {count} in {args.config or 'the preset'}")
 
 
 def train_one_process(args: argparse.Namespace) -> int:
