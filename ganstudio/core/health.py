@@ -43,6 +43,9 @@ COLLAPSE_RATIO = 0.25  # fixed-batch diversity below this fraction of real data'
 NEVER_SPREAD_RATIO = 0.005
 NEVER_SPREAD_STEPS = 500
 VANISHING_NOISE = 0.1  # the instance noise a starved G's remedy offers
+# SGD steps by lr x gradient, with no per-weight scaling: at Adam's rates (2e-4, 1e-3) a G that never spread may
+# simply not have moved. A quarter of the 2014 MLP preset's 0.02 counts as slow.
+SLOW_SGD_LR = 0.005
 
 # The remedies that change the next run's setup. A watching window takes a remedy's setup change only when it is one
 # of these (follow.remedies_from_record): the log it reads is anyone's to write.
@@ -215,13 +218,22 @@ class HealthMonitor:
                 self._collapse_remedies(),
             )
         if step >= NEVER_SPREAD_STEPS and self.best_diversity < NEVER_SPREAD_RATIO * self.real_diversity:
-            return self._raise(
-                "mode-collapse",
-                step,
+            message = (
                 f"G's outputs are nearly all one: {step:,} steps in, its fixed-noise batch's diversity is "
-                f"{diversity:.3g} against {self.real_diversity:.3g} for real data.",
-                self._collapse_remedies(),
+                f"{diversity:.3g} against {self.real_diversity:.3g} for real data."
             )
+            if self.config.optim.name == "sgd" and self.lr_g < SLOW_SGD_LR:
+                return self._raise(
+                    "mode-collapse",
+                    step,
+                    f"{message} SGD at lr G {self.lr_g:g} may not have moved G yet: it takes larger rates than Adam "
+                    "(the 2014 MLP preset's are 0.02).",
+                    (
+                        Remedy("Both learning rates 10x", live={"lr_g": 10 * self.lr_g, "lr_d": 10 * self.lr_d}),
+                        *self._collapse_remedies()[:2],
+                    ),
+                )
+            return self._raise("mode-collapse", step, message, self._collapse_remedies())
         return []
 
     def observe_modes(self, step: int, captured: int) -> list[Alarm]:

@@ -108,6 +108,22 @@ def test_a_live_remedy_the_run_already_has_is_not_offered():
     assert semi["instance_noise"] == 0.6 and semi["lr_d"] == 3e-3 and semi["ema_decay"] == 0
 
 
+def test_a_generator_that_never_spread_under_slow_sgd_is_offered_larger_rates():
+    """Optimizer switched from Adam to SGD in the form keeps Adam's rates, at which SGD barely moves G: the alarm
+    names the rate and offers ten times it, live; at the 2014 preset's rates, or with Adam, it does not."""
+    slow = HealthMonitor(dcgan({"optim.name": "sgd", "train.steps": 100_000}), real_diversity=10.0)
+    (alarm,) = slow.observe_diversity(500, 0.01)
+    assert "SGD at lr G 0.0002 may not have moved G yet" in alarm.message
+    assert alarm.remedies[0].label == "Both learning rates 10x"
+    assert alarm.remedies[0].live == {"lr_g": pytest.approx(2e-3), "lr_d": pytest.approx(2e-3)}
+    assert len(alarm.remedies) == 3
+    for changes in ({"optim.name": "sgd", "optim.lr_g": 0.02, "optim.lr_d": 0.02}, {}):
+        (alarm,) = HealthMonitor(dcgan({**changes, "train.steps": 100_000}), real_diversity=10.0).observe_diversity(
+            500, 0.01
+        )
+        assert "SGD" not in alarm.message and all("rates 10x" not in r.label for r in alarm.remedies)
+
+
 def test_a_fresh_generator_is_not_a_collapse():
     m = HealthMonitor(dcgan(), real_diversity=10.0)
     assert m.observe_diversity(1, 0.1) == []
