@@ -329,6 +329,6 @@ def test_a_fields_label_shows_its_help_wrapped_as_the_field_does(qtbot, make_win
     wrapped = textwrap.fill(optimizer.toolTip(), 80)
     assert "\n" in wrapped and hover(label_of(optimizer)) == wrapped and hover(optimizer) == wrapped
     lr_g = w.form.widget("optim.lr_g")  # a short one is shown as it is
-    assert hover(label_of(lr_g)) == lr_g.toolTip() == "Generator learning rate, e.g. 2e-4"
+    assert hover(label_of(lr_g)) == lr_g.toolTip() == "Generator learning rate, e.g. 2e-4 with Adam, 0.02 with SGD"
     ema = w.live.widget("ema_decay")  # the Change while running panel shows the same help: wrapped too
     assert len(ema.toolTip()) > 80 and hover(ema) == textwrap.fill(ema.toolTip(), 80)

@@ -17,12 +17,17 @@ class OptimConfig:
         choices={"adam": "Adam", "sgd": "SGD with momentum", "rmsprop": "RMSprop"},
     )
     lr_g: float = setting(
-        2e-4, "lr G", "Generator learning rate, e.g. 2e-4", more_than=0, what="learning rate", live=True
+        2e-4,
+        "lr G",
+        "Generator learning rate, e.g. 2e-4 with Adam, 0.02 with SGD",
+        more_than=0,
+        what="learning rate",
+        live=True,
     )
     lr_d: float = setting(
         2e-4,
         "lr D",
-        "Discriminator learning rate, e.g. 2e-4 (TTUR: often 4x G's)",
+        "Discriminator learning rate, e.g. 2e-4 with Adam, 0.02 with SGD (TTUR: often 4x G's)",
         more_than=0,
         what="learning rate",
         live=True,
