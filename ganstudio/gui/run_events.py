@@ -96,7 +96,9 @@ class RunEvents(QObject):
 
     def _on_refused(self, step: int, message: str) -> None:
         """A request the run refused (a checkpoint it could not write, nothing to rewind to): said in the
-        banner until the run saves or ends, after which it no longer holds."""
+        banner until the run saves or ends, after which it no longer holds. The bar goes to its step: a step
+        whose statistics could not be logged (a full disk) was never shown."""
+        self.window.controls.show_position(step)
         self.window.show_alarm(step, message)
         self._refusal_shown = True
 

@@ -73,6 +73,7 @@ def test_a_disk_full_mid_run_is_said_in_words_and_its_banner_goes_once_stop_save
     text = w.banner.message.text()
     assert f"Not saved: the disk is full (writing {failed[0]})" in text and "Errno" not in text, text
     qtbot.waitUntil(lambda: w.state is RunPhase.PAUSED, timeout=10000)
+    assert text.startswith(f"Step {w.controls.progress.value():,}: ")  # the bar stood at the step before
     qtbot.mouseClick(w.controls.stop_button, Qt.MouseButton.LeftButton)  # there is room now
     assert wait_finished(qtbot, w).value == "stopped"
     assert not w.banner.isVisible()
