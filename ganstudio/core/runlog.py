@@ -270,8 +270,13 @@ class RunDirectory:
         return self.checkpoints_dir / "latest.pt"
 
     def remove_stale_temp_files(self) -> int:
-        """Temp files that killed writers left in the folder, its checkpoints and samples."""
-        return sum(remove_stale_temp_files(folder) for folder in (self.path, self.checkpoints_dir, self.samples_dir))
+        """Temp files that killed writers left in the folder, its checkpoints and samples, for the process that has
+        just taken its lock: in checkpoints/ and samples/, which only that process writes, a half-saved checkpoint
+        goes however fresh (a resume a moment after a kill -9 kept it for good); in the folder itself only old
+        ones, since a watching window writes there too (its commands, a measured baseline)."""
+        return remove_stale_temp_files(self.path) + sum(
+            remove_stale_temp_files(folder, older_than=0) for folder in (self.checkpoints_dir, self.samples_dir)
+        )
 
     def write_config(self, config: RunConfig) -> None:
         """Only a config that passes validation is written, so the folder can always be loaded again."""

@@ -44,13 +44,24 @@ def test_atomic_write_gives_the_users_mode_and_cleans_only_stale_temp_files(tmp_
 
 
 def test_a_run_start_removes_what_killed_writers_left(tmp_path):
+    """A checkpoint half saved by a writer killed a moment ago goes too: only the lock's holder writes there (it
+    stayed through --restart, resumes and later saves); the folder's own temp files wait until they are old."""
     folder = tmp_path / "run"
     train(folder, tiny_toy_config(steps=2, checkpoint_every=2))
     left = folder / "checkpoints" / ".latest.pt.x1y2.tmp"
     left.write_bytes(b"half a checkpoint")
     os.utime(left, (time.time() - 3600, time.time() - 3600))
-    TrainingSession.resume(RunDirectory.open(folder), total_steps=4)
+    TrainingSession.resume(RunDirectory.open(folder), total_steps=4).close()
     assert not left.exists()
+    fresh, grid, beside = (
+        folder / "checkpoints" / ".latest.pt.a1b2.tmp",
+        folder / "samples" / ".step_000004.png.c3d4.tmp",
+        folder / ".classifier_baseline.json.e5f6.tmp",  # a watching window's write in flight
+    )
+    for path in (fresh, grid, beside):
+        path.write_bytes(b"half")
+    TrainingSession.resume(RunDirectory.open(folder), total_steps=6).close()
+    assert not fresh.exists() and not grid.exists() and beside.exists()
 
 
 def test_a_fifo_in_an_image_folder_is_skipped_not_waited_on(tmp_path):
