@@ -53,6 +53,23 @@ def test_a_run_finished_in_the_window_is_carried_on_once_steps_goes_past_it(qtbo
     assert [s.step for s in RunDirectory(first).read_metrics()] == list(range(1, 16))
 
 
+def test_steps_typed_past_a_finished_run_say_continue_before_enter(qtbot, make_window):
+    """The button read Start while 1000 was typed into Steps, and the click that took the focus away continued
+    the run: the label follows each keystroke."""
+    from PySide6.QtTest import QTest
+
+    w = make_window(auto_config(steps=10))
+    with qtbot.waitSignal(w.controller.finished, timeout=30000):
+        w.start()
+    steps = w.form.widget("train.steps")
+    steps.selectAll()
+    QTest.keyClicks(steps, "1000")
+    assert w.controls.start_button.text() == "Continue" and w.controls.start_button.isEnabled()
+    steps.selectAll()
+    QTest.keyClicks(steps, "8")
+    assert w.controls.start_button.text() == "Start"
+
+
 def test_start_after_a_finished_run_begins_a_new_one_with_its_settings(qtbot, make_window):
     w = make_window(auto_config(steps=10))
     with qtbot.waitSignal(w.controller.finished, timeout=30000):

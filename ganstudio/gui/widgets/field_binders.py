@@ -57,8 +57,7 @@ class IntBinder(FieldBinder):
             int(spec.low if spec.low is not None else -SPIN_MAX),
             int(min(spec.high if spec.high is not None else SPIN_MAX, SPIN_MAX)),
         )
-        spin.setSingleStep(spec.step)
-        spin.setKeyboardTracking(False)
+        spin.setSingleStep(spec.step)  # each keystroke counts, as in a float's text field: Start's label follows it
         if spec.zero and spec.low == 0:
             spin.setSpecialValueText(spec.zero)
         return spin

@@ -221,8 +221,8 @@ class SetupForm(QWidget):
         return RunConfig(**sections, preset=None if name == CUSTOM else name)
 
     def commit_typing(self) -> None:
-        """A spin box takes what was typed on Enter or when the focus leaves it, so the form is not checked
-        at every keystroke: Ctrl+Return from inside one started the run with the number it had before."""
+        """A spin box whose text is not yet a number it takes (emptied, a lone "-") shows the number it holds
+        again before a run starts with that number, so the form shows what runs."""
         for spin in self.findChildren(QAbstractSpinBox):
             spin.interpretText()
 
