@@ -61,12 +61,18 @@ def _save(path: str, result: ClassifiedImages) -> str:
 
 
 def _measure(run_dir: str, should_stop: Callable[[], bool], progress: Callable[[int, int], None]) -> ClassifierReport:
+    from ganstudio.core.atomic import cannot_write_in
     from ganstudio.core.run_data import config_in_folder
-    from ganstudio.core.runlog import RunDirectory
+    from ganstudio.core.runlog import RunDirectory, RunError
     from ganstudio.core.semi.baseline import train_baseline, write_baseline
 
     run = RunDirectory.open(run_dir)
     config = config_in_folder(run.read_config(), run.path)
+    if (reason := cannot_write_in(run.path)) is not None:  # said before a minute of training, not after it
+        raise RunError(
+            f"{run.path} cannot be written ({reason}), and the baseline is kept there: copy the run folder somewhere "
+            "writable, open the copy and measure it there"
+        )
     report = train_baseline(config, should_stop=should_stop, progress=progress)
     write_baseline(run_dir, report, config)
     return report

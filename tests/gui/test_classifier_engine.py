@@ -235,6 +235,29 @@ def test_measuring_the_baseline_of_an_opened_folder_downloads_nothing_its_config
     assert not (tmp_path / "fetched-here").exists()
 
 
+def test_a_baseline_for_a_folder_that_cannot_be_written_is_refused_before_it_trains(
+    qtbot, make_window, tmp_path, monkeypatch
+):
+    """It trained for the whole measurement, then said the file could not be saved, and the number was lost. Root
+    writes through any mode, so the folder's answer to a write is planted where the job asks it."""
+    from ganstudio.core import atomic
+    from ganstudio.core.runlog import RunDirectory
+
+    cfg = semi_config(labelled_per_class=2, steps=10)
+    run = RunDirectory.create(tmp_path, "shared")
+    run.write_config(cfg)
+    real = atomic.cannot_write_in
+    monkeypatch.setattr(atomic, "cannot_write_in", lambda f: "Read-only file system" if f == run.path else real(f))
+    view = make_window().classifier
+    view.set_run_folder(str(run.path), cfg)
+    progressed = []
+    view.baseline_job.progressed.connect(lambda step, total: progressed.append(step))
+    with qtbot.waitSignal(view.baseline_job.failed, timeout=60000):
+        view.baseline_button.click()
+    assert view.baseline_label.text().startswith(f"Baseline not measured: {run.path} cannot be written (Read-only")
+    assert progressed == [] and not (run.path / BASELINE_FILE).exists()
+
+
 def test_a_new_run_refused_by_its_data_leaves_no_tab_acting_on_the_last_run(qtbot, semi_window, tmp_path):
     """A start refused after the views were emptied left the tab on the last run's folder: Measure baseline
     then trained and wrote over that run's baseline under an empty chart."""
