@@ -117,7 +117,7 @@ def _not_the_labels(path: str, shape: tuple[int, ...], count: int) -> str:
 
 def cmd_classify(args: argparse.Namespace) -> int:
     from ganstudio.core.semi.classifier import load_classifier
-    from ganstudio.core.semi.data import seen_in_training
+    from ganstudio.core.semi.data import training_overlap
     from ganstudio.core.semi.predictions import overwritten_by_predictions, write_predictions
     from ganstudio.core.semi.report import ClassifierReport
 
@@ -141,12 +141,6 @@ def cmd_classify(args: argparse.Namespace) -> int:
         _print_report(
             ClassifierReport.from_predictions(predicted, labels, names, f"the {len(labels):,} images of {args.images}")
         )
-    seen = int(seen_in_training(classifier.config, inputs.images).sum())
-    if seen:
-        print(
-            f"note: {'this image is' if len(inputs.images) == 1 else f'{seen:,} of these {len(inputs.images):,} images are'} "
-            "among the run's training images: D does "
-            "better on those than on new ones; `ganstudio eval CHECKPOINT --classifier` scores the held-out "
-            "split it never trained on"
-        )
+    if said := training_overlap(classifier.config, inputs.images).words():
+        print(f"note: {said}; `ganstudio eval CHECKPOINT --classifier` scores the held-out split it never trained on")
     return 0

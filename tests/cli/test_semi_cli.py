@@ -262,6 +262,35 @@ def test_classify_says_when_its_images_are_ones_the_run_trained_on(semi_run, tmp
     assert "training images" not in capsys.readouterr().out
 
 
+def test_classify_tells_the_images_whose_labels_d_trained_on_from_those_it_saw_unlabelled(semi_run, tmp_path, capsys):
+    """A 100-label run's note said D "does better" on 386 training images, only a few of whose labels it had:
+    the images the trainer itself was given labelled are counted apart."""
+    import torch
+
+    from ganstudio.core.checkpoint import load_checkpoint
+    from ganstudio.core.config import RunConfig
+    from ganstudio.core.semi.data import build_semi_data, held_out_set
+
+    checkpoint = semi_run / "checkpoints" / "latest.pt"
+    config = RunConfig.from_dict(load_checkpoint(checkpoint)["config"])
+    data = build_semi_data(config, torch.device("cpu"), download=False)
+    labelled = data.labelled_images[:10, 0].numpy()
+    labelled_rows = {row.tobytes() for row in data.labelled_images[:, 0].numpy()}
+    training = [image for image in data.unlabelled.images[:, 0].cpu().numpy() if image.tobytes() not in labelled_rows]
+    held_out, _ = held_out_set(config)
+    np.save(tmp_path / "mixed.npy", np.concatenate([labelled, np.stack(training[:5]), held_out.images[:5, 0]]))
+    assert main(["classify", str(checkpoint), str(tmp_path / "mixed.npy"), "--out", str(tmp_path / "m.csv")]) == 0
+    assert (
+        "note: 15 of these 20 images are among the run's training images, 10 of them among the 50 whose labels D "
+        "trained on, which it knows better than new ones;"
+    ) in capsys.readouterr().out
+    np.save(tmp_path / "unlabelled.npy", np.stack(training[:3]))
+    assert main(["classify", str(checkpoint), str(tmp_path / "unlabelled.npy"), "--out", str(tmp_path / "u.csv")]) == 0
+    assert "3 of these 3 images are among the run's training images, none of them one of the 50 whose labels" in (
+        capsys.readouterr().out
+    )
+
+
 def test_a_colour_run_classifies_pictures_in_colour_as_it_learnt_them(tmp_path, capsys):
     """Pictures were read in gray whatever the run: red and green of one brightness were one image to the
     D of an RGB run, which called them all green where eval --classifier scored it 100 %."""

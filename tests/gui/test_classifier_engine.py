@@ -58,7 +58,9 @@ def test_a_run_scores_live_and_its_checkpoint_classifies_a_dropped_image(qtbot, 
     np.save(tmp_path / "bundled.npy", bundled_fashion_images()[:100, 0])  # most of them the run trained on
     with qtbot.waitSignal(view.classify_job.done, timeout=30000):
         view.classify(str(tmp_path / "bundled.npy"))
-    assert "of them are among the run's training images" in view.result_label.text()  # as classify's CLI note
+    assert "77 of these 100 images are among the run's training images, none of them one of the 20 whose labels" in (
+        view.result_label.text()
+    )  # as classify's CLI note
 
 
 def test_a_file_that_is_not_an_image_is_refused_in_one_line(qtbot, semi_window, tmp_path):

@@ -393,8 +393,7 @@ class ClassifierView(QWidget):
         if result.skipped:
             text += f"; {len(result.skipped):,} skipped, not readable images: {first_named(result.skipped)}"
         if result.seen:
-            among = "it is" if len(result.names) == 1 else f"{result.seen:,} of them are"
-            text += f"; {among} among the run's training images, which D knows better than new ones"
+            text += f"; {result.seen}"
         if self.others_dropped:
             text += f"; the first of {self.others_dropped + 1} files dropped (drop a folder to classify them all)"
         self.classified_text = text
