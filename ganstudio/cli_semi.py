@@ -37,6 +37,7 @@ def add_classify_parser(sub: argparse._SubParsersAction) -> None:  # type: ignor
         type=output_file,
         help="the CSV to write: name, predicted class, one probability per class",
     )
+    classify.add_argument("--force", action="store_true", help="overwrite an existing --out file")
     classify.add_argument(
         "--labels",
         metavar="LABELS_IDX",
@@ -124,6 +125,8 @@ def cmd_classify(args: argparse.Namespace) -> int:
     out = Path(args.out)
     if (taken := overwritten_by_predictions(out, args.images, args.checkpoint, args.labels)) is not None:
         raise CliError(f"--out {out} is {taken}, which classify reads; write the predictions to another file")
+    if out.is_file() and not args.force:  # as sample refuses; a device or a pipe (/dev/stdout) is written into
+        raise CliError(f"--out {out} exists; use --force to overwrite it")
     classifier = load_classifier(args.checkpoint)
     inputs = classifier.read_inputs(args.images)
     names = classifier.class_names

@@ -44,11 +44,22 @@ def forged(checkpoint: Path, folder: Path, name: str, change) -> Path:
     return save_checkpoint(state, folder / name)
 
 
+def test_an_existing_out_file_is_kept_unless_force_is_given(checkpoint, images, tmp_path, capsys):
+    """The first run's 19 predictions were gone after a second classify into the same file, without a word."""
+    out = tmp_path / "predictions.csv"
+    out.write_text("earlier predictions\n")
+    assert main(["classify", str(checkpoint), str(images), "--out", str(out)]) == 2
+    assert capsys.readouterr().err == f"ganstudio: error: --out {out} exists; use --force to overwrite it\n"
+    assert out.read_text() == "earlier predictions\n"
+    assert main(["classify", str(checkpoint), str(images), "--out", str(out), "--force"]) == 0
+    assert out.read_text().startswith("name,predicted,")
+
+
 def test_out_through_a_link_writes_its_target_and_keeps_the_link(checkpoint, images, tmp_path):
     (tmp_path / "target.csv").write_text("old\n")
     (tmp_path / "link.csv").symlink_to(tmp_path / "target.csv")
     with contextlib.redirect_stdout(io.StringIO()):
-        assert main(["classify", str(checkpoint), str(images), "--out", str(tmp_path / "link.csv")]) == 0
+        assert main(["classify", str(checkpoint), str(images), "--out", str(tmp_path / "link.csv"), "--force"]) == 0
     assert (tmp_path / "link.csv").is_symlink()
     assert (tmp_path / "target.csv").read_text().startswith("name,predicted,")
 
