@@ -14,6 +14,7 @@ import signal
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -82,6 +83,9 @@ class DistributedLaunch(QObject):
         with tempfile.NamedTemporaryFile(prefix="ganstudio-launch-", suffix=".log", delete=False) as errors:
             self._error_file = errors.name
             self.process = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=errors)
+        # Reaped as it ends: once the window watches the folder nothing polls the child, which stayed a zombie
+        # until the next launch. poll() meanwhile says it runs (the waiting thread holds Popen's wait lock).
+        threading.Thread(target=self.process.wait, name="ganstudio-launch-reaper", daemon=True).start()
         self._waited_ms = 0
         self._cancelled = False
         self._launched_at = time.time()

@@ -78,3 +78,34 @@ def test_a_refused_continue_on_many_processes_says_why(qtbot, make_window, tmp_p
     assert w.errors.dialog.text().startswith("ganstudio: error:")
     assert not w.watch.active
     w.errors.dialog.close()
+
+
+def test_a_child_that_ends_while_the_window_watches_is_not_left_a_zombie(qtbot, make_window, tmp_path, monkeypatch):
+    """Once the window watched the folder nothing polled the launcher, which stayed <defunct> until the next
+    launch. The child here beats once, as rank 0 does when it holds the folder, and ends."""
+    import subprocess
+    import sys
+
+    from ganstudio.gui import distributed_launch
+
+    real = subprocess.Popen
+    script = (
+        "import sys, time; from ganstudio.core.control import FolderBridge; "
+        "b = FolderBridge(sys.argv[1]); b.state = 'running'; b.beat(); time.sleep(1)"
+    )
+
+    def beating_child(args, **kwargs):  # subprocess's own Popen: other children (a device probe) start as they are
+        if "--nproc" not in args:
+            return real(args, **kwargs)
+        return real([sys.executable, "-c", script, args[args.index("--out") + 1]], **kwargs)
+
+    monkeypatch.setattr(distributed_launch.subprocess, "Popen", beating_child)
+    config = tiny_toy_config(steps=100)
+    config.perf.processes = 2
+    w = make_window(config)
+    assert w.launcher.start(config, None, str(tmp_path / "runs"))
+    qtbot.waitUntil(lambda: not w.launcher.starting, timeout=START_TIMEOUT)
+    pid = w.launcher.process.pid
+    stat = Path(f"/proc/{pid}/stat")
+    qtbot.waitUntil(lambda: not stat.exists() or stat.read_text().split(") ")[1].startswith("Z"), timeout=30000)
+    assert not stat.exists()  # reaped, not <defunct>
