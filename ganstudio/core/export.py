@@ -524,6 +524,10 @@ def plan_regeneration(manifest_path: str | Path) -> Regeneration:
         raise ExportError(f"{manifest_path}: {exc}") from None
     if manifest.get("class_names", []) != list(snapshot.class_names):
         raise ExportError(f"the manifest's classes are not those of {checkpoint}")
+    if "image_classes" in manifest and manifest["image_classes"] != image_classes(spec, snapshot.class_names):
+        raise ExportError(  # a copy would record the spec's classes over the file's, and call the set the same
+            f"{manifest_path}: its image_classes are not the classes its spec draws (edited since it was saved?)"
+        )
     own = not Path(manifest["checkpoint"]).is_absolute()
     return Regeneration(snapshot, spec, checkpoint, manifest["checkpoint_sha256"], own)
 

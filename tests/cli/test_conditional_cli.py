@@ -76,6 +76,25 @@ def test_a_manifest_whose_seed_was_edited_regenerates_another_set_and_says_so_in
     assert said == f"regenerated the image set into {tmp_path / 'again'}: 4 of the 4 images differ from the saved set's"
 
 
+@pytest.mark.parametrize("edit", [{"class": "Spaceship"}, {"class": "Trouser", "towards": "Bag", "t": 0.5}])
+def test_a_manifest_whose_image_classes_were_edited_is_refused_in_one_line(
+    small_conditional_checkpoint, tmp_path, capsys, edit
+):
+    """A Sandal relabelled "Spaceship" (a class the model has not) regenerated "byte for byte the saved set's", its
+    copy's manifest saying Sandal again: the record a user reads was never compared with what the spec draws."""
+    spec = ImageSetSpec(mode="random", count=4, seed=3, label=5)
+    first = write_image_set(load_generator(small_conditional_checkpoint), spec, tmp_path / "set")
+    manifest = json.loads((first / "manifest.json").read_text())
+    manifest["image_classes"][0] = edit
+    (first / "manifest.json").write_text(json.dumps(manifest))
+    assert main(["sample", "--manifest", str(first / "manifest.json"), "--out", str(tmp_path / "again")]) == 2
+    assert capsys.readouterr().err == (
+        f"ganstudio: error: {first / 'manifest.json'}: its image_classes are not the classes its spec draws "
+        "(edited since it was saved?)\n"
+    )
+    assert not (tmp_path / "again").exists()
+
+
 def test_class_sweep_has_a_row_per_class(small_conditional_checkpoint, tmp_path):
     snapshot = load_generator(small_conditional_checkpoint)
     direction = torch.zeros(24)
