@@ -219,6 +219,8 @@ class RunFiles(QObject):
         from ganstudio.core.session import continue_check
 
         w.clear_run_views()
+        self.set_continuable(None)  # the run left: filling the form below must not be said as a change to it
+        w.statusBar().clearMessage()  # what was said of it ("Opened first at step 10; ...")
         last = 0
         for event in draw_scores(w, history):
             match event:

@@ -192,6 +192,18 @@ def test_an_opened_run_whose_checkpoint_cannot_be_loaded_says_so_at_once(qtbot, 
     assert w.plots.series.column("step").size  # its curves are shown all the same
 
 
+def test_opening_another_run_says_nothing_of_the_run_left(qtbot, make_window, tmp_path):
+    """The status bar said "Settings changed: Start begins a new run (first keeps its model, ...)" on opening
+    another folder: its settings filled the form while the run left was still the one Continue would carry on."""
+    trained_run(auto_config(steps=10), tmp_path / "first")
+    trained_run(auto_config(steps=10, batch_size=32), tmp_path / "second")
+    (tmp_path / "second" / "checkpoints" / "latest.pt").write_bytes(b"not a checkpoint")  # said in a dialog
+    w = make_window()
+    assert w.files.open_run(tmp_path / "first") and w.files.continuable is not None
+    assert w.files.open_run(tmp_path / "second")
+    assert "first" not in w.statusBar().currentMessage(), w.statusBar().currentMessage()
+
+
 def test_an_opened_run_whose_checkpoint_is_an_exported_generator_says_so_at_once(qtbot, make_window, tmp_path):
     """An image set's generator.pt copied over latest.pt opened as "raise Steps and Continue carries it on",
     and every press of Continue failed with "holds only a generator"."""
