@@ -188,7 +188,11 @@ class WatchMode(QObject):
         w.plots.clear()
         w.distribution.clear()
         w.classifier.clear()
-        w.statusBar().showMessage("The run's log began again: the run was trained over or went back", 8000)
+        w.statusBar().showMessage(
+            "The run's log was read again from its start: the run was carried on from its last checkpoint (the steps "
+            "logged after it dropped) or trained over",
+            8000,
+        )
 
     def _forget_log(self) -> None:
         """What was learnt from the log read so far: its last alarm and remedies, failure, stop and its reason."""
