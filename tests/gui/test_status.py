@@ -56,7 +56,7 @@ def test_the_sample_caption_says_the_step_its_picture_is_from(qtbot, make_window
         w.stop()
     stopped_at = load_checkpoint(Path(w.run_dir) / "checkpoints" / "latest.pt")["step"]
     assert w.samples.shown.step == stopped_at == w.controls.progress.value()
-    assert w.samples.caption.text() == f"step {stopped_at:,} (last trained)"
+    assert w.samples.caption.text() == f"step {stopped_at:,} (last picture)"
 
 
 def test_the_banner_says_the_step_its_alarm_was_raised_at(qtbot, make_window):

@@ -60,7 +60,7 @@ def test_history_slider_scrubs_back(qtbot, make_window):
     slider.setValue(0)
     assert w.samples.shown.step == 10 and "step 10" in w.samples.caption.text()
     slider.setValue(slider.maximum())
-    assert w.samples.caption.text() == "step 30 (last trained)"
+    assert w.samples.caption.text() == "step 30 (last picture)"
 
 
 def test_pause_step_resume_stop(qtbot, make_window):

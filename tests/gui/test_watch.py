@@ -408,11 +408,11 @@ def test_the_last_picture_of_a_watched_run_says_last_trained_once_it_has_ended(q
     if ending == "killed":
         w.watch.watcher.timeout_s = 1.0  # and it beats no more
         qtbot.waitUntil(lambda: w.banner.isVisible(), timeout=TIMEOUT)
-        qtbot.waitUntil(lambda: w.samples.caption.text() == "step 10 (last trained)", timeout=TIMEOUT)
+        qtbot.waitUntil(lambda: w.samples.caption.text() == "step 10 (last picture)", timeout=TIMEOUT)
         return
     bridge.close("done")  # the writer's last heartbeat says it ended; its last picture stays as it was
     qtbot.waitUntil(lambda: w.state is RunPhase.IDLE, timeout=TIMEOUT)
-    qtbot.waitUntil(lambda: w.samples.caption.text() == "step 10 (last trained)", timeout=TIMEOUT)
+    qtbot.waitUntil(lambda: w.samples.caption.text() == "step 10 (last picture)", timeout=TIMEOUT)
     # why Continue cannot carry it on is said with it, not left for a Start that stays Start to show
     assert (
         w.statusBar().currentMessage()

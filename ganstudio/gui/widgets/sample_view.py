@@ -182,9 +182,10 @@ class SampleView(QWidget):
 
 def _kind(frame: SampleFrame) -> str:
     """Which picture this is: a live one lags training by a second or two, a saved one may be long past; the
-    last one is of the step the run stopped at, which was "end of run" even for a run stopped at 47 of 5,000."""
+    last one was "end of run" even for a run stopped at 47 of 5,000, and "last trained" for a killed writer's
+    last live picture, steps short of where it got."""
     if frame.final:
-        return "last trained"
+        return "last picture"
     return "saved" if frame.saved else "live"
 
 
