@@ -83,6 +83,11 @@ def test_forged_idx_files_are_data_errors_not_crashes(tmp_path):
     (tmp_path / "nodims-idx3-ubyte").write_bytes(bytes([0, 0, 8, 0]))
     with pytest.raises(IdxError, match="no dimensions"):
         read_idx(tmp_path / "nodims-idx3-ubyte")
+    # 13 sizes, nine of them 0, were said as "holds more than the (10, 28, 28, 0, 0, ...) its header declares"
+    header = bytes([0, 0, 8, 13]) + b"".join(n.to_bytes(4, "big") for n in (10, 28, 28, 1, *[0] * 9))
+    (tmp_path / "thirteen-idx3-ubyte").write_bytes(header + bytes(10 * 28 * 28))
+    with pytest.raises(IdxError, match=r"declares 13 dimensions: images have 3 \(count, rows, columns\), labels 1"):
+        read_idx(tmp_path / "thirteen-idx3-ubyte")
     write_idx(tmp_path / "train-images-idx3-ubyte", np.zeros((0, 28, 28), np.uint8))
     write_idx(tmp_path / "train-labels-idx1-ubyte", np.zeros((0,), np.uint8))
     with pytest.raises(DataError, match="at least one"):
