@@ -233,6 +233,7 @@ class MainWindow(QMainWindow):
         self.controls.stop_button.clicked.connect(self.stop)
         self.banner.remedy_chosen.connect(self.apply_remedy)
         self.form.config_changed.connect(self._on_form_changed)
+        self.form.typing.connect(self.update_controls)
         self.classifier.scores_changed.connect(self._show_classifier_tab)
         self.snapshot_timer.timeout.connect(self._refresh_live_snapshot)
         self.tabs.currentChanged.connect(self._on_tab_changed)

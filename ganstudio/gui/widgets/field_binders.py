@@ -57,13 +57,21 @@ class IntBinder(FieldBinder):
             int(spec.low if spec.low is not None else -SPIN_MAX),
             int(min(spec.high if spec.high is not None else SPIN_MAX, SPIN_MAX)),
         )
-        spin.setSingleStep(spec.step)  # each keystroke counts, as in a float's text field: Start's label follows it
+        spin.setSingleStep(spec.step)
+        # The form is checked when a number is committed (Enter, focus out): typing 3000 again passed 3, 30 and 300,
+        # each a change that left the preset for good, and an emptied field trained the last digit left
+        spin.setKeyboardTracking(False)
         if spec.zero and spec.low == 0:
             spin.setSpecialValueText(spec.zero)
         return spin
 
     def value(self) -> int:
-        return self.widget.value()
+        """The number typed once the box would take it, before Enter commits it: Start's label follows it (it read
+        Start over a number that made it Continue, at the click that took the focus away)."""
+        spin = self.widget
+        if spin.hasAcceptableInput() and spin.text() != spin.specialValueText():
+            return spin.valueFromText(spin.cleanText())
+        return spin.value()
 
     def set_value(self, value: Any) -> None:
         self.widget.setValue(value)

@@ -83,6 +83,7 @@ def _breakable(text: str) -> str:
 
 class SetupForm(QWidget):
     config_changed = Signal(bool)  # whether the current config is valid
+    typing = Signal()  # a number is being typed into a spin box, not yet committed (config() has it already)
 
     def __init__(self, parent: QWidget | None = None, fashion_full_found: bool = False):
         super().__init__(parent)
@@ -151,6 +152,8 @@ class SetupForm(QWidget):
         dataset.currentIndexChanged.connect(self._on_dataset)
         for binder in self.binders.values():
             binder.on_change(self._on_edit)
+        for spin in self.findChildren(QAbstractSpinBox):
+            spin.lineEdit().textEdited.connect(self.typing)
         wrap_tooltips(self, [*(binder.widget for binder in self.binders.values()), *self._labels])
         self.set_config(preset(DEFAULT_PRESET))
 
@@ -221,8 +224,8 @@ class SetupForm(QWidget):
         return RunConfig(**sections, preset=None if name == CUSTOM else name)
 
     def commit_typing(self) -> None:
-        """A spin box whose text is not yet a number it takes (emptied, a lone "-") shows the number it holds
-        again before a run starts with that number, so the form shows what runs."""
+        """A spin box takes what was typed on Enter or when the focus leaves it, so the form is not checked
+        at every keystroke: Ctrl+Return from inside one started the run with the number it had before."""
         for spin in self.findChildren(QAbstractSpinBox):
             spin.interpretText()
 
