@@ -32,6 +32,19 @@ def test_every_class_on_every_rank_is_accepted():
     assert trainer.image_data.empty_classes() == []
 
 
+def test_a_semi_supervised_trainer_refuses_to_join_a_group_over_several_machines():
+    """One machine's torchrun sets the count before the config's checks; a group over several keeps its config's 1,
+    and its ranks trained a semi-supervised run unrefused."""
+    from ganstudio.core.config import ConfigError
+    from ganstudio.core.semi.trainer import SemiTrainer
+
+    cfg = tiny_image_config()
+    cfg.train.labelled_per_class = 2
+    trainer = SemiTrainer(cfg)
+    with pytest.raises(ConfigError, match="a semi-supervised run trains in one process, not 4"):
+        trainer.join(SimpleNamespace(rank=0, world_size=4))
+
+
 @pytest.fixture(scope="module")
 def saved_state(tmp_path_factory):
     trainer = Trainer(tiny_image_config())

@@ -106,6 +106,4 @@ def test_a_child_that_ends_while_the_window_watches_is_not_left_a_zombie(qtbot, 
     assert w.launcher.start(config, None, str(tmp_path / "runs"))
     qtbot.waitUntil(lambda: not w.launcher.starting, timeout=START_TIMEOUT)
     pid = w.launcher.process.pid
-    stat = Path(f"/proc/{pid}/stat")
-    qtbot.waitUntil(lambda: not stat.exists() or stat.read_text().split(") ")[1].startswith("Z"), timeout=30000)
-    assert not stat.exists()  # reaped, not <defunct>
+    qtbot.waitUntil(lambda: not Path(f"/proc/{pid}").exists(), timeout=30000)  # reaped: it stayed <defunct>

@@ -7,12 +7,12 @@ from __future__ import annotations
 import functools
 import hashlib
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import torch
 from torch import nn
 
-from ganstudio.core.config import RunConfig, check
+from ganstudio.core.config import ConfigError, RunConfig, check
 from ganstudio.core.device import select_device
 from ganstudio.core.models import build_models
 from ganstudio.core.semi.data import SemiData, build_semi_data
@@ -21,6 +21,9 @@ from ganstudio.core.semi.report import ClassifierReport
 from ganstudio.core.semi.scoring import score_classifier
 from ganstudio.core.trainer import Trainer
 from ganstudio.core.wording import first_named
+
+if TYPE_CHECKING:
+    from ganstudio.core.distributed import RankGroup
 
 CLASSIFIER_CLASSES = "classifier_classes"  # a semi-supervised checkpoint's key: the names of D's K outputs
 SPLIT_DIGEST = "split_digest"  # and its labelled and held-out images': a resume must find the same ones
@@ -42,6 +45,11 @@ class SemiTrainer(Trainer):
         chosen = device if isinstance(device, torch.device) else select_device(device or config.train.device)
         self.semi = semi if semi is not None else build_semi_data(config, chosen, download)
         super().__init__(config, data=self.semi.unlabelled, device=chosen, download=download)
+
+    def join(self, ranks: RankGroup) -> None:
+        """Refused in any group: on one machine the config's rule says so first (the session sets its process count
+        before its checks), but a group over several machines keeps its config's count, 1 here."""
+        raise ConfigError([("perf.processes", f"a semi-supervised run trains in one process, not {ranks.world_size}")])
 
     def _networks(self) -> tuple[nn.Module, nn.Module]:
         return build_models(self.config, class_logits=len(self.semi.class_names))
