@@ -118,7 +118,7 @@ def _not_the_labels(path: str, shape: tuple[int, ...], count: int) -> str:
 
 def cmd_classify(args: argparse.Namespace) -> int:
     from ganstudio.core.semi.classifier import load_classifier
-    from ganstudio.core.semi.data import training_overlap
+    from ganstudio.core.semi.data import training_note
     from ganstudio.core.semi.predictions import overwritten_by_predictions, write_predictions
     from ganstudio.core.semi.report import ClassifierReport
 
@@ -144,6 +144,6 @@ def cmd_classify(args: argparse.Namespace) -> int:
         _print_report(
             ClassifierReport.from_predictions(predicted, labels, names, f"the {len(labels):,} images of {args.images}")
         )
-    if said := training_overlap(classifier.config, inputs.images).words():
+    if said := training_note(classifier.config, inputs.images):
         print(f"note: {said}; `ganstudio eval CHECKPOINT --classifier` scores the held-out split it never trained on")
     return 0

@@ -29,7 +29,7 @@ class ClassifiedImages:
     class_names: tuple[str, ...]
     probabilities: np.ndarray  # float32 (N, K)
     skipped: list[str]  # files that were not readable images
-    seen: str  # how many of the images are among the run's training images, and its labelled ones ("": none)
+    training_note: str  # how many of the images are the run's training images, and its labelled ones ("": none)
 
 
 def one_line(error: BaseException) -> str:
@@ -42,14 +42,14 @@ def one_line(error: BaseException) -> str:
 
 def _classify(checkpoint: str, source: str, should_stop: Callable[[], bool]) -> ClassifiedImages:
     from ganstudio.core.semi.classifier import load_classifier
-    from ganstudio.core.semi.data import training_overlap
+    from ganstudio.core.semi.data import training_note
 
     classifier = load_classifier(checkpoint)
     inputs = classifier.read_inputs(source, should_stop)  # raises, in one line, when no image is readable
     probabilities = np.array(classifier.probabilities(inputs.images, should_stop), dtype=np.float32)  # a copy crosses
-    seen = training_overlap(classifier.config, inputs.images).words()
+    note = training_note(classifier.config, inputs.images)
     return ClassifiedImages(
-        source, checkpoint, list(inputs.names), tuple(classifier.class_names), probabilities, inputs.skipped, seen
+        source, checkpoint, list(inputs.names), tuple(classifier.class_names), probabilities, inputs.skipped, note
     )
 
 

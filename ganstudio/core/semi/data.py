@@ -180,61 +180,48 @@ def seen_in_training(config: RunConfig, images: np.ndarray) -> np.ndarray:
     accuracy over the bundled 10,000 counted the 8,000 the run trained on and flattered D, and the official
     test split holds those same 10,000. Only for data at fixed places (a checkpoint from elsewhere never
     chooses a folder to read); none when it is not on this machine."""
-    return _training_indices(config, images)[0] >= 0
+    train = _training_images(config, images)
+    return _among(images, train.images if train is not None else images[:0])
 
 
-@dataclass(frozen=True)
-class TrainingOverlap:
-    """How many images to classify are the run's training images, and how many of those carried their labels into
-    D's loss: only those can D have learnt by heart; the others it saw as unlabelled real images."""
-
-    images: int
-    seen: int  # among the run's training images
-    labelled: int  # among its labelled subset
-    subset: int  # the labelled subset's size
-
-    def words(self) -> str:
-        """A clause for a note ("" when none was seen): a user read "D does better on those" of 386 images only 4
-        of which it had the labels of, and 66 % on them against 71 % held out."""
-        if not self.seen:
-            return ""
-        which = "this image is" if self.images == 1 else f"{self.seen:,} of these {self.images:,} images are"
-        if not self.labelled:
-            labels = f"none of them one of the {self.subset:,} whose labels D trained on (it saw them unlabelled)"
-        else:
-            labels = (
-                f"{self.labelled:,} of them among the {self.subset:,} whose labels D trained on, which it knows better "
-                "than new ones"
-            )
-        return f"{which} among the run's training images, {labels}"
+def training_note(config: RunConfig, images: np.ndarray) -> str:
+    """How many of images are the run's training images, and how many of those carried their labels into D's loss
+    (only those can it know by heart; the others it saw as unlabelled real images): a clause for a note, "" when
+    none is. A note that D "does better" on all of them read as if every one had been labelled."""
+    train = _training_images(config, images)
+    if train is None:
+        return ""
+    seen = int(_among(images, train.images).sum())
+    if not seen:
+        return ""
+    t = config.train
+    assert train.labels is not None  # fashion-mnist's, at a fixed place
+    subset = labelled_subset(train.labels, t.labelled_per_class, t.seed, train.class_names)
+    labelled = int(_among(images, train.images[subset]).sum())
+    which = "this image is" if len(images) == 1 else f"{seen:,} of these {len(images):,} images are"
+    if labelled:
+        known = f"{labelled:,} of them among the {len(subset):,} whose labels D trained on, which it knows better"
+        return f"{which} among the run's training images, {known} than new ones"
+    return (
+        f"{which} among the run's training images, none of them one of the {len(subset):,} whose "
+        "labels D trained on (it saw them unlabelled)"
+    )
 
 
-def training_overlap(config: RunConfig, images: np.ndarray) -> TrainingOverlap:
-    """seen_in_training, and which of those are in the labelled subset (the run's seed draws it again)."""
-    indices, train = _training_indices(config, images)
-    found = indices[indices >= 0]
-    labelled = 0
-    subset = config.train.labelled_per_class * len(train.class_names) if train is not None else 0
-    if len(found) and train is not None and train.labels is not None and config.train.labelled_per_class:
-        chosen = labelled_subset(train.labels, config.train.labelled_per_class, config.train.seed, train.class_names)
-        labelled = int(np.isin(found, chosen).sum())
-    return TrainingOverlap(len(images), len(found), labelled, subset)
-
-
-def _training_indices(config: RunConfig, images: np.ndarray) -> tuple[np.ndarray, LoadedImages | None]:
-    """Each image's index among the run's training images (-1: not one), and those training images."""
-    none = np.full(len(images), -1, dtype=np.int64)
+def _training_images(config: RunConfig, images: np.ndarray) -> LoadedImages | None:
+    """The run's training images when they are on this machine at their fixed place and of the images' size."""
     if config.data.dataset not in KNOWN_PLACES:
-        return none, None
+        return None
     data = replace(config.data, path=None)
     try:
         train = training_part(load_images(data, download=False), data)
     except DataError:
-        return none, None
-    if images.shape[1:] != train.images.shape[1:]:  # pictures brought to another size: none is byte for byte
-        return none, train
-    rows_of = {
-        row.tobytes(): i for i, row in enumerate(np.ascontiguousarray(train.images).reshape(len(train.images), -1))
-    }
-    rows = np.ascontiguousarray(images).reshape(len(images), -1)
-    return np.fromiter((rows_of.get(row.tobytes(), -1) for row in rows), dtype=np.int64, count=len(rows)), train
+        return None
+    return train if images.shape[1:] == train.images.shape[1:] else None  # resized pictures: none byte for byte
+
+
+def _among(images: np.ndarray, known: np.ndarray) -> np.ndarray:
+    """Which of images are, byte for byte, one of known (bool, N)."""
+    rows = {row.tobytes() for row in np.ascontiguousarray(known).reshape(len(known), -1)}
+    flat = np.ascontiguousarray(images).reshape(len(images), -1)
+    return np.fromiter((row.tobytes() in rows for row in flat), dtype=bool, count=len(flat))

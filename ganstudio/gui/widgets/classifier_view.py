@@ -392,8 +392,8 @@ class ClassifierView(QWidget):
         self._show_probabilities(0)
         if result.skipped:
             text += f"; {len(result.skipped):,} skipped, not readable images: {first_named(result.skipped)}"
-        if result.seen:
-            text += f"; {result.seen}"
+        if result.training_note:
+            text += f"; {result.training_note}"
         if self.others_dropped:
             text += f"; the first of {self.others_dropped + 1} files dropped (drop a folder to classify them all)"
         self.classified_text = text
