@@ -16,7 +16,7 @@ from superqt.utils import create_worker
 from ganstudio.core.user_errors import io_reason
 
 if TYPE_CHECKING:
-    from ganstudio.core.semi.report import ClassifierReport
+    pass
 
 
 @dataclass(frozen=True)
@@ -58,24 +58,6 @@ def _save(path: str, result: ClassifiedImages) -> str:
 
     write_predictions(path, result.names, result.class_names, result.probabilities)
     return path
-
-
-def _measure(run_dir: str, should_stop: Callable[[], bool], progress: Callable[[int, int], None]) -> ClassifierReport:
-    from ganstudio.core.atomic import cannot_write_in
-    from ganstudio.core.run_data import config_in_folder
-    from ganstudio.core.runlog import RunDirectory, RunError
-    from ganstudio.core.semi.baseline import train_baseline, write_baseline
-
-    run = RunDirectory.open(run_dir)
-    config = config_in_folder(run.read_config(), run.path)
-    if (reason := cannot_write_in(run.path)) is not None:  # said before a minute of training, not after it
-        raise RunError(
-            f"{run.path} cannot be written ({reason}), and the baseline is kept there: copy the run folder somewhere "
-            "writable, open the copy and measure it there"
-        )
-    report = train_baseline(config, should_stop=should_stop, progress=progress)
-    write_baseline(run_dir, report, config)
-    return report
 
 
 def _on_all_cores(function: Callable[..., object], *args: object) -> object:
@@ -163,4 +145,6 @@ class BaselineJob(PoolJob):
             except RuntimeError:  # the tab was deleted while the baseline trained: nobody is left to show it
                 stop.set()
 
-        self._run(_measure, run_dir, stop.is_set, progress)
+        from ganstudio.core.semi.baseline import measure_run_baseline
+
+        self._run(measure_run_baseline, run_dir, stop.is_set, progress)

@@ -242,21 +242,21 @@ def test_a_baseline_for_a_folder_that_cannot_be_written_is_refused_before_it_tra
 ):
     """It trained for the whole measurement, then said the file could not be saved, and the number was lost. Root
     writes through any mode, so the folder's answer to a write is planted where the job asks it."""
-    from ganstudio.core import atomic
     from ganstudio.core.runlog import RunDirectory
+    from ganstudio.core.semi import baseline
 
     cfg = semi_config(labelled_per_class=2, steps=10)
     run = RunDirectory.create(tmp_path, "shared")
     run.write_config(cfg)
-    real = atomic.cannot_write_in
-    monkeypatch.setattr(atomic, "cannot_write_in", lambda f: "Read-only file system" if f == run.path else real(f))
+    real = baseline.cannot_write_in
+    monkeypatch.setattr(baseline, "cannot_write_in", lambda f: "Read-only file system" if f == run.path else real(f))
     view = make_window().classifier
     view.set_run_folder(str(run.path), cfg)
     progressed = []
     view.baseline_job.progressed.connect(lambda step, total: progressed.append(step))
     with qtbot.waitSignal(view.baseline_job.failed, timeout=60000):
         view.baseline_button.click()
-    assert view.baseline_label.text().startswith(f"Baseline not measured: {run.path} cannot be written (Read-only")
+    assert view.baseline_label.text().startswith(f"Baseline not measured: {run.path} cannot be written to (Read-only")
     assert progressed == [] and not (run.path / BASELINE_FILE).exists()
 
 

@@ -16,7 +16,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from ganstudio.core import schedules
-from ganstudio.core.atomic import atomic_write
+from ganstudio.core.atomic import atomic_write, cannot_write_in
 from ganstudio.core.augment import Augmenter
 from ganstudio.core.config import RunConfig, check
 from ganstudio.core.device import select_device
@@ -115,6 +115,26 @@ class MeasuredBaseline:
 
 def baseline_updates(config: RunConfig) -> int:
     return config.train.steps * config.train.k
+
+
+def measure_run_baseline(
+    run_dir: str, should_stop: Callable[[], bool], progress: Callable[[int, int], None]
+) -> ClassifierReport:
+    """A run folder's baseline, trained on its config and written there. A folder that cannot be written is said
+    before the training, not after it (the number measured was lost)."""
+    from ganstudio.core.run_data import config_in_folder
+    from ganstudio.core.runlog import RunDirectory, RunError
+
+    run = RunDirectory.open(run_dir)
+    config = config_in_folder(run.read_config(), run.path)
+    if (reason := cannot_write_in(run.path)) is not None:
+        raise RunError(
+            f"{run.path} cannot be written to ({reason}), and its baseline is kept there: copy the run folder "
+            "somewhere writable, open the copy and measure it there"
+        )
+    report = train_baseline(config, should_stop=should_stop, progress=progress)
+    write_baseline(run_dir, report, config)
+    return report
 
 
 def write_baseline(run_dir: str | Path, report: ClassifierReport, config: RunConfig) -> None:
