@@ -183,7 +183,7 @@ class TrainingSession:
         launch as many); None keeps the config's, as a run over many machines does."""
         lock = RunLock.acquire(run.path)
         try:
-            check(_on_processes(config, processes))
+            config = _with_processes(config, processes)
             run.check_own_folders()
             config = adopt_drawn(data_named_absolutely(config), run.path)
             trainer = build_trainer(config, run, device)
@@ -237,8 +237,7 @@ class TrainingSession:
     ) -> TrainingSession:
         on_disk, state, saved = _resumable(run)
         config, notes = resume_changes(saved, on_disk, overrides or [], total_steps, state["step"])
-        if processes not in (None, config.perf.processes):  # resume_changes checked the config as it was
-            check(_on_processes(config, processes))
+        config = _with_processes(config, processes)
         trainer = build_trainer(config, run, device, download=False)
         restore_trainer(trainer, state)
         if not trainer.weights_are_finite():  # saved by a version that kept a run's NaN weights
@@ -273,14 +272,14 @@ class TrainingSession:
         try:
             run.check_own_folders()
             on_disk = run.read_config()
-            config = check(_on_processes(on_disk.copy(), processes))
+            config = _with_processes(on_disk, processes)
             trainer = build_trainer(config, run, device, download=False)
             if prepare is not None:
                 prepare(trainer)
             check_room(run, trainer, config.train.steps, restarting=True)
-            run.clear_history()
             if config.to_dict() != on_disk.to_dict():
                 run.write_config(config)
+            run.clear_history()
         except BaseException:
             lock.put_back()
             raise
@@ -497,11 +496,13 @@ def continue_check(run: RunDirectory) -> ContinueCheck:
     return ContinueCheck(edits_refused(saved, on_disk), state["step"])
 
 
-def _on_processes(config: RunConfig, processes: int | None) -> RunConfig:
-    """config as `processes` processes train it; set before the checks, since some runs train in one only."""
+def _with_processes(config: RunConfig, processes: int | None) -> RunConfig:
+    """A checked copy of config as `processes` processes train it (None: as many as it says); set before the
+    checks, since some runs train in one only."""
+    config = config.copy()
     if processes is not None:
         config.perf.processes = processes
-    return config
+    return check(config)
 
 
 def _take_over(run: RunDirectory) -> None:
