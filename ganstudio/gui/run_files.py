@@ -71,9 +71,9 @@ class RunFiles(QObject):
     def adopt(self, run: RunDirectory, resume_step: int | None = None, written_elsewhere: bool = False) -> str | None:
         """Makes a run on disk the one Start carries on, with the config it has now (config.json holds the
         changes made while it trained): the form and the live panel show it. Returns why it cannot be.
-        resume_step: the step its last checkpoint holds, when known. written_elsewhere: a watched run, whose
-        folder another process wrote (and anyone may have edited): checked as opening a folder checks it
-        (continue_check), which reads the step; this window's own run wrote its checkpoint a moment ago."""
+        resume_step: the step this window's own run saved its last checkpoint at. written_elsewhere: a watched
+        run, whose folder another process wrote (and anyone may have edited): checked as opening a folder checks
+        it (continue_check), which reads the step from the checkpoint."""
         self.set_continuable(None)
         try:
             config = config_in_folder(run.read_config(), run.path)
@@ -241,8 +241,8 @@ class RunFiles(QObject):
         explored = self.explore_latest(run)  # what the explorer shows (a generator, a conditional run's rows)
         if explored is not None:
             w.explorer.unload(f"No generator to explore in {run.path.name}: {explored}")
-        problem, checkpoint_step = continue_check(run)  # whether Continue could carry it on, and from which step
-        problem = explored or problem
+        # whether Continue could carry it on, and from which step (a checkpoint the explorer could not read, no)
+        problem, checkpoint_step = (explored, None) if explored is not None else continue_check(run)
         saved = last if checkpoint_step is None else checkpoint_step
         self.set_continuable(run if problem is None else None, config, saved)
         w.run_dir = str(run.path)

@@ -322,7 +322,7 @@ class WatchMode(QObject):
         w.controls.show_position(step)
         w.controls.reset_rate()
         w.set_phase(RunPhase.IDLE)
-        why = w.files.adopt(self._watched_run, step, written_elsewhere=True)
+        why = w.files.adopt(self._watched_run, written_elsewhere=True)
         more = "; raise Steps to carry it on here" if why is None else f". {why}"
         self._show_label("finished")
         w.statusBar().showMessage(f"The watched run finished at step {step:,}{more}", 15000)
