@@ -209,7 +209,8 @@ def _write_all(descriptor: int, data: bytes, path: Path) -> None:
 
 def remove_stale_temp_files(folder: str | Path, older_than: float = STALE_SECONDS) -> int:
     """Deletes the temp files atomic_write leaves when its process is killed mid-write; returns how many.
-    Only names of its own pattern (.NAME.XXXX.tmp), and only old ones, so a write in flight is safe."""
+    Only names of its own pattern (.NAME.XXXX.tmp), and only old ones, so a write in flight is safe; older_than
+    0 (a folder only its caller writes) takes every one, a file stamped by a clock ahead of this one too."""
     folder = Path(folder)
     if not folder.is_dir():
         return 0
@@ -217,7 +218,7 @@ def remove_stale_temp_files(folder: str | Path, older_than: float = STALE_SECOND
     cutoff = time.time() - older_than
     for p in folder.glob(f".*{TMP_SUFFIX}"):
         try:
-            if p.is_file() and not p.is_symlink() and p.stat().st_mtime < cutoff:
+            if p.is_file() and not p.is_symlink() and (older_than <= 0 or p.stat().st_mtime < cutoff):
                 p.unlink()
                 removed += 1
         except OSError:

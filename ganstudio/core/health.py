@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 import torch
 
-from ganstudio.core.config import LIVE_SECTIONS, ConfigError, RunConfig, apply_override, validate
+from ganstudio.core.config import LIVE_SECTIONS, ConfigError, RunConfig, apply_override, preset, validate
 from ganstudio.core.events import Alarm, Remedy
 from ganstudio.core.stats import StepStats
 
@@ -44,7 +44,7 @@ NEVER_SPREAD_RATIO = 0.005
 NEVER_SPREAD_STEPS = 500
 VANISHING_NOISE = 0.1  # the instance noise a starved G's remedy offers
 # SGD steps by lr x gradient, with no per-weight scaling: at Adam's rates (2e-4, 1e-3) a G that never spread may
-# simply not have moved. A quarter of the 2014 MLP preset's 0.02 counts as slow.
+# simply not have moved. A quarter of the 2014 MLP preset's rate counts as slow.
 SLOW_SGD_LR = 0.005
 
 # The remedies that change the next run's setup. A watching window takes a remedy's setup change only when it is one
@@ -118,7 +118,7 @@ class HealthMonitor:
         self.last_raised[kind] = step
         remedies = tuple(r for r in remedies if not r.config or next_run_allows(self.config, r.config))
         remedies = tuple(r for r in remedies if not r.live or not self._has_already(r.live))
-        return [Alarm(kind, step, message, remedies)]
+        return [Alarm(kind, step, message, remedies[:3])]
 
     def _has_already(self, changes: dict[str, Any]) -> bool:
         return all(key in self.live and math.isclose(self.live[key], value) for key, value in changes.items())
@@ -223,14 +223,15 @@ class HealthMonitor:
                 f"{diversity:.3g} against {self.real_diversity:.3g} for real data."
             )
             if self.config.optim.name == "sgd" and self.lr_g < SLOW_SGD_LR:
+                paper = preset("paper-mlp-fashion").optim.lr_g
                 return self._raise(
                     "mode-collapse",
                     step,
                     f"{message} SGD at lr G {self.lr_g:g} may not have moved G yet: it takes larger rates than Adam "
-                    "(the 2014 MLP preset's are 0.02).",
+                    f"(the 2014 MLP preset's are {paper:g}).",
                     (
-                        Remedy("Both learning rates 10x", live={"lr_g": 10 * self.lr_g, "lr_d": 10 * self.lr_d}),
-                        *self._collapse_remedies()[:2],
+                        Remedy("Raise both learning rates 10x", live={"lr_g": 10 * self.lr_g, "lr_d": 10 * self.lr_d}),
+                        *self._collapse_remedies(),
                     ),
                 )
             return self._raise("mode-collapse", step, message, self._collapse_remedies())

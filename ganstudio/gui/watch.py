@@ -218,7 +218,8 @@ class RunWatcher(QObject):
 
     def _read_live_picture(self) -> None:
         """A new live picture, or the one shown again once the run has ended or its writer is lost (killed): the
-        run's last picture says so, as a window's own run does, not "live" long after the writer is gone. A writer heard from again makes its next picture live."""
+        run's last picture says so, as a window's own run does, not "live" long after the writer is gone. A
+        writer heard from again makes its next picture live."""
         path = live_picture_path(self.run.path)
         ended = self.finished or self.lost
         if self._changed("live", path) or (ended and not self._live_final and self._stamps["live"] is not None):

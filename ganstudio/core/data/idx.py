@@ -55,7 +55,7 @@ def read_idx(path: str | Path, max_bytes: int = MAX_IDX_BYTES, max_items: int | 
             dtype, ndim = _DTYPES[magic[2]], magic[3]
             if ndim == 0:
                 raise IdxError(f"{path} declares no dimensions: it holds no images or labels")
-            if ndim > 4:  # said of the 13 a forged header declared as its 13 sizes, nine of them 0
+            if ndim > 3:  # a forged header's many sizes, most of them 0, read as "holds more than" its shape
                 raise IdxError(f"{path} declares {ndim} dimensions: images have 3 (count, rows, columns), labels 1")
             sizes = fh.read(4 * ndim)
             if len(sizes) < 4 * ndim:

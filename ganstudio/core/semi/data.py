@@ -187,7 +187,8 @@ def seen_in_training(config: RunConfig, images: np.ndarray) -> np.ndarray:
 def training_note(config: RunConfig, images: np.ndarray) -> str:
     """How many of images are the run's training images, and how many of those carried their labels into D's loss
     (only those can it know by heart; the others it saw as unlabelled real images): a clause for a note, "" when
-    none is. A note that D "does better" on all of them read as if every one had been labelled."""
+    none is. A note that D "does better" on all of them read as if every one had been labelled, where most
+    were seen without their labels."""
     train = _training_images(config, images)
     if train is None:
         return ""
