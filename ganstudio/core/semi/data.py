@@ -181,7 +181,7 @@ def seen_in_training(config: RunConfig, images: np.ndarray) -> np.ndarray:
     test split holds those same 10,000. Only for data at fixed places (a checkpoint from elsewhere never
     chooses a folder to read); none when it is not on this machine."""
     train = _training_images(config, images)
-    return _among(images, train.images if train is not None else images[:0])
+    return _among(images, train.images) if train is not None else np.zeros(len(images), dtype=bool)
 
 
 def training_note(config: RunConfig, images: np.ndarray) -> str:
@@ -222,7 +222,7 @@ def _training_images(config: RunConfig, images: np.ndarray) -> LoadedImages | No
 
 
 def _among(images: np.ndarray, known: np.ndarray) -> np.ndarray:
-    """Which of images are, byte for byte, one of known (bool, N)."""
+    """Which of images are, byte for byte, one of known (bool, N); both hold at least one image."""
     rows = {row.tobytes() for row in np.ascontiguousarray(known).reshape(len(known), -1)}
     flat = np.ascontiguousarray(images).reshape(len(images), -1)
     return np.fromiter((row.tobytes() in rows for row in flat), dtype=bool, count=len(flat))
