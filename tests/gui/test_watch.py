@@ -389,7 +389,7 @@ def test_a_log_read_again_from_its_start_forgets_the_old_logs_stop_reason(qtbot,
     fresh = run.metrics_path.with_name("fresh.jsonl")
     fresh.write_text("\n".join(lines) + "\n")
     os.replace(fresh, run.metrics_path)  # the log written again, without the old stop
-    qtbot.waitUntil(lambda: "log began again" in w.statusBar().currentMessage(), timeout=TIMEOUT)
+    qtbot.waitUntil(lambda: "log was read again from its start" in w.statusBar().currentMessage(), timeout=TIMEOUT)
     supervisor.emit(StatsBatch(stats(20, 20)))
     bridge.close("stopped")
     qtbot.waitUntil(lambda: w.banner.isVisible() and "The run stopped" in w.banner.message.text(), timeout=TIMEOUT)
