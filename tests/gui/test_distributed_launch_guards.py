@@ -82,7 +82,8 @@ def test_a_refused_continue_on_many_processes_says_why(qtbot, make_window, tmp_p
 
 def test_a_child_that_ends_while_the_window_watches_is_not_left_a_zombie(qtbot, make_window, tmp_path, monkeypatch):
     """Once the window watched the folder nothing polled the launcher, which stayed <defunct> until the next
-    launch. The child here beats once, as rank 0 does when it holds the folder, and ends."""
+    launch. The child here beats once, as rank 0 does when it holds the folder, and ends when told (its stdin
+    closed), once the window watches."""
     import subprocess
     import sys
 
@@ -90,14 +91,14 @@ def test_a_child_that_ends_while_the_window_watches_is_not_left_a_zombie(qtbot, 
 
     real = subprocess.Popen
     script = (
-        "import sys, time; from ganstudio.core.control import FolderBridge; "
-        "b = FolderBridge(sys.argv[1]); b.state = 'running'; b.beat(); time.sleep(1)"
+        "import sys; from ganstudio.core.control import FolderBridge; "
+        "b = FolderBridge(sys.argv[1]); b.state = 'running'; b.beat(); sys.stdin.read()"
     )
 
     def beating_child(args, **kwargs):  # subprocess's own Popen: other children (a device probe) start as they are
         if "--nproc" not in args:
             return real(args, **kwargs)
-        return real([sys.executable, "-c", script, args[args.index("--out") + 1]], **kwargs)
+        return real([sys.executable, "-c", script, args[args.index("--out") + 1]], stdin=subprocess.PIPE, **kwargs)
 
     monkeypatch.setattr(distributed_launch.subprocess, "Popen", beating_child)
     config = tiny_toy_config(steps=100)
@@ -105,5 +106,7 @@ def test_a_child_that_ends_while_the_window_watches_is_not_left_a_zombie(qtbot, 
     w = make_window(config)
     assert w.launcher.start(config, None, str(tmp_path / "runs"))
     qtbot.waitUntil(lambda: not w.launcher.starting, timeout=START_TIMEOUT)
+    assert w.launcher.running  # watched while it runs, as a real launch is
+    w.launcher.process.stdin.close()  # the run ends
     pid = w.launcher.process.pid
     qtbot.waitUntil(lambda: not Path(f"/proc/{pid}").exists(), timeout=30000)  # reaped: it stayed <defunct>
