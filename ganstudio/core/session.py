@@ -167,6 +167,7 @@ class TrainingSession:
         past = [r["frechet"] for r in run.read_events("quality") if r["step"] <= trainer.step_count]
         self.best_frechet = min(past, default=float("inf"))
         self._best_due: float | None = None  # a new best score whose best.pt save_due_checkpoint writes
+        self._unlogged: list[StepStats] = []  # drained from the trainer, not yet in metrics.jsonl (a full disk)
 
     @classmethod
     def start(
@@ -408,8 +409,12 @@ class TrainingSession:
             self.run.append_event(record)
 
     def flush_stats(self) -> list[StepStats]:
-        stats = self.trainer.drain_stats()
-        self.run.append_metrics(stats)
+        """The steps' statistics, logged: those a failed write (a full disk) kept out of the log go first at the
+        next flush, not lost (the log had a gap for good, watchers and eval saw it too); a cut-short write is
+        taken back by append_run_file, so none is logged twice."""
+        self._unlogged += self.trainer.drain_stats()
+        self.run.append_metrics(self._unlogged)
+        stats, self._unlogged = self._unlogged, []
         return stats
 
     def picture(self) -> np.ndarray:

@@ -277,7 +277,10 @@ class Supervisor:
             return
         self.paused = paused
         if paused:  # the front end shows every finished step, and its picture, before it says "paused"
-            self._emit_stats(self._live_session.flush_stats())
+            try:
+                self._emit_stats(self._live_session.flush_stats())
+            except OSError:  # pausing for a full disk: the steps stay for the log's next write, shown then
+                pass
             self._picture(saved=False)
             self._last_picture = time.monotonic()
         self._emit(StateChanged(RunState.PAUSED if paused else RunState.RUNNING))

@@ -139,3 +139,32 @@ def test_eval_never_takes_a_path_or_download_from_a_checkpoint_from_elsewhere(tm
     assert real_data_for(tmp_path / "loose.pt", bundled)[0].dataset == "fashion-mnist"
     chosen, source = real_data_for(tmp_path / "loose.pt", cfg, "image-folder", str(tmp_path))
     assert (chosen.dataset, chosen.path, source) == ("image-folder", str(tmp_path), "--dataset")
+
+
+def test_statistics_a_full_disk_kept_out_of_the_log_are_logged_at_the_next_flush(tmp_path, monkeypatch):
+    """They were drained from the trainer, then the write failed: the log kept a gap for good (steps 6-10 here),
+    which a watching window and eval read too."""
+    import errno
+
+    import ganstudio.core.runlog as runlog
+
+    real, failed = runlog.append_run_file, []
+
+    def append(path, data):
+        if not failed and b'"step": 10' in data:
+            failed.append(path)
+            raise OSError(errno.ENOSPC, "No space left on device", str(path))
+        return real(path, data)
+
+    monkeypatch.setattr(runlog, "append_run_file", append)
+    session = TrainingSession.start(tiny_toy_config(steps=20, log_every=5), RunDirectory.at(tmp_path / "run"))
+    try:
+        while not session.done:
+            try:
+                session.advance()
+            except OSError:
+                assert session.step == 10
+        assert failed
+        assert [s.step for s in session.run.read_metrics()] == list(range(1, 21))
+    finally:
+        session.close()
