@@ -326,3 +326,20 @@ def test_a_picture_gets_the_same_probabilities_alone_and_among_pictures_of_other
     alone = next(csv.reader((tmp_path / "alone.csv").open().readlines()[1:]))
     among = next(row for row in csv.reader((tmp_path / "among.csv").open()) if row[0] == "a.png")
     assert alone[1:] == among[1:]
+
+
+def test_a_note_on_a_copy_of_the_full_set_without_its_labels_says_only_what_it_knows(semi_run, monkeypatch):
+    """fashion-mnist-full trains on its folder as it is, labels or not: one without its labels file ended the
+    note in an assert's traceback. Its images are still known as training images; whose labels D had is not."""
+    from dataclasses import replace
+
+    import ganstudio.core.semi.data as semi_data
+    from ganstudio.core.checkpoint import load_checkpoint
+    from ganstudio.core.config import RunConfig
+
+    config = RunConfig.from_dict(load_checkpoint(semi_run / "checkpoints" / "latest.pt")["config"])
+    config.data.dataset = "fashion-mnist-full"
+    bundled = semi_data.load_images(replace(config.data, dataset="fashion-mnist"), False)
+    monkeypatch.setattr(semi_data, "load_images", lambda data, download=True: replace(bundled, labels=None))
+    images = bundled_fashion_images()[:50]
+    assert semi_data.training_note(config, images) == "50 of these 50 images are among the run's training images"

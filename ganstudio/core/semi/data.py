@@ -195,18 +195,18 @@ def training_note(config: RunConfig, images: np.ndarray) -> str:
     seen = int(_among(images, train.images).sum())
     if not seen:
         return ""
-    t = config.train
-    assert train.labels is not None  # fashion-mnist's, at a fixed place
-    subset = labelled_subset(train.labels, t.labelled_per_class, t.seed, train.class_names)
-    labelled = int(_among(images, train.images[subset]).sum())
     which = "this image is" if len(images) == 1 else f"{seen:,} of these {len(images):,} images are"
+    among = f"{which} among the run's training images"  # a copy here without its labels says no more
+    if train.labels is None:
+        return among
+    try:  # the labels on this machine draw the subset again, as the run drew it
+        subset = labelled_subset(train.labels, config.train.labelled_per_class, config.train.seed, train.class_names)
+    except DataError:
+        return among
+    labelled = int(_among(images, train.images[subset]).sum())
     if labelled:
-        known = f"{labelled:,} of them among the {len(subset):,} whose labels D trained on, which it knows better"
-        return f"{which} among the run's training images, {known} than new ones"
-    return (
-        f"{which} among the run's training images, none of them one of the {len(subset):,} whose "
-        "labels D trained on (it saw them unlabelled)"
-    )
+        return f"{among}, {labelled:,} of them among the {len(subset):,} whose labels D trained on, which it knows better than new ones"
+    return f"{among}, none of them one of the {len(subset):,} whose labels D trained on (it saw them unlabelled)"
 
 
 def _training_images(config: RunConfig, images: np.ndarray) -> LoadedImages | None:
