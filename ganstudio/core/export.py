@@ -532,9 +532,9 @@ def plan_regeneration(manifest_path: str | Path) -> Regeneration:
     return Regeneration(snapshot, spec, checkpoint, manifest["checkpoint_sha256"], own)
 
 
-def regenerate(manifest_path: str | Path, out: str | Path, progress: Callable[[int, int], None] | None = None) -> Path:
+def regenerate(manifest_path: str | Path, out: str | Path) -> Path:
     """Rebuilds an image set from its manifest."""
-    return plan_regeneration(manifest_path).write(out, progress)
+    return plan_regeneration(manifest_path).write(out)
 
 
 def sets_folder_for(checkpoint: str | Path) -> Path:

@@ -16,7 +16,7 @@ from superqt.utils import create_worker
 from ganstudio.core.user_errors import io_reason
 
 if TYPE_CHECKING:
-    pass
+    from ganstudio.core.semi.report import ClassifierReport
 
 
 @dataclass(frozen=True)
@@ -58,6 +58,12 @@ def _save(path: str, result: ClassifiedImages) -> str:
 
     write_predictions(path, result.names, result.class_names, result.probabilities)
     return path
+
+
+def _measure(run_dir: str, should_stop: Callable[[], bool], progress: Callable[[int, int], None]) -> ClassifierReport:
+    from ganstudio.core.semi.baseline import measure_run_baseline  # torch, on the worker's thread
+
+    return measure_run_baseline(run_dir, should_stop, progress)
 
 
 def _on_all_cores(function: Callable[..., object], *args: object) -> object:
@@ -145,6 +151,4 @@ class BaselineJob(PoolJob):
             except RuntimeError:  # the tab was deleted while the baseline trained: nobody is left to show it
                 stop.set()
 
-        from ganstudio.core.semi.baseline import measure_run_baseline
-
-        self._run(measure_run_baseline, run_dir, stop.is_set, progress)
+        self._run(_measure, run_dir, stop.is_set, progress)

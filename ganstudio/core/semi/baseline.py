@@ -24,6 +24,8 @@ from ganstudio.core.fast_path import resolve_fast_path
 from ganstudio.core.models import build_models
 from ganstudio.core.models.layers import draw_noise_from
 from ganstudio.core.optimizers import make_optimizer
+from ganstudio.core.run_data import config_in_folder
+from ganstudio.core.runlog import RunDirectory, RunError
 from ganstudio.core.semi.baseline_rules import baseline_problem
 from ganstudio.core.semi.data import SemiData, build_semi_data
 from ganstudio.core.semi.report import BASELINE_FILE, ClassifierReport
@@ -122,9 +124,6 @@ def measure_run_baseline(
 ) -> ClassifierReport:
     """A run folder's baseline, trained on its config and written there. A folder that cannot be written is said
     before the training, not after it (the number measured was lost)."""
-    from ganstudio.core.run_data import config_in_folder
-    from ganstudio.core.runlog import RunDirectory, RunError
-
     run = RunDirectory.open(run_dir)
     config = config_in_folder(run.read_config(), run.path)
     if (reason := cannot_write_in(run.path)) is not None:
