@@ -38,6 +38,9 @@ class FieldBinder:
     def on_change(self, callback: Callable[[], None]) -> None:
         raise NotImplementedError
 
+    def on_typing(self, callback: Callable[[], None]) -> None:
+        """Called as text is typed that value() reads before on_change's callback: a spin box's uncommitted number."""
+
     def typing_problem(self) -> str:
         """What is wrong with the text as typed, before the validator sees a value: "" when nothing."""
         return ""
@@ -78,6 +81,9 @@ class IntBinder(FieldBinder):
 
     def on_change(self, callback: Callable[[], None]) -> None:
         self.widget.valueChanged.connect(callback)
+
+    def on_typing(self, callback: Callable[[], None]) -> None:
+        self.widget.lineEdit().textEdited.connect(lambda _text: callback())
 
 
 class FloatBinder(FieldBinder):

@@ -152,8 +152,7 @@ class SetupForm(QWidget):
         dataset.currentIndexChanged.connect(self._on_dataset)
         for binder in self.binders.values():
             binder.on_change(self._on_edit)
-        for spin in self.findChildren(QAbstractSpinBox):
-            spin.lineEdit().textEdited.connect(self.typing)
+            binder.on_typing(self.typing.emit)
         wrap_tooltips(self, [*(binder.widget for binder in self.binders.values()), *self._labels])
         self.set_config(preset(DEFAULT_PRESET))
 
