@@ -162,20 +162,28 @@ class RunFiles(QObject):
             return
         w = self.window
         w.watch.stop()
-        self.set_continuable(None)
+        self.leave_run()
         w.run_dir = None
         w.explorer.set_run_folder(None)
         w.classifier.set_run_folder(None)
-        w.banner.hide()
         w.setWindowTitle("GAN Studio")  # it named the run left
-        w.clear_run_views()
         w.controls.show_position(0)
-        w.controls.reset_rate()
         w.form.binders["train.device"].set_value(w.settings.default_device)  # Preferences' default device
         w.update_controls()
         # said, since a form that already holds the setup wanted shows no change; and it replaces "The watched
         # run finished ...; press Continue", which spoke of the run left
         w.statusBar().showMessage("New run: Start trains the setup on the left from step 0, in a new run folder", 8000)
+
+    def leave_run(self) -> None:
+        """Forgets the run the window showed, before it shows another or none: its views, its Continue, its
+        banner, its rate, and what the status bar said of it. Open, watch and New run each did this in their own
+        copy, and the copies drifted apart (an opened run was told of the run left)."""
+        w = self.window
+        w.clear_run_views()
+        self.set_continuable(None)
+        w.banner.hide()
+        w.controls.reset_rate()
+        w.statusBar().clearMessage()
 
     def folder_to_browse(self) -> str:
         """Where the run folder dialogs start: beside the run folder last chosen in one (runs kept elsewhere were
@@ -218,9 +226,7 @@ class RunFiles(QObject):
         from ganstudio.core.imaging import load_png
         from ganstudio.core.session import continue_check
 
-        w.clear_run_views()
-        self.set_continuable(None)  # the run left: filling the form below must not be said as a change to it
-        w.statusBar().clearMessage()  # what was said of it ("Opened first at step 10; ...")
+        self.leave_run()  # before the form is filled: that must not be said as a change to the run left
         last = 0
         for event in draw_scores(w, history):
             match event:
@@ -246,8 +252,6 @@ class RunFiles(QObject):
         saved = last if checkpoint_step is None else checkpoint_step
         self.set_continuable(run if problem is None else None, config, saved)
         w.run_dir = str(run.path)
-        w.controls.reset_rate()
-        w.banner.hide()
         w.explorer.set_run_folder(w.run_dir)
         w.classifier.set_run_folder(w.run_dir, config)
         w.samples.set_class_names(() if explored else w.explorer.state.grid_row_names)  # a conditional run's rows

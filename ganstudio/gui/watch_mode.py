@@ -87,10 +87,7 @@ class WatchMode(QObject):
         self._forget_log()  # the last folder's are not this one's
         self._writer_stopped = False
         self._length_read_at = -1  # the step config.json was last read again at, for a longer run
-        w.clear_run_views()
-        w.banner.hide()
-        w.controls.reset_rate()
-        w.files.set_continuable(None)
+        w.files.leave_run()
         w.form.set_config(config)
         w.live.load(config)
         w.run_dir = str(run.path)
@@ -112,7 +109,6 @@ class WatchMode(QObject):
         watcher.snapshot_ready.connect(self._on_snapshot)
         w.set_phase(RunPhase.STARTING)
         self._show_label()
-        w.statusBar().clearMessage()  # what it said was of the run left ("raise Steps and Continue carries it on")
         self._explore_newest()
         w.snapshot_timer.start()
         watcher.start()
