@@ -89,10 +89,6 @@ class RunConfig:
             raise ConfigError(problems)
         return cls(preset=raw.get("preset"), **built)
 
-    @classmethod
-    def from_json(cls, text: str) -> RunConfig:
-        return cls.from_dict(parse_json(text, "config"))
-
     def copy(self) -> RunConfig:
         return copy.deepcopy(self)
 
@@ -296,7 +292,15 @@ def validate(config: RunConfig) -> list[tuple[str, str]]:
         need(m.pack == 1, "model.pack", "PacGAN is built for DCGAN and the 2014 MLP; set pack 1")
         need(not m.minibatch_std, "model.minibatch_std", "is built for DCGAN and the 2014 MLP; set it off")
         need(not m.spectral_norm, "model.spectral_norm", "the 2016 MLP normalises its weights itself; set it off")
-    need(t.batch_size % m.pack == 0, "train.batch_size", f"must be a multiple of the PacGAN pack size ({m.pack})")
+    processes = config.perf.processes
+    need(  # one rule, said once: a batch split over the processes splits each share into packs
+        t.batch_size % (processes * m.pack) == 0,
+        "train.batch_size",
+        f"must be a multiple of the PacGAN pack size ({m.pack})"
+        if processes == 1
+        else f"must split evenly over the {processes} processes (a multiple of processes x pack size, "
+        f"{processes * m.pack})",
+    )
     if m.conditional != "off":
         need(
             not d.is_toy or d.dataset in LABELLED_TOY_DATASETS,
@@ -349,11 +353,6 @@ def validate(config: RunConfig) -> list[tuple[str, str]]:
         config.perf.autocast != "fp16" or (lo.kind != "wgan-gp" and not lo.r1_gamma),
         "perf.autocast",
         "fp16 cannot carry the gradient penalties (wgan-gp, R1) through its loss scaling; use bf16",
-    )
-    need(
-        config.perf.processes == 1 or t.batch_size % (config.perf.processes * m.pack) == 0,  # one: the pack's rule
-        "train.batch_size",
-        f"must split evenly over the {config.perf.processes} processes (a multiple of processes x pack size)",
     )
     problems += semi_supervised_problems(config)
     return problems
@@ -433,20 +432,19 @@ def load_config(path: str | Path) -> RunConfig:
         raise ConfigError([("config", f"file not found: {path}")]) from None
     except OSError as exc:
         raise ConfigError([("config", f"cannot read {path}: {exc.strerror}")]) from None
-    return config_from_bytes(raw, str(path))
+    return check(RunConfig.from_dict(config_json(raw, str(path))))
 
 
-def config_from_bytes(raw: bytes, name: str, saved: bool = False) -> RunConfig:
-    """A config file's first MAX_CONFIG_BYTES + 1 bytes as a checked config: a `--config` file and a run's
-    config.json (saved: see saved_config) alike. A byte-order mark (Notepad's "UTF-8") is no JSON error."""
+def config_json(raw: bytes, name: str) -> Any:
+    """A config file's first MAX_CONFIG_BYTES + 1 bytes as parsed JSON, not yet a config: a `--config` file and a
+    run's config.json (see saved_config) alike. A byte-order mark (Notepad's "UTF-8") is no JSON error."""
     if len(raw) > MAX_CONFIG_BYTES:
         raise ConfigError([("config", f"{name} is over {MAX_CONFIG_BYTES // 1024} KiB; a config is a few KiB")])
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError:
         raise ConfigError([("config", f"{name} is not UTF-8 text")]) from None
-    raw_config = parse_json(text, "config")
-    return saved_config(raw_config) if saved else check(RunConfig.from_dict(raw_config))
+    return parse_json(text, "config")
 
 
 def saved_config(raw: Any) -> RunConfig:

@@ -22,8 +22,9 @@ from ganstudio.core.config import (
     ConfigError,
     RunConfig,
     check,
-    config_from_bytes,
+    config_json,
     parse_json,
+    saved_config,
 )
 from ganstudio.core.events import CLASS_SCORES, CLASS_TABLES, Event, StatsBatch, event_from_record
 from ganstudio.core.run_file import NotARunFile, append_run_file, check_run_file, read_run_file, run_file_lines
@@ -285,7 +286,7 @@ class RunDirectory:
 
     def read_config(self) -> RunConfig:
         try:
-            return config_from_bytes(read_run_file(self.config_path, MAX_CONFIG_BYTES + 1), "the file", saved=True)
+            return saved_config(config_json(read_run_file(self.config_path, MAX_CONFIG_BYTES + 1), "the file"))
         except ConfigError as exc:
             raise RunError(f"{self.config_path}: {exc}") from None
         except OSError as exc:

@@ -67,7 +67,8 @@ def test_label_smoothing_with_a_critic_loss_is_refused_not_ignored(kind):
 
 def test_one_mistake_is_said_once_not_again_by_a_rule_it_also_breaks():
     """Adaptive augmentation on toy data was also told to switch an augmentation on; a pack of 3 was told the
-    batch must split over "the 1 processes" after the pack's own rule."""
+    batch must split over "the 1 processes" after the pack's own rule, and a pack of 3 on 2 processes was told
+    both rules."""
     toy = preset("gaussian-1d")
     toy.train.augment_adaptive = True
     assert validate(toy) == [("train.augment_adaptive", "augmentation transforms images; toy distributions have none")]
@@ -76,7 +77,11 @@ def test_one_mistake_is_said_once_not_again_by_a_rule_it_also_breaks():
     assert validate(packed) == [("train.batch_size", "must be a multiple of the PacGAN pack size (3)")]
     packed.model.pack, packed.perf.processes = 1, 3
     assert validate(packed) == [
-        ("train.batch_size", "must split evenly over the 3 processes (a multiple of processes x pack size)")
+        ("train.batch_size", "must split evenly over the 3 processes (a multiple of processes x pack size, 3)")
+    ]
+    packed.model.pack, packed.perf.processes = 3, 2  # both rules broken: one line, the one that names both
+    assert validate(packed) == [
+        ("train.batch_size", "must split evenly over the 2 processes (a multiple of processes x pack size, 6)")
     ]
 
 
