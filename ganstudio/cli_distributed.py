@@ -224,13 +224,14 @@ def launch(args: argparse.Namespace, asked: cli_train.ProcessesAsked) -> int:
     # What rank 0 would refuse is refused here, in one line, before torchrun starts N processes.
     timeout_s()
     cli_train.check_train_arguments(args)
-    config = RunDirectory.open(args.resume).read_config() if args.resume else cli_train.config_from_args(args)
+    continuing = RunDirectory.open(args.resume) if args.resume else None
+    config = continuing.read_config() if continuing is not None else cli_train.config_from_args(args)
     config.perf.processes = nproc
     check(config)
     _check_devices(args.device or config.train.device, nproc, asked.source)
     made: RunDirectory | None = None  # the folder this launch made, taken back if the run never began
-    if args.resume:
-        run_dir = str(RunDirectory.open(args.resume).path)
+    if continuing is not None:
+        run_dir = str(continuing.path)
     else:
         from ganstudio.core.session import check_inception
 
