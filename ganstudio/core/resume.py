@@ -95,7 +95,10 @@ def _cannot_change(refused: list[str]) -> ConfigError:
 
 
 def _refused(edits: dict[str, object]) -> list[str]:
-    return [f"{key} (edited in config.json)" for key in edits if key not in RESUMABLE_FIELDS]
+    """The fields config.json holds otherwise than the checkpoint, named once: which of the two was changed is
+    not known (a checkpoint copied in from another run reads as a config.json edit)."""
+    refused = [key for key in edits if key not in RESUMABLE_FIELDS]
+    return [f"{', '.join(refused)} (config.json differs from the checkpoint)"] if refused else []
 
 
 def edits_refused(saved: RunConfig, on_disk: RunConfig) -> str | None:

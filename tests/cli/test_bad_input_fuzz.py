@@ -295,7 +295,7 @@ def test_resume_refusals_leave_the_run_folder_as_it_was(trained_run, tmp_path, c
     (run / "config.json").write_text(json.dumps(edited))
     before = tree_state(run)
     rc = main(["train", "--resume", str(run), "--steps", "9"])
-    assert "model.width" in assert_one_line_error(rc, capsys)
+    assert "model.width (config.json differs from the checkpoint)" in assert_one_line_error(rc, capsys)
     assert tree_state(run) == before
 
 

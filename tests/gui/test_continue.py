@@ -239,7 +239,7 @@ def test_an_opened_run_whose_config_json_no_longer_fits_its_checkpoint_says_so_a
     assert w.files.open_run(tmp_path / "cli-run")
     assert w.errors.dialog is not None and w.errors.dialog.windowTitle() == "This run cannot be continued"
     text = w.errors.dialog.text()
-    assert "model.width (edited in config.json): cannot change when a run continues" in text, text
+    assert "model.width (config.json differs from the checkpoint): cannot change when a run continues" in text, text
     assert "lr_g" not in text and "Start begins a new run" in text
     assert w.files.continuable is None
     w.form.widget("train.steps").setValue(20)

@@ -733,7 +733,11 @@ def test_a_dead_writers_run_that_cannot_be_continued_says_why_and_offers_no_cont
     run.config_path.write_text(json.dumps(edited))
     w = watching_a_dead_writer(qtbot, make_window, run)
     text = w.banner.message.text()
-    said = "holds only a generator" if broken == "exported generator" else "model.width (edited in config.json)"
+    said = (
+        "holds only a generator"
+        if broken == "exported generator"
+        else "model.width (config.json differs from the checkpoint)"
+    )
     assert "has not been heard from" in text and "It cannot be continued: " in text and said in text, text
     assert not [b for b in w.banner.remedy_buttons if b.objectName() == "continueHereButton"]
     assert w.files.continuable is None and w.controls.start_button.text() == "Start"
