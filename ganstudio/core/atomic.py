@@ -6,6 +6,7 @@ import contextlib
 import errno
 import os
 import re
+import shutil
 import stat
 import sys
 import tempfile
@@ -23,6 +24,9 @@ def _umask() -> int:
     mask = os.umask(0)
     os.umask(mask)
     return mask
+
+
+PARTIAL_FOLDER = re.compile(r"\..+\.partial-[a-z0-9_]{8}")  # partial_folder's names: mkdtemp's eight characters
 
 
 def partial_folder(dest: Path) -> Path:
@@ -220,6 +224,28 @@ def remove_stale_temp_files(folder: str | Path, older_than: float = STALE_SECOND
         try:
             if p.is_file() and not p.is_symlink() and (older_than <= 0 or p.stat().st_mtime < cutoff):
                 p.unlink()
+                removed += 1
+        except OSError:
+            continue
+    return removed
+
+
+def remove_stale_partial_folders(folder: str | Path, older_than: float = STALE_SECONDS) -> int:
+    """Deletes the hidden folders partial_folder makes that a process killed mid-write left (an image set of
+    thousands of pictures otherwise stays, unseen, for good); returns how many. Only its own names, and only
+    those in which nothing was written for older_than seconds: another process's export in flight keeps writing."""
+    cutoff = time.time() - older_than
+    try:
+        found = [p for p in Path(folder).iterdir() if PARTIAL_FOLDER.fullmatch(p.name)]
+    except OSError:
+        return 0
+    removed = 0
+    for p in found:
+        try:
+            if p.is_symlink() or not p.is_dir():
+                continue
+            if max([p.lstat().st_mtime, *(e.lstat().st_mtime for e in p.iterdir())]) < cutoff:
+                shutil.rmtree(p)
                 removed += 1
         except OSError:
             continue

@@ -26,7 +26,7 @@ import numpy as np
 import torch
 
 from ganstudio import __version__
-from ganstudio.core.atomic import cannot_write_in, partial_folder
+from ganstudio.core.atomic import cannot_write_in, partial_folder, remove_stale_partial_folders
 from ganstudio.core.checkpoint import CheckpointError
 from ganstudio.core.config import ConfigError, parse_json
 from ganstudio.core.imaging import image_grid, upscale_nearest, with_row_names
@@ -372,6 +372,7 @@ def write_image_set(
     parent = dest.parent
     z = latents_for(spec, snapshot.latent_dim, snapshot.num_classes)
     weights = class_weights_for(spec, snapshot.num_classes)
+    remove_stale_partial_folders(parent)  # what an export killed mid-write left there
     try:
         tmp = partial_folder(dest)
     except OSError as exc:

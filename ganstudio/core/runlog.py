@@ -15,7 +15,13 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeGuard
 
-from ganstudio.core.atomic import atomic_write, cannot_write_in, make_subfolder, remove_stale_temp_files
+from ganstudio.core.atomic import (
+    atomic_write,
+    cannot_write_in,
+    make_subfolder,
+    remove_stale_partial_folders,
+    remove_stale_temp_files,
+)
 from ganstudio.core.config import (
     MAX_CONFIG_BYTES,
     PRESET_NAME,
@@ -274,9 +280,11 @@ class RunDirectory:
         """Temp files that killed writers left in the folder, its checkpoints and samples, for the process that has
         just taken its lock: in checkpoints/ and samples/, which only that process writes, a half-saved checkpoint
         goes however fresh (a resume a moment after a kill -9 kept it for good); in the folder itself only old
-        ones, since a watching window writes there too (its commands, a measured baseline)."""
-        return remove_stale_temp_files(self.path) + sum(
-            remove_stale_temp_files(folder, older_than=0) for folder in (self.checkpoints_dir, self.samples_dir)
+        ones, since a watching window writes there too (its commands, a measured baseline, an image set)."""
+        return (
+            remove_stale_temp_files(self.path)
+            + remove_stale_partial_folders(self.path)
+            + sum(remove_stale_temp_files(folder, older_than=0) for folder in (self.checkpoints_dir, self.samples_dir))
         )
 
     def write_config(self, config: RunConfig) -> None:

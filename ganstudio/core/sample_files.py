@@ -18,6 +18,7 @@ from pathlib import Path
 
 import numpy as np
 
+from ganstudio.core.atomic import remove_stale_partial_folders
 from ganstudio.core.export import ExportError
 from ganstudio.core.imaging import image_grid, save_png
 from ganstudio.core.npy_save import save_npy
@@ -113,6 +114,7 @@ def write_samples(
     made: list[Path] = []
     try:
         made = make_folders(out)
+        remove_stale_partial_folders(out)  # what a sample run killed mid-write left there
         tmp = Path(tempfile.mkdtemp(prefix=".samples.partial-", dir=out))
     except OSError as exc:
         remove_made_folders(made)

@@ -2,6 +2,7 @@ import json
 import os
 import shutil
 import stat
+import time
 
 import numpy as np
 import pytest
@@ -210,6 +211,26 @@ def test_existing_destination_is_never_overwritten(checkpoint, tmp_path):
     with pytest.raises(ExportError, match="already exists"):
         write_image_set(snap, ImageSetSpec(count=2), tmp_path / "taken", checkpoint=checkpoint)
     assert os.listdir(tmp_path / "taken") == ["keep.txt"]
+
+
+def test_a_set_killed_mid_write_is_cleared_by_the_next_one_but_a_set_being_written_is_not(checkpoint, tmp_path):
+    """A window killed while saving a set left its hidden partial folder (thousands of pictures) in the run
+    folder for good. A folder written to a moment ago may be another process's set in flight: it stays."""
+    snap = load_generator(checkpoint)
+    killed, in_flight = tmp_path / ".imageset-1.partial-2p61oy0b", tmp_path / ".imageset-2.partial-k3j_x0aa"
+    for folder in (killed, in_flight):
+        folder.mkdir()
+        (folder / "00000.png").write_bytes(b"half")
+    long_ago = time.time() - 3600
+    for path in (killed / "00000.png", killed):
+        os.utime(path, (long_ago, long_ago))
+    (tmp_path / ".mine.partial-notours").mkdir()  # not a name partial_folder makes
+    write_image_set(snap, ImageSetSpec(count=2), tmp_path / "set", checkpoint=checkpoint)
+    assert sorted(p.name for p in tmp_path.iterdir()) == [
+        ".imageset-2.partial-k3j_x0aa",
+        ".mine.partial-notours",
+        "set",
+    ]
 
 
 def test_unwritable_destination_leaves_nothing(checkpoint, read_only_folder):
