@@ -100,6 +100,8 @@ def write_samples(
     check_count(snapshot, n)
     labels = sample_labels(snapshot, n, classes)
     out = Path(out).expanduser()
+    if (out / "config.json").exists():  # as `train --out` refuses it: a run folder's top level is the run's
+        raise ExportError(f"{out} is a run folder; write the samples into a folder of their own (a new --out)")
     targets = [out / name for name in output_names(snapshot, n)]
     taken = [p for p in targets if p.exists() or p.is_symlink()]
     not_files = [p for p in taken if p.is_symlink() or not p.is_file()]

@@ -163,6 +163,18 @@ def test_force_never_replaces_a_folder_and_touches_nothing_when_it_refuses(small
     assert {p.name: p.read_bytes() for p in out.iterdir() if p.is_file()} == before
 
 
+def test_samples_are_not_written_into_a_run_folders_top_level(small_checkpoint, tmp_path, capsys):
+    """sample --out RUN wrote sample_*.png and grid.png beside config.json, where train --out refuses a run."""
+    run = tmp_path / "run"
+    run.mkdir()
+    (run / "config.json").write_text("{}")  # what makes a folder a run's
+    assert status_of(["sample", str(small_checkpoint), "--n", "3", "--out", str(run)]) == 2
+    assert one_error_line(capsys).endswith(
+        f"{run} is a run folder; write the samples into a folder of their own (a new --out)"
+    )
+    assert [p.name for p in run.iterdir()] == ["config.json"]
+
+
 def test_continuing_from_nan_weights_is_refused_and_leaves_the_folder_as_it_was(tmp_path, capsys):
     run = tmp_path / "run"
     assert status_of(["train", "--preset", "ring-8", "--steps", "4", "--out", str(run)]) == 0
