@@ -37,6 +37,25 @@ def partial_folder(dest: Path) -> Path:
     return tmp
 
 
+def second_name(source: Path, path: Path) -> bool:
+    """Makes path another name for source's file, at once, through a rename over it: a process killed meanwhile
+    leaves path as it was or whole, where writing a copy takes seconds (a kept checkpoint killed mid-write was
+    lost for good). Files written with atomic_write are replaced, never rewritten in place, so path keeps these
+    bytes. False where the filesystem has no hard links: the caller then writes a copy."""
+    tmp = path.with_name(f".{path.name}.{os.urandom(4).hex()}{TMP_SUFFIX}")
+    try:
+        os.link(source, tmp)
+    except OSError:
+        return False
+    try:
+        os.replace(tmp, path)
+    except OSError:
+        tmp.unlink(missing_ok=True)
+        return False
+    _fsync_folder(path.parent)
+    return True
+
+
 def _fsync_folder(folder: Path) -> None:
     """The rename itself lives in the folder: without this a power cut can undo it."""
     try:

@@ -15,6 +15,7 @@ import numpy as np
 import torch
 
 from ganstudio.core import losses
+from ganstudio.core.atomic import second_name
 from ganstudio.core.checkpoint import (
     GENERATOR_ONLY,
     CheckpointError,
@@ -452,7 +453,7 @@ class TrainingSession:
         if self.prepare_checkpoint is not None:
             state = self.prepare_checkpoint(state)
         path = save_checkpoint(state, self.run.latest_checkpoint)
-        if keep_step_copy:
+        if keep_step_copy and not second_name(path, self.run.step_checkpoint(self.step)):
             save_checkpoint(state, self.run.step_checkpoint(self.step))
         return path
 

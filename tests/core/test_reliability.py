@@ -43,6 +43,39 @@ def test_atomic_write_gives_the_users_mode_and_cleans_only_stale_temp_files(tmp_
     assert not stale.exists() and fresh.exists() and other.exists()
 
 
+class WriterKilled(Exception):
+    """The process ends here, as under kill -9."""
+
+
+def test_a_kept_step_checkpoint_is_whole_as_soon_as_latest_pt_is(tmp_path, monkeypatch):
+    """A writer killed while it wrote step_000100.pt, after latest.pt, lost that copy for good: the resume went on
+    from latest.pt and never wrote it again. Here the writer "dies" at its next checkpoint write after latest.pt;
+    the kept copy is latest.pt's own file under a second name, there already, and it keeps its bytes when the
+    next checkpoint replaces latest.pt."""
+    import ganstudio.core.session as session_module
+
+    session = TrainingSession.start(tiny_toy_config(steps=4, checkpoint_every=2), RunDirectory.at(tmp_path / "run"))
+    real_save = session_module.save_checkpoint
+
+    def killed_after_latest(state, path):
+        if Path(path).name != "latest.pt":
+            raise WriterKilled(path)
+        return real_save(state, path)
+
+    monkeypatch.setattr(session_module, "save_checkpoint", killed_after_latest)
+    session.advance()
+    session.advance()
+    step_two = session.run.step_checkpoint(2)
+    saved = step_two.read_bytes()
+    assert load_checkpoint(step_two)["step"] == 2
+    session.advance()
+    session.advance()
+    assert load_checkpoint(session.run.latest_checkpoint)["step"] == 4
+    assert step_two.read_bytes() == saved
+    assert load_checkpoint(session.run.step_checkpoint(4))["step"] == 4
+    session.close()
+
+
 def test_a_run_start_removes_what_killed_writers_left(tmp_path):
     """A checkpoint half saved by a writer killed a moment ago goes too: only the lock's holder writes there (it
     stayed through --restart, resumes and later saves); the folder's own temp files wait until they are old."""
