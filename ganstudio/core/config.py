@@ -141,7 +141,9 @@ def parse_json(text: str, what: str) -> Any:
     except _RepeatedKey as exc:
         raise ConfigError([(what, f"the key {str(exc)[:80]!r} is given twice in one object")]) from None
     except json.JSONDecodeError as exc:
-        raise ConfigError([(what, f"not valid JSON ({exc.msg} at line {exc.lineno})")]) from None
+        raise ConfigError(
+            [(what, f"not valid JSON ({exc.msg.removesuffix(' at')} at line {exc.lineno}, column {exc.colno})")]
+        ) from None
     except RecursionError:  # Python's own words spoke of its recursion limit
         raise ConfigError([(what, "its JSON is nested too deeply")]) from None
     except ValueError as exc:

@@ -98,7 +98,7 @@ def _sized(value: object, name: str) -> list[Any]:
 
 
 def _vector(value: object, name: str) -> list[float]:
-    return [_number(v, name) for v in _sized(value, name)]
+    return [_number(v, f"each of {name}") for v in _sized(value, name)]
 
 
 @dataclass

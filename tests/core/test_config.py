@@ -117,6 +117,9 @@ def test_unknown_fields_and_bad_json_are_clear(tmp_path):
     bad.write_text("{not json")
     with pytest.raises(ConfigError, match="not valid JSON"):
         load_config(bad)
+    bad.write_text('{\n  "preset": "unterminated')  # json's own words end in "at": said once, not "at at"
+    with pytest.raises(ConfigError, match=r"not valid JSON \(Unterminated string starting at line 2, column 13\)"):
+        load_config(bad)
     raw = preset("ring-8").to_dict()
     raw["train"]["batchsize"] = 3
     with pytest.raises(ConfigError, match=r"train\.batchsize: unknown field"):
