@@ -255,6 +255,31 @@ def test_toy_model_shows_where_z_lands(qtbot, make_window, tmp_path):
     assert "draws points, not images" in w.explorer.save_button.toolTip()  # greyed out, and why
 
 
+def test_a_one_dimensional_toy_model_is_drawn_on_a_line_not_a_square_plane(qtbot):
+    """The 2014 paper's 1-D Gaussian was a sliver across the middle of a plane held square in a tall view, with a
+    y axis that meant nothing; a 2-D model after it is held square again."""
+    from ganstudio.gui.widgets.explorer_canvas import ExplorerCanvas
+
+    canvas = ExplorerCanvas()
+    qtbot.addWidget(canvas)
+    canvas.resize(430, 630)  # the explorer's view beside its controls in a 1280x800 window
+    canvas.show()
+    canvas.set_toy(True)
+    view = canvas.view.getViewBox()
+    canvas.cloud = np.linspace(0, 4, 500, dtype=np.float32)[:, None]
+    canvas.show_point(np.array([[2.0]], dtype=np.float32))
+    qtbot.waitUntil(lambda: view.viewRange()[0][1] >= 4, timeout=5000)
+    (left, right), (bottom, top) = view.viewRange()
+    assert left <= 0 and right - left < 5 and top - bottom < (right - left) / 2
+    assert not canvas.view.getPlotItem().getAxis("left").isVisible()
+    canvas.cloud = np.stack([np.linspace(0, 4, 500), np.linspace(0, 4, 500)], axis=1).astype(np.float32)
+    canvas.show_point(np.array([[2.0, 2.0]], dtype=np.float32))
+    qtbot.waitUntil(lambda: view.viewRange()[1][1] >= 4, timeout=5000)
+    (left, right), (bottom, top) = view.viewRange()
+    assert (top - bottom) / (right - left) > 1  # square in data units: the tall view shows more of y
+    assert canvas.view.getPlotItem().getAxis("left").isVisible()
+
+
 def test_a_bad_checkpoint_is_a_clear_error(make_window, tmp_path):
     bad = tmp_path / "bad.pt"
     bad.write_bytes(b"nope")

@@ -37,6 +37,7 @@ class ExplorerCanvas(QWidget):
         self.strip_item = pg.ImageItem(axisOrder="row-major")
         self.strip.addItem(self.strip_item)
         self.cloud = np.zeros((0, 2))  # the toy model's samples, behind the current point
+        self._line = False  # a 1-D toy model's view: a line as wide as its samples, not a square plane
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.view, 1)
@@ -51,9 +52,12 @@ class ExplorerCanvas(QWidget):
     def show_point(self, points: np.ndarray) -> None:
         """A 1-D toy model's samples are drawn on the x axis."""
         cloud = self.cloud
-        if points.shape[1] == 1:
+        line = points.shape[1] == 1
+        if line:
             points = np.concatenate([points, np.zeros_like(points)], axis=1)
             cloud = np.concatenate([cloud, np.zeros_like(cloud)], axis=1)
+        if line != self._line:
+            self._show_as_line(line)
         self.cloud_item.setData(cloud[:, 0], cloud[:, 1])
         self.point_item.setData(points[:1, 0], points[:1, 1])
 
@@ -75,4 +79,14 @@ class ExplorerCanvas(QWidget):
                 self.view.hideAxis(axis)
         if toy:
             self.view.setMouseEnabled(True, True)
+        self._line = False
+        self.view.setAspectLocked(True)
+        self.view.enableAutoRange()
+
+    def _show_as_line(self, line: bool) -> None:
+        """A 1-D model's points on a line as wide as they are: held square, the view was a plane as tall as it was
+        wide, with the samples a sliver across its middle and a y axis that meant nothing."""
+        self._line = line
+        self.view.setAspectLocked(not line)
+        self.view.showAxis("left", not line)
         self.view.enableAutoRange()
