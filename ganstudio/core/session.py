@@ -254,6 +254,9 @@ class TrainingSession:
         if config.to_dict() != on_disk.to_dict():
             run.write_config(config)
         _take_over(run)
+        step = trainer.step_count
+        if step and step % config.train.checkpoint_every == 0 and not run.step_checkpoint(step).exists():
+            _keep_step_copy(run, state, step)  # its writer was killed before it kept latest.pt's copy
         session = cls(trainer, run)
         session.resume_notes = notes
         session.resumed_world_size = int(state.get("world_size", 1))
@@ -445,16 +448,16 @@ class TrainingSession:
         return torch.randn(TOY_REAL_POINTS, self.trainer.config.model.latent_dim, generator=g)
 
     def save_checkpoint(self, keep_step_copy: bool = False) -> Path:
-        """Writes latest.pt (and a per-step copy); pending stats are logged first so nothing is lost, and
-        config.json first takes any live change, so it never disagrees with the checkpoint."""
+        """Writes latest.pt (and keeps it as step_N.pt: see _keep_step_copy); pending stats are logged first so
+        nothing is lost, and config.json first takes any live change, so it never disagrees with the checkpoint."""
         self.flush_stats()
         self.write_config_if_changed()
         state = self.trainer.state_dict()
         if self.prepare_checkpoint is not None:
             state = self.prepare_checkpoint(state)
         path = save_checkpoint(state, self.run.latest_checkpoint)
-        if keep_step_copy and not second_name(path, self.run.step_checkpoint(self.step)):
-            save_checkpoint(state, self.run.step_checkpoint(self.step))
+        if keep_step_copy:
+            _keep_step_copy(self.run, state, self.step)
         return path
 
 
@@ -500,6 +503,14 @@ def continue_check(run: RunDirectory) -> ContinueCheck:
     except OSError as exc:  # a log or folder that cannot be read or written (check_own_folders)
         return ContinueCheck(io_reason(exc), None)
     return ContinueCheck(edits_refused(saved, on_disk), state["step"])
+
+
+def _keep_step_copy(run: RunDirectory, state: dict[str, Any], step: int) -> None:
+    """latest.pt, which holds state, kept as step_N.pt: a second name for its file, made at once, so no kill leaves
+    it half written; where the disk has no hard links, a copy, which a writer killed while writing it leaves to the
+    resume to make."""
+    if not second_name(run.latest_checkpoint, run.step_checkpoint(step)):
+        save_checkpoint(state, run.step_checkpoint(step))
 
 
 def _with_processes(config: RunConfig, processes: int | None) -> RunConfig:

@@ -76,6 +76,37 @@ def test_a_kept_step_checkpoint_is_whole_as_soon_as_latest_pt_is(tmp_path, monke
     session.close()
 
 
+def test_a_kept_step_checkpoint_a_disk_without_hard_links_lost_to_a_kill_is_made_by_the_resume(tmp_path, monkeypatch):
+    """Without hard links the step copy is a second write after latest.pt, which a kill can cut short: the resume
+    from latest.pt makes it."""
+    import ganstudio.core.atomic as atomic_module
+    import ganstudio.core.session as session_module
+
+    def no_links(source, target):
+        raise OSError(1, "Operation not permitted")
+
+    monkeypatch.setattr(atomic_module.os, "link", no_links)
+    run = RunDirectory.at(tmp_path / "run")
+    session = TrainingSession.start(tiny_toy_config(steps=4, checkpoint_every=2), run)
+    real_save = session_module.save_checkpoint
+
+    def killed_after_latest(state, path):
+        if Path(path).name != "latest.pt":
+            raise WriterKilled(path)
+        return real_save(state, path)
+
+    monkeypatch.setattr(session_module, "save_checkpoint", killed_after_latest)
+    session.advance()
+    with pytest.raises(WriterKilled):
+        session.advance()
+    session.close()
+    assert not run.step_checkpoint(2).exists()
+    monkeypatch.setattr(session_module, "save_checkpoint", real_save)
+    resumed = TrainingSession.resume(RunDirectory.open(run.path), total_steps=4)
+    assert load_checkpoint(run.step_checkpoint(2))["step"] == 2
+    resumed.close()
+
+
 def test_a_run_start_removes_what_killed_writers_left(tmp_path):
     """A checkpoint half saved by a writer killed a moment ago goes too: only the lock's holder writes there (it
     stayed through --restart, resumes and later saves); the folder's own temp files wait until they are old."""
