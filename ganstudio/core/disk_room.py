@@ -75,6 +75,15 @@ def run_needs_bytes(trainer: Trainer, total_steps: int) -> int:
     return checkpoints + history_bytes(trainer, total_steps) + SAVE_MARGIN_BYTES
 
 
+def bytes_a_restart_frees(run: RunDirectory) -> int:
+    """What the checkpoints a restart deletes take on the disk: a kept step copy is latest.pt's own file under a
+    second name, counted once."""
+    if not run.checkpoints_dir.is_dir():
+        return 0
+    files = {(s.st_dev, s.st_ino): s.st_size for s in (p.stat() for p in run.checkpoints_dir.glob("*.pt"))}
+    return sum(files.values())
+
+
 def check_room(run: RunDirectory, trainer: Trainer, total_steps: int, restarting: bool = False) -> None:
     """Measured where the checkpoints go (checkpoints/ may be a mount of its own); a restart counts the
     checkpoints it is about to delete as free. A disk that cannot say how full it is is not refused."""
@@ -82,8 +91,8 @@ def check_room(run: RunDirectory, trainer: Trainer, total_steps: int, restarting
     where = run.checkpoints_dir if run.checkpoints_dir.is_dir() else run.path
     try:
         free = shutil.disk_usage(where).free
-        if restarting and run.checkpoints_dir.is_dir():
-            free += sum(p.stat().st_size for p in run.checkpoints_dir.glob("*.pt"))
+        if restarting:
+            free += bytes_a_restart_frees(run)
     except OSError:
         return
     if free < needed:

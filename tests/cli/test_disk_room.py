@@ -34,6 +34,21 @@ def test_resume_and_restart_are_refused_with_the_folder_as_it_was(tmp_path, argv
     assert tree_state(run) == before
 
 
+def test_a_restart_counts_a_kept_step_copy_and_latest_pt_once(tmp_path):
+    """They are one file under two names: counted twice, a restart counted a whole checkpoint's room it never had."""
+    from ganstudio.core.disk_room import bytes_a_restart_frees
+    from ganstudio.core.runlog import RunDirectory
+    from ganstudio.core.session import TrainingSession
+
+    session = TrainingSession.start(tiny_toy_config(steps=10, checkpoint_every=10), RunDirectory.at(tmp_path / "run"))
+    while not session.done:
+        session.advance()  # step 10's checkpoint and its kept copy, and no save after it
+    session.close()
+    run = session.run
+    assert sorted(p.name for p in run.checkpoints_dir.iterdir()) == ["latest.pt", "step_000010.pt"]
+    assert bytes_a_restart_frees(run) == run.latest_checkpoint.stat().st_size
+
+
 def test_a_new_run_is_refused_and_leaves_no_folder(tmp_path, capsys, monkeypatch):
     fill_disk(monkeypatch)
     out = tmp_path / "new"
