@@ -27,6 +27,9 @@ def _umask() -> int:
 
 
 PARTIAL_FOLDER = re.compile(r"\..+\.partial-[a-z0-9_]{8}")  # partial_folder's names: mkdtemp's eight characters
+# A folder being filled can go untouched for long (a toy `sample` writes its points only once all are drawn): an
+# hour, where a temp file's minute would take another process's write in flight
+STALE_FOLDER_SECONDS = 3600.0
 
 
 def partial_folder(dest: Path) -> Path:
@@ -249,11 +252,11 @@ def remove_stale_temp_files(folder: str | Path, older_than: float = STALE_SECOND
     return removed
 
 
-def remove_stale_partial_folders(folder: str | Path, older_than: float = STALE_SECONDS) -> int:
+def remove_stale_partial_folders(folder: str | Path) -> int:
     """Deletes the hidden folders partial_folder makes that a process killed mid-write left (an image set of
     thousands of pictures otherwise stays, unseen, for good); returns how many. Only its own names, and only
-    those in which nothing was written for older_than seconds: another process's export in flight keeps writing."""
-    cutoff = time.time() - older_than
+    those in which nothing was written for STALE_FOLDER_SECONDS."""
+    cutoff = time.time() - STALE_FOLDER_SECONDS
     try:
         found = [p for p in Path(folder).iterdir() if PARTIAL_FOLDER.fullmatch(p.name)]
     except OSError:
@@ -263,9 +266,10 @@ def remove_stale_partial_folders(folder: str | Path, older_than: float = STALE_S
         try:
             if p.is_symlink() or not p.is_dir():
                 continue
-            if max([p.lstat().st_mtime, *(e.lstat().st_mtime for e in p.iterdir())]) < cutoff:
-                shutil.rmtree(p)
-                removed += 1
+            if p.lstat().st_mtime >= cutoff or any(e.lstat().st_mtime >= cutoff for e in p.iterdir()):
+                continue
+            shutil.rmtree(p)
+            removed += 1
         except OSError:
             continue
     return removed

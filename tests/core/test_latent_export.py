@@ -218,17 +218,17 @@ def test_a_set_killed_mid_write_is_cleared_by_the_next_one_but_a_set_being_writt
     folder for good. A folder written to a moment ago may be another process's set in flight: it stays."""
     snap = load_generator(checkpoint)
     killed, in_flight = tmp_path / ".imageset-1.partial-2p61oy0b", tmp_path / ".imageset-2.partial-k3j_x0aa"
-    for folder in (killed, in_flight):
+    mine = tmp_path / ".mine.partial-NOTOURS1"  # not a name partial_folder makes (mkdtemp's are lower case)
+    for folder in (killed, in_flight, mine):
         folder.mkdir()
         (folder / "00000.png").write_bytes(b"half")
-    long_ago = time.time() - 3600
-    for path in (killed / "00000.png", killed):
+    long_ago = time.time() - 2 * 3600
+    for path in (killed / "00000.png", killed, mine / "00000.png", mine):
         os.utime(path, (long_ago, long_ago))
-    (tmp_path / ".mine.partial-notours").mkdir()  # not a name partial_folder makes
     write_image_set(snap, ImageSetSpec(count=2), tmp_path / "set", checkpoint=checkpoint)
     assert sorted(p.name for p in tmp_path.iterdir()) == [
         ".imageset-2.partial-k3j_x0aa",
-        ".mine.partial-notours",
+        ".mine.partial-NOTOURS1",
         "set",
     ]
 

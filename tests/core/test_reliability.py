@@ -115,8 +115,11 @@ def test_a_run_start_removes_what_killed_writers_left(tmp_path):
     left = folder / "checkpoints" / ".latest.pt.x1y2.tmp"
     left.write_bytes(b"half a checkpoint")
     os.utime(left, (time.time() - 3600, time.time() - 3600))
+    image_set = folder / ".imageset-1.partial-2p61oy0b"  # a window killed while it saved an image set, long ago
+    image_set.mkdir()
+    os.utime(image_set, (time.time() - 2 * 3600, time.time() - 2 * 3600))
     TrainingSession.resume(RunDirectory.open(folder), total_steps=4).close()
-    assert not left.exists()
+    assert not left.exists() and not image_set.exists()
     fresh, grid, beside = (
         folder / "checkpoints" / ".latest.pt.a1b2.tmp",
         folder / "samples" / ".step_000004.png.c3d4.tmp",
