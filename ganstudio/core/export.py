@@ -141,7 +141,9 @@ class ImageSetSpec:
             ),
             directions=None
             if raw.get("directions") is None
-            else [_vector(d, "spec.directions") for d in _sized(raw["directions"], "spec.directions")],
+            else [
+                _vector(d, f"spec.directions[{i}]") for i, d in enumerate(_sized(raw["directions"], "spec.directions"))
+            ],
             a=None if raw.get("a") is None else _vector(raw["a"], "spec.a"),
             b=None if raw.get("b") is None else _vector(raw["b"], "spec.b"),
             direction_index=_integer(raw, "direction_index", 0),

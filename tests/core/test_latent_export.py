@@ -333,6 +333,10 @@ def test_a_manifest_from_a_newer_version_or_with_a_bad_spec_is_said_with_its_fil
         ({"seed": 2**70}, "seed must be a whole number from 0 to 2\\*\\*63 - 1"),
         ({"sweep_range": 1e308}, "spec.sweep_range must be a number from -1,000,000 to 1,000,000"),
         ({"a": [1e308] * 4}, "each of spec.a must be a number from -1,000,000 to 1,000,000"),  # a list, not "a number"
+        (
+            {"directions": [[0.0] * 4, [1e308] * 4]},
+            "each of spec.directions\\[1\\] must be a number from",
+        ),  # a list of lists
     ):
         negative.write_text(json.dumps({**manifest, "spec": {**manifest["spec"], **spec}}))
         with pytest.raises(ExportError, match=f"^{negative}: {says}"):
