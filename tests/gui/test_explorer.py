@@ -266,13 +266,13 @@ def test_a_one_dimensional_toy_model_is_drawn_on_a_line_not_a_square_plane(qtbot
     canvas.show()
     canvas.set_toy(True)
     view = canvas.view.getViewBox()
-    canvas.cloud = np.linspace(0, 4, 500, dtype=np.float32)[:, None]
+    canvas.set_cloud(np.linspace(0, 4, 500, dtype=np.float32)[:, None])
     canvas.show_point(np.array([[2.0]], dtype=np.float32))
     qtbot.waitUntil(lambda: view.viewRange()[0][1] >= 4, timeout=5000)
     (left, right), (bottom, top) = view.viewRange()
     assert left <= 0 and right - left < 5 and top - bottom < (right - left) / 2
     assert not canvas.view.getPlotItem().getAxis("left").isVisible()
-    canvas.cloud = np.stack([np.linspace(0, 4, 500), np.linspace(0, 4, 500)], axis=1).astype(np.float32)
+    canvas.set_cloud(np.stack([np.linspace(0, 4, 500), np.linspace(0, 4, 500)], axis=1).astype(np.float32))
     canvas.show_point(np.array([[2.0, 2.0]], dtype=np.float32))
     qtbot.waitUntil(lambda: view.viewRange()[1][1] >= 4, timeout=5000)
     (left, right), (bottom, top) = view.viewRange()

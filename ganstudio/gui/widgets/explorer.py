@@ -197,7 +197,7 @@ class ExplorerPanel(QWidget):
             from ganstudio.core.sampling import seeded_latents
 
             labels = np.arange(TOY_CLOUD) % snapshot.num_classes if snapshot.is_conditional else None
-            self.canvas.cloud = snapshot.generate(seeded_latents(0, TOY_CLOUD, snapshot.latent_dim), labels).numpy()
+            self.canvas.set_cloud(snapshot.generate(seeded_latents(0, TOY_CLOUD, snapshot.latent_dim), labels).numpy())
         self._directions_wanted = True
         if self.isVisible():  # otherwise on first show: the PCA costs a training run seconds of CPU
             self._want_directions()

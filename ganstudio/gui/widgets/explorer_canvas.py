@@ -37,7 +37,6 @@ class ExplorerCanvas(QWidget):
         self.strip_item = pg.ImageItem(axisOrder="row-major")
         self.strip.addItem(self.strip_item)
         self.cloud = np.zeros((0, 2))  # the toy model's samples, behind the current point
-        self._line = False  # a 1-D toy model's view: a line as wide as its samples, not a square plane
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.view, 1)
@@ -49,16 +48,18 @@ class ExplorerCanvas(QWidget):
     def show_strip(self, grid: np.ndarray) -> None:
         self.strip_item.setImage(grid, autoLevels=False, levels=(0, 255))
 
-    def show_point(self, points: np.ndarray) -> None:
-        """A 1-D toy model's samples are drawn on the x axis."""
-        cloud = self.cloud
-        line = points.shape[1] == 1
+    def set_cloud(self, cloud: np.ndarray) -> None:
+        """A toy model's samples, drawn once per model behind the point that moves: a 1-D model's on the x axis."""
+        self.cloud = cloud
+        line = cloud.shape[1] == 1
         if line:
-            points = np.concatenate([points, np.zeros_like(points)], axis=1)
             cloud = np.concatenate([cloud, np.zeros_like(cloud)], axis=1)
-        if line != self._line:
-            self._show_as_line(line)
         self.cloud_item.setData(cloud[:, 0], cloud[:, 1])
+        self._show_as_line(line)
+
+    def show_point(self, points: np.ndarray) -> None:
+        if points.shape[1] == 1:
+            points = np.concatenate([points, np.zeros_like(points)], axis=1)
         self.point_item.setData(points[:1, 0], points[:1, 1])
 
     def clear(self) -> None:
@@ -79,14 +80,11 @@ class ExplorerCanvas(QWidget):
                 self.view.hideAxis(axis)
         if toy:
             self.view.setMouseEnabled(True, True)
-        self._line = False
         self.view.setAspectLocked(True)
         self.view.enableAutoRange()
 
     def _show_as_line(self, line: bool) -> None:
-        """A 1-D model's points on a line as wide as they are: held square, the view was a plane as tall as it was
-        wide, with the samples a sliver across its middle and a y axis that meant nothing."""
-        self._line = line
+        """A 1-D model's points on a line as wide as they are, with no y axis; a 2-D model's on a square plane."""
         self.view.setAspectLocked(not line)
         self.view.showAxis("left", not line)
         self.view.enableAutoRange()
