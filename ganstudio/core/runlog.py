@@ -171,6 +171,11 @@ class RunDirectory:
         printed, was two arguments."""
         return f"ganstudio train --resume {shlex.quote(str(self.path))}"
 
+    @staticmethod
+    def holds_a_run(path: str | Path) -> bool:
+        """Whether a folder is a run's, whose top level is the run's own files: what a run's config.json says."""
+        return (Path(path).expanduser() / "config.json").exists()
+
     @classmethod
     def at(cls, path: str | Path) -> RunDirectory:
         """Uses path as the run folder (the CLI's --out): created if missing. An existing folder must hold no run
@@ -180,7 +185,7 @@ class RunDirectory:
         from ganstudio.core.run_lock import LOCK_NAME
 
         path = Path(path).expanduser()
-        if (path / "config.json").exists():
+        if cls.holds_a_run(path):
             raise RunError(
                 f"{path} already holds a run; continue it with {cls(path).resume_command} or choose another --out"
             )

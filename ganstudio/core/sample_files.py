@@ -23,6 +23,7 @@ from ganstudio.core.export import ExportError
 from ganstudio.core.imaging import image_grid, save_png
 from ganstudio.core.npy_save import save_npy
 from ganstudio.core.paths import make_folders, remove_made_folders
+from ganstudio.core.runlog import RunDirectory
 from ganstudio.core.sampling import GeneratorSnapshot, seeded_latents
 
 CHUNK = 256
@@ -100,7 +101,7 @@ def write_samples(
     check_count(snapshot, n)
     labels = sample_labels(snapshot, n, classes)
     out = Path(out).expanduser()
-    if (out / "config.json").exists():  # as `train --out` refuses it: a run folder's top level is the run's
+    if RunDirectory.holds_a_run(out):  # as `train --out` refuses it: a run folder's top level is the run's
         raise ExportError(f"{out} is a run folder; write the samples into a folder of their own (a new --out)")
     targets = [out / name for name in output_names(snapshot, n)]
     taken = [p for p in targets if p.exists() or p.is_symlink()]

@@ -391,7 +391,7 @@ class RunFiles(QObject):
         folder = self.dropped_folder(event)
         if folder is None:
             return False
-        if (Path(folder) / "config.json").is_file():
+        if RunDirectory.holds_a_run(folder):
             self.open_run(folder)
         else:
             self.window.form.set_image_folder(folder)
