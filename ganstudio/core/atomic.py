@@ -42,9 +42,9 @@ def partial_folder(dest: Path) -> Path:
 
 def second_name(source: Path, path: Path) -> bool:
     """Makes path another name for source's file, at once, through a rename over it: a process killed meanwhile
-    leaves path as it was or whole, where writing a copy takes seconds (a kept checkpoint killed mid-write was
-    lost for good). Files written with atomic_write are replaced, never rewritten in place, so path keeps these
-    bytes. False where the filesystem has no hard links: the caller then writes a copy."""
+    leaves path as it was or whole, where a copy is a second write a kill can cut short. Files written with
+    atomic_write are replaced, never rewritten in place, so path keeps these bytes. False where the filesystem
+    has no hard links: the caller then writes a copy."""
     tmp = path.with_name(f".{path.name}.{os.urandom(4).hex()}{TMP_SUFFIX}")
     try:
         os.link(source, tmp)

@@ -175,9 +175,8 @@ class RunFiles(QObject):
         w.statusBar().showMessage("New run: Start trains the setup on the left from step 0, in a new run folder", 8000)
 
     def leave_run(self) -> None:
-        """Forgets the run the window showed, before it shows another or none: its views, its Continue, its
-        banner, its rate, and what the status bar said of it. Open, watch and New run each did this in their own
-        copy, and the copies drifted apart (an opened run was told of the run left)."""
+        """Forgets the run the window showed, before it shows another or none (open, watch, New run): its views,
+        its Continue, its banner, its rate, and what the status bar said of it."""
         w = self.window
         w.clear_run_views()
         self.set_continuable(None)
