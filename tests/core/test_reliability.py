@@ -47,14 +47,10 @@ class WriterKilled(Exception):
     """The process ends here, as under kill -9."""
 
 
-def test_a_kept_step_checkpoint_is_whole_as_soon_as_latest_pt_is(tmp_path, monkeypatch):
-    """A writer killed while it wrote step_000100.pt, after latest.pt, lost that copy for good: the resume went on
-    from latest.pt and never wrote it again. Here the writer "dies" at its next checkpoint write after latest.pt;
-    the kept copy is latest.pt's own file under a second name, there already, and it keeps its bytes when the
-    next checkpoint replaces latest.pt."""
+def kill_at_writes_after_latest(monkeypatch):
+    """The session's checkpoint writes of anything but latest.pt end the writer; returns the real save."""
     import ganstudio.core.session as session_module
 
-    session = TrainingSession.start(tiny_toy_config(steps=4, checkpoint_every=2), RunDirectory.at(tmp_path / "run"))
     real_save = session_module.save_checkpoint
 
     def killed_after_latest(state, path):
@@ -63,6 +59,17 @@ def test_a_kept_step_checkpoint_is_whole_as_soon_as_latest_pt_is(tmp_path, monke
         return real_save(state, path)
 
     monkeypatch.setattr(session_module, "save_checkpoint", killed_after_latest)
+    return real_save
+
+
+def test_a_kept_step_checkpoint_is_whole_as_soon_as_latest_pt_is(tmp_path, monkeypatch):
+    """A writer killed while it wrote step_000100.pt, after latest.pt, lost that copy for good: the resume went on
+    from latest.pt and never wrote it again. Here the writer "dies" at its next checkpoint write after latest.pt;
+    the kept copy is latest.pt's own file under a second name, there already, and it keeps its bytes when the
+    next checkpoint replaces latest.pt."""
+
+    session = TrainingSession.start(tiny_toy_config(steps=4, checkpoint_every=2), RunDirectory.at(tmp_path / "run"))
+    kill_at_writes_after_latest(monkeypatch)
     session.advance()
     session.advance()
     step_two = session.run.step_checkpoint(2)
@@ -88,14 +95,7 @@ def test_a_kept_step_checkpoint_a_disk_without_hard_links_lost_to_a_kill_is_made
     monkeypatch.setattr(atomic_module.os, "link", no_links)
     run = RunDirectory.at(tmp_path / "run")
     session = TrainingSession.start(tiny_toy_config(steps=4, checkpoint_every=2), run)
-    real_save = session_module.save_checkpoint
-
-    def killed_after_latest(state, path):
-        if Path(path).name != "latest.pt":
-            raise WriterKilled(path)
-        return real_save(state, path)
-
-    monkeypatch.setattr(session_module, "save_checkpoint", killed_after_latest)
+    real_save = kill_at_writes_after_latest(monkeypatch)
     session.advance()
     with pytest.raises(WriterKilled):
         session.advance()
