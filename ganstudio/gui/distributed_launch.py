@@ -20,7 +20,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QEventLoop, QObject, Qt, QTimer
+from PySide6.QtCore import QEventLoop, QObject, Qt, QTimer, Signal
 from PySide6.QtWidgets import QMessageBox, QProgressDialog
 
 from ganstudio.core.config import RunConfig
@@ -32,10 +32,13 @@ if TYPE_CHECKING:
 
 POLL_MS = 250
 START_TIMEOUT_MS = 180_000  # torch imports in N fresh processes, and the dataset loads, before config.json
+ERROR_PREFIX = "ganstudio: error: "
 STOP_WAIT_S = 60.0  # closing with "stop": the checkpoint is saved within this, or the run ends on its own
 
 
 class DistributedLaunch(QObject):
+    _child_ended = Signal(str, str)  # the run's folder and the child's stderr file, from the thread that reaps it
+
     def __init__(self, window: MainWindow):
         super().__init__(window)
         self.window = window
@@ -49,6 +52,7 @@ class DistributedLaunch(QObject):
         self._stop_wait: QEventLoop | None = None  # while closing waits for the processes to stop
         self._timer = QTimer(self, interval=POLL_MS)
         self._timer.timeout.connect(self._watch_when_ready)
+        self._child_ended.connect(self._say_why_the_child_ended)
 
     @property
     def running(self) -> bool:
@@ -85,7 +89,12 @@ class DistributedLaunch(QObject):
             self.process = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=errors)
         # Reaped as it ends: once the window watches the folder nothing polls the child, which stayed a zombie
         # until the next launch. poll() meanwhile says it runs (the waiting thread holds Popen's wait lock).
-        threading.Thread(target=self.process.wait, name="ganstudio-launch-reaper", daemon=True).start()
+        threading.Thread(
+            target=self._reap,
+            args=(self.process, str(run.path), self._error_file),
+            name="ganstudio-launch-reaper",
+            daemon=True,
+        ).start()
         self._waited_ms = 0
         self._cancelled = False
         self._launched_at = time.time()
@@ -117,7 +126,7 @@ class DistributedLaunch(QObject):
             if self._cancelled:
                 self.window.statusBar().showMessage("Start cancelled", 8000)
                 return
-            reason = self._child_error()
+            reason = _last_error_line(self._error_file) if self._error_file is not None else ""
             self.window.statusBar().showMessage("The run did not start", 8000)  # not "Starting..." under the dialog
             self.window.errors.show(
                 "The run did not start",
@@ -125,6 +134,21 @@ class DistributedLaunch(QObject):
                 or f"`ganstudio train --nproc` ended with status {self.process.poll()} before writing "
                 f"{self.run.path}; run it in a terminal to see why",
             )
+
+    def _reap(self, process: subprocess.Popen[bytes], folder: str, error_file: str) -> None:
+        process.wait()
+        with contextlib.suppress(RuntimeError):  # the window, and this launcher with it, closed first
+            self._child_ended.emit(folder, error_file)
+
+    def _say_why_the_child_ended(self, folder: str, error_file: str) -> None:
+        """Which rank a signal killed is known to the launcher alone (torchrun tells it); the run's folder says
+        only that another process went. Said in the watched run's banner; a child that ended before the window
+        watched its run is said by _watch_when_ready."""
+        if self._timer.isActive():
+            return
+        line = _last_error_line(error_file)
+        if line.startswith(ERROR_PREFIX):
+            self.window.watch.launcher_said(Path(folder), line.removeprefix(ERROR_PREFIX))
 
     @property
     def starting(self) -> bool:
@@ -137,16 +161,6 @@ class DistributedLaunch(QObject):
             assert self.process is not None
             self._cancelled = True
             self.process.send_signal(signal.SIGINT)
-
-    def _child_error(self) -> str:
-        """The last `ganstudio:` line the child printed: the reason it refused, in one line."""
-        if self._error_file is None:
-            return ""
-        try:
-            lines = Path(self._error_file).read_text(encoding="utf-8", errors="replace").splitlines()
-        except OSError:
-            return ""
-        return next((line for line in reversed(lines) if line.startswith("ganstudio:")), "")
 
     def _forget_error_file(self) -> None:
         if self._error_file is not None:
@@ -238,3 +252,12 @@ class DistributedLaunch(QObject):
         loop.deleteLater()  # quit_when_ended holds the loop through its own child's connection: a cycle
         dialog.close()
         dialog.deleteLater()
+
+
+def _last_error_line(error_file: str) -> str:
+    """The last `ganstudio:` line the child printed: why it refused, or how its processes ended, in one line."""
+    try:
+        lines = Path(error_file).read_text(encoding="utf-8", errors="replace").splitlines()
+    except OSError:
+        return ""
+    return next((line for line in reversed(lines) if line.startswith("ganstudio:")), "")

@@ -57,6 +57,8 @@ class WatchMode(QObject):
         self._stop_said: tuple[int, str] | None = None
         self._length_read_at = -1
         self._writer_stopped = False  # the banner says the writer is stopped (SIGSTOP): it may be continued
+        self._launcher_said = ""  # how the launcher of a run this window started says its processes ended
+        self._lost_for: float | None = None  # the silence the banner says the writer died after
 
     @property
     def active(self) -> bool:
@@ -86,6 +88,7 @@ class WatchMode(QObject):
         self.run, self.config = run, config
         self._forget_log()  # the last folder's are not this one's
         self._writer_stopped = False
+        self._launcher_said, self._lost_for = "", None
         self._length_read_at = -1  # the step config.json was last read again at, for a longer run
         w.files.leave_run()
         w.form.set_config(config)
@@ -305,7 +308,8 @@ class WatchMode(QObject):
         # a stop a window asked for, or one with no alarm before it (Ctrl-C, SIGTERM); `--on-alarm stop`
         # stops after an alarm, which stays a fault's red
         asked = reason is FinishReason.STOPPED and (self._stop_asked or self._alarm is None)
-        why = f" {sentence(self._failure.rstrip('.'))}." if reason is FinishReason.ERROR and self._failure else ""
+        failure = self._launcher_said or self._failure  # the launcher knows which process went, the log does not
+        why = f" {sentence(failure.rstrip('.'))}." if reason is FinishReason.ERROR and failure else ""
         # a reason logged before the run trained on (a stop, then a resume) is not why it stopped now
         if reason is FinishReason.STOPPED and self._stop_said is not None and self._stop_said[0] >= beat.step:
             why = f" {sentence(self._stop_said[1].rstrip('.'))}."
@@ -332,11 +336,26 @@ class WatchMode(QObject):
             self._on_writer_stopped(beat)
             return
         w.set_phase(RunPhase.IDLE)
+        self._lost_for = seconds
         if beat is not None:
             message = _silence(beat, seconds, state)
         else:
             message = f"Nothing has written to this run for {seconds:.0f} s, and no process says it trains it."
+        if self._launcher_said:
+            message += f" {sentence(self._launcher_said.rstrip('.'))}."
         self._offer_continue(w.controls.step, message)
+
+    def launcher_said(self, folder: Path, line: str) -> None:
+        """The last line of the launcher of the watched run, which this window started, as it ended: said in the
+        banner at once when the run has ended or its writer was found dead already, else when it is."""
+        if self.watcher is None or self._watched_run.path != folder:
+            return
+        self._launcher_said = line
+        beat = self.watcher.last_beat
+        if beat is not None and beat.ended:
+            self._on_ended(beat)
+        elif self.watcher.lost and self._lost_for is not None:
+            self._on_lost(self._lost_for)
 
     def _on_writer_stopped(self, beat: Heartbeat) -> None:
         """A writer on this machine that is stopped still holds the run, and goes on once it is continued: the

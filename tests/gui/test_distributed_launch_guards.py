@@ -80,27 +80,34 @@ def test_a_refused_continue_on_many_processes_says_why(qtbot, make_window, tmp_p
     w.errors.dialog.close()
 
 
-def test_a_child_that_ends_while_the_window_watches_is_not_left_a_zombie(qtbot, make_window, tmp_path, monkeypatch):
-    """Once the window watched the folder nothing polled the launcher, which stayed <defunct> until the next
-    launch. The child here beats once, as rank 0 does when it holds the folder, and ends when told (its stdin
-    closed), once the window watches."""
+def _launch_with(monkeypatch, script: str) -> None:
+    """The window's `ganstudio train --nproc` child replaced by script, run with the launch's --config and --out
+    and a stdin the test closes to end it; subprocess's own Popen starts other children (a device probe)."""
     import subprocess
     import sys
 
     from ganstudio.gui import distributed_launch
 
     real = subprocess.Popen
-    script = (
-        "import sys; from ganstudio.core.control import FolderBridge; "
-        "b = FolderBridge(sys.argv[1]); b.state = 'running'; b.beat(); sys.stdin.read()"
-    )
 
-    def beating_child(args, **kwargs):  # subprocess's own Popen: other children (a device probe) start as they are
+    def stand_in(args, **kwargs):
         if "--nproc" not in args:
             return real(args, **kwargs)
-        return real([sys.executable, "-c", script, args[args.index("--out") + 1]], stdin=subprocess.PIPE, **kwargs)
+        given = [args[args.index("--config") + 1], args[args.index("--out") + 1]]
+        return real([sys.executable, "-c", script, *given], stdin=subprocess.PIPE, **kwargs)
 
-    monkeypatch.setattr(distributed_launch.subprocess, "Popen", beating_child)
+    monkeypatch.setattr(distributed_launch.subprocess, "Popen", stand_in)
+
+
+def test_a_child_that_ends_while_the_window_watches_is_not_left_a_zombie(qtbot, make_window, tmp_path, monkeypatch):
+    """Once the window watched the folder nothing polled the launcher, which stayed <defunct> until the next
+    launch. The child here beats once, as rank 0 does when it holds the folder, and ends when told (its stdin
+    closed), once the window watches."""
+    _launch_with(
+        monkeypatch,
+        "import sys; from ganstudio.core.control import FolderBridge; "
+        "b = FolderBridge(sys.argv[2]); b.state = 'running'; b.beat(); sys.stdin.read()",
+    )
     config = tiny_toy_config(steps=100)
     config.perf.processes = 2
     w = make_window(config)
@@ -110,3 +117,38 @@ def test_a_child_that_ends_while_the_window_watches_is_not_left_a_zombie(qtbot, 
     w.launcher.process.stdin.close()  # the run ends
     pid = w.launcher.process.pid
     qtbot.waitUntil(lambda: not Path(f"/proc/{pid}").exists(), timeout=30000)  # reaped: it stayed <defunct>
+
+
+KILLED = "rank 1 of 2 (pid 4242) was killed by SIGKILL (kill -9, or the system out of memory)"
+RANK_0_FAILS = f"""
+import shutil, sys
+from ganstudio.core.control import FolderBridge
+from ganstudio.core.distributed import LOST_PEER
+from ganstudio.core.events import Failed
+shutil.copy(sys.argv[1], sys.argv[2] + "/config.json")
+bridge = FolderBridge(sys.argv[2])
+bridge.state = "running"
+bridge.beat()
+sys.stdin.read()
+bridge.on_event(Failed(message="", summary=LOST_PEER + " (Connection closed by peer)"))
+bridge.close("error")
+print("ganstudio: error: {KILLED}: " + LOST_PEER + " (Connection closed by peer)", file=sys.stderr)
+sys.exit(2)
+"""
+
+
+def test_the_window_says_which_rank_was_killed_as_its_launcher_does(qtbot, make_window, tmp_path, monkeypatch):
+    """A rank killed with kill -9 says nothing; rank 0 logs only that another process went, and the banner said
+    just that. The launcher's line (torchrun tells it which rank, and by which signal) is the banner's now. The
+    stand-in fails as rank 0 does, then prints the launcher's line and ends."""
+    _launch_with(monkeypatch, RANK_0_FAILS)
+    config = tiny_toy_config(steps=100)
+    config.perf.processes = 2
+    w = make_window(config)
+    assert w.launcher.start(config, None, str(tmp_path / "runs"))
+    qtbot.waitUntil(lambda: w.watch.active and w.state is RunPhase.RUNNING, timeout=START_TIMEOUT)
+    w.launcher.process.stdin.close()
+    said = f"Rank{KILLED.removeprefix('rank')}: another process of this run ended"
+    qtbot.waitUntil(lambda: said in w.banner.message.text(), timeout=30000)
+    text = w.banner.message.text()
+    assert "The run failed" in text and text.count("another process of this run") == 1  # not the log's line too
