@@ -244,6 +244,7 @@ class _State:
         self.beat: threading.Thread | None = None
         self.found: tuple[bytes, int, int] | None = None  # a stale lock taken over: its bytes, atime and mtime
         self.put_back = False  # release writes `found` back instead of removing the file
+        self.folder_times: tuple[int, int] | None = None  # the folder's atime and mtime before lock.json was made
 
 
 def _utime_target(fd: int | None, path: Path) -> int | Path:
@@ -276,6 +277,8 @@ def _release(state: _State) -> None:
                 os.utime(_utime_target(fd, state.path), ns=(atime, mtime))  # its age says it is stale elsewhere
             else:
                 state.path.unlink()  # before the flock goes, so nobody takes a lock that is then deleted
+                if state.put_back and state.folder_times is not None:  # as found, to the folder's own time
+                    os.utime(state.path.parent, ns=state.folder_times)
     except OSError:
         pass  # a lock that cannot be removed is stale once we are gone
     finally:
@@ -309,6 +312,7 @@ class RunLock:
         me = Holder.this_process()
         for _ in range(_ATTEMPTS):
             try:
+                seen = os.stat(folder)
                 fd, created = _open(path)
             except FileNotFoundError:
                 if folder.is_dir():
@@ -319,6 +323,8 @@ class RunLock:
             except OSError as exc:
                 raise RunError(_unwritable(folder, exc)) from None
             state = _State(fd, path, me.token)
+            if created:
+                state.folder_times = (seen.st_atime_ns, seen.st_mtime_ns)
             try:
                 taken = cls._take(state, me, created)
             except BaseException:

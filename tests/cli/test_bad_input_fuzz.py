@@ -275,7 +275,7 @@ def test_resume_refusals_leave_the_run_folder_as_it_was(trained_run, tmp_path, c
         if p.is_file():
             (run / p.relative_to(trained_run)).parent.mkdir(parents=True, exist_ok=True)
             (run / p.relative_to(trained_run)).write_bytes(p.read_bytes())
-    before = tree_state(run)
+    before, folder_time = tree_state(run), run.stat().st_mtime_ns
     edited = json.loads((run / "config.json").read_text())
     for argv in (
         ["--steps", "0"],
@@ -291,6 +291,7 @@ def test_resume_refusals_leave_the_run_folder_as_it_was(trained_run, tmp_path, c
         rc = main(["train", "--resume", str(run), *argv])
         assert_one_line_error(rc, capsys)
         assert tree_state(run) == before, argv
+        assert run.stat().st_mtime_ns == folder_time, argv  # lock.json made and removed changed it
     edited["model"]["width"] = 99
     (run / "config.json").write_text(json.dumps(edited))
     before = tree_state(run)
