@@ -75,10 +75,25 @@ def test_a_drawn_run_that_fails_to_start_leaves_no_folder_behind(tmp_path, monke
 
 
 def test_a_drawing_that_is_not_a_npy_of_numbers_is_one_line_and_makes_no_folder(tmp_path, capsys):
+    """Strings were an internal error (np.isfinite), complex points lost their imaginary part under numpy's
+    own warning, and bools trained as 0/1; a wrong shape was said as too few finite points."""
     junk, objects = tmp_path / "junk.npy", tmp_path / "objects.npy"
     junk.write_bytes(b"a note, not numpy")
     np.save(objects, np.array([{"x": 1}, None], dtype=object), allow_pickle=True)
-    for drawing, says in ((junk, "is not a .npy file"), (objects, "holds Python objects")):
+    arrays = {
+        "text": (np.array([["a", "b"]] * 10), "holds text (<U1), not numbers"),
+        "complex": (np.ones((10, 2), dtype=np.complex64), "holds complex numbers (complex64), not"),
+        "bool": (np.ones((10, 2), dtype=bool), "holds true/false values (bool), not"),
+        "column": (np.zeros((300, 1), dtype=np.float32), "holds an array of shape (300, 1); a drawing is (N, 2)"),
+        "xyz": (np.zeros((300, 3)), "holds an array of shape (300, 3); a drawing is (N, 2)"),
+        "one": (np.zeros((1, 2)), "holds 1 point; a drawing needs at least 2"),
+        "nan": (np.array([[0.0, 1.0], [np.nan, 2.0]]), "holds NaN or infinite coordinates"),
+    }
+    for name, (array, _) in arrays.items():
+        np.save(tmp_path / f"{name}.npy", array)
+    cases = [(junk, "is not a .npy file"), (objects, "holds Python objects")]
+    cases += [(tmp_path / f"{name}.npy", says) for name, (_, says) in arrays.items()]
+    for drawing, says in cases:
         folder = tmp_path / f"run-{drawing.stem}"
         code = main(["train", "--preset", "ring-8", "--set", "data.dataset=drawn", "--set", f"data.path={drawing}",
                      "--steps", "5", "--out", str(folder)])  # fmt: skip

@@ -20,6 +20,7 @@ GAUSSIAN_1D_MEAN = 2.0
 GAUSSIAN_1D_STD = 0.5
 DRAWN_STD = 0.01
 MAX_DRAWN_BYTES = 64 << 20  # 4 million (x, y) points; the lab paints thousands
+_NOT_NUMBERS = {"U": "text", "S": "bytes", "b": "true/false values", "c": "complex numbers", "M": "dates", "m": "times"}
 
 
 def load_drawn(path: str | None) -> torch.Tensor:
@@ -31,9 +32,18 @@ def load_drawn(path: str | None) -> torch.Tensor:
         raise DataError("a drawn distribution needs its .npy file of points")
     if not Path(path).expanduser().is_file():  # a FIFO would block np.load forever
         raise DataError(f"the drawn points file is missing or not a regular file: {path}")
+    from ganstudio.core.wording import counted
+
     points = read_npy(path, MAX_DRAWN_BYTES, "a drawing of points")
-    if points.ndim != 2 or points.shape[1] != 2 or len(points) < 2 or not np.isfinite(points).all():
-        raise DataError(f"{path} must hold at least 2 finite (x, y) points")
+    if points.dtype.kind not in "iuf":  # np.isfinite fails on text; complex and bool would pass as numbers
+        what = _NOT_NUMBERS.get(points.dtype.kind, "values")
+        raise DataError(f"{path} holds {what} ({points.dtype}), not numbers: a drawing is x, y coordinates")
+    if points.ndim != 2 or points.shape[1] != 2:
+        raise DataError(f"{path} holds an array of shape {points.shape}; a drawing is (N, 2): x, y for each point")
+    if len(points) < 2:
+        raise DataError(f"{path} holds {counted(len(points), 'point')}; a drawing needs at least 2")
+    if not np.isfinite(points).all():
+        raise DataError(f"{path} holds NaN or infinite coordinates; a drawing's are finite numbers")
     return torch.from_numpy(points.astype(np.float32))
 
 
