@@ -11,6 +11,7 @@ from pathlib import Path
 
 from ganstudio.core.config import LABELLED_TOY_DATASETS, TOY_DATASETS
 from ganstudio.core.paths import find_fashion_full, find_fashion_labels
+from ganstudio.core.wording import counted
 
 MAX_TOP_ENTRIES = 10_000  # entries of a folder's top level looked at; a huge flat folder costs no more
 
@@ -46,6 +47,8 @@ def folder_unlabelled_reason(path: str, max_entries: int = MAX_TOP_ENTRIES) -> s
             for i, entry in enumerate(entries):
                 if i >= max_entries:
                     break
+                if entry.name.startswith("."):  # hidden: the loader passes them by (visible_walk)
+                    continue
                 if entry.is_dir():
                     subfolders += 1
                 elif Path(entry.name).suffix.lower() in IMAGE_SUFFIXES:
@@ -54,7 +57,9 @@ def folder_unlabelled_reason(path: str, max_entries: int = MAX_TOP_ENTRIES) -> s
         return f"cannot read {folder}: {exc.strerror or exc}"
     if not subfolders:
         return f"{folder} is a flat folder: put each class's images in a subfolder named after it"
-    if loose:
-        lie = "image lies" if loose == 1 else "images lie"
-        return f"{loose:,} {lie} directly in {folder}, outside any class subfolder"
-    return ""
+    return loose_files_reason(loose, folder) if loose else ""
+
+
+def loose_files_reason(loose: int, folder: Path) -> str:
+    """Counted by name, readable or not: the setup form's look decodes nothing, and says what a start says."""
+    return f"{counted(loose, 'image file')} {'lies' if loose == 1 else 'lie'} directly in {folder}, outside any class subfolder"

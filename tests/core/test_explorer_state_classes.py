@@ -84,8 +84,27 @@ def test_an_image_folder_has_classes_only_when_its_images_are_in_subfolders(tmp_
     assert "is a flat folder" in folder_unlabelled_reason(str(tmp_path / "flat"))
     png(tmp_path / "mixed" / "a.png")
     png(tmp_path / "mixed" / "cats" / "b.png")
-    assert folder_unlabelled_reason(str(tmp_path / "mixed")).startswith("1 image lies directly in")
+    assert folder_unlabelled_reason(str(tmp_path / "mixed")).startswith("1 image file lies directly in")
     png(tmp_path / "sorted" / "cats" / "b.png")
     png(tmp_path / "sorted" / "dogs" / "c.png")
     assert folder_unlabelled_reason(str(tmp_path / "sorted")) == ""
     assert folder_unlabelled_reason(str(tmp_path / "missing")).startswith("cannot read")
+
+
+def test_the_setup_forms_look_and_the_loader_count_the_same_loose_image_files(tmp_path):
+    """The form's look reads names, the loader decodes: the form said 36 images lay outside the class subfolders
+    (unreadable ones and hidden names counted) where a conditional start said 33 (readable ones only)."""
+    from ganstudio.core.data.images import load_image_folder
+
+    folder = tmp_path / "mixed"
+    (folder / "cats").mkdir(parents=True)
+    for i in range(3):
+        Image.fromarray(np.zeros((4, 4), dtype=np.uint8)).save(folder / f"{i}.png")
+    Image.fromarray(np.zeros((4, 4), dtype=np.uint8)).save(folder / "cats" / "c.png")
+    (folder / "empty.png").write_bytes(b"")
+    (folder / "broken.jpg").write_bytes(b"\xff\xd8 not a jpeg")
+    (folder / ".thumb.png").write_bytes(b"")  # hidden: no picture of the user's, for either
+    said = "5 image files lie directly in"
+    assert folder_unlabelled_reason(str(folder)).startswith(said)
+    loaded = load_image_folder(str(folder), 8, 1)
+    assert loaded.unlabelled_reason.startswith(said) and loaded.skipped == 2

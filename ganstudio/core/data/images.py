@@ -23,7 +23,7 @@ from ganstudio.core.data.classes import FASHION_CLASSES, MAX_CLASSES
 from ganstudio.core.data.errors import DataError
 from ganstudio.core.data.idx import IdxError, read_idx
 from ganstudio.core.data.picture import read_picture
-from ganstudio.core.dataset_classes import fashion_unlabelled_reason
+from ganstudio.core.dataset_classes import fashion_unlabelled_reason, loose_files_reason
 from ganstudio.core.paths import DEBIAN_FASHION_DIR, bundled, find_fashion_full, find_fashion_labels, user_data_dir
 from ganstudio.core.wording import counted
 
@@ -207,13 +207,14 @@ def load_image_folder(path: str | None, size: int, channels: int) -> LoadedImage
     folder = Path(path).expanduser()
     _check_is_folder(folder)
     mode = "L" if channels == 1 else "RGB"
-    images, skipped = [], 0
+    images, skipped, loose = [], 0, 0  # loose: image files lying in the folder itself, readable or not
     folders: list[str] = []  # each image's first-level subfolder ("" for one lying in the folder itself)
     for root, _dirs, files in sorted(visible_walk(folder)):
         for name in sorted(files):
             file = Path(root) / name
             if Path(name).suffix.lower() not in IMAGE_SUFFIXES:
                 continue
+            loose += Path(root) == folder
             if not is_regular_file(file):  # a FIFO or device would block open() forever
                 skipped += 1
                 continue
@@ -229,12 +230,11 @@ def load_image_folder(path: str | None, size: int, channels: int) -> LoadedImage
         raise DataError(f"no readable image in {folder}{extra}")
     note = f", {skipped:,} unreadable skipped" if skipped else ""
     description = f"image folder {folder} ({counted(len(images), 'image')}{note})"
-    loose = folders.count("")
     if loose:
         reason = (
             f"{folder} is a flat folder: put each class's images in a subfolder named after it"
-            if loose == len(folders)
-            else f"{loose} images lie directly in {folder}, outside any class subfolder"
+            if folders.count("") == len(folders)
+            else loose_files_reason(loose, folder)
         )
         return LoadedImages(np.stack(images), description, skipped, unlabelled_reason=reason)
     names = tuple(sorted(set(folders)))
