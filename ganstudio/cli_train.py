@@ -48,6 +48,9 @@ def check_train_arguments(args: argparse.Namespace) -> None:
     given = [override_field(assignment) for assignment in args.set or []]
     if twice := sorted({field for field in given if given.count(field) > 1}):
         raise CliError(f"--set {twice[0]} given more than once; give it once")  # the last one won, unchecked
+    if args.nproc is not None and "perf.processes" in given:
+        said = next(a for a in args.set if override_field(a) == "perf.processes").strip()
+        raise CliError(f"--nproc {args.nproc} and --set {said} both say how many processes train; give one")
     if not args.resume:
         return
     if args.preset or args.config or args.out:

@@ -73,6 +73,14 @@ def test_perf_processes_on_resume_is_refused(tmp_path):
     one_error_line(result, "--nproc N")
 
 
+def test_nproc_and_perf_processes_given_together_are_refused(tmp_path):
+    """Checked against perf.processes 3 (a batch of 64 did not split) and then trained on --nproc's 2."""
+    result = ganstudio("train", "--nproc", "2", "--set", "perf.processes=3", "--preset", "ring-8", "--out", "R",
+                       cwd=tmp_path)  # fmt: skip
+    one_error_line(result, "--nproc 2 and --set perf.processes=3")
+    assert not (tmp_path / "R").exists()
+
+
 def test_more_processes_than_gpus_is_refused(tmp_path):
     import torch
 
