@@ -256,3 +256,13 @@ def test_eval_against_a_small_folder_says_how_many_real_images_it_compares(tmp_p
     assert main(["eval", str(checkpoint), "--n", "50", "--dataset", "image-folder", "--data-path", str(folder)]) == 0
     said = capsys.readouterr().err
     assert "features of 23 real images to compare with 50 generated (half of the 46 there are), and of 46 " in said
+    few = tmp_path / "three"  # said "features of 1 real images", then training's advice (quality.every=0)
+    few.mkdir()
+    for i in range(3):
+        Image.new("L", (28, 28), color=i * 5).save(few / f"{i}.png")
+    assert main(["eval", str(checkpoint), "--n", "50", "--dataset", "image-folder", "--data-path", str(few)]) == 2
+    said = capsys.readouterr().err
+    assert said.strip().splitlines()[-1] == (
+        f"ganstudio: error: quality scores need at least 20 real images; {few} holds 3"
+    )
+    assert "features of" not in said

@@ -279,6 +279,10 @@ def evaluate_checkpoint(
     trained_on = (
         None if trained is None else fit_images(trained, snapshot.config.data.image_size, snapshot.config.data.channels)
     )
+    if len(real) < MIN_REAL_IMAGES:  # before the work, and in eval's words: too_few_to_score advises training
+        raise QualityError(
+            f"quality scores need at least {MIN_REAL_IMAGES} real images; {data.path or data.dataset} holds {len(real):,}"
+        )
     reference = min(len(real if trained_on is None else trained_on), MEMORISATION_REFERENCE)
     against = "all of them" if trained_on is None else f"the {reference:,} images G trained on"
     scored = min(samples, len(real) // 2)  # as QualityEvaluator takes them
