@@ -178,6 +178,7 @@ def test_eval_on_the_official_test_split_leaves_out_the_bundled_images_the_run_t
     assert main(["eval", checkpoint, "--classifier", "--dataset", "fashion-mnist-full", "--data-path", str(full)]) == 0
     on_full = capsys.readouterr().out.splitlines()[0]
     assert on_full.endswith("less the 8,000 the run trained on: 2,000 images"), on_full
+    assert f"the t10k-* split in {full} (" in on_full  # a folder of the user's is not called the official split
     assert main(["eval", checkpoint, "--classifier"]) == 0
     own = capsys.readouterr().out.splitlines()[0]
     assert own.split(" %")[0] == on_full.split(" %")[0]  # the same 2,000 images: the run's own held-out split

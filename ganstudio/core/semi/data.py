@@ -18,7 +18,7 @@ from ganstudio.core.data.classes import FASHION_CLASSES
 from ganstudio.core.data.errors import DataError
 from ganstudio.core.data.idx import IdxError, read_idx
 from ganstudio.core.data.images import ImageSource, LoadedImages, fit_images
-from ganstudio.core.paths import find_fashion_full
+from ganstudio.core.paths import DEBIAN_FASHION_DIR, find_fashion_full
 from ganstudio.core.wording import counted
 
 SPLIT_SEED = 20161  # the held-out split is the same for every run and seed: accuracies compare across runs
@@ -41,7 +41,12 @@ def held_out_split(loaded: LoadedImages, data: DataConfig) -> tuple[LoadedImages
     test split; any other labelled set on a fixed, class-balanced fifth of it, the same for every seed."""
     if data.dataset == "fashion-mnist-full":
         test = official_test_split(data.path)
-        return loaded, test, f"the official Fashion-MNIST test split ({len(test.images):,} images)"
+        folder = find_fashion_full(data.path)
+        # a folder of the user's may hold any idx files under those names: named, not vouched for
+        split = (
+            "the official Fashion-MNIST test split" if folder == DEBIAN_FASHION_DIR else f"the t10k-* split in {folder}"
+        )
+        return loaded, test, f"{split} ({len(test.images):,} images)"
     train_idx, held_idx = _fixed_split(loaded)
     test = _part(loaded, held_idx)
     whole = "the bundled 10,000" if data.dataset == "fashion-mnist" else f"the {len(loaded.images):,} of {data.dataset}"
@@ -167,7 +172,7 @@ def held_out_set(config: RunConfig) -> tuple[LoadedImages, str]:
     downloaded (a checkpoint from elsewhere names data this machine may not have)."""
     loaded = load_images(config.data, download=False)
     if loaded.labels is None:
-        raise DataError(f"the run's data has no labels to score against: {loaded.unlabelled_reason}")
+        raise DataError(f"no labels to score the classifier against: {loaded.unlabelled_reason}")
     _, held_out, split = held_out_split(loaded, config.data)
     return held_out, split
 
