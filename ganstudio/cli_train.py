@@ -237,7 +237,8 @@ def run_session(session, on_alarm: str, ranks=None, stop_sources: Sequence[StopS
             raise CliError(f"{io_reason(failure.error)}; {what_is_kept(session.run, options=processes)}")
         raise failure.error if failure.error is not None else CliError(failure.message.strip().splitlines()[-1])
     if finished.reason is FinishReason.NAN or unattended.stop_message is not None:
-        print(f"ganstudio: {unattended.stop_message}; {_kept(saved, session.run)}", file=sys.stderr, flush=True)
+        kept = _kept(saved, session.run, session.step)  # its step: an alarm comes with a batch of stats, steps late
+        print(f"ganstudio: {unattended.stop_message}; {kept}", file=sys.stderr, flush=True)
         return EXIT_ALARM
     if finished.reason is FinishReason.STOPPED:  # unsaved only when the weights went NaN before an alarm said so
         kept = _kept(saved, session.run)
@@ -249,10 +250,11 @@ def run_session(session, on_alarm: str, ranks=None, stop_sources: Sequence[StopS
     return 0
 
 
-def _kept(saved: str, run) -> str:
-    """What a run ending on a stop or an alarm leaves to carry on from: a checkpoint saved weights gone NaN."""
+def _kept(saved: str, run, step: int | None = None) -> str:
+    """What a run ending on a stop or an alarm leaves to carry on from: a checkpoint saved weights gone NaN.
+    step: the saved checkpoint's, when the line does not say it already."""
     if saved:
-        return f"checkpoint saved to {saved}"
+        return f"checkpoint{'' if step is None else f' of step {step:,}'} saved to {saved}"
     latest = run.latest_checkpoint
     return f"{latest} from before is kept" if latest.exists() else "no checkpoint was saved before the weights went NaN"
 

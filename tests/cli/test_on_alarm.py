@@ -45,7 +45,7 @@ def test_remedy_rewinds_and_halves_the_rates_three_times_then_stops(tmp_path, ca
     ]
     last = err.splitlines()[-1]  # the lines before it are the progress display's
     assert last.startswith("ganstudio: loss became NaN/Inf") and "after 3 rewinds" in last
-    assert "checkpoint saved to" in last
+    assert "checkpoint of step 1 saved to" in last
     checkpoint = load_checkpoint(tmp_path / "run" / "checkpoints" / "latest.pt")
     assert checkpoint["step"] == 1  # the last good snapshot, not NaN weights
     assert [r.get("event", "stats") for r in records(tmp_path)] == ["stats"] + ["rewind", "change"] * 3 + ["rewind"]
@@ -60,6 +60,22 @@ def test_stop_and_ignore_stop_at_the_first_nan(tmp_path, capsys):
         out, err = capsys.readouterr()
         assert out.count("alarm at step") == 1 and "changed" not in out
         assert "NaN/Inf" in err.splitlines()[-1] and "rewound to step 1 and stopped" in err
+
+
+def test_a_nan_stop_with_no_snapshot_to_rewind_to_says_the_step_it_saved(tmp_path, capsys):
+    """Points drawn at 1e30: the alarm names step 1 (the first non-finite gradient) and comes with the stats of
+    step 10, where the run stops and saves; the line said step 1 beside a checkpoint of step 10."""
+    import numpy as np
+
+    drawing = tmp_path / "huge.npy"
+    np.save(drawing, np.random.default_rng(0).standard_normal((300, 2)) * 1e30)
+    run = tmp_path / "run"
+    argv = ["train", "--preset", "ring-8", "--set", "data.dataset=drawn", "--set", f"data.path={drawing}"]
+    assert main([*argv, "--steps", "20", "--out", str(run)]) == EXIT_ALARM
+    last = capsys.readouterr().err.splitlines()[-1]
+    step = load_checkpoint(run / "checkpoints" / "latest.pt")["step"]
+    assert "at step 1;" in last and "no good snapshot" in last and step > 1
+    assert f"checkpoint of step {step:,} saved to" in last
 
 
 def test_the_papers_1d_game_collapsed_by_sgd_is_said_and_the_preset_is_not(tmp_path, capsys):
