@@ -70,6 +70,27 @@ def test_steps_typed_past_a_finished_run_say_continue_before_enter(qtbot, make_w
     assert w.controls.start_button.text() == "Start"
 
 
+def test_a_number_typed_that_breaks_a_rule_greys_continue_before_enter(qtbot, make_window):
+    """Processes 3 typed over a batch of 64 was said (and Continue greyed) only once the focus left the field;
+    until then Continue looked ready and a click on it started nothing."""
+    from PySide6.QtTest import QTest
+
+    w = make_window(auto_config(steps=10))
+    with qtbot.waitSignal(w.controller.finished, timeout=30000):
+        w.start()
+    w.form.widget("train.steps").setValue(20)
+    assert w.controls.start_button.text() == "Continue" and w.controls.start_button.isEnabled()
+    processes = w.form.widget("perf.processes")
+    processes.selectAll()
+    QTest.keyClicks(processes, "3")
+    assert not w.controls.start_button.isEnabled()
+    assert "must split evenly over the 3 processes" in w.form.why_not_valid()
+    assert w.form.widget("perf.processes").value() == 1  # still not taken: the preset and the run are untouched
+    processes.selectAll()
+    QTest.keyClicks(processes, "1")
+    assert w.controls.start_button.isEnabled() and w.form.why_not_valid() == ""
+
+
 def test_start_after_a_finished_run_begins_a_new_one_with_its_settings(qtbot, make_window):
     w = make_window(auto_config(steps=10))
     with qtbot.waitSignal(w.controller.finished, timeout=30000):

@@ -152,7 +152,7 @@ class SetupForm(QWidget):
         dataset.currentIndexChanged.connect(self._on_dataset)
         for binder in self.binders.values():
             binder.on_change(self._on_edit)
-            binder.on_typing(self.typing.emit)
+            binder.on_typing(self._on_typing)
         wrap_tooltips(self, [*(binder.widget for binder in self.binders.values()), *self._labels])
         self.set_config(preset(DEFAULT_PRESET))
 
@@ -340,6 +340,16 @@ class SetupForm(QWidget):
         path = self.binders["data.path"].value() or ""
         self.folder_check.update(path, key == "image-folder" and bool(path))
         self._check_classes(key, path)
+        self._show_problems()
+        self.config_changed.emit(not self._problems)
+
+    def _on_typing(self) -> None:
+        """A number typed and not yet taken is checked as it stands, so Start and Continue are not offered over a
+        value that would be refused; the change itself waits for Enter or the focus leaving."""
+        self._show_problems()
+        self.typing.emit()
+
+    def _show_problems(self) -> None:
         problems = self._problems = self.problems()
         shown: dict[QLabel, list[str]] = {}
         for field, reason in problems:
@@ -352,7 +362,6 @@ class SetupForm(QWidget):
             label.setVisible(bool(reasons))
             label.setText(_breakable("\n".join(reasons or [])))
         self._count_in_folds([field for field, reason in problems if reason != CHECKING_FOLDER])
-        self.config_changed.emit(not problems)
 
     def _count_in_folds(self, fields: list[str]) -> None:
         """A shut fold hides its fields' errors, and Start was greyed with no word of why: its title counts them."""
