@@ -40,6 +40,14 @@ def _silence(beat: Heartbeat, seconds: float, state: WriterProcess | None) -> st
     return f"{writing} has not been heard from for {seconds:.0f} s: it has probably died."
 
 
+def _led_by_launcher(failure: str, launcher: str) -> str:
+    """The run's own reason, led by what only its launcher knows (which rank a signal killed); the launcher's
+    line goes on with the command line's advice, which the banner offers as its own."""
+    if failure and failure in launcher:
+        return launcher[: launcher.index(failure)] + failure
+    return launcher or failure
+
+
 class WatchMode(QObject):
     def __init__(self, window: MainWindow):
         super().__init__(window)
@@ -308,7 +316,7 @@ class WatchMode(QObject):
         # a stop a window asked for, or one with no alarm before it (Ctrl-C, SIGTERM); `--on-alarm stop`
         # stops after an alarm, which stays a fault's red
         asked = reason is FinishReason.STOPPED and (self._stop_asked or self._alarm is None)
-        failure = self._launcher_said or self._failure  # the launcher knows which process went, the log does not
+        failure = _led_by_launcher(self._failure, self._launcher_said)
         why = f" {sentence(failure.rstrip('.'))}." if reason is FinishReason.ERROR and failure else ""
         # a reason logged before the run trained on (a stop, then a resume) is not why it stopped now
         if reason is FinishReason.STOPPED and self._stop_said is not None and self._stop_said[0] >= beat.step:

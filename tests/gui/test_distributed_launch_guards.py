@@ -132,7 +132,8 @@ bridge.beat()
 sys.stdin.read()
 bridge.on_event(Failed(message="", summary=LOST_PEER + " (Connection closed by peer)"))
 bridge.close("error")
-print("ganstudio: error: {KILLED}: " + LOST_PEER + " (Connection closed by peer)", file=sys.stderr)
+advice = "; it had saved no checkpoint yet: train it over with: ganstudio train --resume R --restart --nproc 2"
+print("ganstudio: error: {KILLED}: " + LOST_PEER + " (Connection closed by peer)" + advice, file=sys.stderr)
 sys.exit(2)
 """
 
@@ -152,3 +153,4 @@ def test_the_window_says_which_rank_was_killed_as_its_launcher_does(qtbot, make_
     qtbot.waitUntil(lambda: said in w.banner.message.text(), timeout=30000)
     text = w.banner.message.text()
     assert "The run failed" in text and text.count("another process of this run") == 1  # not the log's line too
+    assert "train it over with" not in text  # the command line's advice; the banner gives the window's
