@@ -88,6 +88,7 @@ def test_a_drawing_that_is_not_a_npy_of_numbers_is_one_line_and_makes_no_folder(
         "xyz": (np.zeros((300, 3)), "holds an array of shape (300, 3); a drawing is (N, 2)"),
         "one": (np.zeros((1, 2)), "holds 1 point; a drawing needs at least 2"),
         "nan": (np.array([[0.0, 1.0], [np.nan, 2.0]]), "holds NaN or infinite coordinates"),
+        "past float32": (np.array([[0.0, 1.0], [1e39, 2.0]]), "holds NaN or infinite coordinates (as 32-bit floats)"),
     }
     for name, (array, _) in arrays.items():
         np.save(tmp_path / f"{name}.npy", array)

@@ -42,9 +42,11 @@ def load_drawn(path: str | None) -> torch.Tensor:
         raise DataError(f"{path} holds an array of shape {points.shape}; a drawing is (N, 2): x, y for each point")
     if len(points) < 2:
         raise DataError(f"{path} holds {counted(len(points), 'point')}; a drawing needs at least 2")
+    with np.errstate(over="ignore"):  # before the check: a float64 past float32's range turns infinite here
+        points = points.astype(np.float32)
     if not np.isfinite(points).all():
-        raise DataError(f"{path} holds NaN or infinite coordinates; a drawing's are finite numbers")
-    return torch.from_numpy(points.astype(np.float32))
+        raise DataError(f"{path} holds NaN or infinite coordinates (as 32-bit floats); a drawing's are finite numbers")
+    return torch.from_numpy(points)
 
 
 def gaussian_1d_pdf(x: np.ndarray) -> np.ndarray:

@@ -273,16 +273,16 @@ def evaluate_checkpoint(
     progress("reading the real images...")
     loaded = load_images(data, download=False)
     real = fit_images(loaded.images, snapshot.config.data.image_size, snapshot.config.data.channels)
+    if len(real) < MIN_REAL_IMAGES:  # before the work, and in eval's words: too_few_to_score advises training
+        raise QualityError(
+            f"quality scores need at least {MIN_REAL_IMAGES} real images; {data.path or data.dataset} holds {len(real):,}"
+        )
     labels = real_labels_for(snapshot.class_names, loaded) if snapshot.is_conditional else None
     inception = load_inception(weights, device) if weights is not None else None
     trained = trained_part(loaded, data, snapshot.config)
     trained_on = (
         None if trained is None else fit_images(trained, snapshot.config.data.image_size, snapshot.config.data.channels)
     )
-    if len(real) < MIN_REAL_IMAGES:  # before the work, and in eval's words: too_few_to_score advises training
-        raise QualityError(
-            f"quality scores need at least {MIN_REAL_IMAGES} real images; {data.path or data.dataset} holds {len(real):,}"
-        )
     reference = min(len(real if trained_on is None else trained_on), MEMORISATION_REFERENCE)
     against = "all of them" if trained_on is None else f"the {reference:,} images G trained on"
     scored = min(samples, len(real) // 2)  # as QualityEvaluator takes them
