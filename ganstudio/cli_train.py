@@ -171,7 +171,7 @@ def run_session(session, on_alarm: str, ranks=None, stop_sources: Sequence[StopS
     unattended = Unattended(OnAlarm(on_alarm))
     failure: Failed | None = None
     finished = Finished(FinishReason.ERROR, session.step)
-    saved = ""
+    saved, saved_step = "", 0
     log_every = session.trainer.config.train.log_every
     with (
         StopOnInterrupt(abort_on_repeat=ranks is None) as stop,
@@ -223,8 +223,8 @@ def run_session(session, on_alarm: str, ranks=None, stop_sources: Sequence[StopS
                     bar.write(f"step {step:,}: {message}")
                 case Refused(step=step, message=message):
                     bar.write(f"step {step:,}: {message}")
-                case CheckpointSaved(path=path):
-                    saved = path
+                case CheckpointSaved(path=path, step=step):
+                    saved, saved_step = path, step
                 case Failed():
                     failure = failure or event
                 case Finished():
@@ -237,7 +237,7 @@ def run_session(session, on_alarm: str, ranks=None, stop_sources: Sequence[StopS
             raise CliError(f"{io_reason(failure.error)}; {what_is_kept(session.run, options=processes)}")
         raise failure.error if failure.error is not None else CliError(failure.message.strip().splitlines()[-1])
     if finished.reason is FinishReason.NAN or unattended.stop_message is not None:
-        kept = _kept(saved, session.run, session.step)  # its step: an alarm comes with a batch of stats, steps late
+        kept = _kept(saved, session.run, saved_step)  # its step: an alarm comes with a batch of stats, steps late
         print(f"ganstudio: {unattended.stop_message}; {kept}", file=sys.stderr, flush=True)
         return EXIT_ALARM
     if finished.reason is FinishReason.STOPPED:  # unsaved only when the weights went NaN before an alarm said so

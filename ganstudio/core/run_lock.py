@@ -19,6 +19,7 @@ file's JSON says who holds it, for the message, and decides what an flock cannot
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import socket
@@ -244,7 +245,9 @@ class _State:
         self.beat: threading.Thread | None = None
         self.found: tuple[bytes, int, int] | None = None  # a stale lock taken over: its bytes, atime and mtime
         self.put_back = False  # release writes `found` back instead of removing the file
-        self.folder_times: tuple[int, int] | None = None  # the folder's atime and mtime before lock.json was made
+        # the folder's atime and mtime before lock.json was made, and its mtime just after: put back only when that
+        # is still its time (nothing else was added to it or removed from it meanwhile)
+        self.folder_times: tuple[int, int, int] | None = None
 
 
 def _utime_target(fd: int | None, path: Path) -> int | Path:
@@ -276,9 +279,11 @@ def _release(state: _State) -> None:
                 _write(fd, data)
                 os.utime(_utime_target(fd, state.path), ns=(atime, mtime))  # its age says it is stale elsewhere
             else:
+                times = state.folder_times if state.put_back else None
+                untouched = times is not None and os.stat(state.path.parent).st_mtime_ns == times[2]
                 state.path.unlink()  # before the flock goes, so nobody takes a lock that is then deleted
-                if state.put_back and state.folder_times is not None:  # as found, to the folder's own time
-                    os.utime(state.path.parent, ns=state.folder_times)
+                if times is not None and untouched:  # as found, to the folder's own time
+                    os.utime(state.path.parent, ns=times[:2])
     except OSError:
         pass  # a lock that cannot be removed is stale once we are gone
     finally:
@@ -324,7 +329,8 @@ class RunLock:
                 raise RunError(_unwritable(folder, exc)) from None
             state = _State(fd, path, me.token)
             if created:
-                state.folder_times = (seen.st_atime_ns, seen.st_mtime_ns)
+                with contextlib.suppress(OSError):
+                    state.folder_times = (seen.st_atime_ns, seen.st_mtime_ns, os.stat(folder).st_mtime_ns)
             try:
                 taken = cls._take(state, me, created)
             except BaseException:

@@ -275,3 +275,18 @@ def test_a_folder_that_cannot_be_written_is_said_as_such_not_as_a_lock(tmp_path,
     with pytest.raises(RunError) as caught:
         RunLock.acquire(tmp_path)
     assert str(caught.value) == f"cannot train in {tmp_path}: the folder cannot be written to (Operation not permitted)"
+
+
+def test_put_back_restores_the_folders_time_only_when_nothing_else_changed_it(tmp_path):
+    """A refused command's lock.json goes with the folder's time put back; a refusal after the folder changed
+    (a file written, then the failure) keeps the change's time, which a backup or a watcher may need."""
+    for changed in (False, True):
+        folder = tmp_path / f"run-{changed}"
+        folder.mkdir()
+        os.utime(folder, ns=(1_000_000_000, 1_000_000_000))
+        lock = RunLock.acquire(folder)
+        if changed:
+            (folder / "config.json").write_text("{}")
+        lock.put_back()
+        assert not (folder / LOCK_NAME).exists()
+        assert (folder.stat().st_mtime_ns == 1_000_000_000) is not changed
