@@ -108,3 +108,6 @@ def test_the_setup_forms_look_and_the_loader_count_the_same_loose_image_files(tm
     assert folder_unlabelled_reason(str(folder)).startswith(said)
     loaded = load_image_folder(str(folder), 8, 1)
     assert loaded.unlabelled_reason.startswith(said) and loaded.skipped == 2
+    for i in range(3):  # unreadable files alone outside the subfolders leave the classes as they were
+        (folder / f"{i}.png").unlink()
+    assert load_image_folder(str(folder), 8, 1).class_names == ("cats",)

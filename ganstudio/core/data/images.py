@@ -230,7 +230,7 @@ def load_image_folder(path: str | None, size: int, channels: int) -> LoadedImage
         raise DataError(f"no readable image in {folder}{extra}")
     note = f", {skipped:,} unreadable skipped" if skipped else ""
     description = f"image folder {folder} ({counted(len(images), 'image')}{note})"
-    if loose:
+    if "" in folders:  # a readable image outside the subfolders; said by its files' count, as the form's look says it
         reason = (
             f"{folder} is a flat folder: put each class's images in a subfolder named after it"
             if folders.count("") == len(folders)
