@@ -159,7 +159,7 @@ def _pass_on(stream: IO[str], log: IO[str], errors: list[str]) -> None:
 
 def _held(line: str) -> bool:
     """A rank's line that another rank went: printed once torchrun has said which."""
-    from ganstudio.core.distributed import LOST_PEER
+    from ganstudio.core.wording import LOST_PEER
 
     return line.startswith(f"ganstudio: error: {LOST_PEER} (")
 

@@ -30,14 +30,11 @@ import torch.distributed as dist
 from torch import nn
 
 from ganstudio.core.runlog import RunError
+from ganstudio.core.wording import LOST_PEER
 
 TIMEOUT_ENV = "GANSTUDIO_DIST_TIMEOUT_S"
 DEFAULT_TIMEOUT_S = 600.0  # rank 0 may evaluate quality for minutes while the others wait on its next message
 SEED_STRIDE = 1_000_003  # a prime: rank streams of nearby seeds never coincide
-
-
-# How rank 0 says that another rank went: the launcher (`train --nproc`) finds the line by it and names the rank.
-LOST_PEER = "another process of this run ended or stopped answering"
 
 
 class DistributedError(RunError):

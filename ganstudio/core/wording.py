@@ -1,5 +1,9 @@
 """Counts and lists said in words the way a person writes them: "1 image", "2,000 images", "a, b and 3 more"."""
 
+# How rank 0 says that another rank went: the launcher (`train --nproc`) finds the line by it and names the rank,
+# and a window that launched the run leads its banner with that name (here, not in core.distributed, which loads torch).
+LOST_PEER = "another process of this run ended or stopped answering"
+
 
 def counted(n: int, noun: str, plural: str | None = None) -> str:
     """n with the noun in the number it takes; `plural` for nouns that do not just add an s."""

@@ -20,7 +20,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QEventLoop, QObject, Qt, QTimer, Signal
+from PySide6.QtCore import QEventLoop, QObject, Qt, QTimer, Signal, Slot
 from PySide6.QtWidgets import QMessageBox, QProgressDialog
 
 from ganstudio.core.config import RunConfig
@@ -45,14 +45,14 @@ class DistributedLaunch(QObject):
         self.process: subprocess.Popen[bytes] | None = None
         self.run: RunDirectory | None = None
         self._config_file: str | None = None
-        self._error_file: str | None = None  # the child's stderr, for the reason it did not start
+        self._error_file: str | None = None  # the child's stderr: why it did not start, or how its processes ended
         self._cancelled = False
         self._launched_at = 0.0  # time.time() at the child's start: a heartbeat since then is its rank 0's
         self._waited_ms = 0
         self._stop_wait: QEventLoop | None = None  # while closing waits for the processes to stop
         self._timer = QTimer(self, interval=POLL_MS)
         self._timer.timeout.connect(self._watch_when_ready)
-        self._child_ended.connect(self._say_why_the_child_ended)
+        self._child_ended.connect(self._say_why_the_child_ended, Qt.ConnectionType.QueuedConnection)
 
     @property
     def running(self) -> bool:
@@ -118,6 +118,8 @@ class DistributedLaunch(QObject):
             self.window.set_phase(RunPhase.IDLE)  # watching starts from idle, as for a run started elsewhere
             self.window.statusBar().clearMessage()  # "Starting..." stayed while the run trained
             self.window.files.watch_run(self.run.path)
+            if self.process.poll() is not None and self._error_file is not None:  # it ended while the timer waited
+                self._say_why_the_child_ended(str(self.run.path), self._error_file)
         elif self.process.poll() is not None or self._waited_ms > START_TIMEOUT_MS:
             self._timer.stop()
             self._forget_config_file()
@@ -140,6 +142,7 @@ class DistributedLaunch(QObject):
         with contextlib.suppress(RuntimeError):  # the window, and this launcher with it, closed first
             self._child_ended.emit(folder, error_file)
 
+    @Slot(str, str)
     def _say_why_the_child_ended(self, folder: str, error_file: str) -> None:
         """Which rank a signal killed is known to the launcher alone (torchrun tells it); the run's folder says
         only that another process went. Said in the watched run's banner; a child that ended before the window

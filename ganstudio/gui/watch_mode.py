@@ -13,7 +13,7 @@ from ganstudio.core.control import Heartbeat
 from ganstudio.core.events import FinishReason, event_from_record
 from ganstudio.core.process_state import WriterProcess
 from ganstudio.core.runlog import RunDirectory, RunError
-from ganstudio.core.wording import sentence
+from ganstudio.core.wording import LOST_PEER, sentence
 from ganstudio.gui.run_phase import RunPhase
 from ganstudio.gui.score_history import SCORE_KINDS, draw_scores
 from ganstudio.gui.watch import FolderSteering, RunWatcher
@@ -41,11 +41,12 @@ def _silence(beat: Heartbeat, seconds: float, state: WriterProcess | None) -> st
 
 
 def _led_by_launcher(failure: str, launcher: str) -> str:
-    """The run's own reason, led by what only its launcher knows (which rank a signal killed); the launcher's
-    line goes on with the command line's advice, which the banner offers as its own."""
-    if failure and failure in launcher:
-        return launcher[: launcher.index(failure)] + failure
-    return launcher or failure
+    """The run's own reason, led by what only its launcher knows: which rank a signal killed. The launcher's line
+    goes on with a rank's words and the command line's advice, which the banner gives in its own."""
+    killed, found, _ = launcher.partition(f": {LOST_PEER}")
+    if found:
+        return f"{killed}: {failure}" if failure else killed
+    return failure or launcher
 
 
 class WatchMode(QObject):
@@ -349,8 +350,8 @@ class WatchMode(QObject):
             message = _silence(beat, seconds, state)
         else:
             message = f"Nothing has written to this run for {seconds:.0f} s, and no process says it trains it."
-        if self._launcher_said:
-            message += f" {sentence(self._launcher_said.rstrip('.'))}."
+        if said := _led_by_launcher("", self._launcher_said):
+            message += f" {sentence(said.rstrip('.'))}."
         self._offer_continue(w.controls.step, message)
 
     def launcher_said(self, folder: Path, line: str) -> None:

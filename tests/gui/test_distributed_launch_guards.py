@@ -123,7 +123,7 @@ KILLED = "rank 1 of 2 (pid 4242) was killed by SIGKILL (kill -9, or the system o
 RANK_0_FAILS = f"""
 import shutil, sys
 from ganstudio.core.control import FolderBridge
-from ganstudio.core.distributed import LOST_PEER
+from ganstudio.core.wording import LOST_PEER
 from ganstudio.core.events import Failed
 shutil.copy(sys.argv[1], sys.argv[2] + "/config.json")
 bridge = FolderBridge(sys.argv[2])

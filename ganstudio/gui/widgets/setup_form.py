@@ -372,7 +372,8 @@ class SetupForm(QWidget):
 
     def why_not_valid(self) -> str:
         """The first problem, named by its field's label as the form shows it: for Start's tooltip. Read from
-        the last refresh, which every change of the form makes: the window asks at every phase change too."""
+        the last refresh, which every change of the form and every number typed makes: the window asks at every
+        phase change too."""
         problems = self._problems
         if not problems:
             return ""
