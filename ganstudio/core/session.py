@@ -255,8 +255,8 @@ class TrainingSession:
             run.write_config(config)
         _take_over(run)
         step = trainer.step_count
-        if step and step % config.train.checkpoint_every == 0 and not run.step_checkpoint(step).exists():
-            _keep_step_copy(run, state, step)  # its writer was killed before it kept latest.pt's copy
+        if step and checkpoint_due(step, saved) and not run.step_checkpoint(step).exists():
+            _keep_step_copy(run, state, step)  # its writer, under the config it saved, was killed before the copy
         session = cls(trainer, run)
         session.resume_notes = notes
         session.resumed_world_size = int(state.get("world_size", 1))
@@ -345,7 +345,7 @@ class TrainingSession:
 
     @property
     def checkpoint_due(self) -> bool:
-        return self.step % self.trainer.config.train.checkpoint_every == 0
+        return checkpoint_due(self.step, self.trainer.config)
 
     def save_due_checkpoint(self) -> None:
         """best.pt on a new best score, then latest.pt when one is due. The best score moves only once
@@ -503,6 +503,11 @@ def continue_check(run: RunDirectory) -> ContinueCheck:
     except OSError as exc:  # a log or folder that cannot be read or written (check_own_folders)
         return ContinueCheck(io_reason(exc), None)
     return ContinueCheck(edits_refused(saved, on_disk), state["step"])
+
+
+def checkpoint_due(step: int, config: RunConfig) -> bool:
+    """Whether a run under config saves latest.pt at step, and keeps it as step_N.pt."""
+    return step % config.train.checkpoint_every == 0
 
 
 def _keep_step_copy(run: RunDirectory, state: dict[str, Any], step: int) -> None:

@@ -83,9 +83,12 @@ def test_a_kept_step_checkpoint_is_whole_as_soon_as_latest_pt_is(tmp_path, monke
     session.close()
 
 
-def test_a_kept_step_checkpoint_a_disk_without_hard_links_lost_to_a_kill_is_made_by_the_resume(tmp_path, monkeypatch):
+@pytest.mark.parametrize("overrides", [None, ["train.checkpoint_every=3"]])
+def test_a_kept_step_checkpoint_a_disk_without_hard_links_lost_to_a_kill_is_made_by_the_resume(
+    tmp_path, monkeypatch, overrides
+):
     """Without hard links the step copy is a second write after latest.pt, which a kill can cut short: the resume
-    from latest.pt makes it."""
+    from latest.pt makes it, by the checkpoint interval latest.pt was saved under, not the one it continues with."""
     import ganstudio.core.atomic as atomic_module
     import ganstudio.core.session as session_module
 
@@ -102,7 +105,7 @@ def test_a_kept_step_checkpoint_a_disk_without_hard_links_lost_to_a_kill_is_made
     session.close()
     assert not run.step_checkpoint(2).exists()
     monkeypatch.setattr(session_module, "save_checkpoint", real_save)
-    resumed = TrainingSession.resume(RunDirectory.open(run.path), total_steps=4)
+    resumed = TrainingSession.resume(RunDirectory.open(run.path), total_steps=4, overrides=overrides)
     assert load_checkpoint(run.step_checkpoint(2))["step"] == 2
     resumed.close()
 
