@@ -245,9 +245,17 @@ class _State:
         self.beat: threading.Thread | None = None
         self.found: tuple[bytes, int, int] | None = None  # a stale lock taken over: its bytes, atime and mtime
         self.put_back = False  # release writes `found` back instead of removing the file
-        # the folder's atime and mtime before lock.json was made, and its mtime just after: put back only when that
-        # is still its time (nothing else was added to it or removed from it meanwhile)
-        self.folder_times: tuple[int, int, int] | None = None
+        # the folder's atime and mtime before lock.json was made, and its entries just after: the times are put back
+        # only when the entries are still those (nothing added, removed or replaced meanwhile). Entries, not the
+        # mtime: a coarse clock (older kernels, NFS) gives a change in the same tick the same mtime
+        self.folder_times: tuple[int, int] | None = None
+        self.folder_entries: dict[str, int] | None = None
+
+
+def _entries(folder: Path) -> dict[str, int]:
+    """The folder's names and their inodes: a file replaced under its own name (an atomic write) counts too."""
+    with os.scandir(folder) as entries:
+        return {entry.name: entry.inode() for entry in entries}
 
 
 def _utime_target(fd: int | None, path: Path) -> int | Path:
@@ -279,11 +287,10 @@ def _release(state: _State) -> None:
                 _write(fd, data)
                 os.utime(_utime_target(fd, state.path), ns=(atime, mtime))  # its age says it is stale elsewhere
             else:
-                times = state.folder_times if state.put_back else None
-                untouched = times is not None and os.stat(state.path.parent).st_mtime_ns == times[2]
+                untouched = state.put_back and state.folder_entries == _entries(state.path.parent)
                 state.path.unlink()  # before the flock goes, so nobody takes a lock that is then deleted
-                if times is not None and untouched:  # as found, to the folder's own time
-                    os.utime(state.path.parent, ns=times[:2])
+                if untouched and state.folder_times is not None:  # as found, to the folder's own time
+                    os.utime(state.path.parent, ns=state.folder_times)
     except OSError:
         pass  # a lock that cannot be removed is stale once we are gone
     finally:
@@ -330,7 +337,8 @@ class RunLock:
             state = _State(fd, path, me.token)
             if created:
                 with contextlib.suppress(OSError):
-                    state.folder_times = (seen.st_atime_ns, seen.st_mtime_ns, os.stat(folder).st_mtime_ns)
+                    state.folder_entries = _entries(folder)
+                    state.folder_times = (seen.st_atime_ns, seen.st_mtime_ns)
             try:
                 taken = cls._take(state, me, created)
             except BaseException:
