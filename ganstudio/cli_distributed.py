@@ -25,6 +25,7 @@ from ganstudio import cli_train
 from ganstudio.cli_errors import EXIT_ALARM, EXIT_INTERRUPTED, EXIT_USAGE, CliError
 from ganstudio.cli_progress import print_or_drop
 from ganstudio.core.process_state import no_such_process
+from ganstudio.core.wording import LOST_PEER
 
 if TYPE_CHECKING:
     from ganstudio.core.distributed import RankGroup
@@ -157,11 +158,11 @@ def _pass_on(stream: IO[str], log: IO[str], errors: list[str]) -> None:
             print_or_drop(line.rstrip("\n"), sys.stderr)  # `2>&1 | head`: keep reading, or the ranks block
 
 
-def _held(line: str) -> bool:
-    """A rank's line that another rank went: printed once torchrun has said which."""
-    from ganstudio.core.wording import LOST_PEER
+HELD = f"ganstudio: error: {LOST_PEER} ("  # a rank's line that another rank went: printed once torchrun says which
 
-    return line.startswith(f"ganstudio: error: {LOST_PEER} (")
+
+def _held(line: str) -> bool:
+    return line.startswith(HELD)
 
 
 FAILURES = "Failures:"  # torchrun's ChildFailedError report, at the log's end: the others, then the first
@@ -307,7 +308,7 @@ def _leader_session(
     if restart_count() > 0:
         folder = args.resume or args.out
         run = RunDirectory(folder)
-        if run.config_path.exists():
+        if RunDirectory.holds_a_run(folder):
             if run.latest_checkpoint.exists():
                 return TrainingSession.resume(run, device=device, prepare=prepare, processes=processes)
             return TrainingSession.restart(run, device=device, prepare=prepare, processes=processes)

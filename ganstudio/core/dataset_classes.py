@@ -56,8 +56,12 @@ def folder_unlabelled_reason(path: str, max_entries: int = MAX_TOP_ENTRIES) -> s
     except OSError as exc:
         return f"cannot read {folder}: {exc.strerror or exc}"
     if not subfolders:
-        return f"{folder} is a flat folder: put each class's images in a subfolder named after it"
+        return flat_folder_reason(folder)
     return loose_files_reason(loose, folder) if loose else ""
+
+
+def flat_folder_reason(folder: Path) -> str:
+    return f"{folder} is a flat folder: put each class's images in a subfolder named after it"
 
 
 def loose_files_reason(loose: int, folder: Path) -> str:

@@ -174,7 +174,7 @@ class RunDirectory:
     @staticmethod
     def holds_a_run(path: str | Path) -> bool:
         """Whether a folder is a run's, whose top level is the run's own files: what a run's config.json says."""
-        return (Path(path).expanduser() / "config.json").exists()
+        return RunDirectory(Path(path).expanduser()).config_path.exists()
 
     @classmethod
     def at(cls, path: str | Path) -> RunDirectory:

@@ -13,12 +13,11 @@ from __future__ import annotations
 import errno
 import os
 import shutil
-import tempfile
 from pathlib import Path
 
 import numpy as np
 
-from ganstudio.core.atomic import remove_stale_partial_folders
+from ganstudio.core.atomic import partial_folder, remove_stale_partial_folders
 from ganstudio.core.export import ExportError
 from ganstudio.core.imaging import image_grid, save_png
 from ganstudio.core.npy_save import save_npy
@@ -118,7 +117,7 @@ def write_samples(
     try:
         made = make_folders(out)
         remove_stale_partial_folders(out)  # what a sample run killed mid-write left there
-        tmp = Path(tempfile.mkdtemp(prefix=".samples.partial-", dir=out))
+        tmp = partial_folder(out / "samples")  # named as remove_stale_partial_folders finds it
     except OSError as exc:
         remove_made_folders(made)
         raise ExportError(f"cannot write to {out}: {exc.strerror}") from None

@@ -23,7 +23,7 @@ from ganstudio.core.data.classes import FASHION_CLASSES, MAX_CLASSES
 from ganstudio.core.data.errors import DataError
 from ganstudio.core.data.idx import IdxError, read_idx
 from ganstudio.core.data.picture import read_picture
-from ganstudio.core.dataset_classes import fashion_unlabelled_reason, loose_files_reason
+from ganstudio.core.dataset_classes import fashion_unlabelled_reason, flat_folder_reason, loose_files_reason
 from ganstudio.core.paths import DEBIAN_FASHION_DIR, bundled, find_fashion_full, find_fashion_labels, user_data_dir
 from ganstudio.core.wording import counted
 
@@ -231,11 +231,7 @@ def load_image_folder(path: str | None, size: int, channels: int) -> LoadedImage
     note = f", {skipped:,} unreadable skipped" if skipped else ""
     description = f"image folder {folder} ({counted(len(images), 'image')}{note})"
     if "" in folders:  # a readable image outside the subfolders; said by its files' count, as the form's look says it
-        reason = (
-            f"{folder} is a flat folder: put each class's images in a subfolder named after it"
-            if folders.count("") == len(folders)
-            else loose_files_reason(loose, folder)
-        )
+        reason = flat_folder_reason(folder) if folders.count("") == len(folders) else loose_files_reason(loose, folder)
         return LoadedImages(np.stack(images), description, skipped, unlabelled_reason=reason)
     names = tuple(sorted(set(folders)))
     if len(names) > MAX_CLASSES:  # fine unconditionally; a conditional run is refused with this reason
