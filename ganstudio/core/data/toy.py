@@ -13,6 +13,8 @@ from statistics import NormalDist
 import numpy as np
 import torch
 
+from ganstudio.core.wording import counted
+
 RING_RADIUS = 1.0
 RING_STD = 0.01
 GRID_STD = 0.05
@@ -32,8 +34,6 @@ def load_drawn(path: str | None) -> torch.Tensor:
         raise DataError("a drawn distribution needs its .npy file of points")
     if not Path(path).expanduser().is_file():  # a FIFO would block np.load forever
         raise DataError(f"the drawn points file is missing or not a regular file: {path}")
-    from ganstudio.core.wording import counted
-
     points = read_npy(path, MAX_DRAWN_BYTES, "a drawing of points")
     if points.dtype.kind not in "iuf":  # np.isfinite fails on text; complex and bool would pass as numbers
         what = _NOT_NUMBERS.get(points.dtype.kind, "values")

@@ -61,8 +61,9 @@ class IntBinder(FieldBinder):
             int(min(spec.high if spec.high is not None else SPIN_MAX, SPIN_MAX)),
         )
         spin.setSingleStep(spec.step)
-        # The form is checked when a number is committed (Enter, focus out): typing 3000 again passed 3, 30 and 300,
-        # each a change that left the preset for good, and an emptied field trained the last digit left
+        # A number changes the setting when committed (Enter, focus out), and is only checked while typed: typing 3000
+        # again passed 3, 30 and 300, each a change that left the preset for good, and an emptied field trained the
+        # last digit left
         spin.setKeyboardTracking(False)
         if spec.zero and spec.low == 0:
             spin.setSpecialValueText(spec.zero)

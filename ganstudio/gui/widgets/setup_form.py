@@ -223,8 +223,8 @@ class SetupForm(QWidget):
         return RunConfig(**sections, preset=None if name == CUSTOM else name)
 
     def commit_typing(self) -> None:
-        """A spin box takes what was typed on Enter or when the focus leaves it, so the form is not checked
-        at every keystroke: Ctrl+Return from inside one started the run with the number it had before."""
+        """A spin box takes what was typed on Enter or when the focus leaves it, so a keystroke changes no setting
+        (it is only checked): Ctrl+Return from inside one started the run with the number it had before."""
         for spin in self.findChildren(QAbstractSpinBox):
             spin.interpretText()
 
