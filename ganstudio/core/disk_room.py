@@ -75,24 +75,23 @@ def run_needs_bytes(trainer: Trainer, total_steps: int) -> int:
     return checkpoints + history_bytes(trainer, total_steps) + SAVE_MARGIN_BYTES
 
 
-def bytes_a_restart_frees(run: RunDirectory) -> int:
-    """What the checkpoints a restart deletes take on the disk: a kept step copy is latest.pt's own file under a
-    second name, counted once."""
-    if not run.checkpoints_dir.is_dir():
-        return 0
-    files = {(s.st_dev, s.st_ino): s.st_size for s in (p.stat() for p in run.checkpoints_dir.glob("*.pt"))}
-    return sum(files.values())
+def bytes_a_restart_frees(run: RunDirectory, disk: Path) -> int:
+    """What the files a restart deletes take on the disk holding `disk`: those on another mount free
+    nothing there, and a kept step copy is latest.pt's own file under a second name, counted once."""
+    device = disk.stat().st_dev
+    files = {(s.st_dev, s.st_ino): s.st_size for s in (p.stat() for p in run.history_files())}
+    return sum(size for (dev, _inode), size in files.items() if dev == device)
 
 
 def check_room(run: RunDirectory, trainer: Trainer, total_steps: int, restarting: bool = False) -> None:
     """Measured where the checkpoints go (checkpoints/ may be a mount of its own); a restart counts the
-    checkpoints it is about to delete as free. A disk that cannot say how full it is is not refused."""
+    files it is about to delete as free. A disk that cannot say how full it is is not refused."""
     needed = run_needs_bytes(trainer, total_steps)
     where = run.checkpoints_dir if run.checkpoints_dir.is_dir() else run.path
     try:
         free = shutil.disk_usage(where).free
         if restarting:
-            free += bytes_a_restart_frees(run)
+            free += bytes_a_restart_frees(run, Path(where))
     except OSError:
         return
     if free < needed:

@@ -363,14 +363,18 @@ class RunDirectory:
         text = "\n".join(kept) + ("\n" if kept else "")
         atomic_write(self.metrics_path, lambda tmp: Path(tmp).write_text(text, encoding="utf-8"))
 
-    def clear_history(self) -> None:
-        """Metrics, sample grids and checkpoints go; config.json stays (a restart trains it over)."""
-        self.metrics_path.unlink(missing_ok=True)
-        for _step, path in self.sample_files():
-            path.unlink(missing_ok=True)
+    def history_files(self) -> list[Path]:
+        """What a restart deletes: metrics, sample grids and checkpoints. config.json stays (a restart
+        trains it over)."""
+        files = [self.metrics_path] if self.metrics_path.is_file() else []
+        files += [path for _step, path in self.sample_files()]
         if self.checkpoints_dir.is_dir():
-            for path in self.checkpoints_dir.glob("*.pt"):
-                path.unlink(missing_ok=True)
+            files += sorted(self.checkpoints_dir.glob("*.pt"))
+        return files
+
+    def clear_history(self) -> None:
+        for path in self.history_files():
+            path.unlink(missing_ok=True)
 
     def sample_path(self, step: int) -> Path:
         return self.samples_dir / f"step_{step:06d}.png"

@@ -2,6 +2,7 @@
 used to be found at the first save, often the last step, after the folder had moved on without them)."""
 
 import shutil
+from pathlib import Path
 
 import pytest
 
@@ -46,7 +47,23 @@ def test_a_restart_counts_a_kept_step_copy_and_latest_pt_once(tmp_path):
     session.close()
     run = session.run
     assert sorted(p.name for p in run.checkpoints_dir.iterdir()) == ["latest.pt", "step_000010.pt"]
-    assert bytes_a_restart_frees(run) == run.latest_checkpoint.stat().st_size
+    grids_and_metrics = sum(p.stat().st_size for p in [run.metrics_path, *run.samples_dir.iterdir()])
+    assert bytes_a_restart_frees(run, run.path) == run.latest_checkpoint.stat().st_size + grids_and_metrics
+
+
+def test_a_restart_counts_the_sample_grids_and_metrics_it_deletes_and_no_file_on_another_disk(tmp_path):
+    """It deletes them too: a restart counted only its checkpoints as freed and could be refused a room it had.
+    A file on another mount frees nothing on the disk measured."""
+    from ganstudio.core import disk_room
+
+    run = trained_run(tiny_toy_config(steps=10, checkpoint_every=10, sample_every=5), tmp_path / "run").run
+    grids = [path for _step, path in run.sample_files()]
+    assert len(grids) >= 2
+    counted = disk_room.bytes_a_restart_frees(run, run.path)
+    assert counted > run.latest_checkpoint.stat().st_size + sum(p.stat().st_size for p in grids[:-1])
+
+    assert Path("/proc").stat().st_dev != run.path.stat().st_dev
+    assert disk_room.bytes_a_restart_frees(run, Path("/proc")) == 0
 
 
 def test_a_new_run_is_refused_and_leaves_no_folder(tmp_path, capsys, monkeypatch):
