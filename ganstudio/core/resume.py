@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 
-from ganstudio.core.config import ConfigError, RunConfig, check, parse_override
+from ganstudio.core.config import LIVE_SECTIONS, ConfigError, RunConfig, check, parse_override
 
 RESUMABLE_FIELDS = (
     frozenset(
@@ -66,6 +66,12 @@ def changed_fields(before: RunConfig, after: RunConfig) -> dict[str, object]:
     """Each field whose value differs, by its dotted name, with its value in `after`."""
     old = _flat(before)
     return {key: value for key, value in _flat(after).items() if old.get(key) != value}
+
+
+def live_changes(before: RunConfig, after: RunConfig) -> dict[str, object]:
+    """The live fields `after` changes, by the names a change record gives them (as a window's change does)."""
+    changes = changed_fields(before, after)
+    return {name: changes[path] for name, section in LIVE_SECTIONS.items() if (path := f"{section}.{name}") in changes}
 
 
 def resumable_changes(saved: RunConfig, wanted: RunConfig) -> dict[str, object] | None:

@@ -27,12 +27,12 @@ from ganstudio.core.config import ConfigError, RunConfig, check, saved_config
 from ganstudio.core.control import forget_last_writer
 from ganstudio.core.data.toy import mode_centres
 from ganstudio.core.disk_room import check_room
-from ganstudio.core.events import ClassifierScored, Event, ModesMeasured, QualityScored
+from ganstudio.core.events import Changed, ClassifierScored, Event, ModesMeasured, QualityScored
 from ganstudio.core.imaging import SAMPLE_GRID_COLUMNS, image_grid, scatter_image
 from ganstudio.core.metrics import PROTOCOL_SAMPLES, MatchMetrics, mode_metrics, wasserstein_1d
 from ganstudio.core.mode_metrics import ModeMetrics
 from ganstudio.core.quality.scores import QualityReport
-from ganstudio.core.resume import edits_refused, resume_changes
+from ganstudio.core.resume import edits_refused, live_changes, resume_changes
 from ganstudio.core.run_data import adopt_drawn, data_in_folder, data_named_absolutely, discard_drawn
 from ganstudio.core.run_lock import RunLock
 from ganstudio.core.runlog import RunDirectory, RunError
@@ -258,6 +258,8 @@ class TrainingSession:
         if step and checkpoint_due(step, saved) and not run.step_checkpoint(step).exists():
             _keep_step_copy(run, state, step)  # its writer, under the config it saved, was killed before the copy
         session = cls(trainer, run)
+        if changes := live_changes(saved, config):  # marked on the loss plot, as a window's change is
+            session.log(Changed(step, changes))
         session.resume_notes = notes
         session.resumed_world_size = int(state.get("world_size", 1))
         session.resumed_rank_rng = state.get("rank_rng")

@@ -179,14 +179,24 @@ class WatchMode(QObject):
         """config.json again, once the log reaches the run's known length: a run carried on elsewhere
         (`train --resume --steps N`, another window's *Continue*) was given more steps there, and the bar
         stood at "1500 / 1500 steps, ETA 00:00" while it trained on."""
+        config = self._read_config()
+        if config is not None and self.config is not None and config.train.steps != self.config.train.steps:
+            self._show_config(config)
+
+    def _read_config(self) -> RunConfig | None:
         try:
-            config = self._watched_run.read_config()
-        except RunError:
-            return
-        if self.config is not None and config.train.steps != self.config.train.steps:
-            self.config = config
-            self.window.controls.set_run(config.train.steps, self.window.controls.step)
-            self.window.form.set_config(config)
+            return self._watched_run.read_config()
+        except (RunError, OSError):
+            return None
+
+    def _show_config(self, config: RunConfig) -> None:
+        """The run's length, setup and live values as config.json says: a writer that took the run on may
+        have been given other steps or rates (`train --resume --steps N --set optim.lr_d=...`)."""
+        self.config = config
+        w = self.window
+        w.controls.set_run(config.train.steps, w.controls.step)
+        w.form.set_config(config)
+        w.live.load(config)
 
     def _on_restarted(self) -> None:
         """The log began again: a run trained over or carried on from an earlier checkpoint (a folder emptied
@@ -290,6 +300,8 @@ class WatchMode(QObject):
         if (w.state is RunPhase.IDLE or self._writer_stopped) and not beat.ended:
             w.banner.hide()
             w.files.set_continuable(None)
+            if not self._writer_stopped and (config := self._read_config()) is not None:
+                self._show_config(config)  # a new writer, which may train on with other steps or rates
             self._writer_stopped = False
         if beat.ended:
             self._on_ended(beat)
@@ -381,10 +393,13 @@ class WatchMode(QObject):
 
     def _on_writer_replaced(self) -> None:
         """Another window carried the ended or dead run on: it writes no heartbeat, so the run is followed by
-        its log, and this window no longer offers to continue it (the other one holds it)."""
+        its log, and this window no longer offers to continue it (the other one holds it). It may have given
+        the run more steps or other rates."""
         w = self.window
         w.banner.hide()
         w.files.set_continuable(None)
+        if (config := self._read_config()) is not None:
+            self._show_config(config)
         w.set_phase(RunPhase.STARTING)
         self._show_label()
         w.statusBar().showMessage("Another process carried the run on (one without a heartbeat, a window)", 8000)

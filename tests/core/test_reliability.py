@@ -16,6 +16,7 @@ from ganstudio.core.atomic import atomic_write, remove_stale_temp_files
 from ganstudio.core.checkpoint import CheckpointError, load_checkpoint
 from ganstudio.core.config import ConfigError, preset
 from ganstudio.core.data.images import load_image_folder
+from ganstudio.core.events import Changed
 from ganstudio.core.quality.errors import QualityError
 from ganstudio.core.quality.evaluator import real_data_for
 from ganstudio.core.runlog import RunDirectory, RunError
@@ -180,6 +181,9 @@ def test_resume_applies_config_json_edits_that_may_change_and_says_so(tmp_path):
     assert any("train.k" in note for note in session.resume_notes)
     on_disk = RunDirectory.open(folder).read_config()
     assert (on_disk.train.k, on_disk.train.steps) == (2, 6)
+    # logged as a window's change is, so the loss plot marks where the run went on with them (steps are no rate)
+    changes = [e for e in RunDirectory.open(folder).history() if isinstance(e, Changed)]
+    assert [(e.step, e.changes) for e in changes] == [(3, {"lr_g": 5e-4, "k": 2})]
 
 
 def test_a_live_change_reaches_config_json_with_the_next_checkpoint(tmp_path):

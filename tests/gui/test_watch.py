@@ -437,6 +437,31 @@ def test_a_watched_run_given_more_steps_elsewhere_shows_its_new_length(qtbot, ma
     assert w.state is RunPhase.RUNNING
 
 
+def test_a_window_watching_a_stopped_run_shows_the_length_and_rates_a_new_writer_resumed_it_with(
+    qtbot, make_window, writer
+):
+    """`train --resume RUN --steps 3000 --set optim.lr_d=...` in a terminal: the window that had watched the run stop
+    went on saying 1000 steps and D's old rate while the new writer trained on to 3000 with the new one."""
+    run, supervisor, bridge = writer
+    w = watching_it_run(qtbot, make_window, writer)
+    run.append_metrics(stats(1, 400))
+    supervisor.emit(StatsBatch(stats(1, 400)))
+    bridge.close("stopped")
+    qtbot.waitUntil(lambda: w.state is RunPhase.IDLE and w.banner.isVisible(), timeout=TIMEOUT)
+    resumed = tiny_image_config(steps=3000)
+    resumed.optim.lr_d = 5e-4
+    run.write_config(resumed)
+    new_writer = FolderBridge(run)
+    new_writer.on_event(StateChanged("running"))
+    try:
+        qtbot.waitUntil(lambda: w.state is RunPhase.RUNNING, timeout=TIMEOUT)
+        assert w.controls.progress.maximum() == 3000 and w.form.widget("train.steps").value() == 3000
+        assert w.live.binders["lr_d"].value() == pytest.approx(5e-4)
+        assert not w.banner.isVisible()
+    finally:
+        new_writer.close()
+
+
 def test_a_window_watching_an_ended_run_follows_another_window_carrying_it_on(qtbot, make_window, writer):
     """Carrying a run on removes the ended writer's heartbeat; a window already watching kept the ended beat,
     offering Continue here while another window trained the run."""
@@ -446,10 +471,12 @@ def test_a_window_watching_an_ended_run_follows_another_window_carrying_it_on(qt
     w = watching_it_run(qtbot, make_window, writer)
     bridge.close("stopped")
     qtbot.waitUntil(lambda: w.state is RunPhase.IDLE and w.banner.isVisible(), timeout=TIMEOUT)
+    run.write_config(tiny_image_config(steps=3000))  # the other window's Continue, with Steps raised
     forget_last_writer(run.path)  # what TrainingSession.resume does in the other window
     run.append_metrics(stats(1, 5))
     qtbot.waitUntil(lambda: w.state is RunPhase.STARTING, timeout=TIMEOUT)
     assert w.watch.watcher.last_beat is None and not w.banner.isVisible() and w.files.continuable is None
+    assert w.controls.progress.maximum() == 3000
     assert "no heartbeat" in w.watch_label.text()
 
 
