@@ -80,3 +80,18 @@ def draws_with_points(curve) -> list[int]:
     drawn: list[int] = []
     curve.sigPlotChanged.connect(lambda *_: drawn.extend([1] if curve.getData()[0] is not None else []))
     return drawn
+
+
+def tab_stops(window, start, limit=300):
+    """The widgets Tab visits from start, in order, until it comes round again."""
+    start.setFocus()
+    QApplication.processEvents()
+    stops = []
+    for _ in range(limit):
+        window.focusNextChild()
+        QApplication.processEvents()
+        focused = QApplication.focusWidget()
+        if focused is start or focused in stops:
+            break
+        stops.append(focused)
+    return stops

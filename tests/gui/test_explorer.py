@@ -12,6 +12,7 @@ from ganstudio.core.imaging import load_png
 from ganstudio.core.trainer import Trainer
 from ganstudio.gui.run_phase import RunPhase
 from tests.conftest import tiny_image_config, tiny_toy_config
+from tests.gui.conftest import tab_stops
 
 
 @pytest.fixture
@@ -90,6 +91,21 @@ def test_the_keyboard_moves_a_slider_and_the_image(qtbot, explorer):
     assert slider.value() == pytest.approx(3.0)  # not past its end
     qtbot.keyClick(slider._slider, Qt.Key.Key_Home)
     assert slider.value() == pytest.approx(-3.0)
+
+
+def test_tab_goes_from_slider_to_slider_with_no_stop_that_shows_no_focus(qtbot, explorer):
+    """superqt's labelled slider took Tab focus itself, drawing none and taking no key, before its slider did: half
+    the Tab presses through the explorer landed nowhere to be seen."""
+    from superqt import QLabeledDoubleSlider
+
+    window = explorer.window()
+    window.tabs.setCurrentWidget(explorer)
+    qtbot.waitUntil(explorer.sliders.seed_spin.isVisible)
+    stops = tab_stops(window, explorer.sliders.seed_spin)
+    assert not [s for s in stops if isinstance(s, QLabeledDoubleSlider)]
+    trunc, first = explorer.sliders.truncation_slider._slider, explorer.sliders.direction_sliders[0]._slider
+    assert stops.index(first) == stops.index(trunc) + 1
+    assert stops[: stops.index(trunc)] == [explorer.sliders.randomize_button, explorer.sliders.reset_button]
 
 
 def test_same_seed_gives_identical_pixels(explorer):

@@ -13,6 +13,7 @@ from ganstudio.core.stats import StepStats
 from ganstudio.gui.main_window import MainWindow
 from ganstudio.gui.widgets.live_changes import LiveChangesPanel
 from ganstudio.gui.widgets.metric_plots import CURVE_NAMES
+from tests.gui.conftest import tab_stops
 
 SIZES = [(1280, 800), (1920, 1080)]
 
@@ -247,21 +248,6 @@ def test_help_lists_every_shortcut_the_window_answers_to(qtbot, make_window):
     box.close()
 
 
-def _tab_stops(window, start, limit=300):
-    """The widgets Tab visits from start, in order, until it comes round again."""
-    start.setFocus()
-    QApplication.processEvents()
-    stops = []
-    for _ in range(limit):
-        window.focusNextChild()
-        QApplication.processEvents()
-        focused = QApplication.focusWidget()
-        if focused is start or focused in stops:
-            break
-        stops.append(focused)
-    return stops
-
-
 def test_tab_passes_a_shut_fold_by_and_walks_an_open_one(qtbot, make_window):
     """superqt squeezed a shut fold to no height and Tab still walked its ~27 fields: a digit typed into an
     unseen Adam beta2 greyed Start with no sign of why."""
@@ -270,7 +256,7 @@ def test_tab_passes_a_shut_fold_by_and_walks_an_open_one(qtbot, make_window):
     settle(qtbot, w)
     advanced = w.form.findChild(QCollapsible, "advancedOptions")
     beta2 = w.form.widget("optim.beta2")
-    stops = _tab_stops(w, w.form.preset_combo)
+    stops = tab_stops(w, w.form.preset_combo)
     assert advanced.toggleButton() in stops
     assert not [
         s
@@ -281,13 +267,13 @@ def test_tab_passes_a_shut_fold_by_and_walks_an_open_one(qtbot, make_window):
     advanced.toggleButton().setFocus()
     qtbot.keyClick(advanced.toggleButton(), Qt.Key.Key_Space)  # what a keyboard user presses on the title
     qtbot.waitUntil(lambda: advanced.isExpanded() and beta2.isVisible())
-    assert beta2 in _tab_stops(w, advanced.toggleButton())
+    assert beta2 in tab_stops(w, advanced.toggleButton())
     qtbot.waitUntil(lambda: advanced.content().height() >= advanced.content().sizeHint().height())
     assert beta2.mapTo(advanced, beta2.rect().bottomLeft()).y() < advanced.height()  # not cut off
 
     qtbot.keyClick(advanced.toggleButton(), Qt.Key.Key_Space)
     qtbot.waitUntil(lambda: not beta2.isVisible())
-    assert beta2 not in _tab_stops(w, advanced.toggleButton())
+    assert beta2 not in tab_stops(w, advanced.toggleButton())
 
 
 def test_tab_stops_only_where_focus_shows_and_does_something(qtbot, make_window):
@@ -298,7 +284,7 @@ def test_tab_stops_only_where_focus_shows_and_does_something(qtbot, make_window)
     w = make_window()
     w.resize(1280, 800)
     settle(qtbot, w)
-    stops = _tab_stops(w, w.controls.start_button)
+    stops = tab_stops(w, w.controls.start_button)
     assert w.form.preset_combo in stops and w.plots.export_csv_button in stops
     assert not [s for s in stops if isinstance(s, (pg.GraphicsView, QAbstractScrollArea))], stops
 

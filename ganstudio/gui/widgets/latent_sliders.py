@@ -68,6 +68,9 @@ def _slider(name: str, lo: float, hi: float, value: float, tip: str) -> QLabeled
     slider.setDecimals(2)
     slider.setValue(value)
     slider.setToolTip(tip + " (double-click to reset; arrow, Page, Home and End keys move it)")
+    # superqt's container takes Tab focus too, showing none and taking no key: one Tab stop, its slider
+    slider.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+    slider.setFocusProxy(slider._slider)
     slider._slider.installEventFilter(_ResetOnDoubleClick(slider, value))
     slider._slider.installEventFilter(_KeyboardSteps(slider))
     return slider
