@@ -13,6 +13,7 @@ file holds, the trainer never does anything a button in the window could not ask
 from __future__ import annotations
 
 import contextlib
+import errno
 import json
 import math
 import os
@@ -69,6 +70,7 @@ _ID = re.compile(r"[A-Za-z0-9_-]{1,64}")
 MAX_FAILURE_CHARS = 500  # a failed run's reason in the log: one line, whatever the error held
 _HEARTBEAT_STATES = ("starting", "running", "paused", "stopping", "stopped", "done", "error", "nan")
 ENDED_STATES = ("stopped", "done", "error", "nan")
+MAX_REASON = 1500  # characters of a failure in the heartbeat, which is read whole up to MAX_LINE_BYTES
 
 
 class CommandError(ValueError):
@@ -221,6 +223,7 @@ class Heartbeat:
     time: float
     picture_step: int | None = None
     device: str = ""  # as the writer describes it ("CUDA: NVIDIA H200", "CPU (2 threads)")
+    reason: str = ""  # why the run failed, said here too: a full disk leaves the log no room for its `failed`
 
     @property
     def ended(self) -> bool:
@@ -235,6 +238,7 @@ class Heartbeat:
             "time": self.time,
             "picture_step": self.picture_step,
             "device": self.device,
+            "reason": self.reason,
         }
 
 
@@ -248,7 +252,7 @@ def read_heartbeat(run_dir: str | Path) -> Heartbeat | None:
     if not isinstance(record, dict):
         return None
     pid, host, step, state, when = (record.get(k) for k in ("pid", "host", "step", "state", "time"))
-    picture, device = record.get("picture_step"), record.get("device", "")
+    picture, device, reason = record.get("picture_step"), record.get("device", ""), record.get("reason", "")
     if not (
         is_pid(pid)
         and is_step(step)
@@ -259,9 +263,11 @@ def read_heartbeat(run_dir: str | Path) -> Heartbeat | None:
         and (picture is None or is_step(picture))
         and isinstance(device, str)
         and len(device) <= MAX_TEXT
+        and isinstance(reason, str)
+        and len(reason) <= MAX_REASON
     ):
         return None
-    return Heartbeat(pid, host, step, state, float(when), picture, device)
+    return Heartbeat(pid, host, step, state, float(when), picture, device, reason)
 
 
 def _value(value: object) -> object:
@@ -288,6 +294,7 @@ class FolderBridge:
         self.state = "starting"
         self.picture_step: int | None = None
         self.device = ""
+        self.reason = ""  # why the run failed, once it has
         self._snapshot_asked = False  # a "snapshot" command came through the folder
         self._last_picture = -math.inf
         self._host = socket.gethostname()
@@ -382,7 +389,8 @@ class FolderBridge:
             case Refused():
                 self._log({"step": event.step, "event": "refused", "message": event.message, "change": event.change})
             case Failed():  # a watcher elsewhere sees only the folder: the reason, in the run's words
-                self._log({"step": self.step, "event": "failed", "message": failure_line(event)})
+                self.reason = failure_line(event)[:MAX_REASON]
+                self._log({"step": self.step, "event": "failed", "message": self.reason})
             case Finished():
                 self.close(str(_value(event.reason)))
 
@@ -405,7 +413,14 @@ class FolderBridge:
 
     def heartbeat(self) -> Heartbeat:
         return Heartbeat(
-            os.getpid(), self._host, self.step_now(), self.state, time.time(), self.picture_step, self.device
+            os.getpid(),
+            self._host,
+            self.step_now(),
+            self.state,
+            time.time(),
+            self.picture_step,
+            self.device,
+            self.reason,
         )
 
     def beat(self, wait_s: float = -1) -> None:
@@ -415,6 +430,10 @@ class FolderBridge:
             return
         try:
             atomic_write(heartbeat_path(self.run.path), lambda tmp: Path(tmp).write_text(text, encoding="utf-8"))
+        except OSError as exc:
+            if exc.errno not in (errno.ENOSPC, errno.EDQUOT):
+                raise
+            _overwrite(heartbeat_path(self.run.path), text.encode("utf-8"))
         finally:
             self._lock.release()
 
@@ -435,6 +454,16 @@ class FolderBridge:
         self.state = state
         with contextlib.suppress(OSError):  # the run's end is said by its exit too; its checkpoint is saved
             self.beat(wait_s=HEARTBEAT_JOIN_S)
+
+
+def _overwrite(path: Path, data: bytes) -> None:
+    """The heartbeat rewritten where it lies, when the disk is full: a new file needs a block the disk no longer
+    has, the old file's is there. A watcher may read it torn once, which it takes as no news; a link planted in
+    its place is not followed."""
+    fd = os.open(path, os.O_WRONLY | getattr(os, "O_NOFOLLOW", 0))
+    with os.fdopen(fd, "wb") as fh:
+        fh.write(data)
+        fh.truncate()
 
 
 def _lost_peer(error: RuntimeError) -> str | None:

@@ -329,7 +329,7 @@ class WatchMode(QObject):
         # a stop a window asked for, or one with no alarm before it (Ctrl-C, SIGTERM); `--on-alarm stop`
         # stops after an alarm, which stays a fault's red
         asked = reason is FinishReason.STOPPED and (self._stop_asked or self._alarm is None)
-        failure = _led_by_launcher(self._failure, self._launcher_said)
+        failure = _led_by_launcher(self._failure or beat.reason, self._launcher_said)
         why = f" {sentence(failure.rstrip('.'))}." if reason is FinishReason.ERROR and failure else ""
         # a reason logged before the run trained on (a stop, then a resume) is not why it stopped now
         if reason is FinishReason.STOPPED and self._stop_said is not None and self._stop_said[0] >= beat.step:

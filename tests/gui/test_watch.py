@@ -648,6 +648,29 @@ def test_a_watched_run_that_fails_says_why_in_the_window(qtbot, make_window, wri
     assert [r["message"] for r in run.read_events("failed")] == [reason]
 
 
+def test_a_watched_run_whose_disk_filled_says_why_though_its_log_had_no_room(qtbot, make_window, writer, monkeypatch):
+    """A full disk kept out the log's `failed` record and the last heartbeat (a new file needs a block): the heartbeat
+    went on saying "running", and the window said the writer "was killed or crashed"."""
+    import errno
+
+    run, supervisor, _ = writer
+    w = watching_it_run(qtbot, make_window, writer)
+
+    def no_room(path, *args, **kwargs):
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), str(path))
+
+    monkeypatch.setattr("ganstudio.core.control.atomic_write", no_room)
+    monkeypatch.setattr(RunDirectory, "append_event", no_room)
+    full = OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), str(run.metrics_path))
+    supervisor.emit(Failed("Traceback ...\nOSError: ...", full))
+    supervisor.emit(Finished("error", 0))
+    assert read_heartbeat(run.path).state == "error"
+    qtbot.waitUntil(lambda: w.banner.isVisible(), timeout=TIMEOUT)
+    assert f"The run failed (pid {os.getpid()} on " in w.banner.message.text()
+    assert f"The disk is full (writing {run.metrics_path})" in w.banner.message.text()
+    assert run.read_events("failed") == []
+
+
 @pytest.mark.skipif(not os.path.exists("/proc/self/stat"), reason="a process's state is read from /proc")
 def test_a_writer_stopped_or_killed_on_this_machine_is_said_as_such(qtbot, make_window, tmp_path):
     """A killed writer was "Running" for 10 s, then "probably died". A stopped one was called dead too, offered a
