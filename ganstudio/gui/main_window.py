@@ -252,8 +252,9 @@ class MainWindow(QMainWindow):
         if not self.state.allows(RunAction.START):
             return
         self.form.commit_typing()
-        if self.watch.active and (held := self.files.why_held()) is not None:
-            self.errors.show("Cannot continue here", held)  # and the window goes on watching the run
+        if (held := self.files.why_held()) is not None:
+            self.errors.show("Cannot continue here", held)
+            self.files.follow_its_holder()  # a window watching the run goes on doing so
             return
         self.watch.stop()
         problems = self.form.problems()

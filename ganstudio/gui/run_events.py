@@ -167,6 +167,8 @@ class RunEvents(QObject):
         w.distribution.set_paused(False)
         w.controls.reset_rate()
         w.set_phase(RunPhase.IDLE)
+        if reason is FinishReason.ERROR:  # another window took the run's lock between Continue's look and the start
+            w.files.follow_its_holder()
         if w.close_when_finished:
             w.close_when_finished = False
             if not w.run_failed:

@@ -99,6 +99,14 @@ class RunFiles(QObject):
         run = self.carried_on()
         return None if run is None else why_held(run.path)
 
+    def follow_its_holder(self) -> bool:
+        """The run Continue would carry on, followed when another live process trains it: of two windows pressing
+        Continue on one run, the one refused stood at the old step while the other trained."""
+        run = self.carried_on()
+        if run is None or self.window.watch.active or live_holder(run.path) is None:
+            return False
+        return self.watch_run(run.path)
+
     def form_changes(self, config: RunConfig | None = None) -> dict[str, object] | None:
         """What `config` (the form's when None) changes in the continuable run's config.json, when Continue can
         carry every change (what `train --resume` takes); None when one needs a new run, or there is no run."""

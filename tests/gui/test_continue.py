@@ -2,6 +2,7 @@
 
 from pathlib import Path
 
+import pytest
 from PySide6.QtCore import Qt
 
 from ganstudio.core.checkpoint import load_checkpoint
@@ -160,7 +161,11 @@ def test_an_opened_runs_learning_rate_of_many_digits_is_not_a_change_continue_ca
     assert w.form.widget("loss.gp_weight").text() == "10"  # a short one stays short
 
 
-def test_continue_of_a_folder_another_run_trains_is_refused_and_says_who(qtbot, make_window, tmp_path):
+@pytest.mark.parametrize("taken", ["before Continue", "between Continue's look and the start"])
+def test_continue_of_a_folder_another_run_trains_is_refused_says_who_and_follows_it(
+    qtbot, make_window, tmp_path, taken, monkeypatch
+):
+    """Two windows pressing Continue on one run: the one refused stood at the old step while the other trained."""
     import os
 
     from ganstudio.core.run_lock import LOCK_NAME
@@ -172,10 +177,16 @@ def test_continue_of_a_folder_another_run_trains_is_refused_and_says_who(qtbot, 
     w.form.widget("train.steps").setValue(8)
     session = TrainingSession.resume(RunDirectory.open(tmp_path / "busy"), total_steps=8)  # taken meanwhile
     metrics = (tmp_path / "busy" / "metrics.jsonl").read_bytes()
-    with qtbot.waitSignal(w.controller.finished, timeout=30000) as refused:
+    if taken == "before Continue":
         qtbot.mouseClick(w.controls.start_button, Qt.MouseButton.LeftButton)
-    assert refused.args == ["error"]
+        assert w.errors.dialog.windowTitle() == "Cannot continue here"
+    else:
+        monkeypatch.setattr("ganstudio.gui.run_files.why_held", lambda folder: None)  # the lock was free then
+        with qtbot.waitSignal(w.controller.finished, timeout=30000) as refused:
+            qtbot.mouseClick(w.controls.start_button, Qt.MouseButton.LeftButton)
+        assert refused.args == ["error"]
     assert f"being trained by another run in this process (pid {os.getpid()}" in w.errors.dialog.text()
+    assert w.watch.active and w.watch.run.path == tmp_path / "busy" and not w.controller.running
     assert (tmp_path / "busy" / "metrics.jsonl").read_bytes() == metrics
     session.close()
     assert not (tmp_path / "busy" / LOCK_NAME).exists()
