@@ -5,6 +5,11 @@
 LOST_PEER = "another process of this run ended or stopped answering"
 
 
+def folder_gone(path: object) -> str:
+    """A run folder a window had open, no longer where it was: where it went is not known here."""
+    return f"the run folder {path} is gone (moved or removed); open it where it is now"
+
+
 def counted(n: int, noun: str, plural: str | None = None) -> str:
     """n with the noun in the number it takes; `plural` for nouns that do not just add an s."""
     return f"{n:,} {noun if n == 1 else plural or noun + 's'}"

@@ -1,12 +1,15 @@
 """The Classifier tab: shown for semi-supervised runs only, filled by ClassifierScored events from the
 worker, from a run folder's metrics.jsonl (opened or watched), and with the baseline's dashed line."""
 
+import re
+
 import numpy as np
 import pytest
 from PySide6.QtWidgets import QMessageBox
 
 from ganstudio.core.events import ClassifierScored, QualityScored
-from ganstudio.core.runlog import RunDirectory
+from ganstudio.core.run_lock import RunLock
+from ganstudio.core.runlog import RunDirectory, RunError
 from ganstudio.core.semi.report import ClassifierReport
 from ganstudio.gui.widgets.accuracy_plot import AccuracyPlot
 from tests.conftest import tiny_image_config
@@ -194,6 +197,21 @@ def test_classifying_without_a_checkpoint_says_so_in_one_line(make_window, tmp_p
     w.classifier.classify(str(tmp_path / "shirt.png"))
     assert w.classifier.result_label.text() == "Cannot classify: the run has saved no checkpoint yet"
     assert not w.findChildren(QMessageBox)
+
+
+def test_classifying_with_the_run_folder_moved_away_says_it_is_gone_and_continue_says_so_too(make_window, tmp_path):
+    """Both said what was not the matter: "the run has saved no checkpoint yet" of a run that had saved two, and
+    "cannot lock FOLDER for training: it is not a folder" of a folder that was not there at all."""
+    run = semi_run(tmp_path, [])
+    w = make_window()
+    assert w.files.open_run(run.path)
+    run.path.rename(tmp_path / "moved")
+    w.classifier.classify(str(tmp_path / "shirt.png"))
+    gone = f"the run folder {run.path} is gone (moved or removed); open it where it is now"
+    assert w.classifier.result_label.text() == f"Cannot classify: {gone}"
+    with pytest.raises(RunError, match=re.escape(f"cannot lock for training: {gone}")):
+        RunLock.acquire(run.path)
+    assert not run.path.exists()
 
 
 def test_every_control_of_the_tab_is_named_and_says_what_it_does(make_window):

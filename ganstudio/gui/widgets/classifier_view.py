@@ -27,7 +27,7 @@ from ganstudio.core.config import RunConfig
 from ganstudio.core.semi.baseline_rules import baseline_problem
 from ganstudio.core.semi.predictions import overwritten_by_predictions
 from ganstudio.core.semi.report import BASELINE_FILE, ClassifierReport
-from ganstudio.core.wording import counted, first_named
+from ganstudio.core.wording import counted, first_named, folder_gone
 from ganstudio.gui.classifier_jobs import BaselineJob, ClassifiedImages, ClassifyJob, SavePredictionsJob
 from ganstudio.gui.widgets.accuracy_plot import AccuracyPlot
 from ganstudio.gui.widgets.class_accuracy_table import ClassAccuracyTable
@@ -358,6 +358,9 @@ class ClassifierView(QWidget):
             self.result_label.setText(f"Cannot classify: {NO_RUN}")
             return
         checkpoint = RunDirectory(self.run_dir).latest_checkpoint
+        if not Path(self.run_dir).is_dir():
+            self.result_label.setText(f"Cannot classify: {folder_gone(self.run_dir)}")
+            return
         if not checkpoint.is_file():
             self.result_label.setText("Cannot classify: the run has saved no checkpoint yet")
             return
