@@ -282,9 +282,10 @@ def test_probabilities_are_the_same_a_chunk_at_a_time(checkpoint, monkeypatch):
     assert np.allclose(classifier.probabilities(images), whole, atol=1e-6) and whole.shape == (7, 10)
 
 
-def test_a_resume_on_renamed_classes_or_changed_images_is_refused_and_changes_nothing(tmp_path, capsys):
+def test_a_resume_or_eval_on_renamed_classes_or_changed_images_is_refused_and_changes_nothing(tmp_path, capsys):
     """D's outputs are its classes in folder order: a class folder renamed turned an eval of 100 % into 0 %,
-    and images added re-drew the labelled and held-out images, so trained ones could be scored as held out."""
+    and images added re-drew the labelled and held-out images, so trained ones could be scored as held out
+    (`eval --classifier` scored that new split as if it were the run's)."""
     for name, shade in (("dark", 40), ("light", 210)):
         (tmp_path / "set" / name).mkdir(parents=True)
         for i in range(10):
@@ -297,6 +298,8 @@ def test_a_resume_on_renamed_classes_or_changed_images_is_refused_and_changes_no
         assert main(["train", "--config", str(tmp_path / "cfg.json"), "--out", str(run)]) == 0
     capsys.readouterr()
     before = {p: p.read_bytes() for p in run.rglob("*") if p.is_file()}
+    assert main(["eval", str(run), "--classifier"]) == 0
+    assert "on held-out 4 of the 20 of image-folder (fixed 16 / 4 split)" in capsys.readouterr().out
     (tmp_path / "set" / "dark").rename(tmp_path / "set" / "zdark")  # the order is now light, zdark
     assert main(["train", "--resume", str(run), "--steps", "8"]) == 2
     assert "the checkpoint's D classifies dark, light, not the data's classes (light, zdark)" in one_error_line(capsys)
@@ -304,4 +307,6 @@ def test_a_resume_on_renamed_classes_or_changed_images_is_refused_and_changes_no
     Image.fromarray(np.full((28, 28), 99, np.uint8)).save(tmp_path / "set" / "dark" / "new.png")
     assert main(["train", "--resume", str(run), "--steps", "8"]) == 2
     assert "the run's data has changed since this checkpoint" in one_error_line(capsys)
+    assert main(["eval", str(run), "--classifier"]) == 2
+    assert "the run's data has changed since this checkpoint: its held-out images" in one_error_line(capsys)
     assert {p: p.read_bytes() for p in run.rglob("*") if p.is_file()} == before

@@ -12,14 +12,16 @@ from torch import nn
 
 from ganstudio.core.checkpoint import CheckpointError, load_checkpoint, load_module_state
 from ganstudio.core.config import ConfigError, DataConfig, RunConfig, saved_config
-from ganstudio.core.data.images import fit_images
+from ganstudio.core.data import load_images
+from ganstudio.core.data.errors import DataError
+from ganstudio.core.data.images import LoadedImages, fit_images
 from ganstudio.core.models import build_models
-from ganstudio.core.semi.data import held_out_set, seen_in_training
+from ganstudio.core.semi.data import draw_semi_data, held_out_set, seen_in_training, split_digest
 from ganstudio.core.semi.image_inputs import ImageInputs, read_image_inputs
 from ganstudio.core.semi.report import ClassifierReport
 from ganstudio.core.semi.scoring import predict, score_classifier
 from ganstudio.core.semi.stopped import Stopped
-from ganstudio.core.semi.trainer import CLASSIFIER_CLASSES
+from ganstudio.core.semi.trainer import CLASSIFIER_CLASSES, SPLIT_DIGEST
 from ganstudio.core.wording import first_named
 
 MAX_CLASSIFIED = 1_000_000  # images in one call; more is a mistake, not a batch
@@ -27,10 +29,12 @@ CHUNK_PIXELS = 1 << 24  # pixels resized at once: 64 MB as floats
 
 
 class ImageClassifier:
-    def __init__(self, D: nn.Module, config: RunConfig, class_names: tuple[str, ...]):
+    def __init__(self, D: nn.Module, config: RunConfig, class_names: tuple[str, ...], drawn_split: str | None = None):
+        """drawn_split: the digest of the labelled and held-out images the run drew (None: a checkpoint before it)."""
         self.D = D.eval()
         self.config = config
         self.class_names = class_names
+        self.drawn_split = drawn_split
 
     def read_inputs(self, path: str | Path, should_stop: Callable[[], bool] = lambda: False) -> ImageInputs:
         """The images of a file or folder, pictures read as this model's training read them."""
@@ -67,12 +71,15 @@ class ImageClassifier:
         real_data_for chose."""
         scored = self.config.copy()
         scored.data = data or scored.data
-        held_out, split = held_out_set(scored)
+        loaded = load_images(scored.data, download=False)
+        held_out, split = held_out_set(scored, loaded)
         if held_out.class_names != self.class_names:
             raise CheckpointError(
                 f"the checkpoint's classes ({first_named(list(self.class_names), 4)}) are not its data's "
                 f"({first_named(list(held_out.class_names), 4)})"
             )
+        if scored.data == self.config.data and self.drawn_split is not None:
+            self._check_split(loaded, scored)
         assert held_out.labels is not None
         images, labels = held_out.images, held_out.labels
         if scored.data.dataset != self.config.data.dataset:  # another set's split may hold this run's images
@@ -85,6 +92,21 @@ class ImageClassifier:
         d = self.config.data
         fitted = fit_images(images, d.image_size, d.channels)
         return score_classifier(self.D, fitted, labels, self.class_names, split, torch.device("cpu"))
+
+    def _check_split(self, loaded: LoadedImages, config: RunConfig) -> None:
+        """The run's own data, drawn again as the run drew it, must give its labelled and held-out images: one image
+        added to a folder draws both anew (`train --resume` refuses it), and the new held-out part may hold images
+        the run trained on."""
+        try:
+            drawn = split_digest(draw_semi_data(loaded, config, torch.device("cpu")))
+        except DataError:  # too few images of a class left for the labelled subset
+            drawn = None
+        if drawn != self.drawn_split:
+            raise CheckpointError(
+                "the run's data has changed since this checkpoint: its held-out images are not the ones it was "
+                "trained beside, and may include images it trained on; score it on other data with --dataset "
+                "and --data-path"
+            )
 
 
 def load_classifier(checkpoint: str | Path) -> ImageClassifier:
@@ -120,4 +142,5 @@ def load_classifier(checkpoint: str | Path) -> ImageClassifier:
     load_module_state(D, state["discriminator"], "discriminator")
     if not all(torch.isfinite(value).all() for value in D.state_dict().values() if value.is_floating_point()):
         raise CheckpointError(f"{path}: its D's weights are not all finite numbers (NaN or Inf); it cannot classify")
-    return ImageClassifier(D, config, tuple(names))
+    digest = state.get(SPLIT_DIGEST)
+    return ImageClassifier(D, config, tuple(names), digest if isinstance(digest, str) else None)

@@ -7,6 +7,7 @@ unlabelled ImageSource built with no labels at all, so no label outside the subs
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass, replace
 
 import numpy as np
@@ -153,7 +154,11 @@ def semi_data(
 
 
 def build_semi_data(config: RunConfig, device: torch.device, download: bool = True) -> SemiData:
-    loaded = load_images(config.data, download)
+    return draw_semi_data(load_images(config.data, download), config, device)
+
+
+def draw_semi_data(loaded: LoadedImages, config: RunConfig, device: torch.device) -> SemiData:
+    """The split and the labelled subset of loaded, drawn as the run with config draws them."""
     if loaded.labels is None:
         raise DataError(f"a semi-supervised run needs labelled data: {loaded.unlabelled_reason}")
     classes = len(np.unique(loaded.labels))
@@ -167,10 +172,20 @@ def build_semi_data(config: RunConfig, device: torch.device, download: bool = Tr
     return semi_data(train, subset, held_out, split, config.data, device)
 
 
-def held_out_set(config: RunConfig) -> tuple[LoadedImages, str]:
-    """The held-out images of a run's data and the split in words, as the run scored them; nothing is
-    downloaded (a checkpoint from elsewhere names data this machine may not have)."""
-    loaded = load_images(config.data, download=False)
+def split_digest(semi: SemiData) -> str:
+    """The labelled and held-out images and their labels, hashed: a folder changed since a run drew them draws both
+    again, and images the run trained on could then be scored as held out."""
+    digest = hashlib.sha256()
+    parts = (semi.labelled_images, semi.labelled_targets, semi.held_out_images, torch.from_numpy(semi.held_out_labels))
+    for part in parts:
+        digest.update(part.detach().cpu().contiguous().numpy().tobytes())
+    return digest.hexdigest()
+
+
+def held_out_set(config: RunConfig, loaded: LoadedImages | None = None) -> tuple[LoadedImages, str]:
+    """The held-out images of a run's data (loaded, when read already) and the split in words, as the run scored
+    them; nothing is downloaded (a checkpoint from elsewhere names data this machine may not have)."""
+    loaded = loaded or load_images(config.data, download=False)
     if loaded.labels is None:
         raise DataError(f"no labels to score the classifier against: {loaded.unlabelled_reason}")
     _, held_out, split = held_out_split(loaded, config.data)

@@ -5,7 +5,6 @@ checkpoints) is the Trainer's own, seeing D's realness logit logsumexp(l)."""
 from __future__ import annotations
 
 import functools
-import hashlib
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
@@ -15,7 +14,7 @@ from torch import nn
 from ganstudio.core.config import ConfigError, RunConfig, check
 from ganstudio.core.device import select_device
 from ganstudio.core.models import build_models
-from ganstudio.core.semi.data import SemiData, build_semi_data
+from ganstudio.core.semi.data import SemiData, build_semi_data, split_digest
 from ganstudio.core.semi.loss import realness, semi_d_loss
 from ganstudio.core.semi.report import ClassifierReport
 from ganstudio.core.semi.scoring import score_classifier
@@ -113,13 +112,7 @@ class SemiTrainer(Trainer):
 
     @functools.cached_property
     def _split_digest(self) -> str:
-        """The labelled and held-out images and their labels, hashed: an image folder changed between two
-        sessions re-draws both, and images the run trained on could then be scored as held out."""
-        digest = hashlib.sha256()
-        s = self.semi
-        for part in (s.labelled_images, s.labelled_targets, s.held_out_images, torch.from_numpy(s.held_out_labels)):
-            digest.update(part.detach().cpu().contiguous().numpy().tobytes())
-        return digest.hexdigest()
+        return split_digest(self.semi)
 
     def restore_problem(self, state: dict[str, Any]) -> str | None:
         saved = state.get(CLASSIFIER_CLASSES)
