@@ -233,8 +233,9 @@ def run_session(session, on_alarm: str, ranks=None, stop_sources: Sequence[StopS
             bar.update(session.step)
     processes = f" --nproc {ranks.world_size}" if ranks is not None else ""  # what a resume asks for too
     if failure is not None:
-        if isinstance(failure.error, OSError):  # a disk filled or went read-only under the run
-            raise CliError(f"{io_reason(failure.error)}; {what_is_kept(session.run, options=processes)}")
+        if isinstance(failure.error, OSError):  # a disk filled or went read-only under the run, or it went
+            kept = what_is_kept(session.run, options=processes)
+            raise CliError(kept if not session.run.path.is_dir() else f"{io_reason(failure.error)}; {kept}")
         raise failure.error if failure.error is not None else CliError(failure.message.strip().splitlines()[-1])
     if finished.reason is FinishReason.NAN or unattended.stop_message is not None:
         kept = _kept(saved, session.run, saved_step)  # its step: an alarm comes with a batch of stats, steps late

@@ -32,9 +32,15 @@ def _writing(beat: Heartbeat) -> str:
     return f"The process writing this run ({_describe(beat)})"
 
 
-def _silence(beat: Heartbeat, seconds: float, state: WriterProcess | None) -> str:
-    """Why a writer that is not stopped went quiet, as far as this machine can tell (state: its process here)."""
+def _silence(beat: Heartbeat, seconds: float, state: WriterProcess | None, folder_went: bool) -> str:
+    """Why a writer that is not stopped went quiet, as far as this machine can tell (state: its process here;
+    folder_went: its folder was away since its last beat)."""
     writing = _writing(beat)
+    if state is WriterProcess.GONE and folder_went:  # it could not say so: it had no folder to write in
+        return (
+            f"{writing} ended while its folder was away: a run whose folder goes stops, and does not make it again "
+            "(its own last line says so where it was started)."
+        )
     if state is WriterProcess.GONE:
         return f"{writing} has ended without saying so: it was killed or crashed."
     return f"{writing} has not been heard from for {seconds:.0f} s: it has probably died."
@@ -68,6 +74,7 @@ class WatchMode(QObject):
         self._writer_stopped = False  # the banner says the writer is stopped (SIGSTOP): it may be continued
         self._launcher_said = ""  # how the launcher of a run this window started says its processes ended
         self._lost_for: float | None = None  # the silence the banner says the writer died after
+        self._folder_went = False  # the folder was away since the writer's last heartbeat
 
     @property
     def active(self) -> bool:
@@ -97,7 +104,7 @@ class WatchMode(QObject):
         self.run, self.config = run, config
         self._forget_log()  # the last folder's are not this one's
         self._writer_stopped = False
-        self._launcher_said, self._lost_for = "", None
+        self._launcher_said, self._lost_for, self._folder_went = "", None, False
         self._length_read_at = -1  # the step config.json was last read again at, for a longer run
         w.files.leave_run()
         w.form.set_config(config)
@@ -293,6 +300,7 @@ class WatchMode(QObject):
 
     def _on_heartbeat(self, beat: Heartbeat) -> None:
         w = self.window
+        self._folder_went = False
         self._show_label()
         if beat.device:
             w.device_label.setText(f"Device: {beat.device} (on {beat.host})")
@@ -359,7 +367,7 @@ class WatchMode(QObject):
         w.set_phase(RunPhase.IDLE)
         self._lost_for = seconds
         if beat is not None:
-            message = _silence(beat, seconds, state)
+            message = _silence(beat, seconds, state, self._folder_went)
         else:
             message = f"Nothing has written to this run for {seconds:.0f} s, and no process says it trains it."
         if said := _led_by_launcher("", self._launcher_said):
@@ -416,6 +424,7 @@ class WatchMode(QObject):
             if beat is not None and beat.ended:  # how it ended, and what can carry it on, said again
                 self._on_ended(beat)
             return
+        self._folder_went = True
         w.controls.reset_rate()
         w.files.set_continuable(None)
         w.set_phase(RunPhase.IDLE)

@@ -758,6 +758,37 @@ def test_a_stopped_writer_that_is_then_killed_is_said_to_be_gone(qtbot, make_win
         child.wait(timeout=10)
 
 
+def test_a_writer_that_ended_while_its_folder_was_away_is_said_so_once_it_is_back(qtbot, make_window, tmp_path):
+    """The writer failed in one line where it was started (its folder gone, not made again): once the folder was back,
+    the window said it "ended without saying so: it was killed or crashed"."""
+    import json
+    import socket
+    import time
+
+    from ganstudio.core.control import Heartbeat, heartbeat_path
+
+    run = RunDirectory.at(tmp_path / "run")
+    run.write_config(tiny_image_config(steps=1000))
+    child = idle_process()
+    try:
+        record = Heartbeat(child.pid, socket.gethostname(), 5, "running", time.time()).to_record()
+        heartbeat_path(run.path).write_text(json.dumps(record) + "\n", encoding="utf-8")
+        w = make_window()
+        w.files.watch_run(run.path)
+        qtbot.waitUntil(lambda: w.state is RunPhase.RUNNING, timeout=TIMEOUT)
+        away = run.path.with_name("away")
+        run.path.rename(away)
+        qtbot.waitUntil(lambda: "is gone" in w.banner.message.text(), timeout=TIMEOUT)
+        child.kill()  # its next write found no folder
+        child.wait(timeout=10)
+        away.rename(run.path)
+        qtbot.waitUntil(lambda: "ended while its folder was away" in w.banner.message.text(), timeout=TIMEOUT)
+        assert "killed or crashed" not in w.banner.message.text() and w.state is RunPhase.IDLE
+    finally:
+        child.kill()
+        child.wait(timeout=10)
+
+
 @pytest.mark.parametrize("broken", ["exported generator", "edited config"])
 def test_a_dead_writers_run_that_cannot_be_continued_says_why_and_offers_no_continue(
     qtbot, make_window, tmp_path, broken
