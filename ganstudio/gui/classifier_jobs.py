@@ -16,7 +16,7 @@ from superqt.utils import create_worker
 from ganstudio.core.user_errors import io_reason
 
 if TYPE_CHECKING:
-    from ganstudio.core.semi.report import ClassifierReport
+    from ganstudio.core.semi.baseline import MeasuredBaseline
 
 
 @dataclass(frozen=True)
@@ -60,10 +60,12 @@ def _save(path: str, result: ClassifiedImages) -> str:
     return path
 
 
-def _measure(run_dir: str, should_stop: Callable[[], bool], progress: Callable[[int, int], None]) -> ClassifierReport:
+def _measure(
+    run_dir: str, steps: int | None, should_stop: Callable[[], bool], progress: Callable[[int, int], None]
+) -> MeasuredBaseline:
     from ganstudio.core.semi.baseline import measure_run_baseline  # torch, on the worker's thread
 
-    return measure_run_baseline(run_dir, should_stop, progress)
+    return measure_run_baseline(run_dir, should_stop, progress, steps)
 
 
 def _on_all_cores(function: Callable[..., object], *args: object) -> object:
@@ -136,11 +138,12 @@ class SavePredictionsJob(PoolJob):
 
 class BaselineJob(PoolJob):
     """Trains the supervised baseline of one run folder and writes it there (done carries its
-    ClassifierReport)."""
+    MeasuredBaseline)."""
 
     progressed = Signal(int, int)  # step, total
 
-    def start(self, run_dir: str) -> None:
+    def start(self, run_dir: str, steps: int | None) -> None:
+        """steps: as many as the run's score the baseline is compared with has (None: the run's length)."""
         stop = self._new_stop()
 
         def progress(step: int, total: int) -> None:  # on the worker's thread: Qt queues it to the GUI's
@@ -151,4 +154,4 @@ class BaselineJob(PoolJob):
             except RuntimeError:  # the tab was deleted while the baseline trained: nobody is left to show it
                 stop.set()
 
-        self._run(_measure, run_dir, stop.is_set, progress)
+        self._run(_measure, run_dir, steps, stop.is_set, progress)

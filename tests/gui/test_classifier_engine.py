@@ -147,15 +147,34 @@ def test_the_baseline_is_measured_drawn_and_read_back(qtbot, semi_window, make_w
     assert other.files.open_run(semi_window.run_dir)
     assert other.classifier.plot.baseline_line.isVisible()
     assert other.classifier.plot.baseline == pytest.approx(view.plot.baseline)
-    longer = semi_window.form.config()
-    longer.train.steps *= 2  # the run continued: its gain over a baseline of half its length would mean nothing
-    other.classifier.set_run_folder(semi_window.run_dir, longer)
+    # the run continued: its gain at step 20 over a baseline of half its length would mean nothing
+    other.classifier.add(20, other.classifier.latest[1])
     assert not other.classifier.plot.baseline_line.isVisible() and other.classifier.baseline is None
     assert other.classifier.baseline_label.text() == (
-        "The baseline trained 10 D updates, this run 20: measure it again to compare them"
+        "The baseline trained 10 D updates, this run 20 by step 20: measure it again to compare them"
     )
     view.set_run_folder(str(Path(semi_window.run_dir).parent / "another-run"))
     assert view.baseline_label.text() == "" and not view.plot.baseline_line.isVisible()  # that run has none
+
+
+def test_the_baseline_trains_as_long_as_the_score_shown_and_no_gain_is_said_against_another_length(qtbot, semi_window):
+    """A run stopped at step 563 of 1,500, its last score at step 500: Measure baseline trained 1,500 updates, and the
+    tab said "-0.3 points" as if the two compared."""
+    from ganstudio.core.semi.baseline import read_baseline
+
+    view = semi_window.classifier
+    last = view.latest[1]
+    view.clear()
+    view.add(5, last)  # as a run that stopped early shows it: its last score at step 5 of its 10
+    with qtbot.waitSignal(view.baseline_job.done, timeout=60000):
+        view.baseline_button.click()
+    assert read_baseline(semi_window.run_dir).updates == 5
+    assert view.plot.baseline_line.isVisible() and "points)" in view.summary_label.text()
+    view.add(10, last)  # carried on to its end: a score at step 10 is not compared with 5 updates
+    assert not view.plot.baseline_line.isVisible() and "points)" not in view.summary_label.text()
+    assert view.baseline_label.text() == (
+        "The baseline trained 5 D updates, this run 10 by step 10: measure it again to compare them"
+    )
 
 
 def test_measuring_the_baseline_can_be_cancelled(qtbot, semi_window):

@@ -10,6 +10,7 @@ from PySide6.QtWidgets import QMessageBox
 from ganstudio.core.events import ClassifierScored, QualityScored
 from ganstudio.core.run_lock import RunLock
 from ganstudio.core.runlog import RunDirectory, RunError
+from ganstudio.core.semi.baseline import MeasuredBaseline
 from ganstudio.core.semi.report import ClassifierReport
 from ganstudio.gui.widgets.accuracy_plot import AccuracyPlot
 from tests.conftest import tiny_image_config
@@ -92,7 +93,7 @@ def test_a_baseline_draws_a_dashed_line_and_a_column(make_window):
     assert not view.plot.baseline_line.isVisible()
     view.add(10, report(0.8))
     baseline = report(0.6, seed=5)
-    view.show_baseline(baseline)
+    view.show_measured(MeasuredBaseline(baseline, None))  # a file written before baselines kept their length
     assert view.plot.baseline_line.isVisible()
     assert view.plot.baseline_line.value() == 100 * baseline.accuracy
     assert "supervised baseline" in view.plot.baseline_line.label.toPlainText()

@@ -110,9 +110,10 @@ class MeasuredBaseline:
     report: ClassifierReport
     updates: int | None  # the D updates it trained (steps x k); None in a file written before they were kept
 
-    def measured_for(self, config: RunConfig) -> bool:
-        """Whether it trained as long as a run of config does: a run continued to more steps outgrows it."""
-        return self.updates is None or self.updates == baseline_updates(config)
+    def compares_with(self, step: int, k: int) -> bool:
+        """Whether it trained as many D updates as a run with k D steps a step has by step: a score of a run that
+        stopped early, or went on past it, is not measured against it."""
+        return self.updates is None or self.updates == step * k
 
 
 def baseline_updates(config: RunConfig) -> int:
@@ -120,12 +121,15 @@ def baseline_updates(config: RunConfig) -> int:
 
 
 def measure_run_baseline(
-    run_dir: str, should_stop: Callable[[], bool], progress: Callable[[int, int], None]
-) -> ClassifierReport:
-    """A run folder's baseline, trained on its config and written there. A folder that cannot be written is said
-    before the training, not after it (the number measured was lost)."""
+    run_dir: str, should_stop: Callable[[], bool], progress: Callable[[int, int], None], steps: int | None = None
+) -> MeasuredBaseline:
+    """A run folder's baseline, trained on its config and written there, for as many steps as the run's score it is
+    compared with has (None: the run's length). A folder that cannot be written is said before the training, not
+    after it (the number measured was lost)."""
     run = RunDirectory.open(run_dir)
     config = config_in_folder(run.read_config(), run.path)
+    if steps is not None:
+        config.train.steps = steps
     if (reason := cannot_write_in(run.path)) is not None:
         raise RunError(
             f"{run.path} cannot be written to ({reason}), and its baseline is kept there: copy the run folder "
@@ -133,7 +137,7 @@ def measure_run_baseline(
         )
     report = train_baseline(config, should_stop=should_stop, progress=progress)
     write_baseline(run_dir, report, config)
-    return report
+    return MeasuredBaseline(report, baseline_updates(config))
 
 
 def write_baseline(run_dir: str | Path, report: ClassifierReport, config: RunConfig) -> None:

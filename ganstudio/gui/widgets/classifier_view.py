@@ -6,6 +6,7 @@ pool threads (classifier_jobs); this tab only shows what they give."""
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 from PySide6.QtCore import Qt, Signal
@@ -36,14 +37,18 @@ from ganstudio.gui.widgets.fitted_table import filled_at_once, fit_read_only
 from ganstudio.gui.widgets.image_drop import ImageDropArea
 from ganstudio.gui.window_actions import CLASSIFY_FOLDER_SHORTCUT, CLASSIFY_SHORTCUT, NO_RUN
 
+if TYPE_CHECKING:
+    from ganstudio.core.semi.baseline import MeasuredBaseline
+
 NO_SCORES = (
     "No held-out check yet: D is scored on the held-out images at each quality check (Score every, in the "
     "Quality metrics fold) and at the end of the run"
 )
 BASELINE_HELP = (
     "Trains the same D network on the run's labelled images alone (no GAN, same steps and augmentation) "
-    "and scores it on the same held-out images, for the dashed reference line. It trains D alone for the "
-    "run's steps, a fraction of the run's own time (the progress bar counts them); saved in the run folder"
+    "and scores it on the same held-out images, for the dashed reference line. It trains D alone for as many "
+    "steps as the run had at the score shown (the run's length before its first score), a fraction of the run's "
+    "own time (the progress bar counts them); saved in the run folder"
 )
 CLASSIFY_HELP = f"Choose an image, .npy or idx file to classify with the run's latest checkpoint ({CLASSIFY_SHORTCUT})"
 CLASSIFY_FOLDER_HELP = (
@@ -78,7 +83,9 @@ class ClassifierView(QWidget):
         self.setObjectName("classifier_view")
         self.run_dir: str | None = None
         self.latest: tuple[int, ClassifierReport] | None = None
-        self.baseline: ClassifierReport | None = None
+        self.baseline: ClassifierReport | None = None  # drawn and compared with: measured as long as the score shown
+        self.measured: MeasuredBaseline | None = None  # the run folder's, however long it trained
+        self._k = 1  # the run's D steps a step: a baseline's updates against a score's step
         self.no_baseline_reason: str | None = None  # a run that has no fair baseline, said on the greyed button
         self.classify_job = ClassifyJob(self)
         self.classified: ClassifiedImages | None = None  # the result shown, which Save predictions writes
@@ -243,18 +250,13 @@ class ClassifierView(QWidget):
             self.baseline_label.setText(f"No baseline: {self.no_baseline_reason}" if self.no_baseline_reason else "")
             self._forget_classified()  # an image classified by the last run's checkpoint, or being classified
         self.run_dir = run_dir
+        self._k = config.train.k if config is not None else 1
         measured = None
         if run_dir is not None and (Path(run_dir) / BASELINE_FILE).is_file():  # the import costs only when used
-            from ganstudio.core.semi.baseline import baseline_updates, read_baseline
+            from ganstudio.core.semi.baseline import read_baseline
 
             measured = read_baseline(run_dir)
-            if measured is not None and config is not None and not measured.measured_for(config):
-                self.baseline_label.setText(
-                    f"The baseline trained {measured.updates:,} D updates, this run {baseline_updates(config):,}: "
-                    "measure it again to compare them"
-                )
-                measured = None
-        self.show_baseline(None if measured is None else measured.report)
+        self.show_measured(measured)
         self._update_buttons()
 
     def add(self, step: int, report: ClassifierReport) -> None:
@@ -272,6 +274,7 @@ class ClassifierView(QWidget):
         # its header as tall as the matrix's stacked class names: the rows line up, and the table is no longer
         # stretched to the matrix's height with an empty band at its foot
         self.class_table.horizontalHeader().setMinimumHeight(self.matrix.horizontalHeader().sizeHint().height())
+        self._fit_baseline()
         classes = len(report.class_names)
         self.matrix_title.setText(
             f"Confusion matrix and per-class accuracy at step {step:,} (rows: true class, columns: D's choice)"
@@ -282,7 +285,27 @@ class ClassifierView(QWidget):
         self._show_summary()
         self.scores_changed.emit()
 
-    def show_baseline(self, report: ClassifierReport | None) -> None:
+    def show_measured(self, measured: MeasuredBaseline | None) -> None:
+        """The run folder's baseline (None: it has none)."""
+        self.measured = measured
+        self._fit_baseline()
+
+    def _fit_baseline(self) -> None:
+        """The measured baseline, drawn and compared with when it trained as many D updates as the score shown has:
+        one of the run's full length beside the score of a run stopped early read as a fair gain."""
+        m = self.measured
+        fits = m is None or self.latest is None or m.compares_with(self.latest[0], self._k)
+        if m is not None and not fits and self.latest is not None:
+            step = self.latest[0]
+            self.baseline_label.setText(
+                f"The baseline trained {m.updates:,} D updates, this run {step * self._k:,} by step {step:,}: "
+                "measure it again to compare them"
+            )
+        elif self.baseline_label.text().startswith("The baseline trained "):  # it fits the score shown now
+            self.baseline_label.setText("")
+        self._draw_baseline(m.report if m is not None and fits else None)
+
+    def _draw_baseline(self, report: ClassifierReport | None) -> None:
         self.baseline = report
         self.plot.show_baseline(None if report is None else report.accuracy)
         self.class_table.show_baseline(report)
@@ -306,17 +329,17 @@ class ClassifierView(QWidget):
         self.baseline_progress.setRange(0, 0)  # busy until the first progress
         self.baseline_label.setText("Measuring the supervised baseline…")
         self.measuring_for = self.run_dir
-        self.baseline_job.start(self.run_dir)
+        self.baseline_job.start(self.run_dir, self.latest[0] if self.latest is not None else None)
         self._update_buttons()
 
     def _on_baseline_progress(self, step: int, total: int) -> None:
         self.baseline_progress.setRange(0, total)
         self.baseline_progress.setValue(step)
 
-    def _on_baseline_done(self, report: ClassifierReport) -> None:
+    def _on_baseline_done(self, measured: MeasuredBaseline) -> None:
+        self._baseline_ended(f"Baseline measured: {measured.report.accuracy:.1%} held-out accuracy")
         if self.measuring_for == self.run_dir:
-            self.show_baseline(report)
-        self._baseline_ended(f"Baseline measured: {report.accuracy:.1%} held-out accuracy")
+            self.show_measured(measured)  # fitted to the score shown: the run may have scored again meanwhile
 
     def _baseline_ended(self, text: str) -> None:
         if self.measuring_for == self.run_dir:
