@@ -94,13 +94,17 @@ def run_app(argv: list[str] | None = None, watch: str | None = None) -> int:
 
 
 def _close_on_signals(window) -> None:
-    """Ctrl-C in the terminal or a polite kill closes the window the normal way (saving a running run)."""
+    """Ctrl-C in the terminal, a polite kill or the terminal closed (SIGHUP, which ended the window at once,
+    mid-run, with no checkpoint) closes the window the normal way, saving a running run. A hangup that nohup
+    ignores stays ignored."""
     import signal
 
     from PySide6.QtCore import QTimer
 
-    for signum in (signal.SIGINT, signal.SIGTERM):
-        signal.signal(signum, lambda *_: window.close())
+    names = ("SIGINT", "SIGTERM", "SIGHUP")
+    for signum in (getattr(signal, name) for name in names if hasattr(signal, name)):
+        if signal.getsignal(signum) is not signal.SIG_IGN:
+            signal.signal(signum, lambda *_: window.close_unattended())
     heartbeat = QTimer(window)  # Python runs signal handlers only when the interpreter gets control
     heartbeat.timeout.connect(lambda: None)
     heartbeat.start(250)

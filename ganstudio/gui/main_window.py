@@ -89,6 +89,7 @@ class MainWindow(QMainWindow):
         self.run_failed = False  # the current run reported a failure (shown in a dialog)
         self.close_when_finished = False  # a close waits for the training thread to end
         self._asking_to_quit = False  # the question of offer_quit_without_saving is on screen
+        self._unattended = False  # closed by a signal: nobody is there to answer a question
 
         self.built = False
         self._feature_matching = False  # the setup form's loss.feature_matching, as last seen
@@ -471,11 +472,18 @@ class MainWindow(QMainWindow):
         if self.files.drop(event):
             event.acceptProposedAction()
 
+    def close_unattended(self) -> None:
+        """A signal closes the window (a terminal closed, a logout, a scheduler's SIGTERM), with nobody to answer a
+        question: a run on many processes is left training, as closing a watching window leaves its run."""
+        self._unattended = True
+        self.close()
+
     def closeEvent(self, event: QCloseEvent) -> None:
         if self._asking_to_quit:  # a second close (a signal) while the window asks whether to quit unsaved
             event.ignore()
             return
-        if not self.launcher.may_close():  # stop a run on many processes, or leave it training
+        # stop a run on many processes, or leave it training
+        if not self.launcher.may_close((lambda: "leave") if self._unattended else None):
             event.ignore()
             return
         self.watch.stop()  # the watched run goes on: it belongs to its own process

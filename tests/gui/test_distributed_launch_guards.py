@@ -4,6 +4,8 @@ refused in the error dialog (real child processes, real offscreen window)."""
 import time
 from pathlib import Path
 
+import pytest
+
 from ganstudio.gui.run_phase import RunAction, RunPhase
 from tests.conftest import tiny_toy_config
 
@@ -154,3 +156,29 @@ def test_the_window_says_which_rank_was_killed_as_its_launcher_does(qtbot, make_
     text = w.banner.message.text()
     assert "The run failed" in text and text.count("another process of this run") == 1  # not the log's line too
     assert "train it over with" not in text  # the command line's advice; the banner gives the window's
+
+
+def test_a_signal_closes_a_window_that_launched_a_run_without_asking_and_leaves_the_run_training(
+    qtbot, make_window, tmp_path, monkeypatch
+):
+    """A logout's or a scheduler's SIGTERM met the question "Stop it, or leave it training?", which nobody was there to
+    answer: the window stayed up until it was killed."""
+    _launch_with(
+        monkeypatch,
+        "import sys; from ganstudio.core.control import FolderBridge; "
+        "b = FolderBridge(sys.argv[2]); b.state = 'running'; b.beat(); sys.stdin.read()",
+    )
+    config = tiny_toy_config(steps=100)
+    config.perf.processes = 2
+    w = make_window(config)
+    assert w.launcher.start(config, None, str(tmp_path / "runs"))
+    qtbot.waitUntil(lambda: not w.launcher.starting, timeout=START_TIMEOUT)
+    monkeypatch.setattr(w.launcher, "ask", lambda: pytest.fail("a signal's close asked a question"))
+    child = w.launcher.process
+    try:
+        w.close_unattended()
+        assert not w.isVisible()
+        assert child.poll() is None  # left training, as closing a watching window leaves its run
+    finally:
+        child.stdin.close()
+        child.wait(timeout=30)

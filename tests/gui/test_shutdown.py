@@ -10,7 +10,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QMessageBox
 
 from ganstudio.gui.run_phase import RunPhase
-from tests.conftest import tiny_toy_config
+from tests.conftest import tiny_toy_config, wait_for_subprocess
 
 
 def block_checkpoints(run_dir: str) -> Path:
@@ -55,3 +55,30 @@ def test_closing_with_a_failing_save_asks_and_quits_without_it_when_told(qtbot, 
     assert "checkpoints" in asked[0] and "Quit anyway" in asked[0]
     qtbot.waitUntil(lambda: not w.isVisible(), timeout=15000)
     assert not w.controller.running
+
+
+@pytest.mark.skipif(not Path("/proc/self/status").is_file(), reason="reads which signals a process catches in /proc")
+def test_a_hangup_closes_the_window_as_a_polite_kill_does(tmp_path):
+    """Closing the terminal a window was started from ended it at once, mid-run: no checkpoint, a stale lock. The
+    window, a real process, closes the normal way on SIGHUP and exits 0."""
+    import os
+    import signal
+    import subprocess
+    import sys
+
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "HOME": str(tmp_path), "XDG_CONFIG_HOME": str(tmp_path)}
+    window = subprocess.Popen([sys.executable, "-m", "ganstudio"], env=env, stderr=subprocess.PIPE, text=True)
+
+    def catches_hangups() -> bool:
+        status = Path(f"/proc/{window.pid}/status").read_text()
+        caught = int(next(line for line in status.splitlines() if line.startswith("SigCgt:")).split()[1], 16)
+        return bool(caught & (1 << (signal.SIGHUP - 1)))
+
+    try:
+        wait_for_subprocess(window, catches_hangups, "the window to take SIGHUP itself")
+        window.send_signal(signal.SIGHUP)
+        _out, err = window.communicate(timeout=60)
+        assert window.returncode == 0, err
+    finally:
+        window.kill()
+        window.wait(timeout=30)
