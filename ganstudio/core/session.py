@@ -6,6 +6,7 @@ session does one step at a time and does the logging, sample grids and checkpoin
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -169,6 +170,7 @@ class TrainingSession:
         self.best_frechet = min(past, default=float("inf"))
         self._best_due: float | None = None  # a new best score whose best.pt save_due_checkpoint writes
         self._unlogged: list[StepStats] = []  # drained from the trainer, not yet in metrics.jsonl (a full disk)
+        self._unlogged_records: list[dict[str, Any]] = []  # events' records a failed write kept out of it
 
     @classmethod
     def start(
@@ -410,15 +412,24 @@ class TrainingSession:
         return report
 
     def log(self, event: Event) -> None:
-        """Appends what metrics.jsonl keeps of an event (a change, an alarm, a rewind, ...)."""
-        for record in event.to_records():
-            self.run.append_event(record)
+        """Appends what metrics.jsonl keeps of an event (a change, an alarm, a rewind, a score). A write that fails
+        (a full disk, the folder moved away) keeps it for the log's next write, where the failure is said: a
+        quality check's records were lost for good, and the step's other measures with them."""
+        self._unlogged_records += event.to_records()
+        with contextlib.suppress(OSError):
+            self._write_records()
+
+    def _write_records(self) -> None:
+        while self._unlogged_records:
+            self.run.append_event(self._unlogged_records[0])  # a cut-short write is taken back: none twice
+            self._unlogged_records.pop(0)
 
     def flush_stats(self) -> list[StepStats]:
         """The steps' statistics, logged: those a failed write (a full disk) kept out of the log go first at the
-        next flush, not lost (the log had a gap for good, watchers and eval saw it too); a cut-short write is
-        taken back by append_run_file, so none is logged twice."""
+        next flush, not lost (the log had a gap for good, watchers and eval saw it too), after the events' records
+        kept out; a cut-short write is taken back by append_run_file, so none is logged twice."""
         self._unlogged += self.trainer.drain_stats()
+        self._write_records()
         self.run.append_metrics(self._unlogged)
         stats, self._unlogged = self._unlogged, []
         return stats

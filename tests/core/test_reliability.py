@@ -16,7 +16,7 @@ from ganstudio.core.atomic import atomic_write, remove_stale_temp_files
 from ganstudio.core.checkpoint import CheckpointError, load_checkpoint
 from ganstudio.core.config import ConfigError, preset
 from ganstudio.core.data.images import load_image_folder
-from ganstudio.core.events import Changed
+from ganstudio.core.events import Changed, ModesMeasured
 from ganstudio.core.quality.errors import QualityError
 from ganstudio.core.quality.evaluator import real_data_for
 from ganstudio.core.runlog import RunDirectory, RunError
@@ -213,6 +213,40 @@ def test_eval_never_takes_a_path_or_download_from_a_checkpoint_from_elsewhere(tm
     assert real_data_for(tmp_path / "loose.pt", bundled)[0].dataset == "fashion-mnist"
     chosen, source = real_data_for(tmp_path / "loose.pt", cfg, "image-folder", str(tmp_path))
     assert (chosen.dataset, chosen.path, source) == ("image-folder", str(tmp_path), "--dataset")
+
+
+def test_an_events_record_a_failed_write_kept_out_is_logged_at_the_next_write_and_the_step_goes_on(
+    tmp_path, monkeypatch
+):
+    """A window's run whose folder was moved away during a quality check lost that check's records for good (and the
+    step's other measures: the write's error cut the step short), though its steps' statistics reached the log once
+    the folder was back (trial W F7)."""
+    import errno
+
+    import ganstudio.core.runlog as runlog
+
+    real, failed = runlog.append_run_file, []
+
+    def append(path, data):
+        if not failed and b'"event": "modes"' in data:
+            failed.append(path)
+            raise OSError(errno.ENOSPC, "No space left on device", str(path))
+        return real(path, data)
+
+    monkeypatch.setattr(runlog, "append_run_file", append)
+    config = tiny_toy_config(steps=20, log_every=5, checkpoint_every=20)
+    config.train.metrics_every = 10
+    session = TrainingSession.start(config, RunDirectory.at(tmp_path / "run"))
+    try:
+        while not session.done:
+            progress = session.advance()
+            if session.step == 10:
+                assert failed and progress.modes is not None  # measured and shown, though not yet logged
+        history = session.run.history()
+        assert [e.step for e in history if isinstance(e, ModesMeasured)] == [10, 20]
+        assert [s.step for s in session.run.read_metrics()] == list(range(1, 21))
+    finally:
+        session.close()
 
 
 def test_statistics_a_full_disk_kept_out_of_the_log_are_logged_at_the_next_flush(tmp_path, monkeypatch):
