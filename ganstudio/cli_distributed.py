@@ -227,6 +227,8 @@ def launch(args: argparse.Namespace, asked: cli_train.ProcessesAsked) -> int:
     cli_train.check_train_arguments(args)
     continuing = RunDirectory.open(args.resume) if args.resume else None
     config = continuing.read_config() if continuing is not None else cli_train.config_from_args(args)
+    if config.train.labelled_per_class:  # its config's rule would ask for perf.processes 1, which was not given
+        raise CliError(f"a semi-supervised run trains in one process; run it without {asked.source}")
     config.perf.processes = nproc
     check(config)
     _check_devices(args.device or config.train.device, nproc, asked.source)

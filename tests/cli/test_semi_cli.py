@@ -112,6 +112,11 @@ def test_classify_refuses_bad_inputs_in_one_line(semi_run, tmp_path, capsys):
         lines = result.stderr.strip().splitlines()
         assert len(lines) == 1 and lines[0].startswith("ganstudio: error: "), result.stderr
     assert not (tmp_path / "p.csv").exists()
+    np.save(tmp_path / "empty.npy", np.zeros((0, 28, 28), dtype=np.uint8))  # said (N, H, W) was expected: it is
+    assert main(["classify", checkpoint, str(tmp_path / "empty.npy"), *out]) == 2
+    assert capsys.readouterr().err.strip() == (
+        f"ganstudio: error: {tmp_path / 'empty.npy'} holds no image (shape (0, 28, 28)): there is nothing to classify"
+    )
 
 
 def test_a_labels_file_is_read_no_further_than_the_labels_it_should_hold(semi_run, tmp_path, capsys):

@@ -81,6 +81,13 @@ def test_nproc_and_perf_processes_given_together_are_refused(tmp_path):
     assert not (tmp_path / "R").exists()
 
 
+def test_a_semi_supervised_run_on_many_processes_is_refused_by_the_flag_given(tmp_path):
+    """It said "set perf.processes 1", which the user had never set: --nproc 2 was what to leave out."""
+    result = ganstudio("train", "--nproc", "2", "--preset", "fashion-semi-100", "--out", "R", cwd=tmp_path)
+    one_error_line(result, "a semi-supervised run trains in one process; run it without --nproc 2")
+    assert not (tmp_path / "R").exists()
+
+
 def test_more_processes_than_gpus_is_refused(tmp_path):
     import torch
 

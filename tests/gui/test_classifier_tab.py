@@ -106,6 +106,25 @@ def test_a_baseline_draws_a_dashed_line_and_a_column(make_window):
     assert not view.class_table.isColumnHidden(1)
 
 
+def test_the_gain_is_the_difference_of_the_two_accuracies_shown(make_window):
+    """70.05 % and 71.65 % were shown as 70.0 % and 71.7 % and said to be 1.6 points apart."""
+    view = make_window(semi_config()).classifier
+    labels = np.arange(2000) % len(NAMES)
+
+    def scored(right: int) -> ClassifierReport:
+        predicted = np.where(np.arange(2000) < right, labels, (labels + 1) % len(NAMES))
+        return ClassifierReport.from_predictions(predicted, labels, NAMES, SPLIT)
+
+    for run, baseline in ((1401, 1433), (1433, 1401), (1500, 1300)):
+        view.add(10, scored(run))
+        view.show_measured(MeasuredBaseline(scored(baseline), None))
+        shown = re.search(
+            r"accuracy ([\d.]+)% · supervised baseline ([\d.]+)% \(([-+][\d.]+) points\)", view.summary_label.text()
+        )
+        assert shown is not None, view.summary_label.text()
+        assert f"{float(shown[1]) - float(shown[2]):+.1f}" == shown[3]
+
+
 def test_a_run_folder_with_classifier_records_shows_them_when_opened_and_new_run_empties_it(make_window, tmp_path):
     run = semi_run(tmp_path, [(100, report(0.5)), (200, report(0.7, seed=3))])
     w = make_window()

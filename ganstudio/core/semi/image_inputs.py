@@ -71,6 +71,8 @@ def read_image_inputs(
 
 
 def _rows(path: Path, images: np.ndarray) -> ImageInputs:
+    if images.dtype == np.uint8 and images.ndim == 3 and not len(images):
+        raise DataError(f"{path} holds no image (shape {images.shape}): there is nothing to classify")
     if images.dtype != np.uint8 or images.ndim != 3 or 0 in images.shape:
         raise DataError(
             f"{path} holds {images.dtype} {images.shape}; expected uint8 images (N, H, W), e.g. (N, 28, 28)"

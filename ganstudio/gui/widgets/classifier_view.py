@@ -318,7 +318,8 @@ class ClassifierView(QWidget):
         step, report = self.latest
         text = f"Step {step:,}: held-out accuracy {report.accuracy:.1%}"
         if self.baseline is not None:
-            gain = 100 * (report.accuracy - self.baseline.accuracy)
+            # the gain between the two figures shown: 70.0 % and 71.7 % were said to be 1.6 points apart
+            gain = round(100 * report.accuracy, 1) - round(100 * self.baseline.accuracy, 1)
             text += f" · supervised baseline {self.baseline.accuracy:.1%} ({gain:+.1f} points)"
         self.summary_label.setText(f"{text}\nScored on the {report.split}")
 
