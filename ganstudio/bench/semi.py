@@ -81,6 +81,7 @@ def main(args: argparse.Namespace) -> int:
     from ganstudio.core.semi.baseline import train_baseline
     from ganstudio.core.semi.baseline_rules import baseline_problem
     from ganstudio.core.semi.data import build_semi_data
+    from ganstudio.core.semi.report import gain_points
 
     settings = list(dict.fromkeys(args.labels_per_class or [10, 100]))
     classes = 0
@@ -104,7 +105,7 @@ def main(args: argparse.Namespace) -> int:
                 f"baseline {100 * base[-1]:.1f} % ({took:.0f} s)",
                 flush=True,
             )
-        gain = 100 * (np.mean(semi) - np.mean(base))
+        gain = gain_points(float(np.mean(semi)), float(np.mean(base)))
         rows.append(
             [
                 f"{per_class:,} ({classes * per_class:,} labels)",

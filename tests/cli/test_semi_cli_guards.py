@@ -307,6 +307,7 @@ def test_a_resume_or_eval_on_renamed_classes_or_changed_images_is_refused_and_ch
     Image.fromarray(np.full((28, 28), 99, np.uint8)).save(tmp_path / "set" / "dark" / "new.png")
     assert main(["train", "--resume", str(run), "--steps", "8"]) == 2
     assert "the run's data has changed since this checkpoint" in one_error_line(capsys)
-    assert main(["eval", str(run), "--classifier"]) == 2
-    assert "the run's data has changed since this checkpoint: its held-out images" in one_error_line(capsys)
+    for named in ([], ["--dataset", "image-folder", "--data-path", f"{tmp_path / 'set'}/"]):  # its folder, spelt anew
+        assert main(["eval", str(run), "--classifier", *named]) == 2
+        assert "the run's data has changed since this checkpoint: its held-out images" in one_error_line(capsys)
     assert {p: p.read_bytes() for p in run.rglob("*") if p.is_file()} == before

@@ -138,6 +138,21 @@ def test_the_baseline_trains_the_same_d_on_the_labels_alone_and_round_trips(tmp_
     assert read_baseline(tmp_path) is None
 
 
+def test_a_baseline_of_a_runs_first_steps_trains_them_as_the_run_did_under_its_schedule():
+    """Measured against a run stopped at step 10 of 20, it trained a run of 10 steps, its learning rate decayed over
+    the last of those where the run's had not begun to fall."""
+    import torch
+
+    from ganstudio.core.semi.baseline import baseline_discriminator
+
+    decayed = semi_config(steps=20)
+    decayed.optim.lr_decay = 0.5  # over steps 10 to 20: none of the first 10
+    flat = semi_config(steps=20)
+    first, _, _ = baseline_discriminator(decayed, steps=10)
+    same, _, _ = baseline_discriminator(flat, steps=10)
+    assert all(torch.equal(a, b) for a, b in zip(first.state_dict().values(), same.state_dict().values(), strict=True))
+
+
 def test_the_baseline_trains_in_the_runs_precision():
     """Measured against a run in bf16, a baseline in fp32 would differ by more than its labels."""
     from ganstudio.core.semi.baseline import baseline_discriminator

@@ -41,11 +41,15 @@ def train_baseline(
     download: bool = False,
     should_stop: Callable[[], bool] | None = None,
     progress: Callable[[int, int], None] | None = None,
+    steps: int | None = None,
 ) -> ClassifierReport:
     """Raises Stopped as soon as should_stop() is True; progress(update, total) every few updates,
     on the calling thread. download: only for a config of one's own, never for one read from a run folder
-    (a file anyone may have written must not decide what is fetched, nor where it goes)."""
-    D, semi, device = baseline_discriminator(config, download=download, should_stop=should_stop, progress=progress)
+    (a file anyone may have written must not decide what is fetched, nor where it goes). steps: the run's first
+    steps only (None: all of them), its schedules those of its whole length, as the run's first steps had them."""
+    D, semi, device = baseline_discriminator(
+        config, download=download, should_stop=should_stop, progress=progress, steps=steps
+    )
     return score_classifier(D, semi.held_out_images, semi.held_out_labels, semi.class_names, semi.split, device)
 
 
@@ -55,8 +59,9 @@ def baseline_discriminator(
     download: bool = False,
     should_stop: Callable[[], bool] | None = None,
     progress: Callable[[int, int], None] | None = None,
+    steps: int | None = None,
 ) -> tuple[nn.Module, SemiData, torch.device]:
-    """The baseline's trained D, with the data it was trained on and the device it is on."""
+    """The baseline's trained D, with the data it was trained on and the device it is on (steps: train_baseline's)."""
     check(config)
     problem = baseline_problem(config)
     if problem:
@@ -75,7 +80,7 @@ def baseline_discriminator(
     rng = torch.Generator(device=device).manual_seed(seed)
     draw_noise_from(D, rng)
     augment = Augmenter.for_run(t, device)
-    total = baseline_updates(config)
+    total = baseline_updates(config, steps)
     said = time.monotonic()
     for update in range(1, total + 1):
         if should_stop is not None and should_stop():
@@ -116,8 +121,9 @@ class MeasuredBaseline:
         return self.updates is None or self.updates == step * k
 
 
-def baseline_updates(config: RunConfig) -> int:
-    return config.train.steps * config.train.k
+def baseline_updates(config: RunConfig, steps: int | None = None) -> int:
+    """The D updates of a run's first `steps` steps (None: of all its steps)."""
+    return (config.train.steps if steps is None else steps) * config.train.k
 
 
 def measure_run_baseline(
@@ -128,21 +134,20 @@ def measure_run_baseline(
     after it (the number measured was lost)."""
     run = RunDirectory.open(run_dir)
     config = config_in_folder(run.read_config(), run.path)
-    if steps is not None:
-        config.train.steps = steps
     if (reason := cannot_write_in(run.path)) is not None:
         raise RunError(
             f"{run.path} cannot be written to ({reason}), and its baseline is kept there: copy the run folder "
             "somewhere writable, open the copy and measure it there"
         )
-    report = train_baseline(config, should_stop=should_stop, progress=progress)
-    write_baseline(run_dir, report, config)
-    return MeasuredBaseline(report, baseline_updates(config))
+    report = train_baseline(config, should_stop=should_stop, progress=progress, steps=steps)
+    write_baseline(run_dir, report, config, steps)
+    return MeasuredBaseline(report, baseline_updates(config, steps))
 
 
-def write_baseline(run_dir: str | Path, report: ClassifierReport, config: RunConfig) -> None:
-    """classifier_baseline.json in the run folder, written whole or not at all, with how long it trained."""
-    text = json.dumps({**report.to_record(), "updates": baseline_updates(config)}, indent=2) + "\n"
+def write_baseline(run_dir: str | Path, report: ClassifierReport, config: RunConfig, steps: int | None = None) -> None:
+    """classifier_baseline.json in the run folder, written whole or not at all, with how long it trained (steps:
+    train_baseline's)."""
+    text = json.dumps({**report.to_record(), "updates": baseline_updates(config, steps)}, indent=2) + "\n"
     atomic_write(Path(run_dir) / BASELINE_FILE, lambda tmp: Path(tmp).write_text(text, encoding="utf-8"))
 
 

@@ -16,7 +16,7 @@ from ganstudio.core.data import load_images
 from ganstudio.core.data.errors import DataError
 from ganstudio.core.data.images import LoadedImages, fit_images
 from ganstudio.core.models import build_models
-from ganstudio.core.semi.data import draw_semi_data, held_out_set, seen_in_training, split_digest
+from ganstudio.core.semi.data import drawn_split, held_out_set, seen_in_training, split_digest
 from ganstudio.core.semi.image_inputs import ImageInputs, read_image_inputs
 from ganstudio.core.semi.report import ClassifierReport
 from ganstudio.core.semi.scoring import predict, score_classifier
@@ -69,6 +69,8 @@ class ImageClassifier:
         """Accuracy on the held-out split of the run's data, or of `data` (which must be on this machine).
         A checkpoint from elsewhere must not choose a folder to read: callers that loaded one pass the data
         real_data_for chose."""
+        from ganstudio.core.quality.evaluator import names_the_runs_data
+
         scored = self.config.copy()
         scored.data = data or scored.data
         loaded = load_images(scored.data, download=False)
@@ -78,29 +80,40 @@ class ImageClassifier:
                 f"the checkpoint's classes ({first_named(list(self.class_names), 4)}) are not its data's "
                 f"({first_named(list(held_out.class_names), 4)})"
             )
-        if scored.data == self.config.data and self.drawn_split is not None:
-            self._check_split(loaded, scored)
         assert held_out.labels is not None
         images, labels = held_out.images, held_out.labels
-        if scored.data.dataset != self.config.data.dataset:  # another set's split may hold this run's images
-            seen = seen_in_training(self.config, images)
-            if seen.all():
-                raise CheckpointError(f"every image of {split} is among the run's training images: none is held out")
-            if seen.any():
-                images, labels = images[~seen], labels[~seen]
-                split = f"{split}, less the {int(seen.sum()):,} the run trained on: {len(labels):,} images"
         d = self.config.data
+        if names_the_runs_data(scored.data, self.config.data):
+            fitted = fit_images(images, d.image_size, d.channels)
+            if self.drawn_split is not None:
+                self._check_split(loaded, scored, fitted)
+            return score_classifier(self.D, fitted, labels, self.class_names, split, torch.device("cpu"))
+        seen = seen_in_training(self.config, images)  # another set's split may hold this run's images
+        if seen.all():
+            raise CheckpointError(f"every image of {split} is among the run's training images: none is held out")
+        if seen.any():
+            images, labels = images[~seen], labels[~seen]
+            split = f"{split}, less the {int(seen.sum()):,} the run trained on: {len(labels):,} images"
         fitted = fit_images(images, d.image_size, d.channels)
         return score_classifier(self.D, fitted, labels, self.class_names, split, torch.device("cpu"))
 
-    def _check_split(self, loaded: LoadedImages, config: RunConfig) -> None:
-        """The run's own data, drawn again as the run drew it, must give its labelled and held-out images: one image
-        added to a folder draws both anew (`train --resume` refuses it), and the new held-out part may hold images
-        the run trained on."""
+    def _check_split(self, loaded: LoadedImages, config: RunConfig, held_out_images: torch.Tensor) -> None:
+        """The run's own data, drawn again as the run drew it, must give its labelled and held-out images
+        (held_out_images: this draw's, fitted): one image added to a folder draws both anew (`train --resume`
+        refuses it), and the new held-out part may hold images the run trained on."""
         try:
-            drawn = split_digest(draw_semi_data(loaded, config, torch.device("cpu")))
+            train, subset, held_out, _ = drawn_split(loaded, config)
         except DataError:  # too few images of a class left for the labelled subset
             drawn = None
+        else:
+            assert train.labels is not None and held_out.labels is not None
+            d = config.data
+            drawn = split_digest(
+                fit_images(train.images[subset], d.image_size, d.channels),
+                np.asarray(train.labels[subset], dtype=np.int64),
+                held_out_images,
+                np.asarray(held_out.labels, dtype=np.int64),
+            )
         if drawn != self.drawn_split:
             raise CheckpointError(
                 "the run's data has changed since this checkpoint: its held-out images are not the ones it was "

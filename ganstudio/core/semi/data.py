@@ -154,11 +154,12 @@ def semi_data(
 
 
 def build_semi_data(config: RunConfig, device: torch.device, download: bool = True) -> SemiData:
-    return draw_semi_data(load_images(config.data, download), config, device)
+    return semi_data(*drawn_split(load_images(config.data, download), config), config.data, device)
 
 
-def draw_semi_data(loaded: LoadedImages, config: RunConfig, device: torch.device) -> SemiData:
-    """The split and the labelled subset of loaded, drawn as the run with config draws them."""
+def drawn_split(loaded: LoadedImages, config: RunConfig) -> tuple[LoadedImages, np.ndarray, LoadedImages, str]:
+    """(training part, the labelled subset's indices in it, held-out part, the split in words), drawn as the run with
+    config draws them."""
     if loaded.labels is None:
         raise DataError(f"a semi-supervised run needs labelled data: {loaded.unlabelled_reason}")
     classes = len(np.unique(loaded.labels))
@@ -169,23 +170,22 @@ def draw_semi_data(loaded: LoadedImages, config: RunConfig, device: torch.device
     train, held_out, split = held_out_split(loaded, config.data)
     assert train.labels is not None
     subset = labelled_subset(train.labels, config.train.labelled_per_class, config.train.seed, train.class_names)
-    return semi_data(train, subset, held_out, split, config.data, device)
+    return train, subset, held_out, split
 
 
-def split_digest(semi: SemiData) -> str:
-    """The labelled and held-out images and their labels, hashed: a folder changed since a run drew them draws both
-    again, and images the run trained on could then be scored as held out."""
+def split_digest(*parts: torch.Tensor | np.ndarray) -> str:
+    """The labelled images, their labels, the held-out images and theirs (as the trainer holds them: fitted, int64),
+    hashed: a folder changed since a run drew them draws both again, and images the run trained on could then be
+    scored as held out."""
     digest = hashlib.sha256()
-    parts = (semi.labelled_images, semi.labelled_targets, semi.held_out_images, torch.from_numpy(semi.held_out_labels))
     for part in parts:
-        digest.update(part.detach().cpu().contiguous().numpy().tobytes())
+        digest.update(torch.as_tensor(part).detach().cpu().contiguous().numpy().tobytes())
     return digest.hexdigest()
 
 
-def held_out_set(config: RunConfig, loaded: LoadedImages | None = None) -> tuple[LoadedImages, str]:
-    """The held-out images of a run's data (loaded, when read already) and the split in words, as the run scored
-    them; nothing is downloaded (a checkpoint from elsewhere names data this machine may not have)."""
-    loaded = loaded or load_images(config.data, download=False)
+def held_out_set(config: RunConfig, loaded: LoadedImages) -> tuple[LoadedImages, str]:
+    """The held-out images of a run's data (loaded, read without a download: a checkpoint from elsewhere names data
+    this machine may not have) and the split in words, as the run scored them."""
     if loaded.labels is None:
         raise DataError(f"no labels to score the classifier against: {loaded.unlabelled_reason}")
     _, held_out, split = held_out_split(loaded, config.data)

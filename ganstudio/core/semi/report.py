@@ -16,6 +16,12 @@ if TYPE_CHECKING:  # numpy is loaded after the window's first paint, which reads
 BASELINE_FILE = "classifier_baseline.json"  # in the run folder: the supervised baseline's report, once measured
 
 
+def gain_points(accuracy: float, baseline: float) -> float:
+    """The gain over the baseline in points, between the two accuracies as they are shown (one decimal, in %): taken
+    from the unrounded values, it could differ from the difference of the figures beside it."""
+    return round(100 * accuracy, 1) - round(100 * baseline, 1)
+
+
 @dataclass(frozen=True)
 class ClassifierReport:
     accuracy: float  # share of the images whose most probable class is their label, in [0, 1]

@@ -112,7 +112,8 @@ class SemiTrainer(Trainer):
 
     @functools.cached_property
     def _split_digest(self) -> str:
-        return split_digest(self.semi)
+        s = self.semi
+        return split_digest(s.labelled_images, s.labelled_targets, s.held_out_images, s.held_out_labels)
 
     def restore_problem(self, state: dict[str, Any]) -> str | None:
         saved = state.get(CLASSIFIER_CLASSES)
