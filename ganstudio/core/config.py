@@ -491,3 +491,8 @@ def preset(name: str, without: Collection[str] = ()) -> RunConfig:
             for assignment in ingredient.split():
                 apply_override(config, assignment)
     return check(config)
+
+
+def live_values(config: RunConfig) -> dict[str, Any]:
+    """What a run can change while it trains (learning rates, k, instance noise, EMA decay), as it is now."""
+    return {name: getattr(getattr(config, section), name) for name, section in LIVE_SECTIONS.items()}

@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 import torch
 
-from ganstudio.core.config import LIVE_SECTIONS, ConfigError, RunConfig, apply_override, preset, validate
+from ganstudio.core.config import ConfigError, RunConfig, apply_override, live_values, preset, validate
 from ganstudio.core.events import Alarm, Remedy
 from ganstudio.core.stats import StepStats
 
@@ -82,11 +82,6 @@ def next_run_allows(config: RunConfig, changes: dict[str, Any]) -> bool:
     except (ConfigError, AttributeError):
         return False
     return trial.to_dict() != config.to_dict() and not validate(trial)
-
-
-def live_values(config: RunConfig) -> dict[str, Any]:
-    """What a run can change while it trains (learning rates, k, instance noise, EMA decay), as it is now."""
-    return {name: getattr(getattr(config, section), name) for name, section in LIVE_SECTIONS.items()}
 
 
 class HealthMonitor:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 
-from ganstudio.core.config import LIVE_SECTIONS, ConfigError, RunConfig, check, parse_override
+from ganstudio.core.config import ConfigError, RunConfig, check, live_values, parse_override
 
 RESUMABLE_FIELDS = (
     frozenset(
@@ -70,8 +70,8 @@ def changed_fields(before: RunConfig, after: RunConfig) -> dict[str, object]:
 
 def live_changes(before: RunConfig, after: RunConfig) -> dict[str, object]:
     """The live fields `after` changes, by the names a change record gives them (as a window's change does)."""
-    changes = changed_fields(before, after)
-    return {name: changes[path] for name, section in LIVE_SECTIONS.items() if (path := f"{section}.{name}") in changes}
+    old = live_values(before)
+    return {name: value for name, value in live_values(after).items() if old[name] != value}
 
 
 def resumable_changes(saved: RunConfig, wanted: RunConfig) -> dict[str, object] | None:

@@ -159,6 +159,7 @@ class TrainingSession:
         self.lock = lock  # held from start/resume/restart until close(): one process trains a folder
         self.total_steps = total_steps or trainer.config.train.steps
         self.resume_notes: list[str] = []  # what a resume changed, for the front end to say
+        self.resumed_change: Changed | None = None  # the live fields a resume changed, logged: the window marks them
         self.resumed_world_size = 1  # processes that trained the checkpoint resumed from (torchrun)
         self.resumed_rank_rng: list[torch.Tensor] | None = None  # their random states, rank by rank
         # Under torchrun, rank 0's check that every rank agrees, adding their random states to the state
@@ -261,7 +262,10 @@ class TrainingSession:
             _keep_step_copy(run, state, step)  # its writer, under the config it saved, was killed before the copy
         session = cls(trainer, run)
         if changes := live_changes(saved, config):  # marked on the loss plot, as a window's change is
-            session.log(Changed(step, changes))
+            session.resumed_change = Changed(step, changes)
+            logged = [r for r in run.read_events("change") if r["step"] == step]  # an earlier resume of this latest.pt
+            if session.resumed_change.to_records()[0] not in logged:
+                session.log(session.resumed_change)
         session.resume_notes = notes
         session.resumed_world_size = int(state.get("world_size", 1))
         session.resumed_rank_rng = state.get("rank_rng")

@@ -170,6 +170,8 @@ class Supervisor:
             )
         )
         self._emit(StateChanged(RunState.PAUSED if self.paused else RunState.RUNNING))
+        if session.resumed_change is not None:  # logged by the resume; a window continuing the run marks it too
+            self._emit(session.resumed_change)
         self.monitor = self._make_monitor()
         self._picture(saved=False)
         self._snapshot()

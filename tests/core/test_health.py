@@ -3,8 +3,8 @@ import json
 import numpy as np
 import pytest
 
-from ganstudio.core.config import RunConfig, apply_override, preset
-from ganstudio.core.health import HealthMonitor, live_values, mean_pairwise_distance, next_run_allows
+from ganstudio.core.config import RunConfig, apply_override, live_values, preset
+from ganstudio.core.health import HealthMonitor, mean_pairwise_distance, next_run_allows
 from ganstudio.core.stats import StepStats
 from ganstudio.core.trainer import Trainer
 from tests.conftest import tiny_toy_config

@@ -184,6 +184,10 @@ def test_resume_applies_config_json_edits_that_may_change_and_says_so(tmp_path):
     # logged as a window's change is, so the loss plot marks where the run went on with them (steps are no rate)
     changes = [e for e in RunDirectory.open(folder).history() if isinstance(e, Changed)]
     assert [(e.step, e.changes) for e in changes] == [(3, {"lr_g": 5e-4, "k": 2})]
+    assert session.resumed_change == changes[0]  # emitted by the supervisor: a window continuing it marks it too
+    session.close()  # killed before its next checkpoint, and resumed again from the same latest.pt: logged once
+    TrainingSession.resume(RunDirectory.open(folder), total_steps=6).close()
+    assert len([e for e in RunDirectory.open(folder).history() if isinstance(e, Changed)]) == 1
 
 
 def test_a_live_change_reaches_config_json_with_the_next_checkpoint(tmp_path):

@@ -430,3 +430,14 @@ def test_a_rewind_snapshot_is_never_taken_of_weights_gone_nan(tmp_path):
         session.close()
     assert poisoned
     assert supervisor.rewind_step is None  # no snapshot was good: the first stats came with Inf weights
+
+
+def test_a_resume_that_changed_rates_is_said_as_a_change_to_the_front_end(tmp_path):
+    """The change a resume logged was marked in every window that read the log, but not in the one that continued."""
+    from ganstudio.core.events import Changed
+    from tests.conftest import trained_run
+
+    trained_run(tiny_toy_config(steps=3, checkpoint_every=3), tmp_path / "run")
+    run = RunDirectory.open(tmp_path / "run")
+    events = list(Supervisor(lambda: TrainingSession.resume(run, total_steps=5, overrides=["optim.lr_d=5e-4"])).run())
+    assert [(e.step, e.changes) for e in events if isinstance(e, Changed)] == [(3, {"lr_d": 5e-4})]
