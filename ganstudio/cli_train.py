@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, NamedTuple, Protocol
 
 from ganstudio.cli_errors import EXIT_ALARM, EXIT_INTERRUPTED, CliError, user_errors
 from ganstudio.core.config import DEFAULT_PRESET, RunConfig, load_config, override_field, preset
+from ganstudio.core.stop_signals import stop_signals
 from ganstudio.core.user_errors import io_reason
 from ganstudio.core.wording import counted
 
@@ -291,8 +292,6 @@ class StopOnInterrupt:
     """Ctrl-C, SIGTERM (a scheduler, `kill`) and SIGHUP (a closed terminal) ask the loop to stop between
     steps, so the checkpoint is consistent and nothing trained is lost; a second one aborts."""
 
-    SIGNALS = tuple(getattr(signal, name) for name in ("SIGINT", "SIGTERM", "SIGHUP") if hasattr(signal, name))
-
     def __init__(self, abort_on_repeat: bool = True):
         """abort_on_repeat=False under torchrun: a Ctrl-C reaches rank 0 from the terminal and again from
         torchrun, and must not abort the save; torchrun's SIGKILL after its grace period is the hard stop."""
@@ -320,9 +319,7 @@ class StopOnInterrupt:
         """A signal this process was started with ignored stays ignored: `nohup` ignores SIGHUP so that a run
         outlives its terminal, and a shell starts a script's background jobs with Ctrl-C ignored; handled
         here, a closed terminal stopped a nohup'd run."""
-        self._previous = {
-            sig: signal.signal(sig, self._handle) for sig in self.SIGNALS if signal.getsignal(sig) is not signal.SIG_IGN
-        }
+        self._previous = {sig: signal.signal(sig, self._handle) for sig in stop_signals()}
         return self
 
     def __exit__(self, *exc):

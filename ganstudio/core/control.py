@@ -70,7 +70,6 @@ _ID = re.compile(r"[A-Za-z0-9_-]{1,64}")
 MAX_FAILURE_CHARS = 500  # a failed run's reason in the log: one line, whatever the error held
 _HEARTBEAT_STATES = ("starting", "running", "paused", "stopping", "stopped", "done", "error", "nan")
 ENDED_STATES = ("stopped", "done", "error", "nan")
-MAX_REASON = 1500  # characters of a failure in the heartbeat, which is read whole up to MAX_LINE_BYTES
 
 
 class CommandError(ValueError):
@@ -264,7 +263,7 @@ def read_heartbeat(run_dir: str | Path) -> Heartbeat | None:
         and isinstance(device, str)
         and len(device) <= MAX_TEXT
         and isinstance(reason, str)
-        and len(reason) <= MAX_REASON
+        and len(reason) <= MAX_FAILURE_CHARS
     ):
         return None
     return Heartbeat(pid, host, step, state, float(when), picture, device, reason)
@@ -389,7 +388,7 @@ class FolderBridge:
             case Refused():
                 self._log({"step": event.step, "event": "refused", "message": event.message, "change": event.change})
             case Failed():  # a watcher elsewhere sees only the folder: the reason, in the run's words
-                self.reason = failure_line(event)[:MAX_REASON]
+                self.reason = failure_line(event)
                 self._log({"step": self.step, "event": "failed", "message": self.reason})
             case Finished():
                 self.close(str(_value(event.reason)))
@@ -425,7 +424,8 @@ class FolderBridge:
 
     def beat(self, wait_s: float = -1) -> None:
         """wait_s: how long to wait for a beat under way (-1: as long as it takes)."""
-        text = json.dumps(self.heartbeat().to_record()) + "\n"
+        # UTF-8 as it is (4 bytes a character at most, where \u escapes take 12): its failure's words fit the read
+        text = json.dumps(self.heartbeat().to_record(), ensure_ascii=False) + "\n"
         if not self._lock.acquire(timeout=wait_s):
             return
         try:

@@ -36,7 +36,7 @@ from ganstudio.core.process_state import is_pid, no_such_process, proc_stat_fiel
 from ganstudio.core.run_file import read_run_file
 from ganstudio.core.runlog import RunError
 from ganstudio.core.user_errors import io_reason, not_writable
-from ganstudio.core.wording import folder_gone
+from ganstudio.core.wording import run_folder_gone
 
 try:
     import fcntl
@@ -331,7 +331,7 @@ class RunLock:
                 if folder.is_dir():
                     continue  # released between the two opens
                 if not folder.exists():
-                    raise RunError(f"cannot lock for training: {folder_gone(folder)}") from None
+                    raise RunError(f"cannot lock for training: {run_folder_gone(folder)}") from None
                 raise RunError(f"cannot lock {folder} for training: it is not a folder") from None
             except NotALockFile as exc:
                 raise RunError(f"cannot lock {folder} for training: {exc}; remove it and try again") from None

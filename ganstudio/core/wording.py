@@ -5,9 +5,9 @@
 LOST_PEER = "another process of this run ended or stopped answering"
 
 
-def folder_gone(path: object) -> str:
-    """A run folder a window had open, no longer where it was: where it went is not known here."""
-    return f"the run folder {path} is gone (moved or removed); open it where it is now"
+def run_folder_gone(path: object) -> str:
+    """A run folder no longer where it was named: where it went is not known here."""
+    return f"the run folder {path} is gone (moved or removed)"
 
 
 def counted(n: int, noun: str, plural: str | None = None) -> str:

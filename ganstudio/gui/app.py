@@ -101,10 +101,10 @@ def _close_on_signals(window) -> None:
 
     from PySide6.QtCore import QTimer
 
-    names = ("SIGINT", "SIGTERM", "SIGHUP")
-    for signum in (getattr(signal, name) for name in names if hasattr(signal, name)):
-        if signal.getsignal(signum) is not signal.SIG_IGN:
-            signal.signal(signum, lambda *_: window.close_unattended())
+    from ganstudio.core.stop_signals import stop_signals
+
+    for signum in stop_signals():
+        signal.signal(signum, lambda *_: window.close_unattended())
     heartbeat = QTimer(window)  # Python runs signal handlers only when the interpreter gets control
     heartbeat.timeout.connect(lambda: None)
     heartbeat.start(250)

@@ -86,7 +86,9 @@ class DistributedLaunch(QObject):
         self._forget_error_file()
         with tempfile.NamedTemporaryFile(prefix="ganstudio-launch-", suffix=".log", delete=False) as errors:
             self._error_file = errors.name
-            self.process = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=errors)
+            # a session of its own: Ctrl-C or a hangup in the window's terminal closes the window, which then leaves
+            # the run training (README), rather than reaching the run's processes too
+            self.process = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=errors, start_new_session=True)
         # Reaped as it ends: once the window watches the folder nothing polls the child, which stayed a zombie
         # until the next launch. poll() meanwhile says it runs (the waiting thread holds Popen's wait lock).
         threading.Thread(
@@ -136,6 +138,7 @@ class DistributedLaunch(QObject):
                 or f"`ganstudio train --nproc` ended with status {self.process.poll()} before writing "
                 f"{self.run.path}; run it in a terminal to see why",
             )
+            self.window.files.follow_its_holder()  # a Continue another window's run took the lock from
 
     def _reap(self, process: subprocess.Popen[bytes], folder: str, error_file: str) -> None:
         process.wait()

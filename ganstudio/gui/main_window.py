@@ -479,11 +479,12 @@ class MainWindow(QMainWindow):
         self.close()
 
     def closeEvent(self, event: QCloseEvent) -> None:
+        unattended, self._unattended = self._unattended, False  # this close's, not a later one's
         if self._asking_to_quit:  # a second close (a signal) while the window asks whether to quit unsaved
             event.ignore()
             return
         # stop a run on many processes, or leave it training
-        if not self.launcher.may_close((lambda: "leave") if self._unattended else None):
+        if not self.launcher.may_close((lambda: "leave") if unattended else None):
             event.ignore()
             return
         self.watch.stop()  # the watched run goes on: it belongs to its own process
@@ -500,7 +501,7 @@ class MainWindow(QMainWindow):
                 event.ignore()
                 return
             QCoreApplication.sendPostedEvents(self.controller)  # the worker's last words: a failed save
-            if self.run_failed:  # the reason stays on screen; closing again quits
+            if self.run_failed and not unattended:  # the reason stays on screen; closing again quits
                 self.statusBar().showMessage(
                     "Not closed: the run ended with an error (see the message); close again to quit"
                 )

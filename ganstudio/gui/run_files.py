@@ -99,13 +99,12 @@ class RunFiles(QObject):
         run = self.carried_on()
         return None if run is None else why_held(run.path)
 
-    def follow_its_holder(self) -> bool:
+    def follow_its_holder(self) -> None:
         """The run Continue would carry on, followed when another live process trains it: of two windows pressing
         Continue on one run, the one refused stood at the old step while the other trained."""
         run = self.carried_on()
-        if run is None or self.window.watch.active or live_holder(run.path) is None:
-            return False
-        return self.watch_run(run.path)
+        if run is not None and not self.window.watch.active and live_holder(run.path) is not None:
+            self.watch_run(run.path)
 
     def form_changes(self, config: RunConfig | None = None) -> dict[str, object] | None:
         """What `config` (the form's when None) changes in the continuable run's config.json, when Continue can

@@ -101,6 +101,11 @@ class RunWatcher(QObject):
     def stop(self) -> None:
         self.timer.stop()
 
+    @property
+    def gone(self) -> bool:
+        """The run folder is away (moved, removed, emptied), as folder_gone last said."""
+        return self._gone
+
     def _changed(self, name: str, path: Path) -> bool:
         stamp = _stamp(path)
         if stamp == self._stamps[name]:

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, Qt
 
-from ganstudio.core.config import RunConfig
+from ganstudio.core.config import RunConfig, live_values
 from ganstudio.core.control import Heartbeat
 from ganstudio.core.events import FinishReason, event_from_record
 from ganstudio.core.process_state import WriterProcess
@@ -203,7 +203,8 @@ class WatchMode(QObject):
         w = self.window
         w.controls.set_run(config.train.steps, w.controls.step)
         w.form.set_config(config)
-        w.live.load(config)
+        w.live.applied(live_values(config))  # a field being typed in is left as it is
+        w.classifier.set_run_folder(w.run_dir, config)  # its k: a baseline's updates against a score's step
 
     def _on_restarted(self) -> None:
         """The log began again: a run trained over or carried on from an earlier checkpoint (a folder emptied
@@ -293,10 +294,8 @@ class WatchMode(QObject):
 
     def _reload_live_config(self) -> None:
         """After a rewind the run goes on with the config it had then; config.json says which."""
-        try:
-            self.window.live.load(self._watched_run.read_config())
-        except RunError:
-            pass
+        if (config := self._read_config()) is not None:
+            self.window.live.load(config)
 
     def _on_heartbeat(self, beat: Heartbeat) -> None:
         w = self.window
@@ -337,7 +336,7 @@ class WatchMode(QObject):
         # a stop a window asked for, or one with no alarm before it (Ctrl-C, SIGTERM); `--on-alarm stop`
         # stops after an alarm, which stays a fault's red
         asked = reason is FinishReason.STOPPED and (self._stop_asked or self._alarm is None)
-        failure = _led_by_launcher(self._failure or beat.reason, self._launcher_said)
+        failure = _led_by_launcher(beat.reason or self._failure, self._launcher_said)
         why = f" {sentence(failure.rstrip('.'))}." if reason is FinishReason.ERROR and failure else ""
         # a reason logged before the run trained on (a stop, then a resume) is not why it stopped now
         if reason is FinishReason.STOPPED and self._stop_said is not None and self._stop_said[0] >= beat.step:
@@ -376,7 +375,7 @@ class WatchMode(QObject):
 
     def launcher_said(self, folder: Path, line: str) -> None:
         """The last line of the launcher of the watched run, which this window started, as it ended: said in the
-        banner at once when the run has ended or its writer was found dead already, else when it is."""
+        banner at once when the run has ended, its writer was found dead or its folder is gone, else when it is."""
         if self.watcher is None or self._watched_run.path != folder:
             return
         self._launcher_said = line
@@ -385,6 +384,8 @@ class WatchMode(QObject):
             self._on_ended(beat)
         elif self.watcher.lost and self._lost_for is not None:
             self._on_lost(self._lost_for)
+        elif self.watcher.gone:
+            self._say_folder_gone()
 
     def _on_writer_stopped(self, beat: Heartbeat) -> None:
         """A writer on this machine that is stopped still holds the run, and goes on once it is continued: the
@@ -429,11 +430,19 @@ class WatchMode(QObject):
         w.files.set_continuable(None)
         w.set_phase(RunPhase.IDLE)
         self._show_label("folder gone")
-        w.show_alarm(
-            w.controls.step,
-            f"The run folder {self._watched_run.path} is gone (moved, removed, emptied, or its share unmounted): "
-            "put it back to follow the run.",
-        )
+        self._say_folder_gone()
+
+    def _say_folder_gone(self) -> None:
+        """With the launcher's last line once the processes this window started have ended: the folder's
+        return would otherwise be the only news that they had."""
+        gone = f"The run folder {self._watched_run.path} is gone (moved, removed, emptied, or its share unmounted)"
+        if said := _led_by_launcher("", self._launcher_said):
+            message = (
+                f"{gone}, and the processes that trained it have ended: {said.rstrip('.')}. Put it back to continue it."
+            )
+        else:
+            message = f"{gone}: put it back to follow the run."
+        self.window.show_alarm(self.window.controls.step, message)
 
     def _offer_continue(self, step: int, message: str, calm: bool = False) -> None:
         """The run is on disk up to its last checkpoint: this window can carry it on, with the config

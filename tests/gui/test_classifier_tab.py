@@ -219,16 +219,21 @@ def test_classifying_without_a_checkpoint_says_so_in_one_line(make_window, tmp_p
     assert not w.findChildren(QMessageBox)
 
 
-def test_classifying_with_the_run_folder_moved_away_says_it_is_gone_and_continue_says_so_too(make_window, tmp_path):
-    """Both said what was not the matter: "the run has saved no checkpoint yet" of a run that had saved two, and
-    "cannot lock FOLDER for training: it is not a folder" of a folder that was not there at all."""
+def test_classify_baseline_and_the_lock_say_a_run_folder_moved_away_is_gone(make_window, tmp_path):
+    """They said what was not the matter: "the run has saved no checkpoint yet" of a run that had saved two, and
+    "cannot lock FOLDER for training: it is not a folder" (Continue's words) of a folder that was not there at all."""
     run = semi_run(tmp_path, [])
     w = make_window()
     assert w.files.open_run(run.path)
     run.path.rename(tmp_path / "moved")
     w.classifier.classify(str(tmp_path / "shirt.png"))
-    gone = f"the run folder {run.path} is gone (moved or removed); open it where it is now"
-    assert w.classifier.result_label.text() == f"Cannot classify: {gone}"
+    gone = f"the run folder {run.path} is gone (moved or removed)"
+    assert (
+        w.classifier.result_label.text() == f"Cannot classify: {gone}; open it where it is now (File > Open run folder)"
+    )
+    w.classifier.measure_baseline()
+    assert w.classifier.baseline_label.text().startswith(f"Baseline not measured: {gone}; open it where it is now")
+    assert not w.classifier.baseline_job.busy
     with pytest.raises(RunError, match=re.escape(f"cannot lock for training: {gone}")):
         RunLock.acquire(run.path)
     assert not run.path.exists()

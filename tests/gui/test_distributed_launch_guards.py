@@ -182,3 +182,36 @@ def test_a_signal_closes_a_window_that_launched_a_run_without_asking_and_leaves_
     finally:
         child.stdin.close()
         child.wait(timeout=30)
+
+
+GONE_FAILS = """
+import shutil, sys
+from ganstudio.core.control import FolderBridge
+shutil.copy(sys.argv[1], sys.argv[2] + "/config.json")
+bridge = FolderBridge(sys.argv[2])
+bridge.state = "running"
+bridge.beat()
+sys.stdin.read()
+print("ganstudio: error: the run folder " + sys.argv[2] + " is gone (removed or moved while the run trained); it was "
+      "not made again", file=sys.stderr)
+sys.exit(2)
+"""
+
+
+def test_a_launched_run_whose_folder_went_away_says_its_processes_ended(qtbot, make_window, tmp_path, monkeypatch):
+    """The banner said "put it back to follow the run" for good, though the window had reaped the processes, which
+    had said in one line why they ended."""
+    _launch_with(monkeypatch, GONE_FAILS)
+    config = tiny_toy_config(steps=100)
+    config.perf.processes = 2
+    w = make_window(config)
+    assert w.launcher.start(config, None, str(tmp_path / "runs"))
+    qtbot.waitUntil(lambda: not w.launcher.starting, timeout=START_TIMEOUT)
+    run, child = w.launcher.run.path, w.launcher.process
+    try:
+        run.rename(tmp_path / "away")
+        qtbot.waitUntil(lambda: "put it back to follow the run" in w.banner.message.text(), timeout=30000)
+    finally:
+        child.stdin.close()  # it ends, as the run's processes do once their folder is gone
+    qtbot.waitUntil(lambda: "the processes that trained it have ended" in w.banner.message.text(), timeout=30000)
+    assert f"the run folder {run} is gone (removed or moved while the run trained)" in w.banner.message.text()

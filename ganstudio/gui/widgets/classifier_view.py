@@ -27,8 +27,8 @@ from PySide6.QtWidgets import (
 from ganstudio.core.config import RunConfig
 from ganstudio.core.semi.baseline_rules import baseline_problem
 from ganstudio.core.semi.predictions import overwritten_by_predictions
-from ganstudio.core.semi.report import BASELINE_FILE, ClassifierReport
-from ganstudio.core.wording import counted, first_named, folder_gone
+from ganstudio.core.semi.report import BASELINE_FILE, ClassifierReport, gain_points
+from ganstudio.core.wording import counted, first_named, run_folder_gone
 from ganstudio.gui.classifier_jobs import BaselineJob, ClassifiedImages, ClassifyJob, SavePredictionsJob
 from ganstudio.gui.widgets.accuracy_plot import AccuracyPlot
 from ganstudio.gui.widgets.class_accuracy_table import ClassAccuracyTable
@@ -40,6 +40,7 @@ from ganstudio.gui.window_actions import CLASSIFY_FOLDER_SHORTCUT, CLASSIFY_SHOR
 if TYPE_CHECKING:
     from ganstudio.core.semi.baseline import MeasuredBaseline
 
+OPEN_IT_WHERE_IT_IS = "open it where it is now (File > Open run folder)"
 NO_SCORES = (
     "No held-out check yet: D is scored on the held-out images at each quality check (Score every, in the "
     "Quality metrics fold) and at the end of the run"
@@ -86,6 +87,7 @@ class ClassifierView(QWidget):
         self.baseline: ClassifierReport | None = None  # drawn and compared with: measured as long as the score shown
         self.measured: MeasuredBaseline | None = None  # the run folder's, however long it trained
         self._k = 1  # the run's D steps a step: a baseline's updates against a score's step
+        self._baseline_unfit = False  # the baseline label says the measured baseline does not fit the score shown
         self.no_baseline_reason: str | None = None  # a run that has no fair baseline, said on the greyed button
         self.classify_job = ClassifyJob(self)
         self.classified: ClassifiedImages | None = None  # the result shown, which Save predictions writes
@@ -301,8 +303,9 @@ class ClassifierView(QWidget):
                 f"The baseline trained {m.updates:,} D updates, this run {step * self._k:,} by step {step:,}: "
                 "measure it again to compare them"
             )
-        elif self.baseline_label.text().startswith("The baseline trained "):  # it fits the score shown now
+        elif self._baseline_unfit:  # it fits the score shown now
             self.baseline_label.setText("")
+        self._baseline_unfit = not fits
         self._draw_baseline(m.report if m is not None and fits else None)
 
     def _draw_baseline(self, report: ClassifierReport | None) -> None:
@@ -318,14 +321,18 @@ class ClassifierView(QWidget):
         step, report = self.latest
         text = f"Step {step:,}: held-out accuracy {report.accuracy:.1%}"
         if self.baseline is not None:
-            # the gain between the two figures shown: 70.0 % and 71.7 % were said to be 1.6 points apart
-            gain = round(100 * report.accuracy, 1) - round(100 * self.baseline.accuracy, 1)
+            gain = gain_points(report.accuracy, self.baseline.accuracy)
             text += f" · supervised baseline {self.baseline.accuracy:.1%} ({gain:+.1f} points)"
         self.summary_label.setText(f"{text}\nScored on the {report.split}")
 
     # --- the baseline ------------------------------------------------------------------------
     def measure_baseline(self) -> None:
         if self.run_dir is None or self.baseline_job.busy:
+            return
+        if not Path(self.run_dir).is_dir():
+            self.baseline_label.setText(
+                f"Baseline not measured: {run_folder_gone(self.run_dir)}; {OPEN_IT_WHERE_IT_IS}"
+            )
             return
         self.baseline_progress.setRange(0, 0)  # busy until the first progress
         self.baseline_label.setText("Measuring the supervised baseline…")
@@ -381,10 +388,10 @@ class ClassifierView(QWidget):
         if self.run_dir is None:
             self.result_label.setText(f"Cannot classify: {NO_RUN}")
             return
-        checkpoint = RunDirectory(self.run_dir).latest_checkpoint
         if not Path(self.run_dir).is_dir():
-            self.result_label.setText(f"Cannot classify: {folder_gone(self.run_dir)}")
+            self.result_label.setText(f"Cannot classify: {run_folder_gone(self.run_dir)}; {OPEN_IT_WHERE_IT_IS}")
             return
+        checkpoint = RunDirectory(self.run_dir).latest_checkpoint
         if not checkpoint.is_file():
             self.result_label.setText("Cannot classify: the run has saved no checkpoint yet")
             return
