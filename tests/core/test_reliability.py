@@ -219,12 +219,8 @@ def test_eval_never_takes_a_path_or_download_from_a_checkpoint_from_elsewhere(tm
     assert (chosen.dataset, chosen.path, source) == ("image-folder", str(tmp_path), "--dataset")
 
 
-def test_an_events_record_a_failed_write_kept_out_is_logged_at_the_next_write_and_the_step_goes_on(
-    tmp_path, monkeypatch
-):
-    """A window's run whose folder was moved away during a quality check lost that check's records for good (and the
-    step's other measures: the write's error cut the step short), though its steps' statistics reached the log once
-    the folder was back (trial W F7)."""
+def fail_one_append(monkeypatch, marker: bytes) -> list:
+    """The first append to a run file holding marker fails as a full disk fails it; the list gets its path."""
     import errno
 
     import ganstudio.core.runlog as runlog
@@ -232,12 +228,22 @@ def test_an_events_record_a_failed_write_kept_out_is_logged_at_the_next_write_an
     real, failed = runlog.append_run_file, []
 
     def append(path, data):
-        if not failed and b'"event": "modes"' in data:
+        if not failed and marker in data:
             failed.append(path)
             raise OSError(errno.ENOSPC, "No space left on device", str(path))
         return real(path, data)
 
     monkeypatch.setattr(runlog, "append_run_file", append)
+    return failed
+
+
+def test_an_events_record_a_failed_write_kept_out_is_logged_at_the_next_write_and_the_step_goes_on(
+    tmp_path, monkeypatch
+):
+    """A window's run whose folder was moved away during a quality check lost that check's records for good (and the
+    step's other measures: the write's error cut the step short), though its steps' statistics reached the log once
+    the folder was back (trial W F7)."""
+    failed = fail_one_append(monkeypatch, b'"event": "modes"')
     config = tiny_toy_config(steps=20, log_every=5, checkpoint_every=20)
     config.train.metrics_every = 10
     session = TrainingSession.start(config, RunDirectory.at(tmp_path / "run"))
@@ -256,19 +262,7 @@ def test_an_events_record_a_failed_write_kept_out_is_logged_at_the_next_write_an
 def test_statistics_a_full_disk_kept_out_of_the_log_are_logged_at_the_next_flush(tmp_path, monkeypatch):
     """They were drained from the trainer, then the write failed: the log kept a gap for good (steps 6-10 here),
     which a watching window and eval read too."""
-    import errno
-
-    import ganstudio.core.runlog as runlog
-
-    real, failed = runlog.append_run_file, []
-
-    def append(path, data):
-        if not failed and b'"step": 10' in data:
-            failed.append(path)
-            raise OSError(errno.ENOSPC, "No space left on device", str(path))
-        return real(path, data)
-
-    monkeypatch.setattr(runlog, "append_run_file", append)
+    failed = fail_one_append(monkeypatch, b'"step": 10')
     session = TrainingSession.start(tiny_toy_config(steps=20, log_every=5), RunDirectory.at(tmp_path / "run"))
     try:
         while not session.done:

@@ -101,20 +101,28 @@ def _launch_with(monkeypatch, script: str) -> None:
     monkeypatch.setattr(distributed_launch.subprocess, "Popen", stand_in)
 
 
-def test_a_child_that_ends_while_the_window_watches_is_not_left_a_zombie(qtbot, make_window, tmp_path, monkeypatch):
-    """Once the window watched the folder nothing polled the launcher, which stayed <defunct> until the next
-    launch. The child here beats once, as rank 0 does when it holds the folder, and ends when told (its stdin
-    closed), once the window watches."""
-    _launch_with(
-        monkeypatch,
-        "import sys; from ganstudio.core.control import FolderBridge; "
-        "b = FolderBridge(sys.argv[2]); b.state = 'running'; b.beat(); sys.stdin.read()",
-    )
+BEATS_UNTIL_TOLD = (
+    "import sys; from ganstudio.core.control import FolderBridge; "
+    "b = FolderBridge(sys.argv[2]); b.state = 'running'; b.beat(); sys.stdin.read()"
+)
+
+
+def _watching_a_launch(qtbot, make_window, tmp_path, monkeypatch, script: str):
+    """A window that launched script as its run on 2 processes (_launch_with) and watches the run's folder."""
+    _launch_with(monkeypatch, script)
     config = tiny_toy_config(steps=100)
     config.perf.processes = 2
     w = make_window(config)
     assert w.launcher.start(config, None, str(tmp_path / "runs"))
     qtbot.waitUntil(lambda: not w.launcher.starting, timeout=START_TIMEOUT)
+    return w
+
+
+def test_a_child_that_ends_while_the_window_watches_is_not_left_a_zombie(qtbot, make_window, tmp_path, monkeypatch):
+    """Once the window watched the folder nothing polled the launcher, which stayed <defunct> until the next
+    launch. The child here beats once, as rank 0 does when it holds the folder, and ends when told (its stdin
+    closed), once the window watches."""
+    w = _watching_a_launch(qtbot, make_window, tmp_path, monkeypatch, BEATS_UNTIL_TOLD)
     assert w.launcher.running  # watched while it runs, as a real launch is
     w.launcher.process.stdin.close()  # the run ends
     pid = w.launcher.process.pid
@@ -163,16 +171,7 @@ def test_a_signal_closes_a_window_that_launched_a_run_without_asking_and_leaves_
 ):
     """A logout's or a scheduler's SIGTERM met the question "Stop it, or leave it training?", which nobody was there to
     answer: the window stayed up until it was killed."""
-    _launch_with(
-        monkeypatch,
-        "import sys; from ganstudio.core.control import FolderBridge; "
-        "b = FolderBridge(sys.argv[2]); b.state = 'running'; b.beat(); sys.stdin.read()",
-    )
-    config = tiny_toy_config(steps=100)
-    config.perf.processes = 2
-    w = make_window(config)
-    assert w.launcher.start(config, None, str(tmp_path / "runs"))
-    qtbot.waitUntil(lambda: not w.launcher.starting, timeout=START_TIMEOUT)
+    w = _watching_a_launch(qtbot, make_window, tmp_path, monkeypatch, BEATS_UNTIL_TOLD)
     monkeypatch.setattr(w.launcher, "ask", lambda: pytest.fail("a signal's close asked a question"))
     child = w.launcher.process
     try:
@@ -201,12 +200,7 @@ sys.exit(2)
 def test_a_launched_run_whose_folder_went_away_says_its_processes_ended(qtbot, make_window, tmp_path, monkeypatch):
     """The banner said "put it back to follow the run" for good, though the window had reaped the processes, which
     had said in one line why they ended."""
-    _launch_with(monkeypatch, GONE_FAILS)
-    config = tiny_toy_config(steps=100)
-    config.perf.processes = 2
-    w = make_window(config)
-    assert w.launcher.start(config, None, str(tmp_path / "runs"))
-    qtbot.waitUntil(lambda: not w.launcher.starting, timeout=START_TIMEOUT)
+    w = _watching_a_launch(qtbot, make_window, tmp_path, monkeypatch, GONE_FAILS)
     run, child = w.launcher.run.path, w.launcher.process
     try:
         run.rename(tmp_path / "away")

@@ -726,11 +726,10 @@ def test_a_writer_stopped_or_killed_on_this_machine_is_said_as_such(qtbot, make_
         child.wait(timeout=10)
 
 
-def test_a_stopped_writer_that_is_then_killed_is_said_to_be_gone(qtbot, make_window, tmp_path):
-    """The watcher said a writer's silence once: a stopped writer killed afterwards left the window PAUSED for
-    good, still saying "continue it with kill -CONT"."""
+def watching_a_writer_process(qtbot, make_window, tmp_path, pid: int):
+    """A run folder whose heartbeat names process pid on this machine as its running writer, and a window watching
+    it once it says the run is running."""
     import json
-    import signal
     import socket
     import time
 
@@ -738,13 +737,22 @@ def test_a_stopped_writer_that_is_then_killed_is_said_to_be_gone(qtbot, make_win
 
     run = RunDirectory.at(tmp_path / "run")
     run.write_config(tiny_image_config(steps=1000))
+    record = Heartbeat(pid, socket.gethostname(), 5, "running", time.time()).to_record()
+    heartbeat_path(run.path).write_text(json.dumps(record) + "\n", encoding="utf-8")
+    w = make_window()
+    w.files.watch_run(run.path)
+    qtbot.waitUntil(lambda: w.state is RunPhase.RUNNING, timeout=TIMEOUT)
+    return run, w
+
+
+def test_a_stopped_writer_that_is_then_killed_is_said_to_be_gone(qtbot, make_window, tmp_path):
+    """The watcher said a writer's silence once: a stopped writer killed afterwards left the window PAUSED for
+    good, still saying "continue it with kill -CONT"."""
+    import signal
+
     child = idle_process()
     try:
-        record = Heartbeat(child.pid, socket.gethostname(), 5, "running", time.time()).to_record()
-        heartbeat_path(run.path).write_text(json.dumps(record) + "\n", encoding="utf-8")
-        w = make_window()
-        w.files.watch_run(run.path)
-        qtbot.waitUntil(lambda: w.state is RunPhase.RUNNING, timeout=TIMEOUT)
+        _run, w = watching_a_writer_process(qtbot, make_window, tmp_path, child.pid)
         os.kill(child.pid, signal.SIGSTOP)
         os.waitpid(child.pid, os.WUNTRACED)
         qtbot.waitUntil(lambda: "is stopped" in w.banner.message.text(), timeout=TIMEOUT)
@@ -761,21 +769,10 @@ def test_a_stopped_writer_that_is_then_killed_is_said_to_be_gone(qtbot, make_win
 def test_a_writer_that_ended_while_its_folder_was_away_is_said_so_once_it_is_back(qtbot, make_window, tmp_path):
     """The writer failed in one line where it was started (its folder gone, not made again): once the folder was back,
     the window said it "ended without saying so: it was killed or crashed"."""
-    import json
-    import socket
-    import time
 
-    from ganstudio.core.control import Heartbeat, heartbeat_path
-
-    run = RunDirectory.at(tmp_path / "run")
-    run.write_config(tiny_image_config(steps=1000))
     child = idle_process()
     try:
-        record = Heartbeat(child.pid, socket.gethostname(), 5, "running", time.time()).to_record()
-        heartbeat_path(run.path).write_text(json.dumps(record) + "\n", encoding="utf-8")
-        w = make_window()
-        w.files.watch_run(run.path)
-        qtbot.waitUntil(lambda: w.state is RunPhase.RUNNING, timeout=TIMEOUT)
+        run, w = watching_a_writer_process(qtbot, make_window, tmp_path, child.pid)
         away = run.path.with_name("away")
         run.path.rename(away)
         qtbot.waitUntil(lambda: "is gone" in w.banner.message.text(), timeout=TIMEOUT)
