@@ -105,5 +105,7 @@ def test_a_conditional_config_on_a_flat_folder_stays_switchable_and_is_refused(q
     error = form.findChild(QLabel, "error_model_conditional")
     qtbot.waitUntil(lambda: "flat folder" in error.text(), timeout=60000)
     assert combo(form).isEnabled() and form.problems()  # on: it can still be turned off
+    assert not note(form).isVisible()  # the reason is said once, by the field's error
     combo(form).setCurrentIndex(combo(form).findData("off"))
     assert not form.problems() and not combo(form).isEnabled() and not error.isVisible()
+    assert note(form).isVisible()

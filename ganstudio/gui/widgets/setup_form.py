@@ -325,9 +325,10 @@ class SetupForm(QWidget):
         known once the folder check has looked."""
         reason = self.folder_check.unlabelled(path) if dataset == "image-folder" else unlabelled_reason(dataset, path)
         self._classes_reason = reason
-        self._grey("model.conditional", reason, self.binders["model.conditional"].value() != "off")
+        on = self.binders["model.conditional"].value() != "off"
+        self._grey("model.conditional", reason, on)
         self.conditional_note.setText(f"Unavailable: {_breakable(reason)}")
-        self.conditional_note.setVisible(bool(reason))
+        self.conditional_note.setVisible(bool(reason) and not on)  # when on, the field's error says it
 
     def _refresh(self) -> None:
         self._check_inception()
