@@ -84,6 +84,22 @@ def test_the_quality_chart_shows_conditional_scores_and_a_table_per_class(qtbot)
     assert [table.item(1, c).text() for c in range(2)] == ["41%", "80.5"]
 
 
+def test_a_conditional_run_on_other_classes_says_why_it_has_no_label_accuracy_and_shows_no_blank_column(qtbot):
+    chart = QualityPlot()
+    qtbot.addWidget(chart)
+    event = quality_record(intra_fd=60.5, class_intra_fd={"cat": 50.0, "dog": 71.0})
+    chart.add(event.step, event.scores, event.best)
+    assert "mean intra-FD 60.50 · no label accuracy (the shipped classifier knows only" in chart.label.text()
+    table = chart.class_table
+    assert table.isColumnHidden(0) and not table.isColumnHidden(1)
+    assert [table.item(r, 1).text() for r in range(2)] == ["50.0", "71.0"]
+    fashion = quality_record(
+        label_accuracy=0.8, intra_fd=50.0, class_label_accuracy={"Bag": 0.8}, class_intra_fd={"Bag": 50.0}
+    )
+    chart.add(fashion.step, fashion.scores, fashion.best)
+    assert not table.isColumnHidden(0) and "no label accuracy" not in chart.label.text()
+
+
 def test_an_unconditional_record_draws_as_before(qtbot):
     chart = QualityPlot()
     qtbot.addWidget(chart)

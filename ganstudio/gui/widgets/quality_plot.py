@@ -21,6 +21,7 @@ SHORT_TITLE = "FD (lower is better)"  # beside a conditional run's per-class tab
 COLUMNS = ("step", "frechet", "precision", "recall", "density", "coverage")
 # a conditional run's per-class scores in the record: class name -> value, and how each is shown
 CLASS_COLUMNS = (("class_label_accuracy", "label acc.", "{:.0%}"), ("class_intra_fd", "intra-FD", "{:.1f}"))
+NO_LABEL_ACCURACY = "no label accuracy (the shipped classifier knows only the ten Fashion-MNIST classes)"
 
 
 def class_summary(record: dict) -> str:
@@ -31,6 +32,8 @@ def class_summary(record: dict) -> str:
         parts.append(f"label accuracy {record['label_accuracy']:.1%}" + (f" (real data {real:.1%})" if real else ""))
     if record.get("intra_fd") is not None:
         parts.append(f"mean intra-FD {record['intra_fd']:.2f}")
+        if record.get("label_accuracy") is None:
+            parts.append(NO_LABEL_ACCURACY)
     return " · ".join(parts)
 
 
@@ -137,6 +140,8 @@ class QualityPlot(QWidget):
         if self.class_table.isHidden() == bool(names):
             set_title(self.plot, SHORT_TITLE if names else TITLE)
         self.class_table.setVisible(bool(names))
+        for column, table in enumerate(tables):
+            self.class_table.setColumnHidden(column, not table)  # no blank column for a score not measured
         with filled_at_once(self.class_table):  # ResizeToContents measured every cell again on each setItem
             self.class_table.setRowCount(len(names))
             self.class_table.setVerticalHeaderLabels(names)
