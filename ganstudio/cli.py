@@ -301,7 +301,8 @@ def build_parser() -> OneLineParser:
         "--set",
         action="append",
         metavar="SECTION.FIELD=VALUE",
-        help="override one config field, e.g. --set loss.kind=wgan-gp --set model.spectral_norm=true (repeatable)",
+        help="override one config field, e.g. --set loss.kind=wgan-gp --set model.spectral_norm=true (repeatable); "
+        "your own images: --set data.dataset=image-folder --set data.path=FOLDER",
     )
     train.add_argument(
         "--on-alarm",

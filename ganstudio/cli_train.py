@@ -35,10 +35,15 @@ def config_from_args(args: argparse.Namespace) -> RunConfig:
         config.train.seed = args.seed
     if args.device:
         config.train.device = args.device
-    from ganstudio.core.config import apply_override, check
+    from ganstudio.core.config import PATH_DATASETS, apply_override, check
 
     for assignment in args.set or []:
         apply_override(config, assignment)
+    if "data.path" in map(override_field, args.set or []) and config.data.dataset not in PATH_DATASETS:
+        raise CliError(  # it would train on the dataset named, the folder given only written into config.json
+            f"--set data.path: {config.data.dataset} reads no folder; to train on your own images add "
+            "--set data.dataset=image-folder"
+        )
     return check(config)
 
 

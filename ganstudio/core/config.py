@@ -23,6 +23,7 @@ from ganstudio.core.sections.data import DATASET_LABELS as DATASET_LABELS
 from ganstudio.core.sections.data import DCGAN_IMAGE_SIZES as DCGAN_IMAGE_SIZES
 from ganstudio.core.sections.data import IMAGE_DATASETS as IMAGE_DATASETS
 from ganstudio.core.sections.data import LABELLED_TOY_DATASETS as LABELLED_TOY_DATASETS
+from ganstudio.core.sections.data import PATH_DATASETS as PATH_DATASETS
 from ganstudio.core.sections.data import TOY_DATASETS as TOY_DATASETS
 from ganstudio.core.sections.data import DataConfig as DataConfig
 from ganstudio.core.sections.loss import CRITIC_LOSSES

@@ -340,3 +340,18 @@ def test_a_field_set_twice_is_refused_before_anything_is_made(tmp_path, capsys):
     err = capsys.readouterr().err
     assert err == "ganstudio: error: --set train.steps given more than once; give it once\n"
     assert not out.exists()
+
+
+@pytest.mark.parametrize("dataset", [None, "ring-8"])
+def test_a_folder_set_for_a_dataset_that_reads_none_is_refused_before_anything_is_made(tmp_path, capsys, dataset):
+    """`--set data.path=MY_PICTURES` alone trained on the bundled set, config.json naming the folder beside it."""
+    out = tmp_path / "run"
+    chosen = ["--set", f"data.dataset={dataset}"] if dataset else []
+    args = ["train", "--steps", "1", *chosen, "--set", f"data.path={tmp_path}", "--out", str(out)]
+    assert main(args) == 2
+    err = capsys.readouterr().err
+    assert err == (
+        f"ganstudio: error: --set data.path: {dataset or 'fashion-mnist'} reads no folder; to train on your own "
+        "images add --set data.dataset=image-folder\n"
+    )
+    assert not out.exists()

@@ -18,6 +18,8 @@ IMAGE_DATASETS = (
     "cifar10",
     "image-folder",
 )
+# the datasets data.path is read for; any other ignores it
+PATH_DATASETS = ("fashion-mnist-full", "mnist", "fashion-mnist-torchvision", "cifar10", "image-folder", "drawn")
 DCGAN_IMAGE_SIZES = (28, 32, 64)
 # Toy sets whose samples carry a class: the mode index (ring-8, grid-25) or the moon (two-moons).
 # spiral, gaussian-1d and drawn points have no natural classes and are refused by name.

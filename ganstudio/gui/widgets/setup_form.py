@@ -32,6 +32,7 @@ from superqt import QCollapsible
 from ganstudio.core.config import (
     CONFIG_FIELDS,
     DEFAULT_PRESET,
+    PATH_DATASETS,
     PRESET_SUMMARIES,
     PRESETS,
     SECTIONS,
@@ -60,7 +61,6 @@ FOLDS = {
     QUALITY: "qualityOptions",
     PERFORMANCE: "performanceOptions",
 }  # in the order the panel shows them, below the top fields
-FOLDER_DATASETS = ("fashion-mnist-full", "mnist", "fashion-mnist-torchvision", "cifar10", "image-folder", "drawn")
 CUSTOM = "custom"
 COMBO_MIN_CHARS = 10
 
@@ -333,7 +333,7 @@ class SetupForm(QWidget):
     def _refresh(self) -> None:
         self._check_inception()
         key = self.binders["data.dataset"].value()
-        self._set_row_visible("data.path", key in FOLDER_DATASETS)
+        self._set_row_visible("data.path", key in PATH_DATASETS)
         self._set_row_visible("data.image_size", key not in TOY_DATASETS)
         optimizer = self.binders["optim.name"].value()  # only the chosen optimizer's own settings
         for field, used_by in (("optim.beta1", "adam"), ("optim.beta2", "adam"), ("optim.momentum", "sgd")):
