@@ -32,6 +32,7 @@ from ganstudio.core.config import ConfigError, parse_json
 from ganstudio.core.imaging import image_grid, upscale_nearest, with_row_names
 from ganstudio.core.latent import LatentEdit, neighbours, slerp
 from ganstudio.core.npy_save import save_npy
+from ganstudio.core.run_data import inside_training_images
 from ganstudio.core.runlog import run_folder_of
 from ganstudio.core.sampling import GeneratorSnapshot, class_mix, load_generator
 
@@ -368,7 +369,7 @@ def write_image_set(
     another training) is not named, its generator.pt is, as the images were drawn from the snapshot.
     progress: as _write_files'; what it raises ends the set and leaves nothing behind."""
     dest = Path(dest).expanduser()
-    problem = destination_problem(dest)
+    problem = destination_problem(dest) or inside_training_images(dest, snapshot.config)
     if problem is not None:
         raise ExportError(problem)
     parent = dest.parent

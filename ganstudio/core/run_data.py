@@ -66,3 +66,18 @@ def config_in_folder(config: RunConfig, folder: Path) -> RunConfig:
     resolved = config.copy()
     resolved.data = data_in_folder(config.data, folder)
     return resolved
+
+
+def inside_training_images(dest: Path, config: RunConfig) -> str | None:
+    """Why generated images may not go to dest: an image-folder run trains on every picture under its folder, so
+    samples written there would become its own training data (and its resume be refused as the data changed)."""
+    if config.data.dataset != "image-folder" or not config.data.path:
+        return None
+    folder = Path(config.data.path).expanduser().resolve()
+    target = dest.expanduser().resolve()
+    if target != folder and folder not in target.parents:
+        return None
+    return (
+        f"{dest} is inside {config.data.path}, the image folder the run trains on: images written there would "
+        "become its training data; choose a folder outside it"
+    )

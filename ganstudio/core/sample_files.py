@@ -22,6 +22,7 @@ from ganstudio.core.export import ExportError
 from ganstudio.core.imaging import image_grid, save_png
 from ganstudio.core.npy_save import save_npy
 from ganstudio.core.paths import make_folders, remove_made_folders
+from ganstudio.core.run_data import inside_training_images
 from ganstudio.core.runlog import RunDirectory
 from ganstudio.core.sampling import GeneratorSnapshot, seeded_latents
 
@@ -102,6 +103,8 @@ def write_samples(
     out = Path(out).expanduser()
     if RunDirectory.holds_a_run(out):  # as `train --out` refuses it: a run folder's top level is the run's
         raise ExportError(f"{out} is a run folder; write the samples into a folder of their own (a new --out)")
+    if (inside := inside_training_images(out, snapshot.config)) is not None:
+        raise ExportError(inside)
     targets = [out / name for name in output_names(snapshot, n)]
     taken = [p for p in targets if p.exists() or p.is_symlink()]
     not_files = [p for p in taken if p.is_symlink() or not p.is_file()]

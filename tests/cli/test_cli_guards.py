@@ -278,3 +278,31 @@ def test_a_run_folder_given_for_a_checkpoint_stands_for_its_latest_one(tmp_path,
             capsys
         )
     assert not (tmp_path / "x").exists()
+
+
+def test_samples_and_image_sets_are_not_written_into_the_image_folder_the_run_trains_on(
+    small_checkpoint, tmp_path, capsys
+):
+    """`sample --out MY_IMAGES/cats` put sample_*.png, grid.png and labels.csv among the photos the run trains on:
+    its next resume would have trained on them (or been refused as its data changed)."""
+    from ganstudio.core.export import ImageSetSpec, write_image_set
+    from ganstudio.core.sampling import load_generator
+
+    data = tmp_path / "my images"
+    (data / "cats").mkdir(parents=True)
+    (data / "cats" / "tom.png").write_bytes(b"a photo")
+    state = load_checkpoint(small_checkpoint)
+    state["config"]["data"].update(dataset="image-folder", path=str(data))
+    checkpoint = tmp_path / "run.pt"
+    save_checkpoint(state, checkpoint)
+    for out in (data / "cats", data, data / "new"):
+        assert status_of(["sample", str(checkpoint), "--n", "3", "--out", str(out)]) == 2
+        assert one_error_line(capsys).endswith(
+            f"{out} is inside {data}, the image folder the run trains on: images written there would become its "
+            "training data; choose a folder outside it"
+        )
+    saved = write_image_set(load_generator(checkpoint), ImageSetSpec(mode="random", count=2), tmp_path / "set")
+    assert status_of(["sample", "--manifest", str(saved / "manifest.json"), "--out", str(data / "cats" / "s")]) == 2
+    assert "the image folder the run trains on" in one_error_line(capsys)
+    assert [str(p.relative_to(data)) for p in sorted(data.rglob("*"))] == ["cats", "cats/tom.png"]
+    assert status_of(["sample", str(checkpoint), "--n", "3", "--out", str(tmp_path / "beside")]) == 0

@@ -243,6 +243,40 @@ def test_saving_into_a_read_only_folder_shows_an_error(explorer, read_only_folde
     assert sorted(os.listdir(read_only_folder)) == before
 
 
+def test_a_set_into_the_image_folder_the_run_trains_on_is_refused_in_the_dialog(
+    qtbot, make_window, small_checkpoint, tmp_path
+):
+    """An image set saved among the run's own photos would have joined its training data."""
+    from PySide6.QtCore import QTimer
+    from PySide6.QtWidgets import QApplication
+
+    from ganstudio.core.checkpoint import load_checkpoint
+
+    data = tmp_path / "photos"
+    data.mkdir()
+    state = load_checkpoint(small_checkpoint)
+    state["config"]["data"].update(dataset="image-folder", path=str(data))
+    save_checkpoint(state, tmp_path / "run.pt")
+    w = make_window()
+    assert w.files.explore_checkpoint(tmp_path / "run.pt")
+    seen = {}
+
+    def choose():
+        dialog = QApplication.activeModalWidget()
+        dialog.folder_edit.setText(str(data))
+        dialog.name_edit.setText("set")
+        dialog.accept()
+        seen["refused"] = (dialog.isVisible(), dialog.error_label.text())
+        dialog.folder_edit.setText(str(tmp_path))
+        dialog.accept()
+
+    QTimer.singleShot(0, choose)
+    w.explorer.save_button.click()
+    visible, said = seen["refused"]
+    assert visible and said.startswith(f"{data / 'set'} is inside {data}, the image folder the run trains on")
+    assert list(data.iterdir()) == [] and (tmp_path / "set" / "manifest.json").is_file()
+
+
 def test_explorer_follows_a_live_run(qtbot, make_window):
     w = make_window(tiny_image_config(steps=100000))
     with qtbot.waitSignal(w.controller.snapshot_ready, timeout=30000):
