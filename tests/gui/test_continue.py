@@ -322,3 +322,15 @@ def test_an_opened_run_whose_log_goes_past_its_checkpoint_says_so_and_continues_
         qtbot.mouseClick(w.controls.start_button, Qt.MouseButton.LeftButton)
     assert done.args == ["done"], w.errors.dialog and w.errors.dialog.detailedText()
     assert list(w.plots.series.column("step")) == list(range(1, 21))  # once each, in order
+
+
+def test_an_opened_finished_run_keeps_its_step_on_the_bar_when_the_device_list_arrives(qtbot, make_window, tmp_path):
+    """The device probe's answer refreshed the form, and the bar of a finished run fell back to "0 / 10 steps"."""
+    trained_run(auto_config(steps=10), tmp_path / "done")
+    w = make_window()
+    assert w.files.open_run(tmp_path / "done")
+    assert w.controls.progress.text() == "10 / 10 steps"
+    w.probe.found.emit([("auto", "Auto (CPU)"), ("cpu", "CPU")])
+    assert w.controls.progress.text() == "10 / 10 steps"
+    w.form.widget("train.steps").setValue(30)  # Continue would carry it on: the bar counts toward 30
+    assert w.controls.progress.text() == "10 / 30 steps"
