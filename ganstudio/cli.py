@@ -87,16 +87,21 @@ def cmd_train(args: argparse.Namespace) -> int:
 
 def cmd_sample(args: argparse.Namespace) -> int:
     if args.manifest:
-        if args.checkpoint:
-            raise CliError("give a checkpoint or --manifest, not both")
         given = flags_given(
             {"--n": args.n, "--seed": args.seed, "--force": args.force, "--class": args.class_, "--device": args.device}
         )
         if given:
             raise CliError(f"{', '.join(given)}: a manifest regenerates its set as it was saved, into a new folder")
-        from ganstudio.core.export import regenerate, regeneration_check
+        from ganstudio.core.export import NotTheSetsCheckpoint, regenerate, regeneration_check
 
-        path = regenerate(args.manifest, args.out)
+        try:
+            path = regenerate(args.manifest, args.out, checkpoint=args.checkpoint)
+        except NotTheSetsCheckpoint as exc:
+            if args.checkpoint:
+                raise
+            raise CliError(
+                f"{exc}; if it moved, name it: ganstudio sample CHECKPOINT --manifest {args.manifest}"
+            ) from None
         check = regeneration_check(args.manifest, path)
         print(f"regenerated the image set into {path}: {check}")
         return EXIT_DIFFERS if check.differing else 0  # a script checking a set's reproducibility sees it fail
@@ -332,7 +337,10 @@ def build_parser() -> OneLineParser:
         "checkpoint", nargs="?", type=checkpoint_file, help="a .pt file, or a run folder (its checkpoints/latest.pt)"
     )
     sample.add_argument(
-        "--manifest", type=named, help="regenerate an image set saved from the explorer (its manifest.json)"
+        "--manifest",
+        type=named,
+        help="regenerate an image set saved from the explorer (its manifest.json); with a checkpoint, from that file "
+        "(the set's own moved or renamed: its SHA-256 must be the manifest's)",
     )
     sample.add_argument(
         "--n", type=int, help=f"how many images (or toy points) to generate (default: {DEFAULT_SAMPLES})"

@@ -186,3 +186,19 @@ def write_idx(path: Path, array: np.ndarray) -> None:
     header = bytes([0, 0, 8, array.ndim]) + b"".join(int(n).to_bytes(4, "big") for n in array.shape)
     data = header + np.ascontiguousarray(array, dtype=np.uint8).tobytes()
     path.write_bytes(gzip.compress(data) if path.name.endswith(".gz") else data)
+
+
+def a_set_whose_checkpoint_was_renamed(checkpoint, folder: Path) -> tuple[Path, Path]:
+    """(the set, where its checkpoint is now): saved from a checkpoint of the user's own, which the manifest
+    names by its path, then renamed (trial X)."""
+    import json
+    import shutil
+
+    from ganstudio.core.export import ImageSetSpec, write_image_set
+    from ganstudio.core.sampling import load_generator
+
+    mine = folder / "model.pt"
+    shutil.copy(checkpoint, mine)
+    made = write_image_set(load_generator(mine), ImageSetSpec(count=5, seed=7), folder / "set", checkpoint=mine)
+    assert json.loads((made / "manifest.json").read_text())["checkpoint"] == str(mine.resolve())
+    return made, mine.rename(folder / "model-renamed.pt")

@@ -465,23 +465,32 @@ def read_manifest(path: str | Path) -> dict[str, Any]:
     return manifest
 
 
-def manifest_checkpoint(manifest_path: Path, manifest: dict[str, Any]) -> Path:
-    """The checkpoint a manifest names, checked before a byte of it is hashed. A manifest comes from anywhere,
-    so it may name only a .pt file (the set's own generator.pt, or the checkpoint it was saved from), never a
-    path that climbs out of its folder or starts at ~; and what is wrong with the file is said in one way
-    (missing, not a regular file, too large, or changed), so a manifest cannot probe what exists."""
+class NotTheSetsCheckpoint(ExportError):
+    """The checkpoint is missing, moved or changed: a user who knows where it went may name it instead."""
+
+
+def manifest_checkpoint(manifest_path: Path, manifest: dict[str, Any], given: str | Path | None = None) -> Path:
+    """The checkpoint a manifest names (or the one the user gives for it, a checkpoint moved or renamed since),
+    checked before a byte of it is hashed. A manifest comes from anywhere, so it may name only a .pt file (the
+    set's own generator.pt, or the checkpoint it was saved from), never a path that climbs out of its folder or
+    starts at ~; and what is wrong with the file is said in one way (missing, not a regular file, too large, or
+    changed), so a manifest cannot probe what exists. Either file must have the SHA-256 the manifest records."""
     from ganstudio.core.checkpoint import MAX_CHECKPOINT_BYTES
 
     named = Path(manifest["checkpoint"])
     if named.suffix != ".pt" or ".." in named.parts or str(named).startswith("~"):
         raise ExportError(f"{manifest_path}: its checkpoint must be a .pt file, in its folder or by full path")
     checkpoint = named if named.is_absolute() else manifest_path.parent / named
+    if given is not None:
+        checkpoint = Path(given).expanduser()
     if (
         not checkpoint.is_file()
         or checkpoint.stat().st_size > MAX_CHECKPOINT_BYTES
         or sha256_file(checkpoint) != manifest["checkpoint_sha256"]
     ):
-        raise ExportError(f"{checkpoint} is not the checkpoint the set was made from (missing, moved or changed)")
+        raise NotTheSetsCheckpoint(
+            f"{checkpoint} is not the checkpoint the set was made from (missing, moved or changed)"
+        )
     return checkpoint
 
 
@@ -511,16 +520,17 @@ class Regeneration:
         )
 
 
-def plan_regeneration(manifest_path: str | Path) -> Regeneration:
+def plan_regeneration(manifest_path: str | Path, checkpoint: str | Path | None = None) -> Regeneration:
     """Reads a set's manifest and its checkpoint (checking the checkpoint's SHA-256 first); raises ExportError,
-    CheckpointError or OSError for a set that cannot be made again."""
+    CheckpointError or OSError for a set that cannot be made again. checkpoint: where the set's checkpoint is
+    now, when it moved (the manifest's own is not looked for)."""
     manifest_path = Path(manifest_path)
     manifest = read_manifest(manifest_path)
     try:
         spec = ImageSetSpec.from_dict(manifest.get("spec"))
     except ExportError as exc:  # "count must be a whole number >= 0" did not say which file
         raise ExportError(f"{manifest_path}: {exc}") from None
-    checkpoint = manifest_checkpoint(manifest_path, manifest)
+    checkpoint = manifest_checkpoint(manifest_path, manifest, given=checkpoint)
     snapshot = load_generator(checkpoint, device="cpu")
     try:
         spec.validate(snapshot.latent_dim, snapshot.num_classes)
@@ -532,13 +542,13 @@ def plan_regeneration(manifest_path: str | Path) -> Regeneration:
         raise ExportError(  # a copy would record the spec's classes over the file's, and call the set the same
             f"{manifest_path}: its image_classes are not the classes its spec draws (edited since it was saved?)"
         )
-    own = not Path(manifest["checkpoint"]).is_absolute()
+    own = not Path(manifest["checkpoint"]).is_absolute() and checkpoint == manifest_path.parent / manifest["checkpoint"]
     return Regeneration(snapshot, spec, checkpoint, manifest["checkpoint_sha256"], own)
 
 
-def regenerate(manifest_path: str | Path, out: str | Path) -> Path:
-    """Rebuilds an image set from its manifest."""
-    return plan_regeneration(manifest_path).write(out)
+def regenerate(manifest_path: str | Path, out: str | Path, checkpoint: str | Path | None = None) -> Path:
+    """Rebuilds an image set from its manifest (and its checkpoint where it is now, when it moved)."""
+    return plan_regeneration(manifest_path, checkpoint).write(out)
 
 
 def sets_folder_for(checkpoint: str | Path) -> Path:

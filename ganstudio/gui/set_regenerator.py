@@ -39,7 +39,13 @@ class SetRegenerator:
         """Writes the set into SET-regenerated beside it; the status bar says where, and whether every image
         came out as saved. What stops it is said in a dialog, and nothing is left behind."""
         from ganstudio.core.checkpoint import CheckpointError
-        from ganstudio.core.export import SET_CHUNK, ExportError, plan_regeneration, regeneration_check
+        from ganstudio.core.export import (
+            SET_CHUNK,
+            ExportError,
+            NotTheSetsCheckpoint,
+            plan_regeneration,
+            regeneration_check,
+        )
         from ganstudio.core.fast_path import serial_torch_here
 
         w = self.window
@@ -47,7 +53,14 @@ class SetRegenerator:
         serial_torch_here()  # the GUI thread's torch work must not slow a training run (see serial_torch_here)
         progress: SaveProgress | None = None
         try:
-            plan = plan_regeneration(manifest)  # before asking where: a set that cannot be made asks nothing
+            try:
+                plan = plan_regeneration(manifest)  # before asking where: a set that cannot be made asks nothing
+            except NotTheSetsCheckpoint as exc:  # moved or renamed since: the user may know where it is
+                moved = self._checkpoint_now(str(exc), saved)
+                if moved is None:
+                    w.statusBar().showMessage(f"Image set not regenerated: {exc}", 8000)
+                    return None
+                plan = plan_regeneration(manifest, moved)  # checked against the manifest's SHA-256 as its own is
             into = self._writable_folder(saved.parent)
             if into is None:
                 w.statusBar().showMessage("Image set not regenerated: no folder was chosen to write it into", 8000)
@@ -77,6 +90,16 @@ class SetRegenerator:
             )
         w.statusBar().showMessage(said, 15000)
         return made
+
+    def _checkpoint_now(self, reason: str, saved: Path) -> str | None:
+        """The checkpoint the user says is the set's, now elsewhere; None when they choose none."""
+        chosen, _ = QFileDialog.getOpenFileName(
+            self.window,
+            f"{reason}: choose it where it is now",
+            str(saved.parent),
+            "Checkpoints (*.pt);;All files (*)",
+        )
+        return chosen or None
 
     def _writable_folder(self, beside: Path) -> Path | None:
         """beside, where the set is written, or, when it cannot be written (a team's set on a read-only share),

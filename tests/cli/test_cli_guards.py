@@ -17,7 +17,7 @@ from ganstudio.core.config import apply_override, check, validate
 from ganstudio.core.distribution import distribution_frame
 from ganstudio.core.trainer import Trainer
 from tests.cli.test_semi_cli import ROOT
-from tests.conftest import one_error_line, tiny_toy_config, with_nan
+from tests.conftest import a_set_whose_checkpoint_was_renamed, one_error_line, tiny_toy_config, with_nan
 
 
 def status_of(command: list[str]) -> int:
@@ -306,3 +306,27 @@ def test_samples_and_image_sets_are_not_written_into_the_image_folder_the_run_tr
     assert "the image folder the run trains on" in one_error_line(capsys)
     assert [str(p.relative_to(data)) for p in sorted(data.rglob("*"))] == ["cats", "cats/tom.png"]
     assert status_of(["sample", str(checkpoint), "--n", "3", "--out", str(tmp_path / "beside")]) == 0
+
+
+def test_a_set_whose_checkpoint_was_renamed_regenerates_from_the_checkpoint_named(
+    small_checkpoint, small_conditional_checkpoint, tmp_path, capsys
+):
+    """`sample NEW.pt --manifest M` was refused as "give a checkpoint or --manifest, not both", and the set could
+    not be made again once its checkpoint was renamed."""
+    made, renamed = a_set_whose_checkpoint_was_renamed(small_checkpoint, tmp_path)
+    manifest = str(made / "manifest.json")
+    assert status_of(["sample", "--manifest", manifest, "--out", str(tmp_path / "a")]) == 2
+    assert one_error_line(capsys).endswith(
+        "is not the checkpoint the set was made from (missing, moved or changed); if it moved, name it: "
+        f"ganstudio sample CHECKPOINT --manifest {manifest}"
+    )
+    assert (
+        status_of(["sample", str(small_conditional_checkpoint), "--manifest", manifest, "--out", str(tmp_path / "b")])
+        == 2
+    )
+    assert one_error_line(capsys).endswith(
+        f"{small_conditional_checkpoint} is not the checkpoint the set was made from (missing, moved or changed)"
+    )
+    assert main(["sample", str(renamed), "--manifest", manifest, "--out", str(tmp_path / "c")]) == 0
+    assert capsys.readouterr().out.endswith("all 5 images are byte for byte the saved set's\n")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["c", "model-renamed.pt", "set"]

@@ -8,6 +8,7 @@ from PySide6.QtWidgets import QFileDialog, QMessageBox
 
 from ganstudio.core.export import ImageSetSpec, write_image_set
 from ganstudio.core.sampling import load_generator
+from tests.conftest import a_set_whose_checkpoint_was_renamed
 
 
 def saved_set(checkpoint, folder):
@@ -119,3 +120,30 @@ def test_a_saved_image_gone_is_counted_not_raised_once_the_set_is_written(make_w
     assert said.endswith(
         ": all 3 images are byte for byte the saved set's; 2 of the saved set's images could not be read"
     )
+
+
+def test_a_set_whose_checkpoint_moved_is_regenerated_from_where_the_user_says_it_is(
+    make_window, small_checkpoint, small_conditional_checkpoint, tmp_path, monkeypatch
+):
+    folder = tmp_path / "mine"
+    folder.mkdir()
+    made, renamed = a_set_whose_checkpoint_was_renamed(small_checkpoint, folder)
+    asked = []
+    chosen = [str(small_conditional_checkpoint), str(renamed), ""]
+    monkeypatch.setattr(
+        QFileDialog, "getOpenFileName", lambda _w, title, *_: asked.append(title) or (chosen.pop(0), "")
+    )
+    w = make_window()
+    gone = f"{folder / 'model.pt'} is not the checkpoint the set was made from (missing, moved or changed)"
+    assert w.regenerator.regenerate(made / "manifest.json") is None  # another checkpoint chosen: refused
+    assert asked == [f"{gone}: choose it where it is now"]
+    assert w.errors.dialog.text() == (
+        f"{small_conditional_checkpoint} is not the checkpoint the set was made from (missing, moved or changed)"
+    )
+    again = w.regenerator.regenerate(made / "manifest.json")
+    assert again == folder / "set-regenerated"
+    assert w.statusBar().currentMessage().endswith("all 5 images are byte for byte the saved set's")
+    assert json.loads((again / "manifest.json").read_text())["checkpoint"] == str(renamed.resolve())
+    assert w.regenerator.regenerate(made / "manifest.json") is None  # none chosen
+    assert w.statusBar().currentMessage() == f"Image set not regenerated: {gone}"
+    assert sorted(p.name for p in folder.iterdir()) == ["model-renamed.pt", "set", "set-regenerated"]
