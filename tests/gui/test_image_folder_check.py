@@ -102,3 +102,16 @@ def test_a_folder_too_small_to_score_is_refused_until_scoring_is_off(qtbot, make
     w.form.widget("quality.every").setValue(0)
     qtbot.waitUntil(w.controls.start_button.isEnabled, timeout=5000)
     assert not error.isVisibleTo(w) and note.text() == "3 readable images"
+
+
+def test_a_count_stopped_by_its_bound_on_files_says_the_folder_may_hold_more(qtbot, make_window, tmp_path):
+    """"60 readable images" for /usr, whose count stopped at 10,000 files: training then read thousands."""
+    pictures = tmp_path / "pictures"
+    (pictures / "notes").mkdir(parents=True)
+    Image.fromarray(np.zeros((28, 28), dtype=np.uint8)).save(pictures / "first.png")
+    for i in range(10_000):  # the files a count looks at, at most
+        (pictures / "notes" / f"{i}.txt").touch()
+    w = make_window()
+    note, error = choose(qtbot, w, pictures)
+    assert note.isVisibleTo(w) and note.text() == "1+ readable images"
+    assert not error.isVisibleTo(w)
