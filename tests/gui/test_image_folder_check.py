@@ -3,6 +3,7 @@ without any, beside the field, before Start (which used to fail with a traceback
 
 import numpy as np
 from PIL import Image
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QLabel
 
 from ganstudio.gui.run_phase import RunPhase
@@ -105,7 +106,7 @@ def test_a_folder_too_small_to_score_is_refused_until_scoring_is_off(qtbot, make
 
 
 def test_a_count_stopped_by_its_bound_on_files_says_the_folder_may_hold_more(qtbot, make_window, tmp_path):
-    """"60 readable images" for /usr, whose count stopped at 10,000 files: training then read thousands."""
+    """ "60 readable images" for /usr, whose count stopped at 10,000 files: training then read thousands."""
     pictures = tmp_path / "pictures"
     (pictures / "notes").mkdir(parents=True)
     Image.fromarray(np.zeros((28, 28), dtype=np.uint8)).save(pictures / "first.png")
@@ -115,3 +116,20 @@ def test_a_count_stopped_by_its_bound_on_files_says_the_folder_may_hold_more(qtb
     note, error = choose(qtbot, w, pictures)
     assert note.isVisibleTo(w) and note.text() == "1+ readable images"
     assert not error.isVisibleTo(w)
+
+
+def test_enter_in_the_folder_field_counts_a_folder_put_back_again(qtbot, make_window, tmp_path):
+    """A folder moved away and back stayed "not found", Start greyed, until its path was edited (trial X)."""
+    pictures, away = tmp_path / "pictures", tmp_path / "away"
+    pictures.mkdir()
+    Image.fromarray(np.zeros((28, 28), dtype=np.uint8)).save(pictures / "one.png")
+    pictures.rename(away)
+    w = make_window(tiny_image_config(steps=4))
+    _note, error = choose(qtbot, w, pictures)
+    assert shown(error) == f"image folder not found: {pictures}"
+    away.rename(pictures)
+    edit = w.form.widget("data.path")
+    edit.setFocus()
+    qtbot.keyClick(edit, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: w.form.folder_check.note.text() == "1 readable image", timeout=30000)
+    assert not error.isVisibleTo(w) and w.controls.start_button.isEnabled()

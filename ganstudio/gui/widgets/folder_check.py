@@ -50,7 +50,7 @@ class FolderCheck(QObject):
         self.note.setWordWrap(True)
         self.note.setToolTip(
             "How many readable images the chosen image folder holds (counted up to "
-            f"{FOLDER_COUNT_LIMIT}); Start waits for the count"
+            f"{FOLDER_COUNT_LIMIT}); Start waits for the count. Enter in the folder field counts it again"
         )
         self.note.hide()
 

@@ -149,6 +149,9 @@ class SetupForm(QWidget):
             combo.setMinimumContentsLength(min(COMBO_MIN_CHARS, longest))
         self.preset_combo.currentIndexChanged.connect(self._on_preset)
         self.browse_button.clicked.connect(self.browse_folder)
+        folder_edit = self.widget("data.path")
+        assert isinstance(folder_edit, QLineEdit)
+        folder_edit.returnPressed.connect(self._check_folder_again)
         dataset.currentIndexChanged.connect(self._on_dataset)
         for binder in self.binders.values():
             binder.on_change(self._on_edit)
@@ -261,6 +264,12 @@ class SetupForm(QWidget):
         self.folder_check.forget(path)
         self.binders["data.path"].set_value(path)  # first, so choosing the dataset does not open the folder picker
         self.binders["data.dataset"].set_value("image-folder")
+        self._refresh()
+
+    def _check_folder_again(self) -> None:
+        """Enter in the folder field counts it again: a folder put back (or filled) since its count said
+        "not found" stayed refused until its path was edited."""
+        self.folder_check.forget(self.binders["data.path"].value() or "")
         self._refresh()
 
     def set_drawn(self, path: str) -> None:
