@@ -10,6 +10,7 @@ the loop, not of the state: they may change, and each change is said.
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 from ganstudio.core.config import ConfigError, RunConfig, check, live_values, parse_override
 
@@ -49,12 +50,17 @@ RESUMABLE_FIELDS = (
 
 
 def _flat(config: RunConfig) -> dict[str, object]:
-    return {
+    """Every field by its dotted name; the data folder as a path, so "/pictures/" and "/pictures" are one folder
+    (a run's Continue turned to Start when its folder was chosen again without the slash)."""
+    flat = {
         f"{section}.{name}": value
         for section, values in config.to_dict().items()
         if isinstance(values, dict)
         for name, value in values.items()
     }
+    if flat.get("data.path"):
+        flat["data.path"] = str(Path(str(flat["data.path"])))
+    return flat
 
 
 def _set(config: RunConfig, key: str, value: object) -> None:

@@ -20,11 +20,12 @@ DRAWN_COPY = "data/drawn.npy"
 def data_named_absolutely(config: RunConfig) -> RunConfig:
     """The config with its data folder as an absolute path, so a resume or eval from another working folder
     reads the same data (a relative one read whatever that folder held under the same name), and from
-    another account too ("~/images" read the home of whoever continued the run)."""
-    if not config.data.path or Path(config.data.path).is_absolute():
+    another account too ("~/images" read the home of whoever continued the run); spelt as a path, without a
+    trailing slash, as the window's Browse gives it."""
+    if not config.data.path:
         return config
     absolute = config.copy()
-    absolute.data.path = str(Path(config.data.path).expanduser().absolute())
+    absolute.data.path = str(Path(config.data.path).expanduser().absolute())  # "/pictures/" saved as "/pictures"
     return absolute
 
 

@@ -26,6 +26,7 @@ from ganstudio.core.checkpoint import (
 )
 from ganstudio.core.config import ConfigError, RunConfig, check, saved_config
 from ganstudio.core.control import forget_last_writer
+from ganstudio.core.data.errors import DataError
 from ganstudio.core.data.toy import mode_centres
 from ganstudio.core.disk_room import check_room
 from ganstudio.core.events import Changed, ClassifierScored, Event, ModesMeasured, QualityScored
@@ -146,6 +147,17 @@ def build_trainer(config: RunConfig, run: RunDirectory, device: str | None = Non
     return trainer
 
 
+def _data_gone(exc: DataError, config: RunConfig) -> DataError:
+    """A run's image folder moved or renamed since it trained: the data may not change under a continued run, so
+    the way on is to put the folder back, which "image folder not found" did not say."""
+    if config.data.dataset != "image-folder" or not config.data.path or Path(config.data.path).exists():
+        return exc
+    return DataError(
+        f"{exc}: the run trained on that folder; put it back there (or a link to it) to continue the run, or start "
+        "a new run on the folder where it is now"
+    )
+
+
 class TrainingSession:
     def __init__(
         self,
@@ -243,7 +255,10 @@ class TrainingSession:
         on_disk, state, saved = _resumable(run)
         config, notes = resume_changes(saved, on_disk, overrides or [], total_steps, state["step"])
         config = _with_processes(config, processes)
-        trainer = build_trainer(config, run, device, download=False)
+        try:
+            trainer = build_trainer(config, run, device, download=False)
+        except DataError as exc:
+            raise _data_gone(exc, config) from None
         restore_trainer(trainer, state)
         if not trainer.weights_are_finite():  # saved by a version that kept a run's NaN weights
             raise CheckpointError(

@@ -330,3 +330,29 @@ def test_a_set_whose_checkpoint_was_renamed_regenerates_from_the_checkpoint_name
     assert main(["sample", str(renamed), "--manifest", manifest, "--out", str(tmp_path / "c")]) == 0
     assert capsys.readouterr().out.endswith("all 5 images are byte for byte the saved set's\n")
     assert sorted(p.name for p in tmp_path.iterdir()) == ["c", "model-renamed.pt", "set"]
+
+
+def test_a_run_whose_image_folder_moved_says_to_put_it_back_and_is_left_as_it_was(tmp_path, capsys):
+    """ "image folder not found: X" and nothing more: the data may not change under a continued run, so the
+    way on (put it back) was left to guess (trial X)."""
+    from PIL import Image
+
+    from tests.conftest import tiny_image_config, trained_run
+
+    pictures = tmp_path / "pictures"
+    pictures.mkdir()
+    for i in range(4):
+        Image.new("L", (28, 28), 60 * i).save(pictures / f"{i}.png")
+    config = tiny_image_config(steps=10)
+    config.data.dataset, config.data.path = "image-folder", str(pictures)
+    trained_run(config, tmp_path / "run")
+    before = {p: p.read_bytes() for p in (tmp_path / "run").rglob("*") if p.is_file()}
+    pictures.rename(tmp_path / "moved")
+    assert main(["train", "--resume", str(tmp_path / "run"), "--steps", "20"]) == 2
+    assert one_error_line(capsys) == (
+        f"ganstudio: error: image folder not found: {pictures}: the run trained on that folder; put it back there "
+        "(or a link to it) to continue the run, or start a new run on the folder where it is now"
+    )
+    assert {p: p.read_bytes() for p in (tmp_path / "run").rglob("*") if p.is_file()} == before
+    (tmp_path / "moved").rename(pictures)
+    assert main(["train", "--resume", str(tmp_path / "run"), "--steps", "20"]) == 0

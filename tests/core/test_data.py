@@ -260,6 +260,10 @@ def test_hidden_folders_are_no_class_and_a_relative_data_folder_is_saved_whole(t
     session = TrainingSession.start(config, RunDirectory.at(tmp_path / "run2"))
     session.close()
     assert RunDirectory.open(tmp_path / "run2").read_config().data.path == str(tmp_path / "pets")
+    config.data.path = f"{tmp_path}/pets/"  # as typed; Browse gives it without the slash
+    session = TrainingSession.start(config, RunDirectory.at(tmp_path / "run3"))
+    session.close()
+    assert RunDirectory.open(tmp_path / "run3").read_config().data.path == str(tmp_path / "pets")
 
 
 def test_a_npy_with_bytes_after_its_array_is_refused(tmp_path):

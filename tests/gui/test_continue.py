@@ -334,3 +334,32 @@ def test_an_opened_finished_run_keeps_its_step_on_the_bar_when_the_device_list_a
     assert w.controls.progress.text() == "10 / 10 steps"
     w.form.widget("train.steps").setValue(30)  # Continue would carry it on: the bar counts toward 30
     assert w.controls.progress.text() == "10 / 30 steps"
+
+
+def test_the_data_folder_typed_with_a_trailing_slash_still_continues_the_run(qtbot, make_window, tmp_path):
+    """ "/pictures/" and "/pictures" were two folders: Continue turned to Start, a new run on the same images."""
+    import numpy as np
+    from PIL import Image
+
+    from tests.conftest import tiny_image_config
+
+    pictures = tmp_path / "pictures"
+    pictures.mkdir()
+    for i in range(4):
+        Image.fromarray(np.full((28, 28), 60 * i, dtype=np.uint8)).save(pictures / f"{i}.png")
+    config = tiny_image_config(steps=10)
+    config.data.dataset, config.data.path = "image-folder", f"{pictures}/"
+    trained_run(config, tmp_path / "run")
+    assert RunDirectory.open(tmp_path / "run").read_config().data.path == str(pictures)  # saved as a path
+    w = make_window()
+    assert w.files.open_run(tmp_path / "run")
+    w.form.widget("train.steps").setValue(14)
+    w.form.widget("data.path").setText(f"{pictures}/")
+    w.form.widget("data.path").editingFinished.emit()
+    assert w.form.config().data.path == f"{pictures}/"
+    qtbot.waitUntil(lambda: w.form.folder_check.problem(f"{pictures}/") == "", timeout=30000)  # Start waits for it
+    assert w.controls.start_button.text() == "Continue" and w.controls.start_button.isEnabled()
+    with qtbot.waitSignal(w.controller.finished, timeout=30000) as done:
+        qtbot.mouseClick(w.controls.start_button, Qt.MouseButton.LeftButton)
+    assert done.args == ["done"], w.errors.dialog and w.errors.dialog.detailedText()
+    assert load_checkpoint(tmp_path / "run" / "checkpoints" / "latest.pt")["step"] == 14
