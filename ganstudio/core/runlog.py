@@ -355,13 +355,16 @@ class RunDirectory:
         """Logged steps in order."""
         return [StepStats.from_record(r) for _, r in self._records() if "event" not in r]
 
-    def truncate_metrics(self, last_step: int) -> None:
-        """Drops records past last_step, so a resumed run does not log the same steps twice."""
+    def truncate_metrics(self, last_step: int) -> int:
+        """Drops records past last_step, so a resumed run does not log the same steps twice; returns how many
+        steps past it had been logged (trained, never saved: a crash between two checkpoints loses them)."""
         if not self.metrics_path.exists():
-            return
-        kept = [line for line, r in self._records() if r["step"] <= last_step]
+            return 0
+        records = self._records()
+        kept = [line for line, r in records if r["step"] <= last_step]
         text = "\n".join(kept) + ("\n" if kept else "")
         atomic_write(self.metrics_path, lambda tmp: Path(tmp).write_text(text, encoding="utf-8"))
+        return max((int(r["step"]) - last_step for _line, r in records), default=0) if len(kept) < len(records) else 0
 
     def history_files(self) -> list[Path]:
         """What a restart deletes: metrics, sample grids and checkpoints. config.json stays (a restart

@@ -171,6 +171,7 @@ class TrainingSession:
         self.lock = lock  # held from start/resume/restart until close(): one process trains a folder
         self.total_steps = total_steps or trainer.config.train.steps
         self.resume_notes: list[str] = []  # what a resume changed, for the front end to say
+        self.steps_lost = 0  # a resume's steps logged past its checkpoint, which it trains again
         self.resumed_change: Changed | None = None  # the live fields a resume changed, logged: the window marks them
         self.resumed_world_size = 1  # processes that trained the checkpoint resumed from (torchrun)
         self.resumed_rank_rng: list[torch.Tensor] | None = None  # their random states, rank by rank
@@ -268,7 +269,7 @@ class TrainingSession:
         if prepare is not None:
             prepare(trainer)
         check_room(run, trainer, config.train.steps)
-        run.truncate_metrics(trainer.step_count)
+        lost = run.truncate_metrics(trainer.step_count)
         if config.to_dict() != on_disk.to_dict():
             run.write_config(config)
         _take_over(run)
@@ -282,6 +283,7 @@ class TrainingSession:
             if session.resumed_change.to_records()[0] not in logged:
                 session.log(session.resumed_change)
         session.resume_notes = notes
+        session.steps_lost = lost
         session.resumed_world_size = int(state.get("world_size", 1))
         session.resumed_rank_rng = state.get("rank_rng")
         return session

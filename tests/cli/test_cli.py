@@ -355,3 +355,24 @@ def test_a_folder_set_for_a_dataset_that_reads_none_is_refused_before_anything_i
         "images add --set data.dataset=image-folder\n"
     )
     assert not out.exists()
+
+
+def test_a_resume_says_the_step_it_continues_from_and_the_logged_steps_it_trains_again(tmp_path, capsys):
+    """After a kill -9 between two checkpoints `train --resume` said nothing of where it went on from (trial X)."""
+    import json
+
+    from tests.conftest import tiny_toy_config, trained_run
+
+    trained_run(tiny_toy_config(steps=10, log_every=1), tmp_path / "run")
+    metrics = tmp_path / "run" / "metrics.jsonl"
+    last = [r for r in map(json.loads, metrics.read_text().splitlines()) if "event" not in r][-1]
+    with open(metrics, "a") as fh:  # what a process killed at step 14 had logged
+        fh.writelines(json.dumps({**last, "step": step}) + "\n" for step in range(11, 15))
+    assert main(["train", "--resume", str(tmp_path / "run"), "--steps", "20"]) == 0
+    out = capsys.readouterr().out
+    assert (
+        "continuing from step 10 (its latest checkpoint); the 4 steps logged after it were not saved and train again\n"
+        in out
+    )
+    assert main(["train", "--resume", str(tmp_path / "run"), "--steps", "25"]) == 0
+    assert "continuing from step 20 (its latest checkpoint)\n" in capsys.readouterr().out
