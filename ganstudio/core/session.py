@@ -35,7 +35,13 @@ from ganstudio.core.metrics import PROTOCOL_SAMPLES, MatchMetrics, mode_metrics,
 from ganstudio.core.mode_metrics import ModeMetrics
 from ganstudio.core.quality.scores import QualityReport
 from ganstudio.core.resume import edits_refused, live_changes, resume_changes
-from ganstudio.core.run_data import adopt_drawn, data_in_folder, data_named_absolutely, discard_drawn
+from ganstudio.core.run_data import (
+    adopt_drawn,
+    data_in_folder,
+    data_named_absolutely,
+    discard_drawn,
+    inside_training_images,
+)
 from ganstudio.core.run_lock import RunLock
 from ganstudio.core.runlog import RunDirectory, RunError
 from ganstudio.core.semi.report import ClassifierReport
@@ -203,6 +209,8 @@ class TrainingSession:
         try:
             config = _with_processes(config, processes)
             run.check_own_folders()
+            if (inside := inside_training_images(run.path, config)) is not None:  # its grids would be trained on
+                raise RunError(inside)
             config = adopt_drawn(data_named_absolutely(config), run.path)
             trainer = build_trainer(config, run, device)
             if prepare is not None:

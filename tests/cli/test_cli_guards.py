@@ -356,3 +356,22 @@ def test_a_run_whose_image_folder_moved_says_to_put_it_back_and_is_left_as_it_wa
     assert {p: p.read_bytes() for p in (tmp_path / "run").rglob("*") if p.is_file()} == before
     (tmp_path / "moved").rename(pictures)
     assert main(["train", "--resume", str(tmp_path / "run"), "--steps", "20"]) == 0
+
+
+def test_a_run_folder_inside_the_image_folder_it_trains_on_is_refused_and_nothing_is_left(tmp_path, capsys):
+    """A run written into its own image folder: the next training on the folder read its live.png and sample
+    grids as images (40 became 42, trial X)."""
+    from PIL import Image
+
+    pictures = tmp_path / "pictures"
+    pictures.mkdir()
+    for i in range(4):
+        Image.new("L", (28, 28), 60 * i).save(pictures / f"{i}.png")
+    argv = ["train", "--preset", "fashion-dcgan", "--steps", "2", "--set", "quality.every=0"]
+    argv += ["--set", "data.dataset=image-folder", "--set", f"data.path={pictures}", "--out", str(pictures / "run")]
+    assert main(argv) == 2
+    assert one_error_line(capsys) == (
+        f"ganstudio: error: {pictures / 'run'} is inside {pictures}, the image folder the run trains on: images "
+        "written there would become its training data; choose a folder outside it"
+    )
+    assert sorted(p.name for p in pictures.iterdir()) == ["0.png", "1.png", "2.png", "3.png"]
