@@ -375,3 +375,20 @@ def test_a_run_folder_inside_the_image_folder_it_trains_on_is_refused_and_nothin
         "written there would become its training data; choose a folder outside it"
     )
     assert sorted(p.name for p in pictures.iterdir()) == ["0.png", "1.png", "2.png", "3.png"]
+
+
+def test_eval_on_real_images_it_cannot_use_prints_the_one_error_line_alone(small_checkpoint, tmp_path, capsys):
+    """ "reading the real images..." came first on stderr: two lines where a bad input gets one (trial X)."""
+    empty, few = tmp_path / "empty", tmp_path / "few"
+    empty.mkdir()
+    few.mkdir()
+    from PIL import Image
+
+    Image.new("L", (28, 28)).save(few / "one.png")
+    for folder, said in (
+        (empty, f"no readable image in {empty}"),
+        (few, "quality scores need at least 20 real images"),
+    ):
+        argv = ["eval", str(small_checkpoint), "--n", "50", "--dataset", "image-folder", "--data-path", str(folder)]
+        assert main(argv) == 2
+        assert said in one_error_line(capsys)

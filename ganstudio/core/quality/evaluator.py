@@ -267,10 +267,10 @@ def evaluate_checkpoint(
         weights, reason = find_inception_weights(inception_weights)
         if weights is None:
             raise InceptionError(reason)
+    source = ""  # the caller's choice, said by the caller
     if data is None:
         data, source = real_data_for(path, snapshot.config)
-        progress(f"real images: {data.dataset} (from {source})")
-    progress("reading the real images...")
+    # read and checked before a line of progress: what refuses them is the one line a bad input gets
     loaded = load_images(data, download=False)
     real = fit_images(loaded.images, snapshot.config.data.image_size, snapshot.config.data.channels)
     if len(real) < MIN_REAL_IMAGES:  # before the work, and in eval's words: too_few_to_score advises training
@@ -278,6 +278,7 @@ def evaluate_checkpoint(
             f"quality scores need at least {MIN_REAL_IMAGES} real images; {data.path or data.dataset} holds {len(real):,}"
         )
     labels = real_labels_for(snapshot.class_names, loaded) if snapshot.is_conditional else None
+    progress(f"real images: {data.dataset}{f' (from {source})' if source else ''}, {len(real):,} read")
     inception = load_inception(weights, device) if weights is not None else None
     trained = trained_part(loaded, data, snapshot.config)
     trained_on = (
