@@ -2,6 +2,7 @@
 control named after it with its help as tooltip, values go in and come out unchanged, and the live
 panel offers exactly the fields marked live."""
 
+import pytest
 from PySide6.QtWidgets import QComboBox, QLabel, QWidget
 from superqt import QCollapsible
 
@@ -125,6 +126,45 @@ def test_a_typo_in_one_field_does_not_hide_a_range_error_in_another(qtbot):
     assert form.findChild(QLabel, "error_optim_lr_d").text() == "must be a finite number, not 'abc'"
     assert "must be > 0" in form.findChild(QLabel, "error_optim_lr_g").text()
     assert {field for field, _ in form.problems()} == {"optim.lr_d", "optim.lr_g"}
+
+
+@pytest.fixture
+def desktop_locale():
+    """Sets the locale Qt reads numbers in, as the desktop's would, for the test's length."""
+    from PySide6.QtCore import QLocale
+
+    before = QLocale()
+    yield lambda language, country: QLocale.setDefault(QLocale(language, country))
+    QLocale.setDefault(before)
+
+
+def test_a_decimal_comma_is_read_where_the_desktop_writes_decimals_with_one(qtbot, desktop_locale):
+    """ "0,0005" was refused as "must be a finite number" on a German desktop, whose spin boxes take "2.500" as 2500
+    (trial X); a comma that cannot be a decimal one says to use a dot."""
+    from PySide6.QtCore import QLocale
+
+    desktop_locale(QLocale.Language.German, QLocale.Country.Germany)
+    form = SetupForm()
+    qtbot.addWidget(form)
+    form.widget("optim.lr_g").setText("0,0005")
+    assert form.config().optim.lr_g == 0.0005 and not form.problems()
+    form.widget("optim.lr_g").setText("2,5e-4")
+    assert form.config().optim.lr_g == 0.00025
+    form.widget("optim.lr_g").setText("0,000,5")
+    said = form.findChild(QLabel, "error_optim_lr_g").text()
+    assert said == "must be a number with a dot for decimals (0.0002 or 2e-4), not '0,000,5'"
+
+
+def test_a_comma_where_decimals_take_a_dot_is_refused_with_how_to_write_it(qtbot, desktop_locale):
+    """On an English desktop 1,000 may mean a thousand: a comma is not guessed at, and the error says how to write it."""
+    from PySide6.QtCore import QLocale
+
+    desktop_locale(QLocale.Language.English, QLocale.Country.UnitedKingdom)
+    form = SetupForm()
+    qtbot.addWidget(form)
+    form.widget("optim.lr_g").setText("0,0005")
+    said = form.findChild(QLabel, "error_optim_lr_g").text()
+    assert said == "must be a number with a dot for decimals (0.0002 or 2e-4), not '0,0005'" and form.problems()
 
 
 def test_choices_show_their_labels(qtbot):

@@ -8,6 +8,7 @@ import math
 from collections.abc import Callable
 from typing import Any
 
+from PySide6.QtCore import QLocale
 from PySide6.QtWidgets import QCheckBox, QComboBox, QLineEdit, QSpinBox, QWidget
 
 from ganstudio.core.field_spec import ConfigField
@@ -96,9 +97,13 @@ class FloatBinder(FieldBinder):
         return QLineEdit()
 
     def value(self) -> float:
-        """The number typed, or NaN when it is not one (the validator names the field)."""
+        """The number typed, or NaN when it is not one (the validator names the field). Where the desktop writes
+        decimals with a comma (German, French...), 0,0005 is 0.0005, as the spin boxes there read it."""
+        text = self.widget.text().strip()
+        if QLocale().decimalPoint() == "," and text.count(",") == 1 and "." not in text:
+            text = text.replace(",", ".")
         try:
-            return float(self.widget.text().strip())
+            return float(text)
         except ValueError:
             return math.nan
 
@@ -118,7 +123,11 @@ class FloatBinder(FieldBinder):
         text = self.widget.text().strip()
         if not text:
             return "must be a number (the field is empty)"
-        return "" if math.isfinite(self.value()) else f"must be a finite number, not {text!r}"
+        if math.isfinite(self.value()):
+            return ""
+        if "," in text:  # a thousands separator, or a decimal comma where the desktop's decimals take a dot
+            return f"must be a number with a dot for decimals (0.0002 or 2e-4), not {text!r}"
+        return f"must be a finite number, not {text!r}"
 
     def on_change(self, callback: Callable[[], None]) -> None:
         self.widget.textChanged.connect(callback)
