@@ -109,3 +109,20 @@ def test_a_conditional_config_on_a_flat_folder_stays_switchable_and_is_refused(q
     combo(form).setCurrentIndex(combo(form).findData("off"))
     assert not form.problems() and not combo(form).isEnabled() and not error.isVisible()
     assert note(form).isVisible()
+
+
+@pytest.mark.parametrize("kind", ["missing", "empty"])
+def test_a_folder_that_cannot_train_is_said_once_under_folder_not_again_under_conditional(qtbot, form, tmp_path, kind):
+    """A missing folder's "not found" stood under Folder and twice under Conditional, and an empty one was called a
+    "flat folder" there (trial X)."""
+    folder = tmp_path / kind
+    if kind == "empty":
+        folder.mkdir()
+    config = preset("fashion-cdcgan")
+    for assignment in ("data.dataset=image-folder", f"data.path={folder}"):
+        apply_override(config, assignment)
+    form.set_config(config)
+    error = form.findChild(QLabel, "error_data_path")
+    qtbot.waitUntil(lambda: error.isVisible(), timeout=60000)
+    assert not note(form).isVisible() and not form.findChild(QLabel, "error_model_conditional").isVisible()
+    assert [field for field, _ in form.problems()] == ["data.path"]
