@@ -14,7 +14,7 @@ from PySide6.QtCore import QCoreApplication, Qt, QThreadPool, QTimer, Signal
 from PySide6.QtGui import QCloseEvent, QDragEnterEvent, QDropEvent, QGuiApplication, QPaintEvent
 from PySide6.QtWidgets import QLabel, QMainWindow, QMessageBox, QSplitter, QTabWidget, QVBoxLayout, QWidget
 
-from ganstudio.core.config import DEFAULT_PRESET, TOY_DATASETS, RunConfig, preset
+from ganstudio.core.config import DEFAULT_PRESET, TOY_DATASETS, preset
 from ganstudio.core.events import CommandKind, Remedy
 from ganstudio.core.paths import find_fashion_full
 from ganstudio.gui.device_probe import DeviceProbe, warm_engine_soon
@@ -93,7 +93,6 @@ class MainWindow(QMainWindow):
 
         self.built = False
         self._feature_matching = False  # the setup form's loss.feature_matching, as last seen
-        self._bar_counts_for: tuple[RunConfig, bool] | None = None  # the form's config and carried_on the bar last took
         self._deferred = deferred
         self.live = LiveChangesPanel()
         self.live.setEnabled(False)
@@ -436,13 +435,12 @@ class MainWindow(QMainWindow):
             carried_on = self.files.carried_on(config) is not None or self.watch.active
             if not self.watch.active:  # what the next run starts with, the one Continue carries on included
                 self.live.show_setup(self.form.binders)
-            # the bar counts toward the run Start would train: a new one, or the one it carries on. A refresh that
-            # changed neither (the device list arriving) leaves it: an opened finished run fell back to step 0
-            if valid and self._bar_counts_for != (config, carried_on):
-                self._bar_counts_for = (config, carried_on)
+            if valid:  # the bar counts toward the run Start would train: a new one, or the one it carries on
                 start = 0
                 if carried_on:
                     start = self.controls.step if self.files.resume_step is None else self.files.resume_step
+                elif self.files.resume_step is not None and self.files.form_changes(config) == {}:
+                    start = self.files.resume_step  # the shown run as it ended (an opened finished one read 0 / N)
                 self.controls.set_run(config.train.steps, start)
         self.update_controls()
 

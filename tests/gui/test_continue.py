@@ -324,32 +324,43 @@ def test_an_opened_run_whose_log_goes_past_its_checkpoint_says_so_and_continues_
     assert list(w.plots.series.column("step")) == list(range(1, 21))  # once each, in order
 
 
-def test_an_opened_finished_run_keeps_its_step_on_the_bar_when_the_device_list_arrives(qtbot, make_window, tmp_path):
-    """The device probe's answer refreshed the form, and the bar of a finished run fell back to "0 / 10 steps"."""
-    trained_run(auto_config(steps=10), tmp_path / "done")
-    w = make_window()
-    assert w.files.open_run(tmp_path / "done")
-    assert w.controls.progress.text() == "10 / 10 steps"
-    w.probe.found.emit([("auto", "Auto (CPU)"), ("cpu", "CPU")])
-    assert w.controls.progress.text() == "10 / 10 steps"
-    w.form.widget("train.steps").setValue(30)  # Continue would carry it on: the bar counts toward 30
-    assert w.controls.progress.text() == "10 / 30 steps"
-
-
-def test_the_data_folder_typed_with_a_trailing_slash_still_continues_the_run(qtbot, make_window, tmp_path):
-    """ "/pictures/" and "/pictures" were two folders: Continue turned to Start, a new run on the same images."""
+def an_image_folder_run(folder: Path, steps: int) -> Path:
+    """A finished run trained on a folder of four pictures (named with a trailing slash), which the form counts
+    when the run is opened; returns the folder."""
     import numpy as np
     from PIL import Image
 
     from tests.conftest import tiny_image_config
 
-    pictures = tmp_path / "pictures"
+    pictures = folder / "pictures"
     pictures.mkdir()
     for i in range(4):
         Image.fromarray(np.full((28, 28), 60 * i, dtype=np.uint8)).save(pictures / f"{i}.png")
-    config = tiny_image_config(steps=10)
+    config = tiny_image_config(steps=steps)
     config.data.dataset, config.data.path = "image-folder", f"{pictures}/"
-    trained_run(config, tmp_path / "run")
+    trained_run(config, folder / "run")
+    return pictures
+
+
+def test_an_opened_finished_run_keeps_its_step_on_the_bar_as_the_form_is_refreshed(qtbot, make_window, tmp_path):
+    """The folder's count and the device probe's answer refreshed the form, and the bar of a finished run fell back
+    to "0 / 10 steps" (trial X)."""
+    pictures = an_image_folder_run(tmp_path, steps=10)
+    w = make_window()
+    assert w.files.open_run(tmp_path / "run")
+    assert w.controls.progress.text() == "10 / 10 steps"
+    qtbot.waitUntil(lambda: w.form.folder_check.problem(str(pictures)) == "", timeout=30000)
+    w.probe.found.emit([("auto", "Auto (CPU)"), ("cpu", "CPU")])
+    assert w.controls.progress.text() == "10 / 10 steps"
+    w.form.widget("train.steps").setValue(30)  # Continue would carry it on: the bar counts toward 30
+    assert w.controls.progress.text() == "10 / 30 steps"
+    w.form.widget("train.batch_size").setValue(4)  # a new run: Start begins at 0
+    assert w.controls.progress.text() == "0 / 30 steps"
+
+
+def test_the_data_folder_typed_with_a_trailing_slash_still_continues_the_run(qtbot, make_window, tmp_path):
+    """ "/pictures/" and "/pictures" were two folders: Continue turned to Start, a new run on the same images."""
+    pictures = an_image_folder_run(tmp_path, steps=10)
     assert RunDirectory.open(tmp_path / "run").read_config().data.path == str(pictures)  # saved as a path
     w = make_window()
     assert w.files.open_run(tmp_path / "run")
