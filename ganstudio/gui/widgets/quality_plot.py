@@ -12,7 +12,7 @@ from __future__ import annotations
 import pyqtgraph as pg
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget
 
-from ganstudio.gui.widgets.fitted_table import filled_at_once
+from ganstudio.gui.widgets.fitted_table import filled_at_once, fit_read_only
 from ganstudio.gui.widgets.plot_titles import set_title
 from ganstudio.gui.widgets.series import GrowingSeries
 
@@ -62,7 +62,7 @@ class QualityPlot(QWidget):
         self.label.setWordWrap(True)
         self.class_table = QTableWidget(0, len(CLASS_COLUMNS), objectName="classScoresTable")
         self.class_table.setHorizontalHeaderLabels([title for _, title, _ in CLASS_COLUMNS])
-        self.class_table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)  # sized once a fill ends
+        fit_read_only(self.class_table)  # as wide as its shown columns, sized once a fill ends
         self.class_table.setToolTip(
             "Per class, at the latest evaluation: the share of its samples the shipped "
             "classifier assigns to it, and the Fréchet distance to its real images"
