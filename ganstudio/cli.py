@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import shlex
 import sys
 import traceback
 import unicodedata
@@ -99,9 +100,8 @@ def cmd_sample(args: argparse.Namespace) -> int:
         except NotTheSetsCheckpoint as exc:
             if args.checkpoint:
                 raise
-            raise CliError(
-                f"{exc}; if it moved, name it: ganstudio sample CHECKPOINT --manifest {args.manifest}"
-            ) from None
+            again = f"--manifest {shlex.quote(args.manifest)} --out {shlex.quote(args.out)}"
+            raise CliError(f"{exc}; if it moved, name it: ganstudio sample CHECKPOINT {again}") from None
         check = regeneration_check(args.manifest, path)
         print(f"regenerated the image set into {path}: {check}")
         return EXIT_DIFFERS if check.differing else 0  # a script checking a set's reproducibility sees it fail

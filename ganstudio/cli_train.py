@@ -92,10 +92,9 @@ def session_for(args: argparse.Namespace, processes: int | None, prepare=None):
     session = TrainingSession.resume(
         run, total_steps=args.steps, device=args.device, overrides=args.set, prepare=prepare, processes=processes
     )
-    lost = f"; the {counted(session.steps_lost, 'step')} logged after it were not saved and train again"
-    print(
-        f"continuing from step {session.step:,} (its latest checkpoint){lost if session.steps_lost else ''}", flush=True
-    )
+    lost = session.steps_lost
+    said = f"; the {counted(lost, 'step')} logged after it {'was' if lost == 1 else 'were'} not saved and train again"
+    print(f"continuing from step {session.step:,} (its latest checkpoint){said if lost else ''}", flush=True)
     for note in session.resume_notes:
         print(f"changed on resume: {note}", flush=True)
     return session

@@ -488,6 +488,11 @@ def manifest_checkpoint(manifest_path: Path, manifest: dict[str, Any], given: st
         or checkpoint.stat().st_size > MAX_CHECKPOINT_BYTES
         or sha256_file(checkpoint) != manifest["checkpoint_sha256"]
     ):
+        if given is not None:  # the user's own file: there is nothing to probe, say what differs
+            raise NotTheSetsCheckpoint(
+                f"{checkpoint} is not the checkpoint the set was made from (not the file whose SHA-256 "
+                f"{manifest_path.name} records)"
+            )
         raise NotTheSetsCheckpoint(
             f"{checkpoint} is not the checkpoint the set was made from (missing, moved or changed)"
         )
@@ -542,7 +547,7 @@ def plan_regeneration(manifest_path: str | Path, checkpoint: str | Path | None =
         raise ExportError(  # a copy would record the spec's classes over the file's, and call the set the same
             f"{manifest_path}: its image_classes are not the classes its spec draws (edited since it was saved?)"
         )
-    own = not Path(manifest["checkpoint"]).is_absolute() and checkpoint == manifest_path.parent / manifest["checkpoint"]
+    own = not Path(manifest["checkpoint"]).is_absolute()  # whichever file was named: its SHA-256 is the set's own
     return Regeneration(snapshot, spec, checkpoint, manifest["checkpoint_sha256"], own)
 
 

@@ -50,8 +50,8 @@ RESUMABLE_FIELDS = (
 
 
 def _flat(config: RunConfig) -> dict[str, object]:
-    """Every field by its dotted name; the data folder as a path, so "/pictures/" and "/pictures" are one folder
-    (a run's Continue turned to Start when its folder was chosen again without the slash)."""
+    """Every field by its dotted name; the data folder as a path, so "/pictures/", "~/pictures" and "/home/u/pictures"
+    are one folder (a run's Continue turned to Start when its folder was chosen again without the slash)."""
     flat = {
         f"{section}.{name}": value
         for section, values in config.to_dict().items()
@@ -59,7 +59,7 @@ def _flat(config: RunConfig) -> dict[str, object]:
         for name, value in values.items()
     }
     if flat.get("data.path"):
-        flat["data.path"] = str(Path(str(flat["data.path"])))
+        flat["data.path"] = str(Path(str(flat["data.path"])).expanduser())
     return flat
 
 

@@ -70,14 +70,19 @@ def config_in_folder(config: RunConfig, folder: Path) -> RunConfig:
 
 
 def inside_training_images(dest: Path, config: RunConfig) -> str | None:
-    """Why generated images may not go to dest: an image-folder run trains on every picture under its folder, so
-    samples written there would become its own training data (and its resume be refused as the data changed)."""
+    """Why generated images may not go to dest: an image-folder run trains on every picture under its folder but
+    its hidden subfolders, so samples written there would become its own training data (a new subfolder a new
+    class, which refuses a conditional run's resume). A path that cannot be resolved (a link loop, an unknown
+    ~user, from a checkpoint made anywhere) names no folder anything is read from."""
     if config.data.dataset != "image-folder" or not config.data.path:
         return None
-    folder = Path(config.data.path).expanduser().resolve()
-    target = dest.expanduser().resolve()
-    if target != folder and folder not in target.parents:
+    try:
+        folder = Path(config.data.path).expanduser().resolve()
+        target = dest.expanduser().resolve()
+    except (OSError, RuntimeError, ValueError):
         return None
+    if not target.is_relative_to(folder) or any(part.startswith(".") for part in target.relative_to(folder).parts):
+        return None  # the loader's visible_walk never reads a hidden folder (the runs folder under ~/.local)
     return (
         f"{dest} is inside {config.data.path}, the image folder the run trains on: images written there would "
         "become its training data; choose a folder outside it"

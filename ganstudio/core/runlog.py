@@ -364,7 +364,7 @@ class RunDirectory:
         kept = [line for line, r in records if r["step"] <= last_step]
         text = "\n".join(kept) + ("\n" if kept else "")
         atomic_write(self.metrics_path, lambda tmp: Path(tmp).write_text(text, encoding="utf-8"))
-        return max((int(r["step"]) - last_step for _line, r in records), default=0) if len(kept) < len(records) else 0
+        return max([0, *(int(r["step"]) - last_step for _line, r in records)])
 
     def history_files(self) -> list[Path]:
         """What a restart deletes: metrics, sample grids and checkpoints. config.json stays (a restart

@@ -156,8 +156,9 @@ def build_trainer(config: RunConfig, run: RunDirectory, device: str | None = Non
 def _data_gone(exc: DataError, config: RunConfig) -> DataError:
     """A run's image folder moved or renamed since it trained: the data may not change under a continued run, so
     the way on is to put the folder back, which "image folder not found" did not say."""
-    if config.data.dataset != "image-folder" or not config.data.path or Path(config.data.path).exists():
-        return exc
+    path = config.data.path
+    if config.data.dataset != "image-folder" or not path or not Path(path).is_absolute() or Path(path).exists():
+        return exc  # a relative one (saved before runs named their folder absolutely) is read from where you run
     return DataError(
         f"{exc}: the run trained on that folder; put it back there (or a link to it) to continue the run, or start "
         "a new run on the folder where it is now"

@@ -16,7 +16,7 @@ from ganstudio.core.config import RunConfig
 from ganstudio.core.events import Changed, SampleFrame, StatsBatch
 from ganstudio.core.paths import free_name
 from ganstudio.core.resume import as_overrides, resumable_changes
-from ganstudio.core.run_data import config_in_folder
+from ganstudio.core.run_data import config_in_folder, inside_training_images
 from ganstudio.core.run_lock import live_holder, why_held
 from ganstudio.core.runlog import RunDirectory, RunError
 from ganstudio.core.wording import counted, sentence
@@ -157,6 +157,8 @@ class RunFiles(QObject):
                     continuable, total_steps=config.train.steps, device=config.train.device, overrides=overrides
                 )
             try:
+                if (inside := inside_training_images(Path(runs_root), config)) is not None:
+                    raise RunError(inside)
                 run = RunDirectory.create(runs_root, config.preset or "run")
             except RunError as exc:  # the runs folder is the window's setting: say where it is chosen
                 raise RunError(f"{exc} (File > Preferences chooses where runs go)") from None

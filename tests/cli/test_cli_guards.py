@@ -318,14 +318,15 @@ def test_a_set_whose_checkpoint_was_renamed_regenerates_from_the_checkpoint_name
     assert status_of(["sample", "--manifest", manifest, "--out", str(tmp_path / "a")]) == 2
     assert one_error_line(capsys).endswith(
         "is not the checkpoint the set was made from (missing, moved or changed); if it moved, name it: "
-        f"ganstudio sample CHECKPOINT --manifest {manifest}"
+        f"ganstudio sample CHECKPOINT --manifest {manifest} --out {tmp_path / 'a'}"
     )
     assert (
         status_of(["sample", str(small_conditional_checkpoint), "--manifest", manifest, "--out", str(tmp_path / "b")])
         == 2
     )
     assert one_error_line(capsys).endswith(
-        f"{small_conditional_checkpoint} is not the checkpoint the set was made from (missing, moved or changed)"
+        f"{small_conditional_checkpoint} is not the checkpoint the set was made from (not the file whose SHA-256 "
+        "manifest.json records)"
     )
     assert main(["sample", str(renamed), "--manifest", manifest, "--out", str(tmp_path / "c")]) == 0
     assert capsys.readouterr().out.endswith("all 5 images are byte for byte the saved set's\n")

@@ -277,3 +277,19 @@ def test_a_npy_with_bytes_after_its_array_is_refused(tmp_path):
     path.write_bytes(path.read_bytes() + b"junk")
     with pytest.raises(DataError, match=r"holds 4 bytes more than the \(3, 28, 28\) of uint8 its header says"):
         read_npy(path, 1 << 20, "an image set")
+
+
+def test_a_data_folder_spelt_with_a_slash_or_a_tilde_is_no_change_to_a_continued_run(monkeypatch, tmp_path):
+    """Continue turned to Start when the run's folder was chosen again as "/home/u/pics/" or "~/pics" (trial X)."""
+    from ganstudio.core.config import RunConfig
+    from ganstudio.core.resume import resumable_changes
+
+    monkeypatch.setenv("HOME", str(tmp_path))
+    saved, wanted = RunConfig(), RunConfig()
+    saved.data.dataset = wanted.data.dataset = "image-folder"
+    saved.data.path = str(tmp_path / "pics")
+    for spelt in (f"{tmp_path}/pics/", "~/pics", "~/pics/"):
+        wanted.data.path = spelt
+        assert resumable_changes(saved, wanted) == {}, spelt
+    wanted.data.path = str(tmp_path / "other")
+    assert resumable_changes(saved, wanted) is None

@@ -353,3 +353,35 @@ def test_row_names_in_any_script_and_without_freetype(monkeypatch):
     assert named.shape[0] == 30 and named.shape[1] > 30 and (named[:, :-30] < 255).any()
     monkeypatch.setattr(ImageFont, "load_default", ImageFont.load_default_imagefont)
     assert with_row_names(sheet, ["猫", "Überzieher"], row_height=13) is sheet
+
+
+def test_a_sets_own_generator_named_by_another_path_still_travels_with_the_copy(checkpoint, tmp_path):
+    """Named by its absolute path (or a copy of it chosen), the set's own generator.pt was taken for a file of the
+    user's: the copy named it by path instead of carrying its own (review 37)."""
+    from ganstudio.core.export import plan_regeneration
+
+    made = write_image_set(load_generator(checkpoint), ImageSetSpec(count=2), tmp_path / "set")
+    copy = tmp_path / "elsewhere.pt"
+    copy.write_bytes((made / "generator.pt").read_bytes())
+    for named in (made / "generator.pt", copy):
+        again = plan_regeneration(made / "manifest.json", named.resolve()).write(tmp_path / f"again-{named.stem}")
+        assert json.loads((again / "manifest.json").read_text())["checkpoint"] == "generator.pt"
+        assert (again / "generator.pt").read_bytes() == (made / "generator.pt").read_bytes()
+
+
+def test_only_a_visible_path_inside_the_image_folder_a_run_trains_on_is_refused(tmp_path):
+    """The loader reads no hidden folder (a home folder's ~/.local held the runs folder), and a path from a checkpoint
+    that cannot be resolved names no folder anything is read from (review 37)."""
+    from ganstudio.core.config import RunConfig
+    from ganstudio.core.run_data import inside_training_images
+
+    config = RunConfig()
+    config.data.dataset, config.data.path = "image-folder", str(tmp_path / "home")
+    assert "the image folder the run trains on" in inside_training_images(tmp_path / "home" / "cats" / "set", config)
+    assert inside_training_images(tmp_path / "home" / ".local" / "share" / "runs", config) is None
+    assert inside_training_images(tmp_path / "elsewhere", config) is None
+    (tmp_path / "loop").symlink_to(tmp_path / "loop")
+    config.data.path = str(tmp_path / "loop" / "pictures")
+    assert inside_training_images(tmp_path / "loop" / "pictures" / "set", config) is None
+    config.data.path = "~no-such-user-here/pictures"
+    assert inside_training_images(tmp_path / "set", config) is None

@@ -110,7 +110,9 @@ def test_a_count_stopped_by_its_bound_on_files_says_the_folder_may_hold_more(qtb
     pictures = tmp_path / "pictures"
     (pictures / "notes").mkdir(parents=True)
     Image.fromarray(np.zeros((28, 28), dtype=np.uint8)).save(pictures / "first.png")
-    for i in range(10_000):  # the files a count looks at, at most
+    from ganstudio.core.data.images import COUNT_MAX_FILES
+
+    for i in range(COUNT_MAX_FILES):
         (pictures / "notes" / f"{i}.txt").touch()
     w = make_window()
     note, error = choose(qtbot, w, pictures)

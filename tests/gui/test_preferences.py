@@ -56,6 +56,34 @@ def test_a_runs_folder_that_cannot_be_made_says_where_it_is_chosen(qtbot, make_w
     w.errors.dialog.close()
 
 
+def test_a_runs_folder_inside_the_image_folder_a_run_trains_on_says_where_it_is_chosen(
+    qtbot, make_window, app_settings, tmp_path
+):
+    """Its grids would be read as training images; the refusal named no setting to change (review 37)."""
+    import numpy as np
+    from PIL import Image
+
+    from tests.conftest import tiny_image_config
+
+    pictures = tmp_path / "pictures"
+    pictures.mkdir()
+    for i in range(4):
+        Image.fromarray(np.full((28, 28), 60 * i, dtype=np.uint8)).save(pictures / f"{i}.png")
+    app_settings.runs_dir = str(pictures / "runs")
+    config = tiny_image_config(steps=4)
+    config.data.dataset, config.data.path = "image-folder", str(pictures)
+    w = make_window(config)
+    qtbot.waitUntil(lambda: w.controls.start_button.isEnabled(), timeout=30000)  # the folder counted
+    w.start()
+    qtbot.waitUntil(lambda: w.errors.dialog is not None, timeout=30000)
+    assert w.errors.dialog.text() == (
+        f"{pictures / 'runs'} is inside {pictures}, the image folder the run trains on: images written there would "
+        "become its training data; choose a folder outside it (File > Preferences chooses where runs go)"
+    )
+    assert sorted(p.name for p in pictures.iterdir()) == ["0.png", "1.png", "2.png", "3.png"]
+    w.errors.dialog.close()
+
+
 def test_the_default_device_is_the_next_runs_device(make_window, monkeypatch):
     """Preferences' default device was used only at the very first start: New run and the form kept Auto."""
 

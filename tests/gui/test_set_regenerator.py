@@ -125,6 +125,8 @@ def test_a_saved_image_gone_is_counted_not_raised_once_the_set_is_written(make_w
 def test_a_set_whose_checkpoint_moved_is_regenerated_from_where_the_user_says_it_is(
     make_window, small_checkpoint, small_conditional_checkpoint, tmp_path, monkeypatch
 ):
+    """A set named after a checkpoint of the user's own could not be made again once that file was renamed; the
+    window asks where it is now, and takes only the file whose SHA-256 the manifest records (trial X)."""
     folder = tmp_path / "mine"
     folder.mkdir()
     made, renamed = a_set_whose_checkpoint_was_renamed(small_checkpoint, folder)
@@ -138,7 +140,8 @@ def test_a_set_whose_checkpoint_moved_is_regenerated_from_where_the_user_says_it
     assert w.regenerator.regenerate(made / "manifest.json") is None  # another checkpoint chosen: refused
     assert asked == [f"{gone}: choose it where it is now"]
     assert w.errors.dialog.text() == (
-        f"{small_conditional_checkpoint} is not the checkpoint the set was made from (missing, moved or changed)"
+        f"{small_conditional_checkpoint} is not the checkpoint the set was made from (not the file whose SHA-256 "
+        "manifest.json records)"
     )
     again = w.regenerator.regenerate(made / "manifest.json")
     assert again == folder / "set-regenerated"

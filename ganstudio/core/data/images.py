@@ -245,6 +245,9 @@ def load_image_folder(path: str | None, size: int, channels: int) -> LoadedImage
     return LoadedImages(np.stack(images), description, skipped, labels=labels, class_names=names)
 
 
+COUNT_MAX_FILES = 10_000  # files a count looks at before it says the folder may hold more
+
+
 @dataclass(frozen=True)
 class FolderCount:
     folder: Path
@@ -263,7 +266,7 @@ class FolderCount:
         return f"no readable image in {self.folder}{extra}"
 
 
-def count_readable_images(path: str | None, limit: int = 100, max_files: int = 10_000) -> FolderCount:
+def count_readable_images(path: str | None, limit: int = 100, max_files: int = COUNT_MAX_FILES) -> FolderCount:
     """Counts what load_image_folder would read, stopping at `limit` readable images or `max_files`
     files, so a form can refuse a folder when it is chosen (not at Start) and a huge folder costs
     a bounded walk. Only regular files are opened: a FIFO named *.png would block forever."""

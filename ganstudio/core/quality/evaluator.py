@@ -18,7 +18,8 @@ import torch
 from torch import nn
 
 from ganstudio.core.config import ConfigError, DataConfig, RunConfig, check_data
-from ganstudio.core.data.images import LoadedImages
+from ganstudio.core.data.errors import DataError
+from ganstudio.core.data.images import LoadedImages, count_readable_images
 from ganstudio.core.quality.class_scores import class_scores, classifier_knows
 from ganstudio.core.quality.errors import MIN_REAL_IMAGES, QualityError, too_few_to_score
 from ganstudio.core.quality.feature_net import FeatureNet, load_feature_net
@@ -267,18 +268,16 @@ def evaluate_checkpoint(
         weights, reason = find_inception_weights(inception_weights)
         if weights is None:
             raise InceptionError(reason)
-    source = ""  # the caller's choice, said by the caller
     if data is None:
         data, source = real_data_for(path, snapshot.config)
-    # read and checked before a line of progress: what refuses them is the one line a bad input gets
+        progress(f"real images: {data.dataset} (from {source})")
+    refuse_an_unusable_folder(data)
+    progress(f"reading the real images{f' in {data.path}' if data.path else ''}...")
     loaded = load_images(data, download=False)
     real = fit_images(loaded.images, snapshot.config.data.image_size, snapshot.config.data.channels)
     if len(real) < MIN_REAL_IMAGES:  # before the work, and in eval's words: too_few_to_score advises training
-        raise QualityError(
-            f"quality scores need at least {MIN_REAL_IMAGES} real images; {data.path or data.dataset} holds {len(real):,}"
-        )
+        raise QualityError(too_few_real(data, len(real)))
     labels = real_labels_for(snapshot.class_names, loaded) if snapshot.is_conditional else None
-    progress(f"real images: {data.dataset}{f' (from {source})' if source else ''}, {len(real):,} read")
     inception = load_inception(weights, device) if weights is not None else None
     trained = trained_part(loaded, data, snapshot.config)
     trained_on = (
@@ -320,6 +319,22 @@ def evaluate_checkpoint(
         )
         report.cas, report.cas_real = result.cas, result.real_baseline
     return report
+
+
+def too_few_real(data: DataConfig, count: int) -> str:
+    return f"quality scores need at least {MIN_REAL_IMAGES} real images; {data.path or data.dataset} holds {count:,}"
+
+
+def refuse_an_unusable_folder(data: DataConfig) -> None:
+    """An image folder missing, empty, unreadable or too small is refused before eval's first line about reading
+    it (the line came first, then the error: two lines where a bad input gets one), by the form's bounded look."""
+    if data.dataset != "image-folder":
+        return
+    count = count_readable_images(data.path, limit=MIN_REAL_IMAGES)
+    if problem := count.problem():
+        raise DataError(problem)
+    if count.complete and count.readable < MIN_REAL_IMAGES:
+        raise QualityError(too_few_real(data, count.readable))
 
 
 def real_labels_for(class_names: tuple[str, ...], loaded: LoadedImages) -> torch.Tensor:

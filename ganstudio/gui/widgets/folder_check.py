@@ -84,7 +84,7 @@ class FolderCheck(QObject):
             self.note.setText("Counting readable images...")
         elif self._path and not reason:
             more = "" if path in self._complete else "+"  # the count stopped at its bound on images or on files
-            self.note.setText("1 readable image" if f"{found}{more}" == "1" else f"{found:,}{more} readable images")
+            self.note.setText("1 readable image" if found == 1 and not more else f"{found:,}{more} readable images")
         self.note.setVisible(bool(self._path) and (reason == CHECKING_FOLDER or not reason))
 
     def _start_count(self) -> None:
