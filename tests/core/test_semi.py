@@ -11,7 +11,13 @@ import torch.nn.functional as F
 from ganstudio.core.config import ConfigError, check
 from ganstudio.core.data import load_images
 from ganstudio.core.data.errors import DataError
-from ganstudio.core.semi.baseline import read_baseline, train_baseline, write_baseline
+from ganstudio.core.semi.baseline import (
+    MeasuredBaseline,
+    baseline_updates,
+    read_baseline,
+    train_baseline,
+    write_baseline,
+)
 from ganstudio.core.semi.data import held_out_split, labelled_subset, seen_in_training, semi_data
 from ganstudio.core.semi.loss import class_imbalance, semi_d_loss
 from ganstudio.core.semi.report import BASELINE_FILE
@@ -130,10 +136,10 @@ def test_the_baseline_trains_the_same_d_on_the_labels_alone_and_round_trips(tmp_
     report = train_baseline(cfg, progress=lambda step, total: seen.append((step, total)))
     assert seen == [(20, 20)] and 0 <= report.accuracy <= 1
     assert read_baseline(tmp_path) is None
-    write_baseline(tmp_path, report, cfg)
+    write_baseline(tmp_path, MeasuredBaseline(report, baseline_updates(cfg)))
     measured = read_baseline(tmp_path)
-    assert measured.report == report and measured.compares_with(20, cfg.train.k)
-    assert not measured.compares_with(40, cfg.train.k)  # the run was continued: the baseline trained for half of it
+    assert measured.report == report and measured.compares_with(20 * cfg.train.k)
+    assert not measured.compares_with(40 * cfg.train.k)  # the run was continued: the baseline trained for half of it
     (tmp_path / BASELINE_FILE).write_text("{not json", encoding="utf-8")
     assert read_baseline(tmp_path) is None
 

@@ -115,10 +115,10 @@ class MeasuredBaseline:
     report: ClassifierReport
     updates: int | None  # the D updates it trained (steps x k); None in a file written before they were kept
 
-    def compares_with(self, step: int, k: int) -> bool:
-        """Whether it trained as many D updates as a run with k D steps a step has by step: a score of a run that
-        stopped early, or went on past it, is not measured against it."""
-        return self.updates is None or self.updates == step * k
+    def compares_with(self, updates: int) -> bool:
+        """Whether it trained as many D updates as the run had at the score (baseline_updates): a score of a run
+        that stopped early, or went on past it, is not measured against it."""
+        return self.updates is None or self.updates == updates
 
 
 def baseline_updates(config: RunConfig, steps: int | None = None) -> int:
@@ -140,14 +140,14 @@ def measure_run_baseline(
             "somewhere writable, open the copy and measure it there"
         )
     report = train_baseline(config, should_stop=should_stop, progress=progress, steps=steps)
-    write_baseline(run_dir, report, config, steps)
-    return MeasuredBaseline(report, baseline_updates(config, steps))
+    measured = MeasuredBaseline(report, baseline_updates(config, steps))
+    write_baseline(run_dir, measured)
+    return measured
 
 
-def write_baseline(run_dir: str | Path, report: ClassifierReport, config: RunConfig, steps: int | None = None) -> None:
-    """classifier_baseline.json in the run folder, written whole or not at all, with how long it trained (steps:
-    train_baseline's)."""
-    text = json.dumps({**report.to_record(), "updates": baseline_updates(config, steps)}, indent=2) + "\n"
+def write_baseline(run_dir: str | Path, measured: MeasuredBaseline) -> None:
+    """classifier_baseline.json in the run folder, written whole or not at all, with how long it trained."""
+    text = json.dumps({**measured.report.to_record(), "updates": measured.updates}, indent=2) + "\n"
     atomic_write(Path(run_dir) / BASELINE_FILE, lambda tmp: Path(tmp).write_text(text, encoding="utf-8"))
 
 

@@ -87,7 +87,7 @@ class ClassifierView(QWidget):
         self.baseline: ClassifierReport | None = None  # drawn and compared with: measured as long as the score shown
         self.measured: MeasuredBaseline | None = None  # the run folder's, however long it trained
         self._k = 1  # the run's D steps a step: a baseline's updates against a score's step
-        self._baseline_unfit = False  # the baseline label says the measured baseline does not fit the score shown
+        self._unfit_note = ""  # what the baseline label said when the measured baseline did not fit the score shown
         self.no_baseline_reason: str | None = None  # a run that has no fair baseline, said on the greyed button
         self.classify_job = ClassifyJob(self)
         self.classified: ClassifiedImages | None = None  # the result shown, which Save predictions writes
@@ -291,28 +291,33 @@ class ClassifierView(QWidget):
         """The run folder's baseline (None: it has none)."""
         self.measured = measured
         self._fit_baseline()
+        self._show_summary()
 
     def _fit_baseline(self) -> None:
         """The measured baseline, drawn and compared with when it trained as many D updates as the score shown has:
         one of the run's full length beside the score of a run stopped early read as a fair gain."""
-        m = self.measured
-        fits = m is None or self.latest is None or m.compares_with(self.latest[0], self._k)
-        if m is not None and not fits and self.latest is not None:
+        m, note = self.measured, ""
+        if m is not None and self.latest is not None:
             step = self.latest[0]
-            self.baseline_label.setText(
-                f"The baseline trained {m.updates:,} D updates, this run {step * self._k:,} by step {step:,}: "
-                "measure it again to compare them"
-            )
-        elif self._baseline_unfit:  # it fits the score shown now
-            self.baseline_label.setText("")
-        self._baseline_unfit = not fits
-        self._draw_baseline(m.report if m is not None and fits else None)
+            updates = step * self._k
+            if not m.compares_with(updates):
+                note = (
+                    f"The baseline trained {m.updates:,} D updates, this run {updates:,} by step {step:,}: "
+                    "measure it again to compare them"
+                )
+        if note:
+            self.baseline_label.setText(note)
+        elif self._unfit_note and self.baseline_label.text() == self._unfit_note:  # it fits the score shown now
+            self.baseline_label.setText("")  # but a "Baseline measured" or "No baseline" line said since stays
+        self._unfit_note = note
+        report = m.report if m is not None and not note else None
+        if report is not self.baseline:  # a score of a live run would fill the class table again for nothing
+            self._draw_baseline(report)
 
     def _draw_baseline(self, report: ClassifierReport | None) -> None:
         self.baseline = report
         self.plot.show_baseline(None if report is None else report.accuracy)
         self.class_table.show_baseline(report)
-        self._show_summary()
 
     def _show_summary(self) -> None:
         if self.latest is None:
@@ -329,16 +334,20 @@ class ClassifierView(QWidget):
     def measure_baseline(self) -> None:
         if self.run_dir is None or self.baseline_job.busy:
             return
-        if not Path(self.run_dir).is_dir():
-            self.baseline_label.setText(
-                f"Baseline not measured: {run_folder_gone(self.run_dir)}; {OPEN_IT_WHERE_IT_IS}"
-            )
+        if gone := self._folder_gone():
+            self.baseline_label.setText(f"Baseline not measured: {gone}")
             return
         self.baseline_progress.setRange(0, 0)  # busy until the first progress
         self.baseline_label.setText("Measuring the supervised baseline…")
         self.measuring_for = self.run_dir
         self.baseline_job.start(self.run_dir, self.latest[0] if self.latest is not None else None)
         self._update_buttons()
+
+    def _folder_gone(self) -> str:
+        """Why the run's folder cannot be used (moved or removed since it was opened), or ""."""
+        if self.run_dir is None or Path(self.run_dir).is_dir():
+            return ""
+        return f"{run_folder_gone(self.run_dir)}; {OPEN_IT_WHERE_IT_IS}"
 
     def _on_baseline_progress(self, step: int, total: int) -> None:
         self.baseline_progress.setRange(0, total)
@@ -388,8 +397,8 @@ class ClassifierView(QWidget):
         if self.run_dir is None:
             self.result_label.setText(f"Cannot classify: {NO_RUN}")
             return
-        if not Path(self.run_dir).is_dir():
-            self.result_label.setText(f"Cannot classify: {run_folder_gone(self.run_dir)}; {OPEN_IT_WHERE_IT_IS}")
+        if gone := self._folder_gone():
+            self.result_label.setText(f"Cannot classify: {gone}")
             return
         checkpoint = RunDirectory(self.run_dir).latest_checkpoint
         if not checkpoint.is_file():
