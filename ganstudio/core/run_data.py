@@ -87,3 +87,12 @@ def inside_training_images(dest: Path, config: RunConfig) -> str | None:
         f"{dest} is inside {config.data.path}, the image folder the run trains on: images written there would "
         "become its training data; choose a folder outside it"
     )
+
+
+def names_the_runs_data(named: DataConfig, trained: DataConfig) -> bool:
+    """Whether `named` is the data a run trained on (same set, same folder), so its training part is known."""
+    if named.dataset != trained.dataset:
+        return False
+    if named.path is None or trained.path is None:
+        return named.path == trained.path
+    return Path(named.path).expanduser().resolve() == Path(trained.path).expanduser().resolve()

@@ -256,11 +256,11 @@ def test_classify_says_when_its_images_are_ones_the_run_trained_on(semi_run, tmp
     from ganstudio.core.checkpoint import load_checkpoint
     from ganstudio.core.config import RunConfig
     from ganstudio.core.data import load_images
-    from ganstudio.core.semi.data import held_out_set
+    from ganstudio.core.semi.data import held_out_split
 
     checkpoint = semi_run / "checkpoints" / "latest.pt"
     config = RunConfig.from_dict(load_checkpoint(checkpoint)["config"])
-    held_out, _ = held_out_set(config, load_images(config.data, download=False))
+    _, held_out, _ = held_out_split(load_images(config.data, download=False), config.data)
     np.save(tmp_path / "all.npy", bundled_fashion_images()[:50, 0])
     np.save(tmp_path / "held.npy", held_out.images[:50, 0])
     assert main(["classify", str(checkpoint), str(tmp_path / "all.npy"), "--out", str(tmp_path / "a.csv")]) == 0
@@ -278,7 +278,7 @@ def test_classify_tells_the_images_whose_labels_d_trained_on_from_those_it_saw_u
     from ganstudio.core.checkpoint import load_checkpoint
     from ganstudio.core.config import RunConfig
     from ganstudio.core.data import load_images
-    from ganstudio.core.semi.data import build_semi_data, held_out_set
+    from ganstudio.core.semi.data import build_semi_data, held_out_split
 
     checkpoint = semi_run / "checkpoints" / "latest.pt"
     config = RunConfig.from_dict(load_checkpoint(checkpoint)["config"])
@@ -286,7 +286,7 @@ def test_classify_tells_the_images_whose_labels_d_trained_on_from_those_it_saw_u
     labelled = data.labelled_images[:10, 0].numpy()
     labelled_rows = {row.tobytes() for row in data.labelled_images[:, 0].numpy()}
     training = [image for image in data.unlabelled.images[:, 0].cpu().numpy() if image.tobytes() not in labelled_rows]
-    held_out, _ = held_out_set(config, load_images(config.data, download=False))
+    _, held_out, _ = held_out_split(load_images(config.data, download=False), config.data)
     np.save(tmp_path / "mixed.npy", np.concatenate([labelled, np.stack(training[:5]), held_out.images[:5, 0]]))
     assert main(["classify", str(checkpoint), str(tmp_path / "mixed.npy"), "--out", str(tmp_path / "m.csv")]) == 0
     assert (

@@ -29,6 +29,7 @@ from ganstudio.core.quality.scores import (
     nearest_distances,
     score_features,
 )
+from ganstudio.core.run_data import names_the_runs_data
 
 BATCH = 500
 REAL_SEED = 2024
@@ -69,15 +70,6 @@ def distinct_reference(reference: torch.Tensor, images: torch.Tensor) -> tuple[t
             kept.append(index)
     own = torch.tensor([rows.get(_digest(image), -1) for image in images.cpu()], dtype=torch.long)
     return torch.tensor(kept, dtype=torch.long), own
-
-
-def names_the_runs_data(named: DataConfig, trained: DataConfig) -> bool:
-    """Whether `named` is the data a run trained on (same set, same folder), so its training part is known."""
-    if named.dataset != trained.dataset:
-        return False
-    if named.path is None or trained.path is None:
-        return named.path == trained.path
-    return Path(named.path).expanduser().resolve() == Path(trained.path).expanduser().resolve()
 
 
 def trained_part(loaded: LoadedImages, data: DataConfig, config: RunConfig) -> np.ndarray | None:

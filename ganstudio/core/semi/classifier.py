@@ -16,7 +16,14 @@ from ganstudio.core.data import load_images
 from ganstudio.core.data.errors import DataError
 from ganstudio.core.data.images import LoadedImages, fit_images
 from ganstudio.core.models import build_models
-from ganstudio.core.semi.data import drawn_split, held_out_set, seen_in_training, split_digest
+from ganstudio.core.run_data import names_the_runs_data
+from ganstudio.core.semi.data import (
+    held_out_split,
+    labelled_part,
+    labelled_subset,
+    seen_in_training,
+    split_digest,
+)
 from ganstudio.core.semi.image_inputs import ImageInputs, read_image_inputs
 from ganstudio.core.semi.report import ClassifierReport
 from ganstudio.core.semi.scoring import predict, score_classifier
@@ -69,12 +76,12 @@ class ImageClassifier:
         """Accuracy on the held-out split of the run's data, or of `data` (which must be on this machine).
         A checkpoint from elsewhere must not choose a folder to read: callers that loaded one pass the data
         real_data_for chose."""
-        from ganstudio.core.quality.evaluator import names_the_runs_data
-
         scored = self.config.copy()
         scored.data = data or scored.data
         loaded = load_images(scored.data, download=False)
-        held_out, split = held_out_set(scored, loaded)
+        if loaded.labels is None:
+            raise DataError(f"no labels to score the classifier against: {loaded.unlabelled_reason}")
+        train, held_out, split = held_out_split(loaded, scored.data)
         if held_out.class_names != self.class_names:
             raise CheckpointError(
                 f"the checkpoint's classes ({first_named(list(self.class_names), 4)}) are not its data's "
@@ -83,37 +90,34 @@ class ImageClassifier:
         assert held_out.labels is not None
         images, labels = held_out.images, held_out.labels
         d = self.config.data
-        if names_the_runs_data(scored.data, self.config.data):
-            fitted = fit_images(images, d.image_size, d.channels)
-            if self.drawn_split is not None:
-                self._check_split(loaded, scored, fitted)
-            return score_classifier(self.D, fitted, labels, self.class_names, split, torch.device("cpu"))
-        seen = seen_in_training(self.config, images)  # another set's split may hold this run's images
-        if seen.all():
-            raise CheckpointError(f"every image of {split} is among the run's training images: none is held out")
-        if seen.any():
-            images, labels = images[~seen], labels[~seen]
-            split = f"{split}, less the {int(seen.sum()):,} the run trained on: {len(labels):,} images"
+        if not names_the_runs_data(scored.data, self.config.data):
+            seen = seen_in_training(self.config, images)  # another set's split may hold this run's images
+            if seen.all():
+                raise CheckpointError(f"every image of {split} is among the run's training images: none is held out")
+            if seen.any():
+                images, labels = images[~seen], labels[~seen]
+                split = f"{split}, less the {int(seen.sum()):,} the run trained on: {len(labels):,} images"
         fitted = fit_images(images, d.image_size, d.channels)
+        if self.drawn_split is not None and names_the_runs_data(scored.data, self.config.data):
+            self._check_split(train, scored, fitted, labels)
         return score_classifier(self.D, fitted, labels, self.class_names, split, torch.device("cpu"))
 
-    def _check_split(self, loaded: LoadedImages, config: RunConfig, held_out_images: torch.Tensor) -> None:
-        """The run's own data, drawn again as the run drew it, must give its labelled and held-out images
-        (held_out_images: this draw's, fitted): one image added to a folder draws both anew (`train --resume`
+    def _check_split(
+        self, train: LoadedImages, config: RunConfig, held_out_images: torch.Tensor, held_out_labels: np.ndarray
+    ) -> None:
+        """The run's own data, split again as the run split it, must give its labelled and held-out images (the
+        held-out part as this split fitted them): one image added to a folder draws both anew (`train --resume`
         refuses it), and the new held-out part may hold images the run trained on."""
+        assert train.labels is not None
         try:
-            train, subset, held_out, _ = drawn_split(loaded, config)
+            subset = labelled_subset(
+                train.labels, config.train.labelled_per_class, config.train.seed, train.class_names
+            )
         except DataError:  # too few images of a class left for the labelled subset
             drawn = None
         else:
-            assert train.labels is not None and held_out.labels is not None
-            d = config.data
-            drawn = split_digest(
-                fit_images(train.images[subset], d.image_size, d.channels),
-                np.asarray(train.labels[subset], dtype=np.int64),
-                held_out_images,
-                np.asarray(held_out.labels, dtype=np.int64),
-            )
+            labelled = labelled_part(train, subset, config.data)
+            drawn = split_digest(*labelled, held_out_images, np.asarray(held_out_labels, dtype=np.int64))
         if drawn != self.drawn_split:
             raise CheckpointError(
                 "the run's data has changed since this checkpoint: its held-out images are not the ones it was "

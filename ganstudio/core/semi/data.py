@@ -142,15 +142,23 @@ def semi_data(
         description=f"{train.description}: {len(train.images):,} training images, {len(subset):,} of them "
         f"labelled ({per_class:,} per class); scored on {split}",
     )
+    labelled_images, labelled_targets = labelled_part(train, subset, data)
     return SemiData(
-        labelled_images=fit_images(train.images[subset], size, channels).to(device),
-        labelled_targets=torch.from_numpy(np.asarray(train.labels[subset], dtype=np.int64)).to(device),
+        labelled_images=labelled_images.to(device),
+        labelled_targets=torch.from_numpy(labelled_targets).to(device),
         unlabelled=ImageSource(unlabelled, size, channels, device),
         held_out_images=fit_images(held_out.images, size, channels),
         held_out_labels=np.asarray(held_out.labels, dtype=np.int64),
         class_names=train.class_names,
         split=split,
     )
+
+
+def labelled_part(train: LoadedImages, subset: np.ndarray, data: DataConfig) -> tuple[torch.Tensor, np.ndarray]:
+    """The labelled images and their labels as the trainer holds them (fitted, int64): what the run trains on and
+    what eval's check of its split digests must be the same bytes."""
+    assert train.labels is not None
+    return fit_images(train.images[subset], data.image_size, data.channels), np.asarray(train.labels[subset], np.int64)
 
 
 def build_semi_data(config: RunConfig, device: torch.device, download: bool = True) -> SemiData:
@@ -181,15 +189,6 @@ def split_digest(*parts: torch.Tensor | np.ndarray) -> str:
     for part in parts:
         digest.update(torch.as_tensor(part).detach().cpu().contiguous().numpy().tobytes())
     return digest.hexdigest()
-
-
-def held_out_set(config: RunConfig, loaded: LoadedImages) -> tuple[LoadedImages, str]:
-    """The held-out images of a run's data (loaded, read without a download: a checkpoint from elsewhere names data
-    this machine may not have) and the split in words, as the run scored them."""
-    if loaded.labels is None:
-        raise DataError(f"no labels to score the classifier against: {loaded.unlabelled_reason}")
-    _, held_out, split = held_out_split(loaded, config.data)
-    return held_out, split
 
 
 KNOWN_PLACES = ("fashion-mnist", "fashion-mnist-full")  # data at fixed places: a checkpoint names no folder
