@@ -239,6 +239,7 @@ def launch(args: argparse.Namespace, asked: cli_train.ProcessesAsked) -> int:
         from ganstudio.core.session import check_inception
 
         check_inception(config)  # before a folder is made and N processes start
+        cli_train.refuse_a_run_among_its_images(args.out or default_runs_dir(), config)
         made = (
             RunDirectory.at(args.out) if args.out else RunDirectory.create(default_runs_dir(), config.preset or "run")
         )

@@ -8,6 +8,7 @@ import argparse
 import signal
 import sys
 from collections.abc import Callable, Sequence
+from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple, Protocol
 
 from ganstudio.cli_errors import EXIT_ALARM, EXIT_INTERRUPTED, CliError, user_errors
@@ -72,6 +73,15 @@ def check_train_arguments(args: argparse.Namespace) -> None:
         raise CliError("perf.processes is how many processes the window launches; on the command line use --nproc N")
 
 
+def refuse_a_run_among_its_images(out: str | Path, config: RunConfig) -> None:
+    """Before a folder is made (TrainingSession.start refuses it too, once the folder is there): a run folder inside
+    the image folder it trains on would have its grids read as training images."""
+    from ganstudio.core.run_data import inside_training_images
+
+    if (inside := inside_training_images(Path(out), config)) is not None:
+        raise CliError(inside)
+
+
 def session_for(args: argparse.Namespace, processes: int | None, prepare=None):
     """prepare and processes: TrainingSession's (rank 0 under torchrun joins its group and says how many)."""
     from ganstudio.core.paths import default_runs_dir
@@ -84,6 +94,7 @@ def session_for(args: argparse.Namespace, processes: int | None, prepare=None):
 
         config = config_from_args(args)
         check_inception(config)  # a wrong weights file is refused before a folder is made
+        refuse_a_run_among_its_images(args.out or default_runs_dir(), config)
         run = RunDirectory.at(args.out) if args.out else RunDirectory.create(default_runs_dir(), config.preset or "run")
         return TrainingSession.start(config, run, prepare=prepare, processes=processes)
     run = RunDirectory.open(args.resume)

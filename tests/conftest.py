@@ -180,6 +180,26 @@ def with_nan(weights: dict) -> dict:
     return {k: torch.full_like(v, float("nan")) if v.is_floating_point() else v for k, v in weights.items()}
 
 
+def write_pictures(folder: Path, count: int = 4) -> Path:
+    """folder made and holding `count` small grey pictures of different shades: an image folder a run trains on."""
+    from PIL import Image
+
+    folder.mkdir(parents=True)
+    for i in range(count):
+        Image.new("L", (28, 28), 60 * i % 256).save(folder / f"{i}.png")
+    return folder
+
+
+def checkpoint_on_folder(checkpoint: Path, folder: Path, dest: Path) -> Path:
+    """dest: the checkpoint saved again as trained on the image folder `folder` (its generator as it was)."""
+    from ganstudio.core.checkpoint import load_checkpoint, save_checkpoint
+
+    state = load_checkpoint(checkpoint)
+    state["config"]["data"].update(dataset="image-folder", path=str(folder))
+    save_checkpoint(state, dest)
+    return dest
+
+
 def write_idx(path: Path, array: np.ndarray) -> None:
     """A real idx file (the format Fashion-MNIST ships in): magic, big-endian sizes, uint8 data; gzipped
     when its name ends in .gz, as the downloads are."""

@@ -28,7 +28,7 @@ import torch
 from ganstudio import __version__
 from ganstudio.core.atomic import cannot_write_in, partial_folder, remove_stale_partial_folders
 from ganstudio.core.checkpoint import CheckpointError
-from ganstudio.core.config import ConfigError, parse_json
+from ganstudio.core.config import ConfigError, RunConfig, parse_json
 from ganstudio.core.imaging import image_grid, upscale_nearest, with_row_names
 from ganstudio.core.latent import LatentEdit, neighbours, slerp
 from ganstudio.core.npy_save import save_npy
@@ -341,10 +341,12 @@ def held_by_a_run(checkpoint: str | Path) -> bool:
     return Path(checkpoint).name == SNAPSHOT_FILE or run_folder_of(checkpoint) is not None
 
 
-def destination_problem(dest: Path) -> str | None:
+def destination_problem(dest: Path, config: RunConfig | None = None) -> str | None:
     """Why a set cannot be written into dest, known before a picture is drawn: the save dialog says it
-    with its choices still open, and write_image_set refuses with it. Each begins with a word, not a path,
-    so the dialog may capitalise it without changing a path."""
+    with its choices still open, and write_image_set refuses with it. config: the generator's run, whose image
+    folder the set may not go into. The dialog capitalises the reason (sentence() leaves a path as it is)."""
+    if config is not None and (inside := inside_training_images(dest, config)) is not None:
+        return inside
     if dest.exists():
         return f"the set's folder {dest} already exists; choose another name"
     if not dest.parent.is_dir():
@@ -369,7 +371,7 @@ def write_image_set(
     another training) is not named, its generator.pt is, as the images were drawn from the snapshot.
     progress: as _write_files'; what it raises ends the set and leaves nothing behind."""
     dest = Path(dest).expanduser()
-    problem = destination_problem(dest) or inside_training_images(dest, snapshot.config)
+    problem = destination_problem(dest, snapshot.config)
     if problem is not None:
         raise ExportError(problem)
     parent = dest.parent
@@ -488,14 +490,11 @@ def manifest_checkpoint(manifest_path: Path, manifest: dict[str, Any], given: st
         or checkpoint.stat().st_size > MAX_CHECKPOINT_BYTES
         or sha256_file(checkpoint) != manifest["checkpoint_sha256"]
     ):
-        if given is not None:  # the user's own file: there is nothing to probe, say what differs
-            raise NotTheSetsCheckpoint(
-                f"{checkpoint} is not the checkpoint the set was made from (not the file whose SHA-256 "
-                f"{manifest_path.name} records)"
-            )
-        raise NotTheSetsCheckpoint(
-            f"{checkpoint} is not the checkpoint the set was made from (missing, moved or changed)"
+        # the user's own file has nothing to probe: say what differs
+        why = (
+            "missing, moved or changed" if given is None else f"not the file whose SHA-256 {manifest_path.name} records"
         )
+        raise NotTheSetsCheckpoint(f"{checkpoint} is not the checkpoint the set was made from ({why})")
     return checkpoint
 
 

@@ -86,3 +86,8 @@ def free_name(folder: Path, stem: str, suffix: str = "", tries: int = 1000) -> P
         if not path.exists():
             return path
     raise FileExistsError(errno.EEXIST, f"{tries:,} names like {stem}{suffix} are taken already", str(folder))
+
+
+def is_hidden(name: str) -> bool:
+    """A file or folder an image folder's reading passes by (.thumbnails, .DS_Store, a sync tool's .trash)."""
+    return name.startswith(".")

@@ -13,6 +13,7 @@ from pathlib import Path
 
 from ganstudio.core.atomic import atomic_write, make_subfolder
 from ganstudio.core.config import DataConfig, RunConfig
+from ganstudio.core.paths import is_hidden
 
 DRAWN_COPY = "data/drawn.npy"
 
@@ -81,8 +82,8 @@ def inside_training_images(dest: Path, config: RunConfig) -> str | None:
         target = dest.expanduser().resolve()
     except (OSError, RuntimeError, ValueError):
         return None
-    if not target.is_relative_to(folder) or any(part.startswith(".") for part in target.relative_to(folder).parts):
-        return None  # the loader's visible_walk never reads a hidden folder (the runs folder under ~/.local)
+    if not target.is_relative_to(folder) or any(is_hidden(part) for part in target.relative_to(folder).parts):
+        return None  # the loader never reads a hidden folder (the runs folder under ~/.local)
     return (
         f"{dest} is inside {config.data.path}, the image folder the run trains on: images written there would "
         "become its training data; choose a folder outside it"

@@ -25,6 +25,7 @@ from PySide6.QtWidgets import QMessageBox, QProgressDialog
 
 from ganstudio.core.config import RunConfig
 from ganstudio.core.runlog import RunDirectory, RunError
+from ganstudio.gui.run_files import new_run_folder
 from ganstudio.gui.run_phase import RunPhase
 
 if TYPE_CHECKING:
@@ -73,7 +74,7 @@ class DistributedLaunch(QObject):
                 for assignment in w.files.resume_overrides(config, "perf.processes"):  # --nproc says it
                     command += ["--set", assignment]
             else:
-                run = RunDirectory.create(runs_root, config.preset or "run")
+                run = new_run_folder(config, runs_root)
                 fd, self._config_file = tempfile.mkstemp(prefix="ganstudio-config-", suffix=".json")
                 with os.fdopen(fd, "w", encoding="utf-8") as fh:
                     fh.write(config.to_json())

@@ -32,6 +32,17 @@ NO_CHECKPOINT = "the run saved no checkpoint"
 DRAWINGS_FOLDER = "drawings"  # in the runs folder: what a drawn run starts from, before it copies it
 
 
+def new_run_folder(config: RunConfig, runs_root: str) -> RunDirectory:
+    """A new run's folder in the window's runs folder, one process or many; what refuses it names where that folder
+    is chosen."""
+    try:
+        if (inside := inside_training_images(Path(runs_root), config)) is not None:  # its grids would be trained on
+            raise RunError(inside)
+        return RunDirectory.create(runs_root, config.preset or "run")
+    except RunError as exc:
+        raise RunError(f"{exc} (File > Preferences chooses where runs go)") from None
+
+
 class RunFiles(QObject):
     def __init__(self, window: MainWindow):
         super().__init__(window)
@@ -156,13 +167,7 @@ class RunFiles(QObject):
                 return TrainingSession.resume(
                     continuable, total_steps=config.train.steps, device=config.train.device, overrides=overrides
                 )
-            try:
-                if (inside := inside_training_images(Path(runs_root), config)) is not None:
-                    raise RunError(inside)
-                run = RunDirectory.create(runs_root, config.preset or "run")
-            except RunError as exc:  # the runs folder is the window's setting: say where it is chosen
-                raise RunError(f"{exc} (File > Preferences chooses where runs go)") from None
-            return TrainingSession.start(config, run)
+            return TrainingSession.start(config, new_run_folder(config, runs_root))
 
         return make
 

@@ -9,6 +9,7 @@ import subprocess
 import sys
 
 import numpy as np
+import pytest
 import torch
 
 from ganstudio.cli import main
@@ -17,7 +18,13 @@ from ganstudio.core.config import apply_override, check, validate
 from ganstudio.core.distribution import distribution_frame
 from ganstudio.core.trainer import Trainer
 from tests.cli.test_semi_cli import ROOT
-from tests.conftest import a_set_whose_checkpoint_was_renamed, one_error_line, tiny_toy_config, with_nan
+from tests.conftest import (
+    a_set_whose_checkpoint_was_renamed,
+    checkpoint_on_folder,
+    one_error_line,
+    tiny_toy_config,
+    with_nan,
+)
 
 
 def status_of(command: list[str]) -> int:
@@ -291,10 +298,7 @@ def test_samples_and_image_sets_are_not_written_into_the_image_folder_the_run_tr
     data = tmp_path / "my images"
     (data / "cats").mkdir(parents=True)
     (data / "cats" / "tom.png").write_bytes(b"a photo")
-    state = load_checkpoint(small_checkpoint)
-    state["config"]["data"].update(dataset="image-folder", path=str(data))
-    checkpoint = tmp_path / "run.pt"
-    save_checkpoint(state, checkpoint)
+    checkpoint = checkpoint_on_folder(small_checkpoint, data, tmp_path / "run.pt")
     for out in (data / "cats", data, data / "new"):
         assert status_of(["sample", str(checkpoint), "--n", "3", "--out", str(out)]) == 2
         assert one_error_line(capsys).endswith(
@@ -336,14 +340,9 @@ def test_a_set_whose_checkpoint_was_renamed_regenerates_from_the_checkpoint_name
 def test_a_run_whose_image_folder_moved_says_to_put_it_back_and_is_left_as_it_was(tmp_path, capsys):
     """ "image folder not found: X" and nothing more: the data may not change under a continued run, so the
     way on (put it back) was left to guess (trial X)."""
-    from PIL import Image
+    from tests.conftest import tiny_image_config, trained_run, write_pictures
 
-    from tests.conftest import tiny_image_config, trained_run
-
-    pictures = tmp_path / "pictures"
-    pictures.mkdir()
-    for i in range(4):
-        Image.new("L", (28, 28), 60 * i).save(pictures / f"{i}.png")
+    pictures = write_pictures(tmp_path / "pictures")
     config = tiny_image_config(steps=10)
     config.data.dataset, config.data.path = "image-folder", str(pictures)
     trained_run(config, tmp_path / "run")
@@ -359,16 +358,14 @@ def test_a_run_whose_image_folder_moved_says_to_put_it_back_and_is_left_as_it_wa
     assert main(["train", "--resume", str(tmp_path / "run"), "--steps", "20"]) == 0
 
 
-def test_a_run_folder_inside_the_image_folder_it_trains_on_is_refused_and_nothing_is_left(tmp_path, capsys):
+@pytest.mark.parametrize("processes", [[], ["--nproc", "2"]])
+def test_a_run_folder_inside_the_image_folder_it_trains_on_is_refused_and_nothing_is_left(tmp_path, capsys, processes):
     """A run written into its own image folder: the next training on the folder read its live.png and sample
-    grids as images (40 became 42, trial X)."""
-    from PIL import Image
+    grids as images (40 became 42, trial X); on many processes it is refused before torchrun starts them."""
+    from tests.conftest import write_pictures
 
-    pictures = tmp_path / "pictures"
-    pictures.mkdir()
-    for i in range(4):
-        Image.new("L", (28, 28), 60 * i).save(pictures / f"{i}.png")
-    argv = ["train", "--preset", "fashion-dcgan", "--steps", "2", "--set", "quality.every=0"]
+    pictures = write_pictures(tmp_path / "pictures")
+    argv = ["train", *processes, "--preset", "fashion-dcgan", "--steps", "2", "--set", "quality.every=0"]
     argv += ["--set", "data.dataset=image-folder", "--set", f"data.path={pictures}", "--out", str(pictures / "run")]
     assert main(argv) == 2
     assert one_error_line(capsys) == (

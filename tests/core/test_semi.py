@@ -157,6 +157,11 @@ def test_a_baseline_of_a_runs_first_steps_trains_them_as_the_run_did_under_its_s
     first, _, _ = baseline_discriminator(decayed, steps=10)
     same, _, _ = baseline_discriminator(flat, steps=10)
     assert all(torch.equal(a, b) for a, b in zip(first.state_dict().values(), same.state_dict().values(), strict=True))
+    whole, _, _ = baseline_discriminator(decayed)  # its last 10 steps decayed: the schedule is the run's, not none
+    undecayed, _, _ = baseline_discriminator(flat)
+    assert not all(
+        torch.equal(a, b) for a, b in zip(whole.state_dict().values(), undecayed.state_dict().values(), strict=True)
+    )
 
 
 def test_the_baseline_trains_in_the_runs_precision():

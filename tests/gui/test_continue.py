@@ -327,15 +327,9 @@ def test_an_opened_run_whose_log_goes_past_its_checkpoint_says_so_and_continues_
 def an_image_folder_run(folder: Path, steps: int) -> Path:
     """A finished run trained on a folder of four pictures (named with a trailing slash), which the form counts
     when the run is opened; returns the folder."""
-    import numpy as np
-    from PIL import Image
+    from tests.conftest import tiny_image_config, write_pictures
 
-    from tests.conftest import tiny_image_config
-
-    pictures = folder / "pictures"
-    pictures.mkdir()
-    for i in range(4):
-        Image.fromarray(np.full((28, 28), 60 * i, dtype=np.uint8)).save(pictures / f"{i}.png")
+    pictures = write_pictures(folder / "pictures")
     config = tiny_image_config(steps=steps)
     config.data.dataset, config.data.path = "image-folder", f"{pictures}/"
     trained_run(config, folder / "run")

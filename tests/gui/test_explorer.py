@@ -250,13 +250,11 @@ def test_a_set_into_the_image_folder_the_run_trains_on_is_refused_in_the_dialog(
     from PySide6.QtCore import QTimer
     from PySide6.QtWidgets import QApplication
 
-    from ganstudio.core.checkpoint import load_checkpoint
+    from tests.conftest import checkpoint_on_folder
 
     data = tmp_path / "photos"
     data.mkdir()
-    state = load_checkpoint(small_checkpoint)
-    state["config"]["data"].update(dataset="image-folder", path=str(data))
-    save_checkpoint(state, tmp_path / "run.pt")
+    checkpoint_on_folder(small_checkpoint, data, tmp_path / "run.pt")
     w = make_window()
     assert w.files.explore_checkpoint(tmp_path / "run.pt")
     seen = {}

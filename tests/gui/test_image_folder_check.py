@@ -105,14 +105,15 @@ def test_a_folder_too_small_to_score_is_refused_until_scoring_is_off(qtbot, make
     assert not error.isVisibleTo(w) and note.text() == "3 readable images"
 
 
-def test_a_count_stopped_by_its_bound_on_files_says_the_folder_may_hold_more(qtbot, make_window, tmp_path):
+def test_a_count_stopped_by_its_bound_on_files_says_the_folder_may_hold_more(qtbot, make_window, tmp_path, monkeypatch):
     """ "60 readable images" for /usr, whose count stopped at 10,000 files: training then read thousands."""
+    from ganstudio.core.data import images
+
+    monkeypatch.setattr(images, "COUNT_MAX_FILES", 10)  # the form's bound on files looked at, lowered to reach it
     pictures = tmp_path / "pictures"
     (pictures / "notes").mkdir(parents=True)
     Image.fromarray(np.zeros((28, 28), dtype=np.uint8)).save(pictures / "first.png")
-    from ganstudio.core.data.images import COUNT_MAX_FILES
-
-    for i in range(COUNT_MAX_FILES):
+    for i in range(images.COUNT_MAX_FILES):
         (pictures / "notes" / f"{i}.txt").touch()
     w = make_window()
     note, error = choose(qtbot, w, pictures)

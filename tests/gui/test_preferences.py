@@ -60,15 +60,9 @@ def test_a_runs_folder_inside_the_image_folder_a_run_trains_on_says_where_it_is_
     qtbot, make_window, app_settings, tmp_path
 ):
     """Its grids would be read as training images; the refusal named no setting to change (review 37)."""
-    import numpy as np
-    from PIL import Image
+    from tests.conftest import tiny_image_config, write_pictures
 
-    from tests.conftest import tiny_image_config
-
-    pictures = tmp_path / "pictures"
-    pictures.mkdir()
-    for i in range(4):
-        Image.fromarray(np.full((28, 28), 60 * i, dtype=np.uint8)).save(pictures / f"{i}.png")
+    pictures = write_pictures(tmp_path / "pictures")
     app_settings.runs_dir = str(pictures / "runs")
     config = tiny_image_config(steps=4)
     config.data.dataset, config.data.path = "image-folder", str(pictures)

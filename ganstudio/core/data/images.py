@@ -24,7 +24,14 @@ from ganstudio.core.data.errors import DataError
 from ganstudio.core.data.idx import IdxError, read_idx
 from ganstudio.core.data.picture import read_picture
 from ganstudio.core.dataset_classes import fashion_unlabelled_reason, flat_folder_reason, loose_files_reason
-from ganstudio.core.paths import DEBIAN_FASHION_DIR, bundled, find_fashion_full, find_fashion_labels, user_data_dir
+from ganstudio.core.paths import (
+    DEBIAN_FASHION_DIR,
+    bundled,
+    find_fashion_full,
+    find_fashion_labels,
+    is_hidden,
+    user_data_dir,
+)
 from ganstudio.core.wording import counted
 
 if TYPE_CHECKING:  # Pillow loads only when a folder of images is read
@@ -189,8 +196,8 @@ def visible_walk(folder: Path) -> Iterator[tuple[str, list[str], list[str]]]:
     """os.walk without hidden folders and files (.thumbnails, .DS_Store, a sync tool's .trash): they are no
     class of the user's, nor pictures of one."""
     for root, dirs, files in os.walk(folder):
-        dirs[:] = [d for d in dirs if not d.startswith(".")]
-        yield root, dirs, [f for f in files if not f.startswith(".")]
+        dirs[:] = [d for d in dirs if not is_hidden(d)]
+        yield root, dirs, [f for f in files if not is_hidden(f)]
 
 
 def _check_is_folder(folder: Path) -> None:

@@ -21,7 +21,7 @@ from ganstudio.core.config import ConfigError, DataConfig, RunConfig, check_data
 from ganstudio.core.data.errors import DataError
 from ganstudio.core.data.images import LoadedImages, count_readable_images
 from ganstudio.core.quality.class_scores import class_scores, classifier_knows
-from ganstudio.core.quality.errors import MIN_REAL_IMAGES, QualityError, too_few_to_score
+from ganstudio.core.quality.errors import MIN_REAL_IMAGES, QualityError, too_few_real, too_few_to_score
 from ganstudio.core.quality.feature_net import FeatureNet, load_feature_net
 from ganstudio.core.quality.scores import (
     QualityReport,
@@ -268,7 +268,7 @@ def evaluate_checkpoint(
     loaded = load_images(data, download=False)
     real = fit_images(loaded.images, snapshot.config.data.image_size, snapshot.config.data.channels)
     if len(real) < MIN_REAL_IMAGES:  # before the work, and in eval's words: too_few_to_score advises training
-        raise QualityError(too_few_real(data, len(real)))
+        raise QualityError(too_few_real(data.path or data.dataset, len(real)))
     labels = real_labels_for(snapshot.class_names, loaded) if snapshot.is_conditional else None
     inception = load_inception(weights, device) if weights is not None else None
     trained = trained_part(loaded, data, snapshot.config)
@@ -313,10 +313,6 @@ def evaluate_checkpoint(
     return report
 
 
-def too_few_real(data: DataConfig, count: int) -> str:
-    return f"quality scores need at least {MIN_REAL_IMAGES} real images; {data.path or data.dataset} holds {count:,}"
-
-
 def refuse_an_unusable_folder(data: DataConfig) -> None:
     """An image folder missing, empty, unreadable or too small is refused before eval's first line about reading
     it (the line came first, then the error: two lines where a bad input gets one), by the form's bounded look."""
@@ -326,7 +322,7 @@ def refuse_an_unusable_folder(data: DataConfig) -> None:
     if problem := count.problem():
         raise DataError(problem)
     if count.complete and count.readable < MIN_REAL_IMAGES:
-        raise QualityError(too_few_real(data, count.readable))
+        raise QualityError(too_few_real(data.path or data.dataset, count.readable))
 
 
 def real_labels_for(class_names: tuple[str, ...], loaded: LoadedImages) -> torch.Tensor:

@@ -15,19 +15,22 @@ FOLDER_CHECK_DELAY_MS = 300  # after the last keystroke in the folder field
 
 def _count_folder(path: str) -> tuple[str, str, int, bool, str]:
     """Runs on a pool thread: (path, why it cannot train or "", readable images found, whether that is
-    all of them, why it has no classes or ""). The imports are here because images.py loads torch, which the window must not wait for."""
+    all of them, why a folder that can train has no classes or ""). The imports are here because images.py loads torch, which the window must not wait for."""
+    from ganstudio.core.data import images
     from ganstudio.core.data.errors import DataError
-    from ganstudio.core.data.images import count_readable_images
     from ganstudio.core.dataset_classes import folder_unlabelled_reason
 
     try:
-        count = count_readable_images(path, FOLDER_COUNT_LIMIT)
-        unlabelled = folder_unlabelled_reason(path)
+        count = images.count_readable_images(path, FOLDER_COUNT_LIMIT, images.COUNT_MAX_FILES)
+        problem = count.problem()
+        unlabelled = (
+            "" if problem else folder_unlabelled_reason(path)
+        )  # a folder that cannot train has no class question
     except DataError as exc:
-        return path, str(exc), 0, False, str(exc)
+        return path, str(exc), 0, False, ""
     except Exception as exc:  # noqa: BLE001 - whatever stops the count would stop training: say it, never hang
-        return path, f"cannot read {path}: {exc}", 0, False, f"cannot read {path}: {exc}"
-    return path, count.problem(), count.readable, count.complete, unlabelled
+        return path, f"cannot read {path}: {exc}", 0, False, ""
+    return path, problem, count.readable, count.complete, unlabelled
 
 
 class FolderCheck(QObject):

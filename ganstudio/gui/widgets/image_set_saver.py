@@ -51,13 +51,12 @@ class ImageSetSaver(QObject):
 
     def _refusal(self, dialog: ImageSetDialog) -> str:
         """Why write_image_set would refuse the dialog's choices, asked before the dialog closes."""
-        from ganstudio.core.export import ExportError
-        from ganstudio.core.run_data import inside_training_images
+        from ganstudio.core.export import ExportError, destination_problem
 
         snapshot = self.state.snapshot
         if snapshot is None:
             return ""
-        if (inside := inside_training_images(dialog.destination(), snapshot.config)) is not None:
+        if (inside := destination_problem(dialog.destination(), snapshot.config)) is not None:
             return inside
         try:
             dialog.fill(self.state.spec()).validate(snapshot.latent_dim, snapshot.num_classes)

@@ -333,8 +333,6 @@ class SetupForm(QWidget):
         """The Conditional choice needs a dataset with classes: an image folder's are its subfolders,
         known once the folder check has looked."""
         reason = self.folder_check.unlabelled(path) if dataset == "image-folder" else unlabelled_reason(dataset, path)
-        if dataset == "image-folder" and self.folder_check.problem(path) not in ("", CHECKING_FOLDER):
-            reason = ""  # missing, empty, unreadable: said once, under Folder (an empty folder is no "flat folder")
         self._classes_reason = reason
         on = self.binders["model.conditional"].value() != "off"
         self._grey("model.conditional", reason, on)
